@@ -1,0 +1,5 @@
+"""python -m shoptui"""
+
+from shoptui.cli.main import run
+
+run()

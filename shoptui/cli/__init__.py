@@ -1,0 +1,1 @@
+"""The command-line face: one Typer app per module, registered through ``shoptui.modules``."""

@@ -1,0 +1,195 @@
+"""What every command shares: the store it talks to, refusals, output as tables or JSON.
+
+Imports here are standard library and typer only; everything heavier loads inside functions.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from shoptui.config import Actor
+    from shoptui.services.idempotency import Outcome
+    from shoptui.services.settings import Currency
+
+JSON_OPTION = typer.Option(False, "--json", help="Print one JSON document to stdout instead of a table.")
+KEY_OPTION = typer.Option(
+    None, "--idempotency-key", metavar="KEY",
+    help="A retry with the same key changes nothing and prints the first result (safe for cron and scripts).",
+)
+
+
+@dataclass
+class CliState:
+    """What the global options said: the store and how to talk."""
+
+    db: str | None = None
+
+    @property
+    def url(self) -> str:
+        """The resolved store URL."""
+        from shoptui.config import resolve_database_url
+
+        return resolve_database_url(self.db)
+
+    @property
+    def actor(self) -> Actor:
+        """The OS user, via the CLI (and the SSH address when over SSH)."""
+        from shoptui.config import Actor
+
+        return Actor.from_environment("cli")
+
+
+def state(ctx: typer.Context) -> CliState:
+    """The CliState of the root command (set by the main callback)."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, CliState):
+        root.obj = CliState()
+    return root.obj
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print ``error: message`` on stderr and return the Exit to raise."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """A ShopError becomes one line on stderr and exit code 1."""
+    from shoptui.errors import ShopError
+
+    try:
+        yield
+    except ShopError as exc:
+        raise fail(str(exc)) from None
+
+
+@contextmanager
+def reading(ctx: typer.Context) -> Iterator[Session]:
+    """A read session on the store, with refusals handled."""
+    from shoptui import db
+
+    with refusals(), db.read_session(state(ctx).url) as session:
+        yield session
+
+
+def change(
+    ctx: typer.Context,
+    command: str,
+    work: Callable[[Session, Actor], Outcome],
+    *,
+    key: str | None = None,
+    as_json: bool = False,
+) -> Outcome:
+    """Run one changing use case in one transaction, idempotently when ``key`` is given.
+
+    Prints the outcome's one-line message (or its data as JSON) and returns it.
+    """
+    from shoptui import db
+    from shoptui.services import idempotency
+
+    cli = state(ctx)
+    actor = cli.actor
+    with refusals(), db.transaction(cli.url) as session:
+        outcome = idempotency.run_once(session=session, key=key, command=command,
+                                       action=lambda: work(session, actor))
+    if as_json:
+        emit_json(outcome.data)
+    else:
+        typer.echo(outcome.message)
+    if outcome.replayed:
+        typer.echo("(already done earlier with this idempotency key; nothing changed now)", err=True)
+    return outcome
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def jsonable(value: Any, currency: Currency | None = None) -> Any:
+    """Plain JSON data: models dumped, ``*_minor`` money as decimal strings, times ISO 8601."""
+    if hasattr(value, "model_dump"):
+        value = value.model_dump()
+    elif hasattr(value, "__dataclass_fields__"):
+        value = {name: getattr(value, name) for name in value.__dataclass_fields__}
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if isinstance(key, str) and key.endswith("_minor") and currency is not None:
+                out[key.removesuffix("_minor")] = None if item is None else currency.format(int(item))
+            else:
+                out[str(key)] = jsonable(item, currency)
+        if currency is not None and any(isinstance(k, str) and k.endswith("_minor") for k in value):
+            out.setdefault("currency", currency.code)
+        return out
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(item, currency) for item in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def emit_json(value: Any, currency: Currency | None = None) -> None:
+    """Print one JSON document to stdout."""
+    typer.echo(json.dumps(jsonable(value, currency), ensure_ascii=False, indent=2))
+
+
+# ---------------------------------------------------------------- tables
+
+
+def emit_table(
+    rows: Iterable[Sequence[Any]], columns: Sequence[str], *, title: str | None = None,
+    justify: dict[str, str] | None = None, empty: str = "Nothing to show.",
+) -> None:
+    """A Rich table on stdout (plain when stdout is not a terminal)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    rows = list(rows)
+    console = Console(soft_wrap=False)
+    if not rows:
+        console.print(empty)
+        return
+    table = Table(title=title, show_edge=False, header_style="bold", pad_edge=False)
+    for column in columns:
+        table.add_column(column, justify=(justify or {}).get(column, "left"), overflow="fold")
+    for row in rows:
+        table.add_row(*("" if cell is None else str(cell) for cell in row))
+    console.print(table)
+
+
+def emit_pairs(pairs: Iterable[tuple[str, Any]], *, title: str | None = None) -> None:
+    """Key/value lines, aligned."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_header=False, box=None, title=title, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    for key, value in pairs:
+        table.add_row(key, "" if value is None else str(value))
+    Console(soft_wrap=False).print(table)
+
+
+def when(moment: datetime | None, tz: Any) -> str:
+    """A stored time in the shop's zone, to the minute."""
+    if moment is None:
+        return ""
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def echo_err(message: str) -> None:
+    """A line on stderr (progress, notes)."""
+    print(message, file=sys.stderr, flush=True)

@@ -1,0 +1,90 @@
+"""The ``shoptui`` command: no command opens the TUI, ``shoptui COMMAND ...`` runs one and exits."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from shoptui import __version__, modules
+from shoptui.cli._output import CliState
+
+app = typer.Typer(
+    name="shoptui",
+    help="The back office of a small shop, in the terminal. Run without a command to open the app.",
+    no_args_is_help=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"shoptui {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def main(
+    ctx: typer.Context,
+    db: str | None = typer.Option(
+        None, "--db", metavar="URL|PATH", help="The store: a SQLite file path or a database URL "
+        "(default: $SHOPTUI_DATABASE_URL, then shoptui.toml, then the user data dir)."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """Run the shop from a terminal: the app with no command, or one command for scripts.
+
+    Examples:
+
+      shoptui                                  open the app
+
+      shoptui --db ./shop.db settings show     one command on another store
+    """
+    ctx.obj = CliState(db=db)
+    if ctx.invoked_subcommand is None:
+        from shoptui.cli._output import refusals
+        from shoptui.config import resolve_database_url
+
+        with refusals():
+            url = resolve_database_url(db)
+        from shoptui.tui.app import ShopApp  # the only place the CLI touches textual
+
+        shop = ShopApp(db_url=url)
+        shop.run()
+        raise typer.Exit(shop.return_code or 0)
+
+
+for _spec in modules.all_modules():
+    for _name, _reference in _spec.cli:
+        app.add_typer(modules.load(_reference), name=_name)
+
+
+def run() -> None:
+    """Console-script entry: no traceback for anything a user can cause."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing more was done.", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # an unexpected failure: one line here, the traceback in the log
+        path = _log_traceback(exc)
+        print(f"error: something went wrong ({type(exc).__name__}: {exc}). Details: {path}", file=sys.stderr)
+        sys.exit(1)
+
+
+def _log_traceback(exc: BaseException) -> str:
+    import traceback
+
+    from shoptui.config import log_dir
+
+    try:
+        folder = log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "shoptui.log"
+        with path.open("a", encoding="utf-8") as log:
+            log.write(f"--- shoptui {__version__} {' '.join(sys.argv)}\n")
+            log.write("".join(traceback.format_exception(exc)))
+        return str(path)
+    except OSError:
+        return "(the log file could not be written)"

@@ -1,0 +1,289 @@
+"""``shoptui db``, ``settings``, ``audit`` and ``notification``: the store and its upkeep."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from shoptui.cli._output import (
+    JSON_OPTION,
+    KEY_OPTION,
+    change,
+    emit_json,
+    emit_pairs,
+    emit_table,
+    fail,
+    reading,
+    refusals,
+    state,
+    when,
+)
+
+db_app = typer.Typer(help="The store itself: information, upgrade, checks and backups.", no_args_is_help=True)
+settings_app = typer.Typer(help="Store settings: name, contact, currency, time zone, email and SMS.",
+                           no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log: who changed what, from where, before and after.", no_args_is_help=True)
+notification_app = typer.Typer(help="The notification centre (low stock, failed sends, ...).", no_args_is_help=True)
+
+
+# ---------------------------------------------------------------- db
+
+
+@db_app.command("info")
+def db_info(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+    """Where the store is, its size, schema revision and row counts.
+
+    Example: shoptui db info --json
+    """
+    from shoptui import db
+    from shoptui.config import sqlite_path
+
+    url = state(ctx).url
+    with refusals():
+        engine = db.get_engine(url, check_schema=False, create=False)
+        with db._translated(url):
+            revision = db.current_revision(engine)
+        path = sqlite_path(url)
+        info = {
+            "url": url if path is None else f"sqlite:///{path}",
+            "path": str(path) if path else None,
+            "size_bytes": path.stat().st_size if path and path.exists() else None,
+            "schema_revision": revision,
+            "schema_head": sorted(db.schema_heads()),
+            "up_to_date": revision in db.schema_heads(),
+            "tables": {},
+        }
+        if info["up_to_date"]:
+            with db.read_session(url) as session:
+                info["tables"] = db.table_counts(session)
+    if as_json:
+        emit_json(info)
+        return
+    emit_pairs([("store", info["url"]), ("size", _size(info["size_bytes"])),
+                ("schema", f"{revision or 'none'} ({'up to date' if info['up_to_date'] else 'run shoptui db upgrade'})")])
+    emit_table(sorted(info["tables"].items()), ["table", "rows"], justify={"rows": "right"})
+
+
+def _size(size: int | None) -> str:
+    if size is None:
+        return "-"
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return str(size)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    ctx: typer.Context,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing when already up to date."),
+    no_backup: bool = typer.Option(False, "--no-backup", help="Skip the backup copy (not recommended)."),
+) -> None:
+    """Bring the store to this shoptui's schema; a backup copy is written beside it first.
+
+    A new store is created at the current schema. Example: shoptui db upgrade
+    """
+    from shoptui import db
+
+    with refusals():
+        result = db.upgrade(state(ctx).url, backup=not no_backup)
+    if result.before == result.after:
+        if not quiet:
+            typer.echo(f"The store is up to date (schema {result.after}).")
+        return
+    typer.echo(f"Upgraded the store from schema {result.before or 'none (new store)'} to {result.after}.")
+    if result.backup:
+        typer.echo(f"Backup of the old store: {result.backup}")
+
+
+@db_app.command("check")
+def db_check(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+    """Check the database's integrity and every invariant (ledgers equal levels, totals equal lines).
+
+    Exits 1 and lists the problems when any check fails. Example: shoptui db check
+    """
+    from shoptui.services import checks
+
+    with reading(ctx) as session:
+        results = checks.run_checks(session=session)
+    if as_json:
+        emit_json([{"check": r.name, "ok": r.ok, "problems": r.problems} for r in results])
+    else:
+        for result in results:
+            typer.echo(f"{'ok  ' if result.ok else 'FAIL'}  {result.name}")
+            for problem in result.problems[:50]:
+                typer.echo(f"      {problem}")
+            if len(result.problems) > 50:
+                typer.echo(f"      ... and {len(result.problems) - 50} more")
+    failed = [r for r in results if not r.ok]
+    if failed:
+        raise fail(f"{len(failed)} check(s) failed: {', '.join(r.name for r in failed)}.")
+
+
+@db_app.command("backup")
+def db_backup(
+    ctx: typer.Context,
+    path: Path | None = typer.Argument(None, help="File or folder for the copy (default: beside the store)."),
+) -> None:
+    """Write a consistent copy of the store, safe while others are using it.
+
+    Example: shoptui db backup /mnt/usb/   (restore by pointing --db at the copy, or copying it back)
+    """
+    from shoptui import clock, db
+    from shoptui.config import sqlite_path
+
+    url = state(ctx).url
+    with refusals():
+        db.get_engine(url, check_schema=False, create=False)
+        if path is None:
+            source = sqlite_path(url)
+            stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+            path = source.with_name(f"{source.stem}.backup-{stamp}{source.suffix}") if source else Path(".")
+        written = db.backup_store(url, path)
+    typer.echo(f"Backed up the store to {written}")
+
+
+# ---------------------------------------------------------------- settings
+
+
+@settings_app.command("show")
+def settings_show(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+    """Every store setting and its value (secrets masked).
+
+    Example: shoptui settings show --json
+    """
+    from shoptui.services import settings
+
+    with reading(ctx) as session:
+        values = settings.get_all(session=session)
+    definitions = settings.definitions()
+    shown = {k: ("***" if definitions[k].secret and v else v) for k, v in values.items()}
+    if as_json:
+        emit_json(shown)
+        return
+    emit_table(((definitions[k].group, k, _plain(v), definitions[k].help) for k, v in shown.items()),
+               ["group", "key", "value", "meaning"])
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, dict):
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+@settings_app.command("set")
+def settings_set(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="The setting, e.g. name, currency, timezone, smtp_host."),
+    value: str = typer.Argument(..., help="The new value as text."),
+    idempotency_key: str | None = KEY_OPTION,
+) -> None:
+    """Change one store setting (validated, audited).
+
+    Examples: shoptui settings set name "Lucky Cat Store";  shoptui settings set timezone Europe/Berlin
+    """
+    from shoptui.services import settings
+    from shoptui.services.idempotency import Outcome
+
+    def work(session, actor):  # type: ignore[no-untyped-def]
+        new = settings.set_value(session=session, actor=actor, key=key, raw=value)
+        secret = settings.definitions()[key].secret
+        return Outcome(f"Set {key} to {'***' if secret else _plain(new)}.", {"key": key, "value": None if secret else new})
+
+    change(ctx, "settings.set", work, key=idempotency_key)
+
+
+# ---------------------------------------------------------------- audit
+
+
+@audit_app.command("list")
+def audit_list(
+    ctx: typer.Context,
+    entity: str | None = typer.Option(None, "--entity", help="Only this kind of record (product, setting, ...)."),
+    entity_id: str | None = typer.Option(None, "--id", help="Only this record id (with --entity)."),
+    actor: str | None = typer.Option(None, "--actor", help="Only changes by this user."),
+    since: str | None = typer.Option(None, "--since", help="Only since: 2h, 7d, 2026-11-01 or an ISO time."),
+    limit: int = typer.Option(50, "--limit", min=1, max=1000, help="How many entries (1-1000)."),
+    after: str | None = typer.Option(None, "--after", help="Continue after this cursor (printed below a page)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Who changed what, newest first.
+
+    Example: shoptui audit list --entity setting --since 7d --json
+    """
+    from shoptui.services import audit, settings, timeutil
+
+    with reading(ctx) as session:
+        tz = settings.timezone(session=session)
+        moment = timeutil.parse_moment(since, tz) if since else None
+        page = audit.list_entries(session=session, entity=entity, entity_id=entity_id, actor=actor, since=moment,
+                                  after=after, limit=limit)
+    if as_json:
+        emit_json(page.items)
+        return
+    emit_table(
+        ((when(e.at, tz), e.actor, e.source + (f" {e.address}" if e.address else ""), e.action,
+          f"{e.entity} {e.entity_id or ''}".strip(), e.summary) for e in page.items),
+        ["when", "who", "from", "action", "record", "summary"], empty="No audit entries match.",
+    )
+    if page.next_after:
+        typer.echo(f"More: --after {page.next_after}")
+
+
+# ---------------------------------------------------------------- notifications
+
+
+@notification_app.command("list")
+def notification_list(
+    ctx: typer.Context,
+    unread: bool = typer.Option(False, "--unread", help="Only unread ones."),
+    limit: int = typer.Option(50, "--limit", min=1, max=500, help="How many (1-500)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """The notification centre, newest first.
+
+    Example: shoptui notification list --unread
+    """
+    from shoptui.services import notifications, settings
+
+    with reading(ctx) as session:
+        tz = settings.timezone(session=session)
+        items = notifications.list_notifications(session=session, unread_only=unread, limit=limit)
+    if as_json:
+        emit_json(items)
+        return
+    emit_table(((n.id, when(n.created_at, tz), n.severity, n.title, "" if n.read_at else "unread") for n in items),
+               ["id", "when", "severity", "title", ""], empty="No notifications.")
+
+
+@notification_app.command("read")
+def notification_read(
+    ctx: typer.Context,
+    ids: list[int] = typer.Argument(None, help="Notification ids; none with --all."),
+    all_: bool = typer.Option(False, "--all", help="Mark every notification read."),
+    idempotency_key: str | None = KEY_OPTION,
+) -> None:
+    """Mark notifications read.
+
+    Examples: shoptui notification read 3 4;  shoptui notification read --all
+    """
+    from shoptui.services import notifications
+    from shoptui.services.idempotency import Outcome
+
+    if not ids and not all_:
+        raise fail("Name notification ids, or give --all.", 2)
+
+    def work(session, actor):  # type: ignore[no-untyped-def]
+        if all_:
+            count = notifications.mark_all_read(session=session, actor=actor)
+        else:
+            count = notifications.mark_read(session=session, actor=actor, ids=list(ids))
+        return Outcome(f"Marked {count} notification(s) read.", {"marked": count})
+
+    change(ctx, "notification.read", work, key=idempotency_key)

@@ -1,0 +1,332 @@
+"""Engine, SQLite pragmas, sessions, transactions and schema migrations.
+
+The only module that knows which database engine is behind the store. A face opens one unit of
+work per user action::
+
+    with db.transaction(url) as session:      # BEGIN IMMEDIATE on SQLite; commit or roll back
+        catalog.create_product(session=session, actor=actor, data=data)
+
+    with db.read_session(url) as session:     # reads only; always rolled back
+        catalog.list_products(session=session, ...)
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlmodel import Session
+
+from shoptui import clock
+from shoptui.config import data_dir, prepare_sqlite_location, resolve_database_url, sqlite_path
+from shoptui.errors import Conflict, SchemaOutOfDate, ShopError, StoreUnavailable
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_MS = 10_000
+
+_engines: dict[str, Engine] = {}
+_checked: set[str] = set()
+_lock = threading.Lock()
+
+
+# ---------------------------------------------------------------- engine
+
+
+def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see _on_begin)
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    immediate = connection.get_execution_options().get("shoptui_write", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def is_sqlite(url: str) -> bool:
+    """True when the URL names a SQLite store."""
+    return url.startswith("sqlite")
+
+
+def get_engine(url: str | None = None, *, check_schema: bool = True, create: bool = True) -> Engine:
+    """The cached engine for ``url``; a new empty store is created at the current schema.
+
+    With ``check_schema`` an out-of-date store is refused with a sentence that says to run
+    ``shoptui db upgrade``. Alembic is only imported when the schema has to change.
+    """
+    url = resolve_database_url(url)
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            path = sqlite_path(url)
+            # only the default store's folder is created; a --db in a missing folder is a typo
+            prepare_sqlite_location(url, create_dir=create and path is not None and path.parent == data_dir())
+            if is_sqlite(url):
+                engine = create_engine(
+                    url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+                )
+                event.listen(engine, "connect", _on_sqlite_connect)
+                event.listen(engine, "begin", _on_begin)
+            else:
+                engine = create_engine(url, pool_pre_ping=True)
+            _engines[url] = engine
+        if check_schema and url not in _checked:
+            _ensure_schema(engine, url, create=create)
+            _checked.add(url)
+    return engine
+
+
+def dispose_all() -> None:
+    """Close every cached engine (tests, and before replacing a store file)."""
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+        _checked.clear()
+
+
+@contextmanager
+def _translated(url: str) -> Iterator[None]:
+    """Turn driver failures a person can cause into a ShopError with a sentence."""
+    try:
+        yield
+    except ShopError:
+        raise
+    except OperationalError as exc:
+        message = str(exc.orig) if exc.orig is not None else str(exc)
+        if "locked" in message or "busy" in message:
+            raise Conflict("The store is busy with another write that did not finish in time. Try again.") from exc
+        if "readonly" in message or "read-only" in message:
+            raise StoreUnavailable(f"The store {_display(url)} is read-only, so nothing can be saved.") from exc
+        if "unable to open" in message:
+            raise StoreUnavailable(f"The store {_display(url)} cannot be opened ({message}).") from exc
+        raise
+    except DatabaseError as exc:
+        message = str(exc.orig) if exc.orig is not None else str(exc)
+        if "not a database" in message or "malformed" in message or "corrupt" in message:
+            raise StoreUnavailable(
+                f"The store {_display(url)} is not a readable shoptui database ({message}). "
+                "Restore it from a backup or point --db at another file."
+            ) from exc
+        raise
+
+
+def _display(url: str) -> str:
+    path = sqlite_path(url)
+    return str(path) if path else re.sub(r"://[^@/]*@", "://***@", url)
+
+
+# ---------------------------------------------------------------- sessions
+
+
+@contextmanager
+def transaction(url: str | None = None) -> Iterator[Session]:
+    """One unit of work: BEGIN IMMEDIATE on SQLite, commit on exit, roll back on any error."""
+    url = resolve_database_url(url)
+    with _translated(url):
+        engine = get_engine(url).execution_options(shoptui_write=True)
+        with Session(engine, expire_on_commit=False) as session:
+            session.connection()  # take the write lock now, not at the first write
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+
+@contextmanager
+def read_session(url: str | None = None) -> Iterator[Session]:
+    """A read-only unit: a consistent snapshot, always rolled back."""
+    url = resolve_database_url(url)
+    with _translated(url), Session(get_engine(url), expire_on_commit=False) as session:
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+
+# ---------------------------------------------------------------- schema
+
+
+_REV = re.compile(r"^revision\s*(?::\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+_DOWN = re.compile(r"^down_revision\s*(?::[^=]+)?=\s*(?:['\"]([^'\"]+)['\"]|None)", re.M)
+
+
+def schema_heads() -> set[str]:
+    """The head revisions shipped with this shoptui, read from the files (no Alembic import)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for file in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        source = file.read_text(encoding="utf-8")
+        rev, down = _REV.search(source), _DOWN.search(source)
+        if rev:
+            revisions.add(rev.group(1))
+            if down and down.group(1):
+                parents.add(down.group(1))
+    return revisions - parents
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The store's schema revision, or ``None`` for a store that has never been migrated."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+        return row[0] if row else None
+
+
+def _ensure_schema(engine: Engine, url: str, *, create: bool) -> None:
+    with _translated(url):
+        revision = current_revision(engine)
+        heads = schema_heads()
+        if revision in heads:
+            return
+        if revision is None:
+            with engine.connect() as conn:
+                tables = [t for t in inspect(conn).get_table_names() if not t.startswith("sqlite_")]
+            if tables:
+                raise StoreUnavailable(
+                    f"The database {_display(url)} has tables but is not a shoptui store. Point --db at another file."
+                )
+            if create:
+                _alembic_upgrade(engine, url)
+            return
+        raise SchemaOutOfDate(
+            f"The store {_display(url)} is at schema {revision}, but this shoptui needs {', '.join(sorted(heads))}. "
+            "Run 'shoptui db upgrade' (it writes a backup first)."
+        )
+
+
+def _alembic_config(url: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def _alembic_upgrade(engine: Engine, url: str) -> None:
+    from alembic import command
+
+    config = _alembic_config(url)
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+        conn.commit()
+
+
+@dataclass(frozen=True)
+class UpgradeResult:
+    """What ``db upgrade`` did."""
+
+    before: str | None
+    after: str | None
+    backup: Path | None
+
+
+def upgrade(url: str | None = None, *, backup: bool = True) -> UpgradeResult:
+    """Bring the store to the current schema, writing a backup beside it first (SQLite)."""
+    url = resolve_database_url(url)
+    engine = get_engine(url, check_schema=False)
+    with _translated(url):
+        before = current_revision(engine)
+        heads = schema_heads()
+        if before in heads:
+            return UpgradeResult(before, before, None)
+        copy = None
+        if backup and before is not None and sqlite_path(url) is not None:
+            stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+            path = sqlite_path(url)
+            assert path is not None
+            copy = backup_store(url, path.with_name(f"{path.stem}.before-{before}-{stamp}{path.suffix}"))
+        if before is not None and before not in _known_revisions():
+            raise SchemaOutOfDate(
+                f"The store {_display(url)} is at schema {before}, which this shoptui does not know: "
+                "it was written by a newer shoptui. Upgrade shoptui instead."
+            )
+        _alembic_upgrade(engine, url)
+        _checked.add(url)
+        return UpgradeResult(before, current_revision(engine), copy)
+
+
+def _known_revisions() -> set[str]:
+    found: set[str] = set()
+    for file in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        rev = _REV.search(file.read_text(encoding="utf-8"))
+        if rev:
+            found.add(rev.group(1))
+    return found
+
+
+def backup_store(url: str | None, destination: Path) -> Path:
+    """An online, consistent copy of a SQLite store (safe while others write)."""
+    url = resolve_database_url(url)
+    source = sqlite_path(url)
+    if source is None:
+        raise StoreUnavailable("Online backup is built in for SQLite stores; back up PostgreSQL with pg_dump.")
+    if not source.exists():
+        raise StoreUnavailable(f"There is no store at {source} to back up.")
+    destination = destination.expanduser().resolve()
+    if destination.is_dir():
+        stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+        destination = destination / f"{source.stem}-{stamp}{source.suffix}"
+    if destination == source.resolve():
+        raise StoreUnavailable("The backup must go to another file than the store itself.")
+    if not destination.parent.exists():
+        raise StoreUnavailable(f"The folder {destination.parent} for the backup does not exist.")
+    if destination.exists():
+        raise StoreUnavailable(f"{destination} already exists; pick a new name so no backup is overwritten.")
+    try:
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            dst = sqlite3.connect(destination)
+            try:
+                src.backup(dst)
+                dst.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dst.close()
+        finally:
+            src.close()
+    except sqlite3.DatabaseError as exc:
+        destination.unlink(missing_ok=True)
+        raise StoreUnavailable(f"The backup to {destination} failed: {exc}.") from exc
+    except OSError as exc:
+        destination.unlink(missing_ok=True)
+        raise StoreUnavailable(f"The backup to {destination} failed: {exc.strerror}.") from exc
+    return destination
+
+
+def integrity_problems(session: Session) -> list[str]:
+    """SQLite's own integrity check (and foreign keys); empty when all is well."""
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        return []
+    problems = [row[0] for row in session.execute(text("PRAGMA integrity_check")) if row[0] != "ok"]
+    problems += [f"foreign key broken in {row[0]} row {row[1]}" for row in session.execute(text("PRAGMA foreign_key_check"))]
+    return problems
+
+
+def table_counts(session: Session) -> dict[str, int]:
+    """Row counts per table (for ``db info``)."""
+    from sqlalchemy import func, select
+    from sqlmodel import SQLModel
+
+    import shoptui.models  # noqa: F401  (registers every table)
+
+    counts: dict[str, int] = {}
+    for name, table in sorted(SQLModel.metadata.tables.items()):
+        counts[name] = session.execute(select(func.count()).select_from(table)).scalar_one()
+    return counts

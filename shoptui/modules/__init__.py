@@ -1,0 +1,71 @@
+"""The module registry: each module of the shop describes itself in one file here.
+
+A descriptor names its parts by import path (strings), so discovering the modules costs nothing
+and ``shoptui --help`` never loads the database layer or Textual. The shell (sidebar, dashboard,
+global search, ``db check``, settings, CLI) iterates the registry; adding a module never means
+editing a list in the shell. This package must import nothing heavier than the standard library.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A sidebar entry: its mode name, label, key and the screen class by import path."""
+
+    mode: str
+    label: str
+    key: str
+    target: str  # "package.module:ClassName"
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    """What one module adds to the shell. Every reference is ``"package.module:attribute"``."""
+
+    name: str
+    order: int = 100
+    cli: tuple[tuple[str, str], ...] = ()  # (command name, "shoptui.cli.x:app")
+    screens: tuple[Screen, ...] = ()
+    settings: tuple[str, ...] = ()  # -> list[SettingDef]
+    search: tuple[str, ...] = ()  # -> fn(session, text, limit) -> list[SearchHit]
+    dashboard: tuple[str, ...] = ()  # -> fn(session) -> list[Figure]
+    checks: tuple[str, ...] = ()  # -> fn(session) -> list[str] problems
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def load(reference: str) -> Any:
+    """Import ``"package.module:attribute"`` and return the attribute."""
+    module_name, _, attribute = reference.partition(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, attribute) if attribute else module
+
+
+@cache
+def all_modules() -> tuple[ModuleSpec, ...]:
+    """Every module descriptor, in sidebar order."""
+    found: list[ModuleSpec] = []
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
+        spec = getattr(importlib.import_module(f"{__name__}.{info.name}"), "MODULE", None)
+        if isinstance(spec, ModuleSpec):
+            found.append(spec)
+    return tuple(sorted(found, key=lambda m: (m.order, m.name)))
+
+
+def screens() -> list[Screen]:
+    """Every sidebar entry of every module, in order."""
+    return sorted((s for m in all_modules() for s in m.screens), key=lambda s: (s.order, s.mode))
+
+
+def references(kind: str) -> list[str]:
+    """Every reference of one kind (``"search"``, ``"dashboard"``, ``"checks"``, ``"settings"``)."""
+    return [ref for m in all_modules() for ref in getattr(m, kind)]

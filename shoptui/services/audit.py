@@ -1,0 +1,108 @@
+"""The audit log: every change of data, who made it, from where, before and after."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from shoptui.config import Actor
+from shoptui.errors import InvalidInput
+from shoptui.models.store import AuditEntry
+from shoptui.services.paging import Page, clamp_limit
+
+
+class AuditEntryRead(BaseModel):
+    """One audit line, as it leaves the service."""
+
+    id: int
+    at: datetime
+    actor: str
+    source: str
+    address: str | None
+    action: str
+    entity: str
+    entity_id: str | None
+    summary: str
+    before: Any
+    after: Any
+
+
+def changed_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[Any, Any]:
+    """Only the fields that differ between two snapshots (all of them when one side is missing)."""
+    if before is None or after is None:
+        return before, after
+    keys = [k for k in after if before.get(k) != after.get(k)] + [k for k in before if k not in after]
+    return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+def record(
+    *,
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: str | int | None = None,
+    summary: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Append one audit line in the caller's transaction; before/after keep only changed fields."""
+    before, after = changed_fields(before, after)
+    session.add(
+        AuditEntry(
+            actor=actor.name,
+            source=actor.source,
+            address=actor.address,
+            action=action,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            summary=summary[:500],
+            before=_jsonable(before),
+            after=_jsonable(after),
+        )
+    )
+
+
+def list_entries(
+    *,
+    session: Session,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    actor: str | None = None,
+    since: datetime | None = None,
+    after: str | None = None,
+    limit: int = 50,
+) -> Page[AuditEntryRead]:
+    """Newest first, keyset-paged by id (``after`` is the cursor from the previous page)."""
+    limit = clamp_limit(limit)
+    query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit + 1)
+    if entity:
+        query = query.where(AuditEntry.entity == entity)
+    if entity_id:
+        query = query.where(AuditEntry.entity_id == entity_id)
+    if actor:
+        query = query.where(AuditEntry.actor == actor)
+    if since is not None:
+        query = query.where(col(AuditEntry.at) >= since)
+    if after:
+        if not after.isdigit():
+            raise InvalidInput(f"The cursor {after!r} is not one this list gave out.")
+        query = query.where(col(AuditEntry.id) < int(after))
+    rows = session.exec(query).all()
+    items = [AuditEntryRead.model_validate(row, from_attributes=True) for row in rows[:limit]]
+    return Page(items=items, next_after=str(items[-1].id) if len(rows) > limit else None)
