@@ -1,7 +1,7 @@
 """foundation
 
 Revision ID: 0001_foundation
-Revises: 
+Revises:
 Create Date: 2026-11-25 22:20:59.078220
 """
 
