@@ -1,0 +1,54 @@
+"""Printing figures beside targets, and small timing helpers shared by the benchmarks."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+DATA = Path(__file__).with_name(".data")
+
+
+def figure(name: str, value: float, target: float, unit: str = "ms", *, higher_is_better: bool = False,
+           note: str = "") -> bool:
+    """Print ``name: value unit (target <= X) OK|MISS``; returns whether the target is met."""
+    ok = value >= target if higher_is_better else value <= target
+    sign = ">=" if higher_is_better else "<="
+    extra = f"  {note}" if note else ""
+    print(f"   {name:<52} {value:>10.2f} {unit:<6} target {sign} {target:g} {unit:<6} {'OK' if ok else 'MISS'}{extra}")
+    return ok
+
+
+def percentile(samples: list[float], p: float) -> float:
+    """The p-th percentile (0-100) of samples."""
+    ordered = sorted(samples)
+    if not ordered:
+        return 0.0
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def time_calls(fn: Callable[[], object], repeat: int) -> list[float]:
+    """Milliseconds of each of ``repeat`` calls."""
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def wall_ms(argv: list[str], repeat: int = 7, env: dict[str, str] | None = None) -> float:
+    """Median wall time of running a command, in ms."""
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run(argv, check=True, capture_output=True, env=env)
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+PYTHON = sys.executable

@@ -1,0 +1,23 @@
+"""Foundation: how fast the CLI starts and answers a read command."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+from bench._report import DATA, PYTHON, figure, wall_ms
+
+
+def run() -> None:
+    shoptui = shutil.which("shoptui") or os.path.join(os.path.dirname(PYTHON), "shoptui")
+    bare = wall_ms([PYTHON, "-c", "pass"])
+    helped = wall_ms([shoptui, "--help"])
+    figure("shoptui --help (wall)", helped, bare * 1.5 + 100, note=f"python -c pass = {bare:.0f} ms")
+
+    store = DATA / "cli.db"
+    store.unlink(missing_ok=True)
+    env = dict(os.environ, SHOPTUI_DATABASE_URL=str(store))
+    wall_ms([shoptui, "db", "upgrade", "--quiet"], repeat=1, env=env)
+    sqlmodel = wall_ms([PYTHON, "-c", "import sqlmodel"])
+    shown = wall_ms([shoptui, "settings", "show", "--json"], env=env)
+    figure("shoptui settings show --json (wall)", shown, sqlmodel * 1.3, note=f"import sqlmodel = {sqlmodel:.0f} ms")
