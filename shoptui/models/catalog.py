@@ -1,4 +1,9 @@
-"""Catalogue tables: categories (a tree), products, their options and variants (SKUs)."""
+"""Catalogue tables: categories (a tree), products, their tags, images, options and variants (SKUs).
+
+Names other modules rely on: ``variant.id``, ``variant.sku``, ``variant.barcode``,
+``variant.track_stock``, ``variant.cost_minor``, ``variant.product_id``, ``product.category_id``,
+``category.path``.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from sqlmodel import Field, SQLModel
 from shoptui.models._types import UTCDateTime, utcnow
 
 PRODUCT_STATUSES = ("draft", "active", "archived")
+MAX_OPTIONS = 3
 
 
 class Category(SQLModel, table=True):
@@ -32,7 +38,11 @@ class Category(SQLModel, table=True):
 
 
 class Product(SQLModel, table=True):
-    """A product as the customer sees it; what is sold and stocked are its variants."""
+    """A product as the customer sees it; what is sold and stocked are its variants.
+
+    ``variant_count``, ``min_price_minor`` and ``max_price_minor`` are kept in step with the
+    variants by the catalogue service, so the list can show and sort by them without a join.
+    """
 
     __tablename__ = "product"
     __table_args__ = (
@@ -41,6 +51,7 @@ class Product(SQLModel, table=True):
         Index("ix_product_status_title", "status", "title", "id"),
         Index("ix_product_category", "category_id", "title", "id"),
         Index("ix_product_updated", "updated_at", "id"),
+        Index("ix_product_price", "min_price_minor", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=200)
@@ -51,13 +62,16 @@ class Product(SQLModel, table=True):
     option1_name: str | None = Field(default=None, max_length=40)
     option2_name: str | None = Field(default=None, max_length=40)
     option3_name: str | None = Field(default=None, max_length=40)
+    variant_count: int = 0
+    min_price_minor: int | None = None
+    max_price_minor: int | None = None
     version: int = 1  # optimistic concurrency: bumped on every save
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class ProductTag(SQLModel, table=True):
-    """A tag on a product (lower-cased for matching, as typed for display)."""
+    """A tag on a product, stored lower-cased (tags match case-insensitively)."""
 
     __tablename__ = "product_tag"
     __table_args__ = (Index("ix_product_tag_tag", "tag", "product_id"),)
@@ -74,6 +88,19 @@ class ProductImage(SQLModel, table=True):
     location: str = Field(max_length=1000)
 
 
+class ProductSearch(SQLModel, table=True):
+    """One compact, lower-cased line per product (title, SKUs, barcodes, tags, brand) for search.
+
+    Kept in step by the catalogue service. On SQLite an FTS5 trigram index
+    (``product_search_fts``, created by the migration) follows it through triggers; on
+    PostgreSQL a pg_trgm GIN index covers ``text``.
+    """
+
+    __tablename__ = "product_search"
+    product_id: int = Field(foreign_key="product.id", primary_key=True, ondelete="CASCADE")
+    text: str = ""
+
+
 class Variant(SQLModel, table=True):
     """A sellable, stockable combination of a product's options, keyed by SKU."""
 
@@ -85,6 +112,7 @@ class Variant(SQLModel, table=True):
         CheckConstraint("price_minor >= 0", name="ck_variant_price"),
         CheckConstraint("compare_at_minor IS NULL OR compare_at_minor >= 0", name="ck_variant_compare_at"),
         CheckConstraint("cost_minor IS NULL OR cost_minor >= 0", name="ck_variant_cost"),
+        CheckConstraint("weight_g IS NULL OR weight_g >= 0", name="ck_variant_weight"),
     )
     id: int | None = Field(default=None, primary_key=True)
     product_id: int = Field(foreign_key="product.id")
