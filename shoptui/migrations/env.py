@@ -12,12 +12,18 @@ config = context.config
 target_metadata = SQLModel.metadata
 
 
+def _include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+    """Autogenerate leaves alone what migrations create by hand (FTS5 search tables and their shadows)."""
+    return not (type_ == "table" and reflected and compare_to is None and "_fts" in (name or ""))
+
+
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=_include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
