@@ -7,10 +7,11 @@ in ``shoptui.services.pricing``; this module only converts between text and inte
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from shoptui.errors import InvalidInput
 
-_AMOUNT = re.compile(r"^(?P<sign>[-+]?)(?P<whole>\d{1,15})(?:\.(?P<frac>\d*))?$")
+_AMOUNT = re.compile(r"^(?P<sign>[-+]?)(?P<whole>[0-9]{1,15})(?:\.(?P<frac>[0-9]*))?$")
 MAX_MINOR = 10**15
 
 
@@ -20,7 +21,8 @@ def parse_money(text: str | int, digits: int = 2, *, field: str = "amount", allo
         raise InvalidInput(f"The {field} must be a number like 12.50, not {text!r}.")
     if isinstance(text, int):
         text = str(text)
-    raw = text.strip().replace(",", "") if isinstance(text, str) else text
+    # NFKC folds full-width input from a Chinese IME ("１２．５") into ASCII
+    raw = unicodedata.normalize("NFKC", text).strip().replace(",", "")
     for symbol in ("¥", "￥", "$", "€", "£"):
         raw = raw.removeprefix(symbol)
     match = _AMOUNT.match(raw)
@@ -51,7 +53,7 @@ def format_money(minor: int, digits: int = 2) -> str:
 
 def parse_basis_points(text: str, *, field: str = "percentage", maximum: int = 10_000) -> int:
     """Parse ``"12.5"`` or ``"12.5%"`` into 1250 basis points."""
-    raw = text.strip().removesuffix("%").strip()
+    raw = unicodedata.normalize("NFKC", text).strip().removesuffix("%").strip()
     match = _AMOUNT.match(raw)
     if not match or (match["frac"] and len(match["frac"].rstrip("0")) > 2):
         raise InvalidInput(f"The {field} {text!r} is not a percentage; write it like 12.5 (at most 2 decimals).")

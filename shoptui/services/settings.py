@@ -198,8 +198,8 @@ def set_value(*, session: Session, actor: Actor, key: str, raw: str) -> Any:
 
         row.updated_at = clock.now()
         session.add(row)
-    shown_before = "***" if definition.secret else before
-    shown_after = "***" if definition.secret else value
+    shown_before = "***" if definition.secret and before else before
+    shown_after = "***" if definition.secret and value else value
     audit.record(session=session, actor=actor, action="settings.set", entity="setting", entity_id=key,
                  summary=f"{key} set", before={"value": shown_before}, after={"value": shown_after})
     session.flush()
