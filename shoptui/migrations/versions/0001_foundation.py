@@ -77,8 +77,9 @@ def upgrade() -> None:
     sa.Column('ref_kind', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.Column('ref_id', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.Column('claimed_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('claimed_at', shoptui.models._types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', shoptui.models._types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('next_attempt_at', shoptui.models._types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_attempt_at', shoptui.models._types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('sent_at', shoptui.models._types.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
