@@ -1,0 +1,59 @@
+"""Customers: the one customer entity (the members module extends it, it does not copy it).
+
+Names other modules rely on: ``customer.id``, ``customer.name``, ``customer.phone``,
+``customer.email``, ``customer_address.customer_id``. ``phone`` is stored compact (no spaces or
+dashes) and ``email`` lower-cased, so lookups are exact index hits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from shoptui.models._types import UTCDateTime, utcnow
+
+
+class Customer(SQLModel, table=True):
+    """A person who buys: name, phone, email, notes; addresses in ``customer_address``.
+
+    ``order_count``, ``spent_minor`` and ``last_order_at`` are kept in step by the orders service
+    (created, cancelled and refunded orders) so lists and profiles need no aggregate.
+    """
+
+    __tablename__ = "customer"
+    __table_args__ = (
+        Index("ix_customer_name", "name", "id"),
+        Index("ix_customer_phone", "phone"),
+        Index("ix_customer_email", "email"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=200)
+    note: str = Field(default="", max_length=1000)
+    order_count: int = 0
+    spent_minor: int = 0
+    last_order_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CustomerAddress(SQLModel, table=True):
+    """A delivery address of a customer; one may be the default."""
+
+    __tablename__ = "customer_address"
+    __table_args__ = (Index("ix_customer_address_customer", "customer_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", ondelete="CASCADE")
+    recipient: str = Field(default="", max_length=100)
+    phone: str = Field(default="", max_length=40)
+    country: str = Field(default="", max_length=2)
+    region: str = Field(default="", max_length=100)  # region / province / state
+    city: str = Field(default="", max_length=100)
+    district: str = Field(default="", max_length=100)
+    street: str = Field(default="", max_length=300)
+    postal_code: str = Field(default="", max_length=20)
+    is_default: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
