@@ -72,6 +72,7 @@ class Order(SQLModel, table=True):
         Index("ix_sales_order_customer", "customer_id", "created_at", "id"),
         Index("ix_sales_order_phone", "customer_phone"),
         Index("ix_sales_order_name", "customer_name"),
+        Index("ix_sales_order_external", "external_ref", "channel"),
     )
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=40)
@@ -91,6 +92,9 @@ class Order(SQLModel, table=True):
     ship_street: str = Field(default="", max_length=300)
     ship_postal_code: str = Field(default="", max_length=20)
     location_id: int | None = Field(default=None, foreign_key="stock_location.id")  # None: the default location
+    # reserve: committed when created, deducted when shipped; deferred: deducted when handed over
+    # (a counter sale, in the same transaction); none: never moves stock (history imports)
+    stock_mode: str = Field(default="reserve", max_length=10)
     status: str = Field(default="open", max_length=10)
     payment_status: str = Field(default="unpaid", max_length=20)
     fulfilment_status: str = Field(default="unfulfilled", max_length=20)

@@ -2,7 +2,7 @@
 
 Revision ID: 0004_orders
 Revises: 0003_inventory
-Create Date: 2026-11-25 22:30:00.642989
+Create Date: 2026-11-25 22:31:55.827990
 """
 
 from collections.abc import Sequence
@@ -44,6 +44,8 @@ def upgrade() -> None:
     sa.Column('next_value', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('name')
     )
+    op.bulk_insert(sa.table('order_sequence', sa.column('name', sa.String), sa.column('next_value', sa.Integer)),
+                   [{'name': 'order', 'next_value': 1}])
     op.create_table('order_stat',
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('payment_status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
@@ -88,6 +90,7 @@ def upgrade() -> None:
     sa.Column('ship_street', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('ship_postal_code', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('location_id', sa.Integer(), nullable=True),
+    sa.Column('stock_mode', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('payment_status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('fulfilment_status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
@@ -130,6 +133,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_sales_order_channel', ['channel', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_sales_order_created', ['created_at', 'id'], unique=False)
         batch_op.create_index('ix_sales_order_customer', ['customer_id', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_sales_order_external', ['external_ref', 'channel'], unique=False)
         batch_op.create_index('ix_sales_order_fulfilment', ['fulfilment_status', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_sales_order_name', ['customer_name'], unique=False)
         batch_op.create_index('ix_sales_order_payment', ['payment_status', 'created_at', 'id'], unique=False)
@@ -360,6 +364,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_sales_order_payment')
         batch_op.drop_index('ix_sales_order_name')
         batch_op.drop_index('ix_sales_order_fulfilment')
+        batch_op.drop_index('ix_sales_order_external')
         batch_op.drop_index('ix_sales_order_customer')
         batch_op.drop_index('ix_sales_order_created')
         batch_op.drop_index('ix_sales_order_channel')
