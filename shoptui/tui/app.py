@@ -1,0 +1,412 @@
+"""ShopApp: the shell around every screen — modes from the module registry, search, live notifications.
+
+Start-up order (the first paint must not wait for the database; ``import sqlmodel`` alone costs
+about half a second):
+
+1. Importing this module loads Textual and the stdlib-only module registry — never SQLModel,
+   SQLAlchemy or the services. Screens are imported by their mode factory on first visit.
+2. The default mode (the dashboard) is composed and painted.
+3. After the first refresh, workers import the services and open the store: the shell worker
+   reads the store name, time zone and notification state; the dashboard loads its figures.
+4. Every ``poll_seconds`` a worker probes ``notifications.latest_id`` (never two at once, skipped
+   while a modal is open), so notifications written by another process — a cron CLI command —
+   show up as toasts and in the bell's count without a restart.
+
+The services are only ever called inside ``@work(thread=True)`` workers; the UI thread never
+opens a session. A worker that fails is reported once by :meth:`ShopApp.report_error`: a
+``ShopError`` shows its sentence, anything else is logged with its traceback and shown as
+"Something went wrong".
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding, BindingsMap
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import ModalScreen, Screen
+from textual.signal import Signal
+from textual.timer import Timer
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from shoptui import clock, modules
+from shoptui.config import Actor
+from shoptui.errors import ShopError
+from shoptui.tui.commands import ShopCommands
+
+if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
+    from shoptui.services.notifications import NotificationRead
+    from shoptui.services.search import SearchHit
+
+log = logging.getLogger("shoptui.tui")
+
+TIMINGS_ENV = "SHOPTUI_TUI_TIMINGS"
+"""When set to a file path, the app appends ``<event> <unix time>`` lines (paint, figures) to it."""
+EXIT_AFTER_ENV = "SHOPTUI_TUI_EXIT_AFTER"
+"""When set to ``figures``, the app exits as soon as the dashboard figures are filled (benchmarks)."""
+
+SIDEBAR_COLLAPSE_BELOW = 100
+"""Terminal width (columns) under which the sidebar starts collapsed."""
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """A message the app showed as a toast this session (kept in the notification centre)."""
+
+    at: datetime
+    text: str
+    severity: str
+
+
+def _load_screen(target: str) -> Screen[Any]:
+    """A mode factory: import the screen class named by the registry and make one."""
+    screen_class = modules.load(target)
+    return screen_class()
+
+
+class ShopApp(App[None]):
+    """The shop's back office: top bar, sidebar of modules, one mode per registered screen."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "shoptui"
+    COMMANDS = App.COMMANDS | {ShopCommands}
+    DEFAULT_MODE = "dashboard"
+    ENABLE_COMMAND_PALETTE = True
+    NOTIFICATION_TIMEOUT = 6
+
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("f1,question_mark", "help", "Keys", id="help", tooltip="Show every key of this screen (F1 or ?)."),
+        Binding("slash,ctrl+k", "focus_search", "Search", id="search",
+                tooltip="Search every module: products, orders, members (/ or ctrl+k)."),
+        Binding("ctrl+n", "notifications", "Inbox", id="notifications",
+                tooltip="Open the notification centre: newest first, mark read, open the record."),
+        Binding("ctrl+t", "toggle_sidebar", "Sidebar", id="sidebar", tooltip="Show or hide the sidebar of modules."),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit", tooltip="Leave shoptui."),
+        Binding("escape", "hide_help", "Hide keys", show=False, id="hide-help", tooltip="Hide the list of keys."),
+    ]
+
+    store_name: reactive[str] = reactive("")
+    """The store's name from its settings ("" until the store has been read)."""
+    timezone_name: reactive[str] = reactive("")
+    """The store's time zone ("" until the store has been read)."""
+    unread: reactive[int] = reactive(0)
+    """Unread notifications in the store."""
+    sidebar_collapsed: reactive[bool] = reactive(False)
+    """Whether the sidebar shows only keys."""
+    store_problem: reactive[str] = reactive("")
+    """The sentence of a ShopError that kept the store from opening ("" when it is open)."""
+
+    @dataclass
+    class ShellLoaded(Message):
+        """The store was opened: its name, time zone and notification state were read."""
+
+        name: str
+        timezone: str
+        latest_id: int
+        unread: int
+
+    @dataclass
+    class NotificationsPolled(Message):
+        """A live-refresh probe finished: the newest id, the unread count and what is new."""
+
+        latest_id: int
+        unread: int
+        new: list[NotificationRead] = field(default_factory=list)
+
+    def __init__(self, db_url: str | None = None, *, poll_seconds: float = 2.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.db_url = db_url
+        """The store URL every worker opens (``None``: resolved by ``db`` from env and config)."""
+        self.actor = Actor.from_environment("tui")
+        """Who makes the changes of this session; passed to every service that writes."""
+        self.poll_seconds = poll_seconds
+        self.screen_entries = modules.screens()
+        """The sidebar entries of every registered module, in order."""
+        self.announcements: deque[Announcement] = deque(maxlen=50)
+        self.notifications_changed: Signal[int] = Signal(self, "notifications-changed")
+        """Published with the newest id whenever the store's notifications or unread count change."""
+        self.announcements_changed: Signal[Announcement] = Signal(self, "announcements-changed")
+        self.latest_notification_id: int | None = None
+        self._poll_timer: Timer | None = None
+        self._sidebar_chosen = False
+        self._recent_errors: dict[str, float] = {}
+        self._timings_file = os.environ.get(TIMINGS_ENV) or None
+        self._exit_after = os.environ.get(EXIT_AFTER_ENV) or None
+        for entry in self.screen_entries:
+            self.add_mode(entry.mode, partial(_load_screen, entry.target))
+        self._bindings = BindingsMap.merge([self._bindings, BindingsMap(self._mode_bindings())])
+
+    def _mode_bindings(self) -> list[Binding]:
+        """One key per sidebar entry (shown in the sidebar, so hidden in the footer)."""
+        return [
+            Binding(entry.key, f"go({entry.mode!r})", entry.label, show=False, id=f"go-{entry.mode}",
+                    tooltip=f"Open {entry.label}.")
+            for entry in self.screen_entries
+        ]
+
+    # ------------------------------------------------------------ start-up
+
+    def on_mount(self) -> None:
+        self.sidebar_collapsed = self.size.width < SIDEBAR_COLLAPSE_BELOW
+        self.call_after_refresh(self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        self.mark_timing("paint")
+        self.load_shell()
+
+    def mark_timing(self, event: str) -> None:
+        """Append ``event <unix time>`` to ``$SHOPTUI_TUI_TIMINGS`` (benchmarks); exit when asked."""
+        if self._timings_file:
+            with open(self._timings_file, "a", encoding="utf-8") as out:
+                out.write(f"{event} {time.time():.6f}\n")
+        if self._exit_after == event:
+            self.exit()
+
+    def reload_shell(self) -> None:
+        """Read the store name, time zone and notification state again (after settings change)."""
+        self.load_shell()
+
+    @work(thread=True, exclusive=True, group="shell", exit_on_error=False)
+    def load_shell(self) -> None:
+        """Open the store and read what the top bar shows."""
+        from shoptui import db
+        from shoptui.services import notifications, settings
+
+        with db.read_session(self.db_url) as session:
+            values = settings.get_all(session=session)
+            latest = notifications.latest_id(session=session)
+            unread = notifications.unread_count(session=session)
+        self.post_message(self.ShellLoaded(str(values["name"]), str(values["timezone"]), latest, unread))
+
+    @on(ShellLoaded)
+    def _shell_loaded(self, event: ShellLoaded) -> None:
+        self.store_problem = ""
+        self.store_name = event.name
+        self.title = event.name
+        self.timezone_name = event.timezone
+        self.unread = event.unread
+        if self.latest_notification_id != event.latest_id:
+            self.latest_notification_id = event.latest_id
+        self.notifications_changed.publish(event.latest_id)
+        self._schedule_poll()
+
+    # ------------------------------------------------------------ live notifications
+
+    def _schedule_poll(self, delay: float | None = None) -> None:
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+        self._poll_timer = self.set_timer(self.poll_seconds if delay is None else delay, self._poll_due)
+
+    def _poll_due(self) -> None:
+        self._poll_timer = None
+        if isinstance(self.screen, ModalScreen) or len(self.screen_stack) > 1:
+            self._schedule_poll()  # the operator is busy in a dialog; look again later
+            return
+        self.poll_notifications(self.latest_notification_id)
+
+    def refresh_notifications(self) -> None:
+        """Probe the store for notifications now (after marking some read, say)."""
+        self.poll_notifications(self.latest_notification_id)
+
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    def poll_notifications(self, seen: int | None) -> None:
+        """Cheap probe: the newest id and the unread count; the new ones only when there are any."""
+        from shoptui import db
+        from shoptui.services import notifications
+
+        with db.read_session(self.db_url) as session:
+            latest = notifications.latest_id(session=session)
+            unread = notifications.unread_count(session=session)
+            new = []
+            if seen is not None and latest > seen:
+                new = notifications.list_notifications(session=session, after_id=seen, limit=20)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.NotificationsPolled(latest, unread, new))
+
+    @on(NotificationsPolled)
+    def _notifications_polled(self, event: NotificationsPolled) -> None:
+        changed = event.latest_id != self.latest_notification_id or event.unread != self.unread
+        self.unread = event.unread
+        self.latest_notification_id = event.latest_id
+        for item in reversed(event.new[:3]):  # oldest of the newest first, so the newest ends on top
+            self.notify(item.body or item.title, title=item.title if item.body else "",
+                        severity=_severity(item.severity), markup=False)
+        if len(event.new) > 3:
+            self.notify(f"and {len(event.new) - 3} more in the notification centre (ctrl+n).", markup=False)
+        if changed:
+            self.notifications_changed.publish(event.latest_id)
+
+    # ------------------------------------------------------------ errors and announcements
+
+    def announce(self, text: str, severity: str = "information", *, title: str = "") -> None:
+        """Show ``text`` as a toast and keep it in the notification centre's list of this session."""
+        self.notify(text, title=title, severity=_severity(severity), markup=False)
+        item = Announcement(at=clock.now(), text=f"{title}: {text}" if title else text, severity=severity)
+        self.announcements.appendleft(item)
+        self.announcements_changed.publish(item)
+
+    def report_error(self, error: BaseException | None) -> None:
+        """The one way failures reach the operator: a ShopError's sentence, else a logged traceback."""
+        if error is None:
+            return
+        if isinstance(error, ShopError):
+            text = str(error)
+        else:
+            path = _log_traceback(error)
+            text = f"Something went wrong ({type(error).__name__}). Details are in {path}."
+        now = time.monotonic()
+        if now - self._recent_errors.get(text, -60.0) < 10.0:
+            return  # the same sentence from two workers (or two polls) is shown once
+        self._recent_errors[text] = now
+        self.announce(text, "error")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state == WorkerState.ERROR:
+            if worker.group == "shell" and isinstance(worker.error, ShopError):
+                self.store_problem = str(worker.error)
+            self.report_error(worker.error)
+        if worker.group == "poll" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            self._schedule_poll(self.poll_seconds * (5 if event.state == WorkerState.ERROR else 1))
+
+    # ------------------------------------------------------------ actions
+
+    async def action_go(self, mode: str) -> None:
+        """Switch to a module's screen (imported on its first visit)."""
+        if mode == self.current_mode:
+            return
+        entry = next((e for e in self.screen_entries if e.mode == mode), None)
+        if entry is None:
+            self.announce(f"There is no screen {mode!r}.", "warning")
+            return
+        try:
+            modules.load(entry.target)  # import errors surface here, not half-way through a switch
+            await self.switch_mode(mode)
+        except Exception as exc:  # a broken module must not take the shell down
+            self.report_error(exc)
+
+    async def open_record(self, mode: str | None, kind: str, key: str, title: str = "") -> None:
+        """Switch to ``mode`` and ask its screen to show one record (search hits, notification links)."""
+        from shoptui.tui.screens.base import ShopScreen
+
+        if not mode or mode not in {e.mode for e in self.screen_entries}:
+            self.announce(f"{title or f'{kind} {key}'}: no screen opens a {kind} yet.", "warning")
+            return
+        await self.action_go(mode)
+        if self.current_mode == mode and isinstance(self.screen, ShopScreen):
+            self.screen.open_record(kind, key)
+
+    async def open_hit(self, hit: SearchHit) -> None:
+        """Open a global-search hit on the screen of its mode."""
+        await self.open_record(hit.mode, hit.kind, hit.key, hit.title)
+
+    def mode_for_kind(self, kind: str) -> str | None:
+        """The mode whose screen opens records of ``kind`` (for notification links).
+
+        A module maps its kinds in its descriptor: ``extra={"record_modes": {"variant": "products"}}``;
+        a kind that is itself a mode name opens that mode.
+        """
+        for spec in modules.all_modules():
+            mode = spec.extra.get("record_modes", {}).get(kind)
+            if mode:
+                return str(mode)
+        return kind if any(e.mode == kind for e in self.screen_entries) else None
+
+    def action_focus_search(self) -> None:
+        """Put the cursor in the top bar's search box."""
+        from shoptui.tui.widgets.search import SearchBox
+
+        boxes = self.screen.query(SearchBox)
+        if boxes:
+            boxes.first().focus_input()
+
+    def action_notifications(self) -> None:
+        """Open (or close) the notification centre."""
+        from shoptui.tui.widgets.notification_centre import NotificationCentre
+
+        if isinstance(self.screen, NotificationCentre):
+            self.screen.dismiss(None)
+        elif not isinstance(self.screen, ModalScreen):
+            self.push_screen(NotificationCentre())
+
+    def action_mark_all_read(self) -> None:
+        """Mark every notification read (from the command palette)."""
+        self.mark_read(None)
+
+    @work(thread=True, group="notifications-write", exit_on_error=False)
+    def mark_read(self, ids: list[int] | None) -> None:
+        """One transaction: mark these notifications (``None``: every unread one) read, audited."""
+        from shoptui import db
+        from shoptui.services import notifications
+
+        with db.transaction(self.db_url) as session:
+            if ids is None:
+                changed = notifications.mark_all_read(session=session, actor=self.actor)
+            else:
+                changed = notifications.mark_read(session=session, actor=self.actor, ids=ids)
+        if ids is None:
+            self.call_from_thread(self.announce, f"Marked {changed} notification{'s' if changed != 1 else ''} read.")
+        self.call_from_thread(self.refresh_notifications)
+
+    def action_toggle_sidebar(self) -> None:
+        """Collapse the sidebar to its keys, or open it again."""
+        self._sidebar_chosen = True
+        self.sidebar_collapsed = not self.sidebar_collapsed
+
+    def on_resize(self, event: Any) -> None:
+        if not self._sidebar_chosen:
+            self.sidebar_collapsed = event.size.width < SIDEBAR_COLLAPSE_BELOW
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "hide_help":
+            return bool(self.screen.query("HelpPanel"))
+        return True
+
+    def action_hide_help(self) -> None:
+        """Hide the list of keys."""
+        self.action_hide_help_panel()
+
+    def action_help(self) -> None:
+        """Show the keys of this screen beside it (again: hide them)."""
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+
+def _severity(severity: str) -> SeverityLevel:
+    if severity in ("warning", "error"):
+        return severity  # type: ignore[return-value]
+    return "information"
+
+
+def _log_traceback(error: BaseException) -> str:
+    """Write the traceback to the shoptui log file (the one the CLI uses); returns its path."""
+    import traceback
+
+    from shoptui import __version__
+    from shoptui.config import log_dir
+
+    log.error("unexpected error in the TUI", exc_info=error)
+    try:
+        folder = log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "shoptui.log"
+        with path.open("a", encoding="utf-8") as out:
+            out.write(f"--- shoptui {__version__} tui {clock.now().isoformat()}\n")
+            out.write("".join(traceback.format_exception(error)))
+        return str(path)
+    except OSError:
+        return "the log (which could not be written)"

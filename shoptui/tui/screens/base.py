@@ -1,0 +1,104 @@
+"""ShopScreen: the base of every module's screen — top bar, sidebar, body, footer.
+
+How a module adds a screen
+--------------------------
+1. Declare it in the module's descriptor (``shoptui/modules/<name>.py``)::
+
+       Screen("products", "Products", "f2", "shoptui.tui.screens.catalog:ProductsScreen", order=10)
+
+   The shell builds its modes, sidebar, keys and command palette from these entries; the
+   screen's module is imported on the first visit only, so it may import what it likes.
+
+2. Subclass ``ShopScreen``, set ``MODE`` (the same mode name) and implement ``compose_body()``::
+
+       class ProductsScreen(ShopScreen):
+           MODE = "products"
+           BINDINGS = [Binding("n", "new", "New", id="products-new", tooltip="Add a product.")]
+
+           def compose_body(self) -> ComposeResult:
+               yield DataTable(id="products")
+
+3. Do every database call in a worker, never on the UI thread, and import the services inside
+   it (so the shell keeps painting fast)::
+
+       @work(thread=True, exclusive=True, group="products-page", exit_on_error=False)
+       def load_page(self, search: str) -> None:
+           from shoptui import db
+           from shoptui.services import catalog
+           with db.read_session(self.shop.db_url) as session:
+               page = catalog.list_products(session=session, search=search, after=None, limit=100)
+           self.post_message(self.PageLoaded(page))
+
+   Writes open one ``db.transaction(self.shop.db_url)`` per user action and pass
+   ``actor=self.shop.actor``. A worker that fails is reported for you (see
+   :class:`~shoptui.tui.workers.ReportsWorkerErrors`): a ``ShopError`` shows its sentence,
+   anything else is logged and shown as "Something went wrong".
+
+4. Implement ``open_record(kind, key)`` when the screen can show one record: global search hits
+   and notification links call it after switching to the screen's mode. Map notification
+   link kinds that are not mode names in the descriptor: ``extra={"record_modes": {"variant": "products"}}``.
+
+5. Tell the operator things with ``self.shop.announce(text, severity)`` (a toast that is also
+   kept in the notification centre). Reload data in ``on_screen_resume`` when it can change
+   elsewhere. Every binding has an ``id``, a short label and a ``tooltip``; the footer shows the
+   keys, F1 lists them all, and the command palette offers them (labelled with the screen).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from shoptui.tui.widgets.sidebar import Sidebar
+from shoptui.tui.widgets.topbar import TopBar
+from shoptui.tui.workers import ReportsWorkerErrors
+
+if TYPE_CHECKING:
+    from shoptui.tui.app import ShopApp
+
+
+class ShopScreen(ReportsWorkerErrors, Screen[None]):
+    """Top bar + sidebar + body + footer. Subclasses set MODE and implement compose_body()."""
+
+    MODE: ClassVar[str] = ""
+    """The mode name this screen is registered under (as in the module descriptor)."""
+
+    AUTO_FOCUS = "#body *"
+    """Focus starts in the body (not in the search box, so ``/`` and ``?`` work as keys)."""
+
+    DEFAULT_CSS = """
+    ShopScreen { layout: vertical; }
+    ShopScreen > #shell { height: 1fr; }
+    ShopScreen #body { width: 1fr; height: 1fr; padding: 0 1; }
+    """
+
+    @property
+    def shop(self) -> ShopApp:
+        """The app, typed: ``db_url``, ``actor``, ``announce()``, ``report_error()``."""
+        return cast("ShopApp", self.app)
+
+    @property
+    def label(self) -> str:
+        """The screen's label in the sidebar."""
+        entry = next((e for e in self.shop.screen_entries if e.mode == self.MODE), None)
+        return entry.label if entry else self.MODE.capitalize()
+
+    def compose(self) -> ComposeResult:
+        yield TopBar()
+        with Horizontal(id="shell"):
+            yield Sidebar(active=self.MODE)
+            with Vertical(id="body"):
+                yield from self.compose_body()
+        yield Footer(compact=True)
+
+    def compose_body(self) -> ComposeResult:
+        """The screen's own widgets (the content area). Subclasses yield them here."""
+        yield from ()
+
+    def open_record(self, kind: str, key: str) -> None:
+        """Show one record (a search hit, a notification link). Screens that show records override it."""
+        self.shop.announce(f"{self.label} cannot open a {kind} ({key}).", "warning")

@@ -1,0 +1,121 @@
+"""The dashboard: a grid of KPI cards from every module's dashboard figures (the registry)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid
+from textual.events import Resize
+from textual.message import Message
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from shoptui.errors import ShopError
+from shoptui.tui.screens.base import ShopScreen
+from shoptui.tui.widgets.kpi import KpiCard
+
+if TYPE_CHECKING:
+    from shoptui.services.dashboard import Figure
+
+CARD_WIDTH = 30
+
+
+class CardGrid(Grid):
+    """The cards, as many columns as fit (at least one, at most four)."""
+
+    def on_resize(self, event: Resize) -> None:
+        self.styles.grid_size_columns = max(1, min(4, event.size.width // CARD_WIDTH))
+
+
+class DashboardScreen(ShopScreen):
+    """Home: what needs attention today, one card per figure a module registers."""
+
+    MODE = "dashboard"
+
+    DEFAULT_CSS = """
+    DashboardScreen #dashboard-status { height: auto; color: $text-muted; padding: 1 0 0 0; }
+    DashboardScreen #dashboard-status.-problem { color: $error; text-style: bold; }
+    DashboardScreen #cards { layout: grid; grid-size: 3; grid-gutter: 0 1; grid-rows: 4; height: auto; }
+    """
+
+    BINDINGS = [
+        Binding("ctrl+r", "refresh", "Refresh", id="dashboard-refresh", tooltip="Read every figure again."),
+    ]
+
+    @dataclass
+    class FiguresLoaded(Message):
+        """Every module's figures were read."""
+
+        figures: list[Figure]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._cards: dict[str, KpiCard] = {}
+        self._filled_once = False
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Loading figures…", id="dashboard-status", markup=False)
+        yield CardGrid(id="cards")
+
+    def on_mount(self) -> None:
+        self.watch(self.shop, "store_problem", self._show_problem, init=False)
+        self.shop.notifications_changed.subscribe(self, lambda _: self.load_figures())
+        self.call_after_refresh(self.load_figures)  # paint first, then import and query
+
+    def on_screen_resume(self) -> None:
+        if self._filled_once:
+            self.load_figures()
+
+    def action_refresh(self) -> None:
+        """Read the figures (and the store's name and notifications) again."""
+        self.shop.reload_shell()
+        self.load_figures()
+
+    @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False)
+    def load_figures(self) -> None:
+        """Ask every registered module for its figures."""
+        from shoptui import db
+        from shoptui.services import dashboard
+
+        with db.read_session(self.shop.db_url) as session:
+            figures = dashboard.all_figures(session=session)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.FiguresLoaded(figures))
+
+    @on(FiguresLoaded)
+    async def _show_figures(self, event: FiguresLoaded) -> None:
+        status = self.query_one("#dashboard-status", Static)
+        grid = self.query_one("#cards", Grid)
+        keys = [f.key for f in event.figures]
+        if keys == list(self._cards):
+            for figure in event.figures:
+                self._cards[figure.key].show(figure)
+        else:
+            await grid.remove_children()
+            self._cards = {f.key: KpiCard(f, id=f"card-{f.key}") for f in event.figures}
+            await grid.mount_all(self._cards.values())
+        status.set_class(False, "-problem")
+        status.update("" if event.figures else "No figures yet: modules add theirs as they are installed.")
+        status.display = not event.figures
+        if self.focused is None and self._cards:
+            next(iter(self._cards.values())).focus()
+        if not self._filled_once:
+            self._filled_once = True
+            self.call_after_refresh(self.shop.mark_timing, "figures")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "dashboard" and event.state == WorkerState.ERROR and not self._cards:
+            error = event.worker.error
+            self._show_problem(str(error) if isinstance(error, ShopError) else "The figures could not be read.")
+
+    def _show_problem(self, problem: str) -> None:
+        if problem and not self._cards:
+            status = self.query_one("#dashboard-status", Static)
+            status.update(problem)
+            status.add_class("-problem")
+            status.display = True
+

@@ -1,0 +1,100 @@
+"""The top bar: store name, global search box, notification bell and the store's clock."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.events import Click
+from textual.widgets import Static
+
+from shoptui import clock
+from shoptui.tui.widgets.search import SearchBox
+
+if TYPE_CHECKING:
+    from shoptui.tui.app import ShopApp
+
+
+class StoreName(Static):
+    """The store's name from its settings (``shoptui`` until the store has been read)."""
+
+    DEFAULT_CSS = """
+    StoreName { width: auto; max-width: 24; height: 1; padding: 0 1; text-style: bold; color: $text-accent;
+                text-overflow: ellipsis; text-wrap: nowrap; }
+    """
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "store_name", self._show)
+
+    def _show(self, name: str) -> None:
+        self.update(name or "shoptui")
+
+
+class Bell(Static):
+    """The notification bell: unread count; a click (or ctrl+n) opens the notification centre."""
+
+    DEFAULT_CSS = """
+    Bell { width: auto; height: 1; padding: 0 1; color: $text-muted; }
+    Bell.-unread { background: $warning; color: $text; text-style: bold; }
+    Bell:hover { text-style: underline; }
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__("Inbox", markup=False, **kwargs)  # type: ignore[arg-type]
+        self.tooltip = "Notifications (ctrl+n)"
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "unread", self._show)
+
+    def _show(self, unread: int) -> None:
+        self.update(f"Inbox {unread}" if unread else "Inbox")
+        self.set_class(unread > 0, "-unread")
+
+    def on_click(self, event: Click) -> None:
+        event.stop()
+        cast("ShopApp", self.app).action_notifications()
+
+
+class ShopClock(Static):
+    """Day and time in the store's time zone, from ``shoptui.clock`` (frozen in tests)."""
+
+    DEFAULT_CSS = """
+    ShopClock { width: auto; min-width: 9; height: 1; padding: 0 1; color: $text-muted; }
+    """
+
+    _shown = ""
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "timezone_name", lambda _: self.tick())
+        self.set_interval(1.0, self.tick)
+
+    def tick(self) -> None:
+        """Show the time now (only repaints when the minute changes)."""
+        name = cast("ShopApp", self.app).timezone_name
+        if not name:
+            text = ""
+        else:
+            try:
+                zone = ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                zone = ZoneInfo("UTC")
+            text = clock.now().astimezone(zone).strftime("%a %H:%M")
+        if text != self._shown:
+            self._shown = text
+            self.update(text)
+
+
+class TopBar(Horizontal):
+    """Store name, search, bell and clock in one line at the top of every shop screen."""
+
+    DEFAULT_CSS = """
+    TopBar { height: 1; width: 1fr; background: $panel; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield StoreName("shoptui", id="store-name", markup=False)
+        yield SearchBox(id="search")
+        yield Bell(id="bell")
+        yield ShopClock(id="clock")
