@@ -1,0 +1,710 @@
+"""Catalogue import and export (CSV and JSON) and the demo catalogue.
+
+CSV has one row per variant. Rows of one product share ``product_sku`` (the SKU of its first
+variant); product fields (title, status, category, ...) are read from the product's first row.
+Import is all-or-nothing: every row is validated first, every bad row is reported with its line,
+column and reason, and nothing is written when any row is bad. Rows are keyed by SKU: an existing
+SKU is updated, a new one created. Columns left out of a file are left unchanged on updates.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlmodel import Session
+
+from shoptui import clock
+from shoptui.config import Actor
+from shoptui.errors import Conflict, InvalidInput
+from shoptui.models.catalog import Product, ProductImage, ProductSearch, ProductTag, Variant
+from shoptui.models.store import AuditEntry
+from shoptui.services import audit, catalog, settings
+
+COLUMNS = (
+    "product_sku", "sku", "title", "status", "category", "brand", "tags", "description",
+    "option1_name", "option1", "option2_name", "option2", "option3_name", "option3",
+    "price", "compare_at_price", "cost", "barcode", "weight_g", "track_stock", "images",
+)
+REQUIRED = ("sku", "title", "price")
+PRODUCT_COLUMNS = ("title", "status", "category", "brand", "tags", "description", "option1_name", "option2_name",
+                   "option3_name", "images")
+JSON_FORMAT = "shoptui-catalog"
+DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
+MAX_REPORTED = 200
+Progress = Callable[[str], None]
+
+
+class ImportProblem(BaseModel):
+    """One bad cell or row: where (line and column) and why."""
+
+    line: int
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.reason}"
+
+
+class ImportRefused(InvalidInput):
+    """The file has bad rows; nothing was written. ``problems`` lists every one."""
+
+    def __init__(self, source: str, problems: list[ImportProblem]) -> None:
+        self.problems = problems
+        shown = "\n".join(f"  {p}" for p in problems[:MAX_REPORTED])
+        more = f"\n  ... and {len(problems) - MAX_REPORTED} more" if len(problems) > MAX_REPORTED else ""
+        super().__init__(f"{source}: {len(problems)} bad {'row' if len(problems) == 1 else 'rows'}, nothing was "
+                         f"imported. Fix them and import again:\n{shown}{more}")
+
+
+class ImportReport(BaseModel):
+    """What an import did (or, with dry_run, would do)."""
+
+    rows: int
+    products_created: int
+    products_updated: int
+    variants_created: int
+    variants_updated: int
+    categories_created: list[str]
+    dry_run: bool
+
+    @property
+    def summary(self) -> str:
+        """One line for people."""
+        verb = "Would import" if self.dry_run else "Imported"
+        cats = f", {len(self.categories_created)} new categories" if self.categories_created else ""
+        return (f"{verb} {self.rows} rows: {self.products_created} products created, {self.products_updated} updated; "
+                f"{self.variants_created} variants created, {self.variants_updated} updated{cats}.")
+
+
+# ---------------------------------------------------------------- reading files
+
+
+def _decode(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportRefused(source, [ImportProblem(line=line, column=None,
+                                                   reason="the file is not UTF-8 text (save it as UTF-8 CSV)")]) from exc
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    return "\t" if first_line.count("\t") > first_line.count(",") else ","
+
+
+@dataclass
+class _Row:
+    line: int
+    values: dict[str, str]
+
+
+def read_csv_rows(content: str, source: str) -> tuple[list[str], list[_Row]]:
+    """Header and rows of a CSV (comma or tab), with line numbers; refuses broken quoting."""
+    first = content.split("\n", 1)[0]
+    delimiter = _sniff_delimiter(first)
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
+    problems: list[ImportProblem] = []
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise ImportRefused(source, [ImportProblem(line=1, column=None, reason="the file is empty")]) from None
+    except csv.Error as exc:
+        raise ImportRefused(source, [ImportProblem(line=1, column=None, reason=f"broken CSV ({exc})")]) from None
+    unknown = [h for h in header if h not in COLUMNS]
+    for h in unknown:
+        problems.append(ImportProblem(line=1, column=h or "(empty)", reason=f"unknown column; known columns are {', '.join(COLUMNS)}"))
+    for h in REQUIRED:
+        if h not in header:
+            problems.append(ImportProblem(line=1, column=h, reason="required column is missing"))
+    duplicates = sorted({h for h in header if header.count(h) > 1})
+    for h in duplicates:
+        problems.append(ImportProblem(line=1, column=h, reason="column appears twice"))
+    if problems:
+        raise ImportRefused(source, problems)
+    rows: list[_Row] = []
+    width = len(header)
+    line = reader.line_num + 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(ImportProblem(line=reader.line_num, column=None,
+                                          reason=f"broken CSV quoting ({exc}); the rest of the file cannot be read"))
+            break
+        if not record or (len(record) == 1 and not record[0].strip()):
+            line = reader.line_num + 1
+            continue
+        if len(record) != width:
+            problems.append(ImportProblem(line=line, column=None,
+                                          reason=f"has {len(record)} cells but the header has {width}"))
+        else:
+            rows.append(_Row(line, dict(zip(header, record, strict=True))))
+        line = reader.line_num + 1
+    if problems:
+        raise ImportRefused(source, problems)
+    return header, rows
+
+
+def read_json_rows(content: str, source: str) -> tuple[list[str], list[_Row], list[str]]:
+    """A JSON export turned into CSV-like rows (the line is the variant's number in the file)."""
+    try:
+        document = json.loads(content)
+    except json.JSONDecodeError as exc:
+        raise ImportRefused(source, [ImportProblem(line=exc.lineno, column=None, reason=f"not valid JSON ({exc.msg})")]) from None
+    if not isinstance(document, dict) or document.get("format") != JSON_FORMAT or not isinstance(document.get("products"), list):
+        raise ImportRefused(source, [ImportProblem(line=1, column=None,
+                                                   reason=f"not a shoptui catalogue (expected \"format\": \"{JSON_FORMAT}\")")])
+    categories = [str(c) for c in document.get("categories", []) if isinstance(c, str)]
+    rows: list[_Row] = []
+    number = 0
+    for product in document["products"]:
+        variants = product.get("variants") if isinstance(product, dict) else None
+        if not isinstance(variants, list) or not variants:
+            number += 1
+            rows.append(_Row(number, {"sku": "", "title": str(product.get("title", "")) if isinstance(product, dict) else "", "price": ""}))
+            continue
+        names = list(product.get("options") or [])
+        first_sku = str(variants[0].get("sku", "")) if isinstance(variants[0], dict) else ""
+        for index, variant in enumerate(variants):
+            number += 1
+            if not isinstance(variant, dict):
+                rows.append(_Row(number, {"sku": "", "title": "", "price": ""}))
+                continue
+            values = [str(v) for v in (variant.get("options") or [])]
+            row = {
+                "product_sku": first_sku, "sku": _s(variant.get("sku")),
+                "price": _s(variant.get("price")), "compare_at_price": _s(variant.get("compare_at_price")),
+                "cost": _s(variant.get("cost")), "barcode": _s(variant.get("barcode")),
+                "weight_g": _s(variant.get("weight_g")),
+                "track_stock": "yes" if variant.get("track_stock", True) else "no",
+            }
+            for i in range(3):
+                row[f"option{i + 1}"] = values[i] if i < len(values) else ""
+            if index == 0:
+                row.update({"title": _s(product.get("title")), "status": _s(product.get("status")),
+                            "category": _s(product.get("category")), "brand": _s(product.get("brand")),
+                            "tags": ", ".join(str(t) for t in product.get("tags") or []),
+                            "description": _s(product.get("description")),
+                            "images": " | ".join(str(i) for i in product.get("images") or [])})
+                for i in range(3):
+                    row[f"option{i + 1}_name"] = str(names[i]) if i < len(names) else ""
+            rows.append(_Row(number, row))
+    return list(COLUMNS), rows, categories
+
+
+def _s(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+# ---------------------------------------------------------------- validating
+
+
+@dataclass
+class _Group:
+    key: str
+    line: int
+    fields: dict[str, Any]
+    variants: list[dict[str, Any]] = field(default_factory=list)
+    product_id: int | None = None
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[ImportProblem] = []
+
+    def add(self, line: int, column: str | None, reason: str) -> None:
+        self.problems.append(ImportProblem(line=line, column=column, reason=reason))
+
+
+def _cell(row: _Row, name: str) -> str:
+    return row.values.get(name, "").strip()
+
+
+def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, base: Path | None,
+                   create_categories: bool, extra_categories: list[str], progress: Progress | None) -> tuple[
+                       list[_Group], dict[str, int | None], list[str], _Collector]:
+    money = settings.currency(session=session)
+    present = set(header)
+    errors = _Collector()
+    paths = {name.lower(): cid for cid, name in catalog.category_paths(session=session).items()}
+    wanted_categories: dict[str, int | None] = {}
+    for name in extra_categories:
+        key = " > ".join(part.strip() for part in name.split(">"))
+        if key.lower() not in paths:
+            wanted_categories.setdefault(key, None)
+    groups: dict[str, _Group] = {}
+    seen_sku: dict[str, int] = {}
+    seen_barcode: dict[str, int] = {}
+    image_cache: dict[str, str] = {}
+    total = len(rows)
+    for number, row in enumerate(rows, 1):
+        if progress and number % 20_000 == 0:
+            progress(f"checked {number:,} of {total:,} rows")
+        line = row.line
+        try:
+            sku = catalog.check_sku(_cell(row, "sku"))
+        except InvalidInput as exc:
+            errors.add(line, "sku", str(exc))
+            continue
+        if sku in seen_sku:
+            errors.add(line, "sku", f"the SKU {sku} is also on line {seen_sku[sku]}")
+            continue
+        seen_sku[sku] = line
+        key = _cell(row, "product_sku") or sku
+        variant: dict[str, Any] = {"sku": sku, "line": line}
+        for column, name in (("price", "price_minor"), ("compare_at_price", "compare_at_minor"), ("cost", "cost_minor")):
+            if column not in present:
+                continue
+            raw = _cell(row, column)
+            if not raw:
+                if column == "price":
+                    errors.add(line, column, "the price is required")
+                variant[name] = None
+                continue
+            try:
+                variant[name] = money.parse(raw, field=column.replace("_", " "))
+            except InvalidInput as exc:
+                errors.add(line, column, str(exc))
+        if "barcode" in present:
+            try:
+                barcode = catalog.check_barcode(_cell(row, "barcode"))
+            except InvalidInput as exc:
+                errors.add(line, "barcode", str(exc))
+                barcode = None
+            if barcode is not None:
+                if barcode in seen_barcode:
+                    errors.add(line, "barcode", f"the barcode {barcode} is also on line {seen_barcode[barcode]}")
+                seen_barcode[barcode] = line
+            variant["barcode"] = barcode
+        if "weight_g" in present:
+            raw = _cell(row, "weight_g")
+            if raw and (not raw.isdigit() or int(raw) > 10_000_000):
+                errors.add(line, "weight_g", f"the weight {raw!r} must be whole grams between 0 and 10000000")
+            variant["weight_g"] = int(raw) if raw.isdigit() else None
+        if "track_stock" in present:
+            raw = _cell(row, "track_stock").lower()
+            if raw not in ("", "yes", "no", "true", "false", "1", "0", "y", "n"):
+                errors.add(line, "track_stock", f"{raw!r} is not yes or no")
+            variant["track_stock"] = raw not in ("no", "false", "0", "n")
+        for i in (1, 2, 3):
+            if f"option{i}" in present:
+                value = _cell(row, f"option{i}")
+                variant[f"option{i}"] = value or None
+                if len(value) > 60:
+                    errors.add(line, f"option{i}", "an option value can be at most 60 characters")
+        group = groups.get(key)
+        if group is None:
+            fields: dict[str, Any] = {}
+            try:
+                fields["title"] = catalog._required_text(_cell(row, "title"), "title", 200)
+            except InvalidInput as exc:
+                errors.add(line, "title", str(exc))
+            if "status" in present:
+                try:
+                    fields["status"] = catalog._check_status(_cell(row, "status") or "draft")
+                except InvalidInput as exc:
+                    errors.add(line, "status", str(exc))
+            if "category" in present:
+                name = " > ".join(part.strip() for part in _cell(row, "category").split(">")) if _cell(row, "category") else ""
+                if not name:
+                    fields["category"] = None
+                elif name.lower() in paths:
+                    fields["category"] = name
+                elif create_categories:
+                    wanted_categories.setdefault(name, None)
+                    fields["category"] = name
+                else:
+                    errors.add(line, "category", f"there is no category {name!r}; create it first or import with "
+                                                 "--create-categories")
+            if "brand" in present:
+                brand = _cell(row, "brand")
+                if len(brand) > 100:
+                    errors.add(line, "brand", "the brand can be at most 100 characters")
+                fields["brand"] = brand or None
+            if "tags" in present:
+                try:
+                    fields["tags"] = sorted(catalog._check_tags(t for t in _cell(row, "tags").split(",") if t.strip()))
+                except InvalidInput as exc:
+                    errors.add(line, "tags", str(exc))
+            if "description" in present:
+                fields["description"] = row.values.get("description", "").strip("\n")
+            names = []
+            for i in (1, 2, 3):
+                if f"option{i}_name" in present:
+                    fields[f"option{i}_name"] = _cell(row, f"option{i}_name") or None
+                    if fields[f"option{i}_name"]:
+                        names.append(fields[f"option{i}_name"])
+            try:
+                catalog._check_option_names(names)
+            except InvalidInput as exc:
+                errors.add(line, "option1_name", str(exc))
+            if "images" in present:
+                images = []
+                for location in (p.strip() for p in _cell(row, "images").split("|")):
+                    if not location:
+                        continue
+                    if location not in image_cache:
+                        try:
+                            image_cache[location] = catalog.check_image(location, base=base)
+                        except InvalidInput as exc:
+                            errors.add(line, "images", str(exc))
+                            continue
+                    images.append(image_cache[location])
+                fields["images"] = images
+            group = groups[key] = _Group(key=key, line=line, fields=fields)
+        else:
+            for column in PRODUCT_COLUMNS:
+                value = _cell(row, column)
+                if value and column in ("title", "status", "brand") and value != str(group.fields.get(column) or ""):
+                    errors.add(line, column, f"differs from line {group.line} of the same product ({group.key}); "
+                                             "product fields are taken from the product's first row")
+        group.variants.append(variant)
+    if progress and total >= 20_000:
+        progress(f"checked {total:,} rows")
+    return list(groups.values()), wanted_categories, [], errors
+
+
+def _check_against_store(session: Session, groups: list[_Group], errors: _Collector) -> tuple[
+        dict[str, Any], dict[int, list[str]]]:
+    """Existing variants by SKU; refuse barcodes held by other SKUs and mixed products."""
+    skus = [v["sku"] for g in groups for v in g.variants]
+    existing: dict[str, Any] = {}
+    for start in range(0, len(skus), 900):
+        chunk = skus[start:start + 900]
+        for row in session.execute(select(Variant).where(Variant.sku.in_(chunk))).scalars():
+            existing[row.sku] = row
+    barcodes = {v["barcode"]: v for g in groups for v in g.variants if v.get("barcode")}
+    codes = list(barcodes)
+    for start in range(0, len(codes), 900):
+        for owner_sku, barcode in session.execute(select(Variant.sku, Variant.barcode).where(Variant.barcode.in_(codes[start:start + 900]))):
+            variant = barcodes[barcode]
+            if owner_sku != variant["sku"]:
+                errors.add(variant["line"], "barcode", f"the barcode {barcode} is already used by {owner_sku}")
+    options: dict[int, list[str]] = {}
+    touched: set[int] = set()
+    for group in groups:
+        products = {existing[v["sku"]].product_id for v in group.variants if v["sku"] in existing}
+        if len(products) > 1:
+            errors.add(group.line, "sku", f"the SKUs of {group.key} belong to {len(products)} different products in the store")
+            continue
+        if products:
+            group.product_id = products.pop()
+            touched.add(group.product_id)
+    if touched:
+        ids = sorted(touched)
+        for start in range(0, len(ids), 900):
+            for p in session.execute(select(Product.id, Product.option1_name, Product.option2_name, Product.option3_name)
+                                     .where(Product.id.in_(ids[start:start + 900]))):
+                options[p.id] = [n for n in (p.option1_name, p.option2_name, p.option3_name) if n]
+    return existing, options
+
+
+def _check_groups(session: Session, groups: list[_Group], existing: dict[str, Any], options: dict[int, list[str]],
+                  errors: _Collector) -> None:
+    """Options match the option names; combinations are unique; one default variant without options."""
+    kept: dict[int, list[Any]] = {}
+    ids = [g.product_id for g in groups if g.product_id is not None]
+    if ids:
+        in_file = {v["sku"] for g in groups for v in g.variants}
+        for start in range(0, len(ids), 900):
+            for v in session.execute(select(Variant).where(Variant.product_id.in_(ids[start:start + 900]))).scalars():
+                if v.sku not in in_file:
+                    kept.setdefault(v.product_id, []).append(v)
+    for group in groups:
+        if group.product_id is not None and not any(f"option{i}_name" in group.fields for i in (1, 2, 3)):
+            names = options.get(group.product_id, [])
+        else:
+            names = [group.fields.get(f"option{i}_name") for i in (1, 2, 3) if group.fields.get(f"option{i}_name")]
+        combos: dict[tuple[str, ...], int] = {}
+        for old in kept.get(group.product_id or -1, []):
+            combos[tuple((getattr(old, f"option{i + 1}") or "").lower() for i in range(len(names)))] = 0
+        for variant in group.variants:
+            current = existing.get(variant["sku"])
+            values = []
+            for i in range(3):
+                value = variant.get(f"option{i + 1}", getattr(current, f"option{i + 1}", None) if current else None)
+                if i < len(names) and not value:
+                    errors.add(variant["line"], f"option{i + 1}", f"a value for {names[i]} is required")
+                elif i >= len(names) and value:
+                    errors.add(variant["line"], f"option{i + 1}", f"the product has only {len(names)} options")
+                values.append((value or "").lower())
+            combo = tuple(values[: len(names)])
+            if combo in combos:
+                other = combos[combo]
+                where = f"line {other}" if other else "a variant already in the store"
+                errors.add(variant["line"], "option1", f"the same options as {where}; each combination needs one variant")
+            combos[combo] = variant["line"]
+        if not names and len(group.variants) + len(kept.get(group.product_id or -1, [])) > 1:
+            errors.add(group.line, "option1_name", f"the product {group.key} has {len(group.variants)} rows but no "
+                                                   "options; name an option (e.g. Size) to have several variants")
+        if group.variants[0]["sku"] != group.key and group.key not in {v["sku"] for v in group.variants}:
+            errors.add(group.line, "product_sku", f"{group.key} is not the SKU of any row of this product")
+
+
+# ---------------------------------------------------------------- writing
+
+
+def import_catalog(*, session: Session, actor: Actor, content: bytes, source: str = "file", fmt: str | None = None,
+                   dry_run: bool = False, create_categories: bool = False, base: Path | None = None,
+                   progress: Progress | None = None) -> ImportReport:
+    """Validate a whole CSV or JSON catalogue, then write it in bulk (nothing when any row is bad)."""
+    text_content = _decode(content, source)
+    fmt = fmt or ("json" if text_content.lstrip().startswith("{") else "csv")
+    extra_categories: list[str] = []
+    if fmt == "json":
+        header, rows, extra_categories = read_json_rows(text_content, source)
+        create_categories = True
+    elif fmt == "csv":
+        header, rows = read_csv_rows(text_content, source)
+    else:
+        raise InvalidInput(f"The format {fmt!r} is not csv or json.")
+    if progress and len(rows) >= 20_000:
+        progress(f"read {len(rows):,} rows from {source}")
+    groups, wanted_categories, _, errors = _validate_rows(session, header, rows, base=base,
+                                                          create_categories=create_categories,
+                                                          extra_categories=extra_categories, progress=progress)
+    if errors.problems:
+        raise ImportRefused(source, sorted(errors.problems, key=lambda p: p.line))
+    existing, options = _check_against_store(session, groups, errors)
+    _check_groups(session, groups, existing, options, errors)
+    if errors.problems:
+        raise ImportRefused(source, sorted(errors.problems, key=lambda p: p.line))
+    new_groups = [g for g in groups if g.product_id is None]
+    report = ImportReport(
+        rows=len(rows), products_created=len(new_groups), products_updated=len(groups) - len(new_groups),
+        variants_created=sum(1 for g in groups for v in g.variants if v["sku"] not in existing),
+        variants_updated=sum(1 for g in groups for v in g.variants if v["sku"] in existing),
+        categories_created=list(wanted_categories), dry_run=dry_run,
+    )
+    if dry_run:
+        return report
+    _write(session, actor, groups, existing, wanted_categories, report, source, progress)
+    return report
+
+
+def _ensure_categories(session: Session, actor: Actor, wanted: dict[str, int | None]) -> dict[str, int]:
+    for name in wanted:
+        parent_id: int | None = None
+        built: list[str] = []
+        for part in name.split(" > "):
+            built.append(part)
+            full = " > ".join(built)
+            lookup = {n.lower(): cid for cid, n in catalog.category_paths(session=session).items()}
+            if full.lower() in lookup:
+                parent_id = lookup[full.lower()]
+            else:
+                parent_id = catalog.create_category(session=session, actor=actor, name=part, parent_id=parent_id).id
+    return {n.lower(): cid for cid, n in catalog.category_paths(session=session).items()}
+
+
+def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[str, Any],
+           wanted_categories: dict[str, int | None], report: ImportReport, source: str, progress: Progress | None) -> None:
+    now = clock.now()
+    categories = _ensure_categories(session, actor, wanted_categories) if wanted_categories else {
+        n.lower(): cid for cid, n in catalog.category_paths(session=session).items()}
+    new_groups = [g for g in groups if g.product_id is None]
+    if new_groups:
+        product_rows = []
+        for g in new_groups:
+            f = g.fields
+            prices = [v.get("price_minor") or 0 for v in g.variants]
+            product_rows.append({
+                "title": f["title"], "description": f.get("description", ""), "status": f.get("status", "draft"),
+                "category_id": categories[f["category"].lower()] if f.get("category") else None,
+                "brand": f.get("brand"), "option1_name": f.get("option1_name"), "option2_name": f.get("option2_name"),
+                "option3_name": f.get("option3_name"), "variant_count": len(g.variants), "min_price_minor": min(prices),
+                "max_price_minor": max(prices), "version": 1, "created_at": now, "updated_at": now})
+        ids = list(session.execute(insert(Product).returning(Product.id, sort_by_parameter_order=True), product_rows).scalars())
+        for g, pid in zip(new_groups, ids, strict=True):
+            g.product_id = pid
+        if progress and len(new_groups) >= 10_000:
+            progress(f"wrote {len(new_groups):,} products")
+    variant_rows = []
+    updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    positions: dict[int, int] = {}
+    for g in groups:
+        for v in g.variants:
+            old = existing.get(v["sku"])
+            values = {k: v[k] for k in ("barcode", "option1", "option2", "option3", "price_minor", "compare_at_minor",
+                                        "cost_minor", "weight_g", "track_stock") if k in v}
+            if old is None:
+                if g.product_id not in positions:
+                    positions[g.product_id] = (session.execute(select(func.max(Variant.position)).where(
+                        Variant.product_id == g.product_id)).scalar() + 1) if g.product_id in {
+                        e.product_id for e in existing.values()} else 0
+                row = {"barcode": None, "option1": None, "option2": None, "option3": None, "price_minor": 0,
+                       "compare_at_minor": None, "cost_minor": None, "weight_g": None, "track_stock": True}
+                row.update(values)
+                row.update(sku=v["sku"], product_id=g.product_id, position=positions[g.product_id], created_at=now,
+                           updated_at=now)
+                positions[g.product_id] += 1
+                variant_rows.append(row)
+            else:
+                changed = {k: val for k, val in values.items() if getattr(old, k) != val}
+                if changed:
+                    audit.record(session=session, actor=actor, action="variant.update", entity="variant",
+                                 entity_id=old.sku, summary=f"import {source}: updated variant {old.sku}",
+                                 before={k: getattr(old, k) for k in changed}, after=changed)
+                    changed.update(b_id=old.id, updated_at=now)
+                    updates.setdefault(tuple(sorted(changed)), []).append(changed)
+    for keys, batch in updates.items():
+        statement = update(Variant).where(Variant.id == bindparam("b_id")).values(
+            {k: bindparam(k) for k in keys if k != "b_id"})
+        session.connection().execute(statement, batch)
+    if variant_rows:
+        session.execute(insert(Variant), variant_rows)
+        if progress and len(variant_rows) >= 10_000:
+            progress(f"wrote {len(variant_rows):,} variants")
+    tag_rows = [{"product_id": g.product_id, "tag": t} for g in new_groups for t in g.fields.get("tags", [])]
+    image_rows = [{"product_id": g.product_id, "position": i, "location": loc} for g in new_groups
+                  for i, loc in enumerate(g.fields.get("images", []))]
+    if tag_rows:
+        session.execute(insert(ProductTag), tag_rows)
+    if image_rows:
+        session.execute(insert(ProductImage), image_rows)
+    if new_groups:
+        session.execute(insert(ProductSearch), [
+            {"product_id": g.product_id, "text": catalog.search_text(
+                g.fields["title"], g.fields.get("brand"), g.fields.get("tags", []), [v["sku"] for v in g.variants],
+                [v.get("barcode") for v in g.variants])} for g in new_groups])
+        session.execute(insert(AuditEntry), [
+            {"actor": actor.name, "source": actor.source, "address": actor.address, "action": "product.create",
+             "entity": "product", "entity_id": str(g.product_id), "at": now,
+             "summary": f"import {source}: created product {g.fields['title']}"[:500], "before": None,
+             "after": {"title": g.fields["title"], "variants": [v["sku"] for v in g.variants]}} for g in new_groups])
+    updated = [g for g in groups if g.product_id is not None and g not in new_groups]
+    _update_products(session, actor, updated, categories, now, source)
+    if updated:
+        catalog.refresh_products(session=session, product_ids=[g.product_id for g in updated])  # type: ignore[misc]
+    audit.record(session=session, actor=actor, action="product.import", entity="product", entity_id=None,
+                 summary=f"imported {source}: {report.summary}", after=report.model_dump())
+    session.flush()
+
+
+def _update_products(session: Session, actor: Actor, groups: list[_Group], categories: dict[str, int], now: Any,
+                     source: str) -> None:
+    for g in groups:
+        assert g.product_id is not None
+        row = session.get(Product, g.product_id)
+        assert row is not None
+        tags, images = catalog._current_lists(session, g.product_id)
+        before = catalog._snapshot(row, tags, images)
+        f = g.fields
+        for name in ("title", "description", "status", "brand", "option1_name", "option2_name", "option3_name"):
+            if name in f:
+                setattr(row, name, f[name])
+        if "category" in f:
+            row.category_id = categories[f["category"].lower()] if f["category"] else None
+        if "tags" in f and f["tags"] != tags:
+            catalog._set_tags(session, g.product_id, f["tags"])
+        if "images" in f and f["images"] != images:
+            catalog._set_images(session, g.product_id, f["images"])
+        after = catalog._snapshot(row, f.get("tags", tags), f.get("images", images))
+        row.version += 1
+        row.updated_at = now
+        if after != before:
+            audit.record(session=session, actor=actor, action="product.update", entity="product", entity_id=g.product_id,
+                         summary=f"import {source}: updated product {row.title}", before=before, after=after)
+    session.flush()
+
+
+# ---------------------------------------------------------------- export
+
+
+def _export_products(session: Session) -> Iterator[tuple[Any, list[Any], list[str], list[str]]]:
+    """Products by id with their variants, tags and images, a thousand at a time."""
+    last = 0
+    while True:
+        products = list(session.execute(select(Product).where(Product.id > last).order_by(Product.id).limit(1000)).scalars())
+        if not products:
+            return
+        ids = [p.id for p in products]
+        variants: dict[int, list[Any]] = {}
+        for v in session.execute(select(Variant).where(Variant.product_id.in_(ids)).order_by(Variant.product_id, Variant.position, Variant.id)).scalars():
+            variants.setdefault(v.product_id, []).append(v)
+        tags: dict[int, list[str]] = {}
+        for pid, tag in session.execute(select(ProductTag.product_id, ProductTag.tag).where(ProductTag.product_id.in_(ids)).order_by(ProductTag.tag)):
+            tags.setdefault(pid, []).append(tag)
+        images: dict[int, list[str]] = {}
+        for pid, loc in session.execute(select(ProductImage.product_id, ProductImage.location).where(ProductImage.product_id.in_(ids)).order_by(ProductImage.position)):
+            images.setdefault(pid, []).append(loc)
+        for p in products:
+            yield p, variants.get(p.id, []), tags.get(p.id, []), images.get(p.id, [])
+        last = ids[-1]
+        session.expunge_all()
+
+
+def export_catalog(*, session: Session, fmt: str = "csv") -> str:
+    """The whole catalogue as CSV (one row per variant) or JSON (with the category tree)."""
+    if fmt not in ("csv", "json"):
+        raise InvalidInput(f"The format {fmt!r} is not csv or json.")
+    money = settings.currency(session=session)
+    names = catalog.category_paths(session=session)
+
+    def amount(value: int | None) -> str:
+        return "" if value is None else money.format(value)
+
+    if fmt == "json":
+        products = []
+        for p, variants, tags, images in _export_products(session):
+            products.append({
+                "title": p.title, "status": p.status, "category": names.get(p.category_id) if p.category_id else None,
+                "brand": p.brand, "tags": tags, "description": p.description, "images": images,
+                "options": [n for n in (p.option1_name, p.option2_name, p.option3_name) if n],
+                "variants": [{"sku": v.sku, "barcode": v.barcode,
+                              "options": [o for o in (v.option1, v.option2, v.option3) if o is not None],
+                              "price": amount(v.price_minor), "compare_at_price": amount(v.compare_at_minor) or None,
+                              "cost": amount(v.cost_minor) or None, "weight_g": v.weight_g, "track_stock": v.track_stock}
+                             for v in variants]})
+        tree = [c.full_name for c in catalog.list_categories(session=session)]
+        return json.dumps({"format": JSON_FORMAT, "version": 1, "currency": money.code, "categories": tree,
+                           "products": products}, ensure_ascii=False, indent=1) + "\n"
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for p, variants, tags, images in _export_products(session):
+        for index, v in enumerate(variants):
+            first = index == 0
+            writer.writerow([
+                variants[0].sku, v.sku, p.title if first else "", p.status if first else "",
+                (names.get(p.category_id, "") if p.category_id else "") if first else "",
+                (p.brand or "") if first else "", ", ".join(tags) if first else "", p.description if first else "",
+                (p.option1_name or "") if first else "", v.option1 or "", (p.option2_name or "") if first else "",
+                v.option2 or "", (p.option3_name or "") if first else "", v.option3 or "",
+                amount(v.price_minor), amount(v.compare_at_minor), amount(v.cost_minor), v.barcode or "",
+                "" if v.weight_g is None else str(v.weight_g), "yes" if v.track_stock else "no", " | ".join(images) if first else "",
+            ])
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- demo catalogue
+
+
+def demo_file() -> Path:
+    """The demo catalogue shipped with shoptui (``shoptui/data/demo/catalog.json``)."""
+    path = DEMO_DIR / "catalog.json"
+    if not path.exists():
+        raise InvalidInput(f"The demo catalogue {path} is missing from this installation; reinstall shoptui.")
+    return path
+
+
+def load_demo(*, session: Session, actor: Actor) -> ImportReport:
+    """Load the demo catalogue into a store without products (refused otherwise)."""
+    count = catalog.count_products(session=session)
+    if count:
+        raise Conflict(f"The store already has {count} products, so the demo catalogue was not loaded. "
+                       "Use an empty store (--db new.db) to try the demo.")
+    path = demo_file()
+    return import_catalog(session=session, actor=actor, content=path.read_bytes(), source="demo catalogue",
+                          fmt="json", base=path.parent)
