@@ -1,0 +1,1024 @@
+"""Stock: locations, levels per variant and location, the append-only ledger, alerts.
+
+Every change of *on hand* or *committed* appends one ``StockMovement`` and updates the level row
+in the same transaction. Decrements are conditional UPDATEs (``... WHERE on_hand - committed >=
+:qty``) so two terminals selling the last unit at once can never both succeed.
+
+API for the orders module (all keyword-only, all run in the caller's transaction)::
+
+    reserve(session=, actor=, variant_id=, quantity=, location_id=None, ref_kind=, ref_id=)
+        committed += q; refused (Conflict naming the SKU and what is available) when available < q.
+    release(...same...)
+        committed -= q: undo a reservation (order cancelled or edited).
+    fulfil(...same...)
+        the order ships: on_hand -= q and committed -= q, booked as ONE 'sale' movement whose
+        ``quantity`` is -q and ``committed_change`` is -q (the ledger explains both).
+    sell(...same...)
+        a counter sale: on_hand -= q, refused when available < q.
+    restock_return(...same..., condition="resellable"|"damaged")
+        resellable: a 'return' movement puts it back on hand; damaged: a 'return' and a
+        'write_off' movement (net zero on hand) record that it came back and was written off.
+    levels_for(session, variant_ids, *, location_id=None) -> dict[variant_id, LevelRead]
+        on hand, committed, available, incoming per variant (summed over locations unless one is
+        named) in one query; variants without stock get zeros.
+
+Each of the five writers returns the ``LevelRead`` of that variant at that location after the
+change, or ``None`` for a variant that does not track stock (nothing is booked for it).
+``location_id=None`` means the default location.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlalchemy import and_, func, insert, or_, tuple_, update
+from sqlmodel import Session, col, select
+
+from shoptui import clock
+from shoptui.config import Actor
+from shoptui.errors import Conflict, InvalidInput, NotFound
+from shoptui.models.catalog import Product, Variant
+from shoptui.models.inventory import (
+    ADJUST_REASONS,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    StockLevel,
+    StockLocation,
+    StockMovement,
+    StockPolicy,
+    Stocktake,
+    Supplier,
+)
+from shoptui.money import parse_basis_points
+from shoptui.services import audit
+from shoptui.services.dashboard import Figure
+from shoptui.services.paging import Page, clamp_limit
+from shoptui.services.pricing import round_half_up
+from shoptui.services.settings import SettingDef, choice, integer
+
+MAX_QUANTITY = 1_000_000
+
+
+def _factor(raw: str) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise InvalidInput(f"{raw!r} is not a number; write it like 1.65.") from None
+    if not 0 <= value <= 5:
+        raise InvalidInput(f"The safety factor {value:g} is out of range; use a number from 0 to 5 (1.65 ~ 95%).")
+    return value
+
+
+SETTINGS = [
+    SettingDef("low_stock_alerts", "How low-stock alerts reach alert_emails: each (one email per SKU as it falls to "
+               "its reorder point), digest (one email a day from 'shoptui stock digest' run by cron) or off "
+               "(notification centre only).", "each", choice("each", "digest", "off"), group="inventory"),
+    SettingDef("reorder_cover_days", "Days of sales a reorder should cover beyond the supplier's lead time.", 14,
+               integer(0, 365), group="inventory"),
+    SettingDef("default_lead_time_days", "Lead time in days for variants without a supplier.", 7, integer(0, 365),
+               group="inventory"),
+    SettingDef("safety_factor", "Safety factor z for suggested safety stock (1.65 covers ~95% of demand swings).",
+               1.65, _factor, group="inventory"),
+    SettingDef("stocktake_variance_units", "A stocktake variance of more than this many units needs a reason "
+               "(0: no unit limit).", 5, integer(0, 1_000_000), group="inventory"),
+    SettingDef("stocktake_variance_bp", "A stocktake variance of more than this percentage of the expected quantity "
+               "needs a reason (0: no percentage limit).", 2000,
+               lambda raw: parse_basis_points(raw, field="variance percentage", maximum=1_000_000),
+               group="inventory"),
+    SettingDef("stocktake_variance_value", "A stocktake variance worth more than this (in whole currency units, at "
+               "cost) needs a reason (0: no value limit).", 100, integer(0, 10**9), group="inventory"),
+]
+
+
+# ---------------------------------------------------------------- read models
+
+
+class LevelRead(BaseModel):
+    """Quantities of one variant (at one location, or summed over all when location_id is None)."""
+
+    variant_id: int
+    location_id: int | None
+    on_hand: int
+    committed: int
+    available: int
+    incoming: int
+
+
+class LocationRead(BaseModel):
+    """A stock location."""
+
+    id: int
+    code: str
+    name: str
+    is_default: bool
+
+
+class StockRow(BaseModel):
+    """One line of the stock list: a variant at a location with its quantities and policy."""
+
+    variant_id: int
+    sku: str
+    title: str
+    location_id: int
+    location: str
+    on_hand: int
+    committed: int
+    available: int
+    incoming: int
+    safety_stock: int
+    reorder_point: int | None
+    low: bool
+    out: bool
+    cost_minor: int | None
+
+
+class MovementRead(BaseModel):
+    """One ledger line."""
+
+    id: int
+    at: datetime
+    sku: str
+    location: str
+    kind: str
+    quantity: int
+    committed_change: int
+    unit_cost_minor: int | None
+    reason: str | None
+    note: str
+    actor: str
+    source: str
+    ref_kind: str | None
+    ref_id: str | None
+
+
+class StockChangeRead(BaseModel):
+    """What a restock, adjustment or transfer did."""
+
+    sku: str
+    location: str
+    kind: str
+    quantity: int
+    level: LevelRead
+    cost_minor: int | None = None
+    to_location: str | None = None
+    to_level: LevelRead | None = None
+
+
+class VariantStockRead(BaseModel):
+    """``stock show``: a variant's stock everywhere, its policy and cost."""
+
+    variant_id: int
+    sku: str
+    barcode: str | None
+    title: str
+    track_stock: bool
+    cost_minor: int | None
+    safety_stock: int
+    reorder_point: int | None
+    supplier: str | None
+    total: LevelRead
+    locations: list[StockRow]
+
+
+class PolicyRead(BaseModel):
+    """A variant's safety stock, reorder point and usual supplier."""
+
+    variant_id: int
+    sku: str
+    safety_stock: int
+    reorder_point: int | None
+    supplier: str | None
+
+
+class LevelSuggestion(BaseModel):
+    """A suggested safety stock and reorder point from sales history."""
+
+    variant_id: int
+    sku: str
+    days: int
+    sold: int
+    daily_mean: float
+    daily_stdev: float
+    lead_time_days: int
+    safety_stock: int
+    reorder_point: int
+    current_safety_stock: int
+    current_reorder_point: int | None
+
+
+@dataclass(frozen=True)
+class VariantRef:
+    """The few variant fields stock work needs."""
+
+    id: int
+    sku: str
+    title: str
+    track_stock: bool
+    cost_minor: int | None
+
+
+# ---------------------------------------------------------------- lookups
+
+
+def find_variant(session: Session, code: str) -> VariantRef:
+    """A variant by SKU or barcode (exact); NotFound names the code."""
+    code = code.strip()
+    if not code:
+        raise InvalidInput("Give a SKU or barcode.")
+    base = (
+        select(Variant.id, Variant.sku, Product.title, Variant.track_stock, Variant.cost_minor)
+        .join(Product, col(Product.id) == col(Variant.product_id))
+    )
+    row = session.exec(base.where(Variant.sku == code)).first()
+    if row is None:
+        row = session.exec(base.where(Variant.barcode == code)).first()
+    if row is None:
+        raise NotFound(f"There is no SKU or barcode {code!r}. Check the code, or look it up with 'shoptui product list'.")
+    return VariantRef(*row)
+
+
+def variant_by_id(session: Session, variant_id: int) -> VariantRef:
+    """A variant by id; NotFound names the id."""
+    row = session.exec(
+        select(Variant.id, Variant.sku, Product.title, Variant.track_stock, Variant.cost_minor)
+        .join(Product, col(Product.id) == col(Variant.product_id))
+        .where(Variant.id == variant_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"There is no variant with id {variant_id}.")
+    return VariantRef(*row)
+
+
+def _location_read(row: StockLocation) -> LocationRead:
+    return LocationRead(id=row.id or 0, code=row.code, name=row.name, is_default=row.is_default)
+
+
+def default_location(session: Session) -> LocationRead:
+    """The default location (created as MAIN when a store has none)."""
+    row = session.exec(select(StockLocation).where(col(StockLocation.is_default).is_(True))).first()
+    if row is None:
+        row = session.exec(select(StockLocation).order_by(col(StockLocation.id))).first()
+    if row is None:
+        row = StockLocation(code="MAIN", name="Main store", is_default=True, created_at=clock.now())
+        session.add(row)
+        session.flush()
+    return _location_read(row)
+
+
+def find_location(session: Session, code: str | int | None) -> LocationRead:
+    """A location by code (case-insensitive) or id; ``None`` is the default location."""
+    if code is None or (isinstance(code, str) and not code.strip()):
+        return default_location(session)
+    if isinstance(code, int):
+        row = session.get(StockLocation, code)
+    else:
+        row = session.exec(select(StockLocation).where(StockLocation.code == code.strip().upper())).first()
+    if row is None:
+        known = ", ".join(session.exec(select(StockLocation.code).order_by(StockLocation.code)).all())
+        raise NotFound(f"There is no location {code!r}. Known locations: {known}. Add one with 'shoptui location add'.")
+    return _location_read(row)
+
+
+def add_location(*, session: Session, actor: Actor, code: str, name: str, make_default: bool = False) -> LocationRead:
+    """A new stock location; ``code`` is short (letters, digits, - and _), stored upper-case."""
+    code = code.strip().upper()
+    name = name.strip()
+    if not code or len(code) > 20 or not all(c.isalnum() or c in "-_" for c in code):
+        raise InvalidInput(f"The location code {code!r} must be 1 to 20 letters, digits, - or _ (like BACK or SHOP-2).")
+    if not name or len(name) > 100:
+        raise InvalidInput("The location name must be 1 to 100 characters.")
+    if session.exec(select(StockLocation.id).where(StockLocation.code == code)).first() is not None:
+        raise Conflict(f"The location code {code} is already used. Pick another code.")
+    if make_default:
+        session.execute(update(StockLocation).values(is_default=False))
+    row = StockLocation(code=code, name=name, is_default=make_default, created_at=clock.now())
+    session.add(row)
+    session.flush()
+    audit.record(session=session, actor=actor, action="location.add", entity="location", entity_id=row.id,
+                 summary=f"location {code} added", after={"code": code, "name": name, "is_default": make_default})
+    return _location_read(row)
+
+
+def list_locations(*, session: Session) -> list[LocationRead]:
+    """Every location, the default first."""
+    rows = session.exec(select(StockLocation).order_by(col(StockLocation.is_default).desc(), StockLocation.code))
+    return [_location_read(r) for r in rows]
+
+
+def _location_codes(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    ids = set(ids)
+    if not ids:
+        return {}
+    return dict(session.exec(select(StockLocation.id, StockLocation.code).where(col(StockLocation.id).in_(ids))).all())
+
+
+# ---------------------------------------------------------------- the ledger core
+
+
+def _positive(quantity: int, what: str = "quantity") -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise InvalidInput(f"The {what} must be a whole number, not {quantity!r}.")
+    if quantity <= 0:
+        raise InvalidInput(f"The {what} must be more than zero, not {quantity}.")
+    if quantity > MAX_QUANTITY:
+        raise InvalidInput(f"The {what} {quantity} is too large (at most {MAX_QUANTITY:,}).")
+    return quantity
+
+
+def _level_numbers(session: Session, variant_id: int, location_id: int) -> tuple[int, int, int]:
+    row = session.exec(
+        select(StockLevel.on_hand, StockLevel.committed, StockLevel.incoming)
+        .where(StockLevel.variant_id == variant_id, StockLevel.location_id == location_id)
+    ).first()
+    return (0, 0, 0) if row is None else (row[0], row[1], row[2])
+
+
+def _ensure_level(session: Session, variant_id: int, location_id: int) -> None:
+    exists = session.exec(
+        select(StockLevel.variant_id).where(StockLevel.variant_id == variant_id, StockLevel.location_id == location_id)
+    ).first()
+    if exists is None:
+        session.execute(insert(StockLevel).values(variant_id=variant_id, location_id=location_id, on_hand=0,
+                                                  committed=0, incoming=0, alerted=False, updated_at=clock.now()))
+
+
+def _book(
+    session: Session,
+    actor: Actor,
+    variant: VariantRef,
+    location: LocationRead,
+    *,
+    kind: str,
+    quantity: int = 0,
+    committed_change: int = 0,
+    need_available: int = 0,
+    unit_cost_minor: int | None = None,
+    reason: str | None = None,
+    note: str = "",
+    ref_kind: str | None = None,
+    ref_id: str | int | None = None,
+    at: datetime | None = None,
+) -> LevelRead:
+    """Change the level conditionally, append the movement, evaluate the low-stock alert."""
+    now = at or clock.now()
+    if quantity > 0:
+        _ensure_level(session, variant.id, location.id)
+    conditions = [StockLevel.variant_id == variant.id, StockLevel.location_id == location.id]
+    if need_available:
+        conditions.append(col(StockLevel.on_hand) - col(StockLevel.committed) >= need_available)
+    if quantity < 0:
+        conditions.append(col(StockLevel.on_hand) >= -quantity)
+    if committed_change < 0:
+        conditions.append(col(StockLevel.committed) >= -committed_change)
+    changed = session.execute(
+        update(StockLevel).where(*conditions)
+        .values(on_hand=col(StockLevel.on_hand) + quantity, committed=col(StockLevel.committed) + committed_change,
+                updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        on_hand, committed, _ = _level_numbers(session, variant.id, location.id)
+        available = on_hand - committed
+        where = f" at {location.code}"
+        if need_available:
+            raise Conflict(f"Only {max(available, 0)} of {variant.sku} available{where} ({on_hand} on hand, "
+                           f"{committed} committed), so {need_available} cannot be taken.")
+        if committed_change < 0:
+            raise Conflict(f"Only {committed} of {variant.sku} committed{where}, so {-committed_change} cannot be "
+                           "released or shipped.")
+        raise InvalidInput(f"Only {on_hand} of {variant.sku} on hand{where}, so {-quantity} cannot be removed. "
+                           "Count the shelf and record a stocktake instead.")
+    session.execute(insert(StockMovement).values(
+        variant_id=variant.id, location_id=location.id, kind=kind, quantity=quantity,
+        committed_change=committed_change, unit_cost_minor=unit_cost_minor, reason=reason, note=note[:500],
+        actor=actor.name[:100], source=actor.source[:20], at=now, ref_kind=ref_kind,
+        ref_id=None if ref_id is None else str(ref_id)[:100],
+    ))
+    evaluate_alerts(session=session, location_id=location.id, variant_ids=[variant.id])
+    on_hand, committed, incoming = _level_numbers(session, variant.id, location.id)
+    return LevelRead(variant_id=variant.id, location_id=location.id, on_hand=on_hand, committed=committed,
+                     available=on_hand - committed, incoming=incoming)
+
+
+def _order_move(
+    session: Session, actor: Actor, variant_id: int, amount: int, location_id: int | None, *,
+    kind: str, action: str, ref_kind: str | None, ref_id: str | int | None, **change: int,
+) -> LevelRead | None:
+    _positive(amount)
+    variant = variant_by_id(session, variant_id)
+    if not variant.track_stock:
+        return None
+    location = find_location(session, location_id)
+    level = _book(session, actor, variant, location, kind=kind, ref_kind=ref_kind, ref_id=ref_id,
+                  unit_cost_minor=variant.cost_minor if kind == "sale" else None, **change)
+    audit.record(session=session, actor=actor, action=f"stock.{action}", entity="variant", entity_id=variant.id,
+                 summary=f"{action} {amount} x {variant.sku} at {location.code}"
+                 + (f" for {ref_kind} {ref_id}" if ref_kind else ""))
+    return level
+
+
+def reserve(*, session: Session, actor: Actor, variant_id: int, quantity: int, location_id: int | None = None,
+            ref_kind: str | None, ref_id: str | int | None) -> LevelRead | None:
+    """Commit stock for an order; Conflict (naming the SKU and what is available) when available < quantity."""
+    return _order_move(session, actor, variant_id, quantity, location_id, kind="reserve", action="reserve",
+                       ref_kind=ref_kind, ref_id=ref_id, committed_change=quantity, need_available=quantity)
+
+
+def release(*, session: Session, actor: Actor, variant_id: int, quantity: int, location_id: int | None = None,
+            ref_kind: str | None, ref_id: str | int | None) -> LevelRead | None:
+    """Undo a reservation (order cancelled or edited); Conflict when less than quantity is committed."""
+    return _order_move(session, actor, variant_id, quantity, location_id, kind="release", action="release",
+                       ref_kind=ref_kind, ref_id=ref_id, committed_change=-quantity)
+
+
+def fulfil(*, session: Session, actor: Actor, variant_id: int, quantity: int, location_id: int | None = None,
+           ref_kind: str | None, ref_id: str | int | None) -> LevelRead | None:
+    """Ship reserved stock: on hand and committed both go down by quantity, in one 'sale' movement."""
+    return _order_move(session, actor, variant_id, quantity, location_id, kind="sale", action="fulfil",
+                       ref_kind=ref_kind, ref_id=ref_id, quantity=-quantity, committed_change=-quantity)
+
+
+def sell(*, session: Session, actor: Actor, variant_id: int, quantity: int, location_id: int | None = None,
+         ref_kind: str | None, ref_id: str | int | None) -> LevelRead | None:
+    """A counter sale: on hand goes down; Conflict naming the SKU and what is available when too few."""
+    return _order_move(session, actor, variant_id, quantity, location_id, kind="sale", action="sell",
+                       ref_kind=ref_kind, ref_id=ref_id, quantity=-quantity, need_available=quantity)
+
+
+def restock_return(*, session: Session, actor: Actor, variant_id: int, quantity: int, location_id: int | None = None,
+                   ref_kind: str | None, ref_id: str | int | None, condition: str = "resellable") -> LevelRead | None:
+    """A customer return: resellable goes back on hand; damaged is booked as returned and written off."""
+    if condition not in ("resellable", "damaged"):
+        raise InvalidInput(f"The condition {condition!r} is not resellable or damaged.")
+    _positive(quantity)
+    variant = variant_by_id(session, variant_id)
+    if not variant.track_stock:
+        return None
+    location = find_location(session, location_id)
+    level = _book(session, actor, variant, location, kind="return", quantity=quantity, ref_kind=ref_kind,
+                  ref_id=ref_id, unit_cost_minor=variant.cost_minor)
+    if condition == "damaged":
+        level = _book(session, actor, variant, location, kind="write_off", quantity=-quantity, reason="damaged",
+                      ref_kind=ref_kind, ref_id=ref_id, unit_cost_minor=variant.cost_minor)
+    audit.record(session=session, actor=actor, action="stock.return", entity="variant", entity_id=variant.id,
+                 summary=f"{quantity} x {variant.sku} returned {condition} at {location.code}"
+                 + (f" for {ref_kind} {ref_id}" if ref_kind else ""))
+    return level
+
+
+def levels_for(session: Session, variant_ids: Sequence[int], *, location_id: int | None = None) -> dict[int, LevelRead]:
+    """Quantities per variant in one query (summed over locations unless ``location_id`` is given)."""
+    ids = list(dict.fromkeys(variant_ids))
+    if not ids:
+        return {}
+    query = (
+        select(StockLevel.variant_id, func.sum(StockLevel.on_hand), func.sum(StockLevel.committed),
+               func.sum(StockLevel.incoming))
+        .where(col(StockLevel.variant_id).in_(ids))
+        .group_by(StockLevel.variant_id)
+    )
+    if location_id is not None:
+        query = query.where(StockLevel.location_id == location_id)
+    found = {row[0]: row for row in session.exec(query)}
+    result: dict[int, LevelRead] = {}
+    for vid in ids:
+        _, on_hand, committed, incoming = found.get(vid, (vid, 0, 0, 0))
+        result[vid] = LevelRead(variant_id=vid, location_id=location_id, on_hand=on_hand, committed=committed,
+                                available=on_hand - committed, incoming=incoming)
+    return result
+
+
+# ---------------------------------------------------------------- costs
+
+
+def _moving_average(session: Session, variant: VariantRef, quantity: int, unit_cost_minor: int | None) -> int | None:
+    """Set the variant's cost to the moving average after receiving ``quantity`` at ``unit_cost_minor``."""
+    if unit_cost_minor is None:
+        return variant.cost_minor
+    on_hand = session.exec(select(func.coalesce(func.sum(StockLevel.on_hand), 0))
+                           .where(StockLevel.variant_id == variant.id)).one()
+    old = variant.cost_minor
+    if old is None or on_hand <= 0:
+        new = unit_cost_minor
+    else:
+        new = round_half_up(old * on_hand + unit_cost_minor * quantity, on_hand + quantity)
+    if new != old:
+        session.execute(update(Variant).where(col(Variant.id) == variant.id).values(cost_minor=new)
+                        .execution_options(synchronize_session=False))
+    return new
+
+
+def receive_into_stock(
+    *, session: Session, actor: Actor, variant: VariantRef, location: LocationRead, quantity: int,
+    unit_cost_minor: int | None, note: str = "", ref_kind: str | None = None, ref_id: str | int | None = None,
+) -> tuple[LevelRead, int | None]:
+    """Book a receipt (restock or PO) and update the moving average cost; returns level and new cost."""
+    cost = _moving_average(session, variant, quantity, unit_cost_minor)
+    level = _book(session, actor, variant, location, kind="receive", quantity=quantity,
+                  unit_cost_minor=unit_cost_minor, note=note, ref_kind=ref_kind, ref_id=ref_id)
+    return level, cost
+
+
+# ---------------------------------------------------------------- operator actions
+
+
+def _untracked(variant: VariantRef) -> InvalidInput:
+    return InvalidInput(f"{variant.sku} does not track stock. Turn stock tracking on for it in the catalogue first.")
+
+
+def restock(
+    *, session: Session, actor: Actor, code: str, quantity: int, unit_cost_minor: int | None = None,
+    location: str | None = None, supplier: str | None = None, note: str = "",
+) -> StockChangeRead:
+    """Goods in: a 'receive' movement; with a cost, the variant's cost becomes the moving average."""
+    _positive(quantity, "restock quantity")
+    if unit_cost_minor is not None and unit_cost_minor < 0:
+        raise InvalidInput(f"The cost {unit_cost_minor} cannot be negative.")
+    variant = find_variant(session, code)
+    if not variant.track_stock:
+        raise _untracked(variant)
+    place = find_location(session, location)
+    supplier_id = None
+    if supplier:
+        from shoptui.services.inventory_purchasing import find_supplier
+
+        found = find_supplier(session, supplier)
+        supplier_id = found.id
+        policy = session.get(StockPolicy, variant.id)
+        if policy is None:
+            session.add(StockPolicy(variant_id=variant.id, supplier_id=supplier_id, updated_at=clock.now()))
+        elif policy.supplier_id is None:
+            policy.supplier_id = supplier_id
+            session.add(policy)
+        session.flush()
+    level, cost = receive_into_stock(session=session, actor=actor, variant=variant, location=place, quantity=quantity,
+                                     unit_cost_minor=unit_cost_minor, note=note,
+                                     ref_kind="supplier" if supplier_id else None, ref_id=supplier_id)
+    audit.record(session=session, actor=actor, action="stock.restock", entity="variant", entity_id=variant.id,
+                 summary=f"restocked {quantity} x {variant.sku} at {place.code}",
+                 before={"cost_minor": variant.cost_minor}, after={"cost_minor": cost})
+    return StockChangeRead(sku=variant.sku, location=place.code, kind="receive", quantity=quantity, level=level,
+                           cost_minor=cost)
+
+
+def adjust(
+    *, session: Session, actor: Actor, code: str, quantity: int, reason: str, location: str | None = None,
+    note: str = "",
+) -> StockChangeRead:
+    """A correction by hand (signed quantity) with a reason: damaged, lost, found, correction or other."""
+    if reason not in ADJUST_REASONS:
+        raise InvalidInput(f"The reason {reason!r} is not one of: {', '.join(ADJUST_REASONS)}.")
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity == 0:
+        raise InvalidInput(f"The adjustment must be a whole number other than zero (like -3 or 2), not {quantity!r}.")
+    if abs(quantity) > MAX_QUANTITY:
+        raise InvalidInput(f"The adjustment {quantity} is too large (at most {MAX_QUANTITY:,}).")
+    variant = find_variant(session, code)
+    if not variant.track_stock:
+        raise _untracked(variant)
+    place = find_location(session, location)
+    level = _book(session, actor, variant, place, kind="adjustment", quantity=quantity, reason=reason, note=note,
+                  unit_cost_minor=variant.cost_minor)
+    audit.record(session=session, actor=actor, action="stock.adjust", entity="variant", entity_id=variant.id,
+                 summary=f"adjusted {variant.sku} by {quantity:+d} at {place.code} ({reason})")
+    return StockChangeRead(sku=variant.sku, location=place.code, kind="adjustment", quantity=quantity, level=level)
+
+
+def transfer(
+    *, session: Session, actor: Actor, code: str, quantity: int, from_location: str, to_location: str, note: str = "",
+) -> StockChangeRead:
+    """Move stock between two locations: 'transfer_out' here and 'transfer_in' there, one transaction."""
+    _positive(quantity, "transfer quantity")
+    variant = find_variant(session, code)
+    if not variant.track_stock:
+        raise _untracked(variant)
+    source = find_location(session, from_location)
+    target = find_location(session, to_location)
+    if source.id == target.id:
+        raise InvalidInput(f"The transfer goes from {source.code} to {target.code}, the same location. "
+                           "Name two different locations.")
+    ref = f"{source.code}->{target.code}"
+    out_level = _book(session, actor, variant, source, kind="transfer_out", quantity=-quantity,
+                      need_available=quantity, note=note, ref_kind="transfer", ref_id=ref,
+                      unit_cost_minor=variant.cost_minor)
+    in_level = _book(session, actor, variant, target, kind="transfer_in", quantity=quantity, note=note,
+                     ref_kind="transfer", ref_id=ref, unit_cost_minor=variant.cost_minor)
+    audit.record(session=session, actor=actor, action="stock.transfer", entity="variant", entity_id=variant.id,
+                 summary=f"moved {quantity} x {variant.sku} from {source.code} to {target.code}")
+    return StockChangeRead(sku=variant.sku, location=source.code, kind="transfer", quantity=quantity, level=out_level,
+                           to_location=target.code, to_level=in_level)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _row_query():  # type: ignore[no-untyped-def]
+    available = col(StockLevel.on_hand) - col(StockLevel.committed)
+    return (
+        select(StockLevel.variant_id, Variant.sku, Product.title, StockLevel.location_id, StockLocation.code,
+               StockLevel.on_hand, StockLevel.committed, StockLevel.incoming,
+               func.coalesce(StockPolicy.safety_stock, 0), StockPolicy.reorder_point, Variant.cost_minor)
+        .join(Variant, col(Variant.id) == col(StockLevel.variant_id))
+        .join(Product, col(Product.id) == col(Variant.product_id))
+        .join(StockLocation, col(StockLocation.id) == col(StockLevel.location_id))
+        .outerjoin(StockPolicy, col(StockPolicy.variant_id) == col(StockLevel.variant_id))
+    ), available
+
+
+def _stock_row(row: Sequence) -> StockRow:  # type: ignore[type-arg]
+    vid, sku, title, lid, code, on_hand, committed, incoming, safety, rop, cost = row
+    available = on_hand - committed
+    return StockRow(variant_id=vid, sku=sku, title=title, location_id=lid, location=code, on_hand=on_hand,
+                    committed=committed, available=available, incoming=incoming, safety_stock=safety,
+                    reorder_point=rop, low=rop is not None and available <= rop, out=available <= 0, cost_minor=cost)
+
+
+def stock_of(*, session: Session, code: str) -> VariantStockRead:
+    """A variant's stock at every location, its totals, policy and cost."""
+    variant = find_variant(session, code)
+    query, _ = _row_query()
+    rows = [_stock_row(r) for r in session.exec(query.where(StockLevel.variant_id == variant.id)
+                                                 .order_by(StockLocation.code))]
+    policy = session.get(StockPolicy, variant.id)
+    supplier = session.get(Supplier, policy.supplier_id) if policy and policy.supplier_id else None
+    barcode = session.exec(select(Variant.barcode).where(Variant.id == variant.id)).one()
+    return VariantStockRead(
+        variant_id=variant.id, sku=variant.sku, barcode=barcode, title=variant.title, track_stock=variant.track_stock,
+        cost_minor=variant.cost_minor, safety_stock=policy.safety_stock if policy else 0,
+        reorder_point=policy.reorder_point if policy else None, supplier=supplier.name if supplier else None,
+        total=levels_for(session, [variant.id])[variant.id], locations=rows,
+    )
+
+
+def list_levels(
+    *, session: Session, low: bool = False, out: bool = False, location: str | None = None,
+    category_id: int | None = None, after: str | None = None, limit: int = 100,
+) -> Page[StockRow]:
+    """Stock rows by SKU then location, keyset-paged; ``low``: at or below the reorder point; ``out``: none available."""
+    limit = clamp_limit(limit)
+    query, available = _row_query()
+    if low:
+        query = query.where(col(StockPolicy.reorder_point).is_not(None), available <= col(StockPolicy.reorder_point))
+    if out:
+        query = query.where(available <= 0)
+    if location:
+        query = query.where(StockLevel.location_id == find_location(session, location).id)
+    if category_id is not None:
+        from shoptui.models.catalog import Category
+
+        path = session.exec(select(Category.path).where(Category.id == category_id)).first()
+        if path is None:
+            raise NotFound(f"There is no category with id {category_id}.")
+        query = query.join(Category, col(Category.id) == col(Product.category_id)).where(
+            col(Category.path).startswith(path))
+    if after:
+        sku, _, lid = after.rpartition("|")
+        if not lid.isdigit():
+            raise InvalidInput(f"The cursor {after!r} is not one this list gave out.")
+        query = query.where(tuple_(Variant.sku, StockLevel.location_id) > (sku, int(lid)))
+    rows = session.exec(query.order_by(Variant.sku, StockLevel.location_id).limit(limit + 1)).all()
+    items = [_stock_row(r) for r in rows[:limit]]
+    cursor = f"{items[-1].sku}|{items[-1].location_id}" if len(rows) > limit else None
+    return Page(items=items, next_after=cursor)
+
+
+def list_moves(
+    *, session: Session, code: str, since: datetime | None = None, location: str | None = None,
+    after: int | None = None, limit: int = 50,
+) -> Page[MovementRead]:
+    """A variant's ledger, newest first, keyset-paged by id."""
+    limit = clamp_limit(limit)
+    variant = find_variant(session, code)
+    query = (
+        select(StockMovement, StockLocation.code)
+        .join(StockLocation, col(StockLocation.id) == col(StockMovement.location_id))
+        .where(StockMovement.variant_id == variant.id)
+        .order_by(col(StockMovement.at).desc(), col(StockMovement.id).desc())
+        .limit(limit + 1)
+    )
+    if since is not None:
+        query = query.where(col(StockMovement.at) >= since)
+    if location:
+        query = query.where(StockMovement.location_id == find_location(session, location).id)
+    if after is not None:
+        at = session.exec(select(StockMovement.at).where(StockMovement.id == after)).first()
+        if at is None:
+            raise InvalidInput(f"The cursor {after!r} is not one this list gave out.")
+        query = query.where(or_(col(StockMovement.at) < at, and_(col(StockMovement.at) == at,
+                                                                 col(StockMovement.id) < after)))
+    rows = session.exec(query).all()
+    items = [
+        MovementRead(id=m.id, at=m.at, sku=variant.sku, location=code_, kind=m.kind, quantity=m.quantity,
+                     committed_change=m.committed_change, unit_cost_minor=m.unit_cost_minor, reason=m.reason,
+                     note=m.note, actor=m.actor, source=m.source, ref_kind=m.ref_kind, ref_id=m.ref_id)
+        for m, code_ in rows[:limit]
+    ]
+    return Page(items=items, next_after=str(items[-1].id) if len(rows) > limit else None)
+
+
+# ---------------------------------------------------------------- policies and alerts
+
+
+def set_levels(
+    *, session: Session, actor: Actor, code: str, safety_stock: int | None = None, reorder_point: int | None = None,
+    clear_reorder_point: bool = False, supplier: str | None = None,
+) -> PolicyRead:
+    """Set a variant's safety stock, reorder point and/or usual supplier (unset means unchanged)."""
+    for name, value in (("safety stock", safety_stock), ("reorder point", reorder_point)):
+        if value is not None and (value < 0 or value > MAX_QUANTITY):
+            raise InvalidInput(f"The {name} must be from 0 to {MAX_QUANTITY:,}, not {value}.")
+    if safety_stock is None and reorder_point is None and supplier is None and not clear_reorder_point:
+        raise InvalidInput("Give --safety, --reorder-point or --supplier (or --no-reorder-point).")
+    variant = find_variant(session, code)
+    policy = session.get(StockPolicy, variant.id)
+    before = None
+    if policy is None:
+        policy = StockPolicy(variant_id=variant.id, updated_at=clock.now())
+    else:
+        before = {"safety_stock": policy.safety_stock, "reorder_point": policy.reorder_point,
+                  "supplier_id": policy.supplier_id}
+    if safety_stock is not None:
+        policy.safety_stock = safety_stock
+    if reorder_point is not None:
+        policy.reorder_point = reorder_point
+    if clear_reorder_point:
+        policy.reorder_point = None
+    supplier_name = None
+    if supplier is not None:
+        from shoptui.services.inventory_purchasing import find_supplier
+
+        found = find_supplier(session, supplier)
+        policy.supplier_id = found.id
+    if policy.supplier_id:
+        supplier_name = session.exec(select(Supplier.name).where(Supplier.id == policy.supplier_id)).one()
+    policy.updated_at = clock.now()
+    session.add(policy)
+    session.flush()
+    locations = session.exec(select(StockLevel.location_id).where(StockLevel.variant_id == variant.id)).all()
+    for location_id in locations:
+        evaluate_alerts(session=session, location_id=location_id, variant_ids=[variant.id])
+    audit.record(session=session, actor=actor, action="stock.set_levels", entity="variant", entity_id=variant.id,
+                 summary=f"stock levels of {variant.sku} set", before=before,
+                 after={"safety_stock": policy.safety_stock, "reorder_point": policy.reorder_point,
+                        "supplier_id": policy.supplier_id})
+    return PolicyRead(variant_id=variant.id, sku=variant.sku, safety_stock=policy.safety_stock,
+                      reorder_point=policy.reorder_point, supplier=supplier_name)
+
+
+def evaluate_alerts(*, session: Session, location_id: int, variant_ids: Sequence[int]) -> int:
+    """Raise a low-stock alert for each level that fell to or below its reorder point; returns how many.
+
+    A level alerts once per crossing: its ``alerted`` flag stays set (no repeat) until available
+    stock is above the reorder point again.
+    """
+    crossed: list[tuple[int, int]] = []
+    for start in range(0, len(variant_ids), 500):
+        chunk = list(variant_ids[start:start + 500])
+        rows = session.exec(
+            select(StockLevel.variant_id, StockLevel.on_hand - StockLevel.committed, StockLevel.alerted,
+                   StockPolicy.reorder_point)
+            .join(StockPolicy, col(StockPolicy.variant_id) == col(StockLevel.variant_id))
+            .where(StockLevel.location_id == location_id, col(StockLevel.variant_id).in_(chunk))
+        ).all()
+        raise_ids = [(vid, avail) for vid, avail, alerted, rop in rows
+                     if rop is not None and avail <= rop and not alerted]
+        clear_ids = [vid for vid, avail, alerted, rop in rows if alerted and (rop is None or avail > rop)]
+        for ids, flag in (([v for v, _ in raise_ids], True), (clear_ids, False)):
+            if ids:
+                session.execute(update(StockLevel).where(StockLevel.location_id == location_id,
+                                                         col(StockLevel.variant_id).in_(ids))
+                                .values(alerted=flag).execution_options(synchronize_session=False))
+        crossed.extend(raise_ids)
+    if crossed:
+        _send_alerts(session, location_id, crossed)
+    return len(crossed)
+
+
+def _send_alerts(session: Session, location_id: int, crossed: list[tuple[int, int]]) -> None:
+    from shoptui.services import messaging, notifications, settings
+
+    mode = settings.get(session=session, key="low_stock_alerts")
+    recipients = settings.get(session=session, key="alert_emails") if mode == "each" else []
+    code = _location_codes(session, [location_id]).get(location_id, str(location_id))
+    info = {
+        row[0]: row[1:]
+        for row in session.exec(
+            select(Variant.id, Variant.sku, Product.title, StockPolicy.reorder_point)
+            .join(Product, col(Product.id) == col(Variant.product_id))
+            .join(StockPolicy, col(StockPolicy.variant_id) == col(Variant.id))
+            .where(col(Variant.id).in_([v for v, _ in crossed]))
+        )
+    }
+    for variant_id, available in crossed:
+        sku, title, rop = info[variant_id]
+        state = "out of stock" if available <= 0 else "low on stock"
+        context = {"sku": sku, "title": title, "available": available, "reorder_point": rop, "location": code,
+                   "state": state}
+        notifications.notify(
+            session=session, title=f"{sku} is {state} at {code}",
+            body=f"{title}: {available} available, reorder point {rop}.",
+            severity="error" if available <= 0 else "warning", link_kind="variant", link_id=variant_id,
+        )
+        for recipient in recipients:
+            messaging.queue(
+                session=session, channel="email", recipient=recipient, template="low_stock",
+                subject="Low stock: $sku is $state at $location",
+                body="$title ($sku) is $state at $location: $available available, reorder point $reorder_point.\n\n"
+                     "See suggested purchase orders with: shoptui po suggest\n",
+                context=context, ref_kind="variant", ref_id=variant_id,
+            )
+
+
+@dataclass(frozen=True)
+class DigestResult:
+    """What ``stock digest`` queued."""
+
+    low: int
+    emails: int
+
+
+def low_stock_digest(*, session: Session, actor: Actor) -> DigestResult:
+    """Queue one email to alert_emails listing every level at or below its reorder point."""
+    from shoptui.services import messaging, settings
+
+    page_rows: list[StockRow] = []
+    after: str | None = None
+    while True:
+        page = list_levels(session=session, low=True, after=after, limit=1000)
+        page_rows.extend(page.items)
+        if page.next_after is None:
+            break
+        after = page.next_after
+    recipients = settings.get(session=session, key="alert_emails")
+    if not page_rows or not recipients:
+        return DigestResult(low=len(page_rows), emails=0)
+    lines = "\n".join(f"  {r.sku:<20} {r.location:<8} available {r.available:>6}  reorder point {r.reorder_point}"
+                      f"  {r.title}" for r in page_rows)
+    day = clock.now().date().isoformat()
+    for recipient in recipients:
+        messaging.queue(session=session, channel="email", recipient=recipient, template="low_stock_digest",
+                        subject="Low stock digest $day: $count SKU(s)",
+                        body="At or below their reorder point:\n\n$lines\n\nSuggested orders: shoptui po suggest\n",
+                        context={"day": day, "count": len(page_rows), "lines": lines},
+                        ref_kind="digest", ref_id=day)
+    audit.record(session=session, actor=actor, action="stock.digest", entity="stock",
+                 summary=f"low-stock digest of {len(page_rows)} SKU(s) to {len(recipients)} recipient(s)")
+    return DigestResult(low=len(page_rows), emails=len(recipients))
+
+
+def daily_sales(session: Session, *, days: int, variant_ids: Sequence[int] | None = None) -> dict[int, list[int]]:
+    """Units sold per day over the last ``days`` days (oldest first), per variant that sold any."""
+    since = clock.now() - _days(days)
+    query = (select(StockMovement.variant_id, StockMovement.at, StockMovement.quantity)
+             .where(StockMovement.kind == "sale", col(StockMovement.at) >= since))
+    if variant_ids is not None:
+        query = query.where(col(StockMovement.variant_id).in_(list(variant_ids)))
+    series: dict[int, list[int]] = {}
+    for vid, at, quantity in session.exec(query):
+        index = min(days - 1, max(0, int((at - since).total_seconds() // 86400)))
+        series.setdefault(vid, [0] * days)[index] += -quantity
+    return series
+
+
+def _days(days: int):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    return timedelta(days=days)
+
+
+def suggest_levels(*, session: Session, days: int = 30, code: str | None = None) -> list[LevelSuggestion]:
+    """Safety stock = ceil(z x stdev of daily sales x sqrt(lead time)); reorder point =
+    ceil(mean daily sales x lead time) + safety stock. z is the safety_factor setting, the lead time
+    the usual supplier's (or default_lead_time_days); sales are the last ``days`` days."""
+    from shoptui.services import settings
+
+    if not 1 <= days <= 365:
+        raise InvalidInput(f"The history must be 1 to 365 days, not {days}.")
+    z = float(settings.get(session=session, key="safety_factor"))
+    default_lead = int(settings.get(session=session, key="default_lead_time_days"))
+    only = [find_variant(session, code).id] if code else None
+    series = daily_sales(session, days=days, variant_ids=only)
+    if only and not series:
+        series = {only[0]: [0] * days}
+    ids = list(series)
+    meta: dict[int, tuple] = {}  # type: ignore[type-arg]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for row in session.exec(
+            select(Variant.id, Variant.sku, StockPolicy.safety_stock, StockPolicy.reorder_point,
+                   Supplier.lead_time_days)
+            .outerjoin(StockPolicy, col(StockPolicy.variant_id) == col(Variant.id))
+            .outerjoin(Supplier, col(Supplier.id) == col(StockPolicy.supplier_id))
+            .where(col(Variant.id).in_(chunk), col(Variant.track_stock).is_(True))
+        ):
+            meta[row[0]] = row[1:]
+    out: list[LevelSuggestion] = []
+    for vid, sold_per_day in series.items():
+        if vid not in meta:
+            continue
+        sku, safety_now, rop_now, lead = meta[vid]
+        lead = default_lead if lead is None else lead
+        mean = sum(sold_per_day) / days
+        stdev = math.sqrt(sum((x - mean) ** 2 for x in sold_per_day) / days)
+        safety = math.ceil(round(z * stdev * math.sqrt(lead), 6))
+        rop = math.ceil(round(mean * lead, 6)) + safety
+        out.append(LevelSuggestion(variant_id=vid, sku=sku, days=days, sold=sum(sold_per_day),
+                                   daily_mean=round(mean, 3), daily_stdev=round(stdev, 3), lead_time_days=lead,
+                                   safety_stock=safety, reorder_point=rop, current_safety_stock=safety_now or 0,
+                                   current_reorder_point=rop_now))
+    return sorted(out, key=lambda s: s.sku)
+
+
+def apply_level_suggestions(*, session: Session, actor: Actor, days: int = 30, code: str | None = None
+                            ) -> list[LevelSuggestion]:
+    """Save the suggested safety stock and reorder point for every variant with sales history."""
+    suggestions = suggest_levels(session=session, days=days, code=code)
+    for s in suggestions:
+        set_levels(session=session, actor=actor, code=s.sku, safety_stock=s.safety_stock,
+                   reorder_point=s.reorder_point)
+    return suggestions
+
+
+# ---------------------------------------------------------------- db check and dashboard
+
+
+def check_stock_ledger(*, session: Session) -> list[str]:
+    """Stock levels equal the sum of their ledger movements (on hand and committed)."""
+    sums = (
+        select(StockMovement.variant_id, StockMovement.location_id, func.sum(StockMovement.quantity).label("oh"),
+               func.sum(StockMovement.committed_change).label("cm"))
+        .group_by(StockMovement.variant_id, StockMovement.location_id)
+        .subquery()
+    )
+    mismatched = session.execute(
+        select(sums.c.variant_id, sums.c.location_id, sums.c.oh, sums.c.cm, StockLevel.on_hand, StockLevel.committed)
+        .select_from(sums)
+        .outerjoin(StockLevel, and_(col(StockLevel.variant_id) == sums.c.variant_id,
+                                    col(StockLevel.location_id) == sums.c.location_id))
+        .where(or_(col(StockLevel.on_hand).is_(None), col(StockLevel.on_hand) != sums.c.oh,
+                   col(StockLevel.committed) != sums.c.cm))
+        .limit(1000)
+    ).all()
+    problems = [
+        f"variant {v} at location {loc}: level on hand {oh_level}, committed {cm_level}; "
+        f"ledger sums to on hand {oh}, committed {cm}"
+        for v, loc, oh, cm, oh_level, cm_level in mismatched
+    ]
+    has_moves = (select(StockMovement.id).where(StockMovement.variant_id == StockLevel.variant_id,
+                                                StockMovement.location_id == StockLevel.location_id).exists())
+    orphans = session.exec(
+        select(StockLevel.variant_id, StockLevel.location_id, StockLevel.on_hand, StockLevel.committed)
+        .where(or_(StockLevel.on_hand != 0, StockLevel.committed != 0), ~has_moves).limit(1000)
+    ).all()
+    problems += [f"variant {v} at location {loc}: level on hand {oh}, committed {cm} with no movements"
+                 for v, loc, oh, cm in orphans]
+    return problems
+
+
+def check_incoming(*, session: Session) -> list[str]:
+    """Incoming stock equals what open purchase orders still expect."""
+    remaining = (
+        select(PurchaseOrderLine.variant_id, PurchaseOrder.location_id,
+               func.sum(col(PurchaseOrderLine.quantity_ordered) - col(PurchaseOrderLine.quantity_received)))
+        .join(PurchaseOrder, col(PurchaseOrder.id) == col(PurchaseOrderLine.po_id))
+        .where(col(PurchaseOrder.status).in_(("ordered", "partial")),
+               col(PurchaseOrderLine.quantity_ordered) > col(PurchaseOrderLine.quantity_received))
+        .group_by(PurchaseOrderLine.variant_id, PurchaseOrder.location_id)
+    )
+    expected = {(v, loc): due for v, loc, due in session.exec(remaining)}
+    actual = {(v, loc): inc for v, loc, inc in session.exec(
+        select(StockLevel.variant_id, StockLevel.location_id, StockLevel.incoming).where(StockLevel.incoming != 0))}
+    return [f"variant {v} at location {loc}: incoming {actual.get((v, loc), 0)}, open purchase orders expect "
+            f"{expected.get((v, loc), 0)}"
+            for v, loc in sorted(set(expected) | set(actual)) if expected.get((v, loc), 0) != actual.get((v, loc), 0)]
+
+
+def dashboard_figures(*, session: Session) -> list[Figure]:
+    """Low-stock and out-of-stock counts, open purchase orders, last stocktake accuracy."""
+    available = col(StockLevel.on_hand) - col(StockLevel.committed)
+    low = session.exec(
+        select(func.count()).select_from(StockLevel)
+        .join(StockPolicy, col(StockPolicy.variant_id) == col(StockLevel.variant_id))
+        .where(col(StockPolicy.reorder_point).is_not(None), available <= col(StockPolicy.reorder_point), available > 0)
+    ).one()
+    out = session.exec(select(func.count()).select_from(StockLevel).where(available <= 0)).one()
+    open_pos = session.exec(select(func.count()).select_from(PurchaseOrder)
+                            .where(col(PurchaseOrder.status).in_(("ordered", "partial")))).one()
+    drafts = session.exec(select(func.count()).select_from(PurchaseOrder)
+                          .where(PurchaseOrder.status == "draft")).one()
+    last = session.exec(select(Stocktake.id, Stocktake.accuracy_bp).where(Stocktake.status == "posted")
+                        .order_by(col(Stocktake.posted_at).desc(), col(Stocktake.id).desc()).limit(1)).first()
+    accuracy = "–" if last is None or last[1] is None else f"{last[1] / 100:.1f}%"
+    return [
+        Figure(key="low_stock", title="Low stock", value=str(low), detail="at or below reorder point",
+               severity="warning" if low else "good", order=30, mode="inventory"),
+        Figure(key="out_of_stock", title="Out of stock", value=str(out), detail="nothing available",
+               severity="error" if out else "good", order=31, mode="inventory"),
+        Figure(key="open_pos", title="Open POs", value=str(open_pos), detail=f"{drafts} draft(s)", order=32,
+               mode="inventory"),
+        Figure(key="stocktake_accuracy", title="Stocktake accuracy", value=accuracy,
+               detail="last posted count" if last else "no stocktake yet", order=33, mode="inventory"),
+    ]
