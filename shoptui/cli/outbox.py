@@ -67,10 +67,10 @@ def list_messages(
         emit_json(page.items)
         return
     emit_table(
-        ((m.id, when(m.created_at, tz), m.channel, m.recipient, _short(m.subject or m.body), m.status, m.attempts,
-          _next(m, tz)) for m in page.items),
-        ["id", "queued", "channel", "to", "subject", "status", "tries", "sent / next try"],
-        justify={"id": "right", "tries": "right"}, empty="No messages.",
+        ((m.id, m.channel, m.recipient, _short(m.body if m.channel == "sms" else m.subject, 30), _status(m), _next(m, tz))
+         for m in page.items),
+        ["id", "via", "to", "subject / text", "status", "sent / next try"],
+        justify={"id": "right"}, empty="No messages.",
     )
     if page.next_after:
         typer.echo(f"More: shoptui outbox list --after {page.next_after}")
@@ -81,11 +81,15 @@ def _short(text: str, width: int = 40) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
+def _status(message) -> str:  # type: ignore[no-untyped-def]
+    return f"{message.status} ({message.attempts})" if message.attempts > 1 else message.status
+
+
 def _next(message, tz) -> str:  # type: ignore[no-untyped-def]
     if message.status == "sent":
-        return when(message.sent_at, tz)
+        return when(message.sent_at, tz)[5:]
     if message.status in ("queued", "failed") and message.next_attempt_at is not None:
-        return when(message.next_attempt_at, tz)
+        return when(message.next_attempt_at, tz)[5:]
     if message.status == "failed":
         return "gave up"
     return ""
