@@ -34,21 +34,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
-import smtplib
-import socket
-import ssl
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from string import Template
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
@@ -62,6 +53,10 @@ from shoptui.models.messaging import STATUSES, OutboxMessage
 from shoptui.services import audit, notifications
 from shoptui.services.paging import Page, clamp_limit
 from shoptui.services.settings import SettingDef, boolean, choice, email_list, integer, json_object, text
+
+if TYPE_CHECKING:  # smtplib, ssl, urllib.request and email load only when something is sent
+    import smtplib
+    from email.message import EmailMessage
 
 CHANNELS = ("email", "sms")
 PASSWORD_ENV = "SHOPTUI_SMTP_PASSWORD"
@@ -391,6 +386,8 @@ def _smtp_config(values: dict[str, Any]) -> SmtpConfig | str:
     if not values["smtp_host"]:
         return ("Email is not set up: smtp_host is empty. "
                 "Set it with 'shoptui settings set smtp_host mail.example.com'.")
+    from email.headerregistry import Address
+
     sender = values["smtp_from"]
     if not sender and values["email"]:
         sender = str(Address(display_name=values["name"], addr_spec=values["email"]))
@@ -424,6 +421,8 @@ class SmtpTransport:
 
     def send(self, message: Outbound) -> None:
         """Deliver one email; raises DeliveryError with the reason."""
+        import smtplib
+
         try:
             email = self._compose(message)
         except (ValueError, TypeError) as exc:
@@ -456,6 +455,8 @@ class SmtpTransport:
 
     def _compose(self, message: Outbound) -> EmailMessage:
         import email.policy
+        from email.message import EmailMessage
+        from email.utils import format_datetime, make_msgid
 
         email_ = EmailMessage(policy=email.policy.SMTP.clone(cte_type="7bit"))
         email_["From"] = self.config.sender
@@ -468,6 +469,9 @@ class SmtpTransport:
         return email_
 
     def _connection(self) -> smtplib.SMTP:
+        import smtplib
+        import ssl
+
         if self._smtp is not None:
             return self._smtp
         config = self.config
@@ -519,6 +523,8 @@ class SmtpTransport:
 
 
 def _quit(smtp: smtplib.SMTP | None) -> None:
+    import smtplib
+
     if smtp is None:
         return
     try:
@@ -533,6 +539,9 @@ def _decode(value: bytes | str) -> str:
 
 def _describe(exc: BaseException) -> str:
     """A short, human reason for a network failure."""
+    import socket
+    import urllib.error
+
     if isinstance(exc, urllib.error.URLError) and not isinstance(exc, urllib.error.HTTPError):
         reason = exc.reason
         return _describe(reason) if isinstance(reason, BaseException) else str(reason)
@@ -557,6 +566,9 @@ class SmsGatewayTransport:
 
     def send(self, message: Outbound) -> None:
         """POST one SMS; a 2xx answer is success, anything else a DeliveryError."""
+        import urllib.error
+        import urllib.request
+
         from shoptui import __version__
 
         payload = {"to": message.recipient, "from": self.config.sender, "text": message.body,
@@ -584,7 +596,8 @@ class SmsGatewayTransport:
         """Nothing to close: one request per message."""
 
 
-def _snippet(exc: urllib.error.HTTPError) -> str:
+def _snippet(exc: Any) -> str:
+    """The start of an HTTP error's body, on one line."""
     try:
         body = exc.read(300).decode("utf-8", "replace")
     except (OSError, ValueError):
@@ -682,6 +695,9 @@ def deliver_due(
 
     def moment() -> datetime:
         return now if now is not None else clock.now()
+
+    import secrets
+    import socket
 
     run = _Run(token=f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(4)}", started=moment())
     with unit() as session:
