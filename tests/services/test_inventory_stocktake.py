@@ -1,0 +1,120 @@
+"""Stocktakes: freeze, count (scan, set, CSV), movements during the count, review, post once."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from shoptui.errors import Conflict, InvalidInput
+from shoptui.models.inventory import StockMovement
+from shoptui.services import inventory as inv
+from shoptui.services import inventory_stocktake as st
+from tests.services.inventory_helpers import CLERK, make_category, make_variant
+
+
+@pytest.fixture
+def shelf(session: Session) -> dict[str, int]:
+    ids = {}
+    for sku, qty, cost in (("TEE-01", 10, 1000), ("MUG-01", 5, 300), ("HAT-01", 2, 500)):
+        ids[sku] = make_variant(session, sku, cost=cost, barcode=f"69{len(ids)}")
+        inv.restock(session=session, actor=CLERK, code=sku, quantity=qty)
+    return ids
+
+
+def test_scan_set_and_movements_during_the_count(session: Session, shelf: dict[str, int]) -> None:
+    take = st.start_stocktake(session=session, actor=CLERK)
+    assert take.lines == 3 and take.counted == 0
+    for _ in range(9):
+        st.count(session=session, actor=CLERK, stocktake_id=take.id, code="690")  # scanning TEE-01's barcode
+    st.count(session=session, actor=CLERK, stocktake_id=take.id, code="MUG-01", quantity=5, mode="set")
+    st.count(session=session, actor=CLERK, stocktake_id=take.id, code="HAT-01", quantity=2, mode="set")
+    # a sale of 1 TEE-01 happens during the count, after the shelf was counted: 9 counted, 10 - 1 expected
+    inv.sell(session=session, actor=CLERK, variant_id=shelf["TEE-01"], quantity=1, ref_kind=None, ref_id=None)
+    review = st.review(session=session, stocktake_id=take.id)
+    assert review.variances == [] and review.matched == 3 and review.uncounted == []
+    report = st.post(session=session, actor=CLERK, stocktake_id=take.id)
+    assert report.adjusted == 0 and report.stocktake.accuracy_bp == 10_000
+    assert inv.levels_for(session, [shelf["TEE-01"]])[shelf["TEE-01"]].on_hand == 9
+
+
+def test_variance_review_reason_and_post_once(session: Session, shelf: dict[str, int]) -> None:
+    take = st.start_stocktake(session=session, actor=CLERK)
+    st.count(session=session, actor=CLERK, stocktake_id=take.id, code="TEE-01", quantity=2, mode="set")  # -8: over
+    st.count(session=session, actor=CLERK, stocktake_id=take.id, code="MUG-01", quantity=4, mode="set")  # -1
+    review = st.review(session=session, stocktake_id=take.id)
+    assert [(v.sku, v.variance, v.value_minor, v.needs_reason) for v in review.variances] == [
+        ("TEE-01", -8, -8000, True), ("MUG-01", -1, -300, False)]
+    assert [u.sku for u in review.uncounted] == ["HAT-01"]
+    with pytest.raises(InvalidInput, match="1 variant.*not counted.*--uncounted zero"):
+        st.post(session=session, actor=CLERK, stocktake_id=take.id)
+    with pytest.raises(InvalidInput, match="need a reason before posting: TEE-01"):
+        st.post(session=session, actor=CLERK, stocktake_id=take.id, uncounted="zero")
+    assert session.exec(select(StockMovement).where(StockMovement.kind == "stocktake")).all() == []
+    st.set_reason(session=session, actor=CLERK, stocktake_id=take.id, code="TEE-01", reason="box in back room")
+    report = st.post(session=session, actor=CLERK, stocktake_id=take.id, uncounted="zero")
+    assert report.adjusted == 3 and report.units_variance == -11
+    assert report.stocktake.accuracy_bp == 0
+    moves = session.exec(select(StockMovement.quantity).where(StockMovement.kind == "stocktake")
+                         .order_by(StockMovement.variant_id)).all()
+    assert moves == [-8, -1, -2]
+    assert inv.check_stock_ledger(session=session) == []
+    with pytest.raises(Conflict, match="already posted.*only once"):
+        st.post(session=session, actor=CLERK, stocktake_id=take.id, uncounted="zero")
+    with pytest.raises(Conflict, match="already posted"):
+        st.count(session=session, actor=CLERK, stocktake_id=take.id, code="TEE-01")
+
+
+def test_uncounted_keep_leaves_them(session: Session, shelf: dict[str, int]) -> None:
+    take = st.start_stocktake(session=session, actor=CLERK)
+    st.count(session=session, actor=CLERK, stocktake_id=take.id, code="MUG-01", quantity=6, mode="set")
+    report = st.post(session=session, actor=CLERK, stocktake_id=take.id, uncounted="keep")
+    assert report.adjusted == 1
+    levels = inv.levels_for(session, list(shelf.values()))
+    assert [levels[v].on_hand for v in shelf.values()] == [10, 6, 2]
+
+
+def test_csv_import_adds_and_refuses_bad_files_whole(session: Session, shelf: dict[str, int]) -> None:
+    take = st.start_stocktake(session=session, actor=CLERK)
+    result = st.import_counts(session=session, actor=CLERK, stocktake_id=take.id, text="SKU,counted\nTEE-01,6\n691,5\n")
+    assert (result.lines, result.units) == (2, 11)
+    st.import_counts(session=session, actor=CLERK, stocktake_id=take.id, text="TEE-01,4\n")  # second counter adds
+    bad = "sku,counted\nTEE-01,1\nNOPE,3\nMUG-01,abc\nTEE-01,2\nHAT-01\n"
+    with pytest.raises(InvalidInput) as err:
+        st.import_counts(session=session, actor=CLERK, stocktake_id=take.id, text=bad)
+    message = str(err.value)
+    assert "nothing changed" in message
+    assert "line 3: unknown SKU or barcode 'NOPE'" in message
+    assert "line 4: the count 'abc' of MUG-01" in message
+    assert "line 5: TEE-01 is a duplicate of line 2" in message
+    assert "line 6: expected 2 columns" in message
+    lines = {line.sku: line.counted for line in st.review(session=session, stocktake_id=take.id).variances}
+    assert st.report(session=session, stocktake_id=take.id).lines and lines.get("TEE-01") is None  # 10 == 10
+    counted = {line.sku: line.counted for line in st.report(session=session, stocktake_id=take.id).lines}
+    assert counted == {"TEE-01": 10, "MUG-01": 5, "HAT-01": None}
+    with pytest.raises(InvalidInput, match="no counts"):
+        st.import_counts(session=session, actor=CLERK, stocktake_id=take.id, text="sku,counted\n")
+
+
+def test_category_scope_and_second_open_stocktake(session: Session) -> None:
+    clothes = make_category(session, "Clothes")
+    shirts = make_category(session, "Shirts", clothes)
+    kitchen = make_category(session, "Kitchen")
+    make_variant(session, "TEE-01", category=shirts)
+    make_variant(session, "MUG-01", category=kitchen)
+    take = st.start_stocktake(session=session, actor=CLERK, category_id=clothes.id)
+    assert take.lines == 1
+    with pytest.raises(InvalidInput, match="MUG-01 is not in stocktake"):
+        st.count(session=session, actor=CLERK, stocktake_id=take.id, code="MUG-01")
+    with pytest.raises(Conflict, match="still counting at MAIN"):
+        st.start_stocktake(session=session, actor=CLERK)
+    with pytest.raises(InvalidInput, match="from 0 to 1,000,000, not -1"):
+        st.count(session=session, actor=CLERK, stocktake_id=take.id, code="TEE-01", quantity=-1, mode="set")
+
+
+def test_undo_last_scan(session: Session, shelf: dict[str, int]) -> None:
+    take = st.start_stocktake(session=session, actor=CLERK)
+    st.count(session=session, actor=CLERK, stocktake_id=take.id, code="TEE-01")
+    st.count(session=session, actor=CLERK, stocktake_id=take.id, code="TEE-01")
+    assert st.count(session=session, actor=CLERK, stocktake_id=take.id, code="TEE-01", mode="undo").counted == 1
+    with pytest.raises(Conflict, match="no count to undo"):
+        st.count(session=session, actor=CLERK, stocktake_id=take.id, code="MUG-01", mode="undo")
