@@ -137,10 +137,12 @@ def send(
 
     Example: shoptui outbox send --limit 50
     """
-    from shoptui.services import messaging
+    from shoptui.services import messaging, settings
 
     with refusals():
         report = messaging.deliver_due(state(ctx).url, limit=limit)
+    with reading(ctx) as session:
+        tz = settings.timezone(session=session)
     if report.disabled:
         waiting = report.queued + report.retrying
         message = (f"Sending is switched off (outbox_enabled is no); {waiting} message(s) wait. "
@@ -157,7 +159,7 @@ def send(
                    "stuck": report.stuck, "returned": report.returned,
                    "failures": list(report.failures), "problems": list(report.problems)})
     else:
-        typer.echo(report.summary)
+        typer.echo(report.summary(tz))
         for failure in report.failures:
             final = " (given up)" if failure.final else ""
             typer.echo(f"  failed #{failure.id} {failure.channel} to {failure.recipient}{final}: {failure.error}",

@@ -37,7 +37,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from string import Template
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
@@ -266,7 +266,9 @@ def retry(*, session: Session, actor: Actor, message_id: int) -> MessageRead:
         raise Conflict(f"Message {message_id} was already sent at {_stamp(row.sent_at)}; retrying would send it twice. "
                        "Queue a new message instead.")
     if row.status == "sending":
-        raise Conflict(f"Message {message_id} is being sent right now; wait for that send to finish.")
+        raise Conflict(f"Message {message_id} is being sent right now; wait for that send to finish. If no sender "
+                       f"is running, it is marked failed {STALE_AFTER.seconds // 60} minutes after it was claimed "
+                       "and can be retried then.")
     if row.status == "queued":
         raise Conflict(f"Message {message_id} is already queued; 'shoptui outbox send' delivers it.")
     _requeue(session, actor, row)
@@ -640,12 +642,14 @@ class DeliveryReport:
     problems: tuple[str, ...] = ()  # set-up problems: a channel not configured or not usable
     disabled: bool = False
 
-    @property
-    def summary(self) -> str:
-        """``Sent 3, failed 1, left 0 queued.``"""
+    def summary(self, tz: tzinfo | None = None) -> str:
+        """``Sent 3, failed 1, left 0 queued.`` (times in ``tz``, default UTC)."""
         line = f"Sent {self.sent}, failed {self.failed}, left {self.queued} queued"
         if self.retrying:
-            when = self.next_attempt_at.strftime("%Y-%m-%d %H:%M UTC") if self.next_attempt_at else "later"
+            when = "later"
+            if self.next_attempt_at is not None:
+                when = (self.next_attempt_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if tz is not None
+                        else self.next_attempt_at.strftime("%Y-%m-%d %H:%M UTC"))
             line += f", {self.retrying} to retry (next at {when})"
         if self.stuck:
             line += f"; {self.stuck} found stuck in sending, marked failed"
@@ -754,7 +758,8 @@ def _transports(
 def _fail_stuck(session: Session, now: datetime) -> int:
     """Messages left 'sending' by a sender that stopped: failed, not re-sent; the operator decides."""
     rows = session.exec(select(OutboxMessage).where(
-        OutboxMessage.status == "sending", col(OutboxMessage.claimed_at) < now - STALE_AFTER)).all()
+        OutboxMessage.status == "sending", col(OutboxMessage.claimed_at) < now - STALE_AFTER)
+        .with_for_update(skip_locked=True)).all()  # PostgreSQL: one sender handles each; SQLite: BEGIN IMMEDIATE
     for row in rows:
         row.status = "failed"
         row.attempts += 1
@@ -775,6 +780,7 @@ def _claim(session: Session, run: _Run, now: datetime, channels: list[str], limi
     ids = session.exec(
         select(OutboxMessage.id).where(_due(now), col(OutboxMessage.channel).in_(channels))
         .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id)).limit(limit)
+        .with_for_update(skip_locked=True)  # PostgreSQL: a second sender takes other rows
     ).all()
     if not ids:
         return []

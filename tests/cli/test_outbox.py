@@ -167,7 +167,7 @@ def test_send_with_an_unreachable_smtp_server(shop, store: str, frozen_clock) ->
     result = shop("outbox", "send")
 
     assert result.exit_code == 1
-    assert result.stdout == "Sent 0, failed 1, left 0 queued, 1 to retry (next at 2026-11-20 02:31 UTC).\n"
+    assert result.stdout == "Sent 0, failed 1, left 0 queued, 1 to retry (next at 2026-11-20 10:31).\n"
     reason = (f"Cannot reach the SMTP server 127.0.0.1:{closed}: connection refused. "
               "Check smtp_host, smtp_port and smtp_security.")
     assert result.stderr == f"  failed #{message_id} email to kunde@example.cn: {reason}\nerror: {reason}\n"
