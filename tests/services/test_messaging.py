@@ -571,3 +571,25 @@ def test_list_filters_and_pages(store: str) -> None:
             messaging.list_messages(session=session, channel="fax")
         with pytest.raises(InvalidInput, match="cursor 'x1'"):
             messaging.list_messages(session=session, after="x1")
+
+
+def test_starttls_against_a_server_without_it_is_a_clear_setup_error(store: str, smtp_server: SmtpServer) -> None:
+    use_smtp(store, smtp_server.port, smtp_security="starttls")
+    message_id = queue_email(store)
+    report = messaging.deliver_due(store)
+    assert report.problems == (f"The SMTP server 127.0.0.1:{smtp_server.port} does not offer STARTTLS; set "
+                               "smtp_security to ssl (port 465) or none.",)
+    assert message(store, message_id).status == "failed" and smtp_server.mailbox.messages == []
+
+
+def test_a_message_being_sent_cannot_be_retried_or_cancelled(store: str, frozen_clock) -> None:  # type: ignore[no-untyped-def]
+    message_id = queue_email(store)
+    with db.transaction(store) as session:
+        row = session.get(OutboxMessage, message_id)
+        row.status, row.claimed_by, row.claimed_at = "sending", "other", FROZEN_AT
+        session.add(row)
+    with db.transaction(store) as session:
+        with pytest.raises(Conflict, match="is being sent right now.*marked failed 15 minutes after"):
+            messaging.retry(session=session, actor=CLERK, message_id=message_id)
+        with pytest.raises(Conflict, match="is being sent right now, so it cannot be cancelled"):
+            messaging.cancel(session=session, actor=CLERK, message_id=message_id)
