@@ -22,13 +22,14 @@ from urllib.parse import urlparse
 from pydantic import BaseModel, Field
 from sqlalchemy import (
     Integer,
-    and_,
+    String,
     column,
     delete,
     exists,
     func,
     insert,
     inspect,
+    literal,
     or_,
     select,
     table,
@@ -662,7 +663,7 @@ def move_category(*, session: Session, actor: Actor, category_id: int, parent_id
         session.flush()
         session.execute(
             update(Category).where(Category.path.startswith(old_path))
-            .values(path=func.concat(new_path, func.substr(Category.path, len(old_path) + 1)))
+            .values(path=literal(new_path, String) + func.substr(Category.path, len(old_path) + 1, type_=String))
             .execution_options(synchronize_session=False)
         )
         session.expire_all()
@@ -869,7 +870,7 @@ def list_products(
                Product.brand, Product.variant_count, Product.min_price_minor, Product.max_price_minor,
                Product.version, Product.updated_at, first_sku.label("sku"))
         .select_from(Product).outerjoin(Category, Category.id == Product.category_id)
-        .where(and_(*conditions)).order_by(*order).limit(limit + 1)
+        .where(*conditions).order_by(*order).limit(limit + 1)
     )
     rows = session.execute(query).all()
     items = [ProductRow(id=r.id, title=r.title, status=r.status, category_id=r.category_id, category=r.category,

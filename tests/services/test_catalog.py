@@ -1,0 +1,297 @@
+"""Catalogue service: categories, products, variants, list, search, bulk, history, concurrency."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlmodel import Session
+
+from shoptui.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from shoptui.models.store import AuditEntry
+from shoptui.services import catalog, pricing
+from tests.conftest import CLERK
+
+EAN = catalog.with_check_digit("690123456789")  # 6901234567892
+
+
+def make(session: Session, title: str = "Basic tee", sku: str = "TEE-01", price: int = 1000, **kw) -> catalog.ProductRead:  # type: ignore[no-untyped-def]
+    variant = catalog.VariantInput(sku=sku, price_minor=price, barcode=kw.pop("barcode", None))
+    return catalog.create_product(session=session, actor=CLERK, data=catalog.ProductCreate(title=title, variants=[variant], **kw))
+
+
+# ---------------------------------------------------------------- pricing and codes
+
+
+def test_round_half_up_and_apply_bp() -> None:
+    assert pricing.round_half_up(5, 2) == 3
+    assert pricing.round_half_up(-5, 2) == -3
+    assert pricing.round_half_up(4, 3) == 1
+    assert pricing.apply_bp(1999, 1250) == 250  # 249.875
+    assert pricing.adjust_price(1000, delta_bp=-1000) == 900
+    assert pricing.allocate(100, [1, 1, 1]) == [34, 33, 33]
+    with pytest.raises(InvalidInput, match="negative"):
+        pricing.adjust_price(100, delta_minor=-200)
+
+
+@pytest.mark.parametrize("code", ["6901234567892", "036000291452", "96385074"])
+def test_valid_gtins_pass(code: str) -> None:
+    assert catalog.check_barcode(code) == code
+
+
+@pytest.mark.parametrize("code,shape", [("6901234567891", "EAN-13"), ("036000291453", "UPC-A"), ("96385075", "EAN-8")])
+def test_wrong_check_digit_is_refused(code: str, shape: str) -> None:
+    with pytest.raises(InvalidInput, match=f"{shape}.*check digit"):
+        catalog.check_barcode(code)
+
+
+def test_other_barcode_shapes_are_kept() -> None:
+    assert catalog.check_barcode("ABC-123") == "ABC-123"
+    assert catalog.check_barcode("  ") is None
+
+
+# ---------------------------------------------------------------- categories
+
+
+def test_category_tree_paths_and_move(session: Session) -> None:
+    a = catalog.create_category(session=session, actor=CLERK, name="Clothing")
+    b = catalog.create_category(session=session, actor=CLERK, name="Tees", parent_id=a.id)
+    c = catalog.create_category(session=session, actor=CLERK, name="V-neck", parent_id=b.id)
+    home = catalog.create_category(session=session, actor=CLERK, name="Home")
+    assert c.path == f"/{a.id}/{b.id}/{c.id}/" and c.full_name == "Clothing > Tees > V-neck"
+    moved = catalog.move_category(session=session, actor=CLERK, category_id=b.id, parent_id=home.id)
+    assert moved.path == f"/{home.id}/{b.id}/"
+    assert catalog.resolve_category(session=session, ref=c.id).path == f"/{home.id}/{b.id}/{c.id}/"
+    assert catalog.check_catalog(session=session) == []
+
+
+def test_category_cannot_move_under_itself_or_descendant(session: Session) -> None:
+    a = catalog.create_category(session=session, actor=CLERK, name="A")
+    b = catalog.create_category(session=session, actor=CLERK, name="B", parent_id=a.id)
+    with pytest.raises(InvalidInput, match="under itself"):
+        catalog.move_category(session=session, actor=CLERK, category_id=a.id, parent_id=a.id)
+    with pytest.raises(InvalidInput, match="own subcategory 'B'"):
+        catalog.move_category(session=session, actor=CLERK, category_id=a.id, parent_id=b.id)
+
+
+def test_category_reorder_and_duplicate_name(session: Session) -> None:
+    ids = [catalog.create_category(session=session, actor=CLERK, name=n).id for n in ("X", "Y", "Z")]
+    catalog.reorder_category(session=session, actor=CLERK, category_id=ids[2], position=0)
+    assert [c.name for c in catalog.list_categories(session=session)] == ["Z", "X", "Y"]
+    with pytest.raises(Conflict, match="already a category 'x'"):
+        catalog.create_category(session=session, actor=CLERK, name="x")
+
+
+def test_category_delete_only_when_empty_or_with_move_to(session: Session) -> None:
+    a = catalog.create_category(session=session, actor=CLERK, name="Old")
+    child = catalog.create_category(session=session, actor=CLERK, name="Child", parent_id=a.id)
+    other = catalog.create_category(session=session, actor=CLERK, name="Misc")
+    p = make(session, category_id=a.id)
+    with pytest.raises(Conflict, match="still holds 1 products and 1 subcategories"):
+        catalog.delete_category(session=session, actor=CLERK, category_id=a.id)
+    with pytest.raises(InvalidInput, match="inside it"):
+        catalog.delete_category(session=session, actor=CLERK, category_id=a.id, move_to=child.id)
+    catalog.delete_category(session=session, actor=CLERK, category_id=a.id, move_to=other.id)
+    assert catalog.get_product(session=session, product_id=p.id).category_id == other.id
+    assert catalog.resolve_category(session=session, ref="Misc > Child").parent_id == other.id
+    with pytest.raises(NotFound):
+        catalog.resolve_category(session=session, ref="Old")
+
+
+def test_unknown_category_is_refused(session: Session) -> None:
+    with pytest.raises(NotFound, match="no category with id 999"):
+        make(session, category_id=999)
+    with pytest.raises(NotFound, match="no category 'Nope'"):
+        catalog.resolve_category(session=session, ref="Nope")
+
+
+# ---------------------------------------------------------------- products and variants
+
+
+def test_create_product_keeps_columns_in_step_and_audits(session: Session) -> None:
+    p = make(session, tags=["Sale", "sale", " Summer "], barcode=EAN)
+    assert p.tags == ["sale", "summer"] and p.variant_count == 1 and p.min_price_minor == 1000
+    entry = session.execute(select(AuditEntry).where(AuditEntry.action == "product.create")).scalars().one()
+    assert entry.entity_id == str(p.id) and entry.after["title"] == "Basic tee"
+
+
+def test_duplicate_sku_and_barcode_are_refused(session: Session) -> None:
+    make(session, barcode=EAN)
+    with pytest.raises(Conflict, match="SKU TEE-01 is already used by 'Basic tee'"):
+        make(session, title="Other")
+    with pytest.raises(Conflict, match=f"barcode {EAN} is already used by TEE-01"):
+        make(session, title="Other", sku="OTHER", barcode=EAN)
+
+
+def test_negative_price_and_bad_sku_are_refused(session: Session) -> None:
+    with pytest.raises(InvalidInput, match="cannot be negative"):
+        make(session, price=-1)
+    with pytest.raises(InvalidInput, match="spaces"):
+        make(session, sku="TEE 01")
+    with pytest.raises(InvalidInput, match="title cannot be empty"):
+        make(session, title="   ")
+
+
+def test_images_must_be_real_images_or_urls(session: Session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    png = tmp_path / "a.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)
+    fake = tmp_path / "b.png"
+    fake.write_text("not an image")
+    p = make(session, images=[str(png), "https://example.com/x.jpg"])
+    assert p.cover == str(png)
+    with pytest.raises(InvalidInput, match="is not an image"):
+        make(session, sku="X2", images=[str(fake)])
+    with pytest.raises(InvalidInput, match="does not exist"):
+        make(session, sku="X3", images=[str(tmp_path / "missing.png")])
+    with pytest.raises(InvalidInput, match="not an http"):
+        make(session, sku="X4", images=["ftp://example.com/x.png"])
+
+
+def test_optimistic_concurrency(session: Session) -> None:
+    p = make(session)
+    saved = catalog.update_product(session=session, actor=CLERK, product_id=p.id,
+                                   patch=catalog.ProductUpdate(title="New"), expect_version=p.version)
+    assert saved.version == p.version + 1
+    with pytest.raises(Conflict, match="changed by someone else.*version 2, you had 1"):
+        catalog.update_product(session=session, actor=CLERK, product_id=p.id,
+                               patch=catalog.ProductUpdate(title="Stale"), expect_version=1)
+    assert catalog.get_product(session=session, product_id=p.id).title == "New"
+    entry = session.execute(select(AuditEntry).where(AuditEntry.action == "product.update")).scalars().one()
+    assert entry.before == {"title": "Basic tee"} and entry.after == {"title": "New"}
+
+
+def test_generate_variants_creates_missing_and_keeps_history(session: Session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    p = make(session, sku="TEE")
+    r = catalog.generate_variants(session=session, actor=CLERK, product_id=p.id,
+                                  options=[catalog.OptionInput(name="Size", values=["S", "M"])])
+    assert sorted(r.created) == ["TEE-M"] and r.product.variant_count == 2
+    assert {v.option1 for v in r.product.variants} == {"S", "M"}
+    r2 = catalog.generate_variants(session=session, actor=CLERK, product_id=p.id,
+                                   options=[catalog.OptionInput(name="Size", values=["S", "M", "L"])])
+    assert r2.created == ["TEE-L"]
+    # history: a stand-in ledger table registered as a source
+    session.execute(text("CREATE TABLE test_history (variant_id INTEGER)"))
+    used = catalog.get_variant_by_sku(session=session, sku="TEE-M").id
+    session.execute(text("INSERT INTO test_history VALUES (:v)"), {"v": used})
+    monkeypatch.setattr(catalog, "history_sources", lambda: ["test_history.variant_id"])
+    r3 = catalog.generate_variants(session=session, actor=CLERK, product_id=p.id,
+                                   options=[catalog.OptionInput(name="Size", values=["S"])], prune=True)
+    assert r3.removed == ["TEE-L"] and r3.kept_with_history == ["TEE-M"]
+
+
+def test_product_with_history_cannot_be_deleted_only_archived(session: Session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    p = make(session)
+    session.execute(text("CREATE TABLE test_history (variant_id INTEGER)"))
+    session.execute(text("INSERT INTO test_history VALUES (:v)"), {"v": p.variants[0].id})
+    monkeypatch.setattr(catalog, "history_sources", lambda: ["test_history.variant_id", "missing_table.variant_id"])
+    with pytest.raises(NotAllowed, match="has history.*TEE-01.*Archive it instead"):
+        catalog.delete_product(session=session, actor=CLERK, product_id=p.id)
+    assert catalog.archive_product(session=session, actor=CLERK, product_id=p.id).status == "archived"
+    other = make(session, title="Gone", sku="GONE")
+    catalog.delete_product(session=session, actor=CLERK, product_id=other.id)
+    with pytest.raises(NotFound):
+        catalog.get_product(session=session, product_id=other.id)
+    assert catalog.search_products(session=session, text="gone") == []
+
+
+def test_variant_edit_add_delete_and_find(session: Session) -> None:
+    p = catalog.create_product(session=session, actor=CLERK, data=catalog.ProductCreate(
+        title="Mug", option_names=["Color"], variants=[catalog.VariantInput(sku="MUG-W", option1="White", price_minor=500)]))
+    catalog.add_variant(session=session, actor=CLERK, product_id=p.id,
+                        data=catalog.VariantInput(sku="MUG-B", option1="Black", price_minor=700, barcode=EAN))
+    with pytest.raises(Conflict, match="same options"):
+        catalog.add_variant(session=session, actor=CLERK, product_id=p.id,
+                            data=catalog.VariantInput(sku="MUG-B2", option1="black", price_minor=700))
+    assert catalog.find_variant(session=session, code=EAN).sku == "MUG-B"
+    assert catalog.find_variant(session=session, code="MUG-W").product_title == "Mug"
+    with pytest.raises(NotFound, match="No variant has the SKU or barcode 'NOPE'"):
+        catalog.find_variant(session=session, code="NOPE")
+    v = catalog.update_variant(session=session, actor=CLERK, sku="MUG-W", patch=catalog.VariantUpdate(price_minor=900))
+    assert v.price_minor == 900
+    assert catalog.get_product(session=session, product_id=p.id).max_price_minor == 900
+    catalog.delete_variant(session=session, actor=CLERK, sku="MUG-B")
+    with pytest.raises(NotAllowed, match="only variant"):
+        catalog.delete_variant(session=session, actor=CLERK, sku="MUG-W")
+
+
+# ---------------------------------------------------------------- list, search, bulk
+
+
+def test_list_filters_sorts_and_pages(session: Session) -> None:
+    top = catalog.create_category(session=session, actor=CLERK, name="Top")
+    sub = catalog.create_category(session=session, actor=CLERK, name="Sub", parent_id=top.id)
+    for i in range(7):
+        make(session, title=f"P{i}", sku=f"S{i}", price=100 * (7 - i), category_id=sub.id if i % 2 else None,
+             tags=["odd"] if i % 2 else [], status="active" if i < 5 else "draft")
+    seen, after = [], None
+    while True:
+        page = catalog.list_products(session=session, limit=3, after=after)
+        seen += [p.title for p in page.items]
+        if not page.next_after:
+            break
+        after = page.next_after
+    assert seen == [f"P{i}" for i in range(7)]
+    assert [p.title for p in catalog.list_products(session=session, category_id=top.id).items] == ["P1", "P3", "P5"]
+    assert [p.title for p in catalog.list_products(session=session, tag="ODD", status="active").items] == ["P1", "P3"]
+    assert [p.min_price_minor for p in catalog.list_products(session=session, sort="price", limit=2).items] == [100, 200]
+    desc = catalog.list_products(session=session, sort="-price", limit=2)
+    assert [p.title for p in catalog.list_products(session=session, sort="-price", limit=2, after=desc.next_after).items] == ["P2", "P3"]
+    with pytest.raises(InvalidInput, match="cursor"):
+        catalog.list_products(session=session, after="garbage!")
+    with pytest.raises(InvalidInput, match="sort"):
+        catalog.list_products(session=session, sort="colour")
+
+
+def test_list_uses_the_title_index(session: Session) -> None:
+    plan = " ".join(str(r) for r in session.execute(text(
+        "EXPLAIN QUERY PLAN SELECT id FROM product WHERE (title, id) > ('a', 1) ORDER BY title, id LIMIT 50")))
+    assert "ix_product_title" in plan and "TEMP B-TREE" not in plan
+
+
+@pytest.mark.parametrize("term", ["手机", "手机壳", "华为", "case", "sale", "CASE-9", "6901234567892", "机"])
+def test_search_finds_by_title_sku_barcode_tag_and_cjk_substring(session: Session, term: str) -> None:
+    make(session, title="华为手机壳 Red case", sku="CASE-9", tags=["Sale"], barcode=EAN)
+    make(session, title="Mug", sku="MUG-1")
+    hits = catalog.search_products(session=session, text=term)
+    assert any(h.title.startswith("华为手机壳") for h in hits)
+    assert all("Mug" not in h.title for h in hits)
+
+
+def test_search_exact_code_is_a_variant_hit_first(session: Session) -> None:
+    make(session, title="Case", sku="CASE-9", barcode=EAN)
+    hits = catalog.search_products(session=session, text=EAN)
+    assert hits[0].kind == "variant" and hits[0].exact and hits[0].key == "CASE-9" and hits[0].mode == "products"
+
+
+def test_search_follows_edits(session: Session) -> None:
+    p = make(session, title="Old name")
+    catalog.update_product(session=session, actor=CLERK, product_id=p.id, patch=catalog.ProductUpdate(title="崭新名字"))
+    assert catalog.search_products(session=session, text="old name") == []
+    assert [h.key for h in catalog.search_products(session=session, text="新名")] == [str(p.id)]
+    assert catalog.check_catalog(session=session) == []
+
+
+def test_bulk_preview_then_apply(session: Session) -> None:
+    a = make(session, title="A", sku="A1", price=1999)
+    b = make(session, title="B", sku="B1", price=1000)
+    action = catalog.BulkAction(kind="price", delta_bp=-1000)
+    preview = catalog.bulk_preview(session=session, product_ids=[a.id, b.id], action=action)
+    assert [(c.sku, c.before, c.after) for c in preview.changes] == [("A1", 1999, 1799), ("B1", 1000, 900)]
+    assert catalog.get_product(session=session, product_id=a.id).min_price_minor == 1999  # preview changed nothing
+    catalog.bulk_apply(session=session, actor=CLERK, product_ids=[a.id, b.id], action=action)
+    assert catalog.get_product(session=session, product_id=a.id).min_price_minor == 1799
+    catalog.bulk_apply(session=session, actor=CLERK, product_ids=[a.id, b.id], action=catalog.BulkAction(kind="add_tag", tag="Promo"))
+    assert [p.title for p in catalog.list_products(session=session, tag="promo").items] == ["A", "B"]
+    r = catalog.bulk_apply(session=session, actor=CLERK, product_ids=[a.id], action=catalog.BulkAction(kind="status", status="active"))
+    assert r.changed_products == 1
+    assert session.execute(select(func.count()).select_from(AuditEntry).where(AuditEntry.action.like("product.bulk_%"))).scalar_one() == 5
+    with pytest.raises(InvalidInput, match="negative"):
+        catalog.bulk_preview(session=session, product_ids=[b.id], action=catalog.BulkAction(kind="price", delta_minor=-5000))
+    with pytest.raises(NotFound):
+        catalog.bulk_preview(session=session, product_ids=[999], action=action)
+
+
+def test_dashboard_figure_counts_active(session: Session) -> None:
+    make(session, status="active")
+    make(session, title="D", sku="D", status="draft")
+    figure = catalog.dashboard_figures(session=session)[0]
+    assert figure.value == "1" and "1 drafts" in figure.detail
