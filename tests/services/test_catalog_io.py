@@ -1,0 +1,178 @@
+"""Catalogue import/export: all-or-nothing, line-numbered errors, round trips, the demo."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from shoptui import db
+from shoptui.errors import Conflict
+from shoptui.models.catalog import Product, Variant
+from shoptui.services import catalog, catalog_io
+from tests.conftest import CLERK
+
+HEADER = "sku,title,price,barcode,category,tags,option1_name,option1,product_sku"
+
+
+def rows_csv(n: int, bad: dict[int, str] | None = None) -> str:
+    lines = [HEADER]
+    for i in range(n):
+        code = catalog.with_check_digit(f"69{i:010d}")
+        lines.append((bad or {}).get(i, f"SKU-{i},Product {i} 手机,{i % 50}.50,{code},,\"tag{i % 3}, all\",,,"))
+    return "\n".join(lines) + "\n"
+
+
+def count(session: Session, model) -> int:  # type: ignore[no-untyped-def]
+    return session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def run(session: Session, content: str | bytes, **kw):  # type: ignore[no-untyped-def]
+    data = content.encode() if isinstance(content, str) else content
+    return catalog_io.import_catalog(session=session, actor=CLERK, content=data, source="t.csv", **kw)
+
+
+def test_import_two_thousand_rows(session: Session) -> None:
+    report = run(session, rows_csv(2000))
+    assert report.products_created == 2000 and report.variants_created == 2000
+    assert count(session, Variant) == 2000
+    assert [h.key for h in catalog.search_products(session=session, text="SKU-1999")][:1] == ["SKU-1999"]
+    assert catalog.check_catalog(session=session) == []
+
+
+def test_one_bad_row_among_many_writes_nothing(session: Session) -> None:
+    content = rows_csv(2000, bad={1233: "SKU-X,Broken,-1.00,,,,,,"})
+    with pytest.raises(catalog_io.ImportRefused) as caught:
+        run(session, content)
+    assert [(p.line, p.column) for p in caught.value.problems] == [(1235, "price")]
+    assert "line 1235, column price" in str(caught.value) and "cannot be negative" in str(caught.value)
+    assert count(session, Product) == 0
+
+
+def test_every_bad_row_is_listed(session: Session) -> None:
+    content = rows_csv(10, bad={
+        1: "SKU-0,Dup,1.00,,,,,,",  # duplicate SKU of line 2
+        3: "SKU-3,Dec,1.005,,,,,,",  # too many decimals
+        5: "SKU-5,Digit,1.00,6901234567891,,,,,",  # wrong check digit
+        7: "SKU-7,Cat,1.00,,Nowhere,,,,",  # unknown category
+        8: ",No sku,1.00,,,,,,",
+    })
+    with pytest.raises(catalog_io.ImportRefused) as caught:
+        run(session, content)
+    got = {(p.line, p.column) for p in caught.value.problems}
+    assert got == {(3, "sku"), (5, "price"), (7, "barcode"), (9, "category"), (10, "sku")}
+    text = str(caught.value)
+    assert "also on line 2" in text and "more decimals" in text and "check digit" in text and "--create-categories" in text
+
+
+@pytest.mark.parametrize("content,where,reason", [
+    ("sku,title\nA,B\n", (1, "price"), "required column is missing"),
+    ("sku,title,price,colour\nA,B,1,red\n", (1, "colour"), "unknown column"),
+    ('sku,title,price\nA,"B,1\nC,D,2\n', None, "broken CSV"),
+    ("sku,title,price\nA,B\n", (2, None), "has 2 cells"),
+    ("", (1, None), "empty"),
+])
+def test_malformed_csv_is_refused(session: Session, content: str, where, reason: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(catalog_io.ImportRefused, match=reason) as caught:
+        run(session, content)
+    if where:
+        assert (caught.value.problems[0].line, caught.value.problems[0].column) == where
+    assert count(session, Product) == 0
+
+
+def test_not_utf8_is_refused(session: Session) -> None:
+    with pytest.raises(catalog_io.ImportRefused, match="not UTF-8"):
+        run(session, "sku,title,price\nA,手机,1\n".encode("gbk"))
+
+
+def test_bom_tabs_and_dry_run(session: Session) -> None:
+    content = "\ufeffsku\ttitle\tprice\nA-1\t手机\t1.50\n".encode()
+    report = run(session, content, dry_run=True)
+    assert report.dry_run and report.products_created == 1 and count(session, Product) == 0
+    run(session, content)
+    assert catalog.get_variant_by_sku(session=session, sku="A-1").price_minor == 150
+
+
+def test_keyed_by_sku_updates_existing(session: Session) -> None:
+    run(session, "sku,title,price,tags\nA,Old,1.00,x\n")
+    report = run(session, "sku,price\nA,2.00\nB,3.00\n".replace("sku,price", "sku,title,price").replace("A,2.00", "A,Old,2.00").replace("B,3.00", "B,New,3.00"))
+    assert (report.products_updated, report.products_created) == (1, 1)
+    product = catalog.get_product(session=session, product_id=catalog.resolve_product(session=session, ref="A"))
+    assert product.min_price_minor == 200 and product.tags == ["x"]  # tags column absent: unchanged
+
+
+def test_duplicate_barcode_against_store(session: Session) -> None:
+    code = catalog.with_check_digit("690000000001")
+    run(session, f"sku,title,price,barcode\nA,a,1,{code}\n")
+    with pytest.raises(catalog_io.ImportRefused, match=f"barcode {code} is already used by A"):
+        run(session, f"sku,title,price,barcode\nB,b,1,{code}\n")
+
+
+def test_variants_grouped_by_product_sku(session: Session) -> None:
+    content = ("product_sku,sku,title,price,option1_name,option1\n"
+               "T-S,T-S,Tee,10,Size,S\nT-S,T-M,,12,,M\nT-S,T-L,,12,,m\n")
+    with pytest.raises(catalog_io.ImportRefused, match="line 4, column option1: the same options as line 3"):
+        run(session, content)
+    run(session, content.replace(",m\n", ",L\n"))
+    product = catalog.get_product(session=session, product_id=catalog.resolve_product(session=session, ref="T-L"))
+    assert product.variant_count == 3 and product.options[0].values == ["S", "M", "L"]
+
+
+def test_csv_and_json_round_trip_through_empty_store(store: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with db.transaction(store) as session:
+        catalog_io.load_demo(session=session, actor=CLERK)
+    with db.read_session(store) as session:
+        first_csv = catalog_io.export_catalog(session=session, fmt="csv")
+        first_json = catalog_io.export_catalog(session=session, fmt="json")
+    for fmt, first in (("csv", first_csv), ("json", first_json)):
+        other = f"sqlite:///{tmp_path / (fmt + '.db')}"
+        with db.transaction(other) as session:
+            catalog_io.import_catalog(session=session, actor=CLERK, content=first.encode(), fmt=fmt, create_categories=True)
+        with db.read_session(other) as session:
+            assert catalog_io.export_catalog(session=session, fmt=fmt) == first
+
+
+def test_demo_catalogue_shape(session: Session) -> None:
+    report = catalog_io.load_demo(session=session, actor=CLERK)
+    assert report.products_created >= 60
+    cats = catalog.list_categories(session=session)
+    assert len(cats) >= 8 and max(c.depth for c in cats) >= 2
+    page = catalog.list_products(session=session, limit=1000)
+    titles = [p.title for p in page.items]
+    assert any(t.isascii() for t in titles) and any(not t.isascii() for t in titles)
+    assert any(p.variant_count > 1 for p in page.items)
+    assert any(catalog.get_product(session=session, product_id=p.id).images for p in page.items)
+    assert [h.title for h in catalog.search_products(session=session, text="手机")][:1] == ["华为手机壳 Mate 60"]
+    with pytest.raises(Conflict, match="already has"):
+        catalog_io.load_demo(session=session, actor=CLERK)
+
+
+cell = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=12).map(str.strip).filter(bool)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(titles=st.lists(cell.filter(lambda t: ">" not in t), min_size=1, max_size=5),
+       prices=st.lists(st.integers(0, 10**9), min_size=5, max_size=5),
+       tags=st.lists(cell.map(str.lower).filter(lambda t: "," not in t and len(t) <= 50), max_size=3))
+def test_round_trip_property(store: str, tmp_path_factory, titles, prices, tags) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path_factory.mktemp("rt")
+    first_url, second_url = f"sqlite:///{folder / 'a.db'}", f"sqlite:///{folder / 'b.db'}"
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["sku", "title", "price", "tags", "description"])
+    for i, title in enumerate(titles):
+        writer.writerow([f"S{i}", title, f"{prices[i] // 100}.{prices[i] % 100:02d}", ", ".join(tags), f"line one\n{title}"])
+    with db.transaction(first_url) as session:
+        catalog_io.import_catalog(session=session, actor=CLERK, content=out.getvalue().encode())
+    with db.read_session(first_url) as session:
+        exported = catalog_io.export_catalog(session=session, fmt="csv")
+    with db.transaction(second_url) as session:
+        catalog_io.import_catalog(session=session, actor=CLERK, content=exported.encode())
+    with db.read_session(second_url) as session:
+        assert catalog_io.export_catalog(session=session, fmt="csv") == exported
+    db.dispose_all()
