@@ -30,7 +30,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.binding import Binding, BindingsMap
 from textual.message import Message
 from textual.reactive import reactive
@@ -211,7 +211,11 @@ class ShopApp(App[None]):
 
     def _poll_due(self) -> None:
         self._poll_timer = None
-        if isinstance(self.screen, ModalScreen) or len(self.screen_stack) > 1:
+        try:
+            busy = isinstance(self.screen, ModalScreen) or len(self.screen_stack) > 1
+        except ScreenStackError:  # between two modes
+            busy = True
+        if busy:
             self._schedule_poll()  # the operator is busy in a dialog; look again later
             return
         self.poll_notifications(self.latest_notification_id)

@@ -1,0 +1,87 @@
+"""Global search: debounced, in a worker, hits grouped by kind, enter opens the record."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from shoptui.tui.app import ShopApp
+from shoptui.tui.widgets.search import SearchBox, SearchResults
+from tests.tui import fakes
+from tests.tui.conftest import settle
+
+
+def _prompts(results: SearchResults) -> list[str]:
+    return [str(option.prompt) for option in results.options]
+
+
+async def test_slash_focuses_search_and_hits_are_grouped_by_kind(app: ShopApp) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        box = app.screen.query_one(SearchBox)
+        assert box.input.has_focus
+        await pilot.press(*"tee")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert fakes.searched == ["tee"]  # one search after the pause, not one per key
+        assert box.is_open
+        assert _prompts(box.results) == ["Things", "Basic tee  3 variants", "Widgets", "Basic tee, M  TEE-01"]
+        assert box.results.highlighted == 1
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert app.current_mode == "things"
+        assert fakes.opened == [("widget", "TEE-01")]
+        assert isinstance(app.screen, fakes.ThingsScreen)
+
+
+async def test_ctrl_k_and_enter_opens_an_exact_hit_directly(app: ShopApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+k", *"TEE-01", "enter")  # a scanner: enter before the pause ends
+        await settle(pilot)
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert fakes.opened == [("widget", "TEE-01")]
+        assert app.current_mode == "things"
+        assert app.screen.query_one(SearchBox).input.value == ""
+
+
+async def test_nothing_found_says_so_and_escape_closes(app: ShopApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"zzz")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        box = app.screen.query_one(SearchBox)
+        assert _prompts(box.results) == ["Nothing found for 'zzz'."]
+        await pilot.press("enter")  # nothing to open
+        await settle(pilot)
+        assert app.current_mode == "dashboard"
+        await pilot.press("escape")
+        assert not box.is_open
+        await pilot.press("escape")
+        assert not isinstance(app.screen.focused, Input)
+
+
+async def test_hit_titles_are_not_markup_and_a_click_opens(app: ShopApp) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"[bold]")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        box = app.screen.query_one(SearchBox)
+        assert _prompts(box.results) == ["Things", "[bold] not markup"]
+        await pilot.click(SearchResults, offset=(3, 2))
+        await settle(pilot)
+        assert fakes.opened == [("thing", "8")]
+
+
+async def test_too_long_a_search_shows_the_service_sentence(app: ShopApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        app.screen.query_one(SearchBox).input.value = "x" * 201
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert "Search for at most 200 characters." in [n.message for n in app._notifications]
+        assert app.is_running

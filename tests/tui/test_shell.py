@@ -1,0 +1,184 @@
+"""The shell: start-up, dashboard figures, sidebar, keys, help, palette, failures."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from textual.widgets import HelpPanel
+
+from shoptui import db
+from shoptui.tui.app import ShopApp
+from shoptui.tui.screens.audit import AuditScreen
+from shoptui.tui.screens.dashboard import DashboardScreen
+from shoptui.tui.screens.settings import SettingsScreen
+from shoptui.tui.widgets.kpi import KpiCard
+from shoptui.tui.widgets.sidebar import Sidebar
+from shoptui.tui.widgets.topbar import Bell, ShopClock, StoreName
+from tests.conftest import FROZEN_AT
+from tests.tui import fakes
+from tests.tui.conftest import STORE_NAME, settle
+
+
+def test_app_module_does_not_import_the_database_layer() -> None:
+    code = ("import sys, shoptui.tui.app; "
+            "print([m for m in ('sqlmodel', 'sqlalchemy', 'shoptui.services', 'shoptui.db') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+async def test_starts_on_the_dashboard_with_figures_and_store_name(app: ShopApp, frozen_clock: object) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        cards = {card.figure.key: card for card in app.screen.query(KpiCard)}
+        assert cards["alerts"].figure.value == "0"
+        assert cards["alerts"].border_title == "Alerts"
+        assert str(app.screen.query_one(StoreName).render()) == STORE_NAME
+        assert app.title == STORE_NAME
+        # 02:30 UTC is 10:30 in the store's zone (Asia/Shanghai)
+        assert str(app.screen.query_one(ShopClock).render()) == "Fri 10:30"
+        assert str(app.screen.query_one(Bell).render()) == "Inbox"
+        assert app.screen.focused is cards["alerts"] or isinstance(app.screen.focused, KpiCard)
+
+
+async def test_sidebar_lists_registered_screens_and_keys_switch(app: ShopApp) -> None:
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        entries = [entry.id for entry in app.screen.query_one(Sidebar).children]
+        assert entries == ["nav-dashboard", "nav-things", "nav-audit", "nav-settings"]
+        await pilot.press("f10")
+        await settle(pilot)
+        assert app.current_mode == "settings" and isinstance(app.screen, SettingsScreen)
+        assert app.screen.query_one("#nav-settings").has_class("-active")
+        await pilot.press("f9")
+        await settle(pilot)
+        assert isinstance(app.screen, AuditScreen)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, fakes.ThingsScreen)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_sidebar_entry_opens_its_screen_on_click(app: ShopApp) -> None:
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        assert await pilot.click("#nav-audit")
+        await settle(pilot)
+        assert isinstance(app.screen, AuditScreen)
+
+
+async def test_sidebar_is_collapsed_at_80_columns_and_toggles(app: ShopApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        sidebar = app.screen.query_one(Sidebar)
+        assert sidebar.has_class("-collapsed")
+        assert sidebar.outer_size.width == 6
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert not sidebar.has_class("-collapsed")
+        await pilot.press("f10")
+        await settle(pilot)
+        assert not app.screen.query_one(Sidebar).has_class("-collapsed")  # the choice holds on every screen
+
+
+async def test_sidebar_is_open_at_160_columns(app: ShopApp) -> None:
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert not app.screen.query_one(Sidebar).has_class("-collapsed")
+
+
+@pytest.mark.parametrize("key", ["f1", "question_mark"])
+async def test_help_shows_the_keys_of_the_screen(app: ShopApp, key: str) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(key)
+        await pilot.pause()
+        assert app.screen.query(HelpPanel)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not app.screen.query(HelpPanel)
+
+
+def test_every_binding_has_an_id_label_and_tooltip_and_a_key_terminals_send(app: ShopApp) -> None:
+    from shoptui.tui.widgets.kpi import KpiCard
+    from shoptui.tui.widgets.notification_centre import NotificationCentre
+    from shoptui.tui.widgets.search import SearchBox
+
+    owners = [ShopApp, DashboardScreen, SettingsScreen, AuditScreen, KpiCard, SearchBox, NotificationCentre]
+    bindings = [b for owner in owners for b in owner.__dict__["BINDINGS"]] + app._mode_bindings()
+    assert len(bindings) > 15
+    for binding in bindings:
+        assert binding.id and binding.description and binding.tooltip, binding
+        for key in binding.key.split(","):
+            assert key not in {"ctrl+enter", "ctrl+h", "ctrl+i", "ctrl+j", "ctrl+m"} and "shift+ctrl" not in key
+    ids = [b.id for b in bindings]
+    assert len(ids) == len(set(ids))
+
+
+async def test_command_palette_opens_a_screen(app: ShopApp) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"audit log: open")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.current_mode == "audit"
+
+
+async def test_a_corrupt_store_shows_the_sentence_and_keeps_running(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.db"
+    broken.write_bytes(b"this is not a database" * 100)
+    app = ShopApp(db_url=f"sqlite:///{broken}", poll_seconds=0.2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        status = app.screen.query_one("#dashboard-status")
+        assert "is not a readable shoptui database" in str(status.render())
+        assert "is not a readable shoptui database" in app.store_problem
+        toasts = [n.message for n in app._notifications]
+        assert sum("not a readable shoptui database" in t for t in toasts) == 1  # said once, not per worker
+        await pilot.press("f10")
+        await settle(pilot)
+        assert app.is_running
+
+
+async def test_an_out_of_date_store_says_to_upgrade(tui_store: str, store_path: Path) -> None:
+    con = sqlite3.connect(store_path)
+    con.execute("UPDATE alembic_version SET version_num = '0001_foundation'")
+    con.commit()
+    con.close()
+    db.dispose_all()  # forget that this store was checked when the fixture named it
+    app = ShopApp(db_url=tui_store, poll_seconds=0.2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "Run 'shoptui db upgrade'" in app.store_problem
+        assert "Run 'shoptui db upgrade'" in str(app.screen.query_one("#dashboard-status").render())
+
+
+async def test_an_unexpected_error_is_logged_not_shown_as_a_traceback(app: ShopApp,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from shoptui.services import dashboard
+
+    def broken(*, session: object) -> list[object]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(dashboard, "all_figures", broken)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        toasts = [n.message for n in app._notifications]
+        assert any(t.startswith("Something went wrong (RuntimeError)") for t in toasts), toasts
+        assert app.is_running
+        from shoptui.config import log_dir
+
+        assert "RuntimeError: boom" in (log_dir() / "shoptui.log").read_text()
+
+
+def test_frozen_clock_fixture_is_the_one_the_clock_test_expects() -> None:
+    assert FROZEN_AT.isoformat() == "2026-11-20T02:30:00+00:00"
