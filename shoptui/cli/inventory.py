@@ -216,10 +216,11 @@ def stock_moves(
         emit_json(page.items, money)
         return
     emit_table(((when(m.at, tz), m.location, m.kind, f"{m.quantity:+d}" if m.quantity else "",
-                 f"{m.committed_change:+d}" if m.committed_change else "", _money(money, m.unit_cost_minor),
-                 m.reason or "", f"{m.ref_kind} {m.ref_id}" if m.ref_kind else "", m.actor, m.note)
+                 f"{m.committed_change:+d}" if m.committed_change else "",
+                 " ".join(x for x in (m.reason, f"{m.ref_kind} {m.ref_id}" if m.ref_kind else "", m.note) if x),
+                 m.actor)
                 for m in page.items),
-               ["when", "location", "kind", "on hand", "committed", "cost", "reason", "ref", "who", "note"],
+               ["when", "at", "kind", "on hand", "committed", "why", "who"],
                empty="No movements.")
     if page.next_after:
         typer.echo(f"More: --after {page.next_after}")
@@ -706,7 +707,7 @@ def stocktake_start(
     change(ctx, "stocktake.start", work, key=idempotency_key, as_json=as_json)
 
 
-@stocktake_app.command("count")
+@stocktake_app.command("count", context_settings=NEGATIVE_OK)
 def stocktake_count(
     ctx: typer.Context,
     stocktake_id: int = typer.Argument(..., help="Stocktake id."),

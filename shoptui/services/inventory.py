@@ -225,20 +225,12 @@ class VariantRef:
 
 
 def find_variant(session: Session, code: str) -> VariantRef:
-    """A variant by SKU or barcode (exact); NotFound names the code."""
-    code = code.strip()
-    if not code:
-        raise InvalidInput("Give a SKU or barcode.")
-    base = (
-        select(Variant.id, Variant.sku, Product.title, Variant.track_stock, Variant.cost_minor)
-        .join(Product, col(Product.id) == col(Variant.product_id))
-    )
-    row = session.exec(base.where(Variant.sku == code)).first()
-    if row is None:
-        row = session.exec(base.where(Variant.barcode == code)).first()
-    if row is None:
-        raise NotFound(f"There is no SKU or barcode {code!r}. Check the code, or look it up with 'shoptui product list'.")
-    return VariantRef(*row)
+    """A variant by SKU or barcode (the catalogue's lookup); NotFound names the code."""
+    from shoptui.services import catalog
+
+    found = catalog.find_variant(session=session, code=code)
+    return VariantRef(id=found.id, sku=found.sku, title=found.product_title, track_stock=found.track_stock,
+                      cost_minor=found.cost_minor)
 
 
 def variant_by_id(session: Session, variant_id: int) -> VariantRef:

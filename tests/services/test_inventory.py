@@ -152,7 +152,7 @@ def test_restock_refuses_bad_quantities(session: Session, quantity: int) -> None
 
 def test_unknown_sku_and_location(session: Session) -> None:
     make_variant(session, "TEE-01")
-    with pytest.raises(NotFound, match="no SKU or barcode 'NOPE'"):
+    with pytest.raises(NotFound, match="SKU or barcode 'NOPE'"):
         inv.restock(session=session, actor=CLERK, code="NOPE", quantity=1)
     with pytest.raises(NotFound, match="no location 'attic'.*MAIN"):
         inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=1, location="attic")
