@@ -238,15 +238,15 @@ def product_add(
             cost_minor=money.parse(cost, field="cost") if cost else None,
             compare_at_minor=money.parse(compare_at, field="compare-at price") if compare_at else None,
             weight_g=weight, track_stock=not no_track)
+        names: list[str] = []
+        variants = [variant]
+        if option:
+            names, variants = catalog.combination_variants(sku_prefix=sku, options=[_parse_option(o) for o in option],
+                                                           template=variant)
         data = catalog.ProductCreate(title=title, description=description.replace("\\n", "\n"), status=status,
                                      category_id=_category_id(session, category), brand=brand, tags=tag, images=image,
-                                     variants=[variant])
+                                     option_names=names, variants=variants)
         product = catalog.create_product(session=session, actor=actor, data=data)
-        if option:
-            options = [_parse_option(o) for o in option]
-            result = catalog.generate_variants(session=session, actor=actor, product_id=product.id, options=options,
-                                               sku_prefix=sku, prune=True)
-            product = result.product
         return _outcome(f"Added product {product.title} (id {product.id}) with {product.variant_count} "
                         f"variant{'s' if product.variant_count != 1 else ''}.", _data(session, product))
 

@@ -950,6 +950,19 @@ def list_variants(*, session: Session, product_id: int | None = None, after: str
     return Page(items=items, next_after=_encode_cursor([items[-1].sku]) if len(rows) > limit else None)
 
 
+def tracked_variant_ids(*, session: Session, product_ids: Sequence[int]) -> dict[int, list[int]]:
+    """The ids of the stock-tracked variants of each product, in one query (for stock columns of lists)."""
+    ids = list(dict.fromkeys(product_ids))
+    if not ids:
+        return {}
+    found: dict[int, list[int]] = {}
+    for product_id, variant_id in session.execute(
+            select(Variant.product_id, Variant.id).where(Variant.product_id.in_(ids), Variant.track_stock.is_(True))
+            .order_by(Variant.product_id, Variant.position, Variant.id)):
+        found.setdefault(product_id, []).append(variant_id)
+    return found
+
+
 # ---------------------------------------------------------------- history (from other modules)
 
 
@@ -1360,6 +1373,30 @@ def delete_variant(*, session: Session, actor: Actor, sku: str, expect_version: 
 def _sku_part(value: str) -> str:
     part = re.sub(r"[^\w]+", "", unicodedata.normalize("NFKC", value)).upper()
     return part[:12] or "X"
+
+
+def combination_variants(*, sku_prefix: str, options: Sequence[OptionInput], template: VariantInput) -> tuple[
+        list[str], list[VariantInput]]:
+    """Option names and one variant per combination (``PREFIX-RED-M``...) for a new product.
+
+    Every variant copies ``template``'s price, cost and so on; only the first keeps its barcode.
+    """
+    names = _check_option_names([o.name for o in options])
+    value_lists = [[_required_text(v, f"value of {o.name}", 60) for o in [option] for v in option.values]
+                   for option in options]
+    if any(not values for values in value_lists):
+        raise InvalidInput("Every option needs at least one value, e.g. 'Size=S,M,L'.")
+    combos = list(itertools.product(*value_lists))
+    if len(combos) > MAX_VARIANTS:
+        raise InvalidInput(f"{len(combos)} combinations; at most {MAX_VARIANTS} variants are allowed.")
+    prefix = check_sku(sku_prefix)
+    variants = []
+    for index, combo in enumerate(combos):
+        values = (list(combo) + [None, None, None])[:3]
+        variants.append(template.model_copy(update={
+            "sku": "-".join([prefix, *(_sku_part(v) for v in combo)]), "barcode": template.barcode if index == 0 else None,
+            "option1": values[0], "option2": values[1], "option3": values[2]}))
+    return names, variants
 
 
 def generate_variants(*, session: Session, actor: Actor, product_id: int, options: Sequence[OptionInput],
