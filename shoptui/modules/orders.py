@@ -1,0 +1,21 @@
+"""Orders and customers: order handling, payments, shipping, returns and refunds."""
+
+from shoptui.modules import ModuleSpec
+
+MODULE = ModuleSpec(
+    name="orders",
+    order=30,
+    cli=(
+        ("order", "shoptui.cli.orders:app"),
+        ("customer", "shoptui.cli.orders:customer_app"),
+    ),
+    screens=(),
+    settings=("shoptui.services.orders:SETTINGS",),
+    search=("shoptui.services.orders:search_orders", "shoptui.services.customers:search_customers"),
+    dashboard=("shoptui.services.orders:dashboard_figures",),
+    checks=(
+        "shoptui.services.orders:check_order_totals",
+        "shoptui.services.orders:check_order_money",
+        "shoptui.services.orders:check_order_counters",
+    ),
+)
