@@ -1,6 +1,6 @@
 """The catalogue: categories, products and variants, their search, import/export and the demo."""
 
-from shoptui.modules import ModuleSpec
+from shoptui.modules import ModuleSpec, Screen
 
 MODULE = ModuleSpec(
     name="catalog",
@@ -11,9 +11,7 @@ MODULE = ModuleSpec(
         ("category", "shoptui.cli.catalog:category_app"),
         ("demo", "shoptui.cli.catalog:demo_app"),
     ),
-    # The products screen (f2) is added by the TUI work:
-    # Screen("products", "Products", "f2", "shoptui.tui.screens.catalog:ProductsScreen", order=20)
-    screens=(),
+    screens=(Screen("products", "Products", "f2", "shoptui.tui.screens.catalog:ProductsScreen", order=20),),
     search=("shoptui.services.catalog:search",),
     dashboard=("shoptui.services.catalog:dashboard_figures",),
     checks=("shoptui.services.catalog:check_catalog",),
