@@ -128,6 +128,8 @@ class SettingsScreen(ShopScreen):
             await form.mount_all(rows)
         if focused_key in self.fields:
             self.query_one(f"#setting-{focused_key}", Input).focus()
+        elif self.focused is None or self.focused is form:
+            form.query(Input).first().focus()
 
     def _focused_key(self) -> str | None:
         focused = self.focused

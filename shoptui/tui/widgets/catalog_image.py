@@ -1,0 +1,142 @@
+"""A product's cover in the terminal: the picture where the terminal can show one, else a clear box
+naming the file, its kind, dimensions and size."""
+
+from __future__ import annotations
+
+import os
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+RENDER_ENV = "SHOPTUI_IMAGES"
+"""Set to ``off`` to never draw pictures (tests, snapshots, slow links): the text box is shown instead."""
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    """What can be said about an image location without drawing it."""
+
+    location: str
+    is_url: bool
+    exists: bool
+    kind: str | None = None
+    width: int | None = None
+    height: int | None = None
+    size_bytes: int | None = None
+
+    @property
+    def name(self) -> str:
+        """The file name (or the URL)."""
+        return self.location if self.is_url else Path(self.location).name
+
+    def describe(self) -> str:
+        """``PNG 64×64 · 1.2 kB`` / ``missing file`` / ``web image``."""
+        if self.is_url:
+            return "web image (not downloaded)"
+        if not self.exists:
+            return "missing file"
+        parts = [self.kind or "not an image"]
+        if self.width and self.height:
+            parts[0] += f" {self.width}×{self.height}"
+        if self.size_bytes is not None:
+            parts.append(_size(self.size_bytes))
+        return " · ".join(parts)
+
+
+def _size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} kB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def _dimensions(head: bytes) -> tuple[str | None, int | None, int | None]:
+    """Kind and pixel size from the first bytes of a PNG, GIF, JPEG or WebP file."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and len(head) >= 24:
+        width, height = struct.unpack(">II", head[16:24])
+        return "PNG", width, height
+    if head[:6] in (b"GIF87a", b"GIF89a") and len(head) >= 10:
+        width, height = struct.unpack("<HH", head[6:10])
+        return "GIF", width, height
+    if head.startswith(b"\xff\xd8"):
+        index = 2
+        while index + 9 < len(head):
+            if head[index] != 0xFF:
+                index += 1
+                continue
+            marker = head[index + 1]
+            length = struct.unpack(">H", head[index + 2:index + 4])[0]
+            if marker in (0xC0, 0xC1, 0xC2):
+                height, width = struct.unpack(">HH", head[index + 5:index + 9])
+                return "JPEG", width, height
+            index += 2 + length
+        return "JPEG", None, None
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP", None, None
+    return None, None, None
+
+
+def image_facts(location: str) -> ImageFacts:
+    """Read the kind, pixel size and byte size of an image location (files only; URLs are not fetched)."""
+    if "://" in location:
+        return ImageFacts(location=location, is_url=True, exists=False)
+    path = Path(location)
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(64 * 1024)
+    except OSError:
+        return ImageFacts(location=location, is_url=False, exists=False)
+    kind, width, height = _dimensions(head)
+    return ImageFacts(location=location, is_url=False, exists=True, kind=kind, width=width, height=height,
+                      size_bytes=size)
+
+
+def pictures_enabled() -> bool:
+    """Whether to try drawing pictures (textual-image installed and not switched off)."""
+    if os.environ.get(RENDER_ENV, "").lower() in ("off", "0", "no", "false"):
+        return False
+    try:
+        import textual_image.widget  # noqa: F401
+    except Exception:  # not installed, or it cannot talk to this terminal
+        return False
+    return True
+
+
+class CoverImage(Vertical):
+    """The cover: drawn with textual-image when possible, else a box that names the file."""
+
+    DEFAULT_CSS = """
+    CoverImage { width: 28; height: 12; border: round $foreground 30%; padding: 0 1; }
+    CoverImage > .cover-text { color: $text-muted; height: auto; }
+    CoverImage > .cover-name { text-style: bold; height: auto; }
+    CoverImage > .cover-picture { width: 1fr; height: 1fr; }
+    """
+
+    def __init__(self, facts: ImageFacts | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.facts = facts
+        self.border_title = "cover"
+
+    def compose(self) -> ComposeResult:
+        facts = self.facts
+        if facts is None:
+            yield Static("No images yet.", classes="cover-text", markup=False)
+            yield Static("Add paths or URLs in the form (e).", classes="cover-text", markup=False)
+            return
+        if facts.exists and facts.kind and pictures_enabled():
+            from textual_image.widget import Image
+
+            yield Image(facts.location, classes="cover-picture")
+            return
+        yield Static(facts.name, classes="cover-name", markup=False)
+        yield Static(facts.describe(), classes="cover-text", markup=False)
+        reason = ("The terminal shows no pictures here;" if facts.exists and facts.kind
+                  else "Nothing to draw;")
+        yield Static(f"{reason} open the file to see it.", classes="cover-text", markup=False)

@@ -1,0 +1,187 @@
+"""The product list's table: columns that fit the width, short plain-text cells, a selection mark."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.events import Resize
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist
+
+from shoptui.money import format_money
+
+if TYPE_CHECKING:
+    from shoptui.services.catalog import ProductRow
+
+SELECTED_MARK = "●"
+
+
+@dataclass(frozen=True)
+class MoneyFormat:
+    """The store's currency as the UI prints it (code and minor-unit digits)."""
+
+    code: str = ""
+    digits: int = 2
+
+    def format(self, minor: int | None) -> str:
+        """``1250`` -> ``12.50``; None -> ``–``."""
+        return "–" if minor is None else format_money(minor, self.digits)
+
+    def price_range(self, low: int | None, high: int | None) -> str:
+        """``12.50`` or ``12.50–19.90``."""
+        if low is None:
+            return "–"
+        return self.format(low) if low == high or high is None else f"{self.format(low)}–{self.format(high)}"
+
+
+@dataclass(frozen=True)
+class ListedProduct:
+    """A product row of the list with its stock (None when unknown or nothing is tracked)."""
+
+    row: ProductRow
+    stock: int | None = None
+    stock_known: bool = False
+
+
+@dataclass(frozen=True)
+class Widths:
+    """Column widths (each includes one blank column of gutter)."""
+
+    mark: int = 2
+    title: int = 30
+    code: int = 12
+    price: int = 15
+    stock: int = 0
+    status: int = 9
+    category: int = 14
+
+
+def widths_for(width: int, stock: bool) -> Widths:
+    """Columns that fit ``width`` cells: the title takes what the others leave."""
+    code = 12 if width >= 90 else 10
+    price = 16 if width >= 90 else 13
+    category = 18 if width >= 110 else 11
+    stock_width = 7 if stock else 0
+    fixed = 2 + code + price + stock_width + 9 + category + 1  # + scrollbar
+    return Widths(title=max(12, width - fixed), code=code, price=price, stock=stock_width, category=category)
+
+
+def _cell(value: str, width: int, *, right: bool = False, style: str = "") -> Text:
+    text = Text(value, style=style, no_wrap=True, overflow="ellipsis")
+    text.truncate(width - 1, overflow="ellipsis")
+    if right:
+        return Text(" " * max(0, width - 1 - text.cell_len)) + text + Text(" ")
+    text.pad_right(width - text.cell_len)
+    return text
+
+
+STATUS_STYLE = {"active": "", "draft": "italic", "archived": "dim"}
+
+
+def product_cells(item: ListedProduct, money: MoneyFormat, selected: bool, widths: Widths) -> list[Text]:
+    """The cells of one product row (plain text: titles may hold ``[``)."""
+    row = item.row
+    cells = [
+        _cell(SELECTED_MARK if selected else "", widths.mark, style="bold"),
+        _cell(row.title, widths.title, style="dim" if row.status == "archived" else ""),
+        _cell(row.sku if row.sku else f"{row.variant_count} variants", widths.code),
+        _cell(money.price_range(row.min_price_minor, row.max_price_minor), widths.price, right=True),
+    ]
+    if widths.stock:
+        stock = "–" if item.stock is None else f"{item.stock:,}"
+        cells.append(_cell(stock, widths.stock, right=True, style="bold" if item.stock == 0 else ""))
+    cells.append(_cell(row.status, widths.status, style=STATUS_STYLE.get(row.status, "")))
+    cells.append(_cell(row.category or "–", widths.category))
+    return cells
+
+
+class ProductTable(DataTable[Text]):
+    """Rows of products keyed by id; columns are rebuilt (from the rows it holds) when the width changes."""
+
+    DEFAULT_CSS = """
+    ProductTable { height: 1fr; }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, cell_padding=0, **kwargs)
+        self.widths = Widths()
+        self.stock_column = False
+        self._items: dict[int, tuple[ListedProduct, MoneyFormat, bool]] = {}
+        self._on_scroll: Callable[[], None] | None = None
+        self._build_columns()
+
+    def _build_columns(self) -> None:
+        w = self.widths
+        columns = [("", "mark", w.mark), ("title", "title", w.title), ("SKU/count", "code", w.code),
+                   ("price", "price", w.price)]
+        if w.stock:
+            columns.append(("stock", "stock", w.stock))
+        columns += [("status", "status", w.status), ("category", "category", w.category)]
+        for label, key, width in columns:
+            right = key in ("price", "stock")
+            self.add_column(_cell(label, width, right=right), key=key, width=width)
+
+    def set_stock_column(self, shown: bool) -> None:
+        """Show the stock column (when the inventory module is installed)."""
+        if shown != self.stock_column:
+            self.stock_column = shown
+            self._relayout(self.size.width or 80, force=True)
+
+    def on_resize(self, event: Resize) -> None:
+        self._relayout(event.size.width)
+
+    def _relayout(self, width: int, *, force: bool = False) -> None:
+        widths = widths_for(width, self.stock_column)
+        if widths == self.widths and not force:
+            return
+        cursor = self.cursor_row
+        self.widths = widths
+        items = list(self._items.values())
+        super().clear(columns=True)
+        self._items = {}
+        self._build_columns()
+        for item, money, selected in items:
+            self.add_product(item, money, selected)
+        if items:
+            self.move_cursor(row=min(cursor, len(items) - 1), animate=False)
+
+    def clear(self, columns: bool = False) -> ProductTable:
+        """Remove every row (the columns stay)."""
+        self._items = {}
+        super().clear(columns=False)
+        return self
+
+    def add_product(self, item: ListedProduct, money: MoneyFormat, selected: bool) -> None:
+        """Append one product row."""
+        self._items[item.row.id] = (item, money, selected)
+        super().add_row(*product_cells(item, money, selected, self.widths), key=str(item.row.id))
+
+    def show_selected(self, product_id: int, selected: bool) -> None:
+        """Mark or unmark a row as selected."""
+        entry = self._items.get(product_id)
+        if entry is None:
+            return
+        self._items[product_id] = (entry[0], entry[1], selected)
+        self.update_cell(str(product_id), "mark", _cell(SELECTED_MARK if selected else "", self.widths.mark, style="bold"))
+
+    def current_key(self) -> int | None:
+        """The id of the highlighted product, if any."""
+        if not self.row_count:
+            return None
+        try:
+            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+        except CellDoesNotExist:  # the cursor is outside the rows
+            return None
+        return int(key.value) if key.value is not None else None
+
+    def watch_scroll_for_more(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` whenever the table scrolls (the screen loads more near the end)."""
+        self._on_scroll = callback
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self._on_scroll is not None and new_value > old_value:
+            self._on_scroll()

@@ -1,0 +1,114 @@
+"""Notification centre and live refresh: what another process writes shows up without a restart."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from textual.widgets import OptionList
+
+from shoptui import db
+from shoptui.models.store import AuditEntry
+from shoptui.services import notifications
+from shoptui.tui.app import ShopApp
+from shoptui.tui.widgets.notification_centre import NotificationCentre
+from shoptui.tui.widgets.topbar import Bell
+from tests.tui import fakes
+from tests.tui.conftest import settle
+
+
+def _notify(store: str, title: str, **kwargs: object) -> None:
+    """What a cron job (another process) does: its own transaction on the same store."""
+    with db.transaction(store) as session:
+        notifications.notify(session=session, title=title, **kwargs)  # type: ignore[arg-type]
+
+
+def _unread(store: str) -> int:
+    with db.read_session(store) as session:
+        return notifications.unread_count(session=session)
+
+
+async def _wait_for(pilot, condition, seconds: float = 3.0) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(int(seconds / 0.1)):
+        if condition():
+            return
+        await pilot.pause(0.1)
+    assert condition()
+
+
+async def test_a_notification_from_another_process_shows_as_toast_and_badge(app: ShopApp, tui_store: str) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.unread == 0
+        _notify(tui_store, "Low stock: TEE-01", body="2 left, reorder point 5.", severity="warning")
+        await _wait_for(pilot, lambda: app.unread == 1)
+        await settle(pilot)
+        assert str(app.screen.query_one(Bell).render()) == "Inbox 1"
+        assert app.screen.query_one(Bell).has_class("-unread")
+        toast = [n for n in app._notifications if n.title == "Low stock: TEE-01"]
+        assert toast and toast[0].message == "2 left, reorder point 5." and toast[0].severity == "warning"
+        cards = {c.figure.key: c for c in app.screen.query("KpiCard")}
+        await _wait_for(pilot, lambda: cards["alerts"].figure.value == "1")  # the dashboard follows
+
+
+async def test_old_notifications_are_counted_not_toasted_at_start(app: ShopApp, tui_store: str) -> None:
+    _notify(tui_store, "Yesterday's news")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.4)
+        assert app.unread == 1
+        assert not [n for n in app._notifications if "Yesterday" in n.message]
+
+
+async def test_centre_lists_newest_first_marks_one_and_all_read(app: ShopApp, tui_store: str) -> None:
+    for title in ("first", "second", "third"):
+        _notify(tui_store, title)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert isinstance(app.screen, NotificationCentre)
+        listing = app.screen.query_one("#centre-list", OptionList)
+        prompts = [str(o.prompt) for o in listing.options]
+        assert [p.split(" ", 3)[-1].splitlines()[0] for p in prompts] == ["third", "second", "first"]
+        assert all(p.startswith("● ") for p in prompts)
+        await pilot.press("r")  # the highlighted one: "third"
+        await _wait_for(pilot, lambda: _unread(tui_store) == 2)
+        await _wait_for(pilot, lambda: app.unread == 2)
+        await settle(pilot)
+        prompts = [str(o.prompt) for o in app.screen.query_one("#centre-list", OptionList).options]
+        assert not prompts[0].startswith("●") and prompts[1].startswith("●")
+        await pilot.press("a")
+        await _wait_for(pilot, lambda: app.unread == 0)
+        assert _unread(tui_store) == 0
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, NotificationCentre)
+        assert str(app.screen.query_one(Bell).render()) == "Inbox"
+    with db.read_session(tui_store) as session:
+        actions = [e.action for e in session.exec(select(AuditEntry).where(AuditEntry.entity == "notification").order_by(AuditEntry.id))]
+    assert actions == ["notification.read", "notification.read_all"]
+
+
+async def test_enter_opens_the_linked_record_and_marks_it_read(app: ShopApp, tui_store: str) -> None:
+    _notify(tui_store, "Widget TEE-01 is low", link_kind="widget", link_id="TEE-01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.click(Bell)
+        await settle(pilot)
+        assert isinstance(app.screen, NotificationCentre)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.current_mode == "things"
+        assert fakes.opened == [("widget", "TEE-01")]
+        await _wait_for(pilot, lambda: _unread(tui_store) == 0)
+
+
+async def test_polling_skips_while_a_modal_is_open(app: ShopApp, tui_store: str) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        _notify(tui_store, "while busy")
+        await pilot.pause(0.6)
+        assert app.unread == 0  # not polled behind the dialog
+        await pilot.press("escape")
+        await _wait_for(pilot, lambda: app.unread == 1)
