@@ -121,6 +121,24 @@ def normalise_email(raw: str | None) -> str | None:
     return value
 
 
+CALLING_CODES = {"CN": "86", "HK": "852", "MO": "853", "TW": "886", "SG": "65", "MY": "60", "JP": "81", "KR": "82",
+                 "US": "1", "CA": "1", "GB": "44", "DE": "49", "FR": "33", "IT": "39", "ES": "34", "NL": "31",
+                 "AU": "61", "NZ": "64", "IN": "91"}
+
+
+def phone_variants(session: Session, compact: str) -> list[str]:
+    """The ways one number may be stored: as typed, and with or without the store country's code."""
+    from shoptui.services import settings
+
+    code = CALLING_CODES.get(str(settings.get(session=session, key="country")), "")
+    found = [compact]
+    if code and compact.startswith(f"+{code}"):
+        found.append(compact.removeprefix(f"+{code}"))
+    elif code and not compact.startswith("+"):
+        found.append(f"+{code}{compact.lstrip('0')}")
+    return found
+
+
 def _name(raw: str) -> str:
     value = unicodedata.normalize("NFC", raw or "").strip()
     if not value:
@@ -158,7 +176,10 @@ def _check_unique(session: Session, phone: str | None, email: str | None, exclud
     for field, value in (("phone", phone), ("email", email)):
         if value is None:
             continue
-        query = select(Customer.id, Customer.name).where(getattr(Customer, field) == value)
+        if field == "phone":
+            query = select(Customer.id, Customer.name).where(col(Customer.phone).in_(phone_variants(session, value)))
+        else:
+            query = select(Customer.id, Customer.name).where(Customer.email == value)
         if exclude is not None:
             query = query.where(Customer.id != exclude)
         found = session.exec(query).first()
@@ -197,7 +218,9 @@ def find_customer_row(session: Session, ref: str | int) -> Customer:
     if row is None and "@" not in text_ref:
         compact = re.sub(r"[\s\-().]", "", text_ref)
         if _PHONE.match(compact):
-            row = session.exec(select(Customer).where(Customer.phone == compact)).first()
+            candidates = phone_variants(session, compact)
+            row = session.exec(select(Customer).where(col(Customer.phone).in_(candidates))
+                               .order_by(col(Customer.id))).first()
     if row is None:
         raise NotFound(f"There is no customer {text_ref!r} (looked up by id, phone and email). "
                        "Add one with 'shoptui customer add'.")
@@ -300,7 +323,9 @@ def find_or_add(*, session: Session, actor: Actor, data: CustomerCreate) -> Cust
     phone, email = normalise_phone(data.phone), normalise_email(data.email)
     for field, value in (("phone", phone), ("email", email)):
         if value is not None:
-            row = session.exec(select(Customer).where(getattr(Customer, field) == value)).first()
+            condition = (col(Customer.phone).in_(phone_variants(session, value)) if field == "phone"
+                         else Customer.email == value)
+            row = session.exec(select(Customer).where(condition)).first()
             if row is not None:
                 return _read(session, row)
     return add_customer(session=session, actor=actor, data=data)
@@ -310,9 +335,10 @@ def search_customers(*, session: Session, text: str, limit: int = 8) -> list[Sea
     """Global search: customers by name, phone or email."""
     page = list_customers(session=session, search=text, limit=limit)
     compact = re.sub(r"[\s\-().]", "", text.strip()).lower()
+    exact = set(phone_variants(session, compact)) if _PHONE.match(compact) else {compact}
     return [
         SearchHit(kind="customer", key=str(c.id), title=c.name,
                   detail=" · ".join(p for p in (c.phone, c.email) if p), mode="customers",
-                  exact=compact in (c.phone, c.email))
+                  exact=bool(exact & {c.phone, c.email}))
         for c in page.items
     ]

@@ -1386,7 +1386,10 @@ def _search_condition(session: Session, text_value: str) -> Any:
     conditions.append(col(Order.id).in_(tracking_orders))
     compact = re.sub(r"[\s\-().]", "", raw)
     if compact.lstrip("+").isdigit() and len(compact) >= 3:
-        conditions.append(and_(col(Order.customer_phone) >= compact, col(Order.customer_phone) < compact + "~"))
+        from shoptui.services.customers import phone_variants
+
+        for variant in phone_variants(session, compact):
+            conditions.append(and_(col(Order.customer_phone) >= variant, col(Order.customer_phone) < variant + "~"))
     if not raw.isdigit():
         conditions.append(and_(col(Order.customer_name) >= raw, col(Order.customer_name) < raw + "\U0010ffff"))
         like = f"%{raw.replace('%', '').replace('_', '')}%"

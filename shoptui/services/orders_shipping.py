@@ -25,6 +25,7 @@ from shoptui.models.orders import Shipment, ShipmentLine
 from shoptui.services import audit, inventory
 from shoptui.services import orders_status as machine
 from shoptui.services.orders import (
+    ItemQuantity,
     OrderRead,
     OrderSettings,
     ShipmentRead,
@@ -136,13 +137,13 @@ def ship(*, session: Session, actor: Actor, number: str, carrier: str, tracking:
         line.quantity_shipped += quantity
         session.add(line)
         session.add(ShipmentLine(shipment_id=shipment.id or 0, line_id=line.id or 0, quantity=quantity))
-        shipped_items.append((line.sku, line.title, quantity))
+        shipped_items.append((line.sku, line.title, quantity, line.id or 0))
     order.shipment_count += 1
     order.shipped_at = order.shipped_at or now
     touch(order)
     session.add(order)
     session.flush()
-    summary = ", ".join(f"{sku} x{qty}" for sku, _, qty in shipped_items)
+    summary = ", ".join(f"{sku} x{qty}" for sku, _, qty, _ in shipped_items)
     eta_text = eta.astimezone(cfg.tz).strftime("%Y-%m-%d")
     add_event(session, order, actor, "shipped",
               f"Shipped with {chosen_carrier.name}, tracking {tracking}: {summary}. Expected {eta_text}.",
@@ -153,7 +154,7 @@ def ship(*, session: Session, actor: Actor, number: str, carrier: str, tracking:
         body=cfg.values["order_shipping_body"],
         context={"carrier": chosen_carrier.name, "tracking": tracking,
                  "tracking_url": shipment.tracking_url or "(the carrier's website)", "eta": eta_text,
-                 "items": "\n".join(f"  {qty} x {title}" for _, title, qty in shipped_items)})
+                 "items": "\n".join(f"  {qty} x {title}" for _, title, qty, _ in shipped_items)})
     if notified:
         add_event(session, order, actor, "notified", f"Shipping notice queued by {' and '.join(notified)}.")
     audit.record(session=session, actor=actor, action="order.ship", entity="order", entity_id=order.number,
@@ -161,6 +162,7 @@ def ship(*, session: Session, actor: Actor, number: str, carrier: str, tracking:
                  after={"fulfilment_status": order.fulfilment_status, "tracking": tracking})
     session.flush()
     read = ShipmentRead.model_validate(shipment, from_attributes=True)
+    read.items = [ItemQuantity(line_id=lid, sku=sku, quantity=qty) for sku, _, qty, lid in shipped_items]
     return ShipResult(number=order.number, shipment=read, fulfilment_status=order.fulfilment_status, notified=notified)
 
 
@@ -214,6 +216,7 @@ def parse_ship_csv(text: str) -> tuple[list[ShipRow], list[str]]:
 def ship_many(*, session: Session, actor: Actor, rows: list[ShipRow], problems: list[str] | None = None) -> list[ShipResult]:
     """Ship many orders all-or-nothing: each row is tried; any bad row refuses the whole batch."""
     problems = list(problems or [])
+    total = len(rows) + len(problems)
     if not rows and not problems:
         raise InvalidInput("There are no orders to ship in the batch.")
     cfg = order_settings(session)
@@ -232,17 +235,13 @@ def ship_many(*, session: Session, actor: Actor, rows: list[ShipRow], problems: 
         except ShopError as exc:
             problems.append(f"row {row.row}: {exc}")
     if problems:
-        raise BatchRefused(sorted(problems, key=_row_order), len(rows) + len(problems) - _duplicates(problems))
+        raise BatchRefused(sorted(problems, key=_row_order), total)
     return results
 
 
 def _row_order(problem: str) -> int:
     match = re.match(r"row (\d+)", problem)
     return int(match[1]) if match else 0
-
-
-def _duplicates(problems: list[str]) -> int:
-    return sum(1 for p in problems if " is also on row " in p)
 
 
 def ship_from_csv(*, session: Session, actor: Actor, text: str) -> list[ShipResult]:

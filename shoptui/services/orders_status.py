@@ -29,8 +29,8 @@ PAYMENT_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 FULFILMENT_TRANSITIONS: dict[str, frozenset[str]] = {
-    "unfulfilled": frozenset({"partially_shipped", "shipped"}),
-    "partially_shipped": frozenset({"shipped", "partially_returned"}),
+    "unfulfilled": frozenset({"partially_shipped", "shipped", "delivered"}),  # delivered: handed over at the counter
+    "partially_shipped": frozenset({"shipped", "delivered", "partially_returned"}),
     "shipped": frozenset({"delivered", "partially_returned", "returned"}),
     "delivered": frozenset({"partially_returned", "returned"}),
     "partially_returned": frozenset({"returned"}),
