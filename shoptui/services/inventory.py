@@ -357,8 +357,6 @@ def _book(
 ) -> LevelRead:
     """Change the level conditionally, append the movement, evaluate the low-stock alert."""
     now = at or clock.now()
-    if quantity > 0:
-        _ensure_level(session, variant.id, location.id)
     conditions = [StockLevel.variant_id == variant.id, StockLevel.location_id == location.id]
     if need_available:
         conditions.append(col(StockLevel.on_hand) - col(StockLevel.committed) >= need_available)
@@ -366,12 +364,18 @@ def _book(
         conditions.append(col(StockLevel.on_hand) >= -quantity)
     if committed_change < 0:
         conditions.append(col(StockLevel.committed) >= -committed_change)
-    changed = session.execute(
+    statement = (
         update(StockLevel).where(*conditions)
         .values(on_hand=col(StockLevel.on_hand) + quantity, committed=col(StockLevel.committed) + committed_change,
                 updated_at=now)
+        .returning(StockLevel.on_hand, StockLevel.committed, StockLevel.incoming)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    after = session.execute(statement).first()
+    if after is None and quantity > 0:  # first stock of this variant here: start its level row
+        _ensure_level(session, variant.id, location.id)
+        after = session.execute(statement).first()
+    changed = 0 if after is None else 1
     if changed != 1:
         on_hand, committed, _ = _level_numbers(session, variant.id, location.id)
         available = on_hand - committed
@@ -391,7 +395,8 @@ def _book(
         ref_id=None if ref_id is None else str(ref_id)[:100],
     ))
     evaluate_alerts(session=session, location_id=location.id, variant_ids=[variant.id])
-    on_hand, committed, incoming = _level_numbers(session, variant.id, location.id)
+    assert after is not None
+    on_hand, committed, incoming = after
     return LevelRead(variant_id=variant.id, location_id=location.id, on_hand=on_hand, committed=committed,
                      available=on_hand - committed, incoming=incoming)
 

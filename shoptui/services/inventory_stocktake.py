@@ -351,7 +351,9 @@ def _over(variance: int, expected: int, value: int, limits: tuple[int, int, int]
 
 
 def _lines(session: Session, stocktake: Stocktake, variant_ids: list[int] | None = None) -> list[CountLineRead]:
-    query = (select(StocktakeLine, Variant.sku, Product.title)
+    query = (select(StocktakeLine.variant_id, StocktakeLine.expected, StocktakeLine.counted,
+                    StocktakeLine.unit_cost_minor, StocktakeLine.reason, StocktakeLine.variance, Variant.sku,
+                    Product.title)
              .join(Variant, col(Variant.id) == col(StocktakeLine.variant_id))
              .join(Product, col(Product.id) == col(Variant.product_id))
              .where(StocktakeLine.stocktake_id == stocktake.id))
@@ -361,19 +363,18 @@ def _lines(session: Session, stocktake: Stocktake, variant_ids: list[int] | None
     moved = {} if posted else _moved_since(session, stocktake, variant_ids)
     limits = _thresholds(session)
     out: list[CountLineRead] = []
-    for line, sku, title in session.exec(query):
-        shift = moved.get(line.variant_id, 0)
+    for variant_id, expected, counted, cost, reason, booked, sku, title in session.exec(query):
+        shift = moved.get(variant_id, 0)
         if posted:
-            variance = line.variance
+            variance = booked
         else:
-            variance = None if line.counted is None else line.counted - (line.expected + shift)
-        value = None if variance is None else variance * line.unit_cost_minor
-        needs = (not posted and variance is not None and not line.reason
-                 and _over(variance, line.expected + shift, value or 0, limits))
-        out.append(CountLineRead(variant_id=line.variant_id, sku=sku, title=title, expected=line.expected,
-                                 moved=shift, counted=line.counted, variance=variance,
-                                 unit_cost_minor=line.unit_cost_minor, value_minor=value, reason=line.reason,
-                                 needs_reason=needs))
+            variance = None if counted is None else counted - (expected + shift)
+        value = None if variance is None else variance * cost
+        needs = (not posted and variance is not None and not reason
+                 and _over(variance, expected + shift, value or 0, limits))
+        out.append(CountLineRead(variant_id=variant_id, sku=sku, title=title, expected=expected, moved=shift,
+                                 counted=counted, variance=variance, unit_cost_minor=cost, value_minor=value,
+                                 reason=reason, needs_reason=needs))
     return out
 
 

@@ -1,0 +1,197 @@
+"""Inventory at size: 300k variants, 10M movements (cached in bench/.data/inventory-10m.db).
+
+Figures: stock level lookup for a SKU, db check of the stock invariant, restock/sell throughput
+from one process, stocktake post of 10,000 lines, p99 of one sale with 3 processes selling.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import random
+import sqlite3
+import time
+from datetime import UTC, datetime, timedelta
+
+from bench._report import DATA, figure, percentile, time_calls
+
+VARIANTS = 300_000
+MOVEMENTS = 10_000_000
+STOCKTAKE_LINES = 10_000
+STORE = DATA / "inventory-10m.db"
+MOVES_PER_VARIANT = MOVEMENTS // VARIANTS  # 33: one receive of 40, then sales of 1
+EXTRA = MOVEMENTS - MOVES_PER_VARIANT * VARIANTS  # the first EXTRA variants get one more receive of 1
+
+
+def _fill_row(con: sqlite3.Connection, table: str, given: dict[str, object]) -> tuple[list[str], list[object]]:
+    """Columns and a template row: given values plus a plain value for every other NOT NULL column."""
+    columns, values = [], []
+    for _, name, kind, notnull, default, pk in con.execute(f"PRAGMA table_info({table})"):
+        if name in given:
+            columns.append(name)
+            values.append(given[name])
+        elif notnull and default is None and not pk:
+            columns.append(name)
+            kind = (kind or "").upper()
+            values.append(0 if "INT" in kind or "BOOL" in kind else
+                          "2026-01-01 00:00:00" if "DATE" in kind or "TIME" in kind else "")
+    return columns, values
+
+
+def _build() -> None:
+    from shoptui import db
+
+    tmp = STORE.with_suffix(".building")
+    for path in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+        path.unlink(missing_ok=True)
+    db.upgrade(str(tmp), backup=False)
+    db.dispose_all()
+    started = time.perf_counter()
+    con = sqlite3.connect(tmp)
+    con.execute("PRAGMA journal_mode = OFF")
+    con.execute("PRAGMA synchronous = OFF")
+    con.execute("INSERT INTO category (name, slug, position, path, created_at, updated_at) "
+                "VALUES ('Bench shelf', 'bench-shelf', 0, '/1/', '2026-01-01 00:00:00', '2026-01-01 00:00:00')")
+    pcols, prow = _fill_row(con, "product", {"id": 0, "title": "", "status": "active", "category_id": None})
+    vcols, vrow = _fill_row(con, "variant", {"id": 0, "product_id": 0, "sku": "", "barcode": None,
+                                             "price_minor": 1000, "cost_minor": 400, "track_stock": 1})
+    pi, ti, ci = pcols.index("id"), pcols.index("title"), pcols.index("category_id")
+    vi, vp, vs, vb = vcols.index("id"), vcols.index("product_id"), vcols.index("sku"), vcols.index("barcode")
+
+    def products():  # type: ignore[no-untyped-def]
+        for n in range(1, VARIANTS + 1):
+            row = list(prow)
+            row[pi], row[ti], row[ci] = n, f"Bench product {n}", 1 if n <= STOCKTAKE_LINES else None
+            yield row
+
+    def variants():  # type: ignore[no-untyped-def]
+        for n in range(1, VARIANTS + 1):
+            row = list(vrow)
+            row[vi], row[vp], row[vs], row[vb] = n, n, f"SKU-{n:06d}", f"69{n:011d}"
+            yield row
+
+    con.executemany(f"INSERT INTO product ({','.join(pcols)}) VALUES ({','.join('?' * len(pcols))})", products())
+    con.executemany(f"INSERT INTO variant ({','.join(vcols)}) VALUES ({','.join('?' * len(vcols))})", variants())
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def movements():  # type: ignore[no-untyped-def]
+        for round_ in range(MOVES_PER_VARIANT + 1):
+            at = (start + timedelta(hours=round_)).strftime("%Y-%m-%d %H:%M:%S.000000")
+            for vid in range(1, VARIANTS + 1):
+                if round_ == 0:
+                    yield (vid, 1, "receive", 40, 0, 400, "", "bench", "script", at)
+                elif round_ < MOVES_PER_VARIANT:
+                    yield (vid, 1, "sale", -1, 0, 400, "", "bench", "script", at)
+                elif vid <= EXTRA:
+                    yield (vid, 1, "receive", 1, 0, 400, "", "bench", "script", at)
+
+    con.executemany("INSERT INTO stock_movement (variant_id, location_id, kind, quantity, committed_change, "
+                    "unit_cost_minor, note, actor, source, at) VALUES (?,?,?,?,?,?,?,?,?,?)", movements())
+    on_hand = 40 - (MOVES_PER_VARIANT - 1)
+    con.executemany("INSERT INTO stock_level (variant_id, location_id, on_hand, committed, incoming, alerted, "
+                    "updated_at) VALUES (?, 1, ?, 0, 0, 0, '2026-01-02 00:00:00')",
+                    ((vid, on_hand + (1 if vid <= EXTRA else 0)) for vid in range(1, VARIANTS + 1)))
+    con.commit()
+    con.execute("ANALYZE")
+    con.execute("PRAGMA journal_mode = WAL")
+    con.close()
+    tmp.rename(STORE)
+    print(f"   (built {STORE.name}: {VARIANTS:,} variants, {MOVEMENTS:,} movements in "
+          f"{time.perf_counter() - started:.0f} s; reused next time)")
+
+
+def _seller(url: str, first: int, count: int) -> list[float]:
+    from shoptui import db
+    from shoptui.config import Actor
+    from shoptui.services import inventory
+
+    actor = Actor(name="bench", source="script")
+    samples = []
+    for vid in range(first, first + count):
+        started = time.perf_counter()
+        with db.transaction(url) as session:
+            inventory.sell(session=session, actor=actor, variant_id=vid, quantity=1, ref_kind=None, ref_id=None)
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def run() -> None:
+    from shoptui import db
+    from shoptui.config import Actor
+    from shoptui.services import inventory, inventory_stocktake, settings
+
+    if not STORE.exists():
+        _build()
+    url = f"sqlite:///{STORE}"
+    actor = Actor(name="bench", source="script")
+    rng = random.Random(7)
+
+    # 1. stock level lookup for a SKU
+    with db.read_session(url) as session:
+        def lookup() -> None:
+            variant = inventory.find_variant(session, f"SKU-{rng.randint(1, VARIANTS):06d}")
+            inventory.levels_for(session, [variant.id])
+        time_calls(lookup, 50)
+        samples = time_calls(lookup, 2000)
+    figure("stock level lookup for a SKU (median)", percentile(samples, 50), 2)
+    figure("stock level lookup for a SKU (p99)", percentile(samples, 99), 2)
+
+    # 2. db check of the stock invariant
+    with db.read_session(url) as session:
+        started = time.perf_counter()
+        problems = inventory.check_stock_ledger(session=session)
+        elapsed = time.perf_counter() - started
+    figure("db check: levels == sum of 10M movements", elapsed, 10, "s", note=f"{len(problems)} problem(s)")
+
+    # 3. restock/sell throughput from one process, one transaction per movement
+    n = 1000
+    started = time.perf_counter()
+    for i in range(n):
+        code = f"SKU-{rng.randint(STOCKTAKE_LINES + 1, VARIANTS):06d}"
+        with db.transaction(url) as session:
+            if i % 2:
+                variant = inventory.find_variant(session, code)
+                inventory.sell(session=session, actor=actor, variant_id=variant.id, quantity=1, ref_kind=None,
+                               ref_id=None)
+            else:
+                inventory.restock(session=session, actor=actor, code=code, quantity=2)
+    rate = n / (time.perf_counter() - started)
+    figure("restock/sell, one transaction each", rate, 1000, "mov/s", higher_is_better=True)
+    started = time.perf_counter()
+    for batch in range(10):
+        with db.transaction(url) as session:
+            for i in range(100):
+                code = f"SKU-{STOCKTAKE_LINES + 1 + batch * 100 + i:06d}"
+                inventory.restock(session=session, actor=actor, code=code, quantity=1)
+    rate = 1000 / (time.perf_counter() - started)
+    figure("restock, 100 per transaction", rate, 1000, "mov/s", higher_is_better=True)
+
+    # 4. p99 of one sale with 3 processes selling at once
+    ctx = multiprocessing.get_context("spawn")
+    db.dispose_all()
+    with ctx.Pool(3) as pool:
+        results = pool.starmap(_seller, [(url, 100_000 + k * 1000, 300) for k in range(3)])
+    latencies = [ms for r in results for ms in r]
+    figure("one sale, 3 processes selling (p99)", percentile(latencies, 99), 50,
+           note=f"median {percentile(latencies, 50):.1f} ms, max {max(latencies):.0f} ms")
+
+    # 5. stocktake post of 10,000 lines (the bench shelf category)
+    with db.transaction(url) as session:
+        for key in ("stocktake_variance_units", "stocktake_variance_bp", "stocktake_variance_value"):
+            settings.set_value(session=session, actor=actor, key=key, raw="0")
+        stuck = inventory_stocktake.list_stocktakes(session=session, limit=5)
+        for take in stuck:
+            if take.status == "counting":
+                inventory_stocktake.cancel(session=session, actor=actor, stocktake_id=take.id)
+        take = inventory_stocktake.start_stocktake(session=session, actor=actor, category_id=1)
+        fresh = random.Random()  # new counts every run, so the post always has variances to book
+        csv_text = "\n".join(f"SKU-{n:06d},{fresh.randint(5, 12)}" for n in range(1, STOCKTAKE_LINES + 1))
+        inventory_stocktake.import_counts(session=session, actor=actor, stocktake_id=take.id, text=csv_text)
+    started = time.perf_counter()
+    with db.transaction(url) as session:
+        report = inventory_stocktake.post(session=session, actor=actor, stocktake_id=take.id, uncounted="keep")
+    elapsed = time.perf_counter() - started
+    figure("stocktake post of 10,000 lines (with its report)", elapsed, 2, "s",
+           note=f"{take.lines} lines, {report.adjusted} adjusted")
+    with db.read_session(url) as session:
+        problems = inventory.check_stock_ledger(session=session)
+    print(f"   ledger after the bench: {'consistent' if not problems else problems[:3]}")
