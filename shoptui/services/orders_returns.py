@@ -213,13 +213,14 @@ def refund_payments(session: Session, actor: Actor, order: Order, lines: list[Or
 
 
 def _unit_amounts(lines: list[OrderLine], chosen: dict[int, int]) -> dict[int, tuple[int, int]]:
-    """(units, amount) per line for refunding ``chosen`` units, unit by unit from what is left."""
+    """(units, amount) per line for refunding ``chosen`` units: the line's unrefunded money over its unrefunded units."""
     out = {}
     for line in lines:
         units = chosen.get(line.id or 0, 0)
         if units:
-            out[line.id or 0] = (units, pricing.share_of_units(line.net_minor, line.quantity, line.quantity_refunded,
-                                                                units))
+            # what is left of the line (after goodwill refunds) spread over the units not yet refunded
+            out[line.id or 0] = (units, pricing.share_of_units(line.net_minor - line.refunded_minor,
+                                                                line.quantity - line.quantity_refunded, 0, units))
     return out
 
 
