@@ -144,6 +144,10 @@ class ShopApp(App[None]):
         self._recent_errors: dict[str, float] = {}
         self._timings_file = os.environ.get(TIMINGS_ENV) or None
         self._exit_after = os.environ.get(EXIT_AFTER_ENV) or None
+        self.mark_timing("init")
+        if os.environ.get("SHOPTUI_PREFETCH") == "init":
+            import threading
+            threading.Thread(target=_prefetch, daemon=True).start()
         for entry in self.screen_entries:
             self.add_mode(entry.mode, partial(_load_screen, entry.target))
         self._bindings = BindingsMap.merge([self._bindings, BindingsMap(self._mode_bindings())])
@@ -159,12 +163,16 @@ class ShopApp(App[None]):
     # ------------------------------------------------------------ start-up
 
     def on_mount(self) -> None:
+        self.mark_timing("mount")
         self.sidebar_collapsed = self.size.width < SIDEBAR_COLLAPSE_BELOW
         self.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:
         self.mark_timing("paint")
         self.load_shell()
+
+    def on_ready(self) -> None:
+        self.mark_timing("ready")
 
     def mark_timing(self, event: str) -> None:
         """Append ``event <unix time>`` to ``$SHOPTUI_TUI_TIMINGS`` (benchmarks); exit when asked."""
@@ -388,6 +396,14 @@ class ShopApp(App[None]):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
+
+
+def _prefetch() -> None:
+    from shoptui import modules
+    from shoptui.services import dashboard, notifications, settings  # noqa: F401
+
+    for reference in modules.references("dashboard"):
+        modules.load(reference)
 
 
 def _severity(severity: str) -> SeverityLevel:

@@ -89,7 +89,7 @@ class SettingsScreen(ShopScreen):
         self.fields: dict[str, SettingField] = {}
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Change a value, then ctrl+s to save. Every change is checked and recorded in the audit log.",
+        yield Static("Change values, then ctrl+s: all are checked, saved together and audited.",
                      id="settings-intro", markup=False)
         yield VerticalScroll(id="settings-form")
 

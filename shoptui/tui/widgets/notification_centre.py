@@ -47,6 +47,8 @@ class NotificationCentre(ReportsWorkerErrors, ModalScreen[None]):
 
     BINDINGS = [
         Binding("escape,ctrl+n", "close", "Close", id="centre-close", tooltip="Close the notification centre."),
+        Binding("o", "open", "Open", id="centre-open",
+                tooltip="Open the record the highlighted notification is about (enter works too)."),
         Binding("r", "mark_read", "Mark read", id="centre-read", tooltip="Mark the highlighted notification read."),
         Binding("a", "mark_all_read", "All read", id="centre-all-read", tooltip="Mark every notification read."),
     ]
@@ -128,9 +130,16 @@ class NotificationCentre(ReportsWorkerErrors, ModalScreen[None]):
         if action == "mark_read":
             item = self._highlighted()
             return item is not None and item.read_at is None
+        if action == "open":
+            item = self._highlighted()
+            return item is not None and bool(item.link_kind and item.link_id)
         if action == "mark_all_read":
             return any(item.read_at is None for item in self.items)
         return True
+
+    def action_open(self) -> None:
+        """Open the highlighted notification's record."""
+        self.query_one("#centre-list", OptionList).action_select()
 
     def action_close(self) -> None:
         """Back to the screen."""
