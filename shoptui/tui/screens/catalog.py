@@ -82,6 +82,7 @@ class ProductsScreen(ProductActions, ShopScreen):
     """Products: filter, sort, page, select; open, add, edit, archive, delete, bulk-change."""
 
     MODE = "products"
+    AUTO_FOCUS = "#products-table"
 
     DEFAULT_CSS = """
     ProductsScreen #products-main { height: 1fr; }
@@ -89,7 +90,7 @@ class ProductsScreen(ProductActions, ShopScreen):
                                     scrollbar-size-vertical: 1; }
     ProductsScreen.-wide #category-tree { display: block; }
     ProductsScreen #products-side { width: 1fr; height: 1fr; }
-    ProductsScreen #products-filters { height: 1; margin: 0 0 1 0; }
+    ProductsScreen #products-filters { height: 1; }
     ProductsScreen #products-filters > * { margin: 0 1 0 0; }
     ProductsScreen #filter-status { width: 14; }
     ProductsScreen #filter-category { width: 1fr; }

@@ -78,6 +78,11 @@ def _cell(value: str, width: int, *, right: bool = False, style: str = "") -> Te
     return text
 
 
+def _variant_count(count: int, width: int) -> str:
+    text = f"{count} variants"
+    return text if len(text) < width else f"{count} var."
+
+
 STATUS_STYLE = {"active": "", "draft": "italic", "archived": "dim"}
 
 
@@ -87,7 +92,7 @@ def product_cells(item: ListedProduct, money: MoneyFormat, selected: bool, width
     cells = [
         _cell(SELECTED_MARK if selected else "", widths.mark, style="bold"),
         _cell(row.title, widths.title, style="dim" if row.status == "archived" else ""),
-        _cell(row.sku if row.sku else f"{row.variant_count} variants", widths.code),
+        _cell(row.sku if row.sku else _variant_count(row.variant_count, widths.code), widths.code),
         _cell(money.price_range(row.min_price_minor, row.max_price_minor), widths.price, right=True),
     ]
     if widths.stock:
