@@ -678,5 +678,10 @@ def demo_load(
             typer.echo(f"The store already has {count} products; the demo catalogue was not loaded.")
             return
         report = catalog_io.load_demo(session=session, actor=cli.actor)
+        from shoptui import modules
+
+        for spec in modules.all_modules():  # other modules add their demo data (stock, orders…) in this transaction
+            if spec.extra.get("demo"):
+                modules.load(spec.extra["demo"])(session=session, actor=cli.actor)
     typer.echo(f"Loaded the demo catalogue: {report.products_created} products, {report.variants_created} variants, "
                f"{len(report.categories_created)} categories.")

@@ -652,11 +652,19 @@ def stock_of(*, session: Session, code: str) -> VariantStockRead:
 
 def list_levels(
     *, session: Session, low: bool = False, out: bool = False, location: str | None = None,
-    category_id: int | None = None, after: str | None = None, limit: int = 100,
+    category_id: int | None = None, after: str | None = None, limit: int = 100, search: str | None = None,
 ) -> Page[StockRow]:
-    """Stock rows by SKU then location, keyset-paged; ``low``: at or below the reorder point; ``out``: none available."""
+    """Stock rows by SKU then location, keyset-paged; ``low``: at or below the reorder point; ``out``: none available.
+
+    ``search``: a SKU prefix, an exact barcode, or words of the product title (case-insensitive).
+    """
     limit = clamp_limit(limit)
     query, available = _row_query()
+    text = (search or "").strip()
+    if text:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(or_(col(Variant.sku).ilike(f"{escaped}%", escape="\\"), Variant.barcode == text,
+                                col(Product.title).ilike(f"%{escaped}%", escape="\\")))
     if low:
         query = query.where(col(StockPolicy.reorder_point).is_not(None), available <= col(StockPolicy.reorder_point))
     if out:
@@ -1015,7 +1023,7 @@ def dashboard_figures(*, session: Session) -> list[Figure]:
         Figure(key="out_of_stock", title="Out of stock", value=str(out), detail="nothing available",
                severity="error" if out else "good", order=31, mode="inventory"),
         Figure(key="open_pos", title="Open POs", value=str(open_pos), detail=f"{drafts} draft(s)", order=32,
-               mode="inventory"),
+               mode="purchasing"),
         Figure(key="stocktake_accuracy", title="Stocktake accuracy", value=accuracy,
-               detail="last posted count" if last else "no stocktake yet", order=33, mode="inventory"),
+               detail="last posted count" if last else "no stocktake yet", order=33, mode="stocktake"),
     ]
