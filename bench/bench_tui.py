@@ -28,8 +28,8 @@ RUNS = 7
 APP_ONLY = "import sys; from shoptui.tui.app import ShopApp; ShopApp(db_url=sys.argv[1]).run()"
 
 
-def _one_run(argv: list[str], timings: Path) -> tuple[float, float, float] | None:
-    """(first output, paint, figures) in seconds after spawn, or None when the run failed."""
+def _one_run(argv: list[str], timings: Path) -> tuple[float, float, float, float, float] | None:
+    """(first output, paint, figures, CPU at paint, CPU at figures) in seconds, or None when the run failed."""
     timings.unlink(missing_ok=True)
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
@@ -59,14 +59,14 @@ def _one_run(argv: list[str], timings: Path) -> tuple[float, float, float] | Non
             process.kill()
         process.wait()
         os.close(master)
-    events = {}
+    events: dict[str, tuple[float, float]] = {}
     if timings.exists():
         for line in timings.read_text().splitlines():
-            name, _, stamp = line.partition(" ")
-            events.setdefault(name, float(stamp) - started)
+            name, stamp, cpu = line.split()[:3]
+            events.setdefault(name, (float(stamp) - started, float(cpu)))
     if "paint" not in events or "figures" not in events:
         return None
-    return first_output or 0.0, events["paint"], events["figures"]
+    return first_output or 0.0, events["paint"][0], events["figures"][0], events["paint"][1], events["figures"][1]
 
 
 def _measure(label: str, argv: list[str], timings: Path) -> None:
@@ -77,9 +77,11 @@ def _measure(label: str, argv: list[str], timings: Path) -> None:
     output = statistics.median(r[0] for r in runs) * 1000
     paint = statistics.median(r[1] for r in runs) * 1000
     filled = statistics.median(r[2] for r in runs) * 1000
-    note = f"median of {len(runs)}; first bytes on the terminal at {output:.0f} ms"
-    figure(f"{label}: first paint", paint, 600, note=note)
-    figure(f"{label}: dashboard figures filled", filled, 1000)
+    cpu_paint = statistics.median(r[3] for r in runs) * 1000
+    cpu_filled = statistics.median(r[4] for r in runs) * 1000
+    figure(f"{label}: first paint", paint, 600,
+           note=f"median of {len(runs)}; CPU {cpu_paint:.0f} ms; first bytes on the terminal at {output:.0f} ms")
+    figure(f"{label}: dashboard figures filled", filled, 1000, note=f"CPU {cpu_filled:.0f} ms")
 
 
 def run() -> None:

@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("shoptui.tui")
 
 TIMINGS_ENV = "SHOPTUI_TUI_TIMINGS"
-"""When set to a file path, the app appends ``<event> <unix time>`` lines (paint, figures) to it."""
+"""When set to a file path, the app appends ``<event> <unix time> <process CPU s>`` lines (paint, figures)."""
 EXIT_AFTER_ENV = "SHOPTUI_TUI_EXIT_AFTER"
 """When set to ``figures``, the app exits as soon as the dashboard figures are filled (benchmarks)."""
 
@@ -145,9 +145,6 @@ class ShopApp(App[None]):
         self._timings_file = os.environ.get(TIMINGS_ENV) or None
         self._exit_after = os.environ.get(EXIT_AFTER_ENV) or None
         self.mark_timing("init")
-        if os.environ.get("SHOPTUI_PREFETCH") == "init":
-            import threading
-            threading.Thread(target=_prefetch, daemon=True).start()
         for entry in self.screen_entries:
             self.add_mode(entry.mode, partial(_load_screen, entry.target))
         self._bindings = BindingsMap.merge([self._bindings, BindingsMap(self._mode_bindings())])
@@ -178,7 +175,7 @@ class ShopApp(App[None]):
         """Append ``event <unix time>`` to ``$SHOPTUI_TUI_TIMINGS`` (benchmarks); exit when asked."""
         if self._timings_file:
             with open(self._timings_file, "a", encoding="utf-8") as out:
-                out.write(f"{event} {time.time():.6f}\n")
+                out.write(f"{event} {time.time():.6f} {time.process_time():.6f}\n")
         if self._exit_after == event:
             self.exit()
 
@@ -204,10 +201,12 @@ class ShopApp(App[None]):
         self.store_name = event.name
         self.title = event.name
         self.timezone_name = event.timezone
+        first = self.latest_notification_id is None
+        changed = event.latest_id != self.latest_notification_id or event.unread != self.unread
         self.unread = event.unread
-        if self.latest_notification_id != event.latest_id:
-            self.latest_notification_id = event.latest_id
-        self.notifications_changed.publish(event.latest_id)
+        self.latest_notification_id = event.latest_id
+        if changed and not first:  # at start-up the screens read the same state themselves
+            self.notifications_changed.publish(event.latest_id)
         self._schedule_poll()
 
     # ------------------------------------------------------------ live notifications
@@ -396,14 +395,6 @@ class ShopApp(App[None]):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
-
-
-def _prefetch() -> None:
-    from shoptui import modules
-    from shoptui.services import dashboard, notifications, settings  # noqa: F401
-
-    for reference in modules.references("dashboard"):
-        modules.load(reference)
 
 
 def _severity(severity: str) -> SeverityLevel:

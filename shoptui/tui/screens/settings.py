@@ -115,7 +115,17 @@ class SettingsScreen(ShopScreen):
     async def _show(self, event: Loaded) -> None:
         form = self.query_one("#settings-form", VerticalScroll)
         focused_key = self._focused_key()
+        same_form = list(self.fields) == [f.key for f in event.fields]
         self.fields = {f.key: f for f in event.fields}
+        if same_form:  # after a save or revert: new values into the fields already there
+            with self.app.batch_update():
+                for item in event.fields:
+                    entry = self.query_one(f"#setting-{item.key}", Input)
+                    with entry.prevent(Input.Changed):
+                        entry.value = item.text
+                    entry.placeholder = _placeholder(item)
+                    self.query_one(f"#row-{item.key}").remove_class("-changed", "-invalid")
+            return
         with self.app.batch_update():
             await form.remove_children()
             rows: list[Any] = []
@@ -217,10 +227,15 @@ class SettingsScreen(ShopScreen):
         self.load()
 
 
+def _placeholder(item: SettingField) -> str:
+    if not item.secret:
+        return ""
+    return "set; type a new value to replace it" if item.is_set else "not set"
+
+
 def _row(item: SettingField) -> Vertical:
-    placeholder = ("set; type a new value to replace it" if item.is_set else "not set") if item.secret else ""
     entry = Input(item.text, id=f"setting-{item.key}", compact=True, password=item.secret,
-                  placeholder=placeholder, tooltip=item.help)
+                  placeholder=_placeholder(item), tooltip=item.help)
     return Vertical(
         Horizontal(Label(item.key, classes="setting-key", markup=False), entry, classes="setting-line"),
         Static(item.help, classes="setting-help", markup=False),
