@@ -1392,12 +1392,16 @@ def _search_condition(session: Session, text_value: str) -> Any:
             conditions.append(and_(col(Order.customer_phone) >= variant, col(Order.customer_phone) < variant + "~"))
     if not raw.isdigit():
         conditions.append(and_(col(Order.customer_name) >= raw, col(Order.customer_name) < raw + "\U0010ffff"))
-        like = f"%{raw.replace('%', '').replace('_', '')}%"
-        customer_ids = session.exec(select(Customer.id).where(or_(col(Customer.name).like(like),
-                                                                  col(Customer.email) == raw.lower())).limit(200)).all()
+        # index ranges only (name prefix, exact email): a search never scans the customers
+        customer_ids = session.exec(select(Customer.id).where(or_(
+            and_(col(Customer.name) >= raw, col(Customer.name) < raw + "\U0010ffff"),
+            col(Customer.email) == raw.lower())).limit(200)).all()
         if customer_ids:
             conditions.append(col(Order.customer_id).in_(customer_ids))
     return or_(*conditions)
+
+
+_SUMMARY_COLUMNS = tuple(getattr(Order, name) for name in OrderSummary.model_fields)
 
 
 def list_orders(*, session: Session, filters: OrderFilter | None = None, after: str | None = None,
@@ -1405,7 +1409,7 @@ def list_orders(*, session: Session, filters: OrderFilter | None = None, after: 
     """Orders newest first, filtered, keyset-paged by (created_at, id): no page counts the table."""
     filters = filters or OrderFilter()
     limit = clamp_limit(limit, maximum=10**9 if unlimited else 1000)
-    query = select(Order)
+    query = select(*_SUMMARY_COLUMNS)
     if filters.status:
         wanted = filters.status.strip().lower().replace(" ", "_").replace("-", "_")
         field = machine.ALL_STATUSES.get(wanted)
@@ -1438,8 +1442,9 @@ def list_orders(*, session: Session, filters: OrderFilter | None = None, after: 
     if after:
         stamp, ident = _cursor(after)
         query = query.where(tuple_(col(Order.created_at), col(Order.id)) < tuple_(stamp, ident))
-    rows = session.exec(query.order_by(col(Order.created_at).desc(), col(Order.id).desc()).limit(limit + 1)).all()
-    items = [_summary(r) for r in rows[:limit]]
+    rows = session.execute(query.order_by(col(Order.created_at).desc(), col(Order.id).desc()).limit(limit + 1)).all()
+    names = OrderSummary.model_fields
+    items = [OrderSummary.model_validate(dict(zip(names, r, strict=True))) for r in rows[:limit]]
     next_after = f"{items[-1].created_at.isoformat()}|{items[-1].id}" if len(rows) > limit and items else None
     return Page(items=items, next_after=next_after)
 
