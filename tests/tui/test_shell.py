@@ -182,3 +182,29 @@ async def test_an_unexpected_error_is_logged_not_shown_as_a_traceback(app: ShopA
 
 def test_frozen_clock_fixture_is_the_one_the_clock_test_expects() -> None:
     assert FROZEN_AT.isoformat() == "2026-11-20T02:30:00+00:00"
+
+
+async def test_palette_offers_the_keys_of_the_current_screen(app: ShopApp) -> None:
+    from shoptui.tui.commands import ShopCommands
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f10")
+        await settle(pilot)
+        provider = ShopCommands(app.screen)
+        titles = [title for title, _help, _callback in provider._commands()]
+        assert "settings: save" in titles and "settings: revert" in titles
+        assert "audit log: open" in titles and "notifications: mark all read" in titles
+        assert not any(t.startswith("settings: copy") for t in titles)  # Textual's own keys stay out
+
+
+async def test_announcements_are_kept_for_the_notification_centre(app: ShopApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.announce("Price of [TEE-01] changed.", "warning")
+        await pilot.pause()
+        assert app.announcements[0].text == "Price of [TEE-01] changed."
+        assert any(n.message == "Price of [TEE-01] changed." for n in app._notifications)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert "Price of [TEE-01] changed." in str(app.screen.query_one("#centre-session").render())
