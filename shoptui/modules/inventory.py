@@ -1,6 +1,6 @@
 """Inventory: stock levels and ledger, restock, suppliers and purchase orders, stocktakes, alerts."""
 
-from shoptui.modules import ModuleSpec
+from shoptui.modules import ModuleSpec, Screen
 
 MODULE = ModuleSpec(
     name="inventory",
@@ -12,8 +12,21 @@ MODULE = ModuleSpec(
         ("po", "shoptui.cli.inventory:po_app"),
         ("stocktake", "shoptui.cli.inventory:stocktake_app"),
     ),
-    screens=(),
+    screens=(
+        Screen("inventory", "Inventory", "f3", "shoptui.tui.screens.inventory:InventoryScreen", order=30),
+        Screen("purchasing", "Purchasing", "ctrl+g", "shoptui.tui.screens.inventory_purchasing:PurchasingScreen",
+               order=31),
+        Screen("stocktake", "Stocktake", "ctrl+y", "shoptui.tui.screens.inventory_stocktake:StocktakeScreen",
+               order=32),
+    ),
     settings=("shoptui.services.inventory:SETTINGS",),
     dashboard=("shoptui.services.inventory:dashboard_figures",),
     checks=("shoptui.services.inventory:check_stock_ledger", "shoptui.services.inventory:check_incoming"),
+    extra={
+        # `shoptui demo load` calls this after the demo catalogue, in the same transaction
+        "demo": "shoptui.services.inventory_demo:load_demo_stock",
+        # notification links (low-stock alerts link a variant) and search hits open here
+        "record_modes": {"variant": "inventory", "stock": "inventory", "purchase_order": "purchasing",
+                         "po": "purchasing", "stocktake": "stocktake"},
+    },
 )

@@ -494,6 +494,11 @@ def cancel(*, session: Session, actor: Actor, stocktake_id: int) -> StocktakeRea
     return _read(session, stocktake)
 
 
+def get_stocktake(*, session: Session, stocktake_id: int) -> StocktakeRead:
+    """One stocktake's header and progress (NotFound names the id)."""
+    return _read(session, _row(session, stocktake_id))
+
+
 def list_stocktakes(*, session: Session, limit: int = 50) -> list[StocktakeRead]:
     """Stocktakes, newest first."""
     rows = session.exec(select(Stocktake).order_by(col(Stocktake.id).desc()).limit(max(1, min(limit, 500))))

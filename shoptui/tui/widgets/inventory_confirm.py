@@ -1,0 +1,49 @@
+"""A yes/no question of the inventory screens: y or enter says yes, n or escape says no."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+
+class Confirm(ModalScreen[bool]):
+    """A question with two answers; ``danger`` draws it in the error colour."""
+
+    DEFAULT_CSS = """
+    Confirm { align: center middle; }
+    Confirm > Vertical { width: 64; max-width: 100%; height: auto; border: thick $primary; background: $surface;
+                         padding: 1 2; }
+    Confirm.-danger > Vertical { border: thick $error; }
+    Confirm #confirm-text { height: auto; margin: 0 0 1 0; }
+    Confirm #confirm-buttons { height: auto; align-horizontal: right; }
+    Confirm Button { margin: 0 0 0 2; min-width: 10; }
+    """
+
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes", id="inventory-confirm-yes", tooltip="Yes, do it."),
+        Binding("n,escape", "answer(False)", "No", id="inventory-confirm-no", tooltip="No, leave it as it is."),
+    ]
+
+    def __init__(self, question: str, *, yes: str = "Yes", danger: bool = False) -> None:
+        super().__init__(classes="-danger" if danger else "")
+        self.question = question
+        self.yes = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.question, id="confirm-text", markup=False)
+            with Horizontal(id="confirm-buttons"):
+                yield Button(f"{self.yes} (y)", id="confirm-yes", variant="error" if self.has_class("-danger")
+                             else "primary")
+                yield Button("No (n)", id="confirm-no")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "confirm-yes")
+
+    def action_answer(self, yes: bool) -> None:
+        """Close with the answer."""
+        self.dismiss(yes)

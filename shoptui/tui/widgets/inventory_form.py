@@ -1,0 +1,249 @@
+"""Modal forms of the inventory screens: fields with their refusal shown beside them, saved in a worker.
+
+A :class:`FormDialog` gathers what was typed as plain text on the UI thread, then runs
+:meth:`FormDialog.save` in a worker, which parses and calls the services inside one
+``db.transaction``. A ``ShopError`` (the service's sentence, or the form's own for text that is
+not a number) rolls the transaction back — nothing is saved — and is shown under the field it is
+about (:meth:`FormDialog.field_for`), the cursor on that field. On success the dialog closes with
+what ``save`` returned.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, Static
+
+from shoptui.errors import InvalidInput, ShopError
+from shoptui.tui.workers import ReportsWorkerErrors
+
+if TYPE_CHECKING:
+    from shoptui.tui.app import ShopApp
+
+
+def whole_number(text: str, what: str, *, signed: bool = False) -> int:
+    """``" 12 "`` -> 12 (full-width digits too); a sentence naming the text when it is not a whole number."""
+    raw = unicodedata.normalize("NFKC", text).strip().replace(",", "").replace(" ", "")
+    body = raw[1:] if signed and raw[:1] in "+-" else raw
+    if not body.isdigit() or not body.isascii():
+        example = "-3 or 2" if signed else "12"
+        shown = repr(text.strip()) if text.strip() else "empty"
+        raise InvalidInput(f"The {what} is {shown}, not a whole number; type one like {example}.")
+    return int(raw)
+
+
+class FieldRow(Vertical):
+    """A label, an input (or a select) and the sentence that refused its value (shown only then)."""
+
+    DEFAULT_CSS = """
+    FieldRow { height: auto; }
+    FieldRow > Horizontal { height: auto; }
+    FieldRow .field-label { width: 14; height: 1; }
+    FieldRow .field-input { width: 1fr; }
+    FieldRow > .field-help { color: $text-muted; height: auto; padding: 0 0 0 14; }
+    FieldRow > .field-error { display: none; color: $error; text-style: bold; height: auto; padding: 0 0 0 14; }
+    FieldRow.-invalid > .field-error { display: block; }
+    FieldRow.-invalid .field-label { color: $error; text-style: bold underline; }
+    """
+
+    def __init__(self, key: str, label: str, widget: Widget, help_text: str = "") -> None:
+        super().__init__(id=f"row-{key}")
+        self.key = key
+        self.label = label
+        self.widget = widget
+        self.help_text = help_text
+        widget.add_class("field-input")
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Label(self.label, classes="field-label", markup=False)
+            yield self.widget
+        if self.help_text:
+            yield Static(self.help_text, classes="field-help", markup=False)
+        yield Static("", classes="field-error", markup=False)
+
+    def show_error(self, sentence: str | None) -> None:
+        """Show (or, with None, hide) the refusal under the field; NO_COLOR still sees the ✗."""
+        self.set_class(sentence is not None, "-invalid")
+        self.query_one(".field-error", Static).update(f"✗ {sentence}" if sentence else "")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a form: its key, label, the widget, and a line of help under it."""
+
+    key: str
+    label: str
+    widget: Widget
+    help: str = ""
+
+
+class FormDialog(ReportsWorkerErrors, ModalScreen[Any]):
+    """A modal form: ctrl+s (or F12) checks and saves, escape closes without saving."""
+
+    DEFAULT_CSS = """
+    FormDialog { align: center middle; }
+    FormDialog > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
+                            background: $surface; padding: 0 1; }
+    FormDialog #form-title { text-style: bold; height: 1; color: $text-accent; }
+    FormDialog #form-intro { color: $text-muted; height: auto; }
+    FormDialog #form-fields { height: auto; max-height: 18; }
+    FormDialog #form-banner { display: none; color: $error; text-style: bold; height: auto; }
+    FormDialog.-refused #form-banner { display: block; }
+    FormDialog #form-keys { color: $text-muted; height: 1; }
+    FormDialog Input, FormDialog Select { margin: 0 0 0 0; }
+    """
+
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("ctrl+s,f12", "save", "Save", id="form-save", tooltip="Check and save (ctrl+s or F12)."),
+        Binding("escape", "cancel", "Cancel", id="form-cancel", tooltip="Close without saving anything."),
+    ]
+
+    TITLE_TEXT: ClassVar[str] = ""
+    SAVE_LABEL: ClassVar[str] = "save"
+
+    @dataclass
+    class Refused(Message):
+        """The form was refused: the sentence and the field it is about (None: the banner)."""
+
+        field: str | None
+        sentence: str
+
+    @dataclass
+    class Saved(Message):
+        """The form was saved; ``result`` is what :meth:`save` returned."""
+
+        result: Any
+
+    def __init__(self, intro: str = "") -> None:
+        super().__init__()
+        self.intro = intro
+        self.rows: dict[str, FieldRow] = {}
+        self.saving = False
+
+    @property
+    def shop(self) -> ShopApp:
+        """The app, typed."""
+        return cast("ShopApp", self.app)
+
+    def title_text(self) -> str:
+        """The line on top of the form."""
+        return self.TITLE_TEXT
+
+    def fields(self) -> list[Field]:
+        """The form's fields, in order."""
+        return []
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text(), id="form-title", markup=False)
+            if self.intro:
+                yield Static(self.intro, id="form-intro", markup=False)
+            with VerticalScroll(id="form-fields"):
+                for item in self.fields():
+                    row = FieldRow(item.key, item.label, item.widget, item.help)
+                    self.rows[item.key] = row
+                    yield row
+            yield Static("", id="form-banner", markup=False)
+            yield Static(f"ctrl+s {self.SAVE_LABEL} · esc cancel", id="form-keys", markup=False)
+
+    def on_mount(self) -> None:
+        first = next((row.widget for row in self.rows.values() if row.widget.focusable and not row.widget.disabled),
+                     None)
+        if first is not None:
+            first.focus()
+
+    def values(self) -> dict[str, Any]:
+        """Every field's value as typed (Select: its value, or None when blank)."""
+        out: dict[str, Any] = {}
+        for key, row in self.rows.items():
+            widget = row.widget
+            if isinstance(widget, Input):
+                out[key] = widget.value
+            elif isinstance(widget, Select):
+                out[key] = None if widget.is_blank() else widget.value
+        return out
+
+    def field_for(self, sentence: str) -> str | None:
+        """The field a sentence is about (None: shown above the keys)."""
+        return None
+
+    def save(self, values: dict[str, Any]) -> Any:
+        """Runs in a worker thread: parse, open one transaction, call the services; return the result."""
+        raise InvalidInput("This form cannot be saved.")
+
+    def action_save(self) -> None:
+        """Check and save what was typed."""
+        if self.saving:
+            return
+        self.saving = True
+        self._clear_errors()
+        self.submit(self.values())
+
+    def action_cancel(self) -> None:
+        """Close without saving."""
+        self.dismiss(None)
+
+    def _clear_errors(self) -> None:
+        for row in self.rows.values():
+            row.show_error(None)
+        self.remove_class("-refused")
+
+    @on(Input.Changed)
+    def _edited(self, event: Input.Changed) -> None:
+        for row in self.rows.values():
+            if row.widget is event.input and row.has_class("-invalid"):
+                row.show_error(None)
+
+    @on(Input.Submitted)
+    def _enter(self, event: Input.Submitted) -> None:
+        event.stop()
+        keys = list(self.rows)
+        current = next((k for k, row in self.rows.items() if row.widget is event.input), None)
+        if current is None or current == keys[-1]:
+            self.action_save()
+        else:
+            self.focus_next()
+
+    @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
+    def submit(self, values: dict[str, Any]) -> None:
+        """Save in a worker; a refusal comes back as a message (the transaction rolled back)."""
+        try:
+            result = self.save(values)
+        except ShopError as exc:
+            sentence = str(exc)
+            self.post_message(self.Refused(self.field_for(sentence), sentence))
+            return
+        finally:
+            self.saving = False
+        self.post_message(self.Saved(result))
+
+    @on(Refused)
+    def _refused(self, event: Refused) -> None:
+        row = self.rows.get(event.field or "")
+        if row is None:
+            banner = self.query_one("#form-banner", Static)
+            banner.update(f"✗ {event.sentence}")
+            self.add_class("-refused")
+            return
+        row.show_error(event.sentence)
+        row.widget.focus()
+
+    @on(Saved)
+    def _saved(self, event: Saved) -> None:
+        self.dismiss(event.result)
+
+
+def words_to_field(sentence: str, table: tuple[tuple[str, str], ...]) -> str | None:
+    """The first field whose word occurs in the (lower-cased) sentence."""
+    low = sentence.lower()
+    return next((name for word, name in table if word in low), None)
