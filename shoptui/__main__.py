@@ -1,5 +1,5 @@
 """python -m shoptui"""
 
-from shoptui.cli.main import run
+from shoptui.cli.entry import run
 
 run()

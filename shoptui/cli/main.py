@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from shoptui import __version__, modules
@@ -44,16 +42,9 @@ def main(
     """
     ctx.obj = CliState(db=db)
     if ctx.invoked_subcommand is None:
-        from shoptui.cli._output import refusals
-        from shoptui.config import resolve_database_url
+        from shoptui.cli.entry import open_app
 
-        with refusals():
-            url = resolve_database_url(db)
-        from shoptui.tui.app import ShopApp  # the only place the CLI touches textual
-
-        shop = ShopApp(db_url=url)
-        shop.run()
-        raise typer.Exit(shop.return_code or 0)
+        raise typer.Exit(open_app(db))
 
 
 def _plain_help(typer_app: typer.Typer) -> None:
@@ -69,33 +60,3 @@ for _spec in modules.all_modules():
     for _name, _reference in _spec.cli:
         app.add_typer(modules.load(_reference), name=_name)
 _plain_help(app)
-
-
-def run() -> None:
-    """Console-script entry: no traceback for anything a user can cause."""
-    try:
-        app()
-    except KeyboardInterrupt:
-        print("error: interrupted; nothing more was done.", file=sys.stderr)
-        sys.exit(130)
-    except Exception as exc:  # an unexpected failure: one line here, the traceback in the log
-        path = _log_traceback(exc)
-        print(f"error: something went wrong ({type(exc).__name__}: {exc}). Details: {path}", file=sys.stderr)
-        sys.exit(1)
-
-
-def _log_traceback(exc: BaseException) -> str:
-    import traceback
-
-    from shoptui.config import log_dir
-
-    try:
-        folder = log_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "shoptui.log"
-        with path.open("a", encoding="utf-8") as log:
-            log.write(f"--- shoptui {__version__} {' '.join(sys.argv)}\n")
-            log.write("".join(traceback.format_exception(exc)))
-        return str(path)
-    except OSError:
-        return "(the log file could not be written)"

@@ -130,7 +130,7 @@ def test_bad_store_locations(runner: CliRunner, tmp_path: Path, location: str) -
 
 def test_unexpected_error_prints_one_line_and_logs_the_traceback(monkeypatch: pytest.MonkeyPatch, store: str,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    from shoptui.cli import main
+    from shoptui.cli import entry
     from shoptui.services import settings
 
     def explode(*, session):  # type: ignore[no-untyped-def]
@@ -139,7 +139,7 @@ def test_unexpected_error_prints_one_line_and_logs_the_traceback(monkeypatch: py
     monkeypatch.setattr(settings, "get_all", explode)
     monkeypatch.setattr(sys, "argv", ["shoptui", "--db", store, "settings", "show"])
     with pytest.raises(SystemExit) as exited:
-        main.run()
+        entry.run()
     assert exited.value.code == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "RuntimeError: disk on fire" in err and "Traceback" not in err
@@ -157,3 +157,13 @@ def test_notifications_from_the_cli(shop, store: str) -> None:  # type: ignore[n
     assert [n["title"] for n in listed] == ["Low stock: 华为手机壳"]
     assert shop("notification", "read", "--all").stdout == "Marked 1 notification(s) read.\n"
     assert json.loads(shop("notification", "list", "--unread", "--json").stdout) == []
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    ([], (True, None)), (["--db", "x.db"], (True, "x.db")), (["--db=x.db"], (True, "x.db")),
+    (["--db", "x.db", "settings", "show"], (False, None)), (["--help"], (False, None)), (["--db"], (False, None)),
+])
+def test_the_app_opens_without_building_the_cli_only_when_nothing_else_is_asked(argv: list[str], expected) -> None:  # type: ignore[no-untyped-def]
+    from shoptui.cli.entry import _only_the_store
+
+    assert _only_the_store(argv) == expected

@@ -1,0 +1,70 @@
+"""The console-script entry: opens the app fast, runs commands, and never shows a traceback."""
+
+from __future__ import annotations
+
+import sys
+
+from shoptui import __version__
+
+
+def run() -> None:
+    """``shoptui``: no traceback for anything a user can cause."""
+    try:
+        only_store, db = _only_the_store(sys.argv[1:])
+        if only_store:  # the app opens faster without first building every command group
+            sys.exit(open_app(db))
+        from shoptui.cli.main import app
+
+        app()
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing more was done.", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # an unexpected failure: one line here, the traceback in the log
+        path = _log_traceback(exc)
+        print(f"error: something went wrong ({type(exc).__name__}: {exc}). Details: {path}", file=sys.stderr)
+        sys.exit(1)
+
+
+def open_app(db: str | None) -> int:
+    """Open the TUI on the store (the only place the CLI touches textual); returns its exit code."""
+    from shoptui.config import resolve_database_url
+    from shoptui.errors import ShopError
+
+    try:
+        url = resolve_database_url(db)
+    except ShopError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    from shoptui.tui.app import ShopApp
+
+    shop = ShopApp(db_url=url)
+    shop.run()
+    return shop.return_code or 0
+
+
+def _only_the_store(argv: list[str]) -> tuple[bool, str | None]:
+    """``(True, db)`` when the arguments only name the store: open the app without building the CLI."""
+    if not argv:
+        return True, None
+    if len(argv) == 2 and argv[0] == "--db" and not argv[1].startswith("-"):
+        return True, argv[1]
+    if len(argv) == 1 and argv[0].startswith("--db=") and len(argv[0]) > 5:
+        return True, argv[0][5:]
+    return False, None
+
+
+def _log_traceback(exc: BaseException) -> str:
+    import traceback
+
+    from shoptui.config import log_dir
+
+    try:
+        folder = log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "shoptui.log"
+        with path.open("a", encoding="utf-8") as log:
+            log.write(f"--- shoptui {__version__} {' '.join(sys.argv)}\n")
+            log.write("".join(traceback.format_exception(exc)))
+        return str(path)
+    except OSError:
+        return "(the log file could not be written)"
