@@ -247,11 +247,13 @@ class InventoryScreen(ShopScreen):
 
     @on(MetaLoaded)
     def _meta_loaded(self, event: MetaLoaded) -> None:
-        self.meta = event.meta
-        location = self.query_one("#filter-location", Select)
-        location.set_options(event.meta.location_options())
-        category = self.query_one("#filter-category", Select)
-        category.set_options([(name, cid) for cid, name in event.meta.categories])
+        old, self.meta = self.meta, event.meta
+        if event.meta.locations != old.locations:  # set_options clears the choice: only when they changed
+            location = self.query_one("#filter-location", Select)
+            location.set_options(event.meta.location_options())
+        if event.meta.categories != old.categories:
+            category = self.query_one("#filter-category", Select)
+            category.set_options([(name, cid) for cid, name in event.meta.categories])
         if self.ledger_sku:
             self.load_ledger(self.ledger_sku)
 
@@ -470,6 +472,11 @@ class InventoryScreen(ShopScreen):
         """Everything again."""
         self.load_meta()
         self.reload()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()  # enter on a table: the table eats the key, so the toggle happens here
+        self.action_toggle_ledger()
 
     def action_toggle_ledger(self) -> None:
         """Between the levels and the ledger."""

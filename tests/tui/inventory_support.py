@@ -1,0 +1,109 @@
+"""Fixtures and helpers of the inventory screen tests: a demo store with stock, loaded once per run.
+
+Import the fixtures into a test module (``from tests.tui.inventory_support import *``-style, by name).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.keys import _character_to_key
+from textual.pilot import Pilot
+
+from shoptui import clock, db, modules
+from shoptui.config import Actor
+from shoptui.modules import catalog as catalog_module
+from shoptui.modules import core
+from shoptui.modules import inventory as inventory_module
+from shoptui.services import catalog_io, inventory, inventory_demo, settings
+from shoptui.tui.app import ShopApp
+from tests.conftest import CLERK, FROZEN_AT
+from tests.tui.conftest import settle
+
+TUI_CLERK = Actor(name="clerk", source="tui")
+
+
+@pytest.fixture(autouse=True)
+def inventory_registry(core_registry: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The shell sees the core, catalogue and inventory modules, whatever else is installed."""
+    monkeypatch.setattr(modules, "all_modules", lambda: (core.MODULE, catalog_module.MODULE, inventory_module.MODULE))
+    settings.definitions.cache_clear()
+    yield
+    settings.definitions.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def stock_template(template_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo catalogue and the demo stock, booked once per run at the frozen time."""
+    path = tmp_path_factory.mktemp("inventory-demo") / "demo.db"
+    shutil.copy(template_store, path)
+    with clock.frozen(FROZEN_AT), db.transaction(f"sqlite:///{path}") as session:
+        settings.set_value(session=session, actor=CLERK, key="name", raw="Corner Shop")
+        catalog_io.load_demo(session=session, actor=CLERK)
+        inventory_demo.load_demo_stock(session=session, actor=CLERK)
+    db.dispose_all()
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.execute("PRAGMA journal_mode = DELETE")
+    con.close()
+    return path
+
+
+@pytest.fixture
+def stock_store(stock_template: Path, tmp_path: Path) -> Iterator[str]:
+    """A copy of the demo store with stock for one test."""
+    path = tmp_path / "stock.db"
+    shutil.copy(stock_template, path)
+    yield f"sqlite:///{path}"
+    db.dispose_all()
+
+
+@pytest.fixture
+def stock_app(stock_store: str, frozen_clock: object) -> ShopApp:
+    """The app on that store, acting as a fixed clerk (snapshots show who started a count)."""
+    app = ShopApp(db_url=stock_store, poll_seconds=60)
+    app.actor = TUI_CLERK
+    return app
+
+
+async def type_text(pilot: Pilot, text: str) -> None:
+    """Type text as keys (what a barcode scanner does), without enter."""
+    await pilot.press(*[_character_to_key(ch) for ch in text])
+
+
+async def scan(pilot: Pilot, code: str) -> None:
+    """A scanner: the code, then enter; then let the worker land."""
+    await type_text(pilot, code)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def toasts(app: ShopApp) -> list[str]:
+    """Every toast shown so far."""
+    return [n.message for n in app._notifications]
+
+
+def level(store: str, sku: str, location: str | None = None) -> inventory.StockRow | None:
+    """The stock row of a SKU at a location (default: the default location), read through the service."""
+    with db.read_session(store) as session:
+        shown = inventory.stock_of(session=session, code=sku)
+    wanted = location or "MAIN"
+    return next((row for row in shown.locations if row.location == wanted), None)
+
+
+def movements(store: str, sku: str) -> list[inventory.MovementRead]:
+    """The ledger of a SKU, newest first."""
+    with db.read_session(store) as session:
+        return inventory.list_moves(session=session, code=sku, limit=500).items
+
+
+def barcode_of(store: str, sku: str) -> str:
+    """The barcode of a SKU."""
+    with db.read_session(store) as session:
+        barcode = inventory.stock_of(session=session, code=sku).barcode
+    assert barcode
+    return barcode
