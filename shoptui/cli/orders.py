@@ -749,3 +749,6 @@ def customer_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The c
                + [("address", a.one_line() + (" (default)" if a.is_default else "")) for a in found.addresses])
     emit_table([(o.number, when(o.created_at, tz), _state_words(o), money.format(o.total_minor)) for o in recent.items],
                ["order", "created", "status", "total"], title="recent orders", empty="No orders yet.")
+
+
+from shoptui.cli import orders_extra  # noqa: E402,F401  (receipt, slip, invoice and import on this group)
