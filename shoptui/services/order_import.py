@@ -1,0 +1,885 @@
+"""Import of order history from a CSV (``shoptui order import FILE.csv --mapping MAP.toml``).
+
+The mapping (TOML) names, for each of our fields, the CSV column that holds it::
+
+    [columns]
+    order_ref = "Order ID"          # rows with the same order_ref form one order
+    ordered_at = "Date"
+    sku = "SKU"
+    quantity = "Qty"
+    unit_price = "Price"            # or line_total = "Amount"
+    customer_phone = "Phone"        # also: status, shipped_at, customer_ref, customer_name, customer_email,
+                                    # country, region, province, city, postal_code, product_name, category,
+                                    # discount_rate, channel
+    [options]
+    date_format = "%d/%m/%Y %H:%M"  # strptime format; default ISO 8601 (2024-03-01 or 2024-03-01T10:00)
+    timezone = "Asia/Shanghai"      # for times without an offset; default the store's
+    default_status = "completed"    # completed, delivered, shipped, paid, unpaid, cancelled
+    payment_method = "bank_transfer"  # how paid history orders are recorded as paid
+
+    [status_map]                    # optional: the file's words for statuses
+    "已完成" = "completed"
+
+Rules: order-level fields (dates, status, customer, address, channel) must agree on every row of
+one order (an empty cell means "as above"); unknown SKUs and customers are created with
+``create_missing`` and refused (listed) otherwise; amounts with more decimals than the currency
+are rounded half up per line and counted; ``discount_rate`` is ``10%``, ``10`` or ``0.1`` (a
+number up to 1 is a fraction). Orders already imported (same order_ref and channel, the orders'
+external reference) are skipped, so importing a file twice creates nothing new. History moves
+no stock unless ``affect_stock``. Everything is checked before anything is written, rows are
+written with bulk Core inserts, totals come from ``services.pricing``, and any bad row refuses
+the whole file with line-numbered reasons.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tomllib
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel
+from sqlalchemy import func, insert, update
+from sqlmodel import Session, col, select
+
+from shoptui import clock
+from shoptui.config import Actor
+from shoptui.errors import InvalidInput
+from shoptui.models.catalog import Product, Variant
+from shoptui.models.customers import Customer, CustomerAddress
+from shoptui.models.orders import CHANNELS, Order, OrderEvent, OrderLine, OrderPayment, OrderSequence
+from shoptui.models.sales import CustomerImportRef
+from shoptui.services import audit, pricing
+from shoptui.services import orders_status as machine
+from shoptui.services import settings as store_settings
+
+FIELDS = ("order_ref", "ordered_at", "shipped_at", "status", "customer_ref", "customer_name", "customer_email",
+          "customer_phone", "country", "region", "province", "city", "postal_code", "sku", "product_name",
+          "category", "quantity", "unit_price", "line_total", "discount_rate", "channel")
+ORDER_FIELDS = ("ordered_at", "shipped_at", "status", "customer_ref", "customer_name", "customer_email",
+                "customer_phone", "country", "region", "province", "city", "postal_code", "channel")
+REQUIRED = ("order_ref", "ordered_at", "sku", "quantity")
+OPTIONS = ("date_format", "timezone", "default_status", "payment_method")
+# imported status -> (status, payment status, fulfilment status)
+STATUSES: dict[str, tuple[str, str, str]] = {
+    "completed": ("completed", "paid", "delivered"),
+    "delivered": ("completed", "paid", "delivered"),
+    "shipped": ("open", "paid", "shipped"),
+    "paid": ("open", "paid", "unfulfilled"),
+    "unpaid": ("open", "unpaid", "unfulfilled"),
+    "pending": ("open", "unpaid", "unfulfilled"),
+    "cancelled": ("cancelled", "unpaid", "unfulfilled"),
+    "canceled": ("cancelled", "unpaid", "unfulfilled"),
+}
+MAX_REPORTED = 50
+MAX_QUANTITY = 1_000_000
+CHUNK = 500
+Progress = Callable[[str], None]
+_NUMBER = re.compile(r"^(?P<whole>[0-9]{1,13})(?:\.(?P<frac>[0-9]{0,12}))?$")
+
+
+# ---------------------------------------------------------------- mapping
+
+
+class Mapping(BaseModel):
+    """The mapping file: CSV column per field, and options."""
+
+    columns: dict[str, str]
+    date_format: str | None = None
+    timezone: str | None = None
+    default_status: str = "completed"
+    payment_method: str = "bank_transfer"
+    status_map: dict[str, str] = {}
+
+
+def parse_mapping(text: str, source: str = "mapping") -> Mapping:
+    """Read a mapping from TOML text; InvalidInput names what is wrong with it."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"The mapping {source} is not valid TOML ({exc}).") from None
+    unknown_tables = sorted(set(doc) - {"columns", "options", "status_map"})
+    if unknown_tables:
+        raise InvalidInput(f"The mapping {source} has unknown sections: {', '.join(unknown_tables)}; use [columns], "
+                           "[options] and [status_map].")
+    columns = doc.get("columns")
+    if not isinstance(columns, dict) or not columns:
+        raise InvalidInput(f"The mapping {source} needs a [columns] section naming the CSV column of each field.")
+    unknown = sorted(set(columns) - set(FIELDS))
+    if unknown:
+        raise InvalidInput(f"The mapping {source} names unknown fields: {', '.join(unknown)}. Known fields: "
+                           f"{', '.join(FIELDS)}.")
+    for key, value in columns.items():
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidInput(f"In the mapping {source}, {key} must name a CSV column (text).")
+    missing = [f for f in REQUIRED if f not in columns]
+    if missing:
+        raise InvalidInput(f"The mapping {source} has no column for {', '.join(missing)}; these are required.")
+    if "unit_price" not in columns and "line_total" not in columns:
+        raise InvalidInput(f"The mapping {source} needs a column for unit_price or line_total.")
+    options = doc.get("options", {})
+    if not isinstance(options, dict):
+        raise InvalidInput(f"[options] in the mapping {source} must be a table.")
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown:
+        raise InvalidInput(f"The mapping {source} has unknown options: {', '.join(unknown)}. Known: {', '.join(OPTIONS)}.")
+    status_map = {str(k).strip().lower(): str(v).strip().lower() for k, v in (doc.get("status_map") or {}).items()}
+    for word, status in status_map.items():
+        if status not in STATUSES:
+            raise InvalidInput(f"The status_map of {source} maps {word!r} to {status!r}, which is not one of "
+                               f"{', '.join(STATUSES)}.")
+    default_status = str(options.get("default_status", "completed")).strip().lower()
+    if default_status not in STATUSES:
+        raise InvalidInput(f"The default_status {default_status!r} in {source} is not one of {', '.join(STATUSES)}.")
+    zone = options.get("timezone")
+    if zone is not None:
+        try:
+            ZoneInfo(str(zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidInput(f"The timezone {zone!r} in {source} is not a time zone; use a name like "
+                               "Asia/Shanghai.") from None
+    method = str(options.get("payment_method", "bank_transfer")).strip().lower()
+    from shoptui.services.orders import USER_METHODS
+
+    if method not in USER_METHODS:
+        raise InvalidInput(f"The payment_method {method!r} in {source} is not one of {', '.join(USER_METHODS)}.")
+    date_format = options.get("date_format")
+    if date_format is not None and (not isinstance(date_format, str) or "%" not in date_format):
+        raise InvalidInput(f"The date_format in {source} must be a strptime format like \"%d/%m/%Y %H:%M\".")
+    return Mapping(columns={k: v.strip() for k, v in columns.items()}, date_format=date_format,
+                   timezone=None if zone is None else str(zone), default_status=default_status,
+                   payment_method=method, status_map=status_map)
+
+
+def read_mapping(path: Path) -> Mapping:
+    """Read the mapping file; InvalidInput when it is missing or wrong."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInput(f"There is no mapping file {path}.") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"The mapping file {path} is not UTF-8 text.") from None
+    except OSError as exc:
+        raise InvalidInput(f"The mapping file {path} cannot be read ({exc.strerror}).") from None
+    return parse_mapping(text, path.name)
+
+
+# ---------------------------------------------------------------- report and problems
+
+
+class OrderImportRefused(InvalidInput):
+    """The file has bad rows; nothing was written. ``problems`` lists them with their lines."""
+
+    def __init__(self, source: str, problems: list[str], total: int | None = None) -> None:
+        self.problems = problems
+        count = total if total is not None else len(problems)
+        if count == 1:
+            super().__init__(f"{source} {problems[0]} Nothing was imported.")
+            return
+        shown = "\n".join(f"  {p}" for p in problems[:MAX_REPORTED])
+        more = f"\n  ... and {count - MAX_REPORTED} more" if count > MAX_REPORTED else ""
+        super().__init__(f"{source}: {count} problems, nothing was imported. Fix them and import again:\n{shown}{more}")
+
+
+class OrderImportReport(BaseModel):
+    """What an import did (or, with dry_run, would do)."""
+
+    source: str
+    lines: int  # CSV data rows read
+    orders_created: int
+    orders_skipped: int  # already imported earlier
+    order_lines: int
+    total_minor: int
+    customers_created: list[str]
+    products_created: list[str]
+    rounded_lines: int
+    stock_moved: bool
+    dry_run: bool
+    first_number: str | None = None
+    last_number: str | None = None
+
+    @property
+    def summary(self) -> str:
+        """One paragraph for people."""
+        verb = "Would import" if self.dry_run else "Imported"
+        parts = [f"{verb} {self.orders_created:,} orders ({self.order_lines:,} lines) from {self.lines:,} rows of "
+                 f"{self.source}"]
+        if self.first_number:
+            parts.append(f"numbered {self.first_number} to {self.last_number}")
+        if self.orders_skipped:
+            parts.append(f"{self.orders_skipped:,} already imported and skipped")
+        if self.customers_created:
+            parts.append(f"{'would create' if self.dry_run else 'created'} {len(self.customers_created):,} customers")
+        if self.products_created:
+            parts.append(f"{'would create' if self.dry_run else 'created'} {len(self.products_created):,} products")
+        parts.append(f"{self.rounded_lines:,} lines had amounts rounded half up")
+        parts.append("stock moved" if self.stock_moved else "stock untouched")
+        return "; ".join(parts) + "."
+
+
+# ---------------------------------------------------------------- reading rows
+
+
+@dataclass
+class _Line:
+    line: int
+    sku: str
+    product_name: str
+    category: str
+    quantity: int
+    unit_minor: int
+    discount_minor: int
+    total_minor: int
+
+
+@dataclass
+class _Group:
+    ref: str
+    first_line: int
+    fields: dict[str, str]
+    lines: list[_Line] = field(default_factory=list)
+    seen: dict[str, int] = field(default_factory=dict)  # field -> line it was first given on
+
+
+def _decode(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{source} is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8 and try again.") from None
+
+
+def _delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+class _Amounts:
+    """Decimal text -> minor units, rounded half up; counts what needed rounding."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+        self.scale = 10**digits
+
+    def parse(self, raw: str) -> tuple[int, bool]:
+        text = unicodedata.normalize("NFKC", raw).strip().replace(",", "").replace(" ", "")
+        for symbol in ("¥", "￥", "$", "€", "£"):
+            text = text.removeprefix(symbol)
+        if text.startswith("-"):
+            raise ValueError("negative")
+        match = _NUMBER.match(text)
+        if not match:
+            raise ValueError("not a number")
+        frac = (match["frac"] or "").rstrip("0")
+        whole = int(match["whole"])
+        if len(frac) <= self.digits:
+            return whole * self.scale + (int(frac.ljust(self.digits, "0")) if self.digits else 0), False
+        denominator = 10 ** len(frac)
+        numerator = (whole * denominator + int(frac)) * self.scale
+        return pricing.round_half_up(numerator, denominator), True
+
+
+def _rate_bp(raw: str) -> int:
+    text = unicodedata.normalize("NFKC", raw).strip().replace(" ", "")
+    percent = text.endswith("%")
+    text = text.removesuffix("%")
+    match = _NUMBER.match(text)
+    if not match:
+        raise ValueError("not a rate")
+    frac = match["frac"] or ""
+    denominator = 10 ** len(frac)
+    numerator = int(match["whole"]) * denominator + (int(frac) if frac else 0)
+    if not percent and numerator <= denominator:  # 0.1 is a fraction (10%)
+        bp = pricing.round_half_up(numerator * 10_000, denominator)
+    else:
+        bp = pricing.round_half_up(numerator * 100, denominator)
+    if bp > 10_000:
+        raise ValueError("over 100%")
+    return bp
+
+
+def _parse_time(raw: str, fmt: str | None, tz: Any) -> datetime:
+    text = raw.strip()
+    if fmt:
+        moment = datetime.strptime(text, fmt)
+    else:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            moment = datetime.combine(date.fromisoformat(text), datetime.min.time())
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return clock.ensure_utc(moment)
+
+
+def _norm_text(value: str, limit: int) -> str:
+    return unicodedata.normalize("NFC", value).strip()[:limit]
+
+
+# ---------------------------------------------------------------- the import
+
+
+def import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Mapping, source: str = "file",
+                  dry_run: bool = False, create_missing: bool = False, affect_stock: bool = False,
+                  progress: Progress | None = None) -> OrderImportReport:
+    """Import order history from CSV bytes; all or nothing. Raises OrderImportRefused listing bad lines."""
+    values = store_settings.get_all(session=session)
+    digits = int(values["currency_digits"])
+    currency_code = values["currency"]
+    tax_rate_bp = int(values.get("tax_rate_bp", 0))
+    prefix = values.get("order_number_prefix", "SO-")
+    tz = ZoneInfo(mapping.timezone or values["timezone"])
+    text = _decode(content, source)
+    first_line = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first_line))
+    try:
+        header = [unicodedata.normalize("NFC", h).strip() for h in next(reader)]
+    except StopIteration:
+        raise InvalidInput(f"{source} is empty; it needs a header row and at least one order line.") from None
+    except csv.Error as exc:
+        raise InvalidInput(f"{source} is not readable CSV ({exc}).") from None
+    positions: dict[str, int] = {}
+    for our, theirs in mapping.columns.items():
+        if theirs not in header:
+            raise InvalidInput(f"The mapping names the column {theirs!r} for {our}, but {source} has no such column. "
+                               f"Its columns are: {', '.join(header)}.")
+        positions[our] = header.index(theirs)
+    problems: list[str] = []
+    problem_count = 0
+
+    def bad(line: int, reason: str) -> None:
+        nonlocal problem_count
+        problem_count += 1
+        if len(problems) < MAX_REPORTED:
+            problems.append(f"line {line}: {reason}")
+
+    amounts = _Amounts(digits)
+    groups: dict[str, _Group] = {}
+    rows = 0
+    rounded = 0
+    order_positions = [(f, positions[f]) for f in ORDER_FIELDS if f in positions]
+    p_ref, p_sku, p_qty = positions["order_ref"], positions["sku"], positions["quantity"]
+    p_unit, p_total = positions.get("unit_price"), positions.get("line_total")
+    p_rate, p_name, p_cat = positions.get("discount_rate"), positions.get("product_name"), positions.get("category")
+    width = len(header)
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not row or not any(cell.strip() for cell in row):
+                continue
+            rows += 1
+            if progress and rows % 50_000 == 0:
+                progress(f"read {rows:,} lines")
+            if len(row) < width:
+                row = row + [""] * (width - len(row))
+            ref = row[p_ref].strip()
+            if not ref:
+                bad(line, "the order_ref is empty.")
+                continue
+            if len(ref) > 100:
+                bad(line, f"the order_ref {ref[:20]!r}... is longer than 100 characters.")
+                continue
+            sku = row[p_sku].strip()
+            if not sku:
+                bad(line, f"order {ref}: the sku is empty.")
+                continue
+            qty_text = row[p_qty].strip()
+            try:
+                quantity = int(qty_text)
+            except ValueError:
+                bad(line, f"the quantity {qty_text!r} is not a whole number.")
+                continue
+            if quantity <= 0:
+                bad(line, f"the quantity {quantity} of {sku} must be more than zero.")
+                continue
+            if quantity > MAX_QUANTITY:
+                bad(line, f"the quantity {quantity} of {sku} is too large.")
+                continue
+            try:
+                was_rounded = False
+                if p_unit is not None and row[p_unit].strip():
+                    unit, r1 = amounts.parse(row[p_unit])
+                    gross = unit * quantity
+                    if p_total is not None and row[p_total].strip():
+                        total, r2 = amounts.parse(row[p_total])
+                        if total > gross:
+                            bad(line, f"the line_total of {sku} is more than quantity x unit_price.")
+                            continue
+                        discount = gross - total
+                    else:
+                        bp = _rate_bp(row[p_rate]) if p_rate is not None and row[p_rate].strip() else 0
+                        discount = pricing.apply_bp(gross, bp)
+                        total, r2 = gross - discount, False
+                    was_rounded = r1 or r2
+                elif p_total is not None and row[p_total].strip():
+                    total, was_rounded = amounts.parse(row[p_total])
+                    unit = -(-total // quantity)
+                    discount = unit * quantity - total
+                else:
+                    bad(line, f"{sku} has no unit_price or line_total.")
+                    continue
+            except ValueError as exc:
+                what = "discount_rate" if "rate" in str(exc) or "100%" in str(exc) else "amount"
+                reason = "is negative" if str(exc) == "negative" else "is not a number like 12.50" \
+                    if what == "amount" else "is not a rate like 10% (or 0.1), at most 100%"
+                bad(line, f"the {what} of {sku} {reason}.")
+                continue
+            if unit >= pricing.BP_ONE * 10**9:
+                bad(line, f"the price of {sku} is too large.")
+                continue
+            rounded += was_rounded
+            group = groups.get(ref)
+            if group is None:
+                group = _Group(ref=ref, first_line=line, fields={})
+                groups[ref] = group
+            for name, index in order_positions:
+                value = row[index].strip()
+                if not value:
+                    continue
+                before = group.fields.get(name)
+                if before is None:
+                    group.fields[name] = value
+                    group.seen[name] = line
+                elif before != value:
+                    bad(line, f"order {ref} has {name} {value!r} here but {before!r} on line {group.seen[name]}; every "
+                        "row of one order must agree.")
+            group.lines.append(_Line(
+                line=line, sku=sku, product_name=_norm_text(row[p_name], 300) if p_name is not None else "",
+                category=row[p_cat].strip() if p_cat is not None else "", quantity=quantity, unit_minor=unit,
+                discount_minor=discount, total_minor=total))
+    except csv.Error as exc:
+        raise InvalidInput(f"{source} line {reader.line_num} is not readable CSV ({exc}).") from None
+    if rows == 0:
+        raise InvalidInput(f"{source} has a header but no order lines.")
+    if progress and rows >= 50_000:
+        progress(f"read {rows:,} lines into {len(groups):,} orders")
+
+    # order-level fields: dates, status, channel
+    plans: list[dict[str, Any]] = []
+    for group in groups.values():
+        f = group.fields
+        try:
+            ordered = _parse_time(f.get("ordered_at", ""), mapping.date_format, tz)
+        except ValueError:
+            fmt = mapping.date_format or "ISO 8601 (2024-03-01 or 2024-03-01 10:00)"
+            bad(group.seen.get("ordered_at", group.first_line),
+                f"the ordered_at {f.get('ordered_at', '')!r} of order {group.ref} is not a date in the format {fmt}.")
+            continue
+        shipped = None
+        if f.get("shipped_at"):
+            try:
+                shipped = _parse_time(f["shipped_at"], mapping.date_format, tz)
+            except ValueError:
+                bad(group.seen["shipped_at"], f"the shipped_at {f['shipped_at']!r} of order {group.ref} is not a date "
+                    f"in the format {mapping.date_format or 'ISO 8601'}.")
+                continue
+        word = f.get("status", "").strip().lower() or mapping.default_status
+        status = mapping.status_map.get(word, word)
+        if status not in STATUSES:
+            bad(group.seen.get("status", group.first_line),
+                f"the status {f.get('status')!r} of order {group.ref} is not one of {', '.join(STATUSES)} (add it to "
+                "[status_map]).")
+            continue
+        channel = f.get("channel", "").strip().lower() or "imported"
+        if channel not in CHANNELS:
+            bad(group.seen.get("channel", group.first_line),
+                f"the channel {f.get('channel')!r} of order {group.ref} is not one of {', '.join(CHANNELS)}.")
+            continue
+        plans.append({"group": group, "ordered": ordered, "shipped": shipped, "status": status, "channel": channel})
+
+    # customers
+    from shoptui.services.customers import normalise_email, normalise_phone
+
+    for plan in plans:
+        f = plan["group"].fields
+        try:
+            plan["phone"] = normalise_phone(f.get("customer_phone"))
+            plan["email"] = normalise_email(f.get("customer_email"))
+        except InvalidInput as exc:
+            bad(plan["group"].seen.get("customer_phone") or plan["group"].seen.get("customer_email")
+                or plan["group"].first_line, f"order {plan['group'].ref}: {str(exc)[:1].lower()}{str(exc)[1:]}")
+            plan["phone"] = plan["email"] = None
+        plan["customer_ref"] = (f.get("customer_ref") or "")[:100] or None
+        plan["customer_name"] = _norm_text(f.get("customer_name", ""), 100)
+    if problems:
+        raise OrderImportRefused(source, problems, problem_count)
+
+    # already imported: skip
+    existing: set[tuple[str, str]] = set()
+    refs = list(groups)
+    for start in range(0, len(refs), CHUNK):
+        chunk = refs[start:start + CHUNK]
+        existing.update(session.execute(select(Order.external_ref, Order.channel)
+                                        .where(col(Order.external_ref).in_(chunk))).all())
+    fresh = [p for p in plans if (p["group"].ref, p["channel"]) not in existing]
+    skipped = len(plans) - len(fresh)
+
+    # SKUs
+    skus = sorted({line.sku for p in fresh for line in p["group"].lines})
+    variants: dict[str, tuple[int, str, bool]] = {}
+    for start in range(0, len(skus), CHUNK):
+        for vid, sku, title, track in session.execute(
+                select(Variant.id, Variant.sku, Product.title, Variant.track_stock)
+                .join(Product, col(Product.id) == col(Variant.product_id))
+                .where(col(Variant.sku).in_(skus[start:start + CHUNK]))):
+            variants[sku] = (vid, title, bool(track))
+    unknown_skus = [s for s in skus if s not in variants]
+    first_seen: dict[str, _Line] = {}
+    for p in fresh:
+        for line in p["group"].lines:
+            first_seen.setdefault(line.sku, line)
+    if unknown_skus and not create_missing:
+        for sku in unknown_skus:
+            bad(first_seen[sku].line, f"the SKU {sku!r} is not in the catalogue (import with --create-missing to "
+                "create it).")
+
+    # customers: by reference, phone, email
+    customers = _CustomerResolver(session)
+    customers.load(fresh)
+    new_customers: list[str] = []
+    for p in fresh:
+        found = customers.find(p)
+        if found is None and (p["customer_ref"] or p["phone"] or p["email"]):
+            key = customers.key(p)
+            if key not in customers.pending:
+                customers.pending[key] = p
+                new_customers.append(p["customer_name"] or p["phone"] or p["email"] or p["customer_ref"] or "")
+                if not create_missing:
+                    who = p["customer_ref"] or p["phone"] or p["email"]
+                    bad(p["group"].seen.get("customer_ref") or p["group"].seen.get("customer_phone")
+                        or p["group"].seen.get("customer_email") or p["group"].first_line,
+                        f"the customer {who!r} of order {p['group'].ref} is unknown (import with --create-missing to "
+                        "create it).")
+    if problems:
+        raise OrderImportRefused(source, problems, problem_count)
+
+    # price every order (pure functions) before writing anything
+    total_lines = 0
+    total_minor = 0
+    for p in fresh:
+        group = p["group"]
+        try:
+            priced = pricing.price_order([pricing.PriceLine(quantity=line.quantity, unit_price_minor=line.unit_minor,
+                                                            line_discount_minor=line.discount_minor, key=line.sku)
+                                          for line in group.lines], (), 0, tax_rate_bp)
+        except InvalidInput as exc:
+            bad(group.first_line, f"order {group.ref}: {exc}")
+            continue
+        p["priced"] = priced
+        total_lines += len(group.lines)
+        total_minor += priced.total_minor
+    if problems:
+        raise OrderImportRefused(source, problems, problem_count)
+    report = OrderImportReport(
+        source=source, lines=rows, orders_created=len(fresh), orders_skipped=skipped, order_lines=total_lines,
+        total_minor=total_minor, customers_created=new_customers, products_created=unknown_skus if create_missing else [],
+        rounded_lines=rounded, stock_moved=affect_stock and bool(fresh), dry_run=dry_run)
+    if dry_run or not fresh:
+        return report
+
+    # ---- writing
+    if unknown_skus:
+        _create_products(session, actor, unknown_skus, first_seen, variants, affect_stock)
+    customer_ids = customers.create_pending(actor)
+    _write(session, actor, fresh, variants, customers, customer_ids, report, prefix=prefix, currency=currency_code,
+           tax_rate_bp=tax_rate_bp, method=mapping.payment_method, affect_stock=affect_stock, progress=progress)
+    audit.record(session=session, actor=actor, action="order.import", entity="order",
+                 summary=f"{len(fresh)} orders imported from {source}"[:500],
+                 after={"orders": len(fresh), "lines": total_lines, "skipped": skipped, "rounded_lines": rounded,
+                        "first": report.first_number, "last": report.last_number})
+    session.flush()
+    return report
+
+
+class _CustomerResolver:
+    """Customers of the file by reference, phone or email: existing ones found in bulk, new ones created in bulk."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.by_ref: dict[str, int] = {}
+        self.by_phone: dict[str, int] = {}
+        self.by_email: dict[str, int] = {}
+        self.pending: dict[str, dict[str, Any]] = {}  # key -> first plan naming the new customer
+        self.names: dict[int, str] = {}
+
+    @staticmethod
+    def key(plan: dict[str, Any]) -> str:
+        if plan["customer_ref"]:
+            return f"ref:{plan['customer_ref']}"
+        if plan["phone"]:
+            return f"phone:{plan['phone']}"
+        return f"email:{plan['email']}"
+
+    def load(self, plans: list[dict[str, Any]]) -> None:
+        refs = sorted({p["customer_ref"] for p in plans if p["customer_ref"]})
+        phones = sorted({p["phone"] for p in plans if p["phone"]})
+        emails = sorted({p["email"] for p in plans if p["email"]})
+        s = self.session
+        for start in range(0, len(refs), CHUNK):
+            self.by_ref.update(s.execute(select(CustomerImportRef.ref, CustomerImportRef.customer_id)
+                                         .where(col(CustomerImportRef.ref).in_(refs[start:start + CHUNK]))).all())
+        for start in range(0, len(phones), CHUNK):
+            for cid, phone in s.execute(select(Customer.id, Customer.phone)
+                                        .where(col(Customer.phone).in_(phones[start:start + CHUNK]))
+                                        .order_by(col(Customer.id).desc())):
+                self.by_phone[phone] = cid
+        for start in range(0, len(emails), CHUNK):
+            for cid, email in s.execute(select(Customer.id, Customer.email)
+                                        .where(col(Customer.email).in_(emails[start:start + CHUNK]))
+                                        .order_by(col(Customer.id).desc())):
+                self.by_email[email] = cid
+
+    def find(self, plan: dict[str, Any]) -> int | None:
+        if plan["customer_ref"] and plan["customer_ref"] in self.by_ref:
+            return self.by_ref[plan["customer_ref"]]
+        if plan["phone"] and plan["phone"] in self.by_phone:
+            return self.by_phone[plan["phone"]]
+        if plan["email"] and plan["email"] in self.by_email:
+            return self.by_email[plan["email"]]
+        return None
+
+    def create_pending(self, actor: Actor) -> dict[str, int]:
+        """Insert the new customers (and their references and addresses); returns key -> id."""
+        if not self.pending:
+            return {}
+        now = clock.now()
+        start = (self.session.execute(select(func.max(Customer.id))).scalar() or 0) + 1
+        ids: dict[str, int] = {}
+        rows, refs, addresses = [], [], []
+        for offset, (key, plan) in enumerate(self.pending.items()):
+            cid = start + offset
+            ids[key] = cid
+            f = plan["group"].fields
+            name = plan["customer_name"] or plan["phone"] or plan["email"] or plan["customer_ref"]
+            rows.append({"id": cid, "name": name[:100], "phone": plan["phone"], "email": plan["email"],
+                         "note": "imported", "order_count": 0, "spent_minor": 0, "created_at": now, "updated_at": now})
+            if plan["customer_ref"]:
+                refs.append({"ref": plan["customer_ref"], "customer_id": cid})
+            if any(f.get(k) for k in ("country", "region", "province", "city", "postal_code")):
+                addresses.append(_address_row(cid, plan, now))
+        connection = self.session.connection()
+        connection.execute(insert(Customer.__table__), rows)
+        if refs:
+            connection.execute(insert(CustomerImportRef.__table__), refs)
+        if addresses:
+            connection.execute(insert(CustomerAddress.__table__), addresses)
+        audit.record(session=self.session, actor=actor, action="customer.import", entity="customer",
+                     summary=f"{len(rows)} customers created by an order import")
+        for key, cid in ids.items():
+            plan = self.pending[key]
+            if plan["customer_ref"]:
+                self.by_ref[plan["customer_ref"]] = cid
+            if plan["phone"]:
+                self.by_phone.setdefault(plan["phone"], cid)
+            if plan["email"]:
+                self.by_email.setdefault(plan["email"], cid)
+        return ids
+
+
+def _address_fields(plan: dict[str, Any]) -> dict[str, str]:
+    f = plan["group"].fields
+    country = (f.get("country") or "").strip().upper()
+    return {"country": country[:2] if len(country) == 2 else "", "region": (f.get("region") or f.get("province") or "")[:100],
+            "city": (f.get("city") or "")[:100], "postal_code": (f.get("postal_code") or "")[:20]}
+
+
+def _address_row(customer_id: int, plan: dict[str, Any], now: datetime) -> dict[str, Any]:
+    return {"customer_id": customer_id, "recipient": plan["customer_name"][:100], "phone": plan["phone"] or "",
+            "district": "", "street": "", "is_default": True, "created_at": now, **_address_fields(plan)}
+
+
+def _create_products(session: Session, actor: Actor, skus: list[str], first_seen: dict[str, _Line],
+                     variants: dict[str, tuple[int, str, bool]], track: bool) -> None:
+    """Unknown SKUs become draft products (one variant each) through the catalogue service."""
+    from shoptui.errors import NotFound
+    from shoptui.services import catalog
+
+    categories: dict[str, int] = {}
+    for sku in skus:
+        line = first_seen[sku]
+        category_id = None
+        if line.category:
+            if line.category not in categories:
+                try:
+                    categories[line.category] = catalog.resolve_category(session=session, ref=line.category).id
+                except NotFound:
+                    categories[line.category] = catalog.create_category(session=session, actor=actor,
+                                                                        name=line.category[:100]).id
+            category_id = categories[line.category]
+        try:
+            product = catalog.create_product(session=session, actor=actor, data=catalog.ProductCreate(
+                title=line.product_name or sku, status="draft", category_id=category_id,
+                variants=[catalog.VariantInput(sku=sku, price_minor=line.unit_minor, track_stock=track)]))
+        except InvalidInput as exc:
+            raise OrderImportRefused("import", [f"line {line.line}: the SKU {sku!r} cannot be created: {exc}"]) from None
+        variant = product.variants[0]
+        variants[sku] = (variant.id, product.title, track)
+
+
+def _next_numbers(session: Session, prefix: str, count: int) -> list[str]:
+    """``count`` order numbers from the order sequence, skipping numbers already taken."""
+    value = session.execute(select(OrderSequence.next_value).where(OrderSequence.name == "order")).scalar()
+    if value is None:
+        value = (session.execute(select(func.max(Order.id))).scalar() or 0) + 1
+        session.add(OrderSequence(name="order", next_value=value))
+        session.flush()
+    numbers: list[str] = []
+    while len(numbers) < count:
+        want = count - len(numbers)
+        block = [f"{prefix}{n:06d}" for n in range(value, value + want)]
+        taken: set[str] = set()
+        for start in range(0, len(block), CHUNK):
+            taken.update(session.execute(select(Order.number).where(col(Order.number).in_(block[start:start + CHUNK])))
+                         .scalars())
+        numbers += [n for n in block if n not in taken]
+        value += want
+    session.execute(update(OrderSequence).where(OrderSequence.name == "order").values(next_value=value)
+                    .execution_options(synchronize_session=False))
+    return numbers
+
+
+def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants: dict[str, tuple[int, str, bool]],
+           customers: _CustomerResolver, customer_ids: dict[str, int], report: OrderImportReport, *, prefix: str,
+           currency: str, tax_rate_bp: int, method: str, affect_stock: bool, progress: Progress | None) -> None:
+    plans.sort(key=lambda p: (p["ordered"], p["group"].first_line))
+    numbers = _next_numbers(session, prefix, len(plans))
+    report.first_number, report.last_number = numbers[0], numbers[-1]
+    connection = session.connection()
+    order_id = (session.execute(select(func.max(Order.id))).scalar() or 0) + 1
+    line_id = (session.execute(select(func.max(OrderLine.id))).scalar() or 0) + 1
+    order_rows: list[dict[str, Any]] = []
+    line_rows: list[dict[str, Any]] = []
+    payment_rows: list[dict[str, Any]] = []
+    event_rows: list[dict[str, Any]] = []
+    stats: dict[tuple[str, str, str], int] = {}
+    spent: dict[int, list[Any]] = {}  # customer id -> [orders, spent, last order]
+    moves: list[tuple[str, int, int, str]] = []  # (kind, variant id, quantity, order number)
+    who = actor.name[:100]
+    written = 0
+
+    def flush() -> None:
+        if order_rows:
+            connection.execute(insert(Order.__table__), order_rows)
+            connection.execute(insert(OrderLine.__table__), line_rows)
+            if payment_rows:
+                connection.execute(insert(OrderPayment.__table__), payment_rows)
+            connection.execute(insert(OrderEvent.__table__), event_rows)
+        for rows in (order_rows, line_rows, payment_rows, event_rows):
+            rows.clear()
+
+    for plan, number in zip(plans, numbers, strict=True):
+        group = plan["group"]
+        priced: pricing.PricedOrder = plan["priced"]
+        status, payment_status, fulfilment = STATUSES[plan["status"]]
+        ordered = plan["ordered"]
+        shipped_flag = fulfilment in ("shipped", "delivered")
+        shipped_at = (plan["shipped"] or ordered) if shipped_flag else None
+        paid = priced.total_minor if payment_status == "paid" else 0
+        if payment_status == "paid" and priced.total_minor == 0:
+            paid = 0
+        cid = customers.find(plan)
+        if cid is None and (plan["customer_ref"] or plan["phone"] or plan["email"]):
+            cid = customer_ids.get(customers.key(plan))
+        address = _address_fields(plan)
+        payment = machine.derive_payment(total_minor=priced.total_minor, paid_minor=paid, refunded_minor=0)
+        if status == "cancelled":
+            payment = "unpaid" if paid == 0 else payment
+        key = (status, payment, fulfilment)
+        stats[key] = stats.get(key, 0) + 1
+        order_rows.append({
+            "id": order_id, "number": number, "channel": plan["channel"], "external_ref": group.ref,
+            "customer_id": cid, "customer_name": plan["customer_name"], "customer_phone": plan["phone"],
+            "customer_email": plan["email"], "ship_recipient": plan["customer_name"], "ship_phone": plan["phone"] or "",
+            "ship_country": address["country"], "ship_region": address["region"], "ship_city": address["city"],
+            "ship_district": "", "ship_street": "", "ship_postal_code": address["postal_code"], "location_id": None,
+            "stock_mode": "reserve" if affect_stock else "none", "status": status, "payment_status": payment,
+            "fulfilment_status": fulfilment, "currency": currency, "subtotal_minor": priced.subtotal_minor,
+            "adjustments_minor": 0, "shipping_minor": 0, "total_minor": priced.total_minor,
+            "tax_minor": priced.tax_minor, "tax_rate_bp": tax_rate_bp, "paid_minor": paid, "refunded_minor": 0,
+            "shipping_refunded_minor": 0, "item_count": sum(line.quantity for line in group.lines),
+            "shipment_count": 0, "note": "", "reminder_count": 0, "last_reminded_at": None, "created_by": who,
+            "created_at": ordered, "updated_at": ordered, "paid_at": ordered if paid else None,
+            "shipped_at": shipped_at, "delivered_at": shipped_at if status == "completed" else None,
+            "completed_at": shipped_at if status == "completed" else None,
+            "cancelled_at": ordered if status == "cancelled" else None, "version": 1,
+        })
+        for position, (line, p) in enumerate(zip(group.lines, priced.lines, strict=True), start=1):
+            vid, title, track = variants[line.sku]
+            line_rows.append({
+                "id": line_id, "order_id": order_id, "position": position, "variant_id": vid, "sku": line.sku,
+                "title": (line.product_name or title)[:300], "quantity": line.quantity,
+                "unit_price_minor": line.unit_minor, "gross_minor": p.gross_minor,
+                "line_discount_minor": p.line_discount_minor, "line_total_minor": p.line_total_minor,
+                "adjustment_minor": 0, "net_minor": p.net_minor, "tax_minor": p.tax_minor,
+                "quantity_shipped": line.quantity if shipped_flag else 0, "quantity_returned": 0,
+                "quantity_refunded": 0, "refunded_minor": 0,
+            })
+            line_id += 1
+            if affect_stock and track and status != "cancelled":
+                moves.append(("sell" if shipped_flag else "reserve", vid, line.quantity, number))
+        if paid:
+            payment_rows.append({"order_id": order_id, "method": method, "amount_minor": paid, "tendered_minor": None,
+                                 "change_minor": 0, "refunded_minor": 0, "reference": f"imported {group.ref}"[:200],
+                                 "actor": who, "at": ordered})
+        event_rows.append({"order_id": order_id, "at": ordered, "kind": "imported", "actor": who,
+                           "message": f"Imported from history ({group.ref}, {plan['status']}).",
+                           "data": {"ref": group.ref, "line": group.first_line}})
+        if cid is not None and status != "cancelled":
+            entry = spent.setdefault(cid, [0, 0, None])
+            entry[0] += 1
+            entry[1] += paid
+            entry[2] = ordered if entry[2] is None or ordered > entry[2] else entry[2]
+        order_id += 1
+        written += 1
+        if len(order_rows) >= 20_000:
+            flush()
+            if progress:
+                progress(f"wrote {written:,} of {len(plans):,} orders")
+    flush()
+    for key, delta in stats.items():
+        machine.count(session, key, delta)
+    if spent:
+        _update_customers(session, spent)
+    if moves:
+        _move_stock(session, actor, moves)
+    if progress and len(plans) >= 20_000:
+        progress(f"wrote {written:,} orders")
+
+
+def _update_customers(session: Session, spent: dict[int, list[Any]]) -> None:
+    ids = list(spent)
+    current: dict[int, datetime | None] = {}
+    for start in range(0, len(ids), CHUNK):
+        current.update(session.execute(select(Customer.id, Customer.last_order_at)
+                                       .where(col(Customer.id).in_(ids[start:start + CHUNK]))).all())
+    from sqlalchemy import bindparam
+
+    table = Customer.__table__
+    statement = (update(table).where(table.c.id == bindparam("cid"))
+                 .values(order_count=table.c.order_count + bindparam("n"),
+                         spent_minor=table.c.spent_minor + bindparam("amount"), last_order_at=bindparam("last")))
+    rows = []
+    for cid, (n, amount, last) in spent.items():
+        before = current.get(cid)
+        rows.append({"cid": cid, "n": n, "amount": amount, "last": max(before, last) if before and last else last or before})
+    session.connection().execute(statement, rows)
+
+
+def _move_stock(session: Session, actor: Actor, moves: list[tuple[str, int, int, str]]) -> None:
+    """--affect-stock: shipped lines leave stock, open lines are reserved, through the inventory service."""
+    from shoptui.services import inventory
+
+    for kind, variant_id, quantity, number in moves:
+        if kind == "sell":
+            inventory.sell(session=session, actor=actor, variant_id=variant_id, quantity=quantity, ref_kind="order",
+                           ref_id=number)
+        else:
+            inventory.reserve(session=session, actor=actor, variant_id=variant_id, quantity=quantity, ref_kind="order",
+                              ref_id=number)

@@ -1,0 +1,486 @@
+"""Counter sales (point of sale): a basket built from scans, paid in one or more parts, handed over.
+
+The basket is a plain frozen value the face holds while the customer is at the counter; every
+change returns a new basket, priced by ``services.pricing``, and nothing is written until
+``complete_sale``. That one call, inside the face's one transaction, creates a counter order,
+takes the payments, hands every item over (stock deducted at once) and renders the receipt::
+
+    basket = sales.new_basket(session=s)
+    basket = sales.scan(session=s, basket=basket, code="6901234567892")     # again: quantity 2
+    basket = sales.attach_customer(session=s, basket=basket, phone="13800138000")
+    result = sales.complete_sale(session=s, actor=a, basket=basket,
+                                 tenders=[sales.Tender(method="card", amount_minor=5000),
+                                          sales.Tender(method="cash", amount_minor=20000)])
+    result.order.number, result.change_minor, result.receipt
+
+Payments: card, mobile pay, bank transfer and store credit may never be more than what is due;
+cash may (the rest is change). With a cash rounding step (setting ``cash_rounding``: 0.1, 0.5
+or 1) the cash part is rounded half up and the difference becomes an explicit ``rounding``
+adjustment on the order, so the stored total still equals the sum of its parts.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from shoptui.config import Actor
+from shoptui.errors import Conflict, InvalidInput, NotAllowed
+from shoptui.services import documents, inventory, orders, pricing
+from shoptui.services import settings as store_settings
+from shoptui.services.settings import SettingDef, boolean, choice, text
+
+MAX_BASKET_LINES = 200
+CASH_STEPS = ("none", "0.01", "0.1", "0.5", "1")
+METHOD_ALIASES = {"mobile_pay": "mobile", "wechat": "mobile", "alipay": "mobile", "transfer": "bank_transfer",
+                  "bank": "bank_transfer", "credit": "store_credit"}
+
+
+def _receipt_width(raw: str) -> int:
+    value = raw.strip().lower().removesuffix("mm").strip()
+    if value not in ("58", "80"):
+        raise InvalidInput(f"{raw!r} is not a receipt paper width; use 58 or 80 (mm).")
+    return int(value)
+
+
+SETTINGS = [
+    SettingDef("print_command", "Command that prints a document given on stdin (like 'lp -d receipt'); empty: "
+               "no printer.", "", text(300), group="sales"),
+    SettingDef("receipt_width", "Receipt paper width in mm: 58 (32 characters a line) or 80 (48).", 58,
+               _receipt_width, group="sales"),
+    SettingDef("cash_rounding", "Round the cash part of a counter sale to this step (0.1, 0.5 or 1; none: exact).",
+               "none", choice(*CASH_STEPS), group="sales"),
+    SettingDef("receipt_footer", "Text at the bottom of every receipt.", "Thank you for shopping with us!",
+               text(300), group="sales"),
+    SettingDef("sale_requires_shift", "Counter sales are refused unless a till shift is open (yes/no).", False,
+               boolean, group="sales"),
+]
+
+
+# ---------------------------------------------------------------- the basket
+
+
+class BasketLine(BaseModel, frozen=True):
+    """One variant in the basket, priced (amounts for the whole line, tax included)."""
+
+    variant_id: int
+    sku: str
+    title: str
+    unit_price_minor: int
+    quantity: int
+    available: int | None = None  # what the shelf had at the last scan; None: stock not tracked
+    line_discount_minor: int = 0
+    line_total_minor: int = 0
+    net_minor: int = 0  # after the basket discount
+
+
+class Basket(BaseModel, frozen=True):
+    """The sale being rung up: lines, customer, discount and every total. Change it only through this module."""
+
+    lines: tuple[BasketLine, ...] = ()
+    customer_id: int | None = None
+    customer_name: str = ""
+    customer_phone: str | None = None
+    discount_minor: int = 0  # an order discount typed at the counter (positive lowers the total)
+    tax_rate_bp: int = 0
+    subtotal_minor: int = 0
+    adjustments_minor: int = 0
+    total_minor: int = 0
+    tax_minor: int = 0
+    item_count: int = 0
+    last_sku: str | None = None  # the line the last change touched (the face highlights it)
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing is scanned yet."""
+        return not self.lines
+
+    def line(self, sku: str) -> BasketLine | None:
+        """The line of a SKU (case-insensitive), if it is in the basket."""
+        wanted = sku.strip().upper()
+        return next((line for line in self.lines if line.sku.upper() == wanted), None)
+
+
+def _priced(basket: Basket, **changes: Any) -> Basket:
+    """A new basket with ``changes`` applied and every amount priced again."""
+    draft = basket.model_copy(update=changes)
+    if draft.discount_minor < 0:
+        raise InvalidInput("A discount cannot be negative.")
+    adjustments = []
+    if draft.discount_minor and draft.lines:
+        adjustments.append(pricing.PriceAdjustment(kind="discount", amount_minor=-draft.discount_minor,
+                                                   label="discount"))
+    priced = pricing.price_order(
+        [pricing.PriceLine(quantity=line.quantity, unit_price_minor=line.unit_price_minor,
+                           line_discount_minor=line.line_discount_minor, key=line.sku) for line in draft.lines],
+        adjustments, 0, draft.tax_rate_bp)
+    lines = tuple(line.model_copy(update={"line_total_minor": p.line_total_minor, "net_minor": p.net_minor})
+                  for line, p in zip(draft.lines, priced.lines, strict=True))
+    return draft.model_copy(update={
+        "lines": lines, "subtotal_minor": priced.subtotal_minor, "adjustments_minor": priced.adjustments_minor,
+        "total_minor": priced.total_minor, "tax_minor": priced.tax_minor,
+        "item_count": sum(line.quantity for line in lines),
+    })
+
+
+def new_basket(*, session: Session) -> Basket:
+    """An empty basket carrying the store's tax rate."""
+    return Basket(tax_rate_bp=int(store_settings.get(session=session, key="tax_rate_bp")))
+
+
+def parse_scan(entry: str) -> tuple[str, int]:
+    """What was typed or scanned: ``CODE``, ``CODExQTY``, ``CODE:QTY`` or ``QTY*CODE`` -> (code, quantity)."""
+    raw = unicodedata.normalize("NFKC", entry).strip()
+    if not raw:
+        raise InvalidInput("Scan a barcode or type a SKU.")
+    match = re.fullmatch(r"(?P<qty>-?\d{1,6})\s*\*\s*(?P<code>\S+)", raw)
+    if match:
+        code, quantity = match["code"], int(match["qty"])
+    else:
+        code, quantity, _ = orders.parse_item_spec(raw)
+        return code, quantity
+    if quantity <= 0:
+        raise InvalidInput(f"The quantity in {entry!r} must be more than zero.")
+    if quantity > orders.MAX_QUANTITY:
+        raise InvalidInput(f"The quantity in {entry!r} is too large (at most {orders.MAX_QUANTITY:,}).")
+    return code, quantity
+
+
+def _available(session: Session, variant_id: int) -> int | None:
+    """What can still be sold of a variant at the counter's (default) location; None when not tracked."""
+    variant = inventory.variant_by_id(session, variant_id)
+    if not variant.track_stock:
+        return None
+    location = inventory.default_location(session)
+    return inventory.levels_for(session, [variant_id], location_id=location.id)[variant_id].available
+
+
+def _check_stock(line: BasketLine, quantity: int) -> None:
+    if line.available is not None and quantity > line.available:
+        raise Conflict(f"Only {max(line.available, 0)} of {line.sku} ({line.title}) available, so {quantity} cannot "
+                       "be sold. Count the shelf or sell fewer.")
+
+
+def scan(*, session: Session, basket: Basket, code: str, quantity: int = 1) -> Basket:
+    """Add an item by barcode or SKU; scanning one already in the basket adds to its quantity.
+
+    Raises NotFound for an unknown code, InvalidInput for an archived product or a bad quantity,
+    Conflict when the shelf has fewer than the basket would hold.
+    """
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+        raise InvalidInput(f"The quantity to add must be a whole number above zero, not {quantity!r}.")
+    code = unicodedata.normalize("NFKC", code).strip()
+    if not code:
+        raise InvalidInput("Scan a barcode or type a SKU.")
+    sellable = orders.resolve_variants(session, [orders.DraftLine(sku=code, quantity=1)])[0]
+    available = _available(session, sellable.id)
+    lines = list(basket.lines)
+    for index, line in enumerate(lines):
+        if line.variant_id == sellable.id:
+            wanted = line.quantity + quantity
+            if wanted > orders.MAX_QUANTITY:
+                raise InvalidInput(f"{line.sku} would be {wanted} in the basket; at most {orders.MAX_QUANTITY:,}.")
+            fresh = line.model_copy(update={"available": available})
+            _check_stock(fresh, wanted)
+            lines[index] = fresh.model_copy(update={"quantity": wanted})
+            return _priced(basket, lines=tuple(lines), last_sku=line.sku)
+    if len(lines) >= MAX_BASKET_LINES:
+        raise InvalidInput(f"A basket takes at most {MAX_BASKET_LINES} different items; finish this sale first.")
+    if quantity > orders.MAX_QUANTITY:
+        raise InvalidInput(f"The quantity {quantity} is too large (at most {orders.MAX_QUANTITY:,}).")
+    line = BasketLine(variant_id=sellable.id, sku=sellable.sku, title=sellable.title,
+                      unit_price_minor=sellable.price_minor, quantity=quantity, available=available)
+    _check_stock(line, quantity)
+    return _priced(basket, lines=(*lines, line), last_sku=line.sku)
+
+
+def _find(basket: Basket, sku: str) -> tuple[int, BasketLine]:
+    wanted = unicodedata.normalize("NFKC", sku).strip().upper()
+    for index, line in enumerate(basket.lines):
+        if line.sku.upper() == wanted:
+            return index, line
+    raise InvalidInput(f"{sku} is not in the basket.")
+
+
+def set_quantity(*, basket: Basket, sku: str, quantity: int) -> Basket:
+    """Set a line's quantity; 0 removes the line. Conflict when the shelf had fewer at the last scan."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise InvalidInput(f"The quantity of {sku} must be a whole number.")
+    if quantity < 0:
+        raise InvalidInput(f"The quantity of {sku} cannot be negative ({quantity}).")
+    if quantity > orders.MAX_QUANTITY:
+        raise InvalidInput(f"The quantity of {sku} is too large (at most {orders.MAX_QUANTITY:,}).")
+    index, line = _find(basket, sku)
+    if quantity == 0:
+        return remove_line(basket=basket, sku=sku)
+    _check_stock(line, quantity)
+    lines = list(basket.lines)
+    lines[index] = line.model_copy(update={"quantity": quantity})
+    return _priced(basket, lines=tuple(lines), last_sku=line.sku)
+
+
+def remove_line(*, basket: Basket, sku: str) -> Basket:
+    """Take a line out of the basket."""
+    index, line = _find(basket, sku)
+    lines = basket.lines[:index] + basket.lines[index + 1:]
+    changes: dict[str, Any] = {"lines": lines, "last_sku": None}
+    if not lines:
+        changes["discount_minor"] = 0
+    return _priced(basket, **changes)
+
+
+def set_line_discount(*, basket: Basket, sku: str, discount_minor: int) -> Basket:
+    """A discount off one line's price (0 takes it away); never more than the line costs."""
+    index, line = _find(basket, sku)
+    if isinstance(discount_minor, bool) or not isinstance(discount_minor, int) or discount_minor < 0:
+        raise InvalidInput(f"The discount on {line.sku} must be an amount of zero or more.")
+    if discount_minor > line.quantity * line.unit_price_minor:
+        raise InvalidInput(f"The discount on {line.sku} is more than the line costs.")
+    lines = list(basket.lines)
+    lines[index] = line.model_copy(update={"line_discount_minor": discount_minor})
+    return _priced(basket, lines=tuple(lines), last_sku=line.sku)
+
+
+def set_discount(*, basket: Basket, discount_minor: int) -> Basket:
+    """A discount off the whole basket (0 takes it away); never more than the goods cost."""
+    if isinstance(discount_minor, bool) or not isinstance(discount_minor, int) or discount_minor < 0:
+        raise InvalidInput("The discount must be an amount of zero or more.")
+    if basket.empty and discount_minor:
+        raise InvalidInput("The basket is empty; scan an item before giving a discount.")
+    if discount_minor > basket.subtotal_minor:
+        raise InvalidInput(f"The discount of {discount_minor} is more than the {basket.subtotal_minor} the goods cost.")
+    return _priced(basket, discount_minor=discount_minor)
+
+
+def attach_customer(*, session: Session, basket: Basket, phone: str) -> Basket:
+    """Put the customer with this phone (or id, or email) on the sale; NotFound when there is none."""
+    from shoptui.services.customers import find_customer_row
+
+    customer = find_customer_row(session, phone)
+    return basket.model_copy(update={"customer_id": customer.id, "customer_name": customer.name,
+                                     "customer_phone": customer.phone})
+
+
+def detach_customer(*, basket: Basket) -> Basket:
+    """Make the sale a guest sale again."""
+    return basket.model_copy(update={"customer_id": None, "customer_name": "", "customer_phone": None})
+
+
+# ---------------------------------------------------------------- payment
+
+
+class Tender(BaseModel):
+    """Money offered: a method and an amount (None: whatever is still due), with a slip/wallet reference."""
+
+    method: str
+    amount_minor: int | None = None
+    reference: str = ""
+
+
+class PlannedPayment(BaseModel):
+    """One payment the sale will record: the amount applied and, for cash, what was handed over."""
+
+    method: str
+    amount_minor: int
+    tendered_minor: int | None = None
+    change_minor: int = 0
+    reference: str = ""
+
+
+class PaymentPlan(BaseModel):
+    """How a basket will be paid: rounding, the payments in the order they are taken, change."""
+
+    goods_minor: int  # the basket total before cash rounding
+    rounding_minor: int  # signed cash rounding, an explicit order adjustment
+    total_minor: int  # what the order will total
+    payments: list[PlannedPayment]
+    change_minor: int
+
+
+def normalise_method(method: str) -> str:
+    """``Mobile-Pay`` -> ``mobile``; InvalidInput for a method the shop does not take."""
+    value = unicodedata.normalize("NFKC", method or "").strip().lower().replace("-", "_").replace(" ", "_")
+    value = METHOD_ALIASES.get(value, value)
+    if value not in orders.USER_METHODS:
+        raise InvalidInput(f"The payment method {method!r} is not one of {', '.join(orders.USER_METHODS)}.")
+    return value
+
+
+def cash_step(*, session: Session) -> int:
+    """The cash rounding step in minor units from the settings (0: no rounding)."""
+    raw = store_settings.get(session=session, key="cash_rounding")
+    return step_minor(str(raw), store_settings.currency(session=session))
+
+
+def step_minor(raw: str, currency: store_settings.Currency) -> int:
+    """``"0.5"`` -> 50 for a two-decimal currency; ``"none"`` -> 0. InvalidInput for other steps."""
+    value = raw.strip().lower()
+    if value in ("", "none", "0", "off", "no"):
+        return 0
+    if value not in CASH_STEPS:
+        raise InvalidInput(f"Cash is rounded to 0.1, 0.5 or 1, not {raw!r}.")
+    try:
+        return currency.parse(value, field="cash rounding step")
+    except InvalidInput:  # a step finer than the currency's minor unit is no rounding at all
+        return 0
+
+
+def plan_payment(basket: Basket, tenders: list[Tender], *, rounding_step_minor: int = 0,
+                 money: store_settings.Currency | None = None) -> PaymentPlan:
+    """Check the tenders against the basket and say what will be recorded; writes nothing.
+
+    Non-cash tenders are applied first and may not add up to more than is due; the cash part
+    is rounded (when a step is given) and may be more than due: the rest is change. Raises
+    InvalidInput for an empty basket, an unknown method, a non-cash overpayment, or too little.
+    """
+    fmt = money.format if money else str
+    if basket.empty:
+        raise InvalidInput("The basket is empty; scan an item first.")
+    total = basket.total_minor
+    non_cash: list[PlannedPayment] = []
+    cash_offered: int | None = None
+    cash_open = False  # cash with no amount: exactly what is due
+    cash_reference = ""
+    covered = 0
+    for tender in tenders:
+        method = normalise_method(tender.method)
+        amount = tender.amount_minor
+        if amount is not None:
+            if isinstance(amount, bool) or not isinstance(amount, int):
+                raise InvalidInput(f"The {method.replace('_', ' ')} amount must be an amount.")
+            if amount <= 0:
+                raise InvalidInput(f"The {method.replace('_', ' ')} amount must be more than zero, not {fmt(amount)}.")
+            if amount >= orders.MAX_MINOR:
+                raise InvalidInput(f"The {method.replace('_', ' ')} amount is too large.")
+        if method == "cash":
+            if amount is None:
+                cash_open = True
+            else:
+                cash_offered = (cash_offered or 0) + amount
+            cash_reference = cash_reference or tender.reference
+            continue
+        left = total - covered
+        if amount is None:
+            amount = left
+            if amount <= 0:
+                raise InvalidInput(f"Nothing is left to pay by {method.replace('_', ' ')}; the sale is already covered.")
+        elif amount > left:
+            raise InvalidInput(f"{fmt(amount)} by {method.replace('_', ' ')} is more than the {fmt(max(left, 0))} due; "
+                               "only cash may be more (change is given).")
+        covered += amount
+        non_cash.append(PlannedPayment(method=method, amount_minor=amount, reference=tender.reference))
+    cash_due = total - covered
+    rounding = 0
+    has_cash = cash_open or cash_offered is not None
+    if has_cash and rounding_step_minor > 0 and cash_due > 0:
+        rounding = pricing.cash_rounding(cash_due, rounding_step_minor)
+        cash_due += rounding
+    payments = list(non_cash)
+    change = 0
+    if has_cash and cash_due > 0:
+        if cash_offered is None:
+            tendered = cash_due
+        else:
+            tendered = max(cash_offered, cash_due) if cash_open else cash_offered
+        if tendered < cash_due:
+            raise InvalidInput(f"{fmt(tendered)} in cash is {fmt(cash_due - tendered)} short of the {fmt(cash_due)} "
+                               "due. Take more cash or add another payment.")
+        change = tendered - cash_due
+        payments.append(PlannedPayment(method="cash", amount_minor=cash_due, tendered_minor=tendered,
+                                       change_minor=change, reference=cash_reference))
+    elif has_cash and cash_offered:
+        raise InvalidInput(f"Nothing is left to pay in cash; the other payments cover the {fmt(total)}.")
+    elif cash_due > 0:
+        paid = covered
+        raise InvalidInput(f"Paid {fmt(paid)} of {fmt(total)}: {fmt(cash_due)} is still due. Add another payment.")
+    return PaymentPlan(goods_minor=total, rounding_minor=rounding, total_minor=total + rounding, payments=payments,
+                       change_minor=change)
+
+
+# ---------------------------------------------------------------- completing
+
+
+class SaleResult(BaseModel):
+    """A finished counter sale: the order, the change to hand back, the receipt text."""
+
+    order: orders.OrderRead
+    change_minor: int
+    rounding_minor: int
+    receipt: str
+    shift_id: int | None = None
+
+    @property
+    def number(self) -> str:
+        """The order number printed on the receipt."""
+        return self.order.number
+
+
+def complete_sale(*, session: Session, actor: Actor, basket: Basket, tenders: list[Tender],
+                  rounding_step_minor: int | None = None, receipt_width_mm: int | None = None) -> SaleResult:
+    """Create the counter order, take every payment, hand everything over and render the receipt.
+
+    Runs in the caller's transaction: either the order is paid, completed and the stock is
+    gone, or nothing is written. ``rounding_step_minor`` None uses the ``cash_rounding``
+    setting. Raises InvalidInput (payments), NotFound (a code gone since it was scanned),
+    Conflict (too little stock now), NotAllowed (no open shift when one is required).
+    """
+    from shoptui.services import shifts
+
+    shop = documents.shop_info(session=session)
+    documents.chars_for(receipt_width_mm, shop)  # refuse a bad width before anything is written
+    shift = shifts.current_shift(session=session)
+    if shift is None and store_settings.get(session=session, key="sale_requires_shift"):
+        raise NotAllowed("No till shift is open, and this shop sells only in an open shift. Open one with "
+                         "'shoptui shift open --float 200'.")
+    step = cash_step(session=session) if rounding_step_minor is None else rounding_step_minor
+    if step < 0:
+        raise InvalidInput("The cash rounding step cannot be negative.")
+    plan = plan_payment(basket, tenders, rounding_step_minor=step, money=shop.currency)
+    adjustments = []
+    if basket.discount_minor:
+        adjustments.append(orders.DraftAdjustment(kind="discount", label="discount", amount_minor=-basket.discount_minor))
+    if plan.rounding_minor:
+        adjustments.append(orders.DraftAdjustment(kind="rounding", label="cash rounding",
+                                                  amount_minor=plan.rounding_minor))
+    draft = orders.OrderDraft(
+        channel="counter", stock_mode="deferred", customer=basket.customer_id,
+        lines=[orders.DraftLine(variant_id=line.variant_id, quantity=line.quantity,
+                                unit_price_minor=line.unit_price_minor, line_discount_minor=line.line_discount_minor)
+               for line in basket.lines],
+        adjustments=adjustments,
+    )
+    order = orders.create_order(session=session, actor=actor, draft=draft)
+    if order.total_minor != plan.total_minor:  # the same pricing on the same input: a bug if it differs
+        raise Conflict(f"The sale totals {order.total_minor} but the basket said {plan.total_minor}; scan it again.")
+    for payment in plan.payments:
+        if payment.method == "cash":
+            orders.pay(session=session, actor=actor, number=order.number, method="cash",
+                       tendered_minor=payment.tendered_minor, reference=payment.reference)
+        else:
+            orders.pay(session=session, actor=actor, number=order.number, method=payment.method,
+                       amount_minor=payment.amount_minor, reference=payment.reference)
+    done = orders.fulfil_all(session=session, actor=actor, number=order.number)
+    text_receipt = documents.receipt(done, shop, width_mm=receipt_width_mm)
+    return SaleResult(order=done, change_minor=plan.change_minor, rounding_minor=plan.rounding_minor,
+                      receipt=text_receipt, shift_id=shift.id if shift else None)
+
+
+def sell(*, session: Session, actor: Actor, items: list[tuple[str, int]], tenders: list[Tender],
+         customer: str | None = None, discount_minor: int = 0, rounding_step_minor: int | None = None,
+         receipt_width_mm: int | None = None) -> SaleResult:
+    """A whole counter sale in one call (the CLI's ``shoptui sale``): scan each item, pay, hand over."""
+    if not items:
+        raise InvalidInput("Give at least one item to sell, like TEE-01 or TEE-01x2.")
+    basket = new_basket(session=session)
+    for code, quantity in items:
+        basket = scan(session=session, basket=basket, code=code, quantity=quantity)
+    if customer:
+        basket = attach_customer(session=session, basket=basket, phone=customer)
+    if discount_minor:
+        basket = set_discount(basket=basket, discount_minor=discount_minor)
+    return complete_sale(session=session, actor=actor, basket=basket, tenders=tenders,
+                         rounding_step_minor=rounding_step_minor, receipt_width_mm=receipt_width_mm)
