@@ -19,7 +19,7 @@ from shoptui.tui.widgets.inventory_form import Field, FormDialog, whole_number, 
 def _location_select(meta: StockMeta, value: str, *, widget_id: str, tooltip: str) -> Select[str]:
     options = meta.location_options()
     codes = [code for _, code in options]
-    chosen = value if value in codes else (meta.default_location or Select.BLANK)
+    chosen = value if value in codes else (meta.default_location or Select.NULL)
     return Select(options, value=chosen, allow_blank=not options, id=widget_id, compact=True, tooltip=tooltip)
 
 

@@ -104,12 +104,12 @@ class NewPODialog(FormDialog):
 
     def fields(self) -> list[Field]:
         suppliers = [(name, str(sid)) for sid, name in self.meta.suppliers]
-        chosen = str(self.supplier_id) if self.supplier_id else Select.BLANK
+        chosen = str(self.supplier_id) if self.supplier_id else Select.NULL
         return [
             Field("supplier", "Supplier", Select(suppliers, prompt="choose a supplier", value=chosen, id="f-supplier",
                                                  compact=True, tooltip="Who the order goes to.")),
             Field("location", "Receive at", Select(self.meta.location_options(), value=self.meta.default_location
-                                                   or Select.BLANK, id="f-location", compact=True,
+                                                   or Select.NULL, id="f-location", compact=True,
                                                    tooltip="Where the goods will be received.")),
             Field("note", "Note", Input("", id="f-note", compact=True, tooltip="Printed on the emailed order.")),
         ]

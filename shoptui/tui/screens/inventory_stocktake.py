@@ -88,7 +88,7 @@ class NewStocktakeDialog(FormDialog):
     def fields(self) -> list[Field]:
         return [
             Field("location", "Location", Select(self.meta.location_options(), value=self.meta.default_location
-                                                 or Select.BLANK, id="f-location", compact=True,
+                                                 or Select.NULL, id="f-location", compact=True,
                                                  tooltip="The location to count.")),
             Field("category", "Scope", Select([(name, cid) for cid, name in self.meta.categories],
                                               prompt="all stock at the location", id="f-category", compact=True,
