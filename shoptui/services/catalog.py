@@ -285,6 +285,8 @@ def _clean(text_value: str | None) -> str:
 
 def _required_text(value: str | None, field: str, max_length: int) -> str:
     cleaned = _clean(value)
+    if cleaned and len(cleaned) <= max_length and cleaned.isprintable():
+        return cleaned
     if not cleaned:
         raise InvalidInput(f"The {field} cannot be empty.")
     if len(cleaned) > max_length:
@@ -302,6 +304,8 @@ def _optional_text(value: str | None, field: str, max_length: int) -> str | None
 def check_sku(sku: str | None) -> str:
     """A SKU as stored: trimmed, 1-64 characters, no spaces. Raises InvalidInput."""
     cleaned = _clean(sku)
+    if 0 < len(cleaned) <= 64 and cleaned.isprintable() and " " not in cleaned and "\u3000" not in cleaned:
+        return cleaned
     if not cleaned:
         raise InvalidInput("Every variant needs a SKU; it cannot be empty.")
     if len(cleaned) > 64:
@@ -313,7 +317,8 @@ def check_sku(sku: str | None) -> str:
 
 def gtin_check_digit(body: str) -> int:
     """The GS1 check digit for the digits before it (EAN-13, UPC-A, EAN-8 all use this)."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    digits = [int(d) for d in reversed(body)]
+    total = 3 * sum(digits[0::2]) + sum(digits[1::2])
     return (10 - total % 10) % 10
 
 
@@ -1089,6 +1094,29 @@ def search_text(title: str, brand: str | None, tags: Iterable[str], skus: Iterab
     return " ".join(" ".join(p.split()) for p in parts if p).casefold()
 
 
+def insert_search_lines(*, session: Session, lines: list[dict[str, Any]]) -> None:
+    """Insert new search lines (``product_id``, ``text``) and index them.
+
+    The one place lines are inserted. On SQLite the FTS5 index is fed by one INSERT ... SELECT
+    per chunk (updates and deletes are followed by triggers); PostgreSQL's GIN index needs nothing.
+    """
+    if not lines:
+        return
+    session.execute(ProductSearch.__table__.insert(), lines)  # type: ignore[attr-defined]
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    ids = sorted(line["product_id"] for line in lines)
+    if ids[-1] - ids[0] + 1 == len(ids):
+        session.execute(text("INSERT INTO product_search_fts(rowid, text) SELECT product_id, text FROM product_search "
+                             "WHERE product_id BETWEEN :lo AND :hi"), {"lo": ids[0], "hi": ids[-1]})
+        return
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join(str(int(i)) for i in chunk)
+        session.execute(text(f"INSERT INTO product_search_fts(rowid, text) SELECT product_id, text FROM product_search "
+                             f"WHERE product_id IN ({marks})"))
+
+
 def refresh_products(*, session: Session, product_ids: Iterable[int]) -> None:
     """Recompute the kept-in-step columns (variant count, price range) and search lines."""
     ids = sorted(set(product_ids))
@@ -1114,7 +1142,7 @@ def _refresh_chunk(session: Session, ids: list[int]) -> None:
     session.flush()
     session.execute(delete(ProductSearch).where(ProductSearch.product_id.in_(ids)))
     if products:
-        session.execute(insert(ProductSearch), [
+        insert_search_lines(session=session, lines=[
             {"product_id": p.id, "text": search_text(p.title, p.brand, tags.get(p.id, []), *codes.get(p.id, ([], [])))}
             for p in products])
     for p in products:

@@ -12,20 +12,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session
 
 from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput
-from shoptui.models.catalog import Product, ProductImage, ProductSearch, ProductTag, Variant
-from shoptui.models.store import AuditEntry
+from shoptui.models.catalog import Product, ProductImage, ProductTag, Variant
 from shoptui.services import audit, catalog, settings
 
 COLUMNS = (
@@ -40,6 +41,48 @@ JSON_FORMAT = "shoptui-catalog"
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 MAX_REPORTED = 200
 Progress = Callable[[str], None]
+_PLAIN_AMOUNT = re.compile(r"^(\d{1,13})(?:\.(\d{1,4}))?$")
+_PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows through the driver's executemany (SQLAlchemy's per-row parameter work is
+    most of the cost of a big import). Values go through each column type's bind processor once
+    per distinct value kind, so SQLite and PostgreSQL store exactly what the ORM would."""
+    if not rows:
+        return
+    mark = _PLACEHOLDER.get(conn.dialect.paramstyle)
+    if mark is None:
+        conn.execute(table.insert(), rows)
+        return
+    names = list(rows[0])
+    columns = [table.c[name] for name in names]
+    processors = [c.type._cached_bind_processor(conn.dialect) for c in columns]
+    preparer = conn.dialect.identifier_preparer
+    sql = (f"INSERT INTO {preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)}) "
+           f"VALUES ({', '.join([mark] * len(names))})")
+    active = [(i, proc) for i, proc in enumerate(processors) if proc is not None]
+    memo: dict[tuple[int, Any], Any] = {}
+
+    def convert(row: dict[str, Any]) -> tuple[Any, ...]:
+        values = [row[n] for n in names]
+        for i, proc in active:
+            value = values[i]
+            if value is not None:
+                key = (i, value)
+                if key not in memo:
+                    memo[key] = proc(value)
+                values[i] = memo[key]
+        return tuple(values)
+
+    if not active:
+        conn.exec_driver_sql(sql, [tuple(row[n] for n in names) for row in rows])
+    else:
+        memo_safe = all(isinstance(rows[0][names[i]], (datetime, bool, type(None))) for i, _ in active)
+        if not memo_safe:
+            conn.execute(table.insert(), rows)
+            return
+        conn.exec_driver_sql(sql, [convert(row) for row in rows])
 
 
 class ImportProblem(BaseModel):
@@ -210,7 +253,7 @@ def _s(value: Any) -> str:
 # ---------------------------------------------------------------- validating
 
 
-@dataclass
+@dataclass(eq=False)
 class _Group:
     key: str
     line: int
@@ -235,6 +278,7 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
                    create_categories: bool, extra_categories: list[str], progress: Progress | None) -> tuple[
                        list[_Group], dict[str, int | None], list[str], _Collector]:
     money = settings.currency(session=session)
+    scale = 10**money.digits
     present = set(header)
     errors = _Collector()
     paths = {name.lower(): cid for cid, name in catalog.category_paths(session=session).items()}
@@ -247,6 +291,7 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
     seen_sku: dict[str, int] = {}
     seen_barcode: dict[str, int] = {}
     image_cache: dict[str, str] = {}
+    tag_cache: dict[str, list[str]] = {}
     total = len(rows)
     for number, row in enumerate(rows, 1):
         if progress and number % 20_000 == 0:
@@ -273,7 +318,11 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
                 variant[name] = None
                 continue
             try:
-                variant[name] = money.parse(raw, field=column.replace("_", " "))
+                fast = _PLAIN_AMOUNT.match(raw)
+                if fast and len(fast[2] or "") <= money.digits:
+                    variant[name] = int(fast[1]) * scale + (int((fast[2] or "").ljust(money.digits, "0")) if money.digits else 0)
+                else:
+                    variant[name] = money.parse(raw, field=column.replace("_", " "))
             except InvalidInput as exc:
                 errors.add(line, column, str(exc))
         if "barcode" in present:
@@ -333,10 +382,15 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
                     errors.add(line, "brand", "the brand can be at most 100 characters")
                 fields["brand"] = brand or None
             if "tags" in present:
-                try:
-                    fields["tags"] = sorted(catalog._check_tags(t for t in _cell(row, "tags").split(",") if t.strip()))
-                except InvalidInput as exc:
-                    errors.add(line, "tags", str(exc))
+                raw_tags = _cell(row, "tags")
+                if raw_tags not in tag_cache:
+                    try:
+                        tag_cache[raw_tags] = sorted(catalog._check_tags(t for t in raw_tags.split(",") if t.strip()))
+                    except InvalidInput as exc:
+                        errors.add(line, "tags", str(exc))
+                        tag_cache[raw_tags] = []
+                        del tag_cache[raw_tags]
+                fields["tags"] = list(tag_cache.get(raw_tags, []))
             if "description" in present:
                 fields["description"] = row.values.get("description", "").strip("\n")
             names = []
@@ -511,6 +565,7 @@ def _ensure_categories(session: Session, actor: Actor, wanted: dict[str, int | N
 def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[str, Any],
            wanted_categories: dict[str, int | None], report: ImportReport, source: str, progress: Progress | None) -> None:
     now = clock.now()
+    conn = session.connection()
     categories = _ensure_categories(session, actor, wanted_categories) if wanted_categories else {
         n.lower(): cid for cid, n in catalog.category_paths(session=session).items()}
     new_groups = [g for g in groups if g.product_id is None]
@@ -525,7 +580,15 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
                 "brand": f.get("brand"), "option1_name": f.get("option1_name"), "option2_name": f.get("option2_name"),
                 "option3_name": f.get("option3_name"), "variant_count": len(g.variants), "min_price_minor": min(prices),
                 "max_price_minor": max(prices), "version": 1, "created_at": now, "updated_at": now})
-        ids = list(session.execute(insert(Product).returning(Product.id, sort_by_parameter_order=True), product_rows).scalars())
+        table = Product.__table__
+        if conn.dialect.name == "sqlite":  # the write lock is ours (BEGIN IMMEDIATE): ids can be handed out here
+            start = (conn.execute(select(func.max(Product.id))).scalar() or 0) + 1
+            ids = list(range(start, start + len(product_rows)))
+            for row, pid in zip(product_rows, ids, strict=True):
+                row["id"] = pid
+            bulk_insert(conn, table, product_rows)
+        else:
+            ids = list(conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), product_rows).scalars())
         for g, pid in zip(new_groups, ids, strict=True):
             g.product_id = pid
         if progress and len(new_groups) >= 10_000:
@@ -563,32 +626,33 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
             {k: bindparam(k) for k in keys if k != "b_id"})
         session.connection().execute(statement, batch)
     if variant_rows:
-        session.execute(insert(Variant), variant_rows)
+        bulk_insert(conn, Variant.__table__, variant_rows)
         if progress and len(variant_rows) >= 10_000:
             progress(f"wrote {len(variant_rows):,} variants")
     tag_rows = [{"product_id": g.product_id, "tag": t} for g in new_groups for t in g.fields.get("tags", [])]
     image_rows = [{"product_id": g.product_id, "position": i, "location": loc} for g in new_groups
                   for i, loc in enumerate(g.fields.get("images", []))]
     if tag_rows:
-        session.execute(insert(ProductTag), tag_rows)
+        bulk_insert(conn, ProductTag.__table__, tag_rows)
     if image_rows:
-        session.execute(insert(ProductImage), image_rows)
+        bulk_insert(conn, ProductImage.__table__, image_rows)
     if new_groups:
-        session.execute(insert(ProductSearch), [
+        catalog.insert_search_lines(session=session, lines=[
             {"product_id": g.product_id, "text": catalog.search_text(
                 g.fields["title"], g.fields.get("brand"), g.fields.get("tags", []), [v["sku"] for v in g.variants],
                 [v.get("barcode") for v in g.variants])} for g in new_groups])
-        session.execute(insert(AuditEntry), [
-            {"actor": actor.name, "source": actor.source, "address": actor.address, "action": "product.create",
-             "entity": "product", "entity_id": str(g.product_id), "at": now,
-             "summary": f"import {source}: created product {g.fields['title']}"[:500], "before": None,
-             "after": {"title": g.fields["title"], "variants": [v["sku"] for v in g.variants]}} for g in new_groups])
-    updated = [g for g in groups if g.product_id is not None and g not in new_groups]
+    created = {id(g) for g in new_groups}
+    updated = [g for g in groups if g.product_id is not None and id(g) not in created]
     _update_products(session, actor, updated, categories, now, source)
     if updated:
         catalog.refresh_products(session=session, product_ids=[g.product_id for g in updated])  # type: ignore[misc]
+    # created products are audited by this one entry (with their id range); updates each have their own
+    after = report.model_dump()
+    if new_groups:
+        after["created_product_ids"] = [new_groups[0].product_id, new_groups[-1].product_id]
+        after["created_skus_sample"] = [v["sku"] for g in new_groups[:20] for v in g.variants][:20]
     audit.record(session=session, actor=actor, action="product.import", entity="product", entity_id=None,
-                 summary=f"imported {source}: {report.summary}", after=report.model_dump())
+                 summary=f"imported {source}: {report.summary}", after=after)
     session.flush()
 
 
