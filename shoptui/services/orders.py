@@ -20,6 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
@@ -566,9 +567,22 @@ def order_lines(session: Session, order_id: int) -> list[OrderLine]:
 
 def add_event(session: Session, order: Order, actor: Actor, kind: str, message: str,
               data: dict[str, Any] | None = None) -> None:
-    """Append an entry to the order's timeline."""
+    """Append an entry to the order's timeline, and tell the modules that follow orders."""
     session.add(OrderEvent(order_id=order.id, at=clock.now(), kind=kind, message=message[:1000],
                            actor=actor.name[:100], data=data))
+    # Order-event hook: a module that follows orders (members: points, tiers, store credit) names a
+    # handler in its descriptor, ModuleSpec.extra["order_events"] = "pkg.module:function", called as
+    # handler(session=, actor=, order=, kind=, data=) in this transaction; it may refuse by raising.
+    for handler in _order_event_handlers():
+        handler(session=session, actor=actor, order=order, kind=kind, data=data or {})
+
+
+@cache
+def _order_event_handlers() -> tuple[Any, ...]:
+    """The registered order-event handlers (loaded once)."""
+    from shoptui import modules
+
+    return tuple(modules.load(ref) for spec in modules.all_modules() if (ref := spec.extra.get("order_events")))
 
 
 def touch(order: Order) -> None:
