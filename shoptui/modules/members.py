@@ -1,0 +1,20 @@
+"""Members: registration, profile and consent, tiers, points, store credit, points events and gifts."""
+
+from shoptui.modules import ModuleSpec
+
+MODULE = ModuleSpec(
+    name="members",
+    order=50,
+    cli=(),
+    screens=(),
+    settings=("shoptui.services.members_core:SETTINGS",),
+    search=("shoptui.services.members:search_members",),
+    dashboard=("shoptui.services.members:dashboard_figures",),
+    checks=(
+        "shoptui.services.members:check_points_ledger",
+        "shoptui.services.members:check_credit_ledger",
+        "shoptui.services.members:check_member_contacts",
+    ),
+    # orders call this for every timeline event of an order (see services.orders.add_event)
+    extra={"order_events": "shoptui.services.members:on_order_event"},
+)
