@@ -89,6 +89,8 @@ class PriceAdjustment:
     label: str = ""
     ref: str | None = None
     scope: tuple[int, ...] | None = None
+    # how the amount is split over ``scope`` (same length); None: in proportion to what the lines still cost
+    weights: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,9 @@ def price_order(
     shares = [0] * len(totals)
     for adjustment in adjustments:
         scope = range(len(totals)) if adjustment.scope is None else adjustment.scope
+        given = adjustment.weights if adjustment.weights is not None and len(adjustment.weights) == len(scope) else None
+        if given is not None:
+            given = tuple(w for i, w in zip(scope, given, strict=True) if 0 <= i < len(totals))
         scope = [i for i in scope if 0 <= i < len(totals)]
         current = [totals[i] + shares[i] for i in scope]
         if adjustment.amount_minor == 0:
@@ -171,6 +176,8 @@ def price_order(
             weights = [1] * len(scope) if scope else []
         else:
             weights = current
+            if given is not None and sum(given) > 0 and all(w >= 0 for w in given):
+                weights = list(given)
         if not weights:
             raise InvalidInput(f"The {adjustment.kind} applies to no line of the order.")
         if adjustment.amount_minor < 0 and -adjustment.amount_minor > sum(current):
@@ -215,3 +222,492 @@ def cash_rounding(amount_minor: int, step_minor: int) -> int:
     if step_minor <= 0:
         raise InvalidInput(f"The cash rounding step {step_minor} must be more than zero.")
     return round_half_up(amount_minor, step_minor) * step_minor - amount_minor
+
+
+# ---------------------------------------------------------------- offers: promotions, member, coupons, points
+#
+# ``price(...)`` below is the one entry every face and order creation uses. It loads what applies
+# (promotions, the member's terms, coupons) once, then the pure functions here decide: promotions
+# (the best allowed combination), the member's tier discount, coupons, points, shipping, tax.
+# Each step is an adjustment split over the lines it applies to by largest remainder, so every
+# line carries exactly its share and refunding all lines refunds the total.
+
+
+@dataclass(frozen=True)
+class CartItem:
+    """One item to price: a variant by SKU/barcode or id, a quantity, optionally its own price."""
+
+    quantity: int
+    sku: str | None = None
+    variant_id: int | None = None
+    unit_price_minor: int | None = None  # None: the catalogue price
+    line_discount_minor: int = 0
+
+
+@dataclass(frozen=True)
+class Cart:
+    """What the customer is buying, and the shipping fee before any free-shipping benefit."""
+
+    items: tuple[CartItem, ...]
+    shipping_minor: int = 0
+
+
+@dataclass(frozen=True)
+class OfferLine:
+    """A cart line as the offers see it: what it is (product, category path) and what it costs."""
+
+    key: str
+    quantity: int
+    unit_price_minor: int
+    line_discount_minor: int = 0
+    variant_id: int | None = None
+    product_id: int | None = None
+    category_path: str = ""
+    title: str = ""
+    gift_of: int | None = None  # the promotion that added this gift line
+
+    @property
+    def amount_minor(self) -> int:
+        """The line's own price (gross less its line discount)."""
+        return self.quantity * self.unit_price_minor - self.line_discount_minor
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an offer applies to: every item, some products, or categories with their subtrees."""
+
+    kind: str = "all"
+    product_ids: frozenset[int] = frozenset()
+    category_paths: tuple[str, ...] = ()  # "/1/5/" matches the category and everything under it
+
+    def matches(self, line: OfferLine) -> bool:
+        """True when the line is in scope (gift lines never are)."""
+        if line.gift_of is not None:
+            return False
+        if self.kind == "all":
+            return True
+        if self.kind == "products":
+            return line.product_id in self.product_ids
+        return any(line.category_path.startswith(path) for path in self.category_paths)
+
+
+@dataclass(frozen=True)
+class GiftItem:
+    """The gift of a gift-with-purchase promotion and how many are free to give."""
+
+    variant_id: int
+    sku: str
+    title: str
+    unit_price_minor: int
+    quantity: int
+    available: int
+
+
+@dataclass(frozen=True)
+class PromotionRule:
+    """An active promotion the customer may have, as the pricing needs it."""
+
+    id: int
+    name: str
+    kind: str  # spend_save, discount, bxgy, gift
+    priority: int = 0
+    exclusive: bool = False
+    scope: Scope = Scope()
+    steps: tuple[tuple[int, int], ...] = ()
+    every_minor: int | None = None
+    every_off_minor: int | None = None
+    cap_minor: int | None = None
+    percent_bp: int | None = None
+    amount_minor: int | None = None
+    min_spend_minor: int = 0
+    buy_qty: int = 0
+    get_qty: int = 0
+    get_percent_bp: int = BP_ONE
+    gift: GiftItem | None = None
+
+
+@dataclass(frozen=True)
+class CouponRule:
+    """A coupon code that passed its checks (validity, limits), as the pricing needs it."""
+
+    coupon_id: int
+    code_id: int
+    code: str
+    name: str
+    kind: str  # amount, percent
+    amount_minor: int | None = None
+    percent_bp: int | None = None
+    cap_minor: int | None = None
+    min_spend_minor: int = 0
+    scope: Scope = Scope()
+    combinable: bool = True
+
+
+@dataclass(frozen=True)
+class MemberTerms:
+    """What the customer's tier gives."""
+
+    customer_id: int
+    tier: str
+    discount_bp: int = 0
+    free_shipping_over_minor: int | None = None
+    points_multiplier_bp: int = BP_ONE
+    points_balance: int = 0
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One adjustment as a person reads it: what, how much (signed), and on which lines."""
+
+    kind: str  # promotion, member, coupon, points, gift, shipping
+    name: str
+    amount_minor: int
+    ref: str | None = None
+    lines: tuple[str, ...] = ()
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class AppliedPromotion:
+    """A promotion that applied: its id and what it gave (discount, and the gifts' value)."""
+
+    promotion_id: int
+    name: str
+    discount_minor: int
+    gift_minor: int = 0
+
+
+@dataclass(frozen=True)
+class AppliedCoupon:
+    """A coupon code that applied and what it took off."""
+
+    coupon_id: int
+    code_id: int
+    code: str
+    discount_minor: int
+
+
+@dataclass(frozen=True)
+class PricedCart:
+    """Everything the counter, an order or ``shoptui price`` shows about a cart.
+
+    ``total == sum(line.net) + shipping`` exactly; ``discount_minor`` is every offer together
+    (positive) and equals minus the sum of the lines' adjustments from offers.
+    """
+
+    order: PricedOrder
+    lines: tuple[OfferLine, ...]
+    explanations: tuple[Explanation, ...]
+    notices: tuple[str, ...]
+    promotions: tuple[AppliedPromotion, ...]
+    coupons: tuple[AppliedCoupon, ...]
+    member: MemberTerms | None
+    points_used: int
+    points_minor: int
+    undiscounted_minor: int  # the lines at their own prices, before any offer
+    discount_minor: int
+    shipping_before_minor: int
+    shipping_minor: int
+    tax_minor: int
+    total_minor: int
+    earn_base_minor: int  # what earns points: the goods after every offer and points, no shipping
+
+    @property
+    def adjustments(self) -> tuple[PriceAdjustment, ...]:
+        """The order-level adjustments to store with an order."""
+        return self.order.adjustments
+
+
+@dataclass
+class _Run:
+    """Adjustments applied so far on top of the lines' own prices."""
+
+    current: list[int]
+    adjustments: list[PriceAdjustment]
+    explanations: list[Explanation]
+    promotions: list[AppliedPromotion]
+    gifts: list[OfferLine]
+    benefit: int = 0
+
+    def copy(self) -> _Run:
+        return _Run(list(self.current), list(self.adjustments), list(self.explanations), list(self.promotions),
+                    list(self.gifts), self.benefit)
+
+    def take(self, *, kind: str, name: str, ref: str | None, scope: list[int], weights: list[int], amount: int,
+             lines: tuple[OfferLine, ...], detail: str = "") -> None:
+        """Take ``amount`` off the lines of ``scope`` split by ``weights`` (largest remainder)."""
+        if amount <= 0 or sum(weights) <= 0:
+            return
+        for i, part in zip(scope, allocate(amount, weights), strict=True):
+            self.current[i] -= part
+        self.adjustments.append(PriceAdjustment(kind=kind, amount_minor=-amount, label=name[:200], ref=ref,
+                                                scope=tuple(scope), weights=tuple(weights)))
+        keys = tuple(lines[i].key for i, w in zip(scope, weights, strict=True) if w > 0)
+        self.explanations.append(Explanation(kind=kind, name=name, amount_minor=-amount, ref=ref, lines=keys,
+                                             detail=detail))
+        self.benefit += amount
+
+
+def _money(minor: int, digits: int) -> str:
+    from shoptui.money import format_money
+
+    return format_money(minor, digits)
+
+
+def _in_scope(scope: Scope, lines: tuple[OfferLine, ...]) -> list[int]:
+    return [i for i, line in enumerate(lines) if scope.matches(line)]
+
+
+def _apply_promotion(run: _Run, rule: PromotionRule, lines: tuple[OfferLine, ...], original: list[int],
+                     digits: int, notices: list[str] | None) -> None:
+    """Apply one promotion on what the lines still cost; thresholds look at the lines' own prices."""
+    scope = _in_scope(rule.scope, lines)
+    if not scope:
+        return
+    spent = sum(original[i] for i in scope)
+    left = sum(run.current[i] for i in scope)
+    weights = [run.current[i] for i in scope]
+    ref = f"promotion:{rule.id}"
+    if rule.kind == "spend_save":
+        if rule.every_minor:
+            times = spent // rule.every_minor
+            off = times * (rule.every_off_minor or 0)
+            detail = f"{_money(rule.every_off_minor or 0, digits)} off every {_money(rule.every_minor, digits)}"
+        else:
+            reached = [(t, o) for t, o in rule.steps if spent >= t]
+            off = max((o for _, o in reached), default=0)
+            best = max(reached, key=lambda step: step[1], default=None)
+            detail = f"{_money(best[1], digits)} off over {_money(best[0], digits)}" if best else ""
+        if rule.cap_minor is not None:
+            off = min(off, rule.cap_minor)
+        amount = min(off, left)
+        before = run.benefit
+        run.take(kind="promotion", name=rule.name, ref=ref, scope=scope, weights=weights, amount=amount, lines=lines,
+                 detail=detail)
+        if run.benefit > before:
+            run.promotions.append(AppliedPromotion(rule.id, rule.name, amount))
+    elif rule.kind == "discount":
+        if spent <= 0 or spent < rule.min_spend_minor:
+            return
+        if rule.percent_bp is not None:
+            off = apply_bp(left, rule.percent_bp)
+            detail = f"{rule.percent_bp / 100:g}% off"
+        else:
+            off = rule.amount_minor or 0
+            detail = f"{_money(off, digits)} off"
+        if rule.cap_minor is not None:
+            off = min(off, rule.cap_minor)
+        amount = min(off, left)
+        before = run.benefit
+        run.take(kind="promotion", name=rule.name, ref=ref, scope=scope, weights=weights, amount=amount, lines=lines,
+                 detail=detail)
+        if run.benefit > before:
+            run.promotions.append(AppliedPromotion(rule.id, rule.name, amount))
+    elif rule.kind == "bxgy":
+        group = rule.buy_qty + rule.get_qty
+        if group <= 0 or rule.get_qty <= 0 or spent < rule.min_spend_minor:
+            return
+        units = sum(lines[i].quantity for i in scope)
+        cheap = units // group * rule.get_qty
+        if cheap <= 0:
+            return
+        parts = [0] * len(scope)
+        # the cheapest items get the discount; ties go to the earlier line
+        for pos in sorted(range(len(scope)), key=lambda p: (lines[scope[p]].unit_price_minor, scope[p])):
+            if cheap <= 0:
+                break
+            line = lines[scope[pos]]
+            take = min(cheap, line.quantity)
+            cheap -= take
+            value = share_of_units(run.current[scope[pos]], line.quantity, 0, take)
+            parts[pos] = min(apply_bp(value, rule.get_percent_bp), run.current[scope[pos]])
+        amount = sum(parts)
+        off = "free" if rule.get_percent_bp >= BP_ONE else f"{rule.get_percent_bp / 100:g}% off"
+        before = run.benefit
+        run.take(kind="promotion", name=rule.name, ref=ref, scope=scope, weights=parts, amount=amount, lines=lines,
+                 detail=f"buy {rule.buy_qty} get {rule.get_qty} {off}")
+        if run.benefit > before:
+            run.promotions.append(AppliedPromotion(rule.id, rule.name, amount))
+    elif rule.kind == "gift" and rule.gift is not None:
+        if spent <= 0 or spent < rule.min_spend_minor:
+            return
+        gift = rule.gift
+        taken = sum(g.quantity for g in run.gifts if g.variant_id == gift.variant_id)
+        if gift.available - taken < gift.quantity:
+            if notices is not None:
+                notices.append(f"The gift {gift.sku} ({gift.title}) of '{rule.name}' is out of stock and was not added.")
+            return
+        value = gift.unit_price_minor * gift.quantity
+        run.gifts.append(OfferLine(key=gift.sku, quantity=gift.quantity, unit_price_minor=0,
+                                   variant_id=gift.variant_id, title=gift.title, gift_of=rule.id))
+        run.explanations.append(Explanation(kind="gift", name=rule.name, amount_minor=0, ref=ref, lines=(gift.sku,),
+                                            detail=f"{gift.quantity} x {gift.title} free "
+                                                   f"(worth {_money(value, digits)})"))
+        run.promotions.append(AppliedPromotion(rule.id, rule.name, 0, value))
+        run.benefit += value
+
+
+def _promotion_runs(base: _Run, rules: list[PromotionRule], lines: tuple[OfferLine, ...], original: list[int],
+                    digits: int) -> tuple[_Run, list[str]]:
+    """The best allowed combination: one exclusive promotion alone, or every combinable one together.
+
+    The most for the customer wins; ties go to the higher priority, then the older promotion.
+    """
+    ordered = sorted(rules, key=lambda r: (-r.priority, r.id))
+    candidates: list[tuple[tuple[int, int, int], _Run, list[str]]] = []
+    combinable = [r for r in ordered if not r.exclusive]
+    if combinable:
+        run, notes = base.copy(), []
+        for rule in combinable:
+            _apply_promotion(run, rule, lines, original, digits, notes)
+        if run.benefit > 0:
+            candidates.append(((run.benefit, combinable[0].priority, -combinable[0].id), run, notes))
+    for rule in ordered:
+        if rule.exclusive:
+            run, notes = base.copy(), []
+            _apply_promotion(run, rule, lines, original, digits, notes)
+            if run.benefit > 0:
+                candidates.append(((run.benefit, rule.priority, -rule.id), run, notes))
+    if not candidates:
+        notes = []
+        for rule in (r for r in ordered if r.kind == "gift"):  # say why a gift is missing
+            _apply_promotion(base.copy(), rule, lines, original, digits, notes)
+        return base.copy(), notes
+    best = max(candidates, key=lambda c: c[0])
+    return best[1], best[2]
+
+
+def _apply_coupon(run: _Run, coupon: CouponRule, lines: tuple[OfferLine, ...], original: list[int],
+                  digits: int) -> AppliedCoupon | None:
+    scope = _in_scope(coupon.scope, lines)
+    if not scope:
+        raise InvalidInput(f"The coupon {coupon.code} ({coupon.name}) applies to none of the items in the cart.")
+    spent = sum(original[i] for i in scope)
+    if spent < coupon.min_spend_minor:
+        raise InvalidInput(f"The coupon {coupon.code} needs a spend of {_money(coupon.min_spend_minor, digits)} on "
+                           f"the items it covers; the cart has {_money(spent, digits)}.")
+    left = sum(run.current[i] for i in scope)
+    if coupon.kind == "percent":
+        off = apply_bp(left, coupon.percent_bp or 0)
+        detail = f"{(coupon.percent_bp or 0) / 100:g}% off"
+    else:
+        off = coupon.amount_minor or 0
+        detail = f"{_money(off, digits)} off"
+    if coupon.cap_minor is not None:
+        off = min(off, coupon.cap_minor)
+    amount = min(off, left)
+    before = run.benefit
+    run.take(kind="coupon", name=f"{coupon.name} ({coupon.code})", ref=f"coupon:{coupon.code}", scope=scope,
+             weights=[run.current[i] for i in scope], amount=amount, lines=lines, detail=detail)
+    return AppliedCoupon(coupon.coupon_id, coupon.code_id, coupon.code, run.benefit - before)
+
+
+@dataclass
+class OfferResult:
+    """Promotions, member discount and coupons applied; points and totals still to come."""
+
+    lines: tuple[OfferLine, ...]
+    run: _Run
+    coupons: list[AppliedCoupon]
+    notices: list[str]
+    member: MemberTerms | None
+
+
+def apply_offers(lines: tuple[OfferLine, ...], *, promotions: list[PromotionRule], member: MemberTerms | None,
+                 coupons: list[CouponRule], digits: int = 2) -> OfferResult:
+    """Promotions (the best allowed combination), then the tier discount, then coupons. Pure.
+
+    A coupon that is not combinable with promotions is used only when it alone (with the tier
+    discount) gives more than the promotions; otherwise it stays unused and a notice says so.
+    """
+    original = [line.amount_minor for line in lines]
+    for i, amount in enumerate(original):
+        if amount < 0:
+            raise InvalidInput(f"The discount on {lines[i].key} is more than the line's price.")
+    seen: set[int] = set()
+    for coupon in coupons:
+        if coupon.coupon_id in seen:
+            raise InvalidInput(f"Only one code of the coupon '{coupon.name}' can be used on one order.")
+        seen.add(coupon.coupon_id)
+
+    def scenario(with_promotions: bool, usable: list[CouponRule]) -> tuple[_Run, list[AppliedCoupon], list[str]]:
+        run = _Run(list(original), [], [], [], [])
+        notes: list[str] = []
+        if with_promotions and promotions:
+            run, notes = _promotion_runs(run, promotions, lines, original, digits)
+        if member is not None and member.discount_bp > 0:
+            scope = [i for i, line in enumerate(lines) if line.gift_of is None]
+            left = sum(run.current[i] for i in scope)
+            run.take(kind="member", name=f"{member.tier} member discount", ref=f"tier:{member.tier}", scope=scope,
+                     weights=[run.current[i] for i in scope], amount=apply_bp(left, member.discount_bp), lines=lines,
+                     detail=f"{member.discount_bp / 100:g}% off")
+        applied = [a for a in (_apply_coupon(run, c, lines, original, digits) for c in usable) if a is not None]
+        return run, applied, notes
+
+    run, applied, notes = scenario(True, [c for c in coupons if c.combinable])
+    dropped = [c for c in coupons if not c.combinable]
+    if dropped and run.promotions:
+        alone, alone_applied, alone_notes = scenario(False, coupons)
+        if alone.benefit > run.benefit:
+            notes = alone_notes + [f"The promotions were left out: coupon {c.code} cannot be combined with them and "
+                                   "gives more." for c in dropped]
+            run, applied = alone, alone_applied
+        else:
+            notes += [f"The coupon {c.code} was not used: it cannot be combined with promotions, which give more."
+                      for c in dropped]
+    elif dropped:
+        run, applied, notes = scenario(False, coupons)
+    return OfferResult(lines=lines + tuple(run.gifts), run=run, coupons=applied, notices=notes, member=member)
+
+
+def finish(offers: OfferResult, *, shipping_minor: int, tax_rate_bp: int, points: int = 0,
+           points_value_minor: int = 0, digits: int = 2) -> PricedCart:
+    """Points, shipping (free over the tier's amount), tax and totals on top of the offers. Pure."""
+    run = offers.run.copy()
+    lines = offers.lines
+    run.current += [0] * (len(lines) - len(run.current))
+    goods = [i for i, line in enumerate(lines) if line.gift_of is None]
+    payable = sum(run.current[i] for i in goods)
+    if shipping_minor < 0:
+        raise InvalidInput(f"The shipping fee {_money(shipping_minor, digits)} cannot be negative.")
+    points_minor = min(points_value_minor, payable) if points > 0 else 0
+    if points_minor > 0:
+        run.take(kind="points", name=f"{points} points", ref=f"points:{points}", scope=goods,
+                 weights=[run.current[i] for i in goods], amount=points_minor, lines=lines)
+    shipping = shipping_minor
+    member = offers.member
+    explanations = list(run.explanations)
+    if (shipping > 0 and member is not None and member.free_shipping_over_minor is not None
+            and payable >= member.free_shipping_over_minor):
+        explanations.append(Explanation(kind="shipping", name=f"free shipping for {member.tier} members",
+                                        amount_minor=-shipping, ref=f"tier:{member.tier}",
+                                        detail=f"over {_money(member.free_shipping_over_minor, digits)}"))
+        shipping = 0
+    order = price_order([PriceLine(quantity=line.quantity, unit_price_minor=line.unit_price_minor,
+                                   line_discount_minor=line.line_discount_minor, key=line.key) for line in lines],
+                        run.adjustments, shipping, tax_rate_bp)
+    offers_off = sum(-a.amount_minor for a in run.adjustments if a.kind != "points")
+    return PricedCart(
+        order=order, lines=lines, explanations=tuple(explanations), notices=tuple(offers.notices),
+        promotions=tuple(run.promotions), coupons=tuple(offers.coupons), member=member,
+        points_used=points if points_minor > 0 else 0, points_minor=points_minor,
+        undiscounted_minor=sum(line.amount_minor for line in lines), discount_minor=offers_off,
+        shipping_before_minor=shipping_minor, shipping_minor=shipping, tax_minor=order.tax_minor,
+        total_minor=order.total_minor,
+        earn_base_minor=sum(order.lines[i].net_minor for i in goods),
+    )
+
+
+def price(*, session, cart: Cart, customer_id: int | None = None, coupon_codes: list[str] | tuple[str, ...] = (),  # type: ignore[no-untyped-def]
+          points_to_use: int = 0, channel: str = "counter", at=None) -> PricedCart:  # type: ignore[no-untyped-def]
+    """Price a cart for a customer: promotions, tier discount, coupons, points, shipping, tax, total.
+
+    Reads only (nothing is redeemed: orders record usage in their own transaction). Raises
+    NotFound (SKU, customer, coupon code) and InvalidInput (an expired coupon, one below its
+    threshold or over its limit, more points than held or allowed) with a sentence to act on.
+    """
+    from shoptui.services import marketing_pricing
+
+    return marketing_pricing.price_cart(session=session, cart=cart, customer_id=customer_id,
+                                        coupon_codes=list(coupon_codes), points_to_use=points_to_use,
+                                        channel=channel, at=at)

@@ -1,0 +1,17 @@
+"""Marketing: promotions, coupons, and the cart price they make (``shoptui price``)."""
+
+from shoptui.modules import ModuleSpec
+
+MODULE = ModuleSpec(
+    name="marketing",
+    order=60,
+    cli=(
+        ("promo", "shoptui.cli.marketing:promo_app"),
+        ("coupon", "shoptui.cli.marketing:coupon_app"),
+        ("price", "shoptui.cli.marketing:price_app"),
+    ),
+    screens=(),
+    settings=("shoptui.services.marketing:SETTINGS",),
+    dashboard=("shoptui.services.marketing:dashboard_figures",),
+    checks=("shoptui.services.marketing:check_usage_counts",),
+)

@@ -1,0 +1,341 @@
+"""What the pricing needs from the store, loaded once per call: lines, member terms, promotions, coupons.
+
+``services.pricing.price`` calls ``price_cart`` here; this module reads (a handful of indexed
+queries, plain columns rather than ORM rows), and the pure functions in ``services.pricing``
+decide. The members module is reached through a small adapter (``member_terms``, ``points_*``,
+``can_message``) so pricing never depends on how members keep their data.
+"""
+
+from __future__ import annotations
+
+import inspect
+import unicodedata
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlmodel import Session, col
+
+from shoptui import clock
+from shoptui.errors import InvalidInput, NotAllowed, NotFound
+from shoptui.models.catalog import Category, Product, Variant
+from shoptui.models.customers import Customer
+from shoptui.models.marketing import Coupon, CouponCode, CouponRedemption, Promotion, PromotionUse
+from shoptui.services import pricing
+from shoptui.services import settings as store_settings
+
+MAX_POINTS = 10**12
+
+
+# ---------------------------------------------------------------- members adapter
+
+
+def _members_api() -> Any:
+    try:
+        from shoptui.services import members
+    except ImportError:
+        return None
+    return members
+
+
+def _call(fn: Callable[..., Any], session: Session, **kwargs: Any) -> Any:
+    """Call a members function keyword-style (house rule) or positionally, whichever it takes."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        params = {}
+    if "session" in params and params["session"].kind == inspect.Parameter.KEYWORD_ONLY:
+        return fn(session=session, **kwargs)
+    return fn(session, *kwargs.values())
+
+
+def member_terms(session: Session, customer_id: int | None) -> pricing.MemberTerms | None:
+    """The customer's tier terms, or None for a guest or a customer who is not a member."""
+    if customer_id is None:
+        return None
+    api = _members_api()
+    if api is not None and hasattr(api, "member_benefits"):
+        found = _call(api.member_benefits, session, customer_id=customer_id)
+        if found is None:
+            return None
+        return pricing.MemberTerms(
+            customer_id=customer_id, tier=str(getattr(found, "tier", "") or getattr(found, "tier_code", "")),
+            discount_bp=int(getattr(found, "discount_bp", 0) or 0),
+            free_shipping_over_minor=getattr(found, "free_shipping_over_minor", None),
+            points_multiplier_bp=int(getattr(found, "points_multiplier_bp", 10_000) or 10_000),
+            points_balance=int(getattr(found, "points_balance", 0) or getattr(found, "points", 0) or 0))
+    from shoptui.models.members import Member, MemberTier
+
+    row = session.execute(
+        select(Member.tier_code, Member.points_balance, MemberTier.discount_bp, MemberTier.free_shipping_over_minor,
+               MemberTier.points_multiplier_bp)
+        .join(MemberTier, col(MemberTier.code) == col(Member.tier_code))
+        .where(Member.customer_id == customer_id, col(Member.merged_into).is_(None))).first()
+    if row is None:
+        return None
+    return pricing.MemberTerms(customer_id=customer_id, tier=row[0], points_balance=row[1], discount_bp=row[2],
+                               free_shipping_over_minor=row[3], points_multiplier_bp=row[4])
+
+
+def points_allowance(session: Session, customer_id: int, payable_minor: int) -> int:
+    """The most points this customer may use on an order with ``payable_minor`` still to pay."""
+    api = _members_api()
+    if api is None or not hasattr(api, "max_redeemable_points"):
+        raise NotAllowed("Points cannot be used yet: the members module is not set up in this shoptui.")
+    return int(_call(api.max_redeemable_points, session, customer_id=customer_id, payable_minor=payable_minor))
+
+
+def points_value(session: Session, points: int) -> int:
+    """What ``points`` are worth in money."""
+    api = _members_api()
+    if api is None or not hasattr(api, "points_value_minor"):
+        raise NotAllowed("Points cannot be used yet: the members module is not set up in this shoptui.")
+    return int(_call(api.points_value_minor, session, points=points))
+
+
+def can_message(session: Session, customer_id: int, channel: str) -> bool:
+    """True when the customer agreed to marketing on ``channel`` (email, sms) and has not unsubscribed."""
+    api = _members_api()
+    if api is not None and hasattr(api, "can_message"):
+        return bool(_call(api.can_message, session, customer_id=customer_id, channel=channel))
+    from shoptui.models.members import Member
+
+    column = Member.email_consent if channel == "email" else Member.sms_consent
+    return bool(session.execute(select(column).where(Member.customer_id == customer_id,
+                                                     col(Member.merged_into).is_(None))).scalar())
+
+
+# ---------------------------------------------------------------- lines
+
+
+def offer_lines(session: Session, items: Iterable[pricing.CartItem]) -> tuple[pricing.OfferLine, ...]:
+    """The cart's items with product, category path, title and price, in one query."""
+    items = list(items)
+    if not items:
+        raise InvalidInput("The cart is empty; add at least one item.")
+    codes = {i.sku.strip() for i in items if i.variant_id is None and i.sku and i.sku.strip()}
+    ids = {i.variant_id for i in items if i.variant_id is not None}
+    conditions = []
+    if codes:
+        conditions += [col(Variant.sku).in_(codes), col(Variant.barcode).in_(codes)]
+    if ids:
+        conditions.append(col(Variant.id).in_(ids))
+    by_code: dict[str, tuple[Any, ...]] = {}
+    by_id: dict[int, tuple[Any, ...]] = {}
+    if conditions:
+        query = (select(Variant.id, Variant.sku, Variant.barcode, Variant.price_minor, Product.id, Product.title,
+                        Category.path, Variant.option1, Variant.option2, Variant.option3)
+                 .join(Product, col(Product.id) == col(Variant.product_id))
+                 .outerjoin(Category, col(Category.id) == col(Product.category_id))
+                 .where(or_(*conditions)))
+        for row in session.execute(query):
+            by_id[row[0]] = tuple(row)
+            by_code[row[1]] = tuple(row)
+            if row[2]:
+                by_code.setdefault(row[2], tuple(row))
+    out = []
+    for item in items:
+        if isinstance(item.quantity, bool) or not isinstance(item.quantity, int) or item.quantity <= 0:
+            raise InvalidInput(f"The quantity of {item.sku or item.variant_id} must be a whole number above zero.")
+        row = by_id.get(item.variant_id) if item.variant_id is not None else by_code.get((item.sku or "").strip())
+        if row is None:
+            what = f"variant id {item.variant_id}" if item.variant_id is not None else repr(item.sku)
+            raise NotFound(f"There is no SKU or barcode {what}. Look it up with 'shoptui product list'.")
+        options = [o for o in row[7:10] if o]
+        title = f"{row[5]} / {' / '.join(options)}" if options else row[5]
+        unit = row[3] if item.unit_price_minor is None else item.unit_price_minor
+        if unit < 0 or item.line_discount_minor < 0 or item.line_discount_minor > unit * item.quantity:
+            raise InvalidInput(f"The price or discount of {row[1]} is out of range.")
+        out.append(pricing.OfferLine(key=row[1], quantity=item.quantity, unit_price_minor=unit,
+                                     line_discount_minor=item.line_discount_minor, variant_id=row[0],
+                                     product_id=row[4], category_path=row[6] or "", title=title))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- promotions
+
+
+_PROMO_COLUMNS = (Promotion.id, Promotion.name, Promotion.kind, Promotion.priority, Promotion.exclusive,
+                  Promotion.usage_limit, Promotion.per_member_limit, Promotion.used_count, Promotion.tiers,
+                  Promotion.new_customers, Promotion.channels, Promotion.scope_kind, Promotion.scope_ids,
+                  Promotion.steps, Promotion.every_minor, Promotion.every_off_minor, Promotion.cap_minor,
+                  Promotion.percent_bp, Promotion.amount_minor, Promotion.min_spend_minor, Promotion.buy_qty,
+                  Promotion.get_qty, Promotion.get_percent_bp, Promotion.gift_variant_id, Promotion.gift_qty)
+
+
+def category_paths(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """Category id -> path, in one query."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return dict(session.execute(select(Category.id, Category.path).where(col(Category.id).in_(wanted))).all())
+
+
+def make_scope(kind: str, ids: list[int] | None, paths: dict[int, str]) -> pricing.Scope:
+    """A pricing scope from a stored scope (category ids become subtree paths)."""
+    ids = list(ids or [])
+    if kind == "products":
+        return pricing.Scope("products", product_ids=frozenset(ids))
+    if kind == "categories":
+        return pricing.Scope("categories", category_paths=tuple(paths[i] for i in ids if i in paths))
+    return pricing.Scope()
+
+
+def promotion_rules(session: Session, *, at: datetime, channel: str, customer_id: int | None, tier: str | None,
+                    new_customer: bool) -> list[pricing.PromotionRule]:
+    """The promotions running at ``at`` that this customer may have on this channel, within their limits."""
+    rows = session.execute(
+        select(*_PROMO_COLUMNS).where(Promotion.status == "active", col(Promotion.starts_at) <= at,
+                                      or_(col(Promotion.ends_at).is_(None), col(Promotion.ends_at) > at))
+        .order_by(col(Promotion.id))).all()
+    if not rows:
+        return []
+    used_by_customer: dict[int, int] = {}
+    if customer_id is not None and any(r[6] is not None for r in rows):
+        used_by_customer = dict(session.execute(
+            select(PromotionUse.promotion_id, func.count()).where(PromotionUse.customer_id == customer_id)
+            .group_by(col(PromotionUse.promotion_id))).all())
+    kept = []
+    for r in rows:
+        if r[5] is not None and r[7] >= r[5]:
+            continue  # used up
+        if r[6] is not None and (customer_id is None or used_by_customer.get(r[0], 0) >= r[6]):
+            continue  # per member: a guest cannot be counted, so it is for members only
+        if r[8] and (tier is None or tier not in r[8]):
+            continue
+        if r[9] and not new_customer:
+            continue
+        if r[10] and channel not in r[10]:
+            continue
+        kept.append(r)
+    paths = category_paths(session, (i for r in kept if r[11] == "categories" for i in (r[12] or [])))
+    gift_ids = {r[23] for r in kept if r[2] == "gift" and r[23] is not None}
+    gifts: dict[int, tuple[Any, ...]] = {}
+    if gift_ids:
+        from shoptui.services import inventory
+
+        levels = inventory.levels_for(session, sorted(gift_ids))
+        for row in session.execute(select(Variant.id, Variant.sku, Product.title, Variant.price_minor,
+                                          Variant.track_stock)
+                                   .join(Product, col(Product.id) == col(Variant.product_id))
+                                   .where(col(Variant.id).in_(gift_ids))):
+            available = levels[row[0]].available if row[4] else 10**9
+            gifts[row[0]] = (row[1], row[2], row[3], available)
+    rules = []
+    for r in kept:
+        gift = None
+        if r[2] == "gift":
+            info = gifts.get(r[23])
+            if info is None:
+                continue
+            gift = pricing.GiftItem(variant_id=r[23], sku=info[0], title=info[1], unit_price_minor=info[2],
+                                    quantity=r[24], available=info[3])
+        rules.append(pricing.PromotionRule(
+            id=r[0], name=r[1], kind=r[2], priority=r[3], exclusive=r[4], scope=make_scope(r[11], r[12], paths),
+            steps=tuple((int(a), int(b)) for a, b in (r[13] or [])), every_minor=r[14], every_off_minor=r[15],
+            cap_minor=r[16], percent_bp=r[17], amount_minor=r[18], min_spend_minor=r[19], buy_qty=r[20] or 0,
+            get_qty=r[21] or 0, get_percent_bp=10_000 if r[22] is None else r[22], gift=gift))
+    return rules
+
+
+# ---------------------------------------------------------------- coupons
+
+
+def normalise_code(raw: str) -> str:
+    """A code as typed (any case, full-width, spaces or dashes) -> the stored form."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", raw or "").upper() if ch.isalnum())
+
+
+def coupon_rule(session: Session, raw_code: str, *, customer_id: int | None, at: datetime,
+                digits: int = 2) -> pricing.CouponRule:
+    """A code that may be used now by this customer, or the reason it may not (NotFound, InvalidInput)."""
+    code = normalise_code(raw_code)
+    if not code:
+        raise InvalidInput("Give a coupon code.")
+    row = session.execute(select(CouponCode, Coupon).join(Coupon, col(Coupon.id) == col(CouponCode.coupon_id))
+                          .where(CouponCode.code == code)).first()
+    if row is None:
+        raise NotFound(f"There is no coupon code {raw_code.strip()!r}. Check the spelling (codes have no 0, O, 1, I "
+                       "or L).")
+    code_row, coupon = row
+    if coupon.status != "active":
+        raise InvalidInput(f"The coupon {code} ({coupon.name}) is {coupon.status} and cannot be used.")
+    if coupon.valid_from is not None and at < coupon.valid_from:
+        raise InvalidInput(f"The coupon {code} is valid from {coupon.valid_from:%Y-%m-%d %H:%M} UTC, not yet.")
+    expires = code_row.expires_at or coupon.valid_until
+    if expires is not None and at >= expires:
+        raise InvalidInput(f"The coupon {code} expired on {expires:%Y-%m-%d %H:%M} UTC.")
+    if code_row.customer_id is not None and code_row.customer_id != customer_id:
+        raise InvalidInput(f"The coupon {code} was issued to another customer; attach that customer to use it.")
+    if code_row.max_uses is not None and code_row.used_count >= code_row.max_uses:
+        raise InvalidInput(f"The coupon {code} has already been used.")
+    if coupon.total_limit is not None and coupon.used_count >= coupon.total_limit:
+        raise InvalidInput(f"The coupon {coupon.name} has reached its limit of {coupon.total_limit} uses.")
+    if coupon.per_member_limit is not None:
+        if customer_id is None:
+            raise InvalidInput(f"The coupon {code} is limited per member; attach the customer to use it.")
+        used = session.execute(select(func.count()).select_from(CouponRedemption).where(
+            CouponRedemption.coupon_id == coupon.id, CouponRedemption.customer_id == customer_id)).scalar_one()
+        if used >= coupon.per_member_limit:
+            raise InvalidInput(f"This customer has used the coupon {coupon.name} {used} times already, its limit "
+                               "per member.")
+    paths = category_paths(session, coupon.scope_ids or []) if coupon.scope_kind == "categories" else {}
+    return pricing.CouponRule(
+        coupon_id=coupon.id or 0, code_id=code_row.id or 0, code=code, name=coupon.name, kind=coupon.kind,
+        amount_minor=coupon.amount_minor, percent_bp=coupon.percent_bp, cap_minor=coupon.cap_minor,
+        min_spend_minor=coupon.min_spend_minor, scope=make_scope(coupon.scope_kind, coupon.scope_ids, paths),
+        combinable=coupon.combinable)
+
+
+# ---------------------------------------------------------------- the whole price
+
+
+def _is_new_customer(session: Session, customer_id: int | None) -> bool:
+    if customer_id is None:
+        return False
+    count = session.execute(select(Customer.order_count).where(Customer.id == customer_id)).scalar()
+    if count is None:
+        raise NotFound(f"There is no customer #{customer_id}.")
+    return count == 0
+
+
+def price_cart(*, session: Session, cart: pricing.Cart, customer_id: int | None, coupon_codes: list[str],
+               points_to_use: int, channel: str, at: datetime | None,
+               lines: tuple[pricing.OfferLine, ...] | None = None) -> pricing.PricedCart:
+    """``services.pricing.price``: load what applies, let the pure pricing decide. Reads only."""
+    at = clock.now() if at is None else clock.ensure_utc(at)
+    values = store_settings.get_all(session=session)
+    digits = int(values["currency_digits"])
+    tax_rate_bp = int(values.get("tax_rate_bp", 0) or 0)
+    if isinstance(points_to_use, bool) or not isinstance(points_to_use, int) or points_to_use < 0:
+        raise InvalidInput(f"The points to use must be a whole number of 0 or more, not {points_to_use!r}.")
+    if points_to_use > MAX_POINTS:
+        raise InvalidInput(f"{points_to_use} points is more than anyone holds.")
+    if lines is None:
+        lines = offer_lines(session, cart.items)
+    new_customer = _is_new_customer(session, customer_id)
+    member = member_terms(session, customer_id)
+    rules = promotion_rules(session, at=at, channel=channel, customer_id=customer_id,
+                            tier=member.tier if member else None, new_customer=new_customer)
+    coupons = [coupon_rule(session, code, customer_id=customer_id, at=at, digits=digits)
+               for code in coupon_codes if code and code.strip()]
+    offers = pricing.apply_offers(lines, promotions=rules, member=member, coupons=coupons, digits=digits)
+    value = 0
+    if points_to_use:
+        if customer_id is None or member is None:
+            raise InvalidInput("Points can only be used by a member; attach the member first.")
+        if points_to_use > member.points_balance:
+            raise InvalidInput(f"The member holds {member.points_balance} points, so {points_to_use} cannot be used.")
+        payable = sum(offers.run.current[i] for i, line in enumerate(lines) if line.gift_of is None)
+        allowed = points_allowance(session, customer_id, payable)
+        if points_to_use > allowed:
+            raise InvalidInput(f"At most {allowed} points can be used on this order, not {points_to_use}.")
+        value = points_value(session, points_to_use)
+    return pricing.finish(offers, shipping_minor=cart.shipping_minor, tax_rate_bp=tax_rate_bp, points=points_to_use,
+                          points_value_minor=value, digits=digits)
+
+
+def days_after(moment: datetime, days: int) -> datetime:
+    """``days`` whole days after ``moment``."""
+    return moment + timedelta(days=days)
