@@ -18,6 +18,7 @@ MODULE = ModuleSpec(
     extra={
         # where variant history lives: "table.column" (checked when the table exists) or
         # "pkg.module:fn(session=, variant_ids=) -> set[int]"; other modules may add their own
-        "variant_history": ("stock_movement.variant_id", "order_line.variant_id"),
+        "variant_history": ("stock_movement.variant_id", "stock_level.variant_id", "order_line.variant_id",
+                            "purchase_order_line.variant_id", "stocktake_line.variant_id"),
     },
 )

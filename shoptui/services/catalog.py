@@ -37,6 +37,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from shoptui import clock
@@ -63,7 +64,6 @@ MAX_VARIANTS = 250
 MAX_MINOR = 10**13
 SORTS = ("title", "-title", "price", "-price", "updated", "-updated", "created", "-created")
 Sort = Literal["title", "-title", "price", "-price", "updated", "-updated", "created", "-created"]
-DEFAULT_HISTORY_SOURCES = ("stock_movement.variant_id", "order_line.variant_id")
 
 # ---------------------------------------------------------------- read models
 
@@ -1301,11 +1301,16 @@ def delete_product(*, session: Session, actor: Actor, product_id: int, expect_ve
     before = _snapshot(row, tags, images)
     before["variants"] = list(session.execute(select(Variant.sku).where(Variant.product_id == product_id)).scalars())
     title = row.title
-    session.execute(delete(Variant).where(Variant.product_id == product_id))
-    session.execute(delete(ProductSearch).where(ProductSearch.product_id == product_id))
-    session.execute(delete(ProductTag).where(ProductTag.product_id == product_id))
-    session.execute(delete(ProductImage).where(ProductImage.product_id == product_id))
-    session.execute(delete(Product).where(Product.id == product_id))
+    try:
+        with session.begin_nested():
+            session.execute(delete(Variant).where(Variant.product_id == product_id))
+            session.execute(delete(ProductSearch).where(ProductSearch.product_id == product_id))
+            session.execute(delete(ProductTag).where(ProductTag.product_id == product_id))
+            session.execute(delete(ProductImage).where(ProductImage.product_id == product_id))
+            session.execute(delete(Product).where(Product.id == product_id))
+    except IntegrityError:
+        raise NotAllowed(f"The product {title!r} is still referenced elsewhere (stock, orders or purchases), so it "
+                         f"cannot be deleted. Archive it instead: shoptui product archive {product_id}") from None
     session.expire_all()
     audit.record(session=session, actor=actor, action="product.delete", entity="product", entity_id=product_id,
                  summary=f"deleted product {title}", before=before, after=None)

@@ -295,3 +295,18 @@ def test_dashboard_figure_counts_active(session: Session) -> None:
     make(session, title="D", sku="D", status="draft")
     figure = catalog.dashboard_figures(session=session)[0]
     assert figure.value == "1" and "1 drafts" in figure.detail
+
+
+def test_delete_refused_cleanly_when_another_table_still_points_at_a_variant(session: Session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    p = make(session)
+    session.execute(text("CREATE TABLE fk_ref (variant_id INTEGER REFERENCES variant(id))"))
+    session.execute(text("INSERT INTO fk_ref VALUES (:v)"), {"v": p.variants[0].id})
+    monkeypatch.setattr(catalog, "history_sources", lambda: [])
+    with pytest.raises(NotAllowed, match="still referenced elsewhere"):
+        catalog.delete_product(session=session, actor=CLERK, product_id=p.id)
+    assert catalog.get_product(session=session, product_id=p.id).variant_count == 1
+
+
+def test_history_sources_include_the_ledgers() -> None:
+    sources = catalog.history_sources()
+    assert "stock_movement.variant_id" in sources and "order_line.variant_id" in sources
