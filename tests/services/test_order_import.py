@@ -1,0 +1,149 @@
+"""Order history import: mapping, grouping, rounding, create-missing, re-import, refusals."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, func, select
+
+from shoptui.errors import InvalidInput
+from shoptui.models.catalog import Variant
+from shoptui.models.customers import Customer
+from shoptui.models.orders import Order
+from shoptui.services import customers, orders
+from shoptui.services.order_import import OrderImportRefused, import_orders, parse_mapping
+from tests.services.orders_helpers import CLERK, level, seed
+
+MAPPING = """
+[columns]
+order_ref = "Order"
+ordered_at = "Date"
+shipped_at = "Shipped"
+status = "Status"
+customer_ref = "Cust"
+customer_name = "Name"
+customer_phone = "Phone"
+city = "City"
+sku = "SKU"
+product_name = "Item"
+quantity = "Qty"
+unit_price = "Price"
+discount_rate = "Disc"
+
+[options]
+date_format = "%d/%m/%Y %H:%M"
+timezone = "Asia/Shanghai"
+default_status = "completed"
+
+[status_map]
+"已完成" = "completed"
+"""
+HEADER = "Order,Date,Shipped,Status,Cust,Name,Phone,City,SKU,Item,Qty,Price,Disc\n"
+ROWS = (
+    "A-1,01/03/2024 10:00,02/03/2024 09:00,已完成,C-9,Wang Fang,13911112222,杭州,TEE-01,Tee,2,99.00,10%\n"
+    "A-1,,,,,,,,MUG-01,Mug,1,35.505,\n"
+    "A-2,05/03/2024 18:30,,unpaid,,Guest,,,MUG-01,Mug,3,35.50,\n"
+    "A-3,06/03/2024 08:00,,cancelled,C-9,Wang Fang,13911112222,杭州,CAP-01,Cap,1,10,0.5\n"
+)
+
+
+def _import(session: Session, body: str = ROWS, *, mapping: str = MAPPING, **kwargs):  # type: ignore[no-untyped-def]
+    return import_orders(session=session, actor=CLERK, content=(HEADER + body).encode(), mapping=parse_mapping(mapping),
+                         source="old.csv", **kwargs)
+
+
+def _count(session: Session, model: type) -> int:
+    return session.exec(select(func.count()).select_from(model)).one()
+
+
+def test_import_groups_rows_prices_and_rounds(session: Session) -> None:
+    seed(session)
+    report = _import(session, create_missing=True)
+    assert report.orders_created == 3 and report.order_lines == 4 and report.rounded_lines == 1
+    assert report.customers_created == ["Wang Fang"] and report.products_created == []
+    first = orders.get_order(session=session, number=report.first_number)
+    assert first.external_ref == "A-1" and first.channel == "imported"
+    assert first.status == "completed" and first.payment_status == "paid" and first.fulfilment_status == "delivered"
+    assert [(line.sku, line.line_total_minor) for line in first.lines] == [("TEE-01", 17820), ("MUG-01", 3551)]
+    assert first.total_minor == first.paid_minor == 17820 + 3551
+    assert first.created_at.isoformat() == "2024-03-01T02:00:00+00:00"  # 10:00 in Shanghai
+    cancelled = orders.list_orders(session=session, filters=orders.OrderFilter(status="cancelled")).items
+    assert [o.total_minor for o in cancelled] == [500]  # 10.00 with a 0.5 (50%) discount
+    wang = customers.get_customer(session=session, ref="13911112222")
+    assert wang.order_count == 1 and wang.spent_minor == 17820 + 3551
+    assert level(session, "TEE-01") == (10, 0)  # history moves no stock
+    for check in (orders.check_order_totals, orders.check_order_money, orders.check_order_counters):
+        assert check(session=session) == []
+
+
+def test_reimport_creates_nothing_new(session: Session) -> None:
+    seed(session)
+    _import(session, create_missing=True)
+    counts = (_count(session, Order), _count(session, Customer))
+    again = _import(session, create_missing=True)
+    assert again.orders_created == 0 and again.orders_skipped == 3 and again.customers_created == []
+    assert (_count(session, Order), _count(session, Customer)) == counts
+
+
+def test_unknown_sku_and_customer_listed_or_created(session: Session) -> None:
+    seed(session)
+    body = "B-1,01/03/2024 10:00,,completed,C-1,New Person,13700000000,,NEW-9,Green tea 绿茶,1,12.00,\n"
+    with pytest.raises(OrderImportRefused) as refused:
+        _import(session, body)
+    text = str(refused.value)
+    assert "2 problems, nothing was imported" in text
+    assert "line 2: the SKU 'NEW-9' is not in the catalogue" in text and "customer 'C-1'" in text
+    assert _count(session, Order) == 0
+    dry = _import(session, body, create_missing=True, dry_run=True)
+    assert dry.products_created == ["NEW-9"] and dry.orders_created == 1
+    assert _count(session, Order) == 0 and session.exec(select(Variant).where(Variant.sku == "NEW-9")).first() is None
+    done = _import(session, body, create_missing=True)
+    assert done.products_created == ["NEW-9"]
+    line = orders.get_order(session=session, number=done.first_number).lines[0]
+    assert line.sku == "NEW-9" and line.title == "Green tea 绿茶"
+
+
+def test_affect_stock(session: Session) -> None:
+    seed(session)
+    body = ("S-1,01/03/2024 10:00,,completed,,,,,TEE-01,Tee,2,99,\n"
+            "S-2,01/03/2024 11:00,,paid,,,,,MUG-01,Mug,1,35.50,\n")
+    _import(session, body, affect_stock=True)
+    assert level(session, "TEE-01") == (8, 0)
+    assert level(session, "MUG-01") == (5, 1)
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("X-1,01/03/2024 10:00,,completed,C-1,Ann,,,TEE-01,Tee,1,99,\n"
+     "X-1,01/03/2024 10:00,,completed,C-1,Bob,,,MUG-01,Mug,1,35.50,\n", "line 4: order X-1 has customer_name 'Bob' here but 'Ann' on line 3"),
+    ("X-1,31/02/2024 10:00,,completed,,,,,TEE-01,Tee,1,99,\n", "line 3: the ordered_at '31/02/2024 10:00'"),
+    ("X-1,2024-03-01,,completed,,,,,TEE-01,Tee,1,99,\n", "is not a date in the format"),
+    ("X-1,01/03/2024 10:00,,completed,,,,,TEE-01,Tee,-2,99,\n", "line 3: the quantity -2 of TEE-01 must be more"),
+    ("X-1,01/03/2024 10:00,,completed,,,,,TEE-01,Tee,two,99,\n", "'two' is not a whole number"),
+    ("X-1,01/03/2024 10:00,,completed,,,,,TEE-01,Tee,1,-99,\n", "is negative"),
+    ("X-1,01/03/2024 10:00,,shipped-ish,,,,,TEE-01,Tee,1,99,\n", "status 'shipped-ish'"),
+    ("X-1,01/03/2024 10:00,,completed,,,,,TEE-01,Tee,1,99,250%\n", "discount_rate"),
+    ("X-1,01/03/2024 10:00,,completed,,,bad-phone,,TEE-01,Tee,1,99,\n", "not a phone number"),
+])
+def test_bad_rows_refuse_everything(session: Session, body: str, message: str) -> None:
+    seed(session)
+    good = "G-1,01/03/2024 10:00,,completed,,,,,TEE-01,Tee,1,99,\n"
+    with pytest.raises(OrderImportRefused, match=message):
+        _import(session, good + body)
+    assert _count(session, Order) == 0
+
+
+def test_mapping_and_file_errors(session: Session) -> None:
+    seed(session)
+    with pytest.raises(InvalidInput, match="no such column"):
+        _import(session, mapping=MAPPING.replace('"Qty"', '"Quantity"'))
+    with pytest.raises(InvalidInput, match="no column for quantity"):
+        parse_mapping(MAPPING.replace('quantity = "Qty"\n', ""))
+    with pytest.raises(InvalidInput, match="unknown fields: colour"):
+        parse_mapping(MAPPING.replace("[options]", 'colour = "C"\n[options]'))
+    with pytest.raises(InvalidInput, match="not valid TOML"):
+        parse_mapping("[columns\n")
+    with pytest.raises(InvalidInput, match="not a time zone"):
+        parse_mapping(MAPPING.replace("Asia/Shanghai", "Mars/Olympus"))
+    with pytest.raises(InvalidInput, match="not UTF-8"):
+        import_orders(session=session, actor=CLERK, content=b"\xff\xfe\x00bad", mapping=parse_mapping(MAPPING))
+    with pytest.raises(InvalidInput, match="no order lines"):
+        _import(session, "")
