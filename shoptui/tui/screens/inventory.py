@@ -214,7 +214,7 @@ class InventoryScreen(ShopScreen):
         heads = (("SKU", c.sku, False), ("Title", c.title, False), ("Loc", c.location, False),
                  ("On hand" if c.wide else "Hand", c.number, True), ("Committed" if c.wide else "Cmtd", c.number, True),
                  ("Available" if c.wide else "Avail", c.number, True), ("Incoming" if c.wide else "Incm", c.number, True),
-                 ("Reorder at" if c.wide else "ROP", c.number, True), ("", c.status, False))
+                 ("Reorder" if c.wide else "ROP", c.number, True), ("", c.status, False))
         for (label, width_, right), key in zip(heads, ("sku", "title", "loc", "hand", "cmtd", "avail", "inc", "rop",
                                                        "state"), strict=True):
             table.add_column(cell(label, width_, right=right), key=key, width=width_)
@@ -392,7 +392,7 @@ class InventoryScreen(ShopScreen):
         with self.app.batch_update():
             ledger.clear()
             for m in event.items:
-                reference = " ".join(part for part in (f"{m.ref_kind or ''} {m.ref_id or ''}".strip(), m.note) if part)
+                reference = " ".join(part for part in (self._reference(m), m.note) if part)
                 cells = [cell(self.meta.when(m.at, year=self.columns.wide), widths["when"]),
                          cell(m.kind.replace("_", " "), widths["kind"]),
                          cell(signed(m.quantity), widths["qty"], right=True, style="bold" if m.quantity else ""),
@@ -408,6 +408,15 @@ class InventoryScreen(ShopScreen):
         more = " (newest 100)" if event.more else ""
         title = f"Ledger of {event.sku}: {count} movement{'s' if count != 1 else ''}{more}, times in {self.meta.timezone}"
         self.query_one("#ledger-title", Static).update(title if count else f"Ledger of {event.sku}: no movements yet")
+
+    def _reference(self, move: MovementRead) -> str:
+        """``PO-000001``, ``stocktake 3``, a supplier's name, ``order 1042``…"""
+        if move.ref_kind == "supplier" and move.ref_id and move.ref_id.isdigit():
+            names = dict(self.meta.suppliers)
+            return names.get(int(move.ref_id), f"supplier {move.ref_id}")
+        if move.ref_kind in ("po", "transfer"):
+            return move.ref_id or ""
+        return f"{move.ref_kind or ''} {move.ref_id or ''}".strip()
 
     def _clear_ledger(self) -> None:
         self.ledger_sku = None

@@ -239,7 +239,7 @@ class PurchasingScreen(ShopScreen):
     def on_mount(self) -> None:
         self.query_one("#po-table", DataTable).add_columns("PO", "Supplier", "Status", "Lines", "Total", "Created")
         self.query_one("#supplier-table", DataTable).add_columns("Name", "Contact", "Email", "Phone", "Lead")
-        self.query_one("#reorder-table", DataTable).add_columns("SKU", "Title", "Avail", "Incm", "ROP", "Per day",
+        self.query_one("#reorder-table", DataTable).add_columns("SKU", "Title", "Avail", "Incm", "ROP", "/day",
                                                                 "Order", "Cost")
         self.call_after_refresh(self.load, self.state)
 
@@ -293,13 +293,13 @@ class PurchasingScreen(ShopScreen):
             reorder.clear()
             self.groups = event.groups
             for group in event.groups:
-                name = group.supplier or "no usual supplier (set one with e on the stock screen)"
+                name = group.supplier or "no usual supplier (e on the stock screen sets one)"
                 total = sum(line.suggested * line.unit_cost_minor for line in group.lines)
                 reorder.add_row(Text(f"▸ {name}", style="bold"), Text(plural(len(group.lines), "line")), "", "", "",
                                 "", "", Text(m.money(total), style="bold", justify="right"),
                                 key=f"group-{group.supplier_id}")
                 for line in group.lines:
-                    reorder.add_row(f"  {line.sku}", Text(line.title[:30]), line.available, line.incoming,
+                    reorder.add_row(f"  {line.sku}", Text(line.title[:16]), line.available, line.incoming,
                                     line.reorder_point, f"{line.daily_rate:g}", Text(str(line.suggested), style="bold"),
                                     Text(m.money(line.unit_cost_minor), justify="right"),
                                     key=f"line-{group.supplier_id}-{line.variant_id}")

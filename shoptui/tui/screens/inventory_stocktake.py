@@ -53,8 +53,8 @@ if TYPE_CHECKING:
 SET_COUNT = re.compile(r"^\d{1,6}$")
 ADD_COUNT = re.compile(r"^\+\d{1,6}$")
 FLASH_SECONDS = 0.8
-SCAN_HELP = ("scan = +1 · number (1-6 digits) + enter = SET the count of the last item · +N = add N · "
-             "#code = scan a short numeric code · ctrl+z undo · ctrl+r review · esc leave")
+SCAN_HELP = ("scan = +1 · 12⏎ SETS the last item's count (1-6 digits) · +12⏎ adds 12 · #123⏎ scans the "
+             "code 123 · ctrl+z undo")
 
 
 def parse_entry(text: str) -> tuple[str, str | None, int | None]:
