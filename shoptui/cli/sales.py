@@ -147,7 +147,7 @@ def _report_lines(report: ShiftReport, money: Currency, tz: Any) -> None:
         pairs.append(("closed", f"{when(shift.closed_at, tz)} by {shift.closed_by}"))
     pairs += [
         ("counter sales", f"{report.sales_count} for {money.format(report.sales_minor)} {money.code}"),
-        ("payments", money.format(report.payments_minor)), ("refunds", money.format(report.refunds_minor)),
+        ("payments", money.format(report.paid_in_minor)), ("refunds", money.format(report.refunded_out_minor)),
         ("cash float", money.format(shift.float_minor)), ("cash in", money.format(report.cash_in_minor)),
         ("cash out", money.format(report.cash_out_minor)),
         ("expected cash", money.format(report.expected_cash_minor)),

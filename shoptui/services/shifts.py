@@ -60,8 +60,8 @@ class ShiftReport(BaseModel):
     sales_minor: int
     payments: list[MethodTotal]
     refunds: list[MethodTotal]
-    payments_minor: int
-    refunds_minor: int
+    paid_in_minor: int
+    refunded_out_minor: int
     cash_in_minor: int  # cash payments (what was kept, not the change handed back)
     cash_out_minor: int  # cash refunds
     expected_cash_minor: int  # float + cash in - cash out
@@ -158,8 +158,8 @@ def _report(session: Session, row: Shift) -> ShiftReport:
     expected = row.expected_minor if row.expected_minor is not None else row.float_minor + cash_in - cash_out
     return ShiftReport(
         shift=_read(row), sales_count=int(sales_count), sales_minor=int(sales_minor), payments=payments,
-        refunds=refunds, payments_minor=sum(p.amount_minor for p in payments),
-        refunds_minor=sum(r.amount_minor for r in refunds), cash_in_minor=cash_in, cash_out_minor=cash_out,
+        refunds=refunds, paid_in_minor=sum(p.amount_minor for p in payments),
+        refunded_out_minor=sum(r.amount_minor for r in refunds), cash_in_minor=cash_in, cash_out_minor=cash_out,
         expected_cash_minor=expected, counted_minor=row.counted_minor, difference_minor=row.difference_minor,
     )
 

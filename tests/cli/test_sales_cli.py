@@ -1,0 +1,168 @@
+"""``shoptui sale``, ``shoptui shift`` and ``shoptui order receipt|slip|invoice|import``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from shoptui import db
+from tests.services.orders_helpers import seed
+
+
+@pytest.fixture
+def seeded(store: str) -> str:
+    with db.transaction(store) as s:
+        seed(s)
+    db.dispose_all()
+    return store
+
+
+def _orders(store: str) -> int:
+    from sqlmodel import func, select
+
+    from shoptui.models.orders import Order
+
+    with db.read_session(store) as s:
+        return s.exec(select(func.count()).select_from(Order)).one()
+
+
+def test_sale_prints_number_total_change(shop, seeded: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    receipt = tmp_path / "r.txt"
+    result = shop("sale", "TEE-01x2", "MUG-01", "--pay", "card:100", "--pay", "cash:200", "--receipt", str(receipt),
+                  "--width", "80")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("Sold SO-000001: 3 items, total 233.50 CNY;")
+    assert "change 66.50" in result.stdout
+    text = receipt.read_text(encoding="utf-8")
+    assert "SO-000001" in text and max(len(line) for line in text.splitlines()) <= 48
+
+
+def test_sale_json_and_idempotency(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]
+    first = shop("sale", "MUG-01", "--pay", "cash:50", "--json", "--idempotency-key", "k1")
+    assert first.exit_code == 0, first.stderr
+    data = json.loads(first.stdout)
+    assert data["number"] == "SO-000001" and data["total"] == "35.50" and data["change"] == "14.50"
+    assert data["currency"] == "CNY" and "Cash tendered" in data["receipt"]
+    again = shop("sale", "MUG-01", "--pay", "cash:50", "--json", "--idempotency-key", "k1")
+    assert again.exit_code == 0 and json.loads(again.stdout)["number"] == "SO-000001"
+    assert _orders(seeded) == 1
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["NOPE-1", "--pay", "cash:10"], "NOPE-1"),
+    (["MUG-01", "--pay", "cash:10"], "short"),
+    (["MUG-01", "--pay", "card:50"], "only cash may be more"),
+    (["MUG-01", "--pay", "card:10"], "still due"),
+    (["CAP-01x2", "--pay", "cash:100"], "Only 1 of CAP-01"),
+    (["MUG-01:-1", "--pay", "cash"], "more than zero"),
+    (["MUG-01", "--pay", "gold:10"], "not one of"),
+    (["MUG-01", "--pay", "cash:abc"], "not an amount"),
+    (["MUG-01", "--pay", "cash", "--customer", "13900000000"], "no customer"),
+    (["MUG-01"], "empty|still due"),
+])
+def test_sale_refusals_write_nothing(shop, seeded: str, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    result = shop("sale", *args)
+    assert result.exit_code == 1, result.stdout
+    assert result.stderr.startswith("error: ")
+    assert len(result.stderr.strip().splitlines()) == 1
+    import re
+
+    assert re.search(message, result.stderr), result.stderr
+    assert _orders(seeded) == 0
+
+
+def test_sale_usage_errors(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]
+    assert shop("sale", "MUG-01", "--pay", "cash", "--width", "70").exit_code == 2
+    assert shop("sale", "--pay", "cash").exit_code == 2
+    assert shop("sale", "MUG-01", "--pay", "cash", "--print", "-o", "x.txt").exit_code == 2
+    assert _orders(seeded) == 0
+
+
+def test_sale_with_failing_printer_keeps_the_sale(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]
+    failing = f"{sys.executable} -c \"import sys; sys.exit(2)\""
+    assert shop("settings", "set", "print_command", failing).exit_code == 0
+    result = shop("sale", "MUG-01", "--pay", "cash", "--print")
+    assert result.exit_code == 1
+    assert "is recorded, but the receipt was not delivered" in result.stderr
+    assert _orders(seeded) == 1
+
+
+def test_shift_cycle(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]
+    opened = shop("shift", "open", "--float", "200")
+    assert opened.exit_code == 0 and opened.stdout.startswith("Opened shift #1 with a float of 200.00 CNY.")
+    assert shop("shift", "open", "--float", "100").exit_code == 1
+    assert shop("sale", "TEE-01", "--pay", "cash:100").exit_code == 0
+    assert shop("sale", "MUG-01", "--pay", "mobile").exit_code == 0
+    report = shop("shift", "report", "--json")
+    data = json.loads(report.stdout)
+    assert data["sales_count"] == 2 and data["expected_cash"] == "299.00"
+    assert {p["method"]: p["amount"] for p in data["payments"]} == {"cash": "99.00", "mobile": "35.50"}
+    closed = shop("shift", "close", "--counted", "298.50")
+    assert closed.exit_code == 0, closed.stderr
+    assert "cash is 0.50 CNY short" in closed.stdout
+    twice = shop("shift", "close", "--counted", "298.50", "--id", "1")
+    assert twice.exit_code == 1 and "already closed" in twice.stderr
+    shown = shop("shift", "show", "1")
+    assert shown.exit_code == 0 and "difference" in shown.stdout
+    listed = shop("shift", "list", "--json")
+    assert json.loads(listed.stdout)["items"][0]["difference"] == "-0.50"
+    assert shop("shift", "open", "--float", "-5").exit_code == 1
+    assert shop("shift", "show", "99").exit_code == 1
+
+
+def test_order_documents(shop, seeded: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert shop("sale", "TEE-01", "--pay", "card").exit_code == 0
+    receipt = shop("order", "receipt", "SO-000001")
+    assert receipt.exit_code == 0 and "*** COPY ***" in receipt.stdout
+    slip = shop("order", "slip", "SO-000001", "-o", str(tmp_path / "slip.txt"))
+    assert slip.exit_code == 0 and "PACKING SLIP" in (tmp_path / "slip.txt").read_text(encoding="utf-8")
+    invoice = shop("order", "invoice", "SO-000001", "--json")
+    assert "INVOICE" in json.loads(invoice.stdout)["text"]
+    missing = shop("order", "invoice", "SO-999999")
+    assert missing.exit_code == 1 and missing.stderr.startswith("error: There is no order SO-999999")
+    no_printer = shop("order", "receipt", "SO-000001", "--print")
+    assert no_printer.exit_code == 1 and "No printer is set up" in no_printer.stderr
+    bad_folder = shop("order", "slip", "SO-000001", "-o", str(tmp_path / "nope" / "x.txt"))
+    assert bad_folder.exit_code == 1 and "does not exist" in bad_folder.stderr
+
+
+MAP = """[columns]
+order_ref = "ref"
+ordered_at = "date"
+customer_name = "name"
+sku = "sku"
+quantity = "qty"
+line_total = "amount"
+[options]
+default_status = "completed"
+"""
+
+
+def test_order_import(shop, seeded: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    mapping = tmp_path / "map.toml"
+    mapping.write_text(MAP, encoding="utf-8")
+    csv_file = tmp_path / "old.csv"
+    csv_file.write_text("ref,date,name,sku,qty,amount\nH1,2024-01-02,Zhang,TEE-01,2,198.005\n"
+                        "H1,2024-01-02,Zhang,MUG-01,1,35.5\nH2,2024-01-03,,CAP-01,1,10\n", encoding="utf-8")
+    dry = shop("order", "import", str(csv_file), "--mapping", str(mapping), "--dry-run")
+    assert dry.exit_code == 0, dry.stderr
+    assert dry.stdout.startswith("Would import 2 orders (3 lines)") and "1 lines had amounts rounded" in dry.stdout
+    assert _orders(seeded) == 0
+    done = shop("order", "import", str(csv_file), "--mapping", str(mapping), "--json")
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.stdout)["orders_created"] == 2
+    again = shop("order", "import", str(csv_file), "--mapping", str(mapping))
+    assert "Imported 0 orders" in again.stdout and "2 already imported" in again.stdout
+    assert _orders(seeded) == 2
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ref,date,name,sku,qty,amount\nH9,2024-13-45,,TEE-01,1,99\n", encoding="utf-8")
+    refused = shop("order", "import", str(bad), "--mapping", str(mapping))
+    assert refused.exit_code == 1 and "line 2" in refused.stderr and "not a date" in refused.stderr
+    missing_map = shop("order", "import", str(csv_file), "--mapping", str(tmp_path / "none.toml"))
+    assert missing_map.exit_code == 1 and "no mapping file" in missing_map.stderr
+    missing_csv = shop("order", "import", str(tmp_path / "none.csv"), "--mapping", str(mapping))
+    assert missing_csv.exit_code == 1 and "no file" in missing_csv.stderr
+    assert _orders(seeded) == 2
