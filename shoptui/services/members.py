@@ -667,13 +667,14 @@ def merge_members(*, session: Session, actor: Actor, keep: str | int, other: str
         points_balance=col(Member.points_balance) + points,
         credit_balance_minor=col(Member.credit_balance_minor) + credit, updated_at=now))
     if gone_member is not None:
-        session.execute(update(Member).where(col(Member.customer_id) == gone_id).values(
-            points_balance=0, credit_balance_minor=0, merged_into=kept.customer_id, email_consent=False,
-            sms_consent=False, updated_at=now))
+        # consent: the kept member takes the other's answer on a channel it was never asked about
         if not kept.email_consent_at and gone_member.email_consent_at:
             kept.email_consent, kept.email_consent_at = gone_member.email_consent, gone_member.email_consent_at
         if not kept.sms_consent_at and gone_member.sms_consent_at:
             kept.sms_consent, kept.sms_consent_at = gone_member.sms_consent, gone_member.sms_consent_at
+        session.execute(update(Member).where(col(Member.customer_id) == gone_id).values(
+            points_balance=0, credit_balance_minor=0, merged_into=kept.customer_id, email_consent=False,
+            sms_consent=False, updated_at=now))
     # the kept member's lots must cover exactly what it holds (a debt on one side eats the other's lots)
     session.flush()
     _settle_lots(session, kept.customer_id)

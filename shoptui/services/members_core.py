@@ -116,8 +116,8 @@ def _check_national(raw: str, code: str, national: str) -> str:
         raise _bad_phone(raw)
     if code == "86" and len(national) == 11 and not _CN_MOBILE.match(national):
         raise _bad_phone(raw)
-    if code == "86" and national[0] == "1" and not _CN_MOBILE.match(national):
-        raise _bad_phone(raw)
+    if code == "86" and national[0] == "1" and not (_CN_MOBILE.match(national) or re.fullmatch(r"10[0-9]{8}", national)):
+        raise _bad_phone(raw)  # 1...: a mobile (11 digits) or Beijing's area code 10
     if code == "1" and national[0] in "01":
         raise _bad_phone(raw)
     if len(code) + len(national) > 15:
