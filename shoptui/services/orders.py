@@ -457,6 +457,10 @@ class OrderDraft(BaseModel):
     stock_mode: Literal["reserve", "deferred", "none"] = "reserve"
     payments: list[DraftPayment] = []
     created_at: datetime | None = None  # for history imports only (channel 'imported')
+    # offers (services.orders_offers): promotions, tier discount, coupons and points; never on imported orders
+    apply_offers: bool = True
+    coupon_codes: list[str] = []
+    points_to_use: int = 0
 
 
 class LineChange(BaseModel):
@@ -909,6 +913,18 @@ def create_order(*, session: Session, actor: Actor, draft: OrderDraft) -> OrderR
                         unit_price_minor=variant.price_minor if line.unit_price_minor is None else line.unit_price_minor,
                         line_discount_minor=line.line_discount_minor)
         lines.append(row)
+    # ---- offers: promotions, tier discount, coupons, points (services.orders_offers) ----
+    offers = None
+    if channel != "imported" and draft.apply_offers:
+        from shoptui.services import orders_offers
+
+        offers = orders_offers.price_lines(session, lines=lines, customer_id=order.customer_id, channel=channel,
+                                           coupon_codes=draft.coupon_codes, points_to_use=draft.points_to_use,
+                                           shipping_minor=order.shipping_minor)
+        lines += orders_offers.gift_lines(order.id, offers, len(lines))
+        adjustments = list(offers.adjustments) + adjustments
+        order.shipping_minor = offers.shipping_minor
+    # ---- end of offers ----
     reprice(session, order, lines, adjustments, cfg.tax_rate_bp)
     session.add_all(lines)
     for adj in adjustments:
@@ -924,6 +940,8 @@ def create_order(*, session: Session, actor: Actor, draft: OrderDraft) -> OrderR
         customer.last_order_at = max(customer.last_order_at or created_at, created_at)
         session.add(customer)
     session.flush()
+    if offers is not None:  # usage and points in this transaction (a single-use code is taken atomically)
+        orders_offers.record(session, actor, order, offers)
     add_event(session, order, actor, "created",
               f"Order created ({channel}): {order.item_count} items, total {cfg.currency.format(order.total_minor)} "
               f"{cfg.currency.code}.", {"lines": [[line.sku, line.quantity] for line in lines]})
@@ -947,7 +965,7 @@ def draft_from_document(doc: Any, currency: store_settings.Currency) -> OrderDra
     if not isinstance(doc, dict):
         raise InvalidInput("The order document must be a JSON object with at least a 'lines' list.")
     known = {"channel", "customer", "guest_name", "guest_phone", "guest_email", "ship_to", "lines", "adjustments",
-             "shipping", "note", "external_ref", "location", "payments", "discount"}
+             "shipping", "note", "external_ref", "location", "payments", "discount", "coupons", "points"}
     unknown = sorted(set(doc) - known)
     if unknown:
         raise InvalidInput(f"The order document has unknown fields: {', '.join(unknown)}. Known: {', '.join(sorted(known))}.")
@@ -1011,10 +1029,27 @@ def draft_from_document(doc: Any, currency: store_settings.Currency) -> OrderDra
             lines=lines, adjustments=adjustments,
             shipping_minor=0 if doc.get("shipping") is None else money(doc["shipping"], "shipping"),
             note=str(doc.get("note") or ""), external_ref=doc.get("external_ref"), location=doc.get("location"),
-            payments=payments,
+            payments=payments, coupon_codes=_document_coupons(doc), points_to_use=_document_points(doc),
         )
     except ValidationError as exc:
         raise InvalidInput(f"The order document is not valid: {_first_error(exc)}.") from None
+
+
+def _document_coupons(doc: dict[str, Any]) -> list[str]:
+    """``"coupons": ["SAVE10"]`` (or one code as text) of an order document."""
+    value = doc.get("coupons") or []
+    value = [value] if isinstance(value, str) else value
+    if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+        raise InvalidInput("The coupons must be a list of codes, like [\"SAVE10\"].")
+    return value
+
+
+def _document_points(doc: dict[str, Any]) -> int:
+    """``"points": 500`` of an order document: the points the member uses."""
+    value = doc.get("points") or 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInput("The points must be a whole number of 0 or more.")
+    return value
 
 
 def _first_error(exc: ValidationError) -> str:
