@@ -5,7 +5,10 @@ from shoptui.modules import ModuleSpec
 MODULE = ModuleSpec(
     name="members",
     order=50,
-    cli=(),
+    cli=(
+        ("member", "shoptui.cli.members:app"),
+        ("tier", "shoptui.cli.members:tier_app"),
+    ),
     screens=(),
     settings=("shoptui.services.members_core:SETTINGS",),
     search=("shoptui.services.members:search_members",),
