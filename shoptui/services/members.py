@@ -505,6 +505,7 @@ def update_member(*, session: Session, actor: Actor, ref: str | int, patch: Memb
     member = find_member_row(session, ref)
     customer = customer_of(session, member.customer_id)
     before = _snapshot(member, customer)
+    email_at_before, sms_at_before = member.email_consent_at, member.sms_consent_at
     tags_before = sorted(session.exec(select(MemberTag.tag).where(MemberTag.customer_id == member.customer_id)).all())
     given = patch.model_dump(exclude_unset=True)
     now = clock.now()
@@ -537,7 +538,8 @@ def update_member(*, session: Session, actor: Actor, ref: str | int, patch: Memb
         member.region = _region(patch.region)
     for channel in CHANNELS:
         wanted = getattr(patch, f"{channel}_consent")
-        if wanted is not None and wanted != getattr(member, f"{channel}_consent"):
+        explicit_no = wanted is False and getattr(member, f"{channel}_consent_at") is None  # never asked: a "no" counts
+        if wanted is not None and (wanted != getattr(member, f"{channel}_consent") or explicit_no):
             setattr(member, f"{channel}_consent", wanted)
             setattr(member, f"{channel}_consent_at", now)
     tags = set(tags_before) if patch.tags is None else set(_tags(patch.tags))
@@ -551,7 +553,9 @@ def update_member(*, session: Session, actor: Actor, ref: str | int, patch: Memb
                                                           MemberAccount.external_id == account[1])).first()
         if linked is not None:
             raise Conflict(f"The {account[0]} account {account[1]} already belongs to member #{linked.customer_id}.")
-    after = _snapshot(member, customer)
+    after = {**_snapshot(member, customer), "email_consent_at": member.email_consent_at,
+             "sms_consent_at": member.sms_consent_at}
+    before = {**before, "email_consent_at": email_at_before, "sms_consent_at": sms_at_before}
     if after == before and sorted(tags) == tags_before and account is None:
         raise InvalidInput(f"Nothing to change for member #{member.customer_id}: give at least one new value.")
     if sorted(tags) != tags_before:
