@@ -221,10 +221,10 @@ def add_coupon(*, session: Session, actor: Actor, data: CouponInput) -> CouponRe
         code = _check_shared_code(data.code)
         if session.exec(select(CouponCode.id).where(CouponCode.code == code)).first() is not None:
             raise Conflict(f"The code {code} is already used by another coupon. Pick another code.")
-        shared = CouponCode(coupon_id=row.id or 0, code=code, issued_at=now,
-                            expires_at=valid_until or (now + timedelta(days=days) if days else None))
-        shared.max_uses = None  # shared: limited by the coupon's limits, not per code
-        session.add(shared)
+        # shared: limited by the coupon's limits, not per code (NULL max_uses; a Core insert keeps it NULL)
+        session.execute(insert(CouponCode).values(
+            coupon_id=row.id, code=code, max_uses=None, used_count=0, issued_at=now,
+            expires_at=valid_until or (now + timedelta(days=days) if days else None)))
         session.flush()
     audit.record(session=session, actor=actor, action="coupon.add", entity="coupon", entity_id=row.id,
                  summary=f"coupon {name!r} added: {describe(row)}", after={"kind": kind, "code": data.code})
