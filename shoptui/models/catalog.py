@@ -89,16 +89,17 @@ class ProductImage(SQLModel, table=True):
 
 
 class ProductSearch(SQLModel, table=True):
-    """One compact, lower-cased line per product (title, SKUs, barcodes, tags, brand) for search.
+    """Lower-cased search lines per product: ``text`` (title, brand, tags) and ``codes`` (SKUs, barcodes).
 
-    Kept in step by the catalogue service. On SQLite an FTS5 trigram index
-    (``product_search_fts``, created by the migration) follows it through triggers; on
-    PostgreSQL a pg_trgm GIN index covers ``text``.
+    Kept in step by the catalogue service. On SQLite an FTS5 trigram index over both columns
+    (``product_search_fts``, created by the migration) serves terms of 3+ characters; shorter
+    terms scan the compact ``text`` column. On PostgreSQL pg_trgm GIN indexes cover both.
     """
 
     __tablename__ = "product_search"
     product_id: int = Field(foreign_key="product.id", primary_key=True, ondelete="CASCADE")
     text: str = ""
+    codes: str = ""
 
 
 class Variant(SQLModel, table=True):

@@ -35,6 +35,7 @@ from sqlalchemy import (
     table,
     text,
     tuple_,
+    union,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -1087,15 +1088,16 @@ def _check_combinations(rows: list[dict[str, Any]], option_count: int) -> None:
         seen[combo] = row["sku"]
 
 
-def search_text(title: str, brand: str | None, tags: Iterable[str], skus: Iterable[str],
-                barcodes: Iterable[str | None]) -> str:
-    """The lower-cased line the search index holds for one product."""
-    parts = [title, brand or "", " ".join(tags), " ".join(skus), " ".join(b for b in barcodes if b)]
-    return " ".join(" ".join(p.split()) for p in parts if p).casefold()
+def search_line(product_id: int, title: str, brand: str | None, tags: Iterable[str], skus: Iterable[str],
+                barcodes: Iterable[str | None]) -> dict[str, Any]:
+    """The lower-cased search row of one product: words in ``text``, SKUs and barcodes in ``codes``."""
+    words = " ".join(" ".join(p.split()) for p in (title, brand or "", " ".join(tags)) if p).casefold()
+    codes = " ".join([*skus, *(b for b in barcodes if b)]).casefold()
+    return {"product_id": product_id, "text": words, "codes": codes}
 
 
 def insert_search_lines(*, session: Session, lines: list[dict[str, Any]]) -> None:
-    """Insert new search lines (``product_id``, ``text``) and index them.
+    """Insert new search rows (from ``search_line``) and index them.
 
     The one place lines are inserted. On SQLite the FTS5 index is fed by one INSERT ... SELECT
     per chunk (updates and deletes are followed by triggers); PostgreSQL's GIN index needs nothing.
@@ -1107,13 +1109,13 @@ def insert_search_lines(*, session: Session, lines: list[dict[str, Any]]) -> Non
         return
     ids = sorted(line["product_id"] for line in lines)
     if ids[-1] - ids[0] + 1 == len(ids):
-        session.execute(text("INSERT INTO product_search_fts(rowid, text) SELECT product_id, text FROM product_search "
+        session.execute(text("INSERT INTO product_search_fts(rowid, text, codes) SELECT product_id, text, codes FROM product_search "
                              "WHERE product_id BETWEEN :lo AND :hi"), {"lo": ids[0], "hi": ids[-1]})
         return
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         marks = ",".join(str(int(i)) for i in chunk)
-        session.execute(text(f"INSERT INTO product_search_fts(rowid, text) SELECT product_id, text FROM product_search "
+        session.execute(text(f"INSERT INTO product_search_fts(rowid, text, codes) SELECT product_id, text, codes FROM product_search "
                              f"WHERE product_id IN ({marks})"))
 
 
@@ -1143,8 +1145,7 @@ def _refresh_chunk(session: Session, ids: list[int]) -> None:
     session.execute(delete(ProductSearch).where(ProductSearch.product_id.in_(ids)))
     if products:
         insert_search_lines(session=session, lines=[
-            {"product_id": p.id, "text": search_text(p.title, p.brand, tags.get(p.id, []), *codes.get(p.id, ([], [])))}
-            for p in products])
+            search_line(p.id, p.title, p.brand, tags.get(p.id, []), *codes.get(p.id, ([], []))) for p in products])
     for p in products:
         stat = stats.get(p.id)
         session.execute(update(Product).where(Product.id == p.id).values(
@@ -1635,8 +1636,13 @@ def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _search_ids_query(session: Session, text_value: str) -> Any:
-    """A SELECT of product ids whose search line contains every word of ``text_value``."""
+def _search_ids_query(session: Session, text_value: str, *, bounded: bool = False) -> Any:
+    """A SELECT of product ids whose search row contains every word of ``text_value``.
+
+    Words of 3+ characters use the trigram index (FTS5 on SQLite). Shorter words are matched
+    against the compact ``text`` column (titles, brands, tags) by a scan that stops at the page
+    size, and a lone short word also finds SKUs and barcodes that start with it (by their index).
+    """
     words = [w for w in text_value.casefold().split() if w][:8]
     if not words:
         return select(ProductSearch.product_id).where(False)
@@ -1649,16 +1655,26 @@ def _search_ids_query(session: Session, text_value: str) -> Any:
         if short_words:
             query = query.join(ProductSearch, ProductSearch.product_id == _FTS.c.rowid)
             for word in short_words:
-                query = query.where(func.instr(ProductSearch.text, word) > 0)
+                query = query.where(or_(func.instr(ProductSearch.text, word) > 0, func.instr(ProductSearch.codes, word) > 0))
         return query
     query = select(ProductSearch.product_id)
     for word in words:
-        # PostgreSQL's pg_trgm GIN index serves LIKE on 3+ characters; SQLite scans the compact table
         if dialect == "sqlite":
             query = query.where(func.instr(ProductSearch.text, word) > 0)
-        else:
+        else:  # PostgreSQL: pg_trgm's GIN indexes serve LIKE on 3+ characters
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            query = query.where(ProductSearch.text.like(f"%{escaped}%", escape="\\"))
+            query = query.where(or_(ProductSearch.text.like(f"%{escaped}%", escape="\\"),
+                                    ProductSearch.codes.like(f"%{escaped}%", escape="\\")))
+    if len(words) == 1 and not long_words:
+        raw = text_value.strip()
+        prefixes = {raw, raw.upper()}
+        by_code = [select(Variant.product_id).where(column >= prefix, column < prefix + "\U0010ffff")
+                   for prefix in sorted(prefixes) for column in (Variant.sku, Variant.barcode)]
+        if not bounded:
+            return union(query, *by_code)
+        # a search box needs only the first hits: each part stops early
+        parts = [q.limit(200).subquery() for q in (query, *by_code)]
+        return union(*(select(part.c.product_id) for part in parts))
     return query
 
 
@@ -1680,7 +1696,7 @@ def search_products(*, session: Session, text: str, limit: int = 8) -> list[Sear
         hits.append(SearchHit(kind="variant", key=row.sku, title=f"{row.title}{' / ' + options if options else ''}",
                               detail=f"{row.sku}{' · ' + row.barcode if row.barcode else ''}", mode="products",
                               exact=True))
-    ids_query = _search_ids_query(session, raw).limit(limit)
+    ids_query = _search_ids_query(session, raw, bounded=True).limit(limit)
     ids = list(session.execute(ids_query).scalars())
     if ids:
         first_sku = (select(Variant.sku).where(Variant.product_id == Product.id).order_by(Variant.position, Variant.id)

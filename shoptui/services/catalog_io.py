@@ -638,9 +638,9 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
         bulk_insert(conn, ProductImage.__table__, image_rows)
     if new_groups:
         catalog.insert_search_lines(session=session, lines=[
-            {"product_id": g.product_id, "text": catalog.search_text(
-                g.fields["title"], g.fields.get("brand"), g.fields.get("tags", []), [v["sku"] for v in g.variants],
-                [v.get("barcode") for v in g.variants])} for g in new_groups])
+            catalog.search_line(g.product_id, g.fields["title"], g.fields.get("brand"), g.fields.get("tags", []),
+                                [v["sku"] for v in g.variants], [v.get("barcode") for v in g.variants])
+            for g in new_groups])
     created = {id(g) for g in new_groups}
     updated = [g for g in groups if g.product_id is not None and id(g) not in created]
     _update_products(session, actor, updated, categories, now, source)

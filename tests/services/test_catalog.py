@@ -310,3 +310,13 @@ def test_delete_refused_cleanly_when_another_table_still_points_at_a_variant(ses
 def test_history_sources_include_the_ledgers() -> None:
     sources = catalog.history_sources()
     assert "stock_movement.variant_id" in sources and "order_line.variant_id" in sources
+
+
+def test_short_terms_find_sku_prefixes_and_list_filter_is_not_truncated(session: Session) -> None:
+    make(session, title="Lamp", sku="QX-1")
+    for i in range(3):
+        make(session, title=f"茶杯 {i}", sku=f"CUP-{i}")
+    assert [h.title for h in catalog.search_products(session=session, text="q")] == ["Lamp"]
+    assert [h.title for h in catalog.search_products(session=session, text="qx")] == ["Lamp"]
+    assert len(catalog.list_products(session=session, text="茶").items) == 3
+    assert catalog.search_products(session=session, text="zz") == []

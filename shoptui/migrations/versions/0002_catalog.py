@@ -75,6 +75,7 @@ def upgrade() -> None:
     op.create_table('product_search',
     sa.Column('product_id', sa.Integer(), nullable=False),
     sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('codes', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.ForeignKeyConstraint(['product_id'], ['product.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('product_id')
     )
@@ -125,24 +126,24 @@ def _create_search_index() -> None:
     if dialect == "sqlite":
         op.execute(
             "CREATE VIRTUAL TABLE product_search_fts USING fts5("
-            "text, content='product_search', content_rowid='product_id', tokenize='trigram')"
+            "text, codes, content='product_search', content_rowid='product_id', tokenize='trigram')"
         )
         # No INSERT trigger: a trigger indexing row by row is over ten times slower than one
         # INSERT ... SELECT, so services.catalog.insert_search_lines indexes new lines itself.
         op.execute(
             "CREATE TRIGGER product_search_ad AFTER DELETE ON product_search BEGIN "
-            "INSERT INTO product_search_fts(product_search_fts, rowid, text) "
-            "VALUES ('delete', old.product_id, old.text); END"
+            "INSERT INTO product_search_fts(product_search_fts, rowid, text, codes) "
+            "VALUES ('delete', old.product_id, old.text, old.codes); END"
         )
         op.execute(
             "CREATE TRIGGER product_search_au AFTER UPDATE ON product_search BEGIN "
-            "INSERT INTO product_search_fts(product_search_fts, rowid, text) "
-            "VALUES ('delete', old.product_id, old.text); "
-            "INSERT INTO product_search_fts(rowid, text) VALUES (new.product_id, new.text); END"
+            "INSERT INTO product_search_fts(product_search_fts, rowid, text, codes) "
+            "VALUES ('delete', old.product_id, old.text, old.codes); "
+            "INSERT INTO product_search_fts(rowid, text, codes) VALUES (new.product_id, new.text, new.codes); END"
         )
     elif dialect == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        op.execute("CREATE INDEX ix_product_search_trgm ON product_search USING gin (text gin_trgm_ops)")
+        op.execute("CREATE INDEX ix_product_search_trgm ON product_search USING gin (text gin_trgm_ops, codes gin_trgm_ops)")
 
 
 def downgrade() -> None:
