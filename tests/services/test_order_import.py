@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session, func, select
 
 from shoptui.errors import InvalidInput
@@ -147,3 +150,13 @@ def test_mapping_and_file_errors(session: Session) -> None:
         import_orders(session=session, actor=CLERK, content=b"\xff\xfe\x00bad", mapping=parse_mapping(MAPPING))
     with pytest.raises(InvalidInput, match="no order lines"):
         _import(session, "")
+
+
+def test_imported_times_are_stored_like_every_other_time(session: Session) -> None:
+    seed(session)
+    _import(session, create_missing=True)
+    stored = session.execute(text("SELECT created_at FROM sales_order ORDER BY id LIMIT 1")).scalar_one()
+    assert stored == "2024-03-01 02:00:00.000000"  # the UTCDateTime format, so ranges and ordering hold
+    march = orders.list_orders(session=session, filters=orders.OrderFilter(
+        date_from=date(2024, 3, 1), date_to=date(2024, 3, 5))).items
+    assert len(march) == 2
