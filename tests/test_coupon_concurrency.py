@@ -1,0 +1,66 @@
+"""Several processes redeem the same single-use code at the same moment: exactly one succeeds."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import time
+
+from sqlmodel import select
+
+from shoptui import db
+from shoptui.models.marketing import CouponCode, CouponRedemption
+from shoptui.services import checks
+from shoptui.services import marketing_coupons as mc
+from tests.services.orders_helpers import CLERK, add_product
+
+WORKER = textwrap.dedent("""
+    import json, sys, time
+    from shoptui import db
+    from shoptui.config import Actor
+    from shoptui.errors import ShopError
+    from shoptui.services import orders, pricing
+
+    url, name, code, start = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+    actor = Actor(name=name, source="test")
+    try:
+        with db.read_session(url) as s:  # every terminal sees the code unused before it sells
+            pricing.price(session=s, cart=pricing.Cart(items=(pricing.CartItem(quantity=1, sku="TEE-01"),)),
+                          coupon_codes=[code])
+        time.sleep(max(0.0, start - time.time()))
+        with db.transaction(url) as s:
+            order = orders.create_order(session=s, actor=actor, draft=orders.OrderDraft(
+                channel="counter", lines=[orders.DraftLine(sku="TEE-01", quantity=1)], coupon_codes=[code]))
+        print(json.dumps({"used": 1, "total": order.total_minor}))
+    except ShopError as exc:
+        print(json.dumps({"used": 0, "refused": str(exc)}))
+    except Exception as exc:  # anything else escaping (such as 'database is locked') is a failure
+        print(json.dumps({"escaped": f"{type(exc).__name__}: {exc}"}))
+        sys.exit(2)
+""")
+
+
+def test_a_single_use_code_is_redeemed_once_by_racing_processes(store: str) -> None:
+    with db.transaction(store) as s:
+        add_product(s, "TEE-01", 9900, 20)
+        coupon = mc.add_coupon(session=s, actor=CLERK, data=mc.CouponInput(name="five", kind="amount",
+                                                                            amount_minor=500))
+        code = mc.issue_coupon(session=s, actor=CLERK, ref=coupon.id, count=1).codes[0]
+    db.dispose_all()
+    start = time.time() + 2.0
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, store, f"till{i}", code, str(start)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(5)]
+    results = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=240)
+        assert worker.returncode == 0, out + err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    assert sum(r["used"] for r in results) == 1
+    assert [r["total"] for r in results if r["used"]] == [9400]
+    assert all("already been used" in r["refused"] for r in results if not r["used"])
+    with db.read_session(store) as s:
+        assert s.exec(select(CouponCode.used_count).where(CouponCode.code == code)).one() == 1
+        assert len(s.exec(select(CouponRedemption)).all()) == 1
+        assert [p for r in checks.run_checks(session=s) for p in r.problems] == []
