@@ -13,7 +13,7 @@ from __future__ import annotations
 import shlex
 import subprocess
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -143,6 +143,7 @@ class ShopInfo:
     footer: str = ""
     receipt_width_mm: int = 58
     print_command: str = ""
+    values: dict[str, Any] = field(default_factory=dict, repr=False)  # every store setting, as read
 
     def money(self, minor: int) -> str:
         """An amount in the shop's currency, without the code."""
@@ -158,6 +159,7 @@ def shop_info(*, session: Session) -> ShopInfo:
         currency=store_settings.Currency(code=values["currency"], digits=int(values["currency_digits"])),
         tz=ZoneInfo(values["timezone"]), footer=values.get("receipt_footer", ""),
         receipt_width_mm=int(values.get("receipt_width", 58)), print_command=values.get("print_command", "") or "",
+        values=values,
     )
 
 

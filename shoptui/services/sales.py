@@ -430,13 +430,16 @@ def complete_sale(*, session: Session, actor: Actor, basket: Basket, tenders: li
     """
     from shoptui.services import shifts
 
-    shop = documents.shop_info(session=session)
+    shop = documents.shop_info(session=session)  # every setting in one read
     documents.chars_for(receipt_width_mm, shop)  # refuse a bad width before anything is written
     shift = shifts.current_shift(session=session)
-    if shift is None and store_settings.get(session=session, key="sale_requires_shift"):
+    if shift is None and shop.values.get("sale_requires_shift"):
         raise NotAllowed("No till shift is open, and this shop sells only in an open shift. Open one with "
                          "'shoptui shift open --float 200'.")
-    step = cash_step(session=session) if rounding_step_minor is None else rounding_step_minor
+    if rounding_step_minor is None:
+        step = step_minor(str(shop.values.get("cash_rounding", "none")), shop.currency)
+    else:
+        step = rounding_step_minor
     if step < 0:
         raise InvalidInput("The cash rounding step cannot be negative.")
     plan = plan_payment(basket, tenders, rounding_step_minor=step, money=shop.currency)

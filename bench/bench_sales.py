@@ -1,0 +1,87 @@
+"""Counter sale service time: from the last scan to a committed, paid, handed-over order with its receipt.
+
+Target (issue 6): at most 30 ms. The basket is rung up beforehand (scans are read-only); the
+timed part is one write transaction: ``sales.complete_sale`` (order, payments, stock out,
+receipt) and the commit, on a store built here (500 variants with stock; the work is index
+lookups and appends, so its cost does not grow with the order history). Also times one scan.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+from bench._report import DATA, figure, percentile
+
+SMALL = DATA / "sales-small.db"
+VARIANTS = 500
+
+
+def _small_store() -> str:
+    from shoptui import db
+    from shoptui.config import Actor
+    from shoptui.services import catalog, inventory
+
+    if SMALL.exists():
+        return f"sqlite:///{SMALL}"
+    url = f"sqlite:///{SMALL}"
+    actor = Actor(name="bench", source="bench")
+    with db.transaction(url) as s:
+        for n in range(1, VARIANTS + 1):
+            catalog.create_product(session=s, actor=actor, data=catalog.ProductCreate(
+                title=f"Bench product {n}", status="active",
+                variants=[catalog.VariantInput(sku=f"B-{n:05d}", price_minor=500 + n * 7)]))
+            inventory.restock(session=s, actor=actor, code=f"B-{n:05d}", quantity=100_000)
+    return url
+
+
+def run() -> None:
+    from shoptui import db
+    from shoptui.config import Actor
+    from shoptui.services import sales, shifts
+
+    url = _small_store()
+    actor = Actor(name="bench", source="bench")
+    rnd = random.Random(5)
+    with db.transaction(url) as s:
+        if shifts.current_shift(session=s) is None:
+            shifts.open_shift(session=s, actor=actor, float_minor=20_000)
+
+    def basket() -> sales.Basket:
+        with db.read_session(url) as s:
+            b = sales.new_basket(session=s)
+            for _ in range(3):
+                b = sales.scan(session=s, basket=b, code=f"B-{rnd.randrange(1, VARIANTS):05d}")
+            return b
+
+    def complete(b: sales.Basket, tenders: list[sales.Tender]) -> float:
+        started = time.perf_counter()
+        with db.transaction(url) as s:
+            result = sales.complete_sale(session=s, actor=actor, basket=b, tenders=tenders, rounding_step_minor=10)
+        elapsed = (time.perf_counter() - started) * 1000
+        assert result.receipt and result.order.status == "completed"
+        return elapsed
+
+    for _ in range(3):  # warm caches (compiled statements, settings)
+        complete(basket(), [sales.Tender(method="cash", amount_minor=10**7)])
+    cash, split, cpu = [], [], []
+    for _ in range(30):
+        b = basket()
+        c0 = time.process_time()
+        cash.append(complete(b, [sales.Tender(method="cash", amount_minor=10**7)]))
+        cpu.append((time.process_time() - c0) * 1000)
+        b = basket()
+        split.append(complete(b, [sales.Tender(method="card", amount_minor=b.total_minor // 2),
+                                  sales.Tender(method="cash", amount_minor=10**7)]))
+    figure("counter sale, last scan -> committed + receipt (p50)", percentile(cash, 50), 30,
+           note=f"p95 {percentile(cash, 95):.1f}, CPU p50 {percentile(cpu, 50):.1f} ms")
+    figure("counter sale split card + cash (p50)", percentile(split, 50), 30, note=f"p95 {percentile(split, 95):.1f}")
+    scans = []
+    with db.read_session(url) as s:
+        b = sales.new_basket(session=s)
+        for _ in range(30):
+            started = time.perf_counter()
+            b = sales.scan(session=s, basket=b, code=f"B-{rnd.randrange(1, 50):05d}")
+            scans.append((time.perf_counter() - started) * 1000)
+    figure("one scan (lookup, stock, re-price) (p50)", percentile(scans, 50), 30, note=f"p95 {percentile(scans, 95):.1f}")
+    db.dispose_all()
