@@ -13,7 +13,8 @@ from textual.widgets import Input, Select, Static
 
 from shoptui import db, modules
 from shoptui.modules import catalog as catalog_module
-from shoptui.modules import core, inventory as inventory_module
+from shoptui.modules import core
+from shoptui.modules import inventory as inventory_module
 from shoptui.services import catalog, catalog_io, settings
 from shoptui.tui.app import ShopApp
 from shoptui.tui.screens.catalog import ProductsScreen, page_size
@@ -37,8 +38,8 @@ def catalog_registry(core_registry: None, monkeypatch: pytest.MonkeyPatch) -> It
 @pytest.fixture(scope="session")
 def demo_template(template_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The migrated store with the demo catalogue, loaded once per run at the frozen time."""
-    from tests.conftest import FROZEN_AT
     from shoptui import clock
+    from tests.conftest import FROZEN_AT
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     shutil.copy(template_store, path)

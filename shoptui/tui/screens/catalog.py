@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
+from textual.lazy import Lazy
 from textual.message import Message
 from textual.widgets import DataTable, Input, Select, Static, Tree
 from textual.worker import get_current_worker
@@ -153,26 +154,25 @@ class ProductsScreen(ProductActions, ShopScreen):
     # ------------------------------------------------------------ layout
 
     def compose_body(self) -> ComposeResult:
+        self.set_class(self.app.size.width >= TREE_FROM_WIDTH, "-wide")  # before the children: one styling pass
+        filters = Horizontal(
+            Select([(s, s) for s in STATUSES], prompt="any status", id="filter-status", compact=True,
+                   tooltip="Show only products of this status."),
+            Select([], prompt="any category", id="filter-category", compact=True,
+                   tooltip="Show only products in this category or below it."),
+            Input(placeholder="tag", id="filter-tag", compact=True,
+                  tooltip="Show only products with this tag (enter applies)."),
+            Select(SORTS, value="title", allow_blank=False, id="filter-sort", compact=True,
+                   tooltip="The order of the list."),
+            id="products-filters")
         with Horizontal(id="products-main"):
-            yield Tree("All products", id="category-tree")
+            yield Lazy(Tree("All products", id="category-tree"))  # mounted after the first paint
             with Vertical(id="products-side"):
-                with Horizontal(id="products-filters"):
-                    yield Select([(s, s) for s in STATUSES], prompt="any status", id="filter-status", compact=True,
-                                 tooltip="Show only products of this status.")
-                    yield Select([], prompt="any category", id="filter-category", compact=True,
-                                 tooltip="Show only products in this category or below it.")
-                    yield Input(placeholder="tag", id="filter-tag", compact=True,
-                                tooltip="Show only products with this tag (enter applies).")
-                    yield Select(SORTS, value="title", allow_blank=False, id="filter-sort", compact=True,
-                                 tooltip="The order of the list.")
+                yield Lazy(filters)
                 yield ProductTable(id="products-table")
                 yield Static("Loading products…", id="products-status", markup=False)
 
     def on_mount(self) -> None:
-        self.set_class(self.app.size.width >= TREE_FROM_WIDTH, "-wide")
-        tree = self.query_one("#category-tree", Tree)
-        tree.root.data = None
-        tree.root.expand()
         table = self.query_one(ProductTable)
         table.watch_scroll_for_more(self._maybe_load_more)
         self.call_after_refresh(self._first_load)
@@ -182,7 +182,9 @@ class ProductsScreen(ProductActions, ShopScreen):
         self.load_categories()
 
     def on_resize(self, event: Resize) -> None:
-        self.set_class(self.app.size.width >= TREE_FROM_WIDTH, "-wide")
+        wide = self.app.size.width >= TREE_FROM_WIDTH
+        if wide != self.has_class("-wide"):
+            self.set_class(wide, "-wide")
 
     def on_screen_resume(self) -> None:
         if self._loaded_once:
@@ -276,8 +278,16 @@ class ProductsScreen(ProductActions, ShopScreen):
             self.open_record(*self._pending.pop(0))
 
     @on(CategoriesLoaded)
-    def _show_categories(self, event: CategoriesLoaded) -> None:
+    def _categories_loaded(self, event: CategoriesLoaded) -> None:
         self.categories = event.categories
+        self._show_categories(event)
+
+    def _show_categories(self, event: CategoriesLoaded) -> None:
+        if event.categories is not self.categories:
+            return  # a newer tree arrived meanwhile
+        if not self.query("#category-tree") or not self.query("#filter-category"):
+            self.call_after_refresh(self._show_categories, event)  # the lazy widgets mount after the first paint
+            return
         select = self.query_one("#filter-category", Select)
         with select.prevent(Select.Changed):
             select.set_options([("  " * c.depth + c.name, c.id) for c in event.categories])
@@ -286,12 +296,16 @@ class ProductsScreen(ProductActions, ShopScreen):
         tree = self.query_one("#category-tree", Tree)
         tree.clear()
         nodes: dict[int | None, Any] = {None: tree.root}
+        parents = {c.parent_id for c in event.categories}
         for category in event.categories:
             parent = nodes.get(category.parent_id, tree.root)
             label = Text(category.name)
             if category.product_count:
                 label.append(f" {category.product_count}", style="dim")
-            nodes[category.id] = parent.add(label, data=category.id, expand=True)
+            if category.id in parents:
+                nodes[category.id] = parent.add(label, data=category.id, expand=True)
+            else:
+                nodes[category.id] = parent.add_leaf(label, data=category.id)
         tree.root.expand()
 
     def _show_status(self) -> None:

@@ -210,6 +210,7 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
 
     DEFAULT_CSS = """
     ProductFormScreen { align: center middle; }
+    ProductFormScreen { layout: vertical; }
     ProductFormScreen #form-box { width: 100%; height: 1fr; border: round $primary; background: $surface; padding: 0 1; }
     ProductFormScreen #form-banner { display: none; height: auto; color: $error; text-style: bold; }
     ProductFormScreen #form-banner.-shown { display: block; }
@@ -225,7 +226,8 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
     ProductFormScreen #variants-head .h-wide { width: 2fr; }
     ProductFormScreen #variants-head .h-narrow { width: 1fr; }
     ProductFormScreen #variants-head .h-track { width: 5; margin: 0; }
-    ProductFormScreen #form-buttons { height: auto; margin: 1 0 0 0; }
+    ProductFormScreen #form-options, ProductFormScreen #form-variants { height: auto; }
+    ProductFormScreen #form-buttons { height: 1; margin: 1 0 0 0; }
     ProductFormScreen #form-buttons Button { margin: 0 2 0 0; }
     """
 
@@ -302,9 +304,9 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
                     yield Label("stock", classes="h-track")
                 yield Vertical(id="form-variants")
                 with Horizontal(id="form-buttons"):
-                    yield Button("Save (ctrl+s)", id="form-save", variant="primary")
-                    yield Button("Make variants (ctrl+g)", id="form-generate")
-                    yield Button("Cancel (esc)", id="form-cancel")
+                    yield Button("Save (ctrl+s)", id="form-save", variant="primary", compact=True)
+                    yield Button("Make variants (ctrl+g)", id="form-generate", compact=True)
+                    yield Button("Cancel (esc)", id="form-cancel", compact=True)
         yield Footer(compact=True)
 
     async def on_mount(self) -> None:
@@ -644,7 +646,7 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
             banner.add_class("-shown")
         if first is not None:
             first.focus()
-            first.scroll_visible()
+            first.scroll_visible(animate=False)
 
     @on(Refused)
     def _refused(self, event: Refused) -> None:
