@@ -11,10 +11,11 @@ from __future__ import annotations
 import inspect
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import String, cast, func, or_, select
 from sqlmodel import Session, col
 
 from shoptui import clock
@@ -116,20 +117,22 @@ def offer_lines(session: Session, items: Iterable[pricing.CartItem]) -> tuple[pr
         raise InvalidInput("The cart is empty; add at least one item.")
     codes = {i.sku.strip() for i in items if i.variant_id is None and i.sku and i.sku.strip()}
     ids = {i.variant_id for i in items if i.variant_id is not None}
-    conditions = []
-    if codes:
-        conditions += [col(Variant.sku).in_(codes), col(Variant.barcode).in_(codes)]
-    if ids:
-        conditions.append(col(Variant.id).in_(ids))
     by_code: dict[str, tuple[Any, ...]] = {}
     by_id: dict[int, tuple[Any, ...]] = {}
-    if conditions:
-        query = (select(Variant.id, Variant.sku, Variant.barcode, Variant.price_minor, Product.id, Product.title,
-                        Category.path, Variant.option1, Variant.option2, Variant.option3)
-                 .join(Product, col(Product.id) == col(Variant.product_id))
-                 .outerjoin(Category, col(Category.id) == col(Product.category_id))
-                 .where(or_(*conditions)))
-        for row in session.execute(query):
+    query = (select(Variant.id, Variant.sku, Variant.barcode, Variant.price_minor, Product.id, Product.title,
+                    Category.path, Variant.option1, Variant.option2, Variant.option3)
+             .join(Product, col(Product.id) == col(Variant.product_id))
+             .outerjoin(Category, col(Category.id) == col(Product.category_id)))
+    wanted = [col(Variant.id).in_(sorted(ids))] if ids else []
+    if codes:
+        wanted.append(col(Variant.sku).in_(sorted(codes)))
+    for condition in ([or_(*wanted)] if wanted else []) + ["barcodes"]:
+        if condition == "barcodes":  # codes that are no SKU may be barcodes (one more query, only then)
+            rest = sorted(c for c in codes if c not in by_code)
+            if not rest:
+                break
+            condition = col(Variant.barcode).in_(rest)
+        for row in session.execute(query.where(condition)):
             by_id[row[0]] = tuple(row)
             by_code[row[1]] = tuple(row)
             if row[2]:
@@ -182,23 +185,64 @@ def make_scope(kind: str, ids: list[int] | None, paths: dict[int, str]) -> prici
     return pricing.Scope()
 
 
+# (store url, promotion id) -> (updated_at as text, the row's columns, its rule): a promotion's terms
+# change only with updated_at (every service that edits one sets it), so the running set is read
+# with three narrow columns and only new or changed promotions are read whole and parsed again.
+# What can change without it (category paths, a gift's stock, usage counts) is read on every call.
+_ROWS: dict[tuple[str, int], tuple[str, tuple[Any, ...], pricing.PromotionRule]] = {}
+_ROWS_LIMIT = 20_000
+# (rule, its category paths, its gift's stock) -> the rule with them filled in
+_DYNAMIC: dict[tuple[Any, ...], pricing.PromotionRule] = {}
+
+
+def _rule(r: tuple[Any, ...]) -> pricing.PromotionRule:
+    return pricing.PromotionRule(
+        id=r[0], name=r[1], kind=r[2], priority=r[3], exclusive=r[4], scope=make_scope(r[11], r[12], {}),
+        steps=tuple((int(a), int(b)) for a, b in (r[13] or [])), every_minor=r[14], every_off_minor=r[15],
+        cap_minor=r[16], percent_bp=r[17], amount_minor=r[18], min_spend_minor=r[19], buy_qty=r[20] or 0,
+        get_qty=r[21] or 0, get_percent_bp=10_000 if r[22] is None else r[22])
+
+
+def _running(session: Session, at: datetime) -> list[tuple[tuple[Any, ...], int, pricing.PromotionRule]]:
+    """(row, used count now, parsed rule) of every promotion running at ``at``."""
+    running = session.execute(
+        select(Promotion.id, cast(Promotion.updated_at, String), Promotion.used_count)
+        .where(Promotion.status == "active", col(Promotion.starts_at) <= at,
+               or_(col(Promotion.ends_at).is_(None), col(Promotion.ends_at) > at))
+        .order_by(col(Promotion.id))).all()
+    if not running:
+        return []
+    store = str(session.get_bind().url)
+    stale = [pid for pid, stamp, _ in running if _ROWS.get((store, pid), ("",))[0] != stamp]
+    if stale:
+        if len(_ROWS) > _ROWS_LIMIT:
+            _ROWS.clear()
+        for start in range(0, len(stale), 900):
+            for row in session.execute(select(cast(Promotion.updated_at, String), *_PROMO_COLUMNS)
+                                       .where(col(Promotion.id).in_(stale[start:start + 900]))):
+                columns = tuple(row[1:])
+                _ROWS[(store, row[1])] = (row[0], columns, _rule(columns))
+    out = []
+    for pid, _, used in running:
+        _, row, rule = _ROWS[(store, pid)]
+        out.append((row, used, rule))
+    return out
+
+
 def promotion_rules(session: Session, *, at: datetime, channel: str, customer_id: int | None, tier: str | None,
                     new_customer: bool) -> list[pricing.PromotionRule]:
     """The promotions running at ``at`` that this customer may have on this channel, within their limits."""
-    rows = session.execute(
-        select(*_PROMO_COLUMNS).where(Promotion.status == "active", col(Promotion.starts_at) <= at,
-                                      or_(col(Promotion.ends_at).is_(None), col(Promotion.ends_at) > at))
-        .order_by(col(Promotion.id))).all()
-    if not rows:
+    running = _running(session, at)
+    if not running:
         return []
     used_by_customer: dict[int, int] = {}
-    if customer_id is not None and any(r[6] is not None for r in rows):
+    if customer_id is not None and any(r[6] is not None for r, _, _ in running):
         used_by_customer = dict(session.execute(
             select(PromotionUse.promotion_id, func.count()).where(PromotionUse.customer_id == customer_id)
             .group_by(col(PromotionUse.promotion_id))).all())
     kept = []
-    for r in rows:
-        if r[5] is not None and r[7] >= r[5]:
+    for r, used, rule in running:
+        if r[5] is not None and used >= r[5]:
             continue  # used up
         if r[6] is not None and (customer_id is None or used_by_customer.get(r[0], 0) >= r[6]):
             continue  # per member: a guest cannot be counted, so it is for members only
@@ -208,9 +252,9 @@ def promotion_rules(session: Session, *, at: datetime, channel: str, customer_id
             continue
         if r[10] and channel not in r[10]:
             continue
-        kept.append(r)
-    paths = category_paths(session, (i for r in kept if r[11] == "categories" for i in (r[12] or [])))
-    gift_ids = {r[23] for r in kept if r[2] == "gift" and r[23] is not None}
+        kept.append((r, rule))
+    paths = category_paths(session, (i for r, _ in kept if r[11] == "categories" for i in (r[12] or [])))
+    gift_ids = {r[23] for r, _ in kept if r[2] == "gift" and r[23] is not None}
     gifts: dict[int, tuple[Any, ...]] = {}
     if gift_ids:
         from shoptui.services import inventory
@@ -223,19 +267,27 @@ def promotion_rules(session: Session, *, at: datetime, channel: str, customer_id
             available = levels[row[0]].available if row[4] else 10**9
             gifts[row[0]] = (row[1], row[2], row[3], available)
     rules = []
-    for r in kept:
-        gift = None
-        if r[2] == "gift":
-            info = gifts.get(r[23])
-            if info is None:
-                continue
-            gift = pricing.GiftItem(variant_id=r[23], sku=info[0], title=info[1], unit_price_minor=info[2],
-                                    quantity=r[24], available=info[3])
-        rules.append(pricing.PromotionRule(
-            id=r[0], name=r[1], kind=r[2], priority=r[3], exclusive=r[4], scope=make_scope(r[11], r[12], paths),
-            steps=tuple((int(a), int(b)) for a, b in (r[13] or [])), every_minor=r[14], every_off_minor=r[15],
-            cap_minor=r[16], percent_bp=r[17], amount_minor=r[18], min_spend_minor=r[19], buy_qty=r[20] or 0,
-            get_qty=r[21] or 0, get_percent_bp=10_000 if r[22] is None else r[22], gift=gift))
+    for r, rule in kept:
+        if r[11] != "categories" and r[2] != "gift":
+            rules.append(rule)
+            continue
+        info = gifts.get(r[23]) if r[2] == "gift" else None
+        if r[2] == "gift" and info is None:
+            continue
+        key = (rule, tuple(paths.get(i, "") for i in (r[12] or [])) if r[11] == "categories" else (), info)
+        found = _DYNAMIC.get(key)
+        if found is None:
+            if len(_DYNAMIC) > _ROWS_LIMIT:
+                _DYNAMIC.clear()
+            found = rule
+            if r[11] == "categories":
+                found = replace(found, scope=make_scope(r[11], r[12], paths))
+            if info is not None:
+                found = replace(found, gift=pricing.GiftItem(variant_id=r[23], sku=info[0], title=info[1],
+                                                             unit_price_minor=info[2], quantity=r[24],
+                                                             available=info[3]))
+            _DYNAMIC[key] = found
+        rules.append(found)
     return rules
 
 

@@ -6,7 +6,7 @@ from zero ("round half up" as shops and tax offices expect), in integers only â€
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from shoptui.errors import InvalidInput
 
@@ -57,10 +57,12 @@ def allocate(total_minor: int, weights: list[int]) -> list[int]:
     sign = -1 if total_minor < 0 else 1
     total = abs(total_minor)
     parts = [total * w // weight_sum for w in weights]
-    remainders = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % weight_sum), i))
-    for i in remainders[: total - sum(parts)]:
-        parts[i] += 1
-    return [sign * p for p in parts]
+    left = total - sum(parts)
+    if left:
+        remainders = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % weight_sum), i))
+        for i in remainders[:left]:
+            parts[i] += 1
+    return parts if sign == 1 else [-p for p in parts]
 
 
 # ---------------------------------------------------------------- orders and carts
@@ -436,15 +438,17 @@ class _Run:
     def take(self, *, kind: str, name: str, ref: str | None, scope: list[int], weights: list[int], amount: int,
              lines: tuple[OfferLine, ...], detail: str = "") -> None:
         """Take ``amount`` off the lines of ``scope`` split by ``weights`` (largest remainder)."""
-        if amount <= 0 or sum(weights) <= 0:
+        if amount <= 0:
             return
+        current = self.current
         for i, part in zip(scope, allocate(amount, weights), strict=True):
-            self.current[i] -= part
+            current[i] -= part
+        scope_t, weights_t = tuple(scope), tuple(weights)
         self.adjustments.append(PriceAdjustment(kind=kind, amount_minor=-amount, label=name[:200], ref=ref,
-                                                scope=tuple(scope), weights=tuple(weights)))
-        keys = tuple(lines[i].key for i, w in zip(scope, weights, strict=True) if w > 0)
-        self.explanations.append(Explanation(kind=kind, name=name, amount_minor=-amount, ref=ref, lines=keys,
-                                             detail=detail))
+                                                scope=scope_t, weights=weights_t))
+        # the explanation's line names are filled in by ``finish`` for the run that is kept
+        self.explanations.append(Explanation(kind=kind, name=name, amount_minor=-amount, ref=ref,
+                                             lines=(scope_t, weights_t), detail=detail))  # type: ignore[arg-type]
         self.benefit += amount
 
 
@@ -454,19 +458,53 @@ def _money(minor: int, digits: int) -> str:
     return format_money(minor, digits)
 
 
+class _ScopeIndex:
+    """Which lines each scope covers, worked out once per cart (by product and by category path)."""
+
+    def __init__(self, lines: tuple[OfferLine, ...]) -> None:
+        self.lines = lines
+        self.goods = [i for i, line in enumerate(lines) if line.gift_of is None]
+        self.by_product: dict[int | None, list[int]] = {}
+        self.by_path: dict[str, list[int]] = {}
+        for i in self.goods:
+            self.by_product.setdefault(lines[i].product_id, []).append(i)
+            self.by_path.setdefault(lines[i].category_path, []).append(i)
+        self.cache: dict[Scope, list[int]] = {}
+
+    def __call__(self, scope: Scope) -> list[int]:
+        found = self.cache.get(scope)
+        if found is not None:
+            return found
+        if scope.kind == "all":
+            found = self.goods
+        elif scope.kind == "products":
+            if len(scope.product_ids) < len(self.by_product):
+                found = sorted(i for pid in scope.product_ids for i in self.by_product.get(pid, ()))
+            else:
+                found = sorted(i for pid, idx in self.by_product.items() if pid in scope.product_ids for i in idx)
+        else:
+            found = sorted(i for path, idx in self.by_path.items()
+                           if any(path.startswith(p) for p in scope.category_paths) for i in idx)
+        self.cache[scope] = found
+        return found
+
+
 def _in_scope(scope: Scope, lines: tuple[OfferLine, ...]) -> list[int]:
     return [i for i, line in enumerate(lines) if scope.matches(line)]
 
 
 def _apply_promotion(run: _Run, rule: PromotionRule, lines: tuple[OfferLine, ...], original: list[int],
-                     digits: int, notices: list[str] | None) -> None:
+                     digits: int, notices: list[str] | None, index: _ScopeIndex | None = None) -> None:
     """Apply one promotion on what the lines still cost; thresholds look at the lines' own prices."""
-    scope = _in_scope(rule.scope, lines)
+    scope = index(rule.scope) if index is not None else _in_scope(rule.scope, lines)
     if not scope:
         return
     spent = sum(original[i] for i in scope)
-    left = sum(run.current[i] for i in scope)
-    weights = [run.current[i] for i in scope]
+    if spent <= 0 or spent < rule.min_spend_minor:
+        return
+    current = run.current
+    weights = [current[i] for i in scope]
+    left = sum(weights)
     ref = f"promotion:{rule.id}"
     if rule.kind == "spend_save":
         if rule.every_minor:
@@ -548,7 +586,7 @@ def _apply_promotion(run: _Run, rule: PromotionRule, lines: tuple[OfferLine, ...
 
 
 def _promotion_runs(base: _Run, rules: list[PromotionRule], lines: tuple[OfferLine, ...], original: list[int],
-                    digits: int) -> tuple[_Run, list[str]]:
+                    digits: int, index: _ScopeIndex | None = None) -> tuple[_Run, list[str]]:
     """The best allowed combination: one exclusive promotion alone, or every combinable one together.
 
     The most for the customer wins; ties go to the higher priority, then the older promotion.
@@ -559,19 +597,19 @@ def _promotion_runs(base: _Run, rules: list[PromotionRule], lines: tuple[OfferLi
     if combinable:
         run, notes = base.copy(), []
         for rule in combinable:
-            _apply_promotion(run, rule, lines, original, digits, notes)
+            _apply_promotion(run, rule, lines, original, digits, notes, index)
         if run.benefit > 0:
             candidates.append(((run.benefit, combinable[0].priority, -combinable[0].id), run, notes))
     for rule in ordered:
         if rule.exclusive:
             run, notes = base.copy(), []
-            _apply_promotion(run, rule, lines, original, digits, notes)
+            _apply_promotion(run, rule, lines, original, digits, notes, index)
             if run.benefit > 0:
                 candidates.append(((run.benefit, rule.priority, -rule.id), run, notes))
     if not candidates:
         notes = []
         for rule in (r for r in ordered if r.kind == "gift"):  # say why a gift is missing
-            _apply_promotion(base.copy(), rule, lines, original, digits, notes)
+            _apply_promotion(base.copy(), rule, lines, original, digits, notes, index)
         return base.copy(), notes
     best = max(candidates, key=lambda c: c[0])
     return best[1], best[2]
@@ -624,6 +662,7 @@ def apply_offers(lines: tuple[OfferLine, ...], *, promotions: list[PromotionRule
     for i, amount in enumerate(original):
         if amount < 0:
             raise InvalidInput(f"The discount on {lines[i].key} is more than the line's price.")
+    index = _ScopeIndex(lines)
     seen: set[int] = set()
     for coupon in coupons:
         if coupon.coupon_id in seen:
@@ -634,7 +673,7 @@ def apply_offers(lines: tuple[OfferLine, ...], *, promotions: list[PromotionRule
         run = _Run(list(original), [], [], [], [])
         notes: list[str] = []
         if with_promotions and promotions:
-            run, notes = _promotion_runs(run, promotions, lines, original, digits)
+            run, notes = _promotion_runs(run, promotions, lines, original, digits, index)
         if member is not None and member.discount_bp > 0:
             scope = [i for i, line in enumerate(lines) if line.gift_of is None]
             left = sum(run.current[i] for i in scope)
@@ -660,6 +699,34 @@ def apply_offers(lines: tuple[OfferLine, ...], *, promotions: list[PromotionRule
     return OfferResult(lines=lines + tuple(run.gifts), run=run, coupons=applied, notices=notes, member=member)
 
 
+def _priced_order(lines: tuple[OfferLine, ...], current: list[int], adjustments: list[PriceAdjustment],
+                  shipping_minor: int, tax_rate_bp: int) -> PricedOrder:
+    """The PricedOrder ``price_order(lines, adjustments, ...)`` gives, built from shares already split.
+
+    Every adjustment was split with ``allocate`` over its scope and weights exactly as
+    ``price_order`` splits it, so the result is the same without splitting twice (the property
+    tests compare both).
+    """
+    priced = []
+    subtotal = adjusted = tax = 0
+    for line, net in zip(lines, current, strict=False):
+        gross = line.quantity * line.unit_price_minor
+        total = gross - line.line_discount_minor
+        line_tax = tax_part(net, tax_rate_bp)
+        priced.append(PricedLine(key=line.key, quantity=line.quantity, unit_price_minor=line.unit_price_minor,
+                                 gross_minor=gross, line_discount_minor=line.line_discount_minor,
+                                 line_total_minor=total, adjustment_minor=net - total, net_minor=net,
+                                 tax_minor=line_tax))
+        subtotal += total
+        adjusted += net - total
+        tax += line_tax
+    shipping_tax = tax_part(shipping_minor, tax_rate_bp)
+    return PricedOrder(lines=tuple(priced), adjustments=tuple(adjustments), subtotal_minor=subtotal,
+                       adjustments_minor=adjusted, shipping_minor=shipping_minor, shipping_tax_minor=shipping_tax,
+                       total_minor=subtotal + adjusted + shipping_minor, tax_minor=tax + shipping_tax,
+                       tax_rate_bp=tax_rate_bp)
+
+
 def finish(offers: OfferResult, *, shipping_minor: int, tax_rate_bp: int, points: int = 0,
            points_value_minor: int = 0, digits: int = 2) -> PricedCart:
     """Points, shipping (free over the tier's amount), tax and totals on top of the offers. Pure."""
@@ -676,16 +743,16 @@ def finish(offers: OfferResult, *, shipping_minor: int, tax_rate_bp: int, points
                  weights=[run.current[i] for i in goods], amount=points_minor, lines=lines)
     shipping = shipping_minor
     member = offers.member
-    explanations = list(run.explanations)
+    explanations = [e if not e.lines or isinstance(e.lines[0], str) else
+                    replace(e, lines=tuple(lines[i].key for i, w in zip(*e.lines, strict=True) if w > 0))
+                    for e in run.explanations]
     if (shipping > 0 and member is not None and member.free_shipping_over_minor is not None
             and payable >= member.free_shipping_over_minor):
         explanations.append(Explanation(kind="shipping", name=f"free shipping for {member.tier} members",
                                         amount_minor=-shipping, ref=f"tier:{member.tier}",
                                         detail=f"over {_money(member.free_shipping_over_minor, digits)}"))
         shipping = 0
-    order = price_order([PriceLine(quantity=line.quantity, unit_price_minor=line.unit_price_minor,
-                                   line_discount_minor=line.line_discount_minor, key=line.key) for line in lines],
-                        run.adjustments, shipping, tax_rate_bp)
+    order = _priced_order(lines, run.current, run.adjustments, shipping, tax_rate_bp)
     offers_off = sum(-a.amount_minor for a in run.adjustments if a.kind != "points")
     return PricedCart(
         order=order, lines=lines, explanations=tuple(explanations), notices=tuple(offers.notices),

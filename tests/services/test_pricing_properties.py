@@ -97,6 +97,11 @@ def test_pricing_properties(cart, rules, coupon_rules, member, shipping, points_
     assert -order.adjustments_minor == result.discount_minor + result.points_minor
     assert sum(-e.amount_minor for e in result.explanations if e.kind not in ("shipping", "gift")) == \
         result.discount_minor + result.points_minor
+    # the shares are exactly what price_order makes of the same lines and adjustments
+    assert order == pricing.price_order(
+        [pricing.PriceLine(quantity=line.quantity, unit_price_minor=line.unit_price_minor,
+                           line_discount_minor=line.line_discount_minor, key=line.key) for line in result.lines],
+        order.adjustments, result.shipping_minor, 1300)
     # the same cart twice gives the same result
     assert priced(cart, rules, coupon_rules, member, shipping, points_value) == result
     # refunding every line unit by unit (plus shipping) refunds the total exactly
