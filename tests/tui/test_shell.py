@@ -208,3 +208,12 @@ async def test_announcements_are_kept_for_the_notification_centre(app: ShopApp) 
         await pilot.press("ctrl+n")
         await settle(pilot)
         assert "Price of [TEE-01] changed." in str(app.screen.query_one("#centre-session").render())
+
+
+def test_card_ids_are_valid_for_any_figure_key() -> None:
+    from textual.widget import Widget
+
+    from shoptui.tui.screens.dashboard import _card_id
+
+    for key in ("members.new", "sales today", "库存", "a/b:c"):
+        Widget(id=_card_id(key))  # raises BadIdentifier when the id is not valid

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -96,7 +97,7 @@ class DashboardScreen(ShopScreen):
                 self._cards[figure.key].show(figure)
         else:
             await grid.remove_children()
-            self._cards = {f.key: KpiCard(f, id=f"card-{f.key}") for f in event.figures}
+            self._cards = {f.key: KpiCard(f, id=_card_id(f.key)) for f in event.figures}
             await grid.mount_all(self._cards.values())
         status.set_class(False, "-problem")
         status.update("" if event.figures else "No figures yet: modules add theirs as they are installed.")
@@ -119,3 +120,7 @@ class DashboardScreen(ShopScreen):
             status.add_class("-problem")
             status.display = True
 
+
+def _card_id(key: str) -> str:
+    """A widget id from a figure key that a module chose freely (``members.new`` -> ``card-members-new``)."""
+    return "card-" + re.sub(r"[^A-Za-z0-9_-]", "-", key)
