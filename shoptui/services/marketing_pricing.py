@@ -51,6 +51,33 @@ def _call(fn: Callable[..., Any], session: Session, **kwargs: Any) -> Any:
     return fn(session, *kwargs.values())
 
 
+def customer_terms(session: Session, customer_id: int | None) -> tuple[bool, pricing.MemberTerms | None]:
+    """(new customer?, tier terms) in one query: what pricing needs to know about the customer.
+
+    Reads the members' tables directly (the same columns ``members.member_benefits`` reads) because
+    it runs on every priced cart; NotFound for an unknown customer.
+    """
+    if customer_id is None:
+        return False, None
+    from shoptui.models.members import Member, MemberTier
+
+    row = session.connection().execute(
+        select(Customer.order_count, Member.tier_code, Member.points_balance, MemberTier.discount_bp,
+               MemberTier.free_shipping_over_minor, MemberTier.points_multiplier_bp, Member.merged_into)
+        .select_from(Customer)
+        .outerjoin(Member, col(Member.customer_id) == col(Customer.id))
+        .outerjoin(MemberTier, col(MemberTier.code) == col(Member.tier_code))
+        .where(Customer.id == customer_id)).first()
+    if row is None:
+        raise NotFound(f"There is no customer #{customer_id}.")
+    new = row[0] == 0
+    if row[1] is None or row[6] is not None:
+        return new, None
+    return new, pricing.MemberTerms(customer_id=customer_id, tier=row[1], points_balance=row[2],
+                                    discount_bp=row[3] or 0, free_shipping_over_minor=row[4],
+                                    points_multiplier_bp=row[5] if row[5] is not None else 10_000)
+
+
 def member_terms(session: Session, customer_id: int | None) -> pricing.MemberTerms | None:
     """The customer's tier terms, or None for a guest or a customer who is not a member."""
     if customer_id is None:
@@ -132,7 +159,7 @@ def offer_lines(session: Session, items: Iterable[pricing.CartItem]) -> tuple[pr
             if not rest:
                 break
             condition = col(Variant.barcode).in_(rest)
-        for row in session.execute(query.where(condition)):
+        for row in session.connection().execute(query.where(condition)):
             by_id[row[0]] = tuple(row)
             by_code[row[1]] = tuple(row)
             if row[2]:
@@ -172,7 +199,7 @@ def category_paths(session: Session, ids: Iterable[int]) -> dict[int, str]:
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    return dict(session.execute(select(Category.id, Category.path).where(col(Category.id).in_(wanted))).all())
+    return dict(session.connection().execute(select(Category.id, Category.path).where(col(Category.id).in_(wanted))).all())
 
 
 def make_scope(kind: str, ids: list[int] | None, paths: dict[int, str]) -> pricing.Scope:
@@ -205,7 +232,7 @@ def _rule(r: tuple[Any, ...]) -> pricing.PromotionRule:
 
 def _running(session: Session, at: datetime) -> list[tuple[tuple[Any, ...], int, pricing.PromotionRule]]:
     """(row, used count now, parsed rule) of every promotion running at ``at``."""
-    running = session.execute(
+    running = session.connection().execute(
         select(Promotion.id, cast(Promotion.updated_at, String), Promotion.used_count)
         .where(Promotion.status == "active", col(Promotion.starts_at) <= at,
                or_(col(Promotion.ends_at).is_(None), col(Promotion.ends_at) > at))
@@ -218,7 +245,7 @@ def _running(session: Session, at: datetime) -> list[tuple[tuple[Any, ...], int,
         if len(_ROWS) > _ROWS_LIMIT:
             _ROWS.clear()
         for start in range(0, len(stale), 900):
-            for row in session.execute(select(cast(Promotion.updated_at, String), *_PROMO_COLUMNS)
+            for row in session.connection().execute(select(cast(Promotion.updated_at, String), *_PROMO_COLUMNS)
                                        .where(col(Promotion.id).in_(stale[start:start + 900]))):
                 columns = tuple(row[1:])
                 _ROWS[(store, row[1])] = (row[0], columns, _rule(columns))
@@ -237,7 +264,7 @@ def promotion_rules(session: Session, *, at: datetime, channel: str, customer_id
         return []
     used_by_customer: dict[int, int] = {}
     if customer_id is not None and any(r[6] is not None for r, _, _ in running):
-        used_by_customer = dict(session.execute(
+        used_by_customer = dict(session.connection().execute(
             select(PromotionUse.promotion_id, func.count()).where(PromotionUse.customer_id == customer_id)
             .group_by(col(PromotionUse.promotion_id))).all())
     kept = []
@@ -257,15 +284,15 @@ def promotion_rules(session: Session, *, at: datetime, channel: str, customer_id
     gift_ids = {r[23] for r, _ in kept if r[2] == "gift" and r[23] is not None}
     gifts: dict[int, tuple[Any, ...]] = {}
     if gift_ids:
-        from shoptui.services import inventory
+        from shoptui.models.inventory import StockLevel
 
-        levels = inventory.levels_for(session, sorted(gift_ids))
-        for row in session.execute(select(Variant.id, Variant.sku, Product.title, Variant.price_minor,
-                                          Variant.track_stock)
-                                   .join(Product, col(Product.id) == col(Variant.product_id))
-                                   .where(col(Variant.id).in_(gift_ids))):
-            available = levels[row[0]].available if row[4] else 10**9
-            gifts[row[0]] = (row[1], row[2], row[3], available)
+        for row in session.connection().execute(
+                select(Variant.id, Variant.sku, Product.title, Variant.price_minor, Variant.track_stock,
+                       func.coalesce(func.sum(StockLevel.on_hand - StockLevel.committed), 0))
+                .join(Product, col(Product.id) == col(Variant.product_id))
+                .outerjoin(StockLevel, col(StockLevel.variant_id) == col(Variant.id))
+                .where(col(Variant.id).in_(sorted(gift_ids))).group_by(col(Variant.id), col(Product.title))):
+            gifts[row[0]] = (row[1], row[2], row[3], int(row[5]) if row[4] else 10**9)
     rules = []
     for r, rule in kept:
         if r[11] != "categories" and r[2] != "gift":
@@ -343,15 +370,6 @@ def coupon_rule(session: Session, raw_code: str, *, customer_id: int | None, at:
 # ---------------------------------------------------------------- the whole price
 
 
-def _is_new_customer(session: Session, customer_id: int | None) -> bool:
-    if customer_id is None:
-        return False
-    count = session.execute(select(Customer.order_count).where(Customer.id == customer_id)).scalar()
-    if count is None:
-        raise NotFound(f"There is no customer #{customer_id}.")
-    return count == 0
-
-
 def price_cart(*, session: Session, cart: pricing.Cart, customer_id: int | None, coupon_codes: list[str],
                points_to_use: int, channel: str, at: datetime | None,
                lines: tuple[pricing.OfferLine, ...] | None = None) -> pricing.PricedCart:
@@ -366,8 +384,7 @@ def price_cart(*, session: Session, cart: pricing.Cart, customer_id: int | None,
         raise InvalidInput(f"{points_to_use} points is more than anyone holds.")
     if lines is None:
         lines = offer_lines(session, cart.items)
-    new_customer = _is_new_customer(session, customer_id)
-    member = member_terms(session, customer_id)
+    new_customer, member = customer_terms(session, customer_id)
     rules = promotion_rules(session, at=at, channel=channel, customer_id=customer_id,
                             tier=member.tier if member else None, new_customer=new_customer)
     coupons = [coupon_rule(session, code, customer_id=customer_id, at=at, digits=digits)
