@@ -62,6 +62,7 @@ class Member(SQLModel, table=True):
         CheckConstraint("credit_balance_minor >= 0", name="ck_member_credit"),
         Index("ix_member_joined", "joined_at", "customer_id"),
         Index("ix_member_tier", "tier_code", "customer_id"),
+        Index("ix_member_points", "points_balance"),  # the points liability sums an index range
     )
     customer_id: int = Field(primary_key=True, foreign_key="customer.id")
     source: str = Field(default="phone", max_length=20)  # phone, email, account, counter ...

@@ -265,11 +265,42 @@ def get_member(*, session: Session, ref: str | int) -> MemberRead:
 
 
 def find_member(*, session: Session, phone: str) -> MemberRead | None:
-    """The member with this phone number (the counter's lookup), or None."""
-    row = member_by_phone(session, phone)
-    if row is None or row.merged_into is not None:
+    """The member with this phone number (the counter's lookup), or None.
+
+    The hot path at the till: one settings read, one indexed join, and tags and accounts by key.
+    """
+    from shoptui.models.store import StoreSetting
+    from shoptui.services.members_core import phone_candidates
+
+    wanted = ("country", "member_points_value_per_100")
+    stored = dict(session.execute(select(StoreSetting.key, StoreSetting.value)
+                                  .where(col(StoreSetting.key).in_(wanted))).all())
+    defs = store_settings.definitions()
+    country = str(stored.get("country", defs["country"].default))
+    value_per_100 = int(stored.get("member_points_value_per_100", defs["member_points_value_per_100"].default))
+    candidates = phone_candidates(phone, country)
+    if not candidates:
         return None
-    return _reads(session, [(row, customer_of(session, row.customer_id))])[0]
+    m, c = Member.__table__.c, Customer.__table__.c  # type: ignore[attr-defined]
+    row = session.execute(
+        select(m, c.name, c.phone, c.email, c.order_count, c.spent_minor, c.last_order_at,
+               MemberTier.__table__.c.name.label("tier_name"))  # type: ignore[attr-defined]
+        .join_from(Member.__table__, Customer.__table__, c.id == m.customer_id)  # type: ignore[attr-defined]
+        .join(MemberTier.__table__, MemberTier.__table__.c.code == m.tier_code, isouter=True)  # type: ignore[attr-defined]
+        .where(c.phone.in_(candidates), m.merged_into.is_(None)).limit(1)
+    ).mappings().first()
+    if row is None:
+        return None
+    member_id = row["customer_id"]
+    tags = list(session.execute(select(MemberTag.tag).where(MemberTag.customer_id == member_id)
+                                .order_by(col(MemberTag.tag))).scalars())
+    accounts = [f"{p}:{e}" for p, e in session.execute(
+        select(MemberAccount.provider, MemberAccount.external_id).where(MemberAccount.customer_id == member_id)
+        .order_by(col(MemberAccount.id)))]
+    data = {key: row[key] for key in MemberRead.model_fields if key in row and key != "tier_name"}
+    return MemberRead(**data, id=member_id, tags=tags, accounts=accounts,
+                      tier_name=row["tier_name"] or row["tier_code"],
+                      points_value_minor=max(row["points_balance"], 0) * value_per_100 // 100)
 
 
 def member_profile(*, session: Session, ref: str | int, limit: int = 20) -> MemberProfile:

@@ -18,7 +18,7 @@ from shoptui.errors import InvalidInput, NotFound
 from shoptui.models.customers import Customer
 from shoptui.models.members import Member, MemberAccount
 from shoptui.services import settings as store_settings
-from shoptui.services.customers import CALLING_CODES, phone_variants
+from shoptui.services.customers import CALLING_CODES
 from shoptui.services.settings import SettingDef, boolean, choice, integer, text
 
 SETTINGS = [
@@ -224,23 +224,30 @@ def find_member_row(session: Session, ref: str | int, *, include_merged: bool = 
     return row
 
 
-def member_by_phone(session: Session, raw: str) -> Member | None:
-    """The member with this phone number (stored E.164 or as typed before), or None."""
-    country = str(store_settings.get(session=session, key="country"))
+def phone_candidates(raw: str, country: str) -> list[str]:
+    """The ways a typed number may be stored: E.164, national, with the trunk 0 (no query)."""
     try:
         e164 = normalise_phone(raw, country)
     except InvalidInput:
-        compact = _SEPARATORS.sub("", raw)
-        if not re.fullmatch(r"\+?[0-9]{5,20}", compact):
-            return None
-        e164 = compact
-    candidates = set(phone_variants(session, e164))
+        compact = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or ""))
+        return [compact] if re.fullmatch(r"\+?[0-9]{5,20}", compact) else []
+    found = {e164}
     code = CALLING_CODES.get(country.upper(), "")
     if code and e164.startswith(f"+{code}"):
-        candidates.add("0" + e164.removeprefix(f"+{code}"))
+        national = e164.removeprefix(f"+{code}")
+        found |= {national, "0" + national}
+    return sorted(found)
+
+
+def member_by_phone(session: Session, raw: str) -> Member | None:
+    """The member with this phone number (stored E.164 or as typed before), or None."""
+    country = str(store_settings.get(session=session, key="country"))
+    candidates = phone_candidates(raw, country)
+    if not candidates:
+        return None
     return session.exec(
         select(Member).join(Customer, col(Customer.id) == col(Member.customer_id))
-        .where(col(Customer.phone).in_(sorted(candidates))).order_by(col(Member.merged_into).is_not(None))
+        .where(col(Customer.phone).in_(candidates)).order_by(col(Member.merged_into).is_not(None))
     ).first()
 
 

@@ -98,6 +98,7 @@ def upgrade() -> None:
     with op.batch_alter_table('member', schema=None) as batch_op:
         batch_op.create_index('ix_member_joined', ['joined_at', 'customer_id'], unique=False)
         batch_op.create_index('ix_member_tier', ['tier_code', 'customer_id'], unique=False)
+        batch_op.create_index('ix_member_points', ['points_balance'], unique=False)
 
     op.create_table('member_account',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -237,6 +238,7 @@ def downgrade() -> None:
 
     op.drop_table('member_account')
     with op.batch_alter_table('member', schema=None) as batch_op:
+        batch_op.drop_index('ix_member_points')
         batch_op.drop_index('ix_member_tier')
         batch_op.drop_index('ix_member_joined')
 
