@@ -14,4 +14,6 @@ MODULE = ModuleSpec(
     settings=("shoptui.services.marketing:SETTINGS",),
     dashboard=("shoptui.services.marketing:dashboard_figures",),
     checks=("shoptui.services.marketing:check_usage_counts",),
+    # a cancelled order gives its coupon codes and promotion uses back (see services.orders.add_event)
+    extra={"order_events": "shoptui.services.marketing:on_order_event"},
 )

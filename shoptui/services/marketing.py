@@ -92,6 +92,16 @@ def release_usage(*, session: Session, order_id: int) -> list[str]:
     return codes
 
 
+def on_order_event(*, session: Session, actor: Actor, order: Order, kind: str, data: dict) -> None:  # type: ignore[type-arg]
+    """Orders call this for every timeline event: a cancelled order gives its codes and promotion uses back."""
+    if kind != "cancelled" or order.id is None:
+        return
+    codes = release_usage(session=session, order_id=order.id)
+    if codes:
+        audit.record(session=session, actor=actor, action="marketing.release", entity="order", entity_id=order.number,
+                     summary=f"cancelled order {order.number} gave back coupon codes {', '.join(codes)}")
+
+
 def order_coupon_codes(*, session: Session, order_id: int) -> list[str]:
     """The codes an order used, in the order they were taken."""
     return list(session.execute(

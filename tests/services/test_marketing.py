@@ -366,3 +366,12 @@ def test_pricing_the_same_cart_twice_is_the_same(shop: Session) -> None:
     first = price(shop, ("TEE-01", 2), ("MUG-01", 3), ("SOCK-01", 4), shipping=800)
     assert first == price(shop, ("TEE-01", 2), ("MUG-01", 3), ("SOCK-01", 4), shipping=800)
     assert sum(line.net_minor for line in first.order.lines) + first.shipping_minor == first.total_minor
+
+
+def test_cancelling_an_order_gives_the_code_back(shop: Session) -> None:
+    c = coupon(shop, amount_minor=500)
+    code = mc.issue_coupon(session=shop, actor=CLERK, ref=c.id, count=1).codes[0]
+    order = orders.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), coupon_codes=[code]))
+    orders.cancel_order(session=shop, actor=CLERK, number=order.number, reason="changed mind")
+    assert price(shop, ("TEE-01", 1), coupon_codes=[code]).discount_minor == 500
+    assert marketing.check_usage_counts(session=shop) == []
