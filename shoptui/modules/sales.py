@@ -1,6 +1,6 @@
 """Counter sales: the point of sale, till shifts, receipts and documents, order history import."""
 
-from shoptui.modules import ModuleSpec
+from shoptui.modules import ModuleSpec, Screen
 
 MODULE = ModuleSpec(
     name="sales",
@@ -10,4 +10,5 @@ MODULE = ModuleSpec(
         ("shift", "shoptui.cli.sales:shift_app"),
     ),
     settings=("shoptui.services.sales:SETTINGS",),
+    screens=(Screen("sale", "Sale", "f5", "shoptui.tui.screens.sale:SaleScreen", order=35),),
 )

@@ -1,0 +1,174 @@
+"""The sale screen's basket table and totals panel: what the customer is buying and what it costs.
+
+Both only draw a :class:`~shoptui.services.sales.Basket` they are given (plain frozen data); they
+never query. Money is shown without the currency sign, the currency code once on the total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Digits, Static
+
+if TYPE_CHECKING:
+    from shoptui.services.sales import Basket
+
+Money = Callable[[int], str]
+
+# (label, width) of the fixed columns; the title takes what is left
+FIXED = (("SKU", 15), ("Qty", 5), ("Unit", 10), ("Disc", 9), ("Total", 11))
+MIN_TITLE = 12
+
+
+def _cell(value: str, width: int, *, right: bool = False, style: str = "") -> Text:
+    """Exactly ``width`` columns (the last one a gap), cut with … when too long; never markup."""
+    text = Text(value, style=style, no_wrap=True, overflow="ellipsis")
+    text.truncate(max(1, width - 1), overflow="ellipsis")
+    pad = max(0, width - 1 - text.cell_len)
+    if right:
+        return Text(" " * pad) + text + Text(" ")
+    text.pad_right(pad + 1)
+    return text
+
+
+@dataclass(frozen=True)
+class Explained:
+    """One line of the totals: a label, a signed amount, and whether it is an offer."""
+
+    label: str
+    amount_minor: int
+    offer: bool = False
+
+
+class BasketTable(DataTable[Any]):
+    """The basket's lines, one row per SKU (the row key); the cursor is the selected line.
+
+    It never takes the keyboard focus: the scan field keeps it, and the screen moves the cursor.
+    """
+
+    DEFAULT_CSS = """
+    BasketTable { height: 1fr; scrollbar-size-vertical: 1; }
+    BasketTable > .datatable--header { text-style: bold; }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, show_cursor=True, cell_padding=0, **kwargs)
+        self.can_focus = False
+        self._title_width = 0
+        self._shown: list[tuple[Any, ...]] = []
+        self._basket: Basket | None = None
+        self._money: Money = str
+
+    def _columns(self) -> None:
+        width = max(MIN_TITLE, self.size.width - sum(w for _, w in FIXED) - 2)
+        if width == self._title_width and self.columns:
+            return
+        self._title_width = width
+        self.clear(columns=True)
+        self.add_column(_cell("Item", width), key="title", width=width)
+        for label, w in FIXED:
+            self.add_column(_cell(label, w, right=label != "SKU"), key=label.lower(), width=w)
+        self._shown = []
+
+    def on_resize(self) -> None:
+        if self._basket is not None:
+            self.show(self._basket, self._money, force=True)
+
+    def show(self, basket: Basket, money: Money, *, select: str | None = None, force: bool = False) -> None:
+        """Draw the basket (only what changed), then put the cursor on ``select`` (a SKU) if given."""
+        self._basket, self._money = basket, money
+        keep = select or self.selected_sku()
+        if force:
+            self._title_width = 0
+        self._columns()
+        rows = [(line.sku, line.title, line.quantity, line.unit_price_minor, line.line_discount_minor,
+                 line.line_total_minor) for line in basket.lines]
+        if rows == self._shown:
+            self._cursor_to(keep)
+            return
+        tw = self._title_width
+        with self.app.batch_update():
+            self.clear()
+            for sku, title, qty, unit, disc, total in rows:
+                self.add_row(
+                    _cell(title, tw), _cell(sku, FIXED[0][1]), _cell(str(qty), FIXED[1][1], right=True, style="bold"),
+                    _cell(money(unit), FIXED[2][1], right=True),
+                    _cell(f"-{money(disc)}" if disc else "", FIXED[3][1], right=True),
+                    _cell(money(total), FIXED[4][1], right=True, style="bold"), key=sku)
+        self._shown = rows
+        self._cursor_to(keep)
+
+    def _cursor_to(self, sku: str | None) -> None:
+        if not self.row_count:
+            return
+        index = self.row_count - 1
+        if sku is not None:
+            try:
+                index = self.get_row_index(sku)
+            except Exception:  # the line is gone: keep the cursor where it was, in range
+                index = min(self.cursor_row, self.row_count - 1)
+        self.move_cursor(row=index, animate=False, scroll=True)
+
+    def selected_sku(self) -> str | None:
+        """The SKU of the line under the cursor (None: empty basket)."""
+        if not self.row_count:
+            return None
+        try:
+            return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
+        except Exception:  # rows being rebuilt
+            return None
+
+    def step(self, delta: int) -> None:
+        """Move the selection up (-1) or down (+1)."""
+        if self.row_count:
+            self.move_cursor(row=max(0, min(self.row_count - 1, self.cursor_row + delta)), animate=False)
+
+
+class TotalsPanel(Vertical):
+    """Subtotal, every discount with its explanation, the tax part and the total in large digits."""
+
+    DEFAULT_CSS = """
+    TotalsPanel { height: auto; border-top: heavy $primary; layout: horizontal; }
+    TotalsPanel #totals-lines { width: 1fr; height: auto; min-height: 4; max-height: 6; padding: 0 1 0 0; }
+    TotalsPanel #totals-big { width: auto; height: auto; }
+    TotalsPanel #totals-label { height: 1; text-style: bold; width: 100%; text-align: right; }
+    TotalsPanel #totals-digits { width: auto; text-style: bold; color: $text-accent; }
+    TotalsPanel.-wide { layout: vertical; width: 44; height: 1fr; border-top: none; border-left: heavy $primary;
+                        padding: 0 0 0 1; }
+    TotalsPanel.-wide #totals-lines { max-height: 100%; height: 1fr; }
+    TotalsPanel.-wide #totals-big { width: 100%; align-horizontal: right; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("Scan the first item.", id="totals-lines", markup=False)
+        with Vertical(id="totals-big"):
+            yield Static("TOTAL", id="totals-label", markup=False)
+            yield Digits("0.00", id="totals-digits")
+
+    def show(self, basket: Basket, money: Money, currency: str, *, offers: list[Explained] | None = None,
+             tax_label: str = "tax") -> None:
+        """Draw the totals of ``basket``; ``offers`` are the discounts with their explanation."""
+        grid = Table.grid(expand=True, padding=(0, 1, 0, 0))
+        grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        grid.add_column(justify="right", no_wrap=True)
+
+        def row(label: str, amount: str, style: str = "") -> None:
+            grid.add_row(Text(label, style=style), Text(amount, style=style))
+
+        items = basket.item_count
+        row(f"Subtotal ({items} item{'s' if items != 1 else ''})", money(basket.subtotal_minor))
+        line_discounts = sum(line.line_discount_minor for line in basket.lines)
+        if line_discounts:
+            row("  incl. line discounts", f"-{money(line_discounts)}")
+        for offer in offers or []:
+            row(f"  {offer.label}", money(offer.amount_minor), "bold" if offer.offer else "")
+        row(f"  incl. {tax_label}", money(basket.tax_minor))
+        self.query_one("#totals-lines", Static).update(grid)
+        self.query_one("#totals-label", Static).update(f"TOTAL {currency}".strip())
+        self.query_one("#totals-digits", Digits).update(money(basket.total_minor))
