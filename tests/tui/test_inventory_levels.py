@@ -285,9 +285,22 @@ async def test_a_low_stock_notification_opens_the_variant(stock_app: ShopApp, st
         assert screen.query_one("#filter-search", Input).value == "D002-02"
 
 
-async def test_keys_have_ids_labels_and_tooltips() -> None:
-    for binding in InventoryScreen.BINDINGS:
-        assert binding.id and binding.description and binding.tooltip, binding  # type: ignore[union-attr]
+async def test_keys_have_ids_labels_and_tooltips_and_f1_lists_them(stock_app: ShopApp) -> None:
+    from shoptui.tui.screens.inventory_purchasing import PODetailScreen, PurchasingScreen
+    from shoptui.tui.screens.inventory_stocktake import StocktakeReviewScreen, StocktakeScanScreen, StocktakeScreen
+
+    for screen_class in (InventoryScreen, PurchasingScreen, PODetailScreen, StocktakeScreen, StocktakeScanScreen,
+                         StocktakeReviewScreen):
+        for binding in screen_class.BINDINGS:
+            assert binding.id and binding.description and binding.tooltip, binding  # type: ignore[union-attr]
+    async with stock_app.run_test(size=(80, 24)) as pilot:
+        await open_inventory(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert pilot.app.screen.query("HelpPanel")
+        stock_app.theme = "textual-light"  # the light theme draws the same screen
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, InventoryScreen)
 
 
 def test_columns_fit_the_width() -> None:
