@@ -354,7 +354,7 @@ class LastScanned(Vertical):
     """The last scanned item, big enough to read from the shelf: title, SKU and count in large digits."""
 
     DEFAULT_CSS = """
-    LastScanned { height: 7; border: heavy $primary; padding: 0 1; }
+    LastScanned { height: 6; border: heavy $primary; padding: 0 1; }
     LastScanned #last-title { height: 1; text-style: bold; text-wrap: nowrap; text-overflow: ellipsis; }
     LastScanned #last-row { height: 3; }
     LastScanned #last-count { width: auto; min-width: 8; text-style: bold; }
