@@ -1,6 +1,6 @@
 """Members: registration, profile and consent, tiers, points, store credit, points events and gifts."""
 
-from shoptui.modules import ModuleSpec
+from shoptui.modules import ModuleSpec, Screen
 
 MODULE = ModuleSpec(
     name="members",
@@ -9,7 +9,7 @@ MODULE = ModuleSpec(
         ("member", "shoptui.cli.members:app"),
         ("tier", "shoptui.cli.members:tier_app"),
     ),
-    screens=(),
+    screens=(Screen("members", "Members", "f6", "shoptui.tui.screens.members:MembersScreen", order=50),),
     settings=("shoptui.services.members_core:SETTINGS",),
     search=("shoptui.services.members:search_members",),
     dashboard=("shoptui.services.members:dashboard_figures",),
