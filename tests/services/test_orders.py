@@ -286,3 +286,15 @@ def test_customers_add_find_edit_and_refuse_duplicates(seeded: str) -> None:
         assert customers.search_customers(session=s, text="13800138000")[0].exact
     with pytest.raises(NotFound), db.read_session(seeded) as s:
         customers.get_customer(session=s, ref="#999")
+
+
+def test_status_pages_use_the_status_index(seeded: str) -> None:
+    with db.read_session(seeded) as s:
+        plan = " ".join(str(row[3]) for row in s.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT id FROM sales_order WHERE status = 'open' AND (created_at, id) < (?, ?) "
+            "ORDER BY created_at DESC, id DESC LIMIT 51", ("2026-01-01 00:00:00.000000", 10**9)))
+        assert "ix_sales_order_status" in plan and "TEMP B-TREE" not in plan
+        plan = " ".join(str(row[3]) for row in s.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT count(*), sum(total_minor) FROM sales_order WHERE created_at >= ? "
+            "AND status != 'cancelled'", ("2026-01-01 00:00:00.000000",)))
+        assert "ix_sales_order_created" in plan
