@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import (
     Integer,
     String,
+    bindparam,
     column,
     delete,
     exists,
@@ -820,6 +821,53 @@ def _text_filter(session: Session, text_value: str) -> Any:
     return Product.id.in_(ids)
 
 
+_LIST_COLUMNS: dict[str, Any] = {"title": Product.title, "price": Product.min_price_minor,
+                                 "updated": Product.updated_at, "created": None}
+_LIST_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _list_statement(key: str, descending: bool, *, status: bool, category: bool, tag: bool, after: bool) -> Any:
+    """The product-list SELECT for one shape of filters and sort, built once and reused.
+
+    Values arrive as bound parameters (``status``, ``category_path``, ``tag``, ``after_value``,
+    ``after_id``, ``page_limit``), so a page costs one cached compile lookup, not a statement build.
+    """
+    shape = (key, descending, status, category, tag, after)
+    statement = _LIST_STATEMENTS.get(shape)
+    if statement is not None:
+        return statement
+    column = _LIST_COLUMNS[key]
+    conditions: list[Any] = []
+    if status:
+        conditions.append(Product.status == bindparam("status", type_=String))
+    if category:
+        conditions.append(Product.category_id.in_(
+            select(Category.id).where(Category.path.startswith(bindparam("category_path", type_=String)))))
+    if tag:
+        conditions.append(exists().where(ProductTag.product_id == Product.id, ProductTag.tag == bindparam("tag", type_=String)))
+    if after:
+        last_id = bindparam("after_id", type_=Integer)
+        if column is None:
+            conditions.append(Product.id < last_id if descending else Product.id > last_id)
+        else:
+            pair, bound = tuple_(column, Product.id), tuple_(bindparam("after_value", type_=column.type), last_id)
+            conditions.append(pair < bound if descending else pair > bound)
+    order = [Product.id.desc() if descending else Product.id.asc()]
+    if column is not None:
+        order.insert(0, column.desc() if descending else column.asc())
+    first_sku = (select(Variant.sku).where(Variant.product_id == Product.id).order_by(Variant.position, Variant.id)
+                 .limit(1).scalar_subquery())
+    statement = (
+        select(Product.id, Product.title, Product.status, Product.category_id, Category.name.label("category"),
+               Product.brand, Product.variant_count, Product.min_price_minor, Product.max_price_minor,
+               Product.version, Product.updated_at, first_sku.label("sku"))
+        .select_from(Product).outerjoin(Category, Category.id == Product.category_id)
+        .where(*conditions).order_by(*order).limit(bindparam("page_limit", type_=Integer))
+    )
+    _LIST_STATEMENTS[shape] = statement
+    return statement
+
+
 def list_products(
     *,
     session: Session,
@@ -841,44 +889,32 @@ def list_products(
         raise InvalidInput(f"The sort {sort!r} is not one of {', '.join(SORTS)}.")
     descending = sort.startswith("-")
     key = sort.lstrip("-")
-    column: Any = {"title": Product.title, "price": Product.min_price_minor, "updated": Product.updated_at,
-                   "created": None}[key]
-    conditions: list[Any] = []
+    params: dict[str, Any] = {"page_limit": limit + 1}
     if status:
-        conditions.append(Product.status == _check_status(status))
+        params["status"] = _check_status(status)
     if category_id is not None:
-        row = _category(session, category_id)
-        conditions.append(Product.category_id.in_(select(Category.id).where(Category.path.startswith(row.path))))
+        params["category_path"] = _category(session, category_id).path
     if tag:
-        conditions.append(exists().where(ProductTag.product_id == Product.id, ProductTag.tag == check_tag(tag)))
-    if text and text.strip():
-        conditions.append(_text_filter(session, text))
+        params["tag"] = check_tag(tag)
     if after:
-        if column is None:
-            (last_id,) = _decode_cursor(after, 1)
-            conditions.append(Product.id < last_id if descending else Product.id > last_id)
+        if key == "created":
+            (params["after_id"],) = _decode_cursor(after, 1)
         else:
-            last_value, last_id = _decode_cursor(after, 2)
+            params["after_value"], params["after_id"] = _decode_cursor(after, 2)
             if key == "updated":
                 try:
-                    last_value = clock.ensure_utc(datetime.fromisoformat(last_value))
+                    params["after_value"] = clock.ensure_utc(datetime.fromisoformat(params["after_value"]))
                 except (TypeError, ValueError):
                     raise InvalidInput("The cursor is not one this list gave out; start again without --after.") from None
-            pair = tuple_(column, Product.id)
-            conditions.append(pair < (last_value, last_id) if descending else pair > (last_value, last_id))
-    order = [Product.id.desc() if descending else Product.id.asc()]
-    if column is not None:
-        order.insert(0, column.desc() if descending else column.asc())
-    first_sku = (select(Variant.sku).where(Variant.product_id == Product.id).order_by(Variant.position, Variant.id)
-                 .limit(1).scalar_subquery())
-    query = (
-        select(Product.id, Product.title, Product.status, Product.category_id, Category.name.label("category"),
-               Product.brand, Product.variant_count, Product.min_price_minor, Product.max_price_minor,
-               Product.version, Product.updated_at, first_sku.label("sku"))
-        .select_from(Product).outerjoin(Category, Category.id == Product.category_id)
-        .where(*conditions).order_by(*order).limit(limit + 1)
-    )
-    rows = session.execute(query).all()
+        if not isinstance(params["after_id"], int) or isinstance(params["after_id"], bool):
+            raise InvalidInput(f"The cursor {after[:40]!r} is not one this list gave out; start again without --after.")
+    query = _list_statement(key, descending, status=bool(status), category=category_id is not None, tag=bool(tag),
+                            after=bool(after))
+    if text and text.strip():
+        query = query.where(_text_filter(session, text))
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # Core execution below does not autoflush
+    rows = session.connection().execute(query, params).all()
     items = [ProductRow(id=r.id, title=r.title, status=r.status, category_id=r.category_id, category=r.category,
                         brand=r.brand, sku=r.sku if r.variant_count == 1 else None, variant_count=r.variant_count,
                         min_price_minor=r.min_price_minor, max_price_minor=r.max_price_minor, version=r.version,
@@ -886,7 +922,7 @@ def list_products(
     next_after = None
     if len(rows) > limit:
         last = items[-1]
-        if column is None:
+        if key == "created":
             next_after = _encode_cursor([last.id])
         elif key == "updated":
             next_after = _encode_cursor([last.updated_at.isoformat(), last.id])
