@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any, Literal
@@ -1159,6 +1159,13 @@ def edit_order(*, session: Session, actor: Actor, number: str, edit: OrderEdit) 
     for line in lines:
         if line.quantity == 0 and line.id is not None:
             session.delete(line)
+    # ---- offers again on the edited lines (services.orders_offers); never on imported orders ----
+    offers = None
+    if order.channel != "imported":
+        from shoptui.services import orders_offers
+
+        adjustments, offers = orders_offers.reprice_edit(session, order, kept, adjustments)
+    # ---- end of offers ----
     reprice(session, order, kept, adjustments, order.tax_rate_bp or cfg.tax_rate_bp)
     if order.stock_mode == "reserve":
         for variant_id, delta in sorted(deltas.items(), key=lambda kv: kv[1]):  # releases first
@@ -1171,6 +1178,8 @@ def edit_order(*, session: Session, actor: Actor, number: str, edit: OrderEdit) 
     touch(order)
     session.add(order)
     session.flush()
+    if offers is not None:  # promotions and codes taken again in this transaction (no points: kept as they were)
+        orders_offers.record(session, actor, order, replace(offers, points_used=0, points_minor=0))
     add_event(session, order, actor, "edited", "Edited: " + "; ".join(changes) +
               f". Total now {cfg.currency.format(order.total_minor)}.", {"changes": changes})
     settle(session, order, kept, actor)

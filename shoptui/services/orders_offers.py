@@ -52,3 +52,43 @@ def record(session: Session, actor: Actor, order: Order, priced: pricing.PricedC
         api = marketing_pricing._members_api()
         api.redeem_points(session=session, actor=actor, customer_id=order.customer_id, points=priced.points_used,
                           ref_kind="order", ref_id=order.number)
+
+
+def _is_gift(line: OrderLine) -> bool:
+    return line.unit_price_minor == 0 and line.title.endswith("(gift)")
+
+
+def reprice_edit(session: Session, order: Order, lines: list[OrderLine],
+                 adjustments: list[pricing.PriceAdjustment]) -> tuple[list[pricing.PriceAdjustment],
+                                                                      pricing.PricedCart | None]:
+    """Offers again on an edited order's lines: the same coupon codes, promotions and tier as they stand now.
+
+    What the order used is given back first and taken again by ``record`` (so a code used by this
+    order stays usable by it). Points already redeemed stay as they were (their adjustment is kept
+    as is), gift lines stay, new gifts are not added on an edit. The stored adjustments are
+    rewritten to the new list. Returns (adjustments for ``reprice``, the priced cart to record).
+    """
+    from sqlalchemy import delete
+
+    from shoptui.models.orders import OrderAdjustment
+
+    codes = marketing.order_coupon_codes(session=session, order_id=order.id or 0)
+    marketing.release_usage(session=session, order_id=order.id or 0)
+    fixed = [a for a in adjustments if a.kind not in ("promotion", "member", "coupon")]
+    goods = [i for i, line in enumerate(lines) if not _is_gift(line)]
+    priced = price_lines(session, lines=[lines[i] for i in goods], customer_id=order.customer_id,
+                         channel=order.channel, coupon_codes=codes, points_to_use=0, shipping_minor=0)
+    offers = []
+    for adj in priced.adjustments:  # scopes index the goods; map them onto the order's lines
+        scope = tuple(goods[i] for i in adj.scope) if adj.scope is not None else tuple(goods)
+        offers.append(pricing.PriceAdjustment(kind=adj.kind, amount_minor=adj.amount_minor, label=adj.label,
+                                              ref=adj.ref, scope=scope, weights=adj.weights))
+    promotions = tuple(p for p in priced.promotions if p.gift_minor == 0)
+    result = [*offers, *fixed]
+    session.execute(delete(OrderAdjustment).where(OrderAdjustment.order_id == order.id))
+    for adj in result:
+        session.add(OrderAdjustment(order_id=order.id or 0, kind=adj.kind, label=adj.label,
+                                    amount_minor=adj.amount_minor, ref=adj.ref))
+    from dataclasses import replace
+
+    return result, replace(priced, promotions=promotions)

@@ -375,3 +375,19 @@ def test_cancelling_an_order_gives_the_code_back(shop: Session) -> None:
     orders.cancel_order(session=shop, actor=CLERK, number=order.number, reason="changed mind")
     assert price(shop, ("TEE-01", 1), coupon_codes=[code]).discount_minor == 500
     assert marketing.check_usage_counts(session=shop) == []
+
+
+def test_editing_an_order_prices_the_offers_again(shop: Session) -> None:
+    promo(shop, kind="spend_save", steps=[(20000, 2000)], products=["TEE-01"])
+    coupon(shop, amount_minor=500, code="FIVE5")
+    order = orders.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), ("MUG-01", 1),
+                                                                        coupon_codes=["FIVE5"]))
+    assert order.total_minor == 9900 + 3550 - 500
+    edited = orders.edit_order(session=shop, actor=CLERK, number=order.number,
+                               edit=orders.OrderEdit(lines=[orders.LineChange(sku="TEE-01", quantity=3)]))
+    assert edited.total_minor == 29700 + 3550 - 2000 - 500
+    tee, mug = edited.lines
+    assert mug.adjustment_minor == round(-500 * 3550 / (27700 + 3550))  # the 满减 stays on the tees
+    assert sorted(a.kind for a in edited.adjustments) == ["coupon", "promotion"]
+    assert marketing.check_usage_counts(session=shop) == []
+    assert [r.times_used for r in marketing.usage_report(session=shop)] == [1, 1]
