@@ -457,8 +457,10 @@ class OrderDraft(BaseModel):
     stock_mode: Literal["reserve", "deferred", "none"] = "reserve"
     payments: list[DraftPayment] = []
     created_at: datetime | None = None  # for history imports only (channel 'imported')
-    # offers (services.orders_offers): promotions, tier discount, coupons and points; never on imported orders
-    apply_offers: bool = True
+    # offers (services.orders_offers): promotions, tier discount, coupons and points; never on imported orders.
+    # None: yes, except a counter hand-over (stock_mode 'deferred'), whose basket prices itself and opts in
+    # with True (passing its coupon codes and points) once it shows the same offers
+    apply_offers: bool | None = None
     coupon_codes: list[str] = []
     points_to_use: int = 0
 
@@ -915,7 +917,8 @@ def create_order(*, session: Session, actor: Actor, draft: OrderDraft) -> OrderR
         lines.append(row)
     # ---- offers: promotions, tier discount, coupons, points (services.orders_offers) ----
     offers = None
-    if channel != "imported" and draft.apply_offers:
+    if channel != "imported" and (draft.apply_offers if draft.apply_offers is not None
+                                  else draft.stock_mode != "deferred"):
         from shoptui.services import orders_offers
 
         offers = orders_offers.price_lines(session, lines=lines, customer_id=order.customer_id, channel=channel,

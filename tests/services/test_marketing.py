@@ -391,3 +391,13 @@ def test_editing_an_order_prices_the_offers_again(shop: Session) -> None:
     assert sorted(a.kind for a in edited.adjustments) == ["coupon", "promotion"]
     assert marketing.check_usage_counts(session=shop) == []
     assert [r.times_used for r in marketing.usage_report(session=shop)] == [1, 1]
+
+
+def test_counter_hand_over_opts_in_to_offers(shop: Session) -> None:
+    promo(shop, kind="discount", amount_minor=1000)
+    plain = orders.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), channel="counter",
+                                                                        stock_mode="deferred"))
+    assert plain.total_minor == 9900  # the basket priced it; no second pricing behind its back
+    offered = orders.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), channel="counter",
+                                                                          stock_mode="deferred", apply_offers=True))
+    assert offered.total_minor == 8900
