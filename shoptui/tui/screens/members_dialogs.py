@@ -305,8 +305,9 @@ class GiftDialog(FormDialog):
 
     TITLE_TEXT = "Redeem a gift"
     SAVE_LABEL = "give the gift"
-    WORDS = (("gifts at a time", "quantity"), ("whole number", "quantity"), ("quantity", "quantity"),
-             ("are left", "quantity"), ("points", "quantity"), ("gift", "gift"))
+    WORDS = (("choose a gift", "gift"), ("there is no gift", "gift"), ("gifts at a time", "quantity"),
+             ("whole number", "quantity"), ("quantity", "quantity"), ("are left", "quantity"), ("points", "quantity"),
+             ("gift", "gift"))
 
     def __init__(self, meta: MembersMeta, member: MemberRead) -> None:
         super().__init__(f"#{member.id} {member.name} holds {plural(member.points_balance, 'point')}.")
