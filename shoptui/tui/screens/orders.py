@@ -26,7 +26,7 @@ from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
 from shoptui.tui.screens.base import ShopScreen
-from shoptui.tui.screens.inventory_common import cell
+from shoptui.tui.screens.inventory_common import cell, plural
 from shoptui.tui.screens.orders_actions import SHIPPABLE, TO_SHIP, OrderActions
 from shoptui.tui.screens.orders_common import (
     CHANNEL_CHOICES,
@@ -375,7 +375,7 @@ class OrdersScreen(OrderActions, ShopScreen):
         parts = [o.number, o.customer_name or "guest"]
         if o.customer_phone:
             parts.append(o.customer_phone)
-        parts += [o.channel, f"{o.item_count} items", f"total {self.meta.money(o.total_minor)}"]
+        parts += [o.channel, plural(o.item_count, "item"), f"total {self.meta.money(o.total_minor)}"]
         if o.due_minor:
             parts.append(f"due {self.meta.money(o.due_minor)}")
         if o.refunded_minor:

@@ -210,6 +210,10 @@ class ShipDialog(OrderForm):
                                            tooltip="Only these items (SKU:QTY) for a partial shipment.")),
         ]
 
+    def on_mount(self) -> None:
+        # the carrier is usually the first one: the cursor waits for the label's scan (after the form's own focus)
+        self.call_after_refresh(self.query_one("#f-tracking", Input).focus)
+
     @on(Select.Changed, "#f-carrier")
     def _carrier_chosen(self, event: Select.Changed) -> None:
         row = self.rows.get("tracking")
