@@ -30,12 +30,14 @@ change, or ``None`` for a variant that does not track stock (nothing is booked f
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import and_, func, insert, or_, tuple_, update
+from sqlalchemy import Update, and_, bindparam, func, insert, or_, tuple_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from shoptui import clock
@@ -53,6 +55,7 @@ from shoptui.models.inventory import (
     Stocktake,
     Supplier,
 )
+from shoptui.models.store import AuditEntry
 from shoptui.money import parse_basis_points
 from shoptui.services import audit
 from shoptui.services.dashboard import Figure
@@ -221,11 +224,106 @@ class VariantRef:
     cost_minor: int | None
 
 
+# ---------------------------------------------------------------- prebuilt statements
+#
+# The hot paths (a sale, a restock, an order's reserve/fulfil) run a handful of statements per
+# movement. They are built once here and executed on the session's connection with plain
+# parameters, so SQLAlchemy's compiled cache hits and no statement is rebuilt per call.
+
+_VARIANT = Variant.__table__  # type: ignore[attr-defined]
+_PRODUCT = Product.__table__  # type: ignore[attr-defined]
+_LEVEL = StockLevel.__table__  # type: ignore[attr-defined]
+_MOVE = StockMovement.__table__  # type: ignore[attr-defined]
+_POLICY = StockPolicy.__table__  # type: ignore[attr-defined]
+_AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
+_LOCATION_CACHE = "shoptui.inventory.locations"
+_DEFAULT = "<default>"
+
+_VARIANT_COLUMNS = (_VARIANT.c.id, _VARIANT.c.sku, _PRODUCT.c.title, _VARIANT.c.track_stock, _VARIANT.c.cost_minor)
+_FIND_VARIANT = (
+    sa_select(*_VARIANT_COLUMNS).join(_PRODUCT, _PRODUCT.c.id == _VARIANT.c.product_id)
+    .where(or_(_VARIANT.c.sku == bindparam("code"), _VARIANT.c.barcode == bindparam("code")))
+    .order_by((_VARIANT.c.sku == bindparam("code")).desc()).limit(1)
+)
+_VARIANT_BY_ID = (
+    sa_select(*_VARIANT_COLUMNS).join(_PRODUCT, _PRODUCT.c.id == _VARIANT.c.product_id)
+    .where(_VARIANT.c.id == bindparam("vid"))
+)
+_LOCATION = StockLocation.__table__  # type: ignore[attr-defined]
+_DEFAULT_LOCATION = (  # the default one, else the oldest
+    sa_select(_LOCATION.c.id, _LOCATION.c.code, _LOCATION.c.name, _LOCATION.c.is_default)
+    .order_by(_LOCATION.c.is_default.desc(), _LOCATION.c.id).limit(1)
+)
+_NEW_LEVEL = insert(_LEVEL).values(
+    variant_id=bindparam("vid"), location_id=bindparam("lid"), on_hand=0, committed=0, incoming=0, alerted=False,
+    updated_at=bindparam("now", type_=_LEVEL.c.updated_at.type),
+)
+_LEVEL_EXISTS = sa_select(_LEVEL.c.variant_id).where(_LEVEL.c.variant_id == bindparam("vid"),
+                                                    _LEVEL.c.location_id == bindparam("lid"))
+_SET_ALERTED = (update(_LEVEL).where(_LEVEL.c.variant_id == bindparam("vid"), _LEVEL.c.location_id == bindparam("lid"))
+                .values(alerted=bindparam("flag", type_=_LEVEL.c.alerted.type)))
+_NEW_MOVE = insert(_MOVE)
+_NEW_AUDIT = insert(_AUDIT)
+_level_updates: dict[tuple[bool, bool, bool], Update] = {}
+
+
+def _level_update(need_available: bool, take_on_hand: bool, take_committed: bool) -> Update:
+    """``UPDATE stock_level SET ... WHERE <enough stock> RETURNING`` the new quantities, the alert flag
+    and the variant's reorder point, so the low-stock check needs no query of its own."""
+    key = (need_available, take_on_hand, take_committed)
+    statement = _level_updates.get(key)
+    if statement is None:
+        conditions = [_LEVEL.c.variant_id == bindparam("vid"), _LEVEL.c.location_id == bindparam("lid")]
+        if need_available:
+            conditions.append(_LEVEL.c.on_hand - _LEVEL.c.committed >= bindparam("need"))
+        if take_on_hand:
+            conditions.append(_LEVEL.c.on_hand >= bindparam("take"))
+        if take_committed:
+            conditions.append(_LEVEL.c.committed >= bindparam("untake"))
+        # by the bound id, not correlated: SQLite writes RETURNING columns unqualified
+        reorder_point = sa_select(_POLICY.c.reorder_point).where(_POLICY.c.variant_id == bindparam("vid")).scalar_subquery()
+        statement = _level_updates[key] = (
+            update(_LEVEL).where(*conditions)
+            .values(on_hand=_LEVEL.c.on_hand + bindparam("dq"), committed=_LEVEL.c.committed + bindparam("dc"),
+                    updated_at=bindparam("now", type_=_LEVEL.c.updated_at.type))
+            .returning(_LEVEL.c.on_hand, _LEVEL.c.committed, _LEVEL.c.incoming, _LEVEL.c.alerted, reorder_point)
+        )
+    return statement
+
+
+def _audit(
+    session: Session, actor: Actor, *, action: str, entity: str = "variant", entity_id: int | str | None,
+    summary: str, before: dict[str, object] | None = None, after: dict[str, object] | None = None,
+) -> None:
+    """``audit.record`` for the hot paths: the same row, written by a prebuilt INSERT.
+
+    Pending ORM rows of the same transaction are flushed first, so audit lines keep the order in
+    which they were recorded.
+    """
+    session.flush()
+    before, after = audit.changed_fields(before, after)
+    session.connection().execute(_NEW_AUDIT, {
+        "at": clock.now(), "actor": actor.name, "source": actor.source, "address": actor.address, "action": action,
+        "entity": entity, "entity_id": None if entity_id is None else str(entity_id), "summary": summary[:500],
+        "before": before, "after": after,
+    })
+
+
+
 # ---------------------------------------------------------------- lookups
 
 
 def find_variant(session: Session, code: str) -> VariantRef:
-    """A variant by SKU or barcode (the catalogue's lookup); NotFound names the code."""
+    """A variant by SKU or barcode (the catalogue's lookup); NotFound names the code.
+
+    The lookup is the catalogue's (SKU first, then barcode) as one prebuilt statement; a code that
+    finds nothing goes to ``catalog.find_variant`` so the refusal is the catalogue's own sentence.
+    """
+    raw = unicodedata.normalize("NFC", code or "").strip() if isinstance(code, str) else ""
+    if raw:
+        row = session.connection().execute(_FIND_VARIANT, {"code": raw}).first()
+        if row is not None:
+            return VariantRef(*row)
     from shoptui.services import catalog
 
     found = catalog.find_variant(session=session, code=code)
@@ -235,11 +333,7 @@ def find_variant(session: Session, code: str) -> VariantRef:
 
 def variant_by_id(session: Session, variant_id: int) -> VariantRef:
     """A variant by id; NotFound names the id."""
-    row = session.exec(
-        select(Variant.id, Variant.sku, Product.title, Variant.track_stock, Variant.cost_minor)
-        .join(Product, col(Product.id) == col(Variant.product_id))
-        .where(Variant.id == variant_id)
-    ).first()
+    row = session.connection().execute(_VARIANT_BY_ID, {"vid": variant_id}).first()
     if row is None:
         raise NotFound(f"There is no variant with id {variant_id}.")
     return VariantRef(*row)
@@ -249,30 +343,53 @@ def _location_read(row: StockLocation) -> LocationRead:
     return LocationRead(id=row.id or 0, code=row.code, name=row.name, is_default=row.is_default)
 
 
+def _location_cache(session: Session) -> dict[object, LocationRead]:
+    """Locations already looked up in this unit of work (a sale or restock needs one per movement).
+
+    Locations change only through ``add_location``, which empties the cache; a session lives for one
+    transaction, so nothing is kept across user actions.
+    """
+    return session.info.setdefault(_LOCATION_CACHE, {})  # type: ignore[no-any-return]
+
+
+def _remember(session: Session, location: LocationRead, *keys: object) -> LocationRead:
+    cache = _location_cache(session)
+    for key in (*keys, location.id, location.code):
+        cache[key] = location
+    return location
+
+
 def default_location(session: Session) -> LocationRead:
     """The default location (created as MAIN when a store has none)."""
-    row = session.exec(select(StockLocation).where(col(StockLocation.is_default).is_(True))).first()
-    if row is None:
-        row = session.exec(select(StockLocation).order_by(col(StockLocation.id))).first()
-    if row is None:
-        row = StockLocation(code="MAIN", name="Main store", is_default=True, created_at=clock.now())
-        session.add(row)
-        session.flush()
-    return _location_read(row)
+    cached = _location_cache(session).get(_DEFAULT)
+    if cached is not None:
+        return cached
+    found = session.connection().execute(_DEFAULT_LOCATION).first()
+    if found is not None:
+        return _remember(session, LocationRead(id=found[0], code=found[1], name=found[2], is_default=found[3]),
+                         _DEFAULT)
+    row = StockLocation(code="MAIN", name="Main store", is_default=True, created_at=clock.now())
+    session.add(row)
+    session.flush()
+    return _remember(session, _location_read(row), _DEFAULT)
 
 
 def find_location(session: Session, code: str | int | None) -> LocationRead:
     """A location by code (case-insensitive) or id; ``None`` is the default location."""
     if code is None or (isinstance(code, str) and not code.strip()):
         return default_location(session)
-    if isinstance(code, int):
-        row = session.get(StockLocation, code)
+    key: int | str = code if isinstance(code, int) else code.strip().upper()
+    cached = _location_cache(session).get(key)
+    if cached is not None:
+        return cached
+    if isinstance(key, int):
+        row = session.get(StockLocation, key)
     else:
-        row = session.exec(select(StockLocation).where(StockLocation.code == code.strip().upper())).first()
+        row = session.exec(select(StockLocation).where(StockLocation.code == key)).first()
     if row is None:
         known = ", ".join(session.exec(select(StockLocation.code).order_by(StockLocation.code)).all())
         raise NotFound(f"There is no location {code!r}. Known locations: {known}. Add one with 'shoptui location add'.")
-    return _location_read(row)
+    return _remember(session, _location_read(row))
 
 
 def add_location(*, session: Session, actor: Actor, code: str, name: str, make_default: bool = False) -> LocationRead:
@@ -285,6 +402,7 @@ def add_location(*, session: Session, actor: Actor, code: str, name: str, make_d
         raise InvalidInput("The location name must be 1 to 100 characters.")
     if session.exec(select(StockLocation.id).where(StockLocation.code == code)).first() is not None:
         raise Conflict(f"The location code {code} is already used. Pick another code.")
+    _location_cache(session).clear()
     if make_default:
         session.execute(update(StockLocation).values(is_default=False))
     row = StockLocation(code=code, name=name, is_default=make_default, created_at=clock.now())
@@ -329,13 +447,10 @@ def _level_numbers(session: Session, variant_id: int, location_id: int) -> tuple
     return (0, 0, 0) if row is None else (row[0], row[1], row[2])
 
 
-def _ensure_level(session: Session, variant_id: int, location_id: int) -> None:
-    exists = session.exec(
-        select(StockLevel.variant_id).where(StockLevel.variant_id == variant_id, StockLevel.location_id == location_id)
-    ).first()
-    if exists is None:
-        session.execute(insert(StockLevel).values(variant_id=variant_id, location_id=location_id, on_hand=0,
-                                                  committed=0, incoming=0, alerted=False, updated_at=clock.now()))
+def _ensure_level(session: Session, variant_id: int, location_id: int, now: datetime | None = None) -> None:
+    conn = session.connection()
+    if conn.execute(_LEVEL_EXISTS, {"vid": variant_id, "lid": location_id}).first() is None:
+        conn.execute(_NEW_LEVEL, {"vid": variant_id, "lid": location_id, "now": now or clock.now()})
 
 
 def _book(
@@ -355,28 +470,22 @@ def _book(
     ref_id: str | int | None = None,
     at: datetime | None = None,
 ) -> LevelRead:
-    """Change the level conditionally, append the movement, evaluate the low-stock alert."""
+    """Change the level conditionally, append the movement, evaluate the low-stock alert.
+
+    Three statements in the common case: the conditional level UPDATE (which also returns the alert
+    flag and reorder point), the movement INSERT, and only when the reorder point is crossed one
+    way or the other, the flag UPDATE (plus the notification and emails when it is crossed down).
+    """
     now = at or clock.now()
-    conditions = [StockLevel.variant_id == variant.id, StockLevel.location_id == location.id]
-    if need_available:
-        conditions.append(col(StockLevel.on_hand) - col(StockLevel.committed) >= need_available)
-    if quantity < 0:
-        conditions.append(col(StockLevel.on_hand) >= -quantity)
-    if committed_change < 0:
-        conditions.append(col(StockLevel.committed) >= -committed_change)
-    statement = (
-        update(StockLevel).where(*conditions)
-        .values(on_hand=col(StockLevel.on_hand) + quantity, committed=col(StockLevel.committed) + committed_change,
-                updated_at=now)
-        .returning(StockLevel.on_hand, StockLevel.committed, StockLevel.incoming)
-        .execution_options(synchronize_session=False)
-    )
-    after = session.execute(statement).first()
+    conn = session.connection()
+    statement = _level_update(bool(need_available), quantity < 0, committed_change < 0)
+    params = {"vid": variant.id, "lid": location.id, "need": need_available, "take": -quantity,
+              "untake": -committed_change, "dq": quantity, "dc": committed_change, "now": now}
+    after = conn.execute(statement, params).first()
     if after is None and quantity > 0:  # first stock of this variant here: start its level row
-        _ensure_level(session, variant.id, location.id)
-        after = session.execute(statement).first()
-    changed = 0 if after is None else 1
-    if changed != 1:
+        _ensure_level(session, variant.id, location.id, now)
+        after = conn.execute(statement, params).first()
+    if after is None:
         on_hand, committed, _ = _level_numbers(session, variant.id, location.id)
         available = on_hand - committed
         where = f" at {location.code}"
@@ -388,17 +497,23 @@ def _book(
                            "released or shipped.")
         raise InvalidInput(f"Only {on_hand} of {variant.sku} on hand{where}, so {-quantity} cannot be removed. "
                            "Count the shelf and record a stocktake instead.")
-    session.execute(insert(StockMovement).values(
-        variant_id=variant.id, location_id=location.id, kind=kind, quantity=quantity,
-        committed_change=committed_change, unit_cost_minor=unit_cost_minor, reason=reason, note=note[:500],
-        actor=actor.name[:100], source=actor.source[:20], at=now, ref_kind=ref_kind,
-        ref_id=None if ref_id is None else str(ref_id)[:100],
-    ))
-    evaluate_alerts(session=session, location_id=location.id, variant_ids=[variant.id])
-    assert after is not None
-    on_hand, committed, incoming = after
+    conn.execute(_NEW_MOVE, {
+        "variant_id": variant.id, "location_id": location.id, "kind": kind, "quantity": quantity,
+        "committed_change": committed_change, "unit_cost_minor": unit_cost_minor, "reason": reason,
+        "note": note[:500], "actor": actor.name[:100], "source": actor.source[:20], "at": now, "ref_kind": ref_kind,
+        "ref_id": None if ref_id is None else str(ref_id)[:100],
+    })
+    on_hand, committed, incoming, alerted, reorder_point = after
+    available = on_hand - committed
+    # the same rule as evaluate_alerts: alert once when available falls to or below the reorder
+    # point, clear the flag when it is above the point again (or the point was removed)
+    if reorder_point is not None and available <= reorder_point and not alerted:
+        conn.execute(_SET_ALERTED, {"vid": variant.id, "lid": location.id, "flag": True})
+        _send_alerts(session, location.id, [(variant.id, available)])
+    elif alerted and (reorder_point is None or available > reorder_point):
+        conn.execute(_SET_ALERTED, {"vid": variant.id, "lid": location.id, "flag": False})
     return LevelRead(variant_id=variant.id, location_id=location.id, on_hand=on_hand, committed=committed,
-                     available=on_hand - committed, incoming=incoming)
+                     available=available, incoming=incoming)
 
 
 def _order_move(
@@ -412,7 +527,7 @@ def _order_move(
     location = find_location(session, location_id)
     level = _book(session, actor, variant, location, kind=kind, ref_kind=ref_kind, ref_id=ref_id,
                   unit_cost_minor=variant.cost_minor if kind == "sale" else None, **change)
-    audit.record(session=session, actor=actor, action=f"stock.{action}", entity="variant", entity_id=variant.id,
+    _audit(session, actor, action=f"stock.{action}", entity_id=variant.id,
                  summary=f"{action} {amount} x {variant.sku} at {location.code}"
                  + (f" for {ref_kind} {ref_id}" if ref_kind else ""))
     return level
@@ -461,7 +576,7 @@ def restock_return(*, session: Session, actor: Actor, variant_id: int, quantity:
     if condition == "damaged":
         level = _book(session, actor, variant, location, kind="write_off", quantity=-quantity, reason="damaged",
                       ref_kind=ref_kind, ref_id=ref_id, unit_cost_minor=variant.cost_minor)
-    audit.record(session=session, actor=actor, action="stock.return", entity="variant", entity_id=variant.id,
+    _audit(session, actor, action="stock.return", entity_id=variant.id,
                  summary=f"{quantity} x {variant.sku} returned {condition} at {location.code}"
                  + (f" for {ref_kind} {ref_id}" if ref_kind else ""))
     return level
@@ -555,7 +670,7 @@ def restock(
     level, cost = receive_into_stock(session=session, actor=actor, variant=variant, location=place, quantity=quantity,
                                      unit_cost_minor=unit_cost_minor, note=note,
                                      ref_kind="supplier" if supplier_id else None, ref_id=supplier_id)
-    audit.record(session=session, actor=actor, action="stock.restock", entity="variant", entity_id=variant.id,
+    _audit(session, actor, action="stock.restock", entity_id=variant.id,
                  summary=f"restocked {quantity} x {variant.sku} at {place.code}",
                  before={"cost_minor": variant.cost_minor}, after={"cost_minor": cost})
     return StockChangeRead(sku=variant.sku, location=place.code, kind="receive", quantity=quantity, level=level,
@@ -579,7 +694,7 @@ def adjust(
     place = find_location(session, location)
     level = _book(session, actor, variant, place, kind="adjustment", quantity=quantity, reason=reason, note=note,
                   unit_cost_minor=variant.cost_minor)
-    audit.record(session=session, actor=actor, action="stock.adjust", entity="variant", entity_id=variant.id,
+    _audit(session, actor, action="stock.adjust", entity_id=variant.id,
                  summary=f"adjusted {variant.sku} by {quantity:+d} at {place.code} ({reason})")
     return StockChangeRead(sku=variant.sku, location=place.code, kind="adjustment", quantity=quantity, level=level)
 
@@ -603,7 +718,7 @@ def transfer(
                       unit_cost_minor=variant.cost_minor)
     in_level = _book(session, actor, variant, target, kind="transfer_in", quantity=quantity, note=note,
                      ref_kind="transfer", ref_id=ref, unit_cost_minor=variant.cost_minor)
-    audit.record(session=session, actor=actor, action="stock.transfer", entity="variant", entity_id=variant.id,
+    _audit(session, actor, action="stock.transfer", entity_id=variant.id,
                  summary=f"moved {quantity} x {variant.sku} from {source.code} to {target.code}")
     return StockChangeRead(sku=variant.sku, location=source.code, kind="transfer", quantity=quantity, level=out_level,
                            to_location=target.code, to_level=in_level)

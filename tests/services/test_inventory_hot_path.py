@@ -1,0 +1,141 @@
+"""The lean paths of a sale or restock: prebuilt statements, the alert folded into the level update,
+the location cache of a unit of work, audit lines written directly, and the transaction's URL fast path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import Session, col, select
+
+from shoptui import db
+from shoptui.errors import Conflict, InvalidInput, NotFound
+from shoptui.models.inventory import StockLevel, StockMovement
+from shoptui.models.store import AuditEntry, Notification
+from shoptui.services import audit
+from shoptui.services import inventory as inv
+from tests.services.inventory_helpers import CLERK, make_variant
+
+
+@contextmanager
+def statements(session: Session) -> Iterator[list[str]]:
+    seen: list[str] = []
+    engine = session.get_bind()
+
+    def log(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", log)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", log)
+
+
+def test_alert_uses_the_reorder_point_of_the_variant_sold(session: Session) -> None:
+    """Each level's own reorder point decides: a neighbour's higher point must not raise an alert."""
+    high = make_variant(session, "HIGH-01")
+    low = make_variant(session, "LOW-01")
+    for sku in ("HIGH-01", "LOW-01"):
+        inv.restock(session=session, actor=CLERK, code=sku, quantity=10)
+    inv.set_levels(session=session, actor=CLERK, code="HIGH-01", reorder_point=50)  # alerts at once: 10 <= 50
+    inv.set_levels(session=session, actor=CLERK, code="LOW-01", reorder_point=2)
+    inv.sell(session=session, actor=CLERK, variant_id=low, quantity=5, ref_kind=None, ref_id=None)  # 5 > 2
+    notes = session.exec(select(Notification.link_id).where(Notification.link_kind == "variant")).all()
+    assert [str(n) for n in notes] == [str(high)]
+    inv.sell(session=session, actor=CLERK, variant_id=low, quantity=3, ref_kind=None, ref_id=None)  # 2 <= 2
+    notes = session.exec(select(Notification.link_id).where(Notification.link_kind == "variant")).all()
+    assert sorted(str(n) for n in notes) == sorted([str(high), str(low)])
+    flags = dict(session.exec(select(StockLevel.variant_id, StockLevel.alerted)).all())
+    assert flags == {high: True, low: True}
+
+
+def test_removing_the_reorder_point_clears_the_flag_at_the_next_movement(session: Session) -> None:
+    vid = make_variant(session, "TEE-01")
+    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=3)
+    inv.set_levels(session=session, actor=CLERK, code="TEE-01", reorder_point=5)
+    assert session.exec(select(StockLevel.alerted)).one() is True
+    inv.set_levels(session=session, actor=CLERK, code="TEE-01", clear_reorder_point=True)
+    inv.sell(session=session, actor=CLERK, variant_id=vid, quantity=1, ref_kind=None, ref_id=None)
+    assert session.exec(select(StockLevel.alerted)).one() is False
+
+
+def test_a_new_default_location_in_the_same_transaction_is_seen(session: Session) -> None:
+    """The location cache of a unit of work is emptied when a location is added."""
+    vid = make_variant(session, "TEE-01")
+    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=2)  # MAIN, now cached as default
+    back = inv.add_location(session=session, actor=CLERK, code="back", name="Back room", make_default=True)
+    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=3)
+    assert inv.default_location(session).code == "BACK"
+    assert inv.levels_for(session, [vid], location_id=back.id)[vid].on_hand == 3
+    assert inv.find_location(session, "back").id == back.id == inv.find_location(session, back.id).id
+    with pytest.raises(NotFound, match="'NOPE'.*BACK, MAIN"):
+        inv.find_location(session, "NOPE")
+
+
+def test_find_variant_is_the_catalogue_lookup(session: Session) -> None:
+    make_variant(session, "TEE-01", barcode="4006381333931")
+    make_variant(session, "4006381333931")  # a SKU equal to another variant's barcode wins
+    assert inv.find_variant(session, " TEE-01 ").sku == "TEE-01"
+    assert inv.find_variant(session, "4006381333931").sku == "4006381333931"
+    with pytest.raises(NotFound, match="'NOPE-1'"):
+        inv.find_variant(session, "NOPE-1")
+    with pytest.raises(InvalidInput):
+        inv.find_variant(session, "  ")
+
+
+def test_a_sale_is_four_statements_and_audited_in_order(session: Session) -> None:
+    vid = make_variant(session, "TEE-01", cost=250)
+    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=5)
+    with statements(session) as seen:
+        level = inv.sell(session=session, actor=CLERK, variant_id=vid, quantity=2, ref_kind="order", ref_id=9)
+    assert level is not None and (level.on_hand, level.available) == (3, 3)
+    # the variant, the conditional level update (with alert flag and reorder point), the movement, the audit line
+    assert len(seen) == 4, seen
+    move = session.exec(select(StockMovement).order_by(col(StockMovement.id).desc())).first()
+    assert move is not None and (move.kind, move.quantity, move.unit_cost_minor, move.ref_id) == ("sale", -2, 250, "9")
+    entries = session.exec(select(AuditEntry.action, AuditEntry.summary, AuditEntry.entity_id)
+                           .where(col(AuditEntry.action).startswith("stock."))
+                           .order_by(col(AuditEntry.id))).all()
+    assert entries[-2:] == [("stock.restock", "restocked 5 x TEE-01 at MAIN", str(vid)),
+                            ("stock.sell", "sell 2 x TEE-01 at MAIN for order 9", str(vid))]
+
+
+def test_hot_path_audit_lines_match_audit_record(session: Session) -> None:
+    make_variant(session, "TEE-01", cost=250)
+    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=5, unit_cost_minor=400)
+    audit.record(session=session, actor=CLERK, action="compare", entity="variant", entity_id=1, summary="x",
+                 before={"cost_minor": 250}, after={"cost_minor": 400})
+    session.flush()
+    direct, recorded = session.exec(select(AuditEntry).where(col(AuditEntry.action).in_(("stock.restock", "compare")))
+                                    .order_by(col(AuditEntry.id))).all()
+    assert (direct.before, direct.after) == (recorded.before, recorded.after) == ({"cost_minor": 250},
+                                                                                 {"cost_minor": 400})
+    assert (direct.actor, direct.source, direct.address, direct.entity) == ("clerk", "test", None, "variant")
+    assert direct.at.tzinfo is not None
+
+
+def test_refused_sale_writes_nothing(session: Session) -> None:
+    vid = make_variant(session, "TEE-01")
+    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=1)
+    moves = len(session.exec(select(StockMovement.id)).all())
+    with pytest.raises(Conflict, match="Only 1 of TEE-01 available at MAIN"):
+        inv.sell(session=session, actor=CLERK, variant_id=vid, quantity=2, ref_kind=None, ref_id=None)
+    assert len(session.exec(select(StockMovement.id)).all()) == moves
+    assert session.exec(select(StockLevel.on_hand)).one() == 1
+
+
+def test_transaction_skips_resolving_a_known_url(store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with db.transaction(store):
+        pass
+
+    def refuse(explicit: str | None = None) -> str:
+        raise AssertionError("resolved again")
+
+    monkeypatch.setattr(db, "resolve_database_url", refuse)
+    with db.transaction(store) as session, db.read_session(store):
+        assert str(session.get_bind().url) == str(db.get_engine(store).url) == store
+    with pytest.raises(AssertionError):
+        db.transaction("sqlite:////elsewhere/not-yet-known.db").__enter__()
