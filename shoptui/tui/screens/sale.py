@@ -133,6 +133,7 @@ class Op:
     amount: int = 0
     text: str = ""
     basket: Any = None  # replace: the basket to put in place (a sale that was not completed)
+    ok: bool | None = None  # fresh: how to show ``text`` once the basket is empty (None: plain)
     started: float = field(default_factory=time.perf_counter)
 
 
@@ -412,8 +413,7 @@ class SaleScreen(ShopScreen):
         if text:
             self.query_one("#sale-message", ScanMessage).say(text, ok=True)
         elif op.kind == "fresh":
-            self.query_one("#sale-message", ScanMessage).say("Ready for the next customer: scan the first item.",
-                                                             ok=None)
+            self.query_one("#sale-message", ScanMessage).say(op.text or "Ready: scan the first item.", ok=op.ok)
         if op.kind in ("customer", "fresh", "guest") and (before is None or before.customer_id != basket.customer_id):
             self.member = None
             if basket.customer_id is not None:
@@ -587,8 +587,7 @@ class SaleScreen(ShopScreen):
             lambda yes: self._voided() if yes else None)
 
     def _voided(self) -> None:
-        self.enqueue(Op("fresh"))
-        self.query_one("#sale-message", ScanMessage).say("Sale voided: the basket is empty.", ok=None)
+        self.enqueue(Op("fresh", text="Sale voided: the basket is empty, nothing was written."))
 
     def action_discount(self) -> None:
         """The discount dialog."""
@@ -649,12 +648,10 @@ class SaleScreen(ShopScreen):
         from shoptui.tui.screens.sale_dialogs import ReceiptDialog
 
         self.last_result = result
-        self.enqueue(Op("fresh"))
         order = result.order
         change = f" · change {self.meta.money(result.change_minor)}" if result.change_minor else ""
-        self.query_one("#sale-message", ScanMessage).say(
-            f"Sold {order.number}: {self.meta.money(order.total_minor)} {self.meta.currency}{change}. Next customer.",
-            ok=True)
+        self.enqueue(Op("fresh", ok=True, text=f"Sold {order.number}: {self.meta.money(order.total_minor)} "
+                        f"{self.meta.currency}{change}. Next customer: scan the first item."))
         self.shop.announce(f"Sold {order.number}: {order.item_count} item(s), {self.meta.money(order.total_minor)} "
                            f"{self.meta.currency}{change}.")
         self.app.push_screen(ReceiptDialog(result, self.meta, just_sold=True))

@@ -1,0 +1,178 @@
+"""Fixtures and helpers of the sale screen tests: the demo catalogue with stock and a member, built once per run.
+
+Import the fixtures by name into a test module (they are plain pytest fixtures).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import func, select
+from textual.keys import _character_to_key
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from shoptui import clock, db, modules
+from shoptui.config import Actor
+from shoptui.models.orders import Order
+from shoptui.modules import catalog as catalog_module
+from shoptui.modules import core
+from shoptui.modules import inventory as inventory_module
+from shoptui.modules import marketing as marketing_module
+from shoptui.modules import members as members_module
+from shoptui.modules import orders as orders_module
+from shoptui.modules import sales as sales_module
+from shoptui.services import catalog_io, inventory, inventory_demo, members, settings
+from shoptui.tui.app import ShopApp
+from tests.conftest import CLERK, FROZEN_AT
+from tests.tui.conftest import settle
+
+TUI_CLERK = Actor(name="clerk", source="tui")
+MEMBER_PHONE = "13800138000"
+MEMBER_POINTS = 1200
+
+# demo catalogue codes (prices tax included, CNY)
+TEE_S_WHITE = "D001-S-WHITE"  # 79.00, 36 on the shelf
+TEE_S_WHITE_BARCODE = "6920000000012"
+TEE_M_BLACK = "D001-M-BLACK"  # 99.00
+TEE_M_WHITE = "D001-M-WHITE"  # 79.00, only 3 on the shelf
+
+
+def _without_screens(spec: modules.ModuleSpec) -> modules.ModuleSpec:
+    return dataclasses.replace(spec, screens=())
+
+
+@pytest.fixture(autouse=True)
+def sale_registry(core_registry: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every module the counter needs (settings, order hooks), with the core screens and the sale screen only.
+
+    The sidebar then does not change as other modules add screens, so snapshots stay put.
+    """
+    registry = (core.MODULE, _without_screens(catalog_module.MODULE), _without_screens(inventory_module.MODULE),
+                _without_screens(orders_module.MODULE), sales_module.MODULE, _without_screens(members_module.MODULE),
+                _without_screens(marketing_module.MODULE))
+    monkeypatch.setattr(modules, "all_modules", lambda: registry)
+    settings.definitions.cache_clear()
+    yield
+    settings.definitions.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def sale_template(template_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo catalogue, the demo stock and one member with points, booked once per run at the frozen time."""
+    path = tmp_path_factory.mktemp("sale-demo") / "demo.db"
+    shutil.copy(template_store, path)
+    with clock.frozen(FROZEN_AT), db.transaction(f"sqlite:///{path}") as session:
+        settings.set_value(session=session, actor=CLERK, key="name", raw="Corner Shop")
+        catalog_io.load_demo(session=session, actor=CLERK)
+        inventory_demo.load_demo_stock(session=session, actor=CLERK)
+        member = members.add_member(session=session, actor=CLERK,
+                                    data=members.MemberCreate(name="Wang Fang", phone=MEMBER_PHONE))
+        members.adjust_points(session=session, actor=CLERK, ref=member.id, points=MEMBER_POINTS,
+                              reason="welcome")
+    db.dispose_all()
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.execute("PRAGMA journal_mode = DELETE")
+    con.close()
+    return path
+
+
+@pytest.fixture
+def sale_store(sale_template: Path, tmp_path: Path) -> Iterator[str]:
+    """A copy of the demo store for one test."""
+    path = tmp_path / "sale.db"
+    shutil.copy(sale_template, path)
+    yield f"sqlite:///{path}"
+    db.dispose_all()
+
+
+@pytest.fixture
+def sale_app(sale_store: str, frozen_clock: object) -> ShopApp:
+    """The app on that store at the frozen time, acting as a fixed clerk."""
+    app = ShopApp(db_url=sale_store, poll_seconds=60)
+    app.actor = TUI_CLERK
+    return app
+
+
+def set_setting(store: str, key: str, raw: str) -> None:
+    """Change a store setting (before the app starts)."""
+    with db.transaction(store) as session:
+        settings.set_value(session=session, actor=CLERK, key=key, raw=raw)
+
+
+async def type_text(pilot: Pilot, text: str) -> None:
+    """Type text as keys (what a barcode scanner does), without enter."""
+    await pilot.press(*[_character_to_key(ch) for ch in text])
+
+
+async def open_sale(pilot: Pilot) -> Any:
+    """F5, then wait for the fresh basket and the settings; returns the sale screen."""
+    await settle(pilot)
+    await pilot.press("f5")
+    await settle(pilot)
+    return pilot.app.screen
+
+
+async def scan(pilot: Pilot, code: str) -> None:
+    """A scanner: the code, then enter; then let the worker land."""
+    await type_text(pilot, code)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def fill(pilot: Pilot, selector: str, text: str) -> None:
+    """Put text in a dialog's field (replacing what it held) by typing."""
+    field = pilot.app.screen.query_one(selector, Input)
+    field.focus()
+    field.value = ""
+    await pilot.pause()
+    await type_text(pilot, text)
+    await pilot.pause()
+
+
+def sale_screen(app: ShopApp) -> Any:
+    """The sale screen (under any dialog of it)."""
+    from shoptui.tui.screens.sale import SaleScreen
+
+    return next(s for s in app.screen_stack if isinstance(s, SaleScreen))
+
+
+def basket_lines(app: ShopApp) -> list[tuple[str, int]]:
+    """(SKU, quantity) of the sale screen's basket."""
+    basket = sale_screen(app).basket
+    return [] if basket is None else [(line.sku, line.quantity) for line in basket.lines]
+
+
+def shown(app: ShopApp, selector: str) -> str:
+    """The text a Static of the current screen shows."""
+    from textual.widgets import Static
+
+    return str(app.screen.query_one(selector, Static).render())
+
+
+def message(app: ShopApp) -> str:
+    """The line under the scan field."""
+    from textual.widgets import Static
+
+    return str(sale_screen(app).query_one("#sale-message", Static).render())
+
+
+def available(store: str, sku: str) -> int:
+    """What the shelf (default location) has available, through the service."""
+    with db.read_session(store) as session:
+        shown = inventory.stock_of(session=session, code=sku)
+    row = next(r for r in shown.locations if r.location == "MAIN")
+    return row.available
+
+
+def order_count(store: str) -> int:
+    """How many orders the store holds."""
+    with db.read_session(store) as session:
+        return int(session.exec(select(func.count()).select_from(Order)).one())
