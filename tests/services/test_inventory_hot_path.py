@@ -139,3 +139,61 @@ def test_transaction_skips_resolving_a_known_url(store: str, monkeypatch: pytest
         assert str(session.get_bind().url) == str(db.get_engine(store).url) == store
     with pytest.raises(AssertionError):
         db.transaction("sqlite:////elsewhere/not-yet-known.db").__enter__()
+
+
+# ---------------------------------------------------------------- stocktake post in bulk
+
+
+@pytest.mark.parametrize("uncounted", ["keep", "zero"])
+def test_stocktake_post_books_in_bulk_and_returns_the_stored_report(session: Session, uncounted: str) -> None:
+    from shoptui.services import inventory_stocktake as st
+    from shoptui.services import settings
+
+    for key in ("stocktake_variance_units", "stocktake_variance_bp", "stocktake_variance_value"):
+        settings.set_value(session=session, actor=CLERK, key=key, raw="0")
+    ids = {sku: make_variant(session, sku, cost=100 + n) for n, sku in enumerate(("A-1", "B-2", "C-3", "D-4"))}
+    for sku in ids:
+        inv.restock(session=session, actor=CLERK, code=sku, quantity=10)
+    inv.set_levels(session=session, actor=CLERK, code="A-1", reorder_point=4)
+    take = st.start_stocktake(session=session, actor=CLERK)
+    inv.sell(session=session, actor=CLERK, variant_id=ids["A-1"], quantity=3, ref_kind=None, ref_id=None)  # 7 left
+    st.count(session=session, actor=CLERK, stocktake_id=take.id, code="A-1", quantity=4, mode="set")  # -3
+    st.count(session=session, actor=CLERK, stocktake_id=take.id, code="B-2", quantity=12, mode="set")  # +2
+    st.count(session=session, actor=CLERK, stocktake_id=take.id, code="C-3", quantity=10, mode="set")  # exact
+    st.set_reason(session=session, actor=CLERK, stocktake_id=take.id, code="B-2", reason="found behind the till")
+    posted = st.post(session=session, actor=CLERK, stocktake_id=take.id, uncounted=uncounted)
+    assert posted == st.report(session=session, stocktake_id=take.id)
+    on_hand = inv.levels_for(session, list(ids.values()))
+    assert {sku: on_hand[vid].on_hand for sku, vid in ids.items()} == {
+        "A-1": 4, "B-2": 12, "C-3": 10, "D-4": 0 if uncounted == "zero" else 10}
+    moves = session.exec(select(StockMovement.variant_id, StockMovement.quantity, StockMovement.note,
+                                StockMovement.unit_cost_minor, StockMovement.ref_id, StockMovement.actor)
+                         .where(StockMovement.kind == "stocktake").order_by(col(StockMovement.variant_id))).all()
+    expected = [(ids["A-1"], -3, "", 100, str(take.id), "clerk"),
+                (ids["B-2"], 2, "found behind the till", 101, str(take.id), "clerk")]
+    if uncounted == "zero":
+        expected.append((ids["D-4"], -10, "", 103, str(take.id), "clerk"))
+    assert [tuple(m) for m in moves] == expected
+    assert inv.check_stock_ledger(session=session) == []
+    # A-1 fell to its reorder point through the count: one alert
+    notes = session.exec(select(Notification.link_id).where(Notification.link_kind == "variant")).all()
+    assert [str(n) for n in notes] == [str(ids["A-1"])]
+    assert posted.adjusted == (3 if uncounted == "zero" else 2)
+    assert posted.stocktake.accuracy_bp == (2500 if uncounted == "zero" else 3333)
+
+
+def test_moved_since_reads_recent_movements_by_id(session: Session) -> None:
+    """Counting all variants must not group along the ledger index (it holds every movement ever booked)."""
+    from shoptui.services import inventory_stocktake as st
+
+    make_variant(session, "A-1")
+    inv.restock(session=session, actor=CLERK, code="A-1", quantity=1)
+    take = st.start_stocktake(session=session, actor=CLERK)
+    with statements(session) as seen:
+        st.review(session=session, stocktake_id=take.id)
+    grouped = [s for s in seen if "sum(stock_movement.quantity)" in s]
+    assert len(grouped) == 1
+    sql = grouped[0]
+    plan = " ".join(str(row[-1]) for row in session.connection().exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + sql, (0,) * sql.count("?")))
+    assert "PRIMARY KEY" in plan and "ix_stock_movement_ledger" not in plan, plan
