@@ -287,7 +287,7 @@ class SaleScreen(ShopScreen):
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="sale-head"):
-            yield Static("Customer: guest (ctrl+r attaches one)", id="sale-customer", markup=False)
+            yield Static("Guest sale (ctrl+r: customer)", id="sale-customer", markup=False)
             yield Static("", id="sale-shift", markup=False)
         with Horizontal(id="sale-scan-line"):
             yield Static("SCAN ▸", id="sale-scan-label", markup=False)
@@ -350,12 +350,11 @@ class SaleScreen(ShopScreen):
         label = self.query_one("#sale-shift", Static)
         shift = m.shift
         if shift is not None:
-            label.update(f"Shift #{shift.id} · {m.when(shift.opened_at)} {shift.opened_by} · float "
-                         f"{m.money(shift.float_minor)}")
+            label.update(f"Shift #{shift.id} since {m.when(shift.opened_at)} · {shift.opened_by}")
         elif m.requires_shift:
-            label.update("⚠ NO SHIFT OPEN: sales need one (ctrl+b)")
+            label.update("⚠ NO SHIFT OPEN: ctrl+b opens one")
         else:
-            label.update("No shift open (ctrl+b)")
+            label.update("No shift (ctrl+b)")
         label.set_class(shift is None and m.requires_shift, "-missing")
 
     # ------------------------------------------------------------ the queue of basket changes
@@ -491,14 +490,15 @@ class SaleScreen(ShopScreen):
         basket = self.basket
         label = self.query_one("#sale-customer", Static)
         if basket is None or basket.customer_id is None:
-            label.update("Customer: guest (ctrl+r attaches one)")
+            label.update("Guest sale (ctrl+r: customer)")
             return
-        who = " ".join(p for p in (basket.customer_name, basket.customer_phone or "") if p) or f"#{basket.customer_id}"
-        text = f"Customer: {who}"
         member = self.member
         if member is not None:
-            text += (f" · {member.tier_name} · {member.points_balance:,} pts "
-                     f"({self.meta.money(member.points_value_minor)})")
+            text = (f"{basket.customer_name or basket.customer_phone} · {member.tier_name} · "
+                    f"{member.points_balance:,} pts ({self.meta.money(member.points_value_minor)})")
+        else:
+            text = " ".join(p for p in (basket.customer_name, basket.customer_phone or "") if p)
+            text = text or f"customer #{basket.customer_id}"
             used = int(getattr(basket, "points_to_use", 0) or 0)
             if used:
                 text += f" · using {used:,}"

@@ -24,6 +24,7 @@ Money = Callable[[int], str]
 # (label, width) of the fixed columns; the title takes what is left
 FIXED = (("SKU", 15), ("Qty", 5), ("Unit", 10), ("Disc", 9), ("Total", 11))
 MIN_TITLE = 12
+MARK = 2  # the ▸ of the selected line
 
 
 def _cell(value: str, width: int, *, right: bool = False, style: str = "") -> Text:
@@ -64,13 +65,16 @@ class BasketTable(DataTable[Any]):
         self._shown: list[tuple[Any, ...]] = []
         self._basket: Basket | None = None
         self._money: Money = str
+        self._marked: str | None = None
 
     def _columns(self) -> None:
-        width = max(MIN_TITLE, self.size.width - sum(w for _, w in FIXED) - 2)
+        width = max(MIN_TITLE, self.size.width - sum(w for _, w in FIXED) - MARK - 1)
         if width == self._title_width and self.columns:
             return
         self._title_width = width
         self.clear(columns=True)
+        self._marked = None
+        self.add_column(" " * MARK, key="mark", width=MARK)
         self.add_column(_cell("Item", width), key="title", width=width)
         for label, w in FIXED:
             self.add_column(_cell(label, w, right=label != "SKU"), key=label.lower(), width=w)
@@ -95,9 +99,10 @@ class BasketTable(DataTable[Any]):
         tw = self._title_width
         with self.app.batch_update():
             self.clear()
+            self._marked = None
             for sku, title, qty, unit, disc, total in rows:
                 self.add_row(
-                    _cell(title, tw), _cell(sku, FIXED[0][1]), _cell(str(qty), FIXED[1][1], right=True, style="bold"),
+                    " " * MARK, _cell(title, tw), _cell(sku, FIXED[0][1]), _cell(str(qty), FIXED[1][1], right=True, style="bold"),
                     _cell(money(unit), FIXED[2][1], right=True),
                     _cell(f"-{money(disc)}" if disc else "", FIXED[3][1], right=True),
                     _cell(money(total), FIXED[4][1], right=True, style="bold"), key=sku)
@@ -114,6 +119,23 @@ class BasketTable(DataTable[Any]):
             except Exception:  # the line is gone: keep the cursor where it was, in range
                 index = min(self.cursor_row, self.row_count - 1)
         self.move_cursor(row=index, animate=False, scroll=True)
+        self._mark()
+
+    def _mark(self) -> None:
+        """A ▸ before the selected line, so it shows without colour too (NO_COLOR)."""
+        selected = self.selected_sku()
+        if selected == self._marked:
+            return
+        for sku, text in ((self._marked, " " * MARK), (selected, "▸" + " " * (MARK - 1))):
+            if sku is not None:
+                try:
+                    self.update_cell(sku, "mark", Text(text, style="bold"))
+                except Exception:  # the line is gone
+                    pass
+        self._marked = selected
+
+    def on_data_table_row_highlighted(self) -> None:
+        self._mark()
 
     def selected_sku(self) -> str | None:
         """The SKU of the line under the cursor (None: empty basket)."""
@@ -142,7 +164,8 @@ class TotalsPanel(Vertical):
     TotalsPanel.-wide { layout: vertical; width: 44; height: 1fr; border-top: none; border-left: heavy $primary;
                         padding: 0 0 0 1; }
     TotalsPanel.-wide #totals-lines { max-height: 100%; height: 1fr; }
-    TotalsPanel.-wide #totals-big { width: 100%; align-horizontal: right; }
+    TotalsPanel.-wide #totals-big { width: 100%; }
+    TotalsPanel.-wide #totals-digits { width: 100%; text-align: right; }
     """
 
     def compose(self) -> ComposeResult:

@@ -1,0 +1,68 @@
+"""Snapshots at 80x24 of the sale screen: a basket of two lines, and the payment dialog (frozen clock, demo stock).
+
+Update with ``pytest tests/tui/test_sale_snapshots.py --snapshot-update`` and look at the SVGs first.
+"""
+# ruff: noqa: F811  (the fixtures are imported by name from tests.tui.sale_support)
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from shoptui.tui.app import ShopApp
+from tests.tui.conftest import settle
+from tests.tui.sale_support import (  # noqa: F401  (fixtures)
+    MEMBER_PHONE,
+    TEE_M_BLACK,
+    TEE_S_WHITE_BARCODE,
+    open_sale,
+    sale_app,
+    sale_registry,
+    sale_store,
+    sale_template,
+    scan,
+    type_text,
+)
+
+
+async def _quiet(pilot: Pilot) -> None:
+    await settle(pilot)
+    await pilot.pause(1.0)  # the scan flash has faded
+    pilot.app.clear_notifications()
+    for screen in pilot.app.screen_stack:
+        for entry in screen.query(Input):
+            entry.cursor_blink = False
+    await pilot.pause()
+
+
+async def _two_lines(pilot: Pilot) -> None:
+    await open_sale(pilot)
+    await scan(pilot, TEE_S_WHITE_BARCODE)
+    await scan(pilot, TEE_S_WHITE_BARCODE)
+    await scan(pilot, TEE_M_BLACK)
+    await pilot.press("ctrl+r")
+    await settle(pilot)
+    await type_text(pilot, MEMBER_PHONE)
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def test_basket_of_two_lines_at_80x24(snap_compare, sale_app: ShopApp) -> None:  # type: ignore[no-untyped-def]
+    async def ring_up(pilot: Pilot) -> None:
+        await _two_lines(pilot)
+        await _quiet(pilot)
+
+    assert snap_compare(sale_app, terminal_size=(80, 24), run_before=ring_up)
+
+
+def test_payment_dialog_at_80x24(snap_compare, sale_app: ShopApp) -> None:  # type: ignore[no-untyped-def]
+    async def to_payment(pilot: Pilot) -> None:
+        await _two_lines(pilot)
+        await pilot.press("f12")
+        await settle(pilot)
+        await type_text(pilot, "300")
+        await _quiet(pilot)
+
+    assert snap_compare(sale_app, terminal_size=(80, 24), run_before=to_payment)
