@@ -1,6 +1,6 @@
 """Marketing: promotions, coupons, and the cart price they make (``shoptui price``)."""
 
-from shoptui.modules import ModuleSpec
+from shoptui.modules import ModuleSpec, Screen
 
 MODULE = ModuleSpec(
     name="marketing",
@@ -10,7 +10,7 @@ MODULE = ModuleSpec(
         ("coupon", "shoptui.cli.marketing:coupon_app"),
         ("price", "shoptui.cli.marketing:price_app"),
     ),
-    screens=(),
+    screens=(Screen("marketing", "Marketing", "f7", "shoptui.tui.screens.marketing:MarketingScreen", order=60),),
     settings=("shoptui.services.marketing:SETTINGS",),
     dashboard=("shoptui.services.marketing:dashboard_figures",),
     checks=("shoptui.services.marketing:check_usage_counts",),
