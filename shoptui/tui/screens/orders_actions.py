@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from textual import work
 
+from shoptui.tui.screens.inventory_common import plural
 from shoptui.tui.screens.orders_common import OrdersMeta, words
 from shoptui.tui.screens.orders_dialogs import (
     CancelDialog,
@@ -81,8 +82,8 @@ class OrderActions:
         elif order.fulfilment_status not in TO_SHIP:
             self._refuse(f"Order {order.number} is {words(order.fulfilment_status)}; there is nothing left to ship.")
         else:
-            self._push(ShipDialog(self.meta, order.number, f"{order.item_count} items to {order.customer_name or 'a guest'}."
-                                  " Empty items ship everything left."))
+            self._push(ShipDialog(self.meta, order.number, f"{plural(order.item_count, 'item')} to "
+                                  f"{order.customer_name or 'a guest'}. Empty items ship everything left."))
 
     def start_deliver(self, order: OrderSummary) -> None:
         """Mark delivered, after asking."""

@@ -33,12 +33,15 @@ OPEN_RETURNS = ("requested", "approved", "received")
 
 
 def _table(*columns: tuple[str, bool, int | None]) -> Table:
-    """A borderless table: (header, right-aligned, ratio or None for as wide as its content)."""
-    table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), expand=True,
+    """A borderless table as wide as its content: (header, right-aligned, wraps) per column.
+
+    Columns with a number wrap their text when the terminal is narrow; the others never wrap.
+    """
+    table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), expand=False,
                   header_style="bold")
-    for header, right, ratio in columns:
-        table.add_column(header, justify="right" if right else "left", ratio=ratio, no_wrap=ratio is None,
-                         overflow="fold" if ratio else "ellipsis")
+    for header, right, wraps in columns:
+        table.add_column(header, justify="right" if right else "left", no_wrap=wraps is None,
+                         overflow="fold" if wraps else "ellipsis", max_width=None if wraps else 40)
     return table
 
 
