@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from shoptui.models._types import UTCDateTime, utcnow
@@ -31,6 +31,7 @@ MOVEMENT_KINDS = (
 ADJUST_REASONS = ("damaged", "lost", "found", "correction", "other")
 PO_STATUSES = ("draft", "ordered", "partial", "received", "cancelled")
 STOCKTAKE_STATUSES = ("counting", "posted", "cancelled")
+OUT_OF_STOCK = "on_hand - committed <= 0"  # the condition of the partial index ix_stock_level_out
 
 
 class StockLocation(SQLModel, table=True):
@@ -54,6 +55,10 @@ class StockLevel(SQLModel, table=True):
         CheckConstraint("committed >= 0", name="ck_stock_level_committed"),
         CheckConstraint("incoming >= 0", name="ck_stock_level_incoming"),
         Index("ix_stock_level_location", "location_id", "variant_id"),
+        # only the levels with nothing available: the "out of stock" filter and count read these few
+        # rows instead of every level (a query must say "on_hand - committed <= 0" literally to use it)
+        Index("ix_stock_level_out", "location_id", "variant_id", sqlite_where=text(OUT_OF_STOCK),
+              postgresql_where=text(OUT_OF_STOCK)),
     )
     variant_id: int = Field(foreign_key="variant.id", primary_key=True)
     location_id: int = Field(foreign_key="stock_location.id", primary_key=True)

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import Update, and_, bindparam, func, insert, or_, tuple_, update
+from sqlalchemy import Update, and_, bindparam, func, insert, literal_column, or_, tuple_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -740,6 +740,12 @@ def _row_query():  # type: ignore[no-untyped-def]
     ), available
 
 
+def _out_of_stock():  # type: ignore[no-untyped-def]
+    """Nothing available, written exactly as the partial index ix_stock_level_out (models.inventory.OUT_OF_STOCK) says (a literal 0, not a
+    bound parameter), so the store reads only those levels."""
+    return col(StockLevel.on_hand) - col(StockLevel.committed) <= literal_column("0")
+
+
 def _stock_row(row: Sequence) -> StockRow:  # type: ignore[type-arg]
     vid, sku, title, lid, code, on_hand, committed, incoming, safety, rop, cost = row
     available = on_hand - committed
@@ -781,7 +787,7 @@ def list_levels(
     if low:
         query = query.where(col(StockPolicy.reorder_point).is_not(None), available <= col(StockPolicy.reorder_point))
     if out:
-        query = query.where(available <= 0)
+        query = query.where(_out_of_stock())
     if location:
         # "+ 0": walk the SKU index in order and check the location per row, instead of reading every
         # level of the location and sorting them (128 ms -> 0.5 ms for a page at 300k variants)
@@ -1137,7 +1143,7 @@ def dashboard_figures(*, session: Session) -> list[Figure]:
         .join(StockPolicy, col(StockPolicy.variant_id) == col(StockLevel.variant_id))
         .where(col(StockPolicy.reorder_point).is_not(None), available <= col(StockPolicy.reorder_point), available > 0)
     ).one()
-    out = session.exec(select(func.count()).select_from(StockLevel).where(available <= 0)).one()
+    out = session.exec(select(func.count()).select_from(StockLevel).where(_out_of_stock())).one()
     open_pos = session.exec(select(func.count()).select_from(PurchaseOrder)
                             .where(col(PurchaseOrder.status).in_(("ordered", "partial")))).one()
     drafts = session.exec(select(func.count()).select_from(PurchaseOrder)

@@ -197,3 +197,25 @@ def test_moved_since_reads_recent_movements_by_id(session: Session) -> None:
     plan = " ".join(str(row[-1]) for row in session.connection().exec_driver_sql(
         "EXPLAIN QUERY PLAN " + sql, (0,) * sql.count("?")))
     assert "PRIMARY KEY" in plan and "ix_stock_movement_ledger" not in plan, plan
+
+
+# ---------------------------------------------------------------- list filters
+
+
+def test_out_of_stock_filter_reads_the_partial_index(session: Session) -> None:
+    empty = make_variant(session, "A-1")
+    held = make_variant(session, "B-2")
+    make_variant(session, "C-3")
+    for sku in ("A-1", "B-2", "C-3"):
+        inv.restock(session=session, actor=CLERK, code=sku, quantity=2)
+    inv.sell(session=session, actor=CLERK, variant_id=empty, quantity=2, ref_kind=None, ref_id=None)
+    inv.reserve(session=session, actor=CLERK, variant_id=held, quantity=2, ref_kind="order", ref_id=1)
+    with statements(session) as seen:
+        page = inv.list_levels(session=session, out=True)
+    assert [(r.sku, r.on_hand, r.available, r.out) for r in page.items] == [("A-1", 0, 0, True), ("B-2", 2, 0, True)]
+    figures = {f.key: f.value for f in inv.dashboard_figures(session=session)}
+    assert figures["out_of_stock"] == "2"
+    sql = seen[-1]
+    plan = " ".join(str(row[-1]) for row in session.connection().exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + sql, (0,) * sql.count("?")))
+    assert "ix_stock_level_out" in plan, plan

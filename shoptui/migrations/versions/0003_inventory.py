@@ -120,6 +120,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('stock_level', schema=None) as batch_op:
         batch_op.create_index('ix_stock_level_location', ['location_id', 'variant_id'], unique=False)
+        batch_op.create_index('ix_stock_level_out', ['location_id', 'variant_id'], unique=False,
+                              sqlite_where=sa.text('on_hand - committed <= 0'),
+                              postgresql_where=sa.text('on_hand - committed <= 0'))
 
     op.create_table('stock_movement',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -192,6 +195,7 @@ def downgrade() -> None:
 
     op.drop_table('stock_movement')
     with op.batch_alter_table('stock_level', schema=None) as batch_op:
+        batch_op.drop_index('ix_stock_level_out')
         batch_op.drop_index('ix_stock_level_location')
 
     op.drop_table('stock_level')
