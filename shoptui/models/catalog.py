@@ -74,7 +74,7 @@ class ProductTag(SQLModel, table=True):
     """A tag on a product, stored lower-cased (tags match case-insensitively)."""
 
     __tablename__ = "product_tag"
-    __table_args__ = (Index("ix_product_tag_tag", "tag", "product_id"),)
+    __table_args__ = (Index("ix_product_tag_tag", "tag", "product_id"), {"sqlite_with_rowid": False})
     product_id: int = Field(foreign_key="product.id", primary_key=True, ondelete="CASCADE")
     tag: str = Field(primary_key=True, max_length=50)
 
@@ -91,15 +91,18 @@ class ProductImage(SQLModel, table=True):
 class ProductSearch(SQLModel, table=True):
     """Lower-cased search lines per product: ``text`` (title, brand, tags) and ``codes`` (SKUs, barcodes).
 
-    Kept in step by the catalogue service. On SQLite an FTS5 trigram index over both columns
-    (``product_search_fts``, created by the migration) serves terms of 3+ characters; shorter
-    terms scan the compact ``text`` column. On PostgreSQL pg_trgm GIN indexes cover both.
+    Kept in step by the catalogue service. On SQLite an FTS5 trigram index over ``text`` and
+    ``codes`` (``product_search_fts``) serves terms of 3+ characters, and an FTS5 index over
+    ``grams`` (``product_search_grams``: the neighbouring character pairs of ``text``) serves
+    terms of 1-2 characters; both are created by the migration. On PostgreSQL pg_trgm GIN indexes
+    cover ``text`` and ``codes``.
     """
 
     __tablename__ = "product_search"
     product_id: int = Field(foreign_key="product.id", primary_key=True, ondelete="CASCADE")
     text: str = ""
-    codes: str = ""
+    codes: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    grams: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 class Variant(SQLModel, table=True):

@@ -11,6 +11,7 @@ import base64
 import binascii
 import itertools
 import json
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -1126,10 +1127,63 @@ def _check_combinations(rows: list[dict[str, Any]], option_count: int) -> None:
 
 def search_line(product_id: int, title: str, brand: str | None, tags: Iterable[str], skus: Iterable[str],
                 barcodes: Iterable[str | None]) -> dict[str, Any]:
-    """The lower-cased search row of one product: words in ``text``, SKUs and barcodes in ``codes``."""
-    words = " ".join(" ".join(p.split()) for p in (title, brand or "", " ".join(tags)) if p).casefold()
+    """The lower-cased search row of one product: words in ``text``, SKUs and barcodes in ``codes``,
+    and the character pairs of ``text`` in ``grams`` (see ``search_grams``)."""
+    words = " ".join(f"{title} {brand or ''} {' '.join(tags)}".split()).casefold()
     codes = " ".join([*skus, *(b for b in barcodes if b)]).casefold()
-    return {"product_id": product_id, "text": words, "codes": codes}
+    return {"product_id": product_id, "text": words, "codes": codes, "grams": search_grams(words)}
+
+
+def search_grams(words: str) -> str:
+    """What the 1-2 character index holds for a search text: every character with the one after it.
+
+    ``"ab cd"`` gives ``"ab b   c cd d "``: the index splits on spaces only, so the tokens are the
+    pairs ``ab`` and ``cd`` and the single characters before a space or the end (``b``, ``c``, ``d``).
+    Every character thus starts a token: a 1-character term is a prefix query, a 2-character term
+    an exact token, and neither needs a scan.
+    """
+    return " ".join(map(operator.add, words, words[1:] + " "))
+
+
+_PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def insert_rows(conn: Any, table: Any, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """Insert many rows (tuples in ``names`` order) through the driver's executemany.
+
+    SQLAlchemy's per-row parameter handling is most of the cost of a big import, so values go
+    through each column type's bind processor here instead, column by column and once per
+    distinct value (an import stamps every row with the same time), so SQLite and PostgreSQL
+    store exactly what the ORM would.
+    """
+    if not rows:
+        return
+    mark = _PLACEHOLDER.get(conn.dialect.paramstyle)
+    if mark is None:
+        conn.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in rows])
+        return
+    preparer = conn.dialect.identifier_preparer
+    sql = (f"INSERT INTO {preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)}) "
+           f"VALUES ({', '.join([mark] * len(names))})")
+    active = [(i, proc) for i, proc in ((i, table.c[n].type._cached_bind_processor(conn.dialect))
+                                        for i, n in enumerate(names)) if proc is not None]
+    if active:
+        columns = list(zip(*rows, strict=True))
+        for i, proc in active:
+            values = columns[i]
+            try:
+                distinct = set(values)
+            except TypeError:  # unhashable values
+                distinct = None
+            distinct_types = {type(value) for value in distinct or ()} - {type(None)}
+            if distinct is None or len(distinct_types) > 1:  # 1 == 1.0 == True: memoise only one kind
+                columns[i] = tuple(None if value is None else proc(value) for value in values)
+                continue
+            memo = {value: proc(value) for value in distinct if value is not None}
+            memo[None] = None
+            columns[i] = tuple(map(memo.__getitem__, values))
+        rows = list(zip(*columns, strict=True))
+    conn.exec_driver_sql(sql, rows)
 
 
 def insert_search_lines(*, session: Session, lines: list[dict[str, Any]]) -> None:
@@ -1140,19 +1194,23 @@ def insert_search_lines(*, session: Session, lines: list[dict[str, Any]]) -> Non
     """
     if not lines:
         return
-    session.execute(ProductSearch.__table__.insert(), lines)  # type: ignore[attr-defined]
-    if session.get_bind().dialect.name != "sqlite":
+    conn = session.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    insert_rows(conn, ProductSearch.__table__, ("product_id", "text", "codes", "grams"),  # type: ignore[attr-defined]
+                [(line["product_id"], line["text"], line["codes"], line["grams"] if sqlite else "") for line in lines])
+    if not sqlite:
         return
     ids = sorted(line["product_id"] for line in lines)
+    feeds = ("INSERT INTO product_search_fts(rowid, text, codes) SELECT product_id, text, codes FROM product_search ",
+             "INSERT INTO product_search_grams(rowid, grams) SELECT product_id, grams FROM product_search ")
     if ids[-1] - ids[0] + 1 == len(ids):
-        session.execute(text("INSERT INTO product_search_fts(rowid, text, codes) SELECT product_id, text, codes FROM product_search "
-                             "WHERE product_id BETWEEN :lo AND :hi"), {"lo": ids[0], "hi": ids[-1]})
+        for feed in feeds:
+            conn.exec_driver_sql(feed + "WHERE product_id BETWEEN ? AND ?", (ids[0], ids[-1]))
         return
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        marks = ",".join(str(int(i)) for i in chunk)
-        session.execute(text(f"INSERT INTO product_search_fts(rowid, text, codes) SELECT product_id, text, codes FROM product_search "
-                             f"WHERE product_id IN ({marks})"))
+        marks = ",".join(str(int(i)) for i in ids[start:start + 500])
+        for feed in feeds:
+            conn.exec_driver_sql(feed + f"WHERE product_id IN ({marks})")
 
 
 def refresh_products(*, session: Session, product_ids: Iterable[int]) -> None:
@@ -1672,12 +1730,21 @@ def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
+_GRAMS = table("product_search_grams", column("rowid", Integer), column("product_search_grams"))  # SQLite only
+
+
+def _gram_query(word: str) -> str:
+    """The gram-index query for a word of 1-2 characters (see ``search_grams``)."""
+    return _fts_phrase(word) + ("*" if len(word) == 1 else "")
+
+
 def _search_ids_query(session: Session, text_value: str, *, bounded: bool = False) -> Any:
     """A SELECT of product ids whose search row contains every word of ``text_value``.
 
-    Words of 3+ characters use the trigram index (FTS5 on SQLite). Shorter words are matched
-    against the compact ``text`` column (titles, brands, tags) by a scan that stops at the page
-    size, and a lone short word also finds SKUs and barcodes that start with it (by their index).
+    On SQLite every word is served by an index: words of 3+ characters by the trigram index over
+    titles, brands, tags, SKUs and barcodes, words of 1-2 characters by the gram index over
+    titles, brands and tags (a lone short word also finds SKUs and barcodes that start with it, by
+    their own indexes). On PostgreSQL pg_trgm serves 3+ characters; shorter words scan ``text``.
     """
     words = [w for w in text_value.casefold().split() if w][:8]
     if not words:
@@ -1688,16 +1755,17 @@ def _search_ids_query(session: Session, text_value: str, *, bounded: bool = Fals
     if dialect == "sqlite" and long_words:
         match = " AND ".join(_fts_phrase(w) for w in long_words)
         query = select(_FTS.c.rowid.label("product_id")).where(_FTS.c.product_search_fts.op("MATCH")(match))
-        if short_words:
+        if short_words:  # checked on the rows the trigram index found (titles, tags and codes)
             query = query.join(ProductSearch, ProductSearch.product_id == _FTS.c.rowid)
             for word in short_words:
                 query = query.where(or_(func.instr(ProductSearch.text, word) > 0, func.instr(ProductSearch.codes, word) > 0))
         return query
-    query = select(ProductSearch.product_id)
-    for word in words:
-        if dialect == "sqlite":
-            query = query.where(func.instr(ProductSearch.text, word) > 0)
-        else:  # PostgreSQL: pg_trgm's GIN indexes serve LIKE on 3+ characters
+    if dialect == "sqlite":
+        match = " AND ".join(_gram_query(w) for w in words)
+        query = select(_GRAMS.c.rowid.label("product_id")).where(_GRAMS.c.product_search_grams.op("MATCH")(match))
+    else:
+        query = select(ProductSearch.product_id)
+        for word in words:  # PostgreSQL: pg_trgm's GIN indexes serve LIKE on 3+ characters
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             query = query.where(or_(ProductSearch.text.like(f"%{escaped}%", escape="\\"),
                                     ProductSearch.codes.like(f"%{escaped}%", escape="\\")))
