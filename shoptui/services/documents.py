@@ -175,7 +175,12 @@ def _label(method: str) -> str:
     return METHOD_LABELS.get(method, method.replace("_", " ").capitalize())
 
 
+OFFER_KINDS = ("promotion", "member", "coupon", "points", "discount")
+
+
 def _adjustment_label(kind: str, label: str) -> str:
+    if kind == "points" and label:
+        return f"Points used: {label}"
     if label:
         return label[:1].upper() + label[1:]
     return {"rounding": "Cash rounding", "discount": "Discount"}.get(kind, kind.replace("_", " ").capitalize())
@@ -208,6 +213,9 @@ def receipt(order: OrderRead, shop: ShopInfo, *, width_mm: int | None = None, co
         out += wrap(f"Customer: {' '.join(p for p in (order.customer_name, order.customer_phone or '') if p)}", width)
     out.append(rule(width))
     for line in order.lines:
+        if line.unit_price_minor == 0 and line.title.endswith("(gift)"):  # a promotion's gift
+            out += two_columns(clip(f"{line.quantity} x {line.title}", max(width - 6, 8)), "free", width)
+            continue
         if width >= 48:
             out += two_columns(f"{line.title}", money(line.line_total_minor), width)
             out.append(clip(f"  {line.sku}  {line.quantity} x {money(line.unit_price_minor)}", width))
@@ -225,6 +233,10 @@ def receipt(order: OrderRead, shop: ShopInfo, *, width_mm: int | None = None, co
     out += two_columns("TOTAL", f"{shop.currency.code} {money(order.total_minor)}", width)
     if order.tax_rate_bp:
         out += two_columns(f"  incl. tax {_percent(order.tax_rate_bp)}", money(order.tax_minor), width)
+    saved = -sum(adj.amount_minor for adj in order.adjustments if adj.kind in OFFER_KINDS and adj.amount_minor < 0)
+    saved += sum(line.line_discount_minor for line in order.lines)
+    if saved > 0:
+        out += two_columns("You saved", money(saved), width)
     if order.payments:
         out.append(rule(width))
         change = 0

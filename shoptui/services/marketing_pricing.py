@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,7 +63,8 @@ def customer_terms(session: Session, customer_id: int | None) -> tuple[bool, pri
 
     row = session.connection().execute(
         select(Customer.order_count, Member.tier_code, Member.points_balance, MemberTier.discount_bp,
-               MemberTier.free_shipping_over_minor, MemberTier.points_multiplier_bp, Member.merged_into)
+               MemberTier.free_shipping_over_minor, MemberTier.points_multiplier_bp, Member.merged_into,
+               MemberTier.name)
         .select_from(Customer)
         .outerjoin(Member, col(Member.customer_id) == col(Customer.id))
         .outerjoin(MemberTier, col(MemberTier.code) == col(Member.tier_code))
@@ -75,7 +76,8 @@ def customer_terms(session: Session, customer_id: int | None) -> tuple[bool, pri
         return new, None
     return new, pricing.MemberTerms(customer_id=customer_id, tier=row[1], points_balance=row[2],
                                     discount_bp=row[3] or 0, free_shipping_over_minor=row[4],
-                                    points_multiplier_bp=row[5] if row[5] is not None else 10_000)
+                                    points_multiplier_bp=row[5] if row[5] is not None else 10_000,
+                                    tier_name=row[7] or row[1])
 
 
 def member_terms(session: Session, customer_id: int | None) -> pricing.MemberTerms | None:
@@ -256,17 +258,10 @@ def _running(session: Session, at: datetime) -> list[tuple[tuple[Any, ...], int,
     return out
 
 
-def promotion_rules(session: Session, *, at: datetime, channel: str, customer_id: int | None, tier: str | None,
-                    new_customer: bool) -> list[pricing.PromotionRule]:
-    """The promotions running at ``at`` that this customer may have on this channel, within their limits."""
-    running = _running(session, at)
-    if not running:
-        return []
-    used_by_customer: dict[int, int] = {}
-    if customer_id is not None and any(r[6] is not None for r, _, _ in running):
-        used_by_customer = dict(session.connection().execute(
-            select(PromotionUse.promotion_id, func.count()).where(PromotionUse.customer_id == customer_id)
-            .group_by(col(PromotionUse.promotion_id))).all())
+def _eligible(running: list[tuple[tuple[Any, ...], int, pricing.PromotionRule]], *, channel: str,
+              customer_id: int | None, tier: str | None, new_customer: bool,
+              used_by_customer: dict[int, int]) -> list[tuple[tuple[Any, ...], pricing.PromotionRule]]:
+    """The running promotions this customer may have (limits, per-member use, tiers, new customers, channel)."""
     kept = []
     for r, used, rule in running:
         if r[5] is not None and used >= r[5]:
@@ -280,6 +275,29 @@ def promotion_rules(session: Session, *, at: datetime, channel: str, customer_id
         if r[10] and channel not in r[10]:
             continue
         kept.append((r, rule))
+    return kept
+
+
+def promotion_rules(session: Session, *, at: datetime, channel: str, customer_id: int | None, tier: str | None,
+                    new_customer: bool) -> list[pricing.PromotionRule]:
+    """The promotions running at ``at`` that this customer may have on this channel, within their limits."""
+    return _finish_rules(session, _running(session, at), channel=channel, customer_id=customer_id, tier=tier,
+                         new_customer=new_customer)
+
+
+def _finish_rules(session: Session, running: list[tuple[tuple[Any, ...], int, pricing.PromotionRule]], *,
+                  channel: str, customer_id: int | None, tier: str | None,
+                  new_customer: bool) -> list[pricing.PromotionRule]:
+    """The eligible ones of ``running``, with category paths and gifts' stock filled in."""
+    if not running:
+        return []
+    used_by_customer: dict[int, int] = {}
+    if customer_id is not None and any(r[6] is not None for r, _, _ in running):
+        used_by_customer = dict(session.connection().execute(
+            select(PromotionUse.promotion_id, func.count()).where(PromotionUse.customer_id == customer_id)
+            .group_by(col(PromotionUse.promotion_id))).all())
+    kept = _eligible(running, channel=channel, customer_id=customer_id, tier=tier, new_customer=new_customer,
+                     used_by_customer=used_by_customer)
     paths = category_paths(session, (i for r, _ in kept if r[11] == "categories" for i in (r[12] or [])))
     gift_ids = {r[23] for r, _ in kept if r[2] == "gift" and r[23] is not None}
     gifts: dict[int, tuple[Any, ...]] = {}
@@ -370,39 +388,113 @@ def coupon_rule(session: Session, raw_code: str, *, customer_id: int | None, at:
 # ---------------------------------------------------------------- the whole price
 
 
-def price_cart(*, session: Session, cart: pricing.Cart, customer_id: int | None, coupon_codes: list[str],
-               points_to_use: int, channel: str, at: datetime | None,
-               lines: tuple[pricing.OfferLine, ...] | None = None) -> pricing.PricedCart:
-    """``services.pricing.price``: load what applies, let the pure pricing decide. Reads only."""
+@dataclass(frozen=True)
+class OfferContext:
+    """What applies to one customer's cart, loaded once: promotions, tier terms, valid coupons, points terms.
+
+    ``price_with`` prices any lines with it without touching the store, so a basket re-priced on
+    every change reads the store only when the customer, the codes or the items' facts change.
+    ``guest_promotions`` are the promotions a guest would get (for taking the customer off again).
+    """
+
+    at: datetime
+    channel: str
+    customer_id: int | None
+    member: pricing.MemberTerms | None
+    promotions: tuple[pricing.PromotionRule, ...]
+    guest_promotions: tuple[pricing.PromotionRule, ...]
+    coupons: tuple[pricing.CouponRule, ...]
+    digits: int
+    tax_rate_bp: int
+    points_value_per_100: int  # members settings: what 100 points are worth, in minor units
+    points_max_share_bp: int  # members settings: the most of an order points may pay
+
+    def as_guest(self) -> OfferContext:
+        """The same context for a guest: no member, no tier or member-only promotions, no points."""
+        return replace(self, customer_id=None, member=None, promotions=self.guest_promotions)
+
+
+def load_offers(session: Session, *, customer_id: int | None, coupon_codes: list[str] | tuple[str, ...] = (),
+                channel: str = "counter", at: datetime | None = None) -> OfferContext:
+    """Read what applies (a handful of indexed queries). NotFound/InvalidInput for a bad code or customer."""
     at = clock.now() if at is None else clock.ensure_utc(at)
     values = store_settings.get_all(session=session)
     digits = int(values["currency_digits"])
-    tax_rate_bp = int(values.get("tax_rate_bp", 0) or 0)
+    new_customer, member = customer_terms(session, customer_id)
+    running = _running(session, at)
+    rules = _finish_rules(session, running, channel=channel, customer_id=customer_id,
+                          tier=member.tier if member else None, new_customer=new_customer)
+    guest = rules
+    if customer_id is not None and running:
+        ids = {r[0] for r, _ in _eligible(running, channel=channel, customer_id=None, tier=None, new_customer=False,
+                                          used_by_customer={})}
+        guest = [rule for rule in rules if rule.id in ids]
+    coupons = tuple(coupon_rule(session, code, customer_id=customer_id, at=at, digits=digits)
+                    for code in coupon_codes if code and code.strip())
+    return OfferContext(at=at, channel=channel, customer_id=customer_id, member=member, promotions=tuple(rules),
+                        guest_promotions=tuple(guest), coupons=coupons, digits=digits,
+                        tax_rate_bp=int(values.get("tax_rate_bp", 0) or 0),
+                        points_value_per_100=int(values.get("member_points_value_per_100", 0) or 0),
+                        points_max_share_bp=int(values.get("member_points_max_share_bp", 0) or 0))
+
+
+def points_worth(context: OfferContext, points: int) -> int:
+    """What ``points`` are worth at checkout (the members rule: rounded down, never more than promised)."""
+    return points * context.points_value_per_100 // 100
+
+
+def points_allowed(context: OfferContext, payable_minor: int) -> int:
+    """The most points the member may use on ``payable_minor``: the share cap and the balance (members' rule)."""
+    member = context.member
+    if member is None or member.points_balance <= 0 or context.points_value_per_100 <= 0 or payable_minor <= 0:
+        return 0
+    cap_minor = payable_minor * context.points_max_share_bp // pricing.BP_ONE
+    return max(0, min(member.points_balance, cap_minor * 100 // context.points_value_per_100))
+
+
+def payable_after_offers(offers: pricing.OfferResult) -> int:
+    """What the goods still cost after promotions, the tier discount and coupons (points come off this)."""
+    return sum(offers.run.current[i] for i, line in enumerate(offers.lines[:len(offers.run.current)])
+               if line.gift_of is None)
+
+
+def price_with(context: OfferContext, lines: tuple[pricing.OfferLine, ...], *, points_to_use: int = 0,
+               shipping_minor: int = 0) -> pricing.PricedCart:
+    """Price lines with a loaded context. Pure: InvalidInput for a coupon that does not fit or too many points."""
+    _check_points(points_to_use)
+    offers = pricing.apply_offers(lines, promotions=list(context.promotions), member=context.member,
+                                  coupons=list(context.coupons), digits=context.digits)
+    value = 0
+    if points_to_use:
+        member = context.member
+        if context.customer_id is None or member is None:
+            raise InvalidInput("Points can only be used by a member; attach the member first.")
+        if points_to_use > member.points_balance:
+            raise InvalidInput(f"The member holds {member.points_balance} points, so {points_to_use} cannot be used.")
+        allowed = points_allowed(context, payable_after_offers(offers))
+        if points_to_use > allowed:
+            raise InvalidInput(f"At most {allowed} points can be used on this order, not {points_to_use}.")
+        value = points_worth(context, points_to_use)
+    return pricing.finish(offers, shipping_minor=shipping_minor, tax_rate_bp=context.tax_rate_bp,
+                          points=points_to_use, points_value_minor=value, digits=context.digits)
+
+
+def _check_points(points_to_use: int) -> None:
     if isinstance(points_to_use, bool) or not isinstance(points_to_use, int) or points_to_use < 0:
         raise InvalidInput(f"The points to use must be a whole number of 0 or more, not {points_to_use!r}.")
     if points_to_use > MAX_POINTS:
         raise InvalidInput(f"{points_to_use} points is more than anyone holds.")
+
+
+def price_cart(*, session: Session, cart: pricing.Cart, customer_id: int | None, coupon_codes: list[str],
+               points_to_use: int, channel: str, at: datetime | None,
+               lines: tuple[pricing.OfferLine, ...] | None = None) -> pricing.PricedCart:
+    """``services.pricing.price``: load what applies, let the pure pricing decide. Reads only."""
+    _check_points(points_to_use)
     if lines is None:
         lines = offer_lines(session, cart.items)
-    new_customer, member = customer_terms(session, customer_id)
-    rules = promotion_rules(session, at=at, channel=channel, customer_id=customer_id,
-                            tier=member.tier if member else None, new_customer=new_customer)
-    coupons = [coupon_rule(session, code, customer_id=customer_id, at=at, digits=digits)
-               for code in coupon_codes if code and code.strip()]
-    offers = pricing.apply_offers(lines, promotions=rules, member=member, coupons=coupons, digits=digits)
-    value = 0
-    if points_to_use:
-        if customer_id is None or member is None:
-            raise InvalidInput("Points can only be used by a member; attach the member first.")
-        if points_to_use > member.points_balance:
-            raise InvalidInput(f"The member holds {member.points_balance} points, so {points_to_use} cannot be used.")
-        payable = sum(offers.run.current[i] for i, line in enumerate(lines) if line.gift_of is None)
-        allowed = points_allowance(session, customer_id, payable)
-        if points_to_use > allowed:
-            raise InvalidInput(f"At most {allowed} points can be used on this order, not {points_to_use}.")
-        value = points_value(session, points_to_use)
-    return pricing.finish(offers, shipping_minor=cart.shipping_minor, tax_rate_bp=tax_rate_bp, points=points_to_use,
-                          points_value_minor=value, digits=digits)
+    context = load_offers(session, customer_id=customer_id, coupon_codes=coupon_codes, channel=channel, at=at)
+    return price_with(context, lines, points_to_use=points_to_use, shipping_minor=cart.shipping_minor)
 
 
 def days_after(moment: datetime, days: int) -> datetime:

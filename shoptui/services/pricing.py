@@ -355,6 +355,7 @@ class MemberTerms:
     free_shipping_over_minor: int | None = None
     points_multiplier_bp: int = BP_ONE
     points_balance: int = 0
+    tier_name: str = ""  # the tier as the shop names it (empty: use ``tier``)
 
 
 @dataclass(frozen=True)
@@ -615,15 +616,24 @@ def _promotion_runs(base: _Run, rules: list[PromotionRule], lines: tuple[OfferLi
     return best[1], best[2]
 
 
-def _apply_coupon(run: _Run, coupon: CouponRule, lines: tuple[OfferLine, ...], original: list[int],
-                  digits: int) -> AppliedCoupon | None:
+def coupon_refusal(coupon: CouponRule, lines: tuple[OfferLine, ...], digits: int = 2) -> str | None:
+    """Why a valid code cannot be used on these lines (out of scope, below its threshold), or None."""
     scope = _in_scope(coupon.scope, lines)
     if not scope:
-        raise InvalidInput(f"The coupon {coupon.code} ({coupon.name}) applies to none of the items in the cart.")
-    spent = sum(original[i] for i in scope)
+        return f"The coupon {coupon.code} ({coupon.name}) applies to none of the items in the cart."
+    spent = sum(lines[i].amount_minor for i in scope)
     if spent < coupon.min_spend_minor:
-        raise InvalidInput(f"The coupon {coupon.code} needs a spend of {_money(coupon.min_spend_minor, digits)} on "
-                           f"the items it covers; the cart has {_money(spent, digits)}.")
+        return (f"The coupon {coupon.code} needs a spend of {_money(coupon.min_spend_minor, digits)} on "
+                f"the items it covers; the cart has {_money(spent, digits)}.")
+    return None
+
+
+def _apply_coupon(run: _Run, coupon: CouponRule, lines: tuple[OfferLine, ...], original: list[int],
+                  digits: int) -> AppliedCoupon | None:
+    refusal = coupon_refusal(coupon, lines, digits)
+    if refusal is not None:
+        raise InvalidInput(refusal)
+    scope = _in_scope(coupon.scope, lines)
     left = sum(run.current[i] for i in scope)
     if coupon.kind == "percent":
         off = apply_bp(left, coupon.percent_bp or 0)
