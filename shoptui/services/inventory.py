@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import Update, and_, bindparam, func, insert, literal_column, or_, tuple_, update
+from sqlalchemy import Update, and_, bindparam, false, func, insert, literal_column, or_, tuple_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -811,9 +811,17 @@ def list_levels(
     return Page(items=items, next_after=cursor)
 
 
+TITLE_MATCH_LIST = 1000  # up to this many matching products, a title search lists them by id
+
+
 def _search_condition(session: Session, text: str):  # type: ignore[no-untyped-def]
     """SKUs starting with ``text`` (either case) or that barcode, when any exists (index ranges, fast);
-    otherwise product titles containing ``text`` (case-insensitive; a scan, in SKU order)."""
+    otherwise product titles containing ``text`` (case-insensitive).
+
+    For titles the matching products are looked up first, reading only the title index: none means
+    an empty page at once, a few are then fetched by id; only a common word falls back to walking
+    the list in SKU order and testing each title (which stops early because matches are dense).
+    """
     upper = text.upper()
     by_code = or_(and_(col(Variant.sku) >= text, col(Variant.sku) < text + "\U0010ffff"),
                   and_(col(Variant.sku) >= upper, col(Variant.sku) < upper + "\U0010ffff"),
@@ -821,7 +829,16 @@ def _search_condition(session: Session, text: str):  # type: ignore[no-untyped-d
     if session.exec(select(Variant.id).where(by_code).limit(1)).first() is not None:
         return by_code
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return col(Product.title).ilike(f"%{escaped}%", escape="\\")
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite's LIKE already ignores ASCII case, exactly as lower() does there (neither folds
+        # other letters); ilike would add lower() on both sides of every comparison
+        in_title = col(Product.title).like(f"%{escaped}%", escape="\\")
+    else:
+        in_title = col(Product.title).ilike(f"%{escaped}%", escape="\\")
+    ids = session.exec(select(Product.id).where(in_title).limit(TITLE_MATCH_LIST + 1)).all()
+    if len(ids) <= TITLE_MATCH_LIST:
+        return col(Variant.product_id).in_(ids) if ids else false()
+    return in_title
 
 
 def list_moves(

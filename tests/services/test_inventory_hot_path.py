@@ -219,3 +219,21 @@ def test_out_of_stock_filter_reads_the_partial_index(session: Session) -> None:
     plan = " ".join(str(row[-1]) for row in session.connection().exec_driver_sql(
         "EXPLAIN QUERY PLAN " + sql, (0,) * sql.count("?")))
     assert "ix_stock_level_out" in plan, plan
+
+
+@pytest.mark.parametrize("match_list", [1000, 1])
+def test_title_search_few_none_and_many(session: Session, monkeypatch: pytest.MonkeyPatch, match_list: int) -> None:
+    monkeypatch.setattr(inv, "TITLE_MATCH_LIST", match_list)  # 1: two matches take the walk in SKU order
+    for sku, title in (("Z-1", "Blue Mug 50%"), ("A-2", "blue mug"), ("M-3", "Red tee"), ("B-4", "Crème brûlée")):
+        make_variant(session, sku, title=title)
+        inv.restock(session=session, actor=CLERK, code=sku, quantity=1)
+    def skus(text: str) -> list[str]:
+        return [r.sku for r in inv.list_levels(session=session, search=text).items]
+    assert skus("BLUE MUG") == ["A-2", "Z-1"]
+    assert skus("mug 50%") == ["Z-1"]  # % is a character, not a wildcard
+    assert skus("mug_") == []
+    assert skus("brûlée") == ["B-4"]
+    assert skus("nothing like this") == []
+    first = inv.list_levels(session=session, search="blue", limit=1)
+    assert [r.sku for r in first.items] == ["A-2"] and first.next_after is not None
+    assert [r.sku for r in inv.list_levels(session=session, search="blue", after=first.next_after).items] == ["Z-1"]
