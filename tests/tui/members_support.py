@@ -4,27 +4,57 @@ members made at the frozen time (points, store credit, a paid order), and small 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
+from textual.app import ComposeResult
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from shoptui import clock, db, modules
+from shoptui.modules import ModuleSpec, Screen, core
 from shoptui.modules import catalog as catalog_module
-from shoptui.modules import core
 from shoptui.modules import members as members_module
 from shoptui.modules import orders as orders_module
 from shoptui.services import catalog, members, orders, settings
 from shoptui.tui.app import ShopApp
+from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.members import MembersScreen
 from tests.conftest import CLERK, FROZEN_AT
 from tests.tui.conftest import STORE_NAME, settle
 
 
+def services_only(spec: ModuleSpec) -> ModuleSpec:
+    """A module's services, settings and hooks without its screens (their screens are not under test)."""
+    return replace(spec, screens=())
+
+
+opened_orders: list[tuple[str, str]] = []
+
+
+class OrdersStub(ShopScreen):
+    """An orders screen as the orders module would have it: records what it was asked to open."""
+
+    MODE = "orders"
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Orders live here.", id="orders-stub")
+
+    def open_record(self, kind: str, key: str) -> None:
+        opened_orders.append((kind, key))
+
+
+ORDERS_STUB = ModuleSpec(name="orders-stub", order=40,
+                         screens=(Screen("orders", "Orders", "f4", "tests.tui.members_support:OrdersStub", order=40),))
+
+
 @pytest.fixture(autouse=True)
 def members_registry(core_registry: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The shell sees the core, catalogue, orders and members modules (whatever else is installed)."""
-    monkeypatch.setattr(modules, "all_modules", lambda: (core.MODULE, catalog_module.MODULE, orders_module.MODULE,
-                                                         members_module.MODULE))
+    """The shell sees the core and members screens, and the catalogue's and orders' services and hooks only
+    (so the sidebar in the snapshots does not change as other modules add screens)."""
+    monkeypatch.setattr(modules, "all_modules", lambda: (core.MODULE, services_only(catalog_module.MODULE),
+                                                         services_only(orders_module.MODULE), members_module.MODULE))
+    opened_orders.clear()
     settings.definitions.cache_clear()
     yield
     settings.definitions.cache_clear()

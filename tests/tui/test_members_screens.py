@@ -29,6 +29,7 @@ from shoptui.tui.widgets.inventory_form import FieldRow
 from tests.conftest import CLERK
 from tests.tui.conftest import settle
 from tests.tui.members_support import (  # noqa: F401  (fixtures)
+    ORDERS_STUB,
     member,
     member_count,
     members_app,
@@ -36,6 +37,7 @@ from tests.tui.members_support import (  # noqa: F401  (fixtures)
     members_store,
     names,
     open_members,
+    opened_orders,
     toasts,
 )
 
@@ -267,6 +269,43 @@ async def test_profile_shows_details_orders_and_ledgers(members_app: ShopApp) ->
         await pilot.pause()
         assert "cash at the counter" in table_text(profile.query_one("#credit-table", DataTable))
         assert profile.focused is profile.query_one("#credit-table")
+
+
+async def test_orders_are_listed_here_without_an_orders_screen(members_app: ShopApp) -> None:
+    async with members_app.run_test(size=(80, 24)) as pilot:
+        profile = await open_profile(pilot, "Wang")
+        await pilot.press("2")
+        await pilot.pause()
+        assert "the orders screen is not installed" in text_of(profile.query_one("#orders-head", Static))
+        assert not profile.check_action("open_order", ())
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pilot.app.screen is profile
+        assert any("orders are listed here" in t for t in toasts(members_app))
+
+
+async def test_an_order_opens_in_the_orders_screen(members_store: str, frozen_clock: object,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from shoptui import modules
+    from shoptui.modules import core
+    from shoptui.modules import members as members_module
+
+    registry = modules.all_modules()
+    monkeypatch.setattr(modules, "all_modules", lambda: (*registry, ORDERS_STUB))
+    assert core.MODULE in registry and members_module.MODULE in registry
+    app = ShopApp(db_url=members_store, poll_seconds=600)
+    async with app.run_test(size=(80, 24)) as pilot:
+        profile = await open_profile(pilot, "Wang")
+        await pilot.press("2")
+        await pilot.pause()
+        assert "enter or o opens one in Orders" in text_of(profile.query_one("#orders-head", Static))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pilot.app.current_mode == "orders"
+        assert opened_orders == [("order", "SO-000001")]
+        await pilot.press("f6")
+        await settle(pilot)
+        assert pilot.app.screen is profile  # the profile is where it was
 
 
 async def test_points_adjustment_needs_a_reason_and_lands_in_the_ledger(members_app: ShopApp,

@@ -303,9 +303,10 @@ class MembersScreen(MemberActions, ShopScreen):
             return
         meta = self.meta
         parts = [f"#{member.id} {member.name}", member.email or "no email",
-                 ads_word(member.email_consent, member.sms_consent), f"joined {meta.day(member.joined_at)}"]
+                 ads_word(member.email_consent, member.sms_consent)]
         if member.tags:
             parts.append("tags " + ", ".join(member.tags))
+        parts.append(f"joined {meta.day(member.joined_at)}")
         self.query_one("#members-detail", Static).update(" · ".join(parts))
 
     def _maybe_load_more(self) -> None:

@@ -73,12 +73,12 @@ class RegisterDialog(FormDialog):
 
     def fields(self) -> list[Field]:
         return [
-            Field("name", "Name", _input("", "f-name", "as the member likes to be called",
+            Field("name", "Name", _input("", "f-name", "e.g. Wang Fang",
                                          "The member's name (default: the phone or email).")),
-            Field("phone", "Phone", _input("", "f-phone", "13800138000 or +86 138 0013 8000",
+            Field("phone", "Phone", _input("", "f-phone", "e.g. 13800138000 or +86 138 0013 8000",
                                            "Phone number; stored with the country code (the store's country is the default).")),
-            Field("email", "Email", _input("", "f-email", "ana@example.com", "Email address.")),
-            Field("account", "Account", _input("", "f-account", "wechat:o6_bmjr… (optional)",
+            Field("email", "Email", _input("", "f-email", "e.g. ana@example.com", "Email address.")),
+            Field("account", "Account", _input("", "f-account", "e.g. wechat:o6_bmjr… (optional)",
                                                "A third-party account as provider:id (wechat, alipay, google …).")),
             Field("gender", "Gender", _choice(GENDER_CHOICES, "", "f-gender", "female, male, other or not given.")),
             Field("birthday", "Birthday", _input("", "f-birthday", "YYYY-MM-DD (optional)", "Date of birth.")),
@@ -126,9 +126,9 @@ class EditDialog(FormDialog):
         m = self.member
         return [
             Field("name", "Name", _input(m.name, "f-name", "the member's name", "The member's name.")),
-            Field("phone", "Phone", _input(m.phone or "", "f-phone", "13800138000 (empty: none)",
+            Field("phone", "Phone", _input(m.phone or "", "f-phone", "e.g. 13800138000 (empty: none)",
                                            "Phone number (empty removes it).")),
-            Field("email", "Email", _input(m.email or "", "f-email", "ana@example.com (empty: none)",
+            Field("email", "Email", _input(m.email or "", "f-email", "e.g. ana@example.com (empty: none)",
                                            "Email address (empty removes it).")),
             Field("gender", "Gender", _choice(GENDER_CHOICES, m.gender, "f-gender", "female, male, other or not given.")),
             Field("birthday", "Birthday", _input(m.birthday.isoformat() if m.birthday else "", "f-birthday",
@@ -276,7 +276,7 @@ class CreditDialog(FormDialog):
         return [
             Field("kind", "Kind", _choice((("top-up (money paid in)", "topup"), ("correction (+/-)", "adjust")),
                                           "topup", "f-kind", "A top-up paid at the counter, or a correction.")),
-            Field("amount", "Amount", _input("", "f-amount", f"50.00 {self.meta.currency}; a correction may be -5",
+            Field("amount", "Amount", _input("", "f-amount", f"e.g. 50.00 {self.meta.currency}; a correction may be -5",
                                              "The amount; a correction may be negative.")),
             Field("reason", "Reason", _input("", "f-reason", "why (needed for a correction)",
                                              "Why; kept on the ledger line.")),
@@ -421,14 +421,14 @@ class TierEditDialog(FormDialog):
         ship = "" if t.free_shipping_over_minor is None else money(t.free_shipping_over_minor)
         return [
             Field("name", "Name", _input(t.name, "f-name", "what members see", "The tier's name.")),
-            Field("min_spend", "Min spend", _input(money(t.min_spend_minor), "f-min-spend", "like 2000.00",
+            Field("min_spend", "Min spend", _input(money(t.min_spend_minor), "f-min-spend", "e.g. 2000.00",
                                                    "Rolling spend that reaches the tier.")),
-            Field("min_orders", "Min orders", _input(str(t.min_orders), "f-min-orders", "like 10",
+            Field("min_orders", "Min orders", _input(str(t.min_orders), "f-min-orders", "e.g. 10",
                                                      "Rolling paid orders that reach the tier.")),
-            Field("discount", "Discount %", _input(f"{t.discount_bp / 100:g}", "f-discount", "like 5 or 7.5",
+            Field("discount", "Discount %", _input(f"{t.discount_bp / 100:g}", "f-discount", "e.g. 5 or 7.5",
                                                    "Member discount in percent, 0 to 100.")),
             Field("multiplier", "Points x", _input(f"{t.points_multiplier_bp / 10_000:g}", "f-multiplier",
-                                                   "like 1.5", "Points multiplier, 0 to 100.")),
+                                                   "e.g. 1.5", "Points multiplier, 0 to 100.")),
             Field("free_shipping", "Free ship ≥", _input(ship, "f-free-shipping", "order amount (empty: none)",
                                                          "Free shipping from this order amount; empty: none.")),
             Field("early_access", "Early access", _choice(YES_NO, "yes" if t.early_access else "no", "f-early",

@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Resize
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -46,8 +46,12 @@ if TYPE_CHECKING:
 
 LEDGER_PAGE = 50
 """Lines of each ledger read at a time."""
-WIDE_FROM = 110
-"""Box width from which the ledgers show times with the year and who booked each line."""
+WIDE_FROM = 96
+"""Table width from which the ledgers show times with the year and who booked each line."""
+SIDE_FROM = 140
+"""Terminal width from which the profile details stand beside the ledgers (and the Profile tab hides)."""
+SIDE_WIDTH = 59
+"""Columns of the details beside the ledgers (with its border)."""
 TABS = ("tab-profile", "tab-orders", "tab-points", "tab-tiers", "tab-credit")
 
 
@@ -63,6 +67,8 @@ class Col:
 
 def fit(columns: list[Col], width: int) -> list[Col]:
     """The same columns with the fill column sized so the row is ``width`` wide (at least 8)."""
+    if all(c.width for c in columns):
+        return columns
     fixed = sum(c.width for c in columns if c.width) + 1  # + scrollbar
     rest = max(8, width - fixed)
     return [c if c.width else Col(c.key, c.label, rest, c.right) for c in columns]
@@ -94,7 +100,12 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
     MemberProfileScreen #profile-box { width: 100%; height: 1fr; border: round $primary; background: $surface;
                                        padding: 0 1; }
     MemberProfileScreen #profile-head { height: auto; max-height: 3; }
-    MemberProfileScreen #profile-tabs { height: 1fr; }
+    MemberProfileScreen #profile-main { height: 1fr; }
+    MemberProfileScreen #profile-side { display: none; width: 58; height: 1fr; border-right: vkey $foreground 20%;
+                                        scrollbar-size-vertical: 1; padding: 0 1 0 0; margin: 0 1 0 0; }
+    MemberProfileScreen.-side #profile-side { display: block; }
+    MemberProfileScreen #side-details { height: auto; }
+    MemberProfileScreen #profile-tabs { height: 1fr; width: 1fr; }
     MemberProfileScreen TabPane { padding: 0; height: 1fr; }
     MemberProfileScreen #profile-scroll { height: 1fr; scrollbar-size-vertical: 1; }
     MemberProfileScreen #profile-details { height: auto; }
@@ -158,29 +169,56 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
     def compose(self) -> ComposeResult:
         with Vertical(id="profile-box"):
             yield Static(f"Member #{self.member_id} · loading…", id="profile-head", markup=False)
-            with TabbedContent(id="profile-tabs", initial="tab-profile"):
-                with TabPane("1 Profile", id="tab-profile"), VerticalScroll(id="profile-scroll"):
-                    yield Static("", id="profile-details", markup=False)
-                with TabPane("2 Orders", id="tab-orders"):
-                    yield Static("", id="orders-head", classes="ledger-head", markup=False)
-                    yield DataTable(id="orders-table", cursor_type="row", zebra_stripes=True, cell_padding=0)
-                with TabPane("3 Points", id="tab-points"):
-                    yield Static("", id="points-head", classes="ledger-head", markup=False)
-                    yield DataTable(id="points-table", cursor_type="row", zebra_stripes=True, cell_padding=0)
-                with TabPane("4 Tiers", id="tab-tiers"):
-                    yield Static("", id="tiers-head", classes="ledger-head", markup=False)
-                    yield DataTable(id="tiers-table", cursor_type="row", zebra_stripes=True, cell_padding=0)
-                with TabPane("5 Credit", id="tab-credit"):
-                    yield Static("", id="credit-head", classes="ledger-head", markup=False)
-                    yield DataTable(id="credit-table", cursor_type="row", zebra_stripes=True, cell_padding=0)
+            with Horizontal(id="profile-main"):
+                with VerticalScroll(id="profile-side", can_focus=True):
+                    yield Static("", id="side-details", markup=False)
+                yield from self._compose_tabs()
         yield Footer(compact=True)
 
+    def _compose_tabs(self) -> ComposeResult:
+        with TabbedContent(id="profile-tabs", initial="tab-profile"):
+            with TabPane("1 Profile", id="tab-profile"), VerticalScroll(id="profile-scroll"):
+                yield Static("", id="profile-details", markup=False)
+            with TabPane("2 Orders", id="tab-orders"):
+                yield Static("", id="orders-head", classes="ledger-head", markup=False)
+                yield DataTable(id="orders-table", cursor_type="row", zebra_stripes=True, cell_padding=0)
+            with TabPane("3 Points", id="tab-points"):
+                yield Static("", id="points-head", classes="ledger-head", markup=False)
+                yield DataTable(id="points-table", cursor_type="row", zebra_stripes=True, cell_padding=0)
+            with TabPane("4 Tiers", id="tab-tiers"):
+                yield Static("", id="tiers-head", classes="ledger-head", markup=False)
+                yield DataTable(id="tiers-table", cursor_type="row", zebra_stripes=True, cell_padding=0)
+            with TabPane("5 Credit", id="tab-credit"):
+                yield Static("", id="credit-head", classes="ledger-head", markup=False)
+                yield DataTable(id="credit-table", cursor_type="row", zebra_stripes=True, cell_padding=0)
+
     def on_mount(self) -> None:
+        self._place_details()
         self.load()
 
     def on_resize(self, event: Resize) -> None:
-        if self.data is not None:
-            self.call_after_refresh(self._fill_tables)
+        self._place_details()
+        self._fill_tables()
+
+    @property
+    def side(self) -> bool:
+        """Whether the details stand beside the ledgers."""
+        return self.app.size.width >= SIDE_FROM
+
+    def _place_details(self) -> bool:
+        """Details beside the ledgers when wide (the Profile tab hides), in their tab otherwise; True if moved."""
+        side = self.side
+        if side == self.has_class("-side"):
+            return False
+        self.set_class(side, "-side")
+        tabs = self.query_one(TabbedContent)
+        if side:
+            if tabs.active == "tab-profile":
+                tabs.active = "tab-orders"
+            tabs.hide_tab("tab-profile")
+        else:
+            tabs.show_tab("tab-profile")
+        return True
 
     @property
     def orders_screen(self) -> bool:
@@ -286,8 +324,8 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
     # ------------------------------------------------------------ showing
 
     def _box_width(self) -> int:
-        box = self.query_one("#profile-box")
-        return box.content_region.width or max(40, self.app.size.width - 4)
+        """The width the ledgers have (the box less its border and padding, less the details beside)."""
+        return max(40, self.app.size.width - 4 - (SIDE_WIDTH if self.side else 0))
 
     def _show_head(self) -> None:
         data = self.data
@@ -324,11 +362,8 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
             mark = " (default)" if address.is_default else ""
             who = " · ".join(p for p in (address.recipient, address.phone) if p)
             rows.append(("Addresses" if i == 0 else "", f"{address.one_line()}{mark}" + (f" · {who}" if who else "")))
-        progress = data.progress
-        basis = "spend" if progress.basis == "spend" else "paid orders"
         rows += [
-            ("Tier", f"{m.tier_name} since {meta.when(m.tier_since)} (by {basis}, {progress.window_months} "
-                     "months)"),
+            ("Tier", f"{m.tier_name} since {meta.when(m.tier_since)}"),
             ("Orders", f"{m.order_count}, spent {meta.money(m.spent_minor)} {meta.currency}; last "
                        f"{meta.when(m.last_order_at)}"),
             ("Joined", f"{meta.when(m.joined_at)} by {m.source}"),
@@ -340,6 +375,7 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
             text.append(f"{label:<10}", style="bold")
             text.append(value)
         self.query_one("#profile-details", Static).update(text)
+        self.query_one("#side-details", Static).update(text)
 
     def _fill_tables(self) -> None:
         data = self.data
@@ -374,7 +410,7 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
     def _fill_orders(self, data: ProfileData, wide: bool) -> None:
         meta = self.meta
         columns = [Col("number", "Order", 15), Col("at", "Placed", 17 if wide else 11), Col("status", "Status", 10),
-                   Col("payment", "Payment", 0), Col("shipping", "Shipping", 17 if wide else 0),
+                   Col("payment", "Payment", 0 if not wide else 19), Col("shipping", "Shipping", 17 if wide else 0),
                    Col("items", "Items", 6, True), Col("total", "Total", 12, True)]
         if not wide:
             columns = [c for c in columns if c.key != "shipping"]
@@ -450,7 +486,10 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
     # ------------------------------------------------------------ tabs
 
     def action_tab(self, tab: str) -> None:
-        """Bring a tab to the front."""
+        """Bring a tab to the front (the Profile key moves to the details when they stand beside)."""
+        if tab == "tab-profile" and self.side:
+            self.query_one("#profile-side").focus()
+            return
         self.query_one(TabbedContent).active = tab
         self._focus_tab()
 

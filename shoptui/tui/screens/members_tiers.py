@@ -122,9 +122,8 @@ class TiersScreen(ReportsWorkerErrors, ModalScreen[bool]):
         meta = event.meta
         basis = "spend" if meta.basis == "spend" else "number of paid orders"
         self.query_one("#tiers-basis", Static).update(
-            f"Members reach a tier by their rolling {basis} over the last {meta.window_months} months "
-            f"(settings member_tier_basis, member_tier_window_months). Tiers are recalculated on every paid or "
-            "refunded order, nightly from cron ('shoptui member recalc-tiers'), and with r here.")
+            f"Reached by rolling {basis} over {meta.window_months} months (settings). Recalculated on every paid "
+            "or refunded order, by cron ('shoptui member recalc-tiers') and with r.")
         self._fill()
         self.query_one("#tiers-list", DataTable).focus()
         self.refresh_bindings()
