@@ -70,6 +70,11 @@ def sale(
                                   help="A payment: cash:100, card:50, mobile, bank_transfer or store_credit; no "
                                   "amount pays the rest. Repeat to split. Cash may be more (change is given)."),
     customer: str | None = typer.Option(None, "--customer", "-c", help="The customer's phone (or id or email)."),
+    member: str | None = typer.Option(None, "--member", "-m", help="The member's phone (or id or email): tier "
+                                      "discount, member promotions, points. Same as --customer."),
+    coupons: list[str] = typer.Option(None, "--coupon", help="A coupon code to use; repeat for several."),
+    points: int = typer.Option(0, "--points", help="Points of the member to use, any number up to what they hold "
+                               "and the sale allows."),
     discount: str | None = typer.Option(None, "--discount", help="A discount off the whole sale, like 5.00."),
     rounding: str | None = typer.Option(None, "--cash-rounding", help="Round the cash part to 0.1, 0.5 or 1 "
                                         "(none: exact; default: the cash_rounding setting)."),
@@ -87,6 +92,13 @@ def sale(
         raise fail("Give --receipt FILE or --print, not both.", 2)
     if width is not None and width not in (58, 80):
         raise fail(f"--width is 58 or 80 (mm), not {width}.", 2)
+    if member and customer and member.strip() != customer.strip():
+        raise fail("Give the buyer once: --member or --customer, not two different ones.", 2)
+    buyer = member or customer
+    if points < 0:
+        raise fail(f"--points must be 0 or more, not {points}.", 2)
+    if points and not buyer:
+        raise fail("--points needs the member: give --member PHONE.", 2)
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         from shoptui.services import settings as store_settings
@@ -95,17 +107,22 @@ def sale(
         specs = [sales.parse_scan(item) for item in items]
         tenders = [parse_tender(spec, money) for spec in (pay or [])]
         step = None if rounding is None else sales.step_minor(rounding, money)
-        result = sales.sell(session=session, actor=actor, items=specs, tenders=tenders, customer=customer,
+        result = sales.sell(session=session, actor=actor, items=specs, tenders=tenders, customer=buyer,
                             discount_minor=money.parse(discount, field="--discount") if discount else 0,
-                            rounding_step_minor=step, receipt_width_mm=width)
+                            rounding_step_minor=step, receipt_width_mm=width, coupon_codes=list(coupons or []),
+                            points=points)
         order = result.order
         paid = ", ".join(f"{p.method.replace('_', ' ')} {money.format(p.tendered_minor or p.amount_minor)}"
                          for p in order.payments) or "nothing to pay"
         rounded = f", cash rounding {money.format(result.rounding_minor)}" if result.rounding_minor else ""
+        offers = [a for a in order.adjustments if a.kind in ("promotion", "member", "coupon", "points")]
+        saved = f", offers {money.format(-sum(a.amount_minor for a in offers))} off" if offers else ""
         message = (f"Sold {order.number}: {order.item_count} items, total {money.format(order.total_minor)} "
-                   f"{money.code}{rounded}; paid {paid}; change {money.format(result.change_minor)}.")
+                   f"{money.code}{saved}{rounded}; paid {paid}; change {money.format(result.change_minor)}.")
         data = {"number": order.number, "total_minor": order.total_minor, "change_minor": result.change_minor,
                 "rounding_minor": result.rounding_minor, "shift_id": result.shift_id, "receipt": result.receipt,
+                "offers": [{"kind": a.kind, "name": a.label, "amount_minor": a.amount_minor, "ref": a.ref}
+                           for a in offers],
                 "order": jsonable(order, money)}
         return idempotency.Outcome(message=message, data=jsonable(data, money))
 

@@ -166,3 +166,94 @@ def test_order_import(shop, seeded: str, tmp_path: Path) -> None:  # type: ignor
     missing_csv = shop("order", "import", str(tmp_path / "none.csv"), "--mapping", str(mapping))
     assert missing_csv.exit_code == 1 and "no file" in missing_csv.stderr
     assert _orders(seeded) == 2
+
+
+# ---------------------------------------------------------------- offers: --member, --coupon, --points
+
+
+@pytest.fixture
+def offers_store(seeded: str) -> str:
+    from datetime import timedelta
+
+    from shoptui import clock
+    from shoptui.services import marketing_coupons as mc
+    from shoptui.services import marketing_promotions as mp
+    from shoptui.services import members
+    from tests.services.orders_helpers import CLERK
+
+    with db.transaction(seeded) as s:
+        mp.add_promotion(session=s, actor=CLERK, data=mp.PromotionInput(
+            name="Tee week", kind="discount", percent_bp=1000, products=["TEE-01"],
+            starts_at=clock.now() - timedelta(days=1)))
+        mc.add_coupon(session=s, actor=CLERK, data=mc.CouponInput(name="Ten off", kind="amount", amount_minor=1000,
+                                                                  min_spend_minor=5000, code="SAVE10"))
+        mc.add_coupon(session=s, actor=CLERK, data=mc.CouponInput(name="Old", kind="amount", amount_minor=500,
+                                                                  code="OLD5",
+                                                                  valid_until=clock.now() - timedelta(days=1)))
+        found = members.add_member(session=s, actor=CLERK, data=members.MemberCreate(name="Wang", phone="13800138000"))
+        members.adjust_points(session=s, actor=CLERK, ref=found.id, points=1000, reason="welcome")
+    db.dispose_all()
+    return seeded
+
+
+def _state(store: str) -> tuple[int, int, int]:
+    from sqlmodel import func, select
+
+    from shoptui.models.marketing import CouponRedemption
+    from shoptui.models.members import Member
+
+    with db.read_session(store) as s:
+        return (_orders(store), s.exec(select(func.count()).select_from(CouponRedemption)).one(),
+                s.exec(select(Member.points_balance)).one())
+
+
+def test_sale_with_member_coupon_and_points(shop, offers_store: str) -> None:  # type: ignore[no-untyped-def]
+    result = shop("sale", "TEE-01", "--member", "13800138000", "--coupon", "save-10", "--points", "100",
+                  "--pay", "cash:200", "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    kinds = [o["kind"] for o in data["offers"]]
+    assert kinds == ["promotion", "coupon", "points"]
+    assert data["offers"][0]["name"] == "Tee week" and data["offers"][0]["amount"] == "-9.90"
+    assert "Tee week" in data["receipt"] and "Ten off (SAVE10)" in data["receipt"]
+    assert "Points used" in data["receipt"] and "You saved" in data["receipt"]
+    assert _state(offers_store)[1] == 1
+    plain = shop("sale", "MUG-01", "--pay", "cash:100")
+    assert plain.exit_code == 0 and "offers" not in plain.stdout
+    shown = shop("sale", "TEE-01", "--pay", "cash:100")
+    assert "offers 9.90 off" in shown.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["TEE-01", "--coupon", "OLD5"], "expired"),
+    (["TEE-01", "--coupon", "NOPE"], "no coupon code 'NOPE'"),
+    (["TEE-01", "--coupon", "SAVE10", "--coupon", "SAVE10"], "already on this sale"),
+    (["TEE-01", "--member", "13800138000", "--points", "999999"], "holds 1000 points"),
+    (["CAP-01", "--member", "13800138000", "--points", "1000"], "At most"),
+    (["TEE-01", "--member", "13900000000"], "13900000000"),
+])
+def test_sale_offer_refusals_write_nothing(shop, offers_store: str, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    before = _state(offers_store)
+    result = shop("sale", *args, "--pay", "cash:200")
+    assert result.exit_code == 1, result.stdout
+    assert result.stderr.startswith("error: ") and message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _state(offers_store) == before
+
+
+def test_sale_below_the_coupon_threshold_is_refused(shop, offers_store: str) -> None:  # type: ignore[no-untyped-def]
+    result = shop("sale", "CAP-01", "--coupon", "SAVE10", "--pay", "cash:50")
+    assert result.exit_code == 1 and "needs a spend of 50.00" in result.stderr
+    assert _orders(offers_store) == 0
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--points", "-5"], "--points"),
+    (["--points", "abc"], "--points"),
+    (["--points", "10"], "--member"),
+    (["--member", "13800138000", "--customer", "13900000001"], "not two"),
+])
+def test_sale_offer_usage_errors(shop, offers_store: str, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    result = shop("sale", "TEE-01", *args, "--pay", "cash:200")
+    assert result.exit_code == 2 and message in result.stderr
+    assert _orders(offers_store) == 0
