@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import func, tuple_
@@ -25,6 +26,8 @@ from shoptui.services.members_core import add_months, find_member_row, member_by
 from shoptui.services.paging import Page, clamp_limit
 
 CONSENT_FILTERS = ("email", "sms", "any", "none")
+BIG_GROUP = 2000
+"""A tier or tag with more members than this is listed by walking the name index (else: its own index, sorted)."""
 """``email``/``sms``: agreed to that channel; ``any``: to at least one; ``none``: to neither."""
 
 
@@ -95,10 +98,20 @@ def list_members(*, session: Session, search: str = "", tier: str | None = None,
         else:
             query = query.where(col(Customer.name) >= text, col(Customer.name) < text + "\U0010ffff")
     if tier:
-        query = query.where(Member.tier_code == members_tiers.tier_row(session, tier).code)
+        code = members_tiers.tier_row(session, tier).code
+        if _big(session, select(Member.customer_id).where(Member.tier_code == code)):
+            # most members: walk the names and check each one's tier (the tier's own index would sort them all)
+            query = query.where(func.coalesce(Member.tier_code, "") == code)
+        else:
+            query = query.where(Member.tier_code == code)
     if tag:
-        query = query.where(col(Member.customer_id).in_(select(MemberTag.customer_id)
-                                                         .where(MemberTag.tag == members._tag(tag))))
+        wanted_tag = members._tag(tag)
+        tagged = select(MemberTag.customer_id).where(MemberTag.tag == wanted_tag)
+        if _big(session, tagged):
+            query = query.where(select(MemberTag.customer_id).where(
+                MemberTag.customer_id == Member.customer_id, MemberTag.tag == wanted_tag).exists())
+        else:
+            query = query.where(col(Member.customer_id).in_(tagged))
     if consent:
         wanted = consent.strip().lower()
         if wanted not in CONSENT_FILTERS:
@@ -119,6 +132,11 @@ def list_members(*, session: Session, search: str = "", tier: str | None = None,
     rows = session.exec(query).all()
     items = members._reads(session, [(m, c) for m, c in rows[:limit]])
     return Page(items=items, next_after=f"{items[-1].name}|{items[-1].id}" if len(rows) > limit else None)
+
+
+def _big(session: Session, members_of: Any) -> bool:
+    """Whether more than BIG_GROUP rows match (reads at most that many index entries; never a count)."""
+    return session.execute(members_of.limit(1).offset(BIG_GROUP)).first() is not None
 
 
 def tier_progress(*, session: Session, customer_id: int) -> TierProgress:
