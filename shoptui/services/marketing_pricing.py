@@ -15,11 +15,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, bindparam, cast, func, or_, select
 from sqlmodel import Session, col
 
 from shoptui import clock
 from shoptui.errors import InvalidInput, NotAllowed, NotFound
+from shoptui.models._types import UTCDateTime
 from shoptui.models.catalog import Category, Product, Variant
 from shoptui.models.customers import Customer
 from shoptui.models.marketing import Coupon, CouponCode, CouponRedemption, Promotion, PromotionUse
@@ -51,6 +52,12 @@ def _call(fn: Callable[..., Any], session: Session, **kwargs: Any) -> Any:
     return fn(session, *kwargs.values())
 
 
+# statements built once per process (hot path: every priced cart); values are bound per call
+_TERMS: Any = None
+_LINES: dict[str, Any] = {}
+_STATEMENTS: dict[str, Any] = {}
+
+
 def customer_terms(session: Session, customer_id: int | None) -> tuple[bool, pricing.MemberTerms | None]:
     """(new customer?, tier terms) in one query: what pricing needs to know about the customer.
 
@@ -61,14 +68,16 @@ def customer_terms(session: Session, customer_id: int | None) -> tuple[bool, pri
         return False, None
     from shoptui.models.members import Member, MemberTier
 
-    row = session.connection().execute(
-        select(Customer.order_count, Member.tier_code, Member.points_balance, MemberTier.discount_bp,
-               MemberTier.free_shipping_over_minor, MemberTier.points_multiplier_bp, Member.merged_into,
-               MemberTier.name)
-        .select_from(Customer)
-        .outerjoin(Member, col(Member.customer_id) == col(Customer.id))
-        .outerjoin(MemberTier, col(MemberTier.code) == col(Member.tier_code))
-        .where(Customer.id == customer_id)).first()
+    global _TERMS
+    if _TERMS is None:
+        _TERMS = (select(Customer.order_count, Member.tier_code, Member.points_balance, MemberTier.discount_bp,
+                         MemberTier.free_shipping_over_minor, MemberTier.points_multiplier_bp, Member.merged_into,
+                         MemberTier.name)
+                  .select_from(Customer)
+                  .outerjoin(Member, col(Member.customer_id) == col(Customer.id))
+                  .outerjoin(MemberTier, col(MemberTier.code) == col(Member.tier_code))
+                  .where(col(Customer.id) == bindparam("customer_id")))
+    row = session.connection().execute(_TERMS, {"customer_id": customer_id}).first()
     if row is None:
         raise NotFound(f"There is no customer #{customer_id}.")
     new = row[0] == 0
@@ -148,20 +157,31 @@ def offer_lines(session: Session, items: Iterable[pricing.CartItem]) -> tuple[pr
     ids = {i.variant_id for i in items if i.variant_id is not None}
     by_code: dict[str, tuple[Any, ...]] = {}
     by_id: dict[int, tuple[Any, ...]] = {}
-    query = (select(Variant.id, Variant.sku, Variant.barcode, Variant.price_minor, Product.id, Product.title,
-                    Category.path, Variant.option1, Variant.option2, Variant.option3)
-             .join(Product, col(Product.id) == col(Variant.product_id))
-             .outerjoin(Category, col(Category.id) == col(Product.category_id)))
-    wanted = [col(Variant.id).in_(sorted(ids))] if ids else []
-    if codes:
-        wanted.append(col(Variant.sku).in_(sorted(codes)))
-    for condition in ([or_(*wanted)] if wanted else []) + ["barcodes"]:
-        if condition == "barcodes":  # codes that are no SKU may be barcodes (one more query, only then)
+    if not _LINES:
+        query = (select(Variant.id, Variant.sku, Variant.barcode, Variant.price_minor, Product.id, Product.title,
+                        Category.path, Variant.option1, Variant.option2, Variant.option3)
+                 .join(Product, col(Product.id) == col(Variant.product_id))
+                 .outerjoin(Category, col(Category.id) == col(Product.category_id)))
+        _LINES["ids"] = query.where(col(Variant.id).in_(bindparam("ids", expanding=True)))
+        _LINES["codes"] = query.where(col(Variant.sku).in_(bindparam("codes", expanding=True)))
+        _LINES["both"] = query.where(or_(col(Variant.id).in_(bindparam("ids", expanding=True)),
+                                         col(Variant.sku).in_(bindparam("codes", expanding=True))))
+        _LINES["barcodes"] = query.where(col(Variant.barcode).in_(bindparam("codes", expanding=True)))
+    steps: list[tuple[Any, dict[str, Any]]] = []
+    if ids and codes:
+        steps.append((_LINES["both"], {"ids": sorted(ids), "codes": sorted(codes)}))
+    elif ids:
+        steps.append((_LINES["ids"], {"ids": sorted(ids)}))
+    elif codes:
+        steps.append((_LINES["codes"], {"codes": sorted(codes)}))
+    steps.append((None, {}))
+    for statement, params in steps:
+        if statement is None:  # codes that are no SKU may be barcodes (one more query, only then)
             rest = sorted(c for c in codes if c not in by_code)
             if not rest:
                 break
-            condition = col(Variant.barcode).in_(rest)
-        for row in session.connection().execute(query.where(condition)):
+            statement, params = _LINES["barcodes"], {"codes": rest}
+        for row in session.connection().execute(statement, params):
             by_id[row[0]] = tuple(row)
             by_code[row[1]] = tuple(row)
             if row[2]:
@@ -201,7 +221,11 @@ def category_paths(session: Session, ids: Iterable[int]) -> dict[int, str]:
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    return dict(session.connection().execute(select(Category.id, Category.path).where(col(Category.id).in_(wanted))).all())
+    statement = _STATEMENTS.get("paths")
+    if statement is None:
+        statement = _STATEMENTS["paths"] = select(Category.id, Category.path).where(
+            col(Category.id).in_(bindparam("ids", expanding=True)))
+    return dict(session.connection().execute(statement, {"ids": wanted}).all())
 
 
 def make_scope(kind: str, ids: list[int] | None, paths: dict[int, str]) -> pricing.Scope:
@@ -221,7 +245,7 @@ def make_scope(kind: str, ids: list[int] | None, paths: dict[int, str]) -> prici
 _ROWS: dict[tuple[str, int], tuple[str, tuple[Any, ...], pricing.PromotionRule]] = {}
 _ROWS_LIMIT = 20_000
 # (rule, its category paths, its gift's stock) -> the rule with them filled in
-_DYNAMIC: dict[tuple[Any, ...], pricing.PromotionRule] = {}
+_DYNAMIC: dict[tuple[Any, ...], tuple[pricing.PromotionRule, pricing.PromotionRule]] = {}
 
 
 def _rule(r: tuple[Any, ...]) -> pricing.PromotionRule:
@@ -234,11 +258,15 @@ def _rule(r: tuple[Any, ...]) -> pricing.PromotionRule:
 
 def _running(session: Session, at: datetime) -> list[tuple[tuple[Any, ...], int, pricing.PromotionRule]]:
     """(row, used count now, parsed rule) of every promotion running at ``at``."""
-    running = session.connection().execute(
-        select(Promotion.id, cast(Promotion.updated_at, String), Promotion.used_count)
-        .where(Promotion.status == "active", col(Promotion.starts_at) <= at,
-               or_(col(Promotion.ends_at).is_(None), col(Promotion.ends_at) > at))
-        .order_by(col(Promotion.id))).all()
+    statement = _STATEMENTS.get("running")
+    if statement is None:
+        moment = bindparam("at", type_=UTCDateTime())
+        statement = _STATEMENTS["running"] = (
+            select(Promotion.id, cast(Promotion.updated_at, String), Promotion.used_count)
+            .where(Promotion.status == "active", col(Promotion.starts_at) <= moment,
+                   or_(col(Promotion.ends_at).is_(None), col(Promotion.ends_at) > moment))
+            .order_by(col(Promotion.id)))
+    running = session.connection().execute(statement, {"at": at}).all()
     if not running:
         return []
     store = str(session.get_bind().url)
@@ -319,8 +347,9 @@ def _finish_rules(session: Session, running: list[tuple[tuple[Any, ...], int, pr
         info = gifts.get(r[23]) if r[2] == "gift" else None
         if r[2] == "gift" and info is None:
             continue
-        key = (rule, tuple(paths.get(i, "") for i in (r[12] or [])) if r[11] == "categories" else (), info)
-        found = _DYNAMIC.get(key)
+        key = (id(rule), tuple(paths.get(i, "") for i in (r[12] or [])) if r[11] == "categories" else (), info)
+        cached = _DYNAMIC.get(key)
+        found = cached[1] if cached is not None and cached[0] is rule else None
         if found is None:
             if len(_DYNAMIC) > _ROWS_LIMIT:
                 _DYNAMIC.clear()
@@ -331,7 +360,7 @@ def _finish_rules(session: Session, running: list[tuple[tuple[Any, ...], int, pr
                 found = replace(found, gift=pricing.GiftItem(variant_id=r[23], sku=info[0], title=info[1],
                                                              unit_price_minor=info[2], quantity=r[24],
                                                              available=info[3]))
-            _DYNAMIC[key] = found
+            _DYNAMIC[key] = (rule, found)
         rules.append(found)
     return rules
 
