@@ -816,10 +816,6 @@ def _decode_cursor(cursor: str, size: int) -> list[Any]:
     return values
 
 
-def _text_filter(session: Session, text_value: str) -> Any:
-    """A condition on Product.id for a search text (all words must match)."""
-    ids = _search_ids_query(session, text_value)
-    return Product.id.in_(ids)
 
 
 _LIST_COLUMNS: dict[str, Any] = {"title": Product.title, "price": Product.min_price_minor,
@@ -911,8 +907,10 @@ def list_products(
             raise InvalidInput(f"The cursor {after[:40]!r} is not one this list gave out; start again without --after.")
     query = _list_statement(key, descending, status=bool(status), category=category_id is not None, tag=bool(tag),
                             after=bool(after))
-    if text and text.strip():
-        query = query.where(_text_filter(session, text))
+    if text and text.strip():  # every word must match (see _search_ids_query)
+        ids, search_params = _search_ids_query(session, text)
+        query = query.where(Product.id.in_(ids))
+        params.update(search_params)
     if session.new or session.dirty or session.deleted:
         session.flush()  # Core execution below does not autoflush
     rows = session.connection().execute(query, params).all()
@@ -1738,76 +1736,128 @@ def _gram_query(word: str) -> str:
     return _fts_phrase(word) + ("*" if len(word) == 1 else "")
 
 
-def _search_ids_query(session: Session, text_value: str, *, bounded: bool = False) -> Any:
-    """A SELECT of product ids whose search row contains every word of ``text_value``.
+_SEARCH_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+_SEARCH_LIMITED: dict[Any, Any] = {}  # the same statements with a bound LIMIT, for search_products
+
+
+def _search_ids_query(session: Session, text_value: str, *, bounded: bool = False) -> tuple[Any, dict[str, Any]]:
+    """A SELECT of product ids whose search row contains every word of ``text_value``, and its values.
 
     On SQLite every word is served by an index: words of 3+ characters by the trigram index over
     titles, brands, tags, SKUs and barcodes, words of 1-2 characters by the gram index over
     titles, brands and tags (a lone short word also finds SKUs and barcodes that start with it, by
     their own indexes). On PostgreSQL pg_trgm serves 3+ characters; shorter words scan ``text``.
+    The statement depends only on the shape of the words (how many, which are short), so it is
+    built once per shape and the words go in as bound values.
     """
     words = [w for w in text_value.casefold().split() if w][:8]
-    if not words:
-        return select(ProductSearch.product_id).where(False)
     dialect = session.get_bind().dialect.name
     long_words = [w for w in words if len(w) >= 3]
     short_words = [w for w in words if len(w) < 3]
-    if dialect == "sqlite" and long_words:
-        match = " AND ".join(_fts_phrase(w) for w in long_words)
+    sqlite = dialect == "sqlite"
+    lone_short = len(words) == 1 and not long_words
+    params: dict[str, Any] = {}
+    if not words:
+        shape: tuple[Any, ...] = ("none",)
+    elif sqlite and long_words:
+        shape = ("trigram", len(short_words))
+        params["long_match"] = " AND ".join(_fts_phrase(w) for w in long_words)
+        params.update({f"w{i}": w for i, w in enumerate(short_words)})
+    elif sqlite:
+        shape = ("grams", lone_short, bounded)
+        params["gram_match"] = " AND ".join(_gram_query(w) for w in words)
+    else:
+        shape = ("like", len(words), lone_short, bounded)
+        for i, word in enumerate(words):
+            params[f"w{i}"] = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if lone_short:
+        raw = text_value.strip()
+        params.update(code_lo=raw, code_hi=raw + "\U0010ffff", code_upper_lo=raw.upper(),
+                      code_upper_hi=raw.upper() + "\U0010ffff")
+    statement = _SEARCH_STATEMENTS.get(shape)
+    if statement is None:
+        statement = _SEARCH_STATEMENTS[shape] = _build_search_ids(shape)
+    return statement, params
+
+
+def _build_search_ids(shape: tuple[Any, ...]) -> Any:
+    kind = shape[0]
+    if kind == "none":
+        return select(ProductSearch.product_id).where(False)
+    if kind == "trigram":
+        match = bindparam("long_match", type_=String)
         query = select(_FTS.c.rowid.label("product_id")).where(_FTS.c.product_search_fts.op("MATCH")(match))
-        if short_words:  # checked on the rows the trigram index found (titles, tags and codes)
+        if shape[1]:  # short words are checked on the rows the trigram index found (titles, tags and codes)
             query = query.join(ProductSearch, ProductSearch.product_id == _FTS.c.rowid)
-            for word in short_words:
+            for i in range(shape[1]):
+                word = bindparam(f"w{i}", type_=String)
                 query = query.where(or_(func.instr(ProductSearch.text, word) > 0, func.instr(ProductSearch.codes, word) > 0))
         return query
-    if dialect == "sqlite":
-        match = " AND ".join(_gram_query(w) for w in words)
+    if kind == "grams":
+        _, lone_short, bounded = shape
+        match = bindparam("gram_match", type_=String)
         query = select(_GRAMS.c.rowid.label("product_id")).where(_GRAMS.c.product_search_grams.op("MATCH")(match))
-    else:
+    else:  # PostgreSQL: pg_trgm's GIN indexes serve LIKE on 3+ characters
+        _, count, lone_short, bounded = shape
         query = select(ProductSearch.product_id)
-        for word in words:  # PostgreSQL: pg_trgm's GIN indexes serve LIKE on 3+ characters
-            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            query = query.where(or_(ProductSearch.text.like(f"%{escaped}%", escape="\\"),
-                                    ProductSearch.codes.like(f"%{escaped}%", escape="\\")))
-    if len(words) == 1 and not long_words:
-        raw = text_value.strip()
-        prefixes = {raw, raw.upper()}
-        by_code = [select(Variant.product_id).where(column >= prefix, column < prefix + "\U0010ffff")
-                   for prefix in sorted(prefixes) for column in (Variant.sku, Variant.barcode)]
-        if not bounded:
-            return union(query, *by_code)
-        # a search box needs only the first hits: each part stops early
-        parts = [q.limit(200).subquery() for q in (query, *by_code)]
-        return union(*(select(part.c.product_id) for part in parts))
-    return query
+        for i in range(count):
+            pattern = bindparam(f"w{i}", type_=String)
+            query = query.where(or_(ProductSearch.text.like(pattern, escape="\\"),
+                                    ProductSearch.codes.like(pattern, escape="\\")))
+    if not lone_short:
+        return query
+    by_code = [select(Variant.product_id).where(column >= bindparam(f"code{case}_lo", type_=String),
+                                                column < bindparam(f"code{case}_hi", type_=String))
+               for case in ("", "_upper") for column in (Variant.sku, Variant.barcode)]
+    if not bounded:
+        return union(query, *by_code)
+    # a search box needs only the first hits: each part stops early
+    parts = [q.limit(200).subquery() for q in (query, *by_code)]
+    return union(*(select(part.c.product_id) for part in parts))
+
+
+_EXACT_CODE = (
+    select(Variant.sku, Variant.barcode, Variant.product_id, Product.title, Variant.option1, Variant.option2,
+           Variant.option3, Variant.price_minor).join(Product, Product.id == Variant.product_id)
+    .where(or_(Variant.sku == bindparam("raw", type_=String), Variant.barcode == bindparam("raw", type_=String),
+               Variant.sku == bindparam("upper", type_=String))).limit(3)
+)
+_HIT_ROWS = (
+    select(Product.id, Product.title, Product.status, Product.variant_count,
+           select(Variant.sku).where(Variant.product_id == Product.id).order_by(Variant.position, Variant.id)
+           .limit(1).scalar_subquery().label("sku"))
+    .where(Product.id.in_(bindparam("ids", expanding=True)))
+)
 
 
 def search_products(*, session: Session, text: str, limit: int = 8) -> list[SearchHit]:
     """Products by title, SKU, barcode, tag or brand (substrings, CJK included); an exact SKU or
-    barcode comes first as a variant hit with ``exact=True`` so the screen can open it directly."""
+    barcode comes first as a variant hit with ``exact=True`` so the screen can open it directly,
+    followed by its product (a scanned code looks no further)."""
     raw = _clean(text)
     if not raw:
         return []
     limit = clamp_limit(limit, maximum=200)
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # Core execution below does not autoflush
+    conn = session.connection()
     hits: list[SearchHit] = []
-    exact = session.execute(
-        select(Variant.sku, Variant.barcode, Variant.product_id, Product.title, Variant.option1, Variant.option2,
-               Variant.option3, Variant.price_minor).join(Product, Product.id == Variant.product_id)
-        .where(or_(Variant.sku == raw, Variant.barcode == raw, Variant.sku == raw.upper())).limit(3)
-    ).all()
+    exact = conn.execute(_EXACT_CODE, {"raw": raw, "upper": raw.upper()}).all()
     for row in exact:
         options = " / ".join(v for v in (row.option1, row.option2, row.option3) if v)
         hits.append(SearchHit(kind="variant", key=row.sku, title=f"{row.title}{' / ' + options if options else ''}",
                               detail=f"{row.sku}{' · ' + row.barcode if row.barcode else ''}", mode="products",
                               exact=True))
-    ids_query = _search_ids_query(session, raw, bounded=True).limit(limit)
-    ids = list(session.execute(ids_query).scalars())
+    if exact and len(raw.split()) == 1:
+        ids = list(dict.fromkeys(row.product_id for row in exact))
+    else:
+        statement, params = _search_ids_query(session, raw, bounded=True)
+        limited = _SEARCH_LIMITED.get(statement)
+        if limited is None:
+            limited = _SEARCH_LIMITED[statement] = statement.limit(bindparam("hit_limit", type_=Integer))
+        ids = list(conn.execute(limited, {**params, "hit_limit": limit}).scalars())
     if ids:
-        first_sku = (select(Variant.sku).where(Variant.product_id == Product.id).order_by(Variant.position, Variant.id)
-                     .limit(1).scalar_subquery())
-        rows = {r.id: r for r in session.execute(
-            select(Product.id, Product.title, Product.status, Product.variant_count, first_sku.label("sku"))
-            .where(Product.id.in_(ids)))}
+        rows = {r.id: r for r in conn.execute(_HIT_ROWS, {"ids": ids})}
         for pid in ids:
             r = rows.get(pid)
             if r is None:

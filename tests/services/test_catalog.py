@@ -320,3 +320,41 @@ def test_short_terms_find_sku_prefixes_and_list_filter_is_not_truncated(session:
     assert [h.title for h in catalog.search_products(session=session, text="qx")] == ["Lamp"]
     assert len(catalog.list_products(session=session, text="茶").items) == 3
     assert catalog.search_products(session=session, text="zz") == []
+
+
+# ---------------------------------------------------------------- short terms (the gram index)
+
+
+@pytest.mark.parametrize("term,expected", [
+    ("壳", ["华为手机壳"]), ("手机", ["华为手机壳"]), ("号", ["杯子 9号"]), ("9", ["杯子 9号"]), ("9号", ["杯子 9号"]),
+    ("t-", ["T-shirt XL"]), ("-s", ["T-shirt XL"]), ("xl", ["T-shirt XL"]), ("l", ["T-shirt XL"]), ("x", ["T-shirt XL"]),
+    ("手 壳", ["华为手机壳"]), ("t 9", []), ("机壳 华为", ["华为手机壳"]), ("q", []), ("机华", []), ("\"", ["Say \"hi\""]),
+    ("hi", ["Say \"hi\"", "T-shirt XL"]), ("i\"", ["Say \"hi\""]), ("*", []),
+])
+def test_short_terms_use_the_gram_index(session: Session, term: str, expected: list[str]) -> None:
+    make(session, title="华为手机壳", sku="A-1")
+    make(session, title="杯子 9号", sku="B-1")
+    make(session, title="T-shirt XL", sku="C-1")
+    make(session, title='Say "hi"', sku="D-1")
+    assert sorted(h.title for h in catalog.search_products(session=session, text=term) if h.kind == "product") == expected
+    assert sorted(p.title for p in catalog.list_products(session=session, text=term).items) == expected
+
+
+def test_gram_index_follows_edits_and_deletes(session: Session) -> None:
+    p = make(session, title="绿茶", sku="TEA-1")
+    make(session, title="红茶", sku="TEA-2")
+    catalog.update_product(session=session, actor=CLERK, product_id=p.id, patch=catalog.ProductUpdate(title="乌龙"))
+    assert [h.title for h in catalog.search_products(session=session, text="茶")] == ["红茶"]
+    assert [h.title for h in catalog.search_products(session=session, text="乌")] == ["乌龙"]
+    catalog.delete_product(session=session, actor=CLERK, product_id=p.id)
+    assert catalog.search_products(session=session, text="乌") == []
+    for index in ("product_search_grams", "product_search_fts"):  # raises when an index disagrees with its rows
+        session.execute(text(f"INSERT INTO {index}({index}, rank) VALUES ('integrity-check', 1)"))
+
+
+def test_an_exact_code_answers_with_its_variant_and_product(session: Session) -> None:
+    p = make(session, title="Case", sku="CASE-9", barcode=EAN)
+    make(session, title="Other", sku="CASE-99")
+    hits = catalog.search_products(session=session, text="CASE-9")
+    assert [(h.kind, h.key) for h in hits] == [("variant", "CASE-9"), ("product", str(p.id))]
+    assert {h.title for h in catalog.search_products(session=session, text="case-")} == {"Case", "Other"}
