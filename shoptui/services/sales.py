@@ -661,12 +661,14 @@ def complete_sale(*, session: Session, actor: Actor, basket: Basket, tenders: li
     if step < 0:
         raise InvalidInput("The cash rounding step cannot be negative.")
     shown = basket.total_minor
-    if not basket.empty:  # the offers as the store has them in this transaction (codes and points are taken here)
+    if basket.coupon_codes or basket.points_to_use or basket.explanations:
+        # offers that can go stale (a code used at another till, points spent, a promotion ended): read them
+        # again and refuse before anything is written; a plain basket is checked against the order's total below
         basket = _priced(basket, session, reload=True, strict=True)
         if basket.total_minor != shown:
             raise Conflict(f"The offers changed since the basket was priced: the sale now totals "
                            f"{shop.currency.format(basket.total_minor)}, not {shop.currency.format(shown)}. "
-                           "Check the total with the customer and take the payment again.")
+                           "Check the total with the customer (refresh the basket) and take the payment again.")
     plan = plan_payment(basket, tenders, rounding_step_minor=step, money=shop.currency)
     adjustments = []
     if basket.discount_minor:
@@ -682,9 +684,14 @@ def complete_sale(*, session: Session, actor: Actor, basket: Basket, tenders: li
         adjustments=adjustments, apply_offers=True, coupon_codes=list(basket.coupon_codes),
         points_to_use=basket.points_to_use,
     )
+    # the order prices the offers as the store has them in this transaction (codes and points are taken here);
+    # a code no longer valid or too many points is refused there, and a changed total is refused here
     order = orders.create_order(session=session, actor=actor, draft=draft)
-    if order.total_minor != plan.total_minor:  # the same pricing on the same input: a bug if it differs
-        raise Conflict(f"The sale totals {order.total_minor} but the basket said {plan.total_minor}; scan it again.")
+    if order.total_minor != plan.total_minor:
+        money = shop.currency.format
+        raise Conflict(f"The offers changed since the basket was priced: the sale now totals "
+                       f"{money(order.total_minor - plan.rounding_minor)}, not {money(plan.goods_minor)}. "
+                       "Check the total with the customer (refresh the basket) and take the payment again.")
     for payment in plan.payments:
         if payment.method == "cash":
             orders.pay(session=session, actor=actor, number=order.number, method="cash",

@@ -235,3 +235,18 @@ def test_single_use_code_at_two_tills_at_once(store: str) -> None:
         assert marketing.check_usage_counts(session=s) == []
         assert orders.check_order_totals(session=s) == []
     db.dispose_all()
+
+
+def test_a_promotion_started_after_a_plain_basket_was_priced_is_refused_and_rolled_back(store: str) -> None:
+    with db.transaction(store) as s:
+        seed(s)
+    with db.read_session(store) as s:
+        plain = basket(s, "TEE-01")
+    assert plain.total_minor == 9900 and plain.explanations == ()
+    with db.transaction(store) as s:
+        promo(s, kind="discount", amount_minor=1000)
+    with pytest.raises(Conflict, match="now totals 89.00, not 99.00"), db.transaction(store) as s:
+        sales.complete_sale(session=s, actor=CLERK, basket=plain, tenders=[sales.Tender(method="cash")])
+    with db.read_session(store) as s:
+        assert count(s, Order) == 0 and count(s, PromotionUse) == 0 and level(s, "TEE-01") == (10, 0)
+    db.dispose_all()
