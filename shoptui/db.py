@@ -16,7 +16,6 @@ import os
 import re
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -145,21 +144,63 @@ def _display(url: str) -> str:
 # ---------------------------------------------------------------- sessions
 
 
+def _lock_or_hand_over(fd: int, timeout: float) -> bool:
+    """Take an exclusive ``flock`` on ``fd``, waiting at most ``timeout`` seconds.
+
+    The wait blocks in the kernel (in a helper thread, since ``flock`` has no timeout), so a
+    waiter wakes the moment the holder lets go. Polling with sleeps instead lost the race to a
+    holder that starts its next write within a millisecond, and one sale in a hundred waited
+    hundreds of ms behind three busy terminals. On ``False`` (timed out) the helper thread owns
+    ``fd`` from then on and closes it once it gets the lock; the caller must not touch it.
+    """
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        pass
+    locked = threading.Event()
+    guard = threading.Lock()
+    abandoned = False
+
+    def wait() -> None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # pragma: no cover - cannot lock: SQLite's busy timeout alone decides
+            pass
+        with guard:
+            if abandoned:
+                os.close(fd)
+                return
+            locked.set()
+
+    threading.Thread(target=wait, name="shoptui-write-gate", daemon=True).start()
+    if locked.wait(timeout):
+        return True
+    with guard:
+        if locked.is_set():
+            return True
+        abandoned = True
+    return False
+
+
 @contextmanager
 def _write_gate(url: str) -> Iterator[None]:
     """Writers of one SQLite store queue on an OS file lock beside it before BEGIN IMMEDIATE.
 
     SQLite's own busy handler sleeps in steps of up to 100 ms, so a writer waiting behind another
-    wakes late; a waiter here polls the lock every fraction of a millisecond instead, which keeps
-    the latency of one sale low while several terminals and cron jobs write. Where no lock file
-    can be made (read-only folder, no fcntl), SQLite's busy timeout alone decides.
+    wakes late; a waiter here blocks on the lock and is woken by the kernel as soon as it is free,
+    which keeps the latency of one sale low while several terminals and cron jobs write. Where no
+    lock file can be made (read-only folder, no fcntl), SQLite's busy timeout alone decides.
     """
     path = sqlite_path(url)
     try:
-        import fcntl
+        import fcntl  # noqa: F401
     except ImportError:  # pragma: no cover - not on POSIX
-        fcntl = None  # type: ignore[assignment]
-    if path is None or fcntl is None:
+        yield
+        return
+    if path is None:
         yield
         return
     try:
@@ -167,18 +208,9 @@ def _write_gate(url: str) -> Iterator[None]:
     except OSError:
         yield
         return
+    if not _lock_or_hand_over(fd, BUSY_TIMEOUT_MS / 1000):
+        raise Conflict("The store is busy with another write that did not finish in time. Try again.")
     try:
-        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-        pause = 0.0002
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise Conflict("The store is busy with another write that did not finish in time. Try again.") from None
-                time.sleep(pause)
-                pause = min(pause * 1.5, 0.002)
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock

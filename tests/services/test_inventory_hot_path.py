@@ -237,3 +237,49 @@ def test_title_search_few_none_and_many(session: Session, monkeypatch: pytest.Mo
     first = inv.list_levels(session=session, search="blue", limit=1)
     assert [r.sku for r in first.items] == ["A-2"] and first.next_after is not None
     assert [r.sku for r in inv.list_levels(session=session, search="blue", after=first.next_after).items] == ["Z-1"]
+
+
+# ---------------------------------------------------------------- the writers' gate (db.py)
+
+
+def test_write_gate_wakes_a_waiter_at_once_and_times_out_cleanly(store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    from shoptui.errors import Conflict as Busy
+
+    release = threading.Event()
+    held = threading.Event()
+
+    def holder() -> None:
+        with db._write_gate(store):
+            held.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    held.wait(5)
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 150)
+    started = time.perf_counter()
+    with pytest.raises(Busy, match="busy"):
+        with db._write_gate(store):
+            pass  # pragma: no cover - must not get here
+    assert 0.14 < time.perf_counter() - started < 2
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 10_000)
+    waited: list[float] = []
+
+    def waiter() -> None:
+        with db._write_gate(store):
+            waited.append(time.perf_counter())
+
+    second = threading.Thread(target=waiter)
+    second.start()
+    time.sleep(0.1)  # the waiter now blocks on the lock
+    assert not waited
+    let_go = time.perf_counter()
+    release.set()
+    thread.join(5)
+    second.join(5)
+    assert waited and waited[0] - let_go < 1.0  # woken by the release (and the abandoned wait let go too)
+    with db.transaction(store):  # nothing is left holding the gate
+        pass
