@@ -413,6 +413,7 @@ class MarketingScreen(ShopScreen):
             self.promotions[promo.id] = promo
         self.promo_after = event.data.next_after
         self._render_promotions()
+        self._select[TAB_PROMOTIONS] = None  # the row asked for is in the data now (or gone)
         self._after_load()
 
     @on(CouponsLoaded)
@@ -426,6 +427,7 @@ class MarketingScreen(ShopScreen):
             self.coupons[coupon.id] = coupon
         self.coupon_after = event.data.next_after
         self._render_coupons()
+        self._select[TAB_COUPONS] = None
         self._codes_soon(at_once=True)
         self._after_load()
 
@@ -480,7 +482,7 @@ class MarketingScreen(ShopScreen):
         if data is None:
             return
         table = self.promo_table
-        keep, self._select[TAB_PROMOTIONS] = self._select[TAB_PROMOTIONS], None
+        keep = self._select[TAB_PROMOTIONS]
         with self.app.batch_update():
             table.put_rows([(p.id, self._promotion_cells(p, data)) for p in self.shown_promotions()], keep=keep)
         self._show_promotion()
@@ -548,7 +550,7 @@ class MarketingScreen(ShopScreen):
         data = self.coupon_data
         if data is None:
             return
-        keep, self._select[TAB_COUPONS] = self._select[TAB_COUPONS], None
+        keep = self._select[TAB_COUPONS]
         with self.app.batch_update():
             self.coupon_table.put_rows([(c.id, self._coupon_cells(c, data)) for c in self.coupons.values()],
                                        keep=keep)
@@ -691,8 +693,10 @@ class MarketingScreen(ShopScreen):
 
     def action_refresh(self) -> None:
         """Read everything again (keeping the cursors where they are)."""
-        self._select[TAB_PROMOTIONS] = self.promo_table.current_id()
-        self._select[TAB_COUPONS] = self.coupon_table.current_id()
+        if self._select[TAB_PROMOTIONS] is None:  # a change that just landed may have asked for another row
+            self._select[TAB_PROMOTIONS] = self.promo_table.current_id()
+        if self._select[TAB_COUPONS] is None:
+            self._select[TAB_COUPONS] = self.coupon_table.current_id()
         self.load_meta()
         self.load_promotions(self.status_filter, None, max(PROMO_PAGE, len(self.promotions)))
         self.load_coupons(None, max(COUPON_PAGE, len(self.coupons)))

@@ -453,7 +453,7 @@ class IssuePreview:
 
 
 def describe_segment(segment: Segment, meta: MarketingMeta) -> str:
-    """``members of tier gold, tagged vip, who spent 100.00 or more`` (``every member`` when empty)."""
+    """``members of tier gold, tagged vip, who spent at least 100.00`` (every member when empty)."""
     parts = []
     if segment.tiers:
         parts.append("of tier " + " or ".join(segment.tiers))
@@ -469,7 +469,7 @@ def describe_segment(segment: Segment, meta: MarketingMeta) -> str:
         parts.append(f"who spent at least {meta.money(segment.min_spent_minor)}")
     if segment.max_spent_minor is not None:
         parts.append(f"who spent at most {meta.money(segment.max_spent_minor)}")
-    return "members " + ", ".join(parts) if parts else "every member"
+    return "members " + ", ".join(parts) if parts else "members (every member of the shop)"
 
 
 class IssueForm(MarketingForm):
