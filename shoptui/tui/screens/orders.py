@@ -21,6 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.events import Resize
+from textual.lazy import Lazy
 from textual.message import Message
 from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
@@ -164,6 +165,7 @@ class OrdersScreen(OrderActions, ShopScreen):
         append: bool
         figures: OrderFigures | None = None
         select: str | None = None
+        meta: OrdersMeta | None = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -181,24 +183,25 @@ class OrdersScreen(OrderActions, ShopScreen):
     # ------------------------------------------------------------ layout
 
     def compose_body(self) -> ComposeResult:
-        with Horizontal(id="orders-filters"):
-            yield Select(STATUS_CHOICES, value="", allow_blank=False, id="filter-status", compact=True,
-                         tooltip="Only orders of one status (order, payment or fulfilment).")
-            yield Select([("any channel", "")] + [(c, c) for c in (*CHANNEL_CHOICES, "imported")], value="",
-                         allow_blank=False, id="filter-channel", compact=True, tooltip="Only orders from one channel.")
-            yield Input(placeholder="number, name, phone, tracking", id="filter-search", compact=True,
-                        tooltip="An order number, a customer's name or phone, or a tracking number (enter applies).")
+        filters = Horizontal(
+            Select(STATUS_CHOICES, value="", allow_blank=False, id="filter-status", compact=True,
+                   tooltip="Only orders of one status (order, payment or fulfilment)."),
+            Select([("any channel", "")] + [(c, c) for c in (*CHANNEL_CHOICES, "imported")], value="",
+                   allow_blank=False, id="filter-channel", compact=True, tooltip="Only orders from one channel."),
+            Input(placeholder="number, name, phone, tracking", id="filter-search", compact=True,
+                  tooltip="An order number, a customer's name or phone, or a tracking number (enter applies)."),
+            id="orders-filters")
+        yield Lazy(filters)  # mounted after the first paint: the rows come first
         yield DataTable(id="orders-table", cursor_type="row", zebra_stripes=True, cell_padding=0)
         yield Static("", id="orders-detail", markup=False)
         yield Static("Loading orders…", id="orders-status", markup=False)
 
     def on_mount(self) -> None:
         self._layout(self.app.size.width)
+        self.load_page(self.filters, None, page_size(self.app.size.height))  # reads while the screen is drawn
         self.call_after_refresh(self._first_load)
 
     def _first_load(self) -> None:
-        self.load_meta()
-        self.load_page(self.filters, None, page_size(self.app.size.height))
         pending, self._pending = self._pending, []
         for kind, key in pending:
             self.open_record(kind, key)
@@ -255,6 +258,7 @@ class OrdersScreen(OrderActions, ShopScreen):
         from shoptui.services import orders, orders_views
 
         service_filter = to_filter(filters.more, status=filters.status, channel=filters.channel, search=filters.search)
+        meta = read_meta(self.shop.db_url) if not self.meta.currency else None  # the first page brings them
         with db.read_session(self.shop.db_url) as session:
             page = orders.list_orders(session=session, filters=service_filter, after=after, limit=limit)
             tracking = orders_views.tracking_by_order(session=session,
@@ -262,11 +266,14 @@ class OrdersScreen(OrderActions, ShopScreen):
             figures = orders.figures(session=session) if after is None else None
         items = [Listed(o, tracking.get(o.id, "")) for o in page.items]
         if not get_current_worker().is_cancelled:
-            self.post_message(self.PageLoaded(filters, items, page.next_after, after is not None, figures, select))
+            self.post_message(self.PageLoaded(filters, items, page.next_after, after is not None, figures, select,
+                                              meta))
 
     @on(PageLoaded)
     def _page_loaded(self, event: PageLoaded) -> None:
         self.loading_more = False
+        if event.meta is not None and not self.meta.currency:
+            self.meta = event.meta
         if event.filters != self.filters:
             return
         if event.figures is not None:
@@ -287,10 +294,11 @@ class OrdersScreen(OrderActions, ShopScreen):
         target = event.select or keep
         if not event.append and target in self.rows:
             table.move_cursor(row=table.get_row_index(target), animate=False)
-        self._loaded_once = True
         self._show_status()
         self._show_detail()
         self.refresh_bindings()
+        self.shop.mark_timing("orders-page" if self._loaded_once else "orders-rows")  # benchmarks
+        self._loaded_once = True
 
     def _cells(self, item: Listed) -> list[Text]:
         c = self.columns

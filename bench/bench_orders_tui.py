@@ -1,0 +1,149 @@
+"""The orders screen at the 1M-order store of ``bench_orders`` (bench/.data/orders-1m.db).
+
+Two kinds of figures:
+
+* the screen's page worker as the service sees it: a page of 48 orders (two screens at 80x24)
+  with the page's tracking numbers and the kept counters, first and later pages (keyset), filtered
+  by status, and a phone search — at most 5 ms for the list itself, 50 ms for the whole worker;
+* the screen in a headless app at 80x24: F4 to the first rows shown, and ctrl+end to the next page
+  shown (the cursor at the end loads it) — at most 300 ms and 100 ms.
+
+The store is built by ``bench_orders`` when missing and brought to the current schema (no backup)
+when an older migration made it. Run: ``.venv/bin/python -m bench orders_tui``
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from bench._report import DATA, figure, percentile, time_calls
+from bench.bench_orders import NOW, ORDERS, STORE
+
+PAGE = 48  # page_size(24)
+LIST_MS = 5
+WORKER_MS = 50
+OPEN_MS = 300
+NEXT_PAGE_MS = 100
+
+
+def _store_url() -> str:
+    from shoptui import db
+
+    if not STORE.exists():
+        from bench.bench_orders import _build
+
+        _build()
+    url = f"sqlite:///{STORE}"
+    result = db.upgrade(url, backup=False)
+    if result.before != result.after:
+        print(f"   upgraded the store from {result.before} to {result.after}")
+    return url
+
+
+def _worker_figures(url: str) -> None:
+    from shoptui import db
+    from shoptui.services import orders, orders_views
+
+    rng = random.Random(7)
+    with db.read_session(url) as s:
+        def page(filters: orders.OrderFilter | None = None, after: str | None = None) -> orders.Page:  # type: ignore[name-defined]
+            return orders.list_orders(session=s, filters=filters, after=after, limit=PAGE)
+
+        def worker(filters: orders.OrderFilter | None = None, after: str | None = None) -> None:
+            found = page(filters, after)
+            orders_views.tracking_by_order(session=s, order_ids=[o.id for o in found.items if o.shipment_count])
+            if after is None:
+                orders.figures(session=s)
+
+        def deep_cursor() -> str:
+            return f"{(NOW - timedelta(days=rng.randint(1, 700))).isoformat()}|{ORDERS}"
+
+        phone = s.connection().exec_driver_sql(
+            "SELECT customer_phone FROM sales_order WHERE customer_phone IS NOT NULL LIMIT 1 OFFSET 5000").scalar()
+        cases = [
+            ("list: first page", lambda: page(), LIST_MS),
+            ("list: a later page (keyset cursor)", lambda: page(after=deep_cursor()), LIST_MS),
+            ("list: first page, status paid", lambda: page(orders.OrderFilter(status="paid")), LIST_MS),
+            ("list: later page, status shipped", lambda: page(orders.OrderFilter(status="shipped"), deep_cursor()),
+             LIST_MS),
+            ("screen worker: first page + tracking + counters", lambda: worker(), WORKER_MS),
+            ("screen worker: later page + tracking", lambda: worker(after=deep_cursor()), WORKER_MS),
+            ("screen worker: first page, status unpaid", lambda: worker(orders.OrderFilter(status="unpaid")),
+             WORKER_MS),
+            (f"screen worker: search by phone {phone}", lambda: worker(orders.OrderFilter(search=str(phone))),
+             WORKER_MS),
+        ]
+        for name, call, target in cases:
+            time_calls(call, 3)
+            samples = time_calls(call, 30)
+            figure(f"{name} (p50)", percentile(samples, 50), target, note=f"p95 {percentile(samples, 95):.2f}")
+
+
+async def _screen_figures(url: str, timings: Path) -> tuple[list[float], list[float]]:
+    """Milliseconds from the key to the rows on screen, read from the app's own timing marks."""
+    from textual.widgets import DataTable
+
+    from shoptui.tui.app import ShopApp
+
+    def marked(event: str, since: float) -> float:
+        stamps = [float(parts[1]) for parts in (line.split() for line in timings.read_text().splitlines())
+                  if parts[0] == event and float(parts[1]) >= since]
+        return (stamps[0] - since) * 1000
+
+    opened: list[float] = []
+    pages: list[float] = []
+    for _ in range(3):
+        app = ShopApp(db_url=url, poll_seconds=600)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.3)
+            started = time.time()
+            await pilot.press("f4")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            opened.append(marked("orders-rows", started))
+            app.screen.query_one("#orders-table", DataTable).focus()
+            await pilot.pause(0.1)
+            for _ in range(5):
+                started = time.time()
+                await pilot.press("ctrl+end")
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                pages.append(marked("orders-page", started))
+    return opened, pages
+
+
+def _only_order_modules() -> None:
+    """The shell with the core, catalogue, inventory and orders modules (others' dashboard figures do not count)."""
+    from shoptui import modules
+    from shoptui.modules import catalog, core, inventory, orders
+
+    chosen = (core.MODULE, catalog.MODULE, inventory.MODULE, orders.MODULE)
+    modules.all_modules = lambda: chosen  # type: ignore[assignment]
+
+
+def run() -> None:
+    from shoptui import clock, db
+    from shoptui.tui.app import TIMINGS_ENV  # the import cost stays outside the timings
+
+    url = _store_url()
+    _only_order_modules()
+    with clock.frozen(NOW):
+        _worker_figures(url)
+        timings = DATA / "orders-tui-timings.txt"
+        timings.write_text("")
+        os.environ[TIMINGS_ENV] = str(timings)
+        try:
+            opened, pages = asyncio.run(_screen_figures(url, timings))
+        finally:
+            del os.environ[TIMINGS_ENV]
+    figure("F4 to the first orders shown, 80x24 (median of 3)", percentile(opened, 50), OPEN_MS,
+           note=f"first visit {opened[0]:.0f} ms (imports the screen); load average {os.getloadavg()[0]:.1f}")
+    figure("ctrl+end to the next page shown (p50 of 15)", percentile(pages, 50), NEXT_PAGE_MS,
+           note=f"max {max(pages):.0f} ms")
+    db.dispose_all()
