@@ -28,7 +28,7 @@ from shoptui.modules import marketing as marketing_module
 from shoptui.modules import members as members_module
 from shoptui.modules import orders as orders_module
 from shoptui.modules import sales as sales_module
-from shoptui.services import catalog_io, inventory, inventory_demo, members, settings
+from shoptui.services import catalog_io, inventory, inventory_demo, marketing_coupons, members, settings
 from shoptui.tui.app import ShopApp
 from tests.conftest import CLERK, FROZEN_AT
 from tests.tui.conftest import settle
@@ -36,6 +36,7 @@ from tests.tui.conftest import settle
 TUI_CLERK = Actor(name="clerk", source="tui")
 MEMBER_PHONE = "13800138000"
 MEMBER_POINTS = 1200
+COUPON = "SAVE10"  # 10.00 off from 100.00
 
 # demo catalogue codes (prices tax included, CNY)
 TEE_S_WHITE = "D001-S-WHITE"  # 79.00, 36 on the shelf
@@ -76,6 +77,8 @@ def sale_template(template_store: Path, tmp_path_factory: pytest.TempPathFactory
                                     data=members.MemberCreate(name="Wang Fang", phone=MEMBER_PHONE))
         members.adjust_points(session=session, actor=CLERK, ref=member.id, points=MEMBER_POINTS,
                               reason="welcome")
+        marketing_coupons.add_coupon(session=session, actor=CLERK, data=marketing_coupons.CouponInput(
+            name="Ten off a hundred", kind="amount", amount_minor=1000, min_spend_minor=10000, code=COUPON))
     db.dispose_all()
     con = sqlite3.connect(path)
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -99,6 +102,18 @@ def sale_app(sale_store: str, frozen_clock: object) -> ShopApp:
     app = ShopApp(db_url=sale_store, poll_seconds=60)
     app.actor = TUI_CLERK
     return app
+
+
+def add_promotion(store: str, **fields: Any) -> None:
+    """A promotion running since yesterday (before the app starts)."""
+    from datetime import timedelta
+
+    from shoptui.services import marketing_promotions
+
+    fields.setdefault("starts_at", FROZEN_AT - timedelta(days=1))
+    with db.transaction(store) as session:
+        marketing_promotions.add_promotion(session=session, actor=CLERK,
+                                           data=marketing_promotions.PromotionInput(**fields))
 
 
 def set_setting(store: str, key: str, raw: str) -> None:
@@ -155,6 +170,11 @@ def shown(app: ShopApp, selector: str) -> str:
     from textual.widgets import Static
 
     return str(app.screen.query_one(selector, Static).render())
+
+
+def totals(app: ShopApp) -> str:
+    """The totals panel as plain text."""
+    return str(sale_screen(app).query_one("#sale-totals").plain)
 
 
 def message(app: ShopApp) -> str:

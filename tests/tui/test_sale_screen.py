@@ -13,11 +13,14 @@ from shoptui.tui.screens.sale_dialogs import CustomerDialog, ReceiptDialog
 from shoptui.tui.screens.sale_payment import PaymentDialog
 from tests.tui.conftest import settle
 from tests.tui.sale_support import (  # noqa: F401  (fixtures)
+    COUPON,
     MEMBER_PHONE,
+    MEMBER_POINTS,
     TEE_M_BLACK,
     TEE_M_WHITE,
     TEE_S_WHITE,
     TEE_S_WHITE_BARCODE,
+    add_promotion,
     available,
     basket_lines,
     fill,
@@ -32,6 +35,7 @@ from tests.tui.sale_support import (  # noqa: F401  (fixtures)
     scan,
     set_setting,
     shown,
+    totals,
     type_text,
 )
 
@@ -164,12 +168,97 @@ async def test_attach_a_member_by_phone(sale_app: ShopApp) -> None:
         await settle(pilot)
         found = shown(pilot.app, "#cust-found")
         assert "Wang Fang" in found and "1,200 points" in found and "member" in found
+        assert "May use up to" in found
+        await pilot.press("enter")  # on to the points
+        assert pilot.app.focused.id == "cust-points"
+        await type_text(pilot, "99999")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, CustomerDialog)  # more than allowed: refused, in words
+        assert "✗" in shown(pilot.app, "#cust-problem")
+        await fill(pilot, "#cust-points", "500")
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(pilot.app.screen, SaleScreen)
-        assert screen.basket.customer_name == "Wang Fang"
+        basket = screen.basket
+        assert basket.customer_name == "Wang Fang" and basket.points_to_use == 500
+        assert basket.total_minor == 9900 - basket.points_minor and basket.points_minor > 0
         header = shown(pilot.app, "#sale-customer")
-        assert "Wang Fang" in header and "1,200 pts" in header
+        assert "Wang Fang" in header and "1,200 pts" in header and "using 500" in header
+        assert "points" in totals(pilot.app)
+
+
+async def test_points_are_taken_when_the_sale_completes(sale_app: ShopApp, sale_store: str) -> None:
+    from shoptui.services import members
+
+    async with sale_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_sale(pilot)
+        await scan(pilot, TEE_M_BLACK)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await type_text(pilot, MEMBER_PHONE)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("f2", "enter")  # every point the sale allows
+        await settle(pilot)
+        used = screen.basket.points_to_use
+        assert used > 0
+        await pilot.press("f12", "f3", "enter")
+        await settle(pilot)
+        number = pilot.app.screen.result.order.number
+    with db.read_session(sale_store) as session:
+        member = members.find_member(session=session, phone=MEMBER_PHONE)
+    assert member is not None and member.points_balance < MEMBER_POINTS
+    order = _order(sale_store, number)
+    assert any(a.kind == "points" for a in order.adjustments)
+
+
+async def test_a_coupon_typed_or_scanned(sale_app: ShopApp, sale_store: str) -> None:
+    async with sale_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_sale(pilot)
+        await scan(pilot, TEE_M_BLACK)
+        await pilot.press("ctrl+u")
+        await settle(pilot)
+        await type_text(pilot, COUPON.lower())
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "✗" in shown(pilot.app, "#form-banner") + str(pilot.app.screen.query(".field-error").first().render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.basket.coupon_codes == ()
+        await scan(pilot, TEE_S_WHITE)  # 178.00 now: over the threshold
+        await scan(pilot, COUPON)  # scanned in the scan field
+        assert screen.basket.coupon_codes == (COUPON,)
+        assert screen.basket.total_minor == 9900 + 7900 - 1000
+        assert f"Coupon {COUPON} applied" in message(pilot.app)
+        assert "coupon" in totals(pilot.app)
+        await pilot.press("f12", "f3", "enter")
+        await settle(pilot)
+        number = pilot.app.screen.result.order.number
+    order = _order(sale_store, number)
+    assert order.total_minor == 9900 + 7900 - 1000
+    assert any(a.kind == "coupon" for a in order.adjustments)
+
+
+async def test_promotions_and_gifts_show_with_their_explanation(sale_app: ShopApp, sale_store: str) -> None:
+    add_promotion(sale_store, name="满150减20", kind="spend_save", steps=[(15000, 2000)])
+    add_promotion(sale_store, name="Gift over 150", kind="gift", min_spend_minor=15000, gift_sku=TEE_S_WHITE)
+    async with sale_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_sale(pilot)
+        await scan(pilot, TEE_M_BLACK)
+        assert screen.basket.explanations == ()
+        await scan(pilot, "2")  # 198.00
+        basket = screen.basket
+        assert basket.total_minor == 19800 - 2000
+        shown_totals = totals(pilot.app)
+        assert "满150减20" in shown_totals and "-20.00" in shown_totals
+        assert [g.sku for g in basket.gifts] == [TEE_S_WHITE]
+        table = pilot.app.screen.query_one("#sale-basket")
+        assert table.row_count == 2  # the line and its gift
+        await pilot.press("down")  # the gift row: + does nothing to it
+        await pilot.press("plus")
+        await settle(pilot)
+        assert basket_lines(pilot.app) == [(TEE_M_BLACK, 2)]
 
 
 async def test_unknown_phone_is_refused_in_the_dialog(sale_app: ShopApp) -> None:

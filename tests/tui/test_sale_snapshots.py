@@ -45,6 +45,8 @@ async def _two_lines(pilot: Pilot) -> None:
     await type_text(pilot, MEMBER_PHONE)
     await pilot.press("enter")
     await settle(pilot)
+    await pilot.press("enter")  # to the points
+    await type_text(pilot, "200")
     await pilot.press("enter")
     await settle(pilot)
 

@@ -48,7 +48,6 @@ from shoptui.tui.widgets.sale_scan import SCAN_HELP, ScanField, ScanMessage, par
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from shoptui.services.members import MemberBenefits
     from shoptui.services.sales import Basket, SaleResult
     from shoptui.services.settings import Currency
     from shoptui.services.shifts import ShiftRead
@@ -126,7 +125,7 @@ def read_meta(db_url: str | None) -> SaleMeta:
 class Op:
     """One change of the basket, applied in a worker in the order it was asked for."""
 
-    kind: str  # fresh, scan, quantity, step, remove, discounts, customer, guest, replace
+    kind: str  # fresh, scan, quantity, step, remove, refresh, replace (a basket a dialog priced)
     code: str = ""
     quantity: int = 0
     sku: str = ""
@@ -138,8 +137,8 @@ class Op:
 
 
 def apply_op(session: Session, basket: Basket | None, op: Op) -> Basket:
-    """The basket after ``op`` (services only); raises the service's ShopError when refused."""
-    from shoptui.errors import InvalidInput
+    """The basket after ``op`` (services only, offers read again); raises the service's ShopError when refused."""
+    from shoptui.errors import InvalidInput, NotFound
     from shoptui.services import sales
 
     if op.kind == "fresh" or basket is None:
@@ -151,7 +150,16 @@ def apply_op(session: Session, basket: Basket | None, op: Op) -> Basket:
         return op.basket  # type: ignore[no-any-return]
     if op.kind == "scan":
         code, quantity = sales.parse_scan(op.code)
-        return sales.scan(session=session, basket=basket, code=code, quantity=quantity)
+        try:
+            return sales.scan(session=session, basket=basket, code=code, quantity=quantity)
+        except NotFound:
+            if quantity != 1 or basket.empty:
+                raise
+            try:  # a coupon scanned at the counter
+                return sales.add_coupon(session=session, basket=basket, code=code)
+            except NotFound:
+                pass
+            raise
     if op.kind in ("quantity", "step"):
         line = basket.line(op.sku)
         if line is None:
@@ -159,17 +167,11 @@ def apply_op(session: Session, basket: Basket | None, op: Op) -> Basket:
         wanted = op.quantity if op.kind == "quantity" else line.quantity + op.quantity
         if wanted > line.quantity and line.available is not None:  # the shelf may have changed since the scan
             return sales.scan(session=session, basket=basket, code=line.sku, quantity=wanted - line.quantity)
-        return sales.set_quantity(basket=basket, sku=op.sku, quantity=max(wanted, 0))
+        return sales.set_quantity(basket=basket, sku=op.sku, quantity=max(wanted, 0), session=session)
     if op.kind == "remove":
-        return sales.remove_line(basket=basket, sku=op.sku)
-    if op.kind == "discounts":
-        if op.sku:
-            basket = sales.set_line_discount(basket=basket, sku=op.sku, discount_minor=op.quantity)
-        return sales.set_discount(basket=basket, discount_minor=op.amount)
-    if op.kind == "customer":
-        return sales.attach_customer(session=session, basket=basket, phone=op.text)
-    if op.kind == "guest":
-        return sales.detach_customer(basket=basket)
+        return sales.remove_line(basket=basket, sku=op.sku, session=session)
+    if op.kind == "refresh":
+        return sales.refresh(session=session, basket=basket)
     raise InvalidInput(f"The sale screen cannot do {op.kind!r}.")
 
 
@@ -177,6 +179,9 @@ def describe(op: Op, before: Basket | None, after: Basket, money: Any) -> str:
     """What a change did, for the line under the scan field."""
     sku = after.last_sku or op.sku
     line = after.line(sku) if sku else None
+    if op.kind == "scan" and before is not None and after.coupon_codes != before.coupon_codes:
+        code = next((c for c in after.coupon_codes if c not in before.coupon_codes), op.code)
+        return f"Coupon {code} applied · total {money(after.total_minor)}"
     if op.kind == "scan" and line is not None:
         return f"{line.sku} · {line.title} · qty {line.quantity} · {money(line.line_total_minor)}"
     if op.kind in ("quantity", "step"):
@@ -185,12 +190,8 @@ def describe(op: Op, before: Basket | None, after: Basket, money: Any) -> str:
         return f"{line.sku}: quantity {line.quantity} · {money(line.line_total_minor)}"
     if op.kind == "remove":
         return f"Removed {op.sku}."
-    if op.kind == "discounts":
-        return f"Discounts set · total {money(after.total_minor)}"
-    if op.kind == "customer":
-        return f"Customer: {after.customer_name or after.customer_phone or 'attached'}"
-    if op.kind == "guest":
-        return "Guest sale (no customer)."
+    if op.kind == "replace" and op.text:
+        return f"{op.text} · total {money(after.total_minor)}"
     return ""
 
 
@@ -222,13 +223,15 @@ class SaleScreen(ShopScreen):
                 tooltip="Take the payment: cash with change, card, mobile pay, split (F12 or ctrl+s; enter on an "
                 "empty scan field too)."),
         Binding("ctrl+r", "customer", "Customer", id="sale-customer",
-                tooltip="Attach a customer or member by phone; see their tier and points."),
+                tooltip="Attach a customer or member by phone: tier, points, and how many points to use."),
         Binding("plus", "more", "+1", id="sale-more",
                 tooltip="One more of the selected line (+ on an empty scan field)."),
         Binding("minus", "less", "-1", id="sale-less",
                 tooltip="One fewer of the selected line; at 0 it is removed (- on an empty scan field)."),
         Binding("delete", "remove", "Remove", id="sale-remove",
                 tooltip="Take the selected line out of the basket (delete on an empty scan field)."),
+        Binding("ctrl+u", "coupon", "Coupon", id="sale-coupon",
+                tooltip="Add or take off a coupon code (scanning a coupon's code in the scan field adds it too)."),
         Binding("ctrl+d", "discount", "Discount", id="sale-discount",
                 tooltip="A discount on the selected line or on the whole sale."),
         Binding("ctrl+b", "shift", "Shift", id="sale-shift",
@@ -262,18 +265,10 @@ class SaleScreen(ShopScreen):
         sentence: str
         unknown: bool
 
-    @dataclass
-    class MemberLoaded(Message):
-        """What the attached customer gets as a member (None: not a member)."""
-
-        customer_id: int
-        benefits: MemberBenefits | None
-
     def __init__(self) -> None:
         super().__init__()
         self.meta = SaleMeta()
         self.basket: Basket | None = None
-        self.member: MemberBenefits | None = None
         self.last_result: SaleResult | None = None
         self.last_latency_ms: float | None = None
         """Milliseconds from the last entry (enter) to its basket drawn; the benchmark reads it."""
@@ -409,15 +404,13 @@ class SaleScreen(ShopScreen):
         select = basket.last_sku if op.kind in ("scan", "quantity", "step", "discounts") else None
         self._draw(select=select)
         text = describe(op, before, basket, self.meta.money)
+        notices = [n for n in basket.notices if before is None or n not in before.notices]
+        if notices:
+            text = " · ".join(([text] if text else []) + notices)
         if text:
             self.query_one("#sale-message", ScanMessage).say(text, ok=True)
         elif op.kind == "fresh":
             self.query_one("#sale-message", ScanMessage).say(op.text or "Ready: scan the first item.", ok=op.ok)
-        if op.kind in ("customer", "fresh", "guest") and (before is None or before.customer_id != basket.customer_id):
-            self.member = None
-            if basket.customer_id is not None:
-                self.load_member(basket.customer_id)
-            self._draw_customer()
         if op.kind in ("scan", "quantity", "step", "remove"):
             self.call_after_refresh(self._stamp, op.started)
         self.refresh_bindings()
@@ -459,32 +452,23 @@ class SaleScreen(ShopScreen):
                                                          tax_label=tax)
 
     def offers(self, basket: Basket) -> list[Explained]:
-        """The discounts below the subtotal, each with what it is."""
+        """The discounts below the subtotal, each with what it is (promotion, member, coupon, points)."""
         out: list[Explained] = []
-        for explanation in getattr(basket, "explanations", ()) or ():
-            out.append(Explained(str(getattr(explanation, "name", "offer")),
-                                 int(getattr(explanation, "amount_minor", 0)), offer=True))
+        for offer in basket.explanations:
+            if offer.kind == "gift":
+                label = f"gift: {offer.name}"
+            elif offer.kind == "points":
+                label = f"{offer.name} used"
+            elif offer.kind in ("promotion", "coupon", "member"):
+                label = f"{offer.kind}: {offer.name}"
+            else:
+                label = offer.name
+            out.append(Explained(label, offer.amount_minor, offer=True))
         if basket.discount_minor:
             out.append(Explained("discount (counter)", -basket.discount_minor))
         return out
 
     # ------------------------------------------------------------ customer and member
-
-    @work(thread=True, exclusive=True, group="sale-member", exit_on_error=False)
-    def load_member(self, customer_id: int) -> None:
-        """The member's tier and points (None when the customer is not a member)."""
-        from shoptui import db
-        from shoptui.services import members
-
-        with db.read_session(self.shop.db_url) as session:
-            benefits = members.member_benefits(session=session, customer_id=customer_id)
-        self.post_message(self.MemberLoaded(customer_id, benefits))
-
-    @on(MemberLoaded)
-    def _member_loaded(self, event: MemberLoaded) -> None:
-        if self.basket is not None and self.basket.customer_id == event.customer_id:
-            self.member = event.benefits
-            self._draw_customer()
 
     def _draw_customer(self) -> None:
         basket = self.basket
@@ -492,16 +476,19 @@ class SaleScreen(ShopScreen):
         if basket is None or basket.customer_id is None:
             label.update("Guest sale (ctrl+r: customer)")
             return
-        member = self.member
+        member = basket.member
         if member is not None:
-            text = (f"{basket.customer_name or basket.customer_phone} · {member.tier_name} · "
-                    f"{member.points_balance:,} pts ({self.meta.money(member.points_value_minor)})")
+            text = f"{basket.customer_name or basket.customer_phone} · {member.tier_name}"
+            if member.discount_bp:
+                text += f" {self.meta.percent(member.discount_bp)} off"
+            text += f" · {member.points_balance:,} pts"
+            if basket.points_to_use:
+                text += f", using {basket.points_to_use:,}"
+            elif member.max_redeemable_points:
+                text += f" (may use {member.max_redeemable_points:,})"
         else:
             text = " ".join(p for p in (basket.customer_name, basket.customer_phone or "") if p)
             text = text or f"customer #{basket.customer_id}"
-            used = int(getattr(basket, "points_to_use", 0) or 0)
-            if used:
-                text += f" · using {used:,}"
         label.update(text)
 
     # ------------------------------------------------------------ the scan field
@@ -543,7 +530,7 @@ class SaleScreen(ShopScreen):
         if not self.is_mounted or not self.query("#sale-scan"):
             return True
         has_lines = self.basket is not None and not self.basket.empty
-        if action in ("more", "less", "remove", "pay", "discount", "void"):
+        if action in ("more", "less", "remove", "pay", "discount", "void", "coupon"):
             return True if has_lines else None
         if action == "last_receipt":
             return True if self.last_result is not None else None
@@ -595,12 +582,28 @@ class SaleScreen(ShopScreen):
 
         if self.basket is None or self.basket.empty:
             return
-        self.app.push_screen(DiscountDialog(self.basket, self.selected_sku(), self.meta), self._discounted)
+        self._dialog(DiscountDialog(self.basket, self.selected_sku(), self.meta))
 
-    def _discounted(self, result: Any) -> None:
+    def action_coupon(self) -> None:
+        """The coupon dialog."""
+        from shoptui.tui.screens.sale_dialogs import CouponDialog
+
+        if self.basket is not None and not self.basket.empty:
+            self._dialog(CouponDialog(self.basket, self.meta))
+
+    def _replaced(self, result: Any) -> None:
+        """A dialog priced a new basket (customer, points, coupon, discounts): put it in place."""
         if result is not None:
-            sku, line_minor, basket_minor = result
-            self.enqueue(Op("discounts", sku=sku or "", quantity=line_minor, amount=basket_minor))
+            basket, what = result
+            self.enqueue(Op("replace", basket=basket, text=what))
+
+    def _dialog(self, dialog: Any) -> None:
+        """Open a dialog that prices the basket itself, once the last change has landed."""
+        if self.busy:
+            self.query_one("#sale-message", ScanMessage).say("Still adding the last scan; press the key again.",
+                                                             ok=None)
+            return
+        self.app.push_screen(dialog, self._replaced)
 
     # ------------------------------------------------------------ customer
 
@@ -608,18 +611,8 @@ class SaleScreen(ShopScreen):
         """Attach a customer by phone (or make the sale a guest sale again)."""
         from shoptui.tui.screens.sale_dialogs import CustomerDialog
 
-        if self.basket is None:
-            return
-        self.app.push_screen(CustomerDialog(self.basket, self.meta, self.member), self._customer_chosen)
-
-    def _customer_chosen(self, result: Any) -> None:
-        if result is None:
-            return
-        kind, phone = result
-        if kind == "guest":
-            self.enqueue(Op("guest"))
-        else:
-            self.enqueue(Op("customer", text=phone))
+        if self.basket is not None:
+            self._dialog(CustomerDialog(self.basket, self.meta))
 
     # ------------------------------------------------------------ payment and receipt
 

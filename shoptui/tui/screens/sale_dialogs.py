@@ -22,54 +22,43 @@ from shoptui.tui.widgets.inventory_form import Field, FormDialog
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
-    from shoptui.services.customers import CustomerRead
-    from shoptui.services.members import MemberBenefits
     from shoptui.services.sales import Basket, SaleResult
     from shoptui.tui.app import ShopApp
     from shoptui.tui.screens.sale import SaleMeta
 
 
-# ---------------------------------------------------------------- customer
+# ---------------------------------------------------------------- customer, points
 
 
-@dataclass(frozen=True)
-class CustomerLookup:
-    """A customer found by phone, with what they get as a member (None: not a member)."""
-
-    customer: CustomerRead
-    benefits: MemberBenefits | None
-    max_points: int  # the most points usable on this basket (0: none)
-    max_points_minor: int
-
-
-def member_summary(lookup: CustomerLookup, meta: SaleMeta) -> str:
-    """``Wang Fang · 13800138000 · Gold member (5% off) · 1,200 points worth 12.00 ...``"""
-    c = lookup.customer
-    parts = [c.name or "(no name)"]
-    if c.phone:
-        parts.append(c.phone)
-    b = lookup.benefits
+def member_summary(basket: Basket, meta: SaleMeta) -> str:
+    """``Wang Fang · +8613800138000 · Gold member (5% off) · 1,200 points worth 12.00 ...``"""
+    parts = [basket.customer_name or "(no name)"]
+    if basket.customer_phone:
+        parts.append(basket.customer_phone)
+    b = basket.member
     if b is None:
-        parts.append("not a member")
+        parts.append("not a member: no points")
         return " · ".join(parts)
     tier = f"{b.tier_name} member"
     if b.discount_bp:
         tier += f" ({meta.percent(b.discount_bp)} off)"
     parts.append(tier)
     parts.append(f"{b.points_balance:,} points worth {meta.money(b.points_value_minor)}")
-    if b.credit_balance_minor:
-        parts.append(f"store credit {meta.money(b.credit_balance_minor)}")
     text = " · ".join(parts)
-    if lookup.max_points:
-        text += (f"\nMay use up to {lookup.max_points:,} points ({meta.money(lookup.max_points_minor)}) on this "
-                 "sale.")
+    if b.max_redeemable_points:
+        text += f"\nMay use up to {b.max_redeemable_points:,} points on this sale (F2: all of them)."
     elif b.points_balance:
         text += "\nNo points can be used on this sale."
     return text
 
 
 class CustomerDialog(ReportsWorkerErrors, ModalScreen[Any]):
-    """Type the phone, enter looks it up and shows the member; enter again attaches. F3: guest sale."""
+    """Phone + enter: the customer and what they get; points to use + enter: put them on the sale.
+
+    Every step prices the basket in a worker (``sales.attach_customer``, ``sales.set_points``), so
+    the tier discount and the points limit shown are the ones the sale will get; a refusal is shown
+    under the field in the service's words. The dialog closes with the priced basket.
+    """
 
     DEFAULT_CSS = """
     CustomerDialog { align: center middle; }
@@ -77,34 +66,39 @@ class CustomerDialog(ReportsWorkerErrors, ModalScreen[Any]):
                                 background: $surface; padding: 0 1; }
     CustomerDialog #cust-title { height: 1; text-style: bold; color: $text-accent; }
     CustomerDialog .cust-row { height: 1; margin: 1 0 0 0; }
-    CustomerDialog .cust-label { width: 10; }
-    CustomerDialog #cust-phone { width: 1fr; }
+    CustomerDialog .cust-label { width: 16; }
+    CustomerDialog Input { width: 1fr; }
     CustomerDialog #cust-found { height: auto; min-height: 2; margin: 1 0 0 0; }
-    CustomerDialog #cust-found.-refused { color: $text-error; text-style: bold; }
+    CustomerDialog #cust-found.-refused, CustomerDialog #cust-problem { color: $text-error; text-style: bold; }
+    CustomerDialog #cust-problem { height: auto; }
+    CustomerDialog #cust-points-row { display: none; }
+    CustomerDialog.-member #cust-points-row { display: block; }
     CustomerDialog #cust-keys { height: auto; color: $text-muted; }
     """
 
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("ctrl+s,f12", "attach", "Attach", id="customer-attach",
-                tooltip="Put the customer on the sale (enter does too once they are found)."),
+                tooltip="Put the customer (and the points) on the sale; enter does too."),
+        Binding("f2", "all_points", "All points", id="customer-all-points",
+                tooltip="Use as many points as this sale allows."),
         Binding("f3", "guest", "Guest sale", id="customer-guest", tooltip="Take the customer off: a guest sale."),
         Binding("escape", "back", "Back", id="customer-back", tooltip="Back to the basket, unchanged."),
     ]
 
     @dataclass
-    class Found(Message):
-        """The phone was looked up."""
+    class Priced(Message):
+        """A step was priced: the basket after it, or the sentence that refused it."""
 
+        step: str  # look-up, points, guest
         phone: str
-        lookup: CustomerLookup | None
+        basket: Basket | None
         sentence: str
 
-    def __init__(self, basket: Basket, meta: SaleMeta, member: MemberBenefits | None) -> None:
+    def __init__(self, basket: Basket, meta: SaleMeta) -> None:
         super().__init__()
         self.basket = basket
         self.meta = meta
-        self.member = member
-        self.found: tuple[str, CustomerLookup] | None = None
+        self.found: tuple[str, Basket] | None = None
 
     @property
     def shop(self) -> ShopApp:
@@ -117,87 +111,186 @@ class CustomerDialog(ReportsWorkerErrors, ModalScreen[Any]):
             with Horizontal(classes="cust-row"):
                 yield Label("Phone", classes="cust-label", markup=False)
                 yield Input(self.basket.customer_phone or "", id="cust-phone", compact=True,
-                            placeholder="13800138000, +86…, or an email / #id",
+                            placeholder="13800138000, +86…, an email or #id",
                             tooltip="The customer's phone (or email or #id); enter looks it up.")
             now = ("Now: guest sale" if self.basket.customer_id is None else
                    f"Now: {self.basket.customer_name or self.basket.customer_phone}")
             yield Static(now, id="cust-found", markup=False)
-            yield Static("⏎ look up, ⏎ again attaches · F3 guest sale · esc back", id="cust-keys", markup=False)
+            with Horizontal(classes="cust-row", id="cust-points-row"):
+                yield Label("Points to use", classes="cust-label", markup=False)
+                yield Input(str(self.basket.points_to_use) if self.basket.points_to_use else "", id="cust-points",
+                            compact=True, placeholder="0", type="integer",
+                            tooltip="Any number of points up to what the sale allows (0 or empty: none).")
+            yield Static("", id="cust-problem", markup=False)
+            yield Static("⏎ look up · F3 guest sale · esc back", id="cust-keys", markup=False)
 
     def on_mount(self) -> None:
         phone = self.query_one("#cust-phone", Input)
         phone.focus()
         if phone.value:
-            self.look_up(phone.value)
+            self.price("look-up", phone.value.strip(), None)
 
     @on(Input.Changed, "#cust-phone")
     def _changed(self, event: Input.Changed) -> None:
         if self.found is not None and self.found[0] != event.value.strip():
             self.found = None
+            self.remove_class("-member")
 
-    @on(Input.Submitted, "#cust-phone")
+    @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if event.input.id == "cust-points":
+            self.action_attach()
+            return
         phone = event.value.strip()
         if self.found is not None and self.found[0] == phone:
-            self.action_attach()
+            if self.has_class("-member"):
+                self.query_one("#cust-points", Input).focus()
+            else:
+                self.action_attach()
         elif phone:
-            self.look_up(phone)
+            self.price("look-up", phone, None)
         else:
             self._say("Type the customer's phone, then enter.", refused=True)
 
     @work(thread=True, exclusive=True, group="sale-customer", exit_on_error=False)
-    def look_up(self, phone: str) -> None:
-        """The customer, their member benefits and how many points this basket may take."""
+    def price(self, step: str, phone: str, points: int | None) -> None:
+        """Attach (and use points) on a copy of the basket, reading the customer's offers."""
         from shoptui import db
-        from shoptui.services import customers, members
+        from shoptui.services import sales
 
         try:
             with db.read_session(self.shop.db_url) as session:
-                customer = customers.get_customer(session=session, ref=phone)
-                benefits = members.member_benefits(session=session, customer_id=customer.id)
-                most = value = 0
-                if benefits is not None and self.basket.total_minor > 0:
-                    most = members.max_redeemable_points(session=session, customer_id=customer.id,
-                                                         payable_minor=self.basket.total_minor)
-                    value = members.points_value_minor(session=session, points=most) if most else 0
+                if step == "guest":
+                    basket = sales.detach_customer(basket=self.basket, session=session)
+                else:
+                    basket = sales.attach_customer(session=session, basket=self.basket, phone=phone)
+                    if points is not None:
+                        basket = sales.set_points(session=session, basket=basket, points=points)
         except ShopError as exc:
-            self.post_message(self.Found(phone, None, str(exc)))
+            self.post_message(self.Priced(step, phone, None, str(exc)))
             return
-        self.post_message(self.Found(phone, CustomerLookup(customer, benefits, most, value), ""))
+        self.post_message(self.Priced(step, phone, basket, ""))
 
-    @on(Found)
-    def _found(self, event: Found) -> None:
+    @on(Priced)
+    def _priced(self, event: Priced) -> None:
+        if event.step == "guest":
+            if event.basket is not None:
+                self.dismiss((event.basket, "Guest sale (no customer)"))
+            return
+        if event.step == "points":
+            if event.basket is None:
+                self.query_one("#cust-problem", Static).update(f"✗ {event.sentence}")
+                self.query_one("#cust-points", Input).focus()
+                return
+            basket = event.basket
+            used = f", {basket.points_to_use:,} points used" if basket.points_to_use else ""
+            self.dismiss((basket, f"Customer: {basket.customer_name or basket.customer_phone}{used}"))
+            return
         if event.phone != self.query_one("#cust-phone", Input).value.strip():
             return  # typed on since
-        if event.lookup is None:
+        if event.basket is None:
             self.found = None
+            self.remove_class("-member")
             self._say(event.sentence, refused=True)
             return
-        self.found = (event.phone, event.lookup)
-        self._say(member_summary(event.lookup, self.meta), refused=False)
-        self.query_one("#cust-keys", Static).update("⏎ or F12 attach to the sale · F3 guest sale · esc back")
+        self.found = (event.phone, event.basket)
+        member = event.basket.member
+        self.set_class(member is not None and member.points_balance > 0, "-member")
+        self._say(member_summary(event.basket, self.meta), refused=False)
+        keys = "⏎ or F12 attach · F3 guest sale · esc back"
+        if self.has_class("-member"):
+            keys = "⏎ points, ⏎ attach · F2 all points · F3 guest sale · esc back"
+        self.query_one("#cust-keys", Static).update(keys)
 
     def _say(self, text: str, *, refused: bool) -> None:
         found = self.query_one("#cust-found", Static)
         found.update(f"✗ {text}" if refused else text)
         found.set_class(refused, "-refused")
+        self.query_one("#cust-problem", Static).update("")
 
     def action_attach(self) -> None:
-        """Attach the customer found (look them up first when not yet)."""
+        """Put the customer found (with the points typed) on the sale; look them up first when not yet."""
         phone = self.query_one("#cust-phone", Input).value.strip()
-        if self.found is not None and self.found[0] == phone:
-            self.dismiss(("customer", phone))
-        elif phone:
-            self.look_up(phone)
+        if self.found is None or self.found[0] != phone:
+            if phone:
+                self.price("look-up", phone, None)
+            return
+        raw = self.query_one("#cust-points", Input).value.strip() if self.has_class("-member") else ""
+        if not raw.lstrip("-").isdigit() and raw:
+            self.query_one("#cust-problem", Static).update(f"✗ The points to use are {raw!r}, not a whole number.")
+            return
+        self.price("points", phone, int(raw) if raw else 0)
+
+    def action_all_points(self) -> None:
+        """As many points as this sale allows."""
+        if self.found is not None and self.found[1].member is not None:
+            field = self.query_one("#cust-points", Input)
+            field.value = str(self.found[1].member.max_redeemable_points)
+            field.focus()
 
     def action_guest(self) -> None:
         """A guest sale."""
-        self.dismiss(("guest", ""))
+        self.price("guest", "", None)
 
     def action_back(self) -> None:
         """Unchanged."""
         self.dismiss(None)
+
+
+# ---------------------------------------------------------------- coupons
+
+
+class CouponDialog(FormDialog):
+    """Add a coupon code to the sale (the service says why one cannot be used); F3 takes every code off."""
+
+    TITLE_TEXT = "Coupon"
+    SAVE_LABEL = "apply · F3 take every code off"
+
+    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+        Binding("f3", "clear", "Remove codes", id="coupon-clear", tooltip="Take every coupon code off the sale."),
+    ]
+
+    def __init__(self, basket: Basket, meta: SaleMeta) -> None:
+        self.basket = basket
+        self.meta = meta
+        codes = []
+        for code in basket.coupon_codes:
+            offer = next((e for e in basket.explanations if e.ref == f"coupon:{code}"), None)
+            codes.append(f"{code} ({meta.money(offer.amount_minor)})" if offer else code)
+        super().__init__(("On this sale: " + ", ".join(codes)) if codes else "No coupon on this sale yet.")
+        self.clearing = False
+
+    def fields(self) -> list[Field]:
+        return [Field("code", "Code", Input("", id="f-code", compact=True, placeholder="SAVE20-XXXX",
+                                            tooltip="The coupon code as printed (case and dashes do not matter)."))]
+
+    def field_for(self, sentence: str) -> str | None:
+        return "code"
+
+    def action_clear(self) -> None:
+        """Take every code off."""
+        if self.basket.coupon_codes and not self.saving:
+            self.clearing = True
+            self.action_save()
+
+    def save(self, values: dict[str, Any]) -> Any:
+        from shoptui import db
+        from shoptui.errors import InvalidInput
+        from shoptui.services import sales
+
+        with db.read_session(self.shop.db_url) as session:
+            if self.clearing:
+                self.clearing = False
+                basket = self.basket
+                for code in basket.coupon_codes:
+                    basket = sales.remove_coupon(basket=basket, code=code, session=session)
+                return basket, "Coupons taken off"
+            code = (values.get("code") or "").strip()
+            if not code:
+                raise InvalidInput("Type or scan the coupon code.")
+            basket = sales.add_coupon(session=session, basket=self.basket, code=code)
+        return basket, f"Coupon {basket.coupon_codes[-1]} applied"
 
 
 # ---------------------------------------------------------------- discounts
@@ -236,19 +329,21 @@ class DiscountDialog(FormDialog):
         return "sale"
 
     def save(self, values: dict[str, Any]) -> Any:
+        from shoptui import db
         from shoptui.services import sales
 
         money = self.meta.money_type
         basket = self.basket
-        line_minor = 0
-        if self.line is not None:
-            raw = (values.get("line") or "").strip()
-            line_minor = money.parse(raw, field=f"discount on {self.line.sku}") if raw else 0
-            basket = sales.set_line_discount(basket=basket, sku=self.line.sku, discount_minor=line_minor)
-        raw = (values.get("sale") or "").strip()
-        sale_minor = money.parse(raw, field="sale discount") if raw else 0
-        sales.set_discount(basket=basket, discount_minor=sale_minor)  # refuses more than the goods cost
-        return (self.line.sku if self.line else None, line_minor, sale_minor)
+        with db.read_session(self.shop.db_url) as session:
+            if self.line is not None:
+                raw = (values.get("line") or "").strip()
+                line_minor = money.parse(raw, field=f"discount on {self.line.sku}") if raw else 0
+                basket = sales.set_line_discount(basket=basket, sku=self.line.sku, discount_minor=line_minor,
+                                                 session=session)
+            raw = (values.get("sale") or "").strip()
+            sale_minor = money.parse(raw, field="sale discount") if raw else 0
+            basket = sales.set_discount(basket=basket, discount_minor=sale_minor, session=session)
+        return basket, "Discounts set"
 
 
 # ---------------------------------------------------------------- receipt

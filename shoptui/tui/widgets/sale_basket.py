@@ -25,6 +25,7 @@ Money = Callable[[int], str]
 FIXED = (("SKU", 15), ("Qty", 5), ("Unit", 10), ("Disc", 9), ("Total", 11))
 MIN_TITLE = 12
 MARK = 2  # the ▸ of the selected line
+GIFT = "gift:"  # row keys of gift lines (a promotion adds them; they are not basket lines)
 
 
 def _cell(value: str, width: int, *, right: bool = False, style: str = "") -> Text:
@@ -87,12 +88,13 @@ class BasketTable(DataTable[Any]):
     def show(self, basket: Basket, money: Money, *, select: str | None = None, force: bool = False) -> None:
         """Draw the basket (only what changed), then put the cursor on ``select`` (a SKU) if given."""
         self._basket, self._money = basket, money
-        keep = select or self.selected_sku()
+        keep = select or self.selected_key()
         if force:
             self._title_width = 0
         self._columns()
         rows = [(line.sku, line.title, line.quantity, line.unit_price_minor, line.line_discount_minor,
                  line.line_total_minor) for line in basket.lines]
+        rows += [(f"{GIFT}{gift.sku}", f"(gift) {gift.title}", gift.quantity, 0, 0, 0) for gift in basket.gifts]
         if rows == self._shown:
             self._cursor_to(keep)
             return
@@ -100,12 +102,15 @@ class BasketTable(DataTable[Any]):
         with self.app.batch_update():
             self.clear()
             self._marked = None
-            for sku, title, qty, unit, disc, total in rows:
+            for key, title, qty, unit, disc, total in rows:
+                gift = key.startswith(GIFT)
+                style = "italic" if gift else ""
                 self.add_row(
-                    " " * MARK, _cell(title, tw), _cell(sku, FIXED[0][1]), _cell(str(qty), FIXED[1][1], right=True, style="bold"),
-                    _cell(money(unit), FIXED[2][1], right=True),
+                    " " * MARK, _cell(title, tw, style=style), _cell(key.removeprefix(GIFT), FIXED[0][1], style=style),
+                    _cell(str(qty), FIXED[1][1], right=True, style="bold"),
+                    _cell(money(unit), FIXED[2][1], right=True, style=style),
                     _cell(f"-{money(disc)}" if disc else "", FIXED[3][1], right=True),
-                    _cell(money(total), FIXED[4][1], right=True, style="bold"), key=sku)
+                    _cell(money(total), FIXED[4][1], right=True, style="italic" if gift else "bold"), key=key)
         self._shown = rows
         self._cursor_to(keep)
 
@@ -123,7 +128,7 @@ class BasketTable(DataTable[Any]):
 
     def _mark(self) -> None:
         """A ▸ before the selected line, so it shows without colour too (NO_COLOR)."""
-        selected = self.selected_sku()
+        selected = self.selected_key()
         if selected == self._marked:
             return
         for sku, text in ((self._marked, " " * MARK), (selected, "▸" + " " * (MARK - 1))):
@@ -137,14 +142,19 @@ class BasketTable(DataTable[Any]):
     def on_data_table_row_highlighted(self) -> None:
         self._mark()
 
-    def selected_sku(self) -> str | None:
-        """The SKU of the line under the cursor (None: empty basket)."""
+    def selected_key(self) -> str | None:
+        """The row key under the cursor: a SKU, or ``gift:SKU`` for a gift (None: empty basket)."""
         if not self.row_count:
             return None
         try:
             return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
         except Exception:  # rows being rebuilt
             return None
+
+    def selected_sku(self) -> str | None:
+        """The SKU of the basket line under the cursor (None: empty basket, or a gift, which comes with its offer)."""
+        key = self.selected_key()
+        return None if key is None or key.startswith(GIFT) else key
 
     def step(self, delta: int) -> None:
         """Move the selection up (-1) or down (+1)."""
@@ -168,6 +178,9 @@ class TotalsPanel(Vertical):
     TotalsPanel.-wide #totals-digits { width: 100%; text-align: right; }
     """
 
+    plain: str = ""
+    """What the panel shows, as plain text (one figure a line)."""
+
     def compose(self) -> ComposeResult:
         yield Static("Scan the first item.", id="totals-lines", markup=False)
         with Vertical(id="totals-big"):
@@ -181,8 +194,11 @@ class TotalsPanel(Vertical):
         grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         grid.add_column(justify="right", no_wrap=True)
 
+        plain: list[str] = []
+
         def row(label: str, amount: str, style: str = "") -> None:
             grid.add_row(Text(label, style=style), Text(amount, style=style))
+            plain.append(f"{label.strip()}  {amount}")
 
         items = basket.item_count
         row(f"Subtotal ({items} item{'s' if items != 1 else ''})", money(basket.subtotal_minor))
@@ -193,5 +209,6 @@ class TotalsPanel(Vertical):
             row(f"  {offer.label}", money(offer.amount_minor), "bold" if offer.offer else "")
         row(f"  incl. {tax_label}", money(basket.tax_minor))
         self.query_one("#totals-lines", Static).update(grid)
+        self.plain = "\n".join(plain + [f"TOTAL {currency} {money(basket.total_minor)}"])
         self.query_one("#totals-label", Static).update(f"TOTAL {currency}".strip())
         self.query_one("#totals-digits", Digits).update(money(basket.total_minor))

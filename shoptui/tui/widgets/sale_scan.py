@@ -21,7 +21,7 @@ from textual.widgets import Input, Static
 SET_QUANTITY = re.compile(r"^\d{1,6}$")
 FLASH_SECONDS = 0.8
 SCAN_HELP = ("scan or type a SKU ⏎ · 3*SKU or SKUx3 adds 3 · 5⏎ sets the selected line to 5 · #123⏎ scans the "
-             "code 123 · ↑↓ select · +/- qty · del removes · ⏎ on an empty field pays")
+             "code 123 · a coupon's code adds the coupon · ↑↓ select · +/- qty · del removes · ⏎ on an empty field pays")
 
 
 def parse_entry(text: str) -> tuple[str, str, int | None]:
@@ -37,7 +37,7 @@ def parse_entry(text: str) -> tuple[str, str, int | None]:
 
 
 # keys the sale screen uses itself; the field does not bind them (delete still deletes text, in ``_on_key``)
-_SCREEN_KEYS = ("delete,ctrl+d", "ctrl+x")
+_SCREEN_KEYS = {"delete", "ctrl+d", "ctrl+x", "ctrl+u", "ctrl+k"}  # ctrl+k: the app's search
 LINE_KEYS = {"plus": "more", "minus": "less", "delete": "remove"}
 
 
@@ -50,8 +50,10 @@ class ScanField(Input, inherit_bindings=False):
     than the screen reads, and ``-`` in ``D001-M`` must stay text.
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [b for b in Input.BINDINGS
-                                             if not (isinstance(b, Binding) and b.key in _SCREEN_KEYS)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(b for b in Input.BINDINGS if not (isinstance(b, Binding) and _SCREEN_KEYS & set(b.key.split(",")))),
+        Binding("super+backspace", "delete_left_all", "Delete all to the left", show=False),
+    ]
 
     DEFAULT_CSS = """
     ScanField { width: 1fr; }
