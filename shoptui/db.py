@@ -33,6 +33,8 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 10_000
 
 _engines: dict[str, Engine] = {}
+_write_engines: dict[str, Engine] = {}  # the same engines with the BEGIN IMMEDIATE option, made once per URL
+_lock_files: dict[str, str | None] = {}  # the writers' gate file of each SQLite store (None: no gate)
 _checked: set[str] = set()
 _lock = threading.Lock()
 
@@ -107,6 +109,7 @@ def dispose_all() -> None:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
+        _write_engines.clear()
         _checked.clear()
 
 
@@ -194,17 +197,19 @@ def _write_gate(url: str) -> Iterator[None]:
     which keeps the latency of one sale low while several terminals and cron jobs write. Where no
     lock file can be made (read-only folder, no fcntl), SQLite's busy timeout alone decides.
     """
-    path = sqlite_path(url)
-    try:
-        import fcntl  # noqa: F401
-    except ImportError:  # pragma: no cover - not on POSIX
+    lock_file = _lock_files.get(url, "")
+    if lock_file == "":
+        path = sqlite_path(url)
+        try:
+            import fcntl  # noqa: F401
+        except ImportError:  # pragma: no cover - not on POSIX
+            path = None
+        lock_file = _lock_files[url] = None if path is None else str(path.with_name(path.name + ".lock"))
+    if lock_file is None:
         yield
         return
-    if path is None:
-        yield
-        return
     try:
-        fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o664)
+        fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o664)
     except OSError:
         yield
         return
@@ -221,7 +226,9 @@ def transaction(url: str | None = None) -> Iterator[Session]:
     """One unit of work: BEGIN IMMEDIATE on SQLite, commit on exit, roll back on any error."""
     url = _resolved(url)
     with _translated(url), _write_gate(url):
-        engine = get_engine(url).execution_options(shoptui_write=True)
+        engine = _write_engines.get(url)
+        if engine is None or url not in _checked:
+            engine = _write_engines[url] = get_engine(url).execution_options(shoptui_write=True)
         with Session(engine, expire_on_commit=False) as session:
             session.connection()  # take the write lock now, not at the first write
             try:
