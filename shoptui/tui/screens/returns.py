@@ -15,6 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.events import Resize
 from textual.message import Message
 from textual.widgets import DataTable, Select, Static
 from textual.worker import get_current_worker
@@ -77,6 +78,7 @@ class ReturnsScreen(OrderActions, ShopScreen):
         self.next_after: str | None = None
         self.loading_more = False
         self._loaded_once = False
+        self.widths: dict[str, int] = {}
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="returns-filters"):
@@ -88,11 +90,31 @@ class ReturnsScreen(OrderActions, ShopScreen):
         yield Static("Loading returns…", id="returns-status", markup=False)
 
     def on_mount(self) -> None:
-        table = self.query_one("#returns-table", DataTable)
-        for label, width, key in (("#", 6, "id"), ("Order", 11, "order"), ("Asked", 12, "asked"),
-                                  ("State", 10, "state"), ("Items", 18, "items"), ("Next step", 20, "next")):
-            table.add_column(cell(label, width), key=key, width=width)
+        self._layout()
         self.call_after_refresh(self._load, None)
+
+    def _layout(self) -> bool:
+        """Columns for the body's width (the items take what the others leave); True when they changed."""
+        sidebar = 6 if self.shop.sidebar_collapsed else 24
+        body = max(40, self.app.size.width - sidebar - 2)
+        widths = {"id": 6, "order": 11, "asked": 12, "state": 10, "next": 19}
+        widths["items"] = max(8, body - sum(widths.values()) - 1)
+        if widths == self.widths:
+            return False
+        self.widths = widths
+        table = self.query_one("#returns-table", DataTable)
+        table.clear(columns=True)
+        for label, key in (("#", "id"), ("Order", "order"), ("Asked", "asked"), ("State", "state"),
+                           ("Items", "items"), ("Next step", "next")):
+            table.add_column(cell(label, widths[key]), key=key, width=widths[key])
+        return True
+
+    def on_resize(self, event: Resize) -> None:
+        if self._layout() and self.rows:
+            table = self.query_one("#returns-table", DataTable)
+            with self.app.batch_update():
+                for key, found in self.rows.items():
+                    table.add_row(*self._cells(found), key=key)
 
     def _load(self, after: str | None) -> None:
         self.load_page(self.state, after, max(40, 2 * self.app.size.height))
@@ -142,8 +164,10 @@ class ReturnsScreen(OrderActions, ShopScreen):
 
         items = ", ".join(f"{i.sku} x{i.quantity}" for i in found.items)
         step = NEXT_STEPS.get(found.status, "")
-        return [cell(f"#{found.id}", 6), cell(found.order_number, 11), cell(self.meta.when(found.requested_at), 12),
-                cell(found.status, 10), cell(items, 18), cell(step or "·", 20, style="bold" if step else "dim")]
+        w = self.widths
+        return [cell(f"#{found.id}", w["id"]), cell(found.order_number, w["order"]),
+                cell(self.meta.when(found.requested_at), w["asked"]), cell(found.status, w["state"]),
+                cell(items, w["items"]), cell(step or "·", w["next"], style="bold" if step else "dim")]
 
     def _current_key(self) -> str | None:
         table = self.query_one("#returns-table", DataTable)
