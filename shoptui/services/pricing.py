@@ -495,9 +495,11 @@ def _in_scope(scope: Scope, lines: tuple[OfferLine, ...]) -> list[int]:
 
 
 def _apply_promotion(run: _Run, rule: PromotionRule, lines: tuple[OfferLine, ...], original: list[int],
-                     digits: int, notices: list[str] | None, index: _ScopeIndex | None = None) -> None:
+                     digits: int, notices: list[str] | None, index: _ScopeIndex | None = None,
+                     scope: list[int] | None = None) -> None:
     """Apply one promotion on what the lines still cost; thresholds look at the lines' own prices."""
-    scope = index(rule.scope) if index is not None else _in_scope(rule.scope, lines)
+    if scope is None:
+        scope = index(rule.scope) if index is not None else _in_scope(rule.scope, lines)
     if not scope:
         return
     spent = sum(original[i] for i in scope)
@@ -586,31 +588,108 @@ def _apply_promotion(run: _Run, rule: PromotionRule, lines: tuple[OfferLine, ...
         run.benefit += value
 
 
+class _RuleIndex:
+    """A rule set ordered as the promotions are tried, indexed by what each rule's scope names.
+
+    Built once per rule set (``_rule_index`` keeps the last few), so a cart's lines meet only the
+    rules that can apply to them: a product id finds its rules, a category path finds the rules
+    on any of its prefixes, and storewide rules take every line.
+    """
+
+    def __init__(self, rules: list[PromotionRule]) -> None:
+        self.rules = rules
+        self.ordered = sorted(rules, key=lambda r: (-r.priority, r.id))
+        self.everything: list[int] = []
+        self.by_product: dict[int, list[int]] = {}
+        self.by_path: dict[str, list[int]] = {}
+        self.gifts = [pos for pos, r in enumerate(self.ordered) if r.kind == "gift"]
+        for pos, rule in enumerate(self.ordered):
+            scope = rule.scope
+            if scope.kind == "all":
+                self.everything.append(pos)
+            elif scope.kind == "products":
+                for pid in scope.product_ids:
+                    self.by_product.setdefault(pid, []).append(pos)
+            else:
+                for path in dict.fromkeys(scope.category_paths):
+                    self.by_path.setdefault(path, []).append(pos)
+
+    def scopes(self, lines: tuple[OfferLine, ...]) -> dict[int, list[int]]:
+        """Rule position -> the indexes of the lines it covers (ascending), for rules covering any."""
+        found: dict[int, list[int]] = {}
+        goods = [i for i, line in enumerate(lines) if line.gift_of is None]
+        if not goods:
+            return found
+        for pos in self.everything:
+            found[pos] = goods
+        by_product, by_path = self.by_product, self.by_path
+        path_rules: dict[str, list[int]] = {}
+        for i in goods:
+            line = lines[i]
+            hits = by_product.get(line.product_id) if line.product_id is not None else None
+            path = line.category_path
+            on_path = path_rules.get(path)
+            if on_path is None:
+                on_path = path_rules[path] = sorted({pos for n in range(len(path) + 1)
+                                                     for pos in by_path.get(path[:n], ())}) if by_path else []
+            for group in (hits, on_path):
+                if group:
+                    for pos in group:
+                        covered = found.get(pos)
+                        if covered is None:
+                            found[pos] = [i]
+                        elif covered[-1] != i:
+                            covered.append(i)
+        return found
+
+
+_RULE_INDEXES: list[_RuleIndex] = []
+
+
+def _rule_index(rules: list[PromotionRule]) -> _RuleIndex:
+    """The index of ``rules``, reused while the same rule objects come back (a loaded offer context)."""
+    for index in _RULE_INDEXES:
+        known = index.rules
+        if len(known) == len(rules) and all(a is b for a, b in zip(known, rules, strict=True)):
+            return index
+    index = _RuleIndex(list(rules))
+    _RULE_INDEXES.insert(0, index)
+    del _RULE_INDEXES[8:]
+    return index
+
+
 def _promotion_runs(base: _Run, rules: list[PromotionRule], lines: tuple[OfferLine, ...], original: list[int],
                     digits: int, index: _ScopeIndex | None = None) -> tuple[_Run, list[str]]:
     """The best allowed combination: one exclusive promotion alone, or every combinable one together.
 
     The most for the customer wins; ties go to the higher priority, then the older promotion.
+    A rule that covers no line of the cart gives nothing and is not tried.
     """
-    ordered = sorted(rules, key=lambda r: (-r.priority, r.id))
+    rule_index = _rule_index(rules)
+    ordered = rule_index.ordered
+    scopes = rule_index.scopes(lines)
     candidates: list[tuple[tuple[int, int, int], _Run, list[str]]] = []
     combinable = [r for r in ordered if not r.exclusive]
     if combinable:
         run, notes = base.copy(), []
-        for rule in combinable:
-            _apply_promotion(run, rule, lines, original, digits, notes, index)
+        for pos in sorted(scopes):
+            rule = ordered[pos]
+            if not rule.exclusive:
+                _apply_promotion(run, rule, lines, original, digits, notes, scope=scopes[pos])
         if run.benefit > 0:
             candidates.append(((run.benefit, combinable[0].priority, -combinable[0].id), run, notes))
-    for rule in ordered:
+    for pos in sorted(scopes):
+        rule = ordered[pos]
         if rule.exclusive:
             run, notes = base.copy(), []
-            _apply_promotion(run, rule, lines, original, digits, notes, index)
+            _apply_promotion(run, rule, lines, original, digits, notes, scope=scopes[pos])
             if run.benefit > 0:
                 candidates.append(((run.benefit, rule.priority, -rule.id), run, notes))
     if not candidates:
         notes = []
-        for rule in (r for r in ordered if r.kind == "gift"):  # say why a gift is missing
-            _apply_promotion(base.copy(), rule, lines, original, digits, notes, index)
+        for pos in rule_index.gifts:  # say why a gift is missing
+            if pos in scopes:
+                _apply_promotion(base.copy(), ordered[pos], lines, original, digits, notes, scope=scopes[pos])
         return base.copy(), notes
     best = max(candidates, key=lambda c: c[0])
     return best[1], best[2]
