@@ -6,7 +6,8 @@ from zero ("round half up" as shops and tax offices expect), in integers only â€
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Any
 
 from shoptui.errors import InvalidInput
 
@@ -59,8 +60,9 @@ def allocate(total_minor: int, weights: list[int]) -> list[int]:
     parts = [total * w // weight_sum for w in weights]
     left = total - sum(parts)
     if left:
-        remainders = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % weight_sum), i))
-        for i in remainders[:left]:
+        # largest remainder first; the sort is stable, so ties keep the earlier part first
+        remainders = [-(total * w % weight_sum) for w in weights]
+        for i in sorted(range(len(weights)), key=remainders.__getitem__)[:left]:
             parts[i] += 1
     return parts if sign == 1 else [-p for p in parts]
 
@@ -427,7 +429,8 @@ class _Run:
 
     current: list[int]
     adjustments: list[PriceAdjustment]
-    explanations: list[Explanation]
+    # an Explanation, or (kind, name, signed amount, ref, scope, weights, detail) still to be named by ``finish``
+    explanations: list[Explanation | tuple[Any, ...]]
     promotions: list[AppliedPromotion]
     gifts: list[OfferLine]
     benefit: int = 0
@@ -447,16 +450,23 @@ class _Run:
         scope_t, weights_t = tuple(scope), tuple(weights)
         self.adjustments.append(PriceAdjustment(kind=kind, amount_minor=-amount, label=name[:200], ref=ref,
                                                 scope=scope_t, weights=weights_t))
-        # the explanation's line names are filled in by ``finish`` for the run that is kept
-        self.explanations.append(Explanation(kind=kind, name=name, amount_minor=-amount, ref=ref,
-                                             lines=(scope_t, weights_t), detail=detail))  # type: ignore[arg-type]
+        # made an Explanation (with its lines' names) by ``finish``, only for the run that is kept
+        self.explanations.append((kind, name, -amount, ref, scope_t, weights_t, detail))
         self.benefit += amount
 
 
-def _money(minor: int, digits: int) -> str:
-    from shoptui.money import format_money
+_MONEY: dict[tuple[int, int], str] = {}
 
-    return format_money(minor, digits)
+
+def _money(minor: int, digits: int) -> str:
+    found = _MONEY.get((minor, digits))
+    if found is None:
+        from shoptui.money import format_money
+
+        if len(_MONEY) > 10_000:
+            _MONEY.clear()
+        found = _MONEY[(minor, digits)] = format_money(minor, digits)
+    return found
 
 
 class _ScopeIndex:
@@ -816,6 +826,26 @@ def _priced_order(lines: tuple[OfferLine, ...], current: list[int], adjustments:
                        tax_rate_bp=tax_rate_bp)
 
 
+def _explanations(raw: list[Explanation | tuple[Any, ...]], lines: tuple[OfferLine, ...]) -> list[Explanation]:
+    """The kept run's explanations, each naming the lines it took something off (those with a weight)."""
+    keys = [line.key for line in lines]
+    named: dict[tuple[int, ...], tuple[str, ...]] = {}
+    out = []
+    for e in raw:
+        if isinstance(e, Explanation):
+            out.append(e)
+            continue
+        kind, name, amount, ref, scope, weights, detail = e
+        if min(weights, default=1) > 0:
+            names = named.get(scope)
+            if names is None:
+                names = named[scope] = tuple(keys[i] for i in scope)
+        else:
+            names = tuple(keys[i] for i, w in zip(scope, weights, strict=True) if w > 0)
+        out.append(Explanation(kind=kind, name=name, amount_minor=amount, ref=ref, lines=names, detail=detail))
+    return out
+
+
 def finish(offers: OfferResult, *, shipping_minor: int, tax_rate_bp: int, points: int = 0,
            points_value_minor: int = 0, digits: int = 2) -> PricedCart:
     """Points, shipping (free over the tier's amount), tax and totals on top of the offers. Pure."""
@@ -832,9 +862,7 @@ def finish(offers: OfferResult, *, shipping_minor: int, tax_rate_bp: int, points
                  weights=[run.current[i] for i in goods], amount=points_minor, lines=lines)
     shipping = shipping_minor
     member = offers.member
-    explanations = [e if not e.lines or isinstance(e.lines[0], str) else
-                    replace(e, lines=tuple(lines[i].key for i, w in zip(*e.lines, strict=True) if w > 0))
-                    for e in run.explanations]
+    explanations = _explanations(run.explanations, lines)
     if (shipping > 0 and member is not None and member.free_shipping_over_minor is not None
             and payable >= member.free_shipping_over_minor):
         explanations.append(Explanation(kind="shipping", name=f"free shipping for {member.tier} members",
