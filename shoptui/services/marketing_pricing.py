@@ -332,12 +332,16 @@ def _finish_rules(session: Session, running: list[tuple[tuple[Any, ...], int, pr
     if gift_ids:
         from shoptui.models.inventory import StockLevel
 
-        for row in session.connection().execute(
+        statement = _STATEMENTS.get("gifts")
+        if statement is None:
+            statement = _STATEMENTS["gifts"] = (
                 select(Variant.id, Variant.sku, Product.title, Variant.price_minor, Variant.track_stock,
                        func.coalesce(func.sum(StockLevel.on_hand - StockLevel.committed), 0))
                 .join(Product, col(Product.id) == col(Variant.product_id))
                 .outerjoin(StockLevel, col(StockLevel.variant_id) == col(Variant.id))
-                .where(col(Variant.id).in_(sorted(gift_ids))).group_by(col(Variant.id), col(Product.title))):
+                .where(col(Variant.id).in_(bindparam("ids", expanding=True)))
+                .group_by(col(Variant.id), col(Product.title)))
+        for row in session.connection().execute(statement, {"ids": sorted(gift_ids)}):
             gifts[row[0]] = (row[1], row[2], row[3], int(row[5]) if row[4] else 10**9)
     rules = []
     for r, rule in kept:
@@ -379,8 +383,12 @@ def coupon_rule(session: Session, raw_code: str, *, customer_id: int | None, at:
     code = normalise_code(raw_code)
     if not code:
         raise InvalidInput("Give a coupon code.")
-    row = session.execute(select(CouponCode, Coupon).join(Coupon, col(Coupon.id) == col(CouponCode.coupon_id))
-                          .where(CouponCode.code == code)).first()
+    statement = _STATEMENTS.get("coupon")
+    if statement is None:
+        statement = _STATEMENTS["coupon"] = (select(CouponCode, Coupon)
+                                             .join(Coupon, col(Coupon.id) == col(CouponCode.coupon_id))
+                                             .where(CouponCode.code == bindparam("code")))
+    row = session.execute(statement, {"code": code}).first()
     if row is None:
         raise NotFound(f"There is no coupon code {raw_code.strip()!r}. Check the spelling (codes have no 0, O, 1, I "
                        "or L).")
@@ -401,8 +409,12 @@ def coupon_rule(session: Session, raw_code: str, *, customer_id: int | None, at:
     if coupon.per_member_limit is not None:
         if customer_id is None:
             raise InvalidInput(f"The coupon {code} is limited per member; attach the customer to use it.")
-        used = session.execute(select(func.count()).select_from(CouponRedemption).where(
-            CouponRedemption.coupon_id == coupon.id, CouponRedemption.customer_id == customer_id)).scalar_one()
+        statement = _STATEMENTS.get("coupon_uses")
+        if statement is None:
+            statement = _STATEMENTS["coupon_uses"] = select(func.count()).select_from(CouponRedemption).where(
+                CouponRedemption.coupon_id == bindparam("coupon_id"),
+                CouponRedemption.customer_id == bindparam("customer_id"))
+        used = session.execute(statement, {"coupon_id": coupon.id, "customer_id": customer_id}).scalar_one()
         if used >= coupon.per_member_limit:
             raise InvalidInput(f"This customer has used the coupon {coupon.name} {used} times already, its limit "
                                "per member.")
@@ -443,11 +455,31 @@ class OfferContext:
         return replace(self, customer_id=None, member=None, promotions=self.guest_promotions)
 
 
+_SETTING_KEYS = ("currency_digits", "tax_rate_bp", "member_points_value_per_100", "member_points_max_share_bp")
+_SETTING_DEFAULTS: dict[str, Any] = {}
+
+
+def pricing_settings(session: Session) -> dict[str, Any]:
+    """The settings pricing reads (stored value, else the default), as ``settings.get_all`` gives them."""
+    statement = _STATEMENTS.get("settings")
+    if statement is None:
+        from shoptui.models.store import StoreSetting
+
+        statement = _STATEMENTS["settings"] = select(StoreSetting.key, StoreSetting.value).where(
+            col(StoreSetting.key).in_(_SETTING_KEYS))
+    stored = dict(session.execute(statement).all())  # through the session: pending changes count
+    if len(stored) < len(_SETTING_KEYS) and not _SETTING_DEFAULTS:
+        known = store_settings.definitions()
+        _SETTING_DEFAULTS.update({key: known[key].default for key in _SETTING_KEYS if key in known})
+    return {key: stored[key] if key in stored else _SETTING_DEFAULTS[key] for key in _SETTING_KEYS
+            if key in stored or key in _SETTING_DEFAULTS}
+
+
 def load_offers(session: Session, *, customer_id: int | None, coupon_codes: list[str] | tuple[str, ...] = (),
                 channel: str = "counter", at: datetime | None = None) -> OfferContext:
     """Read what applies (a handful of indexed queries). NotFound/InvalidInput for a bad code or customer."""
     at = clock.now() if at is None else clock.ensure_utc(at)
-    values = store_settings.get_all(session=session)
+    values = pricing_settings(session)
     digits = int(values["currency_digits"])
     new_customer, member = customer_terms(session, customer_id)
     running = _running(session, at)
