@@ -22,4 +22,5 @@ MODULE = ModuleSpec(
         "shoptui.services.orders:check_order_money",
         "shoptui.services.orders:check_order_counters",
     ),
+    extra={"record_modes": {"order": "orders", "customer": "customers", "return": "returns"}},
 )

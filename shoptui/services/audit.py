@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from shoptui.config import Actor
@@ -50,6 +51,9 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+_INSERT = insert(AuditEntry.__table__)  # type: ignore[arg-type]
+
+
 def record(
     *,
     session: Session,
@@ -61,21 +65,19 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    """Append one audit line in the caller's transaction; before/after keep only changed fields."""
+    """Append one audit line in the caller's transaction; before/after keep only changed fields.
+
+    Written at once by a prebuilt INSERT (no ORM object per line: audit is on every hot path),
+    so lines keep the order in which they were recorded.
+    """
+    from shoptui import clock
+
     before, after = changed_fields(before, after)
-    session.add(
-        AuditEntry(
-            actor=actor.name,
-            source=actor.source,
-            address=actor.address,
-            action=action,
-            entity=entity,
-            entity_id=None if entity_id is None else str(entity_id),
-            summary=summary[:500],
-            before=_jsonable(before),
-            after=_jsonable(after),
-        )
-    )
+    session.connection().execute(_INSERT, {
+        "at": clock.now(), "actor": actor.name[:100], "source": actor.source[:20], "address": actor.address,
+        "action": action, "entity": entity, "entity_id": None if entity_id is None else str(entity_id)[:100],
+        "summary": summary[:500], "before": _jsonable(before), "after": _jsonable(after),
+    })
 
 
 def list_entries(

@@ -55,7 +55,6 @@ from shoptui.models.inventory import (
     Stocktake,
     Supplier,
 )
-from shoptui.models.store import AuditEntry
 from shoptui.money import parse_basis_points
 from shoptui.services import audit
 from shoptui.services.dashboard import Figure
@@ -235,7 +234,6 @@ _PRODUCT = Product.__table__  # type: ignore[attr-defined]
 _LEVEL = StockLevel.__table__  # type: ignore[attr-defined]
 _MOVE = StockMovement.__table__  # type: ignore[attr-defined]
 _POLICY = StockPolicy.__table__  # type: ignore[attr-defined]
-_AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
 _LOCATION_CACHE = "shoptui.inventory.locations"
 _DEFAULT = "<default>"
 
@@ -263,7 +261,6 @@ _LEVEL_EXISTS = sa_select(_LEVEL.c.variant_id).where(_LEVEL.c.variant_id == bind
 _SET_ALERTED = (update(_LEVEL).where(_LEVEL.c.variant_id == bindparam("vid"), _LEVEL.c.location_id == bindparam("lid"))
                 .values(alerted=bindparam("flag", type_=_LEVEL.c.alerted.type)))
 _NEW_MOVE = insert(_MOVE)
-_NEW_AUDIT = insert(_AUDIT)
 _level_updates: dict[tuple[bool, bool, bool], Update] = {}
 
 
@@ -289,25 +286,6 @@ def _level_update(need_available: bool, take_on_hand: bool, take_committed: bool
             .returning(_LEVEL.c.on_hand, _LEVEL.c.committed, _LEVEL.c.incoming, _LEVEL.c.alerted, reorder_point)
         )
     return statement
-
-
-def _audit(
-    session: Session, actor: Actor, *, action: str, entity: str = "variant", entity_id: int | str | None,
-    summary: str, before: dict[str, object] | None = None, after: dict[str, object] | None = None,
-) -> None:
-    """``audit.record`` for the hot paths: the same row, written by a prebuilt INSERT.
-
-    Pending ORM rows of the same transaction are flushed first, so audit lines keep the order in
-    which they were recorded.
-    """
-    session.flush()
-    before, after = audit.changed_fields(before, after)
-    session.connection().execute(_NEW_AUDIT, {
-        "at": clock.now(), "actor": actor.name, "source": actor.source, "address": actor.address, "action": action,
-        "entity": entity, "entity_id": None if entity_id is None else str(entity_id), "summary": summary[:500],
-        "before": before, "after": after,
-    })
-
 
 
 # ---------------------------------------------------------------- lookups
@@ -527,7 +505,7 @@ def _order_move(
     location = find_location(session, location_id)
     level = _book(session, actor, variant, location, kind=kind, ref_kind=ref_kind, ref_id=ref_id,
                   unit_cost_minor=variant.cost_minor if kind == "sale" else None, **change)
-    _audit(session, actor, action=f"stock.{action}", entity_id=variant.id,
+    audit.record(session=session, actor=actor, entity="variant", action=f"stock.{action}", entity_id=variant.id,
                  summary=f"{action} {amount} x {variant.sku} at {location.code}"
                  + (f" for {ref_kind} {ref_id}" if ref_kind else ""))
     return level
@@ -576,7 +554,7 @@ def restock_return(*, session: Session, actor: Actor, variant_id: int, quantity:
     if condition == "damaged":
         level = _book(session, actor, variant, location, kind="write_off", quantity=-quantity, reason="damaged",
                       ref_kind=ref_kind, ref_id=ref_id, unit_cost_minor=variant.cost_minor)
-    _audit(session, actor, action="stock.return", entity_id=variant.id,
+    audit.record(session=session, actor=actor, entity="variant", action="stock.return", entity_id=variant.id,
                  summary=f"{quantity} x {variant.sku} returned {condition} at {location.code}"
                  + (f" for {ref_kind} {ref_id}" if ref_kind else ""))
     return level
@@ -670,7 +648,7 @@ def restock(
     level, cost = receive_into_stock(session=session, actor=actor, variant=variant, location=place, quantity=quantity,
                                      unit_cost_minor=unit_cost_minor, note=note,
                                      ref_kind="supplier" if supplier_id else None, ref_id=supplier_id)
-    _audit(session, actor, action="stock.restock", entity_id=variant.id,
+    audit.record(session=session, actor=actor, entity="variant", action="stock.restock", entity_id=variant.id,
                  summary=f"restocked {quantity} x {variant.sku} at {place.code}",
                  before={"cost_minor": variant.cost_minor}, after={"cost_minor": cost})
     return StockChangeRead(sku=variant.sku, location=place.code, kind="receive", quantity=quantity, level=level,
@@ -694,7 +672,7 @@ def adjust(
     place = find_location(session, location)
     level = _book(session, actor, variant, place, kind="adjustment", quantity=quantity, reason=reason, note=note,
                   unit_cost_minor=variant.cost_minor)
-    _audit(session, actor, action="stock.adjust", entity_id=variant.id,
+    audit.record(session=session, actor=actor, entity="variant", action="stock.adjust", entity_id=variant.id,
                  summary=f"adjusted {variant.sku} by {quantity:+d} at {place.code} ({reason})")
     return StockChangeRead(sku=variant.sku, location=place.code, kind="adjustment", quantity=quantity, level=level)
 
@@ -718,7 +696,7 @@ def transfer(
                       unit_cost_minor=variant.cost_minor)
     in_level = _book(session, actor, variant, target, kind="transfer_in", quantity=quantity, note=note,
                      ref_kind="transfer", ref_id=ref, unit_cost_minor=variant.cost_minor)
-    _audit(session, actor, action="stock.transfer", entity_id=variant.id,
+    audit.record(session=session, actor=actor, entity="variant", action="stock.transfer", entity_id=variant.id,
                  summary=f"moved {quantity} x {variant.sku} from {source.code} to {target.code}")
     return StockChangeRead(sku=variant.sku, location=source.code, kind="transfer", quantity=quantity, level=out_level,
                            to_location=target.code, to_level=in_level)
