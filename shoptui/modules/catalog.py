@@ -20,5 +20,6 @@ MODULE = ModuleSpec(
         # "pkg.module:fn(session=, variant_ids=) -> set[int]"; other modules may add their own
         "variant_history": ("stock_movement.variant_id", "stock_level.variant_id", "order_line.variant_id",
                             "purchase_order_line.variant_id", "stocktake_line.variant_id"),
+        "record_modes": {"product": "products"},
     },
 )
