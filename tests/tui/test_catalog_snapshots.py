@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from shoptui.tui.app import ShopApp
 from tests.tui.conftest import settle
@@ -15,6 +16,13 @@ async def _open_products(pilot: Pilot) -> None:
     await settle(pilot)
     await pilot.press("f2")
     await settle(pilot, rounds=5)
+
+
+async def _steady_cursor(pilot: Pilot) -> None:
+    """A blinking cursor is on or off depending on when the picture is taken: keep it on."""
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    await pilot.pause()
 
 
 def test_products_list_snapshot(snap_compare: Any, demo_store: str, frozen_clock: object) -> None:  # noqa: F811
@@ -29,6 +37,7 @@ def test_product_form_snapshot(snap_compare: Any, demo_store: str, frozen_clock:
         await pilot.press("e")
         await settle(pilot, rounds=5)
         await pilot.pause(0.2)
+        await _steady_cursor(pilot)
 
     app = ShopApp(db_url=demo_store, poll_seconds=600)
     assert snap_compare(app, terminal_size=(80, 24), run_before=open_form)
@@ -50,6 +59,7 @@ def test_product_form_errors_snapshot(snap_compare: Any, demo_store: str, frozen
         await pilot.pause(0.2)
         pilot.app.clear_notifications()
         await pilot.pause()
+        await _steady_cursor(pilot)
 
     app = ShopApp(db_url=demo_store, poll_seconds=600)
     assert snap_compare(app, terminal_size=(80, 24), run_before=refuse)

@@ -18,8 +18,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
-from textual.lazy import Lazy
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import DataTable, Input, Select, Static, Tree
 from textual.worker import get_current_worker
 
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 TREE_FROM_WIDTH = 120
 """Terminal width (columns) from which the category tree shows beside the list."""
+EXTRAS_AT_THE_LATEST = 3.0
+"""Seconds after which the filters and the tree are mounted even when the first page has not come."""
 PREFETCH_ROWS = 10
 """Load the next page when the cursor is this close to the last loaded row."""
 STATUSES = ("draft", "active", "archived")
@@ -140,6 +142,9 @@ class ProductsScreen(ProductActions, ShopScreen):
 
     def __init__(self) -> None:
         super().__init__()
+        # A new screen is styled as its widgets mount; without this, switching to it the first time
+        # also re-parses the app's whole stylesheet and restyles every screen, twice.
+        self._css_update_count = self.app._css_update_count
         self.filters = ProductFilters()
         self.rows: dict[int, ListedProduct] = {}
         self.selected: set[int] = set()
@@ -149,37 +154,54 @@ class ProductsScreen(ProductActions, ShopScreen):
         self.money = MoneyFormat()
         self.show_stock = False
         self._loaded_once = False
+        self._extras_mounted = False
         self._pending: list[tuple[str, str]] = []
 
     # ------------------------------------------------------------ layout
 
     def compose_body(self) -> ComposeResult:
         self.set_class(self.app.size.width >= TREE_FROM_WIDTH, "-wide")  # before the children: one styling pass
-        filters = Horizontal(
+        with Horizontal(id="products-main"):
+            with Vertical(id="products-side"):
+                yield Horizontal(id="products-filters")  # filled once the first rows show (see _mount_extras)
+                yield ProductTable(id="products-table")
+                yield Static("Loading products…", id="products-status", markup=False)
+
+    def _filter_widgets(self) -> list[Widget]:
+        return [
             Select([(s, s) for s in STATUSES], prompt="any status", id="filter-status", compact=True,
                    tooltip="Show only products of this status."),
             Select([], prompt="any category", id="filter-category", compact=True,
                    tooltip="Show only products in this category or below it."),
             Input(placeholder="tag", id="filter-tag", compact=True,
                   tooltip="Show only products with this tag (enter applies)."),
-            Select(SORTS, value="title", allow_blank=False, id="filter-sort", compact=True,
+            Select(SORTS, value=self.filters.sort, allow_blank=False, id="filter-sort", compact=True,
                    tooltip="The order of the list."),
-            id="products-filters")
-        with Horizontal(id="products-main"):
-            yield Lazy(Tree("All products", id="category-tree"))  # mounted after the first paint
-            with Vertical(id="products-side"):
-                yield Lazy(filters)
-                yield ProductTable(id="products-table")
-                yield Static("Loading products…", id="products-status", markup=False)
+        ]
+
+    def _mount_extras(self) -> None:
+        """The filters and the category tree, mounted once the first rows are on screen.
+
+        What the screen opens for is the list: its first paint needs only the table, so the
+        filter row (three selects and an input, the costliest widgets here) and the tree come
+        right after, in their reserved places, without moving the table.
+        """
+        if self._extras_mounted or not self.is_attached:
+            return
+        self._extras_mounted = True
+        with self.app.batch_update():
+            self.query_one("#products-main").mount(Tree("All products", id="category-tree"), before=0)
+            self.query_one("#products-filters").mount_all(self._filter_widgets())
+        self.load_categories()
 
     def on_mount(self) -> None:
         table = self.query_one(ProductTable)
         table.watch_scroll_for_more(self._maybe_load_more)
-        self.call_after_refresh(self._first_load)
+        self._first_load()
+        self.set_timer(EXTRAS_AT_THE_LATEST, self._mount_extras)  # when the first page is slow or fails
 
     def _first_load(self) -> None:
         self.load_page(self.filters, None, page_size(self.app.size.height))
-        self.load_categories()
 
     def on_resize(self, event: Resize) -> None:
         wide = self.app.size.width >= TREE_FROM_WIDTH
@@ -274,6 +296,7 @@ class ProductsScreen(ProductActions, ShopScreen):
         if not self._loaded_once:
             self._loaded_once = True
             self.call_after_refresh(self.shop.mark_timing, "products")
+            self.call_after_refresh(self._mount_extras)
         while self._pending:
             self.open_record(*self._pending.pop(0))
 
