@@ -217,7 +217,7 @@ async def test_edit_saves_a_new_version_and_ends_the_original(marketing_app: Sho
         assert isinstance(form, PromotionForm)
         assert form.rows["percent"].widget.value == "15"  # type: ignore[attr-defined]
         assert form.rows["tiers"].widget.value == "gold, silver"  # type: ignore[attr-defined]
-        assert form.rows["ends"].widget.value == "2027-01-01 00:00"  # type: ignore[attr-defined]
+        assert form.rows["ends"].widget.value == "2026-12-31"  # the end of that day, as typed  # type: ignore[attr-defined]
         await fill(pilot, name="Tees 20% off", percent="20")
         await pilot.press("ctrl+s")
         await settle(pilot, rounds=5)
@@ -226,6 +226,7 @@ async def test_edit_saves_a_new_version_and_ends_the_original(marketing_app: Sho
         new = by_name["Tees 20% off"]
         assert new.percent_bp == 2000 and new.scope_kind == "products" and new.tiers == ["gold", "silver"]
         assert new.priority == 5 and new.usage_limit == 100
+        assert new.ends_at is not None and new.ends_at.isoformat() == "2026-12-31T16:00:00+00:00"
 
 
 async def test_edit_a_gift_promotion_keeps_its_gift(marketing_app: ShopApp, marketing_store: str) -> None:

@@ -254,8 +254,11 @@ class MarketingScreen(ShopScreen):
         self.load_coupons(None)
 
     def _body_width(self) -> int:
-        body = self.query("#body")
-        width = body.first().content_region.width if body and body.first().content_region.width else 0
+        tabs = self.query("#mkt-tabs")
+        width = tabs.first().size.width if tabs else 0
+        if width <= 0:
+            body = self.query("#body")
+            width = body.first().content_region.width if body else 0
         if width <= 0:
             width = self.app.size.width - (6 if self.app.size.width < 100 else 24) - 2
         return width

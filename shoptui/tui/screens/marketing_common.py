@@ -71,9 +71,17 @@ class MarketingMeta:
             return f"{local:%Y-%m-%d}" if year else f"{local:%m-%d}"
         return f"{local:%Y-%m-%d %H:%M}" if year else f"{local:%m-%d %H:%M}"
 
-    def edit_time(self, at: datetime | None) -> str:
-        """A moment as the forms take it back: ``2026-12-01 09:00`` (blank for none)."""
-        return "" if at is None else f"{at.astimezone(self.tz):%Y-%m-%d %H:%M}"
+    def edit_time(self, at: datetime | None, *, end: bool = False) -> str:
+        """A moment as the forms take it back: ``2026-12-01 09:00``; midnight as the day alone (blank for none).
+
+        With ``end`` a midnight is the day before (a date typed as an end means the end of that day).
+        """
+        if at is None:
+            return ""
+        local = at.astimezone(self.tz)
+        if (local.hour, local.minute, local.second) == (0, 0, 0):
+            return f"{local - timedelta(days=1) if end else local:%Y-%m-%d}"
+        return f"{local:%Y-%m-%d %H:%M}"
 
     def window(self, starts: datetime | None, ends: datetime | None, *, wide: bool) -> str:
         """``11-20→12-31`` (narrow) or ``2026-11-20 10:30 → 2026-12-31 23:59`` (wide)."""
