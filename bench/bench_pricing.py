@@ -104,8 +104,26 @@ def run() -> None:
             started = time.process_time()
             once()
             cpu.append((time.process_time() - started) * 1000)
+        # where the CPU time goes: the lines, the offers (queries), the pure pricing
+        from shoptui.services import marketing_pricing as mp
+
+        lines = mp.offer_lines(session, cart.items)
+        context = mp.load_offers(session, customer_id=customer_id, coupon_codes=[code], channel="counter")
+        parts = {"lines": lambda: mp.offer_lines(session, cart.items),
+                 "offers loaded": lambda: mp.load_offers(session, customer_id=customer_id, coupon_codes=[code],
+                                                         channel="counter"),
+                 "pure pricing": lambda: mp.price_with(context, lines, shipping_minor=cart.shipping_minor)}
+        split = {}
+        for name, call in parts.items():
+            spent = []
+            for _ in range(200):
+                started = time.process_time()
+                call()
+                spent.append((time.process_time() - started) * 1000)
+            split[name] = percentile(spent, 50)
     figure("price 50 lines, 200 promotions, coupon (median)", percentile(samples, 50), 5)
     figure("price 50 lines, 200 promotions, coupon (p95)", percentile(samples, 95), 5)
     figure("  the same, CPU time (median)", percentile(cpu, 50), 5)
+    print("   CPU split (median): " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in split.items()))
     db.dispose_all()
 
