@@ -113,6 +113,20 @@ def change(
     return outcome
 
 
+def shop_currency(session: Session) -> Currency:
+    """The shop's currency (from the store settings)."""
+    from shoptui.services import settings
+
+    return settings.currency(session=session)
+
+
+def shop_currency_and_zone(session: Session) -> tuple[Currency, Any]:
+    """The shop's currency and time zone (from the store settings)."""
+    from shoptui.services import settings
+
+    return settings.currency(session=session), settings.timezone(session=session)
+
+
 # ---------------------------------------------------------------- JSON
 
 

@@ -19,6 +19,7 @@ from shoptui.cli._output import (
     fail,
     reading,
     refusals,
+    shop_currency,
     state,
 )
 
@@ -38,16 +39,11 @@ def _outcome(message: str, data: Any = None):  # type: ignore[no-untyped-def]
     return Outcome(message=message, data=data)
 
 
-def _money(session: Any):  # type: ignore[no-untyped-def]
-    from shoptui.services import settings
-
-    return settings.currency(session=session)
-
 
 def _data(session: Any, value: Any) -> Any:
     from shoptui.cli._output import jsonable
 
-    return jsonable(value, _money(session))
+    return jsonable(value, shop_currency(session))
 
 
 def _price_range(currency: Any, low: int | None, high: int | None) -> str:
@@ -232,7 +228,7 @@ def product_add(
     from shoptui.services import catalog
 
     def work(session, actor):  # type: ignore[no-untyped-def]
-        money = _money(session)
+        money = shop_currency(session)
         variant = catalog.VariantInput(
             sku=sku, barcode=barcode, price_minor=money.parse(price, field="price"),
             cost_minor=money.parse(cost, field="cost") if cost else None,
@@ -306,7 +302,7 @@ def product_show(ctx: typer.Context, product: str = typer.Argument(..., help="Th
 
     with reading(ctx) as session:
         row = catalog.get_product(session=session, product_id=catalog.resolve_product(session=session, ref=product))
-        money = _money(session)
+        money = shop_currency(session)
     if as_json:
         emit_json(row, money)
         return
@@ -338,7 +334,7 @@ def product_list(
     with reading(ctx) as session:
         page = catalog.list_products(session=session, status=status, category_id=_category_id(session, category),
                                      tag=tag, text=search, sort=sort, after=after, limit=limit)
-        money = _money(session)
+        money = shop_currency(session)
     if as_json:
         emit_json({"items": page.items, "next_after": page.next_after}, money)
         return
@@ -423,11 +419,11 @@ def product_bulk(
         if remove_tag is not None:
             return ids, catalog.BulkAction(kind="remove_tag", tag=remove_tag)
         sign, bp = _parse_change(price or "")
-        amount = _money(session).parse((price or "").strip().lstrip("+-"), field="price change") * sign if sign else 0
+        amount = shop_currency(session).parse((price or "").strip().lstrip("+-"), field="price change") * sign if sign else 0
         return ids, catalog.BulkAction(kind="price", delta_minor=amount, delta_bp=bp)
 
     def show(session, result) -> None:  # type: ignore[no-untyped-def]
-        money = _money(session)
+        money = shop_currency(session)
 
         def cell(field: str, value: Any) -> str:
             return money.format(value) if field == "price_minor" and value is not None else ("" if value is None else str(value))
@@ -535,7 +531,7 @@ def variant_add(
     from shoptui.services import catalog
 
     def work(session, actor):  # type: ignore[no-untyped-def]
-        money = _money(session)
+        money = shop_currency(session)
         values = (list(option) + [None, None, None])[:3]
         data = catalog.VariantInput(sku=sku, barcode=barcode, option1=values[0], option2=values[1], option3=values[2],
                                     price_minor=money.parse(price, field="price"),
@@ -571,7 +567,7 @@ def variant_edit(
         raise fail("Nothing to change: give at least one option such as --price (see --help).", 2)
 
     def work(session, actor):  # type: ignore[no-untyped-def]
-        money = _money(session)
+        money = shop_currency(session)
         values: dict[str, Any] = {}
         if new_sku is not None:
             values["sku"] = new_sku
@@ -608,7 +604,7 @@ def variant_list(
     with reading(ctx) as session:
         pid = catalog.resolve_product(session=session, ref=product) if product else None
         page = catalog.list_variants(session=session, product_id=pid, after=after, limit=limit)
-        money = _money(session)
+        money = shop_currency(session)
     if as_json:
         emit_json({"items": page.items, "next_after": page.next_after}, money)
         return
@@ -637,7 +633,7 @@ def variant_generate(
         pid = catalog.resolve_product(session=session, ref=product)
         result = catalog.generate_variants(
             session=session, actor=actor, product_id=pid, options=[_parse_option(o) for o in option],
-            price_minor=_money(session).parse(price, field="price") if price else None, sku_prefix=sku_prefix,
+            price_minor=shop_currency(session).parse(price, field="price") if price else None, sku_prefix=sku_prefix,
             prune=prune, expect_version=expect_version)
         kept = f"; kept {', '.join(result.kept_with_history)} (they have history)" if result.kept_with_history else ""
         removed = f"; removed {', '.join(result.removed)}" if result.removed else ""

@@ -19,6 +19,8 @@ from shoptui.cli._output import (
     emit_table,
     fail,
     reading,
+    shop_currency,
+    shop_currency_and_zone,
     when,
 )
 
@@ -36,11 +38,6 @@ stocktake_app = typer.Typer(help="Stocktakes (盘点): freeze, count by scan/typ
 LOCATION_OPTION = typer.Option(None, "--location", "-l", help="Location code (default: the default location).")
 NOTE_OPTION = typer.Option("", "--note", help="A note kept on the ledger line.")
 
-
-def _currency(session: Any) -> Any:
-    from shoptui.services import settings
-
-    return settings.currency(session=session)
 
 
 def _money(currency: Any, minor: int | None) -> str:
@@ -83,7 +80,7 @@ def stock_restock(
     from shoptui.services.idempotency import Outcome
 
     def work(session, actor):  # type: ignore[no-untyped-def]
-        money = _currency(session)
+        money = shop_currency(session)
         cost_minor = money.parse(cost, field="cost") if cost is not None else None
         done = inventory.restock(session=session, actor=actor, code=code, quantity=quantity,
                                  unit_cost_minor=cost_minor, location=location, supplier=supplier, note=note)
@@ -178,7 +175,7 @@ def stock_show(ctx: typer.Context, code: str = typer.Argument(..., help="SKU or 
 
     with reading(ctx) as session:
         shown = inventory.stock_of(session=session, code=code)
-        money = _currency(session)
+        money = shop_currency(session)
     if as_json:
         emit_json(shown, money)
         return
@@ -211,7 +208,7 @@ def stock_moves(
         moment = timeutil.parse_moment(since, tz) if since else None
         page = inventory.list_moves(session=session, code=code, since=moment, location=location, after=after,
                                     limit=limit)
-        money = _currency(session)
+        money = shop_currency(session)
     if as_json:
         emit_json(page.items, money)
         return
@@ -243,7 +240,7 @@ def stock_list(
     with reading(ctx) as session:
         page = inventory.list_levels(session=session, low=low, out=out, location=location, category_id=category,
                                      after=after, limit=limit)
-        money = _currency(session)
+        money = shop_currency(session)
     if as_json:
         emit_json(page.items, money)
         return
@@ -481,7 +478,7 @@ def _po_change(ctx: typer.Context, command: str, key: str | None, as_json: bool,
     def work(session, actor):  # type: ignore[no-untyped-def]
         po = call(session, actor)
         return Outcome(f"{verb} {po.number} ({po.supplier}): {po.status}, {len(po.lines)} line(s), total "
-                       f"{_currency(session).format(po.total_minor)}.", po.model_dump())
+                       f"{shop_currency(session).format(po.total_minor)}.", po.model_dump())
 
     change(ctx, command, work, key=key, as_json=as_json)
 
@@ -518,7 +515,7 @@ def po_add_line(
     po_id = _po_id(po)
 
     def call(s, a):  # type: ignore[no-untyped-def]
-        cost_minor = _currency(s).parse(cost, field="cost") if cost is not None else None
+        cost_minor = shop_currency(s).parse(cost, field="cost") if cost is not None else None
         return purchasing.add_po_line(session=s, actor=a, po_id=po_id, code=code, quantity=quantity,
                                       unit_cost_minor=cost_minor)
 
@@ -583,7 +580,7 @@ def po_show(ctx: typer.Context, po: str = typer.Argument(..., help="PO number (P
     po_id = _po_id(po)
     with reading(ctx) as session:
         order = purchasing.get_po(session=session, po_id=po_id)
-        money = _currency(session)
+        money = shop_currency(session)
     if as_json:
         emit_json(order, money)
         return
@@ -601,12 +598,10 @@ def po_list(
 ) -> None:
     """Purchase orders, newest first. Example: shoptui po list --status open"""
     from shoptui.services import inventory_purchasing as purchasing
-    from shoptui.services import settings
 
     with reading(ctx) as session:
         page = purchasing.list_pos(session=session, status=status, supplier=supplier, after=after, limit=limit)
-        money = _currency(session)
-        tz = settings.timezone(session=session)
+        money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json(page.items, money)
         return
@@ -655,7 +650,7 @@ def po_suggest(
     if not create:
         with reading(ctx) as session:
             groups = purchasing.suggest_reorders(session=session, location=location, days=days)
-            money = _currency(session)
+            money = shop_currency(session)
         if as_json:
             emit_json(groups, money)
             return
@@ -804,7 +799,7 @@ def stocktake_review(
 
     with reading(ctx) as session:
         result = stocktakes.review(session=session, stocktake_id=stocktake_id)
-        money = _currency(session)
+        money = shop_currency(session)
     if as_json:
         emit_json(result, money)
         return
@@ -839,7 +834,7 @@ def stocktake_post(
                               uncounted=uncounted.lower() if uncounted else None)
         accuracy = (rep.stocktake.accuracy_bp or 0) / 100
         return Outcome(f"Posted stocktake {stocktake_id}: {rep.adjusted} adjustment(s), {rep.units_variance:+d} "
-                       f"unit(s), value {_currency(session).format(rep.value_variance_minor)}, accuracy "
+                       f"unit(s), value {shop_currency(session).format(rep.value_variance_minor)}, accuracy "
                        f"{accuracy:.1f}%.", rep.model_dump())
 
     change(ctx, "stocktake.post", work, key=idempotency_key, as_json=as_json)
@@ -868,12 +863,10 @@ def stocktake_show(
 ) -> None:
     """A stocktake's report: counted, expected, variance, value, reasons, accuracy. Example: shoptui stocktake show 3"""
     from shoptui.services import inventory_stocktake as stocktakes
-    from shoptui.services import settings
 
     with reading(ctx) as session:
         rep = stocktakes.report(session=session, stocktake_id=stocktake_id)
-        money = _currency(session)
-        tz = settings.timezone(session=session)
+        money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json(rep, money)
         return

@@ -17,6 +17,7 @@ from shoptui.cli._output import (
     fail,
     jsonable,
     reading,
+    shop_currency_and_zone,
     when,
 )
 
@@ -27,11 +28,6 @@ promo_app = typer.Typer(help="Promotions: add, list, show, pause, resume, end.",
 coupon_app = typer.Typer(help="Coupons: add, issue, send, export, list, show, pause, end.", no_args_is_help=True)
 price_app = typer.Typer(help="Explain the price of a cart without selling anything.")
 
-
-def _shop(session: Session) -> tuple[Any, Any]:
-    from shoptui.services import settings
-
-    return settings.currency(session=session), settings.timezone(session=session)
 
 
 def _amount(money: Any, raw: str | None, option: str) -> int | None:
@@ -126,7 +122,7 @@ def promo_add(
     from shoptui.services import marketing_promotions as promotions
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
-        money, tz = _shop(session)
+        money, tz = shop_currency_and_zone(session)
         data = promotions.PromotionInput(
             name=name, kind=kind, starts_at=_moment(starts, tz, "--starts") or clock.now(),
             ends_at=_moment(ends, tz, "--ends", end=True), status="draft" if draft else "active", priority=priority,
@@ -161,7 +157,7 @@ def promo_list(
 
     with reading(ctx) as session:
         page = promotions.list_promotions(session=session, status=status, running=running, after=after, limit=limit)
-        money, tz = _shop(session)
+        money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json(page, money)
         return
@@ -182,7 +178,7 @@ def promo_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The prom
     with reading(ctx) as session:
         promo = promotions.get_promotion(session=session, ref=ref)
         report = marketing.usage_report(session=session, kind="promotion", ref_id=promo.id)[0]
-        money, tz = _shop(session)
+        money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json({**jsonable(promo, money), "report": jsonable(report, money)})
         return
@@ -208,7 +204,7 @@ def _promo_move(ctx: typer.Context, ref: str, action: str, key: str | None, as_j
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         promo = promotions.set_status(session=session, actor=actor, ref=ref, action=action)
-        money, _ = _shop(session)
+        money, _ = shop_currency_and_zone(session)
         return idempotency.Outcome(message=f"Promotion #{promo.id} {promo.name!r} is now {promo.status}.",
                                    data=jsonable(promo, money))
 
@@ -266,7 +262,7 @@ def coupon_add(
     from shoptui.services import marketing_coupons as coupons
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
-        money, tz = _shop(session)
+        money, tz = shop_currency_and_zone(session)
         data = coupons.CouponInput(
             name=name, kind="percent" if percent is not None else "amount",
             amount_minor=_amount(money, amount, "--amount"), percent_bp=_percent(percent, "--percent"),
@@ -314,7 +310,7 @@ def coupon_issue(
                    "or --count N.")
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
-        money, tz = _shop(session)
+        money, tz = shop_currency_and_zone(session)
         segment = None
         if segmented:
             segment = coupons.Segment(
@@ -389,7 +385,7 @@ def coupon_list(
 
     with reading(ctx) as session:
         page = coupons.list_coupons(session=session, after=after, limit=limit)
-        money, tz = _shop(session)
+        money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json(page, money)
         return
@@ -412,7 +408,7 @@ def coupon_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The cou
     with reading(ctx) as session:
         coupon = coupons.get_coupon(session=session, ref=ref)
         report = marketing.usage_report(session=session, kind="coupon", ref_id=coupon.id)[0]
-        money, tz = _shop(session)
+        money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json({**jsonable(coupon, money), "report": jsonable(report, money)})
         return
@@ -497,7 +493,7 @@ def price(
     from shoptui.services.customers import find_customer_row
 
     with reading(ctx) as session:
-        money, tz = _shop(session)
+        money, tz = shop_currency_and_zone(session)
         if channel not in CHANNELS:
             raise fail(f"The channel {channel!r} is not one of {', '.join(CHANNELS)}.")
         customer = find_customer_row(session, member) if member else None

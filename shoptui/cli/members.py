@@ -15,6 +15,8 @@ from shoptui.cli._output import (
     emit_table,
     jsonable,
     reading,
+    shop_currency,
+    shop_currency_and_zone,
     when,
 )
 
@@ -35,11 +37,6 @@ app.add_typer(event_app, name="event")
 
 REF_HELP = "The member: id, phone, email or provider:account."
 
-
-def _money(session: Session) -> Currency:
-    from shoptui.services import settings
-
-    return settings.currency(session=session)
 
 
 def _date(text: str | None, field: str) -> Any:
@@ -96,8 +93,8 @@ def member_add(
                                     gender=gender, birthday=_date(birthday, "birthday"), region=region, tags=tags,
                                     email_consent=email_consent, sms_consent=sms_consent)
         found = members.add_member(session=session, actor=actor, data=data)
-        return idempotency.Outcome(message=f"Registered {_member_line(found, _money(session))}.",
-                                   data=jsonable(found, _money(session)))
+        return idempotency.Outcome(message=f"Registered {_member_line(found, shop_currency(session))}.",
+                                   data=jsonable(found, shop_currency(session)))
 
     change(ctx, "member add", work, key=key, as_json=as_json)
 
@@ -117,7 +114,7 @@ def member_list(
 
     with reading(ctx) as session:
         page = members.list_members(session=session, search=search, tier=tier, tag=tag, after=after, limit=limit)
-        money = _money(session)
+        money = shop_currency(session)
     if as_json:
         emit_json({"items": page.items, "next_after": page.next_after}, money)
         return
@@ -135,12 +132,11 @@ def member_show(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """A member's profile, orders, points ledger, tier history and store credit. Example: shoptui member show 13800138000"""
-    from shoptui.services import members, settings
+    from shoptui.services import members
 
     with reading(ctx) as session:
         profile = members.member_profile(session=session, ref=ref)
-        money = _money(session)
-        tz = settings.timezone(session=session)
+        money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json(profile, money)
         return
@@ -206,8 +202,8 @@ def member_edit(
                 given["clear_birthday"] = True
         patch = members.MemberUpdate(**given, add_tags=add_tags, remove_tags=remove_tags)
         found = members.update_member(session=session, actor=actor, ref=ref, patch=patch)
-        return idempotency.Outcome(message=f"Updated {_member_line(found, _money(session))}.",
-                                   data=jsonable(found, _money(session)))
+        return idempotency.Outcome(message=f"Updated {_member_line(found, shop_currency(session))}.",
+                                   data=jsonable(found, shop_currency(session)))
 
     change(ctx, "member edit", work, key=key, as_json=as_json)
 
@@ -231,7 +227,7 @@ def member_unsubscribe(
                                                                        else (channel,))})
         found = members.update_member(session=session, actor=actor, ref=ref, patch=patch)
         return idempotency.Outcome(message=f"Member #{found.id} {found.name} unsubscribed from {channel}.",
-                                   data=jsonable(found, _money(session)))
+                                   data=jsonable(found, shop_currency(session)))
 
     change(ctx, "member unsubscribe", work, key=key, as_json=as_json)
 
@@ -249,7 +245,7 @@ def member_merge(
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         result = members.merge_members(session=session, actor=actor, keep=keep, other=other)
-        money = _money(session)
+        money = shop_currency(session)
         return idempotency.Outcome(
             message=f"Merged #{result.merged_id} into {_member_line(result.kept, money)}: {result.orders} orders, "
                     f"{result.points} points, {money.format(result.credit_minor)} credit moved.",
@@ -289,7 +285,7 @@ def member_credit(
     from shoptui.services import idempotency, members
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
-        money = _money(session)
+        money = shop_currency(session)
         amount_minor = money.parse(amount, field="amount", allow_negative=True)
         result = members.credit_change(session=session, actor=actor, ref=ref, amount_minor=amount_minor,
                                        reason=reason, adjust=adjust, reference=reference)
@@ -311,14 +307,13 @@ def member_credit_history(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """A member's store-credit ledger, newest first. Example: shoptui member credit-history 13800138000"""
-    from shoptui.services import members_credit, settings
+    from shoptui.services import members_credit
     from shoptui.services.members_core import find_member_row
 
     with reading(ctx) as session:
         member = find_member_row(session, ref)
         page = members_credit.history(session=session, customer_id=member.customer_id, after=after, limit=limit)
-        money = _money(session)
-        tz = settings.timezone(session=session)
+        money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json({"items": page.items, "next_after": page.next_after}, money)
         return
@@ -369,7 +364,7 @@ def points_adjust(
         result = members.adjust_points(session=session, actor=actor, ref=ref, points=_points(points), reason=reason)
         return idempotency.Outcome(message=f"Points {result.movement.points:+d} for member "  # type: ignore[union-attr]
                                            f"#{result.movement.customer_id}; balance {result.balance}.",  # type: ignore[union-attr]
-                                   data=jsonable(result, _money(session)))
+                                   data=jsonable(result, shop_currency(session)))
 
     change(ctx, "member points adjust", work, key=key, as_json=as_json)
 
@@ -417,7 +412,7 @@ def points_max(
     from shoptui.services.members_core import find_member_row
 
     with reading(ctx) as session:
-        money = _money(session)
+        money = shop_currency(session)
         member = find_member_row(session, ref)
         most = members.max_redeemable_points(session=session, customer_id=member.customer_id,
                                              payable_minor=money.parse(payable, field="amount payable"))
@@ -557,7 +552,7 @@ def tier_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
     with reading(ctx) as session:
         tiers = members_tiers.list_tiers(session=session)
-        money = _money(session)
+        money = shop_currency(session)
         basis = settings.get(session=session, key="member_tier_basis")
     if as_json:
         emit_json({"basis": basis, "tiers": tiers}, money)
@@ -592,7 +587,7 @@ def tier_edit(
     from shoptui.services import idempotency, members_tiers
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
-        money = _money(session)
+        money = shop_currency(session)
         given: dict[str, Any] = {}
         if name is not None:
             given["name"] = name
@@ -635,7 +630,7 @@ def tier_add(
         tier = members_tiers.add_tier(session=session, actor=actor, code=code, name=name or code, rank=rank,
                                       data=_highest(session))
         return idempotency.Outcome(message=f"Added tier {tier.code} at rank {tier.rank}.",
-                                   data=jsonable(tier, _money(session)))
+                                   data=jsonable(tier, shop_currency(session)))
 
     change(ctx, "tier add", work, key=key, as_json=as_json)
 

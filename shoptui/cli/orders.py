@@ -20,6 +20,8 @@ from shoptui.cli._output import (
     jsonable,
     reading,
     refusals,
+    shop_currency,
+    shop_currency_and_zone,
     when,
 )
 
@@ -38,16 +40,11 @@ app.add_typer(return_app, name="return")
 ITEMS_HELP = "An item as SKU:QTY (repeat the option for more items)."
 
 
-def _money(session: Session) -> Currency:
-    from shoptui.services import settings
-
-    return settings.currency(session=session)
-
 
 def _amount(session: Session, text: str | None, field: str) -> int | None:
     if text is None:
         return None
-    return _money(session).parse(text, field=field)
+    return shop_currency(session).parse(text, field=field)
 
 
 def _items(specs: list[str] | None) -> list[tuple[str, int]]:
@@ -101,7 +98,7 @@ def list_orders(
 
     filters_from, filters_to = day(date_from, "--from"), day(date_to, "--to")
     with reading(ctx) as session:
-        money = settings.currency(session=session)
+        money = shop_currency(session)
         filters = orders.OrderFilter(
             status=status, channel=channel, customer=customer, date_from=filters_from, date_to=filters_to,
             min_total_minor=_amount(session, min_total, "--min-total"),
@@ -153,11 +150,11 @@ def _show(order: OrderRead, money: Currency, tz: Any) -> None:
 def show_order(ctx: typer.Context, number: str = typer.Argument(..., help="The order number, like SO-000123."),
                as_json: bool = JSON_OPTION) -> None:
     """One order with lines, payments, shipments, returns and its timeline. Example: shoptui order show SO-000123"""
-    from shoptui.services import orders, settings
+    from shoptui.services import orders
 
     with reading(ctx) as session:
         order = orders.get_order(session=session, number=number)
-        money, tz = settings.currency(session=session), settings.timezone(session=session)
+        money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json(order, money)
     else:
@@ -207,7 +204,7 @@ def create_order(
         raise fail("Give at least one --item SKU:QTY, or --json-file.")
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
-        money = _money(session)
+        money = shop_currency(session)
         if document is not None:
             draft = orders.draft_from_document(document, money)
         else:
@@ -250,7 +247,7 @@ def edit_order(
     from shoptui.services import idempotency, orders
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
-        money = _money(session)
+        money = shop_currency(session)
         changes = []
         for spec in set_items or []:
             code, _, rest = spec.partition(":")
@@ -291,7 +288,7 @@ def pay_order(
     from shoptui.services import idempotency, orders
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
-        money = _money(session)
+        money = shop_currency(session)
         result = orders.pay(session=session, actor=actor, number=number, method=method,
                             amount_minor=_amount(session, amount, "--amount"), reference=reference)
         change_text = f"; change {money.format(result.payment.change_minor)}" if result.payment.change_minor else ""
@@ -359,7 +356,7 @@ def _simple(ctx: typer.Context, command: str, key: str | None, as_json: bool, ca
     from shoptui.services import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
-        money = _money(session)
+        money = shop_currency(session)
         order = call(session, actor)
         return idempotency.Outcome(message=f"{verb} {order.number}: now {_state_words(order)}.",
                                    data=jsonable(order, money))
@@ -459,7 +456,7 @@ def refund_order(
         chosen = _items(items)
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
-        money = _money(session)
+        money = shop_currency(session)
         result = orders_returns.refund(session=session, actor=actor, number=number,
                                        amount_minor=_amount(session, amount, "--amount"), items=chosen or None,
                                        include_shipping=shipping, reason=reason, to=to)
@@ -491,7 +488,7 @@ def exchange_order(
         raise fail("Give at least one --back SKU:QTY and one --new SKU:QTY.")
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
-        money = _money(session)
+        money = shop_currency(session)
         lines = []
         for spec in new:
             code, quantity, price = orders.parse_item_spec(spec, money)
@@ -604,7 +601,7 @@ def return_refund(
     from shoptui.services import idempotency, orders_returns
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
-        money = _money(session)
+        money = shop_currency(session)
         result = orders_returns.refund_return(session=session, actor=actor, return_id=return_id,
                                               include_shipping=shipping,
                                               amount_minor=_amount(session, amount, "--amount"), to=to)
@@ -622,11 +619,11 @@ def return_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Returns newest first. Example: shoptui order return list --status open"""
-    from shoptui.services import orders_returns, settings
+    from shoptui.services import orders_returns
 
     with reading(ctx) as session:
         page = orders_returns.list_returns(session=session, status=status, after=after, limit=limit)
-        money, tz = settings.currency(session=session), settings.timezone(session=session)
+        money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json({"items": page.items, "next_after": page.next_after}, money)
         return
@@ -670,7 +667,7 @@ def customer_add(
                                                          postal_code=postal_code, country=country))
         found = customers.add_customer(session=session, actor=actor, data=data)
         return idempotency.Outcome(message=f"Added customer #{found.id} {found.name}.",
-                                   data=jsonable(found, _money(session)))
+                                   data=jsonable(found, shop_currency(session)))
 
     change(ctx, "customer add", work, key=key, as_json=as_json)
 
@@ -701,7 +698,7 @@ def customer_edit(
             street=street, district=district, city=city, region=region, postal_code=postal_code, country=country))
         found = customers.update_customer(session=session, actor=actor, ref=ref, patch=patch)
         return idempotency.Outcome(message=f"Updated customer #{found.id} {found.name}.",
-                                   data=jsonable(found, _money(session)))
+                                   data=jsonable(found, shop_currency(session)))
 
     change(ctx, "customer edit", work, key=key, as_json=as_json)
 
@@ -715,11 +712,11 @@ def customer_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Customers by name. Example: shoptui customer list --search wang"""
-    from shoptui.services import customers, settings
+    from shoptui.services import customers
 
     with reading(ctx) as session:
         page = customers.list_customers(session=session, search=search, after=after, limit=limit)
-        money = settings.currency(session=session)
+        money = shop_currency(session)
     if as_json:
         emit_json({"items": page.items, "next_after": page.next_after}, money)
         return
@@ -734,12 +731,12 @@ def customer_list(
 def customer_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The customer: id, phone or email."),
                   as_json: bool = JSON_OPTION) -> None:
     """One customer with addresses and recent orders. Example: shoptui customer show 13800138000"""
-    from shoptui.services import customers, orders, settings
+    from shoptui.services import customers, orders
 
     with reading(ctx) as session:
         found = customers.get_customer(session=session, ref=ref)
         recent = orders.list_orders(session=session, filters=orders.OrderFilter(customer=str(found.id)), limit=10)
-        money, tz = settings.currency(session=session), settings.timezone(session=session)
+        money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json({**jsonable(found, money), "recent_orders": jsonable(recent.items, money)})
         return

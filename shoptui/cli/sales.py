@@ -17,6 +17,8 @@ from shoptui.cli._output import (
     jsonable,
     reading,
     refusals,
+    shop_currency,
+    shop_currency_and_zone,
     when,
 )
 
@@ -101,9 +103,7 @@ def sale(
         raise fail("--points needs the member: give --member PHONE.", 2)
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
-        from shoptui.services import settings as store_settings
-
-        money = store_settings.currency(session=session)
+        money = shop_currency(session)
         specs = [sales.parse_scan(item) for item in items]
         tenders = [parse_tender(spec, money) for spec in (pay or [])]
         step = None if rounding is None else sales.step_minor(rounding, money)
@@ -148,11 +148,6 @@ def sale(
 # ---------------------------------------------------------------- shifts
 
 
-def _money(session: Session) -> Currency:
-    from shoptui.services import settings
-
-    return settings.currency(session=session)
-
 
 def _report_lines(report: ShiftReport, money: Currency, tz: Any) -> None:
     shift = report.shift
@@ -193,7 +188,7 @@ def shift_open(
     from shoptui.services import idempotency, shifts
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
-        money = _money(session)
+        money = shop_currency(session)
         shift = shifts.open_shift(session=session, actor=actor, float_minor=money.parse(cash_float, field="--float"),
                                   note=note)
         return idempotency.Outcome(message=f"Opened shift #{shift.id} with a float of "
@@ -215,7 +210,7 @@ def shift_close(
     from shoptui.services import idempotency, shifts
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
-        money = _money(session)
+        money = shop_currency(session)
         report = shifts.close_shift(session=session, actor=actor, shift_id=shift_id, note=note,
                                     counted_minor=money.parse(counted, field="--counted"))
         difference = report.difference_minor or 0
@@ -230,11 +225,11 @@ def shift_close(
 
 
 def _show_report(ctx: typer.Context, shift_id: int | None, as_json: bool) -> None:
-    from shoptui.services import settings, shifts
+    from shoptui.services import shifts
 
     with reading(ctx) as session:
         report = shifts.shift_report(session=session, shift_id=shift_id)
-        money, tz = _money(session), settings.timezone(session=session)
+        money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json(report, money)
     else:
@@ -284,11 +279,11 @@ def shift_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Shifts newest first. Example: shoptui shift list --limit 10"""
-    from shoptui.services import settings, shifts
+    from shoptui.services import shifts
 
     with reading(ctx) as session:
         page = shifts.list_shifts(session=session, after=after, limit=limit)
-        money, tz = _money(session), settings.timezone(session=session)
+        money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json({"items": page.items, "next_after": page.next_after}, money)
         return
