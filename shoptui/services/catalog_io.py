@@ -534,6 +534,7 @@ def _check_against_store(session: Session, groups: list[_Group], errors: _Collec
 
 
 _OPTION_KEYS = ("option1", "option2", "option3")
+_OPTION_NAME_KEYS = ("option1_name", "option2_name", "option3_name")
 
 
 def _check_groups(session: Session, groups: list[_Group], existing: dict[str, Any], options: dict[int, list[str]],
@@ -548,10 +549,11 @@ def _check_groups(session: Session, groups: list[_Group], existing: dict[str, An
                 if v.sku not in in_file:
                     kept.setdefault(v.product_id, []).append(v)
     for group in groups:
-        if group.product_id is not None and not any(f"option{i}_name" in group.fields for i in (1, 2, 3)):
+        fields = group.fields
+        if group.product_id is not None and not any(key in fields for key in _OPTION_NAME_KEYS):
             names = options.get(group.product_id, [])
         else:
-            names = [group.fields.get(f"option{i}_name") for i in (1, 2, 3) if group.fields.get(f"option{i}_name")]
+            names = [name for name in map(fields.get, _OPTION_NAME_KEYS) if name]
         count = len(names)
         combos: dict[tuple[str, ...], int] = {}
         for old in kept.get(group.product_id or -1, []):

@@ -51,9 +51,9 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from shoptui.tui.widgets.sidebar import Sidebar
+from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.widgets.topbar import TopBar
 from shoptui.tui.workers import ReportsWorkerErrors
 
@@ -93,7 +93,7 @@ class ShopScreen(ReportsWorkerErrors, Screen[None]):
             yield Sidebar(active=self.MODE)
             with Vertical(id="body"):
                 yield from self.compose_body()
-        yield Footer(compact=True)
+        yield SteadyFooter(compact=True)
 
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets (the content area). Subclasses yield them here."""
