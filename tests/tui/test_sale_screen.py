@@ -457,14 +457,32 @@ async def test_receipt_saves_to_a_file(sale_app: ShopApp, tmp_path) -> None:  # 
         await pilot.press("f12", "f3", "enter")
         await settle(pilot)
         number = pilot.app.screen.result.order.number
-        await pilot.press("s")
+        await pilot.press("f3")
         await settle(pilot)
         target = tmp_path / "r.txt"
         await fill(pilot, "#f-path", str(target))
         await pilot.press("enter")
         await settle(pilot)
         assert "Saved to" in shown(pilot.app, "#rc-status")
-        await pilot.press("p")  # no print command set: refused in words
+        await pilot.press("f2")  # no print command set: refused in words
         await settle(pilot)
         assert "No printer is set up" in shown(pilot.app, "#rc-status")
+        await pilot.press("f4")  # the 80 mm layout
+        await settle(pilot)
+        assert "80 mm" in str(pilot.app.screen.query_one("#rc-scroll").border_title)
     assert number in target.read_text(encoding="utf-8")
+
+
+async def test_scanning_on_the_receipt_starts_the_next_sale(sale_app: ShopApp) -> None:
+    async with sale_app.run_test(size=(80, 24)) as pilot:
+        await open_sale(pilot)
+        await scan(pilot, TEE_M_BLACK)
+        await pilot.press("f12", "f3", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ReceiptDialog)
+        await scan(pilot, TEE_S_WHITE_BARCODE)  # the next customer's first item, straight away
+        assert isinstance(pilot.app.screen, SaleScreen)
+        assert basket_lines(pilot.app) == [(TEE_S_WHITE, 1)]
+        await pilot.press("ctrl+l")  # the last receipt again
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ReceiptDialog) and not pilot.app.screen.just_sold

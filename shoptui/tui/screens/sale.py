@@ -52,6 +52,9 @@ if TYPE_CHECKING:
     from shoptui.services.settings import Currency
     from shoptui.services.shifts import ShiftRead
 
+META_STALE_S = 20.0
+"""Settings and the shift are read again on coming back to the screen when older than this (seconds)."""
+
 WIDE_FROM = 120
 """Body width (columns) from which the totals stand beside the basket instead of under it."""
 
@@ -273,6 +276,12 @@ class SaleScreen(ShopScreen):
         self.last_latency_ms: float | None = None
         """Milliseconds from the last entry (enter) to its basket drawn; the benchmark reads it."""
         self.latencies: list[float] = []
+        self.last_drawn_at = 0.0
+        self.service_ms: deque[float] = deque(maxlen=1000)
+        """Milliseconds the services took for each change (in the worker); the benchmark reads it."""
+        self._keys_state: tuple[bool, bool] | None = None
+        self._meta_read_at = 0.0
+        """``time.perf_counter()`` when the last entry's basket (or refusal) was drawn."""
         self._ops: deque[Op] = deque()
         self._lock = threading.Lock()
         self._draining = False
@@ -301,8 +310,8 @@ class SaleScreen(ShopScreen):
 
     def on_screen_resume(self) -> None:
         self.query_one("#sale-scan", ScanField).focus()
-        if self.meta.loaded:
-            self.load_meta()
+        if self.meta.loaded and time.monotonic() - self._meta_read_at > META_STALE_S:
+            self.load_meta()  # back from another screen: settings or the shift may have changed there
 
     def on_resize(self, event: Resize) -> None:
         wide = event.size.width >= WIDE_FROM
@@ -336,6 +345,7 @@ class SaleScreen(ShopScreen):
     @on(MetaLoaded)
     def _meta_loaded(self, event: MetaLoaded) -> None:
         self.meta = event.meta
+        self._meta_read_at = time.monotonic()
         self._draw_shift()
         if self.basket is not None:
             self._draw()
@@ -382,12 +392,15 @@ class SaleScreen(ShopScreen):
                             self._draining = False
                             return
                         op = self._ops.popleft()
+                    began = time.perf_counter()
                     try:
                         basket = apply_op(session, self._worker_basket, op)
                     except ShopError as exc:
+                        self.service_ms.append((time.perf_counter() - began) * 1000)
                         unknown = isinstance(exc, NotFound) and "SKU or barcode" in str(exc)
                         self.post_message(self.BasketRefused(op, str(exc), unknown))
                         continue
+                    self.service_ms.append((time.perf_counter() - began) * 1000)
                     self._worker_basket = basket
                     self.post_message(self.BasketChanged(basket, op))
         except BaseException:
@@ -413,10 +426,18 @@ class SaleScreen(ShopScreen):
             self.query_one("#sale-message", ScanMessage).say(op.text or "Ready: scan the first item.", ok=op.ok)
         if op.kind in ("scan", "quantity", "step", "remove"):
             self.call_after_refresh(self._stamp, op.started)
-        self.refresh_bindings()
+        self._keys_may_have_changed()
+
+    def _keys_may_have_changed(self) -> None:
+        """Refresh the footer only when what the keys depend on changed (a footer rebuild costs a layout)."""
+        state = (self.basket is None or self.basket.empty, self.last_result is None)
+        if state != self._keys_state:
+            self._keys_state = state
+            self.refresh_bindings()
 
     def _stamp(self, started: float) -> None:
-        self.last_latency_ms = (time.perf_counter() - started) * 1000
+        self.last_drawn_at = time.perf_counter()
+        self.last_latency_ms = (self.last_drawn_at - started) * 1000
         self.latencies.append(self.last_latency_ms)
         if len(self.latencies) > 1000:
             del self.latencies[:500]
@@ -431,7 +452,6 @@ class SaleScreen(ShopScreen):
             message.say(f"NOT DONE: {event.sentence}", ok=False)
         if op.kind in ("scan", "quantity", "step"):
             self.call_after_refresh(self._stamp, op.started)
-        self.refresh_bindings()
 
     def _draw(self, *, select: str | None = None) -> None:
         basket = self.basket
@@ -474,7 +494,7 @@ class SaleScreen(ShopScreen):
         basket = self.basket
         label = self.query_one("#sale-customer", Static)
         if basket is None or basket.customer_id is None:
-            label.update("Guest sale (ctrl+r: customer)")
+            label.update("Guest sale (ctrl+r: customer)", layout=False)
             return
         member = basket.member
         if member is not None:
@@ -489,7 +509,7 @@ class SaleScreen(ShopScreen):
         else:
             text = " ".join(p for p in (basket.customer_name, basket.customer_phone or "") if p)
             text = text or f"customer #{basket.customer_id}"
-        label.update(text)
+        label.update(text, layout=False)  # one line of a fixed width: no layout pass
 
     # ------------------------------------------------------------ the scan field
 
@@ -645,17 +665,22 @@ class SaleScreen(ShopScreen):
         change = f" · change {self.meta.money(result.change_minor)}" if result.change_minor else ""
         self.enqueue(Op("fresh", ok=True, text=f"Sold {order.number}: {self.meta.money(order.total_minor)} "
                         f"{self.meta.currency}{change}. Next customer: scan the first item."))
-        self.shop.announce(f"Sold {order.number}: {order.item_count} item(s), {self.meta.money(order.total_minor)} "
-                           f"{self.meta.currency}{change}.")
-        self.app.push_screen(ReceiptDialog(result, self.meta, just_sold=True))
-        self.refresh_bindings()
+        self.app.push_screen(ReceiptDialog(result, self.meta, just_sold=True), self._receipt_closed)
+        self._keys_may_have_changed()
+
+    def _receipt_closed(self, typed: str | None) -> None:
+        """Back from the receipt; a key typed on it was the next scan's first character."""
+        scan = self.query_one("#sale-scan", ScanField)
+        scan.focus()
+        if typed:
+            scan.insert_text_at_cursor(typed)
 
     def action_last_receipt(self) -> None:
         """The last receipt again."""
         from shoptui.tui.screens.sale_dialogs import ReceiptDialog
 
         if self.last_result is not None:
-            self.app.push_screen(ReceiptDialog(self.last_result, self.meta, just_sold=False))
+            self.app.push_screen(ReceiptDialog(self.last_result, self.meta, just_sold=False), self._receipt_closed)
 
     # ------------------------------------------------------------ shift
 

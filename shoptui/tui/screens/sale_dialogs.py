@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -381,8 +381,12 @@ class SaveReceiptDialog(FormDialog):
         return documents.save(self.text, path)
 
 
-class ReceiptDialog(ReportsWorkerErrors, ModalScreen[None]):
-    """The receipt as it prints (58 or 80 mm), with the change due; p prints, s saves, enter: next customer."""
+class ReceiptDialog(ReportsWorkerErrors, ModalScreen["str | None"]):
+    """The receipt as it prints (58 or 80 mm), with the change due; F2 prints, F3 saves, enter: next customer.
+
+    Its keys are F-keys so that the next customer's first scan is never taken for one: any
+    printable key closes the receipt and goes to the scan field (the dialog closes with it).
+    """
 
     DEFAULT_CSS = """
     ReceiptDialog { align: center middle; }
@@ -404,9 +408,9 @@ class ReceiptDialog(ReportsWorkerErrors, ModalScreen[None]):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("enter,escape", "close", "Next customer", id="receipt-close",
                 tooltip="Close the receipt; the scan field is ready for the next customer."),
-        Binding("p", "print", "Print", id="receipt-print", tooltip="Send the receipt to the print command."),
-        Binding("s", "save", "Save", id="receipt-save", tooltip="Save the receipt as a text file."),
-        Binding("w", "width", "58/80 mm", id="receipt-width", tooltip="Show (and print) it for the other paper width."),
+        Binding("f2", "print", "Print", id="receipt-print", tooltip="Send the receipt to the print command."),
+        Binding("f3", "save", "Save", id="receipt-save", tooltip="Save the receipt as a text file."),
+        Binding("f4", "width", "58/80 mm", id="receipt-width", tooltip="Show (and print) it for the other paper width."),
     ]
 
     @dataclass
@@ -444,7 +448,8 @@ class ReceiptDialog(ReportsWorkerErrors, ModalScreen[None]):
             with VerticalScroll(id="rc-scroll"):
                 yield Static(self.text.rstrip("\n"), id="rc-text", markup=False)
             yield Static("", id="rc-status", markup=False)
-            yield Static("⏎ next customer · p print · s save · w 58/80", id="rc-keys", markup=False)
+            yield Static("⏎ next customer (or just scan) · F2 print · F3 save · F4 58/80", id="rc-keys",
+                         markup=False)
 
     def on_mount(self) -> None:
         scroll = self.query_one("#rc-scroll", VerticalScroll)
@@ -455,6 +460,13 @@ class ReceiptDialog(ReportsWorkerErrors, ModalScreen[None]):
     def action_close(self) -> None:
         """Back to the scan field."""
         self.dismiss(None)
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key is the next customer's scan: close and hand it to the scan field."""
+        if event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            self.dismiss(event.character)
 
     def _status(self, text: str, *, ok: bool) -> None:
         status = self.query_one("#rc-status", Static)

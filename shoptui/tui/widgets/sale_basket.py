@@ -99,6 +99,13 @@ class BasketTable(DataTable[Any]):
             self._cursor_to(keep)
             return
         tw = self._title_width
+        if [r[0] for r in rows] == [r[0] for r in self._shown]:  # same lines: change the cells that differ
+            for old, new in zip(self._shown, rows, strict=True):
+                if old != new:
+                    self._update_row(new, money)
+            self._shown = rows
+            self._cursor_to(keep)
+            return
         with self.app.batch_update():
             self.clear()
             self._marked = None
@@ -113,6 +120,14 @@ class BasketTable(DataTable[Any]):
                     _cell(money(total), FIXED[4][1], right=True, style="italic" if gift else "bold"), key=key)
         self._shown = rows
         self._cursor_to(keep)
+
+    def _update_row(self, row: tuple[Any, ...], money: Money) -> None:
+        key, _title, qty, unit, disc, total = row
+        gift = key.startswith(GIFT)
+        self.update_cell(key, "qty", _cell(str(qty), FIXED[1][1], right=True, style="bold"))
+        self.update_cell(key, "unit", _cell(money(unit), FIXED[2][1], right=True, style="italic" if gift else ""))
+        self.update_cell(key, "disc", _cell(f"-{money(disc)}" if disc else "", FIXED[3][1], right=True))
+        self.update_cell(key, "total", _cell(money(total), FIXED[4][1], right=True, style="italic" if gift else "bold"))
 
     def _cursor_to(self, sku: str | None) -> None:
         if not self.row_count:
@@ -180,6 +195,7 @@ class TotalsPanel(Vertical):
 
     plain: str = ""
     """What the panel shows, as plain text (one figure a line)."""
+    _label: str = ""
 
     def compose(self) -> ComposeResult:
         yield Static("Scan the first item.", id="totals-lines", markup=False)
@@ -208,7 +224,10 @@ class TotalsPanel(Vertical):
         for offer in offers or []:
             row(f"  {offer.label}", money(offer.amount_minor), "bold" if offer.offer else "")
         row(f"  incl. {tax_label}", money(basket.tax_minor))
-        self.query_one("#totals-lines", Static).update(grid)
+        self.query_one("#totals-lines", Static).update(grid, layout=len(plain) != self.plain.count("\n"))
         self.plain = "\n".join(plain + [f"TOTAL {currency} {money(basket.total_minor)}"])
-        self.query_one("#totals-label", Static).update(f"TOTAL {currency}".strip())
+        label = f"TOTAL {currency}".strip()
+        if label != self._label:
+            self._label = label
+            self.query_one("#totals-label", Static).update(label)
         self.query_one("#totals-digits", Digits).update(money(basket.total_minor))

@@ -104,7 +104,7 @@ class ScanMessage(Static):
     def say(self, text: str, *, ok: bool | None) -> None:
         """Show a sentence: ``ok`` True (✓ done), False (✗ refused) or None (plain information)."""
         mark = {True: "✓ ", False: "✗ ", None: ""}[ok]
-        self.update(f"{mark}{text}")
+        self.update(f"{mark}{text}", layout=False)  # one line, fixed size
         self.set_class(ok is True, "-ok")
         self.set_class(ok is False, "-refused")
         if ok is None:
