@@ -160,6 +160,11 @@ def emit_json(value: Any, currency: Currency | None = None) -> None:
     typer.echo(json.dumps(jsonable(value, currency), ensure_ascii=False, indent=2))
 
 
+def emit_page(page: Any, currency: Currency | None = None) -> None:
+    """One page of a list as JSON: ``{"items": [...], "next_after": cursor or null}``."""
+    emit_json({"items": page.items, "next_after": page.next_after}, currency)
+
+
 # ---------------------------------------------------------------- tables
 
 

@@ -14,6 +14,7 @@ from shoptui.cli._output import (
     change,
     echo_err,
     emit_json,
+    emit_page,
     emit_pairs,
     emit_table,
     fail,
@@ -336,7 +337,7 @@ def product_list(
                                      tag=tag, text=search, sort=sort, after=after, limit=limit)
         money = shop_currency(session)
     if as_json:
-        emit_json({"items": page.items, "next_after": page.next_after}, money)
+        emit_page(page, money)
         return
     emit_table([(p.id, p.title, p.sku or f"{p.variant_count} variants", _price_range(money, p.min_price_minor, p.max_price_minor),
                  p.status, p.category or "") for p in page.items], ["id", "title", "sku", "price", "status", "category"],
@@ -606,7 +607,7 @@ def variant_list(
         page = catalog.list_variants(session=session, product_id=pid, after=after, limit=limit)
         money = shop_currency(session)
     if as_json:
-        emit_json({"items": page.items, "next_after": page.next_after}, money)
+        emit_page(page, money)
         return
     emit_table([(v.sku, v.product_title, " / ".join(v.options), money.format(v.price_minor), v.barcode or "")
                 for v in page.items], ["sku", "product", "options", "price", "barcode"], justify={"price": "right"},

@@ -11,6 +11,7 @@ from shoptui.cli._output import (
     KEY_OPTION,
     change,
     emit_json,
+    emit_page,
     emit_pairs,
     emit_table,
     jsonable,
@@ -116,7 +117,7 @@ def member_list(
         page = members.list_members(session=session, search=search, tier=tier, tag=tag, after=after, limit=limit)
         money = shop_currency(session)
     if as_json:
-        emit_json({"items": page.items, "next_after": page.next_after}, money)
+        emit_page(page, money)
         return
     emit_table([(m.id, m.name, m.phone, m.email, m.tier_name, m.points_balance, money.format(m.credit_balance_minor))
                 for m in page.items], ["id", "name", "phone", "email", "tier", "points", "credit"],
@@ -315,7 +316,7 @@ def member_credit_history(
         page = members_credit.history(session=session, customer_id=member.customer_id, after=after, limit=limit)
         money, tz = shop_currency_and_zone(session)
     if as_json:
-        emit_json({"items": page.items, "next_after": page.next_after}, money)
+        emit_page(page, money)
         return
     emit_table([(c.id, when(c.at, tz), c.kind, money.format(c.amount_minor), c.reason) for c in page.items],
                ["id", "at", "kind", "amount", "why"], justify={"amount": "right"}, empty="No store credit yet.")
@@ -341,7 +342,7 @@ def points_history(
         page = members_points.history(session=session, customer_id=member.customer_id, after=after, limit=limit)
         tz = settings.timezone(session=session)
     if as_json:
-        emit_json({"items": page.items, "next_after": page.next_after})
+        emit_page(page)
         return
     emit_table([(p.id, when(p.at, tz), p.kind, f"{p.points:+d}", p.remaining or "", when(p.expires_at, tz), p.reason)
                 for p in page.items], ["id", "at", "kind", "points", "left", "expires", "why"],

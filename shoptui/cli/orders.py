@@ -14,6 +14,7 @@ from shoptui.cli._output import (
     KEY_OPTION,
     change,
     emit_json,
+    emit_page,
     emit_pairs,
     emit_table,
     fail,
@@ -106,7 +107,7 @@ def list_orders(
         page = orders.list_orders(session=session, filters=filters, after=after, limit=limit, unlimited=all_pages)
         tz = settings.timezone(session=session)
     if as_json:
-        emit_json({"items": page.items, "next_after": page.next_after}, money)
+        emit_page(page, money)
         return
     emit_table(
         [(o.number, when(o.created_at, tz), o.customer_name, o.channel, o.status, o.payment_status.replace("_", " "),
@@ -625,7 +626,7 @@ def return_list(
         page = orders_returns.list_returns(session=session, status=status, after=after, limit=limit)
         money, tz = shop_currency_and_zone(session)
     if as_json:
-        emit_json({"items": page.items, "next_after": page.next_after}, money)
+        emit_page(page, money)
         return
     emit_table([(f"#{r.id}", r.order_number, r.status, when(r.requested_at, tz), r.reason,
                  ", ".join(f"{i.sku} x{i.quantity}" for i in r.items)) for r in page.items],
@@ -718,7 +719,7 @@ def customer_list(
         page = customers.list_customers(session=session, search=search, after=after, limit=limit)
         money = shop_currency(session)
     if as_json:
-        emit_json({"items": page.items, "next_after": page.next_after}, money)
+        emit_page(page, money)
         return
     emit_table([(c.id, c.name, c.phone, c.email, c.order_count, money.format(c.spent_minor)) for c in page.items],
                ["id", "name", "phone", "email", "orders", "spent"], justify={"orders": "right", "spent": "right"},

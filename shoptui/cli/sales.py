@@ -11,6 +11,7 @@ from shoptui.cli._output import (
     KEY_OPTION,
     change,
     emit_json,
+    emit_page,
     emit_pairs,
     emit_table,
     fail,
@@ -285,7 +286,7 @@ def shift_list(
         page = shifts.list_shifts(session=session, after=after, limit=limit)
         money, tz = shop_currency_and_zone(session)
     if as_json:
-        emit_json({"items": page.items, "next_after": page.next_after}, money)
+        emit_page(page, money)
         return
     emit_table([(f"#{s.id}", s.status, when(s.opened_at, tz), s.opened_by, when(s.closed_at, tz),
                  money.format(s.float_minor), "" if s.counted_minor is None else money.format(s.counted_minor),
