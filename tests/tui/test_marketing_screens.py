@@ -448,3 +448,18 @@ async def test_every_binding_has_an_id_label_and_tooltip(marketing_app: ShopApp)
         await settle(pilot)
         assert screen.check_action("issue", ()) is True
         assert screen.check_action("edit", ()) is False
+
+
+async def test_light_theme_and_160x48_draw_every_column(marketing_app: ShopApp) -> None:
+    marketing_app.theme = "textual-light"
+    async with marketing_app.run_test(size=(160, 48)) as pilot:
+        screen = await open_marketing(pilot)
+        table = screen.promo_table
+        assert [c.key for c in table.columns_now] == ["name", "kind", "window", "state", "priority", "stacking",
+                                                       "uses", "given"]
+        assert sum(c.width for c in table.columns_now) + 1 <= table.size.width
+        row = [str(c).strip() for c in table.get_row(str(screen.current_promotion().id))]
+        assert row[1] == "buy X get Y" and row[5] == "exclusive"
+        await goto_promotion(pilot, screen, "Tees 15% off")
+        assert "tiers gold, silver" in text_of(screen.query_one("#promo-detail", Static))
+        assert "2026-11-20 00:00 → end of 2026-12-31" in text_of(screen.query_one("#promo-detail", Static))
