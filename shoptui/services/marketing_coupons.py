@@ -364,13 +364,15 @@ def issue_coupon(*, session: Session, actor: Actor, ref: int | str, segment: Seg
 
 def share_line(coupon: Coupon, code: str, expires: datetime | None, tz: Any, digits: int = 2) -> str:
     """The share text with $code, $name, $value and $expires filled in."""
+    from datetime import timedelta
     from string import Template
 
     template = coupon.share_text or "$name: $value with code $code$until"
-    until = f" until {expires.astimezone(tz):%Y-%m-%d}" if expires else ""
+    # ``expires`` is the first moment the code no longer works; people are told the last valid day
+    last_day = f"{(expires - timedelta(microseconds=1)).astimezone(tz):%Y-%m-%d}" if expires else ""
+    until = f" until {last_day}" if expires else ""
     return Template(template).safe_substitute(code=code, name=coupon.name, value=describe(coupon, digits),
-                                              expires=f"{expires.astimezone(tz):%Y-%m-%d}" if expires else "",
-                                              until=until)
+                                              expires=last_day, until=until)
 
 
 def send_coupon(*, session: Session, actor: Actor, ref: int | str, channel: str, resend: bool = False) -> SendResult:

@@ -401,3 +401,14 @@ def test_counter_hand_over_opts_in_to_offers(shop: Session) -> None:
     offered = orders.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), channel="counter",
                                                                           stock_mode="deferred", apply_offers=True))
     assert offered.total_minor == 8900
+
+
+def test_share_text_names_the_last_valid_day() -> None:
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Asia/Shanghai")
+    coupon = Coupon(name="Welcome", share_text="$code valid until $expires$until")
+    # valid through 2026-12-31 shop time: the code stops working at midnight that night
+    expires = datetime(2027, 1, 1, tzinfo=tz)
+    assert mc.share_line(coupon, "ABC234", expires, tz) == "ABC234 valid until 2026-12-31 until 2026-12-31"
+    assert mc.share_line(coupon, "ABC234", None, tz) == "ABC234 valid until "
