@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 META_STALE_S = 20.0
 """Settings and the shift are read again on coming back to the screen when older than this (seconds)."""
 
-WIDE_FROM = 120
+WIDE_FROM = 110
 """Body width (columns) from which the totals stand beside the basket instead of under it."""
 
 
@@ -201,6 +201,16 @@ def describe(op: Op, before: Basket | None, after: Basket, money: Any) -> str:
 # ---------------------------------------------------------------- the screen
 
 
+class SaleMain(Vertical):
+    """The basket and the totals; tells the screen when there is room to put them side by side."""
+
+    def on_resize(self, event: Resize) -> None:
+        screen = self.screen
+        if isinstance(screen, SaleScreen):
+            screen.set_wide(event.size.width >= WIDE_FROM)
+
+
+
 class SaleScreen(ShopScreen):
     """Scan field, basket, totals; pay in a few keys; receipt; shift status."""
 
@@ -297,7 +307,7 @@ class SaleScreen(ShopScreen):
             yield Static("SCAN ▸", id="sale-scan-label", markup=False)
             yield ScanField(id="sale-scan")
         yield ScanMessage(id="sale-message")
-        with Vertical(id="sale-main"):
+        with SaleMain(id="sale-main"):
             with Vertical(id="sale-lines"):
                 yield BasketTable(id="sale-basket")
                 yield Static("The basket is empty: scan an item.", id="sale-empty", markup=False)
@@ -313,8 +323,10 @@ class SaleScreen(ShopScreen):
         if self.meta.loaded and time.monotonic() - self._meta_read_at > META_STALE_S:
             self.load_meta()  # back from another screen: settings or the shift may have changed there
 
-    def on_resize(self, event: Resize) -> None:
-        wide = event.size.width >= WIDE_FROM
+    def set_wide(self, wide: bool) -> None:
+        """Totals beside the basket (a wide body) or under it."""
+        if wide == self.has_class("-wide"):
+            return
         self.set_class(wide, "-wide")
         self.query_one("#sale-totals", TotalsPanel).set_class(wide, "-wide")
         if self.basket is not None:
