@@ -127,6 +127,13 @@ def shop_currency_and_zone(session: Session) -> tuple[Currency, Any]:
     return settings.currency(session=session), settings.timezone(session=session)
 
 
+def outcome(message: str, value: Any = None, currency: Currency | None = None) -> Outcome:
+    """What a change did: its one line for people and ``value`` as JSON data (``*_minor`` money in ``currency``)."""
+    from shoptui.services.idempotency import Outcome
+
+    return Outcome(message=message, data=jsonable(value, currency))
+
+
 # ---------------------------------------------------------------- JSON
 
 

@@ -16,6 +16,7 @@ from shoptui.cli._output import (
     emit_table,
     fail,
     jsonable,
+    outcome,
     reading,
     shop_currency_and_zone,
     when,
@@ -136,9 +137,8 @@ def promo_add(
             buy_qty=buy, get_qty=get, get_percent_bp=_percent(get_percent, "--get-percent"), gift_sku=gift,
             gift_qty=gift_qty, description=description)
         promo = promotions.add_promotion(session=session, actor=actor, data=data)
-        return idempotency.Outcome(
-            message=f"Added promotion #{promo.id} {promo.name!r} ({promo.status}): "
-                    f"{promotions.describe(promo, money.digits)}.", data=jsonable(promo, money))
+        return outcome(f"Added promotion #{promo.id} {promo.name!r} ({promo.status}): "
+                       f"{promotions.describe(promo, money.digits)}.", promo, money)
 
     change(ctx, "promo add", work, key=key, as_json=as_json)
 
@@ -205,8 +205,7 @@ def _promo_move(ctx: typer.Context, ref: str, action: str, key: str | None, as_j
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         promo = promotions.set_status(session=session, actor=actor, ref=ref, action=action)
         money, _ = shop_currency_and_zone(session)
-        return idempotency.Outcome(message=f"Promotion #{promo.id} {promo.name!r} is now {promo.status}.",
-                                   data=jsonable(promo, money))
+        return outcome(f"Promotion #{promo.id} {promo.name!r} is now {promo.status}.", promo, money)
 
     change(ctx, f"promo {action}", work, key=key, as_json=as_json)
 
@@ -274,8 +273,7 @@ def coupon_add(
             raise coupons.InvalidInput("Give --amount or --percent, not both.")
         coupon = coupons.add_coupon(session=session, actor=actor, data=data)
         shared = f", code {coupon.shared_code}" if coupon.shared_code else ""
-        return idempotency.Outcome(message=f"Added coupon #{coupon.id} {coupon.name!r}: {coupon.summary}{shared}.",
-                                   data=jsonable(coupon, money))
+        return outcome(f"Added coupon #{coupon.id} {coupon.name!r}: {coupon.summary}{shared}.", coupon, money)
 
     change(ctx, "coupon add", work, key=key, as_json=as_json)
 
@@ -321,8 +319,7 @@ def coupon_issue(
                 max_spent_minor=_amount(money, max_spent, "--max-spent"))
         result = coupons.issue_coupon(session=session, actor=actor, ref=ref, segment=segment, count=count)
         held = f" ({result.already_held} members already held one)" if result.already_held else ""
-        return idempotency.Outcome(message=f"Issued {result.issued} codes of coupon #{result.coupon_id}{held}.",
-                                   data=jsonable(result))
+        return outcome(f"Issued {result.issued} codes of coupon #{result.coupon_id}{held}.", result)
 
     change(ctx, "coupon issue", work, key=key, as_json=as_json)
 
@@ -342,9 +339,8 @@ def coupon_send(
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         result = coupons.send_coupon(session=session, actor=actor, ref=ref, channel=channel, resend=resend)
-        return idempotency.Outcome(
-            message=f"Queued {result.queued} {result.channel} messages ({result.no_consent} members without consent "
-                    f"and {result.no_address} without an address were skipped).", data=jsonable(result))
+        return outcome(f"Queued {result.queued} {result.channel} messages ({result.no_consent} members without consent "
+                       f"and {result.no_address} without an address were skipped).", result)
 
     change(ctx, "coupon send", work, key=key, as_json=as_json)
 
@@ -432,8 +428,7 @@ def _coupon_status(ctx: typer.Context, ref: str, status: str, key: str | None, a
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         coupon = coupons.set_coupon_status(session=session, actor=actor, ref=ref, status=status)
-        return idempotency.Outcome(message=f"Coupon #{coupon.id} {coupon.name!r} is now {coupon.status}.",
-                                   data=jsonable(coupon))
+        return outcome(f"Coupon #{coupon.id} {coupon.name!r} is now {coupon.status}.", coupon)
 
     change(ctx, f"coupon {status}", work, key=key, as_json=as_json)
 

@@ -14,7 +14,7 @@ from shoptui.cli._output import (
     emit_page,
     emit_pairs,
     emit_table,
-    jsonable,
+    outcome,
     reading,
     shop_currency,
     shop_currency_and_zone,
@@ -94,8 +94,7 @@ def member_add(
                                     gender=gender, birthday=_date(birthday, "birthday"), region=region, tags=tags,
                                     email_consent=email_consent, sms_consent=sms_consent)
         found = members.add_member(session=session, actor=actor, data=data)
-        return idempotency.Outcome(message=f"Registered {_member_line(found, shop_currency(session))}.",
-                                   data=jsonable(found, shop_currency(session)))
+        return outcome(f"Registered {_member_line(found, shop_currency(session))}.", found, shop_currency(session))
 
     change(ctx, "member add", work, key=key, as_json=as_json)
 
@@ -203,8 +202,7 @@ def member_edit(
                 given["clear_birthday"] = True
         patch = members.MemberUpdate(**given, add_tags=add_tags, remove_tags=remove_tags)
         found = members.update_member(session=session, actor=actor, ref=ref, patch=patch)
-        return idempotency.Outcome(message=f"Updated {_member_line(found, shop_currency(session))}.",
-                                   data=jsonable(found, shop_currency(session)))
+        return outcome(f"Updated {_member_line(found, shop_currency(session))}.", found, shop_currency(session))
 
     change(ctx, "member edit", work, key=key, as_json=as_json)
 
@@ -227,8 +225,7 @@ def member_unsubscribe(
         patch = members.MemberUpdate(**{f"{c}_consent": False for c in (("email", "sms") if channel == "all"
                                                                        else (channel,))})
         found = members.update_member(session=session, actor=actor, ref=ref, patch=patch)
-        return idempotency.Outcome(message=f"Member #{found.id} {found.name} unsubscribed from {channel}.",
-                                   data=jsonable(found, shop_currency(session)))
+        return outcome(f"Member #{found.id} {found.name} unsubscribed from {channel}.", found, shop_currency(session))
 
     change(ctx, "member unsubscribe", work, key=key, as_json=as_json)
 
@@ -247,10 +244,8 @@ def member_merge(
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         result = members.merge_members(session=session, actor=actor, keep=keep, other=other)
         money = shop_currency(session)
-        return idempotency.Outcome(
-            message=f"Merged #{result.merged_id} into {_member_line(result.kept, money)}: {result.orders} orders, "
-                    f"{result.points} points, {money.format(result.credit_minor)} credit moved.",
-            data=jsonable(result, money))
+        return outcome(f"Merged #{result.merged_id} into {_member_line(result.kept, money)}: {result.orders} orders, "
+                       f"{result.points} points, {money.format(result.credit_minor)} credit moved.", result, money)
 
     change(ctx, "member merge", work, key=key, as_json=as_json)
 
@@ -262,8 +257,8 @@ def member_recalc_tiers(ctx: typer.Context, key: str | None = KEY_OPTION, as_jso
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         result = members.recalc_tiers(session=session, actor=actor)
-        return idempotency.Outcome(message=f"Tiers recalculated: {result.up} up, {result.down} down, "
-                                           f"{result.notified} messages queued.", data=jsonable(result))
+        return outcome(f"Tiers recalculated: {result.up} up, {result.down} down, "
+                       f"{result.notified} messages queued.", result)
 
     change(ctx, "member recalc-tiers", work, key=key, as_json=as_json)
 
@@ -291,10 +286,9 @@ def member_credit(
         result = members.credit_change(session=session, actor=actor, ref=ref, amount_minor=amount_minor,
                                        reason=reason, adjust=adjust, reference=reference)
         what = "Corrected" if adjust else "Topped up"
-        return idempotency.Outcome(
-            message=f"{what} store credit of member #{result.movement.customer_id} by "
-                    f"{money.format(result.movement.amount_minor)}; balance {money.format(result.balance_minor)}.",
-            data=jsonable(result, money))
+        return outcome(f"{what} store credit of member #{result.movement.customer_id} by "
+                       f"{money.format(result.movement.amount_minor)}; balance {money.format(result.balance_minor)}.",
+                       result, money)
 
     change(ctx, "member credit", work, key=key, as_json=as_json)
 
@@ -363,9 +357,9 @@ def points_adjust(
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         result = members.adjust_points(session=session, actor=actor, ref=ref, points=_points(points), reason=reason)
-        return idempotency.Outcome(message=f"Points {result.movement.points:+d} for member "  # type: ignore[union-attr]
-                                           f"#{result.movement.customer_id}; balance {result.balance}.",  # type: ignore[union-attr]
-                                   data=jsonable(result, shop_currency(session)))
+        return outcome(f"Points {result.movement.points:+d} for member "  # type: ignore[union-attr]
+                       f"#{result.movement.customer_id}; balance {result.balance}.",  # type: ignore[union-attr]
+                       result, shop_currency(session))
 
     change(ctx, "member points adjust", work, key=key, as_json=as_json)
 
@@ -395,8 +389,8 @@ def points_gift(
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         result = members.redeem_gift(session=session, actor=actor, ref=ref, code=code, quantity=quantity)
-        return idempotency.Outcome(message=f"Member #{result.customer_id} took {result.quantity} x {result.gift_name} "
-                                           f"for {result.points} points; {result.balance} left.", data=jsonable(result))
+        return outcome(f"Member #{result.customer_id} took {result.quantity} x {result.gift_name} "
+                       f"for {result.points} points; {result.balance} left.", result)
 
     change(ctx, "member points gift", work, key=key, as_json=as_json)
 
@@ -458,8 +452,7 @@ def gift_add(
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         gift = members_points.add_gift(session=session, actor=actor, code=code, name=name, points_cost=points,
                                        quantity=quantity, sku=sku)
-        return idempotency.Outcome(message=f"Added gift {gift.code} {gift.name} for {gift.points_cost} points.",
-                                   data=jsonable(gift))
+        return outcome(f"Added gift {gift.code} {gift.name} for {gift.points_cost} points.", gift)
 
     change(ctx, "member gift add", work, key=key, as_json=as_json)
 
@@ -499,8 +492,8 @@ def event_add(
                                          starts_at=timeutil.parse_moment(starts, tz),
                                          ends_at=timeutil.parse_moment(ends, tz), category_ids=categories or None,
                                          tier_codes=[t.strip().lower() for t in tiers] or None)
-        return idempotency.Outcome(message=f"Added points event #{event.id} {event.name} "
-                                           f"x{event.multiplier_bp / 10_000:g}.", data=jsonable(event))
+        return outcome(f"Added points event #{event.id} {event.name} "
+                       f"x{event.multiplier_bp / 10_000:g}.", event)
 
     change(ctx, "member event add", work, key=key, as_json=as_json)
 
@@ -538,7 +531,7 @@ def event_end(
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         event = members_points.end_event(session=session, actor=actor, event_id=event_id)
-        return idempotency.Outcome(message=f"Ended points event #{event.id} {event.name}.", data=jsonable(event))
+        return outcome(f"Ended points event #{event.id} {event.name}.", event)
 
     change(ctx, "member event end", work, key=key, as_json=as_json)
 
@@ -608,9 +601,8 @@ def tier_edit(
         if presale is not None:
             given["presale_access"] = presale
         tier = members_tiers.edit_tier(session=session, actor=actor, code=code, patch=members_tiers.TierUpdate(**given))
-        return idempotency.Outcome(message=f"Updated tier {tier.code} ({tier.name}); members move at the next "
-                                           "recalculation ('shoptui member recalc-tiers').",
-                                   data=jsonable(tier, money))
+        return outcome(f"Updated tier {tier.code} ({tier.name}); members move at the next "
+                       "recalculation ('shoptui member recalc-tiers').", tier, money)
 
     change(ctx, "tier edit", work, key=key, as_json=as_json)
 
@@ -630,8 +622,7 @@ def tier_add(
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         tier = members_tiers.add_tier(session=session, actor=actor, code=code, name=name or code, rank=rank,
                                       data=_highest(session))
-        return idempotency.Outcome(message=f"Added tier {tier.code} at rank {tier.rank}.",
-                                   data=jsonable(tier, shop_currency(session)))
+        return outcome(f"Added tier {tier.code} at rank {tier.rank}.", tier, shop_currency(session))
 
     change(ctx, "tier add", work, key=key, as_json=as_json)
 

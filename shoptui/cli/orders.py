@@ -19,6 +19,7 @@ from shoptui.cli._output import (
     emit_table,
     fail,
     jsonable,
+    outcome,
     reading,
     refusals,
     shop_currency,
@@ -224,10 +225,9 @@ def create_order(
                 draft.payments = [orders.DraftPayment(method=pay_method)]
         order = orders.create_order(session=session, actor=actor, draft=draft)
         who = order.customer_name or "a guest"
-        return idempotency.Outcome(
-            message=f"Created order {order.number} for {who}: {order.item_count} items, total "
-                    f"{money.format(order.total_minor)} {money.code} ({order.payment_status.replace('_', ' ')}).",
-            data=jsonable(order, money))
+        return outcome(f"Created order {order.number} for {who}: {order.item_count} items, total "
+                       f"{money.format(order.total_minor)} {money.code} ({order.payment_status.replace('_', ' ')}).",
+                       order, money)
 
     change(ctx, "order create", work, key=key, as_json=as_json)
 
@@ -264,9 +264,8 @@ def edit_order(
             edit.adjustments = [orders.DraftAdjustment(kind="discount", label="discount", amount_minor=-amount)] \
                 if amount else []
         order = orders.edit_order(session=session, actor=actor, number=number, edit=edit)
-        return idempotency.Outcome(
-            message=f"Edited order {order.number}: total now {money.format(order.total_minor)} {money.code}.",
-            data=jsonable(order, money))
+        return outcome(f"Edited order {order.number}: total now {money.format(order.total_minor)} {money.code}.",
+                       order, money)
 
     change(ctx, "order edit", work, key=key, as_json=as_json)
 
@@ -294,10 +293,9 @@ def pay_order(
                             amount_minor=_amount(session, amount, "--amount"), reference=reference)
         change_text = f"; change {money.format(result.payment.change_minor)}" if result.payment.change_minor else ""
         due = f"{money.format(result.due_minor)} still due" if result.due_minor else "paid in full"
-        return idempotency.Outcome(
-            message=f"Paid {money.format(result.payment.amount_minor)} by {result.payment.method.replace('_', ' ')} on "
-                    f"{result.order.number}{change_text}; {due}.",
-            data=jsonable(result, money))
+        return outcome(f"Paid {money.format(result.payment.amount_minor)} by "
+                       f"{result.payment.method.replace('_', ' ')} on {result.order.number}{change_text}; {due}.",
+                       result, money)
 
     change(ctx, "order pay", work, key=key, as_json=as_json)
 
@@ -330,8 +328,7 @@ def ship_order(
 
         def batch(session: Session, actor: Any) -> idempotency.Outcome:
             results = orders_shipping.ship_from_csv(session=session, actor=actor, text=text)
-            return idempotency.Outcome(message=f"Shipped {len(results)} orders from {from_csv}.",
-                                       data=jsonable(results))
+            return outcome(f"Shipped {len(results)} orders from {from_csv}.", results)
 
         change(ctx, "order ship --from-csv", batch, key=key, as_json=as_json)
         return
@@ -345,10 +342,9 @@ def ship_order(
                                       items=items or None)
         shipped = ", ".join(f"{i.sku} x{i.quantity}" for i in result.shipment.items) if result.shipment.items else ""
         told = f"; notice queued by {' and '.join(result.notified)}" if result.notified else ""
-        return idempotency.Outcome(
-            message=f"Shipped {result.number} with {result.shipment.carrier_code} {result.shipment.tracking}"
-                    f"{' (' + shipped + ')' if shipped else ''}: now {result.fulfilment_status.replace('_', ' ')}{told}.",
-            data=jsonable(result))
+        return outcome(f"Shipped {result.number} with {result.shipment.carrier_code} {result.shipment.tracking}"
+                       f"{' (' + shipped + ')' if shipped else ''}: "
+                       f"now {result.fulfilment_status.replace('_', ' ')}{told}.", result)
 
     change(ctx, "order ship", work, key=key, as_json=as_json)
 
@@ -359,8 +355,7 @@ def _simple(ctx: typer.Context, command: str, key: str | None, as_json: bool, ca
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         money = shop_currency(session)
         order = call(session, actor)
-        return idempotency.Outcome(message=f"{verb} {order.number}: now {_state_words(order)}.",
-                                   data=jsonable(order, money))
+        return outcome(f"{verb} {order.number}: now {_state_words(order)}.", order, money)
 
     change(ctx, command, work, key=key, as_json=as_json)
 
@@ -461,7 +456,7 @@ def refund_order(
         result = orders_returns.refund(session=session, actor=actor, number=number,
                                        amount_minor=_amount(session, amount, "--amount"), items=chosen or None,
                                        include_shipping=shipping, reason=reason, to=to)
-        return idempotency.Outcome(message=_refund_message(result, money), data=jsonable(result, money))
+        return outcome(_refund_message(result, money), result, money)
 
     change(ctx, "order refund", work, key=key, as_json=as_json)
 
@@ -504,9 +499,8 @@ def exchange_order(
             parts.append(f"charged {money.format(result.charged_minor)}")
         if result.due_minor:
             parts.append(f"{money.format(result.due_minor)} due on {result.new_order.number}")
-        return idempotency.Outcome(
-            message=f"Exchanged on {result.number} (return #{result.return_id}) into {result.new_order.number}: "
-                    f"{', '.join(parts)}.", data=jsonable(result, money))
+        return outcome(f"Exchanged on {result.number} (return #{result.return_id}) into {result.new_order.number}: "
+                       f"{', '.join(parts)}.", result, money)
 
     change(ctx, "order exchange", work, key=key, as_json=as_json)
 
@@ -533,8 +527,7 @@ def return_request(
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         result = orders_returns.request_return(session=session, actor=actor, number=number, items=chosen,
                                                reason=reason, photos=photos or [])
-        return idempotency.Outcome(message=f"Return #{result.id} requested on {result.order_number}; approve or reject it.",
-                                   data=jsonable(result))
+        return outcome(f"Return #{result.id} requested on {result.order_number}; approve or reject it.", result)
 
     change(ctx, "order return request", work, key=key, as_json=as_json)
 
@@ -545,8 +538,7 @@ def _decide(ctx: typer.Context, return_id: int, approve: bool, note: str, key: s
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         result = orders_returns.decide_return(session=session, actor=actor, return_id=return_id, approve=approve,
                                               note=note)
-        return idempotency.Outcome(message=f"Return #{result.id} on {result.order_number} {result.status}.",
-                                   data=jsonable(result))
+        return outcome(f"Return #{result.id} on {result.order_number} {result.status}.", result)
 
     change(ctx, "order return approve" if approve else "order return reject", work, key=key, as_json=as_json)
 
@@ -582,8 +574,8 @@ def return_receive(
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         result = orders_returns.receive_return(session=session, actor=actor, return_id=return_id,
                                                conditions={sku: "damaged" for sku in damaged or []})
-        return idempotency.Outcome(message=f"Return #{result.id} on {result.order_number} received; refund it with "
-                                           f"'shoptui order return refund {result.id}'.", data=jsonable(result))
+        return outcome(f"Return #{result.id} on {result.order_number} received; refund it with "
+                       f"'shoptui order return refund {result.id}'.", result)
 
     change(ctx, "order return receive", work, key=key, as_json=as_json)
 
@@ -606,7 +598,7 @@ def return_refund(
         result = orders_returns.refund_return(session=session, actor=actor, return_id=return_id,
                                               include_shipping=shipping,
                                               amount_minor=_amount(session, amount, "--amount"), to=to)
-        return idempotency.Outcome(message=_refund_message(result, money), data=jsonable(result, money))
+        return outcome(_refund_message(result, money), result, money)
 
     change(ctx, "order return refund", work, key=key, as_json=as_json)
 
@@ -667,8 +659,7 @@ def customer_add(
                                         address=_address(street=street, district=district, city=city, region=region,
                                                          postal_code=postal_code, country=country))
         found = customers.add_customer(session=session, actor=actor, data=data)
-        return idempotency.Outcome(message=f"Added customer #{found.id} {found.name}.",
-                                   data=jsonable(found, shop_currency(session)))
+        return outcome(f"Added customer #{found.id} {found.name}.", found, shop_currency(session))
 
     change(ctx, "customer add", work, key=key, as_json=as_json)
 
@@ -698,8 +689,7 @@ def customer_edit(
         patch = customers.CustomerUpdate(**given, address=_address(
             street=street, district=district, city=city, region=region, postal_code=postal_code, country=country))
         found = customers.update_customer(session=session, actor=actor, ref=ref, patch=patch)
-        return idempotency.Outcome(message=f"Updated customer #{found.id} {found.name}.",
-                                   data=jsonable(found, shop_currency(session)))
+        return outcome(f"Updated customer #{found.id} {found.name}.", found, shop_currency(session))
 
     change(ctx, "customer edit", work, key=key, as_json=as_json)
 

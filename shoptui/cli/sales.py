@@ -16,6 +16,7 @@ from shoptui.cli._output import (
     emit_table,
     fail,
     jsonable,
+    outcome,
     reading,
     refusals,
     shop_currency,
@@ -125,10 +126,10 @@ def sale(
                 "offers": [{"kind": a.kind, "name": a.label, "amount_minor": a.amount_minor, "ref": a.ref}
                            for a in offers],
                 "order": jsonable(order, money)}
-        return idempotency.Outcome(message=message, data=jsonable(data, money))
+        return outcome(message, data, money)
 
-    outcome = change(ctx, "sale", work, key=key, as_json=as_json)
-    data = outcome.data or {}
+    done = change(ctx, "sale", work, key=key, as_json=as_json)
+    data = done.data or {}
     from shoptui.errors import ShopError
 
     command = ""
@@ -192,8 +193,8 @@ def shift_open(
         money = shop_currency(session)
         shift = shifts.open_shift(session=session, actor=actor, float_minor=money.parse(cash_float, field="--float"),
                                   note=note)
-        return idempotency.Outcome(message=f"Opened shift #{shift.id} with a float of "
-                                   f"{money.format(shift.float_minor)} {money.code}.", data=jsonable(shift, money))
+        return outcome(f"Opened shift #{shift.id} with a float of "
+                       f"{money.format(shift.float_minor)} {money.code}.", shift, money)
 
     change(ctx, "shift open", work, key=key, as_json=as_json)
 
@@ -217,10 +218,8 @@ def shift_close(
         difference = report.difference_minor or 0
         word = "over" if difference > 0 else "short" if difference < 0 else "exactly right"
         amount = f" {money.format(abs(difference))} {money.code}" if difference else ""
-        return idempotency.Outcome(
-            message=f"Closed shift #{report.shift.id}: expected {money.format(report.expected_cash_minor)}, counted "
-                    f"{money.format(report.counted_minor or 0)}, cash is{amount} {word}.",
-            data=jsonable(report, money))
+        return outcome(f"Closed shift #{report.shift.id}: expected {money.format(report.expected_cash_minor)}, counted "
+                       f"{money.format(report.counted_minor or 0)}, cash is{amount} {word}.", report, money)
 
     change(ctx, "shift close", work, key=key, as_json=as_json)
 
