@@ -28,7 +28,7 @@ from shoptui.modules import marketing as marketing_module
 from shoptui.modules import members as members_module
 from shoptui.modules import orders as orders_module
 from shoptui.modules import sales as sales_module
-from shoptui.services import catalog_io, inventory, inventory_demo, marketing_coupons, members, settings
+from shoptui.services import catalog_io, inventory, inventory_demo, marketing_coupons, members, orders, settings
 from shoptui.tui.app import ShopApp
 from tests.conftest import CLERK, FROZEN_AT
 from tests.tui.conftest import settle
@@ -60,8 +60,10 @@ def sale_registry(core_registry: None, monkeypatch: pytest.MonkeyPatch) -> Itera
                 _without_screens(marketing_module.MODULE))
     monkeypatch.setattr(modules, "all_modules", lambda: registry)
     settings.definitions.cache_clear()
+    orders._order_event_handlers.cache_clear()  # the members' hook (points earned on paid orders)
     yield
     settings.definitions.cache_clear()
+    orders._order_event_handlers.cache_clear()
 
 
 @pytest.fixture(scope="session")
