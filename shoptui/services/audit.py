@@ -39,11 +39,12 @@ def changed_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) 
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
 
 
-def _jsonable(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
+    """Plain JSON data: times as ISO 8601 text, anything unknown as its text."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set):
-        return [_jsonable(v) for v in value]
+        return [json_safe(v) for v in value]
     if isinstance(value, datetime):
         return value.isoformat()
     if value is None or isinstance(value, bool | int | str):
@@ -76,7 +77,7 @@ def record(
     session.connection().execute(_INSERT, {
         "at": clock.now(), "actor": actor.name[:100], "source": actor.source[:20], "address": actor.address,
         "action": action, "entity": entity, "entity_id": None if entity_id is None else str(entity_id)[:100],
-        "summary": summary[:500], "before": _jsonable(before), "after": _jsonable(after),
+        "summary": summary[:500], "before": json_safe(before), "after": json_safe(after),
     })
 
 

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from shoptui.errors import Conflict, InvalidInput
 from shoptui.models.store import IdempotencyRecord
+from shoptui.services.audit import json_safe
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,6 @@ def run_once(*, session: Session, key: str | None, command: str, action: Callabl
             )
         return Outcome(message=record.message, data=record.result, replayed=True)
     outcome = action()
-    session.add(IdempotencyRecord(key=key, command=command, message=outcome.message, result=outcome.data))
+    session.add(IdempotencyRecord(key=key, command=command, message=outcome.message, result=json_safe(outcome.data)))
     session.flush()
     return outcome

@@ -170,3 +170,17 @@ def test_broken_config_file_is_reported(monkeypatch: pytest.MonkeyPatch, tmp_pat
     config._read_config.cache_clear()
     with pytest.raises(InvalidInput, match="cannot be read"):
         resolve_database_url(None)
+
+
+def test_idempotent_results_with_times_are_stored_and_replayed(store: str) -> None:
+    from datetime import UTC, datetime
+
+    moment = datetime(2026, 11, 20, 2, 30, tzinfo=UTC)
+    with db.transaction(store) as session:
+        idempotency.run_once(session=session, key="post-1", command="stocktake.post",
+                             action=lambda: Outcome("Posted.", {"posted_at": moment, "lines": [1, 2]}))
+    with db.transaction(store) as session:
+        again = idempotency.run_once(session=session, key="post-1", command="stocktake.post",
+                                     action=lambda: Outcome("twice!", None))
+    assert again.replayed and again.message == "Posted."
+    assert again.data == {"posted_at": "2026-11-20T02:30:00+00:00", "lines": [1, 2]}
