@@ -35,6 +35,9 @@ def catalog_registry(core_registry: None, monkeypatch: pytest.MonkeyPatch) -> It
     settings.definitions.cache_clear()
 
 
+DEMO_IMAGES = Path("/tmp/shoptui-test-demo-images")
+
+
 @pytest.fixture(scope="session")
 def demo_template(template_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The migrated store with the demo catalogue, loaded once per run at the frozen time."""
@@ -48,6 +51,13 @@ def demo_template(template_store: Path, tmp_path_factory: pytest.TempPathFactory
         catalog_io.load_demo(session=session, actor=CLERK)
     db.dispose_all()
     con = sqlite3.connect(path)
+    # the demo's image paths point into this checkout; snapshots must not depend on where that is
+    images = Path(catalog_io.__file__).parents[1] / "data" / "demo" / "images"
+    DEMO_IMAGES.mkdir(parents=True, exist_ok=True)
+    for image in images.iterdir():
+        shutil.copy(image, DEMO_IMAGES / image.name)
+    con.execute("UPDATE product_image SET location = replace(location, ?, ?)", (str(images), str(DEMO_IMAGES)))
+    con.commit()
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.execute("PRAGMA journal_mode = DELETE")
     con.close()
