@@ -417,7 +417,9 @@ def table_counts(session: Session) -> dict[str, int]:
     from sqlalchemy import func, select
     from sqlmodel import SQLModel
 
-    import shoptui.models  # noqa: F401  (registers every table)
+    from shoptui.models import load_all
+
+    load_all()
 
     counts: dict[str, int] = {}
     for name, table in sorted(SQLModel.metadata.tables.items()):

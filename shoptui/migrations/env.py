@@ -6,7 +6,9 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
-import shoptui.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from shoptui.models import load_all
+
+load_all()  # registers every table on SQLModel.metadata
 
 config = context.config
 target_metadata = SQLModel.metadata

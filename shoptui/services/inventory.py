@@ -60,7 +60,7 @@ from shoptui.services import audit
 from shoptui.services.dashboard import Figure
 from shoptui.services.paging import Page, clamp_limit
 from shoptui.services.pricing import round_half_up
-from shoptui.services.settings import SettingDef, choice, integer
+from shoptui.services.setting_defs import SettingDef, choice, integer
 
 MAX_QUANTITY = 1_000_000
 

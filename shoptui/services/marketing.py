@@ -20,7 +20,7 @@ from shoptui.models.marketing import Coupon, CouponCode, CouponRedemption, Promo
 from shoptui.models.orders import Order
 from shoptui.services import audit, pricing
 from shoptui.services.dashboard import Figure
-from shoptui.services.settings import SettingDef, text
+from shoptui.services.setting_defs import SettingDef, text
 
 SETTINGS = [
     SettingDef("coupon_subject", "Subject of coupon messages ($name, $coupon, $code, $offer, $expires, $shop).",

@@ -646,7 +646,9 @@ def can_message(*, session: Session, customer_id: int | None, channel: str, purp
 
 def _references_to_customer() -> list[tuple[Any, Any]]:
     """Every (table, column) holding a customer id, except the member row's own key."""
-    import shoptui.models  # noqa: F401  (registers every table)
+    from shoptui.models import load_all
+
+    load_all()
 
     found = []
     for table in SQLModel.metadata.sorted_tables:

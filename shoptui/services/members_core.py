@@ -19,7 +19,7 @@ from shoptui.models.customers import Customer
 from shoptui.models.members import Member, MemberAccount
 from shoptui.services import settings as store_settings
 from shoptui.services.customers import CALLING_CODES
-from shoptui.services.settings import SettingDef, boolean, choice, integer, text
+from shoptui.services.setting_defs import SettingDef, boolean, choice, integer, text
 
 SETTINGS = [
     SettingDef("member_tier_basis", "What reaches a tier: rolling 'spend' or number of paid 'orders'.", "spend",

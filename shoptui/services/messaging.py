@@ -52,7 +52,7 @@ from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.messaging import STATUSES, OutboxMessage
 from shoptui.services import audit, notifications
 from shoptui.services.paging import Page, clamp_limit
-from shoptui.services.settings import SettingDef, boolean, choice, email_list, integer, json_object, text
+from shoptui.services.setting_defs import SettingDef, boolean, choice, email_list, integer, json_object, text
 
 if TYPE_CHECKING:  # smtplib, ssl, urllib.request and email load only when something is sent
     import smtplib

@@ -55,7 +55,7 @@ from shoptui.services.customers import AddressInput, CustomerCreate, clean_addre
 from shoptui.services.dashboard import Figure
 from shoptui.services.paging import Page, clamp_limit
 from shoptui.services.search import SearchHit
-from shoptui.services.settings import SettingDef, choice, integer, text
+from shoptui.services.setting_defs import SettingDef, choice, integer, text
 
 MAX_QUANTITY = 100_000
 MAX_LINES = 500

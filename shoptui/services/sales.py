@@ -33,7 +33,7 @@ from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotAllowed, ShopError
 from shoptui.services import documents, inventory, marketing_pricing, orders, pricing
 from shoptui.services import settings as store_settings
-from shoptui.services.settings import SettingDef, boolean, choice, text
+from shoptui.services.setting_defs import SettingDef, boolean, choice, text
 
 MAX_BASKET_LINES = 200
 CASH_STEPS = ("none", "0.01", "0.1", "0.5", "1")

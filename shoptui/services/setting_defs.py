@@ -1,0 +1,141 @@
+"""What a setting is, the parsers that turn text into its value, and the store's own settings.
+
+This module imports nothing heavier than the standard library: ``shoptui settings show`` reads
+every module's definitions without loading each module's services and tables.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+from zoneinfo import available_timezones
+
+from shoptui.errors import InvalidInput
+
+Parser = Callable[[str], Any]
+
+
+@dataclass(frozen=True)
+class SettingDef:
+    """One setting: its key, what it means, its default, how text becomes its value."""
+
+    key: str
+    help: str
+    default: Any
+    parse: Parser
+    secret: bool = False
+    group: str = "store"
+
+
+def text(max_length: int = 200, *, required: bool = False) -> Parser:
+    """A parser for free text of at most ``max_length`` characters."""
+
+    def parse(raw: str) -> str:
+        value = raw.strip()
+        if required and not value:
+            raise InvalidInput("This setting cannot be empty.")
+        if len(value) > max_length:
+            raise InvalidInput(f"This setting takes at most {max_length} characters, not {len(value)}.")
+        return value
+
+    return parse
+
+
+def integer(low: int, high: int) -> Parser:
+    """A parser for a whole number in ``[low, high]``."""
+
+    def parse(raw: str) -> int:
+        value = raw.strip()
+        if not re.fullmatch(r"[-+]?\d{1,12}", value):
+            raise InvalidInput(f"{raw!r} is not a whole number.")
+        number = int(value)
+        if not low <= number <= high:
+            raise InvalidInput(f"{number} is out of range; use a number from {low} to {high}.")
+        return number
+
+    return parse
+
+
+def choice(*options: str) -> Parser:
+    """A parser for one of a few words."""
+
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in options:
+            raise InvalidInput(f"{raw!r} is not one of: {', '.join(options)}.")
+        return value
+
+    return parse
+
+
+def boolean(raw: str) -> bool:
+    """yes/no, true/false, on/off, 1/0."""
+    value = raw.strip().lower()
+    if value in ("1", "yes", "true", "on", "y"):
+        return True
+    if value in ("0", "no", "false", "off", "n"):
+        return False
+    raise InvalidInput(f"{raw!r} is not yes or no.")
+
+
+def email_list(raw: str) -> list[str]:
+    """Comma-separated email addresses (may be empty)."""
+    addresses = [a.strip() for a in raw.split(",") if a.strip()]
+    for address in addresses:
+        if not re.fullmatch(r"[^@\s,]+@[^@\s,]+\.[^@\s,]+", address):
+            raise InvalidInput(f"{address!r} is not an email address.")
+    return addresses
+
+
+def json_object(raw: str) -> dict[str, str]:
+    """A JSON object of strings, e.g. HTTP headers."""
+    try:
+        value = json.loads(raw) if raw.strip() else {}
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"That is not JSON ({exc.msg} at character {exc.pos}); write it like {{\"X-Key\": \"abc\"}}.") from exc
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise InvalidInput('This setting takes a JSON object of strings, like {"Authorization": "Bearer abc"}.')
+    return value
+
+
+def _currency(raw: str) -> str:
+    value = raw.strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", value):
+        raise InvalidInput(f"{raw!r} is not a currency code; use three letters such as CNY, USD or EUR.")
+    return value
+
+
+def _timezone(raw: str) -> str:
+    value = raw.strip()
+    if value not in _zones():
+        raise InvalidInput(f"{raw!r} is not a time zone; use a name such as Asia/Shanghai or Europe/Berlin.")
+    return value
+
+
+def _country(raw: str) -> str:
+    value = raw.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", value):
+        raise InvalidInput(f"{raw!r} is not a country code; use two letters such as CN, US or DE.")
+    return value
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones()) | {"UTC"}
+
+
+CORE_SETTINGS = [
+    SettingDef("name", "The shop's name, shown in the top bar and on receipts.", "My Shop", text(100, required=True)),
+    SettingDef("phone", "The shop's phone number.", "", text(40)),
+    SettingDef("email", "The shop's email address, the sender of customer mail.", "", text(200)),
+    SettingDef("address", "The shop's address, printed on receipts and invoices.", "", text(300)),
+    SettingDef("country", "Two-letter country code (default for phone numbers and addresses).", "CN", _country),
+    SettingDef("currency", "Three-letter currency code of every amount.", "CNY", _currency),
+    SettingDef("currency_digits", "Decimals of the currency's minor unit (2 for CNY, 0 for JPY).", 2, integer(0, 4)),
+    SettingDef("timezone", "The shop's time zone: times are stored in UTC and shown in this zone.",
+               "Asia/Shanghai", _timezone),
+]
