@@ -17,6 +17,6 @@ MODULE = ModuleSpec(
         Screen("audit", "Audit log", "f9", "shoptui.tui.screens.audit:AuditScreen", order=90),
         Screen("settings", "Settings", "f10", "shoptui.tui.screens.settings:SettingsScreen", order=95),
     ),
-    settings=("shoptui.services.setting_defs:CORE_SETTINGS", "shoptui.services.messaging:SETTINGS"),
+    settings=("shoptui.services.setting_defs:CORE_SETTINGS", "shoptui.services.messaging_settings:SETTINGS"),
     dashboard=("shoptui.services.notifications:dashboard_figures",),
 )

@@ -19,7 +19,7 @@ MODULE = ModuleSpec(
         Screen("stocktake", "Stocktake", "ctrl+y", "shoptui.tui.screens.inventory_stocktake:StocktakeScreen",
                order=32),
     ),
-    settings=("shoptui.services.inventory:SETTINGS",),
+    settings=("shoptui.services.inventory_settings:SETTINGS",),
     dashboard=("shoptui.services.inventory:dashboard_figures",),
     checks=("shoptui.services.inventory:check_stock_ledger", "shoptui.services.inventory:check_incoming"),
     extra={

@@ -11,7 +11,7 @@ MODULE = ModuleSpec(
         ("price", "shoptui.cli.marketing:price_app"),
     ),
     screens=(Screen("marketing", "Marketing", "f7", "shoptui.tui.screens.marketing:MarketingScreen", order=60),),
-    settings=("shoptui.services.marketing:SETTINGS",),
+    settings=("shoptui.services.marketing_settings:SETTINGS",),
     dashboard=("shoptui.services.marketing:dashboard_figures",),
     checks=("shoptui.services.marketing:check_usage_counts",),
     # a cancelled order gives its coupon codes and promotion uses back (see services.orders.add_event)

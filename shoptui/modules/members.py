@@ -10,7 +10,7 @@ MODULE = ModuleSpec(
         ("tier", "shoptui.cli.members:tier_app"),
     ),
     screens=(Screen("members", "Members", "f6", "shoptui.tui.screens.members:MembersScreen", order=50),),
-    settings=("shoptui.services.members_core:SETTINGS",),
+    settings=("shoptui.services.members_settings:SETTINGS",),
     search=("shoptui.services.members:search_members",),
     dashboard=("shoptui.services.members:dashboard_figures",),
     checks=(

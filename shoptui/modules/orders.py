@@ -14,7 +14,7 @@ MODULE = ModuleSpec(
         Screen("returns", "Returns", "ctrl+e", "shoptui.tui.screens.returns:ReturnsScreen", order=42),
         Screen("customers", "Customers", "f8", "shoptui.tui.screens.customers:CustomersScreen", order=45),
     ),
-    settings=("shoptui.services.orders:SETTINGS",),
+    settings=("shoptui.services.orders_settings:SETTINGS",),
     search=("shoptui.services.orders:search_orders", "shoptui.services.customers:search_customers"),
     dashboard=("shoptui.services.orders:dashboard_figures",),
     checks=(

@@ -9,6 +9,6 @@ MODULE = ModuleSpec(
         ("sale", "shoptui.cli.sales:sale_app"),
         ("shift", "shoptui.cli.sales:shift_app"),
     ),
-    settings=("shoptui.services.sales:SETTINGS",),
+    settings=("shoptui.services.sales_settings:SETTINGS",),
     screens=(Screen("sale", "Sale", "f5", "shoptui.tui.screens.sale:SaleScreen", order=35),),
 )

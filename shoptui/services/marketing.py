@@ -20,16 +20,7 @@ from shoptui.models.marketing import Coupon, CouponCode, CouponRedemption, Promo
 from shoptui.models.orders import Order
 from shoptui.services import audit, pricing
 from shoptui.services.dashboard import Figure
-from shoptui.services.setting_defs import SettingDef, text
-
-SETTINGS = [
-    SettingDef("coupon_subject", "Subject of coupon messages ($name, $coupon, $code, $offer, $expires, $shop).",
-               "A gift from $shop: $coupon", text(300), group="marketing"),
-    SettingDef("coupon_body", "Body of coupon messages ($name, $coupon, $code, $offer, $expires, $shop).",
-               "Hello $name,\n\n$offer\nYour code: $code (valid until $expires).\n\n$shop", text(2000),
-               group="marketing"),
-]
-
+from shoptui.services.marketing_settings import SETTINGS  # noqa: F401
 
 # ---------------------------------------------------------------- usage, in the order's transaction
 

@@ -33,33 +33,13 @@ from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotAllowed, ShopError
 from shoptui.services import documents, inventory, marketing_pricing, orders, pricing
 from shoptui.services import settings as store_settings
-from shoptui.services.setting_defs import SettingDef, boolean, choice, text
+from shoptui.services.sales_settings import CASH_STEPS, SETTINGS  # noqa: F401
 
 MAX_BASKET_LINES = 200
-CASH_STEPS = ("none", "0.01", "0.1", "0.5", "1")
 METHOD_ALIASES = {"mobile_pay": "mobile", "wechat": "mobile", "alipay": "mobile", "transfer": "bank_transfer",
                   "bank": "bank_transfer", "credit": "store_credit"}
 
 
-def _receipt_width(raw: str) -> int:
-    value = raw.strip().lower().removesuffix("mm").strip()
-    if value not in ("58", "80"):
-        raise InvalidInput(f"{raw!r} is not a receipt paper width; use 58 or 80 (mm).")
-    return int(value)
-
-
-SETTINGS = [
-    SettingDef("print_command", "Command that prints a document given on stdin (like 'lp -d receipt'); empty: "
-               "no printer.", "", text(300), group="sales"),
-    SettingDef("receipt_width", "Receipt paper width in mm: 58 (32 characters a line) or 80 (48).", 58,
-               _receipt_width, group="sales"),
-    SettingDef("cash_rounding", "Round the cash part of a counter sale to this step (0.1, 0.5 or 1; none: exact).",
-               "none", choice(*CASH_STEPS), group="sales"),
-    SettingDef("receipt_footer", "Text at the bottom of every receipt.", "Thank you for shopping with us!",
-               text(300), group="sales"),
-    SettingDef("sale_requires_shift", "Counter sales are refused unless a till shift is open (yes/no).", False,
-               boolean, group="sales"),
-]
 
 
 # ---------------------------------------------------------------- the basket
