@@ -3,10 +3,13 @@
 Two kinds of figures:
 
 * the screen's page worker as the service sees it: a page of 48 orders (two screens at 80x24)
-  with the page's tracking numbers and the kept counters, first and later pages (keyset), filtered
-  by status, and a phone search — at most 5 ms for the list itself, 50 ms for the whole worker;
-* the screen in a headless app at 80x24: F4 to the first rows shown, and ctrl+end to the next page
-  shown (the cursor at the end loads it) — at most 300 ms and 100 ms.
+  with the page's tracking numbers, first and later pages (keyset), filtered by status, and a phone
+  search — at most 5 ms for the list itself, 50 ms for the whole worker; and the status line's
+  figures (kept counters), which the screen reads in a worker of its own after the first rows;
+* the screen in a headless app at 80x24: F4 to the first rows painted, and ctrl+end to the next
+  page painted (the cursor at the end loads it) — at most 300 ms and 100 ms. Wall time is noisy
+  while other work runs on the machine, so the process's CPU time over the same span is printed
+  beside it (the app's threads, workers included).
 
 The store is built by ``bench_orders`` when missing and brought to the current schema (no backup)
 when an older migration made it. Run: ``.venv/bin/python -m bench orders_tui``
@@ -57,8 +60,6 @@ def _worker_figures(url: str) -> None:
         def worker(filters: orders.OrderFilter | None = None, after: str | None = None) -> None:
             found = page(filters, after)
             orders_views.tracking_by_order(session=s, order_ids=[o.id for o in found.items if o.shipment_count])
-            if after is None:
-                orders.figures(session=s)
 
         def deep_cursor() -> str:
             return f"{(NOW - timedelta(days=rng.randint(1, 700))).isoformat()}|{ORDERS}"
@@ -71,7 +72,8 @@ def _worker_figures(url: str) -> None:
             ("list: first page, status paid", lambda: page(orders.OrderFilter(status="paid")), LIST_MS),
             ("list: later page, status shipped", lambda: page(orders.OrderFilter(status="shipped"), deep_cursor()),
              LIST_MS),
-            ("screen worker: first page + tracking + counters", lambda: worker(), WORKER_MS),
+            ("screen worker: first page + tracking", lambda: worker(), WORKER_MS),
+            ("figures worker: unpaid, to ship, open returns", lambda: orders.figures(session=s), WORKER_MS),
             ("screen worker: later page + tracking", lambda: worker(after=deep_cursor()), WORKER_MS),
             ("screen worker: first page, status unpaid", lambda: worker(orders.OrderFilter(status="unpaid")),
              WORKER_MS),
@@ -84,37 +86,42 @@ def _worker_figures(url: str) -> None:
             figure(f"{name} (p50)", percentile(samples, 50), target, note=f"p95 {percentile(samples, 95):.2f}")
 
 
-async def _screen_figures(url: str, timings: Path) -> tuple[list[float], list[float]]:
-    """Milliseconds from the key to the rows on screen, read from the app's own timing marks."""
+Samples = tuple[list[float], list[float]]
+"""Wall and CPU milliseconds."""
+
+
+async def _screen_figures(url: str, timings: Path) -> tuple[Samples, Samples]:
+    """Milliseconds (wall, CPU) from the key to the rows painted, read from the app's own timing marks."""
     from textual.widgets import DataTable
 
     from shoptui.tui.app import ShopApp
 
-    def marked(event: str, since: float) -> float:
-        stamps = [float(parts[1]) for parts in (line.split() for line in timings.read_text().splitlines())
+    def marked(event: str, since: float, cpu_since: float, into: Samples) -> None:
+        stamps = [(float(parts[1]), float(parts[2])) for parts in (line.split() for line in timings.read_text().splitlines())
                   if parts[0] == event and float(parts[1]) >= since]
-        return (stamps[0] - since) * 1000
+        into[0].append((stamps[0][0] - since) * 1000)
+        into[1].append((stamps[0][1] - cpu_since) * 1000)
 
-    opened: list[float] = []
-    pages: list[float] = []
+    opened: Samples = ([], [])
+    pages: Samples = ([], [])
     for _ in range(3):
         app = ShopApp(db_url=url, poll_seconds=600)
         async with app.run_test(size=(80, 24)) as pilot:
             await app.workers.wait_for_complete()
             await pilot.pause(0.3)
-            started = time.time()
+            started, cpu = time.time(), time.process_time()
             await pilot.press("f4")
             await app.workers.wait_for_complete()
-            await pilot.pause()
-            opened.append(marked("orders-rows", started))
+            await pilot.pause(0.2)
+            marked("orders-rows", started, cpu, opened)
             app.screen.query_one("#orders-table", DataTable).focus()
             await pilot.pause(0.1)
             for _ in range(5):
-                started = time.time()
+                started, cpu = time.time(), time.process_time()
                 await pilot.press("ctrl+end")
                 await app.workers.wait_for_complete()
-                await pilot.pause()
-                pages.append(marked("orders-page", started))
+                await pilot.pause(0.1)
+                marked("orders-page", started, cpu, pages)
     return opened, pages
 
 
@@ -142,8 +149,9 @@ def run() -> None:
             opened, pages = asyncio.run(_screen_figures(url, timings))
         finally:
             del os.environ[TIMINGS_ENV]
-    figure("F4 to the first orders shown, 80x24 (median of 3)", percentile(opened, 50), OPEN_MS,
-           note=f"first visit {opened[0]:.0f} ms (imports the screen); load average {os.getloadavg()[0]:.1f}")
-    figure("ctrl+end to the next page shown (p50 of 15)", percentile(pages, 50), NEXT_PAGE_MS,
-           note=f"max {max(pages):.0f} ms")
+    figure("F4 to the first orders painted, 80x24 (median of 3)", percentile(opened[0], 50), OPEN_MS,
+           note=f"CPU {percentile(opened[1], 50):.0f} ms; first visit {opened[0][0]:.0f} ms (imports the screen); "
+                f"load average {os.getloadavg()[0]:.1f}")
+    figure("ctrl+end to the next page painted (p50 of 15)", percentile(pages[0], 50), NEXT_PAGE_MS,
+           note=f"CPU {percentile(pages[1], 50):.0f} ms; p95 {percentile(pages[0], 95):.0f} ms")
     db.dispose_all()

@@ -1,9 +1,11 @@
 """The orders screen (F4): the order list with filters and search, keyset-paged; the actions on an order.
 
 The list is paged by (created_at, id), newest first: about two screens of rows are loaded, and the
-next page when the cursor nears the end, so the screen stays fast at a million orders. Nothing
-counts the table: the unpaid and to-ship figures come from the kept counters. Each page is one
-worker with one read session (the orders, then the page's tracking numbers in one more query).
+next page when the cursor nears the end, so the screen stays fast at a million orders. Each page is
+one worker with one read session (one keyset query for the orders, then the page's tracking numbers
+in one more). What the first paint does not need comes after the first rows are on screen: the
+filter bar (two selects and an input, the costliest widgets here) and the figures of the status line
+(unpaid, to ship, open returns: kept counters, read by a worker of their own). Nothing counts the table.
 
 Keys: enter opens an order (lines, payments, shipments, returns, timeline); n new order; p pay;
 s ship; x cancel; space selects, a selects the page, b ships the selected orders in one go;
@@ -21,7 +23,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.events import Resize
-from textual.lazy import Lazy
 from textual.message import Message
 from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
 
 PREFETCH_ROWS = 10
 """Load the next page when the cursor is this close to the last loaded row."""
+EXTRAS_AT_THE_LATEST = 3.0
+"""Seconds after which the filter bar is mounted even when the first page has not come."""
 WIDE_FROM = 110
 """Body width (columns) from which the list shows the channel, the tracking number and the year."""
 SELECTED_MARK = "✓"
@@ -163,12 +166,20 @@ class OrdersScreen(OrderActions, ShopScreen):
         items: list[Listed]
         next_after: str | None
         append: bool
-        figures: OrderFigures | None = None
         select: str | None = None
         meta: OrdersMeta | None = None
 
+    @dataclass
+    class FiguresLoaded(Message):
+        """The status line's figures (unpaid, to ship, open returns) were read."""
+
+        figures: OrderFigures
+
     def __init__(self) -> None:
         super().__init__()
+        # A new screen is styled as its widgets mount; without this, switching to it the first time
+        # also re-parses the app's whole stylesheet and restyles every screen (as on the products screen).
+        self._css_update_count = self.app._css_update_count
         self.meta = OrdersMeta()
         self.filters = ListFilters()
         self.rows: dict[str, Listed] = {}
@@ -178,28 +189,46 @@ class OrdersScreen(OrderActions, ShopScreen):
         self.columns = columns_for(72)
         self.figures: OrderFigures | None = None
         self._loaded_once = False
+        self._extras_mounted = False
         self._pending: list[tuple[str, str]] = []
 
     # ------------------------------------------------------------ layout
 
     def compose_body(self) -> ComposeResult:
-        filters = Horizontal(
+        yield Horizontal(id="orders-filters")  # filled once the first rows show (see _mount_extras)
+        yield DataTable(id="orders-table", cursor_type="row", zebra_stripes=True, cell_padding=0)
+        yield Static("", id="orders-detail", markup=False)
+        yield Static("Loading orders…", id="orders-status", markup=False)
+
+    def _filter_widgets(self) -> list[Select[str] | Input]:
+        return [
             Select(STATUS_CHOICES, value="", allow_blank=False, id="filter-status", compact=True,
                    tooltip="Only orders of one status (order, payment or fulfilment)."),
             Select([("any channel", "")] + [(c, c) for c in (*CHANNEL_CHOICES, "imported")], value="",
                    allow_blank=False, id="filter-channel", compact=True, tooltip="Only orders from one channel."),
             Input(placeholder="number, name, phone, tracking", id="filter-search", compact=True,
                   tooltip="An order number, a customer's name or phone, or a tracking number (enter applies)."),
-            id="orders-filters")
-        yield Lazy(filters)  # mounted after the first paint: the rows come first
-        yield DataTable(id="orders-table", cursor_type="row", zebra_stripes=True, cell_padding=0)
-        yield Static("", id="orders-detail", markup=False)
-        yield Static("Loading orders…", id="orders-status", markup=False)
+        ]
+
+    def _mount_extras(self) -> None:
+        """The filter bar and the status line's figures, once the first rows are on screen.
+
+        What the screen opens for is the list: its first paint needs only the table, so the filter
+        bar comes right after, in its reserved row, without moving the table.
+        """
+        if self._extras_mounted or not self.is_attached:
+            return
+        self._extras_mounted = True
+        bar = self.query_one("#orders-filters", Horizontal)
+        with self.app.batch_update():
+            bar.mount_all(self._filter_widgets())
+        self.load_figures()
 
     def on_mount(self) -> None:
         self._layout(self.app.size.width)
         self.load_page(self.filters, None, page_size(self.app.size.height))  # reads while the screen is drawn
         self.call_after_refresh(self._first_load)
+        self.set_timer(EXTRAS_AT_THE_LATEST, self._mount_extras)  # when the first page is slow or fails
 
     def _first_load(self) -> None:
         pending, self._pending = self._pending, []
@@ -263,11 +292,25 @@ class OrdersScreen(OrderActions, ShopScreen):
             page = orders.list_orders(session=session, filters=service_filter, after=after, limit=limit)
             tracking = orders_views.tracking_by_order(session=session,
                                                       order_ids=[o.id for o in page.items if o.shipment_count])
-            figures = orders.figures(session=session) if after is None else None
         items = [Listed(o, tracking.get(o.id, "")) for o in page.items]
         if not get_current_worker().is_cancelled:
-            self.post_message(self.PageLoaded(filters, items, page.next_after, after is not None, figures, select,
-                                              meta))
+            self.post_message(self.PageLoaded(filters, items, page.next_after, after is not None, select, meta))
+
+    @work(thread=True, exclusive=True, group="orders-figures", exit_on_error=False)
+    def load_figures(self) -> None:
+        """Unpaid, to ship and open returns for the status line (kept counters: a few small reads)."""
+        from shoptui import db
+        from shoptui.services import orders
+
+        with db.read_session(self.shop.db_url) as session:
+            figures = orders.figures(session=session)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.FiguresLoaded(figures))
+
+    @on(FiguresLoaded)
+    def _figures_loaded(self, event: FiguresLoaded) -> None:
+        self.figures = event.figures
+        self._show_status()
 
     @on(PageLoaded)
     def _page_loaded(self, event: PageLoaded) -> None:
@@ -276,8 +319,6 @@ class OrdersScreen(OrderActions, ShopScreen):
             self.meta = event.meta
         if event.filters != self.filters:
             return
-        if event.figures is not None:
-            self.figures = event.figures
         table = self.query_one("#orders-table", DataTable)
         keep = self._current_key()
         with self.app.batch_update():
@@ -297,8 +338,12 @@ class OrdersScreen(OrderActions, ShopScreen):
         self._show_status()
         self._show_detail()
         self.refresh_bindings()
-        self.shop.mark_timing("orders-page" if self._loaded_once else "orders-rows")  # benchmarks
-        self._loaded_once = True
+        self.call_after_refresh(self.shop.mark_timing, "orders-page" if self._loaded_once else "orders-rows")
+        if not self._loaded_once:
+            self._loaded_once = True
+            self.call_after_refresh(self._mount_extras)  # the filter bar and the figures come after the rows
+        elif not event.append and self._extras_mounted:
+            self.load_figures()  # a reload after a change: the figures may have moved too
 
     def _cells(self, item: Listed) -> list[Text]:
         c = self.columns
@@ -436,7 +481,8 @@ class OrdersScreen(OrderActions, ShopScreen):
 
     def action_search(self) -> None:
         """Cursor to the search box."""
-        self.query_one("#filter-search", Input).focus()
+        self._mount_extras()
+        self.call_after_refresh(lambda: self.query_one("#filter-search", Input).focus())
 
     def action_more_filters(self) -> None:
         """Dates, customer, amount, tracking."""
