@@ -26,7 +26,7 @@ from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.customers import Customer
 from shoptui.models.marketing import Coupon, CouponCode
 from shoptui.services import audit, messaging
-from shoptui.services.marketing_pricing import can_message, normalise_code
+from shoptui.services.marketing_pricing import bump_stamp, can_message, normalise_code
 from shoptui.services.marketing_promotions import _count, _money, _percent, resolve_scope
 from shoptui.services.paging import Page, clamp_limit
 
@@ -226,6 +226,7 @@ def add_coupon(*, session: Session, actor: Actor, data: CouponInput) -> CouponRe
             coupon_id=row.id, code=code, max_uses=None, used_count=0, issued_at=now,
             expires_at=valid_until or (now + timedelta(days=days) if days else None)))
         session.flush()
+    bump_stamp(session)
     audit.record(session=session, actor=actor, action="coupon.add", entity="coupon", entity_id=row.id,
                  summary=f"coupon {name!r} added: {describe(row)}", after={"kind": kind, "code": data.code})
     return _read(session, row)
@@ -354,6 +355,7 @@ def issue_coupon(*, session: Session, actor: Actor, ref: int | str, segment: Seg
     coupon.updated_at = now
     session.add(coupon)
     session.flush()
+    bump_stamp(session)
     audit.record(session=session, actor=actor, action="coupon.issue", entity="coupon", entity_id=coupon.id,
                  summary=f"{len(customers)} codes of {coupon.name!r} issued"
                          + (f" ({held} members already held one)" if held else ""),
@@ -470,6 +472,7 @@ def set_coupon_status(*, session: Session, actor: Actor, ref: int | str, status:
     coupon.updated_at = clock.now()
     session.add(coupon)
     session.flush()
+    bump_stamp(session)
     audit.record(session=session, actor=actor, action="coupon.status", entity="coupon", entity_id=coupon.id,
                  summary=f"coupon {coupon.name!r} {status}", before={"status": before}, after={"status": status})
     return _read(session, coupon)

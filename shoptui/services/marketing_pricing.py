@@ -256,34 +256,123 @@ def _rule(r: tuple[Any, ...]) -> pricing.PromotionRule:
         get_qty=r[21] or 0, get_percent_bp=10_000 if r[22] is None else r[22])
 
 
-def _running(session: Session, at: datetime) -> list[tuple[tuple[Any, ...], int, pricing.PromotionRule]]:
-    """(row, used count now, parsed rule) of every promotion running at ``at``."""
-    statement = _STATEMENTS.get("running")
+# The running set is cached per store behind a stamp: ``pricing_stamp`` (a row of ``store_setting``,
+# not a setting anyone edits) gets a fresh value in the same transaction as every promotion or coupon
+# change (``bump_stamp``), and pricing reads it in the query that reads its settings. While the stamp
+# is the one loaded, the active promotions (with their windows) come from memory; only what changes
+# without an edit is read again: usage counts of limited promotions here, per-member uses, category
+# paths and gifts' stock in ``_finish_rules``.
+STAMP_KEY = "pricing_stamp"
+
+
+@dataclass
+class _ActiveSet:
+    """The active promotions of one store as of one stamp, and the running subset for a time span."""
+
+    stamp: Any
+    loaded_at: datetime  # promotions that had ended by then were left out: valid for ``at >= loaded_at``
+    # (starts_at, ends_at, row, used count when loaded, rule), ordered by id
+    active: list[tuple[datetime, datetime | None, tuple[Any, ...], int, pricing.PromotionRule]]
+    span: tuple[datetime, datetime | None] | None = None  # [from, until) in which ``running`` holds
+    running: list[tuple[tuple[Any, ...], int, pricing.PromotionRule]] | None = None
+    limited: list[int] | None = None  # ids of running promotions with a usage limit
+
+
+_ACTIVE: dict[str, _ActiveSet] = {}
+
+
+def bump_stamp(session: Session) -> None:
+    """Mark the promotions and coupons as changed (call in the transaction that changes them)."""
+    import secrets
+
+    from shoptui.models.store import StoreSetting
+
+    row = session.get(StoreSetting, STAMP_KEY)
+    value = secrets.token_hex(8)
+    if row is None:
+        session.add(StoreSetting(key=STAMP_KEY, value=value, updated_at=clock.now()))
+    else:
+        row.value = value
+        row.updated_at = clock.now()
+        session.add(row)
+    session.flush()
+
+
+def _load_active(session: Session, store: str, stamp: Any, at: datetime) -> _ActiveSet:
+    statement = _STATEMENTS.get("active")
     if statement is None:
         moment = bindparam("at", type_=UTCDateTime())
-        statement = _STATEMENTS["running"] = (
-            select(Promotion.id, cast(Promotion.updated_at, String), Promotion.used_count)
-            .where(Promotion.status == "active", col(Promotion.starts_at) <= moment,
-                   or_(col(Promotion.ends_at).is_(None), col(Promotion.ends_at) > moment))
+        statement = _STATEMENTS["active"] = (
+            select(Promotion.id, cast(Promotion.updated_at, String), Promotion.used_count, Promotion.starts_at,
+                   Promotion.ends_at)
+            .where(Promotion.status == "active", or_(col(Promotion.ends_at).is_(None), col(Promotion.ends_at) > moment))
             .order_by(col(Promotion.id)))
-    running = session.connection().execute(statement, {"at": at}).all()
-    if not running:
-        return []
-    store = str(session.get_bind().url)
-    stale = [pid for pid, stamp, _ in running if _ROWS.get((store, pid), ("",))[0] != stamp]
+    rows = session.connection().execute(statement, {"at": at}).all()
+    stale = [pid for pid, updated, *_ in rows if _ROWS.get((store, pid), ("",))[0] != updated]
     if stale:
         if len(_ROWS) > _ROWS_LIMIT:
             _ROWS.clear()
         for start in range(0, len(stale), 900):
             for row in session.connection().execute(select(cast(Promotion.updated_at, String), *_PROMO_COLUMNS)
-                                       .where(col(Promotion.id).in_(stale[start:start + 900]))):
+                                                    .where(col(Promotion.id).in_(stale[start:start + 900]))):
                 columns = tuple(row[1:])
                 _ROWS[(store, row[1])] = (row[0], columns, _rule(columns))
-    out = []
-    for pid, _, used in running:
+    active = []
+    for pid, _, used, starts, ends in rows:
         _, row, rule = _ROWS[(store, pid)]
-        out.append((row, used, rule))
-    return out
+        active.append((starts, ends, row, used, rule))
+    found = _ActiveSet(stamp=stamp, loaded_at=at, active=active)
+    if len(_ACTIVE) > 64:
+        _ACTIVE.clear()
+    _ACTIVE[store] = found
+    return found
+
+
+def _running(session: Session, at: datetime,
+             stamp: Any = None) -> list[tuple[tuple[Any, ...], int, pricing.PromotionRule]]:
+    """(row, used count now, parsed rule) of every promotion running at ``at``.
+
+    ``stamp`` is the store's pricing stamp as just read (``pricing_settings``); without it, it is read here.
+    """
+    if stamp is None:
+        stamp = _read_stamp(session) or ""
+    store = str(session.get_bind().url)
+    found = _ACTIVE.get(store)
+    if found is None or found.stamp != stamp or at < found.loaded_at:
+        found = _load_active(session, store, stamp, at)
+    span = found.span
+    if span is None or not (span[0] <= at and (span[1] is None or at < span[1])):
+        running, start, until = [], found.loaded_at, None
+        for starts, ends, row, used, rule in found.active:
+            if starts <= at and (ends is None or at < ends):
+                running.append((row, used, rule))
+                start = max(start, starts)
+                until = ends if until is None or (ends is not None and ends < until) else until
+            else:
+                if starts > at:
+                    until = starts if until is None or starts < until else until
+                elif ends is not None:
+                    start = max(start, ends)
+        found.span, found.running = (start, until), running
+        found.limited = [row[0] for row, _, _ in running if row[5] is not None]
+    running = found.running or []
+    if found.limited:  # usage counts move with every order: read the limited ones now
+        statement = _STATEMENTS.get("used")
+        if statement is None:
+            statement = _STATEMENTS["used"] = select(Promotion.id, Promotion.used_count).where(
+                col(Promotion.id).in_(bindparam("ids", expanding=True)))
+        used_now = dict(session.connection().execute(statement, {"ids": found.limited}).all())
+        running = [(row, used_now.get(row[0], used), rule) for row, used, rule in running]
+    return running
+
+
+def _read_stamp(session: Session) -> Any:
+    from shoptui.models.store import StoreSetting
+
+    statement = _STATEMENTS.get("stamp")
+    if statement is None:
+        statement = _STATEMENTS["stamp"] = select(StoreSetting.value).where(StoreSetting.key == STAMP_KEY)
+    return session.execute(statement).scalar()
 
 
 def _eligible(running: list[tuple[tuple[Any, ...], int, pricing.PromotionRule]], *, channel: str,
@@ -466,13 +555,15 @@ def pricing_settings(session: Session) -> dict[str, Any]:
         from shoptui.models.store import StoreSetting
 
         statement = _STATEMENTS["settings"] = select(StoreSetting.key, StoreSetting.value).where(
-            col(StoreSetting.key).in_(_SETTING_KEYS))
+            col(StoreSetting.key).in_((*_SETTING_KEYS, STAMP_KEY)))
     stored = dict(session.execute(statement).all())  # through the session: pending changes count
     if len(stored) < len(_SETTING_KEYS) and not _SETTING_DEFAULTS:
         known = store_settings.definitions()
         _SETTING_DEFAULTS.update({key: known[key].default for key in _SETTING_KEYS if key in known})
-    return {key: stored[key] if key in stored else _SETTING_DEFAULTS[key] for key in _SETTING_KEYS
-            if key in stored or key in _SETTING_DEFAULTS}
+    values = {key: stored[key] if key in stored else _SETTING_DEFAULTS[key] for key in _SETTING_KEYS
+              if key in stored or key in _SETTING_DEFAULTS}
+    values[STAMP_KEY] = stored.get(STAMP_KEY)
+    return values
 
 
 def load_offers(session: Session, *, customer_id: int | None, coupon_codes: list[str] | tuple[str, ...] = (),
@@ -482,7 +573,7 @@ def load_offers(session: Session, *, customer_id: int | None, coupon_codes: list
     values = pricing_settings(session)
     digits = int(values["currency_digits"])
     new_customer, member = customer_terms(session, customer_id)
-    running = _running(session, at)
+    running = _running(session, at, values[STAMP_KEY] or "")
     rules = _finish_rules(session, running, channel=channel, customer_id=customer_id,
                           tier=member.tier if member else None, new_customer=new_customer)
     guest = rules

@@ -22,6 +22,7 @@ from shoptui.models.catalog import Category, Product, Variant
 from shoptui.models.marketing import PROMOTION_KINDS, SCOPE_KINDS, Promotion
 from shoptui.models.orders import CHANNELS
 from shoptui.services import audit
+from shoptui.services.marketing_pricing import bump_stamp
 from shoptui.services.paging import Page, clamp_limit
 
 MAX_MINOR = 10**13
@@ -221,8 +222,8 @@ def _read(row: Promotion, now: datetime | None = None) -> PromotionRead:
     return read
 
 
-def add_promotion(*, session: Session, actor: Actor, data: PromotionInput) -> PromotionRead:
-    """A new promotion, checked rule by rule. Raises InvalidInput (names the bad value), NotFound."""
+def _columns(session: Session, data: PromotionInput) -> dict[str, Any]:
+    """Every column a promotion's input decides, checked rule by rule (add and edit share this)."""
     name = unicodedata.normalize("NFC", data.name or "").strip()
     if not name or len(name) > 200:
         raise InvalidInput("A promotion needs a name of 1 to 200 characters.")
@@ -309,14 +310,21 @@ def add_promotion(*, session: Session, actor: Actor, data: PromotionInput) -> Pr
     description = unicodedata.normalize("NFC", data.description or "").strip()
     if len(description) > 500:
         raise InvalidInput("The description takes at most 500 characters.")
+    return {"name": name, "kind": kind, "status": status, "starts_at": starts, "ends_at": ends,
+            "priority": data.priority, "exclusive": bool(data.exclusive), "tiers": _tiers(session, data.tiers),
+            "new_customers": bool(data.new_customers), "channels": _channels(data.channels),
+            "scope_kind": scope_kind, "scope_ids": scope_ids, "description": description, **values}
+
+
+def add_promotion(*, session: Session, actor: Actor, data: PromotionInput) -> PromotionRead:
+    """A new promotion, checked rule by rule. Raises InvalidInput (names the bad value), NotFound."""
+    columns = _columns(session, data)
     now = clock.now()
-    row = Promotion(name=name, kind=kind, status=status, starts_at=starts, ends_at=ends, priority=data.priority,
-                    exclusive=bool(data.exclusive), tiers=_tiers(session, data.tiers),
-                    new_customers=bool(data.new_customers), channels=_channels(data.channels), scope_kind=scope_kind,
-                    scope_ids=scope_ids, description=description, created_by=actor.name[:100], created_at=now,
-                    updated_at=now, **values)
+    row = Promotion(created_by=actor.name[:100], created_at=now, updated_at=now, **columns)
     session.add(row)
     session.flush()
+    bump_stamp(session)
+    kind, status = columns["kind"], columns["status"]
     audit.record(session=session, actor=actor, action="promotion.add", entity="promotion", entity_id=row.id,
                  summary=f"promotion {row.name!r} ({kind}) added, {status}",
                  after={"kind": kind, "status": status, "summary": describe(row)})
@@ -383,6 +391,188 @@ def set_status(*, session: Session, actor: Actor, ref: int | str, action: str) -
         row.ends_at = max(row.updated_at, row.starts_at)
     session.add(row)
     session.flush()
+    bump_stamp(session)
     audit.record(session=session, actor=actor, action=f"promotion.{action}", entity="promotion", entity_id=row.id,
                  summary=f"promotion {row.name!r} {target}", before={"status": before}, after={"status": target})
     return _read(row)
+
+
+# ---------------------------------------------------------------- edit
+
+
+class PromotionUpdate(BaseModel):
+    """Input for update_promotion: every field optional, unset means unchanged (``None`` clears an optional one).
+
+    Giving one of a pair replaces the other: a percentage clears the amount off (and the reverse),
+    thresholds clear a repeating step (and the reverse), categories clear products (and the reverse).
+    Changing the kind starts its terms afresh from what is given.
+    """
+
+    name: str | None = None
+    kind: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    priority: int | None = None
+    exclusive: bool | None = None
+    usage_limit: int | None = None
+    per_member_limit: int | None = None
+    tiers: list[str] | None = None
+    new_customers: bool | None = None
+    channels: list[str] | None = None
+    categories: list[str] | None = None
+    products: list[str] | None = None
+    steps: list[tuple[int, int]] | None = None
+    every_minor: int | None = None
+    every_off_minor: int | None = None
+    cap_minor: int | None = None
+    percent_bp: int | None = None
+    amount_minor: int | None = None
+    min_spend_minor: int | None = None
+    buy_qty: int | None = None
+    get_qty: int | None = None
+    get_percent_bp: int | None = None
+    gift_sku: str | None = None
+    gift_qty: int | None = None
+    description: str | None = None
+
+
+class PromotionEdited(BaseModel):
+    """What update_promotion did: the promotion as it is now, and what changed.
+
+    ``ended`` is the promotion edited when its reward changed after it had been used: it ended
+    now and ``promotion`` is its new version (see ``update_promotion``).
+    """
+
+    promotion: PromotionRead
+    changed: list[str]
+    ended: PromotionRead | None = None
+
+
+# what a promotion gives and to what: fixed once an order has used it (orders and reports point at it)
+REWARD_COLUMNS = ("kind", "scope_kind", "scope_ids", "steps", "every_minor", "every_off_minor", "cap_minor",
+                  "percent_bp", "amount_minor", "min_spend_minor", "buy_qty", "get_qty", "get_percent_bp",
+                  "gift_variant_id", "gift_qty")
+_UNSET_TERMS: dict[str, Any] = {"steps": None, "every_minor": None, "every_off_minor": None, "cap_minor": None,
+                                "percent_bp": None, "amount_minor": None, "min_spend_minor": 0, "buy_qty": None,
+                                "get_qty": None, "get_percent_bp": None, "gift_variant_id": None, "gift_qty": 1}
+_PAIRS = (("percent_bp", "amount_minor"), ("steps", "every_minor"), ("steps", "every_off_minor"),
+          ("categories", "products"))
+_NULLABLE = {"ends_at", "usage_limit", "per_member_limit", "cap_minor", "percent_bp", "amount_minor",
+             "every_minor", "every_off_minor", "buy_qty", "get_qty", "get_percent_bp", "gift_sku"}
+
+
+def _as_input(session: Session, row: Promotion) -> dict[str, Any]:
+    """A stored promotion as the input that would make it again."""
+    gift_sku = None
+    if row.gift_variant_id is not None:
+        gift_sku = session.exec(select(Variant.sku).where(Variant.id == row.gift_variant_id)).first()
+    refs = [f"#{i}" for i in (row.scope_ids or [])]
+    return {
+        "name": row.name, "kind": row.kind, "starts_at": row.starts_at, "ends_at": row.ends_at,
+        "status": "draft" if row.status == "draft" else "active", "priority": row.priority,
+        "exclusive": row.exclusive, "usage_limit": row.usage_limit, "per_member_limit": row.per_member_limit,
+        "tiers": list(row.tiers or []), "new_customers": row.new_customers, "channels": list(row.channels or []),
+        "categories": refs if row.scope_kind == "categories" else [],
+        "products": refs if row.scope_kind == "products" else [],
+        "steps": [(int(t), int(o)) for t, o in (row.steps or [])], "every_minor": row.every_minor,
+        "every_off_minor": row.every_off_minor, "cap_minor": row.cap_minor, "percent_bp": row.percent_bp,
+        "amount_minor": row.amount_minor, "min_spend_minor": row.min_spend_minor, "buy_qty": row.buy_qty,
+        "get_qty": row.get_qty, "get_percent_bp": row.get_percent_bp, "gift_sku": gift_sku,
+        "gift_qty": row.gift_qty, "description": row.description,
+    }
+
+
+def _times_used(session: Session, row: Promotion) -> int:
+    from sqlalchemy import func
+
+    from shoptui.models.marketing import PromotionUse
+
+    recorded = session.exec(select(func.count()).select_from(PromotionUse)
+                            .where(PromotionUse.promotion_id == row.id)).one()
+    return max(int(recorded), row.used_count or 0)
+
+
+def update_promotion(*, session: Session, actor: Actor, ref: int | str, changes: PromotionUpdate,
+                     new_version: bool = False) -> PromotionEdited:
+    """Change a promotion, checked like a new one, in one step; audited with before and after.
+
+    Name, note, window, priority, stacking, limits and who may have it change in place at any
+    time. What it gives and to what (kind, terms, scope) changes in place only while no order
+    has used it: after that, orders and the report name it, so a change of reward is refused
+    (Conflict) unless ``new_version``: then this promotion ends now, keeping its history and
+    report, and a new promotion with the new terms starts now (or at its start, if later).
+    An ended promotion cannot change. Raises InvalidInput, NotFound, Conflict.
+    """
+    row = promotion_row(session, ref)
+    if row.status == "ended":
+        raise Conflict(f"The promotion {row.name!r} has ended and cannot change; add a new promotion instead.")
+    given = changes.model_dump(exclude_unset=True)
+    for key, value in list(given.items()):
+        if value is None and key not in _NULLABLE:
+            raise InvalidInput(f"The {key.removesuffix('_minor').removesuffix('_bp').replace('_', ' ')} cannot be "
+                               "emptied; give a value.")
+    if not given:
+        raise InvalidInput("Nothing to change: give at least one field to change.")
+    merged = _as_input(session, row)
+    if "kind" in given and str(given["kind"] or "").strip().lower() != row.kind:
+        for key in ("steps", "every_minor", "every_off_minor", "cap_minor", "percent_bp", "amount_minor",
+                    "min_spend_minor", "buy_qty", "get_qty", "get_percent_bp", "gift_sku", "gift_qty"):
+            merged[key] = [] if key == "steps" else 0 if key == "min_spend_minor" else 1 if key == "gift_qty" else None
+    for a, b in _PAIRS:
+        if a in given and b not in given:
+            merged[b] = [] if b in ("steps", "categories", "products") else None
+        elif b in given and a not in given:
+            merged[a] = [] if a in ("steps", "categories", "products") else None
+    for key, value in given.items():
+        merged[key] = [] if value is None and key in ("steps",) else value
+    columns = {**_UNSET_TERMS, **_columns(session, PromotionInput(**merged))}
+    columns["status"] = row.status
+    changed = [key for key, value in columns.items() if getattr(row, key) != value]
+    if not changed:
+        return PromotionEdited(promotion=_read(row), changed=[])
+    limit = columns["usage_limit"]
+    if limit is not None and limit < row.used_count:
+        raise InvalidInput(f"The promotion {row.name!r} has been used {row.used_count} times already, so its usage "
+                           f"limit cannot be {limit}; give {row.used_count} or more.")
+    before = {key: getattr(row, key) for key in changed}
+    after = {key: columns[key] for key in changed}
+    reward = [key for key in changed if key in REWARD_COLUMNS]
+    now = clock.now()
+    used = _times_used(session, row) if reward else 0
+    if reward and used:
+        if not new_version:
+            raise Conflict(f"The promotion {row.name!r} has been used on {used} order(s), so what it gives stays as "
+                           "those orders had it. Save the new terms as a new version (the original ends now, its "
+                           "report stays): 'shoptui promo edit ... --new-version'.")
+        old_status = row.status
+        row.status = "ended"
+        row.updated_at = now
+        if row.ends_at is None or row.ends_at > now:
+            row.ends_at = max(now, row.starts_at)
+        session.add(row)
+        session.flush()
+        columns["status"] = "draft" if old_status == "draft" else "active" if old_status == "active" else "paused"
+        columns["starts_at"] = max(columns["starts_at"], now)
+        if columns["ends_at"] is not None and columns["ends_at"] <= columns["starts_at"]:
+            raise InvalidInput(f"The new version would start now and end before it starts "
+                               f"({columns['ends_at']:%Y-%m-%d %H:%M} UTC). Give a later end.")
+        added = Promotion(created_by=actor.name[:100], created_at=now, updated_at=now, **columns)
+        session.add(added)
+        session.flush()
+        bump_stamp(session)
+        audit.record(session=session, actor=actor, action="promotion.end", entity="promotion", entity_id=row.id,
+                     summary=f"promotion {row.name!r} ended: replaced by #{added.id} with new terms",
+                     before={"status": old_status}, after={"status": "ended", "replaced_by": added.id})
+        audit.record(session=session, actor=actor, action="promotion.edit", entity="promotion", entity_id=added.id,
+                     summary=f"promotion {added.name!r} #{added.id}: new version of #{row.id} ({', '.join(changed)})",
+                     before={**before, "version_of": row.id}, after=after)
+        return PromotionEdited(promotion=_read(added, now), changed=changed, ended=_read(row, now))
+    for key in changed:
+        setattr(row, key, columns[key])
+    row.updated_at = now
+    session.add(row)
+    session.flush()
+    bump_stamp(session)
+    audit.record(session=session, actor=actor, action="promotion.edit", entity="promotion", entity_id=row.id,
+                 summary=f"promotion {row.name!r} changed: {', '.join(changed)}", before=before, after=after)
+    return PromotionEdited(promotion=_read(row, now), changed=changed)

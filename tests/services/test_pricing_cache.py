@@ -1,0 +1,107 @@
+"""The promotions pricing keeps in memory between calls are never stale.
+
+``marketing_pricing`` keeps each store's active promotions behind a stamp that every promotion and
+coupon change renews in its own transaction; these tests change promotions from another process
+(and move the clock across their windows) and check the very next ``price`` sees it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from datetime import datetime, timedelta
+
+from shoptui import clock, db
+from shoptui.services import pricing
+from shoptui.services import marketing_promotions as mp
+from tests.services.orders_helpers import CLERK, seed
+
+TEE = pricing.Cart(items=(pricing.CartItem(quantity=1, sku="TEE-01"),))  # 99.00
+
+
+def _discount(store: str) -> int:
+    with db.read_session(store) as session:
+        return pricing.price(session=session, cart=TEE).discount_minor
+
+
+def _elsewhere(store: str, code: str) -> None:
+    """Run ``code`` (with ``db``, ``mp``, ``actor``, ``session`` in scope) in another Python process."""
+    script = textwrap.dedent("""
+        import sys
+        from shoptui import db
+        from shoptui.config import Actor
+        from shoptui.services import marketing_promotions as mp
+        actor = Actor(name="other", source="test")
+        with db.transaction(sys.argv[1]) as session:
+    """) + textwrap.indent(textwrap.dedent(code), "    ")
+    done = subprocess.run([sys.executable, "-c", script, store], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_change_from_another_process_is_seen_by_the_next_price(store: str, frozen_clock: datetime) -> None:
+    with db.transaction(store) as session:
+        seed(session)
+        promo = mp.add_promotion(session=session, actor=CLERK, data=mp.PromotionInput(
+            name="Tenth off", kind="discount", percent_bp=1000, starts_at=frozen_clock - timedelta(days=1)))
+    assert _discount(store) == 990
+    assert _discount(store) == 990  # served from memory now
+
+    _elsewhere(store, f"mp.set_status(session=session, actor=actor, ref={promo.id}, action='pause')")
+    assert _discount(store) == 0
+
+    _elsewhere(store, f"mp.set_status(session=session, actor=actor, ref={promo.id}, action='resume')")
+    assert _discount(store) == 990
+
+    _elsewhere(store, f"mp.update_promotion(session=session, actor=actor, ref={promo.id}, "
+                      "changes=mp.PromotionUpdate(percent_bp=2000))")
+    assert _discount(store) == 1980
+
+    _elsewhere(store, """
+        from datetime import timedelta
+        from shoptui import clock
+        start = clock.now() - timedelta(days=400)
+        mp.add_promotion(session=session, actor=actor, data=mp.PromotionInput(
+            name="Fifty off", kind="discount", amount_minor=5000, exclusive=True, starts_at=start))
+    """)
+    assert _discount(store) == 5000  # the new exclusive one gives more than 20%
+
+
+def test_a_change_in_the_same_transaction_is_seen(store: str, frozen_clock: datetime) -> None:
+    with db.transaction(store) as session:
+        seed(session)
+        promo = mp.add_promotion(session=session, actor=CLERK, data=mp.PromotionInput(
+            name="Tenth off", kind="discount", percent_bp=1000, starts_at=frozen_clock - timedelta(days=1)))
+        assert pricing.price(session=session, cart=TEE).discount_minor == 990
+        mp.set_status(session=session, actor=CLERK, ref=promo.id, action="pause")
+        assert pricing.price(session=session, cart=TEE).discount_minor == 0
+
+
+def test_windows_open_and_close_as_the_clock_moves(store: str, frozen_clock: datetime) -> None:
+    with db.transaction(store) as session:
+        seed(session)
+        mp.add_promotion(session=session, actor=CLERK, data=mp.PromotionInput(
+            name="Later", kind="discount", amount_minor=500, starts_at=frozen_clock + timedelta(hours=1),
+            ends_at=frozen_clock + timedelta(hours=3)))
+    assert _discount(store) == 0
+    with clock.frozen(frozen_clock + timedelta(hours=1)):
+        assert _discount(store) == 500  # it starts at this very moment
+    with clock.frozen(frozen_clock + timedelta(hours=2, minutes=59)):
+        assert _discount(store) == 500
+    with clock.frozen(frozen_clock + timedelta(hours=3)):
+        assert _discount(store) == 0  # the end is not included
+    assert _discount(store) == 0  # and back before the start (a clock set back)
+
+
+def test_usage_counts_are_read_on_every_call(store: str, frozen_clock: datetime) -> None:
+    from shoptui.services import orders
+    from tests.services.orders_helpers import draft
+
+    with db.transaction(store) as session:
+        seed(session)
+        mp.add_promotion(session=session, actor=CLERK, data=mp.PromotionInput(
+            name="Once", kind="discount", amount_minor=500, usage_limit=1, starts_at=frozen_clock - timedelta(days=1)))
+    assert _discount(store) == 500
+    with db.transaction(store) as session:
+        orders.create_order(session=session, actor=CLERK, draft=draft(("TEE-01", 1)))
+    assert _discount(store) == 0  # used up by the order, no promotion edit involved
