@@ -39,6 +39,7 @@ from shoptui.services.orders import (
     read_order,
     settle,
     touch,
+    unsubscribed_channels,
 )
 
 MAX_BATCH_ROWS = 10_000
@@ -157,6 +158,10 @@ def ship(*, session: Session, actor: Actor, number: str, carrier: str, tracking:
                  "items": "\n".join(f"  {qty} x {title}" for _, title, qty, _ in shipped_items)})
     if notified:
         add_event(session, order, actor, "notified", f"Shipping notice queued by {' and '.join(notified)}.")
+    unsubscribed = unsubscribed_channels(session, order, cfg)
+    if unsubscribed:
+        add_event(session, order, actor, "not notified",
+                  f"No shipping notice by {' and '.join(unsubscribed)}: the customer unsubscribed from it.")
     audit.record(session=session, actor=actor, action="order.ship", entity="order", entity_id=order.number,
                  summary=f"{order.number} shipped with {chosen_carrier.code} {tracking}: {summary}"[:500],
                  after={"fulfilment_status": order.fulfilment_status, "tracking": tracking})

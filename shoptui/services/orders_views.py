@@ -65,6 +65,10 @@ def remind_order(*, session: Session, actor: Actor, number: str) -> list[str]:
         context={"total": cfg.currency.format(order.total_minor), "due": cfg.currency.format(due),
                  "instructions": cfg.values["order_payment_instructions"]})
     if not sent:
+        unsubscribed = order_service.unsubscribed_channels(session, order, cfg)
+        if unsubscribed:
+            raise Conflict(f"The customer of order {order.number} unsubscribed from {' and '.join(unsubscribed)}, "
+                           "so no reminder was sent; call them or ask them to agree again.")
         raise Conflict(f"Order {order.number} has no email or phone to send a reminder to "
                        f"(or the order_notice_channels setting is {cfg.channels}).")
     order.last_reminded_at = now
