@@ -21,17 +21,24 @@ from tests.services.inventory_helpers import CLERK, make_variant
 
 @contextmanager
 def statements(session: Session) -> Iterator[list[str]]:
+    """Every statement the store runs meanwhile: SQLAlchemy's and the prepared hot-path ones alike
+    (those go straight to the driver, so SQLAlchemy's events do not see them)."""
     seen: list[str] = []
     engine = session.get_bind()
+    driver = session.connection().connection.driver_connection
 
     def log(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
+        sqlalchemy_seen.append(statement)
 
+    sqlalchemy_seen: list[str] = []
     event.listen(engine, "before_cursor_execute", log)
+    driver.set_trace_callback(seen.append)  # type: ignore[union-attr]
     try:
         yield seen
     finally:
+        driver.set_trace_callback(None)  # type: ignore[union-attr]
         event.remove(engine, "before_cursor_execute", log)
+    assert len(seen) >= len(sqlalchemy_seen)  # the driver saw at least what SQLAlchemy sent
 
 
 def test_alert_uses_the_reorder_point_of_the_variant_sold(session: Session) -> None:
