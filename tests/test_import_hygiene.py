@@ -38,3 +38,38 @@ def test_cli_help_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stderr.strip() == ""
+
+
+def test_cli_help_imports_no_module_command_file() -> None:
+    code = (
+        "import sys\nfrom shoptui.cli.main import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(*sorted(m for m in sys.modules if m.startswith(('shoptui.cli.', 'shoptui.services.'))\n"
+        "      and m not in ('shoptui.cli.main', 'shoptui.cli._output')), file=sys.stderr)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stderr.split() == []
+
+
+def test_settings_show_loads_only_the_settings_table(tmp_path) -> None:
+    """Reading settings builds one table class, not the whole schema (each costs start-up time)."""
+    store = tmp_path / "shop.db"
+    subprocess.run([sys.executable, "-m", "shoptui", "--db", str(store), "db", "upgrade", "--quiet"], check=True)
+    code = (
+        "import sys\nfrom shoptui.cli.main import app\n"
+        f"app(['--db', {str(store)!r}, 'settings', 'show', '--json'], standalone_mode=False)\n"
+        "print(*sorted(m for m in sys.modules if m.startswith('shoptui.models.')), file=sys.stderr)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert '"currency"' in out.stdout
+    assert set(out.stderr.split()) <= {"shoptui.models._types", "shoptui.models.store"}
+
+
+def test_each_command_group_help_matches_its_registry_entry() -> None:
+    """`shoptui --help` prints the registry's one-line help; it must say what the group itself says."""
+    from shoptui import modules
+
+    for name, command in modules.commands().items():
+        group = modules.load(command.target)
+        own = (group.info.help or "").strip().split("\n\n")[0]
+        assert command.help == own, f"{name}: registry says {command.help!r}, the group says {own!r}"

@@ -2,12 +2,65 @@
 
 from __future__ import annotations
 
+from difflib import get_close_matches
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
 
 from shoptui import __version__, modules
 from shoptui.cli._output import CliState
 
+
+class ModuleCommands(TyperGroup):
+    """The root command: a module's command group is imported only when it is run or its help shown.
+
+    ``shoptui --help`` lists every group from the module registry (name and one-line help), so it
+    never imports a module's CLI file, let alone its services.
+    """
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*self.commands, *(name for name in modules.commands() if name not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        found = self.commands.get(cmd_name)
+        spec = modules.commands().get(cmd_name)
+        if found is None and spec is not None:
+            group = modules.load(spec.target)
+            _plain_help(group)
+            found = self.commands[cmd_name] = typer.main.get_group(group)
+            found.name = cmd_name
+        return found
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return self._click_resolve_command(ctx, args)
+        except Exception as exc:  # "No such command": suggest close names from every module, loaded or not
+            message = getattr(exc, "message", None)
+            matches = get_close_matches(args[0], self.list_commands(ctx)) if args and message else []
+            if matches:
+                exc.message = f"{message.rstrip('.')}. Did you mean {', '.join(repr(m) for m in matches)}?"
+            raise
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = [(name, spec.help) for name, spec in modules.commands().items()]
+        if not rows:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, _shorten(text, limit)) for name, text in rows])
+
+
+def _shorten(text: str, limit: int) -> str:
+    """One line of at most ``limit`` characters, cut at a word with "..." (as Click does)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 3, 1)].rsplit(" ", 1)[0].rstrip(" ,.;:")
+    return f"{cut}..."
+
+
 app = typer.Typer(
+    cls=ModuleCommands,
     name="shoptui",
     help="The back office of a small shop, in the terminal. Run without a command to open the app.",
     no_args_is_help=False,
@@ -55,8 +108,3 @@ def _plain_help(typer_app: typer.Typer) -> None:
         if group.typer_instance is not None:
             _plain_help(group.typer_instance)
 
-
-for _spec in modules.all_modules():
-    for _name, _reference in _spec.cli:
-        app.add_typer(modules.load(_reference), name=_name)
-_plain_help(app)

@@ -27,12 +27,25 @@ class Screen:
 
 
 @dataclass(frozen=True)
+class Command:
+    """A command group of the CLI: its name, its Typer app by import path, and its one-line help.
+
+    The help is written here so ``shoptui --help`` lists every group without importing any of them;
+    a test checks it matches the group's own help.
+    """
+
+    name: str
+    target: str  # "shoptui.cli.x:app" (a typer.Typer)
+    help: str
+
+
+@dataclass(frozen=True)
 class ModuleSpec:
     """What one module adds to the shell. Every reference is ``"package.module:attribute"``."""
 
     name: str
     order: int = 100
-    cli: tuple[tuple[str, str], ...] = ()  # (command name, "shoptui.cli.x:app")
+    cli: tuple[Command, ...] = ()
     screens: tuple[Screen, ...] = ()
     settings: tuple[str, ...] = ()  # -> list[SettingDef]
     search: tuple[str, ...] = ()  # -> fn(session, text, limit) -> list[SearchHit]
@@ -64,6 +77,11 @@ def all_modules() -> tuple[ModuleSpec, ...]:
 def screens() -> list[Screen]:
     """Every sidebar entry of every module, in order."""
     return sorted((s for m in all_modules() for s in m.screens), key=lambda s: (s.order, s.mode))
+
+
+def commands() -> dict[str, Command]:
+    """Every CLI command group of every module, by name, in sidebar order."""
+    return {c.name: c for m in all_modules() for c in m.cli}
 
 
 def references(kind: str) -> list[str]:

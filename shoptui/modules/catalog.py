@@ -1,15 +1,18 @@
 """The catalogue: categories, products and variants, their search, import/export and the demo."""
 
-from shoptui.modules import ModuleSpec, Screen
+from shoptui.modules import Command, ModuleSpec, Screen
 
 MODULE = ModuleSpec(
     name="catalog",
     order=20,
     cli=(
-        ("product", "shoptui.cli.catalog:product_app"),
-        ("variant", "shoptui.cli.catalog:variant_app"),
-        ("category", "shoptui.cli.catalog:category_app"),
-        ("demo", "shoptui.cli.catalog:demo_app"),
+        Command("product", "shoptui.cli.catalog:product_app",
+                "Products: add, edit, show, list, search, archive, delete, import and export."),
+        Command("variant", "shoptui.cli.catalog:variant_app",
+                "Variants (SKUs): add, edit, list, generate from options, delete."),
+        Command("category", "shoptui.cli.catalog:category_app",
+                "The category tree: add, list, move, rename, reorder, delete."),
+        Command("demo", "shoptui.cli.catalog:demo_app", "The demo catalogue for trying shoptui out."),
     ),
     screens=(Screen("products", "Products", "f2", "shoptui.tui.screens.catalog:ProductsScreen", order=20),),
     search=("shoptui.services.catalog:search",),

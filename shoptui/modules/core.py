@@ -1,16 +1,19 @@
 """The shell's own module: dashboard, settings, audit log, notifications, outbox, the store."""
 
-from shoptui.modules import ModuleSpec, Screen
+from shoptui.modules import Command, ModuleSpec, Screen
 
 MODULE = ModuleSpec(
     name="core",
     order=0,
     cli=(
-        ("db", "shoptui.cli.store:db_app"),
-        ("settings", "shoptui.cli.store:settings_app"),
-        ("audit", "shoptui.cli.store:audit_app"),
-        ("notification", "shoptui.cli.store:notification_app"),
-        ("outbox", "shoptui.cli.outbox:app"),
+        Command("db", "shoptui.cli.store:db_app", "The store itself: information, upgrade, checks and backups."),
+        Command("settings", "shoptui.cli.store:settings_app",
+                "Store settings: name, contact, currency, time zone, email and SMS."),
+        Command("audit", "shoptui.cli.store:audit_app",
+                "The audit log: who changed what, from where, before and after."),
+        Command("notification", "shoptui.cli.store:notification_app",
+                "The notification centre (low stock, failed sends, ...)."),
+        Command("outbox", "shoptui.cli.outbox:app", "The messaging outbox: list, send and retry email and SMS."),
     ),
     screens=(
         Screen("dashboard", "Dashboard", "ctrl+o", "shoptui.tui.screens.dashboard:DashboardScreen", order=0),

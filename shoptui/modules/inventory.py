@@ -1,16 +1,20 @@
 """Inventory: stock levels and ledger, restock, suppliers and purchase orders, stocktakes, alerts."""
 
-from shoptui.modules import ModuleSpec, Screen
+from shoptui.modules import Command, ModuleSpec, Screen
 
 MODULE = ModuleSpec(
     name="inventory",
     order=30,
     cli=(
-        ("stock", "shoptui.cli.inventory:stock_app"),
-        ("location", "shoptui.cli.inventory:location_app"),
-        ("supplier", "shoptui.cli.inventory:supplier_app"),
-        ("po", "shoptui.cli.inventory:po_app"),
-        ("stocktake", "shoptui.cli.inventory:stocktake_app"),
+        Command("stock", "shoptui.cli.inventory:stock_app",
+                "Stock levels and the ledger: restock, adjust, transfer, show, moves, list, alerts."),
+        Command("location", "shoptui.cli.inventory:location_app", "Stock locations (shop floor, back room, branches)."),
+        Command("supplier", "shoptui.cli.inventory:supplier_app",
+                "Suppliers: who the shop buys from and their lead times."),
+        Command("po", "shoptui.cli.inventory:po_app",
+                "Purchase orders: draft -> ordered -> partially received -> received (or cancelled)."),
+        Command("stocktake", "shoptui.cli.inventory:stocktake_app",
+                "Stocktakes (盘点): freeze, count by scan/typing/CSV, review variances, post once."),
     ),
     screens=(
         Screen("inventory", "Inventory", "f3", "shoptui.tui.screens.inventory:InventoryScreen", order=30),

@@ -1,14 +1,15 @@
 """Marketing: promotions, coupons, and the cart price they make (``shoptui price``)."""
 
-from shoptui.modules import ModuleSpec, Screen
+from shoptui.modules import Command, ModuleSpec, Screen
 
 MODULE = ModuleSpec(
     name="marketing",
     order=60,
     cli=(
-        ("promo", "shoptui.cli.marketing:promo_app"),
-        ("coupon", "shoptui.cli.marketing:coupon_app"),
-        ("price", "shoptui.cli.marketing:price_app"),
+        Command("promo", "shoptui.cli.marketing:promo_app", "Promotions: add, edit, list, show, pause, resume, end."),
+        Command("coupon", "shoptui.cli.marketing:coupon_app",
+                "Coupons: add, issue, send, export, list, show, pause, end."),
+        Command("price", "shoptui.cli.marketing:price_app", "Explain the price of a cart without selling anything."),
     ),
     screens=(Screen("marketing", "Marketing", "f7", "shoptui.tui.screens.marketing:MarketingScreen", order=60),),
     settings=("shoptui.services.marketing_settings:SETTINGS",),

@@ -1,13 +1,14 @@
 """Members: registration, profile and consent, tiers, points, store credit, points events and gifts."""
 
-from shoptui.modules import ModuleSpec, Screen
+from shoptui.modules import Command, ModuleSpec, Screen
 
 MODULE = ModuleSpec(
     name="members",
     order=50,
     cli=(
-        ("member", "shoptui.cli.members:app"),
-        ("tier", "shoptui.cli.members:tier_app"),
+        Command("member", "shoptui.cli.members:app",
+                "Members: add, list, show, edit, merge, points, store credit, tiers recalculation."),
+        Command("tier", "shoptui.cli.members:tier_app", "Member tiers: list, edit, add."),
     ),
     screens=(Screen("members", "Members", "f6", "shoptui.tui.screens.members:MembersScreen", order=50),),
     settings=("shoptui.services.members_settings:SETTINGS",),

@@ -1,13 +1,14 @@
 """Orders and customers: order handling, payments, shipping, returns and refunds."""
 
-from shoptui.modules import ModuleSpec, Screen
+from shoptui.modules import Command, ModuleSpec, Screen
 
 MODULE = ModuleSpec(
     name="orders",
     order=30,
     cli=(
-        ("order", "shoptui.cli.orders:app"),
-        ("customer", "shoptui.cli.orders:customer_app"),
+        Command("order", "shoptui.cli.orders:app",
+                "Orders: list, show, create, pay, ship, deliver, cancel, remind, expire, returns, refunds, exchanges."),
+        Command("customer", "shoptui.cli.orders:customer_app", "Customers: add, list, show, edit."),
     ),
     screens=(
         Screen("orders", "Orders", "f4", "shoptui.tui.screens.orders:OrdersScreen", order=40),
