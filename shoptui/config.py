@@ -86,7 +86,9 @@ def normalise_url(value: str) -> str:
 
 def resolve_database_url(explicit: str | None = None) -> str:
     """The store URL by precedence: explicit, env, config file, default file."""
-    for candidate in (explicit, os.environ.get(ENV_DATABASE_URL), file_config().get("database_url")):
+    sources = (lambda: explicit, lambda: os.environ.get(ENV_DATABASE_URL), lambda: file_config().get("database_url"))
+    for source in sources:  # the config file is read only when nothing before it names the store
+        candidate = source()
         if candidate:
             return normalise_url(str(candidate))
     return f"sqlite:///{data_dir() / 'shop.db'}"

@@ -170,6 +170,10 @@ def test_broken_config_file_is_reported(monkeypatch: pytest.MonkeyPatch, tmp_pat
     config._read_config.cache_clear()
     with pytest.raises(InvalidInput, match="cannot be read"):
         resolve_database_url(None)
+    # a store named on the command line or in the environment never reads the file
+    assert resolve_database_url("/srv/shop.db") == "sqlite:////srv/shop.db"
+    monkeypatch.setenv("SHOPTUI_DATABASE_URL", "/srv/env.db")
+    assert resolve_database_url(None) == "sqlite:////srv/env.db"
 
 
 def test_idempotent_results_with_times_are_stored_and_replayed(store: str) -> None:
