@@ -40,7 +40,7 @@ from sqlalchemy import (
     union,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
 from shoptui import clock
@@ -1210,11 +1210,20 @@ def _sql_literal(value: Any) -> str | None:
     return None  # floats, bytes, anything else: bound as usual
 
 
+_FTS_TABLES = ("product_search_fts", "product_search_grams")
+FTS_BIG_FEED = 10_000  # new lines from which the FTS indexes buffer more before writing a segment
+_FTS_BIG_HASH = 32 * 1024 * 1024  # bytes of pending index data FTS5 keeps in memory during a big feed
+_FTS_DEFAULT_HASH = 1024 * 1024  # FTS5's own default
+
+
 def insert_search_lines(*, session: Session, lines: list[dict[str, Any]]) -> None:
     """Insert new search rows (from ``search_line``) and index them.
 
     The one place lines are inserted. On SQLite the FTS5 index is fed by one INSERT ... SELECT
     per chunk (updates and deletes are followed by triggers); PostgreSQL's GIN index needs nothing.
+    A big feed lets FTS5 buffer 32 MiB of index data instead of 1 MiB before it writes a segment
+    (fewer, larger segments: a third less work for the trigram index), and puts the default back
+    afterwards, all inside the caller's transaction.
     """
     if not lines:
         return
@@ -1227,14 +1236,27 @@ def insert_search_lines(*, session: Session, lines: list[dict[str, Any]]) -> Non
     ids = sorted(line["product_id"] for line in lines)
     feeds = ("INSERT INTO product_search_fts(rowid, text, codes) SELECT product_id, text, codes FROM product_search ",
              "INSERT INTO product_search_grams(rowid, grams) SELECT product_id, grams FROM product_search ")
+    big = len(ids) >= FTS_BIG_FEED and _fts_hash_size(conn, _FTS_BIG_HASH)
     if ids[-1] - ids[0] + 1 == len(ids):
         for feed in feeds:
             conn.exec_driver_sql(feed + "WHERE product_id BETWEEN ? AND ?", (ids[0], ids[-1]))
-        return
-    for start in range(0, len(ids), 500):
-        marks = ",".join(str(int(i)) for i in ids[start:start + 500])
-        for feed in feeds:
-            conn.exec_driver_sql(feed + f"WHERE product_id IN ({marks})")
+    else:
+        for start in range(0, len(ids), 500):
+            marks = ",".join(str(int(i)) for i in ids[start:start + 500])
+            for feed in feeds:
+                conn.exec_driver_sql(feed + f"WHERE product_id IN ({marks})")
+    if big:
+        _fts_hash_size(conn, _FTS_DEFAULT_HASH)
+
+
+def _fts_hash_size(conn: Any, size: int) -> bool:
+    """Set FTS5's ``hashsize`` of both search indexes; False when this SQLite does not know it."""
+    for name in _FTS_TABLES:
+        try:
+            conn.exec_driver_sql(f"INSERT INTO {name}({name}, rank) VALUES ('hashsize', ?)", (size,))
+        except DBAPIError:  # an SQLite without the option: the statement alone is undone
+            return False
+    return True
 
 
 def refresh_products(*, session: Session, product_ids: Iterable[int]) -> None:
