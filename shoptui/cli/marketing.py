@@ -25,7 +25,7 @@ from shoptui.cli._output import (
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-promo_app = typer.Typer(help="Promotions: add, list, show, pause, resume, end.", no_args_is_help=True)
+promo_app = typer.Typer(help="Promotions: add, edit, list, show, pause, resume, end.", no_args_is_help=True)
 coupon_app = typer.Typer(help="Coupons: add, issue, send, export, list, show, pause, end.", no_args_is_help=True)
 price_app = typer.Typer(help="Explain the price of a cart without selling anything.")
 
@@ -141,6 +141,116 @@ def promo_add(
                        f"{promotions.describe(promo, money.digits)}.", promo, money)
 
     change(ctx, "promo add", work, key=key, as_json=as_json)
+
+
+@promo_app.command("edit")
+def promo_edit(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., help="The promotion id or name."),
+    name: str | None = typer.Option(None, "--name", help="A new name, as receipts show it."),
+    kind: str | None = typer.Option(None, "--kind", help="Another kind (give its terms too)."),
+    starts: str | None = typer.Option(None, "--starts", help="Start in shop time, like 2026-12-01 or 2026-12-01T09:00."),
+    ends: str | None = typer.Option(None, "--ends", help="End in shop time; a date means the end of that day."),
+    no_end: bool = typer.Option(False, "--no-end", help="Run without an end."),
+    priority: int | None = typer.Option(None, "--priority", help="Higher wins ties between equally good offers."),
+    exclusive: bool | None = typer.Option(None, "--exclusive/--combinable", help="Never combined with other "
+                                          "promotions, or combinable."),
+    limit: int | None = typer.Option(None, "--limit", help="At most this many orders in total."),
+    no_limit: bool = typer.Option(False, "--no-limit", help="No total limit."),
+    per_member: int | None = typer.Option(None, "--per-member", help="At most this many orders per member."),
+    no_per_member: bool = typer.Option(False, "--no-per-member", help="No limit per member."),
+    tiers: list[str] = typer.Option(None, "--tier", help="Only for members of this tier (repeatable; replaces)."),
+    all_tiers: bool = typer.Option(False, "--all-tiers", help="For everyone, whatever the tier."),
+    new_customers: bool | None = typer.Option(None, "--new-customers/--any-customers",
+                                              help="Only for customers without orders yet, or for anyone."),
+    channels: list[str] = typer.Option(None, "--channel", help="Only on this order channel (repeatable; replaces)."),
+    all_channels: bool = typer.Option(False, "--all-channels", help="On every channel."),
+    categories: list[str] = typer.Option(None, "--category", help="Scope: a category slug or id (repeatable; "
+                                         "replaces the scope)."),
+    products: list[str] = typer.Option(None, "--product", help="Scope: a product by one of its SKUs (repeatable; "
+                                       "replaces the scope)."),
+    everything: bool = typer.Option(False, "--everything", help="Scope: every item."),
+    steps: list[str] = typer.Option(None, "--step", help="spend_save threshold THRESHOLD:OFF (repeatable; replaces)."),
+    every: str | None = typer.Option(None, "--every", help="spend_save repeating: EVERY:OFF like 100:10."),
+    cap: str | None = typer.Option(None, "--cap", help="The most the promotion takes off, like 50.00."),
+    no_cap: bool = typer.Option(False, "--no-cap", help="No cap."),
+    percent: str | None = typer.Option(None, "--percent", help="discount: percentage off (replaces an amount)."),
+    amount: str | None = typer.Option(None, "--amount", help="discount: amount off (replaces a percentage)."),
+    min_spend: str | None = typer.Option(None, "--min-spend", help="Only when the scope reaches this spend (0: none)."),
+    buy: int | None = typer.Option(None, "--buy", help="bxgy: items to buy (X)."),
+    get: int | None = typer.Option(None, "--get", help="bxgy: items discounted (Y)."),
+    get_percent: str | None = typer.Option(None, "--get-percent", help="bxgy: percentage off the Y items."),
+    gift: str | None = typer.Option(None, "--gift", help="gift: the SKU given at zero price."),
+    gift_qty: int | None = typer.Option(None, "--gift-qty", help="gift: how many are given."),
+    description: str | None = typer.Option(None, "--description", help="A note for the staff."),
+    new_version: bool = typer.Option(False, "--new-version", help="When an order has used it and its reward "
+                                     "changes: end it now and start the new terms as a new promotion."),
+    key: str | None = KEY_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Change a promotion; only what is given changes. Example: shoptui promo edit 3 --ends 2026-12-31 --limit 500"""
+    from shoptui.services import idempotency
+    from shoptui.services import marketing_promotions as promotions
+
+    for flag, value, other in (("--no-end", no_end, ends), ("--no-limit", no_limit, limit),
+                               ("--no-per-member", no_per_member, per_member), ("--no-cap", no_cap, cap),
+                               ("--all-tiers", all_tiers, tiers), ("--all-channels", all_channels, channels),
+                               ("--everything", everything, categories or products)):
+        if value and other:
+            raise fail(f"{flag} cannot be given with a value for the same field; give one of the two.", code=2)
+
+    def work(session: Session, actor: Any) -> idempotency.Outcome:
+        money, tz = shop_currency_and_zone(session)
+        given: dict[str, Any] = {}
+
+        def put(field: str, value: Any, clear: bool = False) -> None:
+            if clear:
+                given[field] = None
+            elif value is not None:
+                given[field] = value
+
+        put("name", name)
+        put("kind", kind)
+        put("starts_at", _moment(starts, tz, "--starts"))
+        put("ends_at", _moment(ends, tz, "--ends", end=True), no_end)
+        put("priority", priority)
+        put("exclusive", exclusive)
+        put("usage_limit", limit, no_limit)
+        put("per_member_limit", per_member, no_per_member)
+        put("tiers", [] if all_tiers else tiers or None)
+        put("new_customers", new_customers)
+        put("channels", [] if all_channels else channels or None)
+        if everything:
+            given.update(categories=[], products=[])
+        put("categories", categories or None)
+        put("products", products or None)
+        put("steps", [_step(money, s, "--step") for s in steps] if steps else None)
+        if every:
+            given["every_minor"], given["every_off_minor"] = _step(money, every, "--every")
+        put("cap_minor", _amount(money, cap, "--cap"), no_cap)
+        put("percent_bp", _percent(percent, "--percent"))
+        put("amount_minor", _amount(money, amount, "--amount"))
+        put("min_spend_minor", _amount(money, min_spend, "--min-spend"))
+        put("buy_qty", buy)
+        put("get_qty", get)
+        put("get_percent_bp", _percent(get_percent, "--get-percent"))
+        put("gift_sku", gift)
+        put("gift_qty", gift_qty)
+        put("description", description)
+        edited = promotions.update_promotion(session=session, actor=actor, ref=ref,
+                                             changes=promotions.PromotionUpdate(**given), new_version=new_version)
+        promo = edited.promotion
+        if edited.ended is not None:
+            text = (f"Promotion #{edited.ended.id} {edited.ended.name!r} ended (its report stays); its new version "
+                    f"#{promo.id} runs with: {promotions.describe(promo, money.digits)}.")
+        elif edited.changed:
+            text = (f"Changed promotion #{promo.id} {promo.name!r} ({', '.join(edited.changed)}): "
+                    f"{promotions.describe(promo, money.digits)}.")
+        else:
+            text = f"Promotion #{promo.id} {promo.name!r} already was like that; nothing changed."
+        return outcome(text, promo, money)
+
+    change(ctx, "promo edit", work, key=key, as_json=as_json)
 
 
 @promo_app.command("list")

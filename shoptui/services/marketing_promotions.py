@@ -457,6 +457,9 @@ _UNSET_TERMS: dict[str, Any] = {"steps": None, "every_minor": None, "every_off_m
                                 "get_qty": None, "get_percent_bp": None, "gift_variant_id": None, "gift_qty": 1}
 _PAIRS = (("percent_bp", "amount_minor"), ("steps", "every_minor"), ("steps", "every_off_minor"),
           ("categories", "products"))
+_APPLIES = {"steps": ("spend_save",), "every_minor": ("spend_save",), "every_off_minor": ("spend_save",),
+            "percent_bp": ("discount",), "amount_minor": ("discount",), "buy_qty": ("bxgy",), "get_qty": ("bxgy",),
+            "get_percent_bp": ("bxgy",), "gift_sku": ("gift",), "gift_qty": ("gift",)}
 _NULLABLE = {"ends_at", "usage_limit", "per_member_limit", "cap_minor", "percent_bp", "amount_minor",
              "every_minor", "every_off_minor", "buy_qty", "get_qty", "get_percent_bp", "gift_sku"}
 
@@ -514,6 +517,11 @@ def update_promotion(*, session: Session, actor: Actor, ref: int | str, changes:
     if not given:
         raise InvalidInput("Nothing to change: give at least one field to change.")
     merged = _as_input(session, row)
+    target = str(given.get("kind") or row.kind).strip().lower()
+    for key, kinds in _APPLIES.items():
+        if given.get(key) not in (None, []) and target not in kinds:
+            raise InvalidInput(f"{key.removesuffix('_minor').removesuffix('_bp').replace('_', ' ')} does not apply "
+                               f"to a {target.replace('_', ' ')} promotion.")
     if "kind" in given and str(given["kind"] or "").strip().lower() != row.kind:
         for key in ("steps", "every_minor", "every_off_minor", "cap_minor", "percent_bp", "amount_minor",
                     "min_spend_minor", "buy_qty", "get_qty", "get_percent_bp", "gift_sku", "gift_qty"):

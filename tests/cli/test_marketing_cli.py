@@ -149,3 +149,62 @@ def test_an_expired_coupon_and_one_over_its_limit_are_refused(shop, seeded: str)
         {"lines": [{"sku": "TEE-01", "quantity": 1}], "coupons": ["ONCE5"]}))
     assert result.exit_code == 1 and "limit of 1 uses" in result.stderr
     assert _fingerprint(seeded) == before
+
+
+def test_promo_edit_changes_only_what_is_given(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]
+    _ok(shop("promo", "add", "Tenth", "--kind", "discount", "--percent", "10", "--limit", "50"))
+    out = _ok(shop("promo", "edit", "1", "--name", "Fifth", "--percent", "20", "--ends", "2026-12-31", "--no-limit"))
+    assert out.strip() == "Changed promotion #1 'Fifth' (percent_bp, name, ends_at, usage_limit): 20% off."
+    shown = json.loads(_ok(shop("promo", "show", "1", "--json")))
+    assert (shown["usage_limit"], shown["percent_bp"], shown["ends_at"][:10]) == (None, 2000, "2026-12-31")
+    assert json.loads(_ok(shop("price", "--sku", "TEE-01", "--json")))["discount"] == "19.80"
+    assert "nothing changed" in _ok(shop("promo", "edit", "1", "--percent", "20"))
+
+
+def test_promo_edit_of_a_used_promotion_needs_a_new_version(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]
+    _ok(shop("promo", "add", "Tenth", "--kind", "discount", "--percent", "10"))
+    _ok(shop("order", "create", "-i", "TEE-01:1"))
+    before = _fingerprint(seeded)
+    refused = shop("promo", "edit", "1", "--percent", "20")
+    assert refused.exit_code == 1 and "--new-version" in refused.stderr
+    assert _fingerprint(seeded) == before
+    data = json.loads(_ok(shop("promo", "edit", "1", "--percent", "20", "--new-version", "--json")))
+    assert (data["id"], data["percent_bp"], data["status"]) == (2, 2000, "active")
+    assert json.loads(_ok(shop("promo", "show", "1", "--json")))["status"] == "ended"
+
+
+@pytest.mark.parametrize("args", [
+    ("promo", "edit", "999", "--name", "X"),
+    ("promo", "edit", "1"),
+    ("promo", "edit", "1", "--percent", "120"),
+    ("promo", "edit", "1", "--percent", "abc"),
+    ("promo", "edit", "1", "--ends", "2026-01-01"),
+    ("promo", "edit", "1", "--starts", "someday"),
+    ("promo", "edit", "1", "--name", ""),
+    ("promo", "edit", "1", "--priority", "5000"),
+    ("promo", "edit", "1", "--limit", "0"),
+    ("promo", "edit", "1", "--kind", "bxgy"),
+    ("promo", "edit", "1", "--kind", "moon"),
+    ("promo", "edit", "1", "--product", "NOPE"),
+    ("promo", "edit", "1", "--tier", "platinum"),
+    ("promo", "edit", "1", "--channel", "moon"),
+    ("promo", "edit", "1", "--step", "200:20"),
+    ("promo", "edit", "2", "--name", "Y"),  # ended
+])
+def test_bad_promo_edits_are_refused_and_change_nothing(shop, seeded: str, args: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    _ok(shop("promo", "add", "Tenth", "--kind", "discount", "--percent", "10"))
+    _ok(shop("promo", "add", "Gone", "--kind", "discount", "--percent", "10"))
+    _ok(shop("promo", "end", "2"))
+    before = _fingerprint(seeded)
+    result = shop(*args)
+    assert result.exit_code == 1, result.stdout
+    assert result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert _fingerprint(seeded) == before
+
+
+def test_promo_edit_usage_errors_exit_2(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]
+    _ok(shop("promo", "add", "Tenth", "--kind", "discount", "--percent", "10"))
+    before = _fingerprint(seeded)
+    assert shop("promo", "edit", "1", "--no-end", "--ends", "2026-12-31").exit_code == 2
+    assert shop("promo", "edit", "1", "--priority", "high").exit_code == 2
+    assert _fingerprint(seeded) == before

@@ -412,3 +412,70 @@ def test_share_text_names_the_last_valid_day() -> None:
     expires = datetime(2027, 1, 1, tzinfo=tz)
     assert mc.share_line(coupon, "ABC234", expires, tz) == "ABC234 valid until 2026-12-31 until 2026-12-31"
     assert mc.share_line(coupon, "ABC234", None, tz) == "ABC234 valid until "
+
+
+# ---------------------------------------------------------------- editing a promotion
+
+
+def test_edit_changes_a_promotion_in_place_and_audits_it(shop: Session) -> None:
+    from shoptui.models.store import AuditEntry
+
+    made = promo(shop, name="tenth", kind="discount", percent_bp=1000)
+    edited = mp.update_promotion(session=shop, actor=CLERK, ref=made.id,
+                                 changes=mp.PromotionUpdate(name="fifth", amount_minor=2000, priority=5))
+    assert edited.ended is None and edited.promotion.id == made.id
+    assert sorted(edited.changed) == ["amount_minor", "name", "percent_bp", "priority"]
+    assert (edited.promotion.percent_bp, edited.promotion.amount_minor) == (None, 2000)  # the amount replaced the %
+    assert price(shop, ("TEE-01", 1)).discount_minor == 2000
+    entry = shop.exec(select(AuditEntry).where(AuditEntry.action == "promotion.edit")).one()
+    assert entry.before["name"] == "tenth" and entry.after["name"] == "fifth"
+    assert entry.before["percent_bp"] == 1000 and entry.after["amount_minor"] == 2000
+
+
+def test_edit_of_a_used_promotion_keeps_what_orders_had(shop: Session) -> None:
+    made = promo(shop, name="tenth", kind="discount", percent_bp=1000)
+    for _ in range(2):
+        orders.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1)))
+    # name, window, limits: in place
+    edited = mp.update_promotion(session=shop, actor=CLERK, ref=made.id,
+                                 changes=mp.PromotionUpdate(name="ten percent", usage_limit=5))
+    assert edited.ended is None and edited.promotion.name == "ten percent"
+    # the reward: refused unless as a new version
+    with pytest.raises(Conflict, match="has been used on 2 order"):
+        mp.update_promotion(session=shop, actor=CLERK, ref=made.id, changes=mp.PromotionUpdate(percent_bp=2000))
+    assert mp.get_promotion(session=shop, ref=made.id).percent_bp == 1000
+    with pytest.raises(InvalidInput, match="used 2 times already"):
+        mp.update_promotion(session=shop, actor=CLERK, ref=made.id, changes=mp.PromotionUpdate(usage_limit=1))
+    version = mp.update_promotion(session=shop, actor=CLERK, ref=made.id, new_version=True,
+                                  changes=mp.PromotionUpdate(percent_bp=2000))
+    assert version.ended is not None and version.ended.status == "ended" and version.ended.used_count == 2
+    assert version.promotion.id != made.id and version.promotion.percent_bp == 2000
+    assert version.promotion.name == "ten percent" and version.promotion.used_count == 0
+    assert price(shop, ("TEE-01", 1)).discount_minor == 1980  # only the new version runs
+    report = {r.id: r for r in marketing.usage_report(session=shop, kind="promotion")}
+    assert report[made.id].times_used == 2
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"percent_bp": 10_001}, "at most 100%"),
+    ({"ends_at": datetime(2020, 1, 1, tzinfo=clock.UTC)}, "end .* before it starts"),
+    ({"name": ""}, "name of 1 to 200"),
+    ({"name": None}, "cannot be emptied"),
+    ({"priority": 5000}, "priority"),
+    ({"kind": "bxgy"}, "both quantities"),
+    ({"products": ["NOPE-1"]}, "no product"),
+    ({}, "Nothing to change"),
+])
+def test_bad_edits_are_refused_and_change_nothing(shop: Session, changes: dict, message: str) -> None:
+    made = promo(shop, name="tenth", kind="discount", percent_bp=1000)
+    with pytest.raises((InvalidInput, NotFound), match=message):
+        mp.update_promotion(session=shop, actor=CLERK, ref=made.id, changes=mp.PromotionUpdate(**changes))
+    again = mp.get_promotion(session=shop, ref=made.id)
+    assert (again.name, again.percent_bp, again.kind, again.updated_at) == ("tenth", 1000, "discount", made.updated_at)
+
+
+def test_an_ended_promotion_cannot_be_edited(shop: Session) -> None:
+    made = promo(shop, kind="discount", percent_bp=1000)
+    mp.set_status(session=shop, actor=CLERK, ref=made.id, action="end")
+    with pytest.raises(Conflict, match="has ended"):
+        mp.update_promotion(session=shop, actor=CLERK, ref=made.id, changes=mp.PromotionUpdate(name="x"))

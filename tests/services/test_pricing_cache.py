@@ -13,8 +13,8 @@ import textwrap
 from datetime import datetime, timedelta
 
 from shoptui import clock, db
-from shoptui.services import pricing
 from shoptui.services import marketing_promotions as mp
+from shoptui.services import pricing
 from tests.services.orders_helpers import CLERK, seed
 
 TEE = pricing.Cart(items=(pricing.CartItem(quantity=1, sku="TEE-01"),))  # 99.00
