@@ -1924,16 +1924,6 @@ def search(session: Session, text: str, limit: int = 8) -> list[SearchHit]:
 # ---------------------------------------------------------------- dashboard and checks
 
 
-def dashboard_figures(*, session: Session) -> list[Any]:
-    """Active products, with drafts and variants as detail."""
-    from shoptui.services.dashboard import Figure
-
-    counts = dict(session.execute(select(Product.status, func.count()).group_by(Product.status)).all())
-    variants = session.execute(select(func.count()).select_from(Variant)).scalar_one()
-    return [Figure(key="products", title="Products", value=f"{counts.get('active', 0):,}",
-                   detail=f"active · {counts.get('draft', 0):,} drafts · {variants:,} SKUs", order=20, mode="products")]
-
-
 def check_catalog(*, session: Session) -> list[str]:
     """Catalogue: every product has variants, kept-in-step columns and search lines match, tree paths are sound."""
     problems: list[str] = []

@@ -56,11 +56,9 @@ from shoptui.models.inventory import (
     StockLocation,
     StockMovement,
     StockPolicy,
-    Stocktake,
     Supplier,
 )
 from shoptui.services import audit
-from shoptui.services.dashboard import Figure
 from shoptui.services.inventory_settings import SETTINGS  # noqa: F401
 from shoptui.services.paging import Page, clamp_limit
 from shoptui.services.pricing import round_half_up
@@ -1230,31 +1228,3 @@ def check_incoming(*, session: Session) -> list[str]:
     return [f"variant {v} at location {loc}: incoming {actual.get((v, loc), 0)}, open purchase orders expect "
             f"{expected.get((v, loc), 0)}"
             for v, loc in sorted(set(expected) | set(actual)) if expected.get((v, loc), 0) != actual.get((v, loc), 0)]
-
-
-def dashboard_figures(*, session: Session) -> list[Figure]:
-    """Low-stock and out-of-stock counts, open purchase orders, last stocktake accuracy."""
-    available = col(StockLevel.on_hand) - col(StockLevel.committed)
-    low = session.exec(
-        select(func.count()).select_from(StockLevel)
-        .join(StockPolicy, col(StockPolicy.variant_id) == col(StockLevel.variant_id))
-        .where(col(StockPolicy.reorder_point).is_not(None), available <= col(StockPolicy.reorder_point), available > 0)
-    ).one()
-    out = session.exec(select(func.count()).select_from(StockLevel).where(_out_of_stock())).one()
-    open_pos = session.exec(select(func.count()).select_from(PurchaseOrder)
-                            .where(col(PurchaseOrder.status).in_(("ordered", "partial")))).one()
-    drafts = session.exec(select(func.count()).select_from(PurchaseOrder)
-                          .where(PurchaseOrder.status == "draft")).one()
-    last = session.exec(select(Stocktake.id, Stocktake.accuracy_bp).where(Stocktake.status == "posted")
-                        .order_by(col(Stocktake.posted_at).desc(), col(Stocktake.id).desc()).limit(1)).first()
-    accuracy = "–" if last is None or last[1] is None else f"{last[1] / 100:.1f}%"
-    return [
-        Figure(key="low_stock", title="Low stock", value=str(low), detail="at or below reorder point",
-               severity="warning" if low else "good", order=30, mode="inventory"),
-        Figure(key="out_of_stock", title="Out of stock", value=str(out), detail="nothing available",
-               severity="error" if out else "good", order=31, mode="inventory"),
-        Figure(key="open_pos", title="Open POs", value=str(open_pos), detail=f"{drafts} draft(s)", order=32,
-               mode="purchasing"),
-        Figure(key="stocktake_accuracy", title="Stocktake accuracy", value=accuracy,
-               detail="last posted count" if last else "no stocktake yet", order=33, mode="stocktake"),
-    ]

@@ -19,7 +19,6 @@ from shoptui.errors import Conflict
 from shoptui.models.marketing import Coupon, CouponCode, CouponRedemption, Promotion, PromotionUse
 from shoptui.models.orders import Order
 from shoptui.services import audit, pricing
-from shoptui.services.dashboard import Figure
 from shoptui.services.marketing_settings import SETTINGS  # noqa: F401
 
 # ---------------------------------------------------------------- usage, in the order's transaction
@@ -169,17 +168,3 @@ def check_usage_counts(*, session: Session) -> list[str]:
                    | ((col(CouponCode.max_uses).is_not(None)) & (col(CouponCode.used_count) > col(CouponCode.max_uses))))):
         problems.append(f"coupon code {code} counts {kept} uses but has {counted} redemptions (at most {max_uses})")
     return problems
-
-
-def dashboard_figures(*, session: Session) -> list[Figure]:
-    """Promotions running now and coupons used in the last 7 days."""
-    now = clock.now()
-    from datetime import timedelta
-
-    running = session.execute(select(func.count()).select_from(Promotion).where(
-        Promotion.status == "active", col(Promotion.starts_at) <= now,
-        (col(Promotion.ends_at).is_(None)) | (col(Promotion.ends_at) > now))).scalar_one()
-    week = session.execute(select(func.count()).select_from(CouponRedemption).where(
-        col(CouponRedemption.at) >= now - timedelta(days=7))).scalar_one()
-    return [Figure(key="marketing.promotions", title="Active promotions", value=str(running),
-                   detail=f"{week} coupons used in 7 days", order=60)]

@@ -60,7 +60,6 @@ from shoptui.models.members import (
 from shoptui.models.orders import Order
 from shoptui.services import audit, customers, members_credit, members_points, members_tiers
 from shoptui.services import settings as store_settings
-from shoptui.services.dashboard import Figure
 from shoptui.services.members_core import (
     SETTINGS,
     customer_of,
@@ -937,24 +936,6 @@ def on_order_event(*, session: Session, actor: Actor, order: Order, kind: str, d
 
 
 # ---------------------------------------------------------------- dashboard and checks
-
-
-def dashboard_figures(*, session: Session) -> list[Figure]:
-    """New members this week and the points liability (what the points held are worth)."""
-    tz = store_settings.timezone(session=session)
-    local_now = clock.now().astimezone(tz)
-    week_start = datetime.combine(local_now.date() - timedelta(days=local_now.weekday()), datetime.min.time(), tz)
-    new = session.exec(select(func.count()).select_from(Member)
-                       .where(col(Member.joined_at) >= clock.ensure_utc(week_start))).one()
-    held = int(session.exec(select(func.coalesce(func.sum(Member.points_balance), 0))
-                            .where(col(Member.points_balance) > 0)).one())
-    cfg = member_settings(session)
-    value = members_points.value_of(cfg, held)
-    return [
-        Figure(key="members.new", title="New members", value=str(new), detail="this week", order=50, mode="members"),
-        Figure(key="members.points", title="Points liability", value=f"{cfg.currency.code} {cfg.currency.format(value)}",
-               detail=f"{held:,} points held", order=51, mode="members"),
-    ]
 
 
 def check_points_ledger(*, session: Session) -> list[str]:

@@ -13,7 +13,6 @@ from shoptui.config import Actor
 from shoptui.errors import InvalidInput, NotFound
 from shoptui.models.store import Notification
 from shoptui.services import audit
-from shoptui.services.dashboard import Figure
 
 SEVERITIES = ("information", "warning", "error")
 
@@ -106,10 +105,3 @@ def mark_all_read(*, session: Session, actor: Actor) -> int:
         audit.record(session=session, actor=actor, action="notification.read_all", entity="notification",
                      summary=f"{changed} marked read")
     return changed
-
-
-def dashboard_figures(*, session: Session) -> list[Figure]:
-    """The unread notifications card."""
-    unread = unread_count(session=session)
-    return [Figure(key="alerts", title="Alerts", value=str(unread), detail="unread notifications",
-                   severity="warning" if unread else "good", order=90)]

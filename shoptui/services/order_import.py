@@ -34,11 +34,13 @@ the whole file with line-numbered reasons.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import re
 import tomllib
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import itemgetter
@@ -81,7 +83,7 @@ STATUSES: dict[str, tuple[str, str, str]] = {
 }
 MAX_REPORTED = 50
 MAX_QUANTITY = 1_000_000
-CHUNK = 500
+CHUNK = 5_000  # values per IN (...) lookup: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters
 Progress = Callable[[str], None]
 _NUMBER = re.compile(r"^(?P<whole>[0-9]{1,13})(?:\.(?P<frac>[0-9]{0,12}))?$")
 
@@ -228,7 +230,7 @@ class OrderImportReport(BaseModel):
 # ---------------------------------------------------------------- reading rows
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     line: int
     sku: str
@@ -247,6 +249,7 @@ class _Group:
     fields: dict[str, str]
     lines: list[_Line] = field(default_factory=list)
     seen: dict[str, int] = field(default_factory=dict)  # field -> line it was first given on
+    last_raw: tuple[str, ...] | None = None  # the order-level cells of the last row that agreed
 
 
 def _decode(data: bytes, source: str) -> str:
@@ -306,6 +309,69 @@ def _rate_bp(raw: str) -> int:
     return bp
 
 
+# strptime's own patterns for the directives that history files use; any other format goes to strptime
+_DIRECTIVES = {"Y": r"(?P<Y>\d\d\d\d)", "m": r"(?P<m>1[0-2]|0[1-9]|[1-9])",
+               "d": r"(?P<d>3[0-1]|[1-2]\d|0[1-9]|[1-9]| [1-9])", "H": r"(?P<H>2[0-3]|[0-1]\d|\d)",
+               "M": r"(?P<M>[0-5]\d|\d)", "S": r"(?P<S>6[0-1]|[0-5]\d|\d)"}
+
+
+def _format_regex(fmt: str) -> re.Pattern[str] | None:
+    """A regex equal to ``strptime(fmt)`` for formats made of %Y %m %d [%H %M %S] and literals, else None."""
+    parts: list[str] = []
+    used: set[str] = set()
+    index = 0
+    while index < len(fmt):
+        char = fmt[index]
+        if char == "%":
+            if index + 1 >= len(fmt):
+                return None
+            letter = fmt[index + 1]
+            if letter == "%":
+                parts.append("%")
+            elif letter in _DIRECTIVES and letter not in used:
+                used.add(letter)
+                parts.append(_DIRECTIVES[letter])
+            else:
+                return None
+            index += 2
+            continue
+        if not char.isspace():
+            parts.append(re.escape(char))
+        elif not parts or parts[-1] != r"\s+":  # strptime: a run of white space matches any white space
+            parts.append(r"\s+")
+        index += 1
+    if not {"Y", "m", "d"} <= used:
+        return None
+    return re.compile("".join(parts) + r"\Z", re.IGNORECASE)
+
+
+def _time_parser(fmt: str | None, tz: Any) -> Callable[[str], datetime]:
+    """Text -> aware UTC datetime as ``_parse_time`` does, with a fast path for plain numeric formats."""
+    regex = _format_regex(fmt) if fmt else None
+    cache: dict[str, datetime] = {}
+
+    def parse(raw: str) -> datetime:
+        try:
+            return cache[raw]
+        except KeyError:
+            pass
+        found = regex.match(raw.strip()) if regex is not None else None
+        if found is not None:
+            got = found.groupdict()
+            try:
+                moment = datetime(int(got["Y"]), int(got["m"]), int(got["d"]), int(got.get("H") or 0),
+                                  int(got.get("M") or 0), int(got.get("S") or 0))
+            except ValueError:  # 31/02: strptime below says so in its own words
+                moment = None
+            if moment is not None:
+                value = cache[raw] = clock.ensure_utc(moment.replace(tzinfo=tz))
+                return value
+        value = cache[raw] = _parse_time(raw, fmt, tz)  # strptime / ISO 8601, and its ValueError
+        return value
+
+    return parse
+
+
 def _parse_time(raw: str, fmt: str | None, tz: Any) -> datetime:
     text = raw.strip()
     if fmt:
@@ -320,6 +386,32 @@ def _parse_time(raw: str, fmt: str | None, tz: Any) -> datetime:
     return clock.ensure_utc(moment)
 
 
+def _memo(fn: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``fn`` remembered per input text (files repeat prices, rates, names and phones); errors are not kept."""
+    cache: dict[str, Any] = {}
+
+    def get(raw: str) -> Any:
+        try:
+            return cache[raw]
+        except KeyError:
+            value = cache[raw] = fn(raw)
+            return value
+
+    return get
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while an import builds millions of rows (they hold no cycles)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _norm_text(value: str, limit: int) -> str:
     return unicodedata.normalize("NFC", value).strip()[:limit]
 
@@ -331,6 +423,14 @@ def import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Ma
                   dry_run: bool = False, create_missing: bool = False, affect_stock: bool = False,
                   progress: Progress | None = None) -> OrderImportReport:
     """Import order history from CSV bytes; all or nothing. Raises OrderImportRefused listing bad lines."""
+    with _gc_paused():
+        return _import_orders(session=session, actor=actor, content=content, mapping=mapping, source=source,
+                              dry_run=dry_run, create_missing=create_missing, affect_stock=affect_stock,
+                              progress=progress)
+
+
+def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Mapping, source: str, dry_run: bool,
+                   create_missing: bool, affect_stock: bool, progress: Progress | None) -> OrderImportReport:
     values = store_settings.get_all(session=session)
     digits = int(values["currency_digits"])
     currency_code = values["currency"]
@@ -362,19 +462,26 @@ def import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Ma
             problems.append(f"line {line}: {reason}")
 
     amounts = _Amounts(digits)
+    parse_amount = _memo(amounts.parse)
+    rate_bp = _memo(_rate_bp)
+    product_name = _memo(lambda raw: _norm_text(raw, 300))
     groups: dict[str, _Group] = {}
     rows = 0
     rounded = 0
     order_positions = [(f, positions[f]) for f in ORDER_FIELDS if f in positions]
+    order_names = [name for name, _ in order_positions]
+    order_cells: Callable[[list[str]], tuple[str, ...]] = (
+        itemgetter(*(index for _, index in order_positions)) if len(order_positions) > 1
+        else lambda row, index=order_positions[0][1]: (row[index],))  # type: ignore[misc]
     p_ref, p_sku, p_qty = positions["order_ref"], positions["sku"], positions["quantity"]
     p_unit, p_total = positions.get("unit_price"), positions.get("line_total")
     p_rate, p_name, p_cat = positions.get("discount_rate"), positions.get("product_name"), positions.get("category")
     width = len(header)
     try:
         for row in reader:
-            line = reader.line_num
-            if not row or not any(cell.strip() for cell in row):
+            if not row or not "".join(row).strip():
                 continue
+            line = reader.line_num
             rows += 1
             if progress and rows % 50_000 == 0:
                 progress(f"read {rows:,} lines")
@@ -406,21 +513,21 @@ def import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Ma
             try:
                 was_rounded = False
                 if p_unit is not None and row[p_unit].strip():
-                    unit, r1 = amounts.parse(row[p_unit])
+                    unit, r1 = parse_amount(row[p_unit])
                     gross = unit * quantity
                     if p_total is not None and row[p_total].strip():
-                        total, r2 = amounts.parse(row[p_total])
+                        total, r2 = parse_amount(row[p_total])
                         if total > gross:
                             bad(line, f"the line_total of {sku} is more than quantity x unit_price.")
                             continue
                         discount = gross - total
                     else:
-                        bp = _rate_bp(row[p_rate]) if p_rate is not None and row[p_rate].strip() else 0
-                        discount = pricing.apply_bp(gross, bp)
+                        bp = rate_bp(row[p_rate]) if p_rate is not None and row[p_rate].strip() else 0
+                        discount = pricing.apply_bp(gross, bp) if bp else 0
                         total, r2 = gross - discount, False
                     was_rounded = r1 or r2
                 elif p_total is not None and row[p_total].strip():
-                    total, was_rounded = amounts.parse(row[p_total])
+                    total, was_rounded = parse_amount(row[p_total])
                     unit = -(-total // quantity)
                     discount = unit * quantity - total
                 else:
@@ -440,19 +547,25 @@ def import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Ma
             if group is None:
                 group = _Group(ref=ref, first_line=line, fields={})
                 groups[ref] = group
-            for name, index in order_positions:
-                value = row[index].strip()
-                if not value:
-                    continue
-                before = group.fields.get(name)
-                if before is None:
-                    group.fields[name] = value
-                    group.seen[name] = line
-                elif before != value:
-                    bad(line, f"order {ref} has {name} {value!r} here but {before!r} on line {group.seen[name]}; every "
-                        "row of one order must agree.")
+            cells = order_cells(row)
+            if cells != group.last_raw:  # the same cells as the row before agree again: nothing to check
+                agreed = True
+                for name, value in zip(order_names, cells, strict=True):
+                    value = value.strip()
+                    if not value:
+                        continue
+                    before = group.fields.get(name)
+                    if before is None:
+                        group.fields[name] = value
+                        group.seen[name] = line
+                    elif before != value:
+                        agreed = False
+                        bad(line, f"order {ref} has {name} {value!r} here but {before!r} on line {group.seen[name]}; "
+                            "every row of one order must agree.")
+                if agreed:
+                    group.last_raw = cells
             group.lines.append(_Line(
-                line=line, sku=sku, product_name=_norm_text(row[p_name], 300) if p_name is not None else "",
+                line=line, sku=sku, product_name=product_name(row[p_name]) if p_name is not None else "",
                 category=row[p_cat].strip() if p_cat is not None else "", quantity=quantity, unit_minor=unit,
                 discount_minor=discount, total_minor=total))
     except csv.Error as exc:
@@ -464,10 +577,11 @@ def import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Ma
 
     # order-level fields: dates, status, channel
     plans: list[dict[str, Any]] = []
+    parse_time = _time_parser(mapping.date_format, tz)
     for group in groups.values():
         f = group.fields
         try:
-            ordered = _parse_time(f.get("ordered_at", ""), mapping.date_format, tz)
+            ordered = parse_time(f.get("ordered_at", ""))
         except ValueError:
             fmt = mapping.date_format or "ISO 8601 (2024-03-01 or 2024-03-01 10:00)"
             bad(group.seen.get("ordered_at", group.first_line),
@@ -476,7 +590,7 @@ def import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Ma
         shipped = None
         if f.get("shipped_at"):
             try:
-                shipped = _parse_time(f["shipped_at"], mapping.date_format, tz)
+                shipped = parse_time(f["shipped_at"])
             except ValueError:
                 bad(group.seen["shipped_at"], f"the shipped_at {f['shipped_at']!r} of order {group.ref} is not a date "
                     f"in the format {mapping.date_format or 'ISO 8601'}.")
@@ -498,11 +612,13 @@ def import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Ma
     # customers
     from shoptui.services.customers import normalise_email, normalise_phone
 
+    phone_of, email_of = _memo(normalise_phone), _memo(normalise_email)
     for plan in plans:
         f = plan["group"].fields
         try:
-            plan["phone"] = normalise_phone(f.get("customer_phone"))
-            plan["email"] = normalise_email(f.get("customer_email"))
+            phone, email = f.get("customer_phone"), f.get("customer_email")
+            plan["phone"] = None if phone is None else phone_of(phone)
+            plan["email"] = None if email is None else email_of(email)
         except InvalidInput as exc:
             bad(plan["group"].seen.get("customer_phone") or plan["group"].seen.get("customer_email")
                 or plan["group"].first_line, f"order {plan['group'].ref}: {str(exc)[:1].lower()}{str(exc)[1:]}")
@@ -600,12 +716,22 @@ def import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Ma
 
 
 def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows with one driver-level ``executemany`` (values through the columns' own bind processors).
+    """Insert many rows (dicts with the same keys) with one driver-level ``executemany``; see ``insert_tuples``."""
+    if rows:
+        names = tuple(rows[0])
+        getter = itemgetter(*names)
+        insert_tuples(session, table, names, [getter(row) if len(names) > 1 else (getter(row),) for row in rows])
+
+
+def insert_tuples(session: Session, table: Any, names: tuple[str, ...], rows: list[tuple[Any, ...]], *,
+                  bound: set[str] | frozenset[str] = frozenset()) -> None:
+    """Insert many rows (tuples in the order of ``names``) with one driver-level ``executemany``.
 
     SQLAlchemy's Core ``executemany`` builds a parameter dict per row; for a few hundred thousand
     rows that costs more than SQLite itself. Here the statement is compiled once, each column's
     bind processor (UTC datetimes, JSON, booleans) runs once per distinct value, and the driver
-    gets plain tuples. Drivers with named parameter styles go through Core as usual.
+    gets plain tuples. Columns named in ``bound`` already hold what their processor would give.
+    Drivers with named parameter styles go through Core as usual.
     """
     if not rows:
         return
@@ -613,24 +739,22 @@ def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> Non
     dialect = connection.dialect
     marker = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
     if marker is None:
-        connection.execute(insert(table), rows)
+        connection.execute(insert(table), [dict(zip(names, row, strict=True)) for row in rows])
         return
-    names = list(rows[0])
     processors = []
     for index, name in enumerate(names):
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        process = None if name in bound else table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
             processors.append((index, process, {}))
     preparer = dialect.identifier_preparer
     sql = (f"INSERT INTO {preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)}) "
            f"VALUES ({', '.join(marker for _ in names)})")
-    getter = itemgetter(*names)
     if not processors:
-        connection.exec_driver_sql(sql, [getter(row) for row in rows])
+        connection.exec_driver_sql(sql, rows)
         return
     params = []
     for row in rows:
-        values = list(getter(row))
+        values = list(row)
         for index, process, memo in processors:
             value = values[index]
             if value is not None:
@@ -781,14 +905,58 @@ def _next_numbers(session: Session, prefix: str, count: int) -> list[str]:
         want = count - len(numbers)
         block = [f"{prefix}{n:06d}" for n in range(value, value + want)]
         taken: set[str] = set()
-        for start in range(0, len(block), CHUNK):
-            taken.update(session.execute(select(Order.number).where(col(Order.number).in_(block[start:start + CHUNK])))
-                         .scalars())
+        by_width: dict[int, list[str]] = {}
+        for number in block:
+            by_width.setdefault(len(number), []).append(number)
+        for same in by_width.values():  # numbers of one width sort as text: one range scan of the unique index
+            taken.update(session.execute(select(Order.number).where(col(Order.number) >= same[0],
+                                                                    col(Order.number) <= same[-1])).scalars())
         numbers += [n for n in block if n not in taken]
         value += want
     session.execute(update(OrderSequence).where(OrderSequence.name == "order").values(next_value=value)
                     .execution_options(synchronize_session=False))
     return numbers
+
+
+ORDER_COLUMNS = (
+    "id", "number", "channel", "external_ref", "customer_id", "customer_name", "customer_phone", "customer_email",
+    "ship_recipient", "ship_phone", "ship_country", "ship_region", "ship_city", "ship_district", "ship_street",
+    "ship_postal_code", "location_id", "stock_mode", "status", "payment_status", "fulfilment_status", "currency",
+    "subtotal_minor", "adjustments_minor", "shipping_minor", "total_minor", "tax_minor", "tax_rate_bp", "paid_minor",
+    "refunded_minor", "shipping_refunded_minor", "item_count", "shipment_count", "note", "reminder_count",
+    "last_reminded_at", "created_by", "created_at", "updated_at", "paid_at", "shipped_at", "delivered_at",
+    "completed_at", "cancelled_at", "version")
+LINE_COLUMNS = (
+    "id", "order_id", "position", "variant_id", "sku", "title", "quantity", "unit_price_minor", "gross_minor",
+    "line_discount_minor", "line_total_minor", "adjustment_minor", "net_minor", "tax_minor", "quantity_shipped",
+    "quantity_returned", "quantity_refunded", "refunded_minor")
+PAYMENT_COLUMNS = ("order_id", "method", "amount_minor", "tendered_minor", "change_minor", "refunded_minor", "reference",
+                   "actor", "at")
+EVENT_COLUMNS = ("order_id", "at", "kind", "actor", "message", "data")
+TIME_COLUMNS = {  # columns whose values _write passes already bound (through _time_binder)
+    Order.__table__: {"last_reminded_at", "created_at", "updated_at", "paid_at", "shipped_at", "delivered_at",
+                      "completed_at", "cancelled_at"},
+    OrderPayment.__table__: {"at"}, OrderEvent.__table__: {"at"}, OrderLine.__table__: set(),
+}
+FLUSH_ORDERS = 20_000
+
+
+def _time_binder(session: Session) -> Callable[[datetime | None], Any]:
+    """Aware datetime -> the value the driver gets for a UTCDateTime column (what its bind processor gives)."""
+    dialect = session.connection().dialect
+    process = Order.__table__.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
+    cache: dict[datetime, Any] = {}
+
+    def bind(value: datetime | None) -> Any:
+        if value is None:
+            return None
+        try:
+            return cache[value]
+        except KeyError:
+            done = cache[value] = process(value) if process is not None else value
+            return done
+
+    return bind
 
 
 def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants: dict[str, tuple[int, str, bool]],
@@ -799,23 +967,24 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
     report.first_number, report.last_number = numbers[0], numbers[-1]
     order_id = (session.execute(select(func.max(Order.id))).scalar() or 0) + 1
     line_id = (session.execute(select(func.max(OrderLine.id))).scalar() or 0) + 1
-    order_rows: list[dict[str, Any]] = []
-    line_rows: list[dict[str, Any]] = []
-    payment_rows: list[dict[str, Any]] = []
-    event_rows: list[dict[str, Any]] = []
+    order_rows: list[tuple[Any, ...]] = []
+    line_rows: list[tuple[Any, ...]] = []
+    payment_rows: list[tuple[Any, ...]] = []
+    event_rows: list[tuple[Any, ...]] = []
     stats: dict[tuple[str, str, str], int] = {}
     spent: dict[int, list[Any]] = {}  # customer id -> [orders, spent, last order]
     moves: list[tuple[str, int, int, str]] = []  # (kind, variant id, quantity, order number)
     who = actor.name[:100]
+    stock_mode = "reserve" if affect_stock else "none"
+    bind = _time_binder(session)
     written = 0
 
     def flush() -> None:
-        if order_rows:
-            bulk_insert(session, Order.__table__, order_rows)
-            bulk_insert(session, OrderLine.__table__, line_rows)
-            bulk_insert(session, OrderPayment.__table__, payment_rows)
-            bulk_insert(session, OrderEvent.__table__, event_rows)
-        for rows in (order_rows, line_rows, payment_rows, event_rows):
+        for table, names, rows in ((Order.__table__, ORDER_COLUMNS, order_rows),
+                                   (OrderLine.__table__, LINE_COLUMNS, line_rows),
+                                   (OrderPayment.__table__, PAYMENT_COLUMNS, payment_rows),
+                                   (OrderEvent.__table__, EVENT_COLUMNS, event_rows)):
+            insert_tuples(session, table, names, rows, bound=TIME_COLUMNS[table])
             rows.clear()
 
     for plan, number in zip(plans, numbers, strict=True):
@@ -837,44 +1006,32 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
             payment = "unpaid" if paid == 0 else payment
         key = (status, payment, fulfilment)
         stats[key] = stats.get(key, 0) + 1
-        order_rows.append({
-            "id": order_id, "number": number, "channel": plan["channel"], "external_ref": group.ref,
-            "customer_id": cid, "customer_name": plan["customer_name"], "customer_phone": plan["phone"],
-            "customer_email": plan["email"], "ship_recipient": plan["customer_name"], "ship_phone": plan["phone"] or "",
-            "ship_country": address["country"], "ship_region": address["region"], "ship_city": address["city"],
-            "ship_district": "", "ship_street": "", "ship_postal_code": address["postal_code"], "location_id": None,
-            "stock_mode": "reserve" if affect_stock else "none", "status": status, "payment_status": payment,
-            "fulfilment_status": fulfilment, "currency": currency, "subtotal_minor": priced.subtotal_minor,
-            "adjustments_minor": 0, "shipping_minor": 0, "total_minor": priced.total_minor,
-            "tax_minor": priced.tax_minor, "tax_rate_bp": tax_rate_bp, "paid_minor": paid, "refunded_minor": 0,
-            "shipping_refunded_minor": 0, "item_count": sum(line.quantity for line in group.lines),
-            "shipment_count": 0, "note": "", "reminder_count": 0, "last_reminded_at": None, "created_by": who,
-            "created_at": ordered, "updated_at": ordered, "paid_at": ordered if paid else None,
-            "shipped_at": shipped_at, "delivered_at": shipped_at if status == "completed" else None,
-            "completed_at": shipped_at if status == "completed" else None,
-            "cancelled_at": ordered if status == "cancelled" else None, "version": 1,
-        })
-        for position, (line, p) in enumerate(zip(group.lines, priced.lines, strict=True), start=1):
+        at = bind(ordered)
+        shipped_bound = bind(shipped_at)
+        done_bound = shipped_bound if status == "completed" else None
+        lines = group.lines
+        order_rows.append((
+            order_id, number, plan["channel"], group.ref, cid, plan["customer_name"], plan["phone"], plan["email"],
+            plan["customer_name"], plan["phone"] or "", address["country"], address["region"], address["city"], "", "",
+            address["postal_code"], None, stock_mode, status, payment, fulfilment, currency, priced.subtotal_minor,
+            0, 0, priced.total_minor, priced.tax_minor, tax_rate_bp, paid, 0, 0, sum(line.quantity for line in lines),
+            0, "", 0, None, who, at, at, at if paid else None, shipped_bound, done_bound, done_bound,
+            at if status == "cancelled" else None, 1,
+        ))
+        for position, (line, p) in enumerate(zip(lines, priced.lines, strict=True), start=1):
             vid, title, track = variants[line.sku]
-            line_rows.append({
-                "id": line_id, "order_id": order_id, "position": position, "variant_id": vid, "sku": line.sku,
-                "title": (line.product_name or title)[:300], "quantity": line.quantity,
-                "unit_price_minor": line.unit_minor, "gross_minor": p.gross_minor,
-                "line_discount_minor": p.line_discount_minor, "line_total_minor": p.line_total_minor,
-                "adjustment_minor": 0, "net_minor": p.net_minor, "tax_minor": p.tax_minor,
-                "quantity_shipped": line.quantity if shipped_flag else 0, "quantity_returned": 0,
-                "quantity_refunded": 0, "refunded_minor": 0,
-            })
+            line_rows.append((
+                line_id, order_id, position, vid, line.sku, (line.product_name or title)[:300], line.quantity,
+                line.unit_minor, p.gross_minor, p.line_discount_minor, p.line_total_minor, 0, p.net_minor, p.tax_minor,
+                line.quantity if shipped_flag else 0, 0, 0, 0,
+            ))
             line_id += 1
             if affect_stock and track and status != "cancelled":
                 moves.append(("sell" if shipped_flag else "reserve", vid, line.quantity, number))
         if paid:
-            payment_rows.append({"order_id": order_id, "method": method, "amount_minor": paid, "tendered_minor": None,
-                                 "change_minor": 0, "refunded_minor": 0, "reference": f"imported {group.ref}"[:200],
-                                 "actor": who, "at": ordered})
-        event_rows.append({"order_id": order_id, "at": ordered, "kind": "imported", "actor": who,
-                           "message": f"Imported from history ({group.ref}, {plan['status']}, line {group.first_line}).",
-                           "data": None})
+            payment_rows.append((order_id, method, paid, None, 0, 0, f"imported {group.ref}"[:200], who, at))
+        event_rows.append((order_id, at, "imported", who,
+                           f"Imported from history ({group.ref}, {plan['status']}, line {group.first_line}).", None))
         if cid is not None and status != "cancelled":
             entry = spent.setdefault(cid, [0, 0, None])
             entry[0] += 1
@@ -882,7 +1039,7 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
             entry[2] = ordered if entry[2] is None or ordered > entry[2] else entry[2]
         order_id += 1
         written += 1
-        if len(order_rows) >= 20_000:
+        if len(order_rows) >= FLUSH_ORDERS:
             flush()
             if progress:
                 progress(f"wrote {written:,} of {len(plans):,} orders")
@@ -893,7 +1050,7 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
         _update_customers(session, spent)
     if moves:
         _move_stock(session, actor, moves)
-    if progress and len(plans) >= 20_000:
+    if progress and len(plans) >= FLUSH_ORDERS:
         progress(f"wrote {written:,} orders")
 
 

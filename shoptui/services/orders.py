@@ -51,7 +51,7 @@ from shoptui.services import audit, inventory, messaging, pricing
 from shoptui.services import orders_status as machine
 from shoptui.services import settings as store_settings
 from shoptui.services.customers import AddressInput, CustomerCreate, clean_address, find_customer_row, find_or_add
-from shoptui.services.dashboard import Figure
+from shoptui.services.orders_figures import OrderFigures, figures  # noqa: F401  (the orders screen reads them here)
 from shoptui.services.orders_settings import SETTINGS  # noqa: F401  (re-exported for the module descriptor)
 from shoptui.services.paging import Page, clamp_limit
 from shoptui.services.search import SearchHit
@@ -1478,57 +1478,6 @@ def search_orders(*, session: Session, text: str, limit: int = 8) -> list[Search
 # ---------------------------------------------------------------- dashboard
 
 
-@dataclass(frozen=True)
-class OrderFigures:
-    """The orders' dashboard numbers (today is in the store's time zone)."""
-
-    sales_today_minor: int
-    orders_today: int
-    average_order_minor: int
-    unpaid: int
-    to_ship: int
-    open_returns: int
-
-
-def figures(*, session: Session) -> OrderFigures:
-    """Today's sales, orders and average; unpaid, to ship and open returns: indexed reads and kept counters."""
-    tz = store_settings.timezone(session=session)
-    start = _day_start(clock.now().astimezone(tz).date(), tz)
-    count, total = session.exec(
-        select(func.count(), func.coalesce(func.sum(Order.total_minor), 0))
-        .where(col(Order.created_at) >= start, Order.status != "cancelled")
-    ).one()
-    unpaid = to_ship = 0
-    for row in session.exec(select(OrderStat).where(OrderStat.status == "open", OrderStat.orders > 0)):
-        if row.payment_status in machine.UNPAID:
-            unpaid += row.orders
-        elif row.payment_status in machine.SHIPPABLE_PAYMENT and row.fulfilment_status in machine.TO_SHIP:
-            to_ship += row.orders
-    open_returns = session.exec(select(func.count()).select_from(OrderReturn)
-                                .where(col(OrderReturn.status).in_(("requested", "approved", "received")))).one()
-    return OrderFigures(sales_today_minor=int(total), orders_today=int(count),
-                        average_order_minor=pricing.round_half_up(int(total), int(count)) if count else 0,
-                        unpaid=unpaid, to_ship=to_ship, open_returns=int(open_returns))
-
-
-def dashboard_figures(*, session: Session) -> list[Figure]:
-    """The orders' KPI cards."""
-    f = figures(session=session)
-    money = store_settings.currency(session=session)
-    return [
-        Figure(key="sales_today", title="Sales today", value=f"{money.format(f.sales_today_minor)} {money.code}",
-               detail=f"{f.orders_today} orders", order=10, mode="orders"),
-        Figure(key="orders_today", title="Orders today", value=str(f.orders_today),
-               detail=f"average {money.format(f.average_order_minor)}", order=11, mode="orders"),
-        Figure(key="average_order", title="Average order", value=money.format(f.average_order_minor),
-               detail="today", order=12, mode="orders"),
-        Figure(key="unpaid", title="Unpaid", value=str(f.unpaid), detail="open orders waiting for payment",
-               severity="warning" if f.unpaid else "good", order=13, mode="orders"),
-        Figure(key="to_ship", title="To ship", value=str(f.to_ship), detail="paid orders not shipped",
-               severity="warning" if f.to_ship else "good", order=14, mode="orders"),
-        Figure(key="open_returns", title="Open returns", value=str(f.open_returns), detail="requested, approved or received",
-               severity="warning" if f.open_returns else "good", order=15, mode="orders"),
-    ]
 
 
 # ---------------------------------------------------------------- db check

@@ -293,7 +293,9 @@ def test_bulk_preview_then_apply(session: Session) -> None:
 def test_dashboard_figure_counts_active(session: Session) -> None:
     make(session, status="active")
     make(session, title="D", sku="D", status="draft")
-    figure = catalog.dashboard_figures(session=session)[0]
+    from shoptui.services import catalog_figures
+
+    figure = catalog_figures.dashboard_figures(session=session)[0]
     assert figure.value == "1" and "1 drafts" in figure.detail
 
 

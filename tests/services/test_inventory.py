@@ -322,6 +322,8 @@ def test_dashboard_figures(session: Session) -> None:
     inv.restock(session=session, actor=CLERK, code="MUG-01", quantity=1)
     inv.adjust(session=session, actor=CLERK, code="MUG-01", quantity=-1, reason="lost")
     inv.set_levels(session=session, actor=CLERK, code="TEE-01", reorder_point=3)
-    figures = {f.key: f.value for f in inv.dashboard_figures(session=session)}
+    from shoptui.services import inventory_figures
+
+    figures = {f.key: f.value for f in inventory_figures.dashboard_figures(session=session)}
     assert figures == {"low_stock": "1", "out_of_stock": "1", "open_pos": "0", "stocktake_accuracy": "–"}
     assert vid

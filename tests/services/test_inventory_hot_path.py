@@ -220,7 +220,9 @@ def test_out_of_stock_filter_reads_the_partial_index(session: Session) -> None:
     with statements(session) as seen:
         page = inv.list_levels(session=session, out=True)
     assert [(r.sku, r.on_hand, r.available, r.out) for r in page.items] == [("A-1", 0, 0, True), ("B-2", 2, 0, True)]
-    figures = {f.key: f.value for f in inv.dashboard_figures(session=session)}
+    from shoptui.services import inventory_figures
+
+    figures = {f.key: f.value for f in inventory_figures.dashboard_figures(session=session)}
     assert figures["out_of_stock"] == "2"
     sql = seen[-1]
     plan = " ".join(str(row[-1]) for row in session.connection().exec_driver_sql(

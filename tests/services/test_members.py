@@ -262,6 +262,8 @@ def test_benefits_for_pricing(session: Session) -> None:
 def test_dashboard_figures(session: Session, frozen_clock) -> None:  # type: ignore[no-untyped-def]
     ana = _add(session, name="Ana", phone="13800138000")
     members.adjust_points(session=session, actor=CLERK, ref=ana.id, points=1234, reason="x")
-    figures = {f.key: f for f in members.dashboard_figures(session=session)}
+    from shoptui.services import members_figures
+
+    figures = {f.key: f for f in members_figures.dashboard_figures(session=session)}
     assert figures["members.new"].value == "1"
     assert figures["members.points"].value == "CNY 12.34"
