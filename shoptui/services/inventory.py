@@ -203,7 +203,7 @@ class VariantRef:
 # going through ``Connection.execute`` cost ~25 us of CPU per statement, the driver call ~5 us.
 
 
-class _Prepared:
+class Prepared:
     """A Core statement compiled once per dialect and run on the session's DBAPI connection.
 
     Parameters go through the column types' bind processors (UTC datetimes, booleans) exactly as
@@ -236,16 +236,20 @@ class _Prepared:
 
     def run(self, session: Session, params: dict[str, Any] | None = None) -> Any:
         """Execute with ``params`` (by bind name); returns the driver's open cursor."""
+        return self._call(session, "execute", params or {})
+
+    def executemany(self, session: Session, rows: Iterable[dict[str, Any]]) -> None:
+        """Execute once per parameter set, in one driver call (bulk updates by key)."""
+        self._call(session, "executemany", rows).close()
+
+    def _call(self, session: Session, method: str, params: Any) -> Any:
         connection = session.connection()
         dialect = connection.dialect
         entry = self._compiled.get(dialect.name) or self._compile(dialect)
-        given = params or {}
-        values = [constant if key is None else (processor(given[key]) if processor else given[key])
-                  for key, constant, processor in entry.slots]
-        args: Any = values if entry.names is None else dict(zip(entry.names, values, strict=True))
+        args = entry.args(params) if method == "execute" else [entry.args(p) for p in params]
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(entry.sql, args)
+            getattr(cursor, method)(entry.sql, args)
         except dialect.loaded_dbapi.Error as exc:
             cursor.close()
             raise DBAPIError.instance(entry.sql, args, exc, dialect.loaded_dbapi.Error) from exc
@@ -269,6 +273,12 @@ class _Compiled(NamedTuple):
     names: list[str] | None  # None: positional parameters (qmark), else the names of a dict
     slots: list[tuple[str | None, object, Callable[[Any], Any] | None]]  # (param name | None, constant, processor)
 
+    def args(self, given: dict[str, Any]) -> Any:
+        """The driver's parameters: by position or by name, each through its type's processor."""
+        values = [constant if key is None else (processor(given[key]) if processor else given[key])
+                  for key, constant, processor in self.slots]
+        return values if self.names is None else dict(zip(self.names, values, strict=True))
+
 
 _VARIANT = Variant.__table__  # type: ignore[attr-defined]
 _PRODUCT = Product.__table__  # type: ignore[attr-defined]
@@ -279,43 +289,43 @@ _LOCATION_CACHE = "shoptui.inventory.locations"
 _DEFAULT = "<default>"
 
 _VARIANT_COLUMNS = (_VARIANT.c.id, _VARIANT.c.sku, _PRODUCT.c.title, _VARIANT.c.track_stock, _VARIANT.c.cost_minor)
-_FIND_VARIANT = _Prepared(
+_FIND_VARIANT = Prepared(
     sa_select(*_VARIANT_COLUMNS).join(_PRODUCT, _PRODUCT.c.id == _VARIANT.c.product_id)
     .where(or_(_VARIANT.c.sku == bindparam("code"), _VARIANT.c.barcode == bindparam("code")))
     .order_by((_VARIANT.c.sku == bindparam("code")).desc()).limit(1)
 )
-_VARIANT_BY_ID = _Prepared(
+_VARIANT_BY_ID = Prepared(
     sa_select(*_VARIANT_COLUMNS).join(_PRODUCT, _PRODUCT.c.id == _VARIANT.c.product_id)
     .where(_VARIANT.c.id == bindparam("vid"))
 )
 _LOCATION = StockLocation.__table__  # type: ignore[attr-defined]
-_DEFAULT_LOCATION = _Prepared(  # the default one, else the oldest
+_DEFAULT_LOCATION = Prepared(  # the default one, else the oldest
     sa_select(_LOCATION.c.id, _LOCATION.c.code, _LOCATION.c.name, _LOCATION.c.is_default)
     .order_by(_LOCATION.c.is_default.desc(), _LOCATION.c.id).limit(1)
 )
-_NEW_LEVEL = _Prepared(insert(_LEVEL).values(
+_NEW_LEVEL = Prepared(insert(_LEVEL).values(
     variant_id=bindparam("vid"), location_id=bindparam("lid"), on_hand=0, committed=0, incoming=0, alerted=False,
     updated_at=bindparam("now", type_=_LEVEL.c.updated_at.type),
 ))
-_LEVEL_EXISTS = _Prepared(sa_select(_LEVEL.c.variant_id).where(_LEVEL.c.variant_id == bindparam("vid"),
+_LEVEL_EXISTS = Prepared(sa_select(_LEVEL.c.variant_id).where(_LEVEL.c.variant_id == bindparam("vid"),
                                                               _LEVEL.c.location_id == bindparam("lid")))
-_SET_ALERTED = _Prepared(
+_SET_ALERTED = Prepared(
     update(_LEVEL).where(_LEVEL.c.variant_id == bindparam("vid"), _LEVEL.c.location_id == bindparam("lid"))
     .values(alerted=bindparam("flag", type_=_LEVEL.c.alerted.type))
 )
 _MOVE_FIELDS = ("variant_id", "location_id", "kind", "quantity", "committed_change", "unit_cost_minor", "reason", "note",
                 "actor", "source", "at", "ref_kind", "ref_id")
-_NEW_MOVE = _Prepared(insert(_MOVE).values({name: bindparam(f"m_{name}", type_=_MOVE.c[name].type)
+_NEW_MOVE = Prepared(insert(_MOVE).values({name: bindparam(f"m_{name}", type_=_MOVE.c[name].type)
                                             for name in _MOVE_FIELDS}))
 
 
-def _level_query(by_location: bool) -> _Prepared:
+def _level_query(by_location: bool) -> Prepared:
     """On hand, committed and incoming of one variant (summed over locations, or at one) by SKU:
     one point query along the SKU index and the level's primary key. No row: no variant has that SKU."""
     on = _LEVEL.c.variant_id == _VARIANT.c.id
     if by_location:
         on = and_(on, _LEVEL.c.location_id == bindparam("lid"))
-    return _Prepared(
+    return Prepared(
         sa_select(_VARIANT.c.id, func.coalesce(func.sum(_LEVEL.c.on_hand), 0),
                   func.coalesce(func.sum(_LEVEL.c.committed), 0), func.coalesce(func.sum(_LEVEL.c.incoming), 0))
         .select_from(_VARIANT).outerjoin(_LEVEL, on)
@@ -325,18 +335,18 @@ def _level_query(by_location: bool) -> _Prepared:
 
 _LEVEL_BY_SKU = _level_query(False)
 _LEVEL_BY_SKU_AT = _level_query(True)
-_LEVEL_OF_VARIANT = _Prepared(
+_LEVEL_OF_VARIANT = Prepared(
     sa_select(func.coalesce(func.sum(_LEVEL.c.on_hand), 0), func.coalesce(func.sum(_LEVEL.c.committed), 0),
               func.coalesce(func.sum(_LEVEL.c.incoming), 0)).where(_LEVEL.c.variant_id == bindparam("vid"))
 )
-_LEVEL_OF_VARIANT_AT = _Prepared(
+_LEVEL_OF_VARIANT_AT = Prepared(
     sa_select(_LEVEL.c.on_hand, _LEVEL.c.committed, _LEVEL.c.incoming)
     .where(_LEVEL.c.variant_id == bindparam("vid"), _LEVEL.c.location_id == bindparam("lid"))
 )
-_level_updates: dict[tuple[bool, bool, bool], _Prepared] = {}
+_level_updates: dict[tuple[bool, bool, bool], Prepared] = {}
 
 
-def _level_update(need_available: bool, take_on_hand: bool, take_committed: bool) -> _Prepared:
+def _level_update(need_available: bool, take_on_hand: bool, take_committed: bool) -> Prepared:
     """``UPDATE stock_level SET ... WHERE <enough stock> RETURNING`` the new quantities, the alert flag
     and the variant's reorder point, so the low-stock check needs no query of its own."""
     key = (need_available, take_on_hand, take_committed)
@@ -351,7 +361,7 @@ def _level_update(need_available: bool, take_on_hand: bool, take_committed: bool
             conditions.append(_LEVEL.c.committed >= bindparam("untake"))
         # by the bound id, not correlated: SQLite writes RETURNING columns unqualified
         reorder_point = sa_select(_POLICY.c.reorder_point).where(_POLICY.c.variant_id == bindparam("vid")).scalar_subquery()
-        statement = _level_updates[key] = _Prepared(
+        statement = _level_updates[key] = Prepared(
             update(_LEVEL).where(*conditions)
             .values(on_hand=_LEVEL.c.on_hand + bindparam("dq"), committed=_LEVEL.c.committed + bindparam("dc"),
                     updated_at=bindparam("now", type_=_LEVEL.c.updated_at.type))

@@ -22,9 +22,13 @@ from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.catalog import Category, Product, Variant
 from shoptui.models.inventory import StockLevel, StockMovement, Stocktake, StocktakeLine
 from shoptui.services import audit
-from shoptui.services.inventory import MAX_QUANTITY, evaluate_alerts, find_location, find_variant
+from shoptui.services.inventory import MAX_QUANTITY, Prepared, evaluate_alerts, find_location, find_variant
 
 UNCOUNTED_CHOICES = ("zero", "keep")
+_LINE = StocktakeLine.__table__  # type: ignore[attr-defined]
+_SET_VARIANCE = Prepared(update(_LINE).where(_LINE.c.stocktake_id == bindparam("take"),
+                                              _LINE.c.variant_id == bindparam("vid"))
+                          .values(variance=bindparam("delta", type_=_LINE.c.variance.type)))
 
 
 class StocktakeRead(BaseModel):
@@ -453,12 +457,9 @@ def post(*, session: Session, actor: Actor, stocktake_id: int, uncounted: str | 
             conn.execute(insert(level), [{"variant_id": v, "location_id": location_id, "on_hand": 0, "committed": 0,
                                           "incoming": 0, "alerted": False, "updated_at": now} for v in missing])
     table = StocktakeLine.__table__  # type: ignore[attr-defined]
-    if booked:
-        conn.execute(
-            update(table).where(table.c.stocktake_id == stocktake_id, table.c.variant_id == bindparam("vid"))
-            .values(variance=bindparam("delta")),
-            [{"vid": line.variant_id, "delta": delta} for line, delta in booked],
-        )
+    if booked:  # one driver call for every line (SQLAlchemy's executemany spent ~8 us per line on parameters)
+        _SET_VARIANCE.executemany(session, ({"take": stocktake_id, "vid": line.variant_id, "delta": delta}
+                                            for line, delta in booked))
     if changes:
         # the lines now hold the variances: levels and ledger follow in one statement each
         this_take = table.c.stocktake_id == stocktake_id
