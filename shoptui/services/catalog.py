@@ -14,6 +14,7 @@ import json
 import operator
 import re
 import unicodedata
+from array import array
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -1127,9 +1128,30 @@ def search_line(product_id: int, title: str, brand: str | None, tags: Iterable[s
                 barcodes: Iterable[str | None]) -> dict[str, Any]:
     """The lower-cased search row of one product: words in ``text``, SKUs and barcodes in ``codes``,
     and the character pairs of ``text`` in ``grams`` (see ``search_grams``)."""
-    words = " ".join(f"{title} {brand or ''} {' '.join(tags)}".split()).casefold()
+    words = _search_text(title, brand, tags)
     codes = " ".join([*skus, *(b for b in barcodes if b)]).casefold()
     return {"product_id": product_id, "text": words, "codes": codes, "grams": search_grams(words)}
+
+
+SearchRow = tuple[int, str, str, str]  # product_id, text, codes, grams: a row of product_search
+
+
+def search_rows(products: Iterable[tuple[int, str, str | None, Iterable[str], Iterable[str], Iterable[str | None]]]
+                ) -> list[SearchRow]:
+    """``search_line`` for many products (id, title, brand, tags, SKUs, barcodes) at once, as
+    ``(product_id, text, codes, grams)``; the grams of all texts are built in one pass."""
+    ids: list[int] = []
+    texts: list[str] = []
+    codes: list[str] = []
+    for product_id, title, brand, tags, skus, barcodes in products:
+        ids.append(product_id)
+        texts.append(_search_text(title, brand, tags))
+        codes.append(" ".join([*skus, *(b for b in barcodes if b)]).casefold())
+    return list(zip(ids, texts, codes, _search_grams_many(texts), strict=True))
+
+
+def _search_text(title: str, brand: str | None, tags: Iterable[str]) -> str:
+    return " ".join(f"{title} {brand or ''} {' '.join(tags)}".split()).casefold()
 
 
 def search_grams(words: str) -> str:
@@ -1141,6 +1163,31 @@ def search_grams(words: str) -> str:
     an exact token, and neither needs a scan.
     """
     return " ".join(map(operator.add, words, words[1:] + " "))
+
+
+def _search_grams_many(texts: list[str]) -> list[str]:
+    """``search_grams`` of every text (none holds a line break: ``_search_text`` splits on all
+    whitespace), built in one pass over all of them instead of one string per character.
+
+    The texts are joined by line breaks into one string ``b``; every character of ``b`` gives a
+    triple (the character, the one after it with a line break read as a space, a space), laid
+    out by three strided copies over code points. Splitting the result at the line breaks gives
+    each text's grams plus a trailing space, and for every text after the first the two
+    characters of the separator's own triple in front.
+    """
+    if len(texts) < 64:
+        return [search_grams(t) for t in texts]
+    joined = "\n".join(texts)
+    try:
+        first = array("I", joined.encode("utf-32-le"))
+        second = array("I", (joined[1:].replace("\n", " ") + " ").encode("utf-32-le"))
+    except UnicodeEncodeError:  # a lone surrogate: one text at a time
+        return [search_grams(t) for t in texts]
+    out = array("I", b" \0\0\0") * (3 * len(first))
+    out[0::3] = first
+    out[1::3] = second
+    pieces = out.tobytes().decode("utf-32-le").split("\n")
+    return [pieces[0][:-1], *(piece[2:-1] for piece in pieces[1:])]
 
 
 _PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
@@ -1216,8 +1263,8 @@ _FTS_BIG_HASH = 32 * 1024 * 1024  # bytes of pending index data FTS5 keeps in me
 _FTS_DEFAULT_HASH = 1024 * 1024  # FTS5's own default
 
 
-def insert_search_lines(*, session: Session, lines: list[dict[str, Any]]) -> None:
-    """Insert new search rows (from ``search_line``) and index them.
+def insert_search_lines(*, session: Session, lines: list[SearchRow]) -> None:
+    """Insert new search rows (from ``search_rows``) and index them.
 
     The one place lines are inserted. On SQLite the FTS5 index is fed by one INSERT ... SELECT
     per chunk (updates and deletes are followed by triggers); PostgreSQL's GIN index needs nothing.
@@ -1230,10 +1277,10 @@ def insert_search_lines(*, session: Session, lines: list[dict[str, Any]]) -> Non
     conn = session.connection()
     sqlite = conn.dialect.name == "sqlite"
     insert_rows(conn, ProductSearch.__table__, ("product_id", "text", "codes", "grams"),  # type: ignore[attr-defined]
-                [(line["product_id"], line["text"], line["codes"], line["grams"] if sqlite else "") for line in lines])
+                lines if sqlite else [(product_id, text_value, codes, "") for product_id, text_value, codes, _ in lines])
     if not sqlite:
         return
-    ids = sorted(line["product_id"] for line in lines)
+    ids = sorted(line[0] for line in lines)
     feeds = ("INSERT INTO product_search_fts(rowid, text, codes) SELECT product_id, text, codes FROM product_search ",
              "INSERT INTO product_search_grams(rowid, grams) SELECT product_id, grams FROM product_search ")
     big = len(ids) >= FTS_BIG_FEED and _fts_hash_size(conn, _FTS_BIG_HASH)
@@ -1284,8 +1331,8 @@ def _refresh_chunk(session: Session, ids: list[int]) -> None:
     session.flush()
     session.execute(delete(ProductSearch).where(ProductSearch.product_id.in_(ids)))
     if products:
-        insert_search_lines(session=session, lines=[
-            search_line(p.id, p.title, p.brand, tags.get(p.id, []), *codes.get(p.id, ([], []))) for p in products])
+        insert_search_lines(session=session, lines=search_rows(
+            (p.id, p.title, p.brand, tags.get(p.id, []), *codes.get(p.id, ([], []))) for p in products))
     for p in products:
         stat = stats.get(p.id)
         session.execute(update(Product).where(Product.id == p.id).values(

@@ -751,11 +751,10 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
         catalog.insert_rows(conn, ProductTag.__table__, ("product_id", "tag"), tag_rows)  # type: ignore[attr-defined]
         catalog.insert_rows(conn, ProductImage.__table__, ("product_id", "position", "location"), image_rows)  # type: ignore[attr-defined]
     if new_groups:
-        search_line = catalog.search_line
-        catalog.insert_search_lines(session=session, lines=[
-            search_line(g.product_id, g.fields["title"], g.fields.get("brand"), g.fields.get("tags", ()),  # type: ignore[arg-type]
-                        [v["sku"] for v in g.variants], [v.get("barcode") for v in g.variants])
-            for g in new_groups])
+        catalog.insert_search_lines(session=session, lines=catalog.search_rows(
+            (g.product_id, g.fields["title"], g.fields.get("brand"), g.fields.get("tags", ()),  # type: ignore[misc]
+             [v["sku"] for v in g.variants], [v.get("barcode") for v in g.variants])
+            for g in new_groups))
     created = {id(g) for g in new_groups}
     updated = [g for g in groups if g.product_id is not None and id(g) not in created]
     _update_products(session, actor, updated, categories, now, source)
