@@ -1,5 +1,5 @@
 """The marketing screen: promotions (list, filters, report, the form by kind, refusals next to the fields,
-edit as a new version, pause and end), coupons (definitions, refusals, batches of codes, issue to a
+edit in place or as a new version once used, pause and end), coupons (definitions, refusals, batches of codes, issue to a
 segment with a preview count, send with the consented count, export to CSV), keys."""
 
 # ruff: noqa: F811  (the fixtures imported from marketing_support are arguments of the tests)
@@ -207,9 +207,10 @@ async def test_pause_resume_and_end_ask_first(marketing_app: ShopApp, marketing_
         assert screen.check_action("pause", ()) is False
 
 
-async def test_edit_saves_a_new_version_and_ends_the_original(marketing_app: ShopApp, marketing_store: str) -> None:
+async def test_edit_changes_the_promotion_in_place(marketing_app: ShopApp, marketing_store: str) -> None:
     async with marketing_app.run_test(size=(80, 24)) as pilot:
         screen = await open_marketing(pilot)
+        before = next(p for p in store_promotions(marketing_store) if p.name == "Tees 15% off")
         await goto_promotion(pilot, screen, "Tees 15% off")
         await pilot.press("e")
         await settle(pilot)
@@ -218,15 +219,39 @@ async def test_edit_saves_a_new_version_and_ends_the_original(marketing_app: Sho
         assert form.rows["percent"].widget.value == "15"  # type: ignore[attr-defined]
         assert form.rows["tiers"].widget.value == "gold, silver"  # type: ignore[attr-defined]
         assert form.rows["ends"].widget.value == "2026-12-31"  # the end of that day, as typed  # type: ignore[attr-defined]
+        assert "status" not in (form.visible_keys() or set())  # p and x do that
         await fill(pilot, name="Tees 20% off", percent="20")
         await pilot.press("ctrl+s")
         await settle(pilot, rounds=5)
         by_name = {p.name: p for p in store_promotions(marketing_store)}
-        assert by_name["Tees 15% off"].status == "ended"
-        new = by_name["Tees 20% off"]
-        assert new.percent_bp == 2000 and new.scope_kind == "products" and new.tiers == ["gold", "silver"]
-        assert new.priority == 5 and new.usage_limit == 100
-        assert new.ends_at is not None and new.ends_at.isoformat() == "2026-12-31T16:00:00+00:00"
+        assert "Tees 15% off" not in by_name and len(by_name) == len(store_promotions(marketing_store))
+        edited = by_name["Tees 20% off"]
+        assert edited.id == before.id and edited.status == before.status  # the same promotion, changed
+        assert edited.percent_bp == 2000 and edited.scope_kind == "products" and edited.tiers == ["gold", "silver"]
+        assert edited.priority == 5 and edited.usage_limit == 100
+        assert edited.ends_at is not None and edited.ends_at.isoformat() == "2026-12-31T16:00:00+00:00"
+        assert any(f"Saved promotion #{before.id} Tees 20% off" in t for t in toasts(pilot.app))
+
+
+async def test_edit_of_a_used_promotions_reward_makes_a_new_version(marketing_app: ShopApp,
+                                                                    marketing_store: str) -> None:
+    used = next(p for p in store_promotions(marketing_store) if p.used_count)  # by the seeded order
+    async with marketing_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_marketing(pilot)
+        await goto_promotion(pilot, screen, used.name)
+        await pilot.press("e")
+        await settle(pilot)
+        await fill(pilot, name="New terms", priority="7")
+        field = {"spend_save": "steps", "discount": "percent", "bxgy": "get", "gift": "gift_qty"}[used.kind]
+        await fill(pilot, **{field: {"steps": "300:30", "percent": "25", "get": "2", "gift_qty": "2"}[field]})
+        await pilot.press("ctrl+s")
+        await settle(pilot, rounds=5)
+        by_id = {p.id: p for p in store_promotions(marketing_store)}
+        assert by_id[used.id].status == "ended" and by_id[used.id].name == used.name
+        assert by_id[used.id].used_count == used.used_count  # its report stays
+        new = max(by_id.values(), key=lambda p: p.id)
+        assert new.id != used.id and new.name == "New terms" and new.priority == 7 and new.used_count == 0
+        assert any("its report stays" in t for t in toasts(pilot.app))
 
 
 async def test_edit_a_gift_promotion_keeps_its_gift(marketing_app: ShopApp, marketing_store: str) -> None:

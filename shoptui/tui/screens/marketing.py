@@ -3,8 +3,8 @@
 Promotions: the list (name, kind, window in shop time, state, priority, exclusive or combinable,
 uses, discount given) filtered by status and kind; under it the highlighted promotion in full with
 its report (times used, discount and gifts given, revenue of the orders that used it). n adds one
-(the form follows the kind), e edits one (saved as a new version, the original ends in the same
-step), p pauses or resumes, x ends — each change asks first.
+(the form follows the kind), e edits one in place (once an order used it, a new reward is saved
+as a new version and the original ends in the same step), p pauses or resumes, x ends — each change asks first.
 
 Coupons: the definitions (what they give, validity, codes issued and used) with the highlighted
 one's report and its codes (paged, ctrl+l reads more). n adds a definition (one shared code
@@ -146,7 +146,7 @@ class MarketingScreen(ShopScreen):
         Binding("n", "new", "New", id="marketing-new",
                 tooltip="A new promotion (its form follows the kind) or a new coupon definition."),
         Binding("e", "edit", "Edit", id="marketing-edit",
-                tooltip="Edit the highlighted promotion: saved as a new version, the original ends (its report stays)."),
+                tooltip="Edit the highlighted promotion (once used, a new reward is a new version; the report stays)."),
         Binding("p", "pause", "Pause/resume", id="marketing-pause",
                 tooltip="Pause the highlighted promotion or coupon, or resume it (asks first)."),
         Binding("x", "end", "End", id="marketing-end",
@@ -747,7 +747,7 @@ class MarketingScreen(ShopScreen):
             self.app.push_screen(CouponForm(self.meta), self._coupon_saved)
 
     def action_edit(self) -> None:
-        """Edit the highlighted promotion (a new version; the original ends)."""
+        """Edit the highlighted promotion (``update_promotion``)."""
         from shoptui.tui.screens.marketing_forms import PromotionForm
 
         promo = self.current_promotion()
@@ -762,9 +762,15 @@ class MarketingScreen(ShopScreen):
         from shoptui.services.marketing_promotions import describe
 
         p = saved.promotion
-        text = f"Added promotion #{p.id} {p.name} ({p.status}): {describe(p, self.meta.digits)}."
-        if saved.replaced is not None:
-            text += f" #{saved.replaced.id} {saved.replaced.name} has ended."
+        if not saved.edited:
+            text = f"Added promotion #{p.id} {p.name} ({p.status}): {describe(p, self.meta.digits)}."
+        elif saved.replaced is not None:
+            text = (f"#{saved.replaced.id} {saved.replaced.name} had been used, so it has ended (its report stays); "
+                    f"the new terms run as #{p.id}: {describe(p, self.meta.digits)}.")
+        elif saved.changed:
+            text = f"Saved promotion #{p.id} {p.name}: {describe(p, self.meta.digits)}."
+        else:
+            text = f"Promotion #{p.id} {p.name}: nothing changed."
         self.post_message(self.Changed(text, TAB_PROMOTIONS, p.id))
 
     def _coupon_saved(self, coupon: Any) -> None:

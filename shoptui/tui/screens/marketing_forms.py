@@ -117,19 +117,22 @@ PROMOTION_KIND_FIELDS = {
     "gift": {"gift_sku", "gift_qty", "min_spend"},
 }
 PROMOTION_COMMON = {"name", "kind", "status", "starts", "ends", "priority", "stacking", "usage_limit", "per_member",
-                    "tiers", "new_customers", "channels", "scope", "description", "end_original"}
+                    "tiers", "new_customers", "channels", "scope", "description"}
 
 
 @dataclass(frozen=True)
 class PromotionSaved:
-    """What the promotion form did: the new promotion and the one it replaced (edit)."""
+    """What the promotion form did: the promotion as saved, and for an edit what changed (and the original,
+    when the edit of a used promotion's reward made a new version and ended it)."""
 
     promotion: PromotionRead
     replaced: PromotionRead | None = None
+    edited: bool = False
+    changed: tuple[str, ...] = ()
 
 
 class PromotionForm(MarketingForm):
-    """Add a promotion, or edit one (saved as a new version; the original ends in the same transaction)."""
+    """Add a promotion, or edit one in place (``update_promotion``: a used promotion's new reward is a new version)."""
 
     SAVE_LABEL = "save the promotion"
     WORDS = (
@@ -149,8 +152,8 @@ class PromotionForm(MarketingForm):
         intro = ("Times are shop time; a date alone means the start of that day (as an end: the end of it). "
                  "Money like 12.50, percentages like 15.")
         if original is not None:
-            intro = (f"Saved as a new promotion; #{original.id} ends in the same step, so its report stays as it "
-                     "was. " + intro)
+            intro = (f"Saved on #{original.id}. Once an order has used it, a change of what it gives or to what "
+                     "is saved as a new promotion and the original ends, so its report stays as it was. " + intro)
         super().__init__(meta, intro)
         self.original = original
         self.gift_sku = gift_sku
@@ -166,8 +169,8 @@ class PromotionForm(MarketingForm):
         keys = PROMOTION_COMMON | PROMOTION_KIND_FIELDS.get(str(kind), set())
         if "scope" in self.rows and self.rows["scope"].widget.value != "all":  # type: ignore[attr-defined]
             keys.add("scope_refs")
-        if self.original is None:
-            keys.discard("end_original")
+        if self.original is not None:  # an edit changes the promotion itself; p and x pause and end it
+            keys.discard("status")
         return keys
 
     def fallback_field(self, found: str) -> str | None:
@@ -253,9 +256,6 @@ class PromotionForm(MarketingForm):
                                                 "Categories: slug, name or #id. Products: any SKU of them or #id.")),
             Field("description", "Note", _input(p.description if p else "", "f-description", "for the staff",
                                                 "A note for the staff (optional).")),
-            Field("end_original", "End #" + str(p.id if p else ""),
-                  _choice((("yes, end the original", "yes"), ("no, keep both", "no")), "yes", "f-end-original",
-                          "End the promotion this one replaces (its report stays)."))
         ]
 
     def parse(self, values: dict[str, Any]) -> Any:
@@ -303,20 +303,24 @@ class PromotionForm(MarketingForm):
         elif kind == "gift":
             data["gift_sku"] = values["gift_sku"].strip() or None
             data["gift_qty"] = count(values["gift_qty"], "gift_qty", "number of gifts") or 0
-        return (PromotionInput(**data), values.get("end_original") == "yes")
+        if self.original is not None:
+            from shoptui.services.marketing_promotions import PromotionUpdate
+
+            data.pop("status")
+            data.setdefault("steps", [])  # every field of the kind is given: the form shows the whole promotion
+            return PromotionUpdate(**data)
+        return PromotionInput(**data)
 
     def write(self, data: Any) -> PromotionSaved:
         from shoptui import db
         from shoptui.services import marketing_promotions as promotions
 
-        given, end_original = data
         with db.transaction(self.shop.db_url) as session:
-            added = promotions.add_promotion(session=session, actor=self.shop.actor, data=given)
-            replaced = None
-            if self.original is not None and end_original and self.original.status != "ended":
-                replaced = promotions.set_status(session=session, actor=self.shop.actor, ref=self.original.id,
-                                                 action="end")
-        return PromotionSaved(added, replaced)
+            if self.original is None:
+                return PromotionSaved(promotions.add_promotion(session=session, actor=self.shop.actor, data=data))
+            edited = promotions.update_promotion(session=session, actor=self.shop.actor, ref=self.original.id,
+                                                 changes=data, new_version=True)
+        return PromotionSaved(edited.promotion, edited.ended, edited=True, changed=tuple(edited.changed))
 
 
 # ---------------------------------------------------------------- coupons
