@@ -110,6 +110,70 @@ def test_a_sale_is_four_statements_and_audited_in_order(session: Session) -> Non
                             ("stock.sell", "sell 2 x TEE-01 at MAIN for order 9", str(vid))]
 
 
+def _plan(session: Session, sql: str) -> str:
+    return " ".join(str(row[-1]) for row in session.connection().exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + sql, (0,) * sql.count("?")))
+
+
+def test_level_of_is_one_indexed_point_query(session: Session) -> None:
+    tee = make_variant(session, "TEE-01", barcode="4006381333931")
+    mug = make_variant(session, "MUG-01")
+    back = inv.add_location(session=session, actor=CLERK, code="back", name="Back room")
+    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=5)
+    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=2, location="BACK")
+    inv.reserve(session=session, actor=CLERK, variant_id=tee, quantity=3, ref_kind="order", ref_id=1)
+    with statements(session) as seen:
+        level = inv.level_of(session, " TEE-01 ")
+    assert len(seen) == 1, seen
+    assert level.model_dump() == {"variant_id": tee, "location_id": None, "on_hand": 7, "committed": 3,
+                                  "available": 4, "incoming": 0}
+    at_back = inv.level_of(session, "TEE-01", location_id=back.id)
+    assert (at_back.location_id, at_back.on_hand, at_back.committed, at_back.available) == (back.id, 2, 0, 2)
+    assert inv.level_of(session, "4006381333931") == level  # a barcode goes through find_variant
+    assert inv.level_of(session, "MUG-01").model_dump(include={"variant_id", "on_hand", "available"}) == {
+        "variant_id": mug, "on_hand": 0, "available": 0}  # no level row yet: zeros
+    assert inv.level_of(session, "MUG-01", location_id=back.id).on_hand == 0
+    with pytest.raises(NotFound, match="'NOPE-1'"):
+        inv.level_of(session, "NOPE-1")
+    for prepared in (inv._LEVEL_BY_SKU, inv._LEVEL_BY_SKU_AT):
+        plan = _plan(session, prepared._compiled["sqlite"].sql)
+        assert "SCAN" not in plan and "(sku=?)" in plan and "stock_level" in plan, plan
+
+
+def test_levels_for_one_variant_is_a_point_query_too(session: Session) -> None:
+    tee = make_variant(session, "TEE-01")
+    back = inv.add_location(session=session, actor=CLERK, code="back", name="Back room")
+    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=4)
+    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=1, location="BACK")
+    with statements(session) as seen:
+        total = inv.levels_for(session, [tee, tee])
+    assert len(seen) == 1 and list(total) == [tee] and (total[tee].on_hand, total[tee].location_id) == (5, None)
+    assert inv.levels_for(session, [tee], location_id=back.id)[tee].on_hand == 1
+    assert inv.levels_for(session, [tee + 99])[tee + 99].on_hand == 0
+    assert inv.levels_for(session, [tee + 99], location_id=back.id)[tee + 99].available == 0
+    for prepared in (inv._LEVEL_OF_VARIANT, inv._LEVEL_OF_VARIANT_AT):
+        assert "SCAN" not in _plan(session, prepared._compiled["sqlite"].sql)
+
+
+def test_prepared_statements_store_what_sqlalchemy_stores_and_raise_its_errors(session: Session,
+                                                                               frozen_clock) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import IntegrityError
+
+    vid = make_variant(session, "TEE-01", cost=250)
+    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=3)
+    move = session.exec(select(StockMovement).where(StockMovement.variant_id == vid)).one()
+    assert move.at == frozen_clock and move.at.tzinfo is not None  # read back through the UTC column type
+    assert move.at == session.exec(select(StockLevel.updated_at)).one()
+    raw = session.connection().exec_driver_sql("SELECT at FROM stock_movement").scalar()
+    audit_at = session.connection().exec_driver_sql("SELECT at FROM audit_entry ORDER BY id DESC").scalar()
+    assert raw == audit_at  # the same text SQLAlchemy writes for the audit line's time
+    flags = session.connection().exec_driver_sql("SELECT alerted FROM stock_level").scalar()
+    assert flags == 0
+    with pytest.raises(IntegrityError, match="FOREIGN KEY"):  # a driver error comes as SQLAlchemy's kind
+        inv._NEW_LEVEL.execute(session, {"vid": vid, "lid": 999, "now": frozen_clock})
+    assert inv.levels_for(session, [vid])[vid].on_hand == 3
+
+
 def test_hot_path_audit_lines_match_audit_record(session: Session) -> None:
     make_variant(session, "TEE-01", cost=250)
     inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=5, unit_cost_minor=400)
