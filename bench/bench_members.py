@@ -108,7 +108,7 @@ def run() -> None:
     """Print every figure beside its target."""
     from shoptui import clock, db
     from shoptui.config import Actor
-    from shoptui.services import members
+    from shoptui.services import members, members_figures
 
     if not STORE.exists():
         _build()
@@ -134,7 +134,7 @@ def run() -> None:
             figure("member lookup by phone as typed (p50)", percentile(typed, 50), 2)
             page = time_calls(lambda: members.list_members(session=session, limit=50), 20)
             figure("member list first page (p50)", percentile(page, 50), 50)
-            dash = time_calls(lambda: members.dashboard_figures(session=session), 5)
+            dash = time_calls(lambda: members_figures.dashboard_figures(session=session), 5)
             figure("members dashboard figures (p50)", percentile(dash, 50), 50)
         started = time.perf_counter()
         with db.transaction(url) as session:

@@ -165,7 +165,7 @@ def _flush(con: sqlite3.Connection, orders: list, lines: list, payments: list, s
 def run() -> None:
     from shoptui import clock, db
     from shoptui.config import Actor
-    from shoptui.services import orders
+    from shoptui.services import orders, orders_figures
 
     if not STORE.exists():
         _build()
@@ -208,7 +208,7 @@ def run() -> None:
             tracking = time_calls(lambda: orders.list_orders(session=s, filters=orders.OrderFilter(
                 search="SF000000400000"), limit=50), 10)
             figure("order search by tracking number (p95)", percentile(tracking, 95), 50)
-            dash = time_calls(lambda: orders.dashboard_figures(session=s), 30)
+            dash = time_calls(lambda: orders_figures.dashboard_figures(session=s), 30)
             figure("dashboard figures together (p50)", percentile(dash, 50), 50, note=f"p95 {percentile(dash, 95):.2f}")
             f = orders.figures(session=s)
             print(f"   today: {f.orders_today} orders, sales {f.sales_today_minor / 100:,.2f}, unpaid {f.unpaid}, "

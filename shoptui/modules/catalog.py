@@ -16,7 +16,7 @@ MODULE = ModuleSpec(
     ),
     screens=(Screen("products", "Products", "f2", "shoptui.tui.screens.catalog:ProductsScreen", order=20),),
     search=("shoptui.services.catalog:search",),
-    dashboard=("shoptui.services.catalog:dashboard_figures",),
+    dashboard=("shoptui.services.catalog_figures:dashboard_figures",),
     checks=("shoptui.services.catalog:check_catalog",),
     extra={
         # where variant history lives: "table.column" (checked when the table exists) or

@@ -21,5 +21,5 @@ MODULE = ModuleSpec(
         Screen("settings", "Settings", "f10", "shoptui.tui.screens.settings:SettingsScreen", order=95),
     ),
     settings=("shoptui.services.setting_defs:CORE_SETTINGS", "shoptui.services.messaging_settings:SETTINGS"),
-    dashboard=("shoptui.services.notifications:dashboard_figures",),
+    dashboard=("shoptui.services.dashboard:notification_figures",),
 )

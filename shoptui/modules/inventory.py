@@ -24,7 +24,7 @@ MODULE = ModuleSpec(
                order=32),
     ),
     settings=("shoptui.services.inventory_settings:SETTINGS",),
-    dashboard=("shoptui.services.inventory:dashboard_figures",),
+    dashboard=("shoptui.services.inventory_figures:dashboard_figures",),
     checks=("shoptui.services.inventory:check_stock_ledger", "shoptui.services.inventory:check_incoming"),
     extra={
         # `shoptui demo load` calls this after the demo catalogue, in the same transaction

@@ -13,7 +13,7 @@ MODULE = ModuleSpec(
     ),
     screens=(Screen("marketing", "Marketing", "f7", "shoptui.tui.screens.marketing:MarketingScreen", order=60),),
     settings=("shoptui.services.marketing_settings:SETTINGS",),
-    dashboard=("shoptui.services.marketing:dashboard_figures",),
+    dashboard=("shoptui.services.marketing_figures:dashboard_figures",),
     checks=("shoptui.services.marketing:check_usage_counts",),
     # a cancelled order gives its coupon codes and promotion uses back (see services.orders.add_event)
     extra={"order_events": "shoptui.services.marketing:on_order_event"},

@@ -13,7 +13,7 @@ MODULE = ModuleSpec(
     screens=(Screen("members", "Members", "f6", "shoptui.tui.screens.members:MembersScreen", order=50),),
     settings=("shoptui.services.members_settings:SETTINGS",),
     search=("shoptui.services.members:search_members",),
-    dashboard=("shoptui.services.members:dashboard_figures",),
+    dashboard=("shoptui.services.members_figures:dashboard_figures",),
     checks=(
         "shoptui.services.members:check_points_ledger",
         "shoptui.services.members:check_credit_ledger",

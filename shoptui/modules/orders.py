@@ -17,7 +17,7 @@ MODULE = ModuleSpec(
     ),
     settings=("shoptui.services.orders_settings:SETTINGS",),
     search=("shoptui.services.orders:search_orders", "shoptui.services.customers:search_customers"),
-    dashboard=("shoptui.services.orders:dashboard_figures",),
+    dashboard=("shoptui.services.orders_figures:dashboard_figures",),
     checks=(
         "shoptui.services.orders:check_order_totals",
         "shoptui.services.orders:check_order_money",

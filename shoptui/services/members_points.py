@@ -32,6 +32,7 @@ from shoptui.models.members import GiftRedemption, Member, PointsEvent, PointsGi
 from shoptui.models.orders import Order, OrderLine
 from shoptui.services import audit, pricing
 from shoptui.services.members_core import MemberSettings, add_months, member_settings
+from shoptui.services.members_settings import points_value
 from shoptui.services.paging import Page, clamp_limit
 
 MAX_POINTS = 10**12
@@ -105,7 +106,7 @@ class GiftRedemptionRead(BaseModel):
 
 def value_of(cfg: MemberSettings, points: int) -> int:
     """What ``points`` are worth at checkout, in minor units (rounded down: never more than promised)."""
-    return points * cfg.value_per_100 // 100
+    return points_value(points, cfg.value_per_100)
 
 
 def points_value_minor(*, session: Session, points: int) -> int:

@@ -27,3 +27,8 @@ SETTINGS = [
                "Hello $name, thank you for shopping with $shop: you are now a $tier member.", text(1000),
                group="members"),
 ]
+
+
+def points_value(points: int, value_per_100: int) -> int:
+    """What ``points`` are worth at checkout, in minor units (rounded down: never more than promised)."""
+    return points * value_per_100 // 100

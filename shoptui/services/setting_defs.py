@@ -139,3 +139,15 @@ CORE_SETTINGS = [
     SettingDef("timezone", "The shop's time zone: times are stored in UTC and shown in this zone.",
                "Asia/Shanghai", _timezone),
 ]
+
+
+@cache
+def definitions() -> dict[str, SettingDef]:
+    """Every setting of every module, by key."""
+    from shoptui import modules
+
+    found: dict[str, SettingDef] = {}
+    for reference in modules.references("settings"):
+        for definition in modules.load(reference):
+            found[definition.key] = definition
+    return found

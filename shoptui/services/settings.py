@@ -7,7 +7,6 @@ service validates, stores (as JSON) and audits them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,21 +16,9 @@ from shoptui.config import Actor
 from shoptui.errors import Conflict, NotFound
 from shoptui.models.store import StoreSetting
 from shoptui.services import audit
-from shoptui.services.setting_defs import SettingDef
+from shoptui.services.setting_defs import SettingDef, definitions
 
 MONEY_KEYS = ("currency", "currency_digits")
-
-
-@cache
-def definitions() -> dict[str, SettingDef]:
-    """Every setting of every module, by key."""
-    from shoptui import modules
-
-    found: dict[str, SettingDef] = {}
-    for reference in modules.references("settings"):
-        for definition in modules.load(reference):
-            found[definition.key] = definition
-    return found
 
 
 def _definition(key: str) -> SettingDef:
