@@ -21,6 +21,8 @@ API for the orders module (all keyword-only, all run in the caller's transaction
     levels_for(session, variant_ids, *, location_id=None) -> dict[variant_id, LevelRead]
         on hand, committed, available, incoming per variant (summed over locations unless one is
         named) in one query; variants without stock get zeros.
+    level_of(session, code, *, location_id=None) -> LevelRead
+        the same for one SKU (or barcode): one indexed point query on the common path.
 
 Each of the five writers returns the ``LevelRead`` of that variant at that location after the
 change, or ``None`` for a variant that does not track stock (nothing is booked for it).
@@ -699,8 +701,7 @@ def _moving_average(session: Session, variant: VariantRef, quantity: int, unit_c
     """Set the variant's cost to the moving average after receiving ``quantity`` at ``unit_cost_minor``."""
     if unit_cost_minor is None:
         return variant.cost_minor
-    on_hand = session.exec(select(func.coalesce(func.sum(StockLevel.on_hand), 0))
-                           .where(StockLevel.variant_id == variant.id)).one()
+    on_hand = _LEVEL_OF_VARIANT.first(session, {"vid": variant.id})[0]  # over every location
     old = variant.cost_minor
     if old is None or on_hand <= 0:
         new = unit_cost_minor
