@@ -2,6 +2,7 @@
 
 Read by one worker (``orders.get_order``, a handful of indexed queries); every action of the list
 works here too, and the order is read again after each one. Times are in the store's time zone.
+``l`` edits the lines of an unpaid order (``orders_lines.EditLinesScreen``).
 """
 
 from __future__ import annotations
@@ -158,6 +159,8 @@ class OrderDetailScreen(OrderActions, ReportsWorkerErrors, ModalScreen[bool]):
     BINDINGS = [
         Binding("escape", "close", "Back", id="order-close", tooltip="Back to the list."),
         Binding("p", "pay", "Pay", id="order-pay", tooltip="Record a payment: method, amount, reference."),
+        Binding("l", "edit_lines", "Lines", id="order-lines",
+                tooltip="Edit the lines of an unpaid order: add by SKU or barcode, change quantities, remove."),
         Binding("s", "ship", "Ship", id="order-ship", tooltip="Ship: carrier, tracking number, all or some items."),
         Binding("d", "deliver", "Delivered", id="order-deliver", tooltip="Mark the shipped order delivered."),
         Binding("x", "cancel_order", "Cancel", id="order-cancel",
@@ -246,6 +249,24 @@ class OrderDetailScreen(OrderActions, ReportsWorkerErrors, ModalScreen[bool]):
         """Record a payment."""
         if self.order:
             self.start_pay(self.order)
+
+    def action_edit_lines(self) -> None:
+        """Edit the lines of an unpaid order (refused, with the reason, once it is paid)."""
+        from shoptui.tui.screens.orders_lines import EditLinesScreen, editable_refusal
+
+        if self.order is None:
+            return
+        refusal = editable_refusal(self.order)
+        if refusal is not None:
+            self._refuse(refusal)
+            return
+
+        def closed(changed: bool | None) -> None:
+            if changed:
+                self.changed = True
+                self.load()
+
+        self.app.push_screen(EditLinesScreen(self.meta, self.order), closed)
 
     def action_ship(self) -> None:
         """Ship."""
