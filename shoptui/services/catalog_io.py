@@ -327,6 +327,7 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
     title_cache: dict[str, str] = {}
     names_checked: set[tuple[str, ...]] = set()
     plain_amount = _PLAIN_AMOUNT.match
+    amounts: dict[str, int] = {}  # cell as in the file -> minor units, for plain amounts seen before
     i_sku = column["sku"]
     i_key = column.get("product_sku")
     money_columns = [(c, name, column[c]) for c, name in (("price", "price_minor"), ("compare_at_price", "compare_at_minor"),
@@ -362,7 +363,12 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
         key = (cells[i_key].strip() if i_key is not None else "") or sku
         variant: dict[str, Any] = {"sku": sku, "line": line}
         for name_in_file, name, index in money_columns:
-            raw = cells[index].strip()
+            cell = cells[index]
+            minor = amounts.get(cell)
+            if minor is not None:
+                variant[name] = minor
+                continue
+            raw = cell.strip()
             if not raw:
                 if index == column["price"]:
                     add_error(line, name_in_file, "the price is required")
@@ -370,7 +376,9 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
                 continue
             fast = plain_amount(raw)
             if fast and len(fast[2] or "") <= digits:
-                variant[name] = int(fast[1]) * scale + (int((fast[2] or "").ljust(digits, "0")) if digits else 0)
+                minor = variant[name] = int(fast[1]) * scale + (int((fast[2] or "").ljust(digits, "0")) if digits else 0)
+                if len(amounts) < 100_000:  # prices repeat: the next cell like this one is a lookup
+                    amounts[cell] = minor
                 continue
             try:
                 variant[name] = money.parse(raw, field=name_in_file.replace("_", " "))
@@ -555,6 +563,14 @@ def _check_groups(session: Session, groups: list[_Group], existing: dict[str, An
         else:
             names = [name for name in map(fields.get, _OPTION_NAME_KEYS) if name]
         count = len(names)
+        variants = group.variants
+        if not count and group.product_id is None and len(variants) == 1:  # the common one-variant product
+            only = variants[0]
+            if not (only.get("option1") or only.get("option2") or only.get("option3")) and (
+                    not existing or only["sku"] not in existing):
+                if only["sku"] != group.key:
+                    errors.add(group.line, "product_sku", f"{group.key} is not the SKU of any row of this product")
+                continue
         combos: dict[tuple[str, ...], int] = {}
         for old in kept.get(group.product_id or -1, []):
             combos[tuple((getattr(old, f"option{i + 1}") or "").lower() for i in range(count))] = 0
