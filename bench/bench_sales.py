@@ -64,18 +64,23 @@ def run() -> None:
 
     for _ in range(3):  # warm caches (compiled statements, settings)
         complete(basket(), [sales.Tender(method="cash", amount_minor=10**7)])
-    cash, split, cpu = [], [], []
+    cash, split, cpu, split_cpu = [], [], [], []
     for _ in range(30):
         b = basket()
         c0 = time.process_time()
         cash.append(complete(b, [sales.Tender(method="cash", amount_minor=10**7)]))
         cpu.append((time.process_time() - c0) * 1000)
         b = basket()
+        c0 = time.process_time()
         split.append(complete(b, [sales.Tender(method="card", amount_minor=b.total_minor // 2),
                                   sales.Tender(method="cash", amount_minor=10**7)]))
+        split_cpu.append((time.process_time() - c0) * 1000)
+    # wall time waits for the CPU when other work runs on the machine: the CPU time is the service's own cost
     figure("counter sale, last scan -> committed + receipt (p50)", percentile(cash, 50), 30,
-           note=f"p95 {percentile(cash, 95):.1f}, CPU p50 {percentile(cpu, 50):.1f} ms")
-    figure("counter sale split card + cash (p50)", percentile(split, 50), 30, note=f"p95 {percentile(split, 95):.1f}")
+           note=f"p95 {percentile(cash, 95):.1f}; CPU p50 {percentile(cpu, 50):.1f}, p95 {percentile(cpu, 95):.1f} ms")
+    figure("counter sale split card + cash (p50)", percentile(split, 50), 30,
+           note=f"p95 {percentile(split, 95):.1f}; CPU p50 {percentile(split_cpu, 50):.1f}, "
+                f"p95 {percentile(split_cpu, 95):.1f} ms")
     scans = []
     with db.read_session(url) as s:
         b = sales.new_basket(session=s)

@@ -810,6 +810,12 @@ def create_order(*, session: Session, actor: Actor, draft: OrderDraft) -> OrderR
     Raises NotFound (SKU, customer), InvalidInput (quantities, prices, channel), Conflict (not
     enough stock: nothing is written).
     """
+    return read_order(session, create_order_row(session=session, actor=actor, draft=draft))
+
+
+def create_order_row(*, session: Session, actor: Actor, draft: OrderDraft) -> Order:
+    """``create_order`` without its read model: the row, for a service that goes on with the order in the same
+    transaction and reads it once at the end (a counter sale: pay, hand over, receipt)."""
     cfg = order_settings(session)
     channel = (draft.channel or "").strip().lower()
     if channel not in CHANNELS:
@@ -897,7 +903,7 @@ def create_order(*, session: Session, actor: Actor, draft: OrderDraft) -> OrderR
     for payment in draft.payments:
         pay(session=session, actor=actor, number=order.number, method=payment.method,
             amount_minor=payment.amount_minor, reference=payment.reference, tendered_minor=payment.tendered_minor)
-    return read_order(session, order)
+    return order
 
 
 def draft_from_document(doc: Any, currency: store_settings.Currency) -> OrderDraft:

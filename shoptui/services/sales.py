@@ -666,7 +666,7 @@ def complete_sale(*, session: Session, actor: Actor, basket: Basket, tenders: li
     )
     # the order prices the offers as the store has them in this transaction (codes and points are taken here);
     # a code no longer valid or too many points is refused there, and a changed total is refused here
-    order = orders.create_order(session=session, actor=actor, draft=draft)
+    order = orders.create_order_row(session=session, actor=actor, draft=draft)  # read once, after the hand-over
     if order.total_minor != plan.total_minor:
         money = shop.currency.format
         raise Conflict(f"The offers changed since the basket was priced: the sale now totals "
