@@ -1194,7 +1194,14 @@ _PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
 def insert_rows(conn: Any, table: Any, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """Insert many rows (tuples in ``names`` order) through the driver's executemany.
+    """Insert many rows (tuples in ``names`` order) through the driver's executemany (see ``insert_columns``)."""
+    if rows:
+        insert_columns(conn, table, names, list(zip(*rows, strict=True)))
+
+
+def insert_columns(conn: Any, table: Any, names: Sequence[str], columns: Sequence[Sequence[Any]]) -> None:
+    """Insert many rows given column by column (``columns[i]`` holds every row's value of ``names[i]``,
+    all of the same length) through the driver's executemany.
 
     SQLAlchemy's per-row parameter handling is most of the cost of a big import, so values go
     through each column type's bind processor here instead, column by column and once per
@@ -1203,21 +1210,19 @@ def insert_rows(conn: Any, table: Any, names: Sequence[str], rows: list[tuple[An
     import's timestamps, empty options) is written into the statement as a literal once instead
     of being bound again for every row: binding is most of what an INSERT costs the driver.
     """
-    if not rows:
+    count = len(columns[0]) if columns else 0
+    if not count:
         return
     mark = _PLACEHOLDER.get(conn.dialect.paramstyle)
     if mark is None:
-        conn.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in rows])
+        conn.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)])
         return
     preparer = conn.dialect.identifier_preparer
-    processors = {i: proc for i, proc in ((i, table.c[n].type._cached_bind_processor(conn.dialect))
-                                          for i, n in enumerate(names)) if proc is not None}
-    columns = list(zip(*rows, strict=True))
     values_sql: list[str] = []
-    kept: list[int] = []
-    fold = mark == "?" and len(rows) > 1
-    for i, values in enumerate(columns):
-        proc = processors.get(i)
+    bound: list[Sequence[Any]] = []
+    fold = mark == "?" and count > 1
+    for i, (name, values) in enumerate(zip(names, columns, strict=True)):
+        proc = table.c[name].type._cached_bind_processor(conn.dialect)
         try:
             distinct = set(values)
         except TypeError:  # unhashable values
@@ -1228,22 +1233,19 @@ def insert_rows(conn: Any, table: Any, names: Sequence[str], rows: list[tuple[An
                 values_sql.append(literal)
                 continue
         values_sql.append(mark)
-        kept.append(i)
         if proc is None:
+            bound.append(values)
             continue
         distinct_types = {type(value) for value in distinct or ()} - {type(None)}
         if distinct is None or len(distinct_types) > 1:  # 1 == 1.0 == True: memoise only one kind
-            columns[i] = tuple(None if value is None else proc(value) for value in values)
+            bound.append([None if value is None else proc(value) for value in values])
             continue
         memo = {value: proc(value) for value in distinct if value is not None}
         memo[None] = None
-        columns[i] = tuple(map(memo.__getitem__, values))
+        bound.append(list(map(memo.__getitem__, values)))
     sql = (f"INSERT INTO {preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)}) "
            f"VALUES ({', '.join(values_sql)})")
-    if len(kept) == len(columns) and not processors:
-        conn.exec_driver_sql(sql, rows)
-    else:
-        conn.exec_driver_sql(sql, list(zip(*(columns[i] for i in kept), strict=True)))
+    conn.exec_driver_sql(sql, list(zip(*bound, strict=True)))
 
 
 def _sql_literal(value: Any) -> str | None:

@@ -697,23 +697,16 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
     categories = _ensure_categories(session, actor, wanted_categories) if wanted_categories else {
         n.lower(): cid for cid, n in catalog.category_paths(session=session).items()}
     new_groups = [g for g in groups if g.product_id is None]
-    product_rows: list[tuple[Any, ...]] = []
-    for g in new_groups:
-        f = g.fields
-        prices = [v.get("price_minor") or 0 for v in g.variants]
-        category = f.get("category")
-        product_rows.append((f["title"], f.get("description", ""), f.get("status", "draft"),
-                             categories[category.lower()] if category else None, f.get("brand"), f.get("option1_name"),
-                             f.get("option2_name"), f.get("option3_name"), len(g.variants), min(prices), max(prices), 1,
-                             now, now))
+    product_columns = _product_columns(new_groups, categories, now)
     product_table = Product.__table__  # type: ignore[attr-defined]
     if new_groups:
         if sqlite:  # the write lock is ours (BEGIN IMMEDIATE): ids can be handed out here
             start = (conn.execute(select(func.max(Product.id))).scalar() or 0) + 1
-            ids = list(range(start, start + len(product_rows)))
+            ids = list(range(start, start + len(new_groups)))
         else:
             ids = list(conn.execute(product_table.insert().returning(product_table.c.id, sort_by_parameter_order=True),
-                                    [dict(zip(_PRODUCT_NAMES, row, strict=True)) for row in product_rows]).scalars())
+                                    [dict(zip(_PRODUCT_NAMES, row, strict=True))
+                                     for row in zip(*product_columns, strict=True)]).scalars())
         for g, pid in zip(new_groups, ids, strict=True):
             g.product_id = pid
     variant_rows: list[tuple[Any, ...]] = []
@@ -754,11 +747,10 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
         conn.execute(statement, batch)
     tag_rows = [(g.product_id, t) for g in new_groups for t in g.fields.get("tags", ())]
     image_rows = [(g.product_id, i, loc) for g in new_groups for i, loc in enumerate(g.fields.get("images", ()))]
-    work = [("product", len(product_rows) if sqlite else 0), ("variant", len(variant_rows)), ("product_tag", len(tag_rows))]
+    work = [("product", len(new_groups) if sqlite else 0), ("variant", len(variant_rows)), ("product_tag", len(tag_rows))]
     with _indexes_deferred(conn, work):
         if new_groups and sqlite:
-            catalog.insert_rows(conn, product_table, ("id", *_PRODUCT_NAMES),
-                        [(pid, *row) for pid, row in zip(ids, product_rows, strict=True)])
+            catalog.insert_columns(conn, product_table, ("id", *_PRODUCT_NAMES), [ids, *product_columns])
         if progress and len(new_groups) >= 10_000:
             progress(f"wrote {len(new_groups):,} products")
         catalog.insert_rows(conn, Variant.__table__, _VARIANT_NAMES, variant_rows)  # type: ignore[attr-defined]
@@ -784,6 +776,29 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
     audit.record(session=session, actor=actor, action="product.import", entity="product", entity_id=None,
                  summary=f"imported {source}: {report.summary}", after=after)
     session.flush()
+
+
+def _product_columns(groups: list[_Group], categories: dict[str, int], now: Any) -> list[list[Any]]:
+    """The new products' values column by column, in ``_PRODUCT_NAMES`` order."""
+    fields = [g.fields for g in groups]
+    counts = [len(g.variants) for g in groups]
+    low: list[int] = []
+    high: list[int] = []
+    for g, n in zip(groups, counts, strict=True):
+        if n == 1:
+            price = g.variants[0].get("price_minor") or 0
+            low.append(price)
+            high.append(price)
+        else:
+            prices = [v.get("price_minor") or 0 for v in g.variants]
+            low.append(min(prices))
+            high.append(max(prices))
+    category_ids = [categories[c.lower()] if c else None for c in (f.get("category") for f in fields)]
+    stamps = [now] * len(groups)
+    return [[f["title"] for f in fields], [f.get("description", "") for f in fields],
+            [f.get("status", "draft") for f in fields], category_ids, [f.get("brand") for f in fields],
+            [f.get("option1_name") for f in fields], [f.get("option2_name") for f in fields],
+            [f.get("option3_name") for f in fields], counts, low, high, [1] * len(groups), stamps, stamps]
 
 
 def _update_products(session: Session, actor: Actor, groups: list[_Group], categories: dict[str, int], now: Any,
