@@ -386,18 +386,22 @@ def _parse_time(raw: str, fmt: str | None, tz: Any) -> datetime:
     return clock.ensure_utc(moment)
 
 
-def _memo(fn: Callable[[str], Any]) -> Callable[[str], Any]:
-    """``fn`` remembered per input text (files repeat prices, rates, names and phones); errors are not kept."""
-    cache: dict[str, Any] = {}
+class _Memo:
+    """``fn`` remembered per input text (files repeat prices, rates, names and phones); errors are not kept.
 
-    def get(raw: str) -> Any:
+    Hot loops read ``known.get(text)`` first (a C call) and call the memo only on a miss.
+    """
+
+    def __init__(self, fn: Callable[[str], Any]) -> None:
+        self.fn = fn
+        self.known: dict[str, Any] = {}
+
+    def __call__(self, raw: str) -> Any:
         try:
-            return cache[raw]
+            return self.known[raw]
         except KeyError:
-            value = cache[raw] = fn(raw)
+            value = self.known[raw] = self.fn(raw)
             return value
-
-    return get
 
 
 @contextmanager
@@ -462,9 +466,10 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
             problems.append(f"line {line}: {reason}")
 
     amounts = _Amounts(digits)
-    parse_amount = _memo(amounts.parse)
-    rate_bp = _memo(_rate_bp)
-    product_name = _memo(lambda raw: _norm_text(raw, 300))
+    parse_amount = _Memo(amounts.parse)
+    rate_bp = _Memo(_rate_bp)
+    product_name = _Memo(lambda raw: _norm_text(raw, 300))
+    known_amount, known_name = parse_amount.known, product_name.known  # amounts are tuples: never falsy
     groups: dict[str, _Group] = {}
     rows = 0
     rounded = 0
@@ -477,17 +482,20 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     p_unit, p_total = positions.get("unit_price"), positions.get("line_total")
     p_rate, p_name, p_cat = positions.get("discount_rate"), positions.get("product_name"), positions.get("category")
     width = len(header)
+    padding = [""] * width
     try:
         for row in reader:
-            if not row or not "".join(row).strip():
+            if len(row) < width:
+                if not row or not "".join(row).strip():
+                    continue
+                row = row + padding[len(row):]
+            ref = row[p_ref].strip()
+            if not ref and not "".join(row).strip():
                 continue
             line = reader.line_num
             rows += 1
             if progress and rows % 50_000 == 0:
                 progress(f"read {rows:,} lines")
-            if len(row) < width:
-                row = row + [""] * (width - len(row))
-            ref = row[p_ref].strip()
             if not ref:
                 bad(line, "the order_ref is empty.")
                 continue
@@ -498,11 +506,10 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
             if not sku:
                 bad(line, f"order {ref}: the sku is empty.")
                 continue
-            qty_text = row[p_qty].strip()
             try:
-                quantity = int(qty_text)
+                quantity = int(row[p_qty])  # int() ignores surrounding white space itself
             except ValueError:
-                bad(line, f"the quantity {qty_text!r} is not a whole number.")
+                bad(line, f"the quantity {row[p_qty].strip()!r} is not a whole number.")
                 continue
             if quantity <= 0:
                 bad(line, f"the quantity {quantity} of {sku} must be more than zero.")
@@ -513,7 +520,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
             try:
                 was_rounded = False
                 if p_unit is not None and row[p_unit].strip():
-                    unit, r1 = parse_amount(row[p_unit])
+                    unit, r1 = known_amount.get(row[p_unit]) or parse_amount(row[p_unit])
                     gross = unit * quantity
                     if p_total is not None and row[p_total].strip():
                         total, r2 = parse_amount(row[p_total])
@@ -564,10 +571,13 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
                             "every row of one order must agree.")
                 if agreed:
                     group.last_raw = cells
-            group.lines.append(_Line(
-                line=line, sku=sku, product_name=product_name(row[p_name]) if p_name is not None else "",
-                category=row[p_cat].strip() if p_cat is not None else "", quantity=quantity, unit_minor=unit,
-                discount_minor=discount, total_minor=total))
+            if p_name is not None:
+                raw_name = row[p_name]
+                name = known_name.get(raw_name) or product_name(raw_name)
+            else:
+                name = ""
+            group.lines.append(_Line(line, sku, name, row[p_cat].strip() if p_cat is not None else "", quantity, unit,
+                                     discount, total))
     except csv.Error as exc:
         raise InvalidInput(f"{source} line {reader.line_num} is not readable CSV ({exc}).") from None
     if rows == 0:
@@ -612,7 +622,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     # customers
     from shoptui.services.customers import normalise_email, normalise_phone
 
-    phone_of, email_of = _memo(normalise_phone), _memo(normalise_email)
+    phone_of, email_of = _Memo(normalise_phone), _Memo(normalise_email)
     for plan in plans:
         f = plan["group"].fields
         try:
@@ -683,9 +693,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     for p in fresh:
         group = p["group"]
         try:
-            priced = pricing.price_order([pricing.PriceLine(quantity=line.quantity, unit_price_minor=line.unit_minor,
-                                                            line_discount_minor=line.discount_minor, key=line.sku)
-                                          for line in group.lines], (), 0, tax_rate_bp)
+            priced = _price(group.lines, tax_rate_bp)
         except InvalidInput as exc:
             bad(group.first_line, f"order {group.ref}: {exc}")
             continue
@@ -893,6 +901,43 @@ def _create_products(session: Session, actor: Actor, skus: list[str], first_seen
         variants[sku] = (variant.id, product.title, track)
 
 
+@dataclass(slots=True)
+class _Priced:
+    """An imported order priced: what ``pricing.price_order`` gives for lines without adjustments or shipping."""
+
+    subtotal_minor: int
+    total_minor: int
+    tax_minor: int
+    lines: list[tuple[int, int, int, int, int]]  # per line: gross, line discount, line total, net, tax
+
+
+def _price(lines: list[_Line], tax_rate_bp: int) -> _Priced:
+    """Price an imported order with the pricing service's rules, without building its objects per line.
+
+    History has no order-level adjustments and no shipping fee, so ``pricing.price_order`` reduces to:
+    line total = quantity x unit price - line discount = net, tax = ``pricing.tax_part(net)``, order
+    total = sum of line totals, tax = sum of line taxes. A line it would refuse goes to ``price_order``
+    itself, so the refusal is its own. tests/services/test_order_import.py checks both agree.
+    """
+    priced: list[tuple[int, int, int, int, int]] = []
+    subtotal = tax = 0
+    tax_part = pricing.tax_part
+    for line in lines:
+        gross = line.quantity * line.unit_minor
+        discount = line.discount_minor
+        if line.quantity < 0 or line.unit_minor < 0 or not 0 <= discount <= gross:
+            pricing.price_order([pricing.PriceLine(quantity=x.quantity, unit_price_minor=x.unit_minor,
+                                                   line_discount_minor=x.discount_minor, key=x.sku) for x in lines],
+                                (), 0, tax_rate_bp)  # raises InvalidInput naming the line
+        net = gross - discount
+        line_tax = tax_part(net, tax_rate_bp) if tax_rate_bp else 0
+        priced.append((gross, discount, net, net, line_tax))
+        subtotal += net
+        tax += line_tax
+    return _Priced(subtotal_minor=subtotal, total_minor=subtotal, tax_minor=tax + tax_part(0, tax_rate_bp),
+                   lines=priced)
+
+
 def _next_numbers(session: Session, prefix: str, count: int) -> list[str]:
     """``count`` order numbers from the order sequence, skipping numbers already taken."""
     value = session.execute(select(OrderSequence.next_value).where(OrderSequence.name == "order")).scalar()
@@ -989,7 +1034,7 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
 
     for plan, number in zip(plans, numbers, strict=True):
         group = plan["group"]
-        priced: pricing.PricedOrder = plan["priced"]
+        priced: _Priced = plan["priced"]
         status, payment_status, fulfilment = STATUSES[plan["status"]]
         ordered = plan["ordered"]
         shipped_flag = fulfilment in ("shipped", "delivered")
@@ -1018,11 +1063,12 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
             0, "", 0, None, who, at, at, at if paid else None, shipped_bound, done_bound, done_bound,
             at if status == "cancelled" else None, 1,
         ))
-        for position, (line, p) in enumerate(zip(lines, priced.lines, strict=True), start=1):
+        for position, (line, (gross, discount, line_total, net, line_tax)) in enumerate(
+                zip(lines, priced.lines, strict=True), start=1):
             vid, title, track = variants[line.sku]
             line_rows.append((
                 line_id, order_id, position, vid, line.sku, (line.product_name or title)[:300], line.quantity,
-                line.unit_minor, p.gross_minor, p.line_discount_minor, p.line_total_minor, 0, p.net_minor, p.tax_minor,
+                line.unit_minor, gross, discount, line_total, 0, net, line_tax,
                 line.quantity if shipped_flag else 0, 0, 0, 0,
             ))
             line_id += 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import Session, func, select
 
@@ -12,8 +14,8 @@ from shoptui.errors import InvalidInput
 from shoptui.models.catalog import Variant
 from shoptui.models.customers import Customer
 from shoptui.models.orders import Order
-from shoptui.services import customers, orders
-from shoptui.services.order_import import OrderImportRefused, import_orders, parse_mapping
+from shoptui.services import customers, orders, pricing
+from shoptui.services.order_import import OrderImportRefused, _Line, _price, import_orders, parse_mapping
 from tests.services.orders_helpers import CLERK, level, seed
 
 MAPPING = """
@@ -160,3 +162,24 @@ def test_imported_times_are_stored_like_every_other_time(session: Session) -> No
     march = orders.list_orders(session=session, filters=orders.OrderFilter(
         date_from=date(2024, 3, 1), date_to=date(2024, 3, 5))).items
     assert len(march) == 2
+
+
+@given(st.lists(st.tuples(st.integers(1, 1_000), st.integers(0, 10**9), st.integers(0, 10_000)), min_size=1, max_size=6),
+       st.integers(0, 3_000))
+def test_import_pricing_agrees_with_the_pricing_service(lines: list[tuple[int, int, int]], tax_rate_bp: int) -> None:
+    rows = [_Line(n, f"SKU-{n}", "", "", qty, unit, pricing.apply_bp(qty * unit, bp), 0)
+            for n, (qty, unit, bp) in enumerate(lines)]
+    fast = _price(rows, tax_rate_bp)
+    full = pricing.price_order([pricing.PriceLine(quantity=r.quantity, unit_price_minor=r.unit_minor,
+                                                  line_discount_minor=r.discount_minor, key=r.sku) for r in rows],
+                               (), 0, tax_rate_bp)
+    assert (fast.subtotal_minor, fast.total_minor, fast.tax_minor) == (full.subtotal_minor, full.total_minor,
+                                                                       full.tax_minor)
+    assert fast.lines == [(p.gross_minor, p.line_discount_minor, p.line_total_minor, p.net_minor, p.tax_minor)
+                          for p in full.lines]
+
+
+def test_import_pricing_refuses_what_the_pricing_service_refuses() -> None:
+    bad = [_Line(3, "TEE-01", "", "", 2, 100, 300, 0)]  # a discount above the line
+    with pytest.raises(InvalidInput, match="discount on TEE-01 must be between 0"):
+        _price(bad, 0)

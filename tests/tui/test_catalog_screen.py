@@ -20,8 +20,8 @@ from shoptui.tui.app import ShopApp
 from shoptui.tui.screens.catalog import ProductsScreen, page_size
 from shoptui.tui.screens.catalog_bulk import BulkDialog
 from shoptui.tui.screens.catalog_detail import ProductDetailScreen
-from shoptui.tui.screens.catalog_dialogs import ConfirmDialog
 from shoptui.tui.screens.catalog_form import FieldRow, ProductFormScreen, VariantRow
+from shoptui.tui.widgets.confirm import Confirm
 from tests.conftest import CLERK
 from tests.tui.conftest import settle
 
@@ -395,7 +395,7 @@ async def test_archive_asks_then_archives(demo_app: ShopApp, demo_store: str) ->
         screen = await open_products(pilot)
         await pilot.press("x")
         await settle(pilot)
-        assert isinstance(demo_app.screen, ConfirmDialog)
+        assert isinstance(demo_app.screen, Confirm)
         await pilot.press("y")
         await settle(pilot)
         assert product(demo_store, "D042").status == "archived"
@@ -424,7 +424,7 @@ async def test_delete_without_history_deletes_and_with_history_offers_archive(de
         await pilot.press("d", "y")
         await settle(pilot)
         offer = demo_app.screen
-        assert isinstance(offer, ConfirmDialog) and "has history" in offer.question
+        assert isinstance(offer, Confirm) and "has history" in offer.question
         await pilot.press("y")
         await settle(pilot)
         assert product(demo_store, sku).status == "archived"

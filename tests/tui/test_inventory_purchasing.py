@@ -16,7 +16,7 @@ from shoptui.tui.screens.inventory_purchasing import (
     PurchasingScreen,
     SupplierDialog,
 )
-from shoptui.tui.widgets.inventory_confirm import Confirm
+from shoptui.tui.widgets.confirm import Confirm
 from tests.conftest import CLERK
 from tests.tui.conftest import settle
 from tests.tui.inventory_support import (  # noqa: F401  (fixtures)

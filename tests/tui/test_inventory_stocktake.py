@@ -18,7 +18,7 @@ from shoptui.tui.screens.inventory_stocktake import (
     StocktakeScreen,
     parse_entry,
 )
-from shoptui.tui.widgets.inventory_confirm import Confirm
+from shoptui.tui.widgets.confirm import Confirm
 from tests.tui.conftest import settle
 from tests.tui.inventory_support import (  # noqa: F401  (fixtures)
     barcode_of,

@@ -13,7 +13,6 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from shoptui.tui.app import ShopApp
-from shoptui.tui.screens.catalog_dialogs import ConfirmDialog
 from shoptui.tui.screens.marketing import MarketingScreen
 from shoptui.tui.screens.marketing_forms import (
     BatchForm,
@@ -23,6 +22,7 @@ from shoptui.tui.screens.marketing_forms import (
     PromotionForm,
     SendForm,
 )
+from shoptui.tui.widgets.confirm import Confirm
 from tests.tui.conftest import settle
 from tests.tui.marketing_support import (  # noqa: F401  (fixtures)
     error_of,
@@ -183,7 +183,7 @@ async def test_pause_resume_and_end_ask_first(marketing_app: ShopApp, marketing_
         await goto_promotion(pilot, screen, "满200减20")
         await pilot.press("p")
         await settle(pilot)
-        assert isinstance(pilot.app.screen, ConfirmDialog)
+        assert isinstance(pilot.app.screen, Confirm)
         await pilot.press("n")  # no: nothing changes
         await settle(pilot)
         assert next(p for p in store_promotions(marketing_store) if p.name == "满200减20").status == "active"
@@ -200,7 +200,7 @@ async def test_pause_resume_and_end_ask_first(marketing_app: ShopApp, marketing_
         await pilot.press("x")
         await settle(pilot)
         dialog = pilot.app.screen
-        assert isinstance(dialog, ConfirmDialog) and dialog.has_class("-danger")
+        assert isinstance(dialog, Confirm) and dialog.has_class("-danger")
         await pilot.press("y")
         await settle(pilot, rounds=5)
         assert next(p for p in store_promotions(marketing_store) if p.name == "满200减20").status == "ended"
@@ -344,7 +344,7 @@ async def test_issue_to_a_tier_segment_shows_the_count_first(marketing_app: Shop
         await pilot.press("ctrl+s")
         await settle(pilot, rounds=4)
         dialog = pilot.app.screen
-        assert isinstance(dialog, ConfirmDialog)
+        assert isinstance(dialog, Confirm)
         assert "Issue 2 codes" in dialog.question and "the 2 members of tier normal" in dialog.question
         assert store_codes(marketing_store, "VIP 20%") == []  # the preview wrote nothing
         await pilot.press("n")
@@ -355,7 +355,7 @@ async def test_issue_to_a_tier_segment_shows_the_count_first(marketing_app: Shop
         await pilot.press("ctrl+s")
         await settle(pilot, rounds=4)
         dialog = pilot.app.screen
-        assert isinstance(dialog, ConfirmDialog) and "Issue 1 code " in dialog.question
+        assert isinstance(dialog, Confirm) and "Issue 1 code " in dialog.question
         await pilot.press("y")
         await settle(pilot, rounds=6)
         assert any("Issued 1 code of coupon" in t for t in toasts(pilot.app))
@@ -402,7 +402,7 @@ async def test_send_counts_consented_recipients(marketing_app: ShopApp, marketin
         await pilot.press("ctrl+s")
         await settle(pilot, rounds=4)
         dialog = pilot.app.screen
-        assert isinstance(dialog, ConfirmDialog)
+        assert isinstance(dialog, Confirm)
         assert "Queue 1 email message" in dialog.question and "1 consented recipient" in dialog.question
         assert "1 member without consent" in dialog.question and "1 member without an address" in dialog.question
         await pilot.press("y")

@@ -12,7 +12,6 @@ from textual.widgets import DataTable, Input, Select, Static
 from shoptui import db
 from shoptui.services import members, members_points, members_tiers
 from shoptui.tui.app import ShopApp
-from shoptui.tui.screens.catalog_dialogs import ConfirmDialog
 from shoptui.tui.screens.members import MembersScreen
 from shoptui.tui.screens.members_dialogs import (
     CreditDialog,
@@ -25,6 +24,7 @@ from shoptui.tui.screens.members_dialogs import (
 )
 from shoptui.tui.screens.members_profile import MemberProfileScreen
 from shoptui.tui.screens.members_tiers import TiersScreen
+from shoptui.tui.widgets.confirm import Confirm
 from shoptui.tui.widgets.inventory_form import FieldRow
 from tests.conftest import CLERK
 from tests.tui.conftest import settle
@@ -438,7 +438,7 @@ async def test_merge_shows_what_moves_before_merging(members_app: ShopApp, membe
         await pilot.press("ctrl+s")
         await settle(pilot)
         confirm = pilot.app.screen
-        assert isinstance(confirm, ConfirmDialog)
+        assert isinstance(confirm, Confirm)
         question = confirm.question
         assert "Merge member #2 Li Lei into #1 Wang Fang?" in question
         assert "70 points (balance becomes 768)" in question and "0 orders" in question
@@ -533,7 +533,7 @@ async def test_recalc_tiers_says_how_many_moved(members_app: ShopApp, members_st
         tiers = await open_tiers(pilot)
         await pilot.press("r")
         await settle(pilot)
-        assert isinstance(pilot.app.screen, ConfirmDialog)
+        assert isinstance(pilot.app.screen, Confirm)
         await pilot.press("y")
         await settle(pilot, rounds=5)
         result = text_of(tiers.query_one("#tiers-result", Static))

@@ -6,58 +6,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from textual import work
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
-from textual.widgets import Button, Static
 
 from shoptui.errors import NotAllowed
-from shoptui.tui.workers import ReportsWorkerErrors
+from shoptui.tui.widgets.confirm import Confirm
 
 if TYPE_CHECKING:
     from shoptui.tui.app import ShopApp
-
-
-class ConfirmDialog(ReportsWorkerErrors, ModalScreen[bool]):
-    """A question with two answers: y / enter says yes, n / escape says no."""
-
-    DEFAULT_CSS = """
-    ConfirmDialog { align: center middle; }
-    ConfirmDialog > Vertical { width: 64; max-width: 100%; height: auto; border: thick $primary; background: $surface;
-                               padding: 1 2; }
-    ConfirmDialog.-danger > Vertical { border: thick $error; }
-    ConfirmDialog #confirm-text { height: auto; margin: 0 0 1 0; }
-    ConfirmDialog #confirm-buttons { height: auto; align-horizontal: right; }
-    ConfirmDialog Button { margin: 0 0 0 2; min-width: 10; }
-    """
-
-    BINDINGS = [
-        Binding("y,enter", "answer(True)", "Yes", id="confirm-yes", tooltip="Yes, do it."),
-        Binding("n,escape", "answer(False)", "No", id="confirm-no", tooltip="No, leave it as it is."),
-    ]
-
-    def __init__(self, question: str, *, yes: str = "Yes", danger: bool = False) -> None:
-        super().__init__(classes="-danger" if danger else "")
-        self.question = question
-        self.yes = yes
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(self.question, id="confirm-text", markup=False)
-            with Horizontal(id="confirm-buttons"):
-                yield Button(f"{self.yes} (y)", id="confirm-yes-button",
-                             variant="error" if self.has_class("-danger") else "primary")
-                yield Button("Cancel (n)", id="confirm-no-button")
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(event.button.id == "confirm-yes-button")
-
-    def action_answer(self, yes: bool) -> None:
-        """Close the dialog with the answer."""
-        self.dismiss(yes)
 
 
 class ProductActions:
@@ -93,14 +48,14 @@ class ProductActions:
             self._shop.announce(f"{title} is already archived.")
             return
         self._shop.push_screen(
-            ConfirmDialog(f"Archive {title}? It leaves the shop but keeps its history; edit it to bring it back.",
+            Confirm(f"Archive {title}? It leaves the shop but keeps its history; edit it to bring it back.",
                           yes="Archive"),
             lambda yes: self.archive_product(product_id, version) if yes else None)
 
     def ask_delete(self, product_id: int, title: str, version: int, variant_count: int) -> None:
         """Confirm, then delete (the service refuses when the product has history)."""
         self._shop.push_screen(
-            ConfirmDialog(f"Delete {title} and its {variant_count} variant{'s' if variant_count != 1 else ''}? "
+            Confirm(f"Delete {title} and its {variant_count} variant{'s' if variant_count != 1 else ''}? "
                           "This cannot be undone.", yes="Delete", danger=True),
             lambda yes: self.delete_product(product_id, title, version) if yes else None)
 
@@ -139,5 +94,5 @@ class ProductActions:
     def on_product_actions_delete_refused(self, event: ProductActions.DeleteRefused) -> None:
         sentence = event.sentence.split(" Archive it instead")[0]
         self._shop.push_screen(
-            ConfirmDialog(f"{sentence}\n\nArchive {event.title} instead?", yes="Archive"),
+            Confirm(f"{sentence}\n\nArchive {event.title} instead?", yes="Archive"),
             lambda yes: self.archive_product(event.product_id, event.version) if yes else None)

@@ -168,7 +168,7 @@ class POLineDialog(FormDialog):
 
 
 def _confirm(question: str, *, yes: str, danger: bool = False) -> Any:
-    from shoptui.tui.widgets.inventory_confirm import Confirm
+    from shoptui.tui.widgets.confirm import Confirm
 
     return Confirm(question, yes=yes, danger=danger)
 

@@ -37,7 +37,7 @@ from textual.worker import get_current_worker
 from shoptui.errors import ShopError
 from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.inventory_common import StockMeta, plural, read_meta, signed
-from shoptui.tui.widgets.inventory_confirm import Confirm
+from shoptui.tui.widgets.confirm import Confirm
 from shoptui.tui.widgets.inventory_form import Field, FormDialog, words_to_field
 from shoptui.tui.workers import ReportsWorkerErrors
 

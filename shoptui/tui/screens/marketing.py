@@ -782,7 +782,7 @@ class MarketingScreen(ShopScreen):
 
     def action_pause(self) -> None:
         """Pause or resume the highlighted promotion or coupon, after asking."""
-        from shoptui.tui.screens.catalog_dialogs import ConfirmDialog
+        from shoptui.tui.widgets.confirm import Confirm
 
         if self.tab == TAB_PROMOTIONS:
             promo = self.current_promotion()
@@ -793,7 +793,7 @@ class MarketingScreen(ShopScreen):
                         if move == "pause" else
                         f"{'Activate' if promo.status == 'draft' else 'Resume'} promotion #{promo.id} {promo.name}? "
                         f"It runs again inside its window ({self.meta.window(promo.starts_at, promo.ends_at, wide=True)}).")
-            self.app.push_screen(ConfirmDialog(question, yes=move.capitalize()),
+            self.app.push_screen(Confirm(question, yes=move.capitalize()),
                                  lambda yes: self.move_promotion(promo.id, move) if yes else None)
             return
         coupon = self.current_coupon()
@@ -802,25 +802,25 @@ class MarketingScreen(ShopScreen):
         target = "paused" if coupon.status == "active" else "active"
         question = (f"Pause coupon #{coupon.id} {coupon.name}? Its codes stop working until it is resumed."
                     if target == "paused" else f"Resume coupon #{coupon.id} {coupon.name}? Its codes work again.")
-        self.app.push_screen(ConfirmDialog(question, yes="Pause" if target == "paused" else "Resume"),
+        self.app.push_screen(Confirm(question, yes="Pause" if target == "paused" else "Resume"),
                              lambda yes: self.move_coupon(coupon.id, target) if yes else None)
 
     def action_end(self) -> None:
         """End the highlighted promotion or coupon for good, after asking."""
-        from shoptui.tui.screens.catalog_dialogs import ConfirmDialog
+        from shoptui.tui.widgets.confirm import Confirm
 
         if self.tab == TAB_PROMOTIONS:
             promo = self.current_promotion()
             if promo is None or promo.status == "ended":
                 return
-            self.app.push_screen(ConfirmDialog(f"End promotion #{promo.id} {promo.name} for good? It cannot run "
+            self.app.push_screen(Confirm(f"End promotion #{promo.id} {promo.name} for good? It cannot run "
                                                "again; its report stays.", yes="End", danger=True),
                                  lambda yes: self.move_promotion(promo.id, "end") if yes else None)
             return
         coupon = self.current_coupon()
         if coupon is None or coupon.status == "ended":
             return
-        self.app.push_screen(ConfirmDialog(f"End coupon #{coupon.id} {coupon.name} for good? None of its "
+        self.app.push_screen(Confirm(f"End coupon #{coupon.id} {coupon.name} for good? None of its "
                                            f"{plural(coupon.issued_count, 'code')} will work again.", yes="End",
                                            danger=True),
                              lambda yes: self.move_coupon(coupon.id, "ended") if yes else None)
@@ -864,8 +864,8 @@ class MarketingScreen(ShopScreen):
 
     def action_issue(self) -> None:
         """Issue the highlighted coupon to a segment: the count first, then a question."""
-        from shoptui.tui.screens.catalog_dialogs import ConfirmDialog
         from shoptui.tui.screens.marketing_forms import IssueForm, issue_question
+        from shoptui.tui.widgets.confirm import Confirm
 
         coupon = self.current_coupon()
         if coupon is None:
@@ -878,7 +878,7 @@ class MarketingScreen(ShopScreen):
                 self.shop.announce(f"Every one of the {plural(preview.result.already_held, 'member')} in that segment "
                                    f"already holds a code of {coupon.name}; nothing to issue.", "warning")
                 return
-            self.app.push_screen(ConfirmDialog(issue_question(preview), yes="Issue"),
+            self.app.push_screen(Confirm(issue_question(preview), yes="Issue"),
                                  lambda yes: self.issue(coupon.id, preview.segment) if yes else None)
         self.app.push_screen(IssueForm(self.meta, coupon), previewed)
 
@@ -896,8 +896,8 @@ class MarketingScreen(ShopScreen):
 
     def action_send(self) -> None:
         """Send the issued codes: how many consented first, then a question."""
-        from shoptui.tui.screens.catalog_dialogs import ConfirmDialog
         from shoptui.tui.screens.marketing_forms import SendForm, send_question
+        from shoptui.tui.widgets.confirm import Confirm
 
         coupon = self.current_coupon()
         if coupon is None:
@@ -909,7 +909,7 @@ class MarketingScreen(ShopScreen):
             if preview.result.queued == 0:
                 self.shop.announce(send_question(preview).replace("Queue 0", "Nothing to queue: 0"), "warning")
                 return
-            self.app.push_screen(ConfirmDialog(send_question(preview), yes="Send"),
+            self.app.push_screen(Confirm(send_question(preview), yes="Send"),
                                  lambda yes: self.send(coupon.id, preview.channel, preview.resend) if yes else None)
         self.app.push_screen(SendForm(self.meta, coupon), counted)
 

@@ -551,10 +551,10 @@ class MemberActions:
 
     def ask_merge(self, member: MemberRead) -> None:
         """Name the duplicate, see what moves, confirm, merge."""
-        from shoptui.tui.screens.catalog_dialogs import ConfirmDialog
+        from shoptui.tui.widgets.confirm import Confirm
 
         def previewed(preview: Any) -> None:
-            self._shop.push_screen(ConfirmDialog(merge_question(preview, self.meta), yes="Merge", danger=True),
+            self._shop.push_screen(Confirm(merge_question(preview, self.meta), yes="Merge", danger=True),
                                    lambda yes: self.merge(member.id, preview.other_id) if yes else None)
         self._push(MergeDialog(self.meta, member), previewed)
 

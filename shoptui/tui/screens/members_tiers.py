@@ -209,12 +209,12 @@ class TiersScreen(ReportsWorkerErrors, ModalScreen[bool]):
 
     def action_recalc(self) -> None:
         """Ask, then recalculate every member's tier."""
-        from shoptui.tui.screens.catalog_dialogs import ConfirmDialog
+        from shoptui.tui.widgets.confirm import Confirm
 
         if self.recalculating:
             return
         self.app.push_screen(
-            ConfirmDialog("Recalculate every member's tier now? Members who move up are told on the channels they "
+            Confirm("Recalculate every member's tier now? Members who move up are told on the channels they "
                           "agreed to.", yes="Recalculate"),
             lambda yes: self._start_recalc() if yes else None)
 

@@ -27,7 +27,7 @@ from shoptui.tui.screens.orders_dialogs import (
     ReturnRequestDialog,
     ShipDialog,
 )
-from shoptui.tui.widgets.inventory_confirm import Confirm
+from shoptui.tui.widgets.confirm import Confirm
 
 if TYPE_CHECKING:
     from shoptui.services.orders import OrderSummary, ReturnRead

@@ -594,7 +594,7 @@ class SaleScreen(ShopScreen):
 
     def action_void(self) -> None:
         """Ask, then empty the basket."""
-        from shoptui.tui.widgets.inventory_confirm import Confirm
+        from shoptui.tui.widgets.confirm import Confirm
 
         basket = self.basket
         if basket is None or basket.empty:

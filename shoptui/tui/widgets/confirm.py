@@ -1,4 +1,4 @@
-"""A yes/no question of the inventory screens: y or enter says yes, n or escape says no."""
+"""The one yes/no question of the app: y or enter says yes, n or escape says no."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from shoptui.tui.workers import ReportsWorkerErrors
 
-class Confirm(ModalScreen[bool]):
-    """A question with two answers; ``danger`` draws it in the error colour."""
+
+class Confirm(ReportsWorkerErrors, ModalScreen[bool]):
+    """A question with two answers; ``danger`` draws it in the error colour and the yes button red."""
 
     DEFAULT_CSS = """
     Confirm { align: center middle; }
@@ -23,8 +25,8 @@ class Confirm(ModalScreen[bool]):
     """
 
     BINDINGS = [
-        Binding("y,enter", "answer(True)", "Yes", id="inventory-confirm-yes", tooltip="Yes, do it."),
-        Binding("n,escape", "answer(False)", "No", id="inventory-confirm-no", tooltip="No, leave it as it is."),
+        Binding("y,enter", "answer(True)", "Yes", id="confirm-yes", tooltip="Yes, do it."),
+        Binding("n,escape", "answer(False)", "No", id="confirm-no", tooltip="No, leave it as it is."),
     ]
 
     def __init__(self, question: str, *, yes: str = "Yes", danger: bool = False) -> None:
@@ -36,13 +38,13 @@ class Confirm(ModalScreen[bool]):
         with Vertical():
             yield Static(self.question, id="confirm-text", markup=False)
             with Horizontal(id="confirm-buttons"):
-                yield Button(f"{self.yes} (y)", id="confirm-yes", variant="error" if self.has_class("-danger")
-                             else "primary")
-                yield Button("No (n)", id="confirm-no")
+                yield Button(f"{self.yes} (y)", id="confirm-yes-button",
+                             variant="error" if self.has_class("-danger") else "primary")
+                yield Button("No (n)", id="confirm-no-button")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss(event.button.id == "confirm-yes")
+        self.dismiss(event.button.id == "confirm-yes-button")
 
     def action_answer(self, yes: bool) -> None:
         """Close with the answer."""
