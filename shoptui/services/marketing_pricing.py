@@ -274,11 +274,32 @@ class _ActiveSet:
     # (starts_at, ends_at, row, used count when loaded, rule), ordered by id
     active: list[tuple[datetime, datetime | None, tuple[Any, ...], int, pricing.PromotionRule]]
     span: tuple[datetime, datetime | None] | None = None  # [from, until) in which ``running`` holds
-    running: list[tuple[tuple[Any, ...], int, pricing.PromotionRule]] | None = None
+    running: _RunningList | None = None
     limited: list[int] | None = None  # ids of running promotions with a usage limit
 
 
 _ACTIVE: dict[str, _ActiveSet] = {}
+
+
+class _RunningList(list):  # type: ignore[type-arg]
+    """The running promotions as ``_running`` gives them, with what ``_finish_rules`` remembers about them.
+
+    ``memo`` lives as long as this running set (a new stamp or time span starts a new one): who may
+    have which promotions, and the rules with their category paths and gifts filled in, by what they
+    depend on (so a change of usage counts, paths or stock is a new key, never a stale answer).
+    """
+
+    memo: dict[Any, Any]
+    per_member: bool  # any promotion limited per member
+    limited: bool  # any promotion with a total usage limit
+
+
+def _running_list(items: list[Any], memo: dict[Any, Any] | None = None) -> _RunningList:
+    found = _RunningList(items)
+    found.memo = {} if memo is None else memo
+    found.per_member = any(row[6] is not None for row, _, _ in items)
+    found.limited = any(row[5] is not None for row, _, _ in items)
+    return found
 
 
 def bump_stamp(session: Session) -> None:
@@ -353,16 +374,17 @@ def _running(session: Session, at: datetime,
                     until = starts if until is None or starts < until else until
                 elif ends is not None:
                     start = max(start, ends)
-        found.span, found.running = (start, until), running
+        found.span, found.running = (start, until), _running_list(running)
         found.limited = [row[0] for row, _, _ in running if row[5] is not None]
-    running = found.running or []
+    running = found.running
     if found.limited:  # usage counts move with every order: read the limited ones now
         statement = _STATEMENTS.get("used")
         if statement is None:
             statement = _STATEMENTS["used"] = select(Promotion.id, Promotion.used_count).where(
                 col(Promotion.id).in_(bindparam("ids", expanding=True)))
         used_now = dict(session.connection().execute(statement, {"ids": found.limited}).all())
-        running = [(row, used_now.get(row[0], used), rule) for row, used, rule in running]
+        running = _running_list([(row, used_now.get(row[0], used), rule) for row, used, rule in running],
+                                running.memo)
     return running
 
 
@@ -408,15 +430,27 @@ def _finish_rules(session: Session, running: list[tuple[tuple[Any, ...], int, pr
     """The eligible ones of ``running``, with category paths and gifts' stock filled in."""
     if not running:
         return []
+    if not isinstance(running, _RunningList):
+        running = _running_list(running)
+    memo = running.memo
+    if len(memo) > 512:
+        memo.clear()
     used_by_customer: dict[int, int] = {}
-    if customer_id is not None and any(r[6] is not None for r, _, _ in running):
+    if customer_id is not None and running.per_member:
         used_by_customer = dict(session.connection().execute(
             select(PromotionUse.promotion_id, func.count()).where(PromotionUse.customer_id == customer_id)
             .group_by(col(PromotionUse.promotion_id))).all())
-    kept = _eligible(running, channel=channel, customer_id=customer_id, tier=tier, new_customer=new_customer,
-                     used_by_customer=used_by_customer)
-    paths = category_paths(session, (i for r, _ in kept if r[11] == "categories" for i in (r[12] or [])))
-    gift_ids = {r[23] for r, _ in kept if r[2] == "gift" and r[23] is not None}
+    key = (channel, customer_id is None, tier, new_customer,
+           tuple(sorted(used_by_customer.items())) if running.per_member else (),
+           tuple(used for r, used, _ in running if r[5] is not None) if running.limited else ())
+    found = memo.get(key)
+    if found is None:
+        kept = _eligible(running, channel=channel, customer_id=customer_id, tier=tier, new_customer=new_customer,
+                         used_by_customer=used_by_customer)
+        found = memo[key] = (kept, sorted({i for r, _ in kept if r[11] == "categories" for i in (r[12] or [])}),
+                             sorted({r[23] for r, _ in kept if r[2] == "gift" and r[23] is not None}))
+    kept, category_ids, gift_ids = found
+    paths = category_paths(session, category_ids)
     gifts: dict[int, tuple[Any, ...]] = {}
     if gift_ids:
         from shoptui.models.inventory import StockLevel
@@ -430,8 +464,18 @@ def _finish_rules(session: Session, running: list[tuple[tuple[Any, ...], int, pr
                 .outerjoin(StockLevel, col(StockLevel.variant_id) == col(Variant.id))
                 .where(col(Variant.id).in_(bindparam("ids", expanding=True)))
                 .group_by(col(Variant.id), col(Product.title)))
-        for row in session.connection().execute(statement, {"ids": sorted(gift_ids)}):
+        for row in session.connection().execute(statement, {"ids": gift_ids}):
             gifts[row[0]] = (row[1], row[2], row[3], int(row[5]) if row[4] else 10**9)
+    filled_key = ("filled", key, tuple(paths.items()), tuple(gifts.items()))
+    rules = memo.get(filled_key)
+    if rules is None:
+        rules = memo[filled_key] = _filled(kept, paths, gifts)
+    return rules
+
+
+def _filled(kept: list[tuple[tuple[Any, ...], pricing.PromotionRule]], paths: dict[int, str],
+            gifts: dict[int, tuple[Any, ...]]) -> list[pricing.PromotionRule]:
+    """The kept rules with their category paths and gifts (a gift out of the catalogue drops its promotion)."""
     rules = []
     for r, rule in kept:
         if r[11] != "categories" and r[2] != "gift":
@@ -466,6 +510,35 @@ def normalise_code(raw: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKC", raw or "").upper() if ch.isalnum())
 
 
+@dataclass(frozen=True)
+class _CodeRow:
+    id: int
+    expires_at: datetime | None
+    customer_id: int | None
+    max_uses: int | None
+    used_count: int
+
+
+@dataclass(frozen=True)
+class _CouponRow:
+    id: int
+    name: str
+    kind: str
+    status: str
+    valid_from: datetime | None
+    valid_until: datetime | None
+    total_limit: int | None
+    used_count: int
+    per_member_limit: int | None
+    amount_minor: int | None
+    percent_bp: int | None
+    cap_minor: int | None
+    min_spend_minor: int
+    scope_kind: str
+    scope_ids: list[int] | None
+    combinable: bool
+
+
 def coupon_rule(session: Session, raw_code: str, *, customer_id: int | None, at: datetime,
                 digits: int = 2) -> pricing.CouponRule:
     """A code that may be used now by this customer, or the reason it may not (NotFound, InvalidInput)."""
@@ -474,14 +547,21 @@ def coupon_rule(session: Session, raw_code: str, *, customer_id: int | None, at:
         raise InvalidInput("Give a coupon code.")
     statement = _STATEMENTS.get("coupon")
     if statement is None:
-        statement = _STATEMENTS["coupon"] = (select(CouponCode, Coupon)
-                                             .join(Coupon, col(Coupon.id) == col(CouponCode.coupon_id))
-                                             .where(CouponCode.code == bindparam("code")))
+        # plain columns, not ORM rows: read on every priced cart with a code
+        statement = _STATEMENTS["coupon"] = (
+            select(CouponCode.id, CouponCode.expires_at, CouponCode.customer_id, CouponCode.max_uses,
+                   CouponCode.used_count, Coupon.id, Coupon.name, Coupon.kind, Coupon.status, Coupon.valid_from,
+                   Coupon.valid_until, Coupon.total_limit, Coupon.used_count, Coupon.per_member_limit,
+                   Coupon.amount_minor, Coupon.percent_bp, Coupon.cap_minor, Coupon.min_spend_minor,
+                   Coupon.scope_kind, Coupon.scope_ids, Coupon.combinable)
+            .join(Coupon, col(Coupon.id) == col(CouponCode.coupon_id))
+            .where(CouponCode.code == bindparam("code")))
     row = session.execute(statement, {"code": code}).first()
     if row is None:
         raise NotFound(f"There is no coupon code {raw_code.strip()!r}. Check the spelling (codes have no 0, O, 1, I "
                        "or L).")
-    code_row, coupon = row
+    code_row = _CodeRow(*row[:5])
+    coupon = _CouponRow(*row[5:])
     if coupon.status != "active":
         raise InvalidInput(f"The coupon {code} ({coupon.name}) is {coupon.status} and cannot be used.")
     if coupon.valid_from is not None and at < coupon.valid_from:
@@ -578,9 +658,14 @@ def load_offers(session: Session, *, customer_id: int | None, coupon_codes: list
                           tier=member.tier if member else None, new_customer=new_customer)
     guest = rules
     if customer_id is not None and running:
-        ids = {r[0] for r, _ in _eligible(running, channel=channel, customer_id=None, tier=None, new_customer=False,
-                                          used_by_customer={})}
-        guest = [rule for rule in rules if rule.id in ids]
+        memo = running.memo if isinstance(running, _RunningList) else {}
+        key = ("guest", channel, id(rules))
+        found = memo.get(key)
+        if found is None or found[0] is not rules:
+            ids = {r[0] for r, _ in _eligible(running, channel=channel, customer_id=None, tier=None,
+                                              new_customer=False, used_by_customer={})}
+            found = memo[key] = (rules, [rule for rule in rules if rule.id in ids])
+        guest = found[1]
     coupons = tuple(coupon_rule(session, code, customer_id=customer_id, at=at, digits=digits)
                     for code in coupon_codes if code and code.strip())
     return OfferContext(at=at, channel=channel, customer_id=customer_id, member=member, promotions=tuple(rules),

@@ -67,6 +67,19 @@ def allocate(total_minor: int, weights: list[int]) -> list[int]:
     return parts if sign == 1 else [-p for p in parts]
 
 
+def _split(total: int, weights: list[int], weight_sum: int) -> list[int]:
+    """``allocate`` for the offers' own calls: ``total`` > 0, weights >= 0 summing to ``weight_sum`` > 0."""
+    if weight_sum <= 0:
+        return allocate(total, weights)  # refuses as allocate does
+    parts = [total * w // weight_sum for w in weights]
+    left = total - sum(parts)
+    if left:
+        remainders = [-(total * w % weight_sum) for w in weights]
+        for i in sorted(range(len(weights)), key=remainders.__getitem__)[:left]:
+            parts[i] += 1
+    return parts
+
+
 # ---------------------------------------------------------------- orders and carts
 
 
@@ -428,7 +441,8 @@ class _Run:
     """Adjustments applied so far on top of the lines' own prices."""
 
     current: list[int]
-    adjustments: list[PriceAdjustment]
+    # (kind, signed amount, label, ref, scope, weights): made PriceAdjustments by ``finish`` for the kept run only
+    adjustments: list[tuple[Any, ...]]
     # an Explanation, or (kind, name, signed amount, ref, scope, weights, detail) still to be named by ``finish``
     explanations: list[Explanation | tuple[Any, ...]]
     promotions: list[AppliedPromotion]
@@ -440,16 +454,16 @@ class _Run:
                     list(self.gifts), self.benefit)
 
     def take(self, *, kind: str, name: str, ref: str | None, scope: list[int], weights: list[int], amount: int,
-             lines: tuple[OfferLine, ...], detail: str = "") -> None:
+             lines: tuple[OfferLine, ...], detail: str = "", weight_sum: int | None = None) -> None:
         """Take ``amount`` off the lines of ``scope`` split by ``weights`` (largest remainder)."""
         if amount <= 0:
             return
         current = self.current
-        for i, part in zip(scope, allocate(amount, weights), strict=True):
+        for i, part in zip(scope, _split(amount, weights, sum(weights) if weight_sum is None else weight_sum),
+                           strict=True):
             current[i] -= part
         scope_t, weights_t = tuple(scope), tuple(weights)
-        self.adjustments.append(PriceAdjustment(kind=kind, amount_minor=-amount, label=name[:200], ref=ref,
-                                                scope=scope_t, weights=weights_t))
+        self.adjustments.append((kind, -amount, name[:200], ref, scope_t, weights_t))
         # made an Explanation (with its lines' names) by ``finish``, only for the run that is kept
         self.explanations.append((kind, name, -amount, ref, scope_t, weights_t, detail))
         self.benefit += amount
@@ -506,18 +520,36 @@ def _in_scope(scope: Scope, lines: tuple[OfferLine, ...]) -> list[int]:
 
 def _apply_promotion(run: _Run, rule: PromotionRule, lines: tuple[OfferLine, ...], original: list[int],
                      digits: int, notices: list[str] | None, index: _ScopeIndex | None = None,
-                     scope: list[int] | None = None) -> None:
-    """Apply one promotion on what the lines still cost; thresholds look at the lines' own prices."""
+                     scope: list[int] | None = None, spent: int | None = None, dry: bool = False) -> int:
+    """Apply one promotion on what the lines still cost; thresholds look at the lines' own prices.
+
+    Returns what it gives; with ``dry`` only that, leaving ``run`` as it was (to rank exclusive ones).
+    """
     if scope is None:
         scope = index(rule.scope) if index is not None else _in_scope(rule.scope, lines)
     if not scope:
-        return
-    spent = sum(original[i] for i in scope)
+        return 0
+    if spent is None:
+        spent = sum(map(original.__getitem__, scope))
     if spent <= 0 or spent < rule.min_spend_minor:
-        return
+        return 0
     current = run.current
-    weights = [current[i] for i in scope]
+    weights = list(map(current.__getitem__, scope))
     left = sum(weights)
+    if dry and rule.kind in ("spend_save", "discount"):
+        if rule.kind == "discount":
+            off = apply_bp(left, rule.percent_bp) if rule.percent_bp is not None else rule.amount_minor or 0
+        elif rule.every_minor:
+            off = spent // rule.every_minor * (rule.every_off_minor or 0)
+        else:
+            off = max((o for t, o in rule.steps if spent >= t), default=0)
+        if rule.cap_minor is not None:
+            off = min(off, rule.cap_minor)
+        return max(0, min(off, left))
+    if dry:  # the other kinds on a scratch run (a gift counts the gifts already given)
+        run = _Run(list(current), [], [], [], list(run.gifts), run.benefit)
+        notices = None
+    before_all = run.benefit
     ref = f"promotion:{rule.id}"
     if rule.kind == "spend_save":
         if rule.every_minor:
@@ -534,12 +566,12 @@ def _apply_promotion(run: _Run, rule: PromotionRule, lines: tuple[OfferLine, ...
         amount = min(off, left)
         before = run.benefit
         run.take(kind="promotion", name=rule.name, ref=ref, scope=scope, weights=weights, amount=amount, lines=lines,
-                 detail=detail)
+                 detail=detail, weight_sum=left)
         if run.benefit > before:
             run.promotions.append(AppliedPromotion(rule.id, rule.name, amount))
     elif rule.kind == "discount":
         if spent <= 0 or spent < rule.min_spend_minor:
-            return
+            return 0
         if rule.percent_bp is not None:
             off = apply_bp(left, rule.percent_bp)
             detail = f"{rule.percent_bp / 100:g}% off"
@@ -551,17 +583,17 @@ def _apply_promotion(run: _Run, rule: PromotionRule, lines: tuple[OfferLine, ...
         amount = min(off, left)
         before = run.benefit
         run.take(kind="promotion", name=rule.name, ref=ref, scope=scope, weights=weights, amount=amount, lines=lines,
-                 detail=detail)
+                 detail=detail, weight_sum=left)
         if run.benefit > before:
             run.promotions.append(AppliedPromotion(rule.id, rule.name, amount))
     elif rule.kind == "bxgy":
         group = rule.buy_qty + rule.get_qty
         if group <= 0 or rule.get_qty <= 0 or spent < rule.min_spend_minor:
-            return
+            return 0
         units = sum(lines[i].quantity for i in scope)
         cheap = units // group * rule.get_qty
         if cheap <= 0:
-            return
+            return 0
         parts = [0] * len(scope)
         # the cheapest items get the discount; ties go to the earlier line
         for pos in sorted(range(len(scope)), key=lambda p: (lines[scope[p]].unit_price_minor, scope[p])):
@@ -581,13 +613,13 @@ def _apply_promotion(run: _Run, rule: PromotionRule, lines: tuple[OfferLine, ...
             run.promotions.append(AppliedPromotion(rule.id, rule.name, amount))
     elif rule.kind == "gift" and rule.gift is not None:
         if spent <= 0 or spent < rule.min_spend_minor:
-            return
+            return 0
         gift = rule.gift
         taken = sum(g.quantity for g in run.gifts if g.variant_id == gift.variant_id)
         if gift.available - taken < gift.quantity:
             if notices is not None:
                 notices.append(f"The gift {gift.sku} ({gift.title}) of '{rule.name}' is out of stock and was not added.")
-            return
+            return 0
         value = gift.unit_price_minor * gift.quantity
         run.gifts.append(OfferLine(key=gift.sku, quantity=gift.quantity, unit_price_minor=0,
                                    variant_id=gift.variant_id, title=gift.title, gift_of=rule.id))
@@ -596,6 +628,7 @@ def _apply_promotion(run: _Run, rule: PromotionRule, lines: tuple[OfferLine, ...
                                                    f"(worth {_money(value, digits)})"))
         run.promotions.append(AppliedPromotion(rule.id, rule.name, 0, value))
         run.benefit += value
+    return run.benefit - before_all
 
 
 class _RuleIndex:
@@ -678,23 +711,33 @@ def _promotion_runs(base: _Run, rules: list[PromotionRule], lines: tuple[OfferLi
     rule_index = _rule_index(rules)
     ordered = rule_index.ordered
     scopes = rule_index.scopes(lines)
-    candidates: list[tuple[tuple[int, int, int], _Run, list[str]]] = []
+    spent_of: dict[int, int] = {}  # what each scope's lines cost at their own prices (storewide rules share one)
+
+    def spent(scope: list[int]) -> int:
+        found = spent_of.get(id(scope))
+        if found is None:
+            found = spent_of[id(scope)] = sum(map(original.__getitem__, scope))
+        return found
+
+    candidates: list[tuple[tuple[int, int, int], _Run | None, list[str], int]] = []
     combinable = [r for r in ordered if not r.exclusive]
     if combinable:
         run, notes = base.copy(), []
         for pos in sorted(scopes):
             rule = ordered[pos]
             if not rule.exclusive:
-                _apply_promotion(run, rule, lines, original, digits, notes, scope=scopes[pos])
+                scope = scopes[pos]
+                _apply_promotion(run, rule, lines, original, digits, notes, scope=scope, spent=spent(scope))
         if run.benefit > 0:
-            candidates.append(((run.benefit, combinable[0].priority, -combinable[0].id), run, notes))
+            candidates.append(((run.benefit, combinable[0].priority, -combinable[0].id), run, notes, -1))
     for pos in sorted(scopes):
         rule = ordered[pos]
-        if rule.exclusive:
-            run, notes = base.copy(), []
-            _apply_promotion(run, rule, lines, original, digits, notes, scope=scopes[pos])
-            if run.benefit > 0:
-                candidates.append(((run.benefit, rule.priority, -rule.id), run, notes))
+        if rule.exclusive:  # ranked by what it gives alone; only the winner is applied for real below
+            scope = scopes[pos]
+            gives = _apply_promotion(base, rule, lines, original, digits, None, scope=scope, spent=spent(scope),
+                                     dry=True)
+            if base.benefit + gives > 0:
+                candidates.append(((base.benefit + gives, rule.priority, -rule.id), None, [], pos))
     if not candidates:
         notes = []
         for pos in rule_index.gifts:  # say why a gift is missing
@@ -702,7 +745,11 @@ def _promotion_runs(base: _Run, rules: list[PromotionRule], lines: tuple[OfferLi
                 _apply_promotion(base.copy(), ordered[pos], lines, original, digits, notes, scope=scopes[pos])
         return base.copy(), notes
     best = max(candidates, key=lambda c: c[0])
-    return best[1], best[2]
+    if best[1] is not None:
+        return best[1], best[2]
+    run, notes = base.copy(), []
+    _apply_promotion(run, ordered[best[3]], lines, original, digits, notes, scope=scopes[best[3]])
+    return run, notes
 
 
 def coupon_refusal(coupon: CouponRule, lines: tuple[OfferLine, ...], digits: int = 2) -> str | None:
@@ -869,8 +916,10 @@ def finish(offers: OfferResult, *, shipping_minor: int, tax_rate_bp: int, points
                                         amount_minor=-shipping, ref=f"tier:{member.tier}",
                                         detail=f"over {_money(member.free_shipping_over_minor, digits)}"))
         shipping = 0
-    order = _priced_order(lines, run.current, run.adjustments, shipping, tax_rate_bp)
-    offers_off = sum(-a.amount_minor for a in run.adjustments if a.kind != "points")
+    adjustments = [PriceAdjustment(kind=k, amount_minor=amount, label=label, ref=ref, scope=scope, weights=weights)
+                   for k, amount, label, ref, scope, weights in run.adjustments]
+    order = _priced_order(lines, run.current, adjustments, shipping, tax_rate_bp)
+    offers_off = sum(-a.amount_minor for a in adjustments if a.kind != "points")
     return PricedCart(
         order=order, lines=lines, explanations=tuple(explanations), notices=tuple(offers.notices),
         promotions=tuple(run.promotions), coupons=tuple(offers.coupons), member=member,
