@@ -360,3 +360,15 @@ def test_an_exact_code_answers_with_its_variant_and_product(session: Session) ->
     hits = catalog.search_products(session=session, text="CASE-9")
     assert [(h.kind, h.key) for h in hits] == [("variant", "CASE-9"), ("product", str(p.id))]
     assert {h.title for h in catalog.search_products(session=session, text="case-")} == {"Case", "Other"}
+
+
+def test_search_rows_in_bulk_match_one_at_a_time() -> None:
+    """The one-pass grams of many texts equal the per-text grams (CJK, emoji, punctuation, 1-char texts)."""
+    words = ["华为", "手机壳", "T恤", "a", "Ω", "😀", "x-1", "\"q\"", "O'Brien", "9号"]
+    products = [(i, " ".join(words[(i + k) % len(words)] for k in range(1 + i % 4)), "Brand" if i % 3 else None,
+                 ["tag", "热卖"][: i % 3], [f"SKU-{i}"], [None if i % 2 else f"69{i:011d}"]) for i in range(150)]
+    products.append((999, "z", None, [], ["Z"], []))
+    assert catalog.search_rows(products) == [tuple(catalog.search_line(*p).values()) for p in products]
+    lone = [(i, "a\ud800b", None, [], [], []) for i in range(70)]  # not encodable: falls back to one at a time
+    assert catalog.search_rows(lone) == [tuple(catalog.search_line(*p).values()) for p in lone]
+    assert catalog.search_grams("ab cd") == "ab b   c cd d "

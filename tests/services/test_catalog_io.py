@@ -9,7 +9,7 @@ import shutil
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlmodel import Session
 
 from shoptui import db
@@ -179,3 +179,38 @@ def test_round_trip_property(template_store, tmp_path_factory, titles, prices, t
     with db.read_session(second_url) as session:
         assert catalog_io.export_catalog(session=session, fmt="csv") == exported
     db.dispose_all()
+
+
+def test_big_import_feeds_the_search_indexes_set_based(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bulk path (indexes rebuilt after the inserts, FTS5 buffering more) indexes every row, keeps
+    the indexes consistent and leaves FTS5's settings as they were."""
+    monkeypatch.setattr(catalog_io, "DEFER_INDEXES_FROM", 100)
+    monkeypatch.setattr(catalog, "FTS_BIG_FEED", 100)
+    run(session, rows_csv(300))
+    assert [h.key for h in catalog.search_products(session=session, text="SKU-299")][:1] == ["SKU-299"]
+    assert {h.title for h in catalog.search_products(session=session, text="Product 123", limit=50)} >= {"Product 123 手机"}
+    assert len(catalog.search_products(session=session, text="手", limit=200)) == 200  # 1-character term: gram index
+    assert len(catalog.search_products(session=session, text="tag2", limit=200)) == 100
+    for index in ("product_search_grams", "product_search_fts"):  # raises when an index disagrees with its rows
+        session.execute(text(f"INSERT INTO {index}({index}, rank) VALUES ('integrity-check', 1)"))
+        hashsize = session.execute(text(f"SELECT v FROM {index}_config WHERE k = 'hashsize'")).scalar()
+        assert hashsize in (None, 1024 * 1024)  # FTS5's default again
+    assert catalog.check_catalog(session=session) == []
+
+
+def test_bulk_insert_stores_what_the_orm_stores(session: Session, frozen_clock) -> None:  # type: ignore[no-untyped-def]
+    """Columns with one value in every row go into the INSERT as literals: quotes, NULLs, booleans
+    and the import's timestamp must come back exactly as bound values would."""
+    content = ("sku,title,price,brand,track_stock,weight_g,cost\n"
+               "Q-1,It's \"one\",1.00,O'Brien -- ;,no,0,\n"
+               "Q-2,It's two,1.00,O'Brien -- ;,no,0,\n")
+    run(session, content)
+    variants = session.execute(select(Variant).order_by(Variant.sku)).scalars().all()
+    assert [(v.sku, v.price_minor, v.track_stock, v.weight_g, v.cost_minor, v.option1, v.position) for v in variants] == [
+        ("Q-1", 100, False, 0, None, None, 0), ("Q-2", 100, False, 0, None, None, 0)]
+    assert {v.created_at for v in variants} == {frozen_clock}
+    products = session.execute(select(Product).order_by(Product.id)).scalars().all()
+    assert [(p.title, p.brand, p.description, p.variant_count, p.version) for p in products] == [
+        ("It's \"one\"", "O'Brien -- ;", "", 1, 1), ("It's two", "O'Brien -- ;", "", 1, 1)]
+    assert {p.updated_at for p in products} == {frozen_clock}
+    assert [h.title for h in catalog.search_products(session=session, text="o'brien")] == ["It's \"one\"", "It's two"]
