@@ -1146,7 +1146,7 @@ def search_rows(products: Iterable[tuple[int, str, str | None, Iterable[str], It
     for product_id, title, brand, tags, skus, barcodes in products:
         ids.append(product_id)
         texts.append(_search_text(title, brand, tags))
-        codes.append(" ".join([*skus, *(b for b in barcodes if b)]).casefold())
+        codes.append(" ".join([*skus, *filter(None, barcodes)]).casefold())
     return list(zip(ids, texts, codes, _search_grams_many(texts), strict=True))
 
 

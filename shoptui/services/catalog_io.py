@@ -179,26 +179,21 @@ def read_csv_rows(content: str, source: str) -> tuple[list[str], list[_Row]]:
     if problems:
         raise ImportRefused(source, problems)
     rows: list[_Row] = []
+    append = rows.append
+    new_row = tuple.__new__  # a _Row without NamedTuple's Python-level constructor
     width = len(header)
     line = reader.line_num + 1
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.append(ImportProblem(line=reader.line_num, column=None,
-                                          reason=f"broken CSV quoting ({exc}); the rest of the file cannot be read"))
-            break
-        if not record or (len(record) == 1 and not record[0].strip()):
+    try:
+        for record in reader:
+            if len(record) == width:
+                append(new_row(_Row, (line, record)))
+            elif record and not (len(record) == 1 and not record[0].strip()):
+                problems.append(ImportProblem(line=line, column=None,
+                                              reason=f"has {len(record)} cells but the header has {width}"))
             line = reader.line_num + 1
-            continue
-        if len(record) != width:
-            problems.append(ImportProblem(line=line, column=None,
-                                          reason=f"has {len(record)} cells but the header has {width}"))
-        else:
-            rows.append(_Row(line, record))
-        line = reader.line_num + 1
+    except csv.Error as exc:
+        problems.append(ImportProblem(line=reader.line_num, column=None,
+                                      reason=f"broken CSV quoting ({exc}); the rest of the file cannot be read"))
     if problems:
         raise ImportRefused(source, problems)
     return header, rows
@@ -759,10 +754,7 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
         catalog.insert_rows(conn, ProductTag.__table__, ("product_id", "tag"), tag_rows)  # type: ignore[attr-defined]
         catalog.insert_rows(conn, ProductImage.__table__, ("product_id", "position", "location"), image_rows)  # type: ignore[attr-defined]
     if new_groups:
-        catalog.insert_search_lines(session=session, lines=catalog.search_rows(
-            (g.product_id, g.fields["title"], g.fields.get("brand"), g.fields.get("tags", ()),  # type: ignore[misc]
-             [v["sku"] for v in g.variants], [v.get("barcode") for v in g.variants])
-            for g in new_groups))
+        catalog.insert_search_lines(session=session, lines=catalog.search_rows(_search_inputs(new_groups)))
     created = {id(g) for g in new_groups}
     updated = [g for g in groups if g.product_id is not None and id(g) not in created]
     _update_products(session, actor, updated, categories, now, source)
@@ -776,6 +768,22 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
     audit.record(session=session, actor=actor, action="product.import", entity="product", entity_id=None,
                  summary=f"imported {source}: {report.summary}", after=after)
     session.flush()
+
+
+def _search_inputs(groups: list[_Group]) -> Iterator[tuple[int, str, str | None, list[str], Sequence[str],
+                                                           Sequence[str | None]]]:
+    """What ``catalog.search_rows`` needs of each new product: id, title, brand, tags, SKUs, barcodes."""
+    for g in groups:
+        f = g.fields
+        variants = g.variants
+        if len(variants) == 1:
+            only = variants[0]
+            skus: Sequence[str] = (only["sku"],)
+            barcodes: Sequence[str | None] = (only.get("barcode"),)
+        else:
+            skus = [v["sku"] for v in variants]
+            barcodes = [v.get("barcode") for v in variants]
+        yield g.product_id, f["title"], f.get("brand"), f.get("tags", ()), skus, barcodes  # type: ignore[misc]
 
 
 def _product_columns(groups: list[_Group], categories: dict[str, int], now: Any) -> list[list[Any]]:
