@@ -263,43 +263,92 @@ def get_member(*, session: Session, ref: str | int) -> MemberRead:
     return _read(session, find_member_row(session, ref))
 
 
+# the till's phone lookup: one statement built once; the store's country kept per store and checked
+# by the lookup itself (the statement reads it back), so a changed country is never used stale
+_FIND: dict[str, Any] = {}
+_COUNTRY: dict[str, str] = {}
+_FIND_MEMBER_FIELDS = ("source", "gender", "birthday", "region", "tier_code", "tier_since", "points_balance",
+                       "credit_balance_minor", "email_consent", "email_consent_at", "sms_consent", "sms_consent_at",
+                       "joined_at", "merged_into")
+
+
+def _find_statement() -> Any:
+    statement = _FIND.get("phone")
+    if statement is None:
+        from sqlalchemy import bindparam, exists, literal_column
+
+        from shoptui.models.store import StoreSetting
+
+        m, c, t = Member.__table__.c, Customer.__table__.c, MemberTier.__table__.c  # type: ignore[attr-defined]
+        s = StoreSetting.__table__.c  # type: ignore[attr-defined]
+
+        def setting(key: str) -> Any:
+            return select(s.value).where(s.key == key).scalar_subquery()
+
+        statement = _FIND["phone"] = (
+            select(m.customer_id, c.name, c.phone, c.email, c.order_count, c.spent_minor, c.last_order_at, t.name,
+                   *(m[f] for f in _FIND_MEMBER_FIELDS),
+                   exists().where(MemberTag.__table__.c.customer_id == m.customer_id),  # type: ignore[attr-defined]
+                   exists().where(MemberAccount.__table__.c.customer_id == m.customer_id),  # type: ignore[attr-defined]
+                   setting("country").label("country"), setting("member_points_value_per_100"),
+                   literal_column("1"))
+            .join_from(Member.__table__, Customer.__table__, c.id == m.customer_id)  # type: ignore[attr-defined]
+            .join(MemberTier.__table__, t.code == m.tier_code, isouter=True)  # type: ignore[attr-defined]
+            .where(c.phone.in_([bindparam("p1"), bindparam("p2"), bindparam("p3")]), m.merged_into.is_(None))
+            .limit(1))
+    return statement
+
+
+def _store_country(session: Session) -> str:
+    from shoptui.models.store import StoreSetting
+
+    stored = session.execute(select(StoreSetting.value).where(StoreSetting.key == "country")).scalar()
+    return str(stored if stored is not None else store_settings.definitions()["country"].default)
+
+
 def find_member(*, session: Session, phone: str) -> MemberRead | None:
     """The member with this phone number (the counter's lookup), or None.
 
-    The hot path at the till: one settings read, one indexed join, and tags and accounts by key.
+    The hot path at the till: the number normalised (E.164 and the national forms it may have been
+    stored as), then one indexed point query on ``customer.phone`` that also brings the tier name,
+    the two settings it needs and whether tags or accounts exist (read only then). No ORM rows.
     """
-    from shoptui.models.store import StoreSetting
     from shoptui.services.members_core import phone_candidates
 
-    wanted = ("country", "member_points_value_per_100")
-    stored = dict(session.execute(select(StoreSetting.key, StoreSetting.value)
-                                  .where(col(StoreSetting.key).in_(wanted))).all())
-    defs = store_settings.definitions()
-    country = str(stored.get("country", defs["country"].default))
-    value_per_100 = int(stored.get("member_points_value_per_100", defs["member_points_value_per_100"].default))
+    store = str(session.get_bind().url)
+    country = _COUNTRY.get(store)
+    if country is None:
+        country = _COUNTRY[store] = _store_country(session)
     candidates = phone_candidates(phone, country)
-    if not candidates:
-        return None
-    m, c = Member.__table__.c, Customer.__table__.c  # type: ignore[attr-defined]
-    row = session.execute(
-        select(m, c.name, c.phone, c.email, c.order_count, c.spent_minor, c.last_order_at,
-               MemberTier.__table__.c.name.label("tier_name"))  # type: ignore[attr-defined]
-        .join_from(Member.__table__, Customer.__table__, c.id == m.customer_id)  # type: ignore[attr-defined]
-        .join(MemberTier.__table__, MemberTier.__table__.c.code == m.tier_code, isouter=True)  # type: ignore[attr-defined]
-        .where(c.phone.in_(candidates), m.merged_into.is_(None)).limit(1)
-    ).mappings().first()
+    row = None
+    if candidates:
+        p1, p2, p3 = (candidates * 3)[:3]
+        row = session.connection().execute(_find_statement(), {"p1": p1, "p2": p2, "p3": p3}).first()
+    defs = store_settings.definitions()
+    now_country = (row[-3] if row[-3] is not None else defs["country"].default) if row is not None \
+        else _store_country(session)
+    if str(now_country) != country:  # the store's country changed since: normalise again with it
+        _COUNTRY[store] = str(now_country)
+        return find_member(session=session, phone=phone)
     if row is None:
         return None
-    member_id = row["customer_id"]
-    tags = list(session.execute(select(MemberTag.tag).where(MemberTag.customer_id == member_id)
-                                .order_by(col(MemberTag.tag))).scalars())
-    accounts = [f"{p}:{e}" for p, e in session.execute(
-        select(MemberAccount.provider, MemberAccount.external_id).where(MemberAccount.customer_id == member_id)
-        .order_by(col(MemberAccount.id)))]
-    data = {key: row[key] for key in MemberRead.model_fields if key in row and key != "tier_name"}
-    return MemberRead(**data, id=member_id, tags=tags, accounts=accounts,
-                      tier_name=row["tier_name"] or row["tier_code"],
-                      points_value_minor=max(row["points_balance"], 0) * value_per_100 // 100)
+    member_id = row[0]
+    tags = accounts = []
+    if row[-5]:
+        tags = list(session.execute(select(MemberTag.tag).where(MemberTag.customer_id == member_id)
+                                    .order_by(col(MemberTag.tag))).scalars())
+    if row[-4]:
+        accounts = [f"{p}:{e}" for p, e in session.execute(
+            select(MemberAccount.provider, MemberAccount.external_id).where(MemberAccount.customer_id == member_id)
+            .order_by(col(MemberAccount.id)))]
+    value = row[-2]
+    value_per_100 = int(value if value is not None else defs["member_points_value_per_100"].default)
+    fields = dict(zip(_FIND_MEMBER_FIELDS, row[8:8 + len(_FIND_MEMBER_FIELDS)], strict=True))
+    return MemberRead.model_construct(  # read straight from typed columns: nothing to validate
+        id=member_id, name=row[1], phone=row[2], email=row[3], order_count=row[4], spent_minor=row[5],
+        last_order_at=row[6], tier_name=row[7] or fields["tier_code"], tags=tags, accounts=accounts,
+        points_value_minor=max(fields["points_balance"], 0) * value_per_100 // 100,
+        **{**fields, "email_consent": bool(fields["email_consent"]), "sms_consent": bool(fields["sms_consent"])})
 
 
 def member_profile(*, session: Session, ref: str | int, limit: int = 20) -> MemberProfile:
