@@ -275,7 +275,7 @@ _FIND_MEMBER_FIELDS = ("source", "gender", "birthday", "region", "tier_code", "t
 def _find_statement() -> Any:
     statement = _FIND.get("phone")
     if statement is None:
-        from sqlalchemy import bindparam, exists, literal_column
+        from sqlalchemy import String, bindparam, exists, literal_column
 
         from shoptui.models.store import StoreSetting
 
@@ -294,7 +294,7 @@ def _find_statement() -> Any:
                    literal_column("1"))
             .join_from(Member.__table__, Customer.__table__, c.id == m.customer_id)  # type: ignore[attr-defined]
             .join(MemberTier.__table__, t.code == m.tier_code, isouter=True)  # type: ignore[attr-defined]
-            .where(c.phone.in_([bindparam("p1"), bindparam("p2"), bindparam("p3")]), m.merged_into.is_(None))
+            .where(c.phone.in_([bindparam(p, type_=String()) for p in ("p1", "p2", "p3")]), m.merged_into.is_(None))
             .limit(1))
     return statement
 
