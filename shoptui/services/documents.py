@@ -14,6 +14,7 @@ import shlex
 import subprocess
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,8 +39,10 @@ class OutputFailed(ShopError):
 # ---------------------------------------------------------------- measuring text
 
 
+@cache
 def char_width(char: str) -> int:
-    """Columns one character takes: 2 for wide East Asian characters, 0 for combining marks."""
+    """Columns one character takes: 2 for wide East Asian characters, 0 for combining marks (remembered per
+    character: a receipt measures every character of every line)."""
     if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
         return 0
     if unicodedata.category(char) == "Cc":
@@ -49,6 +52,8 @@ def char_width(char: str) -> int:
 
 def display_width(text: str) -> int:
     """Columns ``text`` takes on a receipt printer or in a terminal."""
+    if text.isascii() and text.isprintable():
+        return len(text)  # one column each (the common case: SKUs, amounts, Latin titles)
     return sum(char_width(c) for c in text)
 
 
