@@ -278,11 +278,6 @@ _TRACK_VALUES = {"": True, "yes": True, "true": True, "1": True, "y": True, "no"
                  "n": False}
 
 
-def _plain_sku(raw: str) -> bool:
-    """True when ``raw`` (already stripped) is a SKU exactly as ``catalog.check_sku`` would store it."""
-    return 0 < len(raw) <= 64 and raw.isascii() and raw.isprintable() and " " not in raw
-
-
 def _plain_gtin(raw: str) -> bool:
     """True for an ASCII EAN-13/UPC-A/EAN-8 with a right check digit (``catalog.check_barcode``'s common case)."""
     if len(raw) not in (8, 12, 13) or not raw.isascii() or not raw.isdigit():
@@ -345,7 +340,8 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
         if progress and number % 20_000 == 0:
             progress(f"checked {number:,} of {total:,} rows")
         sku = cells[i_sku].strip()
-        if not _plain_sku(sku):
+        # a SKU exactly as catalog.check_sku would store it takes no call
+        if not (0 < len(sku) <= 64 and sku.isascii() and sku.isprintable() and " " not in sku):
             try:
                 sku = catalog.check_sku(sku)
             except InvalidInput as exc:
@@ -486,14 +482,14 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
                             continue
                     images.append(image_cache[location])
                 fields["images"] = images
-            group = groups[key] = _Group(key=key, line=line, fields=fields)
+            groups[key] = _Group(key, line, fields, [variant])
         else:
             for name, index in repeated:
                 value = cells[index].strip()
                 if value and value != str(group.fields.get(name) or ""):
                     add_error(line, name, f"differs from line {group.line} of the same product ({group.key}); "
                                           "product fields are taken from the product's first row")
-        group.variants.append(variant)
+            group.variants.append(variant)
     if progress and total >= 20_000:
         progress(f"checked {total:,} rows")
     return list(groups.values()), wanted_categories, [], errors
