@@ -42,7 +42,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -470,6 +470,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     rate_bp = _Memo(_rate_bp)
     product_name = _Memo(lambda raw: _norm_text(raw, 300))
     known_amount, known_name = parse_amount.known, product_name.known  # amounts are tuples: never falsy
+    known_rate = rate_bp.known
     groups: dict[str, _Group] = {}
     rows = 0
     rounded = 0
@@ -529,7 +530,11 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
                             continue
                         discount = gross - total
                     else:
-                        bp = rate_bp(row[p_rate]) if p_rate is not None and row[p_rate].strip() else 0
+                        bp = 0
+                        if p_rate is not None and row[p_rate].strip():
+                            bp = known_rate.get(row[p_rate])
+                            if bp is None:
+                                bp = rate_bp(row[p_rate])
                         discount = pricing.apply_bp(gross, bp) if bp else 0
                         total, r2 = gross - discount, False
                     was_rounded = r1 or r2
@@ -986,22 +991,19 @@ TIME_COLUMNS = {  # columns whose values _write passes already bound (through _t
 FLUSH_ORDERS = 20_000
 
 
-def _time_binder(session: Session) -> Callable[[datetime | None], Any]:
+def _time_binder(session: Session) -> _Memo:
     """Aware datetime -> the value the driver gets for a UTCDateTime column (what its bind processor gives)."""
     dialect = session.connection().dialect
     process = Order.__table__.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
-    cache: dict[datetime, Any] = {}
+    if process is None:
+        return _Memo(lambda value: value)
 
-    def bind(value: datetime | None) -> Any:
-        if value is None:
-            return None
-        try:
-            return cache[value]
-        except KeyError:
-            done = cache[value] = process(value) if process is not None else value
-            return done
+    def fast(value: datetime) -> Any:  # SQLite's text format, without the processors' layers
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
-    return bind
+    samples = (datetime(2024, 3, 1, 2, 0, tzinfo=UTC), datetime(1999, 12, 31, 23, 59, 59, 123456, tzinfo=UTC),
+               datetime(2024, 3, 1, 10, 0, 0, 1, tzinfo=ZoneInfo("Asia/Shanghai")))
+    return _Memo(fast if all(fast(d) == process(d) for d in samples) else process)
 
 
 def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants: dict[str, tuple[int, str, bool]],
@@ -1022,6 +1024,7 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
     who = actor.name[:100]
     stock_mode = "reserve" if affect_stock else "none"
     bind = _time_binder(session)
+    known_times = bind.known
     written = 0
 
     def flush() -> None:
@@ -1051,29 +1054,31 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
             payment = "unpaid" if paid == 0 else payment
         key = (status, payment, fulfilment)
         stats[key] = stats.get(key, 0) + 1
-        at = bind(ordered)
-        shipped_bound = bind(shipped_at)
+        at = known_times.get(ordered) or bind(ordered)
+        shipped_bound = None if shipped_at is None else known_times.get(shipped_at) or bind(shipped_at)
         done_bound = shipped_bound if status == "completed" else None
-        lines = group.lines
+        items = 0
+        position = 0
+        for line, (gross, discount, line_total, net, line_tax) in zip(group.lines, priced.lines, strict=True):
+            vid, title, track = variants[line.sku]
+            quantity = line.quantity
+            items += quantity
+            position += 1
+            line_rows.append((
+                line_id, order_id, position, vid, line.sku, (line.product_name or title)[:300], quantity,
+                line.unit_minor, gross, discount, line_total, 0, net, line_tax, quantity if shipped_flag else 0, 0, 0, 0,
+            ))
+            line_id += 1
+            if affect_stock and track and status != "cancelled":
+                moves.append(("sell" if shipped_flag else "reserve", vid, quantity, number))
         order_rows.append((
             order_id, number, plan["channel"], group.ref, cid, plan["customer_name"], plan["phone"], plan["email"],
             plan["customer_name"], plan["phone"] or "", address["country"], address["region"], address["city"], "", "",
             address["postal_code"], None, stock_mode, status, payment, fulfilment, currency, priced.subtotal_minor,
-            0, 0, priced.total_minor, priced.tax_minor, tax_rate_bp, paid, 0, 0, sum(line.quantity for line in lines),
+            0, 0, priced.total_minor, priced.tax_minor, tax_rate_bp, paid, 0, 0, items,
             0, "", 0, None, who, at, at, at if paid else None, shipped_bound, done_bound, done_bound,
             at if status == "cancelled" else None, 1,
         ))
-        for position, (line, (gross, discount, line_total, net, line_tax)) in enumerate(
-                zip(lines, priced.lines, strict=True), start=1):
-            vid, title, track = variants[line.sku]
-            line_rows.append((
-                line_id, order_id, position, vid, line.sku, (line.product_name or title)[:300], line.quantity,
-                line.unit_minor, gross, discount, line_total, 0, net, line_tax,
-                line.quantity if shipped_flag else 0, 0, 0, 0,
-            ))
-            line_id += 1
-            if affect_stock and track and status != "cancelled":
-                moves.append(("sell" if shipped_flag else "reserve", vid, line.quantity, number))
         if paid:
             payment_rows.append((order_id, method, paid, None, 0, 0, f"imported {group.ref}"[:200], who, at))
         event_rows.append((order_id, at, "imported", who,
