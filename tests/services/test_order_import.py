@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -15,7 +17,16 @@ from shoptui.models.catalog import Variant
 from shoptui.models.customers import Customer
 from shoptui.models.orders import Order
 from shoptui.services import customers, orders, pricing
-from shoptui.services.order_import import OrderImportRefused, _Line, _price, import_orders, parse_mapping
+from shoptui.services.order_import import (
+    OrderImportRefused,
+    _format_regex,
+    _Line,
+    _parse_time,
+    _price,
+    _time_parser,
+    import_orders,
+    parse_mapping,
+)
 from tests.services.orders_helpers import CLERK, level, seed
 
 MAPPING = """
@@ -183,3 +194,66 @@ def test_import_pricing_refuses_what_the_pricing_service_refuses() -> None:
     bad = [_Line(3, "TEE-01", "", "", 2, 100, 300, 0)]  # a discount above the line
     with pytest.raises(InvalidInput, match="discount on TEE-01 must be between 0"):
         _price(bad, 0)
+
+
+@pytest.mark.parametrize("fmt", ["%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y年%m月%d日 %H:%M"])
+@pytest.mark.parametrize("text", ["01/03/2024 10:00", "1/3/2024 9:05", "31/02/2024 10:00", "01/03/2024  10:00",
+                                  " 01/03/2024 10:00 ", "01/03/2024 10:00x", "2024-03-01 10:00:59", "2024-3-1",
+                                  "2024-03-01 24:00:00", "2024-03-01 10:00:61", "２０２４-03-01", "2024年3月1日 8:30",
+                                  "2024-03-01T10:00:00", ""])
+def test_fast_date_formats_read_like_strptime(fmt: str, text: str) -> None:
+    zone = ZoneInfo("Asia/Shanghai")
+    assert _format_regex(fmt) is not None  # the fast path is the one under test
+    try:
+        expected: object = _parse_time(text, fmt, zone)
+    except ValueError:
+        expected = ValueError
+    try:
+        got: object = _time_parser(fmt, zone)(text)
+    except ValueError:
+        got = ValueError
+    assert got == expected
+
+
+def test_blank_and_short_rows_keep_their_line_numbers(session: Session) -> None:
+    seed(session)
+    body = ("G-1,01/03/2024 10:00,,completed,,,,,TEE-01,Tee,1,99,\n"
+            "\n"
+            " , ,,,,,,,,,,,\n"
+            "G-2,01/03/2024 11:00,,completed,,,,,MUG-01,Mug,1\n"  # short row: the missing cells are empty
+            "G-3,01/03/2024 12:00,,completed,,,,,MUG-01,Mug,x,35.50,\n")
+    with pytest.raises(OrderImportRefused, match="line 6: the quantity 'x' is not a whole number") as refused:
+        _import(session, body)
+    assert "line 5: MUG-01 has no unit_price or line_total" in str(refused.value)
+    done = _import(session, body.rsplit("G-3", 1)[0].replace("Mug,1\n", "Mug,1,35.50\n"))
+    assert done.orders_created == 2 and done.lines == 2
+
+
+def test_every_disagreeing_row_is_reported(session: Session) -> None:
+    seed(session)
+    body = ("X-1,01/03/2024 10:00,,completed,C-1,Ann,,,TEE-01,Tee,1,99,\n"
+            "X-1,01/03/2024 10:00,,completed,C-1,Ann,,,MUG-01,Mug,1,35.50,\n"
+            "X-1,01/03/2024 10:00,,completed,C-1,Bob,,,MUG-01,Mug,1,35.50,\n"
+            "X-1,01/03/2024 10:00,,completed,C-1,Bob,,,TEE-01,Tee,1,99,\n"
+            "X-1,,,,,,,,TEE-01,Tee,1,99,\n")
+    with pytest.raises(OrderImportRefused) as refused:
+        _import(session, body, create_missing=True)
+    text = str(refused.value)
+    assert "2 problems" in text
+    assert "line 4: order X-1 has customer_name 'Bob' here but 'Ann' on line 2" in text
+    assert "line 5: order X-1 has customer_name 'Bob' here but 'Ann' on line 2" in text
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_garbage_collection_is_left_as_it_was(session: Session, enabled: bool) -> None:
+    seed(session)
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        _import(session, create_missing=True)
+        assert gc.isenabled() is enabled
+        with pytest.raises(OrderImportRefused):
+            _import(session, "Z-1,01/03/2024 10:00,,completed,,,,,TEE-01,Tee,0,99,\n")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
