@@ -2,6 +2,9 @@
 
 Target: at least 30,000 CSV lines/s, printed with the ratio against a raw ``sqlite3``
 ``executemany`` of the same rows (parsed with ``csv`` and inserted as they are into one table).
+Wall time is noisy when other work shares the machine, so CPU time (``time.process_time``) is
+printed beside it, and the rate by CPU time too. The catalogue the import finds its SKUs in is
+built once into ``order-import-template.db`` and copied for every run.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ VARIANTS = 2_000
 CUSTOMERS = 20_000
 CSV_FILE = DATA / "order-history-300k.csv"
 STORE = DATA / "order-import.db"
+TEMPLATE = DATA / "order-import-template.db"
 MAPPING = """
 [columns]
 order_ref = "order_id"
@@ -67,15 +71,20 @@ def _make_csv() -> None:
     CSV_FILE.write_text(out.getvalue(), encoding="utf-8")
 
 
-def _make_store() -> None:
+def _unlink_store(path) -> None:  # type: ignore[no-untyped-def]
+    path.unlink(missing_ok=True)
+    for suffix in ("-wal", "-shm", ".lock"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+def _make_template() -> None:
     from shoptui import db
     from shoptui.config import Actor
     from shoptui.services import catalog
 
-    STORE.unlink(missing_ok=True)
-    for suffix in ("-wal", "-shm", ".lock"):
-        STORE.with_name(STORE.name + suffix).unlink(missing_ok=True)
-    url = f"sqlite:///{STORE}"
+    building = TEMPLATE.with_name(TEMPLATE.name + ".building")
+    _unlink_store(building)
+    url = f"sqlite:///{building}"
     actor = Actor(name="bench", source="bench")
     with db.transaction(url) as s:
         for n in range(1, VARIANTS + 1):
@@ -83,25 +92,52 @@ def _make_store() -> None:
                 title=f"Bench product {n}", status="active",
                 variants=[catalog.VariantInput(sku=f"B-{n:05d}", price_minor=1000 + n)]))
     db.dispose_all()
+    building.replace(TEMPLATE)
+    _unlink_store(building)
 
 
-def _raw_baseline(content: str) -> float:
-    """Seconds for sqlite3 to parse the same CSV and executemany its rows into one table."""
+def _make_store() -> None:
+    """A fresh copy of the catalogue-only template (built once; rebuilt when the schema moved on)."""
+    from shoptui import db
+
+    if TEMPLATE.exists():
+        con = sqlite3.connect(TEMPLATE)
+        try:
+            version = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        except sqlite3.Error:
+            version = None
+        con.close()
+        if version is None or version[0] not in db.schema_heads():
+            TEMPLATE.unlink()
+    if not TEMPLATE.exists():
+        _make_template()
+    _unlink_store(STORE)
+    source, target = sqlite3.connect(TEMPLATE), sqlite3.connect(STORE)
+    with target:
+        source.backup(target)
+    source.close()
+    target.close()
+
+
+def _raw_baseline(content: str) -> tuple[float, float]:
+    """Seconds (wall, CPU) for sqlite3 to parse the same CSV and executemany its rows into one table."""
     path = DATA / "order-import-raw.db"
     path.unlink(missing_ok=True)
     con = sqlite3.connect(path)
     con.execute("PRAGMA journal_mode = WAL")
     con.execute("PRAGMA synchronous = NORMAL")
     started = time.perf_counter()
+    cpu = time.process_time()
     reader = csv.reader(io.StringIO(content))
     header = next(reader)
     con.execute(f"CREATE TABLE history ({', '.join(h + ' TEXT' for h in header)})")
     with con:
         con.executemany(f"INSERT INTO history VALUES ({', '.join('?' for _ in header)})", reader)
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     con.close()
     path.unlink(missing_ok=True)
-    return elapsed
+    return elapsed, cpu
 
 
 def run() -> None:
@@ -123,12 +159,14 @@ def run() -> None:
                                             source=CSV_FILE.name, create_missing=True)
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu
-    raw = _raw_baseline(content.decode("utf-8"))
+    raw, raw_cpu = _raw_baseline(content.decode("utf-8"))
     print(f"   {report.summary}")
-    figure("order import, CSV lines per second", LINES / elapsed, 30_000, "line/s", higher_is_better=True,
+    figure("order import, CSV lines per second (wall)", LINES / elapsed, 30_000, "line/s", higher_is_better=True,
            note=f"{elapsed:.2f} s wall, {cpu:.2f} s CPU for {LINES:,} lines")
-    print(f"   raw sqlite3 executemany of the same rows: {raw:.2f} s ({LINES / raw:,.0f} rows/s); "
-          f"import takes {elapsed / raw:.1f}x as long")
+    figure("order import, CSV lines per second of CPU time", LINES / cpu, 30_000, "line/s", higher_is_better=True,
+           note="what an otherwise idle machine would reach, less I/O waits")
+    print(f"   raw sqlite3 executemany of the same rows: {raw:.2f} s wall, {raw_cpu:.2f} s CPU "
+          f"({LINES / raw:,.0f} rows/s); import takes {elapsed / raw:.1f}x as long ({cpu / raw_cpu:.1f}x the CPU)")
     started = time.perf_counter()
     with db.transaction(url) as s:
         again = order_import.import_orders(session=s, actor=actor, content=content, mapping=mapping,

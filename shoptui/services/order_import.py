@@ -471,6 +471,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     product_name = _Memo(lambda raw: _norm_text(raw, 300))
     known_amount, known_name = parse_amount.known, product_name.known  # amounts are tuples: never falsy
     known_rate = rate_bp.known
+    apply_bp, max_unit = pricing.apply_bp, pricing.BP_ONE * 10**9
     groups: dict[str, _Group] = {}
     rows = 0
     rounded = 0
@@ -535,7 +536,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
                             bp = known_rate.get(row[p_rate])
                             if bp is None:
                                 bp = rate_bp(row[p_rate])
-                        discount = pricing.apply_bp(gross, bp) if bp else 0
+                        discount = apply_bp(gross, bp) if bp else 0
                         total, r2 = gross - discount, False
                     was_rounded = r1 or r2
                 elif p_total is not None and row[p_total].strip():
@@ -551,7 +552,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
                     if what == "amount" else "is not a rate like 10% (or 0.1), at most 100%"
                 bad(line, f"the {what} of {sku} {reason}.")
                 continue
-            if unit >= pricing.BP_ONE * 10**9:
+            if unit >= max_unit:
                 bad(line, f"the price of {sku} is too large.")
                 continue
             rounded += was_rounded
