@@ -556,7 +556,8 @@ def coupon_rule(session: Session, raw_code: str, *, customer_id: int | None, at:
                    Coupon.scope_kind, Coupon.scope_ids, Coupon.combinable)
             .join(Coupon, col(Coupon.id) == col(CouponCode.coupon_id))
             .where(CouponCode.code == bindparam("code")))
-    row = session.execute(statement, {"code": code}).first()
+    _flush_pending(session)
+    row = session.connection().execute(statement, {"code": code}).first()
     if row is None:
         raise NotFound(f"There is no coupon code {raw_code.strip()!r}. Check the spelling (codes have no 0, O, 1, I "
                        "or L).")
@@ -628,6 +629,12 @@ _SETTING_KEYS = ("currency_digits", "tax_rate_bp", "member_points_value_per_100"
 _SETTING_DEFAULTS: dict[str, Any] = {}
 
 
+def _flush_pending(session: Session) -> None:
+    """Flush what the session holds unwritten, as ``session.execute`` would, before reading on the connection."""
+    if session.autoflush and (session.new or session.deleted or session.dirty):
+        session.flush()
+
+
 def pricing_settings(session: Session) -> dict[str, Any]:
     """The settings pricing reads (stored value, else the default), as ``settings.get_all`` gives them."""
     statement = _STATEMENTS.get("settings")
@@ -636,7 +643,8 @@ def pricing_settings(session: Session) -> dict[str, Any]:
 
         statement = _STATEMENTS["settings"] = select(StoreSetting.key, StoreSetting.value).where(
             col(StoreSetting.key).in_((*_SETTING_KEYS, STAMP_KEY)))
-    stored = dict(session.execute(statement).all())  # through the session: pending changes count
+    _flush_pending(session)  # then straight on the connection (the ORM layer costs more than the query)
+    stored = dict(session.connection().execute(statement).all())
     if len(stored) < len(_SETTING_KEYS) and not _SETTING_DEFAULTS:
         known = store_settings.definitions()
         _SETTING_DEFAULTS.update({key: known[key].default for key in _SETTING_KEYS if key in known})

@@ -71,6 +71,8 @@ def _split(total: int, weights: list[int], weight_sum: int) -> list[int]:
     """``allocate`` for the offers' own calls: ``total`` > 0, weights >= 0 summing to ``weight_sum`` > 0."""
     if weight_sum <= 0:
         return allocate(total, weights)  # refuses as allocate does
+    if len(weights) == 1:
+        return [total]
     parts = [total * w // weight_sum for w in weights]
     left = total - sum(parts)
     if left:
@@ -536,57 +538,40 @@ def _apply_promotion(run: _Run, rule: PromotionRule, lines: tuple[OfferLine, ...
     current = run.current
     weights = list(map(current.__getitem__, scope))
     left = sum(weights)
-    if dry and rule.kind in ("spend_save", "discount"):
-        if rule.kind == "discount":
+    kind = rule.kind
+    if kind == "spend_save" or kind == "discount":  # the common kinds, lean: words only for what applies
+        best = None
+        if kind == "discount":
             off = apply_bp(left, rule.percent_bp) if rule.percent_bp is not None else rule.amount_minor or 0
         elif rule.every_minor:
             off = spent // rule.every_minor * (rule.every_off_minor or 0)
         else:
-            off = max((o for t, o in rule.steps if spent >= t), default=0)
-        if rule.cap_minor is not None:
-            off = min(off, rule.cap_minor)
-        return max(0, min(off, left))
+            for step in rule.steps:  # the step giving the most (the first of equals)
+                if spent >= step[0] and (best is None or step[1] > best[1]):
+                    best = step
+            off = best[1] if best is not None else 0
+        if rule.cap_minor is not None and rule.cap_minor < off:
+            off = rule.cap_minor
+        amount = off if off < left else left
+        if dry or amount <= 0:
+            return amount if amount > 0 else 0
+        if kind == "discount":
+            detail = (f"{rule.percent_bp / 100:g}% off" if rule.percent_bp is not None
+                      else f"{_money(rule.amount_minor or 0, digits)} off")
+        elif rule.every_minor:
+            detail = f"{_money(rule.every_off_minor or 0, digits)} off every {_money(rule.every_minor, digits)}"
+        else:
+            detail = f"{_money(best[1], digits)} off over {_money(best[0], digits)}" if best is not None else ""
+        run.take(kind="promotion", name=rule.name, ref=f"promotion:{rule.id}", scope=scope, weights=weights,
+                 amount=amount, lines=lines, detail=detail, weight_sum=left)
+        run.promotions.append(AppliedPromotion(rule.id, rule.name, amount))
+        return amount
     if dry:  # the other kinds on a scratch run (a gift counts the gifts already given)
         run = _Run(list(current), [], [], [], list(run.gifts), run.benefit)
         notices = None
     before_all = run.benefit
     ref = f"promotion:{rule.id}"
-    if rule.kind == "spend_save":
-        if rule.every_minor:
-            times = spent // rule.every_minor
-            off = times * (rule.every_off_minor or 0)
-            detail = f"{_money(rule.every_off_minor or 0, digits)} off every {_money(rule.every_minor, digits)}"
-        else:
-            reached = [(t, o) for t, o in rule.steps if spent >= t]
-            off = max((o for _, o in reached), default=0)
-            best = max(reached, key=lambda step: step[1], default=None)
-            detail = f"{_money(best[1], digits)} off over {_money(best[0], digits)}" if best else ""
-        if rule.cap_minor is not None:
-            off = min(off, rule.cap_minor)
-        amount = min(off, left)
-        before = run.benefit
-        run.take(kind="promotion", name=rule.name, ref=ref, scope=scope, weights=weights, amount=amount, lines=lines,
-                 detail=detail, weight_sum=left)
-        if run.benefit > before:
-            run.promotions.append(AppliedPromotion(rule.id, rule.name, amount))
-    elif rule.kind == "discount":
-        if spent <= 0 or spent < rule.min_spend_minor:
-            return 0
-        if rule.percent_bp is not None:
-            off = apply_bp(left, rule.percent_bp)
-            detail = f"{rule.percent_bp / 100:g}% off"
-        else:
-            off = rule.amount_minor or 0
-            detail = f"{_money(off, digits)} off"
-        if rule.cap_minor is not None:
-            off = min(off, rule.cap_minor)
-        amount = min(off, left)
-        before = run.benefit
-        run.take(kind="promotion", name=rule.name, ref=ref, scope=scope, weights=weights, amount=amount, lines=lines,
-                 detail=detail, weight_sum=left)
-        if run.benefit > before:
-            run.promotions.append(AppliedPromotion(rule.id, rule.name, amount))
-    elif rule.kind == "bxgy":
+    if rule.kind == "bxgy":
         group = rule.buy_qty + rule.get_qty
         if group <= 0 or rule.get_qty <= 0 or spent < rule.min_spend_minor:
             return 0
