@@ -187,6 +187,8 @@ def offer_lines(session: Session, items: Iterable[pricing.CartItem]) -> tuple[pr
             if row[2]:
                 by_code.setdefault(row[2], tuple(row))
     out = []
+    make_line = pricing._offer_line  # fields in order: key, quantity, unit price, line discount, variant, product,
+    # category path, title, gift of
     for item in items:
         if isinstance(item.quantity, bool) or not isinstance(item.quantity, int) or item.quantity <= 0:
             raise InvalidInput(f"The quantity of {item.sku or item.variant_id} must be a whole number above zero.")
@@ -199,9 +201,8 @@ def offer_lines(session: Session, items: Iterable[pricing.CartItem]) -> tuple[pr
         unit = row[3] if item.unit_price_minor is None else item.unit_price_minor
         if unit < 0 or item.line_discount_minor < 0 or item.line_discount_minor > unit * item.quantity:
             raise InvalidInput(f"The price or discount of {row[1]} is out of range.")
-        out.append(pricing.OfferLine(key=row[1], quantity=item.quantity, unit_price_minor=unit,
-                                     line_discount_minor=item.line_discount_minor, variant_id=row[0],
-                                     product_id=row[4], category_path=row[6] or "", title=title))
+        out.append(make_line(row[1], item.quantity, unit, item.line_discount_minor, row[0], row[4], row[6] or "",
+                             title, None))
     return tuple(out)
 
 

@@ -243,6 +243,31 @@ def cash_rounding(amount_minor: int, step_minor: int) -> int:
     return round_half_up(amount_minor, step_minor) * step_minor - amount_minor
 
 
+def _maker(cls: type) -> Any:
+    """A positional constructor for a frozen dataclass, several times faster than its ``__init__``.
+
+    The offers build hundreds of small frozen records per priced cart; frozen ``__init__`` sets each
+    field through ``object.__setattr__``. This fills ``__dict__`` at once, which gives an equal object
+    (same fields, equality and hash) as long as the class has no ``__post_init__``, slots or
+    defaults computed at construction: checked here, and tests compare both ways.
+    """
+    import dataclasses
+
+    fields = dataclasses.fields(cls)
+    if hasattr(cls, "__post_init__") or "__slots__" in vars(cls) or any(
+            f.default_factory is not dataclasses.MISSING for f in fields):
+        return cls
+    names = tuple(f.name for f in fields)
+    new = object.__new__
+
+    def make(*values: Any) -> Any:
+        obj = new(cls)
+        obj.__dict__.update(zip(names, values, strict=True))
+        return obj
+
+    return make
+
+
 # ---------------------------------------------------------------- offers: promotions, member, coupons, points
 #
 # ``price(...)`` below is the one entry every face and order creation uses. It loads what applies
@@ -438,6 +463,14 @@ class PricedCart:
         return self.order.adjustments
 
 
+# fast positional constructors (field order) for the records built on every priced cart
+_price_adjustment = _maker(PriceAdjustment)
+_priced_line = _maker(PricedLine)
+_explanation = _maker(Explanation)
+_applied_promotion = _maker(AppliedPromotion)
+_offer_line = _maker(OfferLine)
+
+
 @dataclass
 class _Run:
     """Adjustments applied so far on top of the lines' own prices."""
@@ -564,7 +597,7 @@ def _apply_promotion(run: _Run, rule: PromotionRule, lines: tuple[OfferLine, ...
             detail = f"{_money(best[1], digits)} off over {_money(best[0], digits)}" if best is not None else ""
         run.take(kind="promotion", name=rule.name, ref=f"promotion:{rule.id}", scope=scope, weights=weights,
                  amount=amount, lines=lines, detail=detail, weight_sum=left)
-        run.promotions.append(AppliedPromotion(rule.id, rule.name, amount))
+        run.promotions.append(_applied_promotion(rule.id, rule.name, amount, 0))
         return amount
     if dry:  # the other kinds on a scratch run (a gift counts the gifts already given)
         run = _Run(list(current), [], [], [], list(run.gifts), run.benefit)
@@ -595,7 +628,7 @@ def _apply_promotion(run: _Run, rule: PromotionRule, lines: tuple[OfferLine, ...
         run.take(kind="promotion", name=rule.name, ref=ref, scope=scope, weights=parts, amount=amount, lines=lines,
                  detail=f"buy {rule.buy_qty} get {rule.get_qty} {off}")
         if run.benefit > before:
-            run.promotions.append(AppliedPromotion(rule.id, rule.name, amount))
+            run.promotions.append(_applied_promotion(rule.id, rule.name, amount, 0))
     elif rule.kind == "gift" and rule.gift is not None:
         if spent <= 0 or spent < rule.min_spend_minor:
             return 0
@@ -844,10 +877,8 @@ def _priced_order(lines: tuple[OfferLine, ...], current: list[int], adjustments:
         gross = line.quantity * line.unit_price_minor
         total = gross - line.line_discount_minor
         line_tax = tax_part(net, tax_rate_bp)
-        priced.append(PricedLine(key=line.key, quantity=line.quantity, unit_price_minor=line.unit_price_minor,
-                                 gross_minor=gross, line_discount_minor=line.line_discount_minor,
-                                 line_total_minor=total, adjustment_minor=net - total, net_minor=net,
-                                 tax_minor=line_tax))
+        priced.append(_priced_line(line.key, line.quantity, line.unit_price_minor, gross, line.line_discount_minor,
+                                   total, net - total, net, line_tax))
         subtotal += total
         adjusted += net - total
         tax += line_tax
@@ -874,7 +905,7 @@ def _explanations(raw: list[Explanation | tuple[Any, ...]], lines: tuple[OfferLi
                 names = named[scope] = tuple(keys[i] for i in scope)
         else:
             names = tuple(keys[i] for i, w in zip(scope, weights, strict=True) if w > 0)
-        out.append(Explanation(kind=kind, name=name, amount_minor=amount, ref=ref, lines=names, detail=detail))
+        out.append(_explanation(kind, name, amount, ref, names, detail))
     return out
 
 
@@ -901,8 +932,7 @@ def finish(offers: OfferResult, *, shipping_minor: int, tax_rate_bp: int, points
                                         amount_minor=-shipping, ref=f"tier:{member.tier}",
                                         detail=f"over {_money(member.free_shipping_over_minor, digits)}"))
         shipping = 0
-    adjustments = [PriceAdjustment(kind=k, amount_minor=amount, label=label, ref=ref, scope=scope, weights=weights)
-                   for k, amount, label, ref, scope, weights in run.adjustments]
+    adjustments = [_price_adjustment(*raw) for raw in run.adjustments]  # (kind, amount, label, ref, scope, weights)
     order = _priced_order(lines, run.current, adjustments, shipping, tax_rate_bp)
     offers_off = sum(-a.amount_minor for a in adjustments if a.kind != "points")
     return PricedCart(
