@@ -1,9 +1,16 @@
-"""Promotions: add, list, show, pause, resume, end.
+"""Promotions: add, edit, list, show, pause, resume, end.
 
 A promotion is what the shop gives without a code: spend-and-save (满减, thresholds or "every 100
 off 10" with a cap), a percentage or fixed discount on a scope, buy X get Y (买一送一 and its
 variants: Y free or at a percentage off, the cheapest items discounted), or a gift with purchase.
 The pricing service (``services.pricing.price``) decides which apply to a cart.
+
+Editing (``update_promotion``): name, note, window, priority, stacking, limits and eligibility
+change in place at any time. What a promotion gives and to what (kind, terms, scope) changes in
+place only until an order has used it; after that its orders, receipts and report must keep
+meaning what they meant, so the change is refused unless asked for as a new version: the
+promotion ends now (history and report stay with it) and a new one with the new terms starts.
+Every change renews the pricing stamp (``marketing_pricing.bump_stamp``) in the same transaction.
 """
 
 from __future__ import annotations
