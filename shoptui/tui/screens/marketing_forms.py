@@ -308,6 +308,11 @@ class PromotionForm(MarketingForm):
 
             data.pop("status")
             data.setdefault("steps", [])  # every field of the kind is given: the form shows the whole promotion
+            # times are shown to the minute: left as shown, they stay exactly as stored
+            if values["starts"].strip() == m.edit_time(self.original.starts_at):
+                data.pop("starts_at")
+            if values["ends"].strip() == m.edit_time(self.original.ends_at, end=True):
+                data.pop("ends_at")
             return PromotionUpdate(**data)
         return PromotionInput(**data)
 
