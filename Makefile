@@ -11,15 +11,20 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# compileall: an editable install writes no bytecode, and with PYTHONDONTWRITEBYTECODE=1 every
+# start would compile shoptui from source (~25 ms a command, more for the app)
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m compileall -q shoptui
 	touch $@
 
 $(DEV_STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q shoptui
 	touch $@ $(STAMP)
 
 run: $(STAMP)
+	@$(BIN)/python -m compileall -q shoptui
 	$(BIN)/shoptui db upgrade --quiet
 	$(BIN)/shoptui demo load --if-empty
 	$(BIN)/shoptui
