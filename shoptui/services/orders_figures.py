@@ -30,7 +30,7 @@ class OrderFigures:
 
 def figures(*, session: Session) -> OrderFigures:
     """Today's sales, orders and average; unpaid, to ship and open returns: indexed reads and kept counters."""
-    from shoptui.services.pricing import round_half_up
+    from shoptui.services.rounding import round_half_up
 
     statement = text("SELECT count(*), coalesce(sum(total_minor), 0) FROM sales_order "
                      "WHERE created_at >= :start AND status != 'cancelled'").bindparams(
