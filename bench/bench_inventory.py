@@ -24,6 +24,7 @@ import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 
+from bench._data import fill_row
 from bench._report import DATA, figure, percentile, time_calls
 
 VARIANTS = 300_000
@@ -37,18 +38,8 @@ EXTRA = MOVEMENTS - MOVES_PER_VARIANT * VARIANTS  # the first EXTRA variants get
 
 
 def _fill_row(con: sqlite3.Connection, table: str, given: dict[str, object]) -> tuple[list[str], list[object]]:
-    """Columns and a template row: given values plus a plain value for every other NOT NULL column."""
-    columns, values = [], []
-    for _, name, kind, notnull, default, pk in con.execute(f"PRAGMA table_info({table})"):
-        if name in given:
-            columns.append(name)
-            values.append(given[name])
-        elif notnull and default is None and not pk:
-            columns.append(name)
-            kind = (kind or "").upper()
-            values.append(0 if "INT" in kind or "BOOL" in kind else
-                          "2026-01-01 00:00:00" if "DATE" in kind or "TIME" in kind else "")
-    return columns, values
+    """Columns and a template row (this store's plain time has no microseconds)."""
+    return fill_row(con, table, given, plain_time="2026-01-01 00:00:00")
 
 
 def _build() -> None:

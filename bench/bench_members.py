@@ -11,6 +11,8 @@ import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 
+from bench._data import insert as _insert
+from bench._data import stamp as _stamp
 from bench._report import DATA, figure, percentile, time_calls
 
 MEMBERS = 1_000_000
@@ -18,39 +20,6 @@ ORDERS = 1_000_000
 STORE = DATA / "members-1m.db"
 NOW = datetime(2026, 11, 20, 2, 30, tzinfo=UTC)
 SPAN = timedelta(days=730)
-
-
-def _fill_row(con: sqlite3.Connection, table: str, given: dict[str, object]) -> tuple[list[str], list[object]]:
-    """Columns and a template row: given values plus a plain value for every other NOT NULL column."""
-    columns, values = [], []
-    for _, name, kind, notnull, default, pk in con.execute(f"PRAGMA table_info({table})"):
-        if name in given:
-            columns.append(name)
-            values.append(given[name])
-        elif notnull and default is None and not pk:
-            columns.append(name)
-            kind = (kind or "").upper()
-            values.append(0 if "INT" in kind or "BOOL" in kind else
-                          "2026-01-01 00:00:00.000000" if "DATE" in kind or "TIME" in kind else "")
-    return columns, values
-
-
-def _insert(con: sqlite3.Connection, table: str, template: dict[str, object], rows) -> None:  # type: ignore[no-untyped-def]
-    columns, values = _fill_row(con, table, template)
-    index = {c: i for i, c in enumerate(columns)}
-
-    def tuples():  # type: ignore[no-untyped-def]
-        for row in rows:
-            out = list(values)
-            for key, value in row.items():
-                out[index[key]] = value
-            yield out
-
-    con.executemany(f"INSERT INTO {table} ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})", tuples())
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def phone(n: int) -> str:
