@@ -80,8 +80,18 @@ def local_day_start(session: Session) -> datetime:
     return clock.ensure_utc(datetime.combine(clock.now().astimezone(zone).date(), time(0), tzinfo=zone))
 
 
+def unread_notifications(*, session: Session) -> int:
+    """How many notifications are unread (the bell's count and the Alerts card)."""
+    return count(session, "SELECT count(*) FROM notification WHERE read_at IS NULL")
+
+
+def latest_notification_id(*, session: Session) -> int:
+    """The newest notification id (0 when there are none): the app's cheap probe for live refresh."""
+    return count(session, "SELECT max(id) FROM notification")
+
+
 def notification_figures(*, session: Session) -> list[Figure]:
     """The unread notifications card."""
-    unread = count(session, "SELECT count(*) FROM notification WHERE read_at IS NULL")
+    unread = unread_notifications(session=session)
     return [Figure(key="alerts", title="Alerts", value=str(unread), detail="unread notifications",
                    severity="warning" if unread else "good", order=90)]

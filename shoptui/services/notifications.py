@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from shoptui import clock
@@ -13,6 +13,8 @@ from shoptui.config import Actor
 from shoptui.errors import InvalidInput, NotFound
 from shoptui.models.store import Notification
 from shoptui.services import audit
+from shoptui.services.dashboard import latest_notification_id as latest_id  # noqa: F401  (light probes)
+from shoptui.services.dashboard import unread_notifications as unread_count  # noqa: F401
 
 SEVERITIES = ("information", "warning", "error")
 
@@ -68,14 +70,6 @@ def list_notifications(
     return [NotificationRead.model_validate(row, from_attributes=True) for row in session.exec(query)]
 
 
-def unread_count(*, session: Session) -> int:
-    """How many notifications are unread."""
-    return session.exec(select(func.count()).select_from(Notification).where(col(Notification.read_at).is_(None))).one()
-
-
-def latest_id(*, session: Session) -> int:
-    """The newest notification id (0 when there are none): a cheap probe for live refresh."""
-    return session.exec(select(func.max(Notification.id))).one() or 0
 
 
 def mark_read(*, session: Session, actor: Actor, ids: list[int]) -> int:

@@ -8,7 +8,7 @@ about half a second):
 2. The default mode (the dashboard) is composed and painted.
 3. After the first refresh, workers import the services and open the store: the shell worker
    reads the store name, time zone and notification state; the dashboard loads its figures.
-4. Every ``poll_seconds`` a worker probes ``notifications.latest_id`` (never two at once, skipped
+4. Every ``poll_seconds`` a worker probes ``dashboard.latest_notification_id`` (never two at once, skipped
    while a modal is open), so notifications written by another process — a cron CLI command —
    show up as toasts and in the bell's count without a restart.
 
@@ -187,12 +187,12 @@ class ShopApp(App[None]):
     def load_shell(self) -> None:
         """Open the store and read what the top bar shows."""
         from shoptui import db
-        from shoptui.services import notifications, settings
+        from shoptui.services import dashboard  # light: no table classes while the dashboard fills in
 
         with db.read_session(self.db_url) as session:
-            values = settings.get_all(session=session)
-            latest = notifications.latest_id(session=session)
-            unread = notifications.unread_count(session=session)
+            values = dashboard.store_values(session, "name", "timezone")
+            latest = dashboard.latest_notification_id(session=session)
+            unread = dashboard.unread_notifications(session=session)
         self.post_message(self.ShellLoaded(str(values["name"]), str(values["timezone"]), latest, unread))
 
     @on(ShellLoaded)
@@ -235,13 +235,15 @@ class ShopApp(App[None]):
     def poll_notifications(self, seen: int | None) -> None:
         """Cheap probe: the newest id and the unread count; the new ones only when there are any."""
         from shoptui import db
-        from shoptui.services import notifications
+        from shoptui.services import dashboard
 
         with db.read_session(self.db_url) as session:
-            latest = notifications.latest_id(session=session)
-            unread = notifications.unread_count(session=session)
+            latest = dashboard.latest_notification_id(session=session)
+            unread = dashboard.unread_notifications(session=session)
             new = []
             if seen is not None and latest > seen:
+                from shoptui.services import notifications
+
                 new = notifications.list_notifications(session=session, after_id=seen, limit=20)
         if not get_current_worker().is_cancelled:
             self.post_message(self.NotificationsPolled(latest, unread, new))
