@@ -1208,7 +1208,10 @@ def insert_columns(conn: Any, table: Any, names: Sequence[str], columns: Sequenc
     distinct value (an import stamps every row with the same time), so SQLite and PostgreSQL
     store exactly what the ORM would. On SQLite a column that holds one value in every row (the
     import's timestamps, empty options) is written into the statement as a literal once instead
-    of being bound again for every row: binding is most of what an INSERT costs the driver.
+    of being bound again for every row: binding is most of what an INSERT costs the driver. There
+    each statement carries up to 200 rows (``INSERT ... VALUES (...), (...), ...``): stepping a
+    statement once per row, and setting up its CHECK constraints once per row (the product
+    status's ``IN (...)`` builds a small table each time), cost more than the rows themselves.
     """
     count = len(columns[0]) if columns else 0
     if not count:
@@ -1243,9 +1246,33 @@ def insert_columns(conn: Any, table: Any, names: Sequence[str], columns: Sequenc
         memo = {value: proc(value) for value in distinct if value is not None}
         memo[None] = None
         bound.append(list(map(memo.__getitem__, values)))
-    sql = (f"INSERT INTO {preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)}) "
-           f"VALUES ({', '.join(values_sql)})")
-    conn.exec_driver_sql(sql, list(zip(*bound, strict=True)))
+    head = f"INSERT INTO {preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)}) VALUES "
+    row_sql = f"({', '.join(values_sql)})"
+    width = len(bound)
+    per = _rows_per_statement(width) if mark == "?" and count > 1 else 1
+    if per == 1:
+        conn.exec_driver_sql(head + row_sql, list(zip(*bound, strict=True)))
+        return
+    # many rows per statement: one statement step (and one run of its constraint checks' setup,
+    # such as the ephemeral table of an ``IN (...)`` CHECK) per chunk instead of per row
+    flat: list[Any] = [None] * (count * width)
+    for i, values in enumerate(bound):
+        flat[i::width] = values
+    step = per * width
+    full = len(flat) - len(flat) % step
+    if full:
+        conn.exec_driver_sql(head + ", ".join([row_sql] * per), [tuple(flat[s:s + step]) for s in range(0, full, step)])
+    if full < len(flat):
+        conn.exec_driver_sql(head + ", ".join([row_sql] * ((len(flat) - full) // width)), tuple(flat[full:]))
+
+
+_MAX_BOUND = 999  # SQLite's oldest limit of bound values per statement (newer ones allow 32766)
+_MAX_ROWS = 200  # rows per multi-row INSERT: longer statements gain nothing and cost more to prepare
+
+
+def _rows_per_statement(width: int) -> int:
+    """How many rows of ``width`` bound values one multi-row INSERT carries."""
+    return max(1, min(_MAX_ROWS, _MAX_BOUND // width)) if width else 1
 
 
 def _sql_literal(value: Any) -> str | None:

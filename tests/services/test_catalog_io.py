@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 from sqlmodel import Session
 
-from shoptui import db
+from shoptui import clock, db
 from shoptui.errors import Conflict
 from shoptui.models.catalog import Product, Variant
 from shoptui.services import catalog, catalog_io
@@ -214,3 +214,27 @@ def test_bulk_insert_stores_what_the_orm_stores(session: Session, frozen_clock) 
         ("It's \"one\"", "O'Brien -- ;", "", 1, 1), ("It's two", "O'Brien -- ;", "", 1, 1)]
     assert {p.updated_at for p in products} == {frozen_clock}
     assert [h.title for h in catalog.search_products(session=session, text="o'brien")] == ["It's \"one\"", "It's two"]
+
+
+@pytest.mark.parametrize("rows", [1, 2, 199, 200, 201, 401, 1000])
+def test_insert_columns_many_rows_per_statement(session: Session, rows: int) -> None:
+    """Rows go several to a statement: every one lands once, in order, with its own values, whether
+    the last statement is full or not; the table's CHECK constraints still refuse a bad row."""
+    conn = session.connection()
+    table = Product.__table__  # type: ignore[attr-defined]
+    now = clock.now()
+    names = ("id", "title", "status", "description", "variant_count", "version", "created_at", "updated_at")
+    ids = list(range(1, rows + 1))
+    statuses = [("draft", "active", "archived")[i % 3] for i in ids]
+    catalog.insert_columns(conn, table, names, [ids, [f"t{i}" for i in ids], statuses, [""] * rows, [1] * rows,
+                                                 [1] * rows, [now] * rows, [now] * rows])
+    stored = session.execute(select(Product.id, Product.title, Product.status).order_by(Product.id)).all()
+    assert [tuple(r) for r in stored] == list(zip(ids, [f"t{i}" for i in ids], statuses, strict=True))
+    before = count(session, Product)
+    bad = ["draft"] * rows
+    bad[-1] = "sold"
+    more = list(range(rows + 1, 2 * rows + 1))
+    with pytest.raises(Exception, match="ck_product_status|CHECK"), session.begin_nested():
+        catalog.insert_columns(session.connection(), table, names, [more, ["x"] * rows, bad, [""] * rows, [1] * rows,
+                                                                     [1] * rows, [now] * rows, [now] * rows])
+    assert count(session, Product) == before
