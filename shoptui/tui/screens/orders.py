@@ -39,22 +39,16 @@ from shoptui.tui.screens.orders_common import (
     read_meta,
 )
 from shoptui.tui.screens.orders_dialogs import Changed, MoreFilters, to_filter
+from shoptui.tui.widgets.paged_table import PagedTable, page_size
 
 if TYPE_CHECKING:
     from shoptui.services.orders import OrderFigures, OrderSummary
 
-PREFETCH_ROWS = 10
-"""Load the next page when the cursor is this close to the last loaded row."""
 EXTRAS_AT_THE_LATEST = 3.0
 """Seconds after which the filter bar is mounted even when the first page has not come."""
 WIDE_FROM = 110
 """Body width (columns) from which the list shows the channel, the tracking number and the year."""
 SELECTED_MARK = "✓"
-
-
-def page_size(screen_height: int) -> int:
-    """About two screens of rows."""
-    return max(40, 2 * screen_height)
 
 
 @dataclass(frozen=True)
@@ -98,6 +92,10 @@ class Listed:
 
     order: OrderSummary
     tracking: str = ""
+
+
+def _number(item: Listed) -> str:
+    return item.order.number
 
 
 class OrdersScreen(OrderActions, ShopScreen):
@@ -182,11 +180,10 @@ class OrdersScreen(OrderActions, ShopScreen):
         self._css_update_count = self.app._css_update_count
         self.meta = OrdersMeta()
         self.filters = ListFilters()
-        self.rows: dict[str, Listed] = {}
         self.selected: set[str] = set()
-        self.next_after: str | None = None
-        self.loading_more = False
         self.columns = columns_for(72)
+        self.table: PagedTable[str, Listed] = PagedTable(id="orders-table", cells=self._cells, key=_number,
+                                                         load_more=self._load_more)
         self.figures: OrderFigures | None = None
         self._loaded_once = False
         self._extras_mounted = False
@@ -196,7 +193,7 @@ class OrdersScreen(OrderActions, ShopScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Horizontal(id="orders-filters")  # filled once the first rows show (see _mount_extras)
-        yield DataTable(id="orders-table", cursor_type="row", zebra_stripes=True, cell_padding=0)
+        yield self.table
         yield Static("", id="orders-detail", markup=False)
         yield Static("Loading orders…", id="orders-status", markup=False)
 
@@ -246,11 +243,9 @@ class OrdersScreen(OrderActions, ShopScreen):
     def _layout(self, width: int) -> bool:
         """Columns for this width; True when they changed (then the rows are drawn again)."""
         columns = columns_for(self._body_width(width))
-        table = self.query_one("#orders-table", DataTable)
-        if columns == self.columns and table.columns:
+        if columns == self.columns and self.table.columns:
             return False
         self.columns = c = columns
-        table.clear(columns=True)
         heads = [("", c.mark, False, "mark"), ("Number", c.number, False, "number"),
                  ("Date", c.date, False, "date"), ("Customer", c.customer, False, "customer")]
         if c.channel:
@@ -259,9 +254,18 @@ class OrdersScreen(OrderActions, ShopScreen):
                   ("Total", c.total, True, "total")]
         if c.tracking:
             heads.append(("Tracking", c.tracking, False, "tracking"))
-        for label, width_, right, key in heads:
-            table.add_column(cell(label, width_, right=right), key=key, width=width_)
+        self.table.set_heads(heads)
         return True
+
+    @property
+    def rows(self) -> dict[str, Listed]:
+        """The orders shown, by number, in list order."""
+        return self.table.items
+
+    @property
+    def next_after(self) -> str | None:
+        """The cursor of the next page (None: the list is complete)."""
+        return self.table.next_after
 
     # ------------------------------------------------------------ data
 
@@ -314,27 +318,12 @@ class OrdersScreen(OrderActions, ShopScreen):
 
     @on(PageLoaded)
     def _page_loaded(self, event: PageLoaded) -> None:
-        self.loading_more = False
         if event.meta is not None and not self.meta.currency:
             self.meta = event.meta
         if event.filters != self.filters:
+            self.table.loading_more = False
             return
-        table = self.query_one("#orders-table", DataTable)
-        keep = self._current_key()
-        with self.app.batch_update():
-            if not event.append:
-                self.rows = {}
-                table.clear()
-            for item in event.items:
-                number = item.order.number
-                if number in self.rows:
-                    continue
-                self.rows[number] = item
-                table.add_row(*self._cells(item), key=number)
-        self.next_after = event.next_after
-        target = event.select or keep
-        if not event.append and target in self.rows:
-            table.move_cursor(row=table.get_row_index(target), animate=False)
+        self.table.show_page(event.items, event.next_after, append=event.append, select=event.select or None)
         self._show_status()
         self._show_detail()
         self.refresh_bindings()
@@ -366,36 +355,18 @@ class OrdersScreen(OrderActions, ShopScreen):
         return cells
 
     def _render_rows(self) -> None:
-        table = self.query_one("#orders-table", DataTable)
-        keep = self._current_key()
-        with self.app.batch_update():
-            table.clear()
-            for number, item in self.rows.items():
-                table.add_row(*self._cells(item), key=number)
-        if keep in self.rows:
-            table.move_cursor(row=table.get_row_index(keep), animate=False)
+        self.table.redraw()
 
     def _repaint(self, number: str) -> None:
-        item = self.rows.get(number)
-        if item is None:
-            return
-        table = self.query_one("#orders-table", DataTable)
-        table.update_cell(number, "mark", cell(SELECTED_MARK if number in self.selected else "", self.columns.mark,
-                                               style="bold"))
+        self.table.repaint_cell(number, "mark", cell(SELECTED_MARK if number in self.selected else "",
+                                                     self.columns.mark, style="bold"))
 
     def _current_key(self) -> str | None:
-        table = self.query_one("#orders-table", DataTable)
-        if not table.row_count:
-            return None
-        try:
-            return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        except Exception:  # the cursor is past the rows while they are rebuilt
-            return None
+        return self.table.current_key()
 
     def current(self) -> OrderSummary | None:
         """The highlighted order."""
-        key = self._current_key()
-        item = self.rows.get(key) if key else None
+        item = self.table.current()
         return item.order if item else None
 
     def _show_status(self) -> None:
@@ -408,7 +379,7 @@ class OrdersScreen(OrderActions, ShopScreen):
             else:
                 text = "No orders match the filters (f: filters, ctrl+f: search)."
         else:
-            text = f"{shown} orders" + (" · more below" if self.next_after else "")
+            text = f"{shown} orders" + self.table.more_below()
         if self.selected:
             text += f" · {len(self.selected)} selected (b: ship them)"
         if extra:
@@ -441,9 +412,7 @@ class OrdersScreen(OrderActions, ShopScreen):
     @on(DataTable.RowHighlighted, "#orders-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_detail()
-        self.refresh_bindings()
-        if self.next_after and not self.loading_more and event.cursor_row >= len(self.rows) - PREFETCH_ROWS:
-            self.action_more()
+        self.refresh_bindings()  # the table itself reads the next page when the cursor nears the end
 
     def reload(self, select: str | None = None) -> None:
         """Read the list again from the first page (keeping the cursor on the same order)."""
@@ -477,7 +446,7 @@ class OrdersScreen(OrderActions, ShopScreen):
     def _search(self, event: Input.Submitted) -> None:
         event.stop()
         self._apply(replace(self.filters, search=event.value.strip()))
-        self.query_one("#orders-table", DataTable).focus()
+        self.table.focus()
 
     def action_search(self) -> None:
         """Cursor to the search box."""
@@ -496,9 +465,10 @@ class OrdersScreen(OrderActions, ShopScreen):
 
     def action_more(self) -> None:
         """The next page of orders."""
-        if self.next_after and not self.loading_more:
-            self.loading_more = True
-            self.load_page(self.filters, self.next_after, page_size(self.app.size.height))
+        self.table.action_more()
+
+    def _load_more(self, after: str) -> None:
+        self.load_page(self.filters, after, page_size(self.app.size.height))
 
     def action_refresh(self) -> None:
         """Everything again."""
@@ -514,7 +484,7 @@ class OrdersScreen(OrderActions, ShopScreen):
             return
         self.selected.symmetric_difference_update({order.number})
         self._repaint(order.number)
-        self.query_one("#orders-table", DataTable).action_cursor_down()
+        self.table.action_cursor_down()
         self._show_status()
         self.refresh_bindings()
 
