@@ -6,16 +6,13 @@ Import the fixtures into a test module (``from tests.tui.inventory_support impor
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.keys import _character_to_key
 from textual.pilot import Pilot
 
 from shoptui import clock, db, modules
-from shoptui.config import Actor
 from shoptui.modules import catalog as catalog_module
 from shoptui.modules import core
 from shoptui.modules import inventory as inventory_module
@@ -23,9 +20,9 @@ from shoptui.services import catalog_io, inventory, inventory_demo, settings
 from shoptui.tui.app import ShopApp
 from tests.conftest import CLERK, FROZEN_AT
 from tests.tui.conftest import settle
+from tests.tui.store_support import TUI_CLERK, clerk_app, seal_template, store_copy, type_text
 
-TUI_CLERK = Actor(name="clerk", source="tui")
-
+__all__ = ["TUI_CLERK", "type_text"]  # imported from here by the inventory tests
 
 @pytest.fixture(autouse=True)
 def inventory_registry(core_registry: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
@@ -45,34 +42,19 @@ def stock_template(template_store: Path, tmp_path_factory: pytest.TempPathFactor
         settings.set_value(session=session, actor=CLERK, key="name", raw="Corner Shop")
         catalog_io.load_demo(session=session, actor=CLERK)
         inventory_demo.load_demo_stock(session=session, actor=CLERK)
-    db.dispose_all()
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    con.execute("PRAGMA journal_mode = DELETE")
-    con.close()
-    return path
+    return seal_template(path)
 
 
 @pytest.fixture
 def stock_store(stock_template: Path, tmp_path: Path) -> Iterator[str]:
     """A copy of the demo store with stock for one test."""
-    path = tmp_path / "stock.db"
-    shutil.copy(stock_template, path)
-    yield f"sqlite:///{path}"
-    db.dispose_all()
+    yield from store_copy(stock_template, tmp_path, "stock.db")
 
 
 @pytest.fixture
 def stock_app(stock_store: str, frozen_clock: object) -> ShopApp:
     """The app on that store, acting as a fixed clerk (snapshots show who started a count)."""
-    app = ShopApp(db_url=stock_store, poll_seconds=60)
-    app.actor = TUI_CLERK
-    return app
-
-
-async def type_text(pilot: Pilot, text: str) -> None:
-    """Type text as keys (what a barcode scanner does), without enter."""
-    await pilot.press(*[_character_to_key(ch) for ch in text])
+    return clerk_app(stock_store, poll_seconds=60)
 
 
 async def scan(pilot: Pilot, code: str) -> None:

@@ -24,7 +24,8 @@ from shoptui.tui.app import ShopApp
 from shoptui.tui.screens.marketing import MarketingScreen
 from shoptui.tui.widgets.inventory_form import FieldRow
 from tests.conftest import CLERK, FROZEN_AT
-from tests.tui.conftest import STORE_NAME, settle
+from tests.tui.conftest import STORE_NAME
+from tests.tui.store_support import clerk_app, open_screen
 
 SHANGHAI_DAY_START = datetime(2026, 11, 19, 16, 0, tzinfo=UTC)  # 2026-11-20 00:00 in Asia/Shanghai
 
@@ -89,17 +90,12 @@ def marketing_store(store: str) -> str:
 @pytest.fixture
 def marketing_app(marketing_store: str, frozen_clock: object) -> ShopApp:
     """The app on that store (no notification polling to speak of)."""
-    return ShopApp(db_url=marketing_store, poll_seconds=600)
+    return clerk_app(marketing_store, clerk=False)
 
 
 async def open_marketing(pilot: Pilot) -> MarketingScreen:
     """F7, and wait for the lists."""
-    await settle(pilot)
-    await pilot.press("f7")
-    await settle(pilot, rounds=5)
-    screen = pilot.app.screen
-    assert isinstance(screen, MarketingScreen)
-    return screen
+    return await open_screen(pilot, "f7", MarketingScreen, rounds=5)
 
 
 def text_of(widget: Static) -> str:

@@ -21,7 +21,8 @@ from shoptui.tui.app import ShopApp
 from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.members import MembersScreen
 from tests.conftest import CLERK, FROZEN_AT
-from tests.tui.conftest import STORE_NAME, settle
+from tests.tui.conftest import STORE_NAME
+from tests.tui.store_support import clerk_app, open_screen
 
 
 def services_only(spec: ModuleSpec) -> ModuleSpec:
@@ -93,17 +94,12 @@ def members_store(store: str) -> str:
 @pytest.fixture
 def members_app(members_store: str, frozen_clock: object) -> ShopApp:
     """The app on that store (no notification polling to speak of)."""
-    return ShopApp(db_url=members_store, poll_seconds=600)
+    return clerk_app(members_store, clerk=False)
 
 
 async def open_members(pilot: Pilot) -> MembersScreen:
     """F6, and wait for the first page."""
-    await settle(pilot)
-    await pilot.press("f6")
-    await settle(pilot, rounds=4)
-    screen = pilot.app.screen
-    assert isinstance(screen, MembersScreen)
-    return screen
+    return await open_screen(pilot, "f6", MembersScreen, rounds=4)
 
 
 def names(screen: MembersScreen) -> list[str]:

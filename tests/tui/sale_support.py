@@ -7,19 +7,16 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlmodel import func, select
-from textual.keys import _character_to_key
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from shoptui import clock, db, modules
-from shoptui.config import Actor
 from shoptui.models.orders import Order
 from shoptui.modules import catalog as catalog_module
 from shoptui.modules import core
@@ -32,8 +29,10 @@ from shoptui.services import catalog_io, inventory, inventory_demo, marketing_co
 from shoptui.tui.app import ShopApp
 from tests.conftest import CLERK, FROZEN_AT
 from tests.tui.conftest import settle
+from tests.tui.store_support import TUI_CLERK, clerk_app, seal_template, store_copy, type_text
 
-TUI_CLERK = Actor(name="clerk", source="tui")
+__all__ = ["TUI_CLERK"]  # imported from here by the sale tests
+
 MEMBER_PHONE = "13800138000"
 MEMBER_POINTS = 1200
 COUPON = "SAVE10"  # 10.00 off from 100.00
@@ -81,29 +80,19 @@ def sale_template(template_store: Path, tmp_path_factory: pytest.TempPathFactory
                               reason="welcome")
         marketing_coupons.add_coupon(session=session, actor=CLERK, data=marketing_coupons.CouponInput(
             name="Ten off a hundred", kind="amount", amount_minor=1000, min_spend_minor=10000, code=COUPON))
-    db.dispose_all()
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    con.execute("PRAGMA journal_mode = DELETE")
-    con.close()
-    return path
+    return seal_template(path)
 
 
 @pytest.fixture
 def sale_store(sale_template: Path, tmp_path: Path) -> Iterator[str]:
     """A copy of the demo store for one test."""
-    path = tmp_path / "sale.db"
-    shutil.copy(sale_template, path)
-    yield f"sqlite:///{path}"
-    db.dispose_all()
+    yield from store_copy(sale_template, tmp_path, "sale.db")
 
 
 @pytest.fixture
 def sale_app(sale_store: str, frozen_clock: object) -> ShopApp:
     """The app on that store at the frozen time, acting as a fixed clerk."""
-    app = ShopApp(db_url=sale_store, poll_seconds=60)
-    app.actor = TUI_CLERK
-    return app
+    return clerk_app(sale_store, poll_seconds=60)
 
 
 def add_promotion(store: str, **fields: Any) -> None:
@@ -122,11 +111,6 @@ def set_setting(store: str, key: str, raw: str) -> None:
     """Change a store setting (before the app starts)."""
     with db.transaction(store) as session:
         settings.set_value(session=session, actor=CLERK, key=key, raw=raw)
-
-
-async def type_text(pilot: Pilot, text: str) -> None:
-    """Type text as keys (what a barcode scanner does), without enter."""
-    await pilot.press(*[_character_to_key(ch) for ch in text])
 
 
 async def open_sale(pilot: Pilot) -> Any:

@@ -7,7 +7,6 @@ fixed times) are imported by the other ``test_orders_*`` modules.
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -32,6 +31,7 @@ from shoptui.tui.widgets.inventory_form import FieldRow
 from tests.conftest import CLERK, FROZEN_AT
 from tests.services.orders_helpers import seed
 from tests.tui.conftest import settle
+from tests.tui.store_support import clerk_app, seal_template, store_copy
 
 TUI_CLERK = Actor(name="clerk", source="tui")
 ALL_MODULES = modules.all_modules()
@@ -106,29 +106,19 @@ def orders_template(template_store: Path, tmp_path_factory: pytest.TempPathFacto
         with db.transaction(f"sqlite:///{path}") as session:
             build_orders_store(session)
         settings.definitions.cache_clear()
-    db.dispose_all()
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    con.execute("PRAGMA journal_mode = DELETE")
-    con.close()
-    return path
+    return seal_template(path)
 
 
 @pytest.fixture
 def orders_store(orders_template: Path, tmp_path: Path) -> Iterator[str]:
     """A copy of the orders store for one test."""
-    path = tmp_path / "orders.db"
-    shutil.copy(orders_template, path)
-    yield f"sqlite:///{path}"
-    db.dispose_all()
+    yield from store_copy(orders_template, tmp_path, "orders.db")
 
 
 @pytest.fixture
 def orders_app(orders_store: str, frozen_clock: object) -> ShopApp:
     """The app on that store, as a fixed clerk, not polling."""
-    app = ShopApp(db_url=orders_store, poll_seconds=600)
-    app.actor = TUI_CLERK
-    return app
+    return clerk_app(orders_store)
 
 
 # ---------------------------------------------------------------- helpers
