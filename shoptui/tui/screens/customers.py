@@ -27,6 +27,7 @@ from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.inventory_common import cell
 from shoptui.tui.screens.orders_common import OrdersMeta, fulfil_word, payment_word, read_meta
 from shoptui.tui.widgets.inventory_form import Field, FormDialog, words_to_field
+from shoptui.tui.widgets.paged_table import PagedTable, page_size
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     from shoptui.services.orders import OrderSummary
     from shoptui.tui.app import ShopApp
 
-PREFETCH_ROWS = 10
 ADDRESS_PARTS = (("country", "Country", "CN (two letters)"), ("region", "Region", "province or state"),
                  ("city", "City", ""), ("district", "District", ""), ("street", "Street", "street and number"),
                  ("postal_code", "Postal code", ""))
@@ -275,6 +275,10 @@ def columns_for(width: int) -> Columns:
     return Columns(name=rest // 2 + rest % 2, phone=phone, email=rest // 2, orders=orders, spent=spent, last=last)
 
 
+def _key(customer: CustomerRead) -> str:
+    return str(customer.id)
+
+
 class CustomersScreen(ShopScreen):
     """Customers: search, page, profile with order history, add, edit."""
 
@@ -315,10 +319,9 @@ class CustomersScreen(ShopScreen):
         super().__init__()
         self.meta = OrdersMeta()
         self.search = ""
-        self.rows: dict[str, CustomerRead] = {}
-        self.next_after: str | None = None
-        self.loading_more = False
         self.columns = columns_for(72)
+        self.table: PagedTable[str, CustomerRead] = PagedTable(id="customers-table", cells=self._cells,
+                                                               key=_key, load_more=self._load)
         self._loaded_once = False
         self._pending: list[tuple[str, str]] = []
 
@@ -326,7 +329,7 @@ class CustomersScreen(ShopScreen):
         with Horizontal(id="customers-bar"):
             yield Input(placeholder="search by name, phone or email (enter)", id="customer-search", compact=True,
                         tooltip="Part of a name, phone or email; enter applies.")
-        yield DataTable(id="customers-table", cursor_type="row", zebra_stripes=True, cell_padding=0)
+        yield self.table
         yield Static("Loading customers…", id="customers-status", markup=False)
 
     def on_mount(self) -> None:
@@ -342,25 +345,32 @@ class CustomersScreen(ShopScreen):
     def _layout(self, width: int) -> bool:
         sidebar = 6 if self.shop.sidebar_collapsed else 24
         columns = columns_for(max(40, width - sidebar - 2))
-        table = self.query_one("#customers-table", DataTable)
-        if columns == self.columns and table.columns:
+        if columns == self.columns and self.table.columns:
             return False
         self.columns = c = columns
-        table.clear(columns=True)
         heads = [("Name", c.name, False, "name"), ("Phone", c.phone, False, "phone"), ("Email", c.email, False, "email"),
                  ("Orders", c.orders, True, "orders"), ("Spent", c.spent, True, "spent")]
         if c.last:
             heads.append(("Last order", c.last, False, "last"))
-        for label, width_, right, key in heads:
-            table.add_column(cell(label, width_, right=right), key=key, width=width_)
+        self.table.set_heads(heads)
         return True
+
+    @property
+    def rows(self) -> dict[str, CustomerRead]:
+        """The customers shown, by id (as text), in list order."""
+        return self.table.items
+
+    @property
+    def next_after(self) -> str | None:
+        """The cursor of the next page (None: the list is complete)."""
+        return self.table.next_after
 
     def on_resize(self, event: Resize) -> None:
         if self._layout(self.app.size.width):
             self._render_rows()
 
     def _load(self, after: str | None, select: str | None = None) -> None:
-        self.load_page(self.search, after, max(40, 2 * self.app.size.height), select)
+        self.load_page(self.search, after, page_size(self.app.size.height), select)
 
     @work(thread=True, exclusive=True, group="customers-page", exit_on_error=False)
     def load_page(self, search: str, after: str | None, limit: int, select: str | None = None) -> None:
@@ -376,31 +386,18 @@ class CustomersScreen(ShopScreen):
 
     @on(PageLoaded)
     def _page_loaded(self, event: PageLoaded) -> None:
-        self.loading_more = False
         if event.meta is not None:
             self.meta = event.meta
         if event.search != self.search:
+            self.table.loading_more = False
             return
-        table = self.query_one("#customers-table", DataTable)
-        keep = event.select or self._current_key()
-        with self.app.batch_update():
-            if not event.append:
-                self.rows = {}
-                table.clear()
-            for c in event.items:
-                key = str(c.id)
-                if key not in self.rows:
-                    self.rows[key] = c
-                    table.add_row(*self._cells(c), key=key)
-        self.next_after = event.next_after
-        if not event.append and keep in self.rows:
-            table.move_cursor(row=table.get_row_index(keep), animate=False)
+        self.table.show_page(event.items, event.next_after, append=event.append, select=event.select or None)
         self._loaded_once = True
         if not self.rows:
             text = "No customers yet: press n to add one." if not self.search else \
                 f"No customer matches {self.search!r}."
         else:
-            text = f"{len(self.rows)} customers" + (" · more below" if self.next_after else "") + \
+            text = f"{len(self.rows)} customers" + self.table.more_below() + \
                 " · enter: profile · n: new · e: edit"
         self.query_one("#customers-status", Static).update(text)
         self.refresh_bindings()
@@ -414,34 +411,15 @@ class CustomersScreen(ShopScreen):
         return cells
 
     def _render_rows(self) -> None:
-        table = self.query_one("#customers-table", DataTable)
-        keep = self._current_key()
-        with self.app.batch_update():
-            table.clear()
-            for key, c in self.rows.items():
-                table.add_row(*self._cells(c), key=key)
-        if keep in self.rows:
-            table.move_cursor(row=table.get_row_index(keep), animate=False)
-
-    def _current_key(self) -> str | None:
-        table = self.query_one("#customers-table", DataTable)
-        if not table.row_count:
-            return None
-        try:
-            return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        except Exception:  # the cursor is past the rows while they are rebuilt
-            return None
+        self.table.redraw()
 
     def current(self) -> CustomerRead | None:
         """The highlighted customer."""
-        key = self._current_key()
-        return self.rows.get(key) if key else None
+        return self.table.current()
 
     @on(DataTable.RowHighlighted, "#customers-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self.refresh_bindings()
-        if self.next_after and not self.loading_more and event.cursor_row >= len(self.rows) - PREFETCH_ROWS:
-            self.action_more()
+        self.refresh_bindings()  # the table itself reads the next page when the cursor nears the end
 
     @on(DataTable.RowSelected, "#customers-table")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
@@ -454,7 +432,7 @@ class CustomersScreen(ShopScreen):
         self.search = event.value.strip()
         self.query_one("#customers-status", Static).update("Loading…")
         self._load(None)
-        self.query_one("#customers-table", DataTable).focus()
+        self.table.focus()
 
     def on_screen_resume(self) -> None:
         if self._loaded_once:
@@ -473,9 +451,7 @@ class CustomersScreen(ShopScreen):
 
     def action_more(self) -> None:
         """The next page."""
-        if self.next_after and not self.loading_more:
-            self.loading_more = True
-            self._load(self.next_after)
+        self.table.action_more()
 
     def action_refresh(self) -> None:
         """The list again."""
