@@ -25,13 +25,17 @@ from shoptui.tui.screens.inventory_common import cell
 from shoptui.tui.screens.orders_actions import OrderActions
 from shoptui.tui.screens.orders_common import OrdersMeta, read_meta
 from shoptui.tui.screens.orders_dialogs import Changed
+from shoptui.tui.widgets.paged_table import PagedTable, page_size
 
 if TYPE_CHECKING:
     from shoptui.services.orders import ReturnRead
 
 STATES = (("open returns", "open"), ("requested", "requested"), ("approved", "approved"), ("received", "received"),
           ("refunded", "refunded"), ("rejected", "rejected"), ("every return", ""))
-PREFETCH_ROWS = 10
+
+
+def _key(found: ReturnRead) -> str:
+    return str(found.id)
 
 
 class ReturnsScreen(OrderActions, ShopScreen):
@@ -74,18 +78,17 @@ class ReturnsScreen(OrderActions, ShopScreen):
         super().__init__()
         self.meta = OrdersMeta()
         self.state = "open"
-        self.rows: dict[str, ReturnRead] = {}
-        self.next_after: str | None = None
-        self.loading_more = False
         self._loaded_once = False
         self.widths: dict[str, int] = {}
+        self.table: PagedTable[str, ReturnRead] = PagedTable(id="returns-table", cells=self._cells, key=_key,
+                                                             load_more=self._load)
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="returns-filters"):
             yield Select(STATES, value="open", allow_blank=False, id="filter-return-state", compact=True,
                          tooltip="Which returns: open ones (the queue), one state, or all (v).")
             yield Static("requested → approved → received → refunded", id="returns-hint", markup=False)
-        yield DataTable(id="returns-table", cursor_type="row", zebra_stripes=True, cell_padding=0)
+        yield self.table
         yield Static("", id="returns-detail", markup=False)
         yield Static("Loading returns…", id="returns-status", markup=False)
 
@@ -102,22 +105,27 @@ class ReturnsScreen(OrderActions, ShopScreen):
         if widths == self.widths:
             return False
         self.widths = widths
-        table = self.query_one("#returns-table", DataTable)
-        table.clear(columns=True)
-        for label, key in (("#", "id"), ("Order", "order"), ("Asked", "asked"), ("State", "state"),
-                           ("Items", "items"), ("Next step", "next")):
-            table.add_column(cell(label, widths[key]), key=key, width=widths[key])
+        self.table.set_heads((label, widths[key], False, key) for label, key in (
+            ("#", "id"), ("Order", "order"), ("Asked", "asked"), ("State", "state"), ("Items", "items"),
+            ("Next step", "next")))
         return True
+
+    @property
+    def rows(self) -> dict[str, ReturnRead]:
+        """The returns shown, by id (as text), newest first."""
+        return self.table.items
+
+    @property
+    def next_after(self) -> str | None:
+        """The cursor of the next page (None: the list is complete)."""
+        return self.table.next_after
 
     def on_resize(self, event: Resize) -> None:
         if self._layout() and self.rows:
-            table = self.query_one("#returns-table", DataTable)
-            with self.app.batch_update():
-                for key, found in self.rows.items():
-                    table.add_row(*self._cells(found), key=key)
+            self.table.redraw()
 
     def _load(self, after: str | None) -> None:
-        self.load_page(self.state, after, max(40, 2 * self.app.size.height))
+        self.load_page(self.state, after, page_size(self.app.size.height))
 
     @work(thread=True, exclusive=True, group="returns-page", exit_on_error=False)
     def load_page(self, state: str, after: str | None, limit: int) -> None:
@@ -134,26 +142,12 @@ class ReturnsScreen(OrderActions, ShopScreen):
 
     @on(PageLoaded)
     def _page_loaded(self, event: PageLoaded) -> None:
-        self.loading_more = False
         if event.meta is not None:
             self.meta = event.meta
         if event.state != self.state:
+            self.table.loading_more = False
             return
-        table = self.query_one("#returns-table", DataTable)
-        keep = self._current_key()
-        with self.app.batch_update():
-            if not event.append:
-                self.rows = {}
-                table.clear()
-            for found in event.items:
-                key = str(found.id)
-                if key in self.rows:
-                    continue
-                self.rows[key] = found
-                table.add_row(*self._cells(found), key=key)
-        self.next_after = event.next_after
-        if not event.append and keep in self.rows:
-            table.move_cursor(row=table.get_row_index(keep), animate=False)
+        self.table.show_page(event.items, event.next_after, append=event.append)
         self._loaded_once = True
         self._show_status()
         self._show_detail()
@@ -169,19 +163,9 @@ class ReturnsScreen(OrderActions, ShopScreen):
                 cell(self.meta.when(found.requested_at), w["asked"]), cell(found.status, w["state"]),
                 cell(items, w["items"]), cell(step or "·", w["next"], style="bold" if step else "dim")]
 
-    def _current_key(self) -> str | None:
-        table = self.query_one("#returns-table", DataTable)
-        if not table.row_count:
-            return None
-        try:
-            return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        except Exception:  # the cursor is past the rows while they are rebuilt
-            return None
-
     def current(self) -> ReturnRead | None:
         """The highlighted return."""
-        key = self._current_key()
-        return self.rows.get(key) if key else None
+        return self.table.current()
 
     def _show_status(self) -> None:
         label = next(text for text, value in STATES if value == self.state)
@@ -189,7 +173,7 @@ class ReturnsScreen(OrderActions, ShopScreen):
             text = "No open returns: nothing to do." if self.state == "open" else f"No returns here ({label})."
         else:
             text = f"{len(self.rows)} {label if label.endswith('returns') else label + ' returns'}" + (
-                " · more below" if self.next_after else "") + " · enter: next step · o: the order"
+                self.table.more_below()) + " · enter: next step · o: the order"
         self.query_one("#returns-status", Static).update(text)
 
     def _show_detail(self) -> None:
@@ -210,9 +194,7 @@ class ReturnsScreen(OrderActions, ShopScreen):
     @on(DataTable.RowHighlighted, "#returns-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_detail()
-        self.refresh_bindings()
-        if self.next_after and not self.loading_more and event.cursor_row >= len(self.rows) - PREFETCH_ROWS:
-            self.action_more()
+        self.refresh_bindings()  # the table itself reads the next page when the cursor nears the end
 
     @on(DataTable.RowSelected, "#returns-table")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
@@ -264,9 +246,7 @@ class ReturnsScreen(OrderActions, ShopScreen):
 
     def action_more(self) -> None:
         """The next page of returns."""
-        if self.next_after and not self.loading_more:
-            self.loading_more = True
-            self._load(self.next_after)
+        self.table.action_more()
 
     def action_refresh(self) -> None:
         """The returns again."""
@@ -282,7 +262,6 @@ class ReturnsScreen(OrderActions, ShopScreen):
         if kind == "order":
             self.app.push_screen(OrderDetailScreen(self.meta, key), self._after_detail)
         elif kind == "return" and key in self.rows:
-            table = self.query_one("#returns-table", DataTable)
-            table.move_cursor(row=table.get_row_index(key))
+            self.table.move_cursor(row=self.table.get_row_index(key))
         else:
             super().open_record(kind, key)
