@@ -26,20 +26,14 @@ from textual.worker import get_current_worker
 
 from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.inventory_common import StockMeta, cell, read_meta, signed
+from shoptui.tui.widgets.paged_table import PagedTable, page_size
 
 if TYPE_CHECKING:
     from shoptui.services.inventory import MovementRead, StockRow
 
-PREFETCH_ROWS = 10
-"""Load the next page when the cursor is this close to the last loaded row."""
 WIDE_FROM = 110
 """Body width (columns) from which the tables show long headers and more columns."""
 STATES = (("all stock", ""), ("low stock", "low"), ("out of stock", "out"))
-
-
-def page_size(screen_height: int) -> int:
-    """About two screens of rows."""
-    return max(40, 2 * screen_height)
 
 
 @dataclass(frozen=True)
@@ -82,6 +76,18 @@ def status_of(row: StockRow) -> Text:
     if row.low:
         return Text("LOW", style="bold")
     return Text("")
+
+
+def level_key(row: StockRow) -> str:
+    """``SKU|location id``: a stock row's key in the table."""
+    return f"{row.sku}|{row.location_id}"
+
+
+class LevelsTable(PagedTable[str, "StockRow"]):
+    """The stock levels; a SKU alone names its first row (after a restock, a search hit)."""
+
+    def find(self, target: str) -> str | None:
+        return next((k for k in self.items if k == target or k.split("|")[0] == target), None)
 
 
 class InventoryScreen(ShopScreen):
@@ -158,10 +164,8 @@ class InventoryScreen(ShopScreen):
         super().__init__()
         self.meta = StockMeta()
         self.filters = LevelFilters()
-        self.rows: dict[str, StockRow] = {}
-        self.next_after: str | None = None
-        self.loading_more = False
         self.columns = columns_for(72)
+        self.table = LevelsTable(id="levels", cells=self._cells, key=level_key, load_more=self._load_more)
         self.ledger_sku: str | None = None
         self._loaded_once = False
 
@@ -177,7 +181,7 @@ class InventoryScreen(ShopScreen):
                          tooltip="Only products in this category or below it.")
             yield Input(placeholder="SKU, barcode, title", id="filter-search", compact=True,
                         tooltip="A SKU prefix, a barcode or words of the title (enter applies).")
-        yield DataTable(id="levels", cursor_type="row", zebra_stripes=True, cell_padding=0)
+        yield self.table
         yield Static("", id="levels-detail", markup=False)
         yield Static("Ledger", id="ledger-title", markup=False)
         yield DataTable(id="ledger", cursor_type="row", cell_padding=0)
@@ -205,19 +209,16 @@ class InventoryScreen(ShopScreen):
         """Columns for this width; True when they changed (then the rows are drawn again)."""
         self.set_class(height >= 40, "-tall")
         columns = columns_for(self._body_width(width))
-        if columns == self.columns and self.query_one("#levels", DataTable).columns:
+        if columns == self.columns and self.table.columns:
             return False
         self.columns = columns
         c = columns
-        table = self.query_one("#levels", DataTable)
-        table.clear(columns=True)
         heads = (("SKU", c.sku, False), ("Title", c.title, False), ("Loc", c.location, False),
                  ("On hand" if c.wide else "Hand", c.number, True), ("Committed" if c.wide else "Cmtd", c.number, True),
                  ("Available" if c.wide else "Avail", c.number, True), ("Incoming" if c.wide else "Incm", c.number, True),
                  ("Reorder" if c.wide else "ROP", c.number, True), ("", c.status, False))
-        for (label, width_, right), key in zip(heads, ("sku", "title", "loc", "hand", "cmtd", "avail", "inc", "rop",
-                                                       "state"), strict=True):
-            table.add_column(cell(label, width_, right=right), key=key, width=width_)
+        keys = ("sku", "title", "loc", "hand", "cmtd", "avail", "inc", "rop", "state")
+        self.table.set_heads((label, width_, right, key) for (label, width_, right), key in zip(heads, keys, strict=True))
         ledger = self.query_one("#ledger", DataTable)
         ledger.clear(columns=True)
         for label, width_, right, key in self._ledger_columns():
@@ -235,6 +236,16 @@ class InventoryScreen(ShopScreen):
         used = sum(c[1] for c in cols) + 1
         cols.append(("Reference · note", max(8, body - used), False, "ref"))
         return cols
+
+    @property
+    def rows(self) -> dict[str, StockRow]:
+        """The stock rows shown, by ``SKU|location id``, in list order."""
+        return self.table.items
+
+    @property
+    def next_after(self) -> str | None:
+        """The cursor of the next page (None: the list is complete)."""
+        return self.table.next_after
 
     # ------------------------------------------------------------ data
 
@@ -272,27 +283,10 @@ class InventoryScreen(ShopScreen):
 
     @on(PageLoaded)
     def _page_loaded(self, event: PageLoaded) -> None:
-        self.loading_more = False
         if event.filters != self.filters:
+            self.table.loading_more = False
             return
-        table = self.query_one("#levels", DataTable)
-        keep = self._current_key()
-        with self.app.batch_update():
-            if not event.append:
-                self.rows = {}
-                table.clear()
-            for row in event.items:
-                key = f"{row.sku}|{row.location_id}"
-                if key in self.rows:
-                    continue
-                self.rows[key] = row
-                table.add_row(*self._cells(row), key=key)
-        self.next_after = event.next_after
-        target = event.select or keep
-        if not event.append and target:
-            match = next((k for k in self.rows if k == target or k.split("|")[0] == target), None)
-            if match is not None:
-                table.move_cursor(row=table.get_row_index(match), animate=False)
+        self.table.show_page(event.items, event.next_after, append=event.append, select=event.select or None)
         self._loaded_once = True
         self._show_status()
         self._show_detail()
@@ -314,28 +308,14 @@ class InventoryScreen(ShopScreen):
                 status_of(row))
 
     def _render_rows(self) -> None:
-        table = self.query_one("#levels", DataTable)
-        keep = self._current_key()
-        with self.app.batch_update():
-            table.clear()
-            for key, row in self.rows.items():
-                table.add_row(*self._cells(row), key=key)
-        if keep in self.rows:
-            table.move_cursor(row=table.get_row_index(keep), animate=False)
+        self.table.redraw()
 
     def _current_key(self) -> str | None:
-        table = self.query_one("#levels", DataTable)
-        if not table.row_count:
-            return None
-        try:
-            return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        except Exception:  # the cursor is past the rows while they are rebuilt
-            return None
+        return self.table.current_key()
 
     def current(self) -> StockRow | None:
         """The highlighted stock row."""
-        key = self._current_key()
-        return self.rows.get(key) if key else None
+        return self.table.current()
 
     def _show_status(self) -> None:
         shown = len(self.rows)
@@ -347,7 +327,7 @@ class InventoryScreen(ShopScreen):
             else:
                 text = f"No {what} match the filters (ctrl+f to change them)."
         else:
-            text = f"{shown} {what}" + (" · more below" if self.next_after else "")
+            text = f"{shown} {what}" + self.table.more_below()
             if not self.columns.wide:
                 text += " · Hand on hand · Cmtd committed · Incm incoming · ROP reorder point"
         self.query_one("#inventory-status", Static).update(text)
@@ -369,9 +349,7 @@ class InventoryScreen(ShopScreen):
         self._show_detail()
         row = self.current()
         if row is not None and row.sku != self.ledger_sku:
-            self.load_ledger(row.sku)
-        if self.next_after and not self.loading_more and event.cursor_row >= len(self.rows) - PREFETCH_ROWS:
-            self.action_more()
+            self.load_ledger(row.sku)  # (the table itself reads the next page when the cursor nears the end)
 
     @work(thread=True, exclusive=True, group="inventory-ledger", exit_on_error=False)
     def load_ledger(self, sku: str) -> None:
@@ -473,9 +451,10 @@ class InventoryScreen(ShopScreen):
 
     def action_more(self) -> None:
         """The next page of levels."""
-        if self.next_after and not self.loading_more:
-            self.loading_more = True
-            self.load_page(self.filters, self.next_after, page_size(self.app.size.height))
+        self.table.action_more()
+
+    def _load_more(self, after: str) -> None:
+        self.load_page(self.filters, after, page_size(self.app.size.height))
 
     def action_refresh(self) -> None:
         """Everything again."""
