@@ -14,6 +14,7 @@ import gc
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -278,14 +279,36 @@ _TRACK_VALUES = {"": True, "yes": True, "true": True, "1": True, "y": True, "no"
                  "n": False}
 
 
+_DIGITS = {str(d): d for d in range(10)}
+# weighted digit sums of runs of ASCII digits, three at a time: _W131 weighs 1, 3, 1 from the left,
+# (and 1, 3 for two digits), _W313 weighs 3, 1, 3 (and 3 for one digit)
+_W131 = {a + b + c: da + 3 * db + dc for a, da in _DIGITS.items() for b, db in _DIGITS.items()
+         for c, dc in _DIGITS.items()}
+_W313 = {a + b + c: 3 * da + db + 3 * dc for a, da in _DIGITS.items() for b, db in _DIGITS.items()
+         for c, dc in _DIGITS.items()}
+_W131.update({a + b: da + 3 * db for a, da in _DIGITS.items() for b, db in _DIGITS.items()})
+_W313.update({a: 3 * da for a, da in _DIGITS.items()})
+
+
 def _plain_gtin(raw: str) -> bool:
-    """True for an ASCII EAN-13/UPC-A/EAN-8 with a right check digit (``catalog.check_barcode``'s common case)."""
-    if len(raw) not in (8, 12, 13) or not raw.isascii() or not raw.isdigit():
+    """True for an ASCII EAN-13/UPC-A/EAN-8 with a right check digit (``catalog.check_barcode``'s common case).
+
+    The weighted sum (3, 1, 3, ... leftwards from the digit before the check digit) is looked up
+    three digits at a time; anything but ASCII digits misses the tables and takes the full check.
+    """
+    try:
+        size = len(raw)
+        if size == 13:
+            total = _W131[raw[:3]] + _W313[raw[3:6]] + _W131[raw[6:9]] + _W313[raw[9:12]]
+        elif size == 12:
+            total = _W313[raw[:3]] + _W131[raw[3:6]] + _W313[raw[6:9]] + _W131[raw[9:11]]
+        elif size == 8:
+            total = _W313[raw[:3]] + _W131[raw[3:6]] + _W313[raw[6]]
+        else:
+            return False
+        return (total + _DIGITS[raw[-1]]) % 10 == 0
+    except KeyError:
         return False
-    body = raw[:-1]
-    odd, even = body[::-2], body[-2::-2]  # from the right: weights 3, 1, 3, ...
-    total = 3 * (sum(odd.encode()) - 48 * len(odd)) + sum(even.encode()) - 48 * len(even)
-    return (10 - total % 10) % 10 == int(raw[-1])
 
 
 def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, base: Path | None,
@@ -317,6 +340,7 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
     title_cache: dict[str, str] = {}
     names_checked: set[tuple[str, ...]] = set()
     plain_amount = _PLAIN_AMOUNT.match
+    is_nfc = unicodedata.is_normalized
     amounts: dict[str, int] = {}  # cell as in the file -> minor units, for plain amounts seen before
     i_sku = column["sku"]
     i_key = column.get("product_sku")
@@ -409,7 +433,9 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
         if group is None:
             fields: dict[str, Any] = {}
             raw = cells[i_title].strip()
-            title = title_cache.get(raw)
+            # a title exactly as catalog._required_text would return it takes no call
+            title = raw if (0 < len(raw) <= 200 and raw.isprintable() and (raw.isascii() or is_nfc("NFC", raw))
+                            ) else title_cache.get(raw)
             if title is None:
                 try:
                     title = catalog._required_text(raw, "title", 200)

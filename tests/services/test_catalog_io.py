@@ -238,3 +238,31 @@ def test_insert_columns_many_rows_per_statement(session: Session, rows: int) -> 
         catalog.insert_columns(session.connection(), table, names, [more, ["x"] * rows, bad, [""] * rows, [1] * rows,
                                                                      [1] * rows, [now] * rows, [now] * rows])
     assert count(session, Product) == before
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(alphabet="0123456789", min_size=6, max_size=14),
+                 st.text(alphabet="0123456789", min_size=7, max_size=12).map(catalog.with_check_digit),
+                 st.text(alphabet="0123456789٣６x ", min_size=7, max_size=14)))
+def test_fast_barcode_check_agrees_with_the_catalogue(code: str) -> None:
+    """The import's table-driven EAN/UPC check accepts exactly the codes check_barcode keeps as they are."""
+    try:
+        kept = catalog.check_barcode(code) == code and code.isascii() and code.isdigit() and len(code) in (8, 12, 13)
+    except catalog_io.InvalidInput:
+        kept = False
+    assert catalog_io._plain_gtin(code) is kept
+
+
+@pytest.mark.parametrize("title", ["Cafe\u0301 au lait", "  padded  ", "华为手机壳", "tab\there", "x" * 201])
+def test_titles_are_stored_as_the_catalogue_cleans_them(session: Session, title: str) -> None:
+    """Plain titles skip the catalogue's check; the rest go through it and come out the same."""
+    content = f'sku,title,price\nT-1,"{title}",1.00\n'
+    try:
+        expected = catalog._required_text(title, "title", 200)
+    except catalog_io.InvalidInput as exc:
+        with pytest.raises(catalog_io.ImportRefused, match="line 2, column title"):
+            run(session, content)
+        assert str(exc)
+        return
+    run(session, content)
+    assert session.execute(select(Product.title)).scalar_one() == expected
