@@ -42,7 +42,9 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import multiprocessing
 import re
+import sys
 import tomllib
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -426,42 +428,42 @@ def _norm_text(value: str, limit: int) -> str:
     return unicodedata.normalize("NFC", value).strip()[:limit]
 
 
-# ---------------------------------------------------------------- the import
+# ---------------------------------------------------------------- reading the rows (in one or two processes)
+
+PARALLEL_LINES = 20_000  # from this many physical lines on, the second half of the file is read in a forked process
 
 
-def import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Mapping, source: str = "file",
-                  dry_run: bool = False, create_missing: bool = False, affect_stock: bool = False,
-                  progress: Progress | None = None) -> OrderImportReport:
-    """Import order history from CSV bytes; all or nothing. Raises OrderImportRefused listing bad lines."""
-    with _gc_paused():
-        return _import_orders(session=session, actor=actor, content=content, mapping=mapping, source=source,
-                              dry_run=dry_run, create_missing=create_missing, affect_stock=affect_stock,
-                              progress=progress)
+@dataclass(frozen=True, slots=True)
+class _RowSpec:
+    """What reading a row needs: where the fields are, the delimiter, the currency's digits, the file's name."""
+
+    positions: dict[str, int]
+    width: int
+    delimiter: str
+    digits: int
+    source: str
 
 
-def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Mapping, source: str, dry_run: bool,
-                   create_missing: bool, affect_stock: bool, progress: Progress | None) -> OrderImportReport:
-    values = store_settings.get_all(session=session)
-    digits = int(values["currency_digits"])
-    currency_code = values["currency"]
-    tax_rate_bp = int(values.get("tax_rate_bp", 0))
-    prefix = values.get("order_number_prefix", "SO-")
-    tz = ZoneInfo(mapping.timezone or values["timezone"])
-    text = _decode(content, source)
-    first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first_line))
-    try:
-        header = [unicodedata.normalize("NFC", h).strip() for h in next(reader)]
-    except StopIteration:
-        raise InvalidInput(f"{source} is empty; it needs a header row and at least one order line.") from None
-    except csv.Error as exc:
-        raise InvalidInput(f"{source} is not readable CSV ({exc}).") from None
-    positions: dict[str, int] = {}
-    for our, theirs in mapping.columns.items():
-        if theirs not in header:
-            raise InvalidInput(f"The mapping names the column {theirs!r} for {our}, but {source} has no such column. "
-                               f"Its columns are: {', '.join(header)}.")
-        positions[our] = header.index(theirs)
+@dataclass(slots=True)
+class _Read:
+    """The rows of a stretch of the file: orders by reference (in the order first seen), counts, problems."""
+
+    groups: dict[str, _Group]
+    rows: int
+    rounded: int
+    problems: list[str]
+    problem_count: int
+
+
+def _read_rows(physical: list[str], start: int, stop: int, spec: _RowSpec, progress: Progress | None) -> _Read:
+    """Read the CSV records of ``physical[start:stop]`` (``start`` at a record boundary) into orders.
+
+    Line numbers are the file's own (``start`` physical lines come before). Raises InvalidInput for
+    unreadable CSV; bad rows are listed in ``problems`` (at most MAX_REPORTED) and counted.
+    """
+    positions = spec.positions
+    reader = csv.reader(iter(physical[start:stop]) if start or stop < len(physical) else iter(physical),
+                        delimiter=spec.delimiter)
     problems: list[str] = []
     problem_count = 0
 
@@ -471,7 +473,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
         if len(problems) < MAX_REPORTED:
             problems.append(f"line {line}: {reason}")
 
-    amounts = _Amounts(digits)
+    amounts = _Amounts(spec.digits)
     parse_amount = _Memo(amounts.parse)
     rate_bp = _Memo(_rate_bp)
     product_name = _Memo(lambda raw: _norm_text(raw, 300))
@@ -489,7 +491,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     p_ref, p_sku, p_qty = positions["order_ref"], positions["sku"], positions["quantity"]
     p_unit, p_total = positions.get("unit_price"), positions.get("line_total")
     p_rate, p_name, p_cat = positions.get("discount_rate"), positions.get("product_name"), positions.get("category")
-    width = len(header)
+    width = spec.width
     padding = [""] * width
     try:
         for row in reader:
@@ -500,7 +502,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
             ref = row[p_ref].strip()
             if not ref and not "".join(row).strip():
                 continue
-            line = reader.line_num
+            line = start + reader.line_num
             rows += 1
             if progress and rows % 50_000 == 0:
                 progress(f"read {rows:,} lines")
@@ -591,7 +593,154 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
             group.lines.append(_Line(line, sku, name, row[p_cat].strip() if p_cat is not None else "", quantity, unit,
                                      discount, total))
     except csv.Error as exc:
-        raise InvalidInput(f"{source} line {reader.line_num} is not readable CSV ({exc}).") from None
+        raise InvalidInput(f"{spec.source} line {start + reader.line_num} is not readable CSV ({exc}).") from None
+    return _Read(groups=groups, rows=rows, rounded=rounded, problems=problems, problem_count=problem_count)
+
+
+def _can_fork() -> bool:
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _boundary(physical: list[str], start: int, spec: _RowSpec) -> int | None:
+    """A record boundary near the middle of ``physical[start:]``, found the way the reader finds records."""
+    middle = start + (len(physical) - start) // 2
+    if not any('"' in line for line in physical[start:]):  # nothing quoted: every physical line is one record
+        return middle
+    reader = csv.reader(iter(physical[start:]), delimiter=spec.delimiter)
+    try:
+        for _ in reader:
+            if start + reader.line_num >= middle:
+                return start + reader.line_num
+    except csv.Error:
+        return None  # the one-process read words it
+    return None
+
+
+def _read_in_child(sender: Any, physical: list[str], start: int, spec: _RowSpec) -> None:
+    """Forked: read ``physical[start:]`` and send back its orders as plain tuples (None when anything is wrong)."""
+    try:
+        read = _read_rows(physical, start, len(physical), spec, None)
+        if read.problem_count:
+            payload: Any = None
+        else:
+            payload = (read.rows, read.rounded, [
+                (g.ref, g.first_line, g.fields, g.seen,
+                 [(x.line, x.sku, x.product_name, x.category, x.quantity, x.unit_minor, x.discount_minor, x.total_minor)
+                  for x in g.lines]) for g in read.groups.values()])
+    except Exception:  # the one-process read raises it in its own words
+        payload = None
+    sender.send(payload)
+    sender.close()
+
+
+def _read_parallel(physical: list[str], start: int, spec: _RowSpec, progress: Progress | None) -> _Read | None:
+    """Read the first half of the rows here and the second half in a forked process at the same time.
+
+    Returns None when the one-process read must decide (a problem anywhere, an order whose rows in the
+    two halves disagree, no process could be started): its messages, line numbers and order are the
+    reference, so this path only ever returns what ``_read_rows`` over the whole file would.
+    """
+    boundary = _boundary(physical, start, spec)
+    if boundary is None or not start < boundary < len(physical):
+        return None
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_read_in_child, args=(sender, physical, boundary, spec))
+    try:
+        child.start()
+    except (OSError, AssertionError):  # no fork here (limits, daemonic parent): read in one process
+        receiver.close()
+        sender.close()
+        return None
+    sender.close()
+    try:
+        first = _read_rows(physical, start, boundary, spec, progress)
+        try:
+            payload = receiver.recv()
+        except EOFError:
+            payload = None
+    except BaseException:
+        child.kill()
+        raise
+    finally:
+        receiver.close()
+        child.join()
+    if payload is None or first.problem_count:
+        return None
+    rows, rounded, second = payload
+    groups = first.groups
+    line = _Line
+    for ref, first_line, fields, seen, lines in second:
+        group = groups.get(ref)
+        if group is None:
+            groups[ref] = _Group(ref=ref, first_line=first_line, fields=fields,
+                                 lines=[line(*x) for x in lines], seen=seen)
+            continue
+        for name, value in fields.items():
+            before = group.fields.get(name)
+            if before is None:
+                group.fields[name] = value
+                group.seen[name] = seen[name]
+            elif before != value:
+                return None  # rows of one order disagree across the halves: the one-process read words it
+        group.lines += [line(*x) for x in lines]
+    return _Read(groups=groups, rows=first.rows + rows, rounded=first.rounded + rounded, problems=[],
+                 problem_count=0)
+
+
+# ---------------------------------------------------------------- the import
+
+
+def import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Mapping, source: str = "file",
+                  dry_run: bool = False, create_missing: bool = False, affect_stock: bool = False,
+                  progress: Progress | None = None) -> OrderImportReport:
+    """Import order history from CSV bytes; all or nothing. Raises OrderImportRefused listing bad lines."""
+    with _gc_paused():
+        return _import_orders(session=session, actor=actor, content=content, mapping=mapping, source=source,
+                              dry_run=dry_run, create_missing=create_missing, affect_stock=affect_stock,
+                              progress=progress)
+
+
+def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Mapping, source: str, dry_run: bool,
+                   create_missing: bool, affect_stock: bool, progress: Progress | None) -> OrderImportReport:
+    values = store_settings.get_all(session=session)
+    digits = int(values["currency_digits"])
+    currency_code = values["currency"]
+    tax_rate_bp = int(values.get("tax_rate_bp", 0))
+    prefix = values.get("order_number_prefix", "SO-")
+    tz = ZoneInfo(mapping.timezone or values["timezone"])
+    text = _decode(content, source)
+    first_line = text.split("\n", 1)[0]
+    delimiter = _delimiter(first_line)
+    physical = io.StringIO(text).readlines()  # what a reader over StringIO(text) reads, as a list chunks can share
+    header_reader = csv.reader(iter(physical), delimiter=delimiter)
+    try:
+        header = [unicodedata.normalize("NFC", h).strip() for h in next(header_reader)]
+    except StopIteration:
+        raise InvalidInput(f"{source} is empty; it needs a header row and at least one order line.") from None
+    except csv.Error as exc:
+        raise InvalidInput(f"{source} is not readable CSV ({exc}).") from None
+    positions: dict[str, int] = {}
+    for our, theirs in mapping.columns.items():
+        if theirs not in header:
+            raise InvalidInput(f"The mapping names the column {theirs!r} for {our}, but {source} has no such column. "
+                               f"Its columns are: {', '.join(header)}.")
+        positions[our] = header.index(theirs)
+    spec = _RowSpec(positions=positions, width=len(header), delimiter=delimiter, digits=digits, source=source)
+    read = _read_parallel(physical, header_reader.line_num, spec, progress) \
+        if len(physical) >= PARALLEL_LINES and _can_fork() else None
+    if read is None:
+        read = _read_rows(physical, header_reader.line_num, len(physical), spec, progress)
+    groups, rows, rounded = read.groups, read.rows, read.rounded
+    problems: list[str] = read.problems
+    problem_count = read.problem_count
+
+    def bad(line: int, reason: str) -> None:
+        nonlocal problem_count
+        problem_count += 1
+        if len(problems) < MAX_REPORTED:
+            problems.append(f"line {line}: {reason}")
+
     if rows == 0:
         raise InvalidInput(f"{source} has a header but no order lines.")
     if progress and rows >= 50_000:
