@@ -12,17 +12,19 @@ work per user action::
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from sqlmodel import Session
 
 from shoptui import clock
@@ -31,10 +33,22 @@ from shoptui.errors import Conflict, SchemaOutOfDate, ShopError, StoreUnavailabl
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 10_000
+# The WAL is folded back into the store by the writer that finds it past this size, after its
+# transaction and outside the writers' gate (see _checkpoint_after_write); SQLite's own automatic
+# checkpoint ran inside the commit, while the gate was still held, and made every other writer wait.
+WAL_CHECKPOINT_BYTES = 4 * 1024 * 1024
+# Past this size the passive checkpoints lost the race to other writers: the next one runs inside the
+# gate, so no writer appends while it folds the WAL in and the WAL starts over at the next write.
+WAL_LIMIT_BYTES = 4 * WAL_CHECKPOINT_BYTES
+
+_log = logging.getLogger(__name__)
 
 _engines: dict[str, Engine] = {}
 _write_engines: dict[str, Engine] = {}  # the same engines with the BEGIN IMMEDIATE option, made once per URL
 _lock_files: dict[str, str | None] = {}  # the writers' gate file of each SQLite store (None: no gate)
+_wal_files: dict[str, str | None] = {}  # the -wal file of each SQLite store (None: not SQLite, or in memory)
+_wal_tried_at: dict[str, int] = {}  # WAL size at this process's last checkpoint that left frames behind
+_checkpoint_turns: dict[str, threading.Lock] = {}  # one checkpointing thread per store and process
 _checked: set[str] = set()
 _lock = threading.Lock()
 
@@ -51,12 +65,22 @@ def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, _record: object) ->
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA cache_size = -65536")  # 64 MiB: index writes on big ledgers stay in memory
     cursor.execute("PRAGMA temp_store = MEMORY")
+    # no checkpoint inside a commit (the writers' gate is still held there); writers fold the WAL in
+    # after their transaction instead, and a WAL that starts over is cut back to the threshold, so
+    # its size says how much the current round has written
+    cursor.execute("PRAGMA wal_autocheckpoint = 0")
+    cursor.execute(f"PRAGMA journal_size_limit = {WAL_CHECKPOINT_BYTES}")
     cursor.close()
 
 
 def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
-    immediate = connection.get_execution_options().get("shoptui_write", False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    # straight to the driver: through exec_driver_sql the BEGIN cost a tenth of an empty transaction;
+    # a driver error is wrapped as SQLAlchemy would, so _translated words it the same way
+    statement = "BEGIN IMMEDIATE" if connection.get_execution_options().get("shoptui_write", False) else "BEGIN"
+    try:
+        connection.connection.driver_connection.execute(statement)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
 
 
 def is_sqlite(url: str) -> bool:
@@ -223,20 +247,99 @@ def _write_gate(url: str) -> Iterator[None]:
 
 @contextmanager
 def transaction(url: str | None = None) -> Iterator[Session]:
-    """One unit of work: BEGIN IMMEDIATE on SQLite, commit on exit, roll back on any error."""
+    """One unit of work: BEGIN IMMEDIATE on SQLite, commit on exit, roll back on any error.
+
+    After the commit, with the writers' gate let go, the WAL is folded into the store when it has
+    grown past ``WAL_CHECKPOINT_BYTES`` (see ``_checkpoint_after_write``).
+    """
     url = _resolved(url)
-    with _translated(url), _write_gate(url):
-        engine = _write_engines.get(url)
-        if engine is None or url not in _checked:
-            engine = _write_engines[url] = get_engine(url).execution_options(shoptui_write=True)
-        with Session(engine, expire_on_commit=False) as session:
-            session.connection()  # take the write lock now, not at the first write
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+    with _translated(url):
+        with _write_gate(url):
+            engine = _write_engines.get(url)
+            if engine is None or url not in _checked:
+                engine = _write_engines[url] = get_engine(url).execution_options(shoptui_write=True)
+            with Session(engine, expire_on_commit=False) as session:
+                session.connection()  # take the write lock now, not at the first write
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+    _checkpoint_after_write(url)
+
+
+def _wal_file(url: str) -> str | None:
+    wal = _wal_files.get(url, "")
+    if wal == "":
+        path = sqlite_path(url) if is_sqlite(url) else None
+        wal = _wal_files[url] = None if path is None else str(path.with_name(path.name + "-wal"))
+    return wal
+
+
+def _checkpoint_after_write(url: str) -> None:
+    """Fold the WAL into the store once it is past ``WAL_CHECKPOINT_BYTES``; never fails the write.
+
+    A PASSIVE checkpoint, outside the writers' gate: other writers go on appending meanwhile and
+    readers are not waited for; one thread of a process checkpoints at a time (the others go on).
+    When writers kept appending while it ran (or it failed), frames stay behind and the WAL cannot
+    start over; this process tries again once the WAL has grown by another quarter of the threshold, and past
+    ``WAL_LIMIT_BYTES`` it checkpoints inside the gate, where no writer appends, so the WAL cannot
+    grow without bound while writers keep writing. (A reader holding an old snapshot holds back any
+    checkpoint until it ends, as SQLite's own would.) The WAL file's size measures the current round
+    because ``journal_size_limit`` cuts it back to the threshold when it starts over.
+    """
+    wal = _wal_file(url)
+    if wal is None:
+        return
+    try:
+        size = os.stat(wal).st_size
+    except OSError:
+        return
+    if size <= WAL_CHECKPOINT_BYTES:
+        _wal_tried_at.pop(url, None)
+        return
+    gated = size > WAL_LIMIT_BYTES
+    tried_at = _wal_tried_at.get(url)
+    if tried_at is not None and size < tried_at + WAL_CHECKPOINT_BYTES // 4:
+        return
+    turn = _checkpoint_turns.setdefault(url, threading.Lock())
+    if not turn.acquire(blocking=gated, timeout=BUSY_TIMEOUT_MS / 1000 if gated else -1):
+        return  # another thread of this process is folding the WAL in right now
+    try:
+        if gated:
+            with _write_gate(url):
+                done = _checkpoint(url)
+                for _ in range(20):  # another process's checkpoint is running: it ends soon
+                    if done is not None:
+                        break
+                    time.sleep(0.002)
+                    done = _checkpoint(url)
+        else:
+            done = _checkpoint(url)
+    except Exception as exc:  # a checkpoint that fails leaves the WAL for the next writer; the write stands
+        _log.warning("checkpoint of %s after a write failed: %s", _display(url), exc)
+        done = False
+    finally:
+        turn.release()
+    if done:
+        _wal_tried_at.pop(url, None)
+    else:
+        _wal_tried_at[url] = size
+
+
+def _checkpoint(url: str) -> bool | None:
+    """One PASSIVE checkpoint on a pooled connection: True when every frame is in the store now,
+    False when some are left (writers appended meanwhile, or a reader still needs them), None when
+    another connection was checkpointing."""
+    raw = get_engine(url).raw_connection()
+    try:
+        busy, frames, done = raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    finally:
+        raw.close()
+    if busy:
+        return None
+    return frames == done
 
 
 @contextmanager
