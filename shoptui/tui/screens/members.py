@@ -28,19 +28,18 @@ from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.members_common import CONSENT_CHOICES, MembersMeta, ads_word, read_meta
 from shoptui.tui.screens.members_dialogs import MemberActions
 from shoptui.tui.widgets.members_table import MembersTable, columns_for
+from shoptui.tui.widgets.paged_table import page_size as _page_size
 
 if TYPE_CHECKING:
     from shoptui.services.members import MemberRead
 
-PREFETCH_ROWS = 10
-"""Load the next page when the cursor is this close to the last loaded row."""
 SEARCH_DELAY = 0.35
 """Seconds of no typing before the search applies (enter applies at once)."""
 
 
 def page_size(screen_height: int) -> int:
     """About two screens of rows: enough to scroll a little, never the whole membership."""
-    return max(30, 2 * screen_height)
+    return _page_size(screen_height, least=30)
 
 
 @dataclass(frozen=True)
@@ -121,9 +120,7 @@ class MembersScreen(MemberActions, ShopScreen):
         super().__init__()
         self.meta = MembersMeta()
         self.filters = MemberFilters()
-        self.rows: dict[int, MemberRead] = {}
-        self.next_after: str | None = None
-        self.loading_more = False
+        self.table = MembersTable(id="members-table", load_more=self._load_more)
         self.problem = ""
         self._loaded_once = False
         self._search_timer: Timer | None = None
@@ -141,7 +138,7 @@ class MembersScreen(MemberActions, ShopScreen):
                         tooltip="Only members with this tag (enter applies).")
             yield Select(CONSENT_CHOICES, value="", allow_blank=False, id="filter-consent", compact=True,
                          tooltip="Only members who agreed to marketing email, SMS, either, or neither.")
-        yield MembersTable(id="members-table")
+        yield self.table
         yield Static("", id="members-detail", markup=False)
         yield Static("Loading members…", id="members-status", markup=False)
 
@@ -176,14 +173,18 @@ class MembersScreen(MemberActions, ShopScreen):
             self.reload()
 
     @property
-    def table(self) -> MembersTable:
-        """The list."""
-        return self.query_one(MembersTable)
+    def rows(self) -> dict[int, MemberRead]:
+        """The members shown, by id, in list order."""
+        return self.table.items
+
+    @property
+    def next_after(self) -> str | None:
+        """The cursor of the next page (None: the list is complete)."""
+        return self.table.next_after
 
     def current(self) -> MemberRead | None:
         """The highlighted member, if any."""
-        key = self.table.current_id()
-        return self.rows.get(key) if key is not None else None
+        return self.table.current()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("open", "edit", "points", "credit", "gift", "unsubscribe", "merge"):
@@ -225,7 +226,7 @@ class MembersScreen(MemberActions, ShopScreen):
 
     @on(MetaLoaded)
     def _meta_loaded(self, event: MetaLoaded) -> None:
-        self.meta = event.meta
+        self.meta = self.table.meta = event.meta
         select = self.query_one("#filter-tier", Select)
         with select.prevent(Select.Changed):
             select.set_options(event.meta.tier_options())
@@ -235,22 +236,14 @@ class MembersScreen(MemberActions, ShopScreen):
 
     @on(PageLoaded)
     def _page_loaded(self, event: PageLoaded) -> None:
-        self.loading_more = False
         if event.filters != self.filters:
+            self.table.loading_more = False
             return
         self.problem = ""
+        select = None
         if not event.append:
-            self.rows = {}
-        for member in event.items:
-            self.rows[member.id] = member
-        self.next_after = event.next_after
-        if event.append:
-            with self.app.batch_update():
-                for member in event.items:
-                    if str(member.id) not in self.table.rows:
-                        self.table.add_member(member, self.meta)
-        else:
-            self._render_rows()
+            select, self._select_after_load = self._select_after_load, None
+        self.table.show_page(event.items, event.next_after, append=event.append, select=select)
         self._show_detail()
         self._show_status()
         self.refresh_bindings()
@@ -262,27 +255,19 @@ class MembersScreen(MemberActions, ShopScreen):
 
     @on(PageRefused)
     def _page_refused(self, event: PageRefused) -> None:
-        self.loading_more = False
+        self.table.loading_more = False
         if event.filters != self.filters:
             return
         self.problem = event.sentence
-        self.rows = {}
-        self.next_after = None
-        self.table.clear()
+        self.table.clear_items()
+        self.table.next_after = None
         self._show_detail()
         self._show_status()
         self.refresh_bindings()
 
     def _render_rows(self) -> None:
-        table = self.table
-        keep = self._select_after_load if self._select_after_load is not None else table.current_id()
-        self._select_after_load = None
-        with self.app.batch_update():
-            table.clear()
-            for member in self.rows.values():
-                table.add_member(member, self.meta)
-            if keep is not None and str(keep) in table.rows:
-                table.move_cursor(row=table.get_row_index(str(keep)), animate=False)
+        keep, self._select_after_load = self._select_after_load, None
+        self.table.redraw(keep)
 
     def _show_status(self) -> None:
         shown = len(self.rows)
@@ -292,7 +277,7 @@ class MembersScreen(MemberActions, ShopScreen):
             text = ("No member matches; try fewer letters or another filter." if self.filters != MemberFilters()
                     else "No members yet: n registers one (or 'shoptui member add --phone …').")
         else:
-            text = f"{shown:,} shown" + (" · more below" if self.next_after else " · that is all")
+            text = f"{shown:,} shown" + self.table.more_below(" · that is all")
             text += " · enter opens · n registers · t tiers"
         self.query_one("#members-status", Static).update(text)
 
@@ -309,19 +294,9 @@ class MembersScreen(MemberActions, ShopScreen):
         parts.append(f"joined {meta.day(member.joined_at)}")
         self.query_one("#members-detail", Static).update(" · ".join(parts))
 
-    def _maybe_load_more(self) -> None:
-        if self.next_after is None or self.loading_more:
-            return
-        table = self.table
-        last_visible = int(table.scroll_y) + table.size.height
-        if max(table.cursor_row, last_visible) >= table.row_count - PREFETCH_ROWS:
-            self.loading_more = True
-            self.load_page(self.filters, self.next_after, page_size(self.app.size.height))
-
     @on(DataTable.RowHighlighted, "#members-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._maybe_load_more()
-        self._show_detail()
+        self._show_detail()  # (the table itself reads the next page when the cursor nears the end)
         self.refresh_bindings()
 
     @on(DataTable.RowSelected, "#members-table")
@@ -335,7 +310,7 @@ class MembersScreen(MemberActions, ShopScreen):
         if filters == self.filters:
             return
         self.filters = filters
-        self.next_after = None
+        self.table.next_after = None
         self.load_page(filters, None, page_size(self.app.size.height))
 
     @on(Input.Changed, "#members-search")
@@ -376,9 +351,10 @@ class MembersScreen(MemberActions, ShopScreen):
 
     def action_more(self) -> None:
         """The next page."""
-        if self.next_after is not None and not self.loading_more:
-            self.loading_more = True
-            self.load_page(self.filters, self.next_after, page_size(self.app.size.height))
+        self.table.action_more()
+
+    def _load_more(self, after: str) -> None:
+        self.load_page(self.filters, after, page_size(self.app.size.height))
 
     def action_refresh(self) -> None:
         """Read everything again."""

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from shoptui.tui.screens.members_common import MembersMeta, cell
+from shoptui.tui.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:
     from shoptui.services.members import MemberRead
@@ -52,8 +52,8 @@ HEADERS = (("name", "Name", False), ("phone", "Phone", False), ("email", "Email"
            ("joined", "Joined", False))
 
 
-class MembersTable(DataTable[Text]):
-    """One row per member, keyed by id; the screen decides the widths (:func:`columns_for`)."""
+class MembersTable(PagedTable[int, "MemberRead"]):
+    """One row per member, keyed by id; the screen decides the widths (:func:`columns_for`) and the meta."""
 
     DEFAULT_CSS = """
     MembersTable { height: 1fr; scrollbar-size-vertical: 1; }
@@ -61,8 +61,9 @@ class MembersTable(DataTable[Text]):
     """
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, cell_padding=0, **kwargs)  # type: ignore[arg-type]
+        super().__init__(parse_key=int, **kwargs)  # type: ignore[arg-type]
         self.columns_now = columns_for(72)
+        self.meta = MembersMeta()
 
     def set_columns(self, columns: Columns) -> None:
         """Make the headers for these widths (the rows must be added again)."""
@@ -84,13 +85,12 @@ class MembersTable(DataTable[Text]):
         ]
         return [cell(value, getattr(c, key), right=right) for key, value, right in values if getattr(c, key)]
 
-    def add_member(self, member: MemberRead, meta: MembersMeta) -> None:
-        """Append one member's row."""
-        self.add_row(*self.member_cells(member, meta), key=str(member.id))
+    def row_cells(self, item: MemberRead) -> list[Text]:
+        return self.member_cells(item, self.meta)
+
+    def item_key(self, item: MemberRead) -> int:
+        return item.id
 
     def current_id(self) -> int | None:
         """The id of the highlighted member (None when the list is empty)."""
-        if not self.row_count:
-            return None
-        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        return int(key) if key is not None else None
+        return self.current_key()

@@ -101,9 +101,14 @@ class PagedTable(DataTable[Text], Generic[K, T]):
         key = self.current_key()
         return None if key is None else self.items.get(key)
 
-    def move_to(self, key: K | None) -> bool:
-        """Put the cursor on the row of ``key`` when it is shown; whether it is."""
-        if key is None or key not in self.items:
+    def find(self, target: K) -> K | None:
+        """The shown key that ``target`` names (itself when shown); a subclass may also accept a part of a key."""
+        return target if target in self.items else None
+
+    def move_to(self, target: K | None) -> bool:
+        """Put the cursor on the row ``target`` names (see :meth:`find`) when it is shown; whether it is."""
+        key = None if target is None else self.find(target)
+        if key is None:
             return False
         self.move_cursor(row=self.get_row_index(str(key)), animate=False)
         return True
@@ -158,10 +163,17 @@ class PagedTable(DataTable[Text], Generic[K, T]):
         return " · more below" if self.next_after else otherwise
 
     def wants_more(self, row: int | None = None) -> bool:
-        """Whether the next page should be read: there is one, it is not on its way, and ``row`` is near the end."""
+        """Whether the next page should be read: there is one, it is not on its way, and the cursor (``row``)
+        or the bottom of the view is within ``prefetch`` rows of the last loaded row."""
         if self.next_after is None or self.loading_more:
             return False
-        return (self.cursor_row if row is None else row) >= len(self.items) - self.prefetch
+        last_visible = int(self.scroll_y) + self.size.height
+        return max(self.cursor_row if row is None else row, last_visible) >= len(self.items) - self.prefetch
+
+    def maybe_load_more(self) -> None:
+        """Read the next page when the cursor or the scroll position nears the last loaded row."""
+        if self.wants_more():
+            self.action_more()
 
     def action_more(self) -> None:
         """Read the next page now (when there is one and it is not being read)."""
