@@ -26,6 +26,7 @@ from textual.worker import get_current_worker
 from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.catalog_dialogs import ProductActions
 from shoptui.tui.widgets.catalog_table import ListedProduct, MoneyFormat, ProductTable
+from shoptui.tui.widgets.paged_table import page_size as _page_size
 
 if TYPE_CHECKING:
     from shoptui.services.catalog import CategoryRead
@@ -34,8 +35,6 @@ TREE_FROM_WIDTH = 120
 """Terminal width (columns) from which the category tree shows beside the list."""
 EXTRAS_AT_THE_LATEST = 3.0
 """Seconds after which the filters and the tree are mounted even when the first page has not come."""
-PREFETCH_ROWS = 10
-"""Load the next page when the cursor is this close to the last loaded row."""
 STATUSES = ("draft", "active", "archived")
 SORTS = (("Title A–Z", "title"), ("Title Z–A", "-title"), ("Price low–high", "price"), ("Price high–low", "-price"),
          ("Recently updated", "-updated"), ("Newest", "-created"), ("Oldest", "created"))
@@ -53,7 +52,7 @@ class ProductFilters:
 
 def page_size(screen_height: int) -> int:
     """About two screens of rows: enough to scroll a little, never the whole catalogue."""
-    return max(30, 2 * screen_height)
+    return _page_size(screen_height, least=30)
 
 
 def inventory_installed() -> bool:
@@ -146,10 +145,9 @@ class ProductsScreen(ProductActions, ShopScreen):
         # also re-parses the app's whole stylesheet and restyles every screen, twice.
         self._css_update_count = self.app._css_update_count
         self.filters = ProductFilters()
-        self.rows: dict[int, ListedProduct] = {}
         self.selected: set[int] = set()
-        self.next_after: str | None = None
-        self.loading_more = False
+        self.table = ProductTable(id="products-table", load_more=self._load_more,
+                                  is_selected=lambda product_id: product_id in self.selected)
         self.categories: list[CategoryRead] = []
         self.money = MoneyFormat()
         self.show_stock = False
@@ -164,7 +162,7 @@ class ProductsScreen(ProductActions, ShopScreen):
         with Horizontal(id="products-main"):
             with Vertical(id="products-side"):
                 yield Horizontal(id="products-filters")  # filled once the first rows show (see _mount_extras)
-                yield ProductTable(id="products-table")
+                yield self.table
                 yield Static("Loading products…", id="products-status", markup=False)
 
     def _filter_widgets(self) -> list[Widget]:
@@ -195,8 +193,6 @@ class ProductsScreen(ProductActions, ShopScreen):
         self.load_categories()
 
     def on_mount(self) -> None:
-        table = self.query_one(ProductTable)
-        table.watch_scroll_for_more(self._maybe_load_more)
         self._first_load()
         self.set_timer(EXTRAS_AT_THE_LATEST, self._mount_extras)  # when the first page is slow or fails
 
@@ -217,14 +213,18 @@ class ProductsScreen(ProductActions, ShopScreen):
         self.load_page(self.filters, None, max(page_size(self.app.size.height), len(self.rows)))
 
     @property
-    def table(self) -> ProductTable:
-        """The list."""
-        return self.query_one(ProductTable)
+    def rows(self) -> dict[int, ListedProduct]:
+        """The products shown, by id, in list order."""
+        return self.table.items
+
+    @property
+    def next_after(self) -> str | None:
+        """The cursor of the next page (None: the list is complete)."""
+        return self.table.next_after
 
     def current(self) -> ListedProduct | None:
         """The highlighted product, if any."""
-        key = self.table.current_key()
-        return self.rows.get(key) if key is not None else None
+        return self.table.current()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("open", "edit", "archive", "delete", "toggle_select"):
@@ -269,28 +269,18 @@ class ProductsScreen(ProductActions, ShopScreen):
 
     @on(PageLoaded)
     def _show_page(self, event: PageLoaded) -> None:
-        self.loading_more = False
-        if event.filters != self.filters:
-            return
-        self.money = event.money
-        self.show_stock = any(item.stock_known for item in event.items) or (self.show_stock and event.append)
         table = self.table
-        keep = table.current_key()
+        if event.filters != self.filters:
+            table.loading_more = False
+            return
+        self.money = table.money = event.money
+        self.show_stock = any(item.stock_known for item in event.items) or (self.show_stock and event.append)
         with self.app.batch_update():
             if not event.append:
                 table.set_stock_column(self.show_stock)
-                table.clear()
-                self.rows = {}
-            for item in event.items:
-                if item.row.id in self.rows:
-                    continue
-                self.rows[item.row.id] = item
-                table.add_product(item, self.money, item.row.id in self.selected)
+            table.show_page(event.items, event.next_after, append=event.append)
             if not event.append:
                 self.selected &= set(self.rows)
-                if keep is not None and keep in self.rows:
-                    table.move_cursor(row=table.get_row_index(str(keep)), animate=False)
-        self.next_after = event.next_after
         self._show_status()
         self.refresh_bindings()
         if not self._loaded_once:
@@ -337,27 +327,19 @@ class ProductsScreen(ProductActions, ShopScreen):
             text = "No products match these filters." if self.filters != ProductFilters(sort=self.filters.sort) \
                 else "No products yet: n adds one, or run 'shoptui demo load' or 'shoptui product import FILE'."
         else:
-            text = f"{shown} shown" + (" · more below" if self.next_after else " · that is all")
+            text = f"{shown} shown" + self.table.more_below(" · that is all")
             if self.selected:
                 text += f" · {len(self.selected)} selected (b: bulk change)"
             else:
                 text += " · space selects · enter opens · n adds"
         self.query_one("#products-status", Static).update(text)
 
-    def _maybe_load_more(self) -> None:
-        """Load the next page when the cursor or the scroll position nears the last loaded row."""
-        if self.next_after is None or self.loading_more:
-            return
-        table = self.table
-        last_visible = int(table.scroll_y) + table.size.height
-        if max(table.cursor_row, last_visible) >= table.row_count - PREFETCH_ROWS:
-            self.loading_more = True
-            self.load_page(self.filters, self.next_after, page_size(self.app.size.height))
+    def _load_more(self, after: str) -> None:
+        self.load_page(self.filters, after, page_size(self.app.size.height))
 
     @on(DataTable.RowHighlighted, "#products-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._maybe_load_more()
-        self.refresh_bindings()
+        self.refresh_bindings()  # the table itself reads the next page when the cursor nears the end
 
     @on(DataTable.RowSelected, "#products-table")
     def _row_chosen(self, event: DataTable.RowSelected) -> None:
@@ -370,7 +352,7 @@ class ProductsScreen(ProductActions, ShopScreen):
         if filters == self.filters:
             return
         self.filters = filters
-        self.next_after = None
+        self.table.next_after = None
         self.load_page(filters, None, page_size(self.app.size.height))
 
     @on(Select.Changed, "#filter-status")

@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.events import Resize
-from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist
 
 from shoptui.money import format_money
+from shoptui.tui.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:
     from shoptui.services.catalog import ProductRow
@@ -103,20 +102,29 @@ def product_cells(item: ListedProduct, money: MoneyFormat, selected: bool, width
     return cells
 
 
-class ProductTable(DataTable[Text]):
-    """Rows of products keyed by id; columns are rebuilt (from the rows it holds) when the width changes."""
+class ProductTable(PagedTable[int, ListedProduct]):
+    """Rows of products keyed by id; columns are rebuilt (from the rows it holds) when the width changes.
+
+    The screen sets ``money`` (the store's currency) and gives ``is_selected`` (whether an id is selected).
+    """
 
     DEFAULT_CSS = """
     ProductTable { height: 1fr; }
     """
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, cell_padding=0, **kwargs)
+    def __init__(self, *, is_selected: Callable[[int], bool] = lambda product_id: False, **kwargs: Any) -> None:
+        super().__init__(parse_key=int, **kwargs)
         self.widths = Widths()
         self.stock_column = False
-        self._items: dict[int, tuple[ListedProduct, MoneyFormat, bool]] = {}
-        self._on_scroll: Callable[[], None] | None = None
+        self.money = MoneyFormat()
+        self._is_selected = is_selected
         self._build_columns()
+
+    def row_cells(self, item: ListedProduct) -> list[Text]:
+        return product_cells(item, self.money, self._is_selected(item.row.id), self.widths)
+
+    def item_key(self, item: ListedProduct) -> int:
+        return item.row.id
 
     def _build_columns(self) -> None:
         w = self.widths
@@ -142,51 +150,17 @@ class ProductTable(DataTable[Text]):
         widths = widths_for(width, self.stock_column)
         if widths == self.widths and not force:
             return
-        cursor = self.cursor_row
+        keep = self.current_key()
         self.widths = widths
-        items = list(self._items.values())
-        super().clear(columns=True)
-        self._items = {}
+        self.clear(columns=True)
         self._build_columns()
-        for item, money, selected in items:
-            self.add_product(item, money, selected)
-        if items:
-            self.move_cursor(row=min(cursor, len(items) - 1), animate=False)
-
-    def clear(self, columns: bool = False) -> ProductTable:
-        """Remove every row (the columns stay)."""
-        self._items = {}
-        super().clear(columns=False)
-        return self
-
-    def add_product(self, item: ListedProduct, money: MoneyFormat, selected: bool) -> None:
-        """Append one product row."""
-        self._items[item.row.id] = (item, money, selected)
-        super().add_row(*product_cells(item, money, selected, self.widths), key=str(item.row.id))
+        self.redraw(keep)
 
     def show_selected(self, product_id: int, selected: bool) -> None:
         """Mark or unmark a row as selected."""
-        entry = self._items.get(product_id)
-        if entry is None:
-            return
-        self._items[product_id] = (entry[0], entry[1], selected)
-        self.update_cell(str(product_id), "mark", _cell(SELECTED_MARK if selected else "", self.widths.mark, style="bold"))
-
-    def current_key(self) -> int | None:
-        """The id of the highlighted product, if any."""
-        if not self.row_count:
-            return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        except CellDoesNotExist:  # the cursor is outside the rows
-            return None
-        return int(key.value) if key.value is not None else None
-
-    def watch_scroll_for_more(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` whenever the table scrolls (the screen loads more near the end)."""
-        self._on_scroll = callback
+        self.repaint_cell(product_id, "mark", _cell(SELECTED_MARK if selected else "", self.widths.mark, style="bold"))
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        if self._on_scroll is not None and new_value > old_value:
-            self._on_scroll()
+        if new_value > old_value:
+            self.maybe_load_more()  # the mouse wheel reads ahead too
