@@ -258,6 +258,7 @@ class _Group:
     lines: list[_Line] = field(default_factory=list)
     seen: dict[str, int] = field(default_factory=dict)  # field -> line it was first given on
     last_raw: tuple[str, ...] | None = None  # the order-level cells of the last row that agreed
+    plan: dict[str, Any] | None = None  # planned and priced by the forked reader
 
 
 def _decode(data: bytes, source: str) -> str:
@@ -428,6 +429,69 @@ def _norm_text(value: str, limit: int) -> str:
     return unicodedata.normalize("NFC", value).strip()[:limit]
 
 
+class _Planner:
+    """An order's plan from its group: order-level fields, then the customer's phone and email (memoised)."""
+
+    def __init__(self, mapping: Mapping, tz: Any) -> None:
+        from shoptui.services.customers import normalise_email, normalise_phone
+
+        self.mapping = mapping
+        self.parse_time = _time_parser(mapping.date_format, tz)
+        self.phone_of, self.email_of = _Memo(normalise_phone), _Memo(normalise_email)
+
+    def order(self, group: _Group, bad: Callable[[int, str], None]) -> dict[str, Any] | None:
+        """Dates, status and channel; None (after ``bad``) when one of them is wrong."""
+        mapping, parse_time = self.mapping, self.parse_time
+        f = group.fields
+        try:
+            ordered = parse_time(f.get("ordered_at", ""))
+        except ValueError:
+            fmt = mapping.date_format or "ISO 8601 (2024-03-01 or 2024-03-01 10:00)"
+            bad(group.seen.get("ordered_at", group.first_line),
+                f"the ordered_at {f.get('ordered_at', '')!r} of order {group.ref} is not a date in the format {fmt}.")
+            return None
+        shipped = None
+        if f.get("shipped_at"):
+            try:
+                shipped = parse_time(f["shipped_at"])
+            except ValueError:
+                bad(group.seen["shipped_at"], f"the shipped_at {f['shipped_at']!r} of order {group.ref} is not a date "
+                    f"in the format {mapping.date_format or 'ISO 8601'}.")
+                return None
+        word = f.get("status", "").strip().lower() or mapping.default_status
+        status = mapping.status_map.get(word, word)
+        if status not in STATUSES:
+            bad(group.seen.get("status", group.first_line),
+                f"the status {f.get('status')!r} of order {group.ref} is not one of {', '.join(STATUSES)} (add it to "
+                "[status_map]).")
+            return None
+        channel = f.get("channel", "").strip().lower() or "imported"
+        if channel not in CHANNELS:
+            bad(group.seen.get("channel", group.first_line),
+                f"the channel {f.get('channel')!r} of order {group.ref} is not one of {', '.join(CHANNELS)}.")
+            return None
+        return {"group": group, "ordered": ordered, "shipped": shipped, "status": status, "channel": channel}
+
+    def customer(self, plan: dict[str, Any], bad: Callable[[int, str], None]) -> bool:
+        """The customer's normalised phone and email, reference and name; False (after ``bad``) when wrong."""
+        group = plan["group"]
+        f = group.fields
+        ok = True
+        try:
+            phone, email = f.get("customer_phone"), f.get("customer_email")
+            plan["phone"] = None if phone is None else self.phone_of(phone)
+            plan["email"] = None if email is None else self.email_of(email)
+        except InvalidInput as exc:
+            bad(group.seen.get("customer_phone") or group.seen.get("customer_email") or group.first_line,
+                f"order {group.ref}: {str(exc)[:1].lower()}{str(exc)[1:]}")
+            plan["phone"] = plan["email"] = None
+            ok = False
+        plan["customer_ref"] = (f.get("customer_ref") or "")[:100] or None
+        plan["customer_name"] = _norm_text(f.get("customer_name", ""), 100)
+        return ok
+
+
+
 # ---------------------------------------------------------------- reading the rows (in one or two processes)
 
 PARALLEL_LINES = 20_000  # from this many physical lines on, the second half of the file is read in a forked process
@@ -435,13 +499,17 @@ PARALLEL_LINES = 20_000  # from this many physical lines on, the second half of 
 
 @dataclass(frozen=True, slots=True)
 class _RowSpec:
-    """What reading a row needs: where the fields are, the delimiter, the currency's digits, the file's name."""
+    """What reading a row needs: where the fields are, the delimiter, the currency's digits, the file's name
+    (and what planning an order needs: the mapping, the time zone of its times, the tax rate)."""
 
     positions: dict[str, int]
     width: int
     delimiter: str
     digits: int
     source: str
+    mapping: Mapping | None = None
+    tz: Any = None
+    tax_rate_bp: int = 0
 
 
 @dataclass(slots=True)
@@ -616,17 +684,58 @@ def _boundary(physical: list[str], start: int, spec: _RowSpec) -> int | None:
     return None
 
 
-def _read_in_child(sender: Any, physical: list[str], start: int, spec: _RowSpec) -> None:
-    """Forked: read ``physical[start:]`` and send back its orders as plain tuples (None when anything is wrong)."""
+class _Unplanned(Exception):
+    """The forked reader leaves this order to the importing process (which words the problem, if it is one)."""
+
+
+def _plan_read(read: _Read, spec: _RowSpec, planner: _Planner | None) -> None:
+    """Plan and price every order of ``read`` that can be (``group.plan``); the rest is left to the import.
+
+    An order it leaves may be fine (its dates can be on rows of the other half of the file) or wrong:
+    the import plans it again with its own ``bad`` and words the problem. Values are ``_Planner``'s and ``_price``'s.
+    """
+    if planner is None:
+        return
+
+    def refuse(line: int, reason: str) -> None:
+        raise _Unplanned
+
+    tax_rate_bp = spec.tax_rate_bp
+    for group in read.groups.values():
+        try:
+            plan = planner.order(group, refuse)
+            if plan is not None:
+                planner.customer(plan, refuse)
+                plan["priced"] = _price(group.lines, tax_rate_bp)
+                group.plan = plan
+        except (_Unplanned, InvalidInput):
+            pass
+
+
+def _read_in_child(sender: Any, physical: list[str], start: int, spec: _RowSpec, planner: _Planner | None) -> None:
+    """Forked: read ``physical[start:]``, plan and price its orders, and send them back as plain tuples.
+
+    Sends None when any row is wrong (the one-process read words it).
+    """
     try:
         read = _read_rows(physical, start, len(physical), spec, None)
         if read.problem_count:
             payload: Any = None
         else:
-            payload = (read.rows, read.rounded, [
-                (g.ref, g.first_line, g.fields, g.seen,
-                 [(x.line, x.sku, x.product_name, x.category, x.quantity, x.unit_minor, x.discount_minor, x.total_minor)
-                  for x in g.lines]) for g in read.groups.values()])
+            _plan_read(read, spec, planner)
+            orders = []
+            for g in read.groups.values():
+                planned: tuple[Any, ...] | None = None
+                plan = g.plan
+                if plan is not None:
+                    priced = plan["priced"]
+                    planned = (plan["ordered"], plan["shipped"], plan["status"], plan["channel"], plan["phone"],
+                               plan["email"], plan["customer_ref"], plan["customer_name"], priced.subtotal_minor,
+                               priced.total_minor, priced.tax_minor, priced.lines)
+                orders.append((g.ref, g.first_line, g.fields, g.seen, [
+                    (x.line, x.sku, x.product_name, x.category, x.quantity, x.unit_minor, x.discount_minor,
+                     x.total_minor) for x in g.lines], planned))
+            payload = (read.rows, read.rounded, orders)
     except Exception:  # the one-process read raises it in its own words
         payload = None
     sender.send(payload)
@@ -643,9 +752,10 @@ def _read_parallel(physical: list[str], start: int, spec: _RowSpec, progress: Pr
     boundary = _boundary(physical, start, spec)
     if boundary is None or not start < boundary < len(physical):
         return None
+    planner = None if spec.mapping is None else _Planner(spec.mapping, spec.tz)  # its imports done here, not forked
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_read_in_child, args=(sender, physical, boundary, spec))
+    child = context.Process(target=_read_in_child, args=(sender, physical, boundary, spec, planner))
     try:
         child.start()
     except (OSError, AssertionError):  # no fork here (limits, daemonic parent): read in one process
@@ -655,6 +765,8 @@ def _read_parallel(physical: list[str], start: int, spec: _RowSpec, progress: Pr
     sender.close()
     try:
         first = _read_rows(physical, start, boundary, spec, progress)
+        if not first.problem_count:
+            _plan_read(first, spec, planner)
         try:
             payload = receiver.recv()
         except EOFError:
@@ -670,11 +782,18 @@ def _read_parallel(physical: list[str], start: int, spec: _RowSpec, progress: Pr
     rows, rounded, second = payload
     groups = first.groups
     line = _Line
-    for ref, first_line, fields, seen, lines in second:
+    for ref, first_line, fields, seen, lines, planned in second:
         group = groups.get(ref)
         if group is None:
-            groups[ref] = _Group(ref=ref, first_line=first_line, fields=fields,
-                                 lines=[line(*x) for x in lines], seen=seen)
+            group = groups[ref] = _Group(ref=ref, first_line=first_line, fields=fields,
+                                         lines=[line(*x) for x in lines], seen=seen)
+            if planned is not None:
+                (ordered, shipped, status, channel, phone, email, customer_ref, customer_name, subtotal, total, tax,
+                 priced) = planned
+                group.plan = {"group": group, "ordered": ordered, "shipped": shipped, "status": status,
+                              "channel": channel, "phone": phone, "email": email, "customer_ref": customer_ref,
+                              "customer_name": customer_name,
+                              "priced": _Priced(subtotal_minor=subtotal, total_minor=total, tax_minor=tax, lines=priced)}
             continue
         for name, value in fields.items():
             before = group.fields.get(name)
@@ -684,6 +803,7 @@ def _read_parallel(physical: list[str], start: int, spec: _RowSpec, progress: Pr
             elif before != value:
                 return None  # rows of one order disagree across the halves: the one-process read words it
         group.lines += [line(*x) for x in lines]
+        group.plan = None  # planned on half its rows: the import plans it again
     return _Read(groups=groups, rows=first.rows + rows, rounded=first.rounded + rounded, problems=[],
                  problem_count=0)
 
@@ -726,7 +846,8 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
             raise InvalidInput(f"The mapping names the column {theirs!r} for {our}, but {source} has no such column. "
                                f"Its columns are: {', '.join(header)}.")
         positions[our] = header.index(theirs)
-    spec = _RowSpec(positions=positions, width=len(header), delimiter=delimiter, digits=digits, source=source)
+    spec = _RowSpec(positions=positions, width=len(header), delimiter=delimiter, digits=digits, source=source,
+                    mapping=mapping, tz=tz, tax_rate_bp=tax_rate_bp)
     read = _read_parallel(physical, header_reader.line_num, spec, progress) \
         if len(physical) >= PARALLEL_LINES and _can_fork() else None
     if read is None:
@@ -746,56 +867,17 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     if progress and rows >= 50_000:
         progress(f"read {rows:,} lines into {len(groups):,} orders")
 
-    # order-level fields: dates, status, channel
+    # order-level fields (dates, status, channel), then customers' phones and emails; orders the forked
+    # reader planned already keep their plan
     plans: list[dict[str, Any]] = []
-    parse_time = _time_parser(mapping.date_format, tz)
+    planner = _Planner(mapping, tz)
     for group in groups.values():
-        f = group.fields
-        try:
-            ordered = parse_time(f.get("ordered_at", ""))
-        except ValueError:
-            fmt = mapping.date_format or "ISO 8601 (2024-03-01 or 2024-03-01 10:00)"
-            bad(group.seen.get("ordered_at", group.first_line),
-                f"the ordered_at {f.get('ordered_at', '')!r} of order {group.ref} is not a date in the format {fmt}.")
-            continue
-        shipped = None
-        if f.get("shipped_at"):
-            try:
-                shipped = parse_time(f["shipped_at"])
-            except ValueError:
-                bad(group.seen["shipped_at"], f"the shipped_at {f['shipped_at']!r} of order {group.ref} is not a date "
-                    f"in the format {mapping.date_format or 'ISO 8601'}.")
-                continue
-        word = f.get("status", "").strip().lower() or mapping.default_status
-        status = mapping.status_map.get(word, word)
-        if status not in STATUSES:
-            bad(group.seen.get("status", group.first_line),
-                f"the status {f.get('status')!r} of order {group.ref} is not one of {', '.join(STATUSES)} (add it to "
-                "[status_map]).")
-            continue
-        channel = f.get("channel", "").strip().lower() or "imported"
-        if channel not in CHANNELS:
-            bad(group.seen.get("channel", group.first_line),
-                f"the channel {f.get('channel')!r} of order {group.ref} is not one of {', '.join(CHANNELS)}.")
-            continue
-        plans.append({"group": group, "ordered": ordered, "shipped": shipped, "status": status, "channel": channel})
-
-    # customers
-    from shoptui.services.customers import normalise_email, normalise_phone
-
-    phone_of, email_of = _Memo(normalise_phone), _Memo(normalise_email)
+        plan = group.plan if group.plan is not None else planner.order(group, bad)
+        if plan is not None:
+            plans.append(plan)
     for plan in plans:
-        f = plan["group"].fields
-        try:
-            phone, email = f.get("customer_phone"), f.get("customer_email")
-            plan["phone"] = None if phone is None else phone_of(phone)
-            plan["email"] = None if email is None else email_of(email)
-        except InvalidInput as exc:
-            bad(plan["group"].seen.get("customer_phone") or plan["group"].seen.get("customer_email")
-                or plan["group"].first_line, f"order {plan['group'].ref}: {str(exc)[:1].lower()}{str(exc)[1:]}")
-            plan["phone"] = plan["email"] = None
-        plan["customer_ref"] = (f.get("customer_ref") or "")[:100] or None
-        plan["customer_name"] = _norm_text(f.get("customer_name", ""), 100)
+        if "phone" not in plan:
+            planner.customer(plan, bad)
     if problems:
         raise OrderImportRefused(source, problems, problem_count)
 
@@ -853,12 +935,13 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     total_minor = 0
     for p in fresh:
         group = p["group"]
-        try:
-            priced = _price(group.lines, tax_rate_bp)
-        except InvalidInput as exc:
-            bad(group.first_line, f"order {group.ref}: {exc}")
-            continue
-        p["priced"] = priced
+        priced = p.get("priced")
+        if priced is None:
+            try:
+                priced = p["priced"] = _price(group.lines, tax_rate_bp)
+            except InvalidInput as exc:
+                bad(group.first_line, f"order {group.ref}: {exc}")
+                continue
         total_lines += len(group.lines)
         total_minor += priced.total_minor
     if problems:

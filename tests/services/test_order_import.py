@@ -23,6 +23,7 @@ from shoptui.services.order_import import (
     _format_regex,
     _Line,
     _parse_time,
+    _Planner,
     _price,
     _time_parser,
     import_orders,
@@ -266,7 +267,8 @@ def _spec() -> Any:
     mapping = parse_mapping(MAPPING)
     header = HEADER.strip().split(",")
     return _RowSpec(positions={k: header.index(v) for k, v in mapping.columns.items()}, width=len(header),
-                    delimiter=",", digits=2, source="old.csv")
+                    delimiter=",", digits=2, source="old.csv", mapping=mapping, tz=ZoneInfo("Asia/Shanghai"),
+                    tax_rate_bp=1300)
 
 
 def _shape(read: Any) -> Any:
@@ -295,6 +297,16 @@ def test_two_process_read_equals_one_process_read(quoted: bool) -> None:
     assert _shape(two) == _shape(one)
     assert one.rows == 61 and one.problem_count == 0
     assert [x.line for x in one.groups["B-0"].lines] == [2, 3, 4, len(physical) - 1]
+    # orders planned and priced while reading (in either process) are planned as the import plans them
+    planner = _Planner(_spec().mapping, ZoneInfo("Asia/Shanghai"))
+    planned = [g for g in two.groups.values() if g.plan is not None]
+    unplanned = [g.ref for g in two.groups.values() if g.plan is None]
+    assert unplanned[0] == "B-0" and len(unplanned) <= 2  # rows in both halves (B-0, the order cut by the split)
+    for group in planned:
+        expected = planner.order(group, pytest.fail)
+        assert expected is not None and planner.customer(expected, pytest.fail)
+        expected["priced"] = _price(group.lines, 1300)
+        assert group.plan == expected
 
 
 @pytest.mark.parametrize("tail", [
