@@ -90,6 +90,35 @@ def _indexes_deferred(conn: Any, work: Sequence[tuple[str, int]]) -> Iterator[No
         conn.exec_driver_sql(sql)
 
 
+CACHE_BYTES_PER_ROW = 2048  # what a written row takes in pages: about 850 bytes at 100k rows, twice that for slack
+MAX_IMPORT_CACHE = 1024 * 1024 * 1024
+
+
+@contextmanager
+def _page_cache_for(conn: Any, rows: int) -> Iterator[None]:
+    """On SQLite, let the connection's page cache hold every page a big import writes, and put the
+    usual size back afterwards.
+
+    A transaction that outgrows the cache spills dirty pages into the WAL and writes many of them
+    again when it changes them later (rebuilt indexes, the search index); with room for all of
+    them each page is written once, at commit. The cache grows only as pages are used.
+    """
+    wanted = min(rows * CACHE_BYTES_PER_ROW, MAX_IMPORT_CACHE) // 1024
+    if conn.dialect.name != "sqlite" or rows < DEFER_INDEXES_FROM:
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    size_kib = -before if before < 0 else before * conn.exec_driver_sql("PRAGMA page_size").scalar() // 1024
+    if size_kib >= wanted:
+        yield
+        return
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{int(wanted)}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+
+
 class ImportProblem(BaseModel):
     """One bad cell or row: where (line and column) and why."""
 
@@ -678,7 +707,8 @@ def _import(*, session: Session, actor: Actor, content: bytes, source: str, fmt:
     )
     if dry_run:
         return report
-    _write(session, actor, groups, existing, wanted_categories, report, source, progress)
+    with _page_cache_for(session.connection(), len(rows)):
+        _write(session, actor, groups, existing, wanted_categories, report, source, progress)
     return report
 
 

@@ -266,3 +266,30 @@ def test_titles_are_stored_as_the_catalogue_cleans_them(session: Session, title:
         return
     run(session, content)
     assert session.execute(select(Product.title)).scalar_one() == expected
+
+
+def test_big_import_widens_the_page_cache_only_while_writing(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big import gets room for every page it writes; the connection's own size is back afterwards,
+    also when the import fails."""
+    monkeypatch.setattr(catalog_io, "DEFER_INDEXES_FROM", 100)
+    monkeypatch.setattr(catalog_io, "CACHE_BYTES_PER_ROW", 1024 * 1024)
+    conn = session.connection()
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    seen: list[int] = []
+    write = catalog_io._write
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(conn.exec_driver_sql("PRAGMA cache_size").scalar())
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(catalog_io, "_write", spy)
+    run(session, rows_csv(300))
+    assert seen == [-300 * 1024]  # KiB: more than the connection's own
+    assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == before
+    plain = "sku,title,price\n" + "".join(f"NEW-{i},New {i},1.00\n" for i in range(300))
+    run(session, plain[:plain.index("NEW-50,")])  # a small import leaves it alone
+    assert seen == [-300 * 1024, before]
+    monkeypatch.setattr(catalog_io, "_write", lambda *a, **k: (_ for _ in ()).throw(Conflict("stop")))
+    with pytest.raises(Conflict):
+        run(session, plain)
+    assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == before
