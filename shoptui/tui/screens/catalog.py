@@ -26,6 +26,7 @@ from textual.worker import get_current_worker
 from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.catalog_dialogs import ProductActions
 from shoptui.tui.widgets.catalog_table import ListedProduct, MoneyFormat, ProductTable
+from shoptui.tui.widgets.paged_table import PagedList
 from shoptui.tui.widgets.paged_table import page_size as _page_size
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def stock_by_product(session: Any, product_ids: list[int]) -> dict[int, int] | N
     return {pid: sum(levels[v].on_hand for v in ids) for pid, ids in variants.items()}
 
 
-class ProductsScreen(ProductActions, ShopScreen):
+class ProductsScreen(PagedList, ProductActions, ShopScreen):
     """Products: filter, sort, page, select; open, add, edit, archive, delete, bulk-change."""
 
     MODE = "products"
@@ -211,16 +212,6 @@ class ProductsScreen(ProductActions, ShopScreen):
     def reload(self) -> None:
         """Read the list again from its first page (keeps the selection of rows still shown)."""
         self.load_page(self.filters, None, max(page_size(self.app.size.height), len(self.rows)))
-
-    @property
-    def rows(self) -> dict[int, ListedProduct]:
-        """The products shown, by id, in list order."""
-        return self.table.items
-
-    @property
-    def next_after(self) -> str | None:
-        """The cursor of the next page (None: the list is complete)."""
-        return self.table.next_after
 
     def current(self) -> ListedProduct | None:
         """The highlighted product, if any."""

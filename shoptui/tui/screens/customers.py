@@ -27,7 +27,7 @@ from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.inventory_common import cell
 from shoptui.tui.screens.orders_common import OrdersMeta, fulfil_word, payment_word, read_meta
 from shoptui.tui.widgets.inventory_form import Field, FormDialog, words_to_field
-from shoptui.tui.widgets.paged_table import PagedTable, page_size
+from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -279,7 +279,7 @@ def _key(customer: CustomerRead) -> str:
     return str(customer.id)
 
 
-class CustomersScreen(ShopScreen):
+class CustomersScreen(PagedList, ShopScreen):
     """Customers: search, page, profile with order history, add, edit."""
 
     MODE = "customers"
@@ -354,16 +354,6 @@ class CustomersScreen(ShopScreen):
             heads.append(("Last order", c.last, False, "last"))
         self.table.set_heads(heads)
         return True
-
-    @property
-    def rows(self) -> dict[str, CustomerRead]:
-        """The customers shown, by id (as text), in list order."""
-        return self.table.items
-
-    @property
-    def next_after(self) -> str | None:
-        """The cursor of the next page (None: the list is complete)."""
-        return self.table.next_after
 
     def on_resize(self, event: Resize) -> None:
         if self._layout(self.app.size.width):

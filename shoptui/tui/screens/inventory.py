@@ -26,7 +26,7 @@ from textual.worker import get_current_worker
 
 from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.inventory_common import StockMeta, cell, read_meta, signed
-from shoptui.tui.widgets.paged_table import PagedTable, page_size
+from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
 
 if TYPE_CHECKING:
     from shoptui.services.inventory import MovementRead, StockRow
@@ -90,7 +90,7 @@ class LevelsTable(PagedTable[str, "StockRow"]):
         return next((k for k in self.items if k == target or k.split("|")[0] == target), None)
 
 
-class InventoryScreen(ShopScreen):
+class InventoryScreen(PagedList, ShopScreen):
     """Stock levels, filters, search and the ledger; restock, adjust, transfer and reorder points."""
 
     MODE = "inventory"
@@ -236,16 +236,6 @@ class InventoryScreen(ShopScreen):
         used = sum(c[1] for c in cols) + 1
         cols.append(("Reference · note", max(8, body - used), False, "ref"))
         return cols
-
-    @property
-    def rows(self) -> dict[str, StockRow]:
-        """The stock rows shown, by ``SKU|location id``, in list order."""
-        return self.table.items
-
-    @property
-    def next_after(self) -> str | None:
-        """The cursor of the next page (None: the list is complete)."""
-        return self.table.next_after
 
     # ------------------------------------------------------------ data
 

@@ -28,6 +28,7 @@ from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.members_common import CONSENT_CHOICES, MembersMeta, ads_word, read_meta
 from shoptui.tui.screens.members_dialogs import MemberActions
 from shoptui.tui.widgets.members_table import MembersTable, columns_for
+from shoptui.tui.widgets.paged_table import PagedList
 from shoptui.tui.widgets.paged_table import page_size as _page_size
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ class MemberFilters:
     consent: str = ""
 
 
-class MembersScreen(MemberActions, ShopScreen):
+class MembersScreen(PagedList, MemberActions, ShopScreen):
     """Members: search, filter, page; open a profile; register, edit, points, credit, gifts, merge; tiers."""
 
     MODE = "members"
@@ -171,16 +172,6 @@ class MembersScreen(MemberActions, ShopScreen):
         if self._loaded_once:
             self.load_meta()
             self.reload()
-
-    @property
-    def rows(self) -> dict[int, MemberRead]:
-        """The members shown, by id, in list order."""
-        return self.table.items
-
-    @property
-    def next_after(self) -> str | None:
-        """The cursor of the next page (None: the list is complete)."""
-        return self.table.next_after
 
     def current(self) -> MemberRead | None:
         """The highlighted member, if any."""

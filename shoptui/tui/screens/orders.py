@@ -39,7 +39,7 @@ from shoptui.tui.screens.orders_common import (
     read_meta,
 )
 from shoptui.tui.screens.orders_dialogs import Changed, MoreFilters, to_filter
-from shoptui.tui.widgets.paged_table import PagedTable, page_size
+from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
 
 if TYPE_CHECKING:
     from shoptui.services.orders import OrderFigures, OrderSummary
@@ -98,7 +98,7 @@ def _number(item: Listed) -> str:
     return item.order.number
 
 
-class OrdersScreen(OrderActions, ShopScreen):
+class OrdersScreen(PagedList, OrderActions, ShopScreen):
     """Orders: filter, search, page, select; open, create, pay, ship, cancel, refund, return, batch ship."""
 
     MODE = "orders"
@@ -256,16 +256,6 @@ class OrdersScreen(OrderActions, ShopScreen):
             heads.append(("Tracking", c.tracking, False, "tracking"))
         self.table.set_heads(heads)
         return True
-
-    @property
-    def rows(self) -> dict[str, Listed]:
-        """The orders shown, by number, in list order."""
-        return self.table.items
-
-    @property
-    def next_after(self) -> str | None:
-        """The cursor of the next page (None: the list is complete)."""
-        return self.table.next_after
 
     # ------------------------------------------------------------ data
 

@@ -25,7 +25,7 @@ from shoptui.tui.screens.inventory_common import cell
 from shoptui.tui.screens.orders_actions import OrderActions
 from shoptui.tui.screens.orders_common import OrdersMeta, read_meta
 from shoptui.tui.screens.orders_dialogs import Changed
-from shoptui.tui.widgets.paged_table import PagedTable, page_size
+from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
 
 if TYPE_CHECKING:
     from shoptui.services.orders import ReturnRead
@@ -38,7 +38,7 @@ def _key(found: ReturnRead) -> str:
     return str(found.id)
 
 
-class ReturnsScreen(OrderActions, ShopScreen):
+class ReturnsScreen(PagedList, OrderActions, ShopScreen):
     """Returns by state with the next action: approve/reject, receive, refund."""
 
     MODE = "returns"
@@ -109,16 +109,6 @@ class ReturnsScreen(OrderActions, ShopScreen):
             ("#", "id"), ("Order", "order"), ("Asked", "asked"), ("State", "state"), ("Items", "items"),
             ("Next step", "next")))
         return True
-
-    @property
-    def rows(self) -> dict[str, ReturnRead]:
-        """The returns shown, by id (as text), newest first."""
-        return self.table.items
-
-    @property
-    def next_after(self) -> str | None:
-        """The cursor of the next page (None: the list is complete)."""
-        return self.table.next_after
 
     def on_resize(self, event: Resize) -> None:
         if self._layout() and self.rows:

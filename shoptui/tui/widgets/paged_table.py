@@ -184,3 +184,19 @@ class PagedTable(DataTable[Text], Generic[K, T]):
     def _on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if self.wants_more(event.cursor_row):
             self.action_more()
+
+
+class PagedList:
+    """For a screen whose list is ``self.table`` (a :class:`PagedTable`): ``rows`` and ``next_after`` read through."""
+
+    table: PagedTable[Any, Any]
+
+    @property
+    def rows(self) -> dict[Any, Any]:
+        """The items shown, by key, in list order."""
+        return self.table.items
+
+    @property
+    def next_after(self) -> str | None:
+        """The cursor of the next page (None: the list is complete)."""
+        return self.table.next_after
