@@ -47,7 +47,7 @@ _engines: dict[str, Engine] = {}
 _write_engines: dict[str, Engine] = {}  # the same engines with the BEGIN IMMEDIATE option, made once per URL
 _lock_files: dict[str, str | None] = {}  # the writers' gate file of each SQLite store (None: no gate)
 _wal_files: dict[str, str | None] = {}  # the -wal file of each SQLite store (None: not SQLite, or in memory)
-_wal_tried_at: dict[str, int] = {}  # WAL size at this process's last checkpoint that left frames behind
+_wal_tried_at: dict[str, int] = {}  # per store: the WAL file's size at this process's last checkpoint try
 _checkpoint_turns: dict[str, threading.Lock] = {}  # one checkpointing thread per store and process
 _checked: set[str] = set()
 _lock = threading.Lock()
@@ -282,12 +282,16 @@ def _checkpoint_after_write(url: str) -> None:
 
     A PASSIVE checkpoint, outside the writers' gate: other writers go on appending meanwhile and
     readers are not waited for; one thread of a process checkpoints at a time (the others go on).
-    When writers kept appending while it ran (or it failed), frames stay behind and the WAL cannot
-    start over; this process tries again once the WAL has grown by another quarter of the threshold, and past
-    ``WAL_LIMIT_BYTES`` it checkpoints inside the gate, where no writer appends, so the WAL cannot
-    grow without bound while writers keep writing. (A reader holding an old snapshot holds back any
-    checkpoint until it ends, as SQLite's own would.) The WAL file's size measures the current round
-    because ``journal_size_limit`` cuts it back to the threshold when it starts over.
+    ``journal_size_limit`` cuts the WAL file back to the threshold when the WAL starts over (at the
+    first write after a checkpoint that left no frame behind), so its size measures the current
+    round. After a try, the next one waits until the file has grown by another quarter of the
+    threshold: a try that failed, or one that lost the race to writers appending meanwhile (the WAL
+    cannot start over while they do), is not repeated after every transaction, and a WAL file left
+    big by a tool without the size limit does not set off a checkpoint per transaction. Past
+    ``WAL_LIMIT_BYTES``, when the WAL has not started over since this process's last try, the next
+    one runs inside the gate, where no writer appends, so the WAL starts over at the next write and
+    cannot grow without bound while writers keep writing.
+    (A reader holding an old snapshot holds back any checkpoint until it ends, as SQLite's own would.)
     """
     wal = _wal_file(url)
     if wal is None:
@@ -299,33 +303,40 @@ def _checkpoint_after_write(url: str) -> None:
     if size <= WAL_CHECKPOINT_BYTES:
         _wal_tried_at.pop(url, None)
         return
-    gated = size > WAL_LIMIT_BYTES
-    tried_at = _wal_tried_at.get(url)
-    if tried_at is not None and size < tried_at + WAL_CHECKPOINT_BYTES // 4:
+    last = _wal_tried_at.get(url)
+    if last is not None and size < last + WAL_CHECKPOINT_BYTES // 4:
         return
     turn = _checkpoint_turns.setdefault(url, threading.Lock())
-    if not turn.acquire(blocking=gated, timeout=BUSY_TIMEOUT_MS / 1000 if gated else -1):
-        return  # another thread of this process is folding the WAL in right now
+    # past the limit when this process tried before (the WAL did not start over since) or is trying
+    # right now: no more appending until the WAL is folded in
+    gated = size > WAL_LIMIT_BYTES and (last is not None or turn.locked())
+    done: bool | None = False
     try:
         if gated:
+            # the gate first, then the turn (a passive try holds the turn, never waits for the gate)
             with _write_gate(url):
+                if turn.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+                    try:
+                        done = _checkpoint(url)
+                        for _ in range(20):  # another process's checkpoint is running: it ends soon
+                            if done is not None:
+                                break
+                            time.sleep(0.002)
+                            done = _checkpoint(url)
+                    finally:
+                        turn.release()
+        elif turn.acquire(blocking=False):
+            try:
                 done = _checkpoint(url)
-                for _ in range(20):  # another process's checkpoint is running: it ends soon
-                    if done is not None:
-                        break
-                    time.sleep(0.002)
-                    done = _checkpoint(url)
+            finally:
+                turn.release()
         else:
-            done = _checkpoint(url)
+            return  # another thread of this process is folding the WAL in right now
     except Exception as exc:  # a checkpoint that fails leaves the WAL for the next writer; the write stands
         _log.warning("checkpoint of %s after a write failed: %s", _display(url), exc)
-        done = False
-    finally:
-        turn.release()
-    if done:
-        _wal_tried_at.pop(url, None)
-    else:
-        _wal_tried_at[url] = size
+    if not done:
+        _log.debug("checkpoint of %s left frames behind (writers appended, or a reader holds them)", _display(url))
+    _wal_tried_at[url] = size
 
 
 def _checkpoint(url: str) -> bool | None:

@@ -130,8 +130,9 @@ def test_the_checkpoint_runs_after_the_gate_is_let_go(small_wal: str, monkeypatc
 
 
 def test_past_the_limit_the_checkpoint_holds_the_gate(small_wal: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """One big transaction leaves the WAL past the limit: the first passive try leaves it
-    (writers kept appending, simulated), the next one runs inside the gate."""
+    """One big transaction leaves the WAL past the limit: the first try is passive, outside the
+    gate; when it leaves frames behind (writers appended meanwhile, simulated), the next one runs
+    inside the gate and the WAL starts over."""
     seen: list[bool] = []
     real = db._checkpoint
 
@@ -141,12 +142,37 @@ def test_past_the_limit_the_checkpoint_holds_the_gate(small_wal: str, monkeypatc
 
     monkeypatch.setattr(db, "_checkpoint", first_loses_the_race)
     _write(small_wal, rows=60)  # ~720 KiB in one transaction
-    assert seen == [False]  # past the limit straight away: inside the gate
-    monkeypatch.setattr(db, "WAL_LIMIT_BYTES", 10 * LIMIT)
-    db._wal_tried_at.clear()
-    seen.clear()
-    _write(small_wal, rows=1)  # the WAL is still big (the first try failed): passive, outside the gate
     assert seen == [True]
+    for _ in range(3):  # another quarter of the threshold
+        _write(small_wal)
+    assert seen == [True, False]  # the second try held the gate
+    _write(small_wal)  # and the WAL started over at the next write
+    assert _wal_size(small_wal) <= THRESHOLD
+
+
+def test_a_wal_file_left_big_does_not_set_off_a_checkpoint_per_write(
+    small_wal: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tool without the size limit started the WAL over and left the file big: the frames in it
+    are few, so after one try the next waits until the file really grows."""
+    calls: list[int] = []
+    real = db._checkpoint
+
+    def counted(url: str) -> bool | None:
+        calls.append(_wal_size(url))
+        return real(url)
+
+    with db.transaction(small_wal) as session:
+        session.execute(text("PRAGMA journal_size_limit = -1"))
+    _write(small_wal, rows=60)  # the file grows to ~720 KiB ...
+    with db.transaction(small_wal) as session:  # ... and stays so when this connection starts the WAL over
+        session.execute(text("PRAGMA journal_size_limit = -1"))
+    big = _wal_size(small_wal)
+    monkeypatch.setattr(db, "_checkpoint", counted)
+    for _ in range(20):
+        _write(small_wal)
+    assert _wal_size(small_wal) == big  # the file never grew: 20 small writes fit in it
+    assert len(calls) <= 1
 
 
 def test_a_failing_checkpoint_does_not_fail_the_write(small_wal: str, monkeypatch: pytest.MonkeyPatch) -> None:
