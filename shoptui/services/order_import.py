@@ -438,6 +438,7 @@ class _Planner:
         self.mapping = mapping
         self.parse_time = _time_parser(mapping.date_format, tz)
         self.phone_of, self.email_of = _Memo(normalise_phone), _Memo(normalise_email)
+        self.addresses: dict[tuple[str | None, ...], dict[str, str]] = {}  # the same cells share one (unchanged) dict
 
     def order(self, group: _Group, bad: Callable[[int, str], None]) -> dict[str, Any] | None:
         """Dates, status and channel; None (after ``bad``) when one of them is wrong."""
@@ -488,6 +489,11 @@ class _Planner:
             ok = False
         plan["customer_ref"] = (f.get("customer_ref") or "")[:100] or None
         plan["customer_name"] = _norm_text(f.get("customer_name", ""), 100)
+        cells = (f.get("country"), f.get("region"), f.get("province"), f.get("city"), f.get("postal_code"))
+        address = self.addresses.get(cells)
+        if address is None:
+            address = self.addresses[cells] = _address_fields(plan)
+        plan["address"] = address
         return ok
 
 
@@ -495,6 +501,7 @@ class _Planner:
 # ---------------------------------------------------------------- reading the rows (in one or two processes)
 
 PARALLEL_LINES = 20_000  # from this many physical lines on, the second half of the file is read in a forked process
+SECOND_SHARE_PERCENT = 45  # of the rows, for the forked reader: it also pickles what it read
 
 
 @dataclass(frozen=True, slots=True)
@@ -549,6 +556,7 @@ def _read_rows(physical: list[str], start: int, stop: int, spec: _RowSpec, progr
     known_rate = rate_bp.known
     apply_bp, max_unit = pricing.apply_bp, pricing.BP_ONE * 10**9
     groups: dict[str, _Group] = {}
+    texts: dict[str, str] = {}  # one object per distinct SKU and order-level cell: less memory, a short pickle
     rows = 0
     rounded = 0
     order_positions = [(f, positions[f]) for f in ORDER_FIELDS if f in positions]
@@ -581,6 +589,7 @@ def _read_rows(physical: list[str], start: int, stop: int, spec: _RowSpec, progr
                 bad(line, f"the order_ref {ref[:20]!r}... is longer than 100 characters.")
                 continue
             sku = row[p_sku].strip()
+            sku = texts.setdefault(sku, sku)
             if not sku:
                 bad(line, f"order {ref}: the sku is empty.")
                 continue
@@ -645,7 +654,7 @@ def _read_rows(physical: list[str], start: int, stop: int, spec: _RowSpec, progr
                         continue
                     before = group.fields.get(name)
                     if before is None:
-                        group.fields[name] = value
+                        group.fields[name] = texts.setdefault(value, value)
                         group.seen[name] = line
                     elif before != value:
                         agreed = False
@@ -671,7 +680,7 @@ def _can_fork() -> bool:
 
 def _boundary(physical: list[str], start: int, spec: _RowSpec) -> int | None:
     """A record boundary near the middle of ``physical[start:]``, found the way the reader finds records."""
-    middle = start + (len(physical) - start) // 2
+    middle = start + (len(physical) - start) * (100 - SECOND_SHARE_PERCENT) // 100
     if not any('"' in line for line in physical[start:]):  # nothing quoted: every physical line is one record
         return middle
     reader = csv.reader(iter(physical[start:]), delimiter=spec.delimiter)
@@ -730,8 +739,8 @@ def _read_in_child(sender: Any, physical: list[str], start: int, spec: _RowSpec,
                 if plan is not None:
                     priced = plan["priced"]
                     planned = (plan["ordered"], plan["shipped"], plan["status"], plan["channel"], plan["phone"],
-                               plan["email"], plan["customer_ref"], plan["customer_name"], priced.subtotal_minor,
-                               priced.total_minor, priced.tax_minor, priced.lines)
+                               plan["email"], plan["customer_ref"], plan["customer_name"], plan["address"],
+                               priced.subtotal_minor, priced.total_minor, priced.tax_minor, priced.lines)
                 orders.append((g.ref, g.first_line, g.fields, g.seen, [
                     (x.line, x.sku, x.product_name, x.category, x.quantity, x.unit_minor, x.discount_minor,
                      x.total_minor) for x in g.lines], planned))
@@ -788,11 +797,11 @@ def _read_parallel(physical: list[str], start: int, spec: _RowSpec, progress: Pr
             group = groups[ref] = _Group(ref=ref, first_line=first_line, fields=fields,
                                          lines=[line(*x) for x in lines], seen=seen)
             if planned is not None:
-                (ordered, shipped, status, channel, phone, email, customer_ref, customer_name, subtotal, total, tax,
-                 priced) = planned
+                (ordered, shipped, status, channel, phone, email, customer_ref, customer_name, address, subtotal,
+                 total, tax, priced) = planned
                 group.plan = {"group": group, "ordered": ordered, "shipped": shipped, "status": status,
                               "channel": channel, "phone": phone, "email": email, "customer_ref": customer_ref,
-                              "customer_name": customer_name,
+                              "customer_name": customer_name, "address": address,
                               "priced": _Priced(subtotal_minor=subtotal, total_minor=total, tax_minor=tax, lines=priced)}
             continue
         for name, value in fields.items():
@@ -872,7 +881,11 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     plans: list[dict[str, Any]] = []
     planner = _Planner(mapping, tz)
     for group in groups.values():
-        plan = group.plan if group.plan is not None else planner.order(group, bad)
+        plan = group.plan
+        if plan is None:
+            plan = planner.order(group, bad)
+        else:
+            group.plan = None  # no cycle (plan -> group -> plan): the rows are freed as soon as the import is done
         if plan is not None:
             plans.append(plan)
     for plan in plans:
@@ -1114,7 +1127,7 @@ def _address_fields(plan: dict[str, Any]) -> dict[str, str]:
 
 def _address_row(customer_id: int, plan: dict[str, Any], now: datetime) -> dict[str, Any]:
     return {"customer_id": customer_id, "recipient": plan["customer_name"][:100], "phone": plan["phone"] or "",
-            "district": "", "street": "", "is_default": True, "created_at": now, **_address_fields(plan)}
+            "district": "", "street": "", "is_default": True, "created_at": now, **plan["address"]}
 
 
 def _create_products(session: Session, actor: Actor, skus: list[str], first_seen: dict[str, _Line],
@@ -1287,7 +1300,7 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
         cid = customers.find(plan)
         if cid is None and (plan["customer_ref"] or plan["phone"] or plan["email"]):
             cid = customer_ids.get(customers.key(plan))
-        address = _address_fields(plan)
+        address = plan["address"]
         payment = machine.derive_payment(total_minor=priced.total_minor, paid_minor=paid, refunded_minor=0)
         if status == "cancelled":
             payment = "unpaid" if paid == 0 else payment
