@@ -18,6 +18,8 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import contains, itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -699,10 +701,10 @@ def _import(*, session: Session, actor: Actor, content: bytes, source: str, fmt:
     if errors.problems:
         raise ImportRefused(source, sorted(errors.problems, key=lambda p: p.line))
     new_groups = [g for g in groups if g.product_id is None]
+    updated = sum(1 for g in groups for v in g.variants if v["sku"] in existing) if existing else 0
     report = ImportReport(
         rows=len(rows), products_created=len(new_groups), products_updated=len(groups) - len(new_groups),
-        variants_created=sum(1 for g in groups for v in g.variants if v["sku"] not in existing),
-        variants_updated=sum(1 for g in groups for v in g.variants if v["sku"] in existing),
+        variants_created=sum(len(g.variants) for g in groups) - updated, variants_updated=updated,
         categories_created=list(wanted_categories), dry_run=dry_run,
     )
     if dry_run:
@@ -760,7 +762,9 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
     updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     positions: dict[int, int] = {}
     products_in_store = {e.product_id for e in existing.values()}
-    for g in groups:
+    # no SKU of the file in the store: every variant is new, of a new product, so columns are built at once
+    variant_columns = _new_variant_columns(groups, now) if not existing else None
+    for g in groups if variant_columns is None else ():
         pid = g.product_id
         assert pid is not None
         position = positions.get(pid)
@@ -792,17 +796,21 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
         statement = update(Variant).where(Variant.id == bindparam("b_id")).values(
             {k: bindparam(k) for k in keys if k != "b_id"})
         conn.execute(statement, batch)
+    if variant_columns is None:
+        variant_columns = [list(column) for column in zip(*variant_rows, strict=True)] if variant_rows else []
+    variant_count = len(variant_columns[0]) if variant_columns else 0
     tag_rows = [(g.product_id, t) for g in new_groups for t in g.fields.get("tags", ())]
     image_rows = [(g.product_id, i, loc) for g in new_groups for i, loc in enumerate(g.fields.get("images", ()))]
-    work = [("product", len(new_groups) if sqlite else 0), ("variant", len(variant_rows)), ("product_tag", len(tag_rows))]
+    work = [("product", len(new_groups) if sqlite else 0), ("variant", variant_count), ("product_tag", len(tag_rows))]
     with _indexes_deferred(conn, work):
         if new_groups and sqlite:
             catalog.insert_columns(conn, product_table, ("id", *_PRODUCT_NAMES), [ids, *product_columns])
         if progress and len(new_groups) >= 10_000:
             progress(f"wrote {len(new_groups):,} products")
-        catalog.insert_rows(conn, Variant.__table__, _VARIANT_NAMES, variant_rows)  # type: ignore[attr-defined]
-        if progress and len(variant_rows) >= 10_000:
-            progress(f"wrote {len(variant_rows):,} variants")
+        if variant_count:
+            catalog.insert_columns(conn, Variant.__table__, _VARIANT_NAMES, variant_columns)  # type: ignore[attr-defined]
+        if progress and variant_count >= 10_000:
+            progress(f"wrote {variant_count:,} variants")
         catalog.insert_rows(conn, ProductTag.__table__, ("product_id", "tag"), tag_rows)  # type: ignore[attr-defined]
         catalog.insert_rows(conn, ProductImage.__table__, ("product_id", "position", "location"), image_rows)  # type: ignore[attr-defined]
     if new_groups:
@@ -820,6 +828,37 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
     audit.record(session=session, actor=actor, action="product.import", entity="product", entity_id=None,
                  summary=f"imported {source}: {report.summary}", after=after)
     session.flush()
+
+
+def _new_variant_columns(groups: list[_Group], now: Any) -> list[list[Any]]:
+    """The variants of new products column by column, in ``_VARIANT_NAMES`` order (what the row by row
+    loop of ``_write`` builds for them): a variant holds a key exactly when the file has its column."""
+    variants = [v for g in groups for v in g.variants]
+    count = len(variants)
+    if not count:
+        return []
+    if all(len(g.variants) == 1 for g in groups):
+        product_ids: list[Any] = [g.product_id for g in groups]
+        positions: list[Any] = [0] * count
+    else:
+        product_ids = [g.product_id for g in groups for _ in g.variants]
+        positions = [i for g in groups for i in range(len(g.variants))]
+
+    def column(key: str, default: Any = None) -> list[Any]:
+        if key not in variants[0] and not any(map(contains, variants, repeat(key))):
+            return [default] * count
+        try:
+            values = list(map(itemgetter(key), variants))
+        except KeyError:  # the column is not in the file (or, never expected, not on every row)
+            values = [v.get(key) for v in variants]
+        if default is not None and None in values:
+            values = [default if value is None else value for value in values]
+        return values
+
+    stamps = [now] * count
+    return [product_ids, column("sku"), column("barcode"), column("option1"), column("option2"), column("option3"),
+            positions, column("price_minor", 0), column("compare_at_minor"), column("cost_minor"), column("weight_g"),
+            column("track_stock", True), stamps, stamps]
 
 
 def _search_inputs(groups: list[_Group]) -> Iterator[tuple[int, str, str | None, list[str], Sequence[str],

@@ -293,3 +293,29 @@ def test_big_import_widens_the_page_cache_only_while_writing(session: Session, m
     with pytest.raises(Conflict):
         run(session, plain)
     assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == before
+
+
+def test_new_variants_stored_alike_in_an_empty_and_a_filled_store(session: Session) -> None:
+    """Into a store that has none of the file's SKUs the variants are built column by column; with
+    one SKU already there they go row by row: both store the same values."""
+    def catalogue(prefix: str) -> str:
+        return ("product_sku,sku,title,option1_name,option1,price,compare_at_price,track_stock,cost\n"
+                f"{prefix}-S,{prefix}-S,Shirt,Size,S,10.00,12.00,no,\n"
+                f"{prefix}-S,{prefix}-M,,,M,11.50,,yes,4.00\n"
+                f"{prefix}-S,{prefix}-L,,,L,0,,,\n"
+                f"{prefix}-MUG,{prefix}-MUG,Mug,,,3.00,,,1.00\n")
+
+    def stored(prefix: str) -> list[tuple[object, ...]]:
+        rows = session.execute(select(Variant).where(Variant.sku.like(f"{prefix}-%")).order_by(Variant.id)).scalars()
+        return [(v.sku.split("-", 1)[1], v.barcode, v.option1, v.option2, v.option3, v.position, v.price_minor,
+                 v.compare_at_minor, v.cost_minor, v.weight_g, v.track_stock) for v in rows]
+
+    assert run(session, "sku,title,price\n").rows == 0  # nothing at all: nothing written, no error
+    run(session, catalogue("A"))  # empty store: the column path
+    report = run(session, catalogue("B") + "A-MUG,A-MUG,Mug,,,3.00,,,1.00\n")  # A-MUG is in the store: the row path
+    assert (report.variants_created, report.variants_updated) == (4, 1)
+    assert stored("A") == stored("B") == [
+        ("S", None, "S", None, None, 0, 1000, 1200, None, None, False),
+        ("M", None, "M", None, None, 1, 1150, None, 400, None, True),
+        ("L", None, "L", None, None, 2, 0, None, None, None, True),
+        ("MUG", None, None, None, None, 0, 300, None, 100, None, True)]
