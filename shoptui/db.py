@@ -49,6 +49,8 @@ _lock_files: dict[str, str | None] = {}  # the writers' gate file of each SQLite
 _wal_files: dict[str, str | None] = {}  # the -wal file of each SQLite store (None: not SQLite, or in memory)
 _wal_tried_at: dict[str, int] = {}  # per store: the WAL file's size at this process's last checkpoint try
 _checkpoint_turns: dict[str, threading.Lock] = {}  # one checkpointing thread per store and process
+if hasattr(os, "register_at_fork"):  # a child forked mid-checkpoint must not inherit a taken turn
+    os.register_at_fork(after_in_child=_checkpoint_turns.clear)
 _checked: set[str] = set()
 _lock = threading.Lock()
 
