@@ -34,7 +34,11 @@ Speed (issue 6: 30,000 lines/s, ``python -m bench order_import``): cells that re
 names, phones, times) are parsed once; plain numeric date formats skip ``strptime`` (same result);
 lookups are one query per few thousand keys; ids are assigned in Python and rows go to the driver
 as tuples in a few ``executemany`` calls; counters and customer stats are set-based updates; one
-audit entry sums the import up; cyclic GC is paused while the rows are built.
+audit entry sums the import up; cyclic GC is paused while the rows are built. Files of PARALLEL_LINES
+lines or more are read by two processes at once: a forked one reads, plans and prices the last 45% of
+the rows (split at a record boundary) while this one does the rest; any problem, or an order whose rows
+in the two parts disagree, sends the whole file through the one-process read, so messages, line
+numbers and their order are always its own.
 """
 
 from __future__ import annotations
@@ -42,8 +46,10 @@ from __future__ import annotations
 import csv
 import gc
 import io
-import multiprocessing
+import os
+import pickle
 import re
+import signal
 import sys
 import tomllib
 import unicodedata
@@ -675,7 +681,7 @@ def _read_rows(physical: list[str], start: int, stop: int, spec: _RowSpec, progr
 
 
 def _can_fork() -> bool:
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
 def _boundary(physical: list[str], start: int, spec: _RowSpec) -> int | None:
@@ -721,10 +727,10 @@ def _plan_read(read: _Read, spec: _RowSpec, planner: _Planner | None) -> None:
             pass
 
 
-def _read_in_child(sender: Any, physical: list[str], start: int, spec: _RowSpec, planner: _Planner | None) -> None:
-    """Forked: read ``physical[start:]``, plan and price its orders, and send them back as plain tuples.
+def _read_in_child(physical: list[str], start: int, spec: _RowSpec, planner: _Planner | None) -> Any:
+    """In the forked process: read ``physical[start:]``, plan and price its orders, as plain tuples to send back.
 
-    Sends None when any row is wrong (the one-process read words it).
+    None when any row is wrong (the one-process read words it).
     """
     try:
         read = _read_rows(physical, start, len(physical), spec, None)
@@ -747,8 +753,36 @@ def _read_in_child(sender: Any, physical: list[str], start: int, spec: _RowSpec,
             payload = (read.rows, read.rounded, orders)
     except Exception:  # the one-process read raises it in its own words
         payload = None
-    sender.send(payload)
-    sender.close()
+    return payload
+
+
+def _fork_reader(physical: list[str], start: int, spec: _RowSpec, planner: _Planner | None) -> tuple[int, int] | None:
+    """Fork a process that sends ``_read_in_child``'s result, pickled, down a pipe; (pid, reading end), or None.
+
+    The child runs nothing but that (no multiprocessing bootstrap: inherited buffers such as a redirected
+    stdout are never flushed twice) and leaves with ``os._exit``, whatever happens.
+    """
+    try:
+        reading, writing = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:  # no fork here (process limits): read in one process
+        os.close(reading)
+        os.close(writing)
+        return None
+    if pid == 0:  # pragma: no cover - the child; its result is checked through the parent
+        code = 1
+        try:
+            os.close(reading)
+            with os.fdopen(writing, "wb") as out:
+                pickle.dump(_read_in_child(physical, start, spec, planner), out, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(writing)
+    return pid, reading
 
 
 def _read_parallel(physical: list[str], start: int, spec: _RowSpec, progress: Progress | None) -> _Read | None:
@@ -762,30 +796,27 @@ def _read_parallel(physical: list[str], start: int, spec: _RowSpec, progress: Pr
     if boundary is None or not start < boundary < len(physical):
         return None
     planner = None if spec.mapping is None else _Planner(spec.mapping, spec.tz)  # its imports done here, not forked
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_read_in_child, args=(sender, physical, boundary, spec, planner))
-    try:
-        child.start()
-    except (OSError, AssertionError):  # no fork here (limits, daemonic parent): read in one process
-        receiver.close()
-        sender.close()
+    forked = _fork_reader(physical, boundary, spec, planner)
+    if forked is None:
         return None
-    sender.close()
+    pid, reading = forked
     try:
-        first = _read_rows(physical, start, boundary, spec, progress)
-        if not first.problem_count:
-            _plan_read(first, spec, planner)
-        try:
-            payload = receiver.recv()
-        except EOFError:
+        with os.fdopen(reading, "rb") as incoming:
+            first = _read_rows(physical, start, boundary, spec, progress)
             payload = None
+            if first.problem_count:  # the one-process read words every problem: the child's work is not needed
+                os.kill(pid, signal.SIGKILL)
+            else:
+                _plan_read(first, spec, planner)
+                try:
+                    payload = pickle.load(incoming)
+                except (EOFError, pickle.UnpicklingError):  # the child failed: read in one process
+                    pass
     except BaseException:
-        child.kill()
+        os.kill(pid, signal.SIGKILL)
         raise
     finally:
-        receiver.close()
-        child.join()
+        os.waitpid(pid, 0)
     if payload is None or first.problem_count:
         return None
     rows, rounded, second = payload
