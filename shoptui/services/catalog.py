@@ -1226,12 +1226,10 @@ def insert_columns(conn: Any, table: Any, names: Sequence[str], columns: Sequenc
     fold = mark == "?" and count > 1
     for i, (name, values) in enumerate(zip(names, columns, strict=True)):
         proc = table.c[name].type._cached_bind_processor(conn.dialect)
-        try:
-            distinct = set(values)
-        except TypeError:  # unhashable values
-            distinct = None
-        if fold and i and distinct is not None and len(distinct) == 1:  # column 0 stays bound: a row needs a value
-            literal = _sql_literal(values[0] if proc is None or values[0] is None else proc(values[0]))
+        first = values[0]
+        # one value in every row? (column 0 stays bound: a row needs a value); the last row settles most columns
+        if fold and i and values[-1] == first and values.count(first) == count:
+            literal = _sql_literal(first if proc is None or first is None else proc(first))
             if literal is not None:
                 values_sql.append(literal)
                 continue
@@ -1239,6 +1237,10 @@ def insert_columns(conn: Any, table: Any, names: Sequence[str], columns: Sequenc
         if proc is None:
             bound.append(values)
             continue
+        try:
+            distinct = set(values)
+        except TypeError:  # unhashable values
+            distinct = None
         distinct_types = {type(value) for value in distinct or ()} - {type(None)}
         if distinct is None or len(distinct_types) > 1:  # 1 == 1.0 == True: memoise only one kind
             bound.append([None if value is None else proc(value) for value in values])
