@@ -289,7 +289,7 @@ def _s(value: Any) -> str:
 # ---------------------------------------------------------------- validating
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Group:
     key: str
     line: int
@@ -844,21 +844,11 @@ def _new_variant_columns(groups: list[_Group], now: Any) -> list[list[Any]]:
         product_ids = [g.product_id for g in groups for _ in g.variants]
         positions = [i for g in groups for i in range(len(g.variants))]
 
-    def column(key: str, default: Any = None) -> list[Any]:
-        if key not in variants[0] and not any(map(contains, variants, repeat(key))):
-            return [default] * count
-        try:
-            values = list(map(itemgetter(key), variants))
-        except KeyError:  # the column is not in the file (or, never expected, not on every row)
-            values = [v.get(key) for v in variants]
-        if default is not None and None in values:
-            values = [default if value is None else value for value in values]
-        return values
-
     stamps = [now] * count
-    return [product_ids, column("sku"), column("barcode"), column("option1"), column("option2"), column("option3"),
-            positions, column("price_minor", 0), column("compare_at_minor"), column("cost_minor"), column("weight_g"),
-            column("track_stock", True), stamps, stamps]
+    return [product_ids, _pluck(variants, "sku"), _pluck(variants, "barcode"), _pluck(variants, "option1"),
+            _pluck(variants, "option2"), _pluck(variants, "option3"), positions, _pluck(variants, "price_minor", 0),
+            _pluck(variants, "compare_at_minor"), _pluck(variants, "cost_minor"), _pluck(variants, "weight_g"),
+            _pluck(variants, "track_stock", True), stamps, stamps]
 
 
 def _search_inputs(groups: list[_Group]) -> Iterator[tuple[int, str, str | None, list[str], Sequence[str],
@@ -877,27 +867,39 @@ def _search_inputs(groups: list[_Group]) -> Iterator[tuple[int, str, str | None,
         yield g.product_id, f["title"], f.get("brand"), f.get("tags", ()), skus, barcodes  # type: ignore[misc]
 
 
+def _pluck(dicts: list[dict[str, Any]], key: str, default: Any = None) -> list[Any]:
+    """``[d.get(key, default) for d in dicts]``, with None read as ``default`` too, at C speed for the
+    usual case: the import's rows hold a key exactly when the file has its column."""
+    if not dicts:
+        return []
+    if key not in dicts[0] and not any(map(contains, dicts, repeat(key))):
+        return [default] * len(dicts)
+    try:
+        values = list(map(itemgetter(key), dicts))
+    except KeyError:  # not on every row (never expected)
+        values = [d.get(key) for d in dicts]
+    if default is not None and None in values:
+        values = [default if value is None else value for value in values]
+    return values
+
+
 def _product_columns(groups: list[_Group], categories: dict[str, int], now: Any) -> list[list[Any]]:
     """The new products' values column by column, in ``_PRODUCT_NAMES`` order."""
     fields = [g.fields for g in groups]
     counts = [len(g.variants) for g in groups]
-    low: list[int] = []
-    high: list[int] = []
-    for g, n in zip(groups, counts, strict=True):
-        if n == 1:
-            price = g.variants[0].get("price_minor") or 0
-            low.append(price)
-            high.append(price)
-        else:
+    if all(n == 1 for n in counts):
+        low = high = [price or 0 for price in _pluck([g.variants[0] for g in groups], "price_minor")]
+    else:
+        low, high = [], []
+        for g in groups:
             prices = [v.get("price_minor") or 0 for v in g.variants]
             low.append(min(prices))
             high.append(max(prices))
-    category_ids = [categories[c.lower()] if c else None for c in (f.get("category") for f in fields)]
+    category_ids = [categories[c.lower()] if c else None for c in _pluck(fields, "category")]
     stamps = [now] * len(groups)
-    return [[f["title"] for f in fields], [f.get("description", "") for f in fields],
-            [f.get("status", "draft") for f in fields], category_ids, [f.get("brand") for f in fields],
-            [f.get("option1_name") for f in fields], [f.get("option2_name") for f in fields],
-            [f.get("option3_name") for f in fields], counts, low, high, [1] * len(groups), stamps, stamps]
+    return [_pluck(fields, "title"), _pluck(fields, "description", ""), _pluck(fields, "status", "draft"), category_ids,
+            _pluck(fields, "brand"), _pluck(fields, "option1_name"), _pluck(fields, "option2_name"),
+            _pluck(fields, "option3_name"), counts, low, high, [1] * len(groups), stamps, stamps]
 
 
 def _update_products(session: Session, actor: Actor, groups: list[_Group], categories: dict[str, int], now: Any,

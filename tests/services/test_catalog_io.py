@@ -319,3 +319,14 @@ def test_new_variants_stored_alike_in_an_empty_and_a_filled_store(session: Sessi
         ("M", None, "M", None, None, 1, 1150, None, 400, None, True),
         ("L", None, "L", None, None, 2, 0, None, None, None, True),
         ("MUG", None, None, None, None, 0, 300, None, 100, None, True)]
+
+
+def test_pluck_reads_like_get_with_a_default() -> None:
+    """Column building at C speed gives what ``d.get(key, default)`` (None read as the default) gives."""
+    rows = [{"a": 1, "b": None}, {"a": 2, "b": 5}, {"a": 3}]
+    assert catalog_io._pluck(rows, "a") == [1, 2, 3]
+    assert catalog_io._pluck(rows, "b") == [None, 5, None]  # missing on one row: the slow way, same result
+    assert catalog_io._pluck(rows, "b", 0) == [0, 5, 0]
+    assert catalog_io._pluck(rows, "c", True) == [True, True, True]
+    assert catalog_io._pluck([{"x": 1}, {"c": 2}], "c") == [None, 2]  # absent from the first row only
+    assert catalog_io._pluck([], "a") == []
