@@ -1171,22 +1171,27 @@ def _search_grams_many(texts: list[str]) -> list[str]:
 
     The texts are joined by line breaks into one string ``b``; every character of ``b`` gives a
     triple (the character, the one after it with a line break read as a space, a space), laid
-    out by three strided copies over code points. Splitting the result at the line breaks gives
+    out by strided copies over code units (UTF-16 when every character fits in two bytes, as
+    CJK does, else UTF-32). Splitting the result at the line breaks gives
     each text's grams plus a trailing space, and for every text after the first the two
     characters of the separator's own triple in front.
     """
     if len(texts) < 64:
         return [search_grams(t) for t in texts]
     joined = "\n".join(texts)
+    following = joined[1:].replace("\n", " ") + " "
     try:
-        first = array("I", joined.encode("utf-32-le"))
-        second = array("I", (joined[1:].replace("\n", " ") + " ").encode("utf-32-le"))
+        units = joined.encode("utf-16-le")
+        # two bytes a character when every one is in the Basic Multilingual Plane (CJK included), else four
+        codec, kind = ("utf-16-le", "H") if len(units) == 2 * len(joined) else ("utf-32-le", "I")
+        first = array(kind, units if kind == "H" else joined.encode(codec))
+        second = array(kind, following.encode(codec))
     except UnicodeEncodeError:  # a lone surrogate: one text at a time
         return [search_grams(t) for t in texts]
-    out = array("I", b" \0\0\0") * (3 * len(first))
+    out = array(kind, " ".encode(codec)) * (3 * len(first))
     out[0::3] = first
     out[1::3] = second
-    pieces = out.tobytes().decode("utf-32-le").split("\n")
+    pieces = out.tobytes().decode(codec).split("\n")
     return [pieces[0][:-1], *(piece[2:-1] for piece in pieces[1:])]
 
 

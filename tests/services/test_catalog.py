@@ -369,6 +369,9 @@ def test_search_rows_in_bulk_match_one_at_a_time() -> None:
                  ["tag", "热卖"][: i % 3], [f"SKU-{i}"], [None if i % 2 else f"69{i:011d}"]) for i in range(150)]
     products.append((999, "z", None, [], ["Z"], []))
     assert catalog.search_rows(products) == [tuple(catalog.search_line(*p).values()) for p in products]
+    plane0 = [p for p in products if "😀" not in p[1]]  # every character two bytes in UTF-16: the narrow layout
+    assert len(plane0) >= 64
+    assert catalog.search_rows(plane0) == [tuple(catalog.search_line(*p).values()) for p in plane0]
     lone = [(i, "a\ud800b", None, [], [], []) for i in range(70)]  # not encodable: falls back to one at a time
     assert catalog.search_rows(lone) == [tuple(catalog.search_line(*p).values()) for p in lone]
     assert catalog.search_grams("ab cd") == "ab b   c cd d "
