@@ -895,7 +895,8 @@ def _product_columns(groups: list[_Group], categories: dict[str, int], now: Any)
             prices = [v.get("price_minor") or 0 for v in g.variants]
             low.append(min(prices))
             high.append(max(prices))
-    category_ids = [categories[c.lower()] if c else None for c in _pluck(fields, "category")]
+    named = _pluck(fields, "category")
+    category_ids = [categories[c.lower()] if c else None for c in named] if any(named) else named
     stamps = [now] * len(groups)
     return [_pluck(fields, "title"), _pluck(fields, "description", ""), _pluck(fields, "status", "draft"), category_ids,
             _pluck(fields, "brand"), _pluck(fields, "option1_name"), _pluck(fields, "option2_name"),
