@@ -1216,7 +1216,8 @@ def insert_columns(conn: Any, table: Any, names: Sequence[str], columns: Sequenc
     of being bound again for every row: binding is most of what an INSERT costs the driver. There
     each statement carries up to 200 rows (``INSERT ... VALUES (...), (...), ...``): stepping a
     statement once per row, and setting up its CHECK constraints once per row (the product
-    status's ``IN (...)`` builds a small table each time), cost more than the rows themselves.
+    status's ``IN (...)`` fills a temporary table, which a statement reset between rows makes
+    SQLite allocate afresh each time), cost more than the rows themselves.
     """
     count = len(columns[0]) if columns else 0
     if not count:
@@ -1256,7 +1257,7 @@ def insert_columns(conn: Any, table: Any, names: Sequence[str], columns: Sequenc
     head = f"INSERT INTO {preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)}) VALUES "
     row_sql = f"({', '.join(values_sql)})"
     width = len(bound)
-    per = _rows_per_statement(width) if mark == "?" and count > 1 else 1
+    per = min(_rows_per_statement(width), max(1, _MAX_STATEMENT // len(row_sql))) if mark == "?" and count > 1 else 1
     if per == 1:
         conn.exec_driver_sql(head + row_sql, list(zip(*bound, strict=True)))
         return
@@ -1275,6 +1276,7 @@ def insert_columns(conn: Any, table: Any, names: Sequence[str], columns: Sequenc
 
 _MAX_BOUND = 999  # SQLite's oldest limit of bound values per statement (newer ones allow 32766)
 _MAX_ROWS = 200  # rows per multi-row INSERT: longer statements gain nothing and cost more to prepare
+_MAX_STATEMENT = 100_000  # characters: a long literal repeated in every row (a shared description) gets fewer rows
 
 
 def _rows_per_statement(width: int) -> int:

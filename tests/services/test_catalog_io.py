@@ -330,3 +330,16 @@ def test_pluck_reads_like_get_with_a_default() -> None:
     assert catalog_io._pluck(rows, "c", True) == [True, True, True]
     assert catalog_io._pluck([{"x": 1}, {"c": 2}], "c") == [None, 2]  # absent from the first row only
     assert catalog_io._pluck([], "a") == []
+
+
+def test_insert_columns_long_shared_literal(session: Session) -> None:
+    """A long value shared by every row (written into the statement) still lands in every row."""
+    conn = session.connection()
+    now = clock.now()
+    text_value = "长" * 30_000
+    rows = 7
+    names = ("id", "title", "status", "description", "variant_count", "version", "created_at", "updated_at")
+    catalog.insert_columns(conn, Product.__table__, names,  # type: ignore[attr-defined]
+                           [list(range(1, rows + 1)), [f"t{i}" for i in range(rows)], ["draft"] * rows, [text_value] * rows,
+                            [1] * rows, [1] * rows, [now] * rows, [now] * rows])
+    assert session.execute(select(Product.description)).scalars().all() == [text_value] * rows
