@@ -117,8 +117,9 @@ def _page_cache_for(conn: Any, rows: int) -> Iterator[None]:
     conn.exec_driver_sql(f"PRAGMA cache_size = -{int(wanted)}")
     try:
         yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+    finally:  # a size only: never worth hiding why the import failed
+        with suppress(DBAPIError):
+            conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
 
 class ImportProblem(BaseModel):
