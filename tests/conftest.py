@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +11,7 @@ from sqlmodel import Session
 
 from shoptui import clock, db
 from shoptui.config import Actor
+from tests.store_files import seal_template, store_copy
 
 FROZEN_AT = datetime(2026, 11, 20, 2, 30, tzinfo=UTC)  # 10:30 in Asia/Shanghai
 CLERK = Actor(name="clerk", source="test")
@@ -39,25 +39,13 @@ def template_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One store migrated to head per test run; tests copy it."""
     path = tmp_path_factory.mktemp("template") / "template.db"
     db.upgrade(str(path), backup=False)
-    db.dispose_all()
-    # fold the WAL into the main file so a plain copy is complete
-    import sqlite3
-
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    con.execute("PRAGMA journal_mode = DELETE")
-    con.close()
-    return path
+    return seal_template(path)
 
 
 @pytest.fixture
 def store(template_store: Path, tmp_path: Path) -> Iterator[str]:
     """A fresh, migrated store file for one test; yields its SQLAlchemy URL."""
-    path = tmp_path / "shop.db"
-    shutil.copy(template_store, path)
-    url = f"sqlite:///{path}"
-    yield url
-    db.dispose_all()
+    yield from store_copy(template_store, tmp_path, "shop.db")
 
 
 @pytest.fixture

@@ -6,43 +6,21 @@ The ``*_support`` modules build their own stores (what is in them differs) and u
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
-from collections.abc import Iterator
-from pathlib import Path
 from typing import TypeVar
 
 from textual.keys import _character_to_key
 from textual.pilot import Pilot
 from textual.screen import Screen
 
-from shoptui import db
 from shoptui.config import Actor
 from shoptui.tui.app import ShopApp
+from tests.store_files import seal_template, store_copy  # noqa: F401  (re-exported for the *_support modules)
 from tests.tui.conftest import settle
 
 TUI_CLERK = Actor(name="clerk", source="tui")
 """Who the app acts as in the screen tests (snapshots show the name)."""
 
 S = TypeVar("S", bound=Screen)  # type: ignore[type-arg]
-
-
-def seal_template(path: Path) -> Path:
-    """Close every connection and fold the WAL into the file, so a plain copy of it is the whole store."""
-    db.dispose_all()
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    con.execute("PRAGMA journal_mode = DELETE")
-    con.close()
-    return path
-
-
-def store_copy(template: Path, tmp_path: Path, name: str) -> Iterator[str]:
-    """Yield the URL of a copy of ``template`` for one test (a fixture body: ``yield from``)."""
-    path = tmp_path / name
-    shutil.copy(template, path)
-    yield f"sqlite:///{path}"
-    db.dispose_all()
 
 
 def clerk_app(store: str, *, poll_seconds: float = 600, clerk: bool = True) -> ShopApp:
