@@ -3,8 +3,8 @@
 Target: at least 30,000 CSV lines/s, printed with the ratio against a raw ``sqlite3``
 ``executemany`` of the same rows (parsed with ``csv`` and inserted as they are into one table).
 Wall time is noisy when other work shares the machine, so CPU time (``time.process_time``) is
-printed beside it, and the rate by CPU time too; the CPU of the forked process that reads the second
-half of a big file at the same time is printed on its own line (``os.times`` of finished children). The catalogue the import finds its SKUs in is
+printed beside it, and the rate by CPU time too; the CPU of the forked process that reads the last
+part of a big file at the same time is printed on its own line (``os.times`` of finished children). The catalogue the import finds its SKUs in is
 built once into ``order-import-template.db`` and copied for every run.
 """
 
@@ -175,7 +175,7 @@ def run() -> None:
            note=f"{elapsed:.2f} s wall, {cpu:.2f} s CPU for {LINES:,} lines")
     figure("order import, CSV lines per second of CPU time", LINES / cpu, 30_000, "line/s", higher_is_better=True,
            note="the importing process's CPU: what an otherwise idle machine would reach, less I/O waits")
-    print(f"   the forked reader of the second half used {children:.2f} s CPU beside it (both processes: "
+    print(f"   the forked reader of the last part used {children:.2f} s CPU beside it (both processes: "
           f"{cpu + children:.2f} s CPU, {LINES / (cpu + children):,.0f} lines per CPU second)")
     print(f"   raw sqlite3 executemany of the same rows: {raw:.2f} s wall, {raw_cpu:.2f} s CPU "
           f"({LINES / raw:,.0f} rows/s); import takes {elapsed / raw:.1f}x as long ({cpu / raw_cpu:.1f}x the CPU)")

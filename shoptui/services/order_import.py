@@ -35,7 +35,7 @@ names, phones, times) are parsed once; plain numeric date formats skip ``strptim
 lookups are one query per few thousand keys; ids are assigned in Python and rows go to the driver
 as tuples in a few ``executemany`` calls; counters and customer stats are set-based updates; one
 audit entry sums the import up; cyclic GC is paused while the rows are built. Files of PARALLEL_LINES
-lines or more are read by two processes at once: a forked one reads, plans and prices the last 45% of
+lines or more are read by two processes at once: a forked one reads, plans and prices the last 30% of
 the rows (split at a record boundary) while this one does the rest; any problem, or an order whose rows
 in the two parts disagree, sends the whole file through the one-process read, so messages, line
 numbers and their order are always its own.
@@ -506,8 +506,8 @@ class _Planner:
 
 # ---------------------------------------------------------------- reading the rows (in one or two processes)
 
-PARALLEL_LINES = 20_000  # from this many physical lines on, the second half of the file is read in a forked process
-SECOND_SHARE_PERCENT = 45  # of the rows, for the forked reader: it also pickles what it read
+PARALLEL_LINES = 20_000  # from this many physical lines on, the last part of the file is read in a forked process
+SECOND_SHARE_PERCENT = 30  # of the rows, for the forked reader: it also pickles them, and may share its core
 
 
 @dataclass(frozen=True, slots=True)
@@ -562,7 +562,6 @@ def _read_rows(physical: list[str], start: int, stop: int, spec: _RowSpec, progr
     known_rate = rate_bp.known
     apply_bp, max_unit = pricing.apply_bp, pricing.BP_ONE * 10**9
     groups: dict[str, _Group] = {}
-    texts: dict[str, str] = {}  # one object per distinct SKU and order-level cell: less memory, a short pickle
     rows = 0
     rounded = 0
     order_positions = [(f, positions[f]) for f in ORDER_FIELDS if f in positions]
@@ -595,7 +594,6 @@ def _read_rows(physical: list[str], start: int, stop: int, spec: _RowSpec, progr
                 bad(line, f"the order_ref {ref[:20]!r}... is longer than 100 characters.")
                 continue
             sku = row[p_sku].strip()
-            sku = texts.setdefault(sku, sku)
             if not sku:
                 bad(line, f"order {ref}: the sku is empty.")
                 continue
@@ -660,7 +658,7 @@ def _read_rows(physical: list[str], start: int, stop: int, spec: _RowSpec, progr
                         continue
                     before = group.fields.get(name)
                     if before is None:
-                        group.fields[name] = texts.setdefault(value, value)
+                        group.fields[name] = value
                         group.seen[name] = line
                     elif before != value:
                         agreed = False
@@ -681,7 +679,8 @@ def _read_rows(physical: list[str], start: int, stop: int, spec: _RowSpec, progr
 
 
 def _can_fork() -> bool:
-    return sys.platform.startswith("linux") and hasattr(os, "fork")
+    """A second process can help: Linux (fork is cheap and safe there) and at least two CPUs for this process."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and len(os.sched_getaffinity(0)) >= 2
 
 
 def _boundary(physical: list[str], start: int, spec: _RowSpec) -> int | None:
@@ -786,7 +785,7 @@ def _fork_reader(physical: list[str], start: int, spec: _RowSpec, planner: _Plan
 
 
 def _read_parallel(physical: list[str], start: int, spec: _RowSpec, progress: Progress | None) -> _Read | None:
-    """Read the first half of the rows here and the second half in a forked process at the same time.
+    """Read the first part of the rows here and the rest (SECOND_SHARE_PERCENT) in a forked process at once.
 
     Returns None when the one-process read must decide (a problem anywhere, an order whose rows in the
     two halves disagree, no process could be started): its messages, line numbers and order are the
