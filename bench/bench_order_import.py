@@ -4,8 +4,9 @@ Target: at least 30,000 CSV lines/s, printed with the ratio against a raw ``sqli
 ``executemany`` of the same rows (parsed with ``csv`` and inserted as they are into one table).
 Wall time is noisy when other work shares the machine, so CPU time (``time.process_time``) is
 printed beside it, and the rate by CPU time too; the CPU of the forked process that reads the last
-part of a big file at the same time is printed on its own line (``os.times`` of finished children). The catalogue the import finds its SKUs in is
-built once into ``order-import-template.db`` and copied for every run.
+part of a big file at the same time is printed on its own line (``os.times`` of finished children).
+The catalogue the import finds its SKUs in is built once into ``order-import-template.db`` and copied
+for every run.
 """
 
 from __future__ import annotations
