@@ -3,17 +3,14 @@
 Target: at least 30,000 CSV lines/s, printed with the ratio against a raw ``sqlite3``
 ``executemany`` of the same rows (parsed with ``csv`` and inserted as they are into one table).
 Wall time is noisy when other work shares the machine, so CPU time (``time.process_time``) is
-printed beside it, and the rate by CPU time too; the CPU of the forked process that reads the last
-part of a big file at the same time is printed on its own line (``os.times`` of finished children).
-The catalogue the import finds its SKUs in is built once into ``order-import-template.db`` and copied
-for every run.
+printed beside it, and the rate by CPU time too. The catalogue the import finds its SKUs in is
+built once into ``order-import-template.db`` and copied for every run.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
 import random
 import sqlite3
 import time
@@ -122,12 +119,6 @@ def _make_store() -> None:
     target.close()
 
 
-def _children_cpu() -> float:
-    """CPU seconds used by finished child processes (the import's forked reader)."""
-    times = os.times()
-    return times.children_user + times.children_system
-
-
 def _raw_baseline(content: str) -> tuple[float, float]:
     """Seconds (wall, CPU) for sqlite3 to parse the same CSV and executemany its rows into one table."""
     path = DATA / "order-import-raw.db"
@@ -163,21 +154,17 @@ def run() -> None:
     actor = Actor(name="bench", source="bench")
     started = time.perf_counter()
     cpu = time.process_time()
-    children = _children_cpu()
     with db.transaction(url) as s:
         report = order_import.import_orders(session=s, actor=actor, content=content, mapping=mapping,
                                             source=CSV_FILE.name, create_missing=True)
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu
-    children = _children_cpu() - children
     raw, raw_cpu = _raw_baseline(content.decode("utf-8"))
     print(f"   {report.summary}")
     figure("order import, CSV lines per second (wall)", LINES / elapsed, 30_000, "line/s", higher_is_better=True,
            note=f"{elapsed:.2f} s wall, {cpu:.2f} s CPU for {LINES:,} lines")
     figure("order import, CSV lines per second of CPU time", LINES / cpu, 30_000, "line/s", higher_is_better=True,
-           note="the importing process's CPU: what an otherwise idle machine would reach, less I/O waits")
-    print(f"   the forked reader of the last part used {children:.2f} s CPU beside it (both processes: "
-          f"{cpu + children:.2f} s CPU, {LINES / (cpu + children):,.0f} lines per CPU second)")
+           note="what an otherwise idle machine would reach, less I/O waits")
     print(f"   raw sqlite3 executemany of the same rows: {raw:.2f} s wall, {raw_cpu:.2f} s CPU "
           f"({LINES / raw:,.0f} rows/s); import takes {elapsed / raw:.1f}x as long ({cpu / raw_cpu:.1f}x the CPU)")
     started = time.perf_counter()

@@ -34,11 +34,7 @@ Speed (issue 6: 30,000 lines/s, ``python -m bench order_import``): cells that re
 names, phones, times) are parsed once; plain numeric date formats skip ``strptime`` (same result);
 lookups are one query per few thousand keys; ids are assigned in Python and rows go to the driver
 as tuples in a few ``executemany`` calls; counters and customer stats are set-based updates; one
-audit entry sums the import up; cyclic GC is paused while the rows are built. Files of PARALLEL_LINES
-lines or more are read by two processes at once: a forked one reads, plans and prices the last 30% of
-the rows (split at a record boundary) while this one does the rest; any problem, or an order whose rows
-in the two parts disagree, sends the whole file through the one-process read, so messages, line
-numbers and their order are always its own.
+audit entry sums the import up; cyclic GC is paused while the rows are built.
 """
 
 from __future__ import annotations
@@ -46,11 +42,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
-import os
-import pickle
 import re
-import signal
-import sys
 import tomllib
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -264,7 +256,6 @@ class _Group:
     lines: list[_Line] = field(default_factory=list)
     seen: dict[str, int] = field(default_factory=dict)  # field -> line it was first given on
     last_raw: tuple[str, ...] | None = None  # the order-level cells of the last row that agreed
-    plan: dict[str, Any] | None = None  # planned and priced by the forked reader
 
 
 def _decode(data: bytes, source: str) -> str:
@@ -435,116 +426,42 @@ def _norm_text(value: str, limit: int) -> str:
     return unicodedata.normalize("NFC", value).strip()[:limit]
 
 
-class _Planner:
-    """An order's plan from its group: order-level fields, then the customer's phone and email (memoised)."""
-
-    def __init__(self, mapping: Mapping, tz: Any) -> None:
-        from shoptui.services.customers import normalise_email, normalise_phone
-
-        self.mapping = mapping
-        self.parse_time = _time_parser(mapping.date_format, tz)
-        self.phone_of, self.email_of = _Memo(normalise_phone), _Memo(normalise_email)
-        self.addresses: dict[tuple[str | None, ...], dict[str, str]] = {}  # the same cells share one (unchanged) dict
-
-    def order(self, group: _Group, bad: Callable[[int, str], None]) -> dict[str, Any] | None:
-        """Dates, status and channel; None (after ``bad``) when one of them is wrong."""
-        mapping, parse_time = self.mapping, self.parse_time
-        f = group.fields
-        try:
-            ordered = parse_time(f.get("ordered_at", ""))
-        except ValueError:
-            fmt = mapping.date_format or "ISO 8601 (2024-03-01 or 2024-03-01 10:00)"
-            bad(group.seen.get("ordered_at", group.first_line),
-                f"the ordered_at {f.get('ordered_at', '')!r} of order {group.ref} is not a date in the format {fmt}.")
-            return None
-        shipped = None
-        if f.get("shipped_at"):
-            try:
-                shipped = parse_time(f["shipped_at"])
-            except ValueError:
-                bad(group.seen["shipped_at"], f"the shipped_at {f['shipped_at']!r} of order {group.ref} is not a date "
-                    f"in the format {mapping.date_format or 'ISO 8601'}.")
-                return None
-        word = f.get("status", "").strip().lower() or mapping.default_status
-        status = mapping.status_map.get(word, word)
-        if status not in STATUSES:
-            bad(group.seen.get("status", group.first_line),
-                f"the status {f.get('status')!r} of order {group.ref} is not one of {', '.join(STATUSES)} (add it to "
-                "[status_map]).")
-            return None
-        channel = f.get("channel", "").strip().lower() or "imported"
-        if channel not in CHANNELS:
-            bad(group.seen.get("channel", group.first_line),
-                f"the channel {f.get('channel')!r} of order {group.ref} is not one of {', '.join(CHANNELS)}.")
-            return None
-        return {"group": group, "ordered": ordered, "shipped": shipped, "status": status, "channel": channel}
-
-    def customer(self, plan: dict[str, Any], bad: Callable[[int, str], None]) -> bool:
-        """The customer's normalised phone and email, reference and name; False (after ``bad``) when wrong."""
-        group = plan["group"]
-        f = group.fields
-        ok = True
-        try:
-            phone, email = f.get("customer_phone"), f.get("customer_email")
-            plan["phone"] = None if phone is None else self.phone_of(phone)
-            plan["email"] = None if email is None else self.email_of(email)
-        except InvalidInput as exc:
-            bad(group.seen.get("customer_phone") or group.seen.get("customer_email") or group.first_line,
-                f"order {group.ref}: {str(exc)[:1].lower()}{str(exc)[1:]}")
-            plan["phone"] = plan["email"] = None
-            ok = False
-        plan["customer_ref"] = (f.get("customer_ref") or "")[:100] or None
-        plan["customer_name"] = _norm_text(f.get("customer_name", ""), 100)
-        cells = (f.get("country"), f.get("region"), f.get("province"), f.get("city"), f.get("postal_code"))
-        address = self.addresses.get(cells)
-        if address is None:
-            address = self.addresses[cells] = _address_fields(plan)
-        plan["address"] = address
-        return ok
+# ---------------------------------------------------------------- the import
 
 
-
-# ---------------------------------------------------------------- reading the rows (in one or two processes)
-
-PARALLEL_LINES = 20_000  # from this many physical lines on, the last part of the file is read in a forked process
-SECOND_SHARE_PERCENT = 30  # of the rows, for the forked reader: it also pickles them, and may share its core
-
-
-@dataclass(frozen=True, slots=True)
-class _RowSpec:
-    """What reading a row needs: where the fields are, the delimiter, the currency's digits, the file's name
-    (and what planning an order needs: the mapping, the time zone of its times, the tax rate)."""
-
-    positions: dict[str, int]
-    width: int
-    delimiter: str
-    digits: int
-    source: str
-    mapping: Mapping | None = None
-    tz: Any = None
-    tax_rate_bp: int = 0
+def import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Mapping, source: str = "file",
+                  dry_run: bool = False, create_missing: bool = False, affect_stock: bool = False,
+                  progress: Progress | None = None) -> OrderImportReport:
+    """Import order history from CSV bytes; all or nothing. Raises OrderImportRefused listing bad lines."""
+    with _gc_paused():
+        return _import_orders(session=session, actor=actor, content=content, mapping=mapping, source=source,
+                              dry_run=dry_run, create_missing=create_missing, affect_stock=affect_stock,
+                              progress=progress)
 
 
-@dataclass(slots=True)
-class _Read:
-    """The rows of a stretch of the file: orders by reference (in the order first seen), counts, problems."""
-
-    groups: dict[str, _Group]
-    rows: int
-    rounded: int
-    problems: list[str]
-    problem_count: int
-
-
-def _read_rows(physical: list[str], start: int, stop: int, spec: _RowSpec, progress: Progress | None) -> _Read:
-    """Read the CSV records of ``physical[start:stop]`` (``start`` at a record boundary) into orders.
-
-    Line numbers are the file's own (``start`` physical lines come before). Raises InvalidInput for
-    unreadable CSV; bad rows are listed in ``problems`` (at most MAX_REPORTED) and counted.
-    """
-    positions = spec.positions
-    reader = csv.reader(iter(physical[start:stop]) if start or stop < len(physical) else iter(physical),
-                        delimiter=spec.delimiter)
+def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Mapping, source: str, dry_run: bool,
+                   create_missing: bool, affect_stock: bool, progress: Progress | None) -> OrderImportReport:
+    values = store_settings.get_all(session=session)
+    digits = int(values["currency_digits"])
+    currency_code = values["currency"]
+    tax_rate_bp = int(values.get("tax_rate_bp", 0))
+    prefix = values.get("order_number_prefix", "SO-")
+    tz = ZoneInfo(mapping.timezone or values["timezone"])
+    text = _decode(content, source)
+    first_line = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first_line))
+    try:
+        header = [unicodedata.normalize("NFC", h).strip() for h in next(reader)]
+    except StopIteration:
+        raise InvalidInput(f"{source} is empty; it needs a header row and at least one order line.") from None
+    except csv.Error as exc:
+        raise InvalidInput(f"{source} is not readable CSV ({exc}).") from None
+    positions: dict[str, int] = {}
+    for our, theirs in mapping.columns.items():
+        if theirs not in header:
+            raise InvalidInput(f"The mapping names the column {theirs!r} for {our}, but {source} has no such column. "
+                               f"Its columns are: {', '.join(header)}.")
+        positions[our] = header.index(theirs)
     problems: list[str] = []
     problem_count = 0
 
@@ -554,7 +471,7 @@ def _read_rows(physical: list[str], start: int, stop: int, spec: _RowSpec, progr
         if len(problems) < MAX_REPORTED:
             problems.append(f"line {line}: {reason}")
 
-    amounts = _Amounts(spec.digits)
+    amounts = _Amounts(digits)
     parse_amount = _Memo(amounts.parse)
     rate_bp = _Memo(_rate_bp)
     product_name = _Memo(lambda raw: _norm_text(raw, 300))
@@ -572,7 +489,7 @@ def _read_rows(physical: list[str], start: int, stop: int, spec: _RowSpec, progr
     p_ref, p_sku, p_qty = positions["order_ref"], positions["sku"], positions["quantity"]
     p_unit, p_total = positions.get("unit_price"), positions.get("line_total")
     p_rate, p_name, p_cat = positions.get("discount_rate"), positions.get("product_name"), positions.get("category")
-    width = spec.width
+    width = len(header)
     padding = [""] * width
     try:
         for row in reader:
@@ -583,7 +500,7 @@ def _read_rows(physical: list[str], start: int, stop: int, spec: _RowSpec, progr
             ref = row[p_ref].strip()
             if not ref and not "".join(row).strip():
                 continue
-            line = start + reader.line_num
+            line = reader.line_num
             rows += 1
             if progress and rows % 50_000 == 0:
                 progress(f"read {rows:,} lines")
@@ -674,253 +591,62 @@ def _read_rows(physical: list[str], start: int, stop: int, spec: _RowSpec, progr
             group.lines.append(_Line(line, sku, name, row[p_cat].strip() if p_cat is not None else "", quantity, unit,
                                      discount, total))
     except csv.Error as exc:
-        raise InvalidInput(f"{spec.source} line {start + reader.line_num} is not readable CSV ({exc}).") from None
-    return _Read(groups=groups, rows=rows, rounded=rounded, problems=problems, problem_count=problem_count)
-
-
-def _can_fork() -> bool:
-    """A second process can help: Linux (fork is cheap and safe there) and at least two CPUs for this process."""
-    return sys.platform.startswith("linux") and hasattr(os, "fork") and len(os.sched_getaffinity(0)) >= 2
-
-
-def _boundary(physical: list[str], start: int, spec: _RowSpec) -> int | None:
-    """A record boundary near the middle of ``physical[start:]``, found the way the reader finds records."""
-    middle = start + (len(physical) - start) * (100 - SECOND_SHARE_PERCENT) // 100
-    if not any('"' in line for line in physical[start:]):  # nothing quoted: every physical line is one record
-        return middle
-    reader = csv.reader(iter(physical[start:]), delimiter=spec.delimiter)
-    try:
-        for _ in reader:
-            if start + reader.line_num >= middle:
-                return start + reader.line_num
-    except csv.Error:
-        return None  # the one-process read words it
-    return None
-
-
-class _Unplanned(Exception):
-    """The forked reader leaves this order to the importing process (which words the problem, if it is one)."""
-
-
-def _plan_read(read: _Read, spec: _RowSpec, planner: _Planner | None) -> None:
-    """Plan and price every order of ``read`` that can be (``group.plan``); the rest is left to the import.
-
-    An order it leaves may be fine (its dates can be on rows of the other half of the file) or wrong:
-    the import plans it again with its own ``bad`` and words the problem. Values are ``_Planner``'s and ``_price``'s.
-    """
-    if planner is None:
-        return
-
-    def refuse(line: int, reason: str) -> None:
-        raise _Unplanned
-
-    tax_rate_bp = spec.tax_rate_bp
-    for group in read.groups.values():
-        try:
-            plan = planner.order(group, refuse)
-            if plan is not None:
-                planner.customer(plan, refuse)
-                plan["priced"] = _price(group.lines, tax_rate_bp)
-                group.plan = plan
-        except (_Unplanned, InvalidInput):
-            pass
-
-
-def _read_in_child(physical: list[str], start: int, spec: _RowSpec, planner: _Planner | None) -> Any:
-    """In the forked process: read ``physical[start:]``, plan and price its orders, as plain tuples to send back.
-
-    None when any row is wrong (the one-process read words it).
-    """
-    try:
-        read = _read_rows(physical, start, len(physical), spec, None)
-        if read.problem_count:
-            payload: Any = None
-        else:
-            _plan_read(read, spec, planner)
-            orders = []
-            for g in read.groups.values():
-                planned: tuple[Any, ...] | None = None
-                plan = g.plan
-                if plan is not None:
-                    priced = plan["priced"]
-                    planned = (plan["ordered"], plan["shipped"], plan["status"], plan["channel"], plan["phone"],
-                               plan["email"], plan["customer_ref"], plan["customer_name"], plan["address"],
-                               priced.subtotal_minor, priced.total_minor, priced.tax_minor, priced.lines)
-                orders.append((g.ref, g.first_line, g.fields, g.seen, [
-                    (x.line, x.sku, x.product_name, x.category, x.quantity, x.unit_minor, x.discount_minor,
-                     x.total_minor) for x in g.lines], planned))
-            payload = (read.rows, read.rounded, orders)
-    except Exception:  # the one-process read raises it in its own words
-        payload = None
-    return payload
-
-
-def _fork_reader(physical: list[str], start: int, spec: _RowSpec, planner: _Planner | None) -> tuple[int, int] | None:
-    """Fork a process that sends ``_read_in_child``'s result, pickled, down a pipe; (pid, reading end), or None.
-
-    The child runs nothing but that (no multiprocessing bootstrap: inherited buffers such as a redirected
-    stdout are never flushed twice) and leaves with ``os._exit``, whatever happens.
-    """
-    try:
-        reading, writing = os.pipe()
-    except OSError:
-        return None
-    try:
-        pid = os.fork()
-    except OSError:  # no fork here (process limits): read in one process
-        os.close(reading)
-        os.close(writing)
-        return None
-    if pid == 0:  # pragma: no cover - the child; its result is checked through the parent
-        code = 1
-        try:
-            os.close(reading)
-            with os.fdopen(writing, "wb") as out:
-                pickle.dump(_read_in_child(physical, start, spec, planner), out, protocol=pickle.HIGHEST_PROTOCOL)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(writing)
-    return pid, reading
-
-
-def _read_parallel(physical: list[str], start: int, spec: _RowSpec, progress: Progress | None) -> _Read | None:
-    """Read the first part of the rows here and the rest (SECOND_SHARE_PERCENT) in a forked process at once.
-
-    Returns None when the one-process read must decide (a problem anywhere, an order whose rows in the
-    two halves disagree, no process could be started): its messages, line numbers and order are the
-    reference, so this path only ever returns what ``_read_rows`` over the whole file would.
-    """
-    boundary = _boundary(physical, start, spec)
-    if boundary is None or not start < boundary < len(physical):
-        return None
-    planner = None if spec.mapping is None else _Planner(spec.mapping, spec.tz)  # its imports done here, not forked
-    forked = _fork_reader(physical, boundary, spec, planner)
-    if forked is None:
-        return None
-    pid, reading = forked
-    try:
-        with os.fdopen(reading, "rb") as incoming:
-            first = _read_rows(physical, start, boundary, spec, progress)
-            payload = None
-            if first.problem_count:  # the one-process read words every problem: the child's work is not needed
-                os.kill(pid, signal.SIGKILL)
-            else:
-                _plan_read(first, spec, planner)
-                try:
-                    payload = pickle.load(incoming)
-                except (EOFError, pickle.UnpicklingError):  # the child failed: read in one process
-                    pass
-    except BaseException:
-        os.kill(pid, signal.SIGKILL)
-        raise
-    finally:
-        os.waitpid(pid, 0)
-    if payload is None or first.problem_count:
-        return None
-    rows, rounded, second = payload
-    groups = first.groups
-    line = _Line
-    for ref, first_line, fields, seen, lines, planned in second:
-        group = groups.get(ref)
-        if group is None:
-            group = groups[ref] = _Group(ref=ref, first_line=first_line, fields=fields,
-                                         lines=[line(*x) for x in lines], seen=seen)
-            if planned is not None:
-                (ordered, shipped, status, channel, phone, email, customer_ref, customer_name, address, subtotal,
-                 total, tax, priced) = planned
-                group.plan = {"group": group, "ordered": ordered, "shipped": shipped, "status": status,
-                              "channel": channel, "phone": phone, "email": email, "customer_ref": customer_ref,
-                              "customer_name": customer_name, "address": address,
-                              "priced": _Priced(subtotal_minor=subtotal, total_minor=total, tax_minor=tax, lines=priced)}
-            continue
-        for name, value in fields.items():
-            before = group.fields.get(name)
-            if before is None:
-                group.fields[name] = value
-                group.seen[name] = seen[name]
-            elif before != value:
-                return None  # rows of one order disagree across the halves: the one-process read words it
-        group.lines += [line(*x) for x in lines]
-        group.plan = None  # planned on half its rows: the import plans it again
-    return _Read(groups=groups, rows=first.rows + rows, rounded=first.rounded + rounded, problems=[],
-                 problem_count=0)
-
-
-# ---------------------------------------------------------------- the import
-
-
-def import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Mapping, source: str = "file",
-                  dry_run: bool = False, create_missing: bool = False, affect_stock: bool = False,
-                  progress: Progress | None = None) -> OrderImportReport:
-    """Import order history from CSV bytes; all or nothing. Raises OrderImportRefused listing bad lines."""
-    with _gc_paused():
-        return _import_orders(session=session, actor=actor, content=content, mapping=mapping, source=source,
-                              dry_run=dry_run, create_missing=create_missing, affect_stock=affect_stock,
-                              progress=progress)
-
-
-def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Mapping, source: str, dry_run: bool,
-                   create_missing: bool, affect_stock: bool, progress: Progress | None) -> OrderImportReport:
-    values = store_settings.get_all(session=session)
-    digits = int(values["currency_digits"])
-    currency_code = values["currency"]
-    tax_rate_bp = int(values.get("tax_rate_bp", 0))
-    prefix = values.get("order_number_prefix", "SO-")
-    tz = ZoneInfo(mapping.timezone or values["timezone"])
-    text = _decode(content, source)
-    first_line = text.split("\n", 1)[0]
-    delimiter = _delimiter(first_line)
-    physical = io.StringIO(text).readlines()  # what a reader over StringIO(text) reads, as a list chunks can share
-    header_reader = csv.reader(iter(physical), delimiter=delimiter)
-    try:
-        header = [unicodedata.normalize("NFC", h).strip() for h in next(header_reader)]
-    except StopIteration:
-        raise InvalidInput(f"{source} is empty; it needs a header row and at least one order line.") from None
-    except csv.Error as exc:
-        raise InvalidInput(f"{source} is not readable CSV ({exc}).") from None
-    positions: dict[str, int] = {}
-    for our, theirs in mapping.columns.items():
-        if theirs not in header:
-            raise InvalidInput(f"The mapping names the column {theirs!r} for {our}, but {source} has no such column. "
-                               f"Its columns are: {', '.join(header)}.")
-        positions[our] = header.index(theirs)
-    spec = _RowSpec(positions=positions, width=len(header), delimiter=delimiter, digits=digits, source=source,
-                    mapping=mapping, tz=tz, tax_rate_bp=tax_rate_bp)
-    read = _read_parallel(physical, header_reader.line_num, spec, progress) \
-        if len(physical) >= PARALLEL_LINES and _can_fork() else None
-    if read is None:
-        read = _read_rows(physical, header_reader.line_num, len(physical), spec, progress)
-    groups, rows, rounded = read.groups, read.rows, read.rounded
-    problems: list[str] = read.problems
-    problem_count = read.problem_count
-
-    def bad(line: int, reason: str) -> None:
-        nonlocal problem_count
-        problem_count += 1
-        if len(problems) < MAX_REPORTED:
-            problems.append(f"line {line}: {reason}")
-
+        raise InvalidInput(f"{source} line {reader.line_num} is not readable CSV ({exc}).") from None
     if rows == 0:
         raise InvalidInput(f"{source} has a header but no order lines.")
     if progress and rows >= 50_000:
         progress(f"read {rows:,} lines into {len(groups):,} orders")
 
-    # order-level fields (dates, status, channel), then customers' phones and emails; orders the forked
-    # reader planned already keep their plan
+    # order-level fields: dates, status, channel
     plans: list[dict[str, Any]] = []
-    planner = _Planner(mapping, tz)
+    parse_time = _time_parser(mapping.date_format, tz)
     for group in groups.values():
-        plan = group.plan
-        if plan is None:
-            plan = planner.order(group, bad)
-        else:
-            group.plan = None  # no cycle (plan -> group -> plan): the rows are freed as soon as the import is done
-        if plan is not None:
-            plans.append(plan)
+        f = group.fields
+        try:
+            ordered = parse_time(f.get("ordered_at", ""))
+        except ValueError:
+            fmt = mapping.date_format or "ISO 8601 (2024-03-01 or 2024-03-01 10:00)"
+            bad(group.seen.get("ordered_at", group.first_line),
+                f"the ordered_at {f.get('ordered_at', '')!r} of order {group.ref} is not a date in the format {fmt}.")
+            continue
+        shipped = None
+        if f.get("shipped_at"):
+            try:
+                shipped = parse_time(f["shipped_at"])
+            except ValueError:
+                bad(group.seen["shipped_at"], f"the shipped_at {f['shipped_at']!r} of order {group.ref} is not a date "
+                    f"in the format {mapping.date_format or 'ISO 8601'}.")
+                continue
+        word = f.get("status", "").strip().lower() or mapping.default_status
+        status = mapping.status_map.get(word, word)
+        if status not in STATUSES:
+            bad(group.seen.get("status", group.first_line),
+                f"the status {f.get('status')!r} of order {group.ref} is not one of {', '.join(STATUSES)} (add it to "
+                "[status_map]).")
+            continue
+        channel = f.get("channel", "").strip().lower() or "imported"
+        if channel not in CHANNELS:
+            bad(group.seen.get("channel", group.first_line),
+                f"the channel {f.get('channel')!r} of order {group.ref} is not one of {', '.join(CHANNELS)}.")
+            continue
+        plans.append({"group": group, "ordered": ordered, "shipped": shipped, "status": status, "channel": channel})
+
+    # customers
+    from shoptui.services.customers import normalise_email, normalise_phone
+
+    phone_of, email_of = _Memo(normalise_phone), _Memo(normalise_email)
     for plan in plans:
-        if "phone" not in plan:
-            planner.customer(plan, bad)
+        f = plan["group"].fields
+        try:
+            phone, email = f.get("customer_phone"), f.get("customer_email")
+            plan["phone"] = None if phone is None else phone_of(phone)
+            plan["email"] = None if email is None else email_of(email)
+        except InvalidInput as exc:
+            bad(plan["group"].seen.get("customer_phone") or plan["group"].seen.get("customer_email")
+                or plan["group"].first_line, f"order {plan['group'].ref}: {str(exc)[:1].lower()}{str(exc)[1:]}")
+            plan["phone"] = plan["email"] = None
+        plan["customer_ref"] = (f.get("customer_ref") or "")[:100] or None
+        plan["customer_name"] = _norm_text(f.get("customer_name", ""), 100)
     if problems:
         raise OrderImportRefused(source, problems, problem_count)
 
@@ -978,13 +704,12 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     total_minor = 0
     for p in fresh:
         group = p["group"]
-        priced = p.get("priced")
-        if priced is None:
-            try:
-                priced = p["priced"] = _price(group.lines, tax_rate_bp)
-            except InvalidInput as exc:
-                bad(group.first_line, f"order {group.ref}: {exc}")
-                continue
+        try:
+            priced = _price(group.lines, tax_rate_bp)
+        except InvalidInput as exc:
+            bad(group.first_line, f"order {group.ref}: {exc}")
+            continue
+        p["priced"] = priced
         total_lines += len(group.lines)
         total_minor += priced.total_minor
     if problems:
@@ -1157,7 +882,7 @@ def _address_fields(plan: dict[str, Any]) -> dict[str, str]:
 
 def _address_row(customer_id: int, plan: dict[str, Any], now: datetime) -> dict[str, Any]:
     return {"customer_id": customer_id, "recipient": plan["customer_name"][:100], "phone": plan["phone"] or "",
-            "district": "", "street": "", "is_default": True, "created_at": now, **plan["address"]}
+            "district": "", "street": "", "is_default": True, "created_at": now, **_address_fields(plan)}
 
 
 def _create_products(session: Session, actor: Actor, skus: list[str], first_seen: dict[str, _Line],
@@ -1330,7 +1055,7 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
         cid = customers.find(plan)
         if cid is None and (plan["customer_ref"] or plan["phone"] or plan["email"]):
             cid = customer_ids.get(customers.key(plan))
-        address = plan["address"]
+        address = _address_fields(plan)
         payment = machine.derive_payment(total_minor=priced.total_minor, paid_minor=paid, refunded_minor=0)
         if status == "cancelled":
             payment = "unpaid" if paid == 0 else payment

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 from datetime import date
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,7 +22,6 @@ from shoptui.services.order_import import (
     _format_regex,
     _Line,
     _parse_time,
-    _Planner,
     _price,
     _time_parser,
     import_orders,
@@ -259,88 +257,3 @@ def test_garbage_collection_is_left_as_it_was(session: Session, enabled: bool) -
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
-
-
-def _spec() -> Any:
-    from shoptui.services.order_import import _RowSpec
-
-    mapping = parse_mapping(MAPPING)
-    header = HEADER.strip().split(",")
-    return _RowSpec(positions={k: header.index(v) for k, v in mapping.columns.items()}, width=len(header),
-                    delimiter=",", digits=2, source="old.csv", mapping=mapping, tz=ZoneInfo("Asia/Shanghai"),
-                    tax_rate_bp=1300)
-
-
-def _shape(read: Any) -> Any:
-    return (read.rows, read.rounded, read.problem_count, read.problems,
-            [(g.ref, g.first_line, g.fields, g.seen, g.lines) for g in read.groups.values()])
-
-
-BIG = "".join(  # 20 orders of 3 lines; quoted cells with commas, and one with a line break
-    f"B-{n // 3},0{1 + n // 3 % 9}/03/2024 10:00,,completed,C-{n // 3 % 7},\"Name, {n // 3 % 7}\",,杭州,"
-    f"{'TEE-01' if n % 2 else 'MUG-01'},\"{'Tee' if n % 2 else 'Mug'}{chr(10) + 'x' if n == 31 else ''}\",{1 + n % 3},"
-    f"{99 + n % 5}.{n % 1000:03d},{'10%' if n % 4 == 0 else ''}\n" for n in range(60)
-)
-
-
-@pytest.mark.parametrize("quoted", [True, False])
-def test_two_process_read_equals_one_process_read(quoted: bool) -> None:
-    from shoptui.services.order_import import _read_parallel, _read_rows
-
-    body = BIG if quoted else BIG.replace('"', "").replace("Name, ", "Name ").replace("\nx", "x")
-    # the order of B-0 comes back at the end: its rows are in both halves
-    body += "B-0,,,,,,,,TEE-01,Tee,1,5,\n\n"
-    physical = (HEADER + body).splitlines(keepends=True)
-    one = _read_rows(physical, 1, len(physical), _spec(), None)
-    two = _read_parallel(physical, 1, _spec(), None)
-    assert two is not None
-    assert _shape(two) == _shape(one)
-    assert one.rows == 61 and one.problem_count == 0
-    assert [x.line for x in one.groups["B-0"].lines] == [2, 3, 4, len(physical) - 1]
-    # orders planned and priced while reading (in either process) are planned as the import plans them
-    planner = _Planner(_spec().mapping, ZoneInfo("Asia/Shanghai"))
-    planned = [g for g in two.groups.values() if g.plan is not None]
-    unplanned = [g.ref for g in two.groups.values() if g.plan is None]
-    assert unplanned[0] == "B-0" and len(unplanned) <= 2  # rows in both halves (B-0, the order cut by the split)
-    for group in planned:
-        expected = planner.order(group, pytest.fail)
-        assert expected is not None and planner.customer(expected, pytest.fail)
-        expected["priced"] = _price(group.lines, 1300)
-        assert group.plan == expected
-
-
-@pytest.mark.parametrize(("head", "tail", "line"), [
-    ("", "B-0,,,,C-5,,,,TEE-01,Tee,1,5,\n", 62),  # disagrees with the first half
-    ("", "B-99,01/03/2024 10:00,,completed,,,,,TEE-01,Tee,zero,5,\n", 62),  # a bad row in the second half
-    ("B-99,01/03/2024 10:00,,completed,,,,,TEE-01,Tee,-1,5,\n", "", 2),  # a bad row in the first half
-])
-def test_two_process_read_leaves_problems_to_the_one_process_read(session: Session, head: str, tail: str, line: int,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from shoptui.services import order_import
-    from shoptui.services.order_import import _read_parallel
-
-    body = head + BIG.replace('"', "").replace("Name, ", "Name ").replace("\nx", "x") + tail
-    physical = (HEADER + body).splitlines(keepends=True)
-    assert _read_parallel(physical, 1, _spec(), None) is None
-    seed(session)
-    with pytest.raises(OrderImportRefused) as one:
-        _import(session, body, create_missing=True)
-    monkeypatch.setattr(order_import, "PARALLEL_LINES", 10)
-    with pytest.raises(OrderImportRefused) as two:
-        _import(session, body, create_missing=True)
-    assert str(two.value) == str(one.value)
-    assert f"line {line}:" in str(one.value)
-
-
-def test_big_file_imports_through_two_processes(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-    from shoptui.services import order_import
-
-    seed(session)
-    monkeypatch.setattr(order_import, "PARALLEL_LINES", 10)
-    calls: list[Any] = []
-    real = order_import._read_parallel
-    monkeypatch.setattr(order_import, "_read_parallel", lambda *a: calls.append(real(*a)) or calls[-1])
-    report = _import(session, BIG, create_missing=True)
-    assert calls and calls[0] is not None
-    assert report.lines == 60 and report.orders_created == 20 and report.order_lines == 60
-    assert sorted(session.exec(select(Order.external_ref)).all()) == sorted(f"B-{n}" for n in range(20))
