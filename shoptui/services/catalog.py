@@ -58,6 +58,8 @@ from shoptui.models.catalog import (
     Variant,
 )
 from shoptui.services import audit, pricing
+from shoptui.services.bulk import insert_columns as insert_columns  # re-exported: catalog_io and tests use it
+from shoptui.services.bulk import insert_rows
 from shoptui.services.paging import Page, clamp_limit
 from shoptui.services.search import SearchHit
 
@@ -1193,106 +1195,6 @@ def _search_grams_many(texts: list[str]) -> list[str]:
     out[1::3] = second
     pieces = out.tobytes().decode(codec).split("\n")
     return [pieces[0][:-1], *(piece[2:-1] for piece in pieces[1:])]
-
-
-_PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
-
-
-def insert_rows(conn: Any, table: Any, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """Insert many rows (tuples in ``names`` order) through the driver's executemany (see ``insert_columns``)."""
-    if rows:
-        insert_columns(conn, table, names, list(zip(*rows, strict=True)))
-
-
-def insert_columns(conn: Any, table: Any, names: Sequence[str], columns: Sequence[Sequence[Any]]) -> None:
-    """Insert many rows given column by column (``columns[i]`` holds every row's value of ``names[i]``,
-    all of the same length) through the driver's executemany.
-
-    SQLAlchemy's per-row parameter handling is most of the cost of a big import, so values go
-    through each column type's bind processor here instead, column by column and once per
-    distinct value (an import stamps every row with the same time), so SQLite and PostgreSQL
-    store exactly what the ORM would. On SQLite a column that holds one value in every row (the
-    import's timestamps, empty options) is written into the statement as a literal once instead
-    of being bound again for every row: binding is most of what an INSERT costs the driver. There
-    each statement carries up to 200 rows (``INSERT ... VALUES (...), (...), ...``): stepping a
-    statement once per row, and setting up its CHECK constraints once per row (the product
-    status's ``IN (...)`` fills a temporary table, which a statement reset between rows makes
-    SQLite allocate afresh each time), cost more than the rows themselves.
-    """
-    count = len(columns[0]) if columns else 0
-    if not count:
-        return
-    mark = _PLACEHOLDER.get(conn.dialect.paramstyle)
-    if mark is None:
-        conn.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)])
-        return
-    preparer = conn.dialect.identifier_preparer
-    values_sql: list[str] = []
-    bound: list[Sequence[Any]] = []
-    fold = mark == "?" and count > 1
-    for i, (name, values) in enumerate(zip(names, columns, strict=True)):
-        proc = table.c[name].type._cached_bind_processor(conn.dialect)
-        first = values[0]
-        # one value in every row? (column 0 stays bound: a row needs a value); the last row settles most columns
-        if fold and i and values[-1] == first and values.count(first) == count:
-            literal = _sql_literal(first if proc is None or first is None else proc(first))
-            if literal is not None:
-                values_sql.append(literal)
-                continue
-        values_sql.append(mark)
-        if proc is None:
-            bound.append(values)
-            continue
-        try:
-            distinct = set(values)
-        except TypeError:  # unhashable values
-            distinct = None
-        distinct_types = {type(value) for value in distinct or ()} - {type(None)}
-        if distinct is None or len(distinct_types) > 1:  # 1 == 1.0 == True: memoise only one kind
-            bound.append([None if value is None else proc(value) for value in values])
-            continue
-        memo = {value: proc(value) for value in distinct if value is not None}
-        memo[None] = None
-        bound.append(list(map(memo.__getitem__, values)))
-    head = f"INSERT INTO {preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)}) VALUES "
-    row_sql = f"({', '.join(values_sql)})"
-    width = len(bound)
-    per = min(_rows_per_statement(width), max(1, _MAX_STATEMENT // len(row_sql))) if mark == "?" and count > 1 else 1
-    if per == 1:
-        conn.exec_driver_sql(head + row_sql, list(zip(*bound, strict=True)))
-        return
-    # many rows per statement: one statement step (and one run of its constraint checks' setup,
-    # such as the ephemeral table of an ``IN (...)`` CHECK) per chunk instead of per row
-    flat: list[Any] = [None] * (count * width)
-    for i, values in enumerate(bound):
-        flat[i::width] = values
-    step = per * width
-    full = len(flat) - len(flat) % step
-    if full:
-        conn.exec_driver_sql(head + ", ".join([row_sql] * per), [tuple(flat[s:s + step]) for s in range(0, full, step)])
-    if full < len(flat):
-        conn.exec_driver_sql(head + ", ".join([row_sql] * ((len(flat) - full) // width)), tuple(flat[full:]))
-
-
-_MAX_BOUND = 999  # SQLite's oldest limit of bound values per statement (newer ones allow 32766)
-_MAX_ROWS = 200  # rows per multi-row INSERT: longer statements gain nothing and cost more to prepare
-_MAX_STATEMENT = 100_000  # characters: a long literal repeated in every row (a shared description) gets fewer rows
-
-
-def _rows_per_statement(width: int) -> int:
-    """How many rows of ``width`` bound values one multi-row INSERT carries."""
-    return max(1, min(_MAX_ROWS, _MAX_BOUND // width)) if width else 1
-
-
-def _sql_literal(value: Any) -> str | None:
-    """``value`` (already through its bind processor) as an SQLite literal, or None to bind it."""
-    if value is None:
-        return "NULL"
-    if type(value) is int:
-        return str(value)
-    if type(value) is str and "\x00" not in value:
-        return "'" + value.replace("'", "''") + "'"
-    return None  # floats, bytes, anything else: bound as usual
 
 
 _FTS_TABLES = ("product_search_fts", "product_search_grams")
