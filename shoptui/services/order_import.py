@@ -65,7 +65,7 @@ from shoptui.models.catalog import Product, Variant
 from shoptui.models.customers import Customer, CustomerAddress
 from shoptui.models.orders import CHANNELS, Order, OrderEvent, OrderLine, OrderPayment, OrderSequence
 from shoptui.models.sales import CustomerImportRef
-from shoptui.services import audit, pricing
+from shoptui.services import audit, bulk, pricing
 from shoptui.services import orders_status as machine
 from shoptui.services import settings as store_settings
 
@@ -996,6 +996,11 @@ TIME_COLUMNS = {  # columns whose values _write passes already bound (through _t
     OrderPayment.__table__: {"at"}, OrderEvent.__table__: {"at"}, OrderLine.__table__: set(),
 }
 FLUSH_ORDERS = 20_000
+# tables written many rows per statement (services.bulk): sales_order's three ``IN (...)`` CHECKs
+# set up a temporary table per executed statement, so one statement per row paid it per row
+# (100k orders: 3.4 -> 2.3 s CPU); payments and events halve too (0.35 -> 0.16 s each). Order
+# lines stay one statement per row: there it measured no faster (1.4-1.7 s either way).
+MULTI_ROW_TABLES = frozenset({"sales_order", "order_payment", "order_event"})
 
 
 def _time_binder(session: Session) -> _Memo:
@@ -1039,7 +1044,10 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
                                    (OrderLine.__table__, LINE_COLUMNS, line_rows),
                                    (OrderPayment.__table__, PAYMENT_COLUMNS, payment_rows),
                                    (OrderEvent.__table__, EVENT_COLUMNS, event_rows)):
-            insert_tuples(session, table, names, rows, bound=TIME_COLUMNS[table])
+            if table.name in MULTI_ROW_TABLES:
+                bulk.insert_rows(session.connection(), table, names, rows, bound=TIME_COLUMNS[table])
+            else:
+                insert_tuples(session, table, names, rows, bound=TIME_COLUMNS[table])
             rows.clear()
 
     for plan, number in zip(plans, numbers, strict=True):
