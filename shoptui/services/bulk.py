@@ -5,8 +5,11 @@ Light on purpose (no models, no services): the catalogue import and the order im
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any
+
+from sqlalchemy.exc import DBAPIError
 
 _PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
@@ -109,3 +112,40 @@ def _sql_literal(value: Any) -> str | None:
     if type(value) is str and "\x00" not in value:
         return "'" + value.replace("'", "''") + "'"
     return None  # floats, bytes, anything else: bound as usual
+
+
+@contextmanager
+def indexes_deferred(conn: Any, work: Sequence[tuple[str, int]], *, threshold: int = 20_000) -> Iterator[None]:
+    """On SQLite, drop the secondary indexes of tables about to receive many rows, and build them
+    again after the inserts, inside the caller's transaction.
+
+    ``work`` lists (table, rows about to be inserted); a table is deferred when that is at least
+    ``threshold`` rows and at least as many as the table already holds. Inside the block the
+    caller must not look rows up through those tables' secondary indexes.
+
+    Sorting once to build an index is several times cheaper than a random B-tree insert per row,
+    once the new rows are at least as many as the rows already there. The DDL is part of the
+    transaction: a failure rolls everything back, indexes included, and other connections never see
+    the table without them. UNIQUE constraints declared on the table stay in place.
+    """
+    saved: list[tuple[str, str]] = []
+    if conn.dialect.name == "sqlite":
+        for table, count in work:
+            if count < threshold:
+                continue
+            present = conn.exec_driver_sql(f'SELECT count(*) FROM (SELECT 1 FROM "{table}" LIMIT ?)', (count + 1,)).scalar()
+            if present > count:
+                continue
+            saved += conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                                          "AND sql IS NOT NULL", (table,)).all()
+    for name, _ in saved:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    try:
+        yield
+    except BaseException:
+        for _, sql in saved:  # the caller rolls back; put them back anyway in case it does not
+            with suppress(DBAPIError):
+                conn.exec_driver_sql(sql)
+        raise
+    for _, sql in saved:
+        conn.exec_driver_sql(sql)

@@ -32,7 +32,7 @@ from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput
 from shoptui.models.catalog import Product, ProductImage, ProductTag, Variant
-from shoptui.services import audit, catalog, settings
+from shoptui.services import audit, bulk, catalog, settings
 
 COLUMNS = (
     "product_sku", "sku", "title", "status", "category", "brand", "tags", "description",
@@ -57,39 +57,6 @@ def bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
 
 
 DEFER_INDEXES_FROM = 20_000
-
-
-@contextmanager
-def _indexes_deferred(conn: Any, work: Sequence[tuple[str, int]]) -> Iterator[None]:
-    """On SQLite, drop the secondary indexes of tables about to receive many rows, and build them
-    again after the inserts, inside the caller's transaction.
-
-    Sorting once to build an index is several times cheaper than a random B-tree insert per row,
-    once the new rows are at least as many as the rows already there. The DDL is part of the
-    transaction: a failure rolls everything back, indexes included, and other connections never see
-    the table without them. UNIQUE constraints declared on the table stay in place.
-    """
-    saved: list[tuple[str, str]] = []
-    if conn.dialect.name == "sqlite":
-        for table, count in work:
-            if count < DEFER_INDEXES_FROM:
-                continue
-            present = conn.exec_driver_sql(f'SELECT count(*) FROM (SELECT 1 FROM "{table}" LIMIT ?)', (count + 1,)).scalar()
-            if present > count:
-                continue
-            saved += conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-                                          "AND sql IS NOT NULL", (table,)).all()
-    for name, _ in saved:
-        conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    try:
-        yield
-    except BaseException:
-        for _, sql in saved:  # the caller rolls back; put them back anyway in case it does not
-            with suppress(DBAPIError):
-                conn.exec_driver_sql(sql)
-        raise
-    for _, sql in saved:
-        conn.exec_driver_sql(sql)
 
 
 CACHE_BYTES_PER_ROW = 2048  # what a written row takes in pages: about 850 bytes at 100k rows, twice that for slack
@@ -803,7 +770,7 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
     tag_rows = [(g.product_id, t) for g in new_groups for t in g.fields.get("tags", ())]
     image_rows = [(g.product_id, i, loc) for g in new_groups for i, loc in enumerate(g.fields.get("images", ()))]
     work = [("product", len(new_groups) if sqlite else 0), ("variant", variant_count), ("product_tag", len(tag_rows))]
-    with _indexes_deferred(conn, work):
+    with bulk.indexes_deferred(conn, work, threshold=DEFER_INDEXES_FROM):
         if new_groups and sqlite:
             catalog.insert_columns(conn, product_table, ("id", *_PRODUCT_NAMES), [ids, *product_columns])
         if progress and len(new_groups) >= 10_000:

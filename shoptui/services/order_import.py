@@ -1000,6 +1000,7 @@ FLUSH_ORDERS = 20_000
 # set up a temporary table per executed statement, so one statement per row paid it per row
 # (100k orders: 3.4 -> 2.3 s CPU); payments and events halve too (0.35 -> 0.16 s each). Order
 # lines stay one statement per row: there it measured no faster (1.4-1.7 s either way).
+DEFER_INDEXES_FROM = 20_000  # orders (or lines) from which an import builds the order tables' indexes afterwards
 MULTI_ROW_TABLES = frozenset({"sales_order", "order_payment", "order_event"})
 
 
@@ -1050,66 +1051,71 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
                 insert_tuples(session, table, names, rows, bound=TIME_COLUMNS[table])
             rows.clear()
 
-    for plan, number in zip(plans, numbers, strict=True):
-        group = plan["group"]
-        priced: _Priced = plan["priced"]
-        status, payment_status, fulfilment = STATUSES[plan["status"]]
-        ordered = plan["ordered"]
-        shipped_flag = fulfilment in ("shipped", "delivered")
-        shipped_at = (plan["shipped"] or ordered) if shipped_flag else None
-        paid = priced.total_minor if payment_status == "paid" else 0
-        if payment_status == "paid" and priced.total_minor == 0:
-            paid = 0
-        cid = customers.find(plan)
-        if cid is None and (plan["customer_ref"] or plan["phone"] or plan["email"]):
-            cid = customer_ids.get(customers.key(plan))
-        address = _address_fields(plan)
-        payment = machine.derive_payment(total_minor=priced.total_minor, paid_minor=paid, refunded_minor=0)
-        if status == "cancelled":
-            payment = "unpaid" if paid == 0 else payment
-        key = (status, payment, fulfilment)
-        stats[key] = stats.get(key, 0) + 1
-        at = known_times.get(ordered) or bind(ordered)
-        shipped_bound = None if shipped_at is None else known_times.get(shipped_at) or bind(shipped_at)
-        done_bound = shipped_bound if status == "completed" else None
-        items = 0
-        position = 0
-        for line, (gross, discount, line_total, net, line_tax) in zip(group.lines, priced.lines, strict=True):
-            vid, title, track = variants[line.sku]
-            quantity = line.quantity
-            items += quantity
-            position += 1
-            line_rows.append((
-                line_id, order_id, position, vid, line.sku, (line.product_name or title)[:300], quantity,
-                line.unit_minor, gross, discount, line_total, 0, net, line_tax, quantity if shipped_flag else 0, 0, 0, 0,
+    lines_total = sum(len(plan["group"].lines) for plan in plans)
+    work = [("sales_order", len(plans)), ("order_line", lines_total), ("order_payment", len(plans)),
+            ("order_event", len(plans))]
+    # many orders into few: their indexes are built once after the inserts (see bulk.indexes_deferred)
+    with bulk.indexes_deferred(session.connection(), work, threshold=DEFER_INDEXES_FROM):
+        for plan, number in zip(plans, numbers, strict=True):
+            group = plan["group"]
+            priced: _Priced = plan["priced"]
+            status, payment_status, fulfilment = STATUSES[plan["status"]]
+            ordered = plan["ordered"]
+            shipped_flag = fulfilment in ("shipped", "delivered")
+            shipped_at = (plan["shipped"] or ordered) if shipped_flag else None
+            paid = priced.total_minor if payment_status == "paid" else 0
+            if payment_status == "paid" and priced.total_minor == 0:
+                paid = 0
+            cid = customers.find(plan)
+            if cid is None and (plan["customer_ref"] or plan["phone"] or plan["email"]):
+                cid = customer_ids.get(customers.key(plan))
+            address = _address_fields(plan)
+            payment = machine.derive_payment(total_minor=priced.total_minor, paid_minor=paid, refunded_minor=0)
+            if status == "cancelled":
+                payment = "unpaid" if paid == 0 else payment
+            key = (status, payment, fulfilment)
+            stats[key] = stats.get(key, 0) + 1
+            at = known_times.get(ordered) or bind(ordered)
+            shipped_bound = None if shipped_at is None else known_times.get(shipped_at) or bind(shipped_at)
+            done_bound = shipped_bound if status == "completed" else None
+            items = 0
+            position = 0
+            for line, (gross, discount, line_total, net, line_tax) in zip(group.lines, priced.lines, strict=True):
+                vid, title, track = variants[line.sku]
+                quantity = line.quantity
+                items += quantity
+                position += 1
+                line_rows.append((
+                    line_id, order_id, position, vid, line.sku, (line.product_name or title)[:300], quantity,
+                    line.unit_minor, gross, discount, line_total, 0, net, line_tax, quantity if shipped_flag else 0, 0, 0, 0,
+                ))
+                line_id += 1
+                if affect_stock and track and status != "cancelled":
+                    moves.append(("sell" if shipped_flag else "reserve", vid, quantity, number))
+            order_rows.append((
+                order_id, number, plan["channel"], group.ref, cid, plan["customer_name"], plan["phone"], plan["email"],
+                plan["customer_name"], plan["phone"] or "", address["country"], address["region"], address["city"], "", "",
+                address["postal_code"], None, stock_mode, status, payment, fulfilment, currency, priced.subtotal_minor,
+                0, 0, priced.total_minor, priced.tax_minor, tax_rate_bp, paid, 0, 0, items,
+                0, "", 0, None, who, at, at, at if paid else None, shipped_bound, done_bound, done_bound,
+                at if status == "cancelled" else None, 1,
             ))
-            line_id += 1
-            if affect_stock and track and status != "cancelled":
-                moves.append(("sell" if shipped_flag else "reserve", vid, quantity, number))
-        order_rows.append((
-            order_id, number, plan["channel"], group.ref, cid, plan["customer_name"], plan["phone"], plan["email"],
-            plan["customer_name"], plan["phone"] or "", address["country"], address["region"], address["city"], "", "",
-            address["postal_code"], None, stock_mode, status, payment, fulfilment, currency, priced.subtotal_minor,
-            0, 0, priced.total_minor, priced.tax_minor, tax_rate_bp, paid, 0, 0, items,
-            0, "", 0, None, who, at, at, at if paid else None, shipped_bound, done_bound, done_bound,
-            at if status == "cancelled" else None, 1,
-        ))
-        if paid:
-            payment_rows.append((order_id, method, paid, None, 0, 0, f"imported {group.ref}"[:200], who, at))
-        event_rows.append((order_id, at, "imported", who,
-                           f"Imported from history ({group.ref}, {plan['status']}, line {group.first_line}).", None))
-        if cid is not None and status != "cancelled":
-            entry = spent.setdefault(cid, [0, 0, None])
-            entry[0] += 1
-            entry[1] += paid
-            entry[2] = ordered if entry[2] is None or ordered > entry[2] else entry[2]
-        order_id += 1
-        written += 1
-        if len(order_rows) >= FLUSH_ORDERS:
-            flush()
-            if progress:
-                progress(f"wrote {written:,} of {len(plans):,} orders")
-    flush()
+            if paid:
+                payment_rows.append((order_id, method, paid, None, 0, 0, f"imported {group.ref}"[:200], who, at))
+            event_rows.append((order_id, at, "imported", who,
+                               f"Imported from history ({group.ref}, {plan['status']}, line {group.first_line}).", None))
+            if cid is not None and status != "cancelled":
+                entry = spent.setdefault(cid, [0, 0, None])
+                entry[0] += 1
+                entry[1] += paid
+                entry[2] = ordered if entry[2] is None or ordered > entry[2] else entry[2]
+            order_id += 1
+            written += 1
+            if len(order_rows) >= FLUSH_ORDERS:
+                flush()
+                if progress:
+                    progress(f"wrote {written:,} of {len(plans):,} orders")
+        flush()
     for key, delta in stats.items():
         machine.count(session, key, delta)
     if spent:

@@ -257,3 +257,29 @@ def test_garbage_collection_is_left_as_it_was(session: Session, enabled: bool) -
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_a_big_import_builds_the_order_indexes_again_after_its_inserts(session: Session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Past the threshold the order tables' indexes are dropped for the inserts and built again."""
+    from shoptui.services import order_import
+
+    def indexes() -> list[tuple[str, str]]:
+        return session.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                                    "AND tbl_name IN ('sales_order', 'order_line', 'order_payment', 'order_event') "
+                                    "ORDER BY name")).all()
+
+    seed(session)
+    before = indexes()
+    dropped: list[str] = []
+    session.connection().connection.driver_connection.set_trace_callback(
+        lambda sql: dropped.append(sql) if sql.startswith("DROP INDEX") else None)
+    monkeypatch.setattr(order_import, "DEFER_INDEXES_FROM", 2)
+    report = _import(session, create_missing=True)
+    session.connection().connection.driver_connection.set_trace_callback(None)
+    assert report.orders_created == 3
+    assert dropped, "the import did not defer the indexes"
+    assert indexes() == before  # every index is back, as it was
+    first = orders.get_order(session=session, number=report.first_number)
+    assert [line.sku for line in first.lines] == ["TEE-01", "MUG-01"]
+    for check in (orders.check_order_totals, orders.check_order_money, orders.check_order_counters):
+        assert check(session=session) == []
