@@ -222,9 +222,33 @@ async def test_enter_opens_the_detail_with_variants_and_images(demo_app: ShopApp
         assert detail.query_one("#detail-variants").row_count == tee.variant_count  # type: ignore[attr-defined]
         images = str(detail.query_one("#detail-images", Static).render())
         assert tee.images and Path(tee.images[0]).name in images and "PNG" in images
+        from rich_pixels import Pixels
+
+        from shoptui.tui.widgets.catalog_image import CoverImage
+
+        await detail.query_one(CoverImage).workers.wait_for_complete()
+        await settle(pilot)
+        drawn = detail.query_one(".cover-picture", Static).content
+        assert isinstance(drawn, Pixels), "the cover is drawn as a picture when pictures are on"
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(demo_app.screen, ProductsScreen)
+
+
+async def test_the_cover_is_a_text_box_when_pictures_are_off(demo_app: ShopApp, demo_store: str,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from shoptui.tui.widgets.catalog_image import RENDER_ENV, CoverImage
+
+    monkeypatch.setenv(RENDER_ENV, "off")
+    tee = product(demo_store, "D001-S-WHITE")
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        screen = await open_products(pilot)
+        screen.table.move_cursor(row=screen.table.get_row_index(str(tee.id)))
+        await pilot.press("enter")
+        await settle(pilot)
+        cover = demo_app.screen.query_one(CoverImage)
+        texts = " ".join(str(s.render()) for s in cover.query(Static))
+        assert Path(tee.images[0]).name in texts and "open the file to see it" in texts
 
 
 async def fill_new_product(pilot: Pilot, *, title: str, sku: str, price: str, barcode: str = "") -> ProductFormScreen:

@@ -1,5 +1,10 @@
-"""A product's cover in the terminal: the picture where the terminal can show one, else a clear box
-naming the file, its kind, dimensions and size."""
+"""A product's cover in the terminal: the picture drawn in coloured half-cells (rich-pixels, Pillow),
+else a clear box naming the file, its kind, dimensions and size.
+
+Half-cells work in every colour terminal, over SSH and in tmux, and ask the terminal nothing (a
+library that queries for sixel or kitty graphics must run before Textual owns the terminal, which
+would cost every start-up a third of a second). The picture is decoded and scaled in a worker.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
 RENDER_ENV = "SHOPTUI_IMAGES"
-"""Set to ``off`` to never draw pictures (tests, snapshots, slow links): the text box is shown instead."""
+"""Set to ``off`` to never draw pictures (slow links): the text box is shown instead (also with NO_COLOR)."""
 
 
 @dataclass(frozen=True)
@@ -99,18 +105,25 @@ def image_facts(location: str) -> ImageFacts:
 
 
 def pictures_enabled() -> bool:
-    """Whether to try drawing pictures (textual-image installed and not switched off)."""
+    """Whether to draw pictures: not switched off, and colours allowed (half-cells are colour)."""
     if os.environ.get(RENDER_ENV, "").lower() in ("off", "0", "no", "false"):
         return False
-    try:
-        import textual_image.widget  # noqa: F401
-    except Exception:  # not installed, or it cannot talk to this terminal
-        return False
-    return True
+    return not os.environ.get("NO_COLOR")
+
+
+def picture(location: str, width: int, height: int) -> Any:
+    """The image scaled to fit ``width`` cells by ``height`` cells (two pixels a cell), as a renderable."""
+    from PIL import Image
+    from rich_pixels import Pixels
+
+    with Image.open(location) as image:
+        image.draft("RGB", (width * 4, height * 8))  # JPEG: decode at a fraction of its size
+        image.thumbnail((width, height * 2))
+        return Pixels.from_image(image.convert("RGB"))
 
 
 class CoverImage(Vertical):
-    """The cover: drawn with textual-image when possible, else a box that names the file."""
+    """The cover: a half-cell picture when possible, else a box that names the file."""
 
     DEFAULT_CSS = """
     CoverImage { width: 28; height: 12; border: round $foreground 30%; padding: 0 1; }
@@ -131,12 +144,30 @@ class CoverImage(Vertical):
             yield Static("Add paths or URLs in the form (e).", classes="cover-text", markup=False)
             return
         if facts.exists and facts.kind and pictures_enabled():
-            from textual_image.widget import Image
-
-            yield Image(facts.location, classes="cover-picture")
+            yield Static(facts.name, classes="cover-name", markup=False)
+            yield Static("", classes="cover-picture")
+            self.draw(facts.location)
             return
         yield Static(facts.name, classes="cover-name", markup=False)
         yield Static(facts.describe(), classes="cover-text", markup=False)
         reason = ("The terminal shows no pictures here;" if facts.exists and facts.kind
                   else "Nothing to draw;")
         yield Static(f"{reason} open the file to see it.", classes="cover-text", markup=False)
+
+    @work(thread=True, exclusive=True, group="cover", exit_on_error=False)
+    def draw(self, location: str) -> None:
+        """Decode and scale the picture off the UI thread; a file that will not decode keeps its box."""
+        try:
+            drawn = picture(location, 24, 9)
+        except Exception:
+            self.app.call_from_thread(self._undrawable)
+            return
+        self.app.call_from_thread(self._show, drawn)
+
+    def _show(self, drawn: Any) -> None:
+        for target in self.query(".cover-picture"):
+            target.update(drawn)  # type: ignore[attr-defined]
+
+    def _undrawable(self) -> None:
+        for target in self.query(".cover-picture"):
+            target.update("This file cannot be drawn; open it to see it.")  # type: ignore[attr-defined]
