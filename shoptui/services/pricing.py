@@ -16,6 +16,7 @@ from shoptui.services.rounding import (  # noqa: F401  (the rounding functions a
     apply_bp,
     change_by_bp,
     round_half_up,
+    split_positive,
 )
 
 
@@ -23,15 +24,7 @@ def _split(total: int, weights: list[int], weight_sum: int) -> list[int]:
     """``allocate`` for the offers' own calls: ``total`` > 0, weights >= 0 summing to ``weight_sum`` > 0."""
     if weight_sum <= 0:
         return allocate(total, weights)  # refuses as allocate does
-    if len(weights) == 1:
-        return [total]
-    parts = [total * w // weight_sum for w in weights]
-    left = total - sum(parts)
-    if left:
-        remainders = [-(total * w % weight_sum) for w in weights]
-        for i in sorted(range(len(weights)), key=remainders.__getitem__)[:left]:
-            parts[i] += 1
-    return parts
+    return split_positive(total, weights, weight_sum)
 
 
 # ---------------------------------------------------------------- orders and carts

@@ -54,8 +54,15 @@ def allocate(total_minor: int, weights: list[int]) -> list[int]:
     weight_sum = sum(weights)
     if weight_sum <= 0 or any(w < 0 for w in weights):
         raise InvalidInput("Weights for splitting an amount must be zero or more and not all zero.")
-    sign = -1 if total_minor < 0 else 1
-    total = abs(total_minor)
+    parts = split_positive(abs(total_minor), weights, weight_sum)
+    return parts if total_minor >= 0 else [-p for p in parts]
+
+
+def split_positive(total: int, weights: list[int], weight_sum: int) -> list[int]:
+    """``allocate`` without its checks, for callers that know ``total`` >= 0 and the weights are
+    >= 0 summing to ``weight_sum`` > 0 (the offers engine splits thousands of discounts a cart)."""
+    if len(weights) == 1:
+        return [total]
     parts = [total * w // weight_sum for w in weights]
     left = total - sum(parts)
     if left:
@@ -63,4 +70,4 @@ def allocate(total_minor: int, weights: list[int]) -> list[int]:
         remainders = [-(total * w % weight_sum) for w in weights]
         for i in sorted(range(len(weights)), key=remainders.__getitem__)[:left]:
             parts[i] += 1
-    return parts if sign == 1 else [-p for p in parts]
+    return parts
