@@ -9,10 +9,8 @@ from sqlmodel import Session
 
 from shoptui.models._types import UTCDateTime
 from shoptui.services.dashboard import Figure, count, local_day_start, money_text, store_values
+from shoptui.services.orders_status import SHIPPABLE_PAYMENT, TO_SHIP, UNPAID
 
-SHIPPABLE_PAYMENT = ("paid", "partially_refunded")  # a goodwill refund does not stop the parcel
-UNPAID = ("unpaid", "partially_paid")
-TO_SHIP = ("unfulfilled", "partially_shipped")
 OPEN_RETURNS = ("requested", "approved", "received")
 
 

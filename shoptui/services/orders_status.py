@@ -8,11 +8,15 @@ refusing any change the tables below do not allow, and keeps the ``order_stat`` 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import insert, update
 from sqlmodel import Session
 
 from shoptui.errors import Conflict
-from shoptui.models.orders import Order, OrderLine, OrderStat
+
+if TYPE_CHECKING:  # light to import: the dashboard's order figures use this vocabulary
+    from shoptui.models.orders import Order, OrderLine
 
 ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     "open": frozenset({"completed", "cancelled"}),
@@ -41,7 +45,9 @@ MACHINES = {"status": ORDER_TRANSITIONS, "payment_status": PAYMENT_TRANSITIONS,
             "fulfilment_status": FULFILMENT_TRANSITIONS}
 ALL_STATUSES = {value: field for field, table in MACHINES.items() for value in table}
 
-from shoptui.services.orders_figures import SHIPPABLE_PAYMENT, TO_SHIP, UNPAID  # noqa: E402,F401  (one vocabulary)
+SHIPPABLE_PAYMENT = ("paid", "partially_refunded")  # a goodwill refund does not stop the parcel
+UNPAID = ("unpaid", "partially_paid")
+TO_SHIP = ("unfulfilled", "partially_shipped")
 
 
 def allowed(field: str, before: str, after: str) -> bool:
@@ -79,6 +85,8 @@ def stat_key(order: Order) -> tuple[str, str, str]:
 
 def count(session: Session, key: tuple[str, str, str] | None, delta: int) -> None:
     """Add ``delta`` to the counter of ``key`` (creating it)."""
+    from shoptui.models.orders import OrderStat
+
     if key is None or delta == 0:
         return
     status, payment, fulfilment = key
