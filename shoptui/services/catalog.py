@@ -58,7 +58,6 @@ from shoptui.models.catalog import (
     Variant,
 )
 from shoptui.services import audit, pricing
-from shoptui.services.bulk import insert_columns as insert_columns  # re-exported: catalog_io and tests use it
 from shoptui.services.bulk import insert_rows
 from shoptui.services.paging import Page, clamp_limit
 from shoptui.services.search import SearchHit

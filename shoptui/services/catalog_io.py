@@ -53,7 +53,7 @@ def bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
     """``insert_rows`` for rows given as dicts (every dict with the same keys)."""
     if rows:
         names = list(rows[0])
-        catalog.insert_rows(conn, table, names, [tuple(row[n] for n in names) for row in rows])
+        bulk.insert_rows(conn, table, names, [tuple(row[n] for n in names) for row in rows])
 
 
 DEFER_INDEXES_FROM = 20_000
@@ -772,15 +772,15 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
     work = [("product", len(new_groups) if sqlite else 0), ("variant", variant_count), ("product_tag", len(tag_rows))]
     with bulk.indexes_deferred(conn, work, threshold=DEFER_INDEXES_FROM):
         if new_groups and sqlite:
-            catalog.insert_columns(conn, product_table, ("id", *_PRODUCT_NAMES), [ids, *product_columns])
+            bulk.insert_columns(conn, product_table, ("id", *_PRODUCT_NAMES), [ids, *product_columns])
         if progress and len(new_groups) >= 10_000:
             progress(f"wrote {len(new_groups):,} products")
         if variant_count:
-            catalog.insert_columns(conn, Variant.__table__, _VARIANT_NAMES, variant_columns)  # type: ignore[attr-defined]
+            bulk.insert_columns(conn, Variant.__table__, _VARIANT_NAMES, variant_columns)  # type: ignore[attr-defined]
         if progress and variant_count >= 10_000:
             progress(f"wrote {variant_count:,} variants")
-        catalog.insert_rows(conn, ProductTag.__table__, ("product_id", "tag"), tag_rows)  # type: ignore[attr-defined]
-        catalog.insert_rows(conn, ProductImage.__table__, ("product_id", "position", "location"), image_rows)  # type: ignore[attr-defined]
+        bulk.insert_rows(conn, ProductTag.__table__, ("product_id", "tag"), tag_rows)  # type: ignore[attr-defined]
+        bulk.insert_rows(conn, ProductImage.__table__, ("product_id", "position", "location"), image_rows)  # type: ignore[attr-defined]
     if new_groups:
         catalog.insert_search_lines(session=session, lines=catalog.search_rows(_search_inputs(new_groups)))
     created = {id(g) for g in new_groups}

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from shoptui import clock, db
 from shoptui.errors import Conflict
 from shoptui.models.catalog import Product, Variant
-from shoptui.services import catalog, catalog_io
+from shoptui.services import bulk, catalog, catalog_io
 from tests.conftest import CLERK
 
 HEADER = "sku,title,price,barcode,category,tags,option1_name,option1,product_sku"
@@ -226,7 +226,7 @@ def test_insert_columns_many_rows_per_statement(session: Session, rows: int) -> 
     names = ("id", "title", "status", "description", "variant_count", "version", "created_at", "updated_at")
     ids = list(range(1, rows + 1))
     statuses = [("draft", "active", "archived")[i % 3] for i in ids]
-    catalog.insert_columns(conn, table, names, [ids, [f"t{i}" for i in ids], statuses, [""] * rows, [1] * rows,
+    bulk.insert_columns(conn, table, names, [ids, [f"t{i}" for i in ids], statuses, [""] * rows, [1] * rows,
                                                  [1] * rows, [now] * rows, [now] * rows])
     stored = session.execute(select(Product.id, Product.title, Product.status).order_by(Product.id)).all()
     assert [tuple(r) for r in stored] == list(zip(ids, [f"t{i}" for i in ids], statuses, strict=True))
@@ -235,7 +235,7 @@ def test_insert_columns_many_rows_per_statement(session: Session, rows: int) -> 
     bad[-1] = "sold"
     more = list(range(rows + 1, 2 * rows + 1))
     with pytest.raises(Exception, match="ck_product_status|CHECK"), session.begin_nested():
-        catalog.insert_columns(session.connection(), table, names, [more, ["x"] * rows, bad, [""] * rows, [1] * rows,
+        bulk.insert_columns(session.connection(), table, names, [more, ["x"] * rows, bad, [""] * rows, [1] * rows,
                                                                      [1] * rows, [now] * rows, [now] * rows])
     assert count(session, Product) == before
 
@@ -339,7 +339,7 @@ def test_insert_columns_long_shared_literal(session: Session) -> None:
     text_value = "长" * 30_000
     rows = 7
     names = ("id", "title", "status", "description", "variant_count", "version", "created_at", "updated_at")
-    catalog.insert_columns(conn, Product.__table__, names,  # type: ignore[attr-defined]
+    bulk.insert_columns(conn, Product.__table__, names,  # type: ignore[attr-defined]
                            [list(range(1, rows + 1)), [f"t{i}" for i in range(rows)], ["draft"] * rows, [text_value] * rows,
                             [1] * rows, [1] * rows, [now] * rows, [now] * rows])
     assert session.execute(select(Product.description)).scalars().all() == [text_value] * rows
