@@ -102,7 +102,14 @@ async def test_return_request_approve_receive_refund(orders_app: ShopApp, orders
 
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(pilot.app.screen, RefundReturnDialog)
+        refund = pilot.app.screen
+        assert isinstance(refund, RefundReturnDialog)
+        await pilot.press("ctrl+s")  # first: what goes back (the service's preview), nothing refunded yet
+        await settle(pilot)
+        assert pilot.app.screen is refund
+        shown = str(refund.query_one("#form-banner", Static).render())
+        assert "Refund 99.00 CNY on SO-000003:" in shown and "TEE-01" in shown and "ctrl+s again" in shown
+        assert [s for _, s in open_returns(orders_store)] == ["received"]
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is queue
