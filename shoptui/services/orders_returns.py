@@ -38,6 +38,7 @@ from shoptui.services.orders import (
     order_settings,
     pay,
     read_order,
+    resolve_variants,
     returns_of,
     settle,
     touch,
@@ -642,10 +643,52 @@ def list_returns(*, session: Session, status: str | None = None, after: int | No
 # ---------------------------------------------------------------- exchange
 
 
+def _carry_discounts(session: Session, lines: list[OrderLine], line_amounts: dict[int, tuple[int, int]],
+                     new: list[DraftLine]) -> tuple[list[DraftLine], bool]:
+    """Price replacement units at what was paid for returned units of the same list price (an even exchange).
+
+    A new line without its own price takes, for as many units as came back at its list price, the
+    discount those units had (promotion, tier, coupon, order discount: what the customer actually
+    paid), so swapping a size costs nothing; units at another list price keep the catalogue price and
+    the difference is charged or refunded. Returns the lines and whether any discount was carried.
+    """
+    by_id = {line.id: line for line in lines}
+    pool: dict[int, list[list[int]]] = {}  # list price -> [[units left, value left], ...] of the returned units
+    for line_id, (units, value) in line_amounts.items():
+        pool.setdefault(by_id[line_id].unit_price_minor, []).append([units, value])
+    out: list[DraftLine] = []
+    carried = False
+    for draft, variant in zip(new, resolve_variants(session, new), strict=True):
+        if draft.unit_price_minor is not None or draft.line_discount_minor:
+            out.append(draft)  # the operator set this line's price
+            continue
+        matched = paid = 0
+        for entry in pool.get(variant.price_minor, []):
+            take = min(entry[0], draft.quantity - matched)
+            if take <= 0:
+                continue
+            part = pricing.share_of_units(entry[1], entry[0], 0, take)
+            entry[0] -= take
+            entry[1] -= part
+            matched += take
+            paid += part
+        discount = matched * variant.price_minor - paid
+        if matched and discount > 0:
+            out.append(draft.model_copy(update={"unit_price_minor": variant.price_minor,
+                                                "line_discount_minor": discount}))
+            carried = True
+        else:
+            out.append(draft)
+    return out, carried
+
+
 def exchange(*, session: Session, actor: Actor, number: str, back: list[tuple[str, int]],
              new: list[DraftLine], pay_method: str | None = None, reason: str = "exchange",
              condition: str = "resellable", hand_over: bool = False) -> ExchangeResult:
     """Take items back and give others in one step; the price difference is charged or refunded.
+
+    An even exchange (another size at the same list price) costs nothing: the replacement is priced
+    at what the customer paid for the returned units, their discounts carried (``_carry_discounts``).
 
     The returned units are received at once (restocked or written off); a new order for the new
     items is paid with their value (method 'exchange'). When the new items cost more, the
@@ -683,13 +726,14 @@ def exchange(*, session: Session, actor: Actor, number: str, back: list[tuple[st
     session.flush()
     done = _receive_lines(session, actor, order, lines, row, {line.sku: condition for line in lines
                                                               if chosen.get(line.id or 0)})
+    new, carried = _carry_discounts(session, lines, line_amounts, new)
     draft = OrderDraft(channel=order.channel if order.channel != "imported" else "counter",
                        customer=order.customer_id, guest_name=order.customer_name if order.customer_id is None else "",
                        guest_phone=order.customer_phone if order.customer_id is None else None,
                        guest_email=order.customer_email if order.customer_id is None else None,
                        lines=new, note=f"Exchange for {order.number} (return #{row.id}).",
                        stock_mode="deferred" if hand_over else "reserve",
-                       location=None)
+                       location=None, apply_offers=False if carried else None)  # the carried discount, not twice
     if order.ship_street or order.ship_city:
         from shoptui.services.customers import AddressInput
 

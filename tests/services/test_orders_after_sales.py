@@ -374,3 +374,43 @@ def test_full_refund_of_a_partly_shipped_order_says_why_stock_stays_reserved(pai
         assert not done.cancelled and "stays open and the 2 unshipped units stay reserved" in done.stock_note
         assert level(s, "TEE-01")[1] == 1 and level(s, "MUG-01")[1] == 1
         _clean(s)
+
+
+# ---------------------------------------------------------------- issue 11 item 9: an even exchange costs nothing
+
+
+def test_same_price_size_exchange_of_a_discounted_order_costs_nothing(store: str, frozen_clock) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from shoptui import clock
+    from shoptui.services import marketing_coupons as mc
+    from shoptui.services import marketing_promotions as mp
+    from tests.services.orders_helpers import add_product
+
+    with db.transaction(store) as s:
+        seed(s)
+        add_product(s, "TEE-02", 9900, 5, title="Basic tee L")  # the other size, same list price
+        add_product(s, "TEE-03", 12900, 5, title="Premium tee")
+        mp.add_promotion(session=s, actor=CLERK, data=mp.PromotionInput(
+            name="tees 10% off", kind="discount", percent_bp=1000, products=["TEE-01", "TEE-02", "TEE-03"],
+            starts_at=clock.now() - timedelta(days=1)))
+        mc.add_coupon(session=s, actor=CLERK, data=mc.CouponInput(name="ten off", kind="amount", amount_minor=1000,
+                                                                 code="SAVE10"))
+        order = orders.create_order(session=s, actor=CLERK, draft=draft(("TEE-01", 2), ("MUG-01", 1),
+                                                                        coupon_codes=["SAVE10"]))
+        assert order.total_minor < 2 * 9900 + 3550  # the promotion and the coupon both took something off
+        orders.pay(session=s, actor=CLERK, number=order.number, method="card")
+    _ship_all(store, order.number)
+    with db.transaction(store) as s:
+        even = orders_returns.exchange(session=s, actor=CLERK, number=order.number, back=[("TEE-01", 1)],
+                                       new=[orders.DraftLine(sku="TEE-02", quantity=1)], reason="size")
+        assert (even.charged_minor, even.refunded_minor, even.due_minor) == (0, 0, 0)
+        assert even.new_order.total_minor == even.returned_value_minor == even.credit_minor
+        assert even.new_order.payment_status == "paid"
+        assert [(line.sku, line.unit_price_minor) for line in even.new_order.lines] == [("TEE-02", 9900)]
+        # another list price: the new tee at its own price, the returned tee's value as credit, the rest charged
+        dearer = orders_returns.exchange(session=s, actor=CLERK, number=order.number, back=[("TEE-01", 1)],
+                                         new=[orders.DraftLine(sku="TEE-03", quantity=1)], reason="upgrade",
+                                         pay_method="card")
+        assert dearer.charged_minor == dearer.new_order.total_minor - dearer.returned_value_minor > 0
+        _clean(s)
