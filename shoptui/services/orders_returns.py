@@ -344,8 +344,7 @@ def _stock_after(order: Order, lines: list[OrderLine], amount: int) -> tuple[boo
         if order.stock_mode == "reserve" and reserved:
             units = sum(q for _, q in reserved)
             return False, (f"Part of order {order.number} has shipped, so it stays open and the {units} unshipped "
-                           f"unit{'s' if units != 1 else ''} stay reserved for it; cancel nothing, ship or return "
-                           "them as agreed with the customer.")
+                           + ("units stay" if units != 1 else "unit stays") + " reserved for it.")
         return False, ""
     if order.stock_mode == "reserve" and reserved:
         return True, (f"Nothing of order {order.number} has shipped, so it is cancelled and its reserved stock is "
