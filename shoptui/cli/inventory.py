@@ -144,27 +144,23 @@ def stock_transfer(
 def stock_sell(
     ctx: typer.Context,
     code: str = typer.Argument(..., help="SKU or barcode."),
-    quantity: int = typer.Argument(1, help="How many were sold (more than zero)."),
-    location: str | None = LOCATION_OPTION,
-    ref: str | None = typer.Option(None, "--ref", help="A receipt or order reference for the ledger."),
+    quantity: int = typer.Argument(1, help="How many (more than zero)."),
+    pay: list[str] = typer.Option(None, "--pay", "-p", metavar="METHOD[:AMOUNT]",
+                                  help="A payment, as in 'shoptui sale': cash:100, card, mobile ...; repeat to split."),
+    customer: str | None = typer.Option(None, "--customer", "-c", help="The customer's or member's phone (or id or "
+                                        "email)."),
+    receipt: str | None = typer.Option(None, "--receipt", "-o", metavar="FILE", help="Save the receipt to this file."),
+    to_printer: bool = typer.Option(False, "--print", help="Send the receipt to the print command."),
     idempotency_key: str | None = KEY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """A counter sale; refused when not enough is available. Example: shoptui stock sell TEE-01 2"""
-    from shoptui.services import inventory
-    from shoptui.services.idempotency import Outcome
+    """Another name for 'shoptui sale CODE:QTY': a counter sale (order, payment, shift, receipt). Example: shoptui stock sell TEE-01 2 --pay cash"""
+    from shoptui.cli.sales import ring_up
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
-        variant = inventory.find_variant(session, code)
-        place = inventory.find_location(session, location)
-        level = inventory.sell(session=session, actor=actor, variant_id=variant.id, quantity=quantity,
-                               location_id=place.id, ref_kind="receipt" if ref else None, ref_id=ref)
-        if level is None:
-            return Outcome(f"Sold {quantity} x {variant.sku} (stock not tracked).", {"sku": variant.sku})
-        return Outcome(f"Sold {quantity} x {variant.sku} at {place.code}: {_level_line(level)}.",
-                       {"sku": variant.sku, "location": place.code, **level.model_dump()})
-
-    change(ctx, "stock.sell", work, key=idempotency_key, as_json=as_json)
+    if quantity <= 0:
+        raise fail(f"The quantity must be more than zero, not {quantity}.")
+    ring_up(ctx, [f"{code.strip()}:{quantity}"], pay=pay, customer=customer, receipt=receipt, to_printer=to_printer,
+            key=idempotency_key, as_json=as_json)
 
 
 @stock_app.command("show")

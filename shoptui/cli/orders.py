@@ -428,8 +428,34 @@ def expire_orders(ctx: typer.Context, key: str | None = KEY_OPTION, as_json: boo
 
 def _refund_message(result: Any, money: Currency) -> str:
     to = ", ".join(f"{m.replace('_', ' ')} {money.format(a)}" for m, a in result.methods.items())
+    note = f" {result.stock_note}" if result.stock_note else ""
     return (f"Refunded {money.format(result.amount_minor)} {money.code} on {result.number} ({to}); "
-            f"now {result.payment_status.replace('_', ' ')}.")
+            f"now {result.payment_status.replace('_', ' ')}.{note}")
+
+
+YES_OPTION = typer.Option(False, "--yes", "-y", help="Refund without showing what goes back and asking first "
+                          "(needed when not run in a terminal).")
+
+
+def _interactive() -> bool:
+    """Whether a person can answer a question (stdin is a terminal)."""
+    return sys.stdin.isatty()
+
+
+def _confirm_refund(ctx: typer.Context, preview: Any, yes: bool) -> int | None:
+    """Show what the refund pays back and ask; returns the amount to hold the refund to (None with --yes)."""
+    if yes:
+        return None
+    with reading(ctx) as session:
+        plan = preview(session)
+    if not _interactive():
+        raise fail(f"This refunds {plan.summary[0].removeprefix('Refund ').rstrip(':')}; add --yes to refund without "
+                   "being asked (nothing was refunded).")
+    for line in plan.summary:
+        typer.echo(line, err=True)
+    if not typer.confirm("Refund this?", default=False, err=True):
+        raise fail("Nothing was refunded.")
+    return int(plan.amount_minor)
 
 
 @app.command("refund")
@@ -437,25 +463,34 @@ def refund_order(
     ctx: typer.Context,
     number: str = typer.Argument(..., help="The order number."),
     amount: str | None = typer.Option(None, "--amount", "-a", help="Amount to refund (default: what the items cost, "
-                                      "or everything still held)."),
+                                      "the shipping fee with --shipping alone, or everything still held)."),
     items: list[str] = typer.Option(None, "--items", "--item", help=ITEMS_HELP),
-    shipping: bool = typer.Option(False, "--shipping", help="Refund the shipping fee too."),
+    shipping: bool = typer.Option(False, "--shipping", help="Refund the shipping fee (alone: only the shipping fee; "
+                                  "with --items: the items and the shipping fee). Once per order."),
     reason: str = typer.Option("", "--reason", help="Why (goodwill, price adjustment ...); required."),
     to: str = typer.Option("original", "--to", help="'original' payment methods or 'store_credit'."),
+    yes: bool = YES_OPTION,
     key: str | None = KEY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Refund without a return: items, an amount, or everything. Example: shoptui order refund SO-000123 --amount 10 --reason goodwill"""
+    """Refund without a return: items, the shipping fee, an amount, or everything; shows what goes back and asks first. Example: shoptui order refund SO-000123 --amount 10 --reason goodwill"""
     from shoptui.services import idempotency, orders_returns
 
     with refusals():
         chosen = _items(items)
 
+    def preview(session: Session) -> Any:
+        return orders_returns.preview_refund(session=session, number=number,
+                                             amount_minor=_amount(session, amount, "--amount"), items=chosen or None,
+                                             include_shipping=shipping, to=to, reason=reason)
+
+    expect = _confirm_refund(ctx, preview, yes)
+
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         money = shop_currency(session)
         result = orders_returns.refund(session=session, actor=actor, number=number,
                                        amount_minor=_amount(session, amount, "--amount"), items=chosen or None,
-                                       include_shipping=shipping, reason=reason, to=to)
+                                       include_shipping=shipping, reason=reason, to=to, expect_amount_minor=expect)
         return outcome(_refund_message(result, money), result, money)
 
     change(ctx, "order refund", work, key=key, as_json=as_json)
@@ -584,20 +619,28 @@ def return_receive(
 def return_refund(
     ctx: typer.Context,
     return_id: int = typer.Argument(..., help="The return id."),
-    shipping: bool = typer.Option(False, "--shipping", help="Refund the shipping fee too."),
+    shipping: bool = typer.Option(False, "--shipping", help="Refund the shipping fee too (once per order)."),
     amount: str | None = typer.Option(None, "--amount", help="Refund less than the items cost."),
     to: str = typer.Option("original", "--to", help="'original' payment methods or 'store_credit'."),
+    yes: bool = YES_OPTION,
     key: str | None = KEY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Refund a received return. Example: shoptui order return refund 12 --shipping"""
+    """Refund a received return; shows what goes back and asks first. Example: shoptui order return refund 12 --shipping"""
     from shoptui.services import idempotency, orders_returns
+
+    def preview(session: Session) -> Any:
+        return orders_returns.preview_return_refund(session=session, return_id=return_id, include_shipping=shipping,
+                                                    amount_minor=_amount(session, amount, "--amount"), to=to)
+
+    expect = _confirm_refund(ctx, preview, yes)
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         money = shop_currency(session)
         result = orders_returns.refund_return(session=session, actor=actor, return_id=return_id,
                                               include_shipping=shipping,
-                                              amount_minor=_amount(session, amount, "--amount"), to=to)
+                                              amount_minor=_amount(session, amount, "--amount"), to=to,
+                                              expect_amount_minor=expect)
         return outcome(_refund_message(result, money), result, money)
 
     change(ctx, "order return refund", work, key=key, as_json=as_json)

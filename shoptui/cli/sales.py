@@ -10,6 +10,7 @@ from shoptui.cli._output import (
     JSON_OPTION,
     KEY_OPTION,
     change,
+    echo_err,
     emit_json,
     emit_page,
     emit_pairs,
@@ -21,6 +22,7 @@ from shoptui.cli._output import (
     refusals,
     shop_currency,
     shop_currency_and_zone,
+    state,
     when,
 )
 
@@ -90,6 +92,21 @@ def sale(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Sell at the counter: paid, handed over, stock out at once. Example: shoptui sale TEE-01x2 MUG-01 --pay cash:300"""
+    ring_up(ctx, items, pay=pay, customer=customer, member=member, coupons=coupons, points=points, discount=discount,
+            rounding=rounding, receipt=receipt, to_printer=to_printer, width=width, key=key, as_json=as_json)
+
+
+def ring_up(ctx: typer.Context, items: list[str], *, pay: list[str] | None, customer: str | None = None,
+            member: str | None = None, coupons: list[str] | None = None, points: int = 0,
+            discount: str | None = None, rounding: str | None = None, receipt: str | None = None,
+            to_printer: bool = False, width: int | None = None, key: str | None = None,
+            as_json: bool = False) -> None:
+    """One counter sale (``shoptui sale`` and its alias ``shoptui stock sell``).
+
+    Once the sale is recorded the command succeeds (exit 0): a receipt that cannot be saved or
+    printed is a warning on stderr with the command that reprints it, so a script that retries on
+    a non-zero exit never rings the same sale up twice.
+    """
     from shoptui.services import idempotency, sales
 
     if receipt and to_printer:
@@ -129,20 +146,29 @@ def sale(
         return outcome(message, data, money)
 
     done = change(ctx, "sale", work, key=key, as_json=as_json)
-    data = done.data or {}
+    if receipt or to_printer:
+        _deliver_receipt(ctx, done.data or {}, receipt, to_printer)
+
+
+def _deliver_receipt(ctx: typer.Context, data: dict[str, Any], receipt: str | None, to_printer: bool) -> None:
+    """After the sale is committed: save or print its receipt; a failure is a warning, never a refusal."""
     from shoptui.errors import ShopError
 
-    command = ""
-    if to_printer:
-        from shoptui.services import documents
-
-        with reading(ctx) as session:
-            command = documents.shop_info(session=session).print_command
+    number = data.get("number")
+    redo = f"shoptui order receipt {number} " + ("--print" if to_printer else "-o FILE")
     try:
+        command = ""
+        if to_printer:
+            from shoptui import db
+            from shoptui.services import documents
+
+            with db.read_session(state(ctx).url) as session:
+                command = documents.shop_info(session=session).print_command
         where = deliver_text(data.get("receipt", ""), receipt, to_printer, command)
-    except ShopError as exc:
-        raise fail(f"Sale {data.get('number')} is recorded, but the receipt was not delivered: {exc} "
-                   f"Reprint it with 'shoptui order receipt {data.get('number')} --print'.") from None
+    except (ShopError, OSError) as exc:
+        echo_err(f"warning: sale {number} is recorded, but its receipt was not "
+                 f"{'printed' if to_printer else 'saved'}: {exc} Reprint it with '{redo}'.")
+        return
     if where:
         typer.echo(f"Receipt {where}.", err=True)
 

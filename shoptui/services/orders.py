@@ -1256,10 +1256,11 @@ def fulfil_all(*, session: Session, actor: Actor, number: str, complete: bool = 
 
 
 def cancel_order(*, session: Session, actor: Actor, number: str, reason: str = "", refund_to: str = "original",
-                 automatic: bool = False) -> OrderRead:
+                 automatic: bool = False, notify: bool = True) -> OrderRead:
     """Cancel an order before anything shipped: reservations released, payments refunded.
 
-    Conflict once an item has shipped (make a return instead) or the order is closed.
+    Conflict once an item has shipped (make a return instead) or the order is closed. ``notify``
+    False leaves the customer's notice to the caller (a full refund already tells them).
     """
     cfg = order_settings(session)
     order = order_row(session, number)
@@ -1296,9 +1297,10 @@ def cancel_order(*, session: Session, actor: Actor, number: str, reason: str = "
     settle(session, order, lines, actor, status="cancelled")
     audit.record(session=session, actor=actor, action="order.cancel", entity="order", entity_id=order.number,
                  summary=f"{order.number} cancelled: {why}", after={"refunded_minor": refunded})
-    notice(session, order, cfg, "cancelled",
-           f"your order {order.number} was cancelled ({why})."
-           + (f" {cfg.currency.format(refunded)} {cfg.currency.code} is refunded." if refunded else ""))
+    if notify:
+        notice(session, order, cfg, "cancelled",
+               f"your order {order.number} was cancelled ({why})."
+               + (f" {cfg.currency.format(refunded)} {cfg.currency.code} is refunded." if refunded else ""))
     session.flush()
     return read_order(session, order)
 

@@ -28,6 +28,7 @@ from shoptui.services.orders import (
     OrderSettings,
     ReturnRead,
     add_event,
+    cancel_order,
     create_order,
     fulfil_all,
     lines_for_items,
@@ -37,6 +38,7 @@ from shoptui.services.orders import (
     order_settings,
     pay,
     read_order,
+    resolve_variants,
     returns_of,
     settle,
     touch,
@@ -65,6 +67,34 @@ class RefundResult(BaseModel):
     methods: dict[str, int]
     payment_status: str
     refunded_minor: int
+    cancelled: bool = False  # nothing had shipped and everything paid went back: the order was cancelled
+    stock_note: str = ""  # what happened to the stock reserved for the order (or why it stays reserved)
+
+
+class RefundLinePlan(BaseModel):
+    """One line of a refund about to be booked."""
+
+    sku: str
+    title: str
+    units: int
+    amount_minor: int
+
+
+class RefundPlan(BaseModel):
+    """What a refund will pay back, before anything is written: shown for confirmation.
+
+    ``refund`` with ``expect_amount_minor=plan.amount_minor`` books exactly this or refuses.
+    """
+
+    number: str
+    amount_minor: int
+    shipping_minor: int
+    lines: list[RefundLinePlan]
+    methods: dict[str, int]
+    to: str
+    cancels: bool
+    stock_note: str
+    summary: list[str]
 
 
 class ExchangeResult(BaseModel):
@@ -111,15 +141,10 @@ def _read_return(session: Session, row: OrderReturn) -> ReturnRead:
 # ---------------------------------------------------------------- the money
 
 
-def refund_payments(session: Session, actor: Actor, order: Order, lines: list[OrderLine], *, amount_minor: int,
-                    shipping_minor: int, line_amounts: dict[int, tuple[int, int]] | None, reason: str, to: str,
-                    return_id: int | None, cfg: OrderSettings) -> int:
-    """Book a refund of ``amount_minor`` (``shipping_minor`` of it for shipping) on ``order``.
-
-    ``line_amounts`` gives (units, amount) per line id; ``None`` spreads the goods part over the
-    lines by what is still refundable on each. ``to`` is original, store_credit or exchange.
-    Returns the amount; the caller settles the statuses. Every cap is checked here.
-    """
+def _checked_lines(order: Order, lines: list[OrderLine], *, amount_minor: int, shipping_minor: int,
+                   line_amounts: dict[int, tuple[int, int]] | None,
+                   cfg: OrderSettings) -> dict[int, tuple[int, int]]:
+    """Every cap of a refund checked (InvalidInput naming it); returns (units, amount) per line (spread if None)."""
     if amount_minor <= 0:
         raise InvalidInput("A refund must be more than zero.")
     balance = order.paid_minor - order.refunded_minor
@@ -147,6 +172,21 @@ def refund_payments(session: Session, actor: Actor, order: Order, lines: list[Or
                                f"{cfg.currency.format(line.net_minor)} paid for the line.")
         if line.quantity_refunded + units > line.quantity:
             raise InvalidInput(f"{line.sku}: only {line.quantity - line.quantity_refunded} units are left to refund.")
+    return line_amounts
+
+
+def refund_payments(session: Session, actor: Actor, order: Order, lines: list[OrderLine], *, amount_minor: int,
+                    shipping_minor: int, line_amounts: dict[int, tuple[int, int]] | None, reason: str, to: str,
+                    return_id: int | None, cfg: OrderSettings) -> int:
+    """Book a refund of ``amount_minor`` (``shipping_minor`` of it for shipping) on ``order``.
+
+    ``line_amounts`` gives (units, amount) per line id; ``None`` spreads the goods part over the
+    lines by what is still refundable on each. ``to`` is original, store_credit or exchange.
+    Returns the amount; the caller settles the statuses. Every cap is checked here.
+    """
+    line_amounts = _checked_lines(order, lines, amount_minor=amount_minor, shipping_minor=shipping_minor,
+                                  line_amounts=line_amounts, cfg=cfg)
+    by_id = {line.id: line for line in lines}
     now = clock.now()
     refunds: list[OrderRefund] = []
     if to == "original":
@@ -224,27 +264,27 @@ def _unit_amounts(lines: list[OrderLine], chosen: dict[int, int]) -> dict[int, t
     return out
 
 
-def refund(*, session: Session, actor: Actor, number: str, amount_minor: int | None = None,
-           items: list[tuple[str, int]] | None = None, include_shipping: bool = False, reason: str = "",
-           to: str = "original", return_id: int | None = None) -> RefundResult:
-    """Refund money on an order, with or without a return.
+def _shipping_left(order: Order, cfg: OrderSettings) -> int:
+    """The shipping fee not yet refunded; Conflict when asked for and there is none left (refunded at most once)."""
+    left = order.shipping_minor - order.shipping_refunded_minor
+    if left <= 0:
+        if order.shipping_minor:
+            raise Conflict(f"The shipping fee of order {order.number} ({cfg.currency.format(order.shipping_minor)}) "
+                           "was already refunded; leave out the shipping option.")
+        raise InvalidInput(f"Order {order.number} has no shipping fee to refund; leave out the shipping option.")
+    return left
 
-    ``items`` (SKU, units) refunds what those units cost; ``amount_minor`` alone is a goodwill or
-    price refund spread over the lines; neither refunds everything still held. A reason is
-    needed. Never more than paid, per line or per order.
-    """
-    cfg = order_settings(session)
-    if to not in REFUND_TARGETS:
-        raise InvalidInput(f"Refunds go to {' or '.join(REFUND_TARGETS)}, not {to!r}.")
-    reason = _reason(reason, required=return_id is None)
-    order = order_row(session, number)
+
+def _amounts(order: Order, lines: list[OrderLine], cfg: OrderSettings, *, amount_minor: int | None,
+             items: list[tuple[str, int]] | None,
+             include_shipping: bool) -> tuple[int, int, dict[int, tuple[int, int]] | None]:
+    """(amount, shipping part, (units, amount) per line or None to spread) of a refund; writes nothing."""
     if order.status == "cancelled":
         raise Conflict(f"Order {order.number} is cancelled; its payments were refunded when it was cancelled.")
     balance = order.paid_minor - order.refunded_minor
     if balance <= 0:
         raise Conflict(f"Nothing was paid on order {order.number} that is not already refunded.")
-    lines = order_lines(session, order.id or 0)
-    shipping = order.shipping_minor - order.shipping_refunded_minor if include_shipping else 0
+    shipping = _shipping_left(order, cfg) if include_shipping else 0
     if amount_minor is not None:
         if isinstance(amount_minor, bool) or amount_minor <= 0:
             raise InvalidInput("The refund amount must be more than zero.")
@@ -265,14 +305,118 @@ def refund(*, session: Session, actor: Actor, number: str, amount_minor: int | N
                 line_amounts = {i: (line_amounts[i][0], p) for i, p in zip(ids, parts[:-1], strict=True)}
                 shipping = parts[-1]
                 total = amount_minor
-        amount = total
-    elif amount_minor is not None:
-        amount = amount_minor
-        if include_shipping:
-            shipping = min(shipping, amount)
-    else:
-        amount = balance
-        shipping = min(order.shipping_minor - order.shipping_refunded_minor, balance)
+        return total, shipping, line_amounts
+    if amount_minor is not None:
+        return amount_minor, min(shipping, amount_minor), None
+    if include_shipping:  # the shipping fee alone, never the goods with it
+        return shipping, shipping, {}
+    return balance, min(order.shipping_minor - order.shipping_refunded_minor, balance), None
+
+
+def _methods(session: Session, order: Order, amount: int, to: str, cfg: OrderSettings) -> dict[str, int]:
+    """Where ``amount`` would go: the original payments newest first (as ``refund_payments`` books it)."""
+    if to != "original":
+        return {to: amount}
+    out: dict[str, int] = {}
+    left = amount
+    for payment in session.exec(select(OrderPayment).where(OrderPayment.order_id == order.id)
+                                .order_by(col(OrderPayment.id).desc())).all():
+        take = min(payment.amount_minor - payment.refunded_minor, left)
+        if take <= 0:
+            continue
+        method = "store_credit" if payment.method == "exchange" else payment.method
+        out[method] = out.get(method, 0) + take
+        left -= take
+        if left == 0:
+            break
+    if left:
+        raise InvalidInput(f"The payments of order {order.number} cannot take back {cfg.currency.format(left)} more.")
+    return out
+
+
+def _stock_after(order: Order, lines: list[OrderLine], amount: int) -> tuple[bool, str]:
+    """Whether this refund cancels the order (nothing shipped, all paid goes back), and what happens to its stock."""
+    if order.status != "open" or order.refunded_minor + amount < order.paid_minor:
+        return False, ""
+    reserved = [(line.sku, line.quantity - line.quantity_shipped) for line in lines
+                if line.variant_id is not None and line.quantity > line.quantity_shipped]
+    if any(line.quantity_shipped for line in lines):
+        if order.stock_mode == "reserve" and reserved:
+            units = sum(q for _, q in reserved)
+            return False, (f"Part of order {order.number} has shipped, so it stays open and the {units} unshipped "
+                           + ("units stay" if units != 1 else "unit stays") + " reserved for it.")
+        return False, ""
+    if order.stock_mode == "reserve" and reserved:
+        return True, (f"Nothing of order {order.number} has shipped, so it is cancelled and its reserved stock is "
+                      "released: " + ", ".join(f"{sku} x{q}" for sku, q in reserved) + ".")
+    return True, f"Nothing of order {order.number} has shipped, so it is cancelled (no stock was reserved for it)."
+
+
+def _plan(session: Session, order: Order, lines: list[OrderLine], cfg: OrderSettings, *, amount_minor: int | None,
+          items: list[tuple[str, int]] | None, include_shipping: bool, to: str) -> RefundPlan:
+    if to not in REFUND_TARGETS:
+        raise InvalidInput(f"Refunds go to {' or '.join(REFUND_TARGETS)}, not {to!r}.")
+    amount, shipping, line_amounts = _amounts(order, lines, cfg, amount_minor=amount_minor, items=items,
+                                              include_shipping=include_shipping)
+    by_id = {line.id: line for line in lines}
+    spread = _checked_lines(order, lines, amount_minor=amount, shipping_minor=shipping, line_amounts=line_amounts,
+                            cfg=cfg)
+    plan_lines = [RefundLinePlan(sku=by_id[i].sku, title=by_id[i].title, units=u, amount_minor=a)
+                  for i, (u, a) in spread.items()]
+    methods = _methods(session, order, amount, to, cfg)
+    cancels, note = _stock_after(order, lines, amount)
+    money = cfg.currency.format
+    summary = [f"Refund {money(amount)} {cfg.currency.code} on {order.number}:"]
+    summary += [f"  {line.sku} {line.title}" + (f" x{line.units}" if line.units else "") + f"  {money(line.amount_minor)}"
+                for line in plan_lines]
+    if shipping:
+        summary.append(f"  shipping  {money(shipping)}")
+    summary.append("  to " + ", ".join(f"{m.replace('_', ' ')} {money(a)}" for m, a in methods.items()))
+    if note:
+        summary.append(note)
+    return RefundPlan(number=order.number, amount_minor=amount, shipping_minor=shipping, lines=plan_lines,
+                      methods=methods, to=to, cancels=cancels, stock_note=note, summary=summary)
+
+
+def preview_refund(*, session: Session, number: str, amount_minor: int | None = None,
+                   items: list[tuple[str, int]] | None = None, include_shipping: bool = False,
+                   to: str = "original", reason: str | None = None) -> RefundPlan:
+    """What ``refund`` with the same arguments would pay back, to where, and what happens to the stock; writes nothing.
+
+    ``reason`` given (even empty) is checked as ``refund`` checks it, so a confirmed refund is not refused for it.
+    """
+    if reason is not None:
+        _reason(reason, required=True)
+    order = order_row(session, number)
+    return _plan(session, order, order_lines(session, order.id or 0), order_settings(session),
+                 amount_minor=amount_minor, items=items, include_shipping=include_shipping, to=to)
+
+
+def refund(*, session: Session, actor: Actor, number: str, amount_minor: int | None = None,
+           items: list[tuple[str, int]] | None = None, include_shipping: bool = False, reason: str = "",
+           to: str = "original", return_id: int | None = None,
+           expect_amount_minor: int | None = None) -> RefundResult:
+    """Refund money on an order, with or without a return.
+
+    ``items`` (SKU, units) refunds what those units cost; ``amount_minor`` alone is a goodwill or
+    price refund spread over the lines; ``include_shipping`` alone refunds the shipping fee only
+    (at most once); none of them refunds everything still held. A reason is needed. Never more
+    than paid, per line or per order. ``expect_amount_minor`` (the previewed amount) refuses the
+    refund when the order changed since the preview. When nothing has shipped and everything
+    paid goes back, the order is cancelled and its reserved stock released.
+    """
+    cfg = order_settings(session)
+    reason = _reason(reason, required=return_id is None)
+    order = order_row(session, number)
+    lines = order_lines(session, order.id or 0)
+    plan = _plan(session, order, lines, cfg, amount_minor=amount_minor, items=items,
+                 include_shipping=include_shipping, to=to)
+    if expect_amount_minor is not None and plan.amount_minor != expect_amount_minor:
+        raise Conflict(f"Order {order.number} changed since the refund was shown: it would now refund "
+                       f"{cfg.currency.format(plan.amount_minor)}, not {cfg.currency.format(expect_amount_minor)}. "
+                       "Look at the order again and repeat the refund.")
+    amount, shipping, line_amounts = _amounts(order, lines, cfg, amount_minor=amount_minor, items=items,
+                                              include_shipping=include_shipping)
     refund_payments(session, actor, order, lines, amount_minor=amount, shipping_minor=shipping,
                     line_amounts=line_amounts, reason=reason, to=to, return_id=return_id, cfg=cfg)
     settle(session, order, lines, actor)
@@ -281,7 +425,11 @@ def refund(*, session: Session, actor: Actor, number: str, amount_minor: int | N
                  after={"refunded_minor": order.refunded_minor, "payment_status": order.payment_status})
     notice(session, order, cfg, "refund",
            f"we refunded {cfg.currency.format(amount)} {cfg.currency.code} on your order {order.number}"
-           + (" as store credit." if to == "store_credit" else " to the way you paid."))
+           + (" as store credit." if to == "store_credit" else " to the way you paid.")
+           + (" The order is cancelled." if plan.cancels else ""))
+    if plan.cancels:
+        cancel_order(session=session, actor=actor, number=order.number, reason="refunded in full before it shipped",
+                     notify=False)
     methods: dict[str, int] = {}
     for row in session.exec(select(OrderRefund).where(OrderRefund.order_id == order.id,
                                                       OrderRefund.batch == select(OrderRefund.batch)
@@ -291,7 +439,8 @@ def refund(*, session: Session, actor: Actor, number: str, amount_minor: int | N
         methods[row.method] = methods.get(row.method, 0) + row.amount_minor
     session.flush()
     return RefundResult(number=order.number, amount_minor=amount, shipping_minor=shipping, methods=methods,
-                        payment_status=order.payment_status, refunded_minor=order.refunded_minor)
+                        payment_status=order.payment_status, refunded_minor=order.refunded_minor,
+                        cancelled=plan.cancels, stock_note=plan.stock_note)
 
 
 # ---------------------------------------------------------------- returns
@@ -432,9 +581,7 @@ def receive_return(*, session: Session, actor: Actor, return_id: int,
     return _read_return(session, row)
 
 
-def refund_return(*, session: Session, actor: Actor, return_id: int, include_shipping: bool = False,
-                  amount_minor: int | None = None, to: str = "original", reason: str = "") -> RefundResult:
-    """Refund a received return: what its units cost (or less), optionally with shipping."""
+def _return_to_refund(session: Session, return_id: int) -> tuple[OrderReturn, Order, list[tuple[str, int]]]:
     row = _return_row(session, return_id)
     if row.status != "received":
         raise Conflict(f"Return #{row.id} is {row.status}; only received returns are refunded.")
@@ -443,9 +590,25 @@ def refund_return(*, session: Session, actor: Actor, return_id: int, include_shi
     lines = {line.id: line for line in order_lines(session, order.id or 0)}
     items = [(lines[rl.line_id].sku, rl.quantity) for rl in session.exec(select(ReturnLine)
                                                                          .where(ReturnLine.return_id == row.id))]
+    return row, order, items
+
+
+def preview_return_refund(*, session: Session, return_id: int, include_shipping: bool = False,
+                          amount_minor: int | None = None, to: str = "original") -> RefundPlan:
+    """What ``refund_return`` with the same arguments would pay back, and to where; writes nothing."""
+    _, order, items = _return_to_refund(session, return_id)
+    return preview_refund(session=session, number=order.number, amount_minor=amount_minor, items=items,
+                          include_shipping=include_shipping, to=to)
+
+
+def refund_return(*, session: Session, actor: Actor, return_id: int, include_shipping: bool = False,
+                  amount_minor: int | None = None, to: str = "original", reason: str = "",
+                  expect_amount_minor: int | None = None) -> RefundResult:
+    """Refund a received return: what its units cost (or less), optionally with shipping."""
+    row, order, items = _return_to_refund(session, return_id)
     result = refund(session=session, actor=actor, number=order.number, amount_minor=amount_minor, items=items,
                     include_shipping=include_shipping, reason=_reason(reason, False) or f"return #{row.id}",
-                    to=to, return_id=row.id)
+                    to=to, return_id=row.id, expect_amount_minor=expect_amount_minor)
     _move(row, "refunded")
     row.refund_minor = result.amount_minor
     row.refunded_at = clock.now()
@@ -479,10 +642,52 @@ def list_returns(*, session: Session, status: str | None = None, after: int | No
 # ---------------------------------------------------------------- exchange
 
 
+def _carry_discounts(session: Session, lines: list[OrderLine], line_amounts: dict[int, tuple[int, int]],
+                     new: list[DraftLine]) -> tuple[list[DraftLine], bool]:
+    """Price replacement units at what was paid for returned units of the same list price (an even exchange).
+
+    A new line without its own price takes, for as many units as came back at its list price, the
+    discount those units had (promotion, tier, coupon, order discount: what the customer actually
+    paid), so swapping a size costs nothing; units at another list price keep the catalogue price and
+    the difference is charged or refunded. Returns the lines and whether any discount was carried.
+    """
+    by_id = {line.id: line for line in lines}
+    pool: dict[int, list[list[int]]] = {}  # list price -> [[units left, value left], ...] of the returned units
+    for line_id, (units, value) in line_amounts.items():
+        pool.setdefault(by_id[line_id].unit_price_minor, []).append([units, value])
+    out: list[DraftLine] = []
+    carried = False
+    for draft, variant in zip(new, resolve_variants(session, new), strict=True):
+        if draft.unit_price_minor is not None or draft.line_discount_minor:
+            out.append(draft)  # the operator set this line's price
+            continue
+        matched = paid = 0
+        for entry in pool.get(variant.price_minor, []):
+            take = min(entry[0], draft.quantity - matched)
+            if take <= 0:
+                continue
+            part = pricing.share_of_units(entry[1], entry[0], 0, take)
+            entry[0] -= take
+            entry[1] -= part
+            matched += take
+            paid += part
+        discount = matched * variant.price_minor - paid
+        if matched and discount > 0:
+            out.append(draft.model_copy(update={"unit_price_minor": variant.price_minor,
+                                                "line_discount_minor": discount}))
+            carried = True
+        else:
+            out.append(draft)
+    return out, carried
+
+
 def exchange(*, session: Session, actor: Actor, number: str, back: list[tuple[str, int]],
              new: list[DraftLine], pay_method: str | None = None, reason: str = "exchange",
              condition: str = "resellable", hand_over: bool = False) -> ExchangeResult:
     """Take items back and give others in one step; the price difference is charged or refunded.
+
+    An even exchange (another size at the same list price) costs nothing: the replacement is priced
+    at what the customer paid for the returned units, their discounts carried (``_carry_discounts``).
 
     The returned units are received at once (restocked or written off); a new order for the new
     items is paid with their value (method 'exchange'). When the new items cost more, the
@@ -520,13 +725,14 @@ def exchange(*, session: Session, actor: Actor, number: str, back: list[tuple[st
     session.flush()
     done = _receive_lines(session, actor, order, lines, row, {line.sku: condition for line in lines
                                                               if chosen.get(line.id or 0)})
+    new, carried = _carry_discounts(session, lines, line_amounts, new)
     draft = OrderDraft(channel=order.channel if order.channel != "imported" else "counter",
                        customer=order.customer_id, guest_name=order.customer_name if order.customer_id is None else "",
                        guest_phone=order.customer_phone if order.customer_id is None else None,
                        guest_email=order.customer_email if order.customer_id is None else None,
                        lines=new, note=f"Exchange for {order.number} (return #{row.id}).",
                        stock_mode="deferred" if hand_over else "reserve",
-                       location=None)
+                       location=None, apply_offers=False if carried else None)  # the carried discount, not twice
     if order.ship_street or order.ship_city:
         from shoptui.services.customers import AddressInput
 

@@ -86,7 +86,7 @@ def test_transfer_and_locations(shop, seeded: str) -> None:  # type: ignore[no-u
     (("stock", "restock", "TEE-01", "1", "--location", "ATTIC"), "no location 'ATTIC'"),
     (("stock", "adjust", "TEE-01", "-1", "--reason", "damaged"), "Only 0 of TEE-01 on hand"),
     (("stock", "adjust", "TEE-01", "1", "--reason", "stolen"), "'stolen' is not one of"),
-    (("stock", "sell", "TEE-01", "1"), "Only 0 of TEE-01 available"),
+    (("stock", "sell", "TEE-01", "1", "--pay", "cash"), "Only 0 of TEE-01"),
     (("stock", "show", "ÜNKNOWN"), "SKU or barcode 'ÜNKNOWN'"),
     (("stock", "moves", "TEE-01", "--since", "yesterday"), "not a time"),
     (("stock", "list", "--location", "nowhere"), "no location 'nowhere'"),

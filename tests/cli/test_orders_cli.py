@@ -66,7 +66,7 @@ def test_phone_order_from_start_to_refund(shop, seeded: str) -> None:  # type: i
     assert out.strip() == "Return #1 requested on SO-000001; approve or reject it."
     _ok(shop("order", "return", "approve", "1"))
     _ok(shop("order", "return", "receive", "1"))
-    out = _ok(shop("order", "return", "refund", "1"))
+    out = _ok(shop("order", "return", "refund", "1", "--yes"))
     assert out.startswith("Refunded 96.88 CNY on SO-000001 (cash 96.88); now partially refunded")
     listed = json.loads(_ok(shop("order", "return", "list", "--json")))
     assert listed["items"][0]["status"] == "refunded" and listed["items"][0]["refund"] == "96.88"
@@ -124,7 +124,7 @@ def test_cancel_remind_expire_and_refund_exchange(shop, seeded: str) -> None:  #
     assert _ok(shop("order", "expire")).strip() == "Cancelled 0 unpaid orders."
     _ok(shop("order", "create", "-i", "TEE-01", "--pay", "cash"))
     _ok(shop("order", "ship", "SO-000003", "--carrier", "ZTO", "--tracking", "123456789012"))
-    out = _ok(shop("order", "refund", "SO-000003", "--amount", "9.90", "--reason", "late parcel"))
+    out = _ok(shop("order", "refund", "SO-000003", "--amount", "9.90", "--reason", "late parcel", "--yes"))
     assert out.strip() == "Refunded 9.90 CNY on SO-000003 (cash 9.90); now partially refunded."
     out = _ok(shop("order", "exchange", "SO-000003", "--back", "TEE-01:1", "--new", "CAP-01:1"))
     assert out.startswith("Exchanged on SO-000003 (return #1) into SO-000004: credit 10.00, refunded 79.10")
@@ -145,6 +145,9 @@ def test_cancel_remind_expire_and_refund_exchange(shop, seeded: str) -> None:  #
     (["order", "pay", "SO-999999"], "There is no order SO-999999"),
     (["order", "refund", "SO-000003", "--amount", "500", "--reason", "x"], "more than the 99.00 paid"),
     (["order", "refund", "SO-000003", "--amount", "5"], "Give a reason"),
+    (["order", "refund", "SO-000003", "--shipping", "--reason", "x", "--yes"], "has no shipping fee"),
+    (["order", "refund", "SO-000003", "--reason", "x"], "add --yes to refund without being asked"),
+    (["order", "return", "refund", "1"], "no return #1"),
     (["order", "create", "-i", "CAP-01:2"], "Only 1 of CAP-01 available"),
     (["order", "create", "-i", "TEE-01:-1"], "must be more than zero"),
     (["order", "create", "-i", "TEE-01:0"], "must be more than zero"),
@@ -227,3 +230,58 @@ def test_customer_list_edit_and_pages(shop, seeded: str) -> None:  # type: ignor
     assert _ok(shop("customer", "edit", "13900000002", "--email", "bob@example.com")).strip() == "Updated customer #2 Bob."
     assert json.loads(_ok(shop("customer", "list", "--json", "--search", "bob@")))["items"][0]["email"] == "bob@example.com"
     assert "Cai 蔡" in _ok(shop("customer", "list"))
+
+
+# ---------------------------------------------------------------- issue 11 item 6
+
+
+def _shipped_with_fee(shop) -> None:  # type: ignore[no-untyped-def]
+    _ok(shop("order", "create", "-i", "TEE-01:1", "-i", "MUG-01:1", "--guest", "Ann", "--shipping", "15",
+             "--pay", "card"))  # SO-000001: 99.00 + 35.50 + 15.00 shipping
+    _ok(shop("order", "ship", "SO-000001", "--carrier", "SF", "--tracking", "SF1234567890"))
+
+
+def test_refund_shipping_alone_pays_back_the_fee_only_once(shop, seeded: str, store_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _shipped_with_fee(shop)
+    out = _ok(shop("order", "refund", "SO-000001", "--shipping", "--reason", "late", "--yes"))
+    assert out.strip() == "Refunded 15.00 CNY on SO-000001 (card 15.00); now partially refunded."
+    doc = json.loads(_ok(shop("order", "show", "SO-000001", "--json")))
+    assert doc["refunded"] == "15.00" and [line["refunded"] for line in doc["lines"]] == ["0.00", "0.00"]
+    before = _fingerprint(store_path)
+    again = shop("order", "refund", "SO-000001", "--shipping", "--reason", "late", "--yes")
+    assert again.exit_code == 1 and "was already refunded" in again.stderr
+    assert _fingerprint(store_path) == before
+
+
+def test_refund_shows_what_goes_back_and_asks(shop, seeded: str, store_path: Path,  # type: ignore[no-untyped-def]
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from shoptui.cli import orders as cli_orders
+
+    _shipped_with_fee(shop)
+    before = _fingerprint(store_path)
+    script = shop("order", "refund", "SO-000001", "--items", "MUG-01:1", "--shipping", "--reason", "broken")
+    assert script.exit_code == 1 and script.stdout == ""
+    assert script.stderr.strip() == ("error: This refunds 50.50 CNY on SO-000001; add --yes to refund without being "
+                                     "asked (nothing was refunded).")
+    monkeypatch.setattr(cli_orders, "_interactive", lambda: True)
+    declined = shop("order", "refund", "SO-000001", "--items", "MUG-01:1", "--shipping", "--reason", "broken",
+                    input="n\n")
+    assert declined.exit_code == 1 and "Nothing was refunded." in declined.stderr
+    assert "Refund 50.50 CNY on SO-000001:" in declined.stderr
+    assert "MUG-01 Mug x1  35.50" in declined.stderr and "shipping  15.00" in declined.stderr
+    assert "to card 50.50" in declined.stderr
+    assert _fingerprint(store_path) == before
+    agreed = shop("order", "refund", "SO-000001", "--items", "MUG-01:1", "--shipping", "--reason", "broken",
+                  input="y\n")
+    assert agreed.exit_code == 0, agreed.stderr
+    assert agreed.stdout.strip().splitlines()[-1] == "Refunded 50.50 CNY on SO-000001 (card 50.50); now partially refunded."
+
+
+def test_full_refund_of_an_unshipped_order_releases_its_stock(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]
+    _ok(shop("order", "create", "-i", "TEE-01:2", "--guest", "Ann", "--pay", "card"))
+    assert json.loads(_ok(shop("stock", "show", "TEE-01", "--json")))["total"]["committed"] == 2
+    out = _ok(shop("order", "refund", "SO-000001", "--reason", "supplier out of stock", "--yes"))
+    assert out.strip() == ("Refunded 198.00 CNY on SO-000001 (card 198.00); now refunded. Nothing of order SO-000001 "
+                           "has shipped, so it is cancelled and its reserved stock is released: TEE-01 x2.")
+    assert json.loads(_ok(shop("stock", "show", "TEE-01", "--json")))["total"]["committed"] == 0
+    assert json.loads(_ok(shop("order", "show", "SO-000001", "--json")))["status"] == "cancelled"

@@ -199,8 +199,9 @@ def test_refund_without_return_caps_per_line_and_per_order(paid: tuple[str, str]
         orders_returns.refund(session=s, actor=CLERK, number=number, reason="all the rest")
         order = orders.get_order(session=s, number=number)
         assert order.refunded_minor == order.paid_minor and order.payment_status == "refunded"
+        assert order.status == "cancelled"  # nothing had shipped: a full refund closes it (issue 11 item 6)
         _clean(s)
-    with pytest.raises(Conflict, match="Nothing was paid"), db.transaction(url) as s:
+    with pytest.raises(Conflict, match="cancelled"), db.transaction(url) as s:
         orders_returns.refund(session=s, actor=CLERK, number=number, amount_minor=1, reason="again")
 
 
@@ -260,3 +261,156 @@ def test_settings_validate_carriers(store: str) -> None:
                          ('[{"name": "X", "code": "X", "typical_days": -1}]', "typical days")):
         with pytest.raises(InvalidInput, match=message), db.transaction(store) as s:
             settings.set_value(session=s, actor=CLERK, key="carriers", raw=raw)
+
+
+# ---------------------------------------------------------------- issue 11 item 6: --shipping, preview, stock
+
+
+def _refunded_lines(url: str, number: str) -> dict[str, int]:
+    with db.read_session(url) as s:
+        return {line.sku: line.refunded_minor for line in orders.get_order(session=s, number=number).lines}
+
+
+def test_shipping_alone_refunds_only_the_shipping_fee_and_only_once(paid: tuple[str, str]) -> None:
+    url, number = paid
+    with db.read_session(url) as s:
+        plan = orders_returns.preview_refund(session=s, number=number, include_shipping=True, reason="late")
+    assert (plan.amount_minor, plan.shipping_minor, plan.lines) == (1000, 1000, [])
+    assert plan.methods == {"mobile": 1000} and not plan.cancels
+    with db.transaction(url) as s:
+        done = orders_returns.refund(session=s, actor=CLERK, number=number, include_shipping=True, reason="late",
+                                     expect_amount_minor=plan.amount_minor)
+        assert (done.amount_minor, done.shipping_minor, done.methods) == (1000, 1000, {"mobile": 1000})
+        assert done.payment_status == "partially_refunded" and not done.cancelled
+        _clean(s)
+    assert _refunded_lines(url, number) == {"TEE-01": 0, "MUG-01": 0}
+    with pytest.raises(Conflict, match="shipping fee of order SO-000001 \\(10.00\\) was already refunded"), \
+            db.transaction(url) as s:
+        orders_returns.refund(session=s, actor=CLERK, number=number, include_shipping=True, reason="again")
+    with pytest.raises(Conflict, match="already refunded"), db.read_session(url) as s:
+        orders_returns.preview_refund(session=s, number=number, include_shipping=True)
+    with db.read_session(url) as s:
+        order = orders.get_order(session=s, number=number)
+        assert (order.refunded_minor, order.shipping_refunded_minor) == (1000, 1000)
+
+
+def test_shipping_refund_on_a_partly_returned_order_keeps_the_kept_items(paid: tuple[str, str]) -> None:
+    url, number = paid
+    _ship_all(url, number)
+    with db.transaction(url) as s:
+        back = orders_returns.request_return(session=s, actor=CLERK, number=number, items=[("TEE-01", 1)],
+                                             reason="too small")
+        orders_returns.decide_return(session=s, actor=CLERK, return_id=back.id, approve=True)
+        orders_returns.receive_return(session=s, actor=CLERK, return_id=back.id)
+        orders_returns.refund_return(session=s, actor=CLERK, return_id=back.id)
+    before = _refunded_lines(url, number)
+    with db.transaction(url) as s:
+        done = orders_returns.refund(session=s, actor=CLERK, number=number, include_shipping=True, reason="late")
+    assert done.amount_minor == 1000 and done.shipping_minor == 1000
+    assert _refunded_lines(url, number) == before  # the kept tee and the mug are not refunded
+
+
+def test_no_shipping_fee_is_refused_with_the_option_named(store: str, frozen_clock) -> None:  # type: ignore[no-untyped-def]
+    with db.transaction(store) as s:
+        seed(s)
+        order = orders.create_order(session=s, actor=CLERK, draft=draft(("MUG-01", 1)))
+        orders.pay(session=s, actor=CLERK, number=order.number, method="card")
+    with pytest.raises(InvalidInput, match="has no shipping fee"), db.transaction(store) as s:
+        orders_returns.refund(session=s, actor=CLERK, number=order.number, include_shipping=True, reason="x")
+
+
+def test_preview_is_what_the_refund_books_and_a_stale_preview_is_refused(paid: tuple[str, str]) -> None:
+    url, number = paid
+    with db.read_session(url) as s:
+        plan = orders_returns.preview_refund(session=s, number=number, items=[("TEE-01", 1)], include_shipping=True,
+                                             reason="x")
+    assert [(line.sku, line.units) for line in plan.lines] == [("TEE-01", 1)]
+    assert plan.summary[0] == f"Refund {pricing_text(plan.amount_minor)} CNY on {number}:"
+    assert any(line.startswith("  shipping  10.00") for line in plan.summary)
+    with db.transaction(url) as s:  # somebody else refunds 1.00 meanwhile
+        orders_returns.refund(session=s, actor=CLERK, number=number, amount_minor=100, reason="goodwill")
+    with pytest.raises(Conflict, match="changed since the refund was shown"), db.transaction(url) as s:
+        orders_returns.refund(session=s, actor=CLERK, number=number, items=[("TEE-01", 1)], include_shipping=True,
+                              reason="x", expect_amount_minor=plan.amount_minor)
+    with db.read_session(url) as s:
+        plan = orders_returns.preview_refund(session=s, number=number, items=[("TEE-01", 1)], include_shipping=True)
+    with db.transaction(url) as s:
+        done = orders_returns.refund(session=s, actor=CLERK, number=number, items=[("TEE-01", 1)],
+                                     include_shipping=True, reason="x", expect_amount_minor=plan.amount_minor)
+    assert done.amount_minor == plan.amount_minor and done.methods == plan.methods
+
+
+def pricing_text(minor: int) -> str:
+    return f"{minor // 100}.{minor % 100:02d}"
+
+
+def test_full_refund_of_an_unshipped_order_cancels_it_and_releases_its_stock(paid: tuple[str, str]) -> None:
+    url, number = paid
+    with db.read_session(url) as s:
+        assert level(s, "TEE-01") == (10, 2) and level(s, "MUG-01") == (5, 1)
+        plan = orders_returns.preview_refund(session=s, number=number)
+    assert plan.cancels and "TEE-01 x2, MUG-01 x1" in plan.stock_note and plan.amount_minor == 23850
+    with db.transaction(url) as s:
+        done = orders_returns.refund(session=s, actor=CLERK, number=number, reason="out of stock at supplier")
+        assert done.cancelled and "reserved stock is released" in done.stock_note
+        assert level(s, "TEE-01") == (10, 0) and level(s, "MUG-01") == (5, 0)
+        order = orders.get_order(session=s, number=number)
+        assert (order.status, order.payment_status) == ("cancelled", "refunded")
+        notices = s.exec(select(OutboxMessage)).all()
+        assert any("The order is cancelled" in m.body for m in notices)  # the refund's notice says it
+        assert not any("was cancelled" in m.body for m in notices)  # and no second notice for the same step
+        _clean(s)
+    with pytest.raises(Conflict), db.transaction(url) as s:  # released once: cancelling again is refused
+        orders.cancel_order(session=s, actor=CLERK, number=number)
+
+
+def test_full_refund_of_a_partly_shipped_order_says_why_stock_stays_reserved(paid: tuple[str, str]) -> None:
+    url, number = paid
+    with db.transaction(url) as s:
+        orders_shipping.ship(session=s, actor=CLERK, number=number, carrier="SF", tracking="SF1234567890",
+                             items=[("TEE-01", 1)])
+    with db.transaction(url) as s:
+        done = orders_returns.refund(session=s, actor=CLERK, number=number, reason="lost parcel")
+        assert not done.cancelled and "stays open and the 2 unshipped units stay reserved" in done.stock_note
+        assert level(s, "TEE-01")[1] == 1 and level(s, "MUG-01")[1] == 1
+        _clean(s)
+
+
+# ---------------------------------------------------------------- issue 11 item 9: an even exchange costs nothing
+
+
+def test_same_price_size_exchange_of_a_discounted_order_costs_nothing(store: str, frozen_clock) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from shoptui import clock
+    from shoptui.services import marketing_coupons as mc
+    from shoptui.services import marketing_promotions as mp
+    from tests.services.orders_helpers import add_product
+
+    with db.transaction(store) as s:
+        seed(s)
+        add_product(s, "TEE-02", 9900, 5, title="Basic tee L")  # the other size, same list price
+        add_product(s, "TEE-03", 12900, 5, title="Premium tee")
+        mp.add_promotion(session=s, actor=CLERK, data=mp.PromotionInput(
+            name="tees 10% off", kind="discount", percent_bp=1000, products=["TEE-01", "TEE-02", "TEE-03"],
+            starts_at=clock.now() - timedelta(days=1)))
+        mc.add_coupon(session=s, actor=CLERK, data=mc.CouponInput(name="ten off", kind="amount", amount_minor=1000,
+                                                                 code="SAVE10"))
+        order = orders.create_order(session=s, actor=CLERK, draft=draft(("TEE-01", 2), ("MUG-01", 1),
+                                                                        coupon_codes=["SAVE10"]))
+        assert order.total_minor < 2 * 9900 + 3550  # the promotion and the coupon both took something off
+        orders.pay(session=s, actor=CLERK, number=order.number, method="card")
+    _ship_all(store, order.number)
+    with db.transaction(store) as s:
+        even = orders_returns.exchange(session=s, actor=CLERK, number=order.number, back=[("TEE-01", 1)],
+                                       new=[orders.DraftLine(sku="TEE-02", quantity=1)], reason="size")
+        assert (even.charged_minor, even.refunded_minor, even.due_minor) == (0, 0, 0)
+        assert even.new_order.total_minor == even.returned_value_minor == even.credit_minor
+        assert even.new_order.payment_status == "paid"
+        assert [(line.sku, line.unit_price_minor) for line in even.new_order.lines] == [("TEE-02", 9900)]
+        # another list price: the new tee at its own price, the returned tee's value as credit, the rest charged
+        dearer = orders_returns.exchange(session=s, actor=CLERK, number=order.number, back=[("TEE-01", 1)],
+                                         new=[orders.DraftLine(sku="TEE-03", quantity=1)], reason="upgrade",
+                                         pay_method="card")
+        assert dearer.charged_minor == dearer.new_order.total_minor - dearer.returned_value_minor > 0
+        _clean(s)

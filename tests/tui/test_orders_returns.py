@@ -102,7 +102,14 @@ async def test_return_request_approve_receive_refund(orders_app: ShopApp, orders
 
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(pilot.app.screen, RefundReturnDialog)
+        refund = pilot.app.screen
+        assert isinstance(refund, RefundReturnDialog)
+        await pilot.press("ctrl+s")  # first: what goes back (the service's preview), nothing refunded yet
+        await settle(pilot)
+        assert pilot.app.screen is refund
+        shown = str(refund.query_one("#form-banner", Static).render())
+        assert "Refund 99.00 CNY on SO-000003:" in shown and "TEE-01" in shown and "ctrl+s again" in shown
+        assert [s for _, s in open_returns(orders_store)] == ["received"]
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is queue
@@ -173,3 +180,32 @@ async def test_exchange_from_the_detail(orders_app: ShopApp, orders_store: str) 
         assert any("Exchange on SO-000003: new order SO-000005, 63.50 refunded." in t for t in toasts(orders_app))
     new = order(orders_store, "SO-000005")
     assert [(line.sku, line.quantity) for line in new.lines] == [("MUG-01", 1)] and new.payment_status == "paid"
+
+
+async def test_refund_dialog_shows_the_service_preview_then_refunds(orders_app: ShopApp, orders_store: str) -> None:
+    """Issue 11 item 6: the TUI refund shows what goes back (same preview as the CLI) before refunding it."""
+    from shoptui.tui.screens.orders_dialogs import RefundDialog
+
+    on_hand, committed = stock(orders_store, "MUG-01")
+    async with orders_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_orders(pilot)
+        await go_to(pilot, screen, "SO-000002")
+        await pilot.press("r")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, RefundDialog)
+        dialog.query_one("#f-reason", Input).value = "supplier out of stock"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is dialog  # shown, not refunded yet
+        shown = str(dialog.query_one("#form-banner", Static).render())
+        assert "Refund 35.50 CNY on SO-000002:" in shown and "to card 35.50" in shown
+        assert "reserved stock is released: MUG-01 x1" in shown
+        assert order(orders_store, "SO-000002").refunded_minor == 0
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is not dialog
+        assert any("SO-000002: refunded 35.50" in t for t in toasts(orders_app))
+    found = order(orders_store, "SO-000002")
+    assert (found.status, found.payment_status, found.refunded_minor) == ("cancelled", "refunded", 3550)
+    assert stock(orders_store, "MUG-01") == (on_hand, committed - 1)

@@ -279,17 +279,79 @@ class CancelDialog(OrderForm):
 # ---------------------------------------------------------------- refunds, returns, exchange
 
 
-class RefundDialog(OrderForm):
+@dataclass(frozen=True)
+class RefundShown:
+    """A refund dialog's first ctrl+s: what the refund will pay back (the service's preview), not saved yet."""
+
+    lines: list[str]
+    amount_minor: int
+
+
+class ConfirmedRefund(OrderForm):
+    """A refund dialog: the first ctrl+s shows what goes back, to which payments (the same preview as the CLI's
+    ``order refund``); ctrl+s again with the same values refunds exactly that, or is refused if the order changed."""
+
+    DEFAULT_CSS = """
+    ConfirmedRefund.-shown #form-banner { display: block; color: $text; text-style: none; }
+    """
+
+    def __init__(self, meta: OrdersMeta, intro: str = "") -> None:
+        super().__init__(meta, intro)
+        self.shown: tuple[tuple[str, Any], ...] | None = None
+        self.expect_minor: int | None = None
+
+    def preview(self, session: Any, values: dict[str, Any]) -> Any:
+        """The service's RefundPlan for what was typed."""
+        raise NotImplementedError
+
+    def book(self, values: dict[str, Any], expect_minor: int) -> Changed:
+        """Book the refund shown (``expect_minor`` is its amount)."""
+        raise NotImplementedError
+
+    def save(self, values: dict[str, Any]) -> Changed | RefundShown:
+        from shoptui import db
+
+        typed = tuple(sorted(values.items()))
+        if self.shown != typed or self.expect_minor is None:
+            with db.read_session(self.url) as session:
+                plan = self.preview(session, values)
+            self.shown, self.expect_minor = typed, plan.amount_minor
+            return RefundShown(list(plan.summary), plan.amount_minor)
+        return self.book(values, self.expect_minor)
+
+    @on(FormDialog.Saved)
+    def _show_plan(self, event: FormDialog.Saved) -> None:
+        if not isinstance(event.result, RefundShown):
+            return
+        event.prevent_default()  # keep the dialog open: the next ctrl+s refunds
+        self.query_one("#form-banner", Static).update(
+            "\n".join([*event.result.lines, f"ctrl+s again to refund {self.meta.money(event.result.amount_minor)}."]))
+        self.add_class("-shown")
+        self.query_one("#form-keys", Static).update(
+            f"ctrl+s refund {self.meta.money(event.result.amount_minor)} · esc cancel")
+
+    @on(FormDialog.Refused)
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _forget_plan(self) -> None:
+        if self.shown is not None:
+            self.shown = self.expect_minor = None
+            self.remove_class("-shown")
+            self.query_one("#form-keys", Static).update(f"ctrl+s {self.SAVE_LABEL} · esc cancel")
+
+
+class RefundDialog(ConfirmedRefund):
     """A refund with or without a return: items (their price), or an amount (goodwill), to where."""
 
     TITLE_TEXT = "Refund"
-    SAVE_LABEL = "refund"
+    SAVE_LABEL = "see what goes back"
     WORDS = (("reason", "reason"), ("not on this order", "items"), ("can be refunded", "items"), ("units", "items"),
              ("shipping", "shipping"), ("amount", "amount"), ("more than", "amount"))
 
     def __init__(self, meta: OrdersMeta, number: str, balance_minor: int) -> None:
         super().__init__(meta, f"{meta.money(balance_minor)} {meta.currency} paid and not refunded yet. Items refund "
-                               "what they cost; an amount alone is a goodwill refund.")
+                               "what they cost; shipping alone refunds the shipping fee; an amount alone is a "
+                               "goodwill refund.")
         self.number = number
 
     def title_text(self) -> str:
@@ -301,27 +363,34 @@ class RefundDialog(OrderForm):
                                            tooltip="Refund what these units cost (SKU:QTY).")),
             Field("amount", "Amount", _input("f-amount", placeholder="empty: what the items cost, or everything",
                                              tooltip="At most what was paid and not yet refunded.")),
-            Field("shipping", "Shipping too", _select("f-shipping", YES_NO, "no",
-                                                      tooltip="Also refund the shipping fee.")),
+            Field("shipping", "Shipping", _select("f-shipping", YES_NO, "no",
+                                                  tooltip="Refund the shipping fee (alone: only the shipping fee).")),
             Field("to", "Refund to", _select("f-to", REFUND_TO, "original", tooltip="Where the money goes back.")),
             Field("reason", "Reason", _input("f-reason", placeholder="price adjustment, late delivery…",
                                              tooltip="Why: kept on the timeline and told to the customer.")),
         ]
 
-    def save(self, values: dict[str, Any]) -> Changed:
+    def _arguments(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {"number": self.number, "amount_minor": self.money(values["amount"], "refund amount", optional=True),
+                "items": parse_items(values["items"]) if values["items"].strip() else None,
+                "include_shipping": values["shipping"] == "yes", "to": values["to"]}
+
+    def preview(self, session: Any, values: dict[str, Any]) -> Any:
+        from shoptui.services import orders_returns
+
+        return orders_returns.preview_refund(session=session, reason=values["reason"], **self._arguments(values))
+
+    def book(self, values: dict[str, Any], expect_minor: int) -> Changed:
         from shoptui import db
         from shoptui.services import orders_returns
 
-        items = parse_items(values["items"]) if values["items"].strip() else None
-        amount = self.money(values["amount"], "refund amount", optional=True)
         with db.transaction(self.url) as session:
-            result = orders_returns.refund(session=session, actor=self.shop.actor, number=self.number,
-                                           amount_minor=amount, items=items,
-                                           include_shipping=values["shipping"] == "yes", reason=values["reason"],
-                                           to=values["to"])
+            result = orders_returns.refund(session=session, actor=self.shop.actor, reason=values["reason"],
+                                           expect_amount_minor=expect_minor, **self._arguments(values))
         where = ", ".join(f"{METHOD_LABELS.get(m, m)} {self.meta.money(a)}" for m, a in result.methods.items())
+        note = f" {result.stock_note}" if result.stock_note else ""
         return Changed(f"{self.number}: refunded {self.meta.money(result.amount_minor)} ({where}); "
-                       f"{words_of(result.payment_status)}.", self.number)
+                       f"{words_of(result.payment_status)}.{note}", self.number)
 
 
 class ReturnRequestDialog(OrderForm):
@@ -431,11 +500,11 @@ class ReceiveReturnDialog(OrderForm):
                        self.found.order_number)
 
 
-class RefundReturnDialog(OrderForm):
+class RefundReturnDialog(ConfirmedRefund):
     """Refund a received return: what its units cost (or less), optionally shipping, to where."""
 
     TITLE_TEXT = "Refund a return"
-    SAVE_LABEL = "refund"
+    SAVE_LABEL = "see what goes back"
     WORDS = (("reason", "reason"), ("shipping", "shipping"), ("amount", "amount"), ("more than", "amount"))
 
     def __init__(self, meta: OrdersMeta, found: ReturnRead) -> None:
@@ -451,21 +520,28 @@ class RefundReturnDialog(OrderForm):
             Field("amount", "Amount", _input("f-amount", placeholder="empty: what the items cost",
                                              tooltip="Less than the items cost for a partial refund.")),
             Field("shipping", "Shipping too", _select("f-shipping", YES_NO, "no",
-                                                      tooltip="Also refund the shipping fee.")),
+                                                      tooltip="Also refund the shipping fee (once per order).")),
             Field("to", "Refund to", _select("f-to", REFUND_TO, "original", tooltip="Where the money goes back.")),
             Field("reason", "Reason", _input("f-reason", placeholder=f"return #{self.found.id}",
                                              tooltip="Kept on the timeline (optional).")),
         ]
 
-    def save(self, values: dict[str, Any]) -> Changed:
+    def _arguments(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {"return_id": self.found.id, "include_shipping": values["shipping"] == "yes", "to": values["to"],
+                "amount_minor": self.money(values["amount"], "refund amount", optional=True)}
+
+    def preview(self, session: Any, values: dict[str, Any]) -> Any:
+        from shoptui.services import orders_returns
+
+        return orders_returns.preview_return_refund(session=session, **self._arguments(values))
+
+    def book(self, values: dict[str, Any], expect_minor: int) -> Changed:
         from shoptui import db
         from shoptui.services import orders_returns
 
-        amount = self.money(values["amount"], "refund amount", optional=True)
         with db.transaction(self.url) as session:
-            result = orders_returns.refund_return(session=session, actor=self.shop.actor, return_id=self.found.id,
-                                                  include_shipping=values["shipping"] == "yes", amount_minor=amount,
-                                                  to=values["to"], reason=values["reason"])
+            result = orders_returns.refund_return(session=session, actor=self.shop.actor, reason=values["reason"],
+                                                  expect_amount_minor=expect_minor, **self._arguments(values))
         return Changed(f"Return #{self.found.id} refunded: {self.meta.money(result.amount_minor)} on "
                        f"{result.number} ({words_of(result.payment_status)}).", result.number)
 
