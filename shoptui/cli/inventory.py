@@ -832,10 +832,11 @@ def stocktake_post(
     def work(session, actor):  # type: ignore[no-untyped-def]
         rep = stocktakes.post(session=session, actor=actor, stocktake_id=stocktake_id,
                               uncounted=uncounted.lower() if uncounted else None)
-        accuracy = (rep.stocktake.accuracy_bp or 0) / 100
+        bp = rep.stocktake.accuracy_bp
+        accuracy = "accuracy -, nothing was counted" if bp is None else f"accuracy {bp / 100:.1f}%"
         return Outcome(f"Posted stocktake {stocktake_id}: {rep.adjusted} adjustment(s), {rep.units_variance:+d} "
-                       f"unit(s), value {shop_currency(session).format(rep.value_variance_minor)}, accuracy "
-                       f"{accuracy:.1f}%.", rep.model_dump())
+                       f"unit(s), value {shop_currency(session).format(rep.value_variance_minor)}, {accuracy}.",
+                       rep.model_dump())
 
     change(ctx, "stocktake.post", work, key=idempotency_key, as_json=as_json)
 
