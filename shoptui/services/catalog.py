@@ -1535,6 +1535,23 @@ def _sku_part(value: str) -> str:
     return part[:12] or "X"
 
 
+def _sku_stem(variants: Sequence[Variant], option_count: int, product_id: int) -> str:
+    """The product's SKU stem: what its generated SKUs start with, the same on every run.
+
+    A variant named after its options (``AH-RED-M`` for Red/M) gives its SKU minus those
+    segments (``AH``); a variant that kept the product's plain SKU (``TEE-01``, the product made
+    before it had options) is the stem itself.
+    """
+    for variant in variants:
+        values = [getattr(variant, f"option{i + 1}") for i in range(option_count)]
+        if not all(values):
+            continue
+        suffix = "-" + "-".join(_sku_part(v) for v in values)
+        if option_count and variant.sku.upper().endswith(suffix) and len(variant.sku) > len(suffix):
+            return variant.sku[:-len(suffix)]
+    return variants[0].sku if variants else f"P{product_id}"
+
+
 def combination_variants(*, sku_prefix: str, options: Sequence[OptionInput], template: VariantInput) -> tuple[
         list[str], list[VariantInput]]:
     """Option names and one variant per combination (``PREFIX-RED-M``...) for a new product.
@@ -1595,6 +1612,7 @@ def generate_variants(*, session: Session, actor: Actor, product_id: int, option
     added_options = len(names) - len(current)
     if added_options < 0:
         raise InvalidInput(f"The product has the options {', '.join(current)}; give values for all of them.")
+    stem = _sku_stem(variants, len(current), product_id)  # before the loop below gives variants new values
     # variants made before an option existed take its first value
     for variant in variants:
         for index in range(len(current), len(names)):
@@ -1604,9 +1622,7 @@ def generate_variants(*, session: Session, actor: Actor, product_id: int, option
         raise Conflict("Two variants of this product would have the same options; edit them first.")
     default_price = price_minor if price_minor is not None else (variants[0].price_minor if variants else 0)
     _check_minor(default_price, "price", required=True)
-    base = check_sku(sku_prefix) if sku_prefix else (_sku_part(variants[0].sku) if variants else f"P{product_id}")
-    if sku_prefix is None and variants:
-        base = re.sub(r"-[^-]*$", "", variants[0].sku) if len(variants) > 1 or current else variants[0].sku
+    base = check_sku(sku_prefix) if sku_prefix else stem
     now = clock.now()
     new_rows: list[dict[str, Any]] = []
     position = max((v.position for v in variants), default=-1) + 1
