@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
-from shoptui.models.customers import Customer, CustomerAddress
+from shoptui.models.customers import Customer, CustomerAddress, CustomerContact
 from shoptui.services import audit
 from shoptui.services.paging import Page, clamp_limit
 from shoptui.services.search import SearchHit
@@ -139,6 +139,39 @@ def phone_variants(session: Session, compact: str) -> list[str]:
     return found
 
 
+def customer_by_contact(session: Session, *, kind: str, values: list[str], exclude: int | None = None) -> Customer | None:
+    """The customer whose phone or email (``kind``) is one of ``values``: the primary one on the
+    customer row first, then the further contacts kept in ``customer_contact`` (e.g. by a merge)."""
+    if not values:
+        return None
+    column = col(Customer.phone) if kind == "phone" else col(Customer.email)
+    query = select(Customer).where(column.in_(values))
+    further = (select(Customer).join(CustomerContact, col(CustomerContact.customer_id) == col(Customer.id))
+               .where(CustomerContact.kind == kind, col(CustomerContact.value).in_(values)))
+    if exclude is not None:
+        query, further = query.where(Customer.id != exclude), further.where(Customer.id != exclude)
+    return (session.exec(query.order_by(col(Customer.id))).first()
+            or session.exec(further.order_by(col(Customer.id))).first())
+
+
+def add_contact(session: Session, customer_id: int, kind: str, value: str, note: str = "") -> bool:
+    """Keep a further phone or email for a customer (no-op if it is already theirs); True if added."""
+    owner = customer_by_contact(session, kind=kind, values=phone_variants(session, value) if kind == "phone" else [value])
+    if owner is not None:
+        if owner.id != customer_id:
+            raise Conflict(f"The {kind} {value} already belongs to customer #{owner.id} {owner.name}.")
+        return False
+    session.add(CustomerContact(customer_id=customer_id, kind=kind, value=value, note=note[:200]))
+    return True
+
+
+def further_contacts(session: Session, customer_id: int) -> list[tuple[str, str]]:
+    """A customer's further phones and emails as (kind, value), oldest first."""
+    return [(kind, value) for kind, value in session.exec(
+        select(CustomerContact.kind, CustomerContact.value).where(CustomerContact.customer_id == customer_id)
+        .order_by(col(CustomerContact.id)))]
+
+
 def _name(raw: str) -> str:
     value = unicodedata.normalize("NFC", raw or "").strip()
     if not value:
@@ -176,15 +209,10 @@ def _check_unique(session: Session, phone: str | None, email: str | None, exclud
     for field, value in (("phone", phone), ("email", email)):
         if value is None:
             continue
-        if field == "phone":
-            query = select(Customer.id, Customer.name).where(col(Customer.phone).in_(phone_variants(session, value)))
-        else:
-            query = select(Customer.id, Customer.name).where(Customer.email == value)
-        if exclude is not None:
-            query = query.where(Customer.id != exclude)
-        found = session.exec(query).first()
+        values = phone_variants(session, value) if field == "phone" else [value]
+        found = customer_by_contact(session, kind=field, values=values, exclude=exclude)
         if found is not None:
-            raise Conflict(f"The {field} {value} already belongs to customer #{found[0]} {found[1]}. "
+            raise Conflict(f"The {field} {value} already belongs to customer #{found.id} {found.name}. "
                            "Use that customer, or change their record.")
 
 
@@ -214,13 +242,11 @@ def find_customer_row(session: Session, ref: str | int) -> Customer:
     if re.fullmatch(r"#?[0-9]{1,9}", text_ref):
         row = session.get(Customer, int(text_ref.lstrip("#")))
     if row is None and "@" in text_ref:
-        row = session.exec(select(Customer).where(Customer.email == text_ref.lower())).first()
+        row = customer_by_contact(session, kind="email", values=[text_ref.lower()])
     if row is None and "@" not in text_ref:
         compact = re.sub(r"[\s\-().]", "", text_ref)
         if _PHONE.match(compact):
-            candidates = phone_variants(session, compact)
-            row = session.exec(select(Customer).where(col(Customer.phone).in_(candidates))
-                               .order_by(col(Customer.id))).first()
+            row = customer_by_contact(session, kind="phone", values=phone_variants(session, compact))
     if row is None:
         raise NotFound(f"There is no customer {text_ref!r} (looked up by id, phone and email). "
                        "Add one with 'shoptui customer add'.")
@@ -323,9 +349,8 @@ def find_or_add(*, session: Session, actor: Actor, data: CustomerCreate) -> Cust
     phone, email = normalise_phone(data.phone), normalise_email(data.email)
     for field, value in (("phone", phone), ("email", email)):
         if value is not None:
-            condition = (col(Customer.phone).in_(phone_variants(session, value)) if field == "phone"
-                         else Customer.email == value)
-            row = session.exec(select(Customer).where(condition)).first()
+            row = customer_by_contact(session, kind=field,
+                                      values=phone_variants(session, value) if field == "phone" else [value])
             if row is not None:
                 return _read(session, row)
     return add_customer(session=session, actor=actor, data=data)
