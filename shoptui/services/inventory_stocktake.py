@@ -459,7 +459,8 @@ def post(*, session: Session, actor: Actor, stocktake_id: int, uncounted: str | 
                 "variance": variance, "value_minor": value,
                 "needs_reason": bool(variance and not line.reason
                                      and _over(variance, line.expected + line.moved, value, limits))}))
-    blocking = [line for line in lines if line.needs_reason] + [line for line in zeroed if line.needs_reason]
+    blocking = sorted((line for line in [*lines, *zeroed] if line.needs_reason),  # largest value first, as reviewed
+                      key=lambda line: (-abs(line.value_minor or 0), -abs(line.variance or 0), line.sku))
     if blocking:
         named = [line.sku + (f" (uncounted, set to 0: {line.variance:+d})" if line.counted is None
                              else f" ({line.variance:+d})") for line in blocking[:5]]
