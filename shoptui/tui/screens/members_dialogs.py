@@ -387,9 +387,11 @@ def merge_question(preview: MergePreview, meta: MembersMeta) -> str:
     if preview.accounts:
         lines.append(f"  accounts {', '.join(preview.accounts)}")
     if preview.phone:
-        lines.append(f"  phone {preview.phone}")
+        lines.append(f"  phone {preview.phone}" + (" (as a further contact)" if kept.phone else ""))
     if preview.email:
-        lines.append(f"  email {preview.email}")
+        lines.append(f"  email {preview.email}" + (" (as a further contact)" if kept.email else ""))
+    if preview.other_contacts:
+        lines.append(f"  further contacts {', '.join(preview.other_contacts)}")
     lines += ["", f"#{preview.other_id} stays only as a pointer to #{kept.id}. This cannot be undone."]
     return "\n".join(lines)
 
