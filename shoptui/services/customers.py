@@ -86,6 +86,7 @@ class CustomerRead(BaseModel):
     last_order_at: datetime | None
     created_at: datetime
     addresses: list[AddressRead] = []
+    other_contacts: list[str] = []  # further phones and emails (e.g. kept by a merge)
 
     @property
     def default_address(self) -> AddressRead | None:
@@ -225,6 +226,7 @@ def _read(session: Session, row: Customer) -> CustomerRead:
     ).all()
     read = CustomerRead.model_validate(row, from_attributes=True)
     read.addresses = [AddressRead.model_validate(a, from_attributes=True) for a in addresses]
+    read.other_contacts = [value for _, value in further_contacts(session, row.id or 0)]
     return read
 
 

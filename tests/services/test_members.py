@@ -259,7 +259,9 @@ def test_merge_keeps_every_contact_of_both_and_the_merged_email_stays_taken(sess
     for ref in ("ana.old@example.com", "ANA.OLD@example.com", "13900139000", "+86 139 0013 9000"):
         assert members.get_member(session=session, ref=ref).id == ana.id, ref
         assert customers.get_customer(session=session, ref=ref).id == ana.id, ref
-    assert [a.city for a in customers.get_customer(session=session, ref=ana.id).addresses] == ["Hangzhou"]
+    customer = customers.get_customer(session=session, ref=ana.id)
+    assert [a.city for a in customer.addresses] == ["Hangzhou"]
+    assert customer.other_contacts == ["+8613900139000", "ana.old@example.com"]
     with pytest.raises(Conflict, match=f"email ana.old@example.com already belongs to member #{ana.id} Ana"):
         _add(session, name="Ana again", email="ana.old@example.com")
     with pytest.raises(Conflict, match=f"already belongs to member #{ana.id} Ana"):
