@@ -143,7 +143,8 @@ def member_show(
     m = profile.member
     emit_pairs([
         ("member", f"#{m.id} {m.name}"), ("phone", m.phone), ("email", m.email),
-        *([("other contacts", ", ".join(m.other_contacts))] if m.other_contacts else []), ("accounts", ", ".join(m.accounts)), ("tier", f"{m.tier_name} since {when(m.tier_since, tz)}"),
+        *([("other contacts", ", ".join(m.other_contacts))] if m.other_contacts else []),
+        ("accounts", ", ".join(m.accounts)), ("tier", f"{m.tier_name} since {when(m.tier_since, tz)}"),
         ("points", f"{m.points_balance} (worth {money.format(m.points_value_minor)}; "
                    f"{profile.points_expiring_soon} expire within 30 days)"),
         ("store credit", money.format(m.credit_balance_minor)),
