@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import or_, tuple_
@@ -153,6 +154,21 @@ def customer_by_contact(session: Session, *, kind: str, values: list[str], exclu
         query, further = query.where(Customer.id != exclude), further.where(Customer.id != exclude)
     return (session.exec(query.order_by(col(Customer.id))).first()
             or session.exec(further.order_by(col(Customer.id))).first())
+
+
+def has_email(email: str) -> Any:
+    """A condition on ``Customer``: this email is its primary one or one of its further contacts."""
+    further = select(CustomerContact.customer_id).where(CustomerContact.kind == "email", CustomerContact.value == email)
+    return or_(col(Customer.email) == email, col(Customer.id).in_(further))
+
+
+def further_contact_holders(session: Session, kind: str, values: list[str]) -> dict[str, int]:
+    """value -> customer id for the values that are someone's further phone or email (in bulk, by chunks)."""
+    found: dict[str, int] = {}
+    for start in range(0, len(values), 500):
+        found.update(session.exec(select(CustomerContact.value, CustomerContact.customer_id).where(
+            CustomerContact.kind == kind, col(CustomerContact.value).in_(values[start:start + 500]))).all())
+    return found
 
 
 def add_contact(session: Session, customer_id: int, kind: str, value: str, note: str = "") -> bool:

@@ -389,7 +389,7 @@ def list_members(*, session: Session, search: str = "", tier: str | None = None,
     if text_search:
         compact = re.sub(r"[\s\-().]", "", text_search)
         if "@" in text_search:
-            query = query.where(Customer.email == text_search.lower())
+            query = query.where(customers.has_email(text_search.lower()))
         elif re.fullmatch(r"\+?[0-9]{5,20}", compact):
             found = member_by_phone(session, text_search)
             query = query.where(Member.customer_id == (found.customer_id if found else -1))

@@ -92,7 +92,7 @@ def list_members(*, session: Session, search: str = "", tier: str | None = None,
     if text:
         compact = re.sub(r"[\s\-().]", "", text)
         if "@" in text:
-            query = query.where(Customer.email == text.lower())
+            query = query.where(customers.has_email(text.lower()))
         elif re.fullmatch(r"\+?[0-9]{5,20}", compact):
             found = member_by_phone(session, text)
             query = query.where(Member.customer_id == (found.customer_id if found else -1))

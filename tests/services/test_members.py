@@ -270,6 +270,7 @@ def test_merge_keeps_every_contact_of_both_and_the_merged_email_stays_taken(sess
         customers.add_customer(session=session, actor=CLERK, data=customers.CustomerCreate(
             name="Ana again", email="ana.old@example.com"))
     assert members.find_member(session=session, phone="13900139000").id == ana.id  # type: ignore[union-attr]
+    assert [m.id for m in members.list_members(session=session, search="ana.old@example.com").items] == [ana.id]
 
 
 def test_benefits_for_pricing(session: Session) -> None:
