@@ -821,7 +821,8 @@ def stocktake_post(
     ctx: typer.Context,
     stocktake_id: int = typer.Argument(..., help="Stocktake id."),
     uncounted: str | None = typer.Option(None, "--uncounted",
-                                         help="zero: set uncounted variants to 0; keep: leave them unchanged."),
+                                         help="zero: set uncounted variants to 0 (a variance like any other: over the "
+                                              "thresholds each needs a reason); keep: leave them unchanged."),
     idempotency_key: str | None = KEY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
