@@ -817,7 +817,8 @@ def stocktake_post(
     ctx: typer.Context,
     stocktake_id: int = typer.Argument(..., help="Stocktake id."),
     uncounted: str | None = typer.Option(None, "--uncounted",
-                                         help="zero: set uncounted variants to 0; keep: leave them unchanged."),
+                                         help="zero: set uncounted variants to 0 (a variance like any other: over the "
+                                              "thresholds each needs a reason); keep: leave them unchanged."),
     idempotency_key: str | None = KEY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -828,10 +829,11 @@ def stocktake_post(
     def work(session, actor):  # type: ignore[no-untyped-def]
         rep = stocktakes.post(session=session, actor=actor, stocktake_id=stocktake_id,
                               uncounted=uncounted.lower() if uncounted else None)
-        accuracy = (rep.stocktake.accuracy_bp or 0) / 100
+        bp = rep.stocktake.accuracy_bp
+        accuracy = "accuracy -, nothing was counted" if bp is None else f"accuracy {bp / 100:.1f}%"
         return Outcome(f"Posted stocktake {stocktake_id}: {rep.adjusted} adjustment(s), {rep.units_variance:+d} "
-                       f"unit(s), value {shop_currency(session).format(rep.value_variance_minor)}, accuracy "
-                       f"{accuracy:.1f}%.", rep.model_dump())
+                       f"unit(s), value {shop_currency(session).format(rep.value_variance_minor)}, {accuracy}.",
+                       rep.model_dump())
 
     change(ctx, "stocktake.post", work, key=idempotency_key, as_json=as_json)
 

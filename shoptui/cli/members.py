@@ -143,6 +143,7 @@ def member_show(
     m = profile.member
     emit_pairs([
         ("member", f"#{m.id} {m.name}"), ("phone", m.phone), ("email", m.email),
+        *([("other contacts", ", ".join(m.other_contacts))] if m.other_contacts else []),
         ("accounts", ", ".join(m.accounts)), ("tier", f"{m.tier_name} since {when(m.tier_since, tz)}"),
         ("points", f"{m.points_balance} (worth {money.format(m.points_value_minor)}; "
                    f"{profile.points_expiring_soon} expire within 30 days)"),
@@ -553,9 +554,9 @@ def tier_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         return
     emit_table([(t.code, t.name, money.format(t.min_spend_minor), t.min_orders, f"{t.discount_bp / 100:g}%",
                  f"x{t.points_multiplier_bp / 10_000:g}",
-                 "-" if t.free_shipping_over_minor is None else money.format(t.free_shipping_over_minor),
-                 "yes" if t.early_access else "no", "yes" if t.presale_access else "no") for t in tiers],
-               ["code", "name", "min spend", "min orders", "discount", "points", "free ship over", "early", "pre-sale"],
+                 "-" if t.free_shipping_over_minor is None else money.format(t.free_shipping_over_minor))
+                for t in tiers],
+               ["code", "name", "min spend", "min orders", "discount", "points", "free ship over"],
                title=f"Tiers (reached by rolling {basis})")
 
 
@@ -570,9 +571,6 @@ def tier_edit(
     multiplier: str | None = typer.Option(None, "--multiplier", help="Points multiplier, like 1.5."),
     free_shipping_over: str | None = typer.Option(None, "--free-shipping-over",
                                                   help="Free shipping from this order amount ('none' removes it)."),
-    early_access: bool | None = typer.Option(None, "--early-access/--no-early-access",
-                                             help="May buy members-only products."),
-    presale: bool | None = typer.Option(None, "--presale/--no-presale", help="May buy pre-sale products."),
     key: str | None = KEY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -596,10 +594,6 @@ def tier_edit(
         if free_shipping_over is not None:
             given["free_shipping_over_minor"] = -1 if free_shipping_over.strip().lower() in ("none", "no", "") \
                 else money.parse(free_shipping_over, field="free shipping amount")
-        if early_access is not None:
-            given["early_access"] = early_access
-        if presale is not None:
-            given["presale_access"] = presale
         tier = members_tiers.edit_tier(session=session, actor=actor, code=code, patch=members_tiers.TierUpdate(**given))
         return outcome(f"Updated tier {tier.code} ({tier.name}); members move at the next "
                        "recalculation ('shoptui member recalc-tiers').", tier, money)

@@ -775,6 +775,7 @@ def customer_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The c
         emit_json({**jsonable(found, money), "recent_orders": jsonable(recent.items, money)})
         return
     emit_pairs([("customer", f"#{found.id} {found.name}"), ("phone", found.phone), ("email", found.email),
+                *([("other contacts", ", ".join(found.other_contacts))] if found.other_contacts else []),
                 ("note", found.note), ("orders", found.order_count), ("spent", money.format(found.spent_minor)),
                 ("last order", when(found.last_order_at, tz))]
                + [("address", a.one_line() + (" (default)" if a.is_default else "")) for a in found.addresses])

@@ -2,14 +2,16 @@
 
 Names other modules rely on: ``customer.id``, ``customer.name``, ``customer.phone``,
 ``customer.email``, ``customer_address.customer_id``. ``phone`` is stored compact (no spaces or
-dashes) and ``email`` lower-cased, so lookups are exact index hits.
+dashes) and ``email`` lower-cased, so lookups are exact index hits. A customer's further phones
+and emails (kept when two customers are merged) are in ``customer_contact``, stored the same way;
+lookups and duplicate checks find them as they find the primary ones.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from shoptui.models._types import UTCDateTime, utcnow
@@ -57,3 +59,22 @@ class CustomerAddress(SQLModel, table=True):
     postal_code: str = Field(default="", max_length=20)
     is_default: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+CONTACT_KINDS = ("phone", "email")
+
+
+class CustomerContact(SQLModel, table=True):
+    """A further phone or email of a customer (the primary ones are on the customer row)."""
+
+    __tablename__ = "customer_contact"
+    __table_args__ = (
+        UniqueConstraint("kind", "value", name="uq_customer_contact"),
+        Index("ix_customer_contact_customer", "customer_id", "id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", ondelete="CASCADE")
+    kind: str = Field(max_length=10)  # one of CONTACT_KINDS
+    value: str = Field(max_length=200)  # phone compact, email lower-cased, as on the customer row
+    note: str = Field(default="", max_length=200)  # where it came from, e.g. "merged from #12"
+    added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

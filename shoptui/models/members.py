@@ -49,8 +49,6 @@ class MemberTier(SQLModel, table=True):
     discount_bp: int = 0
     points_multiplier_bp: int = 10_000  # 10000 = x1
     free_shipping_over_minor: int | None = None  # None: no free shipping
-    early_access: bool = False  # may buy products marked members-only
-    presale_access: bool = False  # may buy pre-sale products
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -1530,9 +1530,27 @@ def delete_variant(*, session: Session, actor: Actor, sku: str, expect_version: 
     return f"Deleted variant {before['sku']} of {product.title}."
 
 
-def _sku_part(value: str) -> str:
+def sku_part(value: str) -> str:
+    """How an option value shows in a generated SKU: ``Navy blue`` -> ``NAVYBLUE``."""
     part = re.sub(r"[^\w]+", "", unicodedata.normalize("NFKC", value)).upper()
     return part[:12] or "X"
+
+
+def sku_stem(variants: Sequence[tuple[str, Sequence[str | None]]], fallback: str) -> str:
+    """The product's SKU stem: what its generated SKUs start with, the same on every run.
+
+    ``variants`` are (SKU, values of the options the product has now) in position order. A variant
+    named after its options (``AH-RED-M`` for Red/M) gives its SKU minus those segments (``AH``);
+    a variant that kept the product's plain SKU (``TEE-01``, made before the product had options)
+    is the stem itself. Used by generate_variants and by the TUI's product form.
+    """
+    for sku, values in variants:
+        if not values or not all(values):
+            continue
+        suffix = "-" + "-".join(sku_part(v) for v in values if v)
+        if sku.upper().endswith(suffix) and len(sku) > len(suffix):
+            return sku[:-len(suffix)]
+    return variants[0][0] if variants and variants[0][0] else fallback
 
 
 def combination_variants(*, sku_prefix: str, options: Sequence[OptionInput], template: VariantInput) -> tuple[
@@ -1554,7 +1572,7 @@ def combination_variants(*, sku_prefix: str, options: Sequence[OptionInput], tem
     for index, combo in enumerate(combos):
         values = (list(combo) + [None, None, None])[:3]
         variants.append(template.model_copy(update={
-            "sku": "-".join([prefix, *(_sku_part(v) for v in combo)]), "barcode": template.barcode if index == 0 else None,
+            "sku": "-".join([prefix, *(sku_part(v) for v in combo)]), "barcode": template.barcode if index == 0 else None,
             "option1": values[0], "option2": values[1], "option3": values[2]}))
     return names, variants
 
@@ -1595,6 +1613,9 @@ def generate_variants(*, session: Session, actor: Actor, product_id: int, option
     added_options = len(names) - len(current)
     if added_options < 0:
         raise InvalidInput(f"The product has the options {', '.join(current)}; give values for all of them.")
+    # the stem is read before the loop below gives the variants values of the new options
+    stem = sku_stem([(v.sku, [getattr(v, f"option{i + 1}") for i in range(len(current))]) for v in variants],
+                    f"P{product_id}")
     # variants made before an option existed take its first value
     for variant in variants:
         for index in range(len(current), len(names)):
@@ -1604,9 +1625,7 @@ def generate_variants(*, session: Session, actor: Actor, product_id: int, option
         raise Conflict("Two variants of this product would have the same options; edit them first.")
     default_price = price_minor if price_minor is not None else (variants[0].price_minor if variants else 0)
     _check_minor(default_price, "price", required=True)
-    base = check_sku(sku_prefix) if sku_prefix else (_sku_part(variants[0].sku) if variants else f"P{product_id}")
-    if sku_prefix is None and variants:
-        base = re.sub(r"-[^-]*$", "", variants[0].sku) if len(variants) > 1 or current else variants[0].sku
+    base = check_sku(sku_prefix) if sku_prefix else stem
     now = clock.now()
     new_rows: list[dict[str, Any]] = []
     position = max((v.position for v in variants), default=-1) + 1
@@ -1614,7 +1633,7 @@ def generate_variants(*, session: Session, actor: Actor, product_id: int, option
         key = tuple(v.lower() for v in combo)
         if key in existing:
             continue
-        sku = check_sku("-".join([base, *(_sku_part(v) for v in combo)]))
+        sku = check_sku("-".join([base, *(sku_part(v) for v in combo)]))
         new_rows.append({"sku": sku, "barcode": None, "option1": combo[0], "option2": combo[1] if len(combo) > 1 else None,
                          "option3": combo[2] if len(combo) > 2 else None, "price_minor": default_price,
                          "compare_at_minor": None, "cost_minor": variants[0].cost_minor if variants else None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import or_, tuple_
@@ -18,7 +19,7 @@ from sqlmodel import Session, col, select
 from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
-from shoptui.models.customers import Customer, CustomerAddress
+from shoptui.models.customers import Customer, CustomerAddress, CustomerContact
 from shoptui.services import audit
 from shoptui.services.paging import Page, clamp_limit
 from shoptui.services.search import SearchHit
@@ -86,6 +87,7 @@ class CustomerRead(BaseModel):
     last_order_at: datetime | None
     created_at: datetime
     addresses: list[AddressRead] = []
+    other_contacts: list[str] = []  # further phones and emails (e.g. kept by a merge)
 
     @property
     def default_address(self) -> AddressRead | None:
@@ -139,6 +141,54 @@ def phone_variants(session: Session, compact: str) -> list[str]:
     return found
 
 
+def customer_by_contact(session: Session, *, kind: str, values: list[str], exclude: int | None = None) -> Customer | None:
+    """The customer whose phone or email (``kind``) is one of ``values``: the primary one on the
+    customer row first, then the further contacts kept in ``customer_contact`` (e.g. by a merge)."""
+    if not values:
+        return None
+    column = col(Customer.phone) if kind == "phone" else col(Customer.email)
+    query = select(Customer).where(column.in_(values))
+    further = (select(Customer).join(CustomerContact, col(CustomerContact.customer_id) == col(Customer.id))
+               .where(CustomerContact.kind == kind, col(CustomerContact.value).in_(values)))
+    if exclude is not None:
+        query, further = query.where(Customer.id != exclude), further.where(Customer.id != exclude)
+    return (session.exec(query.order_by(col(Customer.id))).first()
+            or session.exec(further.order_by(col(Customer.id))).first())
+
+
+def has_email(email: str) -> Any:
+    """A condition on ``Customer``: this email is its primary one or one of its further contacts."""
+    further = select(CustomerContact.customer_id).where(CustomerContact.kind == "email", CustomerContact.value == email)
+    return or_(col(Customer.email) == email, col(Customer.id).in_(further))
+
+
+def further_contact_holders(session: Session, kind: str, values: list[str]) -> dict[str, int]:
+    """value -> customer id for the values that are someone's further phone or email (in bulk, by chunks)."""
+    found: dict[str, int] = {}
+    for start in range(0, len(values), 500):
+        found.update(session.exec(select(CustomerContact.value, CustomerContact.customer_id).where(
+            CustomerContact.kind == kind, col(CustomerContact.value).in_(values[start:start + 500]))).all())
+    return found
+
+
+def add_contact(session: Session, customer_id: int, kind: str, value: str, note: str = "") -> bool:
+    """Keep a further phone or email for a customer (no-op if it is already theirs); True if added."""
+    owner = customer_by_contact(session, kind=kind, values=phone_variants(session, value) if kind == "phone" else [value])
+    if owner is not None:
+        if owner.id != customer_id:
+            raise Conflict(f"The {kind} {value} already belongs to customer #{owner.id} {owner.name}.")
+        return False
+    session.add(CustomerContact(customer_id=customer_id, kind=kind, value=value, note=note[:200]))
+    return True
+
+
+def further_contacts(session: Session, customer_id: int) -> list[tuple[str, str]]:
+    """A customer's further phones and emails as (kind, value), oldest first."""
+    return [(kind, value) for kind, value in session.exec(
+        select(CustomerContact.kind, CustomerContact.value).where(CustomerContact.customer_id == customer_id)
+        .order_by(col(CustomerContact.id)))]
+
+
 def _name(raw: str) -> str:
     value = unicodedata.normalize("NFC", raw or "").strip()
     if not value:
@@ -176,15 +226,10 @@ def _check_unique(session: Session, phone: str | None, email: str | None, exclud
     for field, value in (("phone", phone), ("email", email)):
         if value is None:
             continue
-        if field == "phone":
-            query = select(Customer.id, Customer.name).where(col(Customer.phone).in_(phone_variants(session, value)))
-        else:
-            query = select(Customer.id, Customer.name).where(Customer.email == value)
-        if exclude is not None:
-            query = query.where(Customer.id != exclude)
-        found = session.exec(query).first()
+        values = phone_variants(session, value) if field == "phone" else [value]
+        found = customer_by_contact(session, kind=field, values=values, exclude=exclude)
         if found is not None:
-            raise Conflict(f"The {field} {value} already belongs to customer #{found[0]} {found[1]}. "
+            raise Conflict(f"The {field} {value} already belongs to customer #{found.id} {found.name}. "
                            "Use that customer, or change their record.")
 
 
@@ -197,6 +242,7 @@ def _read(session: Session, row: Customer) -> CustomerRead:
     ).all()
     read = CustomerRead.model_validate(row, from_attributes=True)
     read.addresses = [AddressRead.model_validate(a, from_attributes=True) for a in addresses]
+    read.other_contacts = [value for _, value in further_contacts(session, row.id or 0)]
     return read
 
 
@@ -214,13 +260,11 @@ def find_customer_row(session: Session, ref: str | int) -> Customer:
     if re.fullmatch(r"#?[0-9]{1,9}", text_ref):
         row = session.get(Customer, int(text_ref.lstrip("#")))
     if row is None and "@" in text_ref:
-        row = session.exec(select(Customer).where(Customer.email == text_ref.lower())).first()
+        row = customer_by_contact(session, kind="email", values=[text_ref.lower()])
     if row is None and "@" not in text_ref:
         compact = re.sub(r"[\s\-().]", "", text_ref)
         if _PHONE.match(compact):
-            candidates = phone_variants(session, compact)
-            row = session.exec(select(Customer).where(col(Customer.phone).in_(candidates))
-                               .order_by(col(Customer.id))).first()
+            row = customer_by_contact(session, kind="phone", values=phone_variants(session, compact))
     if row is None:
         raise NotFound(f"There is no customer {text_ref!r} (looked up by id, phone and email). "
                        "Add one with 'shoptui customer add'.")
@@ -323,9 +367,8 @@ def find_or_add(*, session: Session, actor: Actor, data: CustomerCreate) -> Cust
     phone, email = normalise_phone(data.phone), normalise_email(data.email)
     for field, value in (("phone", phone), ("email", email)):
         if value is not None:
-            condition = (col(Customer.phone).in_(phone_variants(session, value)) if field == "phone"
-                         else Customer.email == value)
-            row = session.exec(select(Customer).where(condition)).first()
+            row = customer_by_contact(session, kind=field,
+                                      values=phone_variants(session, value) if field == "phone" else [value])
             if row is not None:
                 return _read(session, row)
     return add_customer(session=session, actor=actor, data=data)

@@ -1,9 +1,11 @@
 """Stocktakes (盘点): freeze expected quantities, count (scan, type, import), review, post once.
 
 Expected quantities are frozen at the start together with the last ledger id. Sales and receipts
-during the count are taken into account: variance = counted - (frozen expected + movements at
-that location since the freeze). Several terminals count the same stocktake at once; a scan is an
-atomic ``counted = counted + 1`` so their counts add up.
+during the count follow the freeze-and-roll-forward rule: a line's variance is its count minus the
+book level when it was counted (frozen expected + movements at that location between the freeze
+and ``counted_at``); movements after the count are applied on top of it, so posting books only the
+variance and the level after posting is the current book + the variance. Several terminals count
+the same stocktake at once; a scan is an atomic ``counted = counted + 1`` so their counts add up.
 """
 
 from __future__ import annotations
@@ -56,9 +58,10 @@ class CountLineRead(BaseModel):
     sku: str
     title: str
     expected: int  # frozen at start
-    moved: int  # ledger movements at the location since the freeze
+    moved: int  # ledger movements at the location from the freeze until the line was counted (or until now)
     counted: int | None
     variance: int | None  # counted - (expected + moved); after posting: what was booked
+    moved_after: int = 0  # movements after the line was counted: rolled forward on top of the count
     unit_cost_minor: int
     value_minor: int | None
     reason: str | None
@@ -155,6 +158,22 @@ def _moved_since(session: Session, stocktake: Stocktake, variant_ids: list[int] 
                     col(StockMovement.id) > stocktake.frozen_movement_id)
              .group_by(variant))
     return dict(session.exec(query).all())
+
+
+def _moved_after_count(session: Session, stocktake: Stocktake,
+                       variant_ids: list[int] | None = None) -> dict[int, int]:
+    """Movements at the location since the freeze that came after each line's count, in one query."""
+    line = StocktakeLine.__table__  # type: ignore[attr-defined]
+    move = StockMovement.__table__  # type: ignore[attr-defined]
+    query = (select(line.c.variant_id, func.sum(move.c.quantity))
+             .select_from(move)
+             .join(line, (line.c.stocktake_id == stocktake.id) & (line.c.variant_id == move.c.variant_id))
+             .where(move.c.location_id == stocktake.location_id, move.c.id > stocktake.frozen_movement_id,
+                    line.c.counted_at.is_not(None), move.c.at > line.c.counted_at)
+             .group_by(line.c.variant_id))
+    if variant_ids is not None:
+        query = query.where(line.c.variant_id.in_(variant_ids))
+    return {vid: int(total) for vid, total in session.execute(query).all() if total}
 
 
 def _add_line(session: Session, stocktake: Stocktake, variant_id: int, sku: str) -> None:
@@ -379,10 +398,12 @@ def _lines(session: Session, stocktake: Stocktake, variant_ids: list[int] | None
         query = query.where(col(StocktakeLine.variant_id).in_(variant_ids))
     posted = stocktake.status == "posted"
     moved = {} if posted else _moved_since(session, stocktake, variant_ids)
+    after = {} if posted or not moved else _moved_after_count(session, stocktake, variant_ids)
     limits = _thresholds(session)
     out: list[CountLineRead] = []
     for variant_id, expected, counted, cost, reason, booked, sku, title in session.exec(query):
-        shift = moved.get(variant_id, 0)
+        later = after.get(variant_id, 0) if counted is not None else 0
+        shift = moved.get(variant_id, 0) - later  # the book level when counted = expected + shift
         if posted:
             variance = booked
         else:
@@ -391,8 +412,8 @@ def _lines(session: Session, stocktake: Stocktake, variant_ids: list[int] | None
         needs = (not posted and variance is not None and not reason
                  and _over(variance, expected + shift, value or 0, limits))
         out.append(CountLineRead(variant_id=variant_id, sku=sku, title=title, expected=expected, moved=shift,
-                                 counted=counted, variance=variance, unit_cost_minor=cost, value_minor=value,
-                                 reason=reason, needs_reason=needs))
+                                 moved_after=later, counted=counted, variance=variance, unit_cost_minor=cost,
+                                 value_minor=value, reason=reason, needs_reason=needs))
     return out
 
 
@@ -428,19 +449,28 @@ def post(*, session: Session, actor: Actor, stocktake_id: int, uncounted: str | 
     if not_counted and uncounted is None:
         raise InvalidInput(f"{len(not_counted)} variant(s) were not counted (first: {not_counted[0].sku}). Choose "
                            "--uncounted zero to set them to 0 or --uncounted keep to leave them unchanged.")
-    blocking = [line for line in lines if line.needs_reason]
+    limits = _thresholds(session)
+    zeroed: list[CountLineRead] = []
+    if uncounted == "zero":  # an uncounted line set to 0 is a variance like any other: same thresholds, same reasons
+        for line in not_counted:
+            variance = -(line.expected + line.moved)
+            value = variance * line.unit_cost_minor
+            zeroed.append(line.model_copy(update={
+                "variance": variance, "value_minor": value,
+                "needs_reason": bool(variance and not line.reason
+                                     and _over(variance, line.expected + line.moved, value, limits))}))
+    blocking = sorted((line for line in [*lines, *zeroed] if line.needs_reason),  # largest value first, as reviewed
+                      key=lambda line: (-abs(line.value_minor or 0), -abs(line.variance or 0), line.sku))
     if blocking:
-        skus = ", ".join(line.sku for line in blocking[:5]) + (" ..." if len(blocking) > 5 else "")
-        raise InvalidInput(f"{len(blocking)} variance(s) are over the thresholds and need a reason before posting: "
-                           f"{skus}. Add one with 'shoptui stocktake reason {stocktake_id} SKU \"why\"'.")
+        named = [line.sku + (f" (uncounted, set to 0: {line.variance:+d})" if line.counted is None
+                             else f" ({line.variance:+d})") for line in blocking[:5]]
+        skus = ", ".join(named) + (f" and {len(blocking) - 5} more" if len(blocking) > 5 else "")
+        raise InvalidInput(f"{len(blocking)} line(s) are over the variance thresholds and need a reason before "
+                           f"posting: {skus}. Add one with 'shoptui stocktake reason {stocktake_id} SKU \"why\"'.")
     now = clock.now()
-    booked: list[tuple[CountLineRead, int]] = []
-    for line in lines:
-        current = line.expected + line.moved
-        if line.counted is not None:
-            booked.append((line, line.counted - current))
-        elif uncounted == "zero":
-            booked.append((line, -current))
+    # roll forward: movements after a line was counted stay booked; only the variance at the count is added
+    booked: list[tuple[CountLineRead, int]] = [(line, line.variance or 0) for line in lines if line.counted is not None]
+    booked += [(line, line.variance or 0) for line in zeroed]
     changes = [(line, delta) for line, delta in booked if delta != 0]
     location_id = stocktake.location_id
     conn = session.connection()
@@ -477,9 +507,9 @@ def post(*, session: Session, actor: Actor, stocktake_id: int, uncounted: str | 
             literal(actor.name[:100]), literal(actor.source[:20]), literal(now, move.c.at.type), literal("stocktake"),
             literal(str(stocktake_id)),
         ).where(this_take, table.c.variance != 0).order_by(table.c.variant_id)))
-    considered = [line for line, _ in booked]
-    exact = sum(1 for _, delta in booked if delta == 0)
-    accuracy = 10_000 if not considered else exact * 10_000 // len(considered)
+    considered = [delta for line, delta in booked if line.counted is not None]  # accuracy: counted lines only
+    exact = sum(1 for delta in considered if delta == 0)
+    accuracy = None if not considered else exact * 10_000 // len(considered)
     stocktake.status = "posted"
     stocktake.posted_at = now
     stocktake.posted_by = actor.name[:100]
@@ -491,14 +521,14 @@ def post(*, session: Session, actor: Actor, stocktake_id: int, uncounted: str | 
         evaluate_alerts(session=session, location_id=location_id, variant_ids=[line.variant_id for line, _ in changes])
     audit.record(session=session, actor=actor, action="stocktake.post", entity="stocktake", entity_id=stocktake_id,
                  summary=f"stocktake {stocktake_id} posted: {len(changes)} adjustment(s), accuracy "
-                 f"{accuracy / 100:.1f}%", before={"status": "counting"}, after={"status": "posted"})
+                 + ("-" if accuracy is None else f"{accuracy / 100:.1f}%"), before={"status": "counting"}, after={"status": "posted"})
     # the report as report() reads it back, built from the lines in hand instead of a second pass
     variances = {line.variant_id: delta for line, delta in booked}
     posted_lines = []
     for line in lines:
         variance = variances.get(line.variant_id)
         posted_lines.append(line.model_copy(update={
-            "moved": 0, "variance": variance, "needs_reason": False,
+            "moved": 0, "moved_after": 0, "variance": variance, "needs_reason": False,
             "value_minor": None if variance is None else variance * line.unit_cost_minor}))
     return _report(_read(session, stocktake), posted_lines)
 

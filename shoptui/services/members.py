@@ -7,7 +7,7 @@ third-party account (``provider:external_id``) can belong to one member only.
 The interface other modules use (pricing, marketing, orders)::
 
     member_benefits(*, session, customer_id) -> MemberBenefits | None
-        tier, discount_bp, points_multiplier_bp, free_shipping_over_minor, early/pre-sale access,
+        tier, discount_bp, points_multiplier_bp, free_shipping_over_minor,
         points balance (and its value), store credit balance; None for a customer who is no member
     points_value_minor(*, session, points) -> int
         what points are worth as a cash deduction (setting member_points_value_per_100)
@@ -45,7 +45,7 @@ from sqlmodel import Session, SQLModel, col, select
 from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
-from shoptui.models.customers import Customer
+from shoptui.models.customers import Customer, CustomerContact
 from shoptui.models.members import (
     CHANNELS,
     GENDERS,
@@ -111,6 +111,7 @@ class MemberRead(BaseModel):
     region: str
     tags: list[str] = []
     accounts: list[str] = []  # provider:external_id
+    other_contacts: list[str] = []  # further phones and emails (e.g. kept by a merge)
     tier_code: str
     tier_name: str
     tier_since: datetime
@@ -158,8 +159,6 @@ class MemberBenefits(BaseModel):
     discount_bp: int
     points_multiplier_bp: int
     free_shipping_over_minor: int | None
-    early_access: bool
-    presale_access: bool
     points_balance: int
     points_value_minor: int
     credit_balance_minor: int
@@ -235,6 +234,11 @@ def _reads(session: Session, pairs: list[tuple[Member, Customer]]) -> list[Membe
             select(MemberAccount.customer_id, MemberAccount.provider, MemberAccount.external_id)
             .where(col(MemberAccount.customer_id).in_(ids)).order_by(col(MemberAccount.id))):
         accounts.setdefault(customer_id, []).append(f"{provider}:{external}")
+    contacts: dict[int, list[str]] = {}
+    for customer_id, value in session.exec(select(CustomerContact.customer_id, CustomerContact.value)
+                                           .where(col(CustomerContact.customer_id).in_(ids))
+                                           .order_by(col(CustomerContact.id))):
+        contacts.setdefault(customer_id, []).append(value)
     names = _tier_names(session)
     out = []
     for member, customer in pairs:
@@ -242,7 +246,7 @@ def _reads(session: Session, pairs: list[tuple[Member, Customer]]) -> list[Membe
             id=member.customer_id, name=customer.name, phone=customer.phone, email=customer.email,
             source=member.source, gender=member.gender, birthday=member.birthday, region=member.region,
             tags=tags.get(member.customer_id, []), accounts=accounts.get(member.customer_id, []),
-            tier_code=member.tier_code, tier_name=names.get(member.tier_code, member.tier_code),
+            other_contacts=contacts.get(member.customer_id, []), tier_code=member.tier_code, tier_name=names.get(member.tier_code, member.tier_code),
             tier_since=member.tier_since, points_balance=member.points_balance,
             points_value_minor=members_points.value_of(cfg, max(member.points_balance, 0)),
             credit_balance_minor=member.credit_balance_minor, email_consent=member.email_consent,
@@ -330,8 +334,10 @@ def find_member(*, session: Session, phone: str) -> MemberRead | None:
     if str(now_country) != country:  # the store's country changed since: normalise again with it
         _COUNTRY[store] = str(now_country)
         return find_member(session=session, phone=phone)
-    if row is None:
-        return None
+    if row is None:  # a further phone (e.g. kept by a merge): rare, so off the hot statement
+        holder = customers.customer_by_contact(session, kind="phone", values=candidates) if candidates else None
+        member = session.get(Member, holder.id) if holder is not None else None
+        return _read(session, member) if member is not None and member.merged_into is None else None
     member_id = row[0]
     tags = accounts = []
     if row[-5]:
@@ -383,7 +389,7 @@ def list_members(*, session: Session, search: str = "", tier: str | None = None,
     if text_search:
         compact = re.sub(r"[\s\-().]", "", text_search)
         if "@" in text_search:
-            query = query.where(Customer.email == text_search.lower())
+            query = query.where(customers.has_email(text_search.lower()))
         elif re.fullmatch(r"\+?[0-9]{5,20}", compact):
             found = member_by_phone(session, text_search)
             query = query.where(Member.customer_id == (found.customer_id if found else -1))
@@ -475,12 +481,11 @@ def parse_account(raw: str) -> tuple[str, str]:
 
 
 def _holder_of_phone(session: Session, phone: str) -> Customer | None:
-    return session.exec(select(Customer).where(col(Customer.phone).in_(customers.phone_variants(session, phone)))
-                        .order_by(col(Customer.id))).first()
+    return customers.customer_by_contact(session, kind="phone", values=customers.phone_variants(session, phone))
 
 
 def _holder_of_email(session: Session, email: str) -> Customer | None:
-    return session.exec(select(Customer).where(Customer.email == email).order_by(col(Customer.id))).first()
+    return customers.customer_by_contact(session, kind="email", values=[email])
 
 
 def _duplicate(session: Session, customer: Customer, what: str) -> Conflict:
@@ -763,18 +768,27 @@ def merge_members(*, session: Session, actor: Actor, keep: str | int, other: str
     # the kept member's lots must cover exactly what it holds (a debt on one side eats the other's lots)
     session.flush()
     _settle_lots(session, kept.customer_id)
-    # contact: the kept customer takes what it lacks; the other keeps its name and a note
-    if keep_customer.phone is None and gone_customer.phone:
-        keep_customer.phone = gone_customer.phone
-    if keep_customer.email is None and gone_customer.email:
-        keep_customer.email = gone_customer.email
+    # contacts: the kept customer takes what it lacks as its primary phone/email and keeps every other one as a
+    # further contact (lookups and duplicate checks find those); the other keeps its name and a note
+    gone_contacts = (("phone", gone_customer.phone), ("email", gone_customer.email))
+    gone_customer.phone = None
+    gone_customer.email = None
+    session.add(gone_customer)
+    session.flush()
+    kept_contacts: list[str] = []
+    for kind, value in gone_contacts:
+        if not value:
+            continue
+        if getattr(keep_customer, kind) is None:
+            setattr(keep_customer, kind, value)
+            kept_contacts.append(value)
+        elif customers.add_contact(session, kept.customer_id, kind, value, note=f"merged from #{gone_id}"):
+            kept_contacts.append(value)
     keep_customer.order_count += gone_customer.order_count
     keep_customer.spent_minor += gone_customer.spent_minor
     if gone_customer.last_order_at and (keep_customer.last_order_at is None
                                         or gone_customer.last_order_at > keep_customer.last_order_at):
         keep_customer.last_order_at = gone_customer.last_order_at
-    gone_customer.phone = None
-    gone_customer.email = None
     gone_customer.order_count = 0
     gone_customer.spent_minor = 0
     gone_customer.note = (f"Merged into #{kept.customer_id}. " + gone_customer.note)[:1000]
@@ -786,7 +800,7 @@ def merge_members(*, session: Session, actor: Actor, keep: str | int, other: str
     audit.record(session=session, actor=actor, action="member.merge", entity="member", entity_id=kept.customer_id,
                  summary=f"#{gone_id} {gone_customer.name} merged into #{kept.customer_id} {keep_customer.name}",
                  after={"merged": gone_id, "orders": orders, "points": points, "credit_minor": credit,
-                        "rows_moved": moved})
+                        "rows_moved": moved, "contacts_kept": kept_contacts})
     members_tiers.recalculate(session=session, actor=actor, customer_id=kept.customer_id, reason=f"merged #{gone_id}")
     session.expire_all()
     return MergeResult(kept=get_member(session=session, ref=kept.customer_id), merged_id=gone_id, orders=orders,
@@ -830,7 +844,6 @@ def member_benefits(*, session: Session, customer_id: int | None) -> MemberBenef
         discount_bp=tier.discount_bp if tier else 0,
         points_multiplier_bp=tier.points_multiplier_bp if tier else 10_000,
         free_shipping_over_minor=tier.free_shipping_over_minor if tier else None,
-        early_access=bool(tier and tier.early_access), presale_access=bool(tier and tier.presale_access),
         points_balance=member.points_balance,
         points_value_minor=members_points.value_of(cfg, max(member.points_balance, 0)),
         credit_balance_minor=member.credit_balance_minor, email_consent=member.email_consent,

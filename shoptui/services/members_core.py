@@ -18,7 +18,7 @@ from shoptui.errors import InvalidInput, NotFound
 from shoptui.models.customers import Customer
 from shoptui.models.members import Member, MemberAccount
 from shoptui.services import settings as store_settings
-from shoptui.services.customers import CALLING_CODES
+from shoptui.services.customers import CALLING_CODES, customer_by_contact
 from shoptui.services.members_settings import SETTINGS  # noqa: F401
 
 
@@ -184,8 +184,8 @@ def find_member_row(session: Session, ref: str | int, *, include_merged: bool = 
         if re.fullmatch(r"#?[0-9]{1,9}", text_ref) and (text_ref.startswith("#") or len(text_ref) < 7):
             row = session.get(Member, int(text_ref.lstrip("#")))
         elif "@" in text_ref:
-            customer_id = session.exec(select(Customer.id).where(Customer.email == text_ref.lower())).first()
-            row = session.get(Member, customer_id) if customer_id else None
+            holder = customer_by_contact(session, kind="email", values=[text_ref.lower()])
+            row = session.get(Member, holder.id) if holder is not None else None
         elif (account := _account_ref(text_ref)) is not None:
             customer_id = session.exec(select(MemberAccount.customer_id).where(
                 MemberAccount.provider == account[0], MemberAccount.external_id == account[1])).first()
@@ -221,10 +221,14 @@ def member_by_phone(session: Session, raw: str) -> Member | None:
     candidates = phone_candidates(raw, country)
     if not candidates:
         return None
-    return session.exec(
+    found = session.exec(
         select(Member).join(Customer, col(Customer.id) == col(Member.customer_id))
         .where(col(Customer.phone).in_(candidates)).order_by(col(Member.merged_into).is_not(None))
     ).first()
+    if found is None:  # a further phone, e.g. one kept by a merge
+        holder = customer_by_contact(session, kind="phone", values=candidates)
+        found = session.get(Member, holder.id) if holder is not None else None
+    return found
 
 
 def customer_of(session: Session, customer_id: int) -> Customer:

@@ -45,8 +45,6 @@ class TierRead(BaseModel):
     discount_bp: int
     points_multiplier_bp: int
     free_shipping_over_minor: int | None
-    early_access: bool
-    presale_access: bool
 
 
 class TierUpdate(BaseModel):
@@ -58,8 +56,6 @@ class TierUpdate(BaseModel):
     discount_bp: int | None = None
     points_multiplier_bp: int | None = None
     free_shipping_over_minor: int | None = None  # -1 removes free shipping
-    early_access: bool | None = None
-    presale_access: bool | None = None
 
 
 class TierChangeRead(BaseModel):

@@ -70,8 +70,9 @@ class MergePreview(BaseModel):
     credit_minor: int
     tags: list[str]
     accounts: list[str]
-    phone: str | None  # the other's phone, taken over when the kept member has none
-    email: str | None
+    phone: str | None  # the other's phone: the kept member's own when it has none, else a further contact
+    email: str | None  # the same for the email
+    other_contacts: list[str] = []  # the other's further phones and emails, kept too
 
 
 def list_members(*, session: Session, search: str = "", tier: str | None = None, tag: str | None = None,
@@ -91,7 +92,7 @@ def list_members(*, session: Session, search: str = "", tier: str | None = None,
     if text:
         compact = re.sub(r"[\s\-().]", "", text)
         if "@" in text:
-            query = query.where(Customer.email == text.lower())
+            query = query.where(customers.has_email(text.lower()))
         elif re.fullmatch(r"\+?[0-9]{5,20}", compact):
             found = member_by_phone(session, text)
             query = query.where(Member.customer_id == (found.customer_id if found else -1))
@@ -189,17 +190,18 @@ def merge_preview(*, session: Session, keep: str | int, other: str | int) -> Mer
         found = members.get_member(session=session, ref=other_row.customer_id)
         other_id, name, is_member = found.id, found.name, True
         points, credit, tags, accounts = found.points_balance, found.credit_balance_minor, found.tags, found.accounts
-        phone, email = found.phone, found.email
+        phone, email, further = found.phone, found.email, found.other_contacts
     else:
         customer = customers.find_customer_row(session, other)
         other_id, name, is_member = customer.id or 0, customer.name, False
         points, credit, tags, accounts = 0, 0, [], []
         phone, email = customer.phone, customer.email
+        further = [value for _, value in customers.further_contacts(session, other_id)]
     if other_id == kept_row.customer_id:
         raise InvalidInput(f"Member #{other_id} cannot be merged into itself; name two different members.")
     kept = members.get_member(session=session, ref=kept_row.customer_id)
     orders = int(session.exec(select(func.count()).select_from(Order).where(Order.customer_id == other_id)).one())
     return MergePreview(kept=kept, other_id=other_id, other_name=name, other_is_member=is_member, orders=orders,
                         points=points, credit_minor=credit, tags=[t for t in tags if t not in kept.tags],
-                        accounts=accounts, phone=phone if kept.phone is None else None,
-                        email=email if kept.email is None else None)
+                        accounts=accounts, phone=phone if phone != kept.phone else None,
+                        email=email if email != kept.email else None, other_contacts=further)

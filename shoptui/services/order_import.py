@@ -68,6 +68,7 @@ from shoptui.models.sales import CustomerImportRef
 from shoptui.services import audit, bulk, pricing
 from shoptui.services import orders_status as machine
 from shoptui.services import settings as store_settings
+from shoptui.services.customers import further_contact_holders
 
 FIELDS = ("order_ref", "ordered_at", "shipped_at", "status", "customer_ref", "customer_name", "customer_email",
           "customer_phone", "country", "region", "province", "city", "postal_code", "sku", "product_name",
@@ -828,6 +829,11 @@ class _CustomerResolver:
                                         .where(col(Customer.email).in_(emails[start:start + CHUNK]))
                                         .order_by(col(Customer.id).desc())):
                 self.by_email[email] = cid
+        # a further phone or email (e.g. kept by a member merge) is that customer's too
+        for value, cid in further_contact_holders(s, "phone", [p for p in phones if p not in self.by_phone]).items():
+            self.by_phone[value] = cid
+        for value, cid in further_contact_holders(s, "email", [e for e in emails if e not in self.by_email]).items():
+            self.by_email[value] = cid
 
     def find(self, plan: dict[str, Any]) -> int | None:
         if plan["customer_ref"] and plan["customer_ref"] in self.by_ref:

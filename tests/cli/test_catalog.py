@@ -161,3 +161,20 @@ def test_idempotency_key_on_add(shop) -> None:  # type: ignore[no-untyped-def]
     ok(shop("product", "add", "--title", "A", "--sku", "A1", "--price", "1", "--idempotency-key", "k1"))
     again = ok(shop("product", "add", "--title", "A", "--sku", "A1", "--price", "1", "--idempotency-key", "k1"))
     assert "already done" in again.stderr and product_count(shop) == 1
+
+
+def test_readme_variant_generate_example_is_true(shop) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11 item 12: the README's product add + variant generate lines, run as written, make the SKUs it uses."""
+    import re
+    import shlex
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    commands = [line.split("#")[0].strip() for line in readme.splitlines()]
+    add = next(c for c in commands if c.startswith("shoptui product add --title \"Basic tee\""))
+    generate = next(c for c in commands if c.startswith("shoptui variant generate TEE-01"))
+    for command in (add, generate, generate):  # a second run creates nothing and keeps the SKUs
+        ok(shop(*shlex.split(command)[1:]))
+    skus = sorted(v["sku"] for v in json.loads(ok(shop("product", "show", "TEE-01", "--json")).stdout)["variants"])
+    assert skus == ["TEE-01", "TEE-01-BLACK-L", "TEE-01-BLACK-M", "TEE-01-WHITE-L", "TEE-01-WHITE-M", "TEE-01-WHITE-S"]
+    used = {sku for c in commands if c.startswith("shoptui ") for sku in re.findall(r"TEE-01-[A-Z]+-[A-Z]+", c)}
+    assert used and used <= set(skus), used - set(skus)  # every variant SKU the README's other examples use exists

@@ -140,6 +140,24 @@ def test_supplier_and_po_flow(shop, seeded: str) -> None:  # type: ignore[no-unt
     assert "Created 1 draft PO(s): PO-000002 (Acme)." in ok(shop("po", "suggest", "--create"))
 
 
+def test_stocktake_post_uncounted_zero_asks_for_reasons(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11 item 8: zeroing uncounted stock is refused without reasons (nothing booked); accuracy is of counts."""
+    ok(shop("stock", "restock", "TEE-01", "10"))
+    ok(shop("stock", "restock", "MUG-01", "3"))
+    ok(shop("stocktake", "start"))
+    ok(shop("stocktake", "count", "1", "MUG-01", "2"))
+    ok(shop("stocktake", "reason", "1", "MUG-01", "one broken"))
+    refused(shop("stocktake", "post", "1", "--uncounted", "zero"),
+            "1 line(s) are over the variance thresholds and need a reason before posting: TEE-01 (uncounted, set to "
+            "0: -10).")
+    assert json.loads(ok(shop("stock", "show", "TEE-01", "--json")))["total"]["on_hand"] == 10
+    assert json.loads(ok(shop("stocktake", "show", "1", "--json")))["stocktake"]["status"] == "counting"
+    ok(shop("stocktake", "reason", "1", "TEE-01", "lent to the other shop"))
+    out = ok(shop("stocktake", "post", "1", "--uncounted", "zero"))
+    assert "Posted stocktake 1: 2 adjustment(s), -11 unit(s), value -83.00, accuracy 0.0%." in out
+    assert json.loads(ok(shop("stock", "show", "TEE-01", "--json")))["total"]["on_hand"] == 0
+
+
 def test_stocktake_flow_and_refusals(shop, seeded: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     ok(shop("stock", "restock", "TEE-01", "10"))
     ok(shop("stock", "restock", "MUG-01", "3"))

@@ -83,6 +83,32 @@ def test_merge_and_idempotency(shop, ana, store) -> None:  # type: ignore[no-unt
     assert json.loads(_ok(shop("member", "show", "1", "--json")))["member"]["points_balance"] == 70
 
 
+def test_merge_keeps_the_other_email_and_refuses_it_as_a_duplicate(shop, ana, store) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11 item 13: both had an email; the merged one stays findable and cannot register a new member."""
+    _ok(shop("member", "add", "--phone", "13900139000", "--email", "ana.old@example.com", "--name", "Ana old"))
+    _ok(shop("member", "merge", "1", "ana.old@example.com"))
+    shown = json.loads(_ok(shop("member", "show", "ana.old@example.com", "--json")))["member"]
+    assert (shown["id"], shown["email"], shown["other_contacts"]) == (1, "ana@example.com",
+                                                                      ["+8613900139000", "ana.old@example.com"])
+    assert "ana.old@example.com" in _ok(shop("member", "show", "1"))
+    before = _counts(store)
+    for args in (("--email", "ana.old@example.com"), ("--phone", "139 0013 9000")):
+        result = shop("member", "add", "--name", "Ana again", *args)
+        assert result.exit_code == 1 and "already belongs to member #1 Ana" in result.stderr, result.stderr
+    assert _counts(store) == before
+
+
+def test_tier_benefits_that_did_nothing_are_gone(shop, ana) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11 item 14: early access and pre-sale were removed, not shown, not settable."""
+    for option in ("--early-access", "--presale"):
+        assert shop("tier", "edit", "gold", option).exit_code == 2
+    out = _ok(shop("tier", "list"))
+    assert "early" not in out.lower() and "pre-sale" not in out.lower()
+    tiers = json.loads(_ok(shop("tier", "list", "--json")))["tiers"]
+    assert tiers and not {"early_access", "presale_access"} & set(tiers[0])
+    assert "early" not in _ok(shop("tier", "edit", "--help")).lower()
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("member", "add", "--phone", "12345"), "is not a phone number"),
     (("member", "add", "--phone", "１３８abc"), "is not a phone number"),

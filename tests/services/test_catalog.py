@@ -178,6 +178,33 @@ def test_generate_variants_creates_missing_and_keeps_history(session: Session, m
     assert r3.removed == ["TEE-L"] and r3.kept_with_history == ["TEE-M"]
 
 
+def test_generate_variants_keeps_the_product_sku_stem_on_later_runs(session: Session) -> None:
+    """Issue 11 item 12: a second run builds SKUs from the product's stem, not the first SKU minus a segment."""
+    # a product made with its combinations (AH-RED-M ...): the stem is AH
+    names, variants = catalog.combination_variants(
+        sku_prefix="AH", template=catalog.VariantInput(sku="AH", price_minor=1000),
+        options=[catalog.OptionInput(name="Color", values=["Red"]), catalog.OptionInput(name="Size", values=["M"])])
+    hoodie = catalog.create_product(session=session, actor=CLERK, data=catalog.ProductCreate(
+        title="Hoodie", option_names=names, variants=variants))
+    assert [v.sku for v in hoodie.variants] == ["AH-RED-M"]
+    r = catalog.generate_variants(session=session, actor=CLERK, product_id=hoodie.id, options=[
+        catalog.OptionInput(name="Color", values=["Red", "Grey"]), catalog.OptionInput(name="Size", values=["M", "XL"])])
+    assert sorted(r.created) == ["AH-GREY-M", "AH-GREY-XL", "AH-RED-XL"]
+    # a product made with one plain SKU, then generated twice: the stem stays TEE-01
+    tee = make(session, sku="TEE-01")
+    first = catalog.generate_variants(session=session, actor=CLERK, product_id=tee.id, options=[
+        catalog.OptionInput(name="Color", values=["Black"]), catalog.OptionInput(name="Size", values=["M", "L"])])
+    assert first.created == ["TEE-01-BLACK-L"]
+    second = catalog.generate_variants(session=session, actor=CLERK, product_id=tee.id, options=[
+        catalog.OptionInput(name="Color", values=["Black", "Red"]), catalog.OptionInput(name="Size", values=["M", "L"])])
+    assert sorted(second.created) == ["TEE-01-RED-L", "TEE-01-RED-M"]
+    # adding an option later: variants take its first value, new SKUs still start with the stem
+    third = catalog.generate_variants(session=session, actor=CLERK, product_id=tee.id, options=[
+        catalog.OptionInput(name="Color", values=["Black", "Red"]), catalog.OptionInput(name="Size", values=["M", "L"]),
+        catalog.OptionInput(name="Fit", values=["Slim", "Loose"])])
+    assert all(sku.startswith("TEE-01-") and sku.endswith("-LOOSE") for sku in third.created) and len(third.created) == 4
+
+
 def test_product_with_history_cannot_be_deleted_only_archived(session: Session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     p = make(session)
     session.execute(text("CREATE TABLE test_history (variant_id INTEGER)"))

@@ -24,17 +24,48 @@ def shelf(session: Session) -> dict[str, int]:
 def test_scan_set_and_movements_during_the_count(session: Session, shelf: dict[str, int]) -> None:
     take = st.start_stocktake(session=session, actor=CLERK)
     assert take.lines == 3 and take.counted == 0
+    # a sale of 1 TEE-01 before its shelf is counted: 9 on the shelf, 10 - 1 expected
+    inv.sell(session=session, actor=CLERK, variant_id=shelf["TEE-01"], quantity=1, ref_kind=None, ref_id=None)
     for _ in range(9):
         st.count(session=session, actor=CLERK, stocktake_id=take.id, code="690")  # scanning TEE-01's barcode
     st.count(session=session, actor=CLERK, stocktake_id=take.id, code="MUG-01", quantity=5, mode="set")
     st.count(session=session, actor=CLERK, stocktake_id=take.id, code="HAT-01", quantity=2, mode="set")
-    # a sale of 1 TEE-01 happens during the count, after the shelf was counted: 9 counted, 10 - 1 expected
-    inv.sell(session=session, actor=CLERK, variant_id=shelf["TEE-01"], quantity=1, ref_kind=None, ref_id=None)
     review = st.review(session=session, stocktake_id=take.id)
     assert review.variances == [] and review.matched == 3 and review.uncounted == []
     report = st.post(session=session, actor=CLERK, stocktake_id=take.id)
     assert report.adjusted == 0 and report.stocktake.accuracy_bp == 10_000
     assert inv.levels_for(session, [shelf["TEE-01"]])[shelf["TEE-01"]].on_hand == 9
+
+
+def test_movements_after_a_count_roll_forward_on_top_of_it(session: Session, shelf: dict[str, int]) -> None:
+    """Count 10 (expected 10), sell 2: no variance, and the book stays at 8 (issue 11 item 7)."""
+    take = st.start_stocktake(session=session, actor=CLERK)
+    st.count(session=session, actor=CLERK, stocktake_id=take.id, code="TEE-01", quantity=10, mode="set")
+    st.count(session=session, actor=CLERK, stocktake_id=take.id, code="MUG-01", quantity=4, mode="set")  # -1
+    inv.sell(session=session, actor=CLERK, variant_id=shelf["TEE-01"], quantity=2, ref_kind=None, ref_id=None)
+    inv.sell(session=session, actor=CLERK, variant_id=shelf["MUG-01"], quantity=1, ref_kind=None, ref_id=None)
+    review = st.review(session=session, stocktake_id=take.id)
+    assert [(v.sku, v.expected + v.moved, v.counted, v.variance, v.moved_after) for v in review.variances] == [
+        ("MUG-01", 5, 4, -1, -1)]
+    assert review.matched == 1 and review.needs_reason == 0
+    report = st.post(session=session, actor=CLERK, stocktake_id=take.id, uncounted="keep")
+    assert (report.adjusted, report.units_variance) == (1, -1)
+    levels = inv.levels_for(session, [shelf["TEE-01"], shelf["MUG-01"]])
+    assert levels[shelf["TEE-01"]].on_hand == 8  # the shelf: 10 counted - 2 sold
+    assert levels[shelf["MUG-01"]].on_hand == 3  # 4 counted - 1 sold
+    assert inv.check_stock_ledger(session=session) == []
+
+
+def test_a_recount_moves_counted_at(session: Session, shelf: dict[str, int]) -> None:
+    """Sold 2 after a first count of 10, then recounted 8: the recount is the truth at its own time."""
+    take = st.start_stocktake(session=session, actor=CLERK)
+    st.count(session=session, actor=CLERK, stocktake_id=take.id, code="TEE-01", quantity=10, mode="set")
+    inv.sell(session=session, actor=CLERK, variant_id=shelf["TEE-01"], quantity=2, ref_kind=None, ref_id=None)
+    st.count(session=session, actor=CLERK, stocktake_id=take.id, code="TEE-01", quantity=8, mode="set")
+    line = st.review(session=session, stocktake_id=take.id)
+    assert line.variances == [] and line.matched == 1
+    st.post(session=session, actor=CLERK, stocktake_id=take.id, uncounted="keep")
+    assert inv.levels_for(session, [shelf["TEE-01"]])[shelf["TEE-01"]].on_hand == 8
 
 
 def test_variance_review_reason_and_post_once(session: Session, shelf: dict[str, int]) -> None:
@@ -47,10 +78,14 @@ def test_variance_review_reason_and_post_once(session: Session, shelf: dict[str,
     assert [u.sku for u in review.uncounted] == ["HAT-01"]
     with pytest.raises(InvalidInput, match="1 variant.*not counted.*--uncounted zero"):
         st.post(session=session, actor=CLERK, stocktake_id=take.id)
-    with pytest.raises(InvalidInput, match="need a reason before posting: TEE-01"):
+    with pytest.raises(InvalidInput, match=r"need a reason before posting: TEE-01 \(-8\), HAT-01 \(uncounted, set to "
+                                           r"0: -2\)"):
         st.post(session=session, actor=CLERK, stocktake_id=take.id, uncounted="zero")
     assert session.exec(select(StockMovement).where(StockMovement.kind == "stocktake")).all() == []
     st.set_reason(session=session, actor=CLERK, stocktake_id=take.id, code="TEE-01", reason="box in back room")
+    with pytest.raises(InvalidInput, match=r"^1 line\(s\) .*: HAT-01 \(uncounted"):
+        st.post(session=session, actor=CLERK, stocktake_id=take.id, uncounted="zero")
+    st.set_reason(session=session, actor=CLERK, stocktake_id=take.id, code="HAT-01", reason="sold out, shelf empty")
     report = st.post(session=session, actor=CLERK, stocktake_id=take.id, uncounted="zero")
     assert report.adjusted == 3 and report.units_variance == -11
     assert report.stocktake.accuracy_bp == 0
@@ -118,3 +153,23 @@ def test_undo_last_scan(session: Session, shelf: dict[str, int]) -> None:
     assert st.count(session=session, actor=CLERK, stocktake_id=take.id, code="TEE-01", mode="undo").counted == 1
     with pytest.raises(Conflict, match="no count to undo"):
         st.count(session=session, actor=CLERK, stocktake_id=take.id, code="MUG-01", mode="undo")
+
+
+def test_uncounted_zero_goes_through_the_controls_and_accuracy_counts_counted_lines(
+        session: Session, shelf: dict[str, int]) -> None:
+    """Issue 11 item 8: zeroing uncounted lines needs reasons like any variance; accuracy is of counted lines."""
+    take = st.start_stocktake(session=session, actor=CLERK)
+    st.count(session=session, actor=CLERK, stocktake_id=take.id, code="HAT-01", quantity=1, mode="set")  # wrong
+    st.set_reason(session=session, actor=CLERK, stocktake_id=take.id, code="HAT-01", reason="one sold unrecorded")
+    with pytest.raises(InvalidInput, match=r"^2 line\(s\) are over the variance thresholds and need a reason before "
+                                           r"posting: TEE-01 \(uncounted, set to 0: -10\), MUG-01 \(uncounted, set to "
+                                           r"0: -5\)\. Add one with 'shoptui stocktake reason"):
+        st.post(session=session, actor=CLERK, stocktake_id=take.id, uncounted="zero")
+    assert session.exec(select(StockMovement).where(StockMovement.kind == "stocktake")).all() == []
+    for sku in ("TEE-01", "MUG-01"):
+        st.set_reason(session=session, actor=CLERK, stocktake_id=take.id, code=sku, reason="moved to the other shop")
+    report = st.post(session=session, actor=CLERK, stocktake_id=take.id, uncounted="zero")
+    assert report.stocktake.accuracy_bp == 0  # the only counted line was wrong
+    assert (report.adjusted, report.units_variance) == (3, -16)
+    levels = inv.levels_for(session, list(shelf.values()))
+    assert [levels[v].on_hand for v in shelf.values()] == [0, 0, 1]

@@ -247,6 +247,32 @@ def test_merge_moves_orders_points_credit_and_history(store: str, frozen_clock) 
         members.merge_members(session=s, actor=CLERK, keep=ana.id, other=str(ana.id))
 
 
+def test_merge_keeps_every_contact_of_both_and_the_merged_email_stays_taken(session: Session) -> None:
+    """Issue 11 item 13: both members had a phone and an email; after the merge all four find the kept member."""
+    ana = _add(session, name="Ana", phone="13800138000", email="ana@example.com")
+    dup = _add(session, name="Ana (old card)", phone="13900139000", email="ana.old@example.com")
+    customers.update_customer(session=session, actor=CLERK, ref=dup.id, patch=customers.CustomerUpdate(
+        address=customers.AddressInput(recipient="Ana", city="Hangzhou", street="1 West Lake Rd")))
+    kept = members.merge_members(session=session, actor=CLERK, keep=ana.id, other=dup.id).kept
+    assert (kept.phone, kept.email) == ("+8613800138000", "ana@example.com")
+    assert kept.other_contacts == ["+8613900139000", "ana.old@example.com"]
+    for ref in ("ana.old@example.com", "ANA.OLD@example.com", "13900139000", "+86 139 0013 9000"):
+        assert members.get_member(session=session, ref=ref).id == ana.id, ref
+        assert customers.get_customer(session=session, ref=ref).id == ana.id, ref
+    customer = customers.get_customer(session=session, ref=ana.id)
+    assert [a.city for a in customer.addresses] == ["Hangzhou"]
+    assert customer.other_contacts == ["+8613900139000", "ana.old@example.com"]
+    with pytest.raises(Conflict, match=f"email ana.old@example.com already belongs to member #{ana.id} Ana"):
+        _add(session, name="Ana again", email="ana.old@example.com")
+    with pytest.raises(Conflict, match=f"already belongs to member #{ana.id} Ana"):
+        _add(session, name="Ana again", phone="139 0013 9000")
+    with pytest.raises(Conflict, match=f"already belongs to customer #{ana.id} Ana"):
+        customers.add_customer(session=session, actor=CLERK, data=customers.CustomerCreate(
+            name="Ana again", email="ana.old@example.com"))
+    assert members.find_member(session=session, phone="13900139000").id == ana.id  # type: ignore[union-attr]
+    assert [m.id for m in members.list_members(session=session, search="ana.old@example.com").items] == [ana.id]
+
+
 def test_benefits_for_pricing(session: Session) -> None:
     ana = _add(session, name="Ana", phone="13800138000")
     session.exec(select(Member)).first()

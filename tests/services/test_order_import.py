@@ -283,3 +283,16 @@ def test_a_big_import_builds_the_order_indexes_again_after_its_inserts(session: 
     assert [line.sku for line in first.lines] == ["TEE-01", "MUG-01"]
     for check in (orders.check_order_totals, orders.check_order_money, orders.check_order_counters):
         assert check(session=session) == []
+
+
+def test_a_further_phone_of_a_customer_finds_that_customer(session: Session) -> None:
+    """Issue 11 item 13: a phone kept by a member merge is that customer's, not a new customer's."""
+    seed(session)
+    wang = customers.add_customer(session=session, actor=CLERK, data=customers.CustomerCreate(
+        name="Wang Fang", phone="13800000001"))
+    customers.add_contact(session, wang.id, "phone", "13911112222", note="merged from #9")
+    before = _count(session, Customer)
+    body = "B-1,01/03/2024 10:00,,completed,,Wang Fang,13911112222,,MUG-01,Mug,1,35.50,\n"
+    done = _import(session, body, create_missing=True)
+    assert orders.get_order(session=session, number=done.first_number).customer_id == wang.id
+    assert _count(session, Customer) == before

@@ -363,6 +363,24 @@ async def test_edit_adds_options_and_generates_variants(demo_app: ShopApp, demo_
             ("D042", ["1 m"], 2500), ("D042-2M", ["2 m"], 3500)]
 
 
+async def test_a_new_option_value_suggests_skus_from_the_product_stem(demo_app: ShopApp, demo_store: str) -> None:
+    """Issue 11 item 12: a second generation in the form starts new SKUs with the product's stem (D001), as the
+    service does, not with the first SKU minus its last segment (D001-S)."""
+    tee = product(demo_store, "D001-S-WHITE")
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        screen = await open_products(pilot)
+        screen.table.move_cursor(row=screen.table.get_row_index(str(tee.id)))
+        await pilot.press("e")
+        await settle(pilot)
+        form = demo_app.screen
+        assert isinstance(form, ProductFormScreen)
+        form.query_one("#option1-values", Input).value = "White, Black, Grey"
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        new = [r.draft.sku for r in form.rows() if r.draft.original_sku is None]
+        assert new == ["D001-S-GREY", "D001-M-GREY", "D001-L-GREY", "D001-XL-GREY"]
+
+
 async def test_bulk_price_change_by_percentage_with_a_preview(demo_app: ShopApp, demo_store: str) -> None:
     async with demo_app.run_test(size=(100, 30)) as pilot:
         screen = await open_products(pilot)

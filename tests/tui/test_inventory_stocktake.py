@@ -211,3 +211,41 @@ def test_parse_entry_follows_the_documented_convention() -> None:
     assert parse_entry("#123") == ("scan", "123", None)
     assert parse_entry("1234567") == ("scan", "1234567", None)  # 7+ digits: a code
     assert parse_entry("12a") == ("scan", "12a", None)
+
+
+async def test_uncounted_zero_needs_reasons_given_on_the_uncounted_rows(stock_app: ShopApp, stock_store: str) -> None:
+    """Issue 11 item 8 in the TUI: zeroing uncounted stock is refused until each over the thresholds has a reason,
+    and the reason is given with enter on the uncounted row."""
+    code = barcode_of(stock_store, "D005-M")
+    async with stock_app.run_test(size=(80, 24)) as pilot:
+        screen = await start_count(pilot)
+        stocktake_id = screen.stocktake.id
+        for _ in range(4):
+            await scan(pilot, code)  # D005-M matches; everything else is not counted
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        review = pilot.app.screen
+        assert isinstance(review, StocktakeReviewScreen) and review.review is not None
+        first = review.review.uncounted[0]
+        review.query_one("#rv-choice", Select).value = "zero"
+        review.query_one("#rv-variances", DataTable).focus()
+        await pilot.press("ctrl+s", "y")
+        await settle(pilot)
+        problem = str(review.query_one("#rv-problem", Static).render())
+        assert "need a reason before posting" in problem and " (uncounted, set to 0: -" in problem
+        assert review.review is not None and review.report is None  # not posted
+        assert not movements(stock_store, first.sku) or all(m.kind != "stocktake"
+                                                            for m in movements(stock_store, first.sku))
+        table = review.query_one("#rv-uncounted", DataTable)
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.press("enter")
+        dialog = pilot.app.screen
+        assert isinstance(dialog, ReasonDialog) and dialog.line.sku == first.sku
+        await type_text(pilot, "moved to the back room")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is review
+    with db.read_session(stock_store) as session:
+        lines = stocktakes.review(session=session, stocktake_id=stocktake_id).uncounted
+        assert {x.sku: x.reason for x in lines}[first.sku] == "moved to the back room"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -72,12 +71,6 @@ class ProductDraft:
 def split_list(text: str) -> list[str]:
     """``"a, b,,c"`` -> ``["a", "b", "c"]``"""
     return [part.strip() for part in text.split(",") if part.strip()]
-
-
-def sku_part(value: str) -> str:
-    """How an option value shows in a suggested SKU: ``Navy blue`` -> ``NAVYBLUE``."""
-    part = re.sub(r"[^\w]+", "", unicodedata.normalize("NFKC", value)).upper()
-    return part[:12] or "X"
 
 
 def field_for(sentence: str, draft: ProductDraft) -> str | None:
@@ -432,12 +425,9 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
             return
         by_combo = {tuple(v.lower() for v in d.options): d for d in current}
         template = current[0] if current else VariantDraft(index=0, original_sku=None, options=())
-        base = template.sku.strip()
-        for value in reversed(template.options):
-            suffix = f"-{sku_part(value)}"
-            if base.upper().endswith(suffix):
-                base = base[: -len(suffix)]
-        base = base or "SKU"
+        from shoptui.services.catalog import sku_part, sku_stem
+
+        base = sku_stem([(d.sku.strip(), d.options) for d in current], "SKU")  # the same stem the service uses
         drafts: list[VariantDraft] = []
         used: set[int] = set()
         for combo in combos:

@@ -117,8 +117,13 @@ class ReasonDialog(FormDialog):
 
     def __init__(self, stocktake_id: int, line: CountLineRead, meta: StockMeta) -> None:
         expected = line.expected + line.moved
-        super().__init__(f"{line.sku} · {line.title}: expected {expected}, counted {line.counted}, variance "
-                         f"{signed(line.variance or 0)} ({meta.money(line.value_minor)} {meta.currency}).")
+        if line.counted is None:  # not counted: posting with "set to zero" books -expected
+            text = (f"{line.sku} · {line.title}: not counted, expected {expected}; set to zero that is a variance of "
+                    f"{signed(-expected)} ({meta.money(-expected * line.unit_cost_minor)} {meta.currency}).")
+        else:
+            text = (f"{line.sku} · {line.title}: expected {expected}, counted {line.counted}, variance "
+                    f"{signed(line.variance or 0)} ({meta.money(line.value_minor)} {meta.currency}).")
+        super().__init__(text)
         self.stocktake_id = stocktake_id
         self.line = line
 
@@ -641,7 +646,7 @@ class StocktakeReviewScreen(ReportsWorkerErrors, Screen[None]):
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("escape", "back", "Back", id="review-back", tooltip="Back (the count stays open until posted)."),
         Binding("enter", "reason", "Reason", id="review-reason",
-                tooltip="Give the reason for the highlighted variance (needed over the thresholds)."),
+                tooltip="Give the reason for the highlighted variance or uncounted item (needed over the thresholds)."),
         Binding("u", "uncounted", "Uncounted", id="review-uncounted",
                 tooltip="Choose what happens to items nobody counted: zero or unchanged."),
         Binding("ctrl+s,f12", "post", "Post", id="review-post",
@@ -685,7 +690,7 @@ class StocktakeReviewScreen(ReportsWorkerErrors, Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#rv-variances", DataTable).add_columns("", "SKU", "Title", "Expected", "Counted", "Variance",
                                                                "Value", "Reason")
-        self.query_one("#rv-uncounted", DataTable).add_columns("SKU", "Title", "Expected")
+        self.query_one("#rv-uncounted", DataTable).add_columns("SKU", "Title", "Expected", "Reason")
         self.load()
 
     @work(thread=True, exclusive=True, group="review-load", exit_on_error=False)
@@ -728,7 +733,8 @@ class StocktakeReviewScreen(ReportsWorkerErrors, Screen[None]):
             uncounted = self.query_one("#rv-uncounted", DataTable)
             uncounted.clear()
             for line in event.review.uncounted if event.review else []:
-                uncounted.add_row(line.sku, Text(line.title), line.expected + line.moved, key=line.sku)
+                uncounted.add_row(line.sku, Text(line.title), line.expected + line.moved, Text(line.reason or ""),
+                                  key=line.sku)
         if keep in self.lines:
             table.move_cursor(row=table.get_row_index(keep), animate=False)
         if event.review is not None:
@@ -761,7 +767,7 @@ class StocktakeReviewScreen(ReportsWorkerErrors, Screen[None]):
         if action in ("post", "uncounted"):
             return counting
         if action == "reason":
-            return counting and bool(self.lines)
+            return counting and bool(self.lines or (self.review and self.review.uncounted))
         return True
 
     def action_back(self) -> None:
@@ -777,12 +783,16 @@ class StocktakeReviewScreen(ReportsWorkerErrors, Screen[None]):
 
     def action_reason(self) -> None:
         """The reason dialog of the highlighted variance."""
-        line = self.lines.get(_key(self.query_one("#rv-variances", DataTable)) or "")
+        uncounted = self.query_one("#rv-uncounted", DataTable)
+        if uncounted.has_focus and self.review is not None:  # an uncounted item that "set to zero" would write off
+            line = {x.sku: x for x in self.review.uncounted}.get(_key(uncounted) or "")
+        else:
+            line = self.lines.get(_key(self.query_one("#rv-variances", DataTable)) or "")
         if line is not None and self.review is not None:
             self.app.push_screen(ReasonDialog(self.stocktake_id, line, self.meta),
                                  lambda saved: self.load() if saved is not None else None)
 
-    @on(DataTable.RowSelected, "#rv-variances")
+    @on(DataTable.RowSelected, "#rv-variances, #rv-uncounted")
     def _selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.action_reason()
@@ -820,7 +830,7 @@ class StocktakeReviewScreen(ReportsWorkerErrors, Screen[None]):
         self.query_one("#rv-problem", Static).update(f"✗ Not posted: {sentence}")
         self.add_class("-refused")
         self.shop.announce(f"Not posted: {sentence}", "warning")
-        if "uncounted" in sentence.lower() or "not counted" in sentence.lower():
+        if "were not counted" in sentence:  # the choice is missing (a reason for one item is asked otherwise)
             self.action_uncounted()
 
     def _posted(self, report: StocktakeReport) -> None:

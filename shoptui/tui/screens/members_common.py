@@ -99,11 +99,6 @@ def cell(value: object, width: int, *, right: bool = False, style: str = "") -> 
     return text
 
 
-def yes_no(value: bool) -> str:
-    """``yes`` / ``no``"""
-    return "yes" if value else "no"
-
-
 def consent_line(channel: str, granted: bool, at: datetime | None, meta: MembersMeta) -> str:
     """``email yes since 2026-11-20 10:30`` / ``SMS no since …`` / ``SMS not asked``."""
     label = "SMS" if channel == "sms" else "email"

@@ -387,9 +387,11 @@ def merge_question(preview: MergePreview, meta: MembersMeta) -> str:
     if preview.accounts:
         lines.append(f"  accounts {', '.join(preview.accounts)}")
     if preview.phone:
-        lines.append(f"  phone {preview.phone}")
+        lines.append(f"  phone {preview.phone}" + (" (as a further contact)" if kept.phone else ""))
     if preview.email:
-        lines.append(f"  email {preview.email}")
+        lines.append(f"  email {preview.email}" + (" (as a further contact)" if kept.email else ""))
+    if preview.other_contacts:
+        lines.append(f"  further contacts {', '.join(preview.other_contacts)}")
     lines += ["", f"#{preview.other_id} stays only as a pointer to #{kept.id}. This cannot be undone."]
     return "\n".join(lines)
 
@@ -431,10 +433,6 @@ class TierEditDialog(FormDialog):
                                                    "e.g. 1.5", "Points multiplier, 0 to 100.")),
             Field("free_shipping", "Free ship ≥", _input(ship, "f-free-shipping", "order amount (empty: none)",
                                                          "Free shipping from this order amount; empty: none.")),
-            Field("early_access", "Early access", _choice(YES_NO, "yes" if t.early_access else "no", "f-early",
-                                                          "May buy products marked members-only.")),
-            Field("presale_access", "Pre-sale", _choice(YES_NO, "yes" if t.presale_access else "no", "f-presale",
-                                                        "May buy pre-sale products.")),
         ]
 
     def field_for(self, sentence: str) -> str | None:
@@ -457,8 +455,7 @@ class TierEditDialog(FormDialog):
             discount_bp=parse_basis_points(values["discount"], field="discount"),
             points_multiplier_bp=parse_money(multiplier, 4, field="points multiplier"),
             free_shipping_over_minor=-1 if ship.lower() in ("", "none", "no")
-            else parse_money(ship, digits, field="free shipping amount"),
-            early_access=values["early_access"] == "yes", presale_access=values["presale_access"] == "yes")
+            else parse_money(ship, digits, field="free shipping amount"))
         with db.transaction(self.shop.db_url) as session:
             return members_tiers.edit_tier(session=session, actor=self.shop.actor, code=self.tier.code, patch=patch)
 

@@ -348,6 +348,7 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
         m, meta = data.member, self.meta
         rows: list[tuple[str, str]] = [
             ("Phone", m.phone or "–"), ("Email", m.email or "–"),
+            *([("Contacts", "also " + ", ".join(m.other_contacts))] if m.other_contacts else []),
             ("Accounts", ", ".join(m.accounts) or "–"),
             ("Consent", f"{consent_line('email', m.email_consent, m.email_consent_at, meta)}"),
             ("", f"{consent_line('sms', m.sms_consent, m.sms_consent_at, meta)}"),

@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
-from shoptui.tui.screens.members_common import MembersMeta, cell, plural, read_meta, yes_no
+from shoptui.tui.screens.members_common import MembersMeta, cell, plural, read_meta
 from shoptui.tui.screens.members_profile import Col, fit
 from shoptui.tui.workers import ReportsWorkerErrors
 
@@ -132,11 +132,9 @@ class TiersScreen(ReportsWorkerErrors, ModalScreen[bool]):
         meta = self.meta
         table: DataTable[Any] = self.query_one("#tiers-list", DataTable)
         width = self.query_one("#tiers-box").content_region.width or max(40, self.app.size.width - 4)
-        wide = width >= 100
         columns = [Col("name", "Tier", 0), Col("spend", "Min spend", 12, True), Col("orders", "Orders", 7, True),
                    Col("discount", "Discount", 9, True), Col("points", "Points", 7, True),
-                   Col("ship", "Free ship ≥", 12, True), Col("early", "Early", 6 if wide else 0),
-                   Col("presale", "Pre-sale", 9 if wide else 0)]
+                   Col("ship", "Free ship ≥", 12, True)]
         fitted = fit([c for c in columns if c.width or c.key == "name"], width)
         keep = table.cursor_row
         with self.app.batch_update():
@@ -147,8 +145,7 @@ class TiersScreen(ReportsWorkerErrors, ModalScreen[bool]):
                 values = {"name": f"{t.name} ({t.code})", "spend": meta.money(t.min_spend_minor),
                           "orders": str(t.min_orders), "discount": f"{t.discount_bp / 100:g}%",
                           "points": f"x{t.points_multiplier_bp / 10_000:g}",
-                          "ship": "–" if t.free_shipping_over_minor is None else meta.money(t.free_shipping_over_minor),
-                          "early": yes_no(t.early_access), "presale": yes_no(t.presale_access)}
+                          "ship": "–" if t.free_shipping_over_minor is None else meta.money(t.free_shipping_over_minor)}
                 table.add_row(*(cell(values[c.key], c.width, right=c.right) for c in fitted), key=t.code)
             if table.row_count:
                 table.move_cursor(row=min(keep, table.row_count - 1), animate=False)
@@ -163,10 +160,6 @@ class TiersScreen(ReportsWorkerErrors, ModalScreen[bool]):
         perks = [f"{tier.discount_bp / 100:g}% off", f"x{tier.points_multiplier_bp / 10_000:g} points"]
         if tier.free_shipping_over_minor is not None:
             perks.append(f"free shipping from {meta.money(tier.free_shipping_over_minor)}")
-        if tier.early_access:
-            perks.append("members-only products")
-        if tier.presale_access:
-            perks.append("pre-sale products")
         need = (f"{meta.money(tier.min_spend_minor)} {meta.currency} of spend" if meta.basis == "spend"
                 else plural(tier.min_orders, "paid order"))
         self.query_one("#tiers-detail", Static).update(
