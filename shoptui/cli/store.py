@@ -46,7 +46,7 @@ def db_info(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
             revision = db.current_revision(engine)
         path = sqlite_path(url)
         info = {
-            "url": url if path is None else f"sqlite:///{path}",
+            "url": db.display_url(url) if path is None else f"sqlite:///{path}",
             "path": str(path) if path else None,
             "size_bytes": path.stat().st_size if path and path.exists() else None,
             "schema_revision": revision,
