@@ -79,7 +79,7 @@ def secret_env_name(key: str) -> str:
     return f"SHOPTUI_{key.upper()}"
 
 
-def secret_value(key: str) -> str | None:
+def secret_value(key: str) -> Any:
     """A secret (SMTP password, SMS gateway headers) from outside the store, or ``None`` when not given.
 
     ``SHOPTUI_<KEY>`` wins; otherwise ``key`` in the secrets file, which is refused with a sentence
@@ -98,8 +98,7 @@ def secret_value(key: str) -> str | None:
             f"The secrets file {file} may be read by other users (mode {stat.S_IMODE(info.st_mode):o}), "
             f"so it is not used. Run: chmod 600 {file}"
         )
-    value = _read_secrets(str(file), info.st_mtime_ns).get(key)
-    return None if value is None else str(value)
+    return _read_secrets(str(file), info.st_mtime_ns).get(key)
 
 
 @cache

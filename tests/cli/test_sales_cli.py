@@ -84,9 +84,13 @@ def test_sale_usage_errors(shop, seeded: str) -> None:  # type: ignore[no-untype
 def test_sale_with_failing_printer_keeps_the_sale(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]
     failing = f"{sys.executable} -c \"import sys; sys.exit(2)\""
     assert shop("settings", "set", "print_command", failing).exit_code == 0
+    from shoptui.services import documents
+
+    documents.approve_print_command(failing)  # confirmed once before: the failure is the printer's
     result = shop("sale", "MUG-01", "--pay", "cash", "--print")
     assert result.exit_code == 1
     assert "is recorded, but the receipt was not delivered" in result.stderr
+    assert "exit 2" in result.stderr
     assert _orders(seeded) == 1
 
 
