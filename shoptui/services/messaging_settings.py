@@ -5,7 +5,16 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from shoptui.errors import InvalidInput
-from shoptui.services.setting_defs import SettingDef, boolean, choice, email_list, integer, json_object, text
+from shoptui.services.setting_defs import (
+    SettingDef,
+    boolean,
+    choice,
+    email_list,
+    integer,
+    json_object,
+    sender_address,
+    text,
+)
 
 PASSWORD_ENV = "SHOPTUI_SMTP_PASSWORD"
 
@@ -29,7 +38,8 @@ SETTINGS = [
     SettingDef("smtp_user", "SMTP user name (empty: no login).", "", text(200), group="email"),
     SettingDef("smtp_password", f"SMTP password: set {PASSWORD_ENV} or smtp_password in the secrets file "
                "(never kept in the store).", "", text(200), secret=True, group="email"),
-    SettingDef("smtp_from", "Sender address of outgoing email (empty: the store's email).", "", text(200), group="email"),
+    SettingDef("smtp_from", "Sender address of outgoing email, like shop@example.com or Shop <shop@example.com> "
+               "(empty: the store's email).", "", sender_address, group="email"),
     SettingDef("smtp_timeout", "Seconds to wait for the SMTP server.", 20, integer(1, 300), group="email"),
     SettingDef("sms_gateway_url", "HTTP(S) URL that SMS are POSTed to as JSON (empty: SMS are not sent).", "",
                _url, group="sms"),
