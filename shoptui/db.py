@@ -164,6 +164,8 @@ def get_engine(url: str | None = None, *, check_schema: bool = True, create: boo
         engine = _engines.get(url)
         if engine is None:
             path = sqlite_path(url)
+            if not create and path is not None and (path.parent == data_dir() or path.parent.exists()):
+                _require_store_file(url)  # the default store not made yet: say which command makes it
             # only the default store's folder is created; a --db in a missing folder is a typo
             prepare_sqlite_location(url, create_dir=create and path is not None and path.parent == data_dir())
             if not create:
