@@ -151,3 +151,17 @@ def test_print_needs_a_checked_and_confirmed_command(shop, store: str, tmp_path:
     again = shop("order", "receipt", number, "--print")
     assert again.exit_code == 0, again.stderr
     assert number in out.read_text()
+
+
+def test_on_a_fresh_machine_commands_name_db_upgrade(runner: CliRunner) -> None:
+    from shoptui.config import data_dir
+
+    result = runner.invoke(app, ["settings", "show"])
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: There is no store at {data_dir() / 'shop.db'}. "
+                             "Create one with 'shoptui db upgrade'.\n")
+    assert not data_dir().exists()
+    assert runner.invoke(app, ["db", "upgrade", "--quiet"]).exit_code == 0
+    assert stat.S_IMODE(data_dir().stat().st_mode) == 0o700
+    assert runner.invoke(app, ["settings", "show"]).exit_code == 0
+    db.dispose_all()
