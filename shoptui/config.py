@@ -7,6 +7,8 @@ user data dir. A plain path is accepted anywhere a URL is and means a SQLite fil
 from __future__ import annotations
 
 import os
+import re
+import stat
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -18,6 +20,9 @@ from shoptui.errors import InvalidInput, StoreUnavailable
 APP_NAME = "shoptui"
 ENV_DATABASE_URL = "SHOPTUI_DATABASE_URL"
 ENV_CONFIG_FILE = "SHOPTUI_CONFIG"
+ENV_SECRETS_FILE = "SHOPTUI_SECRETS_FILE"
+PRIVATE_FILE_MODE = 0o600  # store files, backups, the log, the writers' gate: the owner only
+PRIVATE_DIR_MODE = 0o700
 
 
 def config_dir() -> Path:
@@ -61,6 +66,114 @@ def _read_config(path: str) -> dict[str, Any]:
 def file_config() -> dict[str, Any]:
     """The parsed config file, or ``{}`` when there is none."""
     return _read_config(str(config_file()))
+
+
+def secrets_file() -> Path:
+    """``$SHOPTUI_SECRETS_FILE`` or ``secrets.toml`` in the config dir (must be readable by the owner only)."""
+    explicit = os.environ.get(ENV_SECRETS_FILE)
+    return Path(explicit).expanduser() if explicit else config_dir() / "secrets.toml"
+
+
+def secret_env_name(key: str) -> str:
+    """The environment variable that carries a secret setting: ``SHOPTUI_SMTP_PASSWORD``."""
+    return f"SHOPTUI_{key.upper()}"
+
+
+def secret_value(key: str) -> Any:
+    """A secret (SMTP password, SMS gateway headers) from outside the store, or ``None`` when not given.
+
+    ``SHOPTUI_<KEY>`` wins; otherwise ``key`` in the secrets file, which is refused with a sentence
+    when its group or others may read it. Secrets are never kept in the store.
+    """
+    env = os.environ.get(secret_env_name(key))
+    if env is not None:
+        return env
+    file = secrets_file()
+    try:
+        info = file.stat()
+    except OSError:
+        return None
+    if info.st_mode & 0o077:
+        raise InvalidInput(
+            f"The secrets file {file} may be read by other users (mode {stat.S_IMODE(info.st_mode):o}), "
+            f"so it is not used. Run: chmod 600 {file}"
+        )
+    return _read_secrets(str(file), info.st_mtime_ns).get(key)
+
+
+@cache
+def _read_secrets(path: str, _mtime_ns: int) -> dict[str, Any]:
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        # the exception text may quote a line of the file: name the file and the kind of problem only
+        raise InvalidInput(f"The secrets file {path} cannot be read ({type(exc).__name__}). Fix it.") from None
+
+
+# ---------------------------------------------------------------- masking
+
+# scheme://user:password@host -> scheme://user:***@host; scheme://token@host -> scheme://***@host
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<user>[^:@/\s?#]*)(?::(?P<pw>[^@/\s?#]*))?@")
+# --password VALUE, --password=VALUE, --token=..., --secret ..., --api-key ...
+_SECRET_OPTION = re.compile(r"^--?[\w-]*(?:password|passwd|secret|token|api[-_]?key|credential)[\w-]*$", re.I)
+SECRET_SETTING_KEYS = ("smtp_password", "sms_headers")  # the settings that carry secrets (see setting_defs)
+
+
+def mask_url(url: str) -> str:
+    """``url`` (or any text) with the credentials of every URL in it replaced by ``***``.
+
+    The one helper for showing or logging a store URL, an SMS gateway URL or a command line.
+    """
+
+    def hide(match: re.Match[str]) -> str:
+        if match.group("pw") is not None:
+            return f"{match.group('scheme')}{match.group('user')}:***@"
+        return f"{match.group('scheme')}***@" if match.group("user") else match.group(0)
+
+    return _URL_CREDENTIALS.sub(hide, url)
+
+
+def mask_argv(argv: list[str]) -> list[str]:
+    """A command line fit for a log: URL passwords, ``--password``-like option values and the value
+    of ``settings set <secret key>`` replaced by ``***``."""
+    masked: list[str] = []
+    hide_next = False
+    for index, arg in enumerate(argv):
+        if hide_next:
+            masked.append("***")
+            hide_next = False
+            continue
+        name, eq, _ = arg.partition("=")
+        if _SECRET_OPTION.match(name):
+            if eq:
+                masked.append(f"{name}=***")
+            else:
+                masked.append(arg)
+                hide_next = True
+            continue
+        if index >= 2 and argv[index - 1] in SECRET_SETTING_KEYS and argv[index - 2] == "set":
+            masked.append("***")
+            continue
+        masked.append(mask_url(arg))
+    return masked
+
+
+def private_dir(folder: Path) -> Path:
+    """Create ``folder`` (and its parents) for shoptui's own files, readable by the owner only."""
+    if not folder.exists():
+        folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+        os.chmod(folder, PRIVATE_DIR_MODE)  # mkdir's mode is cut by the umask; say it exactly
+    return folder
+
+
+def tighten(path: Path) -> None:
+    """Take group and other permissions off a file of ours that has them (never fails)."""
+    try:
+        info = path.stat()
+        if info.st_mode & 0o077 and info.st_uid == os.getuid():
+            os.chmod(path, stat.S_IMODE(info.st_mode) & 0o700)
+    except (OSError, AttributeError):
+        pass
 
 
 def setting_from_env_or_file(key: str) -> str | None:
@@ -114,7 +227,7 @@ def prepare_sqlite_location(url: str, *, create_dir: bool) -> None:
         if not create_dir:
             raise StoreUnavailable(f"The folder {folder} for the store does not exist. Create it or pick another --db.")
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            private_dir(folder)
         except OSError as exc:
             raise StoreUnavailable(f"The folder {folder} for the store cannot be created ({exc.strerror}).") from exc
     if path.exists():

@@ -28,7 +28,15 @@ from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from sqlmodel import Session
 
 from shoptui import clock
-from shoptui.config import data_dir, prepare_sqlite_location, resolve_database_url, sqlite_path
+from shoptui.config import (
+    PRIVATE_FILE_MODE,
+    data_dir,
+    mask_url,
+    prepare_sqlite_location,
+    resolve_database_url,
+    sqlite_path,
+    tighten,
+)
 from shoptui.errors import Conflict, SchemaOutOfDate, ShopError, StoreUnavailable
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -52,6 +60,8 @@ _checkpoint_turns: dict[str, threading.Lock] = {}  # one checkpointing thread pe
 if hasattr(os, "register_at_fork"):  # a child forked mid-checkpoint must not inherit a taken turn
     os.register_at_fork(after_in_child=_checkpoint_turns.clear)
 _checked: set[str] = set()
+_tightened: set[str] = set()  # stores whose files were made the owner's only, once per process
+_read_only: set[str] = set()  # stores opened read-only (the file or its folder cannot be written)
 _lock = threading.Lock()
 
 
@@ -62,7 +72,10 @@ def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, _record: object) ->
     dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see _on_begin)
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA journal_mode = WAL")
+    try:
+        cursor.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.OperationalError:  # a read-only store that is not in WAL mode yet: read it as it is
+        pass
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA cache_size = -65536")  # 64 MiB: index writes on big ledgers stay in memory
@@ -101,20 +114,76 @@ def _resolved(url: str | None) -> str:
     return resolve_database_url(url)
 
 
-def get_engine(url: str | None = None, *, check_schema: bool = True, create: bool = True) -> Engine:
-    """The cached engine for ``url``; a new empty store is created at the current schema.
+def create_hint(url: str) -> str:
+    """The command that creates a store at ``url``."""
+    path = sqlite_path(url)
+    where = "" if path is None or url == resolve_database_url(None) else f"--db {path} "
+    return f"shoptui {where}db upgrade"
 
-    With ``check_schema`` an out-of-date store is refused with a sentence that says to run
-    ``shoptui db upgrade``. Alembic is only imported when the schema has to change.
+
+def _require_store_file(url: str) -> None:
+    """Refuse a missing or empty SQLite file: only ``db upgrade`` makes a new store (never a typo)."""
+    path = sqlite_path(url)
+    if path is None:
+        return
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise StoreUnavailable(f"There is no store at {path}. Create one with '{create_hint(url)}'.") from None
+    except OSError:
+        return  # the connection names the problem
+    if size == 0:
+        raise StoreUnavailable(
+            f"The store file {path} is empty (0 bytes), so there is no store in it. "
+            f"Create one with '{create_hint(url)}', or point --db at the right file."
+        )
+
+
+def _opens_read_only(path: Path) -> bool:
+    """True when SQLite could not write the store: the file, or the folder its WAL files live in."""
+    if not path.exists():
+        return False
+    if not os.access(path, os.W_OK):
+        return True
+    return not os.access(path.parent, os.W_OK) and not path.with_name(path.name + "-shm").exists()
+
+
+def get_engine(url: str | None = None, *, check_schema: bool = True, create: bool = False) -> Engine:
+    """The cached engine for ``url``.
+
+    Only with ``create`` (``db upgrade``) is a missing or empty SQLite file made into a new store at
+    the current schema (0600, in a 0700 folder when the folder is new); otherwise it is refused with
+    a sentence naming the command that creates one. With ``check_schema`` an out-of-date store is
+    refused with a sentence that says to run ``shoptui db upgrade``, a store of a newer shoptui with
+    one that says to upgrade shoptui. Alembic is only imported when the schema has to change. A store
+    that cannot be written (read-only file or folder) is opened read-only: reads work, and writes say
+    the store is read-only.
     """
     url = _resolved(url)
     with _lock:
         engine = _engines.get(url)
         if engine is None:
             path = sqlite_path(url)
+            if not create and path is not None and (path.parent == data_dir() or path.parent.exists()):
+                _require_store_file(url)  # the default store not made yet: say which command makes it
             # only the default store's folder is created; a --db in a missing folder is a typo
             prepare_sqlite_location(url, create_dir=create and path is not None and path.parent == data_dir())
-            if is_sqlite(url):
+            if not create:
+                _require_store_file(url)
+            elif path is not None and not path.exists():
+                _create_private_file(path)
+            if path is not None and _opens_read_only(path):
+                _read_only.add(url)
+                # mode=ro: no write is tried; immutable when not even the -shm can be made beside it
+                immutable = "&immutable=1" if not os.access(path.parent, os.W_OK) else ""
+                uri = f"file:{path}?mode=ro{immutable}"
+                engine = create_engine(
+                    "sqlite://", creator=lambda: sqlite3.connect(
+                        uri, uri=True, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+                )
+                event.listen(engine, "connect", _on_sqlite_connect)
+                event.listen(engine, "begin", _on_begin)
+            elif is_sqlite(url):
                 engine = create_engine(
                     url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
                 )
@@ -129,6 +198,35 @@ def get_engine(url: str | None = None, *, check_schema: bool = True, create: boo
     return engine
 
 
+def _create_private_file(path: Path) -> None:
+    """An empty file only the owner may read: SQLite gives the -wal and -shm beside it the same mode."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE_MODE))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StoreUnavailable(f"The store {path} cannot be created ({exc.strerror}).") from exc
+
+
+def _tighten_store_files(url: str) -> None:
+    """Before the first write of this process: the store, its WAL files and its gate are the owner's only."""
+    if url in _tightened:
+        return
+    _tightened.add(url)
+    path = sqlite_path(url)
+    if path is None:
+        return
+    for suffix in ("", "-wal", "-shm", ".lock"):
+        tighten(path.with_name(path.name + suffix))
+
+
+def is_read_only(url: str | None = None) -> bool:
+    """True when the store was opened read-only (its file or folder cannot be written)."""
+    url = _resolved(url)
+    get_engine(url, check_schema=False)
+    return url in _read_only
+
+
 def dispose_all() -> None:
     """Close every cached engine (tests, and before replacing a store file)."""
     with _lock:
@@ -137,6 +235,8 @@ def dispose_all() -> None:
         _engines.clear()
         _write_engines.clear()
         _checked.clear()
+        _tightened.clear()
+        _read_only.clear()
 
 
 @contextmanager
@@ -167,7 +267,12 @@ def _translated(url: str) -> Iterator[None]:
 
 def _display(url: str) -> str:
     path = sqlite_path(url)
-    return str(path) if path else re.sub(r"://[^@/]*@", "://***@", url)
+    return str(path) if path else mask_url(url)
+
+
+def display_url(url: str) -> str:
+    """The store URL fit to show or log: a password in it is replaced by ``***``."""
+    return mask_url(url)
 
 
 # ---------------------------------------------------------------- sessions
@@ -235,7 +340,7 @@ def _write_gate(url: str) -> Iterator[None]:
         yield
         return
     try:
-        fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o664)
+        fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE)
     except OSError:
         yield
         return
@@ -256,6 +361,9 @@ def transaction(url: str | None = None) -> Iterator[Session]:
     """
     url = _resolved(url)
     with _translated(url):
+        if url in _read_only or (url not in _engines and is_read_only(url)):
+            raise StoreUnavailable(f"The store {_display(url)} is read-only, so nothing can be saved.")
+        _tighten_store_files(url)
         with _write_gate(url):
             engine = _write_engines.get(url)
             if engine is None or url not in _checked:
@@ -411,10 +519,21 @@ def _ensure_schema(engine: Engine, url: str, *, create: bool) -> None:
                 )
             if create:
                 _alembic_upgrade(engine, url)
-            return
+                return
+            raise StoreUnavailable(f"There is no store in {_display(url)} yet. Create one with '{create_hint(url)}'.")
+        _refuse_newer(url, revision)
         raise SchemaOutOfDate(
             f"The store {_display(url)} is at schema {revision}, but this shoptui needs {', '.join(sorted(heads))}. "
             "Run 'shoptui db upgrade' (it writes a backup first)."
+        )
+
+
+def _refuse_newer(url: str, revision: str) -> None:
+    """A store at a revision this shoptui does not ship was written by a newer one: no upgrade can help."""
+    if revision not in _known_revisions():
+        raise SchemaOutOfDate(
+            f"The store {_display(url)} was written by a newer shoptui (revision {revision}); upgrade shoptui "
+            "to use it. Nothing was changed."
         )
 
 
@@ -449,23 +568,28 @@ class UpgradeResult:
 def upgrade(url: str | None = None, *, backup: bool = True) -> UpgradeResult:
     """Bring the store to the current schema, writing a backup beside it first (SQLite)."""
     url = resolve_database_url(url)
-    engine = get_engine(url, check_schema=False)
+    engine = get_engine(url, check_schema=False, create=True)
     with _translated(url):
         before = current_revision(engine)
         heads = schema_heads()
         if before in heads:
             return UpgradeResult(before, before, None)
+        if before is not None:
+            _refuse_newer(url, before)  # before any backup: a refused upgrade writes nothing
+        if url in _read_only:
+            raise StoreUnavailable(f"The store {_display(url)} is read-only, so it cannot be upgraded.")
         copy = None
         if backup and before is not None and sqlite_path(url) is not None:
             stamp = clock.now().strftime("%Y%m%d-%H%M%S")
             path = sqlite_path(url)
             assert path is not None
             copy = backup_store(url, path.with_name(f"{path.stem}.before-{before}-{stamp}{path.suffix}"))
-        if before is not None and before not in _known_revisions():
-            raise SchemaOutOfDate(
-                f"The store {_display(url)} is at schema {before}, which this shoptui does not know: "
-                "it was written by a newer shoptui. Upgrade shoptui instead."
-            )
+        if before is None:
+            with engine.connect() as conn:
+                if [t for t in inspect(conn).get_table_names() if not t.startswith("sqlite_")]:
+                    raise StoreUnavailable(
+                        f"The database {_display(url)} has tables but is not a shoptui store. Point --db at another file."
+                    )
         _alembic_upgrade(engine, url)
         _checked.add(url)
         return UpgradeResult(before, current_revision(engine), copy)
@@ -498,24 +622,56 @@ def backup_store(url: str | None, destination: Path) -> Path:
         raise StoreUnavailable(f"The folder {destination.parent} for the backup does not exist.")
     if destination.exists():
         raise StoreUnavailable(f"{destination} already exists; pick a new name so no backup is overwritten.")
+    # written under a temporary name in the target folder, checked, synced, then renamed: an interrupted
+    # backup never leaves a file under the final name, let alone one that opens as a good, empty store
+    partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
     try:
+        os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE_MODE))
         src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
-            dst = sqlite3.connect(destination)
+            dst = sqlite3.connect(partial)
             try:
                 src.backup(dst)
                 dst.execute("PRAGMA journal_mode = DELETE")
+                _verify_copy(dst, partial)
             finally:
                 dst.close()
         finally:
             src.close()
+        _fsync(partial)
+        os.rename(partial, destination)
+        _fsync(destination.parent)
     except sqlite3.DatabaseError as exc:
-        destination.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
         raise StoreUnavailable(f"The backup to {destination} failed: {exc}.") from exc
     except OSError as exc:
-        destination.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
         raise StoreUnavailable(f"The backup to {destination} failed: {exc.strerror}.") from exc
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return destination
+
+
+def _verify_copy(copy: sqlite3.Connection, path: Path) -> None:
+    """A backup must pass SQLite's integrity check and carry a schema revision, or it is not kept."""
+    problems = [row[0] for row in copy.execute("PRAGMA integrity_check") if row[0] != "ok"]
+    if problems:
+        raise StoreUnavailable(f"The backup copy failed its integrity check ({problems[0]}); nothing was kept.")
+    try:
+        revision = copy.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.OperationalError:
+        revision = None
+    if not revision:
+        raise StoreUnavailable("The backup copy has no schema revision, so it is not a shoptui store; nothing was kept.")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def integrity_problems(session: Session) -> list[str]:

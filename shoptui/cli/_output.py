@@ -216,6 +216,20 @@ def when(moment: datetime | None, tz: Any) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
+def confirm_print(command: str) -> bool:
+    """Whether the print command may run: confirmed before from this account, or now at a terminal.
+
+    Without a terminal to ask at, ``False`` (the documents service then refuses with a sentence).
+    """
+    from shoptui.services import documents
+
+    if not command.strip() or documents.print_command_approved(command):
+        return True
+    if not sys.stdin.isatty():
+        return False
+    return typer.confirm(documents.print_confirmation_question(command), default=False, err=True)
+
+
 def echo_err(message: str) -> None:
     """A line on stderr (progress, notes)."""
     print(message, file=sys.stderr, flush=True)

@@ -21,7 +21,10 @@ def run() -> None:
         sys.exit(130)
     except Exception as exc:  # an unexpected failure: one line here, the traceback in the log
         path = _log_traceback(exc)
-        print(f"error: something went wrong ({type(exc).__name__}: {exc}). Details: {path}", file=sys.stderr)
+        from shoptui.config import mask_url
+
+        print(f"error: something went wrong ({type(exc).__name__}: {mask_url(str(exc))}). Details: {path}",
+              file=sys.stderr)
         sys.exit(1)
 
 
@@ -54,17 +57,9 @@ def _only_the_store(argv: list[str]) -> tuple[bool, str | None]:
 
 
 def _log_traceback(exc: BaseException) -> str:
-    import traceback
-
-    from shoptui.config import log_dir
+    from shoptui import errorlog
 
     try:
-        folder = log_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "shoptui.log"
-        with path.open("a", encoding="utf-8") as log:
-            log.write(f"--- shoptui {__version__} {' '.join(sys.argv)}\n")
-            log.write("".join(traceback.format_exception(exc)))
-        return str(path)
+        return errorlog.write(f"shoptui {__version__} {errorlog.masked_command_line(sys.argv)}", exc)
     except OSError:
         return "(the log file could not be written)"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from shoptui.cli._output import JSON_OPTION, emit_json, fail, reading, refusals, state
+from shoptui.cli._output import JSON_OPTION, confirm_print, emit_json, fail, reading, refusals, state
 from shoptui.cli.orders import app
 
 OUTPUT_OPTION = typer.Option(None, "--output", "-o", metavar="FILE", help="Save the document to this file.")
@@ -29,7 +29,7 @@ def _document(ctx: typer.Context, number: str, kind: str, output: str | None, to
             typer.echo(f"Saved the {kind} of {number.strip()} to {path}.")
             return
         if to_printer:
-            documents.print_text(text, command)
+            documents.print_text(text, command, confirmed=confirm_print(command))
             typer.echo(f"Sent the {kind} of {number.strip()} to the printer.")
             return
     if as_json:

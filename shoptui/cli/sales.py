@@ -62,7 +62,9 @@ def deliver_text(text: str, output: str | None, to_printer: bool, command: str) 
         path = documents.save(text, output)
         return f"saved to {path}"
     if to_printer:
-        documents.print_text(text, command)
+        from shoptui.cli._output import confirm_print
+
+        documents.print_text(text, command, confirmed=confirm_print(command))
         return "sent to the printer"
     return None
 

@@ -46,7 +46,7 @@ def db_info(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
             revision = db.current_revision(engine)
         path = sqlite_path(url)
         info = {
-            "url": url if path is None else f"sqlite:///{path}",
+            "url": db.display_url(url) if path is None else f"sqlite:///{path}",
             "path": str(path) if path else None,
             "size_bytes": path.stat().st_size if path and path.exists() else None,
             "schema_revision": revision,
@@ -156,10 +156,12 @@ def settings_show(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """
     from shoptui.services import settings
 
+    definitions = settings.definitions()
     with reading(ctx) as session:
         values = settings.get_all(session=session)
-    definitions = settings.definitions()
-    shown = {k: ("***" if definitions[k].secret and v else v) for k, v in values.items()}
+        # a secret's value never leaves the service: only whether it is set; URLs without their credentials
+        shown = {k: settings.secret_status(session=session, key=k) if definitions[k].secret else settings.shown(k, v)
+                 for k, v in values.items()}
     if as_json:
         emit_json(shown)
         return
@@ -192,9 +194,10 @@ def settings_set(
     from shoptui.services.idempotency import Outcome
 
     def work(session, actor):  # type: ignore[no-untyped-def]
-        new = settings.set_value(session=session, actor=actor, key=key, raw=value)
-        secret = settings.definitions()[key].secret
-        return Outcome(f"Set {key} to {'***' if secret else _plain(new)}.", {"key": key, "value": None if secret else new})
+        new = settings.shown(key, settings.set_value(session=session, actor=actor, key=key, raw=value))
+        if settings.definitions()[key].secret:
+            return Outcome(f"Cleared {key} from the store.", {"key": key, "value": None})
+        return Outcome(f"Set {key} to {_plain(new)}.", {"key": key, "value": new})
 
     change(ctx, "settings.set", work, key=idempotency_key)
 

@@ -10,7 +10,6 @@ e.g. ``lp -d receipt``); a printer that fails raises ``OutputFailed`` with a sen
 
 from __future__ import annotations
 
-import shlex
 import subprocess
 import unicodedata
 from dataclasses import dataclass, field
@@ -34,6 +33,10 @@ METHOD_LABELS = {"cash": "Cash", "card": "Card", "mobile": "Mobile pay", "bank_t
 
 class OutputFailed(ShopError):
     """The document could not be written or printed (missing printer, full disk ...)."""
+
+
+class PrintNotConfirmed(OutputFailed):
+    """The print command has not been confirmed from this account yet: nothing was run."""
 
 
 # ---------------------------------------------------------------- measuring text
@@ -416,18 +419,73 @@ def save(text: str, path: str | Path) -> Path:
     return target
 
 
-def print_text(text: str, command: str) -> str:
+def _approvals_file() -> Path:
+    from shoptui.config import data_dir
+
+    return data_dir() / "approved-print-commands"
+
+
+def _fingerprint(command: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(command.strip().encode("utf-8")).hexdigest()
+
+
+def print_command_approved(command: str) -> bool:
+    """True when this account has confirmed (and so run) exactly this print command before."""
+    try:
+        lines = _approvals_file().read_text(encoding="ascii").split()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return _fingerprint(command) in lines
+
+
+def approve_print_command(command: str) -> None:
+    """Remember that this account confirmed ``command`` (a fingerprint in a file only the owner may read)."""
+    import os
+
+    from shoptui.config import PRIVATE_FILE_MODE, private_dir
+
+    if print_command_approved(command):
+        return
+    path = _approvals_file()
+    try:
+        private_dir(path.parent)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE_MODE)
+        with os.fdopen(fd, "a", encoding="ascii") as out:
+            out.write(_fingerprint(command) + "\n")
+    except OSError:
+        pass  # not remembered: the next print asks again
+
+
+def print_confirmation_question(command: str) -> str:
+    """What the faces ask before running a print command for the first time from this account."""
+    return (f"Printing runs this command, which has not been run from this account before:\n\n  {command}\n\n"
+            "Run it? (Check it with whoever set print_command if you did not expect it.)")
+
+
+def print_text(text: str, command: str, *, confirmed: bool = False) -> str:
     """Pipe a document to the print command (stdin = the text); returns what the command said.
 
-    OutputFailed names the command and what went wrong: not set, not found, refused, too slow.
+    The command runs without a shell, and only once this account has confirmed it (``confirmed``, or
+    an earlier confirmation of the same command): ``PrintNotConfirmed`` otherwise. OutputFailed names
+    the command and what went wrong: not set, not found, refused, too slow.
     """
     if not command or not command.strip():
         raise OutputFailed("No printer is set up. Set one with 'shoptui settings set print_command \"lp -d receipt\"', "
                            "or save the document to a file instead.")
+    from shoptui.services.sales_settings import print_argv
+
     try:
-        argv = shlex.split(command)
-    except ValueError as exc:
-        raise OutputFailed(f"The print command {command!r} cannot be read ({exc}).") from None
+        argv = print_argv(command)  # a value stored before it was checked is checked now
+    except InvalidInput as exc:
+        raise OutputFailed(f"{exc} Nothing was printed.") from None
+    if not confirmed and not print_command_approved(command):
+        raise PrintNotConfirmed(
+            f"The print command {command!r} was not confirmed from this account, so nothing was printed. "
+            "Print once from the app or at a terminal to see the command and confirm it."
+        )
+    approve_print_command(command)
     try:
         done = subprocess.run(argv, input=text.encode("utf-8"), capture_output=True, timeout=PRINT_TIMEOUT_S,
                               check=False)

@@ -576,6 +576,13 @@ def _book(
                      available=available, incoming=incoming)
 
 
+def _levels(level: LevelRead, quantity: int = 0, committed_change: int = 0) -> tuple[dict[str, int], dict[str, int]]:
+    """The audit's before/after of one movement, from the level the conditional UPDATE returned (no query):
+    on hand (and committed, when it moved) before and after."""
+    before = {"on_hand": level.on_hand - quantity, "committed": level.committed - committed_change}
+    return before, {"on_hand": level.on_hand, "committed": level.committed}
+
+
 def _order_move(
     session: Session, actor: Actor, variant_id: int, amount: int, location_id: int | None, *,
     kind: str, action: str, ref_kind: str | None, ref_id: str | int | None, **change: int,
@@ -587,9 +594,10 @@ def _order_move(
     location = find_location(session, location_id)
     level = _book(session, actor, variant, location, kind=kind, ref_kind=ref_kind, ref_id=ref_id,
                   unit_cost_minor=variant.cost_minor if kind == "sale" else None, **change)
+    before, after = _levels(level, change.get("quantity", 0), change.get("committed_change", 0))
     audit.record(session=session, actor=actor, entity="variant", action=f"stock.{action}", entity_id=variant.id,
                  summary=f"{action} {amount} x {variant.sku} at {location.code}"
-                 + (f" for {ref_kind} {ref_id}" if ref_kind else ""))
+                 + (f" for {ref_kind} {ref_id}" if ref_kind else ""), before=before, after=after)
     return level
 
 
@@ -633,12 +641,15 @@ def restock_return(*, session: Session, actor: Actor, variant_id: int, quantity:
     location = find_location(session, location_id)
     level = _book(session, actor, variant, location, kind="return", quantity=quantity, ref_kind=ref_kind,
                   ref_id=ref_id, unit_cost_minor=variant.cost_minor)
+    net = quantity
     if condition == "damaged":
         level = _book(session, actor, variant, location, kind="write_off", quantity=-quantity, reason="damaged",
                       ref_kind=ref_kind, ref_id=ref_id, unit_cost_minor=variant.cost_minor)
+        net = 0
+    before, after = _levels(level, net)
     audit.record(session=session, actor=actor, entity="variant", action="stock.return", entity_id=variant.id,
                  summary=f"{quantity} x {variant.sku} returned {condition} at {location.code}"
-                 + (f" for {ref_kind} {ref_id}" if ref_kind else ""))
+                 + (f" for {ref_kind} {ref_id}" if ref_kind else ""), before=before, after=after)
     return level
 
 
@@ -761,7 +772,8 @@ def restock(
                                      ref_kind="supplier" if supplier_id else None, ref_id=supplier_id)
     audit.record(session=session, actor=actor, entity="variant", action="stock.restock", entity_id=variant.id,
                  summary=f"restocked {quantity} x {variant.sku} at {place.code}",
-                 before={"cost_minor": variant.cost_minor}, after={"cost_minor": cost})
+                 before={"cost_minor": variant.cost_minor, "on_hand": level.on_hand - quantity},
+                 after={"cost_minor": cost, "on_hand": level.on_hand})
     return StockChangeRead(sku=variant.sku, location=place.code, kind="receive", quantity=quantity, level=level,
                            cost_minor=cost)
 
@@ -784,7 +796,8 @@ def adjust(
     level = _book(session, actor, variant, place, kind="adjustment", quantity=quantity, reason=reason, note=note,
                   unit_cost_minor=variant.cost_minor)
     audit.record(session=session, actor=actor, entity="variant", action="stock.adjust", entity_id=variant.id,
-                 summary=f"adjusted {variant.sku} by {quantity:+d} at {place.code} ({reason})")
+                 summary=f"adjusted {variant.sku} by {quantity:+d} at {place.code} ({reason})",
+                 before={"on_hand": level.on_hand - quantity}, after={"on_hand": level.on_hand})
     return StockChangeRead(sku=variant.sku, location=place.code, kind="adjustment", quantity=quantity, level=level)
 
 
@@ -808,7 +821,9 @@ def transfer(
     in_level = _book(session, actor, variant, target, kind="transfer_in", quantity=quantity, note=note,
                      ref_kind="transfer", ref_id=ref, unit_cost_minor=variant.cost_minor)
     audit.record(session=session, actor=actor, entity="variant", action="stock.transfer", entity_id=variant.id,
-                 summary=f"moved {quantity} x {variant.sku} from {source.code} to {target.code}")
+                 summary=f"moved {quantity} x {variant.sku} from {source.code} to {target.code}",
+                 before={"on_hand": {source.code: out_level.on_hand + quantity, target.code: in_level.on_hand - quantity}},
+                 after={"on_hand": {source.code: out_level.on_hand, target.code: in_level.on_hand}})
     return StockChangeRead(sku=variant.sku, location=source.code, kind="transfer", quantity=quantity, level=out_level,
                            to_location=target.code, to_level=in_level)
 

@@ -379,11 +379,16 @@ def receive_po(*, session: Session, actor: Actor, po_id: int, quantities: dict[s
     from shoptui.services.inventory import variant_by_id
 
     incoming: list[tuple[int, int]] = []
+    on_hand_before: dict[str, int] = {}
+    on_hand_after: dict[str, int] = {}
     for line, quantity in wanted:
         due = max(0, line.quantity_ordered - line.quantity_received)
         variant = variant_by_id(session, line.variant_id)
-        receive_into_stock(session=session, actor=actor, variant=variant, location=location, quantity=quantity,
-                           unit_cost_minor=line.unit_cost_minor, ref_kind="po", ref_id=po_number(po_id))
+        level, _ = receive_into_stock(session=session, actor=actor, variant=variant, location=location,
+                                      quantity=quantity, unit_cost_minor=line.unit_cost_minor, ref_kind="po",
+                                      ref_id=po_number(po_id))
+        on_hand_before.setdefault(variant.sku, level.on_hand - quantity)
+        on_hand_after[variant.sku] = level.on_hand
         incoming.append((line.variant_id, -min(quantity, due)))
         line.quantity_received += quantity
         session.add(line)
@@ -397,7 +402,7 @@ def receive_po(*, session: Session, actor: Actor, po_id: int, quantities: dict[s
     session.flush()
     audit.record(session=session, actor=actor, action="po.receive", entity="purchase_order", entity_id=po_id,
                  summary=f"{sum(q for _, q in wanted)} unit(s) received on {po_number(po_id)}",
-                 before={"status": before}, after={"status": po.status})
+                 before={"status": before, "on_hand": on_hand_before}, after={"status": po.status, "on_hand": on_hand_after})
     return get_po(session=session, po_id=po_id)
 
 

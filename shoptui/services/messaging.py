@@ -364,7 +364,7 @@ def _smtp_config(values: dict[str, Any]) -> SmtpConfig | str:
         return ("Email has no sender address: set smtp_from (or the store's email) with "
                 "'shoptui settings set smtp_from shop@example.com'.")
     return SmtpConfig(host=values["smtp_host"], port=int(values["smtp_port"]), security=values["smtp_security"],
-                      user=values["smtp_user"], password=os.environ.get(PASSWORD_ENV) or values["smtp_password"],
+                      user=values["smtp_user"], password=values["smtp_password"],
                       sender=sender, timeout=float(values["smtp_timeout"]))
 
 
@@ -531,7 +531,8 @@ class SmsGatewayTransport:
     def __init__(self, config: SmsConfig) -> None:
         self.config = config
         parts = urlsplit(config.url)
-        self.where = f"{parts.scheme}://{parts.netloc}"  # never the query: it may hold a token
+        # never the query (it may hold a token), nor a user:password@ in the host part
+        self.where = f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}"
 
     def send(self, message: Outbound) -> None:
         """POST one SMS; a 2xx answer is success, anything else a DeliveryError."""
@@ -699,7 +700,11 @@ def _unit_of_work(store: str | UnitOfWork | None) -> UnitOfWork:
 def _settings(session: Session) -> dict[str, Any]:
     from shoptui.services import settings
 
-    return settings.get_all(session=session)
+    values = settings.get_all(session=session)
+    for key, definition in settings.definitions().items():  # secrets from outside the store
+        if definition.secret:
+            values[key] = settings.secret(session=session, key=key)
+    return values
 
 
 def _transports(

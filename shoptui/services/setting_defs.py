@@ -82,13 +82,63 @@ def boolean(raw: str) -> bool:
     raise InvalidInput(f"{raw!r} is not yes or no.")
 
 
+# the fallback check when email-validator is not installed: a dot-atom local part and a domain of
+# letter/digit labels with a top-level name of letters (IDN allowed), no dots at either end or twice
+_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_LABEL = r"(?:[^\W_]|[^\W_][\w-]{0,61}[^\W_])"
+_EMAIL = re.compile(rf"{_LOCAL}@(?:{_LABEL}\.)+[^\W\d_]{{2,63}}")
+
+
+def check_email(raw: str) -> str:
+    """One email address, checked (syntax only, no DNS), as typed; InvalidInput names it.
+
+    Uses the email-validator library when installed, else a careful check of the same rules for
+    ordinary addresses (dot-atom local part, a domain with a top-level name).
+    """
+    value = raw.strip()
+    try:
+        from email_validator import EmailNotValidError, validate_email
+    except ImportError:  # pragma: no cover - the library is a declared dependency
+        ok = len(value) <= 254 and _EMAIL.fullmatch(value) is not None
+        reason = ""
+    else:
+        try:
+            validate_email(value, check_deliverability=False)
+            ok, reason = True, ""
+        except EmailNotValidError as exc:
+            ok, reason = False, f" ({exc})"
+    if not ok:
+        raise InvalidInput(f"{raw.strip()!r} is not an email address{reason}; write it like shop@example.com.")
+    return value
+
+
+def email_address(raw: str) -> str:
+    """One email address, or empty."""
+    value = raw.strip()
+    return check_email(value) if value else ""
+
+
+def sender_address(raw: str) -> str:
+    """A sender: an email address, or ``Name <address>``; or empty."""
+    from email.utils import parseaddr
+
+    value = raw.strip()
+    if not value:
+        return ""
+    if len(value) > 200:
+        raise InvalidInput(f"This setting takes at most 200 characters, not {len(value)}.")
+    if "<" in value or ">" in value:
+        name, address = parseaddr(value)
+        if not address or not value.endswith(">"):
+            raise InvalidInput(f"{value!r} is not a sender; write it like shop@example.com or Shop <shop@example.com>.")
+        check_email(address)
+        return value
+    return check_email(value)
+
+
 def email_list(raw: str) -> list[str]:
     """Comma-separated email addresses (may be empty)."""
-    addresses = [a.strip() for a in raw.split(",") if a.strip()]
-    for address in addresses:
-        if not re.fullmatch(r"[^@\s,]+@[^@\s,]+\.[^@\s,]+", address):
-            raise InvalidInput(f"{address!r} is not an email address.")
-    return addresses
+    return [check_email(a) for a in raw.split(",") if a.strip()]
 
 
 def json_object(raw: str) -> dict[str, str]:
@@ -131,7 +181,7 @@ def _zones() -> frozenset[str]:
 CORE_SETTINGS = [
     SettingDef("name", "The shop's name, shown in the top bar and on receipts.", "My Shop", text(100, required=True)),
     SettingDef("phone", "The shop's phone number.", "", text(40)),
-    SettingDef("email", "The shop's email address, the sender of customer mail.", "", text(200)),
+    SettingDef("email", "The shop's email address, the sender of customer mail.", "", email_address),
     SettingDef("address", "The shop's address, printed on receipts and invoices.", "", text(300)),
     SettingDef("country", "Two-letter country code (default for phone numbers and addresses).", "CN", _country),
     SettingDef("currency", "Three-letter currency code of every amount.", "CNY", _currency),

@@ -407,19 +407,10 @@ def _severity(severity: str) -> SeverityLevel:
 
 def _log_traceback(error: BaseException) -> str:
     """Write the traceback to the shoptui log file (the one the CLI uses); returns its path."""
-    import traceback
-
-    from shoptui import __version__
-    from shoptui.config import log_dir
+    from shoptui import __version__, errorlog
 
     log.error("unexpected error in the TUI", exc_info=error)
     try:
-        folder = log_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "shoptui.log"
-        with path.open("a", encoding="utf-8") as out:
-            out.write(f"--- shoptui {__version__} tui {clock.now().isoformat()}\n")
-            out.write("".join(traceback.format_exception(error)))
-        return str(path)
+        return errorlog.write(f"shoptui {__version__} tui {clock.now().isoformat()}", error)
     except OSError:
         return "the log (which could not be written)"

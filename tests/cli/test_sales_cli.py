@@ -85,6 +85,9 @@ def test_sale_with_failing_printer_keeps_the_sale(shop, seeded: str) -> None:  #
     """Issue 11 item 10: the sale is recorded, so the command succeeds; the printout failing is a warning."""
     failing = f"{sys.executable} -c \"import sys; sys.exit(2)\""
     assert shop("settings", "set", "print_command", failing).exit_code == 0
+    from shoptui.services import documents
+
+    documents.approve_print_command(failing)  # confirmed once before: the failure is the printer's
     result = shop("sale", "MUG-01", "--pay", "cash", "--print")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("Sold SO-000001:")

@@ -132,6 +132,7 @@ def test_csv_and_json_round_trip_through_empty_store(store: str, tmp_path) -> No
         first_json = catalog_io.export_catalog(session=session, fmt="json")
     for fmt, first in (("csv", first_csv), ("json", first_json)):
         other = f"sqlite:///{tmp_path / (fmt + '.db')}"
+        db.upgrade(other, backup=False)  # a new store is made explicitly (issue 11 item 39)
         with db.transaction(other) as session:
             catalog_io.import_catalog(session=session, actor=CLERK, content=first.encode(), fmt=fmt, create_categories=True)
         with db.read_session(other) as session:

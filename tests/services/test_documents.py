@@ -87,7 +87,7 @@ def test_save_and_print(tmp_path: Path) -> None:
         documents.save("x", tmp_path)
     out = tmp_path / "printed.txt"
     command = f"{sys.executable} -c \"import sys; open(r'{out}', 'w', encoding='utf-8').write(sys.stdin.read())\""
-    documents.print_text("receipt 你好\n", command)
+    documents.print_text("receipt 你好\n", command, confirmed=True)
     assert out.read_text(encoding="utf-8") == "receipt 你好\n"
     with pytest.raises(documents.OutputFailed, match="No printer"):
         documents.print_text("x", "")
@@ -95,4 +95,4 @@ def test_save_and_print(tmp_path: Path) -> None:
         documents.print_text("x", "no-such-printer-command -d receipt")
     failing = f"{sys.executable} -c \"import sys; print('lp: printer offline', file=sys.stderr); sys.exit(3)\""
     with pytest.raises(documents.OutputFailed, match=r"exit 3\): lp: printer offline"):
-        documents.print_text("x", failing)
+        documents.print_text("x", failing, confirmed=True)

@@ -178,12 +178,12 @@ def test_hot_path_audit_lines_match_audit_record(session: Session) -> None:
     make_variant(session, "TEE-01", cost=250)
     inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=5, unit_cost_minor=400)
     audit.record(session=session, actor=CLERK, action="compare", entity="variant", entity_id=1, summary="x",
-                 before={"cost_minor": 250}, after={"cost_minor": 400})
+                 before={"cost_minor": 250, "on_hand": 0}, after={"cost_minor": 400, "on_hand": 5})
     session.flush()
     direct, recorded = session.exec(select(AuditEntry).where(col(AuditEntry.action).in_(("stock.restock", "compare")))
                                     .order_by(col(AuditEntry.id))).all()
-    assert (direct.before, direct.after) == (recorded.before, recorded.after) == ({"cost_minor": 250},
-                                                                                 {"cost_minor": 400})
+    assert (direct.before, direct.after) == (recorded.before, recorded.after) == ({"cost_minor": 250, "on_hand": 0},
+                                                                                 {"cost_minor": 400, "on_hand": 5})
     assert (direct.actor, direct.source, direct.address, direct.entity) == ("clerk", "test", None, "variant")
     assert direct.at.tzinfo is not None
 

@@ -282,9 +282,11 @@ def test_a_recipient_refused_for_good_is_not_retried(store: str, smtp_server: Sm
 # ---------------------------------------------------------------- SMS over HTTP
 
 
-def test_sms_is_posted_as_json_with_the_configured_headers(store: str, httpserver: HTTPServer, frozen_clock) -> None:  # type: ignore[no-untyped-def]
-    configure(store, sms_gateway_url=httpserver.url_for("/send"), sms_sender="LuckyCat",
-              sms_headers='{"Authorization": "Bearer s3cret", "X-Account": "shop-1"}')
+def test_sms_is_posted_as_json_with_the_configured_headers(store: str, httpserver: HTTPServer, frozen_clock,  # type: ignore[no-untyped-def]
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    configure(store, sms_gateway_url=httpserver.url_for("/send"), sms_sender="LuckyCat")
+    # the gateway's token is a secret: from the environment (or the secrets file), never the store
+    monkeypatch.setenv("SHOPTUI_SMS_HEADERS", '{"Authorization": "Bearer s3cret", "X-Account": "shop-1"}')
     httpserver.expect_request("/send", method="POST").respond_with_json({"ok": True})
     message_id = queue_sms(store)
 
@@ -383,12 +385,16 @@ def test_sending_switched_off_sends_nothing(store: str, smtp_server: SmtpServer)
 
 
 def test_password_from_the_environment_wins(store: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    configure(store, smtp_host="mail.example.cn", smtp_password="stored", smtp_from="a@example.cn")
+    from shoptui.models.store import StoreSetting
+
+    configure(store, smtp_host="mail.example.cn", smtp_from="a@example.cn")
+    with db.transaction(store) as session:  # what an older shoptui kept in the store: still used until cleared
+        session.add(StoreSetting(key="smtp_password", value="stored"))
     with db.read_session(store) as session:
-        values = settings.get_all(session=session)
-    assert messaging._smtp_config(values).password == "stored"  # type: ignore[union-attr]
-    monkeypatch.setenv("SHOPTUI_SMTP_PASSWORD", "from-env")
-    assert messaging._smtp_config(values).password == "from-env"  # type: ignore[union-attr]
+        assert settings.get_all(session=session)["smtp_password"] == ""  # never handed out with the others
+        assert messaging._smtp_config(messaging._settings(session)).password == "stored"  # type: ignore[union-attr]
+        monkeypatch.setenv("SHOPTUI_SMTP_PASSWORD", "from-env")
+        assert messaging._smtp_config(messaging._settings(session)).password == "from-env"  # type: ignore[union-attr]
 
 
 # ---------------------------------------------------------------- claims: never twice

@@ -20,6 +20,7 @@ ACTOR = Actor("owner", "test")
 
 def test_new_store_is_created_at_the_current_schema(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'new.db'}"
+    db.upgrade(url)  # creating a store is explicit (item 39): db upgrade on a new path
     with db.read_session(url) as session:
         assert db.current_revision(session.get_bind()) in db.schema_heads()
         assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -71,7 +72,7 @@ def _store_at_first_revision(path: Path) -> str:
     from alembic import command
 
     url = f"sqlite:///{path}"
-    engine = db.get_engine(url, check_schema=False)
+    engine = db.get_engine(url, check_schema=False, create=True)
     config = db._alembic_config(url)
     with engine.connect() as conn:
         config.attributes["connection"] = conn

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable, Input, Static
 
 from shoptui import db
@@ -26,9 +27,9 @@ async def _open_settings(pilot) -> SettingsScreen:  # type: ignore[no-untyped-de
     return screen
 
 
-async def test_settings_form_shows_every_setting_and_masks_secrets(app: ShopApp, tui_store: str) -> None:
-    with db.transaction(tui_store) as session:
-        settings.set_value(session=session, actor=Actor("clerk", "test"), key="smtp_password", raw="hunter2")
+async def test_settings_form_shows_every_setting_and_masks_secrets(app: ShopApp, tui_store: str,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHOPTUI_SMTP_PASSWORD", "hunter2")  # secrets come from outside the store
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open_settings(pilot)
         assert screen.query_one("#setting-name", Input).value == STORE_NAME
@@ -36,6 +37,7 @@ async def test_settings_form_shows_every_setting_and_masks_secrets(app: ShopApp,
         assert screen.query_one("#setting-alert_emails", Input).value == ""
         secret = screen.query_one("#setting-smtp_password", Input)
         assert secret.password and secret.value == "" and "hunter2" not in secret.placeholder
+        assert secret.placeholder == "set (outside the store)"
         assert set(screen.fields) == set(settings.definitions())
         assert isinstance(screen.focused, Input)
 

@@ -805,6 +805,8 @@ class DocumentScreen(ReportsWorkerErrors, ModalScreen[None]):
 
         if not self.text:
             return
-        documents.print_text(self.text, self.command)
+        from shoptui.tui.widgets.confirm import print_command_confirmed
+
+        documents.print_text(self.text, self.command, confirmed=print_command_confirmed(self.app, self.command))
         self.app.call_from_thread(self.shop.announce, f"Sent the {DOCUMENT_NAMES[self.kind]} of {self.number} to the "
                                                       "printer.")

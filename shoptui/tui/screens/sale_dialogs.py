@@ -498,7 +498,9 @@ class ReceiptDialog(ReportsWorkerErrors, ModalScreen["str | None"]):
             if what == "print":
                 with db.read_session(self.shop.db_url) as session:
                     command = documents.shop_info(session=session).print_command
-                documents.print_text(self.text, command)
+                from shoptui.tui.widgets.confirm import print_command_confirmed
+
+                documents.print_text(self.text, command, confirmed=print_command_confirmed(self.app, command))
                 self.post_message(self.Delivered(f"Sent to the printer ({command}).", True))
             else:
                 width = 80 if self.width_mm == 58 else 58
@@ -518,3 +520,4 @@ class ReceiptDialog(ReportsWorkerErrors, ModalScreen["str | None"]):
             self.query_one("#rc-scroll", VerticalScroll).border_title = f"{event.width_mm} mm · ↑↓ scroll"
             self.set_class(event.width_mm == 58, "-narrow")
         self._status(event.sentence, ok=event.ok)
+

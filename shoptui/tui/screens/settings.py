@@ -104,9 +104,12 @@ class SettingsScreen(ShopScreen):
 
         with db.read_session(self.shop.db_url) as session:
             values = settings.get_all(session=session)
+            secrets_set = {key: settings.secret_status(session=session, key=key).startswith("set")
+                           for key, d in settings.definitions().items() if d.secret}
         fields = [
-            SettingField(key=key, group=d.group, help=d.help, text="" if d.secret else as_text(values[key]),
-                         secret=d.secret, is_set=bool(values[key]))
+            SettingField(key=key, group=d.group, help=d.help,
+                         text="" if d.secret else as_text(settings.shown(key, values[key])),
+                         secret=d.secret, is_set=secrets_set[key] if d.secret else bool(values[key]))
             for key, d in settings.definitions().items()
         ]
         self.post_message(self.Loaded(fields))
@@ -230,7 +233,8 @@ class SettingsScreen(ShopScreen):
 def _placeholder(item: SettingField) -> str:
     if not item.secret:
         return ""
-    return "set; type a new value to replace it" if item.is_set else "not set"
+    # secrets are never kept in the store: they come from the environment or the secrets file
+    return "set (outside the store)" if item.is_set else f"not set: set SHOPTUI_{item.key.upper()} (see help)"
 
 
 def _row(item: SettingField) -> Vertical:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from typing import Any
+
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -49,3 +51,30 @@ class Confirm(ReportsWorkerErrors, ModalScreen[bool]):
     def action_answer(self, yes: bool) -> None:
         """Close with the answer."""
         self.dismiss(yes)
+
+
+def ask_from_thread(app: App[Any], question: str, *, yes: str = "Yes", danger: bool = False) -> bool:
+    """Ask ``question`` in a Confirm dialog from a thread worker and wait for the answer (no when the app stops)."""
+    import threading
+
+    answer: list[bool] = []
+    answered = threading.Event()
+
+    def got(yes_: bool | None) -> None:
+        answer.append(bool(yes_))
+        answered.set()
+
+    app.call_from_thread(app.push_screen, Confirm(question, yes=yes, danger=danger), got)
+    while not answered.wait(0.2):
+        if not app.is_running:
+            return False
+    return answer[0]
+
+
+def print_command_confirmed(app: App[Any], command: str) -> bool:
+    """A print command not run from this account before is shown and confirmed first (from a worker thread)."""
+    from shoptui.services import documents
+
+    if not command.strip() or documents.print_command_approved(command):
+        return True
+    return ask_from_thread(app, documents.print_confirmation_question(command), yes="Print", danger=True)
