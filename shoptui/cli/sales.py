@@ -19,6 +19,7 @@ from shoptui.cli._output import (
     outcome,
     reading,
     refusals,
+    say,
     shop_currency,
     shop_currency_and_zone,
     when,
@@ -144,7 +145,7 @@ def sale(
         raise fail(f"Sale {data.get('number')} is recorded, but the receipt was not delivered: {exc} "
                    f"Reprint it with 'shoptui order receipt {data.get('number')} --print'.") from None
     if where:
-        typer.echo(f"Receipt {where}.", err=True)
+        say(f"Receipt {where}.", err=True)
 
 
 # ---------------------------------------------------------------- shifts
@@ -263,12 +264,12 @@ def shift_report(ctx: typer.Context,
     with redirect_stdout(buffer):
         _show_report(ctx, shift_id, as_json)
     text = buffer.getvalue()
-    typer.echo(text, nl=False)
+    say(text, nl=False)
     from shoptui.services import documents
 
     with refusals():
         path = documents.save(text, output)
-    typer.echo(f"Report saved to {path}.", err=True)
+    say(f"Report saved to {path}.", err=True)
 
 
 @shift_app.command("list")
@@ -293,5 +294,5 @@ def shift_list(
                ["shift", "status", "opened", "by", "closed", "float", "counted", "difference"],
                justify={"float": "right", "counted": "right", "difference": "right"}, empty="No shifts yet.")
     if page.next_after:
-        typer.echo(f"more: --after {page.next_after}", err=True)
+        say(f"more: --after {page.next_after}", err=True)
 
