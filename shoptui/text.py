@@ -44,29 +44,28 @@ def visible(text: object, *, multiline: bool = True) -> str:
 
 def check_text(
     value: str | None, field: str, max_length: int, *,
-    required: bool = True, multiline: bool = False,
+    required: bool = True, multiline: bool = False, quote: bool = True,
 ) -> str | None:
     """``value`` as stored: NFC, trimmed; refused when empty (if ``required``), too long, or unsafe.
 
-    Raises InvalidInput with a sentence that names the field and the limit. Returns None for an
-    empty optional value.
+    Raises InvalidInput with a sentence that names the field and the limit (and quotes the start of
+    the value unless ``quote`` is False, for secrets). Returns None for an empty optional value.
     """
     cleaned = unicodedata.normalize("NFC", value or "").strip()
     if not cleaned:
         if required:
             raise InvalidInput(f"The {field} cannot be empty.")
         return None
+    shown = f" '{visible(cleaned[:40], multiline=False)}{'...' if len(cleaned) > 40 else ''}'" if quote else ""
     if len(cleaned) > max_length:
         raise InvalidInput(
-            f"The {field} '{visible(cleaned[:40], multiline=False)}'... is {len(cleaned)} characters long; "
-            f"at most {max_length} are allowed."
+            f"The {field}{shown} is {len(cleaned)} characters long; at most {max_length} are allowed."
         )
     bad = unsafe_characters(cleaned, multiline=multiline)
     if bad:
-        shown = ", ".join(dict.fromkeys(visible(ch, multiline=False) for ch in bad))
+        found = ", ".join(dict.fromkeys(visible(ch, multiline=False) for ch in bad))
         where = "" if multiline else "; type it on one line"
         raise InvalidInput(
-            f"The {field} '{visible(cleaned[:40], multiline=False)}' contains control or text-direction "
-            f"characters ({shown}){where}; remove them."
+            f"The {field}{shown} contains control or text-direction characters ({found}){where}; remove them."
         )
     return cleaned

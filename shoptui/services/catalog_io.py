@@ -469,8 +469,10 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
                                                 "--create-categories")
             if i_brand is not None:
                 brand = cells[i_brand].strip()
-                if len(brand) > 100:
-                    add_error(line, "brand", "the brand can be at most 100 characters")
+                try:
+                    brand = catalog._optional_text(brand, "brand", 100) or ""
+                except InvalidInput as exc:
+                    add_error(line, "brand", str(exc))
                 fields["brand"] = brand or None
             if i_tags is not None:
                 raw_tags = cells[i_tags].strip()
@@ -481,7 +483,10 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
                         add_error(line, "tags", str(exc))
                 fields["tags"] = list(tag_cache.get(raw_tags, ()))
             if i_description is not None:
-                fields["description"] = cells[i_description].strip("\n")
+                try:
+                    fields["description"] = catalog._description(cells[i_description])
+                except InvalidInput as exc:
+                    add_error(line, "description", str(exc))
             names = []
             for name, index in name_columns:
                 value = cells[index].strip() or None

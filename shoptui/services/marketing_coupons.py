@@ -29,6 +29,7 @@ from shoptui.services import audit, messaging
 from shoptui.services.marketing_pricing import bump_stamp, can_message, normalise_code
 from shoptui.services.marketing_promotions import _count, _money, _percent, resolve_scope
 from shoptui.services.paging import Page, clamp_limit
+from shoptui.text import check_text
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0 O 1 I L
 MAX_BATCH = 100_000
@@ -181,6 +182,7 @@ def add_coupon(*, session: Session, actor: Actor, data: CouponInput) -> CouponRe
     name = unicodedata.normalize("NFC", data.name or "").strip()
     if not name or len(name) > 200:
         raise InvalidInput("A coupon needs a name of 1 to 200 characters.")
+    check_text(name, "coupon name", 200)
     kind = (data.kind or "").strip().lower()
     if kind not in ("amount", "percent"):
         raise InvalidInput(f"The coupon kind {data.kind!r} is not amount or percent.")
@@ -207,6 +209,7 @@ def add_coupon(*, session: Session, actor: Actor, data: CouponInput) -> CouponRe
     share = unicodedata.normalize("NFC", data.share_text or "").strip()
     if len(share) > 500:
         raise InvalidInput("The share text takes at most 500 characters.")
+    check_text(share, "share text", 500, required=False, multiline=True)
     scope_kind, scope_ids = resolve_scope(session, data.categories, data.products)
     now = clock.now()
     row = Coupon(name=name, kind=kind, amount_minor=amount, percent_bp=percent, cap_minor=cap,
