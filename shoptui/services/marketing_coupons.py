@@ -25,7 +25,7 @@ from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.customers import Customer
 from shoptui.models.marketing import Coupon, CouponCode
-from shoptui.services import audit, messaging
+from shoptui.services import audit, messaging, spreadsheet
 from shoptui.services.marketing_pricing import bump_stamp, can_message, normalise_code
 from shoptui.services.marketing_promotions import _count, _money, _percent, resolve_scope
 from shoptui.services.paging import Page, clamp_limit
@@ -453,13 +453,13 @@ def export_codes(*, session: Session, ref: int | str, unused_only: bool = True) 
              .where(CouponCode.coupon_id == coupon.id).order_by(col(CouponCode.id)))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["code", "customer_id", "expires", "uses_left", "share_text"])
+    writer.writerow(spreadsheet.row(["code", "customer_id", "expires", "uses_left", "share_text"]))
     for code, customer_id, expires, max_uses, used in session.exec(query):
         if unused_only and max_uses is not None and used >= max_uses:
             continue
         left = "" if max_uses is None else max_uses - used
-        writer.writerow([code, customer_id or "", f"{expires.astimezone(tz):%Y-%m-%d %H:%M}" if expires else "",
-                         left, share_line(coupon, code, expires, tz, digits)])
+        writer.writerow(spreadsheet.row([code, customer_id or "", f"{expires.astimezone(tz):%Y-%m-%d %H:%M}"
+                                         if expires else "", left, share_line(coupon, code, expires, tz, digits)]))
     return out.getvalue()
 
 
