@@ -151,7 +151,7 @@ class EditLinesScreen(ReportsWorkerErrors, ModalScreen[bool]):
         with self.app.batch_update():
             table.clear()
             for line in order.lines:
-                table.add_row(line.sku, line.title, plain(str(line.quantity), justify="right"),
+                table.add_row(plain(line.sku), plain(line.title), plain(str(line.quantity), justify="right"),
                               plain(m(line.unit_price_minor), justify="right"),
                               plain(m(line.net_minor), justify="right"), key=line.sku)
         if keep and any(line.sku == keep for line in order.lines):

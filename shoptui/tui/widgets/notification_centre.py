@@ -186,4 +186,4 @@ def _prompt(item: NotificationRead, zone: ZoneInfo) -> Text:
         details = f"{details}  → {item.link_kind} {item.link_id}".strip()
     if details:
         text.append("\n  " + details, style="dim")
-    return text
+    return plain(text)

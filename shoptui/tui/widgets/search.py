@@ -217,4 +217,4 @@ def _hit_prompt(hit: SearchHit) -> Text:
         prompt.append(f"  {hit.detail}", style="dim")
     if hit.exact:
         prompt.append("  exact match", style="italic dim")
-    return prompt
+    return plain(prompt)
