@@ -31,6 +31,8 @@ TEXT_COLUMNS: dict[str, list[str]] = {
     "purchase_order": ["note"],
     "stock_location": ["name"],
     "stock_movement": ["reason", "note"],
+    "till_shift": ["note"],
+    "stocktake": ["note"],
     "promotion": ["name", "description"],
     "coupon": ["name", "share_text"],
     "sales_order": ["customer_name", "ship_recipient", "ship_city", "ship_street", "note"],
@@ -71,6 +73,8 @@ def build(path: Path) -> str:
     order = {"items": [{"sku": "EVIL-1", "qty": 1}], "guest": {"name": f"Guest {MARKUP}"}, "note": MARKUP}
     runner.invoke(app, ["--db", url, "order", "create", "--json-file", "-"], input=json.dumps(order))
     run("order", "create", "-i", "EVIL-1:1", "--guest", f"Guest {MARKUP}", "--note", MARKUP, "--pay", "cash")
+    run("shift", "open", "--float", "100", "--note", MARKUP)
+    run("stocktake", "start", "--note", MARKUP)
     run("tier", "edit", _first_tier(path), "--name", "[/] [link=https://evil.example]T[/link]")
     _seed_escapes(path)
     return url

@@ -35,13 +35,14 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, st
 
 def read_commands(ids: dict[str, str]) -> list[list[str]]:
     return [
-        ["db", "info"], ["settings", "show"], ["audit", "list"], ["notification", "list"],
+        ["db", "info"], ["db", "check"], ["settings", "show"], ["audit", "list"], ["notification", "list"],
         ["outbox", "list"], ["product", "show", "EVIL-1"], ["product", "list"],
         ["product", "search", "click"], ["variant", "list"], ["category", "list"],
         ["stock", "show", "EVIL-1"], ["stock", "moves", "EVIL-1"], ["stock", "list"],
         ["stock", "suggest-levels"], ["location", "list"], ["supplier", "list"],
         ["supplier", "show", ids["supplier"]], ["po", "show", ids["po"]], ["po", "list"], ["po", "suggest"],
-        ["stocktake", "list"], ["order", "list"], ["order", "show", ids["order"]],
+        ["stocktake", "list"], ["stocktake", "show", "1"], ["stocktake", "review", "1"],
+        ["shift", "show"], ["shift", "report"], ["order", "list"], ["order", "show", ids["order"]],
         ["order", "return", "list"], ["customer", "list"], ["customer", "show", ids["customer"]],
         ["shift", "list"], ["member", "list"], ["member", "show", "13800000002"],
         ["member", "credit-history", "13800000002"], ["member", "points", "history", "13800000002"],
@@ -51,7 +52,31 @@ def read_commands(ids: dict[str, str]) -> list[list[str]]:
     ]
 
 
-JSON_LESS = {("db", "check")}
+NEEDS_A_RECORD_THE_DEMO_LACKS = {"outbox show"}  # no message is queued in the demo store
+
+
+def test_the_list_covers_every_read_command_of_the_tree(hostile: tuple[str, dict[str, str]]) -> None:
+    import click
+    import typer
+
+    root = typer.main.get_group(app)
+    context = click.Context(root)
+
+    def leaves(command, path):  # type: ignore[no-untyped-def]
+        if hasattr(command, "list_commands"):
+            for name in command.list_commands(context):
+                yield from leaves(command.get_command(context, name), [*path, name])
+        else:
+            yield " ".join(path)
+
+    reads = {p for p in leaves(root, []) if p.split()[-1] in {"show", "list", "search", "info", "check", "history",
+                                                             "credit-history", "moves", "review", "report",
+                                                             "suggest", "suggest-levels"}}
+    covered = {" ".join(c[:n]) for c in read_commands(hostile[1]) for n in (2, 3)}
+    missing = sorted(reads - covered - NEEDS_A_RECORD_THE_DEMO_LACKS)
+    assert not missing, f"read commands not tried with hostile text: {missing}"
+
+
 DOCUMENTS = [["order", "receipt"], ["order", "slip"], ["order", "invoice"]]
 
 
