@@ -94,6 +94,15 @@ async def test_every_mode_and_detail_shows_user_text_literally(hostile_path: Pat
             await settle(pilot, rounds=4)
             seen[spec.mode] = looks_right(app, spec.mode)
         expect(seen["customers"], "[/]", "customers")
+        expect(seen["marketing"], "Promo [/] [bold red]x[/]", "promotion detail")
+        await app.switch_mode("marketing")
+        await settle(pilot)
+        await app.screen.run_action("tab('tab-coupons')")
+        await settle(pilot, rounds=4)
+        expect(looks_right(app, "coupon detail"), "Coupon [/] [bold red]x[/]", "coupon detail")
+        await app.switch_mode("audit")
+        await settle(pilot)
+        expect(looks_right(app, "audit"), "[/]", "audit")
 
         from shoptui.tui.screens.catalog_detail import ProductDetailScreen
         from shoptui.tui.screens.customers import CustomerProfile
