@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from rich.text import Text
 
-from shoptui.text import visible
+from shoptui.text import unsafe_characters, visible
 
 V = TypeVar("V")
 
@@ -25,15 +25,13 @@ def shown(value: object) -> str:
 
 
 def plain(value: object = "", style: str = "", **options: Any) -> Text:
-    """``value`` as a Rich ``Text`` that is never parsed as markup (see :func:`shown`)."""
+    """``value`` as a Rich ``Text`` that is never parsed as markup (see :func:`shown`); a ``Text`` is copied."""
     if isinstance(value, Text):
         copy = value.copy()
-        copy.plain = shown(copy.plain) if any(ch in copy.plain for ch in _SUSPECT) else copy.plain
+        if unsafe_characters(copy.plain, multiline=True):
+            copy.plain = shown(copy.plain)
         return copy
     return Text(shown(value), style=style, **options)
-
-
-_SUSPECT = {chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))} | set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def choices(options: Iterable[tuple[object, V]]) -> list[tuple[Text, V]]:
