@@ -58,9 +58,25 @@ def state(ctx: typer.Context) -> CliState:
     return root.obj
 
 
+def say(message: object, *, err: bool = False, nl: bool = True) -> None:
+    """Print one message as plain text: control characters (terminal escapes) shown as ``\\x1b``, never sent."""
+    from shoptui.text import visible
+
+    typer.echo(visible(message), err=err, nl=nl)
+
+
+def plain(value: object) -> Any:
+    """A table cell, title or line as a Rich ``Text``: user data is never parsed as markup or sent raw."""
+    from rich.text import Text
+
+    from shoptui.text import visible
+
+    return Text(visible(value))
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``error: message`` on stderr and return the Exit to raise."""
-    typer.echo(f"error: {message}", err=True)
+    say(f"error: {message}", err=True)
     return typer.Exit(code)
 
 
@@ -107,7 +123,7 @@ def change(
     if as_json:
         emit_json(outcome.data)
     else:
-        typer.echo(outcome.message)
+        say(outcome.message)
     if outcome.replayed:
         typer.echo("(already done earlier with this idempotency key; nothing changed now)", err=True)
     return outcome
@@ -184,15 +200,15 @@ def emit_table(
     from rich.table import Table
 
     rows = list(rows)
-    console = Console(soft_wrap=False)
+    console = Console(soft_wrap=False, markup=False, emoji=False, highlight=False)
     if not rows:
-        console.print(empty)
+        console.print(plain(empty))
         return
-    table = Table(title=title, show_edge=False, header_style="bold", pad_edge=False)
+    table = Table(title=None if title is None else plain(title), show_edge=False, header_style="bold", pad_edge=False)
     for column in columns:
-        table.add_column(column, justify=(justify or {}).get(column, "left"), overflow="fold")
+        table.add_column(plain(column), justify=(justify or {}).get(column, "left"), overflow="fold")
     for row in rows:
-        table.add_row(*("" if cell is None else str(cell) for cell in row))
+        table.add_row(*(plain("" if cell is None else cell) for cell in row))
     console.print(table)
 
 
@@ -201,12 +217,12 @@ def emit_pairs(pairs: Iterable[tuple[str, Any]], *, title: str | None = None) ->
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(show_header=False, box=None, title=title, pad_edge=False)
+    table = Table(show_header=False, box=None, title=None if title is None else plain(title), pad_edge=False)
     table.add_column(style="bold")
     table.add_column(overflow="fold")
     for key, value in pairs:
-        table.add_row(key, "" if value is None else str(value))
-    Console(soft_wrap=False).print(table)
+        table.add_row(plain(key), plain("" if value is None else value))
+    Console(soft_wrap=False, markup=False, emoji=False, highlight=False).print(table)
 
 
 def when(moment: datetime | None, tz: Any) -> str:
@@ -232,4 +248,6 @@ def confirm_print(command: str) -> bool:
 
 def echo_err(message: str) -> None:
     """A line on stderr (progress, notes)."""
-    print(message, file=sys.stderr, flush=True)
+    from shoptui.text import visible
+
+    print(visible(message), file=sys.stderr, flush=True)

@@ -20,6 +20,7 @@ from shoptui.cli._output import (
     fail,
     reading,
     refusals,
+    say,
     shop_currency,
     state,
 )
@@ -441,7 +442,7 @@ def product_bulk(
                 emit_json(_data(session, result))
             else:
                 show(session, result)
-                typer.echo(f"Preview: {result.changed_products} of {result.products} products would change. "
+                say(f"Preview: {result.changed_products} of {result.products} products would change. "
                            "Run again with --yes to apply.")
         return
 
@@ -472,7 +473,7 @@ def product_export(
         output.write_text(content, encoding="utf-8", newline="")
     except OSError as exc:
         raise fail(f"Cannot write {output}: {exc.strerror}.") from None
-    typer.echo(f"Exported the catalogue to {output}.")
+    say(f"Exported the catalogue to {output}.")
 
 
 @product_app.command("import")
@@ -504,7 +505,7 @@ def product_import(
 
         cli = state(ctx)
         with refusals(), db.read_session(cli.url) as session:
-            typer.echo(run(session, cli.actor).message)
+            say(run(session, cli.actor).message)
         return
     change(ctx, "product import", run, key=key)
 
@@ -672,7 +673,7 @@ def demo_load(
     with refusals(), db.transaction(cli.url) as session:
         count = catalog.count_products(session=session)
         if count and if_empty:
-            typer.echo(f"The store already has {count} products; the demo catalogue was not loaded.")
+            say(f"The store already has {count} products; the demo catalogue was not loaded.")
             return
         report = catalog_io.load_demo(session=session, actor=cli.actor)
         from shoptui import modules
@@ -680,5 +681,5 @@ def demo_load(
         for spec in modules.all_modules():  # other modules add their demo data (stock, orders…) in this transaction
             if spec.extra.get("demo"):
                 modules.load(spec.extra["demo"])(session=session, actor=cli.actor)
-    typer.echo(f"Loaded the demo catalogue: {report.products_created} products, {report.variants_created} variants, "
+    say(f"Loaded the demo catalogue: {report.products_created} products, {report.variants_created} variants, "
                f"{len(report.categories_created)} categories.")

@@ -20,10 +20,12 @@ def run() -> None:
         print("error: interrupted; nothing more was done.", file=sys.stderr)
         sys.exit(130)
     except Exception as exc:  # an unexpected failure: one line here, the traceback in the log
+        from shoptui.text import visible
+
         path = _log_traceback(exc)
         from shoptui.config import mask_url
 
-        print(f"error: something went wrong ({type(exc).__name__}: {mask_url(str(exc))}). Details: {path}",
+        print(visible(f"error: something went wrong ({type(exc).__name__}: {mask_url(str(exc))}). Details: {path}"),
               file=sys.stderr)
         sys.exit(1)
 
@@ -36,7 +38,9 @@ def open_app(db: str | None) -> int:
     try:
         url = resolve_database_url(db)
     except ShopError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        from shoptui.text import visible
+
+        print(visible(f"error: {exc}"), file=sys.stderr)
         return 1
     from shoptui.tui.app import ShopApp
 

@@ -19,6 +19,7 @@ from shoptui.cli._output import (
     emit_table,
     fail,
     reading,
+    say,
     shop_currency,
     shop_currency_and_zone,
     when,
@@ -216,7 +217,7 @@ def stock_moves(
                ["when", "at", "kind", "on hand", "committed", "why", "who"],
                empty="No movements.")
     if page.next_after:
-        typer.echo(f"More: --after {page.next_after}")
+        say(f"More: --after {page.next_after}")
 
 
 @stock_app.command("list")
@@ -246,7 +247,7 @@ def stock_list(
                ["sku", "product", "location", "on hand", "committed", "available", "incoming", "reorder at", ""],
                empty="No stock matches.")
     if page.next_after:
-        typer.echo(f"More: --after {page.next_after}")
+        say(f"More: --after {page.next_after}")
 
 
 @stock_app.command("set-levels")
@@ -605,7 +606,7 @@ def po_list(
                 for p in page.items), ["number", "supplier", "status", "lines", "total", "created"],
                empty="No purchase orders.")
     if page.next_after:
-        typer.echo(f"More: --after {page.next_after}")
+        say(f"More: --after {page.next_after}")
 
 
 @po_app.command("email")
@@ -651,7 +652,7 @@ def po_suggest(
             emit_json(groups, money)
             return
         if not groups:
-            typer.echo("Nothing is at or below its reorder point.")
+            say("Nothing is at or below its reorder point.")
         for group in groups:
             emit_table(((line.sku, line.title, line.available, line.incoming, line.reorder_point,
                          f"{line.daily_rate:g}", line.suggested, money.format(line.unit_cost_minor)) for line in group.lines),
@@ -800,14 +801,14 @@ def stocktake_review(
         emit_json(result, money)
         return
     st = result.stocktake
-    typer.echo(f"Stocktake {st.id} at {st.location} ({st.status}): {st.counted} of {st.lines} counted, "
+    say(f"Stocktake {st.id} at {st.location} ({st.status}): {st.counted} of {st.lines} counted, "
                f"{result.matched} match, {len(result.variances)} differ, {result.needs_reason} need a reason.")
     emit_table(((line.sku, line.title, line.expected + line.moved, line.counted, f"{line.variance:+d}",
                  _money(money, line.value_minor), "NEEDS REASON" if line.needs_reason else line.reason or "")
                 for line in result.variances[:limit]),
                ["sku", "product", "expected", "counted", "variance", "value", "reason"], empty="No variances.")
     if result.uncounted:
-        typer.echo(f"Not counted: {len(result.uncounted)} variant(s), e.g. "
+        say(f"Not counted: {len(result.uncounted)} variant(s), e.g. "
                    f"{', '.join(line.sku for line in result.uncounted[:10])}. "
                    "Post with --uncounted zero or --uncounted keep.")
 

@@ -18,6 +18,7 @@ from shoptui.cli._output import (
     jsonable,
     outcome,
     reading,
+    say,
     shop_currency_and_zone,
     when,
 )
@@ -275,7 +276,7 @@ def promo_list(
                ("id", "name", "kind", "status", "gives", "ends", "used"),
                empty="No promotions yet. Add one with 'shoptui promo add'.")
     if page.next_after:
-        typer.echo(f"More: --after {page.next_after}", err=True)
+        say(f"More: --after {page.next_after}", err=True)
 
 
 @promo_app.command("show")
@@ -468,7 +469,7 @@ def coupon_export(
     with reading(ctx) as session:
         data = coupons.export_codes(session=session, ref=ref, unused_only=not include_used)
     if out is None:
-        typer.echo(data, nl=False)
+        typer.echo(data, nl=False)  # the CSV document itself, byte for byte
         return
     if out.exists():
         raise fail(f"{out} already exists; pick a new file so nothing is overwritten.")
@@ -476,7 +477,7 @@ def coupon_export(
         out.write_text(data, encoding="utf-8")
     except OSError as exc:
         raise fail(f"The file {out} cannot be written ({exc.strerror}).") from None
-    typer.echo(f"Wrote {data.count(chr(10)) - 1} codes to {out}.")
+    say(f"Wrote {data.count(chr(10)) - 1} codes to {out}.")
 
 
 @coupon_app.command("list")
@@ -501,7 +502,7 @@ def coupon_list(
                ("id", "name", "gives", "code", "status", "issued", "used", "until", "with promos"),
                empty="No coupons yet. Add one with 'shoptui coupon add'.")
     if page.next_after:
-        typer.echo(f"More: --after {page.next_after}", err=True)
+        say(f"More: --after {page.next_after}", err=True)
 
 
 @coupon_app.command("show")
@@ -630,10 +631,10 @@ def price(
                ("sku", "title", "qty", "unit", "line", "offers", "pays"),
                justify={c: "right" for c in ("qty", "unit", "line", "offers", "pays")})
     for e in priced.explanations:
-        typer.echo(f"  {e.kind:<9} {e.name}: {money.format(e.amount_minor)}" + (f" ({e.detail})" if e.detail else "")
+        say(f"  {e.kind:<9} {e.name}: {money.format(e.amount_minor)}" + (f" ({e.detail})" if e.detail else "")
                    + (f" on {', '.join(e.lines)}" if e.lines else ""))
     for notice in priced.notices:
-        typer.echo(f"  note: {notice}")
-    typer.echo(f"Total {money.format(priced.total_minor)} {money.code} (items {money.format(priced.undiscounted_minor)}"
+        say(f"  note: {notice}")
+    say(f"Total {money.format(priced.total_minor)} {money.code} (items {money.format(priced.undiscounted_minor)}"
                f", offers -{money.format(priced.discount_minor)}, points -{money.format(priced.points_minor)}, "
                f"shipping {money.format(priced.shipping_minor)}, tax included {money.format(priced.tax_minor)}).")

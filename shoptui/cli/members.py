@@ -16,6 +16,7 @@ from shoptui.cli._output import (
     emit_table,
     outcome,
     reading,
+    say,
     shop_currency,
     shop_currency_and_zone,
     when,
@@ -122,7 +123,7 @@ def member_list(
                 for m in page.items], ["id", "name", "phone", "email", "tier", "points", "credit"],
                justify={"points": "right", "credit": "right"}, empty="No members.")
     if page.next_after:
-        typer.echo(f"more: --after '{page.next_after}'")
+        say(f"more: --after '{page.next_after}'")
 
 
 @app.command("show")
@@ -417,7 +418,7 @@ def points_max(
     if as_json:
         emit_json({"member_id": member_id, "points": most, "value_minor": value}, money)
         return
-    typer.echo(f"Up to {most} points ({money.format(value)}) of member #{member_id} can be used.")
+    say(f"Up to {most} points ({money.format(value)}) of member #{member_id} can be used.")
 
 
 @points_app.command("expire")

@@ -22,6 +22,7 @@ from shoptui.cli._output import (
     outcome,
     reading,
     refusals,
+    say,
     shop_currency,
     shop_currency_and_zone,
     when,
@@ -116,7 +117,7 @@ def list_orders(
         ["number", "created", "customer", "channel", "status", "payment", "fulfilment", "total"],
         justify={"total": "right"}, empty="No orders match.")
     if page.next_after:
-        typer.echo(f"more: --after '{page.next_after}'", err=True)
+        say(f"more: --after '{page.next_after}'", err=True)
 
 
 def _show(order: OrderRead, money: Currency, tz: Any) -> None:
@@ -758,7 +759,7 @@ def customer_list(
                ["id", "name", "phone", "email", "orders", "spent"], justify={"orders": "right", "spent": "right"},
                empty="No customers match.")
     if page.next_after:
-        typer.echo(f"more: --after '{page.next_after}'", err=True)
+        say(f"more: --after '{page.next_after}'", err=True)
 
 
 @customer_app.command("show")

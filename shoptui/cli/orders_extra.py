@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from shoptui.cli._output import JSON_OPTION, confirm_print, emit_json, fail, reading, refusals, state
+from shoptui.cli._output import JSON_OPTION, confirm_print, emit_json, fail, reading, refusals, say, state
 from shoptui.cli.orders import app
 
 OUTPUT_OPTION = typer.Option(None, "--output", "-o", metavar="FILE", help="Save the document to this file.")
@@ -26,16 +26,16 @@ def _document(ctx: typer.Context, number: str, kind: str, output: str | None, to
     with refusals():
         if output:
             path = documents.save(text, output)
-            typer.echo(f"Saved the {kind} of {number.strip()} to {path}.")
+            say(f"Saved the {kind} of {number.strip()} to {path}.")
             return
         if to_printer:
             documents.print_text(text, command, confirmed=confirm_print(command))
-            typer.echo(f"Sent the {kind} of {number.strip()} to the printer.")
+            say(f"Sent the {kind} of {number.strip()} to the printer.")
             return
     if as_json:
         emit_json({"number": number.strip(), "document": kind, "text": text})
     else:
-        typer.echo(text, nl=False)
+        say(text, nl=False)
 
 
 @app.command("receipt")
@@ -121,5 +121,5 @@ def order_import(
     if as_json:
         emit_json(jsonable(report))
     else:
-        typer.echo(report.summary)
+        say(report.summary)
 

@@ -14,6 +14,7 @@ from shoptui.cli._output import (
     fail,
     reading,
     refusals,
+    say,
     state,
     when,
 )
@@ -73,7 +74,7 @@ def list_messages(
         justify={"id": "right"}, empty="No messages.",
     )
     if page.next_after:
-        typer.echo(f"More: shoptui outbox list --after {page.next_after}")
+        say(f"More: shoptui outbox list --after {page.next_after}")
 
 
 def _short(text: str, width: int = 40) -> str:
@@ -117,8 +118,8 @@ def show_message(ctx: typer.Context, message_id: int = ID_ARGUMENT, as_json: boo
         ("about", f"{message.ref_kind} {message.ref_id or ''}".strip() if message.ref_kind else ""),
         ("template", message.template), ("subject", message.subject),
     ])
-    typer.echo("")
-    typer.echo(message.body)
+    say("")
+    say(message.body)
 
 
 @app.command("send")
@@ -151,7 +152,7 @@ def send(
             emit_json({"disabled": True, "sent": 0, "failed": 0, "queued": report.queued,
                        "retrying": report.retrying, "message": message})
         else:
-            typer.echo(message)
+            say(message)
         return
     if as_json:
         emit_json({"disabled": False, "sent": report.sent, "failed": report.failed, "queued": report.queued,
@@ -159,14 +160,14 @@ def send(
                    "stuck": report.stuck, "returned": report.returned,
                    "failures": list(report.failures), "problems": list(report.problems)})
     else:
-        typer.echo(report.summary(tz))
+        say(report.summary(tz))
         for failure in report.failures:
             final = " (given up)" if failure.final else ""
-            typer.echo(f"  failed #{failure.id} {failure.channel} to {failure.recipient}{final}: {failure.error}",
+            say(f"  failed #{failure.id} {failure.channel} to {failure.recipient}{final}: {failure.error}",
                        err=True)
     if report.problems:
         for problem in report.problems[:-1]:
-            typer.echo(f"error: {problem}", err=True)
+            say(f"error: {problem}", err=True)
         raise fail(report.problems[-1])
 
 

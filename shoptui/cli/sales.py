@@ -20,6 +20,7 @@ from shoptui.cli._output import (
     outcome,
     reading,
     refusals,
+    say,
     shop_currency,
     shop_currency_and_zone,
     state,
@@ -172,7 +173,7 @@ def _deliver_receipt(ctx: typer.Context, data: dict[str, Any], receipt: str | No
                  f"{'printed' if to_printer else 'saved'}: {exc} Reprint it with '{redo}'.")
         return
     if where:
-        typer.echo(f"Receipt {where}.", err=True)
+        say(f"Receipt {where}.", err=True)
 
 
 # ---------------------------------------------------------------- shifts
@@ -291,12 +292,12 @@ def shift_report(ctx: typer.Context,
     with redirect_stdout(buffer):
         _show_report(ctx, shift_id, as_json)
     text = buffer.getvalue()
-    typer.echo(text, nl=False)
+    say(text, nl=False)
     from shoptui.services import documents
 
     with refusals():
         path = documents.save(text, output)
-    typer.echo(f"Report saved to {path}.", err=True)
+    say(f"Report saved to {path}.", err=True)
 
 
 @shift_app.command("list")
@@ -321,5 +322,5 @@ def shift_list(
                ["shift", "status", "opened", "by", "closed", "float", "counted", "difference"],
                justify={"float": "right", "counted": "right", "difference": "right"}, empty="No shifts yet.")
     if page.next_after:
-        typer.echo(f"more: --after {page.next_after}", err=True)
+        say(f"more: --after {page.next_after}", err=True)
 

@@ -16,6 +16,7 @@ from shoptui.cli._output import (
     fail,
     reading,
     refusals,
+    say,
     state,
     when,
 )
@@ -91,11 +92,11 @@ def db_upgrade(
         result = db.upgrade(state(ctx).url, backup=not no_backup)
     if result.before == result.after:
         if not quiet:
-            typer.echo(f"The store is up to date (schema {result.after}).")
+            say(f"The store is up to date (schema {result.after}).")
         return
-    typer.echo(f"Upgraded the store from schema {result.before or 'none (new store)'} to {result.after}.")
+    say(f"Upgraded the store from schema {result.before or 'none (new store)'} to {result.after}.")
     if result.backup:
-        typer.echo(f"Backup of the old store: {result.backup}")
+        say(f"Backup of the old store: {result.backup}")
 
 
 @db_app.command("check")
@@ -112,11 +113,11 @@ def db_check(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         emit_json([{"check": r.name, "ok": r.ok, "problems": r.problems} for r in results])
     else:
         for result in results:
-            typer.echo(f"{'ok  ' if result.ok else 'FAIL'}  {result.name}")
+            say(f"{'ok  ' if result.ok else 'FAIL'}  {result.name}")
             for problem in result.problems[:50]:
-                typer.echo(f"      {problem}")
+                say(f"      {problem}")
             if len(result.problems) > 50:
-                typer.echo(f"      ... and {len(result.problems) - 50} more")
+                say(f"      ... and {len(result.problems) - 50} more")
     failed = [r for r in results if not r.ok]
     if failed:
         raise fail(f"{len(failed)} check(s) failed: {', '.join(r.name for r in failed)}.")
@@ -142,7 +143,7 @@ def db_backup(
             stamp = clock.now().strftime("%Y%m%d-%H%M%S")
             path = source.with_name(f"{source.stem}.backup-{stamp}{source.suffix}") if source else Path(".")
         written = db.backup_store(url, path)
-    typer.echo(f"Backed up the store to {written}")
+    say(f"Backed up the store to {written}")
 
 
 # ---------------------------------------------------------------- settings
@@ -236,7 +237,7 @@ def audit_list(
         ["when", "who", "from", "action", "record", "summary"], empty="No audit entries match.",
     )
     if page.next_after:
-        typer.echo(f"More: --after {page.next_after}")
+        say(f"More: --after {page.next_after}")
 
 
 # ---------------------------------------------------------------- notifications

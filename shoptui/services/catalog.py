@@ -61,6 +61,7 @@ from shoptui.services import audit, pricing
 from shoptui.services.bulk import insert_rows
 from shoptui.services.paging import Page, clamp_limit
 from shoptui.services.search import SearchHit
+from shoptui.text import check_text, unsafe_characters
 
 CATEGORY_SEPARATOR = " > "
 MAX_TAGS = 30
@@ -296,8 +297,9 @@ def _required_text(value: str | None, field: str, max_length: int) -> str:
         raise InvalidInput(f"The {field} cannot be empty.")
     if len(cleaned) > max_length:
         raise InvalidInput(f"The {field} {cleaned[:40]!r}... is {len(cleaned)} characters long; at most {max_length} are allowed.")
-    if any(unicodedata.category(ch) == "Cc" for ch in cleaned):
-        raise InvalidInput(f"The {field} {cleaned!r} contains control characters; type it on one line.")
+    if unsafe_characters(cleaned):
+        raise InvalidInput(f"The {field} {cleaned!r} contains control or text-direction characters; "
+                           "type it on one line.")
     return cleaned
 
 
@@ -386,7 +388,16 @@ def check_tag(tag: str) -> str:
         raise InvalidInput("A tag cannot be empty.")
     if "," in cleaned or len(cleaned) > 50:
         raise InvalidInput(f"The tag {cleaned[:50]!r} must be at most 50 characters and contain no comma.")
-    return cleaned
+    return check_text(cleaned, "tag", 50) or ""
+
+
+def _description(value: str | None) -> str:
+    """A description as stored: several lines allowed, no control or text-direction characters."""
+    text = (value or "").strip("\n")
+    bad = unsafe_characters(text, multiline=True)
+    if bad:
+        check_text(text, "description", max(len(text), 1), multiline=True)
+    return text
 
 
 def _check_tags(tags: Iterable[str]) -> list[str]:
@@ -1317,7 +1328,7 @@ def create_product(*, session: Session, actor: Actor, data: ProductCreate) -> Pr
     _check_combinations(rows, len(names))
     _check_codes_free(session, rows)
     now = clock.now()
-    product = Product(title=title, description=(data.description or "").strip("\n"), status=status,
+    product = Product(title=title, description=_description(data.description), status=status,
                       category_id=data.category_id, brand=_optional_text(data.brand, "brand", 100),
                       option1_name=names[0] if len(names) > 0 else None, option2_name=names[1] if len(names) > 1 else None,
                       option3_name=names[2] if len(names) > 2 else None, created_at=now, updated_at=now)
@@ -1360,7 +1371,7 @@ def update_product(*, session: Session, actor: Actor, product_id: int, patch: Pr
     if "title" in fields:
         row.title = _required_text(patch.title, "title", 200)
     if "description" in fields:
-        row.description = (patch.description or "").strip("\n")
+        row.description = _description(patch.description)
     if "status" in fields:
         row.status = _check_status(patch.status)
     if "category_id" in fields:

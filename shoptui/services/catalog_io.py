@@ -32,7 +32,7 @@ from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput
 from shoptui.models.catalog import Product, ProductImage, ProductTag, Variant
-from shoptui.services import audit, bulk, catalog, settings
+from shoptui.services import audit, bulk, catalog, settings, spreadsheet
 
 COLUMNS = (
     "product_sku", "sku", "title", "status", "category", "brand", "tags", "description",
@@ -183,8 +183,11 @@ def read_csv_rows(content: str, source: str) -> tuple[list[str], list[_Row]]:
     new_row = tuple.__new__  # a _Row without NamedTuple's Python-level constructor
     width = len(header)
     line = reader.line_num + 1
+    quoted = "'" in content  # a cell an export protected from spreadsheets ("'=..."); most files have none
     try:
         for record in reader:
+            if quoted:
+                record = [spreadsheet.uncell(c) for c in record]
             if len(record) == width:
                 append(new_row(_Row, (line, record)))
             elif record and not (len(record) == 1 and not record[0].strip()):
@@ -469,8 +472,10 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
                                                 "--create-categories")
             if i_brand is not None:
                 brand = cells[i_brand].strip()
-                if len(brand) > 100:
-                    add_error(line, "brand", "the brand can be at most 100 characters")
+                try:
+                    brand = catalog._optional_text(brand, "brand", 100) or ""
+                except InvalidInput as exc:
+                    add_error(line, "brand", str(exc))
                 fields["brand"] = brand or None
             if i_tags is not None:
                 raw_tags = cells[i_tags].strip()
@@ -481,7 +486,10 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
                         add_error(line, "tags", str(exc))
                 fields["tags"] = list(tag_cache.get(raw_tags, ()))
             if i_description is not None:
-                fields["description"] = cells[i_description].strip("\n")
+                try:
+                    fields["description"] = catalog._description(cells[i_description])
+                except InvalidInput as exc:
+                    add_error(line, "description", str(exc))
             names = []
             for name, index in name_columns:
                 value = cells[index].strip() or None
@@ -951,11 +959,11 @@ def export_catalog(*, session: Session, fmt: str = "csv") -> str:
                            "products": products}, ensure_ascii=False, indent=1) + "\n"
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(spreadsheet.row(COLUMNS))
     for p, variants, tags, images in _export_products(session):
         for index, v in enumerate(variants):
             first = index == 0
-            writer.writerow([
+            writer.writerow(spreadsheet.row([
                 variants[0].sku, v.sku, p.title if first else "", p.status if first else "",
                 (names.get(p.category_id, "") if p.category_id else "") if first else "",
                 (p.brand or "") if first else "", ", ".join(tags) if first else "", p.description if first else "",
@@ -963,7 +971,7 @@ def export_catalog(*, session: Session, fmt: str = "csv") -> str:
                 v.option2 or "", (p.option3_name or "") if first else "", v.option3 or "",
                 amount(v.price_minor), amount(v.compare_at_minor), amount(v.cost_minor), v.barcode or "",
                 "" if v.weight_g is None else str(v.weight_g), "yes" if v.track_stock else "no", " | ".join(images) if first else "",
-            ])
+            ]))
     return out.getvalue()
 
 

@@ -23,6 +23,7 @@ from shoptui.models.customers import Customer, CustomerAddress, CustomerContact
 from shoptui.services import audit
 from shoptui.services.paging import Page, clamp_limit
 from shoptui.services.search import SearchHit
+from shoptui.text import check_text
 
 _PHONE = re.compile(r"^\+?[0-9]{5,20}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -193,16 +194,11 @@ def _name(raw: str) -> str:
     value = unicodedata.normalize("NFC", raw or "").strip()
     if not value:
         raise InvalidInput("A customer needs a name.")
-    if len(value) > 100:
-        raise InvalidInput(f"The name is {len(value)} characters long; use at most 100.")
-    return value
+    return check_text(value, "name", 100) or ""
 
 
 def _note(raw: str) -> str:
-    value = (raw or "").strip()
-    if len(value) > 1000:
-        raise InvalidInput("The note is too long; use at most 1000 characters.")
-    return value
+    return check_text(raw, "note", 1000, required=False, multiline=True) or ""
 
 
 def clean_address(address: AddressInput) -> AddressInput:
@@ -211,8 +207,7 @@ def clean_address(address: AddressInput) -> AddressInput:
     limits = {"recipient": 100, "phone": 40, "region": 100, "city": 100, "district": 100, "street": 300,
               "postal_code": 20}
     for key, limit in limits.items():
-        if len(data[key]) > limit:
-            raise InvalidInput(f"The address {key.replace('_', ' ')} is too long; use at most {limit} characters.")
+        data[key] = check_text(data[key], f"address {key.replace('_', ' ')}", limit, required=False) or ""
     if data["country"]:
         data["country"] = data["country"].upper()
         if not re.fullmatch(r"[A-Z]{2}", data["country"]):

@@ -64,6 +64,7 @@ from shoptui.services import audit
 from shoptui.services.inventory_settings import SETTINGS  # noqa: F401
 from shoptui.services.paging import Page, clamp_limit
 from shoptui.services.pricing import round_half_up
+from shoptui.text import check_text
 
 MAX_QUANTITY = 1_000_000
 
@@ -460,8 +461,7 @@ def add_location(*, session: Session, actor: Actor, code: str, name: str, make_d
     name = name.strip()
     if not code or len(code) > 20 or not all(c.isalnum() or c in "-_" for c in code):
         raise InvalidInput(f"The location code {code!r} must be 1 to 20 letters, digits, - or _ (like BACK or SHOP-2).")
-    if not name or len(name) > 100:
-        raise InvalidInput("The location name must be 1 to 100 characters.")
+    name = check_text(name, "location name", 100) or ""
     if session.exec(select(StockLocation.id).where(StockLocation.code == code)).first() is not None:
         raise Conflict(f"The location code {code} is already used. Pick another code.")
     _location_cache(session).clear()
@@ -560,7 +560,7 @@ def _book(
     _NEW_MOVE.execute(session, {
         "m_variant_id": variant.id, "m_location_id": location.id, "m_kind": kind, "m_quantity": quantity,
         "m_committed_change": committed_change, "m_unit_cost_minor": unit_cost_minor, "m_reason": reason,
-        "m_note": note[:500], "m_actor": actor.name[:100], "m_source": actor.source[:20], "m_at": now,
+        "m_note": check_text(note, "note", 500, required=False, multiline=True) or "", "m_actor": actor.name[:100], "m_source": actor.source[:20], "m_at": now,
         "m_ref_kind": ref_kind, "m_ref_id": None if ref_id is None else str(ref_id)[:100],
     })
     on_hand, committed, incoming, alerted, reorder_point = after  # alerted: 0/1 on SQLite, a bool elsewhere

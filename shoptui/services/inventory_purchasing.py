@@ -30,6 +30,7 @@ from shoptui.services.inventory import (
     receive_into_stock,
 )
 from shoptui.services.paging import Page, clamp_limit
+from shoptui.text import check_text
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -147,15 +148,10 @@ def _clean_supplier(name: str | None, contact: str | None, email: str | None, ph
                     lead_time_days: int | None, note: str | None) -> dict[str, object]:
     values: dict[str, object] = {}
     if name is not None:
-        name = name.strip()
-        if not name or len(name) > 100:
-            raise InvalidInput("The supplier name must be 1 to 100 characters.")
-        values["name"] = name
+        values["name"] = check_text(name, "supplier name", 100)
     for key, value, limit in (("contact", contact, 100), ("phone", phone, 40), ("note", note, 500)):
         if value is not None:
-            if len(value.strip()) > limit:
-                raise InvalidInput(f"The {key} takes at most {limit} characters.")
-            values[key] = value.strip()
+            values[key] = check_text(value, key, limit, required=False, multiline=key == "note") or ""
     if email is not None:
         email = email.strip()
         if email and not _EMAIL.match(email):
@@ -261,9 +257,8 @@ def create_po(*, session: Session, actor: Actor, supplier: str, location: str | 
     """A new draft purchase order for a supplier, to be received at a location (default: the default one)."""
     found = find_supplier(session, supplier)
     place = find_location(session, location)
-    if len(note) > 500:
-        raise InvalidInput("The note takes at most 500 characters.")
-    row = PurchaseOrder(supplier_id=found.id, location_id=place.id, status="draft", note=note.strip(),
+    note = check_text(note, "note", 500, required=False, multiline=True) or ""
+    row = PurchaseOrder(supplier_id=found.id, location_id=place.id, status="draft", note=note,
                         created_by=actor.name[:100], created_at=clock.now())
     session.add(row)
     session.flush()

@@ -25,6 +25,7 @@ from shoptui.models.catalog import Category, Product, Variant
 from shoptui.models.inventory import StockLevel, StockMovement, Stocktake, StocktakeLine
 from shoptui.services import audit
 from shoptui.services.inventory import MAX_QUANTITY, Prepared, evaluate_alerts, find_location, find_variant
+from shoptui.text import check_text
 
 UNCOUNTED_CHOICES = ("zero", "keep")
 _LINE = StocktakeLine.__table__  # type: ignore[attr-defined]
@@ -196,8 +197,7 @@ def start_stocktake(*, session: Session, actor: Actor, location: str | None = No
                     note: str = "") -> StocktakeRead:
     """Start counting a location (all stock-tracked variants, or a category subtree); expected is frozen now."""
     place = find_location(session, location)
-    if len(note) > 500:
-        raise InvalidInput("The note takes at most 500 characters.")
+    note = check_text(note, "note", 500, required=False, multiline=True) or ""
     busy = session.exec(select(Stocktake.id).where(Stocktake.location_id == place.id,
                                                    Stocktake.status == "counting")).first()
     if busy is not None:
@@ -276,6 +276,7 @@ def set_reason(*, session: Session, actor: Actor, stocktake_id: int, code: str, 
     reason = reason.strip()
     if not reason or len(reason) > 500:
         raise InvalidInput("The reason must be 1 to 500 characters.")
+    check_text(reason, "reason", 500)
     stocktake = _open(session, stocktake_id)
     variant = find_variant(session, code)
     changed = session.execute(update(StocktakeLine).where(StocktakeLine.stocktake_id == stocktake_id,

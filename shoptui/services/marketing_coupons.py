@@ -25,10 +25,11 @@ from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.customers import Customer
 from shoptui.models.marketing import Coupon, CouponCode
-from shoptui.services import audit, messaging
+from shoptui.services import audit, messaging, spreadsheet
 from shoptui.services.marketing_pricing import bump_stamp, can_message, normalise_code
 from shoptui.services.marketing_promotions import _count, _money, _percent, resolve_scope
 from shoptui.services.paging import Page, clamp_limit
+from shoptui.text import check_text
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0 O 1 I L
 MAX_BATCH = 100_000
@@ -181,6 +182,7 @@ def add_coupon(*, session: Session, actor: Actor, data: CouponInput) -> CouponRe
     name = unicodedata.normalize("NFC", data.name or "").strip()
     if not name or len(name) > 200:
         raise InvalidInput("A coupon needs a name of 1 to 200 characters.")
+    check_text(name, "coupon name", 200)
     kind = (data.kind or "").strip().lower()
     if kind not in ("amount", "percent"):
         raise InvalidInput(f"The coupon kind {data.kind!r} is not amount or percent.")
@@ -207,6 +209,7 @@ def add_coupon(*, session: Session, actor: Actor, data: CouponInput) -> CouponRe
     share = unicodedata.normalize("NFC", data.share_text or "").strip()
     if len(share) > 500:
         raise InvalidInput("The share text takes at most 500 characters.")
+    check_text(share, "share text", 500, required=False, multiline=True)
     scope_kind, scope_ids = resolve_scope(session, data.categories, data.products)
     now = clock.now()
     row = Coupon(name=name, kind=kind, amount_minor=amount, percent_bp=percent, cap_minor=cap,
@@ -450,13 +453,13 @@ def export_codes(*, session: Session, ref: int | str, unused_only: bool = True) 
              .where(CouponCode.coupon_id == coupon.id).order_by(col(CouponCode.id)))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["code", "customer_id", "expires", "uses_left", "share_text"])
+    writer.writerow(spreadsheet.row(["code", "customer_id", "expires", "uses_left", "share_text"]))
     for code, customer_id, expires, max_uses, used in session.exec(query):
         if unused_only and max_uses is not None and used >= max_uses:
             continue
         left = "" if max_uses is None else max_uses - used
-        writer.writerow([code, customer_id or "", f"{expires.astimezone(tz):%Y-%m-%d %H:%M}" if expires else "",
-                         left, share_line(coupon, code, expires, tz, digits)])
+        writer.writerow(spreadsheet.row([code, customer_id or "", f"{expires.astimezone(tz):%Y-%m-%d %H:%M}"
+                                         if expires else "", left, share_line(coupon, code, expires, tz, digits)]))
     return out.getvalue()
 
 

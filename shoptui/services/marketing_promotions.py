@@ -31,6 +31,7 @@ from shoptui.models.orders import CHANNELS
 from shoptui.services import audit
 from shoptui.services.marketing_pricing import bump_stamp
 from shoptui.services.paging import Page, clamp_limit
+from shoptui.text import check_text
 
 MAX_MINOR = 10**13
 MAX_STEPS = 20
@@ -234,6 +235,7 @@ def _columns(session: Session, data: PromotionInput) -> dict[str, Any]:
     name = unicodedata.normalize("NFC", data.name or "").strip()
     if not name or len(name) > 200:
         raise InvalidInput("A promotion needs a name of 1 to 200 characters.")
+    check_text(name, "promotion name", 200)
     kind = (data.kind or "").strip().lower().replace("-", "_")
     aliases = {"spend": "spend_save", "manjian": "spend_save", "percent": "discount", "fixed": "discount",
                "bogo": "bxgy", "buy_x_get_y": "bxgy", "gift_with_purchase": "gift"}
@@ -317,6 +319,7 @@ def _columns(session: Session, data: PromotionInput) -> dict[str, Any]:
     description = unicodedata.normalize("NFC", data.description or "").strip()
     if len(description) > 500:
         raise InvalidInput("The description takes at most 500 characters.")
+    check_text(description, "description", 500, required=False, multiline=True)
     return {"name": name, "kind": kind, "status": status, "starts_at": starts, "ends_at": ends,
             "priority": data.priority, "exclusive": bool(data.exclusive), "tiers": _tiers(session, data.tiers),
             "new_customers": bool(data.new_customers), "channels": _channels(data.channels),

@@ -80,6 +80,7 @@ from shoptui.services.members_points import (
 from shoptui.services.members_tiers import RecalcResult, TierChangeRead, TierRead, TierUpdate
 from shoptui.services.paging import Page, clamp_limit
 from shoptui.services.search import SearchHit
+from shoptui.text import check_text
 
 __all__ = [
     "SETTINGS", "CreditMovementRead", "CreditResult", "GiftRead", "GiftRedemptionRead", "MemberBenefits",
@@ -431,7 +432,7 @@ def _tag(raw: str) -> str:
     value = unicodedata.normalize("NFKC", raw or "").strip().lower()
     if not value or len(value) > 40 or "," in value:
         raise InvalidInput(f"The tag {raw!r} must be 1 to 40 characters without commas.")
-    return value
+    return check_text(value, "tag", 40) or ""
 
 
 def _tags(raw: list[str]) -> list[str]:
@@ -459,10 +460,7 @@ def _birthday(value: date | None) -> date | None:
 
 
 def _region(raw: str) -> str:
-    value = unicodedata.normalize("NFC", raw or "").strip()
-    if len(value) > 100:
-        raise InvalidInput("The region is too long; use at most 100 characters.")
-    return value
+    return check_text(raw, "region", 100, required=False) or ""
 
 
 def parse_account(raw: str) -> tuple[str, str]:
@@ -547,13 +545,14 @@ def add_member(*, session: Session, actor: Actor, data: MemberCreate) -> MemberR
             raise Conflict(f"Customer #{holder.id} was merged into member #{existing.merged_into}; use that member.")
     now = clock.now()
     if holder is None:
-        name = (data.name or "").strip() or phone or email or f"{account[0]} {account[1]}"  # type: ignore[index]
+        name = check_text(data.name, "member's name", 100, required=False) \
+            or phone or email or f"{account[0]} {account[1]}"  # type: ignore[index]
         created = customers.add_customer(session=session, actor=actor, data=customers.CustomerCreate(
-            name=name[:100], phone=phone, email=email))
+            name=name, phone=phone, email=email))
         holder = customer_of(session, created.id)
     else:
         if data.name and data.name.strip():
-            holder.name = data.name.strip()[:100]
+            holder.name = check_text(data.name, "member's name", 100) or holder.name
         if phone is not None:
             holder.phone = phone  # stored E.164 from now on
         if email is not None:
@@ -594,10 +593,7 @@ def update_member(*, session: Session, actor: Actor, ref: str | int, patch: Memb
     given = patch.model_dump(exclude_unset=True)
     now = clock.now()
     if given.get("name") is not None:
-        name = unicodedata.normalize("NFC", patch.name or "").strip()
-        if not name or len(name) > 100:
-            raise InvalidInput("A member's name must be 1 to 100 characters long.")
-        customer.name = name
+        customer.name = check_text(patch.name, "member's name", 100) or ""
     if "phone" in given:
         phone = normalise_phone(patch.phone, cfg.country) if patch.phone and patch.phone.strip() else None
         if phone is not None:

@@ -20,6 +20,7 @@ from shoptui.models.members import CreditMovement, Member
 from shoptui.services import audit
 from shoptui.services import settings as store_settings
 from shoptui.services.paging import Page, clamp_limit
+from shoptui.text import check_text
 
 MAX_CREDIT_MINOR = 10**12
 
@@ -51,6 +52,7 @@ def _reason(reason: str, *, required: bool) -> str:
         raise InvalidInput("Give a reason (--reason) so the ledger says why the credit changed.")
     if len(value) > 300:
         raise InvalidInput("The reason is too long; use at most 300 characters.")
+    check_text(value, "reason", 300, required=False)
     return value
 
 

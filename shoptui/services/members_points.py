@@ -34,6 +34,7 @@ from shoptui.services import audit, pricing
 from shoptui.services.members_core import MemberSettings, add_months, member_settings
 from shoptui.services.members_settings import points_value
 from shoptui.services.paging import Page, clamp_limit
+from shoptui.text import check_text
 
 MAX_POINTS = 10**12
 BP_ONE = pricing.BP_ONE
@@ -255,6 +256,7 @@ def adjust(*, session: Session, actor: Actor, customer_id: int, points: int, rea
         raise InvalidInput("Give a reason (--reason) so the ledger says why the points changed.")
     if len(reason) > 300:
         raise InvalidInput("The reason is too long; use at most 300 characters.")
+    check_text(reason, "reason", 300)
     if points == 0:
         raise InvalidInput("An adjustment of 0 points changes nothing.")
     cfg = member_settings(session)
@@ -513,6 +515,7 @@ def add_event(*, session: Session, actor: Actor, name: str, multiplier_bp: int, 
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise InvalidInput("A points event needs a name of 1 to 100 characters.")
+    check_text(name, "points event name", 100)
     if isinstance(multiplier_bp, bool) or multiplier_bp <= BP_ONE or multiplier_bp > 100 * BP_ONE:
         raise InvalidInput(f"The multiplier must be more than x1 and at most x100, not x{multiplier_bp / BP_ONE:g}.")
     starts_at, ends_at = clock.ensure_utc(starts_at), clock.ensure_utc(ends_at)
@@ -579,6 +582,7 @@ def add_gift(*, session: Session, actor: Actor, code: str, name: str, points_cos
     name = (name or "").strip()
     if not name or len(name) > 200:
         raise InvalidInput("A gift needs a name of 1 to 200 characters.")
+    check_text(name, "gift name", 200)
     _check_points(points_cost, "points cost")
     if points_cost <= 0:
         raise InvalidInput(f"A gift must cost at least 1 point, not {points_cost}.")

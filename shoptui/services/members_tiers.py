@@ -29,6 +29,7 @@ from shoptui.models.members import MemberTier, MemberTierChange
 from shoptui.models.messaging import OutboxMessage
 from shoptui.services import audit, messaging
 from shoptui.services.members_core import MemberSettings, add_months, member_settings
+from shoptui.text import check_text
 
 MAX_BP = 10_000
 COUNTED_PAYMENT = ("paid", "partially_refunded")
@@ -124,6 +125,7 @@ def _check_order(session: Session, changed: MemberTier) -> None:
 def _validate(row: MemberTier) -> None:
     if not row.name.strip() or len(row.name) > 60:
         raise InvalidInput("A tier name must be 1 to 60 characters long.")
+    check_text(row.name, "tier name", 60)
     if not 0 <= row.discount_bp <= MAX_BP:
         raise InvalidInput(f"The discount must be between 0 and 100%, not {row.discount_bp / 100:g}%.")
     if not 0 <= row.points_multiplier_bp <= 100 * MAX_BP:

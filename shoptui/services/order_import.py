@@ -69,6 +69,7 @@ from shoptui.services import audit, bulk, pricing
 from shoptui.services import orders_status as machine
 from shoptui.services import settings as store_settings
 from shoptui.services.customers import further_contact_holders
+from shoptui.text import check_text
 
 FIELDS = ("order_ref", "ordered_at", "shipped_at", "status", "customer_ref", "customer_name", "customer_email",
           "customer_phone", "country", "region", "province", "city", "postal_code", "sku", "product_name",
@@ -423,8 +424,9 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _norm_text(value: str, limit: int) -> str:
-    return unicodedata.normalize("NFC", value).strip()[:limit]
+def _norm_text(value: str, limit: int, what: str) -> str:
+    """A text cell as stored; InvalidInput when it is too long or holds control characters (never cut)."""
+    return check_text(value, what, limit, required=False) or ""
 
 
 # ---------------------------------------------------------------- the import
@@ -475,7 +477,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     amounts = _Amounts(digits)
     parse_amount = _Memo(amounts.parse)
     rate_bp = _Memo(_rate_bp)
-    product_name = _Memo(lambda raw: _norm_text(raw, 300))
+    product_name = _Memo(lambda raw: _norm_text(raw, 300, "product name"))
     known_amount, known_name = parse_amount.known, product_name.known  # amounts are tuples: never falsy
     known_rate = rate_bp.known
     apply_bp, max_unit = pricing.apply_bp, pricing.BP_ONE * 10**9
@@ -586,11 +588,20 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
                     group.last_raw = cells
             if p_name is not None:
                 raw_name = row[p_name]
-                name = known_name.get(raw_name) or product_name(raw_name)
+                try:
+                    name = known_name.get(raw_name) or product_name(raw_name)
+                except InvalidInput as exc:
+                    bad(line, f"{str(exc)[:1].lower()}{str(exc)[1:]}")
+                    name = ""
             else:
                 name = ""
-            group.lines.append(_Line(line, sku, name, row[p_cat].strip() if p_cat is not None else "", quantity, unit,
-                                     discount, total))
+            category_name = ""
+            if p_cat is not None and row[p_cat].strip():
+                try:
+                    category_name = _norm_text(row[p_cat], 100, "category")
+                except InvalidInput as exc:
+                    bad(line, f"{str(exc)[:1].lower()}{str(exc)[1:]}")
+            group.lines.append(_Line(line, sku, name, category_name, quantity, unit, discount, total))
     except csv.Error as exc:
         raise InvalidInput(f"{source} line {reader.line_num} is not readable CSV ({exc}).") from None
     if rows == 0:
@@ -646,8 +657,17 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
             bad(plan["group"].seen.get("customer_phone") or plan["group"].seen.get("customer_email")
                 or plan["group"].first_line, f"order {plan['group'].ref}: {str(exc)[:1].lower()}{str(exc)[1:]}")
             plan["phone"] = plan["email"] = None
-        plan["customer_ref"] = (f.get("customer_ref") or "")[:100] or None
-        plan["customer_name"] = _norm_text(f.get("customer_name", ""), 100)
+        for key, what, limit in (("customer_ref", "customer_ref", 100), ("customer_name", "customer name", 100),
+                                 ("region", "region", 100), ("province", "province", 100), ("city", "city", 100),
+                                 ("postal_code", "postal code", 20)):
+            try:
+                f[key] = _norm_text(f.get(key) or "", limit, what)
+            except InvalidInput as exc:
+                bad(plan["group"].seen.get(key, plan["group"].first_line),
+                    f"order {plan['group'].ref}: {str(exc)[:1].lower()}{str(exc)[1:]}")
+                f[key] = ""
+        plan["customer_ref"] = f["customer_ref"] or None
+        plan["customer_name"] = f["customer_name"]
     if problems:
         raise OrderImportRefused(source, problems, problem_count)
 
@@ -857,7 +877,7 @@ class _CustomerResolver:
             ids[key] = cid
             f = plan["group"].fields
             name = plan["customer_name"] or plan["phone"] or plan["email"] or plan["customer_ref"]
-            rows.append({"id": cid, "name": name[:100], "phone": plan["phone"], "email": plan["email"],
+            rows.append({"id": cid, "name": name, "phone": plan["phone"], "email": plan["email"],
                          "note": "imported", "order_count": 0, "spent_minor": 0, "created_at": now, "updated_at": now})
             if plan["customer_ref"]:
                 refs.append({"ref": plan["customer_ref"], "customer_id": cid})
@@ -882,12 +902,12 @@ class _CustomerResolver:
 def _address_fields(plan: dict[str, Any]) -> dict[str, str]:
     f = plan["group"].fields
     country = (f.get("country") or "").strip().upper()
-    return {"country": country[:2] if len(country) == 2 else "", "region": (f.get("region") or f.get("province") or "")[:100],
-            "city": (f.get("city") or "")[:100], "postal_code": (f.get("postal_code") or "")[:20]}
+    return {"country": country if len(country) == 2 else "", "region": f.get("region") or f.get("province") or "",
+            "city": f.get("city") or "", "postal_code": f.get("postal_code") or ""}
 
 
 def _address_row(customer_id: int, plan: dict[str, Any], now: datetime) -> dict[str, Any]:
-    return {"customer_id": customer_id, "recipient": plan["customer_name"][:100], "phone": plan["phone"] or "",
+    return {"customer_id": customer_id, "recipient": plan["customer_name"], "phone": plan["phone"] or "",
             "district": "", "street": "", "is_default": True, "created_at": now, **_address_fields(plan)}
 
 
@@ -907,7 +927,7 @@ def _create_products(session: Session, actor: Actor, skus: list[str], first_seen
                     categories[line.category] = catalog.resolve_category(session=session, ref=line.category).id
                 except NotFound:
                     categories[line.category] = catalog.create_category(session=session, actor=actor,
-                                                                        name=line.category[:100]).id
+                                                                        name=line.category).id
             category_id = categories[line.category]
         try:
             product = catalog.create_product(session=session, actor=actor, data=catalog.ProductCreate(
@@ -1092,7 +1112,7 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
                 items += quantity
                 position += 1
                 line_rows.append((
-                    line_id, order_id, position, vid, line.sku, (line.product_name or title)[:300], quantity,
+                    line_id, order_id, position, vid, line.sku, (line.product_name or title), quantity,
                     line.unit_minor, gross, discount, line_total, 0, net, line_tax, quantity if shipped_flag else 0, 0, 0, 0,
                 ))
                 line_id += 1

@@ -55,6 +55,7 @@ from shoptui.services.orders_figures import OrderFigures, figures  # noqa: F401 
 from shoptui.services.orders_settings import SETTINGS  # noqa: F401  (re-exported for the module descriptor)
 from shoptui.services.paging import Page, clamp_limit
 from shoptui.services.search import SearchHit
+from shoptui.text import check_text
 
 MAX_QUANTITY = 100_000
 MAX_LINES = 500
@@ -453,7 +454,7 @@ def _clean_text(value: str | None, what: str, limit: int) -> str:
     cleaned = unicodedata.normalize("NFC", value or "").strip()
     if len(cleaned) > limit:
         raise InvalidInput(f"The {what} is too long ({len(cleaned)} characters; at most {limit}).")
-    return cleaned
+    return check_text(cleaned, what, limit, required=False, multiline=what == "note") or ""
 
 
 def order_row(session: Session, number: str | int) -> Order:

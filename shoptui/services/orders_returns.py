@@ -44,6 +44,7 @@ from shoptui.services.orders import (
     touch,
 )
 from shoptui.services.paging import Page, clamp_limit
+from shoptui.text import check_text
 
 REFUND_TARGETS = ("original", "store_credit")
 CONDITIONS = ("resellable", "damaged")
@@ -116,7 +117,7 @@ def _reason(value: str, required: bool, what: str = "reason") -> str:
         raise InvalidInput(f"Give a {what}.")
     if len(cleaned) > 500:
         raise InvalidInput(f"The {what} is too long ({len(cleaned)} characters; at most 500).")
-    return cleaned
+    return check_text(cleaned, what, 500, required=False, multiline=True) or ""
 
 
 def _move(row: OrderReturn, after: str) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from shoptui.errors import InvalidInput
+from shoptui.text import check_text
 
 Parser = Callable[[str], Any]
 
@@ -31,8 +32,12 @@ class SettingDef:
     group: str = "store"
 
 
-def text(max_length: int = 200, *, required: bool = False) -> Parser:
-    """A parser for free text of at most ``max_length`` characters."""
+def text(max_length: int = 200, *, required: bool = False, multiline: bool | None = None) -> Parser:
+    """A parser for free text of at most ``max_length`` characters, without control or text-direction characters.
+
+    Lines (newline, tab) are allowed in longer texts (message bodies, addresses) unless ``multiline`` says otherwise.
+    """
+    lines_ok = max_length > 200 if multiline is None else multiline
 
     def parse(raw: str) -> str:
         value = raw.strip()
@@ -40,6 +45,7 @@ def text(max_length: int = 200, *, required: bool = False) -> Parser:
             raise InvalidInput("This setting cannot be empty.")
         if len(value) > max_length:
             raise InvalidInput(f"This setting takes at most {max_length} characters, not {len(value)}.")
+        check_text(value, "value", max_length, required=False, multiline=lines_ok, quote=False)
         return value
 
     return parse

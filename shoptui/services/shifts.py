@@ -23,6 +23,7 @@ from shoptui.models.sales import Shift
 from shoptui.services import audit
 from shoptui.services import settings as store_settings
 from shoptui.services.paging import Page, clamp_limit
+from shoptui.text import check_text
 
 MAX_CASH = 10**12
 
@@ -87,7 +88,7 @@ def _clean_note(note: str) -> str:
     note = (note or "").strip()
     if len(note) > 500:
         raise InvalidInput(f"The note is too long ({len(note)} characters; at most 500).")
-    return note
+    return check_text(note, "note", 500, required=False, multiline=True) or ""
 
 
 def _open_row(session: Session) -> Shift | None:

@@ -43,6 +43,7 @@ from shoptui import clock, modules
 from shoptui.config import Actor
 from shoptui.errors import ShopError
 from shoptui.tui.commands import ShopCommands
+from shoptui.tui.text import shown
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -199,7 +200,7 @@ class ShopApp(App[None]):
     def _shell_loaded(self, event: ShellLoaded) -> None:
         self.store_problem = ""
         self.store_name = event.name
-        self.title = event.name
+        self.title = shown(event.name)  # also the terminal window's title: no escape codes in it
         self.timezone_name = event.timezone
         first = self.latest_notification_id is None
         changed = event.latest_id != self.latest_notification_id or event.unread != self.unread
@@ -263,10 +264,15 @@ class ShopApp(App[None]):
 
     # ------------------------------------------------------------ errors and announcements
 
+    def notify(self, message: str, *, title: str = "", severity: Any = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every toast shows its text as typed: never markup (product names contain ``[``), no escape codes."""
+        super().notify(shown(message), title=shown(title), severity=severity, timeout=timeout, markup=False)
+
     def announce(self, text: str, severity: str = "information", *, title: str = "") -> None:
         """Show ``text`` as a toast and keep it in the notification centre's list of this session."""
         self.notify(text, title=title, severity=_severity(severity), markup=False)
-        item = Announcement(at=clock.now(), text=f"{title}: {text}" if title else text, severity=severity)
+        item = Announcement(at=clock.now(), text=shown(f"{title}: {text}" if title else text), severity=severity)
         self.announcements.appendleft(item)
         self.announcements_changed.publish(item)
 

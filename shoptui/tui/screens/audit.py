@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from shoptui.tui.screens.base import ShopScreen
+from shoptui.tui.text import plain
 
 if TYPE_CHECKING:
     from shoptui.services.audit import AuditEntryRead
@@ -162,7 +163,7 @@ class AuditScreen(ShopScreen):
         else:
             status = f"{shown} entr{'y' if shown == 1 else 'ies'} shown"
             status += " · ctrl+l loads older ones" if event.next_after else " · that is all"
-        self.query_one("#audit-status", Static).update(status)
+        self.query_one("#audit-status", Static).update(plain(status))
         self.refresh_bindings()
         if not event.append:
             self._show_detail(next(iter(self.entries.values()), None))
@@ -174,9 +175,9 @@ class AuditScreen(ShopScreen):
     def _show_detail(self, entry: AuditEntryRead | None) -> None:
         detail = self.query_one("#audit-detail", Static)
         if entry is None or (entry.before is None and entry.after is None):
-            detail.update("")
+            detail.update(plain(""))
             return
-        detail.update(f"before: {_compact(entry.before)}\nafter:  {_compact(entry.after)}")
+        detail.update(plain(f"before: {_compact(entry.before)}\nafter:  {_compact(entry.after)}"))
 
 
 def _cells(entry: AuditEntryRead, zone: ZoneInfo) -> tuple[Text, ...]:
@@ -184,7 +185,7 @@ def _cells(entry: AuditEntryRead, zone: ZoneInfo) -> tuple[Text, ...]:
     where = entry.source + (f" {entry.address}" if entry.address else "")
     record = f"{entry.entity} {entry.entity_id or ''}".strip()
     cells = (f"{entry.at.astimezone(zone):%Y-%m-%d %H:%M}", entry.actor, where, entry.action, record, entry.summary)
-    return tuple(Text(cell) for cell in cells)
+    return tuple(plain(cell) for cell in cells)
 
 
 def _compact(value: Any) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -25,6 +24,7 @@ from textual.worker import get_current_worker
 
 from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.catalog_dialogs import ProductActions
+from shoptui.tui.text import choices, plain
 from shoptui.tui.widgets.catalog_table import ListedProduct, MoneyFormat, ProductTable
 from shoptui.tui.widgets.paged_table import PagedList
 from shoptui.tui.widgets.paged_table import page_size as _page_size
@@ -294,7 +294,7 @@ class ProductsScreen(PagedList, ProductActions, ShopScreen):
             return
         select = self.query_one("#filter-category", Select)
         with select.prevent(Select.Changed):
-            select.set_options([("  " * c.depth + c.name, c.id) for c in event.categories])
+            select.set_options(choices(("  " * c.depth + c.name, c.id) for c in event.categories))
             if self.filters.category_id is not None and any(c.id == self.filters.category_id for c in event.categories):
                 select.value = self.filters.category_id
         tree = self.query_one("#category-tree", Tree)
@@ -303,7 +303,7 @@ class ProductsScreen(PagedList, ProductActions, ShopScreen):
         parents = {c.parent_id for c in event.categories}
         for category in event.categories:
             parent = nodes.get(category.parent_id, tree.root)
-            label = Text(category.name)
+            label = plain(category.name)
             if category.product_count:
                 label.append(f" {category.product_count}", style="dim")
             if category.id in parents:
@@ -323,7 +323,7 @@ class ProductsScreen(PagedList, ProductActions, ShopScreen):
                 text += f" · {len(self.selected)} selected (b: bulk change)"
             else:
                 text += " · space selects · enter opens · n adds"
-        self.query_one("#products-status", Static).update(text)
+        self.query_one("#products-status", Static).update(plain(text))
 
     def _load_more(self, after: str) -> None:
         self.load_page(self.filters, after, page_size(self.app.size.height))

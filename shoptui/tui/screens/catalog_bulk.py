@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,6 +17,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
 from shoptui.errors import InvalidInput, ShopError
+from shoptui.tui.text import plain
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ class BulkDialog(ReportsWorkerErrors, ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = f"Bulk change of {len(self.product_ids)} product{'s' if len(self.product_ids) != 1 else ''}"
+            box.border_title = plain(f"Bulk change of {len(self.product_ids)} product{'s' if len(self.product_ids) != 1 else ''}")
             with Horizontal(id="bulk-choice"):
                 yield Select(KINDS, value="status", allow_blank=False, id="bulk-kind", compact=True,
                              tooltip="What to change.")
@@ -202,19 +202,19 @@ class BulkDialog(ReportsWorkerErrors, ModalScreen[bool]):
         self.preview_for = event.choice
         summary.set_class(event.problem is not None, "-problem")
         if event.result is None:
-            summary.update(event.problem or "")
+            summary.update(plain(event.problem or ""))
         else:
             result = event.result
             lines = len(result.changes)
-            summary.update(f"{result.changed_products} of {result.products} products change ({lines} line"
+            summary.update(plain(f"{result.changed_products} of {result.products} products change ({lines} line"
                            f"{'s' if lines != 1 else ''}). ctrl+s applies it; esc cancels." if lines else
-                           "Nothing would change: every selected product already has that.")
+                           "Nothing would change: every selected product already has that."))
             for change in result.changes[:MAX_PREVIEW_ROWS]:
-                table.add_row(Text(change.title), Text(change.sku or ""), Text(change.field.replace("_minor", "")),
-                              Text(self._value(change.field, change.before)),
-                              Text(self._value(change.field, change.after), style="bold"))
+                table.add_row(plain(change.title), plain(change.sku or ""), plain(change.field.replace("_minor", "")),
+                              plain(self._value(change.field, change.before)),
+                              plain(self._value(change.field, change.after), style="bold"))
             if lines > MAX_PREVIEW_ROWS:
-                table.add_row(Text(f"… and {lines - MAX_PREVIEW_ROWS} more lines", style="dim"), "", "", "", "")
+                table.add_row(plain(f"… and {lines - MAX_PREVIEW_ROWS} more lines", style="dim"), "", "", "", "")
         self.refresh_bindings()
 
     def _value(self, field: str, value: Any) -> str:

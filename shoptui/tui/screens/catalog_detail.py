@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
 from shoptui.tui.screens.catalog_dialogs import ProductActions
+from shoptui.tui.text import plain
 from shoptui.tui.widgets.catalog_image import CoverImage, ImageFacts
 from shoptui.tui.widgets.catalog_table import MoneyFormat
 from shoptui.tui.workers import ReportsWorkerErrors
@@ -125,27 +125,27 @@ class ProductDetailScreen(ProductActions, ReportsWorkerErrors, ModalScreen[bool]
         self.product = product
         self.product_id = product.id
         box = self.query_one("#detail-box")
-        box.border_title = product.title
-        box.border_subtitle = f"#{product.id} · version {product.version}"
+        box.border_title = plain(product.title)
+        box.border_subtitle = plain(f"#{product.id} · version {product.version}")
         head = [product.status, product.category or "no category"]
         if product.brand:
             head.append(product.brand)
         head.append(money.price_range(product.min_price_minor, product.max_price_minor) + f" {money.code}".rstrip())
         head.append(f"{product.variant_count} variant{'s' if product.variant_count != 1 else ''}")
-        self.query_one("#detail-head", Static).update(" · ".join(head))
-        self.query_one("#detail-description", Static).update(product.description or "(no description)")
+        self.query_one("#detail-head", Static).update(plain(" · ".join(head)))
+        self.query_one("#detail-description", Static).update(plain(product.description or "(no description)"))
         options = "; ".join(f"{o.name}: {', '.join(o.values)}" for o in product.options)
-        self.query_one("#detail-options", Static).update(f"Options  {options}" if options else "Options  none")
-        self.query_one("#detail-tags", Static).update("Tags     " + (", ".join(product.tags) or "none"))
+        self.query_one("#detail-options", Static).update(plain(f"Options  {options}" if options else "Options  none"))
+        self.query_one("#detail-tags", Static).update(plain("Tags     " + (", ".join(product.tags) or "none")))
         slot = self.query_one("#detail-cover-slot", Vertical)
         await slot.remove_children()
         await slot.mount(CoverImage(event.images[0] if event.images else None, id="detail-cover"))
         images = self.query_one("#detail-images", Static)
         if event.images:
             lines = [f"{'cover ' if i == 0 else '      '}{f.location}  ({f.describe()})" for i, f in enumerate(event.images)]
-            images.update("Images\n" + "\n".join(lines))
+            images.update(plain("Images\n" + "\n".join(lines)))
         else:
-            images.update("Images   none")
+            images.update(plain("Images   none"))
         self._fill_variants(product, event.stock, money, event.highlight)
         self.refresh_bindings()
 
@@ -160,14 +160,14 @@ class ProductDetailScreen(ProductActions, ReportsWorkerErrors, ModalScreen[bool]
             table.add_column(name, key=name)
         for variant in product.variants:
             cells = [variant.sku, " / ".join(variant.options) or "(default)", variant.barcode or "–",
-                     Text(money.format(variant.price_minor), justify="right"),
-                     Text(money.format(variant.compare_at_minor), justify="right"),
-                     Text(money.format(variant.cost_minor), justify="right"),
-                     Text("–" if variant.weight_g is None else str(variant.weight_g), justify="right"),
+                     plain(money.format(variant.price_minor), justify="right"),
+                     plain(money.format(variant.compare_at_minor), justify="right"),
+                     plain(money.format(variant.cost_minor), justify="right"),
+                     plain("–" if variant.weight_g is None else str(variant.weight_g), justify="right"),
                      "yes" if variant.track_stock else "no"]
             if stock is not None:
-                cells.append(Text(str(stock.get(variant.id, 0)) if variant.track_stock else "–", justify="right"))
-            table.add_row(*(Text(c) if isinstance(c, str) else c for c in cells), key=variant.sku)
+                cells.append(plain(str(stock.get(variant.id, 0)) if variant.track_stock else "–", justify="right"))
+            table.add_row(*(plain(c) for c in cells), key=variant.sku)
         if highlight is not None:
             table.move_cursor(row=table.get_row_index(highlight), animate=False)
         table.focus()

@@ -25,6 +25,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static, TextArea
 
 from shoptui.errors import Conflict, ShopError
+from shoptui.tui.text import choices, plain
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -129,14 +130,14 @@ class FieldRow(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal():
-            yield Label(self.label, classes="field-label", markup=False)
+            yield Label(plain(self.label), classes="field-label", markup=False)
             yield self.widget
         yield Static("", classes="field-error", markup=False)
 
     def show_error(self, sentence: str | None) -> None:
         """Show (or, with None, hide) the refusal under the field."""
         self.set_class(sentence is not None, "-invalid")
-        self.query_one(".field-error", Static).update(sentence or "")
+        self.query_one(".field-error", Static).update(plain(sentence or ""))
 
 
 class VariantRow(Vertical):
@@ -164,7 +165,7 @@ class VariantRow(Vertical):
         i = d.index
         label = " / ".join(d.options) or "(default)"
         with Horizontal():
-            yield Label(label, classes="variant-options", markup=False)
+            yield Label(plain(label), classes="variant-options", markup=False)
             yield Input(d.sku, id=f"v{i}-sku", classes="v-sku", compact=True, placeholder="SKU", tooltip="SKU (required, unique)")
             yield Input(d.barcode, id=f"v{i}-barcode", classes="v-barcode", compact=True, placeholder="barcode",
                         tooltip="Barcode: EAN-13, UPC-A or EAN-8 check digits are verified")
@@ -195,7 +196,7 @@ class VariantRow(Vertical):
         if name is not None:
             self.query_one(f"#v{self.draft.index}-{name}", Input).add_class("-invalid")
         self.set_class(sentence is not None, "-invalid")
-        self.query_one(".variant-error", Static).update(sentence or "")
+        self.query_one(".variant-error", Static).update(plain(sentence or ""))
 
 
 class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
@@ -293,7 +294,7 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
                     yield Label("options", classes="h-options")
                     for name, css in (("SKU", "h-wide"), ("barcode", "h-wide"), ("price", "h-narrow"),
                                       ("was", "h-narrow"), ("cost", "h-narrow"), ("grams", "h-narrow")):
-                        yield Label(name, classes=css)
+                        yield Label(plain(name), classes=css)
                     yield Label("stock", classes="h-track")
                 yield Vertical(id="form-variants")
                 with Horizontal(id="form-buttons"):
@@ -312,7 +313,7 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
                 Input(id=f"option{i}-values", classes="option-values", compact=True, placeholder="values, comma separated"),
                 classes="option-line"))
         await options.mount_all(lines)
-        self.query_one("#form-box").border_title = "New product" if self.product_id is None else "Edit product"
+        self.query_one("#form-box").border_title = plain("New product" if self.product_id is None else "Edit product")
         self.load()
 
     # ------------------------------------------------------------ loading
@@ -335,7 +336,7 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
 
         self.digits = event.digits
         category = self.query_one("#form-category", Select)
-        category.set_options([(c.full_name, c.id) for c in event.categories])
+        category.set_options(choices((c.full_name, c.id) for c in event.categories))
         p = event.product
 
         def money(minor: int | None) -> str:
@@ -347,8 +348,8 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
             drafts = [VariantDraft(index=0, original_sku=None, options=())]
         else:
             self.version = p.version
-            self.query_one("#form-box").border_title = f"Edit {p.title}"
-            self.query_one("#form-box").border_subtitle = f"version {p.version}"
+            self.query_one("#form-box").border_title = plain(f"Edit {p.title}")
+            self.query_one("#form-box").border_subtitle = plain(f"version {p.version}")
             self.query_one("#form-title", Input).value = p.title
             self.query_one("#form-status", Select).value = p.status
             if p.category_id is not None:
@@ -607,7 +608,7 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
             variant.show_error(None, None)
         banner = self.query_one("#form-banner", Static)
         banner.remove_class("-shown")
-        banner.update("")
+        banner.update(plain(""))
 
     def show_errors(self, errors: dict[str | None, str]) -> None:
         """Each sentence next to its field (the rest in the banner); the cursor goes to the first."""
@@ -632,7 +633,7 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
             first = first or target
         if general:
             banner = self.query_one("#form-banner", Static)
-            banner.update("\n".join(general))
+            banner.update(plain("\n".join(general)))
             banner.add_class("-shown")
         if first is not None:
             first.focus()
@@ -648,7 +649,7 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
     @on(Stale)
     def _stale(self, event: Stale) -> None:
         banner = self.query_one("#form-banner", Static)
-        banner.update(f"{event.sentence}\nctrl+r reloads it (your changes here are forgotten); esc leaves without saving.")
+        banner.update(plain(f"{event.sentence}\nctrl+r reloads it (your changes here are forgotten); esc leaves without saving."))
         banner.add_class("-shown")
         self.app.notify(event.sentence, severity="warning", markup=False)  # type: ignore[call-arg]
 

@@ -26,6 +26,7 @@ from textual.worker import get_current_worker
 from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.inventory_common import cell
 from shoptui.tui.screens.orders_common import OrdersMeta, fulfil_word, payment_word, read_meta
+from shoptui.tui.text import plain
 from shoptui.tui.widgets.inventory_form import Field, FormDialog, words_to_field
 from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
 from shoptui.tui.workers import ReportsWorkerErrors
@@ -182,7 +183,7 @@ class CustomerProfile(ReportsWorkerErrors, ModalScreen[bool]):
     def _loaded(self, event: Loaded) -> None:
         self.customer, self.meta = event.customer, event.meta
         c, m = event.customer, event.meta
-        text = Text()
+        text = plain()
         text.append(f"{c.name}", style="bold")
         text.append(f" · customer #{c.id} · since {m.when(c.created_at, year=True)[:10]}")
         text.append(f"\nPhone {c.phone or '–'} · email {c.email or '–'}")
@@ -195,7 +196,7 @@ class CustomerProfile(ReportsWorkerErrors, ModalScreen[bool]):
             text.append(f"\nAddress{mark}: {address.one_line() or '–'}")
         if not c.addresses:
             text.append("\nNo address yet (e adds one).")
-        self.query_one("#profile-head", Static).update(text)
+        self.query_one("#profile-head", Static).update(plain(text))
         table = self.query_one("#profile-orders", DataTable)
         with self.app.batch_update():
             table.clear()
@@ -206,7 +207,7 @@ class CustomerProfile(ReportsWorkerErrors, ModalScreen[bool]):
                               cell(m.money(o.total_minor), 12, right=True), key=o.number)
         more = " (newest 100)" if event.more else ""
         self.query_one("#profile-orders-title", Static).update(
-            f"Orders: {len(event.orders)}{more}" if event.orders else "Orders: none yet")
+            plain(f"Orders: {len(event.orders)}{more}" if event.orders else "Orders: none yet"))
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -389,7 +390,7 @@ class CustomersScreen(PagedList, ShopScreen):
         else:
             text = f"{len(self.rows)} customers" + self.table.more_below() + \
                 " · enter: profile · n: new · e: edit"
-        self.query_one("#customers-status", Static).update(text)
+        self.query_one("#customers-status", Static).update(plain(text))
         self.refresh_bindings()
 
     def _cells(self, c: CustomerRead) -> list[Text]:
@@ -420,7 +421,7 @@ class CustomersScreen(PagedList, ShopScreen):
     def _searched(self, event: Input.Submitted) -> None:
         event.stop()
         self.search = event.value.strip()
-        self.query_one("#customers-status", Static).update("Loading…")
+        self.query_one("#customers-status", Static).update(plain("Loading…"))
         self._load(None)
         self.table.focus()
 

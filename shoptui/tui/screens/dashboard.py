@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from shoptui.errors import ShopError
 from shoptui.tui.screens.base import ShopScreen
+from shoptui.tui.text import plain
 from shoptui.tui.widgets.kpi import KpiCard
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ class DashboardScreen(ShopScreen):
             self._cards = {f.key: KpiCard(f, id=_card_id(f.key)) for f in event.figures}
             await grid.mount_all(self._cards.values())
         status.set_class(False, "-problem")
-        status.update("" if event.figures else "No figures yet: modules add theirs as they are installed.")
+        status.update(plain("" if event.figures else "No figures yet: modules add theirs as they are installed."))
         status.display = not event.figures
         if self.focused is None and self._cards:
             next(iter(self._cards.values())).focus()
@@ -116,7 +117,7 @@ class DashboardScreen(ShopScreen):
     def _show_problem(self, problem: str) -> None:
         if problem and not self._cards:
             status = self.query_one("#dashboard-status", Static)
-            status.update(problem)
+            status.update(plain(problem))
             status.add_class("-problem")
             status.display = True
 

@@ -26,6 +26,7 @@ from textual.worker import get_current_worker
 
 from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.inventory_common import StockMeta, cell, read_meta, signed
+from shoptui.tui.text import choices, plain
 from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
 
 if TYPE_CHECKING:
@@ -72,10 +73,10 @@ def columns_for(width: int) -> Columns:
 def status_of(row: StockRow) -> Text:
     """``OUT`` / ``LOW`` (the word is there without colour, for NO_COLOR)."""
     if row.out:
-        return Text("OUT", style="bold reverse")
+        return plain("OUT", style="bold reverse")
     if row.low:
-        return Text("LOW", style="bold")
-    return Text("")
+        return plain("LOW", style="bold")
+    return plain("")
 
 
 def level_key(row: StockRow) -> str:
@@ -251,10 +252,10 @@ class InventoryScreen(PagedList, ShopScreen):
         old, self.meta = self.meta, event.meta
         if event.meta.locations != old.locations:  # set_options clears the choice: only when they changed
             location = self.query_one("#filter-location", Select)
-            location.set_options(event.meta.location_options())
+            location.set_options(choices(event.meta.location_options()))
         if event.meta.categories != old.categories:
             category = self.query_one("#filter-category", Select)
-            category.set_options([(name, cid) for cid, name in event.meta.categories])
+            category.set_options(choices((name, cid) for cid, name in event.meta.categories))
         if self.ledger_sku:
             self.load_ledger(self.ledger_sku)
 
@@ -320,19 +321,19 @@ class InventoryScreen(PagedList, ShopScreen):
             text = f"{shown} {what}" + self.table.more_below()
             if not self.columns.wide:
                 text += " · Hand on hand · Cmtd committed · Incm incoming · ROP reorder point"
-        self.query_one("#inventory-status", Static).update(text)
+        self.query_one("#inventory-status", Static).update(plain(text))
 
     def _show_detail(self) -> None:
         row = self.current()
         detail = self.query_one("#levels-detail", Static)
         if row is None:
-            detail.update("")
+            detail.update(plain(""))
             return
         rop = "no reorder point" if row.reorder_point is None else f"reorder point {row.reorder_point}"
         state = " · OUT OF STOCK" if row.out else (" · LOW" if row.low else "")
-        detail.update(f"{row.sku}{state} · available {row.available} · on hand {row.on_hand} · committed "
+        detail.update(plain(f"{row.sku}{state} · available {row.available} · on hand {row.on_hand} · committed "
                       f"{row.committed} · incoming {row.incoming} · {rop} · safety {row.safety_stock} · cost "
-                      f"{self.meta.money(row.cost_minor)} · {row.location} · {row.title}")
+                      f"{self.meta.money(row.cost_minor)} · {row.location} · {row.title}"))
 
     @on(DataTable.RowHighlighted, "#levels")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -375,7 +376,7 @@ class InventoryScreen(PagedList, ShopScreen):
         count = len(event.items)
         more = " (newest 100)" if event.more else ""
         title = f"Ledger of {event.sku}: {count} movement{'s' if count != 1 else ''}{more}, times in {self.meta.timezone}"
-        self.query_one("#ledger-title", Static).update(title if count else f"Ledger of {event.sku}: no movements yet")
+        self.query_one("#ledger-title", Static).update(plain(title if count else f"Ledger of {event.sku}: no movements yet"))
 
     def _reference(self, move: MovementRead) -> str:
         """``PO-000001``, ``stocktake 3``, a supplier's name, ``order 1042``…"""
@@ -389,7 +390,7 @@ class InventoryScreen(PagedList, ShopScreen):
     def _clear_ledger(self) -> None:
         self.ledger_sku = None
         self.query_one("#ledger", DataTable).clear()
-        self.query_one("#ledger-title", Static).update("Ledger")
+        self.query_one("#ledger-title", Static).update(plain("Ledger"))
 
     def reload(self, select: str | None = None) -> None:
         """Read the levels again from the first page (keeping the cursor on the same row)."""
@@ -406,7 +407,7 @@ class InventoryScreen(PagedList, ShopScreen):
         if filters == self.filters:
             return
         self.filters = filters
-        self.query_one("#inventory-status", Static).update("Loading…")
+        self.query_one("#inventory-status", Static).update(plain("Loading…"))
         self.load_page(filters, None, page_size(self.app.size.height))
 
     @on(Select.Changed, "#filter-state")

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from rich.text import Text
 
 from shoptui.money import format_money
+from shoptui.tui.text import plain
 
 
 @dataclass(frozen=True)
@@ -85,11 +86,11 @@ def cell(value: object, width: int, *, right: bool = False, style: str = "") -> 
 
     Plain text, never markup: product names may contain ``[``.
     """
-    text = Text(str(value), style=style, no_wrap=True, overflow="ellipsis")
+    text = plain(str(value), style=style, no_wrap=True, overflow="ellipsis")
     text.truncate(max(1, width - 1), overflow="ellipsis")
     pad = max(0, width - 1 - text.cell_len)
     if right:
-        return Text(" " * pad) + text + Text(" ")
+        return plain(" " * pad) + text + plain(" ")
     text.pad_right(pad + 1)
     return text
 

@@ -13,6 +13,7 @@ from textual.widgets import Input, Select
 
 from shoptui.errors import InvalidInput
 from shoptui.tui.screens.inventory_common import StockMeta
+from shoptui.tui.text import choices
 from shoptui.tui.widgets.inventory_form import Field, FormDialog, whole_number, words_to_field
 
 
@@ -20,7 +21,7 @@ def _location_select(meta: StockMeta, value: str, *, widget_id: str, tooltip: st
     options = meta.location_options()
     codes = [code for _, code in options]
     chosen = value if value in codes else (meta.default_location or Select.NULL)
-    return Select(options, value=chosen, allow_blank=not options, id=widget_id, compact=True, tooltip=tooltip)
+    return Select(choices(options), value=chosen, allow_blank=not options, id=widget_id, compact=True, tooltip=tooltip)
 
 
 class StockDialog(FormDialog):
@@ -183,7 +184,7 @@ class LevelsDialog(StockDialog):
                                                     tooltip="Alert and suggest a reorder when available falls to this.")),
             Field("safety", "Safety stock", Input(str(self.safety), id="f-safety", compact=True,
                                                   tooltip="Units kept for demand swings.")),
-            Field("supplier", "Supplier", Select(suppliers, prompt="unchanged", id="f-supplier", compact=True,
+            Field("supplier", "Supplier", Select(choices(suppliers), prompt="unchanged", id="f-supplier", compact=True,
                                                  tooltip="The usual supplier (for reorder suggestions).")),
         ]
 

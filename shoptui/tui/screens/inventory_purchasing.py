@@ -25,6 +25,7 @@ from textual.worker import get_current_worker
 from shoptui.errors import InvalidInput
 from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.inventory_common import StockMeta, plural, read_meta
+from shoptui.tui.text import choices, plain
 from shoptui.tui.widgets.inventory_form import Field, FormDialog, whole_number, words_to_field
 from shoptui.tui.workers import ReportsWorkerErrors
 
@@ -106,9 +107,9 @@ class NewPODialog(FormDialog):
         suppliers = [(name, str(sid)) for sid, name in self.meta.suppliers]
         chosen = str(self.supplier_id) if self.supplier_id else Select.NULL
         return [
-            Field("supplier", "Supplier", Select(suppliers, prompt="choose a supplier", value=chosen, id="f-supplier",
+            Field("supplier", "Supplier", Select(choices(suppliers), prompt="choose a supplier", value=chosen, id="f-supplier",
                                                  compact=True, tooltip="Who the order goes to.")),
-            Field("location", "Receive at", Select(self.meta.location_options(), value=self.meta.default_location
+            Field("location", "Receive at", Select(choices(self.meta.location_options()), value=self.meta.default_location
                                                    or Select.NULL, id="f-location", compact=True,
                                                    tooltip="Where the goods will be received.")),
             Field("note", "Note", Input("", id="f-note", compact=True, tooltip="Printed on the emailed order.")),
@@ -277,8 +278,8 @@ class PurchasingScreen(ShopScreen):
             po_table.clear()
             self.orders = {str(o.id): o for o in event.orders}
             for o in event.orders:
-                po_table.add_row(o.number, Text(o.supplier), _po_state(o.status), o.lines,
-                                 Text(m.money(o.total_minor), justify="right"), m.when(o.created_at, year=True),
+                po_table.add_row(o.number, plain(o.supplier), _po_state(o.status), o.lines,
+                                 plain(m.money(o.total_minor), justify="right"), m.when(o.created_at, year=True),
                                  key=str(o.id))
             _restore(po_table, keep)
             suppliers = self.query_one("#supplier-table", DataTable)
@@ -286,7 +287,7 @@ class PurchasingScreen(ShopScreen):
             suppliers.clear()
             self.suppliers = {str(s.id): s for s in event.suppliers}
             for s in event.suppliers:
-                suppliers.add_row(Text(s.name), Text(s.contact), Text(s.email), Text(s.phone),
+                suppliers.add_row(plain(s.name), plain(s.contact), plain(s.email), plain(s.phone),
                                   f"{s.lead_time_days} d", key=str(s.id))
             _restore(suppliers, keep)
             reorder = self.query_one("#reorder-table", DataTable)
@@ -295,13 +296,13 @@ class PurchasingScreen(ShopScreen):
             for group in event.groups:
                 name = group.supplier or "no usual supplier (e on the stock screen sets one)"
                 total = sum(line.suggested * line.unit_cost_minor for line in group.lines)
-                reorder.add_row(Text(f"▸ {name}", style="bold"), Text(plural(len(group.lines), "line")), "", "", "",
-                                "", "", Text(m.money(total), style="bold", justify="right"),
+                reorder.add_row(plain(f"▸ {name}", style="bold"), plain(plural(len(group.lines), "line")), "", "", "",
+                                "", "", plain(m.money(total), style="bold", justify="right"),
                                 key=f"group-{group.supplier_id}")
                 for line in group.lines:
-                    reorder.add_row(f"  {line.sku}", Text(line.title[:16]), line.available, line.incoming,
-                                    line.reorder_point, f"{line.daily_rate:g}", Text(str(line.suggested), style="bold"),
-                                    Text(m.money(line.unit_cost_minor), justify="right"),
+                    reorder.add_row(f"  {line.sku}", plain(line.title[:16]), line.available, line.incoming,
+                                    line.reorder_point, f"{line.daily_rate:g}", plain(str(line.suggested), style="bold"),
+                                    plain(m.money(line.unit_cost_minor), justify="right"),
                                     key=f"line-{group.supplier_id}-{line.variant_id}")
         self._status()
         self.refresh_bindings()
@@ -319,7 +320,7 @@ class PurchasingScreen(ShopScreen):
             text = (f"{plural(lines, 'variant')} to reorder from {plural(len(self.groups), 'supplier')} · d makes "
                     "draft POs (variants without a supplier are left out)" if lines
                     else "Nothing is at or below its reorder point.")
-        self.query_one("#purchasing-status", Static).update(text)
+        self.query_one("#purchasing-status", Static).update(plain(text))
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
@@ -439,7 +440,7 @@ class PurchasingScreen(ShopScreen):
 def _po_state(status: str) -> Text:
     styles = {"draft": "italic", "ordered": "bold", "partial": "bold", "received": "dim", "cancelled": "dim strike"}
     label = {"partial": "partly received"}.get(status, status)
-    return Text(label, style=styles.get(status, ""))
+    return plain(label, style=styles.get(status, ""))
 
 
 def _cursor_key(table: DataTable[Any]) -> str | None:
@@ -574,8 +575,8 @@ class PODetailScreen(ReportsWorkerErrors, Screen[None]):
         closed = f" · closed {m.when(po.closed_at, year=True)}" if po.closed_at else ""
         note = f"\n{po.note}" if po.note else ""
         self.query_one("#po-head", Static).update(
-            f"{po.number} · {po.supplier} · {po.status.upper()} · receive at {po.location} · total "
-            f"{m.money(po.total_minor)} {m.currency}\ncreated {m.when(po.created_at, year=True)}{ordered}{closed}{note}")
+            plain(f"{po.number} · {po.supplier} · {po.status.upper()} · receive at {po.location} · total "
+            f"{m.money(po.total_minor)} {m.currency}\ncreated {m.when(po.created_at, year=True)}{ordered}{closed}{note}"))
         self._draw_lines()
         if po.status not in ("ordered", "partial"):
             self.set_class(False, "-receiving")
@@ -591,11 +592,11 @@ class PODetailScreen(ReportsWorkerErrors, Screen[None]):
             table.clear()
             for line in self.po.lines:
                 scanned = self.scanned.get(line.sku, 0)
-                table.add_row(line.sku, Text(line.title), line.quantity_ordered, line.quantity_received,
-                              Text(str(line.remaining), style="bold" if line.remaining else "dim"),
-                              Text(str(scanned) if scanned else "·", style="bold reverse" if scanned else ""),
-                              Text(m.money(line.unit_cost_minor), justify="right"),
-                              Text(m.money(line.line_total_minor), justify="right"), key=line.sku)
+                table.add_row(line.sku, plain(line.title), line.quantity_ordered, line.quantity_received,
+                              plain(str(line.remaining), style="bold" if line.remaining else "dim"),
+                              plain(str(scanned) if scanned else "·", style="bold reverse" if scanned else ""),
+                              plain(m.money(line.unit_cost_minor), justify="right"),
+                              plain(m.money(line.line_total_minor), justify="right"), key=line.sku)
         _restore(table, keep)
         total = sum(self.scanned.values())
         over = " · receiving more than ordered is ALLOWED (ctrl+o)" if self.allow_over else ""
@@ -605,7 +606,7 @@ class PODetailScreen(ReportsWorkerErrors, Screen[None]):
                   "received": "Received in full.", "cancelled": "Cancelled."}.get(self.po.status, "")
         if total:
             status = f"{plural(total, 'unit')} scanned, not booked yet: ctrl+s books them, ctrl+z undoes the last."
-        self.query_one("#po-status", Static).update(status + over)
+        self.query_one("#po-status", Static).update(plain(status + over))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         status = self.po.status if self.po else ""
@@ -793,4 +794,4 @@ class PODetailScreen(ReportsWorkerErrors, Screen[None]):
         panel = self.query_one("#receive-panel")
         panel.set_class(ok is True, "-ok")
         panel.set_class(ok is False, "-refused")
-        self.query_one("#scan-feedback", Static).update(text)
+        self.query_one("#scan-feedback", Static).update(plain(text))

@@ -24,7 +24,6 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -37,6 +36,7 @@ from textual.worker import get_current_worker
 from shoptui.errors import ShopError
 from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.inventory_common import StockMeta, plural, read_meta, signed
+from shoptui.tui.text import choices, plain
 from shoptui.tui.widgets.confirm import Confirm
 from shoptui.tui.widgets.inventory_form import Field, FormDialog, words_to_field
 from shoptui.tui.workers import ReportsWorkerErrors
@@ -87,10 +87,10 @@ class NewStocktakeDialog(FormDialog):
 
     def fields(self) -> list[Field]:
         return [
-            Field("location", "Location", Select(self.meta.location_options(), value=self.meta.default_location
+            Field("location", "Location", Select(choices(self.meta.location_options()), value=self.meta.default_location
                                                  or Select.NULL, id="f-location", compact=True,
                                                  tooltip="The location to count.")),
-            Field("category", "Scope", Select([(name, cid) for cid, name in self.meta.categories],
+            Field("category", "Scope", Select(choices((name, cid) for cid, name in self.meta.categories),
                                               prompt="all stock at the location", id="f-category", compact=True,
                                               tooltip="Count everything, or one category and its subcategories.")),
             Field("note", "Note", Input("", id="f-note", compact=True, placeholder="shelf A, year end…",
@@ -221,11 +221,11 @@ class StocktakeScreen(ShopScreen):
             table.clear()
             self.items = {str(s.id): s for s in event.items}
             for s in event.items:
-                status = Text(s.status.upper() if s.status == "counting" else s.status,
+                status = plain(s.status.upper() if s.status == "counting" else s.status,
                               style="bold" if s.status == "counting" else ("dim" if s.status == "cancelled" else ""))
-                table.add_row(str(s.id), status, s.location, Text(s.category or "all"), f"{s.counted}/{s.lines}",
-                              m.when(s.started_at), Text(s.started_by), m.when(s.posted_at) if s.posted_at else "",
-                              Text(_accuracy(s.accuracy_bp), style="bold"), key=str(s.id))
+                table.add_row(str(s.id), status, s.location, plain(s.category or "all"), f"{s.counted}/{s.lines}",
+                              m.when(s.started_at), plain(s.started_by), m.when(s.posted_at) if s.posted_at else "",
+                              plain(_accuracy(s.accuracy_bp), style="bold"), key=str(s.id))
         if keep in self.items:
             table.move_cursor(row=table.get_row_index(keep), animate=False)
         counting = [s for s in event.items if s.status == "counting"]
@@ -237,7 +237,7 @@ class StocktakeScreen(ShopScreen):
             text += f" · last posted #{last.id}: accuracy {_accuracy(last.accuracy_bp)}"
         if not event.items:
             text = "No stocktakes yet · n starts one"
-        self.query_one("#stocktake-status", Static).update(text)
+        self.query_one("#stocktake-status", Static).update(plain(text))
         self.refresh_bindings()
 
     def current(self) -> StocktakeRead | None:
@@ -383,9 +383,9 @@ class LastScanned(Vertical):
 
     def show(self, title: str, sku: str, count: int | None, detail: str, *, ok: bool) -> None:
         """Show an item (or a refusal) and flash."""
-        self.query_one("#last-title", Static).update(title)
-        self.query_one("#last-sku", Static).update(sku)
-        self.query_one("#last-expected", Static).update(detail)
+        self.query_one("#last-title", Static).update(plain(title))
+        self.query_one("#last-sku", Static).update(plain(sku))
+        self.query_one("#last-expected", Static).update(plain(detail))
         self.query_one("#last-count", Digits).update("" if count is None else str(count))
         self.set_class(ok, "-ok")
         self.set_class(not ok, "-refused")
@@ -462,7 +462,7 @@ class StocktakeScanScreen(ReportsWorkerErrors, Screen[None]):
                 yield Input(placeholder="scan a barcode, or type a SKU / a count, then enter", id="st-scan",
                             compact=True, tooltip=SCAN_HELP)
             yield Static("Ready: scan the first item.", id="st-message", markup=False)
-            yield Static(SCAN_HELP, id="st-help", markup=False)
+            yield Static(plain(SCAN_HELP), id="st-help", markup=False)
             yield DataTable(id="st-recent", cursor_type="none", show_cursor=False)
         yield Footer(compact=True)
 
@@ -489,8 +489,8 @@ class StocktakeScanScreen(ReportsWorkerErrors, Screen[None]):
         s = self.stocktake
         scope = s.category or "all stock"
         self.query_one("#st-head", Static).update(
-            f"Stocktake {s.id} · {s.location} · {scope} · counted {s.counted} of {s.lines} · started "
-            f"{self.meta.when(s.started_at)} by {s.started_by}")
+            plain(f"Stocktake {s.id} · {s.location} · {scope} · counted {s.counted} of {s.lines} · started "
+            f"{self.meta.when(s.started_at)} by {s.started_by}"))
 
     # ------------------------------------------------------------ entries
 
@@ -550,14 +550,14 @@ class StocktakeScanScreen(ReportsWorkerErrors, Screen[None]):
             ok=True)
         message = self.query_one("#st-message", Static)
         message.remove_class("-refused")
-        message.update(f"✓ {line.sku}: {verb} → counted {line.counted}")
+        message.update(plain(f"✓ {line.sku}: {verb} → counted {line.counted}"))
         self._recent(line, verb)
         self.progress()
 
     def _recent(self, line: CountLineRead, verb: str) -> None:
         table = self.query_one("#st-recent", DataTable)
         self.recent += 1
-        table.add_row(Text(verb, style="bold"), line.sku, Text(line.title), Text(str(line.counted), style="bold"),
+        table.add_row(plain(verb, style="bold"), line.sku, plain(line.title), plain(str(line.counted), style="bold"),
                       line.expected + line.moved, key=str(self.recent))
         if table.row_count > 50:
             table.remove_row(str(self.recent - 50))
@@ -575,7 +575,7 @@ class StocktakeScanScreen(ReportsWorkerErrors, Screen[None]):
         self.query_one("#st-last", LastScanned).show(title, "nothing counted", None, detail, ok=False)
         message = self.query_one("#st-message", Static)
         message.add_class("-refused")
-        message.update(f"✗ {sentence}")
+        message.update(plain(f"✗ {sentence}"))
 
     def action_undo(self) -> None:
         """Take back the last entry of this terminal."""
@@ -725,15 +725,15 @@ class StocktakeReviewScreen(ReportsWorkerErrors, Screen[None]):
             self.lines = {}
             for line in lines:
                 self.lines[line.sku] = line
-                mark = Text("⚠ reason", style="bold reverse") if line.needs_reason else Text("")
-                table.add_row(mark, line.sku, Text(line.title), line.expected + line.moved,
+                mark = plain("⚠ reason", style="bold reverse") if line.needs_reason else plain("")
+                table.add_row(mark, line.sku, plain(line.title), line.expected + line.moved,
                               "–" if line.counted is None else line.counted,
-                              Text(signed(line.variance or 0), style="bold"),
-                              Text(m.money(line.value_minor), justify="right"), Text(line.reason or ""), key=line.sku)
+                              plain(signed(line.variance or 0), style="bold"),
+                              plain(m.money(line.value_minor), justify="right"), plain(line.reason or ""), key=line.sku)
             uncounted = self.query_one("#rv-uncounted", DataTable)
             uncounted.clear()
             for line in event.review.uncounted if event.review else []:
-                uncounted.add_row(line.sku, Text(line.title), line.expected + line.moved, Text(line.reason or ""),
+                uncounted.add_row(line.sku, plain(line.title), line.expected + line.moved, plain(line.reason or ""),
                                   key=line.sku)
         if keep in self.lines:
             table.move_cursor(row=table.get_row_index(keep), animate=False)
@@ -743,23 +743,23 @@ class StocktakeReviewScreen(ReportsWorkerErrors, Screen[None]):
             value = sum(line.value_minor or 0 for line in r.variances)
             need = f" · {r.needs_reason} NEED A REASON (enter)" if r.needs_reason else ""
             self.query_one("#rv-head", Static).update(
-                f"Stocktake {s.id} · {s.location} · {s.category or 'all stock'} · COUNTING\n"
+                plain(f"Stocktake {s.id} · {s.location} · {s.category or 'all stock'} · COUNTING\n"
                 f"counted {s.counted} of {s.lines} · {r.matched} match · {plural(len(r.variances), 'variance')} worth "
-                f"{m.money(value)} {m.currency}{need} · {len(r.uncounted)} not counted")
+                f"{m.money(value)} {m.currency}{need} · {len(r.uncounted)} not counted"))
             self.query_one("#rv-uncounted-title", Static).update(
-                f"Not counted: {len(r.uncounted)}" + (" — choose what happens to them (u)" if r.uncounted else ""))
+                plain(f"Not counted: {len(r.uncounted)}" + (" — choose what happens to them (u)" if r.uncounted else "")))
             self.query_one("#rv-choice", Select).disabled = not r.uncounted
         elif event.report is not None:
             rep = event.report
             s = rep.stocktake
             choice = {"zero": "set to zero", "keep": "left unchanged"}.get(s.uncounted_choice or "", "")
             self.query_one("#rv-head", Static).update(
-                f"Stocktake {s.id} · {s.location} · {s.category or 'all stock'} · {s.status.upper()} "
+                plain(f"Stocktake {s.id} · {s.location} · {s.category or 'all stock'} · {s.status.upper()} "
                 f"{m.when(s.posted_at, year=True) if s.posted_at else ''} by {s.posted_by or '–'}\n"
                 f"ACCURACY {_accuracy(s.accuracy_bp)} · {plural(rep.adjusted, 'adjustment')} · "
                 f"{signed(rep.units_variance)} units · {m.money(rep.value_variance_minor)} {m.currency}"
-                + (f" · uncounted {choice}" if choice else ""))
-            self.query_one("#rv-variances-title", Static).update("Report: what was booked, largest value first")
+                + (f" · uncounted {choice}" if choice else "")))
+            self.query_one("#rv-variances-title", Static).update(plain("Report: what was booked, largest value first"))
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -827,7 +827,7 @@ class StocktakeReviewScreen(ReportsWorkerErrors, Screen[None]):
         self.app.call_from_thread(self._posted, report)
 
     def _post_refused(self, sentence: str) -> None:
-        self.query_one("#rv-problem", Static).update(f"✗ Not posted: {sentence}")
+        self.query_one("#rv-problem", Static).update(plain(f"✗ Not posted: {sentence}"))
         self.add_class("-refused")
         self.shop.announce(f"Not posted: {sentence}", "warning")
         if "were not counted" in sentence:  # the choice is missing (a reason for one item is asked otherwise)

@@ -45,6 +45,7 @@ from shoptui.tui.screens.marketing_common import (
     read_meta,
     scope_text,
 )
+from shoptui.tui.text import plain
 from shoptui.tui.widgets.marketing_table import Col, MarketingTable, fit
 
 if TYPE_CHECKING:
@@ -495,9 +496,9 @@ class MarketingScreen(ShopScreen):
         detail = self.query_one("#promo-detail", Static)
         promo, data = self.current_promotion(), self.promo_data
         if promo is None or data is None:
-            detail.update("No promotion to show." if data is not None else "")
+            detail.update(plain("No promotion to show." if data is not None else ""))
             return
-        detail.update(self.promotion_text(promo, data))
+        detail.update(plain(self.promotion_text(promo, data)))
 
     def promotion_text(self, p: PromotionRead, data: PromotionData) -> str:
         """The highlighted promotion in full, with its report (plain text, a few lines)."""
@@ -563,9 +564,9 @@ class MarketingScreen(ShopScreen):
         detail = self.query_one("#coupon-detail", Static)
         coupon, data = self.current_coupon(), self.coupon_data
         if coupon is None or data is None:
-            detail.update("No coupons yet: n adds one." if data is not None else "")
+            detail.update(plain("No coupons yet: n adds one." if data is not None else ""))
             return
-        detail.update(self.coupon_text(coupon, data))
+        detail.update(plain(self.coupon_text(coupon, data)))
 
     def coupon_text(self, c: CouponRead, data: CouponData) -> str:
         """The highlighted coupon with its report (three lines)."""
@@ -620,7 +621,7 @@ class MarketingScreen(ShopScreen):
             return
         shown = len(self.shown_promotions())
         more = " · ctrl+l more" if self.promo_after else ""
-        count.update(f"{plural(shown, 'promotion')}{more}")
+        count.update(plain(f"{plural(shown, 'promotion')}{more}"))
         if self.tab == TAB_PROMOTIONS:
             text = ("No promotions yet: n adds one." if not self.promotions and not self.status_filter
                     else "enter/↑↓ show one · n new · e edit · p pause/resume · x end · F1 keys")
@@ -630,7 +631,7 @@ class MarketingScreen(ShopScreen):
             coupons = len(self.coupons)
             text = (f"{plural(coupons, 'coupon')} · n new · b batch · i issue · s send · o export · p pause · x end"
                     if coupons else "No coupons yet: n adds one.")
-        status.update(text)
+        status.update(plain(text))
 
     # ------------------------------------------------------------ events
 

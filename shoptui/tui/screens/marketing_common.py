@@ -18,6 +18,7 @@ from rich.text import Text
 
 from shoptui.errors import InvalidInput
 from shoptui.money import format_money, parse_basis_points, parse_money
+from shoptui.tui.text import plain
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -174,11 +175,11 @@ def scope_text(kind: str, ids: list[int] | None) -> str:
 
 def cell(value: object, width: int, *, right: bool = False) -> Text:
     """A table cell of exactly ``width`` columns (one of them a gap), cut with … — plain text, never markup."""
-    text = Text(str(value), no_wrap=True, overflow="ellipsis")
+    text = plain(str(value), no_wrap=True, overflow="ellipsis")
     text.truncate(max(1, width - 1), overflow="ellipsis")
     pad = max(0, width - 1 - text.cell_len)
     if right:
-        return Text(" " * pad) + text + Text(" ")
+        return plain(" " * pad) + text + plain(" ")
     text.pad_right(pad + 1)
     return text
 

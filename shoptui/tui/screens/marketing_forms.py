@@ -34,6 +34,7 @@ from shoptui.tui.screens.marketing_common import (
     steps,
     words,
 )
+from shoptui.tui.text import choices
 from shoptui.tui.widgets.inventory_form import Field, FormDialog, words_to_field
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def _input(value: str, widget_id: str, placeholder: str, tooltip: str) -> Input:
 
 
 def _choice(options: tuple[tuple[str, str], ...], value: str, widget_id: str, tooltip: str) -> Select[str]:
-    return Select(options, value=value, allow_blank=False, id=widget_id, compact=True, tooltip=tooltip)
+    return Select(choices(options), value=value, allow_blank=False, id=widget_id, compact=True, tooltip=tooltip)
 
 
 class MarketingForm(FormDialog):

@@ -27,6 +27,7 @@ from textual.worker import get_current_worker
 from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.members_common import CONSENT_CHOICES, MembersMeta, ads_word, read_meta
 from shoptui.tui.screens.members_dialogs import MemberActions
+from shoptui.tui.text import choices, plain
 from shoptui.tui.widgets.members_table import MembersTable, columns_for
 from shoptui.tui.widgets.paged_table import PagedList
 from shoptui.tui.widgets.paged_table import page_size as _page_size
@@ -220,7 +221,7 @@ class MembersScreen(PagedList, MemberActions, ShopScreen):
         self.meta = self.table.meta = event.meta
         select = self.query_one("#filter-tier", Select)
         with select.prevent(Select.Changed):
-            select.set_options(event.meta.tier_options())
+            select.set_options(choices(event.meta.tier_options()))
             if self.filters.tier and any(t.code == self.filters.tier for t in event.meta.tiers):
                 select.value = self.filters.tier
         self._render_rows()
@@ -270,12 +271,12 @@ class MembersScreen(PagedList, MemberActions, ShopScreen):
         else:
             text = f"{shown:,} shown" + self.table.more_below(" · that is all")
             text += " · enter opens · n registers · t tiers"
-        self.query_one("#members-status", Static).update(text)
+        self.query_one("#members-status", Static).update(plain(text))
 
     def _show_detail(self) -> None:
         member = self.current()
         if member is None:
-            self.query_one("#members-detail", Static).update("")
+            self.query_one("#members-detail", Static).update(plain(""))
             return
         meta = self.meta
         parts = [f"#{member.id} {member.name}", member.email or "no email",
@@ -283,7 +284,7 @@ class MembersScreen(PagedList, MemberActions, ShopScreen):
         if member.tags:
             parts.append("tags " + ", ".join(member.tags))
         parts.append(f"joined {meta.day(member.joined_at)}")
-        self.query_one("#members-detail", Static).update(" · ".join(parts))
+        self.query_one("#members-detail", Static).update(plain(" · ".join(parts)))
 
     @on(DataTable.RowHighlighted, "#members-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -31,6 +30,7 @@ from shoptui.tui.screens.members_common import (
     read_meta,
 )
 from shoptui.tui.screens.members_dialogs import MemberActions
+from shoptui.tui.text import plain
 from shoptui.tui.widgets.members_progress import progress_text
 from shoptui.tui.workers import ReportsWorkerErrors
 
@@ -168,7 +168,7 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
 
     def compose(self) -> ComposeResult:
         with Vertical(id="profile-box"):
-            yield Static(f"Member #{self.member_id} · loading…", id="profile-head", markup=False)
+            yield Static(plain(f"Member #{self.member_id} · loading…"), id="profile-head", markup=False)
             with Horizontal(id="profile-main"):
                 with VerticalScroll(id="profile-side", can_focus=True):
                     yield Static("", id="side-details", markup=False)
@@ -332,15 +332,15 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
         assert data is not None
         m, meta = data.member, self.meta
         box = self.query_one("#profile-box")
-        box.border_title = m.name
-        box.border_subtitle = f"member #{m.id} · joined {meta.day(m.joined_at)}"
-        line = Text()
+        box.border_title = plain(m.name)
+        box.border_subtitle = plain(f"member #{m.id} · joined {meta.day(m.joined_at)}")
+        line = plain()
         line.append(f"{m.tier_name}", style="bold")
         line.append(f" since {meta.day(m.tier_since)} · {plural(m.points_balance, 'point')} "
                     f"({meta.money(m.points_value_minor)}) · credit {meta.money(m.credit_balance_minor)} · "
                     f"{plural(m.order_count, 'order')}")
-        head = Text("\n").join([line, progress_text(data.progress, meta)])
-        self.query_one("#profile-head", Static).update(head)
+        head = plain("\n").join([line, progress_text(data.progress, meta)])
+        self.query_one("#profile-head", Static).update(plain(head))
 
     def _show_details(self) -> None:
         data = self.data
@@ -369,14 +369,14 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
                        f"{meta.when(m.last_order_at)}"),
             ("Joined", f"{meta.when(m.joined_at)} by {m.source}"),
         ]
-        text = Text()
+        text = plain()
         for i, (label, value) in enumerate(rows):
             if i:
                 text.append("\n")
             text.append(f"{label:<10}", style="bold")
             text.append(value)
-        self.query_one("#profile-details", Static).update(text)
-        self.query_one("#side-details", Static).update(text)
+        self.query_one("#profile-details", Static).update(plain(text))
+        self.query_one("#side-details", Static).update(plain(text))
 
     def _fill_tables(self) -> None:
         data = self.data
@@ -429,7 +429,7 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
             note = f"{plural(len(data.orders), 'order')}" + (" · ctrl+l more" if data.orders_after else "")
             note += " · enter or o opens one in Orders" if self.orders_screen else " (the orders screen is not " \
                                                                                    "installed: they are shown here)"
-        self.query_one("#orders-head", Static).update(note)
+        self.query_one("#orders-head", Static).update(plain(note))
 
     def _fill_points(self, data: ProfileData, wide: bool) -> None:
         meta, m = self.meta, data.member
@@ -451,7 +451,7 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
             head += f" · {data.expiring_soon:,} within 30 days"
         if data.points_after:
             head += " · ctrl+l more"
-        self.query_one("#points-head", Static).update(head)
+        self.query_one("#points-head", Static).update(plain(head))
 
     def _fill_tiers(self, data: ProfileData, wide: bool) -> None:
         meta = self.meta
@@ -466,7 +466,7 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
         self._restore(table, keep)
         m = data.member
         self.query_one("#tiers-head", Static).update(
-            f"Now {m.tier_name} since {meta.day(m.tier_since)} · {plural(len(data.tiers), 'change')}")
+            plain(f"Now {m.tier_name} since {meta.day(m.tier_since)} · {plural(len(data.tiers), 'change')}"))
 
     def _fill_credit(self, data: ProfileData, wide: bool) -> None:
         meta, m = self.meta, data.member
@@ -482,7 +482,7 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
         head = f"Balance {meta.money(m.credit_balance_minor)} {meta.currency}"
         if data.credit_after:
             head += " · ctrl+l more"
-        self.query_one("#credit-head", Static).update(head)
+        self.query_one("#credit-head", Static).update(plain(head))
 
     # ------------------------------------------------------------ tabs
 

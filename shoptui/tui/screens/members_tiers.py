@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from shoptui.tui.screens.members_common import MembersMeta, cell, plural, read_meta
 from shoptui.tui.screens.members_profile import Col, fit
+from shoptui.tui.text import plain
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -122,8 +123,8 @@ class TiersScreen(ReportsWorkerErrors, ModalScreen[bool]):
         meta = event.meta
         basis = "spend" if meta.basis == "spend" else "number of paid orders"
         self.query_one("#tiers-basis", Static).update(
-            f"Reached by rolling {basis} over {meta.window_months} months (settings). Recalculated on every paid "
-            "or refunded order, by cron ('shoptui member recalc-tiers') and with r.")
+            plain(f"Reached by rolling {basis} over {meta.window_months} months (settings). Recalculated on every paid "
+            "or refunded order, by cron ('shoptui member recalc-tiers') and with r."))
         self._fill()
         self.query_one("#tiers-list", DataTable).focus()
         self.refresh_bindings()
@@ -154,7 +155,7 @@ class TiersScreen(ReportsWorkerErrors, ModalScreen[bool]):
     def _show_detail(self) -> None:
         tier = self.current()
         if tier is None:
-            self.query_one("#tiers-detail", Static).update("")
+            self.query_one("#tiers-detail", Static).update(plain(""))
             return
         meta = self.meta
         perks = [f"{tier.discount_bp / 100:g}% off", f"x{tier.points_multiplier_bp / 10_000:g} points"]
@@ -163,8 +164,8 @@ class TiersScreen(ReportsWorkerErrors, ModalScreen[bool]):
         need = (f"{meta.money(tier.min_spend_minor)} {meta.currency} of spend" if meta.basis == "spend"
                 else plural(tier.min_orders, "paid order"))
         self.query_one("#tiers-detail", Static).update(
-            f"{tier.name}: reached with {need} in {meta.window_months} months; gives {', '.join(perks)}. "
-            "e edits it.")
+            plain(f"{tier.name}: reached with {need} in {meta.window_months} months; gives {', '.join(perks)}. "
+            "e edits it."))
 
     @on(DataTable.RowHighlighted, "#tiers-list")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -213,7 +214,7 @@ class TiersScreen(ReportsWorkerErrors, ModalScreen[bool]):
 
     def _start_recalc(self) -> None:
         self.recalculating = True
-        self.query_one("#tiers-result", Static).update("Recalculating every member's tier…")
+        self.query_one("#tiers-result", Static).update(plain("Recalculating every member's tier…"))
         self.refresh_bindings()
         self.recalc()
 
@@ -232,7 +233,7 @@ class TiersScreen(ReportsWorkerErrors, ModalScreen[bool]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "tiers-recalc" and event.state == WorkerState.ERROR:
-            self.query_one("#tiers-result", Static).update("The recalculation was refused; no tier changed.")
+            self.query_one("#tiers-result", Static).update(plain("The recalculation was refused; no tier changed."))
             self.refresh_bindings()
 
     @on(Recalculated)
@@ -240,6 +241,6 @@ class TiersScreen(ReportsWorkerErrors, ModalScreen[bool]):
         sentence = recalc_sentence(event.result)
         if event.result.changed:
             self.changed = True
-        self.query_one("#tiers-result", Static).update(sentence)
+        self.query_one("#tiers-result", Static).update(plain(sentence))
         self.shop.announce(sentence)
         self.refresh_bindings()

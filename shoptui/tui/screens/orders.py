@@ -39,6 +39,7 @@ from shoptui.tui.screens.orders_common import (
     read_meta,
 )
 from shoptui.tui.screens.orders_dialogs import Changed, MoreFilters, to_filter
+from shoptui.tui.text import plain
 from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
 
 if TYPE_CHECKING:
@@ -377,13 +378,13 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
         if self.figures is not None and not self.selected:
             g = self.figures
             text += f" · unpaid {g.unpaid} · to ship {g.to_ship} · open returns {g.open_returns}"
-        self.query_one("#orders-status", Static).update(text)
+        self.query_one("#orders-status", Static).update(plain(text))
 
     def _show_detail(self) -> None:
         item = self.rows.get(self._current_key() or "")
         detail = self.query_one("#orders-detail", Static)
         if item is None:
-            detail.update("")
+            detail.update(plain(""))
             return
         o = item.order
         parts = [o.number, o.customer_name or "guest"]
@@ -397,7 +398,7 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
         if item.tracking:
             parts.append(f"tracking {item.tracking}")
         parts.append(o.status)
-        detail.update(" · ".join(parts))
+        detail.update(plain(" · ".join(parts)))
 
     @on(DataTable.RowHighlighted, "#orders-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -421,7 +422,7 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
             return
         self.filters = filters
         self.selected.clear()
-        self.query_one("#orders-status", Static).update("Loading…")
+        self.query_one("#orders-status", Static).update(plain("Loading…"))
         self.load_page(filters, None, page_size(self.app.size.height))
 
     @on(Select.Changed, "#filter-status")

@@ -21,6 +21,7 @@ from textual.widgets import Input, Label, Select, Static
 from shoptui.errors import ShopError
 from shoptui.tui.screens.orders_common import OrdersMeta
 from shoptui.tui.screens.orders_dialogs import Changed
+from shoptui.tui.text import plain
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class BatchRow(Vertical):
     def compose(self) -> ComposeResult:
         options = self.meta.carrier_options()
         with Horizontal():
-            yield Label(f"{self.order.number} {self.order.customer_name}", classes="batch-order", markup=False)
+            yield Label(plain(f"{self.order.number} {self.order.customer_name}"), classes="batch-order", markup=False)
             yield Select(options, value=options[0][1] if options else Select.NULL, allow_blank=not options,
                          compact=True, id=f"batch-carrier-{self.index}",
                          tooltip=f"The carrier of {self.order.number}.")
@@ -73,7 +74,7 @@ class BatchRow(Vertical):
     def show_error(self, sentence: str | None) -> None:
         """Show (None: hide) why this row was refused."""
         self.set_class(sentence is not None, "-invalid")
-        self.query_one(".batch-error", Static).update(f"✗ {sentence}" if sentence else "")
+        self.query_one(".batch-error", Static).update(plain(f"✗ {sentence}" if sentence else ""))
 
 
 class BatchShipDialog(ReportsWorkerErrors, ModalScreen[Changed | None]):
@@ -123,7 +124,7 @@ class BatchShipDialog(ReportsWorkerErrors, ModalScreen[Changed | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"Ship {len(self.orders)} orders", id="batch-title", markup=False)
+            yield Static(plain(f"Ship {len(self.orders)} orders"), id="batch-title", markup=False)
             yield Static("One parcel each: all remaining items. If any row is refused, nothing is shipped.",
                          id="batch-intro", markup=False)
             with VerticalScroll(id="batch-rows"):
@@ -198,7 +199,7 @@ class BatchShipDialog(ReportsWorkerErrors, ModalScreen[Changed | None]):
         for index, sentence in event.rows.items():
             if 0 <= index < len(rows):
                 rows[index].show_error(sentence)
-        self.query_one("#batch-banner", Static).update(f"✗ {event.banner}")
+        self.query_one("#batch-banner", Static).update(plain(f"✗ {event.banner}"))
         self.add_class("-refused")
         first = min(event.rows, default=None)
         if first is not None and 0 <= first < len(rows):

@@ -25,6 +25,7 @@ from textual.worker import get_current_worker
 from shoptui.tui.screens.orders_actions import OrderActions
 from shoptui.tui.screens.orders_common import METHOD_LABELS, OrdersMeta, fulfil_word, words
 from shoptui.tui.screens.orders_dialogs import Changed
+from shoptui.tui.text import plain
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -41,19 +42,19 @@ def _table(*columns: tuple[str, bool, int | None]) -> Table:
     table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), expand=False,
                   header_style="bold")
     for header, right, wraps in columns:
-        table.add_column(header, justify="right" if right else "left", no_wrap=wraps is None,
+        table.add_column(plain(header), justify="right" if right else "left", no_wrap=wraps is None,
                          overflow="fold" if wraps else "ellipsis", max_width=None if wraps else 40)
     return table
 
 
 def _section(title: str) -> Text:
-    return Text(f"\n{title}", style="bold underline")
+    return plain(f"\n{title}", style="bold underline")
 
 
 def head_text(order: OrderRead, meta: OrdersMeta) -> Text:
     """The first lines: number and statuses, customer, address."""
     state = order.status if order.status != "open" else f"{words(order.payment_status)} · {fulfil_word(order.fulfilment_status)}"
-    text = Text()
+    text = plain()
     text.append(order.number, style="bold")
     text.append(f" · {state} · {order.channel} · {meta.when(order.created_at, year=True)} · by {order.created_by}")
     who = " · ".join(p for p in (order.customer_name or "guest", order.customer_phone or "", order.customer_email or "")
@@ -66,7 +67,7 @@ def head_text(order: OrderRead, meta: OrdersMeta) -> Text:
         text.append(f"\nShip to: {address}")
     if order.note:
         text.append(f"\nNote: {order.note}")
-    return text
+    return plain(text)
 
 
 def money_text(order: OrderRead, meta: OrdersMeta) -> Text:
@@ -77,14 +78,14 @@ def money_text(order: OrderRead, meta: OrdersMeta) -> Text:
         parts += f" {'+' if order.adjustments_minor > 0 else '−'} {m(abs(order.adjustments_minor))}"
     if order.shipping_minor:
         parts += f" + shipping {m(order.shipping_minor)}"
-    text = Text()
+    text = plain()
     text.append(f"Total {m(order.total_minor)} {meta.currency}", style="bold")
     text.append(f" = {parts} (tax {m(order.tax_minor)}) · paid {m(order.paid_minor)}")
     if order.refunded_minor:
         text.append(f" · refunded {m(order.refunded_minor)}")
     if order.due_minor:
         text.append(f" · due {m(order.due_minor)}", style="bold")
-    return text
+    return plain(text)
 
 
 def body(order: OrderRead, meta: OrdersMeta) -> RenderableType:
@@ -94,52 +95,54 @@ def body(order: OrderRead, meta: OrdersMeta) -> RenderableType:
     lines = _table(("SKU", False, None), ("Item", False, 3), ("Qty", True, None), ("Price", True, None),
                    ("Total", True, None), ("Shp", True, None), ("Ret", True, None), ("Refunded", True, None))
     for line in order.lines:
-        lines.add_row(line.sku, line.title, str(line.quantity), m(line.unit_price_minor), m(line.net_minor),
-                      str(line.quantity_shipped) if line.quantity_shipped else "·",
-                      str(line.quantity_returned) if line.quantity_returned else "·",
-                      m(line.refunded_minor) if line.refunded_minor else "·")
+        lines.add_row(*map(plain, (line.sku, line.title, str(line.quantity), m(line.unit_price_minor),
+                                   m(line.net_minor), str(line.quantity_shipped) if line.quantity_shipped else "·",
+                                   str(line.quantity_returned) if line.quantity_returned else "·",
+                                   m(line.refunded_minor) if line.refunded_minor else "·")))
     parts.append(lines)
     for adjustment in order.adjustments:
-        parts.append(Text(f"  {adjustment.label or adjustment.kind}: {m(adjustment.amount_minor)}"))
+        parts.append(plain(f"  {adjustment.label or adjustment.kind}: {m(adjustment.amount_minor)}"))
     parts.append(_section("Payments and refunds"))
     if not order.payments and not order.refunds:
-        parts.append(Text("  none yet", style="dim"))
+        parts.append(plain("  none yet", style="dim"))
     money = _table(("When", False, None), ("What", False, 2), ("Amount", True, None), ("By", False, 1))
     for payment in order.payments:
         extra = f" (tendered {m(payment.tendered_minor)}, change {m(payment.change_minor)})" if payment.change_minor \
             and payment.tendered_minor is not None else ""
         ref = f" ref {payment.reference}" if payment.reference else ""
-        money.add_row(meta.when(payment.at), f"paid by {METHOD_LABELS.get(payment.method, payment.method)}{ref}{extra}",
-                      m(payment.amount_minor), payment.actor)
+        money.add_row(*map(plain, (meta.when(payment.at),
+                                   f"paid by {METHOD_LABELS.get(payment.method, payment.method)}{ref}{extra}",
+                                   m(payment.amount_minor), payment.actor)))
     for refund in order.refunds:
         reason = f": {refund.reason}" if refund.reason else ""
-        money.add_row(meta.when(refund.at), f"refund to {METHOD_LABELS.get(refund.method, refund.method)}{reason}",
-                      f"-{m(refund.amount_minor)}", refund.actor)
+        money.add_row(*map(plain, (meta.when(refund.at),
+                                   f"refund to {METHOD_LABELS.get(refund.method, refund.method)}{reason}",
+                                   f"-{m(refund.amount_minor)}", refund.actor)))
     if order.payments or order.refunds:
         parts.append(money)
     parts.append(_section(f"Shipments ({len(order.shipments)})"))
     if not order.shipments:
-        parts.append(Text("  none yet", style="dim"))
+        parts.append(plain("  none yet", style="dim"))
     for shipment in order.shipments:
         items = ", ".join(f"{i.sku} x{i.quantity}" for i in shipment.items)
         arrived = (f"delivered {meta.when(shipment.delivered_at)}" if shipment.delivered_at
                    else f"expected {meta.when(shipment.estimated_delivery_at)}")
-        parts.append(Text(f"  {meta.when(shipment.shipped_at)} {shipment.carrier_name} {shipment.tracking} · "
+        parts.append(plain(f"  {meta.when(shipment.shipped_at)} {shipment.carrier_name} {shipment.tracking} · "
                           f"{arrived} · {items}"))
         if shipment.tracking_url:
-            parts.append(Text(f"    {shipment.tracking_url}", style="dim"))
+            parts.append(plain(f"    {shipment.tracking_url}", style="dim"))
     parts.append(_section(f"Returns ({len(order.returns)})"))
     if not order.returns:
-        parts.append(Text("  none", style="dim"))
+        parts.append(plain("  none", style="dim"))
     for found in order.returns:
         items = ", ".join(f"{i.sku} x{i.quantity}" + (f" {i.condition}" if i.condition else "") for i in found.items)
         refunded = f" · refunded {m(found.refund_minor)}" if found.refund_minor else ""
-        parts.append(Text(f"  #{found.id} {found.status} · {meta.when(found.requested_at)} · {items} · "
+        parts.append(plain(f"  #{found.id} {found.status} · {meta.when(found.requested_at)} · {items} · "
                           f"{found.reason}{refunded}"))
     parts.append(_section(f"Timeline ({len(order.events)})"))
     timeline = _table(("When", False, None), ("Event", False, None), ("What", False, 4), ("By", False, None))
     for event in order.events:
-        timeline.add_row(meta.when(event.at), words(event.kind), event.message, event.actor)
+        timeline.add_row(*map(plain, (meta.when(event.at), words(event.kind), event.message, event.actor)))
     parts.append(timeline)
     return Group(*parts)
 
@@ -193,7 +196,7 @@ class OrderDetailScreen(OrderActions, ReportsWorkerErrors, ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="order-box"):
-            yield Static(f"{self.number} · loading…", id="order-head", markup=False)
+            yield Static(plain(f"{self.number} · loading…"), id="order-head", markup=False)
             with VerticalScroll(id="order-scroll"):
                 yield Static("", id="order-body", markup=False)
         yield Footer(compact=True)
@@ -220,7 +223,7 @@ class OrderDetailScreen(OrderActions, ReportsWorkerErrors, ModalScreen[bool]):
     def _loaded(self, event: Loaded) -> None:
         self.order = event.order
         self.number = event.order.number
-        self.query_one("#order-head", Static).update(head_text(event.order, self.meta))
+        self.query_one("#order-head", Static).update(plain(head_text(event.order, self.meta)))
         self.query_one("#order-body", Static).update(body(event.order, self.meta))
         self.refresh_bindings()
 

@@ -23,6 +23,7 @@ from textual.widgets import Footer, Input, Select, Static
 
 from shoptui.errors import InvalidInput
 from shoptui.tui.screens.orders_common import CHANNEL_CHOICES, METHOD_LABELS, USER_METHODS, OrdersMeta, parse_items
+from shoptui.tui.text import choices, plain
 from shoptui.tui.widgets.inventory_form import Field, FormDialog, words_to_field
 from shoptui.tui.workers import ReportsWorkerErrors
 
@@ -49,7 +50,7 @@ def _input(widget_id: str, value: str = "", *, placeholder: str = "", tooltip: s
 
 def _select(widget_id: str, options: list[tuple[str, str]], value: str | None = None, *, tooltip: str = "") -> Select[str]:
     chosen = value if value is not None else (options[0][1] if options else Select.NULL)
-    return Select(options, value=chosen, allow_blank=False, id=widget_id, compact=True, tooltip=tooltip)
+    return Select(choices(options), value=chosen, allow_blank=False, id=widget_id, compact=True, tooltip=tooltip)
 
 
 def _methods() -> list[tuple[str, str]]:
@@ -218,7 +219,7 @@ class ShipDialog(OrderForm):
     def _carrier_chosen(self, event: Select.Changed) -> None:
         row = self.rows.get("tracking")
         if row is not None:
-            row.query_one(".field-help", Static).update(self.meta.pattern_help(str(event.value)))
+            row.query_one(".field-help", Static).update(plain(self.meta.pattern_help(str(event.value))))
 
     def save(self, values: dict[str, Any]) -> Changed:
         from shoptui import db
@@ -760,7 +761,7 @@ class DocumentScreen(ReportsWorkerErrors, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = f"{DOCUMENT_NAMES[self.kind].capitalize()} of {self.number}"
+            box.border_title = plain(f"{DOCUMENT_NAMES[self.kind].capitalize()} of {self.number}")
             with VerticalScroll(id="document-text"):
                 yield Static("Loading…", id="document-body", markup=False)
         yield Footer(compact=True)
@@ -782,7 +783,7 @@ class DocumentScreen(ReportsWorkerErrors, ModalScreen[None]):
     @on(Rendered)
     def _rendered(self, event: Rendered) -> None:
         self.text, self.command = event.text, event.command
-        self.query_one("#document-body", Static).update(event.text)
+        self.query_one("#document-body", Static).update(plain(event.text))
 
     def action_close(self) -> None:
         """Back."""

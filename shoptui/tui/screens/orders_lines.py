@@ -28,6 +28,7 @@ from textual.worker import get_current_worker
 
 from shoptui.errors import InvalidInput, ShopError
 from shoptui.tui.screens.orders_common import OrdersMeta
+from shoptui.tui.text import plain
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -129,14 +130,14 @@ class EditLinesScreen(ReportsWorkerErrors, ModalScreen[bool]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.border_title = f"Lines of {self.order.number}"
-        self.query_one("#lines-box").border_title = f"Edit the lines of {self.order.number} (unpaid)"
+        self.border_title = plain(f"Lines of {self.order.number}")
+        self.query_one("#lines-box").border_title = plain(f"Edit the lines of {self.order.number} (unpaid)")
         table = self.query_one("#lines-table", DataTable)
         table.add_column("SKU", key="sku")
         table.add_column("Item", key="item")
-        table.add_column(Text("Qty", justify="right"), key="qty")
-        table.add_column(Text("Price", justify="right"), key="price")
-        table.add_column(Text("Total", justify="right"), key="total")
+        table.add_column(plain("Qty", justify="right"), key="qty")
+        table.add_column(plain("Price", justify="right"), key="price")
+        table.add_column(plain("Total", justify="right"), key="total")
         self._show(self.order)
         self.query_one("#lines-code", Input).focus()
 
@@ -150,9 +151,9 @@ class EditLinesScreen(ReportsWorkerErrors, ModalScreen[bool]):
         with self.app.batch_update():
             table.clear()
             for line in order.lines:
-                table.add_row(line.sku, line.title, Text(str(line.quantity), justify="right"),
-                              Text(m(line.unit_price_minor), justify="right"),
-                              Text(m(line.net_minor), justify="right"), key=line.sku)
+                table.add_row(plain(line.sku), plain(line.title), plain(str(line.quantity), justify="right"),
+                              plain(m(line.unit_price_minor), justify="right"),
+                              plain(m(line.net_minor), justify="right"), key=line.sku)
         if keep and any(line.sku == keep for line in order.lines):
             table.move_cursor(row=table.get_row_index(keep), animate=False)
         parts = f"items {m(order.subtotal_minor)}"
@@ -161,14 +162,14 @@ class EditLinesScreen(ReportsWorkerErrors, ModalScreen[bool]):
         if order.shipping_minor:
             parts += f" + shipping {m(order.shipping_minor)}"
         self.query_one("#lines-total", Static).update(
-            Text.assemble((f"Total {m(order.total_minor)} {self.meta.currency}", "bold"),
-                          f" = {parts} · {order.item_count} items · tax {m(order.tax_minor)}"))
+            plain(Text.assemble((f"Total {m(order.total_minor)} {self.meta.currency}", "bold"),
+                          f" = {parts} · {order.item_count} items · tax {m(order.tax_minor)}")))
         self.refresh_bindings()
 
     def _say(self, text: str, *, error: bool = False) -> None:
         message = self.query_one("#lines-message", Static)
         message.set_class(error, "-error")
-        message.update(text)
+        message.update(plain(text))
 
     def _current_sku(self) -> str | None:
         table = self.query_one("#lines-table", DataTable)

@@ -25,6 +25,7 @@ from shoptui.tui.screens.inventory_common import cell
 from shoptui.tui.screens.orders_actions import OrderActions
 from shoptui.tui.screens.orders_common import OrdersMeta, read_meta
 from shoptui.tui.screens.orders_dialogs import Changed
+from shoptui.tui.text import plain
 from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
 
 if TYPE_CHECKING:
@@ -164,13 +165,13 @@ class ReturnsScreen(PagedList, OrderActions, ShopScreen):
         else:
             text = f"{len(self.rows)} {label if label.endswith('returns') else label + ' returns'}" + (
                 self.table.more_below()) + " · enter: next step · o: the order"
-        self.query_one("#returns-status", Static).update(text)
+        self.query_one("#returns-status", Static).update(plain(text))
 
     def _show_detail(self) -> None:
         found = self.current()
         detail = self.query_one("#returns-detail", Static)
         if found is None:
-            detail.update("")
+            detail.update(plain(""))
             return
         parts = [f"#{found.id} of {found.order_number}", found.status, f"reason: {found.reason}"]
         if found.decision_note:
@@ -179,7 +180,7 @@ class ReturnsScreen(PagedList, OrderActions, ShopScreen):
             parts.append(f"refunded {self.meta.money(found.refund_minor)}")
         if found.photos:
             parts.append(f"{len(found.photos)} photos")
-        detail.update(" · ".join(parts))
+        detail.update(plain(" · ".join(parts)))
 
     @on(DataTable.RowHighlighted, "#returns-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -196,7 +197,7 @@ class ReturnsScreen(PagedList, OrderActions, ShopScreen):
         state = str(event.value or "")
         if state != self.state:
             self.state = state
-            self.query_one("#returns-status", Static).update("Loading…")
+            self.query_one("#returns-status", Static).update(plain("Loading…"))
             self._load(None)
 
     def on_screen_resume(self) -> None:

@@ -42,6 +42,7 @@ from textual.widgets import Input, Static
 from shoptui.errors import NotFound, ShopError
 from shoptui.money import format_money
 from shoptui.tui.screens.base import ShopScreen
+from shoptui.tui.text import plain
 from shoptui.tui.widgets.sale_basket import BasketTable, Explained, TotalsPanel
 from shoptui.tui.widgets.sale_scan import SCAN_HELP, ScanField, ScanMessage, parse_entry
 
@@ -367,11 +368,11 @@ class SaleScreen(ShopScreen):
         label = self.query_one("#sale-shift", Static)
         shift = m.shift
         if shift is not None:
-            label.update(f"Shift #{shift.id} since {m.when(shift.opened_at)} · {shift.opened_by}")
+            label.update(plain(f"Shift #{shift.id} since {m.when(shift.opened_at)} · {shift.opened_by}"))
         elif m.requires_shift:
-            label.update("⚠ NO SHIFT OPEN: ctrl+b opens one")
+            label.update(plain("⚠ NO SHIFT OPEN: ctrl+b opens one"))
         else:
-            label.update("No shift (ctrl+b)")
+            label.update(plain("No shift (ctrl+b)"))
         label.set_class(shift is None and m.requires_shift, "-missing")
 
     # ------------------------------------------------------------ the queue of basket changes
@@ -506,7 +507,7 @@ class SaleScreen(ShopScreen):
         basket = self.basket
         label = self.query_one("#sale-customer", Static)
         if basket is None or basket.customer_id is None:
-            label.update("Guest sale (ctrl+r: customer)", layout=False)
+            label.update(plain("Guest sale (ctrl+r: customer)"), layout=False)
             return
         member = basket.member
         if member is not None:
@@ -521,7 +522,7 @@ class SaleScreen(ShopScreen):
         else:
             text = " ".join(p for p in (basket.customer_name, basket.customer_phone or "") if p)
             text = text or f"customer #{basket.customer_id}"
-        label.update(text, layout=False)  # one line of a fixed width: no layout pass
+        label.update(plain(text), layout=False)  # one line of a fixed width: no layout pass
 
     # ------------------------------------------------------------ the scan field
 

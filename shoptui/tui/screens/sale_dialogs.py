@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Digits, Input, Label, Static
 
 from shoptui.errors import ShopError
+from shoptui.tui.text import plain
 from shoptui.tui.widgets.inventory_form import Field, FormDialog
 from shoptui.tui.workers import ReportsWorkerErrors
 
@@ -115,7 +116,7 @@ class CustomerDialog(ReportsWorkerErrors, ModalScreen[Any]):
                             tooltip="The customer's phone (or email or #id); enter looks it up.")
             now = ("Now: guest sale" if self.basket.customer_id is None else
                    f"Now: {self.basket.customer_name or self.basket.customer_phone}")
-            yield Static(now, id="cust-found", markup=False)
+            yield Static(plain(now), id="cust-found", markup=False)
             with Horizontal(classes="cust-row", id="cust-points-row"):
                 yield Label("Points to use", classes="cust-label", markup=False)
                 yield Input(str(self.basket.points_to_use) if self.basket.points_to_use else "", id="cust-points",
@@ -180,7 +181,7 @@ class CustomerDialog(ReportsWorkerErrors, ModalScreen[Any]):
             return
         if event.step == "points":
             if event.basket is None:
-                self.query_one("#cust-problem", Static).update(f"✗ {event.sentence}")
+                self.query_one("#cust-problem", Static).update(plain(f"✗ {event.sentence}"))
                 self.query_one("#cust-points", Input).focus()
                 return
             basket = event.basket
@@ -201,13 +202,13 @@ class CustomerDialog(ReportsWorkerErrors, ModalScreen[Any]):
         keys = "⏎ or F12 attach · F3 guest sale · esc back"
         if self.has_class("-member"):
             keys = "⏎ points, ⏎ attach · F2 all points · F3 guest sale · esc back"
-        self.query_one("#cust-keys", Static).update(keys)
+        self.query_one("#cust-keys", Static).update(plain(keys))
 
     def _say(self, text: str, *, refused: bool) -> None:
         found = self.query_one("#cust-found", Static)
-        found.update(f"✗ {text}" if refused else text)
+        found.update(plain(f"✗ {text}" if refused else text))
         found.set_class(refused, "-refused")
-        self.query_one("#cust-problem", Static).update("")
+        self.query_one("#cust-problem", Static).update(plain(""))
 
     def action_attach(self) -> None:
         """Put the customer found (with the points typed) on the sale; look them up first when not yet."""
@@ -218,7 +219,7 @@ class CustomerDialog(ReportsWorkerErrors, ModalScreen[Any]):
             return
         raw = self.query_one("#cust-points", Input).value.strip() if self.has_class("-member") else ""
         if not raw.lstrip("-").isdigit() and raw:
-            self.query_one("#cust-problem", Static).update(f"✗ The points to use are {raw!r}, not a whole number.")
+            self.query_one("#cust-problem", Static).update(plain(f"✗ The points to use are {raw!r}, not a whole number."))
             return
         self.price("points", phone, int(raw) if raw else 0)
 
@@ -439,21 +440,21 @@ class ReceiptDialog(ReportsWorkerErrors, ModalScreen["str | None"]):
         order, m = self.result.order, self.meta
         head = "Sold" if self.just_sold else "Receipt of"
         with Vertical():
-            yield Static(f"{head} {order.number} · {m.money(order.total_minor)} {m.currency} · paid", id="rc-title",
+            yield Static(plain(f"{head} {order.number} · {m.money(order.total_minor)} {m.currency} · paid"), id="rc-title",
                          markup=False)
             if self.just_sold and self.result.change_minor:
                 with Horizontal(id="rc-change-row"):
                     yield Static("CHANGE DUE", id="rc-change-label", markup=False)
                     yield Digits(m.money(self.result.change_minor), id="rc-change")
             with VerticalScroll(id="rc-scroll"):
-                yield Static(self.text.rstrip("\n"), id="rc-text", markup=False)
+                yield Static(plain(self.text.rstrip("\n")), id="rc-text", markup=False)
             yield Static("", id="rc-status", markup=False)
             yield Static("⏎ next customer (or just scan) · F2 print · F3 save · F4 58/80", id="rc-keys",
                          markup=False)
 
     def on_mount(self) -> None:
         scroll = self.query_one("#rc-scroll", VerticalScroll)
-        scroll.border_title = f"{self.width_mm} mm · ↑↓ scroll"
+        scroll.border_title = plain(f"{self.width_mm} mm · ↑↓ scroll")
         self.set_class(self.width_mm == 58, "-narrow")
         scroll.focus()
 
@@ -470,7 +471,7 @@ class ReceiptDialog(ReportsWorkerErrors, ModalScreen["str | None"]):
 
     def _status(self, text: str, *, ok: bool) -> None:
         status = self.query_one("#rc-status", Static)
-        status.update(("✓ " if ok else "✗ ") + text)
+        status.update(plain(("✓ " if ok else "✗ ") + text))
         status.set_class(not ok, "-refused")
 
     def action_print(self) -> None:
@@ -516,8 +517,8 @@ class ReceiptDialog(ReportsWorkerErrors, ModalScreen["str | None"]):
         if event.text is not None and event.width_mm is not None:
             self.text = event.text
             self.width_mm = event.width_mm
-            self.query_one("#rc-text", Static).update(event.text.rstrip("\n"))
-            self.query_one("#rc-scroll", VerticalScroll).border_title = f"{event.width_mm} mm · ↑↓ scroll"
+            self.query_one("#rc-text", Static).update(plain(event.text.rstrip("\n")))
+            self.query_one("#rc-scroll", VerticalScroll).border_title = plain(f"{event.width_mm} mm · ↑↓ scroll")
             self.set_class(event.width_mm == 58, "-narrow")
         self._status(event.sentence, ok=event.ok)
 

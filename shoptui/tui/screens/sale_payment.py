@@ -25,6 +25,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Digits, Input, Label, Static
 
 from shoptui.errors import InvalidInput, ShopError
+from shoptui.tui.text import plain
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -101,15 +102,15 @@ class PaymentDialog(ReportsWorkerErrors, ModalScreen["SaleResult | None"]):
     def compose(self) -> ComposeResult:
         b, m = self.basket, self.meta
         with Vertical():
-            yield Static(f"Payment · {b.item_count} item{'s' if b.item_count != 1 else ''} · due "
-                         f"{m.money(b.total_minor)} {m.currency}", id="pay-title", markup=False)
+            yield Static(plain(f"Payment · {b.item_count} item{'s' if b.item_count != 1 else ''} · due "
+                         f"{m.money(b.total_minor)} {m.currency}"), id="pay-title", markup=False)
             for method, label, hint in self.methods:
                 with Horizontal(classes="pay-row"):
-                    yield Label(label, classes="pay-label", markup=False)
+                    yield Label(plain(label), classes="pay-label", markup=False)
                     yield Input("", id=f"pay-{method}", classes="pay-input", compact=True,
                                 placeholder="amount given" if method == "cash" else "",
                                 tooltip=f"{label}: an amount like 50 or 12.50; empty: none.")
-                    yield Static(hint, classes="pay-hint", markup=False)
+                    yield Static(plain(hint), classes="pay-hint", markup=False)
             yield Static("", id="pay-plan", markup=False)
             with Horizontal(id="pay-change-row"):
                 yield Static("CHANGE DUE", id="pay-change-label", markup=False)
@@ -161,7 +162,7 @@ class PaymentDialog(ReportsWorkerErrors, ModalScreen["SaleResult | None"]):
 
         def row(label: str, minor: int, style: str = "") -> None:
             amount = m.money(minor)
-            lines.append(Text(f"{label:<22}{amount:>14}", style=style))
+            lines.append(plain(f"{label:<22}{amount:>14}", style=style))
 
         plan = self.plan
         row("Total", self.basket.total_minor, "bold")
@@ -176,10 +177,10 @@ class PaymentDialog(ReportsWorkerErrors, ModalScreen["SaleResult | None"]):
                     row(dict((k, v) for k, v, _ in METHODS).get(payment.method, payment.method), payment.amount_minor)
             if plan.rounding_minor:
                 row("Sale total (rounded)", plan.total_minor, "bold")
-        self.query_one("#pay-plan", Static).update(Text("\n").join(lines))
+        self.query_one("#pay-plan", Static).update(plain("\n").join(lines))
         self.query_one("#pay-change", Digits).update(m.money(plan.change_minor if plan else 0))
-        self.query_one("#pay-change-label", Static).update("CHANGE DUE" if plan is not None else "CHANGE DUE –")
-        self.query_one("#pay-problem", Static).update(f"✗ {problem}" if problem and plan is None else "")
+        self.query_one("#pay-change-label", Static).update(plain("CHANGE DUE" if plan is not None else "CHANGE DUE –"))
+        self.query_one("#pay-problem", Static).update(plain(f"✗ {problem}" if problem and plan is None else ""))
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
@@ -243,7 +244,7 @@ class PaymentDialog(ReportsWorkerErrors, ModalScreen["SaleResult | None"]):
             return
         self.taking = True
         self.add_class("-busy")
-        self.query_one("#pay-keys", Static).update("Taking the payment…")
+        self.query_one("#pay-keys", Static).update(plain("Taking the payment…"))
         self.complete(self.basket, list(self.tenders))
 
     @work(thread=True, exclusive=True, group="sale-complete", exit_on_error=False)
@@ -267,8 +268,8 @@ class PaymentDialog(ReportsWorkerErrors, ModalScreen["SaleResult | None"]):
     def _refused(self, event: Refused) -> None:
         self.taking = False
         self.remove_class("-busy")
-        self.query_one("#pay-problem", Static).update(f"✗ NOT PAID: {event.sentence} Nothing was written.")
-        self.query_one("#pay-keys", Static).update("⏎/F12 try again · esc back to the basket (fix it there)")
+        self.query_one("#pay-problem", Static).update(plain(f"✗ NOT PAID: {event.sentence} Nothing was written."))
+        self.query_one("#pay-keys", Static).update(plain("⏎/F12 try again · esc back to the basket (fix it there)"))
 
     @on(Completed)
     def _completed(self, event: Completed) -> None:

@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from shoptui.tui.text import plain
 from shoptui.tui.widgets.inventory_form import Field, FormDialog
 from shoptui.tui.workers import ReportsWorkerErrors
 
@@ -146,10 +147,10 @@ class CloseShiftDialog(FormDialog):
         s = r.shift
         methods = ", ".join(f"{p.method.replace('_', ' ')} {m.money(p.amount_minor)}" for p in r.payments) or "none"
         self.query_one("#form-intro", Static).update(
-            f"Shift #{s.id} since {m.when(s.opened_at)} by {s.opened_by}: {r.sales_count} counter sales for "
+            plain(f"Shift #{s.id} since {m.when(s.opened_at)} by {s.opened_by}: {r.sales_count} counter sales for "
             f"{m.money(r.sales_minor)}; payments {methods}.\nExpected in the drawer: "
             f"{m.money(r.expected_cash_minor)} {m.currency} (float {m.money(s.float_minor)} + cash in "
-            f"{m.money(r.cash_in_minor)} - cash out {m.money(r.cash_out_minor)}).")
+            f"{m.money(r.cash_in_minor)} - cash out {m.money(r.cash_out_minor)})."))
 
     def field_for(self, sentence: str) -> str | None:
         return "note" if "note" in sentence.lower() else "counted"
@@ -199,7 +200,7 @@ class ShiftReportDialog(ReportsWorkerErrors, ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             with VerticalScroll(id="sr-scroll"):
-                yield Static(self.text, markup=False)
+                yield Static(plain(self.text), markup=False)
             yield Static("", id="sr-status", markup=False)
             yield Static("⏎ close · s save as text", id="sr-keys", markup=False)
 
@@ -215,5 +216,5 @@ class ShiftReportDialog(ReportsWorkerErrors, ModalScreen[None]):
         from shoptui.tui.screens.sale_dialogs import SaveReceiptDialog
 
         dialog = SaveReceiptDialog(self.text + "\n", f"shift-{self.report.shift.id}.txt", title="Save the shift report")
-        self.app.push_screen(dialog, lambda path: self.query_one("#sr-status", Static).update(f"✓ Saved to {path}.")
+        self.app.push_screen(dialog, lambda path: self.query_one("#sr-status", Static).update(plain(f"✓ Saved to {path}."))
                              if path else None)

@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, Static
 
 from shoptui.errors import ShopError
 from shoptui.tui.screens.base import ShopScreen
+from shoptui.tui.text import plain, shown
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,11 @@ class SettingField:
 
 
 def as_text(value: Any) -> str:
-    """A stored value as the text a person would type for it."""
+    """A stored value as the text a person would type for it (control characters shown as ``\\x1b``)."""
+    return shown(_as_text(value))
+
+
+def _as_text(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
@@ -136,7 +141,7 @@ class SettingsScreen(ShopScreen):
             for item in event.fields:
                 if item.group != group:
                     group = item.group
-                    rows.append(Static(group.capitalize(), classes="setting-group", markup=False))
+                    rows.append(Static(plain(group.capitalize()), classes="setting-group", markup=False))
                 rows.append(_row(item))
             await form.mount_all(rows)
         if focused_key in self.fields:
@@ -216,7 +221,7 @@ class SettingsScreen(ShopScreen):
         for key, sentence in event.errors.items():
             row = self.query_one(f"#row-{key}")
             row.add_class("-invalid")
-            row.query_one(".setting-error", Static).update(sentence)
+            row.query_one(".setting-error", Static).update(plain(sentence))
         first = next(iter(event.errors))
         self.query_one(f"#setting-{first}", Input).focus()
         count = len(event.errors)
@@ -241,8 +246,8 @@ def _row(item: SettingField) -> Vertical:
     entry = Input(item.text, id=f"setting-{item.key}", compact=True, password=item.secret,
                   placeholder=_placeholder(item), tooltip=item.help)
     return Vertical(
-        Horizontal(Label(item.key, classes="setting-key", markup=False), entry, classes="setting-line"),
-        Static(item.help, classes="setting-help", markup=False),
+        Horizontal(Label(plain(item.key), classes="setting-key", markup=False), entry, classes="setting-line"),
+        Static(plain(item.help), classes="setting-help", markup=False),
         Static("", classes="setting-error", markup=False),
         classes="setting", id=f"row-{item.key}",
     )

@@ -19,6 +19,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from shoptui.tui.text import plain
+
 RENDER_ENV = "SHOPTUI_IMAGES"
 """Set to ``off`` to never draw pictures (slow links): the text box is shown instead (also with NO_COLOR)."""
 
@@ -144,15 +146,15 @@ class CoverImage(Vertical):
             yield Static("Add paths or URLs in the form (e).", classes="cover-text", markup=False)
             return
         if facts.exists and facts.kind and pictures_enabled():
-            yield Static(facts.name, classes="cover-name", markup=False)
+            yield Static(plain(facts.name), classes="cover-name", markup=False)
             yield Static("", classes="cover-picture")
             self.draw(facts.location)
             return
-        yield Static(facts.name, classes="cover-name", markup=False)
-        yield Static(facts.describe(), classes="cover-text", markup=False)
+        yield Static(plain(facts.name), classes="cover-name", markup=False)
+        yield Static(plain(facts.describe()), classes="cover-text", markup=False)
         reason = ("The terminal shows no pictures here;" if facts.exists and facts.kind
                   else "Nothing to draw;")
-        yield Static(f"{reason} open the file to see it.", classes="cover-text", markup=False)
+        yield Static(plain(f"{reason} open the file to see it."), classes="cover-text", markup=False)
 
     @work(thread=True, exclusive=True, group="cover", exit_on_error=False)
     def draw(self, location: str) -> None:
@@ -170,4 +172,4 @@ class CoverImage(Vertical):
 
     def _undrawable(self) -> None:
         for target in self.query(".cover-picture"):
-            target.update("This file cannot be drawn; open it to see it.")  # type: ignore[attr-defined]
+            target.update(plain("This file cannot be drawn; open it to see it."))  # type: ignore[attr-defined]

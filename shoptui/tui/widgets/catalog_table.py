@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.events import Resize
 
 from shoptui.money import format_money
+from shoptui.tui.text import plain
 from shoptui.tui.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:
@@ -69,10 +70,10 @@ def widths_for(width: int, stock: bool) -> Widths:
 
 
 def _cell(value: str, width: int, *, right: bool = False, style: str = "") -> Text:
-    text = Text(value, style=style, no_wrap=True, overflow="ellipsis")
+    text = plain(value, style=style, no_wrap=True, overflow="ellipsis")
     text.truncate(width - 1, overflow="ellipsis")
     if right:
-        return Text(" " * max(0, width - 1 - text.cell_len)) + text + Text(" ")
+        return plain(" " * max(0, width - 1 - text.cell_len)) + text + plain(" ")
     text.pad_right(width - text.cell_len)
     return text
 

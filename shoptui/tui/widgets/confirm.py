@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from shoptui.tui.text import plain
 from shoptui.tui.workers import ReportsWorkerErrors
 
 
@@ -38,7 +39,7 @@ class Confirm(ReportsWorkerErrors, ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.question, id="confirm-text", markup=False)
+            yield Static(plain(self.question), id="confirm-text", markup=False)
             with Horizontal(id="confirm-buttons"):
                 yield Button(f"{self.yes} (y)", id="confirm-yes-button",
                              variant="error" if self.has_class("-danger") else "primary")

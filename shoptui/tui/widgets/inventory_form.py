@@ -24,6 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
 from shoptui.errors import InvalidInput, ShopError
+from shoptui.tui.text import plain
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -65,16 +66,16 @@ class FieldRow(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal():
-            yield Label(self.label, classes="field-label", markup=False)
+            yield Label(plain(self.label), classes="field-label", markup=False)
             yield self.widget
         if self.help_text:
-            yield Static(self.help_text, classes="field-help", markup=False)
+            yield Static(plain(self.help_text), classes="field-help", markup=False)
         yield Static("", classes="field-error", markup=False)
 
     def show_error(self, sentence: str | None) -> None:
         """Show (or, with None, hide) the refusal under the field; NO_COLOR still sees the ✗."""
         self.set_class(sentence is not None, "-invalid")
-        self.query_one(".field-error", Static).update(f"✗ {sentence}" if sentence else "")
+        self.query_one(".field-error", Static).update(plain(f"✗ {sentence}" if sentence else ""))
 
 
 @dataclass(frozen=True)
@@ -145,16 +146,16 @@ class FormDialog(ReportsWorkerErrors, ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text(), id="form-title", markup=False)
+            yield Static(plain(self.title_text()), id="form-title", markup=False)
             if self.intro:
-                yield Static(self.intro, id="form-intro", markup=False)
+                yield Static(plain(self.intro), id="form-intro", markup=False)
             with VerticalScroll(id="form-fields"):
                 for item in self.fields():
                     row = FieldRow(item.key, item.label, item.widget, item.help)
                     self.rows[item.key] = row
                     yield row
             yield Static("", id="form-banner", markup=False)
-            yield Static(f"ctrl+s {self.SAVE_LABEL} · esc cancel", id="form-keys", markup=False)
+            yield Static(plain(f"ctrl+s {self.SAVE_LABEL} · esc cancel"), id="form-keys", markup=False)
 
     def on_mount(self) -> None:
         first = next((row.widget for row in self.rows.values() if row.widget.focusable and not row.widget.disabled),
@@ -232,7 +233,7 @@ class FormDialog(ReportsWorkerErrors, ModalScreen[Any]):
         row = self.rows.get(event.field or "")
         if row is None:
             banner = self.query_one("#form-banner", Static)
-            banner.update(f"✗ {event.sentence}")
+            banner.update(plain(f"✗ {event.sentence}"))
             self.add_class("-refused")
             return
         row.show_error(event.sentence)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from rich.text import Text
 from textual.binding import Binding
 from textual.events import Click
 from textual.widgets import Static
+
+from shoptui.tui.text import plain
 
 if TYPE_CHECKING:
     from shoptui.services.dashboard import Figure
@@ -40,8 +41,8 @@ class KpiCard(Static, can_focus=True):
     def show(self, figure: Figure) -> None:
         """Show a (new) value of the figure."""
         self.figure = figure
-        self.border_title = figure.title
-        value = Text(figure.value, style="bold")
+        self.border_title = plain(figure.title)
+        value = plain(figure.value, style="bold")
         if figure.detail:
             value.append("\n")
             value.append(figure.detail, style="dim")

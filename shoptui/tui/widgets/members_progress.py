@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from shoptui.tui.text import plain
+
 if TYPE_CHECKING:
     from shoptui.services.members_views import TierProgress
     from shoptui.tui.screens.members_common import MembersMeta
@@ -29,14 +31,14 @@ def progress_text(progress: TierProgress, meta: MembersMeta, *, bar_width: int =
     else:
         reached = f"{progress.orders} paid order{'s' if progress.orders != 1 else ''}"
     if progress.next_code is None or progress.next_threshold is None:
-        return Text(f"Top tier · {reached} in the last {months}")
+        return plain(f"Top tier · {reached} in the last {months}")
     if progress.basis == "spend":
         target = f"of {meta.money(progress.next_threshold)}"
         to_go = meta.money(progress.to_go)
     else:
         target = f"of {progress.next_threshold}"
         to_go = f"{progress.to_go} order{'s' if progress.to_go != 1 else ''}"
-    line = Text("Next ")
+    line = plain("Next ")
     line.append(f"{progress.next_name}", style="bold")
     line.append(f" {bar(progress.reached, progress.next_threshold, bar_width)} {reached} {target} in {months} · ")
     if progress.to_go == 0:

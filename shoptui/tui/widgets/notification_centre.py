@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from shoptui.tui.text import plain
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ class NotificationCentre(ReportsWorkerErrors, ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="centre") as centre:
             centre.border_title = "Notifications"
-            yield OptionList(Option(Text("Loading…", style="dim"), disabled=True), id="centre-list")
+            yield OptionList(Option(plain("Loading…", style="dim"), disabled=True), id="centre-list")
             yield Static(id="centre-session", markup=False)
             yield Footer(show_command_palette=False, compact=True)
 
@@ -101,13 +102,13 @@ class NotificationCentre(ReportsWorkerErrors, ModalScreen[None]):
         zone = ZoneInfo(event.timezone)
         listing.clear_options()
         if not event.items:
-            listing.add_option(Option(Text("No notifications.", style="dim"), disabled=True))
+            listing.add_option(Option(plain("No notifications.", style="dim"), disabled=True))
             return
         listing.add_options(Option(_prompt(item, zone), id=str(item.id)) for item in event.items)
         ids = [str(item.id) for item in event.items]
         listing.highlighted = ids.index(highlighted) if highlighted in ids else 0
         unread = sum(1 for item in event.items if item.read_at is None)
-        self.query_one("#centre").border_subtitle = f"{unread} unread" if unread else "all read"
+        self.query_one("#centre").border_subtitle = plain(f"{unread} unread" if unread else "all read")
         listing.focus()
         self.refresh_bindings()
 
@@ -116,7 +117,7 @@ class NotificationCentre(ReportsWorkerErrors, ModalScreen[None]):
         panel = self.query_one("#centre-session", Static)
         panel.display = bool(said)
         zone = ZoneInfo(self.shop.timezone_name or "UTC")
-        panel.update("This session:\n" + "\n".join(f"{a.at.astimezone(zone):%H:%M} {a.text}" for a in said))
+        panel.update(plain("This session:\n" + "\n".join(f"{a.at.astimezone(zone):%H:%M} {a.text}" for a in said)))
 
     # ------------------------------------------------------------ actions
 
@@ -175,7 +176,7 @@ class NotificationCentre(ReportsWorkerErrors, ModalScreen[None]):
 
 def _prompt(item: NotificationRead, zone: ZoneInfo) -> Text:
     unread = item.read_at is None
-    text = Text("● " if unread else "  ", style="bold")
+    text = plain("● " if unread else "  ", style="bold")
     text.append(f"{item.created_at.astimezone(zone):%m-%d %H:%M} ", style="dim")
     if item.severity in SEVERITY_STYLE:
         text.append(f"{item.severity} ", style=SEVERITY_STYLE[item.severity])
@@ -185,4 +186,4 @@ def _prompt(item: NotificationRead, zone: ZoneInfo) -> Text:
         details = f"{details}  → {item.link_kind} {item.link_id}".strip()
     if details:
         text.append("\n  " + details, style="dim")
-    return text
+    return plain(text)

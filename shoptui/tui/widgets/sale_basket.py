@@ -16,6 +16,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Digits, Static
 
+from shoptui.tui.text import plain
+
 if TYPE_CHECKING:
     from shoptui.services.sales import Basket
 
@@ -30,11 +32,11 @@ GIFT = "gift:"  # row keys of gift lines (a promotion adds them; they are not ba
 
 def _cell(value: str, width: int, *, right: bool = False, style: str = "") -> Text:
     """Exactly ``width`` columns (the last one a gap), cut with … when too long; never markup."""
-    text = Text(value, style=style, no_wrap=True, overflow="ellipsis")
+    text = plain(value, style=style, no_wrap=True, overflow="ellipsis")
     text.truncate(max(1, width - 1), overflow="ellipsis")
     pad = max(0, width - 1 - text.cell_len)
     if right:
-        return Text(" " * pad) + text + Text(" ")
+        return plain(" " * pad) + text + plain(" ")
     text.pad_right(pad + 1)
     return text
 
@@ -149,7 +151,7 @@ class BasketTable(DataTable[Any]):
         for sku, text in ((self._marked, " " * MARK), (selected, "▸" + " " * (MARK - 1))):
             if sku is not None:
                 try:
-                    self.update_cell(sku, "mark", Text(text, style="bold"))
+                    self.update_cell(sku, "mark", plain(text, style="bold"))
                 except Exception:  # the line is gone
                     pass
         self._marked = selected
@@ -210,11 +212,11 @@ class TotalsPanel(Vertical):
         grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         grid.add_column(justify="right", no_wrap=True)
 
-        plain: list[str] = []
+        figures: list[str] = []
 
         def row(label: str, amount: str, style: str = "") -> None:
-            grid.add_row(Text(label, style=style), Text(amount, style=style))
-            plain.append(f"{label.strip()}  {amount}")
+            grid.add_row(plain(label, style=style), plain(amount, style=style))
+            figures.append(f"{label.strip()}  {amount}")
 
         items = basket.item_count
         row(f"Subtotal ({items} item{'s' if items != 1 else ''})", money(basket.subtotal_minor))
@@ -224,10 +226,10 @@ class TotalsPanel(Vertical):
         for offer in offers or []:
             row(f"  {offer.label}", money(offer.amount_minor), "bold" if offer.offer else "")
         row(f"  incl. {tax_label}", money(basket.tax_minor))
-        self.query_one("#totals-lines", Static).update(grid, layout=len(plain) != self.plain.count("\n"))
-        self.plain = "\n".join(plain + [f"TOTAL {currency} {money(basket.total_minor)}"])
+        self.query_one("#totals-lines", Static).update(grid, layout=len(figures) != self.plain.count("\n"))
+        self.plain = "\n".join(figures + [f"TOTAL {currency} {money(basket.total_minor)}"])
         label = f"TOTAL {currency}".strip()
         if label != self._label:
             self._label = label
-            self.query_one("#totals-label", Static).update(label)
+            self.query_one("#totals-label", Static).update(plain(label))
         self.query_one("#totals-digits", Digits).update(money(basket.total_minor))

@@ -18,6 +18,8 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from shoptui.tui.text import plain
+
 SET_QUANTITY = re.compile(r"^\d{1,6}$")
 FLASH_SECONDS = 0.8
 SCAN_HELP = ("scan or type a SKU ⏎ · 3*SKU or SKUx3 adds 3 · 5⏎ sets the selected line to 5 · #123⏎ scans the "
@@ -104,7 +106,7 @@ class ScanMessage(Static):
     def say(self, text: str, *, ok: bool | None) -> None:
         """Show a sentence: ``ok`` True (✓ done), False (✗ refused) or None (plain information)."""
         mark = {True: "✓ ", False: "✗ ", None: ""}[ok]
-        self.update(f"{mark}{text}", layout=False)  # one line, fixed size
+        self.update(plain(f"{mark}{text}"), layout=False)  # one line, fixed size
         self.set_class(ok is True, "-ok")
         self.set_class(ok is False, "-refused")
         if ok is None:

@@ -22,6 +22,7 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from shoptui.tui.text import plain
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -159,7 +160,7 @@ class SearchBox(ReportsWorkerErrors, Vertical):
         results = self.results
         results.clear_options()
         if not event.hits:
-            results.add_option(Option(Text(f"Nothing found for {event.text!r}.", style="dim"), disabled=True))
+            results.add_option(Option(plain(f"Nothing found for {event.text!r}.", style="dim"), disabled=True))
         else:
             options: list[Option] = []
             seen_kinds: list[str] = []
@@ -167,7 +168,7 @@ class SearchBox(ReportsWorkerErrors, Vertical):
                 if kind not in seen_kinds:
                     seen_kinds.append(kind)
             for kind in seen_kinds:
-                options.append(Option(Text(_kind_heading(kind), style="bold"), disabled=True))
+                options.append(Option(plain(_kind_heading(kind), style="bold"), disabled=True))
                 for index, hit in enumerate(event.hits):
                     if hit.kind == kind:
                         options.append(Option(_hit_prompt(hit), id=str(index)))
@@ -211,9 +212,9 @@ class SearchBox(ReportsWorkerErrors, Vertical):
 
 
 def _hit_prompt(hit: SearchHit) -> Text:
-    prompt = Text(hit.title, style="bold" if hit.exact else "")
+    prompt = plain(hit.title, style="bold" if hit.exact else "")
     if hit.detail:
         prompt.append(f"  {hit.detail}", style="dim")
     if hit.exact:
         prompt.append("  exact match", style="italic dim")
-    return prompt
+    return plain(prompt)

@@ -10,6 +10,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.events import Click
 from textual.widgets import Label
 
+from shoptui.tui.text import plain
+
 if TYPE_CHECKING:
     from shoptui.modules import Screen as ScreenEntry
     from shoptui.tui.app import ShopApp
@@ -34,8 +36,8 @@ class SidebarEntry(Horizontal):
         self.tooltip = f"{entry.label} ({key_display})"
 
     def compose(self) -> ComposeResult:
-        yield Label(self.entry.label, classes="label", markup=False)
-        yield Label(self.key_display, classes="key", markup=False)
+        yield Label(plain(self.entry.label), classes="label", markup=False)
+        yield Label(plain(self.key_display), classes="key", markup=False)
 
     async def on_click(self, event: Click) -> None:
         event.stop()

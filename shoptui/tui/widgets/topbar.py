@@ -11,6 +11,7 @@ from textual.events import Click
 from textual.widgets import Static
 
 from shoptui import clock
+from shoptui.tui.text import plain
 from shoptui.tui.widgets.search import SearchBox
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ class StoreName(Static):
         self.watch(self.app, "store_name", self._show)
 
     def _show(self, name: str) -> None:
-        self.update(name or "shoptui")
+        self.update(plain(name or "shoptui"))
 
 
 class Bell(Static):
@@ -49,7 +50,7 @@ class Bell(Static):
         self.watch(self.app, "unread", self._show)
 
     def _show(self, unread: int) -> None:
-        self.update(f"Inbox {unread}" if unread else "Inbox")
+        self.update(plain(f"Inbox {unread}" if unread else "Inbox"))
         self.set_class(unread > 0, "-unread")
 
     def on_click(self, event: Click) -> None:
@@ -83,7 +84,7 @@ class ShopClock(Static):
             text = clock.now().astimezone(zone).strftime("%a %H:%M")
         if text != self._shown:
             self._shown = text
-            self.update(text)
+            self.update(plain(text))
 
 
 class TopBar(Horizontal):

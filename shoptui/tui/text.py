@@ -1,0 +1,39 @@
+"""User data on screen: always plain ``Text``, never markup, never a raw control character.
+
+A title like ``[bold red]x[/] [link=https://evil.example]click[/link]`` is shown exactly so, and an
+escape sequence that got into the store shows as ``\\x1b`` instead of reaching the terminal. Every
+screen passes user-typed text (names, titles, notes, addresses, tags, codes, reasons...) to a widget
+through :func:`plain` (``Static``, ``Label``, table cells, border titles) or :func:`shown` (strings for
+``notify(..., markup=False)``, ``Input`` values, option prompts built as ``Text``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from rich.text import Text
+
+from shoptui.text import unsafe_characters, visible
+
+V = TypeVar("V")
+
+
+def shown(value: object) -> str:
+    """``value`` as a string safe to draw: control and bidi-override characters shown as escapes."""
+    return visible("" if value is None else value)
+
+
+def plain(value: object = "", style: str = "", **options: Any) -> Text:
+    """``value`` as a Rich ``Text`` that is never parsed as markup (see :func:`shown`); a ``Text`` is copied."""
+    if isinstance(value, Text):
+        copy = value.copy()
+        if unsafe_characters(copy.plain, multiline=True):
+            copy.plain = shown(copy.plain)
+        return copy
+    return Text(shown(value), style=style, **options)
+
+
+def choices(options: Iterable[tuple[object, V]]) -> list[tuple[Text, V]]:
+    """Options for a ``Select`` whose labels are user data (category, supplier, location, tier names)."""
+    return [(plain(label), value) for label, value in options]
