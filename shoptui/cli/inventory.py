@@ -764,7 +764,7 @@ def stocktake_import(
         return Outcome(f"Imported {result.lines} count(s), {result.units} unit(s), into stocktake {stocktake_id}.",
                        result.model_dump())
 
-    change(ctx, "stocktake.import", work, key=idempotency_key)
+    change(ctx, "stocktake.import", work, key=idempotency_key, request=text)
 
 
 @stocktake_app.command("reason")

@@ -18,6 +18,7 @@ from shoptui.cli._output import (
     emit_pairs,
     emit_table,
     fail,
+    given,
     jsonable,
     outcome,
     reading,
@@ -82,7 +83,8 @@ def list_orders(
     search: str = typer.Option("", "--search", "-s", help="Order number, customer name or phone, tracking number."),
     after: str | None = typer.Option(None, "--after", help="Continue after this cursor (printed under a full page)."),
     limit: int = typer.Option(50, "--limit", help="Orders per page (at most 1000)."),
-    all_pages: bool = typer.Option(False, "--all", help="Every matching order, without the page limit."),
+    all_pages: bool = typer.Option(False, "--all", help="Every matching order in one list, without the page limit "
+                                   "(not with --limit)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Orders newest first, with filters and search. Example: shoptui order list --status unpaid --from 2026-11-01"""
@@ -99,6 +101,8 @@ def list_orders(
             raise fail(f"{option} {value!r} is not a date; write it like 2026-11-01.") from None
 
     filters_from, filters_to = day(date_from, "--from"), day(date_to, "--to")
+    if all_pages and given(ctx, "limit"):
+        raise fail("--all lists every matching order; leave out --limit (or leave out --all to page).", 2)
     with reading(ctx) as session:
         money = shop_currency(session)
         filters = orders.OrderFilter(
@@ -229,7 +233,7 @@ def create_order(
                        f"{money.format(order.total_minor)} {money.code} ({order.payment_status.replace('_', ' ')}).",
                        order, money)
 
-    change(ctx, "order create", work, key=key, as_json=as_json)
+    change(ctx, "order create", work, key=key, as_json=as_json, request=document)
 
 
 @app.command("edit")
@@ -330,7 +334,7 @@ def ship_order(
             results = orders_shipping.ship_from_csv(session=session, actor=actor, text=text)
             return outcome(f"Shipped {len(results)} orders from {from_csv}.", results)
 
-        change(ctx, "order ship --from-csv", batch, key=key, as_json=as_json)
+        change(ctx, "order ship --from-csv", batch, key=key, as_json=as_json, request=text)
         return
     if not number or not carrier or not tracking:
         raise fail("Give the order number, --carrier and --tracking (or --from-csv FILE).")

@@ -1414,9 +1414,12 @@ _SUMMARY_COLUMNS = tuple(getattr(Order, name) for name in OrderSummary.model_fie
 
 def list_orders(*, session: Session, filters: OrderFilter | None = None, after: str | None = None,
                 limit: int = 50, unlimited: bool = False) -> Page[OrderSummary]:
-    """Orders newest first, filtered, keyset-paged by (created_at, id): no page counts the table."""
+    """Orders newest first, filtered, keyset-paged by (created_at, id): no page counts the table.
+
+    ``unlimited`` returns every matching order (after ``after``) in one page, whatever ``limit`` says.
+    """
     filters = filters or OrderFilter()
-    limit = clamp_limit(limit, maximum=10**9 if unlimited else 1000)
+    limit = clamp_limit(limit)
     query = select(*_SUMMARY_COLUMNS)
     if filters.status:
         wanted = filters.status.strip().lower().replace(" ", "_").replace("-", "_")
@@ -1450,8 +1453,11 @@ def list_orders(*, session: Session, filters: OrderFilter | None = None, after: 
     if after:
         stamp, ident = _cursor(after)
         query = query.where(tuple_(col(Order.created_at), col(Order.id)) < tuple_(stamp, ident))
-    rows = session.execute(query.order_by(col(Order.created_at).desc(), col(Order.id).desc()).limit(limit + 1)).all()
+    query = query.order_by(col(Order.created_at).desc(), col(Order.id).desc())
+    rows = session.execute(query if unlimited else query.limit(limit + 1)).all()
     names = OrderSummary.model_fields
+    if unlimited:
+        limit = len(rows)
     items = [OrderSummary.model_validate(dict(zip(names, r, strict=True))) for r in rows[:limit]]
     next_after = f"{items[-1].created_at.isoformat()}|{items[-1].id}" if len(rows) > limit and items else None
     return Page(items=items, next_after=next_after)
