@@ -320,6 +320,7 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
     result and the messages are the same either way.
     """
     money = settings.currency(session=session)
+    pattern = catalog.barcode_pattern(session)
     digits = money.digits
     scale = 10**digits
     column = {name: index for index, name in enumerate(header)}
@@ -402,7 +403,7 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
             barcode: str | None = cells[i_barcode].strip()
             if not _plain_gtin(barcode):  # type: ignore[arg-type]
                 try:
-                    barcode = catalog.check_barcode(barcode)
+                    barcode = catalog.check_barcode(barcode, pattern)
                 except InvalidInput as exc:
                     add_error(line, "barcode", str(exc))
                     barcode = None

@@ -55,6 +55,7 @@ from shoptui.services.orders_figures import OrderFigures, figures  # noqa: F401 
 from shoptui.services.orders_settings import SETTINGS  # noqa: F401  (re-exported for the module descriptor)
 from shoptui.services.paging import Page, clamp_limit
 from shoptui.services.search import SearchHit
+from shoptui.typed import ascii_digits
 
 MAX_QUANTITY = 100_000
 MAX_LINES = 500
@@ -685,7 +686,8 @@ def _variant_title(title: str, options: tuple[str | None, ...]) -> str:
 
 def resolve_variants(session: Session, lines: list[DraftLine]) -> list[_Sellable]:
     """The variant of each draft line (by id, SKU or barcode) in one query; NotFound names the code."""
-    codes = {line.sku.strip() for line in lines if line.sku is not None and line.sku.strip()}
+    # a code typed with digits of another script (full-width, Arabic-Indic) is the same code
+    codes = {ascii_digits(line.sku.strip()) for line in lines if line.sku is not None and line.sku.strip()}
     ids = {line.variant_id for line in lines if line.variant_id is not None}
     query = (select(Variant.id, Variant.sku, Variant.barcode, Variant.price_minor, Variant.option1, Variant.option2,
                     Variant.option3, Product.title, Product.status)
@@ -713,7 +715,7 @@ def resolve_variants(session: Session, lines: list[DraftLine]) -> list[_Sellable
             if hit is None:
                 raise NotFound(f"There is no variant with id {line.variant_id}.")
         else:
-            code = (line.sku or "").strip()
+            code = ascii_digits((line.sku or "").strip())
             if not code:
                 raise InvalidInput("Every line needs a SKU, barcode or variant id.")
             hit = by_sku.get(code) or by_barcode.get(code)
