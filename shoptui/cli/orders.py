@@ -181,6 +181,8 @@ def _read_document(path: str) -> Any:
         return json.loads(raw)
     except json.JSONDecodeError as exc:
         raise fail(f"The order document is not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).") from None
+    except RecursionError:
+        raise fail("The order document is nested too deeply to be an order; send a flat order document.") from None
 
 
 @app.command("create")

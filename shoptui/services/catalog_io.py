@@ -205,10 +205,24 @@ def read_json_rows(content: str, source: str) -> tuple[list[str], list[_Row], li
         document = json.loads(content)
     except json.JSONDecodeError as exc:
         raise ImportRefused(source, [ImportProblem(line=exc.lineno, column=None, reason=f"not valid JSON ({exc.msg})")]) from None
+    except RecursionError:
+        raise ImportRefused(source, [ImportProblem(line=1, column=None,
+                                                   reason="nested too deeply to be a catalogue")]) from None
     if not isinstance(document, dict) or document.get("format") != JSON_FORMAT or not isinstance(document.get("products"), list):
         raise ImportRefused(source, [ImportProblem(line=1, column=None,
                                                    reason=f"not a shoptui catalogue (expected \"format\": \"{JSON_FORMAT}\")")])
-    categories = [str(c) for c in document.get("categories", []) if isinstance(c, str)]
+    problems: list[ImportProblem] = []
+
+    def listed(value: Any, name: str, line: int) -> list[Any]:
+        """A list field of the document: [] when absent, a problem (and []) when it is not a list."""
+        if value is None:
+            return []
+        if isinstance(value, list):
+            return value
+        problems.append(ImportProblem(line=line, column=name, reason=f"the {name} must be a list, not {value!r:.40}"))
+        return []
+
+    categories = [str(c) for c in listed(document.get("categories"), "categories", 1) if isinstance(c, str)]
     rows: list[_Row] = []
     number = 0
     for product in document["products"]:
@@ -217,14 +231,14 @@ def read_json_rows(content: str, source: str) -> tuple[list[str], list[_Row], li
             number += 1
             rows.append(_json_row(number, {"title": str(product.get("title", "")) if isinstance(product, dict) else ""}))
             continue
-        names = list(product.get("options") or [])
+        names = listed(product.get("options"), "options", number + 1)
         first_sku = str(variants[0].get("sku", "")) if isinstance(variants[0], dict) else ""
         for index, variant in enumerate(variants):
             number += 1
             if not isinstance(variant, dict):
                 rows.append(_json_row(number, {}))
                 continue
-            values = [str(v) for v in (variant.get("options") or [])]
+            values = [str(v) for v in listed(variant.get("options"), "options", number)]
             row = {
                 "product_sku": first_sku, "sku": _s(variant.get("sku")),
                 "price": _s(variant.get("price")), "compare_at_price": _s(variant.get("compare_at_price")),
@@ -237,12 +251,14 @@ def read_json_rows(content: str, source: str) -> tuple[list[str], list[_Row], li
             if index == 0:
                 row.update({"title": _s(product.get("title")), "status": _s(product.get("status")),
                             "category": _s(product.get("category")), "brand": _s(product.get("brand")),
-                            "tags": ", ".join(str(t) for t in product.get("tags") or []),
+                            "tags": ", ".join(str(t) for t in listed(product.get("tags"), "tags", number)),
                             "description": _s(product.get("description")),
-                            "images": " | ".join(str(i) for i in product.get("images") or [])})
+                            "images": " | ".join(str(i) for i in listed(product.get("images"), "images", number))})
                 for i in range(3):
                     row[f"option{i + 1}_name"] = str(names[i]) if i < len(names) else ""
             rows.append(_json_row(number, row))
+    if problems:
+        raise ImportRefused(source, problems)
     return list(COLUMNS), rows, categories
 
 

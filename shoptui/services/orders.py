@@ -929,6 +929,19 @@ def draft_from_document(doc: Any, currency: store_settings.Currency) -> OrderDra
             raise InvalidInput(f"The {field} must be an amount like \"12.50\".")
         return currency.parse(str(value), field=field, allow_negative=allow_negative)
 
+    def objects(key: str, example: str) -> list[Any]:
+        value = doc.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise InvalidInput(f"The {key} of the order document must be a list like [{example}], not {value!r:.40}.")
+        return value
+
+    def known_fields(item: dict[str, Any], allowed: set[str], what: str) -> None:
+        extra = sorted(str(k) for k in set(item) - allowed)
+        if extra:
+            raise InvalidInput(f"{what} has unknown fields: {', '.join(extra)}. Known: {', '.join(sorted(allowed))}.")
+
     lines_doc = doc.get("lines")
     if not isinstance(lines_doc, list) or not lines_doc:
         raise InvalidInput("The order document needs a non-empty 'lines' list.")
@@ -936,6 +949,7 @@ def draft_from_document(doc: Any, currency: store_settings.Currency) -> OrderDra
     for index, item in enumerate(lines_doc, start=1):
         if not isinstance(item, dict):
             raise InvalidInput(f"Line {index} must be an object like {{\"sku\": \"TEE-01\", \"quantity\": 2}}.")
+        known_fields(item, {"sku", "variant_id", "quantity", "unit_price", "discount"}, f"Line {index}")
         quantity = item.get("quantity", 1)
         if isinstance(quantity, bool) or not isinstance(quantity, int):
             raise InvalidInput(f"The quantity of line {index} must be a whole number.")
@@ -949,9 +963,13 @@ def draft_from_document(doc: Any, currency: store_settings.Currency) -> OrderDra
             line_discount_minor=0 if item.get("discount") is None else money(item["discount"], f"discount of line {index}"),
         ))
     adjustments = []
-    for index, item in enumerate(doc.get("adjustments") or [], start=1):
+    for index, item in enumerate(objects("adjustments", '{"label": "gift wrap", "amount": "5.00"}'), start=1):
         if not isinstance(item, dict) or "amount" not in item:
             raise InvalidInput(f"Adjustment {index} must be an object with an amount (negative for a discount).")
+        known_fields(item, {"kind", "label", "amount", "ref"}, f"Adjustment {index}")
+        for name in ("kind", "label", "ref"):
+            if item.get(name) is not None and not isinstance(item[name], str):
+                raise InvalidInput(f"The {name} of adjustment {index} must be text, not {item[name]!r:.40}.")
         adjustments.append(DraftAdjustment(kind=str(item.get("kind", "discount")), label=str(item.get("label", "")),
                                            amount_minor=money(item["amount"], f"amount of adjustment {index}", True),
                                            ref=item.get("ref")))
@@ -959,9 +977,10 @@ def draft_from_document(doc: Any, currency: store_settings.Currency) -> OrderDra
         adjustments.append(DraftAdjustment(kind="discount", label="discount",
                                            amount_minor=-money(doc["discount"], "discount")))
     payments = []
-    for index, item in enumerate(doc.get("payments") or [], start=1):
+    for index, item in enumerate(objects("payments", '{"method": "card"}'), start=1):
         if not isinstance(item, dict) or not isinstance(item.get("method"), str):
             raise InvalidInput(f"Payment {index} must be an object with a method (and an amount).")
+        known_fields(item, {"method", "amount", "reference"}, f"Payment {index}")
         payments.append(DraftPayment(method=item["method"], reference=str(item.get("reference", "")),
                                      amount_minor=None if item.get("amount") is None
                                      else money(item["amount"], f"amount of payment {index}")))
