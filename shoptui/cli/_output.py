@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 JSON_OPTION = typer.Option(False, "--json", help="Print one JSON document to stdout instead of a table.")
 KEY_OPTION = typer.Option(
     None, "--idempotency-key", metavar="KEY",
-    help="A retry with the same key changes nothing and prints the first result (safe for cron and scripts).",
+    help="A retry with the same key and arguments changes nothing and prints the first result (safe for cron and "
+    "scripts); the key with other arguments is refused.",
 )
 
 

@@ -185,6 +185,11 @@ def _read_document(path: str) -> Any:
         raise fail("The order document is nested too deeply to be an order; send a flat order document.") from None
 
 
+# the example in 'order create --help' (tests/cli/test_cli_contract.py runs it)
+ORDER_DOCUMENT_EXAMPLE = ('{"guest_name": "Ann", "lines": [{"sku": "TEE-01", "quantity": 2, "unit_price": "89.00"}], '
+                          '"shipping": "10.00", "payments": [{"method": "card"}]}')
+
+
 @app.command("create")
 def create_order(
     ctx: typer.Context,
@@ -200,7 +205,11 @@ def create_order(
     pay_method: str | None = typer.Option(None, "--pay", help="Take payment in full now with this method "
                                           "(cash, card, mobile, bank_transfer, store_credit)."),
     json_file: str | None = typer.Option(None, "--json-file", help="Read the order from a JSON document ('-' for "
-                                         "stdin); see 'order show --json' for the fields."),
+                                         "stdin) with the fields lines (sku, quantity, unit_price, discount), customer, "
+                                         "guest_name, guest_phone, guest_email, ship_to, channel, shipping, discount, "
+                                         "adjustments (kind, label, amount, ref), payments (method, amount, "
+                                         "reference), coupons, points, note, external_ref and location; amounts as "
+                                         f"text like \"12.50\". Example: {ORDER_DOCUMENT_EXAMPLE}"),
     key: str | None = KEY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:

@@ -181,3 +181,40 @@ def test_json_output_is_not_part_of_the_request(shop, seeded: str) -> None:  # t
     _ok(shop("order", "create", "-i", "TEE-01", "--idempotency-key", "k-3"))
     again = shop("order", "create", "-i", "TEE-01", "--idempotency-key", "k-3", "--json")
     assert again.exit_code == 0 and json.loads(again.stdout)["number"] == "SO-000001"
+
+
+# ---------------------------------------------------------------- item 25: help says what commands do
+
+
+def _help(shop, *command: str) -> str:  # type: ignore[no-untyped-def]
+    result = shop(*command, "--help")
+    assert result.exit_code == 0
+    return " ".join(result.stdout.split())
+
+
+def test_order_create_help_example_runs_and_names_every_field(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]
+    from shoptui.cli.orders import ORDER_DOCUMENT_EXAMPLE
+
+    text = _help(shop, "order", "create")
+    assert ORDER_DOCUMENT_EXAMPLE in text and "order show --json" not in text
+    created = json.loads(_ok(shop("order", "create", "--json-file", "-", "--json", input=ORDER_DOCUMENT_EXAMPLE)))
+    assert (created["total"], created["payment_status"], created["customer_name"]) == ("188.00", "paid", "Ann")
+    refused = shop("order", "create", "--json-file", "-", input='{"lines": [{"sku": "TEE-01"}], "bogus": 1}')
+    known = refused.stderr.split("Known: ", 1)[1].strip().rstrip(".").split(", ")
+    fields_help = text.split("with the fields ", 1)[1].split("; amounts", 1)[0]
+    for field in known:  # every field the command takes is named in its help
+        assert field in fields_help, field
+
+
+def test_stock_moves_lists_every_location_as_its_help_says(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]
+    assert "default: every location" in _help(shop, "stock", "moves")
+    _ok(shop("location", "add", "BACK", "Back room"))
+    _ok(shop("stock", "transfer", "TEE-01", "2", "--from", "MAIN", "--to", "BACK"))
+    everywhere = json.loads(_ok(shop("stock", "moves", "TEE-01", "--json")))
+    assert {m["location"] for m in everywhere} == {"MAIN", "BACK"}
+    only_back = json.loads(_ok(shop("stock", "moves", "TEE-01", "-l", "BACK", "--json")))
+    assert {m["location"] for m in only_back} == {"BACK"}
+
+
+def test_help_of_key_option_tells_the_refusal(shop) -> None:  # type: ignore[no-untyped-def]
+    assert "the key with other arguments is refused" in _help(shop, "product", "add")
