@@ -121,7 +121,13 @@ def get_engine(url: str | None = None, *, check_schema: bool = True, create: boo
                 event.listen(engine, "connect", _on_sqlite_connect)
                 event.listen(engine, "begin", _on_begin)
             else:
-                engine = create_engine(url, pool_pre_ping=True)
+                try:
+                    engine = create_engine(url, pool_pre_ping=True)
+                except (ModuleNotFoundError, NoSuchModuleError) as exc:  # postgresql+psycopg:// without psycopg
+                    raise StoreUnavailable(
+                        f"The database driver for {_display(url)} is not installed ({exc}); install it "
+                        "(for PostgreSQL: pip install 'psycopg[binary]') or use a SQLite file."
+                    ) from exc
             _engines[url] = engine
         if check_schema and url not in _checked:
             _ensure_schema(engine, url, create=create)
@@ -172,11 +178,6 @@ def _translated(url: str) -> Iterator[None]:
     except OverflowError as exc:  # an id or cursor typed with more digits than any row id has
         raise InvalidInput("A number given is too large to be an id or a cursor (at most 19 digits); "
                            "check what you typed.") from exc
-    except (ModuleNotFoundError, NoSuchModuleError) as exc:  # postgresql+psycopg:// without psycopg installed
-        raise StoreUnavailable(
-            f"The database driver for {_display(url)} is not installed ({exc}); install it "
-            "(for PostgreSQL: pip install 'psycopg[binary]') or use a SQLite file."
-        ) from exc
 
 
 def _display(url: str) -> str:

@@ -101,16 +101,16 @@ def test_numbers_too_large_for_an_id(shop, seeded: str, args: list[str]) -> None
     _one_line_refusal(shop(*args), "too large to be an id or a cursor")
 
 
-def test_a_database_url_without_its_driver(runner) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("command", [["product", "list"], ["db", "info"], ["db", "upgrade"], ["db", "check"]])
+def test_a_database_url_without_its_driver(runner, command: list[str]) -> None:  # type: ignore[no-untyped-def]
     from shoptui.cli.main import app
 
-    pytest.importorskip("sqlalchemy")
     try:
         import psycopg  # noqa: F401
         pytest.skip("psycopg is installed here")
     except ImportError:
         pass
-    result = runner.invoke(app, ["--db", "postgresql+psycopg://shop:secret@localhost/shop", "product", "list"])
+    result = runner.invoke(app, ["--db", "postgresql+psycopg://shop:secret@localhost/shop", *command])
     _one_line_refusal(result, "driver", "not installed", "postgresql+psycopg://***@localhost/shop")
     assert "secret" not in result.stderr
 
