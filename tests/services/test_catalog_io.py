@@ -314,7 +314,7 @@ def test_new_variants_stored_alike_in_an_empty_and_a_filled_store(session: Sessi
     assert run(session, "sku,title,price\n").rows == 0  # nothing at all: nothing written, no error
     run(session, catalogue("A"))  # empty store: the column path
     report = run(session, catalogue("B") + "A-MUG,A-MUG,Mug,,,3.00,,,1.00\n")  # A-MUG is in the store: the row path
-    assert (report.variants_created, report.variants_updated) == (4, 1)
+    assert (report.variants_created, report.variants_updated, report.variants_unchanged) == (4, 0, 1)  # A-MUG as stored
     assert stored("A") == stored("B") == [
         ("S", None, "S", None, None, 0, 1000, 1200, None, None, False),
         ("M", None, "M", None, None, 1, 1150, None, 400, None, True),
