@@ -199,9 +199,19 @@ def normalise_url(value: str) -> str:
 
 def resolve_database_url(explicit: str | None = None) -> str:
     """The store URL by precedence: explicit, env, config file, default file."""
-    sources = (lambda: explicit, lambda: os.environ.get(ENV_DATABASE_URL), lambda: file_config().get("database_url"))
+    # an empty --db or variable is a script's unset variable, never "use the default store"
+    if explicit is not None and not explicit.strip():
+        raise InvalidInput("--db is empty (an unset variable?); give a store file path or a database URL.")
+    env = os.environ.get(ENV_DATABASE_URL)
+    if explicit is None and env is not None and not env.strip():
+        raise InvalidInput(
+            f"{ENV_DATABASE_URL} is set but empty; give it a store file path or a database URL, or unset it."
+        )
+    sources = (lambda: explicit, lambda: env, lambda: file_config().get("database_url"))
     for source in sources:  # the config file is read only when nothing before it names the store
         candidate = source()
+        if candidate is not None and not str(candidate).strip():
+            raise InvalidInput(f"database_url in {config_file()} is empty; give it a store file path or remove it.")
         if candidate:
             return normalise_url(str(candidate))
     return f"sqlite:///{data_dir() / 'shop.db'}"

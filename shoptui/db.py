@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlmodel import Session
 
 from shoptui import clock
@@ -37,7 +37,7 @@ from shoptui.config import (
     sqlite_path,
     tighten,
 )
-from shoptui.errors import Conflict, SchemaOutOfDate, ShopError, StoreUnavailable
+from shoptui.errors import Conflict, InvalidInput, SchemaOutOfDate, ShopError, StoreUnavailable
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 10_000
@@ -190,7 +190,13 @@ def get_engine(url: str | None = None, *, check_schema: bool = True, create: boo
                 event.listen(engine, "connect", _on_sqlite_connect)
                 event.listen(engine, "begin", _on_begin)
             else:
-                engine = create_engine(url, pool_pre_ping=True)
+                try:
+                    engine = create_engine(url, pool_pre_ping=True)
+                except (ModuleNotFoundError, NoSuchModuleError) as exc:  # postgresql+psycopg:// without psycopg
+                    raise StoreUnavailable(
+                        f"The database driver for {_display(url)} is not installed ({exc}); install it "
+                        "(for PostgreSQL: pip install 'psycopg[binary]') or use a SQLite file."
+                    ) from exc
             _engines[url] = engine
         if check_schema and url not in _checked:
             _ensure_schema(engine, url, create=create)
@@ -246,8 +252,14 @@ def _translated(url: str) -> Iterator[None]:
         yield
     except ShopError:
         raise
-    except OperationalError as exc:
-        message = str(exc.orig) if exc.orig is not None else str(exc)
+    except (OperationalError, sqlite3.OperationalError) as exc:
+        orig = getattr(exc, "orig", None)
+        message = str(orig) if orig is not None else str(exc)
+        if "disk is full" in message or "disk I/O error" in message or "database or disk" in message:
+            raise StoreUnavailable(
+                f"The store {_display(url)} could not be written: the disk is full or failing ({message.splitlines()[0]}). "
+                "Nothing was saved; free some space (or check the disk) and try again."
+            ) from exc
         if "locked" in message or "busy" in message:
             raise Conflict("The store is busy with another write that did not finish in time. Try again.") from exc
         if "readonly" in message or "read-only" in message:
@@ -263,6 +275,9 @@ def _translated(url: str) -> Iterator[None]:
                 "Restore it from a backup or point --db at another file."
             ) from exc
         raise
+    except OverflowError as exc:  # an id or cursor typed with more digits than any row id has
+        raise InvalidInput("A number given is too large to be an id or a cursor (at most 19 digits); "
+                           "check what you typed.") from exc
 
 
 def _display(url: str) -> str:

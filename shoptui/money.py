@@ -7,9 +7,9 @@ in ``shoptui.services.rounding``; this module only converts between text and int
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from shoptui.errors import InvalidInput
+from shoptui.typed import folded, number_text
 
 _AMOUNT = re.compile(r"^(?P<sign>[-+]?)(?P<whole>[0-9]{1,15})(?:\.(?P<frac>[0-9]*))?$")
 MAX_MINOR = 10**15
@@ -21,8 +21,8 @@ def parse_money(text: str | int, digits: int = 2, *, field: str = "amount", allo
         raise InvalidInput(f"The {field} must be a number like 12.50, not {text!r}.")
     if isinstance(text, int):
         text = str(text)
-    # NFKC folds full-width input from a Chinese IME ("１２．５") into ASCII
-    raw = unicodedata.normalize("NFKC", text).strip().replace(",", "")
+    # full-width input from a Chinese IME ("１２．５") and digits of any script read as ASCII; 1,234.50
+    raw = number_text(text, field)
     for symbol in ("¥", "￥", "$", "€", "£"):
         raw = raw.removeprefix(symbol)
     match = _AMOUNT.match(raw)
@@ -53,7 +53,7 @@ def format_money(minor: int, digits: int = 2) -> str:
 
 def parse_basis_points(text: str, *, field: str = "percentage", maximum: int = 10_000) -> int:
     """Parse ``"12.5"`` or ``"12.5%"`` into 1250 basis points."""
-    raw = unicodedata.normalize("NFKC", text).strip().removesuffix("%").strip()
+    raw = folded(text).removesuffix("%").strip()
     match = _AMOUNT.match(raw)
     if not match or (match["frac"] and len(match["frac"].rstrip("0")) > 2):
         raise InvalidInput(f"The {field} {text!r} is not a percentage; write it like 12.5 (at most 2 decimals).")

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 JSON_OPTION = typer.Option(False, "--json", help="Print one JSON document to stdout instead of a table.")
 KEY_OPTION = typer.Option(
     None, "--idempotency-key", metavar="KEY",
-    help="A retry with the same key changes nothing and prints the first result (safe for cron and scripts).",
+    help="A retry with the same key and arguments changes nothing and prints the first result (safe for cron and "
+    "scripts); the key with other arguments is refused.",
 )
 
 
@@ -74,6 +75,12 @@ def plain(value: object) -> Any:
     return Text(visible(value))
 
 
+def given(ctx: typer.Context, name: str) -> bool:
+    """True when the parameter ``name`` was typed on the command line (not left at its default)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT")
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``error: message`` on stderr and return the Exit to raise."""
     say(f"error: {message}", err=True)
@@ -107,19 +114,23 @@ def change(
     *,
     key: str | None = None,
     as_json: bool = False,
+    request: Any = None,
 ) -> Outcome:
     """Run one changing use case in one transaction, idempotently when ``key`` is given.
 
-    Prints the outcome's one-line message (or its data as JSON) and returns it.
+    The key remembers the command's arguments (and ``request``: what it read from a file or stdin),
+    so the same key with other arguments is refused. Prints the outcome's one-line message (or its
+    data as JSON) and returns it.
     """
     from shoptui import db
     from shoptui.services import idempotency
 
     cli = state(ctx)
     actor = cli.actor
+    digest = idempotency.fingerprint(command, {**_arguments(ctx), "request": request}) if key is not None else None
     with refusals(), db.transaction(cli.url) as session:
         outcome = idempotency.run_once(session=session, key=key, command=command,
-                                       action=lambda: work(session, actor))
+                                       action=lambda: work(session, actor), fingerprint=digest)
     if as_json:
         emit_json(outcome.data)
     else:
@@ -127,6 +138,28 @@ def change(
     if outcome.replayed:
         typer.echo("(already done earlier with this idempotency key; nothing changed now)", err=True)
     return outcome
+
+
+_NOT_ARGUMENTS = frozenset({"--idempotency-key", "--json"})  # how to ask and how to print, not what to do
+
+
+def _arguments(ctx: typer.Context) -> dict[str, Any]:
+    """What a command was asked to do: its parameters (a named file by its content), for the key's fingerprint."""
+    import hashlib
+    from pathlib import Path
+
+    values: dict[str, Any] = {}
+    for param in ctx.command.params:
+        if param.name is None or _NOT_ARGUMENTS.intersection(param.opts):
+            continue
+        value = ctx.params.get(param.name)
+        if isinstance(value, Path) and value.is_file():
+            try:
+                value = {"file_sha256": hashlib.sha256(value.read_bytes()).hexdigest()}
+            except OSError:
+                value = str(value)
+        values[param.name] = value
+    return values
 
 
 def shop_currency(session: Session) -> Currency:

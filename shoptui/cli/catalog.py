@@ -31,6 +31,8 @@ variant_app = typer.Typer(help="Variants (SKUs): add, edit, list, generate from 
 category_app = typer.Typer(help="The category tree: add, list, move, rename, reorder, delete.", no_args_is_help=True)
 demo_app = typer.Typer(help="The demo catalogue for trying shoptui out.", no_args_is_help=True)
 
+BARCODE_HELP = ("An EAN-8/13, UPC-A/E or GTIN-14 number (check digit verified), or an in-store code matching "
+                "the barcode_pattern setting (default: a capital letter, then capitals, digits or -).")
 EXPECT_OPTION = typer.Option(None, "--expect-version", metavar="N",
                              help="Refuse if the product is no longer at this version (someone else changed it).")
 
@@ -211,7 +213,7 @@ def product_add(
     title: str = typer.Option(..., "--title", help="The product's title."),
     sku: str = typer.Option(..., "--sku", help="The SKU (with --option: the prefix of the generated SKUs)."),
     price: str = typer.Option(..., "--price", help="The price, e.g. 12.50."),
-    barcode: str | None = typer.Option(None, "--barcode", help="The barcode (EAN-13/UPC-A/EAN-8 check digit verified)."),
+    barcode: str | None = typer.Option(None, "--barcode", help=BARCODE_HELP),
     cost: str | None = typer.Option(None, "--cost", help="What one unit costs you, e.g. 4.20."),
     compare_at: str | None = typer.Option(None, "--compare-at", help="The 'was' price shown struck through."),
     weight: int | None = typer.Option(None, "--weight", help="Weight in grams."),
@@ -520,7 +522,7 @@ def variant_add(
     sku: str = typer.Option(..., "--sku", help="The new variant's SKU."),
     price: str = typer.Option(..., "--price", help="Its price, e.g. 12.50."),
     option: list[str] = typer.Option([], "--option", help="Its value of each option, in order (repeat)."),
-    barcode: str | None = typer.Option(None, "--barcode", help="Its barcode."),
+    barcode: str | None = typer.Option(None, "--barcode", help=BARCODE_HELP),
     cost: str | None = typer.Option(None, "--cost", help="Its cost."),
     compare_at: str | None = typer.Option(None, "--compare-at", help="Its compare-at price."),
     weight: int | None = typer.Option(None, "--weight", help="Weight in grams."),
@@ -555,7 +557,7 @@ def variant_edit(
     price: str | None = typer.Option(None, "--price", help="A new price."),
     cost: str | None = typer.Option(None, "--cost", help="A new cost ('' to clear)."),
     compare_at: str | None = typer.Option(None, "--compare-at", help="A new compare-at price ('' to clear)."),
-    barcode: str | None = typer.Option(None, "--barcode", help="A new barcode ('' to clear)."),
+    barcode: str | None = typer.Option(None, "--barcode", help=BARCODE_HELP + " '' clears it."),
     weight: int | None = typer.Option(None, "--weight", help="A new weight in grams."),
     track: bool | None = typer.Option(None, "--track-stock/--no-track-stock", help="Track its stock or not."),
     expect_version: int | None = EXPECT_OPTION,

@@ -9,6 +9,8 @@ from shoptui import __version__
 
 def run() -> None:
     """``shoptui``: no traceback for anything a user can cause."""
+    from shoptui.errors import ShopError
+
     try:
         only_store, db = _only_the_store(sys.argv[1:])
         if only_store:  # the app opens faster without first building every command group
@@ -16,6 +18,9 @@ def run() -> None:
         from shoptui.cli.main import app
 
         app()
+    except ShopError as exc:  # a refusal raised outside a command's own refusals()
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(1)
     except KeyboardInterrupt:
         print("error: interrupted; nothing more was done.", file=sys.stderr)
         sys.exit(130)

@@ -192,7 +192,8 @@ def stock_moves(
     ctx: typer.Context,
     code: str = typer.Argument(..., help="SKU or barcode."),
     since: str | None = typer.Option(None, "--since", help="Only since: 2h, 7d, 2026-11-01 or an ISO time."),
-    location: str | None = LOCATION_OPTION,
+    location: str | None = typer.Option(None, "--location", "-l", help="Only this location (code); default: every "
+                                        "location."),
     limit: int = typer.Option(50, "--limit", min=1, max=1000, help="How many lines (1-1000)."),
     after: int | None = typer.Option(None, "--after", help="Continue after this cursor (printed below a page)."),
     as_json: bool = JSON_OPTION,
@@ -761,7 +762,7 @@ def stocktake_import(
         return Outcome(f"Imported {result.lines} count(s), {result.units} unit(s), into stocktake {stocktake_id}.",
                        result.model_dump())
 
-    change(ctx, "stocktake.import", work, key=idempotency_key)
+    change(ctx, "stocktake.import", work, key=idempotency_key, request=text)
 
 
 @stocktake_app.command("reason")

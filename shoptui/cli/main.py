@@ -93,6 +93,10 @@ def main(
 
       shoptui --db ./shop.db settings show     one command on another store
     """
+    if db is not None and not db.strip():  # an unset variable in a script, never "the default store"
+        from shoptui.cli._output import fail
+
+        raise fail("--db is empty (an unset variable?); give a store file path or a database URL.", 2)
     ctx.obj = CliState(db=db)
     if ctx.invoked_subcommand is None:
         from shoptui.cli.entry import open_app

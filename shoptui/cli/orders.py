@@ -18,6 +18,7 @@ from shoptui.cli._output import (
     emit_pairs,
     emit_table,
     fail,
+    given,
     jsonable,
     outcome,
     reading,
@@ -83,7 +84,8 @@ def list_orders(
     search: str = typer.Option("", "--search", "-s", help="Order number, customer name or phone, tracking number."),
     after: str | None = typer.Option(None, "--after", help="Continue after this cursor (printed under a full page)."),
     limit: int = typer.Option(50, "--limit", help="Orders per page (at most 1000)."),
-    all_pages: bool = typer.Option(False, "--all", help="Every matching order, without the page limit."),
+    all_pages: bool = typer.Option(False, "--all", help="Every matching order in one list, without the page limit "
+                                   "(not with --limit)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Orders newest first, with filters and search. Example: shoptui order list --status unpaid --from 2026-11-01"""
@@ -100,6 +102,8 @@ def list_orders(
             raise fail(f"{option} {value!r} is not a date; write it like 2026-11-01.") from None
 
     filters_from, filters_to = day(date_from, "--from"), day(date_to, "--to")
+    if all_pages and given(ctx, "limit"):
+        raise fail("--all lists every matching order; leave out --limit (or leave out --all to page).", 2)
     with reading(ctx) as session:
         money = shop_currency(session)
         filters = orders.OrderFilter(
@@ -178,6 +182,13 @@ def _read_document(path: str) -> Any:
         return json.loads(raw)
     except json.JSONDecodeError as exc:
         raise fail(f"The order document is not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).") from None
+    except RecursionError:
+        raise fail("The order document is nested too deeply to be an order; send a flat order document.") from None
+
+
+# the example in 'order create --help' (tests/cli/test_cli_contract.py runs it)
+ORDER_DOCUMENT_EXAMPLE = ('{"guest_name": "Ann", "lines": [{"sku": "TEE-01", "quantity": 2, "unit_price": "89.00"}], '
+                          '"shipping": "10.00", "payments": [{"method": "card"}]}')
 
 
 @app.command("create")
@@ -195,7 +206,11 @@ def create_order(
     pay_method: str | None = typer.Option(None, "--pay", help="Take payment in full now with this method "
                                           "(cash, card, mobile, bank_transfer, store_credit)."),
     json_file: str | None = typer.Option(None, "--json-file", help="Read the order from a JSON document ('-' for "
-                                         "stdin); see 'order show --json' for the fields."),
+                                         "stdin) with the fields lines (sku, quantity, unit_price, discount), customer, "
+                                         "guest_name, guest_phone, guest_email, ship_to, channel, shipping, discount, "
+                                         "adjustments (kind, label, amount, ref), payments (method, amount, "
+                                         "reference), coupons, points, note, external_ref and location; amounts as "
+                                         f"text like \"12.50\". Example: {ORDER_DOCUMENT_EXAMPLE}"),
     key: str | None = KEY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -230,7 +245,7 @@ def create_order(
                        f"{money.format(order.total_minor)} {money.code} ({order.payment_status.replace('_', ' ')}).",
                        order, money)
 
-    change(ctx, "order create", work, key=key, as_json=as_json)
+    change(ctx, "order create", work, key=key, as_json=as_json, request=document)
 
 
 @app.command("edit")
@@ -331,7 +346,7 @@ def ship_order(
             results = orders_shipping.ship_from_csv(session=session, actor=actor, text=text)
             return outcome(f"Shipped {len(results)} orders from {from_csv}.", results)
 
-        change(ctx, "order ship --from-csv", batch, key=key, as_json=as_json)
+        change(ctx, "order ship --from-csv", batch, key=key, as_json=as_json, request=text)
         return
     if not number or not carrier or not tracking:
         raise fail("Give the order number, --carrier and --tracking (or --from-csv FILE).")

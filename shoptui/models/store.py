@@ -48,6 +48,7 @@ class IdempotencyRecord(SQLModel, table=True):
     __tablename__ = "idempotency_record"
     key: str = Field(primary_key=True, max_length=200)
     command: str = Field(max_length=100)
+    fingerprint: str | None = Field(default=None, max_length=64)  # the command's arguments, digested
     message: str = Field(default="", max_length=2000)
     result: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

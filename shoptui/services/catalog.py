@@ -62,6 +62,7 @@ from shoptui.services.bulk import insert_rows
 from shoptui.services.paging import Page, clamp_limit
 from shoptui.services.search import SearchHit
 from shoptui.text import check_text, unsafe_characters
+from shoptui.typed import ascii_digits, folded
 
 CATEGORY_SEPARATOR = " > "
 MAX_TAGS = 30
@@ -309,8 +310,8 @@ def _optional_text(value: str | None, field: str, max_length: int) -> str | None
 
 
 def check_sku(sku: str | None) -> str:
-    """A SKU as stored: trimmed, 1-64 characters, no spaces. Raises InvalidInput."""
-    cleaned = _clean(sku)
+    """A SKU as stored: trimmed, 1-64 characters, no spaces, digits of any script as ASCII. Raises InvalidInput."""
+    cleaned = ascii_digits(_clean(sku))
     if 0 < len(cleaned) <= 64 and cleaned.isprintable() and " " not in cleaned and "\u3000" not in cleaned:
         return cleaned
     if not cleaned:
@@ -334,21 +335,68 @@ def with_check_digit(body: str) -> str:
     return body + str(gtin_check_digit(body))
 
 
-def check_barcode(barcode: str | None) -> str | None:
-    """A barcode as stored, or None. EAN-13, UPC-A and EAN-8 shapes must have a right check digit."""
-    cleaned = _clean(barcode)
+DEFAULT_BARCODE_PATTERN = r"[A-Z][A-Z0-9-]{2,31}"  # in-store codes (Code 128/39): SHOP-0042, a letter first
+_GTIN_SHAPES = {8: "EAN-8", 12: "UPC-A", 13: "EAN-13", 14: "GTIN-14"}
+
+
+def upc_e_to_upc_a(code: str) -> str:
+    """The UPC-A (12 digits) that an 8-digit UPC-E (number system 0 or 1, six digits, check digit) stands for."""
+    d = code[1:7]
+    last = d[5]
+    if last in "012":
+        body = d[0:2] + last + "0000" + d[2:5]
+    elif last == "3":
+        body = d[0:3] + "00000" + d[3:5]
+    elif last == "4":
+        body = d[0:4] + "00000" + d[4]
+    else:
+        body = d[0:5] + "0000" + last
+    return code[0] + body + code[7]
+
+
+def barcode_pattern(session: Session) -> str:
+    """The store's pattern for in-store codes that are not GS1 numbers (setting ``barcode_pattern``)."""
+    from shoptui.services import settings as store_settings
+
+    return str(store_settings.get(session=session, key="barcode_pattern") or DEFAULT_BARCODE_PATTERN)
+
+
+def check_barcode(barcode: str | None, pattern: str | None = None) -> str | None:
+    """A barcode as stored, or None. Raises InvalidInput.
+
+    A barcode is either all digits of a GS1 symbology with a right check digit (EAN-8, UPC-E,
+    UPC-A, EAN-13 incl. in-store 20-29 codes, GTIN-14), or an in-store code matching ``pattern``
+    (the ``barcode_pattern`` setting). Digits of any script are read as ASCII (one rule with money).
+    """
+    cleaned = folded(_clean(barcode))
     if not cleaned:
         return None
     if len(cleaned) > 32 or any(ch.isspace() for ch in cleaned):
         raise InvalidInput(f"The barcode {cleaned[:40]!r} must be at most 32 characters without spaces.")
-    if cleaned.isascii() and cleaned.isdigit() and len(cleaned) in (8, 12, 13):
-        shape = {8: "EAN-8", 12: "UPC-A", 13: "EAN-13"}[len(cleaned)]
-        expected = gtin_check_digit(cleaned[:-1])
-        if int(cleaned[-1]) != expected:
+    if cleaned.isascii() and cleaned.isdigit():
+        shape = _GTIN_SHAPES.get(len(cleaned))
+        if shape is None:
             raise InvalidInput(
-                f"The barcode {cleaned} looks like an {shape} but its check digit is {cleaned[-1]}, "
-                f"not {expected}; check for a typo."
+                f"The barcode {cleaned} has {len(cleaned)} digits, so it is not an EAN-8, UPC-E, UPC-A, EAN-13 "
+                "or GTIN-14 (8, 12, 13 or 14 digits with a check digit); check for a missing or extra digit."
             )
+        expected = gtin_check_digit(cleaned[:-1])
+        if int(cleaned[-1]) == expected:
+            return cleaned
+        if len(cleaned) == 8 and cleaned[0] in "01":
+            upc_a = upc_e_to_upc_a(cleaned)
+            if gtin_check_digit(upc_a[:-1]) == int(cleaned[-1]):
+                return cleaned
+        raise InvalidInput(
+            f"The barcode {cleaned} looks like an {shape} but its check digit is {cleaned[-1]}, "
+            f"not {expected}; check for a typo."
+        )
+    wanted = pattern or DEFAULT_BARCODE_PATTERN
+    if re.fullmatch(wanted, cleaned) is None:
+        raise InvalidInput(
+            f"The barcode {cleaned!r} is neither a product number (EAN-8/13, UPC-A/E, GTIN-14: digits only) nor "
+            f"an in-store code of the pattern {wanted} (setting barcode_pattern)."
+        )
     return cleaned
 
 
@@ -769,7 +817,7 @@ def resolve_product(*, session: Session, ref: str | int) -> int:
     """A product id from an id, or from one of its SKUs or barcodes. Raises NotFound."""
     if isinstance(ref, int):
         return _product(session, ref).id  # type: ignore[return-value]
-    raw = _clean(ref)
+    raw = ascii_digits(_clean(ref))
     if not raw:
         raise InvalidInput("Name a product by its id, a SKU or a barcode.")
     found = session.execute(select(Variant.product_id).where(or_(Variant.sku == raw, Variant.barcode == raw))).scalar()
@@ -956,7 +1004,7 @@ def count_products(*, session: Session, status: str | None = None) -> int:
 
 def find_variant(*, session: Session, code: str) -> VariantRead:
     """A variant by SKU or barcode (what a scanner or a person types). Raises NotFound."""
-    raw = _clean(code)
+    raw = ascii_digits(_clean(code))
     if not raw:
         raise InvalidInput("Give a SKU or a barcode.")
     row = session.execute(
@@ -1070,7 +1118,9 @@ def _variant_snapshot(row: Variant) -> dict[str, Any]:
                                                   "compare_at_minor", "cost_minor", "weight_g", "track_stock")}
 
 
-def _check_variant_input(data: VariantInput, option_count: int) -> dict[str, Any]:
+def _check_variant_input(data: VariantInput, option_count: int, pattern: str,
+                         kept_barcode: str | None = None) -> dict[str, Any]:
+    """The variant as stored; a barcode it already had (``kept_barcode``) is kept as it is."""
     values = [data.option1, data.option2, data.option3]
     cleaned_options: list[str | None] = []
     for index, value in enumerate(values):
@@ -1083,7 +1133,8 @@ def _check_variant_input(data: VariantInput, option_count: int) -> dict[str, Any
             cleaned_options.append(None)
     sku = check_sku(data.sku)
     return {
-        "sku": sku, "barcode": check_barcode(data.barcode),
+        "sku": sku,
+        "barcode": kept_barcode if kept_barcode and data.barcode == kept_barcode else check_barcode(data.barcode, pattern),
         "option1": cleaned_options[0], "option2": cleaned_options[1], "option3": cleaned_options[2],
         "price_minor": _check_minor(data.price_minor, f"price of {sku}", required=True),
         "compare_at_minor": _check_minor(data.compare_at_minor, f"compare-at price of {sku}"),
@@ -1324,7 +1375,8 @@ def create_product(*, session: Session, actor: Actor, data: ProductCreate) -> Pr
         raise InvalidInput(f"The product {title!r} needs at least one variant with a SKU.")
     if len(data.variants) > MAX_VARIANTS:
         raise InvalidInput(f"A product can have at most {MAX_VARIANTS} variants, not {len(data.variants)}.")
-    rows = [_check_variant_input(v, len(names)) for v in data.variants]
+    pattern = barcode_pattern(session)
+    rows = [_check_variant_input(v, len(names), pattern) for v in data.variants]
     _check_combinations(rows, len(names))
     _check_codes_free(session, rows)
     now = clock.now()
@@ -1475,7 +1527,7 @@ def add_variant(*, session: Session, actor: Actor, product_id: int, data: Varian
     if not names:
         raise InvalidInput(f"The product {product.title!r} has no options, so it has exactly one variant. "
                            "Give it options first: shoptui variant generate.")
-    row = _check_variant_input(data, len(names))
+    row = _check_variant_input(data, len(names), barcode_pattern(session))
     existing = [_variant_snapshot(v) for v in session.execute(select(Variant).where(Variant.product_id == product_id)).scalars()]
     if len(existing) >= MAX_VARIANTS:
         raise InvalidInput(f"A product can have at most {MAX_VARIANTS} variants.")
@@ -1502,7 +1554,7 @@ def update_variant(*, session: Session, actor: Actor, sku: str, patch: VariantUp
     before = _variant_snapshot(row)
     merged = VariantInput(**{**before, **patch.model_dump(exclude_unset=True)})
     names = [n for n in (product.option1_name, product.option2_name, product.option3_name) if n]
-    cleaned = _check_variant_input(merged, len(names))
+    cleaned = _check_variant_input(merged, len(names), barcode_pattern(session), kept_barcode=before["barcode"])
     if cleaned == before:
         return get_variant_by_sku(session=session, sku=row.sku)
     others = [_variant_snapshot(v) for v in session.execute(

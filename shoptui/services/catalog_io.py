@@ -120,16 +120,23 @@ class ImportReport(BaseModel):
     products_updated: int
     variants_created: int
     variants_updated: int
-    categories_created: list[str]
+    categories_created: list[str]  # every category made, parents included
     dry_run: bool
+    products_unchanged: int = 0  # in the file and in the store, nothing different: not written, version kept
+    variants_unchanged: int = 0
 
     @property
     def summary(self) -> str:
         """One line for people."""
         verb = "Would import" if self.dry_run else "Imported"
-        cats = f", {len(self.categories_created)} new categories" if self.categories_created else ""
-        return (f"{verb} {self.rows} rows: {self.products_created} products created, {self.products_updated} updated; "
-                f"{self.variants_created} variants created, {self.variants_updated} updated{cats}.")
+        made = len(self.categories_created)
+        cats = f", {made} new {'category' if made == 1 else 'categories'}" if made else ""
+        same_p = f", {self.products_unchanged} unchanged" if self.products_unchanged else ""
+        same_v = f", {self.variants_unchanged} unchanged" if self.variants_unchanged else ""
+        return (f"{verb} {self.rows} {'row' if self.rows == 1 else 'rows'}: {self.products_created} "
+                f"{'product' if self.products_created == 1 else 'products'} created, {self.products_updated} updated"
+                f"{same_p}; {self.variants_created} {'variant' if self.variants_created == 1 else 'variants'} created, "
+                f"{self.variants_updated} updated{same_v}{cats}.")
 
 
 # ---------------------------------------------------------------- reading files
@@ -208,10 +215,24 @@ def read_json_rows(content: str, source: str) -> tuple[list[str], list[_Row], li
         document = json.loads(content)
     except json.JSONDecodeError as exc:
         raise ImportRefused(source, [ImportProblem(line=exc.lineno, column=None, reason=f"not valid JSON ({exc.msg})")]) from None
+    except RecursionError:
+        raise ImportRefused(source, [ImportProblem(line=1, column=None,
+                                                   reason="nested too deeply to be a catalogue")]) from None
     if not isinstance(document, dict) or document.get("format") != JSON_FORMAT or not isinstance(document.get("products"), list):
         raise ImportRefused(source, [ImportProblem(line=1, column=None,
                                                    reason=f"not a shoptui catalogue (expected \"format\": \"{JSON_FORMAT}\")")])
-    categories = [str(c) for c in document.get("categories", []) if isinstance(c, str)]
+    problems: list[ImportProblem] = []
+
+    def listed(value: Any, name: str, line: int) -> list[Any]:
+        """A list field of the document: [] when absent, a problem (and []) when it is not a list."""
+        if value is None:
+            return []
+        if isinstance(value, list):
+            return value
+        problems.append(ImportProblem(line=line, column=name, reason=f"the {name} must be a list, not {value!r:.40}"))
+        return []
+
+    categories = [str(c) for c in listed(document.get("categories"), "categories", 1) if isinstance(c, str)]
     rows: list[_Row] = []
     number = 0
     for product in document["products"]:
@@ -220,14 +241,14 @@ def read_json_rows(content: str, source: str) -> tuple[list[str], list[_Row], li
             number += 1
             rows.append(_json_row(number, {"title": str(product.get("title", "")) if isinstance(product, dict) else ""}))
             continue
-        names = list(product.get("options") or [])
+        names = listed(product.get("options"), "options", number + 1)
         first_sku = str(variants[0].get("sku", "")) if isinstance(variants[0], dict) else ""
         for index, variant in enumerate(variants):
             number += 1
             if not isinstance(variant, dict):
                 rows.append(_json_row(number, {}))
                 continue
-            values = [str(v) for v in (variant.get("options") or [])]
+            values = [str(v) for v in listed(variant.get("options"), "options", number)]
             row = {
                 "product_sku": first_sku, "sku": _s(variant.get("sku")),
                 "price": _s(variant.get("price")), "compare_at_price": _s(variant.get("compare_at_price")),
@@ -240,12 +261,14 @@ def read_json_rows(content: str, source: str) -> tuple[list[str], list[_Row], li
             if index == 0:
                 row.update({"title": _s(product.get("title")), "status": _s(product.get("status")),
                             "category": _s(product.get("category")), "brand": _s(product.get("brand")),
-                            "tags": ", ".join(str(t) for t in product.get("tags") or []),
+                            "tags": ", ".join(str(t) for t in listed(product.get("tags"), "tags", number)),
                             "description": _s(product.get("description")),
-                            "images": " | ".join(str(i) for i in product.get("images") or [])})
+                            "images": " | ".join(str(i) for i in listed(product.get("images"), "images", number))})
                 for i in range(3):
                     row[f"option{i + 1}_name"] = str(names[i]) if i < len(names) else ""
             rows.append(_json_row(number, row))
+    if problems:
+        raise ImportRefused(source, problems)
     return list(COLUMNS), rows, categories
 
 
@@ -323,6 +346,7 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
     result and the messages are the same either way.
     """
     money = settings.currency(session=session)
+    pattern = catalog.barcode_pattern(session)
     digits = money.digits
     scale = 10**digits
     column = {name: index for index, name in enumerate(header)}
@@ -405,7 +429,7 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
             barcode: str | None = cells[i_barcode].strip()
             if not _plain_gtin(barcode):  # type: ignore[arg-type]
                 try:
-                    barcode = catalog.check_barcode(barcode)
+                    barcode = catalog.check_barcode(barcode, pattern)
                 except InvalidInput as exc:
                     add_error(line, "barcode", str(exc))
                     barcode = None
@@ -677,17 +701,95 @@ def _import(*, session: Session, actor: Actor, content: bytes, source: str, fmt:
     if errors.problems:
         raise ImportRefused(source, sorted(errors.problems, key=lambda p: p.line))
     new_groups = [g for g in groups if g.product_id is None]
-    updated = sum(1 for g in groups for v in g.variants if v["sku"] in existing) if existing else 0
+    in_store = sum(1 for g in groups for v in g.variants if v["sku"] in existing) if existing else 0
+    variant_changes = _variant_changes(groups, existing) if existing else {}
+    changed_products = _changed_products(session, groups, existing, variant_changes) if existing else set()
     report = ImportReport(
-        rows=len(rows), products_created=len(new_groups), products_updated=len(groups) - len(new_groups),
-        variants_created=sum(len(g.variants) for g in groups) - updated, variants_updated=updated,
-        categories_created=list(wanted_categories), dry_run=dry_run,
+        rows=len(rows), products_created=len(new_groups), products_updated=len(changed_products),
+        products_unchanged=len(groups) - len(new_groups) - len(changed_products),
+        variants_created=sum(len(g.variants) for g in groups) - in_store, variants_updated=len(variant_changes),
+        variants_unchanged=in_store - len(variant_changes),
+        categories_created=_new_category_paths(session, wanted_categories), dry_run=dry_run,
     )
     if dry_run:
         return report
     with _page_cache_for(session.connection(), len(rows)):
-        _write(session, actor, groups, existing, wanted_categories, report, source, progress)
+        _write(session, actor, groups, existing, wanted_categories, report, source, progress, variant_changes,
+               changed_products)
     return report
+
+
+def _new_category_paths(session: Session, wanted: dict[str, int | None]) -> list[str]:
+    """Every category an import will make: ``A > B`` with neither in the store is two."""
+    if not wanted:
+        return []
+    known = {name.lower() for name in catalog.category_paths(session=session).values()}
+    made: list[str] = []
+    for name in wanted:
+        parts = name.split(" > ")
+        for end in range(1, len(parts) + 1):
+            path = " > ".join(parts[:end])
+            if path.lower() not in known:
+                known.add(path.lower())
+                made.append(path)
+    return made
+
+
+def _variant_changes(groups: list[_Group], existing: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The values that differ from the store, by SKU, for the file's variants already in the store."""
+    changes: dict[str, dict[str, Any]] = {}
+    for g in groups:
+        if g.product_id is None:
+            continue
+        for v in g.variants:
+            old = existing.get(v["sku"])
+            if old is None:
+                continue
+            changed = {k: v[k] for k in _VARIANT_VALUES if k in v and getattr(old, k) != v[k]}
+            if changed:
+                changes[v["sku"]] = changed
+    return changes
+
+
+def _changed_products(session: Session, groups: list[_Group], existing: dict[str, Any],
+                      variant_changes: dict[str, dict[str, Any]]) -> set[int]:
+    """The store's products an import changes: a product field, its tags or images, or a variant (new or changed)."""
+    touched = {g.product_id: g for g in groups if g.product_id is not None}
+    changed = {existing[sku].product_id for sku in variant_changes}
+    changed.update(pid for pid, g in touched.items() if any(v["sku"] not in existing for v in g.variants))
+    todo = sorted(pid for pid in touched if pid not in changed)  # type: ignore[type-var]
+    if not todo:
+        return changed  # type: ignore[return-value]
+    paths = {name.lower(): cid for cid, name in catalog.category_paths(session=session).items()}
+    for start in range(0, len(todo), 900):
+        chunk = todo[start:start + 900]
+        tags: dict[int, list[str]] = {}
+        images: dict[int, list[str]] = {}
+        if any("tags" in touched[pid].fields for pid in chunk):
+            for pid, tag in session.execute(select(ProductTag.product_id, ProductTag.tag)
+                                            .where(ProductTag.product_id.in_(chunk)).order_by(ProductTag.tag)):
+                tags.setdefault(pid, []).append(tag)
+        if any("images" in touched[pid].fields for pid in chunk):
+            for pid, location in session.execute(select(ProductImage.product_id, ProductImage.location)
+                                                 .where(ProductImage.product_id.in_(chunk))
+                                                 .order_by(ProductImage.product_id, ProductImage.position)):
+                images.setdefault(pid, []).append(location)
+        for row in session.execute(select(Product).where(Product.id.in_(chunk))).scalars():
+            f = touched[row.id].fields
+            differs = any(name in f and getattr(row, name) != f[name] for name in _PRODUCT_FIELDS)
+            if not differs and "category" in f:
+                wanted = paths.get(f["category"].lower(), -1) if f["category"] else None
+                differs = wanted != row.category_id
+            if not differs and "tags" in f:
+                differs = f["tags"] != tags.get(row.id, [])
+            if not differs and "images" in f:
+                differs = f["images"] != images.get(row.id, [])
+            if differs:
+                changed.add(row.id)
+    return changed  # type: ignore[return-value]
+
+
+_PRODUCT_FIELDS = ("title", "description", "status", "brand", "option1_name", "option2_name", "option3_name")
 
 
 def _ensure_categories(session: Session, actor: Actor, wanted: dict[str, int | None]) -> dict[str, int]:
@@ -715,7 +817,8 @@ _VARIANT_VALUES = ("barcode", "option1", "option2", "option3", "price_minor", "c
 
 
 def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[str, Any],
-           wanted_categories: dict[str, int | None], report: ImportReport, source: str, progress: Progress | None) -> None:
+           wanted_categories: dict[str, int | None], report: ImportReport, source: str, progress: Progress | None,
+           variant_changes: dict[str, dict[str, Any]], changed_products: set[int]) -> None:
     now = clock.now()
     conn = session.connection()
     sqlite = conn.dialect.name == "sqlite"
@@ -758,8 +861,7 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
                                      get("cost_minor"), get("weight_g"), True if track is None else track, now, now))
                 position += 1
             else:
-                values = {k: v[k] for k in _VARIANT_VALUES if k in v}
-                changed = {k: val for k, val in values.items() if getattr(old, k) != val}
+                changed = dict(variant_changes.get(v["sku"], {}))
                 if changed:
                     audit.record(session=session, actor=actor, action="variant.update", entity="variant",
                                  entity_id=old.sku, summary=f"import {source}: updated variant {old.sku}",
@@ -792,7 +894,8 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
     if new_groups:
         catalog.insert_search_lines(session=session, lines=catalog.search_rows(_search_inputs(new_groups)))
     created = {id(g) for g in new_groups}
-    updated = [g for g in groups if g.product_id is not None and id(g) not in created]
+    # products of the file that nothing changes are left alone: no write, no audit entry, version kept
+    updated = [g for g in groups if g.product_id is not None and id(g) not in created and g.product_id in changed_products]
     _update_products(session, actor, updated, categories, now, source)
     if updated:
         catalog.refresh_products(session=session, product_ids=[g.product_id for g in updated])  # type: ignore[misc]
@@ -888,7 +991,7 @@ def _update_products(session: Session, actor: Actor, groups: list[_Group], categ
         tags, images = catalog._current_lists(session, g.product_id)
         before = catalog._snapshot(row, tags, images)
         f = g.fields
-        for name in ("title", "description", "status", "brand", "option1_name", "option2_name", "option3_name"):
+        for name in _PRODUCT_FIELDS:
             if name in f:
                 setattr(row, name, f[name])
         if "category" in f:

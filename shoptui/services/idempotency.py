@@ -7,6 +7,8 @@ racing each other take turns.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,8 +29,20 @@ class Outcome:
     replayed: bool = False
 
 
-def run_once(*, session: Session, key: str | None, command: str, action: Callable[[], Outcome]) -> Outcome:
-    """Run ``action`` unless ``key`` was used before; then return the stored first outcome."""
+def fingerprint(command: str, arguments: dict[str, Any]) -> str:
+    """A digest of a command and its arguments: a key replays only the very same request."""
+    text = json.dumps({"command": command, "arguments": arguments}, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def run_once(
+    *, session: Session, key: str | None, command: str, action: Callable[[], Outcome], fingerprint: str | None = None,
+) -> Outcome:
+    """Run ``action`` unless ``key`` was used before; then return the stored first outcome.
+
+    ``fingerprint`` (see :func:`fingerprint`) is kept with the key: the same key with other arguments
+    is refused instead of replaying a result that belongs to a different request.
+    """
     if key is None:
         return action()
     key = key.strip()
@@ -38,11 +52,17 @@ def run_once(*, session: Session, key: str | None, command: str, action: Callabl
     if record is not None:
         if record.command != command:
             raise Conflict(
-                f"The idempotency key {key!r} was already used for '{record.command}', not '{command}'. "
-                "Use a new key for a different operation."
+                f"The idempotency key {key!r} was already used for '{record.command}', not '{command}': this key "
+                "was used for a different command. Use a new key for a different operation."
+            )
+        if record.fingerprint is not None and fingerprint is not None and record.fingerprint != fingerprint:
+            raise Conflict(
+                f"The idempotency key {key!r} was already used for '{command}' with other arguments: this key was "
+                "used for a different command. Use a new key, or repeat the first command exactly."
             )
         return Outcome(message=record.message, data=record.result, replayed=True)
     outcome = action()
-    session.add(IdempotencyRecord(key=key, command=command, message=outcome.message, result=json_safe(outcome.data)))
+    session.add(IdempotencyRecord(key=key, command=command, fingerprint=fingerprint, message=outcome.message,
+                                  result=json_safe(outcome.data)))
     session.flush()
     return outcome

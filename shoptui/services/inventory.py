@@ -65,6 +65,7 @@ from shoptui.services.inventory_settings import SETTINGS  # noqa: F401
 from shoptui.services.paging import Page, clamp_limit
 from shoptui.services.pricing import round_half_up
 from shoptui.text import check_text
+from shoptui.typed import ascii_digits
 
 MAX_QUANTITY = 1_000_000
 
@@ -382,7 +383,7 @@ def find_variant(session: Session, code: str) -> VariantRef:
     The lookup is the catalogue's (SKU first, then barcode) as one prebuilt statement; a code that
     finds nothing goes to ``catalog.find_variant`` so the refusal is the catalogue's own sentence.
     """
-    raw = unicodedata.normalize("NFC", code or "").strip() if isinstance(code, str) else ""
+    raw = ascii_digits(unicodedata.normalize("NFC", code or "").strip()) if isinstance(code, str) else ""
     if raw:
         row = _FIND_VARIANT.first(session, {"code": raw})
         if row is not None:

@@ -70,6 +70,7 @@ from shoptui.services import orders_status as machine
 from shoptui.services import settings as store_settings
 from shoptui.services.customers import further_contact_holders
 from shoptui.text import check_text
+from shoptui.typed import number_text
 
 FIELDS = ("order_ref", "ordered_at", "shipped_at", "status", "customer_ref", "customer_name", "customer_email",
           "customer_phone", "country", "region", "province", "city", "postal_code", "sku", "product_name",
@@ -281,7 +282,10 @@ class _Amounts:
         self.scale = 10**digits
 
     def parse(self, raw: str) -> tuple[int, bool]:
-        text = unicodedata.normalize("NFKC", raw).strip().replace(",", "").replace(" ", "")
+        try:
+            text = number_text(raw.replace(" ", ""))
+        except InvalidInput:
+            raise ValueError("comma") from None
         for symbol in ("¥", "￥", "$", "€", "£"):
             text = text.removeprefix(symbol)
         if text.startswith("-"):
@@ -559,6 +563,8 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
                 what = "discount_rate" if "rate" in str(exc) or "100%" in str(exc) else "amount"
                 reason = "is negative" if str(exc) == "negative" else "is not a number like 12.50" \
                     if what == "amount" else "is not a rate like 10% (or 0.1), at most 100%"
+                if str(exc) == "comma":
+                    reason = "is not a number like 12.50 (a comma only separates thousands, as in 1,234.50)"
                 bad(line, f"the {what} of {sku} {reason}.")
                 continue
             if unit >= max_unit:

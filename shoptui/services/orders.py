@@ -56,6 +56,7 @@ from shoptui.services.orders_settings import SETTINGS  # noqa: F401  (re-exporte
 from shoptui.services.paging import Page, clamp_limit
 from shoptui.services.search import SearchHit
 from shoptui.text import check_text
+from shoptui.typed import ascii_digits
 
 MAX_QUANTITY = 100_000
 MAX_LINES = 500
@@ -686,7 +687,8 @@ def _variant_title(title: str, options: tuple[str | None, ...]) -> str:
 
 def resolve_variants(session: Session, lines: list[DraftLine]) -> list[_Sellable]:
     """The variant of each draft line (by id, SKU or barcode) in one query; NotFound names the code."""
-    codes = {line.sku.strip() for line in lines if line.sku is not None and line.sku.strip()}
+    # a code typed with digits of another script (full-width, Arabic-Indic) is the same code
+    codes = {ascii_digits(line.sku.strip()) for line in lines if line.sku is not None and line.sku.strip()}
     ids = {line.variant_id for line in lines if line.variant_id is not None}
     query = (select(Variant.id, Variant.sku, Variant.barcode, Variant.price_minor, Variant.option1, Variant.option2,
                     Variant.option3, Product.title, Product.status)
@@ -714,7 +716,7 @@ def resolve_variants(session: Session, lines: list[DraftLine]) -> list[_Sellable
             if hit is None:
                 raise NotFound(f"There is no variant with id {line.variant_id}.")
         else:
-            code = (line.sku or "").strip()
+            code = ascii_digits((line.sku or "").strip())
             if not code:
                 raise InvalidInput("Every line needs a SKU, barcode or variant id.")
             hit = by_sku.get(code) or by_barcode.get(code)
@@ -928,6 +930,19 @@ def draft_from_document(doc: Any, currency: store_settings.Currency) -> OrderDra
             raise InvalidInput(f"The {field} must be an amount like \"12.50\".")
         return currency.parse(str(value), field=field, allow_negative=allow_negative)
 
+    def objects(key: str, example: str) -> list[Any]:
+        value = doc.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise InvalidInput(f"The {key} of the order document must be a list like [{example}], not {value!r:.40}.")
+        return value
+
+    def known_fields(item: dict[str, Any], allowed: set[str], what: str) -> None:
+        extra = sorted(str(k) for k in set(item) - allowed)
+        if extra:
+            raise InvalidInput(f"{what} has unknown fields: {', '.join(extra)}. Known: {', '.join(sorted(allowed))}.")
+
     lines_doc = doc.get("lines")
     if not isinstance(lines_doc, list) or not lines_doc:
         raise InvalidInput("The order document needs a non-empty 'lines' list.")
@@ -935,6 +950,7 @@ def draft_from_document(doc: Any, currency: store_settings.Currency) -> OrderDra
     for index, item in enumerate(lines_doc, start=1):
         if not isinstance(item, dict):
             raise InvalidInput(f"Line {index} must be an object like {{\"sku\": \"TEE-01\", \"quantity\": 2}}.")
+        known_fields(item, {"sku", "variant_id", "quantity", "unit_price", "discount"}, f"Line {index}")
         quantity = item.get("quantity", 1)
         if isinstance(quantity, bool) or not isinstance(quantity, int):
             raise InvalidInput(f"The quantity of line {index} must be a whole number.")
@@ -948,9 +964,13 @@ def draft_from_document(doc: Any, currency: store_settings.Currency) -> OrderDra
             line_discount_minor=0 if item.get("discount") is None else money(item["discount"], f"discount of line {index}"),
         ))
     adjustments = []
-    for index, item in enumerate(doc.get("adjustments") or [], start=1):
+    for index, item in enumerate(objects("adjustments", '{"label": "gift wrap", "amount": "5.00"}'), start=1):
         if not isinstance(item, dict) or "amount" not in item:
             raise InvalidInput(f"Adjustment {index} must be an object with an amount (negative for a discount).")
+        known_fields(item, {"kind", "label", "amount", "ref"}, f"Adjustment {index}")
+        for name in ("kind", "label", "ref"):
+            if item.get(name) is not None and not isinstance(item[name], str):
+                raise InvalidInput(f"The {name} of adjustment {index} must be text, not {item[name]!r:.40}.")
         adjustments.append(DraftAdjustment(kind=str(item.get("kind", "discount")), label=str(item.get("label", "")),
                                            amount_minor=money(item["amount"], f"amount of adjustment {index}", True),
                                            ref=item.get("ref")))
@@ -958,9 +978,10 @@ def draft_from_document(doc: Any, currency: store_settings.Currency) -> OrderDra
         adjustments.append(DraftAdjustment(kind="discount", label="discount",
                                            amount_minor=-money(doc["discount"], "discount")))
     payments = []
-    for index, item in enumerate(doc.get("payments") or [], start=1):
+    for index, item in enumerate(objects("payments", '{"method": "card"}'), start=1):
         if not isinstance(item, dict) or not isinstance(item.get("method"), str):
             raise InvalidInput(f"Payment {index} must be an object with a method (and an amount).")
+        known_fields(item, {"method", "amount", "reference"}, f"Payment {index}")
         payments.append(DraftPayment(method=item["method"], reference=str(item.get("reference", "")),
                                      amount_minor=None if item.get("amount") is None
                                      else money(item["amount"], f"amount of payment {index}")))
@@ -1417,9 +1438,12 @@ _SUMMARY_COLUMNS = tuple(getattr(Order, name) for name in OrderSummary.model_fie
 
 def list_orders(*, session: Session, filters: OrderFilter | None = None, after: str | None = None,
                 limit: int = 50, unlimited: bool = False) -> Page[OrderSummary]:
-    """Orders newest first, filtered, keyset-paged by (created_at, id): no page counts the table."""
+    """Orders newest first, filtered, keyset-paged by (created_at, id): no page counts the table.
+
+    ``unlimited`` returns every matching order (after ``after``) in one page, whatever ``limit`` says.
+    """
     filters = filters or OrderFilter()
-    limit = clamp_limit(limit, maximum=10**9 if unlimited else 1000)
+    limit = clamp_limit(limit)
     query = select(*_SUMMARY_COLUMNS)
     if filters.status:
         wanted = filters.status.strip().lower().replace(" ", "_").replace("-", "_")
@@ -1453,8 +1477,11 @@ def list_orders(*, session: Session, filters: OrderFilter | None = None, after: 
     if after:
         stamp, ident = _cursor(after)
         query = query.where(tuple_(col(Order.created_at), col(Order.id)) < tuple_(stamp, ident))
-    rows = session.execute(query.order_by(col(Order.created_at).desc(), col(Order.id).desc()).limit(limit + 1)).all()
+    query = query.order_by(col(Order.created_at).desc(), col(Order.id).desc())
+    rows = session.execute(query if unlimited else query.limit(limit + 1)).all()
     names = OrderSummary.model_fields
+    if unlimited:
+        limit = len(rows)
     items = [OrderSummary.model_validate(dict(zip(names, r, strict=True))) for r in rows[:limit]]
     next_after = f"{items[-1].created_at.isoformat()}|{items[-1].id}" if len(rows) > limit and items else None
     return Page(items=items, next_after=next_after)

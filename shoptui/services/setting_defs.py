@@ -184,6 +184,17 @@ def _zones() -> frozenset[str]:
     return frozenset(available_timezones()) | {"UTC"}
 
 
+def _pattern(raw: str) -> str:
+    value = raw.strip()
+    if not value:
+        raise InvalidInput("The pattern cannot be empty; give a regular expression like [A-Z][A-Z0-9-]{2,31}.")
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise InvalidInput(f"{value!r} is not a regular expression ({exc}).") from None
+    return value
+
+
 CORE_SETTINGS = [
     SettingDef("name", "The shop's name, shown in the top bar and on receipts.", "My Shop", text(100, required=True)),
     SettingDef("phone", "The shop's phone number.", "", text(40)),
@@ -194,6 +205,8 @@ CORE_SETTINGS = [
     SettingDef("currency_digits", "Decimals of the currency's minor unit (2 for CNY, 0 for JPY).", 2, integer(0, 4)),
     SettingDef("timezone", "The shop's time zone: times are stored in UTC and shown in this zone.",
                "Asia/Shanghai", _timezone),
+    SettingDef("barcode_pattern", "In-store barcodes that are not GS1 numbers must match this regular expression "
+               "(EAN/UPC/GTIN numbers are checked by their check digit).", r"[A-Z][A-Z0-9-]{2,31}", _pattern),
 ]
 
 

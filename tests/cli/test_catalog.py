@@ -136,9 +136,9 @@ def test_import_export_cli(shop, tmp_path: Path) -> None:  # type: ignore[no-unt
     good = tmp_path / "good.csv"
     good.write_text("\ufeffsku,title,price,category\nA1,手机壳,1.50,Phones > Cases\n", encoding="utf-8")
     refused(shop("product", "import", str(good)), "line 2, column category")
-    assert "Would import 1 rows" in ok(shop("product", "import", str(good), "--dry-run", "--create-categories")).stdout
+    assert "Would import 1 row:" in ok(shop("product", "import", str(good), "--dry-run", "--create-categories")).stdout
     assert product_count(shop) == 0
-    assert "Imported 1 rows" in ok(shop("product", "import", str(good), "--create-categories")).stdout
+    assert "Imported 1 row:" in ok(shop("product", "import", str(good), "--create-categories")).stdout
     bad = tmp_path / "bad.csv"
     bad.write_text("sku,title,price,colour\nB1,x,1,red\n", encoding="utf-8")
     refused(shop("product", "import", str(bad)), "column colour: unknown column")

@@ -77,10 +77,12 @@ def test_usage_errors_exit_2(shop, args: list[str]) -> None:  # type: ignore[no-
 
 def test_idempotency_key_makes_a_retry_change_nothing(shop, store_path: Path) -> None:  # type: ignore[no-untyped-def]
     first = shop("settings", "set", "phone", "111", "--idempotency-key", "job-7")
-    retry = shop("settings", "set", "phone", "222", "--idempotency-key", "job-7")
+    retry = shop("settings", "set", "phone", "111", "--idempotency-key", "job-7")
     assert first.exit_code == retry.exit_code == 0
     assert retry.stdout == first.stdout == "Set phone to 111.\n"
     assert "already done" in retry.stderr
+    other = shop("settings", "set", "phone", "222", "--idempotency-key", "job-7")  # another request: refused
+    assert other.exit_code == 1 and "this key was used for a different command" in other.stderr
     assert json.loads(_settings(store_path)["phone"]) == "111"
     assert len(json.loads(shop("audit", "list", "--json").stdout)) == 1
 

@@ -190,3 +190,19 @@ def test_idempotent_results_with_times_are_stored_and_replayed(store: str) -> No
                                      action=lambda: Outcome("twice!", None))
     assert again.replayed and again.message == "Posted."
     assert again.data == {"posted_at": "2026-11-20T02:30:00+00:00", "lines": [1, 2]}
+
+
+def test_idempotency_key_remembers_the_arguments(session: Session) -> None:
+    calls: list[int] = []
+
+    def work() -> Outcome:
+        calls.append(1)
+        return Outcome("done", None)
+
+    same = idempotency.fingerprint("thing.do", {"n": 1})
+    idempotency.run_once(session=session, key="k", command="thing.do", action=work, fingerprint=same)
+    assert idempotency.run_once(session=session, key="k", command="thing.do", action=work, fingerprint=same).replayed
+    with pytest.raises(Conflict, match="this key was used for a different command"):
+        idempotency.run_once(session=session, key="k", command="thing.do", action=work,
+                             fingerprint=idempotency.fingerprint("thing.do", {"n": 2}))
+    assert calls == [1]

@@ -13,7 +13,10 @@ from shoptui.money import format_money, parse_basis_points, parse_money
 @pytest.mark.parametrize(
     ("text", "digits", "minor"),
     [("12.50", 2, 1250), ("12.5", 2, 1250), ("12", 2, 1200), ("0.05", 2, 5), ("¥1,234.56", 2, 123456),
-     ("1000", 0, 1000), ("1.234", 3, 1234), ("12.50", 0 + 2, 1250), ("12.500", 2, 1250), ("１２．５", 2, 1250)],
+     ("1000", 0, 1000), ("1.234", 3, 1234), ("12.50", 0 + 2, 1250), ("12.500", 2, 1250), ("１２．５", 2, 1250),
+     # one rule for digits of any script (shoptui.typed): Arabic-Indic and full-width read as ASCII
+     ("١٢", 2, 1200), ("١٢.٥", 2, 1250), ("１，２３４．５", 2, 123450), ("1,234,567.50", 2, 123456750),
+     ("12,345", 0, 12345)],
 )
 def test_parse_money(text: str, digits: int, minor: int) -> None:
     assert parse_money(text, digits) == minor
@@ -22,7 +25,10 @@ def test_parse_money(text: str, digits: int, minor: int) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [("12.345", "more decimals than the currency allows"), ("1e3", "is not an amount"), ("abc", "is not an amount"),
-     ("", "is not an amount"), ("-5", "cannot be negative"), ("12.5.0", "is not an amount"), ("١٢", "is not an amount"),
+     ("", "is not an amount"), ("-5", "cannot be negative"), ("12.5.0", "is not an amount"),
+         ("1,5", "a comma only separates thousands"), ("12,34", "a comma only separates thousands"),
+         ("1,2345", "a comma only separates thousands"), (",5", "a comma only separates thousands"),
+         ("1,234,5", "a comma only separates thousands"), ("１,５", "a comma only separates thousands"),
      ("999999999999999", "too large"), ("nan", "is not an amount")],
 )
 def test_parse_money_refuses_nonsense(text: str, message: str) -> None:

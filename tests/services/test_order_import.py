@@ -135,6 +135,7 @@ def test_affect_stock(session: Session) -> None:
     ("X-1,01/03/2024 10:00,,completed,,,,,TEE-01,Tee,-2,99,\n", "line 3: the quantity -2 of TEE-01 must be more"),
     ("X-1,01/03/2024 10:00,,completed,,,,,TEE-01,Tee,two,99,\n", "'two' is not a whole number"),
     ("X-1,01/03/2024 10:00,,completed,,,,,TEE-01,Tee,1,-99,\n", "is negative"),
+    ('X-1,01/03/2024 10:00,,completed,,,,,TEE-01,Tee,1,"1,5",\n', "a comma only separates thousands"),
     ("X-1,01/03/2024 10:00,,shipped-ish,,,,,TEE-01,Tee,1,99,\n", "status 'shipped-ish'"),
     ("X-1,01/03/2024 10:00,,completed,,,,,TEE-01,Tee,1,99,250%\n", "discount_rate"),
     ("X-1,01/03/2024 10:00,,completed,,,bad-phone,,TEE-01,Tee,1,99,\n", "not a phone number"),

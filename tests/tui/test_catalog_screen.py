@@ -286,6 +286,8 @@ async def test_add_a_product_through_the_form(demo_app: ShopApp, demo_store: str
     ("Scarf", "D042", "10.00", "", "v-sku", "already used by '3.5 mm audio cable'"),
     ("Scarf", "NEW-1", "10.00", "4006381333932", "v-barcode", "check digit is 2, not 1"),
     ("Scarf", "", "10.00", "", "v-sku", "needs a SKU"),
+    ("Scarf", "NEW-1", "10.00", "138.00", "v-barcode", "neither a product number"),  # a price typed as barcode
+    ("Scarf", "NEW-1", "1,5", "", "v-price", "a comma only separates thousands"),
 ])
 async def test_bad_input_shows_next_to_the_field_and_saves_nothing(
         demo_app: ShopApp, demo_store: str, title: str, sku: str, price: str, barcode: str, field: str,

@@ -315,7 +315,15 @@ def test_whole_number_reads_what_people_type() -> None:
     assert whole_number("１２", "quantity") == 12  # full-width digits from an IME
     assert whole_number("-3", "change", signed=True) == -3
     assert whole_number("+2", "change", signed=True) == 2
-    for bad in ("", "1.5", "abc", "-3", "1e3", "٣"):
+    assert whole_number("٣", "quantity") == 3  # one rule for digits of any script (shoptui.typed)
+    assert whole_number("1,000", "quantity") == 1000
+    try:
+        whole_number("1,5", "quantity")
+    except Exception as exc:
+        assert "a comma only separates thousands" in str(exc)
+    else:
+        raise AssertionError("1,5")
+    for bad in ("", "1.5", "abc", "-3", "1e3"):
         try:
             whole_number(bad, "quantity")
         except Exception as exc:

@@ -19,6 +19,7 @@ from rich.text import Text
 from shoptui.errors import InvalidInput
 from shoptui.money import format_money, parse_basis_points, parse_money
 from shoptui.tui.text import plain
+from shoptui.typed import number_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -246,9 +247,12 @@ def percent(text: str, field: str, what: str) -> int | None:
 
 def count(text: str, field: str, what: str) -> int | None:
     """A whole number (blank: None); the services check its range."""
-    raw = _clean(text).replace(",", "")
-    if not raw:
+    if not _clean(text):
         return None
+    try:
+        raw = number_text(_clean(text), what)  # digits of any script; a comma only between thousands
+    except InvalidInput as exc:
+        raise FieldRefused(field, str(exc)) from None
     body = raw[1:] if raw[:1] == "-" else raw
     if not body.isdigit() or not body.isascii():
         raise FieldRefused(field, f"The {what} {raw!r} is not a whole number; type one like 100.")

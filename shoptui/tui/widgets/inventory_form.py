@@ -10,7 +10,6 @@ what ``save`` returned.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -26,6 +25,7 @@ from textual.widgets import Input, Label, Select, Static
 from shoptui.errors import InvalidInput, ShopError
 from shoptui.tui.text import plain
 from shoptui.tui.workers import ReportsWorkerErrors
+from shoptui.typed import number_text
 
 if TYPE_CHECKING:
     from shoptui.tui.app import ShopApp
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 def whole_number(text: str, what: str, *, signed: bool = False) -> int:
     """``" 12 "`` -> 12 (full-width digits too); a sentence naming the text when it is not a whole number."""
-    raw = unicodedata.normalize("NFKC", text).strip().replace(",", "").replace(" ", "")
+    raw = number_text(text.replace(" ", ""), what)  # digits of any script; a comma only between thousands
     body = raw[1:] if signed and raw[:1] in "+-" else raw
     if not body.isdigit() or not body.isascii():
         example = "-3 or 2" if signed else "12"
