@@ -43,6 +43,7 @@ from shoptui import clock, modules
 from shoptui.config import Actor
 from shoptui.errors import ShopError
 from shoptui.tui.commands import ShopCommands
+from shoptui.tui.widgets.sidebar import sidebar_order
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -92,7 +93,7 @@ class ShopApp(App[None]):
                 tooltip="Search every module: products, orders, members (/ or ctrl+k)."),
         Binding("ctrl+n", "notifications", "Inbox", id="notifications",
                 tooltip="Open the notification centre: newest first, mark read, open the record."),
-        Binding("ctrl+t", "toggle_sidebar", "Sidebar", id="sidebar", tooltip="Show or hide the sidebar of modules."),
+        Binding("ctrl+t", "toggle_sidebar", "Sidebar", id="sidebar", tooltip="Make the sidebar of modules narrow (short names and keys) or wide."),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit", tooltip="Leave shoptui."),
         Binding("escape", "hide_help", "Hide keys", show=False, id="hide-help", tooltip="Hide the list of keys."),
     ]
@@ -104,7 +105,7 @@ class ShopApp(App[None]):
     unread: reactive[int] = reactive(0)
     """Unread notifications in the store."""
     sidebar_collapsed: reactive[bool] = reactive(False)
-    """Whether the sidebar shows only keys."""
+    """Whether the sidebar is narrow: short names and keys."""
     store_problem: reactive[str] = reactive("")
     """The sentence of a ShopError that kept the store from opening ("" when it is open)."""
 
@@ -132,8 +133,8 @@ class ShopApp(App[None]):
         self.actor = Actor.from_environment("tui")
         """Who makes the changes of this session; passed to every service that writes."""
         self.poll_seconds = poll_seconds
-        self.screen_entries = modules.screens()
-        """The sidebar entries of every registered module, in order."""
+        self.screen_entries = sidebar_order(modules.screens(), self.DEFAULT_MODE)
+        """The sidebar entries of every registered module, in sidebar order (by key)."""
         self.announcements: deque[Announcement] = deque(maxlen=50)
         self.notifications_changed: Signal[int] = Signal(self, "notifications-changed")
         """Published with the newest id whenever the store's notifications or unread count change."""
@@ -374,7 +375,7 @@ class ShopApp(App[None]):
         self.call_from_thread(self.refresh_notifications)
 
     def action_toggle_sidebar(self) -> None:
-        """Collapse the sidebar to its keys, or open it again."""
+        """Make the sidebar narrow (short names and keys), or wide again."""
         self._sidebar_chosen = True
         self.sidebar_collapsed = not self.sidebar_collapsed
 
