@@ -88,14 +88,20 @@ class ShopApp(App[None]):
     NOTIFICATION_TIMEOUT = 6
 
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("f1,question_mark", "help", "Keys", id="help", tooltip="Show every key of this screen (F1 or ?)."),
+        # F1 and ? are priority keys so they also work in every dialog (a modal screen hides the app's
+        # other keys); ? gives way to a field that types it.
+        Binding("f1", "help", "Keys", priority=True, id="help",
+                tooltip="Show every key of this screen or dialog (F1 or ?)."),
+        Binding("question_mark", "help_unless_typing", "Keys", show=False, priority=True, id="help-question",
+                tooltip="Show every key of this screen or dialog (? where no field takes it, F1 anywhere)."),
         Binding("slash,ctrl+k", "focus_search", "Search", id="search",
                 tooltip="Search every module: products, orders, members (/ or ctrl+k)."),
         Binding("ctrl+n", "notifications", "Inbox", id="notifications",
                 tooltip="Open the notification centre: newest first, mark read, open the record."),
         Binding("ctrl+t", "toggle_sidebar", "Sidebar", id="sidebar", tooltip="Make the sidebar of modules narrow (short names and keys) or wide."),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit", tooltip="Leave shoptui."),
-        Binding("escape", "hide_help", "Hide keys", show=False, id="hide-help", tooltip="Hide the list of keys."),
+        Binding("escape", "hide_help", "Hide keys", show=False, priority=True, id="hide-help",
+                tooltip="Hide the list of keys (escape goes to the screen when the list is not shown)."),
     ]
 
     store_name: reactive[str] = reactive("")
@@ -386,11 +392,18 @@ class ShopApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "hide_help":
             return bool(self.screen.query("HelpPanel"))
+        if action == "help_unless_typing":
+            focused = self.screen.focused
+            return not (focused is not None and focused.check_consume_key("question_mark", "?"))
         return True
 
     def action_hide_help(self) -> None:
         """Hide the list of keys."""
         self.action_hide_help_panel()
+
+    def action_help_unless_typing(self) -> None:
+        """``?`` where no field types it: the same as F1."""
+        self.action_help()
 
     def action_help(self) -> None:
         """Show the keys of this screen beside it (again: hide them)."""
