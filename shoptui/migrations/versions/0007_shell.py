@@ -1,0 +1,28 @@
+"""shell: out-of-stock alert flag on stock levels; case-insensitive A-Z indexes for the name sorts
+
+Revision ID: 0007_shell
+Revises: 0006_marketing
+Create Date: 2026-12-07 06:10:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0007_shell'
+down_revision: str | None = '0006_marketing'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('stock_level', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('alerted_out', sa.Boolean(), server_default=sa.false(), nullable=False))
+    # a level already alerted with nothing available has had its out-of-stock alert (as "out of stock")
+    op.execute("UPDATE stock_level SET alerted_out = alerted WHERE on_hand - committed <= 0")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('stock_level', schema=None) as batch_op:
+        batch_op.drop_column('alerted_out')
