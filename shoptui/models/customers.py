@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from shoptui.models._types import UTCDateTime, utcnow
@@ -24,7 +24,8 @@ class Customer(SQLModel, table=True):
 
     __tablename__ = "customer"
     __table_args__ = (
-        Index("ix_customer_name", "name", "id"),
+        Index("ix_customer_name", "name", "id"),  # name prefix searches
+        Index("ix_customer_name_lower", text("lower(name)"), "id"),  # the A-Z lists (case-insensitive)
         Index("ix_customer_phone", "phone"),
         Index("ix_customer_email", "email"),
     )
