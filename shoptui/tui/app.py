@@ -100,8 +100,7 @@ class ShopApp(App[None]):
                 tooltip="Open the notification centre: newest first, mark read, open the record."),
         Binding("ctrl+t", "toggle_sidebar", "Sidebar", id="sidebar", tooltip="Make the sidebar of modules narrow (short names and keys) or wide."),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit", tooltip="Leave shoptui."),
-        Binding("escape", "hide_help", "Hide keys", show=False, priority=True, id="hide-help",
-                tooltip="Hide the list of keys (escape goes to the screen when the list is not shown)."),
+        Binding("escape", "hide_help", "Hide keys", show=False, id="hide-help", tooltip="Hide the list of keys."),
     ]
 
     store_name: reactive[str] = reactive("")
