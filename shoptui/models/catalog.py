@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from shoptui.models._types import UTCDateTime, utcnow
@@ -47,9 +47,10 @@ class Product(SQLModel, table=True):
     __tablename__ = "product"
     __table_args__ = (
         CheckConstraint("status in ('draft','active','archived')", name="ck_product_status"),
-        Index("ix_product_title", "title", "id"),
-        Index("ix_product_status_title", "status", "title", "id"),
-        Index("ix_product_category", "category_id", "title", "id"),
+        # A-Z is case-insensitive (iPhone before Zip hoodie): the title sorts by lower(title), so do its indexes
+        Index("ix_product_title", text("lower(title)"), "id"),
+        Index("ix_product_status_title", "status", text("lower(title)"), "id"),
+        Index("ix_product_category", "category_id", text("lower(title)"), "id"),
         Index("ix_product_updated", "updated_at", "id"),
         Index("ix_product_price", "min_price_minor", "id"),
     )

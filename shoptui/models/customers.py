@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from shoptui.models._types import UTCDateTime, utcnow
@@ -26,7 +26,8 @@ class Customer(SQLModel, table=True):
 
     __tablename__ = "customer"
     __table_args__ = (
-        Index("ix_customer_name", "name", "id"),
+        Index("ix_customer_name", "name", "id"),  # name prefix searches
+        Index("ix_customer_name_lower", text("lower(name)"), "id"),  # the A-Z lists (case-insensitive)
         Index("ix_customer_phone", "phone"),
         Index("ix_customer_email", "email"),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from shoptui.models._types import UTCDateTime, utcnow
@@ -66,6 +66,9 @@ class StockLevel(SQLModel, table=True):
     committed: int = 0
     incoming: int = 0  # on open purchase orders for this location
     alerted: bool = False  # a low-stock alert was sent and stock has not been above the point since
+    # an out-of-stock alert was sent and nothing has been available since (a level that goes from
+    # low to none alerts again, once; see services.inventory.alert_step)
+    alerted_out: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -17,13 +17,24 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Screen:
-    """A sidebar entry: its mode name, label, key and the screen class by import path."""
+    """A sidebar entry: its mode name, label, key and the screen class by import path.
+
+    ``short`` is the name the narrow sidebar shows (at 80 columns): one word of up to 9 letters
+    ("Stock" for "Inventory"); it defaults to the label. The sidebar lists the entries by key
+    (the home screen, then F-keys in order, then ctrl keys), so ``order`` only breaks ties.
+    """
 
     mode: str
     label: str
     key: str
     target: str  # "package.module:ClassName"
     order: int = 100
+    short: str = ""
+
+    @property
+    def short_label(self) -> str:
+        """The name shown when the sidebar is narrow."""
+        return self.short or self.label
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ MODULE = ModuleSpec(
         Command("outbox", "shoptui.cli.outbox:app", "The messaging outbox: list, send and retry email and SMS."),
     ),
     screens=(
-        Screen("dashboard", "Dashboard", "ctrl+o", "shoptui.tui.screens.dashboard:DashboardScreen", order=0),
-        Screen("audit", "Audit log", "f9", "shoptui.tui.screens.audit:AuditScreen", order=90),
+        Screen("dashboard", "Dashboard", "ctrl+o", "shoptui.tui.screens.dashboard:DashboardScreen", order=0,
+               short="Home"),
+        Screen("audit", "Audit log", "f9", "shoptui.tui.screens.audit:AuditScreen", order=90, short="Audit"),
         Screen("settings", "Settings", "f10", "shoptui.tui.screens.settings:SettingsScreen", order=95),
     ),
     settings=("shoptui.services.setting_defs:CORE_SETTINGS", "shoptui.services.messaging_settings:SETTINGS"),

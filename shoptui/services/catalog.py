@@ -59,7 +59,7 @@ from shoptui.models.catalog import (
 )
 from shoptui.services import audit, pricing
 from shoptui.services.bulk import insert_rows
-from shoptui.services.paging import Page, clamp_limit
+from shoptui.services.paging import Page, after_key, clamp_limit
 from shoptui.services.search import SearchHit
 from shoptui.text import check_text, unsafe_characters
 from shoptui.typed import ascii_digits, folded
@@ -879,8 +879,9 @@ def _decode_cursor(cursor: str, size: int) -> list[Any]:
 
 
 
-_LIST_COLUMNS: dict[str, Any] = {"title": Product.title, "price": Product.min_price_minor,
+_LIST_COLUMNS: dict[str, Any] = {"title": func.lower(Product.title), "price": Product.min_price_minor,
                                  "updated": Product.updated_at, "created": None}
+"""The sort column of each key; A-Z is case-insensitive (``lower(title)``, as its indexes in the model)."""
 _LIST_STATEMENTS: dict[tuple[Any, ...], Any] = {}
 
 
@@ -908,8 +909,13 @@ def _list_statement(key: str, descending: bool, *, status: bool, category: bool,
         if column is None:
             conditions.append(Product.id < last_id if descending else Product.id > last_id)
         else:
-            pair, bound = tuple_(column, Product.id), tuple_(bindparam("after_value", type_=column.type), last_id)
-            conditions.append(pair < bound if descending else pair > bound)
+            after_value = bindparam("after_value", type_=String if key == "title" else column.type)
+            if key == "title":  # the cursor holds the title; the database lowers both sides alike
+                conditions.append(after_key(column, Product.id, func.lower(after_value), last_id,
+                                            descending=descending))
+            else:
+                pair, bound = tuple_(column, Product.id), tuple_(after_value, last_id)
+                conditions.append(pair < bound if descending else pair > bound)
     order = [Product.id.desc() if descending else Product.id.asc()]
     if column is not None:
         order.insert(0, column.desc() if descending else column.asc())

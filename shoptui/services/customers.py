@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import or_, tuple_
+from sqlalchemy import func, literal, or_
 from sqlmodel import Session, col, select
 
 from shoptui import clock
@@ -21,7 +21,7 @@ from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.customers import Customer, CustomerAddress, CustomerContact
 from shoptui.services import audit
-from shoptui.services.paging import Page, clamp_limit
+from shoptui.services.paging import Page, after_key, clamp_limit
 from shoptui.services.search import SearchHit
 from shoptui.text import check_text
 
@@ -274,7 +274,7 @@ def get_customer(*, session: Session, ref: str | int) -> CustomerRead:
 def list_customers(*, session: Session, search: str = "", after: str | None = None, limit: int = 50) -> Page[CustomerRead]:
     """Customers by name (keyset-paged); ``search`` matches name, phone or email."""
     limit = clamp_limit(limit)
-    query = select(Customer).order_by(col(Customer.name), col(Customer.id)).limit(limit + 1)
+    query = select(Customer).order_by(func.lower(Customer.name), col(Customer.id)).limit(limit + 1)
     text_search = unicodedata.normalize("NFKC", search).strip()
     if len(text_search) > 200:
         raise InvalidInput("Search for at most 200 characters.")
@@ -289,7 +289,8 @@ def list_customers(*, session: Session, search: str = "", after: str | None = No
         name, _, ident = after.rpartition("|")
         if not ident.isdigit():
             raise InvalidInput(f"The cursor {after!r} is not one this list gave out.")
-        query = query.where(tuple_(col(Customer.name), col(Customer.id)) > (name, int(ident)))
+        query = query.where(after_key(func.lower(Customer.name), col(Customer.id), func.lower(literal(name)),
+                                      int(ident)))
     rows = session.exec(query).all()
     items = [CustomerRead.model_validate(r, from_attributes=True) for r in rows[:limit]]
     return Page(items=items, next_after=f"{items[-1].name}|{items[-1].id}" if len(rows) > limit else None)

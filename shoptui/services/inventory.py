@@ -309,13 +309,14 @@ _DEFAULT_LOCATION = Prepared(  # the default one, else the oldest
 )
 _NEW_LEVEL = Prepared(insert(_LEVEL).values(
     variant_id=bindparam("vid"), location_id=bindparam("lid"), on_hand=0, committed=0, incoming=0, alerted=False,
-    updated_at=bindparam("now", type_=_LEVEL.c.updated_at.type),
+    alerted_out=False, updated_at=bindparam("now", type_=_LEVEL.c.updated_at.type),
 ))
 _LEVEL_EXISTS = Prepared(sa_select(_LEVEL.c.variant_id).where(_LEVEL.c.variant_id == bindparam("vid"),
                                                               _LEVEL.c.location_id == bindparam("lid")))
 _SET_ALERTED = Prepared(
     update(_LEVEL).where(_LEVEL.c.variant_id == bindparam("vid"), _LEVEL.c.location_id == bindparam("lid"))
-    .values(alerted=bindparam("flag", type_=_LEVEL.c.alerted.type))
+    .values(alerted=bindparam("flag", type_=_LEVEL.c.alerted.type),
+            alerted_out=bindparam("out", type_=_LEVEL.c.alerted_out.type))
 )
 _MOVE_FIELDS = ("variant_id", "location_id", "kind", "quantity", "committed_change", "unit_cost_minor", "reason", "note",
                 "actor", "source", "at", "ref_kind", "ref_id")
@@ -369,7 +370,8 @@ def _level_update(need_available: bool, take_on_hand: bool, take_committed: bool
             update(_LEVEL).where(*conditions)
             .values(on_hand=_LEVEL.c.on_hand + bindparam("dq"), committed=_LEVEL.c.committed + bindparam("dc"),
                     updated_at=bindparam("now", type_=_LEVEL.c.updated_at.type))
-            .returning(_LEVEL.c.on_hand, _LEVEL.c.committed, _LEVEL.c.incoming, _LEVEL.c.alerted, reorder_point)
+            .returning(_LEVEL.c.on_hand, _LEVEL.c.committed, _LEVEL.c.incoming, _LEVEL.c.alerted,
+                       _LEVEL.c.alerted_out, reorder_point)
         )
     return statement
 
@@ -564,15 +566,14 @@ def _book(
         "m_note": check_text(note, "note", 500, required=False, multiline=True) or "", "m_actor": actor.name[:100], "m_source": actor.source[:20], "m_at": now,
         "m_ref_kind": ref_kind, "m_ref_id": None if ref_id is None else str(ref_id)[:100],
     })
-    on_hand, committed, incoming, alerted, reorder_point = after  # alerted: 0/1 on SQLite, a bool elsewhere
+    on_hand, committed, incoming, alerted, alerted_out, reorder_point = after  # flags: 0/1 on SQLite
     available = on_hand - committed
-    # the same rule as evaluate_alerts: alert once when available falls to or below the reorder
-    # point, clear the flag when it is above the point again (or the point was removed)
-    if reorder_point is not None and available <= reorder_point and not alerted:
-        _SET_ALERTED.execute(session, {"vid": variant.id, "lid": location.id, "flag": True})
+    # the same rule as evaluate_alerts (alert_step): once on falling to the point, once more on running out
+    flags, send = alert_step(available, reorder_point, bool(alerted), bool(alerted_out))
+    if flags != (bool(alerted), bool(alerted_out)):
+        _SET_ALERTED.execute(session, {"vid": variant.id, "lid": location.id, "flag": flags[0], "out": flags[1]})
+    if send:
         _send_alerts(session, location.id, [(variant.id, available)])
-    elif alerted and (reorder_point is None or available > reorder_point):
-        _SET_ALERTED.execute(session, {"vid": variant.id, "lid": location.id, "flag": False})
     return LevelRead(variant_id=variant.id, location_id=location.id, on_hand=on_hand, committed=committed,
                      available=available, incoming=incoming)
 
@@ -1029,30 +1030,51 @@ def set_levels(
                       reorder_point=policy.reorder_point, supplier=supplier_name)
 
 
-def evaluate_alerts(*, session: Session, location_id: int, variant_ids: Sequence[int]) -> int:
-    """Raise a low-stock alert for each level that fell to or below its reorder point; returns how many.
+def alert_step(available: int, reorder_point: int | None, alerted: bool, alerted_out: bool,
+               ) -> tuple[tuple[bool, bool], bool]:
+    """The alert rule of one stock level: its new ``(alerted, alerted_out)`` flags and whether to alert now.
 
-    A level alerts once per crossing: its ``alerted`` flag stays set (no repeat) until available
-    stock is above the reorder point again.
+    A level alerts once when available stock falls to or below its reorder point ("low on stock",
+    or "out of stock" when nothing is left), and once more when a low level runs out (nothing
+    available). Each alert is once per crossing, not per sale: ``alerted`` stays set until stock is
+    above the point again, ``alerted_out`` until something is available again. Without a reorder
+    point a level never alerts.
+    """
+    if reorder_point is None or available > reorder_point:
+        return (False, False), False
+    out = available <= 0
+    if not alerted:
+        return (True, out), True
+    if out and not alerted_out:
+        return (True, True), True
+    return (True, out and alerted_out), False
+
+
+def evaluate_alerts(*, session: Session, location_id: int, variant_ids: Sequence[int]) -> int:
+    """Alert each level that fell to or below its reorder point, or ran out; returns how many alerted.
+
+    The rule (once per crossing) is :func:`alert_step`'s.
     """
     crossed: list[tuple[int, int]] = []
     for start in range(0, len(variant_ids), 500):
         chunk = list(variant_ids[start:start + 500])
         rows = session.exec(
             select(StockLevel.variant_id, StockLevel.on_hand - StockLevel.committed, StockLevel.alerted,
-                   StockPolicy.reorder_point)
+                   StockLevel.alerted_out, StockPolicy.reorder_point)
             .join(StockPolicy, col(StockPolicy.variant_id) == col(StockLevel.variant_id))
             .where(StockLevel.location_id == location_id, col(StockLevel.variant_id).in_(chunk))
         ).all()
-        raise_ids = [(vid, avail) for vid, avail, alerted, rop in rows
-                     if rop is not None and avail <= rop and not alerted]
-        clear_ids = [vid for vid, avail, alerted, rop in rows if alerted and (rop is None or avail > rop)]
-        for ids, flag in (([v for v, _ in raise_ids], True), (clear_ids, False)):
-            if ids:
-                session.execute(update(StockLevel).where(StockLevel.location_id == location_id,
-                                                         col(StockLevel.variant_id).in_(ids))
-                                .values(alerted=flag).execution_options(synchronize_session=False))
-        crossed.extend(raise_ids)
+        changed: dict[tuple[bool, bool], list[int]] = {}
+        for vid, avail, alerted, alerted_out, rop in rows:
+            flags, send = alert_step(avail, rop, bool(alerted), bool(alerted_out))
+            if flags != (bool(alerted), bool(alerted_out)):
+                changed.setdefault(flags, []).append(vid)
+            if send:
+                crossed.append((vid, avail))
+        for (flag, out), ids in changed.items():
+            session.execute(update(StockLevel).where(StockLevel.location_id == location_id,
+                                                     col(StockLevel.variant_id).in_(ids))
+                            .values(alerted=flag, alerted_out=out).execution_options(synchronize_session=False))
     if crossed:
         _send_alerts(session, location_id, crossed)
     return len(crossed)

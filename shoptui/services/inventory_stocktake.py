@@ -486,7 +486,8 @@ def post(*, session: Session, actor: Actor, stocktake_id: int, uncounted: str | 
         level = StockLevel.__table__  # type: ignore[attr-defined]
         if missing:
             conn.execute(insert(level), [{"variant_id": v, "location_id": location_id, "on_hand": 0, "committed": 0,
-                                          "incoming": 0, "alerted": False, "updated_at": now} for v in missing])
+                                          "incoming": 0, "alerted": False, "alerted_out": False,
+                                          "updated_at": now} for v in missing])
     table = StocktakeLine.__table__  # type: ignore[attr-defined]
     if booked:  # one driver call for every line (SQLAlchemy's executemany spent ~8 us per line on parameters)
         _SET_VARIANCE.executemany(session, ({"take": stocktake_id, "vid": line.variant_id, "delta": delta}

@@ -38,7 +38,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import and_, case, delete, func, or_, tuple_, update
+from sqlalchemy import and_, case, delete, func, literal, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -78,7 +78,7 @@ from shoptui.services.members_points import (
     PointsResult,
 )
 from shoptui.services.members_tiers import RecalcResult, TierChangeRead, TierRead, TierUpdate
-from shoptui.services.paging import Page, clamp_limit
+from shoptui.services.paging import Page, after_key, clamp_limit
 from shoptui.services.search import SearchHit
 from shoptui.text import check_text
 
@@ -383,7 +383,7 @@ def list_members(*, session: Session, search: str = "", tier: str | None = None,
     limit = clamp_limit(limit)
     query = (select(Member, Customer).join(Customer, col(Customer.id) == col(Member.customer_id))
              .where(col(Member.merged_into).is_(None))
-             .order_by(col(Customer.name), col(Customer.id)).limit(limit + 1))
+             .order_by(func.lower(Customer.name), col(Customer.id)).limit(limit + 1))
     text_search = unicodedata.normalize("NFKC", search or "").strip()
     if len(text_search) > 200:
         raise InvalidInput("Search for at most 200 characters.")
@@ -395,7 +395,8 @@ def list_members(*, session: Session, search: str = "", tier: str | None = None,
             found = member_by_phone(session, text_search)
             query = query.where(Member.customer_id == (found.customer_id if found else -1))
         else:
-            query = query.where(col(Customer.name) >= text_search, col(Customer.name) < text_search + "\U0010ffff")
+            start = func.lower(literal(text_search))  # names starting with it, in any case (the A-Z index)
+            query = query.where(func.lower(Customer.name) >= start, func.lower(Customer.name) < start.concat("\U0010ffff"))
     if tier:
         query = query.where(Member.tier_code == members_tiers.tier_row(session, tier).code)
     if tag:
@@ -405,7 +406,8 @@ def list_members(*, session: Session, search: str = "", tier: str | None = None,
         name, _, ident = after.rpartition("|")
         if not ident.isdigit():
             raise InvalidInput(f"The cursor {after!r} is not one this list gave out.")
-        query = query.where(tuple_(col(Customer.name), col(Customer.id)) > (name, int(ident)))
+        query = query.where(after_key(func.lower(Customer.name), col(Customer.id), func.lower(literal(name)),
+                                      int(ident)))
     rows = session.exec(query).all()
     items = _reads(session, [(m, c) for m, c in rows[:limit]])
     return Page(items=items, next_after=f"{items[-1].name}|{items[-1].id}" if len(rows) > limit else None)

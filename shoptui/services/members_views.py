@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, tuple_
+from sqlalchemy import func, literal
 from sqlmodel import Session, col, select
 
 from shoptui import clock
@@ -23,7 +23,7 @@ from shoptui.models.members import Member, MemberTag, MemberTier, PointsMovement
 from shoptui.models.orders import Order
 from shoptui.services import customers, members, members_tiers
 from shoptui.services.members_core import add_months, find_member_row, member_by_phone, member_settings
-from shoptui.services.paging import Page, clamp_limit
+from shoptui.services.paging import Page, after_key, clamp_limit
 
 CONSENT_FILTERS = ("email", "sms", "any", "none")
 BIG_GROUP = 2000
@@ -85,7 +85,7 @@ def list_members(*, session: Session, search: str = "", tier: str | None = None,
     limit = clamp_limit(limit)
     query = (select(Member, Customer).join(Customer, col(Customer.id) == col(Member.customer_id))
              .where(col(Member.merged_into).is_(None))
-             .order_by(col(Customer.name), col(Customer.id)).limit(limit + 1))
+             .order_by(func.lower(Customer.name), col(Customer.id)).limit(limit + 1))
     text = unicodedata.normalize("NFKC", search or "").strip()
     if len(text) > 200:
         raise InvalidInput("Search for at most 200 characters.")
@@ -97,7 +97,8 @@ def list_members(*, session: Session, search: str = "", tier: str | None = None,
             found = member_by_phone(session, text)
             query = query.where(Member.customer_id == (found.customer_id if found else -1))
         else:
-            query = query.where(col(Customer.name) >= text, col(Customer.name) < text + "\U0010ffff")
+            start = func.lower(literal(text))  # names starting with it, in any case (the A-Z index)
+            query = query.where(func.lower(Customer.name) >= start, func.lower(Customer.name) < start.concat("\U0010ffff"))
     if tier:
         code = members_tiers.tier_row(session, tier).code
         if _big(session, select(Member.customer_id).where(Member.tier_code == code)):
@@ -129,7 +130,8 @@ def list_members(*, session: Session, search: str = "", tier: str | None = None,
         name, _, ident = after.rpartition("|")
         if not ident.isdigit():
             raise InvalidInput(f"The cursor {after!r} is not one this list gave out.")
-        query = query.where(tuple_(col(Customer.name), col(Customer.id)) > (name, int(ident)))
+        query = query.where(after_key(func.lower(Customer.name), col(Customer.id), func.lower(literal(name)),
+                                      int(ident)))
     rows = session.exec(query).all()
     items = members._reads(session, [(m, c) for m, c in rows[:limit]])
     return Page(items=items, next_after=f"{items[-1].name}|{items[-1].id}" if len(rows) > limit else None)

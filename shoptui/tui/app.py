@@ -44,6 +44,7 @@ from shoptui.config import Actor
 from shoptui.errors import ShopError
 from shoptui.tui.commands import ShopCommands
 from shoptui.tui.text import shown
+from shoptui.tui.widgets.sidebar import sidebar_order
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -88,12 +89,17 @@ class ShopApp(App[None]):
     NOTIFICATION_TIMEOUT = 6
 
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
-        Binding("f1,question_mark", "help", "Keys", id="help", tooltip="Show every key of this screen (F1 or ?)."),
+        # F1 and ? are priority keys so they also work in every dialog (a modal screen hides the app's
+        # other keys); ? gives way to a field that types it.
+        Binding("f1", "help", "Keys", priority=True, id="help",
+                tooltip="Show every key of this screen or dialog (F1 or ?)."),
+        Binding("question_mark", "help_unless_typing", "Keys", show=False, priority=True, id="help-question",
+                tooltip="Show every key of this screen or dialog (? where no field takes it, F1 anywhere)."),
         Binding("slash,ctrl+k", "focus_search", "Search", id="search",
                 tooltip="Search every module: products, orders, members (/ or ctrl+k)."),
         Binding("ctrl+n", "notifications", "Inbox", id="notifications",
                 tooltip="Open the notification centre: newest first, mark read, open the record."),
-        Binding("ctrl+t", "toggle_sidebar", "Sidebar", id="sidebar", tooltip="Show or hide the sidebar of modules."),
+        Binding("ctrl+t", "toggle_sidebar", "Sidebar", id="sidebar", tooltip="Make the sidebar of modules narrow (short names and keys) or wide."),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit", tooltip="Leave shoptui."),
         Binding("escape", "hide_help", "Hide keys", show=False, id="hide-help", tooltip="Hide the list of keys."),
     ]
@@ -105,7 +111,7 @@ class ShopApp(App[None]):
     unread: reactive[int] = reactive(0)
     """Unread notifications in the store."""
     sidebar_collapsed: reactive[bool] = reactive(False)
-    """Whether the sidebar shows only keys."""
+    """Whether the sidebar is narrow: short names and keys."""
     store_problem: reactive[str] = reactive("")
     """The sentence of a ShopError that kept the store from opening ("" when it is open)."""
 
@@ -133,8 +139,8 @@ class ShopApp(App[None]):
         self.actor = Actor.from_environment("tui")
         """Who makes the changes of this session; passed to every service that writes."""
         self.poll_seconds = poll_seconds
-        self.screen_entries = modules.screens()
-        """The sidebar entries of every registered module, in order."""
+        self.screen_entries = sidebar_order(modules.screens(), self.DEFAULT_MODE)
+        """The sidebar entries of every registered module, in sidebar order (by key)."""
         self.announcements: deque[Announcement] = deque(maxlen=50)
         self.notifications_changed: Signal[int] = Signal(self, "notifications-changed")
         """Published with the newest id whenever the store's notifications or unread count change."""
@@ -380,7 +386,7 @@ class ShopApp(App[None]):
         self.call_from_thread(self.refresh_notifications)
 
     def action_toggle_sidebar(self) -> None:
-        """Collapse the sidebar to its keys, or open it again."""
+        """Make the sidebar narrow (short names and keys), or wide again."""
         self._sidebar_chosen = True
         self.sidebar_collapsed = not self.sidebar_collapsed
 
@@ -391,11 +397,18 @@ class ShopApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "hide_help":
             return bool(self.screen.query("HelpPanel"))
+        if action == "help_unless_typing":
+            focused = self.screen.focused
+            return not (focused is not None and focused.check_consume_key("question_mark", "?"))
         return True
 
     def action_hide_help(self) -> None:
         """Hide the list of keys."""
         self.action_hide_help_panel()
+
+    def action_help_unless_typing(self) -> None:
+        """``?`` where no field types it: the same as F1."""
+        self.action_help()
 
     def action_help(self) -> None:
         """Show the keys of this screen beside it (again: hide them)."""

@@ -18,7 +18,7 @@ SHELL_ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("notifications: open the notification centre", "Newest first; mark read, open the record (ctrl+n).",
      "notifications"),
     ("notifications: mark all read", "Mark every unread notification read.", "mark_all_read"),
-    ("sidebar: show or hide", "Collapse the sidebar to its keys, or open it (ctrl+t).", "toggle_sidebar"),
+    ("sidebar: show or hide", "Make the sidebar narrow (short names and keys), or wide again (ctrl+t).", "toggle_sidebar"),
     ("theme: switch dark and light", "Toggle between the dark and the light theme.", "toggle_dark"),
     ("help: keys of this screen", "Show every key of the screen beside it (F1 or ?).", "help"),
 )

@@ -253,6 +253,72 @@ def test_low_stock_alert_once_per_crossing(session: Session) -> None:
     assert mail is not None and "TEE-01" in mail.subject and mail.recipient == "boss@shop.example"
 
 
+def test_low_then_out_of_stock_alerts_once_per_crossing_not_per_sale(session: Session) -> None:
+    settings.set_value(session=session, actor=CLERK, key="alert_emails", raw="boss@shop.example")
+    vid = stocked(session, quantity=6)
+    inv.set_levels(session=session, actor=CLERK, code="TEE-01", reorder_point=3)
+
+    def sell(quantity: int) -> None:
+        inv.sell(session=session, actor=CLERK, variant_id=vid, quantity=quantity, ref_kind=None, ref_id=None)
+
+    def titles() -> list[str]:
+        return [n.title for n in session.exec(select(Notification).order_by(Notification.id))]
+
+    sell(3)  # 3 left: low
+    assert titles() == ["TEE-01 is low on stock at MAIN"] and _alerts(session) == (1, 1)
+    sell(2)  # 1 left: still low, no repeat
+    assert _alerts(session) == (1, 1)
+    sell(1)  # none left: crosses to out of stock, alerted once more (notification and email)
+    assert titles()[-1] == "TEE-01 is out of stock at MAIN" and _alerts(session) == (2, 2)
+    note = session.exec(select(Notification).order_by(Notification.id.desc())).first()  # type: ignore[union-attr]
+    assert note is not None and note.severity == "error" and note.link_id == str(vid)
+    mail = session.exec(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()  # type: ignore[union-attr]
+    assert mail is not None and "out of stock" in mail.subject and mail.recipient == "boss@shop.example"
+    inv.adjust(session=session, actor=CLERK, code="TEE-01", quantity=0 + 1, reason="found")  # 1: low again
+    inv.reserve(session=session, actor=CLERK, variant_id=vid, quantity=1, ref_kind="order", ref_id=9)  # 0 again
+    assert _alerts(session) == (3, 3)  # a new crossing to zero
+    inv.release(session=session, actor=CLERK, variant_id=vid, quantity=1, ref_kind="order", ref_id=9)
+    inv.reserve(session=session, actor=CLERK, variant_id=vid, quantity=1, ref_kind="order", ref_id=10)
+    assert _alerts(session) == (4, 4)
+    assert session.exec(select(StockLevel.alerted, StockLevel.alerted_out)).one() == (True, True)
+
+
+def test_straight_to_zero_alerts_once_as_out_of_stock(session: Session) -> None:
+    vid = stocked(session, quantity=4)
+    inv.set_levels(session=session, actor=CLERK, code="TEE-01", reorder_point=2)
+    inv.sell(session=session, actor=CLERK, variant_id=vid, quantity=4, ref_kind=None, ref_id=None)
+    notes = session.exec(select(Notification.title)).all()
+    assert notes == ["TEE-01 is out of stock at MAIN"]
+
+
+def test_evaluate_alerts_raises_the_out_of_stock_alert_of_a_low_level(session: Session) -> None:
+    vid = stocked(session, quantity=1)
+    inv.set_levels(session=session, actor=CLERK, code="TEE-01", reorder_point=3)  # low now: alerted
+    assert _alerts(session) == (1, 0)
+    # a bulk path (stocktake posting) changes the level without the ledger writer's check, then evaluates
+    session.execute(text("UPDATE stock_level SET on_hand = 0"))
+    level = session.exec(select(StockLevel)).one()
+    assert inv.evaluate_alerts(session=session, location_id=level.location_id, variant_ids=[vid]) == 1
+    assert inv.evaluate_alerts(session=session, location_id=level.location_id, variant_ids=[vid]) == 0
+    assert session.exec(select(Notification.title).order_by(Notification.id.desc())).first() == \
+        "TEE-01 is out of stock at MAIN"
+
+
+@pytest.mark.parametrize(("available", "point", "flags", "expected"), [
+    (5, None, (True, True), ((False, False), False)),
+    (5, 3, (True, False), ((False, False), False)),
+    (3, 3, (False, False), ((True, False), True)),
+    (2, 3, (True, False), ((True, False), False)),
+    (0, 3, (True, False), ((True, True), True)),
+    (0, 3, (True, True), ((True, True), False)),
+    (1, 3, (True, True), ((True, False), False)),
+    (0, 3, (False, False), ((True, True), True)),
+])
+def test_alert_step(available: int, point: int | None, flags: tuple[bool, bool],
+                    expected: tuple[tuple[bool, bool], bool]) -> None:
+    assert inv.alert_step(available, point, *flags) == expected
+
+
 def test_digest_mode_queues_no_single_mails_and_digest_collects(session: Session) -> None:
     settings.set_value(session=session, actor=CLERK, key="alert_emails", raw="boss@shop.example")
     settings.set_value(session=session, actor=CLERK, key="low_stock_alerts", raw="digest")

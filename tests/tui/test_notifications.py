@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 from textual.widgets import OptionList
 
@@ -112,3 +113,35 @@ async def test_polling_skips_while_a_modal_is_open(app: ShopApp, tui_store: str)
         assert app.unread == 0  # not polled behind the dialog
         await pilot.press("escape")
         await _wait_for(pilot, lambda: app.unread == 1)
+
+
+async def test_a_sku_running_out_after_its_low_alert_reaches_the_notification_centre(
+        app: ShopApp, tui_store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shoptui import modules
+    from shoptui.modules import core
+    from shoptui.modules import inventory as inventory_module
+    from shoptui.services import inventory, settings
+    from tests.services.inventory_helpers import CLERK, make_variant
+
+    monkeypatch.setattr(modules, "all_modules", lambda: (core.MODULE, inventory_module.MODULE, fakes.MODULE))
+    settings.definitions.cache_clear()  # the inventory module's settings (the alert mode)
+
+    with db.transaction(tui_store) as session:
+        vid = make_variant(session, "TEE-01")
+        inventory.restock(session=session, actor=CLERK, code="TEE-01", quantity=3)
+        inventory.set_levels(session=session, actor=CLERK, code="TEE-01", reorder_point=3)  # low: alerted
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.unread == 1
+        with db.transaction(tui_store) as session:  # the till sells the last three, one at a time
+            for _ in range(3):
+                inventory.sell(session=session, actor=CLERK, variant_id=vid, quantity=1, ref_kind=None, ref_id=None)
+        await _wait_for(pilot, lambda: app.unread == 2)
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert isinstance(app.screen, NotificationCentre)
+        prompts = [str(o.prompt) for o in app.screen.query_one("#centre-list", OptionList).options]
+        assert len(prompts) == 2
+        assert "TEE-01 is out of stock at MAIN" in prompts[0] and "0 available" in prompts[0]
+        assert "TEE-01 is low on stock at MAIN" in prompts[1]

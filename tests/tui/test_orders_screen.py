@@ -533,3 +533,24 @@ def test_columns_fit_the_width() -> None:
         used = c.mark + c.number + c.date + c.customer + c.channel + c.pay + c.ship + c.total + c.tracking + 1
         assert used == width or (width < 60 and c.customer == 10)
     assert columns_for(134).tracking and not columns_for(72).tracking
+
+
+async def test_f1_on_the_order_detail_lists_its_keys_with_the_ones_the_footer_leaves_out(orders_app: ShopApp) -> None:
+    from textual.widgets import HelpPanel
+
+    from tests.tui.test_keys_help import assert_footer_whole, help_text
+
+    async with orders_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_orders(pilot)
+        await go_to(pilot, screen, "SO-000003")
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = pilot.app.screen
+        assert isinstance(detail, OrderDetailScreen) and detail.order is not None
+        assert_footer_whole(detail, "order detail")
+        await pilot.press("f1")
+        await settle(pilot)
+        assert detail.query(HelpPanel)
+        text = help_text(detail)
+        for description in ("Back", "Invoice", "Slip", "Remind", "Exchange", "Refund"):
+            assert description in text

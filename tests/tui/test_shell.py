@@ -8,19 +8,22 @@ import sys
 from pathlib import Path
 
 import pytest
-from textual.widgets import HelpPanel
+from textual.widgets import HelpPanel, Label
 
-from shoptui import db
+from shoptui import db, modules
 from shoptui.tui.app import ShopApp
 from shoptui.tui.screens.audit import AuditScreen
 from shoptui.tui.screens.dashboard import DashboardScreen
 from shoptui.tui.screens.settings import SettingsScreen
 from shoptui.tui.widgets.kpi import KpiCard
-from shoptui.tui.widgets.sidebar import Sidebar
+from shoptui.tui.widgets.sidebar import Sidebar, SidebarEntry, sidebar_order
 from shoptui.tui.widgets.topbar import Bell, ShopClock, StoreName
 from tests.conftest import FROZEN_AT
 from tests.tui import fakes
 from tests.tui.conftest import STORE_NAME, settle
+
+REGISTERED_MODULES = modules.all_modules
+"""The real registry (the TUI fixtures show the shell only the core module and a fake one)."""
 
 
 def test_app_module_does_not_import_the_database_layer() -> None:
@@ -65,6 +68,26 @@ async def test_sidebar_lists_registered_screens_and_keys_switch(app: ShopApp) ->
         assert isinstance(app.screen, DashboardScreen)
 
 
+def test_sidebar_lists_home_then_f_keys_in_order_then_ctrl_keys() -> None:
+    def entry(mode: str, key: str, order: int) -> modules.Screen:
+        return modules.Screen(mode, mode.title(), key, f"x:{mode}", order=order)
+
+    registered = [entry("returns", "ctrl+e", 42), entry("settings", "f10", 95), entry("sale", "f5", 35),
+                  entry("home", "ctrl+o", 0), entry("count", "ctrl+y", 32), entry("orders", "f4", 40),
+                  entry("buying", "ctrl+g", 31), entry("products", "f2", 20)]
+    assert [e.mode for e in sidebar_order(registered, "home")] == [
+        "home", "products", "orders", "sale", "settings", "returns", "buying", "count"]
+
+
+def test_every_registered_screen_has_a_short_name_that_fits_the_narrow_sidebar() -> None:
+    entries = [s for m in REGISTERED_MODULES() for s in m.screens]
+    assert len(entries) >= 13
+    for entry in entries:
+        assert 1 <= len(entry.short_label) <= 9, entry
+    shorts = [entry.short_label for entry in entries]
+    assert len(set(shorts)) == len(shorts)
+
+
 async def test_sidebar_entry_opens_its_screen_on_click(app: ShopApp) -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
@@ -78,7 +101,13 @@ async def test_sidebar_is_collapsed_at_80_columns_and_toggles(app: ShopApp) -> N
         await settle(pilot)
         sidebar = app.screen.query_one(Sidebar)
         assert sidebar.has_class("-collapsed")
-        assert sidebar.outer_size.width == 6
+        assert sidebar.outer_size.width == 16
+        # narrow, it still names every screen (short names) beside its key
+        shown = [(str(entry.query_one(".short", Label).render()), str(entry.query_one(".key", Label).render()))
+                 for entry in sidebar.query(SidebarEntry)]
+        assert shown == [("Home", "^O"), ("Things", "F2"), ("Audit", "F9"), ("Settings", "F10")]
+        assert all(entry.query_one(".short").region.width >= 6 for entry in sidebar.query(SidebarEntry))
+        assert not any(entry.query_one(".label").display for entry in sidebar.query(SidebarEntry))
         await pilot.press("ctrl+t")
         await pilot.pause()
         assert not sidebar.has_class("-collapsed")

@@ -13,11 +13,12 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
 from shoptui.errors import InvalidInput, ShopError
 from shoptui.tui.text import plain
+from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ class BulkDialog(ReportsWorkerErrors, ModalScreen[bool]):
                          id="bulk-summary", markup=False)
             yield DataTable(id="bulk-preview", cursor_type="row", zebra_stripes=True)
             yield Label("")
-        yield Footer(compact=True)
+        yield SteadyFooter(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#bulk-preview", DataTable)

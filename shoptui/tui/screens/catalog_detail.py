@@ -11,12 +11,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from shoptui.tui.screens.catalog_dialogs import ProductActions
 from shoptui.tui.text import plain
 from shoptui.tui.widgets.catalog_image import CoverImage, ImageFacts
 from shoptui.tui.widgets.catalog_table import MoneyFormat
+from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ class ProductDetailScreen(ProductActions, ReportsWorkerErrors, ModalScreen[bool]
                 yield Vertical(id="detail-cover-slot", classes="-empty")
             yield DataTable(id="detail-variants", cursor_type="row", zebra_stripes=True)
             yield Static("", id="detail-images", markup=False)
-        yield Footer(compact=True)
+        yield SteadyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#detail-top").styles.height = "auto"

@@ -22,10 +22,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
 from shoptui.errors import Conflict, ShopError
 from shoptui.tui.text import choices, plain
+from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -301,7 +302,7 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
                     yield Button("Save (ctrl+s)", id="form-save", variant="primary", compact=True)
                     yield Button("Make variants (ctrl+g)", id="form-generate", compact=True)
                     yield Button("Cancel (esc)", id="form-cancel", compact=True)
-        yield Footer(compact=True)
+        yield SteadyFooter(compact=True)
 
     async def on_mount(self) -> None:
         options = self.query_one("#form-options", Vertical)

@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from shoptui.tui.screens.base import ShopScreen
@@ -29,6 +29,7 @@ from shoptui.tui.screens.orders_common import OrdersMeta, fulfil_word, payment_w
 from shoptui.tui.text import plain
 from shoptui.tui.widgets.inventory_form import Field, FormDialog, words_to_field
 from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
+from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -154,7 +155,7 @@ class CustomerProfile(ReportsWorkerErrors, ModalScreen[bool]):
             yield Static("Loading…", id="profile-head", markup=False)
             yield Static("Orders", id="profile-orders-title", markup=False)
             yield DataTable(id="profile-orders", cursor_type="row", zebra_stripes=True, cell_padding=0)
-        yield Footer(compact=True)
+        yield SteadyFooter(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#profile-orders", DataTable)

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Select, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Input, Select, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from shoptui.errors import InvalidInput
@@ -27,6 +27,7 @@ from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.inventory_common import StockMeta, plural, read_meta
 from shoptui.tui.text import choices, plain
 from shoptui.tui.widgets.inventory_form import Field, FormDialog, whole_number, words_to_field
+from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -546,7 +547,7 @@ class PODetailScreen(ReportsWorkerErrors, Screen[None]):
                                 tooltip="Each scan adds one received unit to its line.")
                 yield Static("", id="scan-feedback", markup=False)
             yield Static("", id="po-status", markup=False)
-        yield Footer(compact=True)
+        yield SteadyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#po-lines", DataTable).add_columns("SKU", "Title", "Ordered", "Received", "Due", "Scanned",

@@ -30,7 +30,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Digits, Footer, Input, Select, Static
+from textual.widgets import DataTable, Digits, Input, Select, Static
 from textual.worker import get_current_worker
 
 from shoptui.errors import ShopError
@@ -39,6 +39,7 @@ from shoptui.tui.screens.inventory_common import StockMeta, plural, read_meta, s
 from shoptui.tui.text import choices, plain
 from shoptui.tui.widgets.confirm import Confirm
 from shoptui.tui.widgets.inventory_form import Field, FormDialog, words_to_field
+from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -464,7 +465,7 @@ class StocktakeScanScreen(ReportsWorkerErrors, Screen[None]):
             yield Static("Ready: scan the first item.", id="st-message", markup=False)
             yield Static(plain(SCAN_HELP), id="st-help", markup=False)
             yield DataTable(id="st-recent", cursor_type="none", show_cursor=False)
-        yield Footer(compact=True)
+        yield SteadyFooter(compact=True)
 
     def on_mount(self) -> None:
         recent = self.query_one("#st-recent", DataTable)
@@ -685,7 +686,7 @@ class StocktakeReviewScreen(ReportsWorkerErrors, Screen[None]):
                              tooltip="Items nobody counted: set to zero, or leave unchanged (an explicit choice).")
             yield DataTable(id="rv-uncounted", cursor_type="row")
             yield Static("", id="rv-problem", markup=False)
-        yield Footer(compact=True)
+        yield SteadyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#rv-variances", DataTable).add_columns("", "SKU", "Title", "Expected", "Counted", "Variance",

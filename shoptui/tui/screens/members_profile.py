@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Resize
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from shoptui.tui.screens.members_common import (
     CREDIT_WORDS,
@@ -32,6 +32,7 @@ from shoptui.tui.screens.members_common import (
 from shoptui.tui.screens.members_dialogs import MemberActions
 from shoptui.tui.text import plain
 from shoptui.tui.widgets.members_progress import progress_text
+from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -173,7 +174,7 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
                 with VerticalScroll(id="profile-side", can_focus=True):
                     yield Static("", id="side-details", markup=False)
                 yield from self._compose_tabs()
-        yield Footer(compact=True)
+        yield SteadyFooter(compact=True)
 
     def _compose_tabs(self) -> ComposeResult:
         with TabbedContent(id="profile-tabs", initial="tab-profile"):

@@ -16,12 +16,13 @@ from textual.containers import Vertical
 from textual.events import Resize
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from shoptui.tui.screens.members_common import MembersMeta, cell, plural, read_meta
 from shoptui.tui.screens.members_profile import Col, fit
 from shoptui.tui.text import plain
+from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class TiersScreen(ReportsWorkerErrors, ModalScreen[bool]):
             yield DataTable(id="tiers-list", cursor_type="row", zebra_stripes=True, cell_padding=0)
             yield Static("", id="tiers-detail", markup=False)
             yield Static("", id="tiers-result", markup=False)
-        yield Footer(compact=True)
+        yield SteadyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#tiers-box").border_title = "Member tiers"

@@ -19,13 +19,14 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from shoptui.tui.screens.orders_actions import OrderActions
 from shoptui.tui.screens.orders_common import METHOD_LABELS, OrdersMeta, fulfil_word, words
 from shoptui.tui.screens.orders_dialogs import Changed
 from shoptui.tui.text import plain
+from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -199,7 +200,7 @@ class OrderDetailScreen(OrderActions, ReportsWorkerErrors, ModalScreen[bool]):
             yield Static(plain(f"{self.number} · loading…"), id="order-head", markup=False)
             with VerticalScroll(id="order-scroll"):
                 yield Static("", id="order-body", markup=False)
-        yield Footer(compact=True)
+        yield SteadyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#order-scroll", VerticalScroll).focus()

@@ -19,12 +19,13 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Select, Static
+from textual.widgets import Input, Select, Static
 
 from shoptui.errors import InvalidInput
 from shoptui.tui.screens.orders_common import CHANNEL_CHOICES, METHOD_LABELS, USER_METHODS, OrdersMeta, parse_items
 from shoptui.tui.text import choices, plain
 from shoptui.tui.widgets.inventory_form import Field, FormDialog, words_to_field
+from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -764,7 +765,7 @@ class DocumentScreen(ReportsWorkerErrors, ModalScreen[None]):
             box.border_title = plain(f"{DOCUMENT_NAMES[self.kind].capitalize()} of {self.number}")
             with VerticalScroll(id="document-text"):
                 yield Static("Loading…", id="document-body", markup=False)
-        yield Footer(compact=True)
+        yield SteadyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.render_document()

@@ -23,12 +23,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from shoptui.errors import InvalidInput, ShopError
 from shoptui.tui.screens.orders_common import OrdersMeta
 from shoptui.tui.text import plain
+from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ class EditLinesScreen(ReportsWorkerErrors, ModalScreen[bool]):
                                 "CODE=3 sets the quantity, CODE=0 removes the line.")
             yield Static("+/- change the highlighted line, delete removes it, q types its quantity; "
                          "totals are priced again by the shop.", id="lines-message", markup=False)
-        yield Footer(compact=True)
+        yield SteadyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.border_title = plain(f"Lines of {self.order.number}")

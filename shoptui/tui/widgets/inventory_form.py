@@ -155,7 +155,7 @@ class FormDialog(ReportsWorkerErrors, ModalScreen[Any]):
                     self.rows[item.key] = row
                     yield row
             yield Static("", id="form-banner", markup=False)
-            yield Static(plain(f"ctrl+s {self.SAVE_LABEL} · esc cancel"), id="form-keys", markup=False)
+            yield Static(plain(f"ctrl+s {self.SAVE_LABEL} · esc cancel · f1 keys"), id="form-keys", markup=False)
 
     def on_mount(self) -> None:
         first = next((row.widget for row in self.rows.values() if row.widget.focusable and not row.widget.disabled),

@@ -18,10 +18,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from shoptui.tui.text import plain
+from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class NotificationCentre(ReportsWorkerErrors, ModalScreen[None]):
             centre.border_title = "Notifications"
             yield OptionList(Option(plain("Loading…", style="dim"), disabled=True), id="centre-list")
             yield Static(id="centre-session", markup=False)
-            yield Footer(show_command_palette=False, compact=True)
+            yield SteadyFooter(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self.shop.notifications_changed.subscribe(self, lambda _: self.load())

@@ -1,7 +1,13 @@
-"""The sidebar: one entry per registered module screen, with its key; collapsible to the keys."""
+"""The sidebar: one entry per registered module screen, with its key; narrow: short names and keys.
+
+The entries come from the module registry and are listed by key, so a newcomer can follow them:
+the home screen first, then the F-keys in order, then the ctrl keys in letter order.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
@@ -17,13 +23,37 @@ if TYPE_CHECKING:
     from shoptui.tui.app import ShopApp
 
 
+def key_rank(entry: ScreenEntry, home: str = "") -> tuple[int, int, str, int]:
+    """Where an entry goes in the sidebar: home, then F-keys by number, then ctrl keys by letter."""
+    key = entry.key.split(",")[0].strip().lower()
+    if entry.mode == home:
+        return (0, 0, "", entry.order)
+    function = re.fullmatch(r"f(\d+)", key)
+    if function:
+        return (1, int(function.group(1)), "", entry.order)
+    if key.startswith("ctrl+"):
+        return (2, 0, key.removeprefix("ctrl+"), entry.order)
+    return (3, 0, key, entry.order)
+
+
+def sidebar_order(entries: Iterable[ScreenEntry], home: str = "") -> list[ScreenEntry]:
+    """The registered entries in the order the sidebar lists them (see :func:`key_rank`)."""
+    return sorted(entries, key=lambda entry: key_rank(entry, home))
+
+
+def key_label(display: str) -> str:
+    """A key as the sidebar shows it: ``F2``, ``^E`` (Textual's ``f2``, ``^e``)."""
+    return display.upper() if len(display) <= 4 else display
+
+
 class SidebarEntry(Horizontal):
     """A module's label and key; a click opens its screen."""
 
     DEFAULT_CSS = """
     SidebarEntry { height: 1; width: 1fr; padding: 0 1; }
     SidebarEntry > .label { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
-    SidebarEntry > .key { width: auto; color: $text-muted; }
+    SidebarEntry > .short { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; display: none; }
+    SidebarEntry > .key { width: auto; margin-left: 1; color: $text-muted; }
     SidebarEntry:hover { background: $boost; }
     SidebarEntry.-active { background: $primary; color: $text; text-style: bold; }
     SidebarEntry.-active > .key { color: $text; }
@@ -37,6 +67,7 @@ class SidebarEntry(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label(plain(self.entry.label), classes="label", markup=False)
+        yield Label(plain(self.entry.short_label), classes="short", markup=False)
         yield Label(plain(self.key_display), classes="key", markup=False)
 
     async def on_click(self, event: Click) -> None:
@@ -50,9 +81,9 @@ class Sidebar(VerticalScroll, can_focus=False):
     DEFAULT_CSS = """
     Sidebar { width: 24; height: 1fr; background: $panel; border-right: vkey $foreground 20%;
               scrollbar-size-vertical: 1; }
-    Sidebar.-collapsed { width: 6; }
+    Sidebar.-collapsed { width: 16; }
     Sidebar.-collapsed SidebarEntry > .label { display: none; }
-    Sidebar.-collapsed SidebarEntry { padding: 0 0 0 1; }
+    Sidebar.-collapsed SidebarEntry > .short { display: block; }
     """
 
     def __init__(self, active: str, **kwargs: object) -> None:
@@ -62,7 +93,7 @@ class Sidebar(VerticalScroll, can_focus=False):
     def compose(self) -> ComposeResult:
         app = cast("ShopApp", self.app)
         for entry in app.screen_entries:
-            display = app.get_key_display(Binding(entry.key, ""))
+            display = key_label(app.get_key_display(Binding(entry.key, "")))
             yield SidebarEntry(entry, display, active=entry.mode == self.active)
 
     def on_mount(self) -> None:
