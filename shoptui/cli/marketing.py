@@ -635,5 +635,5 @@ def price(
     for notice in priced.notices:
         typer.echo(f"  note: {notice}")
     typer.echo(f"Total {money.format(priced.total_minor)} {money.code} (items {money.format(priced.undiscounted_minor)}"
-               f", offers -{money.format(priced.discount_minor)}, points -{money.format(priced.points_minor)}, "
+               f", offers {money.minus(priced.discount_minor)}, points {money.minus(priced.points_minor)}, "
                f"shipping {money.format(priced.shipping_minor)}, tax included {money.format(priced.tax_minor)}).")
