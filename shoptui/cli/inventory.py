@@ -488,7 +488,7 @@ def po_create(
     ctx: typer.Context,
     supplier: str = typer.Argument(..., help="Supplier name or id."),
     location: str | None = typer.Option(None, "--location", "-l", help="Where the goods will arrive (code)."),
-    note: str = typer.Option("", "--note", help="A note printed on the order."),
+    note: str = typer.Option("", "--note", help="A note to the supplier, printed on the emailed order."),
     idempotency_key: str | None = KEY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -615,7 +615,7 @@ def po_list(
 @po_app.command("email")
 def po_email(ctx: typer.Context, po: str = typer.Argument(..., help="PO number (PO-000042 or 42)."),
              idempotency_key: str | None = KEY_OPTION) -> None:
-    """Queue the PO as an email to its supplier. Example: shoptui po email 42"""
+    """Queue an ordered (open) PO as an email to its supplier. Example: shoptui po email 42"""
     from shoptui.services import inventory_purchasing as purchasing
     from shoptui.services.idempotency import Outcome
 

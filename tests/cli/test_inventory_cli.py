@@ -120,7 +120,9 @@ def test_supplier_and_po_flow(shop, seeded: str) -> None:  # type: ignore[no-unt
     ok(shop("po", "add-line", "1", "TEE-01", "10", "--cost", "10.00"))
     ok(shop("po", "add-line", "PO-000001", "MUG-01", "4"))
     refused(shop("po", "receive", "1"), "draft")
+    refused(shop("po", "email", "1"), "still a draft")
     ok(shop("po", "order", "1"))
+    assert "Queued PO-000001 to orders@acme.example" in ok(shop("po", "email", "1"))
     before = moves(seeded)
     refused(shop("po", "receive", "1", "TEE-01=11"), "still expects 10 of TEE-01, not 11. Receive more than ordered only with --over")
     refused(shop("po", "receive", "1", "TEE-01"), "not SKU=QTY")
@@ -131,7 +133,7 @@ def test_supplier_and_po_flow(shop, seeded: str) -> None:  # type: ignore[no-unt
     shown = json.loads(ok(shop("po", "show", "1", "--json")))
     assert shown["status"] == "received" and shown["total"] == "112.00"
     assert [p["number"] for p in json.loads(ok(shop("po", "list", "--json")))] == ["PO-000001"]
-    assert "Queued PO-000001 to orders@acme.example" in ok(shop("po", "email", "1"))
+    refused(shop("po", "email", "1"), "is received, so there is nothing to send")
     refused(shop("po", "cancel", "1"), "already received")
     refused(shop("po", "list", "--status", "lost"), "'lost' is not one of")
     assert "Nothing is at or below" in ok(shop("po", "suggest"))
