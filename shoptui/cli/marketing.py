@@ -19,6 +19,7 @@ from shoptui.cli._output import (
     outcome,
     reading,
     shop_currency_and_zone,
+    until,
     when,
 )
 
@@ -78,7 +79,7 @@ def _promo_rows(items: list[Any], money: Any, tz: Any) -> list[tuple[Any, ...]]:
     from shoptui.services.marketing_promotions import describe
 
     return [(p.id, p.name, p.kind, "running" if p.running else p.status, describe(p, money.digits),
-             when(p.ends_at, tz), p.used_count) for p in items]
+             until(p.ends_at, tz), p.used_count) for p in items]
 
 
 @promo_app.command("add")
@@ -296,7 +297,7 @@ def promo_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The prom
         ("id", promo.id), ("name", promo.name), ("kind", promo.kind),
         ("status", promo.status + (" (running now)" if promo.running else "")),
         ("gives", promotions.describe(promo, money.digits)), ("starts", when(promo.starts_at, tz)),
-        ("ends", when(promo.ends_at, tz) or "no end"), ("priority", promo.priority),
+        ("until", until(promo.ends_at, tz) or "no end"), ("priority", promo.priority),
         ("exclusive", "yes" if promo.exclusive else "no, combinable"),
         ("scope", promo.scope_kind + (f" {promo.scope_ids}" if promo.scope_ids else "")),
         ("tiers", ", ".join(promo.tiers or []) or "everyone"), ("channels", ", ".join(promo.channels or []) or "all"),
@@ -496,7 +497,7 @@ def coupon_list(
         emit_json(page, money)
         return
     emit_table([(c.id, c.name, c.summary, c.shared_code or "", c.status, c.issued_count, c.used_count,
-                 when(c.valid_until, tz) or (f"{c.valid_days} days" if c.valid_days else ""),
+                 until(c.valid_until, tz) or (f"{c.valid_days} days" if c.valid_days else ""),
                  "" if c.combinable else "no") for c in page.items],
                ("id", "name", "gives", "code", "status", "issued", "used", "until", "with promos"),
                empty="No coupons yet. Add one with 'shoptui coupon add'.")
@@ -522,7 +523,7 @@ def coupon_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The cou
         ("id", coupon.id), ("name", coupon.name), ("gives", coupon.summary), ("status", coupon.status),
         ("shared code", coupon.shared_code or "-"),
         ("valid", f"{when(coupon.valid_from, tz) or 'now'} to "
-                  + (when(coupon.valid_until, tz) or (f"{coupon.valid_days} days after issue" if coupon.valid_days
+                  + (until(coupon.valid_until, tz) or (f"{coupon.valid_days} days after issue" if coupon.valid_days
                                                        else "no end"))),
         ("scope", coupon.scope_kind + (f" {coupon.scope_ids}" if coupon.scope_ids else "")),
         ("limits", f"total {coupon.total_limit or '-'}, per member {coupon.per_member_limit or '-'}"),

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from shoptui import wording
 from shoptui.errors import InvalidInput, ShopError
 from shoptui.services import settings as store_settings
 from shoptui.services.orders import OrderRead
@@ -212,7 +213,7 @@ def receipt(order: OrderRead, shop: ShopInfo, *, width_mm: int | None = None, co
         out += centered("*** COPY ***", width)
     out.append(rule(width))
     out.append(clip(f"Order {order.number}", width))
-    stamp = (order.paid_at or order.created_at).astimezone(shop.tz).strftime("%Y-%m-%d %H:%M")
+    stamp = wording.when(order.paid_at or order.created_at, shop.tz)
     out += two_columns(stamp, order.created_by, width)
     if order.customer_name or order.customer_phone:
         out += wrap(f"Customer: {' '.join(p for p in (order.customer_name, order.customer_phone or '') if p)}", width)
@@ -301,7 +302,7 @@ def packing_slip(order: OrderRead, shop: ShopInfo, *, width: int = PAGE_WIDTH) -
         out.append(f"Tel {shop.phone}")
     out.append(rule(width, "="))
     out += two_columns(f"Order {order.number}",
-                       order.created_at.astimezone(shop.tz).strftime("%Y-%m-%d"), width)
+                       wording.when(order.created_at, shop.tz, time=False), width)
     out.append("")
     out.append("Ship to:")
     address = _address_lines(order) or [order.customer_name or "(collect at the shop)"]
@@ -336,9 +337,9 @@ def invoice(order: OrderRead, shop: ShopInfo, *, width: int = PAGE_WIDTH) -> str
             out += wrap(part, width)
     out.append(rule(width, "="))
     out += two_columns(f"Invoice {order.number}",
-                       f"Date {order.created_at.astimezone(shop.tz).strftime('%Y-%m-%d')}", width)
+                       f"Date {wording.when(order.created_at, shop.tz, time=False)}", width)
     if order.paid_at:
-        out.append(f"Paid on {order.paid_at.astimezone(shop.tz).strftime('%Y-%m-%d')}")
+        out.append(f"Paid on {wording.when(order.paid_at, shop.tz, time=False)}")
     out.append("")
     out.append("Bill to:")
     buyer = [order.customer_name or "Guest", order.customer_phone or "", order.customer_email or ""]

@@ -417,8 +417,12 @@ def post(*, session: Session, actor: Actor, stocktake_id: int, uncounted: str | 
     """
     stocktake = _row(session, stocktake_id)
     if stocktake.status == "posted":
-        raise Conflict(f"Stocktake {stocktake_id} was already posted on "
-                       f"{stocktake.posted_at:%Y-%m-%d %H:%M} UTC by {stocktake.posted_by}; it posts only once.")
+        from shoptui import wording
+        from shoptui.services import settings
+
+        posted = wording.when(stocktake.posted_at, settings.timezone(session=session), none="an unknown time")
+        raise Conflict(f"Stocktake {stocktake_id} was already posted on {posted} by {stocktake.posted_by}; "
+                       "it posts only once.")
     if stocktake.status != "counting":
         raise Conflict(f"Stocktake {stocktake_id} is {stocktake.status}; it cannot be posted.")
     if uncounted is not None and uncounted not in UNCOUNTED_CHOICES:

@@ -567,10 +567,18 @@ def coupon_rule(session: Session, raw_code: str, *, customer_id: int | None, at:
     if coupon.status != "active":
         raise InvalidInput(f"The coupon {code} ({coupon.name}) is {coupon.status} and cannot be used.")
     if coupon.valid_from is not None and at < coupon.valid_from:
-        raise InvalidInput(f"The coupon {code} is valid from {coupon.valid_from:%Y-%m-%d %H:%M} UTC, not yet.")
+        from shoptui import wording
+        from shoptui.services import settings
+
+        tz = settings.timezone(session=session)
+        raise InvalidInput(f"The coupon {code} is valid from {wording.when(coupon.valid_from, tz)}, not yet.")
     expires = code_row.expires_at or coupon.valid_until
     if expires is not None and at >= expires:
-        raise InvalidInput(f"The coupon {code} expired on {expires:%Y-%m-%d %H:%M} UTC.")
+        from shoptui import wording
+        from shoptui.services import settings
+
+        tz = settings.timezone(session=session)
+        raise InvalidInput(f"The coupon {code} has expired; it was valid until {wording.until(expires, tz)}.")
     if code_row.customer_id is not None and code_row.customer_id != customer_id:
         raise InvalidInput(f"The coupon {code} was issued to another customer; attach that customer to use it.")
     if code_row.max_uses is not None and code_row.used_count >= code_row.max_uses:

@@ -246,8 +246,12 @@ def _columns(session: Session, data: PromotionInput) -> dict[str, Any]:
     starts = clock.ensure_utc(data.starts_at)
     ends = clock.ensure_utc(data.ends_at) if data.ends_at is not None else None
     if ends is not None and ends <= starts:
-        raise InvalidInput(f"The promotion would end ({ends:%Y-%m-%d %H:%M} UTC) before it starts "
-                           f"({starts:%Y-%m-%d %H:%M} UTC). Give an end after the start.")
+        from shoptui import wording
+        from shoptui.services import settings
+
+        tz = settings.timezone(session=session)
+        raise InvalidInput(f"The promotion would end ({wording.when(ends, tz)}) before it starts "
+                           f"({wording.when(starts, tz)}). Give an end after the start.")
     if isinstance(data.priority, bool) or not -1000 <= data.priority <= 1000:
         raise InvalidInput(f"The priority must be a whole number from -1000 to 1000, not {data.priority}.")
     values: dict[str, Any] = {
@@ -569,8 +573,12 @@ def update_promotion(*, session: Session, actor: Actor, ref: int | str, changes:
         columns["status"] = "draft" if old_status == "draft" else "active" if old_status == "active" else "paused"
         columns["starts_at"] = max(columns["starts_at"], now)
         if columns["ends_at"] is not None and columns["ends_at"] <= columns["starts_at"]:
+            from shoptui import wording
+            from shoptui.services import settings
+
+            tz = settings.timezone(session=session)
             raise InvalidInput(f"The new version would start now and end before it starts "
-                               f"({columns['ends_at']:%Y-%m-%d %H:%M} UTC). Give a later end.")
+                               f"({wording.when(columns['ends_at'], tz)}). Give a later end.")
         added = Promotion(created_by=actor.name[:100], created_at=now, updated_at=now, **columns)
         session.add(added)
         session.flush()

@@ -157,15 +157,17 @@ def queue(
 
 def queue_test(*, session: Session, actor: Actor, channel: str, recipient: str) -> MessageRead:
     """Queue one test message so the operator can check the email or SMS set-up."""
+    from shoptui import wording
     from shoptui.services import settings
 
     shop = settings.get(session=session, key="name")
     message = queue(
         session=session, channel=channel, recipient=recipient, template="test",
         subject="Test message from $shop",
-        body="This is a test message from $shop, sent by shoptui at $at (UTC).\n"
+        body="This is a test message from $shop, queued by shoptui at $at.\n"
              "If it arrived, the $channel set-up works.\n",
-        context={"shop": shop, "at": clock.now().strftime("%Y-%m-%d %H:%M"), "channel": channel},
+        context={"shop": shop, "at": wording.when(clock.now(), settings.timezone(session=session)),
+                 "channel": channel},
         ref_kind="test",
     )
     audit.record(session=session, actor=actor, action="outbox.test", entity="outbox_message", entity_id=message.id,
@@ -230,7 +232,7 @@ def retry(*, session: Session, actor: Actor, message_id: int) -> MessageRead:
     """Make a failed (or cancelled) message due now with a fresh set of attempts."""
     row = _row(session, message_id)
     if row.status == "sent":
-        raise Conflict(f"Message {message_id} was already sent at {_stamp(row.sent_at)}; retrying would send it twice. "
+        raise Conflict(f"Message {message_id} was already sent at {_stamp(session, row.sent_at)}; retrying would send it twice. "
                        "Queue a new message instead.")
     if row.status == "sending":
         raise Conflict(f"Message {message_id} is being sent right now; wait for that send to finish. If no sender "
@@ -269,7 +271,7 @@ def cancel(*, session: Session, actor: Actor, message_id: int) -> MessageRead:
     """Stop a queued or failed message from being sent."""
     row = _row(session, message_id)
     if row.status == "sent":
-        raise Conflict(f"Message {message_id} was already sent at {_stamp(row.sent_at)}, so it cannot be cancelled.")
+        raise Conflict(f"Message {message_id} was already sent at {_stamp(session, row.sent_at)}, so it cannot be cancelled.")
     if row.status == "sending":
         raise Conflict(f"Message {message_id} is being sent right now, so it cannot be cancelled any more.")
     if row.status == "cancelled":
@@ -285,8 +287,12 @@ def cancel(*, session: Session, actor: Actor, message_id: int) -> MessageRead:
     return _read(row)
 
 
-def _stamp(moment: datetime | None) -> str:
-    return "an unknown time" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
+def _stamp(session: Session, moment: datetime | None) -> str:
+    """A moment in a sentence, in the shop's zone."""
+    from shoptui import wording
+    from shoptui.services import settings
+
+    return wording.when(moment, settings.timezone(session=session), none="an unknown time")
 
 
 # ---------------------------------------------------------------- transports
@@ -609,14 +615,15 @@ class DeliveryReport:
     problems: tuple[str, ...] = ()  # set-up problems: a channel not configured or not usable
     disabled: bool = False
 
-    def summary(self, tz: tzinfo | None = None) -> str:
-        """``Sent 3, failed 1, left 0 queued.`` (times in ``tz``, default UTC)."""
+    def summary(self, tz: tzinfo) -> str:
+        """``Sent 3, failed 1, left 0 queued.`` (times in the shop's zone ``tz``)."""
         line = f"Sent {self.sent}, failed {self.failed}, left {self.queued} queued"
         if self.retrying:
             when = "later"
             if self.next_attempt_at is not None:
-                when = (self.next_attempt_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if tz is not None
-                        else self.next_attempt_at.strftime("%Y-%m-%d %H:%M UTC"))
+                from shoptui import wording
+
+                when = wording.when(self.next_attempt_at, tz)
             line += f", {self.retrying} to retry (next at {when})"
         if self.stuck:
             line += f"; {self.stuck} found stuck in sending, marked failed"
@@ -731,7 +738,7 @@ def _fail_stuck(session: Session, now: datetime) -> int:
         row.status = "failed"
         row.attempts += 1
         row.next_attempt_at = None
-        row.last_error = (f"{STUCK_ERROR} (claimed by {row.claimed_by} at {_stamp(row.claimed_at)}); it may or may "
+        row.last_error = (f"{STUCK_ERROR} (claimed by {row.claimed_by} at {_stamp(session, row.claimed_at)}); it may or may "
                           f"not have been delivered. Check, then 'shoptui outbox retry {row.id}' or "
                           f"'shoptui outbox cancel {row.id}'.")
         row.claimed_by = None

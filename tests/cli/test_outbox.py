@@ -233,7 +233,7 @@ def test_retry_a_failed_message_then_send_it(shop, store: str, smtp_server: Smtp
 
     refused = shop("outbox", "retry", str(message_id))
     assert refused.exit_code == 1
-    assert refused.stderr == (f"error: Message {message_id} was already sent at 2026-11-20 02:30 UTC; retrying would "
+    assert refused.stderr == (f"error: Message {message_id} was already sent at 2026-11-20 10:30; retrying would "
                               "send it twice. Queue a new message instead.\n")
     assert len(smtp_server.mailbox.messages) == 1
 
