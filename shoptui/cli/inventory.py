@@ -324,20 +324,27 @@ def stock_suggest_levels(
 
 
 @stock_app.command("digest")
-def stock_digest(ctx: typer.Context, idempotency_key: str | None = KEY_OPTION) -> None:
-    """Queue one email listing every low SKU to alert_emails (for cron). Example: shoptui stock digest"""
+def stock_digest(ctx: typer.Context, force: bool = typer.Option(
+        False, "--force", help="Send another digest even though today's (store-local day) was already queued."),
+        idempotency_key: str | None = KEY_OPTION) -> None:
+    """Queue one email a day listing every low SKU to alert_emails (for cron). Example: shoptui stock digest"""
     from shoptui.services import inventory
     from shoptui.services.idempotency import Outcome
+    from shoptui.wording import plural
 
     def work(session, actor):  # type: ignore[no-untyped-def]
-        result = inventory.low_stock_digest(session=session, actor=actor)
+        result = inventory.low_stock_digest(session=session, actor=actor, force=force)
+        if result.already_sent:
+            return Outcome(f"Today's low-stock digest ({result.day}) was already queued; nothing sent. "
+                           "Use --force to send another.", {"low": 0, "emails": 0, "already_sent": True})
         if not result.low:
             return Outcome("Nothing is low on stock; no digest queued.", {"low": 0, "emails": 0})
         if not result.emails:
-            return Outcome(f"{result.low} SKU(s) are low, but alert_emails is empty; set it with "
-                           "'shoptui settings set alert_emails you@example.com'.", {"low": result.low, "emails": 0})
-        return Outcome(f"Queued a low-stock digest of {result.low} SKU(s) to {result.emails} recipient(s).",
-                       {"low": result.low, "emails": result.emails})
+            return Outcome(f"{plural(result.low, 'SKU')} {'is' if result.low == 1 else 'are'} low, but alert_emails "
+                           "is empty; set it with 'shoptui settings set alert_emails you@example.com'.",
+                           {"low": result.low, "emails": 0})
+        return Outcome(f"Queued a low-stock digest of {plural(result.low, 'SKU')} to "
+                       f"{plural(result.emails, 'recipient')}.", {"low": result.low, "emails": result.emails})
 
     change(ctx, "stock.digest", work, key=idempotency_key)
 

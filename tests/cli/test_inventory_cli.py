@@ -60,7 +60,7 @@ def test_set_levels_low_list_and_digest(shop, seeded: str) -> None:  # type: ign
     ok(shop("stock", "set-levels", "TEE-01", "--safety", "2", "--reorder-point", "5"))
     low = json.loads(ok(shop("stock", "list", "--low", "--json")))
     assert [r["sku"] for r in low] == ["TEE-01"] and low[0]["low"] is True
-    assert "Queued a low-stock digest of 1 SKU(s) to 1 recipient(s)." in ok(shop("stock", "digest"))
+    assert "Queued a low-stock digest of 1 SKU to 1 recipient." in ok(shop("stock", "digest"))
     assert "suggest" in ok(shop("stock", "suggest-levels", "--help"))
     assert "No sales" in ok(shop("stock", "suggest-levels"))
 
@@ -178,3 +178,32 @@ def test_idempotency_key_replays(shop, seeded: str) -> None:  # type: ignore[no-
     again = shop("stock", "restock", "TEE-01", "3", "--idempotency-key", "k1")
     assert again.exit_code == 0 and "already done earlier" in again.stderr
     assert moves(seeded) == 1
+
+
+def test_digest_goes_once_a_store_local_day_unless_forced(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from shoptui import clock
+    from shoptui.models.messaging import OutboxMessage
+
+    def digests() -> list[str]:
+        with db.read_session(seeded) as session:
+            return list(session.exec(select(OutboxMessage.ref_id).where(
+                OutboxMessage.template == "low_stock_digest").order_by(OutboxMessage.id)).all())
+
+    ok(shop("stock", "restock", "TEE-01", "5"))
+    ok(shop("settings", "set", "alert_emails", "boss@shop.example"))
+    ok(shop("stock", "set-levels", "TEE-01", "--reorder-point", "5"))
+    # all three runs fall on 2026-11-20 in UTC, but the last is already 2026-11-21 in Asia/Shanghai
+    with clock.frozen(datetime(2026, 11, 20, 15, 0, tzinfo=UTC)):  # 23:00 local
+        assert "Queued a low-stock digest of 1 SKU" in ok(shop("stock", "digest"))
+    with clock.frozen(datetime(2026, 11, 20, 15, 30, tzinfo=UTC)):  # 23:30 local, same store day
+        out = ok(shop("stock", "digest"))
+        assert out.strip() == ("Today's low-stock digest (2026-11-20) was already queued; nothing sent. "
+                               "Use --force to send another.")
+    assert digests() == ["2026-11-20"]
+    with clock.frozen(datetime(2026, 11, 20, 16, 5, tzinfo=UTC)):  # 00:05 local: a new store day
+        assert "Queued a low-stock digest" in ok(shop("stock", "digest"))
+        assert "already queued" in ok(shop("stock", "digest"))
+        assert "Queued a low-stock digest" in ok(shop("stock", "digest", "--force"))
+    assert digests() == ["2026-11-20", "2026-11-21", "2026-11-21"]
