@@ -78,7 +78,7 @@ def _step(money: Any, raw: str, option: str) -> tuple[int, int]:
 def _promo_rows(items: list[Any], money: Any, tz: Any) -> list[tuple[Any, ...]]:
     from shoptui.services.marketing_promotions import describe
 
-    return [(p.id, p.name, p.kind, "running" if p.running else p.status, describe(p, money.digits),
+    return [(p.id, p.name, p.kind, p.state, describe(p, money.digits),
              until(p.ends_at, tz), p.used_count) for p in items]
 
 
@@ -295,7 +295,7 @@ def promo_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The prom
         return
     emit_pairs([
         ("id", promo.id), ("name", promo.name), ("kind", promo.kind),
-        ("status", promo.status + (" (running now)" if promo.running else "")),
+        ("status", promo.state + (f" (set {promo.status})" if promo.state != promo.status else "")),
         ("gives", promotions.describe(promo, money.digits)), ("starts", when(promo.starts_at, tz)),
         ("until", until(promo.ends_at, tz) or "no end"), ("priority", promo.priority),
         ("exclusive", "yes" if promo.exclusive else "no, combinable"),

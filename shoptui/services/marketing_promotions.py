@@ -104,6 +104,7 @@ class PromotionRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     running: bool = False  # active and inside its time window now
+    state: str = ""  # what a person reads: draft, scheduled, active (running now), paused or ended
     summary: str = ""
 
 
@@ -221,10 +222,35 @@ def describe(row: Promotion | PromotionRead, digits: int = 2) -> str:
         f" over {m(row.min_spend_minor)}" if row.min_spend_minor else " with the products in scope")
 
 
+def promotion_state(status: str, starts_at: datetime, ends_at: datetime | None, now: datetime) -> str:
+    """The state people read: an *active* promotion is ``scheduled`` before its window, ``active`` inside
+    it and ``ended`` after it; draft, paused and ended stay as they are."""
+    if status != "active":
+        return status
+    if clock.ensure_utc(starts_at) > now:
+        return "scheduled"
+    if ends_at is not None and clock.ensure_utc(ends_at) <= now:
+        return "ended"
+    return "active"
+
+
+def _refuse_past_end(session: Session, name: str, ends: datetime | None, now: datetime) -> None:
+    """A window that has already ended would never run: refused with the day it ended (shop time)."""
+    if ends is None or ends > now:
+        return
+    from shoptui import wording
+    from shoptui.services import settings
+
+    tz = settings.timezone(session=session)
+    raise InvalidInput(f"The promotion {name!r} would end {wording.until(ends, tz)}, which has already passed, so "
+                       "it would never run. Give a later end, or none.")
+
+
 def _read(row: Promotion, now: datetime | None = None) -> PromotionRead:
     now = now or clock.now()
     read = PromotionRead.model_validate(row, from_attributes=True)
     read.running = row.status == "active" and row.starts_at <= now and (row.ends_at is None or now < row.ends_at)
+    read.state = promotion_state(row.status, row.starts_at, row.ends_at, now)
     read.summary = describe(row)
     return read
 
@@ -331,6 +357,7 @@ def add_promotion(*, session: Session, actor: Actor, data: PromotionInput) -> Pr
     """A new promotion, checked rule by rule. Raises InvalidInput (names the bad value), NotFound."""
     columns = _columns(session, data)
     now = clock.now()
+    _refuse_past_end(session, columns["name"], columns["ends_at"], now)
     row = Promotion(created_by=actor.name[:100], created_at=now, updated_at=now, **columns)
     session.add(row)
     session.flush()
@@ -557,6 +584,8 @@ def update_promotion(*, session: Session, actor: Actor, ref: int | str, changes:
     after = {key: columns[key] for key in changed}
     reward = [key for key in changed if key in REWARD_COLUMNS]
     now = clock.now()
+    if "ends_at" in changed:
+        _refuse_past_end(session, columns["name"], columns["ends_at"], now)
     used = _times_used(session, row) if reward else 0
     if reward and used:
         if not new_version:

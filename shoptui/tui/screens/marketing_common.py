@@ -120,14 +120,10 @@ def read_meta(db_url: str | None) -> MarketingMeta:
 
 
 def promotion_state(promo: PromotionRead, now: datetime) -> str:
-    """running, scheduled, over (active but past its end), paused, draft or ended."""
-    if promo.status == "active":
-        if promo.running:
-            return "running"
-        if promo.starts_at > now:
-            return "scheduled"
-        return "over"
-    return promo.status
+    """draft, scheduled, active (running now), paused or ended: the service's word for it at ``now``."""
+    from shoptui.services.marketing_promotions import promotion_state as state
+
+    return state(promo.status, promo.starts_at, promo.ends_at, now)
 
 
 def coupon_validity(coupon: CouponRead, meta: MarketingMeta) -> str:

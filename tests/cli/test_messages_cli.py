@@ -1,0 +1,53 @@
+"""What people read from the CLI: promotion states, refusals of windows already over, no -0.00 (issue 11)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from shoptui import clock, db
+from shoptui.services import marketing_figures
+from tests.cli.test_marketing_cli import _fingerprint, _ok, seeded  # noqa: F401  (seeded is a fixture)
+
+
+def _active_promotions(store: str) -> str:
+    with db.read_session(store) as session:
+        [figure] = marketing_figures.dashboard_figures(session=session)
+    return figure.value
+
+
+def test_promotions_read_scheduled_active_ended(shop, seeded: str) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    _ok(shop("promo", "add", "Now", "--kind", "discount", "--amount", "5"))
+    _ok(shop("promo", "add", "Later", "--kind", "discount", "--amount", "5", "--starts", "2026-12-20"))
+    _ok(shop("promo", "add", "Short", "--kind", "discount", "--amount", "5", "--ends", "2026-11-25"))
+    states = {p["name"]: p["state"] for p in json.loads(_ok(shop("promo", "list", "--json")))["items"]}
+    assert states == {"Now": "active", "Later": "scheduled", "Short": "active"}
+    listed = _ok(shop("promo", "list"))
+    assert "scheduled" in listed and "running" not in listed
+    assert _active_promotions(seeded) == "2"
+    with clock.frozen(datetime(2026, 12, 1, 0, 0, tzinfo=UTC)):  # Short ended 2026-11-25 (shop time)
+        states = {p["name"]: p["state"] for p in json.loads(_ok(shop("promo", "list", "--json")))["items"]}
+        assert states == {"Now": "active", "Later": "scheduled", "Short": "ended"}
+        shown = _ok(shop("promo", "show", "Short"))
+        assert "ended (set active)" in shown and "2026-11-25" in shown
+        assert _active_promotions(seeded) == "1"
+
+
+@pytest.mark.parametrize("args", [
+    ("promo", "add", "Gone", "--kind", "discount", "--amount", "5", "--starts", "2026-11-01", "--ends", "2026-11-10"),
+    ("promo", "edit", "Now", "--ends", "2026-11-10"),
+])
+def test_a_window_already_over_is_refused(shop, seeded: str, args: tuple[str, ...]) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    _ok(shop("promo", "add", "Now", "--kind", "discount", "--amount", "5", "--starts", "2026-11-01"))
+    before = _fingerprint(seeded)
+    result = shop(*args)
+    assert result.exit_code == 1, result.stdout
+    assert "would end 2026-11-10, which has already passed, so it would never run" in result.stderr
+    assert "Traceback" not in result.stderr and _fingerprint(seeded) == before
+
+
+def test_price_explanation_never_prints_minus_zero(shop, seeded: str) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    out = _ok(shop("price", "--sku", "TEE-01"))
+    assert "-0.00" not in out and "offers 0.00, points 0.00" in out
