@@ -396,6 +396,7 @@ def remind_orders(
 ) -> None:
     """Queue payment reminders for unpaid orders (at most one per order per interval). Example: shoptui order remind --older-than 2h"""
     from shoptui.services import idempotency, orders, timeutil
+    from shoptui.wording import plural
 
     with refusals():
         age = timeutil.parse_duration(older_than)
@@ -403,7 +404,7 @@ def remind_orders(
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         result = orders.remind_unpaid(session=session, actor=actor, older_than=age)
         skipped = f" ({len(result.skipped)} without email or phone skipped)" if result.skipped else ""
-        return idempotency.Outcome(message=f"Queued payment reminders for {len(result.done)} orders{skipped}.",
+        return idempotency.Outcome(message=f"Queued payment reminders for {plural(len(result.done), 'order')}{skipped}.",
                                    data={"reminded": result.done, "skipped": result.skipped})
 
     change(ctx, "order remind", work, key=key, as_json=as_json)

@@ -831,6 +831,8 @@ def _ours(unit: UnitOfWork, run: _Run, message_id: int) -> Iterator[OutboxMessag
         session.add(row)
         if row.status == "failed" and row.next_attempt_at is None:
             _notify_failed(session, row)
+        if row.status == "sent" or (row.status == "failed" and row.next_attempt_at is None):
+            _record_on_order(session, row)
 
 
 def _record_sent(unit: UnitOfWork, run: _Run, message: Outbound, now: datetime) -> None:
@@ -860,6 +862,25 @@ def _record_failure(
         row.next_attempt_at = None if final else now + backoff(row.attempts)
         run.failures.append(Failure(id=message.id, channel=message.channel, recipient=message.recipient,
                                     error=row.last_error, final=final))
+
+
+def _record_on_order(session: Session, row: OutboxMessage) -> None:
+    """A message about an order: its timeline says when it was delivered, or given up on (queued is said at queueing)."""
+    if row.ref_kind != "order" or not row.ref_id:
+        return
+    from shoptui.models.orders import Order, OrderEvent
+
+    order_id = session.exec(select(Order.id).where(Order.number == row.ref_id)).first()
+    if order_id is None:
+        return
+    what = "Payment reminder" if row.template == "order.reminder" else "Message"
+    channel = "SMS" if row.channel == "sms" else row.channel
+    if row.status == "sent":
+        kind, message = "message_sent", f"{what} sent by {channel} to {row.recipient}."
+    else:
+        kind, message = "message_failed", f"{what} by {channel} to {row.recipient} failed: {row.last_error}"
+    session.add(OrderEvent(order_id=order_id, at=clock.now(), kind=kind, message=message[:1000], actor="sender",
+                           data={"message_id": row.id, "template": row.template}))
 
 
 def _notify_failed(session: Session, row: OutboxMessage) -> None:

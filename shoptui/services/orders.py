@@ -1343,7 +1343,7 @@ def remind_unpaid(*, session: Session, actor: Actor, older_than: timedelta = tim
         order.reminder_count += 1
         session.add(order)
         add_event(session, order, actor, "reminded",
-                  f"Payment reminder sent by {' and '.join(sent)} ({cfg.currency.format(due)} due).", {"channels": sent})
+                  f"Payment reminder queued by {' and '.join(sent)} ({cfg.currency.format(due)} due).", {"channels": sent})
         done.append(order.number)
     if done:
         audit.record(session=session, actor=actor, action="order.remind", entity="order",

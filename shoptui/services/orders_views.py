@@ -77,7 +77,7 @@ def remind_order(*, session: Session, actor: Actor, number: str) -> list[str]:
     order.reminder_count += 1
     session.add(order)
     order_service.add_event(session, order, actor, "reminded",
-                            f"Payment reminder sent by {' and '.join(sent)} ({cfg.currency.format(due)} due).",
+                            f"Payment reminder queued by {' and '.join(sent)} ({cfg.currency.format(due)} due).",
                             {"channels": sent})
     audit.record(session=session, actor=actor, action="order.remind", entity="order", entity_id=order.number,
                  summary=f"payment reminder for {order.number} queued by {' and '.join(sent)}")
