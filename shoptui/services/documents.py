@@ -273,10 +273,14 @@ def receipt(order: OrderRead, shop: ShopInfo, *, width_mm: int | None = None, co
 
 
 def _address_lines(order: OrderRead) -> list[str]:
-    street = [order.ship_street, order.ship_district]
-    city = [order.ship_city, order.ship_region, order.ship_postal_code, order.ship_country]
-    return [p for p in (order.ship_recipient, order.ship_phone, " ".join(s for s in street if s),
-                        " ".join(c for c in city if c)) if p]
+    """Who and where: without a separate recipient the parcel goes to the customer (name and phone)."""
+    street = " ".join(s for s in (order.ship_street, order.ship_district) if s)
+    city = " ".join(c for c in (order.ship_city, order.ship_region, order.ship_postal_code, order.ship_country) if c)
+    if not (order.ship_recipient or order.ship_phone or street or city):
+        return []
+    recipient = order.ship_recipient or order.customer_name
+    phone = order.ship_phone or order.customer_phone or ""
+    return [p for p in (recipient, phone, street, city) if p]
 
 
 def _table(rows: list[list[str]], widths: list[int], aligns: str) -> list[str]:
