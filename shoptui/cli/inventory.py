@@ -23,6 +23,7 @@ from shoptui.cli._output import (
     shop_currency_and_zone,
     when,
 )
+from shoptui.wording import plural
 
 NEGATIVE_OK = {"ignore_unknown_options": True}  # so "-3" is a number, not an option
 
@@ -317,7 +318,7 @@ def stock_suggest_levels(
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         items = inventory.apply_level_suggestions(session=session, actor=actor, days=days, code=code)
-        return Outcome(f"Set safety stock and reorder point of {len(items)} variant(s) from {days} days of sales.",
+        return Outcome(f"Set safety stock and reorder point of {plural(len(items), 'variant')} from {plural(days, 'day')} of sales.",
                        [s.model_dump() for s in items])
 
     change(ctx, "stock.suggest_levels", work, key=idempotency_key, as_json=as_json)
@@ -390,7 +391,7 @@ def location_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
 def _supplier_pairs(s: Any) -> list[tuple[str, Any]]:
     return [("id", s.id), ("name", s.name), ("contact", s.contact), ("email", s.email), ("phone", s.phone),
-            ("lead time", f"{s.lead_time_days} day(s)"), ("note", s.note)]
+            ("lead time", plural(s.lead_time_days, "day")), ("note", s.note)]
 
 
 @supplier_app.command("add")
@@ -465,7 +466,7 @@ def supplier_show(ctx: typer.Context, supplier: str = typer.Argument(..., help="
     if as_json:
         emit_json(s)
         return
-    emit_pairs([*_supplier_pairs(s), ("open POs", s.open_orders), ("usual for", f"{s.variants} variant(s)")])
+    emit_pairs([*_supplier_pairs(s), ("open POs", s.open_orders), ("usual for", plural(s.variants, "variant"))])
 
 
 # ---------------------------------------------------------------- purchase orders
@@ -484,7 +485,7 @@ def _po_change(ctx: typer.Context, command: str, key: str | None, as_json: bool,
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         po = call(session, actor)
-        return Outcome(f"{verb} {po.number} ({po.supplier}): {po.status}, {len(po.lines)} line(s), total "
+        return Outcome(f"{verb} {po.number} ({po.supplier}): {po.status}, {plural(len(po.lines), 'line')}, total "
                        f"{shop_currency(session).format(po.total_minor)}.", po.model_dump())
 
     change(ctx, command, work, key=key, as_json=as_json)
@@ -673,7 +674,7 @@ def po_suggest(
     def work(session, actor):  # type: ignore[no-untyped-def]
         created = purchasing.create_suggested_pos(session=session, actor=actor, location=location, days=days)
         names = ", ".join(f"{po.number} ({po.supplier})" for po in created) or "none"
-        return Outcome(f"Created {len(created)} draft PO(s): {names}.", [po.model_dump() for po in created])
+        return Outcome(f"Created {plural(len(created), 'draft PO')}: {names}.", [po.model_dump() for po in created])
 
     change(ctx, "po.suggest", work, key=idempotency_key, as_json=as_json)
 
@@ -704,7 +705,7 @@ def stocktake_start(
     def work(session, actor):  # type: ignore[no-untyped-def]
         st = stocktakes.start_stocktake(session=session, actor=actor, location=location, category_id=category,
                                         note=note)
-        return Outcome(f"Started stocktake {st.id} at {st.location}: {st.lines} variant(s) to count.", st.model_dump())
+        return Outcome(f"Started stocktake {st.id} at {st.location}: {plural(st.lines, 'variant')} to count.", st.model_dump())
 
     change(ctx, "stocktake.start", work, key=idempotency_key, as_json=as_json)
 
@@ -768,7 +769,7 @@ def stocktake_import(
     def work(session, actor):  # type: ignore[no-untyped-def]
         result = stocktakes.import_counts(session=session, actor=actor, stocktake_id=stocktake_id, text=text,
                                           mode="set" if set_counts else "add")
-        return Outcome(f"Imported {result.lines} count(s), {result.units} unit(s), into stocktake {stocktake_id}.",
+        return Outcome(f"Imported {plural(result.lines, 'count')}, {plural(result.units, 'unit')}, into stocktake {stocktake_id}.",
                        result.model_dump())
 
     change(ctx, "stocktake.import", work, key=idempotency_key)
@@ -818,7 +819,7 @@ def stocktake_review(
                 for line in result.variances[:limit]),
                ["sku", "product", "expected", "counted", "variance", "value", "reason"], empty="No variances.")
     if result.uncounted:
-        typer.echo(f"Not counted: {len(result.uncounted)} variant(s), e.g. "
+        typer.echo(f"Not counted: {plural(len(result.uncounted), 'variant')}, e.g. "
                    f"{', '.join(line.sku for line in result.uncounted[:10])}. "
                    "Post with --uncounted zero or --uncounted keep.")
 
@@ -840,8 +841,8 @@ def stocktake_post(
         rep = stocktakes.post(session=session, actor=actor, stocktake_id=stocktake_id,
                               uncounted=uncounted.lower() if uncounted else None)
         accuracy = (rep.stocktake.accuracy_bp or 0) / 100
-        return Outcome(f"Posted stocktake {stocktake_id}: {rep.adjusted} adjustment(s), {rep.units_variance:+d} "
-                       f"unit(s), value {shop_currency(session).format(rep.value_variance_minor)}, accuracy "
+        return Outcome(f"Posted stocktake {stocktake_id}: {plural(rep.adjusted, 'adjustment')}, {rep.units_variance:+d} "
+                       f"{'unit' if abs(rep.units_variance) == 1 else 'units'}, value {shop_currency(session).format(rep.value_variance_minor)}, accuracy "
                        f"{accuracy:.1f}%.", rep.model_dump())
 
     change(ctx, "stocktake.post", work, key=idempotency_key, as_json=as_json)
@@ -883,7 +884,7 @@ def stocktake_show(
                 ("posted", f"{when(st.posted_at, tz)} by {st.posted_by}" if st.posted_at else "-"),
                 ("counted", f"{st.counted} of {st.lines}"), ("uncounted", st.uncounted_choice or "-"),
                 ("accuracy", "-" if st.accuracy_bp is None else f"{st.accuracy_bp / 100:.1f}%"),
-                ("variance", f"{rep.units_variance:+d} unit(s), {money.format(rep.value_variance_minor)}")])
+                ("variance", f"{rep.units_variance:+d} {'unit' if abs(rep.units_variance) == 1 else 'units'}, {money.format(rep.value_variance_minor)}")])
     emit_table(((line.sku, line.title, line.expected, line.counted if line.counted is not None else "-",
                  "" if line.variance is None else f"{line.variance:+d}", _money(money, line.value_minor),
                  line.reason or "") for line in rep.lines[:limit]),

@@ -22,6 +22,7 @@ from shoptui.cli._output import (
     until,
     when,
 )
+from shoptui.wording import plural
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -430,7 +431,7 @@ def coupon_issue(
                 max_spent_minor=_amount(money, max_spent, "--max-spent"))
         result = coupons.issue_coupon(session=session, actor=actor, ref=ref, segment=segment, count=count)
         held = f" ({result.already_held} members already held one)" if result.already_held else ""
-        return outcome(f"Issued {result.issued} codes of coupon #{result.coupon_id}{held}.", result)
+        return outcome(f"Issued {plural(result.issued, 'code')} of coupon #{result.coupon_id}{held}.", result)
 
     change(ctx, "coupon issue", work, key=key, as_json=as_json)
 

@@ -26,6 +26,7 @@ from shoptui.cli._output import (
     shop_currency_and_zone,
     when,
 )
+from shoptui.wording import plural
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -225,7 +226,7 @@ def create_order(
                 draft.payments = [orders.DraftPayment(method=pay_method)]
         order = orders.create_order(session=session, actor=actor, draft=draft)
         who = order.customer_name or "a guest"
-        return outcome(f"Created order {order.number} for {who}: {order.item_count} items, total "
+        return outcome(f"Created order {order.number} for {who}: {plural(order.item_count, 'item')}, total "
                        f"{money.format(order.total_minor)} {money.code} ({order.payment_status.replace('_', ' ')}).",
                        order, money)
 

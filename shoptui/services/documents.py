@@ -264,7 +264,7 @@ def receipt(order: OrderRead, shop: ShopInfo, *, width_mm: int | None = None, co
         for refund in order.refunds:
             out += two_columns(f"Refunded ({_label(refund.method)})", f"-{money(refund.amount_minor)}", width)
     out.append(rule(width))
-    out += centered(f"{order.item_count} item{'s' if order.item_count != 1 else ''}", width)
+    out += centered(wording.plural(order.item_count, "item"), width)
     out += centered(shop.footer, width)
     return "\n".join(line.rstrip() for line in out) + "\n"
 

@@ -35,6 +35,7 @@ from shoptui.services.inventory import (
     receive_into_stock,
 )
 from shoptui.services.paging import Page, clamp_limit
+from shoptui.wording import plural
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -408,7 +409,7 @@ def receive_po(*, session: Session, actor: Actor, po_id: int, quantities: dict[s
     session.add(po)
     session.flush()
     audit.record(session=session, actor=actor, action="po.receive", entity="purchase_order", entity_id=po_id,
-                 summary=f"{sum(q for _, q in wanted)} unit(s) received on {po_number(po_id)}",
+                 summary=f"{plural(sum(q for _, q in wanted), 'unit')} received on {po_number(po_id)}",
                  before={"status": before}, after={"status": po.status})
     return get_po(session=session, po_id=po_id)
 

@@ -23,6 +23,7 @@ from shoptui.models.catalog import Category, Product, Variant
 from shoptui.models.inventory import StockLevel, StockMovement, Stocktake, StocktakeLine
 from shoptui.services import audit
 from shoptui.services.inventory import MAX_QUANTITY, Prepared, evaluate_alerts, find_location, find_variant
+from shoptui.wording import plural
 
 UNCOUNTED_CHOICES = ("zero", "keep")
 _LINE = StocktakeLine.__table__  # type: ignore[attr-defined]
@@ -343,7 +344,7 @@ def import_counts(*, session: Session, actor: Actor, stocktake_id: int, text: st
     )
     units = sum(value for _, value, _ in resolved.values())
     audit.record(session=session, actor=actor, action="stocktake.import", entity="stocktake", entity_id=stocktake_id,
-                 summary=f"{len(resolved)} count(s), {units} unit(s) imported ({mode})")
+                 summary=f"{plural(len(resolved), 'count')}, {plural(units, 'unit')} imported ({mode})")
     return ImportResult(lines=len(resolved), units=units)
 
 
@@ -430,12 +431,12 @@ def post(*, session: Session, actor: Actor, stocktake_id: int, uncounted: str | 
     lines = _lines(session, stocktake)
     not_counted = [line for line in lines if line.counted is None]
     if not_counted and uncounted is None:
-        raise InvalidInput(f"{len(not_counted)} variant(s) were not counted (first: {not_counted[0].sku}). Choose "
+        raise InvalidInput(f"{plural(len(not_counted), 'variant')} {'was' if len(not_counted) == 1 else 'were'} not counted (first: {not_counted[0].sku}). Choose "
                            "--uncounted zero to set them to 0 or --uncounted keep to leave them unchanged.")
     blocking = [line for line in lines if line.needs_reason]
     if blocking:
         skus = ", ".join(line.sku for line in blocking[:5]) + (" ..." if len(blocking) > 5 else "")
-        raise InvalidInput(f"{len(blocking)} variance(s) are over the thresholds and need a reason before posting: "
+        raise InvalidInput(f"{plural(len(blocking), 'variance')} {'is' if len(blocking) == 1 else 'are'} over the thresholds and need a reason before posting: "
                            f"{skus}. Add one with 'shoptui stocktake reason {stocktake_id} SKU \"why\"'.")
     now = clock.now()
     booked: list[tuple[CountLineRead, int]] = []
@@ -494,7 +495,7 @@ def post(*, session: Session, actor: Actor, stocktake_id: int, uncounted: str | 
     if changes:
         evaluate_alerts(session=session, location_id=location_id, variant_ids=[line.variant_id for line, _ in changes])
     audit.record(session=session, actor=actor, action="stocktake.post", entity="stocktake", entity_id=stocktake_id,
-                 summary=f"stocktake {stocktake_id} posted: {len(changes)} adjustment(s), accuracy "
+                 summary=f"stocktake {stocktake_id} posted: {plural(len(changes), 'adjustment')}, accuracy "
                  f"{accuracy / 100:.1f}%", before={"status": "counting"}, after={"status": "posted"})
     # the report as report() reads it back, built from the lines in hand instead of a second pass
     variances = {line.variant_id: delta for line, delta in booked}

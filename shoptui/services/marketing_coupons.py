@@ -363,8 +363,8 @@ def issue_coupon(*, session: Session, actor: Actor, ref: int | str, segment: Seg
     session.flush()
     bump_stamp(session)
     audit.record(session=session, actor=actor, action="coupon.issue", entity="coupon", entity_id=coupon.id,
-                 summary=f"{len(customers)} codes of {coupon.name!r} issued"
-                         + (f" ({held} members already held one)" if held else ""),
+                 summary=f"{wording.plural(len(customers), 'code')} of {coupon.name!r} issued"
+                         + (f" ({wording.plural(held, 'member')} already held one)" if held else ""),
                  after={"issued": len(customers), "segment": segment.model_dump(mode="json") if segment else None})
     return IssueResult(coupon_id=coupon.id or 0, issued=len(customers), already_held=held,
                        codes=codes if len(codes) <= 1000 else codes[:1000])
@@ -434,7 +434,7 @@ def send_coupon(*, session: Session, actor: Actor, ref: int | str, channel: str,
                         .values(sent_at=now).execution_options(synchronize_session=False))
     session.flush()
     audit.record(session=session, actor=actor, action="coupon.send", entity="coupon", entity_id=coupon.id,
-                 summary=f"{queued} {channel} messages of {coupon.name!r} queued ({no_consent} without consent, "
+                 summary=f"{wording.plural(queued, channel + ' message')} of {coupon.name!r} queued ({no_consent} without consent, "
                          f"{no_address} without an address)")
     return SendResult(coupon_id=coupon.id or 0, channel=channel, queued=queued, no_consent=no_consent,
                       no_address=no_address)

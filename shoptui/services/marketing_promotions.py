@@ -31,6 +31,7 @@ from shoptui.models.orders import CHANNELS
 from shoptui.services import audit
 from shoptui.services.marketing_pricing import bump_stamp
 from shoptui.services.paging import Page, clamp_limit
+from shoptui.wording import plural
 
 MAX_MINOR = 10**13
 MAX_STEPS = 20
@@ -578,7 +579,7 @@ def update_promotion(*, session: Session, actor: Actor, ref: int | str, changes:
         return PromotionEdited(promotion=_read(row), changed=[])
     limit = columns["usage_limit"]
     if limit is not None and limit < row.used_count:
-        raise InvalidInput(f"The promotion {row.name!r} has been used {row.used_count} times already, so its usage "
+        raise InvalidInput(f"The promotion {row.name!r} has been used {plural(row.used_count, 'time')} already, so its usage "
                            f"limit cannot be {limit}; give {row.used_count} or more.")
     before = {key: getattr(row, key) for key in changed}
     after = {key: columns[key] for key in changed}
@@ -589,7 +590,7 @@ def update_promotion(*, session: Session, actor: Actor, ref: int | str, changes:
     used = _times_used(session, row) if reward else 0
     if reward and used:
         if not new_version:
-            raise Conflict(f"The promotion {row.name!r} has been used on {used} order(s), so what it gives stays as "
+            raise Conflict(f"The promotion {row.name!r} has been used on {plural(used, 'order')}, so what it gives stays as "
                            "those orders had it. Save the new terms as a new version (the original ends now, its "
                            "report stays): 'shoptui promo edit ... --new-version'.")
         old_status = row.status

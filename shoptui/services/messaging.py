@@ -53,6 +53,7 @@ from shoptui.models.messaging import STATUSES, OutboxMessage
 from shoptui.services import audit, notifications
 from shoptui.services.messaging_settings import PASSWORD_ENV, SETTINGS  # noqa: F401
 from shoptui.services.paging import Page, clamp_limit
+from shoptui.wording import plural
 
 if TYPE_CHECKING:  # smtplib, ssl, urllib.request and email load only when something is sent
     import smtplib
@@ -723,7 +724,7 @@ def _transports(
             waiting = session.exec(select(func.count()).select_from(OutboxMessage)
                                    .where(_due(now), OutboxMessage.channel == channel)).one()
             if waiting:
-                run.problems.append(f"{waiting} {channel} message(s) stay queued. {config}")
+                run.problems.append(f"{plural(waiting, channel + ' message')} {'stays' if waiting == 1 else 'stay'} queued. {config}")
             continue
         ready[channel] = SmtpTransport(config) if isinstance(config, SmtpConfig) else SmsGatewayTransport(config)
     return ready, int(values["outbox_max_attempts"])
@@ -888,7 +889,7 @@ def _notify_failed(session: Session, row: OutboxMessage) -> None:
     notifications.notify(
         session=session, severity="error",
         title=f"{row.channel.capitalize()} to {row.recipient} was not sent",
-        body=f"{row.last_error} After {row.attempts} attempt(s) it is left as failed; "
+        body=f"{row.last_error} After {plural(row.attempts, 'attempt')} it is left as failed; "
              f"'shoptui outbox retry {row.id}' sends it again.",
         link_kind="outbox_message", link_id=row.id, dedupe_key=f"outbox.failed.{row.id}.{row.attempts}",
     )

@@ -55,6 +55,7 @@ from shoptui.services.orders_figures import OrderFigures, figures  # noqa: F401 
 from shoptui.services.orders_settings import SETTINGS  # noqa: F401  (re-exported for the module descriptor)
 from shoptui.services.paging import Page, clamp_limit
 from shoptui.services.search import SearchHit
+from shoptui.wording import plural
 
 MAX_QUANTITY = 100_000
 MAX_LINES = 500
@@ -893,7 +894,7 @@ def create_order_row(*, session: Session, actor: Actor, draft: OrderDraft) -> Or
     if offers is not None:  # usage and points in this transaction (a single-use code is taken atomically)
         orders_offers.record(session, actor, order, offers)
     add_event(session, order, actor, "created",
-              f"Order created ({channel}): {order.item_count} items, total {cfg.currency.format(order.total_minor)} "
+              f"Order created ({channel}): {plural(order.item_count, 'item')}, total {cfg.currency.format(order.total_minor)} "
               f"{cfg.currency.code}.", {"lines": [[line.sku, line.quantity] for line in lines]})
     settle(session, order, lines, actor)
     audit.record(session=session, actor=actor, action="order.create", entity="order", entity_id=order.number,

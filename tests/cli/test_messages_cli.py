@@ -51,3 +51,21 @@ def test_a_window_already_over_is_refused(shop, seeded: str, args: tuple[str, ..
 def test_price_explanation_never_prints_minus_zero(shop, seeded: str) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
     out = _ok(shop("price", "--sku", "TEE-01"))
     assert "-0.00" not in out and "offers 0.00, points 0.00" in out
+
+
+def test_counts_of_one_read_in_the_singular(shop, seeded: str) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    _ok(shop("coupon", "add", "Welcome", "--amount", "5", "--days", "30"))
+    assert _ok(shop("coupon", "issue", "Welcome", "--count", "1")).strip() == "Issued 1 code of coupon #1."
+
+
+def test_no_count_is_followed_by_a_maybe_plural_in_faces_and_services() -> None:
+    """The class: '(s)' after a count is gone from what the CLI, TUI and services say (one plural helper)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "shoptui"
+    pattern = re.compile(r"\}\s?[a-zA-Z ]*[a-gi-z]\(s\)")  # not "http(s)"
+    offenders = [f"{path.relative_to(root)}:{n}" for folder in ("services", "cli", "tui")
+                 for path in sorted((root / folder).rglob("*.py"))
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    assert offenders == [], offenders

@@ -357,7 +357,7 @@ def test_unconfigured_channel_leaves_its_messages_queued_and_says_which_setting(
     report = messaging.deliver_due(store)
 
     assert report.sent == 1  # SMS still go out
-    assert report.problems == ("1 email message(s) stay queued. Email is not set up: smtp_host is empty. "
+    assert report.problems == ("1 email message stays queued. Email is not set up: smtp_host is empty. "
                                "Set it with 'shoptui settings set smtp_host mail.example.com'.",)
     waiting = message(store, email_id)
     assert (waiting.status, waiting.attempts, waiting.last_error) == ("queued", 0, None)
