@@ -300,7 +300,7 @@ def promo_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The prom
         ("gives", promotions.describe(promo, money.digits)), ("starts", when(promo.starts_at, tz)),
         ("until", until(promo.ends_at, tz) or "no end"), ("priority", promo.priority),
         ("exclusive", "yes" if promo.exclusive else "no, combinable"),
-        ("scope", promo.scope_kind + (f" {promo.scope_ids}" if promo.scope_ids else "")),
+        ("scope", promo.scope_text),
         ("tiers", ", ".join(promo.tiers or []) or "everyone"), ("channels", ", ".join(promo.channels or []) or "all"),
         ("new customers only", "yes" if promo.new_customers else "no"),
         ("limits", f"total {promo.usage_limit or '-'}, per member {promo.per_member_limit or '-'}"),
@@ -526,7 +526,7 @@ def coupon_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The cou
         ("valid", f"{when(coupon.valid_from, tz) or 'now'} to "
                   + (until(coupon.valid_until, tz) or (f"{coupon.valid_days} days after issue" if coupon.valid_days
                                                        else "no end"))),
-        ("scope", coupon.scope_kind + (f" {coupon.scope_ids}" if coupon.scope_ids else "")),
+        ("scope", coupon.scope_text),
         ("limits", f"total {coupon.total_limit or '-'}, per member {coupon.per_member_limit or '-'}"),
         ("with promotions", "yes" if coupon.combinable else "no"), ("codes issued", coupon.issued_count),
         ("times used", report.times_used), ("discount given", money.format(report.discount_minor)),

@@ -27,7 +27,7 @@ from shoptui.models.customers import Customer
 from shoptui.models.marketing import Coupon, CouponCode
 from shoptui.services import audit, messaging
 from shoptui.services.marketing_pricing import bump_stamp, can_message, normalise_code
-from shoptui.services.marketing_promotions import _count, _money, _percent, resolve_scope
+from shoptui.services.marketing_promotions import _count, _money, _percent, label_scopes, resolve_scope
 from shoptui.services.paging import Page, clamp_limit
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0 O 1 I L
@@ -81,6 +81,7 @@ class CouponRead(BaseModel):
     created_at: datetime
     shared_code: str | None = None
     summary: str = ""
+    scope_text: str = ""  # category names / product titles (label_scopes)
 
 
 class CodeRead(BaseModel):
@@ -253,7 +254,7 @@ def coupon_row(session: Session, ref: int | str) -> Coupon:
 
 def get_coupon(*, session: Session, ref: int | str) -> CouponRead:
     """One coupon definition."""
-    return _read(session, coupon_row(session, ref))
+    return label_scopes(session, [_read(session, coupon_row(session, ref))])[0]
 
 
 def list_coupons(*, session: Session, after: str | None = None, limit: int = 50) -> Page[CouponRead]:
@@ -267,7 +268,8 @@ def list_coupons(*, session: Session, after: str | None = None, limit: int = 50)
     rows = list(session.exec(query.limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(items=[_read(session, r) for r in rows], next_after=str(rows[-1].id) if more and rows else None)
+    return Page(items=label_scopes(session, [_read(session, r) for r in rows]),
+                next_after=str(rows[-1].id) if more and rows else None)
 
 
 def list_codes(*, session: Session, ref: int | str, after: int | None = None, limit: int = 100) -> Page[CodeRead]:

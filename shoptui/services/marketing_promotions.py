@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from shoptui import clock
@@ -106,6 +107,8 @@ class PromotionRead(BaseModel):
     updated_at: datetime
     running: bool = False  # active and inside its time window now
     state: str = ""  # what a person reads: draft, scheduled, active (running now), paused or ended
+    scope_text: str = ""  # the scope as people read it: category names, product titles (see label_scopes)
+    gift_label: str = ""  # the gift's SKU and title (see label_scopes)
     summary: str = ""
 
 
@@ -219,7 +222,8 @@ def describe(row: Promotion | PromotionRead, digits: int = 2) -> str:
     if row.kind == "bxgy":
         off = "free" if (row.get_percent_bp or 10_000) >= 10_000 else f"{(row.get_percent_bp or 0) / 100:g}% off"
         return f"buy {row.buy_qty} get {row.get_qty} {off}"
-    return f"{row.gift_qty} gift(s) of variant #{row.gift_variant_id}" + (
+    gift = getattr(row, "gift_label", "") or f"variant #{row.gift_variant_id}"
+    return f"{plural(row.gift_qty, 'gift')} of {gift}" + (
         f" over {m(row.min_spend_minor)}" if row.min_spend_minor else " with the products in scope")
 
 
@@ -385,7 +389,44 @@ def promotion_row(session: Session, ref: int | str) -> Promotion:
 
 def get_promotion(*, session: Session, ref: int | str) -> PromotionRead:
     """One promotion."""
-    return _read(promotion_row(session, ref))
+    return label_scopes(session, [_read(promotion_row(session, ref))])[0]
+
+
+def label_scopes(session: Session, reads: list[Any]) -> list[Any]:
+    """Name what promotions and coupons point at, for people: ``scope_text`` gets category names and product
+    titles (with a SKU), a gift's ``variant #id`` in ``summary`` becomes its SKU and title. One query per kind
+    of thing for the whole list, never one per row. Returns ``reads`` (changed in place)."""
+    categories = {i for r in reads if r.scope_kind == "categories" for i in (r.scope_ids or [])}
+    products = {i for r in reads if r.scope_kind == "products" for i in (r.scope_ids or [])}
+    gifts = {r.gift_variant_id for r in reads if getattr(r, "gift_variant_id", None)}
+    category_names: dict[int, str] = {}
+    product_names: dict[int, str] = {}
+    gift_names: dict[int, str] = {}
+    if categories:
+        category_names = {i: n for i, n in session.exec(
+            select(Category.id, Category.name).where(col(Category.id).in_(categories)))}
+    if products:
+        for pid, title, sku in session.exec(
+                select(Product.id, Product.title, func.min(Variant.sku))
+                .outerjoin(Variant, col(Variant.product_id) == col(Product.id))
+                .where(col(Product.id).in_(products)).group_by(col(Product.id), col(Product.title))):
+            product_names[pid] = f"{sku} {title}" if sku else title
+    if gifts:
+        gift_names = {vid: f"{sku} {title}" for vid, sku, title in session.exec(
+            select(Variant.id, Variant.sku, Product.title).join(Product, col(Product.id) == col(Variant.product_id))
+            .where(col(Variant.id).in_(gifts)))}
+    for r in reads:
+        if r.scope_kind == "categories" and r.scope_ids:
+            r.scope_text = "categories: " + ", ".join(category_names.get(i, f"#{i}") for i in r.scope_ids)
+        elif r.scope_kind == "products" and r.scope_ids:
+            r.scope_text = "products: " + ", ".join(product_names.get(i, f"#{i}") for i in r.scope_ids)
+        else:
+            r.scope_text = "everything" if r.scope_kind == "all" else r.scope_kind
+        vid = getattr(r, "gift_variant_id", None)
+        if vid in gift_names:
+            r.gift_label = gift_names[vid]
+            r.summary = r.summary.replace(f"variant #{vid}", gift_names[vid])
+    return reads
 
 
 def list_promotions(*, session: Session, status: str | None = None, running: bool = False,
@@ -408,7 +449,8 @@ def list_promotions(*, session: Session, status: str | None = None, running: boo
     rows = list(session.exec(query.limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(items=[_read(r, now) for r in rows], next_after=str(rows[-1].id) if more and rows else None)
+    return Page(items=label_scopes(session, [_read(r, now) for r in rows]),
+                next_after=str(rows[-1].id) if more and rows else None)
 
 
 _MOVES = {"pause": ({"active"}, "paused"), "resume": ({"paused", "draft"}, "active"),
