@@ -260,9 +260,16 @@ def emit_pairs(pairs: Iterable[tuple[str, Any]], *, title: str | None = None) ->
 
 def when(moment: datetime | None, tz: Any) -> str:
     """A stored time in the shop's zone, to the minute."""
-    if moment is None:
-        return ""
-    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    from shoptui import wording
+
+    return wording.when(moment, tz)
+
+
+def until(ends: datetime | None, tz: Any) -> str:
+    """The end of a validity window as people read it: the last valid day (shop time) when it ends at midnight."""
+    from shoptui import wording
+
+    return wording.until(ends, tz, none="")
 
 
 def confirm_print(command: str) -> bool:

@@ -24,6 +24,7 @@ from shoptui.cli._output import (
     shop_currency_and_zone,
     when,
 )
+from shoptui.wording import plural
 
 NEGATIVE_OK = {"ignore_unknown_options": True}  # so "-3" is a number, not an option
 
@@ -315,27 +316,34 @@ def stock_suggest_levels(
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         items = inventory.apply_level_suggestions(session=session, actor=actor, days=days, code=code)
-        return Outcome(f"Set safety stock and reorder point of {len(items)} variant(s) from {days} days of sales.",
+        return Outcome(f"Set safety stock and reorder point of {plural(len(items), 'variant')} from {plural(days, 'day')} of sales.",
                        [s.model_dump() for s in items])
 
     change(ctx, "stock.suggest_levels", work, key=idempotency_key, as_json=as_json)
 
 
 @stock_app.command("digest")
-def stock_digest(ctx: typer.Context, idempotency_key: str | None = KEY_OPTION) -> None:
-    """Queue one email listing every low SKU to alert_emails (for cron). Example: shoptui stock digest"""
+def stock_digest(ctx: typer.Context, force: bool = typer.Option(
+        False, "--force", help="Send another digest even though today's (store-local day) was already queued."),
+        idempotency_key: str | None = KEY_OPTION) -> None:
+    """Queue one email a day listing every low SKU to alert_emails (for cron). Example: shoptui stock digest"""
     from shoptui.services import inventory
     from shoptui.services.idempotency import Outcome
+    from shoptui.wording import plural
 
     def work(session, actor):  # type: ignore[no-untyped-def]
-        result = inventory.low_stock_digest(session=session, actor=actor)
+        result = inventory.low_stock_digest(session=session, actor=actor, force=force)
+        if result.already_sent:
+            return Outcome(f"Today's low-stock digest ({result.day}) was already queued; nothing sent. "
+                           "Use --force to send another.", {"low": 0, "emails": 0, "already_sent": True})
         if not result.low:
             return Outcome("Nothing is low on stock; no digest queued.", {"low": 0, "emails": 0})
         if not result.emails:
-            return Outcome(f"{result.low} SKU(s) are low, but alert_emails is empty; set it with "
-                           "'shoptui settings set alert_emails you@example.com'.", {"low": result.low, "emails": 0})
-        return Outcome(f"Queued a low-stock digest of {result.low} SKU(s) to {result.emails} recipient(s).",
-                       {"low": result.low, "emails": result.emails})
+            return Outcome(f"{plural(result.low, 'SKU')} {'is' if result.low == 1 else 'are'} low, but alert_emails "
+                           "is empty; set it with 'shoptui settings set alert_emails you@example.com'.",
+                           {"low": result.low, "emails": 0})
+        return Outcome(f"Queued a low-stock digest of {plural(result.low, 'SKU')} to "
+                       f"{plural(result.emails, 'recipient')}.", {"low": result.low, "emails": result.emails})
 
     change(ctx, "stock.digest", work, key=idempotency_key)
 
@@ -381,7 +389,7 @@ def location_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
 def _supplier_pairs(s: Any) -> list[tuple[str, Any]]:
     return [("id", s.id), ("name", s.name), ("contact", s.contact), ("email", s.email), ("phone", s.phone),
-            ("lead time", f"{s.lead_time_days} day(s)"), ("note", s.note)]
+            ("lead time", plural(s.lead_time_days, "day")), ("note", s.note)]
 
 
 @supplier_app.command("add")
@@ -456,7 +464,7 @@ def supplier_show(ctx: typer.Context, supplier: str = typer.Argument(..., help="
     if as_json:
         emit_json(s)
         return
-    emit_pairs([*_supplier_pairs(s), ("open POs", s.open_orders), ("usual for", f"{s.variants} variant(s)")])
+    emit_pairs([*_supplier_pairs(s), ("open POs", s.open_orders), ("usual for", plural(s.variants, "variant"))])
 
 
 # ---------------------------------------------------------------- purchase orders
@@ -475,7 +483,7 @@ def _po_change(ctx: typer.Context, command: str, key: str | None, as_json: bool,
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         po = call(session, actor)
-        return Outcome(f"{verb} {po.number} ({po.supplier}): {po.status}, {len(po.lines)} line(s), total "
+        return Outcome(f"{verb} {po.number} ({po.supplier}): {po.status}, {plural(len(po.lines), 'line')}, total "
                        f"{shop_currency(session).format(po.total_minor)}.", po.model_dump())
 
     change(ctx, command, work, key=key, as_json=as_json)
@@ -486,7 +494,7 @@ def po_create(
     ctx: typer.Context,
     supplier: str = typer.Argument(..., help="Supplier name or id."),
     location: str | None = typer.Option(None, "--location", "-l", help="Where the goods will arrive (code)."),
-    note: str = typer.Option("", "--note", help="A note printed on the order."),
+    note: str = typer.Option("", "--note", help="A note to the supplier, printed on the emailed order."),
     idempotency_key: str | None = KEY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -613,7 +621,7 @@ def po_list(
 @po_app.command("email")
 def po_email(ctx: typer.Context, po: str = typer.Argument(..., help="PO number (PO-000042 or 42)."),
              idempotency_key: str | None = KEY_OPTION) -> None:
-    """Queue the PO as an email to its supplier. Example: shoptui po email 42"""
+    """Queue an ordered (open) PO as an email to its supplier. Example: shoptui po email 42"""
     from shoptui.services import inventory_purchasing as purchasing
     from shoptui.services.idempotency import Outcome
 
@@ -664,7 +672,7 @@ def po_suggest(
     def work(session, actor):  # type: ignore[no-untyped-def]
         created = purchasing.create_suggested_pos(session=session, actor=actor, location=location, days=days)
         names = ", ".join(f"{po.number} ({po.supplier})" for po in created) or "none"
-        return Outcome(f"Created {len(created)} draft PO(s): {names}.", [po.model_dump() for po in created])
+        return Outcome(f"Created {plural(len(created), 'draft PO')}: {names}.", [po.model_dump() for po in created])
 
     change(ctx, "po.suggest", work, key=idempotency_key, as_json=as_json)
 
@@ -695,7 +703,7 @@ def stocktake_start(
     def work(session, actor):  # type: ignore[no-untyped-def]
         st = stocktakes.start_stocktake(session=session, actor=actor, location=location, category_id=category,
                                         note=note)
-        return Outcome(f"Started stocktake {st.id} at {st.location}: {st.lines} variant(s) to count.", st.model_dump())
+        return Outcome(f"Started stocktake {st.id} at {st.location}: {plural(st.lines, 'variant')} to count.", st.model_dump())
 
     change(ctx, "stocktake.start", work, key=idempotency_key, as_json=as_json)
 
@@ -759,7 +767,7 @@ def stocktake_import(
     def work(session, actor):  # type: ignore[no-untyped-def]
         result = stocktakes.import_counts(session=session, actor=actor, stocktake_id=stocktake_id, text=text,
                                           mode="set" if set_counts else "add")
-        return Outcome(f"Imported {result.lines} count(s), {result.units} unit(s), into stocktake {stocktake_id}.",
+        return Outcome(f"Imported {plural(result.lines, 'count')}, {plural(result.units, 'unit')}, into stocktake {stocktake_id}.",
                        result.model_dump())
 
     change(ctx, "stocktake.import", work, key=idempotency_key, request=text)
@@ -809,7 +817,7 @@ def stocktake_review(
                 for line in result.variances[:limit]),
                ["sku", "product", "expected", "counted", "variance", "value", "reason"], empty="No variances.")
     if result.uncounted:
-        say(f"Not counted: {len(result.uncounted)} variant(s), e.g. "
+        say(f"Not counted: {plural(len(result.uncounted), 'variant')}, e.g. "
                    f"{', '.join(line.sku for line in result.uncounted[:10])}. "
                    "Post with --uncounted zero or --uncounted keep.")
 
@@ -833,8 +841,9 @@ def stocktake_post(
                               uncounted=uncounted.lower() if uncounted else None)
         bp = rep.stocktake.accuracy_bp
         accuracy = "accuracy -, nothing was counted" if bp is None else f"accuracy {bp / 100:.1f}%"
-        return Outcome(f"Posted stocktake {stocktake_id}: {rep.adjusted} adjustment(s), {rep.units_variance:+d} "
-                       f"unit(s), value {shop_currency(session).format(rep.value_variance_minor)}, {accuracy}.",
+        return Outcome(f"Posted stocktake {stocktake_id}: {plural(rep.adjusted, 'adjustment')}, {rep.units_variance:+d} "
+                       f"{'unit' if abs(rep.units_variance) == 1 else 'units'}, "
+                       f"value {shop_currency(session).format(rep.value_variance_minor)}, {accuracy}.",
                        rep.model_dump())
 
     change(ctx, "stocktake.post", work, key=idempotency_key, as_json=as_json)
@@ -876,7 +885,7 @@ def stocktake_show(
                 ("posted", f"{when(st.posted_at, tz)} by {st.posted_by}" if st.posted_at else "-"),
                 ("counted", f"{st.counted} of {st.lines}"), ("uncounted", st.uncounted_choice or "-"),
                 ("accuracy", "-" if st.accuracy_bp is None else f"{st.accuracy_bp / 100:.1f}%"),
-                ("variance", f"{rep.units_variance:+d} unit(s), {money.format(rep.value_variance_minor)}")])
+                ("variance", f"{rep.units_variance:+d} {'unit' if abs(rep.units_variance) == 1 else 'units'}, {money.format(rep.value_variance_minor)}")])
     emit_table(((line.sku, line.title, line.expected, line.counted if line.counted is not None else "-",
                  "" if line.variance is None else f"{line.variance:+d}", _money(money, line.value_minor),
                  line.reason or "") for line in rep.lines[:limit]),

@@ -20,8 +20,10 @@ from shoptui.cli._output import (
     reading,
     say,
     shop_currency_and_zone,
+    until,
     when,
 )
+from shoptui.wording import plural
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -78,8 +80,8 @@ def _step(money: Any, raw: str, option: str) -> tuple[int, int]:
 def _promo_rows(items: list[Any], money: Any, tz: Any) -> list[tuple[Any, ...]]:
     from shoptui.services.marketing_promotions import describe
 
-    return [(p.id, p.name, p.kind, "running" if p.running else p.status, describe(p, money.digits),
-             when(p.ends_at, tz), p.used_count) for p in items]
+    return [(p.id, p.name, p.kind, p.state, describe(p, money.digits),
+             until(p.ends_at, tz), p.used_count) for p in items]
 
 
 @promo_app.command("add")
@@ -295,11 +297,11 @@ def promo_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The prom
         return
     emit_pairs([
         ("id", promo.id), ("name", promo.name), ("kind", promo.kind),
-        ("status", promo.status + (" (running now)" if promo.running else "")),
+        ("status", promo.state + (f" (set {promo.status})" if promo.state != promo.status else "")),
         ("gives", promotions.describe(promo, money.digits)), ("starts", when(promo.starts_at, tz)),
-        ("ends", when(promo.ends_at, tz) or "no end"), ("priority", promo.priority),
+        ("until", until(promo.ends_at, tz) or "no end"), ("priority", promo.priority),
         ("exclusive", "yes" if promo.exclusive else "no, combinable"),
-        ("scope", promo.scope_kind + (f" {promo.scope_ids}" if promo.scope_ids else "")),
+        ("scope", promo.scope_text),
         ("tiers", ", ".join(promo.tiers or []) or "everyone"), ("channels", ", ".join(promo.channels or []) or "all"),
         ("new customers only", "yes" if promo.new_customers else "no"),
         ("limits", f"total {promo.usage_limit or '-'}, per member {promo.per_member_limit or '-'}"),
@@ -430,7 +432,7 @@ def coupon_issue(
                 max_spent_minor=_amount(money, max_spent, "--max-spent"))
         result = coupons.issue_coupon(session=session, actor=actor, ref=ref, segment=segment, count=count)
         held = f" ({result.already_held} members already held one)" if result.already_held else ""
-        return outcome(f"Issued {result.issued} codes of coupon #{result.coupon_id}{held}.", result)
+        return outcome(f"Issued {plural(result.issued, 'code')} of coupon #{result.coupon_id}{held}.", result)
 
     change(ctx, "coupon issue", work, key=key, as_json=as_json)
 
@@ -497,7 +499,7 @@ def coupon_list(
         emit_json(page, money)
         return
     emit_table([(c.id, c.name, c.summary, c.shared_code or "", c.status, c.issued_count, c.used_count,
-                 when(c.valid_until, tz) or (f"{c.valid_days} days" if c.valid_days else ""),
+                 until(c.valid_until, tz) or (f"{c.valid_days} days" if c.valid_days else ""),
                  "" if c.combinable else "no") for c in page.items],
                ("id", "name", "gives", "code", "status", "issued", "used", "until", "with promos"),
                empty="No coupons yet. Add one with 'shoptui coupon add'.")
@@ -523,9 +525,9 @@ def coupon_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The cou
         ("id", coupon.id), ("name", coupon.name), ("gives", coupon.summary), ("status", coupon.status),
         ("shared code", coupon.shared_code or "-"),
         ("valid", f"{when(coupon.valid_from, tz) or 'now'} to "
-                  + (when(coupon.valid_until, tz) or (f"{coupon.valid_days} days after issue" if coupon.valid_days
+                  + (until(coupon.valid_until, tz) or (f"{coupon.valid_days} days after issue" if coupon.valid_days
                                                        else "no end"))),
-        ("scope", coupon.scope_kind + (f" {coupon.scope_ids}" if coupon.scope_ids else "")),
+        ("scope", coupon.scope_text),
         ("limits", f"total {coupon.total_limit or '-'}, per member {coupon.per_member_limit or '-'}"),
         ("with promotions", "yes" if coupon.combinable else "no"), ("codes issued", coupon.issued_count),
         ("times used", report.times_used), ("discount given", money.format(report.discount_minor)),
@@ -636,5 +638,5 @@ def price(
     for notice in priced.notices:
         say(f"  note: {notice}")
     say(f"Total {money.format(priced.total_minor)} {money.code} (items {money.format(priced.undiscounted_minor)}"
-               f", offers -{money.format(priced.discount_minor)}, points -{money.format(priced.points_minor)}, "
+               f", offers {money.minus(priced.discount_minor)}, points {money.minus(priced.points_minor)}, "
                f"shipping {money.format(priced.shipping_minor)}, tax included {money.format(priced.tax_minor)}).")

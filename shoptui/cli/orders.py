@@ -28,6 +28,7 @@ from shoptui.cli._output import (
     shop_currency_and_zone,
     when,
 )
+from shoptui.wording import plural
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -241,7 +242,7 @@ def create_order(
                 draft.payments = [orders.DraftPayment(method=pay_method)]
         order = orders.create_order(session=session, actor=actor, draft=draft)
         who = order.customer_name or "a guest"
-        return outcome(f"Created order {order.number} for {who}: {order.item_count} items, total "
+        return outcome(f"Created order {order.number} for {who}: {plural(order.item_count, 'item')}, total "
                        f"{money.format(order.total_minor)} {money.code} ({order.payment_status.replace('_', ' ')}).",
                        order, money)
 
@@ -412,6 +413,7 @@ def remind_orders(
 ) -> None:
     """Queue payment reminders for unpaid orders (at most one per order per interval). Example: shoptui order remind --older-than 2h"""
     from shoptui.services import idempotency, orders, timeutil
+    from shoptui.wording import plural
 
     with refusals():
         age = timeutil.parse_duration(older_than)
@@ -419,7 +421,7 @@ def remind_orders(
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         result = orders.remind_unpaid(session=session, actor=actor, older_than=age)
         skipped = f" ({len(result.skipped)} without email or phone skipped)" if result.skipped else ""
-        return idempotency.Outcome(message=f"Queued payment reminders for {len(result.done)} orders{skipped}.",
+        return idempotency.Outcome(message=f"Queued payment reminders for {plural(len(result.done), 'order')}{skipped}.",
                                    data={"reminded": result.done, "skipped": result.skipped})
 
     change(ctx, "order remind", work, key=key, as_json=as_json)

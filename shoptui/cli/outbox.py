@@ -18,6 +18,7 @@ from shoptui.cli._output import (
     state,
     when,
 )
+from shoptui.wording import plural
 
 HELP = """The messaging outbox: list, send and retry email and SMS.
 
@@ -146,7 +147,7 @@ def send(
         tz = settings.timezone(session=session)
     if report.disabled:
         waiting = report.queued + report.retrying
-        message = (f"Sending is switched off (outbox_enabled is no); {waiting} message(s) wait. "
+        message = (f"Sending is switched off (outbox_enabled is no); {plural(waiting, 'message')} {'waits' if waiting == 1 else 'wait'}. "
                    "Switch it on with 'shoptui settings set outbox_enabled yes'.")
         if as_json:
             emit_json({"disabled": True, "sent": 0, "failed": 0, "queued": report.queued,
@@ -191,7 +192,7 @@ def retry(
     def work(session, actor):  # type: ignore[no-untyped-def]
         if all_failed:
             items = messaging.retry_all_failed(session=session, actor=actor)
-            return Outcome(f"Queued {len(items)} failed message(s) again.", {"queued": [m.id for m in items]})
+            return Outcome(f"Queued {plural(len(items), 'failed message')} again.", {"queued": [m.id for m in items]})
         message = messaging.retry(session=session, actor=actor, message_id=message_id)
         return Outcome(f"Queued message {message.id} ({message.channel} to {message.recipient}) again.",
                        {"queued": [message.id]})

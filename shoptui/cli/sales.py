@@ -26,6 +26,7 @@ from shoptui.cli._output import (
     state,
     when,
 )
+from shoptui.wording import plural
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -139,7 +140,7 @@ def ring_up(ctx: typer.Context, items: list[str], *, pay: list[str] | None, cust
         rounded = f", cash rounding {money.format(result.rounding_minor)}" if result.rounding_minor else ""
         offers = [a for a in order.adjustments if a.kind in ("promotion", "member", "coupon", "points")]
         saved = f", offers {money.format(-sum(a.amount_minor for a in offers))} off" if offers else ""
-        message = (f"Sold {order.number}: {order.item_count} items, total {money.format(order.total_minor)} "
+        message = (f"Sold {order.number}: {plural(order.item_count, 'item')}, total {money.format(order.total_minor)} "
                    f"{money.code}{saved}{rounded}; paid {paid}; change {money.format(result.change_minor)}.")
         data = {"number": order.number, "total_minor": order.total_minor, "change_minor": result.change_minor,
                 "rounding_minor": result.rounding_minor, "shift_id": result.shift_id, "receipt": result.receipt,

@@ -20,6 +20,7 @@ from shoptui.cli._output import (
     state,
     when,
 )
+from shoptui.wording import plural
 
 db_app = typer.Typer(help="The store itself: information, upgrade, checks and backups.", no_args_is_help=True)
 settings_app = typer.Typer(help="Store settings: name, contact, currency, time zone, email and SMS.",
@@ -120,7 +121,7 @@ def db_check(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
                 say(f"      ... and {len(result.problems) - 50} more")
     failed = [r for r in results if not r.ok]
     if failed:
-        raise fail(f"{len(failed)} check(s) failed: {', '.join(r.name for r in failed)}.")
+        raise fail(f"{plural(len(failed), 'check')} failed: {', '.join(r.name for r in failed)}.")
 
 
 @db_app.command("backup")
@@ -288,6 +289,6 @@ def notification_read(
             count = notifications.mark_all_read(session=session, actor=actor)
         else:
             count = notifications.mark_read(session=session, actor=actor, ids=list(ids))
-        return Outcome(f"Marked {count} notification(s) read.", {"marked": count})
+        return Outcome(f"Marked {plural(count, 'notification')} read.", {"marked": count})
 
     change(ctx, "notification.read", work, key=idempotency_key)

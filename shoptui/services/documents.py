@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from shoptui import wording
 from shoptui.errors import InvalidInput, ShopError
 from shoptui.services import settings as store_settings
 from shoptui.services.orders import OrderRead
@@ -215,7 +216,7 @@ def receipt(order: OrderRead, shop: ShopInfo, *, width_mm: int | None = None, co
         out += centered("*** COPY ***", width)
     out.append(rule(width))
     out.append(clip(f"Order {order.number}", width))
-    stamp = (order.paid_at or order.created_at).astimezone(shop.tz).strftime("%Y-%m-%d %H:%M")
+    stamp = wording.when(order.paid_at or order.created_at, shop.tz)
     out += two_columns(stamp, order.created_by, width)
     if order.customer_name or order.customer_phone:
         out += wrap(f"Customer: {' '.join(p for p in (order.customer_name, order.customer_phone or '') if p)}", width)
@@ -266,7 +267,7 @@ def receipt(order: OrderRead, shop: ShopInfo, *, width_mm: int | None = None, co
         for refund in order.refunds:
             out += two_columns(f"Refunded ({_label(refund.method)})", f"-{money(refund.amount_minor)}", width)
     out.append(rule(width))
-    out += centered(f"{order.item_count} item{'s' if order.item_count != 1 else ''}", width)
+    out += centered(wording.plural(order.item_count, "item"), width)
     out += centered(shop.footer, width)
     return "\n".join(line.rstrip() for line in out) + "\n"
 
@@ -275,10 +276,14 @@ def receipt(order: OrderRead, shop: ShopInfo, *, width_mm: int | None = None, co
 
 
 def _address_lines(order: OrderRead) -> list[str]:
-    street = [order.ship_street, order.ship_district]
-    city = [order.ship_city, order.ship_region, order.ship_postal_code, order.ship_country]
-    return [p for p in (order.ship_recipient, order.ship_phone, " ".join(s for s in street if s),
-                        " ".join(c for c in city if c)) if p]
+    """Who and where: without a separate recipient the parcel goes to the customer (name and phone)."""
+    street = " ".join(s for s in (order.ship_street, order.ship_district) if s)
+    city = " ".join(c for c in (order.ship_city, order.ship_region, order.ship_postal_code, order.ship_country) if c)
+    if not (order.ship_recipient or order.ship_phone or street or city):
+        return []
+    recipient = order.ship_recipient or order.customer_name
+    phone = order.ship_phone or order.customer_phone or ""
+    return [p for p in (recipient, phone, street, city) if p]
 
 
 def _table(rows: list[list[str]], widths: list[int], aligns: str) -> list[str]:
@@ -304,7 +309,7 @@ def packing_slip(order: OrderRead, shop: ShopInfo, *, width: int = PAGE_WIDTH) -
         out.append(f"Tel {shop.phone}")
     out.append(rule(width, "="))
     out += two_columns(f"Order {order.number}",
-                       order.created_at.astimezone(shop.tz).strftime("%Y-%m-%d"), width)
+                       wording.when(order.created_at, shop.tz, time=False), width)
     out.append("")
     out.append("Ship to:")
     address = _address_lines(order) or [order.customer_name or "(collect at the shop)"]
@@ -339,9 +344,9 @@ def invoice(order: OrderRead, shop: ShopInfo, *, width: int = PAGE_WIDTH) -> str
             out += wrap(part, width)
     out.append(rule(width, "="))
     out += two_columns(f"Invoice {order.number}",
-                       f"Date {order.created_at.astimezone(shop.tz).strftime('%Y-%m-%d')}", width)
+                       f"Date {wording.when(order.created_at, shop.tz, time=False)}", width)
     if order.paid_at:
-        out.append(f"Paid on {order.paid_at.astimezone(shop.tz).strftime('%Y-%m-%d')}")
+        out.append(f"Paid on {wording.when(order.paid_at, shop.tz, time=False)}")
     out.append("")
     out.append("Bill to:")
     buyer = [order.customer_name or "Guest", order.customer_phone or "", order.customer_email or ""]

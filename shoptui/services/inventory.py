@@ -1117,16 +1117,29 @@ def _send_alerts(session: Session, location_id: int, crossed: list[tuple[int, in
 
 @dataclass(frozen=True)
 class DigestResult:
-    """What ``stock digest`` queued."""
+    """What ``stock digest`` queued; ``already_sent``: today's digest (store-local day) went out earlier."""
 
     low: int
     emails: int
+    day: str = ""
+    already_sent: bool = False
 
 
-def low_stock_digest(*, session: Session, actor: Actor) -> DigestResult:
-    """Queue one email to alert_emails listing every level at or below its reorder point."""
+def low_stock_digest(*, session: Session, actor: Actor, force: bool = False) -> DigestResult:
+    """Queue one email to alert_emails listing every level at or below its reorder point.
+
+    One digest per store-local day (the setting promises one a day): a second run on the same day queues
+    nothing and says so, unless ``force``.
+    """
+    from shoptui import wording
+    from shoptui.models.messaging import OutboxMessage
     from shoptui.services import messaging, settings
 
+    day = wording.when(clock.now(), settings.timezone(session=session), time=False)
+    if not force and session.exec(select(OutboxMessage.id).where(
+            OutboxMessage.template == "low_stock_digest", OutboxMessage.ref_kind == "digest",
+            OutboxMessage.ref_id == day, OutboxMessage.status != "cancelled").limit(1)).first() is not None:
+        return DigestResult(low=0, emails=0, day=day, already_sent=True)
     page_rows: list[StockRow] = []
     after: str | None = None
     while True:
@@ -1137,19 +1150,19 @@ def low_stock_digest(*, session: Session, actor: Actor) -> DigestResult:
         after = page.next_after
     recipients = settings.get(session=session, key="alert_emails")
     if not page_rows or not recipients:
-        return DigestResult(low=len(page_rows), emails=0)
+        return DigestResult(low=len(page_rows), emails=0, day=day)
     lines = "\n".join(f"  {r.sku:<20} {r.location:<8} available {r.available:>6}  reorder point {r.reorder_point}"
                       f"  {r.title}" for r in page_rows)
-    day = clock.now().date().isoformat()
     for recipient in recipients:
         messaging.queue(session=session, channel="email", recipient=recipient, template="low_stock_digest",
-                        subject="Low stock digest $day: $count SKU(s)",
+                        subject="Low stock digest $day: $count",
                         body="At or below their reorder point:\n\n$lines\n\nSuggested orders: shoptui po suggest\n",
-                        context={"day": day, "count": len(page_rows), "lines": lines},
+                        context={"day": day, "count": wording.plural(len(page_rows), "SKU"), "lines": lines},
                         ref_kind="digest", ref_id=day)
     audit.record(session=session, actor=actor, action="stock.digest", entity="stock",
-                 summary=f"low-stock digest of {len(page_rows)} SKU(s) to {len(recipients)} recipient(s)")
-    return DigestResult(low=len(page_rows), emails=len(recipients))
+                 summary=f"low-stock digest of {wording.plural(len(page_rows), 'SKU')} to "
+                         f"{wording.plural(len(recipients), 'recipient')}" + (" (forced)" if force else ""))
+    return DigestResult(low=len(page_rows), emails=len(recipients), day=day)
 
 
 def daily_sales(session: Session, *, days: int, variant_ids: Sequence[int] | None = None) -> dict[int, list[int]]:

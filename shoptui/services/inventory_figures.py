@@ -6,6 +6,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from shoptui.services.dashboard import Figure, count
+from shoptui.wording import plural
 
 
 def dashboard_figures(*, session: Session) -> list[Figure]:
@@ -25,7 +26,7 @@ def dashboard_figures(*, session: Session) -> list[Figure]:
                severity="warning" if low else "good", order=30, mode="inventory"),
         Figure(key="out_of_stock", title="Out of stock", value=str(out), detail="nothing available",
                severity="error" if out else "good", order=31, mode="inventory"),
-        Figure(key="open_pos", title="Open POs", value=str(open_pos), detail=f"{drafts} draft(s)", order=32,
+        Figure(key="open_pos", title="Open POs", value=str(open_pos), detail=plural(drafts, "draft"), order=32,
                mode="purchasing"),
         Figure(key="stocktake_accuracy", title="Stocktake accuracy", value=accuracy,
                detail="last posted count" if last else "no stocktake yet", order=33, mode="stocktake"),

@@ -2,6 +2,11 @@
 
 Ordering a PO adds its quantities to *incoming* at the PO's location; receiving books 'receive'
 movements (moving average cost) and takes what arrived off incoming; cancelling takes the rest off.
+
+Only an *open* order (``EMAILABLE``: ordered, or partly received) is emailed to the supplier: a draft is
+not decided yet, a received or cancelled one is over. Cancelling a PO withdraws its emails still waiting
+in the outbox. A PO's ``note`` is the note *to the supplier* (printed on the order); where a PO came from
+(reorder suggestions) is internal and is kept in the audit trail, never in the note.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from shoptui.services.inventory import (
 )
 from shoptui.services.paging import Page, clamp_limit
 from shoptui.text import check_text
+from shoptui.wording import plural
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -253,8 +259,15 @@ def get_po(*, session: Session, po_id: int) -> PORead:
                   total_minor=sum(line.line_total_minor for line in lines), lines=lines)
 
 
-def create_po(*, session: Session, actor: Actor, supplier: str, location: str | None = None, note: str = "") -> PORead:
-    """A new draft purchase order for a supplier, to be received at a location (default: the default one)."""
+EMAILABLE = ("ordered", "partial")  # the statuses in which a PO is emailed to its supplier
+
+
+def create_po(*, session: Session, actor: Actor, supplier: str, location: str | None = None, note: str = "",
+              origin: str = "") -> PORead:
+    """A new draft purchase order for a supplier, to be received at a location (default: the default one).
+
+    ``note`` goes to the supplier with the order; ``origin`` (internal: "reorder suggestions") only to the audit.
+    """
     found = find_supplier(session, supplier)
     place = find_location(session, location)
     note = check_text(note, "note", 500, required=False, multiline=True) or ""
@@ -263,7 +276,7 @@ def create_po(*, session: Session, actor: Actor, supplier: str, location: str | 
     session.add(row)
     session.flush()
     audit.record(session=session, actor=actor, action="po.create", entity="purchase_order", entity_id=row.id,
-                 summary=f"{po_number(row.id or 0)} for {found.name} created")
+                 summary=f"{po_number(row.id or 0)} for {found.name} created" + (f" from {origin}" if origin else ""))
     return get_po(session=session, po_id=row.id or 0)
 
 
@@ -396,7 +409,7 @@ def receive_po(*, session: Session, actor: Actor, po_id: int, quantities: dict[s
     session.add(po)
     session.flush()
     audit.record(session=session, actor=actor, action="po.receive", entity="purchase_order", entity_id=po_id,
-                 summary=f"{sum(q for _, q in wanted)} unit(s) received on {po_number(po_id)}",
+                 summary=f"{plural(sum(q for _, q in wanted), 'unit')} received on {po_number(po_id)}",
                  before={"status": before, "on_hand": on_hand_before}, after={"status": po.status, "on_hand": on_hand_after})
     return get_po(session=session, po_id=po_id)
 
@@ -415,9 +428,22 @@ def cancel_po(*, session: Session, actor: Actor, po_id: int) -> PORead:
     po.closed_at = clock.now()
     session.add(po)
     session.flush()
+    _withdraw_queued_emails(session, actor, po_id)
     audit.record(session=session, actor=actor, action="po.cancel", entity="purchase_order", entity_id=po_id,
                  summary=f"{po_number(po_id)} cancelled", before={"status": before}, after={"status": "cancelled"})
     return get_po(session=session, po_id=po_id)
+
+
+def _withdraw_queued_emails(session: Session, actor: Actor, po_id: int) -> None:
+    """A cancelled PO is not sent: its emails still waiting in the outbox (queued or failed) are cancelled."""
+    from shoptui.models.messaging import OutboxMessage
+    from shoptui.services import messaging
+
+    waiting = session.exec(select(OutboxMessage.id).where(
+        OutboxMessage.ref_kind == "po", OutboxMessage.ref_id == str(po_id),
+        col(OutboxMessage.status).in_(("queued", "failed")))).all()
+    for message_id in waiting:
+        messaging.cancel(session=session, actor=actor, message_id=message_id)
 
 
 def list_pos(*, session: Session, status: str | None = None, supplier: str | None = None, after: int | None = None,
@@ -454,8 +480,12 @@ def email_po(*, session: Session, actor: Actor, po_id: int) -> str:
     from shoptui.services import messaging, settings
 
     po = get_po(session=session, po_id=po_id)
-    if po.status == "cancelled":
-        raise Conflict(f"{po.number} is cancelled; there is nothing to send.")
+    if po.status == "draft":
+        raise Conflict(f"{po.number} is still a draft, so it is not emailed yet. Mark it ordered first with "
+                       f"'shoptui po order {po.id}', then email it.")
+    if po.status not in EMAILABLE:
+        raise Conflict(f"{po.number} is {po.status}, so there is nothing to send; only an ordered (open) "
+                       "purchase order is emailed to the supplier.")
     if not po.lines:
         raise InvalidInput(f"{po.number} has no lines to send.")
     supplier = find_supplier(session, po.supplier_id)
@@ -469,10 +499,11 @@ def email_po(*, session: Session, actor: Actor, po_id: int) -> str:
     messaging.queue(
         session=session, channel="email", recipient=supplier.email, template="purchase_order",
         subject="Purchase order $number from $shop",
-        body="Dear $contact,\n\nplease supply the following ($number):\n\n$lines\n\nTotal: $total $currency\n$note\n"
+        body="Dear $contact,\n\nplease supply the following ($number):\n\n$lines\n\nTotal: $total $currency\n${note}"
              "Kind regards,\n$shop\n",
         context={"number": po.number, "shop": shop, "contact": supplier.contact or supplier.name, "lines": lines,
-                 "total": money.format(po.total_minor), "currency": money.code, "note": po.note},
+                 "total": money.format(po.total_minor), "currency": money.code,
+                 "note": f"Note: {po.note}\n\n" if po.note else "\n"},
         ref_kind="po", ref_id=po.id,
     )
     audit.record(session=session, actor=actor, action="po.email", entity="purchase_order", entity_id=po.id,
@@ -532,7 +563,7 @@ def create_suggested_pos(*, session: Session, actor: Actor, location: str | None
         if group.supplier_id is None:
             continue
         po = create_po(session=session, actor=actor, supplier=str(group.supplier_id), location=location,
-                       note="from reorder suggestions")
+                       origin="reorder suggestions")
         for line in group.lines:
             add_po_line(session=session, actor=actor, po_id=po.id, code=line.sku, quantity=line.suggested,
                         unit_cost_minor=line.unit_cost_minor)

@@ -26,6 +26,7 @@ from shoptui.models.inventory import StockLevel, StockMovement, Stocktake, Stock
 from shoptui.services import audit
 from shoptui.services.inventory import MAX_QUANTITY, Prepared, evaluate_alerts, find_location, find_variant
 from shoptui.text import check_text
+from shoptui.wording import plural
 
 UNCOUNTED_CHOICES = ("zero", "keep")
 _LINE = StocktakeLine.__table__  # type: ignore[attr-defined]
@@ -363,7 +364,7 @@ def import_counts(*, session: Session, actor: Actor, stocktake_id: int, text: st
     )
     units = sum(value for _, value, _ in resolved.values())
     audit.record(session=session, actor=actor, action="stocktake.import", entity="stocktake", entity_id=stocktake_id,
-                 summary=f"{len(resolved)} count(s), {units} unit(s) imported ({mode})")
+                 summary=f"{plural(len(resolved), 'count')}, {plural(units, 'unit')} imported ({mode})")
     return ImportResult(lines=len(resolved), units=units)
 
 
@@ -439,8 +440,12 @@ def post(*, session: Session, actor: Actor, stocktake_id: int, uncounted: str | 
     """
     stocktake = _row(session, stocktake_id)
     if stocktake.status == "posted":
-        raise Conflict(f"Stocktake {stocktake_id} was already posted on "
-                       f"{stocktake.posted_at:%Y-%m-%d %H:%M} UTC by {stocktake.posted_by}; it posts only once.")
+        from shoptui import wording
+        from shoptui.services import settings
+
+        posted = wording.when(stocktake.posted_at, settings.timezone(session=session), none="an unknown time")
+        raise Conflict(f"Stocktake {stocktake_id} was already posted on {posted} by {stocktake.posted_by}; "
+                       "it posts only once.")
     if stocktake.status != "counting":
         raise Conflict(f"Stocktake {stocktake_id} is {stocktake.status}; it cannot be posted.")
     if uncounted is not None and uncounted not in UNCOUNTED_CHOICES:
@@ -448,7 +453,7 @@ def post(*, session: Session, actor: Actor, stocktake_id: int, uncounted: str | 
     lines = _lines(session, stocktake)
     not_counted = [line for line in lines if line.counted is None]
     if not_counted and uncounted is None:
-        raise InvalidInput(f"{len(not_counted)} variant(s) were not counted (first: {not_counted[0].sku}). Choose "
+        raise InvalidInput(f"{plural(len(not_counted), 'variant')} {'was' if len(not_counted) == 1 else 'were'} not counted (first: {not_counted[0].sku}). Choose "
                            "--uncounted zero to set them to 0 or --uncounted keep to leave them unchanged.")
     limits = _thresholds(session)
     zeroed: list[CountLineRead] = []
@@ -466,8 +471,9 @@ def post(*, session: Session, actor: Actor, stocktake_id: int, uncounted: str | 
         named = [line.sku + (f" (uncounted, set to 0: {line.variance:+d})" if line.counted is None
                              else f" ({line.variance:+d})") for line in blocking[:5]]
         skus = ", ".join(named) + (f" and {len(blocking) - 5} more" if len(blocking) > 5 else "")
-        raise InvalidInput(f"{len(blocking)} line(s) are over the variance thresholds and need a reason before "
-                           f"posting: {skus}. Add one with 'shoptui stocktake reason {stocktake_id} SKU \"why\"'.")
+        raise InvalidInput(f"{plural(len(blocking), 'line')} {'is' if len(blocking) == 1 else 'are'} over the "
+                           f"variance thresholds and need a reason before posting: {skus}. "
+                           f"Add one with 'shoptui stocktake reason {stocktake_id} SKU \"why\"'.")
     now = clock.now()
     # roll forward: movements after a line was counted stay booked; only the variance at the count is added
     booked: list[tuple[CountLineRead, int]] = [(line, line.variance or 0) for line in lines if line.counted is not None]
@@ -522,7 +528,7 @@ def post(*, session: Session, actor: Actor, stocktake_id: int, uncounted: str | 
     if changes:
         evaluate_alerts(session=session, location_id=location_id, variant_ids=[line.variant_id for line, _ in changes])
     audit.record(session=session, actor=actor, action="stocktake.post", entity="stocktake", entity_id=stocktake_id,
-                 summary=f"stocktake {stocktake_id} posted: {len(changes)} adjustment(s), accuracy "
+                 summary=f"stocktake {stocktake_id} posted: {plural(len(changes), 'adjustment')}, accuracy "
                  + ("-" if accuracy is None else f"{accuracy / 100:.1f}%"), before={"status": "counting"}, after={"status": "posted"})
     # the report as report() reads it back, built from the lines in hand instead of a second pass
     variances = {line.variant_id: delta for line, delta in booked}

@@ -20,14 +20,14 @@ from pydantic import BaseModel
 from sqlalchemy import func, insert, update
 from sqlmodel import Session, col, select
 
-from shoptui import clock
+from shoptui import clock, wording
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.customers import Customer
 from shoptui.models.marketing import Coupon, CouponCode
 from shoptui.services import audit, messaging, spreadsheet
 from shoptui.services.marketing_pricing import bump_stamp, can_message, normalise_code
-from shoptui.services.marketing_promotions import _count, _money, _percent, resolve_scope
+from shoptui.services.marketing_promotions import _count, _money, _percent, label_scopes, resolve_scope
 from shoptui.services.paging import Page, clamp_limit
 from shoptui.text import check_text
 
@@ -82,6 +82,7 @@ class CouponRead(BaseModel):
     created_at: datetime
     shared_code: str | None = None
     summary: str = ""
+    scope_text: str = ""  # category names / product titles (label_scopes)
 
 
 class CodeRead(BaseModel):
@@ -201,8 +202,11 @@ def add_coupon(*, session: Session, actor: Actor, data: CouponInput) -> CouponRe
     valid_from = clock.ensure_utc(data.valid_from) if data.valid_from else None
     valid_until = clock.ensure_utc(data.valid_until) if data.valid_until else None
     if valid_from and valid_until and valid_until <= valid_from:
-        raise InvalidInput(f"The coupon would expire ({valid_until:%Y-%m-%d %H:%M} UTC) before it becomes valid "
-                           f"({valid_from:%Y-%m-%d %H:%M} UTC).")
+        from shoptui.services import settings
+
+        tz = settings.timezone(session=session)
+        raise InvalidInput(f"The coupon would expire ({wording.when(valid_until, tz)}) before it becomes valid "
+                           f"({wording.when(valid_from, tz)}).")
     days = _count(data.valid_days, "days of validity", high=3650)
     if days is not None and valid_until is not None:
         raise InvalidInput("Give either an end date or a number of days after issue, not both.")
@@ -253,7 +257,7 @@ def coupon_row(session: Session, ref: int | str) -> Coupon:
 
 def get_coupon(*, session: Session, ref: int | str) -> CouponRead:
     """One coupon definition."""
-    return _read(session, coupon_row(session, ref))
+    return label_scopes(session, [_read(session, coupon_row(session, ref))])[0]
 
 
 def list_coupons(*, session: Session, after: str | None = None, limit: int = 50) -> Page[CouponRead]:
@@ -267,7 +271,8 @@ def list_coupons(*, session: Session, after: str | None = None, limit: int = 50)
     rows = list(session.exec(query.limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(items=[_read(session, r) for r in rows], next_after=str(rows[-1].id) if more and rows else None)
+    return Page(items=label_scopes(session, [_read(session, r) for r in rows]),
+                next_after=str(rows[-1].id) if more and rows else None)
 
 
 def list_codes(*, session: Session, ref: int | str, after: int | None = None, limit: int = 100) -> Page[CodeRead]:
@@ -291,11 +296,14 @@ def _expiry(coupon: Coupon, issued: datetime) -> datetime | None:
     return coupon.valid_until
 
 
-def _usable(coupon: Coupon) -> None:
+def _usable(session: Session, coupon: Coupon) -> None:
     if coupon.status != "active":
         raise Conflict(f"The coupon {coupon.name!r} is {coupon.status}; no more codes can be made.")
     if coupon.valid_until is not None and coupon.valid_until <= clock.now():
-        raise Conflict(f"The coupon {coupon.name!r} expired on {coupon.valid_until:%Y-%m-%d}; no more codes.")
+        from shoptui.services import settings
+
+        last = wording.until(coupon.valid_until, settings.timezone(session=session))
+        raise Conflict(f"The coupon {coupon.name!r} has expired (it was valid until {last}); no more codes.")
 
 
 def segment_members(session: Session, segment: Segment) -> list[int]:
@@ -329,7 +337,7 @@ def issue_coupon(*, session: Session, actor: Actor, ref: int | str, segment: Seg
                  count: int | None = None) -> IssueResult:
     """Unique single-use codes: one per member of ``segment`` (skipping those who hold one), or ``count`` loose ones."""
     coupon = coupon_row(session, ref)
-    _usable(coupon)
+    _usable(session, coupon)
     if (segment is None) == (count is None):
         raise InvalidInput("Issue either to a segment of members or a number of loose codes, one of the two.")
     held = 0
@@ -360,8 +368,8 @@ def issue_coupon(*, session: Session, actor: Actor, ref: int | str, segment: Seg
     session.flush()
     bump_stamp(session)
     audit.record(session=session, actor=actor, action="coupon.issue", entity="coupon", entity_id=coupon.id,
-                 summary=f"{len(customers)} codes of {coupon.name!r} issued"
-                         + (f" ({held} members already held one)" if held else ""),
+                 summary=f"{wording.plural(len(customers), 'code')} of {coupon.name!r} issued"
+                         + (f" ({wording.plural(held, 'member')} already held one)" if held else ""),
                  after={"issued": len(customers), "segment": segment.model_dump(mode="json") if segment else None})
     return IssueResult(coupon_id=coupon.id or 0, issued=len(customers), already_held=held,
                        codes=codes if len(codes) <= 1000 else codes[:1000])
@@ -369,12 +377,11 @@ def issue_coupon(*, session: Session, actor: Actor, ref: int | str, segment: Seg
 
 def share_line(coupon: Coupon, code: str, expires: datetime | None, tz: Any, digits: int = 2) -> str:
     """The share text with $code, $name, $value and $expires filled in."""
-    from datetime import timedelta
     from string import Template
 
     template = coupon.share_text or "$name: $value with code $code$until"
     # ``expires`` is the first moment the code no longer works; people are told the last valid day
-    last_day = f"{(expires - timedelta(microseconds=1)).astimezone(tz):%Y-%m-%d}" if expires else ""
+    last_day = wording.last_day(expires, tz)
     until = f" until {last_day}" if expires else ""
     return Template(template).safe_substitute(code=code, name=coupon.name, value=describe(coupon, digits),
                                               expires=last_day, until=until)
@@ -388,7 +395,7 @@ def send_coupon(*, session: Session, actor: Actor, ref: int | str, channel: str,
     if channel not in ("email", "sms"):
         raise InvalidInput(f"The channel {channel!r} is not email or sms.")
     coupon = coupon_row(session, ref)
-    _usable(coupon)
+    _usable(session, coupon)
     values = store_settings.get_all(session=session)
     digits = int(values["currency_digits"])
     from zoneinfo import ZoneInfo
@@ -420,7 +427,7 @@ def send_coupon(*, session: Session, actor: Actor, ref: int | str, channel: str,
                             subject=values["coupon_subject"], body=values["coupon_body"],
                             context={"name": name or "customer", "code": code, "shop": values.get("name", ""),
                                      "offer": share_line(coupon, code, expires, tz, digits), "coupon": coupon.name,
-                                     "expires": f"{expires.astimezone(tz):%Y-%m-%d}" if expires else "no end"},
+                                     "expires": wording.last_day(expires, tz, none="no end")},
                             ref_kind="coupon", ref_id=code)
         except InvalidInput:
             no_address += 1
@@ -432,7 +439,7 @@ def send_coupon(*, session: Session, actor: Actor, ref: int | str, channel: str,
                         .values(sent_at=now).execution_options(synchronize_session=False))
     session.flush()
     audit.record(session=session, actor=actor, action="coupon.send", entity="coupon", entity_id=coupon.id,
-                 summary=f"{queued} {channel} messages of {coupon.name!r} queued ({no_consent} without consent, "
+                 summary=f"{wording.plural(queued, channel + ' message')} of {coupon.name!r} queued ({no_consent} without consent, "
                          f"{no_address} without an address)")
     return SendResult(coupon_id=coupon.id or 0, channel=channel, queued=queued, no_consent=no_consent,
                       no_address=no_address)
@@ -453,13 +460,13 @@ def export_codes(*, session: Session, ref: int | str, unused_only: bool = True) 
              .where(CouponCode.coupon_id == coupon.id).order_by(col(CouponCode.id)))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(spreadsheet.row(["code", "customer_id", "expires", "uses_left", "share_text"]))
+    writer.writerow(spreadsheet.row(["code", "customer_id", "valid_until", "uses_left", "share_text"]))
     for code, customer_id, expires, max_uses, used in session.exec(query):
         if unused_only and max_uses is not None and used >= max_uses:
             continue
         left = "" if max_uses is None else max_uses - used
-        writer.writerow(spreadsheet.row([code, customer_id or "", f"{expires.astimezone(tz):%Y-%m-%d %H:%M}"
-                                         if expires else "", left, share_line(coupon, code, expires, tz, digits)]))
+        writer.writerow(spreadsheet.row([code, customer_id or "", wording.last_day(expires, tz),
+                                         left, share_line(coupon, code, expires, tz, digits)]))
     return out.getvalue()
 
 

@@ -26,6 +26,7 @@ from shoptui.models.customers import Customer
 from shoptui.models.marketing import Coupon, CouponCode, CouponRedemption, Promotion, PromotionUse
 from shoptui.services import pricing
 from shoptui.services import settings as store_settings
+from shoptui.wording import plural
 
 MAX_POINTS = 10**12
 
@@ -567,16 +568,24 @@ def coupon_rule(session: Session, raw_code: str, *, customer_id: int | None, at:
     if coupon.status != "active":
         raise InvalidInput(f"The coupon {code} ({coupon.name}) is {coupon.status} and cannot be used.")
     if coupon.valid_from is not None and at < coupon.valid_from:
-        raise InvalidInput(f"The coupon {code} is valid from {coupon.valid_from:%Y-%m-%d %H:%M} UTC, not yet.")
+        from shoptui import wording
+        from shoptui.services import settings
+
+        tz = settings.timezone(session=session)
+        raise InvalidInput(f"The coupon {code} is valid from {wording.when(coupon.valid_from, tz)}, not yet.")
     expires = code_row.expires_at or coupon.valid_until
     if expires is not None and at >= expires:
-        raise InvalidInput(f"The coupon {code} expired on {expires:%Y-%m-%d %H:%M} UTC.")
+        from shoptui import wording
+        from shoptui.services import settings
+
+        tz = settings.timezone(session=session)
+        raise InvalidInput(f"The coupon {code} has expired; it was valid until {wording.until(expires, tz)}.")
     if code_row.customer_id is not None and code_row.customer_id != customer_id:
         raise InvalidInput(f"The coupon {code} was issued to another customer; attach that customer to use it.")
     if code_row.max_uses is not None and code_row.used_count >= code_row.max_uses:
         raise InvalidInput(f"The coupon {code} has already been used.")
     if coupon.total_limit is not None and coupon.used_count >= coupon.total_limit:
-        raise InvalidInput(f"The coupon {coupon.name} has reached its limit of {coupon.total_limit} uses.")
+        raise InvalidInput(f"The coupon {coupon.name} has reached its limit of {plural(coupon.total_limit, 'use')}.")
     if coupon.per_member_limit is not None:
         if customer_id is None:
             raise InvalidInput(f"The coupon {code} is limited per member; attach the customer to use it.")
@@ -587,7 +596,7 @@ def coupon_rule(session: Session, raw_code: str, *, customer_id: int | None, at:
                 CouponRedemption.customer_id == bindparam("customer_id"))
         used = session.execute(statement, {"coupon_id": coupon.id, "customer_id": customer_id}).scalar_one()
         if used >= coupon.per_member_limit:
-            raise InvalidInput(f"This customer has used the coupon {coupon.name} {used} times already, its limit "
+            raise InvalidInput(f"This customer has used the coupon {coupon.name} {plural(used, 'time')} already, its limit "
                                "per member.")
     paths = category_paths(session, coupon.scope_ids or []) if coupon.scope_kind == "categories" else {}
     return pricing.CouponRule(

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from shoptui import clock
@@ -32,6 +33,7 @@ from shoptui.services import audit
 from shoptui.services.marketing_pricing import bump_stamp
 from shoptui.services.paging import Page, clamp_limit
 from shoptui.text import check_text
+from shoptui.wording import plural
 
 MAX_MINOR = 10**13
 MAX_STEPS = 20
@@ -105,6 +107,9 @@ class PromotionRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     running: bool = False  # active and inside its time window now
+    state: str = ""  # what a person reads: draft, scheduled, active (running now), paused or ended
+    scope_text: str = ""  # the scope as people read it: category names, product titles (see label_scopes)
+    gift_label: str = ""  # the gift's SKU and title (see label_scopes)
     summary: str = ""
 
 
@@ -218,14 +223,40 @@ def describe(row: Promotion | PromotionRead, digits: int = 2) -> str:
     if row.kind == "bxgy":
         off = "free" if (row.get_percent_bp or 10_000) >= 10_000 else f"{(row.get_percent_bp or 0) / 100:g}% off"
         return f"buy {row.buy_qty} get {row.get_qty} {off}"
-    return f"{row.gift_qty} gift(s) of variant #{row.gift_variant_id}" + (
+    gift = getattr(row, "gift_label", "") or f"variant #{row.gift_variant_id}"
+    return f"{plural(row.gift_qty, 'gift')} of {gift}" + (
         f" over {m(row.min_spend_minor)}" if row.min_spend_minor else " with the products in scope")
+
+
+def promotion_state(status: str, starts_at: datetime, ends_at: datetime | None, now: datetime) -> str:
+    """The state people read: an *active* promotion is ``scheduled`` before its window, ``active`` inside
+    it and ``ended`` after it; draft, paused and ended stay as they are."""
+    if status != "active":
+        return status
+    if clock.ensure_utc(starts_at) > now:
+        return "scheduled"
+    if ends_at is not None and clock.ensure_utc(ends_at) <= now:
+        return "ended"
+    return "active"
+
+
+def _refuse_past_end(session: Session, name: str, ends: datetime | None, now: datetime) -> None:
+    """A window that has already ended would never run: refused with the day it ended (shop time)."""
+    if ends is None or ends > now:
+        return
+    from shoptui import wording
+    from shoptui.services import settings
+
+    tz = settings.timezone(session=session)
+    raise InvalidInput(f"The promotion {name!r} would end {wording.until(ends, tz)}, which has already passed, so "
+                       "it would never run. Give a later end, or none.")
 
 
 def _read(row: Promotion, now: datetime | None = None) -> PromotionRead:
     now = now or clock.now()
     read = PromotionRead.model_validate(row, from_attributes=True)
     read.running = row.status == "active" and row.starts_at <= now and (row.ends_at is None or now < row.ends_at)
+    read.state = promotion_state(row.status, row.starts_at, row.ends_at, now)
     read.summary = describe(row)
     return read
 
@@ -248,8 +279,12 @@ def _columns(session: Session, data: PromotionInput) -> dict[str, Any]:
     starts = clock.ensure_utc(data.starts_at)
     ends = clock.ensure_utc(data.ends_at) if data.ends_at is not None else None
     if ends is not None and ends <= starts:
-        raise InvalidInput(f"The promotion would end ({ends:%Y-%m-%d %H:%M} UTC) before it starts "
-                           f"({starts:%Y-%m-%d %H:%M} UTC). Give an end after the start.")
+        from shoptui import wording
+        from shoptui.services import settings
+
+        tz = settings.timezone(session=session)
+        raise InvalidInput(f"The promotion would end ({wording.when(ends, tz)}) before it starts "
+                           f"({wording.when(starts, tz)}). Give an end after the start.")
     if isinstance(data.priority, bool) or not -1000 <= data.priority <= 1000:
         raise InvalidInput(f"The priority must be a whole number from -1000 to 1000, not {data.priority}.")
     values: dict[str, Any] = {
@@ -330,6 +365,7 @@ def add_promotion(*, session: Session, actor: Actor, data: PromotionInput) -> Pr
     """A new promotion, checked rule by rule. Raises InvalidInput (names the bad value), NotFound."""
     columns = _columns(session, data)
     now = clock.now()
+    _refuse_past_end(session, columns["name"], columns["ends_at"], now)
     row = Promotion(created_by=actor.name[:100], created_at=now, updated_at=now, **columns)
     session.add(row)
     session.flush()
@@ -356,7 +392,44 @@ def promotion_row(session: Session, ref: int | str) -> Promotion:
 
 def get_promotion(*, session: Session, ref: int | str) -> PromotionRead:
     """One promotion."""
-    return _read(promotion_row(session, ref))
+    return label_scopes(session, [_read(promotion_row(session, ref))])[0]
+
+
+def label_scopes(session: Session, reads: list[Any]) -> list[Any]:
+    """Name what promotions and coupons point at, for people: ``scope_text`` gets category names and product
+    titles (with a SKU), a gift's ``variant #id`` in ``summary`` becomes its SKU and title. One query per kind
+    of thing for the whole list, never one per row. Returns ``reads`` (changed in place)."""
+    categories = {i for r in reads if r.scope_kind == "categories" for i in (r.scope_ids or [])}
+    products = {i for r in reads if r.scope_kind == "products" for i in (r.scope_ids or [])}
+    gifts = {r.gift_variant_id for r in reads if getattr(r, "gift_variant_id", None)}
+    category_names: dict[int, str] = {}
+    product_names: dict[int, str] = {}
+    gift_names: dict[int, str] = {}
+    if categories:
+        category_names = {i: n for i, n in session.exec(
+            select(Category.id, Category.name).where(col(Category.id).in_(categories)))}
+    if products:
+        for pid, title, sku in session.exec(
+                select(Product.id, Product.title, func.min(Variant.sku))
+                .outerjoin(Variant, col(Variant.product_id) == col(Product.id))
+                .where(col(Product.id).in_(products)).group_by(col(Product.id), col(Product.title))):
+            product_names[pid] = f"{sku} {title}" if sku else title
+    if gifts:
+        gift_names = {vid: f"{sku} {title}" for vid, sku, title in session.exec(
+            select(Variant.id, Variant.sku, Product.title).join(Product, col(Product.id) == col(Variant.product_id))
+            .where(col(Variant.id).in_(gifts)))}
+    for r in reads:
+        if r.scope_kind == "categories" and r.scope_ids:
+            r.scope_text = "categories: " + ", ".join(category_names.get(i, f"#{i}") for i in r.scope_ids)
+        elif r.scope_kind == "products" and r.scope_ids:
+            r.scope_text = "products: " + ", ".join(product_names.get(i, f"#{i}") for i in r.scope_ids)
+        else:
+            r.scope_text = "everything" if r.scope_kind == "all" else r.scope_kind
+        vid = getattr(r, "gift_variant_id", None)
+        if vid in gift_names:
+            r.gift_label = gift_names[vid]
+            r.summary = r.summary.replace(f"variant #{vid}", gift_names[vid])
+    return reads
 
 
 def list_promotions(*, session: Session, status: str | None = None, running: bool = False,
@@ -379,7 +452,8 @@ def list_promotions(*, session: Session, status: str | None = None, running: boo
     rows = list(session.exec(query.limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(items=[_read(r, now) for r in rows], next_after=str(rows[-1].id) if more and rows else None)
+    return Page(items=label_scopes(session, [_read(r, now) for r in rows]),
+                next_after=str(rows[-1].id) if more and rows else None)
 
 
 _MOVES = {"pause": ({"active"}, "paused"), "resume": ({"paused", "draft"}, "active"),
@@ -550,16 +624,18 @@ def update_promotion(*, session: Session, actor: Actor, ref: int | str, changes:
         return PromotionEdited(promotion=_read(row), changed=[])
     limit = columns["usage_limit"]
     if limit is not None and limit < row.used_count:
-        raise InvalidInput(f"The promotion {row.name!r} has been used {row.used_count} times already, so its usage "
+        raise InvalidInput(f"The promotion {row.name!r} has been used {plural(row.used_count, 'time')} already, so its usage "
                            f"limit cannot be {limit}; give {row.used_count} or more.")
     before = {key: getattr(row, key) for key in changed}
     after = {key: columns[key] for key in changed}
     reward = [key for key in changed if key in REWARD_COLUMNS]
     now = clock.now()
+    if "ends_at" in changed:
+        _refuse_past_end(session, columns["name"], columns["ends_at"], now)
     used = _times_used(session, row) if reward else 0
     if reward and used:
         if not new_version:
-            raise Conflict(f"The promotion {row.name!r} has been used on {used} order(s), so what it gives stays as "
+            raise Conflict(f"The promotion {row.name!r} has been used on {plural(used, 'order')}, so what it gives stays as "
                            "those orders had it. Save the new terms as a new version (the original ends now, its "
                            "report stays): 'shoptui promo edit ... --new-version'.")
         old_status = row.status
@@ -572,8 +648,12 @@ def update_promotion(*, session: Session, actor: Actor, ref: int | str, changes:
         columns["status"] = "draft" if old_status == "draft" else "active" if old_status == "active" else "paused"
         columns["starts_at"] = max(columns["starts_at"], now)
         if columns["ends_at"] is not None and columns["ends_at"] <= columns["starts_at"]:
+            from shoptui import wording
+            from shoptui.services import settings
+
+            tz = settings.timezone(session=session)
             raise InvalidInput(f"The new version would start now and end before it starts "
-                               f"({columns['ends_at']:%Y-%m-%d %H:%M} UTC). Give a later end.")
+                               f"({wording.when(columns['ends_at'], tz)}). Give a later end.")
         added = Promotion(created_by=actor.name[:100], created_at=now, updated_at=now, **columns)
         session.add(added)
         session.flush()

@@ -53,6 +53,7 @@ from shoptui.models.messaging import STATUSES, OutboxMessage
 from shoptui.services import audit, notifications
 from shoptui.services.messaging_settings import PASSWORD_ENV, SETTINGS  # noqa: F401
 from shoptui.services.paging import Page, clamp_limit
+from shoptui.wording import plural
 
 if TYPE_CHECKING:  # smtplib, ssl, urllib.request and email load only when something is sent
     import smtplib
@@ -157,15 +158,17 @@ def queue(
 
 def queue_test(*, session: Session, actor: Actor, channel: str, recipient: str) -> MessageRead:
     """Queue one test message so the operator can check the email or SMS set-up."""
+    from shoptui import wording
     from shoptui.services import settings
 
     shop = settings.get(session=session, key="name")
     message = queue(
         session=session, channel=channel, recipient=recipient, template="test",
         subject="Test message from $shop",
-        body="This is a test message from $shop, sent by shoptui at $at (UTC).\n"
+        body="This is a test message from $shop, queued by shoptui at $at.\n"
              "If it arrived, the $channel set-up works.\n",
-        context={"shop": shop, "at": clock.now().strftime("%Y-%m-%d %H:%M"), "channel": channel},
+        context={"shop": shop, "at": wording.when(clock.now(), settings.timezone(session=session)),
+                 "channel": channel},
         ref_kind="test",
     )
     audit.record(session=session, actor=actor, action="outbox.test", entity="outbox_message", entity_id=message.id,
@@ -230,7 +233,7 @@ def retry(*, session: Session, actor: Actor, message_id: int) -> MessageRead:
     """Make a failed (or cancelled) message due now with a fresh set of attempts."""
     row = _row(session, message_id)
     if row.status == "sent":
-        raise Conflict(f"Message {message_id} was already sent at {_stamp(row.sent_at)}; retrying would send it twice. "
+        raise Conflict(f"Message {message_id} was already sent at {_stamp(session, row.sent_at)}; retrying would send it twice. "
                        "Queue a new message instead.")
     if row.status == "sending":
         raise Conflict(f"Message {message_id} is being sent right now; wait for that send to finish. If no sender "
@@ -269,7 +272,7 @@ def cancel(*, session: Session, actor: Actor, message_id: int) -> MessageRead:
     """Stop a queued or failed message from being sent."""
     row = _row(session, message_id)
     if row.status == "sent":
-        raise Conflict(f"Message {message_id} was already sent at {_stamp(row.sent_at)}, so it cannot be cancelled.")
+        raise Conflict(f"Message {message_id} was already sent at {_stamp(session, row.sent_at)}, so it cannot be cancelled.")
     if row.status == "sending":
         raise Conflict(f"Message {message_id} is being sent right now, so it cannot be cancelled any more.")
     if row.status == "cancelled":
@@ -285,8 +288,12 @@ def cancel(*, session: Session, actor: Actor, message_id: int) -> MessageRead:
     return _read(row)
 
 
-def _stamp(moment: datetime | None) -> str:
-    return "an unknown time" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
+def _stamp(session: Session, moment: datetime | None) -> str:
+    """A moment in a sentence, in the shop's zone."""
+    from shoptui import wording
+    from shoptui.services import settings
+
+    return wording.when(moment, settings.timezone(session=session), none="an unknown time")
 
 
 # ---------------------------------------------------------------- transports
@@ -610,14 +617,15 @@ class DeliveryReport:
     problems: tuple[str, ...] = ()  # set-up problems: a channel not configured or not usable
     disabled: bool = False
 
-    def summary(self, tz: tzinfo | None = None) -> str:
-        """``Sent 3, failed 1, left 0 queued.`` (times in ``tz``, default UTC)."""
+    def summary(self, tz: tzinfo) -> str:
+        """``Sent 3, failed 1, left 0 queued.`` (times in the shop's zone ``tz``)."""
         line = f"Sent {self.sent}, failed {self.failed}, left {self.queued} queued"
         if self.retrying:
             when = "later"
             if self.next_attempt_at is not None:
-                when = (self.next_attempt_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if tz is not None
-                        else self.next_attempt_at.strftime("%Y-%m-%d %H:%M UTC"))
+                from shoptui import wording
+
+                when = wording.when(self.next_attempt_at, tz)
             line += f", {self.retrying} to retry (next at {when})"
         if self.stuck:
             line += f"; {self.stuck} found stuck in sending, marked failed"
@@ -721,7 +729,7 @@ def _transports(
             waiting = session.exec(select(func.count()).select_from(OutboxMessage)
                                    .where(_due(now), OutboxMessage.channel == channel)).one()
             if waiting:
-                run.problems.append(f"{waiting} {channel} message(s) stay queued. {config}")
+                run.problems.append(f"{plural(waiting, channel + ' message')} {'stays' if waiting == 1 else 'stay'} queued. {config}")
             continue
         ready[channel] = SmtpTransport(config) if isinstance(config, SmtpConfig) else SmsGatewayTransport(config)
     return ready, int(values["outbox_max_attempts"])
@@ -736,7 +744,7 @@ def _fail_stuck(session: Session, now: datetime) -> int:
         row.status = "failed"
         row.attempts += 1
         row.next_attempt_at = None
-        row.last_error = (f"{STUCK_ERROR} (claimed by {row.claimed_by} at {_stamp(row.claimed_at)}); it may or may "
+        row.last_error = (f"{STUCK_ERROR} (claimed by {row.claimed_by} at {_stamp(session, row.claimed_at)}); it may or may "
                           f"not have been delivered. Check, then 'shoptui outbox retry {row.id}' or "
                           f"'shoptui outbox cancel {row.id}'.")
         row.claimed_by = None
@@ -829,6 +837,8 @@ def _ours(unit: UnitOfWork, run: _Run, message_id: int) -> Iterator[OutboxMessag
         session.add(row)
         if row.status == "failed" and row.next_attempt_at is None:
             _notify_failed(session, row)
+        if row.status == "sent" or (row.status == "failed" and row.next_attempt_at is None):
+            _record_on_order(session, row)
 
 
 def _record_sent(unit: UnitOfWork, run: _Run, message: Outbound, now: datetime) -> None:
@@ -860,12 +870,31 @@ def _record_failure(
                                     error=row.last_error, final=final))
 
 
+def _record_on_order(session: Session, row: OutboxMessage) -> None:
+    """A message about an order: its timeline says when it was delivered, or given up on (queued is said at queueing)."""
+    if row.ref_kind != "order" or not row.ref_id:
+        return
+    from shoptui.models.orders import Order, OrderEvent
+
+    order_id = session.exec(select(Order.id).where(Order.number == row.ref_id)).first()
+    if order_id is None:
+        return
+    what = "Payment reminder" if row.template == "order.reminder" else "Message"
+    channel = "SMS" if row.channel == "sms" else row.channel
+    if row.status == "sent":
+        kind, message = "message_sent", f"{what} sent by {channel} to {row.recipient}."
+    else:
+        kind, message = "message_failed", f"{what} by {channel} to {row.recipient} failed: {row.last_error}"
+    session.add(OrderEvent(order_id=order_id, at=clock.now(), kind=kind, message=message[:1000], actor="sender",
+                           data={"message_id": row.id, "template": row.template}))
+
+
 def _notify_failed(session: Session, row: OutboxMessage) -> None:
     """Tell the operator once that a message was given up on."""
     notifications.notify(
         session=session, severity="error",
         title=f"{row.channel.capitalize()} to {row.recipient} was not sent",
-        body=f"{row.last_error} After {row.attempts} attempt(s) it is left as failed; "
+        body=f"{row.last_error} After {plural(row.attempts, 'attempt')} it is left as failed; "
              f"'shoptui outbox retry {row.id}' sends it again.",
         link_kind="outbox_message", link_id=row.id, dedupe_key=f"outbox.failed.{row.id}.{row.attempts}",
     )

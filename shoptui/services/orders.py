@@ -57,6 +57,7 @@ from shoptui.services.paging import Page, clamp_limit
 from shoptui.services.search import SearchHit
 from shoptui.text import check_text
 from shoptui.typed import ascii_digits
+from shoptui.wording import plural
 
 MAX_QUANTITY = 100_000
 MAX_LINES = 500
@@ -896,7 +897,7 @@ def create_order_row(*, session: Session, actor: Actor, draft: OrderDraft) -> Or
     if offers is not None:  # usage and points in this transaction (a single-use code is taken atomically)
         orders_offers.record(session, actor, order, offers)
     add_event(session, order, actor, "created",
-              f"Order created ({channel}): {order.item_count} items, total {cfg.currency.format(order.total_minor)} "
+              f"Order created ({channel}): {plural(order.item_count, 'item')}, total {cfg.currency.format(order.total_minor)} "
               f"{cfg.currency.code}.", {"lines": [[line.sku, line.quantity] for line in lines]})
     settle(session, order, lines, actor)
     audit.record(session=session, actor=actor, action="order.create", entity="order", entity_id=order.number,
@@ -1367,7 +1368,7 @@ def remind_unpaid(*, session: Session, actor: Actor, older_than: timedelta = tim
         order.reminder_count += 1
         session.add(order)
         add_event(session, order, actor, "reminded",
-                  f"Payment reminder sent by {' and '.join(sent)} ({cfg.currency.format(due)} due).", {"channels": sent})
+                  f"Payment reminder queued by {' and '.join(sent)} ({cfg.currency.format(due)} due).", {"channels": sent})
         done.append(order.number)
     if done:
         audit.record(session=session, actor=actor, action="order.remind", entity="order",

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from shoptui import clock
+from shoptui import clock, wording
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, ShopError
 from shoptui.models.orders import Shipment, ShipmentLine
@@ -145,7 +145,7 @@ def ship(*, session: Session, actor: Actor, number: str, carrier: str, tracking:
     session.add(order)
     session.flush()
     summary = ", ".join(f"{sku} x{qty}" for sku, _, qty, _ in shipped_items)
-    eta_text = eta.astimezone(cfg.tz).strftime("%Y-%m-%d")
+    eta_text = wording.when(eta, cfg.tz, time=False)
     add_event(session, order, actor, "shipped",
               f"Shipped with {chosen_carrier.name}, tracking {tracking}: {summary}. Expected {eta_text}.",
               {"shipment_id": shipment.id, "carrier": chosen_carrier.code, "tracking": tracking})

@@ -55,9 +55,11 @@ def remind_order(*, session: Session, actor: Actor, number: str) -> list[str]:
         raise Conflict(f"Order {order.number} is {order.payment_status.replace('_', ' ')}; it needs no reminder.")
     now = clock.now()
     if order.last_reminded_at is not None and order.last_reminded_at > now - timedelta(hours=cfg.reminder_hours):
-        when = (order.last_reminded_at + timedelta(hours=cfg.reminder_hours)).astimezone(cfg.tz)
+        from shoptui import wording
+
+        when = wording.when(order.last_reminded_at + timedelta(hours=cfg.reminder_hours), cfg.tz)
         raise Conflict(f"Order {order.number} was reminded less than {cfg.reminder_hours} h ago; the next reminder "
-                       f"can go after {when:%Y-%m-%d %H:%M}.")
+                       f"can go after {when}.")
     due = order.total_minor - order.paid_minor
     sent = order_service.notify_customer(
         session, order, cfg, template="order.reminder", subject=cfg.values["order_reminder_subject"],
@@ -75,7 +77,7 @@ def remind_order(*, session: Session, actor: Actor, number: str) -> list[str]:
     order.reminder_count += 1
     session.add(order)
     order_service.add_event(session, order, actor, "reminded",
-                            f"Payment reminder sent by {' and '.join(sent)} ({cfg.currency.format(due)} due).",
+                            f"Payment reminder queued by {' and '.join(sent)} ({cfg.currency.format(due)} due).",
                             {"channels": sent})
     audit.record(session=session, actor=actor, action="order.remind", entity="order", entity_id=order.number,
                  summary=f"payment reminder for {order.number} queued by {' and '.join(sent)}")

@@ -145,6 +145,12 @@ class Currency:
 
         return format_money(minor, self.digits)
 
+    def minus(self, minor: int) -> str:
+        """A deduction: ``"-12.50"``; a zero deduction is ``"0.00"``, never ``"-0.00"``."""
+        from shoptui.wording import minus_money
+
+        return minus_money(minor, self.digits)
+
     def parse(self, text: str, *, field: str = "amount", allow_negative: bool = False) -> int:
         """``"12.50"`` -> 1250"""
         from shoptui.money import parse_money

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from shoptui import clock
+from shoptui import clock, wording
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.orders import Order, OrderPayment, OrderRefund
@@ -125,7 +125,7 @@ def open_shift(*, session: Session, actor: Actor, float_minor: int, note: str = 
     if existing is not None:
         tz = store_settings.timezone(session=session)
         raise Conflict(f"Shift #{existing.id} is already open (since "
-                       f"{existing.opened_at.astimezone(tz):%Y-%m-%d %H:%M}, by {existing.opened_by}); close it "
+                       f"{wording.when(existing.opened_at, tz)}, by {existing.opened_by}); close it "
                        "first with 'shoptui shift close --counted ...'.")
     row = Shift(status="open", float_minor=float_minor, opened_by=actor.name[:100], opened_at=clock.now(),
                 note=_clean_note(note))
@@ -180,7 +180,7 @@ def close_shift(*, session: Session, actor: Actor, counted_minor: int, note: str
         row = _shift_row(session, shift_id)
     if row.status != "open":
         tz = store_settings.timezone(session=session)
-        closed = row.closed_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if row.closed_at else "earlier"
+        closed = wording.when(row.closed_at, tz, none="earlier")
         raise Conflict(f"Shift #{row.id} was already closed ({closed}, by {row.closed_by}); it cannot be closed twice.")
     now = clock.now()
     row.closed_at = now

@@ -60,7 +60,7 @@ def test_set_levels_low_list_and_digest(shop, seeded: str) -> None:  # type: ign
     ok(shop("stock", "set-levels", "TEE-01", "--safety", "2", "--reorder-point", "5"))
     low = json.loads(ok(shop("stock", "list", "--low", "--json")))
     assert [r["sku"] for r in low] == ["TEE-01"] and low[0]["low"] is True
-    assert "Queued a low-stock digest of 1 SKU(s) to 1 recipient(s)." in ok(shop("stock", "digest"))
+    assert "Queued a low-stock digest of 1 SKU to 1 recipient." in ok(shop("stock", "digest"))
     assert "suggest" in ok(shop("stock", "suggest-levels", "--help"))
     assert "No sales" in ok(shop("stock", "suggest-levels"))
 
@@ -120,7 +120,9 @@ def test_supplier_and_po_flow(shop, seeded: str) -> None:  # type: ignore[no-unt
     ok(shop("po", "add-line", "1", "TEE-01", "10", "--cost", "10.00"))
     ok(shop("po", "add-line", "PO-000001", "MUG-01", "4"))
     refused(shop("po", "receive", "1"), "draft")
+    refused(shop("po", "email", "1"), "still a draft")
     ok(shop("po", "order", "1"))
+    assert "Queued PO-000001 to orders@acme.example" in ok(shop("po", "email", "1"))
     before = moves(seeded)
     refused(shop("po", "receive", "1", "TEE-01=11"), "still expects 10 of TEE-01, not 11. Receive more than ordered only with --over")
     refused(shop("po", "receive", "1", "TEE-01"), "not SKU=QTY")
@@ -131,13 +133,13 @@ def test_supplier_and_po_flow(shop, seeded: str) -> None:  # type: ignore[no-unt
     shown = json.loads(ok(shop("po", "show", "1", "--json")))
     assert shown["status"] == "received" and shown["total"] == "112.00"
     assert [p["number"] for p in json.loads(ok(shop("po", "list", "--json")))] == ["PO-000001"]
-    assert "Queued PO-000001 to orders@acme.example" in ok(shop("po", "email", "1"))
+    refused(shop("po", "email", "1"), "is received, so there is nothing to send")
     refused(shop("po", "cancel", "1"), "already received")
     refused(shop("po", "list", "--status", "lost"), "'lost' is not one of")
     assert "Nothing is at or below" in ok(shop("po", "suggest"))
     ok(shop("stock", "set-levels", "MUG-01", "--reorder-point", "5", "--supplier", "Acme"))
     assert "MUG-01" in ok(shop("po", "suggest"))
-    assert "Created 1 draft PO(s): PO-000002 (Acme)." in ok(shop("po", "suggest", "--create"))
+    assert "Created 1 draft PO: PO-000002 (Acme)." in ok(shop("po", "suggest", "--create"))
 
 
 def test_stocktake_post_uncounted_zero_asks_for_reasons(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]
@@ -161,7 +163,7 @@ def test_stocktake_post_uncounted_zero_asks_for_reasons(shop, seeded: str) -> No
 def test_stocktake_flow_and_refusals(shop, seeded: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     ok(shop("stock", "restock", "TEE-01", "10"))
     ok(shop("stock", "restock", "MUG-01", "3"))
-    assert "Started stocktake 1 at MAIN: 2 variant(s) to count." in ok(shop("stocktake", "start"))
+    assert "Started stocktake 1 at MAIN: 2 variants to count." in ok(shop("stocktake", "start"))
     assert "TEE-01: counted 1" in ok(shop("stocktake", "count", "1", "6901234567890"))  # a scan
     refused(shop("stocktake", "count", "1", "TEE-01", "ten"), "The count 'ten' is not a whole number")
     refused(shop("stocktake", "count", "1", "TEE-01", "-2"), "The count '-2' is not a whole number")
@@ -171,13 +173,13 @@ def test_stocktake_flow_and_refusals(shop, seeded: str, tmp_path: Path) -> None:
     refused(shop("stocktake", "import", "1", str(sheet)), "line 5: MUG-01 is a duplicate of line 4")
     refused(shop("stocktake", "import", "1", str(tmp_path / "missing.csv")), "no file")
     sheet.write_text("TEE-01,8\nMUG-01,3\n", encoding="utf-8")
-    assert "Imported 2 count(s), 11 unit(s)" in ok(shop("stocktake", "import", "1", str(sheet)))
+    assert "Imported 2 counts, 11 units" in ok(shop("stocktake", "import", "1", str(sheet)))
     review = json.loads(ok(shop("stocktake", "review", "1", "--json")))
     assert [(v["sku"], v["variance"], v["value"]) for v in review["variances"]] == [("TEE-01", -1, "-8.00")]
     assert "TEE-01" in ok(shop("stocktake", "review", "1"))
     ok(shop("stocktake", "reason", "1", "TEE-01", "one sold unrung"))
     out = ok(shop("stocktake", "post", "1"))
-    assert "Posted stocktake 1: 1 adjustment(s), -1 unit(s), value -8.00, accuracy 50.0%." in out
+    assert "Posted stocktake 1: 1 adjustment, -1 unit, value -8.00, accuracy 50.0%." in out
     refused(shop("stocktake", "post", "1"), "already posted")
     report = json.loads(ok(shop("stocktake", "show", "1", "--json")))
     assert report["stocktake"]["accuracy_bp"] == 5000
@@ -194,3 +196,32 @@ def test_idempotency_key_replays(shop, seeded: str) -> None:  # type: ignore[no-
     again = shop("stock", "restock", "TEE-01", "3", "--idempotency-key", "k1")
     assert again.exit_code == 0 and "already done earlier" in again.stderr
     assert moves(seeded) == 1
+
+
+def test_digest_goes_once_a_store_local_day_unless_forced(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from shoptui import clock
+    from shoptui.models.messaging import OutboxMessage
+
+    def digests() -> list[str]:
+        with db.read_session(seeded) as session:
+            return list(session.exec(select(OutboxMessage.ref_id).where(
+                OutboxMessage.template == "low_stock_digest").order_by(OutboxMessage.id)).all())
+
+    ok(shop("stock", "restock", "TEE-01", "5"))
+    ok(shop("settings", "set", "alert_emails", "boss@shop.example"))
+    ok(shop("stock", "set-levels", "TEE-01", "--reorder-point", "5"))
+    # all three runs fall on 2026-11-20 in UTC, but the last is already 2026-11-21 in Asia/Shanghai
+    with clock.frozen(datetime(2026, 11, 20, 15, 0, tzinfo=UTC)):  # 23:00 local
+        assert "Queued a low-stock digest of 1 SKU" in ok(shop("stock", "digest"))
+    with clock.frozen(datetime(2026, 11, 20, 15, 30, tzinfo=UTC)):  # 23:30 local, same store day
+        out = ok(shop("stock", "digest"))
+        assert out.strip() == ("Today's low-stock digest (2026-11-20) was already queued; nothing sent. "
+                               "Use --force to send another.")
+    assert digests() == ["2026-11-20"]
+    with clock.frozen(datetime(2026, 11, 20, 16, 5, tzinfo=UTC)):  # 00:05 local: a new store day
+        assert "Queued a low-stock digest" in ok(shop("stock", "digest"))
+        assert "already queued" in ok(shop("stock", "digest"))
+        assert "Queued a low-stock digest" in ok(shop("stock", "digest", "--force"))
+    assert digests() == ["2026-11-20", "2026-11-21", "2026-11-21"]

@@ -147,7 +147,7 @@ def test_an_expired_coupon_and_one_over_its_limit_are_refused(shop, seeded: str)
     before = _fingerprint(seeded)
     result = shop("order", "create", "--json-file", "-", input=json.dumps(
         {"lines": [{"sku": "TEE-01", "quantity": 1}], "coupons": ["ONCE5"]}))
-    assert result.exit_code == 1 and "limit of 1 uses" in result.stderr
+    assert result.exit_code == 1 and "limit of 1 use" in result.stderr
     assert _fingerprint(seeded) == before
 
 

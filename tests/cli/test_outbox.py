@@ -182,7 +182,7 @@ def test_send_when_email_is_not_set_up_leaves_messages_queued(shop, store: str) 
     result = shop("outbox", "send")
     assert result.exit_code == 1
     assert result.stdout == "Sent 0, failed 0, left 1 queued.\n"
-    assert result.stderr == ("error: 1 email message(s) stay queued. Email is not set up: smtp_host is empty. "
+    assert result.stderr == ("error: 1 email message stays queued. Email is not set up: smtp_host is empty. "
                              "Set it with 'shoptui settings set smtp_host mail.example.com'.\n")
     assert rows(store) == [(1, "queued", 0)]
 
@@ -207,7 +207,7 @@ def test_send_when_switched_off(shop, store: str, smtp_server: SmtpServer) -> No
     queue_email(store)
     result = shop("outbox", "send")
     assert result.exit_code == 0
-    assert result.stdout.startswith("Sending is switched off (outbox_enabled is no); 1 message(s) wait.")
+    assert result.stdout.startswith("Sending is switched off (outbox_enabled is no); 1 message waits.")
     assert smtp_server.mailbox.messages == [] and rows(store) == [(1, "queued", 0)]
 
 
@@ -233,7 +233,7 @@ def test_retry_a_failed_message_then_send_it(shop, store: str, smtp_server: Smtp
 
     refused = shop("outbox", "retry", str(message_id))
     assert refused.exit_code == 1
-    assert refused.stderr == (f"error: Message {message_id} was already sent at 2026-11-20 02:30 UTC; retrying would "
+    assert refused.stderr == (f"error: Message {message_id} was already sent at 2026-11-20 10:30; retrying would "
                               "send it twice. Queue a new message instead.\n")
     assert len(smtp_server.mailbox.messages) == 1
 
@@ -245,7 +245,7 @@ def test_retry_all_failed(shop, store: str) -> None:  # type: ignore[no-untyped-
     shop("outbox", "send")
     first = shop("outbox", "retry", "--all-failed", "--idempotency-key", "k1")
     assert first.exit_code == 0, first.stderr
-    assert first.stdout == "Queued 2 failed message(s) again.\n"
+    assert first.stdout == "Queued 2 failed messages again.\n"
     assert [status for _, status, _ in rows(store)] == ["queued", "queued"]
     before = audit_count(store)
     replay = shop("outbox", "retry", "--all-failed", "--idempotency-key", "k1")

@@ -107,7 +107,7 @@ def test_db_check_fails_with_a_list(shop, store_path: Path, monkeypatch: pytest.
     result = shop("db", "check")
     assert result.exit_code == 1
     assert "FAIL  stock ledger" in result.stdout and "TEE-01 at Main" in result.stdout
-    assert "1 check(s) failed" in result.stderr
+    assert "1 check failed" in result.stderr
 
 
 def test_out_of_date_store_says_to_upgrade(runner: CliRunner, tmp_path: Path) -> None:
@@ -157,7 +157,7 @@ def test_notifications_from_the_cli(shop, store: str) -> None:  # type: ignore[n
         notifications.notify(session=session, title="Low stock: 华为手机壳", severity="warning")
     listed = json.loads(shop("notification", "list", "--unread", "--json").stdout)
     assert [n["title"] for n in listed] == ["Low stock: 华为手机壳"]
-    assert shop("notification", "read", "--all").stdout == "Marked 1 notification(s) read.\n"
+    assert shop("notification", "read", "--all").stdout == "Marked 1 notification read.\n"
     assert json.loads(shop("notification", "list", "--unread", "--json").stdout) == []
 
 

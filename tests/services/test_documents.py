@@ -96,3 +96,16 @@ def test_save_and_print(tmp_path: Path) -> None:
     failing = f"{sys.executable} -c \"import sys; print('lp: printer offline', file=sys.stderr); sys.exit(3)\""
     with pytest.raises(documents.OutputFailed, match=r"exit 3\): lp: printer offline"):
         documents.print_text("x", failing, confirmed=True)
+
+
+def test_packing_slip_falls_back_to_the_customer_when_there_is_no_separate_recipient(session: Session) -> None:
+    seed(session)
+    order = _sale(session, ("TEE-01", 1)).order.model_copy(update={
+        "ship_recipient": "", "ship_phone": "", "ship_street": "文三路 1 号", "ship_city": "杭州",
+        "customer_name": "张三", "customer_phone": "13800138000"})
+    slip = documents.packing_slip(order, documents.shop_info(session=session)).splitlines()
+    ship_to = slip[slip.index("Ship to:") + 1:slip.index("Ship to:") + 5]
+    assert ship_to == ["  张三", "  13800138000", "  文三路 1 号", "  杭州"]
+    other = order.model_copy(update={"ship_recipient": "李四", "ship_phone": "13900139000"})
+    slip = documents.packing_slip(other, documents.shop_info(session=session)).splitlines()
+    assert slip[slip.index("Ship to:") + 1:slip.index("Ship to:") + 3] == ["  李四", "  13900139000"]

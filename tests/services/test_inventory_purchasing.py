@@ -112,6 +112,7 @@ def test_email_po_queues_to_supplier(session: Session) -> None:
     pur.add_supplier(session=session, actor=CLERK, name="NoMail")
     other = pur.create_po(session=session, actor=CLERK, supplier="NoMail")
     pur.add_po_line(session=session, actor=CLERK, po_id=other.id, code="TEE-01", quantity=1)
+    pur.order_po(session=session, actor=CLERK, po_id=other.id)
     with pytest.raises(InvalidInput, match="no email address"):
         pur.email_po(session=session, actor=CLERK, po_id=other.id)
 
@@ -136,3 +137,42 @@ def test_reorder_suggestions_grouped_by_supplier_become_drafts(session: Session,
     created = pur.create_suggested_pos(session=session, actor=CLERK)
     assert [(po.supplier, po.status, [(x.sku, x.quantity_ordered) for x in po.lines]) for po in created] == [
         ("Acme", "draft", [("TEE-01", 72)])]
+
+
+def test_email_po_only_for_open_orders_and_without_internal_notes(session: Session) -> None:
+    make_variant(session, "TEE-01", cost=800)
+    pur.add_supplier(session=session, actor=CLERK, name="Acme", email="orders@acme.example")
+    draft = pur.create_po(session=session, actor=CLERK, supplier="acme")
+    pur.add_po_line(session=session, actor=CLERK, po_id=draft.id, code="TEE-01", quantity=2, unit_cost_minor=1000)
+    with pytest.raises(Conflict, match="still a draft.*po order"):
+        pur.email_po(session=session, actor=CLERK, po_id=draft.id)
+    pur.order_po(session=session, actor=CLERK, po_id=draft.id)
+    pur.receive_po(session=session, actor=CLERK, po_id=draft.id)
+    with pytest.raises(Conflict, match="is received, so there is nothing to send"):
+        pur.email_po(session=session, actor=CLERK, po_id=draft.id)
+    assert session.exec(select(OutboxMessage)).all() == []
+
+
+def test_cancelling_a_po_withdraws_its_queued_email(session: Session) -> None:
+    po = ordered_po(session)
+    pur.email_po(session=session, actor=CLERK, po_id=po.id)
+    pur.cancel_po(session=session, actor=CLERK, po_id=po.id)
+    mail = session.exec(select(OutboxMessage).where(OutboxMessage.template == "purchase_order")).one()
+    assert mail.status == "cancelled" and mail.next_attempt_at is None
+    with pytest.raises(Conflict, match="is cancelled, so there is nothing to send"):
+        pur.email_po(session=session, actor=CLERK, po_id=po.id)
+
+
+def test_suggested_po_keeps_its_origin_out_of_the_supplier_email(session: Session, frozen_clock) -> None:  # type: ignore[no-untyped-def]
+    make_variant(session, "TEE-01", cost=800)
+    pur.add_supplier(session=session, actor=CLERK, name="Acme", email="orders@acme.example", lead_time_days=10)
+    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=1, supplier="Acme")
+    inv.set_levels(session=session, actor=CLERK, code="TEE-01", reorder_point=5)
+    created = pur.create_suggested_pos(session=session, actor=CLERK)
+    assert created, "the reorder suggestion should make a draft"
+    po = created[0]
+    assert po.note == ""
+    pur.order_po(session=session, actor=CLERK, po_id=po.id)
+    pur.email_po(session=session, actor=CLERK, po_id=po.id)
+    mail = session.exec(select(OutboxMessage).where(OutboxMessage.template == "purchase_order")).one()
+    assert "reorder" not in mail.body and "Note:" not in mail.body

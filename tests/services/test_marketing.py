@@ -238,7 +238,7 @@ def test_coupon_refusals(shop: Session) -> None:
     with pytest.raises(NotFound, match="no coupon code"):
         price(shop, ("TEE-01", 1), coupon_codes=["NOPE"])
     orders.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), coupon_codes=["SAVE10"]))
-    with pytest.raises(InvalidInput, match="limit of 1 uses"):
+    with pytest.raises(InvalidInput, match="limit of 1 use"):
         price(shop, ("TEE-01", 1), coupon_codes=["SAVE10"])
     coupon(shop, name="old", amount_minor=100, code="OLD1", valid_until=clock.now() - timedelta(days=1),
            valid_from=clock.now() - timedelta(days=9))

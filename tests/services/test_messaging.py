@@ -186,7 +186,7 @@ def test_email_is_delivered_over_smtp_with_utf8(store: str, smtp_server: SmtpSer
     report = messaging.deliver_due(store)
 
     assert (report.sent, report.failed, report.queued, report.problems) == (1, 0, 0, ())
-    assert report.summary() == "Sent 1, failed 0, left 0 queued."
+    assert report.summary(ZoneInfo("Asia/Shanghai")) == "Sent 1, failed 0, left 0 queued."
     [mail] = smtp_server.mailbox.messages
     assert smtp_server.mailbox.envelopes == [("shop@example.cn", ["kunde@example.cn"])]
     assert mail["To"] == "kunde@example.cn"
@@ -224,7 +224,6 @@ def test_unreachable_smtp_server_fails_with_a_clear_reason_and_backs_off(store: 
     assert one.next_attempt_at == FROZEN_AT + timedelta(minutes=1)
     assert two.last_error == f"Not tried: {one.last_error}"  # the server was not hammered again
     assert report.retrying == 2 and report.next_attempt_at == FROZEN_AT + timedelta(minutes=1)
-    assert report.summary() == "Sent 0, failed 2, left 0 queued, 2 to retry (next at 2026-11-20 02:31 UTC)."
     assert report.summary(ZoneInfo("Asia/Shanghai")).endswith("(next at 2026-11-20 10:31).")
     assert notifications_about(store, first) == []  # not given up yet
 
@@ -360,7 +359,7 @@ def test_unconfigured_channel_leaves_its_messages_queued_and_says_which_setting(
     report = messaging.deliver_due(store)
 
     assert report.sent == 1  # SMS still go out
-    assert report.problems == ("1 email message(s) stay queued. Email is not set up: smtp_host is empty. "
+    assert report.problems == ("1 email message stays queued. Email is not set up: smtp_host is empty. "
                                "Set it with 'shoptui settings set smtp_host mail.example.com'.",)
     waiting = message(store, email_id)
     assert (waiting.status, waiting.attempts, waiting.last_error) == ("queued", 0, None)

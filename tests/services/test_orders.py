@@ -300,3 +300,37 @@ def test_status_pages_use_the_status_index(seeded: str) -> None:
             "EXPLAIN QUERY PLAN SELECT count(*), sum(total_minor) FROM sales_order WHERE created_at >= ? "
             "AND status != 'cancelled'", ("2026-01-01 00:00:00.000000",)))
         assert "ix_sales_order_created" in plan
+
+
+class _Delivers:
+    def send(self, message) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class _Refuses(_Delivers):
+    def send(self, message) -> None:  # type: ignore[no-untyped-def]
+        from shoptui.services import messaging
+
+        raise messaging.DeliveryError("550 no such number", permanent=True)
+
+
+def test_reminder_event_says_queued_and_the_sender_records_sent_or_failed(seeded: str) -> None:
+    from shoptui.services import messaging
+
+    with db.transaction(seeded) as s:
+        number = orders.create_order(session=s, actor=CLERK, draft=draft(("TEE-01", 2), customer="13800138000")).number
+    with clock.frozen(clock.now() + timedelta(hours=3)):
+        with db.transaction(seeded) as s:
+            assert orders.remind_unpaid(session=s, actor=CLERK, older_than=timedelta(hours=2)).done == [number]
+            [event] = [e for e in orders.get_order(session=s, number=number).events if e.kind == "reminded"]
+            assert event.message.startswith("Payment reminder queued by email and sms") and "sent" not in event.message
+        report = messaging.deliver_due(seeded, transports={"email": _Delivers(), "sms": _Refuses()})
+        assert (report.sent, report.failed) == (1, 1)
+        with db.read_session(seeded) as s:
+            events = {e.kind: e.message for e in orders.get_order(session=s, number=number).events}
+    assert events["message_sent"].startswith("Payment reminder sent by email to ")
+    assert events["message_failed"].startswith("Payment reminder by SMS to ")
+    assert events["message_failed"].endswith("failed: 550 no such number")

@@ -70,10 +70,10 @@ async def test_f7_opens_marketing_with_promotions_and_report(marketing_app: Shop
         assert "Used 1 time · discount given 20.00 · revenue 277.00" in detail
         row = screen.promo_table.get_row(str(next(p.id for p in screen.shown_promotions() if p.name == "满200减20")))
         cells = [str(c).strip() for c in row]
-        assert cells[1:4] == ["满减", "from 11-20", "running"] and cells[-1] == "20.00"
+        assert cells[1:4] == ["满减", "from 11-20", "active"] and cells[-1] == "20.00"
         states = {p.name: str(screen.promo_table.get_row(str(p.id))[3]).strip() for p in screen.shown_promotions()}
-        assert states == {"Buy 2 get 1": "paused", "Mug over 300": "draft", "Tees 15% off": "running",
-                          "满200减20": "running"}
+        assert states == {"Buy 2 get 1": "paused", "Mug over 300": "draft", "Tees 15% off": "active",
+                          "满200减20": "active"}
 
 
 async def test_filters_by_status_and_kind(marketing_app: ShopApp) -> None:

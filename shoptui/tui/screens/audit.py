@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
+from shoptui import wording
 from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.text import plain
 
@@ -184,7 +185,7 @@ def _cells(entry: AuditEntryRead, zone: ZoneInfo) -> tuple[Text, ...]:
     """Plain text cells (names may hold ``[``, which must not be read as markup)."""
     where = entry.source + (f" {entry.address}" if entry.address else "")
     record = f"{entry.entity} {entry.entity_id or ''}".strip()
-    cells = (f"{entry.at.astimezone(zone):%Y-%m-%d %H:%M}", entry.actor, where, entry.action, record, entry.summary)
+    cells = (wording.when(entry.at, zone), entry.actor, where, entry.action, record, entry.summary)
     return tuple(plain(cell) for cell in cells)
 
 

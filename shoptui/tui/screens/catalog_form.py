@@ -28,6 +28,7 @@ from shoptui.errors import Conflict, ShopError
 from shoptui.tui.text import choices, plain
 from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
+from shoptui.wording import plural
 
 if TYPE_CHECKING:
     from shoptui.services.catalog import CategoryRead, ProductRead
@@ -448,7 +449,7 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
         await self._set_rows(drafts + kept)
         message = f"{len(drafts)} variant rows"
         if kept:
-            message += f"; {len(kept)} saved variant(s) no longer offered are kept (delete them with 'shoptui variant')"
+            message += f"; {plural(len(kept), 'saved variant')} no longer offered {'is' if len(kept) == 1 else 'are'} kept (delete them with 'shoptui variant')"
         self.app.notify(message + ". Fill in the prices, then ctrl+s.", markup=False)  # type: ignore[call-arg]
 
     def action_save(self) -> None:

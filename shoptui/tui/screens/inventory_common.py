@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 
 from rich.text import Text
 
+from shoptui import wording
 from shoptui.money import format_money
 from shoptui.tui.text import plain
+from shoptui.wording import plural  # noqa: F401  (screens import it from here)
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,7 @@ class StockMeta:
 
     def when(self, at: datetime | None, *, year: bool = False) -> str:
         """A moment in the store's time zone: ``11-20 10:30`` (with the year: ``2026-11-20 10:30``)."""
-        if at is None:
-            return "–"
-        local = at.astimezone(ZoneInfo(self.timezone))
-        return f"{local:%Y-%m-%d %H:%M}" if year else f"{local:%m-%d %H:%M}"
+        return wording.when(at, ZoneInfo(self.timezone), year=year, none="–")
 
 
 def read_meta(db_url: str | None) -> StockMeta:
@@ -99,7 +98,3 @@ def signed(value: int) -> str:
     """``+5``, ``-3``, ``0``"""
     return f"{value:+d}" if value else "0"
 
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """``1 line``, ``3 lines``"""
-    return f"{count} {word if count == 1 else (many or word + 's')}"

@@ -113,7 +113,7 @@ class NewPODialog(FormDialog):
             Field("location", "Receive at", Select(choices(self.meta.location_options()), value=self.meta.default_location
                                                    or Select.NULL, id="f-location", compact=True,
                                                    tooltip="Where the goods will be received.")),
-            Field("note", "Note", Input("", id="f-note", compact=True, tooltip="Printed on the emailed order.")),
+            Field("note", "Note", Input("", id="f-note", compact=True, tooltip="A note to the supplier, printed on the emailed order.")),
         ]
 
     def field_for(self, sentence: str) -> str | None:
@@ -601,9 +601,9 @@ class PODetailScreen(ReportsWorkerErrors, Screen[None]):
         _restore(table, keep)
         total = sum(self.scanned.values())
         over = " · receiving more than ordered is ALLOWED (ctrl+o)" if self.allow_over else ""
-        status = {"draft": "Draft: a adds lines, o marks it ordered, m emails it, x cancels.",
+        status = {"draft": "Draft: a adds lines, o marks it ordered (then m emails it), x cancels.",
                   "ordered": "Ordered: r receives all that is due, s receives by scanning, m emails, x cancels.",
-                  "partial": "Partly received: r receives the rest, s scans more in, x cancels the rest.",
+                  "partial": "Partly received: r receives the rest, s scans more in, m emails, x cancels the rest.",
                   "received": "Received in full.", "cancelled": "Cancelled."}.get(self.po.status, "")
         if total:
             status = f"{plural(total, 'unit')} scanned, not booked yet: ctrl+s books them, ctrl+z undoes the last."
@@ -619,7 +619,7 @@ class PODetailScreen(ReportsWorkerErrors, Screen[None]):
         if action in ("book", "undo_scan"):
             return receiving and bool(self.scanned)
         if action == "email":
-            return status not in ("cancelled", "")
+            return status in ("ordered", "partial")  # inventory_purchasing.EMAILABLE
         if action == "cancel_po":
             return status in ("draft", "ordered", "partial")
         return True

@@ -518,7 +518,7 @@ class MarketingScreen(ShopScreen):
         if p.scope_kind == "categories" and p.scope_ids:
             scope += ": " + ", ".join(data.categories.get(i, f"#{i}") for i in p.scope_ids)
         elif p.scope_kind == "products" and p.scope_ids:
-            scope += ": " + ", ".join(f"#{i}" for i in p.scope_ids)
+            scope += ": " + (p.scope_text.removeprefix("products: ") or ", ".join(f"#{i}" for i in p.scope_ids))
         wide = self.wide
         ends = f"end of {_day_before(p.ends_at, m, year=wide)}" if p.ends_at and _midnight(p.ends_at, m) else (
             m.when(p.ends_at, year=wide) if p.ends_at else "no end")

@@ -16,10 +16,12 @@ from zoneinfo import ZoneInfo
 
 from rich.text import Text
 
+from shoptui import wording
 from shoptui.errors import InvalidInput
 from shoptui.money import format_money, parse_basis_points, parse_money
 from shoptui.tui.text import plain
 from shoptui.typed import number_text
+from shoptui.wording import plural  # noqa: F401  (screens import it from here)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -66,12 +68,7 @@ class MarketingMeta:
 
     def when(self, at: datetime | None, *, year: bool = True, time: bool = True) -> str:
         """A moment in shop time: ``2026-11-20 10:30`` (shorter without year or time)."""
-        if at is None:
-            return "–"
-        local = at.astimezone(self.tz)
-        if not time:
-            return f"{local:%Y-%m-%d}" if year else f"{local:%m-%d}"
-        return f"{local:%Y-%m-%d %H:%M}" if year else f"{local:%m-%d %H:%M}"
+        return wording.when(at, self.tz, year=year, time=time, none="–")
 
     def edit_time(self, at: datetime | None, *, end: bool = False) -> str:
         """A moment as the forms take it back: ``2026-12-01 09:00``; midnight as the day alone (blank for none).
@@ -95,10 +92,7 @@ class MarketingMeta:
 
     def last_day(self, ends: datetime) -> str:
         """The last shop day a window covers (an end at midnight belongs to the day before)."""
-        local = ends.astimezone(self.tz)
-        if (local.hour, local.minute, local.second) == (0, 0, 0):
-            local -= timedelta(seconds=1)
-        return f"{local:%m-%d}"
+        return wording.last_day(ends, self.tz, year=False)
 
     def tier_hint(self) -> str:
         """``normal, silver, gold`` (what the tier fields take)."""
@@ -128,14 +122,10 @@ def read_meta(db_url: str | None) -> MarketingMeta:
 
 
 def promotion_state(promo: PromotionRead, now: datetime) -> str:
-    """running, scheduled, over (active but past its end), paused, draft or ended."""
-    if promo.status == "active":
-        if promo.running:
-            return "running"
-        if promo.starts_at > now:
-            return "scheduled"
-        return "over"
-    return promo.status
+    """draft, scheduled, active (running now), paused or ended: the service's word for it at ``now``."""
+    from shoptui.services.marketing_promotions import promotion_state as state
+
+    return state(promo.status, promo.starts_at, promo.ends_at, now)
 
 
 def coupon_validity(coupon: CouponRead, meta: MarketingMeta) -> str:
@@ -149,10 +139,7 @@ def coupon_validity(coupon: CouponRead, meta: MarketingMeta) -> str:
 
 
 def _last_day(ends: datetime, meta: MarketingMeta) -> str:
-    local = ends.astimezone(meta.tz)
-    if (local.hour, local.minute, local.second) == (0, 0, 0):
-        local -= timedelta(seconds=1)
-    return f"{local:%Y-%m-%d}"
+    return wording.last_day(ends, meta.tz)
 
 
 def limits_text(total: int | None, per_member: int | None) -> str:
@@ -184,10 +171,6 @@ def cell(value: object, width: int, *, right: bool = False) -> Text:
     text.pad_right(pad + 1)
     return text
 
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """``1 code``, ``3 codes``"""
-    return f"{count:,} {word if count == 1 else (many or word + 's')}"
 
 
 # ---------------------------------------------------------------- parsing what was typed

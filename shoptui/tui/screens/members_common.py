@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo
 
 from rich.text import Text
 
+from shoptui import wording
 from shoptui.money import format_money
 from shoptui.tui.text import plain
+from shoptui.wording import plural  # noqa: F401  (screens import it from here)
 
 if TYPE_CHECKING:
     from shoptui.services.members_points import GiftRead
@@ -49,12 +51,7 @@ class MembersMeta:
 
     def when(self, at: datetime | None, *, year: bool = True, time: bool = True) -> str:
         """A moment in the store's time zone: ``2026-11-20 10:30`` (``11-20 10:30`` without the year)."""
-        if at is None:
-            return "–"
-        local = at.astimezone(ZoneInfo(self.timezone))
-        if not time:
-            return f"{local:%Y-%m-%d}" if year else f"{local:%m-%d}"
-        return f"{local:%Y-%m-%d %H:%M}" if year else f"{local:%m-%d %H:%M}"
+        return wording.when(at, ZoneInfo(self.timezone), year=year, time=time, none="–")
 
     def day(self, at: datetime | None) -> str:
         """The store-local date of a moment, ``2026-11-20`` (``–`` for none)."""
@@ -134,7 +131,3 @@ def split_tags(text: str) -> list[str]:
     """``"vip, wholesale,,"`` -> ``["vip", "wholesale"]``"""
     return [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]
 
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """``1 point``, ``3 points``"""
-    return f"{count:,} {word if count == 1 else (many or word + 's')}"

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from shoptui import wording
 from shoptui.money import format_money
+from shoptui.wording import plural  # noqa: F401  (screens import it from here)
 
 CHANNEL_CHOICES = ("phone", "chat", "web", "marketplace", "counter")
 """Channels of an order typed in by hand (imported orders come from the CLI)."""
@@ -59,10 +61,7 @@ class OrdersMeta:
 
     def when(self, at: datetime | None, *, year: bool = False) -> str:
         """A moment in the store's time zone: ``11-20 10:30`` (with the year: ``2026-11-20 10:30``)."""
-        if at is None:
-            return "–"
-        local = at.astimezone(ZoneInfo(self.timezone))
-        return f"{local:%Y-%m-%d %H:%M}" if year else f"{local:%m-%d %H:%M}"
+        return wording.when(at, ZoneInfo(self.timezone), year=year, none="–")
 
     def carrier_options(self) -> list[tuple[str, str]]:
         """(label, code) pairs for a Select."""

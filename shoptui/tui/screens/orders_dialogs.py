@@ -27,6 +27,7 @@ from shoptui.tui.text import choices, plain
 from shoptui.tui.widgets.inventory_form import Field, FormDialog, words_to_field
 from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
+from shoptui.wording import plural
 
 if TYPE_CHECKING:
     from shoptui.services.orders import OrderFilter, ReturnRead
@@ -135,7 +136,7 @@ class NewOrderDialog(OrderForm):
             if values["pay"]:
                 result = orders.pay(session=session, actor=self.shop.actor, number=order.number, method=values["pay"])
                 paid = f", paid by {METHOD_LABELS[result.payment.method]}"
-        return Changed(f"Order {order.number} created: {order.item_count} items, total "
+        return Changed(f"Order {order.number} created: {plural(order.item_count, 'item')}, total "
                        f"{self.meta.money(order.total_minor)} {self.meta.currency}{paid}.", order.number)
 
 

@@ -31,6 +31,7 @@ from shoptui.tui.screens.orders_common import OrdersMeta
 from shoptui.tui.text import plain
 from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
+from shoptui.wording import plural
 
 if TYPE_CHECKING:
     from shoptui.services.orders import LineChange, OrderRead
@@ -164,7 +165,7 @@ class EditLinesScreen(ReportsWorkerErrors, ModalScreen[bool]):
             parts += f" + shipping {m(order.shipping_minor)}"
         self.query_one("#lines-total", Static).update(
             plain(Text.assemble((f"Total {m(order.total_minor)} {self.meta.currency}", "bold"),
-                          f" = {parts} · {order.item_count} items · tax {m(order.tax_minor)}")))
+                          f" = {parts} · {plural(order.item_count, 'item')} · tax {m(order.tax_minor)}")))
         self.refresh_bindings()
 
     def _say(self, text: str, *, error: bool = False) -> None:

@@ -45,6 +45,7 @@ from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.text import plain
 from shoptui.tui.widgets.sale_basket import BasketTable, Explained, TotalsPanel
 from shoptui.tui.widgets.sale_scan import SCAN_HELP, ScanField, ScanMessage, parse_entry
+from shoptui.wording import plural
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -601,7 +602,7 @@ class SaleScreen(ShopScreen):
         if basket is None or basket.empty:
             return
         self.app.push_screen(
-            Confirm(f"Void this sale? {basket.item_count} item(s) for {self.meta.money(basket.total_minor)} "
+            Confirm(f"Void this sale? {plural(basket.item_count, 'item')} for {self.meta.money(basket.total_minor)} "
                     f"{self.meta.currency} are taken out of the basket; nothing was written yet.", yes="Void",
                     danger=True),
             lambda yes: self._voided() if yes else None)

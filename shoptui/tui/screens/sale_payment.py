@@ -27,6 +27,7 @@ from textual.widgets import Digits, Input, Label, Static
 from shoptui.errors import InvalidInput, ShopError
 from shoptui.tui.text import plain
 from shoptui.tui.workers import ReportsWorkerErrors
+from shoptui.wording import plural
 
 if TYPE_CHECKING:
     from shoptui.services.sales import Basket, PaymentPlan, SaleResult, Tender
@@ -102,7 +103,7 @@ class PaymentDialog(ReportsWorkerErrors, ModalScreen["SaleResult | None"]):
     def compose(self) -> ComposeResult:
         b, m = self.basket, self.meta
         with Vertical():
-            yield Static(plain(f"Payment · {b.item_count} item{'s' if b.item_count != 1 else ''} · due "
+            yield Static(plain(f"Payment · {plural(b.item_count, 'item')} · due "
                          f"{m.money(b.total_minor)} {m.currency}"), id="pay-title", markup=False)
             for method, label, hint in self.methods:
                 with Horizontal(classes="pay-row"):

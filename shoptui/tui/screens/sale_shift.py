@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from shoptui import wording
 from shoptui.tui.text import plain
 from shoptui.tui.widgets.inventory_form import Field, FormDialog
 from shoptui.tui.workers import ReportsWorkerErrors
@@ -38,7 +39,7 @@ def report_text(report: ShiftReport, meta: SaleMeta) -> str:
     zone = ZoneInfo(m.timezone)
 
     def when(at: Any) -> str:
-        return f"{at.astimezone(zone):%Y-%m-%d %H:%M}" if at else "–"
+        return wording.when(at, zone, none="–")
 
     def row(label: str, value: str) -> str:
         return f"{label:<24}{value:>16}"

@@ -17,6 +17,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Digits, Static
 
 from shoptui.tui.text import plain
+from shoptui.wording import plural
 
 if TYPE_CHECKING:
     from shoptui.services.sales import Basket
@@ -219,7 +220,7 @@ class TotalsPanel(Vertical):
             figures.append(f"{label.strip()}  {amount}")
 
         items = basket.item_count
-        row(f"Subtotal ({items} item{'s' if items != 1 else ''})", money(basket.subtotal_minor))
+        row(f"Subtotal ({plural(items, 'item')})", money(basket.subtotal_minor))
         line_discounts = sum(line.line_discount_minor for line in basket.lines)
         if line_discounts:
             row("  incl. line discounts", f"-{money(line_discounts)}")
