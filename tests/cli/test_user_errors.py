@@ -111,7 +111,7 @@ def test_a_database_url_without_its_driver(runner, command: list[str]) -> None: 
     except ImportError:
         pass
     result = runner.invoke(app, ["--db", "postgresql+psycopg://shop:secret@localhost/shop", *command])
-    _one_line_refusal(result, "driver", "not installed", "postgresql+psycopg://***@localhost/shop")
+    _one_line_refusal(result, "driver", "not installed", "postgresql+psycopg://shop:***@localhost/shop")
     assert "secret" not in result.stderr
 
 
