@@ -23,6 +23,7 @@ from tests.tui.sale_support import (  # noqa: F401  (fixtures)
     add_promotion,
     available,
     basket_lines,
+    burst,
     fill,
     message,
     open_sale,
@@ -486,3 +487,23 @@ async def test_scanning_on_the_receipt_starts_the_next_sale(sale_app: ShopApp) -
         await pilot.press("ctrl+l")  # the last receipt again
         await settle(pilot)
         assert isinstance(pilot.app.screen, ReceiptDialog) and not pilot.app.screen.just_sold
+
+
+async def test_a_scanner_burst_on_the_receipt_closes_it_once_and_starts_the_next_sale(sale_app: ShopApp,
+                                                                                       sale_store: str) -> None:
+    """Issue 11 item 1: 13 digits and enter in one burst closed the receipt once per key (ScreenStackError)."""
+    async with sale_app.run_test(size=(80, 24)) as pilot:
+        await open_sale(pilot)
+        await scan(pilot, TEE_M_BLACK)
+        await pilot.press("f12", "f3", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ReceiptDialog)
+        sold = order_count(sale_store)
+        burst(pilot, TEE_S_WHITE_BARCODE, enter=True)
+        await settle(pilot, rounds=5)
+        assert isinstance(pilot.app.screen, SaleScreen)
+        assert basket_lines(pilot.app) == [(TEE_S_WHITE, 1)]  # the scanned code is the next sale's first line
+        assert pilot.app.screen.query_one("#sale-scan").value == ""
+        assert order_count(sale_store) == sold
+        await pilot.press("escape")  # the app is alive and answers keys
+        await settle(pilot)

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from shoptui.services.sales import Basket, SaleResult
     from shoptui.services.settings import Currency
     from shoptui.services.shifts import ShiftRead
+    from shoptui.tui.screens.sale_dialogs import NextScan
 
 META_STALE_S = 20.0
 """Settings and the shift are read again on coming back to the screen when older than this (seconds)."""
@@ -530,6 +531,10 @@ class SaleScreen(ShopScreen):
         event.stop()
         text = event.value
         event.input.value = ""
+        self.take_entry(text)
+
+    def take_entry(self, text: str) -> None:
+        """Do what an entry of the scan field asks (scan, set a quantity, pay)."""
         kind, code, quantity = parse_entry(text)
         message = self.query_one("#sale-message", ScanMessage)
         if kind == "pay":
@@ -680,12 +685,17 @@ class SaleScreen(ShopScreen):
         self.app.push_screen(ReceiptDialog(result, self.meta, just_sold=True), self._receipt_closed)
         self._keys_may_have_changed()
 
-    def _receipt_closed(self, typed: str | None) -> None:
-        """Back from the receipt; a key typed on it was the next scan's first character."""
+    def _receipt_closed(self, typed: NextScan | None) -> None:
+        """Back from the receipt; what was typed on it is the next sale's first entry (scanned when enter ended it)."""
         scan = self.query_one("#sale-scan", ScanField)
         scan.focus()
-        if typed:
-            scan.insert_text_at_cursor(typed)
+        if typed is None:
+            return
+        if typed.submit:
+            self.take_entry(scan.value + typed.text)
+            scan.value = ""
+        else:
+            scan.insert_text_at_cursor(typed.text)
 
     def action_last_receipt(self) -> None:
         """The last receipt again."""
