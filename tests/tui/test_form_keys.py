@@ -113,3 +113,36 @@ async def test_text_then_tab_then_text_lands_in_two_fields(name: str, sale_app: 
         assert first.value == "Lu"
         if isinstance(second, Input):
             assert second.value.endswith("cy") and "Lu" not in second.value
+
+
+@pytest.mark.parametrize("kind", ["RestockDialog", "AdjustDialog", "TransferDialog"])
+async def test_a_dialog_opened_with_the_sku_prefilled_starts_on_the_first_empty_field(kind: str, sale_app: ShopApp
+                                                                                      ) -> None:
+    """Issue 11 item 29: the Restock dialog opened on the prefilled SKU, text selected, so 5 replaced the SKU."""
+    from shoptui.tui.screens import inventory_dialogs
+    from shoptui.tui.screens.inventory_common import StockMeta
+
+    dialog = getattr(inventory_dialogs, kind)(StockMeta(), sku=TEE_M_BLACK)
+    async with sale_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.app.push_screen(dialog)
+        await settle(pilot)
+        focused = pilot.app.focused
+        assert isinstance(focused, Input) and focused.id != "f-sku" and focused.value == ""
+        await pilot.press("5")
+        await pilot.pause()
+        assert dialog.query_one("#f-sku", Input).value == TEE_M_BLACK
+        assert focused.value == "5"
+
+
+async def test_a_form_editing_a_record_starts_on_its_first_field(sale_app: ShopApp, sale_store: str) -> None:
+    from shoptui.tui.screens import members_dialogs
+    from shoptui.tui.screens.members_common import MembersMeta
+
+    dialog = members_dialogs.EditDialog(MembersMeta(), _member(sale_store))
+    async with sale_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.app.push_screen(dialog)
+        await settle(pilot)
+        first = next(w for w in dialog.focus_chain if isinstance(w, Input))
+        assert pilot.app.focused is first
