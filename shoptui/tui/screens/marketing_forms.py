@@ -157,10 +157,10 @@ class PromotionForm(MarketingForm):
         super().__init__(meta, intro)
         self.original = original
         self.gift_sku = gift_sku
+        self._kind = original.kind if original else "spend_save"
 
     def edits_a_record(self) -> bool:
         return self.original is not None
-        self._kind = original.kind if original else "spend_save"
 
     def title_text(self) -> str:
         if self.original is not None:
