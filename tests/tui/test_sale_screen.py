@@ -507,3 +507,28 @@ async def test_a_scanner_burst_on_the_receipt_closes_it_once_and_starts_the_next
         assert order_count(sale_store) == sold
         await pilot.press("escape")  # the app is alive and answers keys
         await settle(pilot)
+
+
+def _toasts(app: ShopApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def test_minus_three_says_what_minus_did_and_refuses_a_negative_quantity(sale_app: ShopApp) -> None:
+    """Issue 11 item 3: -3 silently removed the selected line, then said "Scan an item first"."""
+    async with sale_app.run_test(size=(80, 24)) as pilot:
+        await open_sale(pilot)
+        await scan(pilot, TEE_M_BLACK)
+        await scan(pilot, TEE_M_BLACK)
+        await pilot.press("minus", "3", "enter")
+        await settle(pilot)
+        assert basket_lines(pilot.app) == [(TEE_M_BLACK, 1)]  # - took one off; 3 was not applied
+        assert f"{TEE_M_BLACK}: quantity 1 (was 2)." in _toasts(pilot.app)
+        assert "cannot be negative (-3)" in message(pilot.app)
+        await pilot.press("minus", "3", "enter")  # at 1, - removes the line: said so, not silently
+        await settle(pilot)
+        assert basket_lines(pilot.app) == []
+        assert f"Removed {TEE_M_BLACK} from the basket (was 1): quantity 0." in _toasts(pilot.app)
+        assert "cannot be negative (-3)" in message(pilot.app)
+        await scan(pilot, TEE_S_WHITE)
+        await scan(pilot, "4")  # a quantity set by number is announced too
+        assert f"{TEE_S_WHITE}: quantity 4 (was 1)." in _toasts(pilot.app)

@@ -199,6 +199,16 @@ def describe(op: Op, before: Basket | None, after: Basket, money: Any) -> str:
     return ""
 
 
+def quantity_notice(op: Op, before: Basket | None, after: Basket) -> str:
+    """What a change of a line's quantity did, naming the SKU and the new quantity (for a notification)."""
+    old = before.line(op.sku) if before is not None else None
+    was = f" (was {old.quantity})" if old is not None else ""
+    line = after.line(op.sku)
+    if line is None:
+        return f"Removed {op.sku} from the basket{was}: quantity 0."
+    return f"{op.sku}: quantity {line.quantity}{was}."
+
+
 # ---------------------------------------------------------------- the screen
 
 
@@ -437,6 +447,8 @@ class SaleScreen(ShopScreen):
             self.query_one("#sale-message", ScanMessage).say(text, ok=True)
         elif op.kind == "fresh":
             self.query_one("#sale-message", ScanMessage).say(op.text or "Ready: scan the first item.", ok=op.ok)
+        if op.kind in ("quantity", "step", "remove"):
+            self.shop.announce(quantity_notice(op, before, basket))
         if op.kind in ("scan", "quantity", "step", "remove"):
             self.call_after_refresh(self._stamp, op.started)
         self._keys_may_have_changed()
@@ -531,12 +543,22 @@ class SaleScreen(ShopScreen):
         event.stop()
         text = event.value
         event.input.value = ""
-        self.take_entry(text)
+        scan = self.query_one("#sale-scan", ScanField)
+        after_minus, scan.after_minus = scan.after_minus, False
+        self.take_entry(text, after_minus=after_minus)
 
-    def take_entry(self, text: str) -> None:
-        """Do what an entry of the scan field asks (scan, set a quantity, pay)."""
+    def take_entry(self, text: str, *, after_minus: bool = False) -> None:
+        """Do what an entry of the scan field asks (scan, set a quantity, pay).
+
+        ``after_minus``: the entry was typed right after ``-`` on the empty field, so ``-3`` reached
+        the screen as "one fewer" and then ``3``: a negative quantity, refused with what ``-`` did.
+        """
         kind, code, quantity = parse_entry(text)
         message = self.query_one("#sale-message", ScanMessage)
+        if kind == "quantity" and after_minus:
+            message.say(f"NOT DONE: a quantity cannot be negative (-{quantity}). The - key takes ONE off the selected "
+                        f"line (see the notice); {quantity}⏎ sets a line's quantity, del removes a line.", ok=False)
+            return
         if kind == "pay":
             if self.basket is not None and not self.basket.empty:
                 self.action_pay()
@@ -738,4 +760,4 @@ class SaleScreen(ShopScreen):
             super().open_record(kind, key)
 
 
-__all__ = ["SCAN_HELP", "SaleMeta", "SaleScreen", "apply_op", "read_meta"]
+__all__ = ["SCAN_HELP", "SaleMeta", "SaleScreen", "apply_op", "quantity_notice", "read_meta"]
