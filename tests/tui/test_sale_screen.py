@@ -532,3 +532,32 @@ async def test_minus_three_says_what_minus_did_and_refuses_a_negative_quantity(s
         await scan(pilot, TEE_S_WHITE)
         await scan(pilot, "4")  # a quantity set by number is announced too
         assert f"{TEE_S_WHITE}: quantity 4 (was 1)." in _toasts(pilot.app)
+
+
+async def test_a_members_receipt_shows_points_earned_and_the_new_balance(sale_app: ShopApp, sale_store: str) -> None:
+    """Issue 11 item 33: the receipt of a member's sale said nothing of points."""
+    from shoptui.services import members
+
+    async with sale_app.run_test(size=(80, 24)) as pilot:
+        await open_sale(pilot)
+        await scan(pilot, TEE_M_BLACK)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await type_text(pilot, MEMBER_PHONE)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter", "enter")  # on to the points, none used
+        await settle(pilot)
+        await pilot.press("f12", "f3", "enter")
+        await settle(pilot)
+        receipt = pilot.app.screen
+        assert isinstance(receipt, ReceiptDialog)
+        earned = receipt.result.points_earned
+        text = " ".join(shown(pilot.app, "#rc-text").split())
+        title = shown(pilot.app, "#rc-title")
+    with db.read_session(sale_store) as session:
+        member = members.find_member(session=session, phone=MEMBER_PHONE)
+    assert member is not None and earned is not None and earned > 0
+    assert member.points_balance == MEMBER_POINTS + earned
+    assert f"Points earned {earned:,}" in text and f"Points balance {member.points_balance:,}" in text
+    assert f"Points earned {earned:,} · balance {member.points_balance:,}" in title

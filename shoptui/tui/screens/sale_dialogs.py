@@ -457,8 +457,11 @@ class ReceiptDialog(ReportsWorkerErrors, ModalScreen["NextScan | None"]):
         order, m = self.result.order, self.meta
         head = "Sold" if self.just_sold else "Receipt of"
         with Vertical():
-            yield Static(f"{head} {order.number} · {m.money(order.total_minor)} {m.currency} · paid", id="rc-title",
-                         markup=False)
+            title = f"{head} {order.number} · {m.money(order.total_minor)} {m.currency} · paid"
+            if self.result.points_earned is not None:  # a member's sale: as the service booked it
+                title += (f"\nPoints earned {self.result.points_earned:,} · balance "
+                          f"{self.result.points_balance or 0:,}")
+            yield Static(title, id="rc-title", markup=False)
             if self.just_sold and self.result.change_minor:
                 with Horizontal(id="rc-change-row"):
                     yield Static("CHANGE DUE", id="rc-change-label", markup=False)
