@@ -556,8 +556,8 @@ class SaleScreen(ShopScreen):
         kind, code, quantity = parse_entry(text)
         message = self.query_one("#sale-message", ScanMessage)
         if kind == "quantity" and after_minus:
-            message.say(f"NOT DONE: a quantity cannot be negative (-{quantity}). The - key takes ONE off the selected "
-                        f"line (see the notice); {quantity}⏎ sets a line's quantity, del removes a line.", ok=False)
+            message.say(f"-{quantity} refused: a quantity cannot be negative. - took one off; {quantity}⏎ sets it.",
+                        ok=False)  # fits 80 columns; the notice says what - did
             return
         if kind == "pay":
             if self.basket is not None and not self.basket.empty:
