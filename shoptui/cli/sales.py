@@ -142,7 +142,10 @@ def ring_up(ctx: typer.Context, items: list[str], *, pay: list[str] | None, cust
         saved = f", offers {money.format(-sum(a.amount_minor for a in offers))} off" if offers else ""
         message = (f"Sold {order.number}: {plural(order.item_count, 'item')}, total {money.format(order.total_minor)} "
                    f"{money.code}{saved}{rounded}; paid {paid}; change {money.format(result.change_minor)}.")
+        if result.points_earned is not None:
+            message += f" Points earned {result.points_earned:,}; balance {result.points_balance:,}."
         data = {"number": order.number, "total_minor": order.total_minor, "change_minor": result.change_minor,
+                "points_earned": result.points_earned, "points_balance": result.points_balance,
                 "rounding_minor": result.rounding_minor, "shift_id": result.shift_id, "receipt": result.receipt,
                 "offers": [{"kind": a.kind, "name": a.label, "amount_minor": a.amount_minor, "ref": a.ref}
                            for a in offers],

@@ -20,5 +20,7 @@ MODULE = ModuleSpec(
         "shoptui.services.members:check_member_contacts",
     ),
     # orders call this for every timeline event of an order (see services.orders.add_event)
-    extra={"order_events": "shoptui.services.members:on_order_event"},
+    extra={"order_events": "shoptui.services.members:on_order_event",
+           # documents ask this for the points line of a receipt (see services.documents.receipt_points)
+           "order_points": "shoptui.services.members:points_of_order"},
 )

@@ -203,8 +203,25 @@ def _percent(bp: int) -> str:
 # ---------------------------------------------------------------- receipt
 
 
-def receipt(order: OrderRead, shop: ShopInfo, *, width_mm: int | None = None, copy: bool = False) -> str:
-    """The customer's receipt for an order, laid out for 58 mm (32 columns) or 80 mm (48) paper."""
+def receipt_points(*, session: Session, number: str) -> tuple[int, int] | None:
+    """``(points earned, balance after)`` of a member's order, from the module that keeps points (None: none)."""
+    from shoptui import modules
+
+    for spec in modules.all_modules():
+        ref = spec.extra.get("order_points")
+        if ref:
+            found = modules.load(ref)(session=session, number=number)
+            if found is not None:
+                return found  # type: ignore[no-any-return]
+    return None
+
+
+def receipt(order: OrderRead, shop: ShopInfo, *, width_mm: int | None = None, copy: bool = False,
+            points: tuple[int, int] | None = None) -> str:
+    """The customer's receipt for an order, laid out for 58 mm (32 columns) or 80 mm (48) paper.
+
+    ``points``: a member's ``(points earned, balance after the sale)`` (see :func:`receipt_points`).
+    """
     width = chars_for(width_mm, shop)
     money = shop.money
     out: list[str] = []
@@ -266,6 +283,11 @@ def receipt(order: OrderRead, shop: ShopInfo, *, width_mm: int | None = None, co
         out.append(rule(width))
         for refund in order.refunds:
             out += two_columns(f"Refunded ({_label(refund.method)})", f"-{money(refund.amount_minor)}", width)
+    if points is not None:
+        earned, balance = points
+        out.append(rule(width))
+        out += two_columns("Points earned", f"{earned:,}", width)
+        out += two_columns("Points balance", f"{balance:,}", width)
     out.append(rule(width))
     out += centered(wording.plural(order.item_count, "item"), width)
     out += centered(shop.footer, width)
@@ -403,7 +425,7 @@ def render(*, session: Session, number: str, kind: str, width_mm: int | None = N
     order = orders.get_order(session=session, number=number)
     shop = shop_info(session=session)
     if kind == "receipt":
-        return receipt(order, shop, width_mm=width_mm, copy=copy)
+        return receipt(order, shop, width_mm=width_mm, copy=copy, points=receipt_points(session=session, number=number))
     return DOCUMENTS[kind](order, shop)
 
 

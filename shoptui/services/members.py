@@ -872,6 +872,11 @@ def earn_for_order(*, session: Session, actor: Actor, order_id: int) -> PointsRe
     return members_points.earn_for_order(session=session, actor=actor, order_id=order_id)
 
 
+def points_of_order(*, session: Session, number: str) -> tuple[int, int] | None:
+    """``(points earned, balance after the sale)`` of a member's order (its receipt); None: not a member's order."""
+    return members_points.points_of_order(session=session, number=number)
+
+
 def reverse_for_refund(*, session: Session, actor: Actor, order_id: int, refunded_minor: int) -> PointsResult | None:
     """Take back points in proportion to ``refunded_minor`` of goods refunded (one refund step)."""
     return members_points.reverse_for_refund(session=session, actor=actor, order_id=order_id,

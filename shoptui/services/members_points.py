@@ -344,6 +344,32 @@ def earn_for_order(*, session: Session, actor: Actor, order_id: int) -> PointsRe
     return _result(session, cfg, member.customer_id, row)
 
 
+def points_of_order(*, session: Session, number: str) -> tuple[int, int] | None:
+    """``(points earned, balance after the sale)`` of a member's order, for its receipt; None: not a member's order.
+
+    The balance is the ledger's sum up to the order's own earn (or redeem) line, so a receipt
+    printed again later shows the balance the sale left, not today's.
+    """
+    order = session.exec(select(Order).where(Order.number == number)).first()
+    if order is None or order.customer_id is None:
+        return None
+    member = session.get(Member, order.customer_id)
+    if member is None:
+        return None
+    moves = session.exec(select(PointsMovement).where(PointsMovement.ref_kind == "order",
+                                                      PointsMovement.ref_id == number,
+                                                      col(PointsMovement.kind).in_(("earn", "redeem")))
+                         .order_by(col(PointsMovement.id))).all()
+    earned = sum(m.points for m in moves if m.kind == "earn")
+    if not moves:
+        return earned, _balance(session, member.merged_into or member.customer_id)
+    last = moves[-1]
+    balance = session.exec(select(func.coalesce(func.sum(PointsMovement.points), 0))
+                           .where(PointsMovement.customer_id == last.customer_id,
+                                  col(PointsMovement.id) <= last.id)).one()
+    return earned, int(balance)
+
+
 def reverse_for_refund(*, session: Session, actor: Actor, order_id: int, refunded_minor: int) -> PointsResult | None:
     """Take back the points of ``refunded_minor`` refunded for goods, in proportion to what earned them.
 

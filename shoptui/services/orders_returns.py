@@ -469,6 +469,29 @@ def _returnable(session: Session, order: Order, lines: list[OrderLine], items: l
         room=lambda line: line.quantity_shipped - line.quantity_returned - pending.get(line.id or 0, 0))
 
 
+class ReturnableLine(BaseModel):
+    """A line of an order as a return sees it: sold, already returned (or in an open return), still returnable."""
+
+    sku: str
+    title: str
+    sold: int
+    returned: int
+    returnable: int
+
+
+def returnable_lines(*, session: Session, number: str) -> list[ReturnableLine]:
+    """The order's lines with what can still come back (shipped, less returned, less open returns)."""
+    order = order_row(session, number)
+    pending = _pending_units(session, order.id or 0)
+    out: list[ReturnableLine] = []
+    for line in order_lines(session, order.id or 0):
+        waiting = pending.get(line.id or 0, 0)
+        out.append(ReturnableLine(sku=line.sku, title=line.title, sold=line.quantity,
+                                  returned=line.quantity_returned + waiting,
+                                  returnable=max(line.quantity_shipped - line.quantity_returned - waiting, 0)))
+    return out
+
+
 def request_return(*, session: Session, actor: Actor, number: str, items: list[tuple[str, int]], reason: str,
                    photos: list[str] | None = None) -> ReturnRead:
     """A customer asks to send shipped items back; it waits for approval."""

@@ -610,6 +610,8 @@ class SaleResult(BaseModel):
     rounding_minor: int
     receipt: str
     shift_id: int | None = None
+    points_earned: int | None = None  # a member's sale: points it earned (None: not a member's)
+    points_balance: int | None = None  # ... and the member's balance after it
 
     @property
     def number(self) -> str:
@@ -680,9 +682,11 @@ def complete_sale(*, session: Session, actor: Actor, basket: Basket, tenders: li
             orders.pay(session=session, actor=actor, number=order.number, method=payment.method,
                        amount_minor=payment.amount_minor, reference=payment.reference)
     done = orders.fulfil_all(session=session, actor=actor, number=order.number)
-    text_receipt = documents.receipt(done, shop, width_mm=receipt_width_mm)
+    points = documents.receipt_points(session=session, number=done.number)
+    text_receipt = documents.receipt(done, shop, width_mm=receipt_width_mm, points=points)
     return SaleResult(order=done, change_minor=plan.change_minor, rounding_minor=plan.rounding_minor,
-                      receipt=text_receipt, shift_id=shift.id if shift else None)
+                      receipt=text_receipt, shift_id=shift.id if shift else None,
+                      points_earned=points[0] if points else None, points_balance=points[1] if points else None)
 
 
 def sell(*, session: Session, actor: Actor, items: list[tuple[str, int]], tenders: list[Tender],

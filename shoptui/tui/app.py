@@ -102,6 +102,12 @@ class ShopApp(App[None]):
         Binding("ctrl+t", "toggle_sidebar", "Sidebar", id="sidebar", tooltip="Make the sidebar of modules narrow (short names and keys) or wide."),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit", tooltip="Leave shoptui."),
         Binding("escape", "hide_help", "Hide keys", show=False, id="hide-help", tooltip="Hide the list of keys."),
+        # Tab moves the focus as the app reads the key, before the keys typed after it are routed: as
+        # the screen's (non-priority) binding it ran only once the tab had bubbled back up from the
+        # focused field, and a fast typist's or a scanner's next keys had by then gone to the old field
+        # (`Lucy<Tab>137...` all in Name). No shoptui widget uses tab itself (TextAreas keep tab_behavior="focus").
+        Binding("tab", "focus_next", "Next field", show=False, priority=True, id="focus-next"),
+        Binding("shift+tab", "focus_previous", "Previous field", show=False, priority=True, id="focus-previous"),
     ]
 
     store_name: reactive[str] = reactive("")

@@ -317,3 +317,24 @@ def test_sale_offer_usage_errors(shop, offers_store: str, args: list[str], messa
     result = shop("sale", "TEE-01", *args, "--pay", "cash:200")
     assert result.exit_code == 2 and message in result.stderr
     assert _orders(offers_store) == 0
+
+
+def test_a_members_receipt_shows_points_earned_and_the_new_balance(shop, offers_store: str,  # type: ignore[no-untyped-def]
+                                                                      tmp_path) -> None:
+    """Issue 11 item 33: a member's receipt showed neither the points earned nor the new balance."""
+    target = tmp_path / "r.txt"
+    result = shop("sale", "TEE-01", "--member", "13800138000", "--pay", "cash:200", "--json", "--receipt", str(target))
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    balance = _state(offers_store)[2]
+    assert data["points_earned"] > 0 and data["points_balance"] == balance == 1000 + data["points_earned"]
+    for text in (data["receipt"], target.read_text(encoding="utf-8")):
+        lines = [" ".join(line.split()) for line in text.splitlines()]
+        assert f"Points earned {data['points_earned']:,}" in lines
+        assert f"Points balance {balance:,}" in lines
+    plain = shop("sale", "TEE-01", "--member", "13800138000", "--pay", "cash:200")
+    assert "Points earned" in plain.stdout and f"balance {balance + data['points_earned']:,}" in plain.stdout
+    reprint = shop("order", "receipt", data["number"])  # printed again later: the balance the sale left
+    assert f"Points balance {balance:,}" in [" ".join(line.split()) for line in reprint.stdout.splitlines()]
+    guest = shop("sale", "MUG-01", "--pay", "cash:100", "--json")
+    assert json.loads(guest.stdout)["points_earned"] is None and "Points" not in json.loads(guest.stdout)["receipt"]

@@ -182,3 +182,14 @@ def order_count(store: str) -> int:
     """How many orders the store holds."""
     with db.read_session(store) as session:
         return int(session.exec(select(func.count()).select_from(Order)).one())
+
+
+def burst(pilot: Pilot, text: str, *, enter: bool = False) -> None:
+    """A scanner's burst: every key posted to the app at once, none waiting for the one before to be handled."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    for ch in text:
+        pilot.app.post_message(events.Key(_character_to_key(ch), ch))
+    if enter:
+        pilot.app.post_message(events.Key("enter", "\r"))

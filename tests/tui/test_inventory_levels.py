@@ -158,7 +158,7 @@ async def test_restock_dialog_books_stock(stock_app: ShopApp, stock_store: str) 
         dialog = pilot.app.screen
         assert isinstance(dialog, RestockDialog)
         assert dialog.query_one("#f-sku", Input).value == "D001-M-WHITE"
-        await pilot.press("tab")
+        assert pilot.app.focused is dialog.query_one("#f-quantity", Input)  # the first empty field (item 29)
         await type_text(pilot, "12")
         await pilot.press("tab")
         await type_text(pilot, "30.00")

@@ -23,6 +23,7 @@ from tests.tui.sale_support import (  # noqa: F401  (fixtures)
     add_promotion,
     available,
     basket_lines,
+    burst,
     fill,
     message,
     open_sale,
@@ -486,3 +487,77 @@ async def test_scanning_on_the_receipt_starts_the_next_sale(sale_app: ShopApp) -
         await pilot.press("ctrl+l")  # the last receipt again
         await settle(pilot)
         assert isinstance(pilot.app.screen, ReceiptDialog) and not pilot.app.screen.just_sold
+
+
+async def test_a_scanner_burst_on_the_receipt_closes_it_once_and_starts_the_next_sale(sale_app: ShopApp,
+                                                                                       sale_store: str) -> None:
+    """Issue 11 item 1: 13 digits and enter in one burst closed the receipt once per key (ScreenStackError)."""
+    async with sale_app.run_test(size=(80, 24)) as pilot:
+        await open_sale(pilot)
+        await scan(pilot, TEE_M_BLACK)
+        await pilot.press("f12", "f3", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ReceiptDialog)
+        sold = order_count(sale_store)
+        burst(pilot, TEE_S_WHITE_BARCODE, enter=True)
+        await settle(pilot, rounds=5)
+        assert isinstance(pilot.app.screen, SaleScreen)
+        assert basket_lines(pilot.app) == [(TEE_S_WHITE, 1)]  # the scanned code is the next sale's first line
+        assert pilot.app.screen.query_one("#sale-scan").value == ""
+        assert order_count(sale_store) == sold
+        await pilot.press("escape")  # the app is alive and answers keys
+        await settle(pilot)
+
+
+def _toasts(app: ShopApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def test_minus_three_says_what_minus_did_and_refuses_a_negative_quantity(sale_app: ShopApp) -> None:
+    """Issue 11 item 3: -3 silently removed the selected line, then said "Scan an item first"."""
+    async with sale_app.run_test(size=(80, 24)) as pilot:
+        await open_sale(pilot)
+        await scan(pilot, TEE_M_BLACK)
+        await scan(pilot, TEE_M_BLACK)
+        await pilot.press("minus", "3", "enter")
+        await settle(pilot)
+        assert basket_lines(pilot.app) == [(TEE_M_BLACK, 1)]  # - took one off; 3 was not applied
+        assert f"{TEE_M_BLACK}: quantity 1 (was 2)." in _toasts(pilot.app)
+        assert "-3 refused: a quantity cannot be negative" in message(pilot.app)
+        await pilot.press("minus", "3", "enter")  # at 1, - removes the line: said so, not silently
+        await settle(pilot)
+        assert basket_lines(pilot.app) == []
+        assert f"Removed {TEE_M_BLACK} from the basket (was 1): quantity 0." in _toasts(pilot.app)
+        assert "-3 refused: a quantity cannot be negative" in message(pilot.app)
+        await scan(pilot, TEE_S_WHITE)
+        await scan(pilot, "4")  # a quantity set by number is announced too
+        assert f"{TEE_S_WHITE}: quantity 4 (was 1)." in _toasts(pilot.app)
+
+
+async def test_a_members_receipt_shows_points_earned_and_the_new_balance(sale_app: ShopApp, sale_store: str) -> None:
+    """Issue 11 item 33: the receipt of a member's sale said nothing of points."""
+    from shoptui.services import members
+
+    async with sale_app.run_test(size=(80, 24)) as pilot:
+        await open_sale(pilot)
+        await scan(pilot, TEE_M_BLACK)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await type_text(pilot, MEMBER_PHONE)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter", "enter")  # on to the points, none used
+        await settle(pilot)
+        await pilot.press("f12", "f3", "enter")
+        await settle(pilot)
+        receipt = pilot.app.screen
+        assert isinstance(receipt, ReceiptDialog)
+        earned = receipt.result.points_earned
+        text = " ".join(shown(pilot.app, "#rc-text").split())
+        title = shown(pilot.app, "#rc-title")
+    with db.read_session(sale_store) as session:
+        member = members.find_member(session=session, phone=MEMBER_PHONE)
+    assert member is not None and earned is not None and earned > 0
+    assert member.points_balance == MEMBER_POINTS + earned
+    assert f"Points earned {earned:,}" in text and f"Points balance {member.points_balance:,}" in text
+    assert f"Points earned {earned:,} · balance {member.points_balance:,}" in title

@@ -85,3 +85,20 @@ async def test_too_long_a_search_shows_the_service_sentence(app: ShopApp) -> Non
         await settle(pilot)
         assert "Search for at most 200 characters." in [n.message for n in app._notifications]
         assert app.is_running
+
+
+async def test_escape_empties_the_box_so_the_next_slash_starts_afresh(app: ShopApp) -> None:
+    """Issue 11 item 30: after escape the next / searched the old text with a / and the new text after it."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"13900001111")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        box = app.screen.query_one(SearchBox)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert box.input.value == "" and not box.is_open
+        assert not isinstance(app.screen.focused, Input)
+        await pilot.press("slash", *"SO")
+        await pilot.pause()
+        assert box.input.value == "SO"

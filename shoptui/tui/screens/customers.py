@@ -57,6 +57,9 @@ class CustomerDialog(FormDialog):
         super().__init__("Phone and email are checked; one person is one customer.")
         self.existing = existing
 
+    def edits_a_record(self) -> bool:
+        return self.existing is not None
+
     def title_text(self) -> str:
         return f"Edit customer #{self.existing.id}" if self.existing else "New customer"
 

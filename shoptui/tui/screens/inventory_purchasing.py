@@ -58,6 +58,9 @@ class SupplierDialog(FormDialog):
         super().__init__()
         self.supplier = supplier
 
+    def edits_a_record(self) -> bool:
+        return self.supplier is not None
+
     def title_text(self) -> str:
         return f"Edit supplier {self.supplier.name}" if self.supplier else "New supplier"
 

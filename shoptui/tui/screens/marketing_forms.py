@@ -160,6 +160,9 @@ class PromotionForm(MarketingForm):
         self.gift_sku = gift_sku
         self._kind = original.kind if original else "spend_save"
 
+    def edits_a_record(self) -> bool:
+        return self.original is not None
+
     def title_text(self) -> str:
         if self.original is not None:
             return f"Edit promotion #{self.original.id} {self.original.name}"

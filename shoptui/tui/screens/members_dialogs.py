@@ -114,6 +114,9 @@ class EditDialog(FormDialog):
 
     SAVE_LABEL = "save"
 
+    def edits_a_record(self) -> bool:
+        return True
+
     def __init__(self, meta: MembersMeta, member: MemberRead) -> None:
         super().__init__("Consent changes are stamped with the time; clearing phone or email removes it.")
         self.meta = meta
@@ -407,6 +410,9 @@ class TierEditDialog(FormDialog):
     """A tier's name, thresholds and benefits; members move at the next recalculation."""
 
     SAVE_LABEL = "save"
+
+    def edits_a_record(self) -> bool:
+        return True
 
     def __init__(self, meta: MembersMeta, tier: TierRead) -> None:
         super().__init__(f"Members reach tiers by rolling {meta.basis} over {meta.window_months} months; "

@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Select, Static
 
-from shoptui.errors import InvalidInput
+from shoptui.errors import InvalidInput, ShopError
 from shoptui.tui.screens.orders_common import CHANNEL_CHOICES, METHOD_LABELS, USER_METHODS, OrdersMeta, parse_items
 from shoptui.tui.text import choices, plain
 from shoptui.tui.widgets.inventory_form import Field, FormDialog, words_to_field
@@ -397,22 +397,44 @@ class RefundDialog(ConfirmedRefund):
 
 
 class ReturnRequestDialog(OrderForm):
-    """A customer asks to send items back: which, why, photos."""
+    """A customer asks to send items back: which (picked from the order's returnable lines), why, photos.
+
+    The lines table comes first: ↑↓ choose a line, enter adds one of it to Items (up to what can
+    still come back); tab goes on to Items (editable: SKU:QTY), Reason and Photos.
+    """
 
     TITLE_TEXT = "Return request"
     SAVE_LABEL = "record the request"
     WORDS = (("reason", "reason"), ("photo", "photos"), ("name the items", "items"), ("returned", "items"),
              ("not on this order", "items"), ("quantity", "items"), ("item", "items"))
 
+    DEFAULT_CSS = """
+    ReturnRequestDialog #f-lines { height: auto; max-height: 7; }
+    """
+
+    @dataclass
+    class LinesLoaded(Message):
+        """The order's lines as a return sees them."""
+
+        lines: list[Any]
+
     def __init__(self, meta: OrdersMeta, number: str) -> None:
-        super().__init__(meta, "Only shipped items can come back. The return then waits for approval.")
+        super().__init__(meta, "Only shipped items can come back; the return then waits for approval. "
+                               "Pick lines: ↑↓ and enter adds one; tab to the other fields.")
         self.number = number
+        self.lines: list[Any] = []
 
     def title_text(self) -> str:
         return f"Return request on {self.number}"
 
     def fields(self) -> list[Field]:
+        from textual.widgets import DataTable
+
+        table: DataTable[Any] = DataTable(id="f-lines", cursor_type="row", zebra_stripes=True, show_cursor=True)
+        table.add_columns("SKU", "Title", "Sold", "Back", "Can")
+        table.tooltip = "Sold, already back (or in an open return), and how many can still come back."
         return [
+            Field("lines", "Lines", table, "enter adds one of the line to Items"),
             Field("items", "Items", _input("f-items", placeholder="TEE-01:1 MUG-01:2",
                                            tooltip="What comes back: SKU:QTY, separated by spaces.")),
             Field("reason", "Reason", _input("f-reason", placeholder="too small, broken in transit…",
@@ -420,6 +442,57 @@ class ReturnRequestDialog(OrderForm):
             Field("photos", "Photos", _input("f-photos", placeholder="file paths (optional)",
                                              tooltip="Paths of photo files, separated by spaces.")),
         ]
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.load_lines()
+
+    @work(thread=True, exclusive=True, group="return-lines", exit_on_error=False)
+    def load_lines(self) -> None:
+        """Read the order's returnable lines (in a worker)."""
+        from shoptui import db
+        from shoptui.services import orders_returns
+
+        with db.read_session(self.url) as session:
+            lines = orders_returns.returnable_lines(session=session, number=self.number)
+        self.post_message(self.LinesLoaded(lines))
+
+    @on(LinesLoaded)
+    def _lines_loaded(self, event: LinesLoaded) -> None:
+        from rich.text import Text
+        from textual.widgets import DataTable
+
+        self.lines = event.lines
+        table = self.query_one("#f-lines", DataTable)
+        table.clear()
+        for index, line in enumerate(event.lines):
+            table.add_row(Text(line.sku), Text(line.title, overflow="ellipsis", no_wrap=True), str(line.sold),
+                          str(line.returned), str(line.returnable), key=str(index))
+        table.styles.height = min(len(event.lines), 6) + 1
+        if any(line.returnable for line in event.lines):
+            table.focus()
+            table.move_cursor(row=next(i for i, line in enumerate(event.lines) if line.returnable))
+
+    def on_data_table_row_selected(self, event: Any) -> None:
+        """Enter on a line: one more of it in Items (never more than can come back)."""
+        event.stop()
+        line = self.lines[int(event.row_key.value)]
+        field = self.query_one("#f-items", Input)
+        try:
+            items = parse_items(field.value)
+        except ShopError:  # a hand-typed entry that does not parse: the save says why
+            items = []
+        wanted = dict(items)
+        have = wanted.get(line.sku, 0)
+        banner = self.query_one("#form-banner", Static)
+        if have >= line.returnable:
+            banner.update(f"✗ {line.sku}: {line.returnable} can come back"
+                          + (f" and {have} already are in Items." if have else "."))
+            self.add_class("-refused")
+            return
+        self.remove_class("-refused")
+        wanted[line.sku] = have + 1
+        field.value = " ".join(f"{sku}:{qty}" for sku, qty in wanted.items())
 
     def save(self, values: dict[str, Any]) -> Changed:
         from shoptui import db

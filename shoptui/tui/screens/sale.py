@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from shoptui.services.sales import Basket, SaleResult
     from shoptui.services.settings import Currency
     from shoptui.services.shifts import ShiftRead
+    from shoptui.tui.screens.sale_dialogs import NextScan
 
 META_STALE_S = 20.0
 """Settings and the shift are read again on coming back to the screen when older than this (seconds)."""
@@ -198,6 +199,16 @@ def describe(op: Op, before: Basket | None, after: Basket, money: Any) -> str:
     if op.kind == "replace" and op.text:
         return f"{op.text} · total {money(after.total_minor)}"
     return ""
+
+
+def quantity_notice(op: Op, before: Basket | None, after: Basket) -> str:
+    """What a change of a line's quantity did, naming the SKU and the new quantity (for a notification)."""
+    old = before.line(op.sku) if before is not None else None
+    was = f" (was {old.quantity})" if old is not None else ""
+    line = after.line(op.sku)
+    if line is None:
+        return f"Removed {op.sku} from the basket{was}: quantity 0."
+    return f"{op.sku}: quantity {line.quantity}{was}."
 
 
 # ---------------------------------------------------------------- the screen
@@ -438,6 +449,8 @@ class SaleScreen(ShopScreen):
             self.query_one("#sale-message", ScanMessage).say(text, ok=True)
         elif op.kind == "fresh":
             self.query_one("#sale-message", ScanMessage).say(op.text or "Ready: scan the first item.", ok=op.ok)
+        if op.kind in ("quantity", "step", "remove"):
+            self.shop.announce(quantity_notice(op, before, basket))
         if op.kind in ("scan", "quantity", "step", "remove"):
             self.call_after_refresh(self._stamp, op.started)
         self._keys_may_have_changed()
@@ -532,8 +545,22 @@ class SaleScreen(ShopScreen):
         event.stop()
         text = event.value
         event.input.value = ""
+        scan = self.query_one("#sale-scan", ScanField)
+        after_minus, scan.after_minus = scan.after_minus, False
+        self.take_entry(text, after_minus=after_minus)
+
+    def take_entry(self, text: str, *, after_minus: bool = False) -> None:
+        """Do what an entry of the scan field asks (scan, set a quantity, pay).
+
+        ``after_minus``: the entry was typed right after ``-`` on the empty field, so ``-3`` reached
+        the screen as "one fewer" and then ``3``: a negative quantity, refused with what ``-`` did.
+        """
         kind, code, quantity = parse_entry(text)
         message = self.query_one("#sale-message", ScanMessage)
+        if kind == "quantity" and after_minus:
+            message.say(f"-{quantity} refused: a quantity cannot be negative. - took one off; {quantity}⏎ sets it.",
+                        ok=False)  # fits 80 columns; the notice says what - did
+            return
         if kind == "pay":
             if self.basket is not None and not self.basket.empty:
                 self.action_pay()
@@ -682,12 +709,17 @@ class SaleScreen(ShopScreen):
         self.app.push_screen(ReceiptDialog(result, self.meta, just_sold=True), self._receipt_closed)
         self._keys_may_have_changed()
 
-    def _receipt_closed(self, typed: str | None) -> None:
-        """Back from the receipt; a key typed on it was the next scan's first character."""
+    def _receipt_closed(self, typed: NextScan | None) -> None:
+        """Back from the receipt; what was typed on it is the next sale's first entry (scanned when enter ended it)."""
         scan = self.query_one("#sale-scan", ScanField)
         scan.focus()
-        if typed:
-            scan.insert_text_at_cursor(typed)
+        if typed is None:
+            return
+        if typed.submit:
+            self.take_entry(scan.value + typed.text)
+            scan.value = ""
+        else:
+            scan.insert_text_at_cursor(typed.text)
 
     def action_last_receipt(self) -> None:
         """The last receipt again."""
@@ -730,4 +762,4 @@ class SaleScreen(ShopScreen):
             super().open_record(kind, key)
 
 
-__all__ = ["SCAN_HELP", "SaleMeta", "SaleScreen", "apply_op", "read_meta"]
+__all__ = ["SCAN_HELP", "SaleMeta", "SaleScreen", "apply_op", "quantity_notice", "read_meta"]

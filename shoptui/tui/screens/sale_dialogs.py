@@ -382,11 +382,26 @@ class SaveReceiptDialog(FormDialog):
         return documents.save(self.text, path)
 
 
-class ReceiptDialog(ReportsWorkerErrors, ModalScreen["str | None"]):
+SCAN_IDLE_S = 0.4
+"""Seconds without a key after which what was typed on the receipt goes to the scan field (no enter came)."""
+
+
+@dataclass(frozen=True)
+class NextScan:
+    """What was typed on the receipt: the next customer's first entry, and whether enter ended it (scan it)."""
+
+    text: str
+    submit: bool
+
+
+class ReceiptDialog(ReportsWorkerErrors, ModalScreen["NextScan | None"]):
     """The receipt as it prints (58 or 80 mm), with the change due; F2 prints, F3 saves, enter: next customer.
 
-    Its keys are F-keys so that the next customer's first scan is never taken for one: any
-    printable key closes the receipt and goes to the scan field (the dialog closes with it).
+    Its keys are F-keys so that the next customer's first scan is never taken for one. A scanner
+    types a whole code and enter in one burst, faster than the dialog closes: the dialog gathers
+    the printable keys, and closes ONCE, on enter (the code is scanned as the next sale's first
+    line) or after a pause (what was typed waits in the scan field). Keys that still reach it
+    while it closes are handed to the app again, so they land in the scan field.
     """
 
     DEFAULT_CSS = """
@@ -430,6 +445,9 @@ class ReceiptDialog(ReportsWorkerErrors, ModalScreen["str | None"]):
         self.just_sold = just_sold
         self.text = result.receipt
         self.width_mm = meta.receipt_width_mm
+        self._typed = ""
+        self._closing = False
+        self._idle: Any = None
 
     @property
     def shop(self) -> ShopApp:
@@ -440,8 +458,11 @@ class ReceiptDialog(ReportsWorkerErrors, ModalScreen["str | None"]):
         order, m = self.result.order, self.meta
         head = "Sold" if self.just_sold else "Receipt of"
         with Vertical():
-            yield Static(plain(f"{head} {order.number} · {m.money(order.total_minor)} {m.currency} · paid"), id="rc-title",
-                         markup=False)
+            title = f"{head} {order.number} · {m.money(order.total_minor)} {m.currency} · paid"
+            if self.result.points_earned is not None:  # a member's sale: as the service booked it
+                title += (f"\nPoints earned {self.result.points_earned:,} · balance "
+                          f"{self.result.points_balance or 0:,}")
+            yield Static(plain(title), id="rc-title", markup=False)
             if self.just_sold and self.result.change_minor:
                 with Horizontal(id="rc-change-row"):
                     yield Static("CHANGE DUE", id="rc-change-label", markup=False)
@@ -459,15 +480,39 @@ class ReceiptDialog(ReportsWorkerErrors, ModalScreen["str | None"]):
         scroll.focus()
 
     def action_close(self) -> None:
-        """Back to the scan field."""
-        self.dismiss(None)
+        """Back to the scan field (what was typed here is scanned)."""
+        self._close(submit=bool(self._typed))
+
+    def _close(self, *, submit: bool) -> None:
+        """Dismiss, once, handing over what was typed."""
+        if self._closing:
+            return
+        self._closing = True
+        if self._idle is not None:
+            self._idle.stop()
+        self.dismiss(NextScan(self._typed, submit) if self._typed else None)
 
     def on_key(self, event: events.Key) -> None:
-        """A printable key is the next customer's scan: close and hand it to the scan field."""
+        """Printable keys are the next customer's scan: gather them; enter scans them."""
+        if self._closing:  # the rest of a burst that came before the dialog was gone: to the scan field
+            if event.is_printable or event.key == "enter":
+                event.stop()
+                event.prevent_default()
+                self.app.post_message(events.Key(event.key, event.character))
+            return
+        if event.key == "enter" and self._typed:
+            event.stop()
+            event.prevent_default()
+            self._close(submit=True)
+            return
         if event.is_printable and event.character:
             event.stop()
             event.prevent_default()
-            self.dismiss(event.character)
+            self._typed += event.character
+            self._status(f"Next sale: {self._typed}", ok=True)
+            if self._idle is not None:
+                self._idle.stop()
+            self._idle = self.set_timer(SCAN_IDLE_S, lambda: self._close(submit=False))
 
     def _status(self, text: str, *, ok: bool) -> None:
         status = self.query_one("#rc-status", Static)

@@ -140,6 +140,10 @@ class FormDialog(ReportsWorkerErrors, ModalScreen[Any]):
         """The line on top of the form."""
         return self.TITLE_TEXT
 
+    def edits_a_record(self) -> bool:
+        """True for a form prefilled with a whole record to change (it opens on its first field)."""
+        return False
+
     def fields(self) -> list[Field]:
         """The form's fields, in order."""
         return []
@@ -158,8 +162,13 @@ class FormDialog(ReportsWorkerErrors, ModalScreen[Any]):
             yield Static(plain(f"ctrl+s {self.SAVE_LABEL} · esc cancel · f1 keys"), id="form-keys", markup=False)
 
     def on_mount(self) -> None:
-        first = next((row.widget for row in self.rows.values() if row.widget.focusable and not row.widget.disabled),
-                     None)
+        """The cursor starts in the first EMPTY field: a field prefilled from the screen (the highlighted SKU)
+        is not typed over by the first keys (its text would be selected). A form that edits a whole
+        record (:meth:`edits_a_record`) starts on its first field."""
+        usable = [row.widget for row in self.rows.values() if row.widget.focusable and not row.widget.disabled]
+        empty = (w for w in usable if isinstance(w, Input) and not w.value)
+        first = None if self.edits_a_record() else next(empty, None)
+        first = first or (usable[0] if usable else None)
         if first is not None:
             first.focus()
 

@@ -70,13 +70,18 @@ class ScanField(Input, inherit_bindings=False):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(placeholder="scan a barcode or type a SKU, then enter", compact=True, tooltip=SCAN_HELP,
                          **kwargs)
+        self.after_minus = False
+        """The entry being typed began right after ``-`` on the empty field (someone typing ``-3``)."""
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key in LINE_KEYS and not self.value:
             event.stop()
             event.prevent_default()
+            self.after_minus = event.key == "minus"
             self.post_message(self.LineKey(LINE_KEYS[event.key]))
             return
+        if not self.value and not (event.is_printable and event.character):
+            self.after_minus = False  # ↑/↓ and the like on the empty field: what comes next is a new entry
         if event.key == "delete":
             event.stop()
             event.prevent_default()

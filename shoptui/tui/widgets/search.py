@@ -59,7 +59,7 @@ class SearchBox(ReportsWorkerErrors, Vertical):
         Binding("up", "move(-1)", "Previous hit", show=False, id="search-previous",
                 tooltip="Highlight the previous hit."),
         Binding("escape", "close", "Close search", show=False, id="search-close",
-                tooltip="Hide the hits and leave the search box."),
+                tooltip="Hide the hits, empty the search box and leave it."),
     ]
 
     @dataclass
@@ -200,11 +200,14 @@ class SearchBox(ReportsWorkerErrors, Vertical):
         app.call_later(app.open_hit, hit)
 
     def action_close(self) -> None:
-        """Hide the hits; a second escape leaves the box."""
-        if self.is_open:
-            self._close()
-        else:
-            self.screen.set_focus(None)
+        """Hide the hits, empty the box and leave it: the next ``/`` starts a new search, not the old text + ``/``."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._close()
+        with self.input.prevent(Input.Changed):
+            self.input.value = ""
+        self.screen.set_focus(None)
 
     def _close(self) -> None:
         self.remove_class("-open")
