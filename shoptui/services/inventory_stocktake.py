@@ -471,8 +471,9 @@ def post(*, session: Session, actor: Actor, stocktake_id: int, uncounted: str | 
         named = [line.sku + (f" (uncounted, set to 0: {line.variance:+d})" if line.counted is None
                              else f" ({line.variance:+d})") for line in blocking[:5]]
         skus = ", ".join(named) + (f" and {len(blocking) - 5} more" if len(blocking) > 5 else "")
-        raise InvalidInput(f"{plural(len(blocking), 'line')} {'is' if len(blocking) == 1 else 'are'} over the "
-                           f"variance thresholds and need a reason before posting: {skus}. "
+        verbs = "is over the variance thresholds and needs" if len(blocking) == 1 else \
+            "are over the variance thresholds and need"
+        raise InvalidInput(f"{plural(len(blocking), 'line')} {verbs} a reason before posting: {skus}. "
                            f"Add one with 'shoptui stocktake reason {stocktake_id} SKU \"why\"'.")
     now = clock.now()
     # roll forward: movements after a line was counted stay booked; only the variance at the count is added

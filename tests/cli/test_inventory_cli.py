@@ -150,13 +150,13 @@ def test_stocktake_post_uncounted_zero_asks_for_reasons(shop, seeded: str) -> No
     ok(shop("stocktake", "count", "1", "MUG-01", "2"))
     ok(shop("stocktake", "reason", "1", "MUG-01", "one broken"))
     refused(shop("stocktake", "post", "1", "--uncounted", "zero"),
-            "1 line(s) are over the variance thresholds and need a reason before posting: TEE-01 (uncounted, set to "
+            "1 line is over the variance thresholds and needs a reason before posting: TEE-01 (uncounted, set to "
             "0: -10).")
     assert json.loads(ok(shop("stock", "show", "TEE-01", "--json")))["total"]["on_hand"] == 10
     assert json.loads(ok(shop("stocktake", "show", "1", "--json")))["stocktake"]["status"] == "counting"
     ok(shop("stocktake", "reason", "1", "TEE-01", "lent to the other shop"))
     out = ok(shop("stocktake", "post", "1", "--uncounted", "zero"))
-    assert "Posted stocktake 1: 2 adjustment(s), -11 unit(s), value -83.00, accuracy 0.0%." in out
+    assert "Posted stocktake 1: 2 adjustments, -11 units, value -83.00, accuracy 0.0%." in out
     assert json.loads(ok(shop("stock", "show", "TEE-01", "--json")))["total"]["on_hand"] == 0
 
 

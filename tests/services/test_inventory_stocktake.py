@@ -83,7 +83,7 @@ def test_variance_review_reason_and_post_once(session: Session, shelf: dict[str,
         st.post(session=session, actor=CLERK, stocktake_id=take.id, uncounted="zero")
     assert session.exec(select(StockMovement).where(StockMovement.kind == "stocktake")).all() == []
     st.set_reason(session=session, actor=CLERK, stocktake_id=take.id, code="TEE-01", reason="box in back room")
-    with pytest.raises(InvalidInput, match=r"^1 line\(s\) .*: HAT-01 \(uncounted"):
+    with pytest.raises(InvalidInput, match=r"^1 line is over .*needs a reason .*: HAT-01 \(uncounted"):
         st.post(session=session, actor=CLERK, stocktake_id=take.id, uncounted="zero")
     st.set_reason(session=session, actor=CLERK, stocktake_id=take.id, code="HAT-01", reason="sold out, shelf empty")
     report = st.post(session=session, actor=CLERK, stocktake_id=take.id, uncounted="zero")
@@ -161,7 +161,7 @@ def test_uncounted_zero_goes_through_the_controls_and_accuracy_counts_counted_li
     take = st.start_stocktake(session=session, actor=CLERK)
     st.count(session=session, actor=CLERK, stocktake_id=take.id, code="HAT-01", quantity=1, mode="set")  # wrong
     st.set_reason(session=session, actor=CLERK, stocktake_id=take.id, code="HAT-01", reason="one sold unrecorded")
-    with pytest.raises(InvalidInput, match=r"^2 line\(s\) are over the variance thresholds and need a reason before "
+    with pytest.raises(InvalidInput, match=r"^2 lines are over the variance thresholds and need a reason before "
                                            r"posting: TEE-01 \(uncounted, set to 0: -10\), MUG-01 \(uncounted, set to "
                                            r"0: -5\)\. Add one with 'shoptui stocktake reason"):
         st.post(session=session, actor=CLERK, stocktake_id=take.id, uncounted="zero")
