@@ -27,6 +27,8 @@ Money = Callable[[int], str]
 # (label, width) of the fixed columns; the title takes what is left
 FIXED = (("SKU", 15), ("Qty", 5), ("Unit", 10), ("Disc", 9), ("Total", 11))
 MIN_TITLE = 12
+MIN_TITLE_NARROW = 8  # below this the table scrolls sideways
+MIN_SKU = 13  # a SKU column narrower than this cuts common SKUs (D001-M-BLACK and its gap)
 MARK = 2  # the ▸ of the selected line
 GIFT = "gift:"  # row keys of gift lines (a promotion adds them; they are not basket lines)
 
@@ -66,21 +68,33 @@ class BasketTable(DataTable[Any]):
         super().__init__(cursor_type="row", zebra_stripes=True, show_cursor=True, cell_padding=0, **kwargs)
         self.can_focus = False
         self._title_width = 0
+        self._fixed: dict[str, int] = dict(FIXED)
         self._shown: list[tuple[Any, ...]] = []
         self._basket: Basket | None = None
         self._money: Money = str
         self._marked: str | None = None
 
+    def _widths(self) -> tuple[int, dict[str, int]]:
+        """The title's width and the fixed columns' widths: on a narrow body the SKU gives up room first."""
+        fixed = dict(FIXED)
+        room = self.size.width - sum(fixed.values()) - MARK - 1
+        if room < MIN_TITLE:
+            give = min(MIN_TITLE - room, fixed["SKU"] - MIN_SKU)
+            fixed["SKU"] -= give
+            room += give
+        return max(MIN_TITLE_NARROW, room), fixed
+
     def _columns(self) -> None:
-        width = max(MIN_TITLE, self.size.width - sum(w for _, w in FIXED) - MARK - 1)
+        width, fixed = self._widths()
         if width == self._title_width and self.columns:
             return
         self._title_width = width
+        self._fixed = fixed
         self.clear(columns=True)
         self._marked = None
         self.add_column(" " * MARK, key="mark", width=MARK)
         self.add_column(_cell("Item", width), key="title", width=width)
-        for label, w in FIXED:
+        for label, w in fixed.items():
             self.add_column(_cell(label, w, right=label != "SKU"), key=label.lower(), width=w)
         self._shown = []
 
@@ -116,21 +130,21 @@ class BasketTable(DataTable[Any]):
                 gift = key.startswith(GIFT)
                 style = "italic" if gift else ""
                 self.add_row(
-                    " " * MARK, _cell(title, tw, style=style), _cell(key.removeprefix(GIFT), FIXED[0][1], style=style),
-                    _cell(str(qty), FIXED[1][1], right=True, style="bold"),
-                    _cell(money(unit), FIXED[2][1], right=True, style=style),
-                    _cell(f"-{money(disc)}" if disc else "", FIXED[3][1], right=True),
-                    _cell(money(total), FIXED[4][1], right=True, style="italic" if gift else "bold"), key=key)
+                    " " * MARK, _cell(title, tw, style=style), _cell(key.removeprefix(GIFT), self._fixed["SKU"], style=style),
+                    _cell(str(qty), self._fixed["Qty"], right=True, style="bold"),
+                    _cell(money(unit), self._fixed["Unit"], right=True, style=style),
+                    _cell(f"-{money(disc)}" if disc else "", self._fixed["Disc"], right=True),
+                    _cell(money(total), self._fixed["Total"], right=True, style="italic" if gift else "bold"), key=key)
         self._shown = rows
         self._cursor_to(keep)
 
     def _update_row(self, row: tuple[Any, ...], money: Money) -> None:
         key, _title, qty, unit, disc, total = row
         gift = key.startswith(GIFT)
-        self.update_cell(key, "qty", _cell(str(qty), FIXED[1][1], right=True, style="bold"))
-        self.update_cell(key, "unit", _cell(money(unit), FIXED[2][1], right=True, style="italic" if gift else ""))
-        self.update_cell(key, "disc", _cell(f"-{money(disc)}" if disc else "", FIXED[3][1], right=True))
-        self.update_cell(key, "total", _cell(money(total), FIXED[4][1], right=True, style="italic" if gift else "bold"))
+        self.update_cell(key, "qty", _cell(str(qty), self._fixed["Qty"], right=True, style="bold"))
+        self.update_cell(key, "unit", _cell(money(unit), self._fixed["Unit"], right=True, style="italic" if gift else ""))
+        self.update_cell(key, "disc", _cell(f"-{money(disc)}" if disc else "", self._fixed["Disc"], right=True))
+        self.update_cell(key, "total", _cell(money(total), self._fixed["Total"], right=True, style="italic" if gift else "bold"))
 
     def _cursor_to(self, sku: str | None) -> None:
         if not self.row_count:
