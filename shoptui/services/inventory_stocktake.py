@@ -432,6 +432,11 @@ def review(*, session: Session, stocktake_id: int) -> StocktakeReview:
                            matched=matched)
 
 
+def _book(line: CountLineRead) -> int:
+    """The book on hand of a line as posting finds it: frozen, plus every movement since (before and after its count)."""
+    return line.expected + line.moved + line.moved_after
+
+
 def post(*, session: Session, actor: Actor, stocktake_id: int, uncounted: str | None = None) -> StocktakeReport:
     """Book every variance as a 'stocktake' movement in this one transaction; a stocktake posts once.
 
@@ -530,7 +535,9 @@ def post(*, session: Session, actor: Actor, stocktake_id: int, uncounted: str | 
         evaluate_alerts(session=session, location_id=location_id, variant_ids=[line.variant_id for line, _ in changes])
     audit.record(session=session, actor=actor, action="stocktake.post", entity="stocktake", entity_id=stocktake_id,
                  summary=f"stocktake {stocktake_id} posted: {plural(len(changes), 'adjustment')}, accuracy "
-                 + ("-" if accuracy is None else f"{accuracy / 100:.1f}%"), before={"status": "counting"}, after={"status": "posted"})
+                 + ("-" if accuracy is None else f"{accuracy / 100:.1f}%"),
+                 before={"status": "counting", "on_hand": {line.sku: _book(line) for line, _ in changes}},
+                 after={"status": "posted", "on_hand": {line.sku: _book(line) + delta for line, delta in changes}})
     # the report as report() reads it back, built from the lines in hand instead of a second pass
     variances = {line.variant_id: delta for line, delta in booked}
     posted_lines = []

@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 
 from shoptui.errors import Conflict, InvalidInput
 from shoptui.models.inventory import StockMovement
+from shoptui.services import audit
 from shoptui.services import inventory as inv
 from shoptui.services import inventory_stocktake as st
 from tests.services.inventory_helpers import CLERK, make_category, make_variant
@@ -54,6 +55,9 @@ def test_movements_after_a_count_roll_forward_on_top_of_it(session: Session, she
     assert levels[shelf["TEE-01"]].on_hand == 8  # the shelf: 10 counted - 2 sold
     assert levels[shelf["MUG-01"]].on_hand == 3  # 4 counted - 1 sold
     assert inv.check_stock_ledger(session=session) == []
+    posted = audit.list_entries(session=session, entity="stocktake").items[0]  # item 48: before/after on hand
+    assert posted.action == "stocktake.post"
+    assert (posted.before["on_hand"], posted.after["on_hand"]) == ({"MUG-01": 4}, {"MUG-01": 3})
 
 
 def test_a_recount_moves_counted_at(session: Session, shelf: dict[str, int]) -> None:
