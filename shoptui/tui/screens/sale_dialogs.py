@@ -446,7 +446,7 @@ class ReceiptDialog(ReportsWorkerErrors, ModalScreen["NextScan | None"]):
         self.text = result.receipt
         self.width_mm = meta.receipt_width_mm
         self._typed = ""
-        self._closing = False
+        self._leaving = False
         self._idle: Any = None
 
     @property
@@ -485,16 +485,16 @@ class ReceiptDialog(ReportsWorkerErrors, ModalScreen["NextScan | None"]):
 
     def _close(self, *, submit: bool) -> None:
         """Dismiss, once, handing over what was typed."""
-        if self._closing:
+        if self._leaving:
             return
-        self._closing = True
+        self._leaving = True
         if self._idle is not None:
             self._idle.stop()
         self.dismiss(NextScan(self._typed, submit) if self._typed else None)
 
     def on_key(self, event: events.Key) -> None:
         """Printable keys are the next customer's scan: gather them; enter scans them."""
-        if self._closing:  # the rest of a burst that came before the dialog was gone: to the scan field
+        if self._leaving:  # the rest of a burst that came before the dialog was gone: to the scan field
             if event.is_printable or event.key == "enter":
                 event.stop()
                 event.prevent_default()
