@@ -106,8 +106,10 @@ class ShopApp(App[None]):
         # the screen's (non-priority) binding it ran only once the tab had bubbled back up from the
         # focused field, and a fast typist's or a scanner's next keys had by then gone to the old field
         # (`Lucy<Tab>137...` all in Name). No shoptui widget uses tab itself (TextAreas keep tab_behavior="focus").
-        Binding("tab", "focus_next", "Next field", show=False, priority=True, id="focus-next"),
-        Binding("shift+tab", "focus_previous", "Previous field", show=False, priority=True, id="focus-previous"),
+        Binding("tab", "focus_next", "Next field", show=False, priority=True, id="focus-next",
+                tooltip="Move to the next field or list."),
+        Binding("shift+tab", "focus_previous", "Previous field", show=False, priority=True, id="focus-previous",
+                tooltip="Move back to the previous field or list."),
     ]
 
     store_name: reactive[str] = reactive("")

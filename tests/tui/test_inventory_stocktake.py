@@ -153,7 +153,7 @@ async def test_scan_review_reason_post_books_movements(stock_app: ShopApp, stock
         review.query_one("#rv-variances", DataTable).focus()
         await pilot.press("ctrl+s", "y")
         await settle(pilot)
-        assert "need a reason" in str(review.query_one("#rv-problem", Static).render())
+        assert "needs a reason" in str(review.query_one("#rv-problem", Static).render())
 
         await pilot.press("enter")  # the reason of the highlighted variance
         dialog = pilot.app.screen
