@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -13,30 +11,13 @@ import typer
 
 from shoptui import db
 from shoptui.cli.main import app
-from tests.services.orders_helpers import CLERK, seed
+from tests.cli.conftest import store_digest
+from tests.services.orders_helpers import CLERK
 
 
 def _ok(result) -> str:  # type: ignore[no-untyped-def]
     assert result.exit_code == 0, result.stderr
     return result.stdout
-
-
-def _digest(path: Path) -> str:
-    con = sqlite3.connect(path)
-    digest = hashlib.sha256()
-    for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"):
-        for row in con.execute(f'SELECT * FROM "{table}" ORDER BY 1'):
-            digest.update(repr(row).encode())
-    con.close()
-    return digest.hexdigest()
-
-
-@pytest.fixture
-def seeded(store: str, frozen_clock) -> str:  # type: ignore[no-untyped-def]
-    with db.transaction(store) as s:
-        seed(s)
-    db.dispose_all()
-    return store
 
 
 # ---------------------------------------------------------------- item 23: --all means all
@@ -149,26 +130,26 @@ def test_a_key_reused_with_other_arguments_is_refused(shop, seeded: str, store_p
                                                       first: list[str], other: list[str]) -> None:
     done = shop(*first, "--idempotency-key", "k-1")
     assert done.exit_code == 0, done.stderr
-    before = _digest(store_path)
+    before = store_digest(store_path)
     again = shop(*first, "--idempotency-key", "k-1")  # the very same request replays
     assert again.exit_code == 0 and again.stdout == done.stdout and "already done" in again.stderr
     refused = shop(*other, "--idempotency-key", "k-1")
     assert refused.exit_code == 1 and refused.stdout == ""
     assert "this key was used for a different command" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
-    assert _digest(store_path) == before
+    assert store_digest(store_path) == before
 
 
 def test_a_key_reused_with_another_json_document_is_refused(shop, seeded: str, store_path: Path) -> None:  # type: ignore[no-untyped-def]
     document = {"guest_name": "Ann", "lines": [{"sku": "MUG-01", "quantity": 1}]}
     _ok(shop("order", "create", "--json-file", "-", "--idempotency-key", "web-9", input=json.dumps(document)))
-    before = _digest(store_path)
+    before = store_digest(store_path)
     replay = shop("order", "create", "--json-file", "-", "--idempotency-key", "web-9", input=json.dumps(document))
     assert replay.exit_code == 0 and "already done" in replay.stderr
     document["lines"][0]["quantity"] = 3
     refused = shop("order", "create", "--json-file", "-", "--idempotency-key", "web-9", input=json.dumps(document))
     assert refused.exit_code == 1 and "this key was used for a different command" in refused.stderr
-    assert _digest(store_path) == before
+    assert store_digest(store_path) == before
 
 
 def test_a_key_reused_by_another_command_is_refused(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]

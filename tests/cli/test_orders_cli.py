@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from shoptui import db
-from tests.services.orders_helpers import seed
+from tests.cli.conftest import store_digest
 
 TABLES = ("sales_order", "order_line", "order_payment", "order_refund", "order_shipment", "order_return",
           "order_event", "stock_movement", "stock_level", "customer", "outbox_message")
-
-
-@pytest.fixture
-def seeded(store: str, frozen_clock) -> str:  # type: ignore[no-untyped-def]
-    with db.transaction(store) as s:
-        seed(s)
-    db.dispose_all()
-    return store
-
-
-def _fingerprint(path: Path) -> str:
-    con = sqlite3.connect(path)
-    digest = hashlib.sha256()
-    for table in TABLES:
-        for row in con.execute(f"SELECT * FROM {table} ORDER BY 1"):
-            digest.update(repr(row).encode())
-    con.close()
-    return digest.hexdigest()
 
 
 def _ok(result) -> str:  # type: ignore[no-untyped-def]
@@ -108,10 +87,10 @@ def test_create_from_json_on_stdin_and_list_json(shop, seeded: str) -> None:  # 
 def test_idempotency_key_makes_a_retry_change_nothing(shop, seeded: str, store_path: Path) -> None:  # type: ignore[no-untyped-def]
     first = shop("order", "create", "-i", "TEE-01", "--idempotency-key", "web-1")
     assert first.exit_code == 0
-    before = _fingerprint(store_path)
+    before = store_digest(store_path, TABLES)
     again = shop("order", "create", "-i", "TEE-01", "--idempotency-key", "web-1")
     assert again.exit_code == 0 and again.stdout == first.stdout and "already done" in again.stderr
-    assert _fingerprint(store_path) == before
+    assert store_digest(store_path, TABLES) == before
 
 
 def test_cancel_remind_expire_and_refund_exchange(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]
@@ -183,23 +162,23 @@ def test_refusals_exit_1_with_one_clear_line_and_change_nothing(shop, seeded: st
     _ok(shop("order", "create", "-i", "MUG-01"))
     _ok(shop("order", "cancel", "SO-000002"))  # SO-000002 cancelled
     _ok(shop("order", "create", "-i", "TEE-01", "--pay", "card"))  # SO-000003 paid
-    before = _fingerprint(store_path)
+    before = store_digest(store_path, TABLES)
     result = shop(*args)
     assert result.exit_code == 1, result.stdout + result.stderr
     assert result.stderr.startswith("error: ") and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr and result.stdout == ""
-    assert _fingerprint(store_path) == before
+    assert store_digest(store_path, TABLES) == before
 
 
 @pytest.mark.parametrize("document", ["{not json", "[]", '{"lines": "TEE-01"}', '{"lines": [{"sku": "TEE-01", '
                                       '"quantity": 1.5}]}', '{"lines": [{"sku": "TEE-01"}], "shipping": true}',
                                       '{"lines": [{"sku": "TEE-01"}], "customer": {"phone": "1"}}'])
 def test_malformed_json_documents_are_refused(shop, seeded: str, store_path: Path, document: str) -> None:  # type: ignore[no-untyped-def]
-    before = _fingerprint(store_path)
+    before = store_digest(store_path, TABLES)
     result = shop("order", "create", "--json-file", "-", input=document)
     assert result.exit_code == 1 and result.stderr.startswith("error: ")
-    assert _fingerprint(store_path) == before
+    assert store_digest(store_path, TABLES) == before
 
 
 def test_ship_from_csv_reports_bad_rows_and_ships_nothing(shop, seeded: str, store_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -208,12 +187,12 @@ def test_ship_from_csv_reports_bad_rows_and_ships_nothing(shop, seeded: str, sto
     bad = tmp_path / "bad.csv"
     bad.write_text("number,carrier,tracking\nSO-000001,SF,SF1234567890\nSO-000002,SF,nope\nSO-000404,SF,SF1234567899\n",
                    encoding="utf-8")
-    before = _fingerprint(store_path)
+    before = store_digest(store_path, TABLES)
     result = shop("order", "ship", "--from-csv", str(bad))
     assert result.exit_code == 1
     assert result.stderr.startswith("error: 2 of 3 rows cannot be shipped, so nothing was shipped")
     assert "row 3:" in result.stderr and "row 4: There is no order SO-000404" in result.stderr
-    assert _fingerprint(store_path) == before
+    assert store_digest(store_path, TABLES) == before
     good = "number,carrier,tracking,lines\nSO-000001,SF,SF1234567890,\nSO-000002,EMS,EA123456789CN,MUG-01:1\n"
     assert _ok(shop("order", "ship", "--from-csv", "-", input=good)).strip() == "Shipped 2 orders from -."
     assert json.loads(_ok(shop("order", "list", "--json", "--has-tracking")))["items"][0]["shipment_count"] == 1
@@ -248,10 +227,10 @@ def test_refund_shipping_alone_pays_back_the_fee_only_once(shop, seeded: str, st
     assert out.strip() == "Refunded 15.00 CNY on SO-000001 (card 15.00); now partially refunded."
     doc = json.loads(_ok(shop("order", "show", "SO-000001", "--json")))
     assert doc["refunded"] == "15.00" and [line["refunded"] for line in doc["lines"]] == ["0.00", "0.00"]
-    before = _fingerprint(store_path)
+    before = store_digest(store_path, TABLES)
     again = shop("order", "refund", "SO-000001", "--shipping", "--reason", "late", "--yes")
     assert again.exit_code == 1 and "was already refunded" in again.stderr
-    assert _fingerprint(store_path) == before
+    assert store_digest(store_path, TABLES) == before
 
 
 def test_refund_shows_what_goes_back_and_asks(shop, seeded: str, store_path: Path,  # type: ignore[no-untyped-def]
@@ -259,7 +238,7 @@ def test_refund_shows_what_goes_back_and_asks(shop, seeded: str, store_path: Pat
     from shoptui.cli import orders as cli_orders
 
     _shipped_with_fee(shop)
-    before = _fingerprint(store_path)
+    before = store_digest(store_path, TABLES)
     script = shop("order", "refund", "SO-000001", "--items", "MUG-01:1", "--shipping", "--reason", "broken")
     assert script.exit_code == 1 and script.stdout == ""
     assert script.stderr.strip() == ("error: This refunds 50.50 CNY on SO-000001; add --yes to refund without being "
@@ -271,7 +250,7 @@ def test_refund_shows_what_goes_back_and_asks(shop, seeded: str, store_path: Pat
     assert "Refund 50.50 CNY on SO-000001:" in declined.stderr
     assert "MUG-01 Mug x1  35.50" in declined.stderr and "shipping  15.00" in declined.stderr
     assert "to card 50.50" in declined.stderr
-    assert _fingerprint(store_path) == before
+    assert store_digest(store_path, TABLES) == before
     agreed = shop("order", "refund", "SO-000001", "--items", "MUG-01:1", "--shipping", "--reason", "broken",
                   input="y\n")
     assert agreed.exit_code == 0, agreed.stderr

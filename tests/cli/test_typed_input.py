@@ -7,9 +7,7 @@ an in-store code matching the ``barcode_pattern`` setting.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -18,25 +16,7 @@ from sqlmodel import Session
 from shoptui import db
 from shoptui.errors import InvalidInput
 from shoptui.services import catalog
-from tests.services.orders_helpers import seed
-
-
-def _digest(path: Path) -> str:
-    con = sqlite3.connect(path)
-    digest = hashlib.sha256()
-    for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"):
-        for row in con.execute(f'SELECT * FROM "{table}" ORDER BY 1'):
-            digest.update(repr(row).encode())
-    con.close()
-    return digest.hexdigest()
-
-
-@pytest.fixture
-def seeded(store: str, frozen_clock) -> str:  # type: ignore[no-untyped-def]
-    with db.transaction(store) as s:
-        seed(s)  # TEE-01 has the barcode 6901234567892
-    db.dispose_all()
-    return store
+from tests.cli.conftest import store_digest
 
 
 def _refused(result, *words: str) -> None:  # type: ignore[no-untyped-def]
@@ -80,19 +60,19 @@ def test_store_code_pattern_is_a_setting(shop, seeded: str) -> None:  # type: ig
     ["variant", "edit", "TEE-01", "--barcode", "138.00"],
 ])
 def test_cli_refuses_bad_and_duplicate_barcodes(shop, seeded: str, store_path: Path, args: list[str]) -> None:  # type: ignore[no-untyped-def]
-    before = _digest(store_path)
+    before = store_digest(store_path)
     _refused(shop(*args), "barcode")
-    assert _digest(store_path) == before
+    assert store_digest(store_path) == before
 
 
 def test_csv_import_refuses_bad_and_duplicate_barcodes(shop, seeded: str, store_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    before = _digest(store_path)
+    before = store_digest(store_path)
     for barcode, words in (("138.00", "neither a product number"), ("６９０１２３４５６７８９２", "already used by TEE-01")):
         file = tmp_path / "in.csv"
         file.write_text(f"sku,title,price,barcode\nNEW-1,New,1.00,{barcode}\n", encoding="utf-8")
         result = shop("product", "import", str(file))
         assert result.exit_code == 1 and words in result.stderr, result.stderr
-    assert _digest(store_path) == before
+    assert store_digest(store_path) == before
 
 
 def test_service_refuses_a_price_tag_as_barcode(session: Session, actor) -> None:  # type: ignore[no-untyped-def]
@@ -115,20 +95,20 @@ def test_service_refuses_a_price_tag_as_barcode(session: Session, actor) -> None
 ])
 def test_a_comma_that_is_not_a_thousands_separator_is_refused(shop, seeded: str, store_path: Path,  # type: ignore[no-untyped-def]
                                                                args: list[str]) -> None:
-    before = _digest(store_path)
+    before = store_digest(store_path)
     _refused(shop(*args), "'1,5'" if "1,5" in " ".join(args) else "'12,34'", "a comma only separates thousands")
-    assert _digest(store_path) == before
+    assert store_digest(store_path) == before
 
 
 def test_order_json_and_product_csv_refuse_a_decimal_comma(shop, seeded: str, store_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    before = _digest(store_path)
+    before = store_digest(store_path)
     document = {"guest_name": "Ann", "lines": [{"sku": "MUG-01", "quantity": 1, "unit_price": "1,5"}]}
     _refused(shop("order", "create", "--json-file", "-", input=json.dumps(document)), "a comma only separates thousands")
     file = tmp_path / "in.csv"
     file.write_text("sku,title,price\nNEW-1,New,\"1,5\"\n", encoding="utf-8")
     result = shop("product", "import", str(file))
     assert result.exit_code == 1 and "a comma only separates thousands" in result.stderr
-    assert _digest(store_path) == before
+    assert store_digest(store_path) == before
 
 
 def test_thousands_and_digits_of_any_script_read_the_same_everywhere(shop, seeded: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import sqlite3
 import sys
 from pathlib import Path
 
 import pytest
 
 from shoptui import db
-from tests.services.orders_helpers import seed
-
-
-def _digest(path: Path) -> str:
-    con = sqlite3.connect(path)
-    digest = hashlib.sha256()
-    for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"):
-        for row in con.execute(f'SELECT * FROM "{table}" ORDER BY 1'):
-            digest.update(repr(row).encode())
-    con.close()
-    return digest.hexdigest()
-
-
-@pytest.fixture
-def seeded(store: str, frozen_clock) -> str:  # type: ignore[no-untyped-def]
-    with db.transaction(store) as s:
-        seed(s)
-    db.dispose_all()
-    return store
+from tests.cli.conftest import store_digest
 
 
 def _one_line_refusal(result, *words: str) -> None:  # type: ignore[no-untyped-def]
@@ -52,9 +32,9 @@ LINE = {"sku": "TEE-01", "quantity": 1}
     ({"lines": [LINE], "payments": [{"method": "cash", "tip": "1"}]}, ["Payment 1 has unknown fields: tip"]),
 ])
 def test_order_documents_of_the_wrong_shape(shop, seeded: str, store_path: Path, document, words) -> None:  # type: ignore[no-untyped-def]
-    before = _digest(store_path)
+    before = store_digest(store_path)
     _one_line_refusal(shop("order", "create", "--json-file", "-", input=json.dumps(document)), *words)
-    assert _digest(store_path) == before
+    assert store_digest(store_path) == before
 
 
 def test_a_deeply_nested_order_document(shop, seeded: str, store_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -69,11 +49,11 @@ def test_product_json_import_with_numbers_for_lists(shop, seeded: str, store_pat
                field: 5}
     file = tmp_path / "odd.json"
     file.write_text(json.dumps({"format": "shoptui-catalog", "version": 1, "products": [product]}), encoding="utf-8")
-    before = _digest(store_path)
+    before = store_digest(store_path)
     result = shop("product", "import", str(file))
     assert result.exit_code == 1 and "something went wrong" not in result.stderr, result.stderr
     assert f"the {field} must be a list, not 5" in result.stderr
-    assert _digest(store_path) == before
+    assert store_digest(store_path) == before
 
 
 def test_product_json_import_with_a_number_for_categories(shop, seeded: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -127,13 +107,13 @@ def test_a_full_disk_is_one_sentence(shop, seeded: str, store_path: Path) -> Non
         dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")  # as if the disk were full now
 
     try:
-        before = _digest(store_path)
+        before = store_digest(store_path)
         rows = "".join(f"FULL-{i},Full product number {i} {'x' * 150},1.00\n" for i in range(3000))
         file = store_path.parent / "many.csv"
         file.write_text("sku,title,price\n" + rows, encoding="utf-8")
         result = shop("product", "import", str(file))
         _one_line_refusal(result, "the disk is full or failing", "Nothing was saved")
-        assert _digest(store_path) == before
+        assert store_digest(store_path) == before
     finally:
         event.remove(engine, "connect", _no_room)
         db.dispose_all()
