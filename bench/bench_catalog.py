@@ -73,7 +73,7 @@ def _title(rng: random.Random, i: int) -> str:
 
 
 def _ean(i: int) -> str:
-    from shoptui.services.catalog import with_check_digit
+    from shoptui.services.catalog.products import with_check_digit
 
     return with_check_digit(f"69{i:010d}")
 
@@ -140,7 +140,7 @@ def _import(path: str, content: str) -> tuple[float, float]:
     """Wall and CPU seconds of importing ``content`` into ``path`` (one transaction)."""
     from shoptui import db
     from shoptui.config import Actor
-    from shoptui.services import catalog_io
+    from shoptui.services.catalog import transfer as catalog_io
 
     actor = Actor("bench", "script")
     c0, w0 = time.process_time(), time.perf_counter()
@@ -186,7 +186,7 @@ def bench_import() -> None:
 
 def bench_search(path: str, raw_con: sqlite3.Connection) -> None:
     from shoptui import db
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     rng = random.Random(3)
     long_terms = [w for w in WORDS_ZH + WORDS_EN if len(w) >= 3] + ["手机壳", "P01234", "sale", "热卖号", "zzzq", "Tee 4"]
@@ -251,7 +251,7 @@ def bench_list(path: str, raw_con: sqlite3.Connection) -> None:
     import json
 
     from shoptui import db
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     with db.read_session(path) as session:
         cursors: dict[str, str | None] = {}

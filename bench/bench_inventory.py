@@ -142,7 +142,7 @@ SELLER_WARM_UP = 20  # sales per process not counted: first statements, first pa
 def _seller(url: str, first: int, count: int) -> tuple[list[float], list[float]]:
     from shoptui import db
     from shoptui.config import Actor
-    from shoptui.services import inventory
+    from shoptui.services.inventory import stock as inventory
 
     actor = Actor(name="bench", source="script")
     samples, cpu = [], []
@@ -159,7 +159,9 @@ def _seller(url: str, first: int, count: int) -> tuple[list[float], list[float]]
 def run() -> None:
     from shoptui import db
     from shoptui.config import Actor
-    from shoptui.services import inventory, inventory_stocktake, settings
+    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory import stocktake as inventory_stocktake
+    from shoptui.services.shop import settings
 
     url = ensure_store()
     actor = Actor(name="bench", source="script")

@@ -24,7 +24,7 @@ def run() -> None:
     from sqlmodel import Session
 
     from shoptui import db
-    from shoptui.services import inventory
+    from shoptui.services.inventory import stock as inventory
 
     engine = db.get_engine(ensure_store())
     rng = random.Random(11)

@@ -77,7 +77,8 @@ def run() -> None:
     """Print every figure beside its target."""
     from shoptui import clock, db
     from shoptui.config import Actor
-    from shoptui.services import members, members_figures
+    from shoptui.services.members import figures as members_figures
+    from shoptui.services.members import profiles as members
 
     if not STORE.exists():
         _build()

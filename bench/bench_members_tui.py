@@ -18,8 +18,8 @@ def run() -> None:
     """Print every figure beside its target."""
     from bench.bench_members import MEMBERS, NOW, STORE, _build, phone
     from shoptui import clock, db
-    from shoptui.services import members_views
-    from shoptui.tui.screens.members_common import read_meta
+    from shoptui.services.members import views as members_views
+    from shoptui.tui.screens.members.common import read_meta
 
     if not STORE.exists():
         _build()
@@ -88,8 +88,13 @@ def _profile(url: str, member_id: int) -> None:
     from datetime import timedelta
 
     from shoptui import clock, db
-    from shoptui.services import customers, members, members_credit, members_points, members_tiers, members_views
-    from shoptui.services.orders import OrderFilter, list_orders
+    from shoptui.services.members import credit as members_credit
+    from shoptui.services.members import customers
+    from shoptui.services.members import points as members_points
+    from shoptui.services.members import profiles as members
+    from shoptui.services.members import tiers as members_tiers
+    from shoptui.services.members import views as members_views
+    from shoptui.services.orders.lifecycle import OrderFilter, list_orders
 
     with db.read_session(url) as session:
         member = members.get_member(session=session, ref=member_id)

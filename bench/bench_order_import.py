@@ -80,7 +80,7 @@ def _unlink_store(path) -> None:  # type: ignore[no-untyped-def]
 def _make_template() -> None:
     from shoptui import db
     from shoptui.config import Actor
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     building = TEMPLATE.with_name(TEMPLATE.name + ".building")
     _unlink_store(building)
@@ -143,7 +143,8 @@ def _raw_baseline(content: str) -> tuple[float, float]:
 def run() -> None:
     from shoptui import db
     from shoptui.config import Actor
-    from shoptui.services import order_import, orders
+    from shoptui.services.orders import importing as order_import
+    from shoptui.services.orders import lifecycle as orders
 
     if not CSV_FILE.exists():
         _make_csv()

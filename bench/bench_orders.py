@@ -133,7 +133,8 @@ def _flush(con: sqlite3.Connection, orders: list, lines: list, payments: list, s
 def run() -> None:
     from shoptui import clock, db
     from shoptui.config import Actor
-    from shoptui.services import orders, orders_figures
+    from shoptui.services.orders import figures as orders_figures
+    from shoptui.services.orders import lifecycle as orders
 
     if not STORE.exists():
         _build()

@@ -50,7 +50,8 @@ def _store_url() -> str:
 
 def _worker_figures(url: str) -> None:
     from shoptui import db
-    from shoptui.services import orders, orders_views
+    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.orders import views as orders_views
 
     rng = random.Random(7)
     with db.read_session(url) as s:

@@ -24,9 +24,11 @@ def _build(url: str) -> tuple[list[str], int, str]:
     from shoptui import clock, db
     from shoptui.config import Actor
     from shoptui.models.members import Member
-    from shoptui.services import catalog, customers, inventory
-    from shoptui.services import marketing_coupons as mc
-    from shoptui.services import marketing_promotions as mp
+    from shoptui.services.catalog import products as catalog
+    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.marketing import coupons as mc
+    from shoptui.services.marketing import promotions as mp
+    from shoptui.services.members import customers
 
     actor = Actor(name="bench", source="bench")
     rng = random.Random(7)
@@ -75,7 +77,7 @@ def _build(url: str) -> tuple[list[str], int, str]:
 def run() -> None:
     """Build the store and time ``pricing.price`` on a 50-line cart."""
     from shoptui import clock, db
-    from shoptui.services import pricing
+    from shoptui.services.pricing import engine as pricing
 
     DATA.mkdir(exist_ok=True)
     for suffix in ("", "-wal", "-shm", ".lock"):
@@ -105,7 +107,7 @@ def run() -> None:
             once()
             cpu.append((time.process_time() - started) * 1000)
         # where the CPU time goes: the lines, the offers (queries), the pure pricing
-        from shoptui.services import marketing_pricing as mp
+        from shoptui.services.pricing import terms as mp
 
         lines = mp.offer_lines(session, cart.items)
         context = mp.load_offers(session, customer_id=customer_id, coupon_codes=[code], channel="counter")

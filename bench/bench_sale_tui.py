@@ -28,7 +28,10 @@ TARGET_MS = 50
 def _store() -> str:
     from shoptui import clock, db
     from shoptui.config import Actor
-    from shoptui.services import catalog_io, inventory_demo, marketing_promotions, members
+    from shoptui.services.catalog import transfer as catalog_io
+    from shoptui.services.inventory import demo as inventory_demo
+    from shoptui.services.marketing import promotions as marketing_promotions
+    from shoptui.services.members import profiles as members
 
     url = f"sqlite:///{STORE}"
     if STORE.exists():
@@ -61,9 +64,9 @@ def _codes(url: str) -> list[str]:
 async def _measure(url: str) -> dict[str, list[float]]:
     from textual.keys import _character_to_key
 
-    from shoptui.services import sales
+    from shoptui.services.sales import counter as sales
     from shoptui.tui.app import ShopApp
-    from shoptui.tui.screens.sale import SaleScreen
+    from shoptui.tui.screens.sale.screen import SaleScreen
 
     out: dict[str, list[float]] = {"scan": [], "quantity": [], "unknown": [], "complete": [], "service": [],
                                    "complete_service": []}

@@ -20,7 +20,8 @@ VARIANTS = 500
 def _small_store() -> str:
     from shoptui import db
     from shoptui.config import Actor
-    from shoptui.services import catalog, inventory
+    from shoptui.services.catalog import products as catalog
+    from shoptui.services.inventory import stock as inventory
 
     if SMALL.exists():
         return f"sqlite:///{SMALL}"
@@ -38,7 +39,8 @@ def _small_store() -> str:
 def run() -> None:
     from shoptui import db
     from shoptui.config import Actor
-    from shoptui.services import sales, shifts
+    from shoptui.services.sales import counter as sales
+    from shoptui.services.sales import shifts
 
     url = _small_store()
     actor = Actor(name="bench", source="bench")

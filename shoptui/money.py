@@ -1,7 +1,7 @@
 """Money as integers of minor units, parsed from and printed as exact decimal strings.
 
 No float ever touches an amount. Rounding of computed amounts (percentages, allocations) lives
-in ``shoptui.services.rounding``; this module only converts between text and integers.
+in ``shoptui.services.pricing.rounding``; this module only converts between text and integers.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ from sqlmodel import select
 
 from shoptui import db
 from shoptui.models.marketing import CouponCode, CouponRedemption
-from shoptui.services import checks
-from shoptui.services import marketing_coupons as mc
+from shoptui.services.marketing import coupons as mc
+from shoptui.services.shop import checks
 from tests.services.orders_helpers import CLERK, add_product
 
 WORKER = textwrap.dedent("""
@@ -21,7 +21,8 @@ WORKER = textwrap.dedent("""
     from shoptui import db
     from shoptui.config import Actor
     from shoptui.errors import ShopError
-    from shoptui.services import orders, pricing
+    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.pricing import engine as pricing
 
     url, name, code, start = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
     actor = Actor(name=name, source="test")

@@ -8,7 +8,7 @@ import sys
 import time
 
 from shoptui import db
-from shoptui.services import inventory as inv
+from shoptui.services.inventory import stock as inv
 from tests.services.inventory_helpers import CLERK, make_variant
 
 PROCESSES = 3
@@ -19,7 +19,7 @@ STOCK = 50
 def _seller(url: str, variant_id: int, tries: int) -> dict[str, object]:
     from shoptui import db
     from shoptui.errors import Conflict
-    from shoptui.services import inventory as inv
+    from shoptui.services.inventory import stock as inv
     from tests.services.inventory_helpers import CLERK
 
     sold = refused = 0

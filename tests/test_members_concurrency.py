@@ -5,7 +5,8 @@ from __future__ import annotations
 import multiprocessing
 
 from shoptui import db
-from shoptui.services import checks, members
+from shoptui.services.members import profiles as members
+from shoptui.services.shop import checks
 
 PROCESSES = 3
 TRIES = 30
@@ -17,7 +18,7 @@ def _redeemer(url: str, member_id: int, tries: int, worker: int) -> dict[str, ob
     from shoptui import db
     from shoptui.config import Actor
     from shoptui.errors import Conflict
-    from shoptui.services import members
+    from shoptui.services.members import profiles as members
 
     actor = Actor(name=f"till-{worker}", source="test")
     done = refused = 0

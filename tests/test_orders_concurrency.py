@@ -11,7 +11,8 @@ from sqlmodel import select
 
 from shoptui import db
 from shoptui.models.orders import Shipment
-from shoptui.services import checks, orders
+from shoptui.services.orders import lifecycle as orders
+from shoptui.services.shop import checks
 from tests.services.orders_helpers import CLERK, add_product, draft, level
 
 WORKER = textwrap.dedent("""
@@ -19,7 +20,8 @@ WORKER = textwrap.dedent("""
     from shoptui import db
     from shoptui.config import Actor
     from shoptui.errors import ShopError
-    from shoptui.services import orders, orders_shipping
+    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.orders import shipping as orders_shipping
 
     url, name = sys.argv[1], sys.argv[2]
     actor = Actor(name=name, source="test")

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from shoptui.config import Actor
-    from shoptui.services.idempotency import Outcome
-    from shoptui.services.settings import Currency
+    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services.shop.settings import Currency
 
 JSON_OPTION = typer.Option(False, "--json", help="Print one JSON document to stdout instead of a table.")
 KEY_OPTION = typer.Option(
@@ -123,7 +123,7 @@ def change(
     data as JSON) and returns it.
     """
     from shoptui import db
-    from shoptui.services import idempotency
+    from shoptui.services.shop import idempotency
 
     cli = state(ctx)
     actor = cli.actor
@@ -164,21 +164,21 @@ def _arguments(ctx: typer.Context) -> dict[str, Any]:
 
 def shop_currency(session: Session) -> Currency:
     """The shop's currency (from the store settings)."""
-    from shoptui.services import settings
+    from shoptui.services.shop import settings
 
     return settings.currency(session=session)
 
 
 def shop_currency_and_zone(session: Session) -> tuple[Currency, Any]:
     """The shop's currency and time zone (from the store settings)."""
-    from shoptui.services import settings
+    from shoptui.services.shop import settings
 
     return settings.currency(session=session), settings.timezone(session=session)
 
 
 def outcome(message: str, value: Any = None, currency: Currency | None = None) -> Outcome:
     """What a change did: its one line for people and ``value`` as JSON data (``*_minor`` money in ``currency``)."""
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.shop.idempotency import Outcome
 
     return Outcome(message=message, data=jsonable(value, currency))
 
@@ -277,7 +277,7 @@ def confirm_print(command: str) -> bool:
 
     Without a terminal to ask at, ``False`` (the documents service then refuses with a sentence).
     """
-    from shoptui.services import documents
+    from shoptui.services.orders import documents
 
     if not command.strip() or documents.print_command_approved(command):
         return True

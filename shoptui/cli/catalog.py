@@ -38,7 +38,7 @@ EXPECT_OPTION = typer.Option(None, "--expect-version", metavar="N",
 
 
 def _outcome(message: str, data: Any = None):  # type: ignore[no-untyped-def]
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.shop.idempotency import Outcome
 
     return Outcome(message=message, data=data)
 
@@ -57,14 +57,14 @@ def _price_range(currency: Any, low: int | None, high: int | None) -> str:
 
 
 def _category_id(session: Any, ref: str | None) -> int | None:
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     return None if ref is None else catalog.resolve_category(session=session, ref=ref).id
 
 
 def _parse_option(spec: str) -> Any:
     from shoptui.errors import InvalidInput
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     name, sep, values = spec.partition("=")
     if not sep or not name.strip() or not values.strip():
@@ -101,7 +101,7 @@ def category_add(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Add a category. Example: shoptui category add "T-shirts" --parent Clothing"""
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         row = catalog.create_category(session=session, actor=actor, name=name, parent_id=_category_id(session, parent),
@@ -114,7 +114,7 @@ def category_add(
 @category_app.command("list")
 def category_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """The category tree with product counts. Example: shoptui category list --json"""
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     with reading(ctx) as session:
         rows = catalog.list_categories(session=session)
@@ -135,7 +135,7 @@ def category_move(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Move a category (and everything under it). Example: shoptui category move Hoodies --under Clothing"""
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     if (under is None) == (not top):
         raise fail("Give either --under PARENT or --top.", 2)
@@ -158,7 +158,7 @@ def category_rename(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Rename a category. Example: shoptui category rename 3 "Tees & tops\""""
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         cid = catalog.resolve_category(session=session, ref=category).id
@@ -176,7 +176,7 @@ def category_reorder(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Change a category's place among its siblings. Example: shoptui category reorder Stationery 0"""
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         cid = catalog.resolve_category(session=session, ref=category).id
@@ -194,7 +194,7 @@ def category_delete(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Delete an empty category, or move its contents first. Example: shoptui category delete Old --move-to Misc"""
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         cid = catalog.resolve_category(session=session, ref=category).id
@@ -229,7 +229,7 @@ def product_add(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Add a product with one variant, or one per option combination. Example: shoptui product add --title "Basic tee" --sku TEE --price 79 --option Size=S,M,L"""
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         money = shop_currency(session)
@@ -272,7 +272,7 @@ def product_edit(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Change a product's fields. Example: shoptui product edit TEE-S --status active --expect-version 3"""
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     values: dict[str, Any] = {}
     for name, value in (("title", title), ("description", description), ("status", status), ("brand", brand)):
@@ -302,7 +302,7 @@ def product_edit(
 def product_show(ctx: typer.Context, product: str = typer.Argument(..., help="The product: id, SKU or barcode."),
                  as_json: bool = JSON_OPTION) -> None:
     """Everything about one product. Example: shoptui product show TEE-S --json"""
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     with reading(ctx) as session:
         row = catalog.get_product(session=session, product_id=catalog.resolve_product(session=session, ref=product))
@@ -333,7 +333,7 @@ def product_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """One page of products. Example: shoptui product list --status active --category Clothing --limit 20"""
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     with reading(ctx) as session:
         page = catalog.list_products(session=session, status=status, category_id=_category_id(session, category),
@@ -354,7 +354,7 @@ def product_search(ctx: typer.Context, text: str = typer.Argument(..., help="Wor
                    limit: int = typer.Option(20, "--limit", help="At most this many results."),
                    as_json: bool = JSON_OPTION) -> None:
     """Find products (Chinese substrings too). Example: shoptui product search 手机"""
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     with reading(ctx) as session:
         hits = catalog.search_products(session=session, text=text, limit=limit)
@@ -369,7 +369,7 @@ def product_search(ctx: typer.Context, text: str = typer.Argument(..., help="Wor
 def product_archive(ctx: typer.Context, product: str = typer.Argument(..., help="The product: id, SKU or barcode."),
                     expect_version: int | None = EXPECT_OPTION, key: str | None = KEY_OPTION) -> None:
     """Archive a product (hidden from sale, history kept). Example: shoptui product archive 12"""
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         pid = catalog.resolve_product(session=session, ref=product)
@@ -383,7 +383,7 @@ def product_archive(ctx: typer.Context, product: str = typer.Argument(..., help=
 def product_delete(ctx: typer.Context, product: str = typer.Argument(..., help="The product: id, SKU or barcode."),
                    expect_version: int | None = EXPECT_OPTION, key: str | None = KEY_OPTION) -> None:
     """Delete a product that has no history (otherwise archive it). Example: shoptui product delete 12"""
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         pid = catalog.resolve_product(session=session, ref=product)
@@ -406,7 +406,7 @@ def product_bulk(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Change many products at once; previews unless --yes. Example: shoptui product bulk 1 2 3 --price -10% --yes"""
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     given = [o for o in (set_status, move_to, add_tag, remove_tag, price) if o is not None]
     if len(given) != 1:
@@ -464,7 +464,7 @@ def product_export(
     output: Path | None = typer.Option(None, "-o", "--output", help="Write to this file instead of stdout."),
 ) -> None:
     """Export the whole catalogue. Example: shoptui product export --format csv -o catalogue.csv"""
-    from shoptui.services import catalog_io
+    from shoptui.services.catalog import transfer as catalog_io
 
     with reading(ctx) as session:
         content = catalog_io.export_catalog(session=session, fmt=fmt)
@@ -488,7 +488,7 @@ def product_import(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Import products keyed by SKU, all or nothing. Example: shoptui product import catalogue.csv --dry-run"""
-    from shoptui.services import catalog_io
+    from shoptui.services.catalog import transfer as catalog_io
 
     try:
         content = file.read_bytes()
@@ -532,7 +532,7 @@ def variant_add(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Add a variant to a product with options. Example: shoptui variant add TEE-S --sku TEE-XXL --price 89 --option XXL"""
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         money = shop_currency(session)
@@ -565,7 +565,7 @@ def variant_edit(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Change one variant, keyed by SKU. Example: shoptui variant edit TEE-S --price 69.00 --barcode 6901234567892"""
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     if all(v is None for v in (new_sku, price, cost, compare_at, barcode, weight, track)):
         raise fail("Nothing to change: give at least one option such as --price (see --help).", 2)
@@ -603,7 +603,7 @@ def variant_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Variants by SKU. Example: shoptui variant list --product TEE-S --json"""
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     with reading(ctx) as session:
         pid = catalog.resolve_product(session=session, ref=product) if product else None
@@ -631,7 +631,7 @@ def variant_generate(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Create the missing option combinations. Example: shoptui variant generate TEE --option Size=S,M,L --option Color=Red,Blue"""
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         pid = catalog.resolve_product(session=session, ref=product)
@@ -651,7 +651,7 @@ def variant_generate(
 def variant_delete(ctx: typer.Context, sku: str = typer.Argument(..., help="The variant's SKU."),
                    expect_version: int | None = EXPECT_OPTION, key: str | None = KEY_OPTION) -> None:
     """Delete a variant without history. Example: shoptui variant delete TEE-XXL"""
-    from shoptui.services import catalog
+    from shoptui.services.catalog import products as catalog
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         return _outcome(catalog.delete_variant(session=session, actor=actor, sku=sku, expect_version=expect_version))
@@ -669,7 +669,8 @@ def demo_load(
 ) -> None:
     """Load the demo catalogue (64 products, English and Chinese) into an empty store. Example: shoptui demo load"""
     from shoptui import db
-    from shoptui.services import catalog, catalog_io
+    from shoptui.services.catalog import products as catalog
+    from shoptui.services.catalog import transfer as catalog_io
 
     cli = state(ctx)
     with refusals(), db.transaction(cli.url) as session:

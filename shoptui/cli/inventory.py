@@ -78,8 +78,8 @@ def stock_restock(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Goods in: add stock at a location. Example: shoptui stock restock TEE-01 24 --cost 12.50"""
-    from shoptui.services import inventory
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.shop.idempotency import Outcome
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         money = shop_currency(session)
@@ -105,8 +105,8 @@ def stock_adjust(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Correct stock by hand with a reason. Example: shoptui stock adjust TEE-01 -3 --reason damaged"""
-    from shoptui.services import inventory
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.shop.idempotency import Outcome
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         done = inventory.adjust(session=session, actor=actor, code=code, quantity=quantity, reason=reason.lower(),
@@ -129,8 +129,8 @@ def stock_transfer(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Move stock between locations. Example: shoptui stock transfer TEE-01 5 --from BACK --to MAIN"""
-    from shoptui.services import inventory
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.shop.idempotency import Outcome
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         done = inventory.transfer(session=session, actor=actor, code=code, quantity=quantity,
@@ -169,7 +169,7 @@ def stock_sell(
 def stock_show(ctx: typer.Context, code: str = typer.Argument(..., help="SKU or barcode."),
                as_json: bool = JSON_OPTION) -> None:
     """A variant's stock at every location, policy and cost. Example: shoptui stock show TEE-01"""
-    from shoptui.services import inventory
+    from shoptui.services.inventory import stock as inventory
 
     with reading(ctx) as session:
         shown = inventory.stock_of(session=session, code=code)
@@ -200,7 +200,8 @@ def stock_moves(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """A variant's ledger, newest first. Example: shoptui stock moves TEE-01 --since 7d"""
-    from shoptui.services import inventory, settings, timeutil
+    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.shop import settings, timeutil
 
     with reading(ctx) as session:
         tz = settings.timezone(session=session)
@@ -234,7 +235,7 @@ def stock_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Stock levels by SKU and location. Example: shoptui stock list --low --json"""
-    from shoptui.services import inventory
+    from shoptui.services.inventory import stock as inventory
 
     with reading(ctx) as session:
         page = inventory.list_levels(session=session, low=low, out=out, location=location, category_id=category,
@@ -264,8 +265,8 @@ def stock_set_levels(
     idempotency_key: str | None = KEY_OPTION,
 ) -> None:
     """Set safety stock and reorder point by hand. Example: shoptui stock set-levels TEE-01 --safety 4 --reorder-point 10"""
-    from shoptui.services import inventory
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.shop.idempotency import Outcome
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         policy = inventory.set_levels(session=session, actor=actor, code=code, safety_stock=safety,
@@ -294,8 +295,8 @@ def stock_suggest_levels(
     z is the safety_factor setting (1.65), the lead time the usual supplier's (else
     default_lead_time_days). Example: shoptui stock suggest-levels --days 60 --apply
     """
-    from shoptui.services import inventory
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.shop.idempotency import Outcome
 
     def table(items: list[Any]) -> None:
         emit_table(((s.sku, s.sold, f"{s.daily_mean:g}", f"{s.daily_stdev:g}", s.lead_time_days,
@@ -327,8 +328,8 @@ def stock_digest(ctx: typer.Context, force: bool = typer.Option(
         False, "--force", help="Send another digest even though today's (store-local day) was already queued."),
         idempotency_key: str | None = KEY_OPTION) -> None:
     """Queue one email a day listing every low SKU to alert_emails (for cron). Example: shoptui stock digest"""
-    from shoptui.services import inventory
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.shop.idempotency import Outcome
     from shoptui.wording import plural
 
     def work(session, actor):  # type: ignore[no-untyped-def]
@@ -360,8 +361,8 @@ def location_add(
     idempotency_key: str | None = KEY_OPTION,
 ) -> None:
     """Add a stock location. Example: shoptui location add BACK "Back room\""""
-    from shoptui.services import inventory
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.shop.idempotency import Outcome
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         place = inventory.add_location(session=session, actor=actor, code=code, name=name, make_default=default)
@@ -374,7 +375,7 @@ def location_add(
 @location_app.command("list")
 def location_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Every stock location. Example: shoptui location list"""
-    from shoptui.services import inventory
+    from shoptui.services.inventory import stock as inventory
 
     with reading(ctx) as session:
         places = inventory.list_locations(session=session)
@@ -404,8 +405,8 @@ def supplier_add(
     idempotency_key: str | None = KEY_OPTION,
 ) -> None:
     """Add a supplier. Example: shoptui supplier add "Acme Textiles" --email orders@acme.example --lead-time 10"""
-    from shoptui.services import inventory_purchasing as purchasing
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.inventory import purchasing
+    from shoptui.services.shop.idempotency import Outcome
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         s = purchasing.add_supplier(session=session, actor=actor, name=name, contact=contact, email=email,
@@ -428,8 +429,8 @@ def supplier_edit(
     idempotency_key: str | None = KEY_OPTION,
 ) -> None:
     """Change a supplier's details. Example: shoptui supplier edit 3 --lead-time 14"""
-    from shoptui.services import inventory_purchasing as purchasing
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.inventory import purchasing
+    from shoptui.services.shop.idempotency import Outcome
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         s = purchasing.edit_supplier(session=session, actor=actor, supplier=supplier, name=name, contact=contact,
@@ -442,7 +443,7 @@ def supplier_edit(
 @supplier_app.command("list")
 def supplier_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Every supplier. Example: shoptui supplier list --json"""
-    from shoptui.services import inventory_purchasing as purchasing
+    from shoptui.services.inventory import purchasing
 
     with reading(ctx) as session:
         items = purchasing.list_suppliers(session=session)
@@ -457,7 +458,7 @@ def supplier_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 def supplier_show(ctx: typer.Context, supplier: str = typer.Argument(..., help="Supplier name or id."),
                   as_json: bool = JSON_OPTION) -> None:
     """One supplier with its open purchase orders. Example: shoptui supplier show "Acme Textiles\""""
-    from shoptui.services import inventory_purchasing as purchasing
+    from shoptui.services.inventory import purchasing
 
     with reading(ctx) as session:
         s = purchasing.supplier_detail(session=session, supplier=supplier)
@@ -479,7 +480,7 @@ def _po_text(po: Any, money: Any) -> None:
 
 
 def _po_change(ctx: typer.Context, command: str, key: str | None, as_json: bool, verb: str, call: Any) -> None:
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.shop.idempotency import Outcome
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         po = call(session, actor)
@@ -499,7 +500,7 @@ def po_create(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Start a draft purchase order. Example: shoptui po create "Acme Textiles\""""
-    from shoptui.services import inventory_purchasing as purchasing
+    from shoptui.services.inventory import purchasing
 
     _po_change(ctx, "po.create", idempotency_key, as_json, "Created",
                lambda s, a: purchasing.create_po(session=s, actor=a, supplier=supplier, location=location, note=note))
@@ -516,7 +517,7 @@ def po_add_line(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add a line to a draft PO. Example: shoptui po add-line 42 TEE-01 24 --cost 8.40"""
-    from shoptui.services import inventory_purchasing as purchasing
+    from shoptui.services.inventory import purchasing
 
     po_id = _po_id(po)
 
@@ -532,7 +533,7 @@ def po_add_line(
 def po_order(ctx: typer.Context, po: str = typer.Argument(..., help="PO number (PO-000042 or 42)."),
              idempotency_key: str | None = KEY_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Mark a draft PO ordered (its quantities become incoming). Example: shoptui po order 42"""
-    from shoptui.services import inventory_purchasing as purchasing
+    from shoptui.services.inventory import purchasing
 
     po_id = _po_id(po)
     _po_change(ctx, "po.order", idempotency_key, as_json, "Ordered",
@@ -549,7 +550,7 @@ def po_receive(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Receive goods on a PO. Examples: shoptui po receive 42;  shoptui po receive 42 TEE-01=10 MUG-01=4"""
-    from shoptui.services import inventory_purchasing as purchasing
+    from shoptui.services.inventory import purchasing
 
     po_id = _po_id(po)
     quantities: dict[str, int] | None = None
@@ -570,7 +571,7 @@ def po_receive(
 def po_cancel(ctx: typer.Context, po: str = typer.Argument(..., help="PO number (PO-000042 or 42)."),
               idempotency_key: str | None = KEY_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Cancel a PO that is not fully received. Example: shoptui po cancel 42"""
-    from shoptui.services import inventory_purchasing as purchasing
+    from shoptui.services.inventory import purchasing
 
     po_id = _po_id(po)
     _po_change(ctx, "po.cancel", idempotency_key, as_json, "Cancelled",
@@ -581,7 +582,7 @@ def po_cancel(ctx: typer.Context, po: str = typer.Argument(..., help="PO number 
 def po_show(ctx: typer.Context, po: str = typer.Argument(..., help="PO number (PO-000042 or 42)."),
             as_json: bool = JSON_OPTION) -> None:
     """A purchase order and its lines. Example: shoptui po show PO-000042"""
-    from shoptui.services import inventory_purchasing as purchasing
+    from shoptui.services.inventory import purchasing
 
     po_id = _po_id(po)
     with reading(ctx) as session:
@@ -603,7 +604,7 @@ def po_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Purchase orders, newest first. Example: shoptui po list --status open"""
-    from shoptui.services import inventory_purchasing as purchasing
+    from shoptui.services.inventory import purchasing
 
     with reading(ctx) as session:
         page = purchasing.list_pos(session=session, status=status, supplier=supplier, after=after, limit=limit)
@@ -622,8 +623,8 @@ def po_list(
 def po_email(ctx: typer.Context, po: str = typer.Argument(..., help="PO number (PO-000042 or 42)."),
              idempotency_key: str | None = KEY_OPTION) -> None:
     """Queue an ordered (open) PO as an email to its supplier. Example: shoptui po email 42"""
-    from shoptui.services import inventory_purchasing as purchasing
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.inventory import purchasing
+    from shoptui.services.shop.idempotency import Outcome
 
     po_id = _po_id(po)
 
@@ -650,8 +651,8 @@ def po_suggest(
     (lead time + reorder_cover_days)); suggested = max(need, reorder point + 1 - available) - incoming.
     Example: shoptui po suggest --create
     """
-    from shoptui.services import inventory_purchasing as purchasing
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.inventory import purchasing
+    from shoptui.services.shop.idempotency import Outcome
 
     if not create:
         with reading(ctx) as session:
@@ -697,8 +698,8 @@ def stocktake_start(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Start a stocktake; expected quantities are frozen now. Example: shoptui stocktake start --category 5"""
-    from shoptui.services import inventory_stocktake as stocktakes
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.inventory import stocktake as stocktakes
+    from shoptui.services.shop.idempotency import Outcome
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         st = stocktakes.start_stocktake(session=session, actor=actor, location=location, category_id=category,
@@ -719,8 +720,8 @@ def stocktake_count(
     idempotency_key: str | None = KEY_OPTION,
 ) -> None:
     """Count a variant. Examples: shoptui stocktake count 3 6901234567890  (scan: +1);  shoptui stocktake count 3 TEE-01 12"""
-    from shoptui.services import inventory_stocktake as stocktakes
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.inventory import stocktake as stocktakes
+    from shoptui.services.shop.idempotency import Outcome
 
     value = None if quantity is None else _parse_count(quantity)
     if undo:
@@ -752,8 +753,8 @@ def stocktake_import(
     """Import counts from a CSV of SKU,counted; any bad line refuses the whole file. Example: shoptui stocktake import 3 shelf-a.csv"""
     import sys
 
-    from shoptui.services import inventory_stocktake as stocktakes
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.inventory import stocktake as stocktakes
+    from shoptui.services.shop.idempotency import Outcome
 
     try:
         text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8-sig")
@@ -782,8 +783,8 @@ def stocktake_reason(
     idempotency_key: str | None = KEY_OPTION,
 ) -> None:
     """Note the reason for a variance. Example: shoptui stocktake reason 3 TEE-01 "two found in returns bin\""""
-    from shoptui.services import inventory_stocktake as stocktakes
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.inventory import stocktake as stocktakes
+    from shoptui.services.shop.idempotency import Outcome
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         line = stocktakes.set_reason(session=session, actor=actor, stocktake_id=stocktake_id, code=code,
@@ -801,7 +802,7 @@ def stocktake_review(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Variances by value, those needing a reason, and what was not counted. Example: shoptui stocktake review 3"""
-    from shoptui.services import inventory_stocktake as stocktakes
+    from shoptui.services.inventory import stocktake as stocktakes
 
     with reading(ctx) as session:
         result = stocktakes.review(session=session, stocktake_id=stocktake_id)
@@ -833,8 +834,8 @@ def stocktake_post(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Book all variances in one transaction (once). Example: shoptui stocktake post 3 --uncounted keep"""
-    from shoptui.services import inventory_stocktake as stocktakes
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.inventory import stocktake as stocktakes
+    from shoptui.services.shop.idempotency import Outcome
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         rep = stocktakes.post(session=session, actor=actor, stocktake_id=stocktake_id,
@@ -853,8 +854,8 @@ def stocktake_post(
 def stocktake_cancel(ctx: typer.Context, stocktake_id: int = typer.Argument(..., help="Stocktake id."),
                      idempotency_key: str | None = KEY_OPTION) -> None:
     """Stop a stocktake without booking anything. Example: shoptui stocktake cancel 3"""
-    from shoptui.services import inventory_stocktake as stocktakes
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.inventory import stocktake as stocktakes
+    from shoptui.services.shop.idempotency import Outcome
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         st = stocktakes.cancel(session=session, actor=actor, stocktake_id=stocktake_id)
@@ -871,7 +872,7 @@ def stocktake_show(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """A stocktake's report: counted, expected, variance, value, reasons, accuracy. Example: shoptui stocktake show 3"""
-    from shoptui.services import inventory_stocktake as stocktakes
+    from shoptui.services.inventory import stocktake as stocktakes
 
     with reading(ctx) as session:
         rep = stocktakes.report(session=session, stocktake_id=stocktake_id)
@@ -896,8 +897,8 @@ def stocktake_show(
 def stocktake_list(ctx: typer.Context, limit: int = typer.Option(50, "--limit", min=1, max=500, help="How many."),
                    as_json: bool = JSON_OPTION) -> None:
     """Stocktakes, newest first. Example: shoptui stocktake list"""
-    from shoptui.services import inventory_stocktake as stocktakes
-    from shoptui.services import settings
+    from shoptui.services.inventory import stocktake as stocktakes
+    from shoptui.services.shop import settings
 
     with reading(ctx) as session:
         items = stocktakes.list_stocktakes(session=session, limit=limit)

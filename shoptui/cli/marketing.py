@@ -78,7 +78,7 @@ def _step(money: Any, raw: str, option: str) -> tuple[int, int]:
 
 
 def _promo_rows(items: list[Any], money: Any, tz: Any) -> list[tuple[Any, ...]]:
-    from shoptui.services.marketing_promotions import describe
+    from shoptui.services.marketing.promotions import describe
 
     return [(p.id, p.name, p.kind, p.state, describe(p, money.digits),
              until(p.ends_at, tz), p.used_count) for p in items]
@@ -122,8 +122,8 @@ def promo_add(
 ) -> None:
     """Add a promotion. Example: shoptui promo add "满200减20" --kind spend_save --step 200:20 --step 500:60"""
     from shoptui import clock
-    from shoptui.services import idempotency
-    from shoptui.services import marketing_promotions as promotions
+    from shoptui.services.marketing import promotions
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         money, tz = shop_currency_and_zone(session)
@@ -192,8 +192,8 @@ def promo_edit(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Change a promotion; only what is given changes. Example: shoptui promo edit 3 --ends 2026-12-31 --limit 500"""
-    from shoptui.services import idempotency
-    from shoptui.services import marketing_promotions as promotions
+    from shoptui.services.marketing import promotions
+    from shoptui.services.shop import idempotency
 
     for flag, value, other in (("--no-end", no_end, ends), ("--no-limit", no_limit, limit),
                                ("--no-per-member", no_per_member, per_member), ("--no-cap", no_cap, cap),
@@ -266,7 +266,7 @@ def promo_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List promotions, newest first. Example: shoptui promo list --running"""
-    from shoptui.services import marketing_promotions as promotions
+    from shoptui.services.marketing import promotions
 
     with reading(ctx) as session:
         page = promotions.list_promotions(session=session, status=status, running=running, after=after, limit=limit)
@@ -285,8 +285,8 @@ def promo_list(
 def promo_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The promotion id or name."),
                as_json: bool = JSON_OPTION) -> None:
     """One promotion with what it did. Example: shoptui promo show 3"""
-    from shoptui.services import marketing
-    from shoptui.services import marketing_promotions as promotions
+    from shoptui.services.marketing import promotions
+    from shoptui.services.marketing import reports as marketing
 
     with reading(ctx) as session:
         promo = promotions.get_promotion(session=session, ref=ref)
@@ -312,8 +312,8 @@ def promo_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The prom
 
 
 def _promo_move(ctx: typer.Context, ref: str, action: str, key: str | None, as_json: bool) -> None:
-    from shoptui.services import idempotency
-    from shoptui.services import marketing_promotions as promotions
+    from shoptui.services.marketing import promotions
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         promo = promotions.set_status(session=session, actor=actor, ref=ref, action=action)
@@ -370,8 +370,8 @@ def coupon_add(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add a coupon. Example: shoptui coupon add "Ten off" --amount 10 --min-spend 100 --code SAVE10"""
-    from shoptui.services import idempotency
-    from shoptui.services import marketing_coupons as coupons
+    from shoptui.services.marketing import coupons
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         money, tz = shop_currency_and_zone(session)
@@ -410,8 +410,8 @@ def coupon_issue(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Issue unique single-use codes to a segment or as a batch. Example: shoptui coupon issue 2 --tier gold"""
-    from shoptui.services import idempotency
-    from shoptui.services import marketing_coupons as coupons
+    from shoptui.services.marketing import coupons
+    from shoptui.services.shop import idempotency
 
     segmented = any([tiers, tag, region, bought_before, bought_after, min_spent, max_spent, all_members])
     if segmented and count is not None:
@@ -447,8 +447,8 @@ def coupon_send(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Queue issued codes to their members (only those who consented). Example: shoptui coupon send 2 --channel sms"""
-    from shoptui.services import idempotency
-    from shoptui.services import marketing_coupons as coupons
+    from shoptui.services.marketing import coupons
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         result = coupons.send_coupon(session=session, actor=actor, ref=ref, channel=channel, resend=resend)
@@ -466,7 +466,7 @@ def coupon_export(
     include_used: bool = typer.Option(False, "--include-used", help="Also codes used up."),
 ) -> None:
     """Codes with a share text as CSV. Example: shoptui coupon export 2 --out codes.csv"""
-    from shoptui.services import marketing_coupons as coupons
+    from shoptui.services.marketing import coupons
 
     with reading(ctx) as session:
         data = coupons.export_codes(session=session, ref=ref, unused_only=not include_used)
@@ -490,7 +490,7 @@ def coupon_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List coupons, newest first. Example: shoptui coupon list --json"""
-    from shoptui.services import marketing_coupons as coupons
+    from shoptui.services.marketing import coupons
 
     with reading(ctx) as session:
         page = coupons.list_coupons(session=session, after=after, limit=limit)
@@ -511,8 +511,8 @@ def coupon_list(
 def coupon_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The coupon id, name or code."),
                 as_json: bool = JSON_OPTION) -> None:
     """One coupon with what it did. Example: shoptui coupon show SAVE10"""
-    from shoptui.services import marketing
-    from shoptui.services import marketing_coupons as coupons
+    from shoptui.services.marketing import coupons
+    from shoptui.services.marketing import reports as marketing
 
     with reading(ctx) as session:
         coupon = coupons.get_coupon(session=session, ref=ref)
@@ -536,8 +536,8 @@ def coupon_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The cou
 
 
 def _coupon_status(ctx: typer.Context, ref: str, status: str, key: str | None, as_json: bool) -> None:
-    from shoptui.services import idempotency
-    from shoptui.services import marketing_coupons as coupons
+    from shoptui.services.marketing import coupons
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         coupon = coupons.set_coupon_status(session=session, actor=actor, ref=ref, status=status)
@@ -597,8 +597,8 @@ def price(
         raise fail("Give at least one --sku SKU[xQTY].")
     from shoptui.errors import InvalidInput
     from shoptui.models.orders import CHANNELS
-    from shoptui.services import pricing
-    from shoptui.services.customers import find_customer_row
+    from shoptui.services.members.customers import find_customer_row
+    from shoptui.services.pricing import engine as pricing
 
     with reading(ctx) as session:
         money, tz = shop_currency_and_zone(session)

@@ -25,7 +25,7 @@ from shoptui.cli._output import (
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from shoptui.services.settings import Currency
+    from shoptui.services.shop.settings import Currency
 
 app = typer.Typer(help="Members: add, list, show, edit, merge, points, store credit, tiers recalculation.",
                   no_args_is_help=True)
@@ -88,7 +88,8 @@ def member_add(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Register a member. Example: shoptui member add --phone 13800138000 --name "Wang Fang" --sms-consent"""
-    from shoptui.services import idempotency, members
+    from shoptui.services.members import profiles as members
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         data = members.MemberCreate(name=name, phone=phone, email=email, account=account, customer=customer,
@@ -111,7 +112,7 @@ def member_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Members by name. Example: shoptui member list --tier gold --json"""
-    from shoptui.services import members
+    from shoptui.services.members import profiles as members
 
     with reading(ctx) as session:
         page = members.list_members(session=session, search=search, tier=tier, tag=tag, after=after, limit=limit)
@@ -133,7 +134,7 @@ def member_show(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """A member's profile, orders, points ledger, tier history and store credit. Example: shoptui member show 13800138000"""
-    from shoptui.services import members
+    from shoptui.services.members import profiles as members
 
     with reading(ctx) as session:
         profile = members.member_profile(session=session, ref=ref)
@@ -190,7 +191,8 @@ def member_edit(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Change a member. Example: shoptui member edit 13800138000 --tag vip --no-email-consent"""
-    from shoptui.services import idempotency, members
+    from shoptui.services.members import profiles as members
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         given: dict[str, Any] = {k: v for k, v in {
@@ -219,7 +221,8 @@ def member_unsubscribe(
 ) -> None:
     """Record that a member wants no more messages. Example: shoptui member unsubscribe ana@example.com"""
     from shoptui.errors import InvalidInput
-    from shoptui.services import idempotency, members
+    from shoptui.services.members import profiles as members
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         if channel not in ("email", "sms", "all"):
@@ -241,7 +244,8 @@ def member_merge(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Merge a duplicate into a member: orders, points, store credit and history move. Example: shoptui member merge 12 57"""
-    from shoptui.services import idempotency, members
+    from shoptui.services.members import profiles as members
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         result = members.merge_members(session=session, actor=actor, keep=keep, other=other)
@@ -255,7 +259,8 @@ def member_merge(
 @app.command("recalc-tiers")
 def member_recalc_tiers(ctx: typer.Context, key: str | None = KEY_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Move every member to the tier their rolling orders reach (cron-safe). Example: shoptui member recalc-tiers"""
-    from shoptui.services import idempotency, members
+    from shoptui.services.members import profiles as members
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         result = members.recalc_tiers(session=session, actor=actor)
@@ -280,7 +285,8 @@ def member_credit(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Top up or correct a member's store credit. Example: shoptui member credit 13800138000 +50 --reason "cash at counter" """
-    from shoptui.services import idempotency, members
+    from shoptui.services.members import profiles as members
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         money = shop_currency(session)
@@ -304,8 +310,8 @@ def member_credit_history(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """A member's store-credit ledger, newest first. Example: shoptui member credit-history 13800138000"""
-    from shoptui.services import members_credit
-    from shoptui.services.members_core import find_member_row
+    from shoptui.services.members import credit as members_credit
+    from shoptui.services.members.core import find_member_row
 
     with reading(ctx) as session:
         member = find_member_row(session, ref)
@@ -330,8 +336,9 @@ def points_history(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """A member's points ledger, newest first. Example: shoptui member points history 13800138000"""
-    from shoptui.services import members_points, settings
-    from shoptui.services.members_core import find_member_row
+    from shoptui.services.members import points as members_points
+    from shoptui.services.members.core import find_member_row
+    from shoptui.services.shop import settings
 
     with reading(ctx) as session:
         member = find_member_row(session, ref)
@@ -355,7 +362,8 @@ def points_adjust(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add or take away points by hand, with a reason. Example: shoptui member points adjust 12 +100 --reason "birthday" """
-    from shoptui.services import idempotency, members
+    from shoptui.services.members import profiles as members
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         result = members.adjust_points(session=session, actor=actor, ref=ref, points=_points(points), reason=reason)
@@ -387,7 +395,8 @@ def points_gift(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Give a member a gift from the points catalogue for their points. Example: shoptui member points gift 12 MUG"""
-    from shoptui.services import idempotency, members
+    from shoptui.services.members import profiles as members
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         result = members.redeem_gift(session=session, actor=actor, ref=ref, code=code, quantity=quantity)
@@ -405,8 +414,8 @@ def points_max(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """How many points a member may use on an amount, and what they are worth. Example: shoptui member points max 12 --payable 120"""
-    from shoptui.services import members
-    from shoptui.services.members_core import find_member_row
+    from shoptui.services.members import profiles as members
+    from shoptui.services.members.core import find_member_row
 
     with reading(ctx) as session:
         money = shop_currency(session)
@@ -424,7 +433,8 @@ def points_max(
 @points_app.command("expire")
 def points_expire(ctx: typer.Context, key: str | None = KEY_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Book the expiry of every points lot whose time has come (cron-safe). Example: shoptui member points expire"""
-    from shoptui.services import idempotency, members
+    from shoptui.services.members import profiles as members
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         count, points = members.expire_points(session=session, actor=actor)
@@ -449,7 +459,8 @@ def gift_add(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add a gift to the points catalogue. Example: shoptui member gift add MUG "Shop mug" --points 800 --sku MUG-01"""
-    from shoptui.services import idempotency, members_points
+    from shoptui.services.members import points as members_points
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         gift = members_points.add_gift(session=session, actor=actor, code=code, name=name, points_cost=points,
@@ -462,7 +473,7 @@ def gift_add(
 @gift_app.command("list")
 def gift_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """The points catalogue. Example: shoptui member gift list --json"""
-    from shoptui.services import members_points
+    from shoptui.services.members import points as members_points
 
     with reading(ctx) as session:
         gifts = members_points.list_gifts(session=session)
@@ -486,7 +497,8 @@ def event_add(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add a points event. Example: shoptui member event add "Double 11" -x 2 --starts 2026-11-11 --ends 2026-11-12"""
-    from shoptui.services import idempotency, members_points, settings, timeutil
+    from shoptui.services.members import points as members_points
+    from shoptui.services.shop import idempotency, settings, timeutil
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         tz = settings.timezone(session=session)
@@ -507,7 +519,8 @@ def event_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Points events, newest first. Example: shoptui member event list --current"""
-    from shoptui.services import members_points, settings
+    from shoptui.services.members import points as members_points
+    from shoptui.services.shop import settings
 
     with reading(ctx) as session:
         events = members_points.list_events(session=session, current_only=current)
@@ -529,7 +542,8 @@ def event_end(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Stop a points event now. Example: shoptui member event end 3"""
-    from shoptui.services import idempotency, members_points
+    from shoptui.services.members import points as members_points
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         event = members_points.end_event(session=session, actor=actor, event_id=event_id)
@@ -544,7 +558,8 @@ def event_end(
 @tier_app.command("list")
 def tier_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Tiers with thresholds and benefits, lowest first. Example: shoptui tier list --json"""
-    from shoptui.services import members_tiers, settings
+    from shoptui.services.members import tiers as members_tiers
+    from shoptui.services.shop import settings
 
     with reading(ctx) as session:
         tiers = members_tiers.list_tiers(session=session)
@@ -577,7 +592,8 @@ def tier_edit(
 ) -> None:
     """Change a tier's thresholds or benefits. Example: shoptui tier edit gold --discount 12 --multiplier 2"""
     from shoptui.money import parse_basis_points
-    from shoptui.services import idempotency, members_tiers
+    from shoptui.services.members import tiers as members_tiers
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         money = shop_currency(session)
@@ -612,7 +628,8 @@ def tier_add(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add a tier; set its thresholds and benefits with 'tier edit'. Example: shoptui tier add platinum --rank 3"""
-    from shoptui.services import idempotency, members_tiers
+    from shoptui.services.members import tiers as members_tiers
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         tier = members_tiers.add_tier(session=session, actor=actor, code=code, name=name or code, rank=rank,
@@ -624,7 +641,7 @@ def tier_add(
 
 def _highest(session: Session) -> Any:
     """A new tier starts with the thresholds of the current top tier (edit them after)."""
-    from shoptui.services import members_tiers
+    from shoptui.services.members import tiers as members_tiers
 
     tiers = members_tiers.list_tiers(session=session)
     if not tiers:

@@ -33,8 +33,8 @@ from shoptui.wording import plural
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from shoptui.services.orders import OrderRead
-    from shoptui.services.settings import Currency
+    from shoptui.services.orders.lifecycle import OrderRead
+    from shoptui.services.shop.settings import Currency
 
 app = typer.Typer(help="Orders: list, show, create, pay, ship, deliver, cancel, remind, expire, returns, refunds, "
                   "exchanges.", no_args_is_help=True)
@@ -53,7 +53,7 @@ def _amount(session: Session, text: str | None, field: str) -> int | None:
 
 
 def _items(specs: list[str] | None) -> list[tuple[str, int]]:
-    from shoptui.services.orders import parse_item_spec
+    from shoptui.services.orders.lifecycle import parse_item_spec
 
     out = []
     for spec in specs or []:
@@ -92,7 +92,8 @@ def list_orders(
     """Orders newest first, with filters and search. Example: shoptui order list --status unpaid --from 2026-11-01"""
     from datetime import date
 
-    from shoptui.services import orders, settings
+    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.shop import settings
 
     def day(value: str | None, option: str) -> date | None:
         if value is None:
@@ -158,7 +159,7 @@ def _show(order: OrderRead, money: Currency, tz: Any) -> None:
 def show_order(ctx: typer.Context, number: str = typer.Argument(..., help="The order number, like SO-000123."),
                as_json: bool = JSON_OPTION) -> None:
     """One order with lines, payments, shipments, returns and its timeline. Example: shoptui order show SO-000123"""
-    from shoptui.services import orders
+    from shoptui.services.orders import lifecycle as orders
 
     with reading(ctx) as session:
         order = orders.get_order(session=session, number=number)
@@ -216,7 +217,8 @@ def create_order(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Create an order by hand or from JSON. Example: shoptui order create -i TEE-01:2 --customer 13800138000"""
-    from shoptui.services import idempotency, orders
+    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.shop import idempotency
 
     document = _read_document(json_file) if json_file else None
     if document is None and not items:
@@ -262,7 +264,8 @@ def edit_order(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Change an unpaid order; reservations follow. Example: shoptui order edit SO-000123 --set MUG-01:0"""
-    from shoptui.services import idempotency, orders
+    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         money = shop_currency(session)
@@ -302,7 +305,8 @@ def pay_order(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Take a payment for an order. Example: shoptui order pay SO-000123 --method cash --amount 300"""
-    from shoptui.services import idempotency, orders
+    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         money = shop_currency(session)
@@ -330,7 +334,8 @@ def ship_order(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Ship an order (all or some items) and tell the customer. Example: shoptui order ship SO-000123 --carrier SF --tracking SF1234567890"""
-    from shoptui.services import idempotency, orders_shipping
+    from shoptui.services.orders import shipping as orders_shipping
+    from shoptui.services.shop import idempotency
 
     if from_csv is not None:
         if number or carrier or tracking or lines:
@@ -367,7 +372,7 @@ def ship_order(
 
 
 def _simple(ctx: typer.Context, command: str, key: str | None, as_json: bool, call: Any, verb: str) -> None:
-    from shoptui.services import idempotency
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         money = shop_currency(session)
@@ -381,7 +386,7 @@ def _simple(ctx: typer.Context, command: str, key: str | None, as_json: bool, ca
 def deliver_order(ctx: typer.Context, number: str = typer.Argument(..., help="The order number."),
                   key: str | None = KEY_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Mark a shipped order delivered (it is then completed). Example: shoptui order deliver SO-000123"""
-    from shoptui.services import orders_shipping
+    from shoptui.services.orders import shipping as orders_shipping
 
     _simple(ctx, "order deliver", key, as_json,
             lambda s, a: orders_shipping.deliver(session=s, actor=a, number=number), "Delivered")
@@ -397,7 +402,7 @@ def cancel_order(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Cancel an order before it ships: stock released, payments refunded. Example: shoptui order cancel SO-000123 --reason "changed mind\""""
-    from shoptui.services import orders
+    from shoptui.services.orders import lifecycle as orders
 
     _simple(ctx, "order cancel", key, as_json,
             lambda s, a: orders.cancel_order(session=s, actor=a, number=number, reason=reason, refund_to=to),
@@ -412,7 +417,8 @@ def remind_orders(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Queue payment reminders for unpaid orders (at most one per order per interval). Example: shoptui order remind --older-than 2h"""
-    from shoptui.services import idempotency, orders, timeutil
+    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.shop import idempotency, timeutil
     from shoptui.wording import plural
 
     with refusals():
@@ -430,7 +436,8 @@ def remind_orders(
 @app.command("expire")
 def expire_orders(ctx: typer.Context, key: str | None = KEY_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Cancel unpaid orders older than order_auto_cancel_hours, releasing stock (cron-safe). Example: shoptui order expire"""
-    from shoptui.services import idempotency, orders
+    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         result = orders.expire_unpaid(session=session, actor=actor)
@@ -492,7 +499,8 @@ def refund_order(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Refund without a return: items, the shipping fee, an amount, or everything; shows what goes back and asks first. Example: shoptui order refund SO-000123 --amount 10 --reason goodwill"""
-    from shoptui.services import idempotency, orders_returns
+    from shoptui.services.orders import returns as orders_returns
+    from shoptui.services.shop import idempotency
 
     with refusals():
         chosen = _items(items)
@@ -529,7 +537,9 @@ def exchange_order(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Exchange items in one step; the difference is charged or refunded. Example: shoptui order exchange SO-000123 --back TEE-01:1 --new TEE-02:1"""
-    from shoptui.services import idempotency, orders, orders_returns
+    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.orders import returns as orders_returns
+    from shoptui.services.shop import idempotency
 
     with refusals():
         returned = _items(back)
@@ -572,7 +582,8 @@ def return_request(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Record a customer's return request. Example: shoptui order return request SO-000123 --items TEE-01:1 --reason "too small\""""
-    from shoptui.services import idempotency, orders_returns
+    from shoptui.services.orders import returns as orders_returns
+    from shoptui.services.shop import idempotency
 
     with refusals():
         chosen = _items(items)
@@ -586,7 +597,8 @@ def return_request(
 
 
 def _decide(ctx: typer.Context, return_id: int, approve: bool, note: str, key: str | None, as_json: bool) -> None:
-    from shoptui.services import idempotency, orders_returns
+    from shoptui.services.orders import returns as orders_returns
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         result = orders_returns.decide_return(session=session, actor=actor, return_id=return_id, approve=approve,
@@ -622,7 +634,8 @@ def return_receive(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The goods of an approved return arrived: restock them (or write off damaged ones). Example: shoptui order return receive 12"""
-    from shoptui.services import idempotency, orders_returns
+    from shoptui.services.orders import returns as orders_returns
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         result = orders_returns.receive_return(session=session, actor=actor, return_id=return_id,
@@ -645,7 +658,8 @@ def return_refund(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Refund a received return; shows what goes back and asks first. Example: shoptui order return refund 12 --shipping"""
-    from shoptui.services import idempotency, orders_returns
+    from shoptui.services.orders import returns as orders_returns
+    from shoptui.services.shop import idempotency
 
     def preview(session: Session) -> Any:
         return orders_returns.preview_return_refund(session=session, return_id=return_id, include_shipping=shipping,
@@ -673,7 +687,7 @@ def return_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Returns newest first. Example: shoptui order return list --status open"""
-    from shoptui.services import orders_returns
+    from shoptui.services.orders import returns as orders_returns
 
     with reading(ctx) as session:
         page = orders_returns.list_returns(session=session, status=status, after=after, limit=limit)
@@ -690,7 +704,7 @@ def return_list(
 
 
 def _address(**parts: str | None) -> Any:
-    from shoptui.services.customers import AddressInput
+    from shoptui.services.members.customers import AddressInput
 
     given = {k: v for k, v in parts.items() if v is not None}
     return AddressInput(**given) if given else None
@@ -713,7 +727,8 @@ def customer_add(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add a customer. Example: shoptui customer add "Wang Fang" --phone 13800138000 --city Hangzhou"""
-    from shoptui.services import customers, idempotency
+    from shoptui.services.members import customers
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         data = customers.CustomerCreate(name=name, phone=phone, email=email, note=note,
@@ -743,7 +758,8 @@ def customer_edit(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Change a customer. Example: shoptui customer edit 13800138000 --email fang@example.com"""
-    from shoptui.services import customers, idempotency
+    from shoptui.services.members import customers
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         given = {k: v for k, v in {"name": name, "phone": phone, "email": email, "note": note}.items() if v is not None}
@@ -764,7 +780,7 @@ def customer_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Customers by name. Example: shoptui customer list --search wang"""
-    from shoptui.services import customers
+    from shoptui.services.members import customers
 
     with reading(ctx) as session:
         page = customers.list_customers(session=session, search=search, after=after, limit=limit)
@@ -783,7 +799,8 @@ def customer_list(
 def customer_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The customer: id, phone or email."),
                   as_json: bool = JSON_OPTION) -> None:
     """One customer with addresses and recent orders. Example: shoptui customer show 13800138000"""
-    from shoptui.services import customers, orders
+    from shoptui.services.members import customers
+    from shoptui.services.orders import lifecycle as orders
 
     with reading(ctx) as session:
         found = customers.get_customer(session=session, ref=ref)

@@ -16,7 +16,7 @@ PRINT_OPTION = typer.Option(False, "--print", help="Send the document to the pri
 
 def _document(ctx: typer.Context, number: str, kind: str, output: str | None, to_printer: bool, as_json: bool,
               width: int | None = None, copy: bool = False) -> None:
-    from shoptui.services import documents
+    from shoptui.services.orders import documents
 
     if output and to_printer:
         raise fail("Give --output FILE or --print, not both.", 2)
@@ -97,7 +97,7 @@ def order_import(
 
     from shoptui import db
     from shoptui.cli._output import echo_err, jsonable
-    from shoptui.services import order_import
+    from shoptui.services.orders import importing as order_import
 
     cli = state(ctx)
     path = Path(file).expanduser()

@@ -59,7 +59,8 @@ def list_messages(
 
     Example: shoptui outbox list --status failed --json
     """
-    from shoptui.services import messaging, settings
+    from shoptui.services.messaging import outbox as messaging
+    from shoptui.services.shop import settings
 
     with reading(ctx) as session:
         tz = settings.timezone(session=session)
@@ -103,7 +104,8 @@ def show_message(ctx: typer.Context, message_id: int = ID_ARGUMENT, as_json: boo
 
     Example: shoptui outbox show 12
     """
-    from shoptui.services import messaging, settings
+    from shoptui.services.messaging import outbox as messaging
+    from shoptui.services.shop import settings
 
     with reading(ctx) as session:
         tz = settings.timezone(session=session)
@@ -139,7 +141,8 @@ def send(
 
     Example: shoptui outbox send --limit 50
     """
-    from shoptui.services import messaging, settings
+    from shoptui.services.messaging import outbox as messaging
+    from shoptui.services.shop import settings
 
     with refusals():
         report = messaging.deliver_due(state(ctx).url, limit=limit)
@@ -183,8 +186,8 @@ def retry(
 
     Examples: shoptui outbox retry 12;  shoptui outbox retry --all-failed
     """
-    from shoptui.services import messaging
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.messaging import outbox as messaging
+    from shoptui.services.shop.idempotency import Outcome
 
     if (message_id is None) == (not all_failed):
         raise fail("Name one message id, or give --all-failed (not both).", 2)
@@ -206,8 +209,8 @@ def cancel(ctx: typer.Context, message_id: int = ID_ARGUMENT, idempotency_key: s
 
     Example: shoptui outbox cancel 12
     """
-    from shoptui.services import messaging
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.messaging import outbox as messaging
+    from shoptui.services.shop.idempotency import Outcome
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         message = messaging.cancel(session=session, actor=actor, message_id=message_id)
@@ -218,8 +221,8 @@ def cancel(ctx: typer.Context, message_id: int = ID_ARGUMENT, idempotency_key: s
 
 
 def _queue_test(ctx: typer.Context, channel: str, recipient: str, key: str | None) -> None:
-    from shoptui.services import messaging
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.messaging import outbox as messaging
+    from shoptui.services.shop.idempotency import Outcome
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         message = messaging.queue_test(session=session, actor=actor, channel=channel, recipient=recipient)

@@ -31,8 +31,8 @@ from shoptui.wording import plural
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from shoptui.services.settings import Currency
-    from shoptui.services.shifts import ShiftReport
+    from shoptui.services.sales.shifts import ShiftReport
+    from shoptui.services.shop.settings import Currency
 
 sale_app = typer.Typer(help="Ring up a counter sale: items, payment, receipt.",
                        context_settings={"allow_interspersed_args": True}, subcommand_metavar="")
@@ -46,7 +46,7 @@ WIDTH_OPTION = typer.Option(None, "--width", help="Receipt paper width in mm: 58
 def parse_tender(spec: str, money: Currency) -> Any:
     """``cash:100`` / ``card`` (the rest) / ``mobile:12.50:REF`` -> a Tender."""
     from shoptui.errors import InvalidInput
-    from shoptui.services import sales
+    from shoptui.services.sales import counter as sales
 
     method, _, rest = spec.strip().partition(":")
     amount_text, _, reference = rest.partition(":")
@@ -58,7 +58,7 @@ def parse_tender(spec: str, money: Currency) -> Any:
 
 def deliver_text(text: str, output: str | None, to_printer: bool, command: str) -> str | None:
     """Save a document to ``output`` or pipe it to the printer; returns a note of where it went."""
-    from shoptui.services import documents
+    from shoptui.services.orders import documents
 
     if output:
         path = documents.save(text, output)
@@ -111,7 +111,8 @@ def ring_up(ctx: typer.Context, items: list[str], *, pay: list[str] | None, cust
     printed is a warning on stderr with the command that reprints it, so a script that retries on
     a non-zero exit never rings the same sale up twice.
     """
-    from shoptui.services import idempotency, sales
+    from shoptui.services.sales import counter as sales
+    from shoptui.services.shop import idempotency
 
     if receipt and to_printer:
         raise fail("Give --receipt FILE or --print, not both.", 2)
@@ -167,7 +168,7 @@ def _deliver_receipt(ctx: typer.Context, data: dict[str, Any], receipt: str | No
         command = ""
         if to_printer:
             from shoptui import db
-            from shoptui.services import documents
+            from shoptui.services.orders import documents
 
             with db.read_session(state(ctx).url) as session:
                 command = documents.shop_info(session=session).print_command
@@ -220,7 +221,8 @@ def shift_open(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Open the till with a cash float. Example: shoptui shift open --float 200"""
-    from shoptui.services import idempotency, shifts
+    from shoptui.services.sales import shifts
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         money = shop_currency(session)
@@ -242,7 +244,8 @@ def shift_close(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Close the till with the cash counted; prints the difference. Example: shoptui shift close --counted 533.50"""
-    from shoptui.services import idempotency, shifts
+    from shoptui.services.sales import shifts
+    from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         money = shop_currency(session)
@@ -258,7 +261,7 @@ def shift_close(
 
 
 def _show_report(ctx: typer.Context, shift_id: int | None, as_json: bool) -> None:
-    from shoptui.services import shifts
+    from shoptui.services.sales import shifts
 
     with reading(ctx) as session:
         report = shifts.shift_report(session=session, shift_id=shift_id)
@@ -297,7 +300,7 @@ def shift_report(ctx: typer.Context,
         _show_report(ctx, shift_id, as_json)
     text = buffer.getvalue()
     say(text, nl=False)
-    from shoptui.services import documents
+    from shoptui.services.orders import documents
 
     with refusals():
         path = documents.save(text, output)
@@ -312,7 +315,7 @@ def shift_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Shifts newest first. Example: shoptui shift list --limit 10"""
-    from shoptui.services import shifts
+    from shoptui.services.sales import shifts
 
     with reading(ctx) as session:
         page = shifts.list_shifts(session=session, after=after, limit=limit)

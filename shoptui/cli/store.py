@@ -106,7 +106,7 @@ def db_check(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
     Exits 1 and lists the problems when any check fails. Example: shoptui db check
     """
-    from shoptui.services import checks
+    from shoptui.services.shop import checks
 
     with reading(ctx) as session:
         results = checks.run_checks(session=session)
@@ -156,7 +156,7 @@ def settings_show(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
     Example: shoptui settings show --json
     """
-    from shoptui.services import settings
+    from shoptui.services.shop import settings
 
     definitions = settings.definitions()
     with reading(ctx) as session:
@@ -192,8 +192,8 @@ def settings_set(
 
     Examples: shoptui settings set name "Lucky Cat Store";  shoptui settings set timezone Europe/Berlin
     """
-    from shoptui.services import settings
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.shop import settings
+    from shoptui.services.shop.idempotency import Outcome
 
     def work(session, actor):  # type: ignore[no-untyped-def]
         new = settings.shown(key, settings.set_value(session=session, actor=actor, key=key, raw=value))
@@ -222,7 +222,7 @@ def audit_list(
 
     Example: shoptui audit list --entity setting --since 7d --json
     """
-    from shoptui.services import audit, settings, timeutil
+    from shoptui.services.shop import audit, settings, timeutil
 
     with reading(ctx) as session:
         tz = settings.timezone(session=session)
@@ -255,7 +255,7 @@ def notification_list(
 
     Example: shoptui notification list --unread
     """
-    from shoptui.services import notifications, settings
+    from shoptui.services.shop import notifications, settings
 
     with reading(ctx) as session:
         tz = settings.timezone(session=session)
@@ -278,8 +278,8 @@ def notification_read(
 
     Examples: shoptui notification read 3 4;  shoptui notification read --all
     """
-    from shoptui.services import notifications
-    from shoptui.services.idempotency import Outcome
+    from shoptui.services.shop import notifications
+    from shoptui.services.shop.idempotency import Outcome
 
     if not ids and not all_:
         raise fail("Name notification ids, or give --all.", 2)

@@ -10,7 +10,7 @@ Amounts on a line (all for the whole line, tax included)::
     net_minor        = line_total_minor + adjustment_minor          (what the customer pays for it)
 
 ``adjustment_minor`` is the line's share of the order-level adjustments (negative for a
-discount), split by largest remainder in ``shoptui.services.pricing``. On the order::
+discount), split by largest remainder in ``shoptui.services.pricing.engine``. On the order::
 
     subtotal_minor    = sum(line_total_minor)
     adjustments_minor = sum(order_adjustment.amount_minor) = sum(line adjustment_minor)

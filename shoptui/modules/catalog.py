@@ -14,10 +14,10 @@ MODULE = ModuleSpec(
                 "The category tree: add, list, move, rename, reorder, delete."),
         Command("demo", "shoptui.cli.catalog:demo_app", "The demo catalogue for trying shoptui out."),
     ),
-    screens=(Screen("products", "Products", "f2", "shoptui.tui.screens.catalog:ProductsScreen", order=20),),
-    search=("shoptui.services.catalog:search",),
-    dashboard=("shoptui.services.catalog_figures:dashboard_figures",),
-    checks=("shoptui.services.catalog:check_catalog",),
+    screens=(Screen("products", "Products", "f2", "shoptui.tui.screens.catalog.screen:ProductsScreen", order=20),),
+    search=("shoptui.services.catalog.products:search",),
+    dashboard=("shoptui.services.catalog.figures:dashboard_figures",),
+    checks=("shoptui.services.catalog.products:check_catalog",),
     extra={
         # where variant history lives: "table.column" (checked when the table exists) or
         # "pkg.module:fn(session=, variant_ids=) -> set[int]"; other modules may add their own

@@ -21,6 +21,6 @@ MODULE = ModuleSpec(
         Screen("audit", "Audit log", "f9", "shoptui.tui.screens.audit:AuditScreen", order=90, short="Audit"),
         Screen("settings", "Settings", "f10", "shoptui.tui.screens.settings:SettingsScreen", order=95),
     ),
-    settings=("shoptui.services.setting_defs:CORE_SETTINGS", "shoptui.services.messaging_settings:SETTINGS"),
-    dashboard=("shoptui.services.dashboard:notification_figures",),
+    settings=("shoptui.services.shop.setting_defs:CORE_SETTINGS", "shoptui.services.messaging.settings:SETTINGS"),
+    dashboard=("shoptui.services.shop.dashboard:notification_figures",),
 )

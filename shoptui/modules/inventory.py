@@ -17,19 +17,19 @@ MODULE = ModuleSpec(
                 "Stocktakes (盘点): freeze, count by scan/typing/CSV, review variances, post once."),
     ),
     screens=(
-        Screen("inventory", "Inventory", "f3", "shoptui.tui.screens.inventory:InventoryScreen", order=30,
+        Screen("inventory", "Inventory", "f3", "shoptui.tui.screens.inventory.screen:InventoryScreen", order=30,
                short="Stock"),
-        Screen("purchasing", "Purchasing", "ctrl+g", "shoptui.tui.screens.inventory_purchasing:PurchasingScreen",
+        Screen("purchasing", "Purchasing", "ctrl+g", "shoptui.tui.screens.inventory.purchasing:PurchasingScreen",
                order=31, short="Buying"),
-        Screen("stocktake", "Stocktake", "ctrl+y", "shoptui.tui.screens.inventory_stocktake:StocktakeScreen",
+        Screen("stocktake", "Stocktake", "ctrl+y", "shoptui.tui.screens.inventory.stocktake:StocktakeScreen",
                order=32, short="Count"),
     ),
-    settings=("shoptui.services.inventory_settings:SETTINGS",),
-    dashboard=("shoptui.services.inventory_figures:dashboard_figures",),
-    checks=("shoptui.services.inventory:check_stock_ledger", "shoptui.services.inventory:check_incoming"),
+    settings=("shoptui.services.inventory.settings:SETTINGS",),
+    dashboard=("shoptui.services.inventory.figures:dashboard_figures",),
+    checks=("shoptui.services.inventory.stock:check_stock_ledger", "shoptui.services.inventory.stock:check_incoming"),
     extra={
         # `shoptui demo load` calls this after the demo catalogue, in the same transaction
-        "demo": "shoptui.services.inventory_demo:load_demo_stock",
+        "demo": "shoptui.services.inventory.demo:load_demo_stock",
         # notification links (low-stock alerts link a variant) and search hits open here
         "record_modes": {"variant": "inventory", "stock": "inventory", "purchase_order": "purchasing",
                          "po": "purchasing", "stocktake": "stocktake"},

@@ -11,10 +11,10 @@ MODULE = ModuleSpec(
                 "Coupons: add, issue, send, export, list, show, pause, end."),
         Command("price", "shoptui.cli.marketing:price_app", "Explain the price of a cart without selling anything."),
     ),
-    screens=(Screen("marketing", "Marketing", "f7", "shoptui.tui.screens.marketing:MarketingScreen", order=60),),
-    settings=("shoptui.services.marketing_settings:SETTINGS",),
-    dashboard=("shoptui.services.marketing_figures:dashboard_figures",),
-    checks=("shoptui.services.marketing:check_usage_counts",),
-    # a cancelled order gives its coupon codes and promotion uses back (see services.orders.add_event)
-    extra={"order_events": "shoptui.services.marketing:on_order_event"},
+    screens=(Screen("marketing", "Marketing", "f7", "shoptui.tui.screens.marketing.screen:MarketingScreen", order=60),),
+    settings=("shoptui.services.marketing.settings:SETTINGS",),
+    dashboard=("shoptui.services.marketing.figures:dashboard_figures",),
+    checks=("shoptui.services.marketing.reports:check_usage_counts",),
+    # a cancelled order gives its coupon codes and promotion uses back (see services.orders.lifecycle.add_event)
+    extra={"order_events": "shoptui.services.marketing.reports:on_order_event"},
 )

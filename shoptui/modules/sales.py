@@ -10,6 +10,6 @@ MODULE = ModuleSpec(
         Command("shift", "shoptui.cli.sales:shift_app",
                 "Till shifts: open with a cash float, close with counted cash, report."),
     ),
-    settings=("shoptui.services.sales_settings:SETTINGS",),
-    screens=(Screen("sale", "Sale", "f5", "shoptui.tui.screens.sale:SaleScreen", order=35),),
+    settings=("shoptui.services.sales.settings:SETTINGS",),
+    screens=(Screen("sale", "Sale", "f5", "shoptui.tui.screens.sale.screen:SaleScreen", order=35),),
 )

@@ -49,8 +49,8 @@ from shoptui.tui.widgets.sidebar import sidebar_order
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
-    from shoptui.services.notifications import NotificationRead
-    from shoptui.services.search import SearchHit
+    from shoptui.services.shop.notifications import NotificationRead
+    from shoptui.services.shop.search import SearchHit
 
 log = logging.getLogger("shoptui.tui")
 
@@ -202,7 +202,7 @@ class ShopApp(App[None]):
     def load_shell(self) -> None:
         """Open the store and read what the top bar shows."""
         from shoptui import db
-        from shoptui.services import dashboard  # light: no table classes while the dashboard fills in
+        from shoptui.services.shop import dashboard  # light: no table classes while the dashboard fills in
 
         with db.read_session(self.db_url) as session:
             values = dashboard.store_values(session, "name", "timezone")
@@ -250,14 +250,14 @@ class ShopApp(App[None]):
     def poll_notifications(self, seen: int | None) -> None:
         """Cheap probe: the newest id and the unread count; the new ones only when there are any."""
         from shoptui import db
-        from shoptui.services import dashboard
+        from shoptui.services.shop import dashboard
 
         with db.read_session(self.db_url) as session:
             latest = dashboard.latest_notification_id(session=session)
             unread = dashboard.unread_notifications(session=session)
             new = []
             if seen is not None and latest > seen:
-                from shoptui.services import notifications
+                from shoptui.services.shop import notifications
 
                 new = notifications.list_notifications(session=session, after_id=seen, limit=20)
         if not get_current_worker().is_cancelled:
@@ -382,7 +382,7 @@ class ShopApp(App[None]):
     def mark_read(self, ids: list[int] | None) -> None:
         """One transaction: mark these notifications (``None``: every unread one) read, audited."""
         from shoptui import db
-        from shoptui.services import notifications
+        from shoptui.services.shop import notifications
 
         with db.transaction(self.db_url) as session:
             if ids is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from shoptui.services import catalog
+from shoptui.services.catalog import products as catalog
 
 EAN = catalog.with_check_digit("690123456789")
 

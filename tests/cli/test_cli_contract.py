@@ -46,7 +46,8 @@ def test_every_all_option_is_walked_by_this_test() -> None:
 
 
 def test_order_list_all_returns_every_order_beyond_a_page(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]
-    from shoptui.services import inventory, orders
+    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.orders import lifecycle as orders
 
     with db.transaction(seeded) as s:
         inventory.restock(session=s, actor=CLERK, code="CAP-01", quantity=100)
@@ -63,7 +64,7 @@ def test_order_list_all_returns_every_order_beyond_a_page(shop, seeded: str) -> 
 
 
 def test_notification_read_all_marks_more_than_a_page(shop, store: str) -> None:  # type: ignore[no-untyped-def]
-    from shoptui.services import notifications
+    from shoptui.services.shop import notifications
 
     with db.transaction(store) as s:
         for i in range(130):  # more than a page of 'notification list' (50) or of the service's lists (500 max)

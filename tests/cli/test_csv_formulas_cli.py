@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from shoptui.cli.main import app
-from shoptui.services import spreadsheet
+from shoptui.services.shop import spreadsheet
 
 FORMULA = "=cmd|' /C calc'!A0"
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from shoptui import clock, db
-from shoptui.services import marketing_figures
+from shoptui.services.marketing import figures as marketing_figures
 from tests.cli.test_marketing_cli import _fingerprint, _ok, seeded  # noqa: F401  (seeded is a fixture)
 
 

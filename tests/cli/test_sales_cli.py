@@ -85,7 +85,7 @@ def test_sale_with_failing_printer_keeps_the_sale(shop, seeded: str) -> None:  #
     """Issue 11 item 10: the sale is recorded, so the command succeeds; the printout failing is a warning."""
     failing = f"{sys.executable} -c \"import sys; sys.exit(2)\""
     assert shop("settings", "set", "print_command", failing).exit_code == 0
-    from shoptui.services import documents
+    from shoptui.services.orders import documents
 
     documents.approve_print_command(failing)  # confirmed once before: the failure is the printer's
     result = shop("sale", "MUG-01", "--pay", "cash", "--print")
@@ -236,9 +236,9 @@ def offers_store(seeded: str) -> str:
     from datetime import timedelta
 
     from shoptui import clock
-    from shoptui.services import marketing_coupons as mc
-    from shoptui.services import marketing_promotions as mp
-    from shoptui.services import members
+    from shoptui.services.marketing import coupons as mc
+    from shoptui.services.marketing import promotions as mp
+    from shoptui.services.members import profiles as members
     from tests.services.orders_helpers import CLERK
 
     with db.transaction(seeded) as s:

@@ -61,7 +61,7 @@ def test_db_info_masks_a_database_urls_password(runner: CliRunner, monkeypatch: 
 def test_the_error_log_has_no_password_and_is_private(monkeypatch: pytest.MonkeyPatch, store: str,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     from shoptui.cli import entry
-    from shoptui.services import settings
+    from shoptui.services.shop import settings
 
     def explode(**kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("lost postgresql://shop:hunter2@db/shop")
@@ -130,7 +130,7 @@ def test_a_newer_store_is_refused_everywhere_and_upgrade_writes_no_backup(runner
 
 
 def test_print_needs_a_checked_and_confirmed_command(shop, store: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from shoptui.services import documents
+    from shoptui.services.orders import documents
     from tests.services.orders_helpers import seed
 
     with db.transaction(store) as session:

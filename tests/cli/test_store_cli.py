@@ -100,7 +100,7 @@ def test_db_info_check_and_backup(shop, store_path: Path, tmp_path: Path) -> Non
 
 
 def test_db_check_fails_with_a_list(shop, store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    from shoptui.services import checks
+    from shoptui.services.shop import checks
 
     monkeypatch.setattr(checks, "run_checks", lambda session: [
         checks.CheckResult("stock ledger", ["TEE-01 at Main: level 5, movements sum to 4"])])
@@ -133,7 +133,7 @@ def test_bad_store_locations(runner: CliRunner, tmp_path: Path, location: str) -
 def test_unexpected_error_prints_one_line_and_logs_the_traceback(monkeypatch: pytest.MonkeyPatch, store: str,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     from shoptui.cli import entry
-    from shoptui.services import settings
+    from shoptui.services.shop import settings
 
     def explode(*, session):  # type: ignore[no-untyped-def]
         raise RuntimeError("disk on fire")
@@ -151,7 +151,7 @@ def test_unexpected_error_prints_one_line_and_logs_the_traceback(monkeypatch: py
 
 
 def test_notifications_from_the_cli(shop, store: str) -> None:  # type: ignore[no-untyped-def]
-    from shoptui.services import notifications
+    from shoptui.services.shop import notifications
 
     with db.transaction(store) as session:
         notifications.notify(session=session, title="Low stock: 华为手机壳", severity="warning")

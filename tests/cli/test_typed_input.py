@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from shoptui import db
 from shoptui.errors import InvalidInput
-from shoptui.services import catalog
+from shoptui.services.catalog import products as catalog
 from tests.cli.conftest import store_digest
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from shoptui.config import Actor
-from shoptui.services import catalog, inventory
-from shoptui.services.orders import DraftLine, OrderDraft
+from shoptui.services.catalog import products as catalog
+from shoptui.services.inventory import stock as inventory
+from shoptui.services.orders.lifecycle import DraftLine, OrderDraft
 
 CLERK = Actor(name="clerk", source="test")
 

@@ -9,7 +9,10 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session
 
-from shoptui.services import catalog, customers, members, members_views
+from shoptui.services.catalog import products as catalog
+from shoptui.services.members import customers
+from shoptui.services.members import profiles as members
+from shoptui.services.members import views as members_views
 from tests.conftest import CLERK
 
 NAMES = ["Zip hoodie", "iPhone case", "apple juice", "Banana bread", "éclair", "Éclair tin", "ZEBRA mug", "mango"]

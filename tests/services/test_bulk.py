@@ -1,4 +1,4 @@
-"""services.bulk: many rows per statement, with columns the caller already converted (``bound``)."""
+"""store.bulk: many rows per statement, with columns the caller already converted (``bound``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from shoptui.models.catalog import Product
-from shoptui.services import bulk
+from shoptui.store import bulk
 
 NAMES = ("id", "title", "status", "description", "variant_count", "version", "created_at", "updated_at")
 START = datetime(2024, 3, 1, 2, 0, tzinfo=UTC)

@@ -8,7 +8,8 @@ from sqlmodel import Session
 
 from shoptui.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from shoptui.models.store import AuditEntry
-from shoptui.services import catalog, pricing
+from shoptui.services.catalog import products as catalog
+from shoptui.services.pricing import engine as pricing
 from tests.conftest import CLERK
 
 EAN = catalog.with_check_digit("690123456789")  # 6901234567892
@@ -321,7 +322,7 @@ def test_bulk_preview_then_apply(session: Session) -> None:
 def test_dashboard_figure_counts_active(session: Session) -> None:
     make(session, status="active")
     make(session, title="D", sku="D", status="draft")
-    from shoptui.services import catalog_figures
+    from shoptui.services.catalog import figures as catalog_figures
 
     figure = catalog_figures.dashboard_figures(session=session)[0]
     assert figure.value == "1" and "1 drafts" in figure.detail

@@ -15,7 +15,9 @@ from sqlmodel import Session
 from shoptui import clock, db
 from shoptui.errors import Conflict
 from shoptui.models.catalog import Product, Variant
-from shoptui.services import bulk, catalog, catalog_io
+from shoptui.services.catalog import products as catalog
+from shoptui.services.catalog import transfer as catalog_io
+from shoptui.store import bulk
 from tests.conftest import CLERK
 
 HEADER = "sku,title,price,barcode,category,tags,option1_name,option1,product_sku"

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from shoptui.services import documents, sales, settings
+from shoptui.services.orders import documents
+from shoptui.services.sales import counter as sales
+from shoptui.services.shop import settings
 from tests.services.orders_helpers import CLERK, add_product, seed
 
 

@@ -12,8 +12,8 @@ from shoptui import clock, db
 from shoptui.config import Actor, resolve_database_url
 from shoptui.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from shoptui.models.store import AuditEntry, IdempotencyRecord, StoreSetting
-from shoptui.services import audit, checks, idempotency, notifications, settings
-from shoptui.services.idempotency import Outcome
+from shoptui.services.shop import audit, checks, idempotency, notifications, settings
+from shoptui.services.shop.idempotency import Outcome
 
 
 def test_settings_have_defaults_and_validate(session: Session, actor: Actor) -> None:

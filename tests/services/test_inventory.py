@@ -14,8 +14,8 @@ from shoptui.models.catalog import Variant
 from shoptui.models.inventory import StockLevel, StockMovement
 from shoptui.models.messaging import OutboxMessage
 from shoptui.models.store import AuditEntry, Notification
-from shoptui.services import inventory as inv
-from shoptui.services import settings
+from shoptui.services.inventory import stock as inv
+from shoptui.services.shop import settings
 from tests.services.inventory_helpers import CLERK, make_variant
 
 
@@ -388,7 +388,7 @@ def test_dashboard_figures(session: Session) -> None:
     inv.restock(session=session, actor=CLERK, code="MUG-01", quantity=1)
     inv.adjust(session=session, actor=CLERK, code="MUG-01", quantity=-1, reason="lost")
     inv.set_levels(session=session, actor=CLERK, code="TEE-01", reorder_point=3)
-    from shoptui.services import inventory_figures
+    from shoptui.services.inventory import figures as inventory_figures
 
     figures = {f.key: f.value for f in inventory_figures.dashboard_figures(session=session)}
     assert figures == {"low_stock": "1", "out_of_stock": "1", "open_pos": "0", "stocktake_accuracy": "–"}

@@ -14,8 +14,8 @@ from shoptui import db
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.inventory import StockLevel, StockMovement
 from shoptui.models.store import AuditEntry, Notification
-from shoptui.services import audit
-from shoptui.services import inventory as inv
+from shoptui.services.inventory import stock as inv
+from shoptui.services.shop import audit
 from tests.services.inventory_helpers import CLERK, make_variant
 
 
@@ -217,8 +217,8 @@ def test_transaction_skips_resolving_a_known_url(store: str, monkeypatch: pytest
 
 @pytest.mark.parametrize("uncounted", ["keep", "zero"])
 def test_stocktake_post_books_in_bulk_and_returns_the_stored_report(session: Session, uncounted: str) -> None:
-    from shoptui.services import inventory_stocktake as st
-    from shoptui.services import settings
+    from shoptui.services.inventory import stocktake as st
+    from shoptui.services.shop import settings
 
     for key in ("stocktake_variance_units", "stocktake_variance_bp", "stocktake_variance_value"):
         settings.set_value(session=session, actor=CLERK, key=key, raw="0")
@@ -255,7 +255,7 @@ def test_stocktake_post_books_in_bulk_and_returns_the_stored_report(session: Ses
 
 def test_moved_since_reads_recent_movements_by_id(session: Session) -> None:
     """Counting all variants must not group along the ledger index (it holds every movement ever booked)."""
-    from shoptui.services import inventory_stocktake as st
+    from shoptui.services.inventory import stocktake as st
 
     make_variant(session, "A-1")
     inv.restock(session=session, actor=CLERK, code="A-1", quantity=1)
@@ -272,7 +272,7 @@ def test_moved_since_reads_recent_movements_by_id(session: Session) -> None:
 
 def test_movements_after_the_counts_are_read_in_bulk(session: Session) -> None:
     """Roll-forward (issue 11 item 7): movements after each line's count come from one query, not one per line."""
-    from shoptui.services import inventory_stocktake as st
+    from shoptui.services.inventory import stocktake as st
 
     ids = [make_variant(session, f"R-{n}") for n in range(30)]
     for n in range(30):
@@ -306,7 +306,7 @@ def test_out_of_stock_filter_reads_the_partial_index(session: Session) -> None:
     with statements(session) as seen:
         page = inv.list_levels(session=session, out=True)
     assert [(r.sku, r.on_hand, r.available, r.out) for r in page.items] == [("A-1", 0, 0, True), ("B-2", 2, 0, True)]
-    from shoptui.services import inventory_figures
+    from shoptui.services.inventory import figures as inventory_figures
 
     figures = {f.key: f.value for f in inventory_figures.dashboard_figures(session=session)}
     assert figures["out_of_stock"] == "2"

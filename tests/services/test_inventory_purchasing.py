@@ -11,8 +11,8 @@ from shoptui import clock
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.inventory import StockMovement
 from shoptui.models.messaging import OutboxMessage
-from shoptui.services import inventory as inv
-from shoptui.services import inventory_purchasing as pur
+from shoptui.services.inventory import purchasing as pur
+from shoptui.services.inventory import stock as inv
 from tests.services.inventory_helpers import CLERK, make_variant
 
 

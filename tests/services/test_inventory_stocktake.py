@@ -7,9 +7,9 @@ from sqlmodel import Session, select
 
 from shoptui.errors import Conflict, InvalidInput
 from shoptui.models.inventory import StockMovement
-from shoptui.services import audit
-from shoptui.services import inventory as inv
-from shoptui.services import inventory_stocktake as st
+from shoptui.services.inventory import stock as inv
+from shoptui.services.inventory import stocktake as st
+from shoptui.services.shop import audit
 from tests.services.inventory_helpers import CLERK, make_category, make_variant
 
 

@@ -15,9 +15,13 @@ from shoptui.models.catalog import Variant
 from shoptui.models.marketing import Coupon, CouponCode, PromotionUse
 from shoptui.models.members import Member
 from shoptui.models.messaging import OutboxMessage
-from shoptui.services import catalog, marketing, members, orders, pricing
-from shoptui.services import marketing_coupons as mc
-from shoptui.services import marketing_promotions as mp
+from shoptui.services.catalog import products as catalog
+from shoptui.services.marketing import coupons as mc
+from shoptui.services.marketing import promotions as mp
+from shoptui.services.marketing import reports as marketing
+from shoptui.services.members import profiles as members
+from shoptui.services.orders import lifecycle as orders
+from shoptui.services.pricing import engine as pricing
 from tests.services.orders_helpers import CLERK, add_product, draft, level, seed
 
 
@@ -346,7 +350,7 @@ def test_report_and_dashboard(shop: Session) -> None:
     orders.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1)))
     report = marketing.usage_report(session=shop, kind="promotion", ref_id=p.id)[0]
     assert (report.times_used, report.discount_minor, report.revenue_minor) == (1, 1000, 8900)
-    from shoptui.services import marketing_figures
+    from shoptui.services.marketing import figures as marketing_figures
 
     figure = marketing_figures.dashboard_figures(session=shop)[0]
     assert figure.value == "1"

@@ -11,8 +11,12 @@ from shoptui import clock, db
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.members import Member, MemberTierChange
 from shoptui.models.messaging import OutboxMessage
-from shoptui.services import checks, customers, members, orders, orders_returns, settings
-from shoptui.services.members_core import normalise_email, normalise_phone
+from shoptui.services.members import customers
+from shoptui.services.members import profiles as members
+from shoptui.services.members.core import normalise_email, normalise_phone
+from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import returns as orders_returns
+from shoptui.services.shop import checks, settings
 from tests.services.orders_helpers import CLERK, draft, seed
 
 
@@ -175,7 +179,7 @@ def test_orders_earn_pay_with_credit_refund_and_tiers(store: str, frozen_clock) 
         ana = _add(s, name="Ana", phone="13800138000", email="ana@example.com", email_consent=True)
         members.credit_change(session=s, actor=CLERK, ref=ana.id, amount_minor=10000, reason="top-up")
         members_tier = members.TierUpdate(min_spend_minor=15000)
-        from shoptui.services import members_tiers
+        from shoptui.services.members import tiers as members_tiers
 
         members_tiers.edit_tier(session=s, actor=CLERK, code="silver", patch=members_tier)
         order = orders.create_order(session=s, actor=CLERK, draft=draft(("TEE-01", 2), customer=ana.id))
@@ -288,7 +292,7 @@ def test_benefits_for_pricing(session: Session) -> None:
 def test_dashboard_figures(session: Session, frozen_clock) -> None:  # type: ignore[no-untyped-def]
     ana = _add(session, name="Ana", phone="13800138000")
     members.adjust_points(session=session, actor=CLERK, ref=ana.id, points=1234, reason="x")
-    from shoptui.services import members_figures
+    from shoptui.services.members import figures as members_figures
 
     figures = {f.key: f for f in members_figures.dashboard_figures(session=session)}
     assert figures["members.new"].value == "1"

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import text
 
 from shoptui import db
-from shoptui.services import members, settings
+from shoptui.services.members import profiles as members
+from shoptui.services.shop import settings
 from tests.conftest import CLERK
 
 

@@ -10,7 +10,13 @@ from sqlmodel import Session, select
 from shoptui import clock, db
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.members import PointsMovement
-from shoptui.services import catalog, checks, inventory, members, members_points, members_tiers, orders, settings
+from shoptui.services.catalog import products as catalog
+from shoptui.services.inventory import stock as inventory
+from shoptui.services.members import points as members_points
+from shoptui.services.members import profiles as members
+from shoptui.services.members import tiers as members_tiers
+from shoptui.services.orders import lifecycle as orders
+from shoptui.services.shop import checks, settings
 from tests.services.orders_helpers import CLERK, draft, seed
 
 
@@ -111,7 +117,7 @@ def test_events_and_tier_multiply_points(store: str, frozen_clock) -> None:  # t
 
 
 def test_refund_after_points_were_spent_leaves_a_debt_paid_by_the_next_order(store: str, frozen_clock) -> None:  # type: ignore[no-untyped-def]
-    from shoptui.services import orders_returns
+    from shoptui.services.orders import returns as orders_returns
 
     with db.transaction(store) as s:
         seed(s)

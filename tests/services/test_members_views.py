@@ -10,7 +10,12 @@ from sqlmodel import Session
 
 from shoptui import clock
 from shoptui.errors import InvalidInput, NotFound
-from shoptui.services import catalog, customers, members, members_tiers, members_views, orders
+from shoptui.services.catalog import products as catalog
+from shoptui.services.members import customers
+from shoptui.services.members import profiles as members
+from shoptui.services.members import tiers as members_tiers
+from shoptui.services.members import views as members_views
+from shoptui.services.orders import lifecycle as orders
 from tests.conftest import CLERK
 
 
@@ -86,7 +91,7 @@ def test_tier_progress_by_spend_and_by_orders(four: Session) -> None:
     members_tiers.edit_tier(session=four, actor=CLERK, code="silver",
                             patch=members_tiers.TierUpdate(min_spend_minor=90_000))
     assert members_views.tier_progress(session=four, customer_id=1).to_go == 0  # reached; moves at recalculation
-    from shoptui.services import settings
+    from shoptui.services.shop import settings
 
     settings.set_value(session=four, actor=CLERK, key="member_tier_basis", raw="orders")
     by_orders = members_views.tier_progress(session=four, customer_id=1)

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from shoptui import wording
 from shoptui.errors import Conflict, InvalidInput
 from shoptui.models.messaging import OutboxMessage
-from shoptui.services import marketing_coupons as mc
+from shoptui.services.marketing import coupons as mc
 from tests.services.orders_helpers import CLERK
 from tests.services.test_marketing import coupon, member, price, promo, shop  # noqa: F401  (shop is a fixture)
 

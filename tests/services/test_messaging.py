@@ -23,7 +23,8 @@ from shoptui import clock, db
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.messaging import OutboxMessage
 from shoptui.models.store import AuditEntry, Notification
-from shoptui.services import messaging, settings
+from shoptui.services.messaging import outbox as messaging
+from shoptui.services.shop import settings
 from tests.conftest import CLERK, FROZEN_AT
 
 CHINESE_SUBJECT = "订单 $order 已发货"

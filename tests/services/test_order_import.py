@@ -16,8 +16,9 @@ from shoptui.errors import InvalidInput
 from shoptui.models.catalog import Variant
 from shoptui.models.customers import Customer
 from shoptui.models.orders import Order
-from shoptui.services import customers, orders, pricing
-from shoptui.services.order_import import (
+from shoptui.services.members import customers
+from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders.importing import (
     OrderImportRefused,
     _format_regex,
     _Line,
@@ -27,6 +28,7 @@ from shoptui.services.order_import import (
     import_orders,
     parse_mapping,
 )
+from shoptui.services.pricing import engine as pricing
 from tests.services.orders_helpers import CLERK, level, seed
 
 MAPPING = """
@@ -262,7 +264,7 @@ def test_garbage_collection_is_left_as_it_was(session: Session, enabled: bool) -
 
 def test_a_big_import_builds_the_order_indexes_again_after_its_inserts(session: Session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Past the threshold the order tables' indexes are dropped for the inserts and built again."""
-    from shoptui.services import order_import
+    from shoptui.services.orders import importing as order_import
 
     def indexes() -> list[tuple[str, str]]:
         return session.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "

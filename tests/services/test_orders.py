@@ -11,8 +11,10 @@ from shoptui import clock, db
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.messaging import OutboxMessage
 from shoptui.models.orders import OrderStat
-from shoptui.services import checks, customers, orders, settings
-from shoptui.services import orders_status as machine
+from shoptui.services.members import customers
+from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import status as machine
+from shoptui.services.shop import checks, settings
 from tests.services.orders_helpers import CLERK, add_product, draft, level, seed
 
 
@@ -181,7 +183,7 @@ def test_counters_follow_every_change(seeded: str) -> None:
         figures = orders.figures(session=s)
         assert (figures.orders_today, figures.unpaid, figures.to_ship) == (2, 1, 1)
         assert figures.sales_today_minor == 9900 + 3550 and figures.average_order_minor == 6725
-        from shoptui.services import orders_figures
+        from shoptui.services.orders import figures as orders_figures
 
         assert {f.key for f in orders_figures.dashboard_figures(session=s)} >= {"sales_today", "unpaid", "to_ship"}
 
@@ -312,13 +314,13 @@ class _Delivers:
 
 class _Refuses(_Delivers):
     def send(self, message) -> None:  # type: ignore[no-untyped-def]
-        from shoptui.services import messaging
+        from shoptui.services.messaging import outbox as messaging
 
         raise messaging.DeliveryError("550 no such number", permanent=True)
 
 
 def test_reminder_event_says_queued_and_the_sender_records_sent_or_failed(seeded: str) -> None:
-    from shoptui.services import messaging
+    from shoptui.services.messaging import outbox as messaging
 
     with db.transaction(seeded) as s:
         number = orders.create_order(session=s, actor=CLERK, draft=draft(("TEE-01", 2), customer="13800138000")).number

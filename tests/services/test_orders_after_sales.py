@@ -10,7 +10,12 @@ from sqlmodel import Session, select
 from shoptui import db
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.messaging import OutboxMessage
-from shoptui.services import checks, customers, orders, orders_returns, orders_shipping, pricing, settings
+from shoptui.services.members import customers
+from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import returns as orders_returns
+from shoptui.services.orders import shipping as orders_shipping
+from shoptui.services.pricing import engine as pricing
+from shoptui.services.shop import checks, settings
 from tests.services.orders_helpers import CLERK, draft, level, seed
 
 
@@ -383,8 +388,8 @@ def test_same_price_size_exchange_of_a_discounted_order_costs_nothing(store: str
     from datetime import timedelta
 
     from shoptui import clock
-    from shoptui.services import marketing_coupons as mc
-    from shoptui.services import marketing_promotions as mp
+    from shoptui.services.marketing import coupons as mc
+    from shoptui.services.marketing import promotions as mp
     from tests.services.orders_helpers import add_product
 
     with db.transaction(store) as s:

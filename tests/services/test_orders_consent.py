@@ -14,7 +14,11 @@ from sqlmodel import Session, select
 from shoptui import clock, db
 from shoptui.errors import Conflict
 from shoptui.models.messaging import OutboxMessage
-from shoptui.services import customers, members, orders, orders_shipping, orders_views
+from shoptui.services.members import customers
+from shoptui.services.members import profiles as members
+from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import shipping as orders_shipping
+from shoptui.services.orders import views as orders_views
 from tests.services.orders_helpers import CLERK, draft, seed
 
 FANG = "13800138000"

@@ -6,7 +6,10 @@ from sqlmodel import select
 
 from shoptui import db
 from shoptui.models.messaging import OutboxMessage
-from shoptui.services import customers, messaging, orders, orders_shipping
+from shoptui.services.members import customers
+from shoptui.services.messaging import outbox as messaging
+from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import shipping as orders_shipping
 from tests.services.orders_helpers import CLERK, draft, seed
 from tests.services.test_messaging import SmtpServer, configure, smtp_server, use_smtp  # noqa: F401  (fixture)
 

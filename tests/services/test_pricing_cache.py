@@ -13,8 +13,8 @@ import textwrap
 from datetime import datetime, timedelta
 
 from shoptui import clock, db
-from shoptui.services import marketing_promotions as mp
-from shoptui.services import pricing
+from shoptui.services.marketing import promotions as mp
+from shoptui.services.pricing import engine as pricing
 from tests.services.orders_helpers import CLERK, seed
 
 TEE = pricing.Cart(items=(pricing.CartItem(quantity=1, sku="TEE-01"),))  # 99.00
@@ -31,7 +31,7 @@ def _elsewhere(store: str, code: str) -> None:
         import sys
         from shoptui import db
         from shoptui.config import Actor
-        from shoptui.services import marketing_promotions as mp
+        from shoptui.services.marketing import promotions as mp
         actor = Actor(name="other", source="test")
         with db.transaction(sys.argv[1]) as session:
     """) + textwrap.indent(textwrap.dedent(code), "    ")
@@ -94,7 +94,7 @@ def test_windows_open_and_close_as_the_clock_moves(store: str, frozen_clock: dat
 
 
 def test_usage_counts_are_read_on_every_call(store: str, frozen_clock: datetime) -> None:
-    from shoptui.services import orders
+    from shoptui.services.orders import lifecycle as orders
     from tests.services.orders_helpers import draft
 
     with db.transaction(store) as session:

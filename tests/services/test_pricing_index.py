@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shoptui.services import pricing
+from shoptui.services.pricing import engine as pricing
 
 PATHS = ["", "/1/", "/1/5/", "/1/5/9/", "/2/", "/10/", "/1/50/"]
 

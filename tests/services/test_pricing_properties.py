@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shoptui.services import pricing
+from shoptui.services.pricing import engine as pricing
 
 SCOPES = [pricing.Scope(), pricing.Scope("products", product_ids=frozenset({1, 2})),
           pricing.Scope("categories", category_paths=("/1/",))]

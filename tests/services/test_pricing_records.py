@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from shoptui.services import pricing
+from shoptui.services.pricing import engine as pricing
 
 CASES = [
     (pricing._price_adjustment, pricing.PriceAdjustment, ("promotion", -120, "Tenth off", "promotion:3", (0, 2), (5, 7))),

@@ -10,7 +10,12 @@ from sqlmodel import Session, func, select
 from shoptui import clock
 from shoptui.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from shoptui.models.orders import Order
-from shoptui.services import customers, orders, pricing, sales, settings, shifts
+from shoptui.services.members import customers
+from shoptui.services.orders import lifecycle as orders
+from shoptui.services.pricing import engine as pricing
+from shoptui.services.sales import counter as sales
+from shoptui.services.sales import shifts
+from shoptui.services.shop import settings
 from tests.services.orders_helpers import CLERK, level, seed
 
 
@@ -194,7 +199,7 @@ def test_shift_report_and_close(session: Session, frozen_clock: object) -> None:
                    tenders=[sales.Tender(method="cash", amount_minor=10000)])
         sold = sales.sell(session=session, actor=CLERK, items=[("MUG-01", 1)], tenders=[sales.Tender(method="card")])
     with clock.frozen(clock.now() + timedelta(minutes=10)):
-        from shoptui.services import orders_returns
+        from shoptui.services.orders import returns as orders_returns
 
         orders_returns.refund(session=session, actor=CLERK, number=sold.order.number, amount_minor=500,
                               reason="scratched mug")

@@ -13,9 +13,13 @@ from shoptui.errors import Conflict, InvalidInput, NotFound, ShopError
 from shoptui.models.marketing import CouponCode, CouponRedemption, PromotionUse
 from shoptui.models.members import Member, PointsMovement
 from shoptui.models.orders import Order
-from shoptui.services import marketing, members, orders, sales, settings
-from shoptui.services import marketing_coupons as mc
-from shoptui.services import marketing_promotions as mp
+from shoptui.services.marketing import coupons as mc
+from shoptui.services.marketing import promotions as mp
+from shoptui.services.marketing import reports as marketing
+from shoptui.services.members import profiles as members
+from shoptui.services.orders import lifecycle as orders
+from shoptui.services.sales import counter as sales
+from shoptui.services.shop import settings
 from tests.services.orders_helpers import CLERK, add_product, level, seed
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from shoptui import db
 from shoptui.config import Actor
 from shoptui.errors import SchemaOutOfDate, StoreUnavailable
-from shoptui.services import settings
+from shoptui.services.shop import settings
 
 ACTOR = Actor("owner", "test")
 

@@ -17,8 +17,10 @@ from shoptui import config, db, errorlog
 from shoptui.config import Actor, mask_argv, mask_url
 from shoptui.errors import InvalidInput, NotAllowed, SchemaOutOfDate, StoreUnavailable
 from shoptui.models.store import AuditEntry, StoreSetting
-from shoptui.services import documents, messaging, settings
-from shoptui.services import inventory as inv
+from shoptui.services.inventory import stock as inv
+from shoptui.services.messaging import outbox as messaging
+from shoptui.services.orders import documents
+from shoptui.services.shop import settings
 from tests.services.inventory_helpers import make_variant
 
 ACTOR = Actor("owner", "test")
@@ -217,7 +219,7 @@ def test_a_read_only_store_can_be_read_backed_up_and_not_written(template_store:
         monkeypatch.setattr(db, "_opens_read_only", lambda path: True)
     with db.read_session(url) as session:
         assert settings.get(session=session, key="currency") == "CNY"
-        from shoptui.services import checks
+        from shoptui.services.shop import checks
 
         assert all(result.ok for result in checks.run_checks(session=session))
     assert db.backup_store(url, tmp_path / "copy.db").exists()

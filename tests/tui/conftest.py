@@ -10,7 +10,7 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from shoptui import db, modules
 from shoptui.modules import core
-from shoptui.services import settings
+from shoptui.services.shop import settings
 from shoptui.tui.app import ShopApp
 from tests.conftest import CLERK
 from tests.tui import fakes

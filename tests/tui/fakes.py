@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from shoptui.modules import ModuleSpec, Screen
-from shoptui.services.search import SearchHit
+from shoptui.services.shop.search import SearchHit
 from shoptui.tui.screens.base import ShopScreen
 
 opened: list[tuple[str, str]] = []

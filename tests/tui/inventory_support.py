@@ -16,7 +16,10 @@ from shoptui import clock, db, modules
 from shoptui.modules import catalog as catalog_module
 from shoptui.modules import core
 from shoptui.modules import inventory as inventory_module
-from shoptui.services import catalog_io, inventory, inventory_demo, settings
+from shoptui.services.catalog import transfer as catalog_io
+from shoptui.services.inventory import demo as inventory_demo
+from shoptui.services.inventory import stock as inventory
+from shoptui.services.shop import settings
 from shoptui.tui.app import ShopApp
 from tests.conftest import CLERK, FROZEN_AT
 from tests.tui.conftest import settle

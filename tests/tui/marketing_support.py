@@ -17,12 +17,15 @@ from shoptui.modules import core
 from shoptui.modules import marketing as marketing_module
 from shoptui.modules import members as members_module
 from shoptui.modules import orders as orders_module
-from shoptui.services import catalog, members, members_tiers, orders, settings
-from shoptui.services import marketing_coupons as coupons
-from shoptui.services import marketing_promotions as promotions
+from shoptui.services.catalog import products as catalog
+from shoptui.services.marketing import coupons, promotions
+from shoptui.services.members import profiles as members
+from shoptui.services.members import tiers as members_tiers
+from shoptui.services.orders import lifecycle as orders
+from shoptui.services.shop import settings
 from shoptui.tui.app import ShopApp
-from shoptui.tui.screens.marketing import MarketingScreen
-from shoptui.tui.widgets.inventory_form import FieldRow
+from shoptui.tui.screens.marketing.screen import MarketingScreen
+from shoptui.tui.widgets.form import FieldRow
 from tests.conftest import CLERK, FROZEN_AT
 from tests.tui.conftest import STORE_NAME
 from tests.tui.store_support import clerk_app, open_screen

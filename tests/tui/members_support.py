@@ -16,10 +16,13 @@ from shoptui.modules import ModuleSpec, Screen, core
 from shoptui.modules import catalog as catalog_module
 from shoptui.modules import members as members_module
 from shoptui.modules import orders as orders_module
-from shoptui.services import catalog, members, orders, settings
+from shoptui.services.catalog import products as catalog
+from shoptui.services.members import profiles as members
+from shoptui.services.orders import lifecycle as orders
+from shoptui.services.shop import settings
 from shoptui.tui.app import ShopApp
 from shoptui.tui.screens.base import ShopScreen
-from shoptui.tui.screens.members import MembersScreen
+from shoptui.tui.screens.members.screen import MembersScreen
 from tests.conftest import CLERK, FROZEN_AT
 from tests.tui.conftest import STORE_NAME
 from tests.tui.store_support import clerk_app, open_screen

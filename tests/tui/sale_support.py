@@ -25,7 +25,13 @@ from shoptui.modules import marketing as marketing_module
 from shoptui.modules import members as members_module
 from shoptui.modules import orders as orders_module
 from shoptui.modules import sales as sales_module
-from shoptui.services import catalog_io, inventory, inventory_demo, marketing_coupons, members, orders, settings
+from shoptui.services.catalog import transfer as catalog_io
+from shoptui.services.inventory import demo as inventory_demo
+from shoptui.services.inventory import stock as inventory
+from shoptui.services.marketing import coupons as marketing_coupons
+from shoptui.services.members import profiles as members
+from shoptui.services.orders import lifecycle as orders
+from shoptui.services.shop import settings
 from shoptui.tui.app import ShopApp
 from tests.conftest import CLERK, FROZEN_AT
 from tests.tui.conftest import settle
@@ -99,7 +105,7 @@ def add_promotion(store: str, **fields: Any) -> None:
     """A promotion running since yesterday (before the app starts)."""
     from datetime import timedelta
 
-    from shoptui.services import marketing_promotions
+    from shoptui.services.marketing import promotions as marketing_promotions
 
     fields.setdefault("starts_at", FROZEN_AT - timedelta(days=1))
     with db.transaction(store) as session:
@@ -140,7 +146,7 @@ async def fill(pilot: Pilot, selector: str, text: str) -> None:
 
 def sale_screen(app: ShopApp) -> Any:
     """The sale screen (under any dialog of it)."""
-    from shoptui.tui.screens.sale import SaleScreen
+    from shoptui.tui.screens.sale.screen import SaleScreen
 
     return next(s for s in app.screen_stack if isinstance(s, SaleScreen))
 

@@ -15,12 +15,14 @@ from shoptui import db, modules
 from shoptui.modules import catalog as catalog_module
 from shoptui.modules import core
 from shoptui.modules import inventory as inventory_module
-from shoptui.services import catalog, catalog_io, settings
+from shoptui.services.catalog import products as catalog
+from shoptui.services.catalog import transfer as catalog_io
+from shoptui.services.shop import settings
 from shoptui.tui.app import ShopApp
-from shoptui.tui.screens.catalog import ProductsScreen, page_size
-from shoptui.tui.screens.catalog_bulk import BulkDialog
-from shoptui.tui.screens.catalog_detail import ProductDetailScreen
-from shoptui.tui.screens.catalog_form import FieldRow, ProductFormScreen, VariantRow
+from shoptui.tui.screens.catalog.bulk import BulkDialog
+from shoptui.tui.screens.catalog.detail import ProductDetailScreen
+from shoptui.tui.screens.catalog.form import FieldRow, ProductFormScreen, VariantRow
+from shoptui.tui.screens.catalog.screen import ProductsScreen, page_size
 from shoptui.tui.widgets.confirm import Confirm
 from tests.conftest import CLERK
 from tests.tui.conftest import settle
@@ -52,7 +54,7 @@ def demo_template(template_store: Path, tmp_path_factory: pytest.TempPathFactory
     db.dispose_all()
     con = sqlite3.connect(path)
     # the demo's image paths point into this checkout; snapshots must not depend on where that is
-    images = Path(catalog_io.__file__).parents[1] / "data" / "demo" / "images"
+    images = catalog_io.DEMO_DIR / "images"
     DEMO_IMAGES.mkdir(parents=True, exist_ok=True)
     for image in images.iterdir():
         shutil.copy(image, DEMO_IMAGES / image.name)
@@ -224,7 +226,7 @@ async def test_enter_opens_the_detail_with_variants_and_images(demo_app: ShopApp
         assert tee.images and Path(tee.images[0]).name in images and "PNG" in images
         from rich_pixels import Pixels
 
-        from shoptui.tui.widgets.catalog_image import CoverImage
+        from shoptui.tui.screens.catalog.image import CoverImage
 
         await detail.query_one(CoverImage).workers.wait_for_complete()
         await settle(pilot)
@@ -237,7 +239,7 @@ async def test_enter_opens_the_detail_with_variants_and_images(demo_app: ShopApp
 
 async def test_the_cover_is_a_text_box_when_pictures_are_off(demo_app: ShopApp, demo_store: str,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from shoptui.tui.widgets.catalog_image import RENDER_ENV, CoverImage
+    from shoptui.tui.screens.catalog.image import RENDER_ENV, CoverImage
 
     monkeypatch.setenv(RENDER_ENV, "off")
     tee = product(demo_store, "D001-S-WHITE")
@@ -447,7 +449,7 @@ async def test_archive_asks_then_archives(demo_app: ShopApp, demo_store: str) ->
 
 
 async def test_delete_without_history_deletes_and_with_history_offers_archive(demo_app: ShopApp, demo_store: str) -> None:
-    from shoptui.services import inventory
+    from shoptui.services.inventory import stock as inventory
 
     before = count_products(demo_store)
     async with demo_app.run_test(size=(80, 24)) as pilot:

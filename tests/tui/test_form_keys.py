@@ -16,7 +16,8 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from shoptui import db
-from shoptui.services import members, sales
+from shoptui.services.members import profiles as members
+from shoptui.services.sales import counter as sales
 from shoptui.tui.app import ShopApp
 from tests.tui.conftest import settle
 from tests.tui.sale_support import (  # noqa: F401  (fixtures)
@@ -43,23 +44,21 @@ def _basket(store: str) -> Any:
 
 def _dialogs() -> dict[str, Callable[[str], Screen[Any]]]:
     """Every form and dialog with two inputs or more (the rest have one, or none shown when they open)."""
-    from shoptui.tui.screens import (
-        catalog_form,
-        customers,
-        inventory_dialogs,
-        inventory_purchasing,
-        marketing_forms,
-        members_dialogs,
-        orders_dialogs,
-        sale_dialogs,
-        sale_payment,
-        sale_shift,
-    )
-    from shoptui.tui.screens.inventory_common import StockMeta
-    from shoptui.tui.screens.marketing_common import MarketingMeta
-    from shoptui.tui.screens.members_common import MembersMeta
-    from shoptui.tui.screens.orders_common import OrdersMeta
-    from shoptui.tui.screens.sale import SaleMeta
+    from shoptui.tui.screens.catalog import form as catalog_form
+    from shoptui.tui.screens.inventory import dialogs as inventory_dialogs
+    from shoptui.tui.screens.inventory import purchasing as inventory_purchasing
+    from shoptui.tui.screens.inventory.common import StockMeta
+    from shoptui.tui.screens.marketing import forms as marketing_forms
+    from shoptui.tui.screens.marketing.common import MarketingMeta
+    from shoptui.tui.screens.members import customers
+    from shoptui.tui.screens.members import dialogs as members_dialogs
+    from shoptui.tui.screens.members.common import MembersMeta
+    from shoptui.tui.screens.orders import dialogs as orders_dialogs
+    from shoptui.tui.screens.orders.common import OrdersMeta
+    from shoptui.tui.screens.sale import dialogs as sale_dialogs
+    from shoptui.tui.screens.sale import payment as sale_payment
+    from shoptui.tui.screens.sale import shift as sale_shift
+    from shoptui.tui.screens.sale.screen import SaleMeta
 
     stock, mkt, mem, orders, sale = StockMeta(), MarketingMeta(), MembersMeta(), OrdersMeta(), SaleMeta()
     return {
@@ -119,8 +118,8 @@ async def test_text_then_tab_then_text_lands_in_two_fields(name: str, sale_app: 
 async def test_a_dialog_opened_with_the_sku_prefilled_starts_on_the_first_empty_field(kind: str, sale_app: ShopApp
                                                                                       ) -> None:
     """Issue 11 item 29: the Restock dialog opened on the prefilled SKU, text selected, so 5 replaced the SKU."""
-    from shoptui.tui.screens import inventory_dialogs
-    from shoptui.tui.screens.inventory_common import StockMeta
+    from shoptui.tui.screens.inventory import dialogs as inventory_dialogs
+    from shoptui.tui.screens.inventory.common import StockMeta
 
     dialog = getattr(inventory_dialogs, kind)(StockMeta(), sku=TEE_M_BLACK)
     async with sale_app.run_test(size=(80, 24)) as pilot:
@@ -136,8 +135,8 @@ async def test_a_dialog_opened_with_the_sku_prefilled_starts_on_the_first_empty_
 
 
 async def test_a_form_editing_a_record_starts_on_its_first_field(sale_app: ShopApp, sale_store: str) -> None:
-    from shoptui.tui.screens import members_dialogs
-    from shoptui.tui.screens.members_common import MembersMeta
+    from shoptui.tui.screens.members import dialogs as members_dialogs
+    from shoptui.tui.screens.members.common import MembersMeta
 
     dialog = members_dialogs.EditDialog(MembersMeta(), _member(sale_store))
     async with sale_app.run_test(size=(80, 24)) as pilot:

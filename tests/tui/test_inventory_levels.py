@@ -7,11 +7,11 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
 
 from shoptui import db
-from shoptui.services import inventory
+from shoptui.services.inventory import stock as inventory
 from shoptui.tui.app import ShopApp
-from shoptui.tui.screens.inventory import InventoryScreen, LevelFilters, columns_for, page_size
-from shoptui.tui.screens.inventory_dialogs import AdjustDialog, RestockDialog, TransferDialog
-from shoptui.tui.widgets.inventory_form import FieldRow, whole_number
+from shoptui.tui.screens.inventory.dialogs import AdjustDialog, RestockDialog, TransferDialog
+from shoptui.tui.screens.inventory.screen import InventoryScreen, LevelFilters, columns_for, page_size
+from shoptui.tui.widgets.form import FieldRow, whole_number
 from tests.tui.conftest import settle
 from tests.tui.inventory_support import (  # noqa: F401  (fixtures)
     barcode_of,
@@ -286,8 +286,8 @@ async def test_a_low_stock_notification_opens_the_variant(stock_app: ShopApp, st
 
 
 async def test_keys_have_ids_labels_and_tooltips_and_f1_lists_them(stock_app: ShopApp) -> None:
-    from shoptui.tui.screens.inventory_purchasing import PODetailScreen, PurchasingScreen
-    from shoptui.tui.screens.inventory_stocktake import StocktakeReviewScreen, StocktakeScanScreen, StocktakeScreen
+    from shoptui.tui.screens.inventory.purchasing import PODetailScreen, PurchasingScreen
+    from shoptui.tui.screens.inventory.stocktake import StocktakeReviewScreen, StocktakeScanScreen, StocktakeScreen
 
     for screen_class in (InventoryScreen, PurchasingScreen, PODetailScreen, StocktakeScreen, StocktakeScanScreen,
                          StocktakeReviewScreen):

@@ -7,9 +7,9 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
 
 from shoptui import db
-from shoptui.services import inventory_purchasing as purchasing
+from shoptui.services.inventory import purchasing
 from shoptui.tui.app import ShopApp
-from shoptui.tui.screens.inventory_purchasing import (
+from shoptui.tui.screens.inventory.purchasing import (
     NewPODialog,
     PODetailScreen,
     POLineDialog,

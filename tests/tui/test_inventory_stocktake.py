@@ -7,9 +7,9 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Digits, Input, Select, Static
 
 from shoptui import db
-from shoptui.services import inventory_stocktake as stocktakes
+from shoptui.services.inventory import stocktake as stocktakes
 from shoptui.tui.app import ShopApp
-from shoptui.tui.screens.inventory_stocktake import (
+from shoptui.tui.screens.inventory.stocktake import (
     LastScanned,
     NewStocktakeDialog,
     ReasonDialog,

@@ -22,7 +22,7 @@ import shoptui.tui.widgets
 from shoptui import modules
 from shoptui.tui.app import ShopApp
 from shoptui.tui.widgets.confirm import Confirm
-from shoptui.tui.widgets.inventory_form import Field, FormDialog
+from shoptui.tui.widgets.form import Field, FormDialog
 from shoptui.tui.widgets.notification_centre import NotificationCentre
 from shoptui.tui.widgets.steady_footer import SteadyFooter
 from tests.tui.conftest import settle
@@ -34,8 +34,8 @@ REGISTERED_MODULES = modules.all_modules
 def every_screen_class() -> list[type[Screen[Any]]]:
     """Every screen and dialog class of the TUI (imported from every module of screens/ and widgets/)."""
     for package in (shoptui.tui.screens, shoptui.tui.widgets):
-        for info in pkgutil.iter_modules(package.__path__):
-            importlib.import_module(f"{package.__name__}.{info.name}")
+        for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            importlib.import_module(info.name)
 
     def below(cls: type) -> Iterator[type]:
         for sub in cls.__subclasses__():

@@ -13,8 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from shoptui.tui.app import ShopApp
-from shoptui.tui.screens.marketing import MarketingScreen
-from shoptui.tui.screens.marketing_forms import (
+from shoptui.tui.screens.marketing.forms import (
     BatchForm,
     CouponForm,
     ExportForm,
@@ -22,6 +21,7 @@ from shoptui.tui.screens.marketing_forms import (
     PromotionForm,
     SendForm,
 )
+from shoptui.tui.screens.marketing.screen import MarketingScreen
 from shoptui.tui.widgets.confirm import Confirm
 from tests.tui.conftest import settle
 from tests.tui.marketing_support import (  # noqa: F401  (fixtures)
@@ -391,7 +391,7 @@ async def test_issue_to_an_empty_segment_is_refused(marketing_app: ShopApp, mark
 
 async def test_send_counts_consented_recipients(marketing_app: ShopApp, marketing_store: str) -> None:
     from shoptui import db
-    from shoptui.services import messaging
+    from shoptui.services.messaging import outbox as messaging
 
     async with marketing_app.run_test(size=(80, 24)) as pilot:
         screen = await open_marketing(pilot)

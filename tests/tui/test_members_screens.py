@@ -10,10 +10,11 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
 
 from shoptui import db
-from shoptui.services import members, members_points, members_tiers
+from shoptui.services.members import points as members_points
+from shoptui.services.members import profiles as members
+from shoptui.services.members import tiers as members_tiers
 from shoptui.tui.app import ShopApp
-from shoptui.tui.screens.members import MembersScreen
-from shoptui.tui.screens.members_dialogs import (
+from shoptui.tui.screens.members.dialogs import (
     CreditDialog,
     EditDialog,
     GiftDialog,
@@ -22,10 +23,11 @@ from shoptui.tui.screens.members_dialogs import (
     RegisterDialog,
     TierEditDialog,
 )
-from shoptui.tui.screens.members_profile import MemberProfileScreen
-from shoptui.tui.screens.members_tiers import TiersScreen
+from shoptui.tui.screens.members.profile import MemberProfileScreen
+from shoptui.tui.screens.members.screen import MembersScreen
+from shoptui.tui.screens.members.tiers import TiersScreen
 from shoptui.tui.widgets.confirm import Confirm
-from shoptui.tui.widgets.inventory_form import FieldRow
+from shoptui.tui.widgets.form import FieldRow
 from tests.conftest import CLERK
 from tests.tui.conftest import settle
 from tests.tui.members_support import (  # noqa: F401  (fixtures)
@@ -462,7 +464,7 @@ async def test_merge_shows_what_moves_before_merging(members_app: ShopApp, membe
 
 
 async def test_global_search_hit_opens_the_profile(members_app: ShopApp) -> None:
-    from shoptui.services.search import SearchHit
+    from shoptui.services.shop.search import SearchHit
 
     async with members_app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -8,7 +8,7 @@ from textual.widgets import OptionList
 
 from shoptui import db
 from shoptui.models.store import AuditEntry
-from shoptui.services import notifications
+from shoptui.services.shop import notifications
 from shoptui.tui.app import ShopApp
 from shoptui.tui.widgets.notification_centre import NotificationCentre
 from shoptui.tui.widgets.topbar import Bell
@@ -120,7 +120,8 @@ async def test_a_sku_running_out_after_its_low_alert_reaches_the_notification_ce
     from shoptui import modules
     from shoptui.modules import core
     from shoptui.modules import inventory as inventory_module
-    from shoptui.services import inventory, settings
+    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.shop import settings
     from tests.services.inventory_helpers import CLERK, make_variant
 
     monkeypatch.setattr(modules, "all_modules", lambda: (core.MODULE, inventory_module.MODULE, fakes.MODULE))

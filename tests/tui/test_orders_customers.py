@@ -7,10 +7,10 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from shoptui import db
-from shoptui.services import customers
+from shoptui.services.members import customers
 from shoptui.tui.app import ShopApp
-from shoptui.tui.screens.customers import CustomerDialog, CustomerProfile, CustomersScreen
-from shoptui.tui.screens.orders_detail import OrderDetailScreen
+from shoptui.tui.screens.members.customers import CustomerDialog, CustomerProfile, CustomersScreen
+from shoptui.tui.screens.orders.detail import OrderDetailScreen
 from tests.tui.conftest import settle
 from tests.tui.test_orders_screen import (  # noqa: F401  (fixtures)
     error_of,

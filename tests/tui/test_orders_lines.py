@@ -12,10 +12,10 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from shoptui import db
-from shoptui.services import orders
+from shoptui.services.orders import lifecycle as orders
 from shoptui.tui.app import ShopApp
-from shoptui.tui.screens.orders_detail import OrderDetailScreen
-from shoptui.tui.screens.orders_lines import EditLinesScreen
+from shoptui.tui.screens.orders.detail import OrderDetailScreen
+from shoptui.tui.screens.orders.lines import EditLinesScreen
 from tests.conftest import CLERK
 from tests.tui.conftest import settle
 from tests.tui.test_orders_screen import (  # noqa: F401  (fixtures)

@@ -7,17 +7,17 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
 
 from shoptui import db
-from shoptui.services import orders_returns
+from shoptui.services.orders import returns as orders_returns
 from shoptui.tui.app import ShopApp
-from shoptui.tui.screens.orders_detail import OrderDetailScreen
-from shoptui.tui.screens.orders_dialogs import (
+from shoptui.tui.screens.orders.detail import OrderDetailScreen
+from shoptui.tui.screens.orders.dialogs import (
     DecideReturnDialog,
     ExchangeDialog,
     ReceiveReturnDialog,
     RefundReturnDialog,
     ReturnRequestDialog,
 )
-from shoptui.tui.screens.returns import ReturnsScreen
+from shoptui.tui.screens.orders.returns import ReturnsScreen
 from tests.tui.conftest import settle
 from tests.tui.test_orders_screen import (  # noqa: F401  (fixtures)
     error_of,
@@ -184,7 +184,7 @@ async def test_exchange_from_the_detail(orders_app: ShopApp, orders_store: str) 
 
 async def test_refund_dialog_shows_the_service_preview_then_refunds(orders_app: ShopApp, orders_store: str) -> None:
     """Issue 11 item 6: the TUI refund shows what goes back (same preview as the CLI) before refunding it."""
-    from shoptui.tui.screens.orders_dialogs import RefundDialog
+    from shoptui.tui.screens.orders.dialogs import RefundDialog
 
     on_hand, committed = stock(orders_store, "MUG-01")
     async with orders_app.run_test(size=(80, 24)) as pilot:

@@ -21,13 +21,17 @@ from textual.widgets import DataTable, Input, Select, Static
 from shoptui import clock, db, modules
 from shoptui.config import Actor
 from shoptui.models.messaging import OutboxMessage
-from shoptui.services import customers, inventory, orders, orders_shipping, settings
+from shoptui.services.inventory import stock as inventory
+from shoptui.services.members import customers
+from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import shipping as orders_shipping
+from shoptui.services.shop import settings
 from shoptui.tui.app import ShopApp
-from shoptui.tui.screens.orders import OrdersScreen, columns_for, page_size
-from shoptui.tui.screens.orders_batch import BatchRow, BatchShipDialog
-from shoptui.tui.screens.orders_detail import OrderDetailScreen
-from shoptui.tui.screens.orders_dialogs import CancelDialog, NewOrderDialog, PayDialog, ShipDialog
-from shoptui.tui.widgets.inventory_form import FieldRow
+from shoptui.tui.screens.orders.batch import BatchRow, BatchShipDialog
+from shoptui.tui.screens.orders.detail import OrderDetailScreen
+from shoptui.tui.screens.orders.dialogs import CancelDialog, NewOrderDialog, PayDialog, ShipDialog
+from shoptui.tui.screens.orders.screen import OrdersScreen, columns_for, page_size
+from shoptui.tui.widgets.form import FieldRow
 from tests.conftest import CLERK, FROZEN_AT
 from tests.services.orders_helpers import seed
 from tests.tui.conftest import settle

@@ -6,7 +6,8 @@ from __future__ import annotations
 from textual.widgets import DataTable, Input
 
 from shoptui import db
-from shoptui.services import orders_returns, sales
+from shoptui.services.orders import returns as orders_returns
+from shoptui.services.sales import counter as sales
 from shoptui.tui.app import ShopApp
 from tests.conftest import CLERK
 from tests.tui.conftest import settle
@@ -31,8 +32,8 @@ def _sold(store: str) -> str:
 
 
 async def test_pick_returnable_lines_with_the_keyboard(sale_app: ShopApp, sale_store: str) -> None:
-    from shoptui.tui.screens.orders_common import OrdersMeta
-    from shoptui.tui.screens.orders_dialogs import ReturnRequestDialog
+    from shoptui.tui.screens.orders.common import OrdersMeta
+    from shoptui.tui.screens.orders.dialogs import ReturnRequestDialog
 
     number = _sold(sale_store)
     dialog = ReturnRequestDialog(OrdersMeta(), number)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from textual.keys import _character_to_key
 
 from shoptui import db
-from shoptui.services import orders, shifts
+from shoptui.services.orders import lifecycle as orders
+from shoptui.services.sales import shifts
 from shoptui.tui.app import ShopApp
-from shoptui.tui.screens.sale import SaleScreen
-from shoptui.tui.screens.sale_dialogs import CustomerDialog, ReceiptDialog
-from shoptui.tui.screens.sale_payment import PaymentDialog
+from shoptui.tui.screens.sale.dialogs import CustomerDialog, ReceiptDialog
+from shoptui.tui.screens.sale.payment import PaymentDialog
+from shoptui.tui.screens.sale.screen import SaleScreen
 from tests.tui.conftest import settle
 from tests.tui.sale_support import (  # noqa: F401  (fixtures)
     COUPON,
@@ -136,7 +137,7 @@ async def test_selling_more_than_available_is_refused_in_the_services_words(sale
 
 
 async def test_stock_gone_between_scan_and_payment_writes_nothing(sale_app: ShopApp, sale_store: str) -> None:
-    from shoptui.services import sales
+    from shoptui.services.sales import counter as sales
     from tests.conftest import CLERK
 
     on_shelf = available(sale_store, TEE_M_WHITE)
@@ -190,7 +191,7 @@ async def test_attach_a_member_by_phone(sale_app: ShopApp) -> None:
 
 
 async def test_points_are_taken_when_the_sale_completes(sale_app: ShopApp, sale_store: str) -> None:
-    from shoptui.services import members
+    from shoptui.services.members import profiles as members
 
     async with sale_app.run_test(size=(80, 24)) as pilot:
         screen = await open_sale(pilot)
@@ -536,7 +537,7 @@ async def test_minus_three_says_what_minus_did_and_refuses_a_negative_quantity(s
 
 async def test_a_members_receipt_shows_points_earned_and_the_new_balance(sale_app: ShopApp, sale_store: str) -> None:
     """Issue 11 item 33: the receipt of a member's sale said nothing of points."""
-    from shoptui.services import members
+    from shoptui.services.members import profiles as members
 
     async with sale_app.run_test(size=(80, 24)) as pilot:
         await open_sale(pilot)

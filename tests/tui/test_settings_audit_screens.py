@@ -7,7 +7,7 @@ from textual.widgets import DataTable, Input, Static
 
 from shoptui import db
 from shoptui.config import Actor
-from shoptui.services import audit, settings
+from shoptui.services.shop import audit, settings
 from shoptui.tui.app import ShopApp
 from shoptui.tui.screens.settings import SettingsScreen
 from tests.tui.conftest import STORE_NAME, settle

@@ -193,7 +193,7 @@ async def test_an_out_of_date_store_says_to_upgrade(tui_store: str, store_path: 
 
 async def test_an_unexpected_error_is_logged_not_shown_as_a_traceback(app: ShopApp,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from shoptui.services import dashboard
+    from shoptui.services.shop import dashboard
 
     def broken(*, session: object) -> list[object]:
         raise RuntimeError("boom")

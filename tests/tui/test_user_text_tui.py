@@ -18,7 +18,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 
 from shoptui import modules
-from shoptui.services import settings
+from shoptui.services.shop import settings
 from shoptui.tui.app import ShopApp
 from tests.hostile_store import build
 from tests.tui.conftest import settle
@@ -104,14 +104,14 @@ async def test_every_mode_and_detail_shows_user_text_literally(hostile_path: Pat
         await settle(pilot)
         expect(looks_right(app, "audit"), "[/]", "audit")
 
-        from shoptui.tui.screens.catalog_detail import ProductDetailScreen
-        from shoptui.tui.screens.customers import CustomerProfile
-        from shoptui.tui.screens.inventory_common import read_meta as stock_meta
-        from shoptui.tui.screens.inventory_purchasing import PODetailScreen
-        from shoptui.tui.screens.members_profile import MemberProfileScreen
-        from shoptui.tui.screens.members_tiers import TiersScreen
-        from shoptui.tui.screens.orders_common import read_meta as orders_meta
-        from shoptui.tui.screens.orders_detail import OrderDetailScreen
+        from shoptui.tui.screens.catalog.detail import ProductDetailScreen
+        from shoptui.tui.screens.inventory.common import read_meta as stock_meta
+        from shoptui.tui.screens.inventory.purchasing import PODetailScreen
+        from shoptui.tui.screens.members.customers import CustomerProfile
+        from shoptui.tui.screens.members.profile import MemberProfileScreen
+        from shoptui.tui.screens.members.tiers import TiersScreen
+        from shoptui.tui.screens.orders.common import read_meta as orders_meta
+        from shoptui.tui.screens.orders.detail import OrderDetailScreen
 
         await app.switch_mode("dashboard")
         await settle(pilot)

@@ -21,7 +21,7 @@ from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.text import plain
 
 if TYPE_CHECKING:
-    from shoptui.services.audit import AuditEntryRead
+    from shoptui.services.shop.audit import AuditEntryRead
 
 PAGE_SIZE = 100
 
@@ -131,7 +131,7 @@ class AuditScreen(ShopScreen):
     def load(self, filters: AuditFilters, after: str | None) -> None:
         """One page of entries, newest first (keyset-paged by id)."""
         from shoptui import db
-        from shoptui.services import audit, settings, timeutil
+        from shoptui.services.shop import audit, settings, timeutil
 
         with db.read_session(self.shop.db_url) as session:
             zone = settings.timezone(session=session)

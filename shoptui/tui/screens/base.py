@@ -4,7 +4,7 @@ How a module adds a screen
 --------------------------
 1. Declare it in the module's descriptor (``shoptui/modules/<name>.py``)::
 
-       Screen("products", "Products", "f2", "shoptui.tui.screens.catalog:ProductsScreen", order=10)
+       Screen("products", "Products", "f2", "shoptui.tui.screens.catalog.screen:ProductsScreen", order=10)
 
    The shell builds its modes, sidebar, keys and command palette from these entries; the
    screen's module is imported on the first visit only, so it may import what it likes.
@@ -24,7 +24,7 @@ How a module adds a screen
        @work(thread=True, exclusive=True, group="products-page", exit_on_error=False)
        def load_page(self, search: str) -> None:
            from shoptui import db
-           from shoptui.services import catalog
+           from shoptui.services.catalog import products as catalog
            with db.read_session(self.shop.db_url) as session:
                page = catalog.list_products(session=session, search=search, after=None, limit=100)
            self.post_message(self.PageLoaded(page))

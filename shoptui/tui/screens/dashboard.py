@@ -21,7 +21,7 @@ from shoptui.tui.text import plain
 from shoptui.tui.widgets.kpi import KpiCard
 
 if TYPE_CHECKING:
-    from shoptui.services.dashboard import Figure
+    from shoptui.services.shop.dashboard import Figure
 
 CARD_WIDTH = 30
 
@@ -81,7 +81,7 @@ class DashboardScreen(ShopScreen):
     def load_figures(self) -> None:
         """Ask every registered module for its figures."""
         from shoptui import db
-        from shoptui.services import dashboard
+        from shoptui.services.shop import dashboard
 
         with db.read_session(self.shop.db_url) as session:
             figures = dashboard.all_figures(session=session)

@@ -105,7 +105,7 @@ class SettingsScreen(ShopScreen):
     def load(self) -> None:
         """Read every setting and what it means."""
         from shoptui import db
-        from shoptui.services import settings
+        from shoptui.services.shop import settings
 
         with db.read_session(self.shop.db_url) as session:
             values = settings.get_all(session=session)
@@ -194,7 +194,7 @@ class SettingsScreen(ShopScreen):
     def save(self, changes: dict[str, str]) -> None:
         """Validate each value with its setting's parser, then write all of them, audited."""
         from shoptui import db
-        from shoptui.services import settings
+        from shoptui.services.shop import settings
 
         definitions = settings.definitions()
         errors: dict[str, str] = {}

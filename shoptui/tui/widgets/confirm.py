@@ -74,7 +74,7 @@ def ask_from_thread(app: App[Any], question: str, *, yes: str = "Yes", danger: b
 
 def print_command_confirmed(app: App[Any], command: str) -> bool:
     """A print command not run from this account before is shown and confirmed first (from a worker thread)."""
-    from shoptui.services import documents
+    from shoptui.services.orders import documents
 
     if not command.strip() or documents.print_command_approved(command):
         return True

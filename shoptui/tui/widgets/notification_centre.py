@@ -26,7 +26,7 @@ from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
-    from shoptui.services.notifications import NotificationRead
+    from shoptui.services.shop.notifications import NotificationRead
     from shoptui.tui.app import Announcement, ShopApp
 
 SEVERITY_STYLE = {"warning": "bold yellow", "error": "bold red"}
@@ -88,7 +88,7 @@ class NotificationCentre(ReportsWorkerErrors, ModalScreen[None]):
     def load(self) -> None:
         """The newest 100 notifications."""
         from shoptui import db
-        from shoptui.services import notifications, settings
+        from shoptui.services.shop import notifications, settings
 
         with db.read_session(self.shop.db_url) as session:
             items = notifications.list_notifications(session=session, limit=100)

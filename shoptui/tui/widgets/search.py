@@ -1,6 +1,6 @@
 """Global search: one box over every module's search provider, hits grouped by kind below it.
 
-Typing waits ~100 ms for a pause, then a thread worker runs ``services.search.search_all``; the
+Typing waits ~100 ms for a pause, then a thread worker runs ``services.shop.search.search_all``; the
 hits show in an overlay list grouped by kind. Up/down move through them, enter opens the
 highlighted one on its module's screen. Enter before the hits have arrived (a barcode scanner
 types fast) searches at once and opens an exact hit directly.
@@ -26,7 +26,7 @@ from shoptui.tui.text import plain
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
-    from shoptui.services.search import SearchHit
+    from shoptui.services.shop.search import SearchHit
     from shoptui.tui.app import ShopApp
 
 DEBOUNCE_SECONDS = 0.1
@@ -140,7 +140,7 @@ class SearchBox(ReportsWorkerErrors, Vertical):
     def search(self, text: str, open_exact: bool) -> None:
         """Ask every registered provider (in a thread; the UI keeps painting)."""
         from shoptui import db
-        from shoptui.services import search
+        from shoptui.services.shop import search
 
         app = cast("ShopApp", self.app)
         with db.read_session(app.db_url) as session:

@@ -1,0 +1,1 @@
+"""The catalogue: categories, products, variants, search, import and export."""

@@ -1,0 +1,1 @@
+"""Stock: the ledger and levels, purchasing, stocktakes, alerts."""

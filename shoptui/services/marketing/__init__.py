@@ -1,0 +1,1 @@
+"""Promotions and coupons, and what they did."""

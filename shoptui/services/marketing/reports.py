@@ -1,0 +1,171 @@
+"""Marketing: what promotions and coupons did (usage recorded with the order), reports, checks, figures.
+
+Promotions live in ``marketing_promotions``, coupons in ``marketing_coupons``, and what the
+pricing loads in ``marketing_pricing``. This module records, inside the order's transaction,
+which promotions and codes an order used: a code is taken with a conditional UPDATE, so a
+single-use code can never be used twice, even by two terminals at the same moment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select, update
+from sqlmodel import Session, col
+
+from shoptui import clock
+from shoptui.config import Actor
+from shoptui.errors import Conflict
+from shoptui.models.marketing import Coupon, CouponCode, CouponRedemption, Promotion, PromotionUse
+from shoptui.models.orders import Order
+from shoptui.services.marketing.settings import SETTINGS  # noqa: F401
+from shoptui.services.pricing import engine as pricing
+from shoptui.services.shop import audit
+
+# ---------------------------------------------------------------- usage, in the order's transaction
+
+
+def record_usage(*, session: Session, actor: Actor, order_id: int, order_number: str, customer_id: int | None,
+                 priced: pricing.PricedCart) -> None:
+    """Count the promotions and take the codes an order used. Raises Conflict when one ran out meanwhile."""
+    now = clock.now()
+    for applied in priced.promotions:
+        taken = session.execute(
+            update(Promotion).where(Promotion.id == applied.promotion_id,
+                                    (col(Promotion.usage_limit).is_(None))
+                                    | (col(Promotion.used_count) < col(Promotion.usage_limit)))
+            .values(used_count=Promotion.used_count + 1).execution_options(synchronize_session=False)).rowcount
+        if taken != 1:
+            raise Conflict(f"The promotion {applied.name!r} has just reached its limit; price the order again.")
+        session.add(PromotionUse(promotion_id=applied.promotion_id, order_id=order_id, customer_id=customer_id,
+                                 discount_minor=applied.discount_minor, gift_minor=applied.gift_minor, at=now))
+    for coupon in priced.coupons:
+        taken = session.execute(
+            update(CouponCode).where(CouponCode.id == coupon.code_id,
+                                     (col(CouponCode.max_uses).is_(None))
+                                     | (col(CouponCode.used_count) < col(CouponCode.max_uses)))
+            .values(used_count=CouponCode.used_count + 1).execution_options(synchronize_session=False)).rowcount
+        if taken != 1:
+            raise Conflict(f"The coupon {coupon.code} has already been used.")
+        taken = session.execute(
+            update(Coupon).where(Coupon.id == coupon.coupon_id,
+                                 (col(Coupon.total_limit).is_(None)) | (col(Coupon.used_count) < col(Coupon.total_limit)))
+            .values(used_count=Coupon.used_count + 1).execution_options(synchronize_session=False)).rowcount
+        if taken != 1:
+            raise Conflict(f"The coupon of code {coupon.code} has just reached its limit of uses.")
+        session.add(CouponRedemption(coupon_id=coupon.coupon_id, code_id=coupon.code_id, order_id=order_id,
+                                     customer_id=customer_id, discount_minor=coupon.discount_minor, at=now))
+    session.flush()
+    if priced.promotions or priced.coupons:
+        audit.record(session=session, actor=actor, action="marketing.use", entity="order", entity_id=order_number,
+                     summary="; ".join([f"promotion {p.name!r}" for p in priced.promotions]
+                                       + [f"coupon {c.code}" for c in priced.coupons])[:500])
+
+
+def release_usage(*, session: Session, order_id: int) -> list[str]:
+    """Give back what an order used (it is re-priced or cancelled); returns the codes freed."""
+    uses = session.execute(select(PromotionUse.promotion_id).where(PromotionUse.order_id == order_id)).scalars().all()
+    for promotion_id in uses:
+        session.execute(update(Promotion).where(Promotion.id == promotion_id, col(Promotion.used_count) > 0)
+                        .values(used_count=Promotion.used_count - 1).execution_options(synchronize_session=False))
+    redemptions = session.execute(select(CouponRedemption.coupon_id, CouponRedemption.code_id)
+                                  .where(CouponRedemption.order_id == order_id)).all()
+    for coupon_id, code_id in redemptions:
+        session.execute(update(CouponCode).where(CouponCode.id == code_id, col(CouponCode.used_count) > 0)
+                        .values(used_count=CouponCode.used_count - 1).execution_options(synchronize_session=False))
+        session.execute(update(Coupon).where(Coupon.id == coupon_id, col(Coupon.used_count) > 0)
+                        .values(used_count=Coupon.used_count - 1).execution_options(synchronize_session=False))
+    codes = list(session.execute(select(CouponCode.code).where(
+        col(CouponCode.id).in_([r[1] for r in redemptions]))).scalars()) if redemptions else []
+    session.execute(delete(PromotionUse).where(PromotionUse.order_id == order_id))
+    session.execute(delete(CouponRedemption).where(CouponRedemption.order_id == order_id))
+    session.flush()
+    return codes
+
+
+def on_order_event(*, session: Session, actor: Actor, order: Order, kind: str, data: dict) -> None:  # type: ignore[type-arg]
+    """Orders call this for every timeline event: a cancelled order gives its codes and promotion uses back."""
+    if kind != "cancelled" or order.id is None:
+        return
+    codes = release_usage(session=session, order_id=order.id)
+    if codes:
+        audit.record(session=session, actor=actor, action="marketing.release", entity="order", entity_id=order.number,
+                     summary=f"cancelled order {order.number} gave back coupon codes {', '.join(codes)}")
+
+
+def order_coupon_codes(*, session: Session, order_id: int) -> list[str]:
+    """The codes an order used, in the order they were taken."""
+    return list(session.execute(
+        select(CouponCode.code).join(CouponRedemption, col(CouponRedemption.code_id) == col(CouponCode.id))
+        .where(CouponRedemption.order_id == order_id).order_by(col(CouponRedemption.id))).scalars())
+
+
+# ---------------------------------------------------------------- reports
+
+
+@dataclass(frozen=True)
+class UsageReport:
+    """What one promotion or coupon did: times used, discount given, revenue of the orders that used it."""
+
+    kind: str  # promotion, coupon
+    id: int
+    name: str
+    status: str
+    times_used: int
+    discount_minor: int
+    gift_minor: int
+    revenue_minor: int  # totals of those orders (not cancelled), less refunds
+
+
+def usage_report(*, session: Session, kind: str | None = None, ref_id: int | None = None) -> list[UsageReport]:
+    """Per promotion and coupon: times used, discount given, revenue of orders using it (grouped queries)."""
+    revenue = func.sum(Order.total_minor - Order.refunded_minor)
+    out: list[UsageReport] = []
+    if kind in (None, "promotion"):
+        query = (select(Promotion.id, Promotion.name, Promotion.status, func.count(col(PromotionUse.id)),
+                        func.coalesce(func.sum(PromotionUse.discount_minor), 0),
+                        func.coalesce(func.sum(PromotionUse.gift_minor), 0),
+                        func.coalesce(revenue, 0))
+                 .outerjoin(PromotionUse, col(PromotionUse.promotion_id) == col(Promotion.id))
+                 .outerjoin(Order, (col(Order.id) == col(PromotionUse.order_id)) & (Order.status != "cancelled"))
+                 .group_by(col(Promotion.id)).order_by(col(Promotion.id)))
+        if ref_id is not None:
+            query = query.where(Promotion.id == ref_id)
+        out += [UsageReport("promotion", *row) for row in session.execute(query)]
+    if kind in (None, "coupon"):
+        query = (select(Coupon.id, Coupon.name, Coupon.status, func.count(col(CouponRedemption.id)),
+                        func.coalesce(func.sum(CouponRedemption.discount_minor), 0), 0, func.coalesce(revenue, 0))
+                 .outerjoin(CouponRedemption, col(CouponRedemption.coupon_id) == col(Coupon.id))
+                 .outerjoin(Order, (col(Order.id) == col(CouponRedemption.order_id)) & (Order.status != "cancelled"))
+                 .group_by(col(Coupon.id)).order_by(col(Coupon.id)))
+        if ref_id is not None:
+            query = query.where(Coupon.id == ref_id)
+        out += [UsageReport("coupon", *row) for row in session.execute(query)]
+    return out
+
+
+# ---------------------------------------------------------------- db check and dashboard
+
+
+def check_usage_counts(*, session: Session) -> list[str]:
+    """Promotion and coupon usage counters equal their usage rows."""
+    problems = []
+    for pid, name, kept, counted in session.execute(
+            select(Promotion.id, Promotion.name, Promotion.used_count, func.count(col(PromotionUse.id)))
+            .outerjoin(PromotionUse, col(PromotionUse.promotion_id) == col(Promotion.id)).group_by(col(Promotion.id))):
+        if kept != counted:
+            problems.append(f"promotion #{pid} {name!r} counts {kept} uses but {counted} orders used it")
+    for cid, name, kept, counted in session.execute(
+            select(Coupon.id, Coupon.name, Coupon.used_count, func.count(col(CouponRedemption.id)))
+            .outerjoin(CouponRedemption, col(CouponRedemption.coupon_id) == col(Coupon.id)).group_by(col(Coupon.id))):
+        if kept != counted:
+            problems.append(f"coupon #{cid} {name!r} counts {kept} uses but has {counted} redemptions")
+    redeemed = (select(CouponRedemption.code_id, func.count().label("n")).group_by(col(CouponRedemption.code_id))
+                .subquery())
+    for code, kept, counted, max_uses in session.execute(
+            select(CouponCode.code, CouponCode.used_count, func.coalesce(redeemed.c.n, 0), CouponCode.max_uses)
+            .outerjoin(redeemed, redeemed.c.code_id == col(CouponCode.id))
+            .where((CouponCode.used_count != func.coalesce(redeemed.c.n, 0))
+                   | ((col(CouponCode.max_uses).is_not(None)) & (col(CouponCode.used_count) > col(CouponCode.max_uses))))):
+        problems.append(f"coupon code {code} counts {kept} uses but has {counted} redemptions (at most {max_uses})")
+    return problems

@@ -1,0 +1,1 @@
+"""Customers and members: contacts, tiers, points, store credit."""

@@ -1,0 +1,29 @@
+"""The members' dashboard figures, read with plain SQL (see ``services/shop/dashboard.py``)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from shoptui import clock
+from shoptui.services.shop.dashboard import Figure, count, money_text, store_values
+
+
+def dashboard_figures(*, session: Session) -> list[Figure]:
+    """New members this week and the points liability (what the points held are worth)."""
+    from shoptui.services.members.settings import points_value
+
+    values = store_values(session, "timezone", "currency", "currency_digits", "member_points_value_per_100")
+    zone = ZoneInfo(values["timezone"])
+    local_now = clock.now().astimezone(zone)
+    week_start = datetime.combine(local_now.date() - timedelta(days=local_now.weekday()), time(0), zone)
+    new = count(session, "SELECT count(*) FROM member WHERE joined_at >= :start", start=clock.ensure_utc(week_start))
+    held = count(session, "SELECT coalesce(sum(points_balance), 0) FROM member WHERE points_balance > 0")
+    value = points_value(held, int(values["member_points_value_per_100"]))
+    return [
+        Figure(key="members.new", title="New members", value=str(new), detail="this week", order=50, mode="members"),
+        Figure(key="members.points", title="Points liability", value=f"{values['currency']} {money_text(value, values)}",
+               detail=f"{held:,} points held", order=51, mode="members"),
+    ]

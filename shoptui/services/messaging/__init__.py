@@ -1,0 +1,1 @@
+"""The messaging outbox: email and SMS to people."""

@@ -1,0 +1,757 @@
+"""What the pricing needs from the store, loaded once per call: lines, member terms, promotions, coupons.
+
+``services.pricing.engine.price`` calls ``price_cart`` here; this module reads (a handful of indexed
+queries, plain columns rather than ORM rows), and the pure functions in ``services.pricing.engine``
+decide. The members module is reached through a small adapter (``member_terms``, ``points_*``,
+``can_message``) so pricing never depends on how members keep their data.
+"""
+
+from __future__ import annotations
+
+import inspect
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import String, bindparam, cast, func, or_, select
+from sqlmodel import Session, col
+
+from shoptui import clock
+from shoptui.errors import InvalidInput, NotAllowed, NotFound
+from shoptui.models._types import UTCDateTime
+from shoptui.models.catalog import Category, Product, Variant
+from shoptui.models.customers import Customer
+from shoptui.models.marketing import Coupon, CouponCode, CouponRedemption, Promotion, PromotionUse
+from shoptui.services.pricing import engine as pricing
+from shoptui.services.shop import settings as store_settings
+from shoptui.wording import plural
+
+MAX_POINTS = 10**12
+
+
+# ---------------------------------------------------------------- members adapter
+
+
+def _members_api() -> Any:
+    try:
+        from shoptui.services.members import profiles as members
+    except ImportError:
+        return None
+    return members
+
+
+def _call(fn: Callable[..., Any], session: Session, **kwargs: Any) -> Any:
+    """Call a members function keyword-style (house rule) or positionally, whichever it takes."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        params = {}
+    if "session" in params and params["session"].kind == inspect.Parameter.KEYWORD_ONLY:
+        return fn(session=session, **kwargs)
+    return fn(session, *kwargs.values())
+
+
+# statements built once per process (hot path: every priced cart); values are bound per call
+_TERMS: Any = None
+_LINES: dict[str, Any] = {}
+_STATEMENTS: dict[str, Any] = {}
+
+
+def customer_terms(session: Session, customer_id: int | None) -> tuple[bool, pricing.MemberTerms | None]:
+    """(new customer?, tier terms) in one query: what pricing needs to know about the customer.
+
+    Reads the members' tables directly (the same columns ``members.member_benefits`` reads) because
+    it runs on every priced cart; NotFound for an unknown customer.
+    """
+    if customer_id is None:
+        return False, None
+    from shoptui.models.members import Member, MemberTier
+
+    global _TERMS
+    if _TERMS is None:
+        _TERMS = (select(Customer.order_count, Member.tier_code, Member.points_balance, MemberTier.discount_bp,
+                         MemberTier.free_shipping_over_minor, MemberTier.points_multiplier_bp, Member.merged_into,
+                         MemberTier.name)
+                  .select_from(Customer)
+                  .outerjoin(Member, col(Member.customer_id) == col(Customer.id))
+                  .outerjoin(MemberTier, col(MemberTier.code) == col(Member.tier_code))
+                  .where(col(Customer.id) == bindparam("customer_id")))
+    row = session.connection().execute(_TERMS, {"customer_id": customer_id}).first()
+    if row is None:
+        raise NotFound(f"There is no customer #{customer_id}.")
+    new = row[0] == 0
+    if row[1] is None or row[6] is not None:
+        return new, None
+    return new, pricing.MemberTerms(customer_id=customer_id, tier=row[1], points_balance=row[2],
+                                    discount_bp=row[3] or 0, free_shipping_over_minor=row[4],
+                                    points_multiplier_bp=row[5] if row[5] is not None else 10_000,
+                                    tier_name=row[7] or row[1])
+
+
+def member_terms(session: Session, customer_id: int | None) -> pricing.MemberTerms | None:
+    """The customer's tier terms, or None for a guest or a customer who is not a member."""
+    if customer_id is None:
+        return None
+    api = _members_api()
+    if api is not None and hasattr(api, "member_benefits"):
+        found = _call(api.member_benefits, session, customer_id=customer_id)
+        if found is None:
+            return None
+        return pricing.MemberTerms(
+            customer_id=customer_id, tier=str(getattr(found, "tier", "") or getattr(found, "tier_code", "")),
+            discount_bp=int(getattr(found, "discount_bp", 0) or 0),
+            free_shipping_over_minor=getattr(found, "free_shipping_over_minor", None),
+            points_multiplier_bp=int(getattr(found, "points_multiplier_bp", 10_000) or 10_000),
+            points_balance=int(getattr(found, "points_balance", 0) or getattr(found, "points", 0) or 0))
+    from shoptui.models.members import Member, MemberTier
+
+    row = session.execute(
+        select(Member.tier_code, Member.points_balance, MemberTier.discount_bp, MemberTier.free_shipping_over_minor,
+               MemberTier.points_multiplier_bp)
+        .join(MemberTier, col(MemberTier.code) == col(Member.tier_code))
+        .where(Member.customer_id == customer_id, col(Member.merged_into).is_(None))).first()
+    if row is None:
+        return None
+    return pricing.MemberTerms(customer_id=customer_id, tier=row[0], points_balance=row[1], discount_bp=row[2],
+                               free_shipping_over_minor=row[3], points_multiplier_bp=row[4])
+
+
+def points_allowance(session: Session, customer_id: int, payable_minor: int) -> int:
+    """The most points this customer may use on an order with ``payable_minor`` still to pay."""
+    api = _members_api()
+    if api is None or not hasattr(api, "max_redeemable_points"):
+        raise NotAllowed("Points cannot be used yet: the members module is not set up in this shoptui.")
+    return int(_call(api.max_redeemable_points, session, customer_id=customer_id, payable_minor=payable_minor))
+
+
+def points_value(session: Session, points: int) -> int:
+    """What ``points`` are worth in money."""
+    api = _members_api()
+    if api is None or not hasattr(api, "points_value_minor"):
+        raise NotAllowed("Points cannot be used yet: the members module is not set up in this shoptui.")
+    return int(_call(api.points_value_minor, session, points=points))
+
+
+def can_message(session: Session, customer_id: int, channel: str) -> bool:
+    """True when the customer agreed to marketing on ``channel`` (email, sms) and has not unsubscribed."""
+    api = _members_api()
+    if api is not None and hasattr(api, "can_message"):
+        return bool(_call(api.can_message, session, customer_id=customer_id, channel=channel))
+    from shoptui.models.members import Member
+
+    column = Member.email_consent if channel == "email" else Member.sms_consent
+    return bool(session.execute(select(column).where(Member.customer_id == customer_id,
+                                                     col(Member.merged_into).is_(None))).scalar())
+
+
+# ---------------------------------------------------------------- lines
+
+
+def offer_lines(session: Session, items: Iterable[pricing.CartItem]) -> tuple[pricing.OfferLine, ...]:
+    """The cart's items with product, category path, title and price, in one query."""
+    items = list(items)
+    if not items:
+        raise InvalidInput("The cart is empty; add at least one item.")
+    codes = {i.sku.strip() for i in items if i.variant_id is None and i.sku and i.sku.strip()}
+    ids = {i.variant_id for i in items if i.variant_id is not None}
+    by_code: dict[str, tuple[Any, ...]] = {}
+    by_id: dict[int, tuple[Any, ...]] = {}
+    if not _LINES:
+        query = (select(Variant.id, Variant.sku, Variant.barcode, Variant.price_minor, Product.id, Product.title,
+                        Category.path, Variant.option1, Variant.option2, Variant.option3)
+                 .join(Product, col(Product.id) == col(Variant.product_id))
+                 .outerjoin(Category, col(Category.id) == col(Product.category_id)))
+        _LINES["ids"] = query.where(col(Variant.id).in_(bindparam("ids", expanding=True)))
+        _LINES["codes"] = query.where(col(Variant.sku).in_(bindparam("codes", expanding=True)))
+        _LINES["both"] = query.where(or_(col(Variant.id).in_(bindparam("ids", expanding=True)),
+                                         col(Variant.sku).in_(bindparam("codes", expanding=True))))
+        _LINES["barcodes"] = query.where(col(Variant.barcode).in_(bindparam("codes", expanding=True)))
+    steps: list[tuple[Any, dict[str, Any]]] = []
+    if ids and codes:
+        steps.append((_LINES["both"], {"ids": sorted(ids), "codes": sorted(codes)}))
+    elif ids:
+        steps.append((_LINES["ids"], {"ids": sorted(ids)}))
+    elif codes:
+        steps.append((_LINES["codes"], {"codes": sorted(codes)}))
+    steps.append((None, {}))
+    for statement, params in steps:
+        if statement is None:  # codes that are no SKU may be barcodes (one more query, only then)
+            rest = sorted(c for c in codes if c not in by_code)
+            if not rest:
+                break
+            statement, params = _LINES["barcodes"], {"codes": rest}
+        for row in session.connection().execute(statement, params):
+            by_id[row[0]] = tuple(row)
+            by_code[row[1]] = tuple(row)
+            if row[2]:
+                by_code.setdefault(row[2], tuple(row))
+    out = []
+    make_line = pricing._offer_line  # fields in order: key, quantity, unit price, line discount, variant, product,
+    # category path, title, gift of
+    for item in items:
+        if isinstance(item.quantity, bool) or not isinstance(item.quantity, int) or item.quantity <= 0:
+            raise InvalidInput(f"The quantity of {item.sku or item.variant_id} must be a whole number above zero.")
+        row = by_id.get(item.variant_id) if item.variant_id is not None else by_code.get((item.sku or "").strip())
+        if row is None:
+            what = f"variant id {item.variant_id}" if item.variant_id is not None else repr(item.sku)
+            raise NotFound(f"There is no SKU or barcode {what}. Look it up with 'shoptui product list'.")
+        options = [o for o in row[7:10] if o]
+        title = f"{row[5]} / {' / '.join(options)}" if options else row[5]
+        unit = row[3] if item.unit_price_minor is None else item.unit_price_minor
+        if unit < 0 or item.line_discount_minor < 0 or item.line_discount_minor > unit * item.quantity:
+            raise InvalidInput(f"The price or discount of {row[1]} is out of range.")
+        out.append(make_line(row[1], item.quantity, unit, item.line_discount_minor, row[0], row[4], row[6] or "",
+                             title, None))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- promotions
+
+
+_PROMO_COLUMNS = (Promotion.id, Promotion.name, Promotion.kind, Promotion.priority, Promotion.exclusive,
+                  Promotion.usage_limit, Promotion.per_member_limit, Promotion.used_count, Promotion.tiers,
+                  Promotion.new_customers, Promotion.channels, Promotion.scope_kind, Promotion.scope_ids,
+                  Promotion.steps, Promotion.every_minor, Promotion.every_off_minor, Promotion.cap_minor,
+                  Promotion.percent_bp, Promotion.amount_minor, Promotion.min_spend_minor, Promotion.buy_qty,
+                  Promotion.get_qty, Promotion.get_percent_bp, Promotion.gift_variant_id, Promotion.gift_qty)
+
+
+def category_paths(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """Category id -> path, in one query."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    statement = _STATEMENTS.get("paths")
+    if statement is None:
+        statement = _STATEMENTS["paths"] = select(Category.id, Category.path).where(
+            col(Category.id).in_(bindparam("ids", expanding=True)))
+    return dict(session.connection().execute(statement, {"ids": wanted}).all())
+
+
+def make_scope(kind: str, ids: list[int] | None, paths: dict[int, str]) -> pricing.Scope:
+    """A pricing scope from a stored scope (category ids become subtree paths)."""
+    ids = list(ids or [])
+    if kind == "products":
+        return pricing.Scope("products", product_ids=frozenset(ids))
+    if kind == "categories":
+        return pricing.Scope("categories", category_paths=tuple(paths[i] for i in ids if i in paths))
+    return pricing.Scope()
+
+
+# (store url, promotion id) -> (updated_at as text, the row's columns, its rule): a promotion's terms
+# change only with updated_at (every service that edits one sets it), so the running set is read
+# with three narrow columns and only new or changed promotions are read whole and parsed again.
+# What can change without it (category paths, a gift's stock, usage counts) is read on every call.
+_ROWS: dict[tuple[str, int], tuple[str, tuple[Any, ...], pricing.PromotionRule]] = {}
+_ROWS_LIMIT = 20_000
+# (rule, its category paths, its gift's stock) -> the rule with them filled in
+_DYNAMIC: dict[tuple[Any, ...], tuple[pricing.PromotionRule, pricing.PromotionRule]] = {}
+
+
+def _rule(r: tuple[Any, ...]) -> pricing.PromotionRule:
+    return pricing.PromotionRule(
+        id=r[0], name=r[1], kind=r[2], priority=r[3], exclusive=r[4], scope=make_scope(r[11], r[12], {}),
+        steps=tuple((int(a), int(b)) for a, b in (r[13] or [])), every_minor=r[14], every_off_minor=r[15],
+        cap_minor=r[16], percent_bp=r[17], amount_minor=r[18], min_spend_minor=r[19], buy_qty=r[20] or 0,
+        get_qty=r[21] or 0, get_percent_bp=10_000 if r[22] is None else r[22])
+
+
+# The running set is cached per store behind a stamp: ``pricing_stamp`` (a row of ``store_setting``,
+# not a setting anyone edits) gets a fresh value in the same transaction as every promotion or coupon
+# change (``bump_stamp``), and pricing reads it in the query that reads its settings. While the stamp
+# is the one loaded, the active promotions (with their windows) come from memory; only what changes
+# without an edit is read again: usage counts of limited promotions here, per-member uses, category
+# paths and gifts' stock in ``_finish_rules``.
+STAMP_KEY = "pricing_stamp"
+
+
+@dataclass
+class _ActiveSet:
+    """The active promotions of one store as of one stamp, and the running subset for a time span."""
+
+    stamp: Any
+    loaded_at: datetime  # promotions that had ended by then were left out: valid for ``at >= loaded_at``
+    # (starts_at, ends_at, row, used count when loaded, rule), ordered by id
+    active: list[tuple[datetime, datetime | None, tuple[Any, ...], int, pricing.PromotionRule]]
+    span: tuple[datetime, datetime | None] | None = None  # [from, until) in which ``running`` holds
+    running: _RunningList | None = None
+    limited: list[int] | None = None  # ids of running promotions with a usage limit
+
+
+_ACTIVE: dict[str, _ActiveSet] = {}
+
+
+class _RunningList(list):  # type: ignore[type-arg]
+    """The running promotions as ``_running`` gives them, with what ``_finish_rules`` remembers about them.
+
+    ``memo`` lives as long as this running set (a new stamp or time span starts a new one): who may
+    have which promotions, and the rules with their category paths and gifts filled in, by what they
+    depend on (so a change of usage counts, paths or stock is a new key, never a stale answer).
+    """
+
+    memo: dict[Any, Any]
+    per_member: bool  # any promotion limited per member
+    limited: bool  # any promotion with a total usage limit
+
+
+def _running_list(items: list[Any], memo: dict[Any, Any] | None = None) -> _RunningList:
+    found = _RunningList(items)
+    found.memo = {} if memo is None else memo
+    found.per_member = any(row[6] is not None for row, _, _ in items)
+    found.limited = any(row[5] is not None for row, _, _ in items)
+    return found
+
+
+def bump_stamp(session: Session) -> None:
+    """Mark the promotions and coupons as changed (call in the transaction that changes them)."""
+    import secrets
+
+    from shoptui.models.store import StoreSetting
+
+    row = session.get(StoreSetting, STAMP_KEY)
+    value = secrets.token_hex(8)
+    if row is None:
+        session.add(StoreSetting(key=STAMP_KEY, value=value, updated_at=clock.now()))
+    else:
+        row.value = value
+        row.updated_at = clock.now()
+        session.add(row)
+    session.flush()
+
+
+def _load_active(session: Session, store: str, stamp: Any, at: datetime) -> _ActiveSet:
+    statement = _STATEMENTS.get("active")
+    if statement is None:
+        moment = bindparam("at", type_=UTCDateTime())
+        statement = _STATEMENTS["active"] = (
+            select(Promotion.id, cast(Promotion.updated_at, String), Promotion.used_count, Promotion.starts_at,
+                   Promotion.ends_at)
+            .where(Promotion.status == "active", or_(col(Promotion.ends_at).is_(None), col(Promotion.ends_at) > moment))
+            .order_by(col(Promotion.id)))
+    rows = session.connection().execute(statement, {"at": at}).all()
+    stale = [pid for pid, updated, *_ in rows if _ROWS.get((store, pid), ("",))[0] != updated]
+    if stale:
+        if len(_ROWS) > _ROWS_LIMIT:
+            _ROWS.clear()
+        for start in range(0, len(stale), 900):
+            for row in session.connection().execute(select(cast(Promotion.updated_at, String), *_PROMO_COLUMNS)
+                                                    .where(col(Promotion.id).in_(stale[start:start + 900]))):
+                columns = tuple(row[1:])
+                _ROWS[(store, row[1])] = (row[0], columns, _rule(columns))
+    active = []
+    for pid, _, used, starts, ends in rows:
+        _, row, rule = _ROWS[(store, pid)]
+        active.append((starts, ends, row, used, rule))
+    found = _ActiveSet(stamp=stamp, loaded_at=at, active=active)
+    if len(_ACTIVE) > 64:
+        _ACTIVE.clear()
+    _ACTIVE[store] = found
+    return found
+
+
+def _running(session: Session, at: datetime,
+             stamp: Any = None) -> list[tuple[tuple[Any, ...], int, pricing.PromotionRule]]:
+    """(row, used count now, parsed rule) of every promotion running at ``at``.
+
+    ``stamp`` is the store's pricing stamp as just read (``pricing_settings``); without it, it is read here.
+    """
+    if stamp is None:
+        stamp = _read_stamp(session) or ""
+    store = str(session.get_bind().url)
+    found = _ACTIVE.get(store)
+    if found is None or found.stamp != stamp or at < found.loaded_at:
+        found = _load_active(session, store, stamp, at)
+    span = found.span
+    if span is None or not (span[0] <= at and (span[1] is None or at < span[1])):
+        running, start, until = [], found.loaded_at, None
+        for starts, ends, row, used, rule in found.active:
+            if starts <= at and (ends is None or at < ends):
+                running.append((row, used, rule))
+                start = max(start, starts)
+                until = ends if until is None or (ends is not None and ends < until) else until
+            else:
+                if starts > at:
+                    until = starts if until is None or starts < until else until
+                elif ends is not None:
+                    start = max(start, ends)
+        found.span, found.running = (start, until), _running_list(running)
+        found.limited = [row[0] for row, _, _ in running if row[5] is not None]
+    running = found.running
+    if found.limited:  # usage counts move with every order: read the limited ones now
+        statement = _STATEMENTS.get("used")
+        if statement is None:
+            statement = _STATEMENTS["used"] = select(Promotion.id, Promotion.used_count).where(
+                col(Promotion.id).in_(bindparam("ids", expanding=True)))
+        used_now = dict(session.connection().execute(statement, {"ids": found.limited}).all())
+        running = _running_list([(row, used_now.get(row[0], used), rule) for row, used, rule in running],
+                                running.memo)
+    return running
+
+
+def _read_stamp(session: Session) -> Any:
+    from shoptui.models.store import StoreSetting
+
+    statement = _STATEMENTS.get("stamp")
+    if statement is None:
+        statement = _STATEMENTS["stamp"] = select(StoreSetting.value).where(StoreSetting.key == STAMP_KEY)
+    return session.execute(statement).scalar()
+
+
+def _eligible(running: list[tuple[tuple[Any, ...], int, pricing.PromotionRule]], *, channel: str,
+              customer_id: int | None, tier: str | None, new_customer: bool,
+              used_by_customer: dict[int, int]) -> list[tuple[tuple[Any, ...], pricing.PromotionRule]]:
+    """The running promotions this customer may have (limits, per-member use, tiers, new customers, channel)."""
+    kept = []
+    for r, used, rule in running:
+        if r[5] is not None and used >= r[5]:
+            continue  # used up
+        if r[6] is not None and (customer_id is None or used_by_customer.get(r[0], 0) >= r[6]):
+            continue  # per member: a guest cannot be counted, so it is for members only
+        if r[8] and (tier is None or tier not in r[8]):
+            continue
+        if r[9] and not new_customer:
+            continue
+        if r[10] and channel not in r[10]:
+            continue
+        kept.append((r, rule))
+    return kept
+
+
+def promotion_rules(session: Session, *, at: datetime, channel: str, customer_id: int | None, tier: str | None,
+                    new_customer: bool) -> list[pricing.PromotionRule]:
+    """The promotions running at ``at`` that this customer may have on this channel, within their limits."""
+    return _finish_rules(session, _running(session, at), channel=channel, customer_id=customer_id, tier=tier,
+                         new_customer=new_customer)
+
+
+def _finish_rules(session: Session, running: list[tuple[tuple[Any, ...], int, pricing.PromotionRule]], *,
+                  channel: str, customer_id: int | None, tier: str | None,
+                  new_customer: bool) -> list[pricing.PromotionRule]:
+    """The eligible ones of ``running``, with category paths and gifts' stock filled in."""
+    if not running:
+        return []
+    if not isinstance(running, _RunningList):
+        running = _running_list(running)
+    memo = running.memo
+    if len(memo) > 512:
+        memo.clear()
+    used_by_customer: dict[int, int] = {}
+    if customer_id is not None and running.per_member:
+        used_by_customer = dict(session.connection().execute(
+            select(PromotionUse.promotion_id, func.count()).where(PromotionUse.customer_id == customer_id)
+            .group_by(col(PromotionUse.promotion_id))).all())
+    key = (channel, customer_id is None, tier, new_customer,
+           tuple(sorted(used_by_customer.items())) if running.per_member else (),
+           tuple(used for r, used, _ in running if r[5] is not None) if running.limited else ())
+    found = memo.get(key)
+    if found is None:
+        kept = _eligible(running, channel=channel, customer_id=customer_id, tier=tier, new_customer=new_customer,
+                         used_by_customer=used_by_customer)
+        found = memo[key] = (kept, sorted({i for r, _ in kept if r[11] == "categories" for i in (r[12] or [])}),
+                             sorted({r[23] for r, _ in kept if r[2] == "gift" and r[23] is not None}))
+    kept, category_ids, gift_ids = found
+    paths = category_paths(session, category_ids)
+    gifts: dict[int, tuple[Any, ...]] = {}
+    if gift_ids:
+        from shoptui.models.inventory import StockLevel
+
+        statement = _STATEMENTS.get("gifts")
+        if statement is None:
+            statement = _STATEMENTS["gifts"] = (
+                select(Variant.id, Variant.sku, Product.title, Variant.price_minor, Variant.track_stock,
+                       func.coalesce(func.sum(StockLevel.on_hand - StockLevel.committed), 0))
+                .join(Product, col(Product.id) == col(Variant.product_id))
+                .outerjoin(StockLevel, col(StockLevel.variant_id) == col(Variant.id))
+                .where(col(Variant.id).in_(bindparam("ids", expanding=True)))
+                .group_by(col(Variant.id), col(Product.title)))
+        for row in session.connection().execute(statement, {"ids": gift_ids}):
+            gifts[row[0]] = (row[1], row[2], row[3], int(row[5]) if row[4] else 10**9)
+    filled_key = ("filled", key, tuple(paths.items()), tuple(gifts.items()))
+    rules = memo.get(filled_key)
+    if rules is None:
+        rules = memo[filled_key] = _filled(kept, paths, gifts)
+    return rules
+
+
+def _filled(kept: list[tuple[tuple[Any, ...], pricing.PromotionRule]], paths: dict[int, str],
+            gifts: dict[int, tuple[Any, ...]]) -> list[pricing.PromotionRule]:
+    """The kept rules with their category paths and gifts (a gift out of the catalogue drops its promotion)."""
+    rules = []
+    for r, rule in kept:
+        if r[11] != "categories" and r[2] != "gift":
+            rules.append(rule)
+            continue
+        info = gifts.get(r[23]) if r[2] == "gift" else None
+        if r[2] == "gift" and info is None:
+            continue
+        key = (id(rule), tuple(paths.get(i, "") for i in (r[12] or [])) if r[11] == "categories" else (), info)
+        cached = _DYNAMIC.get(key)
+        found = cached[1] if cached is not None and cached[0] is rule else None
+        if found is None:
+            if len(_DYNAMIC) > _ROWS_LIMIT:
+                _DYNAMIC.clear()
+            found = rule
+            if r[11] == "categories":
+                found = replace(found, scope=make_scope(r[11], r[12], paths))
+            if info is not None:
+                found = replace(found, gift=pricing.GiftItem(variant_id=r[23], sku=info[0], title=info[1],
+                                                             unit_price_minor=info[2], quantity=r[24],
+                                                             available=info[3]))
+            _DYNAMIC[key] = (rule, found)
+        rules.append(found)
+    return rules
+
+
+# ---------------------------------------------------------------- coupons
+
+
+def normalise_code(raw: str) -> str:
+    """A code as typed (any case, full-width, spaces or dashes) -> the stored form."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", raw or "").upper() if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class _CodeRow:
+    id: int
+    expires_at: datetime | None
+    customer_id: int | None
+    max_uses: int | None
+    used_count: int
+
+
+@dataclass(frozen=True)
+class _CouponRow:
+    id: int
+    name: str
+    kind: str
+    status: str
+    valid_from: datetime | None
+    valid_until: datetime | None
+    total_limit: int | None
+    used_count: int
+    per_member_limit: int | None
+    amount_minor: int | None
+    percent_bp: int | None
+    cap_minor: int | None
+    min_spend_minor: int
+    scope_kind: str
+    scope_ids: list[int] | None
+    combinable: bool
+
+
+def coupon_rule(session: Session, raw_code: str, *, customer_id: int | None, at: datetime,
+                digits: int = 2) -> pricing.CouponRule:
+    """A code that may be used now by this customer, or the reason it may not (NotFound, InvalidInput)."""
+    code = normalise_code(raw_code)
+    if not code:
+        raise InvalidInput("Give a coupon code.")
+    statement = _STATEMENTS.get("coupon")
+    if statement is None:
+        # plain columns, not ORM rows: read on every priced cart with a code
+        statement = _STATEMENTS["coupon"] = (
+            select(CouponCode.id, CouponCode.expires_at, CouponCode.customer_id, CouponCode.max_uses,
+                   CouponCode.used_count, Coupon.id, Coupon.name, Coupon.kind, Coupon.status, Coupon.valid_from,
+                   Coupon.valid_until, Coupon.total_limit, Coupon.used_count, Coupon.per_member_limit,
+                   Coupon.amount_minor, Coupon.percent_bp, Coupon.cap_minor, Coupon.min_spend_minor,
+                   Coupon.scope_kind, Coupon.scope_ids, Coupon.combinable)
+            .join(Coupon, col(Coupon.id) == col(CouponCode.coupon_id))
+            .where(CouponCode.code == bindparam("code")))
+    _flush_pending(session)
+    row = session.connection().execute(statement, {"code": code}).first()
+    if row is None:
+        raise NotFound(f"There is no coupon code {raw_code.strip()!r}. Check the spelling (codes have no 0, O, 1, I "
+                       "or L).")
+    code_row = _CodeRow(*row[:5])
+    coupon = _CouponRow(*row[5:])
+    if coupon.status != "active":
+        raise InvalidInput(f"The coupon {code} ({coupon.name}) is {coupon.status} and cannot be used.")
+    if coupon.valid_from is not None and at < coupon.valid_from:
+        from shoptui import wording
+        from shoptui.services.shop import settings
+
+        tz = settings.timezone(session=session)
+        raise InvalidInput(f"The coupon {code} is valid from {wording.when(coupon.valid_from, tz)}, not yet.")
+    expires = code_row.expires_at or coupon.valid_until
+    if expires is not None and at >= expires:
+        from shoptui import wording
+        from shoptui.services.shop import settings
+
+        tz = settings.timezone(session=session)
+        raise InvalidInput(f"The coupon {code} has expired; it was valid until {wording.until(expires, tz)}.")
+    if code_row.customer_id is not None and code_row.customer_id != customer_id:
+        raise InvalidInput(f"The coupon {code} was issued to another customer; attach that customer to use it.")
+    if code_row.max_uses is not None and code_row.used_count >= code_row.max_uses:
+        raise InvalidInput(f"The coupon {code} has already been used.")
+    if coupon.total_limit is not None and coupon.used_count >= coupon.total_limit:
+        raise InvalidInput(f"The coupon {coupon.name} has reached its limit of {plural(coupon.total_limit, 'use')}.")
+    if coupon.per_member_limit is not None:
+        if customer_id is None:
+            raise InvalidInput(f"The coupon {code} is limited per member; attach the customer to use it.")
+        statement = _STATEMENTS.get("coupon_uses")
+        if statement is None:
+            statement = _STATEMENTS["coupon_uses"] = select(func.count()).select_from(CouponRedemption).where(
+                CouponRedemption.coupon_id == bindparam("coupon_id"),
+                CouponRedemption.customer_id == bindparam("customer_id"))
+        used = session.execute(statement, {"coupon_id": coupon.id, "customer_id": customer_id}).scalar_one()
+        if used >= coupon.per_member_limit:
+            raise InvalidInput(f"This customer has used the coupon {coupon.name} {plural(used, 'time')} already, its limit "
+                               "per member.")
+    paths = category_paths(session, coupon.scope_ids or []) if coupon.scope_kind == "categories" else {}
+    return pricing.CouponRule(
+        coupon_id=coupon.id or 0, code_id=code_row.id or 0, code=code, name=coupon.name, kind=coupon.kind,
+        amount_minor=coupon.amount_minor, percent_bp=coupon.percent_bp, cap_minor=coupon.cap_minor,
+        min_spend_minor=coupon.min_spend_minor, scope=make_scope(coupon.scope_kind, coupon.scope_ids, paths),
+        combinable=coupon.combinable)
+
+
+# ---------------------------------------------------------------- the whole price
+
+
+@dataclass(frozen=True)
+class OfferContext:
+    """What applies to one customer's cart, loaded once: promotions, tier terms, valid coupons, points terms.
+
+    ``price_with`` prices any lines with it without touching the store, so a basket re-priced on
+    every change reads the store only when the customer, the codes or the items' facts change.
+    ``guest_promotions`` are the promotions a guest would get (for taking the customer off again).
+    """
+
+    at: datetime
+    channel: str
+    customer_id: int | None
+    member: pricing.MemberTerms | None
+    promotions: tuple[pricing.PromotionRule, ...]
+    guest_promotions: tuple[pricing.PromotionRule, ...]
+    coupons: tuple[pricing.CouponRule, ...]
+    digits: int
+    tax_rate_bp: int
+    points_value_per_100: int  # members settings: what 100 points are worth, in minor units
+    points_max_share_bp: int  # members settings: the most of an order points may pay
+
+    def as_guest(self) -> OfferContext:
+        """The same context for a guest: no member, no tier or member-only promotions, no points."""
+        return replace(self, customer_id=None, member=None, promotions=self.guest_promotions)
+
+
+_SETTING_KEYS = ("currency_digits", "tax_rate_bp", "member_points_value_per_100", "member_points_max_share_bp")
+_SETTING_DEFAULTS: dict[str, Any] = {}
+
+
+def _flush_pending(session: Session) -> None:
+    """Flush what the session holds unwritten, as ``session.execute`` would, before reading on the connection."""
+    if session.autoflush and (session.new or session.deleted or session.dirty):
+        session.flush()
+
+
+def pricing_settings(session: Session) -> dict[str, Any]:
+    """The settings pricing reads (stored value, else the default), as ``settings.get_all`` gives them."""
+    statement = _STATEMENTS.get("settings")
+    if statement is None:
+        from shoptui.models.store import StoreSetting
+
+        statement = _STATEMENTS["settings"] = select(StoreSetting.key, StoreSetting.value).where(
+            col(StoreSetting.key).in_((*_SETTING_KEYS, STAMP_KEY)))
+    _flush_pending(session)  # then straight on the connection (the ORM layer costs more than the query)
+    stored = dict(session.connection().execute(statement).all())
+    if len(stored) < len(_SETTING_KEYS) and not _SETTING_DEFAULTS:
+        known = store_settings.definitions()
+        _SETTING_DEFAULTS.update({key: known[key].default for key in _SETTING_KEYS if key in known})
+    values = {key: stored[key] if key in stored else _SETTING_DEFAULTS[key] for key in _SETTING_KEYS
+              if key in stored or key in _SETTING_DEFAULTS}
+    values[STAMP_KEY] = stored.get(STAMP_KEY)
+    return values
+
+
+def load_offers(session: Session, *, customer_id: int | None, coupon_codes: list[str] | tuple[str, ...] = (),
+                channel: str = "counter", at: datetime | None = None) -> OfferContext:
+    """Read what applies (a handful of indexed queries). NotFound/InvalidInput for a bad code or customer."""
+    at = clock.now() if at is None else clock.ensure_utc(at)
+    values = pricing_settings(session)
+    digits = int(values["currency_digits"])
+    new_customer, member = customer_terms(session, customer_id)
+    running = _running(session, at, values[STAMP_KEY] or "")
+    rules = _finish_rules(session, running, channel=channel, customer_id=customer_id,
+                          tier=member.tier if member else None, new_customer=new_customer)
+    guest = rules
+    if customer_id is not None and running:
+        memo = running.memo if isinstance(running, _RunningList) else {}
+        key = ("guest", channel, id(rules))
+        found = memo.get(key)
+        if found is None or found[0] is not rules:
+            ids = {r[0] for r, _ in _eligible(running, channel=channel, customer_id=None, tier=None,
+                                              new_customer=False, used_by_customer={})}
+            found = memo[key] = (rules, [rule for rule in rules if rule.id in ids])
+        guest = found[1]
+    coupons = tuple(coupon_rule(session, code, customer_id=customer_id, at=at, digits=digits)
+                    for code in coupon_codes if code and code.strip())
+    return OfferContext(at=at, channel=channel, customer_id=customer_id, member=member, promotions=tuple(rules),
+                        guest_promotions=tuple(guest), coupons=coupons, digits=digits,
+                        tax_rate_bp=int(values.get("tax_rate_bp", 0) or 0),
+                        points_value_per_100=int(values.get("member_points_value_per_100", 0) or 0),
+                        points_max_share_bp=int(values.get("member_points_max_share_bp", 0) or 0))
+
+
+def points_worth(context: OfferContext, points: int) -> int:
+    """What ``points`` are worth at checkout (the members rule: rounded down, never more than promised)."""
+    return points * context.points_value_per_100 // 100
+
+
+def points_allowed(context: OfferContext, payable_minor: int) -> int:
+    """The most points the member may use on ``payable_minor``: the share cap and the balance (members' rule)."""
+    member = context.member
+    if member is None or member.points_balance <= 0 or context.points_value_per_100 <= 0 or payable_minor <= 0:
+        return 0
+    cap_minor = payable_minor * context.points_max_share_bp // pricing.BP_ONE
+    return max(0, min(member.points_balance, cap_minor * 100 // context.points_value_per_100))
+
+
+def payable_after_offers(offers: pricing.OfferResult) -> int:
+    """What the goods still cost after promotions, the tier discount and coupons (points come off this)."""
+    return sum(offers.run.current[i] for i, line in enumerate(offers.lines[:len(offers.run.current)])
+               if line.gift_of is None)
+
+
+def price_with(context: OfferContext, lines: tuple[pricing.OfferLine, ...], *, points_to_use: int = 0,
+               shipping_minor: int = 0) -> pricing.PricedCart:
+    """Price lines with a loaded context. Pure: InvalidInput for a coupon that does not fit or too many points."""
+    _check_points(points_to_use)
+    offers = pricing.apply_offers(lines, promotions=list(context.promotions), member=context.member,
+                                  coupons=list(context.coupons), digits=context.digits)
+    value = 0
+    if points_to_use:
+        member = context.member
+        if context.customer_id is None or member is None:
+            raise InvalidInput("Points can only be used by a member; attach the member first.")
+        if points_to_use > member.points_balance:
+            raise InvalidInput(f"The member holds {member.points_balance} points, so {points_to_use} cannot be used.")
+        allowed = points_allowed(context, payable_after_offers(offers))
+        if points_to_use > allowed:
+            raise InvalidInput(f"At most {allowed} points can be used on this order, not {points_to_use}.")
+        value = points_worth(context, points_to_use)
+    return pricing.finish(offers, shipping_minor=shipping_minor, tax_rate_bp=context.tax_rate_bp,
+                          points=points_to_use, points_value_minor=value, digits=context.digits)
+
+
+def _check_points(points_to_use: int) -> None:
+    if isinstance(points_to_use, bool) or not isinstance(points_to_use, int) or points_to_use < 0:
+        raise InvalidInput(f"The points to use must be a whole number of 0 or more, not {points_to_use!r}.")
+    if points_to_use > MAX_POINTS:
+        raise InvalidInput(f"{points_to_use} points is more than anyone holds.")
+
+
+def price_cart(*, session: Session, cart: pricing.Cart, customer_id: int | None, coupon_codes: list[str],
+               points_to_use: int, channel: str, at: datetime | None,
+               lines: tuple[pricing.OfferLine, ...] | None = None) -> pricing.PricedCart:
+    """``services.pricing.engine.price``: load what applies, let the pure pricing decide. Reads only."""
+    _check_points(points_to_use)
+    if lines is None:
+        lines = offer_lines(session, cart.items)
+    context = load_offers(session, customer_id=customer_id, coupon_codes=coupon_codes, channel=channel, at=at)
+    return price_with(context, lines, points_to_use=points_to_use, shipping_minor=cart.shipping_minor)
+
+
+def days_after(moment: datetime, days: int) -> datetime:
+    """``days`` whole days after ``moment``."""
+    return moment + timedelta(days=days)

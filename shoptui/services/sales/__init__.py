@@ -1,0 +1,1 @@
+"""The counter: baskets, payments, receipts and till shifts."""

@@ -1,0 +1,97 @@
+"""Dashboard figures: every module adds its own through the registry.
+
+The dashboard is the first thing the app fills in, so figure providers are light: they read with
+SQL through the session and import no table classes or services (building every SQLModel class
+alone costs ~200 ms of start-up). :func:`store_values` reads settings the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import JSON, String, bindparam, column, text
+from sqlmodel import Session
+
+from shoptui import clock
+from shoptui.models._types import UTCDateTime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One KPI card: a title, its value as text, a line of detail, and a severity for colour."""
+
+    key: str
+    title: str
+    value: str
+    detail: str = ""
+    severity: str = "normal"  # normal, good, warning, error
+    order: int = 100
+    mode: str | None = None  # the screen that explains the figure
+
+
+def all_figures(*, session: Session) -> list[Figure]:
+    """Figures from every module, in order."""
+    from shoptui import modules
+
+    figures: list[Figure] = []
+    for reference in modules.references("dashboard"):
+        figures.extend(modules.load(reference)(session=session))
+    return sorted(figures, key=lambda f: (f.order, f.key))
+
+
+def store_values(session: Session, *keys: str) -> dict[str, Any]:
+    """Settings by key (stored, else their default), read without the settings table class."""
+    from shoptui.services.shop.setting_defs import definitions
+
+    known = definitions()
+    query = (text("SELECT key, value FROM store_setting WHERE key IN :keys")
+             .bindparams(bindparam("keys", expanding=True)).columns(column("key", String), column("value", JSON)))
+    stored = {key: value for key, value in session.execute(query, {"keys": list(keys)})}
+    return {key: stored[key] if key in stored else known[key].default for key in keys}
+
+
+def money_text(minor: int, values: dict[str, Any]) -> str:
+    """An amount in the store's currency digits (``values`` from :func:`store_values` with currency_digits)."""
+    from shoptui.money import format_money
+
+    return format_money(minor, int(values["currency_digits"]))
+
+
+def count(session: Session, sql: str, **params: Any) -> int:
+    statement = text(sql)
+    for name, value in params.items():
+        if isinstance(value, datetime):
+            statement = statement.bindparams(bindparam(name, type_=UTCDateTime))
+        elif isinstance(value, tuple):
+            statement = statement.bindparams(bindparam(name, expanding=True))
+    return int(session.execute(statement, {k: list(v) if isinstance(v, tuple) else v
+                                           for k, v in params.items()}).scalar_one() or 0)
+
+
+def local_day_start(session: Session) -> datetime:
+    """Midnight today in the store's time zone, as UTC."""
+    zone = ZoneInfo(store_values(session, "timezone")["timezone"])
+    return clock.ensure_utc(datetime.combine(clock.now().astimezone(zone).date(), time(0), tzinfo=zone))
+
+
+def unread_notifications(*, session: Session) -> int:
+    """How many notifications are unread (the bell's count and the Alerts card)."""
+    return count(session, "SELECT count(*) FROM notification WHERE read_at IS NULL")
+
+
+def latest_notification_id(*, session: Session) -> int:
+    """The newest notification id (0 when there are none): the app's cheap probe for live refresh."""
+    return count(session, "SELECT max(id) FROM notification")
+
+
+def notification_figures(*, session: Session) -> list[Figure]:
+    """The unread notifications card."""
+    unread = unread_notifications(session=session)
+    return [Figure(key="alerts", title="Alerts", value=str(unread), detail="unread notifications",
+                   severity="warning" if unread else "good", order=90)]

@@ -1,0 +1,169 @@
+"""Store settings kept in the store itself: name, contact, currency, timezone, and what modules add.
+
+Each module declares its settings as ``SettingDef`` rows (listed in its module descriptor); this
+service validates, stores (as JSON) and audits them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from shoptui.config import Actor, mask_url, secret_env_name, secret_value, secrets_file
+from shoptui.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from shoptui.models.store import StoreSetting
+from shoptui.services.shop import audit
+from shoptui.services.shop.setting_defs import SettingDef, definitions
+
+MONEY_KEYS = ("currency", "currency_digits")
+
+
+def _definition(key: str) -> SettingDef:
+    definition = definitions().get(key)
+    if definition is None:
+        raise NotFound(f"There is no setting {key!r}. Known settings: {', '.join(sorted(definitions()))}.")
+    return definition
+
+
+def get_all(*, session: Session) -> dict[str, Any]:
+    """Every setting's value (stored or default), by key; a secret's is always its empty default.
+
+    Secrets (SMTP password, SMS gateway headers) are read with ``secret`` where they are used.
+    """
+    stored = {row.key: row.value for row in session.exec(select(StoreSetting))}
+    return {key: d.default if d.secret else stored.get(key, d.default) for key, d in definitions().items()}
+
+
+def get(*, session: Session, key: str) -> Any:
+    """One setting's value (stored or default); a secret's is always its empty default."""
+    definition = _definition(key)
+    row = session.get(StoreSetting, key)
+    return definition.default if row is None or definition.secret else row.value
+
+
+def secret_hint(key: str) -> str:
+    """Where a secret setting is given: the environment variable or the owner-only secrets file."""
+    return (f"Set {secret_env_name(key)} in the environment, or {key} in {secrets_file()} "
+            "(readable by you only: chmod 600).")
+
+
+def secret(*, session: Session, key: str) -> Any:
+    """A secret setting's value: from the environment or the secrets file, else a value an older shoptui
+    stored (used until it is cleared), else the empty default. InvalidInput for a secrets file others may read."""
+    definition = _definition(key)
+    raw = secret_value(key)
+    if raw is None:
+        row = session.get(StoreSetting, key)
+        return definition.default if row is None else row.value
+    if isinstance(raw, dict):
+        import json
+
+        raw = json.dumps(raw)
+    try:
+        return definition.parse(str(raw))
+    except InvalidInput as exc:
+        raise InvalidInput(f"The {key} given outside the store is not valid: {exc}") from None
+
+
+def secret_status(*, session: Session, key: str) -> str:
+    """How a secret stands, never its value: "set", "not set", or what is wrong with where it is kept."""
+    try:
+        if secret_value(key) is not None:
+            return "set"
+    except InvalidInput as exc:
+        return f"not set ({exc})"
+    if session.get(StoreSetting, key) is not None:
+        return (f"set, but kept in the store by an older shoptui: move it out ({secret_env_name(key)}) and clear "
+                f"it with: shoptui settings set {key} ''")
+    return "not set"
+
+
+def shown(key: str, value: Any) -> Any:
+    """A setting's value as it may be shown or audited: credentials in URLs masked."""
+    return mask_url(value) if isinstance(value, str) else value
+
+
+def set_value(*, session: Session, actor: Actor, key: str, raw: str) -> Any:
+    """Validate ``raw`` for ``key``, store it and audit the change; returns the new value."""
+    definition = _definition(key)
+    if definition.secret:
+        return _clear_secret(session=session, actor=actor, key=key, raw=raw)
+    value = definition.parse(raw)
+    row = session.get(StoreSetting, key)
+    before = definition.default if row is None else row.value
+    if key in MONEY_KEYS and value != before and _has_prices(session):
+        raise Conflict(
+            f"The store already holds prices in {get(session=session, key='currency')}; "
+            f"changing {key} would change every amount. Start a new store for another currency."
+        )
+    if row is None:
+        session.add(StoreSetting(key=key, value=value))
+    else:
+        row.value = value
+        from shoptui import clock
+
+        row.updated_at = clock.now()
+        session.add(row)
+    audit.record(session=session, actor=actor, action="settings.set", entity="setting", entity_id=key,
+                 summary=f"{key} set", before={"value": shown(key, before)}, after={"value": shown(key, value)})
+    session.flush()
+    return value
+
+
+def _clear_secret(*, session: Session, actor: Actor, key: str, raw: str) -> Any:
+    """Secrets are never kept in the store: a value is refused; an empty one clears what an older shoptui kept."""
+    if raw.strip() not in ("", "{}"):
+        raise NotAllowed(f"{key} is a secret and is not kept in the store. {secret_hint(key)}")
+    row = session.get(StoreSetting, key)
+    if row is not None:
+        session.delete(row)
+        audit.record(session=session, actor=actor, action="settings.set", entity="setting", entity_id=key,
+                     summary=f"{key} removed from the store", before={"value": "set"}, after={"value": "not set"})
+        session.flush()
+    return _definition(key).default
+
+
+def _has_prices(session: Session) -> bool:
+    from shoptui.models.catalog import Variant
+
+    return session.exec(select(Variant.id).limit(1)).first() is not None
+
+
+@dataclass(frozen=True)
+class Currency:
+    """The store's currency: code and minor-unit digits, for parsing and printing money."""
+
+    code: str
+    digits: int
+
+    def format(self, minor: int) -> str:
+        """``"12.50"``"""
+        from shoptui.money import format_money
+
+        return format_money(minor, self.digits)
+
+    def minus(self, minor: int) -> str:
+        """A deduction: ``"-12.50"``; a zero deduction is ``"0.00"``, never ``"-0.00"``."""
+        from shoptui.wording import minus_money
+
+        return minus_money(minor, self.digits)
+
+    def parse(self, text: str, *, field: str = "amount", allow_negative: bool = False) -> int:
+        """``"12.50"`` -> 1250"""
+        from shoptui.money import parse_money
+
+        return parse_money(text, self.digits, field=field, allow_negative=allow_negative)
+
+
+def currency(*, session: Session) -> Currency:
+    """The store's currency."""
+    values = get_all(session=session)
+    return Currency(code=values["currency"], digits=int(values["currency_digits"]))
+
+
+def timezone(*, session: Session) -> ZoneInfo:
+    """The store's time zone."""
+    return ZoneInfo(get(session=session, key="timezone"))

@@ -1,0 +1,1 @@
+"""Screens of the catalogue: the product list, detail, form, bulk changes."""

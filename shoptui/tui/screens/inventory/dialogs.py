@@ -1,0 +1,204 @@
+"""Restock, adjust, transfer and reorder-level dialogs of the inventory screen.
+
+Each one is a :class:`~shoptui.tui.widgets.form.FormDialog`: text is parsed and the
+service called in one transaction inside a worker; a refusal (the service's sentence) is shown
+next to its field and nothing is booked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Input, Select
+
+from shoptui.errors import InvalidInput
+from shoptui.tui.screens.inventory.common import StockMeta
+from shoptui.tui.text import choices
+from shoptui.tui.widgets.form import Field, FormDialog, whole_number, words_to_field
+
+
+def _location_select(meta: StockMeta, value: str, *, widget_id: str, tooltip: str) -> Select[str]:
+    options = meta.location_options()
+    codes = [code for _, code in options]
+    chosen = value if value in codes else (meta.default_location or Select.NULL)
+    return Select(choices(options), value=chosen, allow_blank=not options, id=widget_id, compact=True, tooltip=tooltip)
+
+
+class StockDialog(FormDialog):
+    """The common part: which SKU, at which location."""
+
+    def __init__(self, meta: StockMeta, sku: str = "", location: str = "", intro: str = "") -> None:
+        super().__init__(intro)
+        self.meta = meta
+        self.sku = sku
+        self.location = location
+
+    def sku_field(self) -> Field:
+        """The SKU (or barcode) being changed; prefilled with the highlighted row."""
+        return Field("sku", "SKU/barcode", Input(self.sku, id="f-sku", compact=True, placeholder="SKU or scan a barcode",
+                                                 tooltip="The variant: its SKU or barcode."))
+
+    def parse_money(self, text: str, what: str) -> int | None:
+        """An amount in the store's currency (blank: None)."""
+        from shoptui.money import parse_money
+
+        return None if not text.strip() else parse_money(text, self.meta.digits, field=what)
+
+
+class RestockDialog(StockDialog):
+    """Goods in: a quantity, an optional unit cost (moving average), location, supplier, note."""
+
+    TITLE_TEXT = "Restock: goods in"
+    SAVE_LABEL = "book the receipt"
+    WORDS = (("restock quantity", "quantity"), ("cost", "cost"), ("supplier", "supplier"), ("location", "location"),
+             ("variant", "sku"), ("sku", "sku"), ("barcode", "sku"), ("track", "sku"))
+
+    def fields(self) -> list[Field]:
+        return [
+            self.sku_field(),
+            Field("quantity", "Quantity", Input("", id="f-quantity", compact=True, placeholder="how many arrived",
+                                                tooltip="How many arrived: a whole number above zero.")),
+            Field("cost", "Unit cost", Input("", id="f-cost", compact=True, placeholder=f"like 12.50 {self.meta.currency}",
+                                             tooltip="Cost of one unit; the variant's cost becomes the moving average."),
+                  "optional; updates the moving average cost"),
+            Field("location", "Location", _location_select(self.meta, self.location, widget_id="f-location",
+                                                           tooltip="Where the goods are put.")),
+            Field("supplier", "Supplier", Input("", id="f-supplier", compact=True, placeholder="name or id (optional)",
+                                                tooltip="Who delivered; becomes the usual supplier when it has none.")),
+            Field("note", "Note", Input("", id="f-note", compact=True, placeholder="kept on the ledger line",
+                                        tooltip="A note on the ledger line (delivery note number…).")),
+        ]
+
+    def field_for(self, sentence: str) -> str | None:
+        if "quantity" in sentence.lower() or "whole number" in sentence.lower():
+            return "quantity"
+        return words_to_field(sentence, self.WORDS)
+
+    def save(self, values: dict[str, Any]) -> Any:
+        from shoptui import db
+        from shoptui.services.inventory import stock as inventory
+
+        quantity = whole_number(values["quantity"], "quantity")
+        cost = self.parse_money(values["cost"], "cost")
+        with db.transaction(self.shop.db_url) as session:
+            return inventory.restock(session=session, actor=self.shop.actor, code=values["sku"], quantity=quantity,
+                                     unit_cost_minor=cost, location=values["location"],
+                                     supplier=values["supplier"].strip() or None, note=values["note"].strip())
+
+
+class AdjustDialog(StockDialog):
+    """A correction by hand: a signed quantity and a reason."""
+
+    TITLE_TEXT = "Adjust stock by hand"
+    SAVE_LABEL = "book the adjustment"
+    WORDS = (("reason", "reason"), ("adjustment", "quantity"), ("on hand", "quantity"), ("whole number", "quantity"),
+             ("location", "location"), ("variant", "sku"), ("sku", "sku"), ("barcode", "sku"), ("track", "sku"))
+
+    def fields(self) -> list[Field]:
+        return [
+            self.sku_field(),
+            Field("quantity", "Change", Input("", id="f-quantity", compact=True, placeholder="-3 removes three, 2 adds two",
+                                              tooltip="Signed change of on hand: -3 removes three, 2 adds two.")),
+            Field("reason", "Reason", Select([(r, r) for r in self.meta.reasons], prompt="choose a reason",
+                                             id="f-reason", compact=True, tooltip="Why the stock changed.")),
+            Field("location", "Location", _location_select(self.meta, self.location, widget_id="f-location",
+                                                           tooltip="Where the stock is.")),
+            Field("note", "Note", Input("", id="f-note", compact=True, placeholder="what happened",
+                                        tooltip="A note kept on the ledger line.")),
+        ]
+
+    def field_for(self, sentence: str) -> str | None:
+        return words_to_field(sentence, self.WORDS)
+
+    def save(self, values: dict[str, Any]) -> Any:
+        from shoptui import db
+        from shoptui.services.inventory import stock as inventory
+
+        quantity = whole_number(values["quantity"], "adjustment", signed=True)
+        if values["reason"] is None:
+            raise InvalidInput(f"Choose a reason: {', '.join(self.meta.reasons)}.")
+        with db.transaction(self.shop.db_url) as session:
+            return inventory.adjust(session=session, actor=self.shop.actor, code=values["sku"], quantity=quantity,
+                                    reason=values["reason"], location=values["location"], note=values["note"].strip())
+
+
+class TransferDialog(StockDialog):
+    """Move stock between two locations."""
+
+    TITLE_TEXT = "Transfer between locations"
+    SAVE_LABEL = "book the transfer"
+    WORDS = (("same location", "to"), ("transfer quantity", "quantity"), ("whole number", "quantity"),
+             ("available", "quantity"), ("location", "to"), ("variant", "sku"), ("sku", "sku"), ("barcode", "sku"),
+             ("track", "sku"))
+
+    def fields(self) -> list[Field]:
+        others = [loc.code for loc in self.meta.locations if loc.code != (self.location or self.meta.default_location)]
+        return [
+            self.sku_field(),
+            Field("quantity", "Quantity", Input("", id="f-quantity", compact=True, placeholder="how many to move",
+                                                tooltip="How many to move: a whole number above zero.")),
+            Field("from", "From", _location_select(self.meta, self.location, widget_id="f-from",
+                                                   tooltip="Take the stock from here.")),
+            Field("to", "To", _location_select(self.meta, others[0] if others else "", widget_id="f-to",
+                                               tooltip="Put the stock here.")),
+            Field("note", "Note", Input("", id="f-note", compact=True, placeholder="optional",
+                                        tooltip="A note kept on both ledger lines.")),
+        ]
+
+    def field_for(self, sentence: str) -> str | None:
+        low = sentence.lower()
+        if "no location" in low:
+            return "from" if repr(self.values().get("from")) in sentence else "to"
+        return words_to_field(sentence, self.WORDS)
+
+    def save(self, values: dict[str, Any]) -> Any:
+        from shoptui import db
+        from shoptui.services.inventory import stock as inventory
+
+        quantity = whole_number(values["quantity"], "transfer quantity")
+        with db.transaction(self.shop.db_url) as session:
+            return inventory.transfer(session=session, actor=self.shop.actor, code=values["sku"], quantity=quantity,
+                                      from_location=values["from"] or "", to_location=values["to"] or "",
+                                      note=values["note"].strip())
+
+
+class LevelsDialog(StockDialog):
+    """A variant's safety stock, reorder point and usual supplier."""
+
+    TITLE_TEXT = "Reorder point and safety stock"
+    SAVE_LABEL = "save the levels"
+    WORDS = (("safety", "safety"), ("reorder", "reorder"), ("supplier", "supplier"), ("variant", "sku"),
+             ("sku", "sku"))
+
+    def __init__(self, meta: StockMeta, sku: str, *, safety: int, reorder: int | None, intro: str = "") -> None:
+        super().__init__(meta, sku, intro=intro)
+        self.safety = safety
+        self.reorder = reorder
+
+    def fields(self) -> list[Field]:
+        suppliers = [(name, str(sid)) for sid, name in self.meta.suppliers]
+        return [
+            self.sku_field(),
+            Field("reorder", "Reorder point", Input("" if self.reorder is None else str(self.reorder), id="f-reorder",
+                                                    compact=True, placeholder="blank: no low-stock alert",
+                                                    tooltip="Alert and suggest a reorder when available falls to this.")),
+            Field("safety", "Safety stock", Input(str(self.safety), id="f-safety", compact=True,
+                                                  tooltip="Units kept for demand swings.")),
+            Field("supplier", "Supplier", Select(choices(suppliers), prompt="unchanged", id="f-supplier", compact=True,
+                                                 tooltip="The usual supplier (for reorder suggestions).")),
+        ]
+
+    def field_for(self, sentence: str) -> str | None:
+        return words_to_field(sentence, self.WORDS)
+
+    def save(self, values: dict[str, Any]) -> Any:
+        from shoptui import db
+        from shoptui.services.inventory import stock as inventory
+
+        raw_reorder = values["reorder"].strip()
+        reorder = whole_number(raw_reorder, "reorder point") if raw_reorder else None
+        safety = whole_number(values["safety"], "safety stock")
+        with db.transaction(self.shop.db_url) as session:
+            return inventory.set_levels(session=session, actor=self.shop.actor, code=values["sku"],
+                                        safety_stock=safety, reorder_point=reorder,
+                                        clear_reorder_point=reorder is None, supplier=values["supplier"])

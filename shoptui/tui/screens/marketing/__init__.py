@@ -1,0 +1,1 @@
+"""Screens of marketing: promotions and coupons."""

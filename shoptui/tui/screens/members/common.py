@@ -1,0 +1,135 @@
+"""What the members screens share: the store's currency, time zone and tiers, the points catalogue,
+and short words that read without colour.
+
+:func:`read_meta` runs inside a worker (it opens a read session); the screens keep the
+:class:`MembersMeta` it returns and hand it to their dialogs, so a dialog never queries to fill a
+select box.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+
+from shoptui import wording
+from shoptui.money import format_money
+from shoptui.tui.text import plain
+from shoptui.wording import plural  # noqa: F401  (screens import it from here)
+
+if TYPE_CHECKING:
+    from shoptui.services.members.points import GiftRead
+    from shoptui.services.members.tiers import TierRead
+
+CONSENT_CHOICES = (("any consent", ""), ("email: yes", "email"), ("SMS: yes", "sms"), ("email or SMS", "any"),
+                   ("no consent", "none"))
+GENDER_CHOICES = (("not given", ""), ("female", "female"), ("male", "male"), ("other", "other"))
+POINTS_WORDS = {"earn": "earned", "reverse": "reversed", "redeem": "redeemed", "gift": "gift", "adjust": "adjusted",
+                "expire": "expired", "event": "event"}
+CREDIT_WORDS = {"topup": "top-up", "adjust": "adjusted", "payment": "paid", "refund": "refund"}
+
+
+@dataclass(frozen=True)
+class MembersMeta:
+    """Currency, time zone, the tiers (lowest first), what reaches them, and the gifts on offer."""
+
+    currency: str = ""
+    digits: int = 2
+    timezone: str = "UTC"
+    tiers: tuple[TierRead, ...] = ()
+    basis: str = "spend"
+    window_months: int = 12
+    points_value_per_100: int = 100
+    gifts: tuple[GiftRead, ...] = ()
+
+    def money(self, minor: int | None) -> str:
+        """``1250`` -> ``12.50`` (no currency sign); None -> ``–``."""
+        return "–" if minor is None else format_money(minor, self.digits)
+
+    def when(self, at: datetime | None, *, year: bool = True, time: bool = True) -> str:
+        """A moment in the store's time zone: ``2026-11-20 10:30`` (``11-20 10:30`` without the year)."""
+        return wording.when(at, ZoneInfo(self.timezone), year=year, time=time, none="–")
+
+    def day(self, at: datetime | None) -> str:
+        """The store-local date of a moment, ``2026-11-20`` (``–`` for none)."""
+        return self.when(at, time=False)
+
+    def tier_name(self, code: str | None) -> str:
+        """A tier's name from its code (the code when it is unknown)."""
+        if not code:
+            return "–"
+        return next((t.name for t in self.tiers if t.code == code), code)
+
+    def tier_options(self) -> list[tuple[str, str]]:
+        """(label, code) pairs for a Select."""
+        return [(t.name, t.code) for t in self.tiers]
+
+
+def read_meta(db_url: str | None) -> MembersMeta:
+    """Read the meta data (call in a worker thread)."""
+    from shoptui import db
+    from shoptui.services.members import points as members_points
+    from shoptui.services.members import tiers as members_tiers
+    from shoptui.services.shop import settings
+
+    with db.read_session(db_url) as session:
+        values = settings.get_all(session=session)
+        tiers = tuple(members_tiers.list_tiers(session=session))
+        gifts = tuple(members_points.list_gifts(session=session))
+    return MembersMeta(currency=str(values["currency"]), digits=int(values["currency_digits"]),
+                       timezone=str(values["timezone"]), tiers=tiers, basis=str(values["member_tier_basis"]),
+                       window_months=int(values["member_tier_window_months"]),
+                       points_value_per_100=int(values["member_points_value_per_100"]), gifts=gifts)
+
+
+def cell(value: object, width: int, *, right: bool = False, style: str = "") -> Text:
+    """A table cell of exactly ``width`` columns (one of them a gap), cut with … when too long.
+
+    Plain text, never markup: names may contain ``[``.
+    """
+    text = plain(str(value), style=style, no_wrap=True, overflow="ellipsis")
+    text.truncate(max(1, width - 1), overflow="ellipsis")
+    pad = max(0, width - 1 - text.cell_len)
+    if right:
+        return plain(" " * pad) + text + plain(" ")
+    text.pad_right(pad + 1)
+    return text
+
+
+def consent_line(channel: str, granted: bool, at: datetime | None, meta: MembersMeta) -> str:
+    """``email yes since 2026-11-20 10:30`` / ``SMS no since …`` / ``SMS not asked``."""
+    label = "SMS" if channel == "sms" else "email"
+    if at is None:
+        return f"{label} {'yes' if granted else 'not asked'}"
+    return f"{label} {'yes' if granted else 'no'} since {meta.when(at)}"
+
+
+def ads_word(email: bool, sms: bool) -> str:
+    """What marketing a member agreed to, in a word: ``ads: email+SMS`` … ``no ads``."""
+    if email and sms:
+        return "ads: email+SMS"
+    if email or sms:
+        return f"ads: {'email' if email else 'SMS'}"
+    return "no ads"
+
+
+def parse_day(text: str, what: str) -> date | None:
+    """``1990-05-01`` -> a date (blank: None); a sentence naming the text otherwise."""
+    from shoptui.errors import InvalidInput
+
+    value = text.strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"The {what} {text.strip()!r} is not a date; write it like 1990-05-01.") from None
+
+
+def split_tags(text: str) -> list[str]:
+    """``"vip, wholesale,,"`` -> ``["vip", "wholesale"]``"""
+    return [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]
+

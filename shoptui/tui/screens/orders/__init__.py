@@ -1,0 +1,1 @@
+"""Screens of orders: list, detail, dialogs, returns."""

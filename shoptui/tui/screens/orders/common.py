@@ -1,0 +1,120 @@
+"""What the orders, returns and customers screens share: the store's currency, time zone and carriers,
+status words that read without colour, and item lists typed as ``SKU:QTY``.
+
+:func:`read_meta` runs inside a worker (it opens a read session); the screens keep the
+:class:`OrdersMeta` it returns and hand it to their dialogs, so a dialog never queries to fill a
+select box.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from shoptui import wording
+from shoptui.money import format_money
+from shoptui.wording import plural  # noqa: F401  (screens import it from here)
+
+CHANNEL_CHOICES = ("phone", "chat", "web", "marketplace", "counter")
+"""Channels of an order typed in by hand (imported orders come from the CLI)."""
+METHOD_LABELS = {"cash": "cash", "card": "card", "mobile": "mobile pay", "bank_transfer": "bank transfer",
+                 "store_credit": "store credit", "exchange": "exchange credit"}
+USER_METHODS = ("cash", "card", "mobile", "bank_transfer", "store_credit")
+
+PAYMENT_WORDS = {"unpaid": "unpaid", "partially_paid": "part paid", "paid": "paid",
+                 "partially_refunded": "part refd", "refunded": "refunded"}
+FULFIL_WORDS = {"unfulfilled": "unshipped", "partially_shipped": "part shpd", "shipped": "shipped",
+                "delivered": "delivered", "partially_returned": "part retd", "returned": "returned"}
+STATUS_CHOICES = (
+    ("any status", ""), ("open", "open"), ("completed", "completed"), ("cancelled", "cancelled"),
+    ("unpaid", "unpaid"), ("partially paid", "partially_paid"), ("paid", "paid"),
+    ("partially refunded", "partially_refunded"), ("refunded", "refunded"), ("unfulfilled", "unfulfilled"),
+    ("partially shipped", "partially_shipped"), ("shipped", "shipped"), ("delivered", "delivered"),
+    ("partially returned", "partially_returned"), ("returned", "returned"),
+)
+
+
+@dataclass(frozen=True)
+class CarrierChoice:
+    """A carrier from the settings, as a select box and the tracking field's help show it."""
+
+    code: str
+    name: str
+    pattern: str = ""
+    typical_days: int = 3
+
+
+@dataclass(frozen=True)
+class OrdersMeta:
+    """The store's currency, time zone and carriers."""
+
+    currency: str = ""
+    digits: int = 2
+    timezone: str = "UTC"
+    carriers: tuple[CarrierChoice, ...] = ()
+
+    def money(self, minor: int | None) -> str:
+        """``1250`` -> ``12.50``; None -> ``–``."""
+        return "–" if minor is None else format_money(minor, self.digits)
+
+    def when(self, at: datetime | None, *, year: bool = False) -> str:
+        """A moment in the store's time zone: ``11-20 10:30`` (with the year: ``2026-11-20 10:30``)."""
+        return wording.when(at, ZoneInfo(self.timezone), year=year, none="–")
+
+    def carrier_options(self) -> list[tuple[str, str]]:
+        """(label, code) pairs for a Select."""
+        return [(f"{c.code} · {c.name}", c.code) for c in self.carriers]
+
+    def carrier(self, code: str | None) -> CarrierChoice | None:
+        """A carrier by code."""
+        return next((c for c in self.carriers if c.code == code), None)
+
+    def pattern_help(self, code: str | None) -> str:
+        """The line under a tracking field: what numbers of this carrier look like."""
+        carrier = self.carrier(code)
+        if carrier is None:
+            return "Pick a carrier first."
+        if not carrier.pattern:
+            return f"{carrier.name}: any tracking number; usually {carrier.typical_days} days on the way."
+        return f"{carrier.name} numbers match {carrier.pattern}; usually {carrier.typical_days} days on the way."
+
+
+def read_meta(db_url: str | None) -> OrdersMeta:
+    """Read the currency, time zone and carriers (call in a worker thread)."""
+    from shoptui import db
+    from shoptui.services.orders import lifecycle as orders
+
+    with db.read_session(db_url) as session:
+        cfg = orders.order_settings(session)
+    carriers = tuple(CarrierChoice(c.code, c.name, c.pattern, c.typical_days) for c in cfg.carriers)
+    return OrdersMeta(currency=cfg.currency.code, digits=cfg.currency.digits, timezone=str(cfg.tz),
+                      carriers=carriers)
+
+
+def payment_word(status: str) -> str:
+    """``partially_paid`` -> ``part paid`` (short, for a table cell)."""
+    return PAYMENT_WORDS.get(status, status.replace("_", " "))
+
+
+def fulfil_word(status: str) -> str:
+    """``unfulfilled`` -> ``unshipped`` (short, for a table cell)."""
+    return FULFIL_WORDS.get(status, status.replace("_", " "))
+
+
+def words(status: str) -> str:
+    """``partially_shipped`` -> ``partially shipped``."""
+    return status.replace("_", " ")
+
+
+def parse_items(text: str) -> list[tuple[str, int]]:
+    """``TEE-01:2 MUG-01 6901234567892x3`` -> [(code, quantity)]; the orders service's sentence when one is bad."""
+    from shoptui.services.orders import lifecycle as orders
+
+    found: list[tuple[str, int]] = []
+    for spec in re.split(r"[\s,;]+", text.strip()):
+        if spec:
+            code, quantity, _ = orders.parse_item_spec(spec)
+            found.append((code, quantity))
+    return found

@@ -1,0 +1,1 @@
+"""The counter: the sale screen, payment, shifts."""
