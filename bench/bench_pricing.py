@@ -2,7 +2,7 @@
 
 The store (bench/.data/pricing.db, rebuilt each run, small) holds 500 products in 20 categories,
 a gold member, 200 running promotions of every kind (20 storewide, 40 on a category, 140 on 3 to
-10 products, one in seven exclusive), and a coupon. The figure is the whole ``pricing.price`` call in an
+10 products, one in seven exclusive), and a coupon. The figure is the whole ``pricing.terms.price`` call in an
 open read session: loading the promotions, the lines, the member and the coupon, and deciding.
 """
 
@@ -75,9 +75,10 @@ def _build(url: str) -> tuple[list[str], int, str]:
 
 
 def run() -> None:
-    """Build the store and time ``pricing.price`` on a 50-line cart."""
+    """Build the store and time ``pricing.terms.price`` on a 50-line cart."""
     from shoptui import clock, db
     from shoptui.services.pricing import engine as pricing
+    from shoptui.services.pricing import terms as pricing_terms
 
     DATA.mkdir(exist_ok=True)
     for suffix in ("", "-wal", "-shm", ".lock"):
@@ -90,13 +91,13 @@ def run() -> None:
     cart = pricing.Cart(items=tuple(pricing.CartItem(quantity=rng.randint(1, 4), sku=sku)
                                     for sku in rng.sample(skus, 50)), shipping_minor=1000)
     with clock.frozen(NOW), db.read_session(url) as session:
-        result = pricing.price(session=session, cart=cart, customer_id=customer_id, coupon_codes=[code],
+        result = pricing_terms.price(session=session, cart=cart, customer_id=customer_id, coupon_codes=[code],
                                channel="counter")
         print(f"   {len(result.promotions)} promotions applied, {len(result.explanations)} adjustments, total "
               f"{result.total_minor / 100:.2f} of {result.undiscounted_minor / 100:.2f}")
 
         def once() -> object:
-            return pricing.price(session=session, cart=cart, customer_id=customer_id, coupon_codes=[code],
+            return pricing_terms.price(session=session, cart=cart, customer_id=customer_id, coupon_codes=[code],
                                  channel="counter")
 
         time_calls(once, 20)  # warm-up

@@ -23,12 +23,13 @@ WORKER = textwrap.dedent("""
     from shoptui.errors import ShopError
     from shoptui.services.orders import lifecycle as orders
     from shoptui.services.pricing import engine as pricing
+    from shoptui.services.pricing import terms as pricing_terms
 
     url, name, code, start = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
     actor = Actor(name=name, source="test")
     try:
         with db.read_session(url) as s:  # every terminal sees the code unused before it sells
-            pricing.price(session=s, cart=pricing.Cart(items=(pricing.CartItem(quantity=1, sku="TEE-01"),)),
+            pricing_terms.price(session=s, cart=pricing.Cart(items=(pricing.CartItem(quantity=1, sku="TEE-01"),)),
                           coupon_codes=[code])
         time.sleep(max(0.0, start - time.time()))
         with db.transaction(url) as s:

@@ -599,6 +599,7 @@ def price(
     from shoptui.models.orders import CHANNELS
     from shoptui.services.members.customers import find_customer_row
     from shoptui.services.pricing import engine as pricing
+    from shoptui.services.pricing import terms as pricing_terms
 
     with reading(ctx) as session:
         money, tz = shop_currency_and_zone(session)
@@ -608,7 +609,7 @@ def price(
         items = tuple(pricing.CartItem(quantity=q, sku=code) for code, q in map(_item, skus))
         if isinstance(points, bool) or points < 0:
             raise InvalidInput(f"The points must be 0 or more, not {points}.")
-        priced = pricing.price(session=session, cart=pricing.Cart(items=items, shipping_minor=_amount(
+        priced = pricing_terms.price(session=session, cart=pricing.Cart(items=items, shipping_minor=_amount(
             money, shipping, "--shipping") or 0), customer_id=customer.id if customer else None,
             coupon_codes=coupons or [], points_to_use=points, channel=channel, at=_moment(at, tz, "--at"))
     if as_json:

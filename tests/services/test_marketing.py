@@ -22,6 +22,7 @@ from shoptui.services.marketing import reports as marketing
 from shoptui.services.members import profiles as members
 from shoptui.services.orders import lifecycle as orders
 from shoptui.services.pricing import engine as pricing
+from shoptui.services.pricing import terms as pricing_terms
 from tests.services.orders_helpers import CLERK, add_product, draft, level, seed
 
 
@@ -43,7 +44,7 @@ def cart(*items: tuple[str, int], shipping: int = 0) -> pricing.Cart:
 
 def price(session: Session, *items: tuple[str, int], **kwargs) -> pricing.PricedCart:  # type: ignore[no-untyped-def]
     shipping = kwargs.pop("shipping", 0)
-    return pricing.price(session=session, cart=cart(*items, shipping=shipping), **kwargs)
+    return pricing_terms.price(session=session, cart=cart(*items, shipping=shipping), **kwargs)
 
 
 def member(session: Session, phone: str, *, tier: str = "normal", points: int = 0, sms: bool = True,

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from shoptui import clock, db
 from shoptui.services.marketing import promotions as mp
 from shoptui.services.pricing import engine as pricing
+from shoptui.services.pricing import terms as pricing_terms
 from tests.services.orders_helpers import CLERK, seed
 
 TEE = pricing.Cart(items=(pricing.CartItem(quantity=1, sku="TEE-01"),))  # 99.00
@@ -22,7 +23,7 @@ TEE = pricing.Cart(items=(pricing.CartItem(quantity=1, sku="TEE-01"),))  # 99.00
 
 def _discount(store: str) -> int:
     with db.read_session(store) as session:
-        return pricing.price(session=session, cart=TEE).discount_minor
+        return pricing_terms.price(session=session, cart=TEE).discount_minor
 
 
 def _elsewhere(store: str, code: str) -> None:
@@ -72,9 +73,9 @@ def test_a_change_in_the_same_transaction_is_seen(store: str, frozen_clock: date
         seed(session)
         promo = mp.add_promotion(session=session, actor=CLERK, data=mp.PromotionInput(
             name="Tenth off", kind="discount", percent_bp=1000, starts_at=frozen_clock - timedelta(days=1)))
-        assert pricing.price(session=session, cart=TEE).discount_minor == 990
+        assert pricing_terms.price(session=session, cart=TEE).discount_minor == 990
         mp.set_status(session=session, actor=CLERK, ref=promo.id, action="pause")
-        assert pricing.price(session=session, cart=TEE).discount_minor == 0
+        assert pricing_terms.price(session=session, cart=TEE).discount_minor == 0
 
 
 def test_windows_open_and_close_as_the_clock_moves(store: str, frozen_clock: datetime) -> None:

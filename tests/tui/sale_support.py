@@ -30,7 +30,7 @@ from shoptui.services.inventory import demo as inventory_demo
 from shoptui.services.inventory import stock as inventory
 from shoptui.services.marketing import coupons as marketing_coupons
 from shoptui.services.members import profiles as members
-from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import common as orders_common
 from shoptui.services.shop import settings
 from shoptui.tui.app import ShopApp
 from tests.conftest import CLERK, FROZEN_AT
@@ -65,10 +65,10 @@ def sale_registry(core_registry: None, monkeypatch: pytest.MonkeyPatch) -> Itera
                 _without_screens(marketing_module.MODULE))
     monkeypatch.setattr(modules, "all_modules", lambda: registry)
     settings.definitions.cache_clear()
-    orders._order_event_handlers.cache_clear()  # the members' hook (points earned on paid orders)
+    orders_common._order_event_handlers.cache_clear()  # the members' hook (points earned on paid orders)
     yield
     settings.definitions.cache_clear()
-    orders._order_event_handlers.cache_clear()
+    orders_common._order_event_handlers.cache_clear()
 
 
 @pytest.fixture(scope="session")

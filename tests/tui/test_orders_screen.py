@@ -23,6 +23,7 @@ from shoptui.config import Actor
 from shoptui.models.messaging import OutboxMessage
 from shoptui.services.inventory import stock as inventory
 from shoptui.services.members import customers
+from shoptui.services.orders import common as orders_common
 from shoptui.services.orders import lifecycle as orders
 from shoptui.services.orders import shipping as orders_shipping
 from shoptui.services.shop import settings
@@ -52,10 +53,10 @@ def orders_registry(core_registry: None, monkeypatch: pytest.MonkeyPatch) -> Ite
     narrowed = tuple(spec if spec.name in WITH_SCREENS else replace(spec, screens=()) for spec in ALL_MODULES)
     monkeypatch.setattr(modules, "all_modules", lambda: narrowed)
     settings.definitions.cache_clear()
-    orders._order_event_handlers.cache_clear()
+    orders_common._order_event_handlers.cache_clear()
     yield
     settings.definitions.cache_clear()
-    orders._order_event_handlers.cache_clear()
+    orders_common._order_event_handlers.cache_clear()
 
 
 def _at(minutes_before: int) -> clock.frozen:  # type: ignore[name-defined]

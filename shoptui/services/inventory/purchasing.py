@@ -33,24 +33,13 @@ from shoptui.services.inventory.stock import (
     find_variant,
     receive_into_stock,
 )
+from shoptui.services.inventory.suppliers import SupplierRead, find_supplier, supplier_read
 from shoptui.services.shop import audit
 from shoptui.services.shop.paging import Page, clamp_limit
 from shoptui.text import check_text
 from shoptui.wording import plural
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-class SupplierRead(BaseModel):
-    """A supplier as it leaves the service."""
-
-    id: int
-    name: str
-    contact: str
-    email: str
-    phone: str
-    lead_time_days: int
-    note: str
 
 
 class SupplierDetail(SupplierRead):
@@ -133,23 +122,6 @@ def po_number(po_id: int) -> str:
 # ---------------------------------------------------------------- suppliers
 
 
-def _supplier_read(row: Supplier) -> SupplierRead:
-    return SupplierRead.model_validate(row, from_attributes=True)
-
-
-def find_supplier(session: Session, name_or_id: str | int) -> SupplierRead:
-    """A supplier by id or name (case-insensitive)."""
-    key = str(name_or_id).strip()
-    row = None
-    if key.isdigit():
-        row = session.get(Supplier, int(key))
-    if row is None and key:
-        row = session.exec(select(Supplier).where(func.lower(Supplier.name) == key.lower())).first()
-    if row is None:
-        raise NotFound(f"There is no supplier {key!r}. List them with 'shoptui supplier list' or add one.")
-    return _supplier_read(row)
-
-
 def _clean_supplier(name: str | None, contact: str | None, email: str | None, phone: str | None,
                     lead_time_days: int | None, note: str | None) -> dict[str, object]:
     values: dict[str, object] = {}
@@ -186,7 +158,7 @@ def add_supplier(*, session: Session, actor: Actor, name: str, contact: str = ""
     session.flush()
     audit.record(session=session, actor=actor, action="supplier.add", entity="supplier", entity_id=row.id,
                  summary=f"supplier {row.name} added", after=values)
-    return _supplier_read(row)
+    return supplier_read(row)
 
 
 def edit_supplier(*, session: Session, actor: Actor, supplier: str, name: str | None = None,
@@ -207,13 +179,13 @@ def edit_supplier(*, session: Session, actor: Actor, supplier: str, name: str | 
     session.add(row)
     session.flush()
     audit.record(session=session, actor=actor, action="supplier.edit", entity="supplier", entity_id=row.id,
-                 summary=f"supplier {row.name} changed", before=before, after=_supplier_read(row).model_dump())
-    return _supplier_read(row)
+                 summary=f"supplier {row.name} changed", before=before, after=supplier_read(row).model_dump())
+    return supplier_read(row)
 
 
 def list_suppliers(*, session: Session) -> list[SupplierRead]:
     """Every supplier by name."""
-    return [_supplier_read(r) for r in session.exec(select(Supplier).order_by(func.lower(Supplier.name)))]
+    return [supplier_read(r) for r in session.exec(select(Supplier).order_by(func.lower(Supplier.name)))]
 
 
 def supplier_detail(*, session: Session, supplier: str) -> SupplierDetail:

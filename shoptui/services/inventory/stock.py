@@ -61,6 +61,7 @@ from shoptui.models.inventory import (
     Supplier,
 )
 from shoptui.services.inventory.settings import SETTINGS  # noqa: F401
+from shoptui.services.inventory.suppliers import find_supplier
 from shoptui.services.pricing.engine import round_half_up
 from shoptui.services.shop import audit
 from shoptui.services.shop.paging import Page, clamp_limit
@@ -758,8 +759,6 @@ def restock(
     place = find_location(session, location)
     supplier_id = None
     if supplier:
-        from shoptui.services.inventory.purchasing import find_supplier
-
         found = find_supplier(session, supplier)
         supplier_id = found.id
         policy = session.get(StockPolicy, variant.id)
@@ -1010,8 +1009,6 @@ def set_levels(
         policy.reorder_point = None
     supplier_name = None
     if supplier is not None:
-        from shoptui.services.inventory.purchasing import find_supplier
-
         found = find_supplier(session, supplier)
         policy.supplier_id = found.id
     if policy.supplier_id:

@@ -27,7 +27,7 @@ from shoptui.models.customers import Customer
 from shoptui.models.marketing import Coupon, CouponCode
 from shoptui.services.marketing.promotions import _count, _money, _percent, label_scopes, resolve_scope
 from shoptui.services.messaging import outbox as messaging
-from shoptui.services.pricing.terms import bump_stamp, can_message, normalise_code
+from shoptui.services.pricing.terms import bump_stamp, normalise_code
 from shoptui.services.shop import audit, spreadsheet
 from shoptui.services.shop.paging import Page, clamp_limit
 from shoptui.text import check_text
@@ -390,6 +390,7 @@ def share_line(coupon: Coupon, code: str, expires: datetime | None, tz: Any, dig
 
 def send_coupon(*, session: Session, actor: Actor, ref: int | str, channel: str, resend: bool = False) -> SendResult:
     """Queue each issued, unsent, unused code to its member by email or SMS, only with their consent."""
+    from shoptui.services.members import profiles as members  # consent is the members' rule
     from shoptui.services.shop import settings as store_settings
 
     channel = channel.strip().lower()
@@ -420,7 +421,7 @@ def send_coupon(*, session: Session, actor: Actor, ref: int | str, channel: str,
         if not recipient:
             no_address += 1
             continue
-        if not can_message(session, customer_id, channel):
+        if not members.can_message(session=session, customer_id=customer_id, channel=channel):
             no_consent += 1
             continue
         try:

@@ -3,7 +3,7 @@
 A promotion is what the shop gives without a code: spend-and-save (满减, thresholds or "every 100
 off 10" with a cap), a percentage or fixed discount on a scope, buy X get Y (买一送一 and its
 variants: Y free or at a percentage off, the cheapest items discounted), or a gift with purchase.
-The pricing service (``services.pricing.engine.price``) decides which apply to a cart.
+The pricing service (``services.pricing.terms.price``) decides which apply to a cart.
 
 Editing (``update_promotion``): name, note, window, priority, stacking, limits and eligibility
 change in place at any time. What a promotion gives and to what (kind, terms, scope) changes in

@@ -24,6 +24,7 @@ from shoptui import wording
 from shoptui.errors import InvalidInput, ShopError
 from shoptui.services.orders.lifecycle import OrderRead
 from shoptui.services.shop import settings as store_settings
+from shoptui.services.shop.printing import print_argv
 
 RECEIPT_WIDTHS = {58: 32, 80: 48}  # paper width in mm -> characters per line
 PAGE_WIDTH = 72  # packing slips and invoices (A4 / letter in a monospaced font)
@@ -501,8 +502,6 @@ def print_text(text: str, command: str, *, confirmed: bool = False) -> str:
     if not command or not command.strip():
         raise OutputFailed("No printer is set up. Set one with 'shoptui settings set print_command \"lp -d receipt\"', "
                            "or save the document to a file instead.")
-    from shoptui.services.sales.settings import print_argv
-
     try:
         argv = print_argv(command)  # a value stored before it was checked is checked now
     except InvalidInput as exc:

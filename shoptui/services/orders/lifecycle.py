@@ -19,7 +19,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
@@ -57,7 +56,9 @@ from shoptui.services.members.customers import (
 )
 from shoptui.services.messaging import outbox as messaging
 from shoptui.services.orders import status as machine
+from shoptui.services.orders.common import OrderSettings, add_event, order_settings, touch
 from shoptui.services.orders.figures import OrderFigures, figures  # noqa: F401  (the orders screen reads them here)
+from shoptui.services.orders.refunds import refund_payments
 from shoptui.services.orders.settings import SETTINGS  # noqa: F401  (re-exported for the module descriptor)
 from shoptui.services.pricing import engine as pricing
 from shoptui.services.shop import audit
@@ -73,65 +74,6 @@ MAX_LINES = 500
 MAX_MINOR = 10**13
 USER_METHODS = tuple(m for m in PAYMENT_METHODS if m != "exchange")
 STOCK_MODES = ("reserve", "deferred", "none")
-
-
-# ---------------------------------------------------------------- settings
-
-
-@dataclass(frozen=True)
-class Carrier:
-    """A carrier from the ``carriers`` setting."""
-
-    code: str
-    name: str
-    tracking_url: str = ""  # with {tracking} where the number goes
-    pattern: str = ""  # a regular expression every tracking number must match in full
-    typical_days: int = 3
-
-    def link(self, tracking: str) -> str:
-        """The tracking link for one parcel."""
-        return self.tracking_url.replace("{tracking}", tracking) if self.tracking_url else ""
-
-
-
-
-@dataclass(frozen=True)
-class OrderSettings:
-    """The settings the orders service reads, in one object."""
-
-    prefix: str
-    tax_rate_bp: int
-    reminder_hours: int
-    auto_cancel_hours: int
-    channels: str
-    carriers: tuple[Carrier, ...]
-    values: dict[str, Any]
-    currency: store_settings.Currency
-    tz: Any
-
-    def carrier(self, code: str) -> Carrier:
-        """A carrier by code (case-insensitive) or name; NotFound lists the known codes."""
-        wanted = code.strip().upper()
-        for carrier in self.carriers:
-            if carrier.code == wanted or carrier.name.upper() == wanted:
-                return carrier
-        known = ", ".join(c.code for c in self.carriers) or "none (set them with 'shoptui settings set carriers')"
-        raise NotFound(f"There is no carrier {code!r}. Known carriers: {known}.")
-
-
-def order_settings(session: Session) -> OrderSettings:
-    """The orders settings, the currency and the time zone."""
-    values = store_settings.get_all(session=session)
-    from zoneinfo import ZoneInfo
-
-    return OrderSettings(
-        prefix=values["order_number_prefix"], tax_rate_bp=int(values["tax_rate_bp"]),
-        reminder_hours=int(values["order_reminder_interval_hours"]),
-        auto_cancel_hours=int(values["order_auto_cancel_hours"]), channels=values["order_notice_channels"],
-        carriers=tuple(Carrier(**c) for c in values["carriers"]), values=values,
-        currency=store_settings.Currency(code=values["currency"], digits=int(values["currency_digits"])),
-        tz=ZoneInfo(values["timezone"]),
-    )
 
 
 # ---------------------------------------------------------------- read models
@@ -489,32 +431,6 @@ def order_lines(session: Session, order_id: int) -> list[OrderLine]:
     """The order's lines in order."""
     return list(session.exec(select(OrderLine).where(OrderLine.order_id == order_id)
                              .order_by(col(OrderLine.position), col(OrderLine.id))).all())
-
-
-def add_event(session: Session, order: Order, actor: Actor, kind: str, message: str,
-              data: dict[str, Any] | None = None) -> None:
-    """Append an entry to the order's timeline, and tell the modules that follow orders."""
-    session.add(OrderEvent(order_id=order.id, at=clock.now(), kind=kind, message=message[:1000],
-                           actor=actor.name[:100], data=data))
-    # Order-event hook: a module that follows orders (members: points, tiers, store credit) names a
-    # handler in its descriptor, ModuleSpec.extra["order_events"] = "pkg.module:function", called as
-    # handler(session=, actor=, order=, kind=, data=) in this transaction; it may refuse by raising.
-    for handler in _order_event_handlers():
-        handler(session=session, actor=actor, order=order, kind=kind, data=data or {})
-
-
-@cache
-def _order_event_handlers() -> tuple[Any, ...]:
-    """The registered order-event handlers (loaded once)."""
-    from shoptui import modules
-
-    return tuple(modules.load(ref) for spec in modules.all_modules() if (ref := spec.extra.get("order_events")))
-
-
-def touch(order: Order) -> None:
-    """Mark the order changed (time and version)."""
-    order.updated_at = clock.now()
-    order.version += 1
 
 
 def settle(session: Session, order: Order, lines: list[OrderLine], actor: Actor, *, status: str | None = None) -> None:
@@ -1310,9 +1226,7 @@ def cancel_order(*, session: Session, actor: Actor, number: str, reason: str = "
     refunded = 0
     balance = order.paid_minor - order.refunded_minor
     if balance > 0:
-        from shoptui.services.orders import returns as orders_returns
-
-        refunded = orders_returns.refund_payments(session, actor, order, lines, amount_minor=balance,
+        refunded = refund_payments(session, actor, order, lines, amount_minor=balance,
                                                   shipping_minor=order.shipping_minor - order.shipping_refunded_minor,
                                                   line_amounts=None, reason=f"order cancelled. {reason}".strip(),
                                                   to=refund_to, return_id=None, cfg=cfg)

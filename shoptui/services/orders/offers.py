@@ -1,4 +1,4 @@
-"""Offers on orders: promotions, the member's tier discount, coupons and points, through ``pricing.price``.
+"""Offers on orders: promotions, the member's tier discount, coupons and points, through ``pricing.terms.price``.
 
 ``orders.create_order`` calls these three steps (every channel but history imports)::
 
@@ -30,8 +30,8 @@ def price_lines(session: Session, *, lines: list[OrderLine], customer_id: int | 
                                                      unit_price_minor=line.unit_price_minor,
                                                      line_discount_minor=line.line_discount_minor)
                                     for line in lines), shipping_minor=shipping_minor)
-    return pricing.price(session=session, cart=cart, customer_id=customer_id, coupon_codes=coupon_codes,
-                         points_to_use=points_to_use, channel=channel)
+    return marketing_pricing.price(session=session, cart=cart, customer_id=customer_id, coupon_codes=coupon_codes,
+                                   points_to_use=points_to_use, channel=channel)
 
 
 def gift_lines(order_id: int, priced: pricing.PricedCart, position: int) -> list[OrderLine]:
@@ -51,9 +51,10 @@ def record(session: Session, actor: Actor, order: Order, priced: pricing.PricedC
     marketing.record_usage(session=session, actor=actor, order_id=order.id or 0, order_number=order.number,
                            customer_id=order.customer_id, priced=priced)
     if priced.points_used and order.customer_id is not None:
-        api = marketing_pricing._members_api()
-        api.redeem_points(session=session, actor=actor, customer_id=order.customer_id, points=priced.points_used,
-                          ref_kind="order", ref_id=order.number)
+        from shoptui.services.members import profiles as members  # loaded when points are used, not with orders
+
+        members.redeem_points(session=session, actor=actor, customer_id=order.customer_id,
+                              points=priced.points_used, ref_kind="order", ref_id=order.number)
 
 
 def _is_gift(line: OrderLine) -> bool:

@@ -12,22 +12,19 @@ import unicodedata
 from pathlib import Path
 
 from pydantic import BaseModel
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
-from shoptui.models.customers import Customer
-from shoptui.models.orders import Order, OrderLine, OrderPayment, OrderRefund, OrderRefundLine, OrderReturn, ReturnLine
+from shoptui.models.orders import Order, OrderLine, OrderPayment, OrderRefund, OrderReturn, ReturnLine
 from shoptui.services.inventory import stock as inventory
+from shoptui.services.orders.common import OrderSettings, add_event, order_settings, touch
 from shoptui.services.orders.lifecycle import (
     DraftLine,
     OrderDraft,
     OrderRead,
-    OrderSettings,
     ReturnRead,
-    add_event,
     cancel_order,
     create_order,
     fulfil_all,
@@ -35,20 +32,18 @@ from shoptui.services.orders.lifecycle import (
     notice,
     order_lines,
     order_row,
-    order_settings,
     pay,
     read_order,
     resolve_variants,
     returns_of,
     settle,
-    touch,
 )
+from shoptui.services.orders.refunds import REFUND_TARGETS, check_refund_lines, refund_payments
 from shoptui.services.pricing import engine as pricing
 from shoptui.services.shop import audit
 from shoptui.services.shop.paging import Page, clamp_limit
 from shoptui.text import check_text
 
-REFUND_TARGETS = ("original", "store_credit")
 CONDITIONS = ("resellable", "damaged")
 OPEN_RETURN = ("requested", "approved")
 
@@ -142,117 +137,6 @@ def _read_return(session: Session, row: OrderReturn) -> ReturnRead:
 
 
 # ---------------------------------------------------------------- the money
-
-
-def _checked_lines(order: Order, lines: list[OrderLine], *, amount_minor: int, shipping_minor: int,
-                   line_amounts: dict[int, tuple[int, int]] | None,
-                   cfg: OrderSettings) -> dict[int, tuple[int, int]]:
-    """Every cap of a refund checked (InvalidInput naming it); returns (units, amount) per line (spread if None)."""
-    if amount_minor <= 0:
-        raise InvalidInput("A refund must be more than zero.")
-    balance = order.paid_minor - order.refunded_minor
-    if amount_minor > balance:
-        raise InvalidInput(f"{cfg.currency.format(amount_minor)} is more than the {cfg.currency.format(balance)} paid "
-                           f"and not yet refunded on order {order.number}.")
-    shipping_left = order.shipping_minor - order.shipping_refunded_minor
-    if shipping_minor > shipping_left:
-        raise InvalidInput(f"Only {cfg.currency.format(shipping_left)} of shipping is left to refund on {order.number}.")
-    goods = amount_minor - shipping_minor
-    if line_amounts is None:
-        room = [line.net_minor - line.refunded_minor for line in lines]
-        if goods > sum(room):
-            raise InvalidInput(f"{cfg.currency.format(goods)} is more than the {cfg.currency.format(sum(room))} of goods "
-                               f"still refundable on order {order.number}.")
-        parts = pricing.allocate(goods, room) if goods else [0] * len(lines)
-        line_amounts = {line.id or 0: (0, part) for line, part in zip(lines, parts, strict=True) if part}
-    by_id = {line.id: line for line in lines}
-    if sum(a for _, a in line_amounts.values()) != goods:
-        raise InvalidInput("The refund of the lines does not add up to the refund; nothing was refunded.")
-    for line_id, (units, amount) in line_amounts.items():
-        line = by_id[line_id]
-        if line.refunded_minor + amount > line.net_minor:
-            raise InvalidInput(f"{line.sku}: {cfg.currency.format(amount)} more would refund more than the "
-                               f"{cfg.currency.format(line.net_minor)} paid for the line.")
-        if line.quantity_refunded + units > line.quantity:
-            raise InvalidInput(f"{line.sku}: only {line.quantity - line.quantity_refunded} units are left to refund.")
-    return line_amounts
-
-
-def refund_payments(session: Session, actor: Actor, order: Order, lines: list[OrderLine], *, amount_minor: int,
-                    shipping_minor: int, line_amounts: dict[int, tuple[int, int]] | None, reason: str, to: str,
-                    return_id: int | None, cfg: OrderSettings) -> int:
-    """Book a refund of ``amount_minor`` (``shipping_minor`` of it for shipping) on ``order``.
-
-    ``line_amounts`` gives (units, amount) per line id; ``None`` spreads the goods part over the
-    lines by what is still refundable on each. ``to`` is original, store_credit or exchange.
-    Returns the amount; the caller settles the statuses. Every cap is checked here.
-    """
-    line_amounts = _checked_lines(order, lines, amount_minor=amount_minor, shipping_minor=shipping_minor,
-                                  line_amounts=line_amounts, cfg=cfg)
-    by_id = {line.id: line for line in lines}
-    now = clock.now()
-    refunds: list[OrderRefund] = []
-    if to == "original":
-        left = amount_minor
-        payments = session.exec(select(OrderPayment).where(OrderPayment.order_id == order.id)
-                                .order_by(col(OrderPayment.id).desc())).all()
-        for payment in payments:
-            room = payment.amount_minor - payment.refunded_minor
-            take = min(room, left)
-            if take <= 0:
-                continue
-            payment.refunded_minor += take
-            session.add(payment)
-            method = "store_credit" if payment.method == "exchange" else payment.method
-            refunds.append(OrderRefund(order_id=order.id or 0, payment_id=payment.id, return_id=return_id,
-                                       method=method, amount_minor=take, reason=reason, actor=actor.name[:100], at=now))
-            left -= take
-            if left == 0:
-                break
-        if left:
-            raise InvalidInput(f"The payments of order {order.number} cannot take back {cfg.currency.format(left)} more.")
-    elif to in ("store_credit", "exchange"):
-        refunds.append(OrderRefund(order_id=order.id or 0, return_id=return_id, method=to, amount_minor=amount_minor,
-                                   reason=reason, actor=actor.name[:100], at=now))
-    else:
-        raise InvalidInput(f"Refunds go to {' or '.join(REFUND_TARGETS)}, not {to!r}.")
-    # the shipping part is carried by the first refund row of the batch
-    refunds[0].shipping_minor = min(shipping_minor, refunds[0].amount_minor)
-    rest = shipping_minor - refunds[0].shipping_minor
-    for refund in refunds[1:]:
-        refund.shipping_minor = min(rest, refund.amount_minor)
-        rest -= refund.shipping_minor
-    session.add_all(refunds)
-    session.flush()
-    batch = refunds[0].id or 0
-    for refund in refunds:
-        refund.batch = batch
-        session.add(refund)
-    for line_id, (units, amount) in line_amounts.items():
-        line = by_id[line_id]
-        line.refunded_minor += amount
-        line.quantity_refunded += units
-        session.add(line)
-        session.add(OrderRefundLine(order_id=order.id or 0, batch=batch, line_id=line_id, quantity=units,
-                                    amount_minor=amount))
-    order.refunded_minor += amount_minor
-    order.shipping_refunded_minor += shipping_minor
-    touch(order)
-    session.add(order)
-    if order.customer_id is not None:
-        session.execute(update(Customer).where(Customer.id == order.customer_id)
-                        .values(spent_minor=Customer.spent_minor - amount_minor)
-                        .execution_options(synchronize_session=False))
-    methods: dict[str, int] = {}
-    for refund in refunds:
-        methods[refund.method] = methods.get(refund.method, 0) + refund.amount_minor
-    add_event(session, order, actor, "refunded",
-              f"Refunded {cfg.currency.format(amount_minor)} to "
-              + ", ".join(f"{m.replace('_', ' ')} {cfg.currency.format(a)}" for m, a in methods.items())
-              + (f" ({reason})" if reason else "") + ".",
-              {"batch": batch, "amount_minor": amount_minor, "shipping_minor": shipping_minor, "methods": methods})
-    session.flush()
-    return amount_minor
 
 
 def _unit_amounts(lines: list[OrderLine], chosen: dict[int, int]) -> dict[int, tuple[int, int]]:
@@ -362,7 +246,7 @@ def _plan(session: Session, order: Order, lines: list[OrderLine], cfg: OrderSett
     amount, shipping, line_amounts = _amounts(order, lines, cfg, amount_minor=amount_minor, items=items,
                                               include_shipping=include_shipping)
     by_id = {line.id: line for line in lines}
-    spread = _checked_lines(order, lines, amount_minor=amount, shipping_minor=shipping, line_amounts=line_amounts,
+    spread = check_refund_lines(order, lines, amount_minor=amount, shipping_minor=shipping, line_amounts=line_amounts,
                             cfg=cfg)
     plan_lines = [RefundLinePlan(sku=by_id[i].sku, title=by_id[i].title, units=u, amount_minor=a)
                   for i, (u, a) in spread.items()]

@@ -24,21 +24,18 @@ from shoptui.errors import Conflict, InvalidInput, ShopError
 from shoptui.models.orders import Shipment, ShipmentLine
 from shoptui.services.inventory import stock as inventory
 from shoptui.services.orders import status as machine
+from shoptui.services.orders.common import OrderSettings, add_event, order_settings, touch
 from shoptui.services.orders.lifecycle import (
     ItemQuantity,
     OrderRead,
-    OrderSettings,
     ShipmentRead,
-    add_event,
     lines_for_items,
     notify_customer,
     order_lines,
     order_row,
-    order_settings,
     parse_item_spec,
     read_order,
     settle,
-    touch,
     unsubscribed_channels,
 )
 from shoptui.services.shop import audit

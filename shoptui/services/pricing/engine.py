@@ -1,5 +1,8 @@
 """Prices of a cart: the offers engine that picks the best promotions and coupon and explains them.
 
+Pure functions on plain carts and rules: it reads no store and calls no other service (an import-linter
+contract and ``tests/test_import_cycles.py`` check it). ``services.pricing.terms.price`` loads the rules,
+the member's terms and the cart's lines from the store and calls it.
 Rounding itself lives in ``services/pricing/rounding.py`` (re-exported here, where most callers look).
 """
 
@@ -889,18 +892,3 @@ def finish(offers: OfferResult, *, shipping_minor: int, tax_rate_bp: int, points
         total_minor=order.total_minor,
         earn_base_minor=sum(order.lines[i].net_minor for i in goods),
     )
-
-
-def price(*, session, cart: Cart, customer_id: int | None = None, coupon_codes: list[str] | tuple[str, ...] = (),  # type: ignore[no-untyped-def]
-          points_to_use: int = 0, channel: str = "counter", at=None) -> PricedCart:  # type: ignore[no-untyped-def]
-    """Price a cart for a customer: promotions, tier discount, coupons, points, shipping, tax, total.
-
-    Reads only (nothing is redeemed: orders record usage in their own transaction). Raises
-    NotFound (SKU, customer, coupon code) and InvalidInput (an expired coupon, one below its
-    threshold or over its limit, more points than held or allowed) with a sentence to act on.
-    """
-    from shoptui.services.pricing import terms as marketing_pricing
-
-    return marketing_pricing.price_cart(session=session, cart=cart, customer_id=customer_id,
-                                        coupon_codes=list(coupon_codes), points_to_use=points_to_use,
-                                        channel=channel, at=at)

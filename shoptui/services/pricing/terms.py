@@ -1,16 +1,15 @@
 """What the pricing needs from the store, loaded once per call: lines, member terms, promotions, coupons.
 
-``services.pricing.engine.price`` calls ``price_cart`` here; this module reads (a handful of indexed
-queries, plain columns rather than ORM rows), and the pure functions in ``services.pricing.engine``
-decide. The members module is reached through a small adapter (``member_terms``, ``points_*``,
-``can_message``) so pricing never depends on how members keep their data.
+``price`` is the store-reading entry of the offers engine: this module reads (a handful of indexed
+queries, plain columns rather than ORM rows) and the pure functions in ``services.pricing.engine``
+decide. It reads the members' tables (tier terms, points balance) but calls no members service, so
+members, marketing and orders may all use pricing without a circle.
 """
 
 from __future__ import annotations
 
-import inspect
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +18,7 @@ from sqlalchemy import String, bindparam, cast, func, or_, select
 from sqlmodel import Session, col
 
 from shoptui import clock
-from shoptui.errors import InvalidInput, NotAllowed, NotFound
+from shoptui.errors import InvalidInput, NotFound
 from shoptui.models._types import UTCDateTime
 from shoptui.models.catalog import Category, Product, Variant
 from shoptui.models.customers import Customer
@@ -29,28 +28,6 @@ from shoptui.services.shop import settings as store_settings
 from shoptui.wording import plural
 
 MAX_POINTS = 10**12
-
-
-# ---------------------------------------------------------------- members adapter
-
-
-def _members_api() -> Any:
-    try:
-        from shoptui.services.members import profiles as members
-    except ImportError:
-        return None
-    return members
-
-
-def _call(fn: Callable[..., Any], session: Session, **kwargs: Any) -> Any:
-    """Call a members function keyword-style (house rule) or positionally, whichever it takes."""
-    try:
-        params = inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        params = {}
-    if "session" in params and params["session"].kind == inspect.Parameter.KEYWORD_ONLY:
-        return fn(session=session, **kwargs)
-    return fn(session, *kwargs.values())
 
 
 # statements built once per process (hot path: every priced cart); values are bound per call
@@ -88,62 +65,6 @@ def customer_terms(session: Session, customer_id: int | None) -> tuple[bool, pri
                                     discount_bp=row[3] or 0, free_shipping_over_minor=row[4],
                                     points_multiplier_bp=row[5] if row[5] is not None else 10_000,
                                     tier_name=row[7] or row[1])
-
-
-def member_terms(session: Session, customer_id: int | None) -> pricing.MemberTerms | None:
-    """The customer's tier terms, or None for a guest or a customer who is not a member."""
-    if customer_id is None:
-        return None
-    api = _members_api()
-    if api is not None and hasattr(api, "member_benefits"):
-        found = _call(api.member_benefits, session, customer_id=customer_id)
-        if found is None:
-            return None
-        return pricing.MemberTerms(
-            customer_id=customer_id, tier=str(getattr(found, "tier", "") or getattr(found, "tier_code", "")),
-            discount_bp=int(getattr(found, "discount_bp", 0) or 0),
-            free_shipping_over_minor=getattr(found, "free_shipping_over_minor", None),
-            points_multiplier_bp=int(getattr(found, "points_multiplier_bp", 10_000) or 10_000),
-            points_balance=int(getattr(found, "points_balance", 0) or getattr(found, "points", 0) or 0))
-    from shoptui.models.members import Member, MemberTier
-
-    row = session.execute(
-        select(Member.tier_code, Member.points_balance, MemberTier.discount_bp, MemberTier.free_shipping_over_minor,
-               MemberTier.points_multiplier_bp)
-        .join(MemberTier, col(MemberTier.code) == col(Member.tier_code))
-        .where(Member.customer_id == customer_id, col(Member.merged_into).is_(None))).first()
-    if row is None:
-        return None
-    return pricing.MemberTerms(customer_id=customer_id, tier=row[0], points_balance=row[1], discount_bp=row[2],
-                               free_shipping_over_minor=row[3], points_multiplier_bp=row[4])
-
-
-def points_allowance(session: Session, customer_id: int, payable_minor: int) -> int:
-    """The most points this customer may use on an order with ``payable_minor`` still to pay."""
-    api = _members_api()
-    if api is None or not hasattr(api, "max_redeemable_points"):
-        raise NotAllowed("Points cannot be used yet: the members module is not set up in this shoptui.")
-    return int(_call(api.max_redeemable_points, session, customer_id=customer_id, payable_minor=payable_minor))
-
-
-def points_value(session: Session, points: int) -> int:
-    """What ``points`` are worth in money."""
-    api = _members_api()
-    if api is None or not hasattr(api, "points_value_minor"):
-        raise NotAllowed("Points cannot be used yet: the members module is not set up in this shoptui.")
-    return int(_call(api.points_value_minor, session, points=points))
-
-
-def can_message(session: Session, customer_id: int, channel: str) -> bool:
-    """True when the customer agreed to marketing on ``channel`` (email, sms) and has not unsubscribed."""
-    api = _members_api()
-    if api is not None and hasattr(api, "can_message"):
-        return bool(_call(api.can_message, session, customer_id=customer_id, channel=channel))
-    from shoptui.models.members import Member
-
-    column = Member.email_consent if channel == "email" else Member.sms_consent
-    return bool(session.execute(select(column).where(Member.customer_id == customer_id,
-                                                     col(Member.merged_into).is_(None))).scalar())
 
 
 # ---------------------------------------------------------------- lines
@@ -741,14 +662,20 @@ def _check_points(points_to_use: int) -> None:
         raise InvalidInput(f"{points_to_use} points is more than anyone holds.")
 
 
-def price_cart(*, session: Session, cart: pricing.Cart, customer_id: int | None, coupon_codes: list[str],
-               points_to_use: int, channel: str, at: datetime | None,
-               lines: tuple[pricing.OfferLine, ...] | None = None) -> pricing.PricedCart:
-    """``services.pricing.engine.price``: load what applies, let the pure pricing decide. Reads only."""
+def price(*, session: Session, cart: pricing.Cart, customer_id: int | None = None,
+          coupon_codes: list[str] | tuple[str, ...] = (), points_to_use: int = 0, channel: str = "counter",
+          at: datetime | None = None, lines: tuple[pricing.OfferLine, ...] | None = None) -> pricing.PricedCart:
+    """Price a cart for a customer: promotions, tier discount, coupons, points, shipping, tax, total.
+
+    Loads what applies and lets the pure engine decide. Reads only (nothing is redeemed: orders
+    record usage in their own transaction). Raises NotFound (SKU, customer, coupon code) and
+    InvalidInput (an expired coupon, one below its threshold or over its limit, more points than
+    held or allowed) with a sentence to act on.
+    """
     _check_points(points_to_use)
     if lines is None:
         lines = offer_lines(session, cart.items)
-    context = load_offers(session, customer_id=customer_id, coupon_codes=coupon_codes, channel=channel, at=at)
+    context = load_offers(session, customer_id=customer_id, coupon_codes=list(coupon_codes), channel=channel, at=at)
     return price_with(context, lines, points_to_use=points_to_use, shipping_minor=cart.shipping_minor)
 
 
