@@ -8,11 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from textual import on
 from textual.widgets import HelpPanel, Label
 
 from shoptui import db, modules
 from shoptui.tui.app import ShopApp
 from shoptui.tui.screens.audit import AuditScreen
+from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.dashboard import DashboardScreen
 from shoptui.tui.screens.settings import SettingsScreen
 from shoptui.tui.widgets.kpi import KpiCard
@@ -66,6 +68,31 @@ async def test_sidebar_lists_registered_screens_and_keys_switch(app: ShopApp) ->
         await pilot.press("ctrl+o")
         await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)
+
+
+class LoadedWatcher(ShopApp):
+    """The app as a benchmark or an embedding sees it: it only listens for ``ShopScreen.Loaded``."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.loaded: list[tuple[str, bool, int]] = []
+
+    @on(ShopScreen.Loaded)
+    def _note(self, event: ShopScreen.Loaded) -> None:
+        self.loaded.append((event.screen.MODE, event.first, len(event.screen.query(KpiCard))))
+
+
+async def test_a_screen_tells_the_app_when_its_data_is_on_screen(tui_store: str) -> None:
+    app = LoadedWatcher(db_url=tui_store, poll_seconds=600)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        assert [(mode, first) for mode, first, _ in app.loaded] == [("dashboard", True)]
+        assert app.loaded[0][2] > 0  # posted once the cards are there
+        await pilot.press("f10")
+        await settle(pilot)
+        await pilot.press("ctrl+o")  # back: the dashboard reads its figures again
+        await settle(pilot)
+        assert [(mode, first) for mode, first, _ in app.loaded] == [("dashboard", True), ("dashboard", False)]
 
 
 def test_sidebar_lists_home_then_f_keys_in_order_then_ctrl_keys() -> None:
