@@ -67,6 +67,15 @@ class Announcement:
     severity: str
 
 
+@dataclass(frozen=True)
+class Toast:
+    """A toast the app showed, as the operator read it (every toast goes through :meth:`ShopApp.notify`)."""
+
+    message: str
+    title: str
+    severity: str
+
+
 def _load_screen(target: str) -> Screen[Any]:
     """A mode factory: import the screen class named by the registry and make one."""
     screen_class = modules.load(target)
@@ -146,6 +155,8 @@ class ShopApp(App[None]):
         self.screen_entries = sidebar_order(modules.screens(), self.DEFAULT_MODE)
         """The sidebar entries of every registered module, in sidebar order (by key)."""
         self.announcements: deque[Announcement] = deque(maxlen=50)
+        self.toasts: deque[Toast] = deque(maxlen=50)
+        """The last toasts shown, oldest first (kept after they fade; what tests and embeddings read)."""
         self.notifications_changed: Signal[int] = Signal(self, "notifications-changed")
         """Published with the newest id whenever the store's notifications or unread count change."""
         self.announcements_changed: Signal[Announcement] = Signal(self, "announcements-changed")
@@ -261,7 +272,9 @@ class ShopApp(App[None]):
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
                timeout: float | None = None, markup: bool = False) -> None:
         """Every toast shows its text as typed: never markup (product names contain ``[``), no escape codes."""
-        super().notify(shown(message), title=shown(title), severity=severity, timeout=timeout, markup=False)
+        message, title = shown(message), shown(title)
+        self.toasts.append(Toast(message, title, str(severity)))
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def announce(self, text: str, severity: str = "information", *, title: str = "") -> None:
         """Show ``text`` as a toast and keep it in the notification centre's list of this session."""

@@ -109,7 +109,7 @@ def count_products(store: str) -> int:
 
 
 def toasts(app: ShopApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    return [n.message for n in app.toasts]
 
 
 async def test_f2_lists_the_demo_products_one_page_at_a_time(demo_app: ShopApp) -> None:

@@ -510,7 +510,7 @@ async def test_a_scanner_burst_on_the_receipt_closes_it_once_and_starts_the_next
 
 
 def _toasts(app: ShopApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    return [n.message for n in app.toasts]
 
 
 async def test_minus_three_says_what_minus_did_and_refuses_a_negative_quantity(sale_app: ShopApp) -> None:

@@ -83,7 +83,7 @@ async def test_too_long_a_search_shows_the_service_sentence(app: ShopApp) -> Non
         app.screen.query_one(SearchBox).input.value = "x" * 201
         await pilot.pause(0.3)
         await settle(pilot)
-        assert "Search for at most 200 characters." in [n.message for n in app._notifications]
+        assert "Search for at most 200 characters." in [n.message for n in app.toasts]
         assert app.is_running
 
 

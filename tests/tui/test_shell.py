@@ -198,7 +198,7 @@ async def test_a_corrupt_store_shows_the_sentence_and_keeps_running(tmp_path: Pa
         status = app.screen.query_one("#dashboard-status")
         assert "is not a readable shoptui database" in str(status.render())
         assert "is not a readable shoptui database" in app.store_problem
-        toasts = [n.message for n in app._notifications]
+        toasts = [n.message for n in app.toasts]
         assert sum("not a readable shoptui database" in t for t in toasts) == 1  # said once, not per worker
         await pilot.press("f10")
         await settle(pilot)
@@ -228,7 +228,7 @@ async def test_an_unexpected_error_is_logged_not_shown_as_a_traceback(app: ShopA
     monkeypatch.setattr(dashboard, "all_figures", broken)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        toasts = [n.message for n in app._notifications]
+        toasts = [n.message for n in app.toasts]
         assert any(t.startswith("Something went wrong (RuntimeError)") for t in toasts), toasts
         assert app.is_running
         from shoptui.config import log_dir
@@ -260,7 +260,7 @@ async def test_announcements_are_kept_for_the_notification_centre(app: ShopApp) 
         app.announce("Price of [TEE-01] changed.", "warning")
         await pilot.pause()
         assert app.announcements[0].text == "Price of [TEE-01] changed."
-        assert any(n.message == "Price of [TEE-01] changed." for n in app._notifications)
+        assert any(n.message == "Price of [TEE-01] changed." for n in app.toasts)
         await pilot.press("ctrl+n")
         await settle(pilot)
         assert "Price of [TEE-01] changed." in str(app.screen.query_one("#centre-session").render())
