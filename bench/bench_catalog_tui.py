@@ -39,24 +39,16 @@ async def _wait(pilot: object, done: object, timeout: float = 10.0) -> float:
 
 async def _open_once(path: str, size: tuple[int, int]) -> tuple[float, float, float, float]:
     """Wall and CPU ms from F2 to the first rows painted, and to the screen complete (filters, tree)."""
-    from shoptui.tui.app import ShopApp
+    from bench._tui import WatchedApp
 
-    app = ShopApp(db_url=path, poll_seconds=600)
-    painted: dict[str, tuple[float, float]] = {}
-    mark = app.mark_timing
-
-    def record(event: str) -> None:  # the screen calls this after the refresh that shows its first rows
-        painted.setdefault(event, (time.perf_counter(), time.process_time()))
-        mark(event)
-
-    app.mark_timing = record  # type: ignore[method-assign]
+    app = WatchedApp(db_url=path, poll_seconds=600)
     async with app.run_test(size=size) as pilot:
-        await _wait(pilot, lambda: getattr(app.screen, "_filled_once", False))  # the dashboard's figures are in
+        await _wait(pilot, lambda: app.marks_of("dashboard", 0))  # the dashboard's figures are in
         await app.workers.wait_for_complete()
         cpu = time.process_time()
         started = time.perf_counter()
         await pilot.press("f2")
-        await _wait(pilot, lambda: "products" in painted)
+        await _wait(pilot, lambda: app.marks_of("products", started))  # ShopScreen.Loaded: the first rows drawn
         screen = app.screen
         await _wait(pilot, lambda: screen._extras_mounted)  # type: ignore[attr-defined]
         await app.workers.wait_for_complete()  # the categories
@@ -65,20 +57,21 @@ async def _open_once(path: str, size: tuple[int, int]) -> tuple[float, float, fl
         complete_cpu = time.process_time() - cpu
         rows = len(screen.rows)  # type: ignore[attr-defined]
         assert 0 < rows <= 2 * size[1], rows
-        rows_wall, rows_cpu = painted["products"]
+        first = app.marks_of("products", started)[0]
+        rows_wall, rows_cpu = first.perf, first.cpu
         return (rows_wall - started) * 1000, (rows_cpu - cpu) * 1000, (done - started) * 1000, complete_cpu * 1000
 
 
 async def _search_settle(path: str, terms: list[str]) -> list[tuple[float, float]]:
-    from shoptui.tui.app import ShopApp
+    from bench._tui import WatchedApp
     from shoptui.tui.widgets.search import SearchBox
 
     samples: list[tuple[float, float]] = []
-    app = ShopApp(db_url=path, poll_seconds=600)
+    app = WatchedApp(db_url=path, poll_seconds=600)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _wait(pilot, lambda: getattr(app.screen, "_filled_once", False))
+        await _wait(pilot, lambda: app.marks_of("dashboard", 0))
         await pilot.press("f2")
-        await _wait(pilot, lambda: getattr(app.screen, "_loaded_once", False))
+        await _wait(pilot, lambda: app.marks_of("products", 0))
         for term in terms:
             await pilot.press("slash")
             box = app.screen.query_one(SearchBox)
@@ -103,8 +96,8 @@ def _only_catalogue_modules() -> None:
 
 
 def run() -> None:
+    import bench._tui  # noqa: F401  (the app's import cost stays outside the timings)
     from bench.bench_catalog import figure2
-    from shoptui.tui import app as _app  # noqa: F401  (import cost outside the timings)
 
     _only_catalogue_modules()
 

@@ -22,9 +22,8 @@ import os
 import random
 import time
 from datetime import timedelta
-from pathlib import Path
 
-from bench._report import DATA, figure, percentile, time_calls
+from bench._report import figure, percentile, time_calls
 from bench.bench_orders import NOW, ORDERS, STORE
 
 PAGE = 48  # page_size(24)
@@ -91,38 +90,37 @@ Samples = tuple[list[float], list[float]]
 """Wall and CPU milliseconds."""
 
 
-async def _screen_figures(url: str, timings: Path) -> tuple[Samples, Samples]:
-    """Milliseconds (wall, CPU) from the key to the rows painted, read from the app's own timing marks."""
+async def _screen_figures(url: str) -> tuple[Samples, Samples]:
+    """Milliseconds (wall, CPU) from the key to the rows painted (the screen's ``ShopScreen.Loaded``)."""
     from textual.widgets import DataTable
 
-    from shoptui.tui.app import ShopApp
+    from bench._tui import WatchedApp
 
-    def marked(event: str, since: float, cpu_since: float, into: Samples) -> None:
-        stamps = [(float(parts[1]), float(parts[2])) for parts in (line.split() for line in timings.read_text().splitlines())
-                  if parts[0] == event and float(parts[1]) >= since]
-        into[0].append((stamps[0][0] - since) * 1000)
-        into[1].append((stamps[0][1] - cpu_since) * 1000)
+    def marked(app: WatchedApp, first: bool, since: float, cpu_since: float, into: Samples) -> None:
+        mark = next(m for m in app.marks_of("orders", since) if m.first == first)
+        into[0].append((mark.perf - since) * 1000)
+        into[1].append((mark.cpu - cpu_since) * 1000)
 
     opened: Samples = ([], [])
     pages: Samples = ([], [])
     for _ in range(3):
-        app = ShopApp(db_url=url, poll_seconds=600)
+        app = WatchedApp(db_url=url, poll_seconds=600)
         async with app.run_test(size=(80, 24)) as pilot:
             await app.workers.wait_for_complete()
             await pilot.pause(0.3)
-            started, cpu = time.time(), time.process_time()
+            started, cpu = time.perf_counter(), time.process_time()
             await pilot.press("f4")
             await app.workers.wait_for_complete()
             await pilot.pause(0.2)
-            marked("orders-rows", started, cpu, opened)
+            marked(app, True, started, cpu, opened)
             app.screen.query_one("#orders-table", DataTable).focus()
             await pilot.pause(0.1)
             for _ in range(5):
-                started, cpu = time.time(), time.process_time()
+                started, cpu = time.perf_counter(), time.process_time()
                 await pilot.press("ctrl+end")
                 await app.workers.wait_for_complete()
                 await pilot.pause(0.1)
-                marked("orders-page", started, cpu, pages)
+                marked(app, False, started, cpu, pages)
     return opened, pages
 
 
@@ -136,20 +134,14 @@ def _only_order_modules() -> None:
 
 
 def run() -> None:
+    import bench._tui  # noqa: F401  (the app's import cost stays outside the timings)
     from shoptui import clock, db
-    from shoptui.tui.app import TIMINGS_ENV  # the import cost stays outside the timings
 
     url = _store_url()
     _only_order_modules()
     with clock.frozen(NOW):
         _worker_figures(url)
-        timings = DATA / "orders-tui-timings.txt"
-        timings.write_text("")
-        os.environ[TIMINGS_ENV] = str(timings)
-        try:
-            opened, pages = asyncio.run(_screen_figures(url, timings))
-        finally:
-            del os.environ[TIMINGS_ENV]
+        opened, pages = asyncio.run(_screen_figures(url))
     figure("F4 to the first orders painted, 80x24 (median of 3)", percentile(opened[0], 50), OPEN_MS,
            note=f"CPU {percentile(opened[1], 50):.0f} ms; first visit {opened[0][0]:.0f} ms (imports the screen); "
                 f"load average {os.getloadavg()[0]:.1f}")

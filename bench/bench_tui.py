@@ -1,10 +1,10 @@
 """TUI start-up: time to first paint and to dashboard figures filled, from process start.
 
-Method: the real program is started in a pseudo-terminal (120x40, TERM=xterm-256color) the way a
-person starts it, with ``SHOPTUI_TUI_TIMINGS=<file>`` so the app appends ``paint <unix time>``
-after its first refresh (``call_after_refresh`` in ``on_mount``) and ``figures <unix time>`` after
-the refresh that shows the dashboard cards; ``SHOPTUI_TUI_EXIT_AFTER=figures`` makes it quit
-then. Times are measured from just before the process is spawned, so they include Python start,
+Method: the program is started in a pseudo-terminal (120x40, TERM=xterm-256color) the way a
+person starts it, through the benchmarks' observer ``python -m bench._tui`` (:class:`bench._tui.WatchedApp`,
+a ShopApp that appends ``paint <unix time>`` after its first refresh and ``figures <unix time>`` when
+the dashboard posts ``ShopScreen.Loaded`` after the refresh that shows its cards, then quits); with
+``entry`` it goes through the ``shoptui --db URL`` console script's code. Times are measured from just before the process is spawned, so they include Python start,
 imports, compose and the worker that imports SQLModel and reads the store. We also note when the
 first bytes reach the terminal. Each figure is the median of several runs on a migrated store.
 """
@@ -25,7 +25,7 @@ from pathlib import Path
 from bench._report import DATA, PYTHON, figure
 
 RUNS = 7
-APP_ONLY = "import sys; from shoptui.tui.app import ShopApp; ShopApp(db_url=sys.argv[1]).run()"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _one_run(argv: list[str], timings: Path) -> tuple[float, float, float, float, float] | None:
@@ -33,10 +33,10 @@ def _one_run(argv: list[str], timings: Path) -> tuple[float, float, float, float
     timings.unlink(missing_ok=True)
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    env = dict(os.environ, SHOPTUI_TUI_TIMINGS=str(timings), SHOPTUI_TUI_EXIT_AFTER="figures",
-               TERM="xterm-256color", COLUMNS="120", LINES="40")
+    env = dict(os.environ, TERM="xterm-256color", COLUMNS="120", LINES="40")
     started = time.time()
-    process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True)
+    process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
+                               cwd=ROOT)  # python -m bench._tui finds the bench package here
     os.close(slave)
     first_output: float | None = None
     deadline = time.monotonic() + 20
@@ -98,9 +98,9 @@ def run() -> None:
     sqlmodel = statistics.median(_wall([PYTHON, "-c", "import sqlmodel"]) for _ in range(5))
     print(f"   (python -c pass = {bare:.0f} ms, import sqlmodel = {sqlmodel:.0f} ms, load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
-    shoptui = os.path.join(os.path.dirname(PYTHON), "shoptui")
-    _measure("shoptui (CLI entry)", [shoptui, "--db", url], timings)
-    _measure("ShopApp only", [PYTHON, "-c", APP_ONLY, url], timings)
+    observer = [PYTHON, "-m", "bench._tui", str(timings)]
+    _measure("shoptui (CLI entry)", [*observer, url, "entry"], timings)
+    _measure("ShopApp only", [*observer, url], timings)
 
 
 def _wall(argv: list[str]) -> float:

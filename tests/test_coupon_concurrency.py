@@ -1,4 +1,8 @@
-"""Several processes redeem the same single-use code at the same moment: exactly one succeeds."""
+"""Several processes redeem the same single-use code at the same moment: exactly one succeeds.
+
+The moment is a handshake, not a clock: each process prints ``ready`` once it has seen the code unused, and
+waits on its stdin; the test sends ``go`` to all of them only when every one is ready.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import json
 import subprocess
 import sys
 import textwrap
-import time
 
 from sqlmodel import select
 
@@ -17,7 +20,7 @@ from shoptui.services.shop import checks
 from tests.services.orders_helpers import CLERK, add_product
 
 WORKER = textwrap.dedent("""
-    import json, sys, time
+    import json, sys
     from shoptui import db
     from shoptui.config import Actor
     from shoptui.errors import ShopError
@@ -25,13 +28,15 @@ WORKER = textwrap.dedent("""
     from shoptui.services.pricing import engine as pricing
     from shoptui.services.pricing import terms as pricing_terms
 
-    url, name, code, start = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+    url, name, code = sys.argv[1], sys.argv[2], sys.argv[3]
     actor = Actor(name=name, source="test")
     try:
         with db.read_session(url) as s:  # every terminal sees the code unused before it sells
             pricing_terms.price(session=s, cart=pricing.Cart(items=(pricing.CartItem(quantity=1, sku="TEE-01"),)),
                           coupon_codes=[code])
-        time.sleep(max(0.0, start - time.time()))
+        print("ready", flush=True)
+        if sys.stdin.readline().strip() != "go":
+            sys.exit(3)
         with db.transaction(url) as s:
             order = orders.create_order(session=s, actor=actor, draft=orders.OrderDraft(
                 channel="counter", lines=[orders.DraftLine(sku="TEE-01", quantity=1)], coupon_codes=[code]))
@@ -51,9 +56,17 @@ def test_a_single_use_code_is_redeemed_once_by_racing_processes(store: str) -> N
                                                                             amount_minor=500))
         code = mc.issue_coupon(session=s, actor=CLERK, ref=coupon.id, count=1).codes[0]
     db.dispose_all()
-    start = time.time() + 2.0
-    workers = [subprocess.Popen([sys.executable, "-c", WORKER, store, f"till{i}", code, str(start)],
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, store, f"till{i}", code], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(5)]
+    for worker in workers:  # the barrier: every terminal has read the code before any of them sells
+        line = worker.stdout.readline()  # type: ignore[union-attr]
+        if line.strip() != "ready":
+            for other in workers:
+                other.kill()
+            raise AssertionError(line + worker.stdout.read() + worker.stderr.read())  # type: ignore[union-attr]
+    for worker in workers:
+        worker.stdin.write("go\n")  # type: ignore[union-attr]
+        worker.stdin.flush()  # type: ignore[union-attr]
     results = []
     for worker in workers:
         out, err = worker.communicate(timeout=240)

@@ -21,12 +21,12 @@ opens a session. A worker that fails is reported once by :meth:`ShopApp.report_e
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
@@ -54,11 +54,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("shoptui.tui")
 
-TIMINGS_ENV = "SHOPTUI_TUI_TIMINGS"
-"""When set to a file path, the app appends ``<event> <unix time> <process CPU s>`` lines (paint, figures)."""
-EXIT_AFTER_ENV = "SHOPTUI_TUI_EXIT_AFTER"
-"""When set to ``figures``, the app exits as soon as the dashboard figures are filled (benchmarks)."""
-
 SIDEBAR_COLLAPSE_BELOW = 100
 """Terminal width (columns) under which the sidebar starts collapsed."""
 
@@ -72,6 +67,15 @@ class Announcement:
     severity: str
 
 
+@dataclass(frozen=True)
+class Toast:
+    """A toast the app showed, as the operator read it (every toast goes through :meth:`ShopApp.notify`)."""
+
+    message: str
+    title: str
+    severity: str
+
+
 def _load_screen(target: str) -> Screen[Any]:
     """A mode factory: import the screen class named by the registry and make one."""
     screen_class = modules.load(target)
@@ -81,7 +85,8 @@ def _load_screen(target: str) -> Screen[Any]:
 class ShopApp(App[None]):
     """The shop's back office: top bar, sidebar of modules, one mode per registered screen."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    """Absolute, so a subclass defined elsewhere (a benchmark's, a test's) finds it too."""
     TITLE = "shoptui"
     COMMANDS = App.COMMANDS | {ShopCommands}
     DEFAULT_MODE = "dashboard"
@@ -150,6 +155,8 @@ class ShopApp(App[None]):
         self.screen_entries = sidebar_order(modules.screens(), self.DEFAULT_MODE)
         """The sidebar entries of every registered module, in sidebar order (by key)."""
         self.announcements: deque[Announcement] = deque(maxlen=50)
+        self.toasts: deque[Toast] = deque(maxlen=50)
+        """The last toasts shown, oldest first (kept after they fade; what tests and embeddings read)."""
         self.notifications_changed: Signal[int] = Signal(self, "notifications-changed")
         """Published with the newest id whenever the store's notifications or unread count change."""
         self.announcements_changed: Signal[Announcement] = Signal(self, "announcements-changed")
@@ -157,9 +164,6 @@ class ShopApp(App[None]):
         self._poll_timer: Timer | None = None
         self._sidebar_chosen = False
         self._recent_errors: dict[str, float] = {}
-        self._timings_file = os.environ.get(TIMINGS_ENV) or None
-        self._exit_after = os.environ.get(EXIT_AFTER_ENV) or None
-        self.mark_timing("init")
         for entry in self.screen_entries:
             self.add_mode(entry.mode, partial(_load_screen, entry.target))
         self._bindings = BindingsMap.merge([self._bindings, BindingsMap(self._mode_bindings())])
@@ -175,24 +179,11 @@ class ShopApp(App[None]):
     # ------------------------------------------------------------ start-up
 
     def on_mount(self) -> None:
-        self.mark_timing("mount")
         self.sidebar_collapsed = self.size.width < SIDEBAR_COLLAPSE_BELOW
         self.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:
-        self.mark_timing("paint")
         self.load_shell()
-
-    def on_ready(self) -> None:
-        self.mark_timing("ready")
-
-    def mark_timing(self, event: str) -> None:
-        """Append ``event <unix time>`` to ``$SHOPTUI_TUI_TIMINGS`` (benchmarks); exit when asked."""
-        if self._timings_file:
-            with open(self._timings_file, "a", encoding="utf-8") as out:
-                out.write(f"{event} {time.time():.6f} {time.process_time():.6f}\n")
-        if self._exit_after == event:
-            self.exit()
 
     def reload_shell(self) -> None:
         """Read the store name, time zone and notification state again (after settings change)."""
@@ -281,7 +272,9 @@ class ShopApp(App[None]):
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
                timeout: float | None = None, markup: bool = False) -> None:
         """Every toast shows its text as typed: never markup (product names contain ``[``), no escape codes."""
-        super().notify(shown(message), title=shown(title), severity=severity, timeout=timeout, markup=False)
+        message, title = shown(message), shown(title)
+        self.toasts.append(Toast(message, title, str(severity)))
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def announce(self, text: str, severity: str = "information", *, title: str = "") -> None:
         """Show ``text`` as a toast and keep it in the notification centre's list of this session."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 import pytest
 from textual.pilot import Pilot
@@ -53,3 +54,13 @@ async def settle(pilot: Pilot, rounds: int = 3) -> None:
         except (WorkerFailed, WorkerCancelled):
             pass  # reported by the app; the test looks at what the operator sees
         await pilot.pause()
+
+
+async def until(pilot: Pilot, condition: Callable[[], object], seconds: float = 10.0) -> None:
+    """Settle until ``condition()`` holds (after a debounce timer, say); fails after ``seconds``, never a fixed sleep."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the screen did not get there in time"
+        await settle(pilot, 1)
+        await pilot.pause(0.02)
+    await settle(pilot)

@@ -69,7 +69,7 @@ async def scan(pilot: Pilot, code: str) -> None:
 
 def toasts(app: ShopApp) -> list[str]:
     """Every toast shown so far."""
-    return [n.message for n in app._notifications]
+    return [n.message for n in app.toasts]
 
 
 def level(store: str, sku: str, location: str | None = None) -> inventory.StockRow | None:

@@ -125,7 +125,7 @@ async def fill(pilot: Pilot, **values: str) -> None:
 
 def toasts(app: ShopApp) -> list[str]:
     """The toasts shown so far."""
-    return [n.message for n in app._notifications]
+    return [n.message for n in app.toasts]
 
 
 def promotion_names(screen: MarketingScreen) -> list[str]:

@@ -128,4 +128,4 @@ def member_count(url: str) -> int:
 
 def toasts(app: ShopApp) -> list[str]:
     """The toasts shown so far."""
-    return [n.message for n in app._notifications]
+    return [n.message for n in app.toasts]

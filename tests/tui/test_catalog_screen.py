@@ -24,8 +24,9 @@ from shoptui.tui.screens.catalog.detail import ProductDetailScreen
 from shoptui.tui.screens.catalog.form import FieldRow, ProductFormScreen, VariantRow
 from shoptui.tui.screens.catalog.screen import ProductsScreen, page_size
 from shoptui.tui.widgets.confirm import Confirm
+from shoptui.tui.widgets.search import SearchBox
 from tests.conftest import CLERK
-from tests.tui.conftest import settle
+from tests.tui.conftest import settle, until
 
 
 @pytest.fixture(autouse=True)
@@ -109,7 +110,7 @@ def count_products(store: str) -> int:
 
 
 def toasts(app: ShopApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    return [n.message for n in app.toasts]
 
 
 async def test_f2_lists_the_demo_products_one_page_at_a_time(demo_app: ShopApp) -> None:
@@ -191,8 +192,8 @@ async def test_search_finds_a_chinese_substring_and_opens_the_product(demo_app: 
         await open_products(pilot)
         await pilot.press("slash")
         await pilot.press(*"为手机")
-        await pilot.pause(0.3)
-        await settle(pilot)
+        box = demo_app.screen.query_one(SearchBox)
+        await until(pilot, lambda: box.is_open)  # the hits are shown after the typing pause
         await pilot.press("enter")
         await settle(pilot)
         detail = demo_app.screen
@@ -399,8 +400,7 @@ async def test_bulk_price_change_by_percentage_with_a_preview(demo_app: ShopApp,
         dialog.query_one("#bulk-kind", Select).value = "price_percent"
         await pilot.pause()
         dialog.query_one("#bulk-value", Input).value = "-10"
-        await pilot.pause(0.4)
-        await settle(pilot)
+        await until(pilot, lambda: dialog.preview is not None)
         assert dialog.preview is not None
         preview = dialog.query_one("#bulk-preview")
         lines = sum(len(p) for p in before.values())
@@ -427,8 +427,7 @@ async def test_bulk_with_a_bad_amount_says_why_and_cannot_apply(demo_app: ShopAp
         dialog.query_one("#bulk-kind", Select).value = "price_amount"
         await pilot.pause()
         dialog.query_one("#bulk-value", Input).value = "-1.234"
-        await pilot.pause(0.4)
-        await settle(pilot)
+        await until(pilot, lambda: "more decimals" in str(dialog.query_one("#bulk-summary", Static).render()))
         assert "more decimals" in str(dialog.query_one("#bulk-summary", Static).render())
         assert dialog.preview is None
         await pilot.press("ctrl+s")

@@ -44,7 +44,7 @@ async def test_a_notification_from_another_process_shows_as_toast_and_badge(app:
         await settle(pilot)
         assert str(app.screen.query_one(Bell).render()) == "Inbox 1"
         assert app.screen.query_one(Bell).has_class("-unread")
-        toast = [n for n in app._notifications if n.title == "Low stock: TEE-01"]
+        toast = [n for n in app.toasts if n.title == "Low stock: TEE-01"]
         assert toast and toast[0].message == "2 left, reorder point 5." and toast[0].severity == "warning"
         cards = {c.figure.key: c for c in app.screen.query("KpiCard")}
         await _wait_for(pilot, lambda: cards["alerts"].figure.value == "1")  # the dashboard follows
@@ -56,7 +56,7 @@ async def test_old_notifications_are_counted_not_toasted_at_start(app: ShopApp, 
         await settle(pilot)
         await pilot.pause(0.4)
         assert app.unread == 1
-        assert not [n for n in app._notifications if "Yesterday" in n.message]
+        assert not [n for n in app.toasts if "Yesterday" in n.message]
 
 
 async def test_centre_lists_newest_first_marks_one_and_all_read(app: ShopApp, tui_store: str) -> None:

@@ -165,7 +165,7 @@ def error_of(dialog: object, field: str) -> str:
 
 def toasts(app: ShopApp) -> list[str]:
     """Every toast shown so far."""
-    return [n.message for n in app._notifications]
+    return [n.message for n in app.toasts]
 
 
 def order(store: str, number: str) -> orders.OrderRead:

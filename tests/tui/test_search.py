@@ -7,7 +7,7 @@ from textual.widgets import Input
 from shoptui.tui.app import ShopApp
 from shoptui.tui.widgets.search import SearchBox, SearchResults
 from tests.tui import fakes
-from tests.tui.conftest import settle
+from tests.tui.conftest import settle, until
 
 
 def _prompts(results: SearchResults) -> list[str]:
@@ -21,8 +21,7 @@ async def test_slash_focuses_search_and_hits_are_grouped_by_kind(app: ShopApp) -
         box = app.screen.query_one(SearchBox)
         assert box.input.has_focus
         await pilot.press(*"tee")
-        await pilot.pause(0.3)
-        await settle(pilot)
+        await until(pilot, lambda: box.is_open)  # after the typing pause
         assert fakes.searched == ["tee"]  # one search after the pause, not one per key
         assert box.is_open
         assert _prompts(box.results) == ["Things", "Basic tee  3 variants", "Widgets", "Basic tee, M  TEE-01"]
@@ -50,9 +49,8 @@ async def test_nothing_found_says_so_and_escape_closes(app: ShopApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("slash", *"zzz")
-        await pilot.pause(0.3)
-        await settle(pilot)
         box = app.screen.query_one(SearchBox)
+        await until(pilot, lambda: box.is_open)
         assert _prompts(box.results) == ["Nothing found for 'zzz'."]
         await pilot.press("enter")  # nothing to open
         await settle(pilot)
@@ -67,9 +65,8 @@ async def test_hit_titles_are_not_markup_and_a_click_opens(app: ShopApp) -> None
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("slash", *"[bold]")
-        await pilot.pause(0.3)
-        await settle(pilot)
         box = app.screen.query_one(SearchBox)
+        await until(pilot, lambda: box.is_open)
         assert _prompts(box.results) == ["Things", "[bold] not markup"]
         await pilot.click(SearchResults, offset=(3, 2))
         await settle(pilot)
@@ -81,9 +78,8 @@ async def test_too_long_a_search_shows_the_service_sentence(app: ShopApp) -> Non
         await settle(pilot)
         await pilot.press("slash")
         app.screen.query_one(SearchBox).input.value = "x" * 201
-        await pilot.pause(0.3)
-        await settle(pilot)
-        assert "Search for at most 200 characters." in [n.message for n in app._notifications]
+        await until(pilot, lambda: app.toasts)
+        assert "Search for at most 200 characters." in [n.message for n in app.toasts]
         assert app.is_running
 
 
@@ -92,9 +88,8 @@ async def test_escape_empties_the_box_so_the_next_slash_starts_afresh(app: ShopA
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("slash", *"13900001111")
-        await pilot.pause(0.3)
-        await settle(pilot)
         box = app.screen.query_one(SearchBox)
+        await until(pilot, lambda: box.is_open)
         await pilot.press("escape")
         await settle(pilot)
         assert box.input.value == "" and not box.is_open

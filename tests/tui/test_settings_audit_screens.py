@@ -52,7 +52,7 @@ async def test_settings_saves_a_changed_value_and_the_top_bar_follows(app: ShopA
         assert _stored(tui_store, "name") == "Lucky Cat [Store]"
         assert _stored(tui_store, "timezone") == "Europe/Berlin"
         assert app.store_name == "Lucky Cat [Store]" and app.timezone_name == "Europe/Berlin"
-        assert "Saved name, timezone." in [n.message for n in app._notifications]
+        assert "Saved name, timezone." in [n.message for n in app.toasts]
         assert not screen.query_one("#row-name").has_class("-changed")
     with db.read_session(tui_store) as session:
         entries = audit.list_entries(session=session, entity="setting").items
@@ -90,7 +90,7 @@ async def test_saving_nothing_says_so(app: ShopApp) -> None:
         await _open_settings(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "Nothing to save: no setting was changed." in [n.message for n in app._notifications]
+        assert "Nothing to save: no setting was changed." in [n.message for n in app.toasts]
 
 
 async def test_audit_screen_lists_entries_filters_and_loads_more(app: ShopApp, tui_store: str) -> None:
@@ -135,5 +135,5 @@ async def test_audit_screen_refuses_a_bad_since_with_the_service_sentence(app: S
         app.screen.query_one("#filter-since", Input).focus()
         await pilot.press(*"yesterday", "enter")
         await settle(pilot)
-        assert any("'yesterday' is not a time" in n.message for n in app._notifications)
+        assert any("'yesterday' is not a time" in n.message for n in app.toasts)
         assert app.is_running

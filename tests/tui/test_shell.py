@@ -8,11 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from textual import on
 from textual.widgets import HelpPanel, Label
 
 from shoptui import db, modules
 from shoptui.tui.app import ShopApp
 from shoptui.tui.screens.audit import AuditScreen
+from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.dashboard import DashboardScreen
 from shoptui.tui.screens.settings import SettingsScreen
 from shoptui.tui.widgets.kpi import KpiCard
@@ -66,6 +68,31 @@ async def test_sidebar_lists_registered_screens_and_keys_switch(app: ShopApp) ->
         await pilot.press("ctrl+o")
         await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)
+
+
+class LoadedWatcher(ShopApp):
+    """The app as a benchmark or an embedding sees it: it only listens for ``ShopScreen.Loaded``."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.loaded: list[tuple[str, bool, int]] = []
+
+    @on(ShopScreen.Loaded)
+    def _note(self, event: ShopScreen.Loaded) -> None:
+        self.loaded.append((event.screen.MODE, event.first, len(event.screen.query(KpiCard))))
+
+
+async def test_a_screen_tells_the_app_when_its_data_is_on_screen(tui_store: str) -> None:
+    app = LoadedWatcher(db_url=tui_store, poll_seconds=600)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        assert [(mode, first) for mode, first, _ in app.loaded] == [("dashboard", True)]
+        assert app.loaded[0][2] > 0  # posted once the cards are there
+        await pilot.press("f10")
+        await settle(pilot)
+        await pilot.press("ctrl+o")  # back: the dashboard reads its figures again
+        await settle(pilot)
+        assert [(mode, first) for mode, first, _ in app.loaded] == [("dashboard", True), ("dashboard", False)]
 
 
 def test_sidebar_lists_home_then_f_keys_in_order_then_ctrl_keys() -> None:
@@ -171,7 +198,7 @@ async def test_a_corrupt_store_shows_the_sentence_and_keeps_running(tmp_path: Pa
         status = app.screen.query_one("#dashboard-status")
         assert "is not a readable shoptui database" in str(status.render())
         assert "is not a readable shoptui database" in app.store_problem
-        toasts = [n.message for n in app._notifications]
+        toasts = [n.message for n in app.toasts]
         assert sum("not a readable shoptui database" in t for t in toasts) == 1  # said once, not per worker
         await pilot.press("f10")
         await settle(pilot)
@@ -201,7 +228,7 @@ async def test_an_unexpected_error_is_logged_not_shown_as_a_traceback(app: ShopA
     monkeypatch.setattr(dashboard, "all_figures", broken)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        toasts = [n.message for n in app._notifications]
+        toasts = [n.message for n in app.toasts]
         assert any(t.startswith("Something went wrong (RuntimeError)") for t in toasts), toasts
         assert app.is_running
         from shoptui.config import log_dir
@@ -233,7 +260,7 @@ async def test_announcements_are_kept_for_the_notification_centre(app: ShopApp) 
         app.announce("Price of [TEE-01] changed.", "warning")
         await pilot.pause()
         assert app.announcements[0].text == "Price of [TEE-01] changed."
-        assert any(n.message == "Price of [TEE-01] changed." for n in app._notifications)
+        assert any(n.message == "Price of [TEE-01] changed." for n in app.toasts)
         await pilot.press("ctrl+n")
         await settle(pilot)
         assert "Price of [TEE-01] changed." in str(app.screen.query_one("#centre-session").render())

@@ -42,14 +42,19 @@ How a module adds a screen
    kept in the notification centre). Reload data in ``on_screen_resume`` when it can change
    elsewhere. Every binding has an ``id``, a short label and a ``tooltip``; the footer shows the
    keys, F1 lists them all, and the command palette offers them (labelled with the screen).
+
+6. Call ``self.loaded()`` once a page of the screen's data is shown: it posts :class:`ShopScreen.Loaded`
+   after the refresh that draws it, which bubbles up to the app (tests and benchmarks wait for it).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 
 from shoptui.tui.widgets.sidebar import Sidebar
@@ -76,6 +81,14 @@ class ShopScreen(ReportsWorkerErrors, Screen[None]):
     ShopScreen #body { width: 1fr; height: 1fr; padding: 0 1; }
     """
 
+    @dataclass
+    class Loaded(Message):
+        """The screen's data is on screen: posted after the refresh that drew it; bubbles to the app."""
+
+        screen: ShopScreen
+        first: bool
+        """True for the screen's first data since it was made, False for a later page or a reload."""
+
     @property
     def shop(self) -> ShopApp:
         """The app, typed: ``db_url``, ``actor``, ``announce()``, ``report_error()``."""
@@ -98,6 +111,10 @@ class ShopScreen(ReportsWorkerErrors, Screen[None]):
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets (the content area). Subclasses yield them here."""
         yield from ()
+
+    def loaded(self, *, first: bool) -> None:
+        """Post :class:`Loaded` after the next refresh (call it once the data's widgets are updated)."""
+        self.call_after_refresh(self.post_message, self.Loaded(self, first))
 
     def open_record(self, kind: str, key: str) -> None:
         """Show one record (a search hit, a notification link). Screens that show records override it."""

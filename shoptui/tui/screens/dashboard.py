@@ -105,9 +105,8 @@ class DashboardScreen(ShopScreen):
         status.display = not event.figures
         if self.focused is None and self._cards:
             next(iter(self._cards.values())).focus()
-        if not self._filled_once:
-            self._filled_once = True
-            self.call_after_refresh(self.shop.mark_timing, "figures")
+        self.loaded(first=not self._filled_once)
+        self._filled_once = True
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "dashboard" and event.state == WorkerState.ERROR and not self._cards:

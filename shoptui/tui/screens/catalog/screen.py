@@ -275,9 +275,9 @@ class ProductsScreen(PagedList, ProductActions, ShopScreen):
                 self.selected &= set(self.rows)
         self._show_status()
         self.refresh_bindings()
+        self.loaded(first=not self._loaded_once)
         if not self._loaded_once:
             self._loaded_once = True
-            self.call_after_refresh(self.shop.mark_timing, "products")
             self.call_after_refresh(self._mount_extras)
         while self._pending:
             self.open_record(*self._pending.pop(0))

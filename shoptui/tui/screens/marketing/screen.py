@@ -451,10 +451,9 @@ class MarketingScreen(ShopScreen):
     def _after_load(self) -> None:
         self._show_status()
         self.refresh_bindings()
-        if self.promo_data is not None and self.coupon_data is not None and not self._loaded_once:
-            self._loaded_once = True
-            self.call_after_refresh(self.shop.mark_timing, "marketing")
         if self.promo_data is not None and self.coupon_data is not None:
+            self.loaded(first=not self._loaded_once)
+            self._loaded_once = True
             while self._pending:
                 self.open_record(*self._pending.pop(0))
 

@@ -239,9 +239,8 @@ class MembersScreen(PagedList, MemberActions, ShopScreen):
         self._show_detail()
         self._show_status()
         self.refresh_bindings()
-        if not self._loaded_once:
-            self._loaded_once = True
-            self.call_after_refresh(self.shop.mark_timing, "members")
+        self.loaded(first=not self._loaded_once)
+        self._loaded_once = True
         while self._pending:
             self.open_record(*self._pending.pop(0))
 

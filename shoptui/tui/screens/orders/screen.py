@@ -319,7 +319,7 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
         self._show_status()
         self._show_detail()
         self.refresh_bindings()
-        self.call_after_refresh(self.shop.mark_timing, "orders-page" if self._loaded_once else "orders-rows")
+        self.loaded(first=not self._loaded_once)
         if not self._loaded_once:
             self._loaded_once = True
             self.call_after_refresh(self._mount_extras)  # the filter bar and the figures come after the rows

@@ -26,7 +26,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -141,7 +141,6 @@ class Op:
     text: str = ""
     basket: Any = None  # replace: the basket to put in place (a sale that was not completed)
     ok: bool | None = None  # fresh: how to show ``text`` once the basket is empty (None: plain)
-    started: float = field(default_factory=time.perf_counter)
 
 
 def apply_op(session: Session, basket: Basket | None, op: Op) -> Basket:
@@ -298,15 +297,8 @@ class SaleScreen(ShopScreen):
         self.meta = SaleMeta()
         self.basket: Basket | None = None
         self.last_result: SaleResult | None = None
-        self.last_latency_ms: float | None = None
-        """Milliseconds from the last entry (enter) to its basket drawn; the benchmark reads it."""
-        self.latencies: list[float] = []
-        self.last_drawn_at = 0.0
-        self.service_ms: deque[float] = deque(maxlen=1000)
-        """Milliseconds the services took for each change (in the worker); the benchmark reads it."""
         self._keys_state: tuple[bool, bool] | None = None
         self._meta_read_at = 0.0
-        """``time.perf_counter()`` when the last entry's basket (or refusal) was drawn."""
         self._ops: deque[Op] = deque()
         self._lock = threading.Lock()
         self._draining = False
@@ -419,15 +411,12 @@ class SaleScreen(ShopScreen):
                             self._draining = False
                             return
                         op = self._ops.popleft()
-                    began = time.perf_counter()
                     try:
                         basket = apply_op(session, self._worker_basket, op)
                     except ShopError as exc:
-                        self.service_ms.append((time.perf_counter() - began) * 1000)
                         unknown = isinstance(exc, NotFound) and "SKU or barcode" in str(exc)
                         self.post_message(self.BasketRefused(op, str(exc), unknown))
                         continue
-                    self.service_ms.append((time.perf_counter() - began) * 1000)
                     self._worker_basket = basket
                     self.post_message(self.BasketChanged(basket, op))
         except BaseException:
@@ -453,8 +442,6 @@ class SaleScreen(ShopScreen):
             self.query_one("#sale-message", ScanMessage).say(op.text or "Ready: scan the first item.", ok=op.ok)
         if op.kind in ("quantity", "step", "remove"):
             self.shop.announce(quantity_notice(op, before, basket))
-        if op.kind in ("scan", "quantity", "step", "remove"):
-            self.call_after_refresh(self._stamp, op.started)
         self._keys_may_have_changed()
 
     def _keys_may_have_changed(self) -> None:
@@ -464,13 +451,6 @@ class SaleScreen(ShopScreen):
             self._keys_state = state
             self.refresh_bindings()
 
-    def _stamp(self, started: float) -> None:
-        self.last_drawn_at = time.perf_counter()
-        self.last_latency_ms = (self.last_drawn_at - started) * 1000
-        self.latencies.append(self.last_latency_ms)
-        if len(self.latencies) > 1000:
-            del self.latencies[:500]
-
     @on(BasketRefused)
     def _basket_refused(self, event: BasketRefused) -> None:
         op = event.op
@@ -479,8 +459,6 @@ class SaleScreen(ShopScreen):
             message.say(f"UNKNOWN CODE {op.code.strip()}: not a SKU or barcode; basket unchanged.", ok=False)
         else:
             message.say(f"NOT DONE: {event.sentence}", ok=False)
-        if op.kind in ("scan", "quantity", "step"):
-            self.call_after_refresh(self._stamp, op.started)
 
     def _draw(self, *, select: str | None = None) -> None:
         basket = self.basket
