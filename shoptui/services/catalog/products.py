@@ -617,12 +617,6 @@ def list_categories(*, session: Session) -> list[CategoryRead]:
     return out
 
 
-def subtree_ids(*, session: Session, category_id: int) -> list[int]:
-    """The category and every category below it."""
-    row = _category(session, category_id)
-    return list(session.execute(select(Category.id).where(Category.path.startswith(row.path))).scalars())
-
-
 def _check_category_name(session: Session, name: str, parent_id: int | None, exclude: int | None = None) -> str:
     cleaned = _required_text(name, "category name", 100)
     if ">" in cleaned or "/" == cleaned:

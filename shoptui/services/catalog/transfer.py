@@ -51,13 +51,6 @@ Progress = Callable[[str], None]
 _PLAIN_AMOUNT = re.compile(r"^(\d{1,13})(?:\.(\d{1,4}))?$")
 
 
-def bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
-    """``insert_rows`` for rows given as dicts (every dict with the same keys)."""
-    if rows:
-        names = list(rows[0])
-        bulk.insert_rows(conn, table, names, [tuple(row[n] for n in names) for row in rows])
-
-
 DEFER_INDEXES_FROM = 20_000
 
 

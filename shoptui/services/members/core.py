@@ -10,7 +10,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -237,8 +236,3 @@ def customer_of(session: Session, customer_id: int) -> Customer:
     if row is None:
         raise NotFound(f"There is no customer #{customer_id}.")
     return row
-
-
-def jsonable_tags(tags: Any) -> list[str]:
-    """Tags as a sorted list of strings."""
-    return sorted({str(t) for t in tags or []})

@@ -20,7 +20,6 @@ The interface other modules use (pricing, marketing, orders)::
     reverse_for_refund(*, session, actor, order_id, refunded_minor) -> PointsResult | None
         refunded_minor is the goods part of one refund; reversal is proportional and cumulative
     store_credit_pay(*, session, actor, customer_id, amount_minor, order_number) -> CreditResult
-    credit_refund(*, session, actor, customer_id, amount_minor, order_number, reason="") -> CreditResult
     can_message(*, session, customer_id, channel, purpose="marketing") -> bool
 
 Orders call ``on_order_event`` for every timeline event (registered in the module descriptor
@@ -90,7 +89,7 @@ __all__ = [
     "SETTINGS", "CreditMovementRead", "CreditResult", "GiftRead", "GiftRedemptionRead", "MemberBenefits",
     "MemberCreate", "MemberProfile", "MemberRead", "MemberUpdate", "MergeResult", "PointsEventRead",
     "PointsMovementRead", "PointsResult", "RecalcResult", "TierChangeRead", "TierRead", "TierUpdate",
-    "add_member", "can_message", "credit_refund", "earn_for_order", "find_member", "get_member",
+    "add_member", "can_message", "earn_for_order", "find_member", "get_member",
     "list_members", "max_redeemable_points", "member_benefits", "merge_members", "on_order_event",
     "points_value_minor", "redeem_points", "reverse_for_refund", "set_consent", "store_credit_pay",
     "update_member",
@@ -893,14 +892,6 @@ def store_credit_pay(*, session: Session, actor: Actor, customer_id: int, amount
     _member(session, customer_id)
     return members_credit.pay(session=session, actor=actor, customer_id=customer_id, amount_minor=amount_minor,
                               order_number=order_number)
-
-
-def credit_refund(*, session: Session, actor: Actor, customer_id: int, amount_minor: int, order_number: str,
-                  reason: str = "") -> CreditResult:
-    """Pay a refund into the member's store credit."""
-    _member(session, customer_id)
-    return members_credit.refund(session=session, actor=actor, customer_id=customer_id, amount_minor=amount_minor,
-                                 order_number=order_number, reason=reason)
 
 
 def credit_change(*, session: Session, actor: Actor, ref: str | int, amount_minor: int, reason: str,

@@ -55,7 +55,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel
-from sqlalchemy import func, insert, update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from shoptui import clock
@@ -764,62 +764,6 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     return report
 
 
-def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows (dicts with the same keys) with one driver-level ``executemany``; see ``insert_tuples``."""
-    if rows:
-        names = tuple(rows[0])
-        getter = itemgetter(*names)
-        insert_tuples(session, table, names, [getter(row) if len(names) > 1 else (getter(row),) for row in rows])
-
-
-def insert_tuples(session: Session, table: Any, names: tuple[str, ...], rows: list[tuple[Any, ...]], *,
-                  bound: set[str] | frozenset[str] = frozenset()) -> None:
-    """Insert many rows (tuples in the order of ``names``) with one driver-level ``executemany``.
-
-    SQLAlchemy's Core ``executemany`` builds a parameter dict per row; for a few hundred thousand
-    rows that costs more than SQLite itself. Here the statement is compiled once, each column's
-    bind processor (UTC datetimes, JSON, booleans) runs once per distinct value, and the driver
-    gets plain tuples. Columns named in ``bound`` already hold what their processor would give.
-    Drivers with named parameter styles go through Core as usual.
-    """
-    if not rows:
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    marker = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
-    if marker is None:
-        connection.execute(insert(table), [dict(zip(names, row, strict=True)) for row in rows])
-        return
-    processors = []
-    for index, name in enumerate(names):
-        process = None if name in bound else table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if process is not None:
-            processors.append((index, process, {}))
-    preparer = dialect.identifier_preparer
-    sql = (f"INSERT INTO {preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)}) "
-           f"VALUES ({', '.join(marker for _ in names)})")
-    if not processors:
-        connection.exec_driver_sql(sql, rows)
-        return
-    params = []
-    for row in rows:
-        values = list(row)
-        for index, process, memo in processors:
-            value = values[index]
-            if value is not None:
-                try:
-                    values[index] = memo[value]
-                except (KeyError, TypeError):
-                    done = process(value)
-                    try:
-                        memo[value] = done
-                    except TypeError:  # unhashable (JSON): not memoised
-                        pass
-                    values[index] = done
-        params.append(tuple(values))
-    connection.exec_driver_sql(sql, params)
-
-
 class _CustomerResolver:
     """Customers of the file by reference, phone or email: existing ones found in bulk, new ones created in bulk."""
 
@@ -891,9 +835,10 @@ class _CustomerResolver:
                 refs.append({"ref": plan["customer_ref"], "customer_id": cid})
             if any(f.get(k) for k in ("country", "region", "province", "city", "postal_code")):
                 addresses.append(_address_row(cid, plan, now))
-        bulk_insert(self.session, Customer.__table__, rows)
-        bulk_insert(self.session, CustomerImportRef.__table__, refs)
-        bulk_insert(self.session, CustomerAddress.__table__, addresses)
+        conn = self.session.connection()
+        bulk.insert_dicts(conn, Customer.__table__, rows)
+        bulk.insert_dicts(conn, CustomerImportRef.__table__, refs)
+        bulk.insert_dicts(conn, CustomerAddress.__table__, addresses)
         audit.record(session=self.session, actor=actor, action="customer.import", entity="customer",
                      summary=f"{len(rows)} customers created by an order import")
         for key, cid in ids.items():
@@ -1079,10 +1024,8 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
                                    (OrderLine.__table__, LINE_COLUMNS, line_rows),
                                    (OrderPayment.__table__, PAYMENT_COLUMNS, payment_rows),
                                    (OrderEvent.__table__, EVENT_COLUMNS, event_rows)):
-            if table.name in MULTI_ROW_TABLES:
-                bulk.insert_rows(session.connection(), table, names, rows, bound=TIME_COLUMNS[table])
-            else:
-                insert_tuples(session, table, names, rows, bound=TIME_COLUMNS[table])
+            bulk.insert_rows(session.connection(), table, names, rows, bound=TIME_COLUMNS[table],
+                             multi_row=table.name in MULTI_ROW_TABLES)
             rows.clear()
 
     lines_total = sum(len(plan["group"].lines) for plan in plans)

@@ -2,7 +2,7 @@
 
 ``services.pricing.engine.price`` calls ``price_cart`` here; this module reads (a handful of indexed
 queries, plain columns rather than ORM rows), and the pure functions in ``services.pricing.engine``
-decide. The members module is reached through a small adapter (``member_terms``, ``points_*``,
+decide. The members module is reached through a small adapter (``points_value``,
 ``can_message``) so pricing never depends on how members keep their data.
 """
 
@@ -12,7 +12,7 @@ import inspect
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, bindparam, cast, func, or_, select
@@ -88,42 +88,6 @@ def customer_terms(session: Session, customer_id: int | None) -> tuple[bool, pri
                                     discount_bp=row[3] or 0, free_shipping_over_minor=row[4],
                                     points_multiplier_bp=row[5] if row[5] is not None else 10_000,
                                     tier_name=row[7] or row[1])
-
-
-def member_terms(session: Session, customer_id: int | None) -> pricing.MemberTerms | None:
-    """The customer's tier terms, or None for a guest or a customer who is not a member."""
-    if customer_id is None:
-        return None
-    api = _members_api()
-    if api is not None and hasattr(api, "member_benefits"):
-        found = _call(api.member_benefits, session, customer_id=customer_id)
-        if found is None:
-            return None
-        return pricing.MemberTerms(
-            customer_id=customer_id, tier=str(getattr(found, "tier", "") or getattr(found, "tier_code", "")),
-            discount_bp=int(getattr(found, "discount_bp", 0) or 0),
-            free_shipping_over_minor=getattr(found, "free_shipping_over_minor", None),
-            points_multiplier_bp=int(getattr(found, "points_multiplier_bp", 10_000) or 10_000),
-            points_balance=int(getattr(found, "points_balance", 0) or getattr(found, "points", 0) or 0))
-    from shoptui.models.members import Member, MemberTier
-
-    row = session.execute(
-        select(Member.tier_code, Member.points_balance, MemberTier.discount_bp, MemberTier.free_shipping_over_minor,
-               MemberTier.points_multiplier_bp)
-        .join(MemberTier, col(MemberTier.code) == col(Member.tier_code))
-        .where(Member.customer_id == customer_id, col(Member.merged_into).is_(None))).first()
-    if row is None:
-        return None
-    return pricing.MemberTerms(customer_id=customer_id, tier=row[0], points_balance=row[1], discount_bp=row[2],
-                               free_shipping_over_minor=row[3], points_multiplier_bp=row[4])
-
-
-def points_allowance(session: Session, customer_id: int, payable_minor: int) -> int:
-    """The most points this customer may use on an order with ``payable_minor`` still to pay."""
-    api = _members_api()
-    if api is None or not hasattr(api, "max_redeemable_points"):
-        raise NotAllowed("Points cannot be used yet: the members module is not set up in this shoptui.")
-    return int(_call(api.max_redeemable_points, session, customer_id=customer_id, payable_minor=payable_minor))
 
 
 def points_value(session: Session, points: int) -> int:
@@ -417,13 +381,6 @@ def _eligible(running: list[tuple[tuple[Any, ...], int, pricing.PromotionRule]],
             continue
         kept.append((r, rule))
     return kept
-
-
-def promotion_rules(session: Session, *, at: datetime, channel: str, customer_id: int | None, tier: str | None,
-                    new_customer: bool) -> list[pricing.PromotionRule]:
-    """The promotions running at ``at`` that this customer may have on this channel, within their limits."""
-    return _finish_rules(session, _running(session, at), channel=channel, customer_id=customer_id, tier=tier,
-                         new_customer=new_customer)
 
 
 def _finish_rules(session: Session, running: list[tuple[tuple[Any, ...], int, pricing.PromotionRule]], *,
@@ -750,8 +707,3 @@ def price_cart(*, session: Session, cart: pricing.Cart, customer_id: int | None,
         lines = offer_lines(session, cart.items)
     context = load_offers(session, customer_id=customer_id, coupon_codes=coupon_codes, channel=channel, at=at)
     return price_with(context, lines, points_to_use=points_to_use, shipping_minor=cart.shipping_minor)
-
-
-def days_after(moment: datetime, days: int) -> datetime:
-    """``days`` whole days after ``moment``."""
-    return moment + timedelta(days=days)

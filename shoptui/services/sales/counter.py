@@ -512,12 +512,6 @@ def normalise_method(method: str) -> str:
     return value
 
 
-def cash_step(*, session: Session) -> int:
-    """The cash rounding step in minor units from the settings (0: no rounding)."""
-    raw = store_settings.get(session=session, key="cash_rounding")
-    return step_minor(str(raw), store_settings.currency(session=session))
-
-
 def step_minor(raw: str, currency: store_settings.Currency) -> int:
     """``"0.5"`` -> 50 for a two-decimal currency; ``"none"`` -> 0. InvalidInput for other steps."""
     value = raw.strip().lower()
