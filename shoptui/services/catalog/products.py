@@ -57,7 +57,7 @@ from shoptui.models.catalog import (
     ProductTag,
     Variant,
 )
-from shoptui.services.pricing import engine as pricing
+from shoptui.services.pricing import rounding
 from shoptui.services.shop import audit
 from shoptui.services.shop.paging import Page, after_key, clamp_limit
 from shoptui.services.shop.search import SearchHit
@@ -1782,7 +1782,7 @@ def _plan_bulk(session: Session, product_ids: Sequence[int], action: BulkAction)
             raise InvalidInput("A price change by percentage must be above -100% and at most +10000%.")
         for variant in session.execute(select(Variant).where(Variant.product_id.in_(ids))
                                        .order_by(Variant.product_id, Variant.position)).scalars():
-            new = pricing.adjust_price(variant.price_minor, delta_minor=action.delta_minor, delta_bp=action.delta_bp,
+            new = rounding.adjust_price(variant.price_minor, delta_minor=action.delta_minor, delta_bp=action.delta_bp,
                                        field=f"price of {variant.sku}")
             _check_minor(new, f"price of {variant.sku}")
             if new != variant.price_minor:

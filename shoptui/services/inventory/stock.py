@@ -60,8 +60,7 @@ from shoptui.models.inventory import (
     StockPolicy,
     Supplier,
 )
-from shoptui.services.inventory.settings import SETTINGS  # noqa: F401
-from shoptui.services.pricing.engine import round_half_up
+from shoptui.services.pricing.rounding import round_half_up
 from shoptui.services.shop import audit
 from shoptui.services.shop.paging import Page, clamp_limit
 from shoptui.text import check_text

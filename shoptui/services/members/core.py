@@ -17,7 +17,6 @@ from shoptui.errors import InvalidInput, NotFound
 from shoptui.models.customers import Customer
 from shoptui.models.members import Member, MemberAccount
 from shoptui.services.members.customers import CALLING_CODES, customer_by_contact
-from shoptui.services.members.settings import SETTINGS  # noqa: F401
 from shoptui.services.shop import settings as store_settings
 
 

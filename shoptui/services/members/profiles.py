@@ -62,7 +62,6 @@ from shoptui.services.members import customers
 from shoptui.services.members import points as members_points
 from shoptui.services.members import tiers as members_tiers
 from shoptui.services.members.core import (
-    SETTINGS,
     customer_of,
     find_member_row,
     member_by_phone,
@@ -86,7 +85,7 @@ from shoptui.services.shop.search import SearchHit
 from shoptui.text import check_text
 
 __all__ = [
-    "SETTINGS", "CreditMovementRead", "CreditResult", "GiftRead", "GiftRedemptionRead", "MemberBenefits",
+    "CreditMovementRead", "CreditResult", "GiftRead", "GiftRedemptionRead", "MemberBenefits",
     "MemberCreate", "MemberProfile", "MemberRead", "MemberUpdate", "MergeResult", "PointsEventRead",
     "PointsMovementRead", "PointsResult", "RecalcResult", "TierChangeRead", "TierRead", "TierUpdate",
     "add_member", "can_message", "earn_for_order", "find_member", "get_member",

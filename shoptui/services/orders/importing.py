@@ -68,6 +68,7 @@ from shoptui.models.sales import CustomerImportRef
 from shoptui.services.members.customers import further_contact_holders
 from shoptui.services.orders import status as machine
 from shoptui.services.pricing import engine as pricing
+from shoptui.services.pricing import rounding
 from shoptui.services.shop import audit
 from shoptui.services.shop import settings as store_settings
 from shoptui.store import bulk
@@ -301,7 +302,7 @@ class _Amounts:
             return whole * self.scale + (int(frac.ljust(self.digits, "0")) if self.digits else 0), False
         denominator = 10 ** len(frac)
         numerator = (whole * denominator + int(frac)) * self.scale
-        return pricing.round_half_up(numerator, denominator), True
+        return rounding.round_half_up(numerator, denominator), True
 
 
 def _rate_bp(raw: str) -> int:
@@ -315,9 +316,9 @@ def _rate_bp(raw: str) -> int:
     denominator = 10 ** len(frac)
     numerator = int(match["whole"]) * denominator + (int(frac) if frac else 0)
     if not percent and numerator <= denominator:  # 0.1 is a fraction (10%)
-        bp = pricing.round_half_up(numerator * 10_000, denominator)
+        bp = rounding.round_half_up(numerator * 10_000, denominator)
     else:
-        bp = pricing.round_half_up(numerator * 100, denominator)
+        bp = rounding.round_half_up(numerator * 100, denominator)
     if bp > 10_000:
         raise ValueError("over 100%")
     return bp
@@ -486,7 +487,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     product_name = _Memo(lambda raw: _norm_text(raw, 300, "product name"))
     known_amount, known_name = parse_amount.known, product_name.known  # amounts are tuples: never falsy
     known_rate = rate_bp.known
-    apply_bp, max_unit = pricing.apply_bp, pricing.BP_ONE * 10**9
+    apply_bp, max_unit = rounding.apply_bp, rounding.BP_ONE * 10**9
     groups: dict[str, _Group] = {}
     rows = 0
     rounded = 0

@@ -44,6 +44,7 @@ from shoptui.services.orders.lifecycle import (
     touch,
 )
 from shoptui.services.pricing import engine as pricing
+from shoptui.services.pricing import rounding
 from shoptui.services.shop import audit
 from shoptui.services.shop.paging import Page, clamp_limit
 from shoptui.text import check_text
@@ -163,7 +164,7 @@ def _checked_lines(order: Order, lines: list[OrderLine], *, amount_minor: int, s
         if goods > sum(room):
             raise InvalidInput(f"{cfg.currency.format(goods)} is more than the {cfg.currency.format(sum(room))} of goods "
                                f"still refundable on order {order.number}.")
-        parts = pricing.allocate(goods, room) if goods else [0] * len(lines)
+        parts = rounding.allocate(goods, room) if goods else [0] * len(lines)
         line_amounts = {line.id or 0: (0, part) for line, part in zip(lines, parts, strict=True) if part}
     by_id = {line.id: line for line in lines}
     if sum(a for _, a in line_amounts.values()) != goods:
@@ -304,7 +305,7 @@ def _amounts(order: Order, lines: list[OrderLine], cfg: OrderSettings, *, amount
                                    "those items (and shipping) cost.")
             if amount_minor < total:  # a partial refund of those items: spread it over them
                 ids = list(line_amounts)
-                parts = pricing.allocate(amount_minor, [line_amounts[i][1] for i in ids] + [shipping])
+                parts = rounding.allocate(amount_minor, [line_amounts[i][1] for i in ids] + [shipping])
                 line_amounts = {i: (line_amounts[i][0], p) for i, p in zip(ids, parts[:-1], strict=True)}
                 shipping = parts[-1]
                 total = amount_minor
@@ -770,7 +771,7 @@ def exchange(*, session: Session, actor: Actor, number: str, back: list[tuple[st
     refunded = charged = 0
     if credit > 0:
         ids = list(line_amounts)
-        parts = pricing.allocate(credit, [line_amounts[i][1] for i in ids])
+        parts = rounding.allocate(credit, [line_amounts[i][1] for i in ids])
         credit_lines = {i: (line_amounts[i][0], p) for i, p in zip(ids, parts, strict=True)}
         refund_payments(session, actor, order, lines, amount_minor=credit, shipping_minor=0, line_amounts=credit_lines,
                         reason=f"exchange into {new_order.number}", to="exchange", return_id=row.id, cfg=cfg)

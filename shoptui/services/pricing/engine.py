@@ -9,12 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from shoptui.errors import InvalidInput
-from shoptui.services.pricing.rounding import (  # noqa: F401  (the rounding functions are used through pricing too)
+from shoptui.services.pricing.rounding import (
     BP_ONE,
-    adjust_price,
     allocate,
     apply_bp,
-    change_by_bp,
     round_half_up,
     split_positive,
 )

@@ -25,6 +25,7 @@ from shoptui.models.catalog import Category, Product, Variant
 from shoptui.models.customers import Customer
 from shoptui.models.marketing import Coupon, CouponCode, CouponRedemption, Promotion, PromotionUse
 from shoptui.services.pricing import engine as pricing
+from shoptui.services.pricing import rounding
 from shoptui.services.shop import settings as store_settings
 from shoptui.wording import plural
 
@@ -660,7 +661,7 @@ def points_allowed(context: OfferContext, payable_minor: int) -> int:
     member = context.member
     if member is None or member.points_balance <= 0 or context.points_value_per_100 <= 0 or payable_minor <= 0:
         return 0
-    cap_minor = payable_minor * context.points_max_share_bp // pricing.BP_ONE
+    cap_minor = payable_minor * context.points_max_share_bp // rounding.BP_ONE
     return max(0, min(member.points_balance, cap_minor * 100 // context.points_value_per_100))
 
 

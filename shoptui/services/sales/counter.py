@@ -36,7 +36,7 @@ from shoptui.services.orders import documents
 from shoptui.services.orders import lifecycle as orders
 from shoptui.services.pricing import engine as pricing
 from shoptui.services.pricing import terms as marketing_pricing
-from shoptui.services.sales.settings import CASH_STEPS, SETTINGS  # noqa: F401
+from shoptui.services.sales.settings import CASH_STEPS
 from shoptui.services.shop import settings as store_settings
 
 MAX_BASKET_LINES = 200
