@@ -153,7 +153,7 @@ def _check_points(points: int, what: str = "points") -> int:
     return points
 
 
-def _consume(session: Session, customer_id: int, points: int, *, first_ref: tuple[str, str] | None = None) -> int:
+def consume_lots(session: Session, customer_id: int, points: int, *, first_ref: tuple[str, str] | None = None) -> int:
     """Take ``points`` from the member's lots, oldest expiry first; returns what no lot covered.
 
     ``first_ref`` names a lot to take from before the others (a refund takes back the points of
@@ -194,7 +194,7 @@ def _movement(session: Session, actor: Actor, customer_id: int, *, kind: str, po
         if cfg.expiry_months > 0 and remaining:
             expires_at = add_months(now, cfg.expiry_months)
     elif points < 0:
-        _consume(session, customer_id, -points, first_ref=(ref_kind, ref_id) if kind == "reverse" and ref_id else None)
+        consume_lots(session, customer_id, -points, first_ref=(ref_kind, ref_id) if kind == "reverse" and ref_id else None)
     if not balance_done:
         session.execute(update(Member).where(col(Member.customer_id) == customer_id)
                         .values(points_balance=col(Member.points_balance) + points, updated_at=now))

@@ -18,7 +18,6 @@ from shoptui.config import Actor
 from shoptui.models.orders import Order, OrderLine
 from shoptui.services.marketing import reports as marketing
 from shoptui.services.pricing import engine as pricing
-from shoptui.services.pricing import terms as marketing_pricing
 
 MARKETING_KINDS = ("promotion", "member", "coupon", "points")
 
@@ -51,9 +50,10 @@ def record(session: Session, actor: Actor, order: Order, priced: pricing.PricedC
     marketing.record_usage(session=session, actor=actor, order_id=order.id or 0, order_number=order.number,
                            customer_id=order.customer_id, priced=priced)
     if priced.points_used and order.customer_id is not None:
-        api = marketing_pricing._members_api()
-        api.redeem_points(session=session, actor=actor, customer_id=order.customer_id, points=priced.points_used,
-                          ref_kind="order", ref_id=order.number)
+        from shoptui.services.members import profiles as members
+
+        members.redeem_points(session=session, actor=actor, customer_id=order.customer_id, points=priced.points_used,
+                              ref_kind="order", ref_id=order.number)
 
 
 def _is_gift(line: OrderLine) -> bool:

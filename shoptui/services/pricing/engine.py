@@ -411,7 +411,7 @@ _price_adjustment = _maker(PriceAdjustment)
 _priced_line = _maker(PricedLine)
 _explanation = _maker(Explanation)
 _applied_promotion = _maker(AppliedPromotion)
-_offer_line = _maker(OfferLine)
+make_offer_line = _maker(OfferLine)  # public: ``terms.offer_lines`` builds the cart's lines with it
 
 
 @dataclass

@@ -153,7 +153,7 @@ def offer_lines(session: Session, items: Iterable[pricing.CartItem]) -> tuple[pr
             if row[2]:
                 by_code.setdefault(row[2], tuple(row))
     out = []
-    make_line = pricing._offer_line  # fields in order: key, quantity, unit price, line discount, variant, product,
+    make_line = pricing.make_offer_line  # fields in order: key, quantity, unit price, line discount, variant, product,
     # category path, title, gift of
     for item in items:
         if isinstance(item.quantity, bool) or not isinstance(item.quantity, int) or item.quantity <= 0:
