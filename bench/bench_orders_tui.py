@@ -49,6 +49,7 @@ def _store_url() -> str:
 
 def _worker_figures(url: str) -> None:
     from shoptui import db
+    from shoptui.services.orders import figures as orders_figures
     from shoptui.services.orders import lifecycle as orders
     from shoptui.services.orders import views as orders_views
 
@@ -73,7 +74,7 @@ def _worker_figures(url: str) -> None:
             ("list: later page, status shipped", lambda: page(orders.OrderFilter(status="shipped"), deep_cursor()),
              LIST_MS),
             ("screen worker: first page + tracking", lambda: worker(), WORKER_MS),
-            ("figures worker: unpaid, to ship, open returns", lambda: orders.figures(session=s), WORKER_MS),
+            ("figures worker: unpaid, to ship, open returns", lambda: orders_figures.figures(session=s), WORKER_MS),
             ("screen worker: later page + tracking", lambda: worker(after=deep_cursor()), WORKER_MS),
             ("screen worker: first page, status unpaid", lambda: worker(orders.OrderFilter(status="unpaid")),
              WORKER_MS),

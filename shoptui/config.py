@@ -176,15 +176,6 @@ def tighten(path: Path) -> None:
         pass
 
 
-def setting_from_env_or_file(key: str) -> str | None:
-    """A setting given outside the store: ``SHOPTUI_<KEY>`` or ``key`` in the config file."""
-    env = os.environ.get(f"SHOPTUI_{key.upper()}")
-    if env is not None:
-        return env
-    value = file_config().get(key)
-    return None if value is None else str(value)
-
-
 def normalise_url(value: str) -> str:
     """A SQLAlchemy URL from a URL or a plain file path (made absolute)."""
     value = value.strip()

@@ -90,7 +90,7 @@ def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, _record: object) ->
 
 def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
     # straight to the driver: through exec_driver_sql the BEGIN cost a tenth of an empty transaction;
-    # a driver error is wrapped as SQLAlchemy would, so _translated words it the same way
+    # a driver error is wrapped as SQLAlchemy would, so translated_errors words it the same way
     statement = "BEGIN IMMEDIATE" if connection.get_execution_options().get("shoptui_write", False) else "BEGIN"
     try:
         connection.connection.driver_connection.execute(statement)
@@ -246,7 +246,7 @@ def dispose_all() -> None:
 
 
 @contextmanager
-def _translated(url: str) -> Iterator[None]:
+def translated_errors(url: str) -> Iterator[None]:
     """Turn driver failures a person can cause into a ShopError with a sentence."""
     try:
         yield
@@ -375,7 +375,7 @@ def transaction(url: str | None = None) -> Iterator[Session]:
     grown past ``WAL_CHECKPOINT_BYTES`` (see ``_checkpoint_after_write``).
     """
     url = _resolved(url)
-    with _translated(url):
+    with translated_errors(url):
         if url in _read_only or (url not in _engines and is_read_only(url)):
             raise StoreUnavailable(f"The store {_display(url)} is read-only, so nothing can be saved.")
         _tighten_store_files(url)
@@ -482,7 +482,7 @@ def _checkpoint(url: str) -> bool | None:
 def read_session(url: str | None = None) -> Iterator[Session]:
     """A read-only unit: a consistent snapshot, always rolled back."""
     url = _resolved(url)
-    with _translated(url), Session(get_engine(url), expire_on_commit=False) as session:
+    with translated_errors(url), Session(get_engine(url), expire_on_commit=False) as session:
         try:
             yield session
         finally:
@@ -520,7 +520,7 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def _ensure_schema(engine: Engine, url: str, *, create: bool) -> None:
-    with _translated(url):
+    with translated_errors(url):
         revision = current_revision(engine)
         heads = schema_heads()
         if revision in heads:
@@ -584,7 +584,7 @@ def upgrade(url: str | None = None, *, backup: bool = True) -> UpgradeResult:
     """Bring the store to the current schema, writing a backup beside it first (SQLite)."""
     url = resolve_database_url(url)
     engine = get_engine(url, check_schema=False, create=True)
-    with _translated(url):
+    with translated_errors(url):
         before = current_revision(engine)
         heads = schema_heads()
         if before in heads:

@@ -58,10 +58,6 @@ def _po_id(text: str) -> int:
     return int(raw)
 
 
-def _dump(value: Any) -> Any:
-    return value.model_dump() if hasattr(value, "model_dump") else value
-
-
 # ---------------------------------------------------------------- stock
 
 

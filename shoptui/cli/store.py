@@ -44,7 +44,7 @@ def db_info(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     url = state(ctx).url
     with refusals():
         engine = db.get_engine(url, check_schema=False, create=False)
-        with db._translated(url):
+        with db.translated_errors(url):
             revision = db.current_revision(engine)
         path = sqlite_path(url)
         info = {

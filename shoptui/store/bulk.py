@@ -14,15 +14,22 @@ from sqlalchemy.exc import DBAPIError
 _PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
+def insert_dicts(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+    """``insert_rows`` for rows given as dicts (every dict with the same keys)."""
+    if rows:
+        names = list(rows[0])
+        insert_rows(conn, table, names, [tuple(row[n] for n in names) for row in rows])
+
+
 def insert_rows(conn: Any, table: Any, names: Sequence[str], rows: list[tuple[Any, ...]], *,
-                bound: Collection[str] = frozenset()) -> None:
+                bound: Collection[str] = frozenset(), multi_row: bool = True) -> None:
     """Insert many rows (tuples in ``names`` order) through the driver's executemany (see ``insert_columns``)."""
     if rows:
-        insert_columns(conn, table, names, list(zip(*rows, strict=True)), bound=bound)
+        insert_columns(conn, table, names, list(zip(*rows, strict=True)), bound=bound, multi_row=multi_row)
 
 
 def insert_columns(conn: Any, table: Any, names: Sequence[str], columns: Sequence[Sequence[Any]], *,
-                   bound: Collection[str] = frozenset()) -> None:
+                   bound: Collection[str] = frozenset(), multi_row: bool = True) -> None:
     """Insert many rows given column by column (``columns[i]`` holds every row's value of ``names[i]``,
     all of the same length) through the driver's executemany.
 
@@ -37,6 +44,8 @@ def insert_columns(conn: Any, table: Any, names: Sequence[str], columns: Sequenc
     status's ``IN (...)`` fills a temporary table, which a statement reset between rows makes
     SQLite allocate afresh each time), cost more than the rows themselves. Columns named in
     ``bound`` already hold what their bind processor would give (the caller converted them).
+    ``multi_row=False`` keeps one row per statement (for tables where many rows per statement
+    measured no faster).
     """
     count = len(columns[0]) if columns else 0
     if not count:
@@ -76,7 +85,8 @@ def insert_columns(conn: Any, table: Any, names: Sequence[str], columns: Sequenc
     head = f"INSERT INTO {preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)}) VALUES "
     row_sql = f"({', '.join(values_sql)})"
     width = len(params)
-    per = min(_rows_per_statement(width), max(1, _MAX_STATEMENT // len(row_sql))) if mark == "?" and count > 1 else 1
+    per = (min(_rows_per_statement(width), max(1, _MAX_STATEMENT // len(row_sql)))
+           if multi_row and mark == "?" and count > 1 else 1)
     if per == 1:
         conn.exec_driver_sql(head + row_sql, list(zip(*params, strict=True)))
         return

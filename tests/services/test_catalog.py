@@ -9,7 +9,7 @@ from sqlmodel import Session
 from shoptui.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from shoptui.models.store import AuditEntry
 from shoptui.services.catalog import products as catalog
-from shoptui.services.pricing import engine as pricing
+from shoptui.services.pricing import rounding
 from tests.conftest import CLERK
 
 EAN = catalog.with_check_digit("690123456789")  # 6901234567892
@@ -24,14 +24,14 @@ def make(session: Session, title: str = "Basic tee", sku: str = "TEE-01", price:
 
 
 def test_round_half_up_and_apply_bp() -> None:
-    assert pricing.round_half_up(5, 2) == 3
-    assert pricing.round_half_up(-5, 2) == -3
-    assert pricing.round_half_up(4, 3) == 1
-    assert pricing.apply_bp(1999, 1250) == 250  # 249.875
-    assert pricing.adjust_price(1000, delta_bp=-1000) == 900
-    assert pricing.allocate(100, [1, 1, 1]) == [34, 33, 33]
+    assert rounding.round_half_up(5, 2) == 3
+    assert rounding.round_half_up(-5, 2) == -3
+    assert rounding.round_half_up(4, 3) == 1
+    assert rounding.apply_bp(1999, 1250) == 250  # 249.875
+    assert rounding.adjust_price(1000, delta_bp=-1000) == 900
+    assert rounding.allocate(100, [1, 1, 1]) == [34, 33, 33]
     with pytest.raises(InvalidInput, match="negative"):
-        pricing.adjust_price(100, delta_minor=-200)
+        rounding.adjust_price(100, delta_minor=-200)
 
 
 @pytest.mark.parametrize("code", ["6901234567892", "036000291452", "96385074"])

@@ -262,7 +262,7 @@ def test_titles_are_stored_as_the_catalogue_cleans_them(session: Session, title:
     """Plain titles skip the catalogue's check; the rest go through it and come out the same."""
     content = f'sku,title,price\nT-1,"{title}",1.00\n'
     try:
-        expected = catalog._required_text(title, "title", 200)
+        expected = catalog.required_text(title, "title", 200)
     except catalog_io.InvalidInput as exc:
         with pytest.raises(catalog_io.ImportRefused, match="line 2, column title"):
             run(session, content)

@@ -12,7 +12,7 @@ from shoptui import clock, db
 from shoptui.config import Actor, resolve_database_url
 from shoptui.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from shoptui.models.store import AuditEntry, IdempotencyRecord, StoreSetting
-from shoptui.services.shop import audit, checks, idempotency, notifications, settings
+from shoptui.services.shop import audit, checks, dashboard, idempotency, notifications, settings
 from shoptui.services.shop.idempotency import Outcome
 
 
@@ -115,14 +115,14 @@ def test_notifications_dedupe_count_and_mark_read(session: Session, actor: Actor
     assert first is not None
     assert notifications.notify(session=session, title="again", dedupe_key="low:TEE-01") is None
     notifications.notify(session=session, title="Another")
-    assert notifications.unread_count(session=session) == 2
-    assert notifications.latest_id(session=session) >= first.id
+    assert dashboard.unread_notifications(session=session) == 2
+    assert dashboard.latest_notification_id(session=session) >= first.id
     assert notifications.mark_read(session=session, actor=actor, ids=[first.id]) == 1
-    assert notifications.unread_count(session=session) == 1
+    assert dashboard.unread_notifications(session=session) == 1
     # once read, the same key may notify again
     assert notifications.notify(session=session, title="Low again", dedupe_key="low:TEE-01") is not None
     assert notifications.mark_all_read(session=session, actor=actor) == 2
-    assert notifications.unread_count(session=session) == 0
+    assert dashboard.unread_notifications(session=session) == 0
     with pytest.raises(NotFound, match="no notification 99999"):
         notifications.mark_read(session=session, actor=actor, ids=[99999])
     with pytest.raises(InvalidInput):

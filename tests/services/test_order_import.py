@@ -29,6 +29,7 @@ from shoptui.services.orders.importing import (
     parse_mapping,
 )
 from shoptui.services.pricing import engine as pricing
+from shoptui.services.pricing import rounding
 from tests.services.orders_helpers import CLERK, level, seed
 
 MAPPING = """
@@ -181,7 +182,7 @@ def test_imported_times_are_stored_like_every_other_time(session: Session) -> No
 @given(st.lists(st.tuples(st.integers(1, 1_000), st.integers(0, 10**9), st.integers(0, 10_000)), min_size=1, max_size=6),
        st.integers(0, 3_000))
 def test_import_pricing_agrees_with_the_pricing_service(lines: list[tuple[int, int, int]], tax_rate_bp: int) -> None:
-    rows = [_Line(n, f"SKU-{n}", "", "", qty, unit, pricing.apply_bp(qty * unit, bp), 0)
+    rows = [_Line(n, f"SKU-{n}", "", "", qty, unit, rounding.apply_bp(qty * unit, bp), 0)
             for n, (qty, unit, bp) in enumerate(lines)]
     fast = _price(rows, tax_rate_bp)
     full = pricing.price_order([pricing.PriceLine(quantity=r.quantity, unit_price_minor=r.unit_minor,

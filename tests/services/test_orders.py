@@ -12,6 +12,7 @@ from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.messaging import OutboxMessage
 from shoptui.models.orders import OrderStat
 from shoptui.services.members import customers
+from shoptui.services.orders import figures as orders_figures
 from shoptui.services.orders import lifecycle as orders
 from shoptui.services.orders import status as machine
 from shoptui.services.shop import checks, settings
@@ -180,10 +181,9 @@ def test_counters_follow_every_change(seeded: str) -> None:
         counts = orders.status_counts(session=s)
         assert counts["open"] == 2 and counts["paid"] == 1 and counts["unpaid"] == 1
         assert sum(r.orders for r in s.exec(select(OrderStat))) == 2
-        figures = orders.figures(session=s)
+        figures = orders_figures.figures(session=s)
         assert (figures.orders_today, figures.unpaid, figures.to_ship) == (2, 1, 1)
         assert figures.sales_today_minor == 9900 + 3550 and figures.average_order_minor == 6725
-        from shoptui.services.orders import figures as orders_figures
 
         assert {f.key for f in orders_figures.dashboard_figures(session=s)} >= {"sales_today", "unpaid", "to_ship"}
 

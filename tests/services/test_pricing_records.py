@@ -13,7 +13,7 @@ CASES = [
     (pricing._priced_line, pricing.PricedLine, ("TEE-01", 2, 9900, 19800, 0, 19800, -1980, 17820, 2050)),
     (pricing._explanation, pricing.Explanation, ("coupon", "Ten off (SAVE10)", -1000, "coupon:SAVE10", ("TEE-01",), "")),
     (pricing._applied_promotion, pricing.AppliedPromotion, (3, "Tenth off", 1980, 0)),
-    (pricing._offer_line, pricing.OfferLine, ("TEE-01", 2, 9900, 100, 7, 3, "/1/4/", "Basic tee / M", None)),
+    (pricing.make_offer_line, pricing.OfferLine, ("TEE-01", 2, 9900, 100, 7, 3, "/1/4/", "Basic tee / M", None)),
 ]
 
 

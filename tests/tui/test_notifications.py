@@ -8,7 +8,7 @@ from textual.widgets import OptionList
 
 from shoptui import db
 from shoptui.models.store import AuditEntry
-from shoptui.services.shop import notifications
+from shoptui.services.shop import dashboard, notifications
 from shoptui.tui.app import ShopApp
 from shoptui.tui.widgets.notification_centre import NotificationCentre
 from shoptui.tui.widgets.topbar import Bell
@@ -24,7 +24,7 @@ def _notify(store: str, title: str, **kwargs: object) -> None:
 
 def _unread(store: str) -> int:
     with db.read_session(store) as session:
-        return notifications.unread_count(session=session)
+        return dashboard.unread_notifications(session=session)
 
 
 async def _wait_for(pilot, condition, seconds: float = 3.0) -> None:  # type: ignore[no-untyped-def]

@@ -57,7 +57,7 @@ from shoptui.models.catalog import (
     ProductTag,
     Variant,
 )
-from shoptui.services.pricing import engine as pricing
+from shoptui.services.pricing import rounding
 from shoptui.services.shop import audit
 from shoptui.services.shop.paging import Page, after_key, clamp_limit
 from shoptui.services.shop.search import SearchHit
@@ -291,7 +291,8 @@ def _clean(text_value: str | None) -> str:
     return unicodedata.normalize("NFC", (text_value or "")).strip()
 
 
-def _required_text(value: str | None, field: str, max_length: int) -> str:
+def required_text(value: str | None, field: str, max_length: int) -> str:
+    """A one-line text as stored: NFC, trimmed, at most ``max_length`` characters. InvalidInput names ``field``."""
     cleaned = _clean(value)
     if cleaned and len(cleaned) <= max_length and cleaned.isprintable():
         return cleaned
@@ -305,9 +306,10 @@ def _required_text(value: str | None, field: str, max_length: int) -> str:
     return cleaned
 
 
-def _optional_text(value: str | None, field: str, max_length: int) -> str | None:
+def optional_text(value: str | None, field: str, max_length: int) -> str | None:
+    """``required_text`` for a text that may be left empty (None then)."""
     cleaned = _clean(value)
-    return _required_text(cleaned, field, max_length) if cleaned else None
+    return required_text(cleaned, field, max_length) if cleaned else None
 
 
 def check_sku(sku: str | None) -> str:
@@ -423,7 +425,8 @@ def _check_weight(value: int | None) -> int | None:
     return value
 
 
-def _check_status(status: str | None) -> str:
+def check_status(status: str | None) -> str:
+    """A product status as stored (draft, active or archived); InvalidInput for any other word."""
     value = _clean(status).lower()
     if value not in PRODUCT_STATUSES:
         raise InvalidInput(f"The status {status!r} is not one of {', '.join(PRODUCT_STATUSES)}.")
@@ -440,7 +443,7 @@ def check_tag(tag: str) -> str:
     return check_text(cleaned, "tag", 50) or ""
 
 
-def _description(value: str | None) -> str:
+def clean_description(value: str | None) -> str:
     """A description as stored: several lines allowed, no control or text-direction characters."""
     text = (value or "").strip("\n")
     bad = unsafe_characters(text, multiline=True)
@@ -449,7 +452,8 @@ def _description(value: str | None) -> str:
     return text
 
 
-def _check_tags(tags: Iterable[str]) -> list[str]:
+def check_tags(tags: Iterable[str]) -> list[str]:
+    """Tags as stored (see ``check_tag``), repeats dropped, at most MAX_TAGS of them."""
     seen: dict[str, None] = {}
     for tag in tags:
         seen.setdefault(check_tag(tag), None)
@@ -515,8 +519,9 @@ def _check_images(images: Iterable[str]) -> list[str]:
     return checked
 
 
-def _check_option_names(names: Sequence[str]) -> list[str]:
-    cleaned = [_required_text(n, "option name", 40) for n in names]
+def check_option_names(names: Sequence[str]) -> list[str]:
+    """Option names as stored: each one line of at most 40 characters, at most MAX_OPTIONS, no repeats."""
+    cleaned = [required_text(n, "option name", 40) for n in names]
     if len(cleaned) > MAX_OPTIONS:
         raise InvalidInput(f"A product can have at most {MAX_OPTIONS} options, not {len(cleaned)}.")
     lowered = [n.lower() for n in cleaned]
@@ -617,14 +622,8 @@ def list_categories(*, session: Session) -> list[CategoryRead]:
     return out
 
 
-def subtree_ids(*, session: Session, category_id: int) -> list[int]:
-    """The category and every category below it."""
-    row = _category(session, category_id)
-    return list(session.execute(select(Category.id).where(Category.path.startswith(row.path))).scalars())
-
-
 def _check_category_name(session: Session, name: str, parent_id: int | None, exclude: int | None = None) -> str:
-    cleaned = _required_text(name, "category name", 100)
+    cleaned = required_text(name, "category name", 100)
     if ">" in cleaned or "/" == cleaned:
         raise InvalidInput(f"The category name {cleaned!r} cannot contain '>' (it separates levels in full names).")
     query = select(Category.id).where(func.lower(Category.name) == cleaned.lower())
@@ -956,7 +955,7 @@ def list_products(
     key = sort.lstrip("-")
     params: dict[str, Any] = {"page_limit": limit + 1}
     if status:
-        params["status"] = _check_status(status)
+        params["status"] = check_status(status)
     if category_id is not None:
         params["category_path"] = _category(session, category_id).path
     if tag:
@@ -1002,7 +1001,7 @@ def count_products(*, session: Session, status: str | None = None) -> int:
     """How many products (of one status, when given)."""
     query = select(func.count()).select_from(Product)
     if status:
-        query = query.where(Product.status == _check_status(status))
+        query = query.where(Product.status == check_status(status))
     return session.execute(query).scalar_one()
 
 
@@ -1114,7 +1113,8 @@ def variants_with_history(*, session: Session, variant_ids: Sequence[int]) -> se
 # ---------------------------------------------------------------- products: writing
 
 
-def _snapshot(row: Product, tags: list[str], images: list[str]) -> dict[str, Any]:
+def product_snapshot(row: Product, tags: list[str], images: list[str]) -> dict[str, Any]:
+    """The product's fields as the audit log records them before and after a change."""
     return {"title": row.title, "description": row.description, "status": row.status, "category_id": row.category_id,
             "brand": row.brand, "option_names": [n for n in (row.option1_name, row.option2_name, row.option3_name) if n],
             "tags": tags, "images": images}
@@ -1132,7 +1132,7 @@ def _check_variant_input(data: VariantInput, option_count: int, pattern: str,
     cleaned_options: list[str | None] = []
     for index, value in enumerate(values):
         if index < option_count:
-            cleaned_options.append(_required_text(value, f"value of option {index + 1} for SKU {data.sku}", 60))
+            cleaned_options.append(required_text(value, f"value of option {index + 1} for SKU {data.sku}", 60))
         else:
             if _clean(value):
                 raise InvalidInput(f"The SKU {data.sku} has a value for option {index + 1}, but the product has "
@@ -1349,20 +1349,23 @@ def _refresh_chunk(session: Session, ids: list[int]) -> None:
     session.expire_all()
 
 
-def _set_tags(session: Session, product_id: int, tags: list[str]) -> None:
+def set_tags(session: Session, product_id: int, tags: list[str]) -> None:
+    """Replace the product's tags with ``tags`` (already checked)."""
     session.execute(delete(ProductTag).where(ProductTag.product_id == product_id))
     if tags:
         session.execute(insert(ProductTag), [{"product_id": product_id, "tag": t} for t in tags])
 
 
-def _set_images(session: Session, product_id: int, images: list[str]) -> None:
+def set_images(session: Session, product_id: int, images: list[str]) -> None:
+    """Replace the product's images with ``images`` (already checked), in that order."""
     session.execute(delete(ProductImage).where(ProductImage.product_id == product_id))
     if images:
         session.execute(insert(ProductImage), [{"product_id": product_id, "position": i, "location": loc}
                                                for i, loc in enumerate(images)])
 
 
-def _current_lists(session: Session, product_id: int) -> tuple[list[str], list[str]]:
+def tags_and_images(session: Session, product_id: int) -> tuple[list[str], list[str]]:
+    """The product's tags (sorted) and image locations (in order), as stored."""
     tags = list(session.execute(select(ProductTag.tag).where(ProductTag.product_id == product_id).order_by(ProductTag.tag)).scalars())
     images = list(session.execute(select(ProductImage.location).where(ProductImage.product_id == product_id)
                                   .order_by(ProductImage.position)).scalars())
@@ -1371,12 +1374,12 @@ def _current_lists(session: Session, product_id: int) -> tuple[list[str], list[s
 
 def create_product(*, session: Session, actor: Actor, data: ProductCreate) -> ProductRead:
     """A new product with its variants, tags and images. Raises InvalidInput, Conflict, NotFound."""
-    title = _required_text(data.title, "title", 200)
-    status = _check_status(data.status)
+    title = required_text(data.title, "title", 200)
+    status = check_status(data.status)
     if data.category_id is not None:
         _category(session, data.category_id)
-    names = _check_option_names(data.option_names)
-    tags = _check_tags(data.tags)
+    names = check_option_names(data.option_names)
+    tags = check_tags(data.tags)
     images = _check_images(data.images)
     if not data.variants:
         raise InvalidInput(f"The product {title!r} needs at least one variant with a SKU.")
@@ -1387,8 +1390,8 @@ def create_product(*, session: Session, actor: Actor, data: ProductCreate) -> Pr
     _check_combinations(rows, len(names))
     _check_codes_free(session, rows)
     now = clock.now()
-    product = Product(title=title, description=_description(data.description), status=status,
-                      category_id=data.category_id, brand=_optional_text(data.brand, "brand", 100),
+    product = Product(title=title, description=clean_description(data.description), status=status,
+                      category_id=data.category_id, brand=optional_text(data.brand, "brand", 100),
                       option1_name=names[0] if len(names) > 0 else None, option2_name=names[1] if len(names) > 1 else None,
                       option3_name=names[2] if len(names) > 2 else None, created_at=now, updated_at=now)
     session.add(product)
@@ -1396,10 +1399,10 @@ def create_product(*, session: Session, actor: Actor, data: ProductCreate) -> Pr
     assert product.id is not None
     session.execute(insert(Variant), [dict(row, product_id=product.id, position=i, created_at=now, updated_at=now)
                                       for i, row in enumerate(rows)])
-    _set_tags(session, product.id, tags)
-    _set_images(session, product.id, images)
+    set_tags(session, product.id, tags)
+    set_images(session, product.id, images)
     refresh_products(session=session, product_ids=[product.id])
-    after = _snapshot(product, tags, images)
+    after = product_snapshot(product, tags, images)
     after["variants"] = [r["sku"] for r in rows]
     audit.record(session=session, actor=actor, action="product.create", entity="product", entity_id=product.id,
                  summary=f"created product {title} ({', '.join(r['sku'] for r in rows[:5])})", after=after)
@@ -1424,23 +1427,23 @@ def update_product(*, session: Session, actor: Actor, product_id: int, patch: Pr
     """Change a product's fields; refused with Conflict when it changed since ``expect_version``."""
     row = _product(session, product_id, for_update=True)
     _check_version(row, expect_version)
-    tags, images = _current_lists(session, product_id)
-    before = _snapshot(row, tags, images)
+    tags, images = tags_and_images(session, product_id)
+    before = product_snapshot(row, tags, images)
     fields = patch.model_fields_set
     if "title" in fields:
-        row.title = _required_text(patch.title, "title", 200)
+        row.title = required_text(patch.title, "title", 200)
     if "description" in fields:
-        row.description = _description(patch.description)
+        row.description = clean_description(patch.description)
     if "status" in fields:
-        row.status = _check_status(patch.status)
+        row.status = check_status(patch.status)
     if "category_id" in fields:
         if patch.category_id is not None:
             _category(session, patch.category_id)
         row.category_id = patch.category_id
     if "brand" in fields:
-        row.brand = _optional_text(patch.brand, "brand", 100)
+        row.brand = optional_text(patch.brand, "brand", 100)
     if "option_names" in fields and patch.option_names is not None:
-        names = _check_option_names(patch.option_names)
+        names = check_option_names(patch.option_names)
         current = [n for n in (row.option1_name, row.option2_name, row.option3_name) if n]
         if len(names) != len(current):
             raise InvalidInput(f"The product has {len(current)} options; renaming keeps their number. Use "
@@ -1448,21 +1451,21 @@ def update_product(*, session: Session, actor: Actor, product_id: int, patch: Pr
         row.option1_name, row.option2_name, row.option3_name = (names + [None, None, None])[:3]  # type: ignore[assignment]
     new_tags = tags
     if "tags" in fields and patch.tags is not None:
-        new_tags = _check_tags(patch.tags)
+        new_tags = check_tags(patch.tags)
     if patch.add_tags or patch.remove_tags:
-        removing = set(_check_tags(patch.remove_tags))
-        new_tags = _check_tags([t for t in new_tags if t not in removing] + patch.add_tags)
+        removing = set(check_tags(patch.remove_tags))
+        new_tags = check_tags([t for t in new_tags if t not in removing] + patch.add_tags)
     new_tags = sorted(new_tags)
     new_images = images
     if "images" in fields and patch.images is not None:
         new_images = _check_images(patch.images)
-    after = _snapshot(row, new_tags, new_images)
+    after = product_snapshot(row, new_tags, new_images)
     if after == before:
         return get_product(session=session, product_id=product_id)
     if new_tags != tags:
-        _set_tags(session, product_id, new_tags)
+        set_tags(session, product_id, new_tags)
     if new_images != images:
-        _set_images(session, product_id, new_images)
+        set_images(session, product_id, new_images)
     _touch(row)
     session.flush()
     refresh_products(session=session, product_ids=[product_id])
@@ -1494,8 +1497,8 @@ def delete_product(*, session: Session, actor: Actor, product_id: int, expect_ve
         skus = ", ".join(session.execute(select(Variant.sku).where(Variant.id.in_(used)).order_by(Variant.sku)).scalars())
         raise NotAllowed(f"The product {row.title!r} has history (stock movements or orders for {skus}), so it cannot "
                          f"be deleted. Archive it instead: shoptui product archive {product_id}")
-    tags, images = _current_lists(session, product_id)
-    before = _snapshot(row, tags, images)
+    tags, images = tags_and_images(session, product_id)
+    before = product_snapshot(row, tags, images)
     before["variants"] = list(session.execute(select(Variant.sku).where(Variant.product_id == product_id)).scalars())
     title = row.title
     try:
@@ -1629,8 +1632,8 @@ def combination_variants(*, sku_prefix: str, options: Sequence[OptionInput], tem
 
     Every variant copies ``template``'s price, cost and so on; only the first keeps its barcode.
     """
-    names = _check_option_names([o.name for o in options])
-    value_lists = [[_required_text(v, f"value of {o.name}", 60) for o in [option] for v in option.values]
+    names = check_option_names([o.name for o in options])
+    value_lists = [[required_text(v, f"value of {o.name}", 60) for o in [option] for v in option.values]
                    for option in options]
     if any(not values for values in value_lists):
         raise InvalidInput("Every option needs at least one value, e.g. 'Size=S,M,L'.")
@@ -1657,14 +1660,14 @@ def generate_variants(*, session: Session, actor: Actor, product_id: int, option
     """
     product = _product(session, product_id, for_update=True)
     _check_version(product, expect_version)
-    names = _check_option_names([o.name for o in options])
+    names = check_option_names([o.name for o in options])
     if not names:
         raise InvalidInput("Give at least one option with values, e.g. --option 'Size=S,M,L'.")
     value_lists: list[list[str]] = []
     for option, name in zip(options, names, strict=True):
         values: list[str] = []
         for value in option.values:
-            cleaned = _required_text(value, f"value of {name}", 60)
+            cleaned = required_text(value, f"value of {name}", 60)
             if cleaned.lower() not in (v.lower() for v in values):
                 values.append(cleaned)
         if not values:
@@ -1754,7 +1757,7 @@ def _plan_bulk(session: Session, product_ids: Sequence[int], action: BulkAction)
     changes: list[BulkChange] = []
     ops: list[Any] = []
     if action.kind == "status":
-        status = _check_status(action.status)
+        status = check_status(action.status)
         for pid in ids:
             if products[pid].status != status:
                 changes.append(BulkChange(product_id=pid, title=products[pid].title, field="status",
@@ -1788,7 +1791,7 @@ def _plan_bulk(session: Session, product_ids: Sequence[int], action: BulkAction)
             raise InvalidInput("A price change by percentage must be above -100% and at most +10000%.")
         for variant in session.execute(select(Variant).where(Variant.product_id.in_(ids))
                                        .order_by(Variant.product_id, Variant.position)).scalars():
-            new = pricing.adjust_price(variant.price_minor, delta_minor=action.delta_minor, delta_bp=action.delta_bp,
+            new = rounding.adjust_price(variant.price_minor, delta_minor=action.delta_minor, delta_bp=action.delta_bp,
                                        field=f"price of {variant.sku}")
             _check_minor(new, f"price of {variant.sku}")
             if new != variant.price_minor:
@@ -1814,7 +1817,7 @@ def bulk_apply(*, session: Session, actor: Actor, product_ids: Sequence[int], ac
         return result
     now = clock.now()
     if action.kind == "status":
-        session.execute(update(Product).where(Product.id.in_(changed)).values(status=_check_status(action.status)))
+        session.execute(update(Product).where(Product.id.in_(changed)).values(status=check_status(action.status)))
     elif action.kind == "category":
         session.execute(update(Product).where(Product.id.in_(changed)).values(category_id=action.category_id))
     elif action.kind == "add_tag":

@@ -51,13 +51,6 @@ Progress = Callable[[str], None]
 _PLAIN_AMOUNT = re.compile(r"^(\d{1,13})(?:\.(\d{1,4}))?$")
 
 
-def bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
-    """``insert_rows`` for rows given as dicts (every dict with the same keys)."""
-    if rows:
-        names = list(rows[0])
-        bulk.insert_rows(conn, table, names, [tuple(row[n] for n in names) for row in rows])
-
-
 DEFER_INDEXES_FROM = 20_000
 
 
@@ -461,12 +454,12 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
         if group is None:
             fields: dict[str, Any] = {}
             raw = cells[i_title].strip()
-            # a title exactly as catalog._required_text would return it takes no call
+            # a title exactly as catalog.required_text would return it takes no call
             title = raw if (0 < len(raw) <= 200 and raw.isprintable() and (raw.isascii() or is_nfc("NFC", raw))
                             ) else title_cache.get(raw)
             if title is None:
                 try:
-                    title = catalog._required_text(raw, "title", 200)
+                    title = catalog.required_text(raw, "title", 200)
                 except InvalidInput as exc:
                     add_error(line, "title", str(exc))
                 else:
@@ -480,7 +473,7 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
                     fields["status"] = raw
                 else:
                     try:
-                        fields["status"] = catalog._check_status(raw or "draft")
+                        fields["status"] = catalog.check_status(raw or "draft")
                     except InvalidInput as exc:
                         add_error(line, "status", str(exc))
             if i_category is not None:
@@ -499,7 +492,7 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
             if i_brand is not None:
                 brand = cells[i_brand].strip()
                 try:
-                    brand = catalog._optional_text(brand, "brand", 100) or ""
+                    brand = catalog.optional_text(brand, "brand", 100) or ""
                 except InvalidInput as exc:
                     add_error(line, "brand", str(exc))
                 fields["brand"] = brand or None
@@ -507,13 +500,13 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
                 raw_tags = cells[i_tags].strip()
                 if raw_tags not in tag_cache:
                     try:
-                        tag_cache[raw_tags] = sorted(catalog._check_tags(t for t in raw_tags.split(",") if t.strip()))
+                        tag_cache[raw_tags] = sorted(catalog.check_tags(t for t in raw_tags.split(",") if t.strip()))
                     except InvalidInput as exc:
                         add_error(line, "tags", str(exc))
                 fields["tags"] = list(tag_cache.get(raw_tags, ()))
             if i_description is not None:
                 try:
-                    fields["description"] = catalog._description(cells[i_description])
+                    fields["description"] = catalog.clean_description(cells[i_description])
                 except InvalidInput as exc:
                     add_error(line, "description", str(exc))
             names = []
@@ -524,7 +517,7 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
                     names.append(value)
             if names and tuple(names) not in names_checked:
                 try:
-                    catalog._check_option_names(names)
+                    catalog.check_option_names(names)
                     names_checked.add(tuple(names))
                 except InvalidInput as exc:
                     add_error(line, "option1_name", str(exc))
@@ -990,8 +983,8 @@ def _update_products(session: Session, actor: Actor, groups: list[_Group], categ
         assert g.product_id is not None
         row = session.get(Product, g.product_id)
         assert row is not None
-        tags, images = catalog._current_lists(session, g.product_id)
-        before = catalog._snapshot(row, tags, images)
+        tags, images = catalog.tags_and_images(session, g.product_id)
+        before = catalog.product_snapshot(row, tags, images)
         f = g.fields
         for name in _PRODUCT_FIELDS:
             if name in f:
@@ -999,10 +992,10 @@ def _update_products(session: Session, actor: Actor, groups: list[_Group], categ
         if "category" in f:
             row.category_id = categories[f["category"].lower()] if f["category"] else None
         if "tags" in f and f["tags"] != tags:
-            catalog._set_tags(session, g.product_id, f["tags"])
+            catalog.set_tags(session, g.product_id, f["tags"])
         if "images" in f and f["images"] != images:
-            catalog._set_images(session, g.product_id, f["images"])
-        after = catalog._snapshot(row, f.get("tags", tags), f.get("images", images))
+            catalog.set_images(session, g.product_id, f["images"])
+        after = catalog.product_snapshot(row, f.get("tags", tags), f.get("images", images))
         row.version += 1
         row.updated_at = now
         if after != before:

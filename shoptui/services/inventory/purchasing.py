@@ -26,11 +26,11 @@ from shoptui.models.catalog import Product, Variant
 from shoptui.models.inventory import PurchaseOrder, PurchaseOrderLine, StockLevel, StockPolicy, Supplier
 from shoptui.services.inventory.stock import (
     MAX_QUANTITY,
-    _ensure_level,
-    _positive,
     daily_sales,
+    ensure_level,
     find_location,
     find_variant,
+    positive_quantity,
     receive_into_stock,
 )
 from shoptui.services.inventory.suppliers import SupplierRead, find_supplier, supplier_read
@@ -255,7 +255,7 @@ def create_po(*, session: Session, actor: Actor, supplier: str, location: str | 
 def add_po_line(*, session: Session, actor: Actor, po_id: int, code: str, quantity: int,
                 unit_cost_minor: int | None = None) -> PORead:
     """Add a variant to a draft PO (adding to its quantity when already there); cost defaults to the variant's."""
-    _positive(quantity, "quantity ordered")
+    positive_quantity(quantity, "quantity ordered")
     if unit_cost_minor is not None and unit_cost_minor < 0:
         raise InvalidInput(f"The cost {unit_cost_minor} cannot be negative.")
     po = _po_row(session, po_id)
@@ -287,7 +287,7 @@ def _change_incoming(session: Session, location_id: int, changes: list[tuple[int
     for variant_id, delta in changes:
         if delta == 0:
             continue
-        _ensure_level(session, variant_id, location_id)
+        ensure_level(session, variant_id, location_id)
         session.execute(update(StockLevel).where(StockLevel.variant_id == variant_id,
                                                  StockLevel.location_id == location_id)
                         .values(incoming=col(StockLevel.incoming) + delta)
@@ -343,7 +343,7 @@ def receive_po(*, session: Session, actor: Actor, po_id: int, quantities: dict[s
         if not quantities:
             raise InvalidInput("Name at least one line to receive, like TEE-01=5.")
         for code, quantity in quantities.items():
-            _positive(quantity, f"quantity received of {code}")
+            positive_quantity(quantity, f"quantity received of {code}")
             variant = find_variant(session, code)
             line = lines.get(variant.id)
             if line is None:

@@ -60,9 +60,8 @@ from shoptui.models.inventory import (
     StockPolicy,
     Supplier,
 )
-from shoptui.services.inventory.settings import SETTINGS  # noqa: F401
 from shoptui.services.inventory.suppliers import find_supplier
-from shoptui.services.pricing.engine import round_half_up
+from shoptui.services.pricing.rounding import round_half_up
 from shoptui.services.shop import audit
 from shoptui.services.shop.paging import Page, clamp_limit
 from shoptui.text import check_text
@@ -495,7 +494,8 @@ def _location_codes(session: Session, ids: Iterable[int]) -> dict[int, str]:
 # ---------------------------------------------------------------- the ledger core
 
 
-def _positive(quantity: int, what: str = "quantity") -> int:
+def positive_quantity(quantity: int, what: str = "quantity") -> int:
+    """``quantity`` when it is a whole number from 1 to MAX_QUANTITY; InvalidInput naming ``what`` otherwise."""
     if isinstance(quantity, bool) or not isinstance(quantity, int):
         raise InvalidInput(f"The {what} must be a whole number, not {quantity!r}.")
     if quantity <= 0:
@@ -513,7 +513,8 @@ def _level_numbers(session: Session, variant_id: int, location_id: int) -> tuple
     return (0, 0, 0) if row is None else (row[0], row[1], row[2])
 
 
-def _ensure_level(session: Session, variant_id: int, location_id: int, now: datetime | None = None) -> None:
+def ensure_level(session: Session, variant_id: int, location_id: int, now: datetime | None = None) -> None:
+    """Create the stock level of ``variant_id`` at ``location_id`` (zero on hand) when there is none yet."""
     if _LEVEL_EXISTS.first(session, {"vid": variant_id, "lid": location_id}) is None:
         _NEW_LEVEL.execute(session, {"vid": variant_id, "lid": location_id, "now": now or clock.now()})
 
@@ -547,7 +548,7 @@ def _book(
               "untake": -committed_change, "dq": quantity, "dc": committed_change, "now": now}
     after = statement.first(session, params)
     if after is None and quantity > 0:  # first stock of this variant here: start its level row
-        _ensure_level(session, variant.id, location.id, now)
+        ensure_level(session, variant.id, location.id, now)
         after = statement.first(session, params)
     if after is None:
         on_hand, committed, _ = _level_numbers(session, variant.id, location.id)
@@ -590,7 +591,7 @@ def _order_move(
     session: Session, actor: Actor, variant_id: int, amount: int, location_id: int | None, *,
     kind: str, action: str, ref_kind: str | None, ref_id: str | int | None, **change: int,
 ) -> LevelRead | None:
-    _positive(amount)
+    positive_quantity(amount)
     variant = variant_by_id(session, variant_id)
     if not variant.track_stock:
         return None
@@ -637,7 +638,7 @@ def restock_return(*, session: Session, actor: Actor, variant_id: int, quantity:
     """A customer return: resellable goes back on hand; damaged is booked as returned and written off."""
     if condition not in ("resellable", "damaged"):
         raise InvalidInput(f"The condition {condition!r} is not resellable or damaged.")
-    _positive(quantity)
+    positive_quantity(quantity)
     variant = variant_by_id(session, variant_id)
     if not variant.track_stock:
         return None
@@ -750,7 +751,7 @@ def restock(
     location: str | None = None, supplier: str | None = None, note: str = "",
 ) -> StockChangeRead:
     """Goods in: a 'receive' movement; with a cost, the variant's cost becomes the moving average."""
-    _positive(quantity, "restock quantity")
+    positive_quantity(quantity, "restock quantity")
     if unit_cost_minor is not None and unit_cost_minor < 0:
         raise InvalidInput(f"The cost {unit_cost_minor} cannot be negative.")
     variant = find_variant(session, code)
@@ -806,7 +807,7 @@ def transfer(
     *, session: Session, actor: Actor, code: str, quantity: int, from_location: str, to_location: str, note: str = "",
 ) -> StockChangeRead:
     """Move stock between two locations: 'transfer_out' here and 'transfer_in' there, one transaction."""
-    _positive(quantity, "transfer quantity")
+    positive_quantity(quantity, "transfer quantity")
     variant = find_variant(session, code)
     if not variant.track_stock:
         raise _untracked(variant)

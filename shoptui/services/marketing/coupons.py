@@ -13,7 +13,7 @@ import io
 import re
 import secrets
 import unicodedata
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -25,7 +25,7 @@ from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.customers import Customer
 from shoptui.models.marketing import Coupon, CouponCode
-from shoptui.services.marketing.promotions import _count, _money, _percent, label_scopes, resolve_scope
+from shoptui.services.marketing.promotions import check_count, check_money, check_percent, label_scopes, resolve_scope
 from shoptui.services.messaging import outbox as messaging
 from shoptui.services.pricing.terms import bump_stamp, normalise_code
 from shoptui.services.shop import audit, spreadsheet
@@ -191,15 +191,15 @@ def add_coupon(*, session: Session, actor: Actor, data: CouponInput) -> CouponRe
     if kind == "amount":
         if data.amount_minor is None or data.percent_bp is not None:
             raise InvalidInput("An amount coupon needs an amount off (and no percentage).")
-        amount, percent = _money(data.amount_minor, "amount off"), None
+        amount, percent = check_money(data.amount_minor, "amount off"), None
     else:
         if data.percent_bp is None or data.amount_minor is not None:
             raise InvalidInput("A percentage coupon needs a percentage (and no amount off).")
-        amount, percent = None, _percent(data.percent_bp, "percentage")
-    cap = _money(data.cap_minor, "cap")
+        amount, percent = None, check_percent(data.percent_bp, "percentage")
+    cap = check_money(data.cap_minor, "cap")
     if cap is not None and kind == "amount":
         raise InvalidInput("A cap only applies to a percentage coupon.")
-    min_spend = _money(data.min_spend_minor, "minimum spend", positive=False) or 0
+    min_spend = check_money(data.min_spend_minor, "minimum spend", positive=False) or 0
     valid_from = clock.ensure_utc(data.valid_from) if data.valid_from else None
     valid_until = clock.ensure_utc(data.valid_until) if data.valid_until else None
     if valid_from and valid_until and valid_until <= valid_from:
@@ -208,7 +208,7 @@ def add_coupon(*, session: Session, actor: Actor, data: CouponInput) -> CouponRe
         tz = settings.timezone(session=session)
         raise InvalidInput(f"The coupon would expire ({wording.when(valid_until, tz)}) before it becomes valid "
                            f"({wording.when(valid_from, tz)}).")
-    days = _count(data.valid_days, "days of validity", high=3650)
+    days = check_count(data.valid_days, "days of validity", high=3650)
     if days is not None and valid_until is not None:
         raise InvalidInput("Give either an end date or a number of days after issue, not both.")
     share = unicodedata.normalize("NFC", data.share_text or "").strip()
@@ -220,8 +220,8 @@ def add_coupon(*, session: Session, actor: Actor, data: CouponInput) -> CouponRe
     row = Coupon(name=name, kind=kind, amount_minor=amount, percent_bp=percent, cap_minor=cap,
                  min_spend_minor=min_spend, scope_kind=scope_kind, scope_ids=scope_ids, valid_from=valid_from,
                  valid_until=valid_until, valid_days=days,
-                 per_member_limit=_count(data.per_member_limit, "limit per member"),
-                 total_limit=_count(data.total_limit, "total limit"), combinable=bool(data.combinable),
+                 per_member_limit=check_count(data.per_member_limit, "limit per member"),
+                 total_limit=check_count(data.total_limit, "total limit"), combinable=bool(data.combinable),
                  share_text=share, created_by=actor.name[:100], created_at=now, updated_at=now)
     session.add(row)
     session.flush()
@@ -351,7 +351,7 @@ def issue_coupon(*, session: Session, actor: Actor, ref: int | str, segment: Seg
         if not wanted:
             raise InvalidInput("No member is in that segment; nothing was issued.")
     else:
-        _count(count, "number of codes", high=MAX_BATCH)
+        check_count(count, "number of codes", high=MAX_BATCH)
         customers = [None] * (count or 0)
     if coupon.total_limit is not None and coupon.issued_count + len(customers) > coupon.total_limit * 10:
         raise InvalidInput(f"That would make {coupon.issued_count + len(customers)} codes for a coupon limited to "
@@ -488,9 +488,3 @@ def set_coupon_status(*, session: Session, actor: Actor, ref: int | str, status:
     audit.record(session=session, actor=actor, action="coupon.status", entity="coupon", entity_id=coupon.id,
                  summary=f"coupon {coupon.name!r} {status}", before={"status": before}, after={"status": status})
     return _read(session, coupon)
-
-
-def local_day(value: date, tz: Any, *, end: bool = False) -> datetime:
-    """The start (or the end, i.e. the next day's start) of a calendar day in the shop's zone, in UTC."""
-    day = value + timedelta(days=1) if end else value
-    return clock.ensure_utc(datetime(day.year, day.month, day.day, tzinfo=tz))

@@ -113,7 +113,8 @@ class PromotionRead(BaseModel):
     summary: str = ""
 
 
-def _count(value: int | None, what: str, *, low: int = 1, high: int = 10**9) -> int | None:
+def check_count(value: int | None, what: str, *, low: int = 1, high: int = 10**9) -> int | None:
+    """``value`` when it is None or a whole number from ``low`` to ``high``; InvalidInput naming ``what`` otherwise."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -121,7 +122,8 @@ def _count(value: int | None, what: str, *, low: int = 1, high: int = 10**9) -> 
     return value
 
 
-def _money(value: int | None, what: str, *, positive: bool = True) -> int | None:
+def check_money(value: int | None, what: str, *, positive: bool = True) -> int | None:
+    """``value`` when it is None or an amount in minor units (above zero when ``positive``); InvalidInput otherwise."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value >= MAX_MINOR:
@@ -131,7 +133,8 @@ def _money(value: int | None, what: str, *, positive: bool = True) -> int | None
     return value
 
 
-def _percent(value: int | None, what: str) -> int | None:
+def check_percent(value: int | None, what: str) -> int | None:
+    """``value`` when it is None or basis points above 0% and at most 100%; InvalidInput naming ``what`` otherwise."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000:
@@ -288,15 +291,15 @@ def _columns(session: Session, data: PromotionInput) -> dict[str, Any]:
     if isinstance(data.priority, bool) or not -1000 <= data.priority <= 1000:
         raise InvalidInput(f"The priority must be a whole number from -1000 to 1000, not {data.priority}.")
     values: dict[str, Any] = {
-        "usage_limit": _count(data.usage_limit, "usage limit"),
-        "per_member_limit": _count(data.per_member_limit, "limit per member"),
-        "cap_minor": _money(data.cap_minor, "cap"),
-        "min_spend_minor": _money(data.min_spend_minor, "minimum spend", positive=False) or 0,
+        "usage_limit": check_count(data.usage_limit, "usage limit"),
+        "per_member_limit": check_count(data.per_member_limit, "limit per member"),
+        "cap_minor": check_money(data.cap_minor, "cap"),
+        "min_spend_minor": check_money(data.min_spend_minor, "minimum spend", positive=False) or 0,
     }
     if kind == "spend_save":
         if data.every_minor is not None or data.every_off_minor is not None:
-            every = _money(data.every_minor, "'every' amount")
-            off = _money(data.every_off_minor, "amount off each time")
+            every = check_money(data.every_minor, "'every' amount")
+            off = check_money(data.every_off_minor, "amount off each time")
             if every is None or off is None:
                 raise InvalidInput("A repeating spend-and-save needs both the step and the amount off, like every "
                                    "100.00 off 10.00.")
@@ -312,8 +315,8 @@ def _columns(session: Session, data: PromotionInput) -> dict[str, Any]:
                 raise InvalidInput(f"A spend-and-save takes at most {MAX_STEPS} thresholds.")
             steps = []
             for threshold, off in data.steps:
-                _money(threshold, "threshold")
-                _money(off, "amount off")
+                check_money(threshold, "threshold")
+                check_money(off, "amount off")
                 if off > threshold:
                     raise InvalidInput(f"The amount off ({off}) cannot be more than its threshold ({threshold}).")
                 steps.append([threshold, off])
@@ -324,15 +327,15 @@ def _columns(session: Session, data: PromotionInput) -> dict[str, Any]:
     elif kind == "discount":
         if (data.percent_bp is None) == (data.amount_minor is None):
             raise InvalidInput("A discount needs either a percentage or an amount off (one of the two).")
-        values.update(percent_bp=_percent(data.percent_bp, "percentage"),
-                      amount_minor=_money(data.amount_minor, "amount off"))
+        values.update(percent_bp=check_percent(data.percent_bp, "percentage"),
+                      amount_minor=check_money(data.amount_minor, "amount off"))
     elif kind == "bxgy":
-        buy = _count(data.buy_qty, "number to buy", high=1000)
-        get = _count(data.get_qty, "number discounted", high=1000)
+        buy = check_count(data.buy_qty, "number to buy", high=1000)
+        get = check_count(data.get_qty, "number discounted", high=1000)
         if buy is None or get is None:
             raise InvalidInput("Buy X get Y needs both quantities, each at least 1 (like buy 1 get 1).")
         values.update(buy_qty=buy, get_qty=get,
-                      get_percent_bp=_percent(10_000 if data.get_percent_bp is None else data.get_percent_bp,
+                      get_percent_bp=check_percent(10_000 if data.get_percent_bp is None else data.get_percent_bp,
                                               "discount on the Y items"))
     elif kind == "gift":
         if not data.gift_sku or not data.gift_sku.strip():
@@ -341,7 +344,7 @@ def _columns(session: Session, data: PromotionInput) -> dict[str, Any]:
                                                      | (Variant.barcode == data.gift_sku.strip()))).first()
         if gift is None:
             raise NotFound(f"There is no SKU or barcode {data.gift_sku!r} to give.")
-        values.update(gift_variant_id=gift, gift_qty=_count(data.gift_qty, "number of gifts", high=1000))
+        values.update(gift_variant_id=gift, gift_qty=check_count(data.gift_qty, "number of gifts", high=1000))
     for field, kinds in (("percent_bp", ("discount",)), ("amount_minor", ("discount",)),
                          ("buy_qty", ("bxgy",)), ("get_qty", ("bxgy",)), ("gift_sku", ("gift",))):
         if getattr(data, field) is not None and kind not in kinds:

@@ -18,7 +18,6 @@ from shoptui.config import Actor
 from shoptui.errors import Conflict
 from shoptui.models.marketing import Coupon, CouponCode, CouponRedemption, Promotion, PromotionUse
 from shoptui.models.orders import Order
-from shoptui.services.marketing.settings import SETTINGS  # noqa: F401
 from shoptui.services.pricing import engine as pricing
 from shoptui.services.shop import audit
 

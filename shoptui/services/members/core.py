@@ -10,7 +10,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -18,7 +17,6 @@ from shoptui.errors import InvalidInput, NotFound
 from shoptui.models.customers import Customer
 from shoptui.models.members import Member, MemberAccount
 from shoptui.services.members.customers import CALLING_CODES, customer_by_contact
-from shoptui.services.members.settings import SETTINGS  # noqa: F401
 from shoptui.services.shop import settings as store_settings
 
 
@@ -237,8 +235,3 @@ def customer_of(session: Session, customer_id: int) -> Customer:
     if row is None:
         raise NotFound(f"There is no customer #{customer_id}.")
     return row
-
-
-def jsonable_tags(tags: Any) -> list[str]:
-    """Tags as a sorted list of strings."""
-    return sorted({str(t) for t in tags or []})

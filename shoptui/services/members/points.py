@@ -32,13 +32,13 @@ from shoptui.models.members import GiftRedemption, Member, PointsEvent, PointsGi
 from shoptui.models.orders import Order, OrderLine
 from shoptui.services.members.core import MemberSettings, add_months, member_settings
 from shoptui.services.members.settings import points_value
-from shoptui.services.pricing import engine as pricing
+from shoptui.services.pricing import rounding
 from shoptui.services.shop import audit
 from shoptui.services.shop.paging import Page, clamp_limit
 from shoptui.text import check_text
 
 MAX_POINTS = 10**12
-BP_ONE = pricing.BP_ONE
+BP_ONE = rounding.BP_ONE
 
 
 class PointsMovementRead(BaseModel):
@@ -153,7 +153,7 @@ def _check_points(points: int, what: str = "points") -> int:
     return points
 
 
-def _consume(session: Session, customer_id: int, points: int, *, first_ref: tuple[str, str] | None = None) -> int:
+def consume_lots(session: Session, customer_id: int, points: int, *, first_ref: tuple[str, str] | None = None) -> int:
     """Take ``points`` from the member's lots, oldest expiry first; returns what no lot covered.
 
     ``first_ref`` names a lot to take from before the others (a refund takes back the points of
@@ -194,7 +194,7 @@ def _movement(session: Session, actor: Actor, customer_id: int, *, kind: str, po
         if cfg.expiry_months > 0 and remaining:
             expires_at = add_months(now, cfg.expiry_months)
     elif points < 0:
-        _consume(session, customer_id, -points, first_ref=(ref_kind, ref_id) if kind == "reverse" and ref_id else None)
+        consume_lots(session, customer_id, -points, first_ref=(ref_kind, ref_id) if kind == "reverse" and ref_id else None)
     if not balance_done:
         session.execute(update(Member).where(col(Member.customer_id) == customer_id)
                         .values(points_balance=col(Member.points_balance) + points, updated_at=now))
@@ -399,7 +399,7 @@ def reverse_for_refund(*, session: Session, actor: Actor, order_id: int, refunde
         refunded_before = sum(m.base_minor or 0 for m in moves if m.kind == "reverse")
         reversed_before = -sum(m.points for m in moves if m.kind == "reverse")
         cumulative = min(refunded_before + refunded_minor, base)
-        target = pricing.round_half_up(earned.points * cumulative, base)
+        target = rounding.round_half_up(earned.points * cumulative, base)
         step = target - reversed_before
         if step > 0:
             row = _movement(session, actor, customer_id, kind="reverse", points=-step, cfg=cfg,
@@ -435,7 +435,7 @@ def _restore_redeemed(session: Session, actor: Actor, order: Order, cfg: MemberS
         net = _goods_net(session, order)
         before = sum(m.base_minor or 0 for m in moves if m.kind == "restore")
         cumulative = min(before + refunded_minor, net) if net > 0 else 0
-        target = redeemed if net <= 0 else pricing.round_half_up(redeemed * cumulative, net)
+        target = redeemed if net <= 0 else rounding.round_half_up(redeemed * cumulative, net)
         base_step = cumulative - before
     step = target - restored
     if step <= 0:

@@ -20,7 +20,6 @@ The interface other modules use (pricing, marketing, orders)::
     reverse_for_refund(*, session, actor, order_id, refunded_minor) -> PointsResult | None
         refunded_minor is the goods part of one refund; reversal is proportional and cumulative
     store_credit_pay(*, session, actor, customer_id, amount_minor, order_number) -> CreditResult
-    credit_refund(*, session, actor, customer_id, amount_minor, order_number, reason="") -> CreditResult
     can_message(*, session, customer_id, channel, purpose="marketing") -> bool
 
 Orders call ``on_order_event`` for every timeline event (registered in the module descriptor
@@ -63,7 +62,6 @@ from shoptui.services.members import customers
 from shoptui.services.members import points as members_points
 from shoptui.services.members import tiers as members_tiers
 from shoptui.services.members.core import (
-    SETTINGS,
     customer_of,
     find_member_row,
     member_by_phone,
@@ -87,10 +85,10 @@ from shoptui.services.shop.search import SearchHit
 from shoptui.text import check_text
 
 __all__ = [
-    "SETTINGS", "CreditMovementRead", "CreditResult", "GiftRead", "GiftRedemptionRead", "MemberBenefits",
+    "CreditMovementRead", "CreditResult", "GiftRead", "GiftRedemptionRead", "MemberBenefits",
     "MemberCreate", "MemberProfile", "MemberRead", "MemberUpdate", "MergeResult", "PointsEventRead",
     "PointsMovementRead", "PointsResult", "RecalcResult", "TierChangeRead", "TierRead", "TierUpdate",
-    "add_member", "can_message", "credit_refund", "earn_for_order", "find_member", "get_member",
+    "add_member", "can_message", "earn_for_order", "find_member", "get_member",
     "list_members", "max_redeemable_points", "member_benefits", "merge_members", "on_order_event",
     "points_value_minor", "redeem_points", "reverse_for_refund", "set_consent", "store_credit_pay",
     "update_member",
@@ -224,7 +222,7 @@ def _tier_names(session: Session) -> dict[str, str]:
     return {t.code: t.name for t in session.exec(select(MemberTier))}
 
 
-def _reads(session: Session, pairs: list[tuple[Member, Customer]]) -> list[MemberRead]:
+def member_reads(session: Session, pairs: list[tuple[Member, Customer]]) -> list[MemberRead]:
     """Read models for (member, customer) rows: tags and accounts in one query each."""
     if not pairs:
         return []
@@ -264,7 +262,7 @@ def _reads(session: Session, pairs: list[tuple[Member, Customer]]) -> list[Membe
 
 def _read(session: Session, member: Member) -> MemberRead:
     session.refresh(member)
-    return _reads(session, [(member, customer_of(session, member.customer_id))])[0]
+    return member_reads(session, [(member, customer_of(session, member.customer_id))])[0]
 
 
 def get_member(*, session: Session, ref: str | int) -> MemberRead:
@@ -405,7 +403,7 @@ def list_members(*, session: Session, search: str = "", tier: str | None = None,
         query = query.where(Member.tier_code == members_tiers.tier_row(session, tier).code)
     if tag:
         query = query.where(col(Member.customer_id).in_(select(MemberTag.customer_id)
-                                                         .where(MemberTag.tag == _tag(tag))))
+                                                         .where(MemberTag.tag == check_member_tag(tag))))
     if after:
         name, _, ident = after.rpartition("|")
         if not ident.isdigit():
@@ -413,7 +411,7 @@ def list_members(*, session: Session, search: str = "", tier: str | None = None,
         query = query.where(after_key(func.lower(Customer.name), col(Customer.id), func.lower(literal(name)),
                                       int(ident)))
     rows = session.exec(query).all()
-    items = _reads(session, [(m, c) for m, c in rows[:limit]])
+    items = member_reads(session, [(m, c) for m, c in rows[:limit]])
     return Page(items=items, next_after=f"{items[-1].name}|{items[-1].id}" if len(rows) > limit else None)
 
 
@@ -434,7 +432,8 @@ def search_members(*, session: Session, text: str, limit: int = 8) -> list[Searc
 # ---------------------------------------------------------------- checking input
 
 
-def _tag(raw: str) -> str:
+def check_member_tag(raw: str) -> str:
+    """A member tag as stored: NFKC, trimmed, lower-case, 1-40 characters, no commas."""
     value = unicodedata.normalize("NFKC", raw or "").strip().lower()
     if not value or len(value) > 40 or "," in value:
         raise InvalidInput(f"The tag {raw!r} must be 1 to 40 characters without commas.")
@@ -442,7 +441,7 @@ def _tag(raw: str) -> str:
 
 
 def _tags(raw: list[str]) -> list[str]:
-    tags = sorted({_tag(t) for t in raw})
+    tags = sorted({check_member_tag(t) for t in raw})
     if len(tags) > MAX_TAGS:
         raise InvalidInput(f"A member can have at most {MAX_TAGS} tags, not {len(tags)}.")
     return tags
@@ -630,7 +629,7 @@ def update_member(*, session: Session, actor: Actor, ref: str | int, patch: Memb
             setattr(member, f"{channel}_consent_at", now)
     tags = set(tags_before) if patch.tags is None else set(_tags(patch.tags))
     tags |= set(_tags(patch.add_tags))
-    tags -= {_tag(t) for t in patch.remove_tags}
+    tags -= {check_member_tag(t) for t in patch.remove_tags}
     if len(tags) > MAX_TAGS:
         raise InvalidInput(f"A member can have at most {MAX_TAGS} tags, not {len(tags)}.")
     account = parse_account(patch.add_account) if patch.add_account else None
@@ -816,7 +815,7 @@ def _settle_lots(session: Session, customer_id: int) -> None:
                                  .where(PointsMovement.customer_id == customer_id)).one())
     excess = remaining - max(balance, 0)
     if excess > 0:
-        members_points._consume(session, customer_id, excess)
+        members_points.consume_lots(session, customer_id, excess)
         session.flush()
 
 
@@ -893,14 +892,6 @@ def store_credit_pay(*, session: Session, actor: Actor, customer_id: int, amount
     _member(session, customer_id)
     return members_credit.pay(session=session, actor=actor, customer_id=customer_id, amount_minor=amount_minor,
                               order_number=order_number)
-
-
-def credit_refund(*, session: Session, actor: Actor, customer_id: int, amount_minor: int, order_number: str,
-                  reason: str = "") -> CreditResult:
-    """Pay a refund into the member's store credit."""
-    _member(session, customer_id)
-    return members_credit.refund(session=session, actor=actor, customer_id=customer_id, amount_minor=amount_minor,
-                                 order_number=order_number, reason=reason)
 
 
 def credit_change(*, session: Session, actor: Actor, ref: str | int, amount_minor: int, reason: str,

@@ -109,7 +109,7 @@ def list_members(*, session: Session, search: str = "", tier: str | None = None,
         else:
             query = query.where(Member.tier_code == code)
     if tag:
-        wanted_tag = members._tag(tag)
+        wanted_tag = members.check_member_tag(tag)
         tagged = select(MemberTag.customer_id).where(MemberTag.tag == wanted_tag)
         if _big(session, tagged):
             query = query.where(select(MemberTag.customer_id).where(
@@ -135,7 +135,7 @@ def list_members(*, session: Session, search: str = "", tier: str | None = None,
         query = query.where(after_key(func.lower(Customer.name), col(Customer.id), func.lower(literal(name)),
                                       int(ident)))
     rows = session.exec(query).all()
-    items = members._reads(session, [(m, c) for m, c in rows[:limit]])
+    items = members.member_reads(session, [(m, c) for m, c in rows[:limit]])
     return Page(items=items, next_after=f"{items[-1].name}|{items[-1].id}" if len(rows) > limit else None)
 
 

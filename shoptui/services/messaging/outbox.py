@@ -50,7 +50,6 @@ from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.messaging import STATUSES, OutboxMessage
-from shoptui.services.messaging.settings import PASSWORD_ENV, SETTINGS  # noqa: F401
 from shoptui.services.shop import audit, notifications
 from shoptui.services.shop.paging import Page, clamp_limit
 from shoptui.wording import plural

@@ -55,7 +55,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel
-from sqlalchemy import func, insert, update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from shoptui import clock
@@ -68,6 +68,7 @@ from shoptui.models.sales import CustomerImportRef
 from shoptui.services.members.customers import further_contact_holders
 from shoptui.services.orders import status as machine
 from shoptui.services.pricing import engine as pricing
+from shoptui.services.pricing import rounding
 from shoptui.services.shop import audit
 from shoptui.services.shop import settings as store_settings
 from shoptui.store import bulk
@@ -301,7 +302,7 @@ class _Amounts:
             return whole * self.scale + (int(frac.ljust(self.digits, "0")) if self.digits else 0), False
         denominator = 10 ** len(frac)
         numerator = (whole * denominator + int(frac)) * self.scale
-        return pricing.round_half_up(numerator, denominator), True
+        return rounding.round_half_up(numerator, denominator), True
 
 
 def _rate_bp(raw: str) -> int:
@@ -315,9 +316,9 @@ def _rate_bp(raw: str) -> int:
     denominator = 10 ** len(frac)
     numerator = int(match["whole"]) * denominator + (int(frac) if frac else 0)
     if not percent and numerator <= denominator:  # 0.1 is a fraction (10%)
-        bp = pricing.round_half_up(numerator * 10_000, denominator)
+        bp = rounding.round_half_up(numerator * 10_000, denominator)
     else:
-        bp = pricing.round_half_up(numerator * 100, denominator)
+        bp = rounding.round_half_up(numerator * 100, denominator)
     if bp > 10_000:
         raise ValueError("over 100%")
     return bp
@@ -486,7 +487,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     product_name = _Memo(lambda raw: _norm_text(raw, 300, "product name"))
     known_amount, known_name = parse_amount.known, product_name.known  # amounts are tuples: never falsy
     known_rate = rate_bp.known
-    apply_bp, max_unit = pricing.apply_bp, pricing.BP_ONE * 10**9
+    apply_bp, max_unit = rounding.apply_bp, rounding.BP_ONE * 10**9
     groups: dict[str, _Group] = {}
     rows = 0
     rounded = 0
@@ -764,62 +765,6 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     return report
 
 
-def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows (dicts with the same keys) with one driver-level ``executemany``; see ``insert_tuples``."""
-    if rows:
-        names = tuple(rows[0])
-        getter = itemgetter(*names)
-        insert_tuples(session, table, names, [getter(row) if len(names) > 1 else (getter(row),) for row in rows])
-
-
-def insert_tuples(session: Session, table: Any, names: tuple[str, ...], rows: list[tuple[Any, ...]], *,
-                  bound: set[str] | frozenset[str] = frozenset()) -> None:
-    """Insert many rows (tuples in the order of ``names``) with one driver-level ``executemany``.
-
-    SQLAlchemy's Core ``executemany`` builds a parameter dict per row; for a few hundred thousand
-    rows that costs more than SQLite itself. Here the statement is compiled once, each column's
-    bind processor (UTC datetimes, JSON, booleans) runs once per distinct value, and the driver
-    gets plain tuples. Columns named in ``bound`` already hold what their processor would give.
-    Drivers with named parameter styles go through Core as usual.
-    """
-    if not rows:
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    marker = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
-    if marker is None:
-        connection.execute(insert(table), [dict(zip(names, row, strict=True)) for row in rows])
-        return
-    processors = []
-    for index, name in enumerate(names):
-        process = None if name in bound else table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if process is not None:
-            processors.append((index, process, {}))
-    preparer = dialect.identifier_preparer
-    sql = (f"INSERT INTO {preparer.format_table(table)} ({', '.join(preparer.quote(n) for n in names)}) "
-           f"VALUES ({', '.join(marker for _ in names)})")
-    if not processors:
-        connection.exec_driver_sql(sql, rows)
-        return
-    params = []
-    for row in rows:
-        values = list(row)
-        for index, process, memo in processors:
-            value = values[index]
-            if value is not None:
-                try:
-                    values[index] = memo[value]
-                except (KeyError, TypeError):
-                    done = process(value)
-                    try:
-                        memo[value] = done
-                    except TypeError:  # unhashable (JSON): not memoised
-                        pass
-                    values[index] = done
-        params.append(tuple(values))
-    connection.exec_driver_sql(sql, params)
-
-
 class _CustomerResolver:
     """Customers of the file by reference, phone or email: existing ones found in bulk, new ones created in bulk."""
 
@@ -891,9 +836,10 @@ class _CustomerResolver:
                 refs.append({"ref": plan["customer_ref"], "customer_id": cid})
             if any(f.get(k) for k in ("country", "region", "province", "city", "postal_code")):
                 addresses.append(_address_row(cid, plan, now))
-        bulk_insert(self.session, Customer.__table__, rows)
-        bulk_insert(self.session, CustomerImportRef.__table__, refs)
-        bulk_insert(self.session, CustomerAddress.__table__, addresses)
+        conn = self.session.connection()
+        bulk.insert_dicts(conn, Customer.__table__, rows)
+        bulk.insert_dicts(conn, CustomerImportRef.__table__, refs)
+        bulk.insert_dicts(conn, CustomerAddress.__table__, addresses)
         audit.record(session=self.session, actor=actor, action="customer.import", entity="customer",
                      summary=f"{len(rows)} customers created by an order import")
         for key, cid in ids.items():
@@ -1079,10 +1025,8 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
                                    (OrderLine.__table__, LINE_COLUMNS, line_rows),
                                    (OrderPayment.__table__, PAYMENT_COLUMNS, payment_rows),
                                    (OrderEvent.__table__, EVENT_COLUMNS, event_rows)):
-            if table.name in MULTI_ROW_TABLES:
-                bulk.insert_rows(session.connection(), table, names, rows, bound=TIME_COLUMNS[table])
-            else:
-                insert_tuples(session, table, names, rows, bound=TIME_COLUMNS[table])
+            bulk.insert_rows(session.connection(), table, names, rows, bound=TIME_COLUMNS[table],
+                             multi_row=table.name in MULTI_ROW_TABLES)
             rows.clear()
 
     lines_total = sum(len(plan["group"].lines) for plan in plans)

@@ -57,9 +57,7 @@ from shoptui.services.members.customers import (
 from shoptui.services.messaging import outbox as messaging
 from shoptui.services.orders import status as machine
 from shoptui.services.orders.common import OrderSettings, add_event, order_settings, touch
-from shoptui.services.orders.figures import OrderFigures, figures  # noqa: F401  (the orders screen reads them here)
 from shoptui.services.orders.refunds import refund_payments
-from shoptui.services.orders.settings import SETTINGS  # noqa: F401  (re-exported for the module descriptor)
 from shoptui.services.pricing import engine as pricing
 from shoptui.services.shop import audit
 from shoptui.services.shop import settings as store_settings

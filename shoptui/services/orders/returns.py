@@ -40,6 +40,7 @@ from shoptui.services.orders.lifecycle import (
 )
 from shoptui.services.orders.refunds import REFUND_TARGETS, check_refund_lines, refund_payments
 from shoptui.services.pricing import engine as pricing
+from shoptui.services.pricing import rounding
 from shoptui.services.shop import audit
 from shoptui.services.shop.paging import Page, clamp_limit
 from shoptui.text import check_text
@@ -188,7 +189,7 @@ def _amounts(order: Order, lines: list[OrderLine], cfg: OrderSettings, *, amount
                                    "those items (and shipping) cost.")
             if amount_minor < total:  # a partial refund of those items: spread it over them
                 ids = list(line_amounts)
-                parts = pricing.allocate(amount_minor, [line_amounts[i][1] for i in ids] + [shipping])
+                parts = rounding.allocate(amount_minor, [line_amounts[i][1] for i in ids] + [shipping])
                 line_amounts = {i: (line_amounts[i][0], p) for i, p in zip(ids, parts[:-1], strict=True)}
                 shipping = parts[-1]
                 total = amount_minor
@@ -654,7 +655,7 @@ def exchange(*, session: Session, actor: Actor, number: str, back: list[tuple[st
     refunded = charged = 0
     if credit > 0:
         ids = list(line_amounts)
-        parts = pricing.allocate(credit, [line_amounts[i][1] for i in ids])
+        parts = rounding.allocate(credit, [line_amounts[i][1] for i in ids])
         credit_lines = {i: (line_amounts[i][0], p) for i, p in zip(ids, parts, strict=True)}
         refund_payments(session, actor, order, lines, amount_minor=credit, shipping_minor=0, line_amounts=credit_lines,
                         reason=f"exchange into {new_order.number}", to="exchange", return_id=row.id, cfg=cfg)

@@ -12,12 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from shoptui.errors import InvalidInput
-from shoptui.services.pricing.rounding import (  # noqa: F401  (the rounding functions are used through pricing too)
+from shoptui.services.pricing.rounding import (
     BP_ONE,
-    adjust_price,
     allocate,
     apply_bp,
-    change_by_bp,
     round_half_up,
     split_positive,
 )
@@ -416,7 +414,7 @@ _price_adjustment = _maker(PriceAdjustment)
 _priced_line = _maker(PricedLine)
 _explanation = _maker(Explanation)
 _applied_promotion = _maker(AppliedPromotion)
-_offer_line = _maker(OfferLine)
+make_offer_line = _maker(OfferLine)  # public: ``terms.offer_lines`` builds the cart's lines with it
 
 
 @dataclass

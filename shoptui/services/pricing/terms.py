@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, bindparam, cast, func, or_, select
@@ -24,6 +24,7 @@ from shoptui.models.catalog import Category, Product, Variant
 from shoptui.models.customers import Customer
 from shoptui.models.marketing import Coupon, CouponCode, CouponRedemption, Promotion, PromotionUse
 from shoptui.services.pricing import engine as pricing
+from shoptui.services.pricing import rounding
 from shoptui.services.shop import settings as store_settings
 from shoptui.wording import plural
 
@@ -109,7 +110,7 @@ def offer_lines(session: Session, items: Iterable[pricing.CartItem]) -> tuple[pr
             if row[2]:
                 by_code.setdefault(row[2], tuple(row))
     out = []
-    make_line = pricing._offer_line  # fields in order: key, quantity, unit price, line discount, variant, product,
+    make_line = pricing.make_offer_line  # fields in order: key, quantity, unit price, line discount, variant, product,
     # category path, title, gift of
     for item in items:
         if isinstance(item.quantity, bool) or not isinstance(item.quantity, int) or item.quantity <= 0:
@@ -338,13 +339,6 @@ def _eligible(running: list[tuple[tuple[Any, ...], int, pricing.PromotionRule]],
             continue
         kept.append((r, rule))
     return kept
-
-
-def promotion_rules(session: Session, *, at: datetime, channel: str, customer_id: int | None, tier: str | None,
-                    new_customer: bool) -> list[pricing.PromotionRule]:
-    """The promotions running at ``at`` that this customer may have on this channel, within their limits."""
-    return _finish_rules(session, _running(session, at), channel=channel, customer_id=customer_id, tier=tier,
-                         new_customer=new_customer)
 
 
 def _finish_rules(session: Session, running: list[tuple[tuple[Any, ...], int, pricing.PromotionRule]], *,
@@ -624,7 +618,7 @@ def points_allowed(context: OfferContext, payable_minor: int) -> int:
     member = context.member
     if member is None or member.points_balance <= 0 or context.points_value_per_100 <= 0 or payable_minor <= 0:
         return 0
-    cap_minor = payable_minor * context.points_max_share_bp // pricing.BP_ONE
+    cap_minor = payable_minor * context.points_max_share_bp // rounding.BP_ONE
     return max(0, min(member.points_balance, cap_minor * 100 // context.points_value_per_100))
 
 
@@ -677,8 +671,3 @@ def price(*, session: Session, cart: pricing.Cart, customer_id: int | None = Non
         lines = offer_lines(session, cart.items)
     context = load_offers(session, customer_id=customer_id, coupon_codes=list(coupon_codes), channel=channel, at=at)
     return price_with(context, lines, points_to_use=points_to_use, shipping_minor=cart.shipping_minor)
-
-
-def days_after(moment: datetime, days: int) -> datetime:
-    """``days`` whole days after ``moment``."""
-    return moment + timedelta(days=days)

@@ -36,7 +36,7 @@ from shoptui.services.orders import documents
 from shoptui.services.orders import lifecycle as orders
 from shoptui.services.pricing import engine as pricing
 from shoptui.services.pricing import terms as marketing_pricing
-from shoptui.services.sales.settings import CASH_STEPS, SETTINGS  # noqa: F401
+from shoptui.services.sales.settings import CASH_STEPS
 from shoptui.services.shop import settings as store_settings
 
 MAX_BASKET_LINES = 200
@@ -510,12 +510,6 @@ def normalise_method(method: str) -> str:
     if value not in orders.USER_METHODS:
         raise InvalidInput(f"The payment method {method!r} is not one of {', '.join(orders.USER_METHODS)}.")
     return value
-
-
-def cash_step(*, session: Session) -> int:
-    """The cash rounding step in minor units from the settings (0: no rounding)."""
-    raw = store_settings.get(session=session, key="cash_rounding")
-    return step_minor(str(raw), store_settings.currency(session=session))
 
 
 def step_minor(raw: str, currency: store_settings.Currency) -> int:

@@ -13,8 +13,6 @@ from shoptui.config import Actor
 from shoptui.errors import InvalidInput, NotFound
 from shoptui.models.store import Notification
 from shoptui.services.shop import audit
-from shoptui.services.shop.dashboard import latest_notification_id as latest_id  # noqa: F401  (light probes)
-from shoptui.services.shop.dashboard import unread_notifications as unread_count  # noqa: F401
 
 SEVERITIES = ("information", "warning", "error")
 

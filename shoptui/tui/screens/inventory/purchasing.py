@@ -24,11 +24,12 @@ from textual.worker import get_current_worker
 
 from shoptui.errors import InvalidInput
 from shoptui.tui.screens.base import ShopScreen
-from shoptui.tui.screens.inventory.common import StockMeta, plural, read_meta
+from shoptui.tui.screens.inventory.common import StockMeta, read_meta
 from shoptui.tui.text import choices, plain
 from shoptui.tui.widgets.form import Field, FormDialog, whole_number, words_to_field
 from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
+from shoptui.wording import plural
 
 if TYPE_CHECKING:
     from shoptui.services.inventory.purchasing import PORead, POSummary, ReorderGroup, SupplierRead

@@ -35,12 +35,13 @@ from textual.worker import get_current_worker
 
 from shoptui.errors import ShopError
 from shoptui.tui.screens.base import ShopScreen
-from shoptui.tui.screens.inventory.common import StockMeta, plural, read_meta, signed
+from shoptui.tui.screens.inventory.common import StockMeta, read_meta, signed
 from shoptui.tui.text import choices, plain
 from shoptui.tui.widgets.confirm import Confirm
 from shoptui.tui.widgets.form import Field, FormDialog, words_to_field
 from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
+from shoptui.wording import plural
 
 if TYPE_CHECKING:
     from shoptui.services.inventory.stocktake import (

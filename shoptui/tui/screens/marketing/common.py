@@ -21,7 +21,6 @@ from shoptui.errors import InvalidInput
 from shoptui.money import format_money, parse_basis_points, parse_money
 from shoptui.tui.text import plain
 from shoptui.typed import number_text
-from shoptui.wording import plural  # noqa: F401  (screens import it from here)
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -30,12 +30,12 @@ from shoptui.tui.screens.marketing.common import (
     moment,
     money,
     percent,
-    plural,
     steps,
     words,
 )
 from shoptui.tui.text import choices
 from shoptui.tui.widgets.form import Field, FormDialog, words_to_field
+from shoptui.wording import plural
 
 if TYPE_CHECKING:
     from shoptui.services.marketing.coupons import CouponRead, IssueResult, Segment, SendResult

@@ -40,13 +40,13 @@ from shoptui.tui.screens.marketing.common import (
     MarketingMeta,
     coupon_validity,
     limits_text,
-    plural,
     promotion_state,
     read_meta,
     scope_text,
 )
 from shoptui.tui.screens.marketing.table import Col, MarketingTable, fit
 from shoptui.tui.text import plain
+from shoptui.wording import plural
 
 if TYPE_CHECKING:
     from datetime import datetime

@@ -18,7 +18,6 @@ from rich.text import Text
 from shoptui import wording
 from shoptui.money import format_money
 from shoptui.tui.text import plain
-from shoptui.wording import plural  # noqa: F401  (screens import it from here)
 
 if TYPE_CHECKING:
     from shoptui.services.members.points import GiftRead

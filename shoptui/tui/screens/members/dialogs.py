@@ -19,15 +19,9 @@ from textual.message import Message
 from textual.widgets import Input, Select
 
 from shoptui.errors import InvalidInput
-from shoptui.tui.screens.members.common import (
-    GENDER_CHOICES,
-    MembersMeta,
-    consent_line,
-    parse_day,
-    plural,
-    split_tags,
-)
+from shoptui.tui.screens.members.common import GENDER_CHOICES, MembersMeta, consent_line, parse_day, split_tags
 from shoptui.tui.widgets.form import Field, FormDialog, whole_number, words_to_field
+from shoptui.wording import plural
 
 if TYPE_CHECKING:
     from shoptui.services.members.profiles import MemberRead

@@ -19,11 +19,12 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
-from shoptui.tui.screens.members.common import MembersMeta, cell, plural, read_meta
+from shoptui.tui.screens.members.common import MembersMeta, cell, read_meta
 from shoptui.tui.screens.members.profile import Col, fit
 from shoptui.tui.text import plain
 from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
+from shoptui.wording import plural
 
 if TYPE_CHECKING:
     from shoptui.services.members.tiers import RecalcResult, TierRead

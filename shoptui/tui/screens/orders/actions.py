@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from textual import work
 
-from shoptui.tui.screens.inventory.common import plural
 from shoptui.tui.screens.orders.common import OrdersMeta, words
 from shoptui.tui.screens.orders.dialogs import (
     CancelDialog,
@@ -28,6 +27,7 @@ from shoptui.tui.screens.orders.dialogs import (
     ShipDialog,
 )
 from shoptui.tui.widgets.confirm import Confirm
+from shoptui.wording import plural
 
 if TYPE_CHECKING:
     from shoptui.services.orders.lifecycle import OrderSummary, ReturnRead

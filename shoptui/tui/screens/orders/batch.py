@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -219,8 +219,3 @@ def _by_row(problems: list[str]) -> dict[int, str]:
         if match:
             found.setdefault(int(match[1]) - 1, match[2])
     return found
-
-
-def summaries_for(rows: dict[str, Any], selected: set[str]) -> list[Any]:
-    """The selected orders in list order."""
-    return [rows[number] for number in rows if number in selected]

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from shoptui import wording
 from shoptui.money import format_money
-from shoptui.wording import plural  # noqa: F401  (screens import it from here)
 
 CHANNEL_CHOICES = ("phone", "chat", "web", "marketplace", "counter")
 """Channels of an order typed in by hand (imported orders come from the CLI)."""

@@ -28,7 +28,7 @@ from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
 from shoptui.tui.screens.base import ShopScreen
-from shoptui.tui.screens.inventory.common import cell, plural
+from shoptui.tui.screens.inventory.common import cell
 from shoptui.tui.screens.orders.actions import SHIPPABLE, TO_SHIP, OrderActions
 from shoptui.tui.screens.orders.common import (
     CHANNEL_CHOICES,
@@ -41,9 +41,11 @@ from shoptui.tui.screens.orders.common import (
 from shoptui.tui.screens.orders.dialogs import Changed, MoreFilters, to_filter
 from shoptui.tui.text import plain
 from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
+from shoptui.wording import plural
 
 if TYPE_CHECKING:
-    from shoptui.services.orders.lifecycle import OrderFigures, OrderSummary
+    from shoptui.services.orders.figures import OrderFigures
+    from shoptui.services.orders.lifecycle import OrderSummary
 
 EXTRAS_AT_THE_LATEST = 3.0
 """Seconds after which the filter bar is mounted even when the first page has not come."""
@@ -296,10 +298,10 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
     def load_figures(self) -> None:
         """Unpaid, to ship and open returns for the status line (kept counters: a few small reads)."""
         from shoptui import db
-        from shoptui.services.orders import lifecycle as orders
+        from shoptui.services.orders import figures as orders_figures
 
         with db.read_session(self.shop.db_url) as session:
-            figures = orders.figures(session=session)
+            figures = orders_figures.figures(session=session)
         if not get_current_worker().is_cancelled:
             self.post_message(self.FiguresLoaded(figures))
 
