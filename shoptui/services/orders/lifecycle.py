@@ -796,14 +796,14 @@ def _customer_fields(session: Session, actor: Actor, draft: OrderDraft) -> tuple
         customer = session.get(Customer, found.id)
     elif draft.customer is not None and str(draft.customer).strip():
         customer = find_customer_row(session, draft.customer)
-    from shoptui.services.members.customers import normalise_email, normalise_phone
+    from shoptui.services.shop.contacts import optional_email, optional_phone, store_region
 
     if customer is not None:
         return customer, {"customer_id": customer.id, "customer_name": customer.name,
                           "customer_phone": customer.phone, "customer_email": customer.email}
     return None, {"customer_id": None, "customer_name": _clean_text(draft.guest_name, "guest name", 100),
-                  "customer_phone": normalise_phone(draft.guest_phone),
-                  "customer_email": normalise_email(draft.guest_email)}
+                  "customer_phone": optional_phone(draft.guest_phone, store_region(session)),
+                  "customer_email": optional_email(draft.guest_email)}
 
 
 def _ship_fields(address: AddressInput | None, customer: Customer | None, session: Session) -> dict[str, Any]:
@@ -813,7 +813,10 @@ def _ship_fields(address: AddressInput | None, customer: Customer | None, sessio
         address = get_customer(session=session, ref=customer.id or 0).default_address
     if address is None:
         return {}
-    clean = clean_address(AddressInput(**address.model_dump(include=set(AddressInput.model_fields))))
+    from shoptui.services.shop.contacts import store_region
+
+    clean = clean_address(AddressInput(**address.model_dump(include=set(AddressInput.model_fields))),
+                          store_region(session))
     return {f"ship_{k}": v for k, v in clean.model_dump().items()}
 
 
