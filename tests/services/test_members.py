@@ -264,3 +264,42 @@ def test_dashboard_figures(session: Session, frozen_clock) -> None:  # type: ign
     figures = {f.key: f for f in members_figures.dashboard_figures(session=session)}
     assert figures["members.new"].value == "1"
     assert figures["members.points"].value == "CNY 12.34"
+
+
+def test_tier_messages_queued_in_bulk_look_like_ones_queued_one_by_one(session: Session, frozen_clock) -> None:  # type: ignore[no-untyped-def]
+    from shoptui.services.members import tiers as members_tiers
+    from shoptui.services.members.core import member_settings
+    from shoptui.services.messaging import outbox as messaging
+
+    seed(session)
+    ana = _add(session, name="Ana", phone="138 0013 8000", email="Ana@Example.com", email_consent=True, sms_consent=True)
+    members_tiers.edit_tier(session=session, actor=CLERK, code="silver", patch=members.TierUpdate(min_spend_minor=15000))
+    order = orders.create_order(session=session, actor=CLERK, draft=draft(("TEE-01", 2), customer=ana.id))
+    orders.pay(session=session, actor=CLERK, number=order.number, method="card")  # Ana rises to silver: bulk notice
+    bulk = session.exec(select(OutboxMessage).where(OutboxMessage.template == "member.tier_up")
+                        .order_by(OutboxMessage.id)).all()
+    assert [(m.channel, m.recipient) for m in bulk] == [("email", "ana@example.com"), ("sms", "+8613800138000")]
+    cfg = member_settings(session)
+    for row in bulk:
+        one = messaging.queue(session=session, channel=row.channel, recipient=row.recipient, template="member.tier_up",
+                              subject=cfg.tier_up_subject, body=cfg.tier_up_body, ref_kind="member", ref_id=ana.id,
+                              context={"name": "Ana", "tier": "Silver", "shop": cfg.shop})
+        by_one = session.get(OutboxMessage, one.id)
+        assert by_one is not None and "Silver" in by_one.body
+        assert row.model_dump(exclude={"id"}) == by_one.model_dump(exclude={"id"})
+
+
+def test_queue_many_checks_like_queue(session: Session) -> None:
+    from shoptui.services.messaging import outbox as messaging
+
+    good = messaging.MessageDraft(channel="email", recipient="a@example.com", template="t", subject="Hi $name",
+                                  body="Hello $name", context={"name": "A"})
+    bad = messaging.MessageDraft(channel="sms", recipient="call me", template="t", subject="", body="Hi")
+    with pytest.raises(InvalidInput, match="is not a phone number"):
+        messaging.queue_many(session=session, drafts=[good, bad])
+    with pytest.raises(InvalidInput, match="needs a value for 'name'"):
+        messaging.queue_many(session=session, drafts=[messaging.MessageDraft(
+            channel="email", recipient="a@example.com", template="t", subject="", body="Hello $name")])
+    assert messaging.queue_many(session=session, drafts=[good, bad], skip_bad_recipients=True) == 1
+    assert [(m.recipient, m.subject, m.body) for m in session.exec(select(OutboxMessage)).all()] == [
+        ("a@example.com", "Hi A", "Hello A")]
