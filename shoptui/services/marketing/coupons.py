@@ -13,7 +13,7 @@ import io
 import re
 import secrets
 import unicodedata
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -487,9 +487,3 @@ def set_coupon_status(*, session: Session, actor: Actor, ref: int | str, status:
     audit.record(session=session, actor=actor, action="coupon.status", entity="coupon", entity_id=coupon.id,
                  summary=f"coupon {coupon.name!r} {status}", before={"status": before}, after={"status": status})
     return _read(session, coupon)
-
-
-def local_day(value: date, tz: Any, *, end: bool = False) -> datetime:
-    """The start (or the end, i.e. the next day's start) of a calendar day in the shop's zone, in UTC."""
-    day = value + timedelta(days=1) if end else value
-    return clock.ensure_utc(datetime(day.year, day.month, day.day, tzinfo=tz))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any, Literal
 
@@ -64,6 +64,7 @@ from shoptui.services.shop import audit
 from shoptui.services.shop import settings as store_settings
 from shoptui.services.shop.paging import Page, clamp_limit
 from shoptui.services.shop.search import SearchHit
+from shoptui.services.shop.timeutil import day_end, day_start
 from shoptui.text import check_text
 from shoptui.typed import ascii_digits
 from shoptui.wording import plural
@@ -1408,10 +1409,6 @@ def expire_unpaid(*, session: Session, actor: Actor, limit: int = 1000) -> Sweep
 # ---------------------------------------------------------------- listing and search
 
 
-def _day_start(day: date, tz: Any) -> datetime:
-    return clock.ensure_utc(datetime.combine(day, time(0), tzinfo=tz))
-
-
 def _cursor(after: str) -> tuple[datetime, int]:
     stamp, _, ident = after.rpartition("|")
     try:
@@ -1476,9 +1473,9 @@ def list_orders(*, session: Session, filters: OrderFilter | None = None, after: 
         if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
             raise InvalidInput(f"The date range {filters.date_from} to {filters.date_to} ends before it starts.")
         if filters.date_from:
-            query = query.where(col(Order.created_at) >= _day_start(filters.date_from, tz))
+            query = query.where(col(Order.created_at) >= day_start(filters.date_from, tz))
         if filters.date_to:
-            query = query.where(col(Order.created_at) < _day_start(filters.date_to + timedelta(days=1), tz))
+            query = query.where(col(Order.created_at) < day_end(filters.date_to, tz))
     if filters.min_total_minor is not None:
         query = query.where(col(Order.total_minor) >= filters.min_total_minor)
     if filters.max_total_minor is not None:
