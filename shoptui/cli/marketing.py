@@ -46,23 +46,9 @@ def _percent(raw: str | None, option: str) -> int | None:
 
 def _moment(raw: str | None, tz: Any, option: str, *, end: bool = False) -> Any:
     """A time in the shop's zone: 2026-12-01 (start of day; end of day with ``end``) or 2026-12-01T18:00."""
-    from datetime import date, datetime, timedelta
+    from shoptui.services.shop.timeutil import parse_day_or_time
 
-    from shoptui import clock
-    from shoptui.errors import InvalidInput
-
-    if raw is None:
-        return None
-    text = raw.strip()
-    try:
-        if len(text) == 10:
-            day = date.fromisoformat(text) + (timedelta(days=1) if end else timedelta())
-            return clock.ensure_utc(datetime(day.year, day.month, day.day, tzinfo=tz))
-        moment = datetime.fromisoformat(text.replace(" ", "T"))
-    except ValueError:
-        raise InvalidInput(f"The {option} {raw!r} is not a date or time; write it like 2026-12-01 or "
-                           "2026-12-01T18:00 (shop time).") from None
-    return clock.ensure_utc(moment if moment.tzinfo else moment.replace(tzinfo=tz))
+    return parse_day_or_time(raw, tz, field=option, end=end)
 
 
 def _step(money: Any, raw: str, option: str) -> tuple[int, int]:

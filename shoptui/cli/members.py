@@ -42,16 +42,9 @@ REF_HELP = "The member: id, phone, email or provider:account."
 
 
 def _date(text: str | None, field: str) -> Any:
-    from datetime import date
+    from shoptui.services.shop.timeutil import parse_day
 
-    from shoptui.errors import InvalidInput
-
-    if text is None or not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(f"The {field} {text!r} is not a date; write it like 1990-05-01.") from None
+    return parse_day(text, field=field, example="1990-05-01")
 
 
 def _multiplier(text: str, field: str = "multiplier") -> int:

@@ -92,16 +92,16 @@ def list_orders(
     """Orders newest first, with filters and search. Example: shoptui order list --status unpaid --from 2026-11-01"""
     from datetime import date
 
+    from shoptui.errors import InvalidInput
     from shoptui.services.orders import lifecycle as orders
     from shoptui.services.shop import settings
+    from shoptui.services.shop.timeutil import parse_day
 
     def day(value: str | None, option: str) -> date | None:
-        if value is None:
-            return None
         try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            raise fail(f"{option} {value!r} is not a date; write it like 2026-11-01.") from None
+            return parse_day(value, field=option)
+        except InvalidInput as exc:
+            raise fail(str(exc)) from None
 
     filters_from, filters_to = day(date_from, "--from"), day(date_to, "--to")
     if all_pages and given(ctx, "limit"):

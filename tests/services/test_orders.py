@@ -336,3 +336,19 @@ def test_reminder_event_says_queued_and_the_sender_records_sent_or_failed(seeded
     assert events["message_sent"].startswith("Payment reminder sent by email to ")
     assert events["message_failed"].startswith("Payment reminder by SMS to ")
     assert events["message_failed"].endswith("failed: 550 no such number")
+
+
+def test_the_date_filter_uses_the_store_day_not_the_utc_day(session: Session) -> None:
+    from datetime import UTC, datetime
+
+    seed(session)
+    settings.set_value(session=session, actor=CLERK, key="timezone", raw="Asia/Shanghai")
+    with clock.frozen(datetime(2026, 10, 31, 17, 0, tzinfo=UTC)):  # 01:00 on 1 November in Shanghai
+        placed = orders.create_order(session=session, actor=CLERK, draft=draft(("TEE-01", 1)))
+
+    def listed(first: date, last: date) -> list[str]:
+        found = orders.list_orders(session=session, filters=orders.OrderFilter(date_from=first, date_to=last))
+        return [o.number for o in found.items]
+
+    assert listed(date(2026, 11, 1), date(2026, 11, 1)) == [placed.number]
+    assert listed(date(2026, 10, 31), date(2026, 10, 31)) == []

@@ -217,7 +217,7 @@ async def test_f4_opens_the_orders_newest_first(orders_app: ShopApp) -> None:
         assert "4 orders" in status and "unpaid 1" in status and "to ship 2" in status
         assert screen.rows["SO-000003"].tracking == "SF1234567890"
         detail = str(screen.query_one("#orders-detail", Static).render())
-        assert detail.startswith("SO-000004 · Walk-in · 13700137000 · web · 1 item · total 10.00")
+        assert detail.startswith("SO-000004 · Walk-in · +8613700137000 · web · 1 item · total 10.00")  # a guest phone is stored E.164
         assert not [t for t in toasts(orders_app) if "wrong" in t]
 
 

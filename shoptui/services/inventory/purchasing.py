@@ -12,7 +12,6 @@ in the outbox. A PO's ``note`` is the note *to the supplier* (printed on the ord
 from __future__ import annotations
 
 import math
-import re
 from datetime import datetime
 
 from pydantic import BaseModel
@@ -35,11 +34,10 @@ from shoptui.services.inventory.stock import (
 )
 from shoptui.services.inventory.suppliers import SupplierRead, find_supplier, supplier_read
 from shoptui.services.shop import audit
+from shoptui.services.shop.contacts import check_email
 from shoptui.services.shop.paging import Page, clamp_limit
 from shoptui.text import check_text
 from shoptui.wording import plural
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class SupplierDetail(SupplierRead):
@@ -131,10 +129,7 @@ def _clean_supplier(name: str | None, contact: str | None, email: str | None, ph
         if value is not None:
             values[key] = check_text(value, key, limit, required=False, multiline=key == "note") or ""
     if email is not None:
-        email = email.strip()
-        if email and not _EMAIL.match(email):
-            raise InvalidInput(f"{email!r} is not an email address.")
-        values["email"] = email
+        values["email"] = check_email(email, field="supplier email") if email.strip() else ""
     if lead_time_days is not None:
         if not 0 <= lead_time_days <= 365:
             raise InvalidInput(f"The lead time must be 0 to 365 days, not {lead_time_days}.")

@@ -1,4 +1,4 @@
-"""What every part of the members module shares: settings, phone numbers, finding a member.
+"""What every part of the members module shares: settings, finding a member (phones: ``shop.contacts``).
 
 The public face of the module is ``shoptui.services.members.profiles``; the ledgers live in
 ``members_points`` and ``members_credit``, tiers in ``members_tiers``.
@@ -16,8 +16,10 @@ from sqlmodel import Session, col, select
 from shoptui.errors import InvalidInput, NotFound
 from shoptui.models.customers import Customer
 from shoptui.models.members import Member, MemberAccount
-from shoptui.services.members.customers import CALLING_CODES, customer_by_contact
+from shoptui.services.members.customers import customer_by_contact
 from shoptui.services.shop import settings as store_settings
+from shoptui.services.shop.contacts import phone_candidates
+from shoptui.services.shop.settings import store_region
 
 
 @dataclass(frozen=True)
@@ -66,96 +68,6 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
-# ---------------------------------------------------------------- phone numbers and emails
-
-_SEPARATORS = re.compile(r"[\s\-().\u00a0/]")
-_CN_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
-# national significant number lengths per calling code (common cases; others: 4 to 14 digits)
-_LENGTHS = {"86": (9, 11), "852": (8, 8), "853": (8, 8), "886": (8, 9), "65": (8, 8), "60": (8, 10),
-            "81": (9, 10), "82": (8, 10), "1": (10, 10), "44": (9, 10), "49": (6, 13), "33": (9, 9),
-            "39": (6, 11), "34": (9, 9), "31": (9, 9), "61": (9, 9), "64": (8, 10), "91": (10, 10)}
-_KNOWN_CODES = sorted(set(CALLING_CODES.values()), key=len, reverse=True)
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
-
-
-def _bad_phone(raw: str) -> InvalidInput:
-    return InvalidInput(f"{raw!r} is not a phone number; write it like 13800138000, +86 138 0013 8000 "
-                        "or 0044 20 7946 0958.")
-
-
-def _check_national(raw: str, code: str, national: str) -> str:
-    low, high = _LENGTHS.get(code, (4, 14))
-    if not national.isdigit() or not low <= len(national) <= high or national[0] == "0":
-        raise _bad_phone(raw)
-    if code == "86" and len(national) == 11 and not _CN_MOBILE.match(national):
-        raise _bad_phone(raw)
-    if code == "86" and national[0] == "1" and not (_CN_MOBILE.match(national) or re.fullmatch(r"10[0-9]{8}", national)):
-        raise _bad_phone(raw)  # 1...: a mobile (11 digits) or Beijing's area code 10
-    if code == "1" and national[0] in "01":
-        raise _bad_phone(raw)
-    if len(code) + len(national) > 15:
-        raise _bad_phone(raw)
-    return f"+{code}{national}"
-
-
-def normalise_phone(raw: str, country: str) -> str:
-    """A phone number in E.164 (``+8613800138000``); ``country`` (two letters) is the default.
-
-    Takes spaces, dashes, dots and brackets, full-width digits, ``+CC`` and ``00CC`` prefixes,
-    a national trunk ``0`` and, for China, an 11-digit mobile number starting with 1. Anything
-    else (letters, too short or long, an unknown country code) is refused with InvalidInput.
-    """
-    value = unicodedata.normalize("NFKC", raw or "").strip()
-    if not value:
-        raise InvalidInput("Give a phone number.")
-    compact = _SEPARATORS.sub("", value)
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    if compact.startswith("+"):
-        digits = compact[1:]
-        if not digits.isdigit():
-            raise _bad_phone(raw)
-        for code in _KNOWN_CODES:
-            if digits.startswith(code):
-                national = digits[len(code):]
-                if code == "39":  # Italy keeps its leading 0 in E.164
-                    return f"+{code}{national}" if national.isdigit() and 6 <= len(national) <= 11 else _raise(raw)
-                return _check_national(raw, code, national)
-        if not 8 <= len(digits) <= 15 or digits[0] == "0":
-            raise _bad_phone(raw)
-        return f"+{digits}"
-    if not compact.isdigit():
-        raise _bad_phone(raw)
-    code = CALLING_CODES.get(country.upper())
-    if code is None:
-        raise InvalidInput(f"{raw!r} has no country code and the store's country {country} is not one this shop "
-                           "knows the dialling code of; write the number with +CC in front.")
-    if code == "86" and len(compact) == 13 and compact.startswith("86") and _CN_MOBILE.match(compact[2:]):
-        compact = compact[2:]  # 86 typed without the +
-    if code == "1" and len(compact) == 11 and compact.startswith("1"):
-        compact = compact[1:]
-    if code == "39":
-        return f"+39{compact}" if 6 <= len(compact) <= 11 else _raise(raw)
-    if compact.startswith("0"):
-        compact = compact[1:]  # national trunk prefix
-    return _check_national(raw, code, compact)
-
-
-def _raise(raw: str) -> str:
-    raise _bad_phone(raw)
-
-
-def normalise_email(raw: str) -> str:
-    """A lower-cased, checked email address; InvalidInput names what was typed."""
-    value = unicodedata.normalize("NFKC", raw or "").strip().lower()
-    if not value:
-        raise InvalidInput("Give an email address.")
-    if len(value) > 200 or not _EMAIL.match(value) or ".." in value:
-        raise InvalidInput(f"{raw!r} is not an email address; write it like ana@example.com.")
-    return value
-
-
 # ---------------------------------------------------------------- finding members
 
 
@@ -198,25 +110,9 @@ def find_member_row(session: Session, ref: str | int, *, include_merged: bool = 
     return row
 
 
-def phone_candidates(raw: str, country: str) -> list[str]:
-    """The ways a typed number may be stored: E.164, national, with the trunk 0 (no query)."""
-    try:
-        e164 = normalise_phone(raw, country)
-    except InvalidInput:
-        compact = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or ""))
-        return [compact] if re.fullmatch(r"\+?[0-9]{5,20}", compact) else []
-    found = {e164}
-    code = CALLING_CODES.get(country.upper(), "")
-    if code and e164.startswith(f"+{code}"):
-        national = e164.removeprefix(f"+{code}")
-        found |= {national, "0" + national}
-    return sorted(found)
-
-
 def member_by_phone(session: Session, raw: str) -> Member | None:
     """The member with this phone number (stored E.164 or as typed before), or None."""
-    country = str(store_settings.get(session=session, key="country"))
-    candidates = phone_candidates(raw, country)
+    candidates = phone_candidates(raw, store_region(session))
     if not candidates:
         return None
     found = session.exec(

@@ -1,8 +1,8 @@
 """Customers: add, edit, find by id/phone/email, list and search. The members module extends these.
 
-Phone numbers are stored compact (``+86 138-0013-8000`` -> ``+8613800138000``) and emails
-lower-cased, so a lookup is one exact index hit. One person is one customer: a second customer
-with the same phone or email is refused.
+Phone numbers are stored in E.164 (``138-0013-8000`` -> ``+8613800138000``) and emails lower-cased
+(both by ``shop.contacts``), so a lookup is one index hit over the few forms a number may be stored
+in. One person is one customer: a second customer with the same phone or email is refused.
 """
 
 from __future__ import annotations
@@ -21,12 +21,16 @@ from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.customers import Customer, CustomerAddress, CustomerContact
 from shoptui.services.shop import audit
+from shoptui.services.shop.contacts import (
+    country_code,
+    optional_email,
+    optional_phone,
+    phone_candidates,
+)
 from shoptui.services.shop.paging import Page, after_key, clamp_limit
 from shoptui.services.shop.search import SearchHit
+from shoptui.services.shop.settings import store_region
 from shoptui.text import check_text
-
-_PHONE = re.compile(r"^\+?[0-9]{5,20}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class AddressInput(BaseModel):
@@ -99,47 +103,9 @@ class CustomerRead(BaseModel):
 # ---------------------------------------------------------------- checks
 
 
-def normalise_phone(raw: str | None) -> str | None:
-    """A compact phone number (digits and a leading +), ``None`` for empty; InvalidInput names it."""
-    if raw is None:
-        return None
-    value = unicodedata.normalize("NFKC", raw).strip()
-    if not value:
-        return None
-    compact = re.sub(r"[\s\-().]", "", value)
-    if not _PHONE.match(compact):
-        raise InvalidInput(f"{raw!r} is not a phone number; write it like 13800138000 or +86 138 0013 8000.")
-    return compact
-
-
-def normalise_email(raw: str | None) -> str | None:
-    """A lower-cased email address, ``None`` for empty; InvalidInput names it."""
-    if raw is None:
-        return None
-    value = unicodedata.normalize("NFKC", raw).strip().lower()
-    if not value:
-        return None
-    if len(value) > 200 or not _EMAIL.match(value):
-        raise InvalidInput(f"{raw!r} is not an email address.")
-    return value
-
-
-CALLING_CODES = {"CN": "86", "HK": "852", "MO": "853", "TW": "886", "SG": "65", "MY": "60", "JP": "81", "KR": "82",
-                 "US": "1", "CA": "1", "GB": "44", "DE": "49", "FR": "33", "IT": "39", "ES": "34", "NL": "31",
-                 "AU": "61", "NZ": "64", "IN": "91"}
-
-
-def phone_variants(session: Session, compact: str) -> list[str]:
-    """The ways one number may be stored: as typed, and with or without the store country's code."""
-    from shoptui.services.shop import settings
-
-    code = CALLING_CODES.get(str(settings.get(session=session, key="country")), "")
-    found = [compact]
-    if code and compact.startswith(f"+{code}"):
-        found.append(compact.removeprefix(f"+{code}"))
-    elif code and not compact.startswith("+"):
-        found.append(f"+{code}{compact.lstrip('0')}")
-    return found
+def phone_variants(session: Session, raw: str) -> list[str]:
+    """The forms a typed number may be stored in, read in the store's region (``contacts.phone_candidates``)."""
+    return phone_candidates(raw, store_region(session))
 
 
 def customer_by_contact(session: Session, *, kind: str, values: list[str], exclude: int | None = None) -> Customer | None:
@@ -201,19 +167,17 @@ def _note(raw: str) -> str:
     return check_text(raw, "note", 1000, required=False, multiline=True) or ""
 
 
-def clean_address(address: AddressInput) -> AddressInput:
-    """An address with trimmed parts, a known-length country code and a checked phone."""
+def clean_address(address: AddressInput, region: str) -> AddressInput:
+    """An address with trimmed parts, an ISO country code and a phone in E.164 (``region`` reads one without +)."""
     data = {k: unicodedata.normalize("NFC", v).strip() for k, v in address.model_dump().items()}
     limits = {"recipient": 100, "phone": 40, "region": 100, "city": 100, "district": 100, "street": 300,
               "postal_code": 20}
     for key, limit in limits.items():
         data[key] = check_text(data[key], f"address {key.replace('_', ' ')}", limit, required=False) or ""
     if data["country"]:
-        data["country"] = data["country"].upper()
-        if not re.fullmatch(r"[A-Z]{2}", data["country"]):
-            raise InvalidInput(f"{address.country!r} is not a country code; use two letters such as CN or US.")
+        data["country"] = country_code(data["country"], field="address country")
     if data["phone"]:
-        data["phone"] = normalise_phone(data["phone"]) or ""
+        data["phone"] = optional_phone(data["phone"], data["country"] or region, field="address phone") or ""
     return AddressInput(**data)
 
 
@@ -257,9 +221,9 @@ def find_customer_row(session: Session, ref: str | int) -> Customer:
     if row is None and "@" in text_ref:
         row = customer_by_contact(session, kind="email", values=[text_ref.lower()])
     if row is None and "@" not in text_ref:
-        compact = re.sub(r"[\s\-().]", "", text_ref)
-        if _PHONE.match(compact):
-            row = customer_by_contact(session, kind="phone", values=phone_variants(session, compact))
+        candidates = phone_variants(session, text_ref)
+        if candidates:
+            row = customer_by_contact(session, kind="phone", values=candidates)
     if row is None:
         raise NotFound(f"There is no customer {text_ref!r} (looked up by id, phone and email). "
                        "Add one with 'shoptui customer add'.")
@@ -304,7 +268,7 @@ def _snapshot(row: Customer) -> dict[str, object]:
 
 
 def _set_address(session: Session, customer_id: int, address: AddressInput) -> None:
-    clean = clean_address(address)
+    clean = clean_address(address, store_region(session))
     for existing in session.exec(select(CustomerAddress).where(CustomerAddress.customer_id == customer_id,
                                                                col(CustomerAddress.is_default).is_(True))):
         existing.is_default = False
@@ -314,7 +278,7 @@ def _set_address(session: Session, customer_id: int, address: AddressInput) -> N
 
 def add_customer(*, session: Session, actor: Actor, data: CustomerCreate) -> CustomerRead:
     """A new customer; Conflict when the phone or email already belongs to someone."""
-    phone, email = normalise_phone(data.phone), normalise_email(data.email)
+    phone, email = optional_phone(data.phone, store_region(session)), optional_email(data.email)
     _check_unique(session, phone, email)
     now = clock.now()
     row = Customer(name=_name(data.name), phone=phone, email=email, note=_note(data.note), created_at=now,
@@ -338,9 +302,9 @@ def update_customer(*, session: Session, actor: Actor, ref: str | int, patch: Cu
     if "name" in given and patch.name is not None:
         row.name = _name(patch.name)
     if "phone" in given:
-        row.phone = normalise_phone(patch.phone)
+        row.phone = optional_phone(patch.phone, store_region(session))
     if "email" in given:
-        row.email = normalise_email(patch.email)
+        row.email = optional_email(patch.email)
     if "note" in given and patch.note is not None:
         row.note = _note(patch.note)
     _check_unique(session, row.phone, row.email, exclude=row.id)
@@ -360,7 +324,7 @@ def update_customer(*, session: Session, actor: Actor, ref: str | int, patch: Cu
 
 def find_or_add(*, session: Session, actor: Actor, data: CustomerCreate) -> CustomerRead:
     """The customer with this phone or email, or a new one (for orders fed in by scripts)."""
-    phone, email = normalise_phone(data.phone), normalise_email(data.email)
+    phone, email = optional_phone(data.phone, store_region(session)), optional_email(data.email)
     for field, value in (("phone", phone), ("email", email)):
         if value is not None:
             row = customer_by_contact(session, kind=field,
@@ -374,7 +338,7 @@ def search_customers(*, session: Session, text: str, limit: int = 8) -> list[Sea
     """Global search: customers by name, phone or email."""
     page = list_customers(session=session, search=text, limit=limit)
     compact = re.sub(r"[\s\-().]", "", text.strip()).lower()
-    exact = set(phone_variants(session, compact)) if _PHONE.match(compact) else {compact}
+    exact = set(phone_variants(session, compact)) or {compact}
     return [
         SearchHit(kind="customer", key=str(c.id), title=c.name,
                   detail=" · ".join(p for p in (c.phone, c.email) if p), mode="customers",

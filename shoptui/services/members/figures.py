@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from shoptui import clock
 from shoptui.services.shop.dashboard import Figure, count, money_text, store_values
+from shoptui.services.shop.timeutil import day_start, local_today
 
 
 def dashboard_figures(*, session: Session) -> list[Figure]:
@@ -17,9 +17,9 @@ def dashboard_figures(*, session: Session) -> list[Figure]:
 
     values = store_values(session, "timezone", "currency", "currency_digits", "member_points_value_per_100")
     zone = ZoneInfo(values["timezone"])
-    local_now = clock.now().astimezone(zone)
-    week_start = datetime.combine(local_now.date() - timedelta(days=local_now.weekday()), time(0), zone)
-    new = count(session, "SELECT count(*) FROM member WHERE joined_at >= :start", start=clock.ensure_utc(week_start))
+    today = local_today(zone)
+    new = count(session, "SELECT count(*) FROM member WHERE joined_at >= :start",
+                start=day_start(today - timedelta(days=today.weekday()), zone))
     held = count(session, "SELECT coalesce(sum(points_balance), 0) FROM member WHERE points_balance > 0")
     value = points_value(held, int(values["member_points_value_per_100"]))
     return [

@@ -66,8 +66,6 @@ from shoptui.services.members.core import (
     find_member_row,
     member_by_phone,
     member_settings,
-    normalise_email,
-    normalise_phone,
 )
 from shoptui.services.members.credit import CreditMovementRead, CreditResult
 from shoptui.services.members.points import (
@@ -80,6 +78,7 @@ from shoptui.services.members.points import (
 from shoptui.services.members.tiers import RecalcResult, TierChangeRead, TierRead, TierUpdate
 from shoptui.services.shop import audit
 from shoptui.services.shop import settings as store_settings
+from shoptui.services.shop.contacts import optional_email, optional_phone
 from shoptui.services.shop.paging import Page, after_key, clamp_limit
 from shoptui.services.shop.search import SearchHit
 from shoptui.text import check_text
@@ -320,7 +319,7 @@ def find_member(*, session: Session, phone: str) -> MemberRead | None:
     stored as), then one indexed point query on ``customer.phone`` that also brings the tier name,
     the two settings it needs and whether tags or accounts exist (read only then). No ORM rows.
     """
-    from shoptui.services.members.core import phone_candidates
+    from shoptui.services.shop.contacts import phone_candidates
 
     store = str(session.get_bind().url)
     country = _COUNTRY.get(store)
@@ -515,8 +514,8 @@ def add_member(*, session: Session, actor: Actor, data: MemberCreate) -> MemberR
     refused (Conflict naming the member); a customer with that phone or email becomes the member.
     """
     cfg = member_settings(session)
-    phone = normalise_phone(data.phone, cfg.country) if data.phone and data.phone.strip() else None
-    email = normalise_email(data.email) if data.email and data.email.strip() else None
+    phone = optional_phone(data.phone, cfg.country)
+    email = optional_email(data.email)
     account = parse_account(data.account) if data.account and data.account.strip() else None
     gender, birthday, region = _gender(data.gender), _birthday(data.birthday), _region(data.region)
     tags = _tags(data.tags)
@@ -600,14 +599,14 @@ def update_member(*, session: Session, actor: Actor, ref: str | int, patch: Memb
     if given.get("name") is not None:
         customer.name = check_text(patch.name, "member's name", 100) or ""
     if "phone" in given:
-        phone = normalise_phone(patch.phone, cfg.country) if patch.phone and patch.phone.strip() else None
+        phone = optional_phone(patch.phone, cfg.country)
         if phone is not None:
             found = _holder_of_phone(session, phone)
             if found is not None and found.id != customer.id:
                 raise _duplicate(session, found, f"phone {phone}")
         customer.phone = phone
     if "email" in given:
-        email = normalise_email(patch.email) if patch.email and patch.email.strip() else None
+        email = optional_email(patch.email)
         if email is not None:
             found = _holder_of_email(session, email)
             if found is not None and found.id != customer.id:

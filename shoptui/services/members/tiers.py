@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import bindparam, insert, text
+from sqlalchemy import bindparam, text
 from sqlmodel import Session, col, select
 
 from shoptui import clock
@@ -26,7 +26,6 @@ from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models._types import UTCDateTime
 from shoptui.models.members import MemberTier, MemberTierChange
-from shoptui.models.messaging import OutboxMessage
 from shoptui.services.members.core import MemberSettings, add_months, member_settings
 from shoptui.services.messaging import outbox as messaging
 from shoptui.services.shop import audit
@@ -301,22 +300,13 @@ def _notify_up(session: Session, cfg: MemberSettings) -> int:
         JOIN member m ON m.customer_id = r.customer_id JOIN customer c ON c.id = r.customer_id
         WHERE tt.rank > tf.rank AND ((m.email_consent AND c.email IS NOT NULL) OR (m.sms_consent AND c.phone IS NOT NULL))
     """)).all()
-    now = clock.now()
-    out: list[dict[str, Any]] = []
-    for customer_id, name, email, phone, email_ok, sms_ok, tier_name in rows:
-        context = {"name": name, "tier": tier_name, "shop": cfg.shop}
-        subject = " ".join(messaging.render(cfg.tier_up_subject, context).split())[:300]
-        body = messaging.render(cfg.tier_up_body, context)
-        for channel, recipient, ok in (("email", email, email_ok), ("sms", phone, sms_ok)):
-            if not ok or not recipient:
-                continue
-            try:
-                recipient = messaging.validate_recipient(channel, recipient)
-            except InvalidInput:
-                continue
-            out.append({"channel": channel, "recipient": recipient, "template": "member.tier_up", "subject": subject,
-                        "body": body, "status": "queued", "attempts": 0, "ref_kind": "member",
-                        "ref_id": str(customer_id), "created_at": now, "next_attempt_at": now})
-    if out:
-        session.execute(insert(OutboxMessage), out)
-    return len(out)
+    drafts = [
+        messaging.MessageDraft(channel=channel, recipient=recipient, template="member.tier_up",
+                               subject=cfg.tier_up_subject, body=cfg.tier_up_body,
+                               context={"name": name, "tier": tier_name, "shop": cfg.shop},
+                               ref_kind="member", ref_id=customer_id)
+        for customer_id, name, email, phone, email_ok, sms_ok, tier_name in rows
+        for channel, recipient, ok in (("email", email, email_ok), ("sms", phone, sms_ok))
+        if ok and recipient
+    ]
+    return messaging.queue_many(session=session, drafts=drafts, skip_bad_recipients=True)

@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
-from sqlalchemy import and_, case, func, or_, update
+from sqlalchemy import and_, case, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from shoptui import clock
@@ -122,6 +122,41 @@ def render(template: str, context: dict[str, Any]) -> str:
         raise InvalidInput(f"The message template is malformed: {exc}.") from exc
 
 
+@dataclass(frozen=True)
+class MessageDraft:
+    """One message for :func:`queue_many`: what :func:`queue` takes (``subject`` and ``body`` are templates)."""
+
+    channel: str
+    recipient: str
+    template: str
+    subject: str
+    body: str
+    context: dict[str, Any] = field(default_factory=dict)
+    ref_kind: str | None = None
+    ref_id: str | int | None = None
+
+
+def _message_values(draft: MessageDraft, now: datetime) -> dict[str, Any]:
+    """The outbox row of one draft: recipient checked, templates filled, fields cut to fit; InvalidInput else."""
+    recipient = validate_recipient(draft.channel, draft.recipient)
+    rendered = render(draft.body, draft.context)
+    if not rendered.strip():
+        raise InvalidInput(f"The {draft.template!r} message to {recipient} has an empty body; nothing would be said.")
+    return {
+        "channel": draft.channel,
+        "recipient": recipient,
+        "template": draft.template[:64],
+        "subject": " ".join(render(draft.subject, draft.context).split())[:300],  # one line: no header newlines
+        "body": rendered,
+        "status": "queued",
+        "attempts": 0,
+        "ref_kind": draft.ref_kind,
+        "ref_id": None if draft.ref_id is None else str(draft.ref_id)[:100],
+        "created_at": now,
+        "next_attempt_at": now,
+    }
+
+
 def queue(
     *,
     session: Session,
@@ -135,24 +170,30 @@ def queue(
     ref_id: str | int | None = None,
 ) -> MessageRead:
     """Queue one message in the caller's transaction; ``subject`` and ``body`` are templates."""
-    context = context or {}
-    recipient = validate_recipient(channel, recipient)
-    rendered = render(body, context)
-    if not rendered.strip():
-        raise InvalidInput(f"The {template!r} message to {recipient} has an empty body; nothing would be said.")
-    row = OutboxMessage(
-        channel=channel,
-        recipient=recipient,
-        template=template[:64],
-        subject=" ".join(render(subject, context).split())[:300],  # one line: a header cannot hold newlines
-        body=rendered,
-        ref_kind=ref_kind,
-        ref_id=None if ref_id is None else str(ref_id)[:100],
-        next_attempt_at=clock.now(),
-    )
+    draft = MessageDraft(channel=channel, recipient=recipient, template=template, subject=subject, body=body,
+                         context=context or {}, ref_kind=ref_kind, ref_id=ref_id)
+    row = OutboxMessage(**_message_values(draft, clock.now()))
     session.add(row)
     session.flush()
     return _read(row)
+
+
+def queue_many(*, session: Session, drafts: Iterable[MessageDraft], skip_bad_recipients: bool = False) -> int:
+    """Queue many messages in the caller's transaction with one INSERT; each row is what :func:`queue`
+    would write. A bad recipient refuses the lot (InvalidInput), or is left out when ``skip_bad_recipients``
+    (a bulk notice to people whose stored address may be old). Returns how many were queued."""
+    now = clock.now()
+    rows: list[dict[str, Any]] = []
+    for draft in drafts:
+        if skip_bad_recipients:
+            try:
+                validate_recipient(draft.channel, draft.recipient)
+            except InvalidInput:
+                continue
+        rows.append(_message_values(draft, now))
+    if rows:
+        session.execute(insert(OutboxMessage), rows)
+    return len(rows)
 
 
 def queue_test(*, session: Session, actor: Actor, channel: str, recipient: str) -> MessageRead:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
 from shoptui.models._types import UTCDateTime
 from shoptui.services.orders.status import SHIPPABLE_PAYMENT, TO_SHIP, UNPAID
-from shoptui.services.shop.dashboard import Figure, count, local_day_start, money_text, store_values
+from shoptui.services.shop.dashboard import Figure, count, money_text, store_values
+from shoptui.services.shop.timeutil import today_start
 
 OPEN_RETURNS = ("requested", "approved", "received")
 
@@ -33,7 +35,8 @@ def figures(*, session: Session) -> OrderFigures:
     statement = text("SELECT count(*), coalesce(sum(total_minor), 0) FROM sales_order "
                      "WHERE created_at >= :start AND status != 'cancelled'").bindparams(
         bindparam("start", type_=UTCDateTime))
-    placed, total = session.execute(statement, {"start": local_day_start(session)}).one()
+    zone = ZoneInfo(store_values(session, "timezone")["timezone"])
+    placed, total = session.execute(statement, {"start": today_start(zone)}).one()
     unpaid = to_ship = 0
     for payment, fulfilment, orders in session.execute(text(
             "SELECT payment_status, fulfilment_status, orders FROM order_stat WHERE status = 'open' AND orders > 0")):

@@ -71,6 +71,8 @@ from shoptui.services.pricing import engine as pricing
 from shoptui.services.pricing import rounding
 from shoptui.services.shop import audit
 from shoptui.services.shop import settings as store_settings
+from shoptui.services.shop.contacts import country_code, stored_forms
+from shoptui.services.shop.settings import store_region
 from shoptui.store import bulk
 from shoptui.text import check_text
 from shoptui.typed import number_text
@@ -653,9 +655,11 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
         plans.append({"group": group, "ordered": ordered, "shipped": shipped, "status": status, "channel": channel})
 
     # customers
-    from shoptui.services.members.customers import normalise_email, normalise_phone
+    from shoptui.services.shop.contacts import optional_email, optional_phone
 
-    phone_of, email_of = _Memo(normalise_phone), _Memo(normalise_email)
+    region = store_region(session)
+    phone_of = _Memo(lambda raw: optional_phone(raw, region, field="customer phone"))
+    email_of = _Memo(lambda raw: optional_email(raw, field="customer email"))
     for plan in plans:
         f = plan["group"].fields
         try:
@@ -792,19 +796,25 @@ class _CustomerResolver:
         for start in range(0, len(refs), CHUNK):
             self.by_ref.update(s.execute(select(CustomerImportRef.ref, CustomerImportRef.customer_id)
                                          .where(col(CustomerImportRef.ref).in_(refs[start:start + CHUNK]))).all())
-        for start in range(0, len(phones), CHUNK):
+        # the file's phones are E.164; older rows may hold a number in a national form: look up every form
+        region = store_region(s)
+        forms = {form: phone for phone in phones for form in stored_forms(phone, region)}
+        stored = sorted(forms)
+        for start in range(0, len(stored), CHUNK):
             for cid, phone in s.execute(select(Customer.id, Customer.phone)
-                                        .where(col(Customer.phone).in_(phones[start:start + CHUNK]))
+                                        .where(col(Customer.phone).in_(stored[start:start + CHUNK]))
                                         .order_by(col(Customer.id).desc())):
-                self.by_phone[phone] = cid
+                found = self.by_phone.get(forms[phone])
+                self.by_phone[forms[phone]] = cid if found is None else min(found, cid)
         for start in range(0, len(emails), CHUNK):
             for cid, email in s.execute(select(Customer.id, Customer.email)
                                         .where(col(Customer.email).in_(emails[start:start + CHUNK]))
                                         .order_by(col(Customer.id).desc())):
                 self.by_email[email] = cid
         # a further phone or email (e.g. kept by a member merge) is that customer's too
-        for value, cid in further_contact_holders(s, "phone", [p for p in phones if p not in self.by_phone]).items():
-            self.by_phone[value] = cid
+        further = further_contact_holders(s, "phone", [f for f, p in forms.items() if p not in self.by_phone])
+        for value, cid in sorted(further.items(), key=lambda item: -item[1]):
+            self.by_phone[forms[value]] = cid
         for value, cid in further_contact_holders(s, "email", [e for e in emails if e not in self.by_email]).items():
             self.by_email[value] = cid
 
@@ -855,8 +865,11 @@ class _CustomerResolver:
 
 def _address_fields(plan: dict[str, Any]) -> dict[str, str]:
     f = plan["group"].fields
-    country = (f.get("country") or "").strip().upper()
-    return {"country": country if len(country) == 2 else "", "region": f.get("region") or f.get("province") or "",
+    try:  # a code or a name (``CN``, ``China``); a country no one knows is left empty, as before
+        country = country_code(f["country"]) if (f.get("country") or "").strip() else ""
+    except InvalidInput:
+        country = ""
+    return {"country": country, "region": f.get("region") or f.get("province") or "",
             "city": f.get("city") or "", "postal_code": f.get("postal_code") or ""}
 
 

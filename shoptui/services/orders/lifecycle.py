@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
@@ -63,6 +63,7 @@ from shoptui.services.shop import audit
 from shoptui.services.shop import settings as store_settings
 from shoptui.services.shop.paging import Page, clamp_limit
 from shoptui.services.shop.search import SearchHit
+from shoptui.services.shop.timeutil import day_end, day_start
 from shoptui.text import check_text
 from shoptui.typed import ascii_digits
 from shoptui.wording import plural
@@ -710,14 +711,15 @@ def _customer_fields(session: Session, actor: Actor, draft: OrderDraft) -> tuple
         customer = session.get(Customer, found.id)
     elif draft.customer is not None and str(draft.customer).strip():
         customer = find_customer_row(session, draft.customer)
-    from shoptui.services.members.customers import normalise_email, normalise_phone
+    from shoptui.services.shop.contacts import optional_email, optional_phone
+    from shoptui.services.shop.settings import store_region
 
     if customer is not None:
         return customer, {"customer_id": customer.id, "customer_name": customer.name,
                           "customer_phone": customer.phone, "customer_email": customer.email}
     return None, {"customer_id": None, "customer_name": _clean_text(draft.guest_name, "guest name", 100),
-                  "customer_phone": normalise_phone(draft.guest_phone),
-                  "customer_email": normalise_email(draft.guest_email)}
+                  "customer_phone": optional_phone(draft.guest_phone, store_region(session)),
+                  "customer_email": optional_email(draft.guest_email)}
 
 
 def _ship_fields(address: AddressInput | None, customer: Customer | None, session: Session) -> dict[str, Any]:
@@ -727,7 +729,10 @@ def _ship_fields(address: AddressInput | None, customer: Customer | None, sessio
         address = get_customer(session=session, ref=customer.id or 0).default_address
     if address is None:
         return {}
-    clean = clean_address(AddressInput(**address.model_dump(include=set(AddressInput.model_fields))))
+    from shoptui.services.shop.settings import store_region
+
+    clean = clean_address(AddressInput(**address.model_dump(include=set(AddressInput.model_fields))),
+                          store_region(session))
     return {f"ship_{k}": v for k, v in clean.model_dump().items()}
 
 
@@ -1317,10 +1322,6 @@ def expire_unpaid(*, session: Session, actor: Actor, limit: int = 1000) -> Sweep
 # ---------------------------------------------------------------- listing and search
 
 
-def _day_start(day: date, tz: Any) -> datetime:
-    return clock.ensure_utc(datetime.combine(day, time(0), tzinfo=tz))
-
-
 def _cursor(after: str) -> tuple[datetime, int]:
     stamp, _, ident = after.rpartition("|")
     try:
@@ -1385,9 +1386,9 @@ def list_orders(*, session: Session, filters: OrderFilter | None = None, after: 
         if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
             raise InvalidInput(f"The date range {filters.date_from} to {filters.date_to} ends before it starts.")
         if filters.date_from:
-            query = query.where(col(Order.created_at) >= _day_start(filters.date_from, tz))
+            query = query.where(col(Order.created_at) >= day_start(filters.date_from, tz))
         if filters.date_to:
-            query = query.where(col(Order.created_at) < _day_start(filters.date_to + timedelta(days=1), tz))
+            query = query.where(col(Order.created_at) < day_end(filters.date_to, tz))
     if filters.min_total_minor is not None:
         query = query.where(col(Order.total_minor) >= filters.min_total_minor)
     if filters.max_total_minor is not None:

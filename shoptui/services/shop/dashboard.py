@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, String, bindparam, column, text
 from sqlmodel import Session
 
-from shoptui import clock
 from shoptui.models._types import UTCDateTime
 
 log = logging.getLogger(__name__)
@@ -72,12 +70,6 @@ def count(session: Session, sql: str, **params: Any) -> int:
             statement = statement.bindparams(bindparam(name, expanding=True))
     return int(session.execute(statement, {k: list(v) if isinstance(v, tuple) else v
                                            for k, v in params.items()}).scalar_one() or 0)
-
-
-def local_day_start(session: Session) -> datetime:
-    """Midnight today in the store's time zone, as UTC."""
-    zone = ZoneInfo(store_values(session, "timezone")["timezone"])
-    return clock.ensure_utc(datetime.combine(clock.now().astimezone(zone).date(), time(0), tzinfo=zone))
 
 
 def unread_notifications(*, session: Session) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from shoptui.errors import InvalidInput
+from shoptui.services.shop.contacts import check_email, country_code
 from shoptui.text import check_text
 
 Parser = Callable[[str], Any]
@@ -88,36 +89,6 @@ def boolean(raw: str) -> bool:
     raise InvalidInput(f"{raw!r} is not yes or no.")
 
 
-# the fallback check when email-validator is not installed: a dot-atom local part and a domain of
-# letter/digit labels with a top-level name of letters (IDN allowed), no dots at either end or twice
-_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-_LABEL = r"(?:[^\W_]|[^\W_][\w-]{0,61}[^\W_])"
-_EMAIL = re.compile(rf"{_LOCAL}@(?:{_LABEL}\.)+[^\W\d_]{{2,63}}")
-
-
-def check_email(raw: str) -> str:
-    """One email address, checked (syntax only, no DNS), as typed; InvalidInput names it.
-
-    Uses the email-validator library when installed, else a careful check of the same rules for
-    ordinary addresses (dot-atom local part, a domain with a top-level name).
-    """
-    value = raw.strip()
-    try:
-        from email_validator import EmailNotValidError, validate_email
-    except ImportError:  # pragma: no cover - the library is a declared dependency
-        ok = len(value) <= 254 and _EMAIL.fullmatch(value) is not None
-        reason = ""
-    else:
-        try:
-            validate_email(value, check_deliverability=False)
-            ok, reason = True, ""
-        except EmailNotValidError as exc:
-            ok, reason = False, f" ({exc})"
-    if not ok:
-        raise InvalidInput(f"{raw.strip()!r} is not an email address{reason}; write it like shop@example.com.")
-    return value
-
-
 def email_address(raw: str) -> str:
     """One email address, or empty."""
     value = raw.strip()
@@ -173,10 +144,7 @@ def _timezone(raw: str) -> str:
 
 
 def _country(raw: str) -> str:
-    value = raw.strip().upper()
-    if not re.fullmatch(r"[A-Z]{2}", value):
-        raise InvalidInput(f"{raw!r} is not a country code; use two letters such as CN, US or DE.")
-    return value
+    return country_code(raw)
 
 
 @cache

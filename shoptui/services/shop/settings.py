@@ -167,3 +167,8 @@ def currency(*, session: Session) -> Currency:
 def timezone(*, session: Session) -> ZoneInfo:
     """The store's time zone."""
     return ZoneInfo(get(session=session, key="timezone"))
+
+
+def store_region(session: Session) -> str:
+    """The store's country (two letters): the region a phone typed without ``+`` belongs to."""
+    return str(get(session=session, key="country")).upper()

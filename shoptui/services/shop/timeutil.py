@@ -1,9 +1,13 @@
-"""Reading times people type (``2h``, ``7d``, ``2026-11-01``) and showing times in the shop's zone."""
+"""Days and times, in one module: reading what people type (``2h``, ``7d``, ``2026-11-01``,
+``2026-11-01 18:00``), the bounds of a store-local day in UTC, and showing stored times in the
+shop's zone. Standard library only, so the dashboard's light import path can use it.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+import unicodedata
+from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from shoptui import clock
@@ -38,3 +42,55 @@ def parse_moment(text: str, tz: ZoneInfo) -> datetime:
 def local(moment: datetime, tz: ZoneInfo) -> datetime:
     """A stored UTC time in the shop's zone."""
     return clock.ensure_utc(moment).astimezone(tz)
+
+
+def parse_day(text: str | None, *, field: str = "date", example: str = "2026-11-01") -> date | None:
+    """A calendar day typed ``2026-11-01`` (full-width digits read too); blank: None.
+
+    InvalidInput names the field and what was typed, with ``example`` as the way to write it.
+    """
+    value = unicodedata.normalize("NFKC", text or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"The {field} {value!r} is not a date; write it like {example}.") from None
+
+
+def day_start(day: date, tz: tzinfo) -> datetime:
+    """The first moment of ``day`` in the store's zone ``tz``, in UTC."""
+    return clock.ensure_utc(datetime(day.year, day.month, day.day, tzinfo=tz))
+
+
+def day_end(day: date, tz: tzinfo) -> datetime:
+    """The end of ``day`` as the last valid day of a range (``--until 2026-12-01`` includes all of it):
+    the next day's first moment in ``tz``, in UTC, to compare with ``<``."""
+    return day_start(day + timedelta(days=1), tz)
+
+
+def local_today(tz: tzinfo) -> date:
+    """Today's date in the store's zone."""
+    return clock.now().astimezone(tz).date()
+
+
+def today_start(tz: tzinfo) -> datetime:
+    """Midnight today in the store's zone, in UTC."""
+    return day_start(local_today(tz), tz)
+
+
+def parse_day_or_time(text: str | None, tz: tzinfo, *, field: str, end: bool = False) -> datetime | None:
+    """Shop time typed as a day ``2026-12-01`` (its start; with ``end`` its end, see :func:`day_end`) or a
+    time ``2026-12-01 18:00`` / ``2026-12-01T18:00`` (in ``tz`` unless it names its offset); blank: None."""
+    value = unicodedata.normalize("NFKC", text or "").strip()
+    if not value:
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return day_end(day, tz) if end else day_start(day, tz)
+        moment = datetime.fromisoformat(value.replace(" ", "T"))
+    except ValueError:
+        raise InvalidInput(f"The {field} {value!r} is not a date or time; write it like 2026-12-01 or "
+                           "2026-12-01 18:00 (shop time).") from None
+    return clock.ensure_utc(moment if moment.tzinfo else moment.replace(tzinfo=tz))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -189,20 +189,12 @@ def _clean(text: str) -> str:
 
 def moment(text: str, tz: ZoneInfo, field: str, what: str, *, end: bool = False) -> datetime | None:
     """Shop time ``2026-12-01`` (start of day; with ``end`` the end of it) or ``2026-12-01 18:00``; blank: None."""
-    from shoptui import clock
+    from shoptui.services.shop.timeutil import parse_day_or_time
 
-    raw = _clean(text)
-    if not raw:
-        return None
     try:
-        if len(raw) == 10:
-            day = date.fromisoformat(raw) + (timedelta(days=1) if end else timedelta())
-            return clock.ensure_utc(datetime(day.year, day.month, day.day, tzinfo=tz))
-        value = datetime.fromisoformat(raw.replace(" ", "T"))
-    except ValueError:
-        raise FieldRefused(field, f"The {what} {raw!r} is not a date or time; write it like 2026-12-01 or "
-                                  "2026-12-01 18:00 (shop time).") from None
-    return clock.ensure_utc(value if value.tzinfo else value.replace(tzinfo=tz))
+        return parse_day_or_time(text, tz, field=what, end=end)
+    except InvalidInput as exc:
+        raise FieldRefused(field, str(exc)) from None
 
 
 def money(text: str, digits: int, field: str, what: str) -> int | None:

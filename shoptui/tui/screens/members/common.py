@@ -117,15 +117,9 @@ def ads_word(email: bool, sms: bool) -> str:
 
 def parse_day(text: str, what: str) -> date | None:
     """``1990-05-01`` -> a date (blank: None); a sentence naming the text otherwise."""
-    from shoptui.errors import InvalidInput
+    from shoptui.services.shop import timeutil
 
-    value = text.strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"The {what} {text.strip()!r} is not a date; write it like 1990-05-01.") from None
+    return timeutil.parse_day(text, field=what, example="1990-05-01")
 
 
 def split_tags(text: str) -> list[str]:

@@ -702,13 +702,9 @@ class MoreFilters:
 
 
 def _day(text: str, what: str) -> date | None:
-    raw = text.strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(f"The {what} {raw!r} is not a date; write it like 2026-11-20.") from None
+    from shoptui.services.shop.timeutil import parse_day
+
+    return parse_day(text, field=what, example="2026-11-20")
 
 
 class FiltersDialog(OrderForm):
