@@ -100,12 +100,14 @@ def tax_part(amount_minor: int, tax_rate_bp: int) -> int:
 
 
 def price_order(
-    lines: list[PriceLine] | tuple[PriceLine, ...],
+    lines: list[PriceLine] | tuple[PriceLine, ...] | tuple[OfferLine, ...],
     adjustments: list[PriceAdjustment] | tuple[PriceAdjustment, ...] = (),
     shipping_minor: int = 0,
     tax_rate_bp: int = 0,
 ) -> PricedOrder:
     """Price an order or cart: line totals, adjustments spread over lines, shipping, total, tax.
+
+    ``lines`` are PriceLines, or OfferLines (the same four fields: key, quantity, unit price, line discount).
 
     Every order-level adjustment is split over the lines it applies to in proportion to what
     they still cost (largest remainder), so refunding a line returns exactly what was paid for it.

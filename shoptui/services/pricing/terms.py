@@ -773,9 +773,7 @@ def assemble(context: OfferContext | None, lines: tuple[pricing.OfferLine, ...],
         notes += offers.notices
     every = (*lines, *gifts)
     everything = (*offer_adjustments, *adjustments)
-    order = pricing.price_order([pricing.PriceLine(quantity=line.quantity, unit_price_minor=line.unit_price_minor,
-                                                   line_discount_minor=line.line_discount_minor, key=line.key)
-                                 for line in every], everything, shipping_minor, tax_rate_bp)
+    order = pricing.price_order(every, everything, shipping_minor, tax_rate_bp)  # OfferLines are PriceLines to it
     return Priced(lines=every, adjustments=everything, order=order, offers=offers, offers_minor=tuple(shares),
                   gifts=gifts, points_to_use=points, context=context, notices=tuple(notes))
 
