@@ -69,6 +69,7 @@ from shoptui.services.members.customers import further_contact_holders
 from shoptui.services.orders import status as machine
 from shoptui.services.pricing import engine as pricing
 from shoptui.services.pricing import rounding
+from shoptui.services.pricing import terms as marketing_pricing
 from shoptui.services.shop import audit
 from shoptui.services.shop import settings as store_settings
 from shoptui.services.shop.contacts import country_code, stored_forms
@@ -908,7 +909,7 @@ def _create_products(session: Session, actor: Actor, skus: list[str], first_seen
 
 @dataclass(slots=True)
 class _Priced:
-    """An imported order priced: what ``pricing.price_order`` gives for lines without adjustments or shipping."""
+    """An imported order priced: the totals the assembler gives (no offers, adjustments or shipping)."""
 
     subtotal_minor: int
     total_minor: int
@@ -917,30 +918,18 @@ class _Priced:
 
 
 def _price(lines: list[_Line], tax_rate_bp: int) -> _Priced:
-    """Price an imported order with the pricing service's rules, without building its objects per line.
+    """Price an imported order with the one assembler (``pricing.terms.assemble``), without offers.
 
-    History has no order-level adjustments and no shipping fee, so ``pricing.price_order`` reduces to:
-    line total = quantity x unit price - line discount = net, tax = ``pricing.tax_part(net)``, order
-    total = sum of line totals, tax = sum of line taxes. A line it would refuse goes to ``price_order``
-    itself, so the refusal is its own. tests/services/test_order_import.py checks both agree.
+    History keeps the prices it was sold at (its discounts are already in its lines), so no offer is
+    applied again; the totals and tax come from the same engine as every other order's, and a line it
+    refuses is refused with its sentence.
     """
-    priced: list[tuple[int, int, int, int, int]] = []
-    subtotal = tax = 0
-    tax_part = pricing.tax_part
-    for line in lines:
-        gross = line.quantity * line.unit_minor
-        discount = line.discount_minor
-        if line.quantity < 0 or line.unit_minor < 0 or not 0 <= discount <= gross:
-            pricing.price_order([pricing.PriceLine(quantity=x.quantity, unit_price_minor=x.unit_minor,
-                                                   line_discount_minor=x.discount_minor, key=x.sku) for x in lines],
-                                (), 0, tax_rate_bp)  # raises InvalidInput naming the line
-        net = gross - discount
-        line_tax = tax_part(net, tax_rate_bp) if tax_rate_bp else 0
-        priced.append((gross, discount, net, net, line_tax))
-        subtotal += net
-        tax += line_tax
-    return _Priced(subtotal_minor=subtotal, total_minor=subtotal, tax_minor=tax + tax_part(0, tax_rate_bp),
-                   lines=priced)
+    make = pricing.make_offer_line  # key, quantity, unit price, line discount, variant, product, category, title, gift
+    order = marketing_pricing.assemble(None, tuple(make(x.sku, x.quantity, x.unit_minor, x.discount_minor, None, None,
+                                                        "", "", None) for x in lines), tax_rate_bp=tax_rate_bp).order
+    return _Priced(subtotal_minor=order.subtotal_minor, total_minor=order.total_minor, tax_minor=order.tax_minor,
+                   lines=[(p.gross_minor, p.line_discount_minor, p.line_total_minor, p.net_minor, p.tax_minor)
+                          for p in order.lines])
 
 
 def _next_numbers(session: Session, prefix: str, count: int) -> list[str]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -685,23 +685,18 @@ def _adjustments(adjustments: list[DraftAdjustment]) -> list[pricing.PriceAdjust
     return out
 
 
-def reprice(session: Session, order: Order, lines: list[OrderLine], adjustments: list[pricing.PriceAdjustment],
-            tax_rate_bp: int) -> pricing.PricedOrder:
-    """Price the order's lines with the pricing service and store every amount on lines and order."""
-    priced = pricing.price_order(
-        [pricing.PriceLine(quantity=line.quantity, unit_price_minor=line.unit_price_minor,
-                           line_discount_minor=line.line_discount_minor, key=line.sku) for line in lines],
-        adjustments, order.shipping_minor, tax_rate_bp)
+def store_prices(session: Session, order: Order, lines: list[OrderLine], priced: pricing.PricedOrder) -> None:
+    """Store every amount of the priced order (``orders.offers.price``, the one assembler) on its lines and row."""
     for line, p in zip(lines, priced.lines, strict=True):
         line.gross_minor, line.line_total_minor = p.gross_minor, p.line_total_minor
         line.adjustment_minor, line.net_minor, line.tax_minor = p.adjustment_minor, p.net_minor, p.tax_minor
         session.add(line)
+    order.shipping_minor = priced.shipping_minor
     order.subtotal_minor, order.adjustments_minor = priced.subtotal_minor, priced.adjustments_minor
-    order.total_minor, order.tax_minor, order.tax_rate_bp = priced.total_minor, priced.tax_minor, tax_rate_bp
+    order.total_minor, order.tax_minor, order.tax_rate_bp = priced.total_minor, priced.tax_minor, priced.tax_rate_bp
     order.item_count = sum(line.quantity for line in lines)
     if order.total_minor >= MAX_MINOR:
         raise InvalidInput("The order total is too large.")
-    return priced
 
 
 def _customer_fields(session: Session, actor: Actor, draft: OrderDraft) -> tuple[Customer | None, dict[str, Any]]:
@@ -794,22 +789,19 @@ def create_order_row(*, session: Session, actor: Actor, draft: OrderDraft) -> Or
                         unit_price_minor=variant.price_minor if line.unit_price_minor is None else line.unit_price_minor,
                         line_discount_minor=line.line_discount_minor)
         lines.append(row)
-    # ---- offers: promotions, tier discount, coupons, points (services.orders.offers) ----
-    offers = None
-    if channel != "imported" and (draft.apply_offers if draft.apply_offers is not None
-                                  else draft.stock_mode != "deferred"):
-        from shoptui.services.orders import offers as orders_offers
+    # ---- prices: offers (promotions, tier discount, coupons, points; never on imported orders), the operator's
+    # adjustments, shipping and tax, through the one assembler (services.orders.offers -> pricing.terms) ----
+    from shoptui.services.orders import offers as orders_offers
 
-        offers = orders_offers.price_lines(session, lines=lines, customer_id=order.customer_id, channel=channel,
-                                           coupon_codes=draft.coupon_codes, points_to_use=draft.points_to_use,
-                                           shipping_minor=order.shipping_minor)
-        lines += orders_offers.gift_lines(order.id, offers, len(lines))
-        adjustments = list(offers.adjustments) + adjustments
-        order.shipping_minor = offers.shipping_minor
-    # ---- end of offers ----
-    reprice(session, order, lines, adjustments, cfg.tax_rate_bp)
+    with_offers = channel != "imported" and (draft.apply_offers if draft.apply_offers is not None
+                                             else draft.stock_mode != "deferred")
+    priced = orders_offers.price(session, order, lines, adjustments=adjustments, tax_rate_bp=cfg.tax_rate_bp,
+                                 offers=with_offers, coupon_codes=draft.coupon_codes,
+                                 points_to_use=draft.points_to_use)
+    lines += orders_offers.gift_lines(order.id, priced, len(lines))
+    store_prices(session, order, lines, priced.order)
     session.add_all(lines)
-    for adj in adjustments:
+    for adj in priced.adjustments:
         session.add(OrderAdjustment(order_id=order.id, kind=adj.kind, label=adj.label, amount_minor=adj.amount_minor,
                                     ref=adj.ref))
     if order.stock_mode == "reserve":
@@ -822,8 +814,8 @@ def create_order_row(*, session: Session, actor: Actor, draft: OrderDraft) -> Or
         customer.last_order_at = max(customer.last_order_at or created_at, created_at)
         session.add(customer)
     session.flush()
-    if offers is not None:  # usage and points in this transaction (a single-use code is taken atomically)
-        orders_offers.record(session, actor, order, offers)
+    if priced.offers is not None:  # usage and points in this transaction (a single-use code is taken atomically)
+        orders_offers.record(session, actor, order, priced.offers)
     add_event(session, order, actor, "created",
               f"Order created ({channel}): {plural(order.item_count, 'item')}, total {cfg.currency.format(order.total_minor)} "
               f"{cfg.currency.code}.", {"lines": [[line.sku, line.quantity] for line in lines]})
@@ -1060,14 +1052,16 @@ def edit_order(*, session: Session, actor: Actor, number: str, edit: OrderEdit) 
     for line in lines:
         if line.quantity == 0 and line.id is not None:
             session.delete(line)
-    # ---- offers again on the edited lines (services.orders.offers); never on imported orders ----
-    offers = None
-    if order.channel != "imported":
-        from shoptui.services.orders import offers as orders_offers
+    # ---- prices again through the one assembler: offers on the edited lines (never on imported orders) ----
+    from shoptui.services.orders import offers as orders_offers
 
-        adjustments, offers = orders_offers.reprice_edit(session, order, kept, adjustments)
-    # ---- end of offers ----
-    reprice(session, order, kept, adjustments, order.tax_rate_bp or cfg.tax_rate_bp)
+    tax_rate_bp = order.tax_rate_bp or cfg.tax_rate_bp
+    if order.channel != "imported":
+        priced = orders_offers.reprice_edit(session, order, kept, adjustments, tax_rate_bp)
+    else:
+        priced = orders_offers.price(session, order, kept, adjustments=adjustments, tax_rate_bp=tax_rate_bp,
+                                     offers=False, free_shipping=False)
+    store_prices(session, order, kept, priced.order)
     if order.stock_mode == "reserve":
         for variant_id, delta in sorted(deltas.items(), key=lambda kv: kv[1]):  # releases first
             if delta < 0:
@@ -1079,8 +1073,8 @@ def edit_order(*, session: Session, actor: Actor, number: str, edit: OrderEdit) 
     touch(order)
     session.add(order)
     session.flush()
-    if offers is not None:  # promotions and codes taken again in this transaction (no points: kept as they were)
-        orders_offers.record(session, actor, order, replace(offers, points_used=0, points_minor=0))
+    if priced.offers is not None:  # promotions and codes taken again in this transaction (points: kept as they were)
+        orders_offers.record(session, actor, order, priced.offers)
     add_event(session, order, actor, "edited", "Edited: " + "; ".join(changes) +
               f". Total now {cfg.currency.format(order.total_minor)}.", {"changes": changes})
     settle(session, order, kept, actor)

@@ -100,12 +100,14 @@ def tax_part(amount_minor: int, tax_rate_bp: int) -> int:
 
 
 def price_order(
-    lines: list[PriceLine] | tuple[PriceLine, ...],
+    lines: list[PriceLine] | tuple[PriceLine, ...] | tuple[OfferLine, ...],
     adjustments: list[PriceAdjustment] | tuple[PriceAdjustment, ...] = (),
     shipping_minor: int = 0,
     tax_rate_bp: int = 0,
 ) -> PricedOrder:
     """Price an order or cart: line totals, adjustments spread over lines, shipping, total, tax.
+
+    ``lines`` are PriceLines, or OfferLines (the same four fields: key, quantity, unit price, line discount).
 
     Every order-level adjustment is split over the lines it applies to in proportion to what
     they still cost (largest remainder), so refunding a line returns exactly what was paid for it.
@@ -151,24 +153,35 @@ def price_order(
             )
         for i, part in zip(scope, allocate(adjustment.amount_minor, weights), strict=True):
             shares[i] += part
+    return order_totals(lines, [total + share for total, share in zip(totals, shares, strict=True)], adjustments,
+                        shipping_minor, tax_rate_bp)
+
+
+def order_totals(lines: Any, nets: list[int], adjustments: list[PriceAdjustment] | tuple[PriceAdjustment, ...],
+                 shipping_minor: int, tax_rate_bp: int) -> PricedOrder:
+    """Every total of an order from its lines and what each line nets after the adjustments.
+
+    The one place order totals are summed: ``price_order`` (adjustments split here) and ``finish``
+    (offers split as they were taken) both end here. ``lines`` are PriceLines or OfferLines (key,
+    quantity, unit price, line discount); subtotal is their own prices, adjustments what the nets
+    add to that, total adds shipping, tax is the tax part of every net and of shipping.
+    """
     priced = []
-    for index, line in enumerate(lines):
-        net = totals[index] + shares[index]
-        priced.append(PricedLine(
-            key=line.key, quantity=line.quantity, unit_price_minor=line.unit_price_minor,
-            gross_minor=line.quantity * line.unit_price_minor, line_discount_minor=line.line_discount_minor,
-            line_total_minor=totals[index], adjustment_minor=shares[index], net_minor=net,
-            tax_minor=tax_part(net, tax_rate_bp),
-        ))
-    subtotal = sum(totals)
-    adjusted = sum(shares)
+    subtotal = adjusted = tax = 0
+    for line, net in zip(lines, nets, strict=True):
+        gross = line.quantity * line.unit_price_minor
+        total = gross - line.line_discount_minor
+        line_tax = tax_part(net, tax_rate_bp)
+        priced.append(_priced_line(line.key, line.quantity, line.unit_price_minor, gross, line.line_discount_minor,
+                                   total, net - total, net, line_tax))
+        subtotal += total
+        adjusted += net - total
+        tax += line_tax
     shipping_tax = tax_part(shipping_minor, tax_rate_bp)
-    return PricedOrder(
-        lines=tuple(priced), adjustments=tuple(adjustments), subtotal_minor=subtotal, adjustments_minor=adjusted,
-        shipping_minor=shipping_minor, shipping_tax_minor=shipping_tax,
-        total_minor=subtotal + adjusted + shipping_minor,
-        tax_minor=sum(p.tax_minor for p in priced) + shipping_tax, tax_rate_bp=tax_rate_bp,
-    )
+    return PricedOrder(lines=tuple(priced), adjustments=tuple(adjustments), subtotal_minor=subtotal,
+                       adjustments_minor=adjusted, shipping_minor=shipping_minor, shipping_tax_minor=shipping_tax,
+                       total_minor=subtotal + adjusted + shipping_minor, tax_minor=tax + shipping_tax,
+                       tax_rate_bp=tax_rate_bp)
 
 
 def share_of_units(net_minor: int, quantity: int, done_units: int, units: int) -> int:
@@ -809,32 +822,6 @@ def apply_offers(lines: tuple[OfferLine, ...], *, promotions: list[PromotionRule
     return OfferResult(lines=lines + tuple(run.gifts), run=run, coupons=applied, notices=notes, member=member)
 
 
-def _priced_order(lines: tuple[OfferLine, ...], current: list[int], adjustments: list[PriceAdjustment],
-                  shipping_minor: int, tax_rate_bp: int) -> PricedOrder:
-    """The PricedOrder ``price_order(lines, adjustments, ...)`` gives, built from shares already split.
-
-    Every adjustment was split with ``allocate`` over its scope and weights exactly as
-    ``price_order`` splits it, so the result is the same without splitting twice (the property
-    tests compare both).
-    """
-    priced = []
-    subtotal = adjusted = tax = 0
-    for line, net in zip(lines, current, strict=False):
-        gross = line.quantity * line.unit_price_minor
-        total = gross - line.line_discount_minor
-        line_tax = tax_part(net, tax_rate_bp)
-        priced.append(_priced_line(line.key, line.quantity, line.unit_price_minor, gross, line.line_discount_minor,
-                                   total, net - total, net, line_tax))
-        subtotal += total
-        adjusted += net - total
-        tax += line_tax
-    shipping_tax = tax_part(shipping_minor, tax_rate_bp)
-    return PricedOrder(lines=tuple(priced), adjustments=tuple(adjustments), subtotal_minor=subtotal,
-                       adjustments_minor=adjusted, shipping_minor=shipping_minor, shipping_tax_minor=shipping_tax,
-                       total_minor=subtotal + adjusted + shipping_minor, tax_minor=tax + shipping_tax,
-                       tax_rate_bp=tax_rate_bp)
-
-
 def _explanations(raw: list[Explanation | tuple[Any, ...]], lines: tuple[OfferLine, ...]) -> list[Explanation]:
     """The kept run's explanations, each naming the lines it took something off (those with a weight)."""
     keys = [line.key for line in lines]
@@ -879,7 +866,9 @@ def finish(offers: OfferResult, *, shipping_minor: int, tax_rate_bp: int, points
                                         detail=f"over {_money(member.free_shipping_over_minor, digits)}"))
         shipping = 0
     adjustments = [_price_adjustment(*raw) for raw in run.adjustments]  # (kind, amount, label, ref, scope, weights)
-    order = _priced_order(lines, run.current, adjustments, shipping, tax_rate_bp)
+    # every adjustment was split over its scope exactly as ``price_order`` splits it (the property tests
+    # compare both), so the lines' nets are final: only the totals are left
+    order = order_totals(lines, run.current, adjustments, shipping, tax_rate_bp)
     offers_off = sum(-a.amount_minor for a in adjustments if a.kind != "points")
     return PricedCart(
         order=order, lines=lines, explanations=tuple(explanations), notices=tuple(offers.notices),

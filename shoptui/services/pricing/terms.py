@@ -671,3 +671,134 @@ def price(*, session: Session, cart: pricing.Cart, customer_id: int | None = Non
         lines = offer_lines(session, cart.items)
     context = load_offers(session, customer_id=customer_id, coupon_codes=list(coupon_codes), channel=channel, at=at)
     return price_with(context, lines, points_to_use=points_to_use, shipping_minor=cart.shipping_minor)
+
+
+# ---------------------------------------------------------------- the one assembler
+
+
+@dataclass(frozen=True)
+class Priced:
+    """A cart priced whole: its lines (with the gifts the offers add), every adjustment and every total.
+
+    ``offers`` is the offers engine's own account (explanations, applied promotions and coupons,
+    points, notices), None when the cart was priced without offers. ``offers_minor[i]`` is line i's
+    share of the offers and points (``lines`` indexes), ``points_to_use`` the points asked for (lowered
+    to what is allowed when not strict), ``context`` the offers that applied (a code that no longer
+    fits taken off when not strict), ``notices`` what was left out and why.
+    """
+
+    lines: tuple[pricing.OfferLine, ...]
+    adjustments: tuple[pricing.PriceAdjustment, ...]
+    order: pricing.PricedOrder
+    offers: pricing.PricedCart | None
+    offers_minor: tuple[int, ...]
+    gifts: tuple[pricing.OfferLine, ...]
+    points_to_use: int
+    context: OfferContext | None
+    notices: tuple[str, ...]
+
+    @property
+    def total_minor(self) -> int:
+        """What the customer pays, shipping included."""
+        return self.order.total_minor
+
+
+def _fit(context: OfferContext, lines: tuple[pricing.OfferLine, ...], points: int,
+         notes: list[str]) -> tuple[OfferContext, int]:
+    """Not strict (an item changed under a code or points): take off a code that no longer fits and lower the points
+    to what is allowed, each with a notice."""
+    keep = []
+    for coupon in context.coupons:
+        refusal = pricing.coupon_refusal(coupon, lines, context.digits)
+        if refusal is None:
+            keep.append(coupon)
+        else:
+            notes.append(f"{refusal} It was taken off.")
+    if len(keep) != len(context.coupons):
+        context = replace(context, coupons=tuple(keep))
+    if points:
+        offers = pricing.apply_offers(lines, promotions=list(context.promotions), member=context.member,
+                                      coupons=list(context.coupons), digits=context.digits)
+        allowed = min(points_allowed(context, payable_after_offers(offers)),
+                      context.member.points_balance if context.member else 0)
+        if points > allowed:
+            notes.append(f"Points lowered from {points} to {allowed}: at most {allowed} can be used on this sale.")
+            points = allowed
+    return context, points
+
+
+def assemble(context: OfferContext | None, lines: tuple[pricing.OfferLine, ...], *, tax_rate_bp: int,
+             points_to_use: int = 0, shipping_minor: int = 0,
+             adjustments: list[pricing.PriceAdjustment] | tuple[pricing.PriceAdjustment, ...] = (),
+             strict: bool = True, new_gifts: bool = True, free_shipping: bool = True) -> Priced:
+    """Price a cart whole: the offers that apply (``context``; None: none), the operator's adjustments, the totals.
+
+    The one assembler of prices: the counter basket, order creation, an order's repricing on edit and
+    the order import all call it, so the same cart costs the same everywhere. Pure (the context is
+    read before). ``lines`` are the cart as it stands; a line with ``gift_of`` set is a gift given
+    before (kept, no offer applies to it). The offers' adjustments (promotions, tier, coupons,
+    points) come first, then ``adjustments`` (discounts, surcharges, cash rounding), and the engine's
+    ``price_order`` splits them all and sums the totals. ``strict`` False takes off a code that no
+    longer fits and lowers the points (with notices) instead of refusing; ``new_gifts`` False adds no
+    gift lines (an edited order keeps the gifts it has); ``free_shipping`` False leaves the
+    shipping fee as given (an edit keeps the fee the order has).
+    """
+    goods = [i for i, line in enumerate(lines) if line.gift_of is None]
+    notes: list[str] = []
+    offers: pricing.PricedCart | None = None
+    points = points_to_use
+    offer_adjustments: list[pricing.PriceAdjustment] = []
+    gifts: tuple[pricing.OfferLine, ...] = ()
+    shares = [0] * len(lines)
+    if context is not None and goods:
+        cart = lines if len(goods) == len(lines) else tuple(lines[i] for i in goods)
+        if not strict:
+            context, points = _fit(context, cart, points, notes)
+        offers = price_with(context, cart, points_to_use=points, shipping_minor=shipping_minor if free_shipping else 0)
+        if free_shipping:
+            shipping_minor = offers.shipping_minor
+        for adj in offers.adjustments:  # scopes index the goods: map them onto the cart's lines
+            if len(goods) == len(lines):
+                offer_adjustments.append(adj)
+                continue
+            scope = tuple(goods[i] for i in adj.scope) if adj.scope is not None else tuple(goods)
+            offer_adjustments.append(pricing.PriceAdjustment(kind=adj.kind, amount_minor=adj.amount_minor,
+                                                             label=adj.label, ref=adj.ref, scope=scope,
+                                                             weights=adj.weights))
+        for j, i in enumerate(goods):
+            shares[i] = offers.order.lines[j].adjustment_minor
+        if new_gifts:
+            gifts = tuple(line for line in offers.lines if line.gift_of is not None)
+            shares += [0] * len(gifts)
+        notes += offers.notices
+    every = (*lines, *gifts)
+    everything = (*offer_adjustments, *adjustments)
+    order = pricing.price_order(every, everything, shipping_minor, tax_rate_bp)  # OfferLines are PriceLines to it
+    return Priced(lines=every, adjustments=everything, order=order, offers=offers, offers_minor=tuple(shares),
+                  gifts=gifts, points_to_use=points, context=context, notices=tuple(notes))
+
+
+def price_cart(*, session: Session, lines: tuple[pricing.OfferLine, ...] | None = None,
+               items: Iterable[pricing.CartItem] = (), customer_id: int | None, channel: str,
+               coupon_codes: list[str] | tuple[str, ...] = (), points_to_use: int = 0, shipping_minor: int = 0,
+               adjustments: list[pricing.PriceAdjustment] | tuple[pricing.PriceAdjustment, ...] = (),
+               tax_rate_bp: int | None = None, offers: bool = True, new_gifts: bool = True,
+               free_shipping: bool = True, at: datetime | None = None) -> Priced:
+    """``assemble`` with what applies read from the store now (orders: create and reprice).
+
+    ``lines`` the cart's lines as they are (with product and category), else ``items`` read from the
+    catalogue; ``offers`` False prices without offers; ``tax_rate_bp`` None is the store's rate.
+    NotFound/InvalidInput as ``price`` raises them.
+    """
+    _check_points(points_to_use)
+    if lines is None:
+        lines = offer_lines(session, items)
+    context = None
+    if offers:
+        context = load_offers(session, customer_id=customer_id, coupon_codes=list(coupon_codes), channel=channel,
+                              at=at)
+    if tax_rate_bp is None:
+        tax_rate_bp = context.tax_rate_bp if context is not None else int(pricing_settings(session)["tax_rate_bp"])
+    return assemble(context, lines, tax_rate_bp=tax_rate_bp, points_to_use=points_to_use,
+                    shipping_minor=shipping_minor, adjustments=adjustments, new_gifts=new_gifts,
+                    free_shipping=free_shipping)

@@ -155,39 +155,13 @@ def _offer_lines(lines: tuple[BasketLine, ...]) -> tuple[pricing.OfferLine, ...]
                  for line in lines)
 
 
-def _price_offers(context: marketing_pricing.OfferContext, lines: tuple[pricing.OfferLine, ...], points: int,
-                  notes: list[str], *, strict: bool) -> tuple[pricing.PricedCart, marketing_pricing.OfferContext, int]:
-    """Offers on the lines. ``strict`` (the cashier just asked for a code or points): refuse what does not fit;
-    otherwise (an item changed) take off a code that no longer fits and lower the points to what is allowed,
-    each with a notice."""
-    if not strict:
-        keep = []
-        for coupon in context.coupons:
-            refusal = pricing.coupon_refusal(coupon, lines, context.digits)
-            if refusal is None:
-                keep.append(coupon)
-            else:
-                notes.append(f"{refusal} It was taken off.")
-        if len(keep) != len(context.coupons):
-            context = replace(context, coupons=tuple(keep))
-        if points:
-            offers = pricing.apply_offers(lines, promotions=list(context.promotions), member=context.member,
-                                          coupons=list(context.coupons), digits=context.digits)
-            allowed = min(marketing_pricing.points_allowed(context, marketing_pricing.payable_after_offers(offers)),
-                          context.member.points_balance if context.member else 0)
-            if points > allowed:
-                notes.append(f"Points lowered from {points} to {allowed}: at most {allowed} can be used on this sale.")
-                points = allowed
-    priced = marketing_pricing.price_with(context, lines, points_to_use=points)
-    return priced, context, points
-
-
 def _priced(basket: Basket, session: Session | None = None, *, reload: bool = False, strict: bool = False,
             **changes: Any) -> Basket:
-    """A new basket with ``changes`` applied and every amount priced again.
+    """A new basket with ``changes`` applied and every amount priced again by ``pricing.terms.assemble``.
 
     With a ``session`` (and ``reload``) the offers are read from the store again; without one the
     basket re-prices with the offers it last read (the store is read again when the sale completes).
+    Not ``strict`` (an item changed): a code that no longer fits is taken off and the points lowered.
     """
     draft = basket.model_copy(update=changes)
     if draft.discount_minor < 0:
@@ -198,38 +172,29 @@ def _priced(basket: Basket, session: Session | None = None, *, reload: bool = Fa
         context = _load(session, draft, notes, strict=strict)
     elif context is not None and context.customer_id != draft.customer_id:
         context = context.as_guest()  # the customer was taken off without a store at hand
-    offers: pricing.PricedCart | None = None
-    points = draft.points_to_use
-    if context is not None and draft.lines:
-        offers, context, points = _price_offers(context, _offer_lines(draft.lines), points, notes, strict=strict)
-    adjustments = list(offers.adjustments) if offers is not None else []
-    if draft.discount_minor and draft.lines:
-        adjustments.append(pricing.PriceAdjustment(kind="discount", amount_minor=-draft.discount_minor,
-                                                   label="discount"))
-    gift_lines = [line for line in offers.lines if line.gift_of is not None] if offers is not None else []
-    price_lines = [pricing.PriceLine(quantity=line.quantity, unit_price_minor=line.unit_price_minor,
-                                     line_discount_minor=line.line_discount_minor, key=line.sku)
-                   for line in draft.lines]
-    price_lines += [pricing.PriceLine(quantity=g.quantity, unit_price_minor=0, key=g.key) for g in gift_lines]
-    priced = pricing.price_order(price_lines, adjustments, 0, draft.tax_rate_bp)
-    offer_shares = list(offers.order.lines) if offers is not None else []
+    manual = [pricing.PriceAdjustment(kind="discount", amount_minor=-draft.discount_minor, label="discount")
+              ] if draft.discount_minor and draft.lines else []
+    priced = marketing_pricing.assemble(context, _offer_lines(draft.lines), tax_rate_bp=draft.tax_rate_bp,
+                                        points_to_use=draft.points_to_use, adjustments=manual, strict=strict)
+    offers = priced.offers
+    context = priced.context
     lines = tuple(line.model_copy(update={
-        "line_total_minor": p.line_total_minor, "net_minor": p.net_minor,
-        "offers_minor": offer_shares[i].adjustment_minor if i < len(offer_shares) else 0})
-        for i, (line, p) in enumerate(zip(draft.lines, priced.lines, strict=False)))
+        "line_total_minor": p.line_total_minor, "net_minor": p.net_minor, "offers_minor": priced.offers_minor[i]})
+        for i, (line, p) in enumerate(zip(draft.lines, priced.order.lines, strict=False)))
     update: dict[str, Any] = {
-        "lines": lines, "subtotal_minor": priced.subtotal_minor, "adjustments_minor": priced.adjustments_minor,
-        "total_minor": priced.total_minor, "tax_minor": priced.tax_minor,
-        "item_count": sum(line.quantity for line in lines), "points_to_use": points,
+        "lines": lines, "subtotal_minor": priced.order.subtotal_minor,
+        "adjustments_minor": priced.order.adjustments_minor, "total_minor": priced.order.total_minor,
+        "tax_minor": priced.order.tax_minor, "item_count": sum(line.quantity for line in lines),
+        "points_to_use": priced.points_to_use,
         "coupon_codes": tuple(c.code for c in context.coupons) if context is not None else draft.coupon_codes,
-        "member": _member(context, offers, draft.customer_name), "notices": tuple(notes) + (offers.notices if offers else ()),
+        "member": _member(context, offers, draft.customer_name), "notices": tuple(notes) + priced.notices,
         "explanations": tuple(BasketOffer(kind=e.kind, name=e.name, amount_minor=e.amount_minor, detail=e.detail,
                                           ref=e.ref, lines=tuple(e.lines)) for e in offers.explanations)
         if offers else (),
         "gifts": tuple(BasketGift(variant_id=g.variant_id or 0, sku=g.key, title=g.title, quantity=g.quantity,
                                   promotion_id=g.gift_of or 0,
                                   promotion=next((p.name for p in offers.promotions if p.promotion_id == g.gift_of), ""))
-                       for g in gift_lines) if offers else (),
+                       for g in priced.gifts) if offers else (),
         "offers_minor": offers.discount_minor if offers else 0, "points_minor": offers.points_minor if offers else 0,
     }
     result = draft.model_copy(update=update)
