@@ -24,7 +24,7 @@ from shoptui.models.catalog import Category, Product, Variant
 from shoptui.models.customers import Customer
 from shoptui.models.marketing import Coupon, CouponCode, CouponRedemption, Promotion, PromotionUse
 from shoptui.services.pricing import engine as pricing
-from shoptui.services.pricing import rounding
+from shoptui.services.pricing import points as points_rule
 from shoptui.services.shop import settings as store_settings
 from shoptui.wording import plural
 
@@ -609,17 +609,17 @@ def load_offers(session: Session, *, customer_id: int | None, coupon_codes: list
 
 
 def points_worth(context: OfferContext, points: int) -> int:
-    """What ``points`` are worth at checkout (the members rule: rounded down, never more than promised)."""
-    return points * context.points_value_per_100 // 100
+    """What ``points`` are worth at checkout (``pricing.points``: the rule members use too)."""
+    return points_rule.points_worth(points, context.points_value_per_100)
 
 
 def points_allowed(context: OfferContext, payable_minor: int) -> int:
-    """The most points the member may use on ``payable_minor``: the share cap and the balance (members' rule)."""
-    member = context.member
-    if member is None or member.points_balance <= 0 or context.points_value_per_100 <= 0 or payable_minor <= 0:
+    """The most points the member may use on ``payable_minor``: the share cap and the balance (``pricing.points``)."""
+    if context.member is None:
         return 0
-    cap_minor = payable_minor * context.points_max_share_bp // rounding.BP_ONE
-    return max(0, min(member.points_balance, cap_minor * 100 // context.points_value_per_100))
+    return points_rule.max_redeemable(balance=context.member.points_balance, payable_minor=payable_minor,
+                                      value_per_100=context.points_value_per_100,
+                                      max_share_bp=context.points_max_share_bp)
 
 
 def payable_after_offers(offers: pricing.OfferResult) -> int:
