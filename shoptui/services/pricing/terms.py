@@ -26,6 +26,7 @@ from shoptui.models.marketing import Coupon, CouponCode, CouponRedemption, Promo
 from shoptui.services.pricing import engine as pricing
 from shoptui.services.pricing import points as points_rule
 from shoptui.services.shop import settings as store_settings
+from shoptui.store import stamps
 from shoptui.wording import plural
 
 MAX_POINTS = 10**12
@@ -182,11 +183,11 @@ def _rule(r: tuple[Any, ...]) -> pricing.PromotionRule:
 
 # The running set is cached per store behind a stamp: ``pricing_stamp`` (a row of ``store_setting``,
 # not a setting anyone edits) gets a fresh value in the same transaction as every promotion or coupon
-# change (``bump_stamp``), and pricing reads it in the query that reads its settings. While the stamp
+# change (the store does it: ``shoptui.store.stamps``), and pricing reads it in the query that reads its settings. While the stamp
 # is the one loaded, the active promotions (with their windows) come from memory; only what changes
 # without an edit is read again: usage counts of limited promotions here, per-member uses, category
 # paths and gifts' stock in ``_finish_rules``.
-STAMP_KEY = "pricing_stamp"
+STAMP_KEY = stamps.STAMP_KEY
 
 
 @dataclass
@@ -226,23 +227,6 @@ def _running_list(items: list[Any], memo: dict[Any, Any] | None = None) -> _Runn
     return found
 
 
-def bump_stamp(session: Session) -> None:
-    """Mark the promotions and coupons as changed (call in the transaction that changes them)."""
-    import secrets
-
-    from shoptui.models.store import StoreSetting
-
-    row = session.get(StoreSetting, STAMP_KEY)
-    value = secrets.token_hex(8)
-    if row is None:
-        session.add(StoreSetting(key=STAMP_KEY, value=value, updated_at=clock.now()))
-    else:
-        row.value = value
-        row.updated_at = clock.now()
-        session.add(row)
-    session.flush()
-
-
 def _load_active(session: Session, store: str, stamp: Any, at: datetime) -> _ActiveSet:
     statement = _STATEMENTS.get("active")
     if statement is None:
@@ -253,7 +237,8 @@ def _load_active(session: Session, store: str, stamp: Any, at: datetime) -> _Act
             .where(Promotion.status == "active", or_(col(Promotion.ends_at).is_(None), col(Promotion.ends_at) > moment))
             .order_by(col(Promotion.id)))
     rows = session.connection().execute(statement, {"at": at}).all()
-    stale = [pid for pid, updated, *_ in rows if _ROWS.get((store, pid), ("",))[0] != updated]
+    whole = isinstance(stamp, str) and stamp.startswith(stamps.RELOAD_MARK)  # changed without updated_at
+    stale = [pid for pid, updated, *_ in rows if whole or _ROWS.get((store, pid), ("",))[0] != updated]
     if stale:
         if len(_ROWS) > _ROWS_LIMIT:
             _ROWS.clear()
