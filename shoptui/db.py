@@ -38,6 +38,7 @@ from shoptui.config import (
     tighten,
 )
 from shoptui.errors import Conflict, InvalidInput, SchemaOutOfDate, ShopError, StoreUnavailable
+from shoptui.store import stamps
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 10_000
@@ -197,6 +198,7 @@ def get_engine(url: str | None = None, *, check_schema: bool = True, create: boo
                         f"The database driver for {_display(url)} is not installed ({exc}); install it "
                         "(for PostgreSQL: pip install 'psycopg[binary]') or use a SQLite file."
                     ) from exc
+            stamps.watch(engine)  # the pricing cache's stamp follows every write to what it reads
             _engines[url] = engine
         if check_schema and url not in _checked:
             _ensure_schema(engine, url, create=create)

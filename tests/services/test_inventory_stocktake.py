@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from shoptui.errors import Conflict, InvalidInput
 from shoptui.models.inventory import StockMovement
@@ -177,3 +177,44 @@ def test_uncounted_zero_goes_through_the_controls_and_accuracy_counts_counted_li
     assert (report.adjusted, report.units_variance) == (3, -16)
     levels = inv.levels_for(session, list(shelf.values()))
     assert [levels[v].on_hand for v in shelf.values()] == [0, 0, 1]
+
+
+def test_the_stocktake_books_through_the_ledger_writer_with_the_rows_a_single_booking_writes(
+        session: Session, shelf: dict[str, int]) -> None:
+    """One writer, two forms: the stocktake's rows (bulk) carry the same columns as an adjustment's (single),
+    a variant with no level here yet gets one, and the ledger still sums to the levels."""
+    inv.adjust(session=session, actor=CLERK, code="HAT-01", quantity=-1, reason="damaged", note="torn")
+    single = session.exec(select(StockMovement).where(StockMovement.kind == "adjustment")).one()
+    fresh = make_variant(session, "NEW-01", cost=200)  # no level row at any location yet
+    take = st.start_stocktake(session=session, actor=CLERK)
+    st.count(session=session, actor=CLERK, stocktake_id=take.id, code="TEE-01", quantity=8, mode="set")
+    st.count(session=session, actor=CLERK, stocktake_id=take.id, code="NEW-01", quantity=3, mode="set")
+    for sku in ("TEE-01", "NEW-01"):
+        st.set_reason(session=session, actor=CLERK, stocktake_id=take.id, code=sku, reason="recount")
+    st.post(session=session, actor=CLERK, stocktake_id=take.id, uncounted="keep")
+    bulk = session.exec(select(StockMovement).where(StockMovement.kind == "stocktake")
+                        .order_by(col(StockMovement.variant_id))).all()
+    assert [(m.variant_id, m.quantity, m.unit_cost_minor, m.note) for m in bulk] == [
+        (shelf["TEE-01"], -2, 1000, "recount"), (fresh, 3, 200, "recount")]
+    filled = {name for name, value in single.model_dump().items() if value not in (None, "")}
+    for move in bulk:
+        assert {name for name, value in move.model_dump().items() if value not in (None, "")} >= filled
+        assert (move.location_id, move.actor, move.source, move.reason, move.ref_kind, move.ref_id) == (
+            single.location_id, "clerk", "test", "stocktake", "stocktake", str(take.id))
+    assert inv.levels_for(session, [fresh])[fresh].on_hand == 3
+    assert inv.check_stock_ledger(session=session) == []
+
+
+def test_book_many_moves_levels_and_ledger_together(session: Session, shelf: dict[str, int]) -> None:
+    location = inv.default_location(session)
+    booked = inv.book_many(session, CLERK, location.id, [
+        inv.Movement(shelf["MUG-01"], -2, 300, "note"), inv.Movement(shelf["TEE-01"], 0),
+        inv.Movement(shelf["HAT-01"], 4)], kind="adjustment", reason="bulk", ref_kind="test", ref_id=7)
+    assert booked == 2  # a zero movement is no movement
+    levels = inv.levels_for(session, list(shelf.values()))
+    assert (levels[shelf["MUG-01"]].on_hand, levels[shelf["TEE-01"]].on_hand, levels[shelf["HAT-01"]].on_hand) == (
+        3, 10, 6)
+    moves = session.exec(select(StockMovement).where(StockMovement.reason == "bulk")).all()
+    assert sorted((m.variant_id, m.quantity, m.ref_id) for m in moves) == sorted(
+        [(shelf["MUG-01"], -2, "7"), (shelf["HAT-01"], 4, "7")])
+    assert inv.check_stock_ledger(session=session) == []

@@ -106,3 +106,52 @@ def test_usage_counts_are_read_on_every_call(store: str, frozen_clock: datetime)
     with db.transaction(store) as session:
         orders.create_order(session=session, actor=CLERK, draft=draft(("TEE-01", 1)))
     assert _discount(store) == 0  # used up by the order, no promotion edit involved
+
+
+def _stamp(session) -> str:  # type: ignore[no-untyped-def]
+    return pricing_terms.pricing_settings(session)[pricing_terms.STAMP_KEY]
+
+
+def test_any_write_to_a_promotion_renews_the_stamp_without_a_call(store: str, frozen_clock: datetime) -> None:
+    """ORM flush, session Core statement, Core bulk statement on the connection: the store renews the
+    stamp itself, and the next price in the same transaction sees the change (no ``bump_stamp``)."""
+    from sqlalchemy import insert, update
+
+    from shoptui.models.marketing import Coupon, CouponCode, Promotion
+
+    with db.transaction(store) as session:
+        seed(session)
+        made = mp.add_promotion(session=session, actor=CLERK, data=mp.PromotionInput(
+            name="tee", kind="discount", percent_bp=1000, starts_at=clock.now() - timedelta(days=1)))
+    with db.transaction(store) as session:
+        assert pricing_terms.price(session=session, cart=TEE).discount_minor == 990  # cached from here on
+        before = _stamp(session)
+        # 1. an ORM change (no service, no call)
+        row = session.get(Promotion, made.id)
+        assert row is not None
+        row.percent_bp = 2000
+        session.add(row)
+        session.flush()
+        assert _stamp(session) != before
+        assert pricing_terms.price(session=session, cart=TEE).discount_minor == 1980
+        # 2. a Core bulk UPDATE on the connection that does not even move updated_at
+        before = _stamp(session)
+        session.connection().execute(update(Promotion).where(Promotion.id == made.id).values(percent_bp=3000))
+        assert _stamp(session) != before
+        assert pricing_terms.price(session=session, cart=TEE).discount_minor == 2970
+        # 3. counting a use is no change of terms: the stamp (and the cache) stay
+        before = _stamp(session)
+        session.execute(update(Promotion).where(Promotion.id == made.id).values(used_count=Promotion.used_count + 1))
+        assert _stamp(session) == before
+    with db.transaction(store) as session:  # 4. bulk inserts into the coupon tables, in a later transaction
+        before = _stamp(session)
+        coupon = Coupon(name="bulk", kind="amount", amount_minor=100, created_by="test", created_at=clock.now(),
+                        updated_at=clock.now())
+        session.add(coupon)
+        session.flush()
+        assert _stamp(session) != before
+        before = _stamp(session)
+        session.execute(insert(CouponCode), [{"coupon_id": coupon.id, "code": f"BULK{n}", "used_count": 0,
+                                              "issued_at": clock.now()} for n in range(3)])
+        assert _stamp(session) != before
+    assert _discount(store) == 2970  # committed: another session sees the last change too

@@ -322,6 +322,11 @@ _MOVE_FIELDS = ("variant_id", "location_id", "kind", "quantity", "committed_chan
                 "actor", "source", "at", "ref_kind", "ref_id")
 _NEW_MOVE = Prepared(insert(_MOVE).values({name: bindparam(f"m_{name}", type_=_MOVE.c[name].type)
                                             for name in _MOVE_FIELDS}))
+_ADD_ON_HAND = Prepared(  # the bulk form's level change: on hand moves by the movement, as the ledger says
+    update(_LEVEL).where(_LEVEL.c.variant_id == bindparam("vid"), _LEVEL.c.location_id == bindparam("lid"))
+    .values(on_hand=_LEVEL.c.on_hand + bindparam("dq", type_=_LEVEL.c.on_hand.type),
+            updated_at=bindparam("now", type_=_LEVEL.c.updated_at.type))
+)
 
 
 def _level_query(by_location: bool) -> Prepared:
@@ -519,7 +524,7 @@ def ensure_level(session: Session, variant_id: int, location_id: int, now: datet
         _NEW_LEVEL.execute(session, {"vid": variant_id, "lid": location_id, "now": now or clock.now()})
 
 
-def _book(
+def book(
     session: Session,
     actor: Actor,
     variant: VariantRef,
@@ -536,7 +541,10 @@ def _book(
     ref_id: str | int | None = None,
     at: datetime | None = None,
 ) -> LevelRead:
-    """Change the level conditionally, append the movement, evaluate the low-stock alert.
+    """Book one movement: change the level conditionally, append the movement, evaluate the low-stock alert.
+
+    The ledger's one writer (with :func:`book_many` its bulk form). Refuses (Conflict/InvalidInput
+    naming the SKU and what there is) a change the level cannot take; the caller writes the audit.
 
     Three statements in the common case: the conditional level UPDATE (which also returns the alert
     flag and reorder point), the movement INSERT, and only when the reorder point is crossed one
@@ -562,12 +570,9 @@ def _book(
                            "released or shipped.")
         raise InvalidInput(f"Only {on_hand} of {variant.sku} on hand{where}, so {-quantity} cannot be removed. "
                            "Count the shelf and record a stocktake instead.")
-    _NEW_MOVE.execute(session, {
-        "m_variant_id": variant.id, "m_location_id": location.id, "m_kind": kind, "m_quantity": quantity,
-        "m_committed_change": committed_change, "m_unit_cost_minor": unit_cost_minor, "m_reason": reason,
-        "m_note": check_text(note, "note", 500, required=False, multiline=True) or "", "m_actor": actor.name[:100], "m_source": actor.source[:20], "m_at": now,
-        "m_ref_kind": ref_kind, "m_ref_id": None if ref_id is None else str(ref_id)[:100],
-    })
+    _NEW_MOVE.execute(session, _movement_row(actor, variant.id, location.id, kind=kind, quantity=quantity,
+                                             committed_change=committed_change, unit_cost_minor=unit_cost_minor,
+                                             reason=reason, note=note, ref_kind=ref_kind, ref_id=ref_id, at=now))
     on_hand, committed, incoming, alerted, alerted_out, reorder_point = after  # flags: 0/1 on SQLite
     available = on_hand - committed
     # the same rule as evaluate_alerts (alert_step): once on falling to the point, once more on running out
@@ -579,6 +584,62 @@ def _book(
     return LevelRead(variant_id=variant.id, location_id=location.id, on_hand=on_hand, committed=committed,
                      available=available, incoming=incoming)
 
+
+
+def _movement_row(actor: Actor, variant_id: int, location_id: int, *, kind: str, quantity: int,
+                  committed_change: int = 0, unit_cost_minor: int | None = None, reason: str | None = None,
+                  note: str = "", ref_kind: str | None = None, ref_id: str | int | None = None,
+                  at: datetime) -> dict[str, Any]:
+    """The parameters of one ledger row (every column of ``_MOVE_FIELDS``), for both forms of the writer."""
+    return {
+        "m_variant_id": variant_id, "m_location_id": location_id, "m_kind": kind, "m_quantity": quantity,
+        "m_committed_change": committed_change, "m_unit_cost_minor": unit_cost_minor, "m_reason": reason,
+        "m_note": (check_text(note, "note", 500, required=False, multiline=True) or "") if note else "",
+        "m_actor": actor.name[:100], "m_source": actor.source[:20], "m_at": at,
+        "m_ref_kind": ref_kind, "m_ref_id": None if ref_id is None else str(ref_id)[:100],
+    }
+
+
+class Movement(NamedTuple):
+    """One on-hand movement of the bulk form: a variant, how much, and what it is worth and why."""
+
+    variant_id: int
+    quantity: int
+    unit_cost_minor: int | None = None
+    note: str = ""
+
+
+def book_many(session: Session, actor: Actor, location_id: int, moves: Sequence[Movement], *, kind: str,
+              reason: str | None = None, ref_kind: str | None = None, ref_id: str | int | None = None,
+              at: datetime | None = None) -> int:
+    """Book many on-hand movements at one location: the bulk form of :func:`book`, the same ledger rows.
+
+    Level rows are started (at zero) where a variant has none here, every level moves by its
+    movement (one prepared UPDATE, run for all rows in one driver call), the ledger rows go in the
+    same way, in variant order, and the low-stock alerts are evaluated once for all of them. It
+    moves on hand only and does not refuse a level below zero: it is for corrections that state what
+    is there (a stocktake); taking stock that must be available goes through :func:`book`. Returns
+    how many movements were booked (zero movements are skipped); the caller writes the audit.
+    """
+    now = at or clock.now()
+    moves = sorted((m for m in moves if m.quantity), key=lambda m: m.variant_id)
+    if not moves:
+        return 0
+    ids = [m.variant_id for m in moves]
+    have: set[int] = set()
+    for start in range(0, len(ids), 500):  # the changed levels only, not the whole location
+        have.update(session.exec(select(StockLevel.variant_id).where(
+            StockLevel.location_id == location_id, col(StockLevel.variant_id).in_(ids[start:start + 500]))).all())
+    missing = [vid for vid in ids if vid not in have]
+    if missing:
+        _NEW_LEVEL.executemany(session, ({"vid": vid, "lid": location_id, "now": now} for vid in missing))
+    _ADD_ON_HAND.executemany(session, ({"vid": m.variant_id, "lid": location_id, "dq": m.quantity, "now": now}
+                                       for m in moves))
+    _NEW_MOVE.executemany(session, (_movement_row(actor, m.variant_id, location_id, kind=kind, quantity=m.quantity,
+                                                  unit_cost_minor=m.unit_cost_minor, reason=reason, note=m.note,
+                                                  ref_kind=ref_kind, ref_id=ref_id, at=now) for m in moves))
+    evaluate_alerts(session=session, location_id=location_id, variant_ids=ids)
+    return len(moves)
 
 def _levels(level: LevelRead, quantity: int = 0, committed_change: int = 0) -> tuple[dict[str, int], dict[str, int]]:
     """The audit's before/after of one movement, from the level the conditional UPDATE returned (no query):
@@ -596,7 +657,7 @@ def _order_move(
     if not variant.track_stock:
         return None
     location = find_location(session, location_id)
-    level = _book(session, actor, variant, location, kind=kind, ref_kind=ref_kind, ref_id=ref_id,
+    level = book(session, actor, variant, location, kind=kind, ref_kind=ref_kind, ref_id=ref_id,
                   unit_cost_minor=variant.cost_minor if kind == "sale" else None, **change)
     before, after = _levels(level, change.get("quantity", 0), change.get("committed_change", 0))
     audit.record(session=session, actor=actor, entity="variant", action=f"stock.{action}", entity_id=variant.id,
@@ -643,11 +704,11 @@ def restock_return(*, session: Session, actor: Actor, variant_id: int, quantity:
     if not variant.track_stock:
         return None
     location = find_location(session, location_id)
-    level = _book(session, actor, variant, location, kind="return", quantity=quantity, ref_kind=ref_kind,
+    level = book(session, actor, variant, location, kind="return", quantity=quantity, ref_kind=ref_kind,
                   ref_id=ref_id, unit_cost_minor=variant.cost_minor)
     net = quantity
     if condition == "damaged":
-        level = _book(session, actor, variant, location, kind="write_off", quantity=-quantity, reason="damaged",
+        level = book(session, actor, variant, location, kind="write_off", quantity=-quantity, reason="damaged",
                       ref_kind=ref_kind, ref_id=ref_id, unit_cost_minor=variant.cost_minor)
         net = 0
     before, after = _levels(level, net)
@@ -734,7 +795,7 @@ def receive_into_stock(
 ) -> tuple[LevelRead, int | None]:
     """Book a receipt (restock or PO) and update the moving average cost; returns level and new cost."""
     cost = _moving_average(session, variant, quantity, unit_cost_minor)
-    level = _book(session, actor, variant, location, kind="receive", quantity=quantity,
+    level = book(session, actor, variant, location, kind="receive", quantity=quantity,
                   unit_cost_minor=unit_cost_minor, note=note, ref_kind=ref_kind, ref_id=ref_id)
     return level, cost
 
@@ -795,7 +856,7 @@ def adjust(
     if not variant.track_stock:
         raise _untracked(variant)
     place = find_location(session, location)
-    level = _book(session, actor, variant, place, kind="adjustment", quantity=quantity, reason=reason, note=note,
+    level = book(session, actor, variant, place, kind="adjustment", quantity=quantity, reason=reason, note=note,
                   unit_cost_minor=variant.cost_minor)
     audit.record(session=session, actor=actor, entity="variant", action="stock.adjust", entity_id=variant.id,
                  summary=f"adjusted {variant.sku} by {quantity:+d} at {place.code} ({reason})",
@@ -817,10 +878,10 @@ def transfer(
         raise InvalidInput(f"The transfer goes from {source.code} to {target.code}, the same location. "
                            "Name two different locations.")
     ref = f"{source.code}->{target.code}"
-    out_level = _book(session, actor, variant, source, kind="transfer_out", quantity=-quantity,
+    out_level = book(session, actor, variant, source, kind="transfer_out", quantity=-quantity,
                       need_available=quantity, note=note, ref_kind="transfer", ref_id=ref,
                       unit_cost_minor=variant.cost_minor)
-    in_level = _book(session, actor, variant, target, kind="transfer_in", quantity=quantity, note=note,
+    in_level = book(session, actor, variant, target, kind="transfer_in", quantity=quantity, note=note,
                      ref_kind="transfer", ref_id=ref, unit_cost_minor=variant.cost_minor)
     audit.record(session=session, actor=actor, entity="variant", action="stock.transfer", entity_id=variant.id,
                  summary=f"moved {quantity} x {variant.sku} from {source.code} to {target.code}",

@@ -23,7 +23,7 @@ from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.catalog import Category, Product, Variant
 from shoptui.models.inventory import StockLevel, StockMovement, Stocktake, StocktakeLine
-from shoptui.services.inventory.stock import MAX_QUANTITY, Prepared, evaluate_alerts, find_location, find_variant
+from shoptui.services.inventory.stock import MAX_QUANTITY, Movement, Prepared, book_many, find_location, find_variant
 from shoptui.services.shop import audit
 from shoptui.text import check_text
 from shoptui.wording import plural
@@ -485,42 +485,13 @@ def post(*, session: Session, actor: Actor, stocktake_id: int, uncounted: str | 
     booked: list[tuple[CountLineRead, int]] = [(line, line.variance or 0) for line in lines if line.counted is not None]
     booked += [(line, line.variance or 0) for line in zeroed]
     changes = [(line, delta) for line, delta in booked if delta != 0]
-    location_id = stocktake.location_id
-    conn = session.connection()
-    if changes:
-        changed_ids = [line.variant_id for line, _ in changes]
-        have: set[int] = set()
-        for start in range(0, len(changed_ids), 500):  # the changed levels only, not the whole location
-            have.update(session.exec(select(StockLevel.variant_id).where(
-                StockLevel.location_id == location_id,
-                col(StockLevel.variant_id).in_(changed_ids[start:start + 500]))).all())
-        missing = [vid for vid in changed_ids if vid not in have]
-        level = StockLevel.__table__  # type: ignore[attr-defined]
-        if missing:
-            conn.execute(insert(level), [{"variant_id": v, "location_id": location_id, "on_hand": 0, "committed": 0,
-                                          "incoming": 0, "alerted": False, "alerted_out": False,
-                                          "updated_at": now} for v in missing])
-    table = StocktakeLine.__table__  # type: ignore[attr-defined]
     if booked:  # one driver call for every line (SQLAlchemy's executemany spent ~8 us per line on parameters)
         _SET_VARIANCE.executemany(session, ({"take": stocktake_id, "vid": line.variant_id, "delta": delta}
                                             for line, delta in booked))
-    if changes:
-        # the lines now hold the variances: levels and ledger follow in one statement each
-        this_take = table.c.stocktake_id == stocktake_id
-        changed = select(table.c.variant_id).where(this_take, table.c.variance != 0)
-        variance = (select(table.c.variance).where(this_take, table.c.variant_id == level.c.variant_id)
-                    .correlate(level).scalar_subquery())
-        conn.execute(update(level).where(level.c.location_id == location_id, level.c.variant_id.in_(changed))
-                     .values(on_hand=level.c.on_hand + variance, updated_at=now))
-        move = StockMovement.__table__  # type: ignore[attr-defined]
-        columns = ("variant_id", "location_id", "kind", "quantity", "committed_change", "unit_cost_minor", "reason",
-                   "note", "actor", "source", "at", "ref_kind", "ref_id")
-        conn.execute(insert(move).from_select(columns, select(
-            table.c.variant_id, literal(location_id), literal("stocktake"), table.c.variance, literal(0),
-            table.c.unit_cost_minor, literal("stocktake"), func.coalesce(table.c.reason, ""),
-            literal(actor.name[:100]), literal(actor.source[:20]), literal(now, move.c.at.type), literal("stocktake"),
-            literal(str(stocktake_id)),
-        ).where(this_take, table.c.variance != 0).order_by(table.c.variant_id)))
+    # levels and ledger through the ledger's bulk writer: the same rows a single adjustment books
+    book_many(session, actor, stocktake.location_id,
+              [Movement(line.variant_id, delta, line.unit_cost_minor, line.reason or "") for line, delta in changes],
+              kind="stocktake", reason="stocktake", ref_kind="stocktake", ref_id=stocktake_id, at=now)
     considered = [delta for line, delta in booked if line.counted is not None]  # accuracy: counted lines only
     exact = sum(1 for delta in considered if delta == 0)
     accuracy = None if not considered else exact * 10_000 // len(considered)
@@ -531,8 +502,6 @@ def post(*, session: Session, actor: Actor, stocktake_id: int, uncounted: str | 
     stocktake.accuracy_bp = accuracy
     session.add(stocktake)
     session.flush()
-    if changes:
-        evaluate_alerts(session=session, location_id=location_id, variant_ids=[line.variant_id for line, _ in changes])
     audit.record(session=session, actor=actor, action="stocktake.post", entity="stocktake", entity_id=stocktake_id,
                  summary=f"stocktake {stocktake_id} posted: {plural(len(changes), 'adjustment')}, accuracy "
                  + ("-" if accuracy is None else f"{accuracy / 100:.1f}%"),

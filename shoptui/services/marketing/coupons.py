@@ -27,7 +27,7 @@ from shoptui.models.customers import Customer
 from shoptui.models.marketing import Coupon, CouponCode
 from shoptui.services.marketing.promotions import check_count, check_money, check_percent, label_scopes, resolve_scope
 from shoptui.services.messaging import outbox as messaging
-from shoptui.services.pricing.terms import bump_stamp, normalise_code
+from shoptui.services.pricing.terms import normalise_code
 from shoptui.services.shop import audit, spreadsheet
 from shoptui.services.shop.paging import Page, clamp_limit
 from shoptui.text import check_text
@@ -234,7 +234,6 @@ def add_coupon(*, session: Session, actor: Actor, data: CouponInput) -> CouponRe
             coupon_id=row.id, code=code, max_uses=None, used_count=0, issued_at=now,
             expires_at=valid_until or (now + timedelta(days=days) if days else None)))
         session.flush()
-    bump_stamp(session)
     audit.record(session=session, actor=actor, action="coupon.add", entity="coupon", entity_id=row.id,
                  summary=f"coupon {name!r} added: {describe(row)}", after={"kind": kind, "code": data.code})
     return _read(session, row)
@@ -367,7 +366,6 @@ def issue_coupon(*, session: Session, actor: Actor, ref: int | str, segment: Seg
     coupon.updated_at = now
     session.add(coupon)
     session.flush()
-    bump_stamp(session)
     audit.record(session=session, actor=actor, action="coupon.issue", entity="coupon", entity_id=coupon.id,
                  summary=f"{wording.plural(len(customers), 'code')} of {coupon.name!r} issued"
                          + (f" ({wording.plural(held, 'member')} already held one)" if held else ""),
@@ -484,7 +482,6 @@ def set_coupon_status(*, session: Session, actor: Actor, ref: int | str, status:
     coupon.updated_at = clock.now()
     session.add(coupon)
     session.flush()
-    bump_stamp(session)
     audit.record(session=session, actor=actor, action="coupon.status", entity="coupon", entity_id=coupon.id,
                  summary=f"coupon {coupon.name!r} {status}", before={"status": before}, after={"status": status})
     return _read(session, coupon)

@@ -10,7 +10,7 @@ change in place at any time. What a promotion gives and to what (kind, terms, sc
 place only until an order has used it; after that its orders, receipts and report must keep
 meaning what they meant, so the change is refused unless asked for as a new version: the
 promotion ends now (history and report stay with it) and a new one with the new terms starts.
-Every change renews the pricing stamp (``marketing_pricing.bump_stamp``) in the same transaction.
+Every change renews the pricing stamp in the same transaction: the store does it (``shoptui.store.stamps``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.catalog import Category, Product, Variant
 from shoptui.models.marketing import PROMOTION_KINDS, SCOPE_KINDS, Promotion
 from shoptui.models.orders import CHANNELS
-from shoptui.services.pricing.terms import bump_stamp
 from shoptui.services.shop import audit
 from shoptui.services.shop.paging import Page, clamp_limit
 from shoptui.text import check_text
@@ -372,7 +371,6 @@ def add_promotion(*, session: Session, actor: Actor, data: PromotionInput) -> Pr
     row = Promotion(created_by=actor.name[:100], created_at=now, updated_at=now, **columns)
     session.add(row)
     session.flush()
-    bump_stamp(session)
     kind, status = columns["kind"], columns["status"]
     audit.record(session=session, actor=actor, action="promotion.add", entity="promotion", entity_id=row.id,
                  summary=f"promotion {row.name!r} ({kind}) added, {status}",
@@ -478,7 +476,6 @@ def set_status(*, session: Session, actor: Actor, ref: int | str, action: str) -
         row.ends_at = max(row.updated_at, row.starts_at)
     session.add(row)
     session.flush()
-    bump_stamp(session)
     audit.record(session=session, actor=actor, action=f"promotion.{action}", entity="promotion", entity_id=row.id,
                  summary=f"promotion {row.name!r} {target}", before={"status": before}, after={"status": target})
     return _read(row)
@@ -660,7 +657,6 @@ def update_promotion(*, session: Session, actor: Actor, ref: int | str, changes:
         added = Promotion(created_by=actor.name[:100], created_at=now, updated_at=now, **columns)
         session.add(added)
         session.flush()
-        bump_stamp(session)
         audit.record(session=session, actor=actor, action="promotion.end", entity="promotion", entity_id=row.id,
                      summary=f"promotion {row.name!r} ended: replaced by #{added.id} with new terms",
                      before={"status": old_status}, after={"status": "ended", "replaced_by": added.id})
@@ -673,7 +669,6 @@ def update_promotion(*, session: Session, actor: Actor, ref: int | str, changes:
     row.updated_at = now
     session.add(row)
     session.flush()
-    bump_stamp(session)
     audit.record(session=session, actor=actor, action="promotion.edit", entity="promotion", entity_id=row.id,
                  summary=f"promotion {row.name!r} changed: {', '.join(changed)}", before=before, after=after)
     return PromotionEdited(promotion=_read(row, now), changed=changed)

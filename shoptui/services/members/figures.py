@@ -13,7 +13,7 @@ from shoptui.services.shop.timeutil import day_start, local_today
 
 def dashboard_figures(*, session: Session) -> list[Figure]:
     """New members this week and the points liability (what the points held are worth)."""
-    from shoptui.services.members.settings import points_value
+    from shoptui.services.pricing.points import points_worth
 
     values = store_values(session, "timezone", "currency", "currency_digits", "member_points_value_per_100")
     zone = ZoneInfo(values["timezone"])
@@ -21,7 +21,7 @@ def dashboard_figures(*, session: Session) -> list[Figure]:
     new = count(session, "SELECT count(*) FROM member WHERE joined_at >= :start",
                 start=day_start(today - timedelta(days=today.weekday()), zone))
     held = count(session, "SELECT coalesce(sum(points_balance), 0) FROM member WHERE points_balance > 0")
-    value = points_value(held, int(values["member_points_value_per_100"]))
+    value = points_worth(held, int(values["member_points_value_per_100"]))
     return [
         Figure(key="members.new", title="New members", value=str(new), detail="this week", order=50, mode="members"),
         Figure(key="members.points", title="Points liability", value=f"{values['currency']} {money_text(value, values)}",

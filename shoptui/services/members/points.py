@@ -31,7 +31,7 @@ from shoptui.models.catalog import Product, Variant
 from shoptui.models.members import GiftRedemption, Member, PointsEvent, PointsGift, PointsMovement
 from shoptui.models.orders import Order, OrderLine
 from shoptui.services.members.core import MemberSettings, add_months, member_settings
-from shoptui.services.members.settings import points_value
+from shoptui.services.pricing import points as points_rule
 from shoptui.services.pricing import rounding
 from shoptui.services.shop import audit
 from shoptui.services.shop.paging import Page, clamp_limit
@@ -108,7 +108,7 @@ class GiftRedemptionRead(BaseModel):
 
 def value_of(cfg: MemberSettings, points: int) -> int:
     """What ``points`` are worth at checkout, in minor units (rounded down: never more than promised)."""
-    return points_value(points, cfg.value_per_100)
+    return points_rule.points_worth(points, cfg.value_per_100)
 
 
 def points_value_minor(*, session: Session, points: int) -> int:
@@ -120,9 +120,7 @@ def points_value_minor(*, session: Session, points: int) -> int:
 
 def points_for_value(cfg: MemberSettings, value_minor: int) -> int:
     """The most points whose value does not exceed ``value_minor``."""
-    if cfg.value_per_100 <= 0:
-        return 0
-    return value_minor * 100 // cfg.value_per_100
+    return points_rule.points_for_value(value_minor, cfg.value_per_100)
 
 
 def max_redeemable(session: Session, customer_id: int, payable_minor: int) -> int:
@@ -132,10 +130,8 @@ def max_redeemable(session: Session, customer_id: int, payable_minor: int) -> in
     cfg = member_settings(session)
     balance = session.exec(select(Member.points_balance).where(Member.customer_id == customer_id,
                                                                col(Member.merged_into).is_(None))).first()
-    if balance is None or balance <= 0:
-        return 0
-    cap_minor = payable_minor * cfg.max_share_bp // BP_ONE
-    return max(0, min(balance, points_for_value(cfg, cap_minor)))
+    return points_rule.max_redeemable(balance=balance or 0, payable_minor=payable_minor,
+                                      value_per_100=cfg.value_per_100, max_share_bp=cfg.max_share_bp)
 
 
 # ---------------------------------------------------------------- the ledger

@@ -76,6 +76,7 @@ from shoptui.services.members.points import (
     PointsResult,
 )
 from shoptui.services.members.tiers import RecalcResult, TierChangeRead, TierRead, TierUpdate
+from shoptui.services.pricing import points as points_rule
 from shoptui.services.shop import audit
 from shoptui.services.shop import settings as store_settings
 from shoptui.services.shop.contacts import optional_email, optional_phone
@@ -355,7 +356,7 @@ def find_member(*, session: Session, phone: str) -> MemberRead | None:
     return MemberRead.model_construct(  # read straight from typed columns: nothing to validate
         id=member_id, name=row[1], phone=row[2], email=row[3], order_count=row[4], spent_minor=row[5],
         last_order_at=row[6], tier_name=row[7] or fields["tier_code"], tags=tags, accounts=accounts,
-        points_value_minor=max(fields["points_balance"], 0) * value_per_100 // 100,
+        points_value_minor=points_rule.points_worth(max(fields["points_balance"], 0), value_per_100),
         **{**fields, "email_consent": bool(fields["email_consent"]), "sms_consent": bool(fields["sms_consent"])})
 
 

@@ -28,7 +28,3 @@ SETTINGS = [
                group="members"),
 ]
 
-
-def points_value(points: int, value_per_100: int) -> int:
-    """What ``points`` are worth at checkout, in minor units (rounded down: never more than promised)."""
-    return points * value_per_100 // 100

@@ -24,8 +24,9 @@ from shoptui.models.catalog import Category, Product, Variant
 from shoptui.models.customers import Customer
 from shoptui.models.marketing import Coupon, CouponCode, CouponRedemption, Promotion, PromotionUse
 from shoptui.services.pricing import engine as pricing
-from shoptui.services.pricing import rounding
+from shoptui.services.pricing import points as points_rule
 from shoptui.services.shop import settings as store_settings
+from shoptui.store import stamps
 from shoptui.wording import plural
 
 MAX_POINTS = 10**12
@@ -182,11 +183,11 @@ def _rule(r: tuple[Any, ...]) -> pricing.PromotionRule:
 
 # The running set is cached per store behind a stamp: ``pricing_stamp`` (a row of ``store_setting``,
 # not a setting anyone edits) gets a fresh value in the same transaction as every promotion or coupon
-# change (``bump_stamp``), and pricing reads it in the query that reads its settings. While the stamp
+# change (the store does it: ``shoptui.store.stamps``), and pricing reads it in the query that reads its settings. While the stamp
 # is the one loaded, the active promotions (with their windows) come from memory; only what changes
 # without an edit is read again: usage counts of limited promotions here, per-member uses, category
 # paths and gifts' stock in ``_finish_rules``.
-STAMP_KEY = "pricing_stamp"
+STAMP_KEY = stamps.STAMP_KEY
 
 
 @dataclass
@@ -226,23 +227,6 @@ def _running_list(items: list[Any], memo: dict[Any, Any] | None = None) -> _Runn
     return found
 
 
-def bump_stamp(session: Session) -> None:
-    """Mark the promotions and coupons as changed (call in the transaction that changes them)."""
-    import secrets
-
-    from shoptui.models.store import StoreSetting
-
-    row = session.get(StoreSetting, STAMP_KEY)
-    value = secrets.token_hex(8)
-    if row is None:
-        session.add(StoreSetting(key=STAMP_KEY, value=value, updated_at=clock.now()))
-    else:
-        row.value = value
-        row.updated_at = clock.now()
-        session.add(row)
-    session.flush()
-
-
 def _load_active(session: Session, store: str, stamp: Any, at: datetime) -> _ActiveSet:
     statement = _STATEMENTS.get("active")
     if statement is None:
@@ -253,7 +237,8 @@ def _load_active(session: Session, store: str, stamp: Any, at: datetime) -> _Act
             .where(Promotion.status == "active", or_(col(Promotion.ends_at).is_(None), col(Promotion.ends_at) > moment))
             .order_by(col(Promotion.id)))
     rows = session.connection().execute(statement, {"at": at}).all()
-    stale = [pid for pid, updated, *_ in rows if _ROWS.get((store, pid), ("",))[0] != updated]
+    whole = isinstance(stamp, str) and stamp.startswith(stamps.RELOAD_MARK)  # changed without updated_at
+    stale = [pid for pid, updated, *_ in rows if whole or _ROWS.get((store, pid), ("",))[0] != updated]
     if stale:
         if len(_ROWS) > _ROWS_LIMIT:
             _ROWS.clear()
@@ -609,17 +594,17 @@ def load_offers(session: Session, *, customer_id: int | None, coupon_codes: list
 
 
 def points_worth(context: OfferContext, points: int) -> int:
-    """What ``points`` are worth at checkout (the members rule: rounded down, never more than promised)."""
-    return points * context.points_value_per_100 // 100
+    """What ``points`` are worth at checkout (``pricing.points``: the rule members use too)."""
+    return points_rule.points_worth(points, context.points_value_per_100)
 
 
 def points_allowed(context: OfferContext, payable_minor: int) -> int:
-    """The most points the member may use on ``payable_minor``: the share cap and the balance (members' rule)."""
-    member = context.member
-    if member is None or member.points_balance <= 0 or context.points_value_per_100 <= 0 or payable_minor <= 0:
+    """The most points the member may use on ``payable_minor``: the share cap and the balance (``pricing.points``)."""
+    if context.member is None:
         return 0
-    cap_minor = payable_minor * context.points_max_share_bp // rounding.BP_ONE
-    return max(0, min(member.points_balance, cap_minor * 100 // context.points_value_per_100))
+    return points_rule.max_redeemable(balance=context.member.points_balance, payable_minor=payable_minor,
+                                      value_per_100=context.points_value_per_100,
+                                      max_share_bp=context.points_max_share_bp)
 
 
 def payable_after_offers(offers: pricing.OfferResult) -> int:
