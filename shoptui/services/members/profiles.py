@@ -376,43 +376,55 @@ def member_profile(*, session: Session, ref: str | int, limit: int = 20) -> Memb
     )
 
 
-def list_members(*, session: Session, search: str = "", tier: str | None = None, tag: str | None = None,
-                 after: str | None = None, limit: int = 50) -> Page[MemberRead]:
-    """Members by name (keyset-paged, cursor ``name|id``).
+def member_list_query(session: Session, *, search: str, after: str | None, limit: int) -> Any:
+    """Members with their customer, by name (cursor ``name|id``), one row more than ``limit``.
 
-    ``search`` finds a phone or email exactly, otherwise names starting with it (index range).
+    ``search`` finds a phone (any common form) or an email exactly, otherwise names starting with it
+    in any case (the A-Z index). Both member lists build on this and add their own filters.
     """
-    limit = clamp_limit(limit)
     query = (select(Member, Customer).join(Customer, col(Customer.id) == col(Member.customer_id))
              .where(col(Member.merged_into).is_(None))
              .order_by(func.lower(Customer.name), col(Customer.id)).limit(limit + 1))
-    text_search = unicodedata.normalize("NFKC", search or "").strip()
-    if len(text_search) > 200:
+    text = unicodedata.normalize("NFKC", search or "").strip()
+    if len(text) > 200:
         raise InvalidInput("Search for at most 200 characters.")
-    if text_search:
-        compact = re.sub(r"[\s\-().]", "", text_search)
-        if "@" in text_search:
-            query = query.where(customers.has_email(text_search.lower()))
+    if text:
+        compact = re.sub(r"[\s\-().]", "", text)
+        if "@" in text:
+            query = query.where(customers.has_email(text.lower()))
         elif re.fullmatch(r"\+?[0-9]{5,20}", compact):
-            found = member_by_phone(session, text_search)
+            found = member_by_phone(session, text)
             query = query.where(Member.customer_id == (found.customer_id if found else -1))
         else:
-            start = func.lower(literal(text_search))  # names starting with it, in any case (the A-Z index)
+            start = func.lower(literal(text))
             query = query.where(func.lower(Customer.name) >= start, func.lower(Customer.name) < start.concat("\U0010ffff"))
-    if tier:
-        query = query.where(Member.tier_code == members_tiers.tier_row(session, tier).code)
-    if tag:
-        query = query.where(col(Member.customer_id).in_(select(MemberTag.customer_id)
-                                                         .where(MemberTag.tag == check_member_tag(tag))))
     if after:
         name, _, ident = after.rpartition("|")
         if not ident.isdigit():
             raise InvalidInput(f"The cursor {after!r} is not one this list gave out.")
         query = query.where(after_key(func.lower(Customer.name), col(Customer.id), func.lower(literal(name)),
                                       int(ident)))
+    return query
+
+
+def member_page(session: Session, query: Any, limit: int) -> Page[MemberRead]:
+    """The page of members ``query`` (from :func:`member_list_query`) finds, with the next cursor."""
     rows = session.exec(query).all()
     items = member_reads(session, [(m, c) for m, c in rows[:limit]])
     return Page(items=items, next_after=f"{items[-1].name}|{items[-1].id}" if len(rows) > limit else None)
+
+
+def list_members(*, session: Session, search: str = "", tier: str | None = None, tag: str | None = None,
+                 after: str | None = None, limit: int = 50) -> Page[MemberRead]:
+    """Members by name (keyset-paged, cursor ``name|id``); ``search`` as :func:`member_list_query` reads it."""
+    limit = clamp_limit(limit)
+    query = member_list_query(session, search=search, after=after, limit=limit)
+    if tier:
+        query = query.where(Member.tier_code == members_tiers.tier_row(session, tier).code)
+    if tag:
+        query = query.where(col(Member.customer_id).in_(select(MemberTag.customer_id)
+                                                         .where(MemberTag.tag == check_member_tag(tag))))
+    return member_page(session, query, limit)
 
 
 def search_members(*, session: Session, text: str, limit: int = 8) -> list[SearchHit]:

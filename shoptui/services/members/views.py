@@ -7,25 +7,22 @@ ledgers in ``members_points`` and ``members_credit``) and are reused, not restat
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, literal
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from shoptui import clock
 from shoptui.errors import InvalidInput, NotFound
-from shoptui.models.customers import Customer
 from shoptui.models.members import Member, MemberTag, MemberTier, PointsMovement
 from shoptui.models.orders import Order
 from shoptui.services.members import customers
 from shoptui.services.members import profiles as members
 from shoptui.services.members import tiers as members_tiers
-from shoptui.services.members.core import add_months, find_member_row, member_by_phone, member_settings
-from shoptui.services.shop.paging import Page, after_key, clamp_limit
+from shoptui.services.members.core import add_months, find_member_row, member_settings
+from shoptui.services.shop.paging import Page, clamp_limit
 
 CONSENT_FILTERS = ("email", "sms", "any", "none")
 BIG_GROUP = 2000
@@ -85,22 +82,7 @@ def list_members(*, session: Session, search: str = "", tier: str | None = None,
     (exact), or the start of a name; ``consent`` is one of :data:`CONSENT_FILTERS`.
     """
     limit = clamp_limit(limit)
-    query = (select(Member, Customer).join(Customer, col(Customer.id) == col(Member.customer_id))
-             .where(col(Member.merged_into).is_(None))
-             .order_by(func.lower(Customer.name), col(Customer.id)).limit(limit + 1))
-    text = unicodedata.normalize("NFKC", search or "").strip()
-    if len(text) > 200:
-        raise InvalidInput("Search for at most 200 characters.")
-    if text:
-        compact = re.sub(r"[\s\-().]", "", text)
-        if "@" in text:
-            query = query.where(customers.has_email(text.lower()))
-        elif re.fullmatch(r"\+?[0-9]{5,20}", compact):
-            found = member_by_phone(session, text)
-            query = query.where(Member.customer_id == (found.customer_id if found else -1))
-        else:
-            start = func.lower(literal(text))  # names starting with it, in any case (the A-Z index)
-            query = query.where(func.lower(Customer.name) >= start, func.lower(Customer.name) < start.concat("\U0010ffff"))
+    query = members.member_list_query(session, search=search, after=after, limit=limit)
     if tier:
         code = members_tiers.tier_row(session, tier).code
         if _big(session, select(Member.customer_id).where(Member.tier_code == code)):
@@ -128,15 +110,7 @@ def list_members(*, session: Session, search: str = "", tier: str | None = None,
             query = query.where(col(Member.email_consent).is_(True) | col(Member.sms_consent).is_(True))
         else:
             query = query.where(col(Member.email_consent).is_(False), col(Member.sms_consent).is_(False))
-    if after:
-        name, _, ident = after.rpartition("|")
-        if not ident.isdigit():
-            raise InvalidInput(f"The cursor {after!r} is not one this list gave out.")
-        query = query.where(after_key(func.lower(Customer.name), col(Customer.id), func.lower(literal(name)),
-                                      int(ident)))
-    rows = session.exec(query).all()
-    items = members.member_reads(session, [(m, c) for m, c in rows[:limit]])
-    return Page(items=items, next_after=f"{items[-1].name}|{items[-1].id}" if len(rows) > limit else None)
+    return members.member_page(session, query, limit)
 
 
 def _big(session: Session, members_of: Any) -> bool:
