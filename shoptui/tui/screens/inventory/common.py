@@ -11,11 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from rich.text import Text
-
 from shoptui import wording
 from shoptui.money import format_money
-from shoptui.tui.text import plain
 
 
 @dataclass(frozen=True)
@@ -80,23 +77,3 @@ def read_meta(db_url: str | None) -> StockMeta:
                                                     "stocktake_variance_value") if key in values}
     return StockMeta(locations=locations, categories=categories, reasons=tuple(ADJUST_REASONS), currency=money.code,
                      digits=money.digits, timezone=str(zone), suppliers=suppliers, thresholds=thresholds)
-
-
-def cell(value: object, width: int, *, right: bool = False, style: str = "") -> Text:
-    """A table cell of exactly ``width`` columns (one of them a gap), cut with … when too long.
-
-    Plain text, never markup: product names may contain ``[``.
-    """
-    text = plain(str(value), style=style, no_wrap=True, overflow="ellipsis")
-    text.truncate(max(1, width - 1), overflow="ellipsis")
-    pad = max(0, width - 1 - text.cell_len)
-    if right:
-        return plain(" " * pad) + text + plain(" ")
-    text.pad_right(pad + 1)
-    return text
-
-
-def signed(value: int) -> str:
-    """``+5``, ``-3``, ``0``"""
-    return f"{value:+d}" if value else "0"
-

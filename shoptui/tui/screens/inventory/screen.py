@@ -25,8 +25,8 @@ from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
 from shoptui.tui.screens.base import ShopScreen
-from shoptui.tui.screens.inventory.common import StockMeta, cell, read_meta, signed
-from shoptui.tui.text import choices, plain
+from shoptui.tui.screens.inventory.common import StockMeta, read_meta
+from shoptui.tui.text import cell, choices, plain, signed
 from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
 
 if TYPE_CHECKING:

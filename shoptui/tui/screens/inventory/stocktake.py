@@ -35,8 +35,8 @@ from textual.worker import get_current_worker
 
 from shoptui.errors import ShopError
 from shoptui.tui.screens.base import ShopScreen
-from shoptui.tui.screens.inventory.common import StockMeta, read_meta, signed
-from shoptui.tui.text import choices, plain
+from shoptui.tui.screens.inventory.common import StockMeta, read_meta
+from shoptui.tui.text import choices, plain, signed
 from shoptui.tui.widgets.confirm import Confirm
 from shoptui.tui.widgets.form import Field, FormDialog, words_to_field
 from shoptui.tui.widgets.steady_footer import SteadyFooter
@@ -619,7 +619,6 @@ class StocktakeScanScreen(ReportsWorkerErrors, Screen[None]):
         self.dismiss()
 
 
-
 # ---------------------------------------------------------------- review, post and report
 
 UNCOUNTED = (("set them to zero", "zero"), ("leave them unchanged", "keep"))
@@ -841,4 +840,3 @@ class StocktakeReviewScreen(ReportsWorkerErrors, Screen[None]):
         self.shop.announce(f"Posted stocktake {s.id}: {plural(report.adjusted, 'adjustment')}, accuracy "
                            f"{_accuracy(s.accuracy_bp)}.")
         self.post_message(self.Loaded(None, report))
-

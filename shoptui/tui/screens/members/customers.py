@@ -24,9 +24,8 @@ from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from shoptui.tui.screens.base import ShopScreen
-from shoptui.tui.screens.inventory.common import cell
 from shoptui.tui.screens.orders.common import OrdersMeta, fulfil_word, payment_word, read_meta
-from shoptui.tui.text import plain
+from shoptui.tui.text import cell, plain
 from shoptui.tui.widgets.form import Field, FormDialog, words_to_field
 from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
 from shoptui.tui.widgets.steady_footer import SteadyFooter

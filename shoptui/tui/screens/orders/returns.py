@@ -21,11 +21,10 @@ from textual.widgets import DataTable, Select, Static
 from textual.worker import get_current_worker
 
 from shoptui.tui.screens.base import ShopScreen
-from shoptui.tui.screens.inventory.common import cell
 from shoptui.tui.screens.orders.actions import OrderActions
 from shoptui.tui.screens.orders.common import OrdersMeta, read_meta
 from shoptui.tui.screens.orders.dialogs import Changed
-from shoptui.tui.text import plain
+from shoptui.tui.text import cell, plain
 from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
 
 if TYPE_CHECKING:

@@ -28,7 +28,6 @@ from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
 from shoptui.tui.screens.base import ShopScreen
-from shoptui.tui.screens.inventory.common import cell
 from shoptui.tui.screens.orders.actions import SHIPPABLE, TO_SHIP, OrderActions
 from shoptui.tui.screens.orders.common import (
     CHANNEL_CHOICES,
@@ -39,7 +38,7 @@ from shoptui.tui.screens.orders.common import (
     read_meta,
 )
 from shoptui.tui.screens.orders.dialogs import Changed, MoreFilters, to_filter
-from shoptui.tui.text import plain
+from shoptui.tui.text import cell, plain
 from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
 from shoptui.wording import plural
 
