@@ -7,7 +7,7 @@ about half a second):
    SQLAlchemy or the services. Screens are imported by their mode factory on first visit.
 2. The default mode (the dashboard) is composed and painted.
 3. After the first refresh, workers import the services and open the store: the shell worker
-   reads the store name, time zone and notification state; the dashboard loads its figures.
+   reads the store view (name, currency, time zone: ``app.store_view``) and the notification state; the dashboard loads its figures.
 4. Every ``poll_seconds`` a worker probes ``dashboard.latest_notification_id`` (never two at once, skipped
    while a modal is open), so notifications written by another process — a cron CLI command —
    show up as toasts and in the bell's count without a restart.
@@ -43,6 +43,7 @@ from shoptui import clock, modules
 from shoptui.config import Actor
 from shoptui.errors import ShopError
 from shoptui.tui.commands import ShopCommands
+from shoptui.tui.store_view import STORE_KEYS, StoreView, from_values
 from shoptui.tui.text import shown
 from shoptui.tui.widgets.sidebar import sidebar_order
 
@@ -130,10 +131,9 @@ class ShopApp(App[None]):
 
     @dataclass
     class ShellLoaded(Message):
-        """The store was opened: its name, time zone and notification state were read."""
+        """The store was opened: its view (name, currency, time zone) and notification state were read."""
 
-        name: str
-        timezone: str
+        view: StoreView
         latest_id: int
         unread: int
 
@@ -161,6 +161,8 @@ class ShopApp(App[None]):
         """Published with the newest id whenever the store's notifications or unread count change."""
         self.announcements_changed: Signal[Announcement] = Signal(self, "announcements-changed")
         self.latest_notification_id: int | None = None
+        self.store_view = StoreView()
+        """The store's name, currency and time zone as every screen shows them (read by :meth:`load_shell`)."""
         self._poll_timer: Timer | None = None
         self._sidebar_chosen = False
         self._recent_errors: dict[str, float] = {}
@@ -186,7 +188,7 @@ class ShopApp(App[None]):
         self.load_shell()
 
     def reload_shell(self) -> None:
-        """Read the store name, time zone and notification state again (after settings change)."""
+        """Read the store view and the notification state again (after settings change)."""
         self.load_shell()
 
     @work(thread=True, exclusive=True, group="shell", exit_on_error=False)
@@ -196,17 +198,18 @@ class ShopApp(App[None]):
         from shoptui.services.shop import dashboard  # light: no table classes while the dashboard fills in
 
         with db.read_session(self.db_url) as session:
-            values = dashboard.store_values(session, "name", "timezone")
+            view = from_values(dashboard.store_values(session, *STORE_KEYS))
             latest = dashboard.latest_notification_id(session=session)
             unread = dashboard.unread_notifications(session=session)
-        self.post_message(self.ShellLoaded(str(values["name"]), str(values["timezone"]), latest, unread))
+        self.post_message(self.ShellLoaded(view, latest, unread))
 
     @on(ShellLoaded)
     def _shell_loaded(self, event: ShellLoaded) -> None:
         self.store_problem = ""
-        self.store_name = event.name
-        self.title = shown(event.name)  # also the terminal window's title: no escape codes in it
-        self.timezone_name = event.timezone
+        self.store_view = event.view
+        self.store_name = event.view.name
+        self.title = shown(event.view.name)  # also the terminal window's title: no escape codes in it
+        self.timezone_name = event.view.timezone
         first = self.latest_notification_id is None
         changed = event.latest_id != self.latest_notification_id or event.unread != self.unread
         self.unread = event.unread

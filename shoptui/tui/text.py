@@ -37,3 +37,22 @@ def plain(value: object = "", style: str = "", **options: Any) -> Text:
 def choices(options: Iterable[tuple[object, V]]) -> list[tuple[Text, V]]:
     """Options for a ``Select`` whose labels are user data (category, supplier, location, tier names)."""
     return [(plain(label), value) for label, value in options]
+
+
+def cell(value: object, width: int, *, right: bool = False, style: str = "") -> Text:
+    """A table cell of exactly ``width`` columns (the last one a gap), cut with … when too long.
+
+    Plain text, never markup: names and titles may contain ``[``.
+    """
+    text = plain(str(value), style=style, no_wrap=True, overflow="ellipsis")
+    text.truncate(max(1, width - 1), overflow="ellipsis")
+    pad = max(0, width - 1 - text.cell_len)
+    if right:
+        return plain(" " * pad) + text + plain(" ")
+    text.pad_right(pad + 1)
+    return text
+
+
+def signed(value: int) -> str:
+    """A change of a count with its sign: ``+5``, ``-3``; zero is ``0``."""
+    return f"{value:+d}" if value else "0"

@@ -137,7 +137,7 @@ async def open_orders(pilot: Pilot) -> OrdersScreen:
     screen = pilot.app.screen
     assert isinstance(screen, OrdersScreen)
     for _ in range(20):
-        if screen.meta.currency and screen.rows:
+        if screen.meta.store.loaded and screen.rows:
             break
         await settle(pilot, 1)
     return screen

@@ -273,3 +273,22 @@ def test_card_ids_are_valid_for_any_figure_key() -> None:
 
     for key in ("members.new", "sales today", "库存", "a/b:c"):
         Widget(id=_card_id(key))  # raises BadIdentifier when the id is not valid
+
+
+async def test_the_shell_reads_the_store_view_once_and_again_after_a_settings_change(app: ShopApp,
+                                                                                    frozen_clock: object) -> None:
+    from shoptui.config import Actor
+    from shoptui.services.shop import settings
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        view = app.store_view
+        assert view.loaded and view.name == STORE_NAME and view.timezone == "Asia/Shanghai"
+        assert view.when(FROZEN_AT) == "2026-11-20 10:30"  # 02:30 UTC in the store's zone
+        assert view.when(FROZEN_AT, year=False) == "11-20 10:30" and view.money(1250) == "12.50"
+        with db.transaction(app.db_url) as session:
+            settings.set_value(session=session, actor=Actor("test", "tui"), key="timezone", raw="Europe/London")
+        app.reload_shell()
+        await settle(pilot)
+        assert app.store_view.timezone == "Europe/London" and app.timezone_name == "Europe/London"
+        assert app.store_view.when(FROZEN_AT, year=False) == "11-20 02:30"

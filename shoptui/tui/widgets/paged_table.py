@@ -25,7 +25,7 @@ from typing import Any, Generic, TypeVar
 from rich.text import Text
 from textual.widgets import DataTable
 
-from shoptui.tui.screens.inventory.common import cell
+from shoptui.tui.text import cell
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.events import Resize
 
 from shoptui.money import format_money
-from shoptui.tui.text import plain
+from shoptui.tui.text import cell
 from shoptui.tui.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:
@@ -69,15 +69,6 @@ def widths_for(width: int, stock: bool) -> Widths:
     return Widths(title=max(12, width - fixed), code=code, price=price, stock=stock_width, category=category)
 
 
-def _cell(value: str, width: int, *, right: bool = False, style: str = "") -> Text:
-    text = plain(value, style=style, no_wrap=True, overflow="ellipsis")
-    text.truncate(width - 1, overflow="ellipsis")
-    if right:
-        return plain(" " * max(0, width - 1 - text.cell_len)) + text + plain(" ")
-    text.pad_right(width - text.cell_len)
-    return text
-
-
 def _variant_count(count: int, width: int) -> str:
     text = f"{count} variants"
     return text if len(text) < width else f"{count} var."
@@ -90,16 +81,16 @@ def product_cells(item: ListedProduct, money: MoneyFormat, selected: bool, width
     """The cells of one product row (plain text: titles may hold ``[``)."""
     row = item.row
     cells = [
-        _cell(SELECTED_MARK if selected else "", widths.mark, style="bold"),
-        _cell(row.title, widths.title, style="dim" if row.status == "archived" else ""),
-        _cell(row.sku if row.sku else _variant_count(row.variant_count, widths.code), widths.code),
-        _cell(money.price_range(row.min_price_minor, row.max_price_minor), widths.price, right=True),
+        cell(SELECTED_MARK if selected else "", widths.mark, style="bold"),
+        cell(row.title, widths.title, style="dim" if row.status == "archived" else ""),
+        cell(row.sku if row.sku else _variant_count(row.variant_count, widths.code), widths.code),
+        cell(money.price_range(row.min_price_minor, row.max_price_minor), widths.price, right=True),
     ]
     if widths.stock:
         stock = "–" if item.stock is None else f"{item.stock:,}"
-        cells.append(_cell(stock, widths.stock, right=True, style="bold" if item.stock == 0 else ""))
-    cells.append(_cell(row.status, widths.status, style=STATUS_STYLE.get(row.status, "")))
-    cells.append(_cell(row.category or "–", widths.category))
+        cells.append(cell(stock, widths.stock, right=True, style="bold" if item.stock == 0 else ""))
+    cells.append(cell(row.status, widths.status, style=STATUS_STYLE.get(row.status, "")))
+    cells.append(cell(row.category or "–", widths.category))
     return cells
 
 
@@ -136,7 +127,7 @@ class ProductTable(PagedTable[int, ListedProduct]):
         columns += [("status", "status", w.status), ("category", "category", w.category)]
         for label, key, width in columns:
             right = key in ("price", "stock")
-            self.add_column(_cell(label, width, right=right), key=key, width=width)
+            self.add_column(cell(label, width, right=right), key=key, width=width)
 
     def set_stock_column(self, shown: bool) -> None:
         """Show the stock column (when the inventory module is installed)."""
@@ -159,7 +150,7 @@ class ProductTable(PagedTable[int, ListedProduct]):
 
     def show_selected(self, product_id: int, selected: bool) -> None:
         """Mark or unmark a row as selected."""
-        self.repaint_cell(product_id, "mark", _cell(SELECTED_MARK if selected else "", self.widths.mark, style="bold"))
+        self.repaint_cell(product_id, "mark", cell(SELECTED_MARK if selected else "", self.widths.mark, style="bold"))
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)

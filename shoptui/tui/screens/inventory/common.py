@@ -1,21 +1,15 @@
-"""What every inventory screen needs: the store's locations, categories, currency and time zone.
+"""What every inventory screen needs: the store's locations, categories, suppliers and reasons.
 
 :func:`read_meta` runs inside a worker (it opens a read session); the screens keep the
 :class:`StockMeta` it returns and pass it to their dialogs, so a dialog never queries to fill a
-select box.
+select box. Amounts and moments are shown through ``meta.store`` (the shell's :class:`StoreView`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from rich.text import Text
-
-from shoptui import wording
-from shoptui.money import format_money
-from shoptui.tui.text import plain
+from shoptui.tui.store_view import StoreView, current
 
 
 @dataclass(frozen=True)
@@ -29,14 +23,13 @@ class LocationChoice:
 
 @dataclass(frozen=True)
 class StockMeta:
-    """Locations, categories, adjustment reasons, the currency and the time zone of the store."""
+    """Locations, categories, adjustment reasons, suppliers and stock-take thresholds; the store view."""
+
+    store: StoreView = StoreView()
 
     locations: tuple[LocationChoice, ...] = ()
     categories: tuple[tuple[int, str], ...] = ()  # (id, "Clothing > T-shirts")
     reasons: tuple[str, ...] = ("damaged", "lost", "found", "correction", "other")
-    currency: str = ""
-    digits: int = 2
-    timezone: str = "UTC"
     suppliers: tuple[tuple[int, str], ...] = ()
     thresholds: dict[str, int] = field(default_factory=dict)
 
@@ -50,17 +43,10 @@ class StockMeta:
         """(label, code) pairs for a Select."""
         return [(f"{loc.code} · {loc.name}", loc.code) for loc in self.locations]
 
-    def money(self, minor: int | None) -> str:
-        """``1250`` -> ``12.50`` (no currency sign); None -> ``–``."""
-        return "–" if minor is None else format_money(minor, self.digits)
-
-    def when(self, at: datetime | None, *, year: bool = False) -> str:
-        """A moment in the store's time zone: ``11-20 10:30`` (with the year: ``2026-11-20 10:30``)."""
-        return wording.when(at, ZoneInfo(self.timezone), year=year, none="–")
 
 
-def read_meta(db_url: str | None) -> StockMeta:
-    """Read the meta data (call in a worker thread)."""
+def read_meta(db_url: str | None, app: object = None) -> StockMeta:
+    """Read the meta data; the store view is ``app``'s once the shell has read it (call in a worker thread)."""
     from shoptui import db
     from shoptui.models.inventory import ADJUST_REASONS
     from shoptui.services.catalog import products as catalog
@@ -72,31 +58,10 @@ def read_meta(db_url: str | None) -> StockMeta:
         locations = tuple(LocationChoice(loc.code, loc.name, loc.is_default)
                           for loc in inventory.list_locations(session=session))
         categories = tuple((c.id, c.full_name or c.name) for c in catalog.list_categories(session=session))
-        money = settings.currency(session=session)
-        zone = settings.timezone(session=session)
+        store = current(app, session)
         suppliers = tuple((s.id, s.name) for s in inventory_purchasing.list_suppliers(session=session))
         values = settings.get_all(session=session)
     thresholds = {key: int(values[key]) for key in ("stocktake_variance_units", "stocktake_variance_bp",
                                                     "stocktake_variance_value") if key in values}
-    return StockMeta(locations=locations, categories=categories, reasons=tuple(ADJUST_REASONS), currency=money.code,
-                     digits=money.digits, timezone=str(zone), suppliers=suppliers, thresholds=thresholds)
-
-
-def cell(value: object, width: int, *, right: bool = False, style: str = "") -> Text:
-    """A table cell of exactly ``width`` columns (one of them a gap), cut with … when too long.
-
-    Plain text, never markup: product names may contain ``[``.
-    """
-    text = plain(str(value), style=style, no_wrap=True, overflow="ellipsis")
-    text.truncate(max(1, width - 1), overflow="ellipsis")
-    pad = max(0, width - 1 - text.cell_len)
-    if right:
-        return plain(" " * pad) + text + plain(" ")
-    text.pad_right(pad + 1)
-    return text
-
-
-def signed(value: int) -> str:
-    """``+5``, ``-3``, ``0``"""
-    return f"{value:+d}" if value else "0"
-
+    return StockMeta(locations=locations, categories=categories, reasons=tuple(ADJUST_REASONS), store=store,
+                     suppliers=suppliers, thresholds=thresholds)

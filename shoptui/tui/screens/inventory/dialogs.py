@@ -42,7 +42,7 @@ class StockDialog(FormDialog):
         """An amount in the store's currency (blank: None)."""
         from shoptui.money import parse_money
 
-        return None if not text.strip() else parse_money(text, self.meta.digits, field=what)
+        return None if not text.strip() else parse_money(text, self.meta.store.digits, field=what)
 
 
 class RestockDialog(StockDialog):
@@ -58,7 +58,7 @@ class RestockDialog(StockDialog):
             self.sku_field(),
             Field("quantity", "Quantity", Input("", id="f-quantity", compact=True, placeholder="how many arrived",
                                                 tooltip="How many arrived: a whole number above zero.")),
-            Field("cost", "Unit cost", Input("", id="f-cost", compact=True, placeholder=f"like 12.50 {self.meta.currency}",
+            Field("cost", "Unit cost", Input("", id="f-cost", compact=True, placeholder=f"like 12.50 {self.meta.store.currency}",
                                              tooltip="Cost of one unit; the variant's cost becomes the moving average."),
                   "optional; updates the moving average cost"),
             Field("location", "Location", _location_select(self.meta, self.location, widget_id="f-location",

@@ -167,7 +167,7 @@ class POLineDialog(FormDialog):
         from shoptui.services.inventory import purchasing
 
         quantity = whole_number(values["quantity"], "quantity")
-        cost = parse_money(values["cost"], self.meta.digits, field="cost") if values["cost"].strip() else None
+        cost = parse_money(values["cost"], self.meta.store.digits, field="cost") if values["cost"].strip() else None
         with db.transaction(self.shop.db_url) as session:
             return purchasing.add_po_line(session=session, actor=self.shop.actor, po_id=self.po.id,
                                           code=values["sku"], quantity=quantity, unit_cost_minor=cost)
@@ -264,7 +264,7 @@ class PurchasingScreen(ShopScreen):
         from shoptui import db
         from shoptui.services.inventory import purchasing
 
-        meta = read_meta(self.shop.db_url)
+        meta = read_meta(self.shop.db_url, self.shop)
         with db.read_session(self.shop.db_url) as session:
             orders = purchasing.list_pos(session=session, status=None if state == "all" else state, limit=500).items
             suppliers = purchasing.list_suppliers(session=session)
@@ -284,7 +284,7 @@ class PurchasingScreen(ShopScreen):
             self.orders = {str(o.id): o for o in event.orders}
             for o in event.orders:
                 po_table.add_row(o.number, plain(o.supplier), _po_state(o.status), o.lines,
-                                 plain(m.money(o.total_minor), justify="right"), m.when(o.created_at, year=True),
+                                 plain(m.store.money(o.total_minor), justify="right"), m.store.when(o.created_at),
                                  key=str(o.id))
             _restore(po_table, keep)
             suppliers = self.query_one("#supplier-table", DataTable)
@@ -302,12 +302,12 @@ class PurchasingScreen(ShopScreen):
                 name = group.supplier or "no usual supplier (e on the stock screen sets one)"
                 total = sum(line.suggested * line.unit_cost_minor for line in group.lines)
                 reorder.add_row(plain(f"▸ {name}", style="bold"), plain(plural(len(group.lines), "line")), "", "", "",
-                                "", "", plain(m.money(total), style="bold", justify="right"),
+                                "", "", plain(m.store.money(total), style="bold", justify="right"),
                                 key=f"group-{group.supplier_id}")
                 for line in group.lines:
                     reorder.add_row(f"  {line.sku}", plain(line.title[:16]), line.available, line.incoming,
                                     line.reorder_point, f"{line.daily_rate:g}", plain(str(line.suggested), style="bold"),
-                                    plain(m.money(line.unit_cost_minor), justify="right"),
+                                    plain(m.store.money(line.unit_cost_minor), justify="right"),
                                     key=f"line-{group.supplier_id}-{line.variant_id}")
         self._status()
         self.refresh_bindings()
@@ -576,12 +576,12 @@ class PODetailScreen(ReportsWorkerErrors, Screen[None]):
     def _loaded(self, event: Loaded) -> None:
         self.po = po = event.po
         m = self.meta
-        ordered = f" · ordered {m.when(po.ordered_at, year=True)}" if po.ordered_at else ""
-        closed = f" · closed {m.when(po.closed_at, year=True)}" if po.closed_at else ""
+        ordered = f" · ordered {m.store.when(po.ordered_at)}" if po.ordered_at else ""
+        closed = f" · closed {m.store.when(po.closed_at)}" if po.closed_at else ""
         note = f"\n{po.note}" if po.note else ""
         self.query_one("#po-head", Static).update(
             plain(f"{po.number} · {po.supplier} · {po.status.upper()} · receive at {po.location} · total "
-            f"{m.money(po.total_minor)} {m.currency}\ncreated {m.when(po.created_at, year=True)}{ordered}{closed}{note}"))
+            f"{m.store.money(po.total_minor)} {m.store.currency}\ncreated {m.store.when(po.created_at)}{ordered}{closed}{note}"))
         self._draw_lines()
         if po.status not in ("ordered", "partial"):
             self.set_class(False, "-receiving")
@@ -600,8 +600,8 @@ class PODetailScreen(ReportsWorkerErrors, Screen[None]):
                 table.add_row(line.sku, plain(line.title), line.quantity_ordered, line.quantity_received,
                               plain(str(line.remaining), style="bold" if line.remaining else "dim"),
                               plain(str(scanned) if scanned else "·", style="bold reverse" if scanned else ""),
-                              plain(m.money(line.unit_cost_minor), justify="right"),
-                              plain(m.money(line.line_total_minor), justify="right"), key=line.sku)
+                              plain(m.store.money(line.unit_cost_minor), justify="right"),
+                              plain(m.store.money(line.line_total_minor), justify="right"), key=line.sku)
         _restore(table, keep)
         total = sum(self.scanned.values())
         over = " · receiving more than ordered is ALLOWED (ctrl+o)" if self.allow_over else ""

@@ -25,8 +25,8 @@ from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
 from shoptui.tui.screens.base import ShopScreen
-from shoptui.tui.screens.inventory.common import StockMeta, cell, read_meta, signed
-from shoptui.tui.text import choices, plain
+from shoptui.tui.screens.inventory.common import StockMeta, read_meta
+from shoptui.tui.text import cell, choices, plain, signed
 from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
 
 if TYPE_CHECKING:
@@ -243,7 +243,7 @@ class InventoryScreen(PagedList, ShopScreen):
     @work(thread=True, exclusive=True, group="inventory-meta", exit_on_error=False)
     def load_meta(self) -> None:
         """Locations, categories, currency, time zone (for the filters, dialogs and the ledger)."""
-        meta = read_meta(self.shop.db_url)
+        meta = read_meta(self.shop.db_url, self.shop)
         if not get_current_worker().is_cancelled:
             self.post_message(self.MetaLoaded(meta))
 
@@ -333,7 +333,7 @@ class InventoryScreen(PagedList, ShopScreen):
         state = " · OUT OF STOCK" if row.out else (" · LOW" if row.low else "")
         detail.update(plain(f"{row.sku}{state} · available {row.available} · on hand {row.on_hand} · committed "
                       f"{row.committed} · incoming {row.incoming} · {rop} · safety {row.safety_stock} · cost "
-                      f"{self.meta.money(row.cost_minor)} · {row.location} · {row.title}"))
+                      f"{self.meta.store.money(row.cost_minor)} · {row.location} · {row.title}"))
 
     @on(DataTable.RowHighlighted, "#levels")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -362,20 +362,20 @@ class InventoryScreen(PagedList, ShopScreen):
             ledger.clear()
             for m in event.items:
                 reference = " ".join(part for part in (self._reference(m), m.note) if part)
-                cells = [cell(self.meta.when(m.at, year=self.columns.wide), widths["when"]),
+                cells = [cell(self.meta.store.when(m.at, year=self.columns.wide), widths["when"]),
                          cell(m.kind.replace("_", " "), widths["kind"]),
                          cell(signed(m.quantity), widths["qty"], right=True, style="bold" if m.quantity else ""),
                          cell(signed(m.committed_change) if m.committed_change else "·", widths["cmtd"], right=True),
                          cell(m.location, widths["loc"]), cell(m.reason or "", widths["reason"]),
                          cell(m.actor, widths["who"])]
                 if "cost" in widths:
-                    cells.append(cell(self.meta.money(m.unit_cost_minor) if m.unit_cost_minor is not None else "",
+                    cells.append(cell(self.meta.store.money(m.unit_cost_minor) if m.unit_cost_minor is not None else "",
                                       widths["cost"], right=True))
                 cells.append(cell(reference, widths["ref"]))
                 ledger.add_row(*cells, key=str(m.id))
         count = len(event.items)
         more = " (newest 100)" if event.more else ""
-        title = f"Ledger of {event.sku}: {count} movement{'s' if count != 1 else ''}{more}, times in {self.meta.timezone}"
+        title = f"Ledger of {event.sku}: {count} movement{'s' if count != 1 else ''}{more}, times in {self.meta.store.timezone}"
         self.query_one("#ledger-title", Static).update(plain(title if count else f"Ledger of {event.sku}: no movements yet"))
 
     def _reference(self, move: MovementRead) -> str:

@@ -35,8 +35,8 @@ from textual.worker import get_current_worker
 
 from shoptui.errors import ShopError
 from shoptui.tui.screens.base import ShopScreen
-from shoptui.tui.screens.inventory.common import StockMeta, read_meta, signed
-from shoptui.tui.text import choices, plain
+from shoptui.tui.screens.inventory.common import StockMeta, read_meta
+from shoptui.tui.text import choices, plain, signed
 from shoptui.tui.widgets.confirm import Confirm
 from shoptui.tui.widgets.form import Field, FormDialog, words_to_field
 from shoptui.tui.widgets.steady_footer import SteadyFooter
@@ -121,10 +121,10 @@ class ReasonDialog(FormDialog):
         expected = line.expected + line.moved
         if line.counted is None:  # not counted: posting with "set to zero" books -expected
             text = (f"{line.sku} · {line.title}: not counted, expected {expected}; set to zero that is a variance of "
-                    f"{signed(-expected)} ({meta.money(-expected * line.unit_cost_minor)} {meta.currency}).")
+                    f"{signed(-expected)} ({meta.store.money(-expected * line.unit_cost_minor)} {meta.store.currency}).")
         else:
             text = (f"{line.sku} · {line.title}: expected {expected}, counted {line.counted}, variance "
-                    f"{signed(line.variance or 0)} ({meta.money(line.value_minor)} {meta.currency}).")
+                    f"{signed(line.variance or 0)} ({meta.store.money(line.value_minor)} {meta.store.currency}).")
         super().__init__(text)
         self.stocktake_id = stocktake_id
         self.line = line
@@ -207,7 +207,7 @@ class StocktakeScreen(ShopScreen):
         from shoptui import db
         from shoptui.services.inventory import stocktake as stocktakes
 
-        meta = read_meta(self.shop.db_url)
+        meta = read_meta(self.shop.db_url, self.shop)
         with db.read_session(self.shop.db_url) as session:
             items = stocktakes.list_stocktakes(session=session, limit=200)
         if not get_current_worker().is_cancelled:
@@ -226,7 +226,7 @@ class StocktakeScreen(ShopScreen):
                 status = plain(s.status.upper() if s.status == "counting" else s.status,
                               style="bold" if s.status == "counting" else ("dim" if s.status == "cancelled" else ""))
                 table.add_row(str(s.id), status, s.location, plain(s.category or "all"), f"{s.counted}/{s.lines}",
-                              m.when(s.started_at), plain(s.started_by), m.when(s.posted_at) if s.posted_at else "",
+                              m.store.when(s.started_at, year=False), plain(s.started_by), m.store.when(s.posted_at, year=False) if s.posted_at else "",
                               plain(_accuracy(s.accuracy_bp), style="bold"), key=str(s.id))
         if keep in self.items:
             table.move_cursor(row=table.get_row_index(keep), animate=False)
@@ -328,7 +328,7 @@ class StocktakeScreen(ShopScreen):
         from shoptui import db
         from shoptui.services.inventory import stocktake as stocktakes
 
-        meta = read_meta(self.shop.db_url)
+        meta = read_meta(self.shop.db_url, self.shop)
         with db.read_session(self.shop.db_url) as session:
             item = stocktakes.get_stocktake(session=session, stocktake_id=stocktake_id)
         screen: Screen[Any] = (StocktakeScanScreen(item, meta) if item.status == "counting"
@@ -492,7 +492,7 @@ class StocktakeScanScreen(ReportsWorkerErrors, Screen[None]):
         scope = s.category or "all stock"
         self.query_one("#st-head", Static).update(
             plain(f"Stocktake {s.id} · {s.location} · {scope} · counted {s.counted} of {s.lines} · started "
-            f"{self.meta.when(s.started_at)} by {s.started_by}"))
+            f"{self.meta.store.when(s.started_at, year=False)} by {s.started_by}"))
 
     # ------------------------------------------------------------ entries
 
@@ -619,7 +619,6 @@ class StocktakeScanScreen(ReportsWorkerErrors, Screen[None]):
         self.dismiss()
 
 
-
 # ---------------------------------------------------------------- review, post and report
 
 UNCOUNTED = (("set them to zero", "zero"), ("leave them unchanged", "keep"))
@@ -731,7 +730,7 @@ class StocktakeReviewScreen(ReportsWorkerErrors, Screen[None]):
                 table.add_row(mark, line.sku, plain(line.title), line.expected + line.moved,
                               "–" if line.counted is None else line.counted,
                               plain(signed(line.variance or 0), style="bold"),
-                              plain(m.money(line.value_minor), justify="right"), plain(line.reason or ""), key=line.sku)
+                              plain(m.store.money(line.value_minor), justify="right"), plain(line.reason or ""), key=line.sku)
             uncounted = self.query_one("#rv-uncounted", DataTable)
             uncounted.clear()
             for line in event.review.uncounted if event.review else []:
@@ -747,7 +746,7 @@ class StocktakeReviewScreen(ReportsWorkerErrors, Screen[None]):
             self.query_one("#rv-head", Static).update(
                 plain(f"Stocktake {s.id} · {s.location} · {s.category or 'all stock'} · COUNTING\n"
                 f"counted {s.counted} of {s.lines} · {r.matched} match · {plural(len(r.variances), 'variance')} worth "
-                f"{m.money(value)} {m.currency}{need} · {len(r.uncounted)} not counted"))
+                f"{m.store.money(value)} {m.store.currency}{need} · {len(r.uncounted)} not counted"))
             self.query_one("#rv-uncounted-title", Static).update(
                 plain(f"Not counted: {len(r.uncounted)}" + (" — choose what happens to them (u)" if r.uncounted else "")))
             self.query_one("#rv-choice", Select).disabled = not r.uncounted
@@ -757,9 +756,9 @@ class StocktakeReviewScreen(ReportsWorkerErrors, Screen[None]):
             choice = {"zero": "set to zero", "keep": "left unchanged"}.get(s.uncounted_choice or "", "")
             self.query_one("#rv-head", Static).update(
                 plain(f"Stocktake {s.id} · {s.location} · {s.category or 'all stock'} · {s.status.upper()} "
-                f"{m.when(s.posted_at, year=True) if s.posted_at else ''} by {s.posted_by or '–'}\n"
+                f"{m.store.when(s.posted_at) if s.posted_at else ''} by {s.posted_by or '–'}\n"
                 f"ACCURACY {_accuracy(s.accuracy_bp)} · {plural(rep.adjusted, 'adjustment')} · "
-                f"{signed(rep.units_variance)} units · {m.money(rep.value_variance_minor)} {m.currency}"
+                f"{signed(rep.units_variance)} units · {m.store.money(rep.value_variance_minor)} {m.store.currency}"
                 + (f" · uncounted {choice}" if choice else "")))
             self.query_one("#rv-variances-title", Static).update(plain("Report: what was booked, largest value first"))
         self.refresh_bindings()
@@ -841,4 +840,3 @@ class StocktakeReviewScreen(ReportsWorkerErrors, Screen[None]):
         self.shop.announce(f"Posted stocktake {s.id}: {plural(report.adjusted, 'adjustment')}, accuracy "
                            f"{_accuracy(s.accuracy_bp)}.")
         self.post_message(self.Loaded(None, report))
-

@@ -14,12 +14,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from rich.text import Text
-
 from shoptui import wording
 from shoptui.errors import InvalidInput
 from shoptui.money import format_money, parse_basis_points, parse_money
-from shoptui.tui.text import plain
 from shoptui.typed import number_text
 
 if TYPE_CHECKING:
@@ -158,18 +155,6 @@ def scope_text(kind: str, ids: list[int] | None) -> str:
     noun = "categor" + ("y" if len(ids) == 1 else "ies") if kind == "categories" else "product" + (
         "" if len(ids) == 1 else "s")
     return f"{len(ids)} {noun}"
-
-
-def cell(value: object, width: int, *, right: bool = False) -> Text:
-    """A table cell of exactly ``width`` columns (one of them a gap), cut with … — plain text, never markup."""
-    text = plain(str(value), no_wrap=True, overflow="ellipsis")
-    text.truncate(max(1, width - 1), overflow="ellipsis")
-    pad = max(0, width - 1 - text.cell_len)
-    if right:
-        return plain(" " * pad) + text + plain(" ")
-    text.pad_right(pad + 1)
-    return text
-
 
 
 # ---------------------------------------------------------------- parsing what was typed

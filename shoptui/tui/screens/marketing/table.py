@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import DataTable
 
-from shoptui.tui.screens.marketing.common import cell
+from shoptui.tui.text import cell
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from rich.text import Text
-
 from shoptui import wording
 from shoptui.money import format_money
-from shoptui.tui.text import plain
 
 if TYPE_CHECKING:
     from shoptui.services.members.points import GiftRead
@@ -84,20 +81,6 @@ def read_meta(db_url: str | None) -> MembersMeta:
                        points_value_per_100=int(values["member_points_value_per_100"]), gifts=gifts)
 
 
-def cell(value: object, width: int, *, right: bool = False, style: str = "") -> Text:
-    """A table cell of exactly ``width`` columns (one of them a gap), cut with … when too long.
-
-    Plain text, never markup: names may contain ``[``.
-    """
-    text = plain(str(value), style=style, no_wrap=True, overflow="ellipsis")
-    text.truncate(max(1, width - 1), overflow="ellipsis")
-    pad = max(0, width - 1 - text.cell_len)
-    if right:
-        return plain(" " * pad) + text + plain(" ")
-    text.pad_right(pad + 1)
-    return text
-
-
 def consent_line(channel: str, granted: bool, at: datetime | None, meta: MembersMeta) -> str:
     """``email yes since 2026-11-20 10:30`` / ``SMS no since …`` / ``SMS not asked``."""
     label = "SMS" if channel == "sms" else "email"
@@ -125,4 +108,3 @@ def parse_day(text: str, what: str) -> date | None:
 def split_tags(text: str) -> list[str]:
     """``"vip, wholesale,,"`` -> ``["vip", "wholesale"]``"""
     return [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]
-

@@ -24,9 +24,8 @@ from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from shoptui.tui.screens.base import ShopScreen
-from shoptui.tui.screens.inventory.common import cell
 from shoptui.tui.screens.orders.common import OrdersMeta, fulfil_word, payment_word, read_meta
-from shoptui.tui.text import plain
+from shoptui.tui.text import cell, plain
 from shoptui.tui.widgets.form import Field, FormDialog, words_to_field
 from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
 from shoptui.tui.widgets.steady_footer import SteadyFooter
@@ -176,7 +175,7 @@ class CustomerProfile(ReportsWorkerErrors, ModalScreen[bool]):
         from shoptui.services.members import customers
         from shoptui.services.orders import lifecycle as orders
 
-        meta = read_meta(self.shop.db_url)
+        meta = read_meta(self.shop.db_url, self.shop)
         with db.read_session(self.shop.db_url) as session:
             customer = customers.get_customer(session=session, ref=self.ref)
             page = orders.list_orders(session=session, filters=orders.OrderFilter(customer=str(customer.id)),
@@ -190,10 +189,10 @@ class CustomerProfile(ReportsWorkerErrors, ModalScreen[bool]):
         c, m = event.customer, event.meta
         text = plain()
         text.append(f"{c.name}", style="bold")
-        text.append(f" · customer #{c.id} · since {m.when(c.created_at, year=True)[:10]}")
+        text.append(f" · customer #{c.id} · since {m.store.when(c.created_at)[:10]}")
         text.append(f"\nPhone {c.phone or '–'} · email {c.email or '–'}")
-        text.append(f"\n{c.order_count} orders · spent {m.money(c.spent_minor)} {m.currency} · last order "
-                    f"{m.when(c.last_order_at, year=True) if c.last_order_at else 'never'}")
+        text.append(f"\n{c.order_count} orders · spent {m.store.money(c.spent_minor)} {m.store.currency} · last order "
+                    f"{m.store.when(c.last_order_at) if c.last_order_at else 'never'}")
         if c.note:
             text.append(f"\nNote: {c.note}")
         for address in c.addresses:
@@ -207,9 +206,9 @@ class CustomerProfile(ReportsWorkerErrors, ModalScreen[bool]):
             table.clear()
             for o in event.orders:
                 ship = "cancelled" if o.status == "cancelled" else fulfil_word(o.fulfilment_status)
-                table.add_row(cell(o.number, 11), cell(m.when(o.created_at, year=True), 17), cell(o.channel, 12),
+                table.add_row(cell(o.number, 11), cell(m.store.when(o.created_at), 17), cell(o.channel, 12),
                               cell(payment_word(o.payment_status), 10), cell(ship, 10),
-                              cell(m.money(o.total_minor), 12, right=True), key=o.number)
+                              cell(m.store.money(o.total_minor), 12, right=True), key=o.number)
         more = " (newest 100)" if event.more else ""
         self.query_one("#profile-orders-title", Static).update(
             plain(f"Orders: {len(event.orders)}{more}" if event.orders else "Orders: none yet"))
@@ -374,7 +373,7 @@ class CustomersScreen(PagedList, ShopScreen):
         from shoptui import db
         from shoptui.services.members import customers
 
-        meta = read_meta(self.shop.db_url) if not self.meta.currency else None
+        meta = read_meta(self.shop.db_url, self.shop) if not self.meta.store.loaded else None
         with db.read_session(self.shop.db_url) as session:
             page = customers.list_customers(session=session, search=search, after=after, limit=limit)
         if not get_current_worker().is_cancelled:
@@ -401,9 +400,9 @@ class CustomersScreen(PagedList, ShopScreen):
     def _cells(self, c: CustomerRead) -> list[Text]:
         w = self.columns
         cells = [cell(c.name, w.name), cell(c.phone or "·", w.phone), cell(c.email or "·", w.email),
-                 cell(c.order_count, w.orders, right=True), cell(self.meta.money(c.spent_minor), w.spent, right=True)]
+                 cell(c.order_count, w.orders, right=True), cell(self.meta.store.money(c.spent_minor), w.spent, right=True)]
         if w.last:
-            cells.append(cell(self.meta.when(c.last_order_at)[:5] if c.last_order_at else "·", w.last))
+            cells.append(cell(self.meta.store.when(c.last_order_at, year=False)[:5] if c.last_order_at else "·", w.last))
         return cells
 
     def _render_rows(self) -> None:

@@ -20,10 +20,10 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
-from shoptui.tui.screens.members.common import CREDIT_WORDS, POINTS_WORDS, MembersMeta, cell, consent_line, read_meta
+from shoptui.tui.screens.members.common import CREDIT_WORDS, POINTS_WORDS, MembersMeta, consent_line, read_meta
 from shoptui.tui.screens.members.dialogs import MemberActions
 from shoptui.tui.screens.members.progress import progress_text
-from shoptui.tui.text import plain
+from shoptui.tui.text import cell, plain
 from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 from shoptui.wording import plural

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from shoptui.tui.screens.members.common import MembersMeta, cell
+from shoptui.tui.screens.members.common import MembersMeta
+from shoptui.tui.text import cell
 from shoptui.tui.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:

@@ -19,9 +19,9 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
-from shoptui.tui.screens.members.common import MembersMeta, cell, read_meta
+from shoptui.tui.screens.members.common import MembersMeta, read_meta
 from shoptui.tui.screens.members.profile import Col, fit
-from shoptui.tui.text import plain
+from shoptui.tui.text import cell, plain
 from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 from shoptui.wording import plural

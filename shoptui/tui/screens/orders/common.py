@@ -1,20 +1,17 @@
-"""What the orders, returns and customers screens share: the store's currency, time zone and carriers,
+"""What the orders, returns and customers screens share: the store view and the carriers,
 status words that read without colour, and item lists typed as ``SKU:QTY``.
 
 :func:`read_meta` runs inside a worker (it opens a read session); the screens keep the
 :class:`OrdersMeta` it returns and hand it to their dialogs, so a dialog never queries to fill a
-select box.
+select box. Amounts and moments are shown through ``meta.store`` (the shell's :class:`StoreView`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from shoptui import wording
-from shoptui.money import format_money
+from shoptui.tui.store_view import StoreView, current
 
 CHANNEL_CHOICES = ("phone", "chat", "web", "marketplace", "counter")
 """Channels of an order typed in by hand (imported orders come from the CLI)."""
@@ -47,20 +44,10 @@ class CarrierChoice:
 
 @dataclass(frozen=True)
 class OrdersMeta:
-    """The store's currency, time zone and carriers."""
+    """The store view (currency, time zone: the shell's) and the carriers."""
 
-    currency: str = ""
-    digits: int = 2
-    timezone: str = "UTC"
+    store: StoreView = StoreView()
     carriers: tuple[CarrierChoice, ...] = ()
-
-    def money(self, minor: int | None) -> str:
-        """``1250`` -> ``12.50``; None -> ``–``."""
-        return "–" if minor is None else format_money(minor, self.digits)
-
-    def when(self, at: datetime | None, *, year: bool = False) -> str:
-        """A moment in the store's time zone: ``11-20 10:30`` (with the year: ``2026-11-20 10:30``)."""
-        return wording.when(at, ZoneInfo(self.timezone), year=year, none="–")
 
     def carrier_options(self) -> list[tuple[str, str]]:
         """(label, code) pairs for a Select."""
@@ -80,16 +67,16 @@ class OrdersMeta:
         return f"{carrier.name} numbers match {carrier.pattern}; usually {carrier.typical_days} days on the way."
 
 
-def read_meta(db_url: str | None) -> OrdersMeta:
-    """Read the currency, time zone and carriers (call in a worker thread)."""
+def read_meta(db_url: str | None, app: object = None) -> OrdersMeta:
+    """Read the carriers; the store view is ``app``'s once the shell has read it (call in a worker thread)."""
     from shoptui import db
     from shoptui.services.orders import lifecycle as orders
 
     with db.read_session(db_url) as session:
+        store = current(app, session)
         cfg = orders.order_settings(session)
     carriers = tuple(CarrierChoice(c.code, c.name, c.pattern, c.typical_days) for c in cfg.carriers)
-    return OrdersMeta(currency=cfg.currency.code, digits=cfg.currency.digits, timezone=str(cfg.tz),
-                      carriers=carriers)
+    return OrdersMeta(store=store, carriers=carriers)
 
 
 def payment_word(status: str) -> str:

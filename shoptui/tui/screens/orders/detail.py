@@ -57,7 +57,7 @@ def head_text(order: OrderRead, meta: OrdersMeta) -> Text:
     state = order.status if order.status != "open" else f"{words(order.payment_status)} · {fulfil_word(order.fulfilment_status)}"
     text = plain()
     text.append(order.number, style="bold")
-    text.append(f" · {state} · {order.channel} · {meta.when(order.created_at, year=True)} · by {order.created_by}")
+    text.append(f" · {state} · {order.channel} · {meta.store.when(order.created_at)} · by {order.created_by}")
     who = " · ".join(p for p in (order.customer_name or "guest", order.customer_phone or "", order.customer_email or "")
                      if p)
     text.append(f"\n{who}")
@@ -73,14 +73,14 @@ def head_text(order: OrderRead, meta: OrdersMeta) -> Text:
 
 def money_text(order: OrderRead, meta: OrdersMeta) -> Text:
     """Total and how it is made; paid, refunded, due."""
-    m = meta.money
+    m = meta.store.money
     parts = f"items {m(order.subtotal_minor)}"
     if order.adjustments_minor:
         parts += f" {'+' if order.adjustments_minor > 0 else '−'} {m(abs(order.adjustments_minor))}"
     if order.shipping_minor:
         parts += f" + shipping {m(order.shipping_minor)}"
     text = plain()
-    text.append(f"Total {m(order.total_minor)} {meta.currency}", style="bold")
+    text.append(f"Total {m(order.total_minor)} {meta.store.currency}", style="bold")
     text.append(f" = {parts} (tax {m(order.tax_minor)}) · paid {m(order.paid_minor)}")
     if order.refunded_minor:
         text.append(f" · refunded {m(order.refunded_minor)}")
@@ -91,7 +91,7 @@ def money_text(order: OrderRead, meta: OrdersMeta) -> Text:
 
 def body(order: OrderRead, meta: OrdersMeta) -> RenderableType:
     """Everything below the head: lines, payments, shipments, returns, timeline."""
-    m = meta.money
+    m = meta.store.money
     parts: list[RenderableType] = [money_text(order, meta), _section(f"Lines ({len(order.lines)})")]
     lines = _table(("SKU", False, None), ("Item", False, 3), ("Qty", True, None), ("Price", True, None),
                    ("Total", True, None), ("Shp", True, None), ("Ret", True, None), ("Refunded", True, None))
@@ -111,12 +111,12 @@ def body(order: OrderRead, meta: OrdersMeta) -> RenderableType:
         extra = f" (tendered {m(payment.tendered_minor)}, change {m(payment.change_minor)})" if payment.change_minor \
             and payment.tendered_minor is not None else ""
         ref = f" ref {payment.reference}" if payment.reference else ""
-        money.add_row(*map(plain, (meta.when(payment.at),
+        money.add_row(*map(plain, (meta.store.when(payment.at, year=False),
                                    f"paid by {METHOD_LABELS.get(payment.method, payment.method)}{ref}{extra}",
                                    m(payment.amount_minor), payment.actor)))
     for refund in order.refunds:
         reason = f": {refund.reason}" if refund.reason else ""
-        money.add_row(*map(plain, (meta.when(refund.at),
+        money.add_row(*map(plain, (meta.store.when(refund.at, year=False),
                                    f"refund to {METHOD_LABELS.get(refund.method, refund.method)}{reason}",
                                    f"-{m(refund.amount_minor)}", refund.actor)))
     if order.payments or order.refunds:
@@ -126,9 +126,9 @@ def body(order: OrderRead, meta: OrdersMeta) -> RenderableType:
         parts.append(plain("  none yet", style="dim"))
     for shipment in order.shipments:
         items = ", ".join(f"{i.sku} x{i.quantity}" for i in shipment.items)
-        arrived = (f"delivered {meta.when(shipment.delivered_at)}" if shipment.delivered_at
-                   else f"expected {meta.when(shipment.estimated_delivery_at)}")
-        parts.append(plain(f"  {meta.when(shipment.shipped_at)} {shipment.carrier_name} {shipment.tracking} · "
+        arrived = (f"delivered {meta.store.when(shipment.delivered_at, year=False)}" if shipment.delivered_at
+                   else f"expected {meta.store.when(shipment.estimated_delivery_at, year=False)}")
+        parts.append(plain(f"  {meta.store.when(shipment.shipped_at, year=False)} {shipment.carrier_name} {shipment.tracking} · "
                           f"{arrived} · {items}"))
         if shipment.tracking_url:
             parts.append(plain(f"    {shipment.tracking_url}", style="dim"))
@@ -138,12 +138,12 @@ def body(order: OrderRead, meta: OrdersMeta) -> RenderableType:
     for found in order.returns:
         items = ", ".join(f"{i.sku} x{i.quantity}" + (f" {i.condition}" if i.condition else "") for i in found.items)
         refunded = f" · refunded {m(found.refund_minor)}" if found.refund_minor else ""
-        parts.append(plain(f"  #{found.id} {found.status} · {meta.when(found.requested_at)} · {items} · "
+        parts.append(plain(f"  #{found.id} {found.status} · {meta.store.when(found.requested_at, year=False)} · {items} · "
                           f"{found.reason}{refunded}"))
     parts.append(_section(f"Timeline ({len(order.events)})"))
     timeline = _table(("When", False, None), ("Event", False, None), ("What", False, 4), ("By", False, None))
     for event in order.events:
-        timeline.add_row(*map(plain, (meta.when(event.at), words(event.kind), event.message, event.actor)))
+        timeline.add_row(*map(plain, (meta.store.when(event.at, year=False), words(event.kind), event.message, event.actor)))
     parts.append(timeline)
     return Group(*parts)
 
@@ -213,8 +213,8 @@ class OrderDetailScreen(OrderActions, ReportsWorkerErrors, ModalScreen[bool]):
         from shoptui.services.orders import lifecycle as orders
         from shoptui.tui.screens.orders.common import read_meta
 
-        if not self.meta.currency:
-            self.meta = read_meta(self._shop.db_url)
+        if not self.meta.store.loaded:
+            self.meta = read_meta(self._shop.db_url, self._shop)
         with db.read_session(self._shop.db_url) as session:
             order = orders.get_order(session=session, number=self.number)
         if not get_current_worker().is_cancelled:

@@ -84,7 +84,7 @@ class OrderForm(FormDialog):
             if optional:
                 return None
             raise InvalidInput(f"Type the {what}, like 12.50.")
-        return parse_money(text, self.meta.digits, field=what)
+        return parse_money(text, self.meta.store.digits, field=what)
 
 
 # ---------------------------------------------------------------- create and pay
@@ -110,7 +110,7 @@ class NewOrderDialog(OrderForm):
             Field("lines", "Items", _input("f-lines", placeholder="TEE-01:2 6901234567892 MUG-01x3",
                                            tooltip="SKUs or barcodes, each with :quantity (default 1)."),
                   "SKU or barcode, :quantity; separate items with spaces"),
-            Field("shipping", "Shipping", _input("f-shipping", placeholder=f"0.00 {self.meta.currency}",
+            Field("shipping", "Shipping", _input("f-shipping", placeholder=f"0.00 {self.meta.store.currency}",
                                                  tooltip="The shipping fee the customer pays.")),
             Field("note", "Note", _input("f-note", placeholder="kept on the order",
                                          tooltip="A note kept on the order (gift wrap, call first…).")),
@@ -137,7 +137,7 @@ class NewOrderDialog(OrderForm):
                 result = orders.pay(session=session, actor=self.shop.actor, number=order.number, method=values["pay"])
                 paid = f", paid by {METHOD_LABELS[result.payment.method]}"
         return Changed(f"Order {order.number} created: {plural(order.item_count, 'item')}, total "
-                       f"{self.meta.money(order.total_minor)} {self.meta.currency}{paid}.", order.number)
+                       f"{self.meta.store.money(order.total_minor)} {self.meta.store.currency}{paid}.", order.number)
 
 
 class PayDialog(OrderForm):
@@ -149,7 +149,7 @@ class PayDialog(OrderForm):
              ("due", "amount"))
 
     def __init__(self, meta: OrdersMeta, number: str, due_minor: int) -> None:
-        super().__init__(meta, f"Order {number}: {meta.money(due_minor)} {meta.currency} due.")
+        super().__init__(meta, f"Order {number}: {meta.store.money(due_minor)} {meta.store.currency} due.")
         self.number = number
         self.due_minor = due_minor
 
@@ -159,8 +159,8 @@ class PayDialog(OrderForm):
     def fields(self) -> list[Field]:
         return [
             Field("method", "Method", _select("f-method", _methods(), "cash", tooltip="How the customer paid.")),
-            Field("amount", "Amount", _input("f-amount", self.meta.money(self.due_minor),
-                                             placeholder=f"like 12.50 {self.meta.currency}",
+            Field("amount", "Amount", _input("f-amount", self.meta.store.money(self.due_minor),
+                                             placeholder=f"like 12.50 {self.meta.store.currency}",
                                              tooltip="What was paid; cash may be more (change is given)."),
                   "cash may be more than due: the rest is change"),
             Field("reference", "Reference", _input("f-reference", placeholder="transfer or card slip number",
@@ -176,9 +176,9 @@ class PayDialog(OrderForm):
             result = orders.pay(session=session, actor=self.shop.actor, number=self.number, method=values["method"],
                                 amount_minor=amount, reference=values["reference"])
         payment = result.payment
-        change = f", change {self.meta.money(payment.change_minor)}" if payment.change_minor else ""
-        state = "now paid" if result.due_minor == 0 else f"{self.meta.money(result.due_minor)} still due"
-        return Changed(f"{self.number}: {self.meta.money(payment.amount_minor)} by {METHOD_LABELS[payment.method]}"
+        change = f", change {self.meta.store.money(payment.change_minor)}" if payment.change_minor else ""
+        state = "now paid" if result.due_minor == 0 else f"{self.meta.store.money(result.due_minor)} still due"
+        return Changed(f"{self.number}: {self.meta.store.money(payment.amount_minor)} by {METHOD_LABELS[payment.method]}"
                        f"{change}; {state}.", self.number)
 
 
@@ -251,7 +251,7 @@ class CancelDialog(OrderForm):
     WORDS = (("reason", "reason"),)
 
     def __init__(self, meta: OrdersMeta, number: str, paid_minor: int) -> None:
-        held = (f" {meta.money(paid_minor)} {meta.currency} paid goes back." if paid_minor else "")
+        held = (f" {meta.store.money(paid_minor)} {meta.store.currency} paid goes back." if paid_minor else "")
         super().__init__(meta, f"Reserved stock is released.{held}")
         self.number = number
         self.paid_minor = paid_minor
@@ -275,7 +275,7 @@ class CancelDialog(OrderForm):
             order = orders.cancel_order(session=session, actor=self.shop.actor, number=self.number,
                                         reason=values["reason"], refund_to=values.get("to") or "original")
         refunded = order.refunded_minor
-        money = f"; {self.meta.money(refunded)} refunded" if refunded else ""
+        money = f"; {self.meta.store.money(refunded)} refunded" if refunded else ""
         return Changed(f"{self.number} cancelled; its stock is released{money}.", self.number)
 
 
@@ -328,10 +328,10 @@ class ConfirmedRefund(OrderForm):
             return
         event.prevent_default()  # keep the dialog open: the next ctrl+s refunds
         self.query_one("#form-banner", Static).update(
-            "\n".join([*event.result.lines, f"ctrl+s again to refund {self.meta.money(event.result.amount_minor)}."]))
+            "\n".join([*event.result.lines, f"ctrl+s again to refund {self.meta.store.money(event.result.amount_minor)}."]))
         self.add_class("-shown")
         self.query_one("#form-keys", Static).update(
-            f"ctrl+s refund {self.meta.money(event.result.amount_minor)} · esc cancel")
+            f"ctrl+s refund {self.meta.store.money(event.result.amount_minor)} · esc cancel")
 
     @on(FormDialog.Refused)
     @on(Input.Changed)
@@ -352,7 +352,7 @@ class RefundDialog(ConfirmedRefund):
              ("shipping", "shipping"), ("amount", "amount"), ("more than", "amount"))
 
     def __init__(self, meta: OrdersMeta, number: str, balance_minor: int) -> None:
-        super().__init__(meta, f"{meta.money(balance_minor)} {meta.currency} paid and not refunded yet. Items refund "
+        super().__init__(meta, f"{meta.store.money(balance_minor)} {meta.store.currency} paid and not refunded yet. Items refund "
                                "what they cost; shipping alone refunds the shipping fee; an amount alone is a "
                                "goodwill refund.")
         self.number = number
@@ -390,9 +390,9 @@ class RefundDialog(ConfirmedRefund):
         with db.transaction(self.url) as session:
             result = orders_returns.refund(session=session, actor=self.shop.actor, reason=values["reason"],
                                            expect_amount_minor=expect_minor, **self._arguments(values))
-        where = ", ".join(f"{METHOD_LABELS.get(m, m)} {self.meta.money(a)}" for m, a in result.methods.items())
+        where = ", ".join(f"{METHOD_LABELS.get(m, m)} {self.meta.store.money(a)}" for m, a in result.methods.items())
         note = f" {result.stock_note}" if result.stock_note else ""
-        return Changed(f"{self.number}: refunded {self.meta.money(result.amount_minor)} ({where}); "
+        return Changed(f"{self.number}: refunded {self.meta.store.money(result.amount_minor)} ({where}); "
                        f"{words_of(result.payment_status)}.{note}", self.number)
 
 
@@ -618,7 +618,7 @@ class RefundReturnDialog(ConfirmedRefund):
         with db.transaction(self.url) as session:
             result = orders_returns.refund_return(session=session, actor=self.shop.actor, reason=values["reason"],
                                                   expect_amount_minor=expect_minor, **self._arguments(values))
-        return Changed(f"Return #{self.found.id} refunded: {self.meta.money(result.amount_minor)} on "
+        return Changed(f"Return #{self.found.id} refunded: {self.meta.store.money(result.amount_minor)} on "
                        f"{result.number} ({words_of(result.payment_status)}).", result.number)
 
 
@@ -663,11 +663,11 @@ class ExchangeDialog(OrderForm):
                                              condition=values["condition"])
         parts = [f"new order {result.new_order.number}"]
         if result.refunded_minor:
-            parts.append(f"{self.meta.money(result.refunded_minor)} refunded")
+            parts.append(f"{self.meta.store.money(result.refunded_minor)} refunded")
         if result.charged_minor:
-            parts.append(f"{self.meta.money(result.charged_minor)} charged")
+            parts.append(f"{self.meta.store.money(result.charged_minor)} charged")
         if result.due_minor:
-            parts.append(f"{self.meta.money(result.due_minor)} still due")
+            parts.append(f"{self.meta.store.money(result.due_minor)} still due")
         return Changed(f"Exchange on {self.number}: " + ", ".join(parts) + ".", result.new_order.number)
 
 
@@ -693,9 +693,9 @@ class MoreFilters:
         if self.customer:
             parts.append(f"customer {self.customer}")
         if self.min_total_minor is not None:
-            parts.append(f"≥ {meta.money(self.min_total_minor)}")
+            parts.append(f"≥ {meta.store.money(self.min_total_minor)}")
         if self.max_total_minor is not None:
-            parts.append(f"≤ {meta.money(self.max_total_minor)}")
+            parts.append(f"≤ {meta.store.money(self.max_total_minor)}")
         if self.has_tracking is not None:
             parts.append("with tracking" if self.has_tracking else "without tracking")
         return " · ".join(parts)
@@ -730,10 +730,10 @@ class FiltersDialog(OrderForm):
             Field("customer", "Customer", _input("f-customer", c.customer, placeholder="phone, email or #id",
                                                  tooltip="Only this customer's orders.")),
             Field("min_total", "Total from", _input("f-min", "" if c.min_total_minor is None
-                                                    else self.meta.money(c.min_total_minor),
+                                                    else self.meta.store.money(c.min_total_minor),
                                                     placeholder="smallest total", tooltip="Smallest order total.")),
             Field("max_total", "Total to", _input("f-max", "" if c.max_total_minor is None
-                                                  else self.meta.money(c.max_total_minor),
+                                                  else self.meta.store.money(c.max_total_minor),
                                                   placeholder="largest total", tooltip="Largest order total.")),
             Field("tracking", "Tracking", _select("f-tracking", [("any", ""), ("with a tracking number", "yes"),
                                                                  ("without", "no")], tracking,

@@ -147,7 +147,7 @@ class EditLinesScreen(ReportsWorkerErrors, ModalScreen[bool]):
 
     def _show(self, order: OrderRead, keep: str | None = None) -> None:
         self.order = order
-        m = self.meta.money
+        m = self.meta.store.money
         table = self.query_one("#lines-table", DataTable)
         keep = keep or self._current_sku()
         with self.app.batch_update():
@@ -164,7 +164,7 @@ class EditLinesScreen(ReportsWorkerErrors, ModalScreen[bool]):
         if order.shipping_minor:
             parts += f" + shipping {m(order.shipping_minor)}"
         self.query_one("#lines-total", Static).update(
-            plain(Text.assemble((f"Total {m(order.total_minor)} {self.meta.currency}", "bold"),
+            plain(Text.assemble((f"Total {m(order.total_minor)} {self.meta.store.currency}", "bold"),
                           f" = {parts} · {plural(order.item_count, 'item')} · tax {m(order.tax_minor)}")))
         self.refresh_bindings()
 
@@ -208,7 +208,7 @@ class EditLinesScreen(ReportsWorkerErrors, ModalScreen[bool]):
             self.post_message(self.Refused(str(refused)))
             return
         after = {line.sku: line.quantity for line in order.lines}
-        said = _describe(before, after, self.meta.money(order.total_minor), self.meta.currency)
+        said = _describe(before, after, self.meta.store.money(order.total_minor), self.meta.store.currency)
         if not get_current_worker().is_cancelled:
             self.post_message(self.Edited(order, said))
 

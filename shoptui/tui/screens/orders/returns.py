@@ -21,11 +21,10 @@ from textual.widgets import DataTable, Select, Static
 from textual.worker import get_current_worker
 
 from shoptui.tui.screens.base import ShopScreen
-from shoptui.tui.screens.inventory.common import cell
 from shoptui.tui.screens.orders.actions import OrderActions
 from shoptui.tui.screens.orders.common import OrdersMeta, read_meta
 from shoptui.tui.screens.orders.dialogs import Changed
-from shoptui.tui.text import plain
+from shoptui.tui.text import cell, plain
 from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
 
 if TYPE_CHECKING:
@@ -124,7 +123,7 @@ class ReturnsScreen(PagedList, OrderActions, ShopScreen):
         from shoptui import db
         from shoptui.services.orders import returns as orders_returns
 
-        meta = read_meta(self.shop.db_url) if not self.meta.currency else None
+        meta = read_meta(self.shop.db_url, self.shop) if not self.meta.store.loaded else None
         with db.read_session(self.shop.db_url) as session:
             page = orders_returns.list_returns(session=session, status=state or None,
                                                after=int(after) if after else None, limit=limit)
@@ -151,7 +150,7 @@ class ReturnsScreen(PagedList, OrderActions, ShopScreen):
         step = NEXT_STEPS.get(found.status, "")
         w = self.widths
         return [cell(f"#{found.id}", w["id"]), cell(found.order_number, w["order"]),
-                cell(self.meta.when(found.requested_at), w["asked"]), cell(found.status, w["state"]),
+                cell(self.meta.store.when(found.requested_at, year=False), w["asked"]), cell(found.status, w["state"]),
                 cell(items, w["items"]), cell(step or "·", w["next"], style="bold" if step else "dim")]
 
     def current(self) -> ReturnRead | None:
@@ -177,7 +176,7 @@ class ReturnsScreen(PagedList, OrderActions, ShopScreen):
         if found.decision_note:
             parts.append(f"note: {found.decision_note}")
         if found.refund_minor:
-            parts.append(f"refunded {self.meta.money(found.refund_minor)}")
+            parts.append(f"refunded {self.meta.store.money(found.refund_minor)}")
         if found.photos:
             parts.append(f"{len(found.photos)} photos")
         detail.update(plain(" · ".join(parts)))

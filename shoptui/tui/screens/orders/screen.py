@@ -28,7 +28,6 @@ from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
 from shoptui.tui.screens.base import ShopScreen
-from shoptui.tui.screens.inventory.common import cell
 from shoptui.tui.screens.orders.actions import SHIPPABLE, TO_SHIP, OrderActions
 from shoptui.tui.screens.orders.common import (
     CHANNEL_CHOICES,
@@ -39,7 +38,7 @@ from shoptui.tui.screens.orders.common import (
     read_meta,
 )
 from shoptui.tui.screens.orders.dialogs import Changed, MoreFilters, to_filter
-from shoptui.tui.text import plain
+from shoptui.tui.text import cell, plain
 from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
 from shoptui.wording import plural
 
@@ -265,7 +264,7 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
     @work(thread=True, exclusive=True, group="orders-meta", exit_on_error=False)
     def load_meta(self) -> None:
         """Currency, time zone and carriers (for the cells and the dialogs)."""
-        meta = read_meta(self.shop.db_url)
+        meta = read_meta(self.shop.db_url, self.shop)
         if not get_current_worker().is_cancelled:
             self.post_message(self.MetaLoaded(meta))
 
@@ -285,7 +284,7 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
         from shoptui.services.orders import views as orders_views
 
         service_filter = to_filter(filters.more, status=filters.status, channel=filters.channel, search=filters.search)
-        meta = read_meta(self.shop.db_url) if not self.meta.currency else None  # the first page brings them
+        meta = read_meta(self.shop.db_url, self.shop) if not self.meta.store.loaded else None  # the first page brings them
         with db.read_session(self.shop.db_url) as session:
             page = orders.list_orders(session=session, filters=service_filter, after=after, limit=limit)
             tracking = orders_views.tracking_by_order(session=session,
@@ -312,7 +311,7 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
 
     @on(PageLoaded)
     def _page_loaded(self, event: PageLoaded) -> None:
-        if event.meta is not None and not self.meta.currency:
+        if event.meta is not None and not self.meta.store.loaded:
             self.meta = event.meta
         if event.filters != self.filters:
             self.table.loading_more = False
@@ -338,12 +337,12 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
         ship_style = "bold" if o.status == "open" and o.payment_status in SHIPPABLE and o.fulfilment_status in TO_SHIP \
             else ("dim" if o.status == "cancelled" else "")
         cells = [cell(mark, c.mark, style="bold"), cell(o.number, c.number),
-                 cell(self.meta.when(o.created_at, year=c.wide), c.date),
+                 cell(self.meta.store.when(o.created_at, year=c.wide), c.date),
                  cell(o.customer_name or "guest", c.customer)]
         if c.channel:
             cells.append(cell(o.channel, c.channel))
         cells += [cell(pay, c.pay, style=pay_style), cell(ship, c.ship, style=ship_style),
-                  cell(self.meta.money(o.total_minor), c.total, right=True)]
+                  cell(self.meta.store.money(o.total_minor), c.total, right=True)]
         if c.tracking:
             cells.append(cell(item.tracking or "·", c.tracking))
         return cells
@@ -393,11 +392,11 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
         parts = [o.number, o.customer_name or "guest"]
         if o.customer_phone:
             parts.append(o.customer_phone)
-        parts += [o.channel, plural(o.item_count, "item"), f"total {self.meta.money(o.total_minor)}"]
+        parts += [o.channel, plural(o.item_count, "item"), f"total {self.meta.store.money(o.total_minor)}"]
         if o.due_minor:
-            parts.append(f"due {self.meta.money(o.due_minor)}")
+            parts.append(f"due {self.meta.store.money(o.due_minor)}")
         if o.refunded_minor:
-            parts.append(f"refunded {self.meta.money(o.refunded_minor)}")
+            parts.append(f"refunded {self.meta.store.money(o.refunded_minor)}")
         if item.tracking:
             parts.append(f"tracking {item.tracking}")
         parts.append(o.status)

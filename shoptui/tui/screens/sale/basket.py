@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Digits, Static
 
-from shoptui.tui.text import plain
+from shoptui.tui.text import cell, plain
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
@@ -31,17 +30,6 @@ MIN_TITLE_NARROW = 8  # below this the table scrolls sideways
 MIN_SKU = 13  # a SKU column narrower than this cuts common SKUs (D001-M-BLACK and its gap)
 MARK = 2  # the ▸ of the selected line
 GIFT = "gift:"  # row keys of gift lines (a promotion adds them; they are not basket lines)
-
-
-def _cell(value: str, width: int, *, right: bool = False, style: str = "") -> Text:
-    """Exactly ``width`` columns (the last one a gap), cut with … when too long; never markup."""
-    text = plain(value, style=style, no_wrap=True, overflow="ellipsis")
-    text.truncate(max(1, width - 1), overflow="ellipsis")
-    pad = max(0, width - 1 - text.cell_len)
-    if right:
-        return plain(" " * pad) + text + plain(" ")
-    text.pad_right(pad + 1)
-    return text
 
 
 @dataclass(frozen=True)
@@ -93,9 +81,9 @@ class BasketTable(DataTable[Any]):
         self.clear(columns=True)
         self._marked = None
         self.add_column(" " * MARK, key="mark", width=MARK)
-        self.add_column(_cell("Item", width), key="title", width=width)
+        self.add_column(cell("Item", width), key="title", width=width)
         for label, w in fixed.items():
-            self.add_column(_cell(label, w, right=label != "SKU"), key=label.lower(), width=w)
+            self.add_column(cell(label, w, right=label != "SKU"), key=label.lower(), width=w)
         self._shown = []
 
     def on_resize(self) -> None:
@@ -130,21 +118,21 @@ class BasketTable(DataTable[Any]):
                 gift = key.startswith(GIFT)
                 style = "italic" if gift else ""
                 self.add_row(
-                    " " * MARK, _cell(title, tw, style=style), _cell(key.removeprefix(GIFT), self._fixed["SKU"], style=style),
-                    _cell(str(qty), self._fixed["Qty"], right=True, style="bold"),
-                    _cell(money(unit), self._fixed["Unit"], right=True, style=style),
-                    _cell(f"-{money(disc)}" if disc else "", self._fixed["Disc"], right=True),
-                    _cell(money(total), self._fixed["Total"], right=True, style="italic" if gift else "bold"), key=key)
+                    " " * MARK, cell(title, tw, style=style), cell(key.removeprefix(GIFT), self._fixed["SKU"], style=style),
+                    cell(str(qty), self._fixed["Qty"], right=True, style="bold"),
+                    cell(money(unit), self._fixed["Unit"], right=True, style=style),
+                    cell(f"-{money(disc)}" if disc else "", self._fixed["Disc"], right=True),
+                    cell(money(total), self._fixed["Total"], right=True, style="italic" if gift else "bold"), key=key)
         self._shown = rows
         self._cursor_to(keep)
 
     def _update_row(self, row: tuple[Any, ...], money: Money) -> None:
         key, _title, qty, unit, disc, total = row
         gift = key.startswith(GIFT)
-        self.update_cell(key, "qty", _cell(str(qty), self._fixed["Qty"], right=True, style="bold"))
-        self.update_cell(key, "unit", _cell(money(unit), self._fixed["Unit"], right=True, style="italic" if gift else ""))
-        self.update_cell(key, "disc", _cell(f"-{money(disc)}" if disc else "", self._fixed["Disc"], right=True))
-        self.update_cell(key, "total", _cell(money(total), self._fixed["Total"], right=True, style="italic" if gift else "bold"))
+        self.update_cell(key, "qty", cell(str(qty), self._fixed["Qty"], right=True, style="bold"))
+        self.update_cell(key, "unit", cell(money(unit), self._fixed["Unit"], right=True, style="italic" if gift else ""))
+        self.update_cell(key, "disc", cell(f"-{money(disc)}" if disc else "", self._fixed["Disc"], right=True))
+        self.update_cell(key, "total", cell(money(total), self._fixed["Total"], right=True, style="italic" if gift else "bold"))
 
     def _cursor_to(self, sku: str | None) -> None:
         if not self.row_count:
