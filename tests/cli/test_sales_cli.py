@@ -209,13 +209,13 @@ def test_order_import(shop, seeded: str, tmp_path: Path) -> None:  # type: ignor
                         "H1,2024-01-02,Zhang,MUG-01,1,35.5\nH2,2024-01-03,,CAP-01,1,10\n", encoding="utf-8")
     dry = shop("order", "import", str(csv_file), "--mapping", str(mapping), "--dry-run")
     assert dry.exit_code == 0, dry.stderr
-    assert dry.stdout.startswith("Would import 2 orders (3 lines)") and "1 lines had amounts rounded" in dry.stdout
+    assert dry.stdout.startswith("Would import 2 orders (3 lines)") and "1 line had amounts rounded" in dry.stdout
     assert _orders(seeded) == 0
     done = shop("order", "import", str(csv_file), "--mapping", str(mapping), "--json")
     assert done.exit_code == 0, done.stderr
     assert json.loads(done.stdout)["orders_created"] == 2
     again = shop("order", "import", str(csv_file), "--mapping", str(mapping))
-    assert "Imported 0 orders" in again.stdout and "2 already imported" in again.stdout
+    assert "Imported 0 orders" in again.stdout and "2 orders already imported" in again.stdout
     assert _orders(seeded) == 2
     bad = tmp_path / "bad.csv"
     bad.write_text("ref,date,name,sku,qty,amount\nH9,2024-13-45,,TEE-01,1,99\n", encoding="utf-8")

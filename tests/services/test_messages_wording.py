@@ -80,3 +80,32 @@ def test_no_service_sentence_formats_a_time_in_utc() -> None:
                  for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                  if "UTC" in line and ("%H:%M" in line or "%Y-%m-%d" in line)]
     assert offenders == [], offenders
+
+
+def test_an_import_of_one_of_each_speaks_in_the_singular() -> None:
+    from shoptui.services.orders.importing import OrderImportReport
+
+    one = OrderImportReport(source="web.csv", lines=1, orders_created=1, orders_skipped=1, order_lines=1,
+                            total_minor=100, customers_created=["Ann"], products_created=["MUG"], rounded_lines=1,
+                            stock_moved=False, dry_run=False).summary
+    assert one.startswith("Imported 1 order (1 line) from 1 row of web.csv;")
+    assert "1 order already imported" in one and "created 1 customer;" in one and "created 1 product;" in one
+    assert "1 line had amounts rounded" in one
+    many = OrderImportReport(source="web.csv", lines=3, orders_created=2, orders_skipped=0, order_lines=3,
+                             total_minor=100, customers_created=[], products_created=[], rounded_lines=0,
+                             stock_moved=True, dry_run=True).summary
+    assert many.startswith("Would import 2 orders (3 lines) from 3 rows") and "0 lines had amounts rounded" in many
+
+
+def test_the_dashboard_says_one_order_today(shop: Session) -> None:  # noqa: F811
+    from shoptui.services.orders import figures as order_figures
+    from shoptui.services.orders import lifecycle as orders
+    from tests.services.orders_helpers import draft
+
+    def detail() -> str:
+        return {f.key: f for f in order_figures.dashboard_figures(session=shop)}["sales_today"].detail
+
+    assert detail() == "0 orders"
+    orders.create_order(session=shop, actor=CLERK, draft=draft(("MUG-01", 1)))
+    shop.flush()
+    assert detail() == "1 order"

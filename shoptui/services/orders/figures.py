@@ -12,6 +12,7 @@ from shoptui.models._types import UTCDateTime
 from shoptui.services.orders.status import SHIPPABLE_PAYMENT, TO_SHIP, UNPAID
 from shoptui.services.shop.dashboard import Figure, count, money_text, store_values
 from shoptui.services.shop.timeutil import today_start
+from shoptui.wording import plural
 
 OPEN_RETURNS = ("requested", "approved", "received")
 
@@ -56,7 +57,7 @@ def dashboard_figures(*, session: Session) -> list[Figure]:
     values = store_values(session, "currency", "currency_digits")
     return [
         Figure(key="sales_today", title="Sales today", value=f"{money_text(f.sales_today_minor, values)} "
-               f"{values['currency']}", detail=f"{f.orders_today} orders", order=10, mode="orders"),
+               f"{values['currency']}", detail=plural(f.orders_today, "order"), order=10, mode="orders"),
         Figure(key="orders_today", title="Orders today", value=str(f.orders_today),
                detail=f"average {money_text(f.average_order_minor, values)}", order=11, mode="orders"),
         Figure(key="average_order", title="Average order", value=money_text(f.average_order_minor, values),

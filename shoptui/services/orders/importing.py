@@ -77,6 +77,7 @@ from shoptui.services.shop.settings import store_region
 from shoptui.store import bulk
 from shoptui.text import check_text
 from shoptui.typed import number_text
+from shoptui.wording import plural
 
 FIELDS = ("order_ref", "ordered_at", "shipped_at", "status", "customer_ref", "customer_name", "customer_email",
           "customer_phone", "country", "region", "province", "city", "postal_code", "sku", "product_name",
@@ -227,17 +228,18 @@ class OrderImportReport(BaseModel):
     def summary(self) -> str:
         """One paragraph for people."""
         verb = "Would import" if self.dry_run else "Imported"
-        parts = [f"{verb} {self.orders_created:,} orders ({self.order_lines:,} lines) from {self.lines:,} rows of "
+        parts = [f"{verb} {plural(self.orders_created, 'order')} ({plural(self.order_lines, 'line')}) from "
+                 f"{plural(self.lines, 'row')} of "
                  f"{self.source}"]
         if self.first_number:
             parts.append(f"numbered {self.first_number} to {self.last_number}")
         if self.orders_skipped:
-            parts.append(f"{self.orders_skipped:,} already imported and skipped")
+            parts.append(f"{plural(self.orders_skipped, 'order')} already imported and skipped")
         if self.customers_created:
-            parts.append(f"{'would create' if self.dry_run else 'created'} {len(self.customers_created):,} customers")
+            parts.append(f"{'would create' if self.dry_run else 'created'} {plural(len(self.customers_created), 'customer')}")
         if self.products_created:
-            parts.append(f"{'would create' if self.dry_run else 'created'} {len(self.products_created):,} products")
-        parts.append(f"{self.rounded_lines:,} lines had amounts rounded half up")
+            parts.append(f"{'would create' if self.dry_run else 'created'} {plural(len(self.products_created), 'product')}")
+        parts.append(f"{plural(self.rounded_lines, 'line')} had amounts rounded half up")
         parts.append("stock moved" if self.stock_moved else "stock untouched")
         return "; ".join(parts) + "."
 
@@ -763,7 +765,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     _write(session, actor, fresh, variants, customers, customer_ids, report, prefix=prefix, currency=currency_code,
            tax_rate_bp=tax_rate_bp, method=mapping.payment_method, affect_stock=affect_stock, progress=progress)
     audit.record(session=session, actor=actor, action="order.import", entity="order",
-                 summary=f"{len(fresh)} orders imported from {source}"[:500],
+                 summary=f"{plural(len(fresh), 'order')} imported from {source}"[:500],
                  after={"orders": len(fresh), "lines": total_lines, "skipped": skipped, "rounded_lines": rounded,
                         "first": report.first_number, "last": report.last_number})
     session.flush()

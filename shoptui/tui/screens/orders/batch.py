@@ -23,6 +23,7 @@ from shoptui.tui.screens.orders.common import OrdersMeta
 from shoptui.tui.screens.orders.dialogs import Changed
 from shoptui.tui.text import plain
 from shoptui.tui.workers import ReportsWorkerErrors
+from shoptui.wording import plural
 
 if TYPE_CHECKING:
     from shoptui.services.orders.lifecycle import OrderSummary
@@ -124,7 +125,7 @@ class BatchShipDialog(ReportsWorkerErrors, ModalScreen[Changed | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(plain(f"Ship {len(self.orders)} orders"), id="batch-title", markup=False)
+            yield Static(plain(f"Ship {plural(len(self.orders), 'order')}"), id="batch-title", markup=False)
             yield Static("One parcel each: all remaining items. If any row is refused, nothing is shipped.",
                          id="batch-intro", markup=False)
             with VerticalScroll(id="batch-rows"):

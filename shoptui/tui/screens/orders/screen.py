@@ -372,7 +372,7 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
             else:
                 text = "No orders match the filters (f: filters, ctrl+f: search)."
         else:
-            text = f"{shown} orders" + self.table.more_below()
+            text = plural(shown, "order") + self.table.more_below()
         if self.selected:
             text += f" · {len(self.selected)} selected (b: ship them)"
         if extra:
