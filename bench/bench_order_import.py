@@ -86,6 +86,7 @@ def _make_template() -> None:
     _unlink_store(building)
     url = f"sqlite:///{building}"
     actor = Actor(name="bench", source="bench")
+    db.upgrade(url, backup=False)  # only db upgrade makes a store
     with db.transaction(url) as s:
         for n in range(1, VARIANTS + 1):
             catalog.create_product(session=s, actor=actor, data=catalog.ProductCreate(

@@ -85,6 +85,7 @@ def run() -> None:
         STORE.with_name(STORE.name + suffix).unlink(missing_ok=True)
     url = f"sqlite:///{STORE}"
     started = time.perf_counter()
+    db.upgrade(url, backup=False)  # only db upgrade makes a store
     skus, customer_id, code = _build(url)
     print(f"   store built in {time.perf_counter() - started:.1f} s (500 products, 200 promotions, a coupon)")
     rng = random.Random(11)

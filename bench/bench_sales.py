@@ -27,6 +27,7 @@ def _small_store() -> str:
         return f"sqlite:///{SMALL}"
     url = f"sqlite:///{SMALL}"
     actor = Actor(name="bench", source="bench")
+    db.upgrade(url, backup=False)  # only db upgrade makes a store
     with db.transaction(url) as s:
         for n in range(1, VARIANTS + 1):
             catalog.create_product(session=s, actor=actor, data=catalog.ProductCreate(
