@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from shoptui.errors import InvalidInput
@@ -37,6 +37,13 @@ def normalise_phone(raw: str, region: str, *, field: str = "phone") -> str:
 
     InvalidInput names the field and the value for an empty, malformed or impossible number.
     """
+    return _e164(raw, region, field)
+
+
+@lru_cache(maxsize=65_536)
+def _e164(raw: str, region: str, field: str) -> str:
+    """:func:`normalise_phone`, remembered: an import reads the same customers' numbers again and again
+    (parsing one costs ~45 µs). A refusal is raised again each time, never remembered."""
     import phonenumbers
 
     return str(phonenumbers.format_number(_parsed(raw, region, field), phonenumbers.PhoneNumberFormat.E164))
