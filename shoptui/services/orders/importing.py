@@ -40,15 +40,13 @@ audit entry sums the import up; cyclic GC is paused while the rows are built.
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import re
 import tomllib
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -74,7 +72,8 @@ from shoptui.services.shop import audit
 from shoptui.services.shop import settings as store_settings
 from shoptui.services.shop.contacts import country_code, stored_forms
 from shoptui.services.shop.settings import store_region
-from shoptui.store import bulk
+from shoptui.store import bulk, tuning
+from shoptui.store import ids as id_pool
 from shoptui.text import check_text
 from shoptui.typed import number_text
 from shoptui.wording import plural
@@ -424,18 +423,6 @@ class _Memo:
             return value
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while an import builds millions of rows (they hold no cycles)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _norm_text(value: str, limit: int, what: str) -> str:
     """A text cell as stored; InvalidInput when it is too long or holds control characters (never cut)."""
     return check_text(value, what, limit, required=False) or ""
@@ -448,7 +435,7 @@ def import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Ma
                   dry_run: bool = False, create_missing: bool = False, affect_stock: bool = False,
                   progress: Progress | None = None) -> OrderImportReport:
     """Import order history from CSV bytes; all or nothing. Raises OrderImportRefused listing bad lines."""
-    with _gc_paused():
+    with tuning.gc_paused():
         return _import_orders(session=session, actor=actor, content=content, mapping=mapping, source=source,
                               dry_run=dry_run, create_missing=create_missing, affect_stock=affect_stock,
                               progress=progress)
@@ -835,11 +822,11 @@ class _CustomerResolver:
         if not self.pending:
             return {}
         now = clock.now()
-        start = (self.session.execute(select(func.max(Customer.id))).scalar() or 0) + 1
+        conn = self.session.connection()
+        new_ids = id_pool.allocate(conn, Customer.__table__, len(self.pending))
         ids: dict[str, int] = {}
         rows, refs, addresses = [], [], []
-        for offset, (key, plan) in enumerate(self.pending.items()):
-            cid = start + offset
+        for cid, (key, plan) in zip(new_ids, self.pending.items(), strict=True):
             ids[key] = cid
             f = plan["group"].fields
             name = plan["customer_name"] or plan["phone"] or plan["email"] or plan["customer_ref"]
@@ -849,7 +836,6 @@ class _CustomerResolver:
                 refs.append({"ref": plan["customer_ref"], "customer_id": cid})
             if any(f.get(k) for k in ("country", "region", "province", "city", "postal_code")):
                 addresses.append(_address_row(cid, plan, now))
-        conn = self.session.connection()
         bulk.insert_dicts(conn, Customer.__table__, rows)
         bulk.insert_dicts(conn, CustomerImportRef.__table__, refs)
         bulk.insert_dicts(conn, CustomerAddress.__table__, addresses)
@@ -974,7 +960,7 @@ LINE_COLUMNS = (
 PAYMENT_COLUMNS = ("order_id", "method", "amount_minor", "tendered_minor", "change_minor", "refunded_minor", "reference",
                    "actor", "at")
 EVENT_COLUMNS = ("order_id", "at", "kind", "actor", "message", "data")
-TIME_COLUMNS = {  # columns whose values _write passes already bound (through _time_binder)
+TIME_COLUMNS = {  # columns whose values _write passes already bound (through bulk.time_binder)
     Order.__table__: {"last_reminded_at", "created_at", "updated_at", "paid_at", "shipped_at", "delivered_at",
                       "completed_at", "cancelled_at"},
     OrderPayment.__table__: {"at"}, OrderEvent.__table__: {"at"}, OrderLine.__table__: set(),
@@ -988,29 +974,16 @@ DEFER_INDEXES_FROM = 20_000  # orders (or lines) from which an import builds the
 MULTI_ROW_TABLES = frozenset({"sales_order", "order_payment", "order_event"})
 
 
-def _time_binder(session: Session) -> _Memo:
-    """Aware datetime -> the value the driver gets for a UTCDateTime column (what its bind processor gives)."""
-    dialect = session.connection().dialect
-    process = Order.__table__.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
-    if process is None:
-        return _Memo(lambda value: value)
-
-    def fast(value: datetime) -> Any:  # SQLite's text format, without the processors' layers
-        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-    samples = (datetime(2024, 3, 1, 2, 0, tzinfo=UTC), datetime(1999, 12, 31, 23, 59, 59, 123456, tzinfo=UTC),
-               datetime(2024, 3, 1, 10, 0, 0, 1, tzinfo=ZoneInfo("Asia/Shanghai")))
-    return _Memo(fast if all(fast(d) == process(d) for d in samples) else process)
-
-
 def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants: dict[str, tuple[int, str, bool]],
            customers: _CustomerResolver, customer_ids: dict[str, int], report: OrderImportReport, *, prefix: str,
            currency: str, tax_rate_bp: int, method: str, affect_stock: bool, progress: Progress | None) -> None:
     plans.sort(key=lambda p: (p["ordered"], p["group"].first_line))
     numbers = _next_numbers(session, prefix, len(plans))
     report.first_number, report.last_number = numbers[0], numbers[-1]
-    order_id = (session.execute(select(func.max(Order.id))).scalar() or 0) + 1
-    line_id = (session.execute(select(func.max(OrderLine.id))).scalar() or 0) + 1
+    lines_total = sum(len(plan["group"].lines) for plan in plans)
+    conn = session.connection()
+    order_ids = iter(id_pool.allocate(conn, Order.__table__, len(plans)))
+    line_ids = iter(id_pool.allocate(conn, OrderLine.__table__, lines_total))
     order_rows: list[tuple[Any, ...]] = []
     line_rows: list[tuple[Any, ...]] = []
     payment_rows: list[tuple[Any, ...]] = []
@@ -1020,7 +993,7 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
     moves: list[tuple[str, int, int, str]] = []  # (kind, variant id, quantity, order number)
     who = actor.name[:100]
     stock_mode = "reserve" if affect_stock else "none"
-    bind = _time_binder(session)
+    bind = bulk.time_binder(session.connection(), Order.__table__.c.created_at)
     known_times = bind.known
     written = 0
 
@@ -1033,7 +1006,6 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
                              multi_row=table.name in MULTI_ROW_TABLES)
             rows.clear()
 
-    lines_total = sum(len(plan["group"].lines) for plan in plans)
     work = [("sales_order", len(plans)), ("order_line", lines_total), ("order_payment", len(plans)),
             ("order_event", len(plans))]
     # many orders into few: their indexes are built once after the inserts (see bulk.indexes_deferred)
@@ -1041,6 +1013,7 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
         for plan, number in zip(plans, numbers, strict=True):
             group = plan["group"]
             priced: _Priced = plan["priced"]
+            order_id = next(order_ids)
             status, payment_status, fulfilment = STATUSES[plan["status"]]
             ordered = plan["ordered"]
             shipped_flag = fulfilment in ("shipped", "delivered")
@@ -1068,10 +1041,9 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
                 items += quantity
                 position += 1
                 line_rows.append((
-                    line_id, order_id, position, vid, line.sku, (line.product_name or title), quantity,
+                    next(line_ids), order_id, position, vid, line.sku, (line.product_name or title), quantity,
                     line.unit_minor, gross, discount, line_total, 0, net, line_tax, quantity if shipped_flag else 0, 0, 0, 0,
                 ))
-                line_id += 1
                 if affect_stock and track and status != "cancelled":
                     moves.append(("sell" if shipped_flag else "reserve", vid, quantity, number))
             order_rows.append((
@@ -1091,7 +1063,6 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
                 entry[0] += 1
                 entry[1] += paid
                 entry[2] = ordered if entry[2] is None or ordered > entry[2] else entry[2]
-            order_id += 1
             written += 1
             if len(order_rows) >= FLUSH_ORDERS:
                 flush()
