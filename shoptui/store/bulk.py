@@ -5,13 +5,55 @@ Light on purpose (no models, no services): the catalogue import and the order im
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError
 
 _PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+class Binder:
+    """A column's bind processor, remembered per value (an import stamps many rows with the same time).
+
+    Hot loops read ``known.get(value)`` first (a C call) and call the binder only on a miss.
+    """
+
+    __slots__ = ("known", "_process")
+
+    def __init__(self, process: Callable[[Any], Any]) -> None:
+        self._process = process
+        self.known: dict[Any, Any] = {}
+
+    def __call__(self, value: Any) -> Any:
+        try:
+            return self.known[value]
+        except KeyError:
+            bound = self.known[value] = self._process(value)
+            return bound
+
+
+def time_binder(conn: Any, column: Any) -> Binder:
+    """Aware datetime -> what the driver gets for the datetime ``column`` (what its bind processor gives),
+    for rows that ``insert_rows`` writes with that column in ``bound``.
+
+    SQLite stores text: there the format is written directly, without the processors' layers, when
+    it gives exactly what the processor gives for a few telling samples; else the processor itself.
+    """
+    dialect = conn.dialect
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if process is None:
+        return Binder(lambda value: value)
+
+    def fast(value: datetime) -> str:  # SQLite's text format
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+    samples = (datetime(2024, 3, 1, 2, 0, tzinfo=UTC), datetime(1999, 12, 31, 23, 59, 59, 123456, tzinfo=UTC),
+               datetime(2024, 3, 1, 10, 0, 0, 1, tzinfo=ZoneInfo("Asia/Shanghai")))
+    return Binder(fast if all(fast(d) == process(d) for d in samples) else process)
 
 
 def insert_dicts(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:

@@ -17,7 +17,7 @@ from shoptui.errors import Conflict
 from shoptui.models.catalog import Product, Variant
 from shoptui.services.catalog import products as catalog
 from shoptui.services.catalog import transfer as catalog_io
-from shoptui.store import bulk
+from shoptui.store import bulk, tuning
 from tests.conftest import CLERK
 
 HEADER = "sku,title,price,barcode,category,tags,option1_name,option1,product_sku"
@@ -276,7 +276,7 @@ def test_big_import_widens_the_page_cache_only_while_writing(session: Session, m
     """A big import gets room for every page it writes; the connection's own size is back afterwards,
     also when the import fails."""
     monkeypatch.setattr(catalog_io, "DEFER_INDEXES_FROM", 100)
-    monkeypatch.setattr(catalog_io, "CACHE_BYTES_PER_ROW", 1024 * 1024)
+    monkeypatch.setattr(tuning, "CACHE_BYTES_PER_ROW", 1024 * 1024)
     conn = session.connection()
     before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
     seen: list[int] = []

@@ -22,6 +22,7 @@ from shoptui.services.orders.importing import (
     OrderImportRefused,
     _format_regex,
     _Line,
+    _new_line,
     _parse_time,
     _price,
     _time_parser,
@@ -182,11 +183,11 @@ def test_imported_times_are_stored_like_every_other_time(session: Session) -> No
 @given(st.lists(st.tuples(st.integers(1, 1_000), st.integers(0, 10**9), st.integers(0, 10_000)), min_size=1, max_size=6),
        st.integers(0, 3_000))
 def test_import_pricing_agrees_with_the_pricing_service(lines: list[tuple[int, int, int]], tax_rate_bp: int) -> None:
-    rows = [_Line(n, f"SKU-{n}", "", "", qty, unit, rounding.apply_bp(qty * unit, bp), 0)
+    rows = [_new_line(n, f"SKU-{n}", "", "", qty, unit, rounding.apply_bp(qty * unit, bp), 0)
             for n, (qty, unit, bp) in enumerate(lines)]
     fast = _price(rows, tax_rate_bp)
-    full = pricing.price_order([pricing.PriceLine(quantity=r.quantity, unit_price_minor=r.unit_minor,
-                                                  line_discount_minor=r.discount_minor, key=r.sku) for r in rows],
+    full = pricing.price_order([pricing.PriceLine(quantity=r.quantity, unit_price_minor=r.unit_price_minor,
+                                                  line_discount_minor=r.line_discount_minor, key=r.key) for r in rows],
                                (), 0, tax_rate_bp)
     assert (fast.subtotal_minor, fast.total_minor, fast.tax_minor) == (full.subtotal_minor, full.total_minor,
                                                                        full.tax_minor)
@@ -195,7 +196,7 @@ def test_import_pricing_agrees_with_the_pricing_service(lines: list[tuple[int, i
 
 
 def test_import_pricing_refuses_what_the_pricing_service_refuses() -> None:
-    bad = [_Line(3, "TEE-01", "", "", 2, 100, 300, 0)]  # a discount above the line
+    bad = [_new_line(3, "TEE-01", "", "", 2, 100, 300, 0)]  # a discount above the line
     with pytest.raises(InvalidInput, match="discount on TEE-01 must be between 0"):
         _price(bad, 0)
 
@@ -312,3 +313,13 @@ def test_a_phone_stored_before_e164_finds_that_customer(session: Session) -> Non
     done = _import(session, body, create_missing=True)
     assert orders.get_order(session=session, number=done.first_number).customer_id == old.id
     assert _count(session, Customer) == before
+
+
+def test_an_imported_line_is_an_offer_line_built_alike() -> None:
+    """The fast constructor gives the same object as the dataclass's own ``__init__`` (equal, same hash),
+    and the line is an OfferLine the assembler prices as it is."""
+    made = _new_line(7, "TEE-01", "Tee", "Shirts", 2, 1250, 100, 2400)
+    slow = _Line(key="TEE-01", quantity=2, unit_price_minor=1250, line_discount_minor=100, line=7,
+                 product_name="Tee", category="Shirts", total_minor=2400)
+    assert made == slow and hash(made) == hash(slow)
+    assert isinstance(made, pricing.OfferLine) and made.gift_of is None and made.amount_minor == 2400

@@ -10,13 +10,11 @@ SKU is updated, a new one created. Columns left out of a file are left unchanged
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import contains, itemgetter
@@ -25,7 +23,6 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from shoptui import clock
@@ -34,7 +31,8 @@ from shoptui.errors import Conflict, InvalidInput
 from shoptui.models.catalog import Product, ProductImage, ProductTag, Variant
 from shoptui.services.catalog import products as catalog
 from shoptui.services.shop import audit, settings, spreadsheet
-from shoptui.store import bulk
+from shoptui.store import bulk, tuning
+from shoptui.store import ids as id_pool
 
 COLUMNS = (
     "product_sku", "sku", "title", "status", "category", "brand", "tags", "description",
@@ -52,36 +50,6 @@ _PLAIN_AMOUNT = re.compile(r"^(\d{1,13})(?:\.(\d{1,4}))?$")
 
 
 DEFER_INDEXES_FROM = 20_000
-
-
-CACHE_BYTES_PER_ROW = 2048  # what a written row takes in pages: about 850 bytes at 100k rows, twice that for slack
-MAX_IMPORT_CACHE = 1024 * 1024 * 1024
-
-
-@contextmanager
-def _page_cache_for(conn: Any, rows: int) -> Iterator[None]:
-    """On SQLite, let the connection's page cache hold every page a big import writes, and put the
-    usual size back afterwards.
-
-    A transaction that outgrows the cache spills dirty pages into the WAL and writes many of them
-    again when it changes them later (rebuilt indexes, the search index); with room for all of
-    them each page is written once, at commit. The cache grows only as pages are used.
-    """
-    wanted = min(rows * CACHE_BYTES_PER_ROW, MAX_IMPORT_CACHE) // 1024
-    if conn.dialect.name != "sqlite" or rows < DEFER_INDEXES_FROM:
-        yield
-        return
-    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    size_kib = -before if before < 0 else before * conn.exec_driver_sql("PRAGMA page_size").scalar() // 1024
-    if size_kib >= wanted:
-        yield
-        return
-    conn.exec_driver_sql(f"PRAGMA cache_size = -{int(wanted)}")
-    try:
-        yield
-    finally:  # a size only: never worth hiding why the import failed
-        with suppress(DBAPIError):
-            conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
 
 class ImportProblem(BaseModel):
@@ -650,26 +618,9 @@ def import_catalog(*, session: Session, actor: Actor, content: bytes, source: st
                    dry_run: bool = False, create_categories: bool = False, base: Path | None = None,
                    progress: Progress | None = None) -> ImportReport:
     """Validate a whole CSV or JSON catalogue, then write it in bulk (nothing when any row is bad)."""
-    with _collector_paused():
+    with tuning.gc_paused():
         return _import(session=session, actor=actor, content=content, source=source, fmt=fmt, dry_run=dry_run,
                        create_categories=create_categories, base=base, progress=progress)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while an import builds its rows.
-
-    An import allocates a few objects per cell and frees none of them until it is done; every
-    collection walks all of them again, which was a fifth of the cost of a big import. Nothing an
-    import builds forms a cycle, and the collector runs as usual as soon as it returns.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _import(*, session: Session, actor: Actor, content: bytes, source: str, fmt: str | None, dry_run: bool,
@@ -708,7 +659,7 @@ def _import(*, session: Session, actor: Actor, content: bytes, source: str, fmt:
     )
     if dry_run:
         return report
-    with _page_cache_for(session.connection(), len(rows)):
+    with tuning.page_cache_for(session.connection(), len(rows), threshold=DEFER_INDEXES_FROM):
         _write(session, actor, groups, existing, wanted_categories, report, source, progress, variant_changes,
                changed_products)
     return report
@@ -816,22 +767,14 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
            variant_changes: dict[str, dict[str, Any]], changed_products: set[int]) -> None:
     now = clock.now()
     conn = session.connection()
-    sqlite = conn.dialect.name == "sqlite"
     categories = _ensure_categories(session, actor, wanted_categories) if wanted_categories else {
         n.lower(): cid for cid, n in catalog.category_paths(session=session).items()}
     new_groups = [g for g in groups if g.product_id is None]
     product_columns = _product_columns(new_groups, categories, now)
     product_table = Product.__table__  # type: ignore[attr-defined]
-    if new_groups:
-        if sqlite:  # the write lock is ours (BEGIN IMMEDIATE): ids can be handed out here
-            start = (conn.execute(select(func.max(Product.id))).scalar() or 0) + 1
-            ids = list(range(start, start + len(new_groups)))
-        else:
-            ids = list(conn.execute(product_table.insert().returning(product_table.c.id, sort_by_parameter_order=True),
-                                    [dict(zip(_PRODUCT_NAMES, row, strict=True))
-                                     for row in zip(*product_columns, strict=True)]).scalars())
-        for g, pid in zip(new_groups, ids, strict=True):
-            g.product_id = pid
+    ids = id_pool.allocate(conn, product_table, len(new_groups))
+    for g, pid in zip(new_groups, ids, strict=True):
+        g.product_id = pid
     variant_rows: list[tuple[Any, ...]] = []
     updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     positions: dict[int, int] = {}
@@ -874,10 +817,10 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
     variant_count = len(variant_columns[0]) if variant_columns else 0
     tag_rows = [(g.product_id, t) for g in new_groups for t in g.fields.get("tags", ())]
     image_rows = [(g.product_id, i, loc) for g in new_groups for i, loc in enumerate(g.fields.get("images", ()))]
-    work = [("product", len(new_groups) if sqlite else 0), ("variant", variant_count), ("product_tag", len(tag_rows))]
+    work = [("product", len(new_groups)), ("variant", variant_count), ("product_tag", len(tag_rows))]
     with bulk.indexes_deferred(conn, work, threshold=DEFER_INDEXES_FROM):
-        if new_groups and sqlite:
-            bulk.insert_columns(conn, product_table, ("id", *_PRODUCT_NAMES), [ids, *product_columns])
+        if new_groups:
+            bulk.insert_columns(conn, product_table, ("id", *_PRODUCT_NAMES), [list(ids), *product_columns])
         if progress and len(new_groups) >= 10_000:
             progress(f"wrote {len(new_groups):,} products")
         if variant_count:

@@ -40,15 +40,13 @@ audit entry sums the import up; cyclic GC is paused while the rows are built.
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import re
 import tomllib
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -74,7 +72,8 @@ from shoptui.services.shop import audit
 from shoptui.services.shop import settings as store_settings
 from shoptui.services.shop.contacts import country_code, stored_forms
 from shoptui.services.shop.settings import store_region
-from shoptui.store import bulk
+from shoptui.store import bulk, tuning
+from shoptui.store import ids as id_pool
 from shoptui.text import check_text
 from shoptui.typed import number_text
 from shoptui.wording import plural
@@ -247,16 +246,32 @@ class OrderImportReport(BaseModel):
 # ---------------------------------------------------------------- reading rows
 
 
-@dataclass(slots=True)
-class _Line:
-    line: int
-    sku: str
-    product_name: str
-    category: str
-    quantity: int
-    unit_minor: int
-    discount_minor: int
-    total_minor: int
+@dataclass(frozen=True)
+class _Line(pricing.OfferLine):
+    """A line of the file: the offer line the one assembler prices (``key`` is the SKU) and where it came from.
+
+    Built once per line (by ``_new_line``) and handed to ``pricing.terms.assemble`` as it is, so an
+    import of 300,000 lines does not build a second object per line to price it.
+    """
+
+    line: int = 0
+    product_name: str = ""
+    category: str = ""
+    total_minor: int = 0
+
+
+_LINE_FIELDS = tuple(f.name for f in fields(_Line))
+_new_object = object.__new__
+
+
+def _new_line(line: int, sku: str, product_name: str, category: str, quantity: int, unit_minor: int,
+              discount_minor: int, total_minor: int) -> _Line:
+    """A ``_Line`` (no offer has touched it yet), filled at once: a frozen dataclass's ``__init__`` sets
+    each of its twelve fields through ``object.__setattr__``, several times slower."""
+    made = _new_object(_Line)
+    made.__dict__.update(zip(_LINE_FIELDS, (sku, quantity, unit_minor, discount_minor, None, None, "", "", None, line,
+                                            product_name, category, total_minor), strict=True))
+    return made
 
 
 @dataclass
@@ -424,18 +439,6 @@ class _Memo:
             return value
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while an import builds millions of rows (they hold no cycles)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _norm_text(value: str, limit: int, what: str) -> str:
     """A text cell as stored; InvalidInput when it is too long or holds control characters (never cut)."""
     return check_text(value, what, limit, required=False) or ""
@@ -448,7 +451,7 @@ def import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Ma
                   dry_run: bool = False, create_missing: bool = False, affect_stock: bool = False,
                   progress: Progress | None = None) -> OrderImportReport:
     """Import order history from CSV bytes; all or nothing. Raises OrderImportRefused listing bad lines."""
-    with _gc_paused():
+    with tuning.gc_paused():
         return _import_orders(session=session, actor=actor, content=content, mapping=mapping, source=source,
                               dry_run=dry_run, create_missing=create_missing, affect_stock=affect_stock,
                               progress=progress)
@@ -615,7 +618,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
                     category_name = _norm_text(row[p_cat], 100, "category")
                 except InvalidInput as exc:
                     bad(line, f"{str(exc)[:1].lower()}{str(exc)[1:]}")
-            group.lines.append(_Line(line, sku, name, category_name, quantity, unit, discount, total))
+            group.lines.append(_new_line(line, sku, name, category_name, quantity, unit, discount, total))
     except csv.Error as exc:
         raise InvalidInput(f"{source} line {reader.line_num} is not readable CSV ({exc}).") from None
     if rows == 0:
@@ -663,6 +666,11 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     region = store_region(session)
     phone_of = _Memo(lambda raw: optional_phone(raw, region, field="customer phone"))
     email_of = _Memo(lambda raw: optional_email(raw, field="customer email"))
+    # names, cities and references repeat across orders: each distinct text is checked once
+    plain_texts = [(key, _Memo(lambda raw, limit=limit, what=what: _norm_text(raw, limit, what)))
+                   for key, what, limit in (("customer_ref", "customer_ref", 100), ("customer_name", "customer name", 100),
+                                            ("region", "region", 100), ("province", "province", 100),
+                                            ("city", "city", 100), ("postal_code", "postal code", 20))]
     for plan in plans:
         f = plan["group"].fields
         try:
@@ -673,11 +681,10 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
             bad(plan["group"].seen.get("customer_phone") or plan["group"].seen.get("customer_email")
                 or plan["group"].first_line, f"order {plan['group'].ref}: {str(exc)[:1].lower()}{str(exc)[1:]}")
             plan["phone"] = plan["email"] = None
-        for key, what, limit in (("customer_ref", "customer_ref", 100), ("customer_name", "customer name", 100),
-                                 ("region", "region", 100), ("province", "province", 100), ("city", "city", 100),
-                                 ("postal_code", "postal code", 20)):
+        for key, norm in plain_texts:
             try:
-                f[key] = _norm_text(f.get(key) or "", limit, what)
+                raw = f.get(key) or ""
+                f[key] = norm.known.get(raw) or norm(raw)
             except InvalidInput as exc:
                 bad(plan["group"].seen.get(key, plan["group"].first_line),
                     f"order {plan['group'].ref}: {str(exc)[:1].lower()}{str(exc)[1:]}")
@@ -698,7 +705,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     skipped = len(plans) - len(fresh)
 
     # SKUs
-    skus = sorted({line.sku for p in fresh for line in p["group"].lines})
+    skus = sorted({line.key for p in fresh for line in p["group"].lines})
     variants: dict[str, tuple[int, str, bool]] = {}
     for start in range(0, len(skus), CHUNK):
         for vid, sku, title, track in session.execute(
@@ -710,7 +717,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     first_seen: dict[str, _Line] = {}
     for p in fresh:
         for line in p["group"].lines:
-            first_seen.setdefault(line.sku, line)
+            first_seen.setdefault(line.key, line)
     if unknown_skus and not create_missing:
         for sku in unknown_skus:
             bad(first_seen[sku].line, f"the SKU {sku!r} is not in the catalogue (import with --create-missing to "
@@ -835,11 +842,11 @@ class _CustomerResolver:
         if not self.pending:
             return {}
         now = clock.now()
-        start = (self.session.execute(select(func.max(Customer.id))).scalar() or 0) + 1
+        conn = self.session.connection()
+        new_ids = id_pool.allocate(conn, Customer.__table__, len(self.pending))
         ids: dict[str, int] = {}
         rows, refs, addresses = [], [], []
-        for offset, (key, plan) in enumerate(self.pending.items()):
-            cid = start + offset
+        for cid, (key, plan) in zip(new_ids, self.pending.items(), strict=True):
             ids[key] = cid
             f = plan["group"].fields
             name = plan["customer_name"] or plan["phone"] or plan["email"] or plan["customer_ref"]
@@ -849,7 +856,6 @@ class _CustomerResolver:
                 refs.append({"ref": plan["customer_ref"], "customer_id": cid})
             if any(f.get(k) for k in ("country", "region", "province", "city", "postal_code")):
                 addresses.append(_address_row(cid, plan, now))
-        conn = self.session.connection()
         bulk.insert_dicts(conn, Customer.__table__, rows)
         bulk.insert_dicts(conn, CustomerImportRef.__table__, refs)
         bulk.insert_dicts(conn, CustomerAddress.__table__, addresses)
@@ -902,7 +908,7 @@ def _create_products(session: Session, actor: Actor, skus: list[str], first_seen
         try:
             product = catalog.create_product(session=session, actor=actor, data=catalog.ProductCreate(
                 title=line.product_name or sku, status="draft", category_id=category_id,
-                variants=[catalog.VariantInput(sku=sku, price_minor=line.unit_minor, track_stock=track)]))
+                variants=[catalog.VariantInput(sku=sku, price_minor=line.unit_price_minor, track_stock=track)]))
         except InvalidInput as exc:
             raise OrderImportRefused("import", [f"line {line.line}: the SKU {sku!r} cannot be created: {exc}"]) from None
         variant = product.variants[0]
@@ -926,9 +932,7 @@ def _price(lines: list[_Line], tax_rate_bp: int) -> _Priced:
     applied again; the totals and tax come from the same engine as every other order's, and a line it
     refuses is refused with its sentence.
     """
-    make = pricing.make_offer_line  # key, quantity, unit price, line discount, variant, product, category, title, gift
-    order = marketing_pricing.assemble(None, tuple(make(x.sku, x.quantity, x.unit_minor, x.discount_minor, None, None,
-                                                        "", "", None) for x in lines), tax_rate_bp=tax_rate_bp).order
+    order = marketing_pricing.assemble(None, tuple(lines), tax_rate_bp=tax_rate_bp).order
     return _Priced(subtotal_minor=order.subtotal_minor, total_minor=order.total_minor, tax_minor=order.tax_minor,
                    lines=[(p.gross_minor, p.line_discount_minor, p.line_total_minor, p.net_minor, p.tax_minor)
                           for p in order.lines])
@@ -974,7 +978,7 @@ LINE_COLUMNS = (
 PAYMENT_COLUMNS = ("order_id", "method", "amount_minor", "tendered_minor", "change_minor", "refunded_minor", "reference",
                    "actor", "at")
 EVENT_COLUMNS = ("order_id", "at", "kind", "actor", "message", "data")
-TIME_COLUMNS = {  # columns whose values _write passes already bound (through _time_binder)
+TIME_COLUMNS = {  # columns whose values _write passes already bound (through bulk.time_binder)
     Order.__table__: {"last_reminded_at", "created_at", "updated_at", "paid_at", "shipped_at", "delivered_at",
                       "completed_at", "cancelled_at"},
     OrderPayment.__table__: {"at"}, OrderEvent.__table__: {"at"}, OrderLine.__table__: set(),
@@ -988,29 +992,16 @@ DEFER_INDEXES_FROM = 20_000  # orders (or lines) from which an import builds the
 MULTI_ROW_TABLES = frozenset({"sales_order", "order_payment", "order_event"})
 
 
-def _time_binder(session: Session) -> _Memo:
-    """Aware datetime -> the value the driver gets for a UTCDateTime column (what its bind processor gives)."""
-    dialect = session.connection().dialect
-    process = Order.__table__.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
-    if process is None:
-        return _Memo(lambda value: value)
-
-    def fast(value: datetime) -> Any:  # SQLite's text format, without the processors' layers
-        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-    samples = (datetime(2024, 3, 1, 2, 0, tzinfo=UTC), datetime(1999, 12, 31, 23, 59, 59, 123456, tzinfo=UTC),
-               datetime(2024, 3, 1, 10, 0, 0, 1, tzinfo=ZoneInfo("Asia/Shanghai")))
-    return _Memo(fast if all(fast(d) == process(d) for d in samples) else process)
-
-
 def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants: dict[str, tuple[int, str, bool]],
            customers: _CustomerResolver, customer_ids: dict[str, int], report: OrderImportReport, *, prefix: str,
            currency: str, tax_rate_bp: int, method: str, affect_stock: bool, progress: Progress | None) -> None:
     plans.sort(key=lambda p: (p["ordered"], p["group"].first_line))
     numbers = _next_numbers(session, prefix, len(plans))
     report.first_number, report.last_number = numbers[0], numbers[-1]
-    order_id = (session.execute(select(func.max(Order.id))).scalar() or 0) + 1
-    line_id = (session.execute(select(func.max(OrderLine.id))).scalar() or 0) + 1
+    lines_total = sum(len(plan["group"].lines) for plan in plans)
+    conn = session.connection()
+    order_ids = iter(id_pool.allocate(conn, Order.__table__, len(plans)))
+    line_ids = iter(id_pool.allocate(conn, OrderLine.__table__, lines_total))
     order_rows: list[tuple[Any, ...]] = []
     line_rows: list[tuple[Any, ...]] = []
     payment_rows: list[tuple[Any, ...]] = []
@@ -1020,7 +1011,7 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
     moves: list[tuple[str, int, int, str]] = []  # (kind, variant id, quantity, order number)
     who = actor.name[:100]
     stock_mode = "reserve" if affect_stock else "none"
-    bind = _time_binder(session)
+    bind = bulk.time_binder(session.connection(), Order.__table__.c.created_at)
     known_times = bind.known
     written = 0
 
@@ -1033,7 +1024,6 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
                              multi_row=table.name in MULTI_ROW_TABLES)
             rows.clear()
 
-    lines_total = sum(len(plan["group"].lines) for plan in plans)
     work = [("sales_order", len(plans)), ("order_line", lines_total), ("order_payment", len(plans)),
             ("order_event", len(plans))]
     # many orders into few: their indexes are built once after the inserts (see bulk.indexes_deferred)
@@ -1041,6 +1031,7 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
         for plan, number in zip(plans, numbers, strict=True):
             group = plan["group"]
             priced: _Priced = plan["priced"]
+            order_id = next(order_ids)
             status, payment_status, fulfilment = STATUSES[plan["status"]]
             ordered = plan["ordered"]
             shipped_flag = fulfilment in ("shipped", "delivered")
@@ -1063,15 +1054,14 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
             items = 0
             position = 0
             for line, (gross, discount, line_total, net, line_tax) in zip(group.lines, priced.lines, strict=True):
-                vid, title, track = variants[line.sku]
+                vid, title, track = variants[line.key]
                 quantity = line.quantity
                 items += quantity
                 position += 1
                 line_rows.append((
-                    line_id, order_id, position, vid, line.sku, (line.product_name or title), quantity,
-                    line.unit_minor, gross, discount, line_total, 0, net, line_tax, quantity if shipped_flag else 0, 0, 0, 0,
+                    next(line_ids), order_id, position, vid, line.key, (line.product_name or title), quantity,
+                    line.unit_price_minor, gross, discount, line_total, 0, net, line_tax, quantity if shipped_flag else 0, 0, 0, 0,
                 ))
-                line_id += 1
                 if affect_stock and track and status != "cancelled":
                     moves.append(("sell" if shipped_flag else "reserve", vid, quantity, number))
             order_rows.append((
@@ -1091,7 +1081,6 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
                 entry[0] += 1
                 entry[1] += paid
                 entry[2] = ordered if entry[2] is None or ordered > entry[2] else entry[2]
-            order_id += 1
             written += 1
             if len(order_rows) >= FLUSH_ORDERS:
                 flush()
