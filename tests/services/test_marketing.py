@@ -15,7 +15,7 @@ from shoptui.models.catalog import Variant
 from shoptui.models.marketing import Coupon, CouponCode, PromotionUse
 from shoptui.models.members import Member
 from shoptui.models.messaging import OutboxMessage
-from shoptui.services.catalog import products as catalog
+from shoptui.services.catalog import categories, products
 from shoptui.services.marketing import coupons as mc
 from shoptui.services.marketing import promotions as mp
 from shoptui.services.marketing import reports as marketing
@@ -86,11 +86,11 @@ def test_repeating_spend_and_save_is_capped(shop: Session) -> None:
 
 
 def test_percentage_on_a_category_includes_its_subtree(shop: Session) -> None:
-    root = catalog.create_category(session=shop, actor=CLERK, name="Clothes")
-    child = catalog.create_category(session=shop, actor=CLERK, name="Shirts", parent_id=root.id)
+    root = categories.create_category(session=shop, actor=CLERK, name="Clothes")
+    child = categories.create_category(session=shop, actor=CLERK, name="Shirts", parent_id=root.id)
     product_id = shop.exec(select(Variant.product_id).where(Variant.sku == "TEE-01")).one()
-    catalog.update_product(session=shop, actor=CLERK, product_id=product_id,
-                           patch=catalog.ProductUpdate(category_id=child.id))
+    products.update_product(session=shop, actor=CLERK, product_id=product_id,
+                           patch=products.ProductUpdate(category_id=child.id))
     promo(shop, kind="discount", percent_bp=1000, categories=[root.slug])
     priced = price(shop, ("TEE-01", 1), ("MUG-01", 1))
     assert priced.discount_minor == 990

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from shoptui import clock, db
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.members import PointsMovement
-from shoptui.services.catalog import products as catalog
+from shoptui.services.catalog import categories, products
 from shoptui.services.inventory import stock as inventory
 from shoptui.services.members import points as members_points
 from shoptui.services.members import profiles as members
@@ -87,9 +87,9 @@ def test_redeeming_is_capped_by_balance_and_share(session: Session) -> None:
 def test_events_and_tier_multiply_points(store: str, frozen_clock) -> None:  # type: ignore[no-untyped-def]
     with db.transaction(store) as s:
         seed(s)
-        category = catalog.create_category(session=s, actor=CLERK, name="Tea")
-        catalog.create_product(session=s, actor=CLERK, data=catalog.ProductCreate(
-            title="Longjing", category_id=category.id, variants=[catalog.VariantInput(sku="TEA-01", price_minor=5000)]))
+        category = categories.create_category(session=s, actor=CLERK, name="Tea")
+        products.create_product(session=s, actor=CLERK, data=products.ProductCreate(
+            title="Longjing", category_id=category.id, variants=[products.VariantInput(sku="TEA-01", price_minor=5000)]))
         inventory.restock(session=s, actor=CLERK, code="TEA-01", quantity=10)
         ana = _member(s)
         s.exec(select(PointsMovement)).all()

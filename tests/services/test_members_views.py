@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from shoptui import clock
 from shoptui.errors import InvalidInput, NotFound
-from shoptui.services.catalog import products as catalog
+from shoptui.services.catalog import products
 from shoptui.services.members import customers
 from shoptui.services.members import profiles as members
 from shoptui.services.members import tiers as members_tiers
@@ -77,8 +77,8 @@ def test_search_email_name_and_refusals(four: Session) -> None:
 
 
 def test_tier_progress_by_spend_and_by_orders(four: Session) -> None:
-    catalog.create_product(session=four, actor=CLERK, data=catalog.ProductCreate(
-        title="Tee", status="active", variants=[catalog.VariantInput(sku="TEE-01", price_minor=50_000)]))
+    products.create_product(session=four, actor=CLERK, data=products.ProductCreate(
+        title="Tee", status="active", variants=[products.VariantInput(sku="TEE-01", price_minor=50_000)]))
     for _ in range(2):
         order = orders.create_order(session=four, actor=CLERK, draft=orders.OrderDraft(
             customer="1", lines=[orders.DraftLine(sku="TEE-01", quantity=1)], stock_mode="none"))

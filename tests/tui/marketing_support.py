@@ -17,7 +17,7 @@ from shoptui.modules import core
 from shoptui.modules import marketing as marketing_module
 from shoptui.modules import members as members_module
 from shoptui.modules import orders as orders_module
-from shoptui.services.catalog import products as catalog
+from shoptui.services.catalog import products
 from shoptui.services.marketing import coupons, promotions
 from shoptui.services.members import profiles as members
 from shoptui.services.members import tiers as members_tiers
@@ -50,8 +50,8 @@ def seed_marketing(url: str) -> None:
         members_tiers.edit_tier(session=session, actor=CLERK, code="silver",
                                 patch=members_tiers.TierUpdate(min_spend_minor=10_000))
         for title, sku, price in (("Basic tee", "TEE-01", 9900), ("Enamel mug", "MUG-01", 3000)):
-            catalog.create_product(session=session, actor=CLERK, data=catalog.ProductCreate(
-                title=title, status="active", variants=[catalog.VariantInput(sku=sku, price_minor=price)]))
+            products.create_product(session=session, actor=CLERK, data=products.ProductCreate(
+                title=title, status="active", variants=[products.VariantInput(sku=sku, price_minor=price)]))
         add = members.add_member
         add(session=session, actor=CLERK, data=members.MemberCreate(
             name="Wang Fang", phone="13800138000", email="wang@example.com", email_consent=True, sms_consent=True))
