@@ -144,8 +144,8 @@ def _raw_baseline(content: str) -> tuple[float, float]:
 def run() -> None:
     from shoptui import db
     from shoptui.config import Actor
+    from shoptui.services.orders import checks
     from shoptui.services.orders import importing as order_import
-    from shoptui.services.orders import lifecycle as orders
 
     if not CSV_FILE.exists():
         _make_csv()
@@ -176,7 +176,7 @@ def run() -> None:
     figure("re-import of the same file (nothing new)", time.perf_counter() - started, 30, "s",
            note=f"{again.orders_created} created, {again.orders_skipped:,} skipped")
     with db.read_session(url) as s:
-        problems = (orders.check_order_totals(session=s) + orders.check_order_money(session=s)
-                    + orders.check_order_counters(session=s))
+        problems = (checks.check_order_totals(session=s) + checks.check_order_money(session=s)
+                    + checks.check_order_counters(session=s))
     print(f"   db check of the imported orders: {len(problems)} problems")
     db.dispose_all()

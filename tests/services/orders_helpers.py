@@ -7,7 +7,7 @@ from sqlmodel import Session
 from shoptui.config import Actor
 from shoptui.services.catalog import products
 from shoptui.services.inventory import stock as inventory
-from shoptui.services.orders.lifecycle import DraftLine, OrderDraft
+from shoptui.services.orders.drafts import DraftLine, OrderDraft
 
 CLERK = Actor(name="clerk", source="test")
 

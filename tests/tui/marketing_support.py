@@ -21,7 +21,7 @@ from shoptui.services.catalog import products
 from shoptui.services.marketing import coupons, promotions
 from shoptui.services.members import profiles as members
 from shoptui.services.members import tiers as members_tiers
-from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import drafts, payments, placing
 from shoptui.services.shop import settings
 from shoptui.tui.app import ShopApp
 from shoptui.tui.screens.marketing.screen import MarketingScreen
@@ -76,10 +76,10 @@ def seed_marketing(url: str) -> None:
             valid_until=datetime(2026, 12, 31, 16, tzinfo=UTC)))
         coupons.add_coupon(session=session, actor=CLERK, data=coupons.CouponInput(
             name="VIP 20%", kind="percent", percent_bp=2000, cap_minor=3000, valid_days=30, per_member_limit=1))
-        order = orders.create_order(session=session, actor=CLERK, draft=orders.OrderDraft(
-            channel="phone", customer="1", lines=[orders.DraftLine(sku="TEE-01", quantity=3)], stock_mode="none",
+        order = placing.create_order(session=session, actor=CLERK, draft=drafts.OrderDraft(
+            channel="phone", customer="1", lines=[drafts.DraftLine(sku="TEE-01", quantity=3)], stock_mode="none",
             apply_offers=True))
-        orders.pay(session=session, actor=CLERK, number=order.number, method="cash")
+        payments.pay(session=session, actor=CLERK, number=order.number, method="cash")
     db.dispose_all()
 
 

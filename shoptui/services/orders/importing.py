@@ -165,7 +165,7 @@ def parse_mapping(text: str, source: str = "mapping") -> Mapping:
             raise InvalidInput(f"The timezone {zone!r} in {source} is not a time zone; use a name like "
                                "Asia/Shanghai.") from None
     method = str(options.get("payment_method", "bank_transfer")).strip().lower()
-    from shoptui.services.orders.lifecycle import USER_METHODS
+    from shoptui.services.orders.drafts import USER_METHODS
 
     if method not in USER_METHODS:
         raise InvalidInput(f"The payment_method {method!r} in {source} is not one of {', '.join(USER_METHODS)}.")
