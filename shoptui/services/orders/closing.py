@@ -5,7 +5,7 @@ payments refunded).
 from __future__ import annotations
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from shoptui import clock
 from shoptui.config import Actor
@@ -98,7 +98,7 @@ def cancel_order(*, session: Session, actor: Actor, number: str, reason: str = "
     touch(order)
     session.add(order)
     if order.customer_id is not None:
-        session.execute(update(Customer).where(Customer.id == order.customer_id, Customer.order_count > 0)
+        session.execute(update(Customer).where(col(Customer.id) == order.customer_id, col(Customer.order_count) > 0)
                         .values(order_count=Customer.order_count - 1).execution_options(synchronize_session=False))
     session.flush()
     why = "not paid in time" if automatic else (reason or "no reason given")

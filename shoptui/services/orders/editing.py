@@ -132,7 +132,7 @@ def edit_order(*, session: Session, actor: Actor, number: str, edit: OrderEdit) 
         changes.append("shipping address changed")
     if edit.adjustments is not None:
         adjustments = price_adjustments(edit.adjustments)
-        session.execute(delete(OrderAdjustment).where(OrderAdjustment.order_id == order.id))
+        session.execute(delete(OrderAdjustment).where(col(OrderAdjustment.order_id) == order.id))
         for adj in adjustments:
             session.add(OrderAdjustment(order_id=order.id or 0, kind=adj.kind, label=adj.label,
                                         amount_minor=adj.amount_minor, ref=adj.ref))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from shoptui import clock
 from shoptui.config import Actor
@@ -75,7 +75,7 @@ def pay(*, session: Session, actor: Actor, number: str, method: str, amount_mino
     touch(order)
     session.add(order)
     if order.customer_id is not None:
-        session.execute(update(Customer).where(Customer.id == order.customer_id)
+        session.execute(update(Customer).where(col(Customer.id) == order.customer_id)
                         .values(spent_minor=Customer.spent_minor + applied).execution_options(synchronize_session=False))
     session.flush()
     lines = order_lines(session, order.id or 0)

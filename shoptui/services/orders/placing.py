@@ -120,7 +120,7 @@ def resolve_variants(session: Session, lines: list[DraftLine]) -> list[_Sellable
 
 def _next_number(session: Session, prefix: str) -> str:
     """The next order number: the prefix and a running number, gap-free (the bump rolls back with a failure)."""
-    session.execute(update(OrderSequence).where(OrderSequence.name == "order")
+    session.execute(update(OrderSequence).where(col(OrderSequence.name) == "order")
                     .values(next_value=OrderSequence.next_value + 1).execution_options(synchronize_session=False))
     value = session.exec(select(OrderSequence.next_value).where(OrderSequence.name == "order")).first()
     if value is None:  # a store whose sequence row was lost: continue after the highest id
@@ -130,7 +130,7 @@ def _next_number(session: Session, prefix: str) -> str:
     number = f"{prefix}{value - 1:06d}"
     while session.exec(select(Order.id).where(Order.number == number)).first() is not None:
         # a number taken by hand (imported history): skip past it
-        session.execute(update(OrderSequence).where(OrderSequence.name == "order")
+        session.execute(update(OrderSequence).where(col(OrderSequence.name) == "order")
                         .values(next_value=OrderSequence.next_value + 1).execution_options(synchronize_session=False))
         value += 1
         number = f"{prefix}{value - 1:06d}"
@@ -269,8 +269,8 @@ def create_order_row(*, session: Session, actor: Actor, draft: OrderDraft) -> Or
         session.add(OrderAdjustment(order_id=order.id, kind=adj.kind, label=adj.label, amount_minor=adj.amount_minor,
                                     ref=adj.ref))
     if order.stock_mode == "reserve":
-        for line in lines:
-            inventory.reserve(session=session, actor=actor, variant_id=line.variant_id or 0, quantity=line.quantity,
+        for stored in lines:
+            inventory.reserve(session=session, actor=actor, variant_id=stored.variant_id or 0, quantity=stored.quantity,
                               location_id=order.location_id, ref_kind="order", ref_id=order.number)
     machine.count(session, machine.stat_key(order), 1)
     if customer is not None:
