@@ -94,7 +94,7 @@ def _profile(url: str, member_id: int) -> None:
     from shoptui.services.members import profiles as members
     from shoptui.services.members import tiers as members_tiers
     from shoptui.services.members import views as members_views
-    from shoptui.services.orders.lifecycle import OrderFilter, list_orders
+    from shoptui.services.orders.listing import OrderFilter, list_orders
 
     with db.read_session(url) as session:
         member = members.get_member(session=session, ref=member_id)

@@ -80,7 +80,7 @@ def _unlink_store(path) -> None:  # type: ignore[no-untyped-def]
 def _make_template() -> None:
     from shoptui import db
     from shoptui.config import Actor
-    from shoptui.services.catalog import products as catalog
+    from shoptui.services.catalog import products
 
     building = TEMPLATE.with_name(TEMPLATE.name + ".building")
     _unlink_store(building)
@@ -89,9 +89,9 @@ def _make_template() -> None:
     db.upgrade(url, backup=False)  # only db upgrade makes a store
     with db.transaction(url) as s:
         for n in range(1, VARIANTS + 1):
-            catalog.create_product(session=s, actor=actor, data=catalog.ProductCreate(
+            products.create_product(session=s, actor=actor, data=products.ProductCreate(
                 title=f"Bench product {n}", status="active",
-                variants=[catalog.VariantInput(sku=f"B-{n:05d}", price_minor=1000 + n)]))
+                variants=[products.VariantInput(sku=f"B-{n:05d}", price_minor=1000 + n)]))
     db.dispose_all()
     building.replace(TEMPLATE)
     _unlink_store(building)
@@ -144,8 +144,8 @@ def _raw_baseline(content: str) -> tuple[float, float]:
 def run() -> None:
     from shoptui import db
     from shoptui.config import Actor
+    from shoptui.services.orders import checks
     from shoptui.services.orders import importing as order_import
-    from shoptui.services.orders import lifecycle as orders
 
     if not CSV_FILE.exists():
         _make_csv()
@@ -176,7 +176,7 @@ def run() -> None:
     figure("re-import of the same file (nothing new)", time.perf_counter() - started, 30, "s",
            note=f"{again.orders_created} created, {again.orders_skipped:,} skipped")
     with db.read_session(url) as s:
-        problems = (orders.check_order_totals(session=s) + orders.check_order_money(session=s)
-                    + orders.check_order_counters(session=s))
+        problems = (checks.check_order_totals(session=s) + checks.check_order_money(session=s)
+                    + checks.check_order_counters(session=s))
     print(f"   db check of the imported orders: {len(problems)} problems")
     db.dispose_all()

@@ -24,7 +24,8 @@ def _build(url: str) -> tuple[list[str], int, str]:
     from shoptui import clock, db
     from shoptui.config import Actor
     from shoptui.models.members import Member
-    from shoptui.services.catalog import products as catalog
+    from shoptui.services.catalog import categories as catalog_categories
+    from shoptui.services.catalog import products
     from shoptui.services.inventory import stock as inventory
     from shoptui.services.marketing import coupons as mc
     from shoptui.services.marketing import promotions as mp
@@ -34,12 +35,12 @@ def _build(url: str) -> tuple[list[str], int, str]:
     rng = random.Random(7)
     skus = []
     with clock.frozen(NOW), db.transaction(url) as s:
-        categories = [catalog.create_category(session=s, actor=actor, name=f"Category {i}") for i in range(20)]
+        categories = [catalog_categories.create_category(session=s, actor=actor, name=f"Category {i}") for i in range(20)]
         for i in range(500):
             sku = f"SKU-{i:04d}"
-            catalog.create_product(session=s, actor=actor, data=catalog.ProductCreate(
+            products.create_product(session=s, actor=actor, data=products.ProductCreate(
                 title=f"Product {i}", status="active", category_id=categories[i % 20].id,
-                variants=[catalog.VariantInput(sku=sku, price_minor=rng.randint(500, 50_000))]))
+                variants=[products.VariantInput(sku=sku, price_minor=rng.randint(500, 50_000))]))
             skus.append(sku)
         inventory.restock(session=s, actor=actor, code=skus[0], quantity=1000)
         customer = customers.add_customer(session=s, actor=actor, data=customers.CustomerCreate(

@@ -20,7 +20,7 @@ VARIANTS = 500
 def _small_store() -> str:
     from shoptui import db
     from shoptui.config import Actor
-    from shoptui.services.catalog import products as catalog
+    from shoptui.services.catalog import products
     from shoptui.services.inventory import stock as inventory
 
     if SMALL.exists():
@@ -30,9 +30,9 @@ def _small_store() -> str:
     db.upgrade(url, backup=False)  # only db upgrade makes a store
     with db.transaction(url) as s:
         for n in range(1, VARIANTS + 1):
-            catalog.create_product(session=s, actor=actor, data=catalog.ProductCreate(
+            products.create_product(session=s, actor=actor, data=products.ProductCreate(
                 title=f"Bench product {n}", status="active",
-                variants=[catalog.VariantInput(sku=f"B-{n:05d}", price_minor=500 + n * 7)]))
+                variants=[products.VariantInput(sku=f"B-{n:05d}", price_minor=500 + n * 7)]))
             inventory.restock(session=s, actor=actor, code=f"B-{n:05d}", quantity=100_000)
     return url
 

@@ -24,7 +24,7 @@ WORKER = textwrap.dedent("""
     from shoptui import db
     from shoptui.config import Actor
     from shoptui.errors import ShopError
-    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.orders import drafts, placing
     from shoptui.services.pricing import engine as pricing
     from shoptui.services.pricing import terms as pricing_terms
 
@@ -38,8 +38,8 @@ WORKER = textwrap.dedent("""
         if sys.stdin.readline().strip() != "go":
             sys.exit(3)
         with db.transaction(url) as s:
-            order = orders.create_order(session=s, actor=actor, draft=orders.OrderDraft(
-                channel="counter", lines=[orders.DraftLine(sku="TEE-01", quantity=1)], coupon_codes=[code]))
+            order = placing.create_order(session=s, actor=actor, draft=drafts.OrderDraft(
+                channel="counter", lines=[drafts.DraftLine(sku="TEE-01", quantity=1)], coupon_codes=[code]))
         print(json.dumps({"used": 1, "total": order.total_minor}))
     except ShopError as exc:
         print(json.dumps({"used": 0, "refused": str(exc)}))

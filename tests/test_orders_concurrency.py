@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from shoptui import db
 from shoptui.models.orders import Shipment
-from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import listing, payments, placing
 from shoptui.services.shop import checks
 from tests.services.orders_helpers import CLERK, add_product, draft, level
 
@@ -20,7 +20,7 @@ WORKER = textwrap.dedent("""
     from shoptui import db
     from shoptui.config import Actor
     from shoptui.errors import ShopError
-    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.orders import drafts, payments, placing
     from shoptui.services.orders import shipping as orders_shipping
 
     url, name = sys.argv[1], sys.argv[2]
@@ -30,9 +30,9 @@ WORKER = textwrap.dedent("""
         for attempt in range(3):
             try:
                 with db.transaction(url) as s:
-                    order = orders.create_order(session=s, actor=actor, draft=orders.OrderDraft(
-                        channel="web", lines=[orders.DraftLine(sku="LAST-01", quantity=1)]))
-                    orders.pay(session=s, actor=actor, number=order.number, method="card")
+                    order = placing.create_order(session=s, actor=actor, draft=drafts.OrderDraft(
+                        channel="web", lines=[drafts.DraftLine(sku="LAST-01", quantity=1)]))
+                    payments.pay(session=s, actor=actor, number=order.number, method="card")
                 sold += 1
             except ShopError:
                 refused += 1
@@ -54,8 +54,8 @@ def test_concurrent_sales_and_ships_never_oversell_or_double_ship(store: str) ->
     with db.transaction(store) as s:
         add_product(s, "LAST-01", 1000, 5)
         add_product(s, "TEE-01", 9900, 3)
-        first = orders.create_order(session=s, actor=CLERK, draft=draft(("TEE-01", 1)))
-        orders.pay(session=s, actor=CLERK, number=first.number, method="card")
+        first = placing.create_order(session=s, actor=CLERK, draft=draft(("TEE-01", 1)))
+        payments.pay(session=s, actor=CLERK, number=first.number, method="card")
     db.dispose_all()
     workers = [subprocess.Popen([sys.executable, "-c", WORKER, store, f"worker{i}"], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True) for i in range(4)]
@@ -73,4 +73,4 @@ def test_concurrent_sales_and_ships_never_oversell_or_double_ship(store: str) ->
         assert level(s, "TEE-01") == (2, 0)
         problems = [p for r in checks.run_checks(session=s) for p in r.problems]
         assert problems == []
-        assert orders.status_counts(session=s)["paid"] == 6
+        assert listing.status_counts(session=s)["paid"] == 6

@@ -33,7 +33,7 @@ from shoptui.wording import plural
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from shoptui.services.orders.lifecycle import OrderRead
+    from shoptui.services.orders.reading import OrderRead
     from shoptui.services.shop.settings import Currency
 
 app = typer.Typer(help="Orders: list, show, create, pay, ship, deliver, cancel, remind, expire, returns, refunds, "
@@ -53,7 +53,7 @@ def _amount(session: Session, text: str | None, field: str) -> int | None:
 
 
 def _items(specs: list[str] | None) -> list[tuple[str, int]]:
-    from shoptui.services.orders.lifecycle import parse_item_spec
+    from shoptui.services.orders.drafts import parse_item_spec
 
     out = []
     for spec in specs or []:
@@ -93,7 +93,7 @@ def list_orders(
     from datetime import date
 
     from shoptui.errors import InvalidInput
-    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.orders import listing
     from shoptui.services.shop import settings
     from shoptui.services.shop.timeutil import parse_day
 
@@ -108,11 +108,11 @@ def list_orders(
         raise fail("--all lists every matching order; leave out --limit (or leave out --all to page).", 2)
     with reading(ctx) as session:
         money = shop_currency(session)
-        filters = orders.OrderFilter(
+        filters = listing.OrderFilter(
             status=status, channel=channel, customer=customer, date_from=filters_from, date_to=filters_to,
             min_total_minor=_amount(session, min_total, "--min-total"),
             max_total_minor=_amount(session, max_total, "--max-total"), has_tracking=tracking, search=search)
-        page = orders.list_orders(session=session, filters=filters, after=after, limit=limit, unlimited=all_pages)
+        page = listing.list_orders(session=session, filters=filters, after=after, limit=limit, unlimited=all_pages)
         tz = settings.timezone(session=session)
     if as_json:
         emit_page(page, money)
@@ -159,10 +159,10 @@ def _show(order: OrderRead, money: Currency, tz: Any) -> None:
 def show_order(ctx: typer.Context, number: str = typer.Argument(..., help="The order number, like SO-000123."),
                as_json: bool = JSON_OPTION) -> None:
     """One order with lines, payments, shipments, returns and its timeline. Example: shoptui order show SO-000123"""
-    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.orders import reading as orders_reading
 
     with reading(ctx) as session:
-        order = orders.get_order(session=session, number=number)
+        order = orders_reading.get_order(session=session, number=number)
         money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json(order, money)
@@ -217,7 +217,7 @@ def create_order(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Create an order by hand or from JSON. Example: shoptui order create -i TEE-01:2 --customer 13800138000"""
-    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.orders import drafts, placing
     from shoptui.services.shop import idempotency
 
     document = _read_document(json_file) if json_file else None
@@ -227,22 +227,22 @@ def create_order(
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         money = shop_currency(session)
         if document is not None:
-            draft = orders.draft_from_document(document, money)
+            draft = drafts.draft_from_document(document, money)
         else:
             lines = []
             for spec in items:
-                code, quantity, price = orders.parse_item_spec(spec, money)
-                lines.append(orders.DraftLine(sku=code, quantity=quantity, unit_price_minor=price))
+                code, quantity, price = drafts.parse_item_spec(spec, money)
+                lines.append(drafts.DraftLine(sku=code, quantity=quantity, unit_price_minor=price))
             adjustments = []
             if discount is not None:
-                adjustments.append(orders.DraftAdjustment(kind="discount", label="discount",
+                adjustments.append(drafts.DraftAdjustment(kind="discount", label="discount",
                                                           amount_minor=-(_amount(session, discount, "--discount") or 0)))
-            draft = orders.OrderDraft(channel=channel, customer=customer, guest_name=guest, guest_phone=guest_phone,
+            draft = drafts.OrderDraft(channel=channel, customer=customer, guest_name=guest, guest_phone=guest_phone,
                                       guest_email=guest_email, lines=lines, adjustments=adjustments,
                                       shipping_minor=_amount(session, shipping, "--shipping") or 0, note=note)
             if pay_method:
-                draft.payments = [orders.DraftPayment(method=pay_method)]
-        order = orders.create_order(session=session, actor=actor, draft=draft)
+                draft.payments = [drafts.DraftPayment(method=pay_method)]
+        order = placing.create_order(session=session, actor=actor, draft=draft)
         who = order.customer_name or "a guest"
         return outcome(f"Created order {order.number} for {who}: {plural(order.item_count, 'item')}, total "
                        f"{money.format(order.total_minor)} {money.code} ({order.payment_status.replace('_', ' ')}).",
@@ -264,7 +264,8 @@ def edit_order(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Change an unpaid order; reservations follow. Example: shoptui order edit SO-000123 --set MUG-01:0"""
-    from shoptui.services.orders import lifecycle as orders
+    from shoptui.errors import InvalidInput
+    from shoptui.services.orders import drafts, editing
     from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
@@ -274,16 +275,16 @@ def edit_order(
             code, _, rest = spec.partition(":")
             qty_text, _, price_text = rest.partition("@")
             if not code.strip() or not qty_text.strip().isdigit():
-                raise orders.InvalidInput(f"{spec!r} is not SKU:QTY (a whole number of 0 or more).")
-            changes.append(orders.LineChange(sku=code.strip(), quantity=int(qty_text),
+                raise InvalidInput(f"{spec!r} is not SKU:QTY (a whole number of 0 or more).")
+            changes.append(editing.LineChange(sku=code.strip(), quantity=int(qty_text),
                                              unit_price_minor=_amount(session, price_text or None, f"price in {spec}")))
-        edit = orders.OrderEdit(lines=changes, note=note,
+        edit = editing.OrderEdit(lines=changes, note=note,
                                 shipping_minor=_amount(session, shipping, "--shipping"))
         if discount is not None:
             amount = _amount(session, discount, "--discount") or 0
-            edit.adjustments = [orders.DraftAdjustment(kind="discount", label="discount", amount_minor=-amount)] \
+            edit.adjustments = [drafts.DraftAdjustment(kind="discount", label="discount", amount_minor=-amount)] \
                 if amount else []
-        order = orders.edit_order(session=session, actor=actor, number=number, edit=edit)
+        order = editing.edit_order(session=session, actor=actor, number=number, edit=edit)
         return outcome(f"Edited order {order.number}: total now {money.format(order.total_minor)} {money.code}.",
                        order, money)
 
@@ -305,12 +306,12 @@ def pay_order(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Take a payment for an order. Example: shoptui order pay SO-000123 --method cash --amount 300"""
-    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.orders import payments
     from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         money = shop_currency(session)
-        result = orders.pay(session=session, actor=actor, number=number, method=method,
+        result = payments.pay(session=session, actor=actor, number=number, method=method,
                             amount_minor=_amount(session, amount, "--amount"), reference=reference)
         change_text = f"; change {money.format(result.payment.change_minor)}" if result.payment.change_minor else ""
         due = f"{money.format(result.due_minor)} still due" if result.due_minor else "paid in full"
@@ -402,10 +403,10 @@ def cancel_order(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Cancel an order before it ships: stock released, payments refunded. Example: shoptui order cancel SO-000123 --reason "changed mind\""""
-    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.orders import closing
 
     _simple(ctx, "order cancel", key, as_json,
-            lambda s, a: orders.cancel_order(session=s, actor=a, number=number, reason=reason, refund_to=to),
+            lambda s, a: closing.cancel_order(session=s, actor=a, number=number, reason=reason, refund_to=to),
             "Cancelled")
 
 
@@ -417,7 +418,7 @@ def remind_orders(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Queue payment reminders for unpaid orders (at most one per order per interval). Example: shoptui order remind --older-than 2h"""
-    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.orders import unpaid
     from shoptui.services.shop import idempotency, timeutil
     from shoptui.wording import plural
 
@@ -425,7 +426,7 @@ def remind_orders(
         age = timeutil.parse_duration(older_than)
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
-        result = orders.remind_unpaid(session=session, actor=actor, older_than=age)
+        result = unpaid.remind_unpaid(session=session, actor=actor, older_than=age)
         skipped = f" ({len(result.skipped)} without email or phone skipped)" if result.skipped else ""
         return idempotency.Outcome(message=f"Queued payment reminders for {plural(len(result.done), 'order')}{skipped}.",
                                    data={"reminded": result.done, "skipped": result.skipped})
@@ -436,11 +437,11 @@ def remind_orders(
 @app.command("expire")
 def expire_orders(ctx: typer.Context, key: str | None = KEY_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Cancel unpaid orders older than order_auto_cancel_hours, releasing stock (cron-safe). Example: shoptui order expire"""
-    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.orders import unpaid
     from shoptui.services.shop import idempotency
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
-        result = orders.expire_unpaid(session=session, actor=actor)
+        result = unpaid.expire_unpaid(session=session, actor=actor)
         listed = f": {', '.join(result.done[:10])}{' ...' if len(result.done) > 10 else ''}" if result.done else ""
         return idempotency.Outcome(message=f"Cancelled {len(result.done)} unpaid orders{listed}.",
                                    data={"cancelled": result.done})
@@ -537,7 +538,7 @@ def exchange_order(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Exchange items in one step; the difference is charged or refunded. Example: shoptui order exchange SO-000123 --back TEE-01:1 --new TEE-02:1"""
-    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.orders import drafts
     from shoptui.services.orders import returns as orders_returns
     from shoptui.services.shop import idempotency
 
@@ -550,8 +551,8 @@ def exchange_order(
         money = shop_currency(session)
         lines = []
         for spec in new:
-            code, quantity, price = orders.parse_item_spec(spec, money)
-            lines.append(orders.DraftLine(sku=code, quantity=quantity, unit_price_minor=price))
+            code, quantity, price = drafts.parse_item_spec(spec, money)
+            lines.append(drafts.DraftLine(sku=code, quantity=quantity, unit_price_minor=price))
         result = orders_returns.exchange(session=session, actor=actor, number=number, back=returned, new=lines,
                                          pay_method=pay_method, reason=reason,
                                          condition="damaged" if damaged else "resellable", hand_over=handed_over)
@@ -800,11 +801,11 @@ def customer_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The c
                   as_json: bool = JSON_OPTION) -> None:
     """One customer with addresses and recent orders. Example: shoptui customer show 13800138000"""
     from shoptui.services.members import customers
-    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.orders import listing
 
     with reading(ctx) as session:
         found = customers.get_customer(session=session, ref=ref)
-        recent = orders.list_orders(session=session, filters=orders.OrderFilter(customer=str(found.id)), limit=10)
+        recent = listing.list_orders(session=session, filters=listing.OrderFilter(customer=str(found.id)), limit=10)
         money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json({**jsonable(found, money), "recent_orders": jsonable(recent.items, money)})

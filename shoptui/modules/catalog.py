@@ -15,9 +15,9 @@ MODULE = ModuleSpec(
         Command("demo", "shoptui.cli.catalog:demo_app", "The demo catalogue for trying shoptui out."),
     ),
     screens=(Screen("products", "Products", "f2", "shoptui.tui.screens.catalog.screen:ProductsScreen", order=20),),
-    search=("shoptui.services.catalog.products:search",),
+    search=("shoptui.services.catalog.search:search",),
     dashboard=("shoptui.services.catalog.figures:dashboard_figures",),
-    checks=("shoptui.services.catalog.products:check_catalog",),
+    checks=("shoptui.services.catalog.checks:check_catalog",),
     extra={
         # where variant history lives: "table.column" (checked when the table exists) or
         # "pkg.module:fn(session=, variant_ids=) -> set[int]"; other modules may add their own

@@ -15,6 +15,6 @@ MODULE = ModuleSpec(
     settings=("shoptui.services.marketing.settings:SETTINGS",),
     dashboard=("shoptui.services.marketing.figures:dashboard_figures",),
     checks=("shoptui.services.marketing.reports:check_usage_counts",),
-    # a cancelled order gives its coupon codes and promotion uses back (see services.orders.lifecycle.add_event)
+    # a cancelled order gives its coupon codes and promotion uses back (see services.orders.common.add_event)
     extra={"order_events": "shoptui.services.marketing.reports:on_order_event"},
 )

@@ -19,7 +19,7 @@ MODULE = ModuleSpec(
         "shoptui.services.members.profiles:check_credit_ledger",
         "shoptui.services.members.profiles:check_member_contacts",
     ),
-    # orders call this for every timeline event of an order (see services.orders.lifecycle.add_event)
+    # orders call this for every timeline event of an order (see services.orders.common.add_event)
     extra={"order_events": "shoptui.services.members.profiles:on_order_event",
            # documents ask this for the points line of a receipt (see services.orders.documents.receipt_points)
            "order_points": "shoptui.services.members.profiles:points_of_order"},

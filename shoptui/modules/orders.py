@@ -16,12 +16,12 @@ MODULE = ModuleSpec(
         Screen("customers", "Customers", "f8", "shoptui.tui.screens.members.customers:CustomersScreen", order=45),
     ),
     settings=("shoptui.services.orders.settings:SETTINGS",),
-    search=("shoptui.services.orders.lifecycle:search_orders", "shoptui.services.members.customers:search_customers"),
+    search=("shoptui.services.orders.listing:search_orders", "shoptui.services.members.customers:search_customers"),
     dashboard=("shoptui.services.orders.figures:dashboard_figures",),
     checks=(
-        "shoptui.services.orders.lifecycle:check_order_totals",
-        "shoptui.services.orders.lifecycle:check_order_money",
-        "shoptui.services.orders.lifecycle:check_order_counters",
+        "shoptui.services.orders.checks:check_order_totals",
+        "shoptui.services.orders.checks:check_order_money",
+        "shoptui.services.orders.checks:check_order_counters",
     ),
     extra={"record_modes": {"order": "orders", "customer": "customers", "return": "returns"}},
 )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from shoptui.services.catalog import products as catalog
+from shoptui.services.catalog import fields, products
 
-EAN = catalog.with_check_digit("690123456789")
+EAN = fields.with_check_digit("690123456789")
 
 
 def ok(result):  # type: ignore[no-untyped-def]
@@ -95,7 +95,7 @@ def test_list_pages_filters_and_search(shop) -> None:  # type: ignore[no-untyped
 def test_archive_delete_and_history(shop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     ok(shop("product", "add", "--title", "A", "--sku", "A1", "--price", "1"))
     ok(shop("product", "add", "--title", "B", "--sku", "B1", "--price", "1"))
-    monkeypatch.setattr(catalog, "variants_with_history", lambda session, variant_ids: set(variant_ids))
+    monkeypatch.setattr(products, "variants_with_history", lambda session, variant_ids: set(variant_ids))
     refused(shop("product", "delete", "A1"), "has history")
     assert "Archived" in ok(shop("product", "archive", "A1")).stdout
     monkeypatch.undo()

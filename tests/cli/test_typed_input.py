@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from shoptui import db
 from shoptui.errors import InvalidInput
-from shoptui.services.catalog import products as catalog
+from shoptui.services.catalog import fields, products, variants
 from tests.cli.conftest import store_digest
 
 
@@ -32,7 +32,7 @@ def _refused(result, *words: str) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("code", ["6901234567892", "96385074", "036000291452", "00012345600012", "01234565",
                                   "2012345678903", "SHOP-0042", "６９０１２３４５６７８９２"])
 def test_barcodes_of_known_shapes_are_kept(code: str) -> None:
-    assert catalog.check_barcode(code) == code.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    assert fields.check_barcode(code) == code.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
 
 
 @pytest.mark.parametrize(("code", "words"), [
@@ -42,7 +42,7 @@ def test_barcodes_of_known_shapes_are_kept(code: str) -> None:
 ])
 def test_barcodes_that_are_not_codes_are_refused(code: str, words: str) -> None:
     with pytest.raises(InvalidInput, match=words):
-        catalog.check_barcode(code)
+        fields.check_barcode(code)
 
 
 def test_store_code_pattern_is_a_setting(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]
@@ -78,8 +78,8 @@ def test_csv_import_refuses_bad_and_duplicate_barcodes(shop, seeded: str, store_
 def test_service_refuses_a_price_tag_as_barcode(session: Session, actor) -> None:  # type: ignore[no-untyped-def]
     # the TUI product form saves through this service: the same refusal reaches its barcode field
     with pytest.raises(InvalidInput, match="neither a product number"):
-        catalog.create_product(session=session, actor=actor, data=catalog.ProductCreate(
-            title="T", variants=[catalog.VariantInput(sku="T-1", barcode="138.00", price_minor=100)]))
+        products.create_product(session=session, actor=actor, data=products.ProductCreate(
+            title="T", variants=[products.VariantInput(sku="T-1", barcode="138.00", price_minor=100)]))
 
 
 # ---------------------------------------------------------------- money and digits (item 38)
@@ -119,10 +119,10 @@ def test_thousands_and_digits_of_any_script_read_the_same_everywhere(shop, seede
     file.write_text("sku,title,price\nCSV-１,Csv,١٢\n", encoding="utf-8")
     assert shop("product", "import", str(file)).exit_code == 0
     with db.read_session(seeded) as s:
-        assert catalog.find_variant(session=s, code="BIG-1").price_minor == 123450
-        assert catalog.find_variant(session=s, code="AR-1").price_minor == 1200  # stored with ASCII digits
-        assert catalog.find_variant(session=s, code="CSV-1").price_minor == 1200
-        assert catalog.find_variant(session=s, code="AR-١").sku == "AR-1"  # and found however typed
+        assert variants.find_variant(session=s, code="BIG-1").price_minor == 123450
+        assert variants.find_variant(session=s, code="AR-1").price_minor == 1200  # stored with ASCII digits
+        assert variants.find_variant(session=s, code="CSV-1").price_minor == 1200
+        assert variants.find_variant(session=s, code="AR-١").sku == "AR-1"  # and found however typed
     # an order line by a code typed in another script, priced with full-width digits
     created = shop("order", "create", "-i", "AR-١:٢@１２.５０", "--json")
     assert created.exit_code == 0, created.stderr

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from shoptui.config import Actor
-from shoptui.services.catalog import products as catalog
+from shoptui.services.catalog import products
 from shoptui.services.inventory import stock as inventory
-from shoptui.services.orders.lifecycle import DraftLine, OrderDraft
+from shoptui.services.orders.drafts import DraftLine, OrderDraft
 
 CLERK = Actor(name="clerk", source="test")
 
@@ -15,9 +15,9 @@ CLERK = Actor(name="clerk", source="test")
 def add_product(session: Session, sku: str, price_minor: int, stock: int = 0, *, title: str | None = None,
                 barcode: str | None = None, status: str = "active") -> int:
     """A product with one variant (and stock on hand at the default location); returns the variant id."""
-    product = catalog.create_product(session=session, actor=CLERK, data=catalog.ProductCreate(
+    product = products.create_product(session=session, actor=CLERK, data=products.ProductCreate(
         title=title or f"Product {sku}", status=status,
-        variants=[catalog.VariantInput(sku=sku, barcode=barcode, price_minor=price_minor)]))
+        variants=[products.VariantInput(sku=sku, barcode=barcode, price_minor=price_minor)]))
     variant = product.variants[0]
     if stock:
         inventory.restock(session=session, actor=CLERK, code=sku, quantity=stock)

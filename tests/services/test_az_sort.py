@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session
 
-from shoptui.services.catalog import products as catalog
+from shoptui.services.catalog import products
 from shoptui.services.members import customers
 from shoptui.services.members import profiles as members
 from shoptui.services.members import views as members_views
@@ -62,8 +62,8 @@ def ascii_order(names: list[str]) -> list[str]:
 
 def make_products(session: Session) -> None:
     for n, title in enumerate(NAMES):
-        catalog.create_product(session=session, actor=CLERK, data=catalog.ProductCreate(
-            title=title, status="active", variants=[catalog.VariantInput(sku=f"AZ-{n:02d}", price_minor=100 + n)]))
+        products.create_product(session=session, actor=CLERK, data=products.ProductCreate(
+            title=title, status="active", variants=[products.VariantInput(sku=f"AZ-{n:02d}", price_minor=100 + n)]))
 
 
 def test_products_sort_a_to_z_ignoring_case_across_pages(session: Session) -> None:
@@ -71,7 +71,7 @@ def test_products_sort_a_to_z_ignoring_case_across_pages(session: Session) -> No
 
     def titles(sort: str) -> list[str]:
         def page_of(after: str | None) -> Any:
-            page = catalog.list_products(session=session, sort=sort, after=after, limit=2)
+            page = products.list_products(session=session, sort=sort, after=after, limit=2)
             return type(page)(items=[p.title for p in page.items], next_after=page.next_after)
         return walk(page_of)
 
@@ -79,7 +79,7 @@ def test_products_sort_a_to_z_ignoring_case_across_pages(session: Session) -> No
     assert expected[:4] == ["apple juice", "Banana bread", "iPhone case", "mango"]
     assert titles("title") == expected
     assert titles("-title") == expected[::-1]
-    active = [p.title for p in catalog.list_products(session=session, status="active", sort="title", limit=50).items]
+    active = [p.title for p in products.list_products(session=session, status="active", sort="title", limit=50).items]
     assert active == expected
 
 
@@ -91,9 +91,9 @@ def test_products_sort_a_to_z_ignoring_case_across_pages(session: Session) -> No
 def test_the_product_title_pages_seek_an_index(session: Session, filters: dict[str, str], index: str,
                                                sort: str) -> None:
     make_products(session)
-    first = catalog.list_products(session=session, sort=sort, limit=2, **filters)
+    first = products.list_products(session=session, sort=sort, limit=2, **filters)
     assert first.next_after is not None
-    [plan] = plans(session, lambda: catalog.list_products(session=session, sort=sort, limit=2,
+    [plan] = plans(session, lambda: products.list_products(session=session, sort=sort, limit=2,
                                                           after=first.next_after, **filters))
     # a seek into the expression index past the cursor: no sort, no walk over the earlier pages
     assert f"SEARCH product USING INDEX {index} (" in plan and "<expr>" in plan, plan

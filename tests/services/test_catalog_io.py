@@ -15,9 +15,12 @@ from sqlmodel import Session
 from shoptui import clock, db
 from shoptui.errors import Conflict
 from shoptui.models.catalog import Product, Variant
-from shoptui.services.catalog import products as catalog
+from shoptui.services.catalog import categories, checks, fields, search
+from shoptui.services.catalog import products as catalog_products
 from shoptui.services.catalog import transfer as catalog_io
+from shoptui.services.catalog import variants as catalog_variants
 from shoptui.store import bulk, tuning
+from shoptui.store import search as store_search
 from tests.conftest import CLERK
 
 HEADER = "sku,title,price,barcode,category,tags,option1_name,option1,product_sku"
@@ -26,7 +29,7 @@ HEADER = "sku,title,price,barcode,category,tags,option1_name,option1,product_sku
 def rows_csv(n: int, bad: dict[int, str] | None = None) -> str:
     lines = [HEADER]
     for i in range(n):
-        code = catalog.with_check_digit(f"69{i:010d}")
+        code = fields.with_check_digit(f"69{i:010d}")
         lines.append((bad or {}).get(i, f"SKU-{i},Product {i} 手机,{i % 50}.50,{code},,\"tag{i % 3}, all\",,,"))
     return "\n".join(lines) + "\n"
 
@@ -44,8 +47,8 @@ def test_import_two_thousand_rows(session: Session) -> None:
     report = run(session, rows_csv(2000))
     assert report.products_created == 2000 and report.variants_created == 2000
     assert count(session, Variant) == 2000
-    assert [h.key for h in catalog.search_products(session=session, text="SKU-1999")][:1] == ["SKU-1999"]
-    assert catalog.check_catalog(session=session) == []
+    assert [h.key for h in search.search_products(session=session, text="SKU-1999")][:1] == ["SKU-1999"]
+    assert checks.check_catalog(session=session) == []
 
 
 def test_one_bad_row_among_many_writes_nothing(session: Session) -> None:
@@ -98,19 +101,19 @@ def test_bom_tabs_and_dry_run(session: Session) -> None:
     report = run(session, content, dry_run=True)
     assert report.dry_run and report.products_created == 1 and count(session, Product) == 0
     run(session, content)
-    assert catalog.get_variant_by_sku(session=session, sku="A-1").price_minor == 150
+    assert catalog_variants.get_variant_by_sku(session=session, sku="A-1").price_minor == 150
 
 
 def test_keyed_by_sku_updates_existing(session: Session) -> None:
     run(session, "sku,title,price,tags\nA,Old,1.00,x\n")
     report = run(session, "sku,price\nA,2.00\nB,3.00\n".replace("sku,price", "sku,title,price").replace("A,2.00", "A,Old,2.00").replace("B,3.00", "B,New,3.00"))
     assert (report.products_updated, report.products_created) == (1, 1)
-    product = catalog.get_product(session=session, product_id=catalog.resolve_product(session=session, ref="A"))
+    product = catalog_products.get_product(session=session, product_id=catalog_products.resolve_product(session=session, ref="A"))
     assert product.min_price_minor == 200 and product.tags == ["x"]  # tags column absent: unchanged
 
 
 def test_duplicate_barcode_against_store(session: Session) -> None:
-    code = catalog.with_check_digit("690000000001")
+    code = fields.with_check_digit("690000000001")
     run(session, f"sku,title,price,barcode\nA,a,1,{code}\n")
     with pytest.raises(catalog_io.ImportRefused, match=f"barcode {code} is already used by A"):
         run(session, f"sku,title,price,barcode\nB,b,1,{code}\n")
@@ -122,7 +125,7 @@ def test_variants_grouped_by_product_sku(session: Session) -> None:
     with pytest.raises(catalog_io.ImportRefused, match="line 4, column option1: the same options as line 3"):
         run(session, content)
     run(session, content.replace(",m\n", ",L\n"))
-    product = catalog.get_product(session=session, product_id=catalog.resolve_product(session=session, ref="T-L"))
+    product = catalog_products.get_product(session=session, product_id=catalog_products.resolve_product(session=session, ref="T-L"))
     assert product.variant_count == 3 and product.options[0].values == ["S", "M", "L"]
 
 
@@ -144,14 +147,14 @@ def test_csv_and_json_round_trip_through_empty_store(store: str, tmp_path) -> No
 def test_demo_catalogue_shape(session: Session) -> None:
     report = catalog_io.load_demo(session=session, actor=CLERK)
     assert report.products_created >= 60
-    cats = catalog.list_categories(session=session)
+    cats = categories.list_categories(session=session)
     assert len(cats) >= 8 and max(c.depth for c in cats) >= 2
-    page = catalog.list_products(session=session, limit=1000)
+    page = catalog_products.list_products(session=session, limit=1000)
     titles = [p.title for p in page.items]
     assert any(t.isascii() for t in titles) and any(not t.isascii() for t in titles)
     assert any(p.variant_count > 1 for p in page.items)
-    assert any(catalog.get_product(session=session, product_id=p.id).images for p in page.items)
-    assert [h.title for h in catalog.search_products(session=session, text="手机")][:1] == ["华为手机壳 Mate 60"]
+    assert any(catalog_products.get_product(session=session, product_id=p.id).images for p in page.items)
+    assert [h.title for h in search.search_products(session=session, text="手机")][:1] == ["华为手机壳 Mate 60"]
     with pytest.raises(Conflict, match="already has"):
         catalog_io.load_demo(session=session, actor=CLERK)
 
@@ -188,17 +191,17 @@ def test_big_import_feeds_the_search_indexes_set_based(session: Session, monkeyp
     """The bulk path (indexes rebuilt after the inserts, FTS5 buffering more) indexes every row, keeps
     the indexes consistent and leaves FTS5's settings as they were."""
     monkeypatch.setattr(catalog_io, "DEFER_INDEXES_FROM", 100)
-    monkeypatch.setattr(catalog, "FTS_BIG_FEED", 100)
+    monkeypatch.setattr(store_search, "FTS_BIG_FEED", 100)
     run(session, rows_csv(300))
-    assert [h.key for h in catalog.search_products(session=session, text="SKU-299")][:1] == ["SKU-299"]
-    assert {h.title for h in catalog.search_products(session=session, text="Product 123", limit=50)} >= {"Product 123 手机"}
-    assert len(catalog.search_products(session=session, text="手", limit=200)) == 200  # 1-character term: gram index
-    assert len(catalog.search_products(session=session, text="tag2", limit=200)) == 100
+    assert [h.key for h in search.search_products(session=session, text="SKU-299")][:1] == ["SKU-299"]
+    assert {h.title for h in search.search_products(session=session, text="Product 123", limit=50)} >= {"Product 123 手机"}
+    assert len(search.search_products(session=session, text="手", limit=200)) == 200  # 1-character term: gram index
+    assert len(search.search_products(session=session, text="tag2", limit=200)) == 100
     for index in ("product_search_grams", "product_search_fts"):  # raises when an index disagrees with its rows
         session.execute(text(f"INSERT INTO {index}({index}, rank) VALUES ('integrity-check', 1)"))
         hashsize = session.execute(text(f"SELECT v FROM {index}_config WHERE k = 'hashsize'")).scalar()
         assert hashsize in (None, 1024 * 1024)  # FTS5's default again
-    assert catalog.check_catalog(session=session) == []
+    assert checks.check_catalog(session=session) == []
 
 
 def test_bulk_insert_stores_what_the_orm_stores(session: Session, frozen_clock) -> None:  # type: ignore[no-untyped-def]
@@ -216,7 +219,7 @@ def test_bulk_insert_stores_what_the_orm_stores(session: Session, frozen_clock) 
     assert [(p.title, p.brand, p.description, p.variant_count, p.version) for p in products] == [
         ("It's \"one\"", "O'Brien -- ;", "", 1, 1), ("It's two", "O'Brien -- ;", "", 1, 1)]
     assert {p.updated_at for p in products} == {frozen_clock}
-    assert [h.title for h in catalog.search_products(session=session, text="o'brien")] == ["It's \"one\"", "It's two"]
+    assert [h.title for h in search.search_products(session=session, text="o'brien")] == ["It's \"one\"", "It's two"]
 
 
 @pytest.mark.parametrize("rows", [1, 2, 199, 200, 201, 401, 1000])
@@ -245,13 +248,13 @@ def test_insert_columns_many_rows_per_statement(session: Session, rows: int) -> 
 
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.text(alphabet="0123456789", min_size=6, max_size=14),
-                 st.text(alphabet="0123456789", min_size=7, max_size=12).map(catalog.with_check_digit),
+                 st.text(alphabet="0123456789", min_size=7, max_size=12).map(fields.with_check_digit),
                  st.text(alphabet="0123456789٣６x ", min_size=7, max_size=14)))
 def test_fast_barcode_check_agrees_with_the_catalogue(code: str) -> None:
     """The import's table-driven EAN/UPC check accepts exactly the codes check_barcode keeps as they are."""
     try:
-        kept = (catalog.check_barcode(code) == code and code.isascii() and code.isdigit() and len(code) in (8, 12, 13)
-                and catalog.gtin_check_digit(code[:-1]) == int(code[-1]))  # not a UPC-E: that takes the full check
+        kept = (fields.check_barcode(code) == code and code.isascii() and code.isdigit() and len(code) in (8, 12, 13)
+                and fields.gtin_check_digit(code[:-1]) == int(code[-1]))  # not a UPC-E: that takes the full check
     except catalog_io.InvalidInput:
         kept = False
     assert catalog_io._plain_gtin(code) is kept
@@ -262,7 +265,7 @@ def test_titles_are_stored_as_the_catalogue_cleans_them(session: Session, title:
     """Plain titles skip the catalogue's check; the rest go through it and come out the same."""
     content = f'sku,title,price\nT-1,"{title}",1.00\n'
     try:
-        expected = catalog.required_text(title, "title", 200)
+        expected = fields.required_text(title, "title", 200)
     except catalog_io.InvalidInput as exc:
         with pytest.raises(catalog_io.ImportRefused, match="line 2, column title"):
             run(session, content)

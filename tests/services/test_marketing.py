@@ -15,12 +15,12 @@ from shoptui.models.catalog import Variant
 from shoptui.models.marketing import Coupon, CouponCode, PromotionUse
 from shoptui.models.members import Member
 from shoptui.models.messaging import OutboxMessage
-from shoptui.services.catalog import products as catalog
+from shoptui.services.catalog import categories, products
 from shoptui.services.marketing import coupons as mc
 from shoptui.services.marketing import promotions as mp
 from shoptui.services.marketing import reports as marketing
 from shoptui.services.members import profiles as members
-from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import closing, editing, placing
 from shoptui.services.pricing import engine as pricing
 from shoptui.services.pricing import terms as pricing_terms
 from tests.services.orders_helpers import CLERK, add_product, draft, level, seed
@@ -86,11 +86,11 @@ def test_repeating_spend_and_save_is_capped(shop: Session) -> None:
 
 
 def test_percentage_on_a_category_includes_its_subtree(shop: Session) -> None:
-    root = catalog.create_category(session=shop, actor=CLERK, name="Clothes")
-    child = catalog.create_category(session=shop, actor=CLERK, name="Shirts", parent_id=root.id)
+    root = categories.create_category(session=shop, actor=CLERK, name="Clothes")
+    child = categories.create_category(session=shop, actor=CLERK, name="Shirts", parent_id=root.id)
     product_id = shop.exec(select(Variant.product_id).where(Variant.sku == "TEE-01")).one()
-    catalog.update_product(session=shop, actor=CLERK, product_id=product_id,
-                           patch=catalog.ProductUpdate(category_id=child.id))
+    products.update_product(session=shop, actor=CLERK, product_id=product_id,
+                           patch=products.ProductUpdate(category_id=child.id))
     promo(shop, kind="discount", percent_bp=1000, categories=[root.slug])
     priced = price(shop, ("TEE-01", 1), ("MUG-01", 1))
     assert priced.discount_minor == 990
@@ -115,7 +115,7 @@ def test_gift_with_purchase_adds_a_zero_price_line_or_a_notice(shop: Session) ->
     gift = priced.order.lines[-1]
     assert (gift.key, gift.quantity, gift.net_minor) == ("CAP-01", 1, 0)
     assert priced.total_minor == 19800
-    order = orders.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 2)))
+    order = placing.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 2)))
     assert [line.sku for line in order.lines] == ["TEE-01", "CAP-01"]
     assert level(shop, "CAP-01") == (1, 1)  # the gift is reserved
     again = price(shop, ("TEE-01", 2))
@@ -155,7 +155,7 @@ def test_eligibility_window_channel_tier_new_customers(shop: Session) -> None:
     gold = member(shop, "13800138000", tier="gold")
     priced = price(shop, ("TEE-01", 1), customer_id=gold)
     assert {p.name for p in priced.promotions} == {"gold only", "welcome"}
-    orders.create_order(session=shop, actor=CLERK, draft=draft(("MUG-01", 1), customer=gold))
+    placing.create_order(session=shop, actor=CLERK, draft=draft(("MUG-01", 1), customer=gold))
     assert {p.name for p in price(shop, ("TEE-01", 1), customer_id=gold).promotions} == {"gold only"}
 
 
@@ -163,9 +163,9 @@ def test_usage_limits_total_and_per_member(shop: Session) -> None:
     once = promo(shop, name="once", kind="discount", amount_minor=100, usage_limit=1)
     promo(shop, name="per member", kind="discount", amount_minor=200, per_member_limit=1)
     buyer = member(shop, "13800138001")
-    first = orders.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), customer=buyer))
+    first = placing.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), customer=buyer))
     assert first.adjustments_minor == -300
-    second = orders.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), customer=buyer))
+    second = placing.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), customer=buyer))
     assert second.adjustments_minor == -800 + 800  # both used up for this member
     assert mp.get_promotion(session=shop, ref=once.id).used_count == 1
     assert marketing.check_usage_counts(session=shop) == []
@@ -228,7 +228,7 @@ def test_status_moves(shop: Session) -> None:
 
 def test_shared_coupon_on_an_order_is_counted_and_reported(shop: Session) -> None:
     coupon(shop, amount_minor=1000, min_spend_minor=5000, code="save-10")
-    order = orders.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), coupon_codes=["SAVE10"]))
+    order = placing.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), coupon_codes=["SAVE10"]))
     assert order.total_minor == 8900
     assert [a.ref for a in order.adjustments] == ["coupon:SAVE10"]
     report = marketing.usage_report(session=shop, kind="coupon")[0]
@@ -242,7 +242,7 @@ def test_coupon_refusals(shop: Session) -> None:
         price(shop, ("MUG-01", 1), coupon_codes=["SAVE10"])
     with pytest.raises(NotFound, match="no coupon code"):
         price(shop, ("TEE-01", 1), coupon_codes=["NOPE"])
-    orders.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), coupon_codes=["SAVE10"]))
+    placing.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), coupon_codes=["SAVE10"]))
     with pytest.raises(InvalidInput, match="limit of 1 use"):
         price(shop, ("TEE-01", 1), coupon_codes=["SAVE10"])
     coupon(shop, name="old", amount_minor=100, code="OLD1", valid_until=clock.now() - timedelta(days=1),
@@ -294,7 +294,7 @@ def test_unique_codes_issued_to_a_segment_sent_with_consent_and_exported(shop: S
     assert rows[0]["share_text"].startswith(f"Use {rows[0]['code']} for 5.00 off")
     with pytest.raises(InvalidInput, match="issued to another customer"):
         price(shop, ("TEE-01", 1), coupon_codes=[codes[yes]], customer_id=no)
-    order = orders.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), customer=yes,
+    order = placing.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), customer=yes,
                                                                         coupon_codes=[codes[yes].lower()]))
     assert order.total_minor == 9900 - 990 - 500  # gold: 10% off, then the code
     with pytest.raises(InvalidInput, match="already been used"):
@@ -315,7 +315,7 @@ def test_redemption_is_atomic_even_if_the_check_passed(shop: Session) -> None:
     c = coupon(shop, amount_minor=500)
     code = mc.issue_coupon(session=shop, actor=CLERK, ref=c.id, count=1).codes[0]
     priced = price(shop, ("TEE-01", 1), coupon_codes=[code])
-    order = orders.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), coupon_codes=[code]))
+    order = placing.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), coupon_codes=[code]))
     with pytest.raises(Conflict, match="already been used"):  # a second terminal with a stale price
         marketing.record_usage(session=shop, actor=CLERK, order_id=order.id, order_number=order.number,
                                customer_id=None, priced=priced)
@@ -330,7 +330,7 @@ def test_points_are_redeemed_with_the_order(shop: Session) -> None:
             price(shop, ("TEE-01", 1), customer_id=buyer, points_to_use=allowed + 1)
     use = min(allowed, 100)
     value = members.points_value_minor(session=shop, points=use)
-    order = orders.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), customer=buyer,
+    order = placing.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), customer=buyer,
                                                                         points_to_use=use))
     assert order.total_minor == 9900 - value
     assert members.member_benefits(session=shop, customer_id=buyer).points_balance == 1000 - use
@@ -340,7 +340,7 @@ def test_points_are_redeemed_with_the_order(shop: Session) -> None:
 
 def test_imported_orders_get_no_offers(shop: Session) -> None:
     promo(shop, kind="discount", amount_minor=1000)
-    order = orders.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), channel="imported",
+    order = placing.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), channel="imported",
                                                                         stock_mode="none"))
     assert order.total_minor == 9900
     assert shop.exec(select(PromotionUse)).all() == []
@@ -348,7 +348,7 @@ def test_imported_orders_get_no_offers(shop: Session) -> None:
 
 def test_report_and_dashboard(shop: Session) -> None:
     p = promo(shop, kind="discount", amount_minor=1000)
-    orders.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1)))
+    placing.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1)))
     report = marketing.usage_report(session=shop, kind="promotion", ref_id=p.id)[0]
     assert (report.times_used, report.discount_minor, report.revenue_minor) == (1, 1000, 8900)
     from shoptui.services.marketing import figures as marketing_figures
@@ -378,8 +378,8 @@ def test_pricing_the_same_cart_twice_is_the_same(shop: Session) -> None:
 def test_cancelling_an_order_gives_the_code_back(shop: Session) -> None:
     c = coupon(shop, amount_minor=500)
     code = mc.issue_coupon(session=shop, actor=CLERK, ref=c.id, count=1).codes[0]
-    order = orders.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), coupon_codes=[code]))
-    orders.cancel_order(session=shop, actor=CLERK, number=order.number, reason="changed mind")
+    order = placing.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), coupon_codes=[code]))
+    closing.cancel_order(session=shop, actor=CLERK, number=order.number, reason="changed mind")
     assert price(shop, ("TEE-01", 1), coupon_codes=[code]).discount_minor == 500
     assert marketing.check_usage_counts(session=shop) == []
 
@@ -387,11 +387,11 @@ def test_cancelling_an_order_gives_the_code_back(shop: Session) -> None:
 def test_editing_an_order_prices_the_offers_again(shop: Session) -> None:
     promo(shop, kind="spend_save", steps=[(20000, 2000)], products=["TEE-01"])
     coupon(shop, amount_minor=500, code="FIVE5")
-    order = orders.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), ("MUG-01", 1),
+    order = placing.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), ("MUG-01", 1),
                                                                         coupon_codes=["FIVE5"]))
     assert order.total_minor == 9900 + 3550 - 500
-    edited = orders.edit_order(session=shop, actor=CLERK, number=order.number,
-                               edit=orders.OrderEdit(lines=[orders.LineChange(sku="TEE-01", quantity=3)]))
+    edited = editing.edit_order(session=shop, actor=CLERK, number=order.number,
+                               edit=editing.OrderEdit(lines=[editing.LineChange(sku="TEE-01", quantity=3)]))
     assert edited.total_minor == 29700 + 3550 - 2000 - 500
     tee, mug = edited.lines
     assert mug.adjustment_minor == round(-500 * 3550 / (27700 + 3550))  # the 满减 stays on the tees
@@ -402,10 +402,10 @@ def test_editing_an_order_prices_the_offers_again(shop: Session) -> None:
 
 def test_counter_hand_over_opts_in_to_offers(shop: Session) -> None:
     promo(shop, kind="discount", amount_minor=1000)
-    plain = orders.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), channel="counter",
+    plain = placing.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), channel="counter",
                                                                         stock_mode="deferred"))
     assert plain.total_minor == 9900  # the basket priced it; no second pricing behind its back
-    offered = orders.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), channel="counter",
+    offered = placing.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1), channel="counter",
                                                                           stock_mode="deferred", apply_offers=True))
     assert offered.total_minor == 8900
 
@@ -442,7 +442,7 @@ def test_edit_changes_a_promotion_in_place_and_audits_it(shop: Session) -> None:
 def test_edit_of_a_used_promotion_keeps_what_orders_had(shop: Session) -> None:
     made = promo(shop, name="tenth", kind="discount", percent_bp=1000)
     for _ in range(2):
-        orders.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1)))
+        placing.create_order(session=shop, actor=CLERK, draft=draft(("TEE-01", 1)))
     # name, window, limits: in place
     edited = mp.update_promotion(session=shop, actor=CLERK, ref=made.id,
                                  changes=mp.PromotionUpdate(name="ten percent", usage_limit=5))

@@ -13,7 +13,7 @@ from shoptui.models.members import Member, MemberTierChange
 from shoptui.models.messaging import OutboxMessage
 from shoptui.services.members import customers
 from shoptui.services.members import profiles as members
-from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import payments, placing, reading
 from shoptui.services.orders import returns as orders_returns
 from shoptui.services.shop import checks, settings
 from tests.services.orders_helpers import CLERK, draft, seed
@@ -149,9 +149,9 @@ def test_orders_earn_pay_with_credit_refund_and_tiers(store: str, frozen_clock) 
         from shoptui.services.members import tiers as members_tiers
 
         members_tiers.edit_tier(session=s, actor=CLERK, code="silver", patch=members_tier)
-        order = orders.create_order(session=s, actor=CLERK, draft=draft(("TEE-01", 2), customer=ana.id))
-        orders.pay(session=s, actor=CLERK, number=order.number, method="store_credit", amount_minor=10000)
-        orders.pay(session=s, actor=CLERK, number=order.number, method="card")
+        order = placing.create_order(session=s, actor=CLERK, draft=draft(("TEE-01", 2), customer=ana.id))
+        payments.pay(session=s, actor=CLERK, number=order.number, method="store_credit", amount_minor=10000)
+        payments.pay(session=s, actor=CLERK, number=order.number, method="card")
     with db.read_session(store) as s:
         profile = members.member_profile(session=s, ref=ana.id)
         me = profile.member
@@ -164,8 +164,8 @@ def test_orders_earn_pay_with_credit_refund_and_tiers(store: str, frozen_clock) 
         assert [(m.channel, m.recipient) for m in sent] == [("email", "ana@example.com")]
         _clean(s)
     with pytest.raises(Conflict, match="holds 0.00 of store credit"), db.transaction(store) as s:
-        second = orders.create_order(session=s, actor=CLERK, draft=draft(("MUG-01", 1), customer=ana.id))
-        orders.pay(session=s, actor=CLERK, number=second.number, method="store_credit")
+        second = placing.create_order(session=s, actor=CLERK, draft=draft(("MUG-01", 1), customer=ana.id))
+        payments.pay(session=s, actor=CLERK, number=second.number, method="store_credit")
     with db.transaction(store) as s:  # half the goods back as store credit: half the points back, tier down
         orders_returns.refund(session=s, actor=CLERK, number=order.number, items=[("TEE-01", 1)], reason="size",
                               to="store_credit")
@@ -184,11 +184,11 @@ def test_orders_earn_pay_with_credit_refund_and_tiers(store: str, frozen_clock) 
 def test_guests_cannot_pay_with_store_credit(store: str, frozen_clock) -> None:  # type: ignore[no-untyped-def]
     with db.transaction(store) as s:
         seed(s)
-        order = orders.create_order(session=s, actor=CLERK, draft=draft(("MUG-01", 1), guest_name="walk-in"))
+        order = placing.create_order(session=s, actor=CLERK, draft=draft(("MUG-01", 1), guest_name="walk-in"))
     with pytest.raises(InvalidInput, match="only members hold store credit"), db.transaction(store) as s:
-        orders.pay(session=s, actor=CLERK, number=order.number, method="store_credit")
+        payments.pay(session=s, actor=CLERK, number=order.number, method="store_credit")
     with db.read_session(store) as s:
-        assert orders.get_order(session=s, number=order.number).paid_minor == 0
+        assert reading.get_order(session=s, number=order.number).paid_minor == 0
 
 
 def test_merge_moves_orders_points_credit_and_history(store: str, frozen_clock) -> None:  # type: ignore[no-untyped-def]
@@ -199,15 +199,15 @@ def test_merge_moves_orders_points_credit_and_history(store: str, frozen_clock) 
         members.adjust_points(session=s, actor=CLERK, ref=dup.id, points=300, reason="old card")
         members.credit_change(session=s, actor=CLERK, ref=dup.id, amount_minor=2500, reason="old card")
         members.adjust_points(session=s, actor=CLERK, ref=ana.id, points=50, reason="welcome")
-        order = orders.create_order(session=s, actor=CLERK, draft=draft(("MUG-01", 1), customer=dup.id))
-        orders.pay(session=s, actor=CLERK, number=order.number, method="cash", amount_minor=5000)
+        order = placing.create_order(session=s, actor=CLERK, draft=draft(("MUG-01", 1), customer=dup.id))
+        payments.pay(session=s, actor=CLERK, number=order.number, method="cash", amount_minor=5000)
     with db.transaction(store) as s:
         result = members.merge_members(session=s, actor=CLERK, keep=ana.id, other="ana@example.com")
         assert (result.orders, result.points, result.credit_minor) == (1, 335, 2500)
         kept = result.kept
         assert kept.points_balance == 385 and kept.credit_balance_minor == 2500 and kept.tags == ["tea", "vip"]
         assert kept.email == "ana@example.com" and kept.sms_consent and kept.order_count == 1
-        assert orders.get_order(session=s, number=order.number).customer_id == ana.id
+        assert reading.get_order(session=s, number=order.number).customer_id == ana.id
         _clean(s)
     with db.read_session(store) as s:
         with pytest.raises(NotFound, match=f"merged into member #{ana.id}"):
@@ -274,8 +274,8 @@ def test_tier_messages_queued_in_bulk_look_like_ones_queued_one_by_one(session: 
     seed(session)
     ana = _add(session, name="Ana", phone="138 0013 8000", email="Ana@Example.com", email_consent=True, sms_consent=True)
     members_tiers.edit_tier(session=session, actor=CLERK, code="silver", patch=members.TierUpdate(min_spend_minor=15000))
-    order = orders.create_order(session=session, actor=CLERK, draft=draft(("TEE-01", 2), customer=ana.id))
-    orders.pay(session=session, actor=CLERK, number=order.number, method="card")  # Ana rises to silver: bulk notice
+    order = placing.create_order(session=session, actor=CLERK, draft=draft(("TEE-01", 2), customer=ana.id))
+    payments.pay(session=session, actor=CLERK, number=order.number, method="card")  # Ana rises to silver: bulk notice
     bulk = session.exec(select(OutboxMessage).where(OutboxMessage.template == "member.tier_up")
                         .order_by(OutboxMessage.id)).all()
     assert [(m.channel, m.recipient) for m in bulk] == [("email", "ana@example.com"), ("sms", "+8613800138000")]

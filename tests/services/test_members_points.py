@@ -10,12 +10,12 @@ from sqlmodel import Session, select
 from shoptui import clock, db
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.members import PointsMovement
-from shoptui.services.catalog import products as catalog
+from shoptui.services.catalog import categories, products
 from shoptui.services.inventory import stock as inventory
 from shoptui.services.members import points as members_points
 from shoptui.services.members import profiles as members
 from shoptui.services.members import tiers as members_tiers
-from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import closing, payments, placing
 from shoptui.services.shop import checks, settings
 from tests.services.orders_helpers import CLERK, draft, seed
 
@@ -87,9 +87,9 @@ def test_redeeming_is_capped_by_balance_and_share(session: Session) -> None:
 def test_events_and_tier_multiply_points(store: str, frozen_clock) -> None:  # type: ignore[no-untyped-def]
     with db.transaction(store) as s:
         seed(s)
-        category = catalog.create_category(session=s, actor=CLERK, name="Tea")
-        catalog.create_product(session=s, actor=CLERK, data=catalog.ProductCreate(
-            title="Longjing", category_id=category.id, variants=[catalog.VariantInput(sku="TEA-01", price_minor=5000)]))
+        category = categories.create_category(session=s, actor=CLERK, name="Tea")
+        products.create_product(session=s, actor=CLERK, data=products.ProductCreate(
+            title="Longjing", category_id=category.id, variants=[products.VariantInput(sku="TEA-01", price_minor=5000)]))
         inventory.restock(session=s, actor=CLERK, code="TEA-01", quantity=10)
         ana = _member(s)
         s.exec(select(PointsMovement)).all()
@@ -101,8 +101,8 @@ def test_events_and_tier_multiply_points(store: str, frozen_clock) -> None:  # t
         members_points.add_event(session=s, actor=CLERK, name="Gold only", multiplier_bp=50000,
                                  starts_at=frozen_clock - timedelta(hours=1), ends_at=frozen_clock + timedelta(days=7),
                                  tier_codes=["gold"])
-        order = orders.create_order(session=s, actor=CLERK, draft=draft(("TEA-01", 1), ("MUG-01", 1), customer=ana))
-        orders.pay(session=s, actor=CLERK, number=order.number, method="card")
+        order = placing.create_order(session=s, actor=CLERK, draft=draft(("TEA-01", 1), ("MUG-01", 1), customer=ana))
+        payments.pay(session=s, actor=CLERK, number=order.number, method="card")
     with db.read_session(store) as s:
         earned = members_points.history(session=s, customer_id=ana).items[0]
         # (50.00 x3 + 35.50 x1) x1.5 = 278.25 -> 278 points
@@ -122,14 +122,14 @@ def test_refund_after_points_were_spent_leaves_a_debt_paid_by_the_next_order(sto
     with db.transaction(store) as s:
         seed(s)
         ana = _member(s)
-        first = orders.create_order(session=s, actor=CLERK, draft=draft(("TEE-01", 1), customer=ana))
-        orders.pay(session=s, actor=CLERK, number=first.number, method="card")  # 99 points
+        first = placing.create_order(session=s, actor=CLERK, draft=draft(("TEE-01", 1), customer=ana))
+        payments.pay(session=s, actor=CLERK, number=first.number, method="card")  # 99 points
         members.redeem_points(session=s, actor=CLERK, customer_id=ana, points=90, ref_kind="order", ref_id="SO-X")
         orders_returns.refund(session=s, actor=CLERK, number=first.number, reason="changed mind")
         assert _balance(s, ana) == 9 - 99
         _clean(s)
-        second = orders.create_order(session=s, actor=CLERK, draft=draft(("TEE-01", 2), customer=ana))
-        orders.pay(session=s, actor=CLERK, number=second.number, method="card")  # 198 points, 90 pay the debt
+        second = placing.create_order(session=s, actor=CLERK, draft=draft(("TEE-01", 2), customer=ana))
+        payments.pay(session=s, actor=CLERK, number=second.number, method="card")  # 198 points, 90 pay the debt
         assert _balance(s, ana) == 108
         _clean(s)
 
@@ -139,10 +139,10 @@ def test_cancelled_order_gives_back_redeemed_points(store: str, frozen_clock) ->
         seed(s)
         ana = _member(s)
         members.adjust_points(session=s, actor=CLERK, ref=ana, points=500, reason="start")
-        order = orders.create_order(session=s, actor=CLERK, draft=draft(("MUG-01", 1), customer=ana))
+        order = placing.create_order(session=s, actor=CLERK, draft=draft(("MUG-01", 1), customer=ana))
         members.redeem_points(session=s, actor=CLERK, customer_id=ana, points=300, ref_kind="order",
                               ref_id=order.number)
-        orders.cancel_order(session=s, actor=CLERK, number=order.number, reason="customer left")
+        closing.cancel_order(session=s, actor=CLERK, number=order.number, reason="customer left")
         assert _balance(s, ana) == 500
         _clean(s)
 
@@ -179,8 +179,8 @@ def test_recalc_tiers_by_orders_is_set_based_and_cron_safe(store: str, frozen_cl
         members_tiers.edit_tier(session=s, actor=CLERK, code="gold", patch=members_tiers.TierUpdate(min_orders=3))
         ana, bo = _member(s), _member(s, "13900139000")
         for _ in range(3):
-            order = orders.create_order(session=s, actor=CLERK, draft=draft(("MUG-01", 1), customer=ana))
-            orders.pay(session=s, actor=CLERK, number=order.number, method="card")
+            order = placing.create_order(session=s, actor=CLERK, draft=draft(("MUG-01", 1), customer=ana))
+            payments.pay(session=s, actor=CLERK, number=order.number, method="card")
         assert members.get_member(session=s, ref=ana).tier_code == "gold"
         with pytest.raises(InvalidInput, match="cannot be lower"):
             members_tiers.edit_tier(session=s, actor=CLERK, code="gold", patch=members_tiers.TierUpdate(min_orders=1))

@@ -10,12 +10,12 @@ from sqlmodel import Session
 
 from shoptui import clock
 from shoptui.errors import InvalidInput, NotFound
-from shoptui.services.catalog import products as catalog
+from shoptui.services.catalog import products
 from shoptui.services.members import customers
 from shoptui.services.members import profiles as members
 from shoptui.services.members import tiers as members_tiers
 from shoptui.services.members import views as members_views
-from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import drafts, payments, placing
 from tests.conftest import CLERK
 
 
@@ -77,14 +77,14 @@ def test_search_email_name_and_refusals(four: Session) -> None:
 
 
 def test_tier_progress_by_spend_and_by_orders(four: Session) -> None:
-    catalog.create_product(session=four, actor=CLERK, data=catalog.ProductCreate(
-        title="Tee", status="active", variants=[catalog.VariantInput(sku="TEE-01", price_minor=50_000)]))
+    products.create_product(session=four, actor=CLERK, data=products.ProductCreate(
+        title="Tee", status="active", variants=[products.VariantInput(sku="TEE-01", price_minor=50_000)]))
     for _ in range(2):
-        order = orders.create_order(session=four, actor=CLERK, draft=orders.OrderDraft(
-            customer="1", lines=[orders.DraftLine(sku="TEE-01", quantity=1)], stock_mode="none"))
-        orders.pay(session=four, actor=CLERK, number=order.number, method="cash")
-    orders.create_order(session=four, actor=CLERK, draft=orders.OrderDraft(  # unpaid: does not count
-        customer="1", lines=[orders.DraftLine(sku="TEE-01", quantity=1)], stock_mode="none"))
+        order = placing.create_order(session=four, actor=CLERK, draft=drafts.OrderDraft(
+            customer="1", lines=[drafts.DraftLine(sku="TEE-01", quantity=1)], stock_mode="none"))
+        payments.pay(session=four, actor=CLERK, number=order.number, method="cash")
+    placing.create_order(session=four, actor=CLERK, draft=drafts.OrderDraft(  # unpaid: does not count
+        customer="1", lines=[drafts.DraftLine(sku="TEE-01", quantity=1)], stock_mode="none"))
     progress = members_views.tier_progress(session=four, customer_id=1)
     assert (progress.basis, progress.spend_minor, progress.orders) == ("spend", 100_000, 2)
     assert (progress.next_code, progress.next_threshold, progress.to_go) == ("silver", 200_000, 100_000)

@@ -99,13 +99,13 @@ def test_an_import_of_one_of_each_speaks_in_the_singular() -> None:
 
 def test_the_dashboard_says_one_order_today(shop: Session) -> None:  # noqa: F811
     from shoptui.services.orders import figures as order_figures
-    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.orders import placing
     from tests.services.orders_helpers import draft
 
     def detail() -> str:
         return {f.key: f for f in order_figures.dashboard_figures(session=shop)}["sales_today"].detail
 
     assert detail() == "0 orders"
-    orders.create_order(session=shop, actor=CLERK, draft=draft(("MUG-01", 1)))
+    placing.create_order(session=shop, actor=CLERK, draft=draft(("MUG-01", 1)))
     shop.flush()
     assert detail() == "1 order"

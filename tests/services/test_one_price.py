@@ -15,7 +15,7 @@ import pytest
 from sqlmodel import Session
 
 from shoptui import clock
-from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import drafts, editing, placing, reading
 from shoptui.services.orders.importing import import_orders, parse_mapping
 from shoptui.services.sales import counter as sales
 from shoptui.services.shop import settings
@@ -45,7 +45,7 @@ def offers(session: Session) -> list[str]:
     return phones
 
 
-def shape(order: orders.OrderRead) -> tuple[Any, ...]:
+def shape(order: reading.OrderRead) -> tuple[Any, ...]:
     """What the customer is charged, line by line and in total."""
     return (tuple((line.sku, line.quantity, line.unit_price_minor, line.line_discount_minor, line.adjustment_minor,
                    line.net_minor, line.tax_minor) for line in order.lines),
@@ -78,27 +78,27 @@ def test_counter_order_and_order_document_give_the_same_lines_and_total(shop: Se
     sale = counter_sale(shop, at_counter, ("SAVE10",), POINTS)
     kinds = {kind for kind, _ in sale[1]}
     assert {"promotion", "member", "coupon", "points"} <= kinds  # every offer is in play
-    by_hand = orders.create_order(session=shop, actor=CLERK, draft=orders.OrderDraft(
+    by_hand = placing.create_order(session=shop, actor=CLERK, draft=drafts.OrderDraft(
         channel="phone", customer=by_phone, coupon_codes=["SAVE10"], points_to_use=POINTS,
-        lines=[orders.DraftLine(sku=sku, quantity=qty, line_discount_minor=off) for sku, qty, off in CART]))
+        lines=[drafts.DraftLine(sku=sku, quantity=qty, line_discount_minor=off) for sku, qty, off in CART]))
     money = settings.currency(session=shop)
     document = {"channel": "web", "customer": on_web, "coupons": ["SAVE10"], "points": POINTS,
                 "lines": [{"sku": sku, "quantity": qty, "discount": money.format(off)} for sku, qty, off in CART]}
-    imported = orders.create_order(session=shop, actor=CLERK, draft=orders.draft_from_document(document, money))
+    imported = placing.create_order(session=shop, actor=CLERK, draft=drafts.draft_from_document(document, money))
     assert shape(by_hand) == sale
     assert shape(imported) == sale
 
 
 def test_an_edited_order_prices_again_like_a_new_one(shop: Session) -> None:
     _, buyer, _ = offers(shop)
-    new = orders.create_order(session=shop, actor=CLERK, draft=orders.OrderDraft(
+    new = placing.create_order(session=shop, actor=CLERK, draft=drafts.OrderDraft(
         channel="phone", customer=buyer, coupon_codes=["SAVE10"],
-        lines=[orders.DraftLine(sku=sku, quantity=qty, line_discount_minor=off) for sku, qty, off in CART]))
-    edited = orders.create_order(session=shop, actor=CLERK, draft=orders.OrderDraft(
+        lines=[drafts.DraftLine(sku=sku, quantity=qty, line_discount_minor=off) for sku, qty, off in CART]))
+    edited = placing.create_order(session=shop, actor=CLERK, draft=drafts.OrderDraft(
         channel="phone", customer=buyer, coupon_codes=["SAVE10"],
-        lines=[orders.DraftLine(sku="TEE-01", quantity=2, line_discount_minor=1980)]))
-    edited = orders.edit_order(session=shop, actor=CLERK, number=edited.number, edit=orders.OrderEdit(
-        lines=[orders.LineChange(sku=sku, quantity=qty) for sku, qty, _ in CART[1:]]))
+        lines=[drafts.DraftLine(sku="TEE-01", quantity=2, line_discount_minor=1980)]))
+    edited = editing.edit_order(session=shop, actor=CLERK, number=edited.number, edit=editing.OrderEdit(
+        lines=[editing.LineChange(sku=sku, quantity=qty) for sku, qty, _ in CART[1:]]))
     assert shape(edited) == shape(new)
 
 
@@ -125,6 +125,6 @@ def test_the_history_import_prices_a_cart_without_offers_as_the_counter_does(sho
         for sku, qty, off in CART)
     report = import_orders(session=shop, actor=CLERK, content=body.encode(), mapping=parse_mapping(HISTORY_MAPPING),
                            source="history.csv")
-    imported = orders.get_order(session=shop, number=report.first_number)
+    imported = reading.get_order(session=shop, number=report.first_number)
     assert sale[6] > 0 and sale[5] > 0  # a total with tax in it
     assert shape(imported) == sale

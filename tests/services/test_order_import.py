@@ -17,7 +17,7 @@ from shoptui.models.catalog import Variant
 from shoptui.models.customers import Customer
 from shoptui.models.orders import Order
 from shoptui.services.members import customers
-from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import checks, listing, reading
 from shoptui.services.orders.importing import (
     OrderImportRefused,
     _format_regex,
@@ -80,18 +80,18 @@ def test_import_groups_rows_prices_and_rounds(session: Session) -> None:
     report = _import(session, create_missing=True)
     assert report.orders_created == 3 and report.order_lines == 4 and report.rounded_lines == 1
     assert report.customers_created == ["Wang Fang"] and report.products_created == []
-    first = orders.get_order(session=session, number=report.first_number)
+    first = reading.get_order(session=session, number=report.first_number)
     assert first.external_ref == "A-1" and first.channel == "imported"
     assert first.status == "completed" and first.payment_status == "paid" and first.fulfilment_status == "delivered"
     assert [(line.sku, line.line_total_minor) for line in first.lines] == [("TEE-01", 17820), ("MUG-01", 3551)]
     assert first.total_minor == first.paid_minor == 17820 + 3551
     assert first.created_at.isoformat() == "2024-03-01T02:00:00+00:00"  # 10:00 in Shanghai
-    cancelled = orders.list_orders(session=session, filters=orders.OrderFilter(status="cancelled")).items
+    cancelled = listing.list_orders(session=session, filters=listing.OrderFilter(status="cancelled")).items
     assert [o.total_minor for o in cancelled] == [500]  # 10.00 with a 0.5 (50%) discount
     wang = customers.get_customer(session=session, ref="13911112222")
     assert wang.order_count == 1 and wang.spent_minor == 17820 + 3551
     assert level(session, "TEE-01") == (10, 0)  # history moves no stock
-    for check in (orders.check_order_totals, orders.check_order_money, orders.check_order_counters):
+    for check in (checks.check_order_totals, checks.check_order_money, checks.check_order_counters):
         assert check(session=session) == []
 
 
@@ -118,7 +118,7 @@ def test_unknown_sku_and_customer_listed_or_created(session: Session) -> None:
     assert _count(session, Order) == 0 and session.exec(select(Variant).where(Variant.sku == "NEW-9")).first() is None
     done = _import(session, body, create_missing=True)
     assert done.products_created == ["NEW-9"]
-    line = orders.get_order(session=session, number=done.first_number).lines[0]
+    line = reading.get_order(session=session, number=done.first_number).lines[0]
     assert line.sku == "NEW-9" and line.title == "Green tea 绿茶"
 
 
@@ -175,7 +175,7 @@ def test_imported_times_are_stored_like_every_other_time(session: Session) -> No
     _import(session, create_missing=True)
     stored = session.execute(text("SELECT created_at FROM sales_order ORDER BY id LIMIT 1")).scalar_one()
     assert stored == "2024-03-01 02:00:00.000000"  # the UTCDateTime format, so ranges and ordering hold
-    march = orders.list_orders(session=session, filters=orders.OrderFilter(
+    march = listing.list_orders(session=session, filters=listing.OrderFilter(
         date_from=date(2024, 3, 1), date_to=date(2024, 3, 5))).items
     assert len(march) == 2
 
@@ -284,9 +284,9 @@ def test_a_big_import_builds_the_order_indexes_again_after_its_inserts(session: 
     assert report.orders_created == 3
     assert dropped, "the import did not defer the indexes"
     assert indexes() == before  # every index is back, as it was
-    first = orders.get_order(session=session, number=report.first_number)
+    first = reading.get_order(session=session, number=report.first_number)
     assert [line.sku for line in first.lines] == ["TEE-01", "MUG-01"]
-    for check in (orders.check_order_totals, orders.check_order_money, orders.check_order_counters):
+    for check in (checks.check_order_totals, checks.check_order_money, checks.check_order_counters):
         assert check(session=session) == []
 
 
@@ -299,7 +299,7 @@ def test_a_further_phone_of_a_customer_finds_that_customer(session: Session) -> 
     before = _count(session, Customer)
     body = "B-1,01/03/2024 10:00,,completed,,Wang Fang,13911112222,,MUG-01,Mug,1,35.50,\n"
     done = _import(session, body, create_missing=True)
-    assert orders.get_order(session=session, number=done.first_number).customer_id == wang.id
+    assert reading.get_order(session=session, number=done.first_number).customer_id == wang.id
     assert _count(session, Customer) == before
 
 
@@ -311,7 +311,7 @@ def test_a_phone_stored_before_e164_finds_that_customer(session: Session) -> Non
     before = _count(session, Customer)
     body = "B-1,01/03/2024 10:00,,completed,,Li,+86 137-0000-0000,,MUG-01,Mug,1,35.50,\n"
     done = _import(session, body, create_missing=True)
-    assert orders.get_order(session=session, number=done.first_number).customer_id == old.id
+    assert reading.get_order(session=session, number=done.first_number).customer_id == old.id
     assert _count(session, Customer) == before
 
 

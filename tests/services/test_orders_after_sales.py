@@ -11,8 +11,8 @@ from shoptui import db
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.messaging import OutboxMessage
 from shoptui.services.members import customers
+from shoptui.services.orders import closing, drafts, listing, payments, placing, reading
 from shoptui.services.orders import figures as orders_figures
-from shoptui.services.orders import lifecycle as orders
 from shoptui.services.orders import returns as orders_returns
 from shoptui.services.orders import shipping as orders_shipping
 from shoptui.services.pricing import engine as pricing
@@ -27,11 +27,11 @@ def paid(store: str, frozen_clock) -> tuple[str, str]:  # type: ignore[no-untype
         seed(s)
         customers.add_customer(session=s, actor=CLERK, data=customers.CustomerCreate(
             name="Wang Fang", phone="13800138000", email="fang@example.com"))
-        order = orders.create_order(session=s, actor=CLERK, draft=draft(
+        order = placing.create_order(session=s, actor=CLERK, draft=draft(
             ("TEE-01", 2), ("MUG-01", 1), customer="13800138000", shipping_minor=1000,
-            adjustments=[orders.DraftAdjustment(amount_minor=-500)]))
-        orders.pay(session=s, actor=CLERK, number=order.number, method="card", amount_minor=20000)
-        orders.pay(session=s, actor=CLERK, number=order.number, method="mobile")
+            adjustments=[drafts.DraftAdjustment(amount_minor=-500)]))
+        payments.pay(session=s, actor=CLERK, number=order.number, method="card", amount_minor=20000)
+        payments.pay(session=s, actor=CLERK, number=order.number, method="mobile")
     return store, order.number
 
 
@@ -60,9 +60,9 @@ def test_partial_then_full_shipping_notifies_and_deducts(paid: tuple[str, str]) 
         rest = orders_shipping.ship(session=s, actor=CLERK, number=number, carrier="SF", tracking="SF1234567891")
         assert rest.fulfilment_status == "shipped" and {i.sku for i in rest.shipment.items} == {"TEE-01", "MUG-01"}
         assert level(s, "TEE-01") == (8, 0) and level(s, "MUG-01") == (4, 0)
-        hits = orders.list_orders(session=s, filters=orders.OrderFilter(search="SF1234567891"))
+        hits = listing.list_orders(session=s, filters=listing.OrderFilter(search="SF1234567891"))
         assert [o.number for o in hits.items] == [number]
-        assert orders.list_orders(session=s, filters=orders.OrderFilter(has_tracking=True)).items[0].number == number
+        assert listing.list_orders(session=s, filters=listing.OrderFilter(has_tracking=True)).items[0].number == number
         done = orders_shipping.deliver(session=s, actor=CLERK, number=number)
         assert (done.status, done.fulfilment_status) == ("completed", "delivered")
         _clean(s)
@@ -80,17 +80,17 @@ def test_bad_shipments_change_nothing(paid: tuple[str, str], kwargs, error, mess
     with pytest.raises(error, match=message), db.transaction(url) as s:
         orders_shipping.ship(session=s, actor=CLERK, number=number, **kwargs)
     with db.read_session(url) as s:
-        assert level(s, "TEE-01") == (10, 2) and orders.get_order(session=s, number=number).shipments == []
+        assert level(s, "TEE-01") == (10, 2) and reading.get_order(session=s, number=number).shipments == []
 
 
 def test_unpaid_cancelled_and_double_shipping_are_refused(paid: tuple[str, str]) -> None:
     url, number = paid
     with db.transaction(url) as s:
-        unpaid = orders.create_order(session=s, actor=CLERK, draft=draft(("CAP-01", 1))).number
+        unpaid = placing.create_order(session=s, actor=CLERK, draft=draft(("CAP-01", 1))).number
     with pytest.raises(Conflict, match="unpaid; take the payment"), db.transaction(url) as s:
         orders_shipping.ship(session=s, actor=CLERK, number=unpaid, carrier="SF", tracking="SF1234567890")
     with db.transaction(url) as s:
-        orders.cancel_order(session=s, actor=CLERK, number=unpaid)
+        closing.cancel_order(session=s, actor=CLERK, number=unpaid)
     with pytest.raises(Conflict, match="cancelled"), db.transaction(url) as s:
         orders_shipping.ship(session=s, actor=CLERK, number=unpaid, carrier="SF", tracking="SF1234567890")
     with db.transaction(url) as s:
@@ -98,14 +98,14 @@ def test_unpaid_cancelled_and_double_shipping_are_refused(paid: tuple[str, str])
     with pytest.raises(Conflict, match="already shipped in full"), db.transaction(url) as s:
         orders_shipping.ship(session=s, actor=CLERK, number=number, carrier="SF", tracking="SF1234567890")
     with pytest.raises(Conflict, match="has shipped items"), db.transaction(url) as s:
-        orders.cancel_order(session=s, actor=CLERK, number=number)
+        closing.cancel_order(session=s, actor=CLERK, number=number)
 
 
 def test_ship_from_csv_is_all_or_nothing_with_a_report(paid: tuple[str, str]) -> None:
     url, number = paid
     with db.transaction(url) as s:
-        other = orders.create_order(session=s, actor=CLERK, draft=draft(("CAP-01", 1)))
-        orders.pay(session=s, actor=CLERK, number=other.number, method="cash")
+        other = placing.create_order(session=s, actor=CLERK, draft=draft(("CAP-01", 1)))
+        payments.pay(session=s, actor=CLERK, number=other.number, method="cash")
     bad = (f"number,carrier,tracking,lines\n{number},SF,SF1234567890,TEE-01:1\n{other.number},SF,BAD\n"
            "SO-999999,SF,SF1234567899\n,SF,SF1\nSO-000001,SF,SF1234567890,TEE-01:x\n")
     with pytest.raises(orders_shipping.BatchRefused) as refused, db.transaction(url) as s:
@@ -152,7 +152,7 @@ def test_return_flow_restocks_writes_off_and_refunds_exactly(paid: tuple[str, st
         assert {i.sku: i.condition for i in received.items} == {"TEE-01": "resellable", "MUG-01": "damaged"}
         assert level(s, "TEE-01") == (10, 0) and level(s, "MUG-01") == (4, 0)
         result = orders_returns.refund_return(session=s, actor=CLERK, return_id=ret.id, include_shipping=True)
-        order = orders.get_order(session=s, number=number)
+        order = reading.get_order(session=s, number=number)
         assert result.amount_minor == order.total_minor == order.refunded_minor
         assert result.methods == {"mobile": order.total_minor - 20000, "card": 20000}
         assert (order.payment_status, order.fulfilment_status) == ("refunded", "returned")
@@ -194,7 +194,7 @@ def test_refund_without_return_caps_per_line_and_per_order(paid: tuple[str, str]
         goodwill = orders_returns.refund(session=s, actor=CLERK, number=number, amount_minor=1000, reason="late",
                                          to="store_credit")
         assert goodwill.methods == {"store_credit": 1000} and goodwill.payment_status == "partially_refunded"
-        order = orders.get_order(session=s, number=number)
+        order = reading.get_order(session=s, number=number)
         assert sum(line.refunded_minor for line in order.lines) == 1000
         total = order.total_minor
     with pytest.raises(InvalidInput, match="more than the"), db.transaction(url) as s:
@@ -203,7 +203,7 @@ def test_refund_without_return_caps_per_line_and_per_order(paid: tuple[str, str]
         orders_returns.refund(session=s, actor=CLERK, number=number, items=[("MUG-01", 2)], reason="x")
     with db.transaction(url) as s:
         orders_returns.refund(session=s, actor=CLERK, number=number, reason="all the rest")
-        order = orders.get_order(session=s, number=number)
+        order = reading.get_order(session=s, number=number)
         assert order.refunded_minor == order.paid_minor and order.payment_status == "refunded"
         assert order.status == "cancelled"  # nothing had shipped: a full refund closes it (issue 11 item 6)
         _clean(s)
@@ -216,24 +216,24 @@ def test_exchange_charges_or_refunds_the_difference(paid: tuple[str, str]) -> No
     _ship_all(url, number)
     with db.transaction(url) as s:
         up = orders_returns.exchange(session=s, actor=CLERK, number=number, back=[("MUG-01", 1)],
-                                     new=[orders.DraftLine(sku="TEE-01", quantity=1)], pay_method="cash",
+                                     new=[drafts.DraftLine(sku="TEE-01", quantity=1)], pay_method="cash",
                                      reason="wants a tee", hand_over=True)
-        mug_paid = orders.get_order(session=s, number=number).lines[1].net_minor
+        mug_paid = reading.get_order(session=s, number=number).lines[1].net_minor
         assert up.returned_value_minor == mug_paid and up.credit_minor == mug_paid
         assert up.charged_minor == 9900 - mug_paid and up.refunded_minor == 0 and up.due_minor == 0
         assert (up.new_order.status, up.new_order.payment_status) == ("completed", "paid")
         assert {p.method for p in up.new_order.payments} == {"exchange", "cash"}
         down = orders_returns.exchange(session=s, actor=CLERK, number=number, back=[("TEE-01", 1)],
-                                       new=[orders.DraftLine(sku="CAP-01", quantity=1)], reason="cheaper")
+                                       new=[drafts.DraftLine(sku="CAP-01", quantity=1)], reason="cheaper")
         assert down.credit_minor == 1000 and down.refunded_minor == down.returned_value_minor - 1000
         assert down.new_order.payment_status == "paid" and level(s, "CAP-01") == (1, 1)
-        original = orders.get_order(session=s, number=number)
+        original = reading.get_order(session=s, number=number)
         assert original.fulfilment_status == "partially_returned"
         assert original.refunded_minor == up.returned_value_minor + down.returned_value_minor
         _clean(s)
     with pytest.raises(InvalidInput, match="Only 0 of MUG-01"), db.transaction(url) as s:
         orders_returns.exchange(session=s, actor=CLERK, number=number, back=[("MUG-01", 1)],
-                                new=[orders.DraftLine(sku="CAP-01", quantity=1)])
+                                new=[drafts.DraftLine(sku="CAP-01", quantity=1)])
 
 
 def test_pricing_spreads_discounts_exactly_and_units_add_up() -> None:
@@ -274,7 +274,7 @@ def test_settings_validate_carriers(store: str) -> None:
 
 def _refunded_lines(url: str, number: str) -> dict[str, int]:
     with db.read_session(url) as s:
-        return {line.sku: line.refunded_minor for line in orders.get_order(session=s, number=number).lines}
+        return {line.sku: line.refunded_minor for line in reading.get_order(session=s, number=number).lines}
 
 
 def test_shipping_alone_refunds_only_the_shipping_fee_and_only_once(paid: tuple[str, str]) -> None:
@@ -296,7 +296,7 @@ def test_shipping_alone_refunds_only_the_shipping_fee_and_only_once(paid: tuple[
     with pytest.raises(Conflict, match="already refunded"), db.read_session(url) as s:
         orders_returns.preview_refund(session=s, number=number, include_shipping=True)
     with db.read_session(url) as s:
-        order = orders.get_order(session=s, number=number)
+        order = reading.get_order(session=s, number=number)
         assert (order.refunded_minor, order.shipping_refunded_minor) == (1000, 1000)
 
 
@@ -319,8 +319,8 @@ def test_shipping_refund_on_a_partly_returned_order_keeps_the_kept_items(paid: t
 def test_no_shipping_fee_is_refused_with_the_option_named(store: str, frozen_clock) -> None:  # type: ignore[no-untyped-def]
     with db.transaction(store) as s:
         seed(s)
-        order = orders.create_order(session=s, actor=CLERK, draft=draft(("MUG-01", 1)))
-        orders.pay(session=s, actor=CLERK, number=order.number, method="card")
+        order = placing.create_order(session=s, actor=CLERK, draft=draft(("MUG-01", 1)))
+        payments.pay(session=s, actor=CLERK, number=order.number, method="card")
     with pytest.raises(InvalidInput, match="has no shipping fee"), db.transaction(store) as s:
         orders_returns.refund(session=s, actor=CLERK, number=order.number, include_shipping=True, reason="x")
 
@@ -360,14 +360,14 @@ def test_full_refund_of_an_unshipped_order_cancels_it_and_releases_its_stock(pai
         done = orders_returns.refund(session=s, actor=CLERK, number=number, reason="out of stock at supplier")
         assert done.cancelled and "reserved stock is released" in done.stock_note
         assert level(s, "TEE-01") == (10, 0) and level(s, "MUG-01") == (5, 0)
-        order = orders.get_order(session=s, number=number)
+        order = reading.get_order(session=s, number=number)
         assert (order.status, order.payment_status) == ("cancelled", "refunded")
         notices = s.exec(select(OutboxMessage)).all()
         assert any("The order is cancelled" in m.body for m in notices)  # the refund's notice says it
         assert not any("was cancelled" in m.body for m in notices)  # and no second notice for the same step
         _clean(s)
     with pytest.raises(Conflict), db.transaction(url) as s:  # released once: cancelling again is refused
-        orders.cancel_order(session=s, actor=CLERK, number=number)
+        closing.cancel_order(session=s, actor=CLERK, number=number)
 
 
 def test_full_refund_of_a_partly_shipped_order_says_why_stock_stays_reserved(paid: tuple[str, str]) -> None:
@@ -402,21 +402,21 @@ def test_same_price_size_exchange_of_a_discounted_order_costs_nothing(store: str
             starts_at=clock.now() - timedelta(days=1)))
         mc.add_coupon(session=s, actor=CLERK, data=mc.CouponInput(name="ten off", kind="amount", amount_minor=1000,
                                                                  code="SAVE10"))
-        order = orders.create_order(session=s, actor=CLERK, draft=draft(("TEE-01", 2), ("MUG-01", 1),
+        order = placing.create_order(session=s, actor=CLERK, draft=draft(("TEE-01", 2), ("MUG-01", 1),
                                                                         coupon_codes=["SAVE10"]))
         assert order.total_minor < 2 * 9900 + 3550  # the promotion and the coupon both took something off
-        orders.pay(session=s, actor=CLERK, number=order.number, method="card")
+        payments.pay(session=s, actor=CLERK, number=order.number, method="card")
     _ship_all(store, order.number)
     with db.transaction(store) as s:
         even = orders_returns.exchange(session=s, actor=CLERK, number=order.number, back=[("TEE-01", 1)],
-                                       new=[orders.DraftLine(sku="TEE-02", quantity=1)], reason="size")
+                                       new=[drafts.DraftLine(sku="TEE-02", quantity=1)], reason="size")
         assert (even.charged_minor, even.refunded_minor, even.due_minor) == (0, 0, 0)
         assert even.new_order.total_minor == even.returned_value_minor == even.credit_minor
         assert even.new_order.payment_status == "paid"
         assert [(line.sku, line.unit_price_minor) for line in even.new_order.lines] == [("TEE-02", 9900)]
         # another list price: the new tee at its own price, the returned tee's value as credit, the rest charged
         dearer = orders_returns.exchange(session=s, actor=CLERK, number=order.number, back=[("TEE-01", 1)],
-                                         new=[orders.DraftLine(sku="TEE-03", quantity=1)], reason="upgrade",
+                                         new=[drafts.DraftLine(sku="TEE-03", quantity=1)], reason="upgrade",
                                          pay_method="card")
         assert dearer.charged_minor == dearer.new_order.total_minor - dearer.returned_value_minor > 0
         _clean(s)

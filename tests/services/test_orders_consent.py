@@ -16,7 +16,7 @@ from shoptui.errors import Conflict
 from shoptui.models.messaging import OutboxMessage
 from shoptui.services.members import customers
 from shoptui.services.members import profiles as members
-from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import notices, payments, placing, reading, unpaid
 from shoptui.services.orders import shipping as orders_shipping
 from shoptui.services.orders import views as orders_views
 from tests.services.orders_helpers import CLERK, draft, seed
@@ -47,19 +47,19 @@ def _sent(s: Session, template: str) -> list[str]:
 
 def _unpaid_order(store: str) -> str:
     with db.transaction(store) as s:
-        return orders.create_order(session=s, actor=CLERK, draft=draft(("TEE-01", 1), customer=FANG)).number
+        return placing.create_order(session=s, actor=CLERK, draft=draft(("TEE-01", 1), customer=FANG)).number
 
 
 def test_the_consent_model_decides_service_notices(seeded: str) -> None:
     with db.transaction(seeded) as s:
         fang = customers.find_customer_row(s, FANG).id
         # no member: service notices may go, marketing may not
-        assert orders.may_message(s, fang, "email") and orders.may_message(s, None, "sms")
+        assert notices.may_message(s, fang, "email") and notices.may_message(s, None, "sms")
         assert not members.can_message(session=s, customer_id=fang, channel="email")
         _member(s, email=True, sms=None)
         members.set_consent(session=s, actor=CLERK, ref=FANG, channel="email", granted=False)
-        assert not orders.may_message(s, fang, "email")
-        assert orders.may_message(s, fang, "sms") == members.can_message(session=s, customer_id=fang, channel="sms",
+        assert not notices.may_message(s, fang, "email")
+        assert notices.may_message(s, fang, "sms") == members.can_message(session=s, customer_id=fang, channel="sms",
                                                                          purpose="service")
 
 
@@ -69,9 +69,9 @@ def test_reminders_skip_the_channel_a_member_unsubscribed_from(seeded: str) -> N
         _member(s, email=True, sms=True)
         members.set_consent(session=s, actor=CLERK, ref=FANG, channel="email", granted=False)
     with clock.frozen(clock.now() + timedelta(hours=3)), db.transaction(seeded) as s:
-        assert orders.remind_unpaid(session=s, actor=CLERK).done == [number]
+        assert unpaid.remind_unpaid(session=s, actor=CLERK).done == [number]
         assert _sent(s, "order.reminder") == ["sms"]
-        assert "by sms" in orders.get_order(session=s, number=number).events[-1].message
+        assert "by sms" in reading.get_order(session=s, number=number).events[-1].message
 
 
 def test_a_member_unsubscribed_everywhere_gets_no_reminder(seeded: str) -> None:
@@ -81,12 +81,12 @@ def test_a_member_unsubscribed_everywhere_gets_no_reminder(seeded: str) -> None:
         for channel in ("email", "sms"):
             members.set_consent(session=s, actor=CLERK, ref=FANG, channel=channel, granted=False)
     with clock.frozen(clock.now() + timedelta(hours=3)), db.transaction(seeded) as s:
-        result = orders.remind_unpaid(session=s, actor=CLERK)
+        result = unpaid.remind_unpaid(session=s, actor=CLERK)
         assert result.done == [] and result.skipped == [number]
         with pytest.raises(Conflict, match="unsubscribed from email and sms"):
             orders_views.remind_order(session=s, actor=CLERK, number=number)
         assert _sent(s, "order.reminder") == []
-        assert orders.get_order(session=s, number=number).reminder_count == 0
+        assert reading.get_order(session=s, number=number).reminder_count == 0
 
 
 def test_customers_who_never_answered_still_get_reminders(seeded: str) -> None:
@@ -95,9 +95,9 @@ def test_customers_who_never_answered_still_get_reminders(seeded: str) -> None:
         _member(s, email=False, sms=None)  # never answered: the store's default, no unsubscribe recorded
     with clock.frozen(clock.now() + timedelta(hours=3)), db.transaction(seeded) as s:
         fang = customers.find_customer_row(s, FANG).id
-        expected = sorted(c for c in ("email", "sms") if orders.may_message(s, fang, c))
+        expected = sorted(c for c in ("email", "sms") if notices.may_message(s, fang, c))
         assert "sms" in expected  # no sms answer recorded
-        assert orders.remind_unpaid(session=s, actor=CLERK).done == [number]
+        assert unpaid.remind_unpaid(session=s, actor=CLERK).done == [number]
         assert _sent(s, "order.reminder") == expected
 
 
@@ -106,19 +106,19 @@ def test_shipping_notice_honours_an_unsubscribe_and_says_so_on_the_timeline(seed
     with db.transaction(seeded) as s:
         _member(s, email=True, sms=True)
         members.set_consent(session=s, actor=CLERK, ref=FANG, channel="sms", granted=False)
-        orders.pay(session=s, actor=CLERK, number=number, method="card")
+        payments.pay(session=s, actor=CLERK, number=number, method="card")
         result = orders_shipping.ship(session=s, actor=CLERK, number=number, carrier="SF", tracking="SF1234567890")
         assert result.notified == ["email"]
         assert _sent(s, "order.shipped") == ["email"]
-        kinds = [(e.kind, e.message) for e in orders.get_order(session=s, number=number).events]
+        kinds = [(e.kind, e.message) for e in reading.get_order(session=s, number=number).events]
         assert ("not notified", "No shipping notice by sms: the customer unsubscribed from it.") in kinds
 
 
 def test_a_guest_still_gets_the_shipping_notice(seeded: str) -> None:
     with db.transaction(seeded) as s:
-        number = orders.create_order(session=s, actor=CLERK, draft=draft(
+        number = placing.create_order(session=s, actor=CLERK, draft=draft(
             ("MUG-01", 1), guest_name="Walk-in", guest_phone="13700137000")).number
-        orders.pay(session=s, actor=CLERK, number=number, method="cash")
+        payments.pay(session=s, actor=CLERK, number=number, method="cash")
         result = orders_shipping.ship(session=s, actor=CLERK, number=number, carrier="SF", tracking="SF1234567890")
         assert result.notified == ["sms"]
-        assert not [e for e in orders.get_order(session=s, number=number).events if e.kind == "not notified"]
+        assert not [e for e in reading.get_order(session=s, number=number).events if e.kind == "not notified"]

@@ -8,7 +8,7 @@ from shoptui import db
 from shoptui.models.messaging import OutboxMessage
 from shoptui.services.members import customers
 from shoptui.services.messaging import outbox as messaging
-from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import payments, placing
 from shoptui.services.orders import shipping as orders_shipping
 from tests.services.orders_helpers import CLERK, draft, seed
 from tests.services.test_messaging import SmtpServer, configure, smtp_server, use_smtp  # noqa: F401  (fixture)
@@ -22,9 +22,9 @@ def test_shipping_notice_reaches_the_customer_by_smtp(store: str, smtp_server: S
         seed(s)
         customers.add_customer(session=s, actor=CLERK, data=customers.CustomerCreate(
             name="Wang Fang", phone="13800138000", email="fang@example.com"))
-        number = orders.create_order(session=s, actor=CLERK, draft=draft(("TEE-01", 2),
+        number = placing.create_order(session=s, actor=CLERK, draft=draft(("TEE-01", 2),
                                                                          customer="13800138000")).number
-        orders.pay(session=s, actor=CLERK, number=number, method="card")
+        payments.pay(session=s, actor=CLERK, number=number, method="card")
     assert smtp_server.mailbox.messages == []  # nothing leaves before the shipment
 
     with db.transaction(store) as s:

@@ -95,7 +95,7 @@ def test_windows_open_and_close_as_the_clock_moves(store: str, frozen_clock: dat
 
 
 def test_usage_counts_are_read_on_every_call(store: str, frozen_clock: datetime) -> None:
-    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.orders import placing
     from tests.services.orders_helpers import draft
 
     with db.transaction(store) as session:
@@ -104,7 +104,7 @@ def test_usage_counts_are_read_on_every_call(store: str, frozen_clock: datetime)
             name="Once", kind="discount", amount_minor=500, usage_limit=1, starts_at=frozen_clock - timedelta(days=1)))
     assert _discount(store) == 500
     with db.transaction(store) as session:
-        orders.create_order(session=session, actor=CLERK, draft=draft(("TEE-01", 1)))
+        placing.create_order(session=session, actor=CLERK, draft=draft(("TEE-01", 1)))
     assert _discount(store) == 0  # used up by the order, no promotion edit involved
 
 

@@ -11,7 +11,7 @@ from shoptui import clock
 from shoptui.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from shoptui.models.orders import Order
 from shoptui.services.members import customers
-from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import checks
 from shoptui.services.pricing import engine as pricing
 from shoptui.services.sales import counter as sales
 from shoptui.services.sales import shifts
@@ -137,8 +137,8 @@ def test_complete_sale_with_cash_rounding(session: Session) -> None:
     assert result.rounding_minor == 3 and result.order.total_minor == 3550
     assert [(a.kind, a.amount_minor) for a in result.order.adjustments] == [("rounding", 3)]
     assert result.change_minor == 450
-    assert orders.check_order_totals(session=session) == []
-    assert orders.check_order_money(session=session) == []
+    assert checks.check_order_totals(session=session) == []
+    assert checks.check_order_money(session=session) == []
 
 
 def test_rounding_from_settings(session: Session) -> None:

@@ -17,7 +17,7 @@ from shoptui.services.marketing import coupons as mc
 from shoptui.services.marketing import promotions as mp
 from shoptui.services.marketing import reports as marketing
 from shoptui.services.members import profiles as members
-from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import checks
 from shoptui.services.sales import counter as sales
 from shoptui.services.shop import settings
 from tests.services.orders_helpers import CLERK, add_product, level, seed
@@ -237,7 +237,7 @@ def test_single_use_code_at_two_tills_at_once(store: str) -> None:
     with db.read_session(store) as s:
         assert count(s, Order) == 1 and count(s, CouponRedemption) == 1
         assert marketing.check_usage_counts(session=s) == []
-        assert orders.check_order_totals(session=s) == []
+        assert checks.check_order_totals(session=s) == []
     db.dispose_all()
 
 

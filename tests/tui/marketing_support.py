@@ -17,11 +17,11 @@ from shoptui.modules import core
 from shoptui.modules import marketing as marketing_module
 from shoptui.modules import members as members_module
 from shoptui.modules import orders as orders_module
-from shoptui.services.catalog import products as catalog
+from shoptui.services.catalog import products
 from shoptui.services.marketing import coupons, promotions
 from shoptui.services.members import profiles as members
 from shoptui.services.members import tiers as members_tiers
-from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import drafts, payments, placing
 from shoptui.services.shop import settings
 from shoptui.tui.app import ShopApp
 from shoptui.tui.screens.marketing.screen import MarketingScreen
@@ -50,8 +50,8 @@ def seed_marketing(url: str) -> None:
         members_tiers.edit_tier(session=session, actor=CLERK, code="silver",
                                 patch=members_tiers.TierUpdate(min_spend_minor=10_000))
         for title, sku, price in (("Basic tee", "TEE-01", 9900), ("Enamel mug", "MUG-01", 3000)):
-            catalog.create_product(session=session, actor=CLERK, data=catalog.ProductCreate(
-                title=title, status="active", variants=[catalog.VariantInput(sku=sku, price_minor=price)]))
+            products.create_product(session=session, actor=CLERK, data=products.ProductCreate(
+                title=title, status="active", variants=[products.VariantInput(sku=sku, price_minor=price)]))
         add = members.add_member
         add(session=session, actor=CLERK, data=members.MemberCreate(
             name="Wang Fang", phone="13800138000", email="wang@example.com", email_consent=True, sms_consent=True))
@@ -76,10 +76,10 @@ def seed_marketing(url: str) -> None:
             valid_until=datetime(2026, 12, 31, 16, tzinfo=UTC)))
         coupons.add_coupon(session=session, actor=CLERK, data=coupons.CouponInput(
             name="VIP 20%", kind="percent", percent_bp=2000, cap_minor=3000, valid_days=30, per_member_limit=1))
-        order = orders.create_order(session=session, actor=CLERK, draft=orders.OrderDraft(
-            channel="phone", customer="1", lines=[orders.DraftLine(sku="TEE-01", quantity=3)], stock_mode="none",
+        order = placing.create_order(session=session, actor=CLERK, draft=drafts.OrderDraft(
+            channel="phone", customer="1", lines=[drafts.DraftLine(sku="TEE-01", quantity=3)], stock_mode="none",
             apply_offers=True))
-        orders.pay(session=session, actor=CLERK, number=order.number, method="cash")
+        payments.pay(session=session, actor=CLERK, number=order.number, method="cash")
     db.dispose_all()
 
 

@@ -16,9 +16,9 @@ from shoptui.modules import ModuleSpec, Screen, core
 from shoptui.modules import catalog as catalog_module
 from shoptui.modules import members as members_module
 from shoptui.modules import orders as orders_module
-from shoptui.services.catalog import products as catalog
+from shoptui.services.catalog import products
 from shoptui.services.members import profiles as members
-from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import drafts, payments, placing
 from shoptui.services.shop import settings
 from shoptui.tui.app import ShopApp
 from shoptui.tui.screens.base import ShopScreen
@@ -79,11 +79,11 @@ def seed_members(url: str) -> None:
         add(session=session, actor=CLERK, data=members.MemberCreate(name="Zhang Wei", account="wechat:o6_bmjrPTlm6"))
         members.adjust_points(session=session, actor=CLERK, ref=1, points=500, reason="welcome")
         members.credit_change(session=session, actor=CLERK, ref=1, amount_minor=5000, reason="cash at the counter")
-        catalog.create_product(session=session, actor=CLERK, data=catalog.ProductCreate(
-            title="Basic tee", status="active", variants=[catalog.VariantInput(sku="TEE-01", price_minor=9900)]))
-        order = orders.create_order(session=session, actor=CLERK, draft=orders.OrderDraft(
-            channel="phone", customer="1", lines=[orders.DraftLine(sku="TEE-01", quantity=2)], stock_mode="none"))
-        orders.pay(session=session, actor=CLERK, number=order.number, method="cash")
+        products.create_product(session=session, actor=CLERK, data=products.ProductCreate(
+            title="Basic tee", status="active", variants=[products.VariantInput(sku="TEE-01", price_minor=9900)]))
+        order = placing.create_order(session=session, actor=CLERK, draft=drafts.OrderDraft(
+            channel="phone", customer="1", lines=[drafts.DraftLine(sku="TEE-01", quantity=2)], stock_mode="none"))
+        payments.pay(session=session, actor=CLERK, number=order.number, method="cash")
     db.dispose_all()
 
 

@@ -15,7 +15,7 @@ from shoptui import db, modules
 from shoptui.modules import catalog as catalog_module
 from shoptui.modules import core
 from shoptui.modules import inventory as inventory_module
-from shoptui.services.catalog import products as catalog
+from shoptui.services.catalog import categories, products
 from shoptui.services.catalog import transfer as catalog_io
 from shoptui.services.shop import settings
 from shoptui.tui.app import ShopApp
@@ -96,17 +96,17 @@ def titles(screen: ProductsScreen) -> list[str]:
 
 def product_id(store: str, sku: str) -> int:
     with db.read_session(store) as session:
-        return catalog.resolve_product(session=session, ref=sku)
+        return products.resolve_product(session=session, ref=sku)
 
 
-def product(store: str, ref: str) -> catalog.ProductRead:
+def product(store: str, ref: str) -> products.ProductRead:
     with db.read_session(store) as session:
-        return catalog.get_product(session=session, product_id=catalog.resolve_product(session=session, ref=ref))
+        return products.get_product(session=session, product_id=products.resolve_product(session=session, ref=ref))
 
 
 def count_products(store: str) -> int:
     with db.read_session(store) as session:
-        return catalog.count_products(session=session)
+        return products.count_products(session=session)
 
 
 def toasts(app: ShopApp) -> list[str]:
@@ -149,7 +149,7 @@ async def test_filter_by_status(demo_app: ShopApp) -> None:
 
 async def test_filter_by_category_takes_its_subtree(demo_app: ShopApp, demo_store: str) -> None:
     with db.read_session(demo_store) as session:
-        electronics = catalog.resolve_category(session=session, ref="Electronics").id
+        electronics = categories.resolve_category(session=session, ref="Electronics").id
     async with demo_app.run_test(size=(80, 24)) as pilot:
         screen = await open_products(pilot)
         screen.query_one("#filter-category", Select).value = electronics
@@ -326,8 +326,8 @@ async def test_editing_a_product_changed_elsewhere_shows_the_conflict(demo_app: 
         form = demo_app.screen
         assert isinstance(form, ProductFormScreen) and form.version == mug.version
         with db.transaction(demo_store) as session:  # a colleague renames it meanwhile
-            catalog.update_product(session=session, actor=CLERK, product_id=mug.id,
-                                   patch=catalog.ProductUpdate(title="Audio cable (theirs)"))
+            products.update_product(session=session, actor=CLERK, product_id=mug.id,
+                                   patch=products.ProductUpdate(title="Audio cable (theirs)"))
         form.query_one("#form-title", Input).value = "Audio cable (mine)"
         await pilot.press("ctrl+s")
         await settle(pilot)

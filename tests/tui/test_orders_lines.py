@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from shoptui import db
-from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import payments
 from shoptui.tui.app import ShopApp
 from shoptui.tui.screens.orders.detail import OrderDetailScreen
 from shoptui.tui.screens.orders.lines import EditLinesScreen
@@ -156,7 +156,7 @@ async def test_a_paid_order_is_refused_before_and_after_the_editor_opens(orders_
 
         editor = await open_editor(pilot)
         with db.transaction(orders_store) as session:  # paid at another terminal meanwhile
-            orders.pay(session=session, actor=CLERK, number="SO-000001", method="cash")
+            payments.pay(session=session, actor=CLERK, number="SO-000001", method="cash")
         await pilot.press("shift+tab", "plus")
         await settle(pilot)
         assert "only unpaid orders can be edited" in said(editor)

@@ -24,7 +24,7 @@ from shoptui.models.messaging import OutboxMessage
 from shoptui.services.inventory import stock as inventory
 from shoptui.services.members import customers
 from shoptui.services.orders import common as orders_common
-from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import drafts, placing, reading
 from shoptui.services.orders import shipping as orders_shipping
 from shoptui.services.shop import settings
 from shoptui.tui.app import ShopApp
@@ -77,26 +77,26 @@ def build_orders_store(session: object) -> None:
         address=customers.AddressInput(city="Hangzhou", street="1 West Lake Rd", country="CN")))
     customers.add_customer(session=s, actor=CLERK, data=customers.CustomerCreate(  # type: ignore[arg-type]
         name="Li Lei", phone="13900139000"))
-    line = orders.DraftLine
+    line = drafts.DraftLine
     with _at(240):
-        orders.create_order(session=s, actor=CLERK, draft=orders.OrderDraft(  # type: ignore[arg-type]
+        placing.create_order(session=s, actor=CLERK, draft=drafts.OrderDraft(  # type: ignore[arg-type]
             channel="phone", customer="13800138000", shipping_minor=1000,
             lines=[line(sku="TEE-01", quantity=2), line(sku="MUG-01", quantity=1)]))
     with _at(180):
-        orders.create_order(session=s, actor=CLERK, draft=orders.OrderDraft(  # type: ignore[arg-type]
+        placing.create_order(session=s, actor=CLERK, draft=drafts.OrderDraft(  # type: ignore[arg-type]
             channel="web", customer="13900139000", lines=[line(sku="MUG-01", quantity=1)],
-            payments=[orders.DraftPayment(method="card")]))
+            payments=[drafts.DraftPayment(method="card")]))
     with _at(120):
-        orders.create_order(session=s, actor=CLERK, draft=orders.OrderDraft(  # type: ignore[arg-type]
+        placing.create_order(session=s, actor=CLERK, draft=drafts.OrderDraft(  # type: ignore[arg-type]
             channel="chat", customer="fang@example.com", lines=[line(sku="TEE-01", quantity=1)],
-            payments=[orders.DraftPayment(method="mobile")]))
+            payments=[drafts.DraftPayment(method="mobile")]))
     with _at(90):
         orders_shipping.ship(session=s, actor=CLERK, number="SO-000003", carrier="SF",  # type: ignore[arg-type]
                              tracking="SF1234567890")
     with _at(60):
-        orders.create_order(session=s, actor=CLERK, draft=orders.OrderDraft(  # type: ignore[arg-type]
+        placing.create_order(session=s, actor=CLERK, draft=drafts.OrderDraft(  # type: ignore[arg-type]
             channel="web", guest_name="Walk-in", guest_phone="13700137000", lines=[line(sku="CAP-01", quantity=1)],
-            payments=[orders.DraftPayment(method="cash")]))
+            payments=[drafts.DraftPayment(method="cash")]))
 
 
 @pytest.fixture(scope="session")
@@ -168,10 +168,10 @@ def toasts(app: ShopApp) -> list[str]:
     return [n.message for n in app.toasts]
 
 
-def order(store: str, number: str) -> orders.OrderRead:
+def order(store: str, number: str) -> reading.OrderRead:
     """An order read through the service."""
     with db.read_session(store) as session:
-        return orders.get_order(session=session, number=number)
+        return reading.get_order(session=session, number=number)
 
 
 def stock(store: str, sku: str) -> tuple[int, int]:
@@ -278,8 +278,8 @@ async def test_paging_loads_the_next_page_near_the_end(orders_store: str, frozen
     with db.transaction(orders_store) as session:
         for index in range(60):
             with _at(30 - index % 30):
-                orders.create_order(session=session, actor=CLERK, draft=orders.OrderDraft(
-                    guest_name=f"Guest {index}", stock_mode="none", lines=[orders.DraftLine(sku="MUG-01", quantity=1)]))
+                placing.create_order(session=session, actor=CLERK, draft=drafts.OrderDraft(
+                    guest_name=f"Guest {index}", stock_mode="none", lines=[drafts.DraftLine(sku="MUG-01", quantity=1)]))
     app = ShopApp(db_url=orders_store, poll_seconds=600)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_orders(pilot)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.keys import _character_to_key
 
 from shoptui import db
-from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import reading
 from shoptui.services.sales import shifts
 from shoptui.tui.app import ShopApp
 from shoptui.tui.screens.sale.dialogs import CustomerDialog, ReceiptDialog
@@ -42,9 +42,9 @@ from tests.tui.sale_support import (  # noqa: F401  (fixtures)
 )
 
 
-def _order(store: str, number: str) -> orders.OrderRead:
+def _order(store: str, number: str) -> reading.OrderRead:
     with db.read_session(store) as session:
-        return orders.get_order(session=session, number=number)
+        return reading.get_order(session=session, number=number)
 
 
 async def test_f5_opens_the_sale_screen_with_the_scan_field_focused(sale_app: ShopApp) -> None:

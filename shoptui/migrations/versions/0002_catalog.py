@@ -149,7 +149,7 @@ def _create_search_index() -> None:
             "columnsize=0, prefix='1')"
         )
         # No INSERT trigger: a trigger indexing row by row is over ten times slower than one
-        # INSERT ... SELECT, so services.catalog.products.insert_search_lines indexes new lines itself.
+        # INSERT ... SELECT, so shoptui.store.search.insert_lines indexes new lines itself.
         op.execute(
             "CREATE TRIGGER product_search_ad AFTER DELETE ON product_search BEGIN "
             "INSERT INTO product_search_fts(product_search_fts, rowid, text, codes) "

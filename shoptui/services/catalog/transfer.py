@@ -29,10 +29,14 @@ from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput
 from shoptui.models.catalog import Product, ProductImage, ProductTag, Variant
-from shoptui.services.catalog import products as catalog
+from shoptui.services.catalog import categories as catalog_categories
+from shoptui.services.catalog import fields as catalog_fields
+from shoptui.services.catalog import products as catalog_products
+from shoptui.services.catalog import search
 from shoptui.services.shop import audit, settings, spreadsheet
 from shoptui.store import bulk, tuning
 from shoptui.store import ids as id_pool
+from shoptui.store import search as store_search
 
 COLUMNS = (
     "product_sku", "sku", "title", "status", "category", "brand", "tags", "description",
@@ -309,13 +313,13 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
     result and the messages are the same either way.
     """
     money = settings.currency(session=session)
-    pattern = catalog.barcode_pattern(session)
+    pattern = catalog_fields.barcode_pattern(session)
     digits = money.digits
     scale = 10**digits
     column = {name: index for index, name in enumerate(header)}
     errors = _Collector()
     add_error = errors.add
-    paths = {name.lower(): cid for cid, name in catalog.category_paths(session=session).items()}
+    paths = {name.lower(): cid for cid, name in catalog_categories.category_paths(session=session).items()}
     wanted_categories: dict[str, int | None] = {}
     for name in extra_categories:
         key = " > ".join(part.strip() for part in name.split(">"))
@@ -356,7 +360,7 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
         # a SKU exactly as catalog.check_sku would store it takes no call
         if not (0 < len(sku) <= 64 and sku.isascii() and sku.isprintable() and " " not in sku):
             try:
-                sku = catalog.check_sku(sku)
+                sku = catalog_fields.check_sku(sku)
             except InvalidInput as exc:
                 add_error(line, "sku", str(exc))
                 continue
@@ -392,7 +396,7 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
             barcode: str | None = cells[i_barcode].strip()
             if not _plain_gtin(barcode):  # type: ignore[arg-type]
                 try:
-                    barcode = catalog.check_barcode(barcode, pattern)
+                    barcode = catalog_fields.check_barcode(barcode, pattern)
                 except InvalidInput as exc:
                     add_error(line, "barcode", str(exc))
                     barcode = None
@@ -427,7 +431,7 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
                             ) else title_cache.get(raw)
             if title is None:
                 try:
-                    title = catalog.required_text(raw, "title", 200)
+                    title = catalog_fields.required_text(raw, "title", 200)
                 except InvalidInput as exc:
                     add_error(line, "title", str(exc))
                 else:
@@ -441,7 +445,7 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
                     fields["status"] = raw
                 else:
                     try:
-                        fields["status"] = catalog.check_status(raw or "draft")
+                        fields["status"] = catalog_fields.check_status(raw or "draft")
                     except InvalidInput as exc:
                         add_error(line, "status", str(exc))
             if i_category is not None:
@@ -460,7 +464,7 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
             if i_brand is not None:
                 brand = cells[i_brand].strip()
                 try:
-                    brand = catalog.optional_text(brand, "brand", 100) or ""
+                    brand = catalog_fields.optional_text(brand, "brand", 100) or ""
                 except InvalidInput as exc:
                     add_error(line, "brand", str(exc))
                 fields["brand"] = brand or None
@@ -468,13 +472,13 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
                 raw_tags = cells[i_tags].strip()
                 if raw_tags not in tag_cache:
                     try:
-                        tag_cache[raw_tags] = sorted(catalog.check_tags(t for t in raw_tags.split(",") if t.strip()))
+                        tag_cache[raw_tags] = sorted(catalog_fields.check_tags(t for t in raw_tags.split(",") if t.strip()))
                     except InvalidInput as exc:
                         add_error(line, "tags", str(exc))
                 fields["tags"] = list(tag_cache.get(raw_tags, ()))
             if i_description is not None:
                 try:
-                    fields["description"] = catalog.clean_description(cells[i_description])
+                    fields["description"] = catalog_fields.clean_description(cells[i_description])
                 except InvalidInput as exc:
                     add_error(line, "description", str(exc))
             names = []
@@ -485,7 +489,7 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
                     names.append(value)
             if names and tuple(names) not in names_checked:
                 try:
-                    catalog.check_option_names(names)
+                    catalog_fields.check_option_names(names)
                     names_checked.add(tuple(names))
                 except InvalidInput as exc:
                     add_error(line, "option1_name", str(exc))
@@ -496,7 +500,7 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
                         continue
                     if location not in image_cache:
                         try:
-                            image_cache[location] = catalog.check_image(location, base=base)
+                            image_cache[location] = catalog_fields.check_image(location, base=base)
                         except InvalidInput as exc:
                             add_error(line, "images", str(exc))
                             continue
@@ -669,7 +673,7 @@ def _new_category_paths(session: Session, wanted: dict[str, int | None]) -> list
     """Every category an import will make: ``A > B`` with neither in the store is two."""
     if not wanted:
         return []
-    known = {name.lower() for name in catalog.category_paths(session=session).values()}
+    known = {name.lower() for name in catalog_categories.category_paths(session=session).values()}
     made: list[str] = []
     for name in wanted:
         parts = name.split(" > ")
@@ -706,7 +710,7 @@ def _changed_products(session: Session, groups: list[_Group], existing: dict[str
     todo = sorted(pid for pid in touched if pid not in changed)  # type: ignore[type-var]
     if not todo:
         return changed  # type: ignore[return-value]
-    paths = {name.lower(): cid for cid, name in catalog.category_paths(session=session).items()}
+    paths = {name.lower(): cid for cid, name in catalog_categories.category_paths(session=session).items()}
     for start in range(0, len(todo), 900):
         chunk = todo[start:start + 900]
         tags: dict[int, list[str]] = {}
@@ -745,12 +749,12 @@ def _ensure_categories(session: Session, actor: Actor, wanted: dict[str, int | N
         for part in name.split(" > "):
             built.append(part)
             full = " > ".join(built)
-            lookup = {n.lower(): cid for cid, n in catalog.category_paths(session=session).items()}
+            lookup = {n.lower(): cid for cid, n in catalog_categories.category_paths(session=session).items()}
             if full.lower() in lookup:
                 parent_id = lookup[full.lower()]
             else:
-                parent_id = catalog.create_category(session=session, actor=actor, name=part, parent_id=parent_id).id
-    return {n.lower(): cid for cid, n in catalog.category_paths(session=session).items()}
+                parent_id = catalog_categories.create_category(session=session, actor=actor, name=part, parent_id=parent_id).id
+    return {n.lower(): cid for cid, n in catalog_categories.category_paths(session=session).items()}
 
 
 _PRODUCT_NAMES = ("title", "description", "status", "category_id", "brand", "option1_name", "option2_name",
@@ -768,7 +772,7 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
     now = clock.now()
     conn = session.connection()
     categories = _ensure_categories(session, actor, wanted_categories) if wanted_categories else {
-        n.lower(): cid for cid, n in catalog.category_paths(session=session).items()}
+        n.lower(): cid for cid, n in catalog_categories.category_paths(session=session).items()}
     new_groups = [g for g in groups if g.product_id is None]
     product_columns = _product_columns(new_groups, categories, now)
     product_table = Product.__table__  # type: ignore[attr-defined]
@@ -830,13 +834,13 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
         bulk.insert_rows(conn, ProductTag.__table__, ("product_id", "tag"), tag_rows)  # type: ignore[attr-defined]
         bulk.insert_rows(conn, ProductImage.__table__, ("product_id", "position", "location"), image_rows)  # type: ignore[attr-defined]
     if new_groups:
-        catalog.insert_search_lines(session=session, lines=catalog.search_rows(_search_inputs(new_groups)))
+        store_search.insert_lines(session=session, lines=search.search_rows(_search_inputs(new_groups)))
     created = {id(g) for g in new_groups}
     # products of the file that nothing changes are left alone: no write, no audit entry, version kept
     updated = [g for g in groups if g.product_id is not None and id(g) not in created and g.product_id in changed_products]
     _update_products(session, actor, updated, categories, now, source)
     if updated:
-        catalog.refresh_products(session=session, product_ids=[g.product_id for g in updated])  # type: ignore[misc]
+        catalog_products.refresh_products(session=session, product_ids=[g.product_id for g in updated])  # type: ignore[misc]
     # created products are audited by this one entry (with their id range); updates each have their own
     after = report.model_dump()
     if new_groups:
@@ -926,8 +930,8 @@ def _update_products(session: Session, actor: Actor, groups: list[_Group], categ
         assert g.product_id is not None
         row = session.get(Product, g.product_id)
         assert row is not None
-        tags, images = catalog.tags_and_images(session, g.product_id)
-        before = catalog.product_snapshot(row, tags, images)
+        tags, images = catalog_products.tags_and_images(session, g.product_id)
+        before = catalog_products.product_snapshot(row, tags, images)
         f = g.fields
         for name in _PRODUCT_FIELDS:
             if name in f:
@@ -935,10 +939,10 @@ def _update_products(session: Session, actor: Actor, groups: list[_Group], categ
         if "category" in f:
             row.category_id = categories[f["category"].lower()] if f["category"] else None
         if "tags" in f and f["tags"] != tags:
-            catalog.set_tags(session, g.product_id, f["tags"])
+            catalog_products.set_tags(session, g.product_id, f["tags"])
         if "images" in f and f["images"] != images:
-            catalog.set_images(session, g.product_id, f["images"])
-        after = catalog.product_snapshot(row, f.get("tags", tags), f.get("images", images))
+            catalog_products.set_images(session, g.product_id, f["images"])
+        after = catalog_products.product_snapshot(row, f.get("tags", tags), f.get("images", images))
         row.version += 1
         row.updated_at = now
         if after != before:
@@ -978,7 +982,7 @@ def export_catalog(*, session: Session, fmt: str = "csv") -> str:
     if fmt not in ("csv", "json"):
         raise InvalidInput(f"The format {fmt!r} is not csv or json.")
     money = settings.currency(session=session)
-    names = catalog.category_paths(session=session)
+    names = catalog_categories.category_paths(session=session)
 
     def amount(value: int | None) -> str:
         return "" if value is None else money.format(value)
@@ -995,7 +999,7 @@ def export_catalog(*, session: Session, fmt: str = "csv") -> str:
                               "price": amount(v.price_minor), "compare_at_price": amount(v.compare_at_minor) or None,
                               "cost": amount(v.cost_minor) or None, "weight_g": v.weight_g, "track_stock": v.track_stock}
                              for v in variants]})
-        tree = [c.full_name for c in catalog.list_categories(session=session)]
+        tree = [c.full_name for c in catalog_categories.list_categories(session=session)]
         return json.dumps({"format": JSON_FORMAT, "version": 1, "currency": money.code, "categories": tree,
                            "products": products}, ensure_ascii=False, indent=1) + "\n"
     out = io.StringIO()
@@ -1029,7 +1033,7 @@ def demo_file() -> Path:
 
 def load_demo(*, session: Session, actor: Actor) -> ImportReport:
     """Load the demo catalogue into a store without products (refused otherwise)."""
-    count = catalog.count_products(session=session)
+    count = catalog_products.count_products(session=session)
     if count:
         raise Conflict(f"The store already has {count} products, so the demo catalogue was not loaded. "
                        "Use an empty store (--db new.db) to try the demo.")

@@ -1,6 +1,6 @@
 """What every orders module shares: the settings object, the order's timeline and its change mark.
 
-The lowest module of the orders package (below ``lifecycle``, ``refunds``, ``returns``, ``shipping``):
+The lowest module of the orders package (below ``rows``, ``placing``, ``payments``, ``refunds``, ``returns``, ``shipping`` ...):
 it imports none of its siblings.
 """
 

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from shoptui import wording
 from shoptui.errors import InvalidInput, ShopError
-from shoptui.services.orders.lifecycle import OrderRead
+from shoptui.services.orders.reading import OrderRead
 from shoptui.services.shop import settings as store_settings
 from shoptui.services.shop.printing import print_argv
 
@@ -419,11 +419,11 @@ DOCUMENTS = {"receipt": receipt, "slip": packing_slip, "invoice": invoice}
 
 def render(*, session: Session, number: str, kind: str, width_mm: int | None = None, copy: bool = False) -> str:
     """One document of an order (``receipt``, ``slip`` or ``invoice``) as text."""
-    from shoptui.services.orders import lifecycle as orders
+    from shoptui.services.orders import reading
 
     if kind not in DOCUMENTS:
         raise InvalidInput(f"There is no document {kind!r}; pick receipt, slip or invoice.")
-    order = orders.get_order(session=session, number=number)
+    order = reading.get_order(session=session, number=number)
     shop = shop_info(session=session)
     if kind == "receipt":
         return receipt(order, shop, width_mm=width_mm, copy=copy, points=receipt_points(session=session, number=number))

@@ -164,7 +164,7 @@ def parse_mapping(text: str, source: str = "mapping") -> Mapping:
             raise InvalidInput(f"The timezone {zone!r} in {source} is not a time zone; use a name like "
                                "Asia/Shanghai.") from None
     method = str(options.get("payment_method", "bank_transfer")).strip().lower()
-    from shoptui.services.orders.lifecycle import USER_METHODS
+    from shoptui.services.orders.drafts import USER_METHODS
 
     if method not in USER_METHODS:
         raise InvalidInput(f"The payment_method {method!r} in {source} is not one of {', '.join(USER_METHODS)}.")
@@ -891,7 +891,8 @@ def _create_products(session: Session, actor: Actor, skus: list[str], first_seen
                      variants: dict[str, tuple[int, str, bool]], track: bool) -> None:
     """Unknown SKUs become draft products (one variant each) through the catalogue service."""
     from shoptui.errors import NotFound
-    from shoptui.services.catalog import products as catalog
+    from shoptui.services.catalog import categories as catalog_categories
+    from shoptui.services.catalog import products
 
     categories: dict[str, int] = {}
     for sku in skus:
@@ -900,15 +901,15 @@ def _create_products(session: Session, actor: Actor, skus: list[str], first_seen
         if line.category:
             if line.category not in categories:
                 try:
-                    categories[line.category] = catalog.resolve_category(session=session, ref=line.category).id
+                    categories[line.category] = catalog_categories.resolve_category(session=session, ref=line.category).id
                 except NotFound:
-                    categories[line.category] = catalog.create_category(session=session, actor=actor,
+                    categories[line.category] = catalog_categories.create_category(session=session, actor=actor,
                                                                         name=line.category).id
             category_id = categories[line.category]
         try:
-            product = catalog.create_product(session=session, actor=actor, data=catalog.ProductCreate(
+            product = products.create_product(session=session, actor=actor, data=products.ProductCreate(
                 title=line.product_name or sku, status="draft", category_id=category_id,
-                variants=[catalog.VariantInput(sku=sku, price_minor=line.unit_price_minor, track_stock=track)]))
+                variants=[products.VariantInput(sku=sku, price_minor=line.unit_price_minor, track_stock=track)]))
         except InvalidInput as exc:
             raise OrderImportRefused("import", [f"line {line.line}: the SKU {sku!r} cannot be created: {exc}"]) from None
         variant = product.variants[0]

@@ -19,26 +19,15 @@ from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.orders import Order, OrderLine, OrderPayment, OrderRefund, OrderReturn, ReturnLine
 from shoptui.services.inventory import stock as inventory
+from shoptui.services.orders.closing import cancel_order, fulfil_all
 from shoptui.services.orders.common import OrderSettings, add_event, order_settings, touch
-from shoptui.services.orders.lifecycle import (
-    DraftLine,
-    OrderDraft,
-    OrderRead,
-    ReturnRead,
-    cancel_order,
-    create_order,
-    fulfil_all,
-    lines_for_items,
-    notice,
-    order_lines,
-    order_row,
-    pay,
-    read_order,
-    resolve_variants,
-    returns_of,
-    settle,
-)
+from shoptui.services.orders.drafts import DraftLine, OrderDraft
+from shoptui.services.orders.notices import notice
+from shoptui.services.orders.payments import pay
+from shoptui.services.orders.placing import create_order, resolve_variants
+from shoptui.services.orders.reading import OrderRead, ReturnRead, read_order, returns_of
 from shoptui.services.orders.refunds import REFUND_TARGETS, check_refund_lines, refund_payments
+from shoptui.services.orders.rows import lines_for_items, order_lines, order_row, settle
 from shoptui.services.pricing import engine as pricing
 from shoptui.services.pricing import rounding
 from shoptui.services.shop import audit

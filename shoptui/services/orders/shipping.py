@@ -25,19 +25,10 @@ from shoptui.models.orders import Shipment, ShipmentLine
 from shoptui.services.inventory import stock as inventory
 from shoptui.services.orders import status as machine
 from shoptui.services.orders.common import OrderSettings, add_event, order_settings, touch
-from shoptui.services.orders.lifecycle import (
-    ItemQuantity,
-    OrderRead,
-    ShipmentRead,
-    lines_for_items,
-    notify_customer,
-    order_lines,
-    order_row,
-    parse_item_spec,
-    read_order,
-    settle,
-    unsubscribed_channels,
-)
+from shoptui.services.orders.drafts import parse_item_spec
+from shoptui.services.orders.notices import notify_customer, unsubscribed_channels
+from shoptui.services.orders.reading import ItemQuantity, OrderRead, ShipmentRead, read_order
+from shoptui.services.orders.rows import lines_for_items, order_lines, order_row, settle
 from shoptui.services.shop import audit
 
 MAX_BATCH_ROWS = 10_000

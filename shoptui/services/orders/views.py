@@ -1,7 +1,7 @@
 """What the orders screens need beside the orders service: a page's tracking numbers, the open returns'
 next steps, and a payment reminder for one order now.
 
-Small and additive: every rule still lives in ``services.orders.lifecycle`` and its siblings; these functions
+Small and additive: every rule still lives in the other ``services.orders`` modules; these functions
 only read a page's worth of rows in one query, or call the orders service's own helpers.
 """
 
@@ -16,7 +16,8 @@ from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict
 from shoptui.models.orders import Shipment
-from shoptui.services.orders import lifecycle as order_service
+from shoptui.services.orders import common, notices
+from shoptui.services.orders import rows as orders_rows
 from shoptui.services.orders import status as machine
 from shoptui.services.shop import audit
 
@@ -47,8 +48,8 @@ def remind_order(*, session: Session, actor: Actor, number: str) -> list[str]:
     Refused (Conflict) for an order that is not open and unpaid, one reminded less than
     ``order_reminder_interval_hours`` ago, or one with no email or phone to send to.
     """
-    cfg = order_service.order_settings(session)
-    order = order_service.order_row(session, number)
+    cfg = common.order_settings(session)
+    order = orders_rows.order_row(session, number)
     if order.status != "open":
         raise Conflict(f"Order {order.number} is {order.status}; it needs no reminder.")
     if order.payment_status not in machine.UNPAID:
@@ -61,13 +62,13 @@ def remind_order(*, session: Session, actor: Actor, number: str) -> list[str]:
         raise Conflict(f"Order {order.number} was reminded less than {cfg.reminder_hours} h ago; the next reminder "
                        f"can go after {when}.")
     due = order.total_minor - order.paid_minor
-    sent = order_service.notify_customer(
+    sent = notices.notify_customer(
         session, order, cfg, template="order.reminder", subject=cfg.values["order_reminder_subject"],
         body=cfg.values["order_reminder_body"],
         context={"total": cfg.currency.format(order.total_minor), "due": cfg.currency.format(due),
                  "instructions": cfg.values["order_payment_instructions"]})
     if not sent:
-        unsubscribed = order_service.unsubscribed_channels(session, order, cfg)
+        unsubscribed = notices.unsubscribed_channels(session, order, cfg)
         if unsubscribed:
             raise Conflict(f"The customer of order {order.number} unsubscribed from {' and '.join(unsubscribed)}, "
                            "so no reminder was sent; call them or ask them to agree again.")
@@ -76,7 +77,7 @@ def remind_order(*, session: Session, actor: Actor, number: str) -> list[str]:
     order.last_reminded_at = now
     order.reminder_count += 1
     session.add(order)
-    order_service.add_event(session, order, actor, "reminded",
+    common.add_event(session, order, actor, "reminded",
                             f"Payment reminder queued by {' and '.join(sent)} ({cfg.currency.format(due)} due).",
                             {"channels": sent})
     audit.record(session=session, actor=actor, action="order.remind", entity="order", entity_id=order.number,

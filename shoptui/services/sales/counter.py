@@ -32,8 +32,8 @@ from sqlmodel import Session
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotAllowed, ShopError
 from shoptui.services.inventory import stock as inventory
-from shoptui.services.orders import documents
-from shoptui.services.orders import lifecycle as orders
+from shoptui.services.orders import closing, documents, drafts, placing, reading
+from shoptui.services.orders import payments as orders_payments
 from shoptui.services.pricing import engine as pricing
 from shoptui.services.pricing import terms as marketing_pricing
 from shoptui.services.sales.settings import CASH_STEPS
@@ -248,12 +248,12 @@ def parse_scan(entry: str) -> tuple[str, int]:
     if match:
         code, quantity = match["code"], int(match["qty"])
     else:
-        code, quantity, _ = orders.parse_item_spec(raw)
+        code, quantity, _ = drafts.parse_item_spec(raw)
         return code, quantity
     if quantity <= 0:
         raise InvalidInput(f"The quantity in {entry!r} must be more than zero.")
-    if quantity > orders.MAX_QUANTITY:
-        raise InvalidInput(f"The quantity in {entry!r} is too large (at most {orders.MAX_QUANTITY:,}).")
+    if quantity > drafts.MAX_QUANTITY:
+        raise InvalidInput(f"The quantity in {entry!r} is too large (at most {drafts.MAX_QUANTITY:,}).")
     return code, quantity
 
 
@@ -283,22 +283,22 @@ def scan(*, session: Session, basket: Basket, code: str, quantity: int = 1) -> B
     code = unicodedata.normalize("NFKC", code).strip()
     if not code:
         raise InvalidInput("Scan a barcode or type a SKU.")
-    sellable = orders.resolve_variants(session, [orders.DraftLine(sku=code, quantity=1)])[0]
+    sellable = placing.resolve_variants(session, [drafts.DraftLine(sku=code, quantity=1)])[0]
     available = _available(session, sellable.id)
     lines = list(basket.lines)
     for index, line in enumerate(lines):
         if line.variant_id == sellable.id:
             wanted = line.quantity + quantity
-            if wanted > orders.MAX_QUANTITY:
-                raise InvalidInput(f"{line.sku} would be {wanted} in the basket; at most {orders.MAX_QUANTITY:,}.")
+            if wanted > drafts.MAX_QUANTITY:
+                raise InvalidInput(f"{line.sku} would be {wanted} in the basket; at most {drafts.MAX_QUANTITY:,}.")
             fresh = line.model_copy(update={"available": available})
             _check_stock(fresh, wanted)
             lines[index] = fresh.model_copy(update={"quantity": wanted})
             return _priced(basket, session, reload=True, lines=tuple(lines), last_sku=line.sku)
     if len(lines) >= MAX_BASKET_LINES:
         raise InvalidInput(f"A basket takes at most {MAX_BASKET_LINES} different items; finish this sale first.")
-    if quantity > orders.MAX_QUANTITY:
-        raise InvalidInput(f"The quantity {quantity} is too large (at most {orders.MAX_QUANTITY:,}).")
+    if quantity > drafts.MAX_QUANTITY:
+        raise InvalidInput(f"The quantity {quantity} is too large (at most {drafts.MAX_QUANTITY:,}).")
     facts = marketing_pricing.offer_lines(session, [pricing.CartItem(quantity=1, variant_id=sellable.id)])[0]
     line = BasketLine(variant_id=sellable.id, sku=sellable.sku, title=sellable.title,
                       unit_price_minor=sellable.price_minor, quantity=quantity, available=available,
@@ -324,8 +324,8 @@ def set_quantity(*, basket: Basket, sku: str, quantity: int, session: Session | 
         raise InvalidInput(f"The quantity of {sku} must be a whole number.")
     if quantity < 0:
         raise InvalidInput(f"The quantity of {sku} cannot be negative ({quantity}).")
-    if quantity > orders.MAX_QUANTITY:
-        raise InvalidInput(f"The quantity of {sku} is too large (at most {orders.MAX_QUANTITY:,}).")
+    if quantity > drafts.MAX_QUANTITY:
+        raise InvalidInput(f"The quantity of {sku} is too large (at most {drafts.MAX_QUANTITY:,}).")
     index, line = _find(basket, sku)
     if quantity == 0:
         return remove_line(basket=basket, sku=sku, session=session)
@@ -472,8 +472,8 @@ def normalise_method(method: str) -> str:
     """``Mobile-Pay`` -> ``mobile``; InvalidInput for a method the shop does not take."""
     value = unicodedata.normalize("NFKC", method or "").strip().lower().replace("-", "_").replace(" ", "_")
     value = METHOD_ALIASES.get(value, value)
-    if value not in orders.USER_METHODS:
-        raise InvalidInput(f"The payment method {method!r} is not one of {', '.join(orders.USER_METHODS)}.")
+    if value not in drafts.USER_METHODS:
+        raise InvalidInput(f"The payment method {method!r} is not one of {', '.join(drafts.USER_METHODS)}.")
     return value
 
 
@@ -515,7 +515,7 @@ def plan_payment(basket: Basket, tenders: list[Tender], *, rounding_step_minor: 
                 raise InvalidInput(f"The {method.replace('_', ' ')} amount must be an amount.")
             if amount <= 0:
                 raise InvalidInput(f"The {method.replace('_', ' ')} amount must be more than zero, not {fmt(amount)}.")
-            if amount >= orders.MAX_MINOR:
+            if amount >= drafts.MAX_MINOR:
                 raise InvalidInput(f"The {method.replace('_', ' ')} amount is too large.")
         if method == "cash":
             if amount is None:
@@ -568,7 +568,7 @@ def plan_payment(basket: Basket, tenders: list[Tender], *, rounding_step_minor: 
 class SaleResult(BaseModel):
     """A finished counter sale: the order, the change to hand back, the receipt text."""
 
-    order: orders.OrderRead
+    order: reading.OrderRead
     change_minor: int
     rounding_minor: int
     receipt: str
@@ -617,13 +617,13 @@ def complete_sale(*, session: Session, actor: Actor, basket: Basket, tenders: li
     plan = plan_payment(basket, tenders, rounding_step_minor=step, money=shop.currency)
     adjustments = []
     if basket.discount_minor:
-        adjustments.append(orders.DraftAdjustment(kind="discount", label="discount", amount_minor=-basket.discount_minor))
+        adjustments.append(drafts.DraftAdjustment(kind="discount", label="discount", amount_minor=-basket.discount_minor))
     if plan.rounding_minor:
-        adjustments.append(orders.DraftAdjustment(kind="rounding", label="cash rounding",
+        adjustments.append(drafts.DraftAdjustment(kind="rounding", label="cash rounding",
                                                   amount_minor=plan.rounding_minor))
-    draft = orders.OrderDraft(
+    draft = drafts.OrderDraft(
         channel="counter", stock_mode="deferred", customer=basket.customer_id,
-        lines=[orders.DraftLine(variant_id=line.variant_id, quantity=line.quantity,
+        lines=[drafts.DraftLine(variant_id=line.variant_id, quantity=line.quantity,
                                 unit_price_minor=line.unit_price_minor, line_discount_minor=line.line_discount_minor)
                for line in basket.lines],
         adjustments=adjustments, apply_offers=True, coupon_codes=list(basket.coupon_codes),
@@ -631,7 +631,7 @@ def complete_sale(*, session: Session, actor: Actor, basket: Basket, tenders: li
     )
     # the order prices the offers as the store has them in this transaction (codes and points are taken here);
     # a code no longer valid or too many points is refused there, and a changed total is refused here
-    order = orders.create_order_row(session=session, actor=actor, draft=draft)  # read once, after the hand-over
+    order = placing.create_order_row(session=session, actor=actor, draft=draft)  # read once, after the hand-over
     if order.total_minor != plan.total_minor:
         money = shop.currency.format
         raise Conflict(f"The offers changed since the basket was priced: the sale now totals "
@@ -639,12 +639,12 @@ def complete_sale(*, session: Session, actor: Actor, basket: Basket, tenders: li
                        "Check the total with the customer (refresh the basket) and take the payment again.")
     for payment in plan.payments:
         if payment.method == "cash":
-            orders.pay(session=session, actor=actor, number=order.number, method="cash",
+            orders_payments.pay(session=session, actor=actor, number=order.number, method="cash",
                        tendered_minor=payment.tendered_minor, reference=payment.reference)
         else:
-            orders.pay(session=session, actor=actor, number=order.number, method=payment.method,
+            orders_payments.pay(session=session, actor=actor, number=order.number, method=payment.method,
                        amount_minor=payment.amount_minor, reference=payment.reference)
-    done = orders.fulfil_all(session=session, actor=actor, number=order.number)
+    done = closing.fulfil_all(session=session, actor=actor, number=order.number)
     points = documents.receipt_points(session=session, number=done.number)
     text_receipt = documents.receipt(done, shop, width_mm=receipt_width_mm, points=points)
     return SaleResult(order=done, change_minor=plan.change_minor, rounding_minor=plan.rounding_minor,

@@ -92,7 +92,7 @@ class ProductDetailScreen(ProductActions, ReportsWorkerErrors, ModalScreen[bool]
     def load(self) -> None:
         """The product (found by id, or by a SKU/barcode), its stock and its images' facts."""
         from shoptui import db
-        from shoptui.services.catalog import products as catalog
+        from shoptui.services.catalog import products, variants
         from shoptui.services.shop import settings
         from shoptui.tui.screens.catalog.image import image_facts
         from shoptui.tui.screens.catalog.screen import inventory_installed
@@ -102,9 +102,9 @@ class ProductDetailScreen(ProductActions, ReportsWorkerErrors, ModalScreen[bool]
             currency = settings.currency(session=session)
             product_id = self.product_id
             if product_id is None:
-                variant = catalog.find_variant(session=session, code=self.code or "")
+                variant = variants.find_variant(session=session, code=self.code or "")
                 product_id, highlight = variant.product_id, variant.sku
-            product = catalog.get_product(session=session, product_id=product_id)
+            product = products.get_product(session=session, product_id=product_id)
             stock = None
             if inventory_installed():
                 from shoptui.services.inventory import stock as inventory

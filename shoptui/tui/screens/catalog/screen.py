@@ -30,7 +30,7 @@ from shoptui.tui.widgets.paged_table import PagedList
 from shoptui.tui.widgets.paged_table import page_size as _page_size
 
 if TYPE_CHECKING:
-    from shoptui.services.catalog.products import CategoryRead
+    from shoptui.services.catalog.categories import CategoryRead
 
 TREE_FROM_WIDTH = 120
 """Terminal width (columns) from which the category tree shows beside the list."""
@@ -74,9 +74,9 @@ def stock_by_product(session: Any, product_ids: list[int]) -> dict[int, int] | N
     levels_for = getattr(inventory, "levels_for", None)
     if levels_for is None:
         return None
-    from shoptui.services.catalog import products as catalog
+    from shoptui.services.catalog import variants as catalog_variants
 
-    variants = catalog.tracked_variant_ids(session=session, product_ids=product_ids)
+    variants = catalog_variants.tracked_variant_ids(session=session, product_ids=product_ids)
     levels = levels_for(session, [v for ids in variants.values() for v in ids])
     return {pid: sum(levels[v].on_hand for v in ids) for pid, ids in variants.items()}
 
@@ -234,12 +234,12 @@ class ProductsScreen(PagedList, ProductActions, ShopScreen):
     def load_page(self, filters: ProductFilters, after: str | None, limit: int) -> None:
         """One keyset page of products (and their stock when inventory is installed)."""
         from shoptui import db
-        from shoptui.services.catalog import products as catalog
+        from shoptui.services.catalog import products
         from shoptui.services.shop import settings
 
         with db.read_session(self.shop.db_url) as session:
             currency = settings.currency(session=session)
-            page = catalog.list_products(session=session, status=filters.status or None,
+            page = products.list_products(session=session, status=filters.status or None,
                                          category_id=filters.category_id, tag=filters.tag or None,
                                          sort=filters.sort, after=after, limit=limit)
             stock = stock_by_product(session, [p.id for p in page.items])
@@ -253,10 +253,10 @@ class ProductsScreen(PagedList, ProductActions, ShopScreen):
     def load_categories(self) -> None:
         """The category tree (for the tree and the category filter)."""
         from shoptui import db
-        from shoptui.services.catalog import products as catalog
+        from shoptui.services.catalog import categories as catalog_categories
 
         with db.read_session(self.shop.db_url) as session:
-            categories = catalog.list_categories(session=session)
+            categories = catalog_categories.list_categories(session=session)
         self.post_message(self.CategoriesLoaded(categories))
 
     @on(PageLoaded)

@@ -357,12 +357,13 @@ class MarketingScreen(ShopScreen):
             categories: dict[int, str] = {}
             wanted = [p.gift_variant_id for p in page.items if p.gift_variant_id]
             if wanted or any(p.scope_kind == "categories" for p in page.items):
-                from shoptui.services.catalog import products as catalog
+                from shoptui.services.catalog import categories as catalog_categories
+                from shoptui.services.catalog import variants
 
                 gifts = {vid: f"{v.sku} {v.product_title}".strip()
-                         for vid, v in catalog.get_variants(session=session, variant_ids=wanted).items()}
+                         for vid, v in variants.get_variants(session=session, variant_ids=wanted).items()}
                 if any(p.scope_kind == "categories" for p in page.items):
-                    categories = catalog.category_paths(session=session)
+                    categories = catalog_categories.category_paths(session=session)
         data = PromotionData(page.items, reports, gifts, categories, page.next_after, clock.now())
         if not get_current_worker().is_cancelled:
             self.post_message(self.PromotionsLoaded(status, data, after is not None))

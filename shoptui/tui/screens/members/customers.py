@@ -33,7 +33,7 @@ from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from shoptui.services.members.customers import CustomerRead
-    from shoptui.services.orders.lifecycle import OrderSummary
+    from shoptui.services.orders.reading import OrderSummary
     from shoptui.tui.app import ShopApp
 
 ADDRESS_PARTS = (("country", "Country", "CN (two letters)"), ("region", "Region", "province or state"),
@@ -173,12 +173,12 @@ class CustomerProfile(ReportsWorkerErrors, ModalScreen[bool]):
         """The customer and the newest 100 of their orders."""
         from shoptui import db
         from shoptui.services.members import customers
-        from shoptui.services.orders import lifecycle as orders
+        from shoptui.services.orders import listing
 
         meta = read_meta(self.shop.db_url, self.shop)
         with db.read_session(self.shop.db_url) as session:
             customer = customers.get_customer(session=session, ref=self.ref)
-            page = orders.list_orders(session=session, filters=orders.OrderFilter(customer=str(customer.id)),
+            page = listing.list_orders(session=session, filters=listing.OrderFilter(customer=str(customer.id)),
                                       limit=100)
         if not get_current_worker().is_cancelled:
             self.post_message(self.Loaded(customer, page.items, page.next_after is not None, meta))

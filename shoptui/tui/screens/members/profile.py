@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from shoptui.services.members.profiles import MemberRead
     from shoptui.services.members.tiers import TierChangeRead
     from shoptui.services.members.views import NextExpiry, TierProgress
-    from shoptui.services.orders.lifecycle import OrderSummary
+    from shoptui.services.orders.reading import OrderSummary
     from shoptui.tui.app import ShopApp
 
 LEDGER_PAGE = 50
@@ -247,7 +247,7 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
         from shoptui.services.members import profiles as members
         from shoptui.services.members import tiers as members_tiers
         from shoptui.services.members import views as members_views
-        from shoptui.services.orders.lifecycle import OrderFilter, list_orders
+        from shoptui.services.orders.listing import OrderFilter, list_orders
 
         meta = read_meta(self._shop.db_url)
         with db.read_session(self._shop.db_url) as session:
@@ -272,7 +272,7 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
         from shoptui import db
         from shoptui.services.members import credit as members_credit
         from shoptui.services.members import points as members_points
-        from shoptui.services.orders.lifecycle import OrderFilter, list_orders
+        from shoptui.services.orders.listing import OrderFilter, list_orders
 
         with db.read_session(self._shop.db_url) as session:
             if tab == "tab-orders":

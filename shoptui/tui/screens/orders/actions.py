@@ -30,7 +30,7 @@ from shoptui.tui.widgets.confirm import Confirm
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
-    from shoptui.services.orders.lifecycle import OrderSummary, ReturnRead
+    from shoptui.services.orders.reading import OrderSummary, ReturnRead
     from shoptui.tui.app import ShopApp
 
 SHIPPABLE = ("paid", "partially_refunded")

@@ -26,7 +26,7 @@ from shoptui.tui.workers import ReportsWorkerErrors
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
-    from shoptui.services.orders.lifecycle import OrderSummary
+    from shoptui.services.orders.reading import OrderSummary
     from shoptui.tui.app import ShopApp
 
 

@@ -30,7 +30,7 @@ from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
-    from shoptui.services.orders.lifecycle import OrderRead
+    from shoptui.services.orders.reading import OrderRead
 
 OPEN_RETURNS = ("requested", "approved", "received")
 
@@ -210,13 +210,13 @@ class OrderDetailScreen(OrderActions, ReportsWorkerErrors, ModalScreen[bool]):
     def load(self) -> None:
         """Read the order (and the meta data when the screen has none yet)."""
         from shoptui import db
-        from shoptui.services.orders import lifecycle as orders
+        from shoptui.services.orders import reading
         from shoptui.tui.screens.orders.common import read_meta
 
         if not self.meta.store.loaded:
             self.meta = read_meta(self._shop.db_url, self._shop)
         with db.read_session(self._shop.db_url) as session:
-            order = orders.get_order(session=session, number=self.number)
+            order = reading.get_order(session=session, number=self.number)
         if not get_current_worker().is_cancelled:
             self.post_message(self.Loaded(order))
 

@@ -30,7 +30,8 @@ from shoptui.tui.workers import ReportsWorkerErrors
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
-    from shoptui.services.orders.lifecycle import OrderFilter, ReturnRead
+    from shoptui.services.orders.listing import OrderFilter
+    from shoptui.services.orders.reading import ReturnRead
     from shoptui.tui.app import ShopApp
 
 YES_NO = [("no", "no"), ("yes", "yes")]
@@ -120,21 +121,21 @@ class NewOrderDialog(OrderForm):
 
     def save(self, values: dict[str, Any]) -> Changed:
         from shoptui import db
-        from shoptui.services.orders import lifecycle as orders
+        from shoptui.services.orders import drafts, payments, placing
 
         items = parse_items(values["lines"])
         if not items:
             raise InvalidInput("Type at least one item: a SKU or barcode and a quantity, like TEE-01:2.")
         shipping = self.money(values["shipping"], "shipping fee", optional=True) or 0
         with db.transaction(self.url) as session:
-            draft = orders.OrderDraft(
+            draft = drafts.OrderDraft(
                 channel=values["channel"] or "phone", customer=values["customer"].strip() or None,
-                guest_name=values["guest"], lines=[orders.DraftLine(sku=code, quantity=qty) for code, qty in items],
+                guest_name=values["guest"], lines=[drafts.DraftLine(sku=code, quantity=qty) for code, qty in items],
                 shipping_minor=shipping, note=values["note"])
-            order = orders.create_order(session=session, actor=self.shop.actor, draft=draft)
+            order = placing.create_order(session=session, actor=self.shop.actor, draft=draft)
             paid = ""
             if values["pay"]:
-                result = orders.pay(session=session, actor=self.shop.actor, number=order.number, method=values["pay"])
+                result = payments.pay(session=session, actor=self.shop.actor, number=order.number, method=values["pay"])
                 paid = f", paid by {METHOD_LABELS[result.payment.method]}"
         return Changed(f"Order {order.number} created: {plural(order.item_count, 'item')}, total "
                        f"{self.meta.store.money(order.total_minor)} {self.meta.store.currency}{paid}.", order.number)
@@ -169,11 +170,11 @@ class PayDialog(OrderForm):
 
     def save(self, values: dict[str, Any]) -> Changed:
         from shoptui import db
-        from shoptui.services.orders import lifecycle as orders
+        from shoptui.services.orders import payments
 
         amount = self.money(values["amount"], "payment amount")
         with db.transaction(self.url) as session:
-            result = orders.pay(session=session, actor=self.shop.actor, number=self.number, method=values["method"],
+            result = payments.pay(session=session, actor=self.shop.actor, number=self.number, method=values["method"],
                                 amount_minor=amount, reference=values["reference"])
         payment = result.payment
         change = f", change {self.meta.store.money(payment.change_minor)}" if payment.change_minor else ""
@@ -269,10 +270,10 @@ class CancelDialog(OrderForm):
 
     def save(self, values: dict[str, Any]) -> Changed:
         from shoptui import db
-        from shoptui.services.orders import lifecycle as orders
+        from shoptui.services.orders import closing
 
         with db.transaction(self.url) as session:
-            order = orders.cancel_order(session=session, actor=self.shop.actor, number=self.number,
+            order = closing.cancel_order(session=session, actor=self.shop.actor, number=self.number,
                                         reason=values["reason"], refund_to=values.get("to") or "original")
         refunded = order.refunded_minor
         money = f"; {self.meta.store.money(refunded)} refunded" if refunded else ""
@@ -652,11 +653,11 @@ class ExchangeDialog(OrderForm):
 
     def save(self, values: dict[str, Any]) -> Changed:
         from shoptui import db
-        from shoptui.services.orders import lifecycle as orders
+        from shoptui.services.orders import drafts
         from shoptui.services.orders import returns as orders_returns
 
         back = parse_items(values["back"])
-        new = [orders.DraftLine(sku=code, quantity=qty) for code, qty in parse_items(values["new"])]
+        new = [drafts.DraftLine(sku=code, quantity=qty) for code, qty in parse_items(values["new"])]
         with db.transaction(self.url) as session:
             result = orders_returns.exchange(session=session, actor=self.shop.actor, number=self.number, back=back,
                                              new=new, pay_method=values["pay"] or None, reason=values["reason"],
@@ -742,7 +743,7 @@ class FiltersDialog(OrderForm):
 
     def save(self, values: dict[str, Any]) -> MoreFilters:
         from shoptui import db
-        from shoptui.services.orders import lifecycle as orders
+        from shoptui.services.orders import listing
 
         found = MoreFilters(
             date_from=_day(values["date_from"], "first day"), date_to=_day(values["date_to"], "last day"),
@@ -751,13 +752,13 @@ class FiltersDialog(OrderForm):
             max_total_minor=self.money(values["max_total"], "largest total", optional=True),
             has_tracking=None if not values["tracking"] else values["tracking"] == "yes")
         with db.read_session(self.url) as session:  # the service checks the customer and the range
-            orders.list_orders(session=session, filters=to_filter(found), limit=1)
+            listing.list_orders(session=session, filters=to_filter(found), limit=1)
         return found
 
 
 def to_filter(more: MoreFilters, *, status: str = "", channel: str = "", search: str = "") -> OrderFilter:
     """The service's filter from the dialog's and the bar's."""
-    from shoptui.services.orders.lifecycle import OrderFilter
+    from shoptui.services.orders.listing import OrderFilter
 
     return OrderFilter(status=status or None, channel=channel or None, customer=more.customer or None,
                        date_from=more.date_from, date_to=more.date_to, min_total_minor=more.min_total_minor,

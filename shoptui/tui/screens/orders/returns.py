@@ -28,7 +28,7 @@ from shoptui.tui.text import cell, plain
 from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
 
 if TYPE_CHECKING:
-    from shoptui.services.orders.lifecycle import ReturnRead
+    from shoptui.services.orders.reading import ReturnRead
 
 STATES = (("open returns", "open"), ("requested", "requested"), ("approved", "approved"), ("received", "received"),
           ("refunded", "refunded"), ("rejected", "rejected"), ("every return", ""))
