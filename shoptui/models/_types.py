@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Table
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from sqlmodel import SQLModel
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -34,3 +37,9 @@ def utcnow() -> datetime:
     from shoptui import clock
 
     return clock.now()
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core :class:`Table` of a table model, for Core statements and bulk inserts."""
+    table: Table = model.__table__  # type: ignore[attr-defined]  # SQLModel's metaclass sets __table__ but declares it nowhere
+    return table

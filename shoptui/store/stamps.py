@@ -21,7 +21,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sqlalchemy import Engine, event, insert, update
+from sqlalchemy import Engine, Table, event, insert, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.dml import Delete, Insert, Update, UpdateBase
 
@@ -33,10 +33,11 @@ COUNTERS = frozenset({"used_count"})  # read live by pricing: counting a use kee
 RELOAD_MARK = "reload:"
 
 
-def _setting_table() -> Any:
+def _setting_table() -> Table:
+    from shoptui.models._types import table_of
     from shoptui.models.store import StoreSetting
 
-    return StoreSetting.__table__  # type: ignore[attr-defined]
+    return table_of(StoreSetting)
 
 
 def bump(connection: Connection, *, reload: bool = False) -> str:

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 from sqlalchemy import func, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from shoptui import clock
@@ -283,15 +284,15 @@ def _change_incoming(session: Session, location_id: int, changes: list[tuple[int
         if delta == 0:
             continue
         ensure_level(session, variant_id, location_id)
-        session.execute(update(StockLevel).where(StockLevel.variant_id == variant_id,
-                                                 StockLevel.location_id == location_id)
+        session.execute(update(StockLevel).where(col(StockLevel.variant_id) == variant_id,
+                                                 col(StockLevel.location_id) == location_id)
                         .values(incoming=col(StockLevel.incoming) + delta)
                         .execution_options(synchronize_session=False))
 
 
 def _lines(session: Session, po_id: int) -> list[PurchaseOrderLine]:
-    return list(session.exec(select(PurchaseOrderLine).where(PurchaseOrderLine.po_id == po_id)
-                             .order_by(PurchaseOrderLine.id)))
+    return list(session.exec(select(PurchaseOrderLine).where(col(PurchaseOrderLine.po_id) == po_id)
+                             .order_by(col(PurchaseOrderLine.id))))
 
 
 def order_po(*, session: Session, actor: Actor, po_id: int) -> PORead:
@@ -420,10 +421,10 @@ def list_pos(*, session: Session, status: str | None = None, supplier: str | Non
     statuses = ("draft", "ordered", "partial", "received", "cancelled", "open")
     if status is not None and status not in statuses:
         raise InvalidInput(f"The status {status!r} is not one of: {', '.join(statuses)}.")
-    totals = (select(PurchaseOrderLine.po_id, func.count().label("n"),
+    totals = (select(col(PurchaseOrderLine.po_id), func.count().label("n"),
                      func.sum(col(PurchaseOrderLine.quantity_ordered) * col(PurchaseOrderLine.unit_cost_minor))
                      .label("total"))
-              .group_by(PurchaseOrderLine.po_id).subquery())
+              .group_by(col(PurchaseOrderLine.po_id)).subquery())
     query = (select(PurchaseOrder, Supplier.name, totals.c.n, totals.c.total)
              .join(Supplier, col(Supplier.id) == col(PurchaseOrder.supplier_id))
              .outerjoin(totals, totals.c.po_id == col(PurchaseOrder.id))
@@ -495,18 +496,18 @@ def suggest_reorders(*, session: Session, location: str | None = None, days: int
     cover = int(settings.get(session=session, key="reorder_cover_days"))
     default_lead = int(settings.get(session=session, key="default_lead_time_days"))
     available = col(StockLevel.on_hand) - col(StockLevel.committed)
-    rows = session.exec(
-        select(StockLevel.variant_id, Variant.sku, Product.title, available, StockLevel.incoming,
-               StockPolicy.reorder_point, StockPolicy.supplier_id, Supplier.name, Supplier.lead_time_days,
-               Variant.cost_minor)
+    rows = session.execute(
+        sa_select(col(StockLevel.variant_id), col(Variant.sku), col(Product.title), available, col(StockLevel.incoming),
+                  col(StockPolicy.reorder_point), col(StockPolicy.supplier_id), col(Supplier.name), col(Supplier.lead_time_days),
+                  col(Variant.cost_minor))
         .join(StockPolicy, col(StockPolicy.variant_id) == col(StockLevel.variant_id))
         .join(Variant, col(Variant.id) == col(StockLevel.variant_id))
         .join(Product, col(Product.id) == col(Variant.product_id))
         .outerjoin(Supplier, col(Supplier.id) == col(StockPolicy.supplier_id))
-        .where(StockLevel.location_id == place.id, col(StockPolicy.reorder_point).is_not(None),
+        .where(col(StockLevel.location_id) == place.id, col(StockPolicy.reorder_point).is_not(None),
                available <= col(StockPolicy.reorder_point))
-        .order_by(Variant.sku)
-    ).all()
+        .order_by(col(Variant.sku))
+    ).tuples().all()
     sales = daily_sales(session, days=days, variant_ids=[r[0] for r in rows]) if rows else {}
     groups: dict[int | None, ReorderGroup] = {}
     for vid, sku, title, avail, incoming, rop, supplier_id, supplier, lead, cost in rows:

@@ -408,7 +408,7 @@ def label_scopes(session: Session, reads: list[Any]) -> list[Any]:
     gift_names: dict[int, str] = {}
     if categories:
         category_names = {i: n for i, n in session.exec(
-            select(Category.id, Category.name).where(col(Category.id).in_(categories)))}
+            select(col(Category.id), col(Category.name)).where(col(Category.id).in_(categories)))}
     if products:
         for pid, title, sku in session.exec(
                 select(Product.id, Product.title, func.min(Variant.sku))
@@ -417,7 +417,7 @@ def label_scopes(session: Session, reads: list[Any]) -> list[Any]:
             product_names[pid] = f"{sku} {title}" if sku else title
     if gifts:
         gift_names = {vid: f"{sku} {title}" for vid, sku, title in session.exec(
-            select(Variant.id, Variant.sku, Product.title).join(Product, col(Product.id) == col(Variant.product_id))
+            select(col(Variant.id), col(Variant.sku), col(Product.title)).join(Product, col(Product.id) == col(Variant.product_id))
             .where(col(Variant.id).in_(gifts)))}
     for r in reads:
         if r.scope_kind == "categories" and r.scope_ids:

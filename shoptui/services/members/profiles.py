@@ -283,24 +283,26 @@ def _find_statement() -> Any:
     statement = _FIND.get("phone")
     if statement is None:
         from sqlalchemy import String, bindparam, exists, literal_column
+        from sqlalchemy import select as sa_select
 
+        from shoptui.models._types import table_of
         from shoptui.models.store import StoreSetting
 
-        m, c, t = Member.__table__.c, Customer.__table__.c, MemberTier.__table__.c  # type: ignore[attr-defined]
-        s = StoreSetting.__table__.c  # type: ignore[attr-defined]
+        members, customers, tiers = table_of(Member), table_of(Customer), table_of(MemberTier)
+        m, c, t, s = members.c, customers.c, tiers.c, table_of(StoreSetting).c
 
         def setting(key: str) -> Any:
             return select(s.value).where(s.key == key).scalar_subquery()
 
         statement = _FIND["phone"] = (
-            select(m.customer_id, c.name, c.phone, c.email, c.order_count, c.spent_minor, c.last_order_at, t.name,
+            sa_select(m.customer_id, c.name, c.phone, c.email, c.order_count, c.spent_minor, c.last_order_at, t.name,
                    *(m[f] for f in _FIND_MEMBER_FIELDS),
-                   exists().where(MemberTag.__table__.c.customer_id == m.customer_id),  # type: ignore[attr-defined]
-                   exists().where(MemberAccount.__table__.c.customer_id == m.customer_id),  # type: ignore[attr-defined]
+                   exists().where(table_of(MemberTag).c.customer_id == m.customer_id),
+                   exists().where(table_of(MemberAccount).c.customer_id == m.customer_id),
                    setting("country").label("country"), setting("member_points_value_per_100"),
                    literal_column("1"))
-            .join_from(Member.__table__, Customer.__table__, c.id == m.customer_id)  # type: ignore[attr-defined]
-            .join(MemberTier.__table__, t.code == m.tier_code, isouter=True)  # type: ignore[attr-defined]
+            .join_from(members, customers, c.id == m.customer_id)
+            .join(tiers, t.code == m.tier_code, isouter=True)
             .where(c.phone.in_([bindparam(p, type_=String()) for p in ("p1", "p2", "p3")]), m.merged_into.is_(None))
             .limit(1))
     return statement
@@ -1016,10 +1018,10 @@ def check_points_ledger(*, session: Session) -> list[str]:
                    func.sum(PointsMovement.remaining).label("remaining"))
             .group_by(col(PointsMovement.customer_id)).subquery())
     rows = session.execute(
-        select(Member.customer_id, Member.points_balance, sums.c.points, sums.c.remaining)
-        .join(sums, sums.c.cid == Member.customer_id, isouter=True)
-        .where(or_(Member.points_balance != func.coalesce(sums.c.points, 0),
-                   func.coalesce(sums.c.remaining, 0) != case((col(Member.points_balance) > 0, Member.points_balance),
+        select(col(Member.customer_id), col(Member.points_balance), sums.c.points, sums.c.remaining)
+        .join(sums, sums.c.cid == col(Member.customer_id), isouter=True)
+        .where(or_(col(Member.points_balance) != func.coalesce(sums.c.points, 0),
+                   func.coalesce(sums.c.remaining, 0) != case((col(Member.points_balance) > 0, col(Member.points_balance)),
                                                               else_=0)))
         .limit(1000)).all()
     problems = []

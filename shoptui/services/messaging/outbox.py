@@ -690,7 +690,7 @@ def backoff(attempts: int) -> timedelta:
 
 def _due(now: datetime) -> Any:
     return and_(
-        or_(OutboxMessage.status == "queued", OutboxMessage.status == "failed"),
+        or_(col(OutboxMessage.status) == "queued", col(OutboxMessage.status) == "failed"),
         col(OutboxMessage.next_attempt_at).is_not(None),
         col(OutboxMessage.next_attempt_at) <= now,
     )
@@ -846,8 +846,8 @@ def _send_batch(
 def _renew(unit: UnitOfWork, run: _Run, message_id: int, now: datetime) -> bool:
     with unit() as session:
         changed = session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == run.token,
-                                        OutboxMessage.status == "sending")
+            update(OutboxMessage).where(col(OutboxMessage.id) == message_id, col(OutboxMessage.claimed_by) == run.token,
+                                        col(OutboxMessage.status) == "sending")
             .values(claimed_at=now).execution_options(synchronize_session=False)
         ).rowcount
     return bool(changed)
@@ -857,9 +857,9 @@ def _hand_back(unit: UnitOfWork, run: _Run, ids: list[int]) -> int:
     """Claimed but not tried: back to where they were (queued, or failed and due)."""
     with unit() as session:
         return session.execute(
-            update(OutboxMessage).where(col(OutboxMessage.id).in_(ids), OutboxMessage.claimed_by == run.token,
-                                        OutboxMessage.status == "sending")
-            .values(status=case((OutboxMessage.attempts == 0, "queued"), else_="failed"),
+            update(OutboxMessage).where(col(OutboxMessage.id).in_(ids), col(OutboxMessage.claimed_by) == run.token,
+                                        col(OutboxMessage.status) == "sending")
+            .values(status=case((col(OutboxMessage.attempts) == 0, "queued"), else_="failed"),
                     claimed_by=None, claimed_at=None)
             .execution_options(synchronize_session=False)
         ).rowcount

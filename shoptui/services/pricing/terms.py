@@ -50,9 +50,9 @@ def customer_terms(session: Session, customer_id: int | None) -> tuple[bool, pri
 
     global _TERMS
     if _TERMS is None:
-        _TERMS = (select(Customer.order_count, Member.tier_code, Member.points_balance, MemberTier.discount_bp,
-                         MemberTier.free_shipping_over_minor, MemberTier.points_multiplier_bp, Member.merged_into,
-                         MemberTier.name)
+        _TERMS = (select(col(Customer.order_count), col(Member.tier_code), col(Member.points_balance), col(MemberTier.discount_bp),
+                         col(MemberTier.free_shipping_over_minor), col(MemberTier.points_multiplier_bp), col(Member.merged_into),
+                         col(MemberTier.name))
                   .select_from(Customer)
                   .outerjoin(Member, col(Member.customer_id) == col(Customer.id))
                   .outerjoin(MemberTier, col(MemberTier.code) == col(Member.tier_code))
@@ -82,8 +82,8 @@ def offer_lines(session: Session, items: Iterable[pricing.CartItem]) -> tuple[pr
     by_code: dict[str, tuple[Any, ...]] = {}
     by_id: dict[int, tuple[Any, ...]] = {}
     if not _LINES:
-        query = (select(Variant.id, Variant.sku, Variant.barcode, Variant.price_minor, Product.id, Product.title,
-                        Category.path, Variant.option1, Variant.option2, Variant.option3)
+        query = (select(col(Variant.id), col(Variant.sku), col(Variant.barcode), col(Variant.price_minor), col(Product.id), col(Product.title),
+                        col(Category.path), col(Variant.option1), col(Variant.option2), col(Variant.option3))
                  .join(Product, col(Product.id) == col(Variant.product_id))
                  .outerjoin(Category, col(Category.id) == col(Product.category_id)))
         _LINES["ids"] = query.where(col(Variant.id).in_(bindparam("ids", expanding=True)))
@@ -148,7 +148,7 @@ def category_paths(session: Session, ids: Iterable[int]) -> dict[int, str]:
         return {}
     statement = _STATEMENTS.get("paths")
     if statement is None:
-        statement = _STATEMENTS["paths"] = select(Category.id, Category.path).where(
+        statement = _STATEMENTS["paths"] = select(col(Category.id), col(Category.path)).where(
             col(Category.id).in_(bindparam("ids", expanding=True)))
     return dict(session.connection().execute(statement, {"ids": wanted}).all())
 
@@ -232,9 +232,9 @@ def _load_active(session: Session, store: str, stamp: Any, at: datetime) -> _Act
     if statement is None:
         moment = bindparam("at", type_=UTCDateTime())
         statement = _STATEMENTS["active"] = (
-            select(Promotion.id, cast(Promotion.updated_at, String), Promotion.used_count, Promotion.starts_at,
-                   Promotion.ends_at)
-            .where(Promotion.status == "active", or_(col(Promotion.ends_at).is_(None), col(Promotion.ends_at) > moment))
+            select(col(Promotion.id), cast(col(Promotion.updated_at), String), col(Promotion.used_count), col(Promotion.starts_at),
+                   col(Promotion.ends_at))
+            .where(col(Promotion.status) == "active", or_(col(Promotion.ends_at).is_(None), col(Promotion.ends_at) > moment))
             .order_by(col(Promotion.id)))
     rows = session.connection().execute(statement, {"at": at}).all()
     whole = isinstance(stamp, str) and stamp.startswith(stamps.RELOAD_MARK)  # changed without updated_at
@@ -243,7 +243,7 @@ def _load_active(session: Session, store: str, stamp: Any, at: datetime) -> _Act
         if len(_ROWS) > _ROWS_LIMIT:
             _ROWS.clear()
         for start in range(0, len(stale), 900):
-            for row in session.connection().execute(select(cast(Promotion.updated_at, String), *_PROMO_COLUMNS)
+            for row in session.connection().execute(select(cast(col(Promotion.updated_at), String), *_PROMO_COLUMNS)
                                                     .where(col(Promotion.id).in_(stale[start:start + 900]))):
                 columns = tuple(row[1:])
                 _ROWS[(store, row[1])] = (row[0], columns, _rule(columns))
@@ -289,7 +289,7 @@ def _running(session: Session, at: datetime,
     if found.limited:  # usage counts move with every order: read the limited ones now
         statement = _STATEMENTS.get("used")
         if statement is None:
-            statement = _STATEMENTS["used"] = select(Promotion.id, Promotion.used_count).where(
+            statement = _STATEMENTS["used"] = select(col(Promotion.id), col(Promotion.used_count)).where(
                 col(Promotion.id).in_(bindparam("ids", expanding=True)))
         used_now = dict(session.connection().execute(statement, {"ids": found.limited}).all())
         running = _running_list([(row, used_now.get(row[0], used), rule) for row, used, rule in running],
@@ -302,7 +302,7 @@ def _read_stamp(session: Session) -> Any:
 
     statement = _STATEMENTS.get("stamp")
     if statement is None:
-        statement = _STATEMENTS["stamp"] = select(StoreSetting.value).where(StoreSetting.key == STAMP_KEY)
+        statement = _STATEMENTS["stamp"] = select(col(StoreSetting.value)).where(col(StoreSetting.key) == STAMP_KEY)
     return session.execute(statement).scalar()
 
 
@@ -340,7 +340,7 @@ def _finish_rules(session: Session, running: list[tuple[tuple[Any, ...], int, pr
     used_by_customer: dict[int, int] = {}
     if customer_id is not None and running.per_member:
         used_by_customer = dict(session.connection().execute(
-            select(PromotionUse.promotion_id, func.count()).where(PromotionUse.customer_id == customer_id)
+            select(col(PromotionUse.promotion_id), func.count()).where(col(PromotionUse.customer_id) == customer_id)
             .group_by(col(PromotionUse.promotion_id))).all())
     key = (channel, customer_id is None, tier, new_customer,
            tuple(sorted(used_by_customer.items())) if running.per_member else (),
@@ -360,8 +360,8 @@ def _finish_rules(session: Session, running: list[tuple[tuple[Any, ...], int, pr
         statement = _STATEMENTS.get("gifts")
         if statement is None:
             statement = _STATEMENTS["gifts"] = (
-                select(Variant.id, Variant.sku, Product.title, Variant.price_minor, Variant.track_stock,
-                       func.coalesce(func.sum(StockLevel.on_hand - StockLevel.committed), 0))
+                select(col(Variant.id), col(Variant.sku), col(Product.title), col(Variant.price_minor), col(Variant.track_stock),
+                       func.coalesce(func.sum(col(StockLevel.on_hand) - col(StockLevel.committed)), 0))
                 .join(Product, col(Product.id) == col(Variant.product_id))
                 .outerjoin(StockLevel, col(StockLevel.variant_id) == col(Variant.id))
                 .where(col(Variant.id).in_(bindparam("ids", expanding=True)))
@@ -451,13 +451,13 @@ def coupon_rule(session: Session, raw_code: str, *, customer_id: int | None, at:
     if statement is None:
         # plain columns, not ORM rows: read on every priced cart with a code
         statement = _STATEMENTS["coupon"] = (
-            select(CouponCode.id, CouponCode.expires_at, CouponCode.customer_id, CouponCode.max_uses,
-                   CouponCode.used_count, Coupon.id, Coupon.name, Coupon.kind, Coupon.status, Coupon.valid_from,
-                   Coupon.valid_until, Coupon.total_limit, Coupon.used_count, Coupon.per_member_limit,
-                   Coupon.amount_minor, Coupon.percent_bp, Coupon.cap_minor, Coupon.min_spend_minor,
-                   Coupon.scope_kind, Coupon.scope_ids, Coupon.combinable)
+            select(col(CouponCode.id), col(CouponCode.expires_at), col(CouponCode.customer_id), col(CouponCode.max_uses),
+                   col(CouponCode.used_count), col(Coupon.id), col(Coupon.name), col(Coupon.kind), col(Coupon.status), col(Coupon.valid_from),
+                   col(Coupon.valid_until), col(Coupon.total_limit), col(Coupon.used_count), col(Coupon.per_member_limit),
+                   col(Coupon.amount_minor), col(Coupon.percent_bp), col(Coupon.cap_minor), col(Coupon.min_spend_minor),
+                   col(Coupon.scope_kind), col(Coupon.scope_ids), col(Coupon.combinable))
             .join(Coupon, col(Coupon.id) == col(CouponCode.coupon_id))
-            .where(CouponCode.code == bindparam("code")))
+            .where(col(CouponCode.code) == bindparam("code")))
     _flush_pending(session)
     row = session.connection().execute(statement, {"code": code}).first()
     if row is None:
@@ -492,8 +492,8 @@ def coupon_rule(session: Session, raw_code: str, *, customer_id: int | None, at:
         statement = _STATEMENTS.get("coupon_uses")
         if statement is None:
             statement = _STATEMENTS["coupon_uses"] = select(func.count()).select_from(CouponRedemption).where(
-                CouponRedemption.coupon_id == bindparam("coupon_id"),
-                CouponRedemption.customer_id == bindparam("customer_id"))
+                col(CouponRedemption.coupon_id) == bindparam("coupon_id"),
+                col(CouponRedemption.customer_id) == bindparam("customer_id"))
         used = session.execute(statement, {"coupon_id": coupon.id, "customer_id": customer_id}).scalar_one()
         if used >= coupon.per_member_limit:
             raise InvalidInput(f"This customer has used the coupon {coupon.name} {plural(used, 'time')} already, its limit "
@@ -551,7 +551,7 @@ def pricing_settings(session: Session) -> dict[str, Any]:
     if statement is None:
         from shoptui.models.store import StoreSetting
 
-        statement = _STATEMENTS["settings"] = select(StoreSetting.key, StoreSetting.value).where(
+        statement = _STATEMENTS["settings"] = select(col(StoreSetting.key), col(StoreSetting.value)).where(
             col(StoreSetting.key).in_((*_SETTING_KEYS, STAMP_KEY)))
     _flush_pending(session)  # then straight on the connection (the ORM layer costs more than the query)
     stored = dict(session.connection().execute(statement).all())
