@@ -29,7 +29,7 @@ def record_usage(*, session: Session, actor: Actor, order_id: int, order_number:
     """Count the promotions and take the codes an order used. Raises Conflict when one ran out meanwhile."""
     now = clock.now()
     for applied in priced.promotions:
-        taken = session.execute(
+        taken = session.exec(
             update(Promotion).where(col(Promotion.id) == applied.promotion_id,
                                     (col(Promotion.usage_limit).is_(None))
                                     | (col(Promotion.used_count) < col(Promotion.usage_limit)))
@@ -39,14 +39,14 @@ def record_usage(*, session: Session, actor: Actor, order_id: int, order_number:
         session.add(PromotionUse(promotion_id=applied.promotion_id, order_id=order_id, customer_id=customer_id,
                                  discount_minor=applied.discount_minor, gift_minor=applied.gift_minor, at=now))
     for coupon in priced.coupons:
-        taken = session.execute(
+        taken = session.exec(
             update(CouponCode).where(col(CouponCode.id) == coupon.code_id,
                                      (col(CouponCode.max_uses).is_(None))
                                      | (col(CouponCode.used_count) < col(CouponCode.max_uses)))
             .values(used_count=col(CouponCode.used_count) + 1).execution_options(synchronize_session=False)).rowcount
         if taken != 1:
             raise Conflict(f"The coupon {coupon.code} has already been used.")
-        taken = session.execute(
+        taken = session.exec(
             update(Coupon).where(col(Coupon.id) == coupon.coupon_id,
                                  (col(Coupon.total_limit).is_(None)) | (col(Coupon.used_count) < col(Coupon.total_limit)))
             .values(used_count=col(Coupon.used_count) + 1).execution_options(synchronize_session=False)).rowcount

@@ -213,10 +213,10 @@ def _result(session: Session, cfg: MemberSettings, customer_id: int, row: Points
 
 def _take(session: Session, customer_id: int, points: int, what: str) -> None:
     """Lower the balance by ``points`` only if the member holds them (atomic); Conflict otherwise."""
-    changed = session.execute(
+    changed = session.exec(
         update(Member).where(col(Member.customer_id) == customer_id, col(Member.points_balance) >= points)
         .values(points_balance=col(Member.points_balance) - points)
-    ).rowcount  # type: ignore[attr-defined]
+    ).rowcount
     if not changed:
         held = session.exec(select(Member.points_balance).where(Member.customer_id == customer_id)).first()
         raise Conflict(f"Member #{customer_id} holds {max(held or 0, 0)} points, so {points} cannot be {what}.")
@@ -648,9 +648,9 @@ def redeem_gift(*, session: Session, actor: Actor, customer_id: int, code: str, 
         raise NotFound(f"There is no gift {code!r} in the points catalogue; see 'shoptui member gift list'.")
     cost = gift.points_cost * quantity
     if gift.quantity is not None:
-        changed = session.execute(update(PointsGift).where(col(PointsGift.id) == gift.id,
-                                                           col(PointsGift.quantity) >= quantity)
-                                  .values(quantity=col(PointsGift.quantity) - quantity)).rowcount  # type: ignore[attr-defined]
+        changed = session.exec(update(PointsGift).where(col(PointsGift.id) == gift.id,
+                                                        col(PointsGift.quantity) >= quantity)
+                               .values(quantity=col(PointsGift.quantity) - quantity)).rowcount
         if not changed:
             raise Conflict(f"Only {gift.quantity} of gift {gift.code} are left, not {quantity}.")
     cfg = member_settings(session)

@@ -77,7 +77,7 @@ from shoptui.services.members.points import (
 )
 from shoptui.services.members.tiers import RecalcResult, TierChangeRead, TierRead, TierUpdate
 from shoptui.services.pricing import points as points_rule
-from shoptui.services.shop import audit
+from shoptui.services.shop import audit, setting_defs
 from shoptui.services.shop import settings as store_settings
 from shoptui.services.shop.contacts import optional_email, optional_phone
 from shoptui.services.shop.paging import Page, after_key, clamp_limit
@@ -312,7 +312,7 @@ def _store_country(session: Session) -> str:
     from shoptui.models.store import StoreSetting
 
     stored = session.execute(select(StoreSetting.value).where(StoreSetting.key == "country")).scalar()
-    return str(stored if stored is not None else store_settings.definitions()["country"].default)
+    return str(stored if stored is not None else setting_defs.definitions()["country"].default)
 
 
 def find_member(*, session: Session, phone: str) -> MemberRead | None:
@@ -333,7 +333,7 @@ def find_member(*, session: Session, phone: str) -> MemberRead | None:
     if candidates:
         p1, p2, p3 = (candidates * 3)[:3]
         row = session.connection().execute(_find_statement(), {"p1": p1, "p2": p2, "p3": p3}).first()
-    defs = store_settings.definitions()
+    defs = setting_defs.definitions()
     now_country = (row[-3] if row[-3] is not None else defs["country"].default) if row is not None \
         else _store_country(session)
     if str(now_country) != country:  # the store's country changed since: normalise again with it
@@ -762,8 +762,8 @@ def merge_members(*, session: Session, actor: Actor, keep: str | int, other: str
     moved = 0
     try:
         for table, column in _references_to_customer():
-            moved += session.execute(update(table).where(column == gone_id).values({column.name: kept.customer_id})
-                                     .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+            moved += session.exec(update(table).where(column == gone_id).values({column.name: kept.customer_id})
+                                  .execution_options(synchronize_session=False)).rowcount
     except IntegrityError as exc:
         raise Conflict(f"Member #{gone_id} cannot be merged into #{kept.customer_id}: both hold a record that may "
                        f"exist only once per member ({str(exc.orig).splitlines()[0]}).") from exc

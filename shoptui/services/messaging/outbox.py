@@ -746,10 +746,10 @@ def _unit_of_work(store: str | UnitOfWork | None) -> UnitOfWork:
 
 
 def _settings(session: Session) -> dict[str, Any]:
-    from shoptui.services.shop import settings
+    from shoptui.services.shop import setting_defs, settings
 
     values = settings.get_all(session=session)
-    for key, definition in settings.definitions().items():  # secrets from outside the store
+    for key, definition in setting_defs.definitions().items():  # secrets from outside the store
         if definition.secret:
             values[key] = settings.secret(session=session, key=key)
     return values
@@ -845,7 +845,7 @@ def _send_batch(
 
 def _renew(unit: UnitOfWork, run: _Run, message_id: int, now: datetime) -> bool:
     with unit() as session:
-        changed = session.execute(
+        changed = session.exec(
             update(OutboxMessage).where(col(OutboxMessage.id) == message_id, col(OutboxMessage.claimed_by) == run.token,
                                         col(OutboxMessage.status) == "sending")
             .values(claimed_at=now).execution_options(synchronize_session=False)
@@ -856,7 +856,7 @@ def _renew(unit: UnitOfWork, run: _Run, message_id: int, now: datetime) -> bool:
 def _hand_back(unit: UnitOfWork, run: _Run, ids: list[int]) -> int:
     """Claimed but not tried: back to where they were (queued, or failed and due)."""
     with unit() as session:
-        return session.execute(
+        return session.exec(
             update(OutboxMessage).where(col(OutboxMessage.id).in_(ids), col(OutboxMessage.claimed_by) == run.token,
                                         col(OutboxMessage.status) == "sending")
             .values(status=case((col(OutboxMessage.attempts) == 0, "queued"), else_="failed"),

@@ -90,7 +90,7 @@ def count(session: Session, key: tuple[str, str, str] | None, delta: int) -> Non
     if key is None or delta == 0:
         return
     status, payment, fulfilment = key
-    changed = session.execute(
+    changed = session.exec(
         update(OrderStat)
         .where(col(OrderStat.status) == status, col(OrderStat.payment_status) == payment,
                col(OrderStat.fulfilment_status) == fulfilment)

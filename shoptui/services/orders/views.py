@@ -16,6 +16,7 @@ from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict
 from shoptui.models.orders import Shipment
+from shoptui.services.orders import common
 from shoptui.services.orders import lifecycle as order_service
 from shoptui.services.orders import status as machine
 from shoptui.services.shop import audit
@@ -47,7 +48,7 @@ def remind_order(*, session: Session, actor: Actor, number: str) -> list[str]:
     Refused (Conflict) for an order that is not open and unpaid, one reminded less than
     ``order_reminder_interval_hours`` ago, or one with no email or phone to send to.
     """
-    cfg = order_service.order_settings(session)
+    cfg = common.order_settings(session)
     order = order_service.order_row(session, number)
     if order.status != "open":
         raise Conflict(f"Order {order.number} is {order.status}; it needs no reminder.")
@@ -76,7 +77,7 @@ def remind_order(*, session: Session, actor: Actor, number: str) -> list[str]:
     order.last_reminded_at = now
     order.reminder_count += 1
     session.add(order)
-    order_service.add_event(session, order, actor, "reminded",
+    common.add_event(session, order, actor, "reminded",
                             f"Payment reminder queued by {' and '.join(sent)} ({cfg.currency.format(due)} due).",
                             {"channels": sent})
     audit.record(session=session, actor=actor, action="order.remind", entity="order", entity_id=order.number,

@@ -25,7 +25,7 @@ from shoptui.models.customers import Customer
 from shoptui.models.marketing import Coupon, CouponCode, CouponRedemption, Promotion, PromotionUse
 from shoptui.services.pricing import engine as pricing
 from shoptui.services.pricing import points as points_rule
-from shoptui.services.shop import settings as store_settings
+from shoptui.services.shop import setting_defs
 from shoptui.store import stamps
 from shoptui.wording import plural
 
@@ -556,7 +556,7 @@ def pricing_settings(session: Session) -> dict[str, Any]:
     _flush_pending(session)  # then straight on the connection (the ORM layer costs more than the query)
     stored = dict(session.connection().execute(statement).all())
     if len(stored) < len(_SETTING_KEYS) and not _SETTING_DEFAULTS:
-        known = store_settings.definitions()
+        known = setting_defs.definitions()
         _SETTING_DEFAULTS.update({key: known[key].default for key in _SETTING_KEYS if key in known})
     values = {key: stored[key] if key in stored else _SETTING_DEFAULTS[key] for key in _SETTING_KEYS
               if key in stored or key in _SETTING_DEFAULTS}
