@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
+from shoptui.models._types import id_of
 from shoptui.models.catalog import Product, Variant
 from shoptui.models.inventory import PurchaseOrder, PurchaseOrderLine, StockLevel, StockPolicy, Supplier
 from shoptui.services.inventory.stock import (
@@ -407,11 +408,11 @@ def _withdraw_queued_emails(session: Session, actor: Actor, po_id: int) -> None:
     from shoptui.models.messaging import OutboxMessage
     from shoptui.services.messaging import outbox as messaging
 
-    waiting = session.exec(select(OutboxMessage.id).where(
+    waiting = session.exec(select(OutboxMessage).where(
         OutboxMessage.ref_kind == "po", OutboxMessage.ref_id == str(po_id),
         col(OutboxMessage.status).in_(("queued", "failed")))).all()
-    for message_id in waiting:
-        messaging.cancel(session=session, actor=actor, message_id=message_id)
+    for message in waiting:
+        messaging.cancel(session=session, actor=actor, message_id=id_of(message))
 
 
 def list_pos(*, session: Session, status: str | None = None, supplier: str | None = None, after: int | None = None,
@@ -438,7 +439,7 @@ def list_pos(*, session: Session, status: str | None = None, supplier: str | Non
     if after is not None:
         query = query.where(col(PurchaseOrder.id) < after)
     rows = session.exec(query).all()
-    items = [POSummary(id=po.id, number=po_number(po.id), supplier=name, status=po.status, lines=n or 0,
+    items = [POSummary(id=po.id, number=po_number(id_of(po)), supplier=name, status=po.status, lines=n or 0,
                        total_minor=total or 0, created_at=po.created_at) for po, name, n, total in rows[:limit]]
     return Page(items=items, next_after=str(items[-1].id) if len(rows) > limit else None)
 

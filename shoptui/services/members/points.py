@@ -151,7 +151,7 @@ def _check_points(points: int, what: str = "points") -> int:
     return points
 
 
-def consume_lots(session: Session, customer_id: int, points: int, *, first_ref: tuple[str, str] | None = None) -> int:
+def consume_lots(session: Session, customer_id: int, points: int, *, first_ref: tuple[str | None, str] | None = None) -> int:
     """Take ``points`` from the member's lots, oldest expiry first; returns what no lot covered.
 
     ``first_ref`` names a lot to take from before the others (a refund takes back the points of

@@ -299,7 +299,7 @@ def _notify_up(session: Session, cfg: MemberSettings) -> int:
         JOIN member_tier tf ON tf.code = r.from_code JOIN member_tier tt ON tt.code = r.to_code
         JOIN member m ON m.customer_id = r.customer_id JOIN customer c ON c.id = r.customer_id
         WHERE tt.rank > tf.rank AND ((m.email_consent AND c.email IS NOT NULL) OR (m.sms_consent AND c.phone IS NOT NULL))
-    """)).all()
+    """)).tuples().all()
     drafts = [
         messaging.MessageDraft(channel=channel, recipient=recipient, template="member.tier_up",
                                subject=cfg.tier_up_subject, body=cfg.tier_up_body,

@@ -684,7 +684,7 @@ class _Run:
 
 def backoff(attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failed attempt: 1 min, 5 min, 25 min, ... at most 6 h."""
-    delay = BACKOFF_FIRST * (BACKOFF_FACTOR ** max(0, min(attempts - 1, 10)))
+    delay: timedelta = BACKOFF_FIRST * (BACKOFF_FACTOR ** max(0, min(attempts - 1, 10)))
     return min(delay, BACKOFF_CAP)
 
 

@@ -37,10 +37,10 @@ def figures(*, session: Session) -> OrderFigures:
                      "WHERE created_at >= :start AND status != 'cancelled'").bindparams(
         bindparam("start", type_=UTCDateTime))
     zone = ZoneInfo(store_values(session, "timezone")["timezone"])
-    placed, total = session.execute(statement, {"start": today_start(zone)}).one()
+    placed, total = session.execute(statement, {"start": today_start(zone)}).tuples().one()
     unpaid = to_ship = 0
     for payment, fulfilment, orders in session.execute(text(
-            "SELECT payment_status, fulfilment_status, orders FROM order_stat WHERE status = 'open' AND orders > 0")):
+            "SELECT payment_status, fulfilment_status, orders FROM order_stat WHERE status = 'open' AND orders > 0")).tuples():
         if payment in UNPAID:
             unpaid += orders
         elif payment in SHIPPABLE_PAYMENT and fulfilment in TO_SHIP:
