@@ -472,12 +472,14 @@ def _checkpoint(url: str) -> bool | None:
     another connection was checkpointing."""
     raw = get_engine(url).raw_connection()
     try:
-        busy, frames, done = raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        busy, frames, done = cursor.fetchall()[0]  # the pragma answers one row
     finally:
         raw.close()
     if busy:
         return None
-    return frames == done
+    return bool(frames == done)
 
 
 @contextmanager

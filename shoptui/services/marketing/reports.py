@@ -8,9 +8,10 @@ single-use code can never be used twice, even by two terminals at the same momen
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, literal, select, update
 from sqlmodel import Session, col
 
 from shoptui import clock
@@ -63,9 +64,9 @@ def record_usage(*, session: Session, actor: Actor, order_id: int, order_number:
 
 def release_usage(*, session: Session, order_id: int) -> list[str]:
     """Give back what an order used (it is re-priced or cancelled); returns the codes freed."""
-    uses = session.execute(select(col(PromotionUse.promotion_id)).where(col(PromotionUse.order_id) == order_id)).scalars().all()
+    uses: Sequence[int] = session.execute(select(col(PromotionUse.promotion_id)).where(col(PromotionUse.order_id) == order_id)).scalars().all()
     for promotion_id in uses:
-        session.execute(update(Promotion).where(Promotion.id == promotion_id, col(Promotion.used_count) > 0)
+        session.execute(update(Promotion).where(col(Promotion.id) == promotion_id, col(Promotion.used_count) > 0)
                         .values(used_count=Promotion.used_count - 1).execution_options(synchronize_session=False))
     redemptions = session.execute(select(col(CouponRedemption.coupon_id), col(CouponRedemption.code_id))
                                   .where(col(CouponRedemption.order_id) == order_id)).all()
@@ -74,7 +75,7 @@ def release_usage(*, session: Session, order_id: int) -> list[str]:
                         .values(used_count=col(CouponCode.used_count) - 1).execution_options(synchronize_session=False))
         session.execute(update(Coupon).where(col(Coupon.id) == coupon_id, col(Coupon.used_count) > 0)
                         .values(used_count=col(Coupon.used_count) - 1).execution_options(synchronize_session=False))
-    codes = list(session.execute(select(col(CouponCode.code)).where(
+    codes: list[str] = list(session.execute(select(col(CouponCode.code)).where(
         col(CouponCode.id).in_([r[1] for r in redemptions]))).scalars()) if redemptions else []
     session.execute(delete(PromotionUse).where(col(PromotionUse.order_id) == order_id))
     session.execute(delete(CouponRedemption).where(col(CouponRedemption.order_id) == order_id))
@@ -129,17 +130,18 @@ def usage_report(*, session: Session, kind: str | None = None, ref_id: int | Non
                  .outerjoin(Order, (col(Order.id) == col(PromotionUse.order_id)) & (col(Order.status) != "cancelled"))
                  .group_by(col(Promotion.id)).order_by(col(Promotion.id)))
         if ref_id is not None:
-            query = query.where(Promotion.id == ref_id)
-        out += [UsageReport("promotion", *row) for row in session.execute(query)]
+            query = query.where(col(Promotion.id) == ref_id)
+        out += [UsageReport("promotion", *row) for row in session.execute(query).tuples()]
     if kind in (None, "coupon"):
         query = (select(col(Coupon.id), col(Coupon.name), col(Coupon.status), func.count(col(CouponRedemption.id)),
-                        func.coalesce(func.sum(col(CouponRedemption.discount_minor)), 0), 0, func.coalesce(revenue, 0))
+                        func.coalesce(func.sum(col(CouponRedemption.discount_minor)), 0), literal(0),
+                        func.coalesce(revenue, 0))
                  .outerjoin(CouponRedemption, col(CouponRedemption.coupon_id) == col(Coupon.id))
                  .outerjoin(Order, (col(Order.id) == col(CouponRedemption.order_id)) & (col(Order.status) != "cancelled"))
                  .group_by(col(Coupon.id)).order_by(col(Coupon.id)))
         if ref_id is not None:
-            query = query.where(Coupon.id == ref_id)
-        out += [UsageReport("coupon", *row) for row in session.execute(query)]
+            query = query.where(col(Coupon.id) == ref_id)
+        out += [UsageReport("coupon", *row) for row in session.execute(query).tuples()]
     return out
 
 

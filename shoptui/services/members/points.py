@@ -455,7 +455,7 @@ def restore_for_cancel(*, session: Session, actor: Actor, order_id: int) -> None
     if earned is not None and earned.base_minor:
         reversed_base = int(session.exec(select(func.coalesce(func.sum(col(PointsMovement.base_minor)), 0)).where(
             col(PointsMovement.ref_kind) == "order", col(PointsMovement.ref_id) == order.number,
-            col(PointsMovement.kind) == "reverse")).one())
+            col(PointsMovement.kind) == "reverse")).one() or 0)
         if reversed_base < earned.base_minor:
             reverse_for_refund(session=session, actor=actor, order_id=order_id,
                                refunded_minor=earned.base_minor - reversed_base)

@@ -324,7 +324,7 @@ def find_member(*, session: Session, phone: str) -> MemberRead | None:
     """
     from shoptui.services.shop.contacts import phone_candidates
 
-    store = str(session.get_bind().url)
+    store = str(session.get_bind().engine.url)
     country = _COUNTRY.get(store)
     if country is None:
         country = _COUNTRY[store] = _store_country(session)
@@ -344,7 +344,8 @@ def find_member(*, session: Session, phone: str) -> MemberRead | None:
         member = session.get(Member, holder.id) if holder is not None else None
         return _read(session, member) if member is not None and member.merged_into is None else None
     member_id = row[0]
-    tags = accounts = []
+    tags: list[str] = []
+    accounts: list[str] = []
     if row[-5]:
         tags = list(session.execute(select(MemberTag.tag).where(MemberTag.customer_id == member_id)
                                     .order_by(col(MemberTag.tag))).scalars())
@@ -1040,7 +1041,7 @@ def check_credit_ledger(*, session: Session) -> list[str]:
     rows = session.execute(
         select(Member.customer_id, Member.credit_balance_minor, sums.c.amount)
         .join(sums, sums.c.cid == Member.customer_id, isouter=True)
-        .where(Member.credit_balance_minor != func.coalesce(sums.c.amount, 0)).limit(1000)).all()
+        .where(Member.credit_balance_minor != func.coalesce(sums.c.amount, 0)).limit(1000)).tuples().all()
     currency = store_settings.currency(session=session)
     return [f"member #{cid}: store credit {currency.format(balance)} but the ledger sums to "
             f"{currency.format(total or 0)}" for cid, balance, total in rows]

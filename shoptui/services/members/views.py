@@ -129,7 +129,7 @@ def tier_progress(*, session: Session, customer_id: int) -> TierProgress:
     spend, count = session.execute(
         select(func.coalesce(func.sum(col(Order.paid_minor) - col(Order.refunded_minor)), 0), func.count())
         .where(Order.customer_id == customer_id, col(Order.payment_status).in_(members_tiers.COUNTED_PAYMENT),
-               Order.status != "cancelled", col(Order.created_at) >= cutoff)).one()
+               Order.status != "cancelled", col(Order.created_at) >= cutoff)).tuples().one()
     tiers = list(session.exec(select(MemberTier).order_by(col(MemberTier.rank), col(MemberTier.code))).all())
     current = next((t for t in tiers if t.code == member.tier_code), None)
     rank = current.rank if current else -1

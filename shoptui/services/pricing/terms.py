@@ -105,11 +105,11 @@ def offer_lines(session: Session, items: Iterable[pricing.CartItem]) -> tuple[pr
             if not rest:
                 break
             statement, params = _LINES["barcodes"], {"codes": rest}
-        for row in session.connection().execute(statement, params):
-            by_id[row[0]] = tuple(row)
-            by_code[row[1]] = tuple(row)
-            if row[2]:
-                by_code.setdefault(row[2], tuple(row))
+        for found in session.connection().execute(statement, params):
+            by_id[found[0]] = tuple(found)
+            by_code[found[1]] = tuple(found)
+            if found[2]:
+                by_code.setdefault(found[2], tuple(found))
     out = []
     make_line = pricing.make_offer_line  # fields in order: key, quantity, unit price, line discount, variant, product,
     # category path, title, gift of
@@ -133,12 +133,12 @@ def offer_lines(session: Session, items: Iterable[pricing.CartItem]) -> tuple[pr
 # ---------------------------------------------------------------- promotions
 
 
-_PROMO_COLUMNS = (Promotion.id, Promotion.name, Promotion.kind, Promotion.priority, Promotion.exclusive,
+_PROMO_COLUMNS = tuple(col(c) for c in (Promotion.id, Promotion.name, Promotion.kind, Promotion.priority, Promotion.exclusive,
                   Promotion.usage_limit, Promotion.per_member_limit, Promotion.used_count, Promotion.tiers,
                   Promotion.new_customers, Promotion.channels, Promotion.scope_kind, Promotion.scope_ids,
                   Promotion.steps, Promotion.every_minor, Promotion.every_off_minor, Promotion.cap_minor,
                   Promotion.percent_bp, Promotion.amount_minor, Promotion.min_spend_minor, Promotion.buy_qty,
-                  Promotion.get_qty, Promotion.get_percent_bp, Promotion.gift_variant_id, Promotion.gift_qty)
+                  Promotion.get_qty, Promotion.get_percent_bp, Promotion.gift_variant_id, Promotion.gift_qty))
 
 
 def category_paths(session: Session, ids: Iterable[int]) -> dict[int, str]:
@@ -206,7 +206,7 @@ class _ActiveSet:
 _ACTIVE: dict[str, _ActiveSet] = {}
 
 
-class _RunningList(list):  # type: ignore[type-arg]
+class _RunningList(list[tuple[tuple[Any, ...], int, pricing.PromotionRule]]):
     """The running promotions as ``_running`` gives them, with what ``_finish_rules`` remembers about them.
 
     ``memo`` lives as long as this running set (a new stamp or time span starts a new one): who may
@@ -219,7 +219,7 @@ class _RunningList(list):  # type: ignore[type-arg]
     limited: bool  # any promotion with a total usage limit
 
 
-def _running_list(items: list[Any], memo: dict[Any, Any] | None = None) -> _RunningList:
+def _running_list(items: list[tuple[tuple[Any, ...], int, pricing.PromotionRule]], memo: dict[Any, Any] | None = None) -> _RunningList:
     found = _RunningList(items)
     found.memo = {} if memo is None else memo
     found.per_member = any(row[6] is not None for row, _, _ in items)
@@ -236,7 +236,7 @@ def _load_active(session: Session, store: str, stamp: Any, at: datetime) -> _Act
                    col(Promotion.ends_at))
             .where(col(Promotion.status) == "active", or_(col(Promotion.ends_at).is_(None), col(Promotion.ends_at) > moment))
             .order_by(col(Promotion.id)))
-    rows = session.connection().execute(statement, {"at": at}).all()
+    rows = session.connection().execute(statement, {"at": at}).tuples().all()
     whole = isinstance(stamp, str) and stamp.startswith(stamps.RELOAD_MARK)  # changed without updated_at
     stale = [pid for pid, updated, *_ in rows if whole or _ROWS.get((store, pid), ("",))[0] != updated]
     if stale:
@@ -244,7 +244,7 @@ def _load_active(session: Session, store: str, stamp: Any, at: datetime) -> _Act
             _ROWS.clear()
         for start in range(0, len(stale), 900):
             for row in session.connection().execute(select(cast(col(Promotion.updated_at), String), *_PROMO_COLUMNS)
-                                                    .where(col(Promotion.id).in_(stale[start:start + 900]))):
+                                                    .where(col(Promotion.id).in_(stale[start:start + 900]))).tuples():
                 columns = tuple(row[1:])
                 _ROWS[(store, row[1])] = (row[0], columns, _rule(columns))
     active = []
@@ -266,16 +266,17 @@ def _running(session: Session, at: datetime,
     """
     if stamp is None:
         stamp = _read_stamp(session) or ""
-    store = str(session.get_bind().url)
+    store = str(session.get_bind().engine.url)
     found = _ACTIVE.get(store)
     if found is None or found.stamp != stamp or at < found.loaded_at:
         found = _load_active(session, store, stamp, at)
     span = found.span
     if span is None or not (span[0] <= at and (span[1] is None or at < span[1])):
-        running, start, until = [], found.loaded_at, None
+        now_running: list[tuple[tuple[Any, ...], int, pricing.PromotionRule]] = []
+        start, until = found.loaded_at, None
         for starts, ends, row, used, rule in found.active:
             if starts <= at and (ends is None or at < ends):
-                running.append((row, used, rule))
+                now_running.append((row, used, rule))
                 start = max(start, starts)
                 until = ends if until is None or (ends is not None and ends < until) else until
             else:
@@ -283,9 +284,10 @@ def _running(session: Session, at: datetime,
                     until = starts if until is None or starts < until else until
                 elif ends is not None:
                     start = max(start, ends)
-        found.span, found.running = (start, until), _running_list(running)
-        found.limited = [row[0] for row, _, _ in running if row[5] is not None]
+        found.span, found.running = (start, until), _running_list(now_running)
+        found.limited = [row[0] for row, _, _ in now_running if row[5] is not None]
     running = found.running
+    assert running is not None  # set with the span just above
     if found.limited:  # usage counts move with every order: read the limited ones now
         statement = _STATEMENTS.get("used")
         if statement is None:
@@ -494,7 +496,7 @@ def coupon_rule(session: Session, raw_code: str, *, customer_id: int | None, at:
             statement = _STATEMENTS["coupon_uses"] = select(func.count()).select_from(CouponRedemption).where(
                 col(CouponRedemption.coupon_id) == bindparam("coupon_id"),
                 col(CouponRedemption.customer_id) == bindparam("customer_id"))
-        used = session.execute(statement, {"coupon_id": coupon.id, "customer_id": customer_id}).scalar_one()
+        used: int = session.execute(statement, {"coupon_id": coupon.id, "customer_id": customer_id}).scalar_one()
         if used >= coupon.per_member_limit:
             raise InvalidInput(f"This customer has used the coupon {coupon.name} {plural(used, 'time')} already, its limit "
                                "per member.")
