@@ -38,6 +38,7 @@ from shoptui.services.inventory.suppliers import SupplierRead, find_supplier, su
 from shoptui.services.shop import audit
 from shoptui.services.shop.contacts import check_email
 from shoptui.services.shop.paging import Page, clamp_limit
+from shoptui.store.rows import tuples
 from shoptui.text import check_text
 from shoptui.wording import plural
 
@@ -497,7 +498,7 @@ def suggest_reorders(*, session: Session, location: str | None = None, days: int
     cover = int(settings.get(session=session, key="reorder_cover_days"))
     default_lead = int(settings.get(session=session, key="default_lead_time_days"))
     available = col(StockLevel.on_hand) - col(StockLevel.committed)
-    rows = session.execute(
+    rows = tuples(session.execute(
         sa_select(col(StockLevel.variant_id), col(Variant.sku), col(Product.title), available, col(StockLevel.incoming),
                   col(StockPolicy.reorder_point), col(StockPolicy.supplier_id), col(Supplier.name), col(Supplier.lead_time_days),
                   col(Variant.cost_minor))
@@ -508,7 +509,7 @@ def suggest_reorders(*, session: Session, location: str | None = None, days: int
         .where(col(StockLevel.location_id) == place.id, col(StockPolicy.reorder_point).is_not(None),
                available <= col(StockPolicy.reorder_point))
         .order_by(col(Variant.sku))
-    ).tuples().all()
+    )).all()
     sales = daily_sales(session, days=days, variant_ids=[r[0] for r in rows]) if rows else {}
     groups: dict[int | None, ReorderGroup] = {}
     for vid, sku, title, avail, incoming, rop, supplier_id, supplier, lead, cost in rows:

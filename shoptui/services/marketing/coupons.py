@@ -31,6 +31,7 @@ from shoptui.services.messaging import outbox as messaging
 from shoptui.services.pricing.terms import normalise_code
 from shoptui.services.shop import audit, spreadsheet
 from shoptui.services.shop.paging import Page, clamp_limit
+from shoptui.store.rows import tuples
 from shoptui.text import check_text
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0 O 1 I L
@@ -409,7 +410,7 @@ def send_coupon(*, session: Session, actor: Actor, ref: int | str, channel: str,
              .order_by(col(CouponCode.id)))
     if not resend:
         query = query.where(col(CouponCode.sent_at).is_(None))
-    rows = session.execute(query).tuples().all()
+    rows = tuples(session.execute(query)).all()
     if not rows:
         raise InvalidInput(f"No issued code of {coupon.name!r} is waiting to be sent; issue codes to members first.")
     queued, no_consent, no_address = 0, 0, 0
@@ -462,7 +463,7 @@ def export_codes(*, session: Session, ref: int | str, unused_only: bool = True) 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(spreadsheet.row(["code", "customer_id", "valid_until", "uses_left", "share_text"]))
-    for code, customer_id, expires, max_uses, used in session.execute(query).tuples():
+    for code, customer_id, expires, max_uses, used in tuples(session.execute(query)):
         if unused_only and max_uses is not None and used >= max_uses:
             continue
         left = "" if max_uses is None else max_uses - used

@@ -21,6 +21,7 @@ from shoptui.models.marketing import Coupon, CouponCode, CouponRedemption, Promo
 from shoptui.models.orders import Order
 from shoptui.services.pricing import engine as pricing
 from shoptui.services.shop import audit
+from shoptui.store.rows import tuples
 
 # ---------------------------------------------------------------- usage, in the order's transaction
 
@@ -131,7 +132,7 @@ def usage_report(*, session: Session, kind: str | None = None, ref_id: int | Non
                  .group_by(col(Promotion.id)).order_by(col(Promotion.id)))
         if ref_id is not None:
             query = query.where(col(Promotion.id) == ref_id)
-        out += [UsageReport("promotion", *row) for row in session.execute(query).tuples()]
+        out += [UsageReport("promotion", *row) for row in tuples(session.execute(query))]
     if kind in (None, "coupon"):
         query = (select(col(Coupon.id), col(Coupon.name), col(Coupon.status), func.count(col(CouponRedemption.id)),
                         func.coalesce(func.sum(col(CouponRedemption.discount_minor)), 0), literal(0),
@@ -141,7 +142,7 @@ def usage_report(*, session: Session, kind: str | None = None, ref_id: int | Non
                  .group_by(col(Coupon.id)).order_by(col(Coupon.id)))
         if ref_id is not None:
             query = query.where(col(Coupon.id) == ref_id)
-        out += [UsageReport("coupon", *row) for row in session.execute(query).tuples()]
+        out += [UsageReport("coupon", *row) for row in tuples(session.execute(query))]
     return out
 
 

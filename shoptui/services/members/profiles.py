@@ -82,6 +82,7 @@ from shoptui.services.shop import settings as store_settings
 from shoptui.services.shop.contacts import optional_email, optional_phone
 from shoptui.services.shop.paging import Page, after_key, clamp_limit
 from shoptui.services.shop.search import SearchHit
+from shoptui.store.rows import tuples
 from shoptui.text import check_text
 
 __all__ = [
@@ -1038,10 +1039,10 @@ def check_credit_ledger(*, session: Session) -> list[str]:
     """Member store-credit balances equal their ledgers."""
     sums = (select(CreditMovement.customer_id.label("cid"), func.sum(CreditMovement.amount_minor).label("amount"))  # type: ignore[attr-defined]
             .group_by(col(CreditMovement.customer_id)).subquery())
-    rows = session.execute(
+    rows = tuples(session.execute(
         select(Member.customer_id, Member.credit_balance_minor, sums.c.amount)
         .join(sums, sums.c.cid == Member.customer_id, isouter=True)
-        .where(Member.credit_balance_minor != func.coalesce(sums.c.amount, 0)).limit(1000)).tuples().all()
+        .where(Member.credit_balance_minor != func.coalesce(sums.c.amount, 0)).limit(1000))).all()
     currency = store_settings.currency(session=session)
     return [f"member #{cid}: store credit {currency.format(balance)} but the ledger sums to "
             f"{currency.format(total or 0)}" for cid, balance, total in rows]

@@ -27,6 +27,7 @@ from shoptui.services.pricing import engine as pricing
 from shoptui.services.pricing import points as points_rule
 from shoptui.services.shop import setting_defs
 from shoptui.store import stamps
+from shoptui.store.rows import tuples
 from shoptui.wording import plural
 
 MAX_POINTS = 10**12
@@ -236,15 +237,15 @@ def _load_active(session: Session, store: str, stamp: Any, at: datetime) -> _Act
                    col(Promotion.ends_at))
             .where(col(Promotion.status) == "active", or_(col(Promotion.ends_at).is_(None), col(Promotion.ends_at) > moment))
             .order_by(col(Promotion.id)))
-    rows = session.connection().execute(statement, {"at": at}).tuples().all()
+    rows = tuples(session.connection().execute(statement, {"at": at})).all()
     whole = isinstance(stamp, str) and stamp.startswith(stamps.RELOAD_MARK)  # changed without updated_at
     stale = [pid for pid, updated, *_ in rows if whole or _ROWS.get((store, pid), ("",))[0] != updated]
     if stale:
         if len(_ROWS) > _ROWS_LIMIT:
             _ROWS.clear()
         for start in range(0, len(stale), 900):
-            for row in session.connection().execute(select(cast(col(Promotion.updated_at), String), *_PROMO_COLUMNS)
-                                                    .where(col(Promotion.id).in_(stale[start:start + 900]))).tuples():
+            for row in tuples(session.connection().execute(select(cast(col(Promotion.updated_at), String), *_PROMO_COLUMNS)
+                                                    .where(col(Promotion.id).in_(stale[start:start + 900])))):
                 columns = tuple(row[1:])
                 _ROWS[(store, row[1])] = (row[0], columns, _rule(columns))
     active = []
