@@ -22,8 +22,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DatabaseError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlmodel import Session
 
@@ -39,6 +40,9 @@ from shoptui.config import (
 )
 from shoptui.errors import Conflict, InvalidInput, SchemaOutOfDate, ShopError, StoreUnavailable
 from shoptui.store import stamps
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 10_000
@@ -89,12 +93,14 @@ def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, _record: object) ->
     cursor.close()
 
 
-def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+def _on_begin(connection: Connection) -> None:
     # straight to the driver: through exec_driver_sql the BEGIN cost a tenth of an empty transaction;
     # a driver error is wrapped as SQLAlchemy would, so translated_errors words it the same way
     statement = "BEGIN IMMEDIATE" if connection.get_execution_options().get("shoptui_write", False) else "BEGIN"
     try:
-        connection.connection.driver_connection.execute(statement)
+        driver = connection.connection.driver_connection
+        assert driver is not None  # a checked-out pool connection always has its driver connection
+        driver.execute(statement)
     except sqlite3.Error as exc:
         raise DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
 
@@ -472,12 +478,14 @@ def _checkpoint(url: str) -> bool | None:
     another connection was checkpointing."""
     raw = get_engine(url).raw_connection()
     try:
-        busy, frames, done = raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        busy, frames, done = cursor.fetchall()[0]  # the pragma answers one row
     finally:
         raw.close()
     if busy:
         return None
-    return frames == done
+    return bool(frames == done)
 
 
 @contextmanager
@@ -554,7 +562,7 @@ def _refuse_newer(url: str, revision: str) -> None:
         )
 
 
-def _alembic_config(url: str):  # type: ignore[no-untyped-def]
+def _alembic_config(url: str) -> Config:
     from alembic.config import Config
 
     config = Config()

@@ -34,7 +34,7 @@ def parse_money(text: str | int, digits: int = 2, *, field: str = "amount", allo
         raise InvalidInput(
             f"The {field} {text!r} has more decimals than the currency allows ({digits}); write it like {example}."
         )
-    minor = int(match["whole"]) * 10**digits + (int(frac.ljust(digits, "0")) if digits else 0)
+    minor: int = int(match["whole"]) * 10**digits + (int(frac.ljust(digits, "0")) if digits else 0)
     if match["sign"] == "-":
         minor = -minor
     if minor < 0 and not allow_negative:

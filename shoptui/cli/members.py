@@ -360,8 +360,8 @@ def points_adjust(
 
     def work(session: Session, actor: Any) -> idempotency.Outcome:
         result = members.adjust_points(session=session, actor=actor, ref=ref, points=_points(points), reason=reason)
-        return outcome(f"Points {result.movement.points:+d} for member "  # type: ignore[union-attr]
-                       f"#{result.movement.customer_id}; balance {result.balance}.",  # type: ignore[union-attr]
+        return outcome(f"Points {result.movement.points:+d} for member "  # type: ignore[union-attr]  # an adjustment always books a movement
+                       f"#{result.movement.customer_id}; balance {result.balance}.",
                        result, shop_currency(session))
 
     change(ctx, "member points adjust", work, key=key, as_json=as_json)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Table
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from sqlmodel import SQLModel
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -34,3 +37,20 @@ def utcnow() -> datetime:
     from shoptui import clock
 
     return clock.now()
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core :class:`Table` of a table model, for Core statements and bulk inserts."""
+    table: Table = model.__table__  # type: ignore[attr-defined]  # SQLModel's metaclass sets __table__ but declares it nowhere
+    return table
+
+
+class _Stored(Protocol):
+    id: int | None
+
+
+def id_of(row: _Stored) -> int:
+    """The id of a row in the store: every row read back or flushed has one; a row only added has none yet."""
+    if row.id is None:
+        raise RuntimeError(f"{type(row).__name__} has no id yet: flush the session before reading it")
+    return row.id

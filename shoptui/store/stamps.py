@@ -21,7 +21,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sqlalchemy import Engine, event, insert, update
+from sqlalchemy import Engine, Table, event, insert, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.dml import Delete, Insert, Update, UpdateBase
 
@@ -33,10 +33,11 @@ COUNTERS = frozenset({"used_count"})  # read live by pricing: counting a use kee
 RELOAD_MARK = "reload:"
 
 
-def _setting_table() -> Any:
+def _setting_table() -> Table:
+    from shoptui.models._types import table_of
     from shoptui.models.store import StoreSetting
 
-    return StoreSetting.__table__  # type: ignore[attr-defined]
+    return table_of(StoreSetting)
 
 
 def bump(connection: Connection, *, reload: bool = False) -> str:
@@ -52,7 +53,7 @@ def bump(connection: Connection, *, reload: bool = False) -> str:
 
 def _set_columns(statement: Update, multiparams: Any, params: Any) -> set[str]:
     """The names of the columns an UPDATE sets: its own ``values()`` plus those its parameters carry."""
-    names = {getattr(key, "key", key) for key in (statement._values or {})}
+    names = {str(getattr(key, "key", key)) for key in (statement._values or {})}
     given = multiparams[0] if isinstance(multiparams, list | tuple) and multiparams else (multiparams or params)
     if isinstance(given, list | tuple):
         given = given[0] if given else {}

@@ -12,12 +12,14 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
 
 from shoptui.config import Actor
 from shoptui.models.catalog import Category, Product, Variant
 from shoptui.services.inventory import purchasing as inventory_purchasing
 from shoptui.services.inventory import stock as inventory
+from shoptui.store.rows import tuples
 
 TEA_WORDS = ("tea", "茶", "longjing", "puer", "oolong", "teapot", "gaiwan")
 """Products whose title or category holds one of these words come from the tea supplier."""
@@ -42,13 +44,13 @@ def _spread(sku: str, low: int, high: int) -> int:
 
 def load_demo_stock(*, session: Session, actor: Actor) -> DemoStockReport:
     """Book opening stock for every tracked variant; a few end low, two end out of stock, one PO is open."""
-    rows = session.exec(
-        select(Variant.sku, Variant.price_minor, Variant.cost_minor, Product.title, Category.name)
+    rows = tuples(session.execute(
+        sa_select(col(Variant.sku), col(Variant.price_minor), col(Variant.cost_minor), col(Product.title), col(Category.name))
         .join(Product, col(Product.id) == col(Variant.product_id))
         .outerjoin(Category, col(Category.id) == col(Product.category_id))
         .where(col(Variant.track_stock).is_(True))
-        .order_by(Variant.sku)
-    ).all()
+        .order_by(col(Variant.sku))
+    )).all()
     if not rows:
         return DemoStockReport(0, 0, 0, 0, 0, 0)
     tea = inventory_purchasing.add_supplier(

@@ -16,11 +16,13 @@ from datetime import datetime
 
 from pydantic import BaseModel
 from sqlalchemy import func, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
+from shoptui.models._types import id_of
 from shoptui.models.catalog import Product, Variant
 from shoptui.models.inventory import PurchaseOrder, PurchaseOrderLine, StockLevel, StockPolicy, Supplier
 from shoptui.services.inventory.stock import (
@@ -36,6 +38,7 @@ from shoptui.services.inventory.suppliers import SupplierRead, find_supplier, su
 from shoptui.services.shop import audit
 from shoptui.services.shop.contacts import check_email
 from shoptui.services.shop.paging import Page, clamp_limit
+from shoptui.store.rows import tuples
 from shoptui.text import check_text
 from shoptui.wording import plural
 
@@ -283,15 +286,15 @@ def _change_incoming(session: Session, location_id: int, changes: list[tuple[int
         if delta == 0:
             continue
         ensure_level(session, variant_id, location_id)
-        session.execute(update(StockLevel).where(StockLevel.variant_id == variant_id,
-                                                 StockLevel.location_id == location_id)
+        session.execute(update(StockLevel).where(col(StockLevel.variant_id) == variant_id,
+                                                 col(StockLevel.location_id) == location_id)
                         .values(incoming=col(StockLevel.incoming) + delta)
                         .execution_options(synchronize_session=False))
 
 
 def _lines(session: Session, po_id: int) -> list[PurchaseOrderLine]:
-    return list(session.exec(select(PurchaseOrderLine).where(PurchaseOrderLine.po_id == po_id)
-                             .order_by(PurchaseOrderLine.id)))
+    return list(session.exec(select(PurchaseOrderLine).where(col(PurchaseOrderLine.po_id) == po_id)
+                             .order_by(col(PurchaseOrderLine.id))))
 
 
 def order_po(*, session: Session, actor: Actor, po_id: int) -> PORead:
@@ -406,11 +409,11 @@ def _withdraw_queued_emails(session: Session, actor: Actor, po_id: int) -> None:
     from shoptui.models.messaging import OutboxMessage
     from shoptui.services.messaging import outbox as messaging
 
-    waiting = session.exec(select(OutboxMessage.id).where(
+    waiting = session.exec(select(OutboxMessage).where(
         OutboxMessage.ref_kind == "po", OutboxMessage.ref_id == str(po_id),
         col(OutboxMessage.status).in_(("queued", "failed")))).all()
-    for message_id in waiting:
-        messaging.cancel(session=session, actor=actor, message_id=message_id)
+    for message in waiting:
+        messaging.cancel(session=session, actor=actor, message_id=id_of(message))
 
 
 def list_pos(*, session: Session, status: str | None = None, supplier: str | None = None, after: int | None = None,
@@ -420,10 +423,10 @@ def list_pos(*, session: Session, status: str | None = None, supplier: str | Non
     statuses = ("draft", "ordered", "partial", "received", "cancelled", "open")
     if status is not None and status not in statuses:
         raise InvalidInput(f"The status {status!r} is not one of: {', '.join(statuses)}.")
-    totals = (select(PurchaseOrderLine.po_id, func.count().label("n"),
+    totals = (select(col(PurchaseOrderLine.po_id), func.count().label("n"),
                      func.sum(col(PurchaseOrderLine.quantity_ordered) * col(PurchaseOrderLine.unit_cost_minor))
                      .label("total"))
-              .group_by(PurchaseOrderLine.po_id).subquery())
+              .group_by(col(PurchaseOrderLine.po_id)).subquery())
     query = (select(PurchaseOrder, Supplier.name, totals.c.n, totals.c.total)
              .join(Supplier, col(Supplier.id) == col(PurchaseOrder.supplier_id))
              .outerjoin(totals, totals.c.po_id == col(PurchaseOrder.id))
@@ -437,7 +440,7 @@ def list_pos(*, session: Session, status: str | None = None, supplier: str | Non
     if after is not None:
         query = query.where(col(PurchaseOrder.id) < after)
     rows = session.exec(query).all()
-    items = [POSummary(id=po.id, number=po_number(po.id), supplier=name, status=po.status, lines=n or 0,
+    items = [POSummary(id=po.id, number=po_number(id_of(po)), supplier=name, status=po.status, lines=n or 0,
                        total_minor=total or 0, created_at=po.created_at) for po, name, n, total in rows[:limit]]
     return Page(items=items, next_after=str(items[-1].id) if len(rows) > limit else None)
 
@@ -495,18 +498,18 @@ def suggest_reorders(*, session: Session, location: str | None = None, days: int
     cover = int(settings.get(session=session, key="reorder_cover_days"))
     default_lead = int(settings.get(session=session, key="default_lead_time_days"))
     available = col(StockLevel.on_hand) - col(StockLevel.committed)
-    rows = session.exec(
-        select(StockLevel.variant_id, Variant.sku, Product.title, available, StockLevel.incoming,
-               StockPolicy.reorder_point, StockPolicy.supplier_id, Supplier.name, Supplier.lead_time_days,
-               Variant.cost_minor)
+    rows = tuples(session.execute(
+        sa_select(col(StockLevel.variant_id), col(Variant.sku), col(Product.title), available, col(StockLevel.incoming),
+                  col(StockPolicy.reorder_point), col(StockPolicy.supplier_id), col(Supplier.name), col(Supplier.lead_time_days),
+                  col(Variant.cost_minor))
         .join(StockPolicy, col(StockPolicy.variant_id) == col(StockLevel.variant_id))
         .join(Variant, col(Variant.id) == col(StockLevel.variant_id))
         .join(Product, col(Product.id) == col(Variant.product_id))
         .outerjoin(Supplier, col(Supplier.id) == col(StockPolicy.supplier_id))
-        .where(StockLevel.location_id == place.id, col(StockPolicy.reorder_point).is_not(None),
+        .where(col(StockLevel.location_id) == place.id, col(StockPolicy.reorder_point).is_not(None),
                available <= col(StockPolicy.reorder_point))
-        .order_by(Variant.sku)
-    ).all()
+        .order_by(col(Variant.sku))
+    )).all()
     sales = daily_sales(session, days=days, variant_ids=[r[0] for r in rows]) if rows else {}
     groups: dict[int | None, ReorderGroup] = {}
     for vid, sku, title, avail, incoming, rop, supplier_id, supplier, lead, cost in rows:

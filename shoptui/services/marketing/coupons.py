@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import func, insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from shoptui import clock, wording
@@ -30,6 +31,7 @@ from shoptui.services.messaging import outbox as messaging
 from shoptui.services.pricing.terms import normalise_code
 from shoptui.services.shop import audit, spreadsheet
 from shoptui.services.shop.paging import Page, clamp_limit
+from shoptui.store.rows import tuples
 from shoptui.text import check_text
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0 O 1 I L
@@ -401,14 +403,14 @@ def send_coupon(*, session: Session, actor: Actor, ref: int | str, channel: str,
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(values["timezone"])
-    query = (select(CouponCode.id, CouponCode.code, CouponCode.expires_at, Customer.id, Customer.name,
-                    Customer.email, Customer.phone)
+    query = (sa_select(col(CouponCode.id), col(CouponCode.code), col(CouponCode.expires_at), col(Customer.id), col(Customer.name),
+                    col(Customer.email), col(Customer.phone))
              .join(Customer, col(Customer.id) == col(CouponCode.customer_id))
-             .where(CouponCode.coupon_id == coupon.id, CouponCode.used_count == 0)
+             .where(col(CouponCode.coupon_id) == coupon.id, col(CouponCode.used_count) == 0)
              .order_by(col(CouponCode.id)))
     if not resend:
         query = query.where(col(CouponCode.sent_at).is_(None))
-    rows = session.exec(query).all()
+    rows = tuples(session.execute(query)).all()
     if not rows:
         raise InvalidInput(f"No issued code of {coupon.name!r} is waiting to be sent; issue codes to members first.")
     queued, no_consent, no_address = 0, 0, 0
@@ -455,13 +457,13 @@ def export_codes(*, session: Session, ref: int | str, unused_only: bool = True) 
     values = store_settings.get_all(session=session)
     tz = ZoneInfo(values["timezone"])
     digits = int(values["currency_digits"])
-    query = (select(CouponCode.code, CouponCode.customer_id, CouponCode.expires_at, CouponCode.max_uses,
-                    CouponCode.used_count)
-             .where(CouponCode.coupon_id == coupon.id).order_by(col(CouponCode.id)))
+    query = (sa_select(col(CouponCode.code), col(CouponCode.customer_id), col(CouponCode.expires_at), col(CouponCode.max_uses),
+                    col(CouponCode.used_count))
+             .where(col(CouponCode.coupon_id) == coupon.id).order_by(col(CouponCode.id)))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(spreadsheet.row(["code", "customer_id", "valid_until", "uses_left", "share_text"]))
-    for code, customer_id, expires, max_uses, used in session.exec(query):
+    for code, customer_id, expires, max_uses, used in tuples(session.execute(query)):
         if unused_only and max_uses is not None and used >= max_uses:
             continue
         left = "" if max_uses is None else max_uses - used

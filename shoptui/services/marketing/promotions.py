@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import func
@@ -37,6 +37,7 @@ from shoptui.wording import plural
 MAX_MINOR = 10**13
 MAX_STEPS = 20
 MAX_SCOPE = 1000
+_Read = TypeVar("_Read", bound=Any)  # PromotionRead or CouponRead: what label_scopes names
 
 
 class PromotionInput(BaseModel):
@@ -396,19 +397,19 @@ def get_promotion(*, session: Session, ref: int | str) -> PromotionRead:
     return label_scopes(session, [_read(promotion_row(session, ref))])[0]
 
 
-def label_scopes(session: Session, reads: list[Any]) -> list[Any]:
+def label_scopes(session: Session, reads: list[_Read]) -> list[_Read]:
     """Name what promotions and coupons point at, for people: ``scope_text`` gets category names and product
     titles (with a SKU), a gift's ``variant #id`` in ``summary`` becomes its SKU and title. One query per kind
     of thing for the whole list, never one per row. Returns ``reads`` (changed in place)."""
     categories = {i for r in reads if r.scope_kind == "categories" for i in (r.scope_ids or [])}
     products = {i for r in reads if r.scope_kind == "products" for i in (r.scope_ids or [])}
     gifts = {r.gift_variant_id for r in reads if getattr(r, "gift_variant_id", None)}
-    category_names: dict[int, str] = {}
-    product_names: dict[int, str] = {}
-    gift_names: dict[int, str] = {}
+    category_names: dict[int | None, str] = {}
+    product_names: dict[int | None, str] = {}
+    gift_names: dict[int | None, str] = {}
     if categories:
         category_names = {i: n for i, n in session.exec(
-            select(Category.id, Category.name).where(col(Category.id).in_(categories)))}
+            select(col(Category.id), col(Category.name)).where(col(Category.id).in_(categories)))}
     if products:
         for pid, title, sku in session.exec(
                 select(Product.id, Product.title, func.min(Variant.sku))
@@ -417,7 +418,7 @@ def label_scopes(session: Session, reads: list[Any]) -> list[Any]:
             product_names[pid] = f"{sku} {title}" if sku else title
     if gifts:
         gift_names = {vid: f"{sku} {title}" for vid, sku, title in session.exec(
-            select(Variant.id, Variant.sku, Product.title).join(Product, col(Product.id) == col(Variant.product_id))
+            select(col(Variant.id), col(Variant.sku), col(Product.title)).join(Product, col(Product.id) == col(Variant.product_id))
             .where(col(Variant.id).in_(gifts)))}
     for r in reads:
         if r.scope_kind == "categories" and r.scope_ids:

@@ -8,9 +8,10 @@ single-use code can never be used twice, even by two terminals at the same momen
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, literal, select, update
 from sqlmodel import Session, col
 
 from shoptui import clock
@@ -20,6 +21,7 @@ from shoptui.models.marketing import Coupon, CouponCode, CouponRedemption, Promo
 from shoptui.models.orders import Order
 from shoptui.services.pricing import engine as pricing
 from shoptui.services.shop import audit
+from shoptui.store.rows import tuples
 
 # ---------------------------------------------------------------- usage, in the order's transaction
 
@@ -29,27 +31,27 @@ def record_usage(*, session: Session, actor: Actor, order_id: int, order_number:
     """Count the promotions and take the codes an order used. Raises Conflict when one ran out meanwhile."""
     now = clock.now()
     for applied in priced.promotions:
-        taken = session.execute(
-            update(Promotion).where(Promotion.id == applied.promotion_id,
+        taken = session.exec(
+            update(Promotion).where(col(Promotion.id) == applied.promotion_id,
                                     (col(Promotion.usage_limit).is_(None))
                                     | (col(Promotion.used_count) < col(Promotion.usage_limit)))
-            .values(used_count=Promotion.used_count + 1).execution_options(synchronize_session=False)).rowcount
+            .values(used_count=col(Promotion.used_count) + 1).execution_options(synchronize_session=False)).rowcount
         if taken != 1:
             raise Conflict(f"The promotion {applied.name!r} has just reached its limit; price the order again.")
         session.add(PromotionUse(promotion_id=applied.promotion_id, order_id=order_id, customer_id=customer_id,
                                  discount_minor=applied.discount_minor, gift_minor=applied.gift_minor, at=now))
     for coupon in priced.coupons:
-        taken = session.execute(
-            update(CouponCode).where(CouponCode.id == coupon.code_id,
+        taken = session.exec(
+            update(CouponCode).where(col(CouponCode.id) == coupon.code_id,
                                      (col(CouponCode.max_uses).is_(None))
                                      | (col(CouponCode.used_count) < col(CouponCode.max_uses)))
-            .values(used_count=CouponCode.used_count + 1).execution_options(synchronize_session=False)).rowcount
+            .values(used_count=col(CouponCode.used_count) + 1).execution_options(synchronize_session=False)).rowcount
         if taken != 1:
             raise Conflict(f"The coupon {coupon.code} has already been used.")
-        taken = session.execute(
-            update(Coupon).where(Coupon.id == coupon.coupon_id,
+        taken = session.exec(
+            update(Coupon).where(col(Coupon.id) == coupon.coupon_id,
                                  (col(Coupon.total_limit).is_(None)) | (col(Coupon.used_count) < col(Coupon.total_limit)))
-            .values(used_count=Coupon.used_count + 1).execution_options(synchronize_session=False)).rowcount
+            .values(used_count=col(Coupon.used_count) + 1).execution_options(synchronize_session=False)).rowcount
         if taken != 1:
             raise Conflict(f"The coupon of code {coupon.code} has just reached its limit of uses.")
         session.add(CouponRedemption(coupon_id=coupon.coupon_id, code_id=coupon.code_id, order_id=order_id,
@@ -63,21 +65,21 @@ def record_usage(*, session: Session, actor: Actor, order_id: int, order_number:
 
 def release_usage(*, session: Session, order_id: int) -> list[str]:
     """Give back what an order used (it is re-priced or cancelled); returns the codes freed."""
-    uses = session.execute(select(PromotionUse.promotion_id).where(PromotionUse.order_id == order_id)).scalars().all()
+    uses: Sequence[int] = session.execute(select(col(PromotionUse.promotion_id)).where(col(PromotionUse.order_id) == order_id)).scalars().all()
     for promotion_id in uses:
-        session.execute(update(Promotion).where(Promotion.id == promotion_id, col(Promotion.used_count) > 0)
+        session.execute(update(Promotion).where(col(Promotion.id) == promotion_id, col(Promotion.used_count) > 0)
                         .values(used_count=Promotion.used_count - 1).execution_options(synchronize_session=False))
-    redemptions = session.execute(select(CouponRedemption.coupon_id, CouponRedemption.code_id)
-                                  .where(CouponRedemption.order_id == order_id)).all()
+    redemptions = session.execute(select(col(CouponRedemption.coupon_id), col(CouponRedemption.code_id))
+                                  .where(col(CouponRedemption.order_id) == order_id)).all()
     for coupon_id, code_id in redemptions:
-        session.execute(update(CouponCode).where(CouponCode.id == code_id, col(CouponCode.used_count) > 0)
-                        .values(used_count=CouponCode.used_count - 1).execution_options(synchronize_session=False))
-        session.execute(update(Coupon).where(Coupon.id == coupon_id, col(Coupon.used_count) > 0)
-                        .values(used_count=Coupon.used_count - 1).execution_options(synchronize_session=False))
-    codes = list(session.execute(select(CouponCode.code).where(
+        session.execute(update(CouponCode).where(col(CouponCode.id) == code_id, col(CouponCode.used_count) > 0)
+                        .values(used_count=col(CouponCode.used_count) - 1).execution_options(synchronize_session=False))
+        session.execute(update(Coupon).where(col(Coupon.id) == coupon_id, col(Coupon.used_count) > 0)
+                        .values(used_count=col(Coupon.used_count) - 1).execution_options(synchronize_session=False))
+    codes: list[str] = list(session.execute(select(col(CouponCode.code)).where(
         col(CouponCode.id).in_([r[1] for r in redemptions]))).scalars()) if redemptions else []
-    session.execute(delete(PromotionUse).where(PromotionUse.order_id == order_id))
-    session.execute(delete(CouponRedemption).where(CouponRedemption.order_id == order_id))
+    session.execute(delete(PromotionUse).where(col(PromotionUse.order_id) == order_id))
+    session.execute(delete(CouponRedemption).where(col(CouponRedemption.order_id) == order_id))
     session.flush()
     return codes
 
@@ -95,8 +97,8 @@ def on_order_event(*, session: Session, actor: Actor, order: Order, kind: str, d
 def order_coupon_codes(*, session: Session, order_id: int) -> list[str]:
     """The codes an order used, in the order they were taken."""
     return list(session.execute(
-        select(CouponCode.code).join(CouponRedemption, col(CouponRedemption.code_id) == col(CouponCode.id))
-        .where(CouponRedemption.order_id == order_id).order_by(col(CouponRedemption.id))).scalars())
+        select(col(CouponCode.code)).join(CouponRedemption, col(CouponRedemption.code_id) == col(CouponCode.id))
+        .where(col(CouponRedemption.order_id) == order_id).order_by(col(CouponRedemption.id))).scalars())
 
 
 # ---------------------------------------------------------------- reports
@@ -121,25 +123,26 @@ def usage_report(*, session: Session, kind: str | None = None, ref_id: int | Non
     revenue = func.sum(Order.total_minor - Order.refunded_minor)
     out: list[UsageReport] = []
     if kind in (None, "promotion"):
-        query = (select(Promotion.id, Promotion.name, Promotion.status, func.count(col(PromotionUse.id)),
-                        func.coalesce(func.sum(PromotionUse.discount_minor), 0),
-                        func.coalesce(func.sum(PromotionUse.gift_minor), 0),
+        query = (select(col(Promotion.id), col(Promotion.name), col(Promotion.status), func.count(col(PromotionUse.id)),
+                        func.coalesce(func.sum(col(PromotionUse.discount_minor)), 0),
+                        func.coalesce(func.sum(col(PromotionUse.gift_minor)), 0),
                         func.coalesce(revenue, 0))
                  .outerjoin(PromotionUse, col(PromotionUse.promotion_id) == col(Promotion.id))
-                 .outerjoin(Order, (col(Order.id) == col(PromotionUse.order_id)) & (Order.status != "cancelled"))
+                 .outerjoin(Order, (col(Order.id) == col(PromotionUse.order_id)) & (col(Order.status) != "cancelled"))
                  .group_by(col(Promotion.id)).order_by(col(Promotion.id)))
         if ref_id is not None:
-            query = query.where(Promotion.id == ref_id)
-        out += [UsageReport("promotion", *row) for row in session.execute(query)]
+            query = query.where(col(Promotion.id) == ref_id)
+        out += [UsageReport("promotion", *row) for row in tuples(session.execute(query))]
     if kind in (None, "coupon"):
-        query = (select(Coupon.id, Coupon.name, Coupon.status, func.count(col(CouponRedemption.id)),
-                        func.coalesce(func.sum(CouponRedemption.discount_minor), 0), 0, func.coalesce(revenue, 0))
+        query = (select(col(Coupon.id), col(Coupon.name), col(Coupon.status), func.count(col(CouponRedemption.id)),
+                        func.coalesce(func.sum(col(CouponRedemption.discount_minor)), 0), literal(0),
+                        func.coalesce(revenue, 0))
                  .outerjoin(CouponRedemption, col(CouponRedemption.coupon_id) == col(Coupon.id))
-                 .outerjoin(Order, (col(Order.id) == col(CouponRedemption.order_id)) & (Order.status != "cancelled"))
+                 .outerjoin(Order, (col(Order.id) == col(CouponRedemption.order_id)) & (col(Order.status) != "cancelled"))
                  .group_by(col(Coupon.id)).order_by(col(Coupon.id)))
         if ref_id is not None:
-            query = query.where(Coupon.id == ref_id)
-        out += [UsageReport("coupon", *row) for row in session.execute(query)]
+            query = query.where(col(Coupon.id) == ref_id)
+        out += [UsageReport("coupon", *row) for row in tuples(session.execute(query))]
     return out
 
 
@@ -150,21 +153,21 @@ def check_usage_counts(*, session: Session) -> list[str]:
     """Promotion and coupon usage counters equal their usage rows."""
     problems = []
     for pid, name, kept, counted in session.execute(
-            select(Promotion.id, Promotion.name, Promotion.used_count, func.count(col(PromotionUse.id)))
+            select(col(Promotion.id), col(Promotion.name), col(Promotion.used_count), func.count(col(PromotionUse.id)))
             .outerjoin(PromotionUse, col(PromotionUse.promotion_id) == col(Promotion.id)).group_by(col(Promotion.id))):
         if kept != counted:
             problems.append(f"promotion #{pid} {name!r} counts {kept} uses but {counted} orders used it")
     for cid, name, kept, counted in session.execute(
-            select(Coupon.id, Coupon.name, Coupon.used_count, func.count(col(CouponRedemption.id)))
+            select(col(Coupon.id), col(Coupon.name), col(Coupon.used_count), func.count(col(CouponRedemption.id)))
             .outerjoin(CouponRedemption, col(CouponRedemption.coupon_id) == col(Coupon.id)).group_by(col(Coupon.id))):
         if kept != counted:
             problems.append(f"coupon #{cid} {name!r} counts {kept} uses but has {counted} redemptions")
-    redeemed = (select(CouponRedemption.code_id, func.count().label("n")).group_by(col(CouponRedemption.code_id))
+    redeemed = (select(col(CouponRedemption.code_id), func.count().label("n")).group_by(col(CouponRedemption.code_id))
                 .subquery())
     for code, kept, counted, max_uses in session.execute(
-            select(CouponCode.code, CouponCode.used_count, func.coalesce(redeemed.c.n, 0), CouponCode.max_uses)
+            select(col(CouponCode.code), col(CouponCode.used_count), func.coalesce(redeemed.c.n, 0), col(CouponCode.max_uses))
             .outerjoin(redeemed, redeemed.c.code_id == col(CouponCode.id))
-            .where((CouponCode.used_count != func.coalesce(redeemed.c.n, 0))
+            .where((col(CouponCode.used_count) != func.coalesce(redeemed.c.n, 0))
                    | ((col(CouponCode.max_uses).is_not(None)) & (col(CouponCode.used_count) > col(CouponCode.max_uses))))):
         problems.append(f"coupon code {code} counts {kept} uses but has {counted} redemptions (at most {max_uses})")
     return problems

@@ -75,7 +75,7 @@ def book(session: Session, actor: Actor, customer_id: int, *, kind: str, amount_
                          updated_at=clock.now()))
     if amount_minor < 0:
         statement = statement.where(col(Member.credit_balance_minor) >= -amount_minor)
-    changed = session.execute(statement).rowcount  # type: ignore[attr-defined]
+    changed = session.exec(statement).rowcount
     if not changed:
         held = session.exec(select(Member.credit_balance_minor).where(Member.customer_id == customer_id)).first()
         raise Conflict(f"Member #{customer_id} holds {currency.format(held or 0)} of store credit, so "

@@ -22,11 +22,13 @@ from datetime import datetime
 
 from pydantic import BaseModel
 from sqlalchemy import and_, func, insert, literal, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
+from shoptui.models._types import table_of
 from shoptui.models.catalog import Product, Variant
 from shoptui.models.members import GiftRedemption, Member, PointsEvent, PointsGift, PointsMovement
 from shoptui.models.orders import Order, OrderLine
@@ -149,7 +151,7 @@ def _check_points(points: int, what: str = "points") -> int:
     return points
 
 
-def consume_lots(session: Session, customer_id: int, points: int, *, first_ref: tuple[str, str] | None = None) -> int:
+def consume_lots(session: Session, customer_id: int, points: int, *, first_ref: tuple[str | None, str] | None = None) -> int:
     """Take ``points`` from the member's lots, oldest expiry first; returns what no lot covered.
 
     ``first_ref`` names a lot to take from before the others (a refund takes back the points of
@@ -211,10 +213,10 @@ def _result(session: Session, cfg: MemberSettings, customer_id: int, row: Points
 
 def _take(session: Session, customer_id: int, points: int, what: str) -> None:
     """Lower the balance by ``points`` only if the member holds them (atomic); Conflict otherwise."""
-    changed = session.execute(
+    changed = session.exec(
         update(Member).where(col(Member.customer_id) == customer_id, col(Member.points_balance) >= points)
         .values(points_balance=col(Member.points_balance) - points)
-    ).rowcount  # type: ignore[attr-defined]
+    ).rowcount
     if not changed:
         held = session.exec(select(Member.points_balance).where(Member.customer_id == customer_id)).first()
         raise Conflict(f"Member #{customer_id} holds {max(held or 0, 0)} points, so {points} cannot be {what}.")
@@ -451,9 +453,9 @@ def restore_for_cancel(*, session: Session, actor: Actor, order_id: int) -> None
                                                        PointsMovement.ref_id == order.number,
                                                        PointsMovement.kind == "earn")).first()
     if earned is not None and earned.base_minor:
-        reversed_base = int(session.exec(select(func.coalesce(func.sum(PointsMovement.base_minor), 0)).where(
-            PointsMovement.ref_kind == "order", PointsMovement.ref_id == order.number,
-            PointsMovement.kind == "reverse")).one())
+        reversed_base = int(session.exec(select(func.coalesce(func.sum(col(PointsMovement.base_minor)), 0)).where(
+            col(PointsMovement.ref_kind) == "order", col(PointsMovement.ref_id) == order.number,
+            col(PointsMovement.kind) == "reverse")).one() or 0)
         if reversed_base < earned.base_minor:
             reverse_for_refund(session=session, actor=actor, order_id=order_id,
                                refunded_minor=earned.base_minor - reversed_base)
@@ -476,12 +478,13 @@ def expire_due(*, session: Session, actor: Actor) -> tuple[int, int]:
     members, points = int(totals[0]), int(totals[1])
     if not points:
         return 0, 0
-    lot_id = func.cast(PointsMovement.id, PointsMovement.__table__.c.ref_id.type)  # type: ignore[attr-defined]
+    movements = table_of(PointsMovement)
+    lot_id = func.cast(movements.c.id, movements.c.ref_id.type)
     session.execute(insert(PointsMovement).from_select(
         ["customer_id", "kind", "points", "remaining", "ref_kind", "ref_id", "reason", "actor", "at"],
-        select(PointsMovement.customer_id, literal("expire"), -col(PointsMovement.remaining), literal(0),
+        sa_select(col(PointsMovement.customer_id), literal("expire"), -col(PointsMovement.remaining), literal(0),
                literal("lot"), lot_id, literal("points expired"), literal(actor.name[:100]),
-               literal(now, PointsMovement.__table__.c.at.type))  # type: ignore[attr-defined]
+               literal(now, movements.c.at.type))
         .where(due)))
     per_member = (select(func.sum(PointsMovement.remaining)).where(due, PointsMovement.customer_id == Member.customer_id)
                   .scalar_subquery())
@@ -645,9 +648,9 @@ def redeem_gift(*, session: Session, actor: Actor, customer_id: int, code: str, 
         raise NotFound(f"There is no gift {code!r} in the points catalogue; see 'shoptui member gift list'.")
     cost = gift.points_cost * quantity
     if gift.quantity is not None:
-        changed = session.execute(update(PointsGift).where(col(PointsGift.id) == gift.id,
-                                                           col(PointsGift.quantity) >= quantity)
-                                  .values(quantity=col(PointsGift.quantity) - quantity)).rowcount  # type: ignore[attr-defined]
+        changed = session.exec(update(PointsGift).where(col(PointsGift.id) == gift.id,
+                                                        col(PointsGift.quantity) >= quantity)
+                               .values(quantity=col(PointsGift.quantity) - quantity)).rowcount
         if not changed:
             raise Conflict(f"Only {gift.quantity} of gift {gift.code} are left, not {quantity}.")
     cfg = member_settings(session)

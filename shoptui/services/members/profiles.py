@@ -77,11 +77,12 @@ from shoptui.services.members.points import (
 )
 from shoptui.services.members.tiers import RecalcResult, TierChangeRead, TierRead, TierUpdate
 from shoptui.services.pricing import points as points_rule
-from shoptui.services.shop import audit
+from shoptui.services.shop import audit, setting_defs
 from shoptui.services.shop import settings as store_settings
 from shoptui.services.shop.contacts import optional_email, optional_phone
 from shoptui.services.shop.paging import Page, after_key, clamp_limit
 from shoptui.services.shop.search import SearchHit
+from shoptui.store.rows import tuples
 from shoptui.text import check_text
 
 __all__ = [
@@ -283,24 +284,26 @@ def _find_statement() -> Any:
     statement = _FIND.get("phone")
     if statement is None:
         from sqlalchemy import String, bindparam, exists, literal_column
+        from sqlalchemy import select as sa_select
 
+        from shoptui.models._types import table_of
         from shoptui.models.store import StoreSetting
 
-        m, c, t = Member.__table__.c, Customer.__table__.c, MemberTier.__table__.c  # type: ignore[attr-defined]
-        s = StoreSetting.__table__.c  # type: ignore[attr-defined]
+        members, customers, tiers = table_of(Member), table_of(Customer), table_of(MemberTier)
+        m, c, t, s = members.c, customers.c, tiers.c, table_of(StoreSetting).c
 
         def setting(key: str) -> Any:
             return select(s.value).where(s.key == key).scalar_subquery()
 
         statement = _FIND["phone"] = (
-            select(m.customer_id, c.name, c.phone, c.email, c.order_count, c.spent_minor, c.last_order_at, t.name,
+            sa_select(m.customer_id, c.name, c.phone, c.email, c.order_count, c.spent_minor, c.last_order_at, t.name,
                    *(m[f] for f in _FIND_MEMBER_FIELDS),
-                   exists().where(MemberTag.__table__.c.customer_id == m.customer_id),  # type: ignore[attr-defined]
-                   exists().where(MemberAccount.__table__.c.customer_id == m.customer_id),  # type: ignore[attr-defined]
+                   exists().where(table_of(MemberTag).c.customer_id == m.customer_id),
+                   exists().where(table_of(MemberAccount).c.customer_id == m.customer_id),
                    setting("country").label("country"), setting("member_points_value_per_100"),
                    literal_column("1"))
-            .join_from(Member.__table__, Customer.__table__, c.id == m.customer_id)  # type: ignore[attr-defined]
-            .join(MemberTier.__table__, t.code == m.tier_code, isouter=True)  # type: ignore[attr-defined]
+            .join_from(members, customers, c.id == m.customer_id)
+            .join(tiers, t.code == m.tier_code, isouter=True)
             .where(c.phone.in_([bindparam(p, type_=String()) for p in ("p1", "p2", "p3")]), m.merged_into.is_(None))
             .limit(1))
     return statement
@@ -310,7 +313,7 @@ def _store_country(session: Session) -> str:
     from shoptui.models.store import StoreSetting
 
     stored = session.execute(select(StoreSetting.value).where(StoreSetting.key == "country")).scalar()
-    return str(stored if stored is not None else store_settings.definitions()["country"].default)
+    return str(stored if stored is not None else setting_defs.definitions()["country"].default)
 
 
 def find_member(*, session: Session, phone: str) -> MemberRead | None:
@@ -322,7 +325,7 @@ def find_member(*, session: Session, phone: str) -> MemberRead | None:
     """
     from shoptui.services.shop.contacts import phone_candidates
 
-    store = str(session.get_bind().url)
+    store = str(session.get_bind().engine.url)
     country = _COUNTRY.get(store)
     if country is None:
         country = _COUNTRY[store] = _store_country(session)
@@ -331,7 +334,7 @@ def find_member(*, session: Session, phone: str) -> MemberRead | None:
     if candidates:
         p1, p2, p3 = (candidates * 3)[:3]
         row = session.connection().execute(_find_statement(), {"p1": p1, "p2": p2, "p3": p3}).first()
-    defs = store_settings.definitions()
+    defs = setting_defs.definitions()
     now_country = (row[-3] if row[-3] is not None else defs["country"].default) if row is not None \
         else _store_country(session)
     if str(now_country) != country:  # the store's country changed since: normalise again with it
@@ -342,7 +345,8 @@ def find_member(*, session: Session, phone: str) -> MemberRead | None:
         member = session.get(Member, holder.id) if holder is not None else None
         return _read(session, member) if member is not None and member.merged_into is None else None
     member_id = row[0]
-    tags = accounts = []
+    tags: list[str] = []
+    accounts: list[str] = []
     if row[-5]:
         tags = list(session.execute(select(MemberTag.tag).where(MemberTag.customer_id == member_id)
                                     .order_by(col(MemberTag.tag))).scalars())
@@ -760,8 +764,8 @@ def merge_members(*, session: Session, actor: Actor, keep: str | int, other: str
     moved = 0
     try:
         for table, column in _references_to_customer():
-            moved += session.execute(update(table).where(column == gone_id).values({column.name: kept.customer_id})
-                                     .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+            moved += session.exec(update(table).where(column == gone_id).values({column.name: kept.customer_id})
+                                  .execution_options(synchronize_session=False)).rowcount
     except IntegrityError as exc:
         raise Conflict(f"Member #{gone_id} cannot be merged into #{kept.customer_id}: both hold a record that may "
                        f"exist only once per member ({str(exc.orig).splitlines()[0]}).") from exc
@@ -1016,10 +1020,10 @@ def check_points_ledger(*, session: Session) -> list[str]:
                    func.sum(PointsMovement.remaining).label("remaining"))
             .group_by(col(PointsMovement.customer_id)).subquery())
     rows = session.execute(
-        select(Member.customer_id, Member.points_balance, sums.c.points, sums.c.remaining)
-        .join(sums, sums.c.cid == Member.customer_id, isouter=True)
-        .where(or_(Member.points_balance != func.coalesce(sums.c.points, 0),
-                   func.coalesce(sums.c.remaining, 0) != case((col(Member.points_balance) > 0, Member.points_balance),
+        select(col(Member.customer_id), col(Member.points_balance), sums.c.points, sums.c.remaining)
+        .join(sums, sums.c.cid == col(Member.customer_id), isouter=True)
+        .where(or_(col(Member.points_balance) != func.coalesce(sums.c.points, 0),
+                   func.coalesce(sums.c.remaining, 0) != case((col(Member.points_balance) > 0, col(Member.points_balance)),
                                                               else_=0)))
         .limit(1000)).all()
     problems = []
@@ -1035,10 +1039,10 @@ def check_credit_ledger(*, session: Session) -> list[str]:
     """Member store-credit balances equal their ledgers."""
     sums = (select(CreditMovement.customer_id.label("cid"), func.sum(CreditMovement.amount_minor).label("amount"))  # type: ignore[attr-defined]
             .group_by(col(CreditMovement.customer_id)).subquery())
-    rows = session.execute(
+    rows = tuples(session.execute(
         select(Member.customer_id, Member.credit_balance_minor, sums.c.amount)
         .join(sums, sums.c.cid == Member.customer_id, isouter=True)
-        .where(Member.credit_balance_minor != func.coalesce(sums.c.amount, 0)).limit(1000)).all()
+        .where(Member.credit_balance_minor != func.coalesce(sums.c.amount, 0)).limit(1000))).all()
     currency = store_settings.currency(session=session)
     return [f"member #{cid}: store credit {currency.format(balance)} but the ledger sums to "
             f"{currency.format(total or 0)}" for cid, balance, total in rows]

@@ -29,6 +29,7 @@ from shoptui.models.members import MemberTier, MemberTierChange
 from shoptui.services.members.core import MemberSettings, add_months, member_settings
 from shoptui.services.messaging import outbox as messaging
 from shoptui.services.shop import audit
+from shoptui.store.rows import tuples
 from shoptui.text import check_text
 
 MAX_BP = 10_000
@@ -293,13 +294,13 @@ def _expire_members(session: Session) -> None:
 
 def _notify_up(session: Session, cfg: MemberSettings) -> int:
     """Queue 'you moved up' to the members who rose and agreed to hear from the shop (in bulk)."""
-    rows = session.execute(text("""
+    rows = tuples(session.execute(text("""
         SELECT r.customer_id, c.name, c.email, c.phone, m.email_consent, m.sms_consent, tt.name
         FROM member_recalc r
         JOIN member_tier tf ON tf.code = r.from_code JOIN member_tier tt ON tt.code = r.to_code
         JOIN member m ON m.customer_id = r.customer_id JOIN customer c ON c.id = r.customer_id
         WHERE tt.rank > tf.rank AND ((m.email_consent AND c.email IS NOT NULL) OR (m.sms_consent AND c.phone IS NOT NULL))
-    """)).all()
+    """))).all()
     drafts = [
         messaging.MessageDraft(channel=channel, recipient=recipient, template="member.tier_up",
                                subject=cfg.tier_up_subject, body=cfg.tier_up_body,

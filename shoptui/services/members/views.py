@@ -23,6 +23,7 @@ from shoptui.services.members import profiles as members
 from shoptui.services.members import tiers as members_tiers
 from shoptui.services.members.core import add_months, find_member_row, member_settings
 from shoptui.services.shop.paging import Page, clamp_limit
+from shoptui.store.rows import tuples
 
 CONSENT_FILTERS = ("email", "sms", "any", "none")
 BIG_GROUP = 2000
@@ -126,10 +127,10 @@ def tier_progress(*, session: Session, customer_id: int) -> TierProgress:
         raise NotFound(f"There is no member #{customer_id}.")
     cfg = member_settings(session)
     cutoff = add_months(clock.now(), -cfg.window_months)
-    spend, count = session.execute(
+    spend, count = tuples(session.execute(
         select(func.coalesce(func.sum(col(Order.paid_minor) - col(Order.refunded_minor)), 0), func.count())
         .where(Order.customer_id == customer_id, col(Order.payment_status).in_(members_tiers.COUNTED_PAYMENT),
-               Order.status != "cancelled", col(Order.created_at) >= cutoff)).one()
+               Order.status != "cancelled", col(Order.created_at) >= cutoff))).one()
     tiers = list(session.exec(select(MemberTier).order_by(col(MemberTier.rank), col(MemberTier.code))).all())
     current = next((t for t in tiers if t.code == member.tier_code), None)
     rank = current.rank if current else -1

@@ -684,13 +684,13 @@ class _Run:
 
 def backoff(attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failed attempt: 1 min, 5 min, 25 min, ... at most 6 h."""
-    delay = BACKOFF_FIRST * (BACKOFF_FACTOR ** max(0, min(attempts - 1, 10)))
+    delay: timedelta = BACKOFF_FIRST * (BACKOFF_FACTOR ** max(0, min(attempts - 1, 10)))
     return min(delay, BACKOFF_CAP)
 
 
 def _due(now: datetime) -> Any:
     return and_(
-        or_(OutboxMessage.status == "queued", OutboxMessage.status == "failed"),
+        or_(col(OutboxMessage.status) == "queued", col(OutboxMessage.status) == "failed"),
         col(OutboxMessage.next_attempt_at).is_not(None),
         col(OutboxMessage.next_attempt_at) <= now,
     )
@@ -746,10 +746,10 @@ def _unit_of_work(store: str | UnitOfWork | None) -> UnitOfWork:
 
 
 def _settings(session: Session) -> dict[str, Any]:
-    from shoptui.services.shop import settings
+    from shoptui.services.shop import setting_defs, settings
 
     values = settings.get_all(session=session)
-    for key, definition in settings.definitions().items():  # secrets from outside the store
+    for key, definition in setting_defs.definitions().items():  # secrets from outside the store
         if definition.secret:
             values[key] = settings.secret(session=session, key=key)
     return values
@@ -845,9 +845,9 @@ def _send_batch(
 
 def _renew(unit: UnitOfWork, run: _Run, message_id: int, now: datetime) -> bool:
     with unit() as session:
-        changed = session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == run.token,
-                                        OutboxMessage.status == "sending")
+        changed = session.exec(
+            update(OutboxMessage).where(col(OutboxMessage.id) == message_id, col(OutboxMessage.claimed_by) == run.token,
+                                        col(OutboxMessage.status) == "sending")
             .values(claimed_at=now).execution_options(synchronize_session=False)
         ).rowcount
     return bool(changed)
@@ -856,10 +856,10 @@ def _renew(unit: UnitOfWork, run: _Run, message_id: int, now: datetime) -> bool:
 def _hand_back(unit: UnitOfWork, run: _Run, ids: list[int]) -> int:
     """Claimed but not tried: back to where they were (queued, or failed and due)."""
     with unit() as session:
-        return session.execute(
-            update(OutboxMessage).where(col(OutboxMessage.id).in_(ids), OutboxMessage.claimed_by == run.token,
-                                        OutboxMessage.status == "sending")
-            .values(status=case((OutboxMessage.attempts == 0, "queued"), else_="failed"),
+        return session.exec(
+            update(OutboxMessage).where(col(OutboxMessage.id).in_(ids), col(OutboxMessage.claimed_by) == run.token,
+                                        col(OutboxMessage.status) == "sending")
+            .values(status=case((col(OutboxMessage.attempts) == 0, "queued"), else_="failed"),
                     claimed_by=None, claimed_at=None)
             .execution_options(synchronize_session=False)
         ).rowcount

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import NotFound
+from shoptui.models._types import id_of
 from shoptui.models.orders import Order, OrderEvent
 from shoptui.services.shop import settings as store_settings
 
@@ -83,7 +84,7 @@ def order_settings(session: Session) -> OrderSettings:
 def add_event(session: Session, order: Order, actor: Actor, kind: str, message: str,
               data: dict[str, Any] | None = None) -> None:
     """Append an entry to the order's timeline, and tell the modules that follow orders."""
-    session.add(OrderEvent(order_id=order.id, at=clock.now(), kind=kind, message=message[:1000],
+    session.add(OrderEvent(order_id=id_of(order), at=clock.now(), kind=kind, message=message[:1000],
                            actor=actor.name[:100], data=data))
     # Order-event hook: a module that follows orders (members: points, tiers, store credit) names a
     # handler in its descriptor, ModuleSpec.extra["order_events"] = "pkg.module:function", called as

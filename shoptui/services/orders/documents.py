@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import subprocess
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -414,7 +415,7 @@ def invoice(order: OrderRead, shop: ShopInfo, *, width: int = PAGE_WIDTH) -> str
     return "\n".join(line.rstrip() for line in out) + "\n"
 
 
-DOCUMENTS = {"receipt": receipt, "slip": packing_slip, "invoice": invoice}
+DOCUMENTS: dict[str, Callable[[OrderRead, ShopInfo], str]] = {"receipt": receipt, "slip": packing_slip, "invoice": invoice}
 
 
 def render(*, session: Session, number: str, kind: str, width_mm: int | None = None, copy: bool = False) -> str:

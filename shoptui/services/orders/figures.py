@@ -12,6 +12,7 @@ from shoptui.models._types import UTCDateTime
 from shoptui.services.orders.status import SHIPPABLE_PAYMENT, TO_SHIP, UNPAID
 from shoptui.services.shop.dashboard import Figure, count, money_text, store_values
 from shoptui.services.shop.timeutil import today_start
+from shoptui.store.rows import tuples
 from shoptui.wording import plural
 
 OPEN_RETURNS = ("requested", "approved", "received")
@@ -37,10 +38,10 @@ def figures(*, session: Session) -> OrderFigures:
                      "WHERE created_at >= :start AND status != 'cancelled'").bindparams(
         bindparam("start", type_=UTCDateTime))
     zone = ZoneInfo(store_values(session, "timezone")["timezone"])
-    placed, total = session.execute(statement, {"start": today_start(zone)}).one()
+    placed, total = tuples(session.execute(statement, {"start": today_start(zone)})).one()
     unpaid = to_ship = 0
-    for payment, fulfilment, orders in session.execute(text(
-            "SELECT payment_status, fulfilment_status, orders FROM order_stat WHERE status = 'open' AND orders > 0")):
+    for payment, fulfilment, orders in tuples(session.execute(text(
+            "SELECT payment_status, fulfilment_status, orders FROM order_stat WHERE status = 'open' AND orders > 0"))):
         if payment in UNPAID:
             unpaid += orders
         elif payment in SHIPPABLE_PAYMENT and fulfilment in TO_SHIP:

@@ -13,7 +13,7 @@ order cost the same. The offers' adjustments go before the operator's own (disco
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from shoptui.config import Actor
 from shoptui.models.orders import Order, OrderLine
@@ -95,7 +95,7 @@ def reprice_edit(session: Session, order: Order, lines: list[OrderLine], adjustm
     fixed = [a for a in adjustments if a.kind not in ("promotion", "member", "coupon")]
     priced = price(session, order, lines, adjustments=fixed, tax_rate_bp=tax_rate_bp, offers=True, coupon_codes=codes,
                    new_gifts=False, free_shipping=False)
-    session.execute(delete(OrderAdjustment).where(OrderAdjustment.order_id == order.id))
+    session.execute(delete(OrderAdjustment).where(col(OrderAdjustment.order_id) == order.id))
     for adj in priced.adjustments:
         session.add(OrderAdjustment(order_id=order.id or 0, kind=adj.kind, label=adj.label,
                                     amount_minor=adj.amount_minor, ref=adj.ref))

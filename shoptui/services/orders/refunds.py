@@ -116,8 +116,8 @@ def refund_payments(session: Session, actor: Actor, order: Order, lines: list[Or
     touch(order)
     session.add(order)
     if order.customer_id is not None:
-        session.execute(update(Customer).where(Customer.id == order.customer_id)
-                        .values(spent_minor=Customer.spent_minor - amount_minor)
+        session.execute(update(Customer).where(col(Customer.id) == order.customer_id)
+                        .values(spent_minor=col(Customer.spent_minor) - amount_minor)
                         .execution_options(synchronize_session=False))
     methods: dict[str, int] = {}
     for refund in refunds:

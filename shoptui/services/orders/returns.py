@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
+from shoptui.models._types import id_of
 from shoptui.models.orders import Order, OrderLine, OrderPayment, OrderRefund, OrderReturn, ReturnLine
 from shoptui.services.inventory import stock as inventory
 from shoptui.services.orders.closing import cancel_order, fulfil_all
@@ -535,7 +536,7 @@ def list_returns(*, session: Session, status: str | None = None, after: int | No
     rows = session.exec(query).all()[: limit + 1]
     orders = session.exec(select(Order).where(col(Order.id).in_({r.order_id for r in rows}))).all() if rows else []
     reads = {r.id: r for r in returns_of(session, list(orders))}
-    items = [reads[r.id] for r in rows[:limit]]
+    items = [reads[id_of(r)] for r in rows[:limit]]
     return Page(items=items, next_after=str(items[-1].id) if len(rows) > limit else None)
 
 

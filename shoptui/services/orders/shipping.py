@@ -258,7 +258,7 @@ def deliver(*, session: Session, actor: Actor, number: str) -> OrderRead:
     if order.fulfilment_status != "shipped":
         raise Conflict(f"Order {order.number} is {order.fulfilment_status.replace('_', ' ')}.")
     now = clock.now()
-    session.execute(update(Shipment).where(Shipment.order_id == order.id, col(Shipment.delivered_at).is_(None))
+    session.execute(update(Shipment).where(col(Shipment.order_id) == order.id, col(Shipment.delivered_at).is_(None))
                     .values(delivered_at=now).execution_options(synchronize_session=False))
     order.delivered_at = now
     order.completed_at = now

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from shoptui.errors import Conflict
 
@@ -90,11 +90,11 @@ def count(session: Session, key: tuple[str, str, str] | None, delta: int) -> Non
     if key is None or delta == 0:
         return
     status, payment, fulfilment = key
-    changed = session.execute(
+    changed = session.exec(
         update(OrderStat)
-        .where(OrderStat.status == status, OrderStat.payment_status == payment,
-               OrderStat.fulfilment_status == fulfilment)
-        .values(orders=OrderStat.orders + delta)
+        .where(col(OrderStat.status) == status, col(OrderStat.payment_status) == payment,
+               col(OrderStat.fulfilment_status) == fulfilment)
+        .values(orders=col(OrderStat.orders) + delta)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not changed:

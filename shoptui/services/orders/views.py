@@ -35,8 +35,8 @@ def tracking_by_order(*, session: Session, order_ids: list[int]) -> dict[int, st
     """The newest tracking number of each order that has one (one query for a page of orders)."""
     if not order_ids:
         return {}
-    newest = (select(Shipment.order_id, func.max(Shipment.id).label("sid"))
-              .where(col(Shipment.order_id).in_(order_ids)).group_by(Shipment.order_id).subquery())
+    newest = (select(col(Shipment.order_id), func.max(col(Shipment.id)).label("sid"))
+              .where(col(Shipment.order_id).in_(order_ids)).group_by(col(Shipment.order_id)).subquery())
     rows = session.exec(select(Shipment.order_id, Shipment.tracking)
                         .join(newest, col(Shipment.id) == newest.c.sid)).all()
     return {order_id: tracking for order_id, tracking in rows}

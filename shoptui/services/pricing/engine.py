@@ -8,6 +8,7 @@ Rounding itself lives in ``services/pricing/rounding.py`` (re-exported here, whe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,7 +101,7 @@ def tax_part(amount_minor: int, tax_rate_bp: int) -> int:
 
 
 def price_order(
-    lines: list[PriceLine] | tuple[PriceLine, ...] | tuple[OfferLine, ...],
+    lines: Sequence[PriceLine | OfferLine],
     adjustments: list[PriceAdjustment] | tuple[PriceAdjustment, ...] = (),
     shipping_minor: int = 0,
     tax_rate_bp: int = 0,
@@ -129,11 +130,11 @@ def price_order(
         totals.append(gross - line.line_discount_minor)
     shares = [0] * len(totals)
     for adjustment in adjustments:
-        scope = range(len(totals)) if adjustment.scope is None else adjustment.scope
-        given = adjustment.weights if adjustment.weights is not None and len(adjustment.weights) == len(scope) else None
+        asked = range(len(totals)) if adjustment.scope is None else adjustment.scope
+        given = adjustment.weights if adjustment.weights is not None and len(adjustment.weights) == len(asked) else None
         if given is not None:
-            given = tuple(w for i, w in zip(scope, given, strict=True) if 0 <= i < len(totals))
-        scope = [i for i in scope if 0 <= i < len(totals)]
+            given = tuple(w for i, w in zip(asked, given, strict=True) if 0 <= i < len(totals))
+        scope = [i for i in asked if 0 <= i < len(totals)]
         current = [totals[i] + shares[i] for i in scope]
         if adjustment.amount_minor == 0:
             continue
@@ -220,7 +221,7 @@ def _maker(cls: type) -> Any:
     new = object.__new__
 
     def make(*values: Any) -> Any:
-        obj = new(cls)
+        obj: Any = new(cls)
         obj.__dict__.update(zip(names, values, strict=True))
         return obj
 
@@ -582,10 +583,10 @@ def _apply_promotion(run: _Run, rule: PromotionRule, lines: tuple[OfferLine, ...
             value = share_of_units(run.current[scope[pos]], line.quantity, 0, take)
             parts[pos] = min(apply_bp(value, rule.get_percent_bp), run.current[scope[pos]])
         amount = sum(parts)
-        off = "free" if rule.get_percent_bp >= BP_ONE else f"{rule.get_percent_bp / 100:g}% off"
+        got = "free" if rule.get_percent_bp >= BP_ONE else f"{rule.get_percent_bp / 100:g}% off"
         before = run.benefit
         run.take(kind="promotion", name=rule.name, ref=ref, scope=scope, weights=parts, amount=amount, lines=lines,
-                 detail=f"buy {rule.buy_qty} get {rule.get_qty} {off}")
+                 detail=f"buy {rule.buy_qty} get {rule.get_qty} {got}")
         if run.benefit > before:
             run.promotions.append(_applied_promotion(rule.id, rule.name, amount, 0))
     elif rule.kind == "gift" and rule.gift is not None:
@@ -699,7 +700,8 @@ def _promotion_runs(base: _Run, rules: list[PromotionRule], lines: tuple[OfferLi
     candidates: list[tuple[tuple[int, int, int], _Run | None, list[str], int]] = []
     combinable = [r for r in ordered if not r.exclusive]
     if combinable:
-        run, notes = base.copy(), []
+        run = base.copy()
+        notes: list[str] = []
         for pos in sorted(scopes):
             rule = ordered[pos]
             if not rule.exclusive:

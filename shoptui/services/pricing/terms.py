@@ -25,8 +25,9 @@ from shoptui.models.customers import Customer
 from shoptui.models.marketing import Coupon, CouponCode, CouponRedemption, Promotion, PromotionUse
 from shoptui.services.pricing import engine as pricing
 from shoptui.services.pricing import points as points_rule
-from shoptui.services.shop import settings as store_settings
+from shoptui.services.shop import setting_defs
 from shoptui.store import stamps
+from shoptui.store.rows import tuples
 from shoptui.wording import plural
 
 MAX_POINTS = 10**12
@@ -50,9 +51,9 @@ def customer_terms(session: Session, customer_id: int | None) -> tuple[bool, pri
 
     global _TERMS
     if _TERMS is None:
-        _TERMS = (select(Customer.order_count, Member.tier_code, Member.points_balance, MemberTier.discount_bp,
-                         MemberTier.free_shipping_over_minor, MemberTier.points_multiplier_bp, Member.merged_into,
-                         MemberTier.name)
+        _TERMS = (select(col(Customer.order_count), col(Member.tier_code), col(Member.points_balance), col(MemberTier.discount_bp),
+                         col(MemberTier.free_shipping_over_minor), col(MemberTier.points_multiplier_bp), col(Member.merged_into),
+                         col(MemberTier.name))
                   .select_from(Customer)
                   .outerjoin(Member, col(Member.customer_id) == col(Customer.id))
                   .outerjoin(MemberTier, col(MemberTier.code) == col(Member.tier_code))
@@ -82,8 +83,8 @@ def offer_lines(session: Session, items: Iterable[pricing.CartItem]) -> tuple[pr
     by_code: dict[str, tuple[Any, ...]] = {}
     by_id: dict[int, tuple[Any, ...]] = {}
     if not _LINES:
-        query = (select(Variant.id, Variant.sku, Variant.barcode, Variant.price_minor, Product.id, Product.title,
-                        Category.path, Variant.option1, Variant.option2, Variant.option3)
+        query = (select(col(Variant.id), col(Variant.sku), col(Variant.barcode), col(Variant.price_minor), col(Product.id), col(Product.title),
+                        col(Category.path), col(Variant.option1), col(Variant.option2), col(Variant.option3))
                  .join(Product, col(Product.id) == col(Variant.product_id))
                  .outerjoin(Category, col(Category.id) == col(Product.category_id)))
         _LINES["ids"] = query.where(col(Variant.id).in_(bindparam("ids", expanding=True)))
@@ -105,11 +106,11 @@ def offer_lines(session: Session, items: Iterable[pricing.CartItem]) -> tuple[pr
             if not rest:
                 break
             statement, params = _LINES["barcodes"], {"codes": rest}
-        for row in session.connection().execute(statement, params):
-            by_id[row[0]] = tuple(row)
-            by_code[row[1]] = tuple(row)
-            if row[2]:
-                by_code.setdefault(row[2], tuple(row))
+        for found in session.connection().execute(statement, params):
+            by_id[found[0]] = tuple(found)
+            by_code[found[1]] = tuple(found)
+            if found[2]:
+                by_code.setdefault(found[2], tuple(found))
     out = []
     make_line = pricing.make_offer_line  # fields in order: key, quantity, unit price, line discount, variant, product,
     # category path, title, gift of
@@ -133,12 +134,12 @@ def offer_lines(session: Session, items: Iterable[pricing.CartItem]) -> tuple[pr
 # ---------------------------------------------------------------- promotions
 
 
-_PROMO_COLUMNS = (Promotion.id, Promotion.name, Promotion.kind, Promotion.priority, Promotion.exclusive,
+_PROMO_COLUMNS = tuple(col(c) for c in (Promotion.id, Promotion.name, Promotion.kind, Promotion.priority, Promotion.exclusive,
                   Promotion.usage_limit, Promotion.per_member_limit, Promotion.used_count, Promotion.tiers,
                   Promotion.new_customers, Promotion.channels, Promotion.scope_kind, Promotion.scope_ids,
                   Promotion.steps, Promotion.every_minor, Promotion.every_off_minor, Promotion.cap_minor,
                   Promotion.percent_bp, Promotion.amount_minor, Promotion.min_spend_minor, Promotion.buy_qty,
-                  Promotion.get_qty, Promotion.get_percent_bp, Promotion.gift_variant_id, Promotion.gift_qty)
+                  Promotion.get_qty, Promotion.get_percent_bp, Promotion.gift_variant_id, Promotion.gift_qty))
 
 
 def category_paths(session: Session, ids: Iterable[int]) -> dict[int, str]:
@@ -148,7 +149,7 @@ def category_paths(session: Session, ids: Iterable[int]) -> dict[int, str]:
         return {}
     statement = _STATEMENTS.get("paths")
     if statement is None:
-        statement = _STATEMENTS["paths"] = select(Category.id, Category.path).where(
+        statement = _STATEMENTS["paths"] = select(col(Category.id), col(Category.path)).where(
             col(Category.id).in_(bindparam("ids", expanding=True)))
     return dict(session.connection().execute(statement, {"ids": wanted}).all())
 
@@ -206,7 +207,7 @@ class _ActiveSet:
 _ACTIVE: dict[str, _ActiveSet] = {}
 
 
-class _RunningList(list):  # type: ignore[type-arg]
+class _RunningList(list[tuple[tuple[Any, ...], int, pricing.PromotionRule]]):
     """The running promotions as ``_running`` gives them, with what ``_finish_rules`` remembers about them.
 
     ``memo`` lives as long as this running set (a new stamp or time span starts a new one): who may
@@ -219,7 +220,7 @@ class _RunningList(list):  # type: ignore[type-arg]
     limited: bool  # any promotion with a total usage limit
 
 
-def _running_list(items: list[Any], memo: dict[Any, Any] | None = None) -> _RunningList:
+def _running_list(items: list[tuple[tuple[Any, ...], int, pricing.PromotionRule]], memo: dict[Any, Any] | None = None) -> _RunningList:
     found = _RunningList(items)
     found.memo = {} if memo is None else memo
     found.per_member = any(row[6] is not None for row, _, _ in items)
@@ -232,19 +233,19 @@ def _load_active(session: Session, store: str, stamp: Any, at: datetime) -> _Act
     if statement is None:
         moment = bindparam("at", type_=UTCDateTime())
         statement = _STATEMENTS["active"] = (
-            select(Promotion.id, cast(Promotion.updated_at, String), Promotion.used_count, Promotion.starts_at,
-                   Promotion.ends_at)
-            .where(Promotion.status == "active", or_(col(Promotion.ends_at).is_(None), col(Promotion.ends_at) > moment))
+            select(col(Promotion.id), cast(col(Promotion.updated_at), String), col(Promotion.used_count), col(Promotion.starts_at),
+                   col(Promotion.ends_at))
+            .where(col(Promotion.status) == "active", or_(col(Promotion.ends_at).is_(None), col(Promotion.ends_at) > moment))
             .order_by(col(Promotion.id)))
-    rows = session.connection().execute(statement, {"at": at}).all()
+    rows = tuples(session.connection().execute(statement, {"at": at})).all()
     whole = isinstance(stamp, str) and stamp.startswith(stamps.RELOAD_MARK)  # changed without updated_at
     stale = [pid for pid, updated, *_ in rows if whole or _ROWS.get((store, pid), ("",))[0] != updated]
     if stale:
         if len(_ROWS) > _ROWS_LIMIT:
             _ROWS.clear()
         for start in range(0, len(stale), 900):
-            for row in session.connection().execute(select(cast(Promotion.updated_at, String), *_PROMO_COLUMNS)
-                                                    .where(col(Promotion.id).in_(stale[start:start + 900]))):
+            for row in tuples(session.connection().execute(select(cast(col(Promotion.updated_at), String), *_PROMO_COLUMNS)
+                                                    .where(col(Promotion.id).in_(stale[start:start + 900])))):
                 columns = tuple(row[1:])
                 _ROWS[(store, row[1])] = (row[0], columns, _rule(columns))
     active = []
@@ -266,16 +267,17 @@ def _running(session: Session, at: datetime,
     """
     if stamp is None:
         stamp = _read_stamp(session) or ""
-    store = str(session.get_bind().url)
+    store = str(session.get_bind().engine.url)
     found = _ACTIVE.get(store)
     if found is None or found.stamp != stamp or at < found.loaded_at:
         found = _load_active(session, store, stamp, at)
     span = found.span
     if span is None or not (span[0] <= at and (span[1] is None or at < span[1])):
-        running, start, until = [], found.loaded_at, None
+        now_running: list[tuple[tuple[Any, ...], int, pricing.PromotionRule]] = []
+        start, until = found.loaded_at, None
         for starts, ends, row, used, rule in found.active:
             if starts <= at and (ends is None or at < ends):
-                running.append((row, used, rule))
+                now_running.append((row, used, rule))
                 start = max(start, starts)
                 until = ends if until is None or (ends is not None and ends < until) else until
             else:
@@ -283,13 +285,14 @@ def _running(session: Session, at: datetime,
                     until = starts if until is None or starts < until else until
                 elif ends is not None:
                     start = max(start, ends)
-        found.span, found.running = (start, until), _running_list(running)
-        found.limited = [row[0] for row, _, _ in running if row[5] is not None]
+        found.span, found.running = (start, until), _running_list(now_running)
+        found.limited = [row[0] for row, _, _ in now_running if row[5] is not None]
     running = found.running
+    assert running is not None  # set with the span just above
     if found.limited:  # usage counts move with every order: read the limited ones now
         statement = _STATEMENTS.get("used")
         if statement is None:
-            statement = _STATEMENTS["used"] = select(Promotion.id, Promotion.used_count).where(
+            statement = _STATEMENTS["used"] = select(col(Promotion.id), col(Promotion.used_count)).where(
                 col(Promotion.id).in_(bindparam("ids", expanding=True)))
         used_now = dict(session.connection().execute(statement, {"ids": found.limited}).all())
         running = _running_list([(row, used_now.get(row[0], used), rule) for row, used, rule in running],
@@ -302,7 +305,7 @@ def _read_stamp(session: Session) -> Any:
 
     statement = _STATEMENTS.get("stamp")
     if statement is None:
-        statement = _STATEMENTS["stamp"] = select(StoreSetting.value).where(StoreSetting.key == STAMP_KEY)
+        statement = _STATEMENTS["stamp"] = select(col(StoreSetting.value)).where(col(StoreSetting.key) == STAMP_KEY)
     return session.execute(statement).scalar()
 
 
@@ -340,7 +343,7 @@ def _finish_rules(session: Session, running: list[tuple[tuple[Any, ...], int, pr
     used_by_customer: dict[int, int] = {}
     if customer_id is not None and running.per_member:
         used_by_customer = dict(session.connection().execute(
-            select(PromotionUse.promotion_id, func.count()).where(PromotionUse.customer_id == customer_id)
+            select(col(PromotionUse.promotion_id), func.count()).where(col(PromotionUse.customer_id) == customer_id)
             .group_by(col(PromotionUse.promotion_id))).all())
     key = (channel, customer_id is None, tier, new_customer,
            tuple(sorted(used_by_customer.items())) if running.per_member else (),
@@ -360,8 +363,8 @@ def _finish_rules(session: Session, running: list[tuple[tuple[Any, ...], int, pr
         statement = _STATEMENTS.get("gifts")
         if statement is None:
             statement = _STATEMENTS["gifts"] = (
-                select(Variant.id, Variant.sku, Product.title, Variant.price_minor, Variant.track_stock,
-                       func.coalesce(func.sum(StockLevel.on_hand - StockLevel.committed), 0))
+                select(col(Variant.id), col(Variant.sku), col(Product.title), col(Variant.price_minor), col(Variant.track_stock),
+                       func.coalesce(func.sum(col(StockLevel.on_hand) - col(StockLevel.committed)), 0))
                 .join(Product, col(Product.id) == col(Variant.product_id))
                 .outerjoin(StockLevel, col(StockLevel.variant_id) == col(Variant.id))
                 .where(col(Variant.id).in_(bindparam("ids", expanding=True)))
@@ -451,13 +454,13 @@ def coupon_rule(session: Session, raw_code: str, *, customer_id: int | None, at:
     if statement is None:
         # plain columns, not ORM rows: read on every priced cart with a code
         statement = _STATEMENTS["coupon"] = (
-            select(CouponCode.id, CouponCode.expires_at, CouponCode.customer_id, CouponCode.max_uses,
-                   CouponCode.used_count, Coupon.id, Coupon.name, Coupon.kind, Coupon.status, Coupon.valid_from,
-                   Coupon.valid_until, Coupon.total_limit, Coupon.used_count, Coupon.per_member_limit,
-                   Coupon.amount_minor, Coupon.percent_bp, Coupon.cap_minor, Coupon.min_spend_minor,
-                   Coupon.scope_kind, Coupon.scope_ids, Coupon.combinable)
+            select(col(CouponCode.id), col(CouponCode.expires_at), col(CouponCode.customer_id), col(CouponCode.max_uses),
+                   col(CouponCode.used_count), col(Coupon.id), col(Coupon.name), col(Coupon.kind), col(Coupon.status), col(Coupon.valid_from),
+                   col(Coupon.valid_until), col(Coupon.total_limit), col(Coupon.used_count), col(Coupon.per_member_limit),
+                   col(Coupon.amount_minor), col(Coupon.percent_bp), col(Coupon.cap_minor), col(Coupon.min_spend_minor),
+                   col(Coupon.scope_kind), col(Coupon.scope_ids), col(Coupon.combinable))
             .join(Coupon, col(Coupon.id) == col(CouponCode.coupon_id))
-            .where(CouponCode.code == bindparam("code")))
+            .where(col(CouponCode.code) == bindparam("code")))
     _flush_pending(session)
     row = session.connection().execute(statement, {"code": code}).first()
     if row is None:
@@ -492,9 +495,9 @@ def coupon_rule(session: Session, raw_code: str, *, customer_id: int | None, at:
         statement = _STATEMENTS.get("coupon_uses")
         if statement is None:
             statement = _STATEMENTS["coupon_uses"] = select(func.count()).select_from(CouponRedemption).where(
-                CouponRedemption.coupon_id == bindparam("coupon_id"),
-                CouponRedemption.customer_id == bindparam("customer_id"))
-        used = session.execute(statement, {"coupon_id": coupon.id, "customer_id": customer_id}).scalar_one()
+                col(CouponRedemption.coupon_id) == bindparam("coupon_id"),
+                col(CouponRedemption.customer_id) == bindparam("customer_id"))
+        used: int = session.execute(statement, {"coupon_id": coupon.id, "customer_id": customer_id}).scalar_one()
         if used >= coupon.per_member_limit:
             raise InvalidInput(f"This customer has used the coupon {coupon.name} {plural(used, 'time')} already, its limit "
                                "per member.")
@@ -551,12 +554,12 @@ def pricing_settings(session: Session) -> dict[str, Any]:
     if statement is None:
         from shoptui.models.store import StoreSetting
 
-        statement = _STATEMENTS["settings"] = select(StoreSetting.key, StoreSetting.value).where(
+        statement = _STATEMENTS["settings"] = select(col(StoreSetting.key), col(StoreSetting.value)).where(
             col(StoreSetting.key).in_((*_SETTING_KEYS, STAMP_KEY)))
     _flush_pending(session)  # then straight on the connection (the ORM layer costs more than the query)
     stored = dict(session.connection().execute(statement).all())
     if len(stored) < len(_SETTING_KEYS) and not _SETTING_DEFAULTS:
-        known = store_settings.definitions()
+        known = setting_defs.definitions()
         _SETTING_DEFAULTS.update({key: known[key].default for key in _SETTING_KEYS if key in known})
     values = {key: stored[key] if key in stored else _SETTING_DEFAULTS[key] for key in _SETTING_KEYS
               if key in stored or key in _SETTING_DEFAULTS}

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from shoptui.config import Actor
 from shoptui.errors import InvalidInput
+from shoptui.models._types import table_of
 from shoptui.models.store import AuditEntry
 from shoptui.services.shop.paging import Page, clamp_limit
 
@@ -52,7 +53,7 @@ def json_safe(value: Any) -> Any:
     return str(value)
 
 
-_INSERT = insert(AuditEntry.__table__)  # type: ignore[arg-type]
+_INSERT = insert(table_of(AuditEntry))
 
 
 def record(

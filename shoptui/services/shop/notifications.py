@@ -78,7 +78,7 @@ def mark_read(*, session: Session, actor: Actor, ids: list[int]) -> int:
     missing = sorted(set(ids) - found)
     if missing:
         raise NotFound(f"There is no notification {missing[0]}.")
-    changed = session.execute(
+    changed = session.exec(
         update(Notification).where(col(Notification.id).in_(ids), col(Notification.read_at).is_(None))
         .values(read_at=clock.now())
     ).rowcount
@@ -90,7 +90,7 @@ def mark_read(*, session: Session, actor: Actor, ids: list[int]) -> int:
 
 def mark_all_read(*, session: Session, actor: Actor) -> int:
     """Mark every unread notification read; returns how many changed."""
-    changed = session.execute(
+    changed = session.exec(
         update(Notification).where(col(Notification.read_at).is_(None)).values(read_at=clock.now())
     ).rowcount
     if changed:
