@@ -77,6 +77,12 @@ class Toast:
     severity: str
 
 
+def stylesheets() -> list[Path]:
+    """The shell's stylesheet, then one per domain folder of screens (a new domain's is picked up by its place)."""
+    here = Path(__file__).parent
+    return [here / "app.tcss", *sorted(here.glob("screens/*/*.tcss"))]
+
+
 def _load_screen(target: str) -> Screen[Any]:
     """A mode factory: import the screen class named by the registry and make one."""
     screen_class = modules.load(target)
@@ -86,8 +92,9 @@ def _load_screen(target: str) -> Screen[Any]:
 class ShopApp(App[None]):
     """The shop's back office: top bar, sidebar of modules, one mode per registered screen."""
 
-    CSS_PATH = Path(__file__).with_name("app.tcss")
-    """Absolute, so a subclass defined elsewhere (a benchmark's, a test's) finds it too."""
+    CSS_PATH = stylesheets()
+    """The app's look: ``app.tcss`` then each domain's ``screens/<domain>/<domain>.tcss``. Absolute, so a
+    subclass defined elsewhere (a benchmark's, a test's) finds them too."""
     TITLE = "shoptui"
     COMMANDS = App.COMMANDS | {ShopCommands}
     DEFAULT_MODE = "dashboard"
