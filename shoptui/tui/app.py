@@ -42,6 +42,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from shoptui import clock, modules
 from shoptui.config import Actor
 from shoptui.errors import ShopError
+from shoptui.tui import preferences
 from shoptui.tui.commands import ShopCommands
 from shoptui.tui.store_view import STORE_KEYS, StoreView, from_values
 from shoptui.tui.text import shown
@@ -176,6 +177,8 @@ class ShopApp(App[None]):
         for entry in self.screen_entries:
             self.add_mode(entry.mode, partial(_load_screen, entry.target))
         self._bindings = BindingsMap.merge([self._bindings, BindingsMap(self._mode_bindings())])
+        self.preference_problems = preferences.apply(self)
+        """What was wrong with the operator's theme or keymap file (shown as warnings once mounted)."""
 
     def _mode_bindings(self) -> list[Binding]:
         """One key per sidebar entry (shown in the sidebar, so hidden in the footer)."""
@@ -189,6 +192,8 @@ class ShopApp(App[None]):
 
     def on_mount(self) -> None:
         self.sidebar_collapsed = self.size.width < SIDEBAR_COLLAPSE_BELOW
+        for problem in self.preference_problems:
+            self.announce(problem, "warning")
         self.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:
