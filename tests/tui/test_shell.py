@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual import on
+from textual.command import CommandList, CommandPalette
 from textual.widgets import HelpPanel, Label
 
 from shoptui import db, modules
@@ -22,7 +23,7 @@ from shoptui.tui.widgets.sidebar import Sidebar, SidebarEntry, sidebar_order
 from shoptui.tui.widgets.topbar import Bell, ShopClock, StoreName
 from tests.conftest import FROZEN_AT
 from tests.tui import fakes
-from tests.tui.conftest import STORE_NAME, settle
+from tests.tui.conftest import STORE_NAME, settle, until
 
 REGISTERED_MODULES = modules.all_modules
 """The real registry (the TUI fixtures show the shell only the core module and a fake one)."""
@@ -183,7 +184,8 @@ async def test_command_palette_opens_a_screen(app: ShopApp) -> None:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"audit log: open")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette)
+                    and app.screen.query_one(CommandList).option_count > 0)
         await pilot.press("enter")
         await settle(pilot)
         assert app.current_mode == "audit"

@@ -97,23 +97,6 @@ class InventoryScreen(PagedList, ShopScreen):
     MODE = "inventory"
     AUTO_FOCUS = "#levels"
 
-    DEFAULT_CSS = """
-    InventoryScreen #inventory-filters { height: 1; }
-    InventoryScreen #inventory-filters > * { margin: 0 1 0 0; }
-    InventoryScreen #filter-state { width: 16; }
-    InventoryScreen #filter-location { width: 18; }
-    InventoryScreen #filter-category { width: 1fr; }
-    InventoryScreen #filter-search { width: 22; margin: 0; }
-    InventoryScreen #levels { height: 1fr; min-height: 5; scrollbar-size-vertical: 1; }
-    InventoryScreen #levels-detail { height: 1; text-wrap: nowrap; text-overflow: ellipsis; background: $boost; }
-    InventoryScreen #ledger-title { height: 1; text-style: bold; color: $text-accent; margin: 0; }
-    InventoryScreen #ledger { height: 8; scrollbar-size-vertical: 1; }
-    InventoryScreen.-tall #ledger { height: 40%; }
-    InventoryScreen #inventory-status { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
-    InventoryScreen .-red { color: $error; }
-    InventoryScreen DataTable > .datatable--header { text-style: bold; }
-    """
-
     BINDINGS = [
         Binding("r", "restock", "Restock", id="inventory-restock", tooltip="Goods in for the highlighted SKU."),
         Binding("a", "adjust", "Adjust", id="inventory-adjust",
