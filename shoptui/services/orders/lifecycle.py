@@ -2,7 +2,7 @@
 
 Every rule about an order lives in this module and its siblings: ``orders_status`` (the state
 machines), ``orders_shipping`` (carriers, shipments, delivery) and ``orders_returns`` (returns,
-refunds, exchanges). Stock moves only through ``services.inventory.stock``; totals only come from
+refunds, exchanges). Stock moves only through ``services.inventory.ledger``; totals only come from
 ``services.pricing.engine``; customers are told things through the messaging outbox.
 
 A counter sale is three calls in one transaction::
@@ -46,7 +46,8 @@ from shoptui.models.orders import (
     Shipment,
     ShipmentLine,
 )
-from shoptui.services.inventory import stock as inventory
+from shoptui.services.inventory.ledger import fulfil, release, reserve, sell
+from shoptui.services.inventory.locations import find_location
 from shoptui.services.members.customers import (
     AddressInput,
     CustomerCreate,
@@ -773,7 +774,7 @@ def create_order_row(*, session: Session, actor: Actor, draft: OrderDraft) -> Or
     variants = resolve_variants(session, draft.lines)
     adjustments = _adjustments(draft.adjustments)
     customer, contact = _customer_fields(session, actor, draft)
-    location_id = inventory.find_location(session, draft.location).id if draft.location else None
+    location_id = find_location(session, draft.location).id if draft.location else None
     order = Order(number=_next_number(session, cfg.prefix), channel=channel, external_ref=external_ref,
                   location_id=location_id, stock_mode=draft.stock_mode, currency=cfg.currency.code,
                   shipping_minor=draft.shipping_minor, note=_clean_text(draft.note, "note", 2000),
@@ -806,7 +807,7 @@ def create_order_row(*, session: Session, actor: Actor, draft: OrderDraft) -> Or
                                     ref=adj.ref))
     if order.stock_mode == "reserve":
         for line in lines:
-            inventory.reserve(session=session, actor=actor, variant_id=line.variant_id or 0, quantity=line.quantity,
+            reserve(session=session, actor=actor, variant_id=line.variant_id or 0, quantity=line.quantity,
                               location_id=order.location_id, ref_kind="order", ref_id=order.number)
     machine.count(session, machine.stat_key(order), 1)
     if customer is not None:
@@ -1065,10 +1066,10 @@ def edit_order(*, session: Session, actor: Actor, number: str, edit: OrderEdit) 
     if order.stock_mode == "reserve":
         for variant_id, delta in sorted(deltas.items(), key=lambda kv: kv[1]):  # releases first
             if delta < 0:
-                inventory.release(session=session, actor=actor, variant_id=variant_id, quantity=-delta,
+                release(session=session, actor=actor, variant_id=variant_id, quantity=-delta,
                                   location_id=order.location_id, ref_kind="order", ref_id=order.number)
             elif delta > 0:
-                inventory.reserve(session=session, actor=actor, variant_id=variant_id, quantity=delta,
+                reserve(session=session, actor=actor, variant_id=variant_id, quantity=delta,
                                   location_id=order.location_id, ref_kind="order", ref_id=order.number)
     touch(order)
     session.add(order)
@@ -1174,10 +1175,10 @@ def fulfil_all(*, session: Session, actor: Actor, number: str, complete: bool = 
         if left <= 0:
             continue
         if order.stock_mode == "deferred":
-            inventory.sell(session=session, actor=actor, variant_id=line.variant_id or 0, quantity=left,
+            sell(session=session, actor=actor, variant_id=line.variant_id or 0, quantity=left,
                            location_id=order.location_id, ref_kind="order", ref_id=order.number)
         elif order.stock_mode == "reserve":
-            inventory.fulfil(session=session, actor=actor, variant_id=line.variant_id or 0, quantity=left,
+            fulfil(session=session, actor=actor, variant_id=line.variant_id or 0, quantity=left,
                              location_id=order.location_id, ref_kind="order", ref_id=order.number)
         line.quantity_shipped = line.quantity
         session.add(line)
@@ -1218,7 +1219,7 @@ def cancel_order(*, session: Session, actor: Actor, number: str, reason: str = "
     if order.stock_mode == "reserve":
         for line in lines:
             if line.quantity > 0 and line.variant_id is not None:
-                inventory.release(session=session, actor=actor, variant_id=line.variant_id, quantity=line.quantity,
+                release(session=session, actor=actor, variant_id=line.variant_id, quantity=line.quantity,
                                   location_id=order.location_id, ref_kind="order", ref_id=order.number)
     refunded = 0
     balance = order.paid_minor - order.refunded_minor
