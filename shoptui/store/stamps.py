@@ -52,7 +52,7 @@ def bump(connection: Connection, *, reload: bool = False) -> str:
 
 def _set_columns(statement: Update, multiparams: Any, params: Any) -> set[str]:
     """The names of the columns an UPDATE sets: its own ``values()`` plus those its parameters carry."""
-    names = {getattr(key, "key", key) for key in (statement._values or {})}
+    names = {str(getattr(key, "key", key)) for key in (statement._values or {})}
     given = multiparams[0] if isinstance(multiparams, list | tuple) and multiparams else (multiparams or params)
     if isinstance(given, list | tuple):
         given = given[0] if given else {}

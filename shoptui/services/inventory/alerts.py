@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import select as sa_select
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -46,21 +47,22 @@ def evaluate_alerts(*, session: Session, location_id: int, variant_ids: Sequence
     crossed: list[tuple[int, int]] = []
     for start in range(0, len(variant_ids), 500):
         chunk = list(variant_ids[start:start + 500])
-        rows = session.exec(
-            select(StockLevel.variant_id, StockLevel.on_hand - StockLevel.committed, StockLevel.alerted,
-                   StockLevel.alerted_out, StockPolicy.reorder_point)
+        rows = session.execute(
+            sa_select(col(StockLevel.variant_id), col(StockLevel.on_hand) - col(StockLevel.committed),
+                      col(StockLevel.alerted), col(StockLevel.alerted_out), col(StockPolicy.reorder_point))
             .join(StockPolicy, col(StockPolicy.variant_id) == col(StockLevel.variant_id))
-            .where(StockLevel.location_id == location_id, col(StockLevel.variant_id).in_(chunk))
+            .where(col(StockLevel.location_id) == location_id, col(StockLevel.variant_id).in_(chunk))
         ).all()
         changed: dict[tuple[bool, bool], list[int]] = {}
-        for vid, avail, alerted, alerted_out, rop in rows:
+        for row in rows:  # by index: mypy reads an unpacked Row's parts as object
+            vid, avail, alerted, alerted_out, rop = row[0], row[1], row[2], row[3], row[4]
             flags, send = alert_step(avail, rop, bool(alerted), bool(alerted_out))
             if flags != (bool(alerted), bool(alerted_out)):
                 changed.setdefault(flags, []).append(vid)
             if send:
                 crossed.append((vid, avail))
         for (flag, out), ids in changed.items():
-            session.execute(update(StockLevel).where(StockLevel.location_id == location_id,
+            session.execute(update(StockLevel).where(col(StockLevel.location_id) == location_id,
                                                      col(StockLevel.variant_id).in_(ids))
                             .values(alerted=flag, alerted_out=out).execution_options(synchronize_session=False))
     if crossed:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import and_, func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from shoptui.models.inventory import PurchaseOrder, PurchaseOrderLine, StockLevel, StockMovement
@@ -13,11 +14,12 @@ def check_stock_ledger(*, session: Session) -> list[str]:
     sums = (
         select(StockMovement.variant_id, StockMovement.location_id, func.sum(StockMovement.quantity).label("oh"),
                func.sum(StockMovement.committed_change).label("cm"))
-        .group_by(StockMovement.variant_id, StockMovement.location_id)
+        .group_by(col(StockMovement.variant_id), col(StockMovement.location_id))
         .subquery()
     )
     mismatched = session.execute(
-        select(sums.c.variant_id, sums.c.location_id, sums.c.oh, sums.c.cm, StockLevel.on_hand, StockLevel.committed)
+        sa_select(sums.c.variant_id, sums.c.location_id, sums.c.oh, sums.c.cm, col(StockLevel.on_hand),
+                  col(StockLevel.committed))
         .select_from(sums)
         .outerjoin(StockLevel, and_(col(StockLevel.variant_id) == sums.c.variant_id,
                                     col(StockLevel.location_id) == sums.c.location_id))
@@ -34,7 +36,7 @@ def check_stock_ledger(*, session: Session) -> list[str]:
                                                 StockMovement.location_id == StockLevel.location_id).exists())
     orphans = session.exec(
         select(StockLevel.variant_id, StockLevel.location_id, StockLevel.on_hand, StockLevel.committed)
-        .where(or_(StockLevel.on_hand != 0, StockLevel.committed != 0), ~has_moves).limit(1000)
+        .where(or_(col(StockLevel.on_hand) != 0, col(StockLevel.committed) != 0), ~has_moves).limit(1000)
     ).all()
     problems += [f"variant {v} at location {loc}: level on hand {oh}, committed {cm} with no movements"
                  for v, loc, oh, cm in orphans]
@@ -49,7 +51,7 @@ def check_incoming(*, session: Session) -> list[str]:
         .join(PurchaseOrder, col(PurchaseOrder.id) == col(PurchaseOrderLine.po_id))
         .where(col(PurchaseOrder.status).in_(("ordered", "partial")),
                col(PurchaseOrderLine.quantity_ordered) > col(PurchaseOrderLine.quantity_received))
-        .group_by(PurchaseOrderLine.variant_id, PurchaseOrder.location_id)
+        .group_by(col(PurchaseOrderLine.variant_id), col(PurchaseOrder.location_id))
     )
     expected = {(v, loc): due for v, loc, due in session.exec(remaining)}
     actual = {(v, loc): inc for v, loc, inc in session.exec(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from pydantic import BaseModel
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from shoptui import clock
@@ -63,17 +64,17 @@ def suggest_levels(*, session: Session, days: int = 30, code: str | None = None)
     if only and not series:
         series = {only[0]: [0] * days}
     ids = list(series)
-    meta: dict[int, tuple] = {}  # type: ignore[type-arg]
+    meta: dict[int, tuple[str, int | None, int | None, int | None]] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        for row in session.exec(
-            select(Variant.id, Variant.sku, StockPolicy.safety_stock, StockPolicy.reorder_point,
-                   Supplier.lead_time_days)
+        for row in session.execute(
+            sa_select(col(Variant.id), col(Variant.sku), col(StockPolicy.safety_stock), col(StockPolicy.reorder_point),
+                      col(Supplier.lead_time_days))
             .outerjoin(StockPolicy, col(StockPolicy.variant_id) == col(Variant.id))
             .outerjoin(Supplier, col(Supplier.id) == col(StockPolicy.supplier_id))
             .where(col(Variant.id).in_(chunk), col(Variant.track_stock).is_(True))
         ):
-            meta[row[0]] = row[1:]
+            meta[row[0]] = (row[1], row[2], row[3], row[4])
     out: list[LevelSuggestion] = []
     for vid, sold_per_day in series.items():
         if vid not in meta:

@@ -256,7 +256,8 @@ def _levels(level: LevelRead, quantity: int = 0, committed_change: int = 0) -> t
 
 def _order_move(
     session: Session, actor: Actor, variant_id: int, amount: int, location_id: int | None, *,
-    kind: str, action: str, ref_kind: str | None, ref_id: str | int | None, **change: int,
+    kind: str, action: str, ref_kind: str | None, ref_id: str | int | None, quantity: int = 0,
+    committed_change: int = 0, need_available: int = 0,
 ) -> LevelRead | None:
     positive_quantity(amount)
     variant = variant_by_id(session, variant_id)
@@ -264,8 +265,9 @@ def _order_move(
         return None
     location = find_location(session, location_id)
     level = book(session, actor, variant, location, kind=kind, ref_kind=ref_kind, ref_id=ref_id,
-                  unit_cost_minor=variant.cost_minor if kind == "sale" else None, **change)
-    before, after = _levels(level, change.get("quantity", 0), change.get("committed_change", 0))
+                 unit_cost_minor=variant.cost_minor if kind == "sale" else None, quantity=quantity,
+                 committed_change=committed_change, need_available=need_available)
+    before, after = _levels(level, quantity, committed_change)
     audit.record(session=session, actor=actor, entity="variant", action=f"stock.{action}", entity_id=variant.id,
                  summary=f"{action} {amount} x {variant.sku} at {location.code}"
                  + (f" for {ref_kind} {ref_id}" if ref_kind else ""), before=before, after=after)

@@ -97,7 +97,7 @@ def levels_for(session: Session, variant_ids: Sequence[int], *, location_id: int
         select(StockLevel.variant_id, func.sum(StockLevel.on_hand), func.sum(StockLevel.committed),
                func.sum(StockLevel.incoming))
         .where(col(StockLevel.variant_id).in_(ids))
-        .group_by(StockLevel.variant_id)
+        .group_by(col(StockLevel.variant_id))
     )
     if location_id is not None:
         query = query.where(StockLevel.location_id == location_id)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import and_, false, func, literal_column, or_, tuple_
+from sqlalchemy import ColumnElement, Select, and_, false, func, literal_column, or_, tuple_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from shoptui.errors import InvalidInput, NotFound
@@ -73,26 +75,28 @@ class VariantStockRead(BaseModel):
     locations: list[StockRow]
 
 
-def _row_query():  # type: ignore[no-untyped-def]
+def _row_query() -> tuple[Select[*tuple[Any, ...]], ColumnElement[int]]:
+    """The stock list's query (one row per level, see :func:`_stock_row`) and its available-stock expression."""
     available = col(StockLevel.on_hand) - col(StockLevel.committed)
-    return (
-        select(StockLevel.variant_id, Variant.sku, Product.title, StockLevel.location_id, StockLocation.code,
-               StockLevel.on_hand, StockLevel.committed, StockLevel.incoming,
-               func.coalesce(StockPolicy.safety_stock, 0), StockPolicy.reorder_point, Variant.cost_minor)
+    query: Select[*tuple[Any, ...]] = (
+        sa_select(col(StockLevel.variant_id), col(Variant.sku), col(Product.title), col(StockLevel.location_id),
+                  col(StockLocation.code), col(StockLevel.on_hand), col(StockLevel.committed), col(StockLevel.incoming),
+                  func.coalesce(col(StockPolicy.safety_stock), 0), col(StockPolicy.reorder_point), col(Variant.cost_minor))
         .join(Variant, col(Variant.id) == col(StockLevel.variant_id))
         .join(Product, col(Product.id) == col(Variant.product_id))
         .join(StockLocation, col(StockLocation.id) == col(StockLevel.location_id))
         .outerjoin(StockPolicy, col(StockPolicy.variant_id) == col(StockLevel.variant_id))
-    ), available
+    )
+    return query, available
 
 
-def _out_of_stock():  # type: ignore[no-untyped-def]
+def _out_of_stock() -> ColumnElement[bool]:
     """Nothing available, written exactly as the partial index ix_stock_level_out (models.inventory.OUT_OF_STOCK) says (a literal 0, not a
     bound parameter), so the store reads only those levels."""
     return col(StockLevel.on_hand) - col(StockLevel.committed) <= literal_column("0")
 
 
-def _stock_row(row: Sequence) -> StockRow:  # type: ignore[type-arg]
+def _stock_row(row: Sequence[Any]) -> StockRow:
     vid, sku, title, lid, code, on_hand, committed, incoming, safety, rop, cost = row
     available = on_hand - committed
     return StockRow(variant_id=vid, sku=sku, title=title, location_id=lid, location=code, on_hand=on_hand,
@@ -104,8 +108,8 @@ def stock_of(*, session: Session, code: str) -> VariantStockRead:
     """A variant's stock at every location, its totals, policy and cost."""
     variant = find_variant(session, code)
     query, _ = _row_query()
-    rows = [_stock_row(r) for r in session.exec(query.where(StockLevel.variant_id == variant.id)
-                                                 .order_by(StockLocation.code))]
+    rows = [_stock_row(r) for r in session.execute(query.where(col(StockLevel.variant_id) == variant.id)
+                                                    .order_by(col(StockLocation.code)))]
     policy = session.get(StockPolicy, variant.id)
     supplier = session.get(Supplier, policy.supplier_id) if policy and policy.supplier_id else None
     barcode = session.exec(select(Variant.barcode).where(Variant.id == variant.id)).one()
@@ -150,8 +154,8 @@ def list_levels(
         sku, _, lid = after.rpartition("|")
         if not lid.isdigit():
             raise InvalidInput(f"The cursor {after!r} is not one this list gave out.")
-        query = query.where(tuple_(Variant.sku, StockLevel.location_id) > (sku, int(lid)))
-    rows = session.exec(query.order_by(Variant.sku, StockLevel.location_id).limit(limit + 1)).all()
+        query = query.where(tuple_(col(Variant.sku), col(StockLevel.location_id)) > (sku, int(lid)))
+    rows = session.execute(query.order_by(col(Variant.sku), col(StockLevel.location_id)).limit(limit + 1)).all()
     items = [_stock_row(r) for r in rows[:limit]]
     cursor = f"{items[-1].sku}|{items[-1].location_id}" if len(rows) > limit else None
     return Page(items=items, next_after=cursor)
@@ -160,7 +164,7 @@ def list_levels(
 TITLE_MATCH_LIST = 1000  # up to this many matching products, a title search lists them by id
 
 
-def _search_condition(session: Session, text: str):  # type: ignore[no-untyped-def]
+def _search_condition(session: Session, text: str) -> ColumnElement[bool]:
     """SKUs starting with ``text`` (either case) or that barcode, when any exists (index ranges, fast);
     otherwise product titles containing ``text`` (case-insensitive).
 
@@ -171,7 +175,7 @@ def _search_condition(session: Session, text: str):  # type: ignore[no-untyped-d
     upper = text.upper()
     by_code = or_(and_(col(Variant.sku) >= text, col(Variant.sku) < text + "\U0010ffff"),
                   and_(col(Variant.sku) >= upper, col(Variant.sku) < upper + "\U0010ffff"),
-                  Variant.barcode == text)
+                  col(Variant.barcode) == text)
     if session.exec(select(Variant.id).where(by_code).limit(1)).first() is not None:
         return by_code
     in_title = matching.contains_ignoring_case(session.get_bind(), col(Product.title), text)

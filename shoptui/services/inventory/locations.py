@@ -120,4 +120,5 @@ def location_codes(session: Session, ids: Iterable[int]) -> dict[int, str]:
     ids = set(ids)
     if not ids:
         return {}
-    return dict(session.exec(select(StockLocation.id, StockLocation.code).where(col(StockLocation.id).in_(ids))).all())
+    rows = session.exec(select(col(StockLocation.id), StockLocation.code).where(col(StockLocation.id).in_(ids))).all()
+    return {location_id: code for location_id, code in rows if location_id is not None}
