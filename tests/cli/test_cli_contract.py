@@ -46,11 +46,11 @@ def test_every_all_option_is_walked_by_this_test() -> None:
 
 
 def test_order_list_all_returns_every_order_beyond_a_page(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]
-    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory.changes import restock
     from shoptui.services.orders import drafts, placing
 
     with db.transaction(seeded) as s:
-        inventory.restock(session=s, actor=CLERK, code="CAP-01", quantity=100)
+        restock(session=s, actor=CLERK, code="CAP-01", quantity=100)
         for _ in range(57):  # more than the default page of 50
             placing.create_order(session=s, actor=CLERK, draft=drafts.OrderDraft(
                 lines=[drafts.DraftLine(sku="CAP-01", quantity=1)], guest_name="G"))

@@ -17,7 +17,9 @@ from shoptui import config, db, errorlog
 from shoptui.config import Actor, mask_argv, mask_url
 from shoptui.errors import InvalidInput, NotAllowed, SchemaOutOfDate, StoreUnavailable
 from shoptui.models.store import AuditEntry, StoreSetting
-from shoptui.services.inventory import stock as inv
+from shoptui.services.inventory.changes import adjust, restock, transfer
+from shoptui.services.inventory.ledger import fulfil, reserve, restock_return, sell
+from shoptui.services.inventory.locations import add_location
 from shoptui.services.messaging import outbox as messaging
 from shoptui.services.orders import documents
 from shoptui.services.shop import settings
@@ -314,14 +316,14 @@ def test_good_email_settings_are_kept(session: Session) -> None:
 
 def test_every_stock_movement_is_audited_with_on_hand_before_and_after(session: Session) -> None:
     vid = make_variant(session, "TEE-01", cost=250)
-    back = inv.add_location(session=session, actor=ACTOR, code="back", name="Back room")
-    inv.restock(session=session, actor=ACTOR, code="TEE-01", quantity=5)
-    inv.sell(session=session, actor=ACTOR, variant_id=vid, quantity=2, ref_kind=None, ref_id=None)
-    inv.adjust(session=session, actor=ACTOR, code="TEE-01", quantity=-1, reason="damaged")
-    inv.reserve(session=session, actor=ACTOR, variant_id=vid, quantity=1, ref_kind="order", ref_id="SO-1")
-    inv.fulfil(session=session, actor=ACTOR, variant_id=vid, quantity=1, ref_kind="order", ref_id="SO-1")
-    inv.restock_return(session=session, actor=ACTOR, variant_id=vid, quantity=1, ref_kind="order", ref_id="SO-1")
-    inv.transfer(session=session, actor=ACTOR, code="TEE-01", quantity=1, from_location="MAIN", to_location=back.code)
+    back = add_location(session=session, actor=ACTOR, code="back", name="Back room")
+    restock(session=session, actor=ACTOR, code="TEE-01", quantity=5)
+    sell(session=session, actor=ACTOR, variant_id=vid, quantity=2, ref_kind=None, ref_id=None)
+    adjust(session=session, actor=ACTOR, code="TEE-01", quantity=-1, reason="damaged")
+    reserve(session=session, actor=ACTOR, variant_id=vid, quantity=1, ref_kind="order", ref_id="SO-1")
+    fulfil(session=session, actor=ACTOR, variant_id=vid, quantity=1, ref_kind="order", ref_id="SO-1")
+    restock_return(session=session, actor=ACTOR, variant_id=vid, quantity=1, ref_kind="order", ref_id="SO-1")
+    transfer(session=session, actor=ACTOR, code="TEE-01", quantity=1, from_location="MAIN", to_location=back.code)
     entries = session.exec(select(AuditEntry).where(col(AuditEntry.action).startswith("stock."))
                            .order_by(col(AuditEntry.id))).all()
     found = [(e.action, e.before, e.after) for e in entries]

@@ -18,7 +18,7 @@ from shoptui.modules import core
 from shoptui.modules import inventory as inventory_module
 from shoptui.services.catalog import transfer as catalog_io
 from shoptui.services.inventory import demo as inventory_demo
-from shoptui.services.inventory import stock as inventory
+from shoptui.services.inventory.listing import MovementRead, StockRow, list_moves, stock_of
 from shoptui.services.shop import settings
 from shoptui.tui.app import ShopApp
 from tests.conftest import CLERK, FROZEN_AT
@@ -72,23 +72,23 @@ def toasts(app: ShopApp) -> list[str]:
     return [n.message for n in app.toasts]
 
 
-def level(store: str, sku: str, location: str | None = None) -> inventory.StockRow | None:
+def level(store: str, sku: str, location: str | None = None) -> StockRow | None:
     """The stock row of a SKU at a location (default: the default location), read through the service."""
     with db.read_session(store) as session:
-        shown = inventory.stock_of(session=session, code=sku)
+        shown = stock_of(session=session, code=sku)
     wanted = location or "MAIN"
     return next((row for row in shown.locations if row.location == wanted), None)
 
 
-def movements(store: str, sku: str) -> list[inventory.MovementRead]:
+def movements(store: str, sku: str) -> list[MovementRead]:
     """The ledger of a SKU, newest first."""
     with db.read_session(store) as session:
-        return inventory.list_moves(session=session, code=sku, limit=500).items
+        return list_moves(session=session, code=sku, limit=500).items
 
 
 def barcode_of(store: str, sku: str) -> str:
     """The barcode of a SKU."""
     with db.read_session(store) as session:
-        barcode = inventory.stock_of(session=session, code=sku).barcode
+        barcode = stock_of(session=session, code=sku).barcode
     assert barcode
     return barcode

@@ -27,7 +27,7 @@ from shoptui.modules import orders as orders_module
 from shoptui.modules import sales as sales_module
 from shoptui.services.catalog import transfer as catalog_io
 from shoptui.services.inventory import demo as inventory_demo
-from shoptui.services.inventory import stock as inventory
+from shoptui.services.inventory.listing import stock_of
 from shoptui.services.marketing import coupons as marketing_coupons
 from shoptui.services.members import profiles as members
 from shoptui.services.orders import common as orders_common
@@ -179,7 +179,7 @@ def message(app: ShopApp) -> str:
 def available(store: str, sku: str) -> int:
     """What the shelf (default location) has available, through the service."""
     with db.read_session(store) as session:
-        shown = inventory.stock_of(session=session, code=sku)
+        shown = stock_of(session=session, code=sku)
     row = next(r for r in shown.locations if r.location == "MAIN")
     return row.available
 

@@ -448,7 +448,7 @@ async def test_archive_asks_then_archives(demo_app: ShopApp, demo_store: str) ->
 
 
 async def test_delete_without_history_deletes_and_with_history_offers_archive(demo_app: ShopApp, demo_store: str) -> None:
-    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory.changes import restock
 
     before = count_products(demo_store)
     async with demo_app.run_test(size=(80, 24)) as pilot:
@@ -465,7 +465,7 @@ async def test_delete_without_history_deletes_and_with_history_offers_archive(de
         first = screen.rows[screen.table.current_key()]  # type: ignore[index]
         sku = first.row.sku or product(demo_store, str(first.row.id)).variants[0].sku
         with db.transaction(demo_store) as session:
-            inventory.restock(session=session, actor=CLERK, code=sku, quantity=3)
+            restock(session=session, actor=CLERK, code=sku, quantity=3)
         await pilot.press("d", "y")
         await settle(pilot)
         offer = demo_app.screen

@@ -124,7 +124,9 @@ async def test_a_sku_running_out_after_its_low_alert_reaches_the_notification_ce
     from shoptui import modules
     from shoptui.modules import core
     from shoptui.modules import inventory as inventory_module
-    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory.changes import restock
+    from shoptui.services.inventory.ledger import sell
+    from shoptui.services.inventory.policies import set_levels
     from shoptui.services.shop import settings
     from tests.services.inventory_helpers import CLERK, make_variant
 
@@ -133,14 +135,14 @@ async def test_a_sku_running_out_after_its_low_alert_reaches_the_notification_ce
 
     with db.transaction(tui_store) as session:
         vid = make_variant(session, "TEE-01")
-        inventory.restock(session=session, actor=CLERK, code="TEE-01", quantity=3)
-        inventory.set_levels(session=session, actor=CLERK, code="TEE-01", reorder_point=3)  # low: alerted
+        restock(session=session, actor=CLERK, code="TEE-01", quantity=3)
+        set_levels(session=session, actor=CLERK, code="TEE-01", reorder_point=3)  # low: alerted
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.unread == 1
         with db.transaction(tui_store) as session:  # the till sells the last three, one at a time
             for _ in range(3):
-                inventory.sell(session=session, actor=CLERK, variant_id=vid, quantity=1, ref_kind=None, ref_id=None)
+                sell(session=session, actor=CLERK, variant_id=vid, quantity=1, ref_kind=None, ref_id=None)
         await until(pilot, lambda: app.unread == 2)
         await settle(pilot)
         await pilot.press("ctrl+n")

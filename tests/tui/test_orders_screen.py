@@ -21,7 +21,8 @@ from textual.widgets import DataTable, Input, Select, Static
 from shoptui import clock, db, modules
 from shoptui.config import Actor
 from shoptui.models.messaging import OutboxMessage
-from shoptui.services.inventory import stock as inventory
+from shoptui.services.inventory.levels import levels_for
+from shoptui.services.inventory.variants import find_variant
 from shoptui.services.members import customers
 from shoptui.services.orders import common as orders_common
 from shoptui.services.orders import drafts, placing, reading
@@ -177,8 +178,8 @@ def order(store: str, number: str) -> reading.OrderRead:
 def stock(store: str, sku: str) -> tuple[int, int]:
     """(on hand, committed) of a SKU."""
     with db.read_session(store) as session:
-        variant = inventory.find_variant(session, sku)
-        found = inventory.levels_for(session, [variant.id])[variant.id]
+        variant = find_variant(session, sku)
+        found = levels_for(session, [variant.id])[variant.id]
     return found.on_hand, found.committed
 
 

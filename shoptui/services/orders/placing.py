@@ -30,7 +30,8 @@ from shoptui.models.orders import (
     OrderLine,
     OrderSequence,
 )
-from shoptui.services.inventory import stock as inventory
+from shoptui.services.inventory.ledger import reserve
+from shoptui.services.inventory.locations import find_location
 from shoptui.services.members.customers import (
     AddressInput,
     CustomerCreate,
@@ -237,7 +238,7 @@ def create_order_row(*, session: Session, actor: Actor, draft: OrderDraft) -> Or
     variants = resolve_variants(session, draft.lines)
     adjustments = price_adjustments(draft.adjustments)
     customer, contact = _customer_fields(session, actor, draft)
-    location_id = inventory.find_location(session, draft.location).id if draft.location else None
+    location_id = find_location(session, draft.location).id if draft.location else None
     order = Order(number=_next_number(session, cfg.prefix), channel=channel, external_ref=external_ref,
                   location_id=location_id, stock_mode=draft.stock_mode, currency=cfg.currency.code,
                   shipping_minor=draft.shipping_minor, note=clean_text(draft.note, "note", 2000),
@@ -270,7 +271,7 @@ def create_order_row(*, session: Session, actor: Actor, draft: OrderDraft) -> Or
                                     ref=adj.ref))
     if order.stock_mode == "reserve":
         for stored in lines:
-            inventory.reserve(session=session, actor=actor, variant_id=stored.variant_id or 0, quantity=stored.quantity,
+            reserve(session=session, actor=actor, variant_id=stored.variant_id or 0, quantity=stored.quantity,
                               location_id=order.location_id, ref_kind="order", ref_id=order.number)
     machine.count(session, machine.stat_key(order), 1)
     if customer is not None:

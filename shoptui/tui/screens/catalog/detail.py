@@ -94,12 +94,11 @@ class ProductDetailScreen(ProductActions, ReportsWorkerErrors, ModalScreen[bool]
             product = products.get_product(session=session, product_id=product_id)
             stock = None
             if inventory_installed():
-                from shoptui.services.inventory import stock as inventory
+                from shoptui.services.inventory.levels import levels_for
 
-                if hasattr(inventory, "levels_for"):
-                    tracked = [v.id for v in product.variants if v.track_stock]
-                    levels = inventory.levels_for(session, tracked)
-                    stock = {vid: level.on_hand for vid, level in levels.items()}
+                tracked = [v.id for v in product.variants if v.track_stock]
+                levels = levels_for(session, tracked)
+                stock = {vid: level.on_hand for vid, level in levels.items()}
         facts = [image_facts(location) for location in product.images]
         self.post_message(self.Loaded(product, stock, facts, MoneyFormat(currency.code, currency.digits), highlight))
 

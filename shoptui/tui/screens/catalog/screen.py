@@ -68,11 +68,8 @@ def stock_by_product(session: Any, product_ids: list[int]) -> dict[int, int] | N
     if not inventory_installed():
         return None
     try:
-        from shoptui.services.inventory import stock as inventory
+        from shoptui.services.inventory.levels import levels_for
     except ImportError:
-        return None
-    levels_for = getattr(inventory, "levels_for", None)
-    if levels_for is None:
         return None
     from shoptui.services.catalog import variants as catalog_variants
 

@@ -728,11 +728,11 @@ class PODetailScreen(ReportsWorkerErrors, Screen[None]):
         """A barcode (or SKU) to its SKU."""
         from shoptui import db
         from shoptui.errors import NotFound
-        from shoptui.services.inventory import stock as inventory
+        from shoptui.services.inventory.variants import find_variant
 
         try:
             with db.read_session(self.shop.db_url) as session:
-                sku = inventory.find_variant(session, code).sku
+                sku = find_variant(session, code).sku
         except NotFound:
             self.post_message(self.Resolved(code, None))
             return

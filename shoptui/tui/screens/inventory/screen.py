@@ -30,7 +30,7 @@ from shoptui.tui.text import cell, choices, plain, signed
 from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
 
 if TYPE_CHECKING:
-    from shoptui.services.inventory.stock import MovementRead, StockRow
+    from shoptui.services.inventory.listing import MovementRead, StockRow
 
 WIDE_FROM = 110
 """Body width (columns) from which the tables show long headers and more columns."""
@@ -246,10 +246,10 @@ class InventoryScreen(PagedList, ShopScreen):
     def load_page(self, filters: LevelFilters, after: str | None, limit: int, select: str | None = None) -> None:
         """One page of stock rows (keyset: SKU, location)."""
         from shoptui import db
-        from shoptui.services.inventory import stock as inventory
+        from shoptui.services.inventory.listing import list_levels
 
         with db.read_session(self.shop.db_url) as session:
-            page = inventory.list_levels(session=session, low=filters.state == "low", out=filters.state == "out",
+            page = list_levels(session=session, low=filters.state == "low", out=filters.state == "out",
                                          location=filters.location or None, category_id=filters.category_id,
                                          search=filters.search or None, after=after, limit=limit)
         if not get_current_worker().is_cancelled:
@@ -329,10 +329,10 @@ class InventoryScreen(PagedList, ShopScreen):
     def load_ledger(self, sku: str) -> None:
         """The newest movements of one variant (all locations)."""
         from shoptui import db
-        from shoptui.services.inventory import stock as inventory
+        from shoptui.services.inventory.listing import list_moves
 
         with db.read_session(self.shop.db_url) as session:
-            page = inventory.list_moves(session=session, code=sku, limit=100)
+            page = list_moves(session=session, code=sku, limit=100)
         if not get_current_worker().is_cancelled:
             self.post_message(self.LedgerLoaded(sku, page.items, page.next_after is not None))
 
@@ -544,10 +544,10 @@ class InventoryScreen(PagedList, ShopScreen):
     def find_variant(self, key: str) -> None:
         """The SKU of a variant id (or the code as given), then show it."""
         from shoptui import db
-        from shoptui.services.inventory import stock as inventory
+        from shoptui.services.inventory.variants import find_variant, variant_by_id
 
         with db.read_session(self.shop.db_url) as session:
-            ref = inventory.variant_by_id(session, int(key)) if key.isdigit() else inventory.find_variant(session, key)
+            ref = variant_by_id(session, int(key)) if key.isdigit() else find_variant(session, key)
         self.app.call_from_thread(self._show_sku, ref.sku)
 
     def _show_sku(self, sku: str) -> None:
