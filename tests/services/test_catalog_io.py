@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +18,7 @@ from shoptui.services.catalog import products as catalog
 from shoptui.services.catalog import transfer as catalog_io
 from shoptui.store import bulk
 from tests.conftest import CLERK
+from tests.store_files import copy_store, drop_store, new_store_url
 
 HEADER = "sku,title,price,barcode,category,tags,option1_name,option1,product_sku"
 
@@ -133,7 +133,7 @@ def test_csv_and_json_round_trip_through_empty_store(store: str, tmp_path) -> No
         first_csv = catalog_io.export_catalog(session=session, fmt="csv")
         first_json = catalog_io.export_catalog(session=session, fmt="json")
     for fmt, first in (("csv", first_csv), ("json", first_json)):
-        other = f"sqlite:///{tmp_path / (fmt + '.db')}"
+        other = new_store_url(tmp_path, fmt + ".db")
         db.upgrade(other, backup=False)  # a new store is made explicitly (issue 11 item 39)
         with db.transaction(other) as session:
             catalog_io.import_catalog(session=session, actor=CLERK, content=first.encode(), fmt=fmt, create_categories=True)
@@ -165,9 +165,8 @@ cell = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "
        tags=st.lists(cell.map(str.lower).filter(lambda t: "," not in t and len(t) <= 50), max_size=3))
 def test_round_trip_property(template_store, tmp_path_factory, titles, prices, tags) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path_factory.mktemp("rt")
-    for name in ("a.db", "b.db"):  # copies of the migrated template: no migration per example
-        shutil.copy(template_store, folder / name)
-    first_url, second_url = f"sqlite:///{folder / 'a.db'}", f"sqlite:///{folder / 'b.db'}"
+    # copies of the migrated template: no migration per example
+    first_url, second_url = (copy_store(template_store, folder, name) for name in ("a.db", "b.db"))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["sku", "title", "price", "tags", "description"])
@@ -182,6 +181,8 @@ def test_round_trip_property(template_store, tmp_path_factory, titles, prices, t
     with db.read_session(second_url) as session:
         assert catalog_io.export_catalog(session=session, fmt="csv") == exported
     db.dispose_all()
+    drop_store(first_url)
+    drop_store(second_url)
 
 
 def test_big_import_feeds_the_search_indexes_set_based(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
