@@ -273,6 +273,7 @@ def test_titles_are_stored_as_the_catalogue_cleans_them(session: Session, title:
     assert session.execute(select(Product.title)).scalar_one() == expected
 
 
+@pytest.mark.sqlite_only(reason="SQLite's page cache (PRAGMA cache_size)")
 def test_big_import_widens_the_page_cache_only_while_writing(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     """A big import gets room for every page it writes; the connection's own size is back afterwards,
     also when the import fails."""
