@@ -263,6 +263,7 @@ def test_garbage_collection_is_left_as_it_was(session: Session, enabled: bool) -
         (gc.enable if was else gc.disable)()
 
 
+@pytest.mark.sqlite_only(reason="SQLite's deferred index builds (reads sqlite_master)")
 def test_a_big_import_builds_the_order_indexes_again_after_its_inserts(session: Session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Past the threshold the order tables' indexes are dropped for the inserts and built again."""
     from shoptui.services.orders import importing as order_import
