@@ -196,6 +196,8 @@ def test_big_import_feeds_the_search_indexes_set_based(session: Session, monkeyp
     assert len(catalog.search_products(session=session, text="手", limit=200)) == 200  # 1-character term: gram index
     assert len(catalog.search_products(session=session, text="tag2", limit=200)) == 100
     for index in ("product_search_grams", "product_search_fts"):  # raises when an index disagrees with its rows
+        if session.get_bind().dialect.name != "sqlite":
+            break  # SQLite's FTS5 tables check themselves
         session.execute(text(f"INSERT INTO {index}({index}, rank) VALUES ('integrity-check', 1)"))
         hashsize = session.execute(text(f"SELECT v FROM {index}_config WHERE k = 'hashsize'")).scalar()
         assert hashsize in (None, 1024 * 1024)  # FTS5's default again
