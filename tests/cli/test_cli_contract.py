@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -127,30 +126,30 @@ def test_empty_db_opening_the_app_is_refused(monkeypatch, capsys) -> None:  # ty
     (["stock", "restock", "TEE-01", "5"], ["stock", "restock", "TEE-01", "7"]),
     (["category", "add", "Tops"], ["category", "add", "Tops", "--slug", "tops-2"]),
 ])
-def test_a_key_reused_with_other_arguments_is_refused(shop, seeded: str, store_path: Path,  # type: ignore[no-untyped-def]
+def test_a_key_reused_with_other_arguments_is_refused(shop, seeded: str, store: str,  # type: ignore[no-untyped-def]
                                                       first: list[str], other: list[str]) -> None:
     done = shop(*first, "--idempotency-key", "k-1")
     assert done.exit_code == 0, done.stderr
-    before = store_digest(store_path)
+    before = store_digest(store)
     again = shop(*first, "--idempotency-key", "k-1")  # the very same request replays
     assert again.exit_code == 0 and again.stdout == done.stdout and "already done" in again.stderr
     refused = shop(*other, "--idempotency-key", "k-1")
     assert refused.exit_code == 1 and refused.stdout == ""
     assert "this key was used for a different command" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
-    assert store_digest(store_path) == before
+    assert store_digest(store) == before
 
 
-def test_a_key_reused_with_another_json_document_is_refused(shop, seeded: str, store_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_key_reused_with_another_json_document_is_refused(shop, seeded: str, store: str) -> None:  # type: ignore[no-untyped-def]
     document = {"guest_name": "Ann", "lines": [{"sku": "MUG-01", "quantity": 1}]}
     _ok(shop("order", "create", "--json-file", "-", "--idempotency-key", "web-9", input=json.dumps(document)))
-    before = store_digest(store_path)
+    before = store_digest(store)
     replay = shop("order", "create", "--json-file", "-", "--idempotency-key", "web-9", input=json.dumps(document))
     assert replay.exit_code == 0 and "already done" in replay.stderr
     document["lines"][0]["quantity"] = 3
     refused = shop("order", "create", "--json-file", "-", "--idempotency-key", "web-9", input=json.dumps(document))
     assert refused.exit_code == 1 and "this key was used for a different command" in refused.stderr
-    assert store_digest(store_path) == before
+    assert store_digest(store) == before
 
 
 def test_a_key_reused_by_another_command_is_refused(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]

@@ -383,6 +383,7 @@ def test_check_finds_a_level_out_of_step(session: Session) -> None:
     assert "with no movements" in problem
 
 
+@pytest.mark.sqlite_only(reason="SQLite's query plan (EXPLAIN QUERY PLAN)")
 def test_check_query_uses_the_covering_index(session: Session) -> None:
     plan = " ".join(str(row[-1]) for row in session.execute(text(
         "EXPLAIN QUERY PLAN SELECT variant_id, location_id, sum(quantity), sum(committed_change) "

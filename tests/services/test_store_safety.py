@@ -4,7 +4,6 @@ stores, masked secrets, a print command that is shown before it runs, checked em
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import stat
 import sys
@@ -24,6 +23,7 @@ from shoptui.services.messaging import outbox as messaging
 from shoptui.services.orders import documents
 from shoptui.services.shop import settings
 from tests.services.inventory_helpers import make_variant
+from tests.store_files import copy_store
 
 ACTOR = Actor("owner", "test")
 
@@ -35,6 +35,7 @@ def _mode(path: Path) -> int:
 # ---------------------------------------------------------------- 36: private store files and backups
 
 
+@pytest.mark.sqlite_only(reason="file modes of a SQLite store")
 def test_a_new_store_its_wal_files_and_a_backup_are_the_owners_only(tmp_path: Path) -> None:
     old = os.umask(0o022)  # the usual umask, which made 644 files before
     try:
@@ -51,6 +52,7 @@ def test_a_new_store_its_wal_files_and_a_backup_are_the_owners_only(tmp_path: Pa
     db.dispose_all()
 
 
+@pytest.mark.sqlite_only(reason="file modes of a SQLite store")
 def test_an_existing_world_readable_store_is_tightened_when_opened_for_writing(store: str, store_path: Path) -> None:
     os.chmod(store_path, 0o644)
     with db.read_session(store):
@@ -153,6 +155,7 @@ def test_the_error_log_masks_secrets_and_is_private(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- 39: safe backups, no accidental stores
 
 
+@pytest.mark.sqlite_only(reason="a missing or empty store file")
 def test_a_missing_or_empty_store_is_refused_and_not_created(tmp_path: Path) -> None:
     missing, empty = tmp_path / "typo.db", tmp_path / "empty.db"
     empty.touch()
@@ -167,6 +170,7 @@ def test_a_missing_or_empty_store_is_refused_and_not_created(tmp_path: Path) -> 
         assert settings.get(session=session, key="currency") == "CNY"
 
 
+@pytest.mark.sqlite_only(reason="the built-in online backup of a SQLite file")
 def test_an_interrupted_backup_leaves_nothing_under_the_final_name(store: str, tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "copy.db"
@@ -196,6 +200,7 @@ def _connect_with_backup(backup):  # type: ignore[no-untyped-def]
     return connect
 
 
+@pytest.mark.sqlite_only(reason="the built-in online backup of a SQLite file")
 def test_a_backup_of_a_file_without_a_store_is_not_kept(tmp_path: Path) -> None:
     source = tmp_path / "plain.db"
     sqlite3.connect(source).execute("CREATE TABLE t (x)").connection.commit()
@@ -207,14 +212,15 @@ def test_a_backup_of_a_file_without_a_store_is_not_kept(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- 42: read-only stores
 
 
-def _read_only_copy(template: Path, folder: Path) -> str:
+def _read_only_copy(template: str, folder: Path) -> str:
     folder.mkdir()
-    shutil.copy(template, folder / "shop.db")
+    copy_store(template, folder, "shop.db")
     os.chmod(folder / "shop.db", 0o444)
     return f"sqlite:///{folder / 'shop.db'}"
 
 
-def test_a_read_only_store_can_be_read_backed_up_and_not_written(template_store: Path, tmp_path: Path,
+@pytest.mark.sqlite_only(reason="a read-only store file")
+def test_a_read_only_store_can_be_read_backed_up_and_not_written(template_store: str, tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     url = _read_only_copy(template_store, tmp_path / "ro")
     if os.geteuid() == 0:  # root may write any file: pretend to be its owner, who may not
@@ -230,8 +236,9 @@ def test_a_read_only_store_can_be_read_backed_up_and_not_written(template_store:
     assert db.upgrade(url).backup is None  # up to date: nothing to do, nothing written
 
 
+@pytest.mark.sqlite_only(reason="a store file in a read-only folder")
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write read-only files and folders")
-def test_a_store_in_a_read_only_folder_can_be_read(template_store: Path, tmp_path: Path) -> None:
+def test_a_store_in_a_read_only_folder_can_be_read(template_store: str, tmp_path: Path) -> None:
     url = _read_only_copy(template_store, tmp_path / "ro")
     os.chmod(tmp_path / "ro", 0o555)
     try:
@@ -252,6 +259,7 @@ def _newer(store_path: Path) -> str:
     return f"sqlite:///{store_path}"
 
 
+@pytest.mark.sqlite_only(reason="tampers with the store file")
 def test_a_newer_store_says_upgrade_shoptui_and_upgrade_writes_no_backup(store_path: Path) -> None:
     url = _newer(store_path)
     with pytest.raises(SchemaOutOfDate, match=r"written by a newer shoptui \(revision 0099_future\); upgrade shoptui"):

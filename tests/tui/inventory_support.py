@@ -5,7 +5,6 @@ Import the fixtures into a test module (``from tests.tui.inventory_support impor
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from shoptui.services.shop import settings
 from shoptui.tui.app import ShopApp
 from tests.conftest import CLERK, FROZEN_AT
 from tests.tui.conftest import settle
-from tests.tui.store_support import TUI_CLERK, clerk_app, seal_template, store_copy, type_text
+from tests.tui.store_support import TUI_CLERK, clerk_app, copy_store, seal_template, store_copy, type_text
 
 __all__ = ["TUI_CLERK", "type_text"]  # imported from here by the inventory tests
 
@@ -37,19 +36,18 @@ def inventory_registry(core_registry: None, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 @pytest.fixture(scope="session")
-def stock_template(template_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def stock_template(template_store: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The demo catalogue and the demo stock, booked once per run at the frozen time."""
-    path = tmp_path_factory.mktemp("inventory-demo") / "demo.db"
-    shutil.copy(template_store, path)
-    with clock.frozen(FROZEN_AT), db.transaction(f"sqlite:///{path}") as session:
+    url = copy_store(template_store, tmp_path_factory.mktemp("inventory-demo"), "demo.db")
+    with clock.frozen(FROZEN_AT), db.transaction(url) as session:
         settings.set_value(session=session, actor=CLERK, key="name", raw="Corner Shop")
         catalog_io.load_demo(session=session, actor=CLERK)
         inventory_demo.load_demo_stock(session=session, actor=CLERK)
-    return seal_template(path)
+    return seal_template(url)
 
 
 @pytest.fixture
-def stock_store(stock_template: Path, tmp_path: Path) -> Iterator[str]:
+def stock_store(stock_template: str, tmp_path: Path) -> Iterator[str]:
     """A copy of the demo store with stock for one test."""
     yield from store_copy(stock_template, tmp_path, "stock.db")
 

@@ -231,12 +231,11 @@ async def test_edit_changes_the_promotion_in_place(marketing_app: ShopApp, marke
         assert edited.ends_at is not None and edited.ends_at.isoformat() == "2026-12-31T16:00:00+00:00"
         assert any(f"Saved promotion #{before.id} Tees 20% off" in t for t in toasts(pilot.app))
     import json
-    import sqlite3
 
-    con = sqlite3.connect(marketing_store.removeprefix("sqlite:///"))
-    after = con.execute("SELECT after FROM audit_entry WHERE action = 'promotion.edit'").fetchall()
-    con.close()
-    assert [sorted(json.loads(a)) for (a,) in after] == [["name", "percent_bp"]]  # the times were left as stored
+    from tests.store_files import rows
+
+    after = rows(marketing_store, "SELECT after FROM audit_entry WHERE action = 'promotion.edit'")
+    assert [sorted(a if isinstance(a, dict) else json.loads(a)) for (a,) in after] == [["name", "percent_bp"]]  # the times were left as stored
 
 
 async def test_edit_of_a_used_promotions_reward_makes_a_new_version(marketing_app: ShopApp,

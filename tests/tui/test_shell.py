@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +21,7 @@ from shoptui.tui.widgets.kpi import KpiCard
 from shoptui.tui.widgets.sidebar import Sidebar, SidebarEntry, sidebar_order
 from shoptui.tui.widgets.topbar import Bell, ShopClock, StoreName
 from tests.conftest import FROZEN_AT
+from tests.store_files import execute
 from tests.tui import fakes
 from tests.tui.conftest import STORE_NAME, settle, until
 
@@ -191,6 +191,7 @@ async def test_command_palette_opens_a_screen(app: ShopApp) -> None:
         assert app.current_mode == "audit"
 
 
+@pytest.mark.sqlite_only(reason="a file that is not a SQLite database")
 async def test_a_corrupt_store_shows_the_sentence_and_keeps_running(tmp_path: Path) -> None:
     broken = tmp_path / "broken.db"
     broken.write_bytes(b"this is not a database" * 100)
@@ -207,11 +208,9 @@ async def test_a_corrupt_store_shows_the_sentence_and_keeps_running(tmp_path: Pa
         assert app.is_running
 
 
-async def test_an_out_of_date_store_says_to_upgrade(tui_store: str, store_path: Path) -> None:
-    con = sqlite3.connect(store_path)
-    con.execute("UPDATE alembic_version SET version_num = '0001_foundation'")
-    con.commit()
-    con.close()
+async def test_an_out_of_date_store_says_to_upgrade(tui_store: str) -> None:
+    db.dispose_all()
+    execute(tui_store, "UPDATE alembic_version SET version_num = '0001_foundation'")
     db.dispose_all()  # forget that this store was checked when the fixture named it
     app = ShopApp(db_url=tui_store, poll_seconds=0.2)
     async with app.run_test(size=(80, 24)) as pilot:

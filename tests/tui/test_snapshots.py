@@ -5,7 +5,6 @@ Update with ``pytest tests/tui/test_snapshots.py --snapshot-update`` and look at
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from shoptui.services.inventory import demo
 from shoptui.services.shop import settings
 from shoptui.tui.app import ShopApp
 from tests.conftest import CLERK, FROZEN_AT
+from tests.store_files import store_copy
 from tests.tui.conftest import settle
 from tests.tui.test_catalog_screen import demo_template  # noqa: F401  (fixture)
 
@@ -32,15 +32,12 @@ def core_registry() -> Iterator[None]:
 
 
 @pytest.fixture
-def app(demo_template: Path, tmp_path: Path) -> Iterator[ShopApp]:  # noqa: F811
+def app(demo_template: str, tmp_path: Path) -> Iterator[ShopApp]:  # noqa: F811
     """The app on a copy of the demo store with the demo stock booked (at the frozen time)."""
-    path = tmp_path / "demo.db"
-    shutil.copy(demo_template, path)
-    url = f"sqlite:///{path}"
-    with clock.frozen(FROZEN_AT), db.transaction(url) as session:
-        demo.load_demo_stock(session=session, actor=CLERK)
-    yield ShopApp(db_url=url, poll_seconds=600)
-    db.dispose_all()
+    for url in store_copy(demo_template, tmp_path, "demo.db"):
+        with clock.frozen(FROZEN_AT), db.transaction(url) as session:
+            demo.load_demo_stock(session=session, actor=CLERK)
+        yield ShopApp(db_url=url, poll_seconds=600)
 
 
 @pytest.fixture
