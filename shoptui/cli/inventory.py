@@ -6,7 +6,7 @@ Imports here are standard library and typer only; services load inside the comma
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -25,6 +25,12 @@ from shoptui.cli._output import (
     when,
 )
 from shoptui.wording import plural
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from shoptui.config import Actor
+    from shoptui.services.shop.idempotency import Outcome
 
 NEGATIVE_OK = {"ignore_unknown_options": True}  # so "-3" is a number, not an option
 
@@ -77,7 +83,7 @@ def stock_restock(
     from shoptui.services.inventory.changes import restock
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         money = shop_currency(session)
         cost_minor = money.parse(cost, field="cost") if cost is not None else None
         done = restock(session=session, actor=actor, code=code, quantity=quantity,
@@ -104,7 +110,7 @@ def stock_adjust(
     from shoptui.services.inventory.changes import adjust
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         done = adjust(session=session, actor=actor, code=code, quantity=quantity, reason=reason.lower(),
                                 location=location, note=note)
         return Outcome(f"Adjusted {done.sku} by {quantity:+d} at {done.location} ({reason}): "
@@ -128,7 +134,7 @@ def stock_transfer(
     from shoptui.services.inventory.changes import transfer
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         done = transfer(session=session, actor=actor, code=code, quantity=quantity,
                                   from_location=from_location, to_location=to_location, note=note)
         return Outcome(f"Moved {quantity} x {done.sku} from {done.location} to {done.to_location}: "
@@ -264,7 +270,7 @@ def stock_set_levels(
     from shoptui.services.inventory.policies import set_levels
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         policy = set_levels(session=session, actor=actor, code=code, safety_stock=safety,
                                       reorder_point=reorder_point, clear_reorder_point=no_reorder_point,
                                       supplier=supplier)
@@ -311,7 +317,7 @@ def stock_suggest_levels(
             table(items)
         return
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         items = apply_level_suggestions(session=session, actor=actor, days=days, code=code)
         return Outcome(f"Set safety stock and reorder point of {plural(len(items), 'variant')} from {plural(days, 'day')} of sales.",
                        [s.model_dump() for s in items])
@@ -328,7 +334,7 @@ def stock_digest(ctx: typer.Context, force: bool = typer.Option(
     from shoptui.services.shop.idempotency import Outcome
     from shoptui.wording import plural
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         result = low_stock_digest(session=session, actor=actor, force=force)
         if result.already_sent:
             return Outcome(f"Today's low-stock digest ({result.day}) was already queued; nothing sent. "
@@ -360,7 +366,7 @@ def location_add(
     from shoptui.services.inventory.locations import add_location
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         place = add_location(session=session, actor=actor, code=code, name=name, make_default=default)
         return Outcome(f"Added location {place.code} ({place.name}){' as the default' if place.is_default else ''}.",
                        place.model_dump())
@@ -404,7 +410,7 @@ def supplier_add(
     from shoptui.services.inventory import purchasing
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         s = purchasing.add_supplier(session=session, actor=actor, name=name, contact=contact, email=email,
                                     phone=phone, lead_time_days=lead_time, note=note)
         return Outcome(f"Added supplier {s.name} (id {s.id}).", s.model_dump())
@@ -428,7 +434,7 @@ def supplier_edit(
     from shoptui.services.inventory import purchasing
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         s = purchasing.edit_supplier(session=session, actor=actor, supplier=supplier, name=name, contact=contact,
                                      email=email, phone=phone, lead_time_days=lead_time, note=note)
         return Outcome(f"Changed supplier {s.name} (id {s.id}).", s.model_dump())
@@ -478,7 +484,7 @@ def _po_text(po: Any, money: Any) -> None:
 def _po_change(ctx: typer.Context, command: str, key: str | None, as_json: bool, verb: str, call: Any) -> None:
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         po = call(session, actor)
         return Outcome(f"{verb} {po.number} ({po.supplier}): {po.status}, {plural(len(po.lines), 'line')}, total "
                        f"{shop_currency(session).format(po.total_minor)}.", po.model_dump())
@@ -517,7 +523,7 @@ def po_add_line(
 
     po_id = _po_id(po)
 
-    def call(s, a):  # type: ignore[no-untyped-def]
+    def call(s: Session, a: Actor) -> purchasing.PORead:
         cost_minor = shop_currency(s).parse(cost, field="cost") if cost is not None else None
         return purchasing.add_po_line(session=s, actor=a, po_id=po_id, code=code, quantity=quantity,
                                       unit_cost_minor=cost_minor)
@@ -624,7 +630,7 @@ def po_email(ctx: typer.Context, po: str = typer.Argument(..., help="PO number (
 
     po_id = _po_id(po)
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         recipient = purchasing.email_po(session=session, actor=actor, po_id=po_id)
         return Outcome(f"Queued {purchasing.po_number(po_id)} to {recipient} (sent by 'shoptui outbox send').",
                        {"po": po_id, "recipient": recipient})
@@ -666,7 +672,7 @@ def po_suggest(
                        title=group.supplier or "(no supplier: set one with stock set-levels --supplier)")
         return
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         created = purchasing.create_suggested_pos(session=session, actor=actor, location=location, days=days)
         names = ", ".join(f"{po.number} ({po.supplier})" for po in created) or "none"
         return Outcome(f"Created {plural(len(created), 'draft PO')}: {names}.", [po.model_dump() for po in created])
@@ -697,7 +703,7 @@ def stocktake_start(
     from shoptui.services.inventory import stocktake as stocktakes
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         st = stocktakes.start_stocktake(session=session, actor=actor, location=location, category_id=category,
                                         note=note)
         return Outcome(f"Started stocktake {st.id} at {st.location}: {plural(st.lines, 'variant')} to count.", st.model_dump())
@@ -729,7 +735,7 @@ def stocktake_count(
     else:
         mode = "add" if add else "set"
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         line = stocktakes.count(session=session, actor=actor, stocktake_id=stocktake_id, code=code, quantity=value,
                                 mode=mode)
         return Outcome(f"{line.sku}: counted {line.counted or 0} (expected {line.expected + line.moved}).",
@@ -761,7 +767,7 @@ def stocktake_import(
     except OSError as exc:
         raise fail(f"{file} cannot be read ({exc.strerror}).") from None
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         result = stocktakes.import_counts(session=session, actor=actor, stocktake_id=stocktake_id, text=text,
                                           mode="set" if set_counts else "add")
         return Outcome(f"Imported {plural(result.lines, 'count')}, {plural(result.units, 'unit')}, into stocktake {stocktake_id}.",
@@ -782,7 +788,7 @@ def stocktake_reason(
     from shoptui.services.inventory import stocktake as stocktakes
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         line = stocktakes.set_reason(session=session, actor=actor, stocktake_id=stocktake_id, code=code,
                                      reason=reason)
         return Outcome(f"Noted the reason for {line.sku} in stocktake {stocktake_id}.", line.model_dump())
@@ -833,7 +839,7 @@ def stocktake_post(
     from shoptui.services.inventory import stocktake as stocktakes
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         rep = stocktakes.post(session=session, actor=actor, stocktake_id=stocktake_id,
                               uncounted=uncounted.lower() if uncounted else None)
         bp = rep.stocktake.accuracy_bp
@@ -853,7 +859,7 @@ def stocktake_cancel(ctx: typer.Context, stocktake_id: int = typer.Argument(...,
     from shoptui.services.inventory import stocktake as stocktakes
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         st = stocktakes.cancel(session=session, actor=actor, stocktake_id=stocktake_id)
         return Outcome(f"Cancelled stocktake {st.id}; nothing was booked.", st.model_dump())
 
