@@ -195,7 +195,7 @@ class MembersScreen(PagedList, MemberActions, ShopScreen):
     @work(thread=True, exclusive=True, group="members-meta", exit_on_error=False)
     def load_meta(self) -> None:
         """Currency, time zone, tiers and gifts."""
-        meta = read_meta(self.shop.db_url)
+        meta = read_meta(self.shop.db_url, self.shop)
         self.post_message(self.MetaLoaded(meta))
 
     @work(thread=True, exclusive=True, group="members-page", exit_on_error=False)
@@ -282,7 +282,7 @@ class MembersScreen(PagedList, MemberActions, ShopScreen):
                  ads_word(member.email_consent, member.sms_consent)]
         if member.tags:
             parts.append("tags " + ", ".join(member.tags))
-        parts.append(f"joined {meta.day(member.joined_at)}")
+        parts.append(f"joined {meta.store.day(member.joined_at)}")
         self.query_one("#members-detail", Static).update(plain(" · ".join(parts)))
 
     @on(DataTable.RowHighlighted, "#members-table")
