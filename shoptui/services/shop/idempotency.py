@@ -18,7 +18,6 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from shoptui import clock
-
 from shoptui.errors import Conflict, InvalidInput
 from shoptui.models.store import IdempotencyRecord
 from shoptui.services.shop.audit import json_safe

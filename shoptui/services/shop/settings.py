@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from shoptui import clock
 from shoptui.config import Actor, mask_url, secret_env_name, secret_value, secrets_file
 from shoptui.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from shoptui import clock
 from shoptui.models.store import StoreSetting
 from shoptui.services.shop import audit
 from shoptui.services.shop.setting_defs import SettingDef, definitions
