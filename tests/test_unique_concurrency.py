@@ -150,9 +150,14 @@ def test_racing_first_sets_of_a_setting_all_land_in_turn(store: str) -> None:
         audited = s.exec(select(AuditEntry.before, AuditEntry.after).where(
             AuditEntry.action == "settings.set", AuditEntry.entity_id == "phone").order_by(AuditEntry.id)).all()
     assert len(audited) == PROCESSES
-    assert audited[-1][1] == {"value": kept}  # the last writer's value is the one kept
-    # each later writer saw the value the one before it set: nobody overwrote blind
-    assert [before for before, _ in audited[1:]] == [after for _, after in audited[:-1]]
+    # the changes form one chain (audit ids follow the start of each write, not its commit): each writer saw
+    # the value the one before it set, nobody overwrote blind, and the last one's value is the one kept
+    step = {before["value"]: after["value"] for before, after in audited}
+    assert len(step) == PROCESSES, audited
+    value = next(iter(set(step) - set(step.values())))  # the value before any of them (the default)
+    for _ in range(PROCESSES):
+        value = step[value]
+    assert value == kept
 
 
 def test_racing_retries_of_one_idempotency_key_replay_the_first(store: str) -> None:

@@ -33,8 +33,9 @@ _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)")
 def insert_ignore(session: Session, table: Table, values: Mapping[str, Any]) -> bool:
     """Insert one row unless one with the same key exists; True when this call inserted it."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(dict(values)).on_conflict_do_nothing()
-    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    key = next(iter(table.primary_key.columns))
+    statement = dialect.insert(table).values(dict(values)).on_conflict_do_nothing().returning(key)
+    return session.execute(statement).first() is not None  # (rowcount is not reliable here through psycopg)
 
 
 def violated(exc: IntegrityError, table: Table) -> str | None:
