@@ -45,7 +45,8 @@ def violated(exc: IntegrityError, table: Table) -> str | None:
     or else the columns (``t.a, t.b``), which are matched against ``table``'s unique indexes."""
     diag = getattr(exc.orig, "diag", None)
     if diag is not None:
-        return getattr(diag, "constraint_name", None)
+        name = getattr(diag, "constraint_name", None)
+        return str(name) if name else None
     found = _SQLITE_UNIQUE.search(str(exc.orig))
     if found is None:
         return None
@@ -53,7 +54,7 @@ def violated(exc: IntegrityError, table: Table) -> str | None:
     if spec.startswith("index '"):
         return spec[len("index '"):].rstrip("'")
     columns = {part.strip().split(".", 1)[-1] for part in spec.split(",")}
-    candidates: list[tuple[str | None, set[str]]] = []
+    candidates: list[tuple[Any, set[str]]] = []
     if table.primary_key is not None:
         candidates.append((table.primary_key.name or f"{table.name}_pkey", {c.name for c in table.primary_key.columns}))
     candidates += [(c.name, {col.name for col in c.columns}) for c in table.constraints
@@ -62,7 +63,7 @@ def violated(exc: IntegrityError, table: Table) -> str | None:
                    if isinstance(i, Index) and i.unique]
     for name, names in candidates:
         if names == columns:
-            return name
+            return str(name) if name else None
     return None
 
 

@@ -44,7 +44,7 @@ def _refuse_duplicates() -> None:
             f"ORDER BY {field}, id")).all()
         holders: dict[str, list[int]] = {}
         for value, customer_id in rows:
-            holders.setdefault(value, []).append(customer_id)
+            holders.setdefault(str(value), []).append(int(str(customer_id)))
         for value, ids in list(holders.items())[:_SHOWN]:
             problems.append(f"{field} {value}: customers {', '.join(f'#{i}' for i in ids)}")
         if len(holders) > _SHOWN:

@@ -204,7 +204,7 @@ def unique_contacts(session: Session, phone: str | None, email: str | None,
     def refuse() -> None:
         _check_unique(session, phone, email, exclude)
 
-    return unique.refused_as(session, Customer.__table__,  # type: ignore[arg-type]
+    return unique.refused_as(session, Customer.__table__,  # type: ignore[attr-defined]
                              {"uq_customer_phone": refuse, "uq_customer_email": refuse})
 
 

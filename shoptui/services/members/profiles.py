@@ -598,7 +598,7 @@ def add_member(*, session: Session, actor: Actor, data: MemberCreate) -> MemberR
         if data.name and data.name.strip():
             holder.name = check_text(data.name, "member's name", 100) or holder.name
         holder.updated_at = now
-        with unique.refused_as(session, Customer.__table__, _member_refusals(session, phone, email)):  # type: ignore[arg-type]
+        with unique.refused_as(session, Customer.__table__, _member_refusals(session, phone, email)):  # type: ignore[attr-defined]
             if phone is not None:
                 holder.phone = phone  # stored E.164 from now on
             if email is not None:
@@ -645,7 +645,7 @@ def update_member(*, session: Session, actor: Actor, ref: str | int, patch: Memb
             found = _holder_of_phone(session, phone)
             if found is not None and found.id != customer.id:
                 raise _duplicate(session, found, f"phone {phone}")
-        with unique.refused_as(session, Customer.__table__, _member_refusals(session, phone, None)):  # type: ignore[arg-type]
+        with unique.refused_as(session, Customer.__table__, _member_refusals(session, phone, None)):  # type: ignore[attr-defined]
             customer.phone = phone
     if "email" in given:
         email = optional_email(patch.email)
@@ -653,7 +653,7 @@ def update_member(*, session: Session, actor: Actor, ref: str | int, patch: Memb
             found = _holder_of_email(session, email)
             if found is not None and found.id != customer.id:
                 raise _duplicate(session, found, f"email {email}")
-        with unique.refused_as(session, Customer.__table__, _member_refusals(session, None, email)):  # type: ignore[arg-type]
+        with unique.refused_as(session, Customer.__table__, _member_refusals(session, None, email)):  # type: ignore[attr-defined]
             customer.email = email
     if patch.gender is not None:
         member.gender = _gender(patch.gender)

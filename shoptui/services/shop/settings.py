@@ -107,7 +107,7 @@ def set_value(*, session: Session, actor: Actor, key: str, raw: str) -> Any:
     row = session.get(StoreSetting, key, with_for_update=True)
     before = definition.default if row is None else row.value
     _refuse_currency_change(session, key, value, before)
-    if row is None and not unique.insert_ignore(session, StoreSetting.__table__,  # type: ignore[arg-type]
+    if row is None and not unique.insert_ignore(session, StoreSetting.__table__,  # type: ignore[attr-defined]
                                                 {"key": key, "value": value, "updated_at": clock.now()}):
         row = session.get(StoreSetting, key, with_for_update=True, populate_existing=True)  # set meanwhile
         assert row is not None
