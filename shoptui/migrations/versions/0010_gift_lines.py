@@ -36,8 +36,8 @@ def upgrade() -> None:
     found = op.get_bind().execute(sa.text(
         "SELECT id, title FROM order_line WHERE unit_price_minor = 0 AND title LIKE :suffix"),
         {"suffix": f"%{_SUFFIX}"}).all()
-    rows = [{"id": ident, "title": title.removesuffix(_SUFFIX).rstrip() or title}
-            for ident, title in found if title.endswith(_SUFFIX)]
+    rows: list[dict[str, object]] = [{"id": ident, "title": str(title).removesuffix(_SUFFIX).rstrip() or title}
+                                     for ident, title in found if str(title).endswith(_SUFFIX)]
     _apply("UPDATE order_line SET is_gift = :yes, title = :title WHERE id = :id",
            [{**row, "yes": True} for row in rows])
 

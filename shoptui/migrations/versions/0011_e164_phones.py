@@ -86,7 +86,7 @@ def upgrade() -> None:
         rows = bind.execute(sa.text(f"SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL AND {column} <> ''"))
         updates = []
         for ident, value in rows:
-            new = read(value)
+            new = read(str(value))
             if new is None:
                 left += 1
             elif new != value:
@@ -99,7 +99,7 @@ def upgrade() -> None:
     dropped = clashes = 0
     for ident, customer, value in bind.execute(sa.text(
             "SELECT id, customer_id, value FROM customer_contact WHERE kind = 'phone' ORDER BY id")).all():
-        new = read(value)
+        new = read(str(value))
         if new is None:
             left += 1
             continue
