@@ -321,8 +321,8 @@ def _store_country(session: Session) -> str:
 def find_member(*, session: Session, phone: str) -> MemberRead | None:
     """The member with this phone number (the counter's lookup), or None.
 
-    The hot path at the till: the number normalised (E.164 and the national forms it may have been
-    stored as), then one indexed point query on ``customer.phone`` that also brings the tier name,
+    The hot path at the till: the number normalised (E.164, the form every phone is stored in; the
+    typed digits too when they are not a whole number), then one indexed point query on ``customer.phone`` that also brings the tier name,
     the two settings it needs and whether tags or accounts exist (read only then). No ORM rows.
     """
     from shoptui.services.shop.contacts import phone_candidates

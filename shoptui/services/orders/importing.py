@@ -70,7 +70,7 @@ from shoptui.services.pricing import rounding
 from shoptui.services.pricing import terms as marketing_pricing
 from shoptui.services.shop import audit
 from shoptui.services.shop import settings as store_settings
-from shoptui.services.shop.contacts import country_code, stored_forms
+from shoptui.services.shop.contacts import country_code
 from shoptui.services.shop.settings import store_region
 from shoptui.store import bulk, tuning
 from shoptui.store import ids as id_pool
@@ -806,10 +806,9 @@ class _CustomerResolver:
         for start in range(0, len(refs), CHUNK):
             self.by_ref.update(s.execute(select(CustomerImportRef.ref, CustomerImportRef.customer_id)
                                          .where(col(CustomerImportRef.ref).in_(refs[start:start + CHUNK]))).all())
-        # the file's phones are E.164; older rows may hold a number in a national form: look up every form
-        region = store_region(s)
-        forms = {form: phone for phone in phones for form in stored_forms(phone, region)}
-        stored = sorted(forms)
+        # the file's phones are E.164, the one form stored (migration 0011 rewrote older national forms)
+        forms = {phone: phone for phone in phones}
+        stored = phones
         for start in range(0, len(stored), CHUNK):
             for cid, phone in s.execute(select(Customer.id, Customer.phone)
                                         .where(col(Customer.phone).in_(stored[start:start + CHUNK]))
