@@ -17,7 +17,8 @@ from shoptui.config import Actor, mask_url, secret_env_name, secret_value, secre
 from shoptui.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from shoptui.models.store import StoreSetting
 from shoptui.services.shop import audit
-from shoptui.services.shop.setting_defs import SettingDef, definitions
+from shoptui.services.shop.setting_defs import SettingDef
+from shoptui.services.shop.setting_defs import definitions as definitions  # part of this service's API (faces, tests)
 from shoptui.store import unique
 
 MONEY_KEYS = ("currency", "currency_digits")
