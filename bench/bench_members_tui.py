@@ -40,12 +40,12 @@ def run() -> None:
         with db.read_session(url) as session:
             first = members_views.list_members(session=session, limit=PAGE)
         figure("list next page (p50)", percentile(page(after=first.next_after), 50), 50)
-        samples = time_calls(lambda: _one(url, members_views, search=phone(rnd.randrange(1, MEMBERS))[3:]), 200)
+        samples = time_calls(lambda: _one(url, search=phone(rnd.randrange(1, MEMBERS))[3:]), 200)
         figure("search a phone without country code (p50)", percentile(samples, 50), 20)
-        samples = time_calls(lambda: _one(url, members_views, search="+86 " + phone(rnd.randrange(1, MEMBERS))[3:]),
+        samples = time_calls(lambda: _one(url, search="+86 " + phone(rnd.randrange(1, MEMBERS))[3:]),
                              200)
         figure("search a phone with country code (p50)", percentile(samples, 50), 20)
-        samples = time_calls(lambda: _one(url, members_views, search=f"m{rnd.randrange(1, MEMBERS // 3) * 3}"
+        samples = time_calls(lambda: _one(url, search=f"m{rnd.randrange(1, MEMBERS // 3) * 3}"
                                                                           "@example.com"), 200)
         figure("search an email (p50)", percentile(samples, 50), 20)
         figure("search a name prefix 'Member 09' (p50)", percentile(page(search="Member 09"), 50), 50)
@@ -64,11 +64,12 @@ def run() -> None:
         db.dispose_all()
 
 
-def _one(url: str, views: object, **filters: object) -> None:
+def _one(url: str, **filters: object) -> None:
     from shoptui import db
+    from shoptui.services.members import views as members_views
 
     with db.read_session(url) as session:
-        found = views.list_members(session=session, limit=PAGE, **filters)  # type: ignore[attr-defined]
+        found = members_views.list_members(session=session, limit=PAGE, **filters)  # type: ignore[arg-type]
     assert len(found.items) <= 1
 
 
@@ -103,6 +104,6 @@ def _profile(url: str, member_id: int) -> None:
         members_views.next_expiry(session=session, customer_id=member.id)
         members_points.expiring(session, member.id, clock.now() + timedelta(days=30))
         list_orders(session=session, filters=OrderFilter(customer=str(member.id)), limit=50)
-        members_points.history(session=session, customer_id=member.id, limit=50)
-        members_tiers.history(session=session, customer_id=member.id, limit=200)
-        members_credit.history(session=session, customer_id=member.id, limit=50)
+        members_points.points_history(session=session, customer_id=member.id, limit=50)
+        members_tiers.tier_history(session=session, customer_id=member.id, limit=200)
+        members_credit.credit_history(session=session, customer_id=member.id, limit=50)

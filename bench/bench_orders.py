@@ -180,7 +180,7 @@ def run() -> None:
             figure("order search by tracking number (p95)", percentile(tracking, 95), 50)
             dash = time_calls(lambda: orders_figures.dashboard_figures(session=s), 30)
             figure("dashboard figures together (p50)", percentile(dash, 50), 50, note=f"p95 {percentile(dash, 95):.2f}")
-            f = orders_figures.figures(session=s)
+            f = orders_figures.order_figures(session=s)
             print(f"   today: {f.orders_today} orders, sales {f.sales_today_minor / 100:,.2f}, unpaid {f.unpaid}, "
                   f"to ship {f.to_ship}")
 

@@ -75,7 +75,7 @@ def _worker_figures(url: str) -> None:
             ("list: later page, status shipped", lambda: page(listing.OrderFilter(status="shipped"), deep_cursor()),
              LIST_MS),
             ("screen worker: first page + tracking", lambda: worker(), WORKER_MS),
-            ("figures worker: unpaid, to ship, open returns", lambda: orders_figures.figures(session=s), WORKER_MS),
+            ("figures worker: unpaid, to ship, open returns", lambda: orders_figures.order_figures(session=s), WORKER_MS),
             ("screen worker: later page + tracking", lambda: worker(after=deep_cursor()), WORKER_MS),
             ("screen worker: first page, status unpaid", lambda: worker(listing.OrderFilter(status="unpaid")),
              WORKER_MS),

@@ -64,7 +64,7 @@ def _step(money: Any, raw: str, option: str) -> tuple[int, int]:
 
 
 def _promo_rows(items: list[Any], money: Any, tz: Any) -> list[tuple[Any, ...]]:
-    from shoptui.services.marketing.promotions import describe
+    from shoptui.services.marketing.promotions import describe_promotion as describe
 
     return [(p.id, p.name, p.kind, p.state, describe(p, money.digits),
              until(p.ends_at, tz), p.used_count) for p in items]
@@ -127,7 +127,7 @@ def promo_add(
             gift_qty=gift_qty, description=description)
         promo = promotions.add_promotion(session=session, actor=actor, data=data)
         return outcome(f"Added promotion #{promo.id} {promo.name!r} ({promo.status}): "
-                       f"{promotions.describe(promo, money.digits)}.", promo, money)
+                       f"{promotions.describe_promotion(promo, money.digits)}.", promo, money)
 
     change(ctx, "promo add", work, key=key, as_json=as_json)
 
@@ -231,10 +231,10 @@ def promo_edit(
         promo = edited.promotion
         if edited.ended is not None:
             text = (f"Promotion #{edited.ended.id} {edited.ended.name!r} ended (its report stays); its new version "
-                    f"#{promo.id} runs with: {promotions.describe(promo, money.digits)}.")
+                    f"#{promo.id} runs with: {promotions.describe_promotion(promo, money.digits)}.")
         elif edited.changed:
             text = (f"Changed promotion #{promo.id} {promo.name!r} ({', '.join(edited.changed)}): "
-                    f"{promotions.describe(promo, money.digits)}.")
+                    f"{promotions.describe_promotion(promo, money.digits)}.")
         else:
             text = f"Promotion #{promo.id} {promo.name!r} already was like that; nothing changed."
         return outcome(text, promo, money)
@@ -284,7 +284,7 @@ def promo_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The prom
     emit_pairs([
         ("id", promo.id), ("name", promo.name), ("kind", promo.kind),
         ("status", promo.state + (f" (set {promo.status})" if promo.state != promo.status else "")),
-        ("gives", promotions.describe(promo, money.digits)), ("starts", when(promo.starts_at, tz)),
+        ("gives", promotions.describe_promotion(promo, money.digits)), ("starts", when(promo.starts_at, tz)),
         ("until", until(promo.ends_at, tz) or "no end"), ("priority", promo.priority),
         ("exclusive", "yes" if promo.exclusive else "no, combinable"),
         ("scope", promo.scope_text),
@@ -356,6 +356,7 @@ def coupon_add(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add a coupon. Example: shoptui coupon add "Ten off" --amount 10 --min-spend 100 --code SAVE10"""
+    from shoptui.errors import InvalidInput
     from shoptui.services.marketing import coupons
     from shoptui.services.shop import idempotency
 
@@ -369,7 +370,7 @@ def coupon_add(
             valid_until=_moment(valid_until, tz, "--until", end=True), valid_days=days, per_member_limit=per_member,
             total_limit=limit, combinable=not not_combinable, share_text=share_text, code=code)
         if amount is not None and percent is not None:
-            raise coupons.InvalidInput("Give --amount or --percent, not both.")
+            raise InvalidInput("Give --amount or --percent, not both.")
         coupon = coupons.add_coupon(session=session, actor=actor, data=data)
         shared = f", code {coupon.shared_code}" if coupon.shared_code else ""
         return outcome(f"Added coupon #{coupon.id} {coupon.name!r}: {coupon.summary}{shared}.", coupon, money)

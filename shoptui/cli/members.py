@@ -105,10 +105,10 @@ def member_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Members by name. Example: shoptui member list --tier gold --json"""
-    from shoptui.services.members import profiles as members
+    from shoptui.services.members import views as members_views
 
     with reading(ctx) as session:
-        page = members.list_members(session=session, search=search, tier=tier, tag=tag, after=after, limit=limit)
+        page = members_views.list_members(session=session, search=search, tier=tier, tag=tag, after=after, limit=limit)
         money = shop_currency(session)
     if as_json:
         emit_page(page, money)
@@ -308,7 +308,7 @@ def member_credit_history(
 
     with reading(ctx) as session:
         member = find_member_row(session, ref)
-        page = members_credit.history(session=session, customer_id=member.customer_id, after=after, limit=limit)
+        page = members_credit.credit_history(session=session, customer_id=member.customer_id, after=after, limit=limit)
         money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_page(page, money)
@@ -335,7 +335,7 @@ def points_history(
 
     with reading(ctx) as session:
         member = find_member_row(session, ref)
-        page = members_points.history(session=session, customer_id=member.customer_id, after=after, limit=limit)
+        page = members_points.points_history(session=session, customer_id=member.customer_id, after=after, limit=limit)
         tz = settings.timezone(session=session)
     if as_json:
         emit_page(page)

@@ -132,7 +132,7 @@ class SendResult(BaseModel):
     no_address: int
 
 
-def describe(row: Coupon | CouponRead, digits: int = 2) -> str:
+def describe_coupon(row: Coupon | CouponRead, digits: int = 2) -> str:
     """One line: what it is worth and from what spend."""
     from shoptui.money import format_money
 
@@ -152,7 +152,7 @@ def _read(session: Session, row: Coupon) -> CouponRead:
     read.shared_code = session.exec(select(CouponCode.code).where(CouponCode.coupon_id == row.id,
                                                                   col(CouponCode.max_uses).is_(None))
                                     .order_by(col(CouponCode.id))).first()
-    read.summary = describe(row)
+    read.summary = describe_coupon(row)
     return read
 
 
@@ -237,7 +237,7 @@ def add_coupon(*, session: Session, actor: Actor, data: CouponInput) -> CouponRe
             expires_at=valid_until or (now + timedelta(days=days) if days else None)))
         session.flush()
     audit.record(session=session, actor=actor, action="coupon.add", entity="coupon", entity_id=row.id,
-                 summary=f"coupon {name!r} added: {describe(row)}", after={"kind": kind, "code": data.code})
+                 summary=f"coupon {name!r} added: {describe_coupon(row)}", after={"kind": kind, "code": data.code})
     return _read(session, row)
 
 
@@ -384,7 +384,7 @@ def share_line(coupon: Coupon, code: str, expires: datetime | None, tz: Any, dig
     # ``expires`` is the first moment the code no longer works; people are told the last valid day
     last_day = wording.last_day(expires, tz)
     until = f" until {last_day}" if expires else ""
-    return Template(template).safe_substitute(code=code, name=coupon.name, value=describe(coupon, digits),
+    return Template(template).safe_substitute(code=code, name=coupon.name, value=describe_coupon(coupon, digits),
                                               expires=last_day, until=until)
 
 

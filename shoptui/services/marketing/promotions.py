@@ -207,7 +207,7 @@ def _channels(channels: list[str]) -> list[str] | None:
     return sorted(set(cleaned))
 
 
-def describe(row: Promotion | PromotionRead, digits: int = 2) -> str:
+def describe_promotion(row: Promotion | PromotionRead, digits: int = 2) -> str:
     """One line saying what the promotion gives."""
     from shoptui.money import format_money
 
@@ -260,7 +260,7 @@ def _read(row: Promotion, now: datetime | None = None) -> PromotionRead:
     read = PromotionRead.model_validate(row, from_attributes=True)
     read.running = row.status == "active" and row.starts_at <= now and (row.ends_at is None or now < row.ends_at)
     read.state = promotion_state(row.status, row.starts_at, row.ends_at, now)
-    read.summary = describe(row)
+    read.summary = describe_promotion(row)
     return read
 
 
@@ -375,7 +375,7 @@ def add_promotion(*, session: Session, actor: Actor, data: PromotionInput) -> Pr
     kind, status = columns["kind"], columns["status"]
     audit.record(session=session, actor=actor, action="promotion.add", entity="promotion", entity_id=row.id,
                  summary=f"promotion {row.name!r} ({kind}) added, {status}",
-                 after={"kind": kind, "status": status, "summary": describe(row)})
+                 after={"kind": kind, "status": status, "summary": describe_promotion(row)})
     return _read(row, now)
 
 

@@ -130,7 +130,7 @@ def refund(*, session: Session, actor: Actor, customer_id: int, amount_minor: in
                 reason=(reason or f"refund on order {order_number}")[:300], ref_kind="order", ref_id=order_number)
 
 
-def history(*, session: Session, customer_id: int, after: int | None = None, limit: int = 50
+def credit_history(*, session: Session, customer_id: int, after: int | None = None, limit: int = 50
             ) -> Page[CreditMovementRead]:
     """The member's store-credit ledger, newest first (keyset-paged by id)."""
     limit = clamp_limit(limit)

@@ -504,7 +504,7 @@ def expire_due(*, session: Session, actor: Actor) -> tuple[int, int]:
 # ---------------------------------------------------------------- history
 
 
-def history(*, session: Session, customer_id: int, after: int | None = None, limit: int = 50
+def points_history(*, session: Session, customer_id: int, after: int | None = None, limit: int = 50
             ) -> Page[PointsMovementRead]:
     """The member's points ledger, newest first (keyset-paged by id)."""
     limit = clamp_limit(limit)

@@ -375,9 +375,9 @@ def member_profile(*, session: Session, ref: str | int, limit: int = 20) -> Memb
     return MemberProfile(
         member=member,
         orders=[MemberOrderRead.model_validate(o, from_attributes=True) for o in orders],
-        points=members_points.history(session=session, customer_id=row.customer_id, limit=limit).items,
-        tier_history=members_tiers.history(session=session, customer_id=row.customer_id, limit=limit),
-        credit=members_credit.history(session=session, customer_id=row.customer_id, limit=limit).items,
+        points=members_points.points_history(session=session, customer_id=row.customer_id, limit=limit).items,
+        tier_history=members_tiers.tier_history(session=session, customer_id=row.customer_id, limit=limit),
+        credit=members_credit.credit_history(session=session, customer_id=row.customer_id, limit=limit).items,
         points_expiring_soon=members_points.expiring(session, row.customer_id, clock.now() + timedelta(days=30)),
     )
 

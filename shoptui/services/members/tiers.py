@@ -192,7 +192,7 @@ def add_tier(*, session: Session, actor: Actor, code: str, name: str, rank: int,
     return _read(row)
 
 
-def history(*, session: Session, customer_id: int, limit: int = 100) -> list[TierChangeRead]:
+def tier_history(*, session: Session, customer_id: int, limit: int = 100) -> list[TierChangeRead]:
     """The member's tier changes, newest first."""
     rows = session.exec(select(MemberTierChange).where(MemberTierChange.customer_id == customer_id)
                         .order_by(col(MemberTierChange.id).desc()).limit(limit)).all()

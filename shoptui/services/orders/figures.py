@@ -30,7 +30,7 @@ class OrderFigures:
     open_returns: int
 
 
-def figures(*, session: Session) -> OrderFigures:
+def order_figures(*, session: Session) -> OrderFigures:
     """Today's sales, orders and average; unpaid, to ship and open returns: indexed reads and kept counters."""
     from shoptui.services.pricing.rounding import round_half_up
 
@@ -54,7 +54,7 @@ def figures(*, session: Session) -> OrderFigures:
 
 def dashboard_figures(*, session: Session) -> list[Figure]:
     """The orders' KPI cards."""
-    f = figures(session=session)
+    f = order_figures(session=session)
     values = store_values(session, "currency", "currency_digits")
     return [
         Figure(key="sales_today", title="Sales today", value=f"{money_text(f.sales_today_minor, values)} "

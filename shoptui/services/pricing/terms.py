@@ -596,7 +596,7 @@ def load_offers(session: Session, *, customer_id: int | None, coupon_codes: list
                         points_max_share_bp=int(values.get("member_points_max_share_bp", 0) or 0))
 
 
-def points_worth(context: OfferContext, points: int) -> int:
+def offer_points_worth(context: OfferContext, points: int) -> int:
     """What ``points`` are worth at checkout (``pricing.points``: the rule members use too)."""
     return points_rule.points_worth(points, context.points_value_per_100)
 
@@ -632,7 +632,7 @@ def price_with(context: OfferContext, lines: tuple[pricing.OfferLine, ...], *, p
         allowed = points_allowed(context, payable_after_offers(offers))
         if points_to_use > allowed:
             raise InvalidInput(f"At most {allowed} points can be used on this order, not {points_to_use}.")
-        value = points_worth(context, points_to_use)
+        value = offer_points_worth(context, points_to_use)
     return pricing.finish(offers, shipping_minor=shipping_minor, tax_rate_bp=context.tax_rate_bp,
                           points=points_to_use, points_value_minor=value, digits=context.digits)
 

@@ -231,7 +231,7 @@ def _member(context: marketing_pricing.OfferContext | None, offers: pricing.Pric
                       if offer.gift_of is None) + offers.points_minor
     return BasketMember(customer_id=terms.customer_id, name=name, tier=terms.tier, tier_name=terms.tier_name or terms.tier,
                         discount_bp=terms.discount_bp, points_balance=terms.points_balance,
-                        points_value_minor=marketing_pricing.points_worth(context, terms.points_balance),
+                        points_value_minor=marketing_pricing.offer_points_worth(context, terms.points_balance),
                         max_redeemable_points=marketing_pricing.points_allowed(context, payable))
 
 

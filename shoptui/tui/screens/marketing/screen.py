@@ -487,7 +487,7 @@ class MarketingScreen(ShopScreen):
 
     def promotion_text(self, p: PromotionRead, data: PromotionData) -> str:
         """The highlighted promotion in full, with its report (plain text, a few lines)."""
-        from shoptui.services.marketing.promotions import describe
+        from shoptui.services.marketing.promotions import describe_promotion as describe
 
         m = self.meta
         gives = describe(p, m.store.digits)
@@ -525,7 +525,7 @@ class MarketingScreen(ShopScreen):
 
     def _coupon_cells(self, c: CouponRead, data: CouponData) -> dict[str, str]:
         m = self.meta
-        from shoptui.services.marketing.coupons import describe
+        from shoptui.services.marketing.coupons import describe_coupon as describe
 
         expired = c.valid_until is not None and c.valid_until <= data.now and c.status == "active"
         return {
@@ -555,7 +555,7 @@ class MarketingScreen(ShopScreen):
 
     def coupon_text(self, c: CouponRead, data: CouponData) -> str:
         """The highlighted coupon with its report (three lines)."""
-        from shoptui.services.marketing.coupons import describe
+        from shoptui.services.marketing.coupons import describe_coupon as describe
 
         m = self.meta
         report = data.reports.get(c.id)
@@ -745,7 +745,7 @@ class MarketingScreen(ShopScreen):
     def _promotion_saved(self, saved: Any) -> None:
         if saved is None:
             return
-        from shoptui.services.marketing.promotions import describe
+        from shoptui.services.marketing.promotions import describe_promotion as describe
 
         p = saved.promotion
         if not saved.edited:

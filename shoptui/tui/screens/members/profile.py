@@ -238,9 +238,9 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
             expiry = members_views.next_expiry(session=session, customer_id=member.id)
             soon = members_points.expiring(session, member.id, clock.now() + timedelta(days=30))
             orders = list_orders(session=session, filters=OrderFilter(customer=str(member.id)), limit=LEDGER_PAGE)
-            points = members_points.history(session=session, customer_id=member.id, limit=LEDGER_PAGE)
-            tiers = members_tiers.history(session=session, customer_id=member.id, limit=200)
-            credit = members_credit.history(session=session, customer_id=member.id, limit=LEDGER_PAGE)
+            points = members_points.points_history(session=session, customer_id=member.id, limit=LEDGER_PAGE)
+            tiers = members_tiers.tier_history(session=session, customer_id=member.id, limit=200)
+            credit = members_credit.credit_history(session=session, customer_id=member.id, limit=LEDGER_PAGE)
         data = ProfileData(member=member, customer=customer, progress=progress, expiry=expiry, expiring_soon=soon,
                            orders=orders.items, orders_after=orders.next_after, points=points.items,
                            points_after=points.next_after, tiers=tiers, credit=credit.items,
@@ -260,10 +260,10 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
                 page: Any = list_orders(session=session, filters=OrderFilter(customer=str(self.member_id)),
                                         after=after, limit=LEDGER_PAGE)
             elif tab == "tab-points":
-                page = members_points.history(session=session, customer_id=self.member_id, after=int(after),
+                page = members_points.points_history(session=session, customer_id=self.member_id, after=int(after),
                                               limit=LEDGER_PAGE)
             else:
-                page = members_credit.history(session=session, customer_id=self.member_id, after=int(after),
+                page = members_credit.credit_history(session=session, customer_id=self.member_id, after=int(after),
                                               limit=LEDGER_PAGE)
         self.post_message(self.MoreLoaded(tab, page.items, page.next_after))
 

@@ -284,7 +284,7 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
         from shoptui.services.orders import figures as orders_figures
 
         with db.read_session(self.shop.db_url) as session:
-            figures = orders_figures.figures(session=session)
+            figures = orders_figures.order_figures(session=session)
         if not get_current_worker().is_cancelled:
             self.post_message(self.FiguresLoaded(figures))
 
