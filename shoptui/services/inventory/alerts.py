@@ -14,6 +14,7 @@ from shoptui import clock
 from shoptui.config import Actor
 from shoptui.models.catalog import Product, Variant
 from shoptui.models.inventory import StockLevel, StockPolicy
+from shoptui.services import shop
 from shoptui.services.inventory.listing import StockRow, list_levels
 from shoptui.services.inventory.locations import location_codes
 
@@ -73,7 +74,6 @@ def send_alerts(session: Session, location_id: int, crossed: list[tuple[int, int
     """Tell about levels that just crossed (variant id, available): a notification each, and an email each to
     alert_emails when the low_stock_alerts setting is 'each'."""
     from shoptui.services import messaging as messaging_api
-    from shoptui.services import shop
 
     mode = shop.get(session=session, key="low_stock_alerts")
     recipients = shop.get(session=session, key="alert_emails") if mode == "each" else []
@@ -126,7 +126,6 @@ def low_stock_digest(*, session: Session, actor: Actor, force: bool = False) -> 
     from shoptui import wording
     from shoptui.models.messaging import OutboxMessage
     from shoptui.services import messaging as messaging_api
-    from shoptui.services import shop
 
     day = wording.when(clock.now(), shop.timezone(session=session), time=False)
     if not force and session.exec(select(OutboxMessage.id).where(

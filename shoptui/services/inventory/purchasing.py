@@ -443,7 +443,6 @@ def list_pos(*, session: Session, status: str | None = None, supplier: str | Non
 def email_po(*, session: Session, actor: Actor, po_id: int) -> str:
     """Queue the PO as an email to the supplier (through the outbox); returns the recipient."""
     from shoptui.services import messaging as messaging_api
-    from shoptui.services import shop as shop_api
 
     po = get_po(session=session, po_id=po_id)
     if po.status == "draft":
@@ -487,7 +486,6 @@ def suggest_reorders(*, session: Session, location: str | None = None, days: int
     suggested = max(need, reorder point + 1 - available) - incoming (lines at 0 or less are left out).
     Lead time is the supplier's (or default_lead_time_days), cover days the reorder_cover_days setting.
     """
-    from shoptui.services import shop as shop_api
 
     place = find_location(session, location)
     cover = int(shop_api.get(session=session, key="reorder_cover_days"))

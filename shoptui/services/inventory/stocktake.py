@@ -379,7 +379,6 @@ def import_counts(*, session: Session, actor: Actor, stocktake_id: int, text: st
 
 
 def _thresholds(session: Session) -> tuple[int, int, int]:
-    from shoptui.services import shop
 
     digits = shop.currency(session=session).digits
     return (int(shop.get(session=session, key="stocktake_variance_units")),
@@ -453,7 +452,6 @@ def post(*, session: Session, actor: Actor, stocktake_id: int, uncounted: str | 
     stocktake = _row(session, stocktake_id)
     if stocktake.status == "posted":
         from shoptui import wording
-        from shoptui.services import shop
 
         posted = wording.when(stocktake.posted_at, shop.timezone(session=session), none="an unknown time")
         raise Conflict(f"Stocktake {stocktake_id} was already posted on {posted} by {stocktake.posted_by}; "

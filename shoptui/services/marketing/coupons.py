@@ -205,7 +205,6 @@ def add_coupon(*, session: Session, actor: Actor, data: CouponInput) -> CouponRe
     valid_from = clock.ensure_utc(data.valid_from) if data.valid_from else None
     valid_until = clock.ensure_utc(data.valid_until) if data.valid_until else None
     if valid_from and valid_until and valid_until <= valid_from:
-        from shoptui.services import shop
 
         tz = shop.timezone(session=session)
         raise InvalidInput(f"The coupon would expire ({wording.when(valid_until, tz)}) before it becomes valid "
@@ -302,7 +301,6 @@ def _usable(session: Session, coupon: Coupon) -> None:
     if coupon.status != "active":
         raise Conflict(f"The coupon {coupon.name!r} is {coupon.status}; no more codes can be made.")
     if coupon.valid_until is not None and coupon.valid_until <= clock.now():
-        from shoptui.services import shop
 
         last = wording.until(coupon.valid_until, shop.timezone(session=session))
         raise Conflict(f"The coupon {coupon.name!r} has expired (it was valid until {last}); no more codes.")
@@ -391,7 +389,6 @@ def share_line(coupon: Coupon, code: str, expires: datetime | None, tz: Any, dig
 def send_coupon(*, session: Session, actor: Actor, ref: int | str, channel: str, resend: bool = False) -> SendResult:
     """Queue each issued, unsent, unused code to its member by email or SMS, only with their consent."""
     from shoptui.services import members as members_api  # consent is the members' rule
-    from shoptui.services import shop
 
     channel = channel.strip().lower()
     if channel not in ("email", "sms"):
@@ -451,7 +448,6 @@ def export_codes(*, session: Session, ref: int | str, unused_only: bool = True) 
     """CSV of the codes with a share text for social posts: code, customer, expires, uses left, share text."""
     from zoneinfo import ZoneInfo
 
-    from shoptui.services import shop
 
     coupon = coupon_row(session, ref)
     values = shop.get_all(session=session)

@@ -248,7 +248,6 @@ def _refuse_past_end(session: Session, name: str, ends: datetime | None, now: da
     if ends is None or ends > now:
         return
     from shoptui import wording
-    from shoptui.services import shop
 
     tz = shop.timezone(session=session)
     raise InvalidInput(f"The promotion {name!r} would end {wording.until(ends, tz)}, which has already passed, so "
@@ -283,7 +282,6 @@ def _columns(session: Session, data: PromotionInput) -> dict[str, Any]:
     ends = clock.ensure_utc(data.ends_at) if data.ends_at is not None else None
     if ends is not None and ends <= starts:
         from shoptui import wording
-        from shoptui.services import shop
 
         tz = shop.timezone(session=session)
         raise InvalidInput(f"The promotion would end ({wording.when(ends, tz)}) before it starts "
@@ -650,7 +648,6 @@ def update_promotion(*, session: Session, actor: Actor, ref: int | str, changes:
         columns["starts_at"] = max(columns["starts_at"], now)
         if columns["ends_at"] is not None and columns["ends_at"] <= columns["starts_at"]:
             from shoptui import wording
-            from shoptui.services import shop
 
             tz = shop.timezone(session=session)
             raise InvalidInput(f"The new version would start now and end before it starts "

@@ -199,7 +199,6 @@ def queue_many(*, session: Session, drafts: Iterable[MessageDraft], skip_bad_rec
 def queue_test(*, session: Session, actor: Actor, channel: str, recipient: str) -> MessageRead:
     """Queue one test message so the operator can check the email or SMS set-up."""
     from shoptui import wording
-    from shoptui.services import shop as shop_api
 
     shop = shop_api.get(session=session, key="name")
     message = queue(
@@ -331,7 +330,6 @@ def cancel(*, session: Session, actor: Actor, message_id: int) -> MessageRead:
 def _stamp(session: Session, moment: datetime | None) -> str:
     """A moment in a sentence, in the shop's zone."""
     from shoptui import wording
-    from shoptui.services import shop as shop_api
 
     return wording.when(moment, shop_api.timezone(session=session), none="an unknown time")
 
@@ -746,7 +744,6 @@ def _unit_of_work(store: str | UnitOfWork | None) -> UnitOfWork:
 
 
 def _settings(session: Session) -> dict[str, Any]:
-    from shoptui.services import shop as shop_api
 
     values = shop_api.get_all(session=session)
     for key, definition in shop_api.definitions().items():  # secrets from outside the store

@@ -472,14 +472,12 @@ def coupon_rule(session: Session, raw_code: str, *, customer_id: int | None, at:
         raise InvalidInput(f"The coupon {code} ({coupon.name}) is {coupon.status} and cannot be used.")
     if coupon.valid_from is not None and at < coupon.valid_from:
         from shoptui import wording
-        from shoptui.services import shop
 
         tz = shop.timezone(session=session)
         raise InvalidInput(f"The coupon {code} is valid from {wording.when(coupon.valid_from, tz)}, not yet.")
     expires = code_row.expires_at or coupon.valid_until
     if expires is not None and at >= expires:
         from shoptui import wording
-        from shoptui.services import shop
 
         tz = shop.timezone(session=session)
         raise InvalidInput(f"The coupon {code} has expired; it was valid until {wording.until(expires, tz)}.")
