@@ -119,3 +119,22 @@ def test_a_domain_api_loads_only_the_module_it_needs() -> None:
             "print(before, 'shoptui.services.catalog.fields' in after, 'shoptui.services.catalog.transfer' in after)\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.split() == ["[]", "True", "False"]
+
+
+def test_no_function_imports_a_domain_api_its_module_already_binds() -> None:
+    """``from shoptui.services import shop`` inside a function makes ``shop`` local to all of it, so a use of
+    the module's own ``shop`` elsewhere in that function fails (UnboundLocalError) when the import's branch
+    did not run. A function uses the module's binding instead."""
+    found = []
+    for path in sorted((ROOT / "shoptui").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        top = {a.asname or a.name for node in tree.body if isinstance(node, ast.ImportFrom)
+               and node.module == "shoptui.services" for a in node.names}
+        for function in ast.walk(tree):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, ast.ImportFrom) and node.module == "shoptui.services":
+                    found += [f"{path.relative_to(ROOT)}:{node.lineno}: {a.asname or a.name}" for a in node.names
+                              if (a.asname or a.name) in top]
+    assert not found, "a function imports again a domain API its module binds:\n" + "\n".join(found)
