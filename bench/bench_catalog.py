@@ -73,7 +73,7 @@ def _title(rng: random.Random, i: int) -> str:
 
 
 def _ean(i: int) -> str:
-    from shoptui.services.catalog.fields import with_check_digit
+    from shoptui.services.catalog import with_check_digit
 
     return with_check_digit(f"69{i:010d}")
 
@@ -140,12 +140,12 @@ def _import(path: str, content: str) -> tuple[float, float]:
     """Wall and CPU seconds of importing ``content`` into ``path`` (one transaction)."""
     from shoptui import db
     from shoptui.config import Actor
-    from shoptui.services.catalog import transfer as catalog_io
+    from shoptui.services import catalog
 
     actor = Actor("bench", "script")
     c0, w0 = time.process_time(), time.perf_counter()
     with db.transaction(path) as session:
-        catalog_io.import_catalog(session=session, actor=actor, content=content.encode(), source="bench.csv")
+        catalog.import_catalog(session=session, actor=actor, content=content.encode(), source="bench.csv")
     return time.perf_counter() - w0, time.process_time() - c0
 
 
@@ -186,7 +186,7 @@ def bench_import() -> None:
 
 def bench_search(path: str, raw_con: sqlite3.Connection) -> None:
     from shoptui import db
-    from shoptui.services.catalog import search
+    from shoptui.services import catalog
 
     rng = random.Random(3)
     long_terms = [w for w in WORDS_ZH + WORDS_EN if len(w) >= 3] + ["手机壳", "P01234", "sale", "热卖号", "zzzq", "Tee 4"]
@@ -218,10 +218,10 @@ def bench_search(path: str, raw_con: sqlite3.Connection) -> None:
         scan_cpu: list[float] = []
         with db.read_session(path) as session:
             for term in terms:  # warm the statement caches once
-                search.search_products(session=session, text=term, limit=8)
+                catalog.search_products(session=session, text=term, limit=8)
             for _ in range(5):
                 for term in terms:
-                    w, c = measure(lambda t=term: search.search_products(session=session, text=t, limit=8), 1)
+                    w, c = measure(lambda t=term: catalog.search_products(session=session, text=t, limit=8), 1)
                     wall += w
                     cpu += c
         for _ in range(5):
@@ -243,7 +243,7 @@ def bench_search(path: str, raw_con: sqlite3.Connection) -> None:
                      "lookup in the service")
     with db.read_session(path) as session:
         for term in ("手机", "壳", "号", "T恤", "热卖"):
-            assert search.search_products(session=session, text=term), f"short term {term!r} found nothing"
+            assert catalog.search_products(session=session, text=term), f"short term {term!r} found nothing"
 
 
 def bench_list(path: str, raw_con: sqlite3.Connection) -> None:
@@ -251,14 +251,14 @@ def bench_list(path: str, raw_con: sqlite3.Connection) -> None:
     import json
 
     from shoptui import db
-    from shoptui.services.catalog import products as catalog_products
+    from shoptui.services import catalog
 
     with db.read_session(path) as session:
         cursors: dict[str, str | None] = {}
         for sort in ("title", "-price", "updated"):
             after = None
             for _ in range(40):  # walk 40 pages deep to get a realistic cursor
-                after = catalog_products.list_products(session=session, sort=sort, after=after, limit=50).next_after
+                after = catalog.list_products(session=session, sort=sort, after=after, limit=50).next_after
             cursors[sort] = after
         cases = [
             ("first page by title", dict(sort="title")),
@@ -269,10 +269,10 @@ def bench_list(path: str, raw_con: sqlite3.Connection) -> None:
             ("tag 'gift', by title", dict(tag="gift")),
         ]
         for name, kwargs in cases:
-            wall, cpu = measure(lambda k=kwargs: catalog_products.list_products(session=session, limit=50, **k), 30)
+            wall, cpu = measure(lambda k=kwargs: catalog.list_products(session=session, limit=50, **k), 30)
             figure2(f"list page: {name}", percentile(wall, 95), percentile(cpu, 95), 5)
         cursor = base64.urlsafe_b64encode(json.dumps(["M", 0]).encode()).decode().rstrip("=")
-        wall, cpu = measure(lambda: catalog_products.list_products(session=session, limit=50, after=cursor), 30)
+        wall, cpu = measure(lambda: catalog.list_products(session=session, limit=50, after=cursor), 30)
     raw_wall, raw_cpu = measure(lambda: raw_con.execute(
         "SELECT p.id, p.title, p.status, p.category_id, c.name, p.brand, p.variant_count, p.min_price_minor, "
         "p.max_price_minor, p.version, p.updated_at, "

@@ -142,7 +142,7 @@ SELLER_WARM_UP = 20  # sales per process not counted: first statements, first pa
 def _seller(url: str, first: int, count: int) -> tuple[list[float], list[float]]:
     from shoptui import db
     from shoptui.config import Actor
-    from shoptui.services.inventory.ledger import sell
+    from shoptui.services.inventory import sell
 
     actor = Actor(name="bench", source="script")
     samples, cpu = [], []
@@ -159,13 +159,8 @@ def _seller(url: str, first: int, count: int) -> tuple[list[float], list[float]]
 def run() -> None:
     from shoptui import db
     from shoptui.config import Actor
-    from shoptui.services.inventory import stocktake as inventory_stocktake
-    from shoptui.services.inventory.changes import restock
-    from shoptui.services.inventory.checks import check_stock_ledger
-    from shoptui.services.inventory.ledger import sell
-    from shoptui.services.inventory.levels import level_of, levels_for
-    from shoptui.services.inventory.variants import find_variant
-    from shoptui.services.shop import settings
+    from shoptui.services import inventory, shop
+    from shoptui.services.inventory import check_stock_ledger, find_variant, level_of, levels_for, restock, sell
 
     url = ensure_store()
     actor = Actor(name="bench", source="script")
@@ -250,18 +245,18 @@ def run() -> None:
     # 5. stocktake post of 10,000 lines (the bench shelf category)
     with db.transaction(url) as session:
         for key in ("stocktake_variance_units", "stocktake_variance_bp", "stocktake_variance_value"):
-            settings.set_value(session=session, actor=actor, key=key, raw="0")
-        stuck = inventory_stocktake.list_stocktakes(session=session, limit=5)
+            shop.set_value(session=session, actor=actor, key=key, raw="0")
+        stuck = inventory.list_stocktakes(session=session, limit=5)
         for take in stuck:
             if take.status == "counting":
-                inventory_stocktake.cancel(session=session, actor=actor, stocktake_id=take.id)
-        take = inventory_stocktake.start_stocktake(session=session, actor=actor, category_id=1)
+                inventory.cancel(session=session, actor=actor, stocktake_id=take.id)
+        take = inventory.start_stocktake(session=session, actor=actor, category_id=1)
         fresh = random.Random()  # new counts every run, so the post always has variances to book
         csv_text = "\n".join(f"SKU-{n:06d},{fresh.randint(5, 12)}" for n in range(1, STOCKTAKE_LINES + 1))
-        inventory_stocktake.import_counts(session=session, actor=actor, stocktake_id=take.id, text=csv_text)
+        inventory.import_counts(session=session, actor=actor, stocktake_id=take.id, text=csv_text)
     started, cpu = time.perf_counter(), time.process_time()
     with db.transaction(url) as session:
-        report = inventory_stocktake.post(session=session, actor=actor, stocktake_id=take.id, uncounted="keep")
+        report = inventory.post(session=session, actor=actor, stocktake_id=take.id, uncounted="keep")
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     figure("stocktake post of 10,000 lines (with its report, wall)", elapsed, 2, "s",
            note=f"{take.lines} lines, {report.adjusted} adjusted")

@@ -24,7 +24,7 @@ def run() -> None:
     from sqlmodel import Session
 
     from shoptui import db
-    from shoptui.services.inventory.listing import list_levels, list_moves
+    from shoptui.services.inventory import list_levels, list_moves
 
     engine = db.get_engine(ensure_store())
     rng = random.Random(11)

@@ -77,8 +77,7 @@ def run() -> None:
     """Print every figure beside its target."""
     from shoptui import clock, db
     from shoptui.config import Actor
-    from shoptui.services.members import figures as members_figures
-    from shoptui.services.members import profiles as members
+    from shoptui.services import members as members_api
 
     if not STORE.exists():
         _build()
@@ -94,14 +93,14 @@ def run() -> None:
         con.close()
         rnd = random.Random(3)
         with db.read_session(url) as session:
-            members.find_member(session=session, phone=phone(1))  # warm the engine and settings
-            samples = time_calls(lambda: members.find_member(session=session, phone=phone(rnd.randrange(1, MEMBERS))),
+            members_api.find_member(session=session, phone=phone(1))  # warm the engine and settings
+            samples = time_calls(lambda: members_api.find_member(session=session, phone=phone(rnd.randrange(1, MEMBERS))),
                                  2000)
             cpu = []
             for _ in range(2000):  # CPU time beside wall time: on a busy machine wall time also counts waiting
                 wanted = phone(rnd.randrange(1, MEMBERS))
                 started = time.process_time()
-                members.find_member(session=session, phone=wanted)
+                members_api.find_member(session=session, phone=wanted)
                 cpu.append((time.process_time() - started) * 1000)
             figure("member lookup by phone, 1M members (p50)", percentile(samples, 50), 2)
             figure("member lookup by phone, 1M members (p95)", percentile(samples, 95), 2)
@@ -109,31 +108,31 @@ def run() -> None:
             figure("  the same, CPU time (p50)", percentile(cpu, 50), 2)
             figure("  the same, CPU time (p95)", percentile(cpu, 95), 2)
             figure("  the same, CPU time (p99)", percentile(cpu, 99), 2)
-            typed = time_calls(lambda: members.find_member(session=session,
+            typed = time_calls(lambda: members_api.find_member(session=session,
                                                            phone=f"138 {rnd.randrange(0, 9999):04d} 5678"), 500)
             figure("member lookup by phone as typed (p50)", percentile(typed, 50), 2)
-            page = time_calls(lambda: members.list_members(session=session, limit=50), 20)
+            page = time_calls(lambda: members_api.list_members(session=session, limit=50), 20)
             figure("member list first page (p50)", percentile(page, 50), 50)
-            dash = time_calls(lambda: members_figures.dashboard_figures(session=session), 5)
+            dash = time_calls(lambda: members_api.dashboard_figures(session=session), 5)
             figure("members dashboard figures (p50)", percentile(dash, 50), 50)
         started = time.perf_counter()
         with db.transaction(url) as session:
-            result = members.recalc_tiers(session=session, actor=actor)
+            result = members_api.recalc_tiers(session=session, actor=actor)
         elapsed = time.perf_counter() - started
         figure("tier recalculation, 1M members", elapsed, 60, "s",
                note=f"{result.up:,} up, {result.down:,} down, {result.notified:,} messages")
         started = time.perf_counter()
         with db.transaction(url) as session:
-            again = members.recalc_tiers(session=session, actor=actor)
+            again = members_api.recalc_tiers(session=session, actor=actor)
         figure("tier recalculation again (nothing changes)", time.perf_counter() - started, 60, "s",
                note=f"{again.changed} changed")
         with db.transaction(url) as session:
-            members.adjust_points(session=session, actor=actor, ref=phone(42), points=1_000_000, reason="bench")
+            members_api.adjust_points(session=session, actor=actor, ref=phone(42), points=1_000_000, reason="bench")
         ids = iter(range(10**6))
 
         def redeem() -> None:
             with db.transaction(url) as session:
-                members.redeem_points(session=session, actor=actor, customer_id=42, points=10, ref_kind="bench",
+                members_api.redeem_points(session=session, actor=actor, customer_id=42, points=10, ref_kind="bench",
                                       ref_id=str(next(ids)))
 
         samples = time_calls(redeem, 200)

@@ -18,7 +18,7 @@ def run() -> None:
     """Print every figure beside its target."""
     from bench.bench_members import MEMBERS, NOW, STORE, _build, phone
     from shoptui import clock, db
-    from shoptui.services.members import views as members_views
+    from shoptui.services import members as members_api
     from shoptui.tui.screens.members.common import read_meta
 
     if not STORE.exists():
@@ -30,7 +30,7 @@ def run() -> None:
         def page(**filters: object) -> list[float]:
             def call() -> None:
                 with db.read_session(url) as session:
-                    members_views.list_members(session=session, limit=PAGE, **filters)  # type: ignore[arg-type]
+                    members_api.list_members(session=session, limit=PAGE, **filters)  # type: ignore[arg-type]
             call()
             return time_calls(call, 20)
 
@@ -38,14 +38,14 @@ def run() -> None:
         figure("screen meta (tiers, gifts, settings)", percentile(time_calls(lambda: read_meta(url), 20), 50), 20)
         figure("list first page (p50)", percentile(page(), 50), 50)
         with db.read_session(url) as session:
-            first = members_views.list_members(session=session, limit=PAGE)
+            first = members_api.list_members(session=session, limit=PAGE)
         figure("list next page (p50)", percentile(page(after=first.next_after), 50), 50)
-        samples = time_calls(lambda: _one(url, members_views, search=phone(rnd.randrange(1, MEMBERS))[3:]), 200)
+        samples = time_calls(lambda: _one(url, search=phone(rnd.randrange(1, MEMBERS))[3:]), 200)
         figure("search a phone without country code (p50)", percentile(samples, 50), 20)
-        samples = time_calls(lambda: _one(url, members_views, search="+86 " + phone(rnd.randrange(1, MEMBERS))[3:]),
+        samples = time_calls(lambda: _one(url, search="+86 " + phone(rnd.randrange(1, MEMBERS))[3:]),
                              200)
         figure("search a phone with country code (p50)", percentile(samples, 50), 20)
-        samples = time_calls(lambda: _one(url, members_views, search=f"m{rnd.randrange(1, MEMBERS // 3) * 3}"
+        samples = time_calls(lambda: _one(url, search=f"m{rnd.randrange(1, MEMBERS // 3) * 3}"
                                                                           "@example.com"), 200)
         figure("search an email (p50)", percentile(samples, 50), 20)
         figure("search a name prefix 'Member 09' (p50)", percentile(page(search="Member 09"), 50), 50)
@@ -64,11 +64,12 @@ def run() -> None:
         db.dispose_all()
 
 
-def _one(url: str, views: object, **filters: object) -> None:
+def _one(url: str, **filters: object) -> None:
     from shoptui import db
+    from shoptui.services import members as members_api
 
     with db.read_session(url) as session:
-        found = views.list_members(session=session, limit=PAGE, **filters)  # type: ignore[attr-defined]
+        found = members_api.list_members(session=session, limit=PAGE, **filters)  # type: ignore[arg-type]
     assert len(found.items) <= 1
 
 
@@ -88,21 +89,16 @@ def _profile(url: str, member_id: int) -> None:
     from datetime import timedelta
 
     from shoptui import clock, db
-    from shoptui.services.members import credit as members_credit
-    from shoptui.services.members import customers
-    from shoptui.services.members import points as members_points
-    from shoptui.services.members import profiles as members
-    from shoptui.services.members import tiers as members_tiers
-    from shoptui.services.members import views as members_views
-    from shoptui.services.orders.listing import OrderFilter, list_orders
+    from shoptui.services import members as members_api
+    from shoptui.services.orders import OrderFilter, list_orders
 
     with db.read_session(url) as session:
-        member = members.get_member(session=session, ref=member_id)
-        customers.get_customer(session=session, ref=member.id)
-        members_views.tier_progress(session=session, customer_id=member.id)
-        members_views.next_expiry(session=session, customer_id=member.id)
-        members_points.expiring(session, member.id, clock.now() + timedelta(days=30))
+        member = members_api.get_member(session=session, ref=member_id)
+        members_api.get_customer(session=session, ref=member.id)
+        members_api.tier_progress(session=session, customer_id=member.id)
+        members_api.next_expiry(session=session, customer_id=member.id)
+        members_api.expiring(session, member.id, clock.now() + timedelta(days=30))
         list_orders(session=session, filters=OrderFilter(customer=str(member.id)), limit=50)
-        members_points.history(session=session, customer_id=member.id, limit=50)
-        members_tiers.history(session=session, customer_id=member.id, limit=200)
-        members_credit.history(session=session, customer_id=member.id, limit=50)
+        members_api.points_history(session=session, customer_id=member.id, limit=50)
+        members_api.tier_history(session=session, customer_id=member.id, limit=200)
+        members_api.credit_history(session=session, customer_id=member.id, limit=50)

@@ -80,7 +80,7 @@ def _unlink_store(path) -> None:  # type: ignore[no-untyped-def]
 def _make_template() -> None:
     from shoptui import db
     from shoptui.config import Actor
-    from shoptui.services.catalog import products
+    from shoptui.services import catalog
 
     building = TEMPLATE.with_name(TEMPLATE.name + ".building")
     _unlink_store(building)
@@ -89,9 +89,9 @@ def _make_template() -> None:
     db.upgrade(url, backup=False)  # only db upgrade makes a store
     with db.transaction(url) as s:
         for n in range(1, VARIANTS + 1):
-            products.create_product(session=s, actor=actor, data=products.ProductCreate(
+            catalog.create_product(session=s, actor=actor, data=catalog.ProductCreate(
                 title=f"Bench product {n}", status="active",
-                variants=[products.VariantInput(sku=f"B-{n:05d}", price_minor=1000 + n)]))
+                variants=[catalog.VariantInput(sku=f"B-{n:05d}", price_minor=1000 + n)]))
     db.dispose_all()
     building.replace(TEMPLATE)
     _unlink_store(building)
@@ -144,20 +144,19 @@ def _raw_baseline(content: str) -> tuple[float, float]:
 def run() -> None:
     from shoptui import db
     from shoptui.config import Actor
-    from shoptui.services.orders import checks
-    from shoptui.services.orders import importing as order_import
+    from shoptui.services import orders
 
     if not CSV_FILE.exists():
         _make_csv()
     _make_store()
     content = CSV_FILE.read_bytes()
-    mapping = order_import.parse_mapping(MAPPING)
+    mapping = orders.parse_mapping(MAPPING)
     url = f"sqlite:///{STORE}"
     actor = Actor(name="bench", source="bench")
     started = time.perf_counter()
     cpu = time.process_time()
     with db.transaction(url) as s:
-        report = order_import.import_orders(session=s, actor=actor, content=content, mapping=mapping,
+        report = orders.import_orders(session=s, actor=actor, content=content, mapping=mapping,
                                             source=CSV_FILE.name, create_missing=True)
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu
@@ -171,12 +170,12 @@ def run() -> None:
           f"({LINES / raw:,.0f} rows/s); import takes {elapsed / raw:.1f}x as long ({cpu / raw_cpu:.1f}x the CPU)")
     started = time.perf_counter()
     with db.transaction(url) as s:
-        again = order_import.import_orders(session=s, actor=actor, content=content, mapping=mapping,
+        again = orders.import_orders(session=s, actor=actor, content=content, mapping=mapping,
                                            source=CSV_FILE.name, create_missing=True)
     figure("re-import of the same file (nothing new)", time.perf_counter() - started, 30, "s",
            note=f"{again.orders_created} created, {again.orders_skipped:,} skipped")
     with db.read_session(url) as s:
-        problems = (checks.check_order_totals(session=s) + checks.check_order_money(session=s)
-                    + checks.check_order_counters(session=s))
+        problems = (orders.check_order_totals(session=s) + orders.check_order_money(session=s)
+                    + orders.check_order_counters(session=s))
     print(f"   db check of the imported orders: {len(problems)} problems")
     db.dispose_all()

@@ -133,9 +133,7 @@ def _flush(con: sqlite3.Connection, orders: list, lines: list, payments: list, s
 def run() -> None:
     from shoptui import clock, db
     from shoptui.config import Actor
-    from shoptui.services.orders import closing, drafts, listing, placing
-    from shoptui.services.orders import figures as orders_figures
-    from shoptui.services.orders import payments as orders_payments
+    from shoptui.services import orders as orders_api
 
     if not STORE.exists():
         _build()
@@ -148,55 +146,55 @@ def run() -> None:
                 "ORDER BY created_at DESC, id DESC LIMIT 51", ("2026-01-01 00:00:00.000000", 10**9)))
             print(f"   plan of a status page: {plan}")
             for status in ("completed", "open", "unpaid", "shipped"):
-                first = time_calls(lambda st=status: listing.list_orders(
-                    session=s, filters=listing.OrderFilter(status=st), limit=50), 30)
-                page = listing.list_orders(session=s, filters=listing.OrderFilter(status=status), limit=50)
+                first = time_calls(lambda st=status: orders_api.list_orders(
+                    session=s, filters=orders_api.OrderFilter(status=st), limit=50), 30)
+                page = orders_api.list_orders(session=s, filters=orders_api.OrderFilter(status=status), limit=50)
                 cursor = page.next_after
                 for _ in range(20):  # walk 20 pages in, then time the next one
                     if cursor is None:
                         break
-                    cursor = listing.list_orders(session=s, filters=listing.OrderFilter(status=status), limit=50,
+                    cursor = orders_api.list_orders(session=s, filters=orders_api.OrderFilter(status=status), limit=50,
                                                 after=cursor).next_after
                 figure(f"order list first page, status {status} (p50)", percentile(first, 50), 5,
                        note=f"p95 {percentile(first, 95):.2f}")
                 if cursor is not None:
-                    later = time_calls(lambda st=status, c=cursor: listing.list_orders(
-                        session=s, filters=listing.OrderFilter(status=st), limit=50, after=c), 30)
+                    later = time_calls(lambda st=status, c=cursor: orders_api.list_orders(
+                        session=s, filters=orders_api.OrderFilter(status=st), limit=50, after=c), 30)
                     figure(f"order list page 21, status {status} (p50)", percentile(later, 50), 5,
                            note=f"p95 {percentile(later, 95):.2f}")
             middle = f"{(NOW - timedelta(days=365)).isoformat()}|{ORDERS // 2}"
-            later = time_calls(lambda: listing.list_orders(session=s, filters=listing.OrderFilter(status="completed"),
+            later = time_calls(lambda: orders_api.list_orders(session=s, filters=orders_api.OrderFilter(status="completed"),
                                                           limit=50, after=middle), 30)
             figure("order list a year back, status completed (p50)", percentile(later, 50), 5,
                    note=f"p95 {percentile(later, 95):.2f}")
-            unfiltered = time_calls(lambda: listing.list_orders(session=s, limit=50), 30)
+            unfiltered = time_calls(lambda: orders_api.list_orders(session=s, limit=50), 30)
             figure("order list first page, no filter (p50)", percentile(unfiltered, 50), 5,
                    note=f"p95 {percentile(unfiltered, 95):.2f}")
-            search = time_calls(lambda: listing.list_orders(session=s, filters=listing.OrderFilter(
+            search = time_calls(lambda: orders_api.list_orders(session=s, filters=orders_api.OrderFilter(
                 search="SO-0500000"), limit=50), 10)
             figure("order search by number (p95)", percentile(search, 95), 50)
-            tracking = time_calls(lambda: listing.list_orders(session=s, filters=listing.OrderFilter(
+            tracking = time_calls(lambda: orders_api.list_orders(session=s, filters=orders_api.OrderFilter(
                 search="SF000000400000"), limit=50), 10)
             figure("order search by tracking number (p95)", percentile(tracking, 95), 50)
-            dash = time_calls(lambda: orders_figures.dashboard_figures(session=s), 30)
+            dash = time_calls(lambda: orders_api.dashboard_figures(session=s), 30)
             figure("dashboard figures together (p50)", percentile(dash, 50), 50, note=f"p95 {percentile(dash, 95):.2f}")
-            f = orders_figures.figures(session=s)
+            f = orders_api.order_figures(session=s)
             print(f"   today: {f.orders_today} orders, sales {f.sales_today_minor / 100:,.2f}, unpaid {f.unpaid}, "
                   f"to ship {f.to_ship}")
 
         def create_one() -> None:
             with db.transaction(url) as s:
-                placing.create_order(session=s, actor=actor, draft=drafts.OrderDraft(
+                orders_api.create_order(session=s, actor=actor, draft=orders_api.OrderDraft(
                     channel="phone", customer="13900000042", lines=[
-                        drafts.DraftLine(sku=f"B-{random.randrange(1, VARIANTS):05d}", quantity=1) for _ in range(3)]))
+                        orders_api.DraftLine(sku=f"B-{random.randrange(1, VARIANTS):05d}", quantity=1) for _ in range(3)]))
 
         def counter_sale() -> None:
             with db.transaction(url) as s:
-                order = placing.create_order(session=s, actor=actor, draft=drafts.OrderDraft(
+                order = orders_api.create_order(session=s, actor=actor, draft=orders_api.OrderDraft(
                     channel="counter", stock_mode="deferred", lines=[
-                        drafts.DraftLine(sku=f"B-{random.randrange(1, VARIANTS):05d}", quantity=1) for _ in range(3)]))
-                orders_payments.pay(session=s, actor=actor, number=order.number, method="cash", amount_minor=10**7)
-                closing.fulfil_all(session=s, actor=actor, number=order.number)
+                        orders_api.DraftLine(sku=f"B-{random.randrange(1, VARIANTS):05d}", quantity=1) for _ in range(3)]))
+                orders_api.pay(session=s, actor=actor, number=order.number, method="cash", amount_minor=10**7)
+                orders_api.fulfil_all(session=s, actor=actor, number=order.number)
 
         create_one()
         created = time_calls(create_one, 20)

@@ -49,19 +49,17 @@ def _store_url() -> str:
 
 def _worker_figures(url: str) -> None:
     from shoptui import db
-    from shoptui.services.orders import figures as orders_figures
-    from shoptui.services.orders import listing
-    from shoptui.services.orders import views as orders_views
-    from shoptui.services.shop import paging as shop_paging
+    from shoptui.services import orders as orders_api
+    from shoptui.services import shop
 
     rng = random.Random(7)
     with db.read_session(url) as s:
-        def page(filters: listing.OrderFilter | None = None, after: str | None = None) -> shop_paging.Page:  # type: ignore[name-defined]
-            return listing.list_orders(session=s, filters=filters, after=after, limit=PAGE)
+        def page(filters: orders_api.OrderFilter | None = None, after: str | None = None) -> shop.Page:  # type: ignore[name-defined]
+            return orders_api.list_orders(session=s, filters=filters, after=after, limit=PAGE)
 
-        def worker(filters: listing.OrderFilter | None = None, after: str | None = None) -> None:
+        def worker(filters: orders_api.OrderFilter | None = None, after: str | None = None) -> None:
             found = page(filters, after)
-            orders_views.tracking_by_order(session=s, order_ids=[o.id for o in found.items if o.shipment_count])
+            orders_api.tracking_by_order(session=s, order_ids=[o.id for o in found.items if o.shipment_count])
 
         def deep_cursor() -> str:
             return f"{(NOW - timedelta(days=rng.randint(1, 700))).isoformat()}|{ORDERS}"
@@ -71,15 +69,15 @@ def _worker_figures(url: str) -> None:
         cases = [
             ("list: first page", lambda: page(), LIST_MS),
             ("list: a later page (keyset cursor)", lambda: page(after=deep_cursor()), LIST_MS),
-            ("list: first page, status paid", lambda: page(listing.OrderFilter(status="paid")), LIST_MS),
-            ("list: later page, status shipped", lambda: page(listing.OrderFilter(status="shipped"), deep_cursor()),
+            ("list: first page, status paid", lambda: page(orders_api.OrderFilter(status="paid")), LIST_MS),
+            ("list: later page, status shipped", lambda: page(orders_api.OrderFilter(status="shipped"), deep_cursor()),
              LIST_MS),
             ("screen worker: first page + tracking", lambda: worker(), WORKER_MS),
-            ("figures worker: unpaid, to ship, open returns", lambda: orders_figures.figures(session=s), WORKER_MS),
+            ("figures worker: unpaid, to ship, open returns", lambda: orders_api.order_figures(session=s), WORKER_MS),
             ("screen worker: later page + tracking", lambda: worker(after=deep_cursor()), WORKER_MS),
-            ("screen worker: first page, status unpaid", lambda: worker(listing.OrderFilter(status="unpaid")),
+            ("screen worker: first page, status unpaid", lambda: worker(orders_api.OrderFilter(status="unpaid")),
              WORKER_MS),
-            (f"screen worker: search by phone {phone}", lambda: worker(listing.OrderFilter(search=str(phone))),
+            (f"screen worker: search by phone {phone}", lambda: worker(orders_api.OrderFilter(search=str(phone))),
              WORKER_MS),
         ]
         for name, call, target in cases:

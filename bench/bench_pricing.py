@@ -24,26 +24,22 @@ def _build(url: str) -> tuple[list[str], int, str]:
     from shoptui import clock, db
     from shoptui.config import Actor
     from shoptui.models.members import Member
-    from shoptui.services.catalog import categories as catalog_categories
-    from shoptui.services.catalog import products
-    from shoptui.services.inventory.changes import restock
-    from shoptui.services.marketing import coupons as mc
-    from shoptui.services.marketing import promotions as mp
-    from shoptui.services.members import customers
+    from shoptui.services import catalog, marketing, members
+    from shoptui.services.inventory import restock
 
     actor = Actor(name="bench", source="bench")
     rng = random.Random(7)
     skus = []
     with clock.frozen(NOW), db.transaction(url) as s:
-        categories = [catalog_categories.create_category(session=s, actor=actor, name=f"Category {i}") for i in range(20)]
+        categories = [catalog.create_category(session=s, actor=actor, name=f"Category {i}") for i in range(20)]
         for i in range(500):
             sku = f"SKU-{i:04d}"
-            products.create_product(session=s, actor=actor, data=products.ProductCreate(
+            catalog.create_product(session=s, actor=actor, data=catalog.ProductCreate(
                 title=f"Product {i}", status="active", category_id=categories[i % 20].id,
-                variants=[products.VariantInput(sku=sku, price_minor=rng.randint(500, 50_000))]))
+                variants=[catalog.VariantInput(sku=sku, price_minor=rng.randint(500, 50_000))]))
             skus.append(sku)
         restock(session=s, actor=actor, code=skus[0], quantity=1000)
-        customer = customers.add_customer(session=s, actor=actor, data=customers.CustomerCreate(
+        customer = members.add_customer(session=s, actor=actor, data=members.CustomerCreate(
             name="Gold member", phone="13800138000"))
         s.execute(insert(Member).values(customer_id=customer.id, tier_code="gold", points_balance=0,
                                         credit_balance_minor=0, joined_at=NOW, updated_at=NOW, tier_since=NOW))
@@ -59,18 +55,18 @@ def _build(url: str) -> tuple[list[str], int, str]:
             common = {"name": f"promo {i}", "starts_at": start, "ends_at": NOW + timedelta(days=30),
                       "priority": rng.randint(0, 3), "exclusive": i % 7 == 0, **scope}
             if kind == 0:
-                data = mp.PromotionInput(kind="spend_save", steps=[(20_000, 2_000), (50_000, 6_000)], **common)
+                data = marketing.PromotionInput(kind="spend_save", steps=[(20_000, 2_000), (50_000, 6_000)], **common)
             elif kind == 1:
-                data = mp.PromotionInput(kind="spend_save", every_minor=10_000, every_off_minor=500,
+                data = marketing.PromotionInput(kind="spend_save", every_minor=10_000, every_off_minor=500,
                                          cap_minor=5_000, **common)
             elif kind == 2:
-                data = mp.PromotionInput(kind="discount", percent_bp=rng.choice([500, 1000, 1500]), **common)
+                data = marketing.PromotionInput(kind="discount", percent_bp=rng.choice([500, 1000, 1500]), **common)
             elif kind == 3:
-                data = mp.PromotionInput(kind="bxgy", buy_qty=2, get_qty=1, **common)
+                data = marketing.PromotionInput(kind="bxgy", buy_qty=2, get_qty=1, **common)
             else:
-                data = mp.PromotionInput(kind="gift", gift_sku=skus[0], min_spend_minor=30_000, **common)
-            mp.add_promotion(session=s, actor=actor, data=data)
-        mc.add_coupon(session=s, actor=actor, data=mc.CouponInput(name="Ten off", kind="amount", amount_minor=1000,
+                data = marketing.PromotionInput(kind="gift", gift_sku=skus[0], min_spend_minor=30_000, **common)
+            marketing.add_promotion(session=s, actor=actor, data=data)
+        marketing.add_coupon(session=s, actor=actor, data=marketing.CouponInput(name="Ten off", kind="amount", amount_minor=1000,
                                                                   min_spend_minor=5000, code="SAVE10"))
     return skus, customer.id, "SAVE10"
 
@@ -78,8 +74,7 @@ def _build(url: str) -> tuple[list[str], int, str]:
 def run() -> None:
     """Build the store and time ``pricing.terms.price`` on a 50-line cart."""
     from shoptui import clock, db
-    from shoptui.services.pricing import engine as pricing
-    from shoptui.services.pricing import terms as pricing_terms
+    from shoptui.services import pricing as pricing_api
 
     DATA.mkdir(exist_ok=True)
     for suffix in ("", "-wal", "-shm", ".lock"):
@@ -90,16 +85,16 @@ def run() -> None:
     skus, customer_id, code = _build(url)
     print(f"   store built in {time.perf_counter() - started:.1f} s (500 products, 200 promotions, a coupon)")
     rng = random.Random(11)
-    cart = pricing.Cart(items=tuple(pricing.CartItem(quantity=rng.randint(1, 4), sku=sku)
+    cart = pricing_api.Cart(items=tuple(pricing_api.CartItem(quantity=rng.randint(1, 4), sku=sku)
                                     for sku in rng.sample(skus, 50)), shipping_minor=1000)
     with clock.frozen(NOW), db.read_session(url) as session:
-        result = pricing_terms.price(session=session, cart=cart, customer_id=customer_id, coupon_codes=[code],
+        result = pricing_api.price(session=session, cart=cart, customer_id=customer_id, coupon_codes=[code],
                                channel="counter")
         print(f"   {len(result.promotions)} promotions applied, {len(result.explanations)} adjustments, total "
               f"{result.total_minor / 100:.2f} of {result.undiscounted_minor / 100:.2f}")
 
         def once() -> object:
-            return pricing_terms.price(session=session, cart=cart, customer_id=customer_id, coupon_codes=[code],
+            return pricing_api.price(session=session, cart=cart, customer_id=customer_id, coupon_codes=[code],
                                  channel="counter")
 
         time_calls(once, 20)  # warm-up
@@ -110,14 +105,14 @@ def run() -> None:
             once()
             cpu.append((time.process_time() - started) * 1000)
         # where the CPU time goes: the lines, the offers (queries), the pure pricing
-        from shoptui.services.pricing import terms as mp
+        from shoptui.services import pricing as pricing_api
 
-        lines = mp.offer_lines(session, cart.items)
-        context = mp.load_offers(session, customer_id=customer_id, coupon_codes=[code], channel="counter")
-        parts = {"lines": lambda: mp.offer_lines(session, cart.items),
-                 "offers loaded": lambda: mp.load_offers(session, customer_id=customer_id, coupon_codes=[code],
+        lines = pricing_api.offer_lines(session, cart.items)
+        context = pricing_api.load_offers(session, customer_id=customer_id, coupon_codes=[code], channel="counter")
+        parts = {"lines": lambda: pricing_api.offer_lines(session, cart.items),
+                 "offers loaded": lambda: pricing_api.load_offers(session, customer_id=customer_id, coupon_codes=[code],
                                                          channel="counter"),
-                 "pure pricing": lambda: mp.price_with(context, lines, shipping_minor=cart.shipping_minor)}
+                 "pure pricing": lambda: pricing_api.price_with(context, lines, shipping_minor=cart.shipping_minor)}
         split = {}
         for name, call in parts.items():
             spent = []

@@ -29,10 +29,8 @@ TARGET_MS = 50
 def _store() -> str:
     from shoptui import clock, db
     from shoptui.config import Actor
-    from shoptui.services.catalog import transfer as catalog_io
-    from shoptui.services.inventory import demo as inventory_demo
-    from shoptui.services.marketing import promotions as marketing_promotions
-    from shoptui.services.members import profiles as members
+    from shoptui.services import catalog, inventory, marketing
+    from shoptui.services import members as members_api
 
     url = f"sqlite:///{STORE}"
     if STORE.exists():
@@ -41,12 +39,12 @@ def _store() -> str:
     db.upgrade(str(STORE), backup=False)
     actor = Actor(name="bench", source="bench")
     with db.transaction(url) as s:
-        catalog_io.load_demo(session=s, actor=actor)
-        inventory_demo.load_demo_stock(session=s, actor=actor)
-        members.add_member(session=s, actor=actor, data=members.MemberCreate(name="Bench member", phone="13800138000"))
+        catalog.load_demo(session=s, actor=actor)
+        inventory.load_demo_stock(session=s, actor=actor)
+        members_api.add_member(session=s, actor=actor, data=members_api.MemberCreate(name="Bench member", phone="13800138000"))
         start = clock.now() - timedelta(days=1)
         for n in range(20):
-            marketing_promotions.add_promotion(session=s, actor=actor, data=marketing_promotions.PromotionInput(
+            marketing.add_promotion(session=s, actor=actor, data=marketing.PromotionInput(
                 name=f"Every 100 off {n + 1}", kind="spend_save", starts_at=start, every_minor=10_000 + n * 1000,
                 every_off_minor=100 + n * 10, cap_minor=5000))
     return url
@@ -108,12 +106,12 @@ def _watched_app(url: str, services: list[float]) -> Any:
 async def _measure(url: str) -> dict[str, list[float]]:
     from textual.keys import _character_to_key
 
-    from shoptui.services.sales import counter as sales
+    from shoptui.services import sales as sales_api
     from shoptui.tui.screens.sale.screen import SaleScreen
 
     out: dict[str, list[float]] = {"scan": [], "quantity": [], "unknown": [], "complete": [], "service": [],
                                    "complete_service": [], "seen": []}
-    original = sales.complete_sale
+    original = sales_api.complete_sale
 
     def timed(**kwargs: object) -> object:
         began = time.perf_counter()
@@ -122,7 +120,7 @@ async def _measure(url: str) -> dict[str, list[float]]:
         finally:
             out["complete_service"].append((time.perf_counter() - began) * 1000)
 
-    sales.complete_sale = timed  # type: ignore[assignment]
+    sales_api.complete_sale = timed  # type: ignore[assignment]
     rnd = random.Random(7)
     codes = rnd.sample(_codes(url), 40)
     services: list[float] = []

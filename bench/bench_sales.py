@@ -20,8 +20,8 @@ VARIANTS = 500
 def _small_store() -> str:
     from shoptui import db
     from shoptui.config import Actor
-    from shoptui.services.catalog import products
-    from shoptui.services.inventory.changes import restock
+    from shoptui.services import catalog
+    from shoptui.services.inventory import restock
 
     if SMALL.exists():
         return f"sqlite:///{SMALL}"
@@ -30,9 +30,9 @@ def _small_store() -> str:
     db.upgrade(url, backup=False)  # only db upgrade makes a store
     with db.transaction(url) as s:
         for n in range(1, VARIANTS + 1):
-            products.create_product(session=s, actor=actor, data=products.ProductCreate(
+            catalog.create_product(session=s, actor=actor, data=catalog.ProductCreate(
                 title=f"Bench product {n}", status="active",
-                variants=[products.VariantInput(sku=f"B-{n:05d}", price_minor=500 + n * 7)]))
+                variants=[catalog.VariantInput(sku=f"B-{n:05d}", price_minor=500 + n * 7)]))
             restock(session=s, actor=actor, code=f"B-{n:05d}", quantity=100_000)
     return url
 
@@ -40,43 +40,42 @@ def _small_store() -> str:
 def run() -> None:
     from shoptui import db
     from shoptui.config import Actor
-    from shoptui.services.sales import counter as sales
-    from shoptui.services.sales import shifts
+    from shoptui.services import sales as sales_api
 
     url = _small_store()
     actor = Actor(name="bench", source="bench")
     rnd = random.Random(5)
     with db.transaction(url) as s:
-        if shifts.current_shift(session=s) is None:
-            shifts.open_shift(session=s, actor=actor, float_minor=20_000)
+        if sales_api.current_shift(session=s) is None:
+            sales_api.open_shift(session=s, actor=actor, float_minor=20_000)
 
-    def basket() -> sales.Basket:
+    def basket() -> sales_api.Basket:
         with db.read_session(url) as s:
-            b = sales.new_basket(session=s)
+            b = sales_api.new_basket(session=s)
             for _ in range(3):
-                b = sales.scan(session=s, basket=b, code=f"B-{rnd.randrange(1, VARIANTS):05d}")
+                b = sales_api.scan(session=s, basket=b, code=f"B-{rnd.randrange(1, VARIANTS):05d}")
             return b
 
-    def complete(b: sales.Basket, tenders: list[sales.Tender]) -> float:
+    def complete(b: sales_api.Basket, tenders: list[sales_api.Tender]) -> float:
         started = time.perf_counter()
         with db.transaction(url) as s:
-            result = sales.complete_sale(session=s, actor=actor, basket=b, tenders=tenders, rounding_step_minor=10)
+            result = sales_api.complete_sale(session=s, actor=actor, basket=b, tenders=tenders, rounding_step_minor=10)
         elapsed = (time.perf_counter() - started) * 1000
         assert result.receipt and result.order.status == "completed"
         return elapsed
 
     for _ in range(3):  # warm caches (compiled statements, settings)
-        complete(basket(), [sales.Tender(method="cash", amount_minor=10**7)])
+        complete(basket(), [sales_api.Tender(method="cash", amount_minor=10**7)])
     cash, split, cpu, split_cpu = [], [], [], []
     for _ in range(30):
         b = basket()
         c0 = time.process_time()
-        cash.append(complete(b, [sales.Tender(method="cash", amount_minor=10**7)]))
+        cash.append(complete(b, [sales_api.Tender(method="cash", amount_minor=10**7)]))
         cpu.append((time.process_time() - c0) * 1000)
         b = basket()
         c0 = time.process_time()
-        split.append(complete(b, [sales.Tender(method="card", amount_minor=b.total_minor // 2),
-                                  sales.Tender(method="cash", amount_minor=10**7)]))
+        split.append(complete(b, [sales_api.Tender(method="card", amount_minor=b.total_minor // 2),
+                                  sales_api.Tender(method="cash", amount_minor=10**7)]))
         split_cpu.append((time.process_time() - c0) * 1000)
     # wall time waits for the CPU when other work runs on the machine: the CPU time is the service's own cost
     figure("counter sale, last scan -> committed + receipt (p50)", percentile(cash, 50), 30,
@@ -86,10 +85,10 @@ def run() -> None:
                 f"p95 {percentile(split_cpu, 95):.1f} ms")
     scans = []
     with db.read_session(url) as s:
-        b = sales.new_basket(session=s)
+        b = sales_api.new_basket(session=s)
         for _ in range(30):
             started = time.perf_counter()
-            b = sales.scan(session=s, basket=b, code=f"B-{rnd.randrange(1, 50):05d}")
+            b = sales_api.scan(session=s, basket=b, code=f"B-{rnd.randrange(1, 50):05d}")
             scans.append((time.perf_counter() - started) * 1000)
     figure("one scan (lookup, stock, re-price) (p50)", percentile(scans, 50), 30, note=f"p95 {percentile(scans, 95):.1f}")
     db.dispose_all()

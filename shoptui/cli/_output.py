@@ -20,8 +20,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from shoptui.config import Actor
-    from shoptui.services.shop.idempotency import Outcome
-    from shoptui.services.shop.settings import Currency
+    from shoptui.services.shop import Currency, Outcome
 
 JSON_OPTION = typer.Option(False, "--json", help="Print one JSON document to stdout instead of a table.")
 KEY_OPTION = typer.Option(
@@ -124,13 +123,13 @@ def change(
     data as JSON) and returns it.
     """
     from shoptui import db
-    from shoptui.services.shop import idempotency
+    from shoptui.services import shop
 
     cli = state(ctx)
     actor = cli.actor
-    digest = idempotency.fingerprint(command, {**_arguments(ctx), "request": request}) if key is not None else None
+    digest = shop.fingerprint(command, {**_arguments(ctx), "request": request}) if key is not None else None
     with refusals(), db.transaction(cli.url) as session:
-        outcome = idempotency.run_once(session=session, key=key, command=command,
+        outcome = shop.run_once(session=session, key=key, command=command,
                                        action=lambda: work(session, actor), fingerprint=digest)
     if as_json:
         emit_json(outcome.data)
@@ -165,21 +164,21 @@ def _arguments(ctx: typer.Context) -> dict[str, Any]:
 
 def shop_currency(session: Session) -> Currency:
     """The shop's currency (from the store settings)."""
-    from shoptui.services.shop import settings
+    from shoptui.services import shop
 
-    return settings.currency(session=session)
+    return shop.currency(session=session)
 
 
 def shop_currency_and_zone(session: Session) -> tuple[Currency, Any]:
     """The shop's currency and time zone (from the store settings)."""
-    from shoptui.services.shop import settings
+    from shoptui.services import shop
 
-    return settings.currency(session=session), settings.timezone(session=session)
+    return shop.currency(session=session), shop.timezone(session=session)
 
 
 def outcome(message: str, value: Any = None, currency: Currency | None = None) -> Outcome:
     """What a change did: its one line for people and ``value`` as JSON data (``*_minor`` money in ``currency``)."""
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services.shop import Outcome
 
     return Outcome(message=message, data=jsonable(value, currency))
 
@@ -278,13 +277,13 @@ def confirm_print(command: str) -> bool:
 
     Without a terminal to ask at, ``False`` (the documents service then refuses with a sentence).
     """
-    from shoptui.services.orders import documents
+    from shoptui.services import orders
 
-    if not command.strip() or documents.print_command_approved(command):
+    if not command.strip() or orders.print_command_approved(command):
         return True
     if not sys.stdin.isatty():
         return False
-    return typer.confirm(documents.print_confirmation_question(command), default=False, err=True)
+    return typer.confirm(orders.print_confirmation_question(command), default=False, err=True)
 
 
 def echo_err(message: str) -> None:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from shoptui.config import Actor
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services.shop import Outcome
 
 product_app = typer.Typer(help="Products: add, edit, show, list, search, archive, delete, import and export.",
                           no_args_is_help=True)
@@ -44,7 +44,7 @@ EXPECT_OPTION = typer.Option(None, "--expect-version", metavar="N",
 
 
 def _outcome(message: str, data: Any = None) -> Outcome:
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services.shop import Outcome
 
     return Outcome(message=message, data=data)
 
@@ -63,19 +63,19 @@ def _price_range(currency: Any, low: int | None, high: int | None) -> str:
 
 
 def _category_id(session: Any, ref: str | None) -> int | None:
-    from shoptui.services.catalog import categories
+    from shoptui.services import catalog
 
-    return None if ref is None else categories.resolve_category(session=session, ref=ref).id
+    return None if ref is None else catalog.resolve_category(session=session, ref=ref).id
 
 
 def _parse_option(spec: str) -> Any:
     from shoptui.errors import InvalidInput
-    from shoptui.services.catalog import variants as catalog_variants
+    from shoptui.services import catalog
 
     name, sep, values = spec.partition("=")
     if not sep or not name.strip() or not values.strip():
         raise InvalidInput(f"The option {spec!r} must look like 'Size=S,M,L'.")
-    return catalog_variants.OptionInput(name=name.strip(), values=[v.strip() for v in values.split(",") if v.strip()])
+    return catalog.OptionInput(name=name.strip(), values=[v.strip() for v in values.split(",") if v.strip()])
 
 
 def _parse_change(text: str) -> tuple[int, int]:
@@ -107,10 +107,10 @@ def category_add(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Add a category. Example: shoptui category add "T-shirts" --parent Clothing"""
-    from shoptui.services.catalog import categories
+    from shoptui.services import catalog
 
     def work(session: Session, actor: Actor) -> Outcome:
-        row = categories.create_category(session=session, actor=actor, name=name, parent_id=_category_id(session, parent),
+        row = catalog.create_category(session=session, actor=actor, name=name, parent_id=_category_id(session, parent),
                                       slug=slug, position=position)
         return _outcome(f"Added category {row.full_name} (id {row.id}).", row.model_dump())
 
@@ -120,10 +120,10 @@ def category_add(
 @category_app.command("list")
 def category_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """The category tree with product counts. Example: shoptui category list --json"""
-    from shoptui.services.catalog import categories
+    from shoptui.services import catalog
 
     with reading(ctx) as session:
-        rows = categories.list_categories(session=session)
+        rows = catalog.list_categories(session=session)
     if as_json:
         emit_json(rows)
         return
@@ -141,14 +141,14 @@ def category_move(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Move a category (and everything under it). Example: shoptui category move Hoodies --under Clothing"""
-    from shoptui.services.catalog import categories
+    from shoptui.services import catalog
 
     if (under is None) == (not top):
         raise fail("Give either --under PARENT or --top.", 2)
 
     def work(session: Session, actor: Actor) -> Outcome:
-        cid = categories.resolve_category(session=session, ref=category).id
-        row = categories.move_category(session=session, actor=actor, category_id=cid,
+        cid = catalog.resolve_category(session=session, ref=category).id
+        row = catalog.move_category(session=session, actor=actor, category_id=cid,
                                     parent_id=None if top else _category_id(session, under), position=position)
         return _outcome(f"Moved category to {row.full_name}.", row.model_dump())
 
@@ -164,11 +164,11 @@ def category_rename(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Rename a category. Example: shoptui category rename 3 "Tees & tops\""""
-    from shoptui.services.catalog import categories
+    from shoptui.services import catalog
 
     def work(session: Session, actor: Actor) -> Outcome:
-        cid = categories.resolve_category(session=session, ref=category).id
-        row = categories.rename_category(session=session, actor=actor, category_id=cid, name=name, slug=slug)
+        cid = catalog.resolve_category(session=session, ref=category).id
+        row = catalog.rename_category(session=session, actor=actor, category_id=cid, name=name, slug=slug)
         return _outcome(f"Renamed category {cid} to {row.full_name}.", row.model_dump())
 
     change(ctx, "category rename", work, key=key)
@@ -182,11 +182,11 @@ def category_reorder(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Change a category's place among its siblings. Example: shoptui category reorder Stationery 0"""
-    from shoptui.services.catalog import categories
+    from shoptui.services import catalog
 
     def work(session: Session, actor: Actor) -> Outcome:
-        cid = categories.resolve_category(session=session, ref=category).id
-        row = categories.reorder_category(session=session, actor=actor, category_id=cid, position=position)
+        cid = catalog.resolve_category(session=session, ref=category).id
+        row = catalog.reorder_category(session=session, actor=actor, category_id=cid, position=position)
         return _outcome(f"Category {row.full_name} is now at position {row.position}.", row.model_dump())
 
     change(ctx, "category reorder", work, key=key)
@@ -200,11 +200,11 @@ def category_delete(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Delete an empty category, or move its contents first. Example: shoptui category delete Old --move-to Misc"""
-    from shoptui.services.catalog import categories
+    from shoptui.services import catalog
 
     def work(session: Session, actor: Actor) -> Outcome:
-        cid = categories.resolve_category(session=session, ref=category).id
-        return _outcome(categories.delete_category(session=session, actor=actor, category_id=cid,
+        cid = catalog.resolve_category(session=session, ref=category).id
+        return _outcome(catalog.delete_category(session=session, actor=actor, category_id=cid,
                                                 move_to=_category_id(session, move_to)))
 
     change(ctx, "category delete", work, key=key)
@@ -235,12 +235,11 @@ def product_add(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Add a product with one variant, or one per option combination. Example: shoptui product add --title "Basic tee" --sku TEE --price 79 --option Size=S,M,L"""
-    from shoptui.services.catalog import products as catalog_products
-    from shoptui.services.catalog import variants as catalog_variants
+    from shoptui.services import catalog
 
     def work(session: Session, actor: Actor) -> Outcome:
         money = shop_currency(session)
-        variant = catalog_products.VariantInput(
+        variant = catalog.VariantInput(
             sku=sku, barcode=barcode, price_minor=money.parse(price, field="price"),
             cost_minor=money.parse(cost, field="cost") if cost else None,
             compare_at_minor=money.parse(compare_at, field="compare-at price") if compare_at else None,
@@ -248,12 +247,12 @@ def product_add(
         names: list[str] = []
         variants = [variant]
         if option:
-            names, variants = catalog_variants.combination_variants(sku_prefix=sku, options=[_parse_option(o) for o in option],
+            names, variants = catalog.combination_variants(sku_prefix=sku, options=[_parse_option(o) for o in option],
                                                            template=variant)
-        data = catalog_products.ProductCreate(title=title, description=description.replace("\\n", "\n"), status=status,
+        data = catalog.ProductCreate(title=title, description=description.replace("\\n", "\n"), status=status,
                                      category_id=_category_id(session, category), brand=brand, tags=tag, images=image,
                                      option_names=names, variants=variants)
-        product = catalog_products.create_product(session=session, actor=actor, data=data)
+        product = catalog.create_product(session=session, actor=actor, data=data)
         return _outcome(f"Added product {product.title} (id {product.id}) with {product.variant_count} "
                         f"variant{'s' if product.variant_count != 1 else ''}.", _data(session, product))
 
@@ -279,7 +278,7 @@ def product_edit(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Change a product's fields. Example: shoptui product edit TEE-S --status active --expect-version 3"""
-    from shoptui.services.catalog import products as catalog_products
+    from shoptui.services import catalog
 
     values: dict[str, Any] = {}
     for name, value in (("title", title), ("description", description), ("status", status), ("brand", brand)):
@@ -293,12 +292,12 @@ def product_edit(
         raise fail("Nothing to change: give at least one option such as --title or --status (see --help).", 2)
 
     def work(session: Session, actor: Actor) -> Outcome:
-        pid = catalog_products.resolve_product(session=session, ref=product)
+        pid = catalog.resolve_product(session=session, ref=product)
         patch_values = dict(values)
         if category is not None:
             patch_values["category_id"] = _category_id(session, category)
-        patch = catalog_products.ProductUpdate(**patch_values, add_tags=add_tag, remove_tags=remove_tag)
-        row = catalog_products.update_product(session=session, actor=actor, product_id=pid, patch=patch,
+        patch = catalog.ProductUpdate(**patch_values, add_tags=add_tag, remove_tags=remove_tag)
+        row = catalog.update_product(session=session, actor=actor, product_id=pid, patch=patch,
                                      expect_version=expect_version)
         return _outcome(f"Saved product {row.title} (id {row.id}, now version {row.version}).", _data(session, row))
 
@@ -309,10 +308,10 @@ def product_edit(
 def product_show(ctx: typer.Context, product: str = typer.Argument(..., help="The product: id, SKU or barcode."),
                  as_json: bool = JSON_OPTION) -> None:
     """Everything about one product. Example: shoptui product show TEE-S --json"""
-    from shoptui.services.catalog import products as catalog_products
+    from shoptui.services import catalog
 
     with reading(ctx) as session:
-        row = catalog_products.get_product(session=session, product_id=catalog_products.resolve_product(session=session, ref=product))
+        row = catalog.get_product(session=session, product_id=catalog.resolve_product(session=session, ref=product))
         money = shop_currency(session)
     if as_json:
         emit_json(row, money)
@@ -340,10 +339,10 @@ def product_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """One page of products. Example: shoptui product list --status active --category Clothing --limit 20"""
-    from shoptui.services.catalog import products as catalog_products
+    from shoptui.services import catalog
 
     with reading(ctx) as session:
-        page = catalog_products.list_products(session=session, status=status, category_id=_category_id(session, category),
+        page = catalog.list_products(session=session, status=status, category_id=_category_id(session, category),
                                      tag=tag, text=search, sort=sort, after=after, limit=limit)
         money = shop_currency(session)
     if as_json:
@@ -361,10 +360,10 @@ def product_search(ctx: typer.Context, text: str = typer.Argument(..., help="Wor
                    limit: int = typer.Option(20, "--limit", help="At most this many results."),
                    as_json: bool = JSON_OPTION) -> None:
     """Find products (Chinese substrings too). Example: shoptui product search 手机"""
-    from shoptui.services.catalog import search as catalog_search
+    from shoptui.services import catalog
 
     with reading(ctx) as session:
-        hits = catalog_search.search_products(session=session, text=text, limit=limit)
+        hits = catalog.search_products(session=session, text=text, limit=limit)
     if as_json:
         emit_json(hits)
         return
@@ -376,11 +375,11 @@ def product_search(ctx: typer.Context, text: str = typer.Argument(..., help="Wor
 def product_archive(ctx: typer.Context, product: str = typer.Argument(..., help="The product: id, SKU or barcode."),
                     expect_version: int | None = EXPECT_OPTION, key: str | None = KEY_OPTION) -> None:
     """Archive a product (hidden from sale, history kept). Example: shoptui product archive 12"""
-    from shoptui.services.catalog import products as catalog_products
+    from shoptui.services import catalog
 
     def work(session: Session, actor: Actor) -> Outcome:
-        pid = catalog_products.resolve_product(session=session, ref=product)
-        row = catalog_products.archive_product(session=session, actor=actor, product_id=pid, expect_version=expect_version)
+        pid = catalog.resolve_product(session=session, ref=product)
+        row = catalog.archive_product(session=session, actor=actor, product_id=pid, expect_version=expect_version)
         return _outcome(f"Archived product {row.title} (id {row.id}).", {"id": row.id, "status": row.status})
 
     change(ctx, "product archive", work, key=key)
@@ -390,11 +389,11 @@ def product_archive(ctx: typer.Context, product: str = typer.Argument(..., help=
 def product_delete(ctx: typer.Context, product: str = typer.Argument(..., help="The product: id, SKU or barcode."),
                    expect_version: int | None = EXPECT_OPTION, key: str | None = KEY_OPTION) -> None:
     """Delete a product that has no history (otherwise archive it). Example: shoptui product delete 12"""
-    from shoptui.services.catalog import products as catalog_products
+    from shoptui.services import catalog
 
     def work(session: Session, actor: Actor) -> Outcome:
-        pid = catalog_products.resolve_product(session=session, ref=product)
-        return _outcome(catalog_products.delete_product(session=session, actor=actor, product_id=pid, expect_version=expect_version))
+        pid = catalog.resolve_product(session=session, ref=product)
+        return _outcome(catalog.delete_product(session=session, actor=actor, product_id=pid, expect_version=expect_version))
 
     change(ctx, "product delete", work, key=key)
 
@@ -413,28 +412,27 @@ def product_bulk(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Change many products at once; previews unless --yes. Example: shoptui product bulk 1 2 3 --price -10% --yes"""
-    from shoptui.services.catalog import bulk
-    from shoptui.services.catalog import products as catalog_products
+    from shoptui.services import catalog
 
     given = [o for o in (set_status, move_to, add_tag, remove_tag, price) if o is not None]
     if len(given) != 1:
         raise fail("Give exactly one of --set-status, --move-to, --add-tag, --remove-tag, --price.", 2)
 
-    def build(session: Session) -> tuple[list[int], bulk.BulkAction]:
-        ids = [catalog_products.resolve_product(session=session, ref=p) for p in products]
+    def build(session: Session) -> tuple[list[int], catalog.BulkAction]:
+        ids = [catalog.resolve_product(session=session, ref=p) for p in products]
         if set_status is not None:
-            return ids, bulk.BulkAction(kind="status", status=set_status)
+            return ids, catalog.BulkAction(kind="status", status=set_status)
         if move_to is not None:
-            return ids, bulk.BulkAction(kind="category", category_id=_category_id(session, move_to))
+            return ids, catalog.BulkAction(kind="category", category_id=_category_id(session, move_to))
         if add_tag is not None:
-            return ids, bulk.BulkAction(kind="add_tag", tag=add_tag)
+            return ids, catalog.BulkAction(kind="add_tag", tag=add_tag)
         if remove_tag is not None:
-            return ids, bulk.BulkAction(kind="remove_tag", tag=remove_tag)
+            return ids, catalog.BulkAction(kind="remove_tag", tag=remove_tag)
         sign, bp = _parse_change(price or "")
         amount = shop_currency(session).parse((price or "").strip().lstrip("+-"), field="price change") * sign if sign else 0
-        return ids, bulk.BulkAction(kind="price", delta_minor=amount, delta_bp=bp)
+        return ids, catalog.BulkAction(kind="price", delta_minor=amount, delta_bp=bp)
 
-    def show(session: Session, result: bulk.BulkResult) -> None:
+    def show(session: Session, result: catalog.BulkResult) -> None:
         money = shop_currency(session)
 
         def cell(field: str, value: Any) -> str:
@@ -447,7 +445,7 @@ def product_bulk(
     if not yes:
         with reading(ctx) as session:
             ids, action = build(session)
-            result = bulk.bulk_preview(session=session, product_ids=ids, action=action)
+            result = catalog.bulk_preview(session=session, product_ids=ids, action=action)
             if as_json:
                 emit_json(_data(session, result))
             else:
@@ -458,7 +456,7 @@ def product_bulk(
 
     def work(session: Session, actor: Actor) -> Outcome:
         ids, action = build(session)
-        result = bulk.bulk_apply(session=session, actor=actor, product_ids=ids, action=action)
+        result = catalog.bulk_apply(session=session, actor=actor, product_ids=ids, action=action)
         return _outcome(f"Changed {result.changed_products} of {result.products} products "
                         f"({len(result.changes)} changes).", _data(session, result))
 
@@ -472,10 +470,10 @@ def product_export(
     output: Path | None = typer.Option(None, "-o", "--output", help="Write to this file instead of stdout."),
 ) -> None:
     """Export the whole catalogue. Example: shoptui product export --format csv -o catalogue.csv"""
-    from shoptui.services.catalog import transfer as catalog_io
+    from shoptui.services import catalog
 
     with reading(ctx) as session:
-        content = catalog_io.export_catalog(session=session, fmt=fmt)
+        content = catalog.export_catalog(session=session, fmt=fmt)
     if output is None:
         sys.stdout.write(content)
         return
@@ -496,7 +494,7 @@ def product_import(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Import products keyed by SKU, all or nothing. Example: shoptui product import catalogue.csv --dry-run"""
-    from shoptui.services.catalog import transfer as catalog_io
+    from shoptui.services import catalog
 
     try:
         content = file.read_bytes()
@@ -505,7 +503,7 @@ def product_import(
     progress = echo_err if len(content) > 1_000_000 else None
 
     def run(session: Session, actor: Actor) -> Outcome:
-        report = catalog_io.import_catalog(session=session, actor=actor, content=content, source=str(file), fmt=fmt,
+        report = catalog.import_catalog(session=session, actor=actor, content=content, source=str(file), fmt=fmt,
                                            dry_run=dry_run, create_categories=create_categories,
                                            base=file.resolve().parent, progress=progress)
         return _outcome(report.summary, report.model_dump())
@@ -540,19 +538,18 @@ def variant_add(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Add a variant to a product with options. Example: shoptui variant add TEE-S --sku TEE-XXL --price 89 --option XXL"""
-    from shoptui.services.catalog import products as catalog_products
-    from shoptui.services.catalog import variants as catalog_variants
+    from shoptui.services import catalog
 
     def work(session: Session, actor: Actor) -> Outcome:
         money = shop_currency(session)
         values = (list(option) + [None, None, None])[:3]
-        data = catalog_products.VariantInput(sku=sku, barcode=barcode, option1=values[0], option2=values[1], option3=values[2],
+        data = catalog.VariantInput(sku=sku, barcode=barcode, option1=values[0], option2=values[1], option3=values[2],
                                     price_minor=money.parse(price, field="price"),
                                     cost_minor=money.parse(cost, field="cost") if cost else None,
                                     compare_at_minor=money.parse(compare_at, field="compare-at price") if compare_at else None,
                                     weight_g=weight, track_stock=not no_track)
-        pid = catalog_products.resolve_product(session=session, ref=product)
-        row = catalog_variants.add_variant(session=session, actor=actor, product_id=pid, data=data, expect_version=expect_version)
+        pid = catalog.resolve_product(session=session, ref=product)
+        row = catalog.add_variant(session=session, actor=actor, product_id=pid, data=data, expect_version=expect_version)
         return _outcome(f"Added variant {row.sku} to {row.product_title}.", _data(session, row))
 
     change(ctx, "variant add", work, key=key, as_json=as_json)
@@ -574,8 +571,7 @@ def variant_edit(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Change one variant, keyed by SKU. Example: shoptui variant edit TEE-S --price 69.00 --barcode 6901234567892"""
-    from shoptui.services.catalog import products as catalog_products
-    from shoptui.services.catalog import variants as catalog_variants
+    from shoptui.services import catalog
 
     if all(v is None for v in (new_sku, price, cost, compare_at, barcode, weight, track)):
         raise fail("Nothing to change: give at least one option such as --price (see --help).", 2)
@@ -597,7 +593,7 @@ def variant_edit(
             values["weight_g"] = weight
         if track is not None:
             values["track_stock"] = track
-        row = catalog_variants.update_variant(session=session, actor=actor, sku=sku, patch=catalog_products.VariantUpdate(**values),
+        row = catalog.update_variant(session=session, actor=actor, sku=sku, patch=catalog.VariantUpdate(**values),
                                      expect_version=expect_version)
         return _outcome(f"Saved variant {row.sku} of {row.product_title}.", _data(session, row))
 
@@ -613,12 +609,11 @@ def variant_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Variants by SKU. Example: shoptui variant list --product TEE-S --json"""
-    from shoptui.services.catalog import products as catalog_products
-    from shoptui.services.catalog import variants as catalog_variants
+    from shoptui.services import catalog
 
     with reading(ctx) as session:
-        pid = catalog_products.resolve_product(session=session, ref=product) if product else None
-        page = catalog_variants.list_variants(session=session, product_id=pid, after=after, limit=limit)
+        pid = catalog.resolve_product(session=session, ref=product) if product else None
+        page = catalog.list_variants(session=session, product_id=pid, after=after, limit=limit)
         money = shop_currency(session)
     if as_json:
         emit_page(page, money)
@@ -642,12 +637,11 @@ def variant_generate(
     key: str | None = KEY_OPTION,
 ) -> None:
     """Create the missing option combinations. Example: shoptui variant generate TEE --option Size=S,M,L --option Color=Red,Blue"""
-    from shoptui.services.catalog import products as catalog_products
-    from shoptui.services.catalog import variants as catalog_variants
+    from shoptui.services import catalog
 
     def work(session: Session, actor: Actor) -> Outcome:
-        pid = catalog_products.resolve_product(session=session, ref=product)
-        result = catalog_variants.generate_variants(
+        pid = catalog.resolve_product(session=session, ref=product)
+        result = catalog.generate_variants(
             session=session, actor=actor, product_id=pid, options=[_parse_option(o) for o in option],
             price_minor=shop_currency(session).parse(price, field="price") if price else None, sku_prefix=sku_prefix,
             prune=prune, expect_version=expect_version)
@@ -663,10 +657,10 @@ def variant_generate(
 def variant_delete(ctx: typer.Context, sku: str = typer.Argument(..., help="The variant's SKU."),
                    expect_version: int | None = EXPECT_OPTION, key: str | None = KEY_OPTION) -> None:
     """Delete a variant without history. Example: shoptui variant delete TEE-XXL"""
-    from shoptui.services.catalog import variants as catalog_variants
+    from shoptui.services import catalog
 
     def work(session: Session, actor: Actor) -> Outcome:
-        return _outcome(catalog_variants.delete_variant(session=session, actor=actor, sku=sku, expect_version=expect_version))
+        return _outcome(catalog.delete_variant(session=session, actor=actor, sku=sku, expect_version=expect_version))
 
     change(ctx, "variant delete", work, key=key)
 
@@ -681,16 +675,15 @@ def demo_load(
 ) -> None:
     """Load the demo catalogue (64 products, English and Chinese) into an empty store. Example: shoptui demo load"""
     from shoptui import db
-    from shoptui.services.catalog import products as catalog_products
-    from shoptui.services.catalog import transfer as catalog_io
+    from shoptui.services import catalog
 
     cli = state(ctx)
     with refusals(), db.transaction(cli.url) as session:
-        count = catalog_products.count_products(session=session)
+        count = catalog.count_products(session=session)
         if count and if_empty:
             say(f"The store already has {count} products; the demo catalogue was not loaded.")
             return
-        report = catalog_io.load_demo(session=session, actor=cli.actor)
+        report = catalog.load_demo(session=session, actor=cli.actor)
         from shoptui import modules
 
         for spec in modules.all_modules():  # other modules add their demo data (stock, orders…) in this transaction

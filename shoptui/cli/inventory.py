@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from shoptui.config import Actor
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services.shop import Outcome
 
 NEGATIVE_OK = {"ignore_unknown_options": True}  # so "-3" is a number, not an option
 
@@ -80,8 +80,8 @@ def stock_restock(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Goods in: add stock at a location. Example: shoptui stock restock TEE-01 24 --cost 12.50"""
-    from shoptui.services.inventory.changes import restock
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services.inventory import restock
+    from shoptui.services.shop import Outcome
 
     def work(session: Session, actor: Actor) -> Outcome:
         money = shop_currency(session)
@@ -107,8 +107,8 @@ def stock_adjust(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Correct stock by hand with a reason. Example: shoptui stock adjust TEE-01 -3 --reason damaged"""
-    from shoptui.services.inventory.changes import adjust
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services.inventory import adjust
+    from shoptui.services.shop import Outcome
 
     def work(session: Session, actor: Actor) -> Outcome:
         done = adjust(session=session, actor=actor, code=code, quantity=quantity, reason=reason.lower(),
@@ -131,8 +131,8 @@ def stock_transfer(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Move stock between locations. Example: shoptui stock transfer TEE-01 5 --from BACK --to MAIN"""
-    from shoptui.services.inventory.changes import transfer
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services.inventory import transfer
+    from shoptui.services.shop import Outcome
 
     def work(session: Session, actor: Actor) -> Outcome:
         done = transfer(session=session, actor=actor, code=code, quantity=quantity,
@@ -171,7 +171,7 @@ def stock_sell(
 def stock_show(ctx: typer.Context, code: str = typer.Argument(..., help="SKU or barcode."),
                as_json: bool = JSON_OPTION) -> None:
     """A variant's stock at every location, policy and cost. Example: shoptui stock show TEE-01"""
-    from shoptui.services.inventory.listing import stock_of
+    from shoptui.services.inventory import stock_of
 
     with reading(ctx) as session:
         shown = stock_of(session=session, code=code)
@@ -202,12 +202,12 @@ def stock_moves(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """A variant's ledger, newest first. Example: shoptui stock moves TEE-01 --since 7d"""
-    from shoptui.services.inventory.listing import list_moves
-    from shoptui.services.shop import settings, timeutil
+    from shoptui.services import shop
+    from shoptui.services.inventory import list_moves
 
     with reading(ctx) as session:
-        tz = settings.timezone(session=session)
-        moment = timeutil.parse_moment(since, tz) if since else None
+        tz = shop.timezone(session=session)
+        moment = shop.parse_moment(since, tz) if since else None
         page = list_moves(session=session, code=code, since=moment, location=location, after=after,
                                     limit=limit)
         money = shop_currency(session)
@@ -237,7 +237,7 @@ def stock_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Stock levels by SKU and location. Example: shoptui stock list --low --json"""
-    from shoptui.services.inventory.listing import list_levels
+    from shoptui.services.inventory import list_levels
 
     with reading(ctx) as session:
         page = list_levels(session=session, low=low, out=out, location=location, category_id=category,
@@ -267,8 +267,8 @@ def stock_set_levels(
     idempotency_key: str | None = KEY_OPTION,
 ) -> None:
     """Set safety stock and reorder point by hand. Example: shoptui stock set-levels TEE-01 --safety 4 --reorder-point 10"""
-    from shoptui.services.inventory.policies import set_levels
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services.inventory import set_levels
+    from shoptui.services.shop import Outcome
 
     def work(session: Session, actor: Actor) -> Outcome:
         policy = set_levels(session=session, actor=actor, code=code, safety_stock=safety,
@@ -297,8 +297,8 @@ def stock_suggest_levels(
     z is the safety_factor setting (1.65), the lead time the usual supplier's (else
     default_lead_time_days). Example: shoptui stock suggest-levels --days 60 --apply
     """
-    from shoptui.services.inventory.forecast import apply_level_suggestions, suggest_levels
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services.inventory import apply_level_suggestions, suggest_levels
+    from shoptui.services.shop import Outcome
 
     def table(items: list[Any]) -> None:
         emit_table(((s.sku, s.sold, f"{s.daily_mean:g}", f"{s.daily_stdev:g}", s.lead_time_days,
@@ -330,8 +330,8 @@ def stock_digest(ctx: typer.Context, force: bool = typer.Option(
         False, "--force", help="Send another digest even though today's (store-local day) was already queued."),
         idempotency_key: str | None = KEY_OPTION) -> None:
     """Queue one email a day listing every low SKU to alert_emails (for cron). Example: shoptui stock digest"""
-    from shoptui.services.inventory.alerts import low_stock_digest
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services.inventory import low_stock_digest
+    from shoptui.services.shop import Outcome
     from shoptui.wording import plural
 
     def work(session: Session, actor: Actor) -> Outcome:
@@ -363,8 +363,8 @@ def location_add(
     idempotency_key: str | None = KEY_OPTION,
 ) -> None:
     """Add a stock location. Example: shoptui location add BACK "Back room\""""
-    from shoptui.services.inventory.locations import add_location
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services.inventory import add_location
+    from shoptui.services.shop import Outcome
 
     def work(session: Session, actor: Actor) -> Outcome:
         place = add_location(session=session, actor=actor, code=code, name=name, make_default=default)
@@ -377,7 +377,7 @@ def location_add(
 @location_app.command("list")
 def location_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Every stock location. Example: shoptui location list"""
-    from shoptui.services.inventory.locations import list_locations
+    from shoptui.services.inventory import list_locations
 
     with reading(ctx) as session:
         places = list_locations(session=session)
@@ -407,11 +407,11 @@ def supplier_add(
     idempotency_key: str | None = KEY_OPTION,
 ) -> None:
     """Add a supplier. Example: shoptui supplier add "Acme Textiles" --email orders@acme.example --lead-time 10"""
-    from shoptui.services.inventory import purchasing
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services import inventory
+    from shoptui.services.shop import Outcome
 
     def work(session: Session, actor: Actor) -> Outcome:
-        s = purchasing.add_supplier(session=session, actor=actor, name=name, contact=contact, email=email,
+        s = inventory.add_supplier(session=session, actor=actor, name=name, contact=contact, email=email,
                                     phone=phone, lead_time_days=lead_time, note=note)
         return Outcome(f"Added supplier {s.name} (id {s.id}).", s.model_dump())
 
@@ -431,11 +431,11 @@ def supplier_edit(
     idempotency_key: str | None = KEY_OPTION,
 ) -> None:
     """Change a supplier's details. Example: shoptui supplier edit 3 --lead-time 14"""
-    from shoptui.services.inventory import purchasing
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services import inventory
+    from shoptui.services.shop import Outcome
 
     def work(session: Session, actor: Actor) -> Outcome:
-        s = purchasing.edit_supplier(session=session, actor=actor, supplier=supplier, name=name, contact=contact,
+        s = inventory.edit_supplier(session=session, actor=actor, supplier=supplier, name=name, contact=contact,
                                      email=email, phone=phone, lead_time_days=lead_time, note=note)
         return Outcome(f"Changed supplier {s.name} (id {s.id}).", s.model_dump())
 
@@ -445,10 +445,10 @@ def supplier_edit(
 @supplier_app.command("list")
 def supplier_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Every supplier. Example: shoptui supplier list --json"""
-    from shoptui.services.inventory import purchasing
+    from shoptui.services import inventory
 
     with reading(ctx) as session:
-        items = purchasing.list_suppliers(session=session)
+        items = inventory.list_suppliers(session=session)
     if as_json:
         emit_json(items)
         return
@@ -460,10 +460,10 @@ def supplier_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 def supplier_show(ctx: typer.Context, supplier: str = typer.Argument(..., help="Supplier name or id."),
                   as_json: bool = JSON_OPTION) -> None:
     """One supplier with its open purchase orders. Example: shoptui supplier show "Acme Textiles\""""
-    from shoptui.services.inventory import purchasing
+    from shoptui.services import inventory
 
     with reading(ctx) as session:
-        s = purchasing.supplier_detail(session=session, supplier=supplier)
+        s = inventory.supplier_detail(session=session, supplier=supplier)
     if as_json:
         emit_json(s)
         return
@@ -482,7 +482,7 @@ def _po_text(po: Any, money: Any) -> None:
 
 
 def _po_change(ctx: typer.Context, command: str, key: str | None, as_json: bool, verb: str, call: Any) -> None:
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services.shop import Outcome
 
     def work(session: Session, actor: Actor) -> Outcome:
         po = call(session, actor)
@@ -502,10 +502,10 @@ def po_create(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Start a draft purchase order. Example: shoptui po create "Acme Textiles\""""
-    from shoptui.services.inventory import purchasing
+    from shoptui.services import inventory
 
     _po_change(ctx, "po.create", idempotency_key, as_json, "Created",
-               lambda s, a: purchasing.create_po(session=s, actor=a, supplier=supplier, location=location, note=note))
+               lambda s, a: inventory.create_po(session=s, actor=a, supplier=supplier, location=location, note=note))
 
 
 @po_app.command("add-line")
@@ -519,13 +519,13 @@ def po_add_line(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add a line to a draft PO. Example: shoptui po add-line 42 TEE-01 24 --cost 8.40"""
-    from shoptui.services.inventory import purchasing
+    from shoptui.services import inventory
 
     po_id = _po_id(po)
 
-    def call(s: Session, a: Actor) -> purchasing.PORead:
+    def call(s: Session, a: Actor) -> inventory.PORead:
         cost_minor = shop_currency(s).parse(cost, field="cost") if cost is not None else None
-        return purchasing.add_po_line(session=s, actor=a, po_id=po_id, code=code, quantity=quantity,
+        return inventory.add_po_line(session=s, actor=a, po_id=po_id, code=code, quantity=quantity,
                                       unit_cost_minor=cost_minor)
 
     _po_change(ctx, "po.add_line", idempotency_key, as_json, "Updated", call)
@@ -535,11 +535,11 @@ def po_add_line(
 def po_order(ctx: typer.Context, po: str = typer.Argument(..., help="PO number (PO-000042 or 42)."),
              idempotency_key: str | None = KEY_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Mark a draft PO ordered (its quantities become incoming). Example: shoptui po order 42"""
-    from shoptui.services.inventory import purchasing
+    from shoptui.services import inventory
 
     po_id = _po_id(po)
     _po_change(ctx, "po.order", idempotency_key, as_json, "Ordered",
-               lambda s, a: purchasing.order_po(session=s, actor=a, po_id=po_id))
+               lambda s, a: inventory.order_po(session=s, actor=a, po_id=po_id))
 
 
 @po_app.command("receive")
@@ -552,7 +552,7 @@ def po_receive(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Receive goods on a PO. Examples: shoptui po receive 42;  shoptui po receive 42 TEE-01=10 MUG-01=4"""
-    from shoptui.services.inventory import purchasing
+    from shoptui.services import inventory
 
     po_id = _po_id(po)
     quantities: dict[str, int] | None = None
@@ -566,29 +566,29 @@ def po_receive(
                 raise fail(f"{sku.strip()} is named twice; give each SKU once.")
             quantities[sku.strip()] = int(qty)
     _po_change(ctx, "po.receive", idempotency_key, as_json, "Received on",
-               lambda s, a: purchasing.receive_po(session=s, actor=a, po_id=po_id, quantities=quantities, over=over))
+               lambda s, a: inventory.receive_po(session=s, actor=a, po_id=po_id, quantities=quantities, over=over))
 
 
 @po_app.command("cancel")
 def po_cancel(ctx: typer.Context, po: str = typer.Argument(..., help="PO number (PO-000042 or 42)."),
               idempotency_key: str | None = KEY_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Cancel a PO that is not fully received. Example: shoptui po cancel 42"""
-    from shoptui.services.inventory import purchasing
+    from shoptui.services import inventory
 
     po_id = _po_id(po)
     _po_change(ctx, "po.cancel", idempotency_key, as_json, "Cancelled",
-               lambda s, a: purchasing.cancel_po(session=s, actor=a, po_id=po_id))
+               lambda s, a: inventory.cancel_po(session=s, actor=a, po_id=po_id))
 
 
 @po_app.command("show")
 def po_show(ctx: typer.Context, po: str = typer.Argument(..., help="PO number (PO-000042 or 42)."),
             as_json: bool = JSON_OPTION) -> None:
     """A purchase order and its lines. Example: shoptui po show PO-000042"""
-    from shoptui.services.inventory import purchasing
+    from shoptui.services import inventory
 
     po_id = _po_id(po)
     with reading(ctx) as session:
-        order = purchasing.get_po(session=session, po_id=po_id)
+        order = inventory.get_po(session=session, po_id=po_id)
         money = shop_currency(session)
     if as_json:
         emit_json(order, money)
@@ -606,10 +606,10 @@ def po_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Purchase orders, newest first. Example: shoptui po list --status open"""
-    from shoptui.services.inventory import purchasing
+    from shoptui.services import inventory
 
     with reading(ctx) as session:
-        page = purchasing.list_pos(session=session, status=status, supplier=supplier, after=after, limit=limit)
+        page = inventory.list_pos(session=session, status=status, supplier=supplier, after=after, limit=limit)
         money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json(page.items, money)
@@ -625,14 +625,14 @@ def po_list(
 def po_email(ctx: typer.Context, po: str = typer.Argument(..., help="PO number (PO-000042 or 42)."),
              idempotency_key: str | None = KEY_OPTION) -> None:
     """Queue an ordered (open) PO as an email to its supplier. Example: shoptui po email 42"""
-    from shoptui.services.inventory import purchasing
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services import inventory
+    from shoptui.services.shop import Outcome
 
     po_id = _po_id(po)
 
     def work(session: Session, actor: Actor) -> Outcome:
-        recipient = purchasing.email_po(session=session, actor=actor, po_id=po_id)
-        return Outcome(f"Queued {purchasing.po_number(po_id)} to {recipient} (sent by 'shoptui outbox send').",
+        recipient = inventory.email_po(session=session, actor=actor, po_id=po_id)
+        return Outcome(f"Queued {inventory.po_number(po_id)} to {recipient} (sent by 'shoptui outbox send').",
                        {"po": po_id, "recipient": recipient})
 
     change(ctx, "po.email", work, key=idempotency_key)
@@ -653,12 +653,12 @@ def po_suggest(
     (lead time + reorder_cover_days)); suggested = max(need, reorder point + 1 - available) - incoming.
     Example: shoptui po suggest --create
     """
-    from shoptui.services.inventory import purchasing
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services import inventory
+    from shoptui.services.shop import Outcome
 
     if not create:
         with reading(ctx) as session:
-            groups = purchasing.suggest_reorders(session=session, location=location, days=days)
+            groups = inventory.suggest_reorders(session=session, location=location, days=days)
             money = shop_currency(session)
         if as_json:
             emit_json(groups, money)
@@ -673,7 +673,7 @@ def po_suggest(
         return
 
     def work(session: Session, actor: Actor) -> Outcome:
-        created = purchasing.create_suggested_pos(session=session, actor=actor, location=location, days=days)
+        created = inventory.create_suggested_pos(session=session, actor=actor, location=location, days=days)
         names = ", ".join(f"{po.number} ({po.supplier})" for po in created) or "none"
         return Outcome(f"Created {plural(len(created), 'draft PO')}: {names}.", [po.model_dump() for po in created])
 
@@ -700,11 +700,11 @@ def stocktake_start(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Start a stocktake; expected quantities are frozen now. Example: shoptui stocktake start --category 5"""
-    from shoptui.services.inventory import stocktake as stocktakes
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services import inventory
+    from shoptui.services.shop import Outcome
 
     def work(session: Session, actor: Actor) -> Outcome:
-        st = stocktakes.start_stocktake(session=session, actor=actor, location=location, category_id=category,
+        st = inventory.start_stocktake(session=session, actor=actor, location=location, category_id=category,
                                         note=note)
         return Outcome(f"Started stocktake {st.id} at {st.location}: {plural(st.lines, 'variant')} to count.", st.model_dump())
 
@@ -722,8 +722,8 @@ def stocktake_count(
     idempotency_key: str | None = KEY_OPTION,
 ) -> None:
     """Count a variant. Examples: shoptui stocktake count 3 6901234567890  (scan: +1);  shoptui stocktake count 3 TEE-01 12"""
-    from shoptui.services.inventory import stocktake as stocktakes
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services import inventory
+    from shoptui.services.shop import Outcome
 
     value = None if quantity is None else _parse_count(quantity)
     if undo:
@@ -736,7 +736,7 @@ def stocktake_count(
         mode = "add" if add else "set"
 
     def work(session: Session, actor: Actor) -> Outcome:
-        line = stocktakes.count(session=session, actor=actor, stocktake_id=stocktake_id, code=code, quantity=value,
+        line = inventory.count(session=session, actor=actor, stocktake_id=stocktake_id, code=code, quantity=value,
                                 mode=mode)
         return Outcome(f"{line.sku}: counted {line.counted or 0} (expected {line.expected + line.moved}).",
                        line.model_dump())
@@ -755,8 +755,8 @@ def stocktake_import(
     """Import counts from a CSV of SKU,counted; any bad line refuses the whole file. Example: shoptui stocktake import 3 shelf-a.csv"""
     import sys
 
-    from shoptui.services.inventory import stocktake as stocktakes
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services import inventory
+    from shoptui.services.shop import Outcome
 
     try:
         text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8-sig")
@@ -768,7 +768,7 @@ def stocktake_import(
         raise fail(f"{file} cannot be read ({exc.strerror}).") from None
 
     def work(session: Session, actor: Actor) -> Outcome:
-        result = stocktakes.import_counts(session=session, actor=actor, stocktake_id=stocktake_id, text=text,
+        result = inventory.import_counts(session=session, actor=actor, stocktake_id=stocktake_id, text=text,
                                           mode="set" if set_counts else "add")
         return Outcome(f"Imported {plural(result.lines, 'count')}, {plural(result.units, 'unit')}, into stocktake {stocktake_id}.",
                        result.model_dump())
@@ -785,11 +785,11 @@ def stocktake_reason(
     idempotency_key: str | None = KEY_OPTION,
 ) -> None:
     """Note the reason for a variance. Example: shoptui stocktake reason 3 TEE-01 "two found in returns bin\""""
-    from shoptui.services.inventory import stocktake as stocktakes
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services import inventory
+    from shoptui.services.shop import Outcome
 
     def work(session: Session, actor: Actor) -> Outcome:
-        line = stocktakes.set_reason(session=session, actor=actor, stocktake_id=stocktake_id, code=code,
+        line = inventory.set_reason(session=session, actor=actor, stocktake_id=stocktake_id, code=code,
                                      reason=reason)
         return Outcome(f"Noted the reason for {line.sku} in stocktake {stocktake_id}.", line.model_dump())
 
@@ -804,10 +804,10 @@ def stocktake_review(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Variances by value, those needing a reason, and what was not counted. Example: shoptui stocktake review 3"""
-    from shoptui.services.inventory import stocktake as stocktakes
+    from shoptui.services import inventory
 
     with reading(ctx) as session:
-        result = stocktakes.review(session=session, stocktake_id=stocktake_id)
+        result = inventory.review(session=session, stocktake_id=stocktake_id)
         money = shop_currency(session)
     if as_json:
         emit_json(result, money)
@@ -836,11 +836,11 @@ def stocktake_post(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Book all variances in one transaction (once). Example: shoptui stocktake post 3 --uncounted keep"""
-    from shoptui.services.inventory import stocktake as stocktakes
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services import inventory
+    from shoptui.services.shop import Outcome
 
     def work(session: Session, actor: Actor) -> Outcome:
-        rep = stocktakes.post(session=session, actor=actor, stocktake_id=stocktake_id,
+        rep = inventory.post(session=session, actor=actor, stocktake_id=stocktake_id,
                               uncounted=uncounted.lower() if uncounted else None)
         bp = rep.stocktake.accuracy_bp
         accuracy = "accuracy -, nothing was counted" if bp is None else f"accuracy {bp / 100:.1f}%"
@@ -856,11 +856,11 @@ def stocktake_post(
 def stocktake_cancel(ctx: typer.Context, stocktake_id: int = typer.Argument(..., help="Stocktake id."),
                      idempotency_key: str | None = KEY_OPTION) -> None:
     """Stop a stocktake without booking anything. Example: shoptui stocktake cancel 3"""
-    from shoptui.services.inventory import stocktake as stocktakes
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services import inventory
+    from shoptui.services.shop import Outcome
 
     def work(session: Session, actor: Actor) -> Outcome:
-        st = stocktakes.cancel(session=session, actor=actor, stocktake_id=stocktake_id)
+        st = inventory.cancel(session=session, actor=actor, stocktake_id=stocktake_id)
         return Outcome(f"Cancelled stocktake {st.id}; nothing was booked.", st.model_dump())
 
     change(ctx, "stocktake.cancel", work, key=idempotency_key)
@@ -874,10 +874,10 @@ def stocktake_show(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """A stocktake's report: counted, expected, variance, value, reasons, accuracy. Example: shoptui stocktake show 3"""
-    from shoptui.services.inventory import stocktake as stocktakes
+    from shoptui.services import inventory
 
     with reading(ctx) as session:
-        rep = stocktakes.report(session=session, stocktake_id=stocktake_id)
+        rep = inventory.report(session=session, stocktake_id=stocktake_id)
         money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json(rep, money)
@@ -899,12 +899,11 @@ def stocktake_show(
 def stocktake_list(ctx: typer.Context, limit: int = typer.Option(50, "--limit", min=1, max=500, help="How many."),
                    as_json: bool = JSON_OPTION) -> None:
     """Stocktakes, newest first. Example: shoptui stocktake list"""
-    from shoptui.services.inventory import stocktake as stocktakes
-    from shoptui.services.shop import settings
+    from shoptui.services import inventory, shop
 
     with reading(ctx) as session:
-        items = stocktakes.list_stocktakes(session=session, limit=limit)
-        tz = settings.timezone(session=session)
+        items = inventory.list_stocktakes(session=session, limit=limit)
+        tz = shop.timezone(session=session)
     if as_json:
         emit_json(items)
         return

@@ -46,7 +46,7 @@ def _percent(raw: str | None, option: str) -> int | None:
 
 def _moment(raw: str | None, tz: Any, option: str, *, end: bool = False) -> Any:
     """A time in the shop's zone: 2026-12-01 (start of day; end of day with ``end``) or 2026-12-01T18:00."""
-    from shoptui.services.shop.timeutil import parse_day_or_time
+    from shoptui.services.shop import parse_day_or_time
 
     return parse_day_or_time(raw, tz, field=option, end=end)
 
@@ -64,7 +64,7 @@ def _step(money: Any, raw: str, option: str) -> tuple[int, int]:
 
 
 def _promo_rows(items: list[Any], money: Any, tz: Any) -> list[tuple[Any, ...]]:
-    from shoptui.services.marketing.promotions import describe
+    from shoptui.services.marketing import describe_promotion as describe
 
     return [(p.id, p.name, p.kind, p.state, describe(p, money.digits),
              until(p.ends_at, tz), p.used_count) for p in items]
@@ -108,12 +108,12 @@ def promo_add(
 ) -> None:
     """Add a promotion. Example: shoptui promo add "满200减20" --kind spend_save --step 200:20 --step 500:60"""
     from shoptui import clock
-    from shoptui.services.marketing import promotions
-    from shoptui.services.shop import idempotency
+    from shoptui.services import marketing as marketing_api
+    from shoptui.services import shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
+    def work(session: Session, actor: Any) -> shop.Outcome:
         money, tz = shop_currency_and_zone(session)
-        data = promotions.PromotionInput(
+        data = marketing_api.PromotionInput(
             name=name, kind=kind, starts_at=_moment(starts, tz, "--starts") or clock.now(),
             ends_at=_moment(ends, tz, "--ends", end=True), status="draft" if draft else "active", priority=priority,
             exclusive=exclusive, usage_limit=limit, per_member_limit=per_member, tiers=tiers or [],
@@ -125,9 +125,9 @@ def promo_add(
             amount_minor=_amount(money, amount, "--amount"), min_spend_minor=_amount(money, min_spend, "--min-spend") or 0,
             buy_qty=buy, get_qty=get, get_percent_bp=_percent(get_percent, "--get-percent"), gift_sku=gift,
             gift_qty=gift_qty, description=description)
-        promo = promotions.add_promotion(session=session, actor=actor, data=data)
+        promo = marketing_api.add_promotion(session=session, actor=actor, data=data)
         return outcome(f"Added promotion #{promo.id} {promo.name!r} ({promo.status}): "
-                       f"{promotions.describe(promo, money.digits)}.", promo, money)
+                       f"{marketing_api.describe_promotion(promo, money.digits)}.", promo, money)
 
     change(ctx, "promo add", work, key=key, as_json=as_json)
 
@@ -178,8 +178,8 @@ def promo_edit(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Change a promotion; only what is given changes. Example: shoptui promo edit 3 --ends 2026-12-31 --limit 500"""
-    from shoptui.services.marketing import promotions
-    from shoptui.services.shop import idempotency
+    from shoptui.services import marketing as marketing_api
+    from shoptui.services import shop
 
     for flag, value, other in (("--no-end", no_end, ends), ("--no-limit", no_limit, limit),
                                ("--no-per-member", no_per_member, per_member), ("--no-cap", no_cap, cap),
@@ -188,7 +188,7 @@ def promo_edit(
         if value and other:
             raise fail(f"{flag} cannot be given with a value for the same field; give one of the two.", code=2)
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
+    def work(session: Session, actor: Any) -> shop.Outcome:
         money, tz = shop_currency_and_zone(session)
         given: dict[str, Any] = {}
 
@@ -226,15 +226,15 @@ def promo_edit(
         put("gift_sku", gift)
         put("gift_qty", gift_qty)
         put("description", description)
-        edited = promotions.update_promotion(session=session, actor=actor, ref=ref,
-                                             changes=promotions.PromotionUpdate(**given), new_version=new_version)
+        edited = marketing_api.update_promotion(session=session, actor=actor, ref=ref,
+                                             changes=marketing_api.PromotionUpdate(**given), new_version=new_version)
         promo = edited.promotion
         if edited.ended is not None:
             text = (f"Promotion #{edited.ended.id} {edited.ended.name!r} ended (its report stays); its new version "
-                    f"#{promo.id} runs with: {promotions.describe(promo, money.digits)}.")
+                    f"#{promo.id} runs with: {marketing_api.describe_promotion(promo, money.digits)}.")
         elif edited.changed:
             text = (f"Changed promotion #{promo.id} {promo.name!r} ({', '.join(edited.changed)}): "
-                    f"{promotions.describe(promo, money.digits)}.")
+                    f"{marketing_api.describe_promotion(promo, money.digits)}.")
         else:
             text = f"Promotion #{promo.id} {promo.name!r} already was like that; nothing changed."
         return outcome(text, promo, money)
@@ -252,10 +252,10 @@ def promo_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List promotions, newest first. Example: shoptui promo list --running"""
-    from shoptui.services.marketing import promotions
+    from shoptui.services import marketing as marketing_api
 
     with reading(ctx) as session:
-        page = promotions.list_promotions(session=session, status=status, running=running, after=after, limit=limit)
+        page = marketing_api.list_promotions(session=session, status=status, running=running, after=after, limit=limit)
         money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json(page, money)
@@ -271,12 +271,11 @@ def promo_list(
 def promo_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The promotion id or name."),
                as_json: bool = JSON_OPTION) -> None:
     """One promotion with what it did. Example: shoptui promo show 3"""
-    from shoptui.services.marketing import promotions
-    from shoptui.services.marketing import reports as marketing
+    from shoptui.services import marketing as marketing_api
 
     with reading(ctx) as session:
-        promo = promotions.get_promotion(session=session, ref=ref)
-        report = marketing.usage_report(session=session, kind="promotion", ref_id=promo.id)[0]
+        promo = marketing_api.get_promotion(session=session, ref=ref)
+        report = marketing_api.usage_report(session=session, kind="promotion", ref_id=promo.id)[0]
         money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json({**jsonable(promo, money), "report": jsonable(report, money)})
@@ -284,7 +283,7 @@ def promo_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The prom
     emit_pairs([
         ("id", promo.id), ("name", promo.name), ("kind", promo.kind),
         ("status", promo.state + (f" (set {promo.status})" if promo.state != promo.status else "")),
-        ("gives", promotions.describe(promo, money.digits)), ("starts", when(promo.starts_at, tz)),
+        ("gives", marketing_api.describe_promotion(promo, money.digits)), ("starts", when(promo.starts_at, tz)),
         ("until", until(promo.ends_at, tz) or "no end"), ("priority", promo.priority),
         ("exclusive", "yes" if promo.exclusive else "no, combinable"),
         ("scope", promo.scope_text),
@@ -298,11 +297,11 @@ def promo_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The prom
 
 
 def _promo_move(ctx: typer.Context, ref: str, action: str, key: str | None, as_json: bool) -> None:
-    from shoptui.services.marketing import promotions
-    from shoptui.services.shop import idempotency
+    from shoptui.services import marketing as marketing_api
+    from shoptui.services import shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
-        promo = promotions.set_status(session=session, actor=actor, ref=ref, action=action)
+    def work(session: Session, actor: Any) -> shop.Outcome:
+        promo = marketing_api.set_status(session=session, actor=actor, ref=ref, action=action)
         money, _ = shop_currency_and_zone(session)
         return outcome(f"Promotion #{promo.id} {promo.name!r} is now {promo.status}.", promo, money)
 
@@ -356,12 +355,13 @@ def coupon_add(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add a coupon. Example: shoptui coupon add "Ten off" --amount 10 --min-spend 100 --code SAVE10"""
-    from shoptui.services.marketing import coupons
-    from shoptui.services.shop import idempotency
+    from shoptui.errors import InvalidInput
+    from shoptui.services import marketing as marketing_api
+    from shoptui.services import shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
+    def work(session: Session, actor: Any) -> shop.Outcome:
         money, tz = shop_currency_and_zone(session)
-        data = coupons.CouponInput(
+        data = marketing_api.CouponInput(
             name=name, kind="percent" if percent is not None else "amount",
             amount_minor=_amount(money, amount, "--amount"), percent_bp=_percent(percent, "--percent"),
             cap_minor=_amount(money, cap, "--cap"), min_spend_minor=_amount(money, min_spend, "--min-spend") or 0,
@@ -369,8 +369,8 @@ def coupon_add(
             valid_until=_moment(valid_until, tz, "--until", end=True), valid_days=days, per_member_limit=per_member,
             total_limit=limit, combinable=not not_combinable, share_text=share_text, code=code)
         if amount is not None and percent is not None:
-            raise coupons.InvalidInput("Give --amount or --percent, not both.")
-        coupon = coupons.add_coupon(session=session, actor=actor, data=data)
+            raise InvalidInput("Give --amount or --percent, not both.")
+        coupon = marketing_api.add_coupon(session=session, actor=actor, data=data)
         shared = f", code {coupon.shared_code}" if coupon.shared_code else ""
         return outcome(f"Added coupon #{coupon.id} {coupon.name!r}: {coupon.summary}{shared}.", coupon, money)
 
@@ -396,8 +396,8 @@ def coupon_issue(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Issue unique single-use codes to a segment or as a batch. Example: shoptui coupon issue 2 --tier gold"""
-    from shoptui.services.marketing import coupons
-    from shoptui.services.shop import idempotency
+    from shoptui.services import marketing as marketing_api
+    from shoptui.services import shop
 
     segmented = any([tiers, tag, region, bought_before, bought_after, min_spent, max_spent, all_members])
     if segmented and count is not None:
@@ -406,17 +406,17 @@ def coupon_issue(
         raise fail("Give a segment (--tier, --tag, --region, --bought-before/after, --min/max-spent, --all-members) "
                    "or --count N.")
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
+    def work(session: Session, actor: Any) -> shop.Outcome:
         money, tz = shop_currency_and_zone(session)
         segment = None
         if segmented:
-            segment = coupons.Segment(
+            segment = marketing_api.Segment(
                 tiers=tiers or [], tag=tag, region=region,
                 last_purchase_before=_moment(bought_before, tz, "--bought-before"),
                 last_purchase_after=_moment(bought_after, tz, "--bought-after"),
                 min_spent_minor=_amount(money, min_spent, "--min-spent"),
                 max_spent_minor=_amount(money, max_spent, "--max-spent"))
-        result = coupons.issue_coupon(session=session, actor=actor, ref=ref, segment=segment, count=count)
+        result = marketing_api.issue_coupon(session=session, actor=actor, ref=ref, segment=segment, count=count)
         held = f" ({result.already_held} members already held one)" if result.already_held else ""
         return outcome(f"Issued {plural(result.issued, 'code')} of coupon #{result.coupon_id}{held}.", result)
 
@@ -433,11 +433,11 @@ def coupon_send(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Queue issued codes to their members (only those who consented). Example: shoptui coupon send 2 --channel sms"""
-    from shoptui.services.marketing import coupons
-    from shoptui.services.shop import idempotency
+    from shoptui.services import marketing as marketing_api
+    from shoptui.services import shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
-        result = coupons.send_coupon(session=session, actor=actor, ref=ref, channel=channel, resend=resend)
+    def work(session: Session, actor: Any) -> shop.Outcome:
+        result = marketing_api.send_coupon(session=session, actor=actor, ref=ref, channel=channel, resend=resend)
         return outcome(f"Queued {result.queued} {result.channel} messages ({result.no_consent} members without consent "
                        f"and {result.no_address} without an address were skipped).", result)
 
@@ -452,10 +452,10 @@ def coupon_export(
     include_used: bool = typer.Option(False, "--include-used", help="Also codes used up."),
 ) -> None:
     """Codes with a share text as CSV. Example: shoptui coupon export 2 --out codes.csv"""
-    from shoptui.services.marketing import coupons
+    from shoptui.services import marketing as marketing_api
 
     with reading(ctx) as session:
-        data = coupons.export_codes(session=session, ref=ref, unused_only=not include_used)
+        data = marketing_api.export_codes(session=session, ref=ref, unused_only=not include_used)
     if out is None:
         typer.echo(data, nl=False)  # the CSV document itself, byte for byte
         return
@@ -476,10 +476,10 @@ def coupon_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List coupons, newest first. Example: shoptui coupon list --json"""
-    from shoptui.services.marketing import coupons
+    from shoptui.services import marketing as marketing_api
 
     with reading(ctx) as session:
-        page = coupons.list_coupons(session=session, after=after, limit=limit)
+        page = marketing_api.list_coupons(session=session, after=after, limit=limit)
         money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json(page, money)
@@ -497,12 +497,11 @@ def coupon_list(
 def coupon_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The coupon id, name or code."),
                 as_json: bool = JSON_OPTION) -> None:
     """One coupon with what it did. Example: shoptui coupon show SAVE10"""
-    from shoptui.services.marketing import coupons
-    from shoptui.services.marketing import reports as marketing
+    from shoptui.services import marketing as marketing_api
 
     with reading(ctx) as session:
-        coupon = coupons.get_coupon(session=session, ref=ref)
-        report = marketing.usage_report(session=session, kind="coupon", ref_id=coupon.id)[0]
+        coupon = marketing_api.get_coupon(session=session, ref=ref)
+        report = marketing_api.usage_report(session=session, kind="coupon", ref_id=coupon.id)[0]
         money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json({**jsonable(coupon, money), "report": jsonable(report, money)})
@@ -522,11 +521,11 @@ def coupon_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The cou
 
 
 def _coupon_status(ctx: typer.Context, ref: str, status: str, key: str | None, as_json: bool) -> None:
-    from shoptui.services.marketing import coupons
-    from shoptui.services.shop import idempotency
+    from shoptui.services import marketing as marketing_api
+    from shoptui.services import shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
-        coupon = coupons.set_coupon_status(session=session, actor=actor, ref=ref, status=status)
+    def work(session: Session, actor: Any) -> shop.Outcome:
+        coupon = marketing_api.set_coupon_status(session=session, actor=actor, ref=ref, status=status)
         return outcome(f"Coupon #{coupon.id} {coupon.name!r} is now {coupon.status}.", coupon)
 
     change(ctx, f"coupon {status}", work, key=key, as_json=as_json)
@@ -583,19 +582,18 @@ def price(
         raise fail("Give at least one --sku SKU[xQTY].")
     from shoptui.errors import InvalidInput
     from shoptui.models.orders import CHANNELS
-    from shoptui.services.members.customers import find_customer_row
-    from shoptui.services.pricing import engine as pricing
-    from shoptui.services.pricing import terms as pricing_terms
+    from shoptui.services import pricing as pricing_api
+    from shoptui.services.members import find_customer_row
 
     with reading(ctx) as session:
         money, tz = shop_currency_and_zone(session)
         if channel not in CHANNELS:
             raise fail(f"The channel {channel!r} is not one of {', '.join(CHANNELS)}.")
         customer = find_customer_row(session, member) if member else None
-        items = tuple(pricing.CartItem(quantity=q, sku=code) for code, q in map(_item, skus))
+        items = tuple(pricing_api.CartItem(quantity=q, sku=code) for code, q in map(_item, skus))
         if isinstance(points, bool) or points < 0:
             raise InvalidInput(f"The points must be 0 or more, not {points}.")
-        priced = pricing_terms.price(session=session, cart=pricing.Cart(items=items, shipping_minor=_amount(
+        priced = pricing_api.price(session=session, cart=pricing_api.Cart(items=items, shipping_minor=_amount(
             money, shipping, "--shipping") or 0), customer_id=customer.id if customer else None,
             coupon_codes=coupons or [], points_to_use=points, channel=channel, at=_moment(at, tz, "--at"))
     if as_json:

@@ -25,7 +25,7 @@ from shoptui.cli._output import (
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from shoptui.services.shop.settings import Currency
+    from shoptui.services.shop import Currency
 
 app = typer.Typer(help="Members: add, list, show, edit, merge, points, store credit, tiers recalculation.",
                   no_args_is_help=True)
@@ -42,7 +42,7 @@ REF_HELP = "The member: id, phone, email or provider:account."
 
 
 def _date(text: str | None, field: str) -> Any:
-    from shoptui.services.shop.timeutil import parse_day
+    from shoptui.services.shop import parse_day
 
     return parse_day(text, field=field, example="1990-05-01")
 
@@ -81,14 +81,14 @@ def member_add(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Register a member. Example: shoptui member add --phone 13800138000 --name "Wang Fang" --sms-consent"""
-    from shoptui.services.members import profiles as members
-    from shoptui.services.shop import idempotency
+    from shoptui.services import members as members_api
+    from shoptui.services import shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
-        data = members.MemberCreate(name=name, phone=phone, email=email, account=account, customer=customer,
+    def work(session: Session, actor: Any) -> shop.Outcome:
+        data = members_api.MemberCreate(name=name, phone=phone, email=email, account=account, customer=customer,
                                     gender=gender, birthday=_date(birthday, "birthday"), region=region, tags=tags,
                                     email_consent=email_consent, sms_consent=sms_consent)
-        found = members.add_member(session=session, actor=actor, data=data)
+        found = members_api.add_member(session=session, actor=actor, data=data)
         return outcome(f"Registered {_member_line(found, shop_currency(session))}.", found, shop_currency(session))
 
     change(ctx, "member add", work, key=key, as_json=as_json)
@@ -105,10 +105,10 @@ def member_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Members by name. Example: shoptui member list --tier gold --json"""
-    from shoptui.services.members import profiles as members
+    from shoptui.services import members as members_api
 
     with reading(ctx) as session:
-        page = members.list_members(session=session, search=search, tier=tier, tag=tag, after=after, limit=limit)
+        page = members_api.list_members(session=session, search=search, tier=tier, tag=tag, after=after, limit=limit)
         money = shop_currency(session)
     if as_json:
         emit_page(page, money)
@@ -127,10 +127,10 @@ def member_show(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """A member's profile, orders, points ledger, tier history and store credit. Example: shoptui member show 13800138000"""
-    from shoptui.services.members import profiles as members
+    from shoptui.services import members as members_api
 
     with reading(ctx) as session:
-        profile = members.member_profile(session=session, ref=ref)
+        profile = members_api.member_profile(session=session, ref=ref)
         money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json(profile, money)
@@ -184,10 +184,10 @@ def member_edit(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Change a member. Example: shoptui member edit 13800138000 --tag vip --no-email-consent"""
-    from shoptui.services.members import profiles as members
-    from shoptui.services.shop import idempotency
+    from shoptui.services import members as members_api
+    from shoptui.services import shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
+    def work(session: Session, actor: Any) -> shop.Outcome:
         given: dict[str, Any] = {k: v for k, v in {
             "name": name, "phone": phone, "email": email, "gender": gender, "region": region,
             "email_consent": email_consent, "sms_consent": sms_consent, "add_account": account}.items()
@@ -197,8 +197,8 @@ def member_edit(
                 given["birthday"] = _date(birthday, "birthday")
             else:
                 given["clear_birthday"] = True
-        patch = members.MemberUpdate(**given, add_tags=add_tags, remove_tags=remove_tags)
-        found = members.update_member(session=session, actor=actor, ref=ref, patch=patch)
+        patch = members_api.MemberUpdate(**given, add_tags=add_tags, remove_tags=remove_tags)
+        found = members_api.update_member(session=session, actor=actor, ref=ref, patch=patch)
         return outcome(f"Updated {_member_line(found, shop_currency(session))}.", found, shop_currency(session))
 
     change(ctx, "member edit", work, key=key, as_json=as_json)
@@ -214,15 +214,15 @@ def member_unsubscribe(
 ) -> None:
     """Record that a member wants no more messages. Example: shoptui member unsubscribe ana@example.com"""
     from shoptui.errors import InvalidInput
-    from shoptui.services.members import profiles as members
-    from shoptui.services.shop import idempotency
+    from shoptui.services import members as members_api
+    from shoptui.services import shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
+    def work(session: Session, actor: Any) -> shop.Outcome:
         if channel not in ("email", "sms", "all"):
             raise InvalidInput(f"The channel {channel!r} is not email, sms or all.")
-        patch = members.MemberUpdate(**{f"{c}_consent": False for c in (("email", "sms") if channel == "all"
+        patch = members_api.MemberUpdate(**{f"{c}_consent": False for c in (("email", "sms") if channel == "all"
                                                                        else (channel,))})
-        found = members.update_member(session=session, actor=actor, ref=ref, patch=patch)
+        found = members_api.update_member(session=session, actor=actor, ref=ref, patch=patch)
         return outcome(f"Member #{found.id} {found.name} unsubscribed from {channel}.", found, shop_currency(session))
 
     change(ctx, "member unsubscribe", work, key=key, as_json=as_json)
@@ -237,11 +237,11 @@ def member_merge(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Merge a duplicate into a member: orders, points, store credit and history move. Example: shoptui member merge 12 57"""
-    from shoptui.services.members import profiles as members
-    from shoptui.services.shop import idempotency
+    from shoptui.services import members as members_api
+    from shoptui.services import shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
-        result = members.merge_members(session=session, actor=actor, keep=keep, other=other)
+    def work(session: Session, actor: Any) -> shop.Outcome:
+        result = members_api.merge_members(session=session, actor=actor, keep=keep, other=other)
         money = shop_currency(session)
         return outcome(f"Merged #{result.merged_id} into {_member_line(result.kept, money)}: {result.orders} orders, "
                        f"{result.points} points, {money.format(result.credit_minor)} credit moved.", result, money)
@@ -252,11 +252,11 @@ def member_merge(
 @app.command("recalc-tiers")
 def member_recalc_tiers(ctx: typer.Context, key: str | None = KEY_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Move every member to the tier their rolling orders reach (cron-safe). Example: shoptui member recalc-tiers"""
-    from shoptui.services.members import profiles as members
-    from shoptui.services.shop import idempotency
+    from shoptui.services import members as members_api
+    from shoptui.services import shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
-        result = members.recalc_tiers(session=session, actor=actor)
+    def work(session: Session, actor: Any) -> shop.Outcome:
+        result = members_api.recalc_tiers(session=session, actor=actor)
         return outcome(f"Tiers recalculated: {result.up} up, {result.down} down, "
                        f"{result.notified} messages queued.", result)
 
@@ -278,13 +278,13 @@ def member_credit(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Top up or correct a member's store credit. Example: shoptui member credit 13800138000 +50 --reason "cash at counter" """
-    from shoptui.services.members import profiles as members
-    from shoptui.services.shop import idempotency
+    from shoptui.services import members as members_api
+    from shoptui.services import shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
+    def work(session: Session, actor: Any) -> shop.Outcome:
         money = shop_currency(session)
         amount_minor = money.parse(amount, field="amount", allow_negative=True)
-        result = members.credit_change(session=session, actor=actor, ref=ref, amount_minor=amount_minor,
+        result = members_api.credit_change(session=session, actor=actor, ref=ref, amount_minor=amount_minor,
                                        reason=reason, adjust=adjust, reference=reference)
         what = "Corrected" if adjust else "Topped up"
         return outcome(f"{what} store credit of member #{result.movement.customer_id} by "
@@ -303,12 +303,12 @@ def member_credit_history(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """A member's store-credit ledger, newest first. Example: shoptui member credit-history 13800138000"""
-    from shoptui.services.members import credit as members_credit
-    from shoptui.services.members.core import find_member_row
+    from shoptui.services import members as members_api
+    from shoptui.services.members import find_member_row
 
     with reading(ctx) as session:
         member = find_member_row(session, ref)
-        page = members_credit.history(session=session, customer_id=member.customer_id, after=after, limit=limit)
+        page = members_api.credit_history(session=session, customer_id=member.customer_id, after=after, limit=limit)
         money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_page(page, money)
@@ -329,14 +329,14 @@ def points_history(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """A member's points ledger, newest first. Example: shoptui member points history 13800138000"""
-    from shoptui.services.members import points as members_points
-    from shoptui.services.members.core import find_member_row
-    from shoptui.services.shop import settings
+    from shoptui.services import members as members_api
+    from shoptui.services import shop
+    from shoptui.services.members import find_member_row
 
     with reading(ctx) as session:
         member = find_member_row(session, ref)
-        page = members_points.history(session=session, customer_id=member.customer_id, after=after, limit=limit)
-        tz = settings.timezone(session=session)
+        page = members_api.points_history(session=session, customer_id=member.customer_id, after=after, limit=limit)
+        tz = shop.timezone(session=session)
     if as_json:
         emit_page(page)
         return
@@ -355,11 +355,11 @@ def points_adjust(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add or take away points by hand, with a reason. Example: shoptui member points adjust 12 +100 --reason "birthday" """
-    from shoptui.services.members import profiles as members
-    from shoptui.services.shop import idempotency
+    from shoptui.services import members as members_api
+    from shoptui.services import shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
-        result = members.adjust_points(session=session, actor=actor, ref=ref, points=_points(points), reason=reason)
+    def work(session: Session, actor: Any) -> shop.Outcome:
+        result = members_api.adjust_points(session=session, actor=actor, ref=ref, points=_points(points), reason=reason)
         return outcome(f"Points {result.movement.points:+d} for member "  # type: ignore[union-attr]  # an adjustment always books a movement
                        f"#{result.movement.customer_id}; balance {result.balance}.",
                        result, shop_currency(session))
@@ -388,11 +388,11 @@ def points_gift(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Give a member a gift from the points catalogue for their points. Example: shoptui member points gift 12 MUG"""
-    from shoptui.services.members import profiles as members
-    from shoptui.services.shop import idempotency
+    from shoptui.services import members as members_api
+    from shoptui.services import shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
-        result = members.redeem_gift(session=session, actor=actor, ref=ref, code=code, quantity=quantity)
+    def work(session: Session, actor: Any) -> shop.Outcome:
+        result = members_api.redeem_gift(session=session, actor=actor, ref=ref, code=code, quantity=quantity)
         return outcome(f"Member #{result.customer_id} took {result.quantity} x {result.gift_name} "
                        f"for {result.points} points; {result.balance} left.", result)
 
@@ -407,15 +407,15 @@ def points_max(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """How many points a member may use on an amount, and what they are worth. Example: shoptui member points max 12 --payable 120"""
-    from shoptui.services.members import profiles as members
-    from shoptui.services.members.core import find_member_row
+    from shoptui.services import members as members_api
+    from shoptui.services.members import find_member_row
 
     with reading(ctx) as session:
         money = shop_currency(session)
         member = find_member_row(session, ref)
-        most = members.max_redeemable_points(session=session, customer_id=member.customer_id,
+        most = members_api.max_redeemable_points(session=session, customer_id=member.customer_id,
                                              payable_minor=money.parse(payable, field="amount payable"))
-        value = members.points_value_minor(session=session, points=most)
+        value = members_api.points_value_minor(session=session, points=most)
         member_id = member.customer_id
     if as_json:
         emit_json({"member_id": member_id, "points": most, "value_minor": value}, money)
@@ -426,12 +426,12 @@ def points_max(
 @points_app.command("expire")
 def points_expire(ctx: typer.Context, key: str | None = KEY_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Book the expiry of every points lot whose time has come (cron-safe). Example: shoptui member points expire"""
-    from shoptui.services.members import profiles as members
-    from shoptui.services.shop import idempotency
+    from shoptui.services import members as members_api
+    from shoptui.services import shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
-        count, points = members.expire_points(session=session, actor=actor)
-        return idempotency.Outcome(message=f"Expired {points} points of {count} members.",
+    def work(session: Session, actor: Any) -> shop.Outcome:
+        count, points = members_api.expire_points(session=session, actor=actor)
+        return shop.Outcome(message=f"Expired {points} points of {count} members.",
                                    data={"members": count, "points": points})
 
     change(ctx, "member points expire", work, key=key, as_json=as_json)
@@ -452,11 +452,11 @@ def gift_add(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add a gift to the points catalogue. Example: shoptui member gift add MUG "Shop mug" --points 800 --sku MUG-01"""
-    from shoptui.services.members import points as members_points
-    from shoptui.services.shop import idempotency
+    from shoptui.services import members as members_api
+    from shoptui.services import shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
-        gift = members_points.add_gift(session=session, actor=actor, code=code, name=name, points_cost=points,
+    def work(session: Session, actor: Any) -> shop.Outcome:
+        gift = members_api.add_gift(session=session, actor=actor, code=code, name=name, points_cost=points,
                                        quantity=quantity, sku=sku)
         return outcome(f"Added gift {gift.code} {gift.name} for {gift.points_cost} points.", gift)
 
@@ -466,10 +466,10 @@ def gift_add(
 @gift_app.command("list")
 def gift_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """The points catalogue. Example: shoptui member gift list --json"""
-    from shoptui.services.members import points as members_points
+    from shoptui.services import members as members_api
 
     with reading(ctx) as session:
-        gifts = members_points.list_gifts(session=session)
+        gifts = members_api.list_gifts(session=session)
     if as_json:
         emit_json(gifts)
         return
@@ -490,14 +490,14 @@ def event_add(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add a points event. Example: shoptui member event add "Double 11" -x 2 --starts 2026-11-11 --ends 2026-11-12"""
-    from shoptui.services.members import points as members_points
-    from shoptui.services.shop import idempotency, settings, timeutil
+    from shoptui.services import members as members_api
+    from shoptui.services import shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
-        tz = settings.timezone(session=session)
-        event = members_points.add_event(session=session, actor=actor, name=name, multiplier_bp=_multiplier(multiplier),
-                                         starts_at=timeutil.parse_moment(starts, tz),
-                                         ends_at=timeutil.parse_moment(ends, tz), category_ids=categories or None,
+    def work(session: Session, actor: Any) -> shop.Outcome:
+        tz = shop.timezone(session=session)
+        event = members_api.add_event(session=session, actor=actor, name=name, multiplier_bp=_multiplier(multiplier),
+                                         starts_at=shop.parse_moment(starts, tz),
+                                         ends_at=shop.parse_moment(ends, tz), category_ids=categories or None,
                                          tier_codes=[t.strip().lower() for t in tiers] or None)
         return outcome(f"Added points event #{event.id} {event.name} "
                        f"x{event.multiplier_bp / 10_000:g}.", event)
@@ -512,12 +512,12 @@ def event_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Points events, newest first. Example: shoptui member event list --current"""
-    from shoptui.services.members import points as members_points
-    from shoptui.services.shop import settings
+    from shoptui.services import members as members_api
+    from shoptui.services import shop
 
     with reading(ctx) as session:
-        events = members_points.list_events(session=session, current_only=current)
-        tz = settings.timezone(session=session)
+        events = members_api.list_events(session=session, current_only=current)
+        tz = shop.timezone(session=session)
     if as_json:
         emit_json(events)
         return
@@ -535,11 +535,11 @@ def event_end(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Stop a points event now. Example: shoptui member event end 3"""
-    from shoptui.services.members import points as members_points
-    from shoptui.services.shop import idempotency
+    from shoptui.services import members as members_api
+    from shoptui.services import shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
-        event = members_points.end_event(session=session, actor=actor, event_id=event_id)
+    def work(session: Session, actor: Any) -> shop.Outcome:
+        event = members_api.end_event(session=session, actor=actor, event_id=event_id)
         return outcome(f"Ended points event #{event.id} {event.name}.", event)
 
     change(ctx, "member event end", work, key=key, as_json=as_json)
@@ -551,13 +551,13 @@ def event_end(
 @tier_app.command("list")
 def tier_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Tiers with thresholds and benefits, lowest first. Example: shoptui tier list --json"""
-    from shoptui.services.members import tiers as members_tiers
-    from shoptui.services.shop import settings
+    from shoptui.services import members as members_api
+    from shoptui.services import shop
 
     with reading(ctx) as session:
-        tiers = members_tiers.list_tiers(session=session)
+        tiers = members_api.list_tiers(session=session)
         money = shop_currency(session)
-        basis = settings.get(session=session, key="member_tier_basis")
+        basis = shop.get(session=session, key="member_tier_basis")
     if as_json:
         emit_json({"basis": basis, "tiers": tiers}, money)
         return
@@ -585,10 +585,10 @@ def tier_edit(
 ) -> None:
     """Change a tier's thresholds or benefits. Example: shoptui tier edit gold --discount 12 --multiplier 2"""
     from shoptui.money import parse_basis_points
-    from shoptui.services.members import tiers as members_tiers
-    from shoptui.services.shop import idempotency
+    from shoptui.services import members as members_api
+    from shoptui.services import shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
+    def work(session: Session, actor: Any) -> shop.Outcome:
         money = shop_currency(session)
         given: dict[str, Any] = {}
         if name is not None:
@@ -604,7 +604,7 @@ def tier_edit(
         if free_shipping_over is not None:
             given["free_shipping_over_minor"] = -1 if free_shipping_over.strip().lower() in ("none", "no", "") \
                 else money.parse(free_shipping_over, field="free shipping amount")
-        tier = members_tiers.edit_tier(session=session, actor=actor, code=code, patch=members_tiers.TierUpdate(**given))
+        tier = members_api.edit_tier(session=session, actor=actor, code=code, patch=members_api.TierUpdate(**given))
         return outcome(f"Updated tier {tier.code} ({tier.name}); members move at the next "
                        "recalculation ('shoptui member recalc-tiers').", tier, money)
 
@@ -621,11 +621,11 @@ def tier_add(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add a tier; set its thresholds and benefits with 'tier edit'. Example: shoptui tier add platinum --rank 3"""
-    from shoptui.services.members import tiers as members_tiers
-    from shoptui.services.shop import idempotency
+    from shoptui.services import members as members_api
+    from shoptui.services import shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
-        tier = members_tiers.add_tier(session=session, actor=actor, code=code, name=name or code, rank=rank,
+    def work(session: Session, actor: Any) -> shop.Outcome:
+        tier = members_api.add_tier(session=session, actor=actor, code=code, name=name or code, rank=rank,
                                       data=_highest(session))
         return outcome(f"Added tier {tier.code} at rank {tier.rank}.", tier, shop_currency(session))
 
@@ -634,11 +634,11 @@ def tier_add(
 
 def _highest(session: Session) -> Any:
     """A new tier starts with the thresholds of the current top tier (edit them after)."""
-    from shoptui.services.members import tiers as members_tiers
+    from shoptui.services import members as members_api
 
-    tiers = members_tiers.list_tiers(session=session)
+    tiers = members_api.list_tiers(session=session)
     if not tiers:
         return None
     top = tiers[-1]
-    return members_tiers.TierUpdate(min_spend_minor=top.min_spend_minor, min_orders=top.min_orders)
+    return members_api.TierUpdate(min_spend_minor=top.min_spend_minor, min_orders=top.min_orders)
 

@@ -33,8 +33,8 @@ from shoptui.wording import plural
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from shoptui.services.orders.reading import OrderRead
-    from shoptui.services.shop.settings import Currency
+    from shoptui.services.orders import OrderRead
+    from shoptui.services.shop import Currency
 
 app = typer.Typer(help="Orders: list, show, create, pay, ship, deliver, cancel, remind, expire, returns, refunds, "
                   "exchanges.", no_args_is_help=True)
@@ -53,7 +53,7 @@ def _amount(session: Session, text: str | None, field: str) -> int | None:
 
 
 def _items(specs: list[str] | None) -> list[tuple[str, int]]:
-    from shoptui.services.orders.drafts import parse_item_spec
+    from shoptui.services.orders import parse_item_spec
 
     out = []
     for spec in specs or []:
@@ -93,9 +93,8 @@ def list_orders(
     from datetime import date
 
     from shoptui.errors import InvalidInput
-    from shoptui.services.orders import listing
-    from shoptui.services.shop import settings
-    from shoptui.services.shop.timeutil import parse_day
+    from shoptui.services import orders, shop
+    from shoptui.services.shop import parse_day
 
     def day(value: str | None, option: str) -> date | None:
         try:
@@ -108,12 +107,12 @@ def list_orders(
         raise fail("--all lists every matching order; leave out --limit (or leave out --all to page).", 2)
     with reading(ctx) as session:
         money = shop_currency(session)
-        filters = listing.OrderFilter(
+        filters = orders.OrderFilter(
             status=status, channel=channel, customer=customer, date_from=filters_from, date_to=filters_to,
             min_total_minor=_amount(session, min_total, "--min-total"),
             max_total_minor=_amount(session, max_total, "--max-total"), has_tracking=tracking, search=search)
-        page = listing.list_orders(session=session, filters=filters, after=after, limit=limit, unlimited=all_pages)
-        tz = settings.timezone(session=session)
+        page = orders.list_orders(session=session, filters=filters, after=after, limit=limit, unlimited=all_pages)
+        tz = shop.timezone(session=session)
     if as_json:
         emit_page(page, money)
         return
@@ -127,7 +126,7 @@ def list_orders(
 
 
 def _show(order: OrderRead, money: Currency, tz: Any) -> None:
-    from shoptui.services.orders.common import line_title
+    from shoptui.services.orders import line_title
 
     emit_pairs([
         ("order", order.number), ("created", when(order.created_at, tz)), ("channel", order.channel),
@@ -161,10 +160,10 @@ def _show(order: OrderRead, money: Currency, tz: Any) -> None:
 def show_order(ctx: typer.Context, number: str = typer.Argument(..., help="The order number, like SO-000123."),
                as_json: bool = JSON_OPTION) -> None:
     """One order with lines, payments, shipments, returns and its timeline. Example: shoptui order show SO-000123"""
-    from shoptui.services.orders import reading as orders_reading
+    from shoptui.services import orders
 
     with reading(ctx) as session:
-        order = orders_reading.get_order(session=session, number=number)
+        order = orders.get_order(session=session, number=number)
         money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json(order, money)
@@ -219,32 +218,31 @@ def create_order(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Create an order by hand or from JSON. Example: shoptui order create -i TEE-01:2 --customer 13800138000"""
-    from shoptui.services.orders import drafts, placing
-    from shoptui.services.shop import idempotency
+    from shoptui.services import orders, shop
 
     document = _read_document(json_file) if json_file else None
     if document is None and not items:
         raise fail("Give at least one --item SKU:QTY, or --json-file.")
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
+    def work(session: Session, actor: Any) -> shop.Outcome:
         money = shop_currency(session)
         if document is not None:
-            draft = drafts.draft_from_document(document, money)
+            draft = orders.draft_from_document(document, money)
         else:
             lines = []
             for spec in items:
-                code, quantity, price = drafts.parse_item_spec(spec, money)
-                lines.append(drafts.DraftLine(sku=code, quantity=quantity, unit_price_minor=price))
+                code, quantity, price = orders.parse_item_spec(spec, money)
+                lines.append(orders.DraftLine(sku=code, quantity=quantity, unit_price_minor=price))
             adjustments = []
             if discount is not None:
-                adjustments.append(drafts.DraftAdjustment(kind="discount", label="discount",
+                adjustments.append(orders.DraftAdjustment(kind="discount", label="discount",
                                                           amount_minor=-(_amount(session, discount, "--discount") or 0)))
-            draft = drafts.OrderDraft(channel=channel, customer=customer, guest_name=guest, guest_phone=guest_phone,
+            draft = orders.OrderDraft(channel=channel, customer=customer, guest_name=guest, guest_phone=guest_phone,
                                       guest_email=guest_email, lines=lines, adjustments=adjustments,
                                       shipping_minor=_amount(session, shipping, "--shipping") or 0, note=note)
             if pay_method:
-                draft.payments = [drafts.DraftPayment(method=pay_method)]
-        order = placing.create_order(session=session, actor=actor, draft=draft)
+                draft.payments = [orders.DraftPayment(method=pay_method)]
+        order = orders.create_order(session=session, actor=actor, draft=draft)
         who = order.customer_name or "a guest"
         return outcome(f"Created order {order.number} for {who}: {plural(order.item_count, 'item')}, total "
                        f"{money.format(order.total_minor)} {money.code} ({order.payment_status.replace('_', ' ')}).",
@@ -267,10 +265,9 @@ def edit_order(
 ) -> None:
     """Change an unpaid order; reservations follow. Example: shoptui order edit SO-000123 --set MUG-01:0"""
     from shoptui.errors import InvalidInput
-    from shoptui.services.orders import drafts, editing
-    from shoptui.services.shop import idempotency
+    from shoptui.services import orders, shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
+    def work(session: Session, actor: Any) -> shop.Outcome:
         money = shop_currency(session)
         changes = []
         for spec in set_items or []:
@@ -278,15 +275,15 @@ def edit_order(
             qty_text, _, price_text = rest.partition("@")
             if not code.strip() or not qty_text.strip().isdigit():
                 raise InvalidInput(f"{spec!r} is not SKU:QTY (a whole number of 0 or more).")
-            changes.append(editing.LineChange(sku=code.strip(), quantity=int(qty_text),
+            changes.append(orders.LineChange(sku=code.strip(), quantity=int(qty_text),
                                              unit_price_minor=_amount(session, price_text or None, f"price in {spec}")))
-        edit = editing.OrderEdit(lines=changes, note=note,
+        edit = orders.OrderEdit(lines=changes, note=note,
                                 shipping_minor=_amount(session, shipping, "--shipping"))
         if discount is not None:
             amount = _amount(session, discount, "--discount") or 0
-            edit.adjustments = [drafts.DraftAdjustment(kind="discount", label="discount", amount_minor=-amount)] \
+            edit.adjustments = [orders.DraftAdjustment(kind="discount", label="discount", amount_minor=-amount)] \
                 if amount else []
-        order = editing.edit_order(session=session, actor=actor, number=number, edit=edit)
+        order = orders.edit_order(session=session, actor=actor, number=number, edit=edit)
         return outcome(f"Edited order {order.number}: total now {money.format(order.total_minor)} {money.code}.",
                        order, money)
 
@@ -308,12 +305,11 @@ def pay_order(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Take a payment for an order. Example: shoptui order pay SO-000123 --method cash --amount 300"""
-    from shoptui.services.orders import payments
-    from shoptui.services.shop import idempotency
+    from shoptui.services import orders, shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
+    def work(session: Session, actor: Any) -> shop.Outcome:
         money = shop_currency(session)
-        result = payments.pay(session=session, actor=actor, number=number, method=method,
+        result = orders.pay(session=session, actor=actor, number=number, method=method,
                             amount_minor=_amount(session, amount, "--amount"), reference=reference)
         change_text = f"; change {money.format(result.payment.change_minor)}" if result.payment.change_minor else ""
         due = f"{money.format(result.due_minor)} still due" if result.due_minor else "paid in full"
@@ -337,8 +333,7 @@ def ship_order(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Ship an order (all or some items) and tell the customer. Example: shoptui order ship SO-000123 --carrier SF --tracking SF1234567890"""
-    from shoptui.services.orders import shipping as orders_shipping
-    from shoptui.services.shop import idempotency
+    from shoptui.services import orders, shop
 
     if from_csv is not None:
         if number or carrier or tracking or lines:
@@ -351,8 +346,8 @@ def ship_order(
         except UnicodeDecodeError:
             raise fail(f"The file {from_csv} is not UTF-8 text.") from None
 
-        def batch(session: Session, actor: Any) -> idempotency.Outcome:
-            results = orders_shipping.ship_from_csv(session=session, actor=actor, text=text)
+        def batch(session: Session, actor: Any) -> shop.Outcome:
+            results = orders.ship_from_csv(session=session, actor=actor, text=text)
             return outcome(f"Shipped {len(results)} orders from {from_csv}.", results)
 
         change(ctx, "order ship --from-csv", batch, key=key, as_json=as_json, request=text)
@@ -362,8 +357,8 @@ def ship_order(
     with refusals():
         items = _items(lines)
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
-        result = orders_shipping.ship(session=session, actor=actor, number=number, carrier=carrier, tracking=tracking,
+    def work(session: Session, actor: Any) -> shop.Outcome:
+        result = orders.ship(session=session, actor=actor, number=number, carrier=carrier, tracking=tracking,
                                       items=items or None)
         shipped = ", ".join(f"{i.sku} x{i.quantity}" for i in result.shipment.items) if result.shipment.items else ""
         told = f"; notice queued by {' and '.join(result.notified)}" if result.notified else ""
@@ -375,9 +370,9 @@ def ship_order(
 
 
 def _simple(ctx: typer.Context, command: str, key: str | None, as_json: bool, call: Any, verb: str) -> None:
-    from shoptui.services.shop import idempotency
+    from shoptui.services import shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
+    def work(session: Session, actor: Any) -> shop.Outcome:
         money = shop_currency(session)
         order = call(session, actor)
         return outcome(f"{verb} {order.number}: now {_state_words(order)}.", order, money)
@@ -389,10 +384,10 @@ def _simple(ctx: typer.Context, command: str, key: str | None, as_json: bool, ca
 def deliver_order(ctx: typer.Context, number: str = typer.Argument(..., help="The order number."),
                   key: str | None = KEY_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Mark a shipped order delivered (it is then completed). Example: shoptui order deliver SO-000123"""
-    from shoptui.services.orders import shipping as orders_shipping
+    from shoptui.services import orders
 
     _simple(ctx, "order deliver", key, as_json,
-            lambda s, a: orders_shipping.deliver(session=s, actor=a, number=number), "Delivered")
+            lambda s, a: orders.deliver(session=s, actor=a, number=number), "Delivered")
 
 
 @app.command("cancel")
@@ -405,10 +400,10 @@ def cancel_order(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Cancel an order before it ships: stock released, payments refunded. Example: shoptui order cancel SO-000123 --reason "changed mind\""""
-    from shoptui.services.orders import closing
+    from shoptui.services import orders
 
     _simple(ctx, "order cancel", key, as_json,
-            lambda s, a: closing.cancel_order(session=s, actor=a, number=number, reason=reason, refund_to=to),
+            lambda s, a: orders.cancel_order(session=s, actor=a, number=number, reason=reason, refund_to=to),
             "Cancelled")
 
 
@@ -420,17 +415,16 @@ def remind_orders(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Queue payment reminders for unpaid orders (at most one per order per interval). Example: shoptui order remind --older-than 2h"""
-    from shoptui.services.orders import unpaid
-    from shoptui.services.shop import idempotency, timeutil
+    from shoptui.services import orders, shop
     from shoptui.wording import plural
 
     with refusals():
-        age = timeutil.parse_duration(older_than)
+        age = shop.parse_duration(older_than)
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
-        result = unpaid.remind_unpaid(session=session, actor=actor, older_than=age)
+    def work(session: Session, actor: Any) -> shop.Outcome:
+        result = orders.remind_unpaid(session=session, actor=actor, older_than=age)
         skipped = f" ({len(result.skipped)} without email or phone skipped)" if result.skipped else ""
-        return idempotency.Outcome(message=f"Queued payment reminders for {plural(len(result.done), 'order')}{skipped}.",
+        return shop.Outcome(message=f"Queued payment reminders for {plural(len(result.done), 'order')}{skipped}.",
                                    data={"reminded": result.done, "skipped": result.skipped})
 
     change(ctx, "order remind", work, key=key, as_json=as_json)
@@ -439,13 +433,12 @@ def remind_orders(
 @app.command("expire")
 def expire_orders(ctx: typer.Context, key: str | None = KEY_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Cancel unpaid orders older than order_auto_cancel_hours, releasing stock (cron-safe). Example: shoptui order expire"""
-    from shoptui.services.orders import unpaid
-    from shoptui.services.shop import idempotency
+    from shoptui.services import orders, shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
-        result = unpaid.expire_unpaid(session=session, actor=actor)
+    def work(session: Session, actor: Any) -> shop.Outcome:
+        result = orders.expire_unpaid(session=session, actor=actor)
         listed = f": {', '.join(result.done[:10])}{' ...' if len(result.done) > 10 else ''}" if result.done else ""
-        return idempotency.Outcome(message=f"Cancelled {len(result.done)} unpaid orders{listed}.",
+        return shop.Outcome(message=f"Cancelled {len(result.done)} unpaid orders{listed}.",
                                    data={"cancelled": result.done})
 
     change(ctx, "order expire", work, key=key, as_json=as_json)
@@ -502,22 +495,21 @@ def refund_order(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Refund without a return: items, the shipping fee, an amount, or everything; shows what goes back and asks first. Example: shoptui order refund SO-000123 --amount 10 --reason goodwill"""
-    from shoptui.services.orders import returns as orders_returns
-    from shoptui.services.shop import idempotency
+    from shoptui.services import orders, shop
 
     with refusals():
         chosen = _items(items)
 
     def preview(session: Session) -> Any:
-        return orders_returns.preview_refund(session=session, number=number,
+        return orders.preview_refund(session=session, number=number,
                                              amount_minor=_amount(session, amount, "--amount"), items=chosen or None,
                                              include_shipping=shipping, to=to, reason=reason)
 
     expect = _confirm_refund(ctx, preview, yes)
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
+    def work(session: Session, actor: Any) -> shop.Outcome:
         money = shop_currency(session)
-        result = orders_returns.refund(session=session, actor=actor, number=number,
+        result = orders.refund(session=session, actor=actor, number=number,
                                        amount_minor=_amount(session, amount, "--amount"), items=chosen or None,
                                        include_shipping=shipping, reason=reason, to=to, expect_amount_minor=expect)
         return outcome(_refund_message(result, money), result, money)
@@ -540,22 +532,20 @@ def exchange_order(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Exchange items in one step; the difference is charged or refunded. Example: shoptui order exchange SO-000123 --back TEE-01:1 --new TEE-02:1"""
-    from shoptui.services.orders import drafts
-    from shoptui.services.orders import returns as orders_returns
-    from shoptui.services.shop import idempotency
+    from shoptui.services import orders, shop
 
     with refusals():
         returned = _items(back)
     if not returned or not new:
         raise fail("Give at least one --back SKU:QTY and one --new SKU:QTY.")
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
+    def work(session: Session, actor: Any) -> shop.Outcome:
         money = shop_currency(session)
         lines = []
         for spec in new:
-            code, quantity, price = drafts.parse_item_spec(spec, money)
-            lines.append(drafts.DraftLine(sku=code, quantity=quantity, unit_price_minor=price))
-        result = orders_returns.exchange(session=session, actor=actor, number=number, back=returned, new=lines,
+            code, quantity, price = orders.parse_item_spec(spec, money)
+            lines.append(orders.DraftLine(sku=code, quantity=quantity, unit_price_minor=price))
+        result = orders.exchange(session=session, actor=actor, number=number, back=returned, new=lines,
                                          pay_method=pay_method, reason=reason,
                                          condition="damaged" if damaged else "resellable", hand_over=handed_over)
         parts = [f"credit {money.format(result.credit_minor)}"]
@@ -585,14 +575,13 @@ def return_request(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Record a customer's return request. Example: shoptui order return request SO-000123 --items TEE-01:1 --reason "too small\""""
-    from shoptui.services.orders import returns as orders_returns
-    from shoptui.services.shop import idempotency
+    from shoptui.services import orders, shop
 
     with refusals():
         chosen = _items(items)
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
-        result = orders_returns.request_return(session=session, actor=actor, number=number, items=chosen,
+    def work(session: Session, actor: Any) -> shop.Outcome:
+        result = orders.request_return(session=session, actor=actor, number=number, items=chosen,
                                                reason=reason, photos=photos or [])
         return outcome(f"Return #{result.id} requested on {result.order_number}; approve or reject it.", result)
 
@@ -600,11 +589,10 @@ def return_request(
 
 
 def _decide(ctx: typer.Context, return_id: int, approve: bool, note: str, key: str | None, as_json: bool) -> None:
-    from shoptui.services.orders import returns as orders_returns
-    from shoptui.services.shop import idempotency
+    from shoptui.services import orders, shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
-        result = orders_returns.decide_return(session=session, actor=actor, return_id=return_id, approve=approve,
+    def work(session: Session, actor: Any) -> shop.Outcome:
+        result = orders.decide_return(session=session, actor=actor, return_id=return_id, approve=approve,
                                               note=note)
         return outcome(f"Return #{result.id} on {result.order_number} {result.status}.", result)
 
@@ -637,11 +625,10 @@ def return_receive(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The goods of an approved return arrived: restock them (or write off damaged ones). Example: shoptui order return receive 12"""
-    from shoptui.services.orders import returns as orders_returns
-    from shoptui.services.shop import idempotency
+    from shoptui.services import orders, shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
-        result = orders_returns.receive_return(session=session, actor=actor, return_id=return_id,
+    def work(session: Session, actor: Any) -> shop.Outcome:
+        result = orders.receive_return(session=session, actor=actor, return_id=return_id,
                                                conditions={sku: "damaged" for sku in damaged or []})
         return outcome(f"Return #{result.id} on {result.order_number} received; refund it with "
                        f"'shoptui order return refund {result.id}'.", result)
@@ -661,18 +648,17 @@ def return_refund(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Refund a received return; shows what goes back and asks first. Example: shoptui order return refund 12 --shipping"""
-    from shoptui.services.orders import returns as orders_returns
-    from shoptui.services.shop import idempotency
+    from shoptui.services import orders, shop
 
     def preview(session: Session) -> Any:
-        return orders_returns.preview_return_refund(session=session, return_id=return_id, include_shipping=shipping,
+        return orders.preview_return_refund(session=session, return_id=return_id, include_shipping=shipping,
                                                     amount_minor=_amount(session, amount, "--amount"), to=to)
 
     expect = _confirm_refund(ctx, preview, yes)
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
+    def work(session: Session, actor: Any) -> shop.Outcome:
         money = shop_currency(session)
-        result = orders_returns.refund_return(session=session, actor=actor, return_id=return_id,
+        result = orders.refund_return(session=session, actor=actor, return_id=return_id,
                                               include_shipping=shipping,
                                               amount_minor=_amount(session, amount, "--amount"), to=to,
                                               expect_amount_minor=expect)
@@ -690,10 +676,10 @@ def return_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Returns newest first. Example: shoptui order return list --status open"""
-    from shoptui.services.orders import returns as orders_returns
+    from shoptui.services import orders
 
     with reading(ctx) as session:
-        page = orders_returns.list_returns(session=session, status=status, after=after, limit=limit)
+        page = orders.list_returns(session=session, status=status, after=after, limit=limit)
         money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_page(page, money)
@@ -707,7 +693,7 @@ def return_list(
 
 
 def _address(**parts: str | None) -> Any:
-    from shoptui.services.members.customers import AddressInput
+    from shoptui.services.members import AddressInput
 
     given = {k: v for k, v in parts.items() if v is not None}
     return AddressInput(**given) if given else None
@@ -730,14 +716,13 @@ def customer_add(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add a customer. Example: shoptui customer add "Wang Fang" --phone 13800138000 --city Hangzhou"""
-    from shoptui.services.members import customers
-    from shoptui.services.shop import idempotency
+    from shoptui.services import members, shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
-        data = customers.CustomerCreate(name=name, phone=phone, email=email, note=note,
+    def work(session: Session, actor: Any) -> shop.Outcome:
+        data = members.CustomerCreate(name=name, phone=phone, email=email, note=note,
                                         address=_address(street=street, district=district, city=city, region=region,
                                                          postal_code=postal_code, country=country))
-        found = customers.add_customer(session=session, actor=actor, data=data)
+        found = members.add_customer(session=session, actor=actor, data=data)
         return outcome(f"Added customer #{found.id} {found.name}.", found, shop_currency(session))
 
     change(ctx, "customer add", work, key=key, as_json=as_json)
@@ -761,14 +746,13 @@ def customer_edit(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Change a customer. Example: shoptui customer edit 13800138000 --email fang@example.com"""
-    from shoptui.services.members import customers
-    from shoptui.services.shop import idempotency
+    from shoptui.services import members, shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
+    def work(session: Session, actor: Any) -> shop.Outcome:
         given = {k: v for k, v in {"name": name, "phone": phone, "email": email, "note": note}.items() if v is not None}
-        patch = customers.CustomerUpdate(**given, address=_address(
+        patch = members.CustomerUpdate(**given, address=_address(
             street=street, district=district, city=city, region=region, postal_code=postal_code, country=country))
-        found = customers.update_customer(session=session, actor=actor, ref=ref, patch=patch)
+        found = members.update_customer(session=session, actor=actor, ref=ref, patch=patch)
         return outcome(f"Updated customer #{found.id} {found.name}.", found, shop_currency(session))
 
     change(ctx, "customer edit", work, key=key, as_json=as_json)
@@ -783,10 +767,10 @@ def customer_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Customers by name. Example: shoptui customer list --search wang"""
-    from shoptui.services.members import customers
+    from shoptui.services import members
 
     with reading(ctx) as session:
-        page = customers.list_customers(session=session, search=search, after=after, limit=limit)
+        page = members.list_customers(session=session, search=search, after=after, limit=limit)
         money = shop_currency(session)
     if as_json:
         emit_page(page, money)
@@ -802,12 +786,11 @@ def customer_list(
 def customer_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The customer: id, phone or email."),
                   as_json: bool = JSON_OPTION) -> None:
     """One customer with addresses and recent orders. Example: shoptui customer show 13800138000"""
-    from shoptui.services.members import customers
-    from shoptui.services.orders import listing
+    from shoptui.services import members, orders
 
     with reading(ctx) as session:
-        found = customers.get_customer(session=session, ref=ref)
-        recent = listing.list_orders(session=session, filters=listing.OrderFilter(customer=str(found.id)), limit=10)
+        found = members.get_customer(session=session, ref=ref)
+        recent = orders.list_orders(session=session, filters=orders.OrderFilter(customer=str(found.id)), limit=10)
         money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json({**jsonable(found, money), "recent_orders": jsonable(recent.items, money)})

@@ -16,20 +16,20 @@ PRINT_OPTION = typer.Option(False, "--print", help="Send the document to the pri
 
 def _document(ctx: typer.Context, number: str, kind: str, output: str | None, to_printer: bool, as_json: bool,
               width: int | None = None, copy: bool = False) -> None:
-    from shoptui.services.orders import documents
+    from shoptui.services import orders
 
     if output and to_printer:
         raise fail("Give --output FILE or --print, not both.", 2)
     with reading(ctx) as session:
-        text = documents.render(session=session, number=number, kind=kind, width_mm=width, copy=copy)
-        command = documents.shop_info(session=session).print_command
+        text = orders.render(session=session, number=number, kind=kind, width_mm=width, copy=copy)
+        command = orders.shop_info(session=session).print_command
     with refusals():
         if output:
-            path = documents.save(text, output)
+            path = orders.save(text, output)
             say(f"Saved the {kind} of {number.strip()} to {path}.")
             return
         if to_printer:
-            documents.print_text(text, command, confirmed=confirm_print(command))
+            orders.print_text(text, command, confirmed=confirm_print(command))
             say(f"Sent the {kind} of {number.strip()} to the printer.")
             return
     if as_json:
@@ -97,12 +97,12 @@ def order_import(
 
     from shoptui import db
     from shoptui.cli._output import echo_err, jsonable
-    from shoptui.services.orders import importing as order_import
+    from shoptui.services import orders
 
     cli = state(ctx)
     path = Path(file).expanduser()
     with refusals():
-        plan = order_import.read_mapping(Path(mapping).expanduser())
+        plan = orders.read_mapping(Path(mapping).expanduser())
         try:
             data = path.read_bytes()
         except FileNotFoundError:
@@ -115,7 +115,7 @@ def order_import(
 
         unit = db.read_session(cli.url) if dry_run else db.transaction(cli.url)  # a dry run never writes
         with unit as session:
-            report = order_import.import_orders(
+            report = orders.import_orders(
                 session=session, actor=cli.actor, content=data, source=path.name, mapping=plan, dry_run=dry_run,
                 create_missing=create_missing, affect_stock=affect_stock, progress=progress)
     if as_json:

@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from shoptui.config import Actor
-    from shoptui.services.messaging.outbox import MessageRead
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services.messaging import MessageRead
+    from shoptui.services.shop import Outcome
 
 HELP = """The messaging outbox: list, send and retry email and SMS.
 
@@ -70,12 +70,12 @@ def list_messages(
 
     Example: shoptui outbox list --status failed --json
     """
-    from shoptui.services.messaging import outbox as messaging
-    from shoptui.services.shop import settings
+    from shoptui.services import messaging as messaging_api
+    from shoptui.services import shop
 
     with reading(ctx) as session:
-        tz = settings.timezone(session=session)
-        page = messaging.list_messages(session=session, status=status and status.strip().lower(),
+        tz = shop.timezone(session=session)
+        page = messaging_api.list_messages(session=session, status=status and status.strip().lower(),
                                        channel=channel and channel.strip().lower(), after=after, limit=limit)
     if as_json:
         emit_json(page.items)
@@ -115,12 +115,12 @@ def show_message(ctx: typer.Context, message_id: int = ID_ARGUMENT, as_json: boo
 
     Example: shoptui outbox show 12
     """
-    from shoptui.services.messaging import outbox as messaging
-    from shoptui.services.shop import settings
+    from shoptui.services import messaging as messaging_api
+    from shoptui.services import shop
 
     with reading(ctx) as session:
-        tz = settings.timezone(session=session)
-        message = messaging.get_message(session=session, message_id=message_id)
+        tz = shop.timezone(session=session)
+        message = messaging_api.get_message(session=session, message_id=message_id)
     if as_json:
         emit_json(message)
         return
@@ -152,13 +152,13 @@ def send(
 
     Example: shoptui outbox send --limit 50
     """
-    from shoptui.services.messaging import outbox as messaging
-    from shoptui.services.shop import settings
+    from shoptui.services import messaging as messaging_api
+    from shoptui.services import shop
 
     with refusals():
-        report = messaging.deliver_due(state(ctx).url, limit=limit)
+        report = messaging_api.deliver_due(state(ctx).url, limit=limit)
     with reading(ctx) as session:
-        tz = settings.timezone(session=session)
+        tz = shop.timezone(session=session)
     if report.disabled:
         waiting = report.queued + report.retrying
         message = (f"Sending is switched off (outbox_enabled is no); {plural(waiting, 'message')} {'waits' if waiting == 1 else 'wait'}. "
@@ -197,17 +197,17 @@ def retry(
 
     Examples: shoptui outbox retry 12;  shoptui outbox retry --all-failed
     """
-    from shoptui.services.messaging import outbox as messaging
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services import messaging as messaging_api
+    from shoptui.services.shop import Outcome
 
     if (message_id is None) == (not all_failed):
         raise fail("Name one message id, or give --all-failed (not both).", 2)
 
     def work(session: Session, actor: Actor) -> Outcome:
         if message_id is None:  # then --all-failed was given (checked above)
-            items = messaging.retry_all_failed(session=session, actor=actor)
+            items = messaging_api.retry_all_failed(session=session, actor=actor)
             return Outcome(f"Queued {plural(len(items), 'failed message')} again.", {"queued": [m.id for m in items]})
-        message = messaging.retry(session=session, actor=actor, message_id=message_id)
+        message = messaging_api.retry(session=session, actor=actor, message_id=message_id)
         return Outcome(f"Queued message {message.id} ({message.channel} to {message.recipient}) again.",
                        {"queued": [message.id]})
 
@@ -220,11 +220,11 @@ def cancel(ctx: typer.Context, message_id: int = ID_ARGUMENT, idempotency_key: s
 
     Example: shoptui outbox cancel 12
     """
-    from shoptui.services.messaging import outbox as messaging
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services import messaging as messaging_api
+    from shoptui.services.shop import Outcome
 
     def work(session: Session, actor: Actor) -> Outcome:
-        message = messaging.cancel(session=session, actor=actor, message_id=message_id)
+        message = messaging_api.cancel(session=session, actor=actor, message_id=message_id)
         return Outcome(f"Cancelled message {message.id} ({message.channel} to {message.recipient}).",
                        {"cancelled": message.id})
 
@@ -232,11 +232,11 @@ def cancel(ctx: typer.Context, message_id: int = ID_ARGUMENT, idempotency_key: s
 
 
 def _queue_test(ctx: typer.Context, channel: str, recipient: str, key: str | None) -> None:
-    from shoptui.services.messaging import outbox as messaging
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services import messaging as messaging_api
+    from shoptui.services.shop import Outcome
 
     def work(session: Session, actor: Actor) -> Outcome:
-        message = messaging.queue_test(session=session, actor=actor, channel=channel, recipient=recipient)
+        message = messaging_api.queue_test(session=session, actor=actor, channel=channel, recipient=recipient)
         return Outcome(f"Queued test {channel} {message.id} to {message.recipient}; "
                        "'shoptui outbox send' delivers it.", {"queued": message.id})
 

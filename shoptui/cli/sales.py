@@ -31,8 +31,8 @@ from shoptui.wording import plural
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from shoptui.services.sales.shifts import ShiftReport
-    from shoptui.services.shop.settings import Currency
+    from shoptui.services.sales import ShiftReport
+    from shoptui.services.shop import Currency
 
 sale_app = typer.Typer(help="Ring up a counter sale: items, payment, receipt.",
                        context_settings={"allow_interspersed_args": True}, subcommand_metavar="")
@@ -46,27 +46,27 @@ WIDTH_OPTION = typer.Option(None, "--width", help="Receipt paper width in mm: 58
 def parse_tender(spec: str, money: Currency) -> Any:
     """``cash:100`` / ``card`` (the rest) / ``mobile:12.50:REF`` -> a Tender."""
     from shoptui.errors import InvalidInput
-    from shoptui.services.sales import counter as sales
+    from shoptui.services import sales as sales_api
 
     method, _, rest = spec.strip().partition(":")
     amount_text, _, reference = rest.partition(":")
     if not method.strip():
         raise InvalidInput(f"{spec!r} is not a payment; write it like cash:100 or card:50 (method:amount).")
     amount = money.parse(amount_text, field=f"amount in --pay {spec}") if amount_text.strip() else None
-    return sales.Tender(method=sales.normalise_method(method), amount_minor=amount, reference=reference.strip())
+    return sales_api.Tender(method=sales_api.normalise_method(method), amount_minor=amount, reference=reference.strip())
 
 
 def deliver_text(text: str, output: str | None, to_printer: bool, command: str) -> str | None:
     """Save a document to ``output`` or pipe it to the printer; returns a note of where it went."""
-    from shoptui.services.orders import documents
+    from shoptui.services import orders
 
     if output:
-        path = documents.save(text, output)
+        path = orders.save(text, output)
         return f"saved to {path}"
     if to_printer:
         from shoptui.cli._output import confirm_print
 
-        documents.print_text(text, command, confirmed=confirm_print(command))
+        orders.print_text(text, command, confirmed=confirm_print(command))
         return "sent to the printer"
     return None
 
@@ -111,8 +111,8 @@ def ring_up(ctx: typer.Context, items: list[str], *, pay: list[str] | None, cust
     printed is a warning on stderr with the command that reprints it, so a script that retries on
     a non-zero exit never rings the same sale up twice.
     """
-    from shoptui.services.sales import counter as sales
-    from shoptui.services.shop import idempotency
+    from shoptui.services import sales as sales_api
+    from shoptui.services import shop
 
     if receipt and to_printer:
         raise fail("Give --receipt FILE or --print, not both.", 2)
@@ -126,12 +126,12 @@ def ring_up(ctx: typer.Context, items: list[str], *, pay: list[str] | None, cust
     if points and not buyer:
         raise fail("--points needs the member: give --member PHONE.", 2)
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
+    def work(session: Session, actor: Any) -> shop.Outcome:
         money = shop_currency(session)
-        specs = [sales.parse_scan(item) for item in items]
+        specs = [sales_api.parse_scan(item) for item in items]
         tenders = [parse_tender(spec, money) for spec in (pay or [])]
-        step = None if rounding is None else sales.step_minor(rounding, money)
-        result = sales.sell(session=session, actor=actor, items=specs, tenders=tenders, customer=buyer,
+        step = None if rounding is None else sales_api.step_minor(rounding, money)
+        result = sales_api.sell(session=session, actor=actor, items=specs, tenders=tenders, customer=buyer,
                             discount_minor=money.parse(discount, field="--discount") if discount else 0,
                             rounding_step_minor=step, receipt_width_mm=width, coupon_codes=list(coupons or []),
                             points=points)
@@ -168,10 +168,10 @@ def _deliver_receipt(ctx: typer.Context, data: dict[str, Any], receipt: str | No
         command = ""
         if to_printer:
             from shoptui import db
-            from shoptui.services.orders import documents
+            from shoptui.services import orders
 
             with db.read_session(state(ctx).url) as session:
-                command = documents.shop_info(session=session).print_command
+                command = orders.shop_info(session=session).print_command
         where = deliver_text(data.get("receipt", ""), receipt, to_printer, command)
     except (ShopError, OSError) as exc:
         echo_err(f"warning: sale {number} is recorded, but its receipt was not "
@@ -221,12 +221,12 @@ def shift_open(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Open the till with a cash float. Example: shoptui shift open --float 200"""
-    from shoptui.services.sales import shifts
-    from shoptui.services.shop import idempotency
+    from shoptui.services import sales as sales_api
+    from shoptui.services import shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
+    def work(session: Session, actor: Any) -> shop.Outcome:
         money = shop_currency(session)
-        shift = shifts.open_shift(session=session, actor=actor, float_minor=money.parse(cash_float, field="--float"),
+        shift = sales_api.open_shift(session=session, actor=actor, float_minor=money.parse(cash_float, field="--float"),
                                   note=note)
         return outcome(f"Opened shift #{shift.id} with a float of "
                        f"{money.format(shift.float_minor)} {money.code}.", shift, money)
@@ -244,12 +244,12 @@ def shift_close(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Close the till with the cash counted; prints the difference. Example: shoptui shift close --counted 533.50"""
-    from shoptui.services.sales import shifts
-    from shoptui.services.shop import idempotency
+    from shoptui.services import sales as sales_api
+    from shoptui.services import shop
 
-    def work(session: Session, actor: Any) -> idempotency.Outcome:
+    def work(session: Session, actor: Any) -> shop.Outcome:
         money = shop_currency(session)
-        report = shifts.close_shift(session=session, actor=actor, shift_id=shift_id, note=note,
+        report = sales_api.close_shift(session=session, actor=actor, shift_id=shift_id, note=note,
                                     counted_minor=money.parse(counted, field="--counted"))
         difference = report.difference_minor or 0
         word = "over" if difference > 0 else "short" if difference < 0 else "exactly right"
@@ -261,10 +261,10 @@ def shift_close(
 
 
 def _show_report(ctx: typer.Context, shift_id: int | None, as_json: bool) -> None:
-    from shoptui.services.sales import shifts
+    from shoptui.services import sales as sales_api
 
     with reading(ctx) as session:
-        report = shifts.shift_report(session=session, shift_id=shift_id)
+        report = sales_api.shift_report(session=session, shift_id=shift_id)
         money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_json(report, money)
@@ -300,10 +300,10 @@ def shift_report(ctx: typer.Context,
         _show_report(ctx, shift_id, as_json)
     text = buffer.getvalue()
     say(text, nl=False)
-    from shoptui.services.orders import documents
+    from shoptui.services import orders
 
     with refusals():
-        path = documents.save(text, output)
+        path = orders.save(text, output)
     say(f"Report saved to {path}.", err=True)
 
 
@@ -315,10 +315,10 @@ def shift_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Shifts newest first. Example: shoptui shift list --limit 10"""
-    from shoptui.services.sales import shifts
+    from shoptui.services import sales as sales_api
 
     with reading(ctx) as session:
-        page = shifts.list_shifts(session=session, after=after, limit=limit)
+        page = sales_api.list_shifts(session=session, after=after, limit=limit)
         money, tz = shop_currency_and_zone(session)
     if as_json:
         emit_page(page, money)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from shoptui.config import Actor
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services.shop import Outcome
 
 db_app = typer.Typer(help="The store itself: information, upgrade, checks and backups.", no_args_is_help=True)
 settings_app = typer.Typer(help="Store settings: name, contact, currency, time zone, email and SMS.",
@@ -126,10 +126,10 @@ def db_check(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
     Exits 1 and lists the problems when any check fails. Example: shoptui db check
     """
-    from shoptui.services.shop import checks
+    from shoptui.services import shop
 
     with reading(ctx) as session:
-        results = checks.run_checks(session=session)
+        results = shop.run_checks(session=session)
     if as_json:
         emit_json([{"check": r.name, "ok": r.ok, "problems": r.problems} for r in results])
     else:
@@ -176,13 +176,13 @@ def settings_show(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
     Example: shoptui settings show --json
     """
-    from shoptui.services.shop import settings
+    from shoptui.services import shop
 
-    definitions = settings.definitions()
+    definitions = shop.definitions()
     with reading(ctx) as session:
-        values = settings.get_all(session=session)
+        values = shop.get_all(session=session)
         # a secret's value never leaves the service: only whether it is set; URLs without their credentials
-        shown = {k: settings.secret_status(session=session, key=k) if definitions[k].secret else settings.shown(k, v)
+        shown = {k: shop.secret_status(session=session, key=k) if definitions[k].secret else shop.shown(k, v)
                  for k, v in values.items()}
     if as_json:
         emit_json(shown)
@@ -212,12 +212,12 @@ def settings_set(
 
     Examples: shoptui settings set name "Lucky Cat Store";  shoptui settings set timezone Europe/Berlin
     """
-    from shoptui.services.shop import settings
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services import shop
+    from shoptui.services.shop import Outcome
 
     def work(session: Session, actor: Actor) -> Outcome:
-        new = settings.shown(key, settings.set_value(session=session, actor=actor, key=key, raw=value))
-        if settings.definitions()[key].secret:
+        new = shop.shown(key, shop.set_value(session=session, actor=actor, key=key, raw=value))
+        if shop.definitions()[key].secret:
             return Outcome(f"Cleared {key} from the store.", {"key": key, "value": None})
         return Outcome(f"Set {key} to {_plain(new)}.", {"key": key, "value": new})
 
@@ -242,12 +242,12 @@ def audit_list(
 
     Example: shoptui audit list --entity setting --since 7d --json
     """
-    from shoptui.services.shop import audit, settings, timeutil
+    from shoptui.services import shop
 
     with reading(ctx) as session:
-        tz = settings.timezone(session=session)
-        moment = timeutil.parse_moment(since, tz) if since else None
-        page = audit.list_entries(session=session, entity=entity, entity_id=entity_id, actor=actor, since=moment,
+        tz = shop.timezone(session=session)
+        moment = shop.parse_moment(since, tz) if since else None
+        page = shop.list_entries(session=session, entity=entity, entity_id=entity_id, actor=actor, since=moment,
                                   after=after, limit=limit)
     if as_json:
         emit_json(page.items)
@@ -275,11 +275,11 @@ def notification_list(
 
     Example: shoptui notification list --unread
     """
-    from shoptui.services.shop import notifications, settings
+    from shoptui.services import shop
 
     with reading(ctx) as session:
-        tz = settings.timezone(session=session)
-        items = notifications.list_notifications(session=session, unread_only=unread, limit=limit)
+        tz = shop.timezone(session=session)
+        items = shop.list_notifications(session=session, unread_only=unread, limit=limit)
     if as_json:
         emit_json(items)
         return
@@ -298,17 +298,17 @@ def notification_read(
 
     Examples: shoptui notification read 3 4;  shoptui notification read --all
     """
-    from shoptui.services.shop import notifications
-    from shoptui.services.shop.idempotency import Outcome
+    from shoptui.services import shop
+    from shoptui.services.shop import Outcome
 
     if not ids and not all_:
         raise fail("Name notification ids, or give --all.", 2)
 
     def work(session: Session, actor: Actor) -> Outcome:
         if all_:
-            count = notifications.mark_all_read(session=session, actor=actor)
+            count = shop.mark_all_read(session=session, actor=actor)
         else:
-            count = notifications.mark_read(session=session, actor=actor, ids=list(ids))
+            count = shop.mark_read(session=session, actor=actor, ids=list(ids))
         return Outcome(f"Marked {plural(count, 'notification')} read.", {"marked": count})
 
     change(ctx, "notification.read", work, key=idempotency_key)

@@ -51,8 +51,7 @@ from shoptui.tui.widgets.sidebar import sidebar_order
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
-    from shoptui.services.shop.notifications import NotificationRead
-    from shoptui.services.shop.search import SearchHit
+    from shoptui.services.shop import NotificationRead, SearchHit
 
 log = logging.getLogger("shoptui.tui")
 
@@ -207,12 +206,12 @@ class ShopApp(App[None]):
     def load_shell(self) -> None:
         """Open the store and read what the top bar shows."""
         from shoptui import db
-        from shoptui.services.shop import dashboard  # light: no table classes while the dashboard fills in
+        from shoptui.services import shop  # light: no table classes while the dashboard fills in
 
         with db.read_session(self.db_url) as session:
-            view = from_values(dashboard.store_values(session, *STORE_KEYS))
-            latest = dashboard.latest_notification_id(session=session)
-            unread = dashboard.unread_notifications(session=session)
+            view = from_values(shop.store_values(session, *STORE_KEYS))
+            latest = shop.latest_notification_id(session=session)
+            unread = shop.unread_notifications(session=session)
         self.post_message(self.ShellLoaded(view, latest, unread))
 
     @on(ShellLoaded)
@@ -256,16 +255,16 @@ class ShopApp(App[None]):
     def poll_notifications(self, seen: int | None) -> None:
         """Cheap probe: the newest id and the unread count; the new ones only when there are any."""
         from shoptui import db
-        from shoptui.services.shop import dashboard
+        from shoptui.services import shop
 
         with db.read_session(self.db_url) as session:
-            latest = dashboard.latest_notification_id(session=session)
-            unread = dashboard.unread_notifications(session=session)
+            latest = shop.latest_notification_id(session=session)
+            unread = shop.unread_notifications(session=session)
             new = []
             if seen is not None and latest > seen:
-                from shoptui.services.shop import notifications
+                from shoptui.services import shop
 
-                new = notifications.list_notifications(session=session, after_id=seen, limit=20)
+                new = shop.list_notifications(session=session, after_id=seen, limit=20)
         if not get_current_worker().is_cancelled:
             self.post_message(self.NotificationsPolled(latest, unread, new))
 
@@ -390,13 +389,13 @@ class ShopApp(App[None]):
     def mark_read(self, ids: list[int] | None) -> None:
         """One transaction: mark these notifications (``None``: every unread one) read, audited."""
         from shoptui import db
-        from shoptui.services.shop import notifications
+        from shoptui.services import shop
 
         with db.transaction(self.db_url) as session:
             if ids is None:
-                changed = notifications.mark_all_read(session=session, actor=self.actor)
+                changed = shop.mark_all_read(session=session, actor=self.actor)
             else:
-                changed = notifications.mark_read(session=session, actor=self.actor, ids=ids)
+                changed = shop.mark_read(session=session, actor=self.actor, ids=ids)
         if ids is None:
             self.call_from_thread(self.announce, f"Marked {changed} notification{'s' if changed != 1 else ''} read.")
         self.call_from_thread(self.refresh_notifications)

@@ -19,7 +19,7 @@ from shoptui import wording
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from shoptui.services.shop.settings import Currency
+    from shoptui.services.shop import Currency
 
 STORE_KEYS = ("name", "timezone", "currency", "currency_digits")
 """The settings a :class:`StoreView` is made of."""
@@ -63,7 +63,7 @@ class StoreView:
     @property
     def money_type(self) -> Currency:
         """The store currency as the services parse and format it."""
-        from shoptui.services.shop.settings import Currency
+        from shoptui.services.shop import Currency
 
         return Currency(code=self.currency, digits=self.digits)
 
@@ -76,9 +76,9 @@ def from_values(values: dict[str, object]) -> StoreView:
 
 def read_store_view(session: Session) -> StoreView:
     """Read the view (in a worker; light: no settings table class)."""
-    from shoptui.services.shop import dashboard
+    from shoptui.services import shop
 
-    return from_values(dashboard.store_values(session, *STORE_KEYS))
+    return from_values(shop.store_values(session, *STORE_KEYS))
 
 
 def current(app: object, session: Session) -> StoreView:

@@ -58,12 +58,12 @@ def test_db_info_masks_a_database_urls_password(runner: CliRunner, monkeypatch: 
 def test_the_error_log_has_no_password_and_is_private(monkeypatch: pytest.MonkeyPatch, store: str,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     from shoptui.cli import entry
-    from shoptui.services.shop import settings
+    from shoptui.services import shop
 
     def explode(**kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("lost postgresql://shop:hunter2@db/shop")
 
-    monkeypatch.setattr(settings, "set_value", explode)
+    monkeypatch.setattr(shop, "set_value", explode)
     monkeypatch.setattr(sys, "argv", ["shoptui", "--db", store, "settings", "set", "smtp_password", "letmein"])
     with pytest.raises(SystemExit):
         entry.run()

@@ -98,9 +98,10 @@ def test_db_info_check_and_backup(shop, store_path: Path, tmp_path: Path) -> Non
 
 
 def test_db_check_fails_with_a_list(shop, store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from shoptui.services import shop as shop_api  # the face calls the API; patch the name it looks up
     from shoptui.services.shop import checks
 
-    monkeypatch.setattr(checks, "run_checks", lambda session: [
+    monkeypatch.setattr(shop_api, "run_checks", lambda session: [
         checks.CheckResult("stock ledger", ["TEE-01 at Main: level 5, movements sum to 4"])])
     result = shop("db", "check")
     assert result.exit_code == 1
@@ -131,12 +132,12 @@ def test_bad_store_locations(runner: CliRunner, tmp_path: Path, location: str) -
 def test_unexpected_error_prints_one_line_and_logs_the_traceback(monkeypatch: pytest.MonkeyPatch, store: str,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     from shoptui.cli import entry
-    from shoptui.services.shop import settings
+    from shoptui.services import shop
 
     def explode(*, session):  # type: ignore[no-untyped-def]
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(settings, "get_all", explode)
+    monkeypatch.setattr(shop, "get_all", explode)
     monkeypatch.setattr(sys, "argv", ["shoptui", "--db", store, "settings", "show"])
     with pytest.raises(SystemExit) as exited:
         entry.run()

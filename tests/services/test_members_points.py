@@ -52,7 +52,7 @@ def test_fifo_expiry_takes_the_oldest_points_first(session: Session, frozen_cloc
         assert members.expire_points(session=session, actor=CLERK) == (1, 30)
         assert members.expire_points(session=session, actor=CLERK) == (0, 0)  # cron-safe
     assert _balance(session, ana) == 0
-    kinds = [(m.kind, m.points) for m in members_points.history(session=session, customer_id=ana).items]
+    kinds = [(m.kind, m.points) for m in members_points.points_history(session=session, customer_id=ana).items]
     assert kinds == [("expire", -30), ("redeem", -120), ("adjust", 50), ("adjust", 100)]
     _clean(session)
 
@@ -104,7 +104,7 @@ def test_events_and_tier_multiply_points(store: str, frozen_clock) -> None:  # t
         order = placing.create_order(session=s, actor=CLERK, draft=draft(("TEA-01", 1), ("MUG-01", 1), customer=ana))
         payments.pay(session=s, actor=CLERK, number=order.number, method="card")
     with db.read_session(store) as s:
-        earned = members_points.history(session=s, customer_id=ana).items[0]
+        earned = members_points.points_history(session=s, customer_id=ana).items[0]
         # (50.00 x3 + 35.50 x1) x1.5 = 278.25 -> 278 points
         assert (earned.kind, earned.points, earned.base_minor) == ("earn", 278, 8550)
         assert "Tea week" in earned.reason and "Gold only" not in earned.reason
@@ -193,5 +193,5 @@ def test_recalc_tiers_by_orders_is_set_based_and_cron_safe(store: str, frozen_cl
         assert members.recalc_tiers(session=s, actor=CLERK).changed == 0
         assert members.get_member(session=s, ref=ana).tier_code == "normal"
         assert members.get_member(session=s, ref=bo).tier_code == "normal"
-        reasons = [h.reason for h in members_tiers.history(session=s, customer_id=ana)]
+        reasons = [h.reason for h in members_tiers.tier_history(session=s, customer_id=ana)]
         assert reasons[0] == "recalculated" and reasons[-1] == "joined"

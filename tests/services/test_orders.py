@@ -182,7 +182,7 @@ def test_counters_follow_every_change(seeded: str) -> None:
         counts = listing.status_counts(session=s)
         assert counts["open"] == 2 and counts["paid"] == 1 and counts["unpaid"] == 1
         assert sum(r.orders for r in s.exec(select(OrderStat))) == 2
-        figures = orders_figures.figures(session=s)
+        figures = orders_figures.order_figures(session=s)
         assert (figures.orders_today, figures.unpaid, figures.to_ship) == (2, 1, 1)
         assert figures.sales_today_minor == 9900 + 3550 and figures.average_order_minor == 6725
 

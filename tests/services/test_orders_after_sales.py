@@ -143,7 +143,7 @@ def test_return_flow_restocks_writes_off_and_refunds_exactly(paid: tuple[str, st
     with db.transaction(url) as s:
         ret = orders_returns.request_return(session=s, actor=CLERK, number=number,
                                             items=[("TEE-01", 2), ("MUG-01", 1)], reason="wrong size")
-        assert ret.status == "requested" and orders_figures.figures(session=s).open_returns == 1
+        assert ret.status == "requested" and orders_figures.order_figures(session=s).open_returns == 1
         with pytest.raises(Conflict, match="is requested; it cannot become received"):
             orders_returns.receive_return(session=s, actor=CLERK, return_id=ret.id)
         orders_returns.decide_return(session=s, actor=CLERK, return_id=ret.id, approve=True)
@@ -157,7 +157,7 @@ def test_return_flow_restocks_writes_off_and_refunds_exactly(paid: tuple[str, st
         assert result.methods == {"mobile": order.total_minor - 20000, "card": 20000}
         assert (order.payment_status, order.fulfilment_status) == ("refunded", "returned")
         assert all(line.refunded_minor == line.net_minor for line in order.lines)
-        assert orders_figures.figures(session=s).open_returns == 0
+        assert orders_figures.order_figures(session=s).open_returns == 0
         kinds = [e.kind for e in order.events]
         assert {"return_requested", "return_approved", "return_received", "refunded"} <= set(kinds)
         assert {m.template for m in s.exec(select(OutboxMessage))} >= {"order.return_approved", "order.refund"}

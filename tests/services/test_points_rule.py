@@ -72,7 +72,7 @@ def test_counter_members_and_pricing_agree(session: Session, value_per_100: int,
         for points in {0, rule, balance}:
             worth = points_worth(points, value_per_100)
             assert members.points_value_minor(session=session, points=points) == worth
-            assert terms.points_worth(context, points) == worth
+            assert terms.offer_points_worth(context, points) == worth
 
         b = sales.new_basket(session=session)
         for code, quantity in (("TEE-01", tees), ("MUG-01", mugs)):

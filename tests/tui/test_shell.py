@@ -221,12 +221,12 @@ async def test_an_out_of_date_store_says_to_upgrade(tui_store: str) -> None:
 
 async def test_an_unexpected_error_is_logged_not_shown_as_a_traceback(app: ShopApp,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from shoptui.services.shop import dashboard
+    from shoptui.services import shop  # the screen looks the name up through the API
 
     def broken(*, session: object) -> list[object]:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(dashboard, "all_figures", broken)
+    monkeypatch.setattr(shop, "all_figures", broken)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         toasts = [n.message for n in app.toasts]

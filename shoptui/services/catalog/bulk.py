@@ -17,11 +17,10 @@ from shoptui.models.catalog import (
     ProductTag,
     Variant,
 )
+from shoptui.services import pricing, shop
 from shoptui.services.catalog.categories import category_paths, category_row
 from shoptui.services.catalog.fields import MAX_TAGS, check_minor, check_status, check_tag
 from shoptui.services.catalog.products import refresh_products
-from shoptui.services.pricing import rounding
-from shoptui.services.shop import audit
 
 
 class BulkAction(BaseModel):
@@ -104,7 +103,7 @@ def _plan_bulk(session: Session, product_ids: Sequence[int], action: BulkAction)
             raise InvalidInput("A price change by percentage must be above -100% and at most +10000%.")
         for variant in session.exec(select(Variant).where(col(Variant.product_id).in_(ids))
                                     .order_by(col(Variant.product_id), col(Variant.position))):
-            new = rounding.adjust_price(variant.price_minor, delta_minor=action.delta_minor, delta_bp=action.delta_bp,
+            new = pricing.adjust_price(variant.price_minor, delta_minor=action.delta_minor, delta_bp=action.delta_bp,
                                        field=f"price of {variant.sku}")
             check_minor(new, f"price of {variant.sku}")
             if new != variant.price_minor:
@@ -152,6 +151,6 @@ def bulk_apply(*, session: Session, actor: Actor, product_ids: Sequence[int], ac
     for pid, lines in by_product.items():
         before = {(c.sku or c.field): c.before for c in lines}
         after = {(c.sku or c.field): c.after for c in lines}
-        audit.record(session=session, actor=actor, action=f"product.bulk_{action.kind}", entity="product", entity_id=pid,
+        shop.record(session=session, actor=actor, action=f"product.bulk_{action.kind}", entity="product", entity_id=pid,
                      summary=f"bulk {action.kind.replace('_', ' ')} on {lines[0].title}", before=before, after=after)
     return result

@@ -15,8 +15,8 @@ from shoptui.models.catalog import (
     Category,
     Product,
 )
+from shoptui.services import shop
 from shoptui.services.catalog.fields import clean_text, required_text, slugify
-from shoptui.services.shop import audit
 
 CATEGORY_SEPARATOR = " > "
 
@@ -165,7 +165,7 @@ def create_category(*, session: Session, actor: Actor, name: str, parent_id: int
     if position is not None:
         _place(session, row, siblings, position)
     session.flush()
-    audit.record(session=session, actor=actor, action="category.create", entity="category", entity_id=row.id,
+    shop.record(session=session, actor=actor, action="category.create", entity="category", entity_id=row.id,
                  summary=f"created category {cleaned}", after={"name": cleaned, "slug": wanted, "parent_id": parent_id})
     return _read_category(session, row)
 
@@ -199,7 +199,7 @@ def rename_category(*, session: Session, actor: Actor, category_id: int, name: s
         row.slug = wanted
     row.updated_at = clock.now()
     session.flush()
-    audit.record(session=session, actor=actor, action="category.rename", entity="category", entity_id=row.id,
+    shop.record(session=session, actor=actor, action="category.rename", entity="category", entity_id=row.id,
                  summary=f"renamed category {before['name']} to {row.name}", before=before,
                  after={"name": row.name, "slug": row.slug})
     return _read_category(session, row)
@@ -238,7 +238,7 @@ def move_category(*, session: Session, actor: Actor, category_id: int, parent_id
     _place(session, row, siblings, len(siblings) if position is None else position)
     row.updated_at = clock.now()
     session.flush()
-    audit.record(session=session, actor=actor, action="category.move", entity="category", entity_id=row.id,
+    shop.record(session=session, actor=actor, action="category.move", entity="category", entity_id=row.id,
                  summary=f"moved category {row.name}", before=before,
                  after={"parent_id": row.parent_id, "position": row.position, "path": row.path})
     return _read_category(session, row)
@@ -250,7 +250,7 @@ def reorder_category(*, session: Session, actor: Actor, category_id: int, positi
     before = row.position
     _place(session, row, _siblings(session, row.parent_id), position)
     session.flush()
-    audit.record(session=session, actor=actor, action="category.reorder", entity="category", entity_id=row.id,
+    shop.record(session=session, actor=actor, action="category.reorder", entity="category", entity_id=row.id,
                  summary=f"moved category {row.name} to position {row.position}",
                  before={"position": before}, after={"position": row.position})
     return _read_category(session, row)
@@ -291,7 +291,7 @@ def delete_category(*, session: Session, actor: Actor, category_id: int, move_to
     for index, sibling in enumerate(siblings):
         sibling.position = index
     session.flush()
-    audit.record(session=session, actor=actor, action="category.delete", entity="category", entity_id=category_id,
+    shop.record(session=session, actor=actor, action="category.delete", entity="category", entity_id=category_id,
                  summary=f"deleted category {name}{moved}",
                  before={"name": name, "parent_id": row.parent_id, "path": row.path}, after=None)
     return f"Deleted category {name}{moved}."

@@ -108,9 +108,9 @@ def upc_e_to_upc_a(code: str) -> str:
 
 def barcode_pattern(session: Session) -> str:
     """The store's pattern for in-store codes that are not GS1 numbers (setting ``barcode_pattern``)."""
-    from shoptui.services.shop import settings as store_settings
+    from shoptui.services import shop
 
-    return str(store_settings.get(session=session, key="barcode_pattern") or DEFAULT_BARCODE_PATTERN)
+    return str(shop.get(session=session, key="barcode_pattern") or DEFAULT_BARCODE_PATTERN)
 
 
 def check_barcode(barcode: str | None, pattern: str | None = None) -> str | None:

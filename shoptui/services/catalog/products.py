@@ -46,6 +46,7 @@ from shoptui.models.catalog import (
     ProductTag,
     Variant,
 )
+from shoptui.services import shop
 from shoptui.services.catalog.categories import category_paths, category_row
 from shoptui.services.catalog.fields import (
     MAX_VARIANTS,
@@ -65,8 +66,7 @@ from shoptui.services.catalog.fields import (
     required_text,
 )
 from shoptui.services.catalog.search import search_rows
-from shoptui.services.shop import audit
-from shoptui.services.shop.paging import Page, after_key, clamp_limit
+from shoptui.services.shop import Page, after_key, clamp_limit
 from shoptui.store.search import ids_query, insert_lines
 from shoptui.typed import ascii_digits
 
@@ -632,7 +632,7 @@ def create_product(*, session: Session, actor: Actor, data: ProductCreate) -> Pr
     refresh_products(session=session, product_ids=[product.id])
     after = product_snapshot(product, tags, images)
     after["variants"] = [r["sku"] for r in rows]
-    audit.record(session=session, actor=actor, action="product.create", entity="product", entity_id=product.id,
+    shop.record(session=session, actor=actor, action="product.create", entity="product", entity_id=product.id,
                  summary=f"created product {title} ({', '.join(r['sku'] for r in rows[:5])})", after=after)
     return get_product(session=session, product_id=product.id)
 
@@ -697,7 +697,7 @@ def update_product(*, session: Session, actor: Actor, product_id: int, patch: Pr
     touch_product(row)
     session.flush()
     refresh_products(session=session, product_ids=[product_id])
-    audit.record(session=session, actor=actor, action="product.update", entity="product", entity_id=product_id,
+    shop.record(session=session, actor=actor, action="product.update", entity="product", entity_id=product_id,
                  summary=f"edited product {after['title']}", before=before, after=after)
     return get_product(session=session, product_id=product_id)
 
@@ -740,6 +740,6 @@ def delete_product(*, session: Session, actor: Actor, product_id: int, expect_ve
         raise NotAllowed(f"The product {title!r} is still referenced elsewhere (stock, orders or purchases), so it "
                          f"cannot be deleted. Archive it instead: shoptui product archive {product_id}") from None
     session.expire_all()
-    audit.record(session=session, actor=actor, action="product.delete", entity="product", entity_id=product_id,
+    shop.record(session=session, actor=actor, action="product.delete", entity="product", entity_id=product_id,
                  summary=f"deleted product {title}", before=before, after=None)
     return f"Deleted product {title} (id {product_id}) and its {len(before['variants'])} variants."

@@ -25,8 +25,7 @@ from shoptui.models.catalog import (
     Variant,
 )
 from shoptui.services.catalog.fields import clean_text
-from shoptui.services.shop.paging import clamp_limit
-from shoptui.services.shop.search import SearchHit
+from shoptui.services.shop import SearchHit, clamp_limit
 from shoptui.store.search import SearchRow, ids_query
 
 

@@ -31,11 +31,11 @@ from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput
 from shoptui.models._types import id_of, table_of
 from shoptui.models.catalog import Product, ProductImage, ProductTag, Variant
+from shoptui.services import shop
 from shoptui.services.catalog import categories as catalog_categories
 from shoptui.services.catalog import fields as catalog_fields
 from shoptui.services.catalog import products as catalog_products
 from shoptui.services.catalog import search
-from shoptui.services.shop import audit, settings, spreadsheet
 from shoptui.store import bulk, tuning
 from shoptui.store import ids as id_pool
 from shoptui.store import search as store_search
@@ -164,7 +164,7 @@ def read_csv_rows(content: str, source: str) -> tuple[list[str], list[_Row]]:
     try:
         for record in reader:
             if quoted:
-                record = [spreadsheet.uncell(c) for c in record]
+                record = [shop.uncell(c) for c in record]
             if len(record) == width:
                 append(new_row(_Row, (line, record)))
             elif record and not (len(record) == 1 and not record[0].strip()):
@@ -315,7 +315,7 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
     names) take fast paths; anything else goes through the catalogue's own checks, so the
     result and the messages are the same either way.
     """
-    money = settings.currency(session=session)
+    money = shop.currency(session=session)
     pattern = catalog_fields.barcode_pattern(session)
     digits = money.digits
     scale = 10**digits
@@ -811,7 +811,7 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
             else:
                 changed = dict(variant_changes.get(v["sku"], {}))
                 if changed:
-                    audit.record(session=session, actor=actor, action="variant.update", entity="variant",
+                    shop.record(session=session, actor=actor, action="variant.update", entity="variant",
                                  entity_id=old.sku, summary=f"import {source}: updated variant {old.sku}",
                                  before={k: getattr(old, k) for k in changed}, after=changed)
                     changed.update(b_id=old.id, updated_at=now)
@@ -852,7 +852,7 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
     if new_groups:
         after["created_product_ids"] = [new_groups[0].product_id, new_groups[-1].product_id]
         after["created_skus_sample"] = [v["sku"] for g in new_groups[:20] for v in g.variants][:20]
-    audit.record(session=session, actor=actor, action="product.import", entity="product", entity_id=None,
+    shop.record(session=session, actor=actor, action="product.import", entity="product", entity_id=None,
                  summary=f"imported {source}: {report.summary}", after=after)
     session.flush()
 
@@ -952,7 +952,7 @@ def _update_products(session: Session, actor: Actor, groups: list[_Group], categ
         row.version += 1
         row.updated_at = now
         if after != before:
-            audit.record(session=session, actor=actor, action="product.update", entity="product", entity_id=g.product_id,
+            shop.record(session=session, actor=actor, action="product.update", entity="product", entity_id=g.product_id,
                          summary=f"import {source}: updated product {row.title}", before=before, after=after)
     session.flush()
 
@@ -987,7 +987,7 @@ def export_catalog(*, session: Session, fmt: str = "csv") -> str:
     """The whole catalogue as CSV (one row per variant) or JSON (with the category tree)."""
     if fmt not in ("csv", "json"):
         raise InvalidInput(f"The format {fmt!r} is not csv or json.")
-    money = settings.currency(session=session)
+    money = shop.currency(session=session)
     names = catalog_categories.category_paths(session=session)
 
     def amount(value: int | None) -> str:
@@ -1010,11 +1010,11 @@ def export_catalog(*, session: Session, fmt: str = "csv") -> str:
                            "products": products}, ensure_ascii=False, indent=1) + "\n"
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(spreadsheet.row(COLUMNS))
+    writer.writerow(shop.row(COLUMNS))
     for p, variants, tags, images in _export_products(session):
         for index, v in enumerate(variants):
             first = index == 0
-            writer.writerow(spreadsheet.row([
+            writer.writerow(shop.row([
                 variants[0].sku, v.sku, p.title if first else "", p.status if first else "",
                 (names.get(p.category_id, "") if p.category_id else "") if first else "",
                 (p.brand or "") if first else "", ", ".join(tags) if first else "", p.description if first else "",

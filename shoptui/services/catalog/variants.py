@@ -23,6 +23,7 @@ from shoptui.models.catalog import (
     Product,
     Variant,
 )
+from shoptui.services import shop
 from shoptui.services.catalog.fields import (
     MAX_VARIANTS,
     barcode_pattern,
@@ -51,8 +52,7 @@ from shoptui.services.catalog.products import (
     variant_snapshot,
     variants_with_history,
 )
-from shoptui.services.shop import audit
-from shoptui.services.shop.paging import Page, clamp_limit
+from shoptui.services.shop import Page, clamp_limit
 from shoptui.store.rows import tuples
 from shoptui.typed import ascii_digits
 
@@ -168,7 +168,7 @@ def add_variant(*, session: Session, actor: Actor, product_id: int, data: Varian
     touch_product(product)
     session.flush()
     refresh_products(session=session, product_ids=[product_id])
-    audit.record(session=session, actor=actor, action="variant.create", entity="variant", entity_id=variant.sku,
+    shop.record(session=session, actor=actor, action="variant.create", entity="variant", entity_id=variant.sku,
                  summary=f"added variant {variant.sku} to {product.title}", after=variant_snapshot(variant))
     return get_variant_by_sku(session=session, sku=row["sku"])
 
@@ -196,7 +196,7 @@ def update_variant(*, session: Session, actor: Actor, sku: str, patch: VariantUp
     touch_product(product)
     session.flush()
     refresh_products(session=session, product_ids=[row.product_id])
-    audit.record(session=session, actor=actor, action="variant.update", entity="variant", entity_id=cleaned["sku"],
+    shop.record(session=session, actor=actor, action="variant.update", entity="variant", entity_id=cleaned["sku"],
                  summary=f"edited variant {before['sku']}", before=before, after=cleaned)
     return get_variant_by_sku(session=session, sku=cleaned["sku"])
 
@@ -216,7 +216,7 @@ def delete_variant(*, session: Session, actor: Actor, sku: str, expect_version: 
     touch_product(product)
     session.flush()
     refresh_products(session=session, product_ids=[id_of(product)])
-    audit.record(session=session, actor=actor, action="variant.delete", entity="variant", entity_id=before["sku"],
+    shop.record(session=session, actor=actor, action="variant.delete", entity="variant", entity_id=before["sku"],
                  summary=f"deleted variant {before['sku']} of {product.title}", before=before, after=None)
     return f"Deleted variant {before['sku']} of {product.title}."
 
@@ -351,7 +351,7 @@ def generate_variants(*, session: Session, actor: Actor, product_id: int, option
     touch_product(product)
     session.flush()
     refresh_products(session=session, product_ids=[product_id])
-    audit.record(session=session, actor=actor, action="variant.generate", entity="product", entity_id=product_id,
+    shop.record(session=session, actor=actor, action="variant.generate", entity="product", entity_id=product_id,
                  summary=f"generated {len(new_rows)} variants for {product.title}",
                  before={"option_names": current, "removed": removed},
                  after={"option_names": names, "created": [r["sku"] for r in new_rows]})

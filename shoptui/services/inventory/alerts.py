@@ -14,9 +14,9 @@ from shoptui import clock
 from shoptui.config import Actor
 from shoptui.models.catalog import Product, Variant
 from shoptui.models.inventory import StockLevel, StockPolicy
+from shoptui.services import shop
 from shoptui.services.inventory.listing import StockRow, list_levels
 from shoptui.services.inventory.locations import location_codes
-from shoptui.services.shop import audit
 
 
 def alert_step(available: int, reorder_point: int | None, alerted: bool, alerted_out: bool,
@@ -73,11 +73,10 @@ def evaluate_alerts(*, session: Session, location_id: int, variant_ids: Sequence
 def send_alerts(session: Session, location_id: int, crossed: list[tuple[int, int]]) -> None:
     """Tell about levels that just crossed (variant id, available): a notification each, and an email each to
     alert_emails when the low_stock_alerts setting is 'each'."""
-    from shoptui.services.messaging import outbox as messaging
-    from shoptui.services.shop import notifications, settings
+    from shoptui.services import messaging as messaging_api
 
-    mode = settings.get(session=session, key="low_stock_alerts")
-    recipients = settings.get(session=session, key="alert_emails") if mode == "each" else []
+    mode = shop.get(session=session, key="low_stock_alerts")
+    recipients = shop.get(session=session, key="alert_emails") if mode == "each" else []
     code = location_codes(session, [location_id]).get(location_id, str(location_id))
     info = {
         row[0]: row[1:]
@@ -93,13 +92,13 @@ def send_alerts(session: Session, location_id: int, crossed: list[tuple[int, int
         state = "out of stock" if available <= 0 else "low on stock"
         context = {"sku": sku, "title": title, "available": available, "reorder_point": rop, "location": code,
                    "state": state}
-        notifications.notify(
+        shop.notify(
             session=session, title=f"{sku} is {state} at {code}",
             body=f"{title}: {available} available, reorder point {rop}.",
             severity="error" if available <= 0 else "warning", link_kind="variant", link_id=variant_id,
         )
         for recipient in recipients:
-            messaging.queue(
+            messaging_api.queue(
                 session=session, channel="email", recipient=recipient, template="low_stock",
                 subject="Low stock: $sku is $state at $location",
                 body="$title ($sku) is $state at $location: $available available, reorder point $reorder_point.\n\n"
@@ -126,10 +125,9 @@ def low_stock_digest(*, session: Session, actor: Actor, force: bool = False) -> 
     """
     from shoptui import wording
     from shoptui.models.messaging import OutboxMessage
-    from shoptui.services.messaging import outbox as messaging
-    from shoptui.services.shop import settings
+    from shoptui.services import messaging as messaging_api
 
-    day = wording.when(clock.now(), settings.timezone(session=session), time=False)
+    day = wording.when(clock.now(), shop.timezone(session=session), time=False)
     if not force and session.exec(select(OutboxMessage.id).where(
             OutboxMessage.template == "low_stock_digest", OutboxMessage.ref_kind == "digest",
             OutboxMessage.ref_id == day, OutboxMessage.status != "cancelled").limit(1)).first() is not None:
@@ -142,18 +140,18 @@ def low_stock_digest(*, session: Session, actor: Actor, force: bool = False) -> 
         if page.next_after is None:
             break
         after = page.next_after
-    recipients = settings.get(session=session, key="alert_emails")
+    recipients = shop.get(session=session, key="alert_emails")
     if not page_rows or not recipients:
         return DigestResult(low=len(page_rows), emails=0, day=day)
     lines = "\n".join(f"  {r.sku:<20} {r.location:<8} available {r.available:>6}  reorder point {r.reorder_point}"
                       f"  {r.title}" for r in page_rows)
     for recipient in recipients:
-        messaging.queue(session=session, channel="email", recipient=recipient, template="low_stock_digest",
+        messaging_api.queue(session=session, channel="email", recipient=recipient, template="low_stock_digest",
                         subject="Low stock digest $day: $count",
                         body="At or below their reorder point:\n\n$lines\n\nSuggested orders: shoptui po suggest\n",
                         context={"day": day, "count": wording.plural(len(page_rows), "SKU"), "lines": lines},
                         ref_kind="digest", ref_id=day)
-    audit.record(session=session, actor=actor, action="stock.digest", entity="stock",
+    shop.record(session=session, actor=actor, action="stock.digest", entity="stock",
                  summary=f"low-stock digest of {wording.plural(len(page_rows), 'SKU')} to "
                          f"{wording.plural(len(recipients), 'recipient')}" + (" (forced)" if force else ""))
     return DigestResult(low=len(page_rows), emails=len(recipients), day=day)

@@ -12,13 +12,13 @@ from shoptui.config import Actor
 from shoptui.errors import InvalidInput
 from shoptui.models.catalog import Variant
 from shoptui.models.inventory import ADJUST_REASONS, StockPolicy
+from shoptui.services import shop
 from shoptui.services.inventory.ledger import MAX_QUANTITY, book, positive_quantity
 from shoptui.services.inventory.levels import LevelRead, levels_for
 from shoptui.services.inventory.locations import LocationRead, find_location
 from shoptui.services.inventory.suppliers import find_supplier
 from shoptui.services.inventory.variants import VariantRef, find_variant
-from shoptui.services.pricing.rounding import round_half_up
-from shoptui.services.shop import audit
+from shoptui.services.pricing import round_half_up
 
 
 class StockChangeRead(BaseModel):
@@ -94,7 +94,7 @@ def restock(
     level, cost = receive_into_stock(session=session, actor=actor, variant=variant, location=place, quantity=quantity,
                                      unit_cost_minor=unit_cost_minor, note=note,
                                      ref_kind="supplier" if supplier_id else None, ref_id=supplier_id)
-    audit.record(session=session, actor=actor, entity="variant", action="stock.restock", entity_id=variant.id,
+    shop.record(session=session, actor=actor, entity="variant", action="stock.restock", entity_id=variant.id,
                  summary=f"restocked {quantity} x {variant.sku} at {place.code}",
                  before={"cost_minor": variant.cost_minor, "on_hand": level.on_hand - quantity},
                  after={"cost_minor": cost, "on_hand": level.on_hand})
@@ -119,7 +119,7 @@ def adjust(
     place = find_location(session, location)
     level = book(session, actor, variant, place, kind="adjustment", quantity=quantity, reason=reason, note=note,
                   unit_cost_minor=variant.cost_minor)
-    audit.record(session=session, actor=actor, entity="variant", action="stock.adjust", entity_id=variant.id,
+    shop.record(session=session, actor=actor, entity="variant", action="stock.adjust", entity_id=variant.id,
                  summary=f"adjusted {variant.sku} by {quantity:+d} at {place.code} ({reason})",
                  before={"on_hand": level.on_hand - quantity}, after={"on_hand": level.on_hand})
     return StockChangeRead(sku=variant.sku, location=place.code, kind="adjustment", quantity=quantity, level=level)
@@ -144,7 +144,7 @@ def transfer(
                       unit_cost_minor=variant.cost_minor)
     in_level = book(session, actor, variant, target, kind="transfer_in", quantity=quantity, note=note,
                      ref_kind="transfer", ref_id=ref, unit_cost_minor=variant.cost_minor)
-    audit.record(session=session, actor=actor, entity="variant", action="stock.transfer", entity_id=variant.id,
+    shop.record(session=session, actor=actor, entity="variant", action="stock.transfer", entity_id=variant.id,
                  summary=f"moved {quantity} x {variant.sku} from {source.code} to {target.code}",
                  before={"on_hand": {source.code: out_level.on_hand + quantity, target.code: in_level.on_hand - quantity}},
                  after={"on_hand": {source.code: out_level.on_hand, target.code: in_level.on_hand}})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlmodel import Session
 
-from shoptui.services.shop.dashboard import Figure, count
+from shoptui.services.shop import Figure, count
 from shoptui.wording import plural
 
 

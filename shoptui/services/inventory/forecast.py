@@ -53,12 +53,12 @@ def suggest_levels(*, session: Session, days: int = 30, code: str | None = None)
     """Safety stock = ceil(z x stdev of daily sales x sqrt(lead time)); reorder point =
     ceil(mean daily sales x lead time) + safety stock. z is the safety_factor setting, the lead time
     the usual supplier's (or default_lead_time_days); sales are the last ``days`` days."""
-    from shoptui.services.shop import settings
+    from shoptui.services import shop
 
     if not 1 <= days <= 365:
         raise InvalidInput(f"The history must be 1 to 365 days, not {days}.")
-    z = float(settings.get(session=session, key="safety_factor"))
-    default_lead = int(settings.get(session=session, key="default_lead_time_days"))
+    z = float(shop.get(session=session, key="safety_factor"))
+    default_lead = int(shop.get(session=session, key="default_lead_time_days"))
     only = [find_variant(session, code).id] if code else None
     series = daily_sales(session, days=days, variant_ids=only)
     if only and not series:

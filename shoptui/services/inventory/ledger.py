@@ -38,11 +38,11 @@ from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput
 from shoptui.models._types import table_of
 from shoptui.models.inventory import StockLevel, StockMovement, StockPolicy
+from shoptui.services import shop
 from shoptui.services.inventory.alerts import alert_step, evaluate_alerts, send_alerts
 from shoptui.services.inventory.levels import LevelRead
 from shoptui.services.inventory.locations import LocationRead, find_location
 from shoptui.services.inventory.variants import VariantRef, variant_by_id
-from shoptui.services.shop import audit
 from shoptui.store.prepared import Prepared
 from shoptui.text import check_text
 
@@ -269,7 +269,7 @@ def _order_move(
                  unit_cost_minor=variant.cost_minor if kind == "sale" else None, quantity=quantity,
                  committed_change=committed_change, need_available=need_available)
     before, after = _levels(level, quantity, committed_change)
-    audit.record(session=session, actor=actor, entity="variant", action=f"stock.{action}", entity_id=variant.id,
+    shop.record(session=session, actor=actor, entity="variant", action=f"stock.{action}", entity_id=variant.id,
                  summary=f"{action} {amount} x {variant.sku} at {location.code}"
                  + (f" for {ref_kind} {ref_id}" if ref_kind else ""), before=before, after=after)
     return level
@@ -321,7 +321,7 @@ def restock_return(*, session: Session, actor: Actor, variant_id: int, quantity:
                       ref_kind=ref_kind, ref_id=ref_id, unit_cost_minor=variant.cost_minor)
         net = 0
     before, after = _levels(level, net)
-    audit.record(session=session, actor=actor, entity="variant", action="stock.return", entity_id=variant.id,
+    shop.record(session=session, actor=actor, entity="variant", action="stock.return", entity_id=variant.id,
                  summary=f"{quantity} x {variant.sku} returned {condition} at {location.code}"
                  + (f" for {ref_kind} {ref_id}" if ref_kind else ""), before=before, after=after)
     return level

@@ -17,7 +17,7 @@ from shoptui.models.inventory import StockLevel, StockLocation, StockMovement, S
 from shoptui.services.inventory.levels import LevelRead, levels_for
 from shoptui.services.inventory.locations import find_location
 from shoptui.services.inventory.variants import find_variant
-from shoptui.services.shop.paging import Page, clamp_limit
+from shoptui.services.shop import Page, clamp_limit
 from shoptui.store import matching
 
 

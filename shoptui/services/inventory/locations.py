@@ -14,7 +14,7 @@ from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models._types import table_of
 from shoptui.models.inventory import StockLocation
-from shoptui.services.shop import audit
+from shoptui.services import shop
 from shoptui.store.prepared import Prepared
 from shoptui.text import check_text
 
@@ -105,7 +105,7 @@ def add_location(*, session: Session, actor: Actor, code: str, name: str, make_d
     row = StockLocation(code=code, name=name, is_default=make_default, created_at=clock.now())
     session.add(row)
     session.flush()
-    audit.record(session=session, actor=actor, action="location.add", entity="location", entity_id=row.id,
+    shop.record(session=session, actor=actor, action="location.add", entity="location", entity_id=row.id,
                  summary=f"location {code} added", after={"code": code, "name": name, "is_default": make_default})
     return _location_read(row)
 

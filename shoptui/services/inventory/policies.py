@@ -9,11 +9,11 @@ from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import InvalidInput
 from shoptui.models.inventory import StockLevel, StockPolicy, Supplier
+from shoptui.services import shop
 from shoptui.services.inventory.alerts import evaluate_alerts
 from shoptui.services.inventory.ledger import MAX_QUANTITY
 from shoptui.services.inventory.suppliers import find_supplier
 from shoptui.services.inventory.variants import find_variant
-from shoptui.services.shop import audit
 
 
 class PolicyRead(BaseModel):
@@ -62,7 +62,7 @@ def set_levels(
     locations = session.exec(select(StockLevel.location_id).where(StockLevel.variant_id == variant.id)).all()
     for location_id in locations:
         evaluate_alerts(session=session, location_id=location_id, variant_ids=[variant.id])
-    audit.record(session=session, actor=actor, action="stock.set_levels", entity="variant", entity_id=variant.id,
+    shop.record(session=session, actor=actor, action="stock.set_levels", entity="variant", entity_id=variant.id,
                  summary=f"stock levels of {variant.sku} set", before=before,
                  after={"safety_stock": policy.safety_stock, "reorder_point": policy.reorder_point,
                         "supplier_id": policy.supplier_id})

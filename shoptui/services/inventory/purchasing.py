@@ -25,15 +25,14 @@ from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models._types import id_of
 from shoptui.models.catalog import Product, Variant
 from shoptui.models.inventory import PurchaseOrder, PurchaseOrderLine, StockLevel, StockPolicy, Supplier
+from shoptui.services import shop as shop_api
 from shoptui.services.inventory.changes import receive_into_stock
 from shoptui.services.inventory.forecast import daily_sales
 from shoptui.services.inventory.ledger import MAX_QUANTITY, ensure_level, positive_quantity
 from shoptui.services.inventory.locations import find_location
 from shoptui.services.inventory.suppliers import SupplierRead, find_supplier, supplier_read
 from shoptui.services.inventory.variants import find_variant
-from shoptui.services.shop import audit
-from shoptui.services.shop.contacts import check_email
-from shoptui.services.shop.paging import Page, clamp_limit
+from shoptui.services.shop import Page, check_email, clamp_limit
 from shoptui.store.rows import tuples
 from shoptui.text import check_text
 from shoptui.wording import plural
@@ -150,7 +149,7 @@ def add_supplier(*, session: Session, actor: Actor, name: str, contact: str = ""
     row = Supplier.model_validate(values, update={"created_at": clock.now(), "updated_at": clock.now()})
     session.add(row)
     session.flush()
-    audit.record(session=session, actor=actor, action="supplier.add", entity="supplier", entity_id=row.id,
+    shop_api.record(session=session, actor=actor, action="supplier.add", entity="supplier", entity_id=row.id,
                  summary=f"supplier {row.name} added", after=values)
     return supplier_read(row)
 
@@ -172,7 +171,7 @@ def edit_supplier(*, session: Session, actor: Actor, supplier: str, name: str | 
     row.updated_at = clock.now()
     session.add(row)
     session.flush()
-    audit.record(session=session, actor=actor, action="supplier.edit", entity="supplier", entity_id=row.id,
+    shop_api.record(session=session, actor=actor, action="supplier.edit", entity="supplier", entity_id=row.id,
                  summary=f"supplier {row.name} changed", before=before, after=supplier_read(row).model_dump())
     return supplier_read(row)
 
@@ -241,7 +240,7 @@ def create_po(*, session: Session, actor: Actor, supplier: str, location: str | 
                         created_by=actor.name[:100], created_at=clock.now())
     session.add(row)
     session.flush()
-    audit.record(session=session, actor=actor, action="po.create", entity="purchase_order", entity_id=row.id,
+    shop_api.record(session=session, actor=actor, action="po.create", entity="purchase_order", entity_id=row.id,
                  summary=f"{po_number(row.id or 0)} for {found.name} created" + (f" from {origin}" if origin else ""))
     return get_po(session=session, po_id=row.id or 0)
 
@@ -272,7 +271,7 @@ def add_po_line(*, session: Session, actor: Actor, po_id: int, code: str, quanti
             line.unit_cost_minor = unit_cost_minor
     session.add(line)
     session.flush()
-    audit.record(session=session, actor=actor, action="po.add_line", entity="purchase_order", entity_id=po_id,
+    shop_api.record(session=session, actor=actor, action="po.add_line", entity="purchase_order", entity_id=po_id,
                  summary=f"{quantity} x {variant.sku} added to {po_number(po_id)}")
     return get_po(session=session, po_id=po_id)
 
@@ -313,7 +312,7 @@ def order_po(*, session: Session, actor: Actor, po_id: int) -> PORead:
             policy.supplier_id = po.supplier_id
             session.add(policy)
     session.flush()
-    audit.record(session=session, actor=actor, action="po.order", entity="purchase_order", entity_id=po_id,
+    shop_api.record(session=session, actor=actor, action="po.order", entity="purchase_order", entity_id=po_id,
                  summary=f"{po_number(po_id)} ordered", before={"status": "draft"}, after={"status": "ordered"})
     return get_po(session=session, po_id=po_id)
 
@@ -374,7 +373,7 @@ def receive_po(*, session: Session, actor: Actor, po_id: int, quantities: dict[s
         po.closed_at = clock.now()
     session.add(po)
     session.flush()
-    audit.record(session=session, actor=actor, action="po.receive", entity="purchase_order", entity_id=po_id,
+    shop_api.record(session=session, actor=actor, action="po.receive", entity="purchase_order", entity_id=po_id,
                  summary=f"{plural(sum(q for _, q in wanted), 'unit')} received on {po_number(po_id)}",
                  before={"status": before, "on_hand": on_hand_before}, after={"status": po.status, "on_hand": on_hand_after})
     return get_po(session=session, po_id=po_id)
@@ -395,7 +394,7 @@ def cancel_po(*, session: Session, actor: Actor, po_id: int) -> PORead:
     session.add(po)
     session.flush()
     _withdraw_queued_emails(session, actor, po_id)
-    audit.record(session=session, actor=actor, action="po.cancel", entity="purchase_order", entity_id=po_id,
+    shop_api.record(session=session, actor=actor, action="po.cancel", entity="purchase_order", entity_id=po_id,
                  summary=f"{po_number(po_id)} cancelled", before={"status": before}, after={"status": "cancelled"})
     return get_po(session=session, po_id=po_id)
 
@@ -403,13 +402,13 @@ def cancel_po(*, session: Session, actor: Actor, po_id: int) -> PORead:
 def _withdraw_queued_emails(session: Session, actor: Actor, po_id: int) -> None:
     """A cancelled PO is not sent: its emails still waiting in the outbox (queued or failed) are cancelled."""
     from shoptui.models.messaging import OutboxMessage
-    from shoptui.services.messaging import outbox as messaging
+    from shoptui.services import messaging as messaging_api
 
     waiting = session.exec(select(OutboxMessage).where(
         OutboxMessage.ref_kind == "po", OutboxMessage.ref_id == str(po_id),
         col(OutboxMessage.status).in_(("queued", "failed")))).all()
     for message in waiting:
-        messaging.cancel(session=session, actor=actor, message_id=id_of(message))
+        messaging_api.cancel(session=session, actor=actor, message_id=id_of(message))
 
 
 def list_pos(*, session: Session, status: str | None = None, supplier: str | None = None, after: int | None = None,
@@ -443,8 +442,7 @@ def list_pos(*, session: Session, status: str | None = None, supplier: str | Non
 
 def email_po(*, session: Session, actor: Actor, po_id: int) -> str:
     """Queue the PO as an email to the supplier (through the outbox); returns the recipient."""
-    from shoptui.services.messaging import outbox as messaging
-    from shoptui.services.shop import settings
+    from shoptui.services import messaging as messaging_api
 
     po = get_po(session=session, po_id=po_id)
     if po.status == "draft":
@@ -459,11 +457,11 @@ def email_po(*, session: Session, actor: Actor, po_id: int) -> str:
     if not supplier.email:
         raise InvalidInput(f"The supplier {supplier.name} has no email address. "
                            f"Add one with 'shoptui supplier edit {supplier.id} --email ...'.")
-    money = settings.currency(session=session)
-    shop = settings.get(session=session, key="name")
+    money = shop_api.currency(session=session)
+    shop = shop_api.get(session=session, key="name")
     lines = "\n".join(f"  {line.sku:<20} {line.quantity_ordered:>6} x {money.format(line.unit_cost_minor):>10}"
                       f"  {line.title}" for line in po.lines)
-    messaging.queue(
+    messaging_api.queue(
         session=session, channel="email", recipient=supplier.email, template="purchase_order",
         subject="Purchase order $number from $shop",
         body="Dear $contact,\n\nplease supply the following ($number):\n\n$lines\n\nTotal: $total $currency\n${note}"
@@ -473,7 +471,7 @@ def email_po(*, session: Session, actor: Actor, po_id: int) -> str:
                  "note": f"Note: {po.note}\n\n" if po.note else "\n"},
         ref_kind="po", ref_id=po.id,
     )
-    audit.record(session=session, actor=actor, action="po.email", entity="purchase_order", entity_id=po.id,
+    shop_api.record(session=session, actor=actor, action="po.email", entity="purchase_order", entity_id=po.id,
                  summary=f"{po.number} emailed to {supplier.email}")
     return supplier.email
 
@@ -488,11 +486,10 @@ def suggest_reorders(*, session: Session, location: str | None = None, days: int
     suggested = max(need, reorder point + 1 - available) - incoming (lines at 0 or less are left out).
     Lead time is the supplier's (or default_lead_time_days), cover days the reorder_cover_days setting.
     """
-    from shoptui.services.shop import settings
 
     place = find_location(session, location)
-    cover = int(settings.get(session=session, key="reorder_cover_days"))
-    default_lead = int(settings.get(session=session, key="default_lead_time_days"))
+    cover = int(shop_api.get(session=session, key="reorder_cover_days"))
+    default_lead = int(shop_api.get(session=session, key="default_lead_time_days"))
     available = col(StockLevel.on_hand) - col(StockLevel.committed)
     rows = tuples(session.execute(
         sa_select(col(StockLevel.variant_id), col(Variant.sku), col(Product.title), available, col(StockLevel.incoming),

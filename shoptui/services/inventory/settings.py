@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shoptui.errors import InvalidInput
 from shoptui.money import parse_basis_points
-from shoptui.services.shop.setting_defs import SettingDef, choice, integer
+from shoptui.services.shop import SettingDef, choice, integer
 
 
 def _factor(raw: str) -> float:

@@ -25,10 +25,10 @@ from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models._types import table_of
 from shoptui.models.catalog import Category, Product, Variant
 from shoptui.models.inventory import StockLevel, StockMovement, Stocktake, StocktakeLine
+from shoptui.services import shop
 from shoptui.services.inventory.ledger import MAX_QUANTITY, Movement, book_many
 from shoptui.services.inventory.locations import find_location
 from shoptui.services.inventory.variants import find_variant
-from shoptui.services.shop import audit
 from shoptui.store.prepared import Prepared
 from shoptui.store.rows import tuples
 from shoptui.text import check_text
@@ -233,7 +233,7 @@ def start_stocktake(*, session: Session, actor: Actor, location: str | None = No
             col(Category.path).startswith(path))
     session.execute(insert(StocktakeLine).from_select(
         ["stocktake_id", "variant_id", "expected", "unit_cost_minor"], scope))
-    audit.record(session=session, actor=actor, action="stocktake.start", entity="stocktake", entity_id=row.id,
+    shop.record(session=session, actor=actor, action="stocktake.start", entity="stocktake", entity_id=row.id,
                  summary=f"stocktake {row.id} started at {place.code}" + (f" (category {category_id})"
                                                                           if category_id else ""))
     return _read(session, row)
@@ -273,7 +273,7 @@ def count(*, session: Session, actor: Actor, stocktake_id: int, code: str, quant
         value = func.coalesce(counted, 0) + (1 if mode == "scan" else quantity)
     session.execute(update(StocktakeLine).where(*where).values(counted=value, counted_at=clock.now())
                     .execution_options(synchronize_session=False))
-    audit.record(session=session, actor=actor, action=f"stocktake.{mode}", entity="stocktake",
+    shop.record(session=session, actor=actor, action=f"stocktake.{mode}", entity="stocktake",
                  entity_id=stocktake_id, summary=f"{variant.sku} {mode}" + (f" {quantity}" if quantity is not None
                                                                             else ""))
     return _lines(session, stocktake, [variant.id])[0]
@@ -292,7 +292,7 @@ def set_reason(*, session: Session, actor: Actor, stocktake_id: int, code: str, 
                            .values(reason=reason).execution_options(synchronize_session=False)).rowcount
     if not changed:
         raise NotFound(f"{variant.sku} is not part of stocktake {stocktake_id}.")
-    audit.record(session=session, actor=actor, action="stocktake.reason", entity="stocktake", entity_id=stocktake_id,
+    shop.record(session=session, actor=actor, action="stocktake.reason", entity="stocktake", entity_id=stocktake_id,
                  summary=f"reason for {variant.sku}: {reason}")
     return _lines(session, stocktake, [variant.id])[0]
 
@@ -370,7 +370,7 @@ def import_counts(*, session: Session, actor: Actor, stocktake_id: int, text: st
         [{"vid": vid, "value": value, "at": clock.now()} for vid, (_, value, _) in resolved.items()],
     )
     units = sum(value for _, value, _ in resolved.values())
-    audit.record(session=session, actor=actor, action="stocktake.import", entity="stocktake", entity_id=stocktake_id,
+    shop.record(session=session, actor=actor, action="stocktake.import", entity="stocktake", entity_id=stocktake_id,
                  summary=f"{plural(len(resolved), 'count')}, {plural(units, 'unit')} imported ({mode})")
     return ImportResult(lines=len(resolved), units=units)
 
@@ -379,12 +379,11 @@ def import_counts(*, session: Session, actor: Actor, stocktake_id: int, text: st
 
 
 def _thresholds(session: Session) -> tuple[int, int, int]:
-    from shoptui.services.shop import settings
 
-    digits = settings.currency(session=session).digits
-    return (int(settings.get(session=session, key="stocktake_variance_units")),
-            int(settings.get(session=session, key="stocktake_variance_bp")),
-            int(settings.get(session=session, key="stocktake_variance_value")) * 10**digits)
+    digits = shop.currency(session=session).digits
+    return (int(shop.get(session=session, key="stocktake_variance_units")),
+            int(shop.get(session=session, key="stocktake_variance_bp")),
+            int(shop.get(session=session, key="stocktake_variance_value")) * 10**digits)
 
 
 def _over(variance: int, expected: int, value: int, limits: tuple[int, int, int]) -> bool:
@@ -453,9 +452,8 @@ def post(*, session: Session, actor: Actor, stocktake_id: int, uncounted: str | 
     stocktake = _row(session, stocktake_id)
     if stocktake.status == "posted":
         from shoptui import wording
-        from shoptui.services.shop import settings
 
-        posted = wording.when(stocktake.posted_at, settings.timezone(session=session), none="an unknown time")
+        posted = wording.when(stocktake.posted_at, shop.timezone(session=session), none="an unknown time")
         raise Conflict(f"Stocktake {stocktake_id} was already posted on {posted} by {stocktake.posted_by}; "
                        "it posts only once.")
     if stocktake.status != "counting":
@@ -509,7 +507,7 @@ def post(*, session: Session, actor: Actor, stocktake_id: int, uncounted: str | 
     stocktake.accuracy_bp = accuracy
     session.add(stocktake)
     session.flush()
-    audit.record(session=session, actor=actor, action="stocktake.post", entity="stocktake", entity_id=stocktake_id,
+    shop.record(session=session, actor=actor, action="stocktake.post", entity="stocktake", entity_id=stocktake_id,
                  summary=f"stocktake {stocktake_id} posted: {plural(len(changes), 'adjustment')}, accuracy "
                  + ("-" if accuracy is None else f"{accuracy / 100:.1f}%"),
                  before={"status": "counting", "on_hand": {line.sku: _book(line) for line, _ in changes}},
@@ -545,7 +543,7 @@ def cancel(*, session: Session, actor: Actor, stocktake_id: int) -> StocktakeRea
     stocktake.status = "cancelled"
     session.add(stocktake)
     session.flush()
-    audit.record(session=session, actor=actor, action="stocktake.cancel", entity="stocktake", entity_id=stocktake_id,
+    shop.record(session=session, actor=actor, action="stocktake.cancel", entity="stocktake", entity_id=stocktake_id,
                  summary=f"stocktake {stocktake_id} cancelled")
     return _read(session, stocktake)
 

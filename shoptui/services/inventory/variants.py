@@ -54,9 +54,9 @@ def find_variant(session: Session, code: str) -> VariantRef:
         row = _FIND_VARIANT.first(session, {"code": raw})
         if row is not None:
             return VariantRef(row[0], row[1], row[2], bool(row[3]), row[4])
-    from shoptui.services.catalog import variants as catalog_variants
+    from shoptui.services import catalog
 
-    found = catalog_variants.find_variant(session=session, code=code)
+    found = catalog.find_variant(session=session, code=code)
     return VariantRef(id=found.id, sku=found.sku, title=found.product_title, track_stock=found.track_stock,
                       cost_minor=found.cost_minor)
 

@@ -26,11 +26,11 @@ from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.customers import Customer
 from shoptui.models.marketing import Coupon, CouponCode
+from shoptui.services import messaging as messaging_api
+from shoptui.services import shop
 from shoptui.services.marketing.promotions import check_count, check_money, check_percent, label_scopes, resolve_scope
-from shoptui.services.messaging import outbox as messaging
-from shoptui.services.pricing.terms import normalise_code
-from shoptui.services.shop import audit, spreadsheet
-from shoptui.services.shop.paging import Page, clamp_limit
+from shoptui.services.pricing import normalise_code
+from shoptui.services.shop import Page, clamp_limit
 from shoptui.store.rows import tuples
 from shoptui.text import check_text
 
@@ -132,7 +132,7 @@ class SendResult(BaseModel):
     no_address: int
 
 
-def describe(row: Coupon | CouponRead, digits: int = 2) -> str:
+def describe_coupon(row: Coupon | CouponRead, digits: int = 2) -> str:
     """One line: what it is worth and from what spend."""
     from shoptui.money import format_money
 
@@ -152,7 +152,7 @@ def _read(session: Session, row: Coupon) -> CouponRead:
     read.shared_code = session.exec(select(CouponCode.code).where(CouponCode.coupon_id == row.id,
                                                                   col(CouponCode.max_uses).is_(None))
                                     .order_by(col(CouponCode.id))).first()
-    read.summary = describe(row)
+    read.summary = describe_coupon(row)
     return read
 
 
@@ -205,9 +205,8 @@ def add_coupon(*, session: Session, actor: Actor, data: CouponInput) -> CouponRe
     valid_from = clock.ensure_utc(data.valid_from) if data.valid_from else None
     valid_until = clock.ensure_utc(data.valid_until) if data.valid_until else None
     if valid_from and valid_until and valid_until <= valid_from:
-        from shoptui.services.shop import settings
 
-        tz = settings.timezone(session=session)
+        tz = shop.timezone(session=session)
         raise InvalidInput(f"The coupon would expire ({wording.when(valid_until, tz)}) before it becomes valid "
                            f"({wording.when(valid_from, tz)}).")
     days = check_count(data.valid_days, "days of validity", high=3650)
@@ -236,8 +235,8 @@ def add_coupon(*, session: Session, actor: Actor, data: CouponInput) -> CouponRe
             coupon_id=row.id, code=code, max_uses=None, used_count=0, issued_at=now,
             expires_at=valid_until or (now + timedelta(days=days) if days else None)))
         session.flush()
-    audit.record(session=session, actor=actor, action="coupon.add", entity="coupon", entity_id=row.id,
-                 summary=f"coupon {name!r} added: {describe(row)}", after={"kind": kind, "code": data.code})
+    shop.record(session=session, actor=actor, action="coupon.add", entity="coupon", entity_id=row.id,
+                 summary=f"coupon {name!r} added: {describe_coupon(row)}", after={"kind": kind, "code": data.code})
     return _read(session, row)
 
 
@@ -302,9 +301,8 @@ def _usable(session: Session, coupon: Coupon) -> None:
     if coupon.status != "active":
         raise Conflict(f"The coupon {coupon.name!r} is {coupon.status}; no more codes can be made.")
     if coupon.valid_until is not None and coupon.valid_until <= clock.now():
-        from shoptui.services.shop import settings
 
-        last = wording.until(coupon.valid_until, settings.timezone(session=session))
+        last = wording.until(coupon.valid_until, shop.timezone(session=session))
         raise Conflict(f"The coupon {coupon.name!r} has expired (it was valid until {last}); no more codes.")
 
 
@@ -368,7 +366,7 @@ def issue_coupon(*, session: Session, actor: Actor, ref: int | str, segment: Seg
     coupon.updated_at = now
     session.add(coupon)
     session.flush()
-    audit.record(session=session, actor=actor, action="coupon.issue", entity="coupon", entity_id=coupon.id,
+    shop.record(session=session, actor=actor, action="coupon.issue", entity="coupon", entity_id=coupon.id,
                  summary=f"{wording.plural(len(customers), 'code')} of {coupon.name!r} issued"
                          + (f" ({wording.plural(held, 'member')} already held one)" if held else ""),
                  after={"issued": len(customers), "segment": segment.model_dump(mode="json") if segment else None})
@@ -384,21 +382,20 @@ def share_line(coupon: Coupon, code: str, expires: datetime | None, tz: Any, dig
     # ``expires`` is the first moment the code no longer works; people are told the last valid day
     last_day = wording.last_day(expires, tz)
     until = f" until {last_day}" if expires else ""
-    return Template(template).safe_substitute(code=code, name=coupon.name, value=describe(coupon, digits),
+    return Template(template).safe_substitute(code=code, name=coupon.name, value=describe_coupon(coupon, digits),
                                               expires=last_day, until=until)
 
 
 def send_coupon(*, session: Session, actor: Actor, ref: int | str, channel: str, resend: bool = False) -> SendResult:
     """Queue each issued, unsent, unused code to its member by email or SMS, only with their consent."""
-    from shoptui.services.members import profiles as members  # consent is the members' rule
-    from shoptui.services.shop import settings as store_settings
+    from shoptui.services import members as members_api  # consent is the members' rule
 
     channel = channel.strip().lower()
     if channel not in ("email", "sms"):
         raise InvalidInput(f"The channel {channel!r} is not email or sms.")
     coupon = coupon_row(session, ref)
     _usable(session, coupon)
-    values = store_settings.get_all(session=session)
+    values = shop.get_all(session=session)
     digits = int(values["currency_digits"])
     from zoneinfo import ZoneInfo
 
@@ -421,11 +418,11 @@ def send_coupon(*, session: Session, actor: Actor, ref: int | str, channel: str,
         if not recipient:
             no_address += 1
             continue
-        if not members.can_message(session=session, customer_id=customer_id, channel=channel):
+        if not members_api.can_message(session=session, customer_id=customer_id, channel=channel):
             no_consent += 1
             continue
         try:
-            messaging.queue(session=session, channel=channel, recipient=recipient, template="coupon",
+            messaging_api.queue(session=session, channel=channel, recipient=recipient, template="coupon",
                             subject=values["coupon_subject"], body=values["coupon_body"],
                             context={"name": name or "customer", "code": code, "shop": values.get("name", ""),
                                      "offer": share_line(coupon, code, expires, tz, digits), "coupon": coupon.name,
@@ -440,7 +437,7 @@ def send_coupon(*, session: Session, actor: Actor, ref: int | str, channel: str,
         session.execute(update(CouponCode).where(col(CouponCode.id).in_(sent_ids[start:start + 900]))
                         .values(sent_at=now).execution_options(synchronize_session=False))
     session.flush()
-    audit.record(session=session, actor=actor, action="coupon.send", entity="coupon", entity_id=coupon.id,
+    shop.record(session=session, actor=actor, action="coupon.send", entity="coupon", entity_id=coupon.id,
                  summary=f"{wording.plural(queued, channel + ' message')} of {coupon.name!r} queued ({no_consent} without consent, "
                          f"{no_address} without an address)")
     return SendResult(coupon_id=coupon.id or 0, channel=channel, queued=queued, no_consent=no_consent,
@@ -451,10 +448,9 @@ def export_codes(*, session: Session, ref: int | str, unused_only: bool = True) 
     """CSV of the codes with a share text for social posts: code, customer, expires, uses left, share text."""
     from zoneinfo import ZoneInfo
 
-    from shoptui.services.shop import settings as store_settings
 
     coupon = coupon_row(session, ref)
-    values = store_settings.get_all(session=session)
+    values = shop.get_all(session=session)
     tz = ZoneInfo(values["timezone"])
     digits = int(values["currency_digits"])
     query = (sa_select(col(CouponCode.code), col(CouponCode.customer_id), col(CouponCode.expires_at), col(CouponCode.max_uses),
@@ -462,12 +458,12 @@ def export_codes(*, session: Session, ref: int | str, unused_only: bool = True) 
              .where(col(CouponCode.coupon_id) == coupon.id).order_by(col(CouponCode.id)))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(spreadsheet.row(["code", "customer_id", "valid_until", "uses_left", "share_text"]))
+    writer.writerow(shop.row(["code", "customer_id", "valid_until", "uses_left", "share_text"]))
     for code, customer_id, expires, max_uses, used in tuples(session.execute(query)):
         if unused_only and max_uses is not None and used >= max_uses:
             continue
         left = "" if max_uses is None else max_uses - used
-        writer.writerow(spreadsheet.row([code, customer_id or "", wording.last_day(expires, tz),
+        writer.writerow(shop.row([code, customer_id or "", wording.last_day(expires, tz),
                                          left, share_line(coupon, code, expires, tz, digits)]))
     return out.getvalue()
 
@@ -484,6 +480,6 @@ def set_coupon_status(*, session: Session, actor: Actor, ref: int | str, status:
     coupon.updated_at = clock.now()
     session.add(coupon)
     session.flush()
-    audit.record(session=session, actor=actor, action="coupon.status", entity="coupon", entity_id=coupon.id,
+    shop.record(session=session, actor=actor, action="coupon.status", entity="coupon", entity_id=coupon.id,
                  summary=f"coupon {coupon.name!r} {status}", before={"status": before}, after={"status": status})
     return _read(session, coupon)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from shoptui import clock
-from shoptui.services.shop.dashboard import Figure, count
+from shoptui.services.shop import Figure, count
 
 
 def dashboard_figures(*, session: Session) -> list[Figure]:

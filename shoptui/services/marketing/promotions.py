@@ -29,8 +29,8 @@ from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.catalog import Category, Product, Variant
 from shoptui.models.marketing import PROMOTION_KINDS, SCOPE_KINDS, Promotion
 from shoptui.models.orders import CHANNELS
-from shoptui.services.shop import audit
-from shoptui.services.shop.paging import Page, clamp_limit
+from shoptui.services import shop
+from shoptui.services.shop import Page, clamp_limit
 from shoptui.text import check_text
 from shoptui.wording import plural
 
@@ -207,7 +207,7 @@ def _channels(channels: list[str]) -> list[str] | None:
     return sorted(set(cleaned))
 
 
-def describe(row: Promotion | PromotionRead, digits: int = 2) -> str:
+def describe_promotion(row: Promotion | PromotionRead, digits: int = 2) -> str:
     """One line saying what the promotion gives."""
     from shoptui.money import format_money
 
@@ -248,9 +248,8 @@ def _refuse_past_end(session: Session, name: str, ends: datetime | None, now: da
     if ends is None or ends > now:
         return
     from shoptui import wording
-    from shoptui.services.shop import settings
 
-    tz = settings.timezone(session=session)
+    tz = shop.timezone(session=session)
     raise InvalidInput(f"The promotion {name!r} would end {wording.until(ends, tz)}, which has already passed, so "
                        "it would never run. Give a later end, or none.")
 
@@ -260,7 +259,7 @@ def _read(row: Promotion, now: datetime | None = None) -> PromotionRead:
     read = PromotionRead.model_validate(row, from_attributes=True)
     read.running = row.status == "active" and row.starts_at <= now and (row.ends_at is None or now < row.ends_at)
     read.state = promotion_state(row.status, row.starts_at, row.ends_at, now)
-    read.summary = describe(row)
+    read.summary = describe_promotion(row)
     return read
 
 
@@ -283,9 +282,8 @@ def _columns(session: Session, data: PromotionInput) -> dict[str, Any]:
     ends = clock.ensure_utc(data.ends_at) if data.ends_at is not None else None
     if ends is not None and ends <= starts:
         from shoptui import wording
-        from shoptui.services.shop import settings
 
-        tz = settings.timezone(session=session)
+        tz = shop.timezone(session=session)
         raise InvalidInput(f"The promotion would end ({wording.when(ends, tz)}) before it starts "
                            f"({wording.when(starts, tz)}). Give an end after the start.")
     if isinstance(data.priority, bool) or not -1000 <= data.priority <= 1000:
@@ -373,9 +371,9 @@ def add_promotion(*, session: Session, actor: Actor, data: PromotionInput) -> Pr
     session.add(row)
     session.flush()
     kind, status = columns["kind"], columns["status"]
-    audit.record(session=session, actor=actor, action="promotion.add", entity="promotion", entity_id=row.id,
+    shop.record(session=session, actor=actor, action="promotion.add", entity="promotion", entity_id=row.id,
                  summary=f"promotion {row.name!r} ({kind}) added, {status}",
-                 after={"kind": kind, "status": status, "summary": describe(row)})
+                 after={"kind": kind, "status": status, "summary": describe_promotion(row)})
     return _read(row, now)
 
 
@@ -477,7 +475,7 @@ def set_status(*, session: Session, actor: Actor, ref: int | str, action: str) -
         row.ends_at = max(row.updated_at, row.starts_at)
     session.add(row)
     session.flush()
-    audit.record(session=session, actor=actor, action=f"promotion.{action}", entity="promotion", entity_id=row.id,
+    shop.record(session=session, actor=actor, action=f"promotion.{action}", entity="promotion", entity_id=row.id,
                  summary=f"promotion {row.name!r} {target}", before={"status": before}, after={"status": target})
     return _read(row)
 
@@ -650,18 +648,17 @@ def update_promotion(*, session: Session, actor: Actor, ref: int | str, changes:
         columns["starts_at"] = max(columns["starts_at"], now)
         if columns["ends_at"] is not None and columns["ends_at"] <= columns["starts_at"]:
             from shoptui import wording
-            from shoptui.services.shop import settings
 
-            tz = settings.timezone(session=session)
+            tz = shop.timezone(session=session)
             raise InvalidInput(f"The new version would start now and end before it starts "
                                f"({wording.when(columns['ends_at'], tz)}). Give a later end.")
         added = Promotion(created_by=actor.name[:100], created_at=now, updated_at=now, **columns)
         session.add(added)
         session.flush()
-        audit.record(session=session, actor=actor, action="promotion.end", entity="promotion", entity_id=row.id,
+        shop.record(session=session, actor=actor, action="promotion.end", entity="promotion", entity_id=row.id,
                      summary=f"promotion {row.name!r} ended: replaced by #{added.id} with new terms",
                      before={"status": old_status}, after={"status": "ended", "replaced_by": added.id})
-        audit.record(session=session, actor=actor, action="promotion.edit", entity="promotion", entity_id=added.id,
+        shop.record(session=session, actor=actor, action="promotion.edit", entity="promotion", entity_id=added.id,
                      summary=f"promotion {added.name!r} #{added.id}: new version of #{row.id} ({', '.join(changed)})",
                      before={**before, "version_of": row.id}, after=after)
         return PromotionEdited(promotion=_read(added, now), changed=changed, ended=_read(row, now))
@@ -670,6 +667,6 @@ def update_promotion(*, session: Session, actor: Actor, ref: int | str, changes:
     row.updated_at = now
     session.add(row)
     session.flush()
-    audit.record(session=session, actor=actor, action="promotion.edit", entity="promotion", entity_id=row.id,
+    shop.record(session=session, actor=actor, action="promotion.edit", entity="promotion", entity_id=row.id,
                  summary=f"promotion {row.name!r} changed: {', '.join(changed)}", before=before, after=after)
     return PromotionEdited(promotion=_read(row, now), changed=changed)

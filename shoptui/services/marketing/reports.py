@@ -20,15 +20,15 @@ from shoptui.config import Actor
 from shoptui.errors import Conflict
 from shoptui.models.marketing import Coupon, CouponCode, CouponRedemption, Promotion, PromotionUse
 from shoptui.models.orders import Order
-from shoptui.services.pricing import engine as pricing
-from shoptui.services.shop import audit
+from shoptui.services import pricing as pricing_api
+from shoptui.services import shop
 from shoptui.store.rows import tuples
 
 # ---------------------------------------------------------------- usage, in the order's transaction
 
 
 def record_usage(*, session: Session, actor: Actor, order_id: int, order_number: str, customer_id: int | None,
-                 priced: pricing.PricedCart) -> None:
+                 priced: pricing_api.PricedCart) -> None:
     """Count the promotions and take the codes an order used. Raises Conflict when one ran out meanwhile."""
     now = clock.now()
     for applied in priced.promotions:
@@ -59,7 +59,7 @@ def record_usage(*, session: Session, actor: Actor, order_id: int, order_number:
                                      customer_id=customer_id, discount_minor=coupon.discount_minor, at=now))
     session.flush()
     if priced.promotions or priced.coupons:
-        audit.record(session=session, actor=actor, action="marketing.use", entity="order", entity_id=order_number,
+        shop.record(session=session, actor=actor, action="marketing.use", entity="order", entity_id=order_number,
                      summary="; ".join([f"promotion {p.name!r}" for p in priced.promotions]
                                        + [f"coupon {c.code}" for c in priced.coupons])[:500])
 
@@ -91,7 +91,7 @@ def on_order_event(*, session: Session, actor: Actor, order: Order, kind: str, d
         return
     codes = release_usage(session=session, order_id=order.id)
     if codes:
-        audit.record(session=session, actor=actor, action="marketing.release", entity="order", entity_id=order.number,
+        shop.record(session=session, actor=actor, action="marketing.release", entity="order", entity_id=order.number,
                      summary=f"cancelled order {order.number} gave back coupon codes {', '.join(codes)}")
 
 

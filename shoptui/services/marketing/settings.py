@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shoptui.services.shop.setting_defs import SettingDef, text
+from shoptui.services.shop import SettingDef, text
 
 SETTINGS = [
     SettingDef("coupon_subject", "Subject of coupon messages ($name, $coupon, $code, $offer, $expires, $shop).",

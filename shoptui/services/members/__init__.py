@@ -1,1 +1,5 @@
 """Customers and members: contacts, tiers, points, store credit."""
+
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

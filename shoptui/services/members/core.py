@@ -16,10 +16,9 @@ from sqlmodel import Session, col, select
 from shoptui.errors import InvalidInput, NotFound
 from shoptui.models.customers import Customer
 from shoptui.models.members import Member, MemberAccount
+from shoptui.services import shop as shop_api
 from shoptui.services.members.customers import customer_by_contact
-from shoptui.services.shop import settings as store_settings
-from shoptui.services.shop.contacts import phone_candidates
-from shoptui.services.shop.settings import store_region
+from shoptui.services.shop import phone_candidates, store_region
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class MemberSettings:
     expiry_months: int
     consent_email: bool
     consent_sms: bool
-    currency: store_settings.Currency
+    currency: shop_api.Currency
     country: str
     shop: str
     tier_up_subject: str
@@ -43,7 +42,7 @@ class MemberSettings:
 
 def member_settings(session: Session) -> MemberSettings:
     """The members module's settings and the store's currency."""
-    values = store_settings.get_all(session=session)
+    values = shop_api.get_all(session=session)
     return MemberSettings(
         tier_basis=str(values["member_tier_basis"]), window_months=int(values["member_tier_window_months"]),
         points_per_unit=int(values["member_points_per_unit"]),
@@ -52,7 +51,7 @@ def member_settings(session: Session) -> MemberSettings:
         expiry_months=int(values["member_points_expiry_months"]),
         consent_email=bool(values["member_consent_email_default"]),
         consent_sms=bool(values["member_consent_sms_default"]),
-        currency=store_settings.Currency(code=values["currency"], digits=int(values["currency_digits"])),
+        currency=shop_api.Currency(code=values["currency"], digits=int(values["currency_digits"])),
         country=str(values["country"]), shop=str(values["name"]),
         tier_up_subject=str(values["member_tier_up_subject"]), tier_up_body=str(values["member_tier_up_body"]),
     )

@@ -17,9 +17,8 @@ from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput
 from shoptui.models.members import CreditMovement, Member
-from shoptui.services.shop import audit
-from shoptui.services.shop import settings as store_settings
-from shoptui.services.shop.paging import Page, clamp_limit
+from shoptui.services import shop
+from shoptui.services.shop import Page, clamp_limit
 from shoptui.text import check_text
 
 MAX_CREDIT_MINOR = 10**12
@@ -69,7 +68,7 @@ def book(session: Session, actor: Actor, customer_id: int, *, kind: str, amount_
     """Append one movement and keep the balance in step; a debit never takes more than is there."""
     if amount_minor == 0:
         raise InvalidInput("A store-credit change of zero changes nothing.")
-    currency = store_settings.currency(session=session)
+    currency = shop.currency(session=session)
     statement = (update(Member).where(col(Member.customer_id) == customer_id)
                  .values(credit_balance_minor=col(Member.credit_balance_minor) + amount_minor,
                          updated_at=clock.now()))
@@ -86,7 +85,7 @@ def book(session: Session, actor: Actor, customer_id: int, *, kind: str, amount_
     session.add(row)
     session.flush()
     balance = session.exec(select(Member.credit_balance_minor).where(Member.customer_id == customer_id)).one()
-    audit.record(session=session, actor=actor, action=f"member.credit.{kind}", entity="member", entity_id=customer_id,
+    shop.record(session=session, actor=actor, action=f"member.credit.{kind}", entity="member", entity_id=customer_id,
                  summary=f"store credit {'+' if amount_minor > 0 else ''}{currency.format(amount_minor)} ({kind})"
                  + (f": {reason}" if reason else ""),
                  after={"credit_balance_minor": balance, "ref": f"{ref_kind}:{ref_id}" if ref_kind else None})
@@ -130,7 +129,7 @@ def refund(*, session: Session, actor: Actor, customer_id: int, amount_minor: in
                 reason=(reason or f"refund on order {order_number}")[:300], ref_kind="order", ref_id=order_number)
 
 
-def history(*, session: Session, customer_id: int, after: int | None = None, limit: int = 50
+def credit_history(*, session: Session, customer_id: int, after: int | None = None, limit: int = 50
             ) -> Page[CreditMovementRead]:
     """The member's store-credit ledger, newest first (keyset-paged by id)."""
     limit = clamp_limit(limit)

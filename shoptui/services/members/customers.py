@@ -21,16 +21,18 @@ from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.customers import Customer, CustomerAddress, CustomerContact
-from shoptui.services.shop import audit
-from shoptui.services.shop.contacts import (
+from shoptui.services import shop
+from shoptui.services.shop import (
+    Page,
+    SearchHit,
+    after_key,
+    clamp_limit,
     country_code,
     optional_email,
     optional_phone,
     phone_candidates,
+    store_region,
 )
-from shoptui.services.shop.paging import Page, after_key, clamp_limit
-from shoptui.services.shop.search import SearchHit
-from shoptui.services.shop.settings import store_region
 from shoptui.store import unique
 from shoptui.text import check_text
 
@@ -304,7 +306,7 @@ def add_customer(*, session: Session, actor: Actor, data: CustomerCreate) -> Cus
     assert row.id is not None
     if data.address is not None:
         _set_address(session, row.id, data.address)
-    audit.record(session=session, actor=actor, action="customer.add", entity="customer", entity_id=row.id,
+    shop.record(session=session, actor=actor, action="customer.add", entity="customer", entity_id=row.id,
                  summary=f"customer {row.name} added", after=_snapshot(row))
     session.flush()
     return _read(session, row)
@@ -332,7 +334,7 @@ def update_customer(*, session: Session, actor: Actor, ref: str | int, patch: Cu
         raise InvalidInput(f"Nothing to change for customer #{row.id}: give at least one new value.")
     row.updated_at = clock.now()
     session.add(row)
-    audit.record(session=session, actor=actor, action="customer.edit", entity="customer", entity_id=row.id,
+    shop.record(session=session, actor=actor, action="customer.edit", entity="customer", entity_id=row.id,
                  summary=f"customer {row.name} edited", before=before, after=after)
     session.flush()
     return _read(session, row)

@@ -7,13 +7,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from shoptui.services.shop.dashboard import Figure, count, money_text, store_values
-from shoptui.services.shop.timeutil import day_start, local_today
+from shoptui.services.shop import Figure, count, day_start, local_today, money_text, store_values
 
 
 def dashboard_figures(*, session: Session) -> list[Figure]:
     """New members this week and the points liability (what the points held are worth)."""
-    from shoptui.services.pricing.points import points_worth
+    from shoptui.services.pricing import points_worth
 
     values = store_values(session, "timezone", "currency", "currency_digits", "member_points_value_per_100")
     zone = ZoneInfo(values["timezone"])

@@ -32,15 +32,13 @@ from shoptui.models._types import table_of
 from shoptui.models.catalog import Product, Variant
 from shoptui.models.members import GiftRedemption, Member, PointsEvent, PointsGift, PointsMovement
 from shoptui.models.orders import Order, OrderLine
+from shoptui.services import pricing, shop
 from shoptui.services.members.core import MemberSettings, add_months, member_settings
-from shoptui.services.pricing import points as points_rule
-from shoptui.services.pricing import rounding
-from shoptui.services.shop import audit
-from shoptui.services.shop.paging import Page, clamp_limit
+from shoptui.services.shop import Page, clamp_limit
 from shoptui.text import check_text
 
 MAX_POINTS = 10**12
-BP_ONE = rounding.BP_ONE
+BP_ONE = pricing.BP_ONE
 
 
 class PointsMovementRead(BaseModel):
@@ -110,7 +108,7 @@ class GiftRedemptionRead(BaseModel):
 
 def value_of(cfg: MemberSettings, points: int) -> int:
     """What ``points`` are worth at checkout, in minor units (rounded down: never more than promised)."""
-    return points_rule.points_worth(points, cfg.value_per_100)
+    return pricing.points_worth(points, cfg.value_per_100)
 
 
 def points_value_minor(*, session: Session, points: int) -> int:
@@ -122,7 +120,7 @@ def points_value_minor(*, session: Session, points: int) -> int:
 
 def points_for_value(cfg: MemberSettings, value_minor: int) -> int:
     """The most points whose value does not exceed ``value_minor``."""
-    return points_rule.points_for_value(value_minor, cfg.value_per_100)
+    return pricing.points_for_value(value_minor, cfg.value_per_100)
 
 
 def max_redeemable(session: Session, customer_id: int, payable_minor: int) -> int:
@@ -132,7 +130,7 @@ def max_redeemable(session: Session, customer_id: int, payable_minor: int) -> in
     cfg = member_settings(session)
     balance = session.exec(select(Member.points_balance).where(Member.customer_id == customer_id,
                                                                col(Member.merged_into).is_(None))).first()
-    return points_rule.max_redeemable(balance=balance or 0, payable_minor=payable_minor,
+    return pricing.max_redeemable(balance=balance or 0, payable_minor=payable_minor,
                                       value_per_100=cfg.value_per_100, max_share_bp=cfg.max_share_bp)
 
 
@@ -241,7 +239,7 @@ def redeem(*, session: Session, actor: Actor, customer_id: int, points: int, ref
     row = _movement(session, actor, customer_id, kind="redeem", points=-points, cfg=cfg,
                     reason=reason or f"used at checkout ({ref_kind} {ref_id})", ref_kind=ref_kind, ref_id=ref_id,
                     balance_done=True)
-    audit.record(session=session, actor=actor, action="member.points.redeem", entity="member", entity_id=customer_id,
+    shop.record(session=session, actor=actor, action="member.points.redeem", entity="member", entity_id=customer_id,
                  summary=f"{points} points redeemed for {ref_kind} {ref_id}",
                  after={"points_balance": _balance(session, customer_id)})
     return _result(session, cfg, customer_id, row)
@@ -263,7 +261,7 @@ def adjust(*, session: Session, actor: Actor, customer_id: int, points: int, rea
         _take(session, customer_id, -points, "taken away")
     row = _movement(session, actor, customer_id, kind="adjust", points=points, cfg=cfg, reason=reason,
                     balance_done=points < 0)
-    audit.record(session=session, actor=actor, action="member.points.adjust", entity="member", entity_id=customer_id,
+    shop.record(session=session, actor=actor, action="member.points.adjust", entity="member", entity_id=customer_id,
                  summary=f"points {points:+d}: {reason}", after={"points_balance": _balance(session, customer_id)})
     return _result(session, cfg, customer_id, row)
 
@@ -337,7 +335,7 @@ def earn_for_order(*, session: Session, actor: Actor, order_id: int) -> PointsRe
         reason += f", event {', '.join(sorted(used))}"
     row = _movement(session, actor, member.customer_id, kind="earn", points=points, cfg=cfg, reason=reason,
                     ref_kind="order", ref_id=order.number, base_minor=base)
-    audit.record(session=session, actor=actor, action="member.points.earn", entity="member",
+    shop.record(session=session, actor=actor, action="member.points.earn", entity="member",
                  entity_id=member.customer_id, summary=f"{points} points for order {order.number}",
                  after={"points_balance": _balance(session, member.customer_id)})
     return _result(session, cfg, member.customer_id, row)
@@ -397,13 +395,13 @@ def reverse_for_refund(*, session: Session, actor: Actor, order_id: int, refunde
         refunded_before = sum(m.base_minor or 0 for m in moves if m.kind == "reverse")
         reversed_before = -sum(m.points for m in moves if m.kind == "reverse")
         cumulative = min(refunded_before + refunded_minor, base)
-        target = rounding.round_half_up(earned.points * cumulative, base)
+        target = pricing.round_half_up(earned.points * cumulative, base)
         step = target - reversed_before
         if step > 0:
             row = _movement(session, actor, customer_id, kind="reverse", points=-step, cfg=cfg,
                             reason=f"refund on order {order.number}", ref_kind="order", ref_id=order.number,
                             base_minor=cumulative - refunded_before)
-            audit.record(session=session, actor=actor, action="member.points.reverse", entity="member",
+            shop.record(session=session, actor=actor, action="member.points.reverse", entity="member",
                          entity_id=customer_id, summary=f"{step} points taken back for a refund on {order.number}",
                          after={"points_balance": _balance(session, customer_id)})
     _restore_redeemed(session, actor, order, cfg, refunded_minor)
@@ -433,7 +431,7 @@ def _restore_redeemed(session: Session, actor: Actor, order: Order, cfg: MemberS
         net = _goods_net(session, order)
         before = sum(m.base_minor or 0 for m in moves if m.kind == "restore")
         cumulative = min(before + refunded_minor, net) if net > 0 else 0
-        target = redeemed if net <= 0 else rounding.round_half_up(redeemed * cumulative, net)
+        target = redeemed if net <= 0 else pricing.round_half_up(redeemed * cumulative, net)
         base_step = cumulative - before
     step = target - restored
     if step <= 0:
@@ -441,7 +439,7 @@ def _restore_redeemed(session: Session, actor: Actor, order: Order, cfg: MemberS
     _movement(session, actor, owner, kind="restore", points=step, cfg=cfg,
               reason=f"points used on order {order.number} given back", ref_kind="order", ref_id=order.number,
               base_minor=base_step)
-    audit.record(session=session, actor=actor, action="member.points.restore", entity="member", entity_id=owner,
+    shop.record(session=session, actor=actor, action="member.points.restore", entity="member", entity_id=owner,
                  summary=f"{step} points used on {order.number} given back",
                  after={"points_balance": _balance(session, owner)})
 
@@ -492,7 +490,7 @@ def expire_due(*, session: Session, actor: Actor) -> tuple[int, int]:
                     .values(points_balance=col(Member.points_balance) - per_member)
                     .execution_options(synchronize_session=False))
     session.execute(update(PointsMovement).where(due).values(remaining=0).execution_options(synchronize_session=False))
-    audit.record(session=session, actor=actor, action="member.points.expire", entity="member",
+    shop.record(session=session, actor=actor, action="member.points.expire", entity="member",
                  summary=f"{points} points of {members} members expired", after={"points": points, "members": members})
     session.flush()
     for obj in list(session.identity_map.values()):  # balances and lots changed behind the ORM's back
@@ -504,7 +502,7 @@ def expire_due(*, session: Session, actor: Actor) -> tuple[int, int]:
 # ---------------------------------------------------------------- history
 
 
-def history(*, session: Session, customer_id: int, after: int | None = None, limit: int = 50
+def points_history(*, session: Session, customer_id: int, after: int | None = None, limit: int = 50
             ) -> Page[PointsMovementRead]:
     """The member's points ledger, newest first (keyset-paged by id)."""
     limit = clamp_limit(limit)
@@ -562,7 +560,7 @@ def add_event(*, session: Session, actor: Actor, name: str, multiplier_bp: int, 
                       tier_codes=sorted(set(tier_codes)) if tier_codes else None, created_at=clock.now())
     session.add(row)
     session.flush()
-    audit.record(session=session, actor=actor, action="member.event.add", entity="points_event", entity_id=row.id,
+    shop.record(session=session, actor=actor, action="member.event.add", entity="points_event", entity_id=row.id,
                  summary=f"points event {name} x{multiplier_bp / BP_ONE:g}", after=_event_read(row).model_dump())
     return _event_read(row)
 
@@ -577,7 +575,7 @@ def end_event(*, session: Session, actor: Actor, event_id: int) -> PointsEventRe
     row.active = False
     session.add(row)
     session.flush()
-    audit.record(session=session, actor=actor, action="member.event.end", entity="points_event", entity_id=event_id,
+    shop.record(session=session, actor=actor, action="member.event.end", entity="points_event", entity_id=event_id,
                  summary=f"points event {row.name} ended", before={"active": True}, after={"active": False})
     return _event_read(row)
 
@@ -618,14 +616,14 @@ def add_gift(*, session: Session, actor: Actor, code: str, name: str, points_cos
         raise Conflict(f"The gift code {code} is already used. Pick another code.")
     variant_id = None
     if sku:
-        from shoptui.services.inventory.variants import find_variant
+        from shoptui.services.inventory import find_variant
 
         variant_id = find_variant(session, sku).id
     row = PointsGift(code=code, name=name, points_cost=points_cost, quantity=quantity, variant_id=variant_id,
                      created_at=clock.now())
     session.add(row)
     session.flush()
-    audit.record(session=session, actor=actor, action="member.gift.add", entity="gift", entity_id=code,
+    shop.record(session=session, actor=actor, action="member.gift.add", entity="gift", entity_id=code,
                  summary=f"gift {code} {name} for {points_cost} points", after=_gift_read(row).model_dump())
     return _gift_read(row)
 
@@ -662,12 +660,12 @@ def redeem_gift(*, session: Session, actor: Actor, customer_id: int, code: str, 
     _movement(session, actor, customer_id, kind="gift", points=-cost, cfg=cfg,
               reason=f"{quantity} x {gift.name}", ref_kind="gift", ref_id=str(redemption.id), balance_done=True)
     if gift.variant_id is not None:
-        from shoptui.services.inventory.ledger import sell
+        from shoptui.services.inventory import sell
 
         sell(session=session, actor=actor, variant_id=gift.variant_id, quantity=quantity,
                        ref_kind="gift", ref_id=str(redemption.id))
     balance = _balance(session, customer_id)
-    audit.record(session=session, actor=actor, action="member.points.gift", entity="member", entity_id=customer_id,
+    shop.record(session=session, actor=actor, action="member.points.gift", entity="member", entity_id=customer_id,
                  summary=f"{quantity} x gift {gift.code} for {cost} points", after={"points_balance": balance})
     return GiftRedemptionRead(id=redemption.id or 0, customer_id=customer_id, gift_code=gift.code,
                               gift_name=gift.name, quantity=quantity, points=cost, balance=balance)

@@ -58,6 +58,7 @@ from shoptui.models.members import (
     PointsMovement,
 )
 from shoptui.models.orders import Order
+from shoptui.services import pricing, shop
 from shoptui.services.members import credit as members_credit
 from shoptui.services.members import customers
 from shoptui.services.members import points as members_points
@@ -77,12 +78,7 @@ from shoptui.services.members.points import (
     PointsResult,
 )
 from shoptui.services.members.tiers import RecalcResult, TierChangeRead, TierRead, TierUpdate
-from shoptui.services.pricing import points as points_rule
-from shoptui.services.shop import audit, setting_defs
-from shoptui.services.shop import settings as store_settings
-from shoptui.services.shop.contacts import optional_email, optional_phone
-from shoptui.services.shop.paging import Page, after_key, clamp_limit
-from shoptui.services.shop.search import SearchHit
+from shoptui.services.shop import Page, SearchHit, after_key, clamp_limit, optional_email, optional_phone
 from shoptui.store import unique
 from shoptui.store.rows import tuples
 from shoptui.text import check_text
@@ -315,7 +311,7 @@ def _store_country(session: Session) -> str:
     from shoptui.models.store import StoreSetting
 
     stored = session.execute(select(StoreSetting.value).where(StoreSetting.key == "country")).scalar()
-    return str(stored if stored is not None else setting_defs.definitions()["country"].default)
+    return str(stored if stored is not None else shop.definitions()["country"].default)
 
 
 def find_member(*, session: Session, phone: str) -> MemberRead | None:
@@ -325,7 +321,7 @@ def find_member(*, session: Session, phone: str) -> MemberRead | None:
     typed digits too when they are not a whole number), then one indexed point query on ``customer.phone`` that also brings the tier name,
     the two settings it needs and whether tags or accounts exist (read only then). No ORM rows.
     """
-    from shoptui.services.shop.contacts import phone_candidates
+    from shoptui.services.shop import phone_candidates
 
     store = str(session.get_bind().engine.url)
     country = _COUNTRY.get(store)
@@ -336,7 +332,7 @@ def find_member(*, session: Session, phone: str) -> MemberRead | None:
     if candidates:
         p1, p2, p3 = (candidates * 3)[:3]
         row = session.connection().execute(_find_statement(), {"p1": p1, "p2": p2, "p3": p3}).first()
-    defs = setting_defs.definitions()
+    defs = shop.definitions()
     now_country = (row[-3] if row[-3] is not None else defs["country"].default) if row is not None \
         else _store_country(session)
     if str(now_country) != country:  # the store's country changed since: normalise again with it
@@ -362,7 +358,7 @@ def find_member(*, session: Session, phone: str) -> MemberRead | None:
     return MemberRead.model_construct(  # read straight from typed columns: nothing to validate
         id=member_id, name=row[1], phone=row[2], email=row[3], order_count=row[4], spent_minor=row[5],
         last_order_at=row[6], tier_name=row[7] or fields["tier_code"], tags=tags, accounts=accounts,
-        points_value_minor=points_rule.points_worth(max(fields["points_balance"], 0), value_per_100),
+        points_value_minor=pricing.points_worth(max(fields["points_balance"], 0), value_per_100),
         **{**fields, "email_consent": bool(fields["email_consent"]), "sms_consent": bool(fields["sms_consent"])})
 
 
@@ -375,9 +371,9 @@ def member_profile(*, session: Session, ref: str | int, limit: int = 20) -> Memb
     return MemberProfile(
         member=member,
         orders=[MemberOrderRead.model_validate(o, from_attributes=True) for o in orders],
-        points=members_points.history(session=session, customer_id=row.customer_id, limit=limit).items,
-        tier_history=members_tiers.history(session=session, customer_id=row.customer_id, limit=limit),
-        credit=members_credit.history(session=session, customer_id=row.customer_id, limit=limit).items,
+        points=members_points.points_history(session=session, customer_id=row.customer_id, limit=limit).items,
+        tier_history=members_tiers.tier_history(session=session, customer_id=row.customer_id, limit=limit),
+        credit=members_credit.credit_history(session=session, customer_id=row.customer_id, limit=limit).items,
         points_expiring_soon=members_points.expiring(session, row.customer_id, clock.now() + timedelta(days=30)),
     )
 
@@ -621,7 +617,7 @@ def add_member(*, session: Session, actor: Actor, data: MemberCreate) -> MemberR
         session.add(MemberAccount(customer_id=holder.id, provider=account[0], external_id=account[1], linked_at=now))
     session.add(MemberTierChange(customer_id=holder.id, from_code=None, to_code=tier, reason="joined", at=now))
     session.flush()
-    audit.record(session=session, actor=actor, action="member.add", entity="member", entity_id=holder.id,
+    shop.record(session=session, actor=actor, action="member.add", entity="member", entity_id=holder.id,
                  summary=f"member #{holder.id} {holder.name} registered ({source})",
                  after={**_snapshot(member, holder), "tags": tags, "account": ":".join(account) if account else None})
     members_tiers.recalculate(session=session, actor=actor, customer_id=holder.id, reason="joined")
@@ -698,7 +694,7 @@ def update_member(*, session: Session, actor: Actor, ref: str | int, patch: Memb
     session.add(member)
     session.add(customer)
     session.flush()
-    audit.record(session=session, actor=actor, action="member.edit", entity="member", entity_id=member.customer_id,
+    shop.record(session=session, actor=actor, action="member.edit", entity="member", entity_id=member.customer_id,
                  summary=f"member #{member.customer_id} {customer.name} edited",
                  before={**before, "tags": tags_before}, after={**after, "tags": sorted(tags),
                                                                 "account": ":".join(account) if account else None})
@@ -842,7 +838,7 @@ def merge_members(*, session: Session, actor: Actor, keep: str | int, other: str
     session.add(MemberTierChange(customer_id=kept.customer_id, from_code=kept.tier_code, to_code=kept.tier_code,
                                  reason=f"merged #{gone_id}", at=now))
     session.flush()
-    audit.record(session=session, actor=actor, action="member.merge", entity="member", entity_id=kept.customer_id,
+    shop.record(session=session, actor=actor, action="member.merge", entity="member", entity_id=kept.customer_id,
                  summary=f"#{gone_id} {gone_customer.name} merged into #{kept.customer_id} {keep_customer.name}",
                  after={"merged": gone_id, "orders": orders, "points": points, "credit_minor": credit,
                         "rows_moved": moved, "contacts_kept": kept_contacts})
@@ -1072,7 +1068,7 @@ def check_credit_ledger(*, session: Session) -> list[str]:
         select(Member.customer_id, Member.credit_balance_minor, sums.c.amount)
         .join(sums, sums.c.cid == Member.customer_id, isouter=True)
         .where(Member.credit_balance_minor != func.coalesce(sums.c.amount, 0)).limit(1000))).all()
-    currency = store_settings.currency(session=session)
+    currency = shop.currency(session=session)
     return [f"member #{cid}: store credit {currency.format(balance)} but the ledger sums to "
             f"{currency.format(total or 0)}" for cid, balance, total in rows]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shoptui.services.shop.setting_defs import SettingDef, boolean, choice, integer, text
+from shoptui.services.shop import SettingDef, boolean, choice, integer, text
 
 SETTINGS = [
     SettingDef("member_tier_basis", "What reaches a tier: rolling 'spend' or number of paid 'orders'.", "spend",

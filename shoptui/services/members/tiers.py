@@ -26,9 +26,9 @@ from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models._types import UTCDateTime
 from shoptui.models.members import MemberTier, MemberTierChange
+from shoptui.services import messaging as messaging_api
+from shoptui.services import shop
 from shoptui.services.members.core import MemberSettings, add_months, member_settings
-from shoptui.services.messaging import outbox as messaging
-from shoptui.services.shop import audit
 from shoptui.store.rows import tuples
 from shoptui.text import check_text
 
@@ -162,7 +162,7 @@ def edit_tier(*, session: Session, actor: Actor, code: str, patch: TierUpdate) -
     row.updated_at = clock.now()
     session.add(row)
     session.flush()
-    audit.record(session=session, actor=actor, action="tier.edit", entity="tier", entity_id=row.code,
+    shop.record(session=session, actor=actor, action="tier.edit", entity="tier", entity_id=row.code,
                  summary=f"tier {row.code} edited", before=before, after=_snapshot(row))
     return _read(row)
 
@@ -187,12 +187,12 @@ def add_tier(*, session: Session, actor: Actor, code: str, name: str, rank: int,
     session.add(row)
     session.flush()
     _check_order(session, row)
-    audit.record(session=session, actor=actor, action="tier.add", entity="tier", entity_id=row.code,
+    shop.record(session=session, actor=actor, action="tier.add", entity="tier", entity_id=row.code,
                  summary=f"tier {row.code} added", after=_snapshot(row))
     return _read(row)
 
 
-def history(*, session: Session, customer_id: int, limit: int = 100) -> list[TierChangeRead]:
+def tier_history(*, session: Session, customer_id: int, limit: int = 100) -> list[TierChangeRead]:
     """The member's tier changes, newest first."""
     rows = session.exec(select(MemberTierChange).where(MemberTierChange.customer_id == customer_id)
                         .order_by(col(MemberTierChange.id).desc()).limit(limit)).all()
@@ -271,11 +271,11 @@ def recalculate(*, session: Session, actor: Actor, customer_id: int | None = Non
         if up:
             notified = _notify_up(session, cfg)
         if not one:
-            audit.record(session=session, actor=actor, action="tier.recalculate", entity="member",
+            shop.record(session=session, actor=actor, action="tier.recalculate", entity="member",
                          summary=f"tiers recalculated: {up} up, {down} down",
                          after={"up": up, "down": down})
         else:
-            audit.record(session=session, actor=actor, action="tier.recalculate", entity="member",
+            shop.record(session=session, actor=actor, action="tier.recalculate", entity="member",
                          entity_id=customer_id, summary=f"tier of member #{customer_id} recalculated ({reason})",
                          after={"up": up, "down": down})
     session.execute(text("DROP TABLE member_recalc"))
@@ -302,7 +302,7 @@ def _notify_up(session: Session, cfg: MemberSettings) -> int:
         WHERE tt.rank > tf.rank AND ((m.email_consent AND c.email IS NOT NULL) OR (m.sms_consent AND c.phone IS NOT NULL))
     """))).all()
     drafts = [
-        messaging.MessageDraft(channel=channel, recipient=recipient, template="member.tier_up",
+        messaging_api.MessageDraft(channel=channel, recipient=recipient, template="member.tier_up",
                                subject=cfg.tier_up_subject, body=cfg.tier_up_body,
                                context={"name": name, "tier": tier_name, "shop": cfg.shop},
                                ref_kind="member", ref_id=customer_id)
@@ -310,4 +310,4 @@ def _notify_up(session: Session, cfg: MemberSettings) -> int:
         for channel, recipient, ok in (("email", email, email_ok), ("sms", phone, sms_ok))
         if ok and recipient
     ]
-    return messaging.queue_many(session=session, drafts=drafts, skip_bad_recipients=True)
+    return messaging_api.queue_many(session=session, drafts=drafts, skip_bad_recipients=True)

@@ -22,7 +22,7 @@ from shoptui.services.members import customers
 from shoptui.services.members import profiles as members
 from shoptui.services.members import tiers as members_tiers
 from shoptui.services.members.core import add_months, find_member_row, member_settings
-from shoptui.services.shop.paging import Page, clamp_limit
+from shoptui.services.shop import Page, clamp_limit
 from shoptui.store.rows import tuples
 
 CONSENT_FILTERS = ("email", "sms", "any", "none")

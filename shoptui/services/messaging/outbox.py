@@ -50,8 +50,8 @@ from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.messaging import STATUSES, OutboxMessage
-from shoptui.services.shop import audit, notifications
-from shoptui.services.shop.paging import Page, clamp_limit
+from shoptui.services import shop as shop_api
+from shoptui.services.shop import Page, clamp_limit
 from shoptui.wording import plural
 
 if TYPE_CHECKING:  # smtplib, ssl, urllib.request and email load only when something is sent
@@ -199,19 +199,18 @@ def queue_many(*, session: Session, drafts: Iterable[MessageDraft], skip_bad_rec
 def queue_test(*, session: Session, actor: Actor, channel: str, recipient: str) -> MessageRead:
     """Queue one test message so the operator can check the email or SMS set-up."""
     from shoptui import wording
-    from shoptui.services.shop import settings
 
-    shop = settings.get(session=session, key="name")
+    shop = shop_api.get(session=session, key="name")
     message = queue(
         session=session, channel=channel, recipient=recipient, template="test",
         subject="Test message from $shop",
         body="This is a test message from $shop, queued by shoptui at $at.\n"
              "If it arrived, the $channel set-up works.\n",
-        context={"shop": shop, "at": wording.when(clock.now(), settings.timezone(session=session)),
+        context={"shop": shop, "at": wording.when(clock.now(), shop_api.timezone(session=session)),
                  "channel": channel},
         ref_kind="test",
     )
-    audit.record(session=session, actor=actor, action="outbox.test", entity="outbox_message", entity_id=message.id,
+    shop_api.record(session=session, actor=actor, action="outbox.test", entity="outbox_message", entity_id=message.id,
                  summary=f"test {channel} to {message.recipient} queued",
                  after={"status": "queued", "recipient": message.recipient})
     return message
@@ -303,7 +302,7 @@ def _requeue(session: Session, actor: Actor, row: OutboxMessage) -> None:
     row.claimed_by = None
     row.claimed_at = None
     session.add(row)
-    audit.record(session=session, actor=actor, action="outbox.retry", entity="outbox_message", entity_id=row.id,
+    shop_api.record(session=session, actor=actor, action="outbox.retry", entity="outbox_message", entity_id=row.id,
                  summary=f"{row.channel} to {row.recipient} queued again", before=before,
                  after={"status": row.status, "attempts": row.attempts, "next_attempt_at": row.next_attempt_at})
 
@@ -321,7 +320,7 @@ def cancel(*, session: Session, actor: Actor, message_id: int) -> MessageRead:
     row.status = "cancelled"
     row.next_attempt_at = None
     session.add(row)
-    audit.record(session=session, actor=actor, action="outbox.cancel", entity="outbox_message", entity_id=row.id,
+    shop_api.record(session=session, actor=actor, action="outbox.cancel", entity="outbox_message", entity_id=row.id,
                  summary=f"{row.channel} to {row.recipient} cancelled", before=before,
                  after={"status": row.status, "next_attempt_at": None})
     session.flush()
@@ -331,9 +330,8 @@ def cancel(*, session: Session, actor: Actor, message_id: int) -> MessageRead:
 def _stamp(session: Session, moment: datetime | None) -> str:
     """A moment in a sentence, in the shop's zone."""
     from shoptui import wording
-    from shoptui.services.shop import settings
 
-    return wording.when(moment, settings.timezone(session=session), none="an unknown time")
+    return wording.when(moment, shop_api.timezone(session=session), none="an unknown time")
 
 
 # ---------------------------------------------------------------- transports
@@ -746,12 +744,11 @@ def _unit_of_work(store: str | UnitOfWork | None) -> UnitOfWork:
 
 
 def _settings(session: Session) -> dict[str, Any]:
-    from shoptui.services.shop import setting_defs, settings
 
-    values = settings.get_all(session=session)
-    for key, definition in setting_defs.definitions().items():  # secrets from outside the store
+    values = shop_api.get_all(session=session)
+    for key, definition in shop_api.definitions().items():  # secrets from outside the store
         if definition.secret:
-            values[key] = settings.secret(session=session, key=key)
+            values[key] = shop_api.secret(session=session, key=key)
     return values
 
 
@@ -931,7 +928,7 @@ def _record_on_order(session: Session, row: OutboxMessage) -> None:
 
 def _notify_failed(session: Session, row: OutboxMessage) -> None:
     """Tell the operator once that a message was given up on."""
-    notifications.notify(
+    shop_api.notify(
         session=session, severity="error",
         title=f"{row.channel.capitalize()} to {row.recipient} was not sent",
         body=f"{row.last_error} After {plural(row.attempts, 'attempt')} it is left as failed; "

@@ -5,16 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from shoptui.errors import InvalidInput
-from shoptui.services.shop.setting_defs import (
-    SettingDef,
-    boolean,
-    choice,
-    email_list,
-    integer,
-    json_object,
-    sender_address,
-    text,
-)
+from shoptui.services.shop import SettingDef, boolean, choice, email_list, integer, json_object, sender_address, text
 
 PASSWORD_ENV = "SHOPTUI_SMTP_PASSWORD"
 

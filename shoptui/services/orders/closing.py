@@ -11,7 +11,8 @@ from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict
 from shoptui.models.customers import Customer
-from shoptui.services.inventory.ledger import fulfil, release, sell
+from shoptui.services import shop
+from shoptui.services.inventory import fulfil, release, sell
 from shoptui.services.orders import status as machine
 from shoptui.services.orders.common import add_event, order_settings, touch
 from shoptui.services.orders.drafts import clean_text
@@ -19,7 +20,6 @@ from shoptui.services.orders.notices import notice
 from shoptui.services.orders.reading import OrderRead, read_order
 from shoptui.services.orders.refunds import refund_payments
 from shoptui.services.orders.rows import order_lines, order_row, settle
-from shoptui.services.shop import audit
 
 
 def fulfil_all(*, session: Session, actor: Actor, number: str, complete: bool = True) -> OrderRead:
@@ -61,7 +61,7 @@ def fulfil_all(*, session: Session, actor: Actor, number: str, complete: bool = 
     add_event(session, order, actor, "handed_over",
               "Handed over: " + ", ".join(f"{sku} x{qty}" for sku, qty in handed) + ".", {"lines": handed})
     settle(session, order, lines, actor, status="completed" if complete else None)
-    audit.record(session=session, actor=actor, action="order.hand_over", entity="order", entity_id=order.number,
+    shop.record(session=session, actor=actor, action="order.hand_over", entity="order", entity_id=order.number,
                  summary=f"{order.number} handed over", after={"fulfilment_status": order.fulfilment_status})
     session.flush()
     return read_order(session, order)
@@ -105,7 +105,7 @@ def cancel_order(*, session: Session, actor: Actor, number: str, reason: str = "
     add_event(session, order, actor, "cancelled", f"Cancelled ({why})"
               + (f"; {cfg.currency.format(refunded)} refunded." if refunded else "."), {"reason": why})
     settle(session, order, lines, actor, status="cancelled")
-    audit.record(session=session, actor=actor, action="order.cancel", entity="order", entity_id=order.number,
+    shop.record(session=session, actor=actor, action="order.cancel", entity="order", entity_id=order.number,
                  summary=f"{order.number} cancelled: {why}", after={"refunded_minor": refunded})
     if notify:
         notice(session, order, cfg, "cancelled",

@@ -17,7 +17,7 @@ from shoptui.config import Actor
 from shoptui.errors import NotFound
 from shoptui.models._types import id_of
 from shoptui.models.orders import Order, OrderEvent
-from shoptui.services.shop import settings as store_settings
+from shoptui.services import shop
 
 # ---------------------------------------------------------------- settings
 
@@ -50,7 +50,7 @@ class OrderSettings:
     channels: str
     carriers: tuple[Carrier, ...]
     values: dict[str, Any]
-    currency: store_settings.Currency
+    currency: shop.Currency
     tz: Any
 
     def carrier(self, code: str) -> Carrier:
@@ -65,7 +65,7 @@ class OrderSettings:
 
 def order_settings(session: Session) -> OrderSettings:
     """The orders settings, the currency and the time zone."""
-    values = store_settings.get_all(session=session)
+    values = shop.get_all(session=session)
     from zoneinfo import ZoneInfo
 
     return OrderSettings(
@@ -73,7 +73,7 @@ def order_settings(session: Session) -> OrderSettings:
         reminder_hours=int(values["order_reminder_interval_hours"]),
         auto_cancel_hours=int(values["order_auto_cancel_hours"]), channels=values["order_notice_channels"],
         carriers=tuple(Carrier(**c) for c in values["carriers"]), values=values,
-        currency=store_settings.Currency(code=values["currency"], digits=int(values["currency_digits"])),
+        currency=shop.Currency(code=values["currency"], digits=int(values["currency_digits"])),
         tz=ZoneInfo(values["timezone"]),
     )
 

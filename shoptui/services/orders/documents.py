@@ -23,10 +23,10 @@ from sqlmodel import Session
 
 from shoptui import wording
 from shoptui.errors import InvalidInput, ShopError
+from shoptui.services import shop as shop_api
 from shoptui.services.orders.common import is_gift, line_title
 from shoptui.services.orders.reading import OrderRead
-from shoptui.services.shop import settings as store_settings
-from shoptui.services.shop.printing import print_argv
+from shoptui.services.shop import print_argv
 
 RECEIPT_WIDTHS = {58: 32, 80: 48}  # paper width in mm -> characters per line
 PAGE_WIDTH = 72  # packing slips and invoices (A4 / letter in a monospaced font)
@@ -150,7 +150,7 @@ class ShopInfo:
     address: str
     phone: str
     email: str
-    currency: store_settings.Currency
+    currency: shop_api.Currency
     tz: Any
     footer: str = ""
     receipt_width_mm: int = 58
@@ -164,11 +164,11 @@ class ShopInfo:
 
 def shop_info(*, session: Session) -> ShopInfo:
     """The shop's name, address, phone, currency, time zone and receipt settings."""
-    values = store_settings.get_all(session=session)
+    values = shop_api.get_all(session=session)
     return ShopInfo(
         name=values.get("name", ""), address=values.get("address", ""), phone=values.get("phone", ""),
         email=values.get("email", ""),
-        currency=store_settings.Currency(code=values["currency"], digits=int(values["currency_digits"])),
+        currency=shop_api.Currency(code=values["currency"], digits=int(values["currency_digits"])),
         tz=ZoneInfo(values["timezone"]), footer=values.get("receipt_footer", ""),
         receipt_width_mm=int(values.get("receipt_width", 58)), print_command=values.get("print_command", "") or "",
         values=values,

@@ -16,11 +16,8 @@ from shoptui.errors import InvalidInput
 from shoptui.models.orders import (
     PAYMENT_METHODS,
 )
-from shoptui.services.members.customers import (
-    AddressInput,
-    CustomerCreate,
-)
-from shoptui.services.shop import settings as store_settings
+from shoptui.services import shop
+from shoptui.services.members import AddressInput, CustomerCreate
 from shoptui.text import check_text
 
 MAX_QUANTITY = 100_000
@@ -92,7 +89,7 @@ class OrderDraft(BaseModel):
     points_to_use: int = 0
 
 
-def parse_item_spec(spec: str, currency: store_settings.Currency | None = None) -> tuple[str, int, int | None]:
+def parse_item_spec(spec: str, currency: shop.Currency | None = None) -> tuple[str, int, int | None]:
     """``SKU``, ``SKU:QTY``, ``SKUxQTY`` or ``SKU:QTY@PRICE`` -> (code, quantity, price in minor units or None)."""
     raw = unicodedata.normalize("NFKC", spec).strip()
     price: int | None = None
@@ -139,7 +136,7 @@ def clean_text(value: str | None, what: str, limit: int) -> str:
     return check_text(cleaned, what, limit, required=False, multiline=what == "note") or ""
 
 
-def draft_from_document(doc: Any, currency: store_settings.Currency) -> OrderDraft:
+def draft_from_document(doc: Any, currency: shop.Currency) -> OrderDraft:
     """An OrderDraft from a JSON document with decimal amounts (``order create --json-file``).
 
     Money is written as decimal strings or numbers in the store currency ("12.50"); InvalidInput

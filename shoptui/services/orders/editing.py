@@ -12,10 +12,10 @@ from shoptui.models.orders import (
     OrderAdjustment,
     OrderLine,
 )
-from shoptui.services.inventory.ledger import release, reserve
-from shoptui.services.members.customers import (
-    AddressInput,
-)
+from shoptui.services import pricing as pricing_api
+from shoptui.services import shop
+from shoptui.services.inventory import release, reserve
+from shoptui.services.members import AddressInput
 from shoptui.services.orders.common import add_event, order_settings, touch
 from shoptui.services.orders.drafts import (
     MAX_QUANTITY,
@@ -28,8 +28,6 @@ from shoptui.services.orders.drafts import (
 from shoptui.services.orders.placing import price_adjustments, resolve_variants, ship_fields, store_prices
 from shoptui.services.orders.reading import OrderRead, read_order
 from shoptui.services.orders.rows import order_lines, order_row, settle
-from shoptui.services.pricing import engine as pricing
-from shoptui.services.shop import audit
 
 
 class LineChange(BaseModel):
@@ -138,7 +136,7 @@ def edit_order(*, session: Session, actor: Actor, number: str, edit: OrderEdit) 
                                         amount_minor=adj.amount_minor, ref=adj.ref))
         changes.append("adjustments replaced")
     else:
-        adjustments = [pricing.PriceAdjustment(kind=a.kind, amount_minor=a.amount_minor, label=a.label, ref=a.ref)
+        adjustments = [pricing_api.PriceAdjustment(kind=a.kind, amount_minor=a.amount_minor, label=a.label, ref=a.ref)
                        for a in session.exec(select(OrderAdjustment).where(OrderAdjustment.order_id == order.id)
                                              .order_by(col(OrderAdjustment.id)))]
     if not changes:
@@ -175,7 +173,7 @@ def edit_order(*, session: Session, actor: Actor, number: str, edit: OrderEdit) 
     add_event(session, order, actor, "edited", "Edited: " + "; ".join(changes) +
               f". Total now {cfg.currency.format(order.total_minor)}.", {"changes": changes})
     settle(session, order, kept, actor)
-    audit.record(session=session, actor=actor, action="order.edit", entity="order", entity_id=order.number,
+    shop.record(session=session, actor=actor, action="order.edit", entity="order", entity_id=order.number,
                  summary="; ".join(changes)[:500], before=before,
                  after={"lines": {line.sku: line.quantity for line in kept}, "total_minor": order.total_minor})
     session.flush()

@@ -10,8 +10,7 @@ from sqlmodel import Session
 
 from shoptui.models._types import UTCDateTime
 from shoptui.services.orders.status import SHIPPABLE_PAYMENT, TO_SHIP, UNPAID
-from shoptui.services.shop.dashboard import Figure, count, money_text, store_values
-from shoptui.services.shop.timeutil import today_start
+from shoptui.services.shop import Figure, count, money_text, store_values, today_start
 from shoptui.store.rows import tuples
 from shoptui.wording import plural
 
@@ -30,9 +29,9 @@ class OrderFigures:
     open_returns: int
 
 
-def figures(*, session: Session) -> OrderFigures:
+def order_figures(*, session: Session) -> OrderFigures:
     """Today's sales, orders and average; unpaid, to ship and open returns: indexed reads and kept counters."""
-    from shoptui.services.pricing.rounding import round_half_up
+    from shoptui.services.pricing import round_half_up
 
     statement = text("SELECT count(*), coalesce(sum(total_minor), 0) FROM sales_order "
                      "WHERE created_at >= :start AND status != 'cancelled'").bindparams(
@@ -54,7 +53,7 @@ def figures(*, session: Session) -> OrderFigures:
 
 def dashboard_figures(*, session: Session) -> list[Figure]:
     """The orders' KPI cards."""
-    f = figures(session=session)
+    f = order_figures(session=session)
     values = store_values(session, "currency", "currency_digits")
     return [
         Figure(key="sales_today", title="Sales today", value=f"{money_text(f.sales_today_minor, values)} "

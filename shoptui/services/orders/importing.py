@@ -65,15 +65,11 @@ from shoptui.models.catalog import Product, Variant
 from shoptui.models.customers import Customer, CustomerAddress
 from shoptui.models.orders import CHANNELS, Order, OrderEvent, OrderLine, OrderPayment, OrderSequence
 from shoptui.models.sales import CustomerImportRef
-from shoptui.services.members.customers import further_contact_holders
+from shoptui.services import pricing as pricing_api
+from shoptui.services import shop
+from shoptui.services.members import further_contact_holders
 from shoptui.services.orders import status as machine
-from shoptui.services.pricing import engine as pricing
-from shoptui.services.pricing import rounding
-from shoptui.services.pricing import terms as marketing_pricing
-from shoptui.services.shop import audit
-from shoptui.services.shop import settings as store_settings
-from shoptui.services.shop.contacts import country_code
-from shoptui.services.shop.settings import store_region
+from shoptui.services.shop import country_code, store_region
 from shoptui.store import bulk, tuning
 from shoptui.store import ids as id_pool
 from shoptui.store.rows import tuples
@@ -250,7 +246,7 @@ class OrderImportReport(BaseModel):
 
 
 @dataclass(frozen=True)
-class _Line(pricing.OfferLine):
+class _Line(pricing_api.OfferLine):
     """A line of the file: the offer line the one assembler prices (``key`` is the SKU) and where it came from.
 
     Built once per line (by ``_new_line``) and handed to ``pricing.terms.assemble`` as it is, so an
@@ -325,7 +321,7 @@ class _Amounts:
             return whole * self.scale + (int(frac.ljust(self.digits, "0")) if self.digits else 0), False
         denominator = 10 ** len(frac)
         numerator = (whole * denominator + int(frac)) * self.scale
-        return rounding.round_half_up(numerator, denominator), True
+        return pricing_api.round_half_up(numerator, denominator), True
 
 
 def _rate_bp(raw: str) -> int:
@@ -339,9 +335,9 @@ def _rate_bp(raw: str) -> int:
     denominator = 10 ** len(frac)
     numerator = int(match["whole"]) * denominator + (int(frac) if frac else 0)
     if not percent and numerator <= denominator:  # 0.1 is a fraction (10%)
-        bp = rounding.round_half_up(numerator * 10_000, denominator)
+        bp = pricing_api.round_half_up(numerator * 10_000, denominator)
     else:
-        bp = rounding.round_half_up(numerator * 100, denominator)
+        bp = pricing_api.round_half_up(numerator * 100, denominator)
     if bp > 10_000:
         raise ValueError("over 100%")
     return bp
@@ -462,7 +458,7 @@ def import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Ma
 
 def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Mapping, source: str, dry_run: bool,
                    create_missing: bool, affect_stock: bool, progress: Progress | None) -> OrderImportReport:
-    values = store_settings.get_all(session=session)
+    values = shop.get_all(session=session)
     digits = int(values["currency_digits"])
     currency_code = values["currency"]
     tax_rate_bp = int(values.get("tax_rate_bp", 0))
@@ -498,7 +494,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     product_name = _Memo(lambda raw: _norm_text(raw, 300, "product name"))
     known_amount, known_name = parse_amount.known, product_name.known  # amounts are tuples: never falsy
     known_rate = rate_bp.known
-    apply_bp, max_unit = rounding.apply_bp, rounding.BP_ONE * 10**9
+    apply_bp, max_unit = pricing_api.apply_bp, pricing_api.BP_ONE * 10**9
     groups: dict[str, _Group] = {}
     rows = 0
     rounded = 0
@@ -664,7 +660,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
         plans.append({"group": group, "ordered": ordered, "shipped": shipped, "status": status, "channel": channel})
 
     # customers
-    from shoptui.services.shop.contacts import optional_email, optional_phone
+    from shoptui.services.shop import optional_email, optional_phone
 
     region = store_region(session)
     phone_of = _Memo(lambda raw: optional_phone(raw, region, field="customer phone"))
@@ -774,7 +770,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     customer_ids = customers.create_pending(actor)
     _write(session, actor, fresh, variants, customers, customer_ids, report, prefix=prefix, currency=currency_code,
            tax_rate_bp=tax_rate_bp, method=mapping.payment_method, affect_stock=affect_stock, progress=progress)
-    audit.record(session=session, actor=actor, action="order.import", entity="order",
+    shop.record(session=session, actor=actor, action="order.import", entity="order",
                  summary=f"{plural(len(fresh), 'order')} imported from {source}"[:500],
                  after={"orders": len(fresh), "lines": total_lines, "skipped": skipped, "rounded_lines": rounded,
                         "first": report.first_number, "last": report.last_number})
@@ -861,7 +857,7 @@ class _CustomerResolver:
         bulk.insert_dicts(conn, table_of(Customer), rows)
         bulk.insert_dicts(conn, table_of(CustomerImportRef), refs)
         bulk.insert_dicts(conn, table_of(CustomerAddress), addresses)
-        audit.record(session=self.session, actor=actor, action="customer.import", entity="customer",
+        shop.record(session=self.session, actor=actor, action="customer.import", entity="customer",
                      summary=f"{len(rows)} customers created by an order import")
         for key, cid in ids.items():
             plan = self.pending[key]
@@ -893,8 +889,7 @@ def _create_products(session: Session, actor: Actor, skus: list[str], first_seen
                      variants: dict[str, tuple[int, str, bool]], track: bool) -> None:
     """Unknown SKUs become draft products (one variant each) through the catalogue service."""
     from shoptui.errors import NotFound
-    from shoptui.services.catalog import categories as catalog_categories
-    from shoptui.services.catalog import products
+    from shoptui.services import catalog
 
     categories: dict[str, int] = {}
     for sku in skus:
@@ -903,15 +898,15 @@ def _create_products(session: Session, actor: Actor, skus: list[str], first_seen
         if line.category:
             if line.category not in categories:
                 try:
-                    categories[line.category] = catalog_categories.resolve_category(session=session, ref=line.category).id
+                    categories[line.category] = catalog.resolve_category(session=session, ref=line.category).id
                 except NotFound:
-                    categories[line.category] = catalog_categories.create_category(session=session, actor=actor,
+                    categories[line.category] = catalog.create_category(session=session, actor=actor,
                                                                         name=line.category).id
             category_id = categories[line.category]
         try:
-            product = products.create_product(session=session, actor=actor, data=products.ProductCreate(
+            product = catalog.create_product(session=session, actor=actor, data=catalog.ProductCreate(
                 title=line.product_name or sku, status="draft", category_id=category_id,
-                variants=[products.VariantInput(sku=sku, price_minor=line.unit_price_minor, track_stock=track)]))
+                variants=[catalog.VariantInput(sku=sku, price_minor=line.unit_price_minor, track_stock=track)]))
         except InvalidInput as exc:
             raise OrderImportRefused("import", [f"line {line.line}: the SKU {sku!r} cannot be created: {exc}"]) from None
         variant = product.variants[0]
@@ -935,7 +930,7 @@ def _price(lines: list[_Line], tax_rate_bp: int) -> _Priced:
     applied again; the totals and tax come from the same engine as every other order's, and a line it
     refuses is refused with its sentence.
     """
-    order = marketing_pricing.assemble(None, tuple(lines), tax_rate_bp=tax_rate_bp).order
+    order = pricing_api.assemble(None, tuple(lines), tax_rate_bp=tax_rate_bp).order
     return _Priced(subtotal_minor=order.subtotal_minor, total_minor=order.total_minor, tax_minor=order.tax_minor,
                    lines=[(p.gross_minor, p.line_discount_minor, p.line_total_minor, p.net_minor, p.tax_minor)
                           for p in order.lines])
@@ -1121,7 +1116,7 @@ def _update_customers(session: Session, spent: dict[int, list[Any]]) -> None:
 
 def _move_stock(session: Session, actor: Actor, moves: list[tuple[str, int, int, str]]) -> None:
     """--affect-stock: shipped lines leave stock, open lines are reserved, through the inventory service."""
-    from shoptui.services.inventory.ledger import reserve, sell
+    from shoptui.services.inventory import reserve, sell
 
     for kind, variant_id, quantity, number in moves:
         if kind == "sell":

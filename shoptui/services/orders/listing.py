@@ -20,15 +20,11 @@ from shoptui.models.orders import (
     OrderStat,
     Shipment,
 )
-from shoptui.services.members.customers import (
-    find_customer_row,
-)
+from shoptui.services import shop
+from shoptui.services.members import find_customer_row
 from shoptui.services.orders import status as machine
 from shoptui.services.orders.reading import OrderSummary
-from shoptui.services.shop import settings as store_settings
-from shoptui.services.shop.paging import Page, clamp_limit
-from shoptui.services.shop.search import SearchHit
-from shoptui.services.shop.timeutil import day_end, day_start
+from shoptui.services.shop import Page, SearchHit, clamp_limit, day_end, day_start
 
 
 class OrderFilter(BaseModel):
@@ -64,7 +60,7 @@ def _search_condition(session: Session, text_value: str) -> Any:
     conditions.append(col(Order.id).in_(tracking_orders))
     compact = re.sub(r"[\s\-().]", "", raw)
     if compact.lstrip("+").isdigit() and len(compact) >= 3:
-        from shoptui.services.members.customers import phone_variants
+        from shoptui.services.members import phone_variants
 
         for variant in phone_variants(session, compact):
             conditions.append(and_(col(Order.customer_phone) >= variant, col(Order.customer_phone) < variant + "~"))
@@ -105,7 +101,7 @@ def list_orders(*, session: Session, filters: OrderFilter | None = None, after: 
     if filters.customer:
         query = query.where(Order.customer_id == find_customer_row(session, filters.customer).id)
     if filters.date_from or filters.date_to:
-        tz = store_settings.timezone(session=session)
+        tz = shop.timezone(session=session)
         if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
             raise InvalidInput(f"The date range {filters.date_from} to {filters.date_to} ends before it starts.")
         if filters.date_from:
@@ -146,7 +142,7 @@ def search_orders(*, session: Session, text: str, limit: int = 8) -> list[Search
     """Global search: orders by number, customer name/phone or tracking number."""
     if not text.strip():
         return []
-    cfg_currency = store_settings.currency(session=session)
+    cfg_currency = shop.currency(session=session)
     page = list_orders(session=session, filters=OrderFilter(search=text), limit=limit)
     wanted = text.strip().upper()
     return [

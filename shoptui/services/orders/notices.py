@@ -12,7 +12,7 @@ from shoptui.errors import InvalidInput
 from shoptui.models.orders import (
     Order,
 )
-from shoptui.services.messaging import outbox as messaging
+from shoptui.services import messaging as messaging_api
 from shoptui.services.orders.common import OrderSettings
 
 
@@ -27,10 +27,10 @@ def may_message(session: Session, customer_id: int | None, channel: str) -> bool
     Without the members module nobody has unsubscribed, so every notice may go.
     """
     try:
-        from shoptui.services.members import profiles as members
+        from shoptui.services import members as members_api
     except ImportError:
         return True
-    return members.can_message(session=session, customer_id=customer_id, channel=channel, purpose="service")
+    return members_api.can_message(session=session, customer_id=customer_id, channel=channel, purpose="service")
 
 
 def _targets(order: Order, cfg: OrderSettings) -> list[tuple[str, str]]:
@@ -65,7 +65,7 @@ def notify_customer(session: Session, order: Order, cfg: OrderSettings, *, templ
         if not may_message(session, order.customer_id, channel):
             continue  # unsubscribed: the caller may say so (unsubscribed_channels)
         try:
-            messaging.queue(session=session, channel=channel, recipient=recipient, template=template,
+            messaging_api.queue(session=session, channel=channel, recipient=recipient, template=template,
                             subject=subject, body=body, context=context, ref_kind="order", ref_id=order.number)
             sent.append(channel)
         except InvalidInput:

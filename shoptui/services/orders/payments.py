@@ -14,11 +14,11 @@ from shoptui.models.orders import (
     PAYMENT_METHODS,
     OrderPayment,
 )
+from shoptui.services import shop
 from shoptui.services.orders.common import add_event, order_settings, touch
 from shoptui.services.orders.drafts import USER_METHODS, check_money, clean_text
 from shoptui.services.orders.reading import OrderSummary, PaymentRead, order_summary
 from shoptui.services.orders.rows import order_lines, order_row, settle
-from shoptui.services.shop import audit
 
 
 class PaymentResult(BaseModel):
@@ -85,7 +85,7 @@ def pay(*, session: Session, actor: Actor, number: str, method: str, amount_mino
               + (f" (ref {reference})" if reference else "") + ".",
               {"payment_id": payment.id, "method": method, "amount_minor": applied})
     settle(session, order, lines, actor)
-    audit.record(session=session, actor=actor, action="order.pay", entity="order", entity_id=order.number,
+    shop.record(session=session, actor=actor, action="order.pay", entity="order", entity_id=order.number,
                  summary=f"{cfg.currency.format(applied)} by {method} on {order.number}",
                  after={"paid_minor": order.paid_minor, "payment_status": order.payment_status})
     session.flush()

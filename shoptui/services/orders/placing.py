@@ -31,15 +31,10 @@ from shoptui.models.orders import (
     OrderLine,
     OrderSequence,
 )
-from shoptui.services.inventory.ledger import reserve
-from shoptui.services.inventory.locations import find_location
-from shoptui.services.members.customers import (
-    AddressInput,
-    CustomerCreate,
-    clean_address,
-    find_customer_row,
-    find_or_add,
-)
+from shoptui.services import pricing as pricing_api
+from shoptui.services import shop
+from shoptui.services.inventory import find_location, reserve
+from shoptui.services.members import AddressInput, CustomerCreate, clean_address, find_customer_row, find_or_add
 from shoptui.services.orders import status as machine
 from shoptui.services.orders.common import add_event, order_settings
 from shoptui.services.orders.drafts import (
@@ -56,8 +51,6 @@ from shoptui.services.orders.drafts import (
 from shoptui.services.orders.payments import pay
 from shoptui.services.orders.reading import OrderRead, read_order
 from shoptui.services.orders.rows import settle
-from shoptui.services.pricing import engine as pricing
-from shoptui.services.shop import audit
 from shoptui.store.rows import tuples
 from shoptui.typed import ascii_digits
 from shoptui.wording import plural
@@ -141,19 +134,19 @@ def _next_number(session: Session, prefix: str) -> str:
     return number
 
 
-def price_adjustments(adjustments: list[DraftAdjustment]) -> list[pricing.PriceAdjustment]:
+def price_adjustments(adjustments: list[DraftAdjustment]) -> list[pricing_api.PriceAdjustment]:
     out = []
     for adj in adjustments:
         kind = clean_text(adj.kind, "adjustment kind", 20).lower() or "discount"
         if not re.fullmatch(r"[a-z_]{1,20}", kind):
             raise InvalidInput(f"The adjustment kind {adj.kind!r} must be a word like discount or surcharge.")
         check_money(adj.amount_minor, f"{kind} amount", allow_negative=True)
-        out.append(pricing.PriceAdjustment(kind=kind, amount_minor=adj.amount_minor,
+        out.append(pricing_api.PriceAdjustment(kind=kind, amount_minor=adj.amount_minor,
                                            label=clean_text(adj.label, "adjustment label", 200), ref=adj.ref))
     return out
 
 
-def store_prices(session: Session, order: Order, lines: list[OrderLine], priced: pricing.PricedOrder) -> None:
+def store_prices(session: Session, order: Order, lines: list[OrderLine], priced: pricing_api.PricedOrder) -> None:
     """Store every amount of the priced order (``orders.offers.price``, the one assembler) on its lines and row."""
     for line, p in zip(lines, priced.lines, strict=True):
         line.gross_minor, line.line_total_minor = p.gross_minor, p.line_total_minor
@@ -174,8 +167,7 @@ def _customer_fields(session: Session, actor: Actor, draft: OrderDraft) -> tuple
         customer = session.get(Customer, found.id)
     elif draft.customer is not None and str(draft.customer).strip():
         customer = find_customer_row(session, draft.customer)
-    from shoptui.services.shop.contacts import optional_email, optional_phone
-    from shoptui.services.shop.settings import store_region
+    from shoptui.services.shop import optional_email, optional_phone, store_region
 
     if customer is not None:
         return customer, {"customer_id": customer.id, "customer_name": customer.name,
@@ -187,12 +179,12 @@ def _customer_fields(session: Session, actor: Actor, draft: OrderDraft) -> tuple
 
 def ship_fields(address: AddressInput | None, customer: Customer | None, session: Session) -> dict[str, Any]:
     if address is None and customer is not None:
-        from shoptui.services.members.customers import get_customer
+        from shoptui.services.members import get_customer
 
         address = get_customer(session=session, ref=customer.id or 0).default_address
     if address is None:
         return {}
-    from shoptui.services.shop.settings import store_region
+    from shoptui.services.shop import store_region
 
     clean = clean_address(AddressInput(**address.model_dump(include=set(AddressInput.model_fields))),
                           store_region(session))
@@ -288,7 +280,7 @@ def create_order_row(*, session: Session, actor: Actor, draft: OrderDraft) -> Or
               f"Order created ({channel}): {plural(order.item_count, 'item')}, total {cfg.currency.format(order.total_minor)} "
               f"{cfg.currency.code}.", {"lines": [[line.sku, line.quantity] for line in lines]})
     settle(session, order, lines, actor)
-    audit.record(session=session, actor=actor, action="order.create", entity="order", entity_id=order.number,
+    shop.record(session=session, actor=actor, action="order.create", entity="order", entity_id=order.number,
                  summary=f"order {order.number} created, total {cfg.currency.format(order.total_minor)}",
                  after={"channel": channel, "total_minor": order.total_minor, "customer_id": order.customer_id})
     session.flush()

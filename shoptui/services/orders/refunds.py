@@ -14,8 +14,8 @@ from shoptui.config import Actor
 from shoptui.errors import InvalidInput
 from shoptui.models.customers import Customer
 from shoptui.models.orders import Order, OrderLine, OrderPayment, OrderRefund, OrderRefundLine
+from shoptui.services import pricing
 from shoptui.services.orders.common import OrderSettings, add_event, touch
-from shoptui.services.pricing import rounding
 
 REFUND_TARGETS = ("original", "store_credit")
 
@@ -39,7 +39,7 @@ def check_refund_lines(order: Order, lines: list[OrderLine], *, amount_minor: in
         if goods > sum(room):
             raise InvalidInput(f"{cfg.currency.format(goods)} is more than the {cfg.currency.format(sum(room))} of goods "
                                f"still refundable on order {order.number}.")
-        parts = rounding.allocate(goods, room) if goods else [0] * len(lines)
+        parts = pricing.allocate(goods, room) if goods else [0] * len(lines)
         line_amounts = {line.id or 0: (0, part) for line, part in zip(lines, parts, strict=True) if part}
     by_id = {line.id: line for line in lines}
     if sum(a for _, a in line_amounts.values()) != goods:

@@ -19,7 +19,9 @@ from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models._types import id_of
 from shoptui.models.orders import Order, OrderLine, OrderPayment, OrderRefund, OrderReturn, ReturnLine
-from shoptui.services.inventory.ledger import restock_return
+from shoptui.services import pricing as pricing_api
+from shoptui.services import shop
+from shoptui.services.inventory import restock_return
 from shoptui.services.orders.closing import cancel_order, fulfil_all
 from shoptui.services.orders.common import OrderSettings, add_event, line_title, order_settings, touch
 from shoptui.services.orders.drafts import DraftLine, OrderDraft
@@ -29,10 +31,7 @@ from shoptui.services.orders.placing import create_order, resolve_variants
 from shoptui.services.orders.reading import OrderRead, ReturnRead, read_order, returns_of
 from shoptui.services.orders.refunds import REFUND_TARGETS, check_refund_lines, refund_payments
 from shoptui.services.orders.rows import lines_for_items, order_lines, order_row, settle
-from shoptui.services.pricing import engine as pricing
-from shoptui.services.pricing import rounding
-from shoptui.services.shop import audit
-from shoptui.services.shop.paging import Page, clamp_limit
+from shoptui.services.shop import Page, clamp_limit
 from shoptui.text import check_text
 
 CONDITIONS = ("resellable", "damaged")
@@ -137,7 +136,7 @@ def _unit_amounts(lines: list[OrderLine], chosen: dict[int, int]) -> dict[int, t
         units = chosen.get(line.id or 0, 0)
         if units:
             # what is left of the line (after goodwill refunds) spread over the units not yet refunded
-            out[line.id or 0] = (units, pricing.share_of_units(line.net_minor - line.refunded_minor,
+            out[line.id or 0] = (units, pricing_api.share_of_units(line.net_minor - line.refunded_minor,
                                                                 line.quantity - line.quantity_refunded, 0, units))
     return out
 
@@ -179,7 +178,7 @@ def _amounts(order: Order, lines: list[OrderLine], cfg: OrderSettings, *, amount
                                    "those items (and shipping) cost.")
             if amount_minor < total:  # a partial refund of those items: spread it over them
                 ids = list(line_amounts)
-                parts = rounding.allocate(amount_minor, [line_amounts[i][1] for i in ids] + [shipping])
+                parts = pricing_api.allocate(amount_minor, [line_amounts[i][1] for i in ids] + [shipping])
                 line_amounts = {i: (line_amounts[i][0], p) for i, p in zip(ids, parts[:-1], strict=True)}
                 shipping = parts[-1]
                 total = amount_minor
@@ -298,7 +297,7 @@ def refund(*, session: Session, actor: Actor, number: str, amount_minor: int | N
     refund_payments(session, actor, order, lines, amount_minor=amount, shipping_minor=shipping,
                     line_amounts=line_amounts, reason=reason, to=to, return_id=return_id, cfg=cfg)
     settle(session, order, lines, actor)
-    audit.record(session=session, actor=actor, action="order.refund", entity="order", entity_id=order.number,
+    shop.record(session=session, actor=actor, action="order.refund", entity="order", entity_id=order.number,
                  summary=f"{cfg.currency.format(amount)} refunded on {order.number}" + (f": {reason}" if reason else ""),
                  after={"refunded_minor": order.refunded_minor, "payment_status": order.payment_status})
     notice(session, order, cfg, "refund",
@@ -396,7 +395,7 @@ def request_return(*, session: Session, actor: Actor, number: str, items: list[t
               {"return_id": row.id})
     touch(order)
     session.add(order)
-    audit.record(session=session, actor=actor, action="order.return_request", entity="order", entity_id=order.number,
+    shop.record(session=session, actor=actor, action="order.return_request", entity="order", entity_id=order.number,
                  summary=f"return #{row.id} requested on {order.number}: {text}"[:500])
     notice(session, order, cfg, "return requested",
            f"we have your request to return {text} from order {order.number}; we will tell you when it is approved.")
@@ -420,7 +419,7 @@ def decide_return(*, session: Session, actor: Actor, return_id: int, approve: bo
               {"return_id": row.id})
     touch(order)
     session.add(order)
-    audit.record(session=session, actor=actor, action=f"order.return_{word}", entity="order", entity_id=order.number,
+    shop.record(session=session, actor=actor, action=f"order.return_{word}", entity="order", entity_id=order.number,
                  summary=f"return #{row.id} {word}")
     notice(session, order, cfg, f"return {word}",
            f"your return #{row.id} for order {order.number} was {word}" + (f": {note}" if note else "."))
@@ -475,7 +474,7 @@ def receive_return(*, session: Session, actor: Actor, return_id: int,
     add_event(session, order, actor, "return_received", f"Return #{row.id} received: {', '.join(done)}.",
               {"return_id": row.id})
     settle(session, order, lines, actor)
-    audit.record(session=session, actor=actor, action="order.return_receive", entity="order", entity_id=order.number,
+    shop.record(session=session, actor=actor, action="order.return_receive", entity="order", entity_id=order.number,
                  summary=f"return #{row.id} received: {', '.join(done)}"[:500])
     notice(session, order, cfg, "return received", f"we received your return #{row.id} for order {order.number}.")
     session.flush()
@@ -567,7 +566,7 @@ def _carry_discounts(session: Session, lines: list[OrderLine], line_amounts: dic
             take = min(entry[0], draft.quantity - matched)
             if take <= 0:
                 continue
-            part = pricing.share_of_units(entry[1], entry[0], 0, take)
+            part = pricing_api.share_of_units(entry[1], entry[0], 0, take)
             entry[0] -= take
             entry[1] -= part
             matched += take
@@ -635,7 +634,7 @@ def exchange(*, session: Session, actor: Actor, number: str, back: list[tuple[st
                        stock_mode="deferred" if hand_over else "reserve",
                        location=None, apply_offers=False if carried else None)  # the carried discount, not twice
     if order.ship_street or order.ship_city:
-        from shoptui.services.members.customers import AddressInput
+        from shoptui.services.members import AddressInput
 
         draft.ship_to = AddressInput(recipient=order.ship_recipient, phone=order.ship_phone, country=order.ship_country,
                                      region=order.ship_region, city=order.ship_city, district=order.ship_district,
@@ -645,7 +644,7 @@ def exchange(*, session: Session, actor: Actor, number: str, back: list[tuple[st
     refunded = charged = 0
     if credit > 0:
         ids = list(line_amounts)
-        parts = rounding.allocate(credit, [line_amounts[i][1] for i in ids])
+        parts = pricing_api.allocate(credit, [line_amounts[i][1] for i in ids])
         credit_lines = {i: (line_amounts[i][0], p) for i, p in zip(ids, parts, strict=True)}
         refund_payments(session, actor, order, lines, amount_minor=credit, shipping_minor=0, line_amounts=credit_lines,
                         reason=f"exchange into {new_order.number}", to="exchange", return_id=row.id, cfg=cfg)
@@ -678,7 +677,7 @@ def exchange(*, session: Session, actor: Actor, number: str, back: list[tuple[st
     new_row = order_row(session, new_order.number)
     if hand_over and new_row.payment_status in ("paid",):
         fulfil_all(session=session, actor=actor, number=new_order.number)
-    audit.record(session=session, actor=actor, action="order.exchange", entity="order", entity_id=order.number,
+    shop.record(session=session, actor=actor, action="order.exchange", entity="order", entity_id=order.number,
                  summary=f"exchange on {order.number} into {new_order.number}",
                  after={"credit_minor": credit, "refunded_minor": refunded, "charged_minor": charged})
     notice(session, order, cfg, "exchange",

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from shoptui.errors import InvalidInput
-from shoptui.services.shop.setting_defs import SettingDef, choice, integer, text
+from shoptui.services.shop import SettingDef, choice, integer, text
 
 
 def _prefix(raw: str) -> str:

@@ -22,14 +22,14 @@ from shoptui import clock, wording
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, ShopError
 from shoptui.models.orders import Shipment, ShipmentLine
-from shoptui.services.inventory.ledger import fulfil, sell
+from shoptui.services import shop
+from shoptui.services.inventory import fulfil, sell
 from shoptui.services.orders import status as machine
 from shoptui.services.orders.common import OrderSettings, add_event, order_settings, touch
 from shoptui.services.orders.drafts import parse_item_spec
 from shoptui.services.orders.notices import notify_customer, unsubscribed_channels
 from shoptui.services.orders.reading import ItemQuantity, OrderRead, ShipmentRead, read_order
 from shoptui.services.orders.rows import lines_for_items, order_lines, order_row, settle
-from shoptui.services.shop import audit
 
 MAX_BATCH_ROWS = 10_000
 
@@ -151,7 +151,7 @@ def ship(*, session: Session, actor: Actor, number: str, carrier: str, tracking:
     if unsubscribed:
         add_event(session, order, actor, "not notified",
                   f"No shipping notice by {' and '.join(unsubscribed)}: the customer unsubscribed from it.")
-    audit.record(session=session, actor=actor, action="order.ship", entity="order", entity_id=order.number,
+    shop.record(session=session, actor=actor, action="order.ship", entity="order", entity_id=order.number,
                  summary=f"{order.number} shipped with {chosen_carrier.code} {tracking}: {summary}"[:500],
                  after={"fulfilment_status": order.fulfilment_status, "tracking": tracking})
     session.flush()
@@ -267,7 +267,7 @@ def deliver(*, session: Session, actor: Actor, number: str) -> OrderRead:
     lines = order_lines(session, order.id or 0)
     add_event(session, order, actor, "delivered", "Delivered; the order is completed.")
     settle(session, order, lines, actor, status="completed")
-    audit.record(session=session, actor=actor, action="order.deliver", entity="order", entity_id=order.number,
+    shop.record(session=session, actor=actor, action="order.deliver", entity="order", entity_id=order.number,
                  summary=f"{order.number} delivered", after={"status": order.status})
     session.flush()
     return read_order(session, order)

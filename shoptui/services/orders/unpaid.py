@@ -13,11 +13,11 @@ from shoptui.config import Actor
 from shoptui.models.orders import (
     Order,
 )
+from shoptui.services import shop
 from shoptui.services.orders import status as machine
 from shoptui.services.orders.closing import cancel_order
 from shoptui.services.orders.common import add_event, order_settings
 from shoptui.services.orders.notices import notify_customer
-from shoptui.services.shop import audit
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def remind_unpaid(*, session: Session, actor: Actor, older_than: timedelta = tim
                   f"Payment reminder queued by {' and '.join(sent)} ({cfg.currency.format(due)} due).", {"channels": sent})
         done.append(order.number)
     if done:
-        audit.record(session=session, actor=actor, action="order.remind", entity="order",
+        shop.record(session=session, actor=actor, action="order.remind", entity="order",
                      summary=f"{len(done)} payment reminders queued", after={"orders": done[:50]})
     session.flush()
     return SweepResult(done=done, skipped=skipped)

@@ -16,10 +16,10 @@ from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict
 from shoptui.models.orders import Shipment
+from shoptui.services import shop
 from shoptui.services.orders import common, notices
 from shoptui.services.orders import rows as orders_rows
 from shoptui.services.orders import status as machine
-from shoptui.services.shop import audit
 
 NEXT_STEPS = {
     "requested": "approve or reject",
@@ -80,7 +80,7 @@ def remind_order(*, session: Session, actor: Actor, number: str) -> list[str]:
     common.add_event(session, order, actor, "reminded",
                             f"Payment reminder queued by {' and '.join(sent)} ({cfg.currency.format(due)} due).",
                             {"channels": sent})
-    audit.record(session=session, actor=actor, action="order.remind", entity="order", entity_id=order.number,
+    shop.record(session=session, actor=actor, action="order.remind", entity="order", entity_id=order.number,
                  summary=f"payment reminder for {order.number} queued by {' and '.join(sent)}")
     session.flush()
     return sent

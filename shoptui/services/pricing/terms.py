@@ -23,9 +23,9 @@ from shoptui.models._types import UTCDateTime
 from shoptui.models.catalog import Category, Product, Variant
 from shoptui.models.customers import Customer
 from shoptui.models.marketing import Coupon, CouponCode, CouponRedemption, Promotion, PromotionUse
+from shoptui.services import shop
 from shoptui.services.pricing import engine as pricing
 from shoptui.services.pricing import points as points_rule
-from shoptui.services.shop import setting_defs
 from shoptui.store import stamps
 from shoptui.store.rows import tuples
 from shoptui.wording import plural
@@ -472,16 +472,14 @@ def coupon_rule(session: Session, raw_code: str, *, customer_id: int | None, at:
         raise InvalidInput(f"The coupon {code} ({coupon.name}) is {coupon.status} and cannot be used.")
     if coupon.valid_from is not None and at < coupon.valid_from:
         from shoptui import wording
-        from shoptui.services.shop import settings
 
-        tz = settings.timezone(session=session)
+        tz = shop.timezone(session=session)
         raise InvalidInput(f"The coupon {code} is valid from {wording.when(coupon.valid_from, tz)}, not yet.")
     expires = code_row.expires_at or coupon.valid_until
     if expires is not None and at >= expires:
         from shoptui import wording
-        from shoptui.services.shop import settings
 
-        tz = settings.timezone(session=session)
+        tz = shop.timezone(session=session)
         raise InvalidInput(f"The coupon {code} has expired; it was valid until {wording.until(expires, tz)}.")
     if code_row.customer_id is not None and code_row.customer_id != customer_id:
         raise InvalidInput(f"The coupon {code} was issued to another customer; attach that customer to use it.")
@@ -559,7 +557,7 @@ def pricing_settings(session: Session) -> dict[str, Any]:
     _flush_pending(session)  # then straight on the connection (the ORM layer costs more than the query)
     stored = dict(session.connection().execute(statement).all())
     if len(stored) < len(_SETTING_KEYS) and not _SETTING_DEFAULTS:
-        known = setting_defs.definitions()
+        known = shop.definitions()
         _SETTING_DEFAULTS.update({key: known[key].default for key in _SETTING_KEYS if key in known})
     values = {key: stored[key] if key in stored else _SETTING_DEFAULTS[key] for key in _SETTING_KEYS
               if key in stored or key in _SETTING_DEFAULTS}
@@ -596,7 +594,7 @@ def load_offers(session: Session, *, customer_id: int | None, coupon_codes: list
                         points_max_share_bp=int(values.get("member_points_max_share_bp", 0) or 0))
 
 
-def points_worth(context: OfferContext, points: int) -> int:
+def offer_points_worth(context: OfferContext, points: int) -> int:
     """What ``points`` are worth at checkout (``pricing.points``: the rule members use too)."""
     return points_rule.points_worth(points, context.points_value_per_100)
 
@@ -632,7 +630,7 @@ def price_with(context: OfferContext, lines: tuple[pricing.OfferLine, ...], *, p
         allowed = points_allowed(context, payable_after_offers(offers))
         if points_to_use > allowed:
             raise InvalidInput(f"At most {allowed} points can be used on this order, not {points_to_use}.")
-        value = points_worth(context, points_to_use)
+        value = offer_points_worth(context, points_to_use)
     return pricing.finish(offers, shipping_minor=shipping_minor, tax_rate_bp=context.tax_rate_bp,
                           points=points_to_use, points_value_minor=value, digits=context.digits)
 

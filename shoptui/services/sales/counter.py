@@ -31,15 +31,11 @@ from sqlmodel import Session
 
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotAllowed, ShopError
-from shoptui.services.inventory.levels import levels_for
-from shoptui.services.inventory.locations import default_location
-from shoptui.services.inventory.variants import variant_by_id
-from shoptui.services.orders import closing, documents, drafts, placing, reading
-from shoptui.services.orders import payments as orders_payments
-from shoptui.services.pricing import engine as pricing
-from shoptui.services.pricing import terms as marketing_pricing
+from shoptui.services import orders
+from shoptui.services import pricing as pricing_api
+from shoptui.services import shop as shop_api
+from shoptui.services.inventory import default_location, levels_for, variant_by_id
 from shoptui.services.sales.settings import CASH_STEPS
-from shoptui.services.shop import settings as store_settings
 
 MAX_BASKET_LINES = 200
 METHOD_ALIASES = {"mobile_pay": "mobile", "wechat": "mobile", "alipay": "mobile", "transfer": "bank_transfer",
@@ -132,7 +128,7 @@ class Basket(BaseModel, frozen=True):
     offers_minor: int = 0  # every offer together, points excluded (positive: what the customer saves)
     points_minor: int = 0  # what the points used take off
     # what promotions, tier, coupons and points apply, as last read from the store (None: price without offers)
-    _offers: marketing_pricing.OfferContext | None = PrivateAttr(default=None)
+    _offers: pricing_api.OfferContext | None = PrivateAttr(default=None)
 
     @property
     def saved_minor(self) -> int:
@@ -150,8 +146,8 @@ class Basket(BaseModel, frozen=True):
         return next((line for line in self.lines if line.sku.upper() == wanted), None)
 
 
-def _offer_lines(lines: tuple[BasketLine, ...]) -> tuple[pricing.OfferLine, ...]:
-    return tuple(pricing.OfferLine(key=line.sku, quantity=line.quantity, unit_price_minor=line.unit_price_minor,
+def _offer_lines(lines: tuple[BasketLine, ...]) -> tuple[pricing_api.OfferLine, ...]:
+    return tuple(pricing_api.OfferLine(key=line.sku, quantity=line.quantity, unit_price_minor=line.unit_price_minor,
                                    line_discount_minor=line.line_discount_minor, variant_id=line.variant_id,
                                    product_id=line.product_id, category_path=line.category_path, title=line.title)
                  for line in lines)
@@ -174,9 +170,9 @@ def _priced(basket: Basket, session: Session | None = None, *, reload: bool = Fa
         context = _load(session, draft, notes, strict=strict)
     elif context is not None and context.customer_id != draft.customer_id:
         context = context.as_guest()  # the customer was taken off without a store at hand
-    manual = [pricing.PriceAdjustment(kind="discount", amount_minor=-draft.discount_minor, label="discount")
+    manual = [pricing_api.PriceAdjustment(kind="discount", amount_minor=-draft.discount_minor, label="discount")
               ] if draft.discount_minor and draft.lines else []
-    priced = marketing_pricing.assemble(context, _offer_lines(draft.lines), tax_rate_bp=draft.tax_rate_bp,
+    priced = pricing_api.assemble(context, _offer_lines(draft.lines), tax_rate_bp=draft.tax_rate_bp,
                                         points_to_use=draft.points_to_use, adjustments=manual, strict=strict)
     offers = priced.offers
     context = priced.context
@@ -204,23 +200,23 @@ def _priced(basket: Basket, session: Session | None = None, *, reload: bool = Fa
     return result
 
 
-def _load(session: Session, basket: Basket, notes: list[str], *, strict: bool) -> marketing_pricing.OfferContext:
+def _load(session: Session, basket: Basket, notes: list[str], *, strict: bool) -> pricing_api.OfferContext:
     """The offers for the basket's customer and codes. Not strict: a code no longer valid is taken off, with a notice."""
     if strict or not basket.coupon_codes:
-        return marketing_pricing.load_offers(session=session, customer_id=basket.customer_id,
+        return pricing_api.load_offers(session=session, customer_id=basket.customer_id,
                                              coupon_codes=basket.coupon_codes, channel="counter")
-    context = marketing_pricing.load_offers(session=session, customer_id=basket.customer_id, channel="counter")
+    context = pricing_api.load_offers(session=session, customer_id=basket.customer_id, channel="counter")
     coupons = []
     for code in basket.coupon_codes:
         try:
-            coupons.append(marketing_pricing.coupon_rule(session, code, customer_id=basket.customer_id, at=context.at,
+            coupons.append(pricing_api.coupon_rule(session, code, customer_id=basket.customer_id, at=context.at,
                                                          digits=context.digits))
         except ShopError as exc:
             notes.append(f"{exc} It was taken off.")
     return replace(context, coupons=tuple(coupons))
 
 
-def _member(context: marketing_pricing.OfferContext | None, offers: pricing.PricedCart | None,
+def _member(context: pricing_api.OfferContext | None, offers: pricing_api.PricedCart | None,
             name: str) -> BasketMember | None:
     if context is None or context.member is None:
         return None
@@ -231,13 +227,13 @@ def _member(context: marketing_pricing.OfferContext | None, offers: pricing.Pric
                       if offer.gift_of is None) + offers.points_minor
     return BasketMember(customer_id=terms.customer_id, name=name, tier=terms.tier, tier_name=terms.tier_name or terms.tier,
                         discount_bp=terms.discount_bp, points_balance=terms.points_balance,
-                        points_value_minor=marketing_pricing.points_worth(context, terms.points_balance),
-                        max_redeemable_points=marketing_pricing.points_allowed(context, payable))
+                        points_value_minor=pricing_api.offer_points_worth(context, terms.points_balance),
+                        max_redeemable_points=pricing_api.points_allowed(context, payable))
 
 
 def new_basket(*, session: Session) -> Basket:
     """An empty basket carrying the store's tax rate and the promotions running now."""
-    return _priced(Basket(tax_rate_bp=int(store_settings.get(session=session, key="tax_rate_bp"))), session,
+    return _priced(Basket(tax_rate_bp=int(shop_api.get(session=session, key="tax_rate_bp"))), session,
                    reload=True)
 
 
@@ -250,12 +246,12 @@ def parse_scan(entry: str) -> tuple[str, int]:
     if match:
         code, quantity = match["code"], int(match["qty"])
     else:
-        code, quantity, _ = drafts.parse_item_spec(raw)
+        code, quantity, _ = orders.parse_item_spec(raw)
         return code, quantity
     if quantity <= 0:
         raise InvalidInput(f"The quantity in {entry!r} must be more than zero.")
-    if quantity > drafts.MAX_QUANTITY:
-        raise InvalidInput(f"The quantity in {entry!r} is too large (at most {drafts.MAX_QUANTITY:,}).")
+    if quantity > orders.MAX_QUANTITY:
+        raise InvalidInput(f"The quantity in {entry!r} is too large (at most {orders.MAX_QUANTITY:,}).")
     return code, quantity
 
 
@@ -285,23 +281,23 @@ def scan(*, session: Session, basket: Basket, code: str, quantity: int = 1) -> B
     code = unicodedata.normalize("NFKC", code).strip()
     if not code:
         raise InvalidInput("Scan a barcode or type a SKU.")
-    sellable = placing.resolve_variants(session, [drafts.DraftLine(sku=code, quantity=1)])[0]
+    sellable = orders.resolve_variants(session, [orders.DraftLine(sku=code, quantity=1)])[0]
     available = _available(session, sellable.id)
     lines = list(basket.lines)
     for index, line in enumerate(lines):
         if line.variant_id == sellable.id:
             wanted = line.quantity + quantity
-            if wanted > drafts.MAX_QUANTITY:
-                raise InvalidInput(f"{line.sku} would be {wanted} in the basket; at most {drafts.MAX_QUANTITY:,}.")
+            if wanted > orders.MAX_QUANTITY:
+                raise InvalidInput(f"{line.sku} would be {wanted} in the basket; at most {orders.MAX_QUANTITY:,}.")
             fresh = line.model_copy(update={"available": available})
             _check_stock(fresh, wanted)
             lines[index] = fresh.model_copy(update={"quantity": wanted})
             return _priced(basket, session, reload=True, lines=tuple(lines), last_sku=line.sku)
     if len(lines) >= MAX_BASKET_LINES:
         raise InvalidInput(f"A basket takes at most {MAX_BASKET_LINES} different items; finish this sale first.")
-    if quantity > drafts.MAX_QUANTITY:
-        raise InvalidInput(f"The quantity {quantity} is too large (at most {drafts.MAX_QUANTITY:,}).")
-    facts = marketing_pricing.offer_lines(session, [pricing.CartItem(quantity=1, variant_id=sellable.id)])[0]
+    if quantity > orders.MAX_QUANTITY:
+        raise InvalidInput(f"The quantity {quantity} is too large (at most {orders.MAX_QUANTITY:,}).")
+    facts = pricing_api.offer_lines(session, [pricing_api.CartItem(quantity=1, variant_id=sellable.id)])[0]
     line = BasketLine(variant_id=sellable.id, sku=sellable.sku, title=sellable.title,
                       unit_price_minor=sellable.price_minor, quantity=quantity, available=available,
                       product_id=facts.product_id, category_path=facts.category_path)
@@ -326,8 +322,8 @@ def set_quantity(*, basket: Basket, sku: str, quantity: int, session: Session | 
         raise InvalidInput(f"The quantity of {sku} must be a whole number.")
     if quantity < 0:
         raise InvalidInput(f"The quantity of {sku} cannot be negative ({quantity}).")
-    if quantity > drafts.MAX_QUANTITY:
-        raise InvalidInput(f"The quantity of {sku} is too large (at most {drafts.MAX_QUANTITY:,}).")
+    if quantity > orders.MAX_QUANTITY:
+        raise InvalidInput(f"The quantity of {sku} is too large (at most {orders.MAX_QUANTITY:,}).")
     index, line = _find(basket, sku)
     if quantity == 0:
         return remove_line(basket=basket, sku=sku, session=session)
@@ -376,7 +372,7 @@ def attach_customer(*, session: Session, basket: Basket, phone: str) -> Basket:
     A member brings the tier discount, member promotions and points; points chosen for another
     customer are dropped.
     """
-    from shoptui.services.members.customers import find_customer_row
+    from shoptui.services.members import find_customer_row
 
     customer = find_customer_row(session, phone)
     points = basket.points_to_use if basket.customer_id == customer.id else 0
@@ -393,7 +389,7 @@ def detach_customer(*, basket: Basket, session: Session | None = None) -> Basket
 def add_coupon(*, session: Session, basket: Basket, code: str) -> Basket:
     """Put a coupon code on the sale. NotFound for an unknown code; InvalidInput, saying why, for a code that
     cannot be used (expired, used up, below its threshold, for another customer, not for these items)."""
-    wanted = marketing_pricing.normalise_code(code)
+    wanted = pricing_api.normalise_code(code)
     if not wanted:
         raise InvalidInput("Type or scan a coupon code.")
     if wanted in basket.coupon_codes:
@@ -410,7 +406,7 @@ def add_coupon(*, session: Session, basket: Basket, code: str) -> Basket:
 
 def remove_coupon(*, basket: Basket, code: str, session: Session | None = None) -> Basket:
     """Take a coupon code off the sale."""
-    wanted = marketing_pricing.normalise_code(code)
+    wanted = pricing_api.normalise_code(code)
     if wanted not in basket.coupon_codes:
         raise InvalidInput(f"The coupon {code.strip() or code!r} is not on this sale.")
     context = basket._offers
@@ -474,12 +470,12 @@ def normalise_method(method: str) -> str:
     """``Mobile-Pay`` -> ``mobile``; InvalidInput for a method the shop does not take."""
     value = unicodedata.normalize("NFKC", method or "").strip().lower().replace("-", "_").replace(" ", "_")
     value = METHOD_ALIASES.get(value, value)
-    if value not in drafts.USER_METHODS:
-        raise InvalidInput(f"The payment method {method!r} is not one of {', '.join(drafts.USER_METHODS)}.")
+    if value not in orders.USER_METHODS:
+        raise InvalidInput(f"The payment method {method!r} is not one of {', '.join(orders.USER_METHODS)}.")
     return value
 
 
-def step_minor(raw: str, currency: store_settings.Currency) -> int:
+def step_minor(raw: str, currency: shop_api.Currency) -> int:
     """``"0.5"`` -> 50 for a two-decimal currency; ``"none"`` -> 0. InvalidInput for other steps."""
     value = raw.strip().lower()
     if value in ("", "none", "0", "off", "no"):
@@ -493,7 +489,7 @@ def step_minor(raw: str, currency: store_settings.Currency) -> int:
 
 
 def plan_payment(basket: Basket, tenders: list[Tender], *, rounding_step_minor: int = 0,
-                 money: store_settings.Currency | None = None) -> PaymentPlan:
+                 money: shop_api.Currency | None = None) -> PaymentPlan:
     """Check the tenders against the basket and say what will be recorded; writes nothing.
 
     Non-cash tenders are applied first and may not add up to more than is due; the cash part
@@ -517,7 +513,7 @@ def plan_payment(basket: Basket, tenders: list[Tender], *, rounding_step_minor: 
                 raise InvalidInput(f"The {method.replace('_', ' ')} amount must be an amount.")
             if amount <= 0:
                 raise InvalidInput(f"The {method.replace('_', ' ')} amount must be more than zero, not {fmt(amount)}.")
-            if amount >= drafts.MAX_MINOR:
+            if amount >= orders.MAX_MINOR:
                 raise InvalidInput(f"The {method.replace('_', ' ')} amount is too large.")
         if method == "cash":
             if amount is None:
@@ -540,7 +536,7 @@ def plan_payment(basket: Basket, tenders: list[Tender], *, rounding_step_minor: 
     rounding = 0
     has_cash = cash_open or cash_offered is not None
     if has_cash and rounding_step_minor > 0 and cash_due > 0:
-        rounding = pricing.cash_rounding(cash_due, rounding_step_minor)
+        rounding = pricing_api.cash_rounding(cash_due, rounding_step_minor)
         cash_due += rounding
     payments = list(non_cash)
     change = 0
@@ -570,7 +566,7 @@ def plan_payment(basket: Basket, tenders: list[Tender], *, rounding_step_minor: 
 class SaleResult(BaseModel):
     """A finished counter sale: the order, the change to hand back, the receipt text."""
 
-    order: reading.OrderRead
+    order: orders.OrderRead
     change_minor: int
     rounding_minor: int
     receipt: str
@@ -595,8 +591,8 @@ def complete_sale(*, session: Session, actor: Actor, basket: Basket, tenders: li
     """
     from shoptui.services.sales import shifts
 
-    shop = documents.shop_info(session=session)  # every setting in one read
-    documents.chars_for(receipt_width_mm, shop)  # refuse a bad width before anything is written
+    shop = orders.shop_info(session=session)  # every setting in one read
+    orders.chars_for(receipt_width_mm, shop)  # refuse a bad width before anything is written
     shift = shifts.current_shift(session=session)
     if shift is None and shop.values.get("sale_requires_shift"):
         raise NotAllowed("No till shift is open, and this shop sells only in an open shift. Open one with "
@@ -619,13 +615,13 @@ def complete_sale(*, session: Session, actor: Actor, basket: Basket, tenders: li
     plan = plan_payment(basket, tenders, rounding_step_minor=step, money=shop.currency)
     adjustments = []
     if basket.discount_minor:
-        adjustments.append(drafts.DraftAdjustment(kind="discount", label="discount", amount_minor=-basket.discount_minor))
+        adjustments.append(orders.DraftAdjustment(kind="discount", label="discount", amount_minor=-basket.discount_minor))
     if plan.rounding_minor:
-        adjustments.append(drafts.DraftAdjustment(kind="rounding", label="cash rounding",
+        adjustments.append(orders.DraftAdjustment(kind="rounding", label="cash rounding",
                                                   amount_minor=plan.rounding_minor))
-    draft = drafts.OrderDraft(
+    draft = orders.OrderDraft(
         channel="counter", stock_mode="deferred", customer=basket.customer_id,
-        lines=[drafts.DraftLine(variant_id=line.variant_id, quantity=line.quantity,
+        lines=[orders.DraftLine(variant_id=line.variant_id, quantity=line.quantity,
                                 unit_price_minor=line.unit_price_minor, line_discount_minor=line.line_discount_minor)
                for line in basket.lines],
         adjustments=adjustments, apply_offers=True, coupon_codes=list(basket.coupon_codes),
@@ -633,7 +629,7 @@ def complete_sale(*, session: Session, actor: Actor, basket: Basket, tenders: li
     )
     # the order prices the offers as the store has them in this transaction (codes and points are taken here);
     # a code no longer valid or too many points is refused there, and a changed total is refused here
-    order = placing.create_order_row(session=session, actor=actor, draft=draft)  # read once, after the hand-over
+    order = orders.create_order_row(session=session, actor=actor, draft=draft)  # read once, after the hand-over
     if order.total_minor != plan.total_minor:
         money = shop.currency.format
         raise Conflict(f"The offers changed since the basket was priced: the sale now totals "
@@ -641,14 +637,14 @@ def complete_sale(*, session: Session, actor: Actor, basket: Basket, tenders: li
                        "Check the total with the customer (refresh the basket) and take the payment again.")
     for payment in plan.payments:
         if payment.method == "cash":
-            orders_payments.pay(session=session, actor=actor, number=order.number, method="cash",
+            orders.pay(session=session, actor=actor, number=order.number, method="cash",
                        tendered_minor=payment.tendered_minor, reference=payment.reference)
         else:
-            orders_payments.pay(session=session, actor=actor, number=order.number, method=payment.method,
+            orders.pay(session=session, actor=actor, number=order.number, method=payment.method,
                        amount_minor=payment.amount_minor, reference=payment.reference)
-    done = closing.fulfil_all(session=session, actor=actor, number=order.number)
-    points = documents.receipt_points(session=session, number=done.number)
-    text_receipt = documents.receipt(done, shop, width_mm=receipt_width_mm, points=points)
+    done = orders.fulfil_all(session=session, actor=actor, number=order.number)
+    points = orders.receipt_points(session=session, number=done.number)
+    text_receipt = orders.receipt(done, shop, width_mm=receipt_width_mm, points=points)
     return SaleResult(order=done, change_minor=plan.change_minor, rounding_minor=plan.rounding_minor,
                       receipt=text_receipt, shift_id=shift.id if shift else None,
                       points_earned=points[0] if points else None, points_balance=points[1] if points else None)

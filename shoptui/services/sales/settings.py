@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from shoptui.errors import InvalidInput
-from shoptui.services.shop.printing import print_argv
-from shoptui.services.shop.setting_defs import SettingDef, boolean, choice, text
+from shoptui.services.shop import SettingDef, boolean, choice, print_argv, text
 
 CASH_STEPS = ("none", "0.01", "0.1", "0.5", "1")
 

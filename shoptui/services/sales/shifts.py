@@ -20,9 +20,8 @@ from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.orders import Order, OrderPayment, OrderRefund
 from shoptui.models.sales import Shift
-from shoptui.services.shop import audit
-from shoptui.services.shop import settings as store_settings
-from shoptui.services.shop.paging import Page, clamp_limit
+from shoptui.services import shop
+from shoptui.services.shop import Page, clamp_limit
 from shoptui.text import check_text
 
 MAX_CASH = 10**12
@@ -123,7 +122,7 @@ def open_shift(*, session: Session, actor: Actor, float_minor: int, note: str = 
     _check_cash(float_minor, "cash float")
     existing = _open_row(session)
     if existing is not None:
-        tz = store_settings.timezone(session=session)
+        tz = shop.timezone(session=session)
         raise Conflict(f"Shift #{existing.id} is already open (since "
                        f"{wording.when(existing.opened_at, tz)}, by {existing.opened_by}); close it "
                        "first with 'shoptui shift close --counted ...'.")
@@ -131,7 +130,7 @@ def open_shift(*, session: Session, actor: Actor, float_minor: int, note: str = 
                 note=_clean_note(note))
     session.add(row)
     session.flush()
-    audit.record(session=session, actor=actor, action="shift.open", entity="shift", entity_id=row.id,
+    shop.record(session=session, actor=actor, action="shift.open", entity="shift", entity_id=row.id,
                  summary=f"shift #{row.id} opened with a float of {float_minor}", after={"float_minor": float_minor})
     return _read(row)
 
@@ -179,7 +178,7 @@ def close_shift(*, session: Session, actor: Actor, counted_minor: int, note: str
     else:
         row = _shift_row(session, shift_id)
     if row.status != "open":
-        tz = store_settings.timezone(session=session)
+        tz = shop.timezone(session=session)
         closed = wording.when(row.closed_at, tz, none="earlier")
         raise Conflict(f"Shift #{row.id} was already closed ({closed}, by {row.closed_by}); it cannot be closed twice.")
     now = clock.now()
@@ -193,7 +192,7 @@ def close_shift(*, session: Session, actor: Actor, counted_minor: int, note: str
     row.close_note = _clean_note(note)
     session.add(row)
     session.flush()
-    audit.record(session=session, actor=actor, action="shift.close", entity="shift", entity_id=row.id,
+    shop.record(session=session, actor=actor, action="shift.close", entity="shift", entity_id=row.id,
                  summary=f"shift #{row.id} closed: counted {counted_minor}, expected {row.expected_minor}, "
                  f"difference {row.difference_minor}",
                  after={"counted_minor": counted_minor, "expected_minor": row.expected_minor,

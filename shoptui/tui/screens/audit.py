@@ -21,7 +21,7 @@ from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.text import plain
 
 if TYPE_CHECKING:
-    from shoptui.services.shop.audit import AuditEntryRead
+    from shoptui.services.shop import AuditEntryRead
 
 PAGE_SIZE = 100
 
@@ -123,12 +123,12 @@ class AuditScreen(ShopScreen):
     def load(self, filters: AuditFilters, after: str | None) -> None:
         """One page of entries, newest first (keyset-paged by id)."""
         from shoptui import db
-        from shoptui.services.shop import audit, settings, timeutil
+        from shoptui.services import shop
 
         with db.read_session(self.shop.db_url) as session:
-            zone = settings.timezone(session=session)
-            since = timeutil.parse_moment(filters.since, zone) if filters.since else None
-            page = audit.list_entries(session=session, entity=filters.entity or None, actor=filters.actor or None,
+            zone = shop.timezone(session=session)
+            since = shop.parse_moment(filters.since, zone) if filters.since else None
+            page = shop.list_entries(session=session, entity=filters.entity or None, actor=filters.actor or None,
                                       since=since, after=after, limit=PAGE_SIZE)
         if not get_current_worker().is_cancelled:
             self.post_message(self.PageLoaded(filters, page.items, page.next_after, str(zone), after is not None))

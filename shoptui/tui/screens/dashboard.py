@@ -21,7 +21,7 @@ from shoptui.tui.text import plain
 from shoptui.tui.widgets.kpi import KpiCard
 
 if TYPE_CHECKING:
-    from shoptui.services.shop.dashboard import Figure
+    from shoptui.services.shop import Figure
 
 CARD_WIDTH = 30
 
@@ -75,10 +75,10 @@ class DashboardScreen(ShopScreen):
     def load_figures(self) -> None:
         """Ask every registered module for its figures."""
         from shoptui import db
-        from shoptui.services.shop import dashboard
+        from shoptui.services import shop
 
         with db.read_session(self.shop.db_url) as session:
-            figures = dashboard.all_figures(session=session)
+            figures = shop.all_figures(session=session)
         if not get_current_worker().is_cancelled:
             self.post_message(self.FiguresLoaded(figures))
 

@@ -90,17 +90,17 @@ class SettingsScreen(ShopScreen):
     def load(self) -> None:
         """Read every setting and what it means."""
         from shoptui import db
-        from shoptui.services.shop import settings
+        from shoptui.services import shop
 
         with db.read_session(self.shop.db_url) as session:
-            values = settings.get_all(session=session)
-            secrets_set = {key: settings.secret_status(session=session, key=key).startswith("set")
-                           for key, d in settings.definitions().items() if d.secret}
+            values = shop.get_all(session=session)
+            secrets_set = {key: shop.secret_status(session=session, key=key).startswith("set")
+                           for key, d in shop.definitions().items() if d.secret}
         fields = [
             SettingField(key=key, group=d.group, help=d.help,
-                         text="" if d.secret else as_text(settings.shown(key, values[key])),
+                         text="" if d.secret else as_text(shop.shown(key, values[key])),
                          secret=d.secret, is_set=secrets_set[key] if d.secret else bool(values[key]))
-            for key, d in settings.definitions().items()
+            for key, d in shop.definitions().items()
         ]
         self.post_message(self.Loaded(fields))
 
@@ -179,9 +179,9 @@ class SettingsScreen(ShopScreen):
     def save(self, changes: dict[str, str]) -> None:
         """Validate each value with its setting's parser, then write all of them, audited."""
         from shoptui import db
-        from shoptui.services.shop import settings
+        from shoptui.services import shop
 
-        definitions = settings.definitions()
+        definitions = shop.definitions()
         errors: dict[str, str] = {}
         for key, raw in changes.items():
             try:
@@ -195,7 +195,7 @@ class SettingsScreen(ShopScreen):
         try:
             with db.transaction(self.shop.db_url) as session:
                 for key, raw in changes.items():
-                    settings.set_value(session=session, actor=self.shop.actor, key=key, raw=raw)
+                    shop.set_value(session=session, actor=self.shop.actor, key=key, raw=raw)
         except ShopError as exc:  # e.g. currency while prices exist: refused as a whole, nothing saved
             self.post_message(self.Refused({key: str(exc)}))
             return

@@ -74,8 +74,8 @@ def ask_from_thread(app: App[Any], question: str, *, yes: str = "Yes", danger: b
 
 def print_command_confirmed(app: App[Any], command: str) -> bool:
     """A print command not run from this account before is shown and confirmed first (from a worker thread)."""
-    from shoptui.services.orders import documents
+    from shoptui.services import orders
 
-    if not command.strip() or documents.print_command_approved(command):
+    if not command.strip() or orders.print_command_approved(command):
         return True
-    return ask_from_thread(app, documents.print_confirmation_question(command), yes="Print", danger=True)
+    return ask_from_thread(app, orders.print_confirmation_question(command), yes="Print", danger=True)

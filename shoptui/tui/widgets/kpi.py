@@ -11,7 +11,7 @@ from textual.widgets import Static
 from shoptui.tui.text import plain
 
 if TYPE_CHECKING:
-    from shoptui.services.shop.dashboard import Figure
+    from shoptui.services.shop import Figure
     from shoptui.tui.app import ShopApp
 
 SEVERITIES = ("normal", "good", "warning", "error")

@@ -26,7 +26,7 @@ from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
-    from shoptui.services.shop.notifications import NotificationRead
+    from shoptui.services.shop import NotificationRead
     from shoptui.tui.app import Announcement, ShopApp
 
 SEVERITY_STYLE = {"warning": "bold yellow", "error": "bold red"}
@@ -76,11 +76,11 @@ class NotificationCentre(ReportsWorkerErrors, ModalScreen[None]):
     def load(self) -> None:
         """The newest 100 notifications."""
         from shoptui import db
-        from shoptui.services.shop import notifications, settings
+        from shoptui.services import shop as shop_api
 
         with db.read_session(self.shop.db_url) as session:
-            items = notifications.list_notifications(session=session, limit=100)
-            zone = str(settings.get(session=session, key="timezone"))
+            items = shop_api.list_notifications(session=session, limit=100)
+            zone = str(shop_api.get(session=session, key="timezone"))
         self.post_message(self.Loaded(items, zone))
 
     @on(Loaded)

@@ -26,7 +26,7 @@ from shoptui.tui.text import plain
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
-    from shoptui.services.shop.search import SearchHit
+    from shoptui.services.shop import SearchHit
     from shoptui.tui.app import ShopApp
 
 DEBOUNCE_SECONDS = 0.1
@@ -140,11 +140,11 @@ class SearchBox(ReportsWorkerErrors, Vertical):
     def search(self, text: str, open_exact: bool) -> None:
         """Ask every registered provider (in a thread; the UI keeps painting)."""
         from shoptui import db
-        from shoptui.services.shop import search
+        from shoptui.services import shop
 
         app = cast("ShopApp", self.app)
         with db.read_session(app.db_url) as session:
-            hits = search.search_all(session=session, text=text, limit=8)
+            hits = shop.search_all(session=session, text=text, limit=8)
         if not get_current_worker().is_cancelled:
             self.post_message(self.Finished(text, hits, open_exact))
 

@@ -63,11 +63,11 @@ class ProductActions:
     def archive_product(self, product_id: int, version: int) -> None:
         """Archive one product (one transaction, audited)."""
         from shoptui import db
-        from shoptui.services.catalog import products
+        from shoptui.services import catalog
 
         shop = self._shop
         with db.transaction(shop.db_url) as session:
-            product = products.archive_product(session=session, actor=shop.actor, product_id=product_id,
+            product = catalog.archive_product(session=session, actor=shop.actor, product_id=product_id,
                                               expect_version=version)
         cast(Any, self).post_message(self.Changed(f"Archived {product.title}."))
 
@@ -75,12 +75,12 @@ class ProductActions:
     def delete_product(self, product_id: int, title: str, version: int) -> None:
         """Delete one product; when it has history, offer to archive it instead."""
         from shoptui import db
-        from shoptui.services.catalog import products
+        from shoptui.services import catalog
 
         shop = self._shop
         try:
             with db.transaction(shop.db_url) as session:
-                sentence = products.delete_product(session=session, actor=shop.actor, product_id=product_id,
+                sentence = catalog.delete_product(session=session, actor=shop.actor, product_id=product_id,
                                                   expect_version=version)
         except NotAllowed as exc:
             cast(Any, self).post_message(self.DeleteRefused(product_id, title, version, str(exc)))

@@ -22,8 +22,7 @@ from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
-    from shoptui.services.catalog.bulk import BulkResult
-    from shoptui.services.catalog.categories import CategoryRead
+    from shoptui.services.catalog import BulkResult, CategoryRead
     from shoptui.tui.screens.catalog.table import MoneyFormat
 
 KINDS = (("Set status", "status"), ("Move to category", "category"), ("Add tag", "add_tag"),
@@ -44,7 +43,7 @@ class BulkChoice:
 def bulk_action(choice: BulkChoice, digits: int) -> Any:
     """The service's BulkAction for a choice. Raises InvalidInput with a sentence about the value."""
     from shoptui.money import parse_basis_points, parse_money
-    from shoptui.services.catalog.bulk import BulkAction
+    from shoptui.services.catalog import BulkAction
 
     value = choice.value.strip()
     if choice.kind == "status":
@@ -168,12 +167,12 @@ class BulkDialog(ReportsWorkerErrors, ModalScreen[bool]):
     def load_preview(self, choice: BulkChoice) -> None:
         """What the change would do, computed by the service without writing."""
         from shoptui import db
-        from shoptui.services.catalog import bulk
+        from shoptui.services import catalog
 
         try:
             action = bulk_action(choice, self.money.digits)
             with db.read_session(self.app.db_url) as session:  # type: ignore[attr-defined]
-                result = bulk.bulk_preview(session=session, product_ids=self.product_ids, action=action)
+                result = catalog.bulk_preview(session=session, product_ids=self.product_ids, action=action)
         except ShopError as exc:
             result, problem = None, str(exc)
         else:
@@ -225,11 +224,11 @@ class BulkDialog(ReportsWorkerErrors, ModalScreen[bool]):
     def apply(self, choice: BulkChoice) -> None:
         """One transaction: the change on every selected product, audited per product."""
         from shoptui import db
-        from shoptui.services.catalog import bulk
+        from shoptui.services import catalog
 
         action = bulk_action(choice, self.money.digits)
         with db.transaction(self.app.db_url) as session:  # type: ignore[attr-defined]
-            result = bulk.bulk_apply(session=session, actor=self.app.actor,  # type: ignore[attr-defined]
+            result = catalog.bulk_apply(session=session, actor=self.app.actor,  # type: ignore[attr-defined]
                                         product_ids=self.product_ids, action=action)
         self.post_message(self.Applied(result))
 

@@ -21,7 +21,7 @@ from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
-    from shoptui.services.catalog.products import ProductRead
+    from shoptui.services.catalog import ProductRead
 
 
 class ProductDetailScreen(ProductActions, ReportsWorkerErrors, ModalScreen[bool]):
@@ -79,22 +79,21 @@ class ProductDetailScreen(ProductActions, ReportsWorkerErrors, ModalScreen[bool]
     def load(self) -> None:
         """The product (found by id, or by a SKU/barcode), its stock and its images' facts."""
         from shoptui import db
-        from shoptui.services.catalog import products, variants
-        from shoptui.services.shop import settings
+        from shoptui.services import catalog, shop
         from shoptui.tui.screens.catalog.image import image_facts
         from shoptui.tui.screens.catalog.screen import inventory_installed
 
         highlight = None
         with db.read_session(self.app_db_url) as session:
-            currency = settings.currency(session=session)
+            currency = shop.currency(session=session)
             product_id = self.product_id
             if product_id is None:
-                variant = variants.find_variant(session=session, code=self.code or "")
+                variant = catalog.find_variant(session=session, code=self.code or "")
                 product_id, highlight = variant.product_id, variant.sku
-            product = products.get_product(session=session, product_id=product_id)
+            product = catalog.get_product(session=session, product_id=product_id)
             stock = None
             if inventory_installed():
-                from shoptui.services.inventory.levels import levels_for
+                from shoptui.services.inventory import levels_for
 
                 tracked = [v.id for v in product.variants if v.track_stock]
                 levels = levels_for(session, tracked)

@@ -31,8 +31,7 @@ from shoptui.tui.workers import ReportsWorkerErrors
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
-    from shoptui.services.catalog.categories import CategoryRead
-    from shoptui.services.catalog.products import ProductRead
+    from shoptui.services.catalog import CategoryRead, ProductRead
 
 MAX_OPTIONS = 3
 STATUSES = ("draft", "active", "archived")
@@ -279,14 +278,12 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
     def load(self) -> None:
         """The product (when editing), the categories and the currency."""
         from shoptui import db
-        from shoptui.services.catalog import categories as catalog_categories
-        from shoptui.services.catalog import products
-        from shoptui.services.shop import settings
+        from shoptui.services import catalog, shop
 
         with db.read_session(self.app.db_url) as session:  # type: ignore[attr-defined]
-            digits = settings.currency(session=session).digits
-            categories = catalog_categories.list_categories(session=session)
-            product = products.get_product(session=session, product_id=self.product_id) if self.product_id else None
+            digits = shop.currency(session=session).digits
+            categories = catalog.list_categories(session=session)
+            product = catalog.get_product(session=session, product_id=self.product_id) if self.product_id else None
         self.post_message(self.Loaded(product, categories, digits))
 
     @on(Loaded)
@@ -385,7 +382,7 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
             return
         by_combo = {tuple(v.lower() for v in d.options): d for d in current}
         template = current[0] if current else VariantDraft(index=0, original_sku=None, options=())
-        from shoptui.services.catalog.variants import sku_part, sku_stem
+        from shoptui.services.catalog import sku_part, sku_stem
 
         base = sku_stem([(d.sku.strip(), d.options) for d in current], "SKU")  # the same stem the service uses
         drafts: list[VariantDraft] = []
@@ -463,7 +460,7 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
     def _parse(self, draft: ProductDraft) -> tuple[dict[str | None, str], list[Any]]:
         """Every value that can be checked without the store; all refusals at once."""
         from shoptui.money import parse_money
-        from shoptui.services.catalog import fields
+        from shoptui.services import catalog
 
         errors: dict[str | None, str] = {}
         parsed: list[Any] = []
@@ -477,9 +474,9 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
                 except ShopError as exc:
                     errors.setdefault(f"v{v.index}-{key}", str(exc))
 
-            check("sku", lambda v=v: fields.check_sku(v.sku))
+            check("sku", lambda v=v: catalog.check_sku(v.sku))
             # digits are checked here; an in-store code against the store's pattern when saving
-            check("barcode", lambda v=v: fields.check_barcode(v.barcode, r"(?s).*"))
+            check("barcode", lambda v=v: catalog.check_barcode(v.barcode, r"(?s).*"))
             if not v.price.strip():
                 errors[f"v{v.index}-price"] = f"The price of {name} is required; write it like 12.50."
             else:
@@ -501,7 +498,7 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
             parsed.append(values)
         for tag in split_list(draft.tags):
             try:
-                fields.check_tag(tag)
+                catalog.check_tag(tag)
             except ShopError as exc:
                 errors.setdefault("tags", str(exc))
         if len(draft.options) > MAX_OPTIONS:
@@ -513,15 +510,14 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
 
     def _write(self, session: Any, draft: ProductDraft, parsed: list[dict[str, Any]]) -> ProductRead:
         """Create, or update fields, options and variants, through the catalogue service."""
-        from shoptui.services.catalog import products
-        from shoptui.services.catalog import variants as catalog_variants
+        from shoptui.services import catalog
 
         actor = self.app.actor  # type: ignore[attr-defined]
         names = [name for name, _ in draft.options]
 
         def variant_input(v: VariantDraft, values: dict[str, Any]) -> Any:
             options = (list(v.options) + [None, None, None])[:3]
-            return products.VariantInput(sku=values["sku"], barcode=values["barcode"], option1=options[0],
+            return catalog.VariantInput(sku=values["sku"], barcode=values["barcode"], option1=options[0],
                                         option2=options[1], option3=options[2], price_minor=values["price"],
                                         compare_at_minor=values["compare"], cost_minor=values["cost"],
                                         weight_g=values["weight"], track_stock=v.track)
@@ -529,35 +525,35 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
         tags = split_list(draft.tags)
         images = split_list(draft.images)
         if draft.product_id is None:
-            return products.create_product(session=session, actor=actor, data=products.ProductCreate(
+            return catalog.create_product(session=session, actor=actor, data=catalog.ProductCreate(
                 title=draft.title, description=draft.description, status=draft.status, category_id=draft.category_id,
                 brand=draft.brand or None, tags=tags, images=images, option_names=names,
                 variants=[variant_input(v, values) for v, values in zip(draft.variants, parsed, strict=True)]))
         product_id = draft.product_id
-        current = products.get_product(session=session, product_id=product_id)
+        current = catalog.get_product(session=session, product_id=product_id)
         patch: dict[str, Any] = {"title": draft.title, "description": draft.description, "status": draft.status,
                                  "category_id": draft.category_id, "brand": draft.brand or None, "tags": tags,
                                  "images": images}
         adding_options = len(names) > len(current.options)
         if not adding_options:
             patch["option_names"] = names
-        products.update_product(session=session, actor=actor, product_id=product_id,
-                               patch=products.ProductUpdate(**patch), expect_version=draft.version)
+        catalog.update_product(session=session, actor=actor, product_id=product_id,
+                               patch=catalog.ProductUpdate(**patch), expect_version=draft.version)
         generated: dict[tuple[str, ...], str] = {}
         if adding_options:
-            result = catalog_variants.generate_variants(session=session, actor=actor, product_id=product_id,
-                                               options=[catalog_variants.OptionInput(name=n, values=vals) for n, vals in draft.options])
+            result = catalog.generate_variants(session=session, actor=actor, product_id=product_id,
+                                               options=[catalog.OptionInput(name=n, values=vals) for n, vals in draft.options])
             generated = {tuple(x.lower() for x in v.options): v.sku for v in result.product.variants}
         for v, values in zip(draft.variants, parsed, strict=True):
             data = variant_input(v, values)
             key = tuple(x.lower() for x in v.options)
             target = v.original_sku or (generated.get(key) if adding_options else None)
             if target is not None:
-                catalog_variants.update_variant(session=session, actor=actor, sku=target,
-                                       patch=products.VariantUpdate(**data.model_dump()))
+                catalog.update_variant(session=session, actor=actor, sku=target,
+                                       patch=catalog.VariantUpdate(**data.model_dump()))
             else:
-                catalog_variants.add_variant(session=session, actor=actor, product_id=product_id, data=data)
-        return products.get_product(session=session, product_id=product_id)
+                catalog.add_variant(session=session, actor=actor, product_id=product_id, data=data)
+        return catalog.get_product(session=session, product_id=product_id)
 
     # ------------------------------------------------------------ outcome
 

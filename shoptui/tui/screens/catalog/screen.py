@@ -30,7 +30,7 @@ from shoptui.tui.widgets.paged_table import PagedList
 from shoptui.tui.widgets.paged_table import page_size as _page_size
 
 if TYPE_CHECKING:
-    from shoptui.services.catalog.categories import CategoryRead
+    from shoptui.services.catalog import CategoryRead
 
 TREE_FROM_WIDTH = 120
 """Terminal width (columns) from which the category tree shows beside the list."""
@@ -72,12 +72,12 @@ def stock_by_product(session: Any, product_ids: list[int]) -> dict[int, int] | N
     if not inventory_installed():
         return None
     try:
-        from shoptui.services.inventory.levels import levels_for
+        from shoptui.services.inventory import levels_for
     except ImportError:
         return None
-    from shoptui.services.catalog import variants as catalog_variants
+    from shoptui.services import catalog
 
-    variants = catalog_variants.tracked_variant_ids(session=session, product_ids=product_ids)
+    variants = catalog.tracked_variant_ids(session=session, product_ids=product_ids)
     levels = levels_for(session, [v for ids in variants.values() for v in ids])
     return {pid: sum(levels[v].on_hand for v in ids) for pid, ids in variants.items()}
 
@@ -217,12 +217,11 @@ class ProductsScreen(PagedList, ProductActions, ShopScreen):
     def load_page(self, filters: ProductFilters, after: str | None, limit: int, select: int | None = None) -> None:
         """One keyset page of products (and their stock when inventory is installed)."""
         from shoptui import db
-        from shoptui.services.catalog import products
-        from shoptui.services.shop import settings
+        from shoptui.services import catalog, shop
 
         with db.read_session(self.shop.db_url) as session:
-            currency = settings.currency(session=session)
-            page = products.list_products(session=session, status=filters.status or None,
+            currency = shop.currency(session=session)
+            page = catalog.list_products(session=session, status=filters.status or None,
                                          category_id=filters.category_id, tag=filters.tag or None,
                                          sort=filters.sort, after=after, limit=limit)
             stock = stock_by_product(session, [p.id for p in page.items])
@@ -236,10 +235,10 @@ class ProductsScreen(PagedList, ProductActions, ShopScreen):
     def load_categories(self) -> None:
         """The category tree (for the tree and the category filter)."""
         from shoptui import db
-        from shoptui.services.catalog import categories as catalog_categories
+        from shoptui.services import catalog
 
         with db.read_session(self.shop.db_url) as session:
-            categories = catalog_categories.list_categories(session=session)
+            categories = catalog.list_categories(session=session)
         self.post_message(self.CategoriesLoaded(categories))
 
     @on(PageLoaded)

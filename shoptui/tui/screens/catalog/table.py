@@ -14,7 +14,7 @@ from shoptui.tui.text import cell
 from shoptui.tui.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:
-    from shoptui.services.catalog.products import ProductRow
+    from shoptui.services.catalog import ProductRow
 
 SELECTED_MARK = "●"
 

@@ -49,18 +49,16 @@ def read_meta(db_url: str | None, app: object = None) -> StockMeta:
     """Read the meta data; the store view is ``app``'s once the shell has read it (call in a worker thread)."""
     from shoptui import db
     from shoptui.models.inventory import ADJUST_REASONS
-    from shoptui.services.catalog import categories as catalog_categories
-    from shoptui.services.inventory import purchasing as inventory_purchasing
-    from shoptui.services.inventory.locations import list_locations
-    from shoptui.services.shop import settings
+    from shoptui.services import catalog, inventory, shop
+    from shoptui.services.inventory import list_locations
 
     with db.read_session(db_url) as session:
         locations = tuple(LocationChoice(loc.code, loc.name, loc.is_default)
                           for loc in list_locations(session=session))
-        categories = tuple((c.id, c.full_name or c.name) for c in catalog_categories.list_categories(session=session))
+        categories = tuple((c.id, c.full_name or c.name) for c in catalog.list_categories(session=session))
         store = current(app, session)
-        suppliers = tuple((s.id, s.name) for s in inventory_purchasing.list_suppliers(session=session))
-        values = settings.get_all(session=session)
+        suppliers = tuple((s.id, s.name) for s in inventory.list_suppliers(session=session))
+        values = shop.get_all(session=session)
     thresholds = {key: int(values[key]) for key in ("stocktake_variance_units", "stocktake_variance_bp",
                                                     "stocktake_variance_value") if key in values}
     return StockMeta(locations=locations, categories=categories, reasons=tuple(ADJUST_REASONS), store=store,

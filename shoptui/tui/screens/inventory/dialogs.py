@@ -76,7 +76,7 @@ class RestockDialog(StockDialog):
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
-        from shoptui.services.inventory.changes import restock
+        from shoptui.services.inventory import restock
 
         quantity = whole_number(values["quantity"], "quantity")
         cost = self.parse_money(values["cost"], "cost")
@@ -112,7 +112,7 @@ class AdjustDialog(StockDialog):
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
-        from shoptui.services.inventory.changes import adjust
+        from shoptui.services.inventory import adjust
 
         quantity = whole_number(values["quantity"], "adjustment", signed=True)
         if values["reason"] is None:
@@ -153,7 +153,7 @@ class TransferDialog(StockDialog):
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
-        from shoptui.services.inventory.changes import transfer
+        from shoptui.services.inventory import transfer
 
         quantity = whole_number(values["quantity"], "transfer quantity")
         with db.transaction(self.shop.db_url) as session:
@@ -193,7 +193,7 @@ class LevelsDialog(StockDialog):
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
-        from shoptui.services.inventory.policies import set_levels
+        from shoptui.services.inventory import set_levels
 
         raw_reorder = values["reorder"].strip()
         reorder = whole_number(raw_reorder, "reorder point") if raw_reorder else None

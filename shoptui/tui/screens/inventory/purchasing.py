@@ -32,7 +32,7 @@ from shoptui.tui.workers import ReportsWorkerErrors
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
-    from shoptui.services.inventory.purchasing import PORead, POSummary, ReorderGroup, SupplierRead
+    from shoptui.services.inventory import PORead, POSummary, ReorderGroup, SupplierRead
     from shoptui.tui.app import ShopApp
 
 PO_STATES = (("open", "open"), ("draft", "draft"), ("ordered", "ordered"), ("partly received", "partial"),
@@ -84,15 +84,15 @@ class SupplierDialog(FormDialog):
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
-        from shoptui.services.inventory import purchasing
+        from shoptui.services import inventory
 
         lead = whole_number(values["lead"], "lead time")
         fields = dict(name=values["name"], contact=values["contact"], email=values["email"], phone=values["phone"],
                       lead_time_days=lead, note=values["note"])
         with db.transaction(self.shop.db_url) as session:
             if self.supplier is None:
-                return purchasing.add_supplier(session=session, actor=self.shop.actor, **fields)
-            return purchasing.edit_supplier(session=session, actor=self.shop.actor, supplier=str(self.supplier.id),
+                return inventory.add_supplier(session=session, actor=self.shop.actor, **fields)
+            return inventory.edit_supplier(session=session, actor=self.shop.actor, supplier=str(self.supplier.id),
                                             **fields)
 
 
@@ -125,12 +125,12 @@ class NewPODialog(FormDialog):
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
-        from shoptui.services.inventory import purchasing
+        from shoptui.services import inventory
 
         if values["supplier"] is None:
             raise InvalidInput("Choose the supplier the order goes to (add one on the suppliers tab first).")
         with db.transaction(self.shop.db_url) as session:
-            return purchasing.create_po(session=session, actor=self.shop.actor, supplier=values["supplier"],
+            return inventory.create_po(session=session, actor=self.shop.actor, supplier=values["supplier"],
                                         location=values["location"], note=values["note"])
 
 
@@ -164,12 +164,12 @@ class POLineDialog(FormDialog):
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.money import parse_money
-        from shoptui.services.inventory import purchasing
+        from shoptui.services import inventory
 
         quantity = whole_number(values["quantity"], "quantity")
         cost = parse_money(values["cost"], self.meta.store.digits, field="cost") if values["cost"].strip() else None
         with db.transaction(self.shop.db_url) as session:
-            return purchasing.add_po_line(session=session, actor=self.shop.actor, po_id=self.po.id,
+            return inventory.add_po_line(session=session, actor=self.shop.actor, po_id=self.po.id,
                                           code=values["sku"], quantity=quantity, unit_cost_minor=cost)
 
 
@@ -253,13 +253,13 @@ class PurchasingScreen(ShopScreen):
     def load(self, state: str) -> None:
         """Orders (newest first), suppliers and reorder suggestions, in one read session."""
         from shoptui import db
-        from shoptui.services.inventory import purchasing
+        from shoptui.services import inventory
 
         meta = read_meta(self.shop.db_url, self.shop)
         with db.read_session(self.shop.db_url) as session:
-            orders = purchasing.list_pos(session=session, status=None if state == "all" else state, limit=500).items
-            suppliers = purchasing.list_suppliers(session=session)
-            groups = purchasing.suggest_reorders(session=session)
+            orders = inventory.list_pos(session=session, status=None if state == "all" else state, limit=500).items
+            suppliers = inventory.list_suppliers(session=session)
+            groups = inventory.suggest_reorders(session=session)
         if not get_current_worker().is_cancelled:
             self.post_message(self.Loaded(meta, orders, suppliers, groups))
 
@@ -411,10 +411,10 @@ class PurchasingScreen(ShopScreen):
     def make_drafts(self) -> None:
         """One transaction: the drafts."""
         from shoptui import db
-        from shoptui.services.inventory import purchasing
+        from shoptui.services import inventory
 
         with db.transaction(self.shop.db_url) as session:
-            created = purchasing.create_suggested_pos(session=session, actor=self.shop.actor)
+            created = inventory.create_suggested_pos(session=session, actor=self.shop.actor)
         self.app.call_from_thread(self._drafts_made, [po.number for po in created])
 
     def _drafts_made(self, numbers: list[str]) -> None:
@@ -535,10 +535,10 @@ class PODetailScreen(ReportsWorkerErrors, Screen[None]):
     def load(self) -> None:
         """The order and its lines."""
         from shoptui import db
-        from shoptui.services.inventory import purchasing
+        from shoptui.services import inventory
 
         with db.read_session(self.shop.db_url) as session:
-            po = purchasing.get_po(session=session, po_id=self.po_id)
+            po = inventory.get_po(session=session, po_id=self.po_id)
         self.post_message(self.Loaded(po))
 
     def action_reload(self) -> None:
@@ -647,27 +647,27 @@ class PODetailScreen(ReportsWorkerErrors, Screen[None]):
     def write(self, what: str, quantities: dict[str, int] | None = None, over: bool = False) -> None:
         """One transaction per action."""
         from shoptui import db
-        from shoptui.services.inventory import purchasing
+        from shoptui.services import inventory
 
         actor = self.shop.actor
         with db.transaction(self.shop.db_url) as session:
             if what == "order":
-                po = purchasing.order_po(session=session, actor=actor, po_id=self.po_id)
+                po = inventory.order_po(session=session, actor=actor, po_id=self.po_id)
                 text = f"{po.number} is ordered: its quantities are now incoming."
             elif what == "email":
-                to = purchasing.email_po(session=session, actor=actor, po_id=self.po_id)
-                po = purchasing.get_po(session=session, po_id=self.po_id)
+                to = inventory.email_po(session=session, actor=actor, po_id=self.po_id)
+                po = inventory.get_po(session=session, po_id=self.po_id)
                 text = f"{po.number} is queued as an email to {to} (see 'shoptui outbox list')."
             elif what == "receive_all":
-                po = purchasing.receive_po(session=session, actor=actor, po_id=self.po_id)
+                po = inventory.receive_po(session=session, actor=actor, po_id=self.po_id)
                 text = f"Received everything due on {po.number} into {po.location}."
             elif what == "receive":
-                po = purchasing.receive_po(session=session, actor=actor, po_id=self.po_id, quantities=quantities,
+                po = inventory.receive_po(session=session, actor=actor, po_id=self.po_id, quantities=quantities,
                                            over=over)
                 units = sum((quantities or {}).values())
                 text = f"Booked {plural(units, 'scanned unit')} on {po.number}: it is now {po.status}."
             else:
-                po = purchasing.cancel_po(session=session, actor=actor, po_id=self.po_id)
+                po = inventory.cancel_po(session=session, actor=actor, po_id=self.po_id)
                 text = f"{po.number} is cancelled."
         self.app.call_from_thread(self._written, what, po, text)
 
@@ -728,7 +728,7 @@ class PODetailScreen(ReportsWorkerErrors, Screen[None]):
         """A barcode (or SKU) to its SKU."""
         from shoptui import db
         from shoptui.errors import NotFound
-        from shoptui.services.inventory.variants import find_variant
+        from shoptui.services.inventory import find_variant
 
         try:
             with db.read_session(self.shop.db_url) as session:

@@ -30,7 +30,7 @@ from shoptui.tui.text import cell, choices, plain, signed
 from shoptui.tui.widgets.paged_table import PagedList, PagedTable
 
 if TYPE_CHECKING:
-    from shoptui.services.inventory.listing import MovementRead, StockRow
+    from shoptui.services.inventory import MovementRead, StockRow
 
 WIDE_FROM = 110
 """Body width (columns) from which the tables show long headers and more columns."""
@@ -242,7 +242,7 @@ class InventoryScreen(PagedList, ShopScreen):
     def load_page(self, filters: LevelFilters, after: str | None, limit: int, select: str | None = None) -> None:
         """One page of stock rows (keyset: SKU, location)."""
         from shoptui import db
-        from shoptui.services.inventory.listing import list_levels
+        from shoptui.services.inventory import list_levels
 
         with db.read_session(self.shop.db_url) as session:
             page = list_levels(session=session, low=filters.state == "low", out=filters.state == "out",
@@ -318,7 +318,7 @@ class InventoryScreen(PagedList, ShopScreen):
     def load_ledger(self, sku: str) -> None:
         """The newest movements of one variant (all locations)."""
         from shoptui import db
-        from shoptui.services.inventory.listing import list_moves
+        from shoptui.services.inventory import list_moves
 
         with db.read_session(self.shop.db_url) as session:
             page = list_moves(session=session, code=sku, limit=100)
@@ -520,7 +520,7 @@ class InventoryScreen(PagedList, ShopScreen):
     def find_variant(self, key: str) -> None:
         """The SKU of a variant id (or the code as given), then show it."""
         from shoptui import db
-        from shoptui.services.inventory.variants import find_variant, variant_by_id
+        from shoptui.services.inventory import find_variant, variant_by_id
 
         with db.read_session(self.shop.db_url) as session:
             ref = variant_by_id(session, int(key)) if key.isdigit() else find_variant(session, key)

@@ -44,12 +44,7 @@ from shoptui.tui.workers import ReportsWorkerErrors
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
-    from shoptui.services.inventory.stocktake import (
-        CountLineRead,
-        StocktakeRead,
-        StocktakeReport,
-        StocktakeReview,
-    )
+    from shoptui.services.inventory import CountLineRead, StocktakeRead, StocktakeReport, StocktakeReview
     from shoptui.tui.app import ShopApp
 
 SET_COUNT = re.compile(r"^\d{1,6}$")
@@ -104,10 +99,10 @@ class NewStocktakeDialog(FormDialog):
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
-        from shoptui.services.inventory import stocktake as stocktakes
+        from shoptui.services import inventory
 
         with db.transaction(self.shop.db_url) as session:
-            return stocktakes.start_stocktake(session=session, actor=self.shop.actor, location=values["location"],
+            return inventory.start_stocktake(session=session, actor=self.shop.actor, location=values["location"],
                                               category_id=values["category"], note=values["note"])
 
 
@@ -139,10 +134,10 @@ class ReasonDialog(FormDialog):
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
-        from shoptui.services.inventory import stocktake as stocktakes
+        from shoptui.services import inventory
 
         with db.transaction(self.shop.db_url) as session:
-            return stocktakes.set_reason(session=session, actor=self.shop.actor, stocktake_id=self.stocktake_id,
+            return inventory.set_reason(session=session, actor=self.shop.actor, stocktake_id=self.stocktake_id,
                                          code=self.line.sku, reason=values["reason"])
 
 
@@ -199,11 +194,11 @@ class StocktakeScreen(ShopScreen):
     def load(self) -> None:
         """The newest stocktakes."""
         from shoptui import db
-        from shoptui.services.inventory import stocktake as stocktakes
+        from shoptui.services import inventory
 
         meta = read_meta(self.shop.db_url, self.shop)
         with db.read_session(self.shop.db_url) as session:
-            items = stocktakes.list_stocktakes(session=session, limit=200)
+            items = inventory.list_stocktakes(session=session, limit=200)
         if not get_current_worker().is_cancelled:
             self.post_message(self.Loaded(meta, items))
 
@@ -302,10 +297,10 @@ class StocktakeScreen(ShopScreen):
     def cancel_count(self, stocktake_id: int) -> None:
         """One transaction."""
         from shoptui import db
-        from shoptui.services.inventory import stocktake as stocktakes
+        from shoptui.services import inventory
 
         with db.transaction(self.shop.db_url) as session:
-            stocktakes.cancel(session=session, actor=self.shop.actor, stocktake_id=stocktake_id)
+            inventory.cancel(session=session, actor=self.shop.actor, stocktake_id=stocktake_id)
         self.app.call_from_thread(self.shop.announce, f"Stocktake {stocktake_id} was cancelled; nothing was booked.")
         self.app.call_from_thread(self.load)
 
@@ -320,11 +315,11 @@ class StocktakeScreen(ShopScreen):
     def open_stocktake(self, stocktake_id: int) -> None:
         """Read one, then open it."""
         from shoptui import db
-        from shoptui.services.inventory import stocktake as stocktakes
+        from shoptui.services import inventory
 
         meta = read_meta(self.shop.db_url, self.shop)
         with db.read_session(self.shop.db_url) as session:
-            item = stocktakes.get_stocktake(session=session, stocktake_id=stocktake_id)
+            item = inventory.get_stocktake(session=session, stocktake_id=stocktake_id)
         screen: Screen[Any] = (StocktakeScanScreen(item, meta) if item.status == "counting"
                                else StocktakeReviewScreen(item.id, meta))
         self.app.call_from_thread(self.app.push_screen, screen)
@@ -487,12 +482,12 @@ class StocktakeScanScreen(ReportsWorkerErrors, Screen[None]):
         """
         from shoptui import db
         from shoptui.errors import NotFound
-        from shoptui.services.inventory import stocktake as stocktakes
+        from shoptui.services import inventory
 
         mode = {"unset": "set"}.get(kind, kind)
         try:
             with db.transaction(self.shop.db_url) as session:
-                line = stocktakes.count(session=session, actor=self.shop.actor, stocktake_id=self.stocktake.id,
+                line = inventory.count(session=session, actor=self.shop.actor, stocktake_id=self.stocktake.id,
                                         code=code, quantity=quantity, mode=mode)
         except NotFound as exc:
             self.post_message(self.Refused(code, str(exc), unknown="SKU or barcode" in str(exc)))
@@ -559,10 +554,10 @@ class StocktakeScanScreen(ReportsWorkerErrors, Screen[None]):
     def progress(self) -> None:
         """How many lines are counted."""
         from shoptui import db
-        from shoptui.services.inventory import stocktake as stocktakes
+        from shoptui.services import inventory
 
         with db.read_session(self.shop.db_url) as session:
-            item = stocktakes.get_stocktake(session=session, stocktake_id=self.stocktake.id)
+            item = inventory.get_stocktake(session=session, stocktake_id=self.stocktake.id)
         if not get_current_worker().is_cancelled:
             self.post_message(self.Progress(item))
 
@@ -648,14 +643,14 @@ class StocktakeReviewScreen(ReportsWorkerErrors, Screen[None]):
     def load(self) -> None:
         """The review of a count, or the report of a posted one."""
         from shoptui import db
-        from shoptui.services.inventory import stocktake as stocktakes
+        from shoptui.services import inventory
 
         with db.read_session(self.shop.db_url) as session:
-            header = stocktakes.get_stocktake(session=session, stocktake_id=self.stocktake_id)
+            header = inventory.get_stocktake(session=session, stocktake_id=self.stocktake_id)
             if header.status == "counting":
-                loaded = self.Loaded(stocktakes.review(session=session, stocktake_id=self.stocktake_id), None)
+                loaded = self.Loaded(inventory.review(session=session, stocktake_id=self.stocktake_id), None)
             else:
-                loaded = self.Loaded(None, stocktakes.report(session=session, stocktake_id=self.stocktake_id))
+                loaded = self.Loaded(None, inventory.report(session=session, stocktake_id=self.stocktake_id))
         self.post_message(loaded)
 
     def action_reload(self) -> None:
@@ -766,11 +761,11 @@ class StocktakeReviewScreen(ReportsWorkerErrors, Screen[None]):
     def post(self, uncounted: str | None) -> None:
         """One transaction: every variance booked, the report kept."""
         from shoptui import db
-        from shoptui.services.inventory import stocktake as stocktakes
+        from shoptui.services import inventory
 
         try:
             with db.transaction(self.shop.db_url) as session:
-                report = stocktakes.post(session=session, actor=self.shop.actor, stocktake_id=self.stocktake_id,
+                report = inventory.post(session=session, actor=self.shop.actor, stocktake_id=self.stocktake_id,
                                          uncounted=uncounted)
         except ShopError as exc:
             self.app.call_from_thread(self._post_refused, str(exc))

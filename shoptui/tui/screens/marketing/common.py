@@ -24,8 +24,7 @@ if TYPE_CHECKING:
 
     from sqlmodel import Session
 
-    from shoptui.services.marketing.coupons import CouponRead
-    from shoptui.services.marketing.promotions import PromotionRead
+    from shoptui.services.marketing import CouponRead, PromotionRead
 
 T = TypeVar("T")
 
@@ -86,9 +85,9 @@ def read_meta(db_url: str | None, app: object = None) -> MarketingMeta:
         store = current(app, session)
         tiers: tuple[tuple[str, str], ...] = ()
         try:
-            from shoptui.services.members import tiers as members_tiers
+            from shoptui.services import members
 
-            tiers = tuple((t.code, t.name) for t in members_tiers.list_tiers(session=session))
+            tiers = tuple((t.code, t.name) for t in members.list_tiers(session=session))
         except ImportError:  # a shop without the members module
             tiers = ()
     return MarketingMeta(store=store, tiers=tiers, channels=tuple(CHANNELS))
@@ -99,7 +98,7 @@ def read_meta(db_url: str | None, app: object = None) -> MarketingMeta:
 
 def promotion_state(promo: PromotionRead, now: datetime) -> str:
     """draft, scheduled, active (running now), paused or ended: the service's word for it at ``now``."""
-    from shoptui.services.marketing.promotions import promotion_state as state
+    from shoptui.services.marketing import promotion_state as state
 
     return state(promo.status, promo.starts_at, promo.ends_at, now)
 
@@ -150,7 +149,7 @@ def _clean(text: str) -> str:
 
 def moment(text: str, tz: ZoneInfo, field: str, what: str, *, end: bool = False) -> datetime | None:
     """Shop time ``2026-12-01`` (start of day; with ``end`` the end of it) or ``2026-12-01 18:00``; blank: None."""
-    from shoptui.services.shop.timeutil import parse_day_or_time
+    from shoptui.services.shop import parse_day_or_time
 
     try:
         return parse_day_or_time(text, tz, field=what, end=end)

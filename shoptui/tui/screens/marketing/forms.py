@@ -38,8 +38,7 @@ from shoptui.tui.widgets.form import Field, FormDialog, words_to_field
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
-    from shoptui.services.marketing.coupons import CouponRead, IssueResult, Segment, SendResult
-    from shoptui.services.marketing.promotions import PromotionRead
+    from shoptui.services.marketing import CouponRead, IssueResult, PromotionRead, Segment, SendResult
 
 
 def _input(value: str, widget_id: str, placeholder: str, tooltip: str) -> Input:
@@ -264,7 +263,7 @@ class PromotionForm(MarketingForm):
 
     def parse(self, values: dict[str, Any]) -> Any:
         from shoptui import clock
-        from shoptui.services.marketing.promotions import PromotionInput
+        from shoptui.services.marketing import PromotionInput
 
         m = self.meta
         kind = str(values["kind"])
@@ -308,7 +307,7 @@ class PromotionForm(MarketingForm):
             data["gift_sku"] = values["gift_sku"].strip() or None
             data["gift_qty"] = count(values["gift_qty"], "gift_qty", "number of gifts") or 0
         if self.original is not None:
-            from shoptui.services.marketing.promotions import PromotionUpdate
+            from shoptui.services.marketing import PromotionUpdate
 
             data.pop("status")
             data.setdefault("steps", [])  # every field of the kind is given: the form shows the whole promotion
@@ -322,12 +321,12 @@ class PromotionForm(MarketingForm):
 
     def write(self, data: Any) -> PromotionSaved:
         from shoptui import db
-        from shoptui.services.marketing import promotions
+        from shoptui.services import marketing
 
         with db.transaction(self.shop.db_url) as session:
             if self.original is None:
-                return PromotionSaved(promotions.add_promotion(session=session, actor=self.shop.actor, data=data))
-            edited = promotions.update_promotion(session=session, actor=self.shop.actor, ref=self.original.id,
+                return PromotionSaved(marketing.add_promotion(session=session, actor=self.shop.actor, data=data))
+            edited = marketing.update_promotion(session=session, actor=self.shop.actor, ref=self.original.id,
                                                  changes=data, new_version=True)
         return PromotionSaved(edited.promotion, edited.ended, edited=True, changed=tuple(edited.changed))
 
@@ -392,7 +391,7 @@ class CouponForm(MarketingForm):
         ]
 
     def parse(self, values: dict[str, Any]) -> Any:
-        from shoptui.services.marketing.coupons import CouponInput
+        from shoptui.services.marketing import CouponInput
 
         m = self.meta
         kind = str(values["kind"])
@@ -417,10 +416,10 @@ class CouponForm(MarketingForm):
 
     def write(self, data: Any) -> CouponRead:
         from shoptui import db
-        from shoptui.services.marketing import coupons
+        from shoptui.services import marketing
 
         with db.transaction(self.shop.db_url) as session:
-            return coupons.add_coupon(session=session, actor=self.shop.actor, data=data)
+            return marketing.add_coupon(session=session, actor=self.shop.actor, data=data)
 
 
 class BatchForm(MarketingForm):
@@ -449,10 +448,10 @@ class BatchForm(MarketingForm):
 
     def write(self, data: Any) -> IssueResult:
         from shoptui import db
-        from shoptui.services.marketing import coupons
+        from shoptui.services import marketing
 
         with db.transaction(self.shop.db_url) as session:
-            return coupons.issue_coupon(session=session, actor=self.shop.actor, ref=self.coupon.id, count=data)
+            return marketing.issue_coupon(session=session, actor=self.shop.actor, ref=self.coupon.id, count=data)
 
 
 @dataclass(frozen=True)
@@ -519,7 +518,7 @@ class IssueForm(MarketingForm):
         ]
 
     def parse(self, values: dict[str, Any]) -> Any:
-        from shoptui.services.marketing.coupons import Segment
+        from shoptui.services.marketing import Segment
 
         m = self.meta
         return Segment(tiers=words(values["tiers"]), tag=values["tag"].strip() or None,
@@ -530,9 +529,9 @@ class IssueForm(MarketingForm):
                        max_spent_minor=money(values["max_spent"], m.store.digits, "max_spent", "highest spend"))
 
     def write(self, data: Any) -> IssuePreview:
-        from shoptui.services.marketing import coupons
+        from shoptui.services import marketing
 
-        result = dry_run(self.shop.db_url, lambda session: coupons.issue_coupon(
+        result = dry_run(self.shop.db_url, lambda session: marketing.issue_coupon(
             session=session, actor=self.shop.actor, ref=self.coupon.id, segment=data))
         return IssuePreview(self.coupon, data, result, describe_segment(data, self.meta))
 
@@ -583,10 +582,10 @@ class SendForm(MarketingForm):
         ]
 
     def write(self, data: Any) -> SendPreview:
-        from shoptui.services.marketing import coupons
+        from shoptui.services import marketing
 
         channel, resend = str(data["channel"]), data["resend"] == "yes"
-        result = dry_run(self.shop.db_url, lambda session: coupons.send_coupon(
+        result = dry_run(self.shop.db_url, lambda session: marketing.send_coupon(
             session=session, actor=self.shop.actor, ref=self.coupon.id, channel=channel, resend=resend))
         return SendPreview(self.coupon, channel, resend, result)
 
@@ -649,11 +648,11 @@ class ExportForm(MarketingForm):
 
     def write(self, data: Any) -> Exported:
         from shoptui import db
-        from shoptui.services.marketing import coupons
+        from shoptui.services import marketing
 
         path, include_used = data
         with db.read_session(self.shop.db_url) as session:
-            text = coupons.export_codes(session=session, ref=self.coupon.id, unused_only=not include_used)
+            text = marketing.export_codes(session=session, ref=self.coupon.id, unused_only=not include_used)
         try:
             with path.open("x", encoding="utf-8", newline="") as out:
                 out.write(text)

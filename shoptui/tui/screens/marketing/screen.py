@@ -51,9 +51,7 @@ from shoptui.wording import plural
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from shoptui.services.marketing.coupons import CodeRead, CouponRead
-    from shoptui.services.marketing.promotions import PromotionRead
-    from shoptui.services.marketing.reports import UsageReport
+    from shoptui.services.marketing import CodeRead, CouponRead, PromotionRead, UsageReport
 
 PROMO_PAGE = 200
 """Promotions read at a time (a shop runs tens to hundreds)."""
@@ -331,24 +329,22 @@ class MarketingScreen(ShopScreen):
     def load_promotions(self, status: str, after: str | None, limit: int = PROMO_PAGE) -> None:
         """A page of promotions, their reports, gift names and category paths (one read session)."""
         from shoptui import clock, db
-        from shoptui.services.marketing import promotions
-        from shoptui.services.marketing import reports as marketing
+        from shoptui.services import marketing as marketing_api
 
         with db.read_session(self.shop.db_url) as session:
-            page = promotions.list_promotions(session=session, status=None if status in ("", "running") else status,
+            page = marketing_api.list_promotions(session=session, status=None if status in ("", "running") else status,
                                               running=status == "running", after=after, limit=limit)
-            reports = {r.id: r for r in marketing.usage_report(session=session, kind="promotion")}
+            reports = {r.id: r for r in marketing_api.usage_report(session=session, kind="promotion")}
             gifts: dict[int, str] = {}
             categories: dict[int, str] = {}
             wanted = [p.gift_variant_id for p in page.items if p.gift_variant_id]
             if wanted or any(p.scope_kind == "categories" for p in page.items):
-                from shoptui.services.catalog import categories as catalog_categories
-                from shoptui.services.catalog import variants
+                from shoptui.services import catalog
 
                 gifts = {vid: f"{v.sku} {v.product_title}".strip()
-                         for vid, v in variants.get_variants(session=session, variant_ids=wanted).items()}
+                         for vid, v in catalog.get_variants(session=session, variant_ids=wanted).items()}
                 if any(p.scope_kind == "categories" for p in page.items):
-                    categories = catalog_categories.category_paths(session=session)
+                    categories = catalog.category_paths(session=session)
         data = PromotionData(page.items, reports, gifts, categories, page.next_after, clock.now())
         if not get_current_worker().is_cancelled:
             self.post_message(self.PromotionsLoaded(status, data, after is not None))
@@ -357,12 +353,11 @@ class MarketingScreen(ShopScreen):
     def load_coupons(self, after: str | None, limit: int = COUPON_PAGE) -> None:
         """A page of coupon definitions with their reports."""
         from shoptui import clock, db
-        from shoptui.services.marketing import coupons
-        from shoptui.services.marketing import reports as marketing
+        from shoptui.services import marketing as marketing_api
 
         with db.read_session(self.shop.db_url) as session:
-            page = coupons.list_coupons(session=session, after=after, limit=limit)
-            reports = {r.id: r for r in marketing.usage_report(session=session, kind="coupon")}
+            page = marketing_api.list_coupons(session=session, after=after, limit=limit)
+            reports = {r.id: r for r in marketing_api.usage_report(session=session, kind="coupon")}
         if not get_current_worker().is_cancelled:
             self.post_message(self.CouponsLoaded(CouponData(page.items, reports, page.next_after, clock.now()),
                                                  after is not None))
@@ -371,10 +366,10 @@ class MarketingScreen(ShopScreen):
     def load_codes(self, coupon_id: int, after: str | None) -> None:
         """A page of one coupon's codes."""
         from shoptui import db
-        from shoptui.services.marketing import coupons
+        from shoptui.services import marketing as marketing_api
 
         with db.read_session(self.shop.db_url) as session:
-            page = coupons.list_codes(session=session, ref=coupon_id, after=int(after) if after else None,
+            page = marketing_api.list_codes(session=session, ref=coupon_id, after=int(after) if after else None,
                                       limit=CODE_PAGE)
         if not get_current_worker().is_cancelled:
             self.post_message(self.CodesLoaded(coupon_id, page.items, page.next_after, after is not None))
@@ -487,7 +482,7 @@ class MarketingScreen(ShopScreen):
 
     def promotion_text(self, p: PromotionRead, data: PromotionData) -> str:
         """The highlighted promotion in full, with its report (plain text, a few lines)."""
-        from shoptui.services.marketing.promotions import describe
+        from shoptui.services.marketing import describe_promotion as describe
 
         m = self.meta
         gives = describe(p, m.store.digits)
@@ -525,7 +520,7 @@ class MarketingScreen(ShopScreen):
 
     def _coupon_cells(self, c: CouponRead, data: CouponData) -> dict[str, str]:
         m = self.meta
-        from shoptui.services.marketing.coupons import describe
+        from shoptui.services.marketing import describe_coupon as describe
 
         expired = c.valid_until is not None and c.valid_until <= data.now and c.status == "active"
         return {
@@ -555,7 +550,7 @@ class MarketingScreen(ShopScreen):
 
     def coupon_text(self, c: CouponRead, data: CouponData) -> str:
         """The highlighted coupon with its report (three lines)."""
-        from shoptui.services.marketing.coupons import describe
+        from shoptui.services.marketing import describe_coupon as describe
 
         m = self.meta
         report = data.reports.get(c.id)
@@ -745,7 +740,7 @@ class MarketingScreen(ShopScreen):
     def _promotion_saved(self, saved: Any) -> None:
         if saved is None:
             return
-        from shoptui.services.marketing.promotions import describe
+        from shoptui.services.marketing import describe_promotion as describe
 
         p = saved.promotion
         if not saved.edited:
@@ -815,10 +810,10 @@ class MarketingScreen(ShopScreen):
     def move_promotion(self, promotion_id: int, action: str) -> None:
         """pause, resume or end a promotion (one transaction, audited)."""
         from shoptui import db
-        from shoptui.services.marketing import promotions
+        from shoptui.services import marketing as marketing_api
 
         with db.transaction(self.shop.db_url) as session:
-            promo = promotions.set_status(session=session, actor=self.shop.actor, ref=promotion_id, action=action)
+            promo = marketing_api.set_status(session=session, actor=self.shop.actor, ref=promotion_id, action=action)
         self.post_message(self.Changed(f"Promotion #{promo.id} {promo.name} is now {promo.status}.", TAB_PROMOTIONS,
                                        promo.id))
 
@@ -826,10 +821,10 @@ class MarketingScreen(ShopScreen):
     def move_coupon(self, coupon_id: int, status: str) -> None:
         """Pause, resume or end a coupon (one transaction, audited)."""
         from shoptui import db
-        from shoptui.services.marketing import coupons
+        from shoptui.services import marketing as marketing_api
 
         with db.transaction(self.shop.db_url) as session:
-            coupon = coupons.set_coupon_status(session=session, actor=self.shop.actor, ref=coupon_id, status=status)
+            coupon = marketing_api.set_coupon_status(session=session, actor=self.shop.actor, ref=coupon_id, status=status)
         self.post_message(self.Changed(f"Coupon #{coupon.id} {coupon.name} is now {coupon.status}.", TAB_COUPONS,
                                        coupon.id))
 
@@ -872,10 +867,10 @@ class MarketingScreen(ShopScreen):
     def issue(self, coupon_id: int, segment: Any) -> None:
         """Issue for real (one transaction)."""
         from shoptui import db
-        from shoptui.services.marketing import coupons
+        from shoptui.services import marketing as marketing_api
 
         with db.transaction(self.shop.db_url) as session:
-            result = coupons.issue_coupon(session=session, actor=self.shop.actor, ref=coupon_id, segment=segment)
+            result = marketing_api.issue_coupon(session=session, actor=self.shop.actor, ref=coupon_id, segment=segment)
         held = f" ({plural(result.already_held, 'member')} already held one)" if result.already_held else ""
         self.post_message(self.Changed(f"Issued {plural(result.issued, 'code')} of coupon #{coupon_id}{held}. "
                                        "s sends them.", TAB_COUPONS, coupon_id))
@@ -903,10 +898,10 @@ class MarketingScreen(ShopScreen):
     def send(self, coupon_id: int, channel: str, resend: bool) -> None:
         """Queue the messages for real (one transaction)."""
         from shoptui import db
-        from shoptui.services.marketing import coupons
+        from shoptui.services import marketing as marketing_api
 
         with db.transaction(self.shop.db_url) as session:
-            r = coupons.send_coupon(session=session, actor=self.shop.actor, ref=coupon_id, channel=channel,
+            r = marketing_api.send_coupon(session=session, actor=self.shop.actor, ref=coupon_id, channel=channel,
                                     resend=resend)
         self.post_message(self.Changed(
             f"Queued {r.queued:,} {'email' if channel == 'email' else 'SMS'} messages of coupon #{coupon_id} "

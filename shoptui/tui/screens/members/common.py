@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 from shoptui.tui.store_view import StoreView, current
 
 if TYPE_CHECKING:
-    from shoptui.services.members.points import GiftRead
-    from shoptui.services.members.tiers import TierRead
+    from shoptui.services.members import GiftRead, TierRead
 
 CONSENT_CHOICES = (("any consent", ""), ("email: yes", "email"), ("SMS: yes", "sms"), ("email or SMS", "any"),
                    ("no consent", "none"))
@@ -51,15 +50,13 @@ class MembersMeta:
 def read_meta(db_url: str | None, app: object = None) -> MembersMeta:
     """Read the tiers and gifts; the store view is ``app``'s once the shell has read it (call in a worker thread)."""
     from shoptui import db
-    from shoptui.services.members import points as members_points
-    from shoptui.services.members import tiers as members_tiers
-    from shoptui.services.shop import settings
+    from shoptui.services import members, shop
 
     with db.read_session(db_url) as session:
         store = current(app, session)
-        values = settings.get_all(session=session)
-        tiers = tuple(members_tiers.list_tiers(session=session))
-        gifts = tuple(members_points.list_gifts(session=session))
+        values = shop.get_all(session=session)
+        tiers = tuple(members.list_tiers(session=session))
+        gifts = tuple(members.list_gifts(session=session))
     return MembersMeta(store=store, tiers=tiers, basis=str(values["member_tier_basis"]),
                        window_months=int(values["member_tier_window_months"]),
                        points_value_per_100=int(values["member_points_value_per_100"]), gifts=gifts)
@@ -84,9 +81,9 @@ def ads_word(email: bool, sms: bool) -> str:
 
 def parse_day(text: str, what: str) -> date | None:
     """``1990-05-01`` -> a date (blank: None); a sentence naming the text otherwise."""
-    from shoptui.services.shop import timeutil
+    from shoptui.services import shop
 
-    return timeutil.parse_day(text, field=what, example="1990-05-01")
+    return shop.parse_day(text, field=what, example="1990-05-01")
 
 
 def split_tags(text: str) -> list[str]:

@@ -32,8 +32,8 @@ from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
-    from shoptui.services.members.customers import CustomerRead
-    from shoptui.services.orders.reading import OrderSummary
+    from shoptui.services.members import CustomerRead
+    from shoptui.services.orders import OrderSummary
     from shoptui.tui.app import ShopApp
 
 ADDRESS_PARTS = (("country", "Country", "CN (two letters)"), ("region", "Region", "province or state"),
@@ -87,16 +87,16 @@ class CustomerDialog(FormDialog):
 
     def save(self, values: dict[str, Any]) -> CustomerRead:
         from shoptui import db
-        from shoptui.services.members import customers
+        from shoptui.services import members
 
-        address = customers.AddressInput(**{key: values[key] for key, _, _ in ADDRESS_PARTS})
+        address = members.AddressInput(**{key: values[key] for key, _, _ in ADDRESS_PARTS})
         has_address = any(v.strip() for v in address.model_dump().values())
         with db.transaction(self.shop.db_url) as session:
             if self.existing is None:
-                data = customers.CustomerCreate(name=values["name"], phone=values["phone"] or None,
+                data = members.CustomerCreate(name=values["name"], phone=values["phone"] or None,
                                                 email=values["email"] or None, note=values["note"],
                                                 address=address if has_address else None)
-                return customers.add_customer(session=session, actor=self.shop.actor, data=data)
+                return members.add_customer(session=session, actor=self.shop.actor, data=data)
             c = self.existing
             patch: dict[str, Any] = {}
             for key, before in (("name", c.name), ("phone", c.phone), ("email", c.email), ("note", c.note)):
@@ -106,8 +106,8 @@ class CustomerDialog(FormDialog):
             before_address = {key: (getattr(old, key) if old else "") for key, _, _ in ADDRESS_PARTS}
             if {key: values[key].strip() for key, _, _ in ADDRESS_PARTS} != before_address and has_address:
                 patch["address"] = address
-            return customers.update_customer(session=session, actor=self.shop.actor, ref=c.id,
-                                             patch=customers.CustomerUpdate(**patch))
+            return members.update_customer(session=session, actor=self.shop.actor, ref=c.id,
+                                             patch=members.CustomerUpdate(**patch))
 
 
 # ---------------------------------------------------------------- the profile
@@ -163,13 +163,13 @@ class CustomerProfile(ReportsWorkerErrors, ModalScreen[bool]):
     def load(self) -> None:
         """The customer and the newest 100 of their orders."""
         from shoptui import db
-        from shoptui.services.members import customers
-        from shoptui.services.orders import listing
+        from shoptui.services import members
+        from shoptui.services import orders as orders_api
 
         meta = read_meta(self.shop.db_url, self.shop)
         with db.read_session(self.shop.db_url) as session:
-            customer = customers.get_customer(session=session, ref=self.ref)
-            page = listing.list_orders(session=session, filters=listing.OrderFilter(customer=str(customer.id)),
+            customer = members.get_customer(session=session, ref=self.ref)
+            page = orders_api.list_orders(session=session, filters=orders_api.OrderFilter(customer=str(customer.id)),
                                       limit=100)
         if not get_current_worker().is_cancelled:
             self.post_message(self.Loaded(customer, page.items, page.next_after is not None, meta))
@@ -350,11 +350,11 @@ class CustomersScreen(PagedList, ShopScreen):
     def load_page(self, search: str, after: str | None, limit: int, select: str | None = None) -> None:
         """One page of customers by name."""
         from shoptui import db
-        from shoptui.services.members import customers
+        from shoptui.services import members
 
         meta = read_meta(self.shop.db_url, self.shop) if not self.meta.store.loaded else None
         with db.read_session(self.shop.db_url) as session:
-            page = customers.list_customers(session=session, search=search, after=after, limit=limit)
+            page = members.list_customers(session=session, search=search, after=after, limit=limit)
         if not get_current_worker().is_cancelled:
             self.post_message(self.PageLoaded(search, page.items, page.next_after, after is not None, meta, select))
 

@@ -24,9 +24,7 @@ from shoptui.tui.widgets.form import Field, FormDialog, whole_number, words_to_f
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
-    from shoptui.services.members.profiles import MemberRead
-    from shoptui.services.members.tiers import TierRead
-    from shoptui.services.members.views import MergePreview
+    from shoptui.services.members import MemberRead, MergePreview, TierRead
     from shoptui.tui.app import ShopApp
 
 DEFAULT_CHOICES = (("store default", ""), ("yes", "yes"), ("no", "no"))
@@ -91,16 +89,16 @@ class RegisterDialog(FormDialog):
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
-        from shoptui.services.members import profiles as members
+        from shoptui.services import members as members_api
 
-        data = members.MemberCreate(
+        data = members_api.MemberCreate(
             name=values["name"].strip() or None, phone=values["phone"], email=values["email"],
             account=values["account"], gender=values["gender"] or "",
             birthday=parse_day(values["birthday"], "birthday"), region=values["region"],
             tags=split_tags(values["tags"]), email_consent=_yes_no(values["email_consent"]),
             sms_consent=_yes_no(values["sms_consent"]), source="tui")
         with db.transaction(self.shop.db_url) as session:
-            return members.add_member(session=session, actor=self.shop.actor, data=data)
+            return members_api.add_member(session=session, actor=self.shop.actor, data=data)
 
 
 class EditDialog(FormDialog):
@@ -181,11 +179,11 @@ class EditDialog(FormDialog):
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
-        from shoptui.services.members import profiles as members
+        from shoptui.services import members as members_api
 
-        patch = members.MemberUpdate(**self.patch(values))
+        patch = members_api.MemberUpdate(**self.patch(values))
         with db.transaction(self.shop.db_url) as session:
-            return members.update_member(session=session, actor=self.shop.actor, ref=self.member.id, patch=patch)
+            return members_api.update_member(session=session, actor=self.shop.actor, ref=self.member.id, patch=patch)
 
 
 class UnsubscribeDialog(FormDialog):
@@ -210,12 +208,12 @@ class UnsubscribeDialog(FormDialog):
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
-        from shoptui.services.members import profiles as members
+        from shoptui.services import members as members_api
 
         channels = ("email", "sms") if values["channel"] == "all" else (str(values["channel"]),)
-        patch = members.MemberUpdate(**{f"{c}_consent": False for c in channels})
+        patch = members_api.MemberUpdate(**{f"{c}_consent": False for c in channels})
         with db.transaction(self.shop.db_url) as session:
-            return members.update_member(session=session, actor=self.shop.actor, ref=self.member.id, patch=patch)
+            return members_api.update_member(session=session, actor=self.shop.actor, ref=self.member.id, patch=patch)
 
 
 # ---------------------------------------------------------------- points, credit, gifts
@@ -247,11 +245,11 @@ class PointsDialog(FormDialog):
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
-        from shoptui.services.members import profiles as members
+        from shoptui.services import members as members_api
 
         points = whole_number(values["points"], "points change", signed=True)
         with db.transaction(self.shop.db_url) as session:
-            return members.adjust_points(session=session, actor=self.shop.actor, ref=self.member.id, points=points,
+            return members_api.adjust_points(session=session, actor=self.shop.actor, ref=self.member.id, points=points,
                                          reason=values["reason"])
 
 
@@ -287,12 +285,12 @@ class CreditDialog(FormDialog):
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.money import parse_money
-        from shoptui.services.members import profiles as members
+        from shoptui.services import members as members_api
 
         adjust = values["kind"] == "adjust"
         amount = parse_money(values["amount"], self.meta.store.digits, field="amount", allow_negative=adjust)
         with db.transaction(self.shop.db_url) as session:
-            return members.credit_change(session=session, actor=self.shop.actor, ref=self.member.id,
+            return members_api.credit_change(session=session, actor=self.shop.actor, ref=self.member.id,
                                          amount_minor=amount, reason=values["reason"], adjust=adjust,
                                          reference=values["reference"].strip())
 
@@ -325,13 +323,13 @@ class GiftDialog(FormDialog):
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
-        from shoptui.services.members import profiles as members
+        from shoptui.services import members as members_api
 
         if values["gift"] is None:
             raise InvalidInput("Choose a gift from the points catalogue.")
         quantity = whole_number(values["quantity"], "quantity")
         with db.transaction(self.shop.db_url) as session:
-            return members.redeem_gift(session=session, actor=self.shop.actor, ref=self.member.id,
+            return members_api.redeem_gift(session=session, actor=self.shop.actor, ref=self.member.id,
                                        code=str(values["gift"]), quantity=quantity)
 
 
@@ -361,13 +359,13 @@ class MergeDialog(FormDialog):
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
-        from shoptui.services.members import views as members_views
+        from shoptui.services import members as members_api
 
         other = values["other"].strip()
         if not other:
             raise InvalidInput("Name the duplicate by id, phone, email or provider:id.")
         with db.read_session(self.shop.db_url) as session:
-            return members_views.merge_preview(session=session, keep=self.member.id, other=other)
+            return members_api.merge_preview(session=session, keep=self.member.id, other=other)
 
 
 def merge_question(preview: MergePreview, meta: MembersMeta) -> str:
@@ -443,12 +441,12 @@ class TierEditDialog(FormDialog):
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.money import parse_basis_points, parse_money
-        from shoptui.services.members import tiers as members_tiers
+        from shoptui.services import members as members_api
 
         digits = self.meta.store.digits
         multiplier = values["multiplier"].strip().lower().removeprefix("x")
         ship = values["free_shipping"].strip()
-        patch = members_tiers.TierUpdate(
+        patch = members_api.TierUpdate(
             name=values["name"],
             min_spend_minor=parse_money(values["min_spend"], digits, field="minimum spend"),
             min_orders=whole_number(values["min_orders"], "minimum number of orders"),
@@ -457,7 +455,7 @@ class TierEditDialog(FormDialog):
             free_shipping_over_minor=-1 if ship.lower() in ("", "none", "no")
             else parse_money(ship, digits, field="free shipping amount"))
         with db.transaction(self.shop.db_url) as session:
-            return members_tiers.edit_tier(session=session, actor=self.shop.actor, code=self.tier.code, patch=patch)
+            return members_api.edit_tier(session=session, actor=self.shop.actor, code=self.tier.code, patch=patch)
 
 
 # ---------------------------------------------------------------- the actions of a member
@@ -559,11 +557,11 @@ class MemberActions:
     def merge(self, keep: int, other: int) -> None:
         """Merge ``other`` into ``keep`` (one transaction, audited)."""
         from shoptui import db
-        from shoptui.services.members import profiles as members
+        from shoptui.services import members as members_api
 
         shop = self._shop
         with db.transaction(shop.db_url) as session:
-            result = members.merge_members(session=session, actor=shop.actor, keep=keep, other=other)
+            result = members_api.merge_members(session=session, actor=shop.actor, keep=keep, other=other)
         text = (f"Merged #{result.merged_id} into #{result.kept.id} {result.kept.name}: "
                 f"{plural(result.orders, 'order')}, {plural(result.points, 'point')}, "
                 f"{self.meta.store.money(result.credit_minor)} store credit moved.")

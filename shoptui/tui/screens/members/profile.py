@@ -29,13 +29,16 @@ from shoptui.tui.workers import ReportsWorkerErrors
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
-    from shoptui.services.members.credit import CreditMovementRead
-    from shoptui.services.members.customers import CustomerRead
-    from shoptui.services.members.points import PointsMovementRead
-    from shoptui.services.members.profiles import MemberRead
-    from shoptui.services.members.tiers import TierChangeRead
-    from shoptui.services.members.views import NextExpiry, TierProgress
-    from shoptui.services.orders.reading import OrderSummary
+    from shoptui.services.members import (
+        CreditMovementRead,
+        CustomerRead,
+        MemberRead,
+        NextExpiry,
+        PointsMovementRead,
+        TierChangeRead,
+        TierProgress,
+    )
+    from shoptui.services.orders import OrderSummary
     from shoptui.tui.app import ShopApp
 
 LEDGER_PAGE = 50
@@ -222,25 +225,20 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
         from datetime import timedelta
 
         from shoptui import clock, db
-        from shoptui.services.members import credit as members_credit
-        from shoptui.services.members import customers
-        from shoptui.services.members import points as members_points
-        from shoptui.services.members import profiles as members
-        from shoptui.services.members import tiers as members_tiers
-        from shoptui.services.members import views as members_views
-        from shoptui.services.orders.listing import OrderFilter, list_orders
+        from shoptui.services import members as members_api
+        from shoptui.services.orders import OrderFilter, list_orders
 
         meta = read_meta(self._shop.db_url, self._shop)
         with db.read_session(self._shop.db_url) as session:
-            member = members.get_member(session=session, ref=self.member_id)
-            customer = customers.get_customer(session=session, ref=member.id)
-            progress = members_views.tier_progress(session=session, customer_id=member.id)
-            expiry = members_views.next_expiry(session=session, customer_id=member.id)
-            soon = members_points.expiring(session, member.id, clock.now() + timedelta(days=30))
+            member = members_api.get_member(session=session, ref=self.member_id)
+            customer = members_api.get_customer(session=session, ref=member.id)
+            progress = members_api.tier_progress(session=session, customer_id=member.id)
+            expiry = members_api.next_expiry(session=session, customer_id=member.id)
+            soon = members_api.expiring(session, member.id, clock.now() + timedelta(days=30))
             orders = list_orders(session=session, filters=OrderFilter(customer=str(member.id)), limit=LEDGER_PAGE)
-            points = members_points.history(session=session, customer_id=member.id, limit=LEDGER_PAGE)
-            tiers = members_tiers.history(session=session, customer_id=member.id, limit=200)
-            credit = members_credit.history(session=session, customer_id=member.id, limit=LEDGER_PAGE)
+            points = members_api.points_history(session=session, customer_id=member.id, limit=LEDGER_PAGE)
+            tiers = members_api.tier_history(session=session, customer_id=member.id, limit=200)
+            credit = members_api.credit_history(session=session, customer_id=member.id, limit=LEDGER_PAGE)
         data = ProfileData(member=member, customer=customer, progress=progress, expiry=expiry, expiring_soon=soon,
                            orders=orders.items, orders_after=orders.next_after, points=points.items,
                            points_after=points.next_after, tiers=tiers, credit=credit.items,
@@ -251,19 +249,18 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
     def load_more(self, tab: str, after: str) -> None:
         """The next page of one ledger."""
         from shoptui import db
-        from shoptui.services.members import credit as members_credit
-        from shoptui.services.members import points as members_points
-        from shoptui.services.orders.listing import OrderFilter, list_orders
+        from shoptui.services import members as members_api
+        from shoptui.services.orders import OrderFilter, list_orders
 
         with db.read_session(self._shop.db_url) as session:
             if tab == "tab-orders":
                 page: Any = list_orders(session=session, filters=OrderFilter(customer=str(self.member_id)),
                                         after=after, limit=LEDGER_PAGE)
             elif tab == "tab-points":
-                page = members_points.history(session=session, customer_id=self.member_id, after=int(after),
+                page = members_api.points_history(session=session, customer_id=self.member_id, after=int(after),
                                               limit=LEDGER_PAGE)
             else:
-                page = members_credit.history(session=session, customer_id=self.member_id, after=int(after),
+                page = members_api.credit_history(session=session, customer_id=self.member_id, after=int(after),
                                               limit=LEDGER_PAGE)
         self.post_message(self.MoreLoaded(tab, page.items, page.next_after))
 

@@ -9,7 +9,7 @@ from rich.text import Text
 from shoptui.tui.text import plain
 
 if TYPE_CHECKING:
-    from shoptui.services.members.views import TierProgress
+    from shoptui.services.members import TierProgress
     from shoptui.tui.screens.members.common import MembersMeta
 
 FULL, EMPTY = "█", "░"

@@ -33,7 +33,7 @@ from shoptui.tui.widgets.paged_table import PagedList
 from shoptui.tui.widgets.paged_table import page_size as _page_size
 
 if TYPE_CHECKING:
-    from shoptui.services.members.profiles import MemberRead
+    from shoptui.services.members import MemberRead
 
 SEARCH_DELAY = 0.35
 """Seconds of no typing before the search applies (enter applies at once)."""
@@ -198,11 +198,11 @@ class MembersScreen(PagedList, MemberActions, ShopScreen):
         """One keyset page of members (no count of the table)."""
         from shoptui import db
         from shoptui.errors import ShopError
-        from shoptui.services.members import views as members_views
+        from shoptui.services import members
 
         try:
             with db.read_session(self.shop.db_url) as session:
-                page = members_views.list_members(session=session, search=filters.search, tier=filters.tier or None,
+                page = members.list_members(session=session, search=filters.search, tier=filters.tier or None,
                                                   tag=filters.tag or None, consent=filters.consent or None,
                                                   after=after, limit=limit)
         except ShopError as exc:

@@ -12,7 +12,7 @@ from shoptui.tui.text import cell
 from shoptui.tui.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:
-    from shoptui.services.members.profiles import MemberRead
+    from shoptui.services.members import MemberRead
 
 WIDE_FROM = 110
 """Body width (columns) from which the list also shows email and the day the member joined."""

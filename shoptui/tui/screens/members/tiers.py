@@ -27,7 +27,7 @@ from shoptui.tui.workers import ReportsWorkerErrors
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
-    from shoptui.services.members.tiers import RecalcResult, TierRead
+    from shoptui.services.members import RecalcResult, TierRead
     from shoptui.tui.app import ShopApp
 
 
@@ -214,11 +214,11 @@ class TiersScreen(ReportsWorkerErrors, ModalScreen[bool]):
     def recalc(self) -> None:
         """Every member's tier, in one transaction."""
         from shoptui import db
-        from shoptui.services.members import profiles as members
+        from shoptui.services import members as members_api
 
         try:
             with db.transaction(self.shop.db_url) as session:
-                result = members.recalc_tiers(session=session, actor=self.shop.actor)
+                result = members_api.recalc_tiers(session=session, actor=self.shop.actor)
         finally:
             self.recalculating = False
         self.post_message(self.Recalculated(result))

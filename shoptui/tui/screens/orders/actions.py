@@ -30,7 +30,7 @@ from shoptui.tui.widgets.confirm import Confirm
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
-    from shoptui.services.orders.reading import OrderSummary, ReturnRead
+    from shoptui.services.orders import OrderSummary, ReturnRead
     from shoptui.tui.app import ShopApp
 
 SHIPPABLE = ("paid", "partially_refunded")
@@ -102,10 +102,10 @@ class OrderActions:
     def deliver_order(self, number: str) -> None:
         """One transaction: mark delivered."""
         from shoptui import db
-        from shoptui.services.orders import shipping as orders_shipping
+        from shoptui.services import orders
 
         with db.transaction(self._shop.db_url) as session:
-            orders_shipping.deliver(session=session, actor=self._shop.actor, number=number)
+            orders.deliver(session=session, actor=self._shop.actor, number=number)
         self._shop.call_from_thread(self._done, Changed(f"{number} delivered and completed.", number))
 
     def start_cancel(self, order: OrderSummary) -> None:
@@ -128,10 +128,10 @@ class OrderActions:
     def remind_order(self, number: str) -> None:
         """One transaction: queue the reminder."""
         from shoptui import db
-        from shoptui.services.orders import views as orders_views
+        from shoptui.services import orders
 
         with db.transaction(self._shop.db_url) as session:
-            sent = orders_views.remind_order(session=session, actor=self._shop.actor, number=number)
+            sent = orders.remind_order(session=session, actor=self._shop.actor, number=number)
         self._shop.call_from_thread(self._done, Changed(f"Payment reminder for {number} queued by "
                                                         f"{' and '.join(sent)}.", number))
 

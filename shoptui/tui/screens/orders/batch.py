@@ -26,7 +26,7 @@ from shoptui.tui.workers import ReportsWorkerErrors
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
-    from shoptui.services.orders.reading import OrderSummary
+    from shoptui.services.orders import OrderSummary
     from shoptui.tui.app import ShopApp
 
 
@@ -153,14 +153,14 @@ class BatchShipDialog(ReportsWorkerErrors, ModalScreen[Changed | None]):
     def ship(self, rows: list[tuple[str, str, str]]) -> None:
         """One transaction: ship every row; a refusal rolls all of them back."""
         from shoptui import db
-        from shoptui.services.orders import shipping as orders_shipping
+        from shoptui.services import orders as orders_api
 
-        ship_rows = [orders_shipping.ShipRow(row=index + 1, number=number, carrier=carrier, tracking=tracking)
+        ship_rows = [orders_api.ShipRow(row=index + 1, number=number, carrier=carrier, tracking=tracking)
                      for index, (number, carrier, tracking) in enumerate(rows)]
         try:
             with db.transaction(self.shop.db_url) as session:
-                results = orders_shipping.ship_many(session=session, actor=self.shop.actor, rows=ship_rows)
-        except orders_shipping.BatchRefused as exc:
+                results = orders_api.ship_many(session=session, actor=self.shop.actor, rows=ship_rows)
+        except orders_api.BatchRefused as exc:
             self.post_message(self.Refused(_by_row(exc.problems), f"{len(exc.problems)} of {len(rows)} orders cannot "
                                                                   "be shipped, so nothing was shipped."))
             return

@@ -70,11 +70,11 @@ class OrdersMeta:
 def read_meta(db_url: str | None, app: object = None) -> OrdersMeta:
     """Read the carriers; the store view is ``app``'s once the shell has read it (call in a worker thread)."""
     from shoptui import db
-    from shoptui.services.orders import common
+    from shoptui.services import orders
 
     with db.read_session(db_url) as session:
         store = current(app, session)
-        cfg = common.order_settings(session)
+        cfg = orders.order_settings(session)
     carriers = tuple(CarrierChoice(c.code, c.name, c.pattern, c.typical_days) for c in cfg.carriers)
     return OrdersMeta(store=store, carriers=carriers)
 
@@ -96,11 +96,11 @@ def words(status: str) -> str:
 
 def parse_items(text: str) -> list[tuple[str, int]]:
     """``TEE-01:2 MUG-01 6901234567892x3`` -> [(code, quantity)]; the orders service's sentence when one is bad."""
-    from shoptui.services.orders import drafts
+    from shoptui.services import orders
 
     found: list[tuple[str, int]] = []
     for spec in re.split(r"[\s,;]+", text.strip()):
         if spec:
-            code, quantity, _ = drafts.parse_item_spec(spec)
+            code, quantity, _ = orders.parse_item_spec(spec)
             found.append((code, quantity))
     return found

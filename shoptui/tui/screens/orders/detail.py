@@ -30,7 +30,7 @@ from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
-    from shoptui.services.orders.reading import OrderRead
+    from shoptui.services.orders import OrderRead
 
 OPEN_RETURNS = ("requested", "approved", "received")
 
@@ -91,7 +91,7 @@ def money_text(order: OrderRead, meta: OrdersMeta) -> Text:
 
 def body(order: OrderRead, meta: OrdersMeta) -> RenderableType:
     """Everything below the head: lines, payments, shipments, returns, timeline."""
-    from shoptui.services.orders.common import line_title
+    from shoptui.services.orders import line_title
 
     m = meta.store.money
     parts: list[RenderableType] = [money_text(order, meta), _section(f"Lines ({len(order.lines)})")]
@@ -203,13 +203,13 @@ class OrderDetailScreen(OrderActions, ReportsWorkerErrors, ModalScreen[bool]):
     def load(self) -> None:
         """Read the order (and the meta data when the screen has none yet)."""
         from shoptui import db
-        from shoptui.services.orders import reading
+        from shoptui.services import orders
         from shoptui.tui.screens.orders.common import read_meta
 
         if not self.meta.store.loaded:
             self.meta = read_meta(self._shop.db_url, self._shop)
         with db.read_session(self._shop.db_url) as session:
-            order = reading.get_order(session=session, number=self.number)
+            order = orders.get_order(session=session, number=self.number)
         if not get_current_worker().is_cancelled:
             self.post_message(self.Loaded(order))
 

@@ -30,8 +30,7 @@ from shoptui.tui.workers import ReportsWorkerErrors
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
-    from shoptui.services.orders.listing import OrderFilter
-    from shoptui.services.orders.reading import ReturnRead
+    from shoptui.services.orders import OrderFilter, ReturnRead
     from shoptui.tui.app import ShopApp
 
 YES_NO = [("no", "no"), ("yes", "yes")]
@@ -121,21 +120,21 @@ class NewOrderDialog(OrderForm):
 
     def save(self, values: dict[str, Any]) -> Changed:
         from shoptui import db
-        from shoptui.services.orders import drafts, payments, placing
+        from shoptui.services import orders
 
         items = parse_items(values["lines"])
         if not items:
             raise InvalidInput("Type at least one item: a SKU or barcode and a quantity, like TEE-01:2.")
         shipping = self.money(values["shipping"], "shipping fee", optional=True) or 0
         with db.transaction(self.url) as session:
-            draft = drafts.OrderDraft(
+            draft = orders.OrderDraft(
                 channel=values["channel"] or "phone", customer=values["customer"].strip() or None,
-                guest_name=values["guest"], lines=[drafts.DraftLine(sku=code, quantity=qty) for code, qty in items],
+                guest_name=values["guest"], lines=[orders.DraftLine(sku=code, quantity=qty) for code, qty in items],
                 shipping_minor=shipping, note=values["note"])
-            order = placing.create_order(session=session, actor=self.shop.actor, draft=draft)
+            order = orders.create_order(session=session, actor=self.shop.actor, draft=draft)
             paid = ""
             if values["pay"]:
-                result = payments.pay(session=session, actor=self.shop.actor, number=order.number, method=values["pay"])
+                result = orders.pay(session=session, actor=self.shop.actor, number=order.number, method=values["pay"])
                 paid = f", paid by {METHOD_LABELS[result.payment.method]}"
         return Changed(f"Order {order.number} created: {plural(order.item_count, 'item')}, total "
                        f"{self.meta.store.money(order.total_minor)} {self.meta.store.currency}{paid}.", order.number)
@@ -170,11 +169,11 @@ class PayDialog(OrderForm):
 
     def save(self, values: dict[str, Any]) -> Changed:
         from shoptui import db
-        from shoptui.services.orders import payments
+        from shoptui.services import orders
 
         amount = self.money(values["amount"], "payment amount")
         with db.transaction(self.url) as session:
-            result = payments.pay(session=session, actor=self.shop.actor, number=self.number, method=values["method"],
+            result = orders.pay(session=session, actor=self.shop.actor, number=self.number, method=values["method"],
                                 amount_minor=amount, reference=values["reference"])
         payment = result.payment
         change = f", change {self.meta.store.money(payment.change_minor)}" if payment.change_minor else ""
@@ -226,13 +225,13 @@ class ShipDialog(OrderForm):
 
     def save(self, values: dict[str, Any]) -> Changed:
         from shoptui import db
-        from shoptui.services.orders import shipping as orders_shipping
+        from shoptui.services import orders
 
         if not values["carrier"]:
             raise InvalidInput("There are no carriers; add them with 'shoptui settings set carriers ...'.")
         items = parse_items(values["items"]) if values["items"].strip() else None
         with db.transaction(self.url) as session:
-            result = orders_shipping.ship(session=session, actor=self.shop.actor, number=self.number,
+            result = orders.ship(session=session, actor=self.shop.actor, number=self.number,
                                           carrier=values["carrier"], tracking=values["tracking"], items=items)
         told = f"; the customer is told by {' and '.join(result.notified)}" if result.notified else ""
         return Changed(f"{self.number} shipped with {result.shipment.carrier_name}, tracking "
@@ -270,10 +269,10 @@ class CancelDialog(OrderForm):
 
     def save(self, values: dict[str, Any]) -> Changed:
         from shoptui import db
-        from shoptui.services.orders import closing
+        from shoptui.services import orders
 
         with db.transaction(self.url) as session:
-            order = closing.cancel_order(session=session, actor=self.shop.actor, number=self.number,
+            order = orders.cancel_order(session=session, actor=self.shop.actor, number=self.number,
                                         reason=values["reason"], refund_to=values.get("to") or "original")
         refunded = order.refunded_minor
         money = f"; {self.meta.store.money(refunded)} refunded" if refunded else ""
@@ -376,16 +375,16 @@ class RefundDialog(ConfirmedRefund):
                 "include_shipping": values["shipping"] == "yes", "to": values["to"]}
 
     def preview(self, session: Any, values: dict[str, Any]) -> Any:
-        from shoptui.services.orders import returns as orders_returns
+        from shoptui.services import orders
 
-        return orders_returns.preview_refund(session=session, reason=values["reason"], **self._arguments(values))
+        return orders.preview_refund(session=session, reason=values["reason"], **self._arguments(values))
 
     def book(self, values: dict[str, Any], expect_minor: int) -> Changed:
         from shoptui import db
-        from shoptui.services.orders import returns as orders_returns
+        from shoptui.services import orders
 
         with db.transaction(self.url) as session:
-            result = orders_returns.refund(session=session, actor=self.shop.actor, reason=values["reason"],
+            result = orders.refund(session=session, actor=self.shop.actor, reason=values["reason"],
                                            expect_amount_minor=expect_minor, **self._arguments(values))
         where = ", ".join(f"{METHOD_LABELS.get(m, m)} {self.meta.store.money(a)}" for m, a in result.methods.items())
         note = f" {result.stock_note}" if result.stock_note else ""
@@ -444,10 +443,10 @@ class ReturnRequestDialog(OrderForm):
     def load_lines(self) -> None:
         """Read the order's returnable lines (in a worker)."""
         from shoptui import db
-        from shoptui.services.orders import returns as orders_returns
+        from shoptui.services import orders
 
         with db.read_session(self.url) as session:
-            lines = orders_returns.returnable_lines(session=session, number=self.number)
+            lines = orders.returnable_lines(session=session, number=self.number)
         self.post_message(self.LinesLoaded(lines))
 
     @on(LinesLoaded)
@@ -489,12 +488,12 @@ class ReturnRequestDialog(OrderForm):
 
     def save(self, values: dict[str, Any]) -> Changed:
         from shoptui import db
-        from shoptui.services.orders import returns as orders_returns
+        from shoptui.services import orders
 
         items = parse_items(values["items"])
         photos = values["photos"].split() or None
         with db.transaction(self.url) as session:
-            found = orders_returns.request_return(session=session, actor=self.shop.actor, number=self.number,
+            found = orders.request_return(session=session, actor=self.shop.actor, number=self.number,
                                                   items=items, reason=values["reason"], photos=photos)
         return Changed(f"Return #{found.id} requested on {self.number}: it waits for approval (returns: ctrl+e).",
                        self.number)
@@ -525,11 +524,11 @@ class DecideReturnDialog(OrderForm):
 
     def save(self, values: dict[str, Any]) -> Changed:
         from shoptui import db
-        from shoptui.services.orders import returns as orders_returns
+        from shoptui.services import orders
 
         approve = values["decision"] == "approve"
         with db.transaction(self.url) as session:
-            orders_returns.decide_return(session=session, actor=self.shop.actor, return_id=self.found.id,
+            orders.decide_return(session=session, actor=self.shop.actor, return_id=self.found.id,
                                          approve=approve, note=values["note"])
         word = "approved: receive the goods when they arrive" if approve else "rejected"
         return Changed(f"Return #{self.found.id} of {self.found.order_number} {word}.", self.found.order_number)
@@ -557,11 +556,11 @@ class ReceiveReturnDialog(OrderForm):
 
     def save(self, values: dict[str, Any]) -> Changed:
         from shoptui import db
-        from shoptui.services.orders import returns as orders_returns
+        from shoptui.services import orders
 
         conditions = {item.sku: values[f"cond-{index}"] for index, item in enumerate(self.found.items)}
         with db.transaction(self.url) as session:
-            orders_returns.receive_return(session=session, actor=self.shop.actor, return_id=self.found.id,
+            orders.receive_return(session=session, actor=self.shop.actor, return_id=self.found.id,
                                           conditions=conditions)
         damaged = sum(1 for c in conditions.values() if c == "damaged")
         kept = f"{len(conditions) - damaged} restocked" + (f", {damaged} written off" if damaged else "")
@@ -600,16 +599,16 @@ class RefundReturnDialog(ConfirmedRefund):
                 "amount_minor": self.money(values["amount"], "refund amount", optional=True)}
 
     def preview(self, session: Any, values: dict[str, Any]) -> Any:
-        from shoptui.services.orders import returns as orders_returns
+        from shoptui.services import orders
 
-        return orders_returns.preview_return_refund(session=session, **self._arguments(values))
+        return orders.preview_return_refund(session=session, **self._arguments(values))
 
     def book(self, values: dict[str, Any], expect_minor: int) -> Changed:
         from shoptui import db
-        from shoptui.services.orders import returns as orders_returns
+        from shoptui.services import orders
 
         with db.transaction(self.url) as session:
-            result = orders_returns.refund_return(session=session, actor=self.shop.actor, reason=values["reason"],
+            result = orders.refund_return(session=session, actor=self.shop.actor, reason=values["reason"],
                                                   expect_amount_minor=expect_minor, **self._arguments(values))
         return Changed(f"Return #{self.found.id} refunded: {self.meta.store.money(result.amount_minor)} on "
                        f"{result.number} ({words_of(result.payment_status)}).", result.number)
@@ -645,13 +644,12 @@ class ExchangeDialog(OrderForm):
 
     def save(self, values: dict[str, Any]) -> Changed:
         from shoptui import db
-        from shoptui.services.orders import drafts
-        from shoptui.services.orders import returns as orders_returns
+        from shoptui.services import orders
 
         back = parse_items(values["back"])
-        new = [drafts.DraftLine(sku=code, quantity=qty) for code, qty in parse_items(values["new"])]
+        new = [orders.DraftLine(sku=code, quantity=qty) for code, qty in parse_items(values["new"])]
         with db.transaction(self.url) as session:
-            result = orders_returns.exchange(session=session, actor=self.shop.actor, number=self.number, back=back,
+            result = orders.exchange(session=session, actor=self.shop.actor, number=self.number, back=back,
                                              new=new, pay_method=values["pay"] or None, reason=values["reason"],
                                              condition=values["condition"])
         parts = [f"new order {result.new_order.number}"]
@@ -695,7 +693,7 @@ class MoreFilters:
 
 
 def _day(text: str, what: str) -> date | None:
-    from shoptui.services.shop.timeutil import parse_day
+    from shoptui.services.shop import parse_day
 
     return parse_day(text, field=what, example="2026-11-20")
 
@@ -735,7 +733,7 @@ class FiltersDialog(OrderForm):
 
     def save(self, values: dict[str, Any]) -> MoreFilters:
         from shoptui import db
-        from shoptui.services.orders import listing
+        from shoptui.services import orders
 
         found = MoreFilters(
             date_from=_day(values["date_from"], "first day"), date_to=_day(values["date_to"], "last day"),
@@ -744,13 +742,13 @@ class FiltersDialog(OrderForm):
             max_total_minor=self.money(values["max_total"], "largest total", optional=True),
             has_tracking=None if not values["tracking"] else values["tracking"] == "yes")
         with db.read_session(self.url) as session:  # the service checks the customer and the range
-            listing.list_orders(session=session, filters=to_filter(found), limit=1)
+            orders.list_orders(session=session, filters=to_filter(found), limit=1)
         return found
 
 
 def to_filter(more: MoreFilters, *, status: str = "", channel: str = "", search: str = "") -> OrderFilter:
     """The service's filter from the dialog's and the bar's."""
-    from shoptui.services.orders.listing import OrderFilter
+    from shoptui.services.orders import OrderFilter
 
     return OrderFilter(status=status or None, channel=channel or None, customer=more.customer or None,
                        date_from=more.date_from, date_to=more.date_to, min_total_minor=more.min_total_minor,
@@ -776,11 +774,11 @@ class SaveDocumentDialog(OrderForm):
         return [Field("path", "File", _input("f-path", self.path, tooltip="Where the text is written (UTF-8)."))]
 
     def save(self, values: dict[str, Any]) -> Changed:
-        from shoptui.services.orders import documents
+        from shoptui.services import orders
 
         if not values["path"].strip():
             raise InvalidInput("Give a file name for the document.")
-        path = documents.save(self.text, values["path"].strip())
+        path = orders.save(self.text, values["path"].strip())
         return Changed(f"Saved to {path}.")
 
 
@@ -832,11 +830,11 @@ class DocumentScreen(ReportsWorkerErrors, ModalScreen[None]):
     def render_document(self) -> None:
         """The text, from the documents service."""
         from shoptui import db
-        from shoptui.services.orders import documents
+        from shoptui.services import orders
 
         with db.read_session(self.shop.db_url) as session:
-            text = documents.render(session=session, number=self.number, kind=self.kind)
-            command = documents.shop_info(session=session).print_command
+            text = orders.render(session=session, number=self.number, kind=self.kind)
+            command = orders.shop_info(session=session).print_command
         self.post_message(self.Rendered(text, command))
 
     @on(Rendered)
@@ -861,12 +859,12 @@ class DocumentScreen(ReportsWorkerErrors, ModalScreen[None]):
     @work(thread=True, exclusive=True, group="order-print", exit_on_error=False)
     def action_print(self) -> None:
         """Pipe the text to the print command."""
-        from shoptui.services.orders import documents
+        from shoptui.services import orders
 
         if not self.text:
             return
         from shoptui.tui.widgets.confirm import print_command_confirmed
 
-        documents.print_text(self.text, self.command, confirmed=print_command_confirmed(self.app, self.command))
+        orders.print_text(self.text, self.command, confirmed=print_command_confirmed(self.app, self.command))
         self.app.call_from_thread(self.shop.announce, f"Sent the {DOCUMENT_NAMES[self.kind]} of {self.number} to the "
                                                       "printer.")

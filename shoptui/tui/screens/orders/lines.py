@@ -34,8 +34,7 @@ from shoptui.tui.workers import ReportsWorkerErrors
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
-    from shoptui.services.orders.editing import LineChange
-    from shoptui.services.orders.reading import OrderRead
+    from shoptui.services.orders import LineChange, OrderRead
     from shoptui.tui.app import ShopApp
 
 _SET = re.compile(r"^\s*(?P<code>[^\s=]+)\s*=\s*(?P<qty>\S+)\s*$")
@@ -55,7 +54,7 @@ def editable_refusal(order: OrderRead) -> str | None:
 
 def change_for(text: str, order: OrderRead) -> LineChange:
     """What the box asks for: ``CODE`` / ``CODE:QTY`` / ``CODExQTY`` adds, ``CODE=QTY`` sets (0 removes)."""
-    from shoptui.services.orders import drafts, editing
+    from shoptui.services import orders
 
     text = text.strip()
     if not text:
@@ -65,12 +64,12 @@ def change_for(text: str, order: OrderRead) -> LineChange:
         raw = matched.group("qty")
         if not raw.isdigit():
             raise InvalidInput(f"The quantity {raw!r} is not a whole number of 0 or more; TEE-01=3 sets three.")
-        return editing.LineChange(sku=matched.group("code"), quantity=int(raw))
-    code, quantity, _ = drafts.parse_item_spec(text)
+        return orders.LineChange(sku=matched.group("code"), quantity=int(raw))
+    code, quantity, _ = orders.parse_item_spec(text)
     line = next((line for line in order.lines if line.sku.upper() == code.upper()), None)
     if line is not None:
-        return editing.LineChange(sku=line.sku, quantity=line.quantity + quantity)
-    return editing.LineChange(sku=code, quantity=quantity)
+        return orders.LineChange(sku=line.sku, quantity=line.quantity + quantity)
+    return orders.LineChange(sku=code, quantity=quantity)
 
 
 class EditLinesScreen(ReportsWorkerErrors, ModalScreen[bool]):
@@ -136,7 +135,7 @@ class EditLinesScreen(ReportsWorkerErrors, ModalScreen[bool]):
     # ------------------------------------------------------------ showing
 
     def _show(self, order: OrderRead, keep: str | None = None) -> None:
-        from shoptui.services.orders.common import line_title
+        from shoptui.services.orders import line_title
 
         self.order = order
         m = self.meta.store.money
@@ -189,13 +188,13 @@ class EditLinesScreen(ReportsWorkerErrors, ModalScreen[bool]):
     def save_change(self, change: LineChange) -> None:
         """One transaction: the service edits the order (priced again, reservations moved, on the timeline)."""
         from shoptui import db
-        from shoptui.services.orders import editing
+        from shoptui.services import orders
 
         try:
             with db.transaction(self.shop.db_url) as session:
                 before = {line.sku: line.quantity for line in self.order.lines}
-                edit = editing.OrderEdit(lines=[change])
-                order = editing.edit_order(session=session, actor=self.shop.actor, number=self.order.number, edit=edit)
+                edit = orders.OrderEdit(lines=[change])
+                order = orders.edit_order(session=session, actor=self.shop.actor, number=self.order.number, edit=edit)
         except ShopError as refused:
             self.post_message(self.Refused(str(refused)))
             return
@@ -233,19 +232,19 @@ class EditLinesScreen(ReportsWorkerErrors, ModalScreen[bool]):
 
     def action_step(self, delta: int) -> None:
         """One more or one less of the highlighted line."""
-        from shoptui.services.orders import editing
+        from shoptui.services import orders
 
         current = self._current_line()
         if current is not None:
-            self._apply(editing.LineChange(sku=current[0], quantity=max(0, current[1] + delta)))
+            self._apply(orders.LineChange(sku=current[0], quantity=max(0, current[1] + delta)))
 
     def action_remove(self) -> None:
         """Remove the highlighted line."""
-        from shoptui.services.orders import editing
+        from shoptui.services import orders
 
         current = self._current_line()
         if current is not None:
-            self._apply(editing.LineChange(sku=current[0], quantity=0))
+            self._apply(orders.LineChange(sku=current[0], quantity=0))
 
     def action_quantity(self) -> None:
         """The highlighted line's quantity into the box, to type another."""

@@ -28,7 +28,7 @@ from shoptui.tui.text import cell, plain
 from shoptui.tui.widgets.paged_table import PagedList, PagedTable
 
 if TYPE_CHECKING:
-    from shoptui.services.orders.reading import ReturnRead
+    from shoptui.services.orders import ReturnRead
 
 STATES = (("open returns", "open"), ("requested", "requested"), ("approved", "approved"), ("received", "received"),
           ("refunded", "refunded"), ("rejected", "rejected"), ("every return", ""))
@@ -108,11 +108,11 @@ class ReturnsScreen(PagedList, OrderActions, ShopScreen):
     def load_page(self, state: str, after: str | None, limit: int, select: int | None = None) -> None:
         """One page of returns (newest first) and, the first time, the currency and time zone."""
         from shoptui import db
-        from shoptui.services.orders import returns as orders_returns
+        from shoptui.services import orders
 
         meta = read_meta(self.shop.db_url, self.shop) if not self.meta.store.loaded else None
         with db.read_session(self.shop.db_url) as session:
-            page = orders_returns.list_returns(session=session, status=state or None,
+            page = orders.list_returns(session=session, status=state or None,
                                                after=int(after) if after else None, limit=limit)
         if not get_current_worker().is_cancelled:
             self.post_message(self.PageLoaded(state, page.items, page.next_after, after is not None, meta, select))
@@ -129,7 +129,7 @@ class ReturnsScreen(PagedList, OrderActions, ShopScreen):
         self.refresh_bindings()
 
     def _cells(self, found: ReturnRead) -> list[Text]:
-        from shoptui.services.orders.views import NEXT_STEPS
+        from shoptui.services.orders import NEXT_STEPS
 
         items = ", ".join(f"{i.sku} x{i.quantity}" for i in found.items)
         step = NEXT_STEPS.get(found.status, "")

@@ -43,8 +43,7 @@ from shoptui.tui.widgets.paged_table import PagedList, PagedTable
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
-    from shoptui.services.orders.figures import OrderFigures
-    from shoptui.services.orders.reading import OrderSummary
+    from shoptui.services.orders import OrderFigures, OrderSummary
 
 EXTRAS_AT_THE_LATEST = 3.0
 """Seconds after which the filter bar is mounted even when the first page has not come."""
@@ -264,14 +263,13 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
     def load_page(self, filters: ListFilters, after: str | None, limit: int, select: str | None = None) -> None:
         """One page of orders (keyset: created_at, id) with their tracking numbers."""
         from shoptui import db
-        from shoptui.services.orders import listing
-        from shoptui.services.orders import views as orders_views
+        from shoptui.services import orders
 
         service_filter = to_filter(filters.more, status=filters.status, channel=filters.channel, search=filters.search)
         meta = read_meta(self.shop.db_url, self.shop) if not self.meta.store.loaded else None  # the first page brings them
         with db.read_session(self.shop.db_url) as session:
-            page = listing.list_orders(session=session, filters=service_filter, after=after, limit=limit)
-            tracking = orders_views.tracking_by_order(session=session,
+            page = orders.list_orders(session=session, filters=service_filter, after=after, limit=limit)
+            tracking = orders.tracking_by_order(session=session,
                                                       order_ids=[o.id for o in page.items if o.shipment_count])
         items = [Listed(o, tracking.get(o.id, "")) for o in page.items]
         if not get_current_worker().is_cancelled:
@@ -281,10 +279,10 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
     def load_figures(self) -> None:
         """Unpaid, to ship and open returns for the status line (kept counters: a few small reads)."""
         from shoptui import db
-        from shoptui.services.orders import figures as orders_figures
+        from shoptui.services import orders
 
         with db.read_session(self.shop.db_url) as session:
-            figures = orders_figures.figures(session=session)
+            figures = orders.order_figures(session=session)
         if not get_current_worker().is_cancelled:
             self.post_message(self.FiguresLoaded(figures))
 

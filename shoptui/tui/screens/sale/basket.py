@@ -19,7 +19,7 @@ from shoptui.tui.text import cell, plain
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
-    from shoptui.services.sales.counter import Basket
+    from shoptui.services.sales import Basket
 
 Money = Callable[[int], str]
 

@@ -23,7 +23,7 @@ from shoptui.tui.widgets.form import Field, FormDialog
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
-    from shoptui.services.sales.counter import Basket, SaleResult
+    from shoptui.services.sales import Basket, SaleResult
     from shoptui.tui.app import ShopApp
     from shoptui.tui.screens.sale.screen import SaleMeta
 
@@ -142,16 +142,16 @@ class CustomerDialog(ReportsWorkerErrors, ModalScreen[Any]):
     def price(self, step: str, phone: str, points: int | None) -> None:
         """Attach (and use points) on a copy of the basket, reading the customer's offers."""
         from shoptui import db
-        from shoptui.services.sales import counter as sales
+        from shoptui.services import sales as sales_api
 
         try:
             with db.read_session(self.shop.db_url) as session:
                 if step == "guest":
-                    basket = sales.detach_customer(basket=self.basket, session=session)
+                    basket = sales_api.detach_customer(basket=self.basket, session=session)
                 else:
-                    basket = sales.attach_customer(session=session, basket=self.basket, phone=phone)
+                    basket = sales_api.attach_customer(session=session, basket=self.basket, phone=phone)
                     if points is not None:
-                        basket = sales.set_points(session=session, basket=basket, points=points)
+                        basket = sales_api.set_points(session=session, basket=basket, points=points)
         except ShopError as exc:
             self.post_message(self.Priced(step, phone, None, str(exc)))
             return
@@ -262,19 +262,19 @@ class CouponDialog(FormDialog):
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.errors import InvalidInput
-        from shoptui.services.sales import counter as sales
+        from shoptui.services import sales as sales_api
 
         with db.read_session(self.shop.db_url) as session:
             if self.clearing:
                 self.clearing = False
                 basket = self.basket
                 for code in basket.coupon_codes:
-                    basket = sales.remove_coupon(basket=basket, code=code, session=session)
+                    basket = sales_api.remove_coupon(basket=basket, code=code, session=session)
                 return basket, "Coupons taken off"
             code = (values.get("code") or "").strip()
             if not code:
                 raise InvalidInput("Type or scan the coupon code.")
-            basket = sales.add_coupon(session=session, basket=self.basket, code=code)
+            basket = sales_api.add_coupon(session=session, basket=self.basket, code=code)
         return basket, f"Coupon {basket.coupon_codes[-1]} applied"
 
 
@@ -315,7 +315,7 @@ class DiscountDialog(FormDialog):
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
-        from shoptui.services.sales import counter as sales
+        from shoptui.services import sales as sales_api
 
         money = self.meta.store.money_type
         basket = self.basket
@@ -323,11 +323,11 @@ class DiscountDialog(FormDialog):
             if self.line is not None:
                 raw = (values.get("line") or "").strip()
                 line_minor = money.parse(raw, field=f"discount on {self.line.sku}") if raw else 0
-                basket = sales.set_line_discount(basket=basket, sku=self.line.sku, discount_minor=line_minor,
+                basket = sales_api.set_line_discount(basket=basket, sku=self.line.sku, discount_minor=line_minor,
                                                  session=session)
             raw = (values.get("sale") or "").strip()
             sale_minor = money.parse(raw, field="sale discount") if raw else 0
-            basket = sales.set_discount(basket=basket, discount_minor=sale_minor, session=session)
+            basket = sales_api.set_discount(basket=basket, discount_minor=sale_minor, session=session)
         return basket, "Discounts set"
 
 
@@ -358,12 +358,12 @@ class SaveReceiptDialog(FormDialog):
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui.errors import InvalidInput
-        from shoptui.services.orders import documents
+        from shoptui.services import orders
 
         path = (values.get("path") or "").strip()
         if not path:
             raise InvalidInput("Give a file name to save it to.")
-        return documents.save(self.text, path)
+        return orders.save(self.text, path)
 
 
 SCAN_IDLE_S = 0.4
@@ -505,20 +505,20 @@ class ReceiptDialog(ReportsWorkerErrors, ModalScreen["NextScan | None"]):
     def deliver(self, what: str, target: str) -> None:
         """Print, or render again at the other width."""
         from shoptui import db
-        from shoptui.services.orders import documents
+        from shoptui.services import orders
 
         try:
             if what == "print":
                 with db.read_session(self.shop.db_url) as session:
-                    command = documents.shop_info(session=session).print_command
+                    command = orders.shop_info(session=session).print_command
                 from shoptui.tui.widgets.confirm import print_command_confirmed
 
-                documents.print_text(self.text, command, confirmed=print_command_confirmed(self.app, command))
+                orders.print_text(self.text, command, confirmed=print_command_confirmed(self.app, command))
                 self.post_message(self.Delivered(f"Sent to the printer ({command}).", True))
             else:
                 width = 80 if self.width_mm == 58 else 58
                 with db.read_session(self.shop.db_url) as session:
-                    text = documents.render(session=session, number=self.result.order.number, kind="receipt",
+                    text = orders.render(session=session, number=self.result.order.number, kind="receipt",
                                             width_mm=width)
                 self.post_message(self.Delivered(f"Shown for {width} mm paper.", True, text, width))
         except ShopError as exc:

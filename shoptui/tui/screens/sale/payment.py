@@ -30,7 +30,7 @@ from shoptui.tui.workers import ReportsWorkerErrors
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
-    from shoptui.services.sales.counter import Basket, PaymentPlan, SaleResult, Tender
+    from shoptui.services.sales import Basket, PaymentPlan, SaleResult, Tender
     from shoptui.tui.app import ShopApp
     from shoptui.tui.screens.sale.screen import SaleMeta
 
@@ -119,20 +119,20 @@ class PaymentDialog(ReportsWorkerErrors, ModalScreen["SaleResult | None"]):
 
     def replan(self) -> None:
         """Check what is typed against the basket and show the plan (or why it cannot be taken)."""
-        from shoptui.services.sales import counter as sales
+        from shoptui.services import sales as sales_api
 
         self.plan = None
         self.tenders = []
         problem = ""
         try:
             amounts = self._amounts()
-            tenders = [sales.Tender(method=method, amount_minor=amount) for method, amount in amounts.items()
+            tenders = [sales_api.Tender(method=method, amount_minor=amount) for method, amount in amounts.items()
                        if amount is not None and method != "cash"]
             if amounts.get("cash") is not None:
-                tenders.append(sales.Tender(method="cash", amount_minor=amounts["cash"]))
+                tenders.append(sales_api.Tender(method="cash", amount_minor=amounts["cash"]))
             if not tenders:
                 raise InvalidInput("Type the cash tendered, or F2 exact cash, F3 rest by card, F4 rest by mobile.")
-            self.plan = sales.plan_payment(self.basket, tenders, rounding_step_minor=self.meta.cash_step_minor,
+            self.plan = sales_api.plan_payment(self.basket, tenders, rounding_step_minor=self.meta.cash_step_minor,
                                            money=self.meta.store.money_type)
             self.tenders = tenders
         except ShopError as exc:
@@ -196,11 +196,11 @@ class PaymentDialog(ReportsWorkerErrors, ModalScreen["SaleResult | None"]):
 
     def action_exact_cash(self) -> None:
         """The cash due (after the other payments), rounded to the cash step."""
-        from shoptui.services.pricing import engine as pricing
+        from shoptui.services import pricing as pricing_api
 
         due = self.basket.total_minor - self._others("cash")
         if due > 0 and self.meta.cash_step_minor > 0:
-            due += pricing.cash_rounding(due, self.meta.cash_step_minor)
+            due += pricing_api.cash_rounding(due, self.meta.cash_step_minor)
         self._set("cash", max(due, 0))
 
     def action_rest(self, method: str) -> None:
@@ -234,11 +234,11 @@ class PaymentDialog(ReportsWorkerErrors, ModalScreen["SaleResult | None"]):
     def complete(self, basket: Basket, tenders: list[Tender]) -> None:
         """One transaction: the order, its payments, the hand-over (stock out), the receipt."""
         from shoptui import db
-        from shoptui.services.sales import counter as sales
+        from shoptui.services import sales as sales_api
 
         try:
             with db.transaction(self.shop.db_url) as session:
-                result = sales.complete_sale(session=session, actor=self.shop.actor, basket=basket, tenders=tenders)
+                result = sales_api.complete_sale(session=session, actor=self.shop.actor, basket=basket, tenders=tenders)
         except ShopError as exc:
             self.post_message(self.Refused(str(exc)))
             return

@@ -48,8 +48,7 @@ from shoptui.wording import plural
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from shoptui.services.sales.counter import Basket, SaleResult
-    from shoptui.services.sales.shifts import ShiftRead
+    from shoptui.services.sales import Basket, SaleResult, ShiftRead
     from shoptui.tui.screens.sale.dialogs import NextScan
 
 META_STALE_S = 20.0
@@ -79,18 +78,17 @@ class SaleMeta:
 def read_meta(db_url: str | None, app: object = None) -> SaleMeta:
     """Settings and the open shift; the store view is ``app``'s once the shell has read it (call in a worker thread)."""
     from shoptui import db
-    from shoptui.services.sales import counter as sales
-    from shoptui.services.sales import shifts
-    from shoptui.services.shop import settings
+    from shoptui.services import sales as sales_api
+    from shoptui.services import shop
 
     with db.read_session(db_url) as session:
         store = current(app, session)
-        values = settings.get_all(session=session)
+        values = shop.get_all(session=session)
         try:
-            step = sales.step_minor(str(values.get("cash_rounding", "none")), store.money_type)
+            step = sales_api.step_minor(str(values.get("cash_rounding", "none")), store.money_type)
         except ShopError:
             step = 0
-        shift = shifts.current_shift(session=session)
+        shift = sales_api.current_shift(session=session)
     return SaleMeta(store=store, cash_step_minor=step, receipt_width_mm=int(values.get("receipt_width", 58)),
                     print_command=str(values.get("print_command", "") or ""),
                     requires_shift=bool(values.get("sale_requires_shift", False)),
@@ -117,24 +115,24 @@ class Op:
 def apply_op(session: Session, basket: Basket | None, op: Op) -> Basket:
     """The basket after ``op`` (services only, offers read again); raises the service's ShopError when refused."""
     from shoptui.errors import InvalidInput, NotFound
-    from shoptui.services.sales import counter as sales
+    from shoptui.services import sales as sales_api
 
     if op.kind == "fresh" or basket is None:
-        fresh = sales.new_basket(session=session)
+        fresh = sales_api.new_basket(session=session)
         if op.kind == "fresh":
             return fresh
         basket = fresh
     if op.kind == "replace":
         return op.basket  # type: ignore[no-any-return]
     if op.kind == "scan":
-        code, quantity = sales.parse_scan(op.code)
+        code, quantity = sales_api.parse_scan(op.code)
         try:
-            return sales.scan(session=session, basket=basket, code=code, quantity=quantity)
+            return sales_api.scan(session=session, basket=basket, code=code, quantity=quantity)
         except NotFound:
             if quantity != 1 or basket.empty:
                 raise
             try:  # a coupon scanned at the counter
-                return sales.add_coupon(session=session, basket=basket, code=code)
+                return sales_api.add_coupon(session=session, basket=basket, code=code)
             except NotFound:
                 pass
             raise
@@ -144,12 +142,12 @@ def apply_op(session: Session, basket: Basket | None, op: Op) -> Basket:
             raise InvalidInput(f"{op.sku} is no longer in the basket.")
         wanted = op.quantity if op.kind == "quantity" else line.quantity + op.quantity
         if wanted > line.quantity and line.available is not None:  # the shelf may have changed since the scan
-            return sales.scan(session=session, basket=basket, code=line.sku, quantity=wanted - line.quantity)
-        return sales.set_quantity(basket=basket, sku=op.sku, quantity=max(wanted, 0), session=session)
+            return sales_api.scan(session=session, basket=basket, code=line.sku, quantity=wanted - line.quantity)
+        return sales_api.set_quantity(basket=basket, sku=op.sku, quantity=max(wanted, 0), session=session)
     if op.kind == "remove":
-        return sales.remove_line(basket=basket, sku=op.sku, session=session)
+        return sales_api.remove_line(basket=basket, sku=op.sku, session=session)
     if op.kind == "refresh":
-        return sales.refresh(session=session, basket=basket)
+        return sales_api.refresh(session=session, basket=basket)
     raise InvalidInput(f"The sale screen cannot do {op.kind!r}.")
 
 
@@ -677,7 +675,7 @@ class SaleScreen(ShopScreen):
             self.app.push_screen(CloseShiftDialog(self.meta), self._shift_changed)
 
     def _shift_changed(self, result: Any) -> None:
-        from shoptui.services.sales.shifts import ShiftReport
+        from shoptui.services.sales import ShiftReport
         from shoptui.tui.screens.sale.shift import ShiftReportDialog
 
         if result is None:

@@ -24,7 +24,7 @@ from shoptui.tui.widgets.form import Field, FormDialog
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
-    from shoptui.services.sales.shifts import ShiftReport
+    from shoptui.services.sales import ShiftReport
     from shoptui.tui.app import ShopApp
     from shoptui.tui.screens.sale.screen import SaleMeta
 
@@ -87,14 +87,14 @@ class OpenShiftDialog(FormDialog):
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.errors import InvalidInput
-        from shoptui.services.sales import shifts
+        from shoptui.services import sales
 
         raw = (values.get("float") or "").strip()
         if not raw:
             raise InvalidInput("Type the cash float in the drawer, like 200.00 (0 when the drawer is empty).")
         amount = self.meta.store.money_type.parse(raw, field="cash float")
         with db.transaction(self.shop.db_url) as session:
-            return shifts.open_shift(session=session, actor=self.shop.actor, float_minor=amount,
+            return sales.open_shift(session=session, actor=self.shop.actor, float_minor=amount,
                                      note=values.get("note") or "")
 
 
@@ -130,10 +130,10 @@ class CloseShiftDialog(FormDialog):
     def load_report(self) -> None:
         """The live figures."""
         from shoptui import db
-        from shoptui.services.sales import shifts
+        from shoptui.services import sales
 
         with db.read_session(self.shop.db_url) as session:
-            report = shifts.shift_report(session=session)
+            report = sales.shift_report(session=session)
         self.post_message(self.ReportLoaded(report))
 
     @on(ReportLoaded)
@@ -153,14 +153,14 @@ class CloseShiftDialog(FormDialog):
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.errors import InvalidInput
-        from shoptui.services.sales import shifts
+        from shoptui.services import sales
 
         raw = (values.get("counted") or "").strip()
         if not raw:
             raise InvalidInput("Type the cash counted in the drawer, like 533.50.")
         amount = self.meta.store.money_type.parse(raw, field="counted cash")
         with db.transaction(self.shop.db_url) as session:
-            return shifts.close_shift(session=session, actor=self.shop.actor, counted_minor=amount,
+            return sales.close_shift(session=session, actor=self.shop.actor, counted_minor=amount,
                                       note=values.get("note") or "")
 
 
