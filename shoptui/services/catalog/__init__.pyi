@@ -1,6 +1,6 @@
 """The catalogue: categories, products, variants, search, import and export."""
 
-# The domain's API: faces and other domains import only these names (issue 12). apis_rewrite.py keeps it in step.
+# The domain's API: faces and other domains import only these names (tests/test_domain_apis.py checks it).
 from .bulk import (
     BulkAction as BulkAction,
     BulkResult as BulkResult,

@@ -1,6 +1,6 @@
 """Stock: the ledger and levels, purchasing, stocktakes, alerts."""
 
-# The domain's API: faces and other domains import only these names (issue 12). apis_rewrite.py keeps it in step.
+# The domain's API: faces and other domains import only these names (tests/test_domain_apis.py checks it).
 from .alerts import low_stock_digest as low_stock_digest
 from .changes import adjust as adjust, restock as restock, transfer as transfer
 from .checks import check_stock_ledger as check_stock_ledger

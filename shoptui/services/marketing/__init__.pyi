@@ -1,6 +1,6 @@
 """Promotions and coupons, and what they did."""
 
-# The domain's API: faces and other domains import only these names (issue 12). apis_rewrite.py keeps it in step.
+# The domain's API: faces and other domains import only these names (tests/test_domain_apis.py checks it).
 from .coupons import (
     CodeRead as CodeRead,
     CouponInput as CouponInput,

@@ -1,6 +1,6 @@
 """Customers and members: contacts, tiers, points, store credit."""
 
-# The domain's API: faces and other domains import only these names (issue 12). apis_rewrite.py keeps it in step.
+# The domain's API: faces and other domains import only these names (tests/test_domain_apis.py checks it).
 from .core import find_member_row as find_member_row
 from .credit import CreditMovementRead as CreditMovementRead, credit_history as credit_history
 from .customers import (

@@ -1,6 +1,6 @@
 """Orders: their life from draft to delivered, returns and refunds, shipping, documents, imports."""
 
-# The domain's API: faces and other domains import only these names (issue 12). apis_rewrite.py keeps it in step.
+# The domain's API: faces and other domains import only these names (tests/test_domain_apis.py checks it).
 from .checks import (
     check_order_counters as check_order_counters,
     check_order_money as check_order_money,

@@ -1,6 +1,6 @@
 """The offers engine: what a cart costs, and the one place amounts are rounded."""
 
-# The domain's API: faces and other domains import only these names (issue 12). apis_rewrite.py keeps it in step.
+# The domain's API: faces and other domains import only these names (tests/test_domain_apis.py checks it).
 from .engine import (
     Cart as Cart,
     CartItem as CartItem,

@@ -1,6 +1,6 @@
 """The counter: baskets, payments, receipts and till shifts."""
 
-# The domain's API: faces and other domains import only these names (issue 12). apis_rewrite.py keeps it in step.
+# The domain's API: faces and other domains import only these names (tests/test_domain_apis.py checks it).
 from .counter import (
     Basket as Basket,
     PaymentPlan as PaymentPlan,

@@ -1,6 +1,6 @@
 """The shop as a whole: settings, the audit log, notifications, dashboard, global search, checks."""
 
-# The domain's API: faces and other domains import only these names (issue 12). apis_rewrite.py keeps it in step.
+# The domain's API: faces and other domains import only these names (tests/test_domain_apis.py checks it).
 from .audit import AuditEntryRead as AuditEntryRead, list_entries as list_entries, record as record
 from .checks import run_checks as run_checks
 from .contacts import (
