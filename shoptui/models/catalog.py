@@ -13,6 +13,7 @@ from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from shoptui.models._types import UTCDateTime, utcnow
+from shoptui.store.matching import folded
 
 PRODUCT_STATUSES = ("draft", "active", "archived")
 MAX_OPTIONS = 3
@@ -48,9 +49,9 @@ class Product(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("status in ('draft','active','archived')", name="ck_product_status"),
         # A-Z is case-insensitive (iPhone before Zip hoodie): the title sorts by lower(title), so do its indexes
-        Index("ix_product_title", text("lower(title)"), "id"),
-        Index("ix_product_status_title", "status", text("lower(title)"), "id"),
-        Index("ix_product_category", "category_id", text("lower(title)"), "id"),
+        Index("ix_product_title", folded(text("title")), "id"),
+        Index("ix_product_status_title", "status", folded(text("title")), "id"),
+        Index("ix_product_category", "category_id", folded(text("title")), "id"),
         Index("ix_product_updated", "updated_at", "id"),
         Index("ix_product_price", "min_price_minor", "id"),
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 
 def contains_ignoring_case(conn: Any, column: Any, text: str) -> ColumnElement[bool]:
@@ -17,3 +19,27 @@ def contains_ignoring_case(conn: Any, column: Any, text: str) -> ColumnElement[b
     if conn.dialect.name == "sqlite":
         return column.like(f"%{escaped}%", escape="\\")  # type: ignore[no-any-return]
     return column.ilike(f"%{escaped}%", escape="\\")  # type: ignore[no-any-return]
+
+
+class folded(FunctionElement[str]):
+    """``lower(text)`` that folds ASCII letters only and sorts by code point on every engine.
+
+    The A-Z lists and name prefixes sort and compare by this. SQLite's lower() folds A-Z only and
+    compares by code point; on PostgreSQL ``lower(x COLLATE "C")`` does the same whatever the
+    database's locale (its own lower() would fold É as well, and its collation would sort
+    "apple juice" after "applejuice"). The expression indexes of these sorts are built from it too.
+    """
+
+    type = String()
+    name = "lower"
+    inherit_cache = True
+
+
+@compiles(folded)
+def _folded(element: folded, compiler: Any, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "postgresql")
+def _folded_postgresql(element: folded, compiler: Any, **kw: Any) -> str:
+    return f'lower(({compiler.process(element.clauses, **kw)}) COLLATE "C")'

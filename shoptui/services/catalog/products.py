@@ -66,6 +66,7 @@ from shoptui.services.catalog.fields import (
 from shoptui.services.catalog.search import search_rows
 from shoptui.services.shop import audit
 from shoptui.services.shop.paging import Page, after_key, clamp_limit
+from shoptui.store import matching
 from shoptui.store.search import ids_query, insert_lines
 from shoptui.typed import ascii_digits
 
@@ -292,9 +293,9 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
     return values
 
 
-_LIST_COLUMNS: dict[str, Any] = {"title": func.lower(Product.title), "price": Product.min_price_minor,
+_LIST_COLUMNS: dict[str, Any] = {"title": matching.folded(Product.title), "price": Product.min_price_minor,
                                  "updated": Product.updated_at, "created": None}
-"""The sort column of each key; A-Z is case-insensitive (``lower(title)``, as its indexes in the model)."""
+"""The sort column of each key; A-Z is case-insensitive (``matching.folded(title)``, as its indexes in the model)."""
 
 
 _LIST_STATEMENTS: dict[tuple[Any, ...], Any] = {}
@@ -326,7 +327,7 @@ def _list_statement(key: str, descending: bool, *, status: bool, category: bool,
         else:
             after_value = bindparam("after_value", type_=String if key == "title" else column.type)
             if key == "title":  # the cursor holds the title; the database lowers both sides alike
-                conditions.append(after_key(column, Product.id, func.lower(after_value), last_id,
+                conditions.append(after_key(column, Product.id, matching.folded(after_value), last_id,
                                             descending=descending))
             else:
                 pair, bound = tuple_(column, Product.id), tuple_(after_value, last_id)

@@ -82,6 +82,7 @@ from shoptui.services.shop import settings as store_settings
 from shoptui.services.shop.contacts import optional_email, optional_phone
 from shoptui.services.shop.paging import Page, after_key, clamp_limit
 from shoptui.services.shop.search import SearchHit
+from shoptui.store import matching
 from shoptui.store.rows import tuples
 from shoptui.text import check_text
 
@@ -388,7 +389,7 @@ def member_list_query(session: Session, *, search: str, after: str | None, limit
     """
     query = (select(Member, Customer).join(Customer, col(Customer.id) == col(Member.customer_id))
              .where(col(Member.merged_into).is_(None))
-             .order_by(func.lower(Customer.name), col(Customer.id)).limit(limit + 1))
+             .order_by(matching.folded(Customer.name), col(Customer.id)).limit(limit + 1))
     text = unicodedata.normalize("NFKC", search or "").strip()
     if len(text) > 200:
         raise InvalidInput("Search for at most 200 characters.")
@@ -400,13 +401,13 @@ def member_list_query(session: Session, *, search: str, after: str | None, limit
             found = member_by_phone(session, text)
             query = query.where(Member.customer_id == (found.customer_id if found else -1))
         else:
-            start = func.lower(literal(text))
-            query = query.where(func.lower(Customer.name) >= start, func.lower(Customer.name) < start.concat("\U0010ffff"))
+            start = matching.folded(literal(text))
+            query = query.where(matching.folded(Customer.name) >= start, matching.folded(Customer.name) < start.concat("\U0010ffff"))
     if after:
         name, _, ident = after.rpartition("|")
         if not ident.isdigit():
             raise InvalidInput(f"The cursor {after!r} is not one this list gave out.")
-        query = query.where(after_key(func.lower(Customer.name), col(Customer.id), func.lower(literal(name)),
+        query = query.where(after_key(matching.folded(Customer.name), col(Customer.id), matching.folded(literal(name)),
                                       int(ident)))
     return query
 
