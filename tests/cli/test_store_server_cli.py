@@ -109,8 +109,9 @@ def test_server_failures_are_one_sentence_without_the_password(runner: CliRunner
 
 @pytest.mark.postgresql_only(reason="a server that cuts the connection")
 def test_a_lost_connection_is_one_sentence(store: str) -> None:
-    from shoptui.errors import StoreUnavailable
     from sqlalchemy import text
+
+    from shoptui.errors import StoreUnavailable
 
     with pytest.raises(StoreUnavailable, match="connection to the database server at .* was lost"):
         with db.read_session(store) as session:
