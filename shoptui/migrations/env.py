@@ -14,7 +14,7 @@ config = context.config
 target_metadata = SQLModel.metadata
 
 
-_HAND_MADE_INDEXES = {"ix_product_search_trgm"}  # pg_trgm GIN index over product_search (0002_catalog)
+_HAND_MADE_INDEXES = {"ix_product_search_trgm", "ix_product_search_chars"}  # GIN over product_search (0002, 0010)
 """Indexes the migrations create in SQL of their own, which the models do not declare."""
 
 _EXPRESSION_INDEXES = {index.name for table in target_metadata.tables.values() for index in table.indexes

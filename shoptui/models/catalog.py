@@ -97,7 +97,7 @@ class ProductSearch(SQLModel, table=True):
     ``codes`` (``product_search_fts``) serves terms of 3+ characters, and an FTS5 index over
     ``grams`` (``product_search_grams``: the neighbouring character pairs of ``text``) serves
     terms of 1-2 characters; both are created by the migration. On PostgreSQL pg_trgm GIN indexes
-    cover ``text`` and ``codes``.
+    cover ``text`` and ``codes``, and a GIN index over the characters of ``text`` the short terms.
     """
 
     __tablename__ = "product_search"

@@ -1,4 +1,5 @@
-"""az_collate: on PostgreSQL the A-Z indexes fold ASCII only and sort by code point, as on SQLite
+"""az_collate: on PostgreSQL the A-Z indexes fold ASCII only and sort by code point, as on SQLite;
+a character index serves search words of 1-2 characters
 
 The A-Z lists sort by ``lower(x COLLATE "C")`` on PostgreSQL (``shoptui.store.matching.folded``):
 the database's own locale would fold É and sort "apple juice" after "applejuice", unlike SQLite.
@@ -36,8 +37,12 @@ def _rebuild(expression: str) -> None:
 def upgrade() -> None:
     if op.get_bind().dialect.name == 'postgresql':
         _rebuild('lower(({}) COLLATE "C")')
+        # words of 1-2 characters (CJK): pg_trgm needs 3, so a GIN index over the characters of the text
+        # finds the rows holding all of a word's characters (shoptui.store.search.text_characters)
+        op.execute("CREATE INDEX ix_product_search_chars ON product_search USING gin (string_to_array(text, NULL))")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == 'postgresql':
+        op.execute("DROP INDEX IF EXISTS ix_product_search_chars")
         _rebuild('lower({})')
