@@ -280,6 +280,8 @@ def translated_errors(url: str) -> Iterator[None]:
         raise
     except DatabaseError as exc:
         message = str(exc.orig) if exc.orig is not None else str(exc)
+        if getattr(exc.orig, "sqlstate", None) == "22003":  # PostgreSQL: a typed number beyond the id column
+            raise InvalidInput(_TOO_LARGE) from exc
         if "not a database" in message or "malformed" in message or "corrupt" in message:
             raise StoreUnavailable(
                 f"The store {_display(url)} is not a readable shoptui database ({message}). "
@@ -287,8 +289,10 @@ def translated_errors(url: str) -> Iterator[None]:
             ) from exc
         raise
     except OverflowError as exc:  # an id or cursor typed with more digits than any row id has
-        raise InvalidInput("A number given is too large to be an id or a cursor (at most 19 digits); "
-                           "check what you typed.") from exc
+        raise InvalidInput(_TOO_LARGE) from exc
+
+
+_TOO_LARGE = "A number given is too large to be an id or a cursor (at most 19 digits); check what you typed."
 
 
 _SERVER_ERRORS: tuple[tuple[str, str], ...] = (
