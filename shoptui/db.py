@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.exc import DatabaseError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlmodel import Session
 
@@ -274,9 +274,14 @@ def translated_errors(url: str) -> Iterator[None]:
             raise StoreUnavailable(f"The store {_display(url)} is read-only, so nothing can be saved.") from exc
         if "unable to open" in message:
             raise StoreUnavailable(f"The store {_display(url)} cannot be opened ({message}).") from exc
+        sentence = server_error_sentence(url, message)
+        if sentence is not None:
+            raise StoreUnavailable(sentence) from exc
         raise
     except DatabaseError as exc:
         message = str(exc.orig) if exc.orig is not None else str(exc)
+        if getattr(exc.orig, "sqlstate", None) == "22003":  # PostgreSQL: a typed number beyond the id column
+            raise InvalidInput(_TOO_LARGE) from exc
         if "not a database" in message or "malformed" in message or "corrupt" in message:
             raise StoreUnavailable(
                 f"The store {_display(url)} is not a readable shoptui database ({message}). "
@@ -284,8 +289,44 @@ def translated_errors(url: str) -> Iterator[None]:
             ) from exc
         raise
     except OverflowError as exc:  # an id or cursor typed with more digits than any row id has
-        raise InvalidInput("A number given is too large to be an id or a cursor (at most 19 digits); "
-                           "check what you typed.") from exc
+        raise InvalidInput(_TOO_LARGE) from exc
+
+
+_TOO_LARGE = "A number given is too large to be an id or a cursor (at most 19 digits); check what you typed."
+
+
+_SERVER_ERRORS: tuple[tuple[str, str], ...] = (
+    (r'password authentication failed|role ".*" does not exist|no password supplied|authentication failed',
+     "The database server at {where} refused the user name or password of the store URL. "
+     "Check them in SHOPTUI_DATABASE_URL (or --db)."),
+    (r'database ".*" does not exist',
+     "The database server at {where} has no database {database}. Create it (createdb {database}) "
+     "or fix the name in the store URL, then run 'shoptui db upgrade'."),
+    (r"connection refused|no such file or directory|could not connect|could not translate host name|"
+     r"timeout expired|name or service not known",
+     "The database server at {where} cannot be reached (is it running, and are the host and port right?). "
+     "Nothing was done; try again when it is up."),
+    (r"server closed the connection|terminating connection|connection is lost|the connection is closed|"
+     r"consuming input failed|ssl connection has been closed|connection not open",
+     "The connection to the database server at {where} was lost; nothing more was saved. Try again."),
+)
+"""What a database server (or the network) says, and the one sentence a person gets for it."""
+
+
+def server_error_sentence(url: str, message: str) -> str | None:
+    """The sentence for a connection failure of a database server (refused, wrong password, missing
+    database, lost connection), or None when ``message`` is none of those. Never shows a password."""
+    if is_sqlite(url):
+        return None
+    parsed = make_url(url)
+    socket = parsed.query.get("host")
+    where = parsed.host or (socket if isinstance(socket, str) else None) or "localhost"
+    if parsed.port:
+        where = f"{where}:{parsed.port}"
+    for pattern, sentence in _SERVER_ERRORS:
+        if re.search(pattern, message, re.IGNORECASE):
+            return sentence.format(where=where, database=parsed.database or "?")
+    return None
 
 
 def _display(url: str) -> str:
@@ -630,11 +671,15 @@ def _known_revisions() -> set[str]:
 
 
 def backup_store(url: str | None, destination: Path) -> Path:
-    """An online, consistent copy of a SQLite store (safe while others write)."""
+    """An online, consistent copy of the store (safe while others write), checked before it is kept.
+
+    SQLite: a copy of the file (the backup API). PostgreSQL: ``pg_dump`` to one file (a folder gets
+    ``<database>-<stamp>.dump``), checked with ``pg_restore --list``.
+    """
     url = resolve_database_url(url)
     source = sqlite_path(url)
     if source is None:
-        raise StoreUnavailable("Online backup is built in for SQLite stores; back up PostgreSQL with pg_dump.")
+        return _backup_server(url, destination)
     if not source.exists():
         raise StoreUnavailable(f"There is no store at {source} to back up.")
     destination = destination.expanduser().resolve()
@@ -678,6 +723,64 @@ def backup_store(url: str | None, destination: Path) -> Path:
     return destination
 
 
+def _backup_server(url: str, destination: Path) -> Path:
+    from shoptui.store import dump
+
+    destination = destination.expanduser().resolve()
+    if destination.is_dir():
+        stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+        destination = destination / f"{make_url(url).database}-{stamp}.dump"
+    if not destination.parent.exists():
+        raise StoreUnavailable(f"The folder {destination.parent} for the backup does not exist.")
+    if destination.exists():
+        raise StoreUnavailable(f"{destination} already exists; pick a new name so no backup is overwritten.")
+    partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
+    try:
+        os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE_MODE))
+        dump.dump(url, partial)
+        dump.verify(partial)
+        _fsync(partial)
+        os.rename(partial, destination)
+        _fsync(destination.parent)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise StoreUnavailable(f"The backup to {destination} failed: {exc.strerror}.") from exc
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return destination
+
+
+def restore_store(url: str | None, backup: Path) -> str:
+    """Put a backup (``backup_store``'s file) into the store ``url`` names, which must be new or empty:
+    the backup is checked first, and a restore never overwrites a store. Returns the store's display name.
+    """
+    url = resolve_database_url(url)
+    backup = backup.expanduser().resolve()
+    if not backup.is_file():
+        raise StoreUnavailable(f"There is no backup file {backup}.")
+    target = sqlite_path(url)
+    if target is not None:
+        if target.exists() and target.stat().st_size > 0:
+            raise StoreUnavailable(f"There is already a store at {target}; restore into a new file "
+                                   "(--db another path) so nothing is overwritten.")
+        target.unlink(missing_ok=True)
+        backup_store(f"sqlite:///{backup}", target)  # the copy is checked before it takes the name
+        return str(target)
+    from shoptui.store import dump
+
+    dump.verify(backup)
+    with translated_errors(url):
+        engine = get_engine(url, check_schema=False, create=False)
+        with engine.connect() as conn:
+            if inspect(conn).get_table_names():
+                raise StoreUnavailable(f"The database {_display(url)} is not empty; restore into a new, empty "
+                                       "database so nothing is overwritten.")
+        dump.restore(url, backup)
+    dispose_all()
+    return _display(url)
+
+
 def _verify_copy(copy: sqlite3.Connection, path: Path) -> None:
     """A backup must pass SQLite's integrity check and carry a schema revision, or it is not kept."""
     problems = [row[0] for row in copy.execute("PRAGMA integrity_check") if row[0] != "ok"]
@@ -700,12 +803,50 @@ def _fsync(path: Path) -> None:
 
 
 def integrity_problems(session: Session) -> list[str]:
-    """SQLite's own integrity check (and foreign keys); empty when all is well."""
+    """The engine's own integrity check; empty when all is well.
+
+    SQLite: ``PRAGMA integrity_check`` and ``foreign_key_check``. PostgreSQL: every index usable
+    (an interrupted build leaves one invalid), every constraint validated, and, when the ``amcheck``
+    extension is installed in the database, each B-tree index checked against its table's rows.
+    """
     bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        return _postgresql_problems(session)
     if bind.dialect.name != "sqlite":
         return []
     problems = [row[0] for row in session.execute(text("PRAGMA integrity_check")) if row[0] != "ok"]
     problems += [f"foreign key broken in {row[0]} row {row[1]}" for row in session.execute(text("PRAGMA foreign_key_check"))]
+    return problems
+
+
+_PG_INVALID_INDEXES = text(
+    "SELECT c.relname, t.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+    "JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = current_schema() AND NOT (i.indisvalid AND i.indisready) ORDER BY 1")
+_PG_UNVALIDATED = text(
+    "SELECT con.conname, t.relname FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid "
+    "JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = current_schema() AND NOT con.convalidated "
+    "ORDER BY 1")
+_PG_BTREES = text(
+    "SELECT c.oid, c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+    "JOIN pg_am am ON am.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE am.amname = 'btree' AND n.nspname = current_schema() AND i.indisvalid ORDER BY 2")
+
+
+def _postgresql_problems(session: Session) -> list[str]:
+    problems = [f"index {name} on {table} is invalid (an interrupted build); rebuild it with REINDEX INDEX {name}"
+                for name, table in session.execute(_PG_INVALID_INDEXES)]
+    problems += [f"constraint {name} on {table} is not validated: rows may break it"
+                 for name, table in session.execute(_PG_UNVALIDATED)]
+    if session.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'amcheck'")).first() is None:
+        return problems
+    for oid, name in session.execute(_PG_BTREES).all():
+        try:
+            with session.begin_nested():
+                session.execute(text("SELECT bt_index_check(CAST(:oid AS oid), true)"), {"oid": oid})
+        except DBAPIError as exc:
+            detail = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc)
+            problems.append(f"index {name}: {detail}")
     return problems
 
 

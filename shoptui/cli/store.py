@@ -167,6 +167,23 @@ def db_backup(
     say(f"Backed up the store to {written}")
 
 
+@db_app.command("restore")
+def db_restore(
+    ctx: typer.Context,
+    backup: Path = typer.Argument(..., help="A file written by 'shoptui db backup'."),
+) -> None:
+    """Put a backup into a new store (--db: a new file, or a new, empty PostgreSQL database).
+
+    The backup is checked first; an existing store is never overwritten.
+    Example: shoptui --db restored.db db restore shop.backup-20261207-101500.db
+    """
+    from shoptui import db
+
+    with refusals():
+        where = db.restore_store(state(ctx).url, backup)
+    say(f"Restored the store to {where} from {backup}")
+
+
 # ---------------------------------------------------------------- settings
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from alembic import context
-from sqlalchemy import Connection, create_engine
+from sqlalchemy import Column, Connection, create_engine
 from sqlmodel import SQLModel
 
 from shoptui.models import load_all
@@ -16,9 +16,23 @@ config = context.config
 target_metadata = SQLModel.metadata
 
 
+_HAND_MADE_INDEXES = {"ix_product_search_trgm", "ix_product_search_chars"}  # GIN over product_search (0002, 0013)
+"""Indexes the migrations create in SQL of their own, which the models do not declare."""
+
+_EXPRESSION_INDEXES = {index.name for table in target_metadata.tables.values() for index in table.indexes
+                       if any(not isinstance(e, Column) for e in index.expressions)}
+"""Indexes on expressions (the A-Z ``lower(title)``): no engine reflects them in a form autogenerate can
+compare with the model, so it would drop and recreate them every time; the migrations keep them."""
+
+
 def _include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    """Autogenerate leaves alone what migrations create by hand (FTS5 search tables and their shadows)."""
-    return not (type_ == "table" and reflected and compare_to is None and "_fts" in (name or ""))
+    """Autogenerate leaves alone what migrations create by hand (FTS5 search tables and their shadows,
+    the trigram index) and the expression indexes it cannot compare."""
+    if type_ == "table":
+        return not (reflected and compare_to is None and ("_fts" in (name or "") or "_grams" in (name or "")))
+    if type_ == "index":
+        return name not in _EXPRESSION_INDEXES and not (reflected and name in _HAND_MADE_INDEXES)
+    return True
 
 
 def _run(connection: Connection) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from shoptui.models._types import UTCDateTime, utcnow
+from shoptui.store.matching import folded
 
 PRODUCT_STATUSES = ("draft", "active", "archived")
 MAX_OPTIONS = 3
@@ -48,9 +49,9 @@ class Product(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("status in ('draft','active','archived')", name="ck_product_status"),
         # A-Z is case-insensitive (iPhone before Zip hoodie): the title sorts by lower(title), so do its indexes
-        Index("ix_product_title", text("lower(title)"), "id"),
-        Index("ix_product_status_title", "status", text("lower(title)"), "id"),
-        Index("ix_product_category", "category_id", text("lower(title)"), "id"),
+        Index("ix_product_title", folded(text("title")), "id"),
+        Index("ix_product_status_title", "status", folded(text("title")), "id"),
+        Index("ix_product_category", "category_id", folded(text("title")), "id"),
         Index("ix_product_updated", "updated_at", "id"),
         Index("ix_product_price", "min_price_minor", "id"),
     )
@@ -96,7 +97,7 @@ class ProductSearch(SQLModel, table=True):
     ``codes`` (``product_search_fts``) serves terms of 3+ characters, and an FTS5 index over
     ``grams`` (``product_search_grams``: the neighbouring character pairs of ``text``) serves
     terms of 1-2 characters; both are created by the migration. On PostgreSQL pg_trgm GIN indexes
-    cover ``text`` and ``codes``.
+    cover ``text`` and ``codes``, and a GIN index over the characters of ``text`` the short terms.
     """
 
     __tablename__ = "product_search"

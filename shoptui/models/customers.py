@@ -16,6 +16,7 @@ from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from shoptui.models._types import UTCDateTime, utcnow
+from shoptui.store.matching import folded
 
 
 class Customer(SQLModel, table=True):
@@ -28,7 +29,7 @@ class Customer(SQLModel, table=True):
     __tablename__ = "customer"
     __table_args__ = (
         Index("ix_customer_name", "name", "id"),  # name prefix searches
-        Index("ix_customer_name_lower", text("lower(name)"), "id"),  # the A-Z lists (case-insensitive)
+        Index("ix_customer_name_lower", folded(text("name")), "id"),  # the A-Z lists (case-insensitive)
         Index("uq_customer_phone", "phone", unique=True),  # one customer per phone (NULLs do not count)
         Index("uq_customer_email", "email", unique=True),
     )

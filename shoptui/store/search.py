@@ -1,6 +1,6 @@
 """The product search indexes, one implementation per engine: SQLite's FTS5 tables (a trigram index
 over the search text and codes, a 1-2 character gram index over the text) and PostgreSQL's pg_trgm GIN
-indexes over ``product_search``.
+indexes over ``product_search`` (and a GIN index over the characters of its text, for 1-2 character words).
 
 ``services.catalog`` builds the search lines (``search.search_rows``) and calls ``insert_lines`` and ``ids_query``;
 nothing outside this module knows which engine serves a search.
@@ -11,12 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     Integer,
     String,
+    Text,
     bindparam,
     column,
     false,
     func,
+    null,
     or_,
     select,
     table,
@@ -114,7 +117,9 @@ def ids_query(session: Session, text_value: str, *, bounded: bool = False) -> tu
     On SQLite every word is served by an index: words of 3+ characters by the trigram index over
     titles, brands, tags, SKUs and barcodes, words of 1-2 characters by the gram index over
     titles, brands and tags (a lone short word also finds SKUs and barcodes that start with it, by
-    their own indexes). On PostgreSQL pg_trgm serves 3+ characters; shorter words scan ``text``.
+    their own indexes). On PostgreSQL pg_trgm serves 3+ characters the same way; when every word is
+    shorter, a GIN index over the characters of ``text`` finds the rows holding all of a word's
+    characters and LIKE keeps those holding the word (the same answers as SQLite's gram index).
     The statement depends only on the shape of the words (how many, which are short), so it is
     built once per shape and the words go in as bound values.
     """
@@ -135,9 +140,13 @@ def ids_query(session: Session, text_value: str, *, bounded: bool = False) -> tu
         shape = ("grams", lone_short, bounded)
         params["gram_match"] = " AND ".join(_gram_query(w) for w in words)
     else:
-        shape = ("like", len(words), lone_short, bounded)
+        # PostgreSQL: pg_trgm serves words of 3+ characters over text and codes; with none, the
+        # character index serves the short words over the text alone (as SQLite's gram index does)
+        shape = ("like" if long_words else "chars", len(words), lone_short, bounded)
         for i, word in enumerate(words):
             params[f"w{i}"] = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            if not long_words:
+                params[f"c{i}"] = sorted(set(word))
     if lone_short:
         raw = text_value.strip()
         params.update(code_lo=raw, code_hi=raw + "\U0010ffff", code_upper_lo=raw.upper(),
@@ -146,6 +155,12 @@ def ids_query(session: Session, text_value: str, *, bounded: bool = False) -> tu
     if statement is None:
         statement = _SEARCH_STATEMENTS[shape] = _build_search_ids(shape)
     return statement, params
+
+
+def text_characters(column: Any) -> Any:
+    """``string_to_array(text, NULL)``: the characters of a search text, as PostgreSQL's
+    ``ix_product_search_chars`` GIN index holds them (migration 0013)."""
+    return func.string_to_array(column, null(), type_=ARRAY(Text))
 
 
 def _build_search_ids(shape: tuple[Any, ...]) -> Any:
@@ -165,6 +180,12 @@ def _build_search_ids(shape: tuple[Any, ...]) -> Any:
         _, lone_short, bounded = shape
         match = bindparam("gram_match", type_=String)
         query = select(_GRAMS.c.rowid.label("product_id")).where(_GRAMS.c.product_search_grams.op("MATCH")(match))
+    elif kind == "chars":  # PostgreSQL, words of 1-2 characters: the GIN index over the text's characters
+        _, count, lone_short, bounded = shape
+        query = select(col(ProductSearch.product_id))
+        for i in range(count):
+            query = query.where(text_characters(col(ProductSearch.text)).op("@>")(bindparam(f"c{i}", type_=ARRAY(Text))),
+                                col(ProductSearch.text).like(bindparam(f"w{i}", type_=String), escape="\\"))
     else:  # PostgreSQL: pg_trgm's GIN indexes serve LIKE on 3+ characters
         _, count, lone_short, bounded = shape
         query = select(col(ProductSearch.product_id))

@@ -15,7 +15,8 @@ from tests.store_files import rows
 
 
 def _settings(store: str) -> dict[str, str]:
-    return dict(rows(store, "select key, value from store_setting"))  # type: ignore[arg-type]
+    """Each setting's stored JSON text (the column is JSON on PostgreSQL, which the driver would decode)."""
+    return dict(rows(store, "select key, CAST(value AS TEXT) from store_setting"))  # type: ignore[arg-type]
 
 
 def test_version_and_help(runner: CliRunner) -> None:
@@ -97,7 +98,7 @@ def test_db_info_check_and_backup(shop, store_path: Path, tmp_path: Path) -> Non
     assert again.exit_code == 1 and "already exists" in again.stderr
 
 
-def test_db_check_fails_with_a_list(shop, store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_db_check_fails_with_a_list(shop, store: str, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     from shoptui.services import shop as shop_api  # the face calls the API; patch the name it looks up
     from shoptui.services.shop import checks
 

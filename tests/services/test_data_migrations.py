@@ -1,4 +1,4 @@
-"""Issue 12's data changes: a gift is a flag on the order line (0010), stored phones are E.164 (0011)."""
+"""Issue 12's data changes: a gift is a flag on the order line (0011), stored phones are E.164 (0012)."""
 
 from __future__ import annotations
 
@@ -149,7 +149,7 @@ def test_an_old_store_with_national_phones_is_found_by_e164_after_the_upgrade(
         conn.execute(text("UPDATE alembic_version SET version_num = '0011_gift_lines'"))
     db.dispose_all()
     with caplog.at_level(logging.INFO, logger="alembic.runtime.migration"):
-        assert db.upgrade(store, backup=False).after == "0012_e164_phones"
+        assert db.upgrade(store, backup=False).after in db.schema_heads()  # through 0012 to the newest
     # rewritten: 2 customers, 1 address, 3 order columns, 1 further phone; dropped: ana's own number twice
     assert ("Phones in E.164 (read in CN): 7 rewritten, 1 left as they are (not a valid number), "
             "1 duplicate further phones dropped, 1 further phones left (another customer holds the number).") \

@@ -67,6 +67,7 @@ from shoptui.services.catalog.fields import (
 )
 from shoptui.services.catalog.search import search_rows
 from shoptui.services.shop import Page, after_key, clamp_limit
+from shoptui.store import matching
 from shoptui.store.search import ids_query, insert_lines
 from shoptui.typed import ascii_digits
 
@@ -290,9 +291,9 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
     return values
 
 
-_LIST_COLUMNS: dict[str, Any] = {"title": func.lower(col(Product.title)), "price": col(Product.min_price_minor),
+_LIST_COLUMNS: dict[str, Any] = {"title": matching.folded(col(Product.title)), "price": col(Product.min_price_minor),
                                  "updated": col(Product.updated_at), "created": None}
-"""The sort column of each key; A-Z is case-insensitive (``lower(title)``, as its indexes in the model)."""
+"""The sort column of each key; A-Z is case-insensitive (``matching.folded(title)``, as its indexes in the model)."""
 
 
 _LIST_STATEMENTS: dict[tuple[Any, ...], Any] = {}
@@ -325,7 +326,7 @@ def _list_statement(key: str, descending: bool, *, status: bool, category: bool,
         else:
             after_value = bindparam("after_value", type_=String if key == "title" else column.type)
             if key == "title":  # the cursor holds the title; the database lowers both sides alike
-                conditions.append(after_key(column, col(Product.id), func.lower(after_value), last_id,
+                conditions.append(after_key(column, col(Product.id), matching.folded(after_value), last_id,
                                             descending=descending))
             else:
                 pair, bound = tuple_(column, col(Product.id)), tuple_(after_value, last_id)

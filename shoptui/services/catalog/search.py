@@ -117,6 +117,23 @@ _HIT_ROWS = (
 )
 
 
+_CANDIDATES = 200
+"""Matches a search reads before ranking them (each part of the bounded search stops at 200 too)."""
+
+
+def hit_order(text: str, ids: list[int], titles: dict[int, str]) -> list[int]:
+    """``ids`` ranked: titles that start with ``text``, then titles that contain it, then the rest
+    (found by words apart, tags, brand or codes); within a rank by title ignoring case, then id."""
+    wanted = text.casefold()
+
+    def key(pid: int) -> tuple[int, str, int]:
+        title = titles.get(pid, "").casefold()
+        rank = 0 if title.startswith(wanted) else 1 if wanted in title else 2
+        return rank, title, pid
+
+    return sorted(ids, key=key)
+
+
 def search_products(*, session: Session, text: str, limit: int = 8) -> list[SearchHit]:
     """Products by title, SKU, barcode, tag or brand (substrings, CJK included); an exact SKU or
     barcode comes first as a variant hit with ``exact=True`` so the screen can open it directly,
@@ -135,16 +152,19 @@ def search_products(*, session: Session, text: str, limit: int = 8) -> list[Sear
         hits.append(SearchHit(kind="variant", key=row.sku, title=f"{row.title}{' / ' + options if options else ''}",
                               detail=f"{row.sku}{' · ' + row.barcode if row.barcode else ''}", mode="products",
                               exact=True))
-    if exact and len(raw.split()) == 1:
+    ranked = not (exact and len(raw.split()) == 1)
+    if not ranked:
         ids = list(dict.fromkeys(row.product_id for row in exact))
     else:
         statement, params = ids_query(session, raw, bounded=True)
         limited = _SEARCH_LIMITED.get(statement)
         if limited is None:
             limited = _SEARCH_LIMITED[statement] = statement.limit(bindparam("hit_limit", type_=Integer))
-        ids = list(conn.execute(limited, {**params, "hit_limit": limit}).scalars())
+        ids = list(conn.execute(limited, {**params, "hit_limit": _CANDIDATES}).scalars())
     if ids:
         rows = {r.id: r for r in conn.execute(_HIT_ROWS, {"ids": ids})}
+        if ranked:  # the engines find matches in their own order: rank them the same way on both
+            ids = hit_order(raw, ids, {pid: r.title for pid, r in rows.items()})[:limit]
         for pid in ids:
             r = rows.get(pid)
             if r is None:

@@ -33,6 +33,7 @@ from shoptui.services.inventory.locations import find_location
 from shoptui.services.inventory.suppliers import SupplierRead, find_supplier, supplier_read
 from shoptui.services.inventory.variants import find_variant
 from shoptui.services.shop import Page, check_email, clamp_limit
+from shoptui.store import matching
 from shoptui.store.rows import tuples
 from shoptui.text import check_text
 from shoptui.wording import plural
@@ -178,7 +179,7 @@ def edit_supplier(*, session: Session, actor: Actor, supplier: str, name: str | 
 
 def list_suppliers(*, session: Session) -> list[SupplierRead]:
     """Every supplier by name."""
-    return [supplier_read(r) for r in session.exec(select(Supplier).order_by(func.lower(Supplier.name)))]
+    return [supplier_read(r) for r in session.exec(select(Supplier).order_by(matching.folded(Supplier.name)))]
 
 
 def supplier_detail(*, session: Session, supplier: str) -> SupplierDetail:

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, literal, or_
+from sqlalchemy import literal, or_
 from sqlmodel import Session, col, select
 
 from shoptui import clock
@@ -33,7 +33,7 @@ from shoptui.services.shop import (
     phone_candidates,
     store_region,
 )
-from shoptui.store import unique
+from shoptui.store import matching, unique
 from shoptui.text import check_text
 
 
@@ -256,14 +256,15 @@ def get_customer(*, session: Session, ref: str | int) -> CustomerRead:
 def list_customers(*, session: Session, search: str = "", after: str | None = None, limit: int = 50) -> Page[CustomerRead]:
     """Customers by name (keyset-paged); ``search`` matches name, phone or email."""
     limit = clamp_limit(limit)
-    query = select(Customer).order_by(func.lower(Customer.name), col(Customer.id)).limit(limit + 1)
+    query = select(Customer).order_by(matching.folded(Customer.name), col(Customer.id)).limit(limit + 1)
     text_search = unicodedata.normalize("NFKC", search).strip()
     if len(text_search) > 200:
         raise InvalidInput("Search for at most 200 characters.")
     if text_search:
-        like = f"%{text_search.replace('%', '').replace('_', '')}%"
+        bind = session.get_bind()
         compact = re.sub(r"[\s\-().]", "", text_search)
-        conditions = [col(Customer.name).like(like), col(Customer.email).like(like.lower())]
+        conditions = [matching.contains_ignoring_case(bind, col(Customer.name), text_search),
+                      matching.contains_ignoring_case(bind, col(Customer.email), text_search.lower())]
         if compact.lstrip("+").isdigit():
             conditions.append(col(Customer.phone).like(f"%{compact}%"))
         query = query.where(or_(*conditions))
@@ -271,7 +272,7 @@ def list_customers(*, session: Session, search: str = "", after: str | None = No
         name, _, ident = after.rpartition("|")
         if not ident.isdigit():
             raise InvalidInput(f"The cursor {after!r} is not one this list gave out.")
-        query = query.where(after_key(func.lower(Customer.name), col(Customer.id), func.lower(literal(name)),
+        query = query.where(after_key(matching.folded(Customer.name), col(Customer.id), matching.folded(literal(name)),
                                       int(ident)))
     rows = session.exec(query).all()
     items = [CustomerRead.model_validate(r, from_attributes=True) for r in rows[:limit]]

@@ -79,7 +79,7 @@ from shoptui.services.members.points import (
 )
 from shoptui.services.members.tiers import RecalcResult, TierChangeRead, TierRead, TierUpdate
 from shoptui.services.shop import Page, SearchHit, after_key, clamp_limit, optional_email, optional_phone
-from shoptui.store import unique
+from shoptui.store import matching, unique
 from shoptui.store.rows import tuples
 from shoptui.text import check_text
 
@@ -386,7 +386,7 @@ def member_list_query(session: Session, *, search: str, after: str | None, limit
     """
     query = (select(Member, Customer).join(Customer, col(Customer.id) == col(Member.customer_id))
              .where(col(Member.merged_into).is_(None))
-             .order_by(func.lower(Customer.name), col(Customer.id)).limit(limit + 1))
+             .order_by(matching.folded(Customer.name), col(Customer.id)).limit(limit + 1))
     text = unicodedata.normalize("NFKC", search or "").strip()
     if len(text) > 200:
         raise InvalidInput("Search for at most 200 characters.")
@@ -398,13 +398,13 @@ def member_list_query(session: Session, *, search: str, after: str | None, limit
             found = member_by_phone(session, text)
             query = query.where(Member.customer_id == (found.customer_id if found else -1))
         else:
-            start = func.lower(literal(text))
-            query = query.where(func.lower(Customer.name) >= start, func.lower(Customer.name) < start.concat("\U0010ffff"))
+            start = matching.folded(literal(text))
+            query = query.where(matching.folded(Customer.name) >= start, matching.folded(Customer.name) < start.concat("\U0010ffff"))
     if after:
         name, _, ident = after.rpartition("|")
         if not ident.isdigit():
             raise InvalidInput(f"The cursor {after!r} is not one this list gave out.")
-        query = query.where(after_key(func.lower(Customer.name), col(Customer.id), func.lower(literal(name)),
+        query = query.where(after_key(matching.folded(Customer.name), col(Customer.id), matching.folded(literal(name)),
                                       int(ident)))
     return query
 
