@@ -26,6 +26,7 @@ opens a session. A worker that fails is reported once by :meth:`ShopApp.report_e
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -186,6 +187,9 @@ class ShopApp(App[None]):
         """At most one live refresh per this many seconds (SQLite's signal is looked at as often, up to 5 times a second)."""
         self.live_refreshes = 0
         """How many store changes this app has handled (tests and benchmarks wait for it)."""
+        self._watch_stop = threading.Event()
+        self._watch_thread: threading.Thread | None = None
+        """How many store changes this app has handled (tests and benchmarks wait for it)."""
         self.screen_entries = sidebar_order(modules.screens(), self.DEFAULT_MODE)
         """The sidebar entries of every registered module, in sidebar order (by key)."""
         self.announcements: deque[Announcement] = deque(maxlen=50)
@@ -258,15 +262,26 @@ class ShopApp(App[None]):
 
     # ------------------------------------------------------------ live notifications
 
-    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def watch_store(self) -> None:
+        """Start following the store: one daemon thread (not a worker: it runs as long as the app does)."""
+        if self._watch_thread is not None:
+            return
+        self._watch_thread = threading.Thread(target=self._watch_store, name="shoptui-store-watch", daemon=True)
+        self._watch_thread.start()
+
+    def on_unmount(self) -> None:
+        self._watch_stop.set()  # the thread lets go of its connection within half a second
+        if self._watch_thread is not None:
+            self._watch_thread.join(timeout=2)
+
+    def _watch_store(self) -> None:
         """Wait for other connections' commits; post what they changed (see the module's doc, step 4)."""
         from shoptui import db
         from shoptui.config import resolve_database_url
         from shoptui.services.shop import dashboard
         from shoptui.store import changes
 
-        worker = get_current_worker()
+        worker = self._watch_stop
         url = resolve_database_url(self.db_url)
         interval = max(0.02, min(self.poll_seconds, 0.2))
         watcher: changes.Watcher | None = None
@@ -276,7 +291,7 @@ class ShopApp(App[None]):
         failures = 0
         next_at = time.monotonic() + self.poll_seconds
         try:
-            while not worker.is_cancelled:
+            while not worker.is_set():
                 try:
                     if watcher is None:
                         watcher = changes.Watcher(url, interval=interval)
@@ -289,14 +304,14 @@ class ShopApp(App[None]):
                     if not watcher.wait(0.5):
                         continue
                     pause = next_at - time.monotonic()
-                    while pause > 0 and not worker.is_cancelled:  # at most one refresh per poll_seconds
-                        time.sleep(min(pause, 0.5))
+                    while pause > 0 and not worker.is_set():  # at most one refresh per poll_seconds
+                        worker.wait(min(pause, 0.5))
                         pause = next_at - time.monotonic()
                     with db.read_session(self.db_url) as session:
                         audit_id, seen, entities = dashboard.changes_since(session=session, after_id=audit_id,
                                                                            seen=seen)
                     next_at = time.monotonic() + self.poll_seconds
-                    if not worker.is_cancelled:
+                    if not worker.is_set():
                         self.post_message(self.StoreChanged(frozenset(entities)))
                 except Exception as exc:  # the server went away, the file vanished: say so and retry
                     if watcher is not None:
@@ -310,8 +325,8 @@ class ShopApp(App[None]):
                     pause = self.RETRY_SECONDS[min(failures, len(self.RETRY_SECONDS) - 1)]
                     failures += 1
                     until_at = time.monotonic() + pause
-                    while not worker.is_cancelled and time.monotonic() < until_at:
-                        time.sleep(0.05)
+                    while not worker.is_set() and time.monotonic() < until_at:
+                        worker.wait(0.05)
         finally:
             if watcher is not None:
                 watcher.close()
@@ -320,7 +335,7 @@ class ShopApp(App[None]):
     def _store_changed(self, event: StoreChanged) -> None:
         """Probe the notifications, then let every screen shown reload what it shows of the change."""
         self.live_refreshes += 1
-        self.poll_notifications(self.latest_notification_id)
+        self._probe_notifications()
         if not event.entities:
             return
         try:
@@ -331,6 +346,17 @@ class ShopApp(App[None]):
             handler = getattr(screen, "store_changed", None)
             if handler is not None:
                 handler(event.entities)
+
+    def _probe_notifications(self) -> None:
+        """Probe the notifications now, or once the operator has closed the dialog they are busy in."""
+        try:
+            busy = isinstance(self.screen, ModalScreen) or len(self.screen_stack) > 1
+        except ScreenStackError:  # between two modes
+            busy = True
+        if busy:
+            self.set_timer(0.5, self._probe_notifications)
+            return
+        self.poll_notifications(self.latest_notification_id)
 
     @on(StoreReachable)
     def _store_reachable(self, event: StoreReachable) -> None:
