@@ -18,11 +18,11 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.exc import DatabaseError, DBAPIError, NoSuchModuleError, OperationalError
@@ -39,7 +39,7 @@ from shoptui.config import (
     tighten,
 )
 from shoptui.errors import Conflict, InvalidInput, SchemaOutOfDate, ShopError, StoreUnavailable
-from shoptui.store import stamps
+from shoptui.store import changes, stamps
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -55,6 +55,7 @@ WAL_CHECKPOINT_BYTES = 4 * 1024 * 1024
 WAL_LIMIT_BYTES = 4 * WAL_CHECKPOINT_BYTES
 
 _log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _engines: dict[str, Engine] = {}
 _write_engines: dict[str, Engine] = {}  # the same engines with the BEGIN IMMEDIATE option, made once per URL
@@ -198,18 +199,41 @@ def get_engine(url: str | None = None, *, check_schema: bool = True, create: boo
                 event.listen(engine, "begin", _on_begin)
             else:
                 try:
-                    engine = create_engine(url, pool_pre_ping=True)
+                    engine = create_engine(url, **pool_options(url))
                 except (ModuleNotFoundError, NoSuchModuleError) as exc:  # postgresql+psycopg:// without psycopg
                     raise StoreUnavailable(
                         f"The database driver for {_display(url)} is not installed ({exc}); install it "
                         "(for PostgreSQL: pip install 'psycopg[binary]') or use a SQLite file."
                     ) from exc
             stamps.watch(engine)  # the pricing cache's stamp follows every write to what it reads
+            changes.watch(engine)  # every commit tells the other terminals (PostgreSQL: NOTIFY)
             _engines[url] = engine
         if check_schema and url not in _checked:
             _ensure_schema(engine, url, create=create)
             _checked.add(url)
     return engine
+
+
+# A small pool per server store: a till, a back office and cron jobs each hold a connection or two;
+# a checkout waits at most POOL_TIMEOUT_S for a free one, and a connection attempt to a server that is
+# away gives up after CONNECT_TIMEOUT_S instead of hanging the terminal.
+POOL_SIZE = 5
+POOL_MAX_OVERFLOW = 5
+POOL_TIMEOUT_S = 10
+CONNECT_TIMEOUT_S = changes.CONNECT_TIMEOUT_S
+RETRY_SQLSTATES = frozenset({"40001", "40P01"})  # serialisation failure, deadlock detected
+RETRY_ATTEMPTS = 3
+
+
+def pool_options(url: str) -> dict[str, object]:
+    """``create_engine`` options of a server store: QueuePool bounds, pre-ping, connect timeout."""
+    options: dict[str, object] = {
+        "pool_pre_ping": True, "pool_size": POOL_SIZE, "max_overflow": POOL_MAX_OVERFLOW,
+        "pool_timeout": POOL_TIMEOUT_S,
+    }
+    if url.startswith(("postgresql", "postgres")):
+        options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
+    return options
 
 
 def _create_private_file(path: Path) -> None:
@@ -416,6 +440,37 @@ def _write_gate(url: str) -> Iterator[None]:
         os.close(fd)  # closing the descriptor releases the lock
 
 
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a driver error (PostgreSQL), wrapped by SQLAlchemy or not; None for others."""
+    orig = getattr(exc, "orig", exc)
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return str(state) if state else None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """True for a serialisation failure or a deadlock: the same transaction, run again, may pass."""
+    return isinstance(exc, DBAPIError) and sqlstate(exc) in RETRY_SQLSTATES
+
+
+def run_transaction(work: Callable[[Session], T], url: str | None = None, *,
+                    attempts: int = RETRY_ATTEMPTS) -> T:
+    """``work(session)`` in one :func:`transaction`, run again (at most ``attempts`` times in all, with a
+    short growing pause) when the server aborts it as a serialisation failure or a deadlock. Each retry
+    is logged; the last failure is refused with the Conflict sentence."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction(url) as session:
+                return work(session)
+        except Conflict as exc:
+            cause = exc.__cause__
+            if cause is None or not is_retryable(cause) or attempt == attempts:
+                raise
+            _log.warning("transaction aborted by the server (%s, attempt %d of %d); running it again",
+                         sqlstate(cause), attempt, attempts)
+            time.sleep(0.01 * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 @contextmanager
 def transaction(url: str | None = None) -> Iterator[Session]:
     """One unit of work: BEGIN IMMEDIATE on SQLite, commit on exit, roll back on any error.
@@ -437,6 +492,14 @@ def transaction(url: str | None = None) -> Iterator[Session]:
                 try:
                     yield session
                     session.commit()
+                except DBAPIError as exc:
+                    session.rollback()
+                    if is_retryable(exc):
+                        raise Conflict(
+                            "Another terminal changed the same records at the same moment, so nothing was "
+                            "saved. Try again."
+                        ) from exc
+                    raise
                 except BaseException:
                     session.rollback()
                     raise

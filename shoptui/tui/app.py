@@ -8,9 +8,14 @@ about half a second):
 2. The default mode (the dashboard) is composed and painted.
 3. After the first refresh, workers import the services and open the store: the shell worker
    reads the store view (name, currency, time zone: ``app.store_view``) and the notification state; the dashboard loads its figures.
-4. Every ``poll_seconds`` a worker probes ``dashboard.latest_notification_id`` (never two at once, skipped
-   while a modal is open), so notifications written by another process — a cron CLI command —
-   show up as toasts and in the bell's count without a restart.
+4. Live refresh: one worker waits on the store-change signal (``shoptui/store/changes.py``: SQLite
+   ``PRAGMA data_version``, PostgreSQL ``LISTEN shoptui_changed``). When another terminal or a cron
+   command commits, it reads which entities changed from the audit log
+   (``dashboard.changes_since``) and posts :class:`ShopApp.StoreChanged`: the app probes the
+   notifications (toasts, the bell) and hands the change to the screens shown, which reload only
+   when they show one of the entities changed (``ShopScreen.LIVE``). At most one refresh per
+   ``poll_seconds``; an idle store costs no read and no redraw. A lost store shows "store
+   unreachable, retrying" in the top bar until it is back; then every screen shown reloads.
 
 The services are only ever called inside ``@work(thread=True)`` workers; the UI thread never
 opens a session. A worker that fails is reported once by :meth:`ShopApp.report_error`: a
@@ -21,6 +26,7 @@ opens a session. A worker that fails is reported once by :meth:`ShopApp.report_e
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -36,7 +42,6 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
-from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from shoptui import clock, modules
@@ -135,6 +140,8 @@ class ShopApp(App[None]):
     """Whether the sidebar is narrow: short names and keys."""
     store_problem: reactive[str] = reactive("")
     """The sentence of a ShopError that kept the store from opening ("" when it is open)."""
+    store_unreachable: reactive[bool] = reactive(False)
+    """True while the live-refresh connection to the store is lost (the top bar says so; retried)."""
 
     @dataclass
     class ShellLoaded(Message):
@@ -152,13 +159,36 @@ class ShopApp(App[None]):
         unread: int
         new: list[NotificationRead] = field(default_factory=list)
 
-    def __init__(self, db_url: str | None = None, *, poll_seconds: float = 2.0, **kwargs: Any) -> None:
+    @dataclass
+    class StoreChanged(Message):
+        """Another connection committed: the audit entities it changed (``ANY``: anything may have)."""
+
+        entities: frozenset[str]
+
+    @dataclass
+    class StoreReachable(Message):
+        """The live-refresh connection was lost (``problem``: its sentence) or is back (``problem`` "")."""
+
+        problem: str
+
+    ANY = "*"
+    """In :attr:`StoreChanged.entities`: anything may have changed (the store was away meanwhile)."""
+    RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)
+    """Pauses between attempts to reach a lost store (the last one repeats)."""
+
+    def __init__(self, db_url: str | None = None, *, poll_seconds: float = 0.25, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.db_url = db_url
         """The store URL every worker opens (``None``: resolved by ``db`` from env and config)."""
         self.actor = Actor.from_environment("tui")
         """Who makes the changes of this session; passed to every service that writes."""
         self.poll_seconds = poll_seconds
+        """At most one live refresh per this many seconds (SQLite's signal is looked at as often, up to 5 times a second)."""
+        self.live_refreshes = 0
+        """How many store changes this app has handled (tests and benchmarks wait for it)."""
+        self._watch_stop = threading.Event()
+        self._watch_thread: threading.Thread | None = None
+        """How many store changes this app has handled (tests and benchmarks wait for it)."""
         self.screen_entries = sidebar_order(modules.screens(), self.DEFAULT_MODE)
         """The sidebar entries of every registered module, in sidebar order (by key)."""
         self.announcements: deque[Announcement] = deque(maxlen=50)
@@ -170,7 +200,6 @@ class ShopApp(App[None]):
         self.latest_notification_id: int | None = None
         self.store_view = StoreView()
         """The store's name, currency and time zone as every screen shows them (read by :meth:`load_shell`)."""
-        self._poll_timer: Timer | None = None
         self._sidebar_chosen = False
         self._recent_errors: dict[str, float] = {}
         for entry in self.screen_entries:
@@ -227,25 +256,114 @@ class ShopApp(App[None]):
         self.latest_notification_id = event.latest_id
         if changed and not first:  # at start-up the screens read the same state themselves
             self.notifications_changed.publish(event.latest_id)
-        self._schedule_poll()
+        if first:
+            self.watch_store()
 
     # ------------------------------------------------------------ live notifications
 
-    def _schedule_poll(self, delay: float | None = None) -> None:
-        if self._poll_timer is not None:
-            self._poll_timer.stop()
-        self._poll_timer = self.set_timer(self.poll_seconds if delay is None else delay, self._poll_due)
+    def watch_store(self) -> None:
+        """Start following the store: one daemon thread (not a worker: it runs as long as the app does)."""
+        if self._watch_thread is not None:
+            return
+        self._watch_thread = threading.Thread(target=self._watch_store, name="shoptui-store-watch", daemon=True)
+        self._watch_thread.start()
 
-    def _poll_due(self) -> None:
-        self._poll_timer = None
+    def on_unmount(self) -> None:
+        self._watch_stop.set()  # the thread lets go of its connection within half a second
+        if self._watch_thread is not None:
+            self._watch_thread.join(timeout=2)
+
+    def _watch_store(self) -> None:
+        """Wait for other connections' commits; post what they changed (see the module's doc, step 4)."""
+        from shoptui import db
+        from shoptui.config import resolve_database_url
+        from shoptui.services.shop import dashboard
+        from shoptui.store import changes
+
+        worker = self._watch_stop
+        url = resolve_database_url(self.db_url)
+        interval = max(0.02, min(self.poll_seconds, 0.2))
+        watcher: changes.Watcher | None = None
+        audit_id: int | None = None
+        seen: frozenset[int] = frozenset()
+        lost = False
+        failures = 0
+        next_at = time.monotonic() + self.poll_seconds
+        try:
+            while not worker.is_set():
+                try:
+                    if watcher is None:
+                        watcher = changes.Watcher(url, interval=interval)
+                        with db.read_session(self.db_url) as session:
+                            audit_id, seen, _ = dashboard.changes_since(session=session, after_id=None)
+                        if lost:
+                            lost, failures = False, 0
+                            self.post_message(self.StoreReachable(""))
+                            self.post_message(self.StoreChanged(frozenset({self.ANY})))
+                    if not watcher.wait(0.5):
+                        continue
+                    pause = next_at - time.monotonic()
+                    while pause > 0 and not worker.is_set():  # at most one refresh per poll_seconds
+                        worker.wait(min(pause, 0.5))
+                        pause = next_at - time.monotonic()
+                    with db.read_session(self.db_url) as session:
+                        audit_id, seen, entities = dashboard.changes_since(session=session, after_id=audit_id,
+                                                                           seen=seen)
+                    next_at = time.monotonic() + self.poll_seconds
+                    if not worker.is_set():
+                        self.post_message(self.StoreChanged(frozenset(entities)))
+                except Exception as exc:  # the server went away, the file vanished: say so and retry
+                    if watcher is not None:
+                        watcher.close()
+                        watcher = None
+                    if not lost:
+                        lost = True
+                        log.warning("store unreachable: %s", exc)
+                        self.post_message(self.StoreReachable(str(exc) if isinstance(exc, ShopError) else
+                                                              f"The store cannot be reached ({type(exc).__name__})."))
+                    pause = self.RETRY_SECONDS[min(failures, len(self.RETRY_SECONDS) - 1)]
+                    failures += 1
+                    until_at = time.monotonic() + pause
+                    while not worker.is_set() and time.monotonic() < until_at:
+                        worker.wait(0.05)
+        finally:
+            if watcher is not None:
+                watcher.close()
+
+    @on(StoreChanged)
+    def _store_changed(self, event: StoreChanged) -> None:
+        """Probe the notifications, then let every screen shown reload what it shows of the change."""
+        self.live_refreshes += 1
+        self._probe_notifications()
+        if not event.entities:
+            return
+        try:
+            stack = list(self.screen_stack)
+        except ScreenStackError:  # between two modes: the next one reads its data as it is shown
+            return
+        for screen in stack:
+            handler = getattr(screen, "store_changed", None)
+            if handler is not None:
+                handler(event.entities)
+
+    def _probe_notifications(self) -> None:
+        """Probe the notifications now, or once the operator has closed the dialog they are busy in."""
         try:
             busy = isinstance(self.screen, ModalScreen) or len(self.screen_stack) > 1
         except ScreenStackError:  # between two modes
             busy = True
         if busy:
-            self._schedule_poll()  # the operator is busy in a dialog; look again later
+            self.set_timer(0.5, self._probe_notifications)
             return
         self.poll_notifications(self.latest_notification_id)
+
+    @on(StoreReachable)
+    def _store_reachable(self, event: StoreReachable) -> None:
+        self.store_unreachable = bool(event.problem)
+        if event.problem:
+            self.announce(f"Store unreachable, retrying. {event.problem}", "warning")
+        else:
+            self.announce("The store is reachable again.", "information")
 
     def refresh_notifications(self) -> None:
         """Probe the store for notifications now (after marking some read, say)."""
@@ -318,8 +436,6 @@ class ShopApp(App[None]):
             if worker.group == "shell" and isinstance(worker.error, ShopError):
                 self.store_problem = str(worker.error)
             self.report_error(worker.error)
-        if worker.group == "poll" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
-            self._schedule_poll(self.poll_seconds * (5 if event.state == WorkerState.ERROR else 1))
 
     # ------------------------------------------------------------ actions
 

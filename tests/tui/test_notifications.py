@@ -27,14 +27,6 @@ def _unread(store: str) -> int:
         return dashboard.unread_notifications(session=session)
 
 
-class PollCountingApp(ShopApp):
-    """The app, counting the live-refresh probes that came due (run or skipped): tests wait for them, not a sleep."""
-
-    due = 0
-
-    def _poll_due(self) -> None:
-        self.due += 1
-        super()._poll_due()
 
 
 async def test_a_notification_from_another_process_shows_as_toast_and_badge(app: ShopApp, tui_store: str) -> None:
@@ -54,9 +46,10 @@ async def test_a_notification_from_another_process_shows_as_toast_and_badge(app:
 
 async def test_old_notifications_are_counted_not_toasted_at_start(tui_store: str) -> None:
     _notify(tui_store, "Yesterday's news")
-    app = PollCountingApp(db_url=tui_store, poll_seconds=0.2)
+    app = ShopApp(db_url=tui_store, poll_seconds=0.2)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: app.due >= 2)  # the first probe has run and been handled
+        await until(pilot, lambda: app.latest_notification_id is not None)  # the store was read
+        await settle(pilot)
         assert app.unread == 1
         assert not [n for n in app.toasts if "Yesterday" in n.message]
 
@@ -106,14 +99,15 @@ async def test_enter_opens_the_linked_record_and_marks_it_read(app: ShopApp, tui
 
 
 async def test_polling_skips_while_a_modal_is_open(tui_store: str) -> None:
-    app = PollCountingApp(db_url=tui_store, poll_seconds=0.2)
+    app = ShopApp(db_url=tui_store, poll_seconds=0.2)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+n")
         await settle(pilot)
+        seen = app.live_refreshes
         _notify(tui_store, "while busy")
-        seen = app.due
-        await until(pilot, lambda: app.due >= seen + 2)  # probes came due behind the dialog
+        await until(pilot, lambda: app.live_refreshes > seen)  # the change arrived behind the dialog
+        await settle(pilot)
         assert app.unread == 0  # not polled behind the dialog
         await pilot.press("escape")
         await until(pilot, lambda: app.unread == 1)

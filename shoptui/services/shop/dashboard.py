@@ -82,6 +82,25 @@ def latest_notification_id(*, session: Session) -> int:
     return count(session, "SELECT max(id) FROM notification")
 
 
+def changes_since(*, session: Session, after_id: int | None, seen: frozenset[int] = frozenset(),
+                  window: int = 200) -> tuple[int, frozenset[int], set[str]]:
+    """What other terminals changed: ``(newest audit id, ids seen lately, entities changed)``.
+
+    ``after_id`` None: only the newest id is read (start-up). Ids of a sequence may commit out of
+    order on PostgreSQL, so the last ``window`` ids are read again and those already in ``seen``
+    are skipped: a late commit of a lower id is not missed.
+    """
+    start = after_id is None
+    if after_id is None:
+        after_id = count(session, "SELECT max(id) FROM audit_entry")
+    rows: list[tuple[int, str]] = [(row[0], str(row[1])) for row in session.execute(
+        text("SELECT id, entity FROM audit_entry WHERE id > :low"), {"low": max(0, after_id - window)})]
+    entities = set() if start else {entity for id_, entity in rows if id_ not in seen}
+    newest = max([after_id, *(id_ for id_, _ in rows)])
+    recent = frozenset(id_ for id_, _ in rows if id_ > newest - window)
+    return newest, recent, entities
+
+
 def notification_figures(*, session: Session) -> list[Figure]:
     """The unread notifications card."""
     unread = unread_notifications(session=session)

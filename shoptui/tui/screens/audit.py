@@ -38,6 +38,9 @@ class AuditFilters:
 class AuditScreen(ShopScreen):
     """A table of audit entries; enter in a filter box applies the filters, ctrl+l loads older ones."""
 
+    LIVE = frozenset({"*"})
+    """What another terminal changes that this screen shows (audit entities; see ShopScreen.LIVE)."""
+
     MODE = "audit"
 
     BINDINGS = [

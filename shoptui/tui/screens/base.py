@@ -72,6 +72,11 @@ class ShopScreen(ReportsWorkerErrors, Screen[None]):
     MODE: ClassVar[str] = ""
     """The mode name this screen is registered under (as in the module descriptor)."""
 
+    LIVE: ClassVar[frozenset[str]] = frozenset()
+    """The audit entities (``audit_entry.entity``) this screen shows: when another terminal changes one,
+    :meth:`store_changed` reloads the screen (its ``on_screen_resume`` path: the list's page, cursor
+    kept). Empty: the screen is not refreshed live."""
+
     AUTO_FOCUS = "#body *"
     """Focus starts in the body (not in the search box, so ``/`` and ``?`` work as keys)."""
 
@@ -114,6 +119,17 @@ class ShopScreen(ReportsWorkerErrors, Screen[None]):
     def loaded(self, *, first: bool) -> None:
         """Post :class:`Loaded` after the next refresh (call it once the data's widgets are updated)."""
         self.call_after_refresh(self.post_message, self.Loaded(self, first))
+
+    def store_changed(self, entities: frozenset[str]) -> None:
+        """Another terminal changed ``entities`` ("*": anything): reload when this screen shows one of them."""
+        if self.LIVE and ("*" in entities or "*" in self.LIVE or entities & self.LIVE):
+            self.live_reload()
+
+    def live_reload(self) -> None:
+        """Read the screen's data again as it is shown (by default its ``on_screen_resume`` path)."""
+        resume = getattr(self, "on_screen_resume", None)
+        if resume is not None:
+            resume()
 
     def open_record(self, kind: str, key: str) -> None:
         """Show one record (a search hit, a notification link). Screens that show records override it."""

@@ -36,6 +36,9 @@ class CardGrid(Grid):
 class DashboardScreen(ShopScreen):
     """Home: what needs attention today, one card per figure a module registers."""
 
+    LIVE = frozenset({"*"})
+    """What another terminal changes that this screen shows (audit entities; see ShopScreen.LIVE)."""
+
     MODE = "dashboard"
 
     BINDINGS = [

@@ -23,9 +23,13 @@ class StoreName(Static):
 
     def on_mount(self) -> None:
         self.watch(self.app, "store_name", self._show)
+        self.watch(self.app, "store_unreachable", self._show, init=False)
 
-    def _show(self, name: str) -> None:
-        self.update(plain(name or "shoptui"))
+    def _show(self, _value: object = None) -> None:
+        name = getattr(self.app, "store_name", "") or "shoptui"
+        lost = bool(getattr(self.app, "store_unreachable", False))
+        self.update(plain(f"{name} · store unreachable, retrying" if lost else name))
+        self.set_class(lost, "-unreachable")
 
 
 class Bell(Static):

@@ -85,6 +85,9 @@ def stock_by_product(session: Any, product_ids: list[int]) -> dict[int, int] | N
 class ProductsScreen(PagedList, ProductActions, ShopScreen):
     """Products: filter, sort, page, select; open, add, edit, archive, delete, bulk-change."""
 
+    LIVE = frozenset({"product", "variant", "category", "stock", "order", "stocktake", "purchase_order"})
+    """What another terminal changes that this screen shows (audit entities; see ShopScreen.LIVE)."""
+
     MODE = "products"
     AUTO_FOCUS = "#products-table"
     PAGE_LEAST = PAGE_LEAST

@@ -185,6 +185,9 @@ def _confirm(question: str, *, yes: str, danger: bool = False) -> Any:
 class PurchasingScreen(ShopScreen):
     """Purchase orders, suppliers and reorder suggestions."""
 
+    LIVE = frozenset({"purchase_order", "supplier"})
+    """What another terminal changes that this screen shows (audit entities; see ShopScreen.LIVE)."""
+
     MODE = "purchasing"
     AUTO_FOCUS = "#po-table"
 

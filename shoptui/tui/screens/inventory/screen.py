@@ -94,6 +94,9 @@ class LevelsTable(PagedTable[str, "StockRow"]):
 class InventoryScreen(PagedList, ShopScreen):
     """Stock levels, filters, search and the ledger; restock, adjust, transfer and reorder points."""
 
+    LIVE = frozenset({"stock", "variant", "product", "order", "stocktake", "purchase_order", "location"})
+    """What another terminal changes that this screen shows (audit entities; see ShopScreen.LIVE)."""
+
     MODE = "inventory"
     AUTO_FOCUS = "#levels"
 

@@ -147,6 +147,9 @@ class ReasonDialog(FormDialog):
 class StocktakeScreen(ShopScreen):
     """Every stocktake, newest first, with its progress and accuracy."""
 
+    LIVE = frozenset({"stocktake"})
+    """What another terminal changes that this screen shows (audit entities; see ShopScreen.LIVE)."""
+
     MODE = "stocktake"
     AUTO_FOCUS = "#stocktakes"
 

@@ -119,6 +119,9 @@ class CouponData:
 class MarketingScreen(ShopScreen):
     """Promotions and coupons: lists with reports, forms, issue/send/export, pause/resume/end."""
 
+    LIVE = frozenset({"promotion", "coupon", "coupon_code", "outbox_message"})
+    """What another terminal changes that this screen shows (audit entities; see ShopScreen.LIVE)."""
+
     MODE = "marketing"
     AUTO_FOCUS = "#promo-table"
 

@@ -278,6 +278,9 @@ def _key(customer: CustomerRead) -> str:
 class CustomersScreen(PagedList, ShopScreen):
     """Customers: search, page, profile with order history, add, edit."""
 
+    LIVE = frozenset({"customer", "order"})
+    """What another terminal changes that this screen shows (audit entities; see ShopScreen.LIVE)."""
+
     MODE = "customers"
     AUTO_FOCUS = "#customers-table"
 

@@ -61,6 +61,9 @@ class MemberFilters:
 class MembersScreen(PagedList, MemberActions, ShopScreen):
     """Members: search, filter, page; open a profile; register, edit, points, credit, gifts, merge; tiers."""
 
+    LIVE = frozenset({"member", "tier", "points_event", "order"})
+    """What another terminal changes that this screen shows (audit entities; see ShopScreen.LIVE)."""
+
     MODE = "members"
     PAGE_LEAST = PAGE_LEAST
     AUTO_FOCUS = "#members-table"

@@ -41,6 +41,9 @@ def _key(found: ReturnRead) -> str:
 class ReturnsScreen(PagedList, OrderActions, ShopScreen):
     """Returns by state with the next action: approve/reject, receive, refund."""
 
+    LIVE = frozenset({"order"})
+    """What another terminal changes that this screen shows (audit entities; see ShopScreen.LIVE)."""
+
     MODE = "returns"
     AUTO_FOCUS = "#returns-table"
 

@@ -102,6 +102,9 @@ def _number(item: Listed) -> str:
 class OrdersScreen(PagedList, OrderActions, ShopScreen):
     """Orders: filter, search, page, select; open, create, pay, ship, cancel, refund, return, batch ship."""
 
+    LIVE = frozenset({"order", "customer", "gift"})
+    """What another terminal changes that this screen shows (audit entities; see ShopScreen.LIVE)."""
+
     MODE = "orders"
     AUTO_FOCUS = "#orders-table"
 
