@@ -277,7 +277,7 @@ class ShopApp(App[None]):
         """Wait for other connections' commits; post what they changed (see the module's doc, step 4)."""
         from shoptui import db
         from shoptui.config import resolve_database_url
-        from shoptui.services.shop import dashboard
+        from shoptui.services import shop
         from shoptui.store import changes
 
         worker = self._watch_stop
@@ -295,7 +295,7 @@ class ShopApp(App[None]):
                     if watcher is None:
                         watcher = changes.Watcher(url, interval=interval)
                         with db.read_session(self.db_url) as session:
-                            audit_id, seen, _ = dashboard.changes_since(session=session, after_id=None)
+                            audit_id, seen, _ = shop.changes_since(session=session, after_id=None)
                         if lost:
                             lost, failures = False, 0
                             self.post_message(self.StoreReachable(""))
@@ -307,7 +307,7 @@ class ShopApp(App[None]):
                         worker.wait(min(pause, 0.5))
                         pause = next_at - time.monotonic()
                     with db.read_session(self.db_url) as session:
-                        audit_id, seen, entities = dashboard.changes_since(session=session, after_id=audit_id,
+                        audit_id, seen, entities = shop.changes_since(session=session, after_id=audit_id,
                                                                            seen=seen)
                     next_at = time.monotonic() + self.poll_seconds
                     if not worker.is_set():

@@ -13,6 +13,7 @@ from .contacts import (
 from .dashboard import (
     Figure as Figure,
     all_figures as all_figures,
+    changes_since as changes_since,
     count as count,
     latest_notification_id as latest_notification_id,
     money_text as money_text,
