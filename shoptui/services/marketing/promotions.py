@@ -113,33 +113,33 @@ class PromotionRead(BaseModel):
     summary: str = ""
 
 
-def check_count(value: int | None, what: str, *, low: int = 1, high: int = 10**9) -> int | None:
+def check_count(value: int | None, what: str, *, low: int = 1, high: int = 10**9, field: str | None = None) -> int | None:
     """``value`` when it is None or a whole number from ``low`` to ``high``; InvalidInput naming ``what`` otherwise."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidInput(f"The {what} must be a whole number from {low} to {high:,}, not {value!r}.")
+        raise InvalidInput(f"The {what} must be a whole number from {low} to {high:,}, not {value!r}.", field=field)
     return value
 
 
-def check_money(value: int | None, what: str, *, positive: bool = True) -> int | None:
+def check_money(value: int | None, what: str, *, positive: bool = True, field: str | None = None) -> int | None:
     """``value`` when it is None or an amount in minor units (above zero when ``positive``); InvalidInput otherwise."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value >= MAX_MINOR:
-        raise InvalidInput(f"The {what} must be an amount of 0 or more, not {value!r}.")
+        raise InvalidInput(f"The {what} must be an amount of 0 or more, not {value!r}.", field=field)
     if positive and value == 0:
-        raise InvalidInput(f"The {what} must be more than zero.")
+        raise InvalidInput(f"The {what} must be more than zero.", field=field)
     return value
 
 
-def check_percent(value: int | None, what: str) -> int | None:
+def check_percent(value: int | None, what: str, *, field: str | None = None) -> int | None:
     """``value`` when it is None or basis points above 0% and at most 100%; InvalidInput naming ``what`` otherwise."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000:
         raise InvalidInput(f"The {what} must be more than 0% and at most 100%, not {value / 100:g}%."
-                           if isinstance(value, int) else f"The {what} must be a percentage.")
+                           if isinstance(value, int) else f"The {what} must be a percentage.", field=field)
     return value
 
 

@@ -143,11 +143,11 @@ def _balance(session: Session, customer_id: int) -> int:
     return session.exec(select(Member.points_balance).where(Member.customer_id == customer_id)).one()
 
 
-def _check_points(points: int, what: str = "points") -> int:
+def _check_points(points: int, what: str = "points", *, field: str | None = None) -> int:
     if isinstance(points, bool) or not isinstance(points, int):
-        raise InvalidInput(f"The {what} must be a whole number.")
+        raise InvalidInput(f"The {what} must be a whole number.", field=field)
     if abs(points) >= MAX_POINTS:
-        raise InvalidInput(f"{points} {what} is too many.")
+        raise InvalidInput(f"{points} {what} is too many.", field=field)
     return points
 
 

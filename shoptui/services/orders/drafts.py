@@ -112,23 +112,23 @@ def parse_item_spec(spec: str, currency: store_settings.Currency | None = None) 
     return match["code"], quantity, price
 
 
-def check_quantity(quantity: int, what: str) -> int:
+def check_quantity(quantity: int, what: str, *, field: str | None = None) -> int:
     if isinstance(quantity, bool) or not isinstance(quantity, int):
-        raise InvalidInput(f"The quantity of {what} must be a whole number.")
+        raise InvalidInput(f"The quantity of {what} must be a whole number.", field=field)
     if quantity <= 0:
-        raise InvalidInput(f"The quantity of {what} must be more than zero, not {quantity}.")
+        raise InvalidInput(f"The quantity of {what} must be more than zero, not {quantity}.", field=field)
     if quantity > MAX_QUANTITY:
-        raise InvalidInput(f"The quantity of {what} is too large ({quantity}; at most {MAX_QUANTITY:,}).")
+        raise InvalidInput(f"The quantity of {what} is too large ({quantity}; at most {MAX_QUANTITY:,}).", field=field)
     return quantity
 
 
-def check_money(amount: int, what: str, *, allow_negative: bool = False) -> int:
+def check_money(amount: int, what: str, *, allow_negative: bool = False, field: str | None = None) -> int:
     if isinstance(amount, bool) or not isinstance(amount, int):
-        raise InvalidInput(f"The {what} must be an amount.")
+        raise InvalidInput(f"The {what} must be an amount.", field=field)
     if amount < 0 and not allow_negative:
-        raise InvalidInput(f"The {what} cannot be negative.")
+        raise InvalidInput(f"The {what} cannot be negative.", field=field)
     if abs(amount) >= MAX_MINOR:
-        raise InvalidInput(f"The {what} is too large.")
+        raise InvalidInput(f"The {what} is too large.", field=field)
     return amount
 
 

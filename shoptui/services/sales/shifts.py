@@ -74,13 +74,13 @@ def _read(row: Shift) -> ShiftRead:
     return ShiftRead.model_validate(row, from_attributes=True)
 
 
-def _check_cash(amount: int, what: str) -> int:
+def _check_cash(amount: int, what: str, *, field: str | None = None) -> int:
     if isinstance(amount, bool) or not isinstance(amount, int):
-        raise InvalidInput(f"The {what} must be an amount like 200.00.")
+        raise InvalidInput(f"The {what} must be an amount like 200.00.", field=field)
     if amount < 0:
-        raise InvalidInput(f"The {what} cannot be negative.")
+        raise InvalidInput(f"The {what} cannot be negative.", field=field)
     if amount >= MAX_CASH:
-        raise InvalidInput(f"The {what} is too large.")
+        raise InvalidInput(f"The {what} is too large.", field=field)
     return amount
 
 

@@ -118,20 +118,20 @@ def _calling_code(region: str) -> int:
     return int(phonenumbers.country_code_for_region(region.upper())) if region else 0
 
 
-def check_email(raw: str, *, field: str = "email") -> str:
+def check_email(raw: str, *, field: str = "email", name: str | None = None) -> str:
     """One email address as typed (trimmed), checked by email-validator without DNS; InvalidInput names it."""
     from email_validator import EmailNotValidError, validate_email
 
     value = unicodedata.normalize("NFKC", raw or "").strip()
     if not value:
-        raise InvalidInput(f"Give an {field} address." if field == "email" else f"Give the {field}.")
+        raise InvalidInput(f"Give an {field} address." if field == "email" else f"Give the {field}.", field=name)
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
         reason = str(exc).rstrip(".")
         reason = (reason[:1].lower() + reason[1:]).replace(". ", "; ")
         raise InvalidInput(f"The {field} {raw.strip()!r} is not an email address ({reason}); "
-                           "write it like ana@example.com.") from None
+                           "write it like ana@example.com.", field=name) from None
     return value
 
 
