@@ -115,6 +115,8 @@ class FormDialog(ReportsWorkerErrors, ModalScreen[Any]):
     TITLE_TEXT: ClassVar[str] = ""
     # the service's input name -> this form's field key, where they differ (``{"amount_minor": "amount"}``)
     FIELD_NAMES: ClassVar[dict[str, str]] = {}
+    # the field a refusal that names none marks (a dialog with one main input); None: the banner
+    DEFAULT_FIELD: ClassVar[str | None] = None
     SAVE_LABEL: ClassVar[str] = "save"
 
     @dataclass
@@ -190,9 +192,7 @@ class FormDialog(ReportsWorkerErrors, ModalScreen[Any]):
 
     def field_key(self, field: str | None) -> str | None:
         """The form field a refusal's ``field`` names (None: shown above the keys)."""
-        if field is None:
-            return None
-        key = self.FIELD_NAMES.get(field, field)
+        key = self.DEFAULT_FIELD if field is None else self.FIELD_NAMES.get(field, field)
         return key if key in self.rows else None
 
     def save(self, values: dict[str, Any]) -> Any:

@@ -14,7 +14,7 @@ from textual.widgets import Input, Select
 from shoptui.errors import InvalidInput
 from shoptui.tui.screens.inventory.common import StockMeta
 from shoptui.tui.text import choices
-from shoptui.tui.widgets.form import Field, FormDialog, whole_number, words_to_field
+from shoptui.tui.widgets.form import Field, FormDialog, whole_number
 
 
 def _location_select(meta: StockMeta, value: str, *, widget_id: str, tooltip: str) -> Select[str]:
@@ -50,8 +50,6 @@ class RestockDialog(StockDialog):
 
     TITLE_TEXT = "Restock: goods in"
     SAVE_LABEL = "book the receipt"
-    WORDS = (("restock quantity", "quantity"), ("cost", "cost"), ("supplier", "supplier"), ("location", "location"),
-             ("variant", "sku"), ("sku", "sku"), ("barcode", "sku"), ("track", "sku"))
 
     def fields(self) -> list[Field]:
         return [
@@ -68,11 +66,6 @@ class RestockDialog(StockDialog):
             Field("note", "Note", Input("", id="f-note", compact=True, placeholder="kept on the ledger line",
                                         tooltip="A note on the ledger line (delivery note number…).")),
         ]
-
-    def field_for(self, sentence: str) -> str | None:
-        if "quantity" in sentence.lower() or "whole number" in sentence.lower():
-            return "quantity"
-        return words_to_field(sentence, self.WORDS)
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
@@ -91,8 +84,6 @@ class AdjustDialog(StockDialog):
 
     TITLE_TEXT = "Adjust stock by hand"
     SAVE_LABEL = "book the adjustment"
-    WORDS = (("reason", "reason"), ("adjustment", "quantity"), ("on hand", "quantity"), ("whole number", "quantity"),
-             ("location", "location"), ("variant", "sku"), ("sku", "sku"), ("barcode", "sku"), ("track", "sku"))
 
     def fields(self) -> list[Field]:
         return [
@@ -106,9 +97,6 @@ class AdjustDialog(StockDialog):
             Field("note", "Note", Input("", id="f-note", compact=True, placeholder="what happened",
                                         tooltip="A note kept on the ledger line.")),
         ]
-
-    def field_for(self, sentence: str) -> str | None:
-        return words_to_field(sentence, self.WORDS)
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
@@ -127,9 +115,6 @@ class TransferDialog(StockDialog):
 
     TITLE_TEXT = "Transfer between locations"
     SAVE_LABEL = "book the transfer"
-    WORDS = (("same location", "to"), ("transfer quantity", "quantity"), ("whole number", "quantity"),
-             ("available", "quantity"), ("location", "to"), ("variant", "sku"), ("sku", "sku"), ("barcode", "sku"),
-             ("track", "sku"))
 
     def fields(self) -> list[Field]:
         others = [loc.code for loc in self.meta.locations if loc.code != (self.location or self.meta.default_location)]
@@ -144,12 +129,6 @@ class TransferDialog(StockDialog):
             Field("note", "Note", Input("", id="f-note", compact=True, placeholder="optional",
                                         tooltip="A note kept on both ledger lines.")),
         ]
-
-    def field_for(self, sentence: str) -> str | None:
-        low = sentence.lower()
-        if "no location" in low:
-            return "from" if repr(self.values().get("from")) in sentence else "to"
-        return words_to_field(sentence, self.WORDS)
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
@@ -167,8 +146,6 @@ class LevelsDialog(StockDialog):
 
     TITLE_TEXT = "Reorder point and safety stock"
     SAVE_LABEL = "save the levels"
-    WORDS = (("safety", "safety"), ("reorder", "reorder"), ("supplier", "supplier"), ("variant", "sku"),
-             ("sku", "sku"))
 
     def __init__(self, meta: StockMeta, sku: str, *, safety: int, reorder: int | None, intro: str = "") -> None:
         super().__init__(meta, sku, intro=intro)
@@ -187,9 +164,6 @@ class LevelsDialog(StockDialog):
             Field("supplier", "Supplier", Select(choices(suppliers), prompt="unchanged", id="f-supplier", compact=True,
                                                  tooltip="The usual supplier (for reorder suggestions).")),
         ]
-
-    def field_for(self, sentence: str) -> str | None:
-        return words_to_field(sentence, self.WORDS)
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db

@@ -26,7 +26,7 @@ from shoptui.errors import InvalidInput
 from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.inventory.common import StockMeta, read_meta
 from shoptui.tui.text import choices, plain
-from shoptui.tui.widgets.form import Field, FormDialog, whole_number, words_to_field
+from shoptui.tui.widgets.form import Field, FormDialog, whole_number
 from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 from shoptui.wording import plural
@@ -52,8 +52,6 @@ class SupplierDialog(FormDialog):
     """Add a supplier, or edit one (prefilled)."""
 
     SAVE_LABEL = "save the supplier"
-    WORDS = (("name", "name"), ("contact", "contact"), ("email", "email"), ("phone", "phone"), ("lead time", "lead"),
-             ("whole number", "lead"), ("note", "note"))
 
     def __init__(self, supplier: SupplierRead | None = None) -> None:
         super().__init__()
@@ -79,9 +77,6 @@ class SupplierDialog(FormDialog):
             Field("note", "Note", Input(s.note if s else "", id="f-note", compact=True, tooltip="Anything to remember.")),
         ]
 
-    def field_for(self, sentence: str) -> str | None:
-        return words_to_field(sentence, self.WORDS)
-
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.services.inventory import purchasing
@@ -101,7 +96,6 @@ class NewPODialog(FormDialog):
 
     TITLE_TEXT = "New purchase order (draft)"
     SAVE_LABEL = "create the draft"
-    WORDS = (("supplier", "supplier"), ("location", "location"), ("note", "note"))
 
     def __init__(self, meta: StockMeta, supplier_id: int | None = None) -> None:
         super().__init__("Add lines with a, then mark it ordered with o.")
@@ -120,9 +114,6 @@ class NewPODialog(FormDialog):
             Field("note", "Note", Input("", id="f-note", compact=True, tooltip="A note to the supplier, printed on the emailed order.")),
         ]
 
-    def field_for(self, sentence: str) -> str | None:
-        return words_to_field(sentence, self.WORDS)
-
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.services.inventory import purchasing
@@ -138,8 +129,6 @@ class POLineDialog(FormDialog):
     """Add a variant to a draft PO (adds to its quantity when already there)."""
 
     SAVE_LABEL = "add the line"
-    WORDS = (("quantity", "quantity"), ("whole number", "quantity"), ("too many", "quantity"), ("cost", "cost"),
-             ("variant", "sku"), ("sku", "sku"), ("barcode", "sku"), ("track", "sku"))
 
     def __init__(self, meta: StockMeta, po: PORead) -> None:
         super().__init__(f"{po.number} for {po.supplier}: the cost defaults to the variant's cost.")
@@ -157,9 +146,6 @@ class POLineDialog(FormDialog):
             Field("cost", "Unit cost", Input("", id="f-cost", compact=True, placeholder="blank: the variant's cost",
                                              tooltip="What one unit costs on this order.")),
         ]
-
-    def field_for(self, sentence: str) -> str | None:
-        return words_to_field(sentence, self.WORDS)
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db

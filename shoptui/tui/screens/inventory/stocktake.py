@@ -38,7 +38,7 @@ from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.inventory.common import StockMeta, read_meta
 from shoptui.tui.text import choices, plain, signed
 from shoptui.tui.widgets.confirm import Confirm
-from shoptui.tui.widgets.form import Field, FormDialog, words_to_field
+from shoptui.tui.widgets.form import Field, FormDialog
 from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 from shoptui.wording import plural
@@ -80,7 +80,6 @@ class NewStocktakeDialog(FormDialog):
 
     TITLE_TEXT = "Start a stocktake"
     SAVE_LABEL = "freeze the expected stock and start"
-    WORDS = (("still counting", "location"), ("location", "location"), ("category", "category"), ("note", "note"))
 
     def __init__(self, meta: StockMeta) -> None:
         super().__init__("The expected quantities are frozen now; sales and receipts during the count are "
@@ -99,9 +98,6 @@ class NewStocktakeDialog(FormDialog):
                                         tooltip="Kept with the report.")),
         ]
 
-    def field_for(self, sentence: str) -> str | None:
-        return words_to_field(sentence, self.WORDS)
-
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.services.inventory import stocktake as stocktakes
@@ -113,6 +109,8 @@ class NewStocktakeDialog(FormDialog):
 
 class ReasonDialog(FormDialog):
     """Why a variance happened (required over the thresholds)."""
+
+    DEFAULT_FIELD = "reason"
 
     TITLE_TEXT = "Reason for the variance"
     SAVE_LABEL = "save the reason"
@@ -133,9 +131,6 @@ class ReasonDialog(FormDialog):
         return [Field("reason", "Reason", Input(self.line.reason or "", id="f-reason", compact=True,
                                                 placeholder="found 3 behind the shelf; 2 broken…",
                                                 tooltip="What the investigation found (1 to 500 characters)."))]
-
-    def field_for(self, sentence: str) -> str | None:
-        return "reason"
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db

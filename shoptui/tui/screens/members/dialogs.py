@@ -20,7 +20,7 @@ from textual.widgets import Input, Select
 
 from shoptui.errors import InvalidInput
 from shoptui.tui.screens.members.common import GENDER_CHOICES, MembersMeta, consent_line, parse_day, split_tags
-from shoptui.tui.widgets.form import Field, FormDialog, whole_number, words_to_field
+from shoptui.tui.widgets.form import Field, FormDialog, whole_number
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
@@ -46,13 +46,6 @@ def _yes_no(value: str | None) -> bool | None:
 
 
 # ---------------------------------------------------------------- register and edit
-
-PROFILE_WORDS = (
-    ("not a phone number", "phone"), ("not an email address", "email"), ("the phone ", "phone"),
-    ("the email ", "email"), ("give a phone", "phone"), ("give an email", "email"), ("account", "account"),
-    ("provider", "account"), ("gender", "gender"), ("birthday", "birthday"), ("date of birth", "birthday"),
-    ("region", "region"), ("tag", "tags"), ("name", "name"), ("phone", "phone"), ("email", "email"),
-)
 
 
 class RegisterDialog(FormDialog):
@@ -83,11 +76,6 @@ class RegisterDialog(FormDialog):
             Field("sms_consent", "SMS ads", _choice(DEFAULT_CHOICES, "", "f-sms-consent",
                                                     "Agrees to marketing SMS (store default unless told).")),
         ]
-
-    def field_for(self, sentence: str) -> str | None:
-        if sentence.startswith("Register a member with"):
-            return "phone"
-        return words_to_field(sentence, PROFILE_WORDS)
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
@@ -141,13 +129,6 @@ class EditDialog(FormDialog):
             Field("sms_consent", "SMS ads", _choice(YES_NO, "yes" if m.sms_consent else "no", "f-sms-consent",
                                                     consent_line("sms", m.sms_consent, m.sms_consent_at, self.meta))),
         ]
-
-    def field_for(self, sentence: str) -> str | None:
-        if sentence.startswith("Nothing to change"):
-            return None
-        if "member's name" in sentence:
-            return "name"
-        return words_to_field(sentence, PROFILE_WORDS)
 
     def patch(self, values: dict[str, Any]) -> dict[str, Any]:
         """Only what differs from the member as loaded."""
@@ -226,7 +207,6 @@ class PointsDialog(FormDialog):
 
     TITLE_TEXT = "Adjust points"
     SAVE_LABEL = "book the adjustment"
-    WORDS = (("reason", "reason"), ("points", "points"), ("whole number", "points"), ("adjustment", "points"))
 
     def __init__(self, meta: MembersMeta, member: MemberRead) -> None:
         super().__init__(f"#{member.id} {member.name} holds {plural(member.points_balance, 'point')} "
@@ -241,9 +221,6 @@ class PointsDialog(FormDialog):
             Field("reason", "Reason", _input("", "f-reason", "why (kept in the ledger)",
                                              "Why the points change: birthday, goodwill, correction …")),
         ]
-
-    def field_for(self, sentence: str) -> str | None:
-        return words_to_field(sentence, self.WORDS)
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
@@ -260,8 +237,6 @@ class CreditDialog(FormDialog):
 
     TITLE_TEXT = "Store credit"
     SAVE_LABEL = "book it"
-    WORDS = (("reason", "reason"), ("top-up", "amount"), ("amount", "amount"), ("adjustment", "amount"),
-             ("change of zero", "amount"), ("cannot be taken", "amount"), ("too large", "amount"))
 
     def __init__(self, meta: MembersMeta, member: MemberRead) -> None:
         super().__init__(f"#{member.id} {member.name} holds {meta.money(member.credit_balance_minor)} "
@@ -281,9 +256,6 @@ class CreditDialog(FormDialog):
                                                    "Receipt or payment reference of a top-up.")),
         ]
 
-    def field_for(self, sentence: str) -> str | None:
-        return words_to_field(sentence, self.WORDS)
-
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.money import parse_money
@@ -302,9 +274,6 @@ class GiftDialog(FormDialog):
 
     TITLE_TEXT = "Redeem a gift"
     SAVE_LABEL = "give the gift"
-    WORDS = (("choose a gift", "gift"), ("there is no gift", "gift"), ("gifts at a time", "quantity"),
-             ("whole number", "quantity"), ("quantity", "quantity"), ("are left", "quantity"), ("points", "quantity"),
-             ("gift", "gift"))
 
     def __init__(self, meta: MembersMeta, member: MemberRead) -> None:
         super().__init__(f"#{member.id} {member.name} holds {plural(member.points_balance, 'point')}.")
@@ -319,9 +288,6 @@ class GiftDialog(FormDialog):
                                          tooltip="A gift from the points catalogue.")),
             Field("quantity", "Quantity", _input("1", "f-quantity", "how many", "How many of the gift.")),
         ]
-
-    def field_for(self, sentence: str) -> str | None:
-        return words_to_field(sentence, self.WORDS)
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
@@ -341,6 +307,8 @@ class GiftDialog(FormDialog):
 class MergeDialog(FormDialog):
     """Which member (or customer) to merge into this one; saving only reads what would move."""
 
+    DEFAULT_FIELD = "other"
+
     SAVE_LABEL = "see what moves"
 
     def __init__(self, meta: MembersMeta, member: MemberRead) -> None:
@@ -355,9 +323,6 @@ class MergeDialog(FormDialog):
     def fields(self) -> list[Field]:
         return [Field("other", "Duplicate", _input("", "f-other", "id, phone, email or provider:id",
                                                    "The duplicate member (or customer) merged into this one."))]
-
-    def field_for(self, sentence: str) -> str | None:
-        return "other"
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
@@ -395,10 +360,6 @@ def merge_question(preview: MergePreview, meta: MembersMeta) -> str:
 
 # ---------------------------------------------------------------- tiers
 
-TIER_WORDS = (("tier name", "name"), ("discount", "discount"), ("multiplier", "multiplier"),
-              ("free shipping", "free_shipping"), ("minimum spend", "min_spend"), ("orders", "min_orders"),
-              ("thresholds", "min_spend"), ("threshold", "min_spend"))
-
 
 class TierEditDialog(FormDialog):
     """A tier's name, thresholds and benefits; members move at the next recalculation."""
@@ -434,11 +395,6 @@ class TierEditDialog(FormDialog):
             Field("free_shipping", "Free ship ≥", _input(ship, "f-free-shipping", "order amount (empty: none)",
                                                          "Free shipping from this order amount; empty: none.")),
         ]
-
-    def field_for(self, sentence: str) -> str | None:
-        if sentence.startswith("Nothing to change"):
-            return None
-        return words_to_field(sentence, TIER_WORDS)
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -24,7 +24,7 @@ from textual.widgets import Input, Select, Static
 from shoptui.errors import InvalidInput, ShopError
 from shoptui.tui.screens.orders.common import CHANNEL_CHOICES, METHOD_LABELS, USER_METHODS, OrdersMeta, parse_items
 from shoptui.tui.text import choices, plain
-from shoptui.tui.widgets.form import Field, FormDialog, words_to_field
+from shoptui.tui.widgets.form import Field, FormDialog
 from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 from shoptui.wording import plural
@@ -63,7 +63,6 @@ def _methods() -> list[tuple[str, str]]:
 class OrderForm(FormDialog):
     """A form of the orders screens: the store's meta data, and a table of words -> field for refusals."""
 
-    WORDS: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     def __init__(self, meta: OrdersMeta, intro: str = "") -> None:
         super().__init__(intro)
@@ -73,9 +72,6 @@ class OrderForm(FormDialog):
     def url(self) -> str | None:
         """The store of the app."""
         return self.shop.db_url
-
-    def field_for(self, sentence: str) -> str | None:
-        return words_to_field(sentence, self.WORDS)
 
     def money(self, text: str, what: str, *, optional: bool = False) -> int | None:
         """An amount typed in the store's currency (blank: None when optional, else refused)."""
@@ -96,9 +92,6 @@ class NewOrderDialog(OrderForm):
 
     TITLE_TEXT = "New order"
     SAVE_LABEL = "create the order"
-    WORDS = (("sku or barcode", "lines"), ("available", "lines"), ("quantity", "lines"), ("item", "lines"),
-             ("archived", "lines"), ("line", "lines"), ("customer", "customer"), ("guest", "guest"),
-             ("channel", "channel"), ("shipping", "shipping"), ("note", "note"), ("payment", "pay"))
 
     def fields(self) -> list[Field]:
         return [
@@ -146,8 +139,6 @@ class PayDialog(OrderForm):
 
     TITLE_TEXT = "Record a payment"
     SAVE_LABEL = "record it"
-    WORDS = (("method", "method"), ("reference", "reference"), ("amount", "amount"), ("more than", "amount"),
-             ("due", "amount"))
 
     def __init__(self, meta: OrdersMeta, number: str, due_minor: int) -> None:
         super().__init__(meta, f"Order {number}: {meta.store.money(due_minor)} {meta.store.currency} due.")
@@ -191,8 +182,6 @@ class ShipDialog(OrderForm):
 
     TITLE_TEXT = "Ship"
     SAVE_LABEL = "ship"
-    WORDS = (("tracking", "tracking"), ("carrier", "carrier"), ("not on this order", "items"),
-             ("can be shipped", "items"), ("quantity", "items"), ("item", "items"))
 
     def __init__(self, meta: OrdersMeta, number: str, intro: str = "") -> None:
         super().__init__(meta, intro)
@@ -249,7 +238,6 @@ class CancelDialog(OrderForm):
 
     TITLE_TEXT = "Cancel"
     SAVE_LABEL = "cancel the order"
-    WORDS = (("reason", "reason"),)
 
     def __init__(self, meta: OrdersMeta, number: str, paid_minor: int) -> None:
         held = (f" {meta.store.money(paid_minor)} {meta.store.currency} paid goes back." if paid_minor else "")
@@ -349,8 +337,6 @@ class RefundDialog(ConfirmedRefund):
 
     TITLE_TEXT = "Refund"
     SAVE_LABEL = "see what goes back"
-    WORDS = (("reason", "reason"), ("not on this order", "items"), ("can be refunded", "items"), ("units", "items"),
-             ("shipping", "shipping"), ("amount", "amount"), ("more than", "amount"))
 
     def __init__(self, meta: OrdersMeta, number: str, balance_minor: int) -> None:
         super().__init__(meta, f"{meta.store.money(balance_minor)} {meta.store.currency} paid and not refunded yet. Items refund "
@@ -406,8 +392,6 @@ class ReturnRequestDialog(OrderForm):
 
     TITLE_TEXT = "Return request"
     SAVE_LABEL = "record the request"
-    WORDS = (("reason", "reason"), ("photo", "photos"), ("name the items", "items"), ("returned", "items"),
-             ("not on this order", "items"), ("quantity", "items"), ("item", "items"))
 
     DEFAULT_CSS = """
     ReturnRequestDialog #f-lines { height: auto; max-height: 7; }
@@ -513,7 +497,6 @@ class DecideReturnDialog(OrderForm):
 
     TITLE_TEXT = "Approve or reject"
     SAVE_LABEL = "decide"
-    WORDS = (("rejection", "note"), ("note", "note"))
 
     def __init__(self, meta: OrdersMeta, found: ReturnRead) -> None:
         items = ", ".join(f"{i.sku} x{i.quantity}" for i in found.items)
@@ -582,7 +565,6 @@ class RefundReturnDialog(ConfirmedRefund):
 
     TITLE_TEXT = "Refund a return"
     SAVE_LABEL = "see what goes back"
-    WORDS = (("reason", "reason"), ("shipping", "shipping"), ("amount", "amount"), ("more than", "amount"))
 
     def __init__(self, meta: OrdersMeta, found: ReturnRead) -> None:
         items = ", ".join(f"{i.sku} x{i.quantity}" for i in found.items)
@@ -628,9 +610,6 @@ class ExchangeDialog(OrderForm):
 
     TITLE_TEXT = "Exchange"
     SAVE_LABEL = "exchange"
-    WORDS = (("name the items the customer takes", "new"), ("sku or barcode", "new"), ("available", "new"),
-             ("condition", "condition"), ("reason", "reason"), ("method", "pay"), ("returned", "back"),
-             ("not on this order", "back"), ("refunded", "back"), ("worth", "back"), ("quantity", "back"))
 
     def __init__(self, meta: OrdersMeta, number: str) -> None:
         super().__init__(meta, "The returned items are received at once; a new order holds the new ones, paid with "
@@ -713,8 +692,6 @@ class FiltersDialog(OrderForm):
 
     TITLE_TEXT = "More filters"
     SAVE_LABEL = "apply"
-    WORDS = (("ends before it starts", "date_to"), ("first day", "date_from"), ("last day", "date_to"),
-             ("customer", "customer"), ("smallest", "min_total"), ("largest", "max_total"))
 
     def __init__(self, meta: OrdersMeta, current: MoreFilters) -> None:
         super().__init__(meta, "Empty fields do not filter. Dates are in the store's time zone.")
@@ -773,7 +750,6 @@ class SaveDocumentDialog(OrderForm):
 
     TITLE_TEXT = "Save to a file"
     SAVE_LABEL = "save"
-    WORDS = (("folder", "path"), ("written", "path"), ("file", "path"))
 
     def __init__(self, meta: OrdersMeta, text: str, path: str) -> None:
         super().__init__(meta)
