@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -73,15 +73,15 @@ class OrderForm(FormDialog):
         """The store of the app."""
         return self.shop.db_url
 
-    def money(self, text: str, what: str, *, optional: bool = False) -> int | None:
+    def money(self, text: str, what: str, *, optional: bool = False, field: str | None = None) -> int | None:
         """An amount typed in the store's currency (blank: None when optional, else refused)."""
         from shoptui.money import parse_money
 
         if not text.strip():
             if optional:
                 return None
-            raise InvalidInput(f"Type the {what}, like 12.50.")
-        return parse_money(text, self.meta.store.digits, field=what)
+            raise InvalidInput(f"Type the {what}, like 12.50.", field=field)
+        return parse_money(text, self.meta.store.digits, field=what, name=field)
 
 
 # ---------------------------------------------------------------- create and pay
@@ -118,8 +118,8 @@ class NewOrderDialog(OrderForm):
 
         items = parse_items(values["lines"])
         if not items:
-            raise InvalidInput("Type at least one item: a SKU or barcode and a quantity, like TEE-01:2.")
-        shipping = self.money(values["shipping"], "shipping fee", optional=True) or 0
+            raise InvalidInput("Type at least one item: a SKU or barcode and a quantity, like TEE-01:2.", field="lines")
+        shipping = self.money(values["shipping"], "shipping fee", optional=True, field="shipping") or 0
         with db.transaction(self.url) as session:
             draft = drafts.OrderDraft(
                 channel=values["channel"] or "phone", customer=values["customer"].strip() or None,
@@ -136,6 +136,8 @@ class NewOrderDialog(OrderForm):
 
 class PayDialog(OrderForm):
     """Record a payment: method, amount (default: everything due), reference."""
+
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"amount_minor": "amount"}
 
     TITLE_TEXT = "Record a payment"
     SAVE_LABEL = "record it"
@@ -163,7 +165,7 @@ class PayDialog(OrderForm):
         from shoptui import db
         from shoptui.services.orders import payments
 
-        amount = self.money(values["amount"], "payment amount")
+        amount = self.money(values["amount"], "payment amount", field="amount")
         with db.transaction(self.url) as session:
             result = payments.pay(session=session, actor=self.shop.actor, number=self.number, method=values["method"],
                                 amount_minor=amount, reference=values["reference"])
@@ -361,7 +363,7 @@ class RefundDialog(ConfirmedRefund):
         ]
 
     def _arguments(self, values: dict[str, Any]) -> dict[str, Any]:
-        return {"number": self.number, "amount_minor": self.money(values["amount"], "refund amount", optional=True),
+        return {"number": self.number, "amount_minor": self.money(values["amount"], "refund amount", optional=True, field="amount"),
                 "items": parse_items(values["items"]) if values["items"].strip() else None,
                 "include_shipping": values["shipping"] == "yes", "to": values["to"]}
 
@@ -587,7 +589,7 @@ class RefundReturnDialog(ConfirmedRefund):
 
     def _arguments(self, values: dict[str, Any]) -> dict[str, Any]:
         return {"return_id": self.found.id, "include_shipping": values["shipping"] == "yes", "to": values["to"],
-                "amount_minor": self.money(values["amount"], "refund amount", optional=True)}
+                "amount_minor": self.money(values["amount"], "refund amount", optional=True, field="amount")}
 
     def preview(self, session: Any, values: dict[str, Any]) -> Any:
         from shoptui.services.orders import returns as orders_returns
@@ -681,10 +683,10 @@ class MoreFilters:
         return " · ".join(parts)
 
 
-def _day(text: str, what: str) -> date | None:
+def _day(text: str, what: str, field: str) -> date | None:
     from shoptui.services.shop.timeutil import parse_day
 
-    return parse_day(text, field=what, example="2026-11-20")
+    return parse_day(text, field=what, example="2026-11-20", name=field)
 
 
 class FiltersDialog(OrderForm):
@@ -723,10 +725,10 @@ class FiltersDialog(OrderForm):
         from shoptui.services.orders import listing
 
         found = MoreFilters(
-            date_from=_day(values["date_from"], "first day"), date_to=_day(values["date_to"], "last day"),
+            date_from=_day(values["date_from"], "first day", "date_from"), date_to=_day(values["date_to"], "last day", "date_to"),
             customer=values["customer"].strip(),
-            min_total_minor=self.money(values["min_total"], "smallest total", optional=True),
-            max_total_minor=self.money(values["max_total"], "largest total", optional=True),
+            min_total_minor=self.money(values["min_total"], "smallest total", optional=True, field="min_total"),
+            max_total_minor=self.money(values["max_total"], "largest total", optional=True, field="max_total"),
             has_tracking=None if not values["tracking"] else values["tracking"] == "yes")
         with db.read_session(self.url) as session:  # the service checks the customer and the range
             listing.list_orders(session=session, filters=to_filter(found), limit=1)
@@ -763,7 +765,7 @@ class SaveDocumentDialog(OrderForm):
         from shoptui.services.orders import documents
 
         if not values["path"].strip():
-            raise InvalidInput("Give a file name for the document.")
+            raise InvalidInput("Give a file name for the document.", field="path")
         path = documents.save(self.text, values["path"].strip())
         return Changed(f"Saved to {path}.")
 
