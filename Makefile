@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-sqlite test-postgresql lint bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -34,8 +34,17 @@ lint: $(DEV_STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
+# the whole suite on SQLite, then again on a throwaway PostgreSQL cluster the tests start themselves
+# (tests/pg.py: initdb + pg_ctl from the postgresql package, one cluster per xdist worker)
 test: lint
 	$(BIN)/python -m pytest -n auto
+	SHOPTUI_TEST_ENGINE=postgresql $(BIN)/python -m pytest -n auto
+
+test-sqlite: $(DEV_STAMP)
+	$(BIN)/python -m pytest -n auto
+
+test-postgresql: $(DEV_STAMP)
+	SHOPTUI_TEST_ENGINE=postgresql $(BIN)/python -m pytest -n auto
 
 bench: $(STAMP)
 	$(BIN)/python -m bench all

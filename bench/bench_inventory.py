@@ -142,14 +142,14 @@ SELLER_WARM_UP = 20  # sales per process not counted: first statements, first pa
 def _seller(url: str, first: int, count: int) -> tuple[list[float], list[float]]:
     from shoptui import db
     from shoptui.config import Actor
-    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory.ledger import sell
 
     actor = Actor(name="bench", source="script")
     samples, cpu = [], []
     for n, vid in enumerate(range(first, first + count + SELLER_WARM_UP)):
         started, started_cpu = time.perf_counter(), time.process_time()
         with db.transaction(url) as session:
-            inventory.sell(session=session, actor=actor, variant_id=vid, quantity=1, ref_kind=None, ref_id=None)
+            sell(session=session, actor=actor, variant_id=vid, quantity=1, ref_kind=None, ref_id=None)
         if n >= SELLER_WARM_UP:
             samples.append((time.perf_counter() - started) * 1000)
             cpu.append((time.process_time() - started_cpu) * 1000)
@@ -159,8 +159,12 @@ def _seller(url: str, first: int, count: int) -> tuple[list[float], list[float]]
 def run() -> None:
     from shoptui import db
     from shoptui.config import Actor
-    from shoptui.services.inventory import stock as inventory
     from shoptui.services.inventory import stocktake as inventory_stocktake
+    from shoptui.services.inventory.changes import restock
+    from shoptui.services.inventory.checks import check_stock_ledger
+    from shoptui.services.inventory.ledger import sell
+    from shoptui.services.inventory.levels import level_of, levels_for
+    from shoptui.services.inventory.variants import find_variant
     from shoptui.services.shop import settings
 
     url = ensure_store()
@@ -170,7 +174,7 @@ def run() -> None:
     # 1. stock level lookup for a SKU
     with db.read_session(url) as session:
         def lookup() -> None:
-            inventory.level_of(session, f"SKU-{rng.randint(1, VARIANTS):06d}")
+            level_of(session, f"SKU-{rng.randint(1, VARIANTS):06d}")
         time_calls(lookup, 200)  # warm-up (see the module docstring)
         samples, cpu = _per_call(lookup, 5000)
     figure("stock level lookup for a SKU (p50, wall)", percentile(samples, 50), 2,
@@ -182,7 +186,7 @@ def run() -> None:
     # 2. db check of the stock invariant
     with db.read_session(url) as session:
         started, cpu = time.perf_counter(), time.process_time()
-        problems = inventory.check_stock_ledger(session=session)
+        problems = check_stock_ledger(session=session)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     figure("db check: levels == sum of 10M movements", elapsed, 10, "s",
            note=f"cpu {cpu:.2f} s; {len(problems)} problem(s)")
@@ -190,7 +194,7 @@ def run() -> None:
     # 3. restock/sell throughput from one process, one transaction per movement
     for i in range(20):  # warm-up: the write statements' first compilation
         with db.transaction(url) as session:
-            inventory.restock(session=session, actor=actor, code=f"SKU-{STOCKTAKE_LINES + 1 + i:06d}", quantity=1)
+            restock(session=session, actor=actor, code=f"SKU-{STOCKTAKE_LINES + 1 + i:06d}", quantity=1)
     n = 2000
     ahead = random.Random()
     ahead.setstate(rng.getstate())  # the SKUs the loop below sells: every run sells the same ones again
@@ -198,19 +202,19 @@ def run() -> None:
     sold = set(codes[1::2])  # odd movements are the sales
     with db.transaction(url) as session:  # top up the ones that would run out (not timed)
         for code in sold:
-            variant = inventory.find_variant(session, code)
-            if inventory.levels_for(session, [variant.id])[variant.id].available < 2:
-                inventory.restock(session=session, actor=actor, code=code, quantity=10)
+            variant = find_variant(session, code)
+            if levels_for(session, [variant.id])[variant.id].available < 2:
+                restock(session=session, actor=actor, code=code, quantity=10)
     started, cpu = time.perf_counter(), time.process_time()
     for i in range(n):
         code = f"SKU-{rng.randint(STOCKTAKE_LINES + 1, VARIANTS):06d}"
         with db.transaction(url) as session:
             if i % 2:
-                variant = inventory.find_variant(session, code)
-                inventory.sell(session=session, actor=actor, variant_id=variant.id, quantity=1, ref_kind=None,
+                variant = find_variant(session, code)
+                sell(session=session, actor=actor, variant_id=variant.id, quantity=1, ref_kind=None,
                                ref_id=None)
             else:
-                inventory.restock(session=session, actor=actor, code=code, quantity=2)
+                restock(session=session, actor=actor, code=code, quantity=2)
     rate, cpu_rate = n / (time.perf_counter() - started), n / (time.process_time() - cpu)
     figure("restock/sell, one transaction each (wall)", rate, 1000, "mov/s", higher_is_better=True)
     figure("restock/sell, one transaction each (CPU time)", cpu_rate, 1000, "mov/s", higher_is_better=True,
@@ -220,7 +224,7 @@ def run() -> None:
         with db.transaction(url) as session:
             for i in range(100):
                 code = f"SKU-{STOCKTAKE_LINES + 1 + batch * 100 + i:06d}"
-                inventory.restock(session=session, actor=actor, code=code, quantity=1)
+                restock(session=session, actor=actor, code=code, quantity=1)
     rate, cpu_rate = 1000 / (time.perf_counter() - started), 1000 / (time.process_time() - cpu)
     figure("restock, 100 per transaction (wall)", rate, 1000, "mov/s", higher_is_better=True)
     figure("restock, 100 per transaction (CPU time)", cpu_rate, 1000, "mov/s", higher_is_better=True)
@@ -230,8 +234,8 @@ def run() -> None:
     with db.transaction(url) as session:  # every run sells these again: top up the ones sold out
         for _, first, count in sellers:
             for vid in range(first, first + count + SELLER_WARM_UP):
-                if inventory.levels_for(session, [vid])[vid].available < 1:
-                    inventory.restock(session=session, actor=actor, code=f"SKU-{vid:06d}", quantity=10)
+                if levels_for(session, [vid])[vid].available < 1:
+                    restock(session=session, actor=actor, code=f"SKU-{vid:06d}", quantity=10)
     ctx = multiprocessing.get_context("spawn")
     db.dispose_all()
     with ctx.Pool(3) as pool:
@@ -263,5 +267,5 @@ def run() -> None:
            note=f"{take.lines} lines, {report.adjusted} adjusted")
     figure("stocktake post of 10,000 lines (CPU time)", cpu, 2, "s")
     with db.read_session(url) as session:
-        problems = inventory.check_stock_ledger(session=session)
+        problems = check_stock_ledger(session=session)
     print(f"   ledger after the bench: {'consistent' if not problems else problems[:3]}")

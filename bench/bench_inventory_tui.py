@@ -24,15 +24,15 @@ def run() -> None:
     from sqlmodel import Session
 
     from shoptui import db
-    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory.listing import list_levels, list_moves
 
     engine = db.get_engine(ensure_store())
     rng = random.Random(11)
     with Session(engine) as session:
         def page(**kwargs: object) -> object:
-            return inventory.list_levels(session=session, limit=PAGE, **kwargs)  # type: ignore[arg-type]
+            return list_levels(session=session, limit=PAGE, **kwargs)  # type: ignore[arg-type]
 
-        first = inventory.list_levels(session=session, limit=PAGE)
+        first = list_levels(session=session, limit=PAGE)
         assert len(first.items) == PAGE
 
         def deep() -> None:
@@ -42,7 +42,7 @@ def run() -> None:
             page(search=f"SKU-{rng.randint(1, VARIANTS // 100):04d}")
 
         def ledger() -> None:
-            inventory.list_moves(session=session, code=f"SKU-{rng.randint(1, VARIANTS):06d}", limit=100)
+            list_moves(session=session, code=f"SKU-{rng.randint(1, VARIANTS):06d}", limit=100)
 
         cases = [
             ("first page of levels", lambda: page()),

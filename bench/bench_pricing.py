@@ -26,7 +26,7 @@ def _build(url: str) -> tuple[list[str], int, str]:
     from shoptui.models.members import Member
     from shoptui.services.catalog import categories as catalog_categories
     from shoptui.services.catalog import products
-    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory.changes import restock
     from shoptui.services.marketing import coupons as mc
     from shoptui.services.marketing import promotions as mp
     from shoptui.services.members import customers
@@ -42,7 +42,7 @@ def _build(url: str) -> tuple[list[str], int, str]:
                 title=f"Product {i}", status="active", category_id=categories[i % 20].id,
                 variants=[products.VariantInput(sku=sku, price_minor=rng.randint(500, 50_000))]))
             skus.append(sku)
-        inventory.restock(session=s, actor=actor, code=skus[0], quantity=1000)
+        restock(session=s, actor=actor, code=skus[0], quantity=1000)
         customer = customers.add_customer(session=s, actor=actor, data=customers.CustomerCreate(
             name="Gold member", phone="13800138000"))
         s.execute(insert(Member).values(customer_id=customer.id, tier_code="gold", points_balance=0,

@@ -21,7 +21,7 @@ def _small_store() -> str:
     from shoptui import db
     from shoptui.config import Actor
     from shoptui.services.catalog import products
-    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory.changes import restock
 
     if SMALL.exists():
         return f"sqlite:///{SMALL}"
@@ -33,7 +33,7 @@ def _small_store() -> str:
             products.create_product(session=s, actor=actor, data=products.ProductCreate(
                 title=f"Bench product {n}", status="active",
                 variants=[products.VariantInput(sku=f"B-{n:05d}", price_minor=500 + n * 7)]))
-            inventory.restock(session=s, actor=actor, code=f"B-{n:05d}", quantity=100_000)
+            restock(session=s, actor=actor, code=f"B-{n:05d}", quantity=100_000)
     return url
 
 

@@ -21,6 +21,7 @@ APP_NAME = "shoptui"
 ENV_DATABASE_URL = "SHOPTUI_DATABASE_URL"
 ENV_CONFIG_FILE = "SHOPTUI_CONFIG"
 ENV_SECRETS_FILE = "SHOPTUI_SECRETS_FILE"
+ENV_KEYMAP_FILE = "SHOPTUI_KEYMAP"
 PRIVATE_FILE_MODE = 0o600  # store files, backups, the log, the writers' gate: the owner only
 PRIVATE_DIR_MODE = 0o700
 
@@ -66,6 +67,63 @@ def _read_config(path: str) -> dict[str, Any]:
 def file_config() -> dict[str, Any]:
     """The parsed config file, or ``{}`` when there is none."""
     return _read_config(str(config_file()))
+
+
+def tui_theme() -> str | None:
+    """The operator's Textual theme for this terminal: ``theme`` in the config file, or ``None``.
+
+    A per-terminal preference, so it lives in the config file, never in the store's settings.
+    Raises InvalidInput when the config file cannot be read or the value is not a name.
+    """
+    value = file_config().get("theme")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"theme in {config_file()} must be a theme's name in quotes, such as theme = \"nord\".")
+    return value.strip()
+
+
+def tui_themes() -> dict[str, dict[str, Any]]:
+    """The operator's own themes: the ``[themes.NAME]`` tables of the config file (``{}`` when none)."""
+    value = file_config().get("themes", {})
+    if not isinstance(value, dict) or not all(isinstance(table, dict) for table in value.values()):
+        raise InvalidInput(f"themes in {config_file()} must be tables such as [themes.shop] with primary = \"#0178D4\".")
+    return value
+
+
+def keymap_file() -> Path:
+    """``$SHOPTUI_KEYMAP`` or ``keymap.toml`` in the config dir: binding id -> keys, for the TUI."""
+    explicit = os.environ.get(ENV_KEYMAP_FILE)
+    return Path(explicit).expanduser() if explicit else config_dir() / "keymap.toml"
+
+
+def read_keymap(path: Path | None = None) -> dict[str, str]:
+    """The keymap file as binding id -> keys (``"ctrl+f"`` or ``"ctrl+f,f3"``); ``{}`` when there is none.
+
+    A value may also be a list of keys. Raises InvalidInput, naming the file and the problem, when the
+    file is not TOML or a value is not keys.
+    """
+    file = keymap_file() if path is None else path
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"The keymap {file} cannot be read ({type(exc).__name__}); fix or remove it.") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"The keymap {file} is not valid TOML ({exc}); fix or remove it.") from None
+    keymap: dict[str, str] = {}
+    for binding_id, keys in raw.items():
+        if isinstance(keys, list) and all(isinstance(key, str) for key in keys):
+            keys = ",".join(keys)
+        if not isinstance(keys, str) or not keys.strip() or any(not key.strip() for key in keys.split(",")):
+            raise InvalidInput(
+                f"The keymap {file} gives {binding_id!r} {keys!r}; give keys as a string, such as {binding_id} = \"ctrl+f\"."
+            )
+        keymap[binding_id] = ",".join(key.strip() for key in keys.split(","))
+    return keymap
 
 
 def secrets_file() -> Path:

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from shoptui import clock, db
 from shoptui.config import Actor
-from tests.store_files import seal_template, store_copy
+from tests.store_files import ENGINE, ON_POSTGRESQL, make_template, stop_cluster, store_copy, url_path
 
 FROZEN_AT = datetime(2026, 11, 20, 2, 30, tzinfo=UTC)  # 10:30 in Asia/Shanghai
 CLERK = Actor(name="clerk", source="test")
@@ -34,24 +34,48 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
     config._read_config.cache_clear()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only(reason): the test is about SQLite (files, pragmas, backup); "
+                            "skipped when the suite runs on PostgreSQL")
+    config.addinivalue_line("markers", "postgresql_only(reason): the test is about PostgreSQL; skipped on SQLite")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"shoptui test engine: {ENGINE} (SHOPTUI_TEST_ENGINE)"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    other = "sqlite_only" if ON_POSTGRESQL else "postgresql_only"
+    for item in items:
+        marker = item.get_closest_marker(other)
+        if marker is not None:
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+            item.add_marker(pytest.mark.skip(reason=f"{other}: {reason}" if reason else other))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    stop_cluster()  # this process's PostgreSQL cluster, when it started one
+
+
 @pytest.fixture(scope="session")
-def template_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One store migrated to head per test run; tests copy it."""
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    db.upgrade(str(path), backup=False)
-    return seal_template(path)
+def template_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One store migrated to head per test run (per xdist worker); tests copy it. Its URL."""
+    return make_template(tmp_path_factory.mktemp("template"))
 
 
 @pytest.fixture
-def store(template_store: Path, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated store file for one test; yields its SQLAlchemy URL."""
+def store(template_store: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated store for one test (a file, or a PostgreSQL database); yields its SQLAlchemy URL."""
     yield from store_copy(template_store, tmp_path, "shop.db")
 
 
 @pytest.fixture
 def store_path(store: str) -> Path:
-    """The file behind ``store``."""
-    return Path(store.removeprefix("sqlite:///"))
+    """The file behind ``store`` (SQLite only: a test that needs the file is marked sqlite_only)."""
+    path = url_path(store)
+    if path is None:
+        pytest.fail("store_path is the file of a SQLite store; mark the test sqlite_only or use the URL")
+    return path
 
 
 @pytest.fixture

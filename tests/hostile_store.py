@@ -6,12 +6,13 @@ Used by the CLI and TUI tests of issue 11 items 4 and 37: what a user typed is d
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 from typer.testing import CliRunner
 
+from shoptui import db
 from shoptui.cli.main import app
+from tests.store_files import execute, new_store_url, rows
 
 MARKUP = "[/] [bold red]x[/] [link=https://evil.example]click[/link]"
 # input refuses control characters (item 40); older rows or SQL can still hold them
@@ -43,9 +44,9 @@ TEXT_COLUMNS: dict[str, list[str]] = {
 }
 
 
-def build(path: Path) -> str:
-    """Make the hostile store at ``path``; returns its URL."""
-    url = f"sqlite:///{path}"
+def build(folder: Path) -> str:
+    """Make the hostile store (a file in ``folder``, or a PostgreSQL database); returns its URL."""
+    url = new_store_url(folder, "shop.db")
     runner = CliRunner()
 
     def run(*args: str, input: str | None = None) -> str:
@@ -75,8 +76,9 @@ def build(path: Path) -> str:
     run("order", "create", "-i", "EVIL-1:1", "--guest", f"Guest {MARKUP}", "--note", MARKUP, "--pay", "cash")
     run("shift", "open", "--float", "100", "--note", MARKUP)
     run("stocktake", "start", "--note", MARKUP)
-    run("tier", "edit", _first_tier(path), "--name", "[/] [link=https://evil.example]T[/link]")
-    _seed_escapes(path)
+    run("tier", "edit", _first_tier(url), "--name", "[/] [link=https://evil.example]T[/link]")
+    db.dispose_all()
+    _seed_escapes(url)
     return url
 
 
@@ -84,17 +86,13 @@ def _has(runner: CliRunner, url: str, *command: str) -> bool:
     return runner.invoke(app, ["--db", url, *command, "--help"]).exit_code == 0
 
 
-def _first_tier(path: Path) -> str:
-    with sqlite3.connect(path) as con:
-        return str(con.execute("select code from member_tier order by code limit 1").fetchone()[0])
+def _first_tier(url: str) -> str:
+    return str(rows(url, "select code from member_tier order by code limit 1")[0][0])
 
 
-def _seed_escapes(path: Path) -> None:
+def _seed_escapes(url: str) -> None:
     """Append a terminal escape to every user-text column, past the input checks (as old rows would)."""
-    with sqlite3.connect(path) as con:
-        for table, columns in TEXT_COLUMNS.items():
-            for column in columns:
-                con.execute(f'update "{table}" set "{column}" = "{column}" || ? where "{column}" is not null',
-                            (ESCAPE,))
-        con.execute("update store_setting set value = ? where key = 'name'",
-                    (json.dumps(f"Shop {MARKUP}{ESCAPE}"),))
+    statements = [f'update "{table}" set "{column}" = "{column}" || :escape where "{column}" is not null'
+                  for table, columns in TEXT_COLUMNS.items() for column in columns]
+    execute(url, *statements, "update store_setting set value = :name where key = 'name'",
+            params={"escape": ESCAPE, "name": json.dumps(f"Shop {MARKUP}{ESCAPE}")})

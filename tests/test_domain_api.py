@@ -85,8 +85,8 @@ def test_no_module_uses_another_modules_private_names() -> None:
 @pytest.mark.parametrize(("source", "expected"), [
     ("from shoptui.services.catalog import products as catalog\ncatalog._required_text('x', 'title', 5)\n",
      [(2, "catalog._required_text")]),
-    ("from shoptui.services.inventory.stock import _ensure_level\n",
-     [(1, "shoptui.services.inventory.stock._ensure_level")]),
+    ("from shoptui.services.inventory.ledger import _ensure_level\n",
+     [(1, "shoptui.services.inventory.ledger._ensure_level")]),
     ("import shoptui.db as db\nwith db._translated(url): pass\n", [(2, "db._translated")]),
     ("def f():\n    from shoptui.services.pricing import terms\n    return terms._members_api()\n",
      [(3, "terms._members_api")]),

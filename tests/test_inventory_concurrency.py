@@ -8,7 +8,9 @@ import sys
 import time
 
 from shoptui import db
-from shoptui.services.inventory import stock as inv
+from shoptui.services.inventory.changes import restock
+from shoptui.services.inventory.checks import check_stock_ledger
+from shoptui.services.inventory.levels import levels_for
 from tests.services.inventory_helpers import CLERK, make_variant
 
 PROCESSES = 3
@@ -19,7 +21,7 @@ STOCK = 50
 def _seller(url: str, variant_id: int, tries: int) -> dict[str, object]:
     from shoptui import db
     from shoptui.errors import Conflict
-    from shoptui.services.inventory import stock as inv
+    from shoptui.services.inventory.ledger import sell
     from tests.services.inventory_helpers import CLERK
 
     sold = refused = 0
@@ -29,7 +31,7 @@ def _seller(url: str, variant_id: int, tries: int) -> dict[str, object]:
         started = time.perf_counter()
         try:
             with db.transaction(url) as session:
-                inv.sell(session=session, actor=CLERK, variant_id=variant_id, quantity=1, ref_kind=None, ref_id=None)
+                sell(session=session, actor=CLERK, variant_id=variant_id, quantity=1, ref_kind=None, ref_id=None)
             sold += 1
         except Conflict as exc:
             if "available" in str(exc):
@@ -45,7 +47,7 @@ def _seller(url: str, variant_id: int, tries: int) -> dict[str, object]:
 def _seed(url: str) -> int:
     with db.transaction(url) as session:
         vid = make_variant(session, "LAST-50")
-        inv.restock(session=session, actor=CLERK, code="LAST-50", quantity=STOCK)
+        restock(session=session, actor=CLERK, code="LAST-50", quantity=STOCK)
     db.dispose_all()
     return vid
 
@@ -59,8 +61,8 @@ def test_processes_sell_the_last_fifty_exactly(store: str) -> None:
     assert sum(r["sold"] for r in results) == STOCK  # type: ignore[misc]
     assert sum(r["refused"] for r in results) == PROCESSES * TRIES - STOCK  # type: ignore[misc]
     with db.read_session(store) as session:
-        assert inv.levels_for(session, [vid])[vid].on_hand == 0
-        assert inv.check_stock_ledger(session=session) == []
+        assert levels_for(session, [vid])[vid].on_hand == 0
+        assert check_stock_ledger(session=session) == []
     latencies = sorted(ms for r in results for ms in r["latencies"])  # type: ignore[attr-defined]
     p99 = latencies[int(len(latencies) * 0.99) - 1]
     # A guard against multi-second waits behind the write lock, loose enough for a loaded 2-core CI
@@ -72,7 +74,7 @@ def test_cli_processes_never_oversell(store: str) -> None:
     """Three `shoptui stock sell` processes racing for 2 units: 2 succeed, the third is refused with exit 1."""
     with db.transaction(store) as session:
         make_variant(session, "LAST-2")
-        inv.restock(session=session, actor=CLERK, code="LAST-2", quantity=2)
+        restock(session=session, actor=CLERK, code="LAST-2", quantity=2)
     db.dispose_all()
     argv = [sys.executable, "-m", "shoptui", "--db", store, "stock", "sell", "LAST-2", "1", "--pay", "cash"]
     procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -25,6 +25,12 @@ from shoptui.cli._output import (
     state,
 )
 
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from shoptui.config import Actor
+    from shoptui.services.shop.idempotency import Outcome
+
 product_app = typer.Typer(help="Products: add, edit, show, list, search, archive, delete, import and export.",
                           no_args_is_help=True)
 variant_app = typer.Typer(help="Variants (SKUs): add, edit, list, generate from options, delete.", no_args_is_help=True)
@@ -37,7 +43,7 @@ EXPECT_OPTION = typer.Option(None, "--expect-version", metavar="N",
                              help="Refuse if the product is no longer at this version (someone else changed it).")
 
 
-def _outcome(message: str, data: Any = None):  # type: ignore[no-untyped-def]
+def _outcome(message: str, data: Any = None) -> Outcome:
     from shoptui.services.shop.idempotency import Outcome
 
     return Outcome(message=message, data=data)
@@ -103,7 +109,7 @@ def category_add(
     """Add a category. Example: shoptui category add "T-shirts" --parent Clothing"""
     from shoptui.services.catalog import categories
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         row = categories.create_category(session=session, actor=actor, name=name, parent_id=_category_id(session, parent),
                                       slug=slug, position=position)
         return _outcome(f"Added category {row.full_name} (id {row.id}).", row.model_dump())
@@ -140,7 +146,7 @@ def category_move(
     if (under is None) == (not top):
         raise fail("Give either --under PARENT or --top.", 2)
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         cid = categories.resolve_category(session=session, ref=category).id
         row = categories.move_category(session=session, actor=actor, category_id=cid,
                                     parent_id=None if top else _category_id(session, under), position=position)
@@ -160,7 +166,7 @@ def category_rename(
     """Rename a category. Example: shoptui category rename 3 "Tees & tops\""""
     from shoptui.services.catalog import categories
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         cid = categories.resolve_category(session=session, ref=category).id
         row = categories.rename_category(session=session, actor=actor, category_id=cid, name=name, slug=slug)
         return _outcome(f"Renamed category {cid} to {row.full_name}.", row.model_dump())
@@ -178,7 +184,7 @@ def category_reorder(
     """Change a category's place among its siblings. Example: shoptui category reorder Stationery 0"""
     from shoptui.services.catalog import categories
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         cid = categories.resolve_category(session=session, ref=category).id
         row = categories.reorder_category(session=session, actor=actor, category_id=cid, position=position)
         return _outcome(f"Category {row.full_name} is now at position {row.position}.", row.model_dump())
@@ -196,7 +202,7 @@ def category_delete(
     """Delete an empty category, or move its contents first. Example: shoptui category delete Old --move-to Misc"""
     from shoptui.services.catalog import categories
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         cid = categories.resolve_category(session=session, ref=category).id
         return _outcome(categories.delete_category(session=session, actor=actor, category_id=cid,
                                                 move_to=_category_id(session, move_to)))
@@ -232,7 +238,7 @@ def product_add(
     from shoptui.services.catalog import products as catalog_products
     from shoptui.services.catalog import variants as catalog_variants
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         money = shop_currency(session)
         variant = catalog_products.VariantInput(
             sku=sku, barcode=barcode, price_minor=money.parse(price, field="price"),
@@ -286,7 +292,7 @@ def product_edit(
     if not values and not add_tag and not remove_tag and category is None:
         raise fail("Nothing to change: give at least one option such as --title or --status (see --help).", 2)
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         pid = catalog_products.resolve_product(session=session, ref=product)
         patch_values = dict(values)
         if category is not None:
@@ -372,7 +378,7 @@ def product_archive(ctx: typer.Context, product: str = typer.Argument(..., help=
     """Archive a product (hidden from sale, history kept). Example: shoptui product archive 12"""
     from shoptui.services.catalog import products as catalog_products
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         pid = catalog_products.resolve_product(session=session, ref=product)
         row = catalog_products.archive_product(session=session, actor=actor, product_id=pid, expect_version=expect_version)
         return _outcome(f"Archived product {row.title} (id {row.id}).", {"id": row.id, "status": row.status})
@@ -386,7 +392,7 @@ def product_delete(ctx: typer.Context, product: str = typer.Argument(..., help="
     """Delete a product that has no history (otherwise archive it). Example: shoptui product delete 12"""
     from shoptui.services.catalog import products as catalog_products
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         pid = catalog_products.resolve_product(session=session, ref=product)
         return _outcome(catalog_products.delete_product(session=session, actor=actor, product_id=pid, expect_version=expect_version))
 
@@ -414,7 +420,7 @@ def product_bulk(
     if len(given) != 1:
         raise fail("Give exactly one of --set-status, --move-to, --add-tag, --remove-tag, --price.", 2)
 
-    def build(session):  # type: ignore[no-untyped-def]
+    def build(session: Session) -> tuple[list[int], bulk.BulkAction]:
         ids = [catalog_products.resolve_product(session=session, ref=p) for p in products]
         if set_status is not None:
             return ids, bulk.BulkAction(kind="status", status=set_status)
@@ -428,7 +434,7 @@ def product_bulk(
         amount = shop_currency(session).parse((price or "").strip().lstrip("+-"), field="price change") * sign if sign else 0
         return ids, bulk.BulkAction(kind="price", delta_minor=amount, delta_bp=bp)
 
-    def show(session, result) -> None:  # type: ignore[no-untyped-def]
+    def show(session: Session, result: bulk.BulkResult) -> None:
         money = shop_currency(session)
 
         def cell(field: str, value: Any) -> str:
@@ -450,7 +456,7 @@ def product_bulk(
                            "Run again with --yes to apply.")
         return
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         ids, action = build(session)
         result = bulk.bulk_apply(session=session, actor=actor, product_ids=ids, action=action)
         return _outcome(f"Changed {result.changed_products} of {result.products} products "
@@ -498,7 +504,7 @@ def product_import(
         raise fail(f"Cannot read {file}: {exc.strerror}.") from None
     progress = echo_err if len(content) > 1_000_000 else None
 
-    def run(session, actor):  # type: ignore[no-untyped-def]
+    def run(session: Session, actor: Actor) -> Outcome:
         report = catalog_io.import_catalog(session=session, actor=actor, content=content, source=str(file), fmt=fmt,
                                            dry_run=dry_run, create_categories=create_categories,
                                            base=file.resolve().parent, progress=progress)
@@ -537,7 +543,7 @@ def variant_add(
     from shoptui.services.catalog import products as catalog_products
     from shoptui.services.catalog import variants as catalog_variants
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         money = shop_currency(session)
         values = (list(option) + [None, None, None])[:3]
         data = catalog_products.VariantInput(sku=sku, barcode=barcode, option1=values[0], option2=values[1], option3=values[2],
@@ -574,7 +580,7 @@ def variant_edit(
     if all(v is None for v in (new_sku, price, cost, compare_at, barcode, weight, track)):
         raise fail("Nothing to change: give at least one option such as --price (see --help).", 2)
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         money = shop_currency(session)
         values: dict[str, Any] = {}
         if new_sku is not None:
@@ -639,7 +645,7 @@ def variant_generate(
     from shoptui.services.catalog import products as catalog_products
     from shoptui.services.catalog import variants as catalog_variants
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         pid = catalog_products.resolve_product(session=session, ref=product)
         result = catalog_variants.generate_variants(
             session=session, actor=actor, product_id=pid, options=[_parse_option(o) for o in option],
@@ -659,7 +665,7 @@ def variant_delete(ctx: typer.Context, sku: str = typer.Argument(..., help="The 
     """Delete a variant without history. Example: shoptui variant delete TEE-XXL"""
     from shoptui.services.catalog import variants as catalog_variants
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         return _outcome(catalog_variants.delete_variant(session=session, actor=actor, sku=sku, expect_version=expect_version))
 
     change(ctx, "variant delete", work, key=key)

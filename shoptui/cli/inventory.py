@@ -6,7 +6,7 @@ Imports here are standard library and typer only; services load inside the comma
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -25,6 +25,12 @@ from shoptui.cli._output import (
     when,
 )
 from shoptui.wording import plural
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from shoptui.config import Actor
+    from shoptui.services.shop.idempotency import Outcome
 
 NEGATIVE_OK = {"ignore_unknown_options": True}  # so "-3" is a number, not an option
 
@@ -74,13 +80,13 @@ def stock_restock(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Goods in: add stock at a location. Example: shoptui stock restock TEE-01 24 --cost 12.50"""
-    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory.changes import restock
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         money = shop_currency(session)
         cost_minor = money.parse(cost, field="cost") if cost is not None else None
-        done = inventory.restock(session=session, actor=actor, code=code, quantity=quantity,
+        done = restock(session=session, actor=actor, code=code, quantity=quantity,
                                  unit_cost_minor=cost_minor, location=location, supplier=supplier, note=note)
         cost_text = f"; cost now {money.format(done.cost_minor)}" if done.cost_minor is not None else ""
         return Outcome(f"Restocked {quantity} x {done.sku} at {done.location}: {_level_line(done.level)}{cost_text}.",
@@ -101,11 +107,11 @@ def stock_adjust(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Correct stock by hand with a reason. Example: shoptui stock adjust TEE-01 -3 --reason damaged"""
-    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory.changes import adjust
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
-        done = inventory.adjust(session=session, actor=actor, code=code, quantity=quantity, reason=reason.lower(),
+    def work(session: Session, actor: Actor) -> Outcome:
+        done = adjust(session=session, actor=actor, code=code, quantity=quantity, reason=reason.lower(),
                                 location=location, note=note)
         return Outcome(f"Adjusted {done.sku} by {quantity:+d} at {done.location} ({reason}): "
                        f"{_level_line(done.level)}.", done.model_dump())
@@ -125,11 +131,11 @@ def stock_transfer(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Move stock between locations. Example: shoptui stock transfer TEE-01 5 --from BACK --to MAIN"""
-    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory.changes import transfer
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
-        done = inventory.transfer(session=session, actor=actor, code=code, quantity=quantity,
+    def work(session: Session, actor: Actor) -> Outcome:
+        done = transfer(session=session, actor=actor, code=code, quantity=quantity,
                                   from_location=from_location, to_location=to_location, note=note)
         return Outcome(f"Moved {quantity} x {done.sku} from {done.location} to {done.to_location}: "
                        f"{done.location} has {done.level.available} available, {done.to_location} "
@@ -165,10 +171,10 @@ def stock_sell(
 def stock_show(ctx: typer.Context, code: str = typer.Argument(..., help="SKU or barcode."),
                as_json: bool = JSON_OPTION) -> None:
     """A variant's stock at every location, policy and cost. Example: shoptui stock show TEE-01"""
-    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory.listing import stock_of
 
     with reading(ctx) as session:
-        shown = inventory.stock_of(session=session, code=code)
+        shown = stock_of(session=session, code=code)
         money = shop_currency(session)
     if as_json:
         emit_json(shown, money)
@@ -196,13 +202,13 @@ def stock_moves(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """A variant's ledger, newest first. Example: shoptui stock moves TEE-01 --since 7d"""
-    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory.listing import list_moves
     from shoptui.services.shop import settings, timeutil
 
     with reading(ctx) as session:
         tz = settings.timezone(session=session)
         moment = timeutil.parse_moment(since, tz) if since else None
-        page = inventory.list_moves(session=session, code=code, since=moment, location=location, after=after,
+        page = list_moves(session=session, code=code, since=moment, location=location, after=after,
                                     limit=limit)
         money = shop_currency(session)
     if as_json:
@@ -231,10 +237,10 @@ def stock_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Stock levels by SKU and location. Example: shoptui stock list --low --json"""
-    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory.listing import list_levels
 
     with reading(ctx) as session:
-        page = inventory.list_levels(session=session, low=low, out=out, location=location, category_id=category,
+        page = list_levels(session=session, low=low, out=out, location=location, category_id=category,
                                      after=after, limit=limit)
         money = shop_currency(session)
     if as_json:
@@ -261,11 +267,11 @@ def stock_set_levels(
     idempotency_key: str | None = KEY_OPTION,
 ) -> None:
     """Set safety stock and reorder point by hand. Example: shoptui stock set-levels TEE-01 --safety 4 --reorder-point 10"""
-    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory.policies import set_levels
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
-        policy = inventory.set_levels(session=session, actor=actor, code=code, safety_stock=safety,
+    def work(session: Session, actor: Actor) -> Outcome:
+        policy = set_levels(session=session, actor=actor, code=code, safety_stock=safety,
                                       reorder_point=reorder_point, clear_reorder_point=no_reorder_point,
                                       supplier=supplier)
         return Outcome(f"{policy.sku}: safety stock {policy.safety_stock}, reorder point "
@@ -291,7 +297,7 @@ def stock_suggest_levels(
     z is the safety_factor setting (1.65), the lead time the usual supplier's (else
     default_lead_time_days). Example: shoptui stock suggest-levels --days 60 --apply
     """
-    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory.forecast import apply_level_suggestions, suggest_levels
     from shoptui.services.shop.idempotency import Outcome
 
     def table(items: list[Any]) -> None:
@@ -304,15 +310,15 @@ def stock_suggest_levels(
 
     if not apply:
         with reading(ctx) as session:
-            items = inventory.suggest_levels(session=session, days=days, code=code)
+            items = suggest_levels(session=session, days=days, code=code)
         if as_json:
             emit_json(items)
         else:
             table(items)
         return
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
-        items = inventory.apply_level_suggestions(session=session, actor=actor, days=days, code=code)
+    def work(session: Session, actor: Actor) -> Outcome:
+        items = apply_level_suggestions(session=session, actor=actor, days=days, code=code)
         return Outcome(f"Set safety stock and reorder point of {plural(len(items), 'variant')} from {plural(days, 'day')} of sales.",
                        [s.model_dump() for s in items])
 
@@ -324,12 +330,12 @@ def stock_digest(ctx: typer.Context, force: bool = typer.Option(
         False, "--force", help="Send another digest even though today's (store-local day) was already queued."),
         idempotency_key: str | None = KEY_OPTION) -> None:
     """Queue one email a day listing every low SKU to alert_emails (for cron). Example: shoptui stock digest"""
-    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory.alerts import low_stock_digest
     from shoptui.services.shop.idempotency import Outcome
     from shoptui.wording import plural
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
-        result = inventory.low_stock_digest(session=session, actor=actor, force=force)
+    def work(session: Session, actor: Actor) -> Outcome:
+        result = low_stock_digest(session=session, actor=actor, force=force)
         if result.already_sent:
             return Outcome(f"Today's low-stock digest ({result.day}) was already queued; nothing sent. "
                            "Use --force to send another.", {"low": 0, "emails": 0, "already_sent": True})
@@ -357,11 +363,11 @@ def location_add(
     idempotency_key: str | None = KEY_OPTION,
 ) -> None:
     """Add a stock location. Example: shoptui location add BACK "Back room\""""
-    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory.locations import add_location
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
-        place = inventory.add_location(session=session, actor=actor, code=code, name=name, make_default=default)
+    def work(session: Session, actor: Actor) -> Outcome:
+        place = add_location(session=session, actor=actor, code=code, name=name, make_default=default)
         return Outcome(f"Added location {place.code} ({place.name}){' as the default' if place.is_default else ''}.",
                        place.model_dump())
 
@@ -371,10 +377,10 @@ def location_add(
 @location_app.command("list")
 def location_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Every stock location. Example: shoptui location list"""
-    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory.locations import list_locations
 
     with reading(ctx) as session:
-        places = inventory.list_locations(session=session)
+        places = list_locations(session=session)
     if as_json:
         emit_json(places)
         return
@@ -404,7 +410,7 @@ def supplier_add(
     from shoptui.services.inventory import purchasing
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         s = purchasing.add_supplier(session=session, actor=actor, name=name, contact=contact, email=email,
                                     phone=phone, lead_time_days=lead_time, note=note)
         return Outcome(f"Added supplier {s.name} (id {s.id}).", s.model_dump())
@@ -428,7 +434,7 @@ def supplier_edit(
     from shoptui.services.inventory import purchasing
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         s = purchasing.edit_supplier(session=session, actor=actor, supplier=supplier, name=name, contact=contact,
                                      email=email, phone=phone, lead_time_days=lead_time, note=note)
         return Outcome(f"Changed supplier {s.name} (id {s.id}).", s.model_dump())
@@ -478,7 +484,7 @@ def _po_text(po: Any, money: Any) -> None:
 def _po_change(ctx: typer.Context, command: str, key: str | None, as_json: bool, verb: str, call: Any) -> None:
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         po = call(session, actor)
         return Outcome(f"{verb} {po.number} ({po.supplier}): {po.status}, {plural(len(po.lines), 'line')}, total "
                        f"{shop_currency(session).format(po.total_minor)}.", po.model_dump())
@@ -517,7 +523,7 @@ def po_add_line(
 
     po_id = _po_id(po)
 
-    def call(s, a):  # type: ignore[no-untyped-def]
+    def call(s: Session, a: Actor) -> purchasing.PORead:
         cost_minor = shop_currency(s).parse(cost, field="cost") if cost is not None else None
         return purchasing.add_po_line(session=s, actor=a, po_id=po_id, code=code, quantity=quantity,
                                       unit_cost_minor=cost_minor)
@@ -624,7 +630,7 @@ def po_email(ctx: typer.Context, po: str = typer.Argument(..., help="PO number (
 
     po_id = _po_id(po)
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         recipient = purchasing.email_po(session=session, actor=actor, po_id=po_id)
         return Outcome(f"Queued {purchasing.po_number(po_id)} to {recipient} (sent by 'shoptui outbox send').",
                        {"po": po_id, "recipient": recipient})
@@ -666,7 +672,7 @@ def po_suggest(
                        title=group.supplier or "(no supplier: set one with stock set-levels --supplier)")
         return
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         created = purchasing.create_suggested_pos(session=session, actor=actor, location=location, days=days)
         names = ", ".join(f"{po.number} ({po.supplier})" for po in created) or "none"
         return Outcome(f"Created {plural(len(created), 'draft PO')}: {names}.", [po.model_dump() for po in created])
@@ -697,7 +703,7 @@ def stocktake_start(
     from shoptui.services.inventory import stocktake as stocktakes
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         st = stocktakes.start_stocktake(session=session, actor=actor, location=location, category_id=category,
                                         note=note)
         return Outcome(f"Started stocktake {st.id} at {st.location}: {plural(st.lines, 'variant')} to count.", st.model_dump())
@@ -729,7 +735,7 @@ def stocktake_count(
     else:
         mode = "add" if add else "set"
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         line = stocktakes.count(session=session, actor=actor, stocktake_id=stocktake_id, code=code, quantity=value,
                                 mode=mode)
         return Outcome(f"{line.sku}: counted {line.counted or 0} (expected {line.expected + line.moved}).",
@@ -761,7 +767,7 @@ def stocktake_import(
     except OSError as exc:
         raise fail(f"{file} cannot be read ({exc.strerror}).") from None
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         result = stocktakes.import_counts(session=session, actor=actor, stocktake_id=stocktake_id, text=text,
                                           mode="set" if set_counts else "add")
         return Outcome(f"Imported {plural(result.lines, 'count')}, {plural(result.units, 'unit')}, into stocktake {stocktake_id}.",
@@ -782,7 +788,7 @@ def stocktake_reason(
     from shoptui.services.inventory import stocktake as stocktakes
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         line = stocktakes.set_reason(session=session, actor=actor, stocktake_id=stocktake_id, code=code,
                                      reason=reason)
         return Outcome(f"Noted the reason for {line.sku} in stocktake {stocktake_id}.", line.model_dump())
@@ -833,7 +839,7 @@ def stocktake_post(
     from shoptui.services.inventory import stocktake as stocktakes
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         rep = stocktakes.post(session=session, actor=actor, stocktake_id=stocktake_id,
                               uncounted=uncounted.lower() if uncounted else None)
         bp = rep.stocktake.accuracy_bp
@@ -853,7 +859,7 @@ def stocktake_cancel(ctx: typer.Context, stocktake_id: int = typer.Argument(...,
     from shoptui.services.inventory import stocktake as stocktakes
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         st = stocktakes.cancel(session=session, actor=actor, stocktake_id=stocktake_id)
         return Outcome(f"Cancelled stocktake {st.id}; nothing was booked.", st.model_dump())
 

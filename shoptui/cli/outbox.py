@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from shoptui.cli._output import (
@@ -19,6 +21,15 @@ from shoptui.cli._output import (
     when,
 )
 from shoptui.wording import plural
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from sqlmodel import Session
+
+    from shoptui.config import Actor
+    from shoptui.services.messaging.outbox import MessageRead
+    from shoptui.services.shop.idempotency import Outcome
 
 HELP = """The messaging outbox: list, send and retry email and SMS.
 
@@ -84,11 +95,11 @@ def _short(text: str, width: int = 40) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
-def _status(message) -> str:  # type: ignore[no-untyped-def]
+def _status(message: MessageRead) -> str:
     return f"{message.status} ({message.attempts})" if message.attempts > 1 else message.status
 
 
-def _next(message, tz) -> str:  # type: ignore[no-untyped-def]
+def _next(message: MessageRead, tz: ZoneInfo) -> str:
     if message.status == "sent":
         return when(message.sent_at, tz)[5:]
     if message.status in ("queued", "failed") and message.next_attempt_at is not None:
@@ -192,7 +203,7 @@ def retry(
     if (message_id is None) == (not all_failed):
         raise fail("Name one message id, or give --all-failed (not both).", 2)
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         if all_failed:
             items = messaging.retry_all_failed(session=session, actor=actor)
             return Outcome(f"Queued {plural(len(items), 'failed message')} again.", {"queued": [m.id for m in items]})
@@ -212,7 +223,7 @@ def cancel(ctx: typer.Context, message_id: int = ID_ARGUMENT, idempotency_key: s
     from shoptui.services.messaging import outbox as messaging
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         message = messaging.cancel(session=session, actor=actor, message_id=message_id)
         return Outcome(f"Cancelled message {message.id} ({message.channel} to {message.recipient}).",
                        {"cancelled": message.id})
@@ -224,7 +235,7 @@ def _queue_test(ctx: typer.Context, channel: str, recipient: str, key: str | Non
     from shoptui.services.messaging import outbox as messaging
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         message = messaging.queue_test(session=session, actor=actor, channel=channel, recipient=recipient)
         return Outcome(f"Queued test {channel} {message.id} to {message.recipient}; "
                        "'shoptui outbox send' delivers it.", {"queued": message.id})

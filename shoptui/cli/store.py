@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -21,6 +22,12 @@ from shoptui.cli._output import (
     when,
 )
 from shoptui.wording import plural
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from shoptui.config import Actor
+    from shoptui.services.shop.idempotency import Outcome
 
 db_app = typer.Typer(help="The store itself: information, upgrade, checks and backups.", no_args_is_help=True)
 settings_app = typer.Typer(help="Store settings: name, contact, currency, time zone, email and SMS.",
@@ -70,11 +77,12 @@ def db_info(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 def _size(size: int | None) -> str:
     if size is None:
         return "-"
+    value = float(size)
     for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024  # type: ignore[assignment]
-    return str(size)
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return str(value)
 
 
 @db_app.command("upgrade")
@@ -195,7 +203,7 @@ def settings_set(
     from shoptui.services.shop import settings
     from shoptui.services.shop.idempotency import Outcome
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         new = settings.shown(key, settings.set_value(session=session, actor=actor, key=key, raw=value))
         if settings.definitions()[key].secret:
             return Outcome(f"Cleared {key} from the store.", {"key": key, "value": None})
@@ -284,7 +292,7 @@ def notification_read(
     if not ids and not all_:
         raise fail("Name notification ids, or give --all.", 2)
 
-    def work(session, actor):  # type: ignore[no-untyped-def]
+    def work(session: Session, actor: Actor) -> Outcome:
         if all_:
             count = notifications.mark_all_read(session=session, actor=actor)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -54,3 +55,13 @@ def id_of(row: _Stored) -> int:
     if row.id is None:
         raise RuntimeError(f"{type(row).__name__} has no id yet: flush the session before reading it")
     return row.id
+
+
+def ids_of(ids: Iterable[int | None]) -> list[int]:
+    """Ids read back from the store (``select(Model.id)``): the model types them ``int | None``, a read one is never None."""
+    found: list[int] = []
+    for i in ids:
+        if i is None:
+            raise RuntimeError("an id read from the store is None: select the ids of stored rows only")
+        found.append(i)
+    return found

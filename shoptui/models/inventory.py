@@ -67,7 +67,7 @@ class StockLevel(SQLModel, table=True):
     incoming: int = 0  # on open purchase orders for this location
     alerted: bool = False  # a low-stock alert was sent and stock has not been above the point since
     # an out-of-stock alert was sent and nothing has been available since (a level that goes from
-    # low to none alerts again, once; see services.inventory.stock.alert_step)
+    # low to none alerts again, once; see services.inventory.alerts.alert_step)
     alerted_out: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

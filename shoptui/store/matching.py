@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, SQLColumnExpression
 
 
-def contains_ignoring_case(conn: Any, column: Any, text: str) -> ColumnElement[bool]:
+def contains_ignoring_case(conn: Any, column: SQLColumnExpression[str], text: str) -> ColumnElement[bool]:
     """``column`` contains ``text`` (``%``, ``_`` and ``\\`` in it match only themselves), ignoring case.
 
     SQLite's LIKE already ignores ASCII case, exactly as lower() does there (neither folds other
@@ -15,5 +15,5 @@ def contains_ignoring_case(conn: Any, column: Any, text: str) -> ColumnElement[b
     """
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     if conn.dialect.name == "sqlite":
-        return column.like(f"%{escaped}%", escape="\\")  # type: ignore[no-any-return]
-    return column.ilike(f"%{escaped}%", escape="\\")  # type: ignore[no-any-return]
+        return column.like(f"%{escaped}%", escape="\\")
+    return column.ilike(f"%{escaped}%", escape="\\")

@@ -13,7 +13,8 @@ from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
 from sqlmodel import Session
 
 
@@ -28,12 +29,13 @@ class Prepared:
 
     __slots__ = ("statement", "_compiled")
 
-    def __init__(self, statement: Executable) -> None:
+    def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
         self._compiled: dict[str, _Compiled] = {}
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = self.statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler), compiled  # a statement (not DDL) compiles with the SQL compiler
         names = (list(compiled.positiontup or ()) if compiled.positional
                  else list(dict.fromkeys(compiled.bind_names.values())))
         slots: list[tuple[str | None, object, Callable[[Any], Any] | None]] = []

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     bindparam,
     column,
+    false,
     func,
     or_,
     select,
@@ -22,8 +23,9 @@ from sqlalchemy import (
     union,
 )
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from shoptui.models._types import table_of
 from shoptui.models.catalog import (
     ProductSearch,
     Variant,
@@ -58,7 +60,7 @@ def insert_lines(*, session: Session, lines: list[SearchRow]) -> None:
         return
     conn = session.connection()
     sqlite = conn.dialect.name == "sqlite"
-    insert_rows(conn, ProductSearch.__table__, ("product_id", "text", "codes", "grams"),  # type: ignore[attr-defined]
+    insert_rows(conn, table_of(ProductSearch), ("product_id", "text", "codes", "grams"),
                 lines if sqlite else [(product_id, text_value, codes, "") for product_id, text_value, codes, _ in lines])
     if not sqlite:
         return
@@ -149,12 +151,12 @@ def ids_query(session: Session, text_value: str, *, bounded: bool = False) -> tu
 def _build_search_ids(shape: tuple[Any, ...]) -> Any:
     kind = shape[0]
     if kind == "none":
-        return select(ProductSearch.product_id).where(False)
+        return select(col(ProductSearch.product_id)).where(false())
     if kind == "trigram":
         match = bindparam("long_match", type_=String)
         query = select(_FTS.c.rowid.label("product_id")).where(_FTS.c.product_search_fts.op("MATCH")(match))
         if shape[1]:  # short words are checked on the rows the trigram index found (titles, tags and codes)
-            query = query.join(ProductSearch, ProductSearch.product_id == _FTS.c.rowid)
+            query = query.join(ProductSearch, col(ProductSearch.product_id) == _FTS.c.rowid)
             for i in range(shape[1]):
                 word = bindparam(f"w{i}", type_=String)
                 query = query.where(or_(func.instr(ProductSearch.text, word) > 0, func.instr(ProductSearch.codes, word) > 0))
@@ -165,16 +167,16 @@ def _build_search_ids(shape: tuple[Any, ...]) -> Any:
         query = select(_GRAMS.c.rowid.label("product_id")).where(_GRAMS.c.product_search_grams.op("MATCH")(match))
     else:  # PostgreSQL: pg_trgm's GIN indexes serve LIKE on 3+ characters
         _, count, lone_short, bounded = shape
-        query = select(ProductSearch.product_id)
+        query = select(col(ProductSearch.product_id))
         for i in range(count):
             pattern = bindparam(f"w{i}", type_=String)
-            query = query.where(or_(ProductSearch.text.like(pattern, escape="\\"),
-                                    ProductSearch.codes.like(pattern, escape="\\")))
+            query = query.where(or_(col(ProductSearch.text).like(pattern, escape="\\"),
+                                    col(ProductSearch.codes).like(pattern, escape="\\")))
     if not lone_short:
         return query
-    by_code = [select(Variant.product_id).where(column >= bindparam(f"code{case}_lo", type_=String),
+    by_code = [select(col(Variant.product_id)).where(column >= bindparam(f"code{case}_lo", type_=String),
                                                 column < bindparam(f"code{case}_hi", type_=String))
-               for case in ("", "_upper") for column in (Variant.sku, Variant.barcode)]
+               for case in ("", "_upper") for column in (col(Variant.sku), col(Variant.barcode))]
     if not bounded:
         return union(query, *by_code)
     # a search box needs only the first hits: each part stops early

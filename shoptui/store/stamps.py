@@ -66,15 +66,15 @@ def _after_execute(connection: Connection, statement: Any, multiparams: Any, par
                    execution_options: Any, result: Any) -> None:
     if not isinstance(statement, UpdateBase) or not isinstance(statement, Insert | Update | Delete):
         return
-    table = getattr(statement, "table", None)
-    if getattr(table, "name", None) not in WATCHED:
+    name = getattr(getattr(statement, "table", None), "name", None)
+    if name not in WATCHED:
         return
     reload = False
     if isinstance(statement, Update):
         columns = _set_columns(statement, multiparams, params)
         if columns and columns <= COUNTERS:
             return
-        reload = table.name == "promotion" and "updated_at" not in columns  # type: ignore[union-attr]
+        reload = name == "promotion" and "updated_at" not in columns
     bump(connection, reload=reload)
 
 

@@ -42,6 +42,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from shoptui import clock, modules
 from shoptui.config import Actor
 from shoptui.errors import ShopError
+from shoptui.tui import preferences
 from shoptui.tui.commands import ShopCommands
 from shoptui.tui.store_view import STORE_KEYS, StoreView, from_values
 from shoptui.tui.text import shown
@@ -77,6 +78,12 @@ class Toast:
     severity: str
 
 
+def stylesheets() -> list[Path]:
+    """The shell's stylesheet, then one per domain folder of screens (a new domain's is picked up by its place)."""
+    here = Path(__file__).parent
+    return [here / "app.tcss", *sorted(here.glob("screens/*/*.tcss"))]
+
+
 def _load_screen(target: str) -> Screen[Any]:
     """A mode factory: import the screen class named by the registry and make one."""
     screen_class = modules.load(target)
@@ -86,8 +93,9 @@ def _load_screen(target: str) -> Screen[Any]:
 class ShopApp(App[None]):
     """The shop's back office: top bar, sidebar of modules, one mode per registered screen."""
 
-    CSS_PATH = Path(__file__).with_name("app.tcss")
-    """Absolute, so a subclass defined elsewhere (a benchmark's, a test's) finds it too."""
+    CSS_PATH = stylesheets()
+    """The app's look: ``app.tcss`` then each domain's ``screens/<domain>/<domain>.tcss``. Absolute, so a
+    subclass defined elsewhere (a benchmark's, a test's) finds them too."""
     TITLE = "shoptui"
     COMMANDS = App.COMMANDS | {ShopCommands}
     DEFAULT_MODE = "dashboard"
@@ -169,6 +177,8 @@ class ShopApp(App[None]):
         for entry in self.screen_entries:
             self.add_mode(entry.mode, partial(_load_screen, entry.target))
         self._bindings = BindingsMap.merge([self._bindings, BindingsMap(self._mode_bindings())])
+        self.preference_problems = preferences.apply(self)
+        """What was wrong with the operator's theme or keymap file (shown as warnings once mounted)."""
 
     def _mode_bindings(self) -> list[Binding]:
         """One key per sidebar entry (shown in the sidebar, so hidden in the footer)."""
@@ -182,6 +192,8 @@ class ShopApp(App[None]):
 
     def on_mount(self) -> None:
         self.sidebar_collapsed = self.size.width < SIDEBAR_COLLAPSE_BELOW
+        for problem in self.preference_problems:
+            self.announce(problem, "warning")
         self.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -13,6 +11,7 @@ from typer.testing import CliRunner
 from shoptui import db
 from shoptui.cli.main import app
 from tests.services.orders_helpers import seed
+from tests.store_files import rows, table_names
 
 Invoke = Callable[..., object]
 
@@ -33,19 +32,13 @@ def shop(runner: CliRunner, store: str):  # type: ignore[no-untyped-def]
     return invoke
 
 
-def store_digest(path: Path | str, tables: tuple[str, ...] | None = None) -> str:
-    """A hash of every row of ``tables`` (all of them when None): equal digests, an unchanged store."""
-    con = sqlite3.connect(path)
-    try:
-        names = tables or tuple(name for (name,) in con.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"))
-        digest = hashlib.sha256()
-        for table in names:
-            for row in con.execute(f'SELECT * FROM "{table}" ORDER BY 1'):
-                digest.update(repr(row).encode())
-        return digest.hexdigest()
-    finally:
-        con.close()
+def store_digest(url: str, tables: tuple[str, ...] | None = None) -> str:
+    """A hash of every row of ``tables`` (all of them when None): equal digests, an unchanged store (either engine)."""
+    digest = hashlib.sha256()
+    for table in tables or tuple(table_names(url)):
+        for row in rows(url, f'SELECT * FROM "{table}" ORDER BY 1'):
+            digest.update(repr(row).encode())
+    return digest.hexdigest()
 
 
 @pytest.fixture

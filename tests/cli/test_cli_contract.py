@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -46,11 +45,11 @@ def test_every_all_option_is_walked_by_this_test() -> None:
 
 
 def test_order_list_all_returns_every_order_beyond_a_page(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]
-    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory.changes import restock
     from shoptui.services.orders import drafts, placing
 
     with db.transaction(seeded) as s:
-        inventory.restock(session=s, actor=CLERK, code="CAP-01", quantity=100)
+        restock(session=s, actor=CLERK, code="CAP-01", quantity=100)
         for _ in range(57):  # more than the default page of 50
             placing.create_order(session=s, actor=CLERK, draft=drafts.OrderDraft(
                 lines=[drafts.DraftLine(sku="CAP-01", quantity=1)], guest_name="G"))
@@ -127,30 +126,30 @@ def test_empty_db_opening_the_app_is_refused(monkeypatch, capsys) -> None:  # ty
     (["stock", "restock", "TEE-01", "5"], ["stock", "restock", "TEE-01", "7"]),
     (["category", "add", "Tops"], ["category", "add", "Tops", "--slug", "tops-2"]),
 ])
-def test_a_key_reused_with_other_arguments_is_refused(shop, seeded: str, store_path: Path,  # type: ignore[no-untyped-def]
+def test_a_key_reused_with_other_arguments_is_refused(shop, seeded: str, store: str,  # type: ignore[no-untyped-def]
                                                       first: list[str], other: list[str]) -> None:
     done = shop(*first, "--idempotency-key", "k-1")
     assert done.exit_code == 0, done.stderr
-    before = store_digest(store_path)
+    before = store_digest(store)
     again = shop(*first, "--idempotency-key", "k-1")  # the very same request replays
     assert again.exit_code == 0 and again.stdout == done.stdout and "already done" in again.stderr
     refused = shop(*other, "--idempotency-key", "k-1")
     assert refused.exit_code == 1 and refused.stdout == ""
     assert "this key was used for a different command" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
-    assert store_digest(store_path) == before
+    assert store_digest(store) == before
 
 
-def test_a_key_reused_with_another_json_document_is_refused(shop, seeded: str, store_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_key_reused_with_another_json_document_is_refused(shop, seeded: str, store: str) -> None:  # type: ignore[no-untyped-def]
     document = {"guest_name": "Ann", "lines": [{"sku": "MUG-01", "quantity": 1}]}
     _ok(shop("order", "create", "--json-file", "-", "--idempotency-key", "web-9", input=json.dumps(document)))
-    before = store_digest(store_path)
+    before = store_digest(store)
     replay = shop("order", "create", "--json-file", "-", "--idempotency-key", "web-9", input=json.dumps(document))
     assert replay.exit_code == 0 and "already done" in replay.stderr
     document["lines"][0]["quantity"] = 3
     refused = shop("order", "create", "--json-file", "-", "--idempotency-key", "web-9", input=json.dumps(document))
     assert refused.exit_code == 1 and "this key was used for a different command" in refused.stderr
-    assert store_digest(store_path) == before
+    assert store_digest(store) == before
 
 
 def test_a_key_reused_by_another_command_is_refused(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import csv
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-
-def _versions(path: Path) -> list[tuple[int, int, str]]:
-    con = sqlite3.connect(path)
-    rows = con.execute("SELECT id, version, updated_at FROM product ORDER BY id").fetchall()
-    con.close()
-    return rows
+from tests.store_files import rows
 
 
-def _audit_count(path: Path) -> int:
-    con = sqlite3.connect(path)
-    (n,) = con.execute("SELECT count(*) FROM audit_entry").fetchone()
-    con.close()
-    return n
+def _versions(store: str) -> list[tuple[int, int, str]]:
+    return rows(store, "SELECT id, version, updated_at FROM product ORDER BY id")
+
+
+def _audit_count(store: str) -> int:
+    return int(rows(store, "SELECT count(*) FROM audit_entry")[0][0])
 
 
 @pytest.fixture
@@ -30,22 +25,22 @@ def demo(shop) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
-def test_importing_an_export_into_the_same_store_changes_nothing(shop, demo, store_path: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
+def test_importing_an_export_into_the_same_store_changes_nothing(shop, demo, store: str, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                                   fmt: str) -> None:
     file = tmp_path / f"export.{fmt}"
     assert shop("product", "export", "--format", fmt, "--output", str(file)).exit_code == 0
-    before, audits = _versions(store_path), _audit_count(store_path)
+    before, audits = _versions(store), _audit_count(store)
     dry = shop("product", "import", str(file), "--dry-run")
     assert dry.exit_code == 0 and "0 products created, 0 updated, 64 unchanged" in dry.stdout, dry.stdout
     result = shop("product", "import", str(file))
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip() == ("Imported 129 rows: 0 products created, 0 updated, 64 unchanged; "
                                      "0 variants created, 0 updated, 129 unchanged.")
-    assert _versions(store_path) == before  # no version bumped, no time touched
-    assert _audit_count(store_path) == audits + 1  # the import itself, and no per-product entry
+    assert _versions(store) == before  # no version bumped, no time touched
+    assert _audit_count(store) == audits + 1  # the import itself, and no per-product entry
 
 
-def test_one_changed_price_is_one_update(shop, demo, store_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_one_changed_price_is_one_update(shop, demo, store: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     file = tmp_path / "export.csv"
     assert shop("product", "export", "--output", str(file)).exit_code == 0
     with file.open(encoding="utf-8-sig", newline="") as handle:
@@ -55,11 +50,11 @@ def test_one_changed_price_is_one_update(shop, demo, store_path: Path, tmp_path:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    before = dict((pid, version) for pid, version, _ in _versions(store_path))
+    before = dict((pid, version) for pid, version, _ in _versions(store))
     result = shop("product", "import", str(file))
     assert ("0 products created, 1 updated, 63 unchanged; 0 variants created, 1 updated, 128 unchanged."
             in result.stdout), (result.stdout, result.stderr)
-    after = dict((pid, version) for pid, version, _ in _versions(store_path))
+    after = dict((pid, version) for pid, version, _ in _versions(store))
     assert sum(after[p] != before[p] for p in before) == 1
 
 

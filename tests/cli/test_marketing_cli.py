@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from shoptui import db
+from tests.cli.conftest import store_digest
 from tests.services.orders_helpers import seed
 
 TABLES = ("promotion", "promotion_use", "coupon", "coupon_code", "coupon_redemption", "sales_order", "outbox_message",
@@ -27,13 +26,7 @@ def seeded(store: str, frozen_clock) -> str:  # type: ignore[no-untyped-def]
 
 
 def _fingerprint(store: str) -> str:
-    con = sqlite3.connect(store.removeprefix("sqlite:///"))
-    digest = hashlib.sha256()
-    for table in TABLES:
-        for row in con.execute(f"SELECT * FROM {table} ORDER BY 1"):
-            digest.update(repr(row).encode())
-    con.close()
-    return digest.hexdigest()
+    return store_digest(store, TABLES)
 
 
 def _ok(result) -> str:  # type: ignore[no-untyped-def]

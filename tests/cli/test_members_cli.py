@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable
 
 import pytest
 
+from tests.store_files import rows
+
 
 def _counts(store: str) -> tuple[int, ...]:
-    con = sqlite3.connect(store.removeprefix("sqlite:///"))
-    try:
-        return tuple(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in (
-            "member", "customer", "member_points_movement", "member_credit_movement", "member_tag", "audit_entry",
-            "member_gift_redemption"))
-    finally:
-        con.close()
+    return tuple(rows(store, f"SELECT count(*) FROM {t}")[0][0] for t in (
+        "member", "customer", "member_points_movement", "member_credit_movement", "member_tag", "audit_entry",
+        "member_gift_redemption"))
 
 
 def _ok(result) -> str:  # type: ignore[no-untyped-def]

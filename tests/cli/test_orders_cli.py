@@ -84,13 +84,13 @@ def test_create_from_json_on_stdin_and_list_json(shop, seeded: str) -> None:  # 
     assert "SO-000001" in text and "SO-000002" not in text
 
 
-def test_idempotency_key_makes_a_retry_change_nothing(shop, seeded: str, store_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_idempotency_key_makes_a_retry_change_nothing(shop, seeded: str, store: str) -> None:  # type: ignore[no-untyped-def]
     first = shop("order", "create", "-i", "TEE-01", "--idempotency-key", "web-1")
     assert first.exit_code == 0
-    before = store_digest(store_path, TABLES)
+    before = store_digest(store, TABLES)
     again = shop("order", "create", "-i", "TEE-01", "--idempotency-key", "web-1")
     assert again.exit_code == 0 and again.stdout == first.stdout and "already done" in again.stderr
-    assert store_digest(store_path, TABLES) == before
+    assert store_digest(store, TABLES) == before
 
 
 def test_cancel_remind_expire_and_refund_exchange(shop, seeded: str) -> None:  # type: ignore[no-untyped-def]
@@ -155,44 +155,44 @@ def test_cancel_remind_expire_and_refund_exchange(shop, seeded: str) -> None:  #
     (["customer", "show", "nobody@example.com"], "no customer"),
     (["customer", "edit", "13800138000"], "Nothing to change"),
 ])
-def test_refusals_exit_1_with_one_clear_line_and_change_nothing(shop, seeded: str, store_path: Path, args,  # type: ignore[no-untyped-def]
+def test_refusals_exit_1_with_one_clear_line_and_change_nothing(shop, seeded: str, store: str, args,  # type: ignore[no-untyped-def]
                                                                  message: str) -> None:
     _ok(shop("customer", "add", "Wang Fang", "--phone", "13800138000"))
     _ok(shop("order", "create", "-i", "TEE-01", "--customer", "13800138000"))  # SO-000001 unpaid
     _ok(shop("order", "create", "-i", "MUG-01"))
     _ok(shop("order", "cancel", "SO-000002"))  # SO-000002 cancelled
     _ok(shop("order", "create", "-i", "TEE-01", "--pay", "card"))  # SO-000003 paid
-    before = store_digest(store_path, TABLES)
+    before = store_digest(store, TABLES)
     result = shop(*args)
     assert result.exit_code == 1, result.stdout + result.stderr
     assert result.stderr.startswith("error: ") and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr and result.stdout == ""
-    assert store_digest(store_path, TABLES) == before
+    assert store_digest(store, TABLES) == before
 
 
 @pytest.mark.parametrize("document", ["{not json", "[]", '{"lines": "TEE-01"}', '{"lines": [{"sku": "TEE-01", '
                                       '"quantity": 1.5}]}', '{"lines": [{"sku": "TEE-01"}], "shipping": true}',
                                       '{"lines": [{"sku": "TEE-01"}], "customer": {"phone": "1"}}'])
-def test_malformed_json_documents_are_refused(shop, seeded: str, store_path: Path, document: str) -> None:  # type: ignore[no-untyped-def]
-    before = store_digest(store_path, TABLES)
+def test_malformed_json_documents_are_refused(shop, seeded: str, store: str, document: str) -> None:  # type: ignore[no-untyped-def]
+    before = store_digest(store, TABLES)
     result = shop("order", "create", "--json-file", "-", input=document)
     assert result.exit_code == 1 and result.stderr.startswith("error: ")
-    assert store_digest(store_path, TABLES) == before
+    assert store_digest(store, TABLES) == before
 
 
-def test_ship_from_csv_reports_bad_rows_and_ships_nothing(shop, seeded: str, store_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ship_from_csv_reports_bad_rows_and_ships_nothing(shop, seeded: str, store: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _ok(shop("order", "create", "-i", "TEE-01", "--pay", "card"))
     _ok(shop("order", "create", "-i", "MUG-01", "--pay", "card"))
     bad = tmp_path / "bad.csv"
     bad.write_text("number,carrier,tracking\nSO-000001,SF,SF1234567890\nSO-000002,SF,nope\nSO-000404,SF,SF1234567899\n",
                    encoding="utf-8")
-    before = store_digest(store_path, TABLES)
+    before = store_digest(store, TABLES)
     result = shop("order", "ship", "--from-csv", str(bad))
     assert result.exit_code == 1
     assert result.stderr.startswith("error: 2 of 3 rows cannot be shipped, so nothing was shipped")
     assert "row 3:" in result.stderr and "row 4: There is no order SO-000404" in result.stderr
-    assert store_digest(store_path, TABLES) == before
+    assert store_digest(store, TABLES) == before
     good = "number,carrier,tracking,lines\nSO-000001,SF,SF1234567890,\nSO-000002,EMS,EA123456789CN,MUG-01:1\n"
     assert _ok(shop("order", "ship", "--from-csv", "-", input=good)).strip() == "Shipped 2 orders from -."
     assert json.loads(_ok(shop("order", "list", "--json", "--has-tracking")))["items"][0]["shipment_count"] == 1
@@ -221,24 +221,24 @@ def _shipped_with_fee(shop) -> None:  # type: ignore[no-untyped-def]
     _ok(shop("order", "ship", "SO-000001", "--carrier", "SF", "--tracking", "SF1234567890"))
 
 
-def test_refund_shipping_alone_pays_back_the_fee_only_once(shop, seeded: str, store_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_refund_shipping_alone_pays_back_the_fee_only_once(shop, seeded: str, store: str) -> None:  # type: ignore[no-untyped-def]
     _shipped_with_fee(shop)
     out = _ok(shop("order", "refund", "SO-000001", "--shipping", "--reason", "late", "--yes"))
     assert out.strip() == "Refunded 15.00 CNY on SO-000001 (card 15.00); now partially refunded."
     doc = json.loads(_ok(shop("order", "show", "SO-000001", "--json")))
     assert doc["refunded"] == "15.00" and [line["refunded"] for line in doc["lines"]] == ["0.00", "0.00"]
-    before = store_digest(store_path, TABLES)
+    before = store_digest(store, TABLES)
     again = shop("order", "refund", "SO-000001", "--shipping", "--reason", "late", "--yes")
     assert again.exit_code == 1 and "was already refunded" in again.stderr
-    assert store_digest(store_path, TABLES) == before
+    assert store_digest(store, TABLES) == before
 
 
-def test_refund_shows_what_goes_back_and_asks(shop, seeded: str, store_path: Path,  # type: ignore[no-untyped-def]
+def test_refund_shows_what_goes_back_and_asks(shop, seeded: str, store: str,  # type: ignore[no-untyped-def]
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     from shoptui.cli import orders as cli_orders
 
     _shipped_with_fee(shop)
-    before = store_digest(store_path, TABLES)
+    before = store_digest(store, TABLES)
     script = shop("order", "refund", "SO-000001", "--items", "MUG-01:1", "--shipping", "--reason", "broken")
     assert script.exit_code == 1 and script.stdout == ""
     assert script.stderr.strip() == ("error: This refunds 50.50 CNY on SO-000001; add --yes to refund without being "
@@ -250,7 +250,7 @@ def test_refund_shows_what_goes_back_and_asks(shop, seeded: str, store_path: Pat
     assert "Refund 50.50 CNY on SO-000001:" in declined.stderr
     assert "MUG-01 Mug x1  35.50" in declined.stderr and "shipping  15.00" in declined.stderr
     assert "to card 50.50" in declined.stderr
-    assert store_digest(store_path, TABLES) == before
+    assert store_digest(store, TABLES) == before
     agreed = shop("order", "refund", "SO-000001", "--items", "MUG-01:1", "--shipping", "--reason", "broken",
                   input="y\n")
     assert agreed.exit_code == 0, agreed.stderr

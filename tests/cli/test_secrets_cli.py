@@ -14,26 +14,23 @@ from typer.testing import CliRunner
 
 from shoptui import db
 from shoptui.cli.main import app
+from tests.store_files import execute, rows
 
 
-def _rows(path: Path) -> list[tuple[object, ...]]:
+def _rows(store: str) -> list[tuple[object, ...]]:
     """The store's settings and audit lines (what a refused change must leave as it was)."""
     db.dispose_all()
-    con = sqlite3.connect(path)
-    try:
-        return [*con.execute("SELECT key, value FROM store_setting"), *con.execute("SELECT action FROM audit_entry")]
-    finally:
-        con.close()
+    return [*rows(store, "SELECT key, value FROM store_setting"), *rows(store, "SELECT action FROM audit_entry")]
 
 
-def test_settings_set_refuses_a_secret_and_show_says_only_set_or_not(shop, store_path: Path,  # type: ignore[no-untyped-def]
+def test_settings_set_refuses_a_secret_and_show_says_only_set_or_not(shop, store: str,  # type: ignore[no-untyped-def]
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    before = _rows(store_path)
+    before = _rows(store)
     refused = shop("settings", "set", "smtp_password", "hunter2")
     assert refused.exit_code == 1 and refused.stdout == ""
     assert refused.stderr.startswith("error: smtp_password is a secret and is not kept in the store. "
                                      "Set SHOPTUI_SMTP_PASSWORD in the environment")
-    assert _rows(store_path) == before
+    assert _rows(store) == before
     assert json.loads(shop("settings", "show", "--json").stdout)["smtp_password"] == "not set"
     monkeypatch.setenv("SHOPTUI_SMTP_PASSWORD", "hunter2")
     shown = shop("settings", "show", "--json").stdout
@@ -103,6 +100,7 @@ def test_db_upgrade_creates_a_private_new_store(runner: CliRunner, tmp_path: Pat
     db.dispose_all()
 
 
+@pytest.mark.sqlite_only(reason="the built-in online backup of a SQLite file")
 def test_backup_is_private_and_checked(shop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     result = shop("db", "backup", str(tmp_path / "copy.db"))
     assert result.exit_code == 0, result.stderr
@@ -113,19 +111,17 @@ def test_backup_is_private_and_checked(shop, tmp_path: Path) -> None:  # type: i
     con.close()
 
 
-def test_a_newer_store_is_refused_everywhere_and_upgrade_writes_no_backup(runner: CliRunner, store_path: Path) -> None:
-    con = sqlite3.connect(store_path)
-    con.execute("UPDATE alembic_version SET version_num = '0099_future'")
-    con.commit()
-    con.close()
-    before = sorted(os.listdir(store_path.parent))
+def test_a_newer_store_is_refused_everywhere_and_upgrade_writes_no_backup(runner: CliRunner, store: str,
+                                                                          tmp_path: Path) -> None:
+    execute(store, "UPDATE alembic_version SET version_num = '0099_future'")
+    before = sorted(os.listdir(tmp_path))
     for args in (["product", "list"], ["settings", "show"], ["db", "check"], ["db", "upgrade"]):
-        result = runner.invoke(app, ["--db", str(store_path), *args])
+        result = runner.invoke(app, ["--db", store, *args])
         assert result.exit_code == 1, (args, result.output)
         assert "was written by a newer shoptui (revision 0099_future); upgrade shoptui" in result.stderr, args
         db.dispose_all()
-    assert [n for n in sorted(os.listdir(store_path.parent)) if n not in before] == []
-    info = runner.invoke(app, ["--db", str(store_path), "db", "info", "--json"])
+    assert [n for n in sorted(os.listdir(tmp_path)) if n not in before] == []
+    info = runner.invoke(app, ["--db", store, "db", "info", "--json"])
     assert info.exit_code == 0 and json.loads(info.stdout)["schema_revision"] == "0099_future"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -12,13 +11,11 @@ from typer.testing import CliRunner
 
 from shoptui import db
 from shoptui.cli.main import app
+from tests.store_files import rows
 
 
-def _settings(store_path: Path) -> dict[str, str]:
-    con = sqlite3.connect(store_path)
-    rows = dict(con.execute("select key, value from store_setting").fetchall())
-    con.close()
-    return rows
+def _settings(store: str) -> dict[str, str]:
+    return dict(rows(store, "select key, value from store_setting"))  # type: ignore[arg-type]
 
 
 def test_version_and_help(runner: CliRunner) -> None:
@@ -58,15 +55,15 @@ def test_settings_set_prints_one_line_and_audits(shop) -> None:  # type: ignore[
      (["audit", "list", "--after", "xyz"], "cursor"),
      (["notification", "read", "424242"], "no notification 424242")],
 )
-def test_bad_input_is_one_line_exit_1_and_changes_nothing(shop, store_path: Path, args: list[str],  # type: ignore[no-untyped-def]
+def test_bad_input_is_one_line_exit_1_and_changes_nothing(shop, store: str, args: list[str],  # type: ignore[no-untyped-def]
                                                          message: str) -> None:
-    before = _settings(store_path)
+    before = _settings(store)
     result = shop(*args)
     assert result.exit_code == 1, result.output
     assert result.stderr.startswith("error: ") and message in result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert result.stdout == ""
-    assert _settings(store_path) == before
+    assert _settings(store) == before
 
 
 @pytest.mark.parametrize("args", [["settings", "set"], ["audit", "list", "--limit", "0"],
@@ -75,7 +72,7 @@ def test_usage_errors_exit_2(shop, args: list[str]) -> None:  # type: ignore[no-
     assert shop(*args).exit_code == 2
 
 
-def test_idempotency_key_makes_a_retry_change_nothing(shop, store_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_idempotency_key_makes_a_retry_change_nothing(shop, store: str) -> None:  # type: ignore[no-untyped-def]
     first = shop("settings", "set", "phone", "111", "--idempotency-key", "job-7")
     retry = shop("settings", "set", "phone", "111", "--idempotency-key", "job-7")
     assert first.exit_code == retry.exit_code == 0
@@ -83,10 +80,11 @@ def test_idempotency_key_makes_a_retry_change_nothing(shop, store_path: Path) ->
     assert "already done" in retry.stderr
     other = shop("settings", "set", "phone", "222", "--idempotency-key", "job-7")  # another request: refused
     assert other.exit_code == 1 and "this key was used for a different command" in other.stderr
-    assert json.loads(_settings(store_path)["phone"]) == "111"
+    assert json.loads(_settings(store)["phone"]) == "111"
     assert len(json.loads(shop("audit", "list", "--json").stdout)) == 1
 
 
+@pytest.mark.sqlite_only(reason="the store's file path, and the built-in online backup of a SQLite file")
 def test_db_info_check_and_backup(shop, store_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     info = json.loads(shop("db", "info", "--json").stdout)
     assert info["path"] == str(store_path) and info["up_to_date"] is True

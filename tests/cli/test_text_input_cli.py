@@ -4,35 +4,36 @@ and control or text-direction characters are refused in every name from every en
 from __future__ import annotations
 
 import json
-import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from shoptui.cli.main import app
+from tests.store_files import drop_store, new_store_url, rows
 
 ESC = "Bob\x1b[31mRed"
 BIDI = "Bob\u202etxt.exe"
 
 
 @pytest.fixture
-def shop_db(tmp_path: Path) -> tuple[str, Path]:
-    path = tmp_path / "shop.db"
-    url = f"sqlite:///{path}"
+def shop_db(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """A demo store made by the commands themselves; its URL twice (the second for the row counts)."""
+    url = new_store_url(tmp_path, "shop.db")
     runner = CliRunner()
     for args in (["db", "upgrade"], ["demo", "load"]):
         assert runner.invoke(app, ["--db", url, *args]).exit_code == 0
-    return url, path
+    yield url, url
+    drop_store(url)
 
 
 def run(url: str, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(app, ["--db", url, *args], input=input)
 
 
-def count(path: Path, table: str) -> int:
-    with sqlite3.connect(path) as con:
-        return int(con.execute(f'select count(*) from "{table}"').fetchone()[0])
+def count(store: str, table: str) -> int:
+    return int(rows(store, f'select count(*) from "{table}"')[0][0])
 
 
 def refused(result, *words: str) -> None:  # type: ignore[no-untyped-def]
@@ -43,19 +44,18 @@ def refused(result, *words: str) -> None:  # type: ignore[no-untyped-def]
         assert word in result.stderr, result.stderr
 
 
-def test_a_long_member_name_is_refused_with_its_limit_not_cut(shop_db: tuple[str, Path]) -> None:
+def test_a_long_member_name_is_refused_with_its_limit_not_cut(shop_db: tuple[str, str]) -> None:
     url, path = shop_db
     refused(run(url, "member", "add", "--name", "L" * 500, "--phone", "13800000009"), "500", "at most 100")
     assert count(path, "customer") == 0 and count(path, "member") == 0
     assert run(url, "member", "add", "--name", "Lucy", "--phone", "13800000009").exit_code == 0
     refused(run(url, "member", "edit", "13800000009", "--name", "L" * 101), "at most 100")
-    with sqlite3.connect(path) as con:
-        assert con.execute("select name from customer").fetchone()[0] == "Lucy"
+    assert rows(path, "select name from customer")[0][0] == "Lucy"
 
 
 @pytest.mark.parametrize("field", ["customer", "member", "supplier"])
 @pytest.mark.parametrize("name", [ESC, BIDI], ids=["escape", "bidi"])
-def test_control_and_bidi_characters_are_refused_in_names(shop_db: tuple[str, Path], field: str, name: str) -> None:
+def test_control_and_bidi_characters_are_refused_in_names(shop_db: tuple[str, str], field: str, name: str) -> None:
     url, path = shop_db
     before = count(path, "customer"), count(path, "supplier")
     command = {"customer": ["customer", "add", name, "--phone", "13800000010"],
@@ -79,7 +79,7 @@ def test_control_and_bidi_characters_are_refused_in_names(shop_db: tuple[str, Pa
     ["order", "create", "-i", "D042:1", "--guest", "G\x1b[31m"],
     ["member", "add", "--name", "Ann", "--phone", "13800000011", "--tag", "v\x1bip"],
 ], ids=lambda c: " ".join(c[:2]))
-def test_every_entry_path_refuses_control_characters(shop_db: tuple[str, Path], command: list[str]) -> None:
+def test_every_entry_path_refuses_control_characters(shop_db: tuple[str, str], command: list[str]) -> None:
     url, path = shop_db
     tables = ("customer", "supplier", "stock_location", "category", "product", "promotion", "coupon", "sales_order")
     before = [count(path, t) for t in tables]
@@ -87,7 +87,7 @@ def test_every_entry_path_refuses_control_characters(shop_db: tuple[str, Path], 
     assert [count(path, t) for t in tables] == before
 
 
-def test_json_orders_refuse_control_characters_in_names(shop_db: tuple[str, Path], tmp_path: Path) -> None:
+def test_json_orders_refuse_control_characters_in_names(shop_db: tuple[str, str], tmp_path: Path) -> None:
     url, path = shop_db
     order = {"lines": [{"sku": "D042", "quantity": 1}], "guest_name": "Eve\x1b[8m"}
     refused(run(url, "order", "create", "--json-file", "-", input=json.dumps(order)), "control or text-direction")
@@ -97,7 +97,7 @@ def test_json_orders_refuse_control_characters_in_names(shop_db: tuple[str, Path
     assert count(path, "sales_order") == 0
 
 
-def test_csv_imports_refuse_control_characters_and_long_names(shop_db: tuple[str, Path], tmp_path: Path) -> None:
+def test_csv_imports_refuse_control_characters_and_long_names(shop_db: tuple[str, str], tmp_path: Path) -> None:
     url, path = shop_db
     mapping = tmp_path / "map.toml"
     mapping.write_text('[columns]\norder_ref = "ref"\nordered_at = "date"\nsku = "sku"\nquantity = "qty"\n'
@@ -120,9 +120,8 @@ def test_csv_imports_refuse_control_characters_and_long_names(shop_db: tuple[str
     assert count(path, "product") == before
 
 
-def test_multiline_notes_keep_their_lines(shop_db: tuple[str, Path]) -> None:
+def test_multiline_notes_keep_their_lines(shop_db: tuple[str, str]) -> None:
     url, path = shop_db
     result = run(url, "customer", "add", "Ann", "--note", "line one\nline two")
     assert result.exit_code == 0, result.stderr
-    with sqlite3.connect(path) as con:
-        assert con.execute("select note from customer").fetchone()[0] == "line one\nline two"
+    assert rows(path, "select note from customer")[0][0] == "line one\nline two"

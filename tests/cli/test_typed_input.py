@@ -59,20 +59,20 @@ def test_store_code_pattern_is_a_setting(shop, seeded: str) -> None:  # type: ig
     ["product", "add", "--title", "Typo", "--sku", "P-3", "--price", "1", "--barcode", "６９０１２３４５６７８９１"],
     ["variant", "edit", "TEE-01", "--barcode", "138.00"],
 ])
-def test_cli_refuses_bad_and_duplicate_barcodes(shop, seeded: str, store_path: Path, args: list[str]) -> None:  # type: ignore[no-untyped-def]
-    before = store_digest(store_path)
+def test_cli_refuses_bad_and_duplicate_barcodes(shop, seeded: str, store: str, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+    before = store_digest(store)
     _refused(shop(*args), "barcode")
-    assert store_digest(store_path) == before
+    assert store_digest(store) == before
 
 
-def test_csv_import_refuses_bad_and_duplicate_barcodes(shop, seeded: str, store_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    before = store_digest(store_path)
+def test_csv_import_refuses_bad_and_duplicate_barcodes(shop, seeded: str, store: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    before = store_digest(store)
     for barcode, words in (("138.00", "neither a product number"), ("６９０１２３４５６７８９２", "already used by TEE-01")):
         file = tmp_path / "in.csv"
         file.write_text(f"sku,title,price,barcode\nNEW-1,New,1.00,{barcode}\n", encoding="utf-8")
         result = shop("product", "import", str(file))
         assert result.exit_code == 1 and words in result.stderr, result.stderr
-    assert store_digest(store_path) == before
+    assert store_digest(store) == before
 
 
 def test_service_refuses_a_price_tag_as_barcode(session: Session, actor) -> None:  # type: ignore[no-untyped-def]
@@ -93,22 +93,22 @@ def test_service_refuses_a_price_tag_as_barcode(session: Session, actor) -> None
     ["order", "create", "-i", "TEE-01", "--discount", "1,5"],
     ["order", "create", "-i", "TEE-01", "--shipping", "1,5"],
 ])
-def test_a_comma_that_is_not_a_thousands_separator_is_refused(shop, seeded: str, store_path: Path,  # type: ignore[no-untyped-def]
+def test_a_comma_that_is_not_a_thousands_separator_is_refused(shop, seeded: str, store: str,  # type: ignore[no-untyped-def]
                                                                args: list[str]) -> None:
-    before = store_digest(store_path)
+    before = store_digest(store)
     _refused(shop(*args), "'1,5'" if "1,5" in " ".join(args) else "'12,34'", "a comma only separates thousands")
-    assert store_digest(store_path) == before
+    assert store_digest(store) == before
 
 
-def test_order_json_and_product_csv_refuse_a_decimal_comma(shop, seeded: str, store_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    before = store_digest(store_path)
+def test_order_json_and_product_csv_refuse_a_decimal_comma(shop, seeded: str, store: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    before = store_digest(store)
     document = {"guest_name": "Ann", "lines": [{"sku": "MUG-01", "quantity": 1, "unit_price": "1,5"}]}
     _refused(shop("order", "create", "--json-file", "-", input=json.dumps(document)), "a comma only separates thousands")
     file = tmp_path / "in.csv"
     file.write_text("sku,title,price\nNEW-1,New,\"1,5\"\n", encoding="utf-8")
     result = shop("product", "import", str(file))
     assert result.exit_code == 1 and "a comma only separates thousands" in result.stderr
-    assert store_digest(store_path) == before
+    assert store_digest(store) == before
 
 
 def test_thousands_and_digits_of_any_script_read_the_same_everywhere(shop, seeded: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

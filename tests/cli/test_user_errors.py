@@ -31,29 +31,29 @@ LINE = {"sku": "TEE-01", "quantity": 1}
     ({"lines": [{"sku": "TEE-01", "quantity": 1, "colour": "red"}]}, ["Line 1 has unknown fields: colour"]),
     ({"lines": [LINE], "payments": [{"method": "cash", "tip": "1"}]}, ["Payment 1 has unknown fields: tip"]),
 ])
-def test_order_documents_of_the_wrong_shape(shop, seeded: str, store_path: Path, document, words) -> None:  # type: ignore[no-untyped-def]
-    before = store_digest(store_path)
+def test_order_documents_of_the_wrong_shape(shop, seeded: str, store: str, document, words) -> None:  # type: ignore[no-untyped-def]
+    before = store_digest(store)
     _one_line_refusal(shop("order", "create", "--json-file", "-", input=json.dumps(document)), *words)
-    assert store_digest(store_path) == before
+    assert store_digest(store) == before
 
 
-def test_a_deeply_nested_order_document(shop, seeded: str, store_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_deeply_nested_order_document(shop, seeded: str, store: str) -> None:  # type: ignore[no-untyped-def]
     depth = sys.getrecursionlimit() + 100
     _one_line_refusal(shop("order", "create", "--json-file", "-", input="[" * depth + "]" * depth), "nested too deeply")
 
 
 @pytest.mark.parametrize("field", ["tags", "options", "images"])
-def test_product_json_import_with_numbers_for_lists(shop, seeded: str, store_path: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
+def test_product_json_import_with_numbers_for_lists(shop, seeded: str, store: str, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                     field: str) -> None:
     product = {"title": "Odd", "status": "active", "options": [], "variants": [{"sku": "ODD-1", "price": "1.00"}],
                field: 5}
     file = tmp_path / "odd.json"
     file.write_text(json.dumps({"format": "shoptui-catalog", "version": 1, "products": [product]}), encoding="utf-8")
-    before = store_digest(store_path)
+    before = store_digest(store)
     result = shop("product", "import", str(file))
     assert result.exit_code == 1 and "something went wrong" not in result.stderr, result.stderr
     assert f"the {field} must be a list, not 5" in result.stderr
-    assert store_digest(store_path) == before
+    assert store_digest(store) == before
 
 
 def test_product_json_import_with_a_number_for_categories(shop, seeded: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -95,6 +95,7 @@ def test_a_database_url_without_its_driver(runner, command: list[str]) -> None: 
     assert "secret" not in result.stderr
 
 
+@pytest.mark.sqlite_only(reason="fills the disk with SQLite's max_page_count")
 def test_a_full_disk_is_one_sentence(shop, seeded: str, store_path: Path) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import event
 
@@ -107,13 +108,13 @@ def test_a_full_disk_is_one_sentence(shop, seeded: str, store_path: Path) -> Non
         dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")  # as if the disk were full now
 
     try:
-        before = store_digest(store_path)
+        before = store_digest(seeded)
         rows = "".join(f"FULL-{i},Full product number {i} {'x' * 150},1.00\n" for i in range(3000))
         file = store_path.parent / "many.csv"
         file.write_text("sku,title,price\n" + rows, encoding="utf-8")
         result = shop("product", "import", str(file))
         _one_line_refusal(result, "the disk is full or failing", "Nothing was saved")
-        assert store_digest(store_path) == before
+        assert store_digest(seeded) == before
     finally:
         event.remove(engine, "connect", _no_room)
         db.dispose_all()

@@ -7,29 +7,26 @@ literally, and never send an ESC byte to the terminal.
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from typer.testing import CliRunner
 
 from shoptui.cli.main import app
 from tests.hostile_store import build
+from tests.store_files import rows
 
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, str]]:
-    path = tmp_path_factory.mktemp("hostile") / "shop.db"
-    url = build(path)
-    with sqlite3.connect(path) as con:
-        one = lambda sql: str(con.execute(sql).fetchone()[0])  # noqa: E731
-        ids = {
-            "order": one("select number from sales_order order by id limit 1"),
-            "customer": one("select id from customer where name like 'Cust%'"),
-            "supplier": one("select id from supplier where name like 'Sup%'"),
-            "po": one("select id from purchase_order order by id desc limit 1"),
-            "promo": one("select id from promotion limit 1"),
-            "coupon": one("select id from coupon limit 1"),
-        }
+    url = build(tmp_path_factory.mktemp("hostile"))
+    one = lambda sql: str(rows(url, sql)[0][0])  # noqa: E731
+    ids = {
+        "order": one("select number from sales_order order by id limit 1"),
+        "customer": one("select id from customer where name like 'Cust%'"),
+        "supplier": one("select id from supplier where name like 'Sup%'"),
+        "po": one("select id from purchase_order order by id desc limit 1"),
+        "promo": one("select id from promotion order by id limit 1"),
+        "coupon": one("select id from coupon order by id limit 1"),
+    }
     return url, ids
 
 

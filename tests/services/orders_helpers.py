@@ -6,7 +6,9 @@ from sqlmodel import Session
 
 from shoptui.config import Actor
 from shoptui.services.catalog import products
-from shoptui.services.inventory import stock as inventory
+from shoptui.services.inventory.changes import restock
+from shoptui.services.inventory.levels import levels_for
+from shoptui.services.inventory.variants import find_variant
 from shoptui.services.orders.drafts import DraftLine, OrderDraft
 
 CLERK = Actor(name="clerk", source="test")
@@ -20,7 +22,7 @@ def add_product(session: Session, sku: str, price_minor: int, stock: int = 0, *,
         variants=[products.VariantInput(sku=sku, barcode=barcode, price_minor=price_minor)]))
     variant = product.variants[0]
     if stock:
-        inventory.restock(session=session, actor=CLERK, code=sku, quantity=stock)
+        restock(session=session, actor=CLERK, code=sku, quantity=stock)
     return variant.id
 
 
@@ -38,6 +40,6 @@ def draft(*items: tuple[str, int], **kwargs) -> OrderDraft:  # type: ignore[no-u
 
 def level(session: Session, sku: str) -> tuple[int, int]:
     """(on hand, committed) of a SKU summed over locations."""
-    variant = inventory.find_variant(session, sku)
-    found = inventory.levels_for(session, [variant.id])[variant.id]
+    variant = find_variant(session, sku)
+    found = levels_for(session, [variant.id])[variant.id]
     return found.on_hand, found.committed

@@ -21,6 +21,8 @@ from sqlalchemy import text
 from shoptui import db
 from shoptui.errors import Conflict
 
+pytestmark = pytest.mark.sqlite_only(reason="the SQLite write path: WAL checkpoints and the writers' file gate")
+
 THRESHOLD = 64 * 1024
 LIMIT = 4 * THRESHOLD
 ROW = 6000  # bytes of payload per row: two pages of WAL per one-row transaction

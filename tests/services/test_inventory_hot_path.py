@@ -7,14 +7,29 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlmodel import Session, col, select
 
 from shoptui import db
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.inventory import StockLevel, StockMovement
 from shoptui.models.store import AuditEntry, Notification
-from shoptui.services.inventory import stock as inv
+from shoptui.services.inventory import listing
+from shoptui.services.inventory.changes import restock
+from shoptui.services.inventory.checks import check_stock_ledger
+from shoptui.services.inventory.ledger import _NEW_LEVEL, reserve, sell
+from shoptui.services.inventory.levels import (
+    _LEVEL_BY_SKU,
+    _LEVEL_BY_SKU_AT,
+    _LEVEL_OF_VARIANT,
+    _LEVEL_OF_VARIANT_AT,
+    level_of,
+    levels_for,
+)
+from shoptui.services.inventory.listing import list_levels
+from shoptui.services.inventory.locations import add_location, default_location, find_location
+from shoptui.services.inventory.policies import set_levels
+from shoptui.services.inventory.variants import find_variant
 from shoptui.services.shop import audit
 from tests.services.inventory_helpers import CLERK, make_variant
 
@@ -46,13 +61,13 @@ def test_alert_uses_the_reorder_point_of_the_variant_sold(session: Session) -> N
     high = make_variant(session, "HIGH-01")
     low = make_variant(session, "LOW-01")
     for sku in ("HIGH-01", "LOW-01"):
-        inv.restock(session=session, actor=CLERK, code=sku, quantity=10)
-    inv.set_levels(session=session, actor=CLERK, code="HIGH-01", reorder_point=50)  # alerts at once: 10 <= 50
-    inv.set_levels(session=session, actor=CLERK, code="LOW-01", reorder_point=2)
-    inv.sell(session=session, actor=CLERK, variant_id=low, quantity=5, ref_kind=None, ref_id=None)  # 5 > 2
+        restock(session=session, actor=CLERK, code=sku, quantity=10)
+    set_levels(session=session, actor=CLERK, code="HIGH-01", reorder_point=50)  # alerts at once: 10 <= 50
+    set_levels(session=session, actor=CLERK, code="LOW-01", reorder_point=2)
+    sell(session=session, actor=CLERK, variant_id=low, quantity=5, ref_kind=None, ref_id=None)  # 5 > 2
     notes = session.exec(select(Notification.link_id).where(Notification.link_kind == "variant")).all()
     assert [str(n) for n in notes] == [str(high)]
-    inv.sell(session=session, actor=CLERK, variant_id=low, quantity=3, ref_kind=None, ref_id=None)  # 2 <= 2
+    sell(session=session, actor=CLERK, variant_id=low, quantity=3, ref_kind=None, ref_id=None)  # 2 <= 2
     notes = session.exec(select(Notification.link_id).where(Notification.link_kind == "variant")).all()
     assert sorted(str(n) for n in notes) == sorted([str(high), str(low)])
     flags = dict(session.exec(select(StockLevel.variant_id, StockLevel.alerted)).all())
@@ -61,43 +76,44 @@ def test_alert_uses_the_reorder_point_of_the_variant_sold(session: Session) -> N
 
 def test_removing_the_reorder_point_clears_the_flag_at_the_next_movement(session: Session) -> None:
     vid = make_variant(session, "TEE-01")
-    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=3)
-    inv.set_levels(session=session, actor=CLERK, code="TEE-01", reorder_point=5)
+    restock(session=session, actor=CLERK, code="TEE-01", quantity=3)
+    set_levels(session=session, actor=CLERK, code="TEE-01", reorder_point=5)
     assert session.exec(select(StockLevel.alerted)).one() is True
-    inv.set_levels(session=session, actor=CLERK, code="TEE-01", clear_reorder_point=True)
-    inv.sell(session=session, actor=CLERK, variant_id=vid, quantity=1, ref_kind=None, ref_id=None)
+    set_levels(session=session, actor=CLERK, code="TEE-01", clear_reorder_point=True)
+    sell(session=session, actor=CLERK, variant_id=vid, quantity=1, ref_kind=None, ref_id=None)
     assert session.exec(select(StockLevel.alerted)).one() is False
 
 
 def test_a_new_default_location_in_the_same_transaction_is_seen(session: Session) -> None:
     """The location cache of a unit of work is emptied when a location is added."""
     vid = make_variant(session, "TEE-01")
-    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=2)  # MAIN, now cached as default
-    back = inv.add_location(session=session, actor=CLERK, code="back", name="Back room", make_default=True)
-    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=3)
-    assert inv.default_location(session).code == "BACK"
-    assert inv.levels_for(session, [vid], location_id=back.id)[vid].on_hand == 3
-    assert inv.find_location(session, "back").id == back.id == inv.find_location(session, back.id).id
+    restock(session=session, actor=CLERK, code="TEE-01", quantity=2)  # MAIN, now cached as default
+    back = add_location(session=session, actor=CLERK, code="back", name="Back room", make_default=True)
+    restock(session=session, actor=CLERK, code="TEE-01", quantity=3)
+    assert default_location(session).code == "BACK"
+    assert levels_for(session, [vid], location_id=back.id)[vid].on_hand == 3
+    assert find_location(session, "back").id == back.id == find_location(session, back.id).id
     with pytest.raises(NotFound, match="'NOPE'.*BACK, MAIN"):
-        inv.find_location(session, "NOPE")
+        find_location(session, "NOPE")
 
 
 def test_find_variant_is_the_catalogue_lookup(session: Session) -> None:
     make_variant(session, "TEE-01", barcode="4006381333931")
     make_variant(session, "4006381333931")  # a SKU equal to another variant's barcode wins
-    assert inv.find_variant(session, " TEE-01 ").sku == "TEE-01"
-    assert inv.find_variant(session, "4006381333931").sku == "4006381333931"
+    assert find_variant(session, " TEE-01 ").sku == "TEE-01"
+    assert find_variant(session, "4006381333931").sku == "4006381333931"
     with pytest.raises(NotFound, match="'NOPE-1'"):
-        inv.find_variant(session, "NOPE-1")
+        find_variant(session, "NOPE-1")
     with pytest.raises(InvalidInput):
-        inv.find_variant(session, "  ")
+        find_variant(session, "  ")
 
 
+@pytest.mark.sqlite_only(reason="the statements of the prepared SQLite fast path")
 def test_a_sale_is_four_statements_and_audited_in_order(session: Session) -> None:
     vid = make_variant(session, "TEE-01", cost=250)
-    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=5)
+    restock(session=session, actor=CLERK, code="TEE-01", quantity=5)
     with statements(session) as seen:
-        level = inv.sell(session=session, actor=CLERK, variant_id=vid, quantity=2, ref_kind="order", ref_id=9)
+        level = sell(session=session, actor=CLERK, variant_id=vid, quantity=2, ref_kind="order", ref_id=9)
     assert level is not None and (level.on_hand, level.available) == (3, 3)
     # the variant, the conditional level update (with alert flag and reorder point), the movement, the audit line
     assert len(seen) == 4, seen
@@ -115,52 +131,55 @@ def _plan(session: Session, sql: str) -> str:
         "EXPLAIN QUERY PLAN " + sql, (0,) * sql.count("?")))
 
 
+@pytest.mark.sqlite_only(reason="SQLite's query plan (EXPLAIN QUERY PLAN)")
 def test_level_of_is_one_indexed_point_query(session: Session) -> None:
     tee = make_variant(session, "TEE-01", barcode="4006381333931")
     mug = make_variant(session, "MUG-01")
-    back = inv.add_location(session=session, actor=CLERK, code="back", name="Back room")
-    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=5)
-    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=2, location="BACK")
-    inv.reserve(session=session, actor=CLERK, variant_id=tee, quantity=3, ref_kind="order", ref_id=1)
+    back = add_location(session=session, actor=CLERK, code="back", name="Back room")
+    restock(session=session, actor=CLERK, code="TEE-01", quantity=5)
+    restock(session=session, actor=CLERK, code="TEE-01", quantity=2, location="BACK")
+    reserve(session=session, actor=CLERK, variant_id=tee, quantity=3, ref_kind="order", ref_id=1)
     with statements(session) as seen:
-        level = inv.level_of(session, " TEE-01 ")
+        level = level_of(session, " TEE-01 ")
     assert len(seen) == 1, seen
     assert level.model_dump() == {"variant_id": tee, "location_id": None, "on_hand": 7, "committed": 3,
                                   "available": 4, "incoming": 0}
-    at_back = inv.level_of(session, "TEE-01", location_id=back.id)
+    at_back = level_of(session, "TEE-01", location_id=back.id)
     assert (at_back.location_id, at_back.on_hand, at_back.committed, at_back.available) == (back.id, 2, 0, 2)
-    assert inv.level_of(session, "4006381333931") == level  # a barcode goes through find_variant
-    assert inv.level_of(session, "MUG-01").model_dump(include={"variant_id", "on_hand", "available"}) == {
+    assert level_of(session, "4006381333931") == level  # a barcode goes through find_variant
+    assert level_of(session, "MUG-01").model_dump(include={"variant_id", "on_hand", "available"}) == {
         "variant_id": mug, "on_hand": 0, "available": 0}  # no level row yet: zeros
-    assert inv.level_of(session, "MUG-01", location_id=back.id).on_hand == 0
+    assert level_of(session, "MUG-01", location_id=back.id).on_hand == 0
     with pytest.raises(NotFound, match="'NOPE-1'"):
-        inv.level_of(session, "NOPE-1")
-    for prepared in (inv._LEVEL_BY_SKU, inv._LEVEL_BY_SKU_AT):
+        level_of(session, "NOPE-1")
+    for prepared in (_LEVEL_BY_SKU, _LEVEL_BY_SKU_AT):
         plan = _plan(session, prepared._compiled["sqlite"].sql)
         assert "SCAN" not in plan and "(sku=?)" in plan and "stock_level" in plan, plan
 
 
+@pytest.mark.sqlite_only(reason="SQLite's query plan (EXPLAIN QUERY PLAN)")
 def test_levels_for_one_variant_is_a_point_query_too(session: Session) -> None:
     tee = make_variant(session, "TEE-01")
-    back = inv.add_location(session=session, actor=CLERK, code="back", name="Back room")
-    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=4)
-    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=1, location="BACK")
+    back = add_location(session=session, actor=CLERK, code="back", name="Back room")
+    restock(session=session, actor=CLERK, code="TEE-01", quantity=4)
+    restock(session=session, actor=CLERK, code="TEE-01", quantity=1, location="BACK")
     with statements(session) as seen:
-        total = inv.levels_for(session, [tee, tee])
+        total = levels_for(session, [tee, tee])
     assert len(seen) == 1 and list(total) == [tee] and (total[tee].on_hand, total[tee].location_id) == (5, None)
-    assert inv.levels_for(session, [tee], location_id=back.id)[tee].on_hand == 1
-    assert inv.levels_for(session, [tee + 99])[tee + 99].on_hand == 0
-    assert inv.levels_for(session, [tee + 99], location_id=back.id)[tee + 99].available == 0
-    for prepared in (inv._LEVEL_OF_VARIANT, inv._LEVEL_OF_VARIANT_AT):
+    assert levels_for(session, [tee], location_id=back.id)[tee].on_hand == 1
+    assert levels_for(session, [tee + 99])[tee + 99].on_hand == 0
+    assert levels_for(session, [tee + 99], location_id=back.id)[tee + 99].available == 0
+    for prepared in (_LEVEL_OF_VARIANT, _LEVEL_OF_VARIANT_AT):
         assert "SCAN" not in _plan(session, prepared._compiled["sqlite"].sql)
 
 
+@pytest.mark.sqlite_only(reason="the prepared statements of the sqlite3 driver")
 def test_prepared_statements_store_what_sqlalchemy_stores_and_raise_its_errors(session: Session,
                                                                                frozen_clock) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy.exc import IntegrityError
 
     vid = make_variant(session, "TEE-01", cost=250)
-    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=3)
+    restock(session=session, actor=CLERK, code="TEE-01", quantity=3)
     move = session.exec(select(StockMovement).where(StockMovement.variant_id == vid)).one()
     assert move.at == frozen_clock and move.at.tzinfo is not None  # read back through the UTC column type
     assert move.at == session.exec(select(StockLevel.updated_at)).one()
@@ -170,13 +189,13 @@ def test_prepared_statements_store_what_sqlalchemy_stores_and_raise_its_errors(s
     flags = session.connection().exec_driver_sql("SELECT alerted FROM stock_level").scalar()
     assert flags == 0
     with pytest.raises(IntegrityError, match="FOREIGN KEY"):  # a driver error comes as SQLAlchemy's kind
-        inv._NEW_LEVEL.execute(session, {"vid": vid, "lid": 999, "now": frozen_clock})
-    assert inv.levels_for(session, [vid])[vid].on_hand == 3
+        _NEW_LEVEL.execute(session, {"vid": vid, "lid": 999, "now": frozen_clock})
+    assert levels_for(session, [vid])[vid].on_hand == 3
 
 
 def test_hot_path_audit_lines_match_audit_record(session: Session) -> None:
     make_variant(session, "TEE-01", cost=250)
-    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=5, unit_cost_minor=400)
+    restock(session=session, actor=CLERK, code="TEE-01", quantity=5, unit_cost_minor=400)
     audit.record(session=session, actor=CLERK, action="compare", entity="variant", entity_id=1, summary="x",
                  before={"cost_minor": 250, "on_hand": 0}, after={"cost_minor": 400, "on_hand": 5})
     session.flush()
@@ -190,10 +209,10 @@ def test_hot_path_audit_lines_match_audit_record(session: Session) -> None:
 
 def test_refused_sale_writes_nothing(session: Session) -> None:
     vid = make_variant(session, "TEE-01")
-    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=1)
+    restock(session=session, actor=CLERK, code="TEE-01", quantity=1)
     moves = len(session.exec(select(StockMovement.id)).all())
     with pytest.raises(Conflict, match="Only 1 of TEE-01 available at MAIN"):
-        inv.sell(session=session, actor=CLERK, variant_id=vid, quantity=2, ref_kind=None, ref_id=None)
+        sell(session=session, actor=CLERK, variant_id=vid, quantity=2, ref_kind=None, ref_id=None)
     assert len(session.exec(select(StockMovement.id)).all()) == moves
     assert session.exec(select(StockLevel.on_hand)).one() == 1
 
@@ -207,7 +226,7 @@ def test_transaction_skips_resolving_a_known_url(store: str, monkeypatch: pytest
 
     monkeypatch.setattr(db, "resolve_database_url", refuse)
     with db.transaction(store) as session, db.read_session(store):
-        assert str(session.get_bind().url) == str(db.get_engine(store).url) == store
+        assert session.get_bind().url == db.get_engine(store).url == make_url(store)
     with pytest.raises(AssertionError):
         db.transaction("sqlite:////elsewhere/not-yet-known.db").__enter__()
 
@@ -224,17 +243,17 @@ def test_stocktake_post_books_in_bulk_and_returns_the_stored_report(session: Ses
         settings.set_value(session=session, actor=CLERK, key=key, raw="0")
     ids = {sku: make_variant(session, sku, cost=100 + n) for n, sku in enumerate(("A-1", "B-2", "C-3", "D-4"))}
     for sku in ids:
-        inv.restock(session=session, actor=CLERK, code=sku, quantity=10)
-    inv.set_levels(session=session, actor=CLERK, code="A-1", reorder_point=4)
+        restock(session=session, actor=CLERK, code=sku, quantity=10)
+    set_levels(session=session, actor=CLERK, code="A-1", reorder_point=4)
     take = st.start_stocktake(session=session, actor=CLERK)
-    inv.sell(session=session, actor=CLERK, variant_id=ids["A-1"], quantity=3, ref_kind=None, ref_id=None)  # 7 left
+    sell(session=session, actor=CLERK, variant_id=ids["A-1"], quantity=3, ref_kind=None, ref_id=None)  # 7 left
     st.count(session=session, actor=CLERK, stocktake_id=take.id, code="A-1", quantity=4, mode="set")  # -3
     st.count(session=session, actor=CLERK, stocktake_id=take.id, code="B-2", quantity=12, mode="set")  # +2
     st.count(session=session, actor=CLERK, stocktake_id=take.id, code="C-3", quantity=10, mode="set")  # exact
     st.set_reason(session=session, actor=CLERK, stocktake_id=take.id, code="B-2", reason="found behind the till")
     posted = st.post(session=session, actor=CLERK, stocktake_id=take.id, uncounted=uncounted)
     assert posted == st.report(session=session, stocktake_id=take.id)
-    on_hand = inv.levels_for(session, list(ids.values()))
+    on_hand = levels_for(session, list(ids.values()))
     assert {sku: on_hand[vid].on_hand for sku, vid in ids.items()} == {
         "A-1": 4, "B-2": 12, "C-3": 10, "D-4": 0 if uncounted == "zero" else 10}
     moves = session.exec(select(StockMovement.variant_id, StockMovement.quantity, StockMovement.note,
@@ -245,7 +264,7 @@ def test_stocktake_post_books_in_bulk_and_returns_the_stored_report(session: Ses
     if uncounted == "zero":
         expected.append((ids["D-4"], -10, "", 103, str(take.id), "clerk"))
     assert [tuple(m) for m in moves] == expected
-    assert inv.check_stock_ledger(session=session) == []
+    assert check_stock_ledger(session=session) == []
     # A-1 fell to its reorder point through the count: one alert
     notes = session.exec(select(Notification.link_id).where(Notification.link_kind == "variant")).all()
     assert [str(n) for n in notes] == [str(ids["A-1"])]
@@ -253,12 +272,13 @@ def test_stocktake_post_books_in_bulk_and_returns_the_stored_report(session: Ses
     assert posted.stocktake.accuracy_bp == 3333  # counted lines only: 1 of 3 exact, whatever happens to D-4
 
 
+@pytest.mark.sqlite_only(reason="SQLite's query plan (EXPLAIN QUERY PLAN)")
 def test_moved_since_reads_recent_movements_by_id(session: Session) -> None:
     """Counting all variants must not group along the ledger index (it holds every movement ever booked)."""
     from shoptui.services.inventory import stocktake as st
 
     make_variant(session, "A-1")
-    inv.restock(session=session, actor=CLERK, code="A-1", quantity=1)
+    restock(session=session, actor=CLERK, code="A-1", quantity=1)
     take = st.start_stocktake(session=session, actor=CLERK)
     with statements(session) as seen:
         st.review(session=session, stocktake_id=take.id)
@@ -270,18 +290,19 @@ def test_moved_since_reads_recent_movements_by_id(session: Session) -> None:
     assert "PRIMARY KEY" in plan and "ix_stock_movement_ledger" not in plan, plan
 
 
+@pytest.mark.sqlite_only(reason="SQLite's query plan (EXPLAIN QUERY PLAN)")
 def test_movements_after_the_counts_are_read_in_bulk(session: Session) -> None:
     """Roll-forward (issue 11 item 7): movements after each line's count come from one query, not one per line."""
     from shoptui.services.inventory import stocktake as st
 
     ids = [make_variant(session, f"R-{n}") for n in range(30)]
     for n in range(30):
-        inv.restock(session=session, actor=CLERK, code=f"R-{n}", quantity=5)
+        restock(session=session, actor=CLERK, code=f"R-{n}", quantity=5)
     take = st.start_stocktake(session=session, actor=CLERK)
     for n in range(30):
         st.count(session=session, actor=CLERK, stocktake_id=take.id, code=f"R-{n}", quantity=5, mode="set")
     for vid in ids:
-        inv.sell(session=session, actor=CLERK, variant_id=vid, quantity=1, ref_kind=None, ref_id=None)
+        sell(session=session, actor=CLERK, variant_id=vid, quantity=1, ref_kind=None, ref_id=None)
     with statements(session) as seen:
         review = st.review(session=session, stocktake_id=take.id)
     assert review.variances == [] and review.matched == 30
@@ -289,22 +310,23 @@ def test_movements_after_the_counts_are_read_in_bulk(session: Session) -> None:
     with statements(session) as seen:
         report = st.post(session=session, actor=CLERK, stocktake_id=take.id)
     assert report.adjusted == 0 and len([s for s in seen if "sum(stock_movement.quantity)" in s]) == 2
-    assert {level.on_hand for level in inv.levels_for(session, ids).values()} == {4}
+    assert {level.on_hand for level in levels_for(session, ids).values()} == {4}
 
 
 # ---------------------------------------------------------------- list filters
 
 
+@pytest.mark.sqlite_only(reason="SQLite's query plan (EXPLAIN QUERY PLAN)")
 def test_out_of_stock_filter_reads_the_partial_index(session: Session) -> None:
     empty = make_variant(session, "A-1")
     held = make_variant(session, "B-2")
     make_variant(session, "C-3")
     for sku in ("A-1", "B-2", "C-3"):
-        inv.restock(session=session, actor=CLERK, code=sku, quantity=2)
-    inv.sell(session=session, actor=CLERK, variant_id=empty, quantity=2, ref_kind=None, ref_id=None)
-    inv.reserve(session=session, actor=CLERK, variant_id=held, quantity=2, ref_kind="order", ref_id=1)
+        restock(session=session, actor=CLERK, code=sku, quantity=2)
+    sell(session=session, actor=CLERK, variant_id=empty, quantity=2, ref_kind=None, ref_id=None)
+    reserve(session=session, actor=CLERK, variant_id=held, quantity=2, ref_kind="order", ref_id=1)
     with statements(session) as seen:
-        page = inv.list_levels(session=session, out=True)
+        page = list_levels(session=session, out=True)
     assert [(r.sku, r.on_hand, r.available, r.out) for r in page.items] == [("A-1", 0, 0, True), ("B-2", 2, 0, True)]
     from shoptui.services.inventory import figures as inventory_figures
 
@@ -318,25 +340,26 @@ def test_out_of_stock_filter_reads_the_partial_index(session: Session) -> None:
 
 @pytest.mark.parametrize("match_list", [1000, 1])
 def test_title_search_few_none_and_many(session: Session, monkeypatch: pytest.MonkeyPatch, match_list: int) -> None:
-    monkeypatch.setattr(inv, "TITLE_MATCH_LIST", match_list)  # 1: two matches take the walk in SKU order
+    monkeypatch.setattr(listing, "TITLE_MATCH_LIST", match_list)  # 1: two matches take the walk in SKU order
     for sku, title in (("Z-1", "Blue Mug 50%"), ("A-2", "blue mug"), ("M-3", "Red tee"), ("B-4", "Crème brûlée")):
         make_variant(session, sku, title=title)
-        inv.restock(session=session, actor=CLERK, code=sku, quantity=1)
+        restock(session=session, actor=CLERK, code=sku, quantity=1)
     def skus(text: str) -> list[str]:
-        return [r.sku for r in inv.list_levels(session=session, search=text).items]
+        return [r.sku for r in list_levels(session=session, search=text).items]
     assert skus("BLUE MUG") == ["A-2", "Z-1"]
     assert skus("mug 50%") == ["Z-1"]  # % is a character, not a wildcard
     assert skus("mug_") == []
     assert skus("brûlée") == ["B-4"]
     assert skus("nothing like this") == []
-    first = inv.list_levels(session=session, search="blue", limit=1)
+    first = list_levels(session=session, search="blue", limit=1)
     assert [r.sku for r in first.items] == ["A-2"] and first.next_after is not None
-    assert [r.sku for r in inv.list_levels(session=session, search="blue", after=first.next_after).items] == ["Z-1"]
+    assert [r.sku for r in list_levels(session=session, search="blue", after=first.next_after).items] == ["Z-1"]
 
 
 # ---------------------------------------------------------------- the writers' gate (db.py)
 
 
+@pytest.mark.sqlite_only(reason="the SQLite writers' file gate")
 def test_write_gate_wakes_a_waiter_at_once_and_times_out_cleanly(store: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
     import time

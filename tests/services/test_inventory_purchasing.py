@@ -12,7 +12,12 @@ from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.inventory import StockMovement
 from shoptui.models.messaging import OutboxMessage
 from shoptui.services.inventory import purchasing as pur
-from shoptui.services.inventory import stock as inv
+from shoptui.services.inventory.changes import restock
+from shoptui.services.inventory.checks import check_incoming, check_stock_ledger
+from shoptui.services.inventory.ledger import sell
+from shoptui.services.inventory.levels import levels_for
+from shoptui.services.inventory.policies import set_levels
+from shoptui.services.inventory.variants import find_variant
 from tests.services.inventory_helpers import CLERK, make_variant
 
 
@@ -45,34 +50,34 @@ def test_supplier_add_edit_refusals(session: Session) -> None:
 def test_po_lifecycle_incoming_partial_received(session: Session) -> None:
     po = ordered_po(session)
     assert po.status == "ordered" and po.total_minor == 10 * 1000 + 4 * 300
-    tee = inv.find_variant(session, "TEE-01").id
-    assert inv.levels_for(session, [tee])[tee].incoming == 10
+    tee = find_variant(session, "TEE-01").id
+    assert levels_for(session, [tee])[tee].incoming == 10
     po = pur.receive_po(session=session, actor=CLERK, po_id=po.id, quantities={"TEE-01": 6})
     assert po.status == "partial"
-    level = inv.levels_for(session, [tee])[tee]
+    level = levels_for(session, [tee])[tee]
     assert (level.on_hand, level.incoming) == (6, 4)
-    assert inv.find_variant(session, "TEE-01").cost_minor == 1000  # no stock before: the receipt's cost
+    assert find_variant(session, "TEE-01").cost_minor == 1000  # no stock before: the receipt's cost
     with pytest.raises(InvalidInput, match="still expects 4 of TEE-01, not 5.*--over"):
         pur.receive_po(session=session, actor=CLERK, po_id=po.id, quantities={"TEE-01": 5})
     po = pur.receive_po(session=session, actor=CLERK, po_id=po.id)
     assert po.status == "received" and po.closed_at is not None
-    assert inv.levels_for(session, [tee])[tee].incoming == 0
+    assert levels_for(session, [tee])[tee].incoming == 0
     refs = session.exec(select(StockMovement.ref_id).where(StockMovement.kind == "receive")).all()
     assert set(refs) == {"PO-000001"}
     with pytest.raises(Conflict, match="is received"):
         pur.receive_po(session=session, actor=CLERK, po_id=po.id)
     with pytest.raises(Conflict, match="already received"):
         pur.cancel_po(session=session, actor=CLERK, po_id=po.id)
-    assert inv.check_incoming(session=session) == [] and inv.check_stock_ledger(session=session) == []
+    assert check_incoming(session=session) == [] and check_stock_ledger(session=session) == []
 
 
 def test_over_receipt_only_with_over(session: Session) -> None:
     po = ordered_po(session)
     po = pur.receive_po(session=session, actor=CLERK, po_id=po.id, quantities={"TEE-01": 12}, over=True)
-    tee = inv.find_variant(session, "TEE-01").id
-    assert inv.levels_for(session, [tee])[tee].on_hand == 12
+    tee = find_variant(session, "TEE-01").id
+    assert levels_for(session, [tee])[tee].on_hand == 12
     assert po.status == "partial"  # the mugs are still due
-    assert inv.check_incoming(session=session) == []
+    assert check_incoming(session=session) == []
 
 
 def test_receive_refusals(session: Session) -> None:
@@ -98,10 +103,10 @@ def test_cancel_takes_the_rest_off_incoming(session: Session) -> None:
     pur.receive_po(session=session, actor=CLERK, po_id=po.id, quantities={"TEE-01": 3})
     po = pur.cancel_po(session=session, actor=CLERK, po_id=po.id)
     assert po.status == "cancelled"
-    tee = inv.find_variant(session, "TEE-01").id
-    assert inv.levels_for(session, [tee])[tee].model_dump(include={"on_hand", "incoming"}) == {"on_hand": 3,
+    tee = find_variant(session, "TEE-01").id
+    assert levels_for(session, [tee])[tee].model_dump(include={"on_hand", "incoming"}) == {"on_hand": 3,
                                                                                                 "incoming": 0}
-    assert inv.check_incoming(session=session) == []
+    assert check_incoming(session=session) == []
 
 
 def test_email_po_queues_to_supplier(session: Session) -> None:
@@ -121,13 +126,13 @@ def test_reorder_suggestions_grouped_by_supplier_become_drafts(session: Session,
     tee = make_variant(session, "TEE-01", cost=800)
     make_variant(session, "MUG-01", cost=300)
     pur.add_supplier(session=session, actor=CLERK, name="Acme", lead_time_days=10)
-    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=100, supplier="Acme")
-    inv.restock(session=session, actor=CLERK, code="MUG-01", quantity=2)
+    restock(session=session, actor=CLERK, code="TEE-01", quantity=100, supplier="Acme")
+    restock(session=session, actor=CLERK, code="MUG-01", quantity=2)
     for day in range(30):  # 3 a day for 30 days
         with clock.frozen(frozen_clock - timedelta(days=day, hours=2)):
-            inv.sell(session=session, actor=CLERK, variant_id=tee, quantity=3, ref_kind=None, ref_id=None)
-    inv.set_levels(session=session, actor=CLERK, code="TEE-01", reorder_point=20)
-    inv.set_levels(session=session, actor=CLERK, code="MUG-01", reorder_point=5)
+            sell(session=session, actor=CLERK, variant_id=tee, quantity=3, ref_kind=None, ref_id=None)
+    set_levels(session=session, actor=CLERK, code="TEE-01", reorder_point=20)
+    set_levels(session=session, actor=CLERK, code="MUG-01", reorder_point=5)
     groups = pur.suggest_reorders(session=session)
     assert [g.supplier for g in groups] == ["Acme", None]
     [line] = groups[0].lines
@@ -166,8 +171,8 @@ def test_cancelling_a_po_withdraws_its_queued_email(session: Session) -> None:
 def test_suggested_po_keeps_its_origin_out_of_the_supplier_email(session: Session, frozen_clock) -> None:  # type: ignore[no-untyped-def]
     make_variant(session, "TEE-01", cost=800)
     pur.add_supplier(session=session, actor=CLERK, name="Acme", email="orders@acme.example", lead_time_days=10)
-    inv.restock(session=session, actor=CLERK, code="TEE-01", quantity=1, supplier="Acme")
-    inv.set_levels(session=session, actor=CLERK, code="TEE-01", reorder_point=5)
+    restock(session=session, actor=CLERK, code="TEE-01", quantity=1, supplier="Acme")
+    set_levels(session=session, actor=CLERK, code="TEE-01", reorder_point=5)
     created = pur.create_suggested_pos(session=session, actor=CLERK)
     assert created, "the reorder suggestion should make a draft"
     po = created[0]

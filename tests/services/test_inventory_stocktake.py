@@ -7,8 +7,12 @@ from sqlmodel import Session, col, select
 
 from shoptui.errors import Conflict, InvalidInput
 from shoptui.models.inventory import StockMovement
-from shoptui.services.inventory import stock as inv
 from shoptui.services.inventory import stocktake as st
+from shoptui.services.inventory.changes import adjust, restock
+from shoptui.services.inventory.checks import check_stock_ledger
+from shoptui.services.inventory.ledger import Movement, book_many, sell
+from shoptui.services.inventory.levels import levels_for
+from shoptui.services.inventory.locations import default_location
 from shoptui.services.shop import audit
 from tests.services.inventory_helpers import CLERK, make_category, make_variant
 
@@ -18,7 +22,7 @@ def shelf(session: Session) -> dict[str, int]:
     ids = {}
     for sku, qty, cost in (("TEE-01", 10, 1000), ("MUG-01", 5, 300), ("HAT-01", 2, 500)):
         ids[sku] = make_variant(session, sku, cost=cost, barcode=f"69{len(ids)}")
-        inv.restock(session=session, actor=CLERK, code=sku, quantity=qty)
+        restock(session=session, actor=CLERK, code=sku, quantity=qty)
     return ids
 
 
@@ -26,7 +30,7 @@ def test_scan_set_and_movements_during_the_count(session: Session, shelf: dict[s
     take = st.start_stocktake(session=session, actor=CLERK)
     assert take.lines == 3 and take.counted == 0
     # a sale of 1 TEE-01 before its shelf is counted: 9 on the shelf, 10 - 1 expected
-    inv.sell(session=session, actor=CLERK, variant_id=shelf["TEE-01"], quantity=1, ref_kind=None, ref_id=None)
+    sell(session=session, actor=CLERK, variant_id=shelf["TEE-01"], quantity=1, ref_kind=None, ref_id=None)
     for _ in range(9):
         st.count(session=session, actor=CLERK, stocktake_id=take.id, code="690")  # scanning TEE-01's barcode
     st.count(session=session, actor=CLERK, stocktake_id=take.id, code="MUG-01", quantity=5, mode="set")
@@ -35,7 +39,7 @@ def test_scan_set_and_movements_during_the_count(session: Session, shelf: dict[s
     assert review.variances == [] and review.matched == 3 and review.uncounted == []
     report = st.post(session=session, actor=CLERK, stocktake_id=take.id)
     assert report.adjusted == 0 and report.stocktake.accuracy_bp == 10_000
-    assert inv.levels_for(session, [shelf["TEE-01"]])[shelf["TEE-01"]].on_hand == 9
+    assert levels_for(session, [shelf["TEE-01"]])[shelf["TEE-01"]].on_hand == 9
 
 
 def test_movements_after_a_count_roll_forward_on_top_of_it(session: Session, shelf: dict[str, int]) -> None:
@@ -43,18 +47,18 @@ def test_movements_after_a_count_roll_forward_on_top_of_it(session: Session, she
     take = st.start_stocktake(session=session, actor=CLERK)
     st.count(session=session, actor=CLERK, stocktake_id=take.id, code="TEE-01", quantity=10, mode="set")
     st.count(session=session, actor=CLERK, stocktake_id=take.id, code="MUG-01", quantity=4, mode="set")  # -1
-    inv.sell(session=session, actor=CLERK, variant_id=shelf["TEE-01"], quantity=2, ref_kind=None, ref_id=None)
-    inv.sell(session=session, actor=CLERK, variant_id=shelf["MUG-01"], quantity=1, ref_kind=None, ref_id=None)
+    sell(session=session, actor=CLERK, variant_id=shelf["TEE-01"], quantity=2, ref_kind=None, ref_id=None)
+    sell(session=session, actor=CLERK, variant_id=shelf["MUG-01"], quantity=1, ref_kind=None, ref_id=None)
     review = st.review(session=session, stocktake_id=take.id)
     assert [(v.sku, v.expected + v.moved, v.counted, v.variance, v.moved_after) for v in review.variances] == [
         ("MUG-01", 5, 4, -1, -1)]
     assert review.matched == 1 and review.needs_reason == 0
     report = st.post(session=session, actor=CLERK, stocktake_id=take.id, uncounted="keep")
     assert (report.adjusted, report.units_variance) == (1, -1)
-    levels = inv.levels_for(session, [shelf["TEE-01"], shelf["MUG-01"]])
+    levels = levels_for(session, [shelf["TEE-01"], shelf["MUG-01"]])
     assert levels[shelf["TEE-01"]].on_hand == 8  # the shelf: 10 counted - 2 sold
     assert levels[shelf["MUG-01"]].on_hand == 3  # 4 counted - 1 sold
-    assert inv.check_stock_ledger(session=session) == []
+    assert check_stock_ledger(session=session) == []
     posted = audit.list_entries(session=session, entity="stocktake").items[0]  # item 48: before/after on hand
     assert posted.action == "stocktake.post"
     assert (posted.before["on_hand"], posted.after["on_hand"]) == ({"MUG-01": 4}, {"MUG-01": 3})
@@ -64,12 +68,12 @@ def test_a_recount_moves_counted_at(session: Session, shelf: dict[str, int]) -> 
     """Sold 2 after a first count of 10, then recounted 8: the recount is the truth at its own time."""
     take = st.start_stocktake(session=session, actor=CLERK)
     st.count(session=session, actor=CLERK, stocktake_id=take.id, code="TEE-01", quantity=10, mode="set")
-    inv.sell(session=session, actor=CLERK, variant_id=shelf["TEE-01"], quantity=2, ref_kind=None, ref_id=None)
+    sell(session=session, actor=CLERK, variant_id=shelf["TEE-01"], quantity=2, ref_kind=None, ref_id=None)
     st.count(session=session, actor=CLERK, stocktake_id=take.id, code="TEE-01", quantity=8, mode="set")
     line = st.review(session=session, stocktake_id=take.id)
     assert line.variances == [] and line.matched == 1
     st.post(session=session, actor=CLERK, stocktake_id=take.id, uncounted="keep")
-    assert inv.levels_for(session, [shelf["TEE-01"]])[shelf["TEE-01"]].on_hand == 8
+    assert levels_for(session, [shelf["TEE-01"]])[shelf["TEE-01"]].on_hand == 8
 
 
 def test_variance_review_reason_and_post_once(session: Session, shelf: dict[str, int]) -> None:
@@ -96,7 +100,7 @@ def test_variance_review_reason_and_post_once(session: Session, shelf: dict[str,
     moves = session.exec(select(StockMovement.quantity).where(StockMovement.kind == "stocktake")
                          .order_by(StockMovement.variant_id)).all()
     assert moves == [-8, -1, -2]
-    assert inv.check_stock_ledger(session=session) == []
+    assert check_stock_ledger(session=session) == []
     with pytest.raises(Conflict, match="already posted.*only once"):
         st.post(session=session, actor=CLERK, stocktake_id=take.id, uncounted="zero")
     with pytest.raises(Conflict, match="already posted"):
@@ -108,7 +112,7 @@ def test_uncounted_keep_leaves_them(session: Session, shelf: dict[str, int]) -> 
     st.count(session=session, actor=CLERK, stocktake_id=take.id, code="MUG-01", quantity=6, mode="set")
     report = st.post(session=session, actor=CLERK, stocktake_id=take.id, uncounted="keep")
     assert report.adjusted == 1
-    levels = inv.levels_for(session, list(shelf.values()))
+    levels = levels_for(session, list(shelf.values()))
     assert [levels[v].on_hand for v in shelf.values()] == [10, 6, 2]
 
 
@@ -175,7 +179,7 @@ def test_uncounted_zero_goes_through_the_controls_and_accuracy_counts_counted_li
     report = st.post(session=session, actor=CLERK, stocktake_id=take.id, uncounted="zero")
     assert report.stocktake.accuracy_bp == 0  # the only counted line was wrong
     assert (report.adjusted, report.units_variance) == (3, -16)
-    levels = inv.levels_for(session, list(shelf.values()))
+    levels = levels_for(session, list(shelf.values()))
     assert [levels[v].on_hand for v in shelf.values()] == [0, 0, 1]
 
 
@@ -183,7 +187,7 @@ def test_the_stocktake_books_through_the_ledger_writer_with_the_rows_a_single_bo
         session: Session, shelf: dict[str, int]) -> None:
     """One writer, two forms: the stocktake's rows (bulk) carry the same columns as an adjustment's (single),
     a variant with no level here yet gets one, and the ledger still sums to the levels."""
-    inv.adjust(session=session, actor=CLERK, code="HAT-01", quantity=-1, reason="damaged", note="torn")
+    adjust(session=session, actor=CLERK, code="HAT-01", quantity=-1, reason="damaged", note="torn")
     single = session.exec(select(StockMovement).where(StockMovement.kind == "adjustment")).one()
     fresh = make_variant(session, "NEW-01", cost=200)  # no level row at any location yet
     take = st.start_stocktake(session=session, actor=CLERK)
@@ -201,20 +205,20 @@ def test_the_stocktake_books_through_the_ledger_writer_with_the_rows_a_single_bo
         assert {name for name, value in move.model_dump().items() if value not in (None, "")} >= filled
         assert (move.location_id, move.actor, move.source, move.reason, move.ref_kind, move.ref_id) == (
             single.location_id, "clerk", "test", "stocktake", "stocktake", str(take.id))
-    assert inv.levels_for(session, [fresh])[fresh].on_hand == 3
-    assert inv.check_stock_ledger(session=session) == []
+    assert levels_for(session, [fresh])[fresh].on_hand == 3
+    assert check_stock_ledger(session=session) == []
 
 
 def test_book_many_moves_levels_and_ledger_together(session: Session, shelf: dict[str, int]) -> None:
-    location = inv.default_location(session)
-    booked = inv.book_many(session, CLERK, location.id, [
-        inv.Movement(shelf["MUG-01"], -2, 300, "note"), inv.Movement(shelf["TEE-01"], 0),
-        inv.Movement(shelf["HAT-01"], 4)], kind="adjustment", reason="bulk", ref_kind="test", ref_id=7)
+    location = default_location(session)
+    booked = book_many(session, CLERK, location.id, [
+        Movement(shelf["MUG-01"], -2, 300, "note"), Movement(shelf["TEE-01"], 0),
+        Movement(shelf["HAT-01"], 4)], kind="adjustment", reason="bulk", ref_kind="test", ref_id=7)
     assert booked == 2  # a zero movement is no movement
-    levels = inv.levels_for(session, list(shelf.values()))
+    levels = levels_for(session, list(shelf.values()))
     assert (levels[shelf["MUG-01"]].on_hand, levels[shelf["TEE-01"]].on_hand, levels[shelf["HAT-01"]].on_hand) == (
         3, 10, 6)
     moves = session.exec(select(StockMovement).where(StockMovement.reason == "bulk")).all()
     assert sorted((m.variant_id, m.quantity, m.ref_id) for m in moves) == sorted(
         [(shelf["MUG-01"], -2, "7"), (shelf["HAT-01"], 4, "7")])
-    assert inv.check_stock_ledger(session=session) == []
+    assert check_stock_ledger(session=session) == []

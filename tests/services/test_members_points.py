@@ -11,7 +11,7 @@ from shoptui import clock, db
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.members import PointsMovement
 from shoptui.services.catalog import categories, products
-from shoptui.services.inventory import stock as inventory
+from shoptui.services.inventory.changes import restock
 from shoptui.services.members import points as members_points
 from shoptui.services.members import profiles as members
 from shoptui.services.members import tiers as members_tiers
@@ -90,7 +90,7 @@ def test_events_and_tier_multiply_points(store: str, frozen_clock) -> None:  # t
         category = categories.create_category(session=s, actor=CLERK, name="Tea")
         products.create_product(session=s, actor=CLERK, data=products.ProductCreate(
             title="Longjing", category_id=category.id, variants=[products.VariantInput(sku="TEA-01", price_minor=5000)]))
-        inventory.restock(session=s, actor=CLERK, code="TEA-01", quantity=10)
+        restock(session=s, actor=CLERK, code="TEA-01", quantity=10)
         ana = _member(s)
         s.exec(select(PointsMovement)).all()
         members_tiers.edit_tier(session=s, actor=CLERK, code="normal",

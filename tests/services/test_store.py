@@ -18,6 +18,7 @@ from shoptui.services.shop import settings
 ACTOR = Actor("owner", "test")
 
 
+@pytest.mark.sqlite_only(reason="SQLite pragmas of a new store file")
 def test_new_store_is_created_at_the_current_schema(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'new.db'}"
     db.upgrade(url)  # creating a store is explicit (item 39): db upgrade on a new path
@@ -29,6 +30,7 @@ def test_new_store_is_created_at_the_current_schema(tmp_path: Path) -> None:
         assert session.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
 
 
+@pytest.mark.sqlite_only(reason="SQLite's BEGIN IMMEDIATE write lock")
 def test_write_transaction_takes_the_write_lock_at_begin(store: str, store_path: Path) -> None:
     """BEGIN IMMEDIATE: while one transaction is open, another writer cannot start."""
     with db.transaction(store):
@@ -82,6 +84,7 @@ def _store_at_first_revision(path: Path) -> str:
     return url
 
 
+@pytest.mark.sqlite_only(reason="the backup file db upgrade writes beside a SQLite store")
 def test_out_of_date_store_is_refused_until_upgraded(tmp_path: Path) -> None:
     url = _store_at_first_revision(tmp_path / "old.db")
     with pytest.raises(SchemaOutOfDate, match="Run 'shoptui db upgrade'"), db.read_session(url):
@@ -102,6 +105,7 @@ def test_upgrade_of_a_current_store_does_nothing(store: str) -> None:
     assert result.before == result.after and result.backup is None
 
 
+@pytest.mark.sqlite_only(reason="tampers with the store file")
 def test_newer_store_is_refused(store: str, store_path: Path) -> None:
     con = sqlite3.connect(store_path)
     con.execute("update alembic_version set version_num = '9999_future'")
@@ -114,6 +118,7 @@ def test_newer_store_is_refused(store: str, store_path: Path) -> None:
         db.upgrade(store)
 
 
+@pytest.mark.sqlite_only(reason="a file that is not a SQLite database")
 def test_corrupt_file_is_refused_with_a_sentence(tmp_path: Path) -> None:
     path = tmp_path / "corrupt.db"
     path.write_bytes(b"this is not a database at all" * 100)
@@ -121,6 +126,7 @@ def test_corrupt_file_is_refused_with_a_sentence(tmp_path: Path) -> None:
         pass
 
 
+@pytest.mark.sqlite_only(reason="a SQLite file of another program")
 def test_foreign_database_is_not_taken_over(tmp_path: Path) -> None:
     path = tmp_path / "other.db"
     con = sqlite3.connect(path)
@@ -130,6 +136,7 @@ def test_foreign_database_is_not_taken_over(tmp_path: Path) -> None:
         pass
 
 
+@pytest.mark.sqlite_only(reason="the folder of a store file")
 def test_missing_folder_is_refused_and_not_created(tmp_path: Path) -> None:
     missing = tmp_path / "no" / "such" / "folder"
     with pytest.raises(StoreUnavailable, match="does not exist"), db.read_session(str(missing / "shop.db")):
@@ -137,11 +144,13 @@ def test_missing_folder_is_refused_and_not_created(tmp_path: Path) -> None:
     assert not missing.exists()
 
 
+@pytest.mark.sqlite_only(reason="the folder of a store file")
 def test_unwritable_location_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StoreUnavailable), db.read_session("/proc/shoptui-test.db"):
         pass
 
 
+@pytest.mark.sqlite_only(reason="the built-in online backup of a SQLite file")
 def test_online_backup_is_a_consistent_copy(store: str, tmp_path: Path) -> None:
     with db.transaction(store) as session:
         settings.set_value(session=session, actor=ACTOR, key="name", raw="Backed Up")
@@ -156,6 +165,7 @@ def test_online_backup_is_a_consistent_copy(store: str, tmp_path: Path) -> None:
         db.backup_store(store, tmp_path / "missing" / "x.db")
 
 
+@pytest.mark.sqlite_only(reason="the built-in online backup of a SQLite file")
 def test_backup_while_another_process_writes(store: str, store_path: Path, tmp_path: Path) -> None:
     """The copy is taken while a writer holds an open transaction and is still consistent."""
     writer = sqlite3.connect(store_path, isolation_level=None)

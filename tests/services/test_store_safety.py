@@ -4,7 +4,6 @@ stores, masked secrets, a print command that is shown before it runs, checked em
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import stat
 import sys
@@ -17,11 +16,14 @@ from shoptui import config, db, errorlog
 from shoptui.config import Actor, mask_argv, mask_url
 from shoptui.errors import InvalidInput, NotAllowed, SchemaOutOfDate, StoreUnavailable
 from shoptui.models.store import AuditEntry, StoreSetting
-from shoptui.services.inventory import stock as inv
+from shoptui.services.inventory.changes import adjust, restock, transfer
+from shoptui.services.inventory.ledger import fulfil, reserve, restock_return, sell
+from shoptui.services.inventory.locations import add_location
 from shoptui.services.messaging import outbox as messaging
 from shoptui.services.orders import documents
 from shoptui.services.shop import settings
 from tests.services.inventory_helpers import make_variant
+from tests.store_files import copy_store
 
 ACTOR = Actor("owner", "test")
 
@@ -33,6 +35,7 @@ def _mode(path: Path) -> int:
 # ---------------------------------------------------------------- 36: private store files and backups
 
 
+@pytest.mark.sqlite_only(reason="file modes of a SQLite store")
 def test_a_new_store_its_wal_files_and_a_backup_are_the_owners_only(tmp_path: Path) -> None:
     old = os.umask(0o022)  # the usual umask, which made 644 files before
     try:
@@ -49,6 +52,7 @@ def test_a_new_store_its_wal_files_and_a_backup_are_the_owners_only(tmp_path: Pa
     db.dispose_all()
 
 
+@pytest.mark.sqlite_only(reason="file modes of a SQLite store")
 def test_an_existing_world_readable_store_is_tightened_when_opened_for_writing(store: str, store_path: Path) -> None:
     os.chmod(store_path, 0o644)
     with db.read_session(store):
@@ -151,6 +155,7 @@ def test_the_error_log_masks_secrets_and_is_private(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- 39: safe backups, no accidental stores
 
 
+@pytest.mark.sqlite_only(reason="a missing or empty store file")
 def test_a_missing_or_empty_store_is_refused_and_not_created(tmp_path: Path) -> None:
     missing, empty = tmp_path / "typo.db", tmp_path / "empty.db"
     empty.touch()
@@ -165,6 +170,7 @@ def test_a_missing_or_empty_store_is_refused_and_not_created(tmp_path: Path) -> 
         assert settings.get(session=session, key="currency") == "CNY"
 
 
+@pytest.mark.sqlite_only(reason="the built-in online backup of a SQLite file")
 def test_an_interrupted_backup_leaves_nothing_under_the_final_name(store: str, tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "copy.db"
@@ -194,6 +200,7 @@ def _connect_with_backup(backup):  # type: ignore[no-untyped-def]
     return connect
 
 
+@pytest.mark.sqlite_only(reason="the built-in online backup of a SQLite file")
 def test_a_backup_of_a_file_without_a_store_is_not_kept(tmp_path: Path) -> None:
     source = tmp_path / "plain.db"
     sqlite3.connect(source).execute("CREATE TABLE t (x)").connection.commit()
@@ -205,14 +212,15 @@ def test_a_backup_of_a_file_without_a_store_is_not_kept(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- 42: read-only stores
 
 
-def _read_only_copy(template: Path, folder: Path) -> str:
+def _read_only_copy(template: str, folder: Path) -> str:
     folder.mkdir()
-    shutil.copy(template, folder / "shop.db")
+    copy_store(template, folder, "shop.db")
     os.chmod(folder / "shop.db", 0o444)
     return f"sqlite:///{folder / 'shop.db'}"
 
 
-def test_a_read_only_store_can_be_read_backed_up_and_not_written(template_store: Path, tmp_path: Path,
+@pytest.mark.sqlite_only(reason="a read-only store file")
+def test_a_read_only_store_can_be_read_backed_up_and_not_written(template_store: str, tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     url = _read_only_copy(template_store, tmp_path / "ro")
     if os.geteuid() == 0:  # root may write any file: pretend to be its owner, who may not
@@ -228,8 +236,9 @@ def test_a_read_only_store_can_be_read_backed_up_and_not_written(template_store:
     assert db.upgrade(url).backup is None  # up to date: nothing to do, nothing written
 
 
+@pytest.mark.sqlite_only(reason="a store file in a read-only folder")
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write read-only files and folders")
-def test_a_store_in_a_read_only_folder_can_be_read(template_store: Path, tmp_path: Path) -> None:
+def test_a_store_in_a_read_only_folder_can_be_read(template_store: str, tmp_path: Path) -> None:
     url = _read_only_copy(template_store, tmp_path / "ro")
     os.chmod(tmp_path / "ro", 0o555)
     try:
@@ -250,6 +259,7 @@ def _newer(store_path: Path) -> str:
     return f"sqlite:///{store_path}"
 
 
+@pytest.mark.sqlite_only(reason="tampers with the store file")
 def test_a_newer_store_says_upgrade_shoptui_and_upgrade_writes_no_backup(store_path: Path) -> None:
     url = _newer(store_path)
     with pytest.raises(SchemaOutOfDate, match=r"written by a newer shoptui \(revision 0099_future\); upgrade shoptui"):
@@ -314,14 +324,14 @@ def test_good_email_settings_are_kept(session: Session) -> None:
 
 def test_every_stock_movement_is_audited_with_on_hand_before_and_after(session: Session) -> None:
     vid = make_variant(session, "TEE-01", cost=250)
-    back = inv.add_location(session=session, actor=ACTOR, code="back", name="Back room")
-    inv.restock(session=session, actor=ACTOR, code="TEE-01", quantity=5)
-    inv.sell(session=session, actor=ACTOR, variant_id=vid, quantity=2, ref_kind=None, ref_id=None)
-    inv.adjust(session=session, actor=ACTOR, code="TEE-01", quantity=-1, reason="damaged")
-    inv.reserve(session=session, actor=ACTOR, variant_id=vid, quantity=1, ref_kind="order", ref_id="SO-1")
-    inv.fulfil(session=session, actor=ACTOR, variant_id=vid, quantity=1, ref_kind="order", ref_id="SO-1")
-    inv.restock_return(session=session, actor=ACTOR, variant_id=vid, quantity=1, ref_kind="order", ref_id="SO-1")
-    inv.transfer(session=session, actor=ACTOR, code="TEE-01", quantity=1, from_location="MAIN", to_location=back.code)
+    back = add_location(session=session, actor=ACTOR, code="back", name="Back room")
+    restock(session=session, actor=ACTOR, code="TEE-01", quantity=5)
+    sell(session=session, actor=ACTOR, variant_id=vid, quantity=2, ref_kind=None, ref_id=None)
+    adjust(session=session, actor=ACTOR, code="TEE-01", quantity=-1, reason="damaged")
+    reserve(session=session, actor=ACTOR, variant_id=vid, quantity=1, ref_kind="order", ref_id="SO-1")
+    fulfil(session=session, actor=ACTOR, variant_id=vid, quantity=1, ref_kind="order", ref_id="SO-1")
+    restock_return(session=session, actor=ACTOR, variant_id=vid, quantity=1, ref_kind="order", ref_id="SO-1")
+    transfer(session=session, actor=ACTOR, code="TEE-01", quantity=1, from_location="MAIN", to_location=back.code)
     entries = session.exec(select(AuditEntry).where(col(AuditEntry.action).startswith("stock."))
                            .order_by(col(AuditEntry.id))).all()
     found = [(e.action, e.before, e.after) for e in entries]

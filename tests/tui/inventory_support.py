@@ -5,7 +5,6 @@ Import the fixtures into a test module (``from tests.tui.inventory_support impor
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,12 +17,12 @@ from shoptui.modules import core
 from shoptui.modules import inventory as inventory_module
 from shoptui.services.catalog import transfer as catalog_io
 from shoptui.services.inventory import demo as inventory_demo
-from shoptui.services.inventory import stock as inventory
+from shoptui.services.inventory.listing import MovementRead, StockRow, list_moves, stock_of
 from shoptui.services.shop import settings
 from shoptui.tui.app import ShopApp
 from tests.conftest import CLERK, FROZEN_AT
 from tests.tui.conftest import settle
-from tests.tui.store_support import TUI_CLERK, clerk_app, seal_template, store_copy, type_text
+from tests.tui.store_support import TUI_CLERK, clerk_app, copy_store, seal_template, store_copy, type_text
 
 __all__ = ["TUI_CLERK", "type_text"]  # imported from here by the inventory tests
 
@@ -37,19 +36,18 @@ def inventory_registry(core_registry: None, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 @pytest.fixture(scope="session")
-def stock_template(template_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def stock_template(template_store: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The demo catalogue and the demo stock, booked once per run at the frozen time."""
-    path = tmp_path_factory.mktemp("inventory-demo") / "demo.db"
-    shutil.copy(template_store, path)
-    with clock.frozen(FROZEN_AT), db.transaction(f"sqlite:///{path}") as session:
+    url = copy_store(template_store, tmp_path_factory.mktemp("inventory-demo"), "demo.db")
+    with clock.frozen(FROZEN_AT), db.transaction(url) as session:
         settings.set_value(session=session, actor=CLERK, key="name", raw="Corner Shop")
         catalog_io.load_demo(session=session, actor=CLERK)
         inventory_demo.load_demo_stock(session=session, actor=CLERK)
-    return seal_template(path)
+    return seal_template(url)
 
 
 @pytest.fixture
-def stock_store(stock_template: Path, tmp_path: Path) -> Iterator[str]:
+def stock_store(stock_template: str, tmp_path: Path) -> Iterator[str]:
     """A copy of the demo store with stock for one test."""
     yield from store_copy(stock_template, tmp_path, "stock.db")
 
@@ -72,23 +70,23 @@ def toasts(app: ShopApp) -> list[str]:
     return [n.message for n in app.toasts]
 
 
-def level(store: str, sku: str, location: str | None = None) -> inventory.StockRow | None:
+def level(store: str, sku: str, location: str | None = None) -> StockRow | None:
     """The stock row of a SKU at a location (default: the default location), read through the service."""
     with db.read_session(store) as session:
-        shown = inventory.stock_of(session=session, code=sku)
+        shown = stock_of(session=session, code=sku)
     wanted = location or "MAIN"
     return next((row for row in shown.locations if row.location == wanted), None)
 
 
-def movements(store: str, sku: str) -> list[inventory.MovementRead]:
+def movements(store: str, sku: str) -> list[MovementRead]:
     """The ledger of a SKU, newest first."""
     with db.read_session(store) as session:
-        return inventory.list_moves(session=session, code=sku, limit=500).items
+        return list_moves(session=session, code=sku, limit=500).items
 
 
 def barcode_of(store: str, sku: str) -> str:
     """The barcode of a SKU."""
     with db.read_session(store) as session:
-        barcode = inventory.stock_of(session=session, code=sku).barcode
+        barcode = stock_of(session=session, code=sku).barcode
     assert barcode
     return barcode

@@ -6,7 +6,6 @@ Import the fixtures by name into a test module (they are plain pytest fixtures).
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from shoptui.modules import orders as orders_module
 from shoptui.modules import sales as sales_module
 from shoptui.services.catalog import transfer as catalog_io
 from shoptui.services.inventory import demo as inventory_demo
-from shoptui.services.inventory import stock as inventory
+from shoptui.services.inventory.listing import stock_of
 from shoptui.services.marketing import coupons as marketing_coupons
 from shoptui.services.members import profiles as members
 from shoptui.services.orders import common as orders_common
@@ -35,7 +34,7 @@ from shoptui.services.shop import settings
 from shoptui.tui.app import ShopApp
 from tests.conftest import CLERK, FROZEN_AT
 from tests.tui.conftest import settle
-from tests.tui.store_support import TUI_CLERK, clerk_app, seal_template, store_copy, type_text
+from tests.tui.store_support import TUI_CLERK, clerk_app, copy_store, seal_template, store_copy, type_text
 
 __all__ = ["TUI_CLERK"]  # imported from here by the sale tests
 
@@ -72,11 +71,10 @@ def sale_registry(core_registry: None, monkeypatch: pytest.MonkeyPatch) -> Itera
 
 
 @pytest.fixture(scope="session")
-def sale_template(template_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sale_template(template_store: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The demo catalogue, the demo stock and one member with points, booked once per run at the frozen time."""
-    path = tmp_path_factory.mktemp("sale-demo") / "demo.db"
-    shutil.copy(template_store, path)
-    with clock.frozen(FROZEN_AT), db.transaction(f"sqlite:///{path}") as session:
+    url = copy_store(template_store, tmp_path_factory.mktemp("sale-demo"), "demo.db")
+    with clock.frozen(FROZEN_AT), db.transaction(url) as session:
         settings.set_value(session=session, actor=CLERK, key="name", raw="Corner Shop")
         catalog_io.load_demo(session=session, actor=CLERK)
         inventory_demo.load_demo_stock(session=session, actor=CLERK)
@@ -86,11 +84,11 @@ def sale_template(template_store: Path, tmp_path_factory: pytest.TempPathFactory
                               reason="welcome")
         marketing_coupons.add_coupon(session=session, actor=CLERK, data=marketing_coupons.CouponInput(
             name="Ten off a hundred", kind="amount", amount_minor=1000, min_spend_minor=10000, code=COUPON))
-    return seal_template(path)
+    return seal_template(url)
 
 
 @pytest.fixture
-def sale_store(sale_template: Path, tmp_path: Path) -> Iterator[str]:
+def sale_store(sale_template: str, tmp_path: Path) -> Iterator[str]:
     """A copy of the demo store for one test."""
     yield from store_copy(sale_template, tmp_path, "sale.db")
 
@@ -179,7 +177,7 @@ def message(app: ShopApp) -> str:
 def available(store: str, sku: str) -> int:
     """What the shelf (default location) has available, through the service."""
     with db.read_session(store) as session:
-        shown = inventory.stock_of(session=session, code=sku)
+        shown = stock_of(session=session, code=sku)
     row = next(r for r in shown.locations if r.location == "MAIN")
     return row.available
 

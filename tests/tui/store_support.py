@@ -14,7 +14,7 @@ from textual.screen import Screen
 
 from shoptui.config import Actor
 from shoptui.tui.app import ShopApp
-from tests.store_files import seal_template, store_copy  # noqa: F401  (re-exported for the *_support modules)
+from tests.store_files import copy_store, seal_template, store_copy  # noqa: F401  (re-exported for the *_support modules)
 from tests.tui.conftest import settle
 
 TUI_CLERK = Actor(name="clerk", source="tui")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from shoptui.tui.screens.catalog.screen import ProductsScreen, page_size
 from shoptui.tui.widgets.confirm import Confirm
 from shoptui.tui.widgets.search import SearchBox
 from tests.conftest import CLERK
+from tests.store_files import copy_store, execute, seal_template, store_copy
 from tests.tui.conftest import settle, until
 
 
@@ -42,38 +42,30 @@ DEMO_IMAGES = Path("/tmp/shoptui-test-demo-images")
 
 
 @pytest.fixture(scope="session")
-def demo_template(template_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_template(template_store: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The migrated store with the demo catalogue, loaded once per run at the frozen time."""
     from shoptui import clock
     from tests.conftest import FROZEN_AT
 
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    shutil.copy(template_store, path)
-    with clock.frozen(FROZEN_AT), db.transaction(f"sqlite:///{path}") as session:
+    url = copy_store(template_store, tmp_path_factory.mktemp("demo"), "demo.db")
+    with clock.frozen(FROZEN_AT), db.transaction(url) as session:
         settings.set_value(session=session, actor=CLERK, key="name", raw="Corner Shop")
         catalog_io.load_demo(session=session, actor=CLERK)
-    db.dispose_all()
-    con = sqlite3.connect(path)
     # the demo's image paths point into this checkout; snapshots must not depend on where that is
     images = catalog_io.DEMO_DIR / "images"
     DEMO_IMAGES.mkdir(parents=True, exist_ok=True)
     for image in images.iterdir():
         shutil.copy(image, DEMO_IMAGES / image.name)
-    con.execute("UPDATE product_image SET location = replace(location, ?, ?)", (str(images), str(DEMO_IMAGES)))
-    con.commit()
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    con.execute("PRAGMA journal_mode = DELETE")
-    con.close()
-    return path
+    db.dispose_all()
+    execute(url, "UPDATE product_image SET location = replace(location, :old, :new)",
+            params={"old": str(images), "new": str(DEMO_IMAGES)})
+    return seal_template(url)
 
 
 @pytest.fixture
-def demo_store(demo_template: Path, tmp_path: Path) -> Iterator[str]:
+def demo_store(demo_template: str, tmp_path: Path) -> Iterator[str]:
     """A copy of the demo store for one test."""
-    path = tmp_path / "demo.db"
-    shutil.copy(demo_template, path)
-    yield f"sqlite:///{path}"
-    db.dispose_all()
+    yield from store_copy(demo_template, tmp_path, "demo.db")
 
 
 @pytest.fixture
@@ -448,7 +440,7 @@ async def test_archive_asks_then_archives(demo_app: ShopApp, demo_store: str) ->
 
 
 async def test_delete_without_history_deletes_and_with_history_offers_archive(demo_app: ShopApp, demo_store: str) -> None:
-    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory.changes import restock
 
     before = count_products(demo_store)
     async with demo_app.run_test(size=(80, 24)) as pilot:
@@ -465,7 +457,7 @@ async def test_delete_without_history_deletes_and_with_history_offers_archive(de
         first = screen.rows[screen.table.current_key()]  # type: ignore[index]
         sku = first.row.sku or product(demo_store, str(first.row.id)).variants[0].sku
         with db.transaction(demo_store) as session:
-            inventory.restock(session=session, actor=CLERK, code=sku, quantity=3)
+            restock(session=session, actor=CLERK, code=sku, quantity=3)
         await pilot.press("d", "y")
         await settle(pilot)
         offer = demo_app.screen

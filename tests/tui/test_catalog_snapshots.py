@@ -36,7 +36,6 @@ def test_product_form_snapshot(snap_compare: Any, demo_store: str, frozen_clock:
         await pilot.press("down", "down", "down")  # Basic tee: options and eight variants
         await pilot.press("e")
         await settle(pilot, rounds=5)
-        await pilot.pause(0.2)
         await _steady_cursor(pilot)
 
     app = ShopApp(db_url=demo_store, poll_seconds=600)
@@ -56,7 +55,6 @@ def test_product_form_errors_snapshot(snap_compare: Any, demo_store: str, frozen
         form.query_one(f"#v{index}-price").value = "12.345"  # type: ignore[attr-defined]
         await pilot.press("ctrl+s")
         await settle(pilot, rounds=5)
-        await pilot.pause(0.2)
         pilot.app.clear_notifications()
         await pilot.pause()
         await _steady_cursor(pilot)

@@ -7,7 +7,8 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
 
 from shoptui import db
-from shoptui.services.inventory import stock as inventory
+from shoptui.services.inventory.listing import list_levels
+from shoptui.services.inventory.variants import find_variant
 from shoptui.tui.app import ShopApp
 from shoptui.tui.screens.inventory.dialogs import AdjustDialog, RestockDialog, TransferDialog
 from shoptui.tui.screens.inventory.screen import InventoryScreen, LevelFilters, columns_for, page_size
@@ -63,7 +64,7 @@ async def test_f3_opens_inventory_and_shows_the_seeded_levels(stock_app: ShopApp
         screen = await open_inventory(pilot)
         skus = [row.sku for row in screen.rows.values()]
         with db.read_session(stock_store) as session:
-            first = inventory.list_levels(session=session, limit=len(skus)).items
+            first = list_levels(session=session, limit=len(skus)).items
         assert skus == [row.sku for row in first]  # the service's order: SKU, then location
         assert 40 <= len(skus) <= page_size(24) < 144  # a page, never the whole stock list
         assert screen.next_after is not None
@@ -80,7 +81,7 @@ async def test_paging_continues_after_the_last_row(stock_app: ShopApp, stock_sto
         await settle(pilot)
         assert len(screen.rows) > before
         with db.read_session(stock_store) as session:
-            everything = inventory.list_levels(session=session, limit=1000).items
+            everything = list_levels(session=session, limit=1000).items
         shown = list(screen.rows.values())
         assert [r.sku for r in shown] == [r.sku for r in everything[:len(shown)]]  # no gap, no duplicate
 
@@ -92,7 +93,7 @@ async def test_low_filter_shows_only_low_stock(stock_app: ShopApp, stock_store: 
         await settle(pilot)
         assert screen.filters == LevelFilters(state="low")
         with db.read_session(stock_store) as session:
-            low = inventory.list_levels(session=session, low=True, limit=500).items
+            low = list_levels(session=session, low=True, limit=500).items
         assert 3 <= len(low) < 20
         assert [(r.sku, r.location) for r in screen.rows.values()] == [(r.sku, r.location) for r in low]
         assert all(row.low for row in screen.rows.values())
@@ -273,7 +274,7 @@ async def test_transfer_to_the_same_location_is_refused(stock_app: ShopApp, stoc
 
 async def test_a_low_stock_notification_opens_the_variant(stock_app: ShopApp, stock_store: str) -> None:
     with db.read_session(stock_store) as session:
-        variant_id = inventory.find_variant(session, "D002-02").id
+        variant_id = find_variant(session, "D002-02").id
     async with stock_app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert stock_app.mode_for_kind("variant") == "inventory"

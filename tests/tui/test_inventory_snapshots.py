@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from shoptui.tui.app import ShopApp
-from tests.tui.conftest import settle
+from tests.tui.conftest import settle, until
 from tests.tui.inventory_support import (  # noqa: F401  (fixtures)
     barcode_of,
     inventory_registry,
@@ -23,7 +23,7 @@ from tests.tui.inventory_support import (  # noqa: F401  (fixtures)
 
 async def _quiet(pilot: Pilot) -> None:
     await settle(pilot)
-    await pilot.pause(1.0)  # the scan flash has faded
+    await until(pilot, lambda: not pilot.app.screen.query(".-flash"))  # the scan flash has faded
     pilot.app.clear_notifications()
     for entry in pilot.app.screen.query(Input):
         entry.cursor_blink = False

@@ -23,7 +23,7 @@ from shoptui.tui.screens.marketing.forms import (
 )
 from shoptui.tui.screens.marketing.screen import MarketingScreen
 from shoptui.tui.widgets.confirm import Confirm
-from tests.tui.conftest import settle
+from tests.tui.conftest import settle, until
 from tests.tui.marketing_support import (  # noqa: F401  (fixtures)
     error_of,
     fill,
@@ -53,8 +53,7 @@ async def goto_coupon(pilot: Pilot, screen: MarketingScreen, name: str) -> None:
     table = screen.coupon_table
     target = next(c.id for c in screen.coupons.values() if c.name == name)
     table.move_cursor(row=table.get_row_index(str(target)), animate=False)
-    await pilot.pause(0.3)
-    await settle(pilot)
+    await until(pilot, lambda: screen.codes_of == target)  # its codes load after a short debounce
 
 
 # ---------------------------------------------------------------- promotions
@@ -232,12 +231,11 @@ async def test_edit_changes_the_promotion_in_place(marketing_app: ShopApp, marke
         assert edited.ends_at is not None and edited.ends_at.isoformat() == "2026-12-31T16:00:00+00:00"
         assert any(f"Saved promotion #{before.id} Tees 20% off" in t for t in toasts(pilot.app))
     import json
-    import sqlite3
 
-    con = sqlite3.connect(marketing_store.removeprefix("sqlite:///"))
-    after = con.execute("SELECT after FROM audit_entry WHERE action = 'promotion.edit'").fetchall()
-    con.close()
-    assert [sorted(json.loads(a)) for (a,) in after] == [["name", "percent_bp"]]  # the times were left as stored
+    from tests.store_files import rows
+
+    after = rows(marketing_store, "SELECT after FROM audit_entry WHERE action = 'promotion.edit'")
+    assert [sorted(a if isinstance(a, dict) else json.loads(a)) for (a,) in after] == [["name", "percent_bp"]]  # the times were left as stored
 
 
 async def test_edit_of_a_used_promotions_reward_makes_a_new_version(marketing_app: ShopApp,
@@ -330,10 +328,7 @@ async def test_batch_of_codes(marketing_app: ShopApp, marketing_store: str) -> N
         assert "not a whole number" in (error_of(form, "count") or "")
         await fill(pilot, count="12")
         await pilot.press("ctrl+s")
-        await settle(pilot, rounds=6)
-        await pilot.pause(0.3)
-        await settle(pilot)
-        assert screen.code_table.row_count == 12
+        await until(pilot, lambda: screen.code_table.row_count == 12)
         assert any("Made 12 codes" in t for t in toasts(pilot.app))
     codes = store_codes(marketing_store, "VIP 20%")
     assert len(codes) == 12 and all(c.max_uses == 1 and c.customer_id is None for c in codes)

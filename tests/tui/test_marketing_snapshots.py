@@ -15,7 +15,6 @@ async def _open_list(pilot: Pilot) -> None:
     await open_marketing(pilot)
     await pilot.press("down", "down", "down")  # 满200减20: used once, with its report
     await settle(pilot)
-    await pilot.pause(0.2)
 
 
 async def _open_form(pilot: Pilot) -> None:
@@ -24,7 +23,7 @@ async def _open_form(pilot: Pilot) -> None:
     await settle(pilot)
     await fill(pilot, name="满300减30", steps="300:30, 600:80", cap="100")
     pilot.app.screen.rows["kind"].widget.focus()  # type: ignore[attr-defined]  (no blinking cursor in the picture)
-    await pilot.pause(0.2)
+    await settle(pilot)
 
 
 def test_promotions_list_snapshot(snap_compare: Any, marketing_store: str, frozen_clock: object) -> None:  # noqa: F811

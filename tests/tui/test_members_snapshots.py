@@ -21,7 +21,6 @@ async def _open_profile(pilot: Pilot) -> None:
     await _open_list(pilot)
     await pilot.press("enter")
     await settle(pilot, rounds=5)
-    await pilot.pause(0.2)
 
 
 def test_members_list_snapshot(snap_compare: Any, members_store: str, frozen_clock: object) -> None:  # noqa: F811
@@ -40,7 +39,6 @@ def test_member_points_ledger_snapshot(snap_compare: Any, members_store: str,  #
         await _open_profile(pilot)
         await pilot.press("3")
         await settle(pilot)
-        await pilot.pause(0.2)
 
     app = ShopApp(db_url=members_store, poll_seconds=600)
     assert snap_compare(app, terminal_size=(80, 24), run_before=points)

@@ -13,7 +13,7 @@ from shoptui.tui.app import ShopApp
 from shoptui.tui.widgets.notification_centre import NotificationCentre
 from shoptui.tui.widgets.topbar import Bell
 from tests.tui import fakes
-from tests.tui.conftest import settle
+from tests.tui.conftest import settle, until
 
 
 def _notify(store: str, title: str, **kwargs: object) -> None:
@@ -27,12 +27,14 @@ def _unread(store: str) -> int:
         return dashboard.unread_notifications(session=session)
 
 
-async def _wait_for(pilot, condition, seconds: float = 3.0) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(seconds / 0.1)):
-        if condition():
-            return
-        await pilot.pause(0.1)
-    assert condition()
+class PollCountingApp(ShopApp):
+    """The app, counting the live-refresh probes that came due (run or skipped): tests wait for them, not a sleep."""
+
+    due = 0
+
+    def _poll_due(self) -> None:
+        self.due += 1
+        super()._poll_due()
 
 
 async def test_a_notification_from_another_process_shows_as_toast_and_badge(app: ShopApp, tui_store: str) -> None:
@@ -40,21 +42,21 @@ async def test_a_notification_from_another_process_shows_as_toast_and_badge(app:
         await settle(pilot)
         assert app.unread == 0
         _notify(tui_store, "Low stock: TEE-01", body="2 left, reorder point 5.", severity="warning")
-        await _wait_for(pilot, lambda: app.unread == 1)
+        await until(pilot, lambda: app.unread == 1)
         await settle(pilot)
         assert str(app.screen.query_one(Bell).render()) == "Inbox 1"
         assert app.screen.query_one(Bell).has_class("-unread")
         toast = [n for n in app.toasts if n.title == "Low stock: TEE-01"]
         assert toast and toast[0].message == "2 left, reorder point 5." and toast[0].severity == "warning"
         cards = {c.figure.key: c for c in app.screen.query("KpiCard")}
-        await _wait_for(pilot, lambda: cards["alerts"].figure.value == "1")  # the dashboard follows
+        await until(pilot, lambda: cards["alerts"].figure.value == "1")  # the dashboard follows
 
 
-async def test_old_notifications_are_counted_not_toasted_at_start(app: ShopApp, tui_store: str) -> None:
+async def test_old_notifications_are_counted_not_toasted_at_start(tui_store: str) -> None:
     _notify(tui_store, "Yesterday's news")
+    app = PollCountingApp(db_url=tui_store, poll_seconds=0.2)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.pause(0.4)
+        await until(pilot, lambda: app.due >= 2)  # the first probe has run and been handled
         assert app.unread == 1
         assert not [n for n in app.toasts if "Yesterday" in n.message]
 
@@ -72,13 +74,13 @@ async def test_centre_lists_newest_first_marks_one_and_all_read(app: ShopApp, tu
         assert [p.split(" ", 3)[-1].splitlines()[0] for p in prompts] == ["third", "second", "first"]
         assert all(p.startswith("● ") for p in prompts)
         await pilot.press("r")  # the highlighted one: "third"
-        await _wait_for(pilot, lambda: _unread(tui_store) == 2)
-        await _wait_for(pilot, lambda: app.unread == 2)
+        await until(pilot, lambda: _unread(tui_store) == 2)
+        await until(pilot, lambda: app.unread == 2)
         await settle(pilot)
         prompts = [str(o.prompt) for o in app.screen.query_one("#centre-list", OptionList).options]
         assert not prompts[0].startswith("●") and prompts[1].startswith("●")
         await pilot.press("a")
-        await _wait_for(pilot, lambda: app.unread == 0)
+        await until(pilot, lambda: app.unread == 0)
         assert _unread(tui_store) == 0
         await pilot.press("escape")
         await pilot.pause()
@@ -100,19 +102,21 @@ async def test_enter_opens_the_linked_record_and_marks_it_read(app: ShopApp, tui
         await settle(pilot)
         assert app.current_mode == "things"
         assert fakes.opened == [("widget", "TEE-01")]
-        await _wait_for(pilot, lambda: _unread(tui_store) == 0)
+        await until(pilot, lambda: _unread(tui_store) == 0)
 
 
-async def test_polling_skips_while_a_modal_is_open(app: ShopApp, tui_store: str) -> None:
+async def test_polling_skips_while_a_modal_is_open(tui_store: str) -> None:
+    app = PollCountingApp(db_url=tui_store, poll_seconds=0.2)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+n")
         await settle(pilot)
         _notify(tui_store, "while busy")
-        await pilot.pause(0.6)
+        seen = app.due
+        await until(pilot, lambda: app.due >= seen + 2)  # probes came due behind the dialog
         assert app.unread == 0  # not polled behind the dialog
         await pilot.press("escape")
-        await _wait_for(pilot, lambda: app.unread == 1)
+        await until(pilot, lambda: app.unread == 1)
 
 
 async def test_a_sku_running_out_after_its_low_alert_reaches_the_notification_centre(
@@ -120,7 +124,9 @@ async def test_a_sku_running_out_after_its_low_alert_reaches_the_notification_ce
     from shoptui import modules
     from shoptui.modules import core
     from shoptui.modules import inventory as inventory_module
-    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory.changes import restock
+    from shoptui.services.inventory.ledger import sell
+    from shoptui.services.inventory.policies import set_levels
     from shoptui.services.shop import settings
     from tests.services.inventory_helpers import CLERK, make_variant
 
@@ -129,15 +135,15 @@ async def test_a_sku_running_out_after_its_low_alert_reaches_the_notification_ce
 
     with db.transaction(tui_store) as session:
         vid = make_variant(session, "TEE-01")
-        inventory.restock(session=session, actor=CLERK, code="TEE-01", quantity=3)
-        inventory.set_levels(session=session, actor=CLERK, code="TEE-01", reorder_point=3)  # low: alerted
+        restock(session=session, actor=CLERK, code="TEE-01", quantity=3)
+        set_levels(session=session, actor=CLERK, code="TEE-01", reorder_point=3)  # low: alerted
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.unread == 1
         with db.transaction(tui_store) as session:  # the till sells the last three, one at a time
             for _ in range(3):
-                inventory.sell(session=session, actor=CLERK, variant_id=vid, quantity=1, ref_kind=None, ref_id=None)
-        await _wait_for(pilot, lambda: app.unread == 2)
+                sell(session=session, actor=CLERK, variant_id=vid, quantity=1, ref_kind=None, ref_id=None)
+        await until(pilot, lambda: app.unread == 2)
         await settle(pilot)
         await pilot.press("ctrl+n")
         await settle(pilot)

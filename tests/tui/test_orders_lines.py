@@ -169,7 +169,6 @@ def test_line_editor_at_80x24(snap_compare: Any, orders_app: ShopApp) -> None:
         await open_editor(pilot)
         await scan(pilot, pilot.app.screen, "MUG-01")  # type: ignore[arg-type]
         await settle(pilot, 5)
-        await pilot.pause(0.3)
         pilot.app.clear_notifications()
         for entry in pilot.app.screen.query(Input):
             entry.cursor_blink = False

@@ -6,7 +6,6 @@ fixed times) are imported by the other ``test_orders_*`` modules.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -21,7 +20,8 @@ from textual.widgets import DataTable, Input, Select, Static
 from shoptui import clock, db, modules
 from shoptui.config import Actor
 from shoptui.models.messaging import OutboxMessage
-from shoptui.services.inventory import stock as inventory
+from shoptui.services.inventory.levels import levels_for
+from shoptui.services.inventory.variants import find_variant
 from shoptui.services.members import customers
 from shoptui.services.orders import common as orders_common
 from shoptui.services.orders import drafts, placing, reading
@@ -36,7 +36,7 @@ from shoptui.tui.widgets.form import FieldRow
 from tests.conftest import CLERK, FROZEN_AT
 from tests.services.orders_helpers import seed
 from tests.tui.conftest import settle
-from tests.tui.store_support import clerk_app, seal_template, store_copy
+from tests.tui.store_support import clerk_app, copy_store, seal_template, store_copy
 
 TUI_CLERK = Actor(name="clerk", source="tui")
 ALL_MODULES = modules.all_modules()
@@ -100,22 +100,21 @@ def build_orders_store(session: object) -> None:
 
 
 @pytest.fixture(scope="session")
-def orders_template(template_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def orders_template(template_store: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The store of every orders screen test, built once per run."""
-    path = tmp_path_factory.mktemp("orders-tui") / "orders.db"
-    shutil.copy(template_store, path)
+    url = copy_store(template_store, tmp_path_factory.mktemp("orders-tui"), "orders.db")
     with pytest.MonkeyPatch.context() as patch:
         narrowed = tuple(spec if spec.name in WITH_SCREENS else replace(spec, screens=()) for spec in ALL_MODULES)
         patch.setattr(modules, "all_modules", lambda: narrowed)
         settings.definitions.cache_clear()
-        with db.transaction(f"sqlite:///{path}") as session:
+        with db.transaction(url) as session:
             build_orders_store(session)
         settings.definitions.cache_clear()
-    return seal_template(path)
+    return seal_template(url)
 
 
 @pytest.fixture
-def orders_store(orders_template: Path, tmp_path: Path) -> Iterator[str]:
+def orders_store(orders_template: str, tmp_path: Path) -> Iterator[str]:
     """A copy of the orders store for one test."""
     yield from store_copy(orders_template, tmp_path, "orders.db")
 
@@ -177,8 +176,8 @@ def order(store: str, number: str) -> reading.OrderRead:
 def stock(store: str, sku: str) -> tuple[int, int]:
     """(on hand, committed) of a SKU."""
     with db.read_session(store) as session:
-        variant = inventory.find_variant(session, sku)
-        found = inventory.levels_for(session, [variant.id])[variant.id]
+        variant = find_variant(session, sku)
+        found = levels_for(session, [variant.id])[variant.id]
     return found.on_hand, found.committed
 
 

@@ -23,7 +23,6 @@ from tests.tui.test_orders_screen import (  # noqa: F401  (fixtures)
 
 async def _quiet(pilot: Pilot) -> None:
     await settle(pilot, 5)
-    await pilot.pause(0.3)
     pilot.app.clear_notifications()
     for entry in pilot.app.screen.query(Input):
         entry.cursor_blink = False

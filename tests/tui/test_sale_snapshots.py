@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from shoptui.tui.app import ShopApp
-from tests.tui.conftest import settle
+from tests.tui.conftest import settle, until
 from tests.tui.sale_support import (  # noqa: F401  (fixtures)
     MEMBER_PHONE,
     TEE_M_BLACK,
@@ -27,7 +27,7 @@ from tests.tui.sale_support import (  # noqa: F401  (fixtures)
 
 async def _quiet(pilot: Pilot) -> None:
     await settle(pilot)
-    await pilot.pause(1.0)  # the scan flash has faded
+    await until(pilot, lambda: not pilot.app.screen.query(".-flash"))  # the scan flash has faded
     pilot.app.clear_notifications()
     for screen in pilot.app.screen_stack:
         for entry in screen.query(Input):

@@ -37,9 +37,7 @@ async def test_ctrl_k_and_enter_opens_an_exact_hit_directly(app: ShopApp) -> Non
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+k", *"TEE-01", "enter")  # a scanner: enter before the pause ends
-        await settle(pilot)
-        await pilot.pause(0.3)
-        await settle(pilot)
+        await until(pilot, lambda: fakes.opened)
         assert fakes.opened == [("widget", "TEE-01")]
         assert app.current_mode == "things"
         assert app.screen.query_one(SearchBox).input.value == ""

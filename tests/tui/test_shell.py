@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from textual import on
+from textual.command import CommandList, CommandPalette
 from textual.widgets import HelpPanel, Label
 
 from shoptui import db, modules
@@ -21,8 +21,9 @@ from shoptui.tui.widgets.kpi import KpiCard
 from shoptui.tui.widgets.sidebar import Sidebar, SidebarEntry, sidebar_order
 from shoptui.tui.widgets.topbar import Bell, ShopClock, StoreName
 from tests.conftest import FROZEN_AT
+from tests.store_files import execute
 from tests.tui import fakes
-from tests.tui.conftest import STORE_NAME, settle
+from tests.tui.conftest import STORE_NAME, settle, until
 
 REGISTERED_MODULES = modules.all_modules
 """The real registry (the TUI fixtures show the shell only the core module and a fake one)."""
@@ -183,12 +184,14 @@ async def test_command_palette_opens_a_screen(app: ShopApp) -> None:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"audit log: open")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette)
+                    and app.screen.query_one(CommandList).option_count > 0)
         await pilot.press("enter")
         await settle(pilot)
         assert app.current_mode == "audit"
 
 
+@pytest.mark.sqlite_only(reason="a file that is not a SQLite database")
 async def test_a_corrupt_store_shows_the_sentence_and_keeps_running(tmp_path: Path) -> None:
     broken = tmp_path / "broken.db"
     broken.write_bytes(b"this is not a database" * 100)
@@ -205,11 +208,9 @@ async def test_a_corrupt_store_shows_the_sentence_and_keeps_running(tmp_path: Pa
         assert app.is_running
 
 
-async def test_an_out_of_date_store_says_to_upgrade(tui_store: str, store_path: Path) -> None:
-    con = sqlite3.connect(store_path)
-    con.execute("UPDATE alembic_version SET version_num = '0001_foundation'")
-    con.commit()
-    con.close()
+async def test_an_out_of_date_store_says_to_upgrade(tui_store: str) -> None:
+    db.dispose_all()
+    execute(tui_store, "UPDATE alembic_version SET version_num = '0001_foundation'")
     db.dispose_all()  # forget that this store was checked when the fixture named it
     app = ShopApp(db_url=tui_store, poll_seconds=0.2)
     async with app.run_test(size=(80, 24)) as pilot:

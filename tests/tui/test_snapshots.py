@@ -1,4 +1,4 @@
-"""Snapshots at 80x24 with a frozen clock, a fixed store name and only the core (+ fake) module.
+"""The shell's snapshots at 80x24: every real module on the demo store (catalogue and stock), frozen clock.
 
 Update with ``pytest tests/tui/test_snapshots.py --snapshot-update`` and look at the SVGs first.
 """
@@ -7,15 +7,37 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from shoptui import clock
+from shoptui import clock, db
+from shoptui.services.inventory import demo
+from shoptui.services.shop import settings
 from shoptui.tui.app import ShopApp
-from tests.conftest import FROZEN_AT
+from tests.conftest import CLERK, FROZEN_AT
+from tests.store_files import store_copy
 from tests.tui.conftest import settle
+from tests.tui.test_catalog_screen import demo_template  # noqa: F401  (fixture)
+
+
+@pytest.fixture(autouse=True)
+def core_registry() -> Iterator[None]:
+    """The real registry (this overrides the core + fake one of tests/tui/conftest.py): the real cards and sidebar."""
+    settings.definitions.cache_clear()
+    yield
+    settings.definitions.cache_clear()
+
+
+@pytest.fixture
+def app(demo_template: str, tmp_path: Path) -> Iterator[ShopApp]:  # noqa: F811
+    """The app on a copy of the demo store with the demo stock booked (at the frozen time)."""
+    for url in store_copy(demo_template, tmp_path, "demo.db"):
+        with clock.frozen(FROZEN_AT), db.transaction(url) as session:
+            demo.load_demo_stock(session=session, actor=CLERK)
+        yield ShopApp(db_url=url, poll_seconds=600)
 
 
 @pytest.fixture

@@ -8,9 +8,7 @@ and no ESC byte is ever part of what the app draws.
 from __future__ import annotations
 
 import io
-import sqlite3
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -21,6 +19,7 @@ from shoptui import modules
 from shoptui.services.shop import settings
 from shoptui.tui.app import ShopApp
 from tests.hostile_store import build
+from tests.store_files import rows
 from tests.tui.conftest import settle
 
 
@@ -33,10 +32,8 @@ def core_registry() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def hostile_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("hostile-tui") / "shop.db"
-    build(path)
-    return path
+def hostile_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return build(tmp_path_factory.mktemp("hostile-tui"))
 
 
 def drawn(app: ShopApp) -> str:
@@ -77,14 +74,14 @@ async def show(pilot: Pilot, screen: Screen, where: str) -> str:  # type: ignore
     return text
 
 
-async def test_every_mode_and_detail_shows_user_text_literally(hostile_path: Path) -> None:
-    url = f"sqlite:///{hostile_path}"
-    with sqlite3.connect(hostile_path) as con:
-        product_id = con.execute("select product_id from variant where sku = 'EVIL-1'").fetchone()[0]
-        number = con.execute("select number from sales_order order by id limit 1").fetchone()[0]
-        member_id = con.execute("select customer_id from member limit 1").fetchone()[0]
-        customer_id = con.execute("select id from customer where name like 'Cust%'").fetchone()[0]
-        po_id = con.execute("select id from purchase_order order by id desc limit 1").fetchone()[0]
+async def test_every_mode_and_detail_shows_user_text_literally(hostile_url: str) -> None:
+    url = hostile_url
+    one = lambda sql: rows(url, sql)[0][0]  # noqa: E731
+    product_id = one("select product_id from variant where sku = 'EVIL-1'")
+    number = one("select number from sales_order order by id limit 1")
+    member_id = one("select customer_id from member order by customer_id limit 1")
+    customer_id = one("select id from customer where name like 'Cust%'")
+    po_id = one("select id from purchase_order order by id desc limit 1")
     app = ShopApp(db_url=url, poll_seconds=600)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot, rounds=4)

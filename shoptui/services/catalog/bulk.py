@@ -6,14 +6,8 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import (
-    delete,
-    func,
-    insert,
-    select,
-    update,
-)
-from sqlmodel import Session
+from sqlalchemy import delete, func, insert, update
+from sqlmodel import Session, col, select
 
 from shoptui import clock
 from shoptui.config import Actor
@@ -68,7 +62,7 @@ def _plan_bulk(session: Session, product_ids: Sequence[int], action: BulkAction)
         raise InvalidInput("Select at least one product for a bulk change.")
     if len(ids) > 10_000:
         raise InvalidInput(f"A bulk change takes at most 10,000 products at once, not {len(ids)}.")
-    products = {p.id: p for p in session.execute(select(Product).where(Product.id.in_(ids))).scalars()}
+    products = {p.id: p for p in session.exec(select(Product).where(col(Product.id).in_(ids)))}
     missing = [i for i in ids if i not in products]
     if missing:
         raise NotFound(f"There is no product with id {', '.join(map(str, missing[:10]))}.")
@@ -84,17 +78,18 @@ def _plan_bulk(session: Session, product_ids: Sequence[int], action: BulkAction)
         names = category_paths(session=session)
         if action.category_id is not None:
             category_row(session, action.category_id)
+        after = None if action.category_id is None else names.get(action.category_id)
         for pid in ids:
-            if products[pid].category_id != action.category_id:
+            before = products[pid].category_id
+            if before != action.category_id:
                 changes.append(BulkChange(product_id=pid, title=products[pid].title, field="category",
-                                          before=names.get(products[pid].category_id),  # type: ignore[arg-type]
-                                          after=names.get(action.category_id)))  # type: ignore[arg-type]
+                                          before=None if before is None else names.get(before), after=after))
     elif action.kind in ("add_tag", "remove_tag"):
         tag = check_tag(action.tag or "")
-        tagged = set(session.execute(select(ProductTag.product_id).where(ProductTag.tag == tag,
-                                                                         ProductTag.product_id.in_(ids))).scalars())
-        counts = dict(session.execute(select(ProductTag.product_id, func.count()).where(ProductTag.product_id.in_(ids))
-                                      .group_by(ProductTag.product_id)).all())
+        tagged = set(session.exec(select(ProductTag.product_id).where(ProductTag.tag == tag,
+                                                                      col(ProductTag.product_id).in_(ids))))
+        counts = dict(session.exec(select(ProductTag.product_id, func.count()).where(col(ProductTag.product_id).in_(ids))
+                                   .group_by(col(ProductTag.product_id))).all())
         for pid in ids:
             if action.kind == "add_tag" and pid not in tagged:
                 if counts.get(pid, 0) >= MAX_TAGS:
@@ -107,8 +102,8 @@ def _plan_bulk(session: Session, product_ids: Sequence[int], action: BulkAction)
             raise InvalidInput("Give a price change: an amount (e.g. -1.00) or a percentage (e.g. -10%).")
         if action.delta_bp <= -10_000 or action.delta_bp > 1_000_000:
             raise InvalidInput("A price change by percentage must be above -100% and at most +10000%.")
-        for variant in session.execute(select(Variant).where(Variant.product_id.in_(ids))
-                                       .order_by(Variant.product_id, Variant.position)).scalars():
+        for variant in session.exec(select(Variant).where(col(Variant.product_id).in_(ids))
+                                    .order_by(col(Variant.product_id), col(Variant.position))):
             new = rounding.adjust_price(variant.price_minor, delta_minor=action.delta_minor, delta_bp=action.delta_bp,
                                        field=f"price of {variant.sku}")
             check_minor(new, f"price of {variant.sku}")
@@ -135,20 +130,20 @@ def bulk_apply(*, session: Session, actor: Actor, product_ids: Sequence[int], ac
         return result
     now = clock.now()
     if action.kind == "status":
-        session.execute(update(Product).where(Product.id.in_(changed)).values(status=check_status(action.status)))
+        session.execute(update(Product).where(col(Product.id).in_(changed)).values(status=check_status(action.status)))
     elif action.kind == "category":
-        session.execute(update(Product).where(Product.id.in_(changed)).values(category_id=action.category_id))
+        session.execute(update(Product).where(col(Product.id).in_(changed)).values(category_id=action.category_id))
     elif action.kind == "add_tag":
         session.execute(insert(ProductTag), [{"product_id": pid, "tag": check_tag(action.tag or "")} for pid in changed])
     elif action.kind == "remove_tag":
-        session.execute(delete(ProductTag).where(ProductTag.tag == check_tag(action.tag or ""),
-                                                 ProductTag.product_id.in_(changed)))
+        session.execute(delete(ProductTag).where(col(ProductTag.tag) == check_tag(action.tag or ""),
+                                                 col(ProductTag.product_id).in_(changed)))
     else:
         for variant, new in ops:
             variant.price_minor = new
             variant.updated_at = now
-    session.execute(update(Product).where(Product.id.in_(changed))
-                    .values(version=Product.version + 1, updated_at=now).execution_options(synchronize_session=False))
+    session.execute(update(Product).where(col(Product.id).in_(changed))
+                    .values(version=col(Product.version) + 1, updated_at=now).execution_options(synchronize_session=False))
     session.flush()
     refresh_products(session=session, product_ids=changed)
     by_product: dict[int, list[BulkChange]] = {}

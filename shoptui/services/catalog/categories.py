@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from pydantic import BaseModel
-from sqlalchemy import (
-    String,
-    func,
-    literal,
-    select,
-    update,
-)
-from sqlmodel import Session
+from sqlalchemy import String, func, literal, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
+from shoptui.models._types import id_of
 from shoptui.models.catalog import (
     Category,
     Product,
@@ -61,13 +57,13 @@ def _resolve_category_row(session: Session, ref: str | int) -> Category:
         row = session.get(Category, int(raw))
         if row is not None:
             return row
-    row = session.execute(select(Category).where(Category.slug == raw.lower())).scalars().first()
+    row = session.exec(select(Category).where(Category.slug == raw.lower())).first()
     if row is not None:
         return row
     by_path = category_paths(session=session)
     matches = [cid for cid, full in by_path.items() if full.lower() == raw.lower()]
     if not matches:
-        matches = [c.id for c in session.execute(select(Category).where(func.lower(Category.name) == raw.lower())).scalars()]
+        matches = [id_of(c) for c in session.exec(select(Category).where(func.lower(col(Category.name)) == raw.lower()))]
     if len(matches) == 1:
         return category_row(session, matches[0])
     if len(matches) > 1:
@@ -78,7 +74,7 @@ def _resolve_category_row(session: Session, ref: str | int) -> Category:
 
 def category_paths(*, session: Session) -> dict[int, str]:
     """Every category's full name (``Clothing > T-shirts``) by id."""
-    rows = session.execute(select(Category.id, Category.parent_id, Category.name)).all()
+    rows = session.execute(sa_select(col(Category.id), col(Category.parent_id), col(Category.name))).all()
     by_id = {r.id: r for r in rows}
     cache: dict[int, str] = {}
 
@@ -101,9 +97,10 @@ def _read_category(session: Session, row: Category, full_name: str | None = None
 
 def list_categories(*, session: Session) -> list[CategoryRead]:
     """The whole tree, depth first, siblings by position, with direct product counts."""
-    rows = list(session.execute(select(Category)).scalars())
-    counts = dict(session.execute(
-        select(Product.category_id, func.count()).where(Product.category_id.is_not(None)).group_by(Product.category_id)
+    rows = list(session.exec(select(Category)))
+    counts = dict(session.exec(
+        select(Product.category_id, func.count()).where(col(Product.category_id).is_not(None))
+        .group_by(col(Product.category_id))
     ).all())
     names = category_paths(session=session)
     children: dict[int | None, list[Category]] = {}
@@ -125,8 +122,8 @@ def _check_category_name(session: Session, name: str, parent_id: int | None, exc
     cleaned = required_text(name, "category name", 100)
     if ">" in cleaned or "/" == cleaned:
         raise InvalidInput(f"The category name {cleaned!r} cannot contain '>' (it separates levels in full names).")
-    query = select(Category.id).where(func.lower(Category.name) == cleaned.lower())
-    query = query.where(Category.parent_id.is_(None) if parent_id is None else Category.parent_id == parent_id)
+    query = select(Category.id).where(func.lower(col(Category.name)) == cleaned.lower())
+    query = query.where(col(Category.parent_id).is_(None) if parent_id is None else col(Category.parent_id) == parent_id)
     if exclude is not None:
         query = query.where(Category.id != exclude)
     if session.execute(query).first() is not None:
@@ -174,10 +171,11 @@ def create_category(*, session: Session, actor: Actor, name: str, parent_id: int
 
 
 def _siblings(session: Session, parent_id: int | None, exclude: int | None = None) -> list[Category]:
-    query = select(Category).where(Category.parent_id.is_(None) if parent_id is None else Category.parent_id == parent_id)
+    query = select(Category).where(col(Category.parent_id).is_(None) if parent_id is None
+                                   else col(Category.parent_id) == parent_id)
     if exclude is not None:
         query = query.where(Category.id != exclude)
-    return list(session.execute(query.order_by(Category.position, Category.name, Category.id)).scalars())
+    return list(session.exec(query.order_by(col(Category.position), col(Category.name), col(Category.id))))
 
 
 def _place(session: Session, row: Category, siblings: list[Category], position: int) -> None:
@@ -219,8 +217,8 @@ def move_category(*, session: Session, actor: Actor, category_id: int, parent_id
     before = {"parent_id": row.parent_id, "position": row.position, "path": row.path}
     old_path = row.path
     new_path = f"{parent.path if parent else '/'}{row.id}/"
-    depth_after = max((p.count("/") for p in session.execute(
-        select(Category.path).where(Category.path.startswith(old_path))).scalars()), default=0) - old_path.count("/") + new_path.count("/")
+    depth_after = max((p.count("/") for p in session.exec(
+        select(Category.path).where(col(Category.path).startswith(old_path)))), default=0) - old_path.count("/") + new_path.count("/")
     if depth_after > 32:
         raise InvalidInput("Categories can nest at most 30 levels deep.")
     if row.parent_id != parent_id:
@@ -230,8 +228,8 @@ def move_category(*, session: Session, actor: Actor, category_id: int, parent_id
         row.parent_id = parent_id
         session.flush()
         session.execute(
-            update(Category).where(Category.path.startswith(old_path))
-            .values(path=literal(new_path, String) + func.substr(Category.path, len(old_path) + 1, type_=String))
+            update(Category).where(col(Category.path).startswith(old_path))
+            .values(path=literal(new_path, String) + func.substr(col(Category.path), len(old_path) + 1, type_=String))
             .execution_options(synchronize_session=False)
         )
         session.expire_all()
@@ -265,7 +263,7 @@ def delete_category(*, session: Session, actor: Actor, category_id: int, move_to
     """
     row = category_row(session, category_id)
     children = _siblings(session, row.id)
-    products = session.execute(select(func.count()).where(Product.category_id == row.id)).scalar_one()
+    products = session.exec(select(func.count()).where(Product.category_id == row.id)).one()
     moved = ""
     if move_to is not None:
         target = category_row(session, move_to)
@@ -273,8 +271,8 @@ def delete_category(*, session: Session, actor: Actor, category_id: int, move_to
             raise InvalidInput(f"The products of {row.name!r} cannot move to {target.name!r}: it is the category "
                                "being deleted or inside it. Pick a category outside it.")
         now = clock.now()
-        session.execute(update(Product).where(Product.category_id == row.id)
-                        .values(category_id=target.id, updated_at=now, version=Product.version + 1)
+        session.execute(update(Product).where(col(Product.category_id) == row.id)
+                        .values(category_id=target.id, updated_at=now, version=col(Product.version) + 1)
                         .execution_options(synchronize_session=False))
         for child in children:
             assert child.id is not None

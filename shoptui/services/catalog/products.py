@@ -26,17 +26,18 @@ from sqlalchemy import (
     insert,
     inspect,
     or_,
-    select,
     text,
     tuple_,
     update,
 )
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from shoptui.models._types import id_of, ids_of
 from shoptui.models.catalog import (
     Category,
     Product,
@@ -222,7 +223,7 @@ def product_row(session: Session, product_id: int, *, for_update: bool = False) 
     query = select(Product).where(Product.id == product_id)
     if for_update:
         query = query.with_for_update()
-    row = session.execute(query).scalars().first()
+    row = session.exec(query).first()
     if row is None:
         raise NotFound(f"There is no product with id {product_id}. See 'shoptui product list'.")
     return row
@@ -231,11 +232,11 @@ def product_row(session: Session, product_id: int, *, for_update: bool = False) 
 def resolve_product(*, session: Session, ref: str | int) -> int:
     """A product id from an id, or from one of its SKUs or barcodes. Raises NotFound."""
     if isinstance(ref, int):
-        return product_row(session, ref).id  # type: ignore[return-value]
+        return id_of(product_row(session, ref))
     raw = ascii_digits(clean_text(ref))
     if not raw:
         raise InvalidInput("Name a product by its id, a SKU or a barcode.")
-    found = session.execute(select(Variant.product_id).where(or_(Variant.sku == raw, Variant.barcode == raw))).scalar()
+    found = session.exec(select(Variant.product_id).where(or_(col(Variant.sku) == raw, col(Variant.barcode) == raw))).first()
     if found is not None:
         return found
     if raw.lstrip("#").isdigit() and session.get(Product, int(raw.lstrip("#"))) is not None:
@@ -251,12 +252,9 @@ def variant_read(row: Variant, title: str = "") -> VariantRead:
 def get_product(*, session: Session, product_id: int) -> ProductRead:
     """One product with category, tags, images, options and variants (four small queries)."""
     row = product_row(session, product_id)
-    tags = list(session.execute(select(ProductTag.tag).where(ProductTag.product_id == product_id)
-                                .order_by(ProductTag.tag)).scalars())
-    images = list(session.execute(select(ProductImage.location).where(ProductImage.product_id == product_id)
-                                  .order_by(ProductImage.position)).scalars())
-    variants = [variant_read(v, row.title) for v in session.execute(
-        select(Variant).where(Variant.product_id == product_id).order_by(Variant.position, Variant.id)).scalars()]
+    tags, images = tags_and_images(session, product_id)
+    variants = [variant_read(v, row.title) for v in session.exec(
+        select(Variant).where(Variant.product_id == product_id).order_by(col(Variant.position), col(Variant.id)))]
     names = [n for n in (row.option1_name, row.option2_name, row.option3_name) if n]
     options = []
     for index, name in enumerate(names):
@@ -292,8 +290,8 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
     return values
 
 
-_LIST_COLUMNS: dict[str, Any] = {"title": func.lower(Product.title), "price": Product.min_price_minor,
-                                 "updated": Product.updated_at, "created": None}
+_LIST_COLUMNS: dict[str, Any] = {"title": func.lower(col(Product.title)), "price": col(Product.min_price_minor),
+                                 "updated": col(Product.updated_at), "created": None}
 """The sort column of each key; A-Z is case-insensitive (``lower(title)``, as its indexes in the model)."""
 
 
@@ -313,34 +311,36 @@ def _list_statement(key: str, descending: bool, *, status: bool, category: bool,
     column = _LIST_COLUMNS[key]
     conditions: list[Any] = []
     if status:
-        conditions.append(Product.status == bindparam("status", type_=String))
+        conditions.append(col(Product.status) == bindparam("status", type_=String))
     if category:
-        conditions.append(Product.category_id.in_(
-            select(Category.id).where(Category.path.startswith(bindparam("category_path", type_=String)))))
+        conditions.append(col(Product.category_id).in_(
+            sa_select(col(Category.id)).where(col(Category.path).startswith(bindparam("category_path", type_=String)))))
     if tag:
-        conditions.append(exists().where(ProductTag.product_id == Product.id, ProductTag.tag == bindparam("tag", type_=String)))
+        conditions.append(exists().where(col(ProductTag.product_id) == col(Product.id),
+                                         col(ProductTag.tag) == bindparam("tag", type_=String)))
     if after:
         last_id = bindparam("after_id", type_=Integer)
         if column is None:
-            conditions.append(Product.id < last_id if descending else Product.id > last_id)
+            conditions.append(col(Product.id) < last_id if descending else col(Product.id) > last_id)
         else:
             after_value = bindparam("after_value", type_=String if key == "title" else column.type)
             if key == "title":  # the cursor holds the title; the database lowers both sides alike
-                conditions.append(after_key(column, Product.id, func.lower(after_value), last_id,
+                conditions.append(after_key(column, col(Product.id), func.lower(after_value), last_id,
                                             descending=descending))
             else:
-                pair, bound = tuple_(column, Product.id), tuple_(after_value, last_id)
+                pair, bound = tuple_(column, col(Product.id)), tuple_(after_value, last_id)
                 conditions.append(pair < bound if descending else pair > bound)
-    order = [Product.id.desc() if descending else Product.id.asc()]
+    order = [col(Product.id).desc() if descending else col(Product.id).asc()]
     if column is not None:
         order.insert(0, column.desc() if descending else column.asc())
-    first_sku = (select(Variant.sku).where(Variant.product_id == Product.id).order_by(Variant.position, Variant.id)
-                 .limit(1).scalar_subquery())
+    first_sku = (sa_select(col(Variant.sku)).where(col(Variant.product_id) == col(Product.id))
+                 .order_by(col(Variant.position), col(Variant.id)).limit(1).scalar_subquery())
     statement = (
-        select(Product.id, Product.title, Product.status, Product.category_id, Category.name.label("category"),
-               Product.brand, Product.variant_count, Product.min_price_minor, Product.max_price_minor,
-               Product.version, Product.updated_at, first_sku.label("sku"))
-        .select_from(Product).outerjoin(Category, Category.id == Product.category_id)
+        sa_select(col(Product.id), col(Product.title), col(Product.status), col(Product.category_id),
+                  col(Category.name).label("category"), col(Product.brand), col(Product.variant_count),
+                  col(Product.min_price_minor), col(Product.max_price_minor), col(Product.version),
+                  col(Product.updated_at), first_sku.label("sku"))
+        .select_from(Product).outerjoin(Category, col(Category.id) == col(Product.category_id))
         .where(*conditions).order_by(*order).limit(bindparam("page_limit", type_=Integer))
     )
     _LIST_STATEMENTS[shape] = statement
@@ -391,7 +391,7 @@ def list_products(
                             after=bool(after))
     if text and text.strip():  # every word must match (see ids_query)
         ids, search_params = ids_query(session, text)
-        query = query.where(Product.id.in_(ids))
+        query = query.where(col(Product.id).in_(ids))
         params.update(search_params)
     if session.new or session.dirty or session.deleted:
         session.flush()  # Core execution below does not autoflush
@@ -417,7 +417,7 @@ def count_products(*, session: Session, status: str | None = None) -> int:
     query = select(func.count()).select_from(Product)
     if status:
         query = query.where(Product.status == check_status(status))
-    return session.execute(query).scalar_one()
+    return session.exec(query).one()
 
 
 def history_sources() -> list[str]:
@@ -507,14 +507,15 @@ def check_codes_free(session: Session, rows: list[dict[str, Any]], exclude_ids: 
             seen_barcode.add(row["barcode"])
     clauses = []
     if seen_sku:
-        clauses.append(Variant.sku.in_(seen_sku))
+        clauses.append(col(Variant.sku).in_(seen_sku))
     if seen_barcode:
-        clauses.append(Variant.barcode.in_(seen_barcode))
+        clauses.append(col(Variant.barcode).in_(seen_barcode))
     if not clauses:
         return
-    query = select(Variant.id, Variant.sku, Variant.barcode, Product.title).join(Product, Product.id == Variant.product_id).where(or_(*clauses))
+    query = (sa_select(col(Variant.id), col(Variant.sku), col(Variant.barcode), col(Product.title))
+             .join(Product, col(Product.id) == col(Variant.product_id)).where(or_(*clauses)))
     if exclude_ids:
-        query = query.where(Variant.id.not_in(list(exclude_ids)))
+        query = query.where(col(Variant.id).not_in(list(exclude_ids)))
     for hit in session.execute(query.limit(1)):
         if hit.sku in seen_sku:
             raise Conflict(f"The SKU {hit.sku} is already used by {hit.title!r}. Pick another SKU.")
@@ -546,27 +547,30 @@ def refresh_products(*, session: Session, product_ids: Iterable[int]) -> None:
 
 def _refresh_chunk(session: Session, ids: list[int]) -> None:
     stats = {r.product_id: r for r in session.execute(
-        select(Variant.product_id, func.count().label("n"), func.min(Variant.price_minor).label("lo"),
-               func.max(Variant.price_minor).label("hi")).where(Variant.product_id.in_(ids)).group_by(Variant.product_id))}
+        sa_select(col(Variant.product_id), func.count().label("n"), func.min(col(Variant.price_minor)).label("lo"),
+                  func.max(col(Variant.price_minor)).label("hi"))
+        .where(col(Variant.product_id).in_(ids)).group_by(col(Variant.product_id)))}
     codes: dict[int, tuple[list[str], list[str | None]]] = {}
-    for pid, sku, barcode in session.execute(select(Variant.product_id, Variant.sku, Variant.barcode)
-                                             .where(Variant.product_id.in_(ids)).order_by(Variant.position, Variant.id)):
+    for pid, sku, barcode in session.exec(select(Variant.product_id, Variant.sku, Variant.barcode)
+                                          .where(col(Variant.product_id).in_(ids))
+                                          .order_by(col(Variant.position), col(Variant.id))):
         entry = codes.setdefault(pid, ([], []))
         entry[0].append(sku)
         entry[1].append(barcode)
     tags: dict[int, list[str]] = {}
-    for pid, tag in session.execute(select(ProductTag.product_id, ProductTag.tag).where(ProductTag.product_id.in_(ids))
-                                    .order_by(ProductTag.tag)):
+    for pid, tag in session.exec(select(ProductTag.product_id, ProductTag.tag).where(col(ProductTag.product_id).in_(ids))
+                                 .order_by(col(ProductTag.tag))):
         tags.setdefault(pid, []).append(tag)
-    products = session.execute(select(Product.id, Product.title, Product.brand).where(Product.id.in_(ids))).all()
+    products = session.execute(sa_select(col(Product.id), col(Product.title), col(Product.brand))
+                               .where(col(Product.id).in_(ids))).all()
     session.flush()
-    session.execute(delete(ProductSearch).where(ProductSearch.product_id.in_(ids)))
+    session.execute(delete(ProductSearch).where(col(ProductSearch.product_id).in_(ids)))
     if products:
         insert_lines(session=session, lines=search_rows(
             (p.id, p.title, p.brand, tags.get(p.id, []), *codes.get(p.id, ([], []))) for p in products))
     for p in products:
         stat = stats.get(p.id)
-        session.execute(update(Product).where(Product.id == p.id).values(
+        session.execute(update(Product).where(col(Product.id) == p.id).values(
             variant_count=stat.n if stat else 0, min_price_minor=stat.lo if stat else None,
             max_price_minor=stat.hi if stat else None).execution_options(synchronize_session=False))
     session.expire_all()
@@ -574,14 +578,14 @@ def _refresh_chunk(session: Session, ids: list[int]) -> None:
 
 def set_tags(session: Session, product_id: int, tags: list[str]) -> None:
     """Replace the product's tags with ``tags`` (already checked)."""
-    session.execute(delete(ProductTag).where(ProductTag.product_id == product_id))
+    session.execute(delete(ProductTag).where(col(ProductTag.product_id) == product_id))
     if tags:
         session.execute(insert(ProductTag), [{"product_id": product_id, "tag": t} for t in tags])
 
 
 def set_images(session: Session, product_id: int, images: list[str]) -> None:
     """Replace the product's images with ``images`` (already checked), in that order."""
-    session.execute(delete(ProductImage).where(ProductImage.product_id == product_id))
+    session.execute(delete(ProductImage).where(col(ProductImage.product_id) == product_id))
     if images:
         session.execute(insert(ProductImage), [{"product_id": product_id, "position": i, "location": loc}
                                                for i, loc in enumerate(images)])
@@ -589,9 +593,10 @@ def set_images(session: Session, product_id: int, images: list[str]) -> None:
 
 def tags_and_images(session: Session, product_id: int) -> tuple[list[str], list[str]]:
     """The product's tags (sorted) and image locations (in order), as stored."""
-    tags = list(session.execute(select(ProductTag.tag).where(ProductTag.product_id == product_id).order_by(ProductTag.tag)).scalars())
-    images = list(session.execute(select(ProductImage.location).where(ProductImage.product_id == product_id)
-                                  .order_by(ProductImage.position)).scalars())
+    tags = list(session.exec(select(ProductTag.tag).where(ProductTag.product_id == product_id)
+                             .order_by(col(ProductTag.tag))))
+    images = list(session.exec(select(ProductImage.location).where(ProductImage.product_id == product_id)
+                               .order_by(col(ProductImage.position))))
     return tags, images
 
 
@@ -671,7 +676,7 @@ def update_product(*, session: Session, actor: Actor, product_id: int, patch: Pr
         if len(names) != len(current):
             raise InvalidInput(f"The product has {len(current)} options; renaming keeps their number. Use "
                                "'shoptui variant generate' to add options.")
-        row.option1_name, row.option2_name, row.option3_name = (names + [None, None, None])[:3]  # type: ignore[assignment]
+        row.option1_name, row.option2_name, row.option3_name = (names + [None, None, None])[:3]
     new_tags = tags
     if "tags" in fields and patch.tags is not None:
         new_tags = check_tags(patch.tags)
@@ -714,23 +719,23 @@ def delete_product(*, session: Session, actor: Actor, product_id: int, expect_ve
     """Delete a product without history; one with history is refused (archive it instead)."""
     row = product_row(session, product_id, for_update=True)
     check_version(row, expect_version)
-    variant_ids = list(session.execute(select(Variant.id).where(Variant.product_id == product_id)).scalars())
+    variant_ids = ids_of(session.exec(select(col(Variant.id)).where(Variant.product_id == product_id)))
     used = variants_with_history(session=session, variant_ids=variant_ids)
     if used:
-        skus = ", ".join(session.execute(select(Variant.sku).where(Variant.id.in_(used)).order_by(Variant.sku)).scalars())
+        skus = ", ".join(session.exec(select(Variant.sku).where(col(Variant.id).in_(used)).order_by(col(Variant.sku))))
         raise NotAllowed(f"The product {row.title!r} has history (stock movements or orders for {skus}), so it cannot "
                          f"be deleted. Archive it instead: shoptui product archive {product_id}")
     tags, images = tags_and_images(session, product_id)
     before = product_snapshot(row, tags, images)
-    before["variants"] = list(session.execute(select(Variant.sku).where(Variant.product_id == product_id)).scalars())
+    before["variants"] = list(session.exec(select(Variant.sku).where(Variant.product_id == product_id)))
     title = row.title
     try:
         with session.begin_nested():
-            session.execute(delete(Variant).where(Variant.product_id == product_id))
-            session.execute(delete(ProductSearch).where(ProductSearch.product_id == product_id))
-            session.execute(delete(ProductTag).where(ProductTag.product_id == product_id))
-            session.execute(delete(ProductImage).where(ProductImage.product_id == product_id))
-            session.execute(delete(Product).where(Product.id == product_id))
+            session.execute(delete(Variant).where(col(Variant.product_id) == product_id))
+            session.execute(delete(ProductSearch).where(col(ProductSearch.product_id) == product_id))
+            session.execute(delete(ProductTag).where(col(ProductTag.product_id) == product_id))
+            session.execute(delete(ProductImage).where(col(ProductImage.product_id) == product_id))
+            session.execute(delete(Product).where(col(Product.id) == product_id))
     except IntegrityError:
         raise NotAllowed(f"The product {title!r} is still referenced elsewhere (stock, orders or purchases), so it "
                          f"cannot be deleted. Archive it instead: shoptui product archive {product_id}") from None

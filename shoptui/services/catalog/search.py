@@ -18,7 +18,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from shoptui.models.catalog import (
     Product,
@@ -102,18 +102,19 @@ _SEARCH_LIMITED: dict[Any, Any] = {}  # the same statements with a bound LIMIT, 
 
 
 _EXACT_CODE = (
-    select(Variant.sku, Variant.barcode, Variant.product_id, Product.title, Variant.option1, Variant.option2,
-           Variant.option3, Variant.price_minor).join(Product, Product.id == Variant.product_id)
-    .where(or_(Variant.sku == bindparam("raw", type_=String), Variant.barcode == bindparam("raw", type_=String),
-               Variant.sku == bindparam("upper", type_=String))).limit(3)
+    select(col(Variant.sku), col(Variant.barcode), col(Variant.product_id), col(Product.title), col(Variant.option1),
+           col(Variant.option2), col(Variant.option3), col(Variant.price_minor))
+    .join(Product, col(Product.id) == col(Variant.product_id))
+    .where(or_(col(Variant.sku) == bindparam("raw", type_=String), col(Variant.barcode) == bindparam("raw", type_=String),
+               col(Variant.sku) == bindparam("upper", type_=String))).limit(3)
 )
 
 
 _HIT_ROWS = (
-    select(Product.id, Product.title, Product.status, Product.variant_count,
-           select(Variant.sku).where(Variant.product_id == Product.id).order_by(Variant.position, Variant.id)
-           .limit(1).scalar_subquery().label("sku"))
-    .where(Product.id.in_(bindparam("ids", expanding=True)))
+    select(col(Product.id), col(Product.title), col(Product.status), col(Product.variant_count),
+           select(col(Variant.sku)).where(col(Variant.product_id) == col(Product.id))
+           .order_by(col(Variant.position), col(Variant.id)).limit(1).scalar_subquery().label("sku"))
+    .where(col(Product.id).in_(bindparam("ids", expanding=True)))
 )
 
 

@@ -11,17 +11,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import (
-    func,
-    insert,
-    or_,
-    select,
-)
-from sqlmodel import Session
+from sqlalchemy import func, insert, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from shoptui.models._types import id_of
 from shoptui.models.catalog import (
     Product,
     Variant,
@@ -56,6 +53,7 @@ from shoptui.services.catalog.products import (
 )
 from shoptui.services.shop import audit
 from shoptui.services.shop.paging import Page, clamp_limit
+from shoptui.store.rows import tuples
 from shoptui.typed import ascii_digits
 
 
@@ -80,9 +78,10 @@ def find_variant(*, session: Session, code: str) -> VariantRead:
     raw = ascii_digits(clean_text(code))
     if not raw:
         raise InvalidInput("Give a SKU or a barcode.")
-    row = session.execute(
-        select(Variant, Product.title).join(Product, Product.id == Variant.product_id)
-        .where(or_(Variant.sku == raw, Variant.barcode == raw)).order_by((Variant.sku == raw).desc()).limit(1)
+    row = session.exec(
+        select(Variant, Product.title).join(Product, col(Product.id) == col(Variant.product_id))
+        .where(or_(col(Variant.sku) == raw, col(Variant.barcode) == raw)).order_by((col(Variant.sku) == raw).desc())
+        .limit(1)
     ).first()
     if row is None:
         raise NotFound(f"No variant has the SKU or barcode {raw!r}. Check the code or search with 'shoptui product search'.")
@@ -92,8 +91,8 @@ def find_variant(*, session: Session, code: str) -> VariantRead:
 def get_variant_by_sku(*, session: Session, sku: str) -> VariantRead:
     """A variant by its exact SKU. Raises NotFound."""
     raw = clean_text(sku)
-    row = session.execute(
-        select(Variant, Product.title).join(Product, Product.id == Variant.product_id).where(Variant.sku == raw)
+    row = session.exec(
+        select(Variant, Product.title).join(Product, col(Product.id) == col(Variant.product_id)).where(Variant.sku == raw)
     ).first()
     if row is None:
         raise NotFound(f"There is no variant with the SKU {raw!r}. See 'shoptui variant list'.")
@@ -104,23 +103,23 @@ def get_variants(*, session: Session, variant_ids: Sequence[int]) -> dict[int, V
     """Many variants by id in one query (for other modules' lists)."""
     if not variant_ids:
         return {}
-    rows = session.execute(select(Variant, Product.title).join(Product, Product.id == Variant.product_id)
-                           .where(Variant.id.in_(list(variant_ids)))).all()
-    return {v.id: variant_read(v, title) for v, title in rows}
+    rows = session.exec(select(Variant, Product.title).join(Product, col(Product.id) == col(Variant.product_id))
+                        .where(col(Variant.id).in_(list(variant_ids)))).all()
+    return {id_of(v): variant_read(v, title) for v, title in rows}
 
 
 def list_variants(*, session: Session, product_id: int | None = None, after: str | None = None,
                   limit: int = 100) -> Page[VariantRead]:
     """Variants by SKU (of one product, when given), keyset-paged."""
     limit = clamp_limit(limit)
-    query = select(Variant, Product.title).join(Product, Product.id == Variant.product_id)
+    query = select(Variant, Product.title).join(Product, col(Product.id) == col(Variant.product_id))
     if product_id is not None:
         product_row(session, product_id)
         query = query.where(Variant.product_id == product_id)
     if after:
         (last,) = decode_cursor(after, 1)
-        query = query.where(Variant.sku > str(last))
-    rows = session.execute(query.order_by(Variant.sku).limit(limit + 1)).all()
+        query = query.where(col(Variant.sku) > str(last))
+    rows = session.exec(query.order_by(col(Variant.sku)).limit(limit + 1)).all()
     items = [variant_read(v, title) for v, title in rows[:limit]]
     return Page(items=items, next_after=encode_cursor([items[-1].sku]) if len(rows) > limit else None)
 
@@ -131,16 +130,17 @@ def tracked_variant_ids(*, session: Session, product_ids: Sequence[int]) -> dict
     if not ids:
         return {}
     found: dict[int, list[int]] = {}
-    for product_id, variant_id in session.execute(
-            select(Variant.product_id, Variant.id).where(Variant.product_id.in_(ids), Variant.track_stock.is_(True))
-            .order_by(Variant.product_id, Variant.position, Variant.id)):
+    for product_id, variant_id in tuples(session.execute(
+            sa_select(col(Variant.product_id), col(Variant.id)).where(col(Variant.product_id).in_(ids),
+                                                                      col(Variant.track_stock).is_(True))
+            .order_by(col(Variant.product_id), col(Variant.position), col(Variant.id)))):
         found.setdefault(product_id, []).append(variant_id)
     return found
 
 
 def _variant_by_sku(session: Session, sku: str) -> Variant:
     raw = clean_text(sku)
-    row = session.execute(select(Variant).where(Variant.sku == raw)).scalars().first()
+    row = session.exec(select(Variant).where(Variant.sku == raw)).first()
     if row is None:
         raise NotFound(f"There is no variant with the SKU {raw!r}. See 'shoptui variant list'.")
     return row
@@ -156,13 +156,13 @@ def add_variant(*, session: Session, actor: Actor, product_id: int, data: Varian
         raise InvalidInput(f"The product {product.title!r} has no options, so it has exactly one variant. "
                            "Give it options first: shoptui variant generate.")
     row = check_variant_input(data, len(names), barcode_pattern(session))
-    existing = [variant_snapshot(v) for v in session.execute(select(Variant).where(Variant.product_id == product_id)).scalars()]
+    existing = [variant_snapshot(v) for v in session.exec(select(Variant).where(Variant.product_id == product_id))]
     if len(existing) >= MAX_VARIANTS:
         raise InvalidInput(f"A product can have at most {MAX_VARIANTS} variants.")
     check_combinations(existing + [row], len(names))
     check_codes_free(session, [row])
     now = clock.now()
-    position = (session.execute(select(func.max(Variant.position)).where(Variant.product_id == product_id)).scalar() or 0) + 1
+    position = (session.exec(select(func.max(Variant.position)).where(Variant.product_id == product_id)).one() or 0) + 1
     variant = Variant(**row, product_id=product_id, position=position, created_at=now, updated_at=now)
     session.add(variant)
     touch_product(product)
@@ -185,11 +185,11 @@ def update_variant(*, session: Session, actor: Actor, sku: str, patch: VariantUp
     cleaned = check_variant_input(merged, len(names), barcode_pattern(session), kept_barcode=before["barcode"])
     if cleaned == before:
         return get_variant_by_sku(session=session, sku=row.sku)
-    others = [variant_snapshot(v) for v in session.execute(
-        select(Variant).where(Variant.product_id == row.product_id, Variant.id != row.id)).scalars()]
+    others = [variant_snapshot(v) for v in session.exec(
+        select(Variant).where(Variant.product_id == row.product_id, Variant.id != row.id))]
     if names:
         check_combinations(others + [cleaned], len(names))
-    check_codes_free(session, [cleaned], exclude_ids=[row.id])  # type: ignore[list-item]
+    check_codes_free(session, [cleaned], exclude_ids=[id_of(row)])
     for key, value in cleaned.items():
         setattr(row, key, value)
     row.updated_at = clock.now()
@@ -206,7 +206,7 @@ def delete_variant(*, session: Session, actor: Actor, sku: str, expect_version: 
     row = _variant_by_sku(session, sku)
     product = product_row(session, row.product_id, for_update=True)
     check_version(product, expect_version)
-    if variants_with_history(session=session, variant_ids=[row.id]):  # type: ignore[list-item]
+    if variants_with_history(session=session, variant_ids=[id_of(row)]):
         raise NotAllowed(f"The variant {row.sku} has stock movements or orders, so it cannot be deleted; "
                          "archive its product instead.")
     if product.variant_count <= 1:
@@ -215,7 +215,7 @@ def delete_variant(*, session: Session, actor: Actor, sku: str, expect_version: 
     session.delete(row)
     touch_product(product)
     session.flush()
-    refresh_products(session=session, product_ids=[product.id])  # type: ignore[list-item]
+    refresh_products(session=session, product_ids=[id_of(product)])
     audit.record(session=session, actor=actor, action="variant.delete", entity="variant", entity_id=before["sku"],
                  summary=f"deleted variant {before['sku']} of {product.title}", before=before, after=None)
     return f"Deleted variant {before['sku']} of {product.title}."
@@ -296,8 +296,8 @@ def generate_variants(*, session: Session, actor: Actor, product_id: int, option
         raise InvalidInput(f"{' x '.join(str(len(v)) for v in value_lists)} = {len(combos)} combinations; "
                            f"at most {MAX_VARIANTS} variants are allowed.")
     current = [n for n in (product.option1_name, product.option2_name, product.option3_name) if n]
-    variants = list(session.execute(select(Variant).where(Variant.product_id == product_id)
-                                    .order_by(Variant.position, Variant.id)).scalars())
+    variants = list(session.exec(select(Variant).where(Variant.product_id == product_id)
+                                 .order_by(col(Variant.position), col(Variant.id))))
     if current and [n.lower() for n in current] != [n.lower() for n in names[:len(current)]]:
         raise InvalidInput(f"The product's options are {', '.join(current)}; keep them in that order and add new "
                            "ones after them.")
@@ -331,13 +331,13 @@ def generate_variants(*, session: Session, actor: Actor, product_id: int, option
                          "weight_g": variants[0].weight_g if variants else None,
                          "track_stock": variants[0].track_stock if variants else True})
     check_codes_free(session, new_rows)
-    product.option1_name, product.option2_name, product.option3_name = (names + [None, None, None])[:3]  # type: ignore[assignment]
+    product.option1_name, product.option2_name, product.option3_name = (names + [None, None, None])[:3]
     removed: list[str] = []
     kept: list[str] = []
     if prune:
         offered = {tuple(v.lower() for v in combo) for combo in combos}
         stale = [v for key, v in existing.items() if key not in offered]
-        used = variants_with_history(session=session, variant_ids=[v.id for v in stale])  # type: ignore[misc]
+        used = variants_with_history(session=session, variant_ids=[id_of(v) for v in stale])
         for variant in stale:
             if variant.id in used:
                 kept.append(variant.sku)

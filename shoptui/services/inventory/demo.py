@@ -18,7 +18,11 @@ from sqlmodel import Session, col
 from shoptui.config import Actor
 from shoptui.models.catalog import Category, Product, Variant
 from shoptui.services.inventory import purchasing as inventory_purchasing
-from shoptui.services.inventory import stock as inventory
+from shoptui.services.inventory.changes import restock, transfer
+from shoptui.services.inventory.ledger import sell
+from shoptui.services.inventory.locations import add_location, default_location
+from shoptui.services.inventory.policies import set_levels
+from shoptui.services.inventory.variants import find_variant
 from shoptui.store.rows import tuples
 
 TEA_WORDS = ("tea", "茶", "longjing", "puer", "oolong", "teapot", "gaiwan")
@@ -59,8 +63,8 @@ def load_demo_stock(*, session: Session, actor: Actor) -> DemoStockReport:
     general = inventory_purchasing.add_supplier(
         session=session, actor=actor, name="Northwind Supply", contact="Anna Berg", email="sales@northwind.example",
         phone="+49 30 1234 5678", lead_time_days=5, note="Everything else; ships Mondays and Thursdays.")
-    inventory.default_location(session)
-    inventory.add_location(session=session, actor=actor, code="BACK", name="Back room")
+    default_location(session)
+    add_location(session=session, actor=actor, code="BACK", name="Back room")
 
     low_skus = {sku for sku, *_ in rows[3::17]}  # a few, spread over the catalogue
     out_skus = {sku for sku, *_ in rows[8::29]} - low_skus
@@ -73,18 +77,18 @@ def load_demo_stock(*, session: Session, actor: Actor) -> DemoStockReport:
         unit_cost = cost if cost is not None else max(1, price * _spread(sku, 35, 55) // 100)
         reorder_point = _spread(sku, 3, 8)
         quantity = _spread(sku, 1, reorder_point) if sku in low_skus else _spread(sku, reorder_point + 4, 60)
-        inventory.restock(session=session, actor=actor, code=sku, quantity=quantity, unit_cost_minor=unit_cost,
+        restock(session=session, actor=actor, code=sku, quantity=quantity, unit_cost_minor=unit_cost,
                           supplier=supplier.name, note="opening stock")
         units += quantity
         if sku in out_skus:
-            inventory.sell(session=session, actor=actor, variant_id=inventory.find_variant(session, sku).id,
+            sell(session=session, actor=actor, variant_id=find_variant(session, sku).id,
                            quantity=quantity, ref_kind="demo", ref_id="sold out")
             units -= quantity
         elif sku not in low_skus and quantity >= 20 and _spread(sku, 0, 3) == 0:
             moved = quantity // 4
-            inventory.transfer(session=session, actor=actor, code=sku, quantity=moved, from_location="MAIN",
+            transfer(session=session, actor=actor, code=sku, quantity=moved, from_location="MAIN",
                                to_location="BACK", note="overflow to the back room")
-        inventory.set_levels(session=session, actor=actor, code=sku, safety_stock=max(1, reorder_point // 2),
+        set_levels(session=session, actor=actor, code=sku, safety_stock=max(1, reorder_point // 2),
                              reorder_point=reorder_point)
 
     po_skus = sorted(sku for sku in low_skus | out_skus if supplier_of[sku] == general.id)

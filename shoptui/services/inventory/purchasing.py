@@ -25,16 +25,12 @@ from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models._types import id_of
 from shoptui.models.catalog import Product, Variant
 from shoptui.models.inventory import PurchaseOrder, PurchaseOrderLine, StockLevel, StockPolicy, Supplier
-from shoptui.services.inventory.stock import (
-    MAX_QUANTITY,
-    daily_sales,
-    ensure_level,
-    find_location,
-    find_variant,
-    positive_quantity,
-    receive_into_stock,
-)
+from shoptui.services.inventory.changes import receive_into_stock
+from shoptui.services.inventory.forecast import daily_sales
+from shoptui.services.inventory.ledger import MAX_QUANTITY, ensure_level, positive_quantity
+from shoptui.services.inventory.locations import find_location
 from shoptui.services.inventory.suppliers import SupplierRead, find_supplier, supplier_read
+from shoptui.services.inventory.variants import find_variant
 from shoptui.services.shop import audit
 from shoptui.services.shop.contacts import check_email
 from shoptui.services.shop.paging import Page, clamp_limit
@@ -354,7 +350,7 @@ def receive_po(*, session: Session, actor: Actor, po_id: int, quantities: dict[s
     if not wanted:
         raise Conflict(f"Everything on {po_number(po_id)} has been received already.")
     location = find_location(session, po.location_id)
-    from shoptui.services.inventory.stock import variant_by_id
+    from shoptui.services.inventory.variants import variant_by_id
 
     incoming: list[tuple[int, int]] = []
     on_hand_before: dict[str, int] = {}

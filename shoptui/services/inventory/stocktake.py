@@ -23,7 +23,9 @@ from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models.catalog import Category, Product, Variant
 from shoptui.models.inventory import StockLevel, StockMovement, Stocktake, StocktakeLine
-from shoptui.services.inventory.stock import MAX_QUANTITY, Movement, book_many, find_location, find_variant
+from shoptui.services.inventory.ledger import MAX_QUANTITY, Movement, book_many
+from shoptui.services.inventory.locations import find_location
+from shoptui.services.inventory.variants import find_variant
 from shoptui.services.shop import audit
 from shoptui.store.prepared import Prepared
 from shoptui.text import check_text

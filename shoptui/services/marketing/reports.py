@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, func, literal, select, update
 from sqlmodel import Session, col
@@ -84,7 +85,7 @@ def release_usage(*, session: Session, order_id: int) -> list[str]:
     return codes
 
 
-def on_order_event(*, session: Session, actor: Actor, order: Order, kind: str, data: dict) -> None:  # type: ignore[type-arg]
+def on_order_event(*, session: Session, actor: Actor, order: Order, kind: str, data: dict[str, Any]) -> None:
     """Orders call this for every timeline event: a cancelled order gives its codes and promotion uses back."""
     if kind != "cancelled" or order.id is None:
         return

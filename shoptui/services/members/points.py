@@ -618,9 +618,9 @@ def add_gift(*, session: Session, actor: Actor, code: str, name: str, points_cos
         raise Conflict(f"The gift code {code} is already used. Pick another code.")
     variant_id = None
     if sku:
-        from shoptui.services.inventory import stock as inventory
+        from shoptui.services.inventory.variants import find_variant
 
-        variant_id = inventory.find_variant(session, sku).id
+        variant_id = find_variant(session, sku).id
     row = PointsGift(code=code, name=name, points_cost=points_cost, quantity=quantity, variant_id=variant_id,
                      created_at=clock.now())
     session.add(row)
@@ -662,9 +662,9 @@ def redeem_gift(*, session: Session, actor: Actor, customer_id: int, code: str, 
     _movement(session, actor, customer_id, kind="gift", points=-cost, cfg=cfg,
               reason=f"{quantity} x {gift.name}", ref_kind="gift", ref_id=str(redemption.id), balance_done=True)
     if gift.variant_id is not None:
-        from shoptui.services.inventory import stock as inventory
+        from shoptui.services.inventory.ledger import sell
 
-        inventory.sell(session=session, actor=actor, variant_id=gift.variant_id, quantity=quantity,
+        sell(session=session, actor=actor, variant_id=gift.variant_id, quantity=quantity,
                        ref_kind="gift", ref_id=str(redemption.id))
     balance = _balance(session, customer_id)
     audit.record(session=session, actor=actor, action="member.points.gift", entity="member", entity_id=customer_id,

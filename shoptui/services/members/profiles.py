@@ -552,7 +552,8 @@ def add_member(*, session: Session, actor: Actor, data: MemberCreate) -> MemberR
         found = finder(session, value)
         if found is None:
             continue
-        if session.get(Member, found.id) is not None and session.get(Member, found.id).merged_into is None:  # type: ignore[union-attr]
+        found_member = session.get(Member, found.id)
+        if found_member is not None and found_member.merged_into is None:
             raise _duplicate(session, found, f"{what} {value}")
         if holder is not None and holder.id != found.id:
             raise Conflict(f"The {what} {value} belongs to customer #{found.id} {found.name}, not to "
@@ -567,7 +568,7 @@ def add_member(*, session: Session, actor: Actor, data: MemberCreate) -> MemberR
     now = clock.now()
     if holder is None:
         name = check_text(data.name, "member's name", 100, required=False) \
-            or phone or email or f"{account[0]} {account[1]}"  # type: ignore[index]
+            or phone or email or (f"{account[0]} {account[1]}" if account is not None else "")
         created = customers.add_customer(session=session, actor=actor, data=customers.CustomerCreate(
             name=name, phone=phone, email=email))
         holder = customer_of(session, created.id)
@@ -741,9 +742,10 @@ def merge_members(*, session: Session, actor: Actor, keep: str | int, other: str
     references still lead somewhere. One transaction, audited.
     """
     kept = find_member_row(session, keep)
+    gone_member: Member | None
     try:
-        gone_member: Member | None = find_member_row(session, other)
-        gone_id = gone_member.customer_id  # type: ignore[union-attr]
+        gone_member = find_member_row(session, other)
+        gone_id = gone_member.customer_id
     except NotFound:
         gone_member = None
         gone_id = customers.find_customer_row(session, other).id or 0
@@ -976,7 +978,8 @@ def on_order_event(*, session: Session, actor: Actor, order: Order, kind: str, d
             raise InvalidInput(f"Order {order.number} is not a member's, and only members hold store credit; "
                                "use another payment method.")
         member = session.get(Member, customer_id)
-        target = member.merged_into or customer_id  # type: ignore[union-attr]
+        assert member is not None  # found just above
+        target = member.merged_into or customer_id
         members_credit.pay(session=session, actor=actor, customer_id=target,
                            amount_minor=int(data.get("amount_minor") or 0), order_number=order.number)
         return
@@ -1016,7 +1019,7 @@ def on_order_event(*, session: Session, actor: Actor, order: Order, kind: str, d
 
 def check_points_ledger(*, session: Session) -> list[str]:
     """Member points balances equal their ledgers, and the open lots hold exactly the balance."""
-    sums = (select(PointsMovement.customer_id.label("cid"), func.sum(PointsMovement.points).label("points"),  # type: ignore[attr-defined]
+    sums = (select(col(PointsMovement.customer_id).label("cid"), func.sum(PointsMovement.points).label("points"),
                    func.sum(PointsMovement.remaining).label("remaining"))
             .group_by(col(PointsMovement.customer_id)).subquery())
     rows = session.execute(
@@ -1037,7 +1040,7 @@ def check_points_ledger(*, session: Session) -> list[str]:
 
 def check_credit_ledger(*, session: Session) -> list[str]:
     """Member store-credit balances equal their ledgers."""
-    sums = (select(CreditMovement.customer_id.label("cid"), func.sum(CreditMovement.amount_minor).label("amount"))  # type: ignore[attr-defined]
+    sums = (select(col(CreditMovement.customer_id).label("cid"), func.sum(CreditMovement.amount_minor).label("amount"))
             .group_by(col(CreditMovement.customer_id)).subquery())
     rows = tuples(session.execute(
         select(Member.customer_id, Member.credit_balance_minor, sums.c.amount)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from shoptui.models.orders import (
@@ -18,6 +19,7 @@ from shoptui.models.orders import (
     OrderStat,
 )
 from shoptui.services.orders import status as machine
+from shoptui.store.rows import tuples
 
 
 def _sums(session: Session, model: Any, column: Any, where: Any = None) -> dict[int, int]:
@@ -30,16 +32,18 @@ def _sums(session: Session, model: Any, column: Any, where: Any = None) -> dict[
 def check_order_totals(*, session: Session) -> list[str]:
     """Order totals equal the sum of their parts (lines, adjustments, shipping)."""
     problems: list[str] = []
-    lines = {row[0]: row[1:] for row in session.exec(
-        select(OrderLine.order_id, func.sum(OrderLine.line_total_minor), func.sum(OrderLine.adjustment_minor),
-               func.sum(OrderLine.quantity),
-               func.sum(OrderLine.gross_minor - OrderLine.line_discount_minor - OrderLine.line_total_minor),
-               func.sum(OrderLine.line_total_minor + OrderLine.adjustment_minor - OrderLine.net_minor),
-               func.sum(OrderLine.quantity * OrderLine.unit_price_minor - OrderLine.gross_minor))
-        .group_by(OrderLine.order_id))}
+    line = OrderLine
+    lines = {row[0]: row[1:] for row in tuples(session.execute(
+        sa_select(col(line.order_id), func.sum(col(line.line_total_minor)), func.sum(col(line.adjustment_minor)),
+                  func.sum(col(line.quantity)),
+                  func.sum(col(line.gross_minor) - col(line.line_discount_minor) - col(line.line_total_minor)),
+                  func.sum(col(line.line_total_minor) + col(line.adjustment_minor) - col(line.net_minor)),
+                  func.sum(col(line.quantity) * col(line.unit_price_minor) - col(line.gross_minor)))
+        .group_by(col(line.order_id))))}
     adjustments = _sums(session, OrderAdjustment, OrderAdjustment.amount_minor)
-    rows = session.exec(select(Order.id, Order.number, Order.subtotal_minor, Order.adjustments_minor,
-                               Order.shipping_minor, Order.total_minor, Order.item_count, Order.stock_mode)).all()
+    rows = tuples(session.execute(sa_select(
+        col(Order.id), col(Order.number), col(Order.subtotal_minor), col(Order.adjustments_minor),
+        col(Order.shipping_minor), col(Order.total_minor), col(Order.item_count), col(Order.stock_mode)))).all()
     for oid, number, subtotal, adjusted, shipping, total, items, _mode in rows:
         line_total, line_adjust, quantity, bad_total, bad_net, bad_gross = lines.get(oid, (0, 0, 0, 0, 0, 0))
         if subtotal != line_total:
@@ -67,11 +71,13 @@ def check_order_money(*, session: Session) -> list[str]:
     shipping = _sums(session, OrderRefund, OrderRefund.shipping_minor)
     from shoptui.models.orders import OrderRefundLine
 
-    refund_lines = dict(session.exec(select(OrderRefundLine.line_id, func.sum(OrderRefundLine.amount_minor))
-                                     .group_by(OrderRefundLine.line_id)).all())
-    for oid, number, p, r, s, status, pstatus, total in session.exec(
-            select(Order.id, Order.number, Order.paid_minor, Order.refunded_minor, Order.shipping_refunded_minor,
-                   Order.status, Order.payment_status, Order.total_minor)):
+    # keyed like the rows they are looked up with (a read row's id is never None)
+    refund_lines: dict[int | None, int] = dict(session.exec(select(OrderRefundLine.line_id, func.sum(OrderRefundLine.amount_minor))
+                                     .group_by(col(OrderRefundLine.line_id))).all())
+    for oid, number, p, r, s, status, pstatus, total in tuples(session.execute(
+            sa_select(col(Order.id), col(Order.number), col(Order.paid_minor), col(Order.refunded_minor),
+                      col(Order.shipping_refunded_minor), col(Order.status), col(Order.payment_status),
+                      col(Order.total_minor)))):
         if p != paid.get(oid, 0):
             problems.append(f"order {number}: paid {p} but its payments add up to {paid.get(oid, 0)}")
         if r != refunded.get(oid, 0):
@@ -87,8 +93,8 @@ def check_order_money(*, session: Session) -> list[str]:
             problems.append(f"order {number}: payment status {pstatus} but the money says {expected}")
         if len(problems) >= 200:
             return problems
-    by_payment = dict(session.exec(select(OrderRefund.payment_id, func.sum(OrderRefund.amount_minor))
-                                   .where(col(OrderRefund.payment_id).is_not(None)).group_by(OrderRefund.payment_id)).all())
+    by_payment: dict[int | None, int] = dict(session.exec(select(OrderRefund.payment_id, func.sum(OrderRefund.amount_minor))
+                                   .where(col(OrderRefund.payment_id).is_not(None)).group_by(col(OrderRefund.payment_id))).all())
     for pid, amount, refunded_here in session.exec(select(OrderPayment.id, OrderPayment.amount_minor,
                                                           OrderPayment.refunded_minor)):
         if refunded_here != by_payment.get(pid, 0) or refunded_here > amount:

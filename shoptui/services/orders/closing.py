@@ -11,7 +11,7 @@ from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict
 from shoptui.models.customers import Customer
-from shoptui.services.inventory import stock as inventory
+from shoptui.services.inventory.ledger import fulfil, release, sell
 from shoptui.services.orders import status as machine
 from shoptui.services.orders.common import add_event, order_settings, touch
 from shoptui.services.orders.drafts import clean_text
@@ -41,10 +41,10 @@ def fulfil_all(*, session: Session, actor: Actor, number: str, complete: bool = 
         if left <= 0:
             continue
         if order.stock_mode == "deferred":
-            inventory.sell(session=session, actor=actor, variant_id=line.variant_id or 0, quantity=left,
+            sell(session=session, actor=actor, variant_id=line.variant_id or 0, quantity=left,
                            location_id=order.location_id, ref_kind="order", ref_id=order.number)
         elif order.stock_mode == "reserve":
-            inventory.fulfil(session=session, actor=actor, variant_id=line.variant_id or 0, quantity=left,
+            fulfil(session=session, actor=actor, variant_id=line.variant_id or 0, quantity=left,
                              location_id=order.location_id, ref_kind="order", ref_id=order.number)
         line.quantity_shipped = line.quantity
         session.add(line)
@@ -85,7 +85,7 @@ def cancel_order(*, session: Session, actor: Actor, number: str, reason: str = "
     if order.stock_mode == "reserve":
         for line in lines:
             if line.quantity > 0 and line.variant_id is not None:
-                inventory.release(session=session, actor=actor, variant_id=line.variant_id, quantity=line.quantity,
+                release(session=session, actor=actor, variant_id=line.variant_id, quantity=line.quantity,
                                   location_id=order.location_id, ref_kind="order", ref_id=order.number)
     refunded = 0
     balance = order.paid_minor - order.refunded_minor

@@ -212,9 +212,9 @@ def receipt_points(*, session: Session, number: str) -> tuple[int, int] | None:
     for spec in modules.all_modules():
         ref = spec.extra.get("order_points")
         if ref:
-            found = modules.load(ref)(session=session, number=number)
+            found: tuple[int, int] | None = modules.load(ref)(session=session, number=number)
             if found is not None:
-                return found  # type: ignore[no-any-return]
+                return found
     return None
 
 

@@ -12,7 +12,7 @@ from shoptui.models.orders import (
     OrderAdjustment,
     OrderLine,
 )
-from shoptui.services.inventory import stock as inventory
+from shoptui.services.inventory.ledger import release, reserve
 from shoptui.services.members.customers import (
     AddressInput,
 )
@@ -162,10 +162,10 @@ def edit_order(*, session: Session, actor: Actor, number: str, edit: OrderEdit) 
     if order.stock_mode == "reserve":
         for variant_id, delta in sorted(deltas.items(), key=lambda kv: kv[1]):  # releases first
             if delta < 0:
-                inventory.release(session=session, actor=actor, variant_id=variant_id, quantity=-delta,
+                release(session=session, actor=actor, variant_id=variant_id, quantity=-delta,
                                   location_id=order.location_id, ref_kind="order", ref_id=order.number)
             elif delta > 0:
-                inventory.reserve(session=session, actor=actor, variant_id=variant_id, quantity=delta,
+                reserve(session=session, actor=actor, variant_id=variant_id, quantity=delta,
                                   location_id=order.location_id, ref_kind="order", ref_id=order.number)
     touch(order)
     session.add(order)

@@ -1119,12 +1119,12 @@ def _update_customers(session: Session, spent: dict[int, list[Any]]) -> None:
 
 def _move_stock(session: Session, actor: Actor, moves: list[tuple[str, int, int, str]]) -> None:
     """--affect-stock: shipped lines leave stock, open lines are reserved, through the inventory service."""
-    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory.ledger import reserve, sell
 
     for kind, variant_id, quantity, number in moves:
         if kind == "sell":
-            inventory.sell(session=session, actor=actor, variant_id=variant_id, quantity=quantity, ref_kind="order",
+            sell(session=session, actor=actor, variant_id=variant_id, quantity=quantity, ref_kind="order",
                            ref_id=number)
         else:
-            inventory.reserve(session=session, actor=actor, variant_id=variant_id, quantity=quantity, ref_kind="order",
+            reserve(session=session, actor=actor, variant_id=variant_id, quantity=quantity, ref_kind="order",
                               ref_id=number)

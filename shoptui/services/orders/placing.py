@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from shoptui import clock
@@ -30,7 +31,8 @@ from shoptui.models.orders import (
     OrderLine,
     OrderSequence,
 )
-from shoptui.services.inventory import stock as inventory
+from shoptui.services.inventory.ledger import reserve
+from shoptui.services.inventory.locations import find_location
 from shoptui.services.members.customers import (
     AddressInput,
     CustomerCreate,
@@ -56,6 +58,7 @@ from shoptui.services.orders.reading import OrderRead, read_order
 from shoptui.services.orders.rows import settle
 from shoptui.services.pricing import engine as pricing
 from shoptui.services.shop import audit
+from shoptui.store.rows import tuples
 from shoptui.typed import ascii_digits
 from shoptui.wording import plural
 
@@ -79,8 +82,9 @@ def resolve_variants(session: Session, lines: list[DraftLine]) -> list[_Sellable
     # a code typed with digits of another script (full-width, Arabic-Indic) is the same code
     codes = {ascii_digits(line.sku.strip()) for line in lines if line.sku is not None and line.sku.strip()}
     ids = {line.variant_id for line in lines if line.variant_id is not None}
-    query = (select(Variant.id, Variant.sku, Variant.barcode, Variant.price_minor, Variant.option1, Variant.option2,
-                    Variant.option3, Product.title, Product.status)
+    query = (sa_select(col(Variant.id), col(Variant.sku), col(Variant.barcode), col(Variant.price_minor),
+                       col(Variant.option1), col(Variant.option2), col(Variant.option3), col(Product.title),
+                       col(Product.status))
              .join(Product, col(Product.id) == col(Variant.product_id)))
     conditions = []
     if codes:
@@ -91,7 +95,7 @@ def resolve_variants(session: Session, lines: list[DraftLine]) -> list[_Sellable
     by_barcode: dict[str, _Sellable] = {}
     by_id: dict[int, _Sellable] = {}
     if conditions:
-        for row in session.exec(query.where(or_(*conditions))):
+        for row in tuples(session.execute(query.where(or_(*conditions)))):
             sellable = _Sellable(id=row[0], sku=row[1], title=_variant_title(row[7], (row[4], row[5], row[6])),
                                  price_minor=row[3], status=row[8])
             by_sku[row[1]] = sellable
@@ -237,7 +241,7 @@ def create_order_row(*, session: Session, actor: Actor, draft: OrderDraft) -> Or
     variants = resolve_variants(session, draft.lines)
     adjustments = price_adjustments(draft.adjustments)
     customer, contact = _customer_fields(session, actor, draft)
-    location_id = inventory.find_location(session, draft.location).id if draft.location else None
+    location_id = find_location(session, draft.location).id if draft.location else None
     order = Order(number=_next_number(session, cfg.prefix), channel=channel, external_ref=external_ref,
                   location_id=location_id, stock_mode=draft.stock_mode, currency=cfg.currency.code,
                   shipping_minor=draft.shipping_minor, note=clean_text(draft.note, "note", 2000),
@@ -270,7 +274,7 @@ def create_order_row(*, session: Session, actor: Actor, draft: OrderDraft) -> Or
                                     ref=adj.ref))
     if order.stock_mode == "reserve":
         for stored in lines:
-            inventory.reserve(session=session, actor=actor, variant_id=stored.variant_id or 0, quantity=stored.quantity,
+            reserve(session=session, actor=actor, variant_id=stored.variant_id or 0, quantity=stored.quantity,
                               location_id=order.location_id, ref_kind="order", ref_id=order.number)
     machine.count(session, machine.stat_key(order), 1)
     if customer is not None:

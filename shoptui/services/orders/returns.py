@@ -19,7 +19,7 @@ from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
 from shoptui.models._types import id_of
 from shoptui.models.orders import Order, OrderLine, OrderPayment, OrderRefund, OrderReturn, ReturnLine
-from shoptui.services.inventory import stock as inventory
+from shoptui.services.inventory.ledger import restock_return
 from shoptui.services.orders.closing import cancel_order, fulfil_all
 from shoptui.services.orders.common import OrderSettings, add_event, order_settings, touch
 from shoptui.services.orders.drafts import DraftLine, OrderDraft
@@ -446,7 +446,7 @@ def _receive_lines(session: Session, actor: Actor, order: Order, lines: list[Ord
             raise Conflict(f"{line.sku}: only {line.quantity_shipped - line.quantity_returned} shipped units are "
                            "not back yet.")
         if line.variant_id is not None and order.stock_mode != "none":
-            inventory.restock_return(session=session, actor=actor, variant_id=line.variant_id, quantity=rl.quantity,
+            restock_return(session=session, actor=actor, variant_id=line.variant_id, quantity=rl.quantity,
                                      location_id=order.location_id, ref_kind="order", ref_id=order.number,
                                      condition=condition)
         rl.condition = condition

@@ -22,7 +22,7 @@ from shoptui import clock, wording
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, ShopError
 from shoptui.models.orders import Shipment, ShipmentLine
-from shoptui.services.inventory import stock as inventory
+from shoptui.services.inventory.ledger import fulfil, sell
 from shoptui.services.orders import status as machine
 from shoptui.services.orders.common import OrderSettings, add_event, order_settings, touch
 from shoptui.services.orders.drafts import parse_item_spec
@@ -119,10 +119,10 @@ def ship(*, session: Session, actor: Actor, number: str, carrier: str, tracking:
         if quantity <= 0:
             continue
         if line.variant_id is not None and order.stock_mode == "reserve":
-            inventory.fulfil(session=session, actor=actor, variant_id=line.variant_id, quantity=quantity,
+            fulfil(session=session, actor=actor, variant_id=line.variant_id, quantity=quantity,
                              location_id=order.location_id, ref_kind="order", ref_id=order.number)
         elif line.variant_id is not None and order.stock_mode == "deferred":
-            inventory.sell(session=session, actor=actor, variant_id=line.variant_id, quantity=quantity,
+            sell(session=session, actor=actor, variant_id=line.variant_id, quantity=quantity,
                            location_id=order.location_id, ref_kind="order", ref_id=order.number)
         line.quantity_shipped += quantity
         session.add(line)

@@ -31,7 +31,9 @@ from sqlmodel import Session
 
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotAllowed, ShopError
-from shoptui.services.inventory import stock as inventory
+from shoptui.services.inventory.levels import levels_for
+from shoptui.services.inventory.locations import default_location
+from shoptui.services.inventory.variants import variant_by_id
 from shoptui.services.orders import closing, documents, drafts, placing, reading
 from shoptui.services.orders import payments as orders_payments
 from shoptui.services.pricing import engine as pricing
@@ -259,11 +261,11 @@ def parse_scan(entry: str) -> tuple[str, int]:
 
 def _available(session: Session, variant_id: int) -> int | None:
     """What can still be sold of a variant at the counter's (default) location; None when not tracked."""
-    variant = inventory.variant_by_id(session, variant_id)
+    variant = variant_by_id(session, variant_id)
     if not variant.track_stock:
         return None
-    location = inventory.default_location(session)
-    return inventory.levels_for(session, [variant_id], location_id=location.id)[variant_id].available
+    location = default_location(session)
+    return levels_for(session, [variant_id], location_id=location.id)[variant_id].available
 
 
 def _check_stock(line: BasketLine, quantity: int) -> None:

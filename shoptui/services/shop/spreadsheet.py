@@ -11,6 +11,7 @@ before such a character gets one more on the way out, so nothing is ever ambiguo
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[-+]?[0-9]+(?:\.[0-9]+)?")
@@ -29,9 +30,9 @@ def cell(value: object) -> str:
     return "'" + text if text and _needs_quote(text) else text
 
 
-def row(values: object) -> list[str]:
+def row(values: Iterable[object]) -> list[str]:
     """Every value of a CSV row through :func:`cell`."""
-    return [cell(v) for v in values]  # type: ignore[attr-defined]
+    return [cell(v) for v in values]
 
 
 def uncell(text: str) -> str:

@@ -40,14 +40,6 @@ class AuditScreen(ShopScreen):
 
     MODE = "audit"
 
-    DEFAULT_CSS = """
-    AuditScreen #audit-filters { height: 1; margin: 0 0 1 0; }
-    AuditScreen #audit-filters Input { width: 1fr; margin: 0 1 0 0; }
-    AuditScreen #audit-table { height: 1fr; }
-    AuditScreen #audit-status { height: 1; color: $text-muted; }
-    AuditScreen #audit-detail { height: auto; max-height: 4; color: $text-muted; }
-    """
-
     BINDINGS = [
         Binding("ctrl+f", "filters", "Filter", id="audit-filter",
                 tooltip="Put the cursor in the filters: entity, actor, since (enter applies them)."),

@@ -75,12 +75,6 @@ class ShopScreen(ReportsWorkerErrors, Screen[None]):
     AUTO_FOCUS = "#body *"
     """Focus starts in the body (not in the search box, so ``/`` and ``?`` work as keys)."""
 
-    DEFAULT_CSS = """
-    ShopScreen { layout: vertical; }
-    ShopScreen > #shell { height: 1fr; }
-    ShopScreen #body { width: 1fr; height: 1fr; padding: 0 1; }
-    """
-
     @dataclass
     class Loaded(Message):
         """The screen's data is on screen: posted after the refresh that drew it; bubbles to the app."""

@@ -38,12 +38,6 @@ class DashboardScreen(ShopScreen):
 
     MODE = "dashboard"
 
-    DEFAULT_CSS = """
-    DashboardScreen #dashboard-status { height: auto; color: $text-muted; padding: 1 0 0 0; }
-    DashboardScreen #dashboard-status.-problem { color: $error; text-style: bold; }
-    DashboardScreen #cards { layout: grid; grid-size: 3; grid-gutter: 0 1; grid-rows: 4; height: auto; }
-    """
-
     BINDINGS = [
         Binding("ctrl+r", "refresh", "Refresh", id="dashboard-refresh", tooltip="Read every figure again."),
     ]

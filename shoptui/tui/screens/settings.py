@@ -50,21 +50,6 @@ class SettingsScreen(ShopScreen):
 
     MODE = "settings"
 
-    DEFAULT_CSS = """
-    SettingsScreen #settings-intro { height: auto; color: $text-muted; }
-    SettingsScreen #settings-form { height: 1fr; }
-    SettingsScreen .setting-group { text-style: bold; color: $text-accent; margin: 1 0 0 0; height: 1; }
-    SettingsScreen .setting { height: auto; }
-    SettingsScreen .setting-line { height: 1; }
-    SettingsScreen .setting-key { width: 18; color: $text; }
-    SettingsScreen .setting Input { width: 1fr; }
-    SettingsScreen .setting-help { color: $text-muted; height: auto; padding: 0 0 0 18; }
-    SettingsScreen .setting-error { color: $error; text-style: bold; height: auto; padding: 0 0 0 18; display: none; }
-    SettingsScreen .setting.-invalid .setting-error { display: block; }
-    SettingsScreen .setting.-changed .setting-key { color: $warning; text-style: bold; }
-    SettingsScreen .setting.-invalid .setting-key { color: $error; }
-    """
-
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="settings-save", tooltip="Check and save every changed setting."),
         Binding("ctrl+r", "revert", "Revert", id="settings-revert",

@@ -35,18 +35,6 @@ SEVERITY_STYLE = {"warning": "bold yellow", "error": "bold red"}
 class NotificationCentre(ReportsWorkerErrors, ModalScreen[None]):
     """A panel on the right: notifications of the store and this session's messages."""
 
-    DEFAULT_CSS = """
-    NotificationCentre { align: right top; }
-    NotificationCentre > #centre {
-        width: 64; max-width: 100%; height: 1fr; border: round $primary; background: $surface;
-        border-title-style: bold;
-    }
-    NotificationCentre #centre-list { height: 1fr; border: none; background: $surface; }
-    NotificationCentre #centre-session { height: auto; max-height: 6; color: $text-muted; padding: 0 1;
-                                         border-top: solid $foreground 20%; }
-    NotificationCentre Footer { dock: none; }
-    """
-
     BINDINGS = [
         Binding("escape,ctrl+n", "close", "Close", id="centre-close", tooltip="Close the notification centre."),
         Binding("o", "open", "Open", id="centre-open",

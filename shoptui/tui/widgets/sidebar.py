@@ -49,16 +49,6 @@ def key_label(display: str) -> str:
 class SidebarEntry(Horizontal):
     """A module's label and key; a click opens its screen."""
 
-    DEFAULT_CSS = """
-    SidebarEntry { height: 1; width: 1fr; padding: 0 1; }
-    SidebarEntry > .label { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
-    SidebarEntry > .short { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; display: none; }
-    SidebarEntry > .key { width: auto; margin-left: 1; color: $text-muted; }
-    SidebarEntry:hover { background: $boost; }
-    SidebarEntry.-active { background: $primary; color: $text; text-style: bold; }
-    SidebarEntry.-active > .key { color: $text; }
-    """
-
     def __init__(self, entry: ScreenEntry, key_display: str, *, active: bool) -> None:
         super().__init__(id=f"nav-{entry.mode}", classes="-active" if active else "")
         self.entry = entry
@@ -77,14 +67,6 @@ class SidebarEntry(Horizontal):
 
 class Sidebar(VerticalScroll, can_focus=False):
     """Every screen the registered modules offer; the shell knows none of them by name."""
-
-    DEFAULT_CSS = """
-    Sidebar { width: 24; height: 1fr; background: $panel; border-right: vkey $foreground 20%;
-              scrollbar-size-vertical: 1; }
-    Sidebar.-collapsed { width: 16; }
-    Sidebar.-collapsed SidebarEntry > .label { display: none; }
-    Sidebar.-collapsed SidebarEntry > .short { display: block; }
-    """
 
     def __init__(self, active: str, **kwargs: object) -> None:
         super().__init__(id="sidebar", **kwargs)  # type: ignore[arg-type]

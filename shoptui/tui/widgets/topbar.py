@@ -21,11 +21,6 @@ if TYPE_CHECKING:
 class StoreName(Static):
     """The store's name from its settings (``shoptui`` until the store has been read)."""
 
-    DEFAULT_CSS = """
-    StoreName { width: auto; max-width: 24; height: 1; padding: 0 1; text-style: bold; color: $text-accent;
-                text-overflow: ellipsis; text-wrap: nowrap; }
-    """
-
     def on_mount(self) -> None:
         self.watch(self.app, "store_name", self._show)
 
@@ -35,12 +30,6 @@ class StoreName(Static):
 
 class Bell(Static):
     """The notification bell: unread count; a click (or ctrl+n) opens the notification centre."""
-
-    DEFAULT_CSS = """
-    Bell { width: auto; height: 1; padding: 0 1; color: $text-muted; }
-    Bell.-unread { background: $warning; color: $text; text-style: bold; }
-    Bell:hover { text-style: underline; }
-    """
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__("Inbox", markup=False, **kwargs)  # type: ignore[arg-type]
@@ -60,10 +49,6 @@ class Bell(Static):
 
 class ShopClock(Static):
     """Day and time in the store's time zone, from ``shoptui.clock`` (frozen in tests)."""
-
-    DEFAULT_CSS = """
-    ShopClock { width: auto; min-width: 9; height: 1; padding: 0 1; color: $text-muted; }
-    """
 
     _shown = ""
 
@@ -89,10 +74,6 @@ class ShopClock(Static):
 
 class TopBar(Horizontal):
     """Store name, search, bell and clock in one line at the top of every shop screen."""
-
-    DEFAULT_CSS = """
-    TopBar { height: 1; width: 1fr; background: $panel; }
-    """
 
     def compose(self) -> ComposeResult:
         yield StoreName("shoptui", id="store-name", markup=False)

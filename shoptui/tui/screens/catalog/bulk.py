@@ -69,18 +69,6 @@ def bulk_action(choice: BulkChoice, digits: int) -> Any:
 class BulkDialog(ReportsWorkerErrors, ModalScreen[bool]):
     """Change many products at once; dismissed with True when the change was applied."""
 
-    DEFAULT_CSS = """
-    BulkDialog { align: center middle; }
-    BulkDialog > Vertical { width: 100%; max-width: 110; height: 1fr; border: round $primary; background: $surface;
-                            padding: 0 1; }
-    BulkDialog #bulk-choice { height: 1; margin: 1 0; }
-    BulkDialog #bulk-kind { width: 30; margin: 0 1 0 0; }
-    BulkDialog #bulk-status, BulkDialog #bulk-category, BulkDialog #bulk-value { width: 1fr; }
-    BulkDialog #bulk-summary { height: auto; }
-    BulkDialog #bulk-summary.-problem { color: $error; text-style: bold; }
-    BulkDialog #bulk-preview { height: 1fr; }
-    """
-
     BINDINGS = [
         Binding("ctrl+s,f12", "apply", "Apply", id="bulk-apply",
                 tooltip="Apply the change shown in the preview to the selected products (ctrl+s or F12)."),

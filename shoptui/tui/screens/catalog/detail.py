@@ -27,19 +27,6 @@ if TYPE_CHECKING:
 class ProductDetailScreen(ProductActions, ReportsWorkerErrors, ModalScreen[bool]):
     """A product's detail over the list; dismissed with True when something was changed."""
 
-    DEFAULT_CSS = """
-    ProductDetailScreen { align: center middle; }
-    ProductDetailScreen #detail-box { width: 100%; height: 1fr; border: round $primary; background: $surface;
-                                      padding: 0 1; }
-    ProductDetailScreen #detail-head { height: auto; color: $text-muted; }
-    ProductDetailScreen #detail-top { height: auto; max-height: 14; margin: 1 0 0 0; }
-    ProductDetailScreen #detail-info { width: 1fr; height: auto; max-height: 14; margin: 0 1 0 0; }
-    ProductDetailScreen .detail-label { text-style: bold; color: $text-accent; height: 1; }
-    ProductDetailScreen .detail-text { height: auto; }
-    ProductDetailScreen #detail-variants { height: 1fr; min-height: 4; margin: 1 0 0 0; }
-    ProductDetailScreen #detail-images { height: auto; max-height: 4; color: $text-muted; }
-    """
-
     BINDINGS = [
         Binding("escape", "close", "Back", id="detail-close", tooltip="Back to the list."),
         Binding("e", "edit", "Edit", id="detail-edit", tooltip="Edit this product: fields, options, variants."),
@@ -107,12 +94,11 @@ class ProductDetailScreen(ProductActions, ReportsWorkerErrors, ModalScreen[bool]
             product = products.get_product(session=session, product_id=product_id)
             stock = None
             if inventory_installed():
-                from shoptui.services.inventory import stock as inventory
+                from shoptui.services.inventory.levels import levels_for
 
-                if hasattr(inventory, "levels_for"):
-                    tracked = [v.id for v in product.variants if v.track_stock]
-                    levels = inventory.levels_for(session, tracked)
-                    stock = {vid: level.on_hand for vid, level in levels.items()}
+                tracked = [v.id for v in product.variants if v.track_stock]
+                levels = levels_for(session, tracked)
+                stock = {vid: level.on_hand for vid, level in levels.items()}
         facts = [image_facts(location) for location in product.images]
         self.post_message(self.Loaded(product, stock, facts, MoneyFormat(currency.code, currency.digits), highlight))
 

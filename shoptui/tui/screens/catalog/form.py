@@ -114,16 +114,6 @@ def field_for(sentence: str, draft: ProductDraft) -> str | None:
 class FieldRow(Vertical):
     """A label, an input and the sentence that refused its value (shown only then)."""
 
-    DEFAULT_CSS = """
-    FieldRow { height: auto; }
-    FieldRow > Horizontal { height: auto; }
-    FieldRow .field-label { width: 12; height: 1; color: $text; }
-    FieldRow .field-input { width: 1fr; }
-    FieldRow > .field-error { display: none; color: $error; text-style: bold; height: auto; padding: 0 0 0 12; }
-    FieldRow.-invalid > .field-error { display: block; }
-    FieldRow.-invalid .field-label { color: $error; text-style: bold; }
-    """
-
     def __init__(self, key: str, label: str, widget: Widget) -> None:
         super().__init__(id=f"field-{key}")
         self.key = key
@@ -145,19 +135,6 @@ class FieldRow(Vertical):
 
 class VariantRow(Vertical):
     """One variant: its option values, SKU, barcode, price, compare-at, cost, weight, stock tracking."""
-
-    DEFAULT_CSS = """
-    VariantRow { height: auto; }
-    VariantRow > Horizontal { height: 1; }
-    VariantRow .variant-options { width: 10; height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
-    VariantRow Input { margin: 0 1 0 0; }
-    VariantRow .v-sku, VariantRow .v-barcode { width: 2fr; }
-    VariantRow .v-price, VariantRow .v-compare, VariantRow .v-cost, VariantRow .v-weight { width: 1fr; }
-    VariantRow Checkbox { width: 5; height: 1; }
-    VariantRow Input.-invalid { background: $error 30%; }
-    VariantRow > .variant-error { display: none; color: $error; text-style: bold; height: auto; padding: 0 0 0 10; }
-    VariantRow.-invalid > .variant-error { display: block; }
-    """
 
     def __init__(self, draft: VariantDraft) -> None:
         super().__init__(id=f"variant-{draft.index}")
@@ -204,29 +181,6 @@ class VariantRow(Vertical):
 
 class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
     """Add or edit a product; dismissed with its id when saved (None when cancelled)."""
-
-    DEFAULT_CSS = """
-    ProductFormScreen { align: center middle; }
-    ProductFormScreen { layout: vertical; }
-    ProductFormScreen #form-box { width: 100%; height: 1fr; border: round $primary; background: $surface; padding: 0 1; }
-    ProductFormScreen #form-banner { display: none; height: auto; color: $error; text-style: bold; }
-    ProductFormScreen #form-banner.-shown { display: block; }
-    ProductFormScreen #form-scroll { height: 1fr; }
-    ProductFormScreen TextArea { height: 3; }
-    ProductFormScreen .form-section { text-style: bold; color: $text-accent; height: 1; margin: 1 0 0 0; }
-    ProductFormScreen .option-line { height: 1; }
-    ProductFormScreen .option-name { width: 12; margin: 0 1 0 0; }
-    ProductFormScreen .option-values { width: 1fr; }
-    ProductFormScreen #variants-head { height: 1; color: $text-muted; }
-    ProductFormScreen #variants-head Label { margin: 0 1 0 0; }
-    ProductFormScreen #variants-head .h-options { width: 10; margin: 0; }
-    ProductFormScreen #variants-head .h-wide { width: 2fr; }
-    ProductFormScreen #variants-head .h-narrow { width: 1fr; }
-    ProductFormScreen #variants-head .h-track { width: 5; margin: 0; }
-    ProductFormScreen #form-options, ProductFormScreen #form-variants { height: auto; }
-    ProductFormScreen #form-buttons { height: 1; margin: 1 0 0 0; }
-    ProductFormScreen #form-buttons Button { margin: 0 2 0 0; }
-    """
 
     BINDINGS = [
         Binding("ctrl+s,f12", "save", "Save", id="product-form-save",

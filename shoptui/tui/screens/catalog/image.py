@@ -127,13 +127,6 @@ def picture(location: str, width: int, height: int) -> Any:
 class CoverImage(Vertical):
     """The cover: a half-cell picture when possible, else a box that names the file."""
 
-    DEFAULT_CSS = """
-    CoverImage { width: 28; height: 12; border: round $foreground 30%; padding: 0 1; }
-    CoverImage > .cover-text { color: $text-muted; height: auto; }
-    CoverImage > .cover-name { text-style: bold; height: auto; }
-    CoverImage > .cover-picture { width: 1fr; height: 1fr; }
-    """
-
     def __init__(self, facts: ImageFacts | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.facts = facts

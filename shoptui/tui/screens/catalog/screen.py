@@ -68,11 +68,8 @@ def stock_by_product(session: Any, product_ids: list[int]) -> dict[int, int] | N
     if not inventory_installed():
         return None
     try:
-        from shoptui.services.inventory import stock as inventory
+        from shoptui.services.inventory.levels import levels_for
     except ImportError:
-        return None
-    levels_for = getattr(inventory, "levels_for", None)
-    if levels_for is None:
         return None
     from shoptui.services.catalog import variants as catalog_variants
 
@@ -86,22 +83,6 @@ class ProductsScreen(PagedList, ProductActions, ShopScreen):
 
     MODE = "products"
     AUTO_FOCUS = "#products-table"
-
-    DEFAULT_CSS = """
-    ProductsScreen #products-main { height: 1fr; }
-    ProductsScreen #category-tree { width: 30; height: 1fr; display: none; border-right: vkey $foreground 20%;
-                                    scrollbar-size-vertical: 1; }
-    ProductsScreen.-wide #category-tree { display: block; }
-    ProductsScreen #products-side { width: 1fr; height: 1fr; }
-    ProductsScreen #products-filters { height: 1; }
-    ProductsScreen #products-filters > * { margin: 0 1 0 0; }
-    ProductsScreen #filter-status { width: 14; }
-    ProductsScreen #filter-category { width: 1fr; }
-    ProductsScreen #filter-tag { width: 14; }
-    ProductsScreen #filter-sort { width: 20; margin: 0; }
-    ProductsScreen #products-table { height: 1fr; scrollbar-size-vertical: 1; }
-    ProductsScreen #products-status { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
-    """
 
     BINDINGS = [
         Binding("enter", "open", "Open", id="products-open", tooltip="Show the highlighted product: variants, images."),

@@ -100,10 +100,6 @@ class ProductTable(PagedTable[int, ListedProduct]):
     The screen sets ``money`` (the store's currency) and gives ``is_selected`` (whether an id is selected).
     """
 
-    DEFAULT_CSS = """
-    ProductTable { height: 1fr; }
-    """
-
     def __init__(self, *, is_selected: Callable[[int], bool] = lambda product_id: False, **kwargs: Any) -> None:
         super().__init__(parse_key=int, **kwargs)
         self.widths = Widths()

@@ -51,12 +51,12 @@ def read_meta(db_url: str | None, app: object = None) -> StockMeta:
     from shoptui.models.inventory import ADJUST_REASONS
     from shoptui.services.catalog import categories as catalog_categories
     from shoptui.services.inventory import purchasing as inventory_purchasing
-    from shoptui.services.inventory import stock as inventory
+    from shoptui.services.inventory.locations import list_locations
     from shoptui.services.shop import settings
 
     with db.read_session(db_url) as session:
         locations = tuple(LocationChoice(loc.code, loc.name, loc.is_default)
-                          for loc in inventory.list_locations(session=session))
+                          for loc in list_locations(session=session))
         categories = tuple((c.id, c.full_name or c.name) for c in catalog_categories.list_categories(session=session))
         store = current(app, session)
         suppliers = tuple((s.id, s.name) for s in inventory_purchasing.list_suppliers(session=session))

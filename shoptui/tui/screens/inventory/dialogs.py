@@ -69,12 +69,12 @@ class RestockDialog(StockDialog):
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
-        from shoptui.services.inventory import stock as inventory
+        from shoptui.services.inventory.changes import restock
 
         quantity = whole_number(values["quantity"], "quantity")
         cost = self.parse_money(values["cost"], "cost")
         with db.transaction(self.shop.db_url) as session:
-            return inventory.restock(session=session, actor=self.shop.actor, code=values["sku"], quantity=quantity,
+            return restock(session=session, actor=self.shop.actor, code=values["sku"], quantity=quantity,
                                      unit_cost_minor=cost, location=values["location"],
                                      supplier=values["supplier"].strip() or None, note=values["note"].strip())
 
@@ -100,13 +100,13 @@ class AdjustDialog(StockDialog):
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
-        from shoptui.services.inventory import stock as inventory
+        from shoptui.services.inventory.changes import adjust
 
         quantity = whole_number(values["quantity"], "adjustment", signed=True)
         if values["reason"] is None:
             raise InvalidInput(f"Choose a reason: {', '.join(self.meta.reasons)}.")
         with db.transaction(self.shop.db_url) as session:
-            return inventory.adjust(session=session, actor=self.shop.actor, code=values["sku"], quantity=quantity,
+            return adjust(session=session, actor=self.shop.actor, code=values["sku"], quantity=quantity,
                                     reason=values["reason"], location=values["location"], note=values["note"].strip())
 
 
@@ -132,11 +132,11 @@ class TransferDialog(StockDialog):
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
-        from shoptui.services.inventory import stock as inventory
+        from shoptui.services.inventory.changes import transfer
 
         quantity = whole_number(values["quantity"], "transfer quantity")
         with db.transaction(self.shop.db_url) as session:
-            return inventory.transfer(session=session, actor=self.shop.actor, code=values["sku"], quantity=quantity,
+            return transfer(session=session, actor=self.shop.actor, code=values["sku"], quantity=quantity,
                                       from_location=values["from"] or "", to_location=values["to"] or "",
                                       note=values["note"].strip())
 
@@ -167,12 +167,12 @@ class LevelsDialog(StockDialog):
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
-        from shoptui.services.inventory import stock as inventory
+        from shoptui.services.inventory.policies import set_levels
 
         raw_reorder = values["reorder"].strip()
         reorder = whole_number(raw_reorder, "reorder point") if raw_reorder else None
         safety = whole_number(values["safety"], "safety stock")
         with db.transaction(self.shop.db_url) as session:
-            return inventory.set_levels(session=session, actor=self.shop.actor, code=values["sku"],
+            return set_levels(session=session, actor=self.shop.actor, code=values["sku"],
                                         safety_stock=safety, reorder_point=reorder,
                                         clear_reorder_point=reorder is None, supplier=values["supplier"])

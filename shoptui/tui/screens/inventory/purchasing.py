@@ -174,15 +174,6 @@ class PurchasingScreen(ShopScreen):
     MODE = "purchasing"
     AUTO_FOCUS = "#po-table"
 
-    DEFAULT_CSS = """
-    PurchasingScreen TabbedContent { height: 1fr; }
-    PurchasingScreen TabPane { padding: 0; }
-    PurchasingScreen #po-filters { height: 1; }
-    PurchasingScreen #po-state { width: 24; }
-    PurchasingScreen DataTable { height: 1fr; scrollbar-size-vertical: 1; }
-    PurchasingScreen #purchasing-status { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
-    """
-
     BINDINGS = [
         Binding("1", "tab('orders')", "Orders", id="purchasing-orders", tooltip="The purchase orders."),
         Binding("2", "tab('suppliers')", "Suppliers", id="purchasing-suppliers", tooltip="The suppliers."),
@@ -458,24 +449,6 @@ def _restore(table: DataTable[Any], key: str | None) -> None:
 class PODetailScreen(ReportsWorkerErrors, Screen[None]):
     """A purchase order: its lines, and what can be done with it now (by its status)."""
 
-    DEFAULT_CSS = """
-    PODetailScreen { layout: vertical; }
-    PODetailScreen #po-body { padding: 0 1; height: 1fr; }
-    PODetailScreen #po-head { height: auto; background: $boost; padding: 0 1; }
-    PODetailScreen #po-lines { height: 1fr; scrollbar-size-vertical: 1; }
-    PODetailScreen #receive-panel { height: auto; display: none; border: round $accent; padding: 0 1; }
-    PODetailScreen.-receiving #receive-panel { display: block; }
-    PODetailScreen #receive-panel.-ok { border: heavy $success; }
-    PODetailScreen #receive-panel.-refused { border: heavy $error; }
-    PODetailScreen #scan { width: 1fr; }
-    PODetailScreen #scan-label { width: auto; padding: 0 1 0 0; text-style: bold; }
-    PODetailScreen #scan-line { height: 1; }
-    PODetailScreen #scan-feedback { height: auto; text-style: bold; }
-    PODetailScreen #receive-panel.-refused #scan-feedback { color: $error; }
-    PODetailScreen #receive-panel.-ok #scan-feedback { color: $success; }
-    PODetailScreen #po-status { height: 1; color: $text-muted; }
-    """
-
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("escape", "back", "Back", id="po-back", tooltip="Back to the purchase orders."),
         Binding("a", "add_line", "Add line", id="po-add-line", tooltip="Add a variant to this draft."),
@@ -741,11 +714,11 @@ class PODetailScreen(ReportsWorkerErrors, Screen[None]):
         """A barcode (or SKU) to its SKU."""
         from shoptui import db
         from shoptui.errors import NotFound
-        from shoptui.services.inventory import stock as inventory
+        from shoptui.services.inventory.variants import find_variant
 
         try:
             with db.read_session(self.shop.db_url) as session:
-                sku = inventory.find_variant(session, code).sku
+                sku = find_variant(session, code).sku
         except NotFound:
             self.post_message(self.Resolved(code, None))
             return

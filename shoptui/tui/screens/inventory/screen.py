@@ -30,7 +30,7 @@ from shoptui.tui.text import cell, choices, plain, signed
 from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
 
 if TYPE_CHECKING:
-    from shoptui.services.inventory.stock import MovementRead, StockRow
+    from shoptui.services.inventory.listing import MovementRead, StockRow
 
 WIDE_FROM = 110
 """Body width (columns) from which the tables show long headers and more columns."""
@@ -96,23 +96,6 @@ class InventoryScreen(PagedList, ShopScreen):
 
     MODE = "inventory"
     AUTO_FOCUS = "#levels"
-
-    DEFAULT_CSS = """
-    InventoryScreen #inventory-filters { height: 1; }
-    InventoryScreen #inventory-filters > * { margin: 0 1 0 0; }
-    InventoryScreen #filter-state { width: 16; }
-    InventoryScreen #filter-location { width: 18; }
-    InventoryScreen #filter-category { width: 1fr; }
-    InventoryScreen #filter-search { width: 22; margin: 0; }
-    InventoryScreen #levels { height: 1fr; min-height: 5; scrollbar-size-vertical: 1; }
-    InventoryScreen #levels-detail { height: 1; text-wrap: nowrap; text-overflow: ellipsis; background: $boost; }
-    InventoryScreen #ledger-title { height: 1; text-style: bold; color: $text-accent; margin: 0; }
-    InventoryScreen #ledger { height: 8; scrollbar-size-vertical: 1; }
-    InventoryScreen.-tall #ledger { height: 40%; }
-    InventoryScreen #inventory-status { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
-    InventoryScreen .-red { color: $error; }
-    InventoryScreen DataTable > .datatable--header { text-style: bold; }
-    """
 
     BINDINGS = [
         Binding("r", "restock", "Restock", id="inventory-restock", tooltip="Goods in for the highlighted SKU."),
@@ -263,10 +246,10 @@ class InventoryScreen(PagedList, ShopScreen):
     def load_page(self, filters: LevelFilters, after: str | None, limit: int, select: str | None = None) -> None:
         """One page of stock rows (keyset: SKU, location)."""
         from shoptui import db
-        from shoptui.services.inventory import stock as inventory
+        from shoptui.services.inventory.listing import list_levels
 
         with db.read_session(self.shop.db_url) as session:
-            page = inventory.list_levels(session=session, low=filters.state == "low", out=filters.state == "out",
+            page = list_levels(session=session, low=filters.state == "low", out=filters.state == "out",
                                          location=filters.location or None, category_id=filters.category_id,
                                          search=filters.search or None, after=after, limit=limit)
         if not get_current_worker().is_cancelled:
@@ -346,10 +329,10 @@ class InventoryScreen(PagedList, ShopScreen):
     def load_ledger(self, sku: str) -> None:
         """The newest movements of one variant (all locations)."""
         from shoptui import db
-        from shoptui.services.inventory import stock as inventory
+        from shoptui.services.inventory.listing import list_moves
 
         with db.read_session(self.shop.db_url) as session:
-            page = inventory.list_moves(session=session, code=sku, limit=100)
+            page = list_moves(session=session, code=sku, limit=100)
         if not get_current_worker().is_cancelled:
             self.post_message(self.LedgerLoaded(sku, page.items, page.next_after is not None))
 
@@ -561,10 +544,10 @@ class InventoryScreen(PagedList, ShopScreen):
     def find_variant(self, key: str) -> None:
         """The SKU of a variant id (or the code as given), then show it."""
         from shoptui import db
-        from shoptui.services.inventory import stock as inventory
+        from shoptui.services.inventory.variants import find_variant, variant_by_id
 
         with db.read_session(self.shop.db_url) as session:
-            ref = inventory.variant_by_id(session, int(key)) if key.isdigit() else inventory.find_variant(session, key)
+            ref = variant_by_id(session, int(key)) if key.isdigit() else find_variant(session, key)
         self.app.call_from_thread(self._show_sku, ref.sku)
 
     def _show_sku(self, sku: str) -> None:

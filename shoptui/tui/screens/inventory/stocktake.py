@@ -150,12 +150,6 @@ class StocktakeScreen(ShopScreen):
     MODE = "stocktake"
     AUTO_FOCUS = "#stocktakes"
 
-    DEFAULT_CSS = """
-    StocktakeScreen #stocktake-intro { height: auto; color: $text-muted; }
-    StocktakeScreen #stocktakes { height: 1fr; scrollbar-size-vertical: 1; }
-    StocktakeScreen #stocktake-status { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
-    """
-
     BINDINGS = [
         Binding("n", "new", "New count", id="stocktake-new", tooltip="Start a stocktake: location and scope."),
         Binding("enter", "open", "Open", id="stocktake-open",
@@ -355,21 +349,6 @@ class Done:
 class LastScanned(Vertical):
     """The last scanned item, big enough to read from the shelf: title, SKU and count in large digits."""
 
-    DEFAULT_CSS = """
-    LastScanned { height: 6; border: heavy $primary; padding: 0 1; }
-    LastScanned #last-title { height: 1; text-style: bold; text-wrap: nowrap; text-overflow: ellipsis; }
-    LastScanned #last-row { height: 3; }
-    LastScanned #last-count { width: auto; min-width: 8; text-style: bold; }
-    LastScanned #last-side { width: 1fr; padding: 0 0 0 2; }
-    LastScanned #last-sku { height: 1; text-style: bold; }
-    LastScanned #last-expected { height: 2; color: $text-muted; }
-    LastScanned.-ok { border: heavy $success; }
-    LastScanned.-ok.-flash { background: $success 35%; }
-    LastScanned.-refused { border: heavy $error; }
-    LastScanned.-refused.-flash { background: $error 35%; }
-    LastScanned.-refused #last-title { color: $error; }
-    """
-
     def compose(self) -> ComposeResult:
         yield Static("Scan the first item", id="last-title", markup=False)
         with Horizontal(id="last-row"):
@@ -394,20 +373,6 @@ class StocktakeScanScreen(ReportsWorkerErrors, Screen[None]):
     """Counting by scanner: the scan field always has the cursor."""
 
     AUTO_FOCUS = "#st-scan"
-
-    DEFAULT_CSS = """
-    StocktakeScanScreen { layout: vertical; }
-    StocktakeScanScreen #st-body { padding: 0 1; height: 1fr; }
-    StocktakeScanScreen #st-head { height: 1; background: $boost; text-style: bold; padding: 0 1; text-wrap: nowrap;
-                                   text-overflow: ellipsis; }
-    StocktakeScanScreen #st-scan-line { height: 1; margin: 1 0 0 0; }
-    StocktakeScanScreen #st-scan-label { width: auto; text-style: bold; padding: 0 1 0 0; }
-    StocktakeScanScreen #st-scan { width: 1fr; }
-    StocktakeScanScreen #st-message { height: auto; min-height: 1; text-style: bold; }
-    StocktakeScanScreen #st-message.-refused { color: $error; }
-    StocktakeScanScreen #st-help { height: auto; color: $text-muted; }
-    StocktakeScanScreen #st-recent { height: 1fr; min-height: 3; scrollbar-size-vertical: 1; }
-    """
 
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("ctrl+z", "undo", "Undo last", id="scan-undo", tooltip="Take back the last scan or count of this terminal."),
@@ -623,21 +588,6 @@ class StocktakeReviewScreen(ReportsWorkerErrors, Screen[None]):
     """Variances by value (reasons where needed), what nobody counted, and posting; after posting, the report."""
 
     AUTO_FOCUS = "#rv-variances"
-
-    DEFAULT_CSS = """
-    StocktakeReviewScreen { layout: vertical; }
-    StocktakeReviewScreen #rv-body { padding: 0 1; height: 1fr; }
-    StocktakeReviewScreen #rv-head { height: auto; background: $boost; padding: 0 1; }
-    StocktakeReviewScreen .rv-title { height: 1; text-style: bold; color: $text-accent; }
-    StocktakeReviewScreen #rv-variances { height: 1fr; min-height: 4; scrollbar-size-vertical: 1; }
-    StocktakeReviewScreen #rv-uncounted-line { height: 1; }
-    StocktakeReviewScreen #rv-uncounted-title { width: 1fr; text-style: bold; color: $text-accent; }
-    StocktakeReviewScreen #rv-choice { width: 30; }
-    StocktakeReviewScreen #rv-uncounted { height: 5; scrollbar-size-vertical: 1; }
-    StocktakeReviewScreen.-posted #rv-uncounted-line, StocktakeReviewScreen.-posted #rv-uncounted { display: none; }
-    StocktakeReviewScreen #rv-problem { height: auto; color: $error; text-style: bold; display: none; }
-    StocktakeReviewScreen.-refused #rv-problem { display: block; }
-    """
 
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("escape", "back", "Back", id="review-back", tooltip="Back (the count stays open until posted)."),

@@ -124,21 +124,6 @@ class MarketingScreen(ShopScreen):
     MODE = "marketing"
     AUTO_FOCUS = "#promo-table"
 
-    DEFAULT_CSS = """
-    MarketingScreen #mkt-tabs { height: 1fr; }
-    MarketingScreen TabPane { padding: 0; height: 1fr; }
-    MarketingScreen #promo-filters { height: 1; }
-    MarketingScreen #promo-filters > Select { margin: 0 1 0 0; }
-    MarketingScreen #filter-status { width: 18; }
-    MarketingScreen #filter-kind { width: 22; }
-    MarketingScreen #promo-count { width: 1fr; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
-    MarketingScreen .mkt-detail { height: auto; max-height: 6; background: $boost; padding: 0 1; }
-    MarketingScreen #coupon-detail { max-height: 4; }
-    MarketingScreen #coupon-table { height: 1fr; }
-    MarketingScreen #code-table { height: 1fr; max-height: 16; }
-    MarketingScreen #mkt-status { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
-    """
-
     BINDINGS = [
         Binding("1", "tab('tab-promotions')", "Promotions", id="marketing-tab-promotions",
                 tooltip="The promotions: spend-and-save, discounts, buy X get Y, gifts."),

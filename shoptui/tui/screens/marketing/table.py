@@ -31,11 +31,6 @@ def fit(columns: list[Col], width: int, *, least: int = 12) -> list[Col]:
 class MarketingTable(DataTable[Text]):
     """One row per promotion or coupon, keyed by id; the screen sets the columns for its width."""
 
-    DEFAULT_CSS = """
-    MarketingTable { height: 1fr; scrollbar-size-vertical: 1; }
-    MarketingTable > .datatable--header { text-style: bold; }
-    """
-
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, cell_padding=0, **kwargs)  # type: ignore[arg-type]
         self.columns_now: list[Col] = []

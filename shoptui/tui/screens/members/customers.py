@@ -110,15 +110,6 @@ class CustomerDialog(FormDialog):
 class CustomerProfile(ReportsWorkerErrors, ModalScreen[bool]):
     """A customer's contact, note, addresses and newest orders; e edits, enter opens an order."""
 
-    DEFAULT_CSS = """
-    CustomerProfile { align: center middle; }
-    CustomerProfile #profile-box { width: 100%; height: 1fr; border: round $primary; background: $surface;
-                                   padding: 0 1; }
-    CustomerProfile #profile-head { height: auto; }
-    CustomerProfile #profile-orders-title { height: 1; text-style: bold; margin: 1 0 0 0; }
-    CustomerProfile #profile-orders { height: 1fr; scrollbar-size-vertical: 1; }
-    """
-
     BINDINGS = [
         Binding("escape", "close", "Back", id="profile-close", tooltip="Back to the list."),
         Binding("e", "edit", "Edit", id="profile-edit", tooltip="Edit this customer."),
@@ -283,14 +274,6 @@ class CustomersScreen(PagedList, ShopScreen):
 
     MODE = "customers"
     AUTO_FOCUS = "#customers-table"
-
-    DEFAULT_CSS = """
-    CustomersScreen #customers-bar { height: 1; }
-    CustomersScreen #customer-search { width: 1fr; }
-    CustomersScreen #customers-table { height: 1fr; scrollbar-size-vertical: 1; }
-    CustomersScreen #customers-status { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
-    CustomersScreen DataTable > .datatable--header { text-style: bold; }
-    """
 
     BINDINGS = [
         Binding("enter", "open", "Profile", id="customers-open",

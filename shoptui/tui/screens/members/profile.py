@@ -89,25 +89,6 @@ class ProfileData:
 class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool]):
     """A member's profile over the list; dismissed with True when something was changed."""
 
-    DEFAULT_CSS = """
-    MemberProfileScreen { align: center middle; }
-    MemberProfileScreen #profile-box { width: 100%; height: 1fr; border: round $primary; background: $surface;
-                                       padding: 0 1; }
-    MemberProfileScreen #profile-head { height: auto; max-height: 3; }
-    MemberProfileScreen #profile-main { height: 1fr; }
-    MemberProfileScreen #profile-side { display: none; width: 58; height: 1fr; border-right: vkey $foreground 20%;
-                                        scrollbar-size-vertical: 1; padding: 0 1 0 0; margin: 0 1 0 0; }
-    MemberProfileScreen.-side #profile-side { display: block; }
-    MemberProfileScreen #side-details { height: auto; }
-    MemberProfileScreen #profile-tabs { height: 1fr; width: 1fr; }
-    MemberProfileScreen TabPane { padding: 0; height: 1fr; }
-    MemberProfileScreen #profile-scroll { height: 1fr; scrollbar-size-vertical: 1; }
-    MemberProfileScreen #profile-details { height: auto; }
-    MemberProfileScreen .ledger-head { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
-    MemberProfileScreen DataTable { height: 1fr; scrollbar-size-vertical: 1; }
-    MemberProfileScreen DataTable > .datatable--header { text-style: bold; }
-    """
-
     BINDINGS = [
         Binding("escape", "close", "Back", id="member-close", tooltip="Back to the list of members."),
         Binding("e", "edit", "Edit", id="member-edit", tooltip="Edit this member's profile, contact, tags and consent."),

@@ -60,17 +60,6 @@ class MembersScreen(PagedList, MemberActions, ShopScreen):
     MODE = "members"
     AUTO_FOCUS = "#members-table"
 
-    DEFAULT_CSS = """
-    MembersScreen #members-filters { height: 1; }
-    MembersScreen #members-filters > * { margin: 0 1 0 0; }
-    MembersScreen #members-search { width: 1fr; }
-    MembersScreen #filter-tier { width: 14; }
-    MembersScreen #filter-tag { width: 12; }
-    MembersScreen #filter-consent { width: 16; margin: 0; }
-    MembersScreen #members-detail { height: 1; text-wrap: nowrap; text-overflow: ellipsis; background: $boost; }
-    MembersScreen #members-status { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
-    """
-
     BINDINGS = [
         Binding("enter", "open", "Open", id="members-open",
                 tooltip="The highlighted member's profile: orders, points, tiers, store credit."),

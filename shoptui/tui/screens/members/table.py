@@ -56,11 +56,6 @@ HEADERS = (("name", "Name", False), ("phone", "Phone", False), ("email", "Email"
 class MembersTable(PagedTable[int, "MemberRead"]):
     """One row per member, keyed by id; the screen decides the widths (:func:`columns_for`) and the meta."""
 
-    DEFAULT_CSS = """
-    MembersTable { height: 1fr; scrollbar-size-vertical: 1; }
-    MembersTable > .datatable--header { text-style: bold; }
-    """
-
     def __init__(self, **kwargs: object) -> None:
         super().__init__(parse_key=int, **kwargs)  # type: ignore[arg-type]
         self.columns_now = columns_for(72)

@@ -42,16 +42,6 @@ def recalc_sentence(result: RecalcResult) -> str:
 class TiersScreen(ReportsWorkerErrors, ModalScreen[bool]):
     """Tiers over the members list; dismissed with True when a tier or a member's tier changed."""
 
-    DEFAULT_CSS = """
-    TiersScreen { align: center middle; }
-    TiersScreen #tiers-box { width: 100%; height: 1fr; border: round $primary; background: $surface; padding: 0 1; }
-    TiersScreen #tiers-basis { height: auto; color: $text-muted; }
-    TiersScreen #tiers-list { height: auto; max-height: 1fr; scrollbar-size-vertical: 1; margin: 1 0 0 0; }
-    TiersScreen #tiers-list > .datatable--header { text-style: bold; }
-    TiersScreen #tiers-detail { height: auto; margin: 1 0 0 0; }
-    TiersScreen #tiers-result { height: auto; margin: 1 0 0 0; text-style: bold; }
-    """
-
     BINDINGS = [
         Binding("escape", "close", "Back", id="tiers-close", tooltip="Back to the members."),
         Binding("e", "edit", "Edit", id="tiers-edit", tooltip="Edit the highlighted tier: thresholds and benefits."),

@@ -33,17 +33,6 @@ if TYPE_CHECKING:
 class BatchRow(Vertical):
     """One order: its number and customer, a carrier, a tracking number, and the refusal under them."""
 
-    DEFAULT_CSS = """
-    BatchRow { height: auto; }
-    BatchRow > Horizontal { height: 1; }
-    BatchRow .batch-order { width: 22; height: 1; }
-    BatchRow Select { width: 18; margin: 0 1 0 0; }
-    BatchRow Input { width: 1fr; }
-    BatchRow > .batch-error { display: none; color: $error; text-style: bold; height: auto; padding: 0 0 0 2; }
-    BatchRow.-invalid > .batch-error { display: block; }
-    BatchRow.-invalid .batch-order { color: $error; text-style: bold underline; }
-    """
-
     def __init__(self, index: int, order: OrderSummary, meta: OrdersMeta) -> None:
         super().__init__(id=f"batch-{index}")
         self.index = index
@@ -80,18 +69,6 @@ class BatchRow(Vertical):
 
 class BatchShipDialog(ReportsWorkerErrors, ModalScreen[Changed | None]):
     """Carrier and tracking number for each selected order; ctrl+s ships them all or none."""
-
-    DEFAULT_CSS = """
-    BatchShipDialog { align: center middle; }
-    BatchShipDialog > Vertical { width: 90; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
-                                 background: $surface; padding: 0 1; }
-    BatchShipDialog #batch-title { text-style: bold; height: 1; color: $text-accent; }
-    BatchShipDialog #batch-intro { color: $text-muted; height: auto; }
-    BatchShipDialog #batch-rows { height: auto; max-height: 16; }
-    BatchShipDialog #batch-banner { display: none; color: $error; text-style: bold; height: auto; }
-    BatchShipDialog.-refused #batch-banner { display: block; }
-    BatchShipDialog #batch-keys { color: $text-muted; height: 1; }
-    """
 
     BINDINGS = [
         Binding("ctrl+s,f12", "save", "Ship all", id="batch-ship", tooltip="Ship every order, or none (ctrl+s or F12)."),

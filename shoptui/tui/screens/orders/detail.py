@@ -151,15 +151,6 @@ def body(order: OrderRead, meta: OrdersMeta) -> RenderableType:
 class OrderDetailScreen(OrderActions, ReportsWorkerErrors, ModalScreen[bool]):
     """An order in full over the list; dismissed with True when something was changed."""
 
-    DEFAULT_CSS = """
-    OrderDetailScreen { align: center middle; }
-    OrderDetailScreen #order-box { width: 100%; height: 1fr; border: round $primary; background: $surface;
-                                   padding: 0 1; }
-    OrderDetailScreen #order-head { height: auto; }
-    OrderDetailScreen #order-scroll { height: 1fr; scrollbar-size-vertical: 1; }
-    OrderDetailScreen #order-body { height: auto; }
-    """
-
     BINDINGS = [
         Binding("escape", "close", "Back", id="order-close", tooltip="Back to the list."),
         Binding("p", "pay", "Pay", id="order-pay", tooltip="Record a payment: method, amount, reference."),

@@ -285,10 +285,6 @@ class ConfirmedRefund(OrderForm):
     """A refund dialog: the first ctrl+s shows what goes back, to which payments (the same preview as the CLI's
     ``order refund``); ctrl+s again with the same values refunds exactly that, or is refused if the order changed."""
 
-    DEFAULT_CSS = """
-    ConfirmedRefund.-shown #form-banner { display: block; color: $text; text-style: none; }
-    """
-
     def __init__(self, meta: OrdersMeta, intro: str = "") -> None:
         super().__init__(meta, intro)
         self.shown: tuple[tuple[str, Any], ...] | None = None
@@ -394,10 +390,6 @@ class ReturnRequestDialog(OrderForm):
 
     TITLE_TEXT = "Return request"
     SAVE_LABEL = "record the request"
-
-    DEFAULT_CSS = """
-    ReturnRequestDialog #f-lines { height: auto; max-height: 7; }
-    """
 
     @dataclass
     class LinesLoaded(Message):
@@ -775,12 +767,6 @@ DOCUMENT_NAMES = {"slip": "packing slip", "invoice": "invoice"}
 
 class DocumentScreen(ReportsWorkerErrors, ModalScreen[None]):
     """A packing slip or an invoice as it prints: w saves it to a file, p sends it to the printer."""
-
-    DEFAULT_CSS = """
-    DocumentScreen { align: center middle; }
-    DocumentScreen > Vertical { width: 80; max-width: 100%; height: 1fr; border: round $primary; background: $surface; }
-    DocumentScreen #document-text { height: 1fr; padding: 0 1; }
-    """
 
     BINDINGS = [
         Binding("escape", "close", "Back", id="document-close", tooltip="Back to the order."),

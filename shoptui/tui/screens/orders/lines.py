@@ -76,17 +76,6 @@ def change_for(text: str, order: OrderRead) -> LineChange:
 class EditLinesScreen(ReportsWorkerErrors, ModalScreen[bool]):
     """The lines of an unpaid order, editable; dismissed with True when something was changed."""
 
-    DEFAULT_CSS = """
-    EditLinesScreen { align: center middle; }
-    EditLinesScreen #lines-box { width: 100%; height: 1fr; border: round $primary; background: $surface;
-                                 padding: 0 1; }
-    EditLinesScreen #lines-total { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
-    EditLinesScreen #lines-table { height: 1fr; scrollbar-size-vertical: 1; }
-    EditLinesScreen #lines-code { margin: 1 0 0 0; }
-    EditLinesScreen #lines-message { height: 2; color: $text-muted; }
-    EditLinesScreen #lines-message.-error { color: $error; }
-    """
-
     BINDINGS = [
         Binding("escape", "close", "Done", id="lines-close", tooltip="Back to the order."),
         Binding("plus", "step(1)", "+1", id="lines-more", tooltip="One more of the highlighted line."),

@@ -44,16 +44,6 @@ class ReturnsScreen(PagedList, OrderActions, ShopScreen):
     MODE = "returns"
     AUTO_FOCUS = "#returns-table"
 
-    DEFAULT_CSS = """
-    ReturnsScreen #returns-filters { height: 1; }
-    ReturnsScreen #filter-return-state { width: 20; }
-    ReturnsScreen #returns-hint { width: 1fr; color: $text-muted; padding: 0 0 0 1; }
-    ReturnsScreen #returns-table { height: 1fr; scrollbar-size-vertical: 1; }
-    ReturnsScreen #returns-detail { height: auto; max-height: 3; background: $boost; }
-    ReturnsScreen #returns-status { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
-    ReturnsScreen DataTable > .datatable--header { text-style: bold; }
-    """
-
     BINDINGS = [
         Binding("enter", "step", "Next step", id="returns-step",
                 tooltip="The next step of the highlighted return: approve/reject, receive, refund."),

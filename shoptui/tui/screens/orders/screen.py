@@ -106,18 +106,6 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
     MODE = "orders"
     AUTO_FOCUS = "#orders-table"
 
-    DEFAULT_CSS = """
-    OrdersScreen #orders-filters { height: 1; }
-    OrdersScreen #orders-filters > * { margin: 0 1 0 0; }
-    OrdersScreen #filter-status { width: 20; }
-    OrdersScreen #filter-channel { width: 15; }
-    OrdersScreen #filter-search { width: 1fr; margin: 0; }
-    OrdersScreen #orders-table { height: 1fr; min-height: 5; scrollbar-size-vertical: 1; }
-    OrdersScreen #orders-detail { height: 1; text-wrap: nowrap; text-overflow: ellipsis; background: $boost; }
-    OrdersScreen #orders-status { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
-    OrdersScreen DataTable > .datatable--header { text-style: bold; }
-    """
-
     BINDINGS = [
         Binding("enter", "open", "Open", id="orders-open",
                 tooltip="The highlighted order in full: lines, payments, shipments, returns, timeline."),

@@ -47,11 +47,6 @@ class BasketTable(DataTable[Any]):
     It never takes the keyboard focus: the scan field keeps it, and the screen moves the cursor.
     """
 
-    DEFAULT_CSS = """
-    BasketTable { height: 1fr; scrollbar-size-vertical: 1; }
-    BasketTable > .datatable--header { text-style: bold; }
-    """
-
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, show_cursor=True, cell_padding=0, **kwargs)
         self.can_focus = False
@@ -184,19 +179,6 @@ class BasketTable(DataTable[Any]):
 
 class TotalsPanel(Vertical):
     """Subtotal, every discount with its explanation, the tax part and the total in large digits."""
-
-    DEFAULT_CSS = """
-    TotalsPanel { height: auto; border-top: heavy $primary; layout: horizontal; }
-    TotalsPanel #totals-lines { width: 1fr; height: auto; min-height: 4; max-height: 6; padding: 0 1 0 0; }
-    TotalsPanel #totals-big { width: auto; height: auto; }
-    TotalsPanel #totals-label { height: 1; text-style: bold; width: 100%; text-align: right; }
-    TotalsPanel #totals-digits { width: auto; text-style: bold; color: $text-accent; }
-    TotalsPanel.-wide { layout: vertical; width: 44; height: 1fr; border-top: none; border-left: heavy $primary;
-                        padding: 0 0 0 1; }
-    TotalsPanel.-wide #totals-lines { max-height: 100%; height: 1fr; }
-    TotalsPanel.-wide #totals-big { width: 100%; }
-    TotalsPanel.-wide #totals-digits { width: 100%; text-align: right; }
-    """
 
     plain: str = ""
     """What the panel shows, as plain text (one figure a line)."""

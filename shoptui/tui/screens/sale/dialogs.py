@@ -61,22 +61,6 @@ class CustomerDialog(ReportsWorkerErrors, ModalScreen[Any]):
     under the field in the service's words. The dialog closes with the priced basket.
     """
 
-    DEFAULT_CSS = """
-    CustomerDialog { align: center middle; }
-    CustomerDialog > Vertical { width: 72; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
-                                background: $surface; padding: 0 1; }
-    CustomerDialog #cust-title { height: 1; text-style: bold; color: $text-accent; }
-    CustomerDialog .cust-row { height: 1; margin: 1 0 0 0; }
-    CustomerDialog .cust-label { width: 16; }
-    CustomerDialog Input { width: 1fr; }
-    CustomerDialog #cust-found { height: auto; min-height: 2; margin: 1 0 0 0; }
-    CustomerDialog #cust-found.-refused, CustomerDialog #cust-problem { color: $text-error; text-style: bold; }
-    CustomerDialog #cust-problem { height: auto; }
-    CustomerDialog #cust-points-row { display: none; }
-    CustomerDialog.-member #cust-points-row { display: block; }
-    CustomerDialog #cust-keys { height: auto; color: $text-muted; }
-    """
-
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("ctrl+s,f12", "attach", "Attach", id="customer-attach",
                 tooltip="Put the customer (and the points) on the sale; enter does too."),
@@ -393,23 +377,6 @@ class ReceiptDialog(ReportsWorkerErrors, ModalScreen["NextScan | None"]):
     the printable keys, and closes ONCE, on enter (the code is scanned as the next sale's first
     line) or after a pause (what was typed waits in the scan field). Keys that still reach it
     while it closes are handed to the app again, so they land in the scan field.
-    """
-
-    DEFAULT_CSS = """
-    ReceiptDialog { align: center middle; }
-    ReceiptDialog > Vertical { width: 56; max-width: 100%; height: 100%; max-height: 46; border: thick $success;
-                               background: $surface; padding: 0 1; }
-    ReceiptDialog.-narrow > Vertical { width: 44; }
-    ReceiptDialog #rc-title { height: auto; text-style: bold; }
-    ReceiptDialog #rc-change-row { height: 3; }
-    ReceiptDialog #rc-change-label { width: 1fr; height: 3; content-align: left middle; text-style: bold; }
-    ReceiptDialog #rc-change { width: auto; text-style: bold; color: $text-success; }
-    ReceiptDialog #rc-scroll { height: 1fr; border: round $panel; padding: 0 1; }
-    ReceiptDialog #rc-scroll:focus { border: round $primary; }
-    ReceiptDialog #rc-text { width: auto; height: auto; }
-    ReceiptDialog #rc-status { height: auto; }
-    ReceiptDialog #rc-status.-refused { color: $text-error; text-style: bold; }
-    ReceiptDialog #rc-keys { height: 1; color: $text-muted; }
     """
 
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]

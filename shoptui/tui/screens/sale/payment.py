@@ -45,24 +45,6 @@ METHODS: tuple[tuple[str, str, str], ...] = (
 class PaymentDialog(ReportsWorkerErrors, ModalScreen["SaleResult | None"]):
     """Tenders, the live plan with change due, and taking the payment."""
 
-    DEFAULT_CSS = """
-    PaymentDialog { align: center middle; }
-    PaymentDialog > Vertical { width: 66; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
-                               background: $surface; padding: 0 1; }
-    PaymentDialog #pay-title { height: 1; text-style: bold; color: $text-accent; }
-    PaymentDialog .pay-row { height: 1; }
-    PaymentDialog .pay-label { width: 15; }
-    PaymentDialog .pay-input { width: 16; }
-    PaymentDialog .pay-hint { width: 1fr; color: $text-muted; padding: 0 0 0 1; }
-    PaymentDialog #pay-plan { height: auto; margin: 1 0 0 0; }
-    PaymentDialog #pay-change-row { height: 3; }
-    PaymentDialog #pay-change-label { width: 1fr; height: 3; content-align: left middle; text-style: bold; }
-    PaymentDialog #pay-change { width: auto; text-style: bold; color: $text-success; }
-    PaymentDialog #pay-problem { height: auto; color: $text-error; text-style: bold; }
-    PaymentDialog #pay-keys { height: auto; color: $text-muted; }
-    PaymentDialog.-busy #pay-keys { color: $text-warning; text-style: bold; }
-    """
-
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("f12,ctrl+s", "take", "Take payment", id="pay-take",
                 tooltip="Record the payment: the order is paid, handed over, stock out, receipt printed (enter too)."),

@@ -57,10 +57,6 @@ class ScanField(Input, inherit_bindings=False):
         Binding("super+backspace", "delete_left_all", "Delete all to the left", show=False),
     ]
 
-    DEFAULT_CSS = """
-    ScanField { width: 1fr; }
-    """
-
     @dataclass
     class LineKey(Message):
         """A line key on the empty field: ``more``, ``less`` or ``remove``."""
@@ -94,14 +90,6 @@ class ScanMessage(Static):
     """What the last entry did: ✓ in the success colour, ✗ in the error colour (the marks read without colour).
 
     It flashes briefly so a cashier looking at the customer notices the change; there is no sound.
-    """
-
-    DEFAULT_CSS = """
-    ScanMessage { height: 1; text-wrap: nowrap; text-overflow: ellipsis; padding: 0 1; }
-    ScanMessage.-ok { color: $text-success; }
-    ScanMessage.-refused { color: $text-error; text-style: bold; }
-    ScanMessage.-ok.-flash { background: $success 30%; }
-    ScanMessage.-refused.-flash { background: $error 30%; }
     """
 
     def __init__(self, **kwargs: Any) -> None:

@@ -231,20 +231,6 @@ class SaleScreen(ShopScreen):
     MODE = "sale"
     AUTO_FOCUS = "#sale-scan"
 
-    DEFAULT_CSS = """
-    SaleScreen #sale-head { height: 1; background: $boost; }
-    SaleScreen #sale-customer { width: 1fr; height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
-    SaleScreen #sale-shift { width: auto; max-width: 50%; height: 1; padding: 0 1; text-wrap: nowrap;
-                             text-overflow: ellipsis; }
-    SaleScreen #sale-shift.-missing { color: $text-warning; text-style: bold; }
-    SaleScreen #sale-scan-line { height: 1; margin: 1 0 0 0; }
-    SaleScreen #sale-scan-label { width: auto; text-style: bold; padding: 0 1 0 0; }
-    SaleScreen #sale-main { height: 1fr; }
-    SaleScreen.-wide #sale-main { layout: horizontal; }
-    SaleScreen #sale-empty { height: 1; color: $text-muted; padding: 0 1; }
-    SaleScreen.-has-lines #sale-empty { display: none; }
-    """
-
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("f12,ctrl+s", "pay", "Pay", id="sale-pay",
                 tooltip="Take the payment: cash with change, card, mobile pay, split (F12 or ctrl+s; enter on an "

@@ -169,15 +169,6 @@ class CloseShiftDialog(FormDialog):
 class ShiftReportDialog(ReportsWorkerErrors, ModalScreen[None]):
     """The report of a closed shift: sales by method, refunds, the cash difference; s saves it."""
 
-    DEFAULT_CSS = """
-    ShiftReportDialog { align: center middle; }
-    ShiftReportDialog > Vertical { width: 50; max-width: 100%; height: auto; max-height: 100%;
-                                   border: thick $primary; background: $surface; padding: 0 1; }
-    ShiftReportDialog #sr-scroll { height: auto; max-height: 30; }
-    ShiftReportDialog #sr-status { height: auto; }
-    ShiftReportDialog #sr-keys { height: 1; color: $text-muted; }
-    """
-
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("enter,escape", "close", "Close", id="shift-report-close", tooltip="Back to the sale screen."),
         Binding("s", "save", "Save", id="shift-report-save", tooltip="Save the report as a text file."),
