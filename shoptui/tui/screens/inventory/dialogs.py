@@ -7,7 +7,7 @@ next to its field and nothing is booked.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.widgets import Input, Select
 
@@ -27,6 +27,8 @@ def _location_select(meta: StockMeta, value: str, *, widget_id: str, tooltip: st
 class StockDialog(FormDialog):
     """The common part: which SKU, at which location."""
 
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"code": "sku"}
+
     def __init__(self, meta: StockMeta, sku: str = "", location: str = "", intro: str = "") -> None:
         super().__init__(intro)
         self.meta = meta
@@ -38,17 +40,18 @@ class StockDialog(FormDialog):
         return Field("sku", "SKU/barcode", Input(self.sku, id="f-sku", compact=True, placeholder="SKU or scan a barcode",
                                                  tooltip="The variant: its SKU or barcode."))
 
-    def parse_money(self, text: str, what: str) -> int | None:
-        """An amount in the store's currency (blank: None)."""
+    def parse_money(self, text: str, what: str, *, name: str | None = None) -> int | None:
+        """An amount in the store's currency (blank: None); a refusal marks the field ``name``."""
         from shoptui.money import parse_money
 
-        return None if not text.strip() else parse_money(text, self.meta.store.digits, field=what)
+        return None if not text.strip() else parse_money(text, self.meta.store.digits, field=what, name=name)
 
 
 class RestockDialog(StockDialog):
     """Goods in: a quantity, an optional unit cost (moving average), location, supplier, note."""
 
     TITLE_TEXT = "Restock: goods in"
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"code": "sku", "unit_cost_minor": "cost"}
     SAVE_LABEL = "book the receipt"
 
     def fields(self) -> list[Field]:
@@ -71,8 +74,8 @@ class RestockDialog(StockDialog):
         from shoptui import db
         from shoptui.services.inventory.changes import restock
 
-        quantity = whole_number(values["quantity"], "quantity")
-        cost = self.parse_money(values["cost"], "cost")
+        quantity = whole_number(values["quantity"], "quantity", field="quantity")
+        cost = self.parse_money(values["cost"], "cost", name="cost")
         with db.transaction(self.shop.db_url) as session:
             return restock(session=session, actor=self.shop.actor, code=values["sku"], quantity=quantity,
                                      unit_cost_minor=cost, location=values["location"],
@@ -102,9 +105,9 @@ class AdjustDialog(StockDialog):
         from shoptui import db
         from shoptui.services.inventory.changes import adjust
 
-        quantity = whole_number(values["quantity"], "adjustment", signed=True)
+        quantity = whole_number(values["quantity"], "adjustment", signed=True, field="quantity")
         if values["reason"] is None:
-            raise InvalidInput(f"Choose a reason: {', '.join(self.meta.reasons)}.")
+            raise InvalidInput(f"Choose a reason: {', '.join(self.meta.reasons)}.", field="reason")
         with db.transaction(self.shop.db_url) as session:
             return adjust(session=session, actor=self.shop.actor, code=values["sku"], quantity=quantity,
                                     reason=values["reason"], location=values["location"], note=values["note"].strip())
@@ -114,6 +117,7 @@ class TransferDialog(StockDialog):
     """Move stock between two locations."""
 
     TITLE_TEXT = "Transfer between locations"
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"code": "sku", "from_location": "from", "to_location": "to"}
     SAVE_LABEL = "book the transfer"
 
     def fields(self) -> list[Field]:
@@ -134,7 +138,7 @@ class TransferDialog(StockDialog):
         from shoptui import db
         from shoptui.services.inventory.changes import transfer
 
-        quantity = whole_number(values["quantity"], "transfer quantity")
+        quantity = whole_number(values["quantity"], "transfer quantity", field="quantity")
         with db.transaction(self.shop.db_url) as session:
             return transfer(session=session, actor=self.shop.actor, code=values["sku"], quantity=quantity,
                                       from_location=values["from"] or "", to_location=values["to"] or "",
@@ -145,6 +149,7 @@ class LevelsDialog(StockDialog):
     """A variant's safety stock, reorder point and usual supplier."""
 
     TITLE_TEXT = "Reorder point and safety stock"
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"code": "sku", "safety_stock": "safety", "reorder_point": "reorder"}
     SAVE_LABEL = "save the levels"
 
     def __init__(self, meta: StockMeta, sku: str, *, safety: int, reorder: int | None, intro: str = "") -> None:
@@ -170,8 +175,8 @@ class LevelsDialog(StockDialog):
         from shoptui.services.inventory.policies import set_levels
 
         raw_reorder = values["reorder"].strip()
-        reorder = whole_number(raw_reorder, "reorder point") if raw_reorder else None
-        safety = whole_number(values["safety"], "safety stock")
+        reorder = whole_number(raw_reorder, "reorder point", field="reorder") if raw_reorder else None
+        safety = whole_number(values["safety"], "safety stock", field="safety")
         with db.transaction(self.shop.db_url) as session:
             return set_levels(session=session, actor=self.shop.actor, code=values["sku"],
                                         safety_stock=safety, reorder_point=reorder,

@@ -52,6 +52,7 @@ class SupplierDialog(FormDialog):
     """Add a supplier, or edit one (prefilled)."""
 
     SAVE_LABEL = "save the supplier"
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"lead_time_days": "lead"}
 
     def __init__(self, supplier: SupplierRead | None = None) -> None:
         super().__init__()
@@ -81,7 +82,7 @@ class SupplierDialog(FormDialog):
         from shoptui import db
         from shoptui.services.inventory import purchasing
 
-        lead = whole_number(values["lead"], "lead time")
+        lead = whole_number(values["lead"], "lead time", field="lead")
         fields = dict(name=values["name"], contact=values["contact"], email=values["email"], phone=values["phone"],
                       lead_time_days=lead, note=values["note"])
         with db.transaction(self.shop.db_url) as session:
@@ -119,7 +120,8 @@ class NewPODialog(FormDialog):
         from shoptui.services.inventory import purchasing
 
         if values["supplier"] is None:
-            raise InvalidInput("Choose the supplier the order goes to (add one on the suppliers tab first).")
+            raise InvalidInput("Choose the supplier the order goes to (add one on the suppliers tab first).",
+                               field="supplier")
         with db.transaction(self.shop.db_url) as session:
             return purchasing.create_po(session=session, actor=self.shop.actor, supplier=values["supplier"],
                                         location=values["location"], note=values["note"])
@@ -129,6 +131,7 @@ class POLineDialog(FormDialog):
     """Add a variant to a draft PO (adds to its quantity when already there)."""
 
     SAVE_LABEL = "add the line"
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"code": "sku", "unit_cost_minor": "cost"}
 
     def __init__(self, meta: StockMeta, po: PORead) -> None:
         super().__init__(f"{po.number} for {po.supplier}: the cost defaults to the variant's cost.")
@@ -152,8 +155,8 @@ class POLineDialog(FormDialog):
         from shoptui.money import parse_money
         from shoptui.services.inventory import purchasing
 
-        quantity = whole_number(values["quantity"], "quantity")
-        cost = parse_money(values["cost"], self.meta.store.digits, field="cost") if values["cost"].strip() else None
+        quantity = whole_number(values["quantity"], "quantity", field="quantity")
+        cost = parse_money(values["cost"], self.meta.store.digits, field="cost", name="cost") if values["cost"].strip() else None
         with db.transaction(self.shop.db_url) as session:
             return purchasing.add_po_line(session=session, actor=self.shop.actor, po_id=self.po.id,
                                           code=values["sku"], quantity=quantity, unit_cost_minor=cost)

@@ -79,6 +79,7 @@ class NewStocktakeDialog(FormDialog):
     """Start a count: a location, optionally a category subtree, a note."""
 
     TITLE_TEXT = "Start a stocktake"
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"category_id": "category"}
     SAVE_LABEL = "freeze the expected stock and start"
 
     def __init__(self, meta: StockMeta) -> None:
