@@ -12,7 +12,7 @@ member first (a read-only preview of what would move), then a confirmation that 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import work
 from textual.message import Message
@@ -93,6 +93,8 @@ class RegisterDialog(FormDialog):
 
 class EditDialog(FormDialog):
     """A member's profile, contact, tags, another account and consent (only what changed is saved)."""
+
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"add_account": "account"}
 
     SAVE_LABEL = "save"
 
@@ -226,7 +228,7 @@ class PointsDialog(FormDialog):
         from shoptui import db
         from shoptui.services.members import profiles as members
 
-        points = whole_number(values["points"], "points change", signed=True)
+        points = whole_number(values["points"], "points change", signed=True, field="points")
         with db.transaction(self.shop.db_url) as session:
             return members.adjust_points(session=session, actor=self.shop.actor, ref=self.member.id, points=points,
                                          reason=values["reason"])
@@ -236,6 +238,7 @@ class CreditDialog(FormDialog):
     """A top-up paid at the counter, or a correction up or down with a reason."""
 
     TITLE_TEXT = "Store credit"
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"amount_minor": "amount"}
     SAVE_LABEL = "book it"
 
     def __init__(self, meta: MembersMeta, member: MemberRead) -> None:
@@ -262,7 +265,7 @@ class CreditDialog(FormDialog):
         from shoptui.services.members import profiles as members
 
         adjust = values["kind"] == "adjust"
-        amount = parse_money(values["amount"], self.meta.digits, field="amount", allow_negative=adjust)
+        amount = parse_money(values["amount"], self.meta.digits, field="amount", allow_negative=adjust, name="amount")
         with db.transaction(self.shop.db_url) as session:
             return members.credit_change(session=session, actor=self.shop.actor, ref=self.member.id,
                                          amount_minor=amount, reason=values["reason"], adjust=adjust,
@@ -273,6 +276,7 @@ class GiftDialog(FormDialog):
     """A gift from the points catalogue for the member's points."""
 
     TITLE_TEXT = "Redeem a gift"
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"code": "gift"}
     SAVE_LABEL = "give the gift"
 
     def __init__(self, meta: MembersMeta, member: MemberRead) -> None:
@@ -294,8 +298,8 @@ class GiftDialog(FormDialog):
         from shoptui.services.members import profiles as members
 
         if values["gift"] is None:
-            raise InvalidInput("Choose a gift from the points catalogue.")
-        quantity = whole_number(values["quantity"], "quantity")
+            raise InvalidInput("Choose a gift from the points catalogue.", field="gift")
+        quantity = whole_number(values["quantity"], "quantity", field="quantity")
         with db.transaction(self.shop.db_url) as session:
             return members.redeem_gift(session=session, actor=self.shop.actor, ref=self.member.id,
                                        code=str(values["gift"]), quantity=quantity)
@@ -364,6 +368,10 @@ def merge_question(preview: MergePreview, meta: MembersMeta) -> str:
 class TierEditDialog(FormDialog):
     """A tier's name, thresholds and benefits; members move at the next recalculation."""
 
+    FIELD_NAMES: ClassVar[dict[str, str]] = {
+        "min_spend_minor": "min_spend", "discount_bp": "discount", "points_multiplier_bp": "multiplier",
+        "free_shipping_over_minor": "free_shipping"}
+
     SAVE_LABEL = "save"
 
     def edits_a_record(self) -> bool:
@@ -406,12 +414,12 @@ class TierEditDialog(FormDialog):
         ship = values["free_shipping"].strip()
         patch = members_tiers.TierUpdate(
             name=values["name"],
-            min_spend_minor=parse_money(values["min_spend"], digits, field="minimum spend"),
-            min_orders=whole_number(values["min_orders"], "minimum number of orders"),
-            discount_bp=parse_basis_points(values["discount"], field="discount"),
-            points_multiplier_bp=parse_money(multiplier, 4, field="points multiplier"),
+            min_spend_minor=parse_money(values["min_spend"], digits, field="minimum spend", name="min_spend"),
+            min_orders=whole_number(values["min_orders"], "minimum number of orders", field="min_orders"),
+            discount_bp=parse_basis_points(values["discount"], field="discount", name="discount"),
+            points_multiplier_bp=parse_money(multiplier, 4, field="points multiplier", name="multiplier"),
             free_shipping_over_minor=-1 if ship.lower() in ("", "none", "no")
-            else parse_money(ship, digits, field="free shipping amount"))
+            else parse_money(ship, digits, field="free shipping amount", name="free_shipping"))
         with db.transaction(self.shop.db_url) as session:
             return members_tiers.edit_tier(session=session, actor=self.shop.actor, code=self.tier.code, patch=patch)
 
