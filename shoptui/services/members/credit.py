@@ -79,7 +79,7 @@ def book(session: Session, actor: Actor, customer_id: int, *, kind: str, amount_
     if not changed:
         held = session.exec(select(Member.credit_balance_minor).where(Member.customer_id == customer_id)).first()
         raise Conflict(f"Member #{customer_id} holds {currency.format(held or 0)} of store credit, so "
-                       f"{currency.format(-amount_minor)} cannot be taken from it.")
+                       f"{currency.format(-amount_minor)} cannot be taken from it.", field="amount_minor")
     row = CreditMovement(customer_id=customer_id, kind=kind, amount_minor=amount_minor, reason=reason,
                          ref_kind=ref_kind, ref_id=None if ref_id is None else str(ref_id)[:100],
                          actor=actor.name[:100], at=clock.now())
