@@ -227,7 +227,7 @@ def find_customer_row(session: Session, ref: str | int) -> Customer:
             row = customer_by_contact(session, kind="phone", values=candidates)
     if row is None:
         raise NotFound(f"There is no customer {text_ref!r} (looked up by id, phone and email). "
-                       "Add one with 'shoptui customer add'.")
+                       "Add one with 'shoptui customer add'.", field="customer")
     return row
 
 

@@ -90,6 +90,7 @@ class OrderForm(FormDialog):
 class NewOrderDialog(OrderForm):
     """An order typed in by hand (phone or chat): customer by phone, lines by SKU or barcode."""
 
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"quantity": "lines", "code": "lines"}
     TITLE_TEXT = "New order"
     SAVE_LABEL = "create the order"
 
