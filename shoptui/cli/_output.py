@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 if TYPE_CHECKING:
+    from rich.console import JustifyMethod
     from sqlmodel import Session
 
     from shoptui.config import Actor
@@ -226,7 +227,7 @@ def emit_page(page: Any, currency: Currency | None = None) -> None:
 
 def emit_table(
     rows: Iterable[Sequence[Any]], columns: Sequence[str], *, title: str | None = None,
-    justify: dict[str, str] | None = None, empty: str = "Nothing to show.",
+    justify: dict[str, JustifyMethod] | None = None, empty: str = "Nothing to show.",
 ) -> None:
     """A Rich table on stdout (plain when stdout is not a terminal)."""
     from rich.console import Console

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from difflib import get_close_matches
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import typer
 from typer.core import TyperGroup
 
 from shoptui import __version__, modules
 from shoptui.cli._output import CliState
+
+
+@runtime_checkable
+class _Told(Protocol):
+    """An error with a message to show, such as the (vendored) click UsageError typer raises."""
+
+    message: str
 
 
 class ModuleCommands(TyperGroup):
@@ -36,10 +43,10 @@ class ModuleCommands(TyperGroup):
         try:
             return self._click_resolve_command(ctx, args)
         except Exception as exc:  # "No such command": suggest close names from every module, loaded or not
-            message = getattr(exc, "message", None)
-            matches = get_close_matches(args[0], self.list_commands(ctx)) if args and message else []
-            if matches:
-                exc.message = f"{message.rstrip('.')}. Did you mean {', '.join(repr(m) for m in matches)}?"
+            if isinstance(exc, _Told) and exc.message and args:
+                matches = get_close_matches(args[0], self.list_commands(ctx))
+                if matches:
+                    exc.message = f"{exc.message.rstrip('.')}. Did you mean {', '.join(repr(m) for m in matches)}?"
             raise
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:

@@ -127,6 +127,8 @@ def list_orders(
 
 
 def _show(order: OrderRead, money: Currency, tz: Any) -> None:
+    from shoptui.services.orders.common import line_title
+
     emit_pairs([
         ("order", order.number), ("created", when(order.created_at, tz)), ("channel", order.channel),
         ("customer", " · ".join(p for p in (order.customer_name, order.customer_phone or "", order.customer_email or "")
@@ -140,7 +142,7 @@ def _show(order: OrderRead, money: Currency, tz: Any) -> None:
         ("refunded", money.format(order.refunded_minor)), ("due", money.format(order.due_minor)),
         ("note", order.note),
     ])
-    emit_table([(line.sku, line.title, line.quantity, money.format(line.unit_price_minor),
+    emit_table([(line.sku, line_title(line), line.quantity, money.format(line.unit_price_minor),
                  money.format(line.net_minor), line.quantity_shipped, line.quantity_returned,
                  money.format(line.refunded_minor)) for line in order.lines],
                ["sku", "title", "qty", "unit", "paid for", "shipped", "returned", "refunded"],

@@ -204,7 +204,7 @@ def retry(
         raise fail("Name one message id, or give --all-failed (not both).", 2)
 
     def work(session: Session, actor: Actor) -> Outcome:
-        if all_failed:
+        if message_id is None:  # then --all-failed was given (checked above)
             items = messaging.retry_all_failed(session=session, actor=actor)
             return Outcome(f"Queued {plural(len(items), 'failed message')} again.", {"queued": [m.id for m in items]})
         message = messaging.retry(session=session, actor=actor, message_id=message_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 import typer
 
@@ -39,6 +39,18 @@ notification_app = typer.Typer(help="The notification centre (low stock, failed 
 # ---------------------------------------------------------------- db
 
 
+class _DbInfo(TypedDict):
+    """What 'db info' reports (its --json document)."""
+
+    url: str
+    path: str | None
+    size_bytes: int | None
+    schema_revision: str | None
+    schema_head: list[str]
+    up_to_date: bool
+    tables: dict[str, int]
+
+
 @db_app.command("info")
 def db_info(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Where the store is, its size, schema revision and row counts.
@@ -54,7 +66,7 @@ def db_info(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         with db.translated_errors(url):
             revision = db.current_revision(engine)
         path = sqlite_path(url)
-        info = {
+        info: _DbInfo = {
             "url": db.display_url(url) if path is None else f"sqlite:///{path}",
             "path": str(path) if path else None,
             "size_bytes": path.stat().st_size if path and path.exists() else None,

@@ -45,7 +45,11 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("Alembic has no store to migrate: run it through 'shoptui db upgrade', "
+                           "or set sqlalchemy.url in the Alembic config.")
+    engine = create_engine(url)
     with engine.begin() as conn:
         _run(conn)
 

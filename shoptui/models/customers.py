@@ -4,7 +4,8 @@ Names other modules rely on: ``customer.id``, ``customer.name``, ``customer.phon
 ``customer.email``, ``customer_address.customer_id``. ``phone`` is stored compact (no spaces or
 dashes) and ``email`` lower-cased, so lookups are exact index hits. A customer's further phones
 and emails (kept when two customers are merged) are in ``customer_contact``, stored the same way;
-lookups and duplicate checks find them as they find the primary ones.
+lookups and duplicate checks find them as they find the primary ones. A primary phone or email is
+unique by index (``uq_customer_phone``, ``uq_customer_email``), so racing writers cannot both keep it.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ class Customer(SQLModel, table=True):
     __table_args__ = (
         Index("ix_customer_name", "name", "id"),  # name prefix searches
         Index("ix_customer_name_lower", text("lower(name)"), "id"),  # the A-Z lists (case-insensitive)
-        Index("ix_customer_phone", "phone"),
-        Index("ix_customer_email", "email"),
+        Index("uq_customer_phone", "phone", unique=True),  # one customer per phone (NULLs do not count)
+        Index("uq_customer_email", "email", unique=True),
     )
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100)

@@ -28,7 +28,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from shoptui.models._types import UTCDateTime, utcnow
@@ -156,6 +156,8 @@ class OrderLine(SQLModel, table=True):
     quantity_returned: int = 0
     quantity_refunded: int = 0
     refunded_minor: int = 0
+    # a promotion's gift (added free by the offers; ``title`` is the plain product title)
+    is_gift: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class OrderAdjustment(SQLModel, table=True):

@@ -19,6 +19,8 @@ from shoptui import wording
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from shoptui.services.shop.settings import Currency
+
 STORE_KEYS = ("name", "timezone", "currency", "currency_digits")
 """The settings a :class:`StoreView` is made of."""
 
@@ -49,6 +51,21 @@ class StoreView:
     def day(self, at: datetime | None) -> str:
         """The store-local date of a moment, ``2026-11-20`` (``–`` for none)."""
         return self.when(at, time=False)
+
+    def clock(self, at: datetime | None) -> str:
+        """The store-local time of day of a moment, ``10:30`` (``–`` for none)."""
+        return "–" if at is None else f"{wording.local_time(at, self.tz):%H:%M}"
+
+    def last_day(self, ends: datetime, *, year: bool = True) -> str:
+        """The last store day a window ending at ``ends`` covers (an end at midnight belongs to the day before)."""
+        return wording.last_day(ends, self.tz, year=year)
+
+    @property
+    def money_type(self) -> Currency:
+        """The store currency as the services parse and format it."""
+        from shoptui.services.shop.settings import Currency
+
+        return Currency(code=self.currency, digits=self.digits)
 
 
 def from_values(values: dict[str, object]) -> StoreView:

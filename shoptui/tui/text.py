@@ -56,3 +56,9 @@ def cell(value: object, width: int, *, right: bool = False, style: str = "") -> 
 def signed(value: int) -> str:
     """A change of a count with its sign: ``+5``, ``-3``; zero is ``0``."""
     return f"{value:+d}" if value else "0"
+
+
+def percent(bp: int) -> str:
+    """Basis points as a percentage: ``1300`` -> ``13%``, ``1250`` -> ``12.5%``."""
+    whole, frac = divmod(bp, 100)
+    return f"{whole}%" if not frac else f"{whole}.{frac:02d}".rstrip("0") + "%"

@@ -199,3 +199,16 @@ def test_stock_moves_lists_every_location_as_its_help_says(shop, seeded: str) ->
 
 def test_help_of_key_option_tells_the_refusal(shop) -> None:  # type: ignore[no-untyped-def]
     assert "the key with other arguments is refused" in _help(shop, "product", "add")
+
+
+# ---------------------------------------------------------------- a mistyped command
+
+
+def test_a_mistyped_command_suggests_the_close_names_of_every_module(runner) -> None:  # type: ignore[no-untyped-def]
+    """The root command suggests from every module's command, loaded or not (typer alone knows only loaded ones)."""
+    result = runner.invoke(app, ["ordr"])
+    assert result.exit_code == 2, result.stderr
+    assert "No such command 'ordr'. Did you mean 'order'?" in result.stderr
+    nothing_close = runner.invoke(app, ["zzzzzz"])
+    assert nothing_close.exit_code == 2
+    assert "No such command 'zzzzzz'." in nothing_close.stderr and "Did you mean" not in nothing_close.stderr

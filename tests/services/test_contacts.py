@@ -74,8 +74,9 @@ def test_unknown_country_is_refused() -> None:
         country_code("Atlantis")
 
 
-def test_lookup_forms_cover_numbers_stored_before_e164() -> None:
-    assert phone_candidates("137 0000 0000", "CN") == ["+8613700000000", "013700000000", "13700000000"]
+def test_lookup_forms_are_the_e164_form_or_the_typed_digits() -> None:
+    assert phone_candidates("137 0000 0000", "CN") == ["+8613700000000"]  # stored phones are E.164 (0011)
+    assert phone_candidates("0086 137-0000-0000", "CN") == ["+8613700000000"]
     assert phone_candidates("+44 20 7946 0958", "CN") == ["+442079460958"]
     assert phone_candidates("138", "CN") == ["138", "+86138"]  # the start of a number, for searches
     assert phone_candidates("call me", "CN") == []
@@ -98,18 +99,26 @@ def test_one_person_is_one_phone_for_members_and_customers(session: Session) -> 
                                  data=customers.CustomerCreate(name="Bo", phone="+86 139-0000-0000")).id == bo.id
 
 
-def test_a_phone_stored_before_e164_is_still_found(session: Session) -> None:
-    settings.set_value(session=session, actor=CLERK, key="country", raw="CN")
-    old = customers.add_customer(session=session, actor=CLERK, data=customers.CustomerCreate(name="Old"))
-    row = session.exec(select(Customer).where(Customer.id == old.id)).one()
-    row.phone = "13700000000"  # how customers stored a number before (compact, no country code)
-    session.add(row)
-    session.flush()
-    for raw in SAME_PERSON:
-        assert customers.get_customer(session=session, ref=raw).id == old.id
-    with pytest.raises(Exception, match="already belongs to"):
-        customers.add_customer(session=session, actor=CLERK,
-                               data=customers.CustomerCreate(name="New", phone="+86 137 0000 0000"))
+def test_a_phone_stored_before_e164_is_found_once_the_store_is_upgraded(store: str) -> None:
+    from sqlalchemy import text
+
+    from shoptui import db
+
+    with db.transaction(store) as session:
+        settings.set_value(session=session, actor=CLERK, key="country", raw="CN")
+        old = customers.add_customer(session=session, actor=CLERK, data=customers.CustomerCreate(name="Old"))
+        row = session.exec(select(Customer).where(Customer.id == old.id)).one()
+        row.phone = "13700000000"  # how customers stored a number before (compact, no country code)
+        session.add(row)
+        session.execute(text("UPDATE alembic_version SET version_num = '0011_gift_lines'"))
+    db.dispose_all()
+    db.upgrade(store, backup=False)  # 0011 rewrites it in E.164; lookups read only that form
+    with db.transaction(store) as session:
+        for raw in SAME_PERSON:
+            assert customers.get_customer(session=session, ref=raw).id == old.id
+        with pytest.raises(Exception, match="already belongs to"):
+            customers.add_customer(session=session, actor=CLERK,
+                                   data=customers.CustomerCreate(name="New", phone="+86 137 0000 0000"))
 
 
 def test_bad_contacts_are_refused_by_customers_with_the_field_named(session: Session) -> None:

@@ -56,5 +56,5 @@ def test_lookup_is_an_index_point_query(store: str) -> None:
         statement = members._find_statement().params(p1="+8613800138000", p2="13800138000", p3="013800138000")
         compiled = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
         plan = " ".join(str(r[-1]) for r in session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
-    assert "customer USING INDEX ix_customer_phone (phone=?)" in plan, plan
+    assert "customer USING INDEX uq_customer_phone (phone=?)" in plan, plan
     assert "SCAN customer" not in plan and "SCAN member " not in plan, plan

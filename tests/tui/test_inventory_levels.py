@@ -11,8 +11,9 @@ from shoptui.services.inventory.listing import list_levels
 from shoptui.services.inventory.variants import find_variant
 from shoptui.tui.app import ShopApp
 from shoptui.tui.screens.inventory.dialogs import AdjustDialog, RestockDialog, TransferDialog
-from shoptui.tui.screens.inventory.screen import InventoryScreen, LevelFilters, columns_for, page_size
+from shoptui.tui.screens.inventory.screen import InventoryScreen, LevelFilters, columns_for
 from shoptui.tui.widgets.form import FieldRow, whole_number
+from shoptui.tui.widgets.paged_table import page_size
 from tests.tui.conftest import settle
 from tests.tui.inventory_support import (  # noqa: F401  (fixtures)
     barcode_of,

@@ -31,8 +31,9 @@ from shoptui.tui.app import ShopApp
 from shoptui.tui.screens.orders.batch import BatchRow, BatchShipDialog
 from shoptui.tui.screens.orders.detail import OrderDetailScreen
 from shoptui.tui.screens.orders.dialogs import CancelDialog, NewOrderDialog, PayDialog, ShipDialog
-from shoptui.tui.screens.orders.screen import OrdersScreen, columns_for, page_size
+from shoptui.tui.screens.orders.screen import OrdersScreen, columns_for
 from shoptui.tui.widgets.form import FieldRow
+from shoptui.tui.widgets.paged_table import page_size
 from tests.conftest import CLERK, FROZEN_AT
 from tests.services.orders_helpers import seed
 from tests.tui.conftest import settle

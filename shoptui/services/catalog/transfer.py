@@ -22,12 +22,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel
-from sqlalchemy import bindparam, func, select, update
-from sqlmodel import Session
+from sqlalchemy import bindparam, func, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput
+from shoptui.models._types import id_of, table_of
 from shoptui.models.catalog import Product, ProductImage, ProductTag, Variant
 from shoptui.services.catalog import categories as catalog_categories
 from shoptui.services.catalog import fields as catalog_fields
@@ -37,6 +39,7 @@ from shoptui.services.shop import audit, settings, spreadsheet
 from shoptui.store import bulk, tuning
 from shoptui.store import ids as id_pool
 from shoptui.store import search as store_search
+from shoptui.store.rows import tuples
 
 COLUMNS = (
     "product_sku", "sku", "title", "status", "category", "brand", "tags", "description",
@@ -483,10 +486,10 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
                     add_error(line, "description", str(exc))
             names = []
             for name, index in name_columns:
-                value = cells[index].strip() or None
-                fields[name] = value
-                if value:
-                    names.append(value)
+                option_name = cells[index].strip() or None
+                fields[name] = option_name
+                if option_name:
+                    names.append(option_name)
             if names and tuple(names) not in names_checked:
                 try:
                     catalog_fields.check_option_names(names)
@@ -523,17 +526,17 @@ def _check_against_store(session: Session, groups: list[_Group], errors: _Collec
         dict[str, Any], dict[int, list[str]]]:
     """Existing variants by SKU; refuse barcodes held by other SKUs and mixed products."""
     existing: dict[str, Any] = {}
-    if session.connection().execute(select(Variant.id).limit(1)).first() is None:
+    if session.connection().execute(select(col(Variant.id)).limit(1)).first() is None:
         return existing, {}  # an empty catalogue: nothing to update, no code taken
     skus = [v["sku"] for g in groups for v in g.variants]
     for start in range(0, len(skus), 900):
         chunk = skus[start:start + 900]
-        for row in session.execute(select(Variant).where(Variant.sku.in_(chunk))).scalars():
+        for row in session.exec(select(Variant).where(col(Variant.sku).in_(chunk))):
             existing[row.sku] = row
     barcodes = {v["barcode"]: v for g in groups for v in g.variants if v.get("barcode")}
     codes = list(barcodes)
     for start in range(0, len(codes), 900):
-        for owner_sku, barcode in session.execute(select(Variant.sku, Variant.barcode).where(Variant.barcode.in_(codes[start:start + 900]))):
+        for owner_sku, barcode in session.exec(select(col(Variant.sku), col(Variant.barcode)).where(col(Variant.barcode).in_(codes[start:start + 900]))):
             variant = barcodes[barcode]
             if owner_sku != variant["sku"]:
                 errors.add(variant["line"], "barcode", f"the barcode {barcode} is already used by {owner_sku}")
@@ -550,9 +553,10 @@ def _check_against_store(session: Session, groups: list[_Group], errors: _Collec
     if touched:
         ids = sorted(touched)
         for start in range(0, len(ids), 900):
-            for p in session.execute(select(Product.id, Product.option1_name, Product.option2_name, Product.option3_name)
-                                     .where(Product.id.in_(ids[start:start + 900]))):
-                options[p.id] = [n for n in (p.option1_name, p.option2_name, p.option3_name) if n]
+            for pid, *option_names in tuples(session.execute(
+                    sa_select(col(Product.id), col(Product.option1_name), col(Product.option2_name),
+                              col(Product.option3_name)).where(col(Product.id).in_(ids[start:start + 900])))):
+                options[pid] = [n for n in option_names if n]
     return existing, options
 
 
@@ -568,7 +572,7 @@ def _check_groups(session: Session, groups: list[_Group], existing: dict[str, An
     if ids:
         in_file = {v["sku"] for g in groups for v in g.variants}
         for start in range(0, len(ids), 900):
-            for v in session.execute(select(Variant).where(Variant.product_id.in_(ids[start:start + 900]))).scalars():
+            for v in session.exec(select(Variant).where(col(Variant.product_id).in_(ids[start:start + 900]))):
                 if v.sku not in in_file:
                     kept.setdefault(v.product_id, []).append(v)
     for group in groups:
@@ -705,38 +709,39 @@ def _changed_products(session: Session, groups: list[_Group], existing: dict[str
                       variant_changes: dict[str, dict[str, Any]]) -> set[int]:
     """The store's products an import changes: a product field, its tags or images, or a variant (new or changed)."""
     touched = {g.product_id: g for g in groups if g.product_id is not None}
-    changed = {existing[sku].product_id for sku in variant_changes}
+    changed: set[int] = {existing[sku].product_id for sku in variant_changes}
     changed.update(pid for pid, g in touched.items() if any(v["sku"] not in existing for v in g.variants))
-    todo = sorted(pid for pid in touched if pid not in changed)  # type: ignore[type-var]
+    todo = sorted(pid for pid in touched if pid not in changed)
     if not todo:
-        return changed  # type: ignore[return-value]
+        return changed
     paths = {name.lower(): cid for cid, name in catalog_categories.category_paths(session=session).items()}
     for start in range(0, len(todo), 900):
         chunk = todo[start:start + 900]
         tags: dict[int, list[str]] = {}
         images: dict[int, list[str]] = {}
         if any("tags" in touched[pid].fields for pid in chunk):
-            for pid, tag in session.execute(select(ProductTag.product_id, ProductTag.tag)
-                                            .where(ProductTag.product_id.in_(chunk)).order_by(ProductTag.tag)):
+            for pid, tag in session.exec(select(col(ProductTag.product_id), col(ProductTag.tag))
+                                            .where(col(ProductTag.product_id).in_(chunk)).order_by(col(ProductTag.tag))):
                 tags.setdefault(pid, []).append(tag)
         if any("images" in touched[pid].fields for pid in chunk):
-            for pid, location in session.execute(select(ProductImage.product_id, ProductImage.location)
-                                                 .where(ProductImage.product_id.in_(chunk))
-                                                 .order_by(ProductImage.product_id, ProductImage.position)):
+            for pid, location in session.exec(select(col(ProductImage.product_id), col(ProductImage.location))
+                                                 .where(col(ProductImage.product_id).in_(chunk))
+                                                 .order_by(col(ProductImage.product_id), col(ProductImage.position))):
                 images.setdefault(pid, []).append(location)
-        for row in session.execute(select(Product).where(Product.id.in_(chunk))).scalars():
-            f = touched[row.id].fields
+        for row in session.exec(select(Product).where(col(Product.id).in_(chunk))):
+            product_id = id_of(row)
+            f = touched[product_id].fields
             differs = any(name in f and getattr(row, name) != f[name] for name in _PRODUCT_FIELDS)
             if not differs and "category" in f:
                 wanted = paths.get(f["category"].lower(), -1) if f["category"] else None
                 differs = wanted != row.category_id
             if not differs and "tags" in f:
-                differs = f["tags"] != tags.get(row.id, [])
+                differs = f["tags"] != tags.get(product_id, [])
             if not differs and "images" in f:
-                differs = f["images"] != images.get(row.id, [])
+                differs = f["images"] != images.get(product_id, [])
             if differs:
-                changed.add(row.id)
-    return changed  # type: ignore[return-value]
+                changed.add(product_id)
+    return changed
 
 
 _PRODUCT_FIELDS = ("title", "description", "status", "brand", "option1_name", "option2_name", "option3_name")
@@ -775,10 +780,10 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
         n.lower(): cid for cid, n in catalog_categories.category_paths(session=session).items()}
     new_groups = [g for g in groups if g.product_id is None]
     product_columns = _product_columns(new_groups, categories, now)
-    product_table = Product.__table__  # type: ignore[attr-defined]
+    product_table = table_of(Product)
     ids = id_pool.allocate(conn, product_table, len(new_groups))
-    for g, pid in zip(new_groups, ids, strict=True):
-        g.product_id = pid
+    for g, new_id in zip(new_groups, ids, strict=True):
+        g.product_id = new_id
     variant_rows: list[tuple[Any, ...]] = []
     updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     positions: dict[int, int] = {}
@@ -793,8 +798,9 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
             old = existing.get(v["sku"])
             if old is None:
                 if position is None:
-                    position = (session.execute(select(func.max(Variant.position)).where(Variant.product_id == pid))
-                                .scalar() + 1 if pid in products_in_store else 0)
+                    last = session.exec(select(func.max(col(Variant.position))).where(
+                        col(Variant.product_id) == pid)).one() if pid in products_in_store else None
+                    position = 0 if last is None else last + 1
                 get = v.get
                 track = get("track_stock")
                 price = get("price_minor")
@@ -813,7 +819,7 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
         if position is not None:
             positions[pid] = position
     for keys, batch in updates.items():
-        statement = update(Variant).where(Variant.id == bindparam("b_id")).values(
+        statement = update(Variant).where(col(Variant.id) == bindparam("b_id")).values(
             {k: bindparam(k) for k in keys if k != "b_id"})
         conn.execute(statement, batch)
     if variant_columns is None:
@@ -828,11 +834,11 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
         if progress and len(new_groups) >= 10_000:
             progress(f"wrote {len(new_groups):,} products")
         if variant_count:
-            bulk.insert_columns(conn, Variant.__table__, _VARIANT_NAMES, variant_columns)  # type: ignore[attr-defined]
+            bulk.insert_columns(conn, table_of(Variant), _VARIANT_NAMES, variant_columns)
         if progress and variant_count >= 10_000:
             progress(f"wrote {variant_count:,} variants")
-        bulk.insert_rows(conn, ProductTag.__table__, ("product_id", "tag"), tag_rows)  # type: ignore[attr-defined]
-        bulk.insert_rows(conn, ProductImage.__table__, ("product_id", "position", "location"), image_rows)  # type: ignore[attr-defined]
+        bulk.insert_rows(conn, table_of(ProductTag), ("product_id", "tag"), tag_rows)
+        bulk.insert_rows(conn, table_of(ProductImage), ("product_id", "position", "location"), image_rows)
     if new_groups:
         store_search.insert_lines(session=session, lines=search.search_rows(_search_inputs(new_groups)))
     created = {id(g) for g in new_groups}
@@ -958,21 +964,21 @@ def _export_products(session: Session) -> Iterator[tuple[Any, list[Any], list[st
     """Products by id with their variants, tags and images, a thousand at a time."""
     last = 0
     while True:
-        products = list(session.execute(select(Product).where(Product.id > last).order_by(Product.id).limit(1000)).scalars())
+        products = list(session.exec(select(Product).where(col(Product.id) > last).order_by(col(Product.id)).limit(1000)))
         if not products:
             return
-        ids = [p.id for p in products]
+        ids = [id_of(p) for p in products]
         variants: dict[int, list[Any]] = {}
-        for v in session.execute(select(Variant).where(Variant.product_id.in_(ids)).order_by(Variant.product_id, Variant.position, Variant.id)).scalars():
+        for v in session.exec(select(Variant).where(col(Variant.product_id).in_(ids)).order_by(col(Variant.product_id), col(Variant.position), col(Variant.id))):
             variants.setdefault(v.product_id, []).append(v)
         tags: dict[int, list[str]] = {}
-        for pid, tag in session.execute(select(ProductTag.product_id, ProductTag.tag).where(ProductTag.product_id.in_(ids)).order_by(ProductTag.tag)):
+        for pid, tag in session.exec(select(col(ProductTag.product_id), col(ProductTag.tag)).where(col(ProductTag.product_id).in_(ids)).order_by(col(ProductTag.tag))):
             tags.setdefault(pid, []).append(tag)
         images: dict[int, list[str]] = {}
-        for pid, loc in session.execute(select(ProductImage.product_id, ProductImage.location).where(ProductImage.product_id.in_(ids)).order_by(ProductImage.position)):
+        for pid, loc in session.exec(select(col(ProductImage.product_id), col(ProductImage.location)).where(col(ProductImage.product_id).in_(ids)).order_by(col(ProductImage.position))):
             images.setdefault(pid, []).append(loc)
-        for p in products:
-            yield p, variants.get(p.id, []), tags.get(p.id, []), images.get(p.id, [])
+        for p, pid in zip(products, ids, strict=True):
+            yield p, variants.get(pid, []), tags.get(pid, []), images.get(pid, [])
         last = ids[-1]
         session.expunge_all()
 

@@ -36,6 +36,7 @@ from sqlmodel import Session, col, select
 from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput
+from shoptui.models._types import table_of
 from shoptui.models.inventory import StockLevel, StockMovement, StockPolicy
 from shoptui.services.inventory.alerts import alert_step, evaluate_alerts, send_alerts
 from shoptui.services.inventory.levels import LevelRead
@@ -48,9 +49,9 @@ from shoptui.text import check_text
 MAX_QUANTITY = 1_000_000
 
 
-_LEVEL = StockLevel.__table__  # type: ignore[attr-defined]  # SQLModel's metaclass sets __table__ but declares it nowhere
-_MOVE = StockMovement.__table__  # type: ignore[attr-defined]  # SQLModel's metaclass sets __table__ but declares it nowhere
-_POLICY = StockPolicy.__table__  # type: ignore[attr-defined]  # SQLModel's metaclass sets __table__ but declares it nowhere
+_LEVEL = table_of(StockLevel)
+_MOVE = table_of(StockMovement)
+_POLICY = table_of(StockPolicy)
 
 _NEW_LEVEL = Prepared(insert(_LEVEL).values(
     variant_id=bindparam("vid"), location_id=bindparam("lid"), on_hand=0, committed=0, incoming=0, alerted=False,

@@ -11,6 +11,7 @@ from sqlalchemy import and_, bindparam, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from shoptui.models._types import table_of
 from shoptui.models.catalog import Variant
 from shoptui.models.inventory import StockLevel
 from shoptui.services.inventory.variants import find_variant
@@ -28,8 +29,8 @@ class LevelRead(BaseModel):
     incoming: int
 
 
-_VARIANT = Variant.__table__  # type: ignore[attr-defined]  # SQLModel's metaclass sets __table__ but declares it nowhere
-_LEVEL = StockLevel.__table__  # type: ignore[attr-defined]  # SQLModel's metaclass sets __table__ but declares it nowhere
+_VARIANT = table_of(Variant)
+_LEVEL = table_of(StockLevel)
 
 
 def _level_query(by_location: bool) -> Prepared:

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
+from shoptui.models._types import table_of
 from shoptui.models.inventory import StockLocation
 from shoptui.services.shop import audit
 from shoptui.store.prepared import Prepared
@@ -27,7 +28,7 @@ class LocationRead(BaseModel):
     is_default: bool
 
 
-_LOCATION = StockLocation.__table__  # type: ignore[attr-defined]  # SQLModel's metaclass sets __table__ but declares it nowhere
+_LOCATION = table_of(StockLocation)
 _DEFAULT_LOCATION = Prepared(  # the default one, else the oldest
     sa_select(_LOCATION.c.id, _LOCATION.c.code, _LOCATION.c.name, _LOCATION.c.is_default)
     .order_by(_LOCATION.c.is_default.desc(), _LOCATION.c.id).limit(1)

@@ -15,12 +15,14 @@ import io
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import bindparam, func, insert, literal, literal_column, or_, update
+from sqlalchemy import SQLColumnExpression, bindparam, func, insert, literal, literal_column, or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
+from shoptui.models._types import table_of
 from shoptui.models.catalog import Category, Product, Variant
 from shoptui.models.inventory import StockLevel, StockMovement, Stocktake, StocktakeLine
 from shoptui.services.inventory.ledger import MAX_QUANTITY, Movement, book_many
@@ -28,11 +30,12 @@ from shoptui.services.inventory.locations import find_location
 from shoptui.services.inventory.variants import find_variant
 from shoptui.services.shop import audit
 from shoptui.store.prepared import Prepared
+from shoptui.store.rows import tuples
 from shoptui.text import check_text
 from shoptui.wording import plural
 
 UNCOUNTED_CHOICES = ("zero", "keep")
-_LINE = StocktakeLine.__table__  # type: ignore[attr-defined]
+_LINE = table_of(StocktakeLine)
 _SET_VARIANCE = Prepared(update(_LINE).where(_LINE.c.stocktake_id == bindparam("take"),
                                               _LINE.c.variant_id == bindparam("vid"))
                           .values(variance=bindparam("delta", type_=_LINE.c.variance.type)))
@@ -119,7 +122,7 @@ def _open(session: Session, stocktake_id: int) -> Stocktake:
 
 def _read(session: Session, row: Stocktake) -> StocktakeRead:
     lines, counted = session.exec(
-        select(func.count(), func.count(StocktakeLine.counted)).where(StocktakeLine.stocktake_id == row.id)
+        select(func.count(), func.count(col(StocktakeLine.counted))).where(col(StocktakeLine.stocktake_id) == row.id)
     ).one()
     category = session.exec(select(Category.name).where(Category.id == row.category_id)).first() \
         if row.category_id else None
@@ -150,10 +153,10 @@ def _moved_since(session: Session, stocktake: Stocktake, variant_ids: list[int] 
                  .where(StockMovement.location_id == stocktake.location_id,
                         col(StockMovement.id) > stocktake.frozen_movement_id,
                         col(StockMovement.variant_id).in_(variant_ids))
-                 .group_by(StockMovement.variant_id))
+                 .group_by(col(StockMovement.variant_id)))
         return dict(session.exec(query).all())
     last = session.exec(select(func.max(StockMovement.id))).one() or 0
-    variant = col(StockMovement.variant_id)
+    variant: SQLColumnExpression[int] = col(StockMovement.variant_id)
     if last - stocktake.frozen_movement_id <= RECENT_SCAN_LIMIT:
         # "+ 0" keeps the planner from grouping along the ledger index, which reads every movement
         # ever booked (3.7 s at 10M); reading only the movements since the freeze by id is milliseconds
@@ -168,8 +171,8 @@ def _moved_since(session: Session, stocktake: Stocktake, variant_ids: list[int] 
 def _moved_after_count(session: Session, stocktake: Stocktake,
                        variant_ids: list[int] | None = None) -> dict[int, int]:
     """Movements at the location since the freeze that came after each line's count, in one query."""
-    line = StocktakeLine.__table__  # type: ignore[attr-defined]
-    move = StockMovement.__table__  # type: ignore[attr-defined]
+    line = table_of(StocktakeLine)
+    move = table_of(StockMovement)
     query = (select(line.c.variant_id, func.sum(move.c.quantity))
              .select_from(move)
              .join(line, (line.c.stocktake_id == stocktake.id) & (line.c.variant_id == move.c.variant_id))
@@ -178,7 +181,7 @@ def _moved_after_count(session: Session, stocktake: Stocktake,
              .group_by(line.c.variant_id))
     if variant_ids is not None:
         query = query.where(line.c.variant_id.in_(variant_ids))
-    return {vid: int(total) for vid, total in session.execute(query).all() if total}
+    return {vid: int(total) for vid, total in tuples(session.execute(query)) if total}
 
 
 def _add_line(session: Session, stocktake: Stocktake, variant_id: int, sku: str) -> None:
@@ -212,7 +215,7 @@ def start_stocktake(*, session: Session, actor: Actor, location: str | None = No
         path = session.exec(select(Category.path).where(Category.id == category_id)).first()
         if path is None:
             raise NotFound(f"There is no category with id {category_id}.", field="category_id")
-    frozen = session.exec(select(func.coalesce(func.max(StockMovement.id), 0))).one()
+    frozen = session.exec(select(func.max(StockMovement.id))).one() or 0
     row = Stocktake(location_id=place.id, category_id=category_id, status="counting", note=note.strip(),
                     frozen_movement_id=frozen, started_by=actor.name[:100], started_at=clock.now())
     session.add(row)
@@ -223,7 +226,7 @@ def start_stocktake(*, session: Session, actor: Actor, location: str | None = No
         .outerjoin(StockLevel, (col(StockLevel.variant_id) == col(Variant.id))
                    & (col(StockLevel.location_id) == place.id))
         .where(col(Variant.track_stock).is_(True),
-               or_(Product.status != "archived", func.coalesce(StockLevel.on_hand, 0) != 0))
+               or_(col(Product.status) != "archived", func.coalesce(StockLevel.on_hand, 0) != 0))
     )
     if path is not None:
         scope = scope.join(Category, col(Category.id) == col(Product.category_id)).where(
@@ -253,11 +256,12 @@ def count(*, session: Session, actor: Actor, stocktake_id: int, code: str, quant
     variant = find_variant(session, code)
     if not variant.track_stock:
         raise InvalidInput(f"{variant.sku} does not track stock, so it is not counted.")
-    where = (StocktakeLine.stocktake_id == stocktake_id, StocktakeLine.variant_id == variant.id)
+    where = (col(StocktakeLine.stocktake_id) == stocktake_id, col(StocktakeLine.variant_id) == variant.id)
     exists = session.exec(select(StocktakeLine.variant_id).where(*where)).first()
     if exists is None:
         _add_line(session, stocktake, variant.id, variant.sku)
     counted = col(StocktakeLine.counted)
+    value: SQLColumnExpression[int | None]
     if mode == "set":
         value = literal(quantity)
     elif mode == "undo":
@@ -283,9 +287,9 @@ def set_reason(*, session: Session, actor: Actor, stocktake_id: int, code: str, 
     check_text(reason, "reason", 500, name="reason")
     stocktake = _open(session, stocktake_id)
     variant = find_variant(session, code)
-    changed = session.execute(update(StocktakeLine).where(StocktakeLine.stocktake_id == stocktake_id,
-                                                          StocktakeLine.variant_id == variant.id)
-                              .values(reason=reason).execution_options(synchronize_session=False)).rowcount
+    changed = session.exec(update(StocktakeLine).where(col(StocktakeLine.stocktake_id) == stocktake_id,
+                                                       col(StocktakeLine.variant_id) == variant.id)
+                           .values(reason=reason).execution_options(synchronize_session=False)).rowcount
     if not changed:
         raise NotFound(f"{variant.sku} is not part of stocktake {stocktake_id}.")
     audit.record(session=session, actor=actor, action="stocktake.reason", entity="stocktake", entity_id=stocktake_id,
@@ -331,10 +335,10 @@ def import_counts(*, session: Session, actor: Actor, stocktake_id: int, text: st
     by_code: dict[str, int] = {}
     for start in range(0, len(codes), 500):
         chunk = codes[start:start + 500]
-        for vid, sku, barcode, tracked in session.exec(
-            select(Variant.id, Variant.sku, Variant.barcode, Variant.track_stock)
+        for vid, sku, barcode, tracked in tuples(session.execute(
+            sa_select(col(Variant.id), col(Variant.sku), col(Variant.barcode), col(Variant.track_stock))
             .where(or_(col(Variant.sku).in_(chunk), col(Variant.barcode).in_(chunk)))
-        ):
+        )):
             if tracked:
                 by_code.setdefault(sku, vid)
                 if barcode:
@@ -358,7 +362,7 @@ def import_counts(*, session: Session, actor: Actor, stocktake_id: int, text: st
     for vid, (_, _, code) in resolved.items():
         if vid not in in_stocktake:
             _add_line(session, stocktake, vid, code)
-    table = StocktakeLine.__table__  # type: ignore[attr-defined]
+    table = table_of(StocktakeLine)
     new_value = bindparam("value") if mode == "set" else func.coalesce(table.c.counted, 0) + bindparam("value")
     session.connection().execute(
         update(table).where(table.c.stocktake_id == stocktake_id, table.c.variant_id == bindparam("vid"))
@@ -393,12 +397,12 @@ def _over(variance: int, expected: int, value: int, limits: tuple[int, int, int]
 
 
 def _lines(session: Session, stocktake: Stocktake, variant_ids: list[int] | None = None) -> list[CountLineRead]:
-    query = (select(StocktakeLine.variant_id, StocktakeLine.expected, StocktakeLine.counted,
-                    StocktakeLine.unit_cost_minor, StocktakeLine.reason, StocktakeLine.variance, Variant.sku,
-                    Product.title)
+    query = (sa_select(col(StocktakeLine.variant_id), col(StocktakeLine.expected), col(StocktakeLine.counted),
+                       col(StocktakeLine.unit_cost_minor), col(StocktakeLine.reason), col(StocktakeLine.variance),
+                       col(Variant.sku), col(Product.title))
              .join(Variant, col(Variant.id) == col(StocktakeLine.variant_id))
              .join(Product, col(Product.id) == col(Variant.product_id))
-             .where(StocktakeLine.stocktake_id == stocktake.id))
+             .where(col(StocktakeLine.stocktake_id) == stocktake.id))
     if variant_ids is not None:
         query = query.where(col(StocktakeLine.variant_id).in_(variant_ids))
     posted = stocktake.status == "posted"
@@ -406,7 +410,7 @@ def _lines(session: Session, stocktake: Stocktake, variant_ids: list[int] | None
     after = {} if posted or not moved else _moved_after_count(session, stocktake, variant_ids)
     limits = _thresholds(session)
     out: list[CountLineRead] = []
-    for variant_id, expected, counted, cost, reason, booked, sku, title in session.exec(query):
+    for variant_id, expected, counted, cost, reason, booked, sku, title in tuples(session.execute(query)):
         later = after.get(variant_id, 0) if counted is not None else 0
         shift = moved.get(variant_id, 0) - later  # the book level when counted = expected + shift
         if posted:
@@ -514,10 +518,10 @@ def post(*, session: Session, actor: Actor, stocktake_id: int, uncounted: str | 
     variances = {line.variant_id: delta for line, delta in booked}
     posted_lines = []
     for line in lines:
-        variance = variances.get(line.variant_id)
+        booked_delta = variances.get(line.variant_id)
         posted_lines.append(line.model_copy(update={
-            "moved": 0, "moved_after": 0, "variance": variance, "needs_reason": False,
-            "value_minor": None if variance is None else variance * line.unit_cost_minor}))
+            "moved": 0, "moved_after": 0, "variance": booked_delta, "needs_reason": False,
+            "value_minor": None if booked_delta is None else booked_delta * line.unit_cost_minor}))
     return _report(_read(session, stocktake), posted_lines)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
 from shoptui.errors import NotFound
+from shoptui.models._types import table_of
 from shoptui.models.catalog import Product, Variant
 from shoptui.store.prepared import Prepared
 from shoptui.typed import ascii_digits
@@ -27,8 +28,8 @@ class VariantRef:
     cost_minor: int | None
 
 
-_VARIANT = Variant.__table__  # type: ignore[attr-defined]  # SQLModel's metaclass sets __table__ but declares it nowhere
-_PRODUCT = Product.__table__  # type: ignore[attr-defined]  # SQLModel's metaclass sets __table__ but declares it nowhere
+_VARIANT = table_of(Variant)
+_PRODUCT = table_of(Product)
 
 _VARIANT_COLUMNS = (_VARIANT.c.id, _VARIANT.c.sku, _PRODUCT.c.title, _VARIANT.c.track_stock, _VARIANT.c.cost_minor)
 _FIND_VARIANT = Prepared(

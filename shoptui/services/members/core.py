@@ -111,7 +111,7 @@ def find_member_row(session: Session, ref: str | int, *, include_merged: bool = 
 
 
 def member_by_phone(session: Session, raw: str) -> Member | None:
-    """The member with this phone number (stored E.164 or as typed before), or None."""
+    """The member with this phone number (stored E.164), or None."""
     candidates = phone_candidates(raw, store_region(session))
     if not candidates:
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +31,7 @@ from shoptui.services.shop.contacts import (
 from shoptui.services.shop.paging import Page, after_key, clamp_limit
 from shoptui.services.shop.search import SearchHit
 from shoptui.services.shop.settings import store_region
+from shoptui.store import unique
 from shoptui.text import check_text
 
 
@@ -183,6 +185,7 @@ def clean_address(address: AddressInput, region: str) -> AddressInput:
 
 
 def _check_unique(session: Session, phone: str | None, email: str | None, exclude: int | None = None) -> None:
+    """Conflict when the phone or email belongs to another customer (the primary or a further one)."""
     for field, value in (("phone", phone), ("email", email)):
         if value is None:
             continue
@@ -191,6 +194,19 @@ def _check_unique(session: Session, phone: str | None, email: str | None, exclud
         if found is not None:
             raise Conflict(f"The {field} {value} already belongs to customer #{found.id} {found.name}. "
                            "Use that customer, or change their record.", field=field)
+
+
+def unique_contacts(session: Session, phone: str | None, email: str | None,
+                    exclude: int | None = None) -> AbstractContextManager[None]:
+    """Save a customer row's phone and email inside this block: a unique index that another terminal's
+    write of the same phone or email broke (PostgreSQL: both checked before either saved) becomes the
+    Conflict ``_check_unique`` words, as SQLite's single writer gives it."""
+
+    def refuse() -> None:
+        _check_unique(session, phone, email, exclude)
+
+    return unique.refused_as(session, Customer.__table__,  # type: ignore[attr-defined]
+                             {"uq_customer_phone": refuse, "uq_customer_email": refuse})
 
 
 # ---------------------------------------------------------------- reads
@@ -284,8 +300,8 @@ def add_customer(*, session: Session, actor: Actor, data: CustomerCreate) -> Cus
     now = clock.now()
     row = Customer(name=_name(data.name), phone=phone, email=email, note=_note(data.note), created_at=now,
                    updated_at=now)
-    session.add(row)
-    session.flush()
+    with unique_contacts(session, phone, email):
+        session.add(row)
     assert row.id is not None
     if data.address is not None:
         _set_address(session, row.id, data.address)
@@ -302,13 +318,13 @@ def update_customer(*, session: Session, actor: Actor, ref: str | int, patch: Cu
     given = patch.model_dump(exclude_unset=True)
     if "name" in given and patch.name is not None:
         row.name = _name(patch.name)
-    if "phone" in given:
-        row.phone = optional_phone(patch.phone, store_region(session), name="phone")
-    if "email" in given:
-        row.email = optional_email(patch.email, name="email")
+    phone = optional_phone(patch.phone, store_region(session), name="phone") if "phone" in given else row.phone
+    email = optional_email(patch.email, name="email") if "email" in given else row.email
     if "note" in given and patch.note is not None:
         row.note = _note(patch.note)
-    _check_unique(session, row.phone, row.email, exclude=row.id)
+    _check_unique(session, phone, email, exclude=row.id)
+    with unique_contacts(session, phone, email, exclude=row.id):
+        row.phone, row.email = phone, email
     if patch.address is not None:
         assert row.id is not None
         _set_address(session, row.id, patch.address)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -82,6 +83,7 @@ from shoptui.services.shop import settings as store_settings
 from shoptui.services.shop.contacts import optional_email, optional_phone
 from shoptui.services.shop.paging import Page, after_key, clamp_limit
 from shoptui.services.shop.search import SearchHit
+from shoptui.store import unique
 from shoptui.store.rows import tuples
 from shoptui.text import check_text
 
@@ -319,8 +321,8 @@ def _store_country(session: Session) -> str:
 def find_member(*, session: Session, phone: str) -> MemberRead | None:
     """The member with this phone number (the counter's lookup), or None.
 
-    The hot path at the till: the number normalised (E.164 and the national forms it may have been
-    stored as), then one indexed point query on ``customer.phone`` that also brings the tier name,
+    The hot path at the till: the number normalised (E.164, the form every phone is stored in; the
+    typed digits too when they are not a whole number), then one indexed point query on ``customer.phone`` that also brings the tier name,
     the two settings it needs and whether tags or accounts exist (read only then). No ORM rows.
     """
     from shoptui.services.shop.contacts import phone_candidates
@@ -508,6 +510,23 @@ def _holder_of_email(session: Session, email: str) -> Customer | None:
     return customers.customer_by_contact(session, kind="email", values=[email])
 
 
+def _refuse_member_contacts(session: Session, phone: str | None, email: str | None) -> None:
+    """The Conflict naming the member who holds ``phone`` or ``email`` (read again after a unique violation)."""
+    for what, value, finder in (("phone", phone, _holder_of_phone), ("email", email, _holder_of_email)):
+        found = finder(session, value) if value is not None else None
+        if found is not None:
+            raise _duplicate(session, found, f"{what} {value}", what)
+
+
+def _member_refusals(session: Session, phone: str | None, email: str | None) -> dict[str, Callable[[], None]]:
+    """For ``unique.refused_as``: a phone or email another terminal saved meanwhile, worded as the check words it."""
+
+    def refuse() -> None:
+        _refuse_member_contacts(session, phone, email)
+
+    return {"uq_customer_phone": refuse, "uq_customer_email": refuse}
+
+
 def _duplicate(session: Session, customer: Customer, what: str, field: str | None = None) -> Conflict:
     member = session.get(Member, customer.id)
     if member is not None and member.merged_into is None:
@@ -572,18 +591,23 @@ def add_member(*, session: Session, actor: Actor, data: MemberCreate) -> MemberR
     if holder is None:
         name = check_text(data.name, "member's name", 100, required=False, name="name") \
             or phone or email or (f"{account[0]} {account[1]}" if account is not None else "")
-        created = customers.add_customer(session=session, actor=actor, data=customers.CustomerCreate(
-            name=name, phone=phone, email=email))
+        try:
+            created = customers.add_customer(session=session, actor=actor, data=customers.CustomerCreate(
+                name=name, phone=phone, email=email))
+        except Conflict:  # another terminal registered this phone or email meanwhile (PostgreSQL)
+            _refuse_member_contacts(session, phone, email)
+            raise
         holder = customer_of(session, created.id)
     else:
         if data.name and data.name.strip():
             holder.name = check_text(data.name, "member's name", 100, name="name") or holder.name
-        if phone is not None:
-            holder.phone = phone  # stored E.164 from now on
-        if email is not None:
-            holder.email = email
         holder.updated_at = now
-        session.add(holder)
+        with unique.refused_as(session, Customer.__table__, _member_refusals(session, phone, email)):  # type: ignore[attr-defined]
+            if phone is not None:
+                holder.phone = phone  # stored E.164 from now on
+            if email is not None:
+                holder.email = email
+            session.add(holder)
     assert holder.id is not None
     email_ok = cfg.consent_email if data.email_consent is None else data.email_consent
     sms_ok = cfg.consent_sms if data.sms_consent is None else data.sms_consent
@@ -625,14 +649,16 @@ def update_member(*, session: Session, actor: Actor, ref: str | int, patch: Memb
             found = _holder_of_phone(session, phone)
             if found is not None and found.id != customer.id:
                 raise _duplicate(session, found, f"phone {phone}", "phone")
-        customer.phone = phone
+        with unique.refused_as(session, Customer.__table__, _member_refusals(session, phone, None)):  # type: ignore[attr-defined]
+            customer.phone = phone
     if "email" in given:
         email = optional_email(patch.email, name="email")
         if email is not None:
             found = _holder_of_email(session, email)
             if found is not None and found.id != customer.id:
                 raise _duplicate(session, found, f"email {email}", "email")
-        customer.email = email
+        with unique.refused_as(session, Customer.__table__, _member_refusals(session, None, email)):  # type: ignore[attr-defined]
+            customer.email = email
     if patch.gender is not None:
         member.gender = _gender(patch.gender)
     if patch.clear_birthday:

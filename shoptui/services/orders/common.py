@@ -1,4 +1,4 @@
-"""What every orders module shares: the settings object, the order's timeline and its change mark.
+"""What every orders module shares: the settings object, the order's timeline, its change mark and gift lines.
 
 The lowest module of the orders package (below ``rows``, ``placing``, ``payments``, ``refunds``, ``returns``, ``shipping`` ...):
 it imports none of its siblings.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session
 
@@ -105,3 +105,25 @@ def touch(order: Order) -> None:
     """Mark the order changed (time and version)."""
     order.updated_at = clock.now()
     order.version += 1
+
+
+# ---------------------------------------------------------------- gift lines
+
+
+class LineLike(Protocol):
+    """An order line (the row or its read model): what says whether it is a gift."""
+
+    title: str
+    unit_price_minor: int
+    is_gift: bool
+
+
+def is_gift(line: LineLike) -> bool:
+    """A promotion's gift still given free: flagged ``is_gift`` and at price 0 (an edit that prices it
+    makes it an ordinary line, as before the flag)."""
+    return bool(line.is_gift) and line.unit_price_minor == 0
+
+
+def line_title(line: LineLike) -> str:
+    """A line's title as the faces show it: a gift's plain title marked "(gift)" (display text only)."""
+    return f"{line.title} (gift)" if is_gift(line) else line.title

@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from shoptui import wording
 from shoptui.errors import InvalidInput, ShopError
+from shoptui.services.orders.common import is_gift, line_title
 from shoptui.services.orders.reading import OrderRead
 from shoptui.services.shop import settings as store_settings
 from shoptui.services.shop.printing import print_argv
@@ -241,8 +242,8 @@ def receipt(order: OrderRead, shop: ShopInfo, *, width_mm: int | None = None, co
         out += wrap(f"Customer: {' '.join(p for p in (order.customer_name, order.customer_phone or '') if p)}", width)
     out.append(rule(width))
     for line in order.lines:
-        if line.unit_price_minor == 0 and line.title.endswith("(gift)"):  # a promotion's gift
-            out += two_columns(clip(f"{line.quantity} x {line.title}", max(width - 6, 8)), "free", width)
+        if is_gift(line):  # a promotion's gift
+            out += two_columns(clip(f"{line.quantity} x {line_title(line)}", max(width - 6, 8)), "free", width)
             continue
         if width >= 48:
             out += two_columns(f"{line.title}", money(line.line_total_minor), width)
@@ -345,7 +346,7 @@ def packing_slip(order: OrderRead, shop: ShopInfo, *, width: int = PAGE_WIDTH) -
     out.append(" ".join([pad("Item", widths[0]), pad("SKU", widths[1]), pad("Ordered", 8, "right"),
                          pad("Packed", 8, "right")]).rstrip())
     out.append(rule(width))
-    rows = [[line.title, line.sku, str(line.quantity), "[    ]"] for line in order.lines if line.quantity]
+    rows = [[line_title(line), line.sku, str(line.quantity), "[    ]"] for line in order.lines if line.quantity]
     out += _table(rows, widths, "llrr")
     out.append(rule(width))
     out.append(f"Items: {order.item_count}")
@@ -383,7 +384,7 @@ def invoice(order: OrderRead, shop: ShopInfo, *, width: int = PAGE_WIDTH) -> str
     out.append(" ".join([pad("Item", widths[0]), pad("Qty", 4, "right"), pad("Unit", 10, "right"),
                          pad("Discount", 10, "right"), pad("Amount", 11, "right")]).rstrip())
     out.append(rule(width))
-    rows = [[f"{line.title} ({line.sku})", str(line.quantity), money(line.unit_price_minor),
+    rows = [[f"{line_title(line)} ({line.sku})", str(line.quantity), money(line.unit_price_minor),
              money(line.line_discount_minor) if line.line_discount_minor else "",
              money(line.line_total_minor)] for line in order.lines]
     out += _table(rows, widths, "lrrrr")

@@ -47,6 +47,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from functools import partial
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,7 @@ from sqlmodel import Session, col, select
 from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import InvalidInput
+from shoptui.models._types import table_of
 from shoptui.models.catalog import Product, Variant
 from shoptui.models.customers import Customer, CustomerAddress
 from shoptui.models.orders import CHANNELS, Order, OrderEvent, OrderLine, OrderPayment, OrderSequence
@@ -70,10 +72,11 @@ from shoptui.services.pricing import rounding
 from shoptui.services.pricing import terms as marketing_pricing
 from shoptui.services.shop import audit
 from shoptui.services.shop import settings as store_settings
-from shoptui.services.shop.contacts import country_code, stored_forms
+from shoptui.services.shop.contacts import country_code
 from shoptui.services.shop.settings import store_region
 from shoptui.store import bulk, tuning
 from shoptui.store import ids as id_pool
+from shoptui.store.rows import tuples
 from shoptui.text import check_text
 from shoptui.typed import number_text
 from shoptui.wording import plural
@@ -555,7 +558,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
                             continue
                         discount = gross - total
                     else:
-                        bp = 0
+                        bp: int | None = 0
                         if p_rate is not None and row[p_rate].strip():
                             bp = known_rate.get(row[p_rate])
                             if bp is None:
@@ -667,7 +670,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     phone_of = _Memo(lambda raw: optional_phone(raw, region, field="customer phone"))
     email_of = _Memo(lambda raw: optional_email(raw, field="customer email"))
     # names, cities and references repeat across orders: each distinct text is checked once
-    plain_texts = [(key, _Memo(lambda raw, limit=limit, what=what: _norm_text(raw, limit, what)))
+    plain_texts = [(key, _Memo(partial(_norm_text, limit=limit, what=what)))
                    for key, what, limit in (("customer_ref", "customer_ref", 100), ("customer_name", "customer name", 100),
                                             ("region", "region", 100), ("province", "province", 100),
                                             ("city", "city", 100), ("postal_code", "postal code", 20))]
@@ -708,10 +711,10 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     skus = sorted({line.key for p in fresh for line in p["group"].lines})
     variants: dict[str, tuple[int, str, bool]] = {}
     for start in range(0, len(skus), CHUNK):
-        for vid, sku, title, track in session.execute(
-                select(Variant.id, Variant.sku, Product.title, Variant.track_stock)
+        for vid, sku, title, track in tuples(session.execute(
+                select(col(Variant.id), col(Variant.sku), col(Product.title), col(Variant.track_stock))
                 .join(Product, col(Product.id) == col(Variant.product_id))
-                .where(col(Variant.sku).in_(skus[start:start + CHUNK]))):
+                .where(col(Variant.sku).in_(skus[start:start + CHUNK])))):
             variants[sku] = (vid, title, bool(track))
     unknown_skus = [s for s in skus if s not in variants]
     first_seen: dict[str, _Line] = {}
@@ -806,20 +809,19 @@ class _CustomerResolver:
         for start in range(0, len(refs), CHUNK):
             self.by_ref.update(s.execute(select(CustomerImportRef.ref, CustomerImportRef.customer_id)
                                          .where(col(CustomerImportRef.ref).in_(refs[start:start + CHUNK]))).all())
-        # the file's phones are E.164; older rows may hold a number in a national form: look up every form
-        region = store_region(s)
-        forms = {form: phone for phone in phones for form in stored_forms(phone, region)}
-        stored = sorted(forms)
+        # the file's phones are E.164, the one form stored (migration 0011 rewrote older national forms)
+        forms = {phone: phone for phone in phones}
+        stored = phones
         for start in range(0, len(stored), CHUNK):
-            for cid, phone in s.execute(select(Customer.id, Customer.phone)
-                                        .where(col(Customer.phone).in_(stored[start:start + CHUNK]))
-                                        .order_by(col(Customer.id).desc())):
+            for cid, phone in tuples(s.execute(select(col(Customer.id), col(Customer.phone))
+                                               .where(col(Customer.phone).in_(stored[start:start + CHUNK]))
+                                               .order_by(col(Customer.id).desc()))):
                 found = self.by_phone.get(forms[phone])
                 self.by_phone[forms[phone]] = cid if found is None else min(found, cid)
         for start in range(0, len(emails), CHUNK):
-            for cid, email in s.execute(select(Customer.id, Customer.email)
-                                        .where(col(Customer.email).in_(emails[start:start + CHUNK]))
-                                        .order_by(col(Customer.id).desc())):
+            for cid, email in tuples(s.execute(select(col(Customer.id), col(Customer.email))
+                                               .where(col(Customer.email).in_(emails[start:start + CHUNK]))
+                                               .order_by(col(Customer.id).desc()))):
                 self.by_email[email] = cid
         # a further phone or email (e.g. kept by a member merge) is that customer's too
         further = further_contact_holders(s, "phone", [f for f, p in forms.items() if p not in self.by_phone])
@@ -843,7 +845,7 @@ class _CustomerResolver:
             return {}
         now = clock.now()
         conn = self.session.connection()
-        new_ids = id_pool.allocate(conn, Customer.__table__, len(self.pending))
+        new_ids = id_pool.allocate(conn, table_of(Customer), len(self.pending))
         ids: dict[str, int] = {}
         rows, refs, addresses = [], [], []
         for cid, (key, plan) in zip(new_ids, self.pending.items(), strict=True):
@@ -856,9 +858,9 @@ class _CustomerResolver:
                 refs.append({"ref": plan["customer_ref"], "customer_id": cid})
             if any(f.get(k) for k in ("country", "region", "province", "city", "postal_code")):
                 addresses.append(_address_row(cid, plan, now))
-        bulk.insert_dicts(conn, Customer.__table__, rows)
-        bulk.insert_dicts(conn, CustomerImportRef.__table__, refs)
-        bulk.insert_dicts(conn, CustomerAddress.__table__, addresses)
+        bulk.insert_dicts(conn, table_of(Customer), rows)
+        bulk.insert_dicts(conn, table_of(CustomerImportRef), refs)
+        bulk.insert_dicts(conn, table_of(CustomerAddress), addresses)
         audit.record(session=self.session, actor=actor, action="customer.import", entity="customer",
                      summary=f"{len(rows)} customers created by an order import")
         for key, cid in ids.items():
@@ -959,7 +961,7 @@ def _next_numbers(session: Session, prefix: str, count: int) -> list[str]:
                                                                     col(Order.number) <= same[-1])).scalars())
         numbers += [n for n in block if n not in taken]
         value += want
-    session.execute(update(OrderSequence).where(OrderSequence.name == "order").values(next_value=value)
+    session.execute(update(OrderSequence).where(col(OrderSequence.name) == "order").values(next_value=value)
                     .execution_options(synchronize_session=False))
     return numbers
 
@@ -980,9 +982,9 @@ PAYMENT_COLUMNS = ("order_id", "method", "amount_minor", "tendered_minor", "chan
                    "actor", "at")
 EVENT_COLUMNS = ("order_id", "at", "kind", "actor", "message", "data")
 TIME_COLUMNS = {  # columns whose values _write passes already bound (through bulk.time_binder)
-    Order.__table__: {"last_reminded_at", "created_at", "updated_at", "paid_at", "shipped_at", "delivered_at",
+    table_of(Order): {"last_reminded_at", "created_at", "updated_at", "paid_at", "shipped_at", "delivered_at",
                       "completed_at", "cancelled_at"},
-    OrderPayment.__table__: {"at"}, OrderEvent.__table__: {"at"}, OrderLine.__table__: set(),
+    table_of(OrderPayment): {"at"}, table_of(OrderEvent): {"at"}, table_of(OrderLine): set(),
 }
 FLUSH_ORDERS = 20_000
 # tables written many rows per statement (store.bulk): sales_order's three ``IN (...)`` CHECKs
@@ -1001,8 +1003,8 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
     report.first_number, report.last_number = numbers[0], numbers[-1]
     lines_total = sum(len(plan["group"].lines) for plan in plans)
     conn = session.connection()
-    order_ids = iter(id_pool.allocate(conn, Order.__table__, len(plans)))
-    line_ids = iter(id_pool.allocate(conn, OrderLine.__table__, lines_total))
+    order_ids = iter(id_pool.allocate(conn, table_of(Order), len(plans)))
+    line_ids = iter(id_pool.allocate(conn, table_of(OrderLine), lines_total))
     order_rows: list[tuple[Any, ...]] = []
     line_rows: list[tuple[Any, ...]] = []
     payment_rows: list[tuple[Any, ...]] = []
@@ -1012,15 +1014,15 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
     moves: list[tuple[str, int, int, str]] = []  # (kind, variant id, quantity, order number)
     who = actor.name[:100]
     stock_mode = "reserve" if affect_stock else "none"
-    bind = bulk.time_binder(session.connection(), Order.__table__.c.created_at)
+    bind = bulk.time_binder(session.connection(), table_of(Order).c.created_at)
     known_times = bind.known
     written = 0
 
     def flush() -> None:
-        for table, names, rows in ((Order.__table__, ORDER_COLUMNS, order_rows),
-                                   (OrderLine.__table__, LINE_COLUMNS, line_rows),
-                                   (OrderPayment.__table__, PAYMENT_COLUMNS, payment_rows),
-                                   (OrderEvent.__table__, EVENT_COLUMNS, event_rows)):
+        for table, names, rows in ((table_of(Order), ORDER_COLUMNS, order_rows),
+                                   (table_of(OrderLine), LINE_COLUMNS, line_rows),
+                                   (table_of(OrderPayment), PAYMENT_COLUMNS, payment_rows),
+                                   (table_of(OrderEvent), EVENT_COLUMNS, event_rows)):
             bulk.insert_rows(session.connection(), table, names, rows, bound=TIME_COLUMNS[table],
                              multi_row=table.name in MULTI_ROW_TABLES)
             rows.clear()
@@ -1106,7 +1108,7 @@ def _update_customers(session: Session, spent: dict[int, list[Any]]) -> None:
                                        .where(col(Customer.id).in_(ids[start:start + CHUNK]))).all())
     from sqlalchemy import bindparam
 
-    table = Customer.__table__
+    table = table_of(Customer)
     statement = (update(table).where(table.c.id == bindparam("cid"))
                  .values(order_count=table.c.order_count + bindparam("n"),
                          spent_minor=table.c.spent_minor + bindparam("amount"), last_order_at=bindparam("last")))

@@ -18,14 +18,11 @@ from sqlmodel import Session, col
 from shoptui.config import Actor
 from shoptui.models.orders import Order, OrderLine
 from shoptui.services.marketing import reports as marketing
+from shoptui.services.orders.common import is_gift
 from shoptui.services.pricing import engine as pricing
 from shoptui.services.pricing import terms as marketing_pricing
 
 MARKETING_KINDS = ("promotion", "member", "coupon", "points")
-
-
-def _is_gift(line: OrderLine) -> bool:
-    return line.unit_price_minor == 0 and line.title.endswith("(gift)")
 
 
 def _cart(session: Session, lines: list[OrderLine], offers: bool) -> tuple[pricing.OfferLine, ...]:
@@ -33,12 +30,12 @@ def _cart(session: Session, lines: list[OrderLine], offers: bool) -> tuple[prici
     make = pricing.make_offer_line  # key, quantity, unit price, line discount, variant, product, category, title, gift of
     if not offers:
         return tuple(make(line.sku, line.quantity, line.unit_price_minor, line.line_discount_minor, line.variant_id,
-                          None, "", line.title, 0 if _is_gift(line) else None) for line in lines)
-    goods = [line for line in lines if not _is_gift(line)]
+                          None, "", line.title, 0 if is_gift(line) else None) for line in lines)
+    goods = [line for line in lines if not is_gift(line)]
     read = iter(marketing_pricing.offer_lines(session, [
         pricing.CartItem(quantity=line.quantity, variant_id=line.variant_id, unit_price_minor=line.unit_price_minor,
                          line_discount_minor=line.line_discount_minor) for line in goods]) if goods else ())
-    return tuple(make(line.sku, line.quantity, 0, 0, line.variant_id, None, "", line.title, 0) if _is_gift(line)
+    return tuple(make(line.sku, line.quantity, 0, 0, line.variant_id, None, "", line.title, 0) if is_gift(line)
                  else next(read) for line in lines)
 
 
@@ -55,12 +52,13 @@ def price(session: Session, order: Order, lines: list[OrderLine], *, adjustments
 
 
 def gift_lines(order_id: int, priced: marketing_pricing.Priced, position: int) -> list[OrderLine]:
-    """The gift lines a promotion added: zero price, they reserve and ship like any line."""
+    """The gift lines a promotion added: flagged ``is_gift``, zero price, the product's plain title; they
+    reserve and ship like any line."""
     out = []
     for line in priced.gifts:
         position += 1
         out.append(OrderLine(order_id=order_id, position=position, variant_id=line.variant_id, sku=line.key,
-                             title=f"{line.title} (gift)"[:300], quantity=line.quantity, unit_price_minor=0))
+                             title=line.title[:300], quantity=line.quantity, unit_price_minor=0, is_gift=True))
     return out
 
 

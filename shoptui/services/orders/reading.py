@@ -45,6 +45,7 @@ class OrderLineRead(BaseModel):
     quantity_returned: int
     quantity_refunded: int
     refunded_minor: int
+    is_gift: bool = False  # a promotion's gift (show it with orders.common.line_title)
 
 
 class AdjustmentRead(BaseModel):

@@ -21,7 +21,7 @@ from shoptui.models._types import id_of
 from shoptui.models.orders import Order, OrderLine, OrderPayment, OrderRefund, OrderReturn, ReturnLine
 from shoptui.services.inventory.ledger import restock_return
 from shoptui.services.orders.closing import cancel_order, fulfil_all
-from shoptui.services.orders.common import OrderSettings, add_event, order_settings, touch
+from shoptui.services.orders.common import OrderSettings, add_event, line_title, order_settings, touch
 from shoptui.services.orders.drafts import DraftLine, OrderDraft
 from shoptui.services.orders.notices import notice
 from shoptui.services.orders.payments import pay
@@ -239,7 +239,7 @@ def _plan(session: Session, order: Order, lines: list[OrderLine], cfg: OrderSett
     by_id = {line.id: line for line in lines}
     spread = check_refund_lines(order, lines, amount_minor=amount, shipping_minor=shipping, line_amounts=line_amounts,
                             cfg=cfg)
-    plan_lines = [RefundLinePlan(sku=by_id[i].sku, title=by_id[i].title, units=u, amount_minor=a)
+    plan_lines = [RefundLinePlan(sku=by_id[i].sku, title=line_title(by_id[i]), units=u, amount_minor=a)
                   for i, (u, a) in spread.items()]
     methods = _methods(session, order, amount, to, cfg)
     cancels, note = _stock_after(order, lines, amount)
@@ -363,7 +363,7 @@ def returnable_lines(*, session: Session, number: str) -> list[ReturnableLine]:
     out: list[ReturnableLine] = []
     for line in order_lines(session, order.id or 0):
         waiting = pending.get(line.id or 0, 0)
-        out.append(ReturnableLine(sku=line.sku, title=line.title, sold=line.quantity,
+        out.append(ReturnableLine(sku=line.sku, title=line_title(line), sold=line.quantity,
                                   returned=line.quantity_returned + waiting,
                                   returnable=max(line.quantity_shipped - line.quantity_returned - waiting, 0)))
     return out

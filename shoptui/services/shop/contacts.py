@@ -78,10 +78,10 @@ def optional_phone(raw: str | None, region: str, *, field: str = "phone", name: 
 
 
 def phone_candidates(raw: str, region: str) -> list[str]:
-    """The forms a typed number may be stored in, for lookups (at most three, no query).
+    """The forms a typed number may be stored in, for lookups (at most two, no query).
 
-    A valid number: its E.164 form and the national forms older rows may hold (``13800138000``,
-    ``013800138000``). Anything else: the digits as typed and, without ``+``, with the region's
+    A valid number: its E.164 form, the one form stored (migration 0011 rewrote the national forms
+    older rows held). Anything else: the digits as typed and, without ``+``, with the region's
     calling code in front (for searching by the start of a number). Empty for text with letters.
     """
     import phonenumbers
@@ -99,18 +99,7 @@ def phone_candidates(raw: str, region: str) -> list[str]:
                 found.append(compact.removeprefix(f"+{code}"))
             return found
         return [compact, f"+{code}{compact.lstrip('0')}"]
-    return stored_forms(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), region)
-
-
-def stored_forms(e164: str, region: str) -> list[str]:
-    """The forms a number already in E.164 may be stored in (no parsing: cheap for bulk imports):
-    itself and, for a number of the region's calling code, the national forms ``13800138000`` and
-    ``013800138000`` that rows written before E.164 hold."""
-    code = _calling_code(region)
-    if not code or not e164.startswith(f"+{code}"):
-        return [e164]
-    national = e164.removeprefix(f"+{code}")
-    return sorted({e164, national, "0" + national.lstrip("0")})
+    return [str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))]
 
 
 @cache

@@ -12,11 +12,14 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from shoptui import clock
 from shoptui.config import Actor, mask_url, secret_env_name, secret_value, secrets_file
 from shoptui.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from shoptui.models.store import StoreSetting
 from shoptui.services.shop import audit
-from shoptui.services.shop.setting_defs import SettingDef, definitions
+from shoptui.services.shop.setting_defs import SettingDef
+from shoptui.services.shop.setting_defs import definitions as definitions  # part of this service's API (faces, tests)
+from shoptui.store import unique
 
 MONEY_KEYS = ("currency", "currency_digits")
 
@@ -86,25 +89,33 @@ def shown(key: str, value: Any) -> Any:
     return mask_url(value) if isinstance(value, str) else value
 
 
+def _refuse_currency_change(session: Session, key: str, value: Any, before: Any) -> None:
+    if key in MONEY_KEYS and value != before and _has_prices(session):
+        raise Conflict(
+            f"The store already holds prices in {get(session=session, key='currency')}; "
+            f"changing {key} would change every amount. Start a new store for another currency."
+        )
+
+
 def set_value(*, session: Session, actor: Actor, key: str, raw: str) -> Any:
     """Validate ``raw`` for ``key``, store it and audit the change; returns the new value."""
     definition = _definition(key)
     if definition.secret:
         return _clear_secret(session=session, actor=actor, key=key, raw=raw)
     value = definition.parse(raw)
-    row = session.get(StoreSetting, key)
+    # the row is locked while it changes (FOR UPDATE on PostgreSQL); a first set inserts it ON CONFLICT DO
+    # NOTHING, so two terminals setting a new key at once take turns instead of one failing
+    row = session.get(StoreSetting, key, with_for_update=True)
     before = definition.default if row is None else row.value
-    if key in MONEY_KEYS and value != before and _has_prices(session):
-        raise Conflict(
-            f"The store already holds prices in {get(session=session, key='currency')}; "
-            f"changing {key} would change every amount. Start a new store for another currency."
-        )
-    if row is None:
-        session.add(StoreSetting(key=key, value=value))
-    else:
+    _refuse_currency_change(session, key, value, before)
+    if row is None and not unique.insert_ignore(session, StoreSetting.__table__,  # type: ignore[attr-defined]
+                                                {"key": key, "value": value, "updated_at": clock.now()}):
+        row = session.get(StoreSetting, key, with_for_update=True, populate_existing=True)  # set meanwhile
+        assert row is not None
+        before = row.value
+        _refuse_currency_change(session, key, value, before)
+    if row is not None:
         row.value = value
-        from shoptui import clock
-
         row.updated_at = clock.now()
         session.add(row)
     audit.record(session=session, actor=actor, action="settings.set", entity="setting", entity_id=key,

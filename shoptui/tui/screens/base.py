@@ -94,6 +94,11 @@ class ShopScreen(ReportsWorkerErrors, Screen[None]):
         entry = next((e for e in self.shop.screen_entries if e.mode == self.MODE), None)
         return entry.label if entry else self.MODE.capitalize()
 
+    def body_width(self, width: int | None = None) -> int:
+        """The body's columns for an app ``width`` (now: the app's): less the sidebar, open or collapsed, and padding."""
+        width = self.app.size.width if width is None else width
+        return max(40, width - (6 if self.shop.sidebar_collapsed else 24) - 2)
+
     def compose(self) -> ComposeResult:
         yield TopBar()
         with Horizontal(id="shell"):

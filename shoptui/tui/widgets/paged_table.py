@@ -20,7 +20,7 @@ names it. Row keys in the underlying DataTable are ``str(key)``.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from rich.text import Text
 from textual.widgets import DataTable
@@ -187,9 +187,19 @@ class PagedTable(DataTable[Text], Generic[K, T]):
 
 
 class PagedList:
-    """For a screen whose list is ``self.table`` (a :class:`PagedTable`): ``rows`` and ``next_after`` read through."""
+    """The scaffolding of a list screen whose list is ``self.table`` (a :class:`PagedTable`) showing ``self.filters``.
+
+    The screen writes its page worker, ``load_page(filters, after, limit, select=None)``, which posts a message
+    whose handler calls :meth:`take_page`; the rest is here: the first page and a reload, the next page when the
+    table asks, filters that change, and (for a screen with ``selected``) selecting rows.
+    """
+
+    PAGE_LEAST: ClassVar[int] = 40
+    """The fewest rows a page has (on a short terminal)."""
 
     table: PagedTable[Any, Any]
+    filters: Any
+    selected: set[Any]
 
     @property
     def rows(self) -> dict[Any, Any]:
@@ -200,3 +210,78 @@ class PagedList:
     def next_after(self) -> str | None:
         """The cursor of the next page (None: the list is complete)."""
         return self.table.next_after
+
+    def current(self) -> Any:
+        """The highlighted item, if any."""
+        return self.table.current()
+
+    # ------------------------------------------------------------ loading
+
+    def load_page(self, filters: Any, after: str | None, limit: int, select: Any = None) -> None:
+        """Read one page for ``filters`` after the cursor ``after`` (the screen's worker)."""
+        raise NotImplementedError
+
+    def page_limit(self) -> int:
+        """How many rows a page has: about two screens."""
+        return page_size(self.table.app.size.height, self.PAGE_LEAST)
+
+    def first_page(self, select: Any = None) -> None:
+        """Read the list from its first page (the cursor goes to ``select``, else stays on the same key)."""
+        self.load_page(self.filters, None, self.page_limit(), select)
+
+    def reload(self, select: Any = None) -> None:
+        """Read the list again from its first page, as many rows as are shown (the cursor stays on the same row)."""
+        keep = select if select is not None else self.table.current_key()
+        self.load_page(self.filters, None, max(self.page_limit(), len(self.rows)), keep)
+
+    def _load_more(self, after: str) -> None:
+        self.load_page(self.filters, after, self.page_limit())
+
+    def action_more(self) -> None:
+        """The next page."""
+        self.table.action_more()
+
+    def take_page(self, filters: Any, items: Iterable[Any], next_after: str | None, *, append: bool,
+                  select: Any = None) -> bool:
+        """Show a page that arrived; False (and nothing shown) when it was read for filters no longer chosen."""
+        if filters != self.filters:
+            self.table.loading_more = False
+            return False
+        self.table.show_page(items, next_after, append=append, select=select)
+        return True
+
+    def set_filters(self, filters: Any) -> bool:
+        """Show the list for ``filters`` from its first page; False when they are the ones shown."""
+        if filters == self.filters:
+            return False
+        self.filters = filters
+        self.table.next_after = None  # the shown rows' next page is not the new list's
+        self.first_page()
+        return True
+
+    # ------------------------------------------------------------ selection
+
+    def paint_selection(self, key: Any) -> None:
+        """Show whether the row ``key`` is selected (the screen's mark)."""
+
+    def selection_changed(self) -> None:
+        """The selection changed (the screen updates its status line and keys)."""
+
+    def toggle_selected(self) -> None:
+        """Select or unselect the highlighted row, then move down."""
+        key = self.table.current_key()
+        if key is None:
+            return
+        self.selected.symmetric_difference_update({key})
+        self.paint_selection(key)
+        self.table.action_cursor_down()
+        self.selection_changed()
+
+    def select_page(self) -> None:
+        """Select every loaded row, or none when all of them are selected."""
+        everything = set(self.rows)
+        self.selected = set() if everything <= self.selected else everything
+        with self.table.app.batch_update():
+            for key in self.rows:
+                self.paint_selection(key)
+        self.selection_changed()

@@ -51,9 +51,13 @@ class ProductFilters:
     sort: str = "title"
 
 
+PAGE_LEAST = 30
+"""The fewest products a page has."""
+
+
 def page_size(screen_height: int) -> int:
     """About two screens of rows: enough to scroll a little, never the whole catalogue."""
-    return _page_size(screen_height, least=30)
+    return _page_size(screen_height, least=PAGE_LEAST)
 
 
 def inventory_installed() -> bool:
@@ -83,6 +87,7 @@ class ProductsScreen(PagedList, ProductActions, ShopScreen):
 
     MODE = "products"
     AUTO_FOCUS = "#products-table"
+    PAGE_LEAST = PAGE_LEAST
 
     BINDINGS = [
         Binding("enter", "open", "Open", id="products-open", tooltip="Show the highlighted product: variants, images."),
@@ -114,6 +119,7 @@ class ProductsScreen(PagedList, ProductActions, ShopScreen):
         next_after: str | None
         append: bool
         money: MoneyFormat
+        select: int | None = None
 
     @dataclass
     class CategoriesLoaded(Message):
@@ -179,7 +185,7 @@ class ProductsScreen(PagedList, ProductActions, ShopScreen):
         self.set_timer(EXTRAS_AT_THE_LATEST, self._mount_extras)  # when the first page is slow or fails
 
     def _first_load(self) -> None:
-        self.load_page(self.filters, None, page_size(self.app.size.height))
+        self.first_page()
 
     def on_resize(self, event: Resize) -> None:
         wide = self.app.size.width >= TREE_FROM_WIDTH
@@ -189,10 +195,6 @@ class ProductsScreen(PagedList, ProductActions, ShopScreen):
     def on_screen_resume(self) -> None:
         if self._loaded_once:
             self.reload()
-
-    def reload(self) -> None:
-        """Read the list again from its first page (keeps the selection of rows still shown)."""
-        self.load_page(self.filters, None, max(page_size(self.app.size.height), len(self.rows)))
 
     def current(self) -> ListedProduct | None:
         """The highlighted product, if any."""
@@ -212,7 +214,7 @@ class ProductsScreen(PagedList, ProductActions, ShopScreen):
     # ------------------------------------------------------------ loading
 
     @work(thread=True, exclusive=True, group="products-page", exit_on_error=False)
-    def load_page(self, filters: ProductFilters, after: str | None, limit: int) -> None:
+    def load_page(self, filters: ProductFilters, after: str | None, limit: int, select: int | None = None) -> None:
         """One keyset page of products (and their stock when inventory is installed)."""
         from shoptui import db
         from shoptui.services.catalog import products
@@ -228,7 +230,7 @@ class ProductsScreen(PagedList, ProductActions, ShopScreen):
                  for p in page.items]
         if not get_current_worker().is_cancelled:
             self.post_message(self.PageLoaded(filters, items, page.next_after, after is not None,
-                                              MoneyFormat(currency.code, currency.digits)))
+                                              MoneyFormat(currency.code, currency.digits), select))
 
     @work(thread=True, exclusive=True, group="products-categories", exit_on_error=False)
     def load_categories(self) -> None:
@@ -251,7 +253,7 @@ class ProductsScreen(PagedList, ProductActions, ShopScreen):
         with self.app.batch_update():
             if not event.append:
                 table.set_stock_column(self.show_stock)
-            table.show_page(event.items, event.next_after, append=event.append)
+            table.show_page(event.items, event.next_after, append=event.append, select=event.select)
             if not event.append:
                 self.selected &= set(self.rows)
         self._show_status()
@@ -307,9 +309,6 @@ class ProductsScreen(PagedList, ProductActions, ShopScreen):
                 text += " · space selects · enter opens · n adds"
         self.query_one("#products-status", Static).update(plain(text))
 
-    def _load_more(self, after: str) -> None:
-        self.load_page(self.filters, after, page_size(self.app.size.height))
-
     @on(DataTable.RowHighlighted, "#products-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.refresh_bindings()  # the table itself reads the next page when the cursor nears the end
@@ -319,14 +318,6 @@ class ProductsScreen(PagedList, ProductActions, ShopScreen):
         self.action_open()
 
     # ------------------------------------------------------------ filters
-
-    def set_filters(self, filters: ProductFilters) -> None:
-        """Show the products matching ``filters`` from the first page."""
-        if filters == self.filters:
-            return
-        self.filters = filters
-        self.table.next_after = None
-        self.load_page(filters, None, page_size(self.app.size.height))
 
     @on(Select.Changed, "#filter-status")
     def _status_chosen(self, event: Select.Changed) -> None:
@@ -376,29 +367,20 @@ class ProductsScreen(PagedList, ProductActions, ShopScreen):
 
     # ------------------------------------------------------------ selection
 
-    def _paint_selection(self, product_id: int) -> None:
+    def paint_selection(self, product_id: int) -> None:
         item = self.rows.get(product_id)
         if item is not None:
             self.table.show_selected(product_id, product_id in self.selected)
 
     def action_toggle_select(self) -> None:
         """Select or unselect the highlighted product, then move down."""
-        item = self.current()
-        if item is None:
-            return
-        self.selected.symmetric_difference_update({item.row.id})
-        self._paint_selection(item.row.id)
-        self.table.action_cursor_down()
-        self._show_status()
-        self.refresh_bindings()
+        self.toggle_selected()
 
     def action_select_page(self) -> None:
         """Select every loaded product, or none when all of them are selected."""
-        everything = set(self.rows)
-        self.selected = set() if everything <= self.selected else everything
-        with self.app.batch_update():
-            for product_id in self.rows:
-                self._paint_selection(product_id)
+        self.select_page()
+
+    def selection_changed(self) -> None:
         self._show_status()
         self.refresh_bindings()
 

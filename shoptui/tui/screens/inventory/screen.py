@@ -27,7 +27,7 @@ from textual.worker import get_current_worker
 from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.inventory.common import StockMeta, read_meta
 from shoptui.tui.text import cell, choices, plain, signed
-from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
+from shoptui.tui.widgets.paged_table import PagedList, PagedTable
 
 if TYPE_CHECKING:
     from shoptui.services.inventory.listing import MovementRead, StockRow
@@ -177,22 +177,18 @@ class InventoryScreen(PagedList, ShopScreen):
 
     def _first_load(self) -> None:
         self.load_meta()
-        self.load_page(self.filters, None, page_size(self.app.size.height))
+        self.first_page()
 
     def on_resize(self, event: Resize) -> None:
         if self._layout(self.app.size.width, self.app.size.height):
-            self._render_rows()
+            self.table.redraw()
             if self.ledger_sku:
                 self.load_ledger(self.ledger_sku)
-
-    def _body_width(self, width: int) -> int:
-        sidebar = 6 if self.shop.sidebar_collapsed else 24
-        return max(40, width - sidebar - 2)
 
     def _layout(self, width: int, height: int) -> bool:
         """Columns for this width; True when they changed (then the rows are drawn again)."""
         self.set_class(height >= 40, "-tall")
-        columns = columns_for(self._body_width(width))
+        columns = columns_for(self.body_width(width))
         if columns == self.columns and self.table.columns:
             return False
         self.columns = columns
@@ -211,7 +207,7 @@ class InventoryScreen(PagedList, ShopScreen):
 
     def _ledger_columns(self) -> list[tuple[str, int, bool, str]]:
         wide = self.columns.wide
-        body = self._body_width(self.app.size.width)
+        body = self.body_width()
         cols = [("When", 17 if wide else 12, False, "when"), ("Kind", 13, False, "kind"),
                 ("Qty", 7 if wide else 6, True, "qty"), ("Cmtd", 6, True, "cmtd"), ("Loc", 6, False, "loc"),
                 ("Reason", 12 if wide else 9, False, "reason"), ("Who", 12 if wide else 8, False, "who")]
@@ -257,10 +253,9 @@ class InventoryScreen(PagedList, ShopScreen):
 
     @on(PageLoaded)
     def _page_loaded(self, event: PageLoaded) -> None:
-        if event.filters != self.filters:
-            self.table.loading_more = False
+        if not self.take_page(event.filters, event.items, event.next_after, append=event.append,
+                              select=event.select or None):
             return
-        self.table.show_page(event.items, event.next_after, append=event.append, select=event.select or None)
         self._loaded_once = True
         self._show_status()
         self._show_detail()
@@ -280,12 +275,6 @@ class InventoryScreen(PagedList, ShopScreen):
                 cell(row.available, c.number, right=True, style=available_style),
                 cell(row.incoming or "·", c.number, right=True), cell(rop, c.number, right=True),
                 status_of(row))
-
-    def _render_rows(self) -> None:
-        self.table.redraw()
-
-    def _current_key(self) -> str | None:
-        return self.table.current_key()
 
     def current(self) -> StockRow | None:
         """The highlighted stock row."""
@@ -375,10 +364,6 @@ class InventoryScreen(PagedList, ShopScreen):
         self.query_one("#ledger", DataTable).clear()
         self.query_one("#ledger-title", Static).update(plain("Ledger"))
 
-    def reload(self, select: str | None = None) -> None:
-        """Read the levels again from the first page (keeping the cursor on the same row)."""
-        self.load_page(self.filters, None, max(page_size(self.app.size.height), len(self.rows)), select)
-
     def on_screen_resume(self) -> None:
         if self._loaded_once:
             self.reload()
@@ -387,11 +372,9 @@ class InventoryScreen(PagedList, ShopScreen):
     # ------------------------------------------------------------ filters
 
     def _apply(self, filters: LevelFilters) -> None:
-        if filters == self.filters:
-            return
-        self.filters = filters
-        self.query_one("#inventory-status", Static).update(plain("Loading…"))
-        self.load_page(filters, None, page_size(self.app.size.height))
+        if filters != self.filters:
+            self.query_one("#inventory-status", Static).update(plain("Loading…"))
+            self.set_filters(filters)
 
     @on(Select.Changed, "#filter-state")
     def _state_changed(self, event: Select.Changed) -> None:
@@ -422,13 +405,6 @@ class InventoryScreen(PagedList, ShopScreen):
     def action_filters(self) -> None:
         """Cursor to the search box of the filters."""
         self.query_one("#filter-search", Input).focus()
-
-    def action_more(self) -> None:
-        """The next page of levels."""
-        self.table.action_more()
-
-    def _load_more(self, after: str) -> None:
-        self.load_page(self.filters, after, page_size(self.app.size.height))
 
     def action_refresh(self) -> None:
         """Everything again."""
@@ -515,13 +491,13 @@ class InventoryScreen(PagedList, ShopScreen):
                     f"available {level.available}.")
         self.shop.announce(text)
         self.ledger_sku = None
-        self.reload(select=self._current_key())
+        self.reload()
 
     def _levels_changed(self, result: Any) -> None:
         if result is not None:
             rop = "none" if result.reorder_point is None else result.reorder_point
             self.shop.announce(f"{result.sku}: reorder point {rop}, safety stock {result.safety_stock}.")
-            self.reload(select=self._current_key())
+            self.reload()
 
     def action_purchasing(self) -> None:
         """Purchase orders and suppliers."""
@@ -554,5 +530,5 @@ class InventoryScreen(PagedList, ShopScreen):
         self.query_one("#filter-search", Input).value = sku
         self.query_one("#filter-state", Select).value = ""
         self.filters = LevelFilters(search=sku)
-        self.load_page(self.filters, None, page_size(self.app.size.height), sku)
+        self.first_page(sku)
         self.query_one("#levels", DataTable).focus()

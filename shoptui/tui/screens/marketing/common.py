@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from shoptui import wording
 from shoptui.errors import InvalidInput
-from shoptui.money import format_money, parse_basis_points, parse_money
+from shoptui.money import parse_basis_points, parse_money
+from shoptui.tui.store_view import StoreView, current
 from shoptui.typed import number_text
 
 if TYPE_CHECKING:
@@ -45,26 +45,11 @@ YES_NO = (("no", "no"), ("yes", "yes"))
 
 @dataclass(frozen=True)
 class MarketingMeta:
-    """Currency digits, time zone, tier codes (lowest first) and order channels."""
+    """The store view (currency, time zone: the shell's), tier codes (lowest first) and order channels."""
 
-    currency: str = ""
-    digits: int = 2
-    timezone: str = "UTC"
+    store: StoreView = StoreView()
     tiers: tuple[tuple[str, str], ...] = ()  # (code, name)
     channels: tuple[str, ...] = ()
-
-    @property
-    def tz(self) -> ZoneInfo:
-        """The store's zone."""
-        return ZoneInfo(self.timezone)
-
-    def money(self, minor: int | None) -> str:
-        """``1250`` -> ``12.50``; None -> ``–``."""
-        return "–" if minor is None else format_money(minor, self.digits)
-
-    def when(self, at: datetime | None, *, year: bool = True, time: bool = True) -> str:
-        """A moment in shop time: ``2026-11-20 10:30`` (shorter without year or time)."""
-        return wording.when(at, self.tz, year=year, time=time, none="–")
 
     def edit_time(self, at: datetime | None, *, end: bool = False) -> str:
         """A moment as the forms take it back: ``2026-12-01 09:00``; midnight as the day alone (blank for none).
@@ -73,36 +58,32 @@ class MarketingMeta:
         """
         if at is None:
             return ""
-        local = at.astimezone(self.tz)
+        local = at.astimezone(self.store.tz)
         if (local.hour, local.minute, local.second) == (0, 0, 0):
             return f"{local - timedelta(days=1) if end else local:%Y-%m-%d}"
         return f"{local:%Y-%m-%d %H:%M}"
 
     def window(self, starts: datetime | None, ends: datetime | None, *, wide: bool) -> str:
         """``11-20→12-31`` (narrow) or ``2026-11-20 10:30 → 2026-12-31 23:59`` (wide)."""
+        when = self.store.when
         if wide:
-            return f"{self.when(starts)} → {self.when(ends) if ends else 'no end'}"
+            return f"{when(starts)} → {when(ends) if ends else 'no end'}"
         if ends is None:
-            return f"from {self.when(starts, year=False, time=False)}"
-        return f"{self.when(starts, year=False, time=False)}→{self.last_day(ends)}"
-
-    def last_day(self, ends: datetime) -> str:
-        """The last shop day a window covers (an end at midnight belongs to the day before)."""
-        return wording.last_day(ends, self.tz, year=False)
+            return f"from {when(starts, year=False, time=False)}"
+        return f"{when(starts, year=False, time=False)}→{self.store.last_day(ends, year=False)}"
 
     def tier_hint(self) -> str:
         """``normal, silver, gold`` (what the tier fields take)."""
         return ", ".join(code for code, _ in self.tiers) or "no tiers"
 
 
-def read_meta(db_url: str | None) -> MarketingMeta:
-    """Read the meta data (call in a worker thread)."""
+def read_meta(db_url: str | None, app: object = None) -> MarketingMeta:
+    """Read the tiers and channels; the store view is ``app``'s once the shell has read it (call in a worker thread)."""
     from shoptui import db
     from shoptui.models.orders import CHANNELS
-    from shoptui.services.shop import settings
 
     with db.read_session(db_url) as session:
-        values = settings.get_all(session=session)
+        store = current(app, session)
         tiers: tuple[tuple[str, str], ...] = ()
         try:
             from shoptui.services.members import tiers as members_tiers
@@ -110,8 +91,7 @@ def read_meta(db_url: str | None) -> MarketingMeta:
             tiers = tuple((t.code, t.name) for t in members_tiers.list_tiers(session=session))
         except ImportError:  # a shop without the members module
             tiers = ()
-    return MarketingMeta(currency=str(values["currency"]), digits=int(values["currency_digits"]),
-                         timezone=str(values["timezone"]), tiers=tiers, channels=tuple(CHANNELS))
+    return MarketingMeta(store=store, tiers=tiers, channels=tuple(CHANNELS))
 
 
 # ---------------------------------------------------------------- what the lists show
@@ -126,16 +106,12 @@ def promotion_state(promo: PromotionRead, now: datetime) -> str:
 
 def coupon_validity(coupon: CouponRead, meta: MarketingMeta) -> str:
     """``to 2026-12-31``, ``30 days after issue``, ``from 12-01 to 12-31`` or ``no end``."""
-    start = f"from {meta.when(coupon.valid_from, time=False)} " if coupon.valid_from else ""
+    start = f"from {meta.store.when(coupon.valid_from, time=False)} " if coupon.valid_from else ""
     if coupon.valid_until:
-        return f"{start}to {_last_day(coupon.valid_until, meta)}"
+        return f"{start}to {meta.store.last_day(coupon.valid_until)}"
     if coupon.valid_days:
         return f"{start}{coupon.valid_days} days after issue"
     return f"{start}no end".strip()
-
-
-def _last_day(ends: datetime, meta: MarketingMeta) -> str:
-    return wording.last_day(ends, meta.tz)
 
 
 def limits_text(total: int | None, per_member: int | None) -> str:

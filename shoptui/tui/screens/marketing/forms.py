@@ -166,7 +166,7 @@ class PromotionForm(MarketingForm):
         m = self.meta
 
         def amount(v: int | None) -> str:
-            return "" if v is None else m.money(v)
+            return "" if v is None else m.store.money(v)
 
         def pct(v: int | None) -> str:
             return "" if v is None else f"{v / 100:g}"
@@ -176,8 +176,8 @@ class PromotionForm(MarketingForm):
 
         scope = p.scope_kind if p else "all"
         refs = ", ".join(f"#{i}" for i in (p.scope_ids or [])) if p else ""
-        steps_text = ", ".join(f"{m.money(t)}:{m.money(o)}" for t, o in (p.steps or [])) if p else ""
-        every = f"{m.money(p.every_minor)}:{m.money(p.every_off_minor)}" if p and p.every_minor else ""
+        steps_text = ", ".join(f"{m.store.money(t)}:{m.store.money(o)}" for t, o in (p.steps or [])) if p else ""
+        every = f"{m.store.money(p.every_minor)}:{m.store.money(p.every_off_minor)}" if p and p.every_minor else ""
         return [
             Field("name", "Name", _input(p.name if p else "", "f-name", "as receipts show it, like 满200减20",
                                          "The promotion's name, as receipts and the sale screen show it.")),
@@ -247,9 +247,9 @@ class PromotionForm(MarketingForm):
         m = self.meta
         kind = str(values["kind"])
         keys = PROMOTION_KIND_FIELDS[kind]
-        starts = moment(values["starts"], m.tz, "starts", "start") or clock.now()
-        ends = moment(values["ends"], m.tz, "ends", "end", end=True)
-        every = steps(values["every"], m.digits, "every") if "every" in keys and values["every"].strip() else []
+        starts = moment(values["starts"], m.store.tz, "starts", "start") or clock.now()
+        ends = moment(values["ends"], m.store.tz, "ends", "end", end=True)
+        every = steps(values["every"], m.store.digits, "every") if "every" in keys and values["every"].strip() else []
         if len(every) > 1:
             raise FieldRefused("every", "Give one repeating step like 100:10 (every 100.00 off 10.00).")
         refs = words(values["scope_refs"]) if values["scope"] != "all" else []
@@ -268,16 +268,16 @@ class PromotionForm(MarketingForm):
             "products": refs if values["scope"] == "products" else [],
         }
         if "cap" in keys:
-            data["cap_minor"] = money(values["cap"], m.digits, "cap", "cap")
+            data["cap_minor"] = money(values["cap"], m.store.digits, "cap", "cap")
         if "min_spend" in keys:
-            data["min_spend_minor"] = money(values["min_spend"], m.digits, "min_spend", "minimum spend") or 0
+            data["min_spend_minor"] = money(values["min_spend"], m.store.digits, "min_spend", "minimum spend") or 0
         if kind == "spend_save":
             if every:
                 data["every_minor"], data["every_off_minor"] = every[0]
-            data["steps"] = steps(values["steps"], m.digits, "steps")
+            data["steps"] = steps(values["steps"], m.store.digits, "steps")
         elif kind == "discount":
             data["percent_bp"] = percent(values["percent"], "percent", "percentage")
-            data["amount_minor"] = money(values["amount"], m.digits, "amount", "amount off")
+            data["amount_minor"] = money(values["amount"], m.store.digits, "amount", "amount off")
         elif kind == "bxgy":
             data["buy_qty"] = count(values["buy"], "buy", "number to buy")
             data["get_qty"] = count(values["get"], "get", "number discounted")
@@ -370,14 +370,14 @@ class CouponForm(MarketingForm):
             raise FieldRefused("scope_refs", f"Name the {values['scope']} the coupon applies to, comma separated.")
         return CouponInput(
             name=values["name"], kind=kind,
-            amount_minor=money(values["amount"], m.digits, "amount", "amount off") if kind == "amount" else None,
+            amount_minor=money(values["amount"], m.store.digits, "amount", "amount off") if kind == "amount" else None,
             percent_bp=percent(values["percent"], "percent", "percentage") if kind == "percent" else None,
-            cap_minor=money(values["cap"], m.digits, "cap", "cap") if kind == "percent" else None,
-            min_spend_minor=money(values["min_spend"], m.digits, "min_spend", "minimum spend") or 0,
+            cap_minor=money(values["cap"], m.store.digits, "cap", "cap") if kind == "percent" else None,
+            min_spend_minor=money(values["min_spend"], m.store.digits, "min_spend", "minimum spend") or 0,
             categories=refs if values["scope"] == "categories" else [],
             products=refs if values["scope"] == "products" else [],
-            valid_from=moment(values["valid_from"], m.tz, "valid_from", "first day"),
-            valid_until=moment(values["valid_until"], m.tz, "valid_until", "last day", end=True),
+            valid_from=moment(values["valid_from"], m.store.tz, "valid_from", "first day"),
+            valid_until=moment(values["valid_until"], m.store.tz, "valid_until", "last day", end=True),
             valid_days=count(values["valid_days"], "valid_days", "days of validity"),
             per_member_limit=count(values["per_member"], "per_member", "limit per member"),
             total_limit=count(values["total_limit"], "total_limit", "total limit"),
@@ -443,13 +443,13 @@ def describe_segment(segment: Segment, meta: MarketingMeta) -> str:
     if segment.region:
         parts.append(f"in {segment.region}")
     if segment.last_purchase_before:
-        parts.append(f"who last bought before {meta.when(segment.last_purchase_before, time=False)}")
+        parts.append(f"who last bought before {meta.store.when(segment.last_purchase_before, time=False)}")
     if segment.last_purchase_after:
-        parts.append(f"who last bought on or after {meta.when(segment.last_purchase_after, time=False)}")
+        parts.append(f"who last bought on or after {meta.store.when(segment.last_purchase_after, time=False)}")
     if segment.min_spent_minor is not None:
-        parts.append(f"who spent at least {meta.money(segment.min_spent_minor)}")
+        parts.append(f"who spent at least {meta.store.money(segment.min_spent_minor)}")
     if segment.max_spent_minor is not None:
-        parts.append(f"who spent at most {meta.money(segment.max_spent_minor)}")
+        parts.append(f"who spent at most {meta.store.money(segment.max_spent_minor)}")
     return "members " + ", ".join(parts) if parts else "members (every member of the shop)"
 
 
@@ -486,10 +486,10 @@ class IssueForm(MarketingForm):
         m = self.meta
         return Segment(tiers=words(values["tiers"]), tag=values["tag"].strip() or None,
                        region=values["region"].strip() or None,
-                       last_purchase_before=moment(values["bought_before"], m.tz, "bought_before", "day"),
-                       last_purchase_after=moment(values["bought_after"], m.tz, "bought_after", "day"),
-                       min_spent_minor=money(values["min_spent"], m.digits, "min_spent", "lowest spend"),
-                       max_spent_minor=money(values["max_spent"], m.digits, "max_spent", "highest spend"))
+                       last_purchase_before=moment(values["bought_before"], m.store.tz, "bought_before", "day"),
+                       last_purchase_after=moment(values["bought_after"], m.store.tz, "bought_after", "day"),
+                       min_spent_minor=money(values["min_spent"], m.store.digits, "min_spent", "lowest spend"),
+                       max_spent_minor=money(values["max_spent"], m.store.digits, "max_spent", "highest spend"))
 
     def write(self, data: Any) -> IssuePreview:
         from shoptui.services.marketing import coupons

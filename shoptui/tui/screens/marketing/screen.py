@@ -325,7 +325,7 @@ class MarketingScreen(ShopScreen):
     @work(thread=True, exclusive=True, group="marketing-meta", exit_on_error=False)
     def load_meta(self) -> None:
         """Currency, time zone, tiers and channels."""
-        self.post_message(self.MetaLoaded(read_meta(self.shop.db_url)))
+        self.post_message(self.MetaLoaded(read_meta(self.shop.db_url, self.shop)))
 
     @work(thread=True, exclusive=True, group="marketing-promotions", exit_on_error=False)
     def load_promotions(self, status: str, after: str | None, limit: int = PROMO_PAGE) -> None:
@@ -453,8 +453,8 @@ class MarketingScreen(ShopScreen):
         m, wide = self.meta, self.wide
         report = data.reports.get(p.id)
         if wide:
-            window = f"{m.when(p.starts_at, time=False)} → " + (
-                f"{m.when(p.ends_at, time=False) if not _midnight(p.ends_at, m) else _day_before(p.ends_at, m)}"
+            window = f"{m.store.when(p.starts_at, time=False)} → " + (
+                f"{m.store.when(p.ends_at, time=False) if not _midnight(p.ends_at, m) else m.store.last_day(p.ends_at)}"
                 if p.ends_at else "no end")
         else:
             window = m.window(p.starts_at, p.ends_at, wide=False)
@@ -463,7 +463,7 @@ class MarketingScreen(ShopScreen):
             "state": promotion_state(p, data.now), "priority": str(p.priority),
             "stacking": ("exclusive" if p.exclusive else "combinable") if wide else ("excl" if p.exclusive else "comb"),
             "uses": f"{p.used_count:,}" + (f"/{p.usage_limit:,}" if p.usage_limit and wide else ""),
-            "given": m.money(report.discount_minor if report else 0),
+            "given": m.store.money(report.discount_minor if report else 0),
         }
 
     def _render_promotions(self) -> None:
@@ -490,7 +490,7 @@ class MarketingScreen(ShopScreen):
         from shoptui.services.marketing.promotions import describe
 
         m = self.meta
-        gives = describe(p, m.digits)
+        gives = describe(p, m.store.digits)
         if p.kind == "gift" and p.gift_variant_id in data.gifts:
             gives = gives.replace(f"variant #{p.gift_variant_id}", data.gifts[p.gift_variant_id])
         report = data.reports.get(p.id)
@@ -505,19 +505,19 @@ class MarketingScreen(ShopScreen):
         elif p.scope_kind == "products" and p.scope_ids:
             scope += ": " + (p.scope_text.removeprefix("products: ") or ", ".join(f"#{i}" for i in p.scope_ids))
         wide = self.wide
-        ends = f"end of {_day_before(p.ends_at, m, year=wide)}" if p.ends_at and _midnight(p.ends_at, m) else (
-            m.when(p.ends_at, year=wide) if p.ends_at else "no end")
+        ends = f"end of {m.store.last_day(p.ends_at, year=wide)}" if p.ends_at and _midnight(p.ends_at, m) else (
+            m.store.when(p.ends_at, year=wide) if p.ends_at else "no end")
         head = f"#{p.id} {p.name} · " + (f"{KIND_WORDS[p.kind]} · {promotion_state(p, data.now)} · " if wide else "")
         lines = [
             head + gives,
-            f"{m.when(p.starts_at, year=wide)} → {ends} · priority {p.priority} · "
+            f"{m.store.when(p.starts_at, year=wide)} → {ends} · priority {p.priority} · "
             f"{'exclusive' if p.exclusive else 'combinable'} · {limits_text(p.usage_limit, p.per_member_limit)}",
             f"For {' · '.join(who)} · on {scope}",
         ]
         if report is not None:
-            gifts = f" · gifts worth {m.money(report.gift_minor)}" if report.gift_minor else ""
-            lines.append(f"Used {plural(report.times_used, 'time')} · discount given {m.money(report.discount_minor)}"
-                         f"{gifts} · revenue {m.money(report.revenue_minor)}"
+            gifts = f" · gifts worth {m.store.money(report.gift_minor)}" if report.gift_minor else ""
+            lines.append(f"Used {plural(report.times_used, 'time')} · discount given {m.store.money(report.discount_minor)}"
+                         f"{gifts} · revenue {m.store.money(report.revenue_minor)}"
                          + (" (orders that used it, less refunds)" if wide else ""))
         return "\n".join(lines)
 
@@ -529,7 +529,7 @@ class MarketingScreen(ShopScreen):
 
         expired = c.valid_until is not None and c.valid_until <= data.now and c.status == "active"
         return {
-            "name": c.name, "gives": describe(c, m.digits), "code": c.shared_code or "–",
+            "name": c.name, "gives": describe(c, m.store.digits), "code": c.shared_code or "–",
             "valid": coupon_validity(c, m), "limits": limits_text(c.total_limit, c.per_member_limit),
             "promos": "yes" if c.combinable else "no", "issued": f"{c.issued_count:,}", "used": f"{c.used_count:,}",
             "codes": f"{c.issued_count:,}/{c.used_count:,}", "status": "expired" if expired else c.status,
@@ -561,13 +561,13 @@ class MarketingScreen(ShopScreen):
         report = data.reports.get(c.id)
         code = f" · shared code {c.shared_code}" if c.shared_code else ""
         lines = [
-            f"#{c.id} {c.name} · {describe(c, m.digits)}{code} · {c.status}",
+            f"#{c.id} {c.name} · {describe(c, m.store.digits)}{code} · {c.status}",
             f"{coupon_validity(c, m)} · {limits_text(c.total_limit, c.per_member_limit)} · "
             f"{'with promotions' if c.combinable else 'not with promotions'} · on {scope_text(c.scope_kind, c.scope_ids)}",
         ]
         if report is not None:
             lines.append(f"{plural(c.issued_count, 'code')} issued · used {plural(report.times_used, 'time')}"
-                         f" · given {m.money(report.discount_minor)} · revenue {m.money(report.revenue_minor)}")
+                         f" · given {m.store.money(report.discount_minor)} · revenue {m.store.money(report.revenue_minor)}")
         return "\n".join(lines)
 
     def _render_codes(self) -> None:
@@ -580,9 +580,9 @@ class MarketingScreen(ShopScreen):
             m = self.meta
             table.put_rows([(c.id, {
                 "code": c.code, "member": f"#{c.customer_id}" if c.customer_id else "–",
-                "expires": m.when(c.expires_at) if c.expires_at else "no end",
+                "expires": m.store.when(c.expires_at) if c.expires_at else "no end",
                 "used": f"{c.used_count}/{c.max_uses}" if c.max_uses is not None else f"{c.used_count}/∞",
-                "sent": m.when(c.sent_at) if c.sent_at else "–",
+                "sent": m.store.when(c.sent_at) if c.sent_at else "–",
             }) for c in self.codes])
 
     def _codes_soon(self, at_once: bool = False) -> None:
@@ -749,12 +749,12 @@ class MarketingScreen(ShopScreen):
 
         p = saved.promotion
         if not saved.edited:
-            text = f"Added promotion #{p.id} {p.name} ({p.status}): {describe(p, self.meta.digits)}."
+            text = f"Added promotion #{p.id} {p.name} ({p.status}): {describe(p, self.meta.store.digits)}."
         elif saved.replaced is not None:
             text = (f"#{saved.replaced.id} {saved.replaced.name} had been used, so it has ended (its report stays); "
-                    f"the new terms run as #{p.id}: {describe(p, self.meta.digits)}.")
+                    f"the new terms run as #{p.id}: {describe(p, self.meta.store.digits)}.")
         elif saved.changed:
-            text = f"Saved promotion #{p.id} {p.name}: {describe(p, self.meta.digits)}."
+            text = f"Saved promotion #{p.id} {p.name}: {describe(p, self.meta.store.digits)}."
         else:
             text = f"Promotion #{p.id} {p.name}: nothing changed."
         self.post_message(self.Changed(text, TAB_PROMOTIONS, p.id))
@@ -943,12 +943,5 @@ class MarketingScreen(ShopScreen):
 
 
 def _midnight(at: datetime, meta: MarketingMeta) -> bool:
-    local = at.astimezone(meta.tz)
+    local = at.astimezone(meta.store.tz)
     return (local.hour, local.minute, local.second) == (0, 0, 0)
-
-
-def _day_before(at: datetime, meta: MarketingMeta, *, year: bool = True) -> str:
-    from datetime import timedelta
-
-    return f"{(at.astimezone(meta.tz) - timedelta(seconds=1)):{'%Y-%m-%d' if year else '%m-%d'}}"
-

@@ -3,7 +3,7 @@ and short words that read without colour.
 
 :func:`read_meta` runs inside a worker (it opens a read session); the screens keep the
 :class:`MembersMeta` it returns and hand it to their dialogs, so a dialog never queries to fill a
-select box.
+select box. Amounts and moments are shown through ``meta.store`` (the shell's :class:`StoreView`).
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
-from shoptui import wording
-from shoptui.money import format_money
+from shoptui.tui.store_view import StoreView, current
 
 if TYPE_CHECKING:
     from shoptui.services.members.points import GiftRead
@@ -30,28 +28,14 @@ CREDIT_WORDS = {"topup": "top-up", "adjust": "adjusted", "payment": "paid", "ref
 
 @dataclass(frozen=True)
 class MembersMeta:
-    """Currency, time zone, the tiers (lowest first), what reaches them, and the gifts on offer."""
+    """The store view (currency, time zone: the shell's), the tiers (lowest first), what reaches them, the gifts."""
 
-    currency: str = ""
-    digits: int = 2
-    timezone: str = "UTC"
+    store: StoreView = StoreView()
     tiers: tuple[TierRead, ...] = ()
     basis: str = "spend"
     window_months: int = 12
     points_value_per_100: int = 100
     gifts: tuple[GiftRead, ...] = ()
-
-    def money(self, minor: int | None) -> str:
-        """``1250`` -> ``12.50`` (no currency sign); None -> ``–``."""
-        return "–" if minor is None else format_money(minor, self.digits)
-
-    def when(self, at: datetime | None, *, year: bool = True, time: bool = True) -> str:
-        """A moment in the store's time zone: ``2026-11-20 10:30`` (``11-20 10:30`` without the year)."""
-        return wording.when(at, ZoneInfo(self.timezone), year=year, time=time, none="–")
-
-    def day(self, at: datetime | None) -> str:
-        """The store-local date of a moment, ``2026-11-20`` (``–`` for none)."""
-        return self.when(at, time=False)
 
     def tier_name(self, code: str | None) -> str:
         """A tier's name from its code (the code when it is unknown)."""
@@ -64,19 +48,19 @@ class MembersMeta:
         return [(t.name, t.code) for t in self.tiers]
 
 
-def read_meta(db_url: str | None) -> MembersMeta:
-    """Read the meta data (call in a worker thread)."""
+def read_meta(db_url: str | None, app: object = None) -> MembersMeta:
+    """Read the tiers and gifts; the store view is ``app``'s once the shell has read it (call in a worker thread)."""
     from shoptui import db
     from shoptui.services.members import points as members_points
     from shoptui.services.members import tiers as members_tiers
     from shoptui.services.shop import settings
 
     with db.read_session(db_url) as session:
+        store = current(app, session)
         values = settings.get_all(session=session)
         tiers = tuple(members_tiers.list_tiers(session=session))
         gifts = tuple(members_points.list_gifts(session=session))
-    return MembersMeta(currency=str(values["currency"]), digits=int(values["currency_digits"]),
-                       timezone=str(values["timezone"]), tiers=tiers, basis=str(values["member_tier_basis"]),
+    return MembersMeta(store=store, tiers=tiers, basis=str(values["member_tier_basis"]),
                        window_months=int(values["member_tier_window_months"]),
                        points_value_per_100=int(values["member_points_value_per_100"]), gifts=gifts)
 
@@ -86,7 +70,7 @@ def consent_line(channel: str, granted: bool, at: datetime | None, meta: Members
     label = "SMS" if channel == "sms" else "email"
     if at is None:
         return f"{label} {'yes' if granted else 'not asked'}"
-    return f"{label} {'yes' if granted else 'no'} since {meta.when(at)}"
+    return f"{label} {'yes' if granted else 'no'} since {meta.store.when(at)}"
 
 
 def ads_word(email: bool, sms: bool) -> str:

@@ -27,7 +27,7 @@ from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.orders.common import OrdersMeta, fulfil_word, payment_word, read_meta
 from shoptui.tui.text import cell, plain
 from shoptui.tui.widgets.form import Field, FormDialog
-from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
+from shoptui.tui.widgets.paged_table import PagedList, PagedTable
 from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 
@@ -300,10 +300,10 @@ class CustomersScreen(PagedList, ShopScreen):
     def __init__(self) -> None:
         super().__init__()
         self.meta = OrdersMeta()
-        self.search = ""
+        self.filters = ""
         self.columns = columns_for(72)
         self.table: PagedTable[str, CustomerRead] = PagedTable(id="customers-table", cells=self._cells,
-                                                               key=_key, load_more=self._load)
+                                                               key=_key, load_more=self._load_more)
         self._loaded_once = False
         self._pending: list[tuple[str, str]] = []
 
@@ -319,14 +319,13 @@ class CustomersScreen(PagedList, ShopScreen):
         self.call_after_refresh(self._first_load)
 
     def _first_load(self) -> None:
-        self._load(None)
+        self.first_page()
         pending, self._pending = self._pending, []
         for kind, key in pending:
             self.open_record(kind, key)
 
     def _layout(self, width: int) -> bool:
-        sidebar = 6 if self.shop.sidebar_collapsed else 24
-        columns = columns_for(max(40, width - sidebar - 2))
+        columns = columns_for(self.body_width(width))
         if columns == self.columns and self.table.columns:
             return False
         self.columns = c = columns
@@ -339,10 +338,7 @@ class CustomersScreen(PagedList, ShopScreen):
 
     def on_resize(self, event: Resize) -> None:
         if self._layout(self.app.size.width):
-            self._render_rows()
-
-    def _load(self, after: str | None, select: str | None = None) -> None:
-        self.load_page(self.search, after, page_size(self.app.size.height), select)
+            self.table.redraw()
 
     @work(thread=True, exclusive=True, group="customers-page", exit_on_error=False)
     def load_page(self, search: str, after: str | None, limit: int, select: str | None = None) -> None:
@@ -360,14 +356,13 @@ class CustomersScreen(PagedList, ShopScreen):
     def _page_loaded(self, event: PageLoaded) -> None:
         if event.meta is not None:
             self.meta = event.meta
-        if event.search != self.search:
-            self.table.loading_more = False
+        if not self.take_page(event.search, event.items, event.next_after, append=event.append,
+                              select=event.select or None):
             return
-        self.table.show_page(event.items, event.next_after, append=event.append, select=event.select or None)
         self._loaded_once = True
         if not self.rows:
-            text = "No customers yet: press n to add one." if not self.search else \
-                f"No customer matches {self.search!r}."
+            text = "No customers yet: press n to add one." if not self.filters else \
+                f"No customer matches {self.filters!r}."
         else:
             text = f"{len(self.rows)} customers" + self.table.more_below() + \
                 " · enter: profile · n: new · e: edit"
@@ -381,9 +376,6 @@ class CustomersScreen(PagedList, ShopScreen):
         if w.last:
             cells.append(cell(self.meta.store.when(c.last_order_at, year=False)[:5] if c.last_order_at else "·", w.last))
         return cells
-
-    def _render_rows(self) -> None:
-        self.table.redraw()
 
     def current(self) -> CustomerRead | None:
         """The highlighted customer."""
@@ -401,14 +393,14 @@ class CustomersScreen(PagedList, ShopScreen):
     @on(Input.Submitted, "#customer-search")
     def _searched(self, event: Input.Submitted) -> None:
         event.stop()
-        self.search = event.value.strip()
+        self.filters = event.value.strip()
         self.query_one("#customers-status", Static).update(plain("Loading…"))
-        self._load(None)
+        self.first_page()
         self.table.focus()
 
     def on_screen_resume(self) -> None:
         if self._loaded_once:
-            self._load(None)
+            self.first_page()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("open", "edit"):
@@ -421,13 +413,9 @@ class CustomersScreen(PagedList, ShopScreen):
         """Cursor to the search box."""
         self.query_one("#customer-search", Input).focus()
 
-    def action_more(self) -> None:
-        """The next page."""
-        self.table.action_more()
-
     def action_refresh(self) -> None:
         """The list again."""
-        self._load(None)
+        self.first_page()
 
     def action_open(self) -> None:
         """The highlighted customer's profile."""
@@ -448,7 +436,7 @@ class CustomersScreen(PagedList, ShopScreen):
     def _saved(self, result: CustomerRead | None) -> None:
         if result is not None:
             self.shop.announce(f"Customer {result.name} saved (#{result.id}).")
-            self._load(None, select=str(result.id))
+            self.first_page(str(result.id))
 
     def open_record(self, kind: str, key: str) -> None:
         """A customer (search hit, key = id, phone or email) opens their profile."""
@@ -462,4 +450,4 @@ class CustomersScreen(PagedList, ShopScreen):
 
     def _after_profile(self, changed: bool | None) -> None:
         if changed:
-            self._load(None)
+            self.first_page()

@@ -212,7 +212,7 @@ class PointsDialog(FormDialog):
 
     def __init__(self, meta: MembersMeta, member: MemberRead) -> None:
         super().__init__(f"#{member.id} {member.name} holds {plural(member.points_balance, 'point')} "
-                         f"(worth {meta.money(member.points_value_minor)}).")
+                         f"(worth {meta.store.money(member.points_value_minor)}).")
         self.meta = meta
         self.member = member
 
@@ -242,8 +242,8 @@ class CreditDialog(FormDialog):
     SAVE_LABEL = "book it"
 
     def __init__(self, meta: MembersMeta, member: MemberRead) -> None:
-        super().__init__(f"#{member.id} {member.name} holds {meta.money(member.credit_balance_minor)} "
-                         f"{meta.currency} of store credit.")
+        super().__init__(f"#{member.id} {member.name} holds {meta.store.money(member.credit_balance_minor)} "
+                         f"{meta.store.currency} of store credit.")
         self.meta = meta
         self.member = member
 
@@ -251,7 +251,7 @@ class CreditDialog(FormDialog):
         return [
             Field("kind", "Kind", _choice((("top-up (money paid in)", "topup"), ("correction (+/-)", "adjust")),
                                           "topup", "f-kind", "A top-up paid at the counter, or a correction.")),
-            Field("amount", "Amount", _input("", "f-amount", f"e.g. 50.00 {self.meta.currency}; a correction may be -5",
+            Field("amount", "Amount", _input("", "f-amount", f"e.g. 50.00 {self.meta.store.currency}; a correction may be -5",
                                              "The amount; a correction may be negative.")),
             Field("reason", "Reason", _input("", "f-reason", "why (needed for a correction)",
                                              "Why; kept on the ledger line.")),
@@ -265,7 +265,7 @@ class CreditDialog(FormDialog):
         from shoptui.services.members import profiles as members
 
         adjust = values["kind"] == "adjust"
-        amount = parse_money(values["amount"], self.meta.digits, field="amount", allow_negative=adjust, name="amount")
+        amount = parse_money(values["amount"], self.meta.store.digits, field="amount", allow_negative=adjust, name="amount")
         with db.transaction(self.shop.db_url) as session:
             return members.credit_change(session=session, actor=self.shop.actor, ref=self.member.id,
                                          amount_minor=amount, reason=values["reason"], adjust=adjust,
@@ -346,8 +346,8 @@ def merge_question(preview: MergePreview, meta: MembersMeta) -> str:
     lines = [f"Merge {who} #{preview.other_id} {preview.other_name} into #{kept.id} {kept.name}?", "", "Moves:",
              f"  {plural(preview.orders, 'order')}",
              f"  {plural(preview.points, 'point')} (balance becomes {kept.points_balance + preview.points:,})",
-             f"  {meta.money(preview.credit_minor)} store credit (becomes "
-             f"{meta.money(kept.credit_balance_minor + preview.credit_minor)})"]
+             f"  {meta.store.money(preview.credit_minor)} store credit (becomes "
+             f"{meta.store.money(kept.credit_balance_minor + preview.credit_minor)})"]
     if preview.tags:
         lines.append(f"  tags {', '.join(preview.tags)}")
     if preview.accounts:
@@ -388,7 +388,7 @@ class TierEditDialog(FormDialog):
 
     def fields(self) -> list[Field]:
         t = self.tier
-        money = self.meta.money
+        money = self.meta.store.money
         ship = "" if t.free_shipping_over_minor is None else money(t.free_shipping_over_minor)
         return [
             Field("name", "Name", _input(t.name, "f-name", "what members see", "The tier's name.")),
@@ -409,7 +409,7 @@ class TierEditDialog(FormDialog):
         from shoptui.money import parse_basis_points, parse_money
         from shoptui.services.members import tiers as members_tiers
 
-        digits = self.meta.digits
+        digits = self.meta.store.digits
         multiplier = values["multiplier"].strip().lower().removeprefix("x")
         ship = values["free_shipping"].strip()
         patch = members_tiers.TierUpdate(
@@ -493,8 +493,8 @@ class MemberActions:
         def done(result: Any) -> None:
             what = "Topped up" if result.movement.kind == "topup" else "Corrected"
             self._shop.announce(f"{what} store credit of #{member.id} {member.name} by "
-                                f"{self.meta.money(result.movement.amount_minor)}; balance "
-                                f"{self.meta.money(result.balance_minor)}.")
+                                f"{self.meta.store.money(result.movement.amount_minor)}; balance "
+                                f"{self.meta.store.money(result.balance_minor)}.")
             self.member_changed(member.id)
         self._push(CreditDialog(self.meta, member), done)
 
@@ -530,7 +530,7 @@ class MemberActions:
             result = members.merge_members(session=session, actor=shop.actor, keep=keep, other=other)
         text = (f"Merged #{result.merged_id} into #{result.kept.id} {result.kept.name}: "
                 f"{plural(result.orders, 'order')}, {plural(result.points, 'point')}, "
-                f"{self.meta.money(result.credit_minor)} store credit moved.")
+                f"{self.meta.store.money(result.credit_minor)} store credit moved.")
         cast(Any, self).post_message(self.Merged(text, result.kept.id))
 
     def on_member_actions_merged(self, event: MemberActions.Merged) -> None:

@@ -230,7 +230,7 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
         from shoptui.services.members import views as members_views
         from shoptui.services.orders.listing import OrderFilter, list_orders
 
-        meta = read_meta(self._shop.db_url)
+        meta = read_meta(self._shop.db_url, self._shop)
         with db.read_session(self._shop.db_url) as session:
             member = members.get_member(session=session, ref=self.member_id)
             customer = customers.get_customer(session=session, ref=member.id)
@@ -314,11 +314,11 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
         m, meta = data.member, self.meta
         box = self.query_one("#profile-box")
         box.border_title = plain(m.name)
-        box.border_subtitle = plain(f"member #{m.id} · joined {meta.day(m.joined_at)}")
+        box.border_subtitle = plain(f"member #{m.id} · joined {meta.store.day(m.joined_at)}")
         line = plain()
         line.append(f"{m.tier_name}", style="bold")
-        line.append(f" since {meta.day(m.tier_since)} · {plural(m.points_balance, 'point')} "
-                    f"({meta.money(m.points_value_minor)}) · credit {meta.money(m.credit_balance_minor)} · "
+        line.append(f" since {meta.store.day(m.tier_since)} · {plural(m.points_balance, 'point')} "
+                    f"({meta.store.money(m.points_value_minor)}) · credit {meta.store.money(m.credit_balance_minor)} · "
                     f"{plural(m.order_count, 'order')}")
         head = plain("\n").join([line, progress_text(data.progress, meta)])
         self.query_one("#profile-head", Static).update(plain(head))
@@ -345,10 +345,10 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
             who = " · ".join(p for p in (address.recipient, address.phone) if p)
             rows.append(("Addresses" if i == 0 else "", f"{address.one_line()}{mark}" + (f" · {who}" if who else "")))
         rows += [
-            ("Tier", f"{m.tier_name} since {meta.when(m.tier_since)}"),
-            ("Orders", f"{m.order_count}, spent {meta.money(m.spent_minor)} {meta.currency}; last "
-                       f"{meta.when(m.last_order_at)}"),
-            ("Joined", f"{meta.when(m.joined_at)} by {m.source}"),
+            ("Tier", f"{m.tier_name} since {meta.store.when(m.tier_since)}"),
+            ("Orders", f"{m.order_count}, spent {meta.store.money(m.spent_minor)} {meta.store.currency}; last "
+                       f"{meta.store.when(m.last_order_at)}"),
+            ("Joined", f"{meta.store.when(m.joined_at)} by {m.source}"),
         ]
         text = plain()
         for i, (label, value) in enumerate(rows):
@@ -399,10 +399,10 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
         table, fitted, keep = self._table("orders-table", columns)
         for o in data.orders:
             self._row(table, fitted, {
-                "number": o.number, "at": meta.when(o.created_at) if wide else meta.day(o.created_at),
+                "number": o.number, "at": meta.store.when(o.created_at) if wide else meta.store.day(o.created_at),
                 "status": o.status, "payment": o.payment_status.replace("_", " "),
                 "shipping": o.fulfilment_status.replace("_", " "), "items": str(o.item_count),
-                "total": meta.money(o.total_minor)}, o.number)
+                "total": meta.store.money(o.total_minor)}, o.number)
         self._restore(table, keep)
         if not data.orders:
             note = "No orders yet."
@@ -420,14 +420,14 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
         table, fitted, keep = self._table("points-table", [c for c in columns if c.width or c.key == "why"])
         for p in data.points:
             self._row(table, fitted, {
-                "at": meta.when(p.at) if wide else meta.day(p.at), "kind": POINTS_WORDS.get(p.kind, p.kind),
+                "at": meta.store.when(p.at) if wide else meta.store.day(p.at), "kind": POINTS_WORDS.get(p.kind, p.kind),
                 "points": f"{p.points:+,}", "left": f"{p.remaining:,}" if p.remaining else "",
-                "expires": meta.day(p.expires_at) if p.remaining else "",
+                "expires": meta.store.day(p.expires_at) if p.remaining else "",
                 "why": p.reason or (f"{p.ref_kind} {p.ref_id}" if p.ref_kind else ""), "by": p.actor}, str(p.id))
         self._restore(table, keep)
-        head = f"Balance {plural(m.points_balance, 'point')} (worth {meta.money(m.points_value_minor)})"
+        head = f"Balance {plural(m.points_balance, 'point')} (worth {meta.store.money(m.points_value_minor)})"
         if data.expiry is not None:
-            head += f" · next expiry {meta.day(data.expiry.at)}: {data.expiry.points:,}"
+            head += f" · next expiry {meta.store.day(data.expiry.at)}: {data.expiry.points:,}"
         if data.expiring_soon:
             head += f" · {data.expiring_soon:,} within 30 days"
         if data.points_after:
@@ -441,13 +441,13 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
         table, fitted, keep = self._table("tiers-table", columns)
         for t in data.tiers:
             self._row(table, fitted, {
-                "at": meta.when(t.at) if wide else meta.day(t.at), "from": meta.tier_name(t.from_code),
-                "to": meta.tier_name(t.to_code), "why": t.reason, "spend": meta.money(t.spend_minor),
+                "at": meta.store.when(t.at) if wide else meta.store.day(t.at), "from": meta.tier_name(t.from_code),
+                "to": meta.tier_name(t.to_code), "why": t.reason, "spend": meta.store.money(t.spend_minor),
                 "orders": str(t.orders)}, str(t.id))
         self._restore(table, keep)
         m = data.member
         self.query_one("#tiers-head", Static).update(
-            plain(f"Now {m.tier_name} since {meta.day(m.tier_since)} · {plural(len(data.tiers), 'change')}"))
+            plain(f"Now {m.tier_name} since {meta.store.day(m.tier_since)} · {plural(len(data.tiers), 'change')}"))
 
     def _fill_credit(self, data: ProfileData, wide: bool) -> None:
         meta, m = self.meta, data.member
@@ -456,11 +456,11 @@ class MemberProfileScreen(MemberActions, ReportsWorkerErrors, ModalScreen[bool])
         table, fitted, keep = self._table("credit-table", [c for c in columns if c.width or c.key == "why"])
         for c in data.credit:
             self._row(table, fitted, {
-                "at": meta.when(c.at) if wide else meta.day(c.at), "kind": CREDIT_WORDS.get(c.kind, c.kind),
-                "amount": f"{'+' if c.amount_minor > 0 else ''}{meta.money(c.amount_minor)}", "why": c.reason,
+                "at": meta.store.when(c.at) if wide else meta.store.day(c.at), "kind": CREDIT_WORDS.get(c.kind, c.kind),
+                "amount": f"{'+' if c.amount_minor > 0 else ''}{meta.store.money(c.amount_minor)}", "why": c.reason,
                 "ref": f"{c.ref_kind} {c.ref_id}" if c.ref_kind else "", "by": c.actor}, str(c.id))
         self._restore(table, keep)
-        head = f"Balance {meta.money(m.credit_balance_minor)} {meta.currency}"
+        head = f"Balance {meta.store.money(m.credit_balance_minor)} {meta.store.currency}"
         if data.credit_after:
             head += " · ctrl+l more"
         self.query_one("#credit-head", Static).update(plain(head))

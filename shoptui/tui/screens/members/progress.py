@@ -27,14 +27,14 @@ def progress_text(progress: TierProgress, meta: MembersMeta, *, bar_width: int =
     """``Next Gold ████░░░░░░ spent 1200.00 of 2000.00 in 12 months · 800.00 to go``"""
     months = f"{progress.window_months} month{'s' if progress.window_months != 1 else ''}"
     if progress.basis == "spend":
-        reached = f"spent {meta.money(progress.spend_minor)}"
+        reached = f"spent {meta.store.money(progress.spend_minor)}"
     else:
         reached = f"{progress.orders} paid order{'s' if progress.orders != 1 else ''}"
     if progress.next_code is None or progress.next_threshold is None:
         return plain(f"Top tier · {reached} in the last {months}")
     if progress.basis == "spend":
-        target = f"of {meta.money(progress.next_threshold)}"
-        to_go = meta.money(progress.to_go)
+        target = f"of {meta.store.money(progress.next_threshold)}"
+        to_go = meta.store.money(progress.to_go)
     else:
         target = f"of {progress.next_threshold}"
         to_go = f"{progress.to_go} order{'s' if progress.to_go != 1 else ''}"

@@ -39,9 +39,13 @@ SEARCH_DELAY = 0.35
 """Seconds of no typing before the search applies (enter applies at once)."""
 
 
+PAGE_LEAST = 30
+"""The fewest members a page has."""
+
+
 def page_size(screen_height: int) -> int:
     """About two screens of rows: enough to scroll a little, never the whole membership."""
-    return _page_size(screen_height, least=30)
+    return _page_size(screen_height, least=PAGE_LEAST)
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class MembersScreen(PagedList, MemberActions, ShopScreen):
     """Members: search, filter, page; open a profile; register, edit, points, credit, gifts, merge; tiers."""
 
     MODE = "members"
+    PAGE_LEAST = PAGE_LEAST
     AUTO_FOCUS = "#members-table"
 
     BINDINGS = [
@@ -99,6 +104,7 @@ class MembersScreen(PagedList, MemberActions, ShopScreen):
         items: list[MemberRead]
         next_after: str | None
         append: bool
+        select: int | None = None
 
     @dataclass
     class PageRefused(Message):
@@ -139,7 +145,7 @@ class MembersScreen(PagedList, MemberActions, ShopScreen):
 
     def _first_load(self) -> None:
         self.load_meta()
-        self.load_page(self.filters, None, page_size(self.app.size.height))
+        self.first_page()
 
     def _body_width(self) -> int:
         body = self.query("#body")
@@ -179,16 +185,16 @@ class MembersScreen(PagedList, MemberActions, ShopScreen):
     def reload(self, select: int | None = None) -> None:
         """Read the list again from its first page (keeping the cursor on the same member)."""
         self._select_after_load = select if select is not None else self.table.current_id()
-        self.load_page(self.filters, None, max(page_size(self.app.size.height), len(self.rows)))
+        self.load_page(self.filters, None, max(self.page_limit(), len(self.rows)))
 
     @work(thread=True, exclusive=True, group="members-meta", exit_on_error=False)
     def load_meta(self) -> None:
         """Currency, time zone, tiers and gifts."""
-        meta = read_meta(self.shop.db_url)
+        meta = read_meta(self.shop.db_url, self.shop)
         self.post_message(self.MetaLoaded(meta))
 
     @work(thread=True, exclusive=True, group="members-page", exit_on_error=False)
-    def load_page(self, filters: MemberFilters, after: str | None, limit: int) -> None:
+    def load_page(self, filters: MemberFilters, after: str | None, limit: int, select: int | None = None) -> None:
         """One keyset page of members (no count of the table)."""
         from shoptui import db
         from shoptui.errors import ShopError
@@ -203,7 +209,7 @@ class MembersScreen(PagedList, MemberActions, ShopScreen):
             self.post_message(self.PageRefused(filters, str(exc)))
             return
         if not get_current_worker().is_cancelled:
-            self.post_message(self.PageLoaded(filters, page.items, page.next_after, after is not None))
+            self.post_message(self.PageLoaded(filters, page.items, page.next_after, after is not None, select))
 
     @on(MetaLoaded)
     def _meta_loaded(self, event: MetaLoaded) -> None:
@@ -217,14 +223,12 @@ class MembersScreen(PagedList, MemberActions, ShopScreen):
 
     @on(PageLoaded)
     def _page_loaded(self, event: PageLoaded) -> None:
-        if event.filters != self.filters:
-            self.table.loading_more = False
+        select = event.select
+        if event.filters == self.filters and not event.append:
+            select, self._select_after_load = select or self._select_after_load, None
+        if not self.take_page(event.filters, event.items, event.next_after, append=event.append, select=select):
             return
         self.problem = ""
-        select = None
-        if not event.append:
-            select, self._select_after_load = self._select_after_load, None
-        self.table.show_page(event.items, event.next_after, append=event.append, select=select)
         self._show_detail()
         self._show_status()
         self.refresh_bindings()
@@ -271,7 +275,7 @@ class MembersScreen(PagedList, MemberActions, ShopScreen):
                  ads_word(member.email_consent, member.sms_consent)]
         if member.tags:
             parts.append("tags " + ", ".join(member.tags))
-        parts.append(f"joined {meta.day(member.joined_at)}")
+        parts.append(f"joined {meta.store.day(member.joined_at)}")
         self.query_one("#members-detail", Static).update(plain(" · ".join(parts)))
 
     @on(DataTable.RowHighlighted, "#members-table")
@@ -284,14 +288,6 @@ class MembersScreen(PagedList, MemberActions, ShopScreen):
         self.action_open()
 
     # ------------------------------------------------------------ search and filters
-
-    def set_filters(self, filters: MemberFilters) -> None:
-        """Show the members matching ``filters`` from the first page."""
-        if filters == self.filters:
-            return
-        self.filters = filters
-        self.table.next_after = None
-        self.load_page(filters, None, page_size(self.app.size.height))
 
     @on(Input.Changed, "#members-search")
     def _search_typed(self, event: Input.Changed) -> None:
@@ -328,13 +324,6 @@ class MembersScreen(PagedList, MemberActions, ShopScreen):
     def action_find(self) -> None:
         """Cursor to the search box."""
         self.query_one("#members-search", Input).focus()
-
-    def action_more(self) -> None:
-        """The next page."""
-        self.table.action_more()
-
-    def _load_more(self, after: str) -> None:
-        self.load_page(self.filters, after, page_size(self.app.size.height))
 
     def action_refresh(self) -> None:
         """Read everything again."""

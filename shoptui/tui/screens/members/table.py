@@ -76,8 +76,8 @@ class MembersTable(PagedTable[int, "MemberRead"]):
         values: list[tuple[str, str, bool]] = [
             ("name", member.name, False), ("phone", member.phone or "–", False), ("email", member.email or "–", False),
             ("tier", member.tier_name, False), ("points", f"{member.points_balance:,}", True),
-            ("credit", meta.money(member.credit_balance_minor), True),
-            ("last", meta.day(member.last_order_at), False), ("joined", meta.day(member.joined_at), False),
+            ("credit", meta.store.money(member.credit_balance_minor), True),
+            ("last", meta.store.day(member.last_order_at), False), ("joined", meta.store.day(member.joined_at), False),
         ]
         return [cell(value, getattr(c, key), right=right) for key, value, right in values if getattr(c, key)]
 

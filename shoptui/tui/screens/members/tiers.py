@@ -107,7 +107,7 @@ class TiersScreen(ReportsWorkerErrors, ModalScreen[bool]):
     @work(thread=True, exclusive=True, group="tiers-load", exit_on_error=False)
     def load(self) -> None:
         """The tiers and what reaches them."""
-        self.post_message(self.Loaded(read_meta(self.shop.db_url)))
+        self.post_message(self.Loaded(read_meta(self.shop.db_url, self.shop)))
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
@@ -135,10 +135,10 @@ class TiersScreen(ReportsWorkerErrors, ModalScreen[bool]):
             for col in fitted:
                 table.add_column(cell(col.label, col.width, right=col.right), key=col.key, width=col.width)
             for t in meta.tiers:
-                values = {"name": f"{t.name} ({t.code})", "spend": meta.money(t.min_spend_minor),
+                values = {"name": f"{t.name} ({t.code})", "spend": meta.store.money(t.min_spend_minor),
                           "orders": str(t.min_orders), "discount": f"{t.discount_bp / 100:g}%",
                           "points": f"x{t.points_multiplier_bp / 10_000:g}",
-                          "ship": "–" if t.free_shipping_over_minor is None else meta.money(t.free_shipping_over_minor)}
+                          "ship": "–" if t.free_shipping_over_minor is None else meta.store.money(t.free_shipping_over_minor)}
                 table.add_row(*(cell(values[c.key], c.width, right=c.right) for c in fitted), key=t.code)
             if table.row_count:
                 table.move_cursor(row=min(keep, table.row_count - 1), animate=False)
@@ -152,8 +152,8 @@ class TiersScreen(ReportsWorkerErrors, ModalScreen[bool]):
         meta = self.meta
         perks = [f"{tier.discount_bp / 100:g}% off", f"x{tier.points_multiplier_bp / 10_000:g} points"]
         if tier.free_shipping_over_minor is not None:
-            perks.append(f"free shipping from {meta.money(tier.free_shipping_over_minor)}")
-        need = (f"{meta.money(tier.min_spend_minor)} {meta.currency} of spend" if meta.basis == "spend"
+            perks.append(f"free shipping from {meta.store.money(tier.free_shipping_over_minor)}")
+        need = (f"{meta.store.money(tier.min_spend_minor)} {meta.store.currency} of spend" if meta.basis == "spend"
                 else plural(tier.min_orders, "paid order"))
         self.query_one("#tiers-detail", Static).update(
             plain(f"{tier.name}: reached with {need} in {meta.window_months} months; gives {', '.join(perks)}. "

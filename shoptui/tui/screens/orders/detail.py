@@ -91,12 +91,14 @@ def money_text(order: OrderRead, meta: OrdersMeta) -> Text:
 
 def body(order: OrderRead, meta: OrdersMeta) -> RenderableType:
     """Everything below the head: lines, payments, shipments, returns, timeline."""
+    from shoptui.services.orders.common import line_title
+
     m = meta.store.money
     parts: list[RenderableType] = [money_text(order, meta), _section(f"Lines ({len(order.lines)})")]
     lines = _table(("SKU", False, None), ("Item", False, 3), ("Qty", True, None), ("Price", True, None),
                    ("Total", True, None), ("Shp", True, None), ("Ret", True, None), ("Refunded", True, None))
     for line in order.lines:
-        lines.add_row(*map(plain, (line.sku, line.title, str(line.quantity), m(line.unit_price_minor),
+        lines.add_row(*map(plain, (line.sku, line_title(line), str(line.quantity), m(line.unit_price_minor),
                                    m(line.net_minor), str(line.quantity_shipped) if line.quantity_shipped else "·",
                                    str(line.quantity_returned) if line.quantity_returned else "·",
                                    m(line.refunded_minor) if line.refunded_minor else "·")))

@@ -136,6 +136,8 @@ class EditLinesScreen(ReportsWorkerErrors, ModalScreen[bool]):
     # ------------------------------------------------------------ showing
 
     def _show(self, order: OrderRead, keep: str | None = None) -> None:
+        from shoptui.services.orders.common import line_title
+
         self.order = order
         m = self.meta.store.money
         table = self.query_one("#lines-table", DataTable)
@@ -143,7 +145,7 @@ class EditLinesScreen(ReportsWorkerErrors, ModalScreen[bool]):
         with self.app.batch_update():
             table.clear()
             for line in order.lines:
-                table.add_row(plain(line.sku), plain(line.title), plain(str(line.quantity), justify="right"),
+                table.add_row(plain(line.sku), plain(line_title(line)), plain(str(line.quantity), justify="right"),
                               plain(m(line.unit_price_minor), justify="right"),
                               plain(m(line.net_minor), justify="right"), key=line.sku)
         if keep and any(line.sku == keep for line in order.lines):

@@ -25,7 +25,7 @@ from shoptui.tui.screens.orders.actions import OrderActions
 from shoptui.tui.screens.orders.common import OrdersMeta, read_meta
 from shoptui.tui.screens.orders.dialogs import Changed
 from shoptui.tui.text import cell, plain
-from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
+from shoptui.tui.widgets.paged_table import PagedList, PagedTable
 
 if TYPE_CHECKING:
     from shoptui.services.orders.reading import ReturnRead
@@ -63,15 +63,16 @@ class ReturnsScreen(PagedList, OrderActions, ShopScreen):
         next_after: str | None
         append: bool
         meta: OrdersMeta | None
+        select: int | None = None
 
     def __init__(self) -> None:
         super().__init__()
         self.meta = OrdersMeta()
-        self.state = "open"
+        self.filters = "open"
         self._loaded_once = False
         self.widths: dict[str, int] = {}
         self.table: PagedTable[str, ReturnRead] = PagedTable(id="returns-table", cells=self._cells, key=_key,
-                                                             load_more=self._load)
+                                                             load_more=self._load_more)
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="returns-filters"):
@@ -84,12 +85,11 @@ class ReturnsScreen(PagedList, OrderActions, ShopScreen):
 
     def on_mount(self) -> None:
         self._layout()
-        self.call_after_refresh(self._load, None)
+        self.call_after_refresh(self.first_page)
 
     def _layout(self) -> bool:
         """Columns for the body's width (the items take what the others leave); True when they changed."""
-        sidebar = 6 if self.shop.sidebar_collapsed else 24
-        body = max(40, self.app.size.width - sidebar - 2)
+        body = self.body_width()
         widths = {"id": 6, "order": 11, "asked": 12, "state": 10, "next": 19}
         widths["items"] = max(8, body - sum(widths.values()) - 1)
         if widths == self.widths:
@@ -104,11 +104,8 @@ class ReturnsScreen(PagedList, OrderActions, ShopScreen):
         if self._layout() and self.rows:
             self.table.redraw()
 
-    def _load(self, after: str | None) -> None:
-        self.load_page(self.state, after, page_size(self.app.size.height))
-
     @work(thread=True, exclusive=True, group="returns-page", exit_on_error=False)
-    def load_page(self, state: str, after: str | None, limit: int) -> None:
+    def load_page(self, state: str, after: str | None, limit: int, select: int | None = None) -> None:
         """One page of returns (newest first) and, the first time, the currency and time zone."""
         from shoptui import db
         from shoptui.services.orders import returns as orders_returns
@@ -118,16 +115,14 @@ class ReturnsScreen(PagedList, OrderActions, ShopScreen):
             page = orders_returns.list_returns(session=session, status=state or None,
                                                after=int(after) if after else None, limit=limit)
         if not get_current_worker().is_cancelled:
-            self.post_message(self.PageLoaded(state, page.items, page.next_after, after is not None, meta))
+            self.post_message(self.PageLoaded(state, page.items, page.next_after, after is not None, meta, select))
 
     @on(PageLoaded)
     def _page_loaded(self, event: PageLoaded) -> None:
         if event.meta is not None:
             self.meta = event.meta
-        if event.state != self.state:
-            self.table.loading_more = False
+        if not self.take_page(event.state, event.items, event.next_after, append=event.append, select=event.select):
             return
-        self.table.show_page(event.items, event.next_after, append=event.append)
         self._loaded_once = True
         self._show_status()
         self._show_detail()
@@ -148,9 +143,9 @@ class ReturnsScreen(PagedList, OrderActions, ShopScreen):
         return self.table.current()
 
     def _show_status(self) -> None:
-        label = next(text for text, value in STATES if value == self.state)
+        label = next(text for text, value in STATES if value == self.filters)
         if not self.rows:
-            text = "No open returns: nothing to do." if self.state == "open" else f"No returns here ({label})."
+            text = "No open returns: nothing to do." if self.filters == "open" else f"No returns here ({label})."
         else:
             text = f"{len(self.rows)} {label if label.endswith('returns') else label + ' returns'}" + (
                 self.table.more_below()) + " · enter: next step · o: the order"
@@ -184,14 +179,13 @@ class ReturnsScreen(PagedList, OrderActions, ShopScreen):
     @on(Select.Changed, "#filter-return-state")
     def _state_changed(self, event: Select.Changed) -> None:
         state = str(event.value or "")
-        if state != self.state:
-            self.state = state
+        if state != self.filters:
             self.query_one("#returns-status", Static).update(plain("Loading…"))
-            self._load(None)
+            self.set_filters(state)
 
     def on_screen_resume(self) -> None:
         if self._loaded_once:
-            self._load(None)
+            self.first_page()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("step", "open_order"):
@@ -216,24 +210,20 @@ class ReturnsScreen(PagedList, OrderActions, ShopScreen):
 
     def _after_detail(self, changed: bool | None) -> None:
         if changed:
-            self._load(None)
+            self.first_page()
 
     def action_cycle_state(self) -> None:
         """open → requested → … → every return → open"""
         values = [value for _, value in STATES]
-        following = values[(values.index(self.state) + 1) % len(values)]
+        following = values[(values.index(self.filters) + 1) % len(values)]
         self.query_one("#filter-return-state", Select).value = following
-
-    def action_more(self) -> None:
-        """The next page of returns."""
-        self.table.action_more()
 
     def action_refresh(self) -> None:
         """The returns again."""
-        self._load(None)
+        self.first_page()
 
     def order_changed(self, result: Changed) -> None:
-        self._load(None)
+        self.first_page()
 
     def open_record(self, kind: str, key: str) -> None:
         """A return (``return``, key = id) is highlighted; an order opens its detail."""

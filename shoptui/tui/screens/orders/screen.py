@@ -39,7 +39,7 @@ from shoptui.tui.screens.orders.common import (
 )
 from shoptui.tui.screens.orders.dialogs import Changed, MoreFilters, to_filter
 from shoptui.tui.text import cell, plain
-from shoptui.tui.widgets.paged_table import PagedList, PagedTable, page_size
+from shoptui.tui.widgets.paged_table import PagedList, PagedTable
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
@@ -213,7 +213,7 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
 
     def on_mount(self) -> None:
         self._layout(self.app.size.width)
-        self.load_page(self.filters, None, page_size(self.app.size.height))  # reads while the screen is drawn
+        self.first_page()  # reads while the screen is drawn
         self.call_after_refresh(self._first_load)
         self.set_timer(EXTRAS_AT_THE_LATEST, self._mount_extras)  # when the first page is slow or fails
 
@@ -224,15 +224,11 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
 
     def on_resize(self, event: Resize) -> None:
         if self._layout(self.app.size.width):
-            self._render_rows()
-
-    def _body_width(self, width: int) -> int:
-        sidebar = 6 if self.shop.sidebar_collapsed else 24
-        return max(40, width - sidebar - 2)
+            self.table.redraw()
 
     def _layout(self, width: int) -> bool:
         """Columns for this width; True when they changed (then the rows are drawn again)."""
-        columns = columns_for(self._body_width(width))
+        columns = columns_for(self.body_width(width))
         if columns == self.columns and self.table.columns:
             return False
         self.columns = c = columns
@@ -261,7 +257,7 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
         changed = event.meta != self.meta
         self.meta = event.meta
         if changed and self.rows:
-            self._render_rows()
+            self.table.redraw()
             self._show_detail()
 
     @work(thread=True, exclusive=True, group="orders-page", exit_on_error=False)
@@ -301,10 +297,9 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
     def _page_loaded(self, event: PageLoaded) -> None:
         if event.meta is not None and not self.meta.store.loaded:
             self.meta = event.meta
-        if event.filters != self.filters:
-            self.table.loading_more = False
+        if not self.take_page(event.filters, event.items, event.next_after, append=event.append,
+                              select=event.select or None):
             return
-        self.table.show_page(event.items, event.next_after, append=event.append, select=event.select or None)
         self._show_status()
         self._show_detail()
         self.refresh_bindings()
@@ -335,15 +330,13 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
             cells.append(cell(item.tracking or "·", c.tracking))
         return cells
 
-    def _render_rows(self) -> None:
-        self.table.redraw()
+    def paint_selection(self, key: str) -> None:
+        self.table.repaint_cell(key, "mark", cell(SELECTED_MARK if key in self.selected else "",
+                                                  self.columns.mark, style="bold"))
 
-    def _repaint(self, number: str) -> None:
-        self.table.repaint_cell(number, "mark", cell(SELECTED_MARK if number in self.selected else "",
-                                                     self.columns.mark, style="bold"))
-
-    def _current_key(self) -> str | None:
-        return self.table.current_key()
+    def selection_changed(self) -> None:
+        self._show_status()
+        self.refresh_bindings()
 
     def current(self) -> OrderSummary | None:
         """The highlighted order."""
@@ -371,7 +364,7 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
         self.query_one("#orders-status", Static).update(plain(text))
 
     def _show_detail(self) -> None:
-        item = self.rows.get(self._current_key() or "")
+        item = self.table.current()
         detail = self.query_one("#orders-detail", Static)
         if item is None:
             detail.update(plain(""))
@@ -395,11 +388,6 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
         self._show_detail()
         self.refresh_bindings()  # the table itself reads the next page when the cursor nears the end
 
-    def reload(self, select: str | None = None) -> None:
-        """Read the list again from the first page (keeping the cursor on the same order)."""
-        self.load_page(self.filters, None, max(page_size(self.app.size.height), len(self.rows)),
-                       select or self._current_key())
-
     def on_screen_resume(self) -> None:
         if self._loaded_once:
             self.reload()
@@ -408,12 +396,10 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
     # ------------------------------------------------------------ filters
 
     def _apply(self, filters: ListFilters) -> None:
-        if filters == self.filters:
-            return
-        self.filters = filters
-        self.selected.clear()
-        self.query_one("#orders-status", Static).update(plain("Loading…"))
-        self.load_page(filters, None, page_size(self.app.size.height))
+        if filters != self.filters:
+            self.selected.clear()
+            self.query_one("#orders-status", Static).update(plain("Loading…"))
+            self.set_filters(filters)
 
     @on(Select.Changed, "#filter-status")
     def _status_changed(self, event: Select.Changed) -> None:
@@ -444,13 +430,6 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
 
         self.app.push_screen(FiltersDialog(self.meta, self.filters.more), chosen)
 
-    def action_more(self) -> None:
-        """The next page of orders."""
-        self.table.action_more()
-
-    def _load_more(self, after: str) -> None:
-        self.load_page(self.filters, after, page_size(self.app.size.height))
-
     def action_refresh(self) -> None:
         """Everything again."""
         self.load_meta()
@@ -460,24 +439,11 @@ class OrdersScreen(PagedList, OrderActions, ShopScreen):
 
     def action_toggle_select(self) -> None:
         """Select or unselect the highlighted order, then move down."""
-        order = self.current()
-        if order is None:
-            return
-        self.selected.symmetric_difference_update({order.number})
-        self._repaint(order.number)
-        self.table.action_cursor_down()
-        self._show_status()
-        self.refresh_bindings()
+        self.toggle_selected()
 
     def action_select_page(self) -> None:
         """Select every loaded order, or none when all of them are selected."""
-        everything = set(self.rows)
-        self.selected = set() if everything <= self.selected else everything
-        with self.app.batch_update():
-            for number in self.rows:
-                self._repaint(number)
-        self._show_status()
-        self.refresh_bindings()
+        self.select_page()
 
     def action_batch_ship(self) -> None:
         """A tracking number for each selected order; all shipped, or none."""

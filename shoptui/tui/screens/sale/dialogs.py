@@ -18,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Digits, Input, Label, Static
 
 from shoptui.errors import ShopError
-from shoptui.tui.text import plain
+from shoptui.tui.text import percent, plain
 from shoptui.tui.widgets.form import Field, FormDialog
 from shoptui.tui.workers import ReportsWorkerErrors
 
@@ -42,9 +42,9 @@ def member_summary(basket: Basket, meta: SaleMeta) -> str:
         return " · ".join(parts)
     tier = f"{b.tier_name} member"
     if b.discount_bp:
-        tier += f" ({meta.percent(b.discount_bp)} off)"
+        tier += f" ({percent(b.discount_bp)} off)"
     parts.append(tier)
-    parts.append(f"{b.points_balance:,} points worth {meta.money(b.points_value_minor)}")
+    parts.append(f"{b.points_balance:,} points worth {meta.store.money(b.points_value_minor)}")
     text = " · ".join(parts)
     if b.max_redeemable_points:
         text += f"\nMay use up to {b.max_redeemable_points:,} points on this sale (F2: all of them)."
@@ -243,7 +243,7 @@ class CouponDialog(FormDialog):
         codes = []
         for code in basket.coupon_codes:
             offer = next((e for e in basket.explanations if e.ref == f"coupon:{code}"), None)
-            codes.append(f"{code} ({meta.money(offer.amount_minor)})" if offer else code)
+            codes.append(f"{code} ({meta.store.money(offer.amount_minor)})" if offer else code)
         super().__init__(("On this sale: " + ", ".join(codes)) if codes else "No coupon on this sale yet.")
         self.clearing = False
 
@@ -290,19 +290,19 @@ class DiscountDialog(FormDialog):
         self.basket = basket
         self.line = basket.line(sku) if sku else None
         self.meta = meta
-        intro = (f"{self.line.sku} · {self.line.title}: {self.line.quantity} x {meta.money(self.line.unit_price_minor)}"
+        intro = (f"{self.line.sku} · {self.line.title}: {self.line.quantity} x {meta.store.money(self.line.unit_price_minor)}"
                  if self.line else "No line selected: only the whole sale.")
-        super().__init__(intro + f" · sale subtotal {meta.money(basket.subtotal_minor)} {meta.currency}")
+        super().__init__(intro + f" · sale subtotal {meta.store.money(basket.subtotal_minor)} {meta.store.currency}")
 
     def fields(self) -> list[Field]:
         m = self.meta
         out = []
         if self.line is not None:
             out.append(Field("line", "Line discount", Input(
-                m.money(self.line.line_discount_minor) if self.line.line_discount_minor else "", id="f-line",
+                m.store.money(self.line.line_discount_minor) if self.line.line_discount_minor else "", id="f-line",
                 compact=True, placeholder="0.00", tooltip="Taken off this line's price (all its units together).")))
         out.append(Field("sale", "Sale discount", Input(
-            m.money(self.basket.discount_minor) if self.basket.discount_minor else "", id="f-sale", compact=True,
+            m.store.money(self.basket.discount_minor) if self.basket.discount_minor else "", id="f-sale", compact=True,
             placeholder="0.00", tooltip="Taken off the whole sale, spread over the lines.")))
         return out
 
@@ -310,7 +310,7 @@ class DiscountDialog(FormDialog):
         from shoptui import db
         from shoptui.services.sales import counter as sales
 
-        money = self.meta.money_type
+        money = self.meta.store.money_type
         basket = self.basket
         with db.read_session(self.shop.db_url) as session:
             if self.line is not None:
@@ -416,7 +416,7 @@ class ReceiptDialog(ReportsWorkerErrors, ModalScreen["NextScan | None"]):
         order, m = self.result.order, self.meta
         head = "Sold" if self.just_sold else "Receipt of"
         with Vertical():
-            title = f"{head} {order.number} · {m.money(order.total_minor)} {m.currency} · paid"
+            title = f"{head} {order.number} · {m.store.money(order.total_minor)} {m.store.currency} · paid"
             if self.result.points_earned is not None:  # a member's sale: as the service booked it
                 title += (f"\nPoints earned {self.result.points_earned:,} · balance "
                           f"{self.result.points_balance or 0:,}")
@@ -424,7 +424,7 @@ class ReceiptDialog(ReportsWorkerErrors, ModalScreen["NextScan | None"]):
             if self.just_sold and self.result.change_minor:
                 with Horizontal(id="rc-change-row"):
                     yield Static("CHANGE DUE", id="rc-change-label", markup=False)
-                    yield Digits(m.money(self.result.change_minor), id="rc-change")
+                    yield Digits(m.store.money(self.result.change_minor), id="rc-change")
             with VerticalScroll(id="rc-scroll"):
                 yield Static(plain(self.text.rstrip("\n")), id="rc-text", markup=False)
             yield Static("", id="rc-status", markup=False)

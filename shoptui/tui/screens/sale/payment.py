@@ -86,7 +86,7 @@ class PaymentDialog(ReportsWorkerErrors, ModalScreen["SaleResult | None"]):
         b, m = self.basket, self.meta
         with Vertical():
             yield Static(plain(f"Payment · {plural(b.item_count, 'item')} · due "
-                         f"{m.money(b.total_minor)} {m.currency}"), id="pay-title", markup=False)
+                         f"{m.store.money(b.total_minor)} {m.store.currency}"), id="pay-title", markup=False)
             for method, label, hint in self.methods:
                 with Horizontal(classes="pay-row"):
                     yield Label(plain(label), classes="pay-label", markup=False)
@@ -110,7 +110,7 @@ class PaymentDialog(ReportsWorkerErrors, ModalScreen["SaleResult | None"]):
 
     def _amounts(self) -> dict[str, int | None]:
         """What each field holds (None: empty); InvalidInput names a field that is not an amount."""
-        money = self.meta.money_type
+        money = self.meta.store.money_type
         out: dict[str, int | None] = {}
         for method, label, _ in self.methods:
             raw = self.query_one(f"#pay-{method}", Input).value.strip()
@@ -133,7 +133,7 @@ class PaymentDialog(ReportsWorkerErrors, ModalScreen["SaleResult | None"]):
             if not tenders:
                 raise InvalidInput("Type the cash tendered, or F2 exact cash, F3 rest by card, F4 rest by mobile.")
             self.plan = sales.plan_payment(self.basket, tenders, rounding_step_minor=self.meta.cash_step_minor,
-                                           money=self.meta.money_type)
+                                           money=self.meta.store.money_type)
             self.tenders = tenders
         except ShopError as exc:
             problem = str(exc)
@@ -144,7 +144,7 @@ class PaymentDialog(ReportsWorkerErrors, ModalScreen["SaleResult | None"]):
         lines: list[Text] = []
 
         def row(label: str, minor: int, style: str = "") -> None:
-            amount = m.money(minor)
+            amount = m.store.money(minor)
             lines.append(plain(f"{label:<22}{amount:>14}", style=style))
 
         plan = self.plan
@@ -161,7 +161,7 @@ class PaymentDialog(ReportsWorkerErrors, ModalScreen["SaleResult | None"]):
             if plan.rounding_minor:
                 row("Sale total (rounded)", plan.total_minor, "bold")
         self.query_one("#pay-plan", Static).update(plain("\n").join(lines))
-        self.query_one("#pay-change", Digits).update(m.money(plan.change_minor if plan else 0))
+        self.query_one("#pay-change", Digits).update(m.store.money(plan.change_minor if plan else 0))
         self.query_one("#pay-change-label", Static).update(plain("CHANGE DUE" if plan is not None else "CHANGE DUE –"))
         self.query_one("#pay-problem", Static).update(plain(f"✗ {problem}" if problem and plan is None else ""))
 
@@ -182,7 +182,7 @@ class PaymentDialog(ReportsWorkerErrors, ModalScreen["SaleResult | None"]):
         if not field:
             return
         entry = cast(Input, field.first())
-        entry.value = self.meta.money(minor) if minor > 0 else ""
+        entry.value = self.meta.store.money(minor) if minor > 0 else ""
         entry.focus()
         entry.cursor_position = len(entry.value)
 

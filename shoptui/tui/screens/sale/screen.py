@@ -27,9 +27,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
-from zoneinfo import ZoneInfo
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -40,11 +38,11 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from shoptui.errors import NotFound, ShopError
-from shoptui.money import format_money
 from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.sale.basket import BasketTable, Explained, TotalsPanel
 from shoptui.tui.screens.sale.scan import SCAN_HELP, ScanField, ScanMessage, parse_entry
-from shoptui.tui.text import plain
+from shoptui.tui.store_view import StoreView, current
+from shoptui.tui.text import percent, plain
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
@@ -52,7 +50,6 @@ if TYPE_CHECKING:
 
     from shoptui.services.sales.counter import Basket, SaleResult
     from shoptui.services.sales.shifts import ShiftRead
-    from shoptui.services.shop.settings import Currency
     from shoptui.tui.screens.sale.dialogs import NextScan
 
 META_STALE_S = 20.0
@@ -67,63 +64,37 @@ WIDE_FROM = 110
 
 @dataclass(frozen=True)
 class SaleMeta:
-    """The store's currency, cash rounding, receipt and shift settings, and the open shift."""
+    """The store view (currency, time zone: the shell's), cash rounding, receipt and shift settings, the open shift."""
 
-    currency: str = ""
-    digits: int = 2
+    store: StoreView = StoreView()
     cash_step_minor: int = 0
     receipt_width_mm: int = 58
     print_command: str = ""
     requires_shift: bool = False
     tax_rate_bp: int = 0
-    timezone: str = "UTC"
     shift: ShiftRead | None = None
     loaded: bool = False
 
-    def money(self, minor: int | None) -> str:
-        """``1250`` -> ``12.50`` (no currency sign)."""
-        return "–" if minor is None else format_money(minor, self.digits)
 
-    @property
-    def money_type(self) -> Currency:
-        """The store currency as the services parse and format it."""
-        from shoptui.services.shop.settings import Currency
-
-        return Currency(code=self.currency, digits=self.digits)
-
-    def when(self, at: datetime | None) -> str:
-        """``10:30`` today in the store's time zone."""
-        if at is None:
-            return "–"
-        return f"{at.astimezone(ZoneInfo(self.timezone)):%H:%M}"
-
-    def percent(self, bp: int) -> str:
-        """1300 -> ``13%``"""
-        whole, frac = divmod(bp, 100)
-        return f"{whole}%" if not frac else f"{whole}.{frac:02d}".rstrip("0") + "%"
-
-
-def read_meta(db_url: str | None) -> SaleMeta:
-    """Settings and the open shift (call in a worker thread)."""
+def read_meta(db_url: str | None, app: object = None) -> SaleMeta:
+    """Settings and the open shift; the store view is ``app``'s once the shell has read it (call in a worker thread)."""
     from shoptui import db
     from shoptui.services.sales import counter as sales
     from shoptui.services.sales import shifts
     from shoptui.services.shop import settings
 
     with db.read_session(db_url) as session:
+        store = current(app, session)
         values = settings.get_all(session=session)
-        money = settings.Currency(code=values["currency"], digits=int(values["currency_digits"]))
         try:
-            step = sales.step_minor(str(values.get("cash_rounding", "none")), money)
+            step = sales.step_minor(str(values.get("cash_rounding", "none")), store.money_type)
         except ShopError:
             step = 0
         shift = shifts.current_shift(session=session)
-    return SaleMeta(currency=money.code, digits=money.digits, cash_step_minor=step,
-                    receipt_width_mm=int(values.get("receipt_width", 58)),
+    return SaleMeta(store=store, cash_step_minor=step, receipt_width_mm=int(values.get("receipt_width", 58)),
                     print_command=str(values.get("print_command", "") or ""),
                     requires_shift=bool(values.get("sale_requires_shift", False)),
-                    tax_rate_bp=int(values.get("tax_rate_bp", 0) or 0), timezone=str(values["timezone"]),
-                    shift=shift, loaded=True)
+                    tax_rate_bp=int(values.get("tax_rate_bp", 0) or 0), shift=shift, loaded=True)
 
 
 # ---------------------------------------------------------------- basket changes
@@ -345,7 +316,7 @@ class SaleScreen(ShopScreen):
     @work(thread=True, exclusive=True, group="sale-meta", exit_on_error=False)
     def load_meta(self) -> None:
         """Settings and the open shift."""
-        self.post_message(self.MetaLoaded(read_meta(self.shop.db_url)))
+        self.post_message(self.MetaLoaded(read_meta(self.shop.db_url, self.shop)))
 
     @on(MetaLoaded)
     def _meta_loaded(self, event: MetaLoaded) -> None:
@@ -360,7 +331,7 @@ class SaleScreen(ShopScreen):
         label = self.query_one("#sale-shift", Static)
         shift = m.shift
         if shift is not None:
-            label.update(plain(f"Shift #{shift.id} since {m.when(shift.opened_at)} · {shift.opened_by}"))
+            label.update(plain(f"Shift #{shift.id} since {m.store.clock(shift.opened_at)} · {shift.opened_by}"))
         elif m.requires_shift:
             label.update(plain("⚠ NO SHIFT OPEN: ctrl+b opens one"))
         else:
@@ -418,7 +389,7 @@ class SaleScreen(ShopScreen):
         op = event.op
         select = basket.last_sku if op.kind in ("scan", "quantity", "step", "discounts") else None
         self._draw(select=select)
-        text = describe(op, before, basket, self.meta.money)
+        text = describe(op, before, basket, self.meta.store.money)
         notices = [n for n in basket.notices if before is None or n not in before.notices]
         if notices:
             text = " · ".join(([text] if text else []) + notices)
@@ -450,7 +421,7 @@ class SaleScreen(ShopScreen):
         basket = self.basket
         if basket is None:
             return
-        self.query_one("#sale-basket", BasketTable).show(basket, self.meta.money, select=select)
+        self.query_one("#sale-basket", BasketTable).show(basket, self.meta.store.money, select=select)
         self.set_class(not basket.empty, "-has-lines")
         self._draw_totals()
         self._draw_customer()
@@ -460,8 +431,8 @@ class SaleScreen(ShopScreen):
         if basket is None:
             return
         offers = self.offers(basket)
-        tax = f"tax {self.meta.percent(basket.tax_rate_bp)}" if basket.tax_rate_bp else "tax"
-        self.query_one("#sale-totals", TotalsPanel).show(basket, self.meta.money, self.meta.currency, offers=offers,
+        tax = f"tax {percent(basket.tax_rate_bp)}" if basket.tax_rate_bp else "tax"
+        self.query_one("#sale-totals", TotalsPanel).show(basket, self.meta.store.money, self.meta.store.currency, offers=offers,
                                                          tax_label=tax)
 
     def offers(self, basket: Basket) -> list[Explained]:
@@ -493,7 +464,7 @@ class SaleScreen(ShopScreen):
         if member is not None:
             text = f"{basket.customer_name or basket.customer_phone} · {member.tier_name}"
             if member.discount_bp:
-                text += f" {self.meta.percent(member.discount_bp)} off"
+                text += f" {percent(member.discount_bp)} off"
             text += f" · {member.points_balance:,} pts"
             if basket.points_to_use:
                 text += f", using {basket.points_to_use:,}"
@@ -595,8 +566,8 @@ class SaleScreen(ShopScreen):
         if basket is None or basket.empty:
             return
         self.app.push_screen(
-            Confirm(f"Void this sale? {plural(basket.item_count, 'item')} for {self.meta.money(basket.total_minor)} "
-                    f"{self.meta.currency} are taken out of the basket; nothing was written yet.", yes="Void",
+            Confirm(f"Void this sale? {plural(basket.item_count, 'item')} for {self.meta.store.money(basket.total_minor)} "
+                    f"{self.meta.store.currency} are taken out of the basket; nothing was written yet.", yes="Void",
                     danger=True),
             lambda yes: self._voided() if yes else None)
 
@@ -669,9 +640,9 @@ class SaleScreen(ShopScreen):
 
         self.last_result = result
         order = result.order
-        change = f" · change {self.meta.money(result.change_minor)}" if result.change_minor else ""
-        self.enqueue(Op("fresh", ok=True, text=f"Sold {order.number}: {self.meta.money(order.total_minor)} "
-                        f"{self.meta.currency}{change}. Next customer: scan the first item."))
+        change = f" · change {self.meta.store.money(result.change_minor)}" if result.change_minor else ""
+        self.enqueue(Op("fresh", ok=True, text=f"Sold {order.number}: {self.meta.store.money(order.total_minor)} "
+                        f"{self.meta.store.currency}{change}. Next customer: scan the first item."))
         self.app.push_screen(ReceiptDialog(result, self.meta, just_sold=True), self._receipt_closed)
         self._keys_may_have_changed()
 
@@ -715,11 +686,11 @@ class SaleScreen(ShopScreen):
         if isinstance(result, ShiftReport):
             difference = result.difference_minor or 0
             word = "over" if difference > 0 else "short" if difference < 0 else "exactly right"
-            self.shop.announce(f"Closed shift #{result.shift.id}: cash is {self.meta.money(abs(difference))} {word}.")
+            self.shop.announce(f"Closed shift #{result.shift.id}: cash is {self.meta.store.money(abs(difference))} {word}.")
             self.app.push_screen(ShiftReportDialog(result, self.meta))
         else:
-            self.shop.announce(f"Opened shift #{result.id} with a float of {self.meta.money(result.float_minor)} "
-                               f"{self.meta.currency}.")
+            self.shop.announce(f"Opened shift #{result.id} with a float of {self.meta.store.money(result.float_minor)} "
+                               f"{self.meta.store.currency}.")
 
     def open_record(self, kind: str, key: str) -> None:
         """Anything that opens here puts the cursor in the scan field."""

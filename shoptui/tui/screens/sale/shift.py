@@ -19,7 +19,6 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from shoptui import wording
 from shoptui.tui.text import plain
 from shoptui.tui.widgets.form import Field, FormDialog
 from shoptui.tui.workers import ReportsWorkerErrors
@@ -32,14 +31,9 @@ if TYPE_CHECKING:
 
 def report_text(report: ShiftReport, meta: SaleMeta) -> str:
     """The shift report as plain text, one figure a line (what the screen shows and a file keeps)."""
-    from zoneinfo import ZoneInfo
-
     m = meta
     s = report.shift
-    zone = ZoneInfo(m.timezone)
-
-    def when(at: Any) -> str:
-        return wording.when(at, zone, none="–")
+    when = m.store.when
 
     def row(label: str, value: str) -> str:
         return f"{label:<24}{value:>16}"
@@ -47,24 +41,24 @@ def report_text(report: ShiftReport, meta: SaleMeta) -> str:
     lines = [f"Shift #{s.id} ({s.status})", f"opened {when(s.opened_at)} by {s.opened_by}"]
     if s.closed_at:
         lines.append(f"closed {when(s.closed_at)} by {s.closed_by}")
-    lines += ["", row("Counter sales", f"{report.sales_count}"), row("Sales total", m.money(report.sales_minor)), ""]
+    lines += ["", row("Counter sales", f"{report.sales_count}"), row("Sales total", m.store.money(report.sales_minor)), ""]
     lines.append("Payments by method")
     for item in report.payments or []:
-        lines.append(row(f"  {item.method.replace('_', ' ')} ({item.count})", m.money(item.amount_minor)))
+        lines.append(row(f"  {item.method.replace('_', ' ')} ({item.count})", m.store.money(item.amount_minor)))
     if not report.payments:
         lines.append("  none")
     if report.refunds:
         lines.append("Refunds by method")
         for item in report.refunds:
-            lines.append(row(f"  {item.method.replace('_', ' ')} ({item.count})", m.money(-item.amount_minor)))
-    lines += ["", row("Cash float", m.money(s.float_minor)), row("Cash in", m.money(report.cash_in_minor)),
-              row("Cash out (refunds)", m.money(-report.cash_out_minor) if report.cash_out_minor else m.money(0)),
-              row("Expected in drawer", m.money(report.expected_cash_minor))]
+            lines.append(row(f"  {item.method.replace('_', ' ')} ({item.count})", m.store.money(-item.amount_minor)))
+    lines += ["", row("Cash float", m.store.money(s.float_minor)), row("Cash in", m.store.money(report.cash_in_minor)),
+              row("Cash out (refunds)", m.store.money(-report.cash_out_minor) if report.cash_out_minor else m.store.money(0)),
+              row("Expected in drawer", m.store.money(report.expected_cash_minor))]
     if report.counted_minor is not None:
         difference = report.difference_minor or 0
         word = "OVER" if difference > 0 else "SHORT" if difference < 0 else "exact"
-        lines += [row("Counted", m.money(report.counted_minor)),
-                  row("Difference", f"{m.money(difference)} {word}")]
+        lines += [row("Counted", m.store.money(report.counted_minor)),
+                  row("Difference", f"{m.store.money(difference)} {word}")]
     return "\n".join(lines)
 
 
@@ -76,7 +70,7 @@ class OpenShiftDialog(FormDialog):
     FIELD_NAMES: ClassVar[dict[str, str]] = {"float_minor": "float"}
 
     def __init__(self, meta: SaleMeta) -> None:
-        super().__init__(f"Count the cash in the drawer before the first sale ({meta.currency}). One shift is open "
+        super().__init__(f"Count the cash in the drawer before the first sale ({meta.store.currency}). One shift is open "
                          "at a time; its report covers every payment until it is closed.")
         self.meta = meta
 
@@ -96,7 +90,7 @@ class OpenShiftDialog(FormDialog):
         raw = (values.get("float") or "").strip()
         if not raw:
             raise InvalidInput("Type the cash float in the drawer, like 200.00 (0 when the drawer is empty).", field="float")
-        amount = self.meta.money_type.parse(raw, field="cash float", name="float")
+        amount = self.meta.store.money_type.parse(raw, field="cash float", name="float")
         with db.transaction(self.shop.db_url) as session:
             return shifts.open_shift(session=session, actor=self.shop.actor, float_minor=amount,
                                      note=values.get("note") or "")
@@ -145,12 +139,12 @@ class CloseShiftDialog(FormDialog):
     def _loaded(self, event: ReportLoaded) -> None:
         r, m = event.report, self.meta
         s = r.shift
-        methods = ", ".join(f"{p.method.replace('_', ' ')} {m.money(p.amount_minor)}" for p in r.payments) or "none"
+        methods = ", ".join(f"{p.method.replace('_', ' ')} {m.store.money(p.amount_minor)}" for p in r.payments) or "none"
         self.query_one("#form-intro", Static).update(
-            plain(f"Shift #{s.id} since {m.when(s.opened_at)} by {s.opened_by}: {r.sales_count} counter sales for "
-            f"{m.money(r.sales_minor)}; payments {methods}.\nExpected in the drawer: "
-            f"{m.money(r.expected_cash_minor)} {m.currency} (float {m.money(s.float_minor)} + cash in "
-            f"{m.money(r.cash_in_minor)} - cash out {m.money(r.cash_out_minor)})."))
+            plain(f"Shift #{s.id} since {m.store.clock(s.opened_at)} by {s.opened_by}: {r.sales_count} counter sales for "
+            f"{m.store.money(r.sales_minor)}; payments {methods}.\nExpected in the drawer: "
+            f"{m.store.money(r.expected_cash_minor)} {m.store.currency} (float {m.store.money(s.float_minor)} + cash in "
+            f"{m.store.money(r.cash_in_minor)} - cash out {m.store.money(r.cash_out_minor)})."))
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
@@ -160,7 +154,7 @@ class CloseShiftDialog(FormDialog):
         raw = (values.get("counted") or "").strip()
         if not raw:
             raise InvalidInput("Type the cash counted in the drawer, like 533.50.", field="counted")
-        amount = self.meta.money_type.parse(raw, field="counted cash", name="counted")
+        amount = self.meta.store.money_type.parse(raw, field="counted cash", name="counted")
         with db.transaction(self.shop.db_url) as session:
             return shifts.close_shift(session=session, actor=self.shop.actor, counted_minor=amount,
                                       note=values.get("note") or "")
