@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.widgets import Input, Select
@@ -126,6 +126,11 @@ class PromotionForm(MarketingForm):
     """Add a promotion, or edit one in place (``update_promotion``: a used promotion's new reward is a new version)."""
 
     SAVE_LABEL = "save the promotion"
+    FIELD_NAMES: ClassVar[dict[str, str]] = {
+        "starts_at": "starts", "ends_at": "ends", "per_member_limit": "per_member", "cap_minor": "cap",
+        "min_spend_minor": "min_spend", "every_minor": "every", "every_off_minor": "every", "percent_bp": "percent",
+        "amount_minor": "amount", "buy_qty": "buy", "get_qty": "get", "get_percent_bp": "get_percent",
+        "categories": "scope_refs", "products": "scope_refs"}
 
     def __init__(self, meta: MarketingMeta, original: PromotionRead | None = None, gift_sku: str = "") -> None:
         intro = ("Times are shop time; a date alone means the start of that day (as an end: the end of it). "
@@ -318,6 +323,9 @@ class CouponForm(MarketingForm):
 
     TITLE_TEXT = "New coupon"
     SAVE_LABEL = "save the coupon"
+    FIELD_NAMES: ClassVar[dict[str, str]] = {
+        "amount_minor": "amount", "percent_bp": "percent", "cap_minor": "cap", "min_spend_minor": "min_spend",
+        "categories": "scope_refs", "products": "scope_refs", "per_member_limit": "per_member"}
 
     def __init__(self, meta: MarketingMeta) -> None:
         super().__init__(meta, "Dates are shop days (until = the end of that day). Leave the code empty to make "
@@ -457,6 +465,9 @@ class IssueForm(MarketingForm):
     """Issue a code to each member of a segment; saving shows how many first (a dry run), then asks."""
 
     SAVE_LABEL = "preview the count"
+    FIELD_NAMES: ClassVar[dict[str, str]] = {
+        "last_purchase_before": "bought_before", "last_purchase_after": "bought_after",
+        "min_spent_minor": "min_spent", "max_spent_minor": "max_spent"}
 
     def __init__(self, meta: MarketingMeta, coupon: CouponRead) -> None:
         super().__init__(meta, "Every criterion given must hold; leave all empty for every member. Members "

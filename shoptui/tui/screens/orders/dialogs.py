@@ -117,7 +117,7 @@ class NewOrderDialog(OrderForm):
         from shoptui import db
         from shoptui.services.orders import drafts, payments, placing
 
-        items = parse_items(values["lines"])
+        items = parse_items(values["lines"], "lines")
         if not items:
             raise InvalidInput("Type at least one item: a SKU or barcode and a quantity, like TEE-01:2.", field="lines")
         shipping = self.money(values["shipping"], "shipping fee", optional=True, field="shipping") or 0
@@ -222,7 +222,7 @@ class ShipDialog(OrderForm):
 
         if not values["carrier"]:
             raise InvalidInput("There are no carriers; add them with 'shoptui settings set carriers ...'.")
-        items = parse_items(values["items"]) if values["items"].strip() else None
+        items = parse_items(values["items"], "items") if values["items"].strip() else None
         with db.transaction(self.url) as session:
             result = orders_shipping.ship(session=session, actor=self.shop.actor, number=self.number,
                                           carrier=values["carrier"], tracking=values["tracking"], items=items)
@@ -336,6 +336,7 @@ class RefundDialog(ConfirmedRefund):
 
     TITLE_TEXT = "Refund"
     SAVE_LABEL = "see what goes back"
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"amount_minor": "amount", "include_shipping": "shipping"}
 
     def __init__(self, meta: OrdersMeta, number: str, balance_minor: int) -> None:
         super().__init__(meta, f"{meta.store.money(balance_minor)} {meta.store.currency} paid and not refunded yet. Items refund "
@@ -361,7 +362,7 @@ class RefundDialog(ConfirmedRefund):
 
     def _arguments(self, values: dict[str, Any]) -> dict[str, Any]:
         return {"number": self.number, "amount_minor": self.money(values["amount"], "refund amount", optional=True, field="amount"),
-                "items": parse_items(values["items"]) if values["items"].strip() else None,
+                "items": parse_items(values["items"], "items") if values["items"].strip() else None,
                 "include_shipping": values["shipping"] == "yes", "to": values["to"]}
 
     def preview(self, session: Any, values: dict[str, Any]) -> Any:
@@ -478,7 +479,7 @@ class ReturnRequestDialog(OrderForm):
         from shoptui import db
         from shoptui.services.orders import returns as orders_returns
 
-        items = parse_items(values["items"])
+        items = parse_items(values["items"], "items")
         photos = values["photos"].split() or None
         with db.transaction(self.url) as session:
             found = orders_returns.request_return(session=session, actor=self.shop.actor, number=self.number,
@@ -560,6 +561,7 @@ class RefundReturnDialog(ConfirmedRefund):
 
     TITLE_TEXT = "Refund a return"
     SAVE_LABEL = "see what goes back"
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"amount_minor": "amount", "include_shipping": "shipping"}
 
     def __init__(self, meta: OrdersMeta, found: ReturnRead) -> None:
         items = ", ".join(f"{i.sku} x{i.quantity}" for i in found.items)
@@ -605,6 +607,8 @@ class ExchangeDialog(OrderForm):
 
     TITLE_TEXT = "Exchange"
     SAVE_LABEL = "exchange"
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"lines": "new", "code": "new", "quantity": "new", "method": "pay",
+                                             "pay_method": "pay", "items": "back"}
 
     def __init__(self, meta: OrdersMeta, number: str) -> None:
         super().__init__(meta, "The returned items are received at once; a new order holds the new ones, paid with "
@@ -630,8 +634,8 @@ class ExchangeDialog(OrderForm):
         from shoptui.services.orders import drafts
         from shoptui.services.orders import returns as orders_returns
 
-        back = parse_items(values["back"])
-        new = [drafts.DraftLine(sku=code, quantity=qty) for code, qty in parse_items(values["new"])]
+        back = parse_items(values["back"], "back")
+        new = [drafts.DraftLine(sku=code, quantity=qty) for code, qty in parse_items(values["new"], "new")]
         with db.transaction(self.url) as session:
             result = orders_returns.exchange(session=session, actor=self.shop.actor, number=self.number, back=back,
                                              new=new, pay_method=values["pay"] or None, reason=values["reason"],
