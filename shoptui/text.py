@@ -44,28 +44,29 @@ def visible(text: object, *, multiline: bool = True) -> str:
 
 def check_text(
     value: str | None, field: str, max_length: int, *,
-    required: bool = True, multiline: bool = False, quote: bool = True,
+    required: bool = True, multiline: bool = False, quote: bool = True, name: str | None = None,
 ) -> str | None:
     """``value`` as stored: NFC, trimmed; refused when empty (if ``required``), too long, or unsafe.
 
     Raises InvalidInput with a sentence that names the field and the limit (and quotes the start of
-    the value unless ``quote`` is False, for secrets). Returns None for an empty optional value.
+    the value unless ``quote`` is False, for secrets); ``name`` is the input field it marks. Returns
+    None for an empty optional value.
     """
     cleaned = unicodedata.normalize("NFC", value or "").strip()
     if not cleaned:
         if required:
-            raise InvalidInput(f"The {field} cannot be empty.")
+            raise InvalidInput(f"The {field} cannot be empty.", field=name)
         return None
     shown = f" '{visible(cleaned[:40], multiline=False)}{'...' if len(cleaned) > 40 else ''}'" if quote else ""
     if len(cleaned) > max_length:
         raise InvalidInput(
-            f"The {field}{shown} is {len(cleaned)} characters long; at most {max_length} are allowed."
+            f"The {field}{shown} is {len(cleaned)} characters long; at most {max_length} are allowed.", field=name
         )
     bad = unsafe_characters(cleaned, multiline=multiline)
     if bad:
         found = ", ".join(dict.fromkeys(visible(ch, multiline=False) for ch in bad))
         where = "" if multiline else "; type it on one line"
         raise InvalidInput(
-            f"The {field}{shown} contains control or text-direction characters ({found}){where}; remove them."
+            f"The {field}{shown} contains control or text-direction characters ({found}){where}; remove them.", field=name
         )
     return cleaned

@@ -35,7 +35,7 @@ def folded(text: str) -> str:
     return ascii_digits(unicodedata.normalize("NFKC", text)).strip()
 
 
-def number_text(text: str, what: str = "number") -> str:
+def number_text(text: str, what: str = "number", *, field: str | None = None) -> str:
     """A typed number as plain ASCII without thousands commas: ``"１,２３４.5"`` -> ``"1234.5"``.
 
     A comma is a thousands separator only between groups of three digits (``1,234.50``); anything
@@ -47,7 +47,7 @@ def number_text(text: str, what: str = "number") -> str:
         if not _GROUPED.match(bare):
             raise InvalidInput(
                 f"The {what} {text.strip()!r} is not a number: a comma only separates thousands (1,234.50); "
-                "write decimals with a point, like 1.50."
+                "write decimals with a point, like 1.50.", field=field,
             )
         raw = raw.replace(",", "")
     return raw

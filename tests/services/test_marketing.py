@@ -184,32 +184,34 @@ def test_member_tier_discount_and_free_shipping(shop: Session) -> None:
 # ---------------------------------------------------------------- bad promotions
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"kind": "discount", "percent_bp": 10_001}, "at most 100%"),
-    ({"kind": "discount", "percent_bp": 0}, "more than 0%"),
-    ({"kind": "discount"}, "either a percentage or an amount"),
-    ({"kind": "bxgy", "buy_qty": 0, "get_qty": 1}, "number to buy"),
-    ({"kind": "bxgy", "buy_qty": 1, "get_qty": 0}, "number discounted"),
-    ({"kind": "spend_save"}, "at least one threshold"),
-    ({"kind": "spend_save", "steps": [(1000, 2000)]}, "cannot be more than its threshold"),
-    ({"kind": "gift", "gift_sku": "NOPE"}, "no SKU"),
-    ({"kind": "gift", "gift_sku": "CAP-01"}, "minimum spend or products"),
-    ({"kind": "nonsense"}, "not one of"),
-    ({"kind": "discount", "amount_minor": 100, "tiers": ["platinum"]}, "no tier"),
-    ({"kind": "discount", "amount_minor": 100, "channels": ["moon"]}, "not one of"),
-    ({"kind": "discount", "amount_minor": 100, "products": ["NOPE"]}, "no product"),
-    ({"kind": "discount", "amount_minor": 100, "name": "  "}, "needs a name"),
-    ({"kind": "discount", "amount_minor": 100, "usage_limit": 0}, "usage limit"),
+@pytest.mark.parametrize(("kwargs", "message", "field"), [
+    ({"kind": "discount", "percent_bp": 10_001}, "at most 100%", "percent_bp"),
+    ({"kind": "discount", "percent_bp": 0}, "more than 0%", "percent_bp"),
+    ({"kind": "discount"}, "either a percentage or an amount", "percent_bp"),
+    ({"kind": "bxgy", "buy_qty": 0, "get_qty": 1}, "number to buy", "buy_qty"),
+    ({"kind": "bxgy", "buy_qty": 1, "get_qty": 0}, "number discounted", "get_qty"),
+    ({"kind": "spend_save"}, "at least one threshold", "steps"),
+    ({"kind": "spend_save", "steps": [(1000, 2000)]}, "cannot be more than its threshold", "steps"),
+    ({"kind": "gift", "gift_sku": "NOPE"}, "no SKU", "gift_sku"),
+    ({"kind": "gift", "gift_sku": "CAP-01"}, "minimum spend or products", "min_spend_minor"),
+    ({"kind": "nonsense"}, "not one of", "kind"),
+    ({"kind": "discount", "amount_minor": 100, "tiers": ["platinum"]}, "no tier", "tiers"),
+    ({"kind": "discount", "amount_minor": 100, "channels": ["moon"]}, "not one of", "channels"),
+    ({"kind": "discount", "amount_minor": 100, "products": ["NOPE"]}, "no product", "products"),
+    ({"kind": "discount", "amount_minor": 100, "name": "  "}, "needs a name", "name"),
+    ({"kind": "discount", "amount_minor": 100, "usage_limit": 0}, "usage limit", "usage_limit"),
 ])
-def test_bad_promotions_are_refused(shop: Session, kwargs: dict, message: str) -> None:
-    with pytest.raises((InvalidInput, NotFound), match=message):
+def test_bad_promotions_are_refused(shop: Session, kwargs: dict, message: str, field: str) -> None:
+    with pytest.raises((InvalidInput, NotFound), match=message) as refused:
         promo(shop, **kwargs)
+    assert refused.value.field == field  # the input a form marks
 
 
 def test_a_promotion_ending_before_it_starts_is_refused(shop: Session) -> None:
     now = clock.now()
-    with pytest.raises(InvalidInput, match="before it starts"):
+    with pytest.raises(InvalidInput, match="before it starts") as refused:
         promo(shop, kind="discount", amount_minor=100, starts_at=now, ends_at=now - timedelta(hours=1))
+    assert refused.value.field == "ends_at"
 
 
 def test_status_moves(shop: Session) -> None:

@@ -171,19 +171,23 @@ def test_returning_more_than_shipped_or_twice_is_refused(paid: tuple[str, str]) 
     _ship_all(url, number)
     with db.transaction(url) as s:
         orders_returns.request_return(session=s, actor=CLERK, number=number, items=[("TEE-01", 2)], reason="x")
-    with pytest.raises(InvalidInput, match="Only 0 of TEE-01"), db.transaction(url) as s:
+    with pytest.raises(InvalidInput, match="Only 0 of TEE-01") as refused, db.transaction(url) as s:
         orders_returns.request_return(session=s, actor=CLERK, number=number, items=[("TEE-01", 1)], reason="x")
-    with pytest.raises(InvalidInput, match="Give a reason"), db.transaction(url) as s:
+    assert refused.value.field == "items"  # a form marks the field the refusal names
+    with pytest.raises(InvalidInput, match="Give a reason") as refused, db.transaction(url) as s:
         orders_returns.request_return(session=s, actor=CLERK, number=number, items=[("MUG-01", 1)], reason=" ")
-    with pytest.raises(InvalidInput, match="photo /nope.jpg does not exist"), db.transaction(url) as s:
+    assert refused.value.field == "reason"
+    with pytest.raises(InvalidInput, match="photo /nope.jpg does not exist") as refused, db.transaction(url) as s:
         orders_returns.request_return(session=s, actor=CLERK, number=number, items=[("MUG-01", 1)], reason="x",
                                       photos=["/nope.jpg"])
+    assert refused.value.field == "photos"
     with db.transaction(url) as s:
         rejected = orders_returns.decide_return(session=s, actor=CLERK, return_id=1, approve=False, note="worn")
         assert rejected.status == "rejected"
-    with pytest.raises(InvalidInput, match="reason for the rejection"), db.transaction(url) as s:
+    with pytest.raises(InvalidInput, match="reason for the rejection") as refused, db.transaction(url) as s:
         ret = orders_returns.request_return(session=s, actor=CLERK, number=number, items=[("MUG-01", 1)], reason="x")
         orders_returns.decide_return(session=s, actor=CLERK, return_id=ret.id, approve=False)
+    assert refused.value.field == "note"
 
 
 def test_refund_without_return_caps_per_line_and_per_order(paid: tuple[str, str]) -> None:
@@ -197,10 +201,15 @@ def test_refund_without_return_caps_per_line_and_per_order(paid: tuple[str, str]
         order = reading.get_order(session=s, number=number)
         assert sum(line.refunded_minor for line in order.lines) == 1000
         total = order.total_minor
-    with pytest.raises(InvalidInput, match="more than the"), db.transaction(url) as s:
+    with pytest.raises(InvalidInput, match="more than the") as refused, db.transaction(url) as s:
         orders_returns.refund(session=s, actor=CLERK, number=number, amount_minor=total, reason="too much")
-    with pytest.raises(InvalidInput, match="Only 1 of MUG-01 can be refunded"), db.transaction(url) as s:
+    assert refused.value.field == "amount_minor"
+    with pytest.raises(InvalidInput, match="Only 1 of MUG-01 can be refunded") as refused, db.transaction(url) as s:
         orders_returns.refund(session=s, actor=CLERK, number=number, items=[("MUG-01", 2)], reason="x")
+    assert refused.value.field == "items"
+    with pytest.raises(InvalidInput, match="Refunds go to") as refused, db.transaction(url) as s:
+        orders_returns.refund(session=s, actor=CLERK, number=number, amount_minor=100, reason="x", to="cash")
+    assert refused.value.field == "to"
     with db.transaction(url) as s:
         orders_returns.refund(session=s, actor=CLERK, number=number, reason="all the rest")
         order = reading.get_order(session=s, number=number)
@@ -231,9 +240,10 @@ def test_exchange_charges_or_refunds_the_difference(paid: tuple[str, str]) -> No
         assert original.fulfilment_status == "partially_returned"
         assert original.refunded_minor == up.returned_value_minor + down.returned_value_minor
         _clean(s)
-    with pytest.raises(InvalidInput, match="Only 0 of MUG-01"), db.transaction(url) as s:
+    with pytest.raises(InvalidInput, match="Only 0 of MUG-01") as refused, db.transaction(url) as s:
         orders_returns.exchange(session=s, actor=CLERK, number=number, back=[("MUG-01", 1)],
                                 new=[drafts.DraftLine(sku="CAP-01", quantity=1)])
+    assert refused.value.field == "back"  # what comes back, not the items of a refund
 
 
 def test_pricing_spreads_discounts_exactly_and_units_add_up() -> None:

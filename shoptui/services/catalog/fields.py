@@ -38,18 +38,18 @@ def clean_text(text_value: str | None) -> str:
     return unicodedata.normalize("NFC", (text_value or "")).strip()
 
 
-def required_text(value: str | None, field: str, max_length: int) -> str:
+def required_text(value: str | None, field: str, max_length: int, *, name: str | None = None) -> str:
     """A one-line text as stored: NFC, trimmed, at most ``max_length`` characters. InvalidInput names ``field``."""
     cleaned = clean_text(value)
     if cleaned and len(cleaned) <= max_length and cleaned.isprintable():
         return cleaned
     if not cleaned:
-        raise InvalidInput(f"The {field} cannot be empty.")
+        raise InvalidInput(f"The {field} cannot be empty.", field=name)
     if len(cleaned) > max_length:
-        raise InvalidInput(f"The {field} {cleaned[:40]!r}... is {len(cleaned)} characters long; at most {max_length} are allowed.")
+        raise InvalidInput(f"The {field} {cleaned[:40]!r}... is {len(cleaned)} characters long; at most {max_length} are allowed.", field=name)
     if unsafe_characters(cleaned):
         raise InvalidInput(f"The {field} {cleaned!r} contains control or text-direction characters; "
-                           "type it on one line.")
+                           "type it on one line.", field=name)
     return cleaned
 
 
@@ -152,17 +152,17 @@ def check_barcode(barcode: str | None, pattern: str | None = None) -> str | None
     return cleaned
 
 
-def check_minor(value: int | None, field: str, *, required: bool = False) -> int | None:
+def check_minor(value: int | None, field: str, *, required: bool = False, name: str | None = None) -> int | None:
     if value is None:
         if required:
-            raise InvalidInput(f"The {field} is required.")
+            raise InvalidInput(f"The {field} is required.", field=name)
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"The {field} must be a whole number of minor units, not {value!r}.")
+        raise InvalidInput(f"The {field} must be a whole number of minor units, not {value!r}.", field=name)
     if value < 0:
-        raise InvalidInput(f"The {field} cannot be negative ({value}).")
+        raise InvalidInput(f"The {field} cannot be negative ({value}).", field=name)
     if value >= MAX_MINOR:
-        raise InvalidInput(f"The {field} {value} is too large.")
+        raise InvalidInput(f"The {field} {value} is too large.", field=name)
     return value
 
 

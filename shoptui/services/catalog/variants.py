@@ -77,14 +77,14 @@ def find_variant(*, session: Session, code: str) -> VariantRead:
     """A variant by SKU or barcode (what a scanner or a person types). Raises NotFound."""
     raw = ascii_digits(clean_text(code))
     if not raw:
-        raise InvalidInput("Give a SKU or a barcode.")
+        raise InvalidInput("Give a SKU or a barcode.", field="code")
     row = session.exec(
         select(Variant, Product.title).join(Product, col(Product.id) == col(Variant.product_id))
         .where(or_(col(Variant.sku) == raw, col(Variant.barcode) == raw)).order_by((col(Variant.sku) == raw).desc())
         .limit(1)
     ).first()
     if row is None:
-        raise NotFound(f"No variant has the SKU or barcode {raw!r}. Check the code or search with 'shoptui product search'.")
+        raise NotFound(f"No variant has the SKU or barcode {raw!r}. Check the code or search with 'shoptui product search'.", field="code")
     return variant_read(row[0], row[1])
 
 

@@ -65,7 +65,8 @@ def receive_into_stock(
 
 
 def _untracked(variant: VariantRef) -> InvalidInput:
-    return InvalidInput(f"{variant.sku} does not track stock. Turn stock tracking on for it in the catalogue first.")
+    return InvalidInput(f"{variant.sku} does not track stock. Turn stock tracking on for it in the catalogue first.",
+                        field="code")
 
 
 def restock(
@@ -75,7 +76,7 @@ def restock(
     """Goods in: a 'receive' movement; with a cost, the variant's cost becomes the moving average."""
     positive_quantity(quantity, "restock quantity")
     if unit_cost_minor is not None and unit_cost_minor < 0:
-        raise InvalidInput(f"The cost {unit_cost_minor} cannot be negative.")
+        raise InvalidInput(f"The cost {unit_cost_minor} cannot be negative.", field="unit_cost_minor")
     variant = find_variant(session, code)
     if not variant.track_stock:
         raise _untracked(variant)
@@ -108,11 +109,11 @@ def adjust(
 ) -> StockChangeRead:
     """A correction by hand (signed quantity) with a reason: damaged, lost, found, correction or other."""
     if reason not in ADJUST_REASONS:
-        raise InvalidInput(f"The reason {reason!r} is not one of: {', '.join(ADJUST_REASONS)}.")
+        raise InvalidInput(f"The reason {reason!r} is not one of: {', '.join(ADJUST_REASONS)}.", field="reason")
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity == 0:
-        raise InvalidInput(f"The adjustment must be a whole number other than zero (like -3 or 2), not {quantity!r}.")
+        raise InvalidInput(f"The adjustment must be a whole number other than zero (like -3 or 2), not {quantity!r}.", field="quantity")
     if abs(quantity) > MAX_QUANTITY:
-        raise InvalidInput(f"The adjustment {quantity} is too large (at most {MAX_QUANTITY:,}).")
+        raise InvalidInput(f"The adjustment {quantity} is too large (at most {MAX_QUANTITY:,}).", field="quantity")
     variant = find_variant(session, code)
     if not variant.track_stock:
         raise _untracked(variant)
@@ -133,11 +134,11 @@ def transfer(
     variant = find_variant(session, code)
     if not variant.track_stock:
         raise _untracked(variant)
-    source = find_location(session, from_location)
-    target = find_location(session, to_location)
+    source = find_location(session, from_location, name="from_location")
+    target = find_location(session, to_location, name="to_location")
     if source.id == target.id:
         raise InvalidInput(f"The transfer goes from {source.code} to {target.code}, the same location. "
-                           "Name two different locations.")
+                           "Name two different locations.", field="to_location")
     ref = f"{source.code}->{target.code}"
     out_level = book(session, actor, variant, source, kind="transfer_out", quantity=-quantity,
                       need_available=quantity, note=note, ref_kind="transfer", ref_id=ref,

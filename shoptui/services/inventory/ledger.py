@@ -106,14 +106,15 @@ def _level_update(need_available: bool, take_on_hand: bool, take_committed: bool
 # ---------------------------------------------------------------- lookups
 
 
-def positive_quantity(quantity: int, what: str = "quantity") -> int:
-    """``quantity`` when it is a whole number from 1 to MAX_QUANTITY; InvalidInput naming ``what`` otherwise."""
+def positive_quantity(quantity: int, what: str = "quantity", *, name: str = "quantity") -> int:
+    """``quantity`` when it is a whole number from 1 to MAX_QUANTITY; InvalidInput naming ``what`` (and the input
+    field ``name``) otherwise."""
     if isinstance(quantity, bool) or not isinstance(quantity, int):
-        raise InvalidInput(f"The {what} must be a whole number, not {quantity!r}.")
+        raise InvalidInput(f"The {what} must be a whole number, not {quantity!r}.", field=name)
     if quantity <= 0:
-        raise InvalidInput(f"The {what} must be more than zero, not {quantity}.")
+        raise InvalidInput(f"The {what} must be more than zero, not {quantity}.", field=name)
     if quantity > MAX_QUANTITY:
-        raise InvalidInput(f"The {what} {quantity} is too large (at most {MAX_QUANTITY:,}).")
+        raise InvalidInput(f"The {what} {quantity} is too large (at most {MAX_QUANTITY:,}).", field=name)
     return quantity
 
 
@@ -171,12 +172,12 @@ def book(
         where = f" at {location.code}"
         if need_available:
             raise Conflict(f"Only {max(available, 0)} of {variant.sku} available{where} ({on_hand} on hand, "
-                           f"{committed} committed), so {need_available} cannot be taken.")
+                           f"{committed} committed), so {need_available} cannot be taken.", field="quantity")
         if committed_change < 0:
             raise Conflict(f"Only {committed} of {variant.sku} committed{where}, so {-committed_change} cannot be "
-                           "released or shipped.")
+                           "released or shipped.", field="quantity")
         raise InvalidInput(f"Only {on_hand} of {variant.sku} on hand{where}, so {-quantity} cannot be removed. "
-                           "Count the shelf and record a stocktake instead.")
+                           "Count the shelf and record a stocktake instead.", field="quantity")
     _NEW_MOVE.execute(session, _movement_row(actor, variant.id, location.id, kind=kind, quantity=quantity,
                                              committed_change=committed_change, unit_cost_minor=unit_cost_minor,
                                              reason=reason, note=note, ref_kind=ref_kind, ref_id=ref_id, at=now))
@@ -307,7 +308,7 @@ def restock_return(*, session: Session, actor: Actor, variant_id: int, quantity:
                    ref_kind: str | None, ref_id: str | int | None, condition: str = "resellable") -> LevelRead | None:
     """A customer return: resellable goes back on hand; damaged is booked as returned and written off."""
     if condition not in ("resellable", "damaged"):
-        raise InvalidInput(f"The condition {condition!r} is not resellable or damaged.")
+        raise InvalidInput(f"The condition {condition!r} is not resellable or damaged.", field="condition")
     positive_quantity(quantity)
     variant = variant_by_id(session, variant_id)
     if not variant.track_stock:

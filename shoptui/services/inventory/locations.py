@@ -72,8 +72,9 @@ def default_location(session: Session) -> LocationRead:
     return _remember(session, _location_read(row), _DEFAULT)
 
 
-def find_location(session: Session, code: str | int | None) -> LocationRead:
-    """A location by code (case-insensitive) or id; ``None`` is the default location."""
+def find_location(session: Session, code: str | int | None, *, name: str = "location") -> LocationRead:
+    """A location by code (case-insensitive) or id; ``None`` is the default location. NotFound names the
+    input field ``name``."""
     if code is None or (isinstance(code, str) and not code.strip()):
         return default_location(session)
     key: int | str = code if isinstance(code, int) else code.strip().upper()
@@ -86,7 +87,8 @@ def find_location(session: Session, code: str | int | None) -> LocationRead:
         row = session.exec(select(StockLocation).where(StockLocation.code == key)).first()
     if row is None:
         known = ", ".join(session.exec(select(StockLocation.code).order_by(StockLocation.code)).all())
-        raise NotFound(f"There is no location {code!r}. Known locations: {known}. Add one with 'shoptui location add'.")
+        raise NotFound(f"There is no location {code!r}. Known locations: {known}. Add one with 'shoptui location add'.",
+                       field=name)
     return _remember(session, _location_read(row))
 
 

@@ -31,9 +31,10 @@ def set_levels(
     clear_reorder_point: bool = False, supplier: str | None = None,
 ) -> PolicyRead:
     """Set a variant's safety stock, reorder point and/or usual supplier (unset means unchanged)."""
-    for name, value in (("safety stock", safety_stock), ("reorder point", reorder_point)):
+    for name, field, value in (("safety stock", "safety_stock", safety_stock),
+                               ("reorder point", "reorder_point", reorder_point)):
         if value is not None and (value < 0 or value > MAX_QUANTITY):
-            raise InvalidInput(f"The {name} must be from 0 to {MAX_QUANTITY:,}, not {value}.")
+            raise InvalidInput(f"The {name} must be from 0 to {MAX_QUANTITY:,}, not {value}.", field=field)
     if safety_stock is None and reorder_point is None and supplier is None and not clear_reorder_point:
         raise InvalidInput("Give --safety, --reorder-point or --supplier (or --no-reorder-point).")
     variant = find_variant(session, code)

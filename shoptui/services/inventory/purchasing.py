@@ -123,15 +123,15 @@ def _clean_supplier(name: str | None, contact: str | None, email: str | None, ph
                     lead_time_days: int | None, note: str | None) -> dict[str, object]:
     values: dict[str, object] = {}
     if name is not None:
-        values["name"] = check_text(name, "supplier name", 100)
+        values["name"] = check_text(name, "supplier name", 100, name="name")
     for key, value, limit in (("contact", contact, 100), ("phone", phone, 40), ("note", note, 500)):
         if value is not None:
-            values[key] = check_text(value, key, limit, required=False, multiline=key == "note") or ""
+            values[key] = check_text(value, key, limit, required=False, multiline=key == "note", name=key) or ""
     if email is not None:
-        values["email"] = check_email(email, field="supplier email") if email.strip() else ""
+        values["email"] = check_email(email, field="supplier email", name="email") if email.strip() else ""
     if lead_time_days is not None:
         if not 0 <= lead_time_days <= 365:
-            raise InvalidInput(f"The lead time must be 0 to 365 days, not {lead_time_days}.")
+            raise InvalidInput(f"The lead time must be 0 to 365 days, not {lead_time_days}.", field="lead_time_days")
         values["lead_time_days"] = lead_time_days
     return values
 
@@ -139,7 +139,7 @@ def _clean_supplier(name: str | None, contact: str | None, email: str | None, ph
 def _name_taken(session: Session, name: str, but: int | None = None) -> None:
     row = session.exec(select(Supplier.id).where(func.lower(Supplier.name) == name.lower())).first()
     if row is not None and row != but:
-        raise Conflict(f"A supplier named {name!r} already exists. Pick another name.")
+        raise Conflict(f"A supplier named {name!r} already exists. Pick another name.", field="name")
 
 
 def add_supplier(*, session: Session, actor: Actor, name: str, contact: str = "", email: str = "", phone: str = "",
@@ -236,7 +236,7 @@ def create_po(*, session: Session, actor: Actor, supplier: str, location: str | 
     """
     found = find_supplier(session, supplier)
     place = find_location(session, location)
-    note = check_text(note, "note", 500, required=False, multiline=True) or ""
+    note = check_text(note, "note", 500, required=False, multiline=True, name="note") or ""
     row = PurchaseOrder(supplier_id=found.id, location_id=place.id, status="draft", note=note,
                         created_by=actor.name[:100], created_at=clock.now())
     session.add(row)
@@ -251,13 +251,14 @@ def add_po_line(*, session: Session, actor: Actor, po_id: int, code: str, quanti
     """Add a variant to a draft PO (adding to its quantity when already there); cost defaults to the variant's."""
     positive_quantity(quantity, "quantity ordered")
     if unit_cost_minor is not None and unit_cost_minor < 0:
-        raise InvalidInput(f"The cost {unit_cost_minor} cannot be negative.")
+        raise InvalidInput(f"The cost {unit_cost_minor} cannot be negative.", field="unit_cost_minor")
     po = _po_row(session, po_id)
     if po.status != "draft":
         raise Conflict(f"{po_number(po_id)} is {po.status}; lines can only be added while it is a draft.")
     variant = find_variant(session, code)
     if not variant.track_stock:
-        raise InvalidInput(f"{variant.sku} does not track stock, so it cannot be put on a purchase order.")
+        raise InvalidInput(f"{variant.sku} does not track stock, so it cannot be put on a purchase order.",
+                           field="code")
     line = session.exec(select(PurchaseOrderLine).where(PurchaseOrderLine.po_id == po_id,
                                                         PurchaseOrderLine.variant_id == variant.id)).first()
     if line is None:
@@ -266,7 +267,8 @@ def add_po_line(*, session: Session, actor: Actor, po_id: int, code: str, quanti
                                  else (variant.cost_minor or 0))
     else:
         if line.quantity_ordered + quantity > MAX_QUANTITY:
-            raise InvalidInput(f"{line.quantity_ordered + quantity} of {variant.sku} is too many for one line.")
+            raise InvalidInput(f"{line.quantity_ordered + quantity} of {variant.sku} is too many for one line.",
+                               field="quantity")
         line.quantity_ordered += quantity
         if unit_cost_minor is not None:
             line.unit_cost_minor = unit_cost_minor

@@ -204,17 +204,17 @@ def start_stocktake(*, session: Session, actor: Actor, location: str | None = No
                     note: str = "") -> StocktakeRead:
     """Start counting a location (all stock-tracked variants, or a category subtree); expected is frozen now."""
     place = find_location(session, location)
-    note = check_text(note, "note", 500, required=False, multiline=True) or ""
+    note = check_text(note, "note", 500, required=False, multiline=True, name="note") or ""
     busy = session.exec(select(Stocktake.id).where(Stocktake.location_id == place.id,
                                                    Stocktake.status == "counting")).first()
     if busy is not None:
         raise Conflict(f"Stocktake {busy} is still counting at {place.code}. Post it first "
-                       f"('shoptui stocktake post {busy}') or cancel it.")
+                       f"('shoptui stocktake post {busy}') or cancel it.", field="location")
     path = None
     if category_id is not None:
         path = session.exec(select(Category.path).where(Category.id == category_id)).first()
         if path is None:
-            raise NotFound(f"There is no category with id {category_id}.")
+            raise NotFound(f"There is no category with id {category_id}.", field="category_id")
     frozen = session.exec(select(func.max(StockMovement.id))).one() or 0
     row = Stocktake(location_id=place.id, category_id=category_id, status="counting", note=note.strip(),
                     frozen_movement_id=frozen, started_by=actor.name[:100], started_at=clock.now())
@@ -283,8 +283,8 @@ def set_reason(*, session: Session, actor: Actor, stocktake_id: int, code: str, 
     """Note why a variance happened (required before posting for variances over the thresholds)."""
     reason = reason.strip()
     if not reason or len(reason) > 500:
-        raise InvalidInput("The reason must be 1 to 500 characters.")
-    check_text(reason, "reason", 500)
+        raise InvalidInput("The reason must be 1 to 500 characters.", field="reason")
+    check_text(reason, "reason", 500, name="reason")
     stocktake = _open(session, stocktake_id)
     variant = find_variant(session, code)
     changed = session.exec(update(StocktakeLine).where(col(StocktakeLine.stocktake_id) == stocktake_id,

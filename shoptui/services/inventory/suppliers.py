@@ -30,8 +30,8 @@ def supplier_read(row: Supplier) -> SupplierRead:
     return SupplierRead.model_validate(row, from_attributes=True)
 
 
-def find_supplier(session: Session, name_or_id: str | int) -> SupplierRead:
-    """A supplier by id or name (case-insensitive)."""
+def find_supplier(session: Session, name_or_id: str | int, *, name: str = "supplier") -> SupplierRead:
+    """A supplier by id or name (case-insensitive); NotFound names the input field ``name``."""
     key = str(name_or_id).strip()
     row = None
     if key.isdigit():
@@ -39,5 +39,5 @@ def find_supplier(session: Session, name_or_id: str | int) -> SupplierRead:
     if row is None and key:
         row = session.exec(select(Supplier).where(func.lower(Supplier.name) == key.lower())).first()
     if row is None:
-        raise NotFound(f"There is no supplier {key!r}. List them with 'shoptui supplier list' or add one.")
+        raise NotFound(f"There is no supplier {key!r}. List them with 'shoptui supplier list' or add one.", field=name)
     return supplier_read(row)

@@ -177,7 +177,7 @@ def _unique_codes(session: Session, count: int, length: int = CODE_LENGTH) -> li
 def _check_shared_code(raw: str) -> str:
     code = normalise_code(raw)
     if not re.fullmatch(r"[A-Z0-9]{4,40}", code):
-        raise InvalidInput(f"The code {raw!r} must be 4 to 40 letters or digits (like SPRING20).")
+        raise InvalidInput(f"The code {raw!r} must be 4 to 40 letters or digits (like SPRING20).", field="code")
     return code
 
 
@@ -185,51 +185,51 @@ def add_coupon(*, session: Session, actor: Actor, data: CouponInput) -> CouponRe
     """A new coupon definition (and its shared code when one is given). Raises InvalidInput, NotFound, Conflict."""
     name = unicodedata.normalize("NFC", data.name or "").strip()
     if not name or len(name) > 200:
-        raise InvalidInput("A coupon needs a name of 1 to 200 characters.")
-    check_text(name, "coupon name", 200)
+        raise InvalidInput("A coupon needs a name of 1 to 200 characters.", field="name")
+    check_text(name, "coupon name", 200, name="name")
     kind = (data.kind or "").strip().lower()
     if kind not in ("amount", "percent"):
-        raise InvalidInput(f"The coupon kind {data.kind!r} is not amount or percent.")
+        raise InvalidInput(f"The coupon kind {data.kind!r} is not amount or percent.", field="kind")
     if kind == "amount":
         if data.amount_minor is None or data.percent_bp is not None:
-            raise InvalidInput("An amount coupon needs an amount off (and no percentage).")
-        amount, percent = check_money(data.amount_minor, "amount off"), None
+            raise InvalidInput("An amount coupon needs an amount off (and no percentage).", field="amount_minor")
+        amount, percent = check_money(data.amount_minor, "amount off", field="amount_minor"), None
     else:
         if data.percent_bp is None or data.amount_minor is not None:
-            raise InvalidInput("A percentage coupon needs a percentage (and no amount off).")
-        amount, percent = None, check_percent(data.percent_bp, "percentage")
-    cap = check_money(data.cap_minor, "cap")
+            raise InvalidInput("A percentage coupon needs a percentage (and no amount off).", field="percent_bp")
+        amount, percent = None, check_percent(data.percent_bp, "percentage", field="percent_bp")
+    cap = check_money(data.cap_minor, "cap", field="cap_minor")
     if cap is not None and kind == "amount":
-        raise InvalidInput("A cap only applies to a percentage coupon.")
-    min_spend = check_money(data.min_spend_minor, "minimum spend", positive=False) or 0
+        raise InvalidInput("A cap only applies to a percentage coupon.", field="cap_minor")
+    min_spend = check_money(data.min_spend_minor, "minimum spend", positive=False, field="min_spend_minor") or 0
     valid_from = clock.ensure_utc(data.valid_from) if data.valid_from else None
     valid_until = clock.ensure_utc(data.valid_until) if data.valid_until else None
     if valid_from and valid_until and valid_until <= valid_from:
 
         tz = shop.timezone(session=session)
         raise InvalidInput(f"The coupon would expire ({wording.when(valid_until, tz)}) before it becomes valid "
-                           f"({wording.when(valid_from, tz)}).")
-    days = check_count(data.valid_days, "days of validity", high=3650)
+                           f"({wording.when(valid_from, tz)}).", field="valid_until")
+    days = check_count(data.valid_days, "days of validity", high=3650, field="valid_days")
     if days is not None and valid_until is not None:
-        raise InvalidInput("Give either an end date or a number of days after issue, not both.")
+        raise InvalidInput("Give either an end date or a number of days after issue, not both.", field="valid_days")
     share = unicodedata.normalize("NFC", data.share_text or "").strip()
     if len(share) > 500:
-        raise InvalidInput("The share text takes at most 500 characters.")
-    check_text(share, "share text", 500, required=False, multiline=True)
+        raise InvalidInput("The share text takes at most 500 characters.", field="share_text")
+    check_text(share, "share text", 500, required=False, multiline=True, name="share_text")
     scope_kind, scope_ids = resolve_scope(session, data.categories, data.products)
     now = clock.now()
     row = Coupon(name=name, kind=kind, amount_minor=amount, percent_bp=percent, cap_minor=cap,
                  min_spend_minor=min_spend, scope_kind=scope_kind, scope_ids=scope_ids, valid_from=valid_from,
                  valid_until=valid_until, valid_days=days,
-                 per_member_limit=check_count(data.per_member_limit, "limit per member"),
-                 total_limit=check_count(data.total_limit, "total limit"), combinable=bool(data.combinable),
+                 per_member_limit=check_count(data.per_member_limit, "limit per member", field="per_member_limit"),
+                 total_limit=check_count(data.total_limit, "total limit", field="total_limit"), combinable=bool(data.combinable),
                  share_text=share, created_by=actor.name[:100], created_at=now, updated_at=now)
     session.add(row)
     session.flush()
     if data.code is not None:
         code = _check_shared_code(data.code)
         if session.exec(select(CouponCode.id).where(CouponCode.code == code)).first() is not None:
-            raise Conflict(f"The code {code} is already used by another coupon. Pick another code.")
+            raise Conflict(f"The code {code} is already used by another coupon. Pick another code.", field="code")
         # shared: limited by the coupon's limits, not per code (NULL max_uses; a Core insert keeps it NULL)
         session.execute(insert(CouponCode).values(
             coupon_id=row.id, code=code, max_uses=None, used_count=0, issued_at=now,
@@ -329,7 +329,7 @@ def segment_members(session: Session, segment: Segment) -> list[int]:
         query = query.where(col(Customer.spent_minor) <= segment.max_spent_minor)
     if (segment.min_spent_minor is not None and segment.max_spent_minor is not None
             and segment.min_spent_minor > segment.max_spent_minor):
-        raise InvalidInput("The spend range is empty: the minimum is above the maximum.")
+        raise InvalidInput("The spend range is empty: the minimum is above the maximum.", field="min_spent_minor")
     return list(session.exec(query).all())
 
 
@@ -350,11 +350,11 @@ def issue_coupon(*, session: Session, actor: Actor, ref: int | str, segment: Seg
         if not wanted:
             raise InvalidInput("No member is in that segment; nothing was issued.")
     else:
-        check_count(count, "number of codes", high=MAX_BATCH)
+        check_count(count, "number of codes", high=MAX_BATCH, field="count")
         customers = [None] * (count or 0)
     if coupon.total_limit is not None and coupon.issued_count + len(customers) > coupon.total_limit * 10:
         raise InvalidInput(f"That would make {coupon.issued_count + len(customers)} codes for a coupon limited to "
-                           f"{coupon.total_limit} uses.")
+                           f"{coupon.total_limit} uses.", field="count")
     now = clock.now()
     codes = _unique_codes(session, len(customers))
     expires = _expiry(coupon, now)
@@ -392,7 +392,7 @@ def send_coupon(*, session: Session, actor: Actor, ref: int | str, channel: str,
 
     channel = channel.strip().lower()
     if channel not in ("email", "sms"):
-        raise InvalidInput(f"The channel {channel!r} is not email or sms.")
+        raise InvalidInput(f"The channel {channel!r} is not email or sms.", field="channel")
     coupon = coupon_row(session, ref)
     _usable(session, coupon)
     values = shop.get_all(session=session)
@@ -472,7 +472,7 @@ def set_coupon_status(*, session: Session, actor: Actor, ref: int | str, status:
     """Pause, resume or end a coupon (ended is final)."""
     coupon = coupon_row(session, ref)
     if status not in ("active", "paused", "ended"):
-        raise InvalidInput(f"{status!r} is not active, paused or ended.")
+        raise InvalidInput(f"{status!r} is not active, paused or ended.", field="status")
     if coupon.status == "ended":
         raise Conflict(f"The coupon {coupon.name!r} has ended and cannot change.")
     before = coupon.status

@@ -113,42 +113,43 @@ class PromotionRead(BaseModel):
     summary: str = ""
 
 
-def check_count(value: int | None, what: str, *, low: int = 1, high: int = 10**9) -> int | None:
+def check_count(value: int | None, what: str, *, low: int = 1, high: int = 10**9, field: str | None = None) -> int | None:
     """``value`` when it is None or a whole number from ``low`` to ``high``; InvalidInput naming ``what`` otherwise."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidInput(f"The {what} must be a whole number from {low} to {high:,}, not {value!r}.")
+        raise InvalidInput(f"The {what} must be a whole number from {low} to {high:,}, not {value!r}.", field=field)
     return value
 
 
-def check_money(value: int | None, what: str, *, positive: bool = True) -> int | None:
+def check_money(value: int | None, what: str, *, positive: bool = True, field: str | None = None) -> int | None:
     """``value`` when it is None or an amount in minor units (above zero when ``positive``); InvalidInput otherwise."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value >= MAX_MINOR:
-        raise InvalidInput(f"The {what} must be an amount of 0 or more, not {value!r}.")
+        raise InvalidInput(f"The {what} must be an amount of 0 or more, not {value!r}.", field=field)
     if positive and value == 0:
-        raise InvalidInput(f"The {what} must be more than zero.")
+        raise InvalidInput(f"The {what} must be more than zero.", field=field)
     return value
 
 
-def check_percent(value: int | None, what: str) -> int | None:
+def check_percent(value: int | None, what: str, *, field: str | None = None) -> int | None:
     """``value`` when it is None or basis points above 0% and at most 100%; InvalidInput naming ``what`` otherwise."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000:
         raise InvalidInput(f"The {what} must be more than 0% and at most 100%, not {value / 100:g}%."
-                           if isinstance(value, int) else f"The {what} must be a percentage.")
+                           if isinstance(value, int) else f"The {what} must be a percentage.", field=field)
     return value
 
 
 def resolve_scope(session: Session, categories: list[str], products: list[str]) -> tuple[str, list[int] | None]:
     """(scope kind, ids) from category slugs/ids and SKUs/#product ids; NotFound names what is unknown."""
     if categories and products:
-        raise InvalidInput("Give categories or products for the scope, not both.")
+        raise InvalidInput("Give categories or products for the scope, not both.", field="products")
     if len(categories) + len(products) > MAX_SCOPE:
-        raise InvalidInput(f"A scope takes at most {MAX_SCOPE} categories or products.")
+        raise InvalidInput(f"A scope takes at most {MAX_SCOPE} categories or products.",
+                           field="categories" if categories else "products")
     if categories:
         ids = []
         for raw in categories:
@@ -161,7 +162,8 @@ def resolve_scope(session: Session, categories: list[str], products: list[str]) 
                 if found is None:
                     found = session.exec(query.where(Category.name == ref)).first()
             if found is None:
-                raise NotFound(f"There is no category {raw!r}. 'shoptui category list' shows them.")
+                raise NotFound(f"There is no category {raw!r}. 'shoptui category list' shows them.",
+                               field="categories")
             ids.append(found)
         return "categories", sorted(set(ids))
     if products:
@@ -174,7 +176,7 @@ def resolve_scope(session: Session, categories: list[str], products: list[str]) 
                 found = session.exec(select(Variant.product_id).where(
                     (Variant.sku == ref) | (Variant.barcode == ref))).first()
             if found is None:
-                raise NotFound(f"There is no product with SKU or barcode {raw!r}.")
+                raise NotFound(f"There is no product with SKU or barcode {raw!r}.", field="products")
             ids.append(found)
         return "products", sorted(set(ids))
     return "all", None
@@ -190,7 +192,8 @@ def _tiers(session: Session, tiers: list[str]) -> list[str] | None:
     for raw in tiers:
         code = raw.strip().lower()
         if code not in known:
-            raise NotFound(f"There is no tier {raw!r}. Known tiers: {', '.join(sorted(known)) or 'none'}.")
+            raise NotFound(f"There is no tier {raw!r}. Known tiers: {', '.join(sorted(known)) or 'none'}.",
+                           field="tiers")
         cleaned.append(code)
     return sorted(set(cleaned))
 
@@ -202,7 +205,7 @@ def _channels(channels: list[str]) -> list[str] | None:
     for raw in channels:
         value = raw.strip().lower()
         if value not in CHANNELS:
-            raise InvalidInput(f"The channel {raw!r} is not one of {', '.join(CHANNELS)}.")
+            raise InvalidInput(f"The channel {raw!r} is not one of {', '.join(CHANNELS)}.", field="channels")
         cleaned.append(value)
     return sorted(set(cleaned))
 
@@ -251,7 +254,7 @@ def _refuse_past_end(session: Session, name: str, ends: datetime | None, now: da
 
     tz = shop.timezone(session=session)
     raise InvalidInput(f"The promotion {name!r} would end {wording.until(ends, tz)}, which has already passed, so "
-                       "it would never run. Give a later end, or none.")
+                       "it would never run. Give a later end, or none.", field="ends_at")
 
 
 def _read(row: Promotion, now: datetime | None = None) -> PromotionRead:
@@ -267,17 +270,18 @@ def _columns(session: Session, data: PromotionInput) -> dict[str, Any]:
     """Every column a promotion's input decides, checked rule by rule (add and edit share this)."""
     name = unicodedata.normalize("NFC", data.name or "").strip()
     if not name or len(name) > 200:
-        raise InvalidInput("A promotion needs a name of 1 to 200 characters.")
-    check_text(name, "promotion name", 200)
+        raise InvalidInput("A promotion needs a name of 1 to 200 characters.", field="name")
+    check_text(name, "promotion name", 200, name="name")
     kind = (data.kind or "").strip().lower().replace("-", "_")
     aliases = {"spend": "spend_save", "manjian": "spend_save", "percent": "discount", "fixed": "discount",
                "bogo": "bxgy", "buy_x_get_y": "bxgy", "gift_with_purchase": "gift"}
     kind = aliases.get(kind, kind)
     if kind not in PROMOTION_KINDS:
-        raise InvalidInput(f"The promotion kind {data.kind!r} is not one of {', '.join(PROMOTION_KINDS)}.")
+        raise InvalidInput(f"The promotion kind {data.kind!r} is not one of {', '.join(PROMOTION_KINDS)}.",
+                           field="kind")
     status = data.status.strip().lower()
     if status not in ("draft", "active"):
-        raise InvalidInput(f"A new promotion is draft or active, not {data.status!r}.")
+        raise InvalidInput(f"A new promotion is draft or active, not {data.status!r}.", field="status")
     starts = clock.ensure_utc(data.starts_at)
     ends = clock.ensure_utc(data.ends_at) if data.ends_at is not None else None
     if ends is not None and ends <= starts:
@@ -285,77 +289,86 @@ def _columns(session: Session, data: PromotionInput) -> dict[str, Any]:
 
         tz = shop.timezone(session=session)
         raise InvalidInput(f"The promotion would end ({wording.when(ends, tz)}) before it starts "
-                           f"({wording.when(starts, tz)}). Give an end after the start.")
+                           f"({wording.when(starts, tz)}). Give an end after the start.", field="ends_at")
     if isinstance(data.priority, bool) or not -1000 <= data.priority <= 1000:
-        raise InvalidInput(f"The priority must be a whole number from -1000 to 1000, not {data.priority}.")
+        raise InvalidInput(f"The priority must be a whole number from -1000 to 1000, not {data.priority}.",
+                           field="priority")
     values: dict[str, Any] = {
-        "usage_limit": check_count(data.usage_limit, "usage limit"),
-        "per_member_limit": check_count(data.per_member_limit, "limit per member"),
-        "cap_minor": check_money(data.cap_minor, "cap"),
-        "min_spend_minor": check_money(data.min_spend_minor, "minimum spend", positive=False) or 0,
+        "usage_limit": check_count(data.usage_limit, "usage limit", field="usage_limit"),
+        "per_member_limit": check_count(data.per_member_limit, "limit per member", field="per_member_limit"),
+        "cap_minor": check_money(data.cap_minor, "cap", field="cap_minor"),
+        "min_spend_minor": check_money(data.min_spend_minor, "minimum spend", positive=False,
+                                       field="min_spend_minor") or 0,
     }
     if kind == "spend_save":
         if data.every_minor is not None or data.every_off_minor is not None:
-            every = check_money(data.every_minor, "'every' amount")
-            off = check_money(data.every_off_minor, "amount off each time")
+            every = check_money(data.every_minor, "'every' amount", field="every_minor")
+            off = check_money(data.every_off_minor, "amount off each time", field="every_off_minor")
             if every is None or off is None:
                 raise InvalidInput("A repeating spend-and-save needs both the step and the amount off, like every "
-                                   "100.00 off 10.00.")
+                                   "100.00 off 10.00.", field="every_minor")
             if off > every:
-                raise InvalidInput(f"The amount off ({off}) cannot be more than the step it is for ({every}).")
+                raise InvalidInput(f"The amount off ({off}) cannot be more than the step it is for ({every}).",
+                                   field="every_off_minor")
             if data.steps:
-                raise InvalidInput("Give thresholds or a repeating step, not both.")
+                raise InvalidInput("Give thresholds or a repeating step, not both.", field="steps")
             values.update(every_minor=every, every_off_minor=off)
         else:
             if not data.steps:
-                raise InvalidInput("A spend-and-save needs at least one threshold like 200:20 (spend 200, 20 off).")
+                raise InvalidInput("A spend-and-save needs at least one threshold like 200:20 (spend 200, 20 off).",
+                                   field="steps")
             if len(data.steps) > MAX_STEPS:
-                raise InvalidInput(f"A spend-and-save takes at most {MAX_STEPS} thresholds.")
+                raise InvalidInput(f"A spend-and-save takes at most {MAX_STEPS} thresholds.", field="steps")
             steps = []
             for threshold, off in data.steps:
-                check_money(threshold, "threshold")
-                check_money(off, "amount off")
+                check_money(threshold, "threshold", field="steps")
+                check_money(off, "amount off", field="steps")
                 if off > threshold:
-                    raise InvalidInput(f"The amount off ({off}) cannot be more than its threshold ({threshold}).")
+                    raise InvalidInput(f"The amount off ({off}) cannot be more than its threshold ({threshold}).",
+                                       field="steps")
                 steps.append([threshold, off])
             steps.sort()
             if len({t for t, _ in steps}) != len(steps):
-                raise InvalidInput("Two thresholds are the same; give each threshold once.")
+                raise InvalidInput("Two thresholds are the same; give each threshold once.", field="steps")
             values["steps"] = steps
     elif kind == "discount":
         if (data.percent_bp is None) == (data.amount_minor is None):
-            raise InvalidInput("A discount needs either a percentage or an amount off (one of the two).")
-        values.update(percent_bp=check_percent(data.percent_bp, "percentage"),
-                      amount_minor=check_money(data.amount_minor, "amount off"))
+            raise InvalidInput("A discount needs either a percentage or an amount off (one of the two).",
+                               field="percent_bp")
+        values.update(percent_bp=check_percent(data.percent_bp, "percentage", field="percent_bp"),
+                      amount_minor=check_money(data.amount_minor, "amount off", field="amount_minor"))
     elif kind == "bxgy":
-        buy = check_count(data.buy_qty, "number to buy", high=1000)
-        get = check_count(data.get_qty, "number discounted", high=1000)
+        buy = check_count(data.buy_qty, "number to buy", high=1000, field="buy_qty")
+        get = check_count(data.get_qty, "number discounted", high=1000, field="get_qty")
         if buy is None or get is None:
-            raise InvalidInput("Buy X get Y needs both quantities, each at least 1 (like buy 1 get 1).")
+            raise InvalidInput("Buy X get Y needs both quantities, each at least 1 (like buy 1 get 1).",
+                               field="buy_qty" if buy is None else "get_qty")
         values.update(buy_qty=buy, get_qty=get,
                       get_percent_bp=check_percent(10_000 if data.get_percent_bp is None else data.get_percent_bp,
-                                              "discount on the Y items"))
+                                              "discount on the Y items", field="get_percent_bp"))
     elif kind == "gift":
         if not data.gift_sku or not data.gift_sku.strip():
-            raise InvalidInput("A gift with purchase needs the gift's SKU.")
+            raise InvalidInput("A gift with purchase needs the gift's SKU.", field="gift_sku")
         gift = session.exec(select(Variant.id).where((Variant.sku == data.gift_sku.strip())
                                                      | (Variant.barcode == data.gift_sku.strip()))).first()
         if gift is None:
-            raise NotFound(f"There is no SKU or barcode {data.gift_sku!r} to give.")
-        values.update(gift_variant_id=gift, gift_qty=check_count(data.gift_qty, "number of gifts", high=1000))
+            raise NotFound(f"There is no SKU or barcode {data.gift_sku!r} to give.", field="gift_sku")
+        values.update(gift_variant_id=gift, gift_qty=check_count(data.gift_qty, "number of gifts", high=1000,
+                                                                       field="gift_qty"))
     for field, kinds in (("percent_bp", ("discount",)), ("amount_minor", ("discount",)),
                          ("buy_qty", ("bxgy",)), ("get_qty", ("bxgy",)), ("gift_sku", ("gift",))):
         if getattr(data, field) is not None and kind not in kinds:
             raise InvalidInput(f"{field.removesuffix('_minor').removesuffix('_bp').replace('_', ' ')} does not apply "
-                               f"to a {kind.replace('_', ' ')} promotion.")
+                               f"to a {kind.replace('_', ' ')} promotion.", field=field)
     scope_kind, scope_ids = resolve_scope(session, data.categories, data.products)
     assert scope_kind in SCOPE_KINDS
     if kind == "gift" and scope_kind == "all" and not values["min_spend_minor"]:
-        raise InvalidInput("A gift with purchase needs a minimum spend or products/categories that trigger it.")
+        raise InvalidInput("A gift with purchase needs a minimum spend or products/categories that trigger it.",
+                           field="min_spend_minor")
     description = unicodedata.normalize("NFC", data.description or "").strip()
     if len(description) > 500:
-        raise InvalidInput("The description takes at most 500 characters.")
-    check_text(description, "description", 500, required=False, multiline=True)
+        raise InvalidInput("The description takes at most 500 characters.", field="description")
+    check_text(description, "description", 500, required=False, multiline=True, name="description")
     return {"name": name, "kind": kind, "status": status, "starts_at": starts, "ends_at": ends,
             "priority": data.priority, "exclusive": bool(data.exclusive), "tiers": _tiers(session, data.tiers),
             "new_customers": bool(data.new_customers), "channels": _channels(data.channels),
@@ -439,7 +452,7 @@ def list_promotions(*, session: Session, status: str | None = None, running: boo
     query = select(Promotion).order_by(col(Promotion.id).desc())
     if status:
         if status not in ("draft", "active", "paused", "ended"):
-            raise InvalidInput(f"The status {status!r} is not one of draft, active, paused, ended.")
+            raise InvalidInput(f"The status {status!r} is not one of draft, active, paused, ended.", field="status")
         query = query.where(Promotion.status == status)
     now = clock.now()
     if running:
@@ -596,7 +609,7 @@ def update_promotion(*, session: Session, actor: Actor, ref: int | str, changes:
     for key, value in list(given.items()):
         if value is None and key not in _NULLABLE:
             raise InvalidInput(f"The {key.removesuffix('_minor').removesuffix('_bp').replace('_', ' ')} cannot be "
-                               "emptied; give a value.")
+                               "emptied; give a value.", field=key)
     if not given:
         raise InvalidInput("Nothing to change: give at least one field to change.")
     merged = _as_input(session, row)
@@ -604,7 +617,7 @@ def update_promotion(*, session: Session, actor: Actor, ref: int | str, changes:
     for key, kinds in _APPLIES.items():
         if given.get(key) not in (None, []) and target not in kinds:
             raise InvalidInput(f"{key.removesuffix('_minor').removesuffix('_bp').replace('_', ' ')} does not apply "
-                               f"to a {target.replace('_', ' ')} promotion.")
+                               f"to a {target.replace('_', ' ')} promotion.", field=key)
     if "kind" in given and str(given["kind"] or "").strip().lower() != row.kind:
         for key in ("steps", "every_minor", "every_off_minor", "cap_minor", "percent_bp", "amount_minor",
                     "min_spend_minor", "buy_qty", "get_qty", "get_percent_bp", "gift_sku", "gift_qty"):
@@ -624,7 +637,7 @@ def update_promotion(*, session: Session, actor: Actor, ref: int | str, changes:
     limit = columns["usage_limit"]
     if limit is not None and limit < row.used_count:
         raise InvalidInput(f"The promotion {row.name!r} has been used {plural(row.used_count, 'time')} already, so its usage "
-                           f"limit cannot be {limit}; give {row.used_count} or more.")
+                           f"limit cannot be {limit}; give {row.used_count} or more.", field="usage_limit")
     before = {key: getattr(row, key) for key in changed}
     after = {key: columns[key] for key in changed}
     reward = [key for key in changed if key in REWARD_COLUMNS]
@@ -651,7 +664,7 @@ def update_promotion(*, session: Session, actor: Actor, ref: int | str, changes:
 
             tz = shop.timezone(session=session)
             raise InvalidInput(f"The new version would start now and end before it starts "
-                               f"({wording.when(columns['ends_at'], tz)}). Give a later end.")
+                               f"({wording.when(columns['ends_at'], tz)}). Give a later end.", field="ends_at")
         added = Promotion(created_by=actor.name[:100], created_at=now, updated_at=now, **columns)
         session.add(added)
         session.flush()

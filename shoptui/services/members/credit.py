@@ -48,18 +48,18 @@ class CreditResult(BaseModel):
 def _reason(reason: str, *, required: bool) -> str:
     value = (reason or "").strip()
     if required and not value:
-        raise InvalidInput("Give a reason (--reason) so the ledger says why the credit changed.")
+        raise InvalidInput("Give a reason (--reason) so the ledger says why the credit changed.", field="reason")
     if len(value) > 300:
-        raise InvalidInput("The reason is too long; use at most 300 characters.")
-    check_text(value, "reason", 300, required=False)
+        raise InvalidInput("The reason is too long; use at most 300 characters.", field="reason")
+    check_text(value, "reason", 300, required=False, name="reason")
     return value
 
 
 def _amount(amount_minor: int, what: str) -> int:
     if isinstance(amount_minor, bool) or not isinstance(amount_minor, int):
-        raise InvalidInput(f"The {what} must be a whole number of minor units.")
+        raise InvalidInput(f"The {what} must be a whole number of minor units.", field="amount_minor")
     if abs(amount_minor) >= MAX_CREDIT_MINOR:
-        raise InvalidInput(f"The {what} is too large.")
+        raise InvalidInput(f"The {what} is too large.", field="amount_minor")
     return amount_minor
 
 
@@ -67,7 +67,7 @@ def book(session: Session, actor: Actor, customer_id: int, *, kind: str, amount_
          ref_kind: str | None = None, ref_id: str | None = None) -> CreditResult:
     """Append one movement and keep the balance in step; a debit never takes more than is there."""
     if amount_minor == 0:
-        raise InvalidInput("A store-credit change of zero changes nothing.")
+        raise InvalidInput("A store-credit change of zero changes nothing.", field="amount_minor")
     currency = shop.currency(session=session)
     statement = (update(Member).where(col(Member.customer_id) == customer_id)
                  .values(credit_balance_minor=col(Member.credit_balance_minor) + amount_minor,
@@ -78,7 +78,7 @@ def book(session: Session, actor: Actor, customer_id: int, *, kind: str, amount_
     if not changed:
         held = session.exec(select(Member.credit_balance_minor).where(Member.customer_id == customer_id)).first()
         raise Conflict(f"Member #{customer_id} holds {currency.format(held or 0)} of store credit, so "
-                       f"{currency.format(-amount_minor)} cannot be taken from it.")
+                       f"{currency.format(-amount_minor)} cannot be taken from it.", field="amount_minor")
     row = CreditMovement(customer_id=customer_id, kind=kind, amount_minor=amount_minor, reason=reason,
                          ref_kind=ref_kind, ref_id=None if ref_id is None else str(ref_id)[:100],
                          actor=actor.name[:100], at=clock.now())
@@ -97,7 +97,8 @@ def top_up(*, session: Session, actor: Actor, customer_id: int, amount_minor: in
     """Money paid in at the counter becomes store credit; must be more than zero."""
     _amount(amount_minor, "top-up")
     if amount_minor <= 0:
-        raise InvalidInput("A top-up must be more than zero; to take credit away use an adjustment with a reason.")
+        raise InvalidInput("A top-up must be more than zero; to take credit away use an adjustment with a reason.",
+                           field="amount_minor")
     return book(session, actor, customer_id, kind="topup", amount_minor=amount_minor,
                 reason=_reason(reason, required=False), ref_kind="topup" if reference else None,
                 ref_id=reference or None)
@@ -114,7 +115,7 @@ def pay(*, session: Session, actor: Actor, customer_id: int, amount_minor: int, 
     """Pay ``amount_minor`` of an order from the member's store credit (Conflict when too little)."""
     _amount(amount_minor, "payment")
     if amount_minor <= 0:
-        raise InvalidInput("A store-credit payment must be more than zero.")
+        raise InvalidInput("A store-credit payment must be more than zero.", field="amount_minor")
     return book(session, actor, customer_id, kind="payment", amount_minor=-amount_minor,
                 reason=f"paid order {order_number}", ref_kind="order", ref_id=order_number)
 
@@ -124,7 +125,7 @@ def refund(*, session: Session, actor: Actor, customer_id: int, amount_minor: in
     """A refund paid as store credit."""
     _amount(amount_minor, "refund")
     if amount_minor <= 0:
-        raise InvalidInput("A store-credit refund must be more than zero.")
+        raise InvalidInput("A store-credit refund must be more than zero.", field="amount_minor")
     return book(session, actor, customer_id, kind="refund", amount_minor=amount_minor,
                 reason=(reason or f"refund on order {order_number}")[:300], ref_kind="order", ref_id=order_number)
 

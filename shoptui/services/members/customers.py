@@ -163,12 +163,12 @@ def further_contacts(session: Session, customer_id: int) -> list[tuple[str, str]
 def _name(raw: str) -> str:
     value = unicodedata.normalize("NFC", raw or "").strip()
     if not value:
-        raise InvalidInput("A customer needs a name.")
-    return check_text(value, "name", 100) or ""
+        raise InvalidInput("A customer needs a name.", field="name")
+    return check_text(value, "name", 100, name="name") or ""
 
 
 def _note(raw: str) -> str:
-    return check_text(raw, "note", 1000, required=False, multiline=True) or ""
+    return check_text(raw, "note", 1000, required=False, multiline=True, name="note") or ""
 
 
 def clean_address(address: AddressInput, region: str) -> AddressInput:
@@ -177,9 +177,10 @@ def clean_address(address: AddressInput, region: str) -> AddressInput:
     limits = {"recipient": 100, "phone": 40, "region": 100, "city": 100, "district": 100, "street": 300,
               "postal_code": 20}
     for key, limit in limits.items():
-        data[key] = check_text(data[key], f"address {key.replace('_', ' ')}", limit, required=False) or ""
+        data[key] = check_text(data[key], f"address {key.replace('_', ' ')}", limit, required=False,
+                               name=None if key == "phone" else key) or ""  # the address's phone is not the customer's
     if data["country"]:
-        data["country"] = country_code(data["country"], field="address country")
+        data["country"] = country_code(data["country"], field="address country", name="country")
     if data["phone"]:
         data["phone"] = optional_phone(data["phone"], data["country"] or region, field="address phone") or ""
     return AddressInput(**data)
@@ -194,7 +195,7 @@ def _check_unique(session: Session, phone: str | None, email: str | None, exclud
         found = customer_by_contact(session, kind=field, values=values, exclude=exclude)
         if found is not None:
             raise Conflict(f"The {field} {value} already belongs to customer #{found.id} {found.name}. "
-                           "Use that customer, or change their record.")
+                           "Use that customer, or change their record.", field=field)
 
 
 def unique_contacts(session: Session, phone: str | None, email: str | None,
@@ -244,7 +245,7 @@ def find_customer_row(session: Session, ref: str | int) -> Customer:
             row = customer_by_contact(session, kind="phone", values=candidates)
     if row is None:
         raise NotFound(f"There is no customer {text_ref!r} (looked up by id, phone and email). "
-                       "Add one with 'shoptui customer add'.")
+                       "Add one with 'shoptui customer add'.", field="customer")
     return row
 
 
@@ -297,7 +298,7 @@ def _set_address(session: Session, customer_id: int, address: AddressInput) -> N
 
 def add_customer(*, session: Session, actor: Actor, data: CustomerCreate) -> CustomerRead:
     """A new customer; Conflict when the phone or email already belongs to someone."""
-    phone, email = optional_phone(data.phone, store_region(session)), optional_email(data.email)
+    phone, email = optional_phone(data.phone, store_region(session), name="phone"), optional_email(data.email, name="email")
     _check_unique(session, phone, email)
     now = clock.now()
     row = Customer(name=_name(data.name), phone=phone, email=email, note=_note(data.note), created_at=now,
@@ -320,8 +321,8 @@ def update_customer(*, session: Session, actor: Actor, ref: str | int, patch: Cu
     given = patch.model_dump(exclude_unset=True)
     if "name" in given and patch.name is not None:
         row.name = _name(patch.name)
-    phone = optional_phone(patch.phone, store_region(session)) if "phone" in given else row.phone
-    email = optional_email(patch.email) if "email" in given else row.email
+    phone = optional_phone(patch.phone, store_region(session), name="phone") if "phone" in given else row.phone
+    email = optional_email(patch.email, name="email") if "email" in given else row.email
     if "note" in given and patch.note is not None:
         row.note = _note(patch.note)
     _check_unique(session, phone, email, exclude=row.id)
@@ -343,7 +344,7 @@ def update_customer(*, session: Session, actor: Actor, ref: str | int, patch: Cu
 
 def find_or_add(*, session: Session, actor: Actor, data: CustomerCreate) -> CustomerRead:
     """The customer with this phone or email, or a new one (for orders fed in by scripts)."""
-    phone, email = optional_phone(data.phone, store_region(session)), optional_email(data.email)
+    phone, email = optional_phone(data.phone, store_region(session), name="phone"), optional_email(data.email, name="email")
     for field, value in (("phone", phone), ("email", email)):
         if value is not None:
             row = customer_by_contact(session, kind=field,

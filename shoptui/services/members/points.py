@@ -141,11 +141,11 @@ def _balance(session: Session, customer_id: int) -> int:
     return session.exec(select(Member.points_balance).where(Member.customer_id == customer_id)).one()
 
 
-def _check_points(points: int, what: str = "points") -> int:
+def _check_points(points: int, what: str = "points", *, field: str | None = None) -> int:
     if isinstance(points, bool) or not isinstance(points, int):
-        raise InvalidInput(f"The {what} must be a whole number.")
+        raise InvalidInput(f"The {what} must be a whole number.", field=field)
     if abs(points) >= MAX_POINTS:
-        raise InvalidInput(f"{points} {what} is too many.")
+        raise InvalidInput(f"{points} {what} is too many.", field=field)
     return points
 
 
@@ -209,7 +209,7 @@ def _result(session: Session, cfg: MemberSettings, customer_id: int, row: Points
                         value_minor=0 if row is None else value_of(cfg, abs(row.points)))
 
 
-def _take(session: Session, customer_id: int, points: int, what: str) -> None:
+def _take(session: Session, customer_id: int, points: int, what: str, field: str = "points") -> None:
     """Lower the balance by ``points`` only if the member holds them (atomic); Conflict otherwise."""
     changed = session.exec(
         update(Member).where(col(Member.customer_id) == customer_id, col(Member.points_balance) >= points)
@@ -217,7 +217,8 @@ def _take(session: Session, customer_id: int, points: int, what: str) -> None:
     ).rowcount
     if not changed:
         held = session.exec(select(Member.points_balance).where(Member.customer_id == customer_id)).first()
-        raise Conflict(f"Member #{customer_id} holds {max(held or 0, 0)} points, so {points} cannot be {what}.")
+        raise Conflict(f"Member #{customer_id} holds {max(held or 0, 0)} points, so {points} cannot be {what}.",
+                       field=field)
 
 
 def redeem(*, session: Session, actor: Actor, customer_id: int, points: int, ref_kind: str, ref_id: str,
@@ -247,15 +248,15 @@ def redeem(*, session: Session, actor: Actor, customer_id: int, points: int, ref
 
 def adjust(*, session: Session, actor: Actor, customer_id: int, points: int, reason: str) -> PointsResult:
     """A manual change with a reason; a deduction never takes more than the member holds."""
-    _check_points(points)
+    _check_points(points, field="points")
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput("Give a reason (--reason) so the ledger says why the points changed.")
+        raise InvalidInput("Give a reason (--reason) so the ledger says why the points changed.", field="reason")
     if len(reason) > 300:
-        raise InvalidInput("The reason is too long; use at most 300 characters.")
-    check_text(reason, "reason", 300)
+        raise InvalidInput("The reason is too long; use at most 300 characters.", field="reason")
+    check_text(reason, "reason", 300, name="reason")
     if points == 0:
-        raise InvalidInput("An adjustment of 0 points changes nothing.")
+        raise InvalidInput("An adjustment of 0 points changes nothing.", field="points")
     cfg = member_settings(session)
     if points < 0:
         _take(session, customer_id, -points, "taken away")
@@ -640,19 +641,20 @@ def redeem_gift(*, session: Session, actor: Actor, customer_id: int, code: str, 
                 ) -> GiftRedemptionRead:
     """Take a gift for points: the points (atomic), the gift's count and, when linked, the stock."""
     if isinstance(quantity, bool) or quantity < 1 or quantity > 1000:
-        raise InvalidInput(f"Take 1 to 1000 gifts at a time, not {quantity}.")
+        raise InvalidInput(f"Take 1 to 1000 gifts at a time, not {quantity}.", field="quantity")
     gift = session.exec(select(PointsGift).where(PointsGift.code == (code or "").strip().upper())).first()
     if gift is None or not gift.active:
-        raise NotFound(f"There is no gift {code!r} in the points catalogue; see 'shoptui member gift list'.")
+        raise NotFound(f"There is no gift {code!r} in the points catalogue; see 'shoptui member gift list'.",
+                       field="code")
     cost = gift.points_cost * quantity
     if gift.quantity is not None:
         changed = session.exec(update(PointsGift).where(col(PointsGift.id) == gift.id,
                                                         col(PointsGift.quantity) >= quantity)
                                .values(quantity=col(PointsGift.quantity) - quantity)).rowcount
         if not changed:
-            raise Conflict(f"Only {gift.quantity} of gift {gift.code} are left, not {quantity}.")
+            raise Conflict(f"Only {gift.quantity} of gift {gift.code} are left, not {quantity}.", field="quantity")
     cfg = member_settings(session)
-    _take(session, customer_id, cost, f"spent on {quantity} x {gift.code}")
+    _take(session, customer_id, cost, f"spent on {quantity} x {gift.code}", "quantity")
     redemption = GiftRedemption(customer_id=customer_id, gift_id=gift.id or 0, quantity=quantity, points=cost,
                                 actor=actor.name[:100], at=clock.now())
     session.add(redemption)

@@ -450,14 +450,14 @@ def check_member_tag(raw: str) -> str:
     """A member tag as stored: NFKC, trimmed, lower-case, 1-40 characters, no commas."""
     value = unicodedata.normalize("NFKC", raw or "").strip().lower()
     if not value or len(value) > 40 or "," in value:
-        raise InvalidInput(f"The tag {raw!r} must be 1 to 40 characters without commas.")
-    return check_text(value, "tag", 40) or ""
+        raise InvalidInput(f"The tag {raw!r} must be 1 to 40 characters without commas.", field="tags")
+    return check_text(value, "tag", 40, name="tags") or ""
 
 
 def _tags(raw: list[str]) -> list[str]:
     tags = sorted({check_member_tag(t) for t in raw})
     if len(tags) > MAX_TAGS:
-        raise InvalidInput(f"A member can have at most {MAX_TAGS} tags, not {len(tags)}.")
+        raise InvalidInput(f"A member can have at most {MAX_TAGS} tags, not {len(tags)}.", field="tags")
     return tags
 
 
@@ -465,7 +465,7 @@ def _gender(raw: str) -> str:
     value = (raw or "").strip().lower()
     value = {"f": "female", "m": "male", "o": "other", "女": "female", "男": "male"}.get(value, value)
     if value not in GENDERS:
-        raise InvalidInput(f"The gender {raw!r} is not one of female, male, other (or empty).")
+        raise InvalidInput(f"The gender {raw!r} is not one of female, male, other (or empty).", field="gender")
     return value
 
 
@@ -474,26 +474,27 @@ def _birthday(value: date | None) -> date | None:
         return None
     today = clock.now().date()
     if value > today or value.year < today.year - 130:
-        raise InvalidInput(f"The birthday {value.isoformat()} is not a plausible date of birth.")
+        raise InvalidInput(f"The birthday {value.isoformat()} is not a plausible date of birth.", field="birthday")
     return value
 
 
 def _region(raw: str) -> str:
-    return check_text(raw, "region", 100, required=False) or ""
+    return check_text(raw, "region", 100, required=False, name="region") or ""
 
 
-def parse_account(raw: str) -> tuple[str, str]:
-    """``provider:external_id`` -> (provider, external id); InvalidInput names the problem."""
+def parse_account(raw: str, *, name: str = "account") -> tuple[str, str]:
+    """``provider:external_id`` -> (provider, external id); InvalidInput names the problem (and the input field ``name``)."""
     value = unicodedata.normalize("NFKC", raw or "").strip()
     provider, sep, external = value.partition(":")
     provider = provider.strip().lower()
     external = external.strip()
     if not sep or not external:
-        raise InvalidInput(f"{raw!r} is not an account; write it as provider:id, e.g. wechat:o6_bmjrPTlm6.")
+        raise InvalidInput(f"{raw!r} is not an account; write it as provider:id, e.g. wechat:o6_bmjrPTlm6.", field=name)
     if provider not in PROVIDERS:
-        raise InvalidInput(f"The account provider {provider!r} is not one of {', '.join(PROVIDERS)}.")
+        raise InvalidInput(f"The account provider {provider!r} is not one of {', '.join(PROVIDERS)}.", field=name)
     if len(external) > 200 or any(ch.isspace() for ch in external):
-        raise InvalidInput(f"The {provider} account id {external!r} must be at most 200 characters without spaces.")
+        raise InvalidInput(f"The {provider} account id {external!r} must be at most 200 characters without spaces.",
+                           field=name)
     return provider, external
 
 
@@ -510,7 +511,7 @@ def _refuse_member_contacts(session: Session, phone: str | None, email: str | No
     for what, value, finder in (("phone", phone, _holder_of_phone), ("email", email, _holder_of_email)):
         found = finder(session, value) if value is not None else None
         if found is not None:
-            raise _duplicate(session, found, f"{what} {value}")
+            raise _duplicate(session, found, f"{what} {value}", what)
 
 
 def _member_refusals(session: Session, phone: str | None, email: str | None) -> dict[str, Callable[[], None]]:
@@ -522,12 +523,12 @@ def _member_refusals(session: Session, phone: str | None, email: str | None) -> 
     return {"uq_customer_phone": refuse, "uq_customer_email": refuse}
 
 
-def _duplicate(session: Session, customer: Customer, what: str) -> Conflict:
+def _duplicate(session: Session, customer: Customer, what: str, field: str | None = None) -> Conflict:
     member = session.get(Member, customer.id)
     if member is not None and member.merged_into is None:
         return Conflict(f"The {what} already belongs to member #{customer.id} {customer.name}. "
-                        "Use that member, or merge the two with 'shoptui member merge'.")
-    return Conflict(f"The {what} already belongs to customer #{customer.id} {customer.name}.")
+                        "Use that member, or merge the two with 'shoptui member merge'.", field=field)
+    return Conflict(f"The {what} already belongs to customer #{customer.id} {customer.name}.", field=field)
 
 
 # ---------------------------------------------------------------- registering and editing
@@ -546,8 +547,8 @@ def add_member(*, session: Session, actor: Actor, data: MemberCreate) -> MemberR
     refused (Conflict naming the member); a customer with that phone or email becomes the member.
     """
     cfg = member_settings(session)
-    phone = optional_phone(data.phone, cfg.country)
-    email = optional_email(data.email)
+    phone = optional_phone(data.phone, cfg.country, name="phone")
+    email = optional_email(data.email, name="email")
     account = parse_account(data.account) if data.account and data.account.strip() else None
     gender, birthday, region = _gender(data.gender), _birthday(data.birthday), _region(data.region)
     tags = _tags(data.tags)
@@ -555,12 +556,14 @@ def add_member(*, session: Session, actor: Actor, data: MemberCreate) -> MemberR
     if data.customer:
         holder = customers.find_customer_row(session, data.customer)
     if phone is None and email is None and account is None and holder is None:
-        raise InvalidInput("Register a member with a phone number, an email address or an account (provider:id).")
+        raise InvalidInput("Register a member with a phone number, an email address or an account (provider:id).",
+                           field="phone")
     if account is not None:
         linked = session.exec(select(MemberAccount).where(MemberAccount.provider == account[0],
                                                           MemberAccount.external_id == account[1])).first()
         if linked is not None:
-            raise Conflict(f"The {account[0]} account {account[1]} already belongs to member #{linked.customer_id}.")
+            raise Conflict(f"The {account[0]} account {account[1]} already belongs to member #{linked.customer_id}.",
+                           field="account")
     for what, value, finder in (("phone", phone, _holder_of_phone), ("email", email, _holder_of_email)):
         if value is None:
             continue
@@ -569,10 +572,10 @@ def add_member(*, session: Session, actor: Actor, data: MemberCreate) -> MemberR
             continue
         found_member = session.get(Member, found.id)
         if found_member is not None and found_member.merged_into is None:
-            raise _duplicate(session, found, f"{what} {value}")
+            raise _duplicate(session, found, f"{what} {value}", what)
         if holder is not None and holder.id != found.id:
             raise Conflict(f"The {what} {value} belongs to customer #{found.id} {found.name}, not to "
-                           f"#{holder.id} {holder.name}; merge them first with 'shoptui member merge'.")
+                           f"#{holder.id} {holder.name}; merge them first with 'shoptui member merge'.", field=what)
         holder = found
     if holder is not None:
         existing = session.get(Member, holder.id)
@@ -582,7 +585,7 @@ def add_member(*, session: Session, actor: Actor, data: MemberCreate) -> MemberR
             raise Conflict(f"Customer #{holder.id} was merged into member #{existing.merged_into}; use that member.")
     now = clock.now()
     if holder is None:
-        name = check_text(data.name, "member's name", 100, required=False) \
+        name = check_text(data.name, "member's name", 100, required=False, name="name") \
             or phone or email or (f"{account[0]} {account[1]}" if account is not None else "")
         try:
             created = customers.add_customer(session=session, actor=actor, data=customers.CustomerCreate(
@@ -593,7 +596,7 @@ def add_member(*, session: Session, actor: Actor, data: MemberCreate) -> MemberR
         holder = customer_of(session, created.id)
     else:
         if data.name and data.name.strip():
-            holder.name = check_text(data.name, "member's name", 100) or holder.name
+            holder.name = check_text(data.name, "member's name", 100, name="name") or holder.name
         holder.updated_at = now
         with unique.refused_as(session, Customer.__table__, _member_refusals(session, phone, email)):  # type: ignore[attr-defined]
             if phone is not None:
@@ -635,21 +638,21 @@ def update_member(*, session: Session, actor: Actor, ref: str | int, patch: Memb
     given = patch.model_dump(exclude_unset=True)
     now = clock.now()
     if given.get("name") is not None:
-        customer.name = check_text(patch.name, "member's name", 100) or ""
+        customer.name = check_text(patch.name, "member's name", 100, name="name") or ""
     if "phone" in given:
-        phone = optional_phone(patch.phone, cfg.country)
+        phone = optional_phone(patch.phone, cfg.country, name="phone")
         if phone is not None:
             found = _holder_of_phone(session, phone)
             if found is not None and found.id != customer.id:
-                raise _duplicate(session, found, f"phone {phone}")
+                raise _duplicate(session, found, f"phone {phone}", "phone")
         with unique.refused_as(session, Customer.__table__, _member_refusals(session, phone, None)):  # type: ignore[attr-defined]
             customer.phone = phone
     if "email" in given:
-        email = optional_email(patch.email)
+        email = optional_email(patch.email, name="email")
         if email is not None:
             found = _holder_of_email(session, email)
             if found is not None and found.id != customer.id:
-                raise _duplicate(session, found, f"email {email}")
+                raise _duplicate(session, found, f"email {email}", "email")
         with unique.refused_as(session, Customer.__table__, _member_refusals(session, None, email)):  # type: ignore[attr-defined]
             customer.email = email
     if patch.gender is not None:
@@ -670,13 +673,14 @@ def update_member(*, session: Session, actor: Actor, ref: str | int, patch: Memb
     tags |= set(_tags(patch.add_tags))
     tags -= {check_member_tag(t) for t in patch.remove_tags}
     if len(tags) > MAX_TAGS:
-        raise InvalidInput(f"A member can have at most {MAX_TAGS} tags, not {len(tags)}.")
-    account = parse_account(patch.add_account) if patch.add_account else None
+        raise InvalidInput(f"A member can have at most {MAX_TAGS} tags, not {len(tags)}.", field="tags")
+    account = parse_account(patch.add_account, name="add_account") if patch.add_account else None
     if account is not None:
         linked = session.exec(select(MemberAccount).where(MemberAccount.provider == account[0],
                                                           MemberAccount.external_id == account[1])).first()
         if linked is not None:
-            raise Conflict(f"The {account[0]} account {account[1]} already belongs to member #{linked.customer_id}.")
+            raise Conflict(f"The {account[0]} account {account[1]} already belongs to member #{linked.customer_id}.",
+                           field="add_account")
     after = {**_snapshot(member, customer), "email_consent_at": member.email_consent_at,
              "sms_consent_at": member.sms_consent_at}
     before = {**before, "email_consent_at": email_at_before, "sms_consent_at": sms_at_before}

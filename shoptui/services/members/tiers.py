@@ -116,27 +116,30 @@ def _check_order(session: Session, changed: MemberTier) -> None:
                    key=lambda t: t.rank)
     if tiers and (tiers[0].min_spend_minor or tiers[0].min_orders):
         raise InvalidInput(f"The lowest tier {tiers[0].code} is where every member starts, so its thresholds "
-                           "must be 0.")
+                           "must be 0.", field="min_spend_minor")
     for lower, higher in zip(tiers, tiers[1:], strict=False):
         if higher.min_spend_minor < lower.min_spend_minor or higher.min_orders < lower.min_orders:
             raise InvalidInput(f"Tier {higher.code} ranks above {lower.code}, so its thresholds cannot be lower "
-                               f"than those of {lower.code}.")
+                               f"than those of {lower.code}.", field="min_spend_minor")
 
 
 def _validate(row: MemberTier) -> None:
     if not row.name.strip() or len(row.name) > 60:
-        raise InvalidInput("A tier name must be 1 to 60 characters long.")
-    check_text(row.name, "tier name", 60)
+        raise InvalidInput("A tier name must be 1 to 60 characters long.", field="name")
+    check_text(row.name, "tier name", 60, name="name")
     if not 0 <= row.discount_bp <= MAX_BP:
-        raise InvalidInput(f"The discount must be between 0 and 100%, not {row.discount_bp / 100:g}%.")
+        raise InvalidInput(f"The discount must be between 0 and 100%, not {row.discount_bp / 100:g}%.", field="discount_bp")
     if not 0 <= row.points_multiplier_bp <= 100 * MAX_BP:
-        raise InvalidInput(f"The points multiplier must be between x0 and x100, not x{row.points_multiplier_bp / MAX_BP:g}.")
+        raise InvalidInput(f"The points multiplier must be between x0 and x100, not x{row.points_multiplier_bp / MAX_BP:g}.",
+                           field="points_multiplier_bp")
     if row.min_spend_minor < 0 or row.min_orders < 0:
-        raise InvalidInput("Tier thresholds cannot be negative.")
+        raise InvalidInput("Tier thresholds cannot be negative.",
+                           field="min_spend_minor" if row.min_spend_minor < 0 else "min_orders")
     if row.min_spend_minor >= 10**13 or row.min_orders > 10**7:
-        raise InvalidInput("That tier threshold is too large.")
+        raise InvalidInput("That tier threshold is too large.",
+                           field="min_spend_minor" if row.min_spend_minor >= 10**13 else "min_orders")
     if row.free_shipping_over_minor is not None and not 0 <= row.free_shipping_over_minor < 10**13:
-        raise InvalidInput("Free shipping needs an amount of 0 or more (or none).")
+        raise InvalidInput("Free shipping needs an amount of 0 or more (or none).", field="free_shipping_over_minor")
 
 
 def _snapshot(row: MemberTier) -> dict[str, Any]:

@@ -81,7 +81,7 @@ def cancel_order(*, session: Session, actor: Actor, number: str, reason: str = "
     lines = order_lines(session, order.id or 0)
     if any(line.quantity_shipped for line in lines):
         raise Conflict(f"Order {order.number} has shipped items, so it cannot be cancelled; make a return instead.")
-    reason = clean_text(reason, "reason", 500)
+    reason = clean_text(reason, "reason", 500, field="reason")
     if order.stock_mode == "reserve":
         for line in lines:
             if line.quantity > 0 and line.variant_id is not None:

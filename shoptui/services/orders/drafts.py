@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from shoptui.errors import InvalidInput
+from shoptui.errors import InvalidInput, invalid_from_validation
 from shoptui.models.orders import (
     PAYMENT_METHODS,
 )
@@ -89,51 +89,54 @@ class OrderDraft(BaseModel):
     points_to_use: int = 0
 
 
-def parse_item_spec(spec: str, currency: shop.Currency | None = None) -> tuple[str, int, int | None]:
-    """``SKU``, ``SKU:QTY``, ``SKUxQTY`` or ``SKU:QTY@PRICE`` -> (code, quantity, price in minor units or None)."""
+def parse_item_spec(spec: str, currency: shop.Currency | None = None, *,
+                    field: str | None = None) -> tuple[str, int, int | None]:
+    """``SKU``, ``SKU:QTY``, ``SKUxQTY`` or ``SKU:QTY@PRICE`` -> (code, quantity, price in minor units or None).
+
+    ``field`` is the input the spec came from (named by a refusal)."""
     raw = unicodedata.normalize("NFKC", spec).strip()
     price: int | None = None
     if "@" in raw:
         raw, _, price_text = raw.rpartition("@")
         if currency is None:
-            raise InvalidInput(f"A price is not allowed in {spec!r}.")
-        price = currency.parse(price_text, field=f"price in {spec!r}")
+            raise InvalidInput(f"A price is not allowed in {spec!r}.", field=field)
+        price = currency.parse(price_text, field=f"price in {spec!r}", name=field)
     match = re.fullmatch(r"(?P<code>[^:\s]+?)(?:(?::|x)(?P<qty>-?\d+))?", raw)
     if not match:
-        raise InvalidInput(f"{spec!r} is not an item; write it like TEE-01:2 (SKU, colon, quantity).")
+        raise InvalidInput(f"{spec!r} is not an item; write it like TEE-01:2 (SKU, colon, quantity).", field=field)
     quantity = int(match["qty"]) if match["qty"] is not None else 1
     if quantity <= 0:
-        raise InvalidInput(f"The quantity in {spec!r} must be more than zero.")
+        raise InvalidInput(f"The quantity in {spec!r} must be more than zero.", field=field)
     if quantity > MAX_QUANTITY:
-        raise InvalidInput(f"The quantity in {spec!r} is too large (at most {MAX_QUANTITY:,}).")
+        raise InvalidInput(f"The quantity in {spec!r} is too large (at most {MAX_QUANTITY:,}).", field=field)
     return match["code"], quantity, price
 
 
-def check_quantity(quantity: int, what: str) -> int:
+def check_quantity(quantity: int, what: str, *, field: str | None = None) -> int:
     if isinstance(quantity, bool) or not isinstance(quantity, int):
-        raise InvalidInput(f"The quantity of {what} must be a whole number.")
+        raise InvalidInput(f"The quantity of {what} must be a whole number.", field=field)
     if quantity <= 0:
-        raise InvalidInput(f"The quantity of {what} must be more than zero, not {quantity}.")
+        raise InvalidInput(f"The quantity of {what} must be more than zero, not {quantity}.", field=field)
     if quantity > MAX_QUANTITY:
-        raise InvalidInput(f"The quantity of {what} is too large ({quantity}; at most {MAX_QUANTITY:,}).")
+        raise InvalidInput(f"The quantity of {what} is too large ({quantity}; at most {MAX_QUANTITY:,}).", field=field)
     return quantity
 
 
-def check_money(amount: int, what: str, *, allow_negative: bool = False) -> int:
+def check_money(amount: int, what: str, *, allow_negative: bool = False, field: str | None = None) -> int:
     if isinstance(amount, bool) or not isinstance(amount, int):
-        raise InvalidInput(f"The {what} must be an amount.")
+        raise InvalidInput(f"The {what} must be an amount.", field=field)
     if amount < 0 and not allow_negative:
-        raise InvalidInput(f"The {what} cannot be negative.")
+        raise InvalidInput(f"The {what} cannot be negative.", field=field)
     if abs(amount) >= MAX_MINOR:
-        raise InvalidInput(f"The {what} is too large.")
+        raise InvalidInput(f"The {what} is too large.", field=field)
     return amount
 
 
-def clean_text(value: str | None, what: str, limit: int) -> str:
+def clean_text(value: str | None, what: str, limit: int, *, field: str | None = None) -> str:
     cleaned = unicodedata.normalize("NFC", value or "").strip()
     if len(cleaned) > limit:
-        raise InvalidInput(f"The {what} is too long ({len(cleaned)} characters; at most {limit}).")
-    return check_text(cleaned, what, limit, required=False, multiline=what == "note") or ""
+        raise InvalidInput(f"The {what} is too long ({len(cleaned)} characters; at most {limit}).", field=field)
+    return check_text(cleaned, what, limit, required=False, multiline=what == "note", name=field) or ""
 
 
 def draft_from_document(doc: Any, currency: shop.Currency) -> OrderDraft:
@@ -217,7 +220,8 @@ def draft_from_document(doc: Any, currency: shop.Currency) -> OrderDraft:
         try:
             customer = CustomerCreate.model_validate(customer)
         except ValidationError as exc:
-            raise InvalidInput(f"The customer in the document is not valid: {_first_error(exc)}.") from None
+            found = invalid_from_validation(exc)
+            raise InvalidInput(f"The customer in the document is not valid: {found}.", field="customer") from None
     elif customer is not None and not isinstance(customer, str | int):
         raise InvalidInput("The customer must be an id, phone or email, or an object with name, phone and email.")
     try:
@@ -231,7 +235,8 @@ def draft_from_document(doc: Any, currency: shop.Currency) -> OrderDraft:
             payments=payments, coupon_codes=_document_coupons(doc), points_to_use=_document_points(doc),
         )
     except ValidationError as exc:
-        raise InvalidInput(f"The order document is not valid: {_first_error(exc)}.") from None
+        found = invalid_from_validation(exc)
+        raise InvalidInput(f"The order document is not valid: {found}.", field=found.field) from None
 
 
 def _document_coupons(doc: dict[str, Any]) -> list[str]:
@@ -251,7 +256,3 @@ def _document_points(doc: dict[str, Any]) -> int:
     return value
 
 
-def _first_error(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    where = ".".join(str(p) for p in error.get("loc", ()))
-    return f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg", "invalid"))

@@ -103,7 +103,7 @@ def list_orders(*, session: Session, filters: OrderFilter | None = None, after: 
     if filters.date_from or filters.date_to:
         tz = shop.timezone(session=session)
         if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-            raise InvalidInput(f"The date range {filters.date_from} to {filters.date_to} ends before it starts.")
+            raise InvalidInput(f"The date range {filters.date_from} to {filters.date_to} ends before it starts.", field="date_to")
         if filters.date_from:
             query = query.where(col(Order.created_at) >= day_start(filters.date_from, tz))
         if filters.date_to:

@@ -41,7 +41,7 @@ def pay(*, session: Session, actor: Actor, number: str, method: str, amount_mino
     method = (method or "").strip().lower().replace("-", "_").replace(" ", "_")
     allowed_methods = PAYMENT_METHODS if internal else USER_METHODS
     if method not in allowed_methods:
-        raise InvalidInput(f"The payment method {method!r} is not one of {', '.join(allowed_methods)}.")
+        raise InvalidInput(f"The payment method {method!r} is not one of {', '.join(allowed_methods)}.", field="method")
     order = order_row(session, number)
     if order.status != "open":
         raise Conflict(f"Order {order.number} is {order.status}; it takes no more payments.")
@@ -55,13 +55,13 @@ def pay(*, session: Session, actor: Actor, number: str, method: str, amount_mino
         offered = tendered_minor
     check_money(offered, "payment amount")
     if offered <= 0:
-        raise InvalidInput("The payment amount must be more than zero.")
+        raise InvalidInput("The payment amount must be more than zero.", field="amount_minor")
     change = 0
     applied = offered
     if offered > due:
         if method != "cash":
             raise InvalidInput(f"{cfg.currency.format(offered)} is more than the {cfg.currency.format(due)} still due "
-                               f"on order {order.number}; only cash may be more (change is given).")
+                               f"on order {order.number}; only cash may be more (change is given).", field="amount_minor")
         applied, change = due, offered - due
     reference = clean_text(reference, "payment reference", 200)
     now = clock.now()

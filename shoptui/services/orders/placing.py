@@ -104,13 +104,13 @@ def resolve_variants(session: Session, lines: list[DraftLine]) -> list[_Sellable
         else:
             code = ascii_digits((line.sku or "").strip())
             if not code:
-                raise InvalidInput("Every line needs a SKU, barcode or variant id.")
+                raise InvalidInput("Every line needs a SKU, barcode or variant id.", field="lines")
             hit = by_sku.get(code) or by_barcode.get(code)
             if hit is None:
                 raise NotFound(f"There is no SKU or barcode {code!r}. Check the code, or look it up with "
-                               "'shoptui product list'.")
+                               "'shoptui product list'.", field="lines")
         if hit.status == "archived":
-            raise InvalidInput(f"{hit.sku} ({hit.title}) is archived and cannot be sold. Make it active first.")
+            raise InvalidInput(f"{hit.sku} ({hit.title}) is archived and cannot be sold. Make it active first.", field="lines")
         found.append(hit)
     return found
 
@@ -206,7 +206,7 @@ def create_order_row(*, session: Session, actor: Actor, draft: OrderDraft) -> Or
     cfg = order_settings(session)
     channel = (draft.channel or "").strip().lower()
     if channel not in CHANNELS:
-        raise InvalidInput(f"The channel {draft.channel!r} is not one of {', '.join(CHANNELS)}.")
+        raise InvalidInput(f"The channel {draft.channel!r} is not one of {', '.join(CHANNELS)}.", field="channel")
     if draft.stock_mode not in STOCK_MODES:
         raise InvalidInput(f"The stock mode {draft.stock_mode!r} is not one of {', '.join(STOCK_MODES)}.")
     if not draft.lines:

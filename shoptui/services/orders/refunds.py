@@ -25,20 +25,21 @@ def check_refund_lines(order: Order, lines: list[OrderLine], *, amount_minor: in
                    cfg: OrderSettings) -> dict[int, tuple[int, int]]:
     """Every cap of a refund checked (InvalidInput naming it); returns (units, amount) per line (spread if None)."""
     if amount_minor <= 0:
-        raise InvalidInput("A refund must be more than zero.")
+        raise InvalidInput("A refund must be more than zero.", field="amount_minor")
     balance = order.paid_minor - order.refunded_minor
     if amount_minor > balance:
         raise InvalidInput(f"{cfg.currency.format(amount_minor)} is more than the {cfg.currency.format(balance)} paid "
-                           f"and not yet refunded on order {order.number}.")
+                           f"and not yet refunded on order {order.number}.", field="amount_minor")
     shipping_left = order.shipping_minor - order.shipping_refunded_minor
     if shipping_minor > shipping_left:
-        raise InvalidInput(f"Only {cfg.currency.format(shipping_left)} of shipping is left to refund on {order.number}.")
+        raise InvalidInput(f"Only {cfg.currency.format(shipping_left)} of shipping is left to refund on {order.number}.",
+                           field="include_shipping")
     goods = amount_minor - shipping_minor
     if line_amounts is None:
         room = [line.net_minor - line.refunded_minor for line in lines]
         if goods > sum(room):
             raise InvalidInput(f"{cfg.currency.format(goods)} is more than the {cfg.currency.format(sum(room))} of goods "
-                               f"still refundable on order {order.number}.")
+                               f"still refundable on order {order.number}.", field="amount_minor")
         parts = pricing.allocate(goods, room) if goods else [0] * len(lines)
         line_amounts = {line.id or 0: (0, part) for line, part in zip(lines, parts, strict=True) if part}
     by_id = {line.id: line for line in lines}
@@ -48,9 +49,10 @@ def check_refund_lines(order: Order, lines: list[OrderLine], *, amount_minor: in
         line = by_id[line_id]
         if line.refunded_minor + amount > line.net_minor:
             raise InvalidInput(f"{line.sku}: {cfg.currency.format(amount)} more would refund more than the "
-                               f"{cfg.currency.format(line.net_minor)} paid for the line.")
+                               f"{cfg.currency.format(line.net_minor)} paid for the line.", field="items")
         if line.quantity_refunded + units > line.quantity:
-            raise InvalidInput(f"{line.sku}: only {line.quantity - line.quantity_refunded} units are left to refund.")
+            raise InvalidInput(f"{line.sku}: only {line.quantity - line.quantity_refunded} units are left to refund.",
+                               field="items")
     return line_amounts
 
 
@@ -91,7 +93,7 @@ def refund_payments(session: Session, actor: Actor, order: Order, lines: list[Or
         refunds.append(OrderRefund(order_id=order.id or 0, return_id=return_id, method=to, amount_minor=amount_minor,
                                    reason=reason, actor=actor.name[:100], at=now))
     else:
-        raise InvalidInput(f"Refunds go to {' or '.join(REFUND_TARGETS)}, not {to!r}.")
+        raise InvalidInput(f"Refunds go to {' or '.join(REFUND_TARGETS)}, not {to!r}.", field="to")
     # the shipping part is carried by the first refund row of the batch
     refunds[0].shipping_minor = min(shipping_minor, refunds[0].amount_minor)
     rest = shipping_minor - refunds[0].shipping_minor

@@ -98,13 +98,13 @@ class ExchangeResult(BaseModel):
     due_minor: int  # still to pay on the new order
 
 
-def _reason(value: str, required: bool, what: str = "reason") -> str:
+def _reason(value: str, required: bool, what: str = "reason", field: str = "reason") -> str:
     cleaned = unicodedata.normalize("NFC", value or "").strip()
     if required and not cleaned:
-        raise InvalidInput(f"Give a {what}.")
+        raise InvalidInput(f"Give a {what}.", field=field)
     if len(cleaned) > 500:
-        raise InvalidInput(f"The {what} is too long ({len(cleaned)} characters; at most 500).")
-    return check_text(cleaned, what, 500, required=False, multiline=True) or ""
+        raise InvalidInput(f"The {what} is too long ({len(cleaned)} characters; at most 500).", field=field)
+    return check_text(cleaned, what, 500, required=False, multiline=True, name=field) or ""
 
 
 def _move(row: OrderReturn, after: str) -> None:
@@ -147,8 +147,9 @@ def _shipping_left(order: Order, cfg: OrderSettings) -> int:
     if left <= 0:
         if order.shipping_minor:
             raise Conflict(f"The shipping fee of order {order.number} ({cfg.currency.format(order.shipping_minor)}) "
-                           "was already refunded; leave out the shipping option.")
-        raise InvalidInput(f"Order {order.number} has no shipping fee to refund; leave out the shipping option.")
+                           "was already refunded; leave out the shipping option.", field="include_shipping")
+        raise InvalidInput(f"Order {order.number} has no shipping fee to refund; leave out the shipping option.",
+                           field="include_shipping")
     return left
 
 
@@ -164,7 +165,7 @@ def _amounts(order: Order, lines: list[OrderLine], cfg: OrderSettings, *, amount
     shipping = _shipping_left(order, cfg) if include_shipping else 0
     if amount_minor is not None:
         if isinstance(amount_minor, bool) or amount_minor <= 0:
-            raise InvalidInput("The refund amount must be more than zero.")
+            raise InvalidInput("The refund amount must be more than zero.", field="amount_minor")
     line_amounts: dict[int, tuple[int, int]] | None = None
     if items:
         chosen = lines_for_items(lines, items, room=lambda line: line.quantity - line.quantity_refunded,
@@ -175,7 +176,7 @@ def _amounts(order: Order, lines: list[OrderLine], cfg: OrderSettings, *, amount
         if amount_minor is not None:
             if amount_minor > total:
                 raise InvalidInput(f"{cfg.currency.format(amount_minor)} is more than the {cfg.currency.format(total)} "
-                                   "those items (and shipping) cost.")
+                                   "those items (and shipping) cost.", field="amount_minor")
             if amount_minor < total:  # a partial refund of those items: spread it over them
                 ids = list(line_amounts)
                 parts = pricing_api.allocate(amount_minor, [line_amounts[i][1] for i in ids] + [shipping])
@@ -232,7 +233,7 @@ def _stock_after(order: Order, lines: list[OrderLine], amount: int) -> tuple[boo
 def _plan(session: Session, order: Order, lines: list[OrderLine], cfg: OrderSettings, *, amount_minor: int | None,
           items: list[tuple[str, int]] | None, include_shipping: bool, to: str) -> RefundPlan:
     if to not in REFUND_TARGETS:
-        raise InvalidInput(f"Refunds go to {' or '.join(REFUND_TARGETS)}, not {to!r}.")
+        raise InvalidInput(f"Refunds go to {' or '.join(REFUND_TARGETS)}, not {to!r}.", field="to")
     amount, shipping, line_amounts = _amounts(order, lines, cfg, amount_minor=amount_minor, items=items,
                                               include_shipping=include_shipping)
     by_id = {line.id: line for line in lines}
@@ -333,15 +334,16 @@ def _pending_units(session: Session, order_id: int) -> dict[int, int]:
     return pending
 
 
-def _returnable(session: Session, order: Order, lines: list[OrderLine], items: list[tuple[str, int]]) -> dict[int, int]:
+def _returnable(session: Session, order: Order, lines: list[OrderLine], items: list[tuple[str, int]],
+                field: str = "items") -> dict[int, int]:
     if not items:
-        raise InvalidInput("Name the items that come back, like TEE-01:1.")
+        raise InvalidInput("Name the items that come back, like TEE-01:1.", field=field)
     for code, quantity in items:
         if quantity <= 0:
-            raise InvalidInput(f"The quantity of {code} to return must be more than zero.")
+            raise InvalidInput(f"The quantity of {code} to return must be more than zero.", field=field)
     pending = _pending_units(session, order.id or 0)
     return lines_for_items(
-        lines, items, what="returned",
+        lines, items, what="returned", field=field,
         room=lambda line: line.quantity_shipped - line.quantity_returned - pending.get(line.id or 0, 0))
 
 
@@ -382,7 +384,7 @@ def request_return(*, session: Session, actor: Actor, number: str, items: list[t
     for photo in photos or []:
         path = Path(photo).expanduser()
         if not path.is_file():
-            raise InvalidInput(f"The photo {photo} does not exist; give the path of an image file.")
+            raise InvalidInput(f"The photo {photo} does not exist; give the path of an image file.", field="photos")
         paths.append(str(path.resolve()))
     row = OrderReturn(order_id=order.id or 0, status="requested", reason=reason, photos=paths or None,
                       requested_at=clock.now())
@@ -407,7 +409,7 @@ def decide_return(*, session: Session, actor: Actor, return_id: int, approve: bo
     """Approve or reject a requested return (a rejection needs a note for the customer)."""
     cfg = order_settings(session)
     row = _return_row(session, return_id)
-    note = _reason(note, required=not approve, what="reason for the rejection" if not approve else "note")
+    note = _reason(note, required=not approve, what="reason for the rejection" if not approve else "note", field="note")
     _move(row, "approved" if approve else "rejected")
     row.decided_at = clock.now()
     row.decision_note = note
@@ -433,14 +435,15 @@ def _receive_lines(session: Session, actor: Actor, order: Order, lines: list[Ord
     return_lines = session.exec(select(ReturnLine).where(ReturnLine.return_id == row.id)).all()
     unknown = {c.upper() for c in conditions} - {by_id[rl.line_id].sku.upper() for rl in return_lines}
     if unknown:
-        raise InvalidInput(f"{', '.join(sorted(unknown))} is not on return #{row.id}.")
+        raise InvalidInput(f"{', '.join(sorted(unknown))} is not on return #{row.id}.", field="conditions")
     wanted = {sku.upper(): condition for sku, condition in conditions.items()}
     done = []
     for rl in return_lines:
         line = by_id[rl.line_id]
         condition = wanted.get(line.sku.upper(), "resellable")
         if condition not in CONDITIONS:
-            raise InvalidInput(f"The condition {condition!r} of {line.sku} is not resellable or damaged.")
+            raise InvalidInput(f"The condition {condition!r} of {line.sku} is not resellable or damaged.",
+                               field="conditions")
         if line.quantity_returned + rl.quantity > line.quantity_shipped:
             raise Conflict(f"{line.sku}: only {line.quantity_shipped - line.quantity_returned} shipped units are "
                            "not back yet.")
@@ -597,24 +600,24 @@ def exchange(*, session: Session, actor: Actor, number: str, back: list[tuple[st
     cfg = order_settings(session)
     reason = _reason(reason, required=True)
     if condition not in CONDITIONS:
-        raise InvalidInput(f"The condition {condition!r} is not resellable or damaged.")
+        raise InvalidInput(f"The condition {condition!r} is not resellable or damaged.", field="condition")
     if not new:
-        raise InvalidInput("Name the items the customer takes instead, or make a return.")
+        raise InvalidInput("Name the items the customer takes instead, or make a return.", field="new")
     order = order_row(session, number)
     if order.status == "cancelled":
         raise Conflict(f"Order {order.number} is cancelled; there is nothing to exchange.")
     lines = order_lines(session, order.id or 0)
-    chosen = _returnable(session, order, lines, back)
+    chosen = _returnable(session, order, lines, back, field="back")
     refundable = {line.id: line.quantity - line.quantity_refunded for line in lines}
     for line in lines:
         if chosen.get(line.id or 0, 0) > refundable[line.id]:
-            raise InvalidInput(f"{line.sku} was already refunded, so it cannot be exchanged.")
+            raise InvalidInput(f"{line.sku} was already refunded, so it cannot be exchanged.", field="back")
     line_amounts = _unit_amounts(lines, chosen)
     value = sum(a for _, a in line_amounts.values())
     balance = order.paid_minor - order.refunded_minor
     if value > balance:
         raise InvalidInput(f"The items are worth {cfg.currency.format(value)} but only {cfg.currency.format(balance)} "
-                           f"was paid on order {order.number}; take the payment first.")
+                           f"was paid on order {order.number}; take the payment first.", field="back")
     now = clock.now()
     row = OrderReturn(order_id=order.id or 0, status="received", reason=reason, requested_at=now, decided_at=now,
                       received_at=now, decision_note="exchange")

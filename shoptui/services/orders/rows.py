@@ -49,16 +49,18 @@ def settle(session: Session, order: Order, lines: list[OrderLine], actor: Actor,
         add_event(session, order, actor, "status", "; ".join(changes))
 
 
-def lines_for_items(lines: list[OrderLine], items: list[tuple[str, int]], *, room: Any, what: str) -> dict[int, int]:
+def lines_for_items(lines: list[OrderLine], items: list[tuple[str, int]], *, room: Any, what: str,
+                    field: str = "items") -> dict[int, int]:
     """Spread ``(SKU, quantity)`` items over the order's lines, at most ``room(line)`` each.
 
-    Returns quantities by line id; InvalidInput names the SKU that is not on the order or has too few.
+    Returns quantities by line id; InvalidInput names the SKU that is not on the order or has too few
+    (and the input ``field`` it came from).
     """
     chosen: dict[int, int] = {}
     for code, quantity in items:
         matching = [line for line in lines if line.sku == code or (line.sku.upper() == code.upper())]
         if not matching:
-            raise InvalidInput(f"{code} is not on this order.")
+            raise InvalidInput(f"{code} is not on this order.", field=field)
         left = quantity
         for line in matching:
             space = room(line) - chosen.get(line.id or 0, 0)
@@ -68,5 +70,5 @@ def lines_for_items(lines: list[OrderLine], items: list[tuple[str, int]], *, roo
                 left -= take
         if left > 0:
             possible = sum(room(line) for line in matching)
-            raise InvalidInput(f"Only {possible} of {code} can be {what} on this order, not {quantity}.")
+            raise InvalidInput(f"Only {possible} of {code} can be {what} on this order, not {quantity}.", field=field)
     return chosen

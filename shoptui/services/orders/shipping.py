@@ -68,9 +68,9 @@ def clean_tracking(raw: str) -> str:
     """A tracking number without spaces, upper-cased; InvalidInput when empty or absurd."""
     value = re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw or "")).upper()
     if not value:
-        raise InvalidInput("Give a tracking number.")
+        raise InvalidInput("Give a tracking number.", field="tracking")
     if len(value) > 60:
-        raise InvalidInput(f"The tracking number {value[:20]}... is too long (at most 60 characters).")
+        raise InvalidInput(f"The tracking number {value[:20]}... is too long (at most 60 characters).", field="tracking")
     return value
 
 
@@ -94,7 +94,7 @@ def ship(*, session: Session, actor: Actor, number: str, carrier: str, tracking:
     tracking = clean_tracking(tracking)
     if chosen_carrier.pattern and not re.fullmatch(chosen_carrier.pattern, tracking):
         raise InvalidInput(f"The tracking number {tracking} does not look like a {chosen_carrier.code} number "
-                           f"(expected {chosen_carrier.pattern}). Check it for typos.")
+                           f"(expected {chosen_carrier.pattern}). Check it for typos.", field="tracking")
     lines = order_lines(session, order.id or 0)
     remaining = {line.id: line.quantity - line.quantity_shipped for line in lines}
     if not any(q > 0 for q in remaining.values()):

@@ -347,9 +347,9 @@ def set_line_discount(*, basket: Basket, sku: str, discount_minor: int, session:
     """A discount off one line's price (0 takes it away); never more than the line costs."""
     index, line = _find(basket, sku)
     if isinstance(discount_minor, bool) or not isinstance(discount_minor, int) or discount_minor < 0:
-        raise InvalidInput(f"The discount on {line.sku} must be an amount of zero or more.")
+        raise InvalidInput(f"The discount on {line.sku} must be an amount of zero or more.", field="line_discount_minor")
     if discount_minor > line.quantity * line.unit_price_minor:
-        raise InvalidInput(f"The discount on {line.sku} is more than the line costs.")
+        raise InvalidInput(f"The discount on {line.sku} is more than the line costs.", field="line_discount_minor")
     lines = list(basket.lines)
     lines[index] = line.model_copy(update={"line_discount_minor": discount_minor})
     return _priced(basket, session, reload=session is not None, lines=tuple(lines), last_sku=line.sku)
@@ -358,11 +358,11 @@ def set_line_discount(*, basket: Basket, sku: str, discount_minor: int, session:
 def set_discount(*, basket: Basket, discount_minor: int, session: Session | None = None) -> Basket:
     """A discount off the whole basket (0 takes it away); never more than the goods cost."""
     if isinstance(discount_minor, bool) or not isinstance(discount_minor, int) or discount_minor < 0:
-        raise InvalidInput("The discount must be an amount of zero or more.")
+        raise InvalidInput("The discount must be an amount of zero or more.", field="discount_minor")
     if basket.empty and discount_minor:
-        raise InvalidInput("The basket is empty; scan an item before giving a discount.")
+        raise InvalidInput("The basket is empty; scan an item before giving a discount.", field="discount_minor")
     if discount_minor > basket.subtotal_minor:
-        raise InvalidInput(f"The discount of {discount_minor} is more than the {basket.subtotal_minor} the goods cost.")
+        raise InvalidInput(f"The discount of {discount_minor} is more than the {basket.subtotal_minor} the goods cost.", field="discount_minor")
     return _priced(basket, session, reload=session is not None, discount_minor=discount_minor)
 
 

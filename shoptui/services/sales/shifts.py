@@ -73,20 +73,20 @@ def _read(row: Shift) -> ShiftRead:
     return ShiftRead.model_validate(row, from_attributes=True)
 
 
-def _check_cash(amount: int, what: str) -> int:
+def _check_cash(amount: int, what: str, *, field: str | None = None) -> int:
     if isinstance(amount, bool) or not isinstance(amount, int):
-        raise InvalidInput(f"The {what} must be an amount like 200.00.")
+        raise InvalidInput(f"The {what} must be an amount like 200.00.", field=field)
     if amount < 0:
-        raise InvalidInput(f"The {what} cannot be negative.")
+        raise InvalidInput(f"The {what} cannot be negative.", field=field)
     if amount >= MAX_CASH:
-        raise InvalidInput(f"The {what} is too large.")
+        raise InvalidInput(f"The {what} is too large.", field=field)
     return amount
 
 
 def _clean_note(note: str) -> str:
     note = (note or "").strip()
     if len(note) > 500:
-        raise InvalidInput(f"The note is too long ({len(note)} characters; at most 500).")
+        raise InvalidInput(f"The note is too long ({len(note)} characters; at most 500).", field="note")
     return check_text(note, "note", 500, required=False, multiline=True) or ""
 
 
@@ -119,7 +119,7 @@ def _shift_row(session: Session, shift_id: int | None) -> Shift:
 
 def open_shift(*, session: Session, actor: Actor, float_minor: int, note: str = "") -> ShiftRead:
     """Open the till with a cash float. Conflict while another shift is open."""
-    _check_cash(float_minor, "cash float")
+    _check_cash(float_minor, "cash float", field="float_minor")
     existing = _open_row(session)
     if existing is not None:
         tz = shop.timezone(session=session)
@@ -170,7 +170,7 @@ def close_shift(*, session: Session, actor: Actor, counted_minor: int, note: str
 
     Conflict when no shift is open or the one named is already closed.
     """
-    _check_cash(counted_minor, "counted cash")
+    _check_cash(counted_minor, "counted cash", field="counted_minor")
     if shift_id is None:
         row = _open_row(session)
         if row is None:

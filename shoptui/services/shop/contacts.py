@@ -32,29 +32,30 @@ def _compact(raw: str) -> str:
     return "+" + compact[2:] if compact.startswith("00") else compact
 
 
-def normalise_phone(raw: str, region: str, *, field: str = "phone") -> str:
+def normalise_phone(raw: str, region: str, *, field: str = "phone", name: str | None = None) -> str:
     """A phone number in E.164; a number without ``+`` (or ``00``) is read as one of ``region``.
 
-    InvalidInput names the field and the value for an empty, malformed or impossible number.
+    InvalidInput names the field and the value for an empty, malformed or impossible number (and
+    marks the input field ``name``).
     """
-    return _e164(raw, region, field)
+    return _e164(raw, region, field, name)
 
 
 @lru_cache(maxsize=65_536)
-def _e164(raw: str, region: str, field: str) -> str:
+def _e164(raw: str, region: str, field: str, name: str | None = None) -> str:
     """:func:`normalise_phone`, remembered: an import reads the same customers' numbers again and again
     (parsing one costs ~45 µs). A refusal is raised again each time, never remembered."""
     import phonenumbers
 
-    return str(phonenumbers.format_number(_parsed(raw, region, field), phonenumbers.PhoneNumberFormat.E164))
+    return str(phonenumbers.format_number(_parsed(raw, region, field, name), phonenumbers.PhoneNumberFormat.E164))
 
 
-def _parsed(raw: str, region: str, field: str) -> Any:
+def _parsed(raw: str, region: str, field: str, name: str | None = None) -> Any:
     import phonenumbers
 
     value = unicodedata.normalize("NFKC", raw or "").strip()
     if not value:
-        raise InvalidInput(f"Give a {field} number.")
+        raise InvalidInput(f"Give a {field} number.", field=name)
     compact = _compact(value)
     number = None
     if _PHONE_TEXT.fullmatch(value):
@@ -64,15 +65,16 @@ def _parsed(raw: str, region: str, field: str) -> Any:
             number = None
     if number is None or not phonenumbers.is_valid_number(number):
         raise InvalidInput(f"The {field} {raw!r} is not a phone number; write it like 13800138000 or "
-                           f"+86 138 0013 8000 (without a + it is read as a number of {region.upper() or 'no region'}).")
+                           f"+86 138 0013 8000 (without a + it is read as a number of {region.upper() or 'no region'}).",
+                           field=name)
     return number
 
 
-def optional_phone(raw: str | None, region: str, *, field: str = "phone") -> str | None:
+def optional_phone(raw: str | None, region: str, *, field: str = "phone", name: str | None = None) -> str | None:
     """:func:`normalise_phone`, or None when nothing was typed."""
     if raw is None or not unicodedata.normalize("NFKC", raw).strip():
         return None
-    return normalise_phone(raw, region, field=field)
+    return normalise_phone(raw, region, field=field, name=name)
 
 
 def phone_candidates(raw: str, region: str) -> list[str]:
@@ -107,36 +109,36 @@ def _calling_code(region: str) -> int:
     return int(phonenumbers.country_code_for_region(region.upper())) if region else 0
 
 
-def check_email(raw: str, *, field: str = "email") -> str:
+def check_email(raw: str, *, field: str = "email", name: str | None = None) -> str:
     """One email address as typed (trimmed), checked by email-validator without DNS; InvalidInput names it."""
     from email_validator import EmailNotValidError, validate_email
 
     value = unicodedata.normalize("NFKC", raw or "").strip()
     if not value:
-        raise InvalidInput(f"Give an {field} address." if field == "email" else f"Give the {field}.")
+        raise InvalidInput(f"Give an {field} address." if field == "email" else f"Give the {field}.", field=name)
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
         reason = str(exc).rstrip(".")
         reason = (reason[:1].lower() + reason[1:]).replace(". ", "; ")
         raise InvalidInput(f"The {field} {raw.strip()!r} is not an email address ({reason}); "
-                           "write it like ana@example.com.") from None
+                           "write it like ana@example.com.", field=name) from None
     return value
 
 
-def normalise_email(raw: str, *, field: str = "email") -> str:
+def normalise_email(raw: str, *, field: str = "email", name: str | None = None) -> str:
     """One email address, checked (:func:`check_email`) and lower-cased, as stored and looked up."""
-    return check_email(raw, field=field).lower()
+    return check_email(raw, field=field, name=name).lower()
 
 
-def optional_email(raw: str | None, *, field: str = "email") -> str | None:
+def optional_email(raw: str | None, *, field: str = "email", name: str | None = None) -> str | None:
     """:func:`normalise_email`, or None when nothing was typed."""
     if raw is None or not unicodedata.normalize("NFKC", raw).strip():
         return None
-    return normalise_email(raw, field=field)
+    return normalise_email(raw, field=field, name=name)
 
 
-def country_code(raw: str, *, field: str = "country") -> str:
+def country_code(raw: str, *, field: str = "country", name: str | None = None) -> str:
     """A country's two-letter ISO code from its code (``cn``, ``CHN``) or name (``China``); InvalidInput names it."""
     import pycountry
 
@@ -147,5 +149,5 @@ def country_code(raw: str, *, field: str = "country") -> str:
         found = None
     if found is None:
         raise InvalidInput(f"The {field} {raw!r} is not a country code; use two letters such as CN, US or DE "
-                           "(or the country's name).")
+                           "(or the country's name).", field=name)
     return str(found.alpha_2)

@@ -162,11 +162,11 @@ class Currency:
 
         return minus_money(minor, self.digits)
 
-    def parse(self, text: str, *, field: str = "amount", allow_negative: bool = False) -> int:
-        """``"12.50"`` -> 1250"""
+    def parse(self, text: str, *, field: str = "amount", allow_negative: bool = False, name: str | None = None) -> int:
+        """``"12.50"`` -> 1250; a refusal marks the input ``name``."""
         from shoptui.money import parse_money
 
-        return parse_money(text, self.digits, field=field, allow_negative=allow_negative)
+        return parse_money(text, self.digits, field=field, allow_negative=allow_negative, name=name)
 
 
 def currency(*, session: Session) -> Currency:

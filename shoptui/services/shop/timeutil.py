@@ -44,7 +44,7 @@ def local(moment: datetime, tz: ZoneInfo) -> datetime:
     return clock.ensure_utc(moment).astimezone(tz)
 
 
-def parse_day(text: str | None, *, field: str = "date", example: str = "2026-11-01") -> date | None:
+def parse_day(text: str | None, *, field: str = "date", example: str = "2026-11-01", name: str | None = None) -> date | None:
     """A calendar day typed ``2026-11-01`` (full-width digits read too); blank: None.
 
     InvalidInput names the field and what was typed, with ``example`` as the way to write it.
@@ -55,7 +55,7 @@ def parse_day(text: str | None, *, field: str = "date", example: str = "2026-11-
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"The {field} {value!r} is not a date; write it like {example}.") from None
+        raise InvalidInput(f"The {field} {value!r} is not a date; write it like {example}.", field=name) from None
 
 
 def day_start(day: date, tz: tzinfo) -> datetime:

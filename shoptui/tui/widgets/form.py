@@ -3,8 +3,9 @@
 A :class:`FormDialog` gathers what was typed as plain text on the UI thread, then runs
 :meth:`FormDialog.save` in a worker, which parses and calls the services inside one
 ``db.transaction``. A ``ShopError`` (the service's sentence, or the form's own for text that is
-not a number) rolls the transaction back — nothing is saved — and is shown under the field it is
-about (:meth:`FormDialog.field_for`), the cursor on that field. On success the dialog closes with
+not a number) rolls the transaction back — nothing is saved — and is shown under the field it names
+(``exc.field``: the service's input name, mapped to the form's key by :attr:`FormDialog.FIELD_NAMES`
+where they differ), the cursor on that field. On success the dialog closes with
 what ``save`` returned.
 """
 
@@ -31,14 +32,16 @@ if TYPE_CHECKING:
     from shoptui.tui.app import ShopApp
 
 
-def whole_number(text: str, what: str, *, signed: bool = False) -> int:
-    """``" 12 "`` -> 12 (full-width digits too); a sentence naming the text when it is not a whole number."""
-    raw = number_text(text.replace(" ", ""), what)  # digits of any script; a comma only between thousands
+def whole_number(text: str, what: str, *, signed: bool = False, field: str | None = None) -> int:
+    """``" 12 "`` -> 12 (full-width digits too); a sentence naming the text when it is not a whole number.
+
+    ``field`` is the form field the refusal marks."""
+    raw = number_text(text.replace(" ", ""), what, field=field)  # digits of any script; a comma only between thousands
     body = raw[1:] if signed and raw[:1] in "+-" else raw
     if not body.isdigit() or not body.isascii():
         example = "-3 or 2" if signed else "12"
         shown = repr(text.strip()) if text.strip() else "empty"
-        raise InvalidInput(f"The {what} is {shown}, not a whole number; type one like {example}.")
+        raise InvalidInput(f"The {what} is {shown}, not a whole number; type one like {example}.", field=field)
     return int(raw)
 
 
@@ -110,6 +113,10 @@ class FormDialog(ReportsWorkerErrors, ModalScreen[Any]):
     ]
 
     TITLE_TEXT: ClassVar[str] = ""
+    # the service's input name -> this form's field key, where they differ (``{"amount_minor": "amount"}``)
+    FIELD_NAMES: ClassVar[dict[str, str]] = {}
+    # the field a refusal that names none marks (a dialog with one main input); None: the banner
+    DEFAULT_FIELD: ClassVar[str | None] = None
     SAVE_LABEL: ClassVar[str] = "save"
 
     @dataclass
@@ -183,9 +190,10 @@ class FormDialog(ReportsWorkerErrors, ModalScreen[Any]):
                 out[key] = None if widget.is_blank() else widget.value
         return out
 
-    def field_for(self, sentence: str) -> str | None:
-        """The field a sentence is about (None: shown above the keys)."""
-        return None
+    def field_key(self, field: str | None) -> str | None:
+        """The form field a refusal's ``field`` names (None: shown above the keys)."""
+        key = self.DEFAULT_FIELD if field is None else self.FIELD_NAMES.get(field, field)
+        return key if key in self.rows else None
 
     def save(self, values: dict[str, Any]) -> Any:
         """Runs in a worker thread: parse, open one transaction, call the services; return the result."""
@@ -230,8 +238,7 @@ class FormDialog(ReportsWorkerErrors, ModalScreen[Any]):
         try:
             result = self.save(values)
         except ShopError as exc:
-            sentence = str(exc)
-            self.post_message(self.Refused(self.field_for(sentence), sentence))
+            self.post_message(self.Refused(self.field_key(exc.field), str(exc)))
             return
         finally:
             self.saving = False
@@ -252,8 +259,3 @@ class FormDialog(ReportsWorkerErrors, ModalScreen[Any]):
     def _saved(self, event: Saved) -> None:
         self.dismiss(event.result)
 
-
-def words_to_field(sentence: str, table: tuple[tuple[str, str], ...]) -> str | None:
-    """The first field whose word occurs in the (lower-cased) sentence."""
-    low = sentence.lower()
-    return next((name for word, name in table if word in low), None)

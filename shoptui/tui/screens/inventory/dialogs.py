@@ -7,14 +7,14 @@ next to its field and nothing is booked.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.widgets import Input, Select
 
 from shoptui.errors import InvalidInput
 from shoptui.tui.screens.inventory.common import StockMeta
 from shoptui.tui.text import choices
-from shoptui.tui.widgets.form import Field, FormDialog, whole_number, words_to_field
+from shoptui.tui.widgets.form import Field, FormDialog, whole_number
 
 
 def _location_select(meta: StockMeta, value: str, *, widget_id: str, tooltip: str) -> Select[str]:
@@ -27,6 +27,8 @@ def _location_select(meta: StockMeta, value: str, *, widget_id: str, tooltip: st
 class StockDialog(FormDialog):
     """The common part: which SKU, at which location."""
 
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"code": "sku"}
+
     def __init__(self, meta: StockMeta, sku: str = "", location: str = "", intro: str = "") -> None:
         super().__init__(intro)
         self.meta = meta
@@ -38,20 +40,19 @@ class StockDialog(FormDialog):
         return Field("sku", "SKU/barcode", Input(self.sku, id="f-sku", compact=True, placeholder="SKU or scan a barcode",
                                                  tooltip="The variant: its SKU or barcode."))
 
-    def parse_money(self, text: str, what: str) -> int | None:
-        """An amount in the store's currency (blank: None)."""
+    def parse_money(self, text: str, what: str, *, name: str | None = None) -> int | None:
+        """An amount in the store's currency (blank: None); a refusal marks the field ``name``."""
         from shoptui.money import parse_money
 
-        return None if not text.strip() else parse_money(text, self.meta.store.digits, field=what)
+        return None if not text.strip() else parse_money(text, self.meta.store.digits, field=what, name=name)
 
 
 class RestockDialog(StockDialog):
     """Goods in: a quantity, an optional unit cost (moving average), location, supplier, note."""
 
     TITLE_TEXT = "Restock: goods in"
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"code": "sku", "unit_cost_minor": "cost"}
     SAVE_LABEL = "book the receipt"
-    WORDS = (("restock quantity", "quantity"), ("cost", "cost"), ("supplier", "supplier"), ("location", "location"),
-             ("variant", "sku"), ("sku", "sku"), ("barcode", "sku"), ("track", "sku"))
 
     def fields(self) -> list[Field]:
         return [
@@ -69,17 +70,12 @@ class RestockDialog(StockDialog):
                                         tooltip="A note on the ledger line (delivery note number…).")),
         ]
 
-    def field_for(self, sentence: str) -> str | None:
-        if "quantity" in sentence.lower() or "whole number" in sentence.lower():
-            return "quantity"
-        return words_to_field(sentence, self.WORDS)
-
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.services.inventory import restock
 
-        quantity = whole_number(values["quantity"], "quantity")
-        cost = self.parse_money(values["cost"], "cost")
+        quantity = whole_number(values["quantity"], "quantity", field="quantity")
+        cost = self.parse_money(values["cost"], "cost", name="cost")
         with db.transaction(self.shop.db_url) as session:
             return restock(session=session, actor=self.shop.actor, code=values["sku"], quantity=quantity,
                                      unit_cost_minor=cost, location=values["location"],
@@ -91,8 +87,6 @@ class AdjustDialog(StockDialog):
 
     TITLE_TEXT = "Adjust stock by hand"
     SAVE_LABEL = "book the adjustment"
-    WORDS = (("reason", "reason"), ("adjustment", "quantity"), ("on hand", "quantity"), ("whole number", "quantity"),
-             ("location", "location"), ("variant", "sku"), ("sku", "sku"), ("barcode", "sku"), ("track", "sku"))
 
     def fields(self) -> list[Field]:
         return [
@@ -107,16 +101,13 @@ class AdjustDialog(StockDialog):
                                         tooltip="A note kept on the ledger line.")),
         ]
 
-    def field_for(self, sentence: str) -> str | None:
-        return words_to_field(sentence, self.WORDS)
-
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.services.inventory import adjust
 
-        quantity = whole_number(values["quantity"], "adjustment", signed=True)
+        quantity = whole_number(values["quantity"], "adjustment", signed=True, field="quantity")
         if values["reason"] is None:
-            raise InvalidInput(f"Choose a reason: {', '.join(self.meta.reasons)}.")
+            raise InvalidInput(f"Choose a reason: {', '.join(self.meta.reasons)}.", field="reason")
         with db.transaction(self.shop.db_url) as session:
             return adjust(session=session, actor=self.shop.actor, code=values["sku"], quantity=quantity,
                                     reason=values["reason"], location=values["location"], note=values["note"].strip())
@@ -126,10 +117,8 @@ class TransferDialog(StockDialog):
     """Move stock between two locations."""
 
     TITLE_TEXT = "Transfer between locations"
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"code": "sku", "from_location": "from", "to_location": "to"}
     SAVE_LABEL = "book the transfer"
-    WORDS = (("same location", "to"), ("transfer quantity", "quantity"), ("whole number", "quantity"),
-             ("available", "quantity"), ("location", "to"), ("variant", "sku"), ("sku", "sku"), ("barcode", "sku"),
-             ("track", "sku"))
 
     def fields(self) -> list[Field]:
         others = [loc.code for loc in self.meta.locations if loc.code != (self.location or self.meta.default_location)]
@@ -145,17 +134,11 @@ class TransferDialog(StockDialog):
                                         tooltip="A note kept on both ledger lines.")),
         ]
 
-    def field_for(self, sentence: str) -> str | None:
-        low = sentence.lower()
-        if "no location" in low:
-            return "from" if repr(self.values().get("from")) in sentence else "to"
-        return words_to_field(sentence, self.WORDS)
-
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.services.inventory import transfer
 
-        quantity = whole_number(values["quantity"], "transfer quantity")
+        quantity = whole_number(values["quantity"], "transfer quantity", field="quantity")
         with db.transaction(self.shop.db_url) as session:
             return transfer(session=session, actor=self.shop.actor, code=values["sku"], quantity=quantity,
                                       from_location=values["from"] or "", to_location=values["to"] or "",
@@ -166,9 +149,8 @@ class LevelsDialog(StockDialog):
     """A variant's safety stock, reorder point and usual supplier."""
 
     TITLE_TEXT = "Reorder point and safety stock"
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"code": "sku", "safety_stock": "safety", "reorder_point": "reorder"}
     SAVE_LABEL = "save the levels"
-    WORDS = (("safety", "safety"), ("reorder", "reorder"), ("supplier", "supplier"), ("variant", "sku"),
-             ("sku", "sku"))
 
     def __init__(self, meta: StockMeta, sku: str, *, safety: int, reorder: int | None, intro: str = "") -> None:
         super().__init__(meta, sku, intro=intro)
@@ -188,16 +170,13 @@ class LevelsDialog(StockDialog):
                                                  tooltip="The usual supplier (for reorder suggestions).")),
         ]
 
-    def field_for(self, sentence: str) -> str | None:
-        return words_to_field(sentence, self.WORDS)
-
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.services.inventory import set_levels
 
         raw_reorder = values["reorder"].strip()
-        reorder = whole_number(raw_reorder, "reorder point") if raw_reorder else None
-        safety = whole_number(values["safety"], "safety stock")
+        reorder = whole_number(raw_reorder, "reorder point", field="reorder") if raw_reorder else None
+        safety = whole_number(values["safety"], "safety stock", field="safety")
         with db.transaction(self.shop.db_url) as session:
             return set_levels(session=session, actor=self.shop.actor, code=values["sku"],
                                         safety_stock=safety, reorder_point=reorder,

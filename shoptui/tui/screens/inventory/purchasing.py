@@ -26,7 +26,7 @@ from shoptui.errors import InvalidInput
 from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.inventory.common import StockMeta, read_meta
 from shoptui.tui.text import choices, plain
-from shoptui.tui.widgets.form import Field, FormDialog, whole_number, words_to_field
+from shoptui.tui.widgets.form import Field, FormDialog, whole_number
 from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 from shoptui.wording import plural
@@ -52,8 +52,7 @@ class SupplierDialog(FormDialog):
     """Add a supplier, or edit one (prefilled)."""
 
     SAVE_LABEL = "save the supplier"
-    WORDS = (("name", "name"), ("contact", "contact"), ("email", "email"), ("phone", "phone"), ("lead time", "lead"),
-             ("whole number", "lead"), ("note", "note"))
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"lead_time_days": "lead"}
 
     def __init__(self, supplier: SupplierRead | None = None) -> None:
         super().__init__()
@@ -79,14 +78,11 @@ class SupplierDialog(FormDialog):
             Field("note", "Note", Input(s.note if s else "", id="f-note", compact=True, tooltip="Anything to remember.")),
         ]
 
-    def field_for(self, sentence: str) -> str | None:
-        return words_to_field(sentence, self.WORDS)
-
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.services import inventory
 
-        lead = whole_number(values["lead"], "lead time")
+        lead = whole_number(values["lead"], "lead time", field="lead")
         fields = dict(name=values["name"], contact=values["contact"], email=values["email"], phone=values["phone"],
                       lead_time_days=lead, note=values["note"])
         with db.transaction(self.shop.db_url) as session:
@@ -101,7 +97,6 @@ class NewPODialog(FormDialog):
 
     TITLE_TEXT = "New purchase order (draft)"
     SAVE_LABEL = "create the draft"
-    WORDS = (("supplier", "supplier"), ("location", "location"), ("note", "note"))
 
     def __init__(self, meta: StockMeta, supplier_id: int | None = None) -> None:
         super().__init__("Add lines with a, then mark it ordered with o.")
@@ -120,15 +115,13 @@ class NewPODialog(FormDialog):
             Field("note", "Note", Input("", id="f-note", compact=True, tooltip="A note to the supplier, printed on the emailed order.")),
         ]
 
-    def field_for(self, sentence: str) -> str | None:
-        return words_to_field(sentence, self.WORDS)
-
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.services import inventory
 
         if values["supplier"] is None:
-            raise InvalidInput("Choose the supplier the order goes to (add one on the suppliers tab first).")
+            raise InvalidInput("Choose the supplier the order goes to (add one on the suppliers tab first).",
+                               field="supplier")
         with db.transaction(self.shop.db_url) as session:
             return inventory.create_po(session=session, actor=self.shop.actor, supplier=values["supplier"],
                                         location=values["location"], note=values["note"])
@@ -138,8 +131,7 @@ class POLineDialog(FormDialog):
     """Add a variant to a draft PO (adds to its quantity when already there)."""
 
     SAVE_LABEL = "add the line"
-    WORDS = (("quantity", "quantity"), ("whole number", "quantity"), ("too many", "quantity"), ("cost", "cost"),
-             ("variant", "sku"), ("sku", "sku"), ("barcode", "sku"), ("track", "sku"))
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"code": "sku", "unit_cost_minor": "cost"}
 
     def __init__(self, meta: StockMeta, po: PORead) -> None:
         super().__init__(f"{po.number} for {po.supplier}: the cost defaults to the variant's cost.")
@@ -158,16 +150,13 @@ class POLineDialog(FormDialog):
                                              tooltip="What one unit costs on this order.")),
         ]
 
-    def field_for(self, sentence: str) -> str | None:
-        return words_to_field(sentence, self.WORDS)
-
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.money import parse_money
         from shoptui.services import inventory
 
-        quantity = whole_number(values["quantity"], "quantity")
-        cost = parse_money(values["cost"], self.meta.store.digits, field="cost") if values["cost"].strip() else None
+        quantity = whole_number(values["quantity"], "quantity", field="quantity")
+        cost = parse_money(values["cost"], self.meta.store.digits, field="cost", name="cost") if values["cost"].strip() else None
         with db.transaction(self.shop.db_url) as session:
             return inventory.add_po_line(session=session, actor=self.shop.actor, po_id=self.po.id,
                                           code=values["sku"], quantity=quantity, unit_cost_minor=cost)

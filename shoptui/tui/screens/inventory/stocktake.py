@@ -38,7 +38,7 @@ from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.inventory.common import StockMeta, read_meta
 from shoptui.tui.text import choices, plain, signed
 from shoptui.tui.widgets.confirm import Confirm
-from shoptui.tui.widgets.form import Field, FormDialog, words_to_field
+from shoptui.tui.widgets.form import Field, FormDialog
 from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 from shoptui.wording import plural
@@ -74,8 +74,8 @@ class NewStocktakeDialog(FormDialog):
     """Start a count: a location, optionally a category subtree, a note."""
 
     TITLE_TEXT = "Start a stocktake"
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"category_id": "category"}
     SAVE_LABEL = "freeze the expected stock and start"
-    WORDS = (("still counting", "location"), ("location", "location"), ("category", "category"), ("note", "note"))
 
     def __init__(self, meta: StockMeta) -> None:
         super().__init__("The expected quantities are frozen now; sales and receipts during the count are "
@@ -94,9 +94,6 @@ class NewStocktakeDialog(FormDialog):
                                         tooltip="Kept with the report.")),
         ]
 
-    def field_for(self, sentence: str) -> str | None:
-        return words_to_field(sentence, self.WORDS)
-
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.services import inventory
@@ -108,6 +105,8 @@ class NewStocktakeDialog(FormDialog):
 
 class ReasonDialog(FormDialog):
     """Why a variance happened (required over the thresholds)."""
+
+    DEFAULT_FIELD = "reason"
 
     TITLE_TEXT = "Reason for the variance"
     SAVE_LABEL = "save the reason"
@@ -128,9 +127,6 @@ class ReasonDialog(FormDialog):
         return [Field("reason", "Reason", Input(self.line.reason or "", id="f-reason", compact=True,
                                                 placeholder="found 3 behind the shelf; 2 broken…",
                                                 tooltip="What the investigation found (1 to 500 characters)."))]
-
-    def field_for(self, sentence: str) -> str | None:
-        return "reason"
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db

@@ -139,8 +139,7 @@ class FieldRefused(InvalidInput):
     """A value the form itself could not read; ``field`` names the form field."""
 
     def __init__(self, field: str, sentence: str) -> None:
-        super().__init__(sentence)
-        self.field = field
+        super().__init__(sentence, field=field)
 
 
 def _clean(text: str) -> str:

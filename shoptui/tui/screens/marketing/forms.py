@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.widgets import Input, Select
@@ -34,7 +34,7 @@ from shoptui.tui.screens.marketing.common import (
     words,
 )
 from shoptui.tui.text import choices
-from shoptui.tui.widgets.form import Field, FormDialog, words_to_field
+from shoptui.tui.widgets.form import Field, FormDialog
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
@@ -52,12 +52,9 @@ def _choice(options: tuple[tuple[str, str], ...], value: str, widget_id: str, to
 class MarketingForm(FormDialog):
     """A form whose own parse errors name their field, and whose rows can hide by what was chosen."""
 
-    WORDS: tuple[tuple[str, str], ...] = ()
-
     def __init__(self, meta: MarketingMeta, intro: str = "") -> None:
         super().__init__(intro)
         self.meta = meta
-        self._hint: str | None = None
 
     def visible_keys(self) -> set[str] | None:
         """The fields to show now (None: all)."""
@@ -82,22 +79,15 @@ class MarketingForm(FormDialog):
         return values
 
     def save(self, values: dict[str, Any]) -> Any:
-        self._hint = None
-        try:
-            return self.write(self.parse(values))
-        except FieldRefused as exc:
-            self._hint = exc.field
-            raise
+        return self.write(self.parse(values))
 
     def write(self, data: Any) -> Any:
         """Runs in the worker: one transaction with the service calls."""
         raise InvalidInput("This form cannot be saved.")
 
-    def field_for(self, sentence: str) -> str | None:
-        if self._hint is not None:
-            hint, self._hint = self._hint, None
-            return hint
-        found = words_to_field(sentence, self.WORDS)
+    def field_key(self, field: str | None) -> str | None:
+        """The refusal's field; one hidden now (by what is chosen) goes where :meth:`fallback_field` says."""
+        found = super().field_key(field)
         keys = self.visible_keys()
         if found is not None and keys is not None and found not in keys:
             return self.fallback_field(found)
@@ -135,18 +125,11 @@ class PromotionForm(MarketingForm):
     """Add a promotion, or edit one in place (``update_promotion``: a used promotion's new reward is a new version)."""
 
     SAVE_LABEL = "save the promotion"
-    WORDS = (
-        ("would end", "ends"), ("before it starts", "ends"), ("y items", "get_percent"),
-        ("number to buy", "buy"), ("number discounted", "get"), ("buy x get y", "buy"),
-        ("gift's sku", "gift_sku"), ("to give", "gift_sku"), ("number of gifts", "gift_qty"),
-        ("repeating", "every"), ("'every'", "every"), ("each time", "every"), ("step it is for", "every"),
-        ("threshold", "steps"), ("spend-and-save", "steps"), ("the cap", "cap"), ("minimum spend", "min_spend"),
-        ("either a percentage or an amount", "percent"), ("percentage", "percent"), ("amount off", "amount"),
-        ("usage limit", "usage_limit"), ("limit per member", "per_member"), ("priority", "priority"),
-        ("tier", "tiers"), ("channel", "channels"), ("categor", "scope_refs"), ("product", "scope_refs"),
-        ("scope", "scope_refs"), ("draft or active", "status"), ("kind", "kind"), ("description", "description"),
-        ("name", "name"),
-    )
+    FIELD_NAMES: ClassVar[dict[str, str]] = {
+        "starts_at": "starts", "ends_at": "ends", "per_member_limit": "per_member", "cap_minor": "cap",
+        "min_spend_minor": "min_spend", "every_minor": "every", "every_off_minor": "every", "percent_bp": "percent",
+        "amount_minor": "amount", "buy_qty": "buy", "get_qty": "get", "get_percent_bp": "get_percent",
+        "categories": "scope_refs", "products": "scope_refs"}
 
     def __init__(self, meta: MarketingMeta, original: PromotionRead | None = None, gift_sku: str = "") -> None:
         intro = ("Times are shop time; a date alone means the start of that day (as an end: the end of it). "
@@ -339,15 +322,9 @@ class CouponForm(MarketingForm):
 
     TITLE_TEXT = "New coupon"
     SAVE_LABEL = "save the coupon"
-    WORDS = (
-        ("coupon kind", "kind"), ("expire", "valid_until"), ("becomes valid", "valid_until"),
-        ("end date or a number of days", "valid_days"), ("days of validity", "valid_days"),
-        ("cap only applies", "cap"), ("the cap", "cap"), ("minimum spend", "min_spend"),
-        ("amount coupon", "amount"), ("percentage coupon", "percent"), ("percentage", "percent"),
-        ("amount off", "amount"), ("limit per member", "per_member"), ("total limit", "total_limit"),
-        ("share text", "share_text"), ("code", "code"), ("categor", "scope_refs"), ("product", "scope_refs"),
-        ("scope", "scope_refs"), ("name", "name"),
-    )
+    FIELD_NAMES: ClassVar[dict[str, str]] = {
+        "amount_minor": "amount", "percent_bp": "percent", "cap_minor": "cap", "min_spend_minor": "min_spend",
+        "categories": "scope_refs", "products": "scope_refs", "per_member_limit": "per_member"}
 
     def __init__(self, meta: MarketingMeta) -> None:
         super().__init__(meta, "Dates are shop days (until = the end of that day). Leave the code empty to make "
@@ -426,7 +403,6 @@ class BatchForm(MarketingForm):
     """A batch of unique single-use codes, not tied to members (to export, print or post)."""
 
     SAVE_LABEL = "make the codes"
-    WORDS = (("number of codes", "count"), ("codes for a coupon limited", "count"))
 
     def __init__(self, meta: MarketingMeta, coupon: CouponRead) -> None:
         super().__init__(meta, f"{coupon.summary}. Codes use letters and digits without look-alikes "
@@ -488,7 +464,9 @@ class IssueForm(MarketingForm):
     """Issue a code to each member of a segment; saving shows how many first (a dry run), then asks."""
 
     SAVE_LABEL = "preview the count"
-    WORDS = (("spend range", "min_spent"), ("tier", "tiers"), ("no member is in that segment", "tiers"))
+    FIELD_NAMES: ClassVar[dict[str, str]] = {
+        "last_purchase_before": "bought_before", "last_purchase_after": "bought_after",
+        "min_spent_minor": "min_spent", "max_spent_minor": "max_spent"}
 
     def __init__(self, meta: MarketingMeta, coupon: CouponRead) -> None:
         super().__init__(meta, "Every criterion given must hold; leave all empty for every member. Members "
@@ -497,11 +475,6 @@ class IssueForm(MarketingForm):
 
     def title_text(self) -> str:
         return f"Issue #{self.coupon.id} {self.coupon.name} to members"
-
-    def field_for(self, sentence: str) -> str | None:
-        if sentence.startswith("No member is in that segment"):
-            return None
-        return super().field_for(sentence)
 
     def fields(self) -> list[Field]:
         return [
@@ -558,7 +531,6 @@ class SendForm(MarketingForm):
     """Send the issued codes by email or SMS through the outbox; saving shows how many consented first."""
 
     SAVE_LABEL = "count the recipients"
-    WORDS = (("channel", "channel"),)
 
     def __init__(self, meta: MarketingMeta, coupon: CouponRead) -> None:
         super().__init__(meta, "Only members who agreed to marketing on that channel get a message; the text is "
@@ -567,11 +539,6 @@ class SendForm(MarketingForm):
 
     def title_text(self) -> str:
         return f"Send #{self.coupon.id} {self.coupon.name}"
-
-    def field_for(self, sentence: str) -> str | None:
-        if sentence.startswith("No issued code"):
-            return None
-        return super().field_for(sentence)
 
     def fields(self) -> list[Field]:
         return [
@@ -616,7 +583,6 @@ class ExportForm(MarketingForm):
     """The codes with their share text, as a CSV file (never over an existing file)."""
 
     SAVE_LABEL = "write the file"
-    WORDS = (("file", "path"), ("exists", "path"), ("folder", "path"))
 
     def __init__(self, meta: MarketingMeta, coupon: CouponRead, suggestion: str) -> None:
         super().__init__(meta, "Columns: code, customer_id, expires, uses_left, share_text. A file that exists is "

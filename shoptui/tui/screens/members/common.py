@@ -80,10 +80,10 @@ def ads_word(email: bool, sms: bool) -> str:
 
 
 def parse_day(text: str, what: str) -> date | None:
-    """``1990-05-01`` -> a date (blank: None); a sentence naming the text otherwise."""
+    """``1990-05-01`` -> a date (blank: None); a sentence naming the text (and marking the field ``what``) otherwise."""
     from shoptui.services import shop
 
-    return shop.parse_day(text, field=what, example="1990-05-01")
+    return shop.parse_day(text, field=what, example="1990-05-01", name=what)
 
 
 def split_tags(text: str) -> list[str]:

@@ -26,7 +26,7 @@ from textual.worker import get_current_worker
 from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.orders.common import OrdersMeta, fulfil_word, payment_word, read_meta
 from shoptui.tui.text import cell, plain
-from shoptui.tui.widgets.form import Field, FormDialog, words_to_field
+from shoptui.tui.widgets.form import Field, FormDialog
 from shoptui.tui.widgets.paged_table import PagedList, PagedTable
 from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
@@ -48,9 +48,6 @@ class CustomerDialog(FormDialog):
     """Add a customer, or edit one: name, phone, email, note and the default address."""
 
     SAVE_LABEL = "save"
-    WORDS = (("phone", "phone"), ("email", "email"), ("country", "country"), ("address region", "region"),
-             ("address city", "city"), ("address district", "district"), ("address street", "street"),
-             ("address postal", "postal_code"), ("note", "note"), ("name", "name"))
 
     def __init__(self, existing: CustomerRead | None = None) -> None:
         super().__init__("Phone and email are checked; one person is one customer.")
@@ -81,9 +78,6 @@ class CustomerDialog(FormDialog):
             value = getattr(address, key) if address else ""
             found.append(Field(key, label, entry(key, value, hint, f"The default address: {label.lower()}.")))
         return found
-
-    def field_for(self, sentence: str) -> str | None:
-        return words_to_field(sentence, self.WORDS)
 
     def save(self, values: dict[str, Any]) -> CustomerRead:
         from shoptui import db

@@ -12,7 +12,7 @@ member first (a read-only preview of what would move), then a confirmation that 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import work
 from textual.message import Message
@@ -20,7 +20,7 @@ from textual.widgets import Input, Select
 
 from shoptui.errors import InvalidInput
 from shoptui.tui.screens.members.common import GENDER_CHOICES, MembersMeta, consent_line, parse_day, split_tags
-from shoptui.tui.widgets.form import Field, FormDialog, whole_number, words_to_field
+from shoptui.tui.widgets.form import Field, FormDialog, whole_number
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
@@ -44,13 +44,6 @@ def _yes_no(value: str | None) -> bool | None:
 
 
 # ---------------------------------------------------------------- register and edit
-
-PROFILE_WORDS = (
-    ("not a phone number", "phone"), ("not an email address", "email"), ("the phone ", "phone"),
-    ("the email ", "email"), ("give a phone", "phone"), ("give an email", "email"), ("account", "account"),
-    ("provider", "account"), ("gender", "gender"), ("birthday", "birthday"), ("date of birth", "birthday"),
-    ("region", "region"), ("tag", "tags"), ("name", "name"), ("phone", "phone"), ("email", "email"),
-)
 
 
 class RegisterDialog(FormDialog):
@@ -82,11 +75,6 @@ class RegisterDialog(FormDialog):
                                                     "Agrees to marketing SMS (store default unless told).")),
         ]
 
-    def field_for(self, sentence: str) -> str | None:
-        if sentence.startswith("Register a member with"):
-            return "phone"
-        return words_to_field(sentence, PROFILE_WORDS)
-
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.services import members as members_api
@@ -103,6 +91,8 @@ class RegisterDialog(FormDialog):
 
 class EditDialog(FormDialog):
     """A member's profile, contact, tags, another account and consent (only what changed is saved)."""
+
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"add_account": "account"}
 
     SAVE_LABEL = "save"
 
@@ -139,13 +129,6 @@ class EditDialog(FormDialog):
             Field("sms_consent", "SMS ads", _choice(YES_NO, "yes" if m.sms_consent else "no", "f-sms-consent",
                                                     consent_line("sms", m.sms_consent, m.sms_consent_at, self.meta))),
         ]
-
-    def field_for(self, sentence: str) -> str | None:
-        if sentence.startswith("Nothing to change"):
-            return None
-        if "member's name" in sentence:
-            return "name"
-        return words_to_field(sentence, PROFILE_WORDS)
 
     def patch(self, values: dict[str, Any]) -> dict[str, Any]:
         """Only what differs from the member as loaded."""
@@ -224,7 +207,6 @@ class PointsDialog(FormDialog):
 
     TITLE_TEXT = "Adjust points"
     SAVE_LABEL = "book the adjustment"
-    WORDS = (("reason", "reason"), ("points", "points"), ("whole number", "points"), ("adjustment", "points"))
 
     def __init__(self, meta: MembersMeta, member: MemberRead) -> None:
         super().__init__(f"#{member.id} {member.name} holds {plural(member.points_balance, 'point')} "
@@ -240,14 +222,11 @@ class PointsDialog(FormDialog):
                                              "Why the points change: birthday, goodwill, correction …")),
         ]
 
-    def field_for(self, sentence: str) -> str | None:
-        return words_to_field(sentence, self.WORDS)
-
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.services import members as members_api
 
-        points = whole_number(values["points"], "points change", signed=True)
+        points = whole_number(values["points"], "points change", signed=True, field="points")
         with db.transaction(self.shop.db_url) as session:
             return members_api.adjust_points(session=session, actor=self.shop.actor, ref=self.member.id, points=points,
                                          reason=values["reason"])
@@ -257,9 +236,8 @@ class CreditDialog(FormDialog):
     """A top-up paid at the counter, or a correction up or down with a reason."""
 
     TITLE_TEXT = "Store credit"
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"amount_minor": "amount"}
     SAVE_LABEL = "book it"
-    WORDS = (("reason", "reason"), ("top-up", "amount"), ("amount", "amount"), ("adjustment", "amount"),
-             ("change of zero", "amount"), ("cannot be taken", "amount"), ("too large", "amount"))
 
     def __init__(self, meta: MembersMeta, member: MemberRead) -> None:
         super().__init__(f"#{member.id} {member.name} holds {meta.store.money(member.credit_balance_minor)} "
@@ -279,16 +257,13 @@ class CreditDialog(FormDialog):
                                                    "Receipt or payment reference of a top-up.")),
         ]
 
-    def field_for(self, sentence: str) -> str | None:
-        return words_to_field(sentence, self.WORDS)
-
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.money import parse_money
         from shoptui.services import members as members_api
 
         adjust = values["kind"] == "adjust"
-        amount = parse_money(values["amount"], self.meta.store.digits, field="amount", allow_negative=adjust)
+        amount = parse_money(values["amount"], self.meta.store.digits, field="amount", allow_negative=adjust, name="amount")
         with db.transaction(self.shop.db_url) as session:
             return members_api.credit_change(session=session, actor=self.shop.actor, ref=self.member.id,
                                          amount_minor=amount, reason=values["reason"], adjust=adjust,
@@ -299,10 +274,8 @@ class GiftDialog(FormDialog):
     """A gift from the points catalogue for the member's points."""
 
     TITLE_TEXT = "Redeem a gift"
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"code": "gift"}
     SAVE_LABEL = "give the gift"
-    WORDS = (("choose a gift", "gift"), ("there is no gift", "gift"), ("gifts at a time", "quantity"),
-             ("whole number", "quantity"), ("quantity", "quantity"), ("are left", "quantity"), ("points", "quantity"),
-             ("gift", "gift"))
 
     def __init__(self, meta: MembersMeta, member: MemberRead) -> None:
         super().__init__(f"#{member.id} {member.name} holds {plural(member.points_balance, 'point')}.")
@@ -318,16 +291,13 @@ class GiftDialog(FormDialog):
             Field("quantity", "Quantity", _input("1", "f-quantity", "how many", "How many of the gift.")),
         ]
 
-    def field_for(self, sentence: str) -> str | None:
-        return words_to_field(sentence, self.WORDS)
-
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.services import members as members_api
 
         if values["gift"] is None:
-            raise InvalidInput("Choose a gift from the points catalogue.")
-        quantity = whole_number(values["quantity"], "quantity")
+            raise InvalidInput("Choose a gift from the points catalogue.", field="gift")
+        quantity = whole_number(values["quantity"], "quantity", field="quantity")
         with db.transaction(self.shop.db_url) as session:
             return members_api.redeem_gift(session=session, actor=self.shop.actor, ref=self.member.id,
                                        code=str(values["gift"]), quantity=quantity)
@@ -338,6 +308,8 @@ class GiftDialog(FormDialog):
 
 class MergeDialog(FormDialog):
     """Which member (or customer) to merge into this one; saving only reads what would move."""
+
+    DEFAULT_FIELD = "other"
 
     SAVE_LABEL = "see what moves"
 
@@ -353,9 +325,6 @@ class MergeDialog(FormDialog):
     def fields(self) -> list[Field]:
         return [Field("other", "Duplicate", _input("", "f-other", "id, phone, email or provider:id",
                                                    "The duplicate member (or customer) merged into this one."))]
-
-    def field_for(self, sentence: str) -> str | None:
-        return "other"
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
@@ -393,13 +362,13 @@ def merge_question(preview: MergePreview, meta: MembersMeta) -> str:
 
 # ---------------------------------------------------------------- tiers
 
-TIER_WORDS = (("tier name", "name"), ("discount", "discount"), ("multiplier", "multiplier"),
-              ("free shipping", "free_shipping"), ("minimum spend", "min_spend"), ("orders", "min_orders"),
-              ("thresholds", "min_spend"), ("threshold", "min_spend"))
-
 
 class TierEditDialog(FormDialog):
     """A tier's name, thresholds and benefits; members move at the next recalculation."""
+
+    FIELD_NAMES: ClassVar[dict[str, str]] = {
+        "min_spend_minor": "min_spend", "discount_bp": "discount", "points_multiplier_bp": "multiplier",
+        "free_shipping_over_minor": "free_shipping"}
 
     SAVE_LABEL = "save"
 
@@ -433,11 +402,6 @@ class TierEditDialog(FormDialog):
                                                          "Free shipping from this order amount; empty: none.")),
         ]
 
-    def field_for(self, sentence: str) -> str | None:
-        if sentence.startswith("Nothing to change"):
-            return None
-        return words_to_field(sentence, TIER_WORDS)
-
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.money import parse_basis_points, parse_money
@@ -448,12 +412,12 @@ class TierEditDialog(FormDialog):
         ship = values["free_shipping"].strip()
         patch = members_api.TierUpdate(
             name=values["name"],
-            min_spend_minor=parse_money(values["min_spend"], digits, field="minimum spend"),
-            min_orders=whole_number(values["min_orders"], "minimum number of orders"),
-            discount_bp=parse_basis_points(values["discount"], field="discount"),
-            points_multiplier_bp=parse_money(multiplier, 4, field="points multiplier"),
+            min_spend_minor=parse_money(values["min_spend"], digits, field="minimum spend", name="min_spend"),
+            min_orders=whole_number(values["min_orders"], "minimum number of orders", field="min_orders"),
+            discount_bp=parse_basis_points(values["discount"], field="discount", name="discount"),
+            points_multiplier_bp=parse_money(multiplier, 4, field="points multiplier", name="multiplier"),
             free_shipping_over_minor=-1 if ship.lower() in ("", "none", "no")
-            else parse_money(ship, digits, field="free shipping amount"))
+            else parse_money(ship, digits, field="free shipping amount", name="free_shipping"))
         with db.transaction(self.shop.db_url) as session:
             return members_api.edit_tier(session=session, actor=self.shop.actor, code=self.tier.code, patch=patch)
 

@@ -94,13 +94,14 @@ def words(status: str) -> str:
     return status.replace("_", " ")
 
 
-def parse_items(text: str) -> list[tuple[str, int]]:
-    """``TEE-01:2 MUG-01 6901234567892x3`` -> [(code, quantity)]; the orders service's sentence when one is bad."""
+def parse_items(text: str, field: str | None = None) -> list[tuple[str, int]]:
+    """``TEE-01:2 MUG-01 6901234567892x3`` -> [(code, quantity)]; the orders service's sentence when one is bad
+    (naming the form ``field``)."""
     from shoptui.services import orders
 
     found: list[tuple[str, int]] = []
     for spec in re.split(r"[\s,;]+", text.strip()):
         if spec:
-            code, quantity, _ = orders.parse_item_spec(spec)
+            code, quantity, _ = orders.parse_item_spec(spec, field=field)
             found.append((code, quantity))
     return found

@@ -24,7 +24,7 @@ from textual.widgets import Input, Select, Static
 from shoptui.errors import InvalidInput, ShopError
 from shoptui.tui.screens.orders.common import CHANNEL_CHOICES, METHOD_LABELS, USER_METHODS, OrdersMeta, parse_items
 from shoptui.tui.text import choices, plain
-from shoptui.tui.widgets.form import Field, FormDialog, words_to_field
+from shoptui.tui.widgets.form import Field, FormDialog
 from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 from shoptui.wording import plural
@@ -62,7 +62,6 @@ def _methods() -> list[tuple[str, str]]:
 class OrderForm(FormDialog):
     """A form of the orders screens: the store's meta data, and a table of words -> field for refusals."""
 
-    WORDS: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     def __init__(self, meta: OrdersMeta, intro: str = "") -> None:
         super().__init__(intro)
@@ -73,18 +72,15 @@ class OrderForm(FormDialog):
         """The store of the app."""
         return self.shop.db_url
 
-    def field_for(self, sentence: str) -> str | None:
-        return words_to_field(sentence, self.WORDS)
-
-    def money(self, text: str, what: str, *, optional: bool = False) -> int | None:
+    def money(self, text: str, what: str, *, optional: bool = False, field: str | None = None) -> int | None:
         """An amount typed in the store's currency (blank: None when optional, else refused)."""
         from shoptui.money import parse_money
 
         if not text.strip():
             if optional:
                 return None
-            raise InvalidInput(f"Type the {what}, like 12.50.")
-        return parse_money(text, self.meta.store.digits, field=what)
+            raise InvalidInput(f"Type the {what}, like 12.50.", field=field)
+        return parse_money(text, self.meta.store.digits, field=what, name=field)
 
 
 # ---------------------------------------------------------------- create and pay
@@ -93,11 +89,9 @@ class OrderForm(FormDialog):
 class NewOrderDialog(OrderForm):
     """An order typed in by hand (phone or chat): customer by phone, lines by SKU or barcode."""
 
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"quantity": "lines", "code": "lines"}
     TITLE_TEXT = "New order"
     SAVE_LABEL = "create the order"
-    WORDS = (("sku or barcode", "lines"), ("available", "lines"), ("quantity", "lines"), ("item", "lines"),
-             ("archived", "lines"), ("line", "lines"), ("customer", "customer"), ("guest", "guest"),
-             ("channel", "channel"), ("shipping", "shipping"), ("note", "note"), ("payment", "pay"))
 
     def fields(self) -> list[Field]:
         return [
@@ -122,10 +116,10 @@ class NewOrderDialog(OrderForm):
         from shoptui import db
         from shoptui.services import orders
 
-        items = parse_items(values["lines"])
+        items = parse_items(values["lines"], "lines")
         if not items:
-            raise InvalidInput("Type at least one item: a SKU or barcode and a quantity, like TEE-01:2.")
-        shipping = self.money(values["shipping"], "shipping fee", optional=True) or 0
+            raise InvalidInput("Type at least one item: a SKU or barcode and a quantity, like TEE-01:2.", field="lines")
+        shipping = self.money(values["shipping"], "shipping fee", optional=True, field="shipping") or 0
         with db.transaction(self.url) as session:
             draft = orders.OrderDraft(
                 channel=values["channel"] or "phone", customer=values["customer"].strip() or None,
@@ -143,10 +137,10 @@ class NewOrderDialog(OrderForm):
 class PayDialog(OrderForm):
     """Record a payment: method, amount (default: everything due), reference."""
 
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"amount_minor": "amount"}
+
     TITLE_TEXT = "Record a payment"
     SAVE_LABEL = "record it"
-    WORDS = (("method", "method"), ("reference", "reference"), ("amount", "amount"), ("more than", "amount"),
-             ("due", "amount"))
 
     def __init__(self, meta: OrdersMeta, number: str, due_minor: int) -> None:
         super().__init__(meta, f"Order {number}: {meta.store.money(due_minor)} {meta.store.currency} due.")
@@ -171,7 +165,7 @@ class PayDialog(OrderForm):
         from shoptui import db
         from shoptui.services import orders
 
-        amount = self.money(values["amount"], "payment amount")
+        amount = self.money(values["amount"], "payment amount", field="amount")
         with db.transaction(self.url) as session:
             result = orders.pay(session=session, actor=self.shop.actor, number=self.number, method=values["method"],
                                 amount_minor=amount, reference=values["reference"])
@@ -190,8 +184,6 @@ class ShipDialog(OrderForm):
 
     TITLE_TEXT = "Ship"
     SAVE_LABEL = "ship"
-    WORDS = (("tracking", "tracking"), ("carrier", "carrier"), ("not on this order", "items"),
-             ("can be shipped", "items"), ("quantity", "items"), ("item", "items"))
 
     def __init__(self, meta: OrdersMeta, number: str, intro: str = "") -> None:
         super().__init__(meta, intro)
@@ -229,7 +221,7 @@ class ShipDialog(OrderForm):
 
         if not values["carrier"]:
             raise InvalidInput("There are no carriers; add them with 'shoptui settings set carriers ...'.")
-        items = parse_items(values["items"]) if values["items"].strip() else None
+        items = parse_items(values["items"], "items") if values["items"].strip() else None
         with db.transaction(self.url) as session:
             result = orders.ship(session=session, actor=self.shop.actor, number=self.number,
                                           carrier=values["carrier"], tracking=values["tracking"], items=items)
@@ -248,7 +240,6 @@ class CancelDialog(OrderForm):
 
     TITLE_TEXT = "Cancel"
     SAVE_LABEL = "cancel the order"
-    WORDS = (("reason", "reason"),)
 
     def __init__(self, meta: OrdersMeta, number: str, paid_minor: int) -> None:
         held = (f" {meta.store.money(paid_minor)} {meta.store.currency} paid goes back." if paid_minor else "")
@@ -344,8 +335,7 @@ class RefundDialog(ConfirmedRefund):
 
     TITLE_TEXT = "Refund"
     SAVE_LABEL = "see what goes back"
-    WORDS = (("reason", "reason"), ("not on this order", "items"), ("can be refunded", "items"), ("units", "items"),
-             ("shipping", "shipping"), ("amount", "amount"), ("more than", "amount"))
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"amount_minor": "amount", "include_shipping": "shipping"}
 
     def __init__(self, meta: OrdersMeta, number: str, balance_minor: int) -> None:
         super().__init__(meta, f"{meta.store.money(balance_minor)} {meta.store.currency} paid and not refunded yet. Items refund "
@@ -370,8 +360,8 @@ class RefundDialog(ConfirmedRefund):
         ]
 
     def _arguments(self, values: dict[str, Any]) -> dict[str, Any]:
-        return {"number": self.number, "amount_minor": self.money(values["amount"], "refund amount", optional=True),
-                "items": parse_items(values["items"]) if values["items"].strip() else None,
+        return {"number": self.number, "amount_minor": self.money(values["amount"], "refund amount", optional=True, field="amount"),
+                "items": parse_items(values["items"], "items") if values["items"].strip() else None,
                 "include_shipping": values["shipping"] == "yes", "to": values["to"]}
 
     def preview(self, session: Any, values: dict[str, Any]) -> Any:
@@ -401,8 +391,6 @@ class ReturnRequestDialog(OrderForm):
 
     TITLE_TEXT = "Return request"
     SAVE_LABEL = "record the request"
-    WORDS = (("reason", "reason"), ("photo", "photos"), ("name the items", "items"), ("returned", "items"),
-             ("not on this order", "items"), ("quantity", "items"), ("item", "items"))
 
     @dataclass
     class LinesLoaded(Message):
@@ -490,7 +478,7 @@ class ReturnRequestDialog(OrderForm):
         from shoptui import db
         from shoptui.services import orders
 
-        items = parse_items(values["items"])
+        items = parse_items(values["items"], "items")
         photos = values["photos"].split() or None
         with db.transaction(self.url) as session:
             found = orders.request_return(session=session, actor=self.shop.actor, number=self.number,
@@ -504,7 +492,6 @@ class DecideReturnDialog(OrderForm):
 
     TITLE_TEXT = "Approve or reject"
     SAVE_LABEL = "decide"
-    WORDS = (("rejection", "note"), ("note", "note"))
 
     def __init__(self, meta: OrdersMeta, found: ReturnRead) -> None:
         items = ", ".join(f"{i.sku} x{i.quantity}" for i in found.items)
@@ -573,7 +560,7 @@ class RefundReturnDialog(ConfirmedRefund):
 
     TITLE_TEXT = "Refund a return"
     SAVE_LABEL = "see what goes back"
-    WORDS = (("reason", "reason"), ("shipping", "shipping"), ("amount", "amount"), ("more than", "amount"))
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"amount_minor": "amount", "include_shipping": "shipping"}
 
     def __init__(self, meta: OrdersMeta, found: ReturnRead) -> None:
         items = ", ".join(f"{i.sku} x{i.quantity}" for i in found.items)
@@ -596,7 +583,7 @@ class RefundReturnDialog(ConfirmedRefund):
 
     def _arguments(self, values: dict[str, Any]) -> dict[str, Any]:
         return {"return_id": self.found.id, "include_shipping": values["shipping"] == "yes", "to": values["to"],
-                "amount_minor": self.money(values["amount"], "refund amount", optional=True)}
+                "amount_minor": self.money(values["amount"], "refund amount", optional=True, field="amount")}
 
     def preview(self, session: Any, values: dict[str, Any]) -> Any:
         from shoptui.services import orders
@@ -619,9 +606,8 @@ class ExchangeDialog(OrderForm):
 
     TITLE_TEXT = "Exchange"
     SAVE_LABEL = "exchange"
-    WORDS = (("name the items the customer takes", "new"), ("sku or barcode", "new"), ("available", "new"),
-             ("condition", "condition"), ("reason", "reason"), ("method", "pay"), ("returned", "back"),
-             ("not on this order", "back"), ("refunded", "back"), ("worth", "back"), ("quantity", "back"))
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"lines": "new", "code": "new", "quantity": "new", "method": "pay",
+                                             "pay_method": "pay", "items": "back"}
 
     def __init__(self, meta: OrdersMeta, number: str) -> None:
         super().__init__(meta, "The returned items are received at once; a new order holds the new ones, paid with "
@@ -646,8 +632,8 @@ class ExchangeDialog(OrderForm):
         from shoptui import db
         from shoptui.services import orders
 
-        back = parse_items(values["back"])
-        new = [orders.DraftLine(sku=code, quantity=qty) for code, qty in parse_items(values["new"])]
+        back = parse_items(values["back"], "back")
+        new = [orders.DraftLine(sku=code, quantity=qty) for code, qty in parse_items(values["new"], "new")]
         with db.transaction(self.url) as session:
             result = orders.exchange(session=session, actor=self.shop.actor, number=self.number, back=back,
                                              new=new, pay_method=values["pay"] or None, reason=values["reason"],
@@ -692,10 +678,10 @@ class MoreFilters:
         return " · ".join(parts)
 
 
-def _day(text: str, what: str) -> date | None:
+def _day(text: str, what: str, field: str) -> date | None:
     from shoptui.services.shop import parse_day
 
-    return parse_day(text, field=what, example="2026-11-20")
+    return parse_day(text, field=what, example="2026-11-20", name=field)
 
 
 class FiltersDialog(OrderForm):
@@ -703,8 +689,6 @@ class FiltersDialog(OrderForm):
 
     TITLE_TEXT = "More filters"
     SAVE_LABEL = "apply"
-    WORDS = (("ends before it starts", "date_to"), ("first day", "date_from"), ("last day", "date_to"),
-             ("customer", "customer"), ("smallest", "min_total"), ("largest", "max_total"))
 
     def __init__(self, meta: OrdersMeta, current: MoreFilters) -> None:
         super().__init__(meta, "Empty fields do not filter. Dates are in the store's time zone.")
@@ -736,10 +720,10 @@ class FiltersDialog(OrderForm):
         from shoptui.services import orders
 
         found = MoreFilters(
-            date_from=_day(values["date_from"], "first day"), date_to=_day(values["date_to"], "last day"),
+            date_from=_day(values["date_from"], "first day", "date_from"), date_to=_day(values["date_to"], "last day", "date_to"),
             customer=values["customer"].strip(),
-            min_total_minor=self.money(values["min_total"], "smallest total", optional=True),
-            max_total_minor=self.money(values["max_total"], "largest total", optional=True),
+            min_total_minor=self.money(values["min_total"], "smallest total", optional=True, field="min_total"),
+            max_total_minor=self.money(values["max_total"], "largest total", optional=True, field="max_total"),
             has_tracking=None if not values["tracking"] else values["tracking"] == "yes")
         with db.read_session(self.url) as session:  # the service checks the customer and the range
             orders.list_orders(session=session, filters=to_filter(found), limit=1)
@@ -763,7 +747,6 @@ class SaveDocumentDialog(OrderForm):
 
     TITLE_TEXT = "Save to a file"
     SAVE_LABEL = "save"
-    WORDS = (("folder", "path"), ("written", "path"), ("file", "path"))
 
     def __init__(self, meta: OrdersMeta, text: str, path: str) -> None:
         super().__init__(meta)
@@ -777,7 +760,7 @@ class SaveDocumentDialog(OrderForm):
         from shoptui.services import orders
 
         if not values["path"].strip():
-            raise InvalidInput("Give a file name for the document.")
+            raise InvalidInput("Give a file name for the document.", field="path")
         path = orders.save(self.text, values["path"].strip())
         return Changed(f"Saved to {path}.")
 

@@ -230,6 +230,7 @@ class CouponDialog(FormDialog):
     """Add a coupon code to the sale (the service says why one cannot be used); F3 takes every code off."""
 
     TITLE_TEXT = "Coupon"
+    DEFAULT_FIELD = "code"
     SAVE_LABEL = "apply · F3 take every code off"
 
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
@@ -249,9 +250,6 @@ class CouponDialog(FormDialog):
     def fields(self) -> list[Field]:
         return [Field("code", "Code", Input("", id="f-code", compact=True, placeholder="SAVE20-XXXX",
                                             tooltip="The coupon code as printed (case and dashes do not matter)."))]
-
-    def field_for(self, sentence: str) -> str | None:
-        return "code"
 
     def action_clear(self) -> None:
         """Take every code off."""
@@ -285,6 +283,7 @@ class DiscountDialog(FormDialog):
     """A discount off the selected line and/or off the whole sale (0 or empty takes it away)."""
 
     TITLE_TEXT = "Discount"
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"line_discount_minor": "line", "discount_minor": "sale"}
     SAVE_LABEL = "apply"
 
     def __init__(self, basket: Basket, sku: str | None, meta: SaleMeta) -> None:
@@ -307,12 +306,6 @@ class DiscountDialog(FormDialog):
             placeholder="0.00", tooltip="Taken off the whole sale, spread over the lines.")))
         return out
 
-    def field_for(self, sentence: str) -> str | None:
-        low = sentence.lower()
-        if self.line is not None and (self.line.sku.lower() in low or "line" in low):
-            return "line"
-        return "sale"
-
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.services import sales as sales_api
@@ -322,11 +315,11 @@ class DiscountDialog(FormDialog):
         with db.read_session(self.shop.db_url) as session:
             if self.line is not None:
                 raw = (values.get("line") or "").strip()
-                line_minor = money.parse(raw, field=f"discount on {self.line.sku}") if raw else 0
+                line_minor = money.parse(raw, field=f"discount on {self.line.sku}", name="line") if raw else 0
                 basket = sales_api.set_line_discount(basket=basket, sku=self.line.sku, discount_minor=line_minor,
                                                  session=session)
             raw = (values.get("sale") or "").strip()
-            sale_minor = money.parse(raw, field="sale discount") if raw else 0
+            sale_minor = money.parse(raw, field="sale discount", name="sale") if raw else 0
             basket = sales_api.set_discount(basket=basket, discount_minor=sale_minor, session=session)
         return basket, "Discounts set"
 
@@ -338,6 +331,7 @@ class SaveReceiptDialog(FormDialog):
     """Where to save a document as text."""
 
     TITLE_TEXT = "Save the receipt"
+    DEFAULT_FIELD = "path"
     SAVE_LABEL = "save"
 
     def __init__(self, text: str, default: str, *, title: str = "Save the receipt") -> None:
@@ -352,9 +346,6 @@ class SaveReceiptDialog(FormDialog):
     def fields(self) -> list[Field]:
         return [Field("path", "File", Input(self.default, id="f-path", compact=True,
                                             tooltip="The file to write (~ is your home folder)."))]
-
-    def field_for(self, sentence: str) -> str | None:
-        return "path"
 
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui.errors import InvalidInput

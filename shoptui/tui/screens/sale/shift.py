@@ -67,6 +67,7 @@ class OpenShiftDialog(FormDialog):
 
     TITLE_TEXT = "Open the till shift"
     SAVE_LABEL = "open the shift"
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"float_minor": "float"}
 
     def __init__(self, meta: SaleMeta) -> None:
         super().__init__(f"Count the cash in the drawer before the first sale ({meta.store.currency}). One shift is open "
@@ -81,9 +82,6 @@ class OpenShiftDialog(FormDialog):
                                         tooltip="Kept with the shift.")),
         ]
 
-    def field_for(self, sentence: str) -> str | None:
-        return "note" if "note" in sentence.lower() else "float"
-
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.errors import InvalidInput
@@ -91,8 +89,8 @@ class OpenShiftDialog(FormDialog):
 
         raw = (values.get("float") or "").strip()
         if not raw:
-            raise InvalidInput("Type the cash float in the drawer, like 200.00 (0 when the drawer is empty).")
-        amount = self.meta.store.money_type.parse(raw, field="cash float")
+            raise InvalidInput("Type the cash float in the drawer, like 200.00 (0 when the drawer is empty).", field="float")
+        amount = self.meta.store.money_type.parse(raw, field="cash float", name="float")
         with db.transaction(self.shop.db_url) as session:
             return sales.open_shift(session=session, actor=self.shop.actor, float_minor=amount,
                                      note=values.get("note") or "")
@@ -103,6 +101,7 @@ class CloseShiftDialog(FormDialog):
 
     TITLE_TEXT = "Close the till shift"
     SAVE_LABEL = "close the shift"
+    FIELD_NAMES: ClassVar[dict[str, str]] = {"counted_minor": "counted"}
 
     @dataclass
     class ReportLoaded(Message):
@@ -147,9 +146,6 @@ class CloseShiftDialog(FormDialog):
             f"{m.store.money(r.expected_cash_minor)} {m.store.currency} (float {m.store.money(s.float_minor)} + cash in "
             f"{m.store.money(r.cash_in_minor)} - cash out {m.store.money(r.cash_out_minor)})."))
 
-    def field_for(self, sentence: str) -> str | None:
-        return "note" if "note" in sentence.lower() else "counted"
-
     def save(self, values: dict[str, Any]) -> Any:
         from shoptui import db
         from shoptui.errors import InvalidInput
@@ -157,8 +153,8 @@ class CloseShiftDialog(FormDialog):
 
         raw = (values.get("counted") or "").strip()
         if not raw:
-            raise InvalidInput("Type the cash counted in the drawer, like 533.50.")
-        amount = self.meta.store.money_type.parse(raw, field="counted cash")
+            raise InvalidInput("Type the cash counted in the drawer, like 533.50.", field="counted")
+        amount = self.meta.store.money_type.parse(raw, field="counted cash", name="counted")
         with db.transaction(self.shop.db_url) as session:
             return sales.close_shift(session=session, actor=self.shop.actor, counted_minor=amount,
                                       note=values.get("note") or "")
