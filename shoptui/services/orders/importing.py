@@ -45,7 +45,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 from operator import itemgetter
@@ -259,18 +259,16 @@ class _Line(pricing_api.OfferLine):
     total_minor: int = 0
 
 
-_LINE_FIELDS = tuple(f.name for f in fields(_Line))
-_new_object = object.__new__
+# a ``_Line`` (no offer has touched it yet), filled at once: a frozen dataclass's ``__init__`` sets each
+# of its thirteen fields through ``object.__setattr__``, several times slower
+_make_line = pricing_api.record_maker(_Line)
 
 
 def _new_line(line: int, sku: str, product_name: str, category: str, quantity: int, unit_minor: int,
               discount_minor: int, total_minor: int) -> _Line:
-    """A ``_Line`` (no offer has touched it yet), filled at once: a frozen dataclass's ``__init__`` sets
-    each of its twelve fields through ``object.__setattr__``, several times slower."""
-    made = _new_object(_Line)
-    made.__dict__.update(zip(_LINE_FIELDS, (sku, quantity, unit_minor, discount_minor, None, None, "", "", None, line,
-                                            product_name, category, total_minor), strict=True))
-    return made
+    """The ``_Line`` of one row of the file."""
+    return _make_line(sku, quantity, unit_minor, discount_minor, None, None, "", "", None, line, product_name, category,
+                      total_minor)
 
 
 @dataclass
@@ -913,27 +911,15 @@ def _create_products(session: Session, actor: Actor, skus: list[str], first_seen
         variants[sku] = (variant.id, product.title, track)
 
 
-@dataclass(slots=True)
-class _Priced:
-    """An imported order priced: the totals the assembler gives (no offers, adjustments or shipping)."""
-
-    subtotal_minor: int
-    total_minor: int
-    tax_minor: int
-    lines: list[tuple[int, int, int, int, int]]  # per line: gross, line discount, line total, net, tax
-
-
-def _price(lines: list[_Line], tax_rate_bp: int) -> _Priced:
+def _price(lines: list[_Line], tax_rate_bp: int) -> pricing_api.PricedOrder:
     """Price an imported order with the one assembler (``pricing.terms.assemble``), without offers.
 
     History keeps the prices it was sold at (its discounts are already in its lines), so no offer is
-    applied again; the totals and tax come from the same engine as every other order's, and a line it
-    refuses is refused with its sentence.
+    applied again (no adjustments or shipping either); the totals and tax come from the same engine
+    as every other order's, and a line it refuses is refused with its sentence. The priced order's
+    lines are written as they are, in the order of ``lines``.
     """
-    order = pricing_api.assemble(None, tuple(lines), tax_rate_bp=tax_rate_bp).order
-    return _Priced(subtotal_minor=order.subtotal_minor, total_minor=order.total_minor, tax_minor=order.tax_minor,
-                   lines=[(p.gross_minor, p.line_discount_minor, p.line_total_minor, p.net_minor, p.tax_minor)
-                          for p in order.lines])
+    return pricing_api.assemble(None, tuple(lines), tax_rate_bp=tax_rate_bp).order
 
 
 def _next_numbers(session: Session, prefix: str, count: int) -> list[str]:
@@ -1028,7 +1014,7 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
     with bulk.indexes_deferred(session.connection(), work, threshold=DEFER_INDEXES_FROM):
         for plan, number in zip(plans, numbers, strict=True):
             group = plan["group"]
-            priced: _Priced = plan["priced"]
+            priced: pricing_api.PricedOrder = plan["priced"]
             order_id = next(order_ids)
             status, payment_status, fulfilment = STATUSES[plan["status"]]
             ordered = plan["ordered"]
@@ -1051,14 +1037,15 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
             done_bound = shipped_bound if status == "completed" else None
             items = 0
             position = 0
-            for line, (gross, discount, line_total, net, line_tax) in zip(group.lines, priced.lines, strict=True):
+            for line, p in zip(group.lines, priced.lines, strict=True):
                 vid, title, track = variants[line.key]
                 quantity = line.quantity
                 items += quantity
                 position += 1
                 line_rows.append((
                     next(line_ids), order_id, position, vid, line.key, (line.product_name or title), quantity,
-                    line.unit_price_minor, gross, discount, line_total, 0, net, line_tax, quantity if shipped_flag else 0, 0, 0, 0,
+                    line.unit_price_minor, p.gross_minor, p.line_discount_minor, p.line_total_minor, 0, p.net_minor,
+                    p.tax_minor, quantity if shipped_flag else 0, 0, 0, 0,
                 ))
                 if affect_stock and track and status != "cancelled":
                     moves.append(("sell" if shipped_flag else "reserve", vid, quantity, number))
