@@ -766,8 +766,10 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     if unknown_skus:
         _create_products(session, actor, unknown_skus, first_seen, variants, affect_stock)
     customer_ids = customers.create_pending(actor)
-    _write(session, actor, fresh, variants, customers, customer_ids, report, prefix=prefix, currency=currency_code,
-           tax_rate_bp=tax_rate_bp, method=mapping.payment_method, affect_stock=affect_stock, progress=progress)
+    with tuning.page_cache_for(session.connection(), total_lines + 3 * len(fresh), threshold=DEFER_INDEXES_FROM):
+        _write(session, actor, fresh, variants, customers, customer_ids, report, prefix=prefix,
+               currency=currency_code, tax_rate_bp=tax_rate_bp, method=mapping.payment_method,
+               affect_stock=affect_stock, progress=progress)
     shop.record(session=session, actor=actor, action="order.import", entity="order",
                  summary=f"{plural(len(fresh), 'order')} imported from {source}"[:500],
                  after={"orders": len(fresh), "lines": total_lines, "skipped": skipped, "rounded_lines": rounded,
