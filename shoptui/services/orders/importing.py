@@ -506,6 +506,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     p_rate, p_name, p_cat = positions.get("discount_rate"), positions.get("product_name"), positions.get("category")
     width = len(header)
     padding = [""] * width
+    make_line = _make_line
     try:
         for row in reader:
             if len(row) < width:
@@ -615,7 +616,8 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
                     category_name = _norm_text(row[p_cat], 100, "category")
                 except InvalidInput as exc:
                     bad(line, f"{str(exc)[:1].lower()}{str(exc)[1:]}")
-            group.lines.append(_new_line(line, sku, name, category_name, quantity, unit, discount, total))
+            group.lines.append(make_line(sku, quantity, unit, discount, None, None, "", "", None, line, name,
+                                         category_name, total))  # _new_line, without a call between
     except csv.Error as exc:
         raise InvalidInput(f"{source} line {reader.line_num} is not readable CSV ({exc}).") from None
     if rows == 0:
@@ -680,8 +682,9 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
             plan["phone"] = plan["email"] = None
         for key, norm in plain_texts:
             try:
-                raw = f.get(key) or ""
-                f[key] = norm.known.get(raw) or norm(raw)
+                raw = f.get(key)
+                # an empty cell (or a column the file lacks) stays empty: no check to run, nothing to remember
+                f[key] = (norm.known.get(raw) or norm(raw)) if raw else ""
             except InvalidInput as exc:
                 bad(plan["group"].seen.get(key, plan["group"].first_line),
                     f"order {plan['group'].ref}: {str(exc)[:1].lower()}{str(exc)[1:]}")
