@@ -194,8 +194,7 @@ def test_import_pricing_agrees_with_the_pricing_service(lines: list[tuple[int, i
                                (), 0, tax_rate_bp)
     assert (fast.subtotal_minor, fast.total_minor, fast.tax_minor) == (full.subtotal_minor, full.total_minor,
                                                                        full.tax_minor)
-    assert fast.lines == [(p.gross_minor, p.line_discount_minor, p.line_total_minor, p.net_minor, p.tax_minor)
-                          for p in full.lines]
+    assert fast.lines == full.lines  # every amount of every line, key and quantity included
 
 
 def test_import_pricing_refuses_what_the_pricing_service_refuses() -> None:
@@ -269,8 +268,10 @@ def test_garbage_collection_is_left_as_it_was(session: Session, enabled: bool) -
 
 @pytest.mark.sqlite_only(reason="SQLite's deferred index builds (reads sqlite_master)")
 def test_a_big_import_builds_the_order_indexes_again_after_its_inserts(session: Session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Past the threshold the order tables' indexes are dropped for the inserts and built again."""
+    """Past the threshold the order tables' indexes are dropped for the inserts and built again, and the
+    page cache grows for the writes (so nothing spills before the commit) and shrinks back after them."""
     from shoptui.services.orders import importing as order_import
+    from shoptui.store import tuning
 
     def indexes() -> list[tuple[str, str]]:
         return session.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
@@ -279,14 +280,20 @@ def test_a_big_import_builds_the_order_indexes_again_after_its_inserts(session: 
 
     seed(session)
     before = indexes()
+    cache_before = session.execute(text("PRAGMA cache_size")).scalar()
     dropped: list[str] = []
+    cache_sizes: list[str] = []
     session.connection().connection.driver_connection.set_trace_callback(
-        lambda sql: dropped.append(sql) if sql.startswith("DROP INDEX") else None)
+        lambda sql: dropped.append(sql) if sql.startswith("DROP INDEX")
+        else cache_sizes.append(sql) if sql.startswith("PRAGMA cache_size =") else None)
     monkeypatch.setattr(order_import, "DEFER_INDEXES_FROM", 2)
+    monkeypatch.setattr(tuning, "CACHE_BYTES_PER_ROW", 10 * 1024 * 1024)  # a few rows that want a big cache
     report = _import(session, create_missing=True)
     session.connection().connection.driver_connection.set_trace_callback(None)
     assert report.orders_created == 3
     assert dropped, "the import did not defer the indexes"
+    assert len(cache_sizes) == 2 and cache_sizes[1] == f"PRAGMA cache_size = {cache_before}", cache_sizes
+    assert session.execute(text("PRAGMA cache_size")).scalar() == cache_before
     assert indexes() == before  # every index is back, as it was
     first = reading.get_order(session=session, number=report.first_number)
     assert [line.sku for line in first.lines] == ["TEE-01", "MUG-01"]

@@ -6,7 +6,9 @@ import dataclasses
 
 import pytest
 
+from shoptui.services.orders import importing
 from shoptui.services.pricing import engine as pricing
+from shoptui.services.pricing import terms
 
 CASES = [
     (pricing._price_adjustment, pricing.PriceAdjustment, ("promotion", -120, "Tenth off", "promotion:3", (0, 2), (5, 7))),
@@ -14,6 +16,10 @@ CASES = [
     (pricing._explanation, pricing.Explanation, ("coupon", "Ten off (SAVE10)", -1000, "coupon:SAVE10", ("TEE-01",), "")),
     (pricing._applied_promotion, pricing.AppliedPromotion, (3, "Tenth off", 1980, 0)),
     (pricing.make_offer_line, pricing.OfferLine, ("TEE-01", 2, 9900, 100, 7, 3, "/1/4/", "Basic tee / M", None)),
+    (pricing._priced_order, pricing.PricedOrder, ((), (), 19800, -1980, 500, 58, 18320, 2108, 1300)),
+    (terms._priced, terms.Priced, ((), (), pricing.price_order((), (), 0, 0), None, (), (), 0, None, ("noted",))),
+    (importing._make_line, importing._Line,  # a subclass: its own fields after the inherited ones
+     ("TEE-01", 2, 9900, 100, None, None, "", "", None, 7, "Basic tee", "Tops", 19700)),
 ]
 
 
@@ -38,4 +44,4 @@ def test_a_class_the_shortcut_cannot_build_keeps_its_own_init() -> None:
             if self.amount < 0:
                 raise ValueError("negative")
 
-    assert pricing._maker(Checked) is Checked
+    assert pricing.record_maker(Checked) is Checked

@@ -45,7 +45,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 from operator import itemgetter
@@ -259,18 +259,16 @@ class _Line(pricing_api.OfferLine):
     total_minor: int = 0
 
 
-_LINE_FIELDS = tuple(f.name for f in fields(_Line))
-_new_object = object.__new__
+# a ``_Line`` (no offer has touched it yet), filled at once: a frozen dataclass's ``__init__`` sets each
+# of its thirteen fields through ``object.__setattr__``, several times slower
+_make_line = pricing_api.record_maker(_Line)
 
 
 def _new_line(line: int, sku: str, product_name: str, category: str, quantity: int, unit_minor: int,
               discount_minor: int, total_minor: int) -> _Line:
-    """A ``_Line`` (no offer has touched it yet), filled at once: a frozen dataclass's ``__init__`` sets
-    each of its twelve fields through ``object.__setattr__``, several times slower."""
-    made = _new_object(_Line)
-    made.__dict__.update(zip(_LINE_FIELDS, (sku, quantity, unit_minor, discount_minor, None, None, "", "", None, line,
-                                            product_name, category, total_minor), strict=True))
-    return made
+    """The ``_Line`` of one row of the file."""
+    return _make_line(sku, quantity, unit_minor, discount_minor, None, None, "", "", None, line, product_name, category,
+                      total_minor)
 
 
 @dataclass
@@ -508,6 +506,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     p_rate, p_name, p_cat = positions.get("discount_rate"), positions.get("product_name"), positions.get("category")
     width = len(header)
     padding = [""] * width
+    make_line = _make_line
     try:
         for row in reader:
             if len(row) < width:
@@ -617,7 +616,8 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
                     category_name = _norm_text(row[p_cat], 100, "category")
                 except InvalidInput as exc:
                     bad(line, f"{str(exc)[:1].lower()}{str(exc)[1:]}")
-            group.lines.append(_new_line(line, sku, name, category_name, quantity, unit, discount, total))
+            group.lines.append(make_line(sku, quantity, unit, discount, None, None, "", "", None, line, name,
+                                         category_name, total))  # _new_line, without a call between
     except csv.Error as exc:
         raise InvalidInput(f"{source} line {reader.line_num} is not readable CSV ({exc}).") from None
     if rows == 0:
@@ -682,8 +682,9 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
             plan["phone"] = plan["email"] = None
         for key, norm in plain_texts:
             try:
-                raw = f.get(key) or ""
-                f[key] = norm.known.get(raw) or norm(raw)
+                raw = f.get(key)
+                # an empty cell (or a column the file lacks) stays empty: no check to run, nothing to remember
+                f[key] = (norm.known.get(raw) or norm(raw)) if raw else ""
             except InvalidInput as exc:
                 bad(plan["group"].seen.get(key, plan["group"].first_line),
                     f"order {plan['group'].ref}: {str(exc)[:1].lower()}{str(exc)[1:]}")
@@ -768,8 +769,10 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     if unknown_skus:
         _create_products(session, actor, unknown_skus, first_seen, variants, affect_stock)
     customer_ids = customers.create_pending(actor)
-    _write(session, actor, fresh, variants, customers, customer_ids, report, prefix=prefix, currency=currency_code,
-           tax_rate_bp=tax_rate_bp, method=mapping.payment_method, affect_stock=affect_stock, progress=progress)
+    with tuning.page_cache_for(session.connection(), total_lines + 3 * len(fresh), threshold=DEFER_INDEXES_FROM):
+        _write(session, actor, fresh, variants, customers, customer_ids, report, prefix=prefix,
+               currency=currency_code, tax_rate_bp=tax_rate_bp, method=mapping.payment_method,
+               affect_stock=affect_stock, progress=progress)
     shop.record(session=session, actor=actor, action="order.import", entity="order",
                  summary=f"{plural(len(fresh), 'order')} imported from {source}"[:500],
                  after={"orders": len(fresh), "lines": total_lines, "skipped": skipped, "rounded_lines": rounded,
@@ -913,27 +916,15 @@ def _create_products(session: Session, actor: Actor, skus: list[str], first_seen
         variants[sku] = (variant.id, product.title, track)
 
 
-@dataclass(slots=True)
-class _Priced:
-    """An imported order priced: the totals the assembler gives (no offers, adjustments or shipping)."""
-
-    subtotal_minor: int
-    total_minor: int
-    tax_minor: int
-    lines: list[tuple[int, int, int, int, int]]  # per line: gross, line discount, line total, net, tax
-
-
-def _price(lines: list[_Line], tax_rate_bp: int) -> _Priced:
+def _price(lines: list[_Line], tax_rate_bp: int) -> pricing_api.PricedOrder:
     """Price an imported order with the one assembler (``pricing.terms.assemble``), without offers.
 
     History keeps the prices it was sold at (its discounts are already in its lines), so no offer is
-    applied again; the totals and tax come from the same engine as every other order's, and a line it
-    refuses is refused with its sentence.
+    applied again (no adjustments or shipping either); the totals and tax come from the same engine
+    as every other order's, and a line it refuses is refused with its sentence. The priced order's
+    lines are written as they are, in the order of ``lines``.
     """
-    order = pricing_api.assemble(None, tuple(lines), tax_rate_bp=tax_rate_bp).order
-    return _Priced(subtotal_minor=order.subtotal_minor, total_minor=order.total_minor, tax_minor=order.tax_minor,
-                   lines=[(p.gross_minor, p.line_discount_minor, p.line_total_minor, p.net_minor, p.tax_minor)
-                          for p in order.lines])
+    return pricing_api.assemble(None, tuple(lines), tax_rate_bp=tax_rate_bp).order
 
 
 def _next_numbers(session: Session, prefix: str, count: int) -> list[str]:
@@ -985,9 +976,10 @@ FLUSH_ORDERS = 20_000
 # tables written many rows per statement (store.bulk): sales_order's three ``IN (...)`` CHECKs
 # set up a temporary table per executed statement, so one statement per row paid it per row
 # (100k orders: 3.4 -> 2.3 s CPU); payments and events halve too (0.35 -> 0.16 s each). Order
-# lines stay one statement per row: there it measured no faster (1.4-1.7 s either way).
+# lines measured no faster while the page cache spilled; with it grown for the import
+# (tuning.page_cache_for) 300k lines take 0.7 s CPU instead of 0.85-0.9 s.
 DEFER_INDEXES_FROM = 20_000  # orders (or lines) from which an import builds the order tables' indexes afterwards
-MULTI_ROW_TABLES = frozenset({"sales_order", "order_payment", "order_event"})
+MULTI_ROW_TABLES = frozenset({"sales_order", "order_line", "order_payment", "order_event"})
 
 
 def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants: dict[str, tuple[int, str, bool]],
@@ -1028,7 +1020,7 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
     with bulk.indexes_deferred(session.connection(), work, threshold=DEFER_INDEXES_FROM):
         for plan, number in zip(plans, numbers, strict=True):
             group = plan["group"]
-            priced: _Priced = plan["priced"]
+            priced: pricing_api.PricedOrder = plan["priced"]
             order_id = next(order_ids)
             status, payment_status, fulfilment = STATUSES[plan["status"]]
             ordered = plan["ordered"]
@@ -1051,14 +1043,15 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
             done_bound = shipped_bound if status == "completed" else None
             items = 0
             position = 0
-            for line, (gross, discount, line_total, net, line_tax) in zip(group.lines, priced.lines, strict=True):
+            for line, p in zip(group.lines, priced.lines, strict=True):
                 vid, title, track = variants[line.key]
                 quantity = line.quantity
                 items += quantity
                 position += 1
                 line_rows.append((
                     next(line_ids), order_id, position, vid, line.key, (line.product_name or title), quantity,
-                    line.unit_price_minor, gross, discount, line_total, 0, net, line_tax, quantity if shipped_flag else 0, 0, 0, 0,
+                    line.unit_price_minor, p.gross_minor, p.line_discount_minor, p.line_total_minor, 0, p.net_minor,
+                    p.tax_minor, quantity if shipped_flag else 0, 0, 0, 0,
                 ))
                 if affect_stock and track and status != "cancelled":
                     moves.append(("sell" if shipped_flag else "reserve", vid, quantity, number))

@@ -10,6 +10,7 @@ from .engine import (
     PricedOrder as PricedOrder,
     cash_rounding as cash_rounding,
     make_offer_line as make_offer_line,
+    record_maker as record_maker,
     share_of_units as share_of_units,
 )
 from .points import max_redeemable as max_redeemable, points_for_value as points_for_value, points_worth as points_worth

@@ -15,6 +15,8 @@ BP_ONE = 10_000  # 100% in basis points
 
 def round_half_up(numerator: int, denominator: int) -> int:
     """``numerator / denominator`` rounded to the nearest integer, halves away from zero."""
+    if denominator > 0 and numerator >= 0:  # the usual case (prices, rates, tax): floor(n / d + 1/2)
+        return (2 * numerator + denominator) // (2 * denominator)
     if denominator == 0:
         raise ZeroDivisionError("round_half_up with a zero denominator")
     if denominator < 0:

@@ -689,6 +689,10 @@ class Priced:
         return self.order.total_minor
 
 
+_priced = pricing.record_maker(Priced)  # fields in order: lines, adjustments, order, offers, offers_minor, gifts,
+# points_to_use, context, notices
+
+
 def _fit(context: OfferContext, lines: tuple[pricing.OfferLine, ...], points: int,
          notes: list[str]) -> tuple[OfferContext, int]:
     """Not strict (an item changed under a code or points): take off a code that no longer fits and lower the points
@@ -729,7 +733,7 @@ def assemble(context: OfferContext | None, lines: tuple[pricing.OfferLine, ...],
     gift lines (an edited order keeps the gifts it has); ``free_shipping`` False leaves the
     shipping fee as given (an edit keeps the fee the order has).
     """
-    goods = [i for i, line in enumerate(lines) if line.gift_of is None]
+    goods = [i for i, line in enumerate(lines) if line.gift_of is None] if context is not None else []
     notes: list[str] = []
     offers: pricing.PricedCart | None = None
     points = points_to_use
@@ -760,8 +764,7 @@ def assemble(context: OfferContext | None, lines: tuple[pricing.OfferLine, ...],
     every = (*lines, *gifts)
     everything = (*offer_adjustments, *adjustments)
     order = pricing.price_order(every, everything, shipping_minor, tax_rate_bp)  # OfferLines are PriceLines to it
-    return Priced(lines=every, adjustments=everything, order=order, offers=offers, offers_minor=tuple(shares),
-                  gifts=gifts, points_to_use=points, context=context, notices=tuple(notes))
+    return _priced(every, everything, order, offers, tuple(shares), gifts, points, context, tuple(notes))
 
 
 def price_cart(*, session: Session, lines: tuple[pricing.OfferLine, ...] | None = None,
