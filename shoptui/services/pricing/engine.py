@@ -178,12 +178,11 @@ def order_totals(lines: Any, nets: list[int], adjustments: list[PriceAdjustment]
     shipping_tax = tax_part(shipping_minor, tax_rate_bp)  # refuses a negative rate before any line
     priced = []
     subtotal = adjusted = tax = 0
-    divisor = BP_ONE + tax_rate_bp
     for line, net in zip(lines, nets, strict=True):
         quantity, unit, discount = line.quantity, line.unit_price_minor, line.line_discount_minor
         gross = quantity * unit
         total = gross - discount
-        line_tax = round_half_up(net * tax_rate_bp, divisor) if tax_rate_bp else 0  # tax_part, rate checked above
+        line_tax = tax_part(net, tax_rate_bp) if tax_rate_bp else 0  # the one tax rule
         priced.append(_priced_line(line.key, quantity, unit, gross, discount, total, net - total, net, line_tax))
         subtotal += total
         adjusted += net - total
