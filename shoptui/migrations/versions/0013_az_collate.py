@@ -5,8 +5,8 @@ The A-Z lists sort by ``lower(x COLLATE "C")`` on PostgreSQL (``shoptui.store.ma
 the database's own locale would fold É and sort "apple juice" after "applejuice", unlike SQLite.
 The indexes follow the expression so the keyset pages still walk them. Nothing changes on SQLite.
 
-Revision ID: 0010_az_collate
-Revises: 0009_shell
+Revision ID: 0013_az_collate
+Revises: 0012_e164_phones
 Create Date: 2026-12-07 16:20:00
 """
 
@@ -39,7 +39,7 @@ def upgrade() -> None:
         _rebuild('lower(({}) COLLATE "C")')
         # words of 1-2 characters (CJK): pg_trgm needs 3, so a GIN index over the characters of the text
         # finds the rows holding all of a word's characters (shoptui.store.search.text_characters)
-        op.execute("CREATE INDEX ix_product_search_chars ON product_search USING gin (string_to_array(text, NULL))")
+        op.execute("CREATE INDEX IF NOT EXISTS ix_product_search_chars ON product_search USING gin (string_to_array(text, NULL))")
 
 
 def downgrade() -> None:
