@@ -27,7 +27,7 @@ def tool(name: str) -> str:
     if found:
         return found
     candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
-                        key=lambda p: int(re.search(r"/(\d+)/bin/", p).group(1)))  # type: ignore[union-attr]
+                        key=lambda p: int(re.search(r"/(\d+)/bin/", p).group(1)))  # type: ignore[union-attr]  # the glob only yields paths with /<n>/bin/
     if candidates:
         return candidates[-1]
     raise StoreUnavailable(f"Backing up a PostgreSQL store needs {name} (apt-get install postgresql-client); "

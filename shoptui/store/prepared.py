@@ -63,7 +63,7 @@ class Prepared:
         dialect = connection.dialect
         entry = self._compiled.get(dialect.name) or self._compile(dialect)
         args = entry.args(params) if method == "execute" else [entry.args(p) for p in params]
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]  # an open connection always has its driver's
         try:
             getattr(cursor, method)(entry.sql, args)
         except dialect.loaded_dbapi.Error as exc:

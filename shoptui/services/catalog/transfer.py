@@ -397,7 +397,7 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
                 add_error(line, name_in_file, str(exc))
         if i_barcode is not None:
             barcode: str | None = cells[i_barcode].strip()
-            if not _plain_gtin(barcode):  # type: ignore[arg-type]
+            if not _plain_gtin(barcode):  # type: ignore[arg-type]  # a str here: strip() just made it; None comes later
                 try:
                     barcode = catalog_fields.check_barcode(barcode, pattern)
                 except InvalidInput as exc:
@@ -846,7 +846,7 @@ def _write(session: Session, actor: Actor, groups: list[_Group], existing: dict[
     updated = [g for g in groups if g.product_id is not None and id(g) not in created and g.product_id in changed_products]
     _update_products(session, actor, updated, categories, now, source)
     if updated:
-        catalog_products.refresh_products(session=session, product_ids=[g.product_id for g in updated])  # type: ignore[misc]
+        catalog_products.refresh_products(session=session, product_ids=[g.product_id for g in updated])  # type: ignore[misc]  # updated holds saved groups only (product_id set)
     # created products are audited by this one entry (with their id range); updates each have their own
     after = report.model_dump()
     if new_groups:
@@ -891,7 +891,7 @@ def _search_inputs(groups: list[_Group]) -> Iterator[tuple[int, str, str | None,
         else:
             skus = [v["sku"] for v in variants]
             barcodes = [v.get("barcode") for v in variants]
-        yield g.product_id, f["title"], f.get("brand"), f.get("tags", ()), skus, barcodes  # type: ignore[misc]
+        yield g.product_id, f["title"], f.get("brand"), f.get("tags", ()), skus, barcodes  # type: ignore[misc]  # the row tuple's types differ per branch; both fit the search row
 
 
 def _pluck(dicts: list[dict[str, Any]], key: str, default: Any = None) -> list[Any]:

@@ -47,7 +47,7 @@ def _location_cache(session: Session) -> dict[object, LocationRead]:
     Locations change only through ``add_location``, which empties the cache; a session lives for one
     transaction, so nothing is kept across user actions.
     """
-    return session.info.setdefault(_LOCATION_CACHE, {})  # type: ignore[no-any-return]
+    return session.info.setdefault(_LOCATION_CACHE, {})  # type: ignore[no-any-return]  # Session.info is dict[Any, Any]; this key holds only this cache
 
 
 def _remember(session: Session, location: LocationRead, *keys: object) -> LocationRead:

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
+from shoptui.models._types import table_of
 from shoptui.models.customers import Customer, CustomerAddress, CustomerContact
 from shoptui.services import shop
 from shoptui.services.shop import (
@@ -207,7 +208,7 @@ def unique_contacts(session: Session, phone: str | None, email: str | None,
     def refuse() -> None:
         _check_unique(session, phone, email, exclude)
 
-    return unique.refused_as(session, Customer.__table__,  # type: ignore[attr-defined]
+    return unique.refused_as(session, table_of(Customer),
                              {"uq_customer_phone": refuse, "uq_customer_email": refuse})
 
 

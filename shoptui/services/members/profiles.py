@@ -45,6 +45,7 @@ from sqlmodel import Session, SQLModel, col, select
 from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
+from shoptui.models._types import table_of
 from shoptui.models.customers import Customer, CustomerContact
 from shoptui.models.members import (
     CHANNELS,
@@ -284,7 +285,6 @@ def _find_statement() -> Any:
         from sqlalchemy import String, bindparam, exists, literal_column
         from sqlalchemy import select as sa_select
 
-        from shoptui.models._types import table_of
         from shoptui.models.store import StoreSetting
 
         members, customers, tiers = table_of(Member), table_of(Customer), table_of(MemberTier)
@@ -598,7 +598,7 @@ def add_member(*, session: Session, actor: Actor, data: MemberCreate) -> MemberR
         if data.name and data.name.strip():
             holder.name = check_text(data.name, "member's name", 100, name="name") or holder.name
         holder.updated_at = now
-        with unique.refused_as(session, Customer.__table__, _member_refusals(session, phone, email)):  # type: ignore[attr-defined]
+        with unique.refused_as(session, table_of(Customer), _member_refusals(session, phone, email)):
             if phone is not None:
                 holder.phone = phone  # stored E.164 from now on
             if email is not None:
@@ -645,7 +645,7 @@ def update_member(*, session: Session, actor: Actor, ref: str | int, patch: Memb
             found = _holder_of_phone(session, phone)
             if found is not None and found.id != customer.id:
                 raise _duplicate(session, found, f"phone {phone}", "phone")
-        with unique.refused_as(session, Customer.__table__, _member_refusals(session, phone, None)):  # type: ignore[attr-defined]
+        with unique.refused_as(session, table_of(Customer), _member_refusals(session, phone, None)):
             customer.phone = phone
     if "email" in given:
         email = optional_email(patch.email, name="email")
@@ -653,7 +653,7 @@ def update_member(*, session: Session, actor: Actor, ref: str | int, patch: Memb
             found = _holder_of_email(session, email)
             if found is not None and found.id != customer.id:
                 raise _duplicate(session, found, f"email {email}", "email")
-        with unique.refused_as(session, Customer.__table__, _member_refusals(session, None, email)):  # type: ignore[attr-defined]
+        with unique.refused_as(session, table_of(Customer), _member_refusals(session, None, email)):
             customer.email = email
     if patch.gender is not None:
         member.gender = _gender(patch.gender)

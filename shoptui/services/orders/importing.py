@@ -500,7 +500,7 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     order_names = [name for name, _ in order_positions]
     order_cells: Callable[[list[str]], tuple[str, ...]] = (
         itemgetter(*(index for _, index in order_positions)) if len(order_positions) > 1
-        else lambda row, index=order_positions[0][1]: (row[index],))  # type: ignore[misc]
+        else lambda row, index=order_positions[0][1]: (row[index],))  # type: ignore[misc]  # a default argument binds the index; mypy cannot type it
     p_ref, p_sku, p_qty = positions["order_ref"], positions["sku"], positions["quantity"]
     p_unit, p_total = positions.get("unit_price"), positions.get("line_total")
     p_rate, p_name, p_cat = positions.get("discount_rate"), positions.get("product_name"), positions.get("category")

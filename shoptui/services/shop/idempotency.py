@@ -19,6 +19,7 @@ from sqlmodel import Session, col
 
 from shoptui import clock
 from shoptui.errors import Conflict, InvalidInput
+from shoptui.models._types import table_of
 from shoptui.models.store import IdempotencyRecord
 from shoptui.services.shop.audit import json_safe
 from shoptui.store import unique
@@ -58,7 +59,7 @@ def run_once(
     with session.begin_nested():  # an action that fails takes the claimed key back with it
         # claim the key first (ON CONFLICT DO NOTHING): a retry racing this one waits for it to commit
         # (PostgreSQL) or queues behind it (SQLite's single writer), then finds the key and replays
-        if not unique.insert_ignore(session, IdempotencyRecord.__table__,  # type: ignore[attr-defined]
+        if not unique.insert_ignore(session, table_of(IdempotencyRecord),
                                     {"key": key, "command": command, "fingerprint": fingerprint, "message": "",
                                      "result": None, "created_at": clock.now()}):
             record = session.get(IdempotencyRecord, key, populate_existing=True)

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from shoptui import clock
 from shoptui.config import Actor, mask_url, secret_env_name, secret_value, secrets_file
 from shoptui.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from shoptui.models._types import table_of
 from shoptui.models.store import StoreSetting
 from shoptui.services.shop import audit
 from shoptui.services.shop.setting_defs import SettingDef
@@ -108,7 +109,7 @@ def set_value(*, session: Session, actor: Actor, key: str, raw: str) -> Any:
     row = session.get(StoreSetting, key, with_for_update=True)
     before = definition.default if row is None else row.value
     _refuse_currency_change(session, key, value, before)
-    if row is None and not unique.insert_ignore(session, StoreSetting.__table__,  # type: ignore[attr-defined]
+    if row is None and not unique.insert_ignore(session, table_of(StoreSetting),
                                                 {"key": key, "value": value, "updated_at": clock.now()}):
         row = session.get(StoreSetting, key, with_for_update=True, populate_existing=True)  # set meanwhile
         assert row is not None
