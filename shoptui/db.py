@@ -745,16 +745,7 @@ def backup_store(url: str | None, destination: Path) -> Path:
         return _backup_server(url, destination)
     if not source.exists():
         raise StoreUnavailable(f"There is no store at {source} to back up.")
-    destination = destination.expanduser().resolve()
-    if destination.is_dir():
-        stamp = clock.now().strftime("%Y%m%d-%H%M%S")
-        destination = destination / f"{source.stem}-{stamp}{source.suffix}"
-    if destination == source.resolve():
-        raise StoreUnavailable("The backup must go to another file than the store itself.")
-    if not destination.parent.exists():
-        raise StoreUnavailable(f"The folder {destination.parent} for the backup does not exist.")
-    if destination.exists():
-        raise StoreUnavailable(f"{destination} already exists; pick a new name so no backup is overwritten.")
+    destination = _backup_destination(destination, source.stem, source.suffix, store=source.resolve())
     # written under a temporary name in the target folder, checked, synced, then renamed: an interrupted
     # backup never leaves a file under the final name, let alone one that opens as a good, empty store
     partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
@@ -786,17 +777,26 @@ def backup_store(url: str | None, destination: Path) -> Path:
     return destination
 
 
-def _backup_server(url: str, destination: Path) -> Path:
-    from shoptui.store import dump
-
+def _backup_destination(destination: Path, stem: str, suffix: str, *, store: Path | None = None) -> Path:
+    """Where a backup goes: the file named, or ``<stem>-<stamp><suffix>`` in the folder named; refused when it
+    is the ``store`` file itself, the folder is missing or the file exists (a backup never overwrites one)."""
     destination = destination.expanduser().resolve()
     if destination.is_dir():
         stamp = clock.now().strftime("%Y%m%d-%H%M%S")
-        destination = destination / f"{make_url(url).database}-{stamp}.dump"
+        destination = destination / f"{stem}-{stamp}{suffix}"
+    if destination == store:
+        raise StoreUnavailable("The backup must go to another file than the store itself.")
     if not destination.parent.exists():
         raise StoreUnavailable(f"The folder {destination.parent} for the backup does not exist.")
     if destination.exists():
         raise StoreUnavailable(f"{destination} already exists; pick a new name so no backup is overwritten.")
+    return destination
+
+
+def _backup_server(url: str, destination: Path) -> Path:
+    from shoptui.store import dump
+
+    destination = _backup_destination(destination, str(make_url(url).database), ".dump")
     partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
     try:
         os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE_MODE))

@@ -6,9 +6,6 @@ waits on its stdin; the test sends ``go`` to all of them only when every one is 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import textwrap
 
 from sqlmodel import select
@@ -17,6 +14,7 @@ from shoptui import db
 from shoptui.models.marketing import CouponCode, CouponRedemption
 from shoptui.services.marketing import coupons as mc
 from shoptui.services.shop import checks
+from tests.races import race
 from tests.services.orders_helpers import CLERK, add_product
 
 WORKER = textwrap.dedent("""
@@ -55,23 +53,8 @@ def test_a_single_use_code_is_redeemed_once_by_racing_processes(store: str) -> N
         coupon = mc.add_coupon(session=s, actor=CLERK, data=mc.CouponInput(name="five", kind="amount",
                                                                             amount_minor=500))
         code = mc.issue_coupon(session=s, actor=CLERK, ref=coupon.id, count=1).codes[0]
-    db.dispose_all()
-    workers = [subprocess.Popen([sys.executable, "-c", WORKER, store, f"till{i}", code], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(5)]
-    for worker in workers:  # the barrier: every terminal has read the code before any of them sells
-        line = worker.stdout.readline()  # type: ignore[union-attr]
-        if line.strip() != "ready":
-            for other in workers:
-                other.kill()
-            raise AssertionError(line + worker.stdout.read() + worker.stderr.read())  # type: ignore[union-attr]
-    for worker in workers:
-        worker.stdin.write("go\n")  # type: ignore[union-attr]
-        worker.stdin.flush()  # type: ignore[union-attr]
-    results = []
-    for worker in workers:
-        out, err = worker.communicate(timeout=240)
-        assert worker.returncode == 0, out + err
-        results.append(json.loads(out.strip().splitlines()[-1]))
+    # the barrier: every terminal has read the code before any of them sells
+    results = race(WORKER, [[store, f"till{i}", code] for i in range(5)])
     assert sum(r["used"] for r in results) == 1
     assert [r["total"] for r in results if r["used"]] == [9400]
     assert all("already been used" in r["refused"] for r in results if not r["used"])

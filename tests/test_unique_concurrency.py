@@ -10,9 +10,6 @@ waits on its stdin; the test sends ``go`` to all of them only when every one is 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import textwrap
 from typing import Any
 
@@ -23,6 +20,7 @@ from shoptui.models.customers import Customer
 from shoptui.models.members import Member
 from shoptui.models.store import AuditEntry, IdempotencyRecord, StoreSetting
 from shoptui.services.shop import checks
+from tests.races import race
 
 PROCESSES = 3
 
@@ -79,24 +77,7 @@ WORKER = textwrap.dedent("""
 
 
 def _race(store: str, rule: str) -> list[dict[str, Any]]:
-    db.dispose_all()
-    workers = [subprocess.Popen([sys.executable, "-c", WORKER, store, rule, str(i)], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(PROCESSES)]
-    for worker in workers:  # the barrier: every process is up and has read the store
-        line = worker.stdout.readline()  # type: ignore[union-attr]
-        if line.strip() != "ready":
-            for other in workers:
-                other.kill()
-            raise AssertionError(line + worker.stdout.read() + worker.stderr.read())  # type: ignore[union-attr]
-    for worker in workers:
-        worker.stdin.write("go\n")  # type: ignore[union-attr]
-        worker.stdin.flush()  # type: ignore[union-attr]
-    results = []
-    for worker in workers:
-        out, err = worker.communicate(timeout=240)
-        assert worker.returncode == 0, out + err
-        results.append(json.loads(out.strip().splitlines()[-1]))
-    return results
+    return race(WORKER, [[store, rule, str(i)] for i in range(PROCESSES)])
 
 
 def _one_wins(results: list[dict[str, Any]], sentence: str) -> int:
