@@ -396,7 +396,7 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
         message = f"{len(drafts)} variant rows"
         if kept:
             message += f"; {plural(len(kept), 'saved variant')} no longer offered {'is' if len(kept) == 1 else 'are'} kept (delete them with 'shoptui variant')"
-        self.app.notify(message + ". Fill in the prices, then ctrl+s.", markup=False)  # type: ignore[call-arg]
+        self.app.notify(message + ". Fill in the prices, then ctrl+s.", markup=False)
 
     def action_save(self) -> None:
         """Check and save (in a worker, one transaction)."""
@@ -492,8 +492,8 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
                 errors.setdefault("tags", str(exc))
         if len(draft.options) > MAX_OPTIONS:
             errors["options"] = f"A product can have at most {MAX_OPTIONS} options."
-        for name, values in draft.options:
-            if not name or not values:
+        for option_name, option_values in draft.options:
+            if not option_name or not option_values:
                 errors.setdefault("options", "Every option needs a name and at least one value, e.g. Size: S, M, L.")
         return errors, parsed
 
@@ -590,7 +590,7 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
     def _refused(self, event: Refused) -> None:
         self.show_errors(event.errors)
         count = len(event.errors)
-        self.app.notify(f"Nothing was saved: {count} thing{'s' if count != 1 else ''} to fix (shown in red).",  # type: ignore[call-arg]
+        self.app.notify(f"Nothing was saved: {count} thing{'s' if count != 1 else ''} to fix (shown in red).",
                         severity="warning", markup=False)
 
     @on(Stale)
@@ -598,7 +598,7 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
         banner = self.query_one("#form-banner", Static)
         banner.update(plain(f"{event.sentence}\nctrl+r reloads it (your changes here are forgotten); esc leaves without saving."))
         banner.add_class("-shown")
-        self.app.notify(event.sentence, severity="warning", markup=False)  # type: ignore[call-arg]
+        self.app.notify(event.sentence, severity="warning", markup=False)
 
     @on(Saved)
     def _saved(self, event: Saved) -> None:
