@@ -134,6 +134,62 @@ def test_negative_price_and_bad_sku_are_refused(session: Session) -> None:
         make(session, title="   ")
 
 
+def sized(session: Session, *rows: dict, **kw) -> catalog_products.ProductRead:  # type: ignore[type-arg]
+    """A product with the option Size and one variant per row (sku, option1, price_minor, ...)."""
+    variants = [catalog_products.VariantInput(**{"price_minor": 1000, **row}) for row in rows]
+    return catalog_products.create_product(session=session, actor=CLERK, data=catalog_products.ProductCreate(
+        title=kw.pop("title", "Sized tee"), option_names=["Size"], variants=variants, **kw))
+
+
+@pytest.mark.parametrize(("rows", "kw", "field"), [
+    ([{"sku": "S1", "option1": "S"}, {"sku": "S2", "option1": "M", "price_minor": -1}], {}, "variants.1.price_minor"),
+    ([{"sku": "S1", "option1": "S"}, {"sku": "S2", "option1": "M", "compare_at_minor": -5}], {},
+     "variants.1.compare_at_minor"),
+    ([{"sku": "S1", "option1": "S"}, {"sku": "S 2", "option1": "M"}], {}, "variants.1.sku"),
+    ([{"sku": "S1", "option1": "S"}, {"sku": "S1", "option1": "M"}], {}, "variants.1.sku"),
+    ([{"sku": "S1", "option1": "S"}, {"sku": "S2", "option1": "M", "barcode": "4006381333932"}], {},
+     "variants.1.barcode"),
+    ([{"sku": "S1", "option1": "S"}, {"sku": "S2", "option1": "M", "weight_g": -1}], {}, "variants.1.weight_g"),
+    ([{"sku": "S1", "option1": "S"}, {"sku": "S2", "option1": "s"}], {}, "variants.1.option1"),
+    ([{"sku": "S1", "option1": "S"}, {"sku": "S2", "option1": ""}], {}, "variants.1.option1"),
+    ([{"sku": "S1", "option1": "S"}], {"title": " "}, "title"),
+    ([{"sku": "S1", "option1": "S"}], {"status": "gone"}, "status"),
+    ([{"sku": "S1", "option1": "S"}], {"category_id": 999}, "category_id"),
+    ([{"sku": "S1", "option1": "S"}], {"tags": ["a,b"]}, "tags"),
+    ([{"sku": "S1", "option1": "S"}], {"images": ["ftp://x/y.png"]}, "images"),
+    ([{"sku": "S1", "option1": "S"}], {"brand": "x" * 101}, "brand"),
+])
+def test_a_refusal_names_the_field_of_the_input(session: Session, rows: list, kw: dict, field: str) -> None:  # type: ignore[type-arg]
+    """Issue 12: the form marks exc.field; a variant's field names its place in ProductCreate.variants."""
+    with pytest.raises((InvalidInput, Conflict, NotFound)) as caught:
+        sized(session, *rows, **kw)
+    assert caught.value.field == field
+
+
+def test_a_code_already_in_the_store_names_the_variant_that_repeats_it(session: Session) -> None:
+    make(session, barcode=EAN)
+    with pytest.raises(Conflict, match="already used") as caught:
+        sized(session, {"sku": "S1", "option1": "S"}, {"sku": "TEE-01", "option1": "M"})
+    assert caught.value.field == "variants.1.sku"
+    with pytest.raises(Conflict, match="already used") as caught:
+        sized(session, {"sku": "S1", "option1": "S"}, {"sku": "S2", "option1": "M"}, {"sku": "S3", "option1": "L", "barcode": EAN})
+    assert caught.value.field == "variants.2.barcode"
+
+
+def test_a_stale_edit_names_expect_version_and_a_variant_edit_its_field(session: Session) -> None:
+    p = make(session)
+    catalog_products.update_product(session=session, actor=CLERK, product_id=p.id,
+                                    patch=catalog_products.ProductUpdate(title="New"))
+    with pytest.raises(Conflict) as caught:
+        catalog_products.update_product(session=session, actor=CLERK, product_id=p.id,
+                                        patch=catalog_products.ProductUpdate(title="Stale"), expect_version=p.version)
+    assert caught.value.field == "expect_version"
+    with pytest.raises(InvalidInput) as caught:
+        catalog_variants.update_variant(session=session, actor=CLERK, sku="TEE-01",
+                                        patch=catalog_products.VariantUpdate(cost_minor=-3))
+    assert caught.value.field == "cost_minor"
+
+
 def test_images_must_be_real_images_or_urls(session: Session, tmp_path) -> None:  # type: ignore[no-untyped-def]
     png = tmp_path / "a.png"
     png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)

@@ -308,6 +308,48 @@ async def test_bad_input_shows_next_to_the_field_and_saves_nothing(
         assert count_products(demo_store) == before
 
 
+async def test_a_refused_variant_marks_its_own_row(demo_app: ShopApp, demo_store: str) -> None:
+    """Issue 12: the service names ``variants.1.sku`` (the second row); the form marks that row's SKU, not the
+    first row's."""
+    before = count_products(demo_store)
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        await open_products(pilot)
+        form = await fill_new_product(pilot, title="Scarf", sku="SCARF", price="10.00")
+        form.query_one("#option0-name", Input).value = "Colour"
+        form.query_one("#option0-values", Input).value = "Red, Blue"
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        first, second = form.rows()
+        form.query_one(f"#v{second.draft.index}-sku", Input).value = "D042"  # the audio cable's SKU
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert demo_app.screen is form and count_products(demo_store) == before
+        assert second.has_class("-invalid") and not first.has_class("-invalid")
+        assert form.query_one(f"#v{second.draft.index}-sku", Input).has_class("-invalid")
+        assert not form.query_one(f"#v{first.draft.index}-sku", Input).has_class("-invalid")
+        assert "already used by '3.5 mm audio cable'" in str(second.query_one(".variant-error", Static).render())
+
+
+async def test_a_refused_variant_edit_marks_its_own_row(demo_app: ShopApp, demo_store: str) -> None:
+    """Editing: update_variant names ``sku``; the form adds the row's place (catalog.in_variant) and marks it."""
+    tee = product(demo_store, "D001-S-WHITE")
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        screen = await open_products(pilot)
+        screen.table.move_cursor(row=screen.table.get_row_index(str(tee.id)))
+        await pilot.press("e")
+        await settle(pilot)
+        form = demo_app.screen
+        assert isinstance(form, ProductFormScreen)
+        rows = form.rows()
+        form.query_one(f"#v{rows[2].draft.index}-sku", Input).value = "D042"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert demo_app.screen is form
+        assert [r.has_class("-invalid") for r in rows] == [i == 2 for i in range(len(rows))]
+        assert form.query_one(f"#v{rows[2].draft.index}-sku", Input).has_class("-invalid")
+    assert product(demo_store, "D001-S-WHITE").variants[2].sku == tee.variants[2].sku
+
+
 async def test_editing_a_product_changed_elsewhere_shows_the_conflict(demo_app: ShopApp, demo_store: str) -> None:
     mug = product(demo_store, "D042")
     async with demo_app.run_test(size=(80, 24)) as pilot:

@@ -22,6 +22,7 @@ from .fields import (
     check_barcode as check_barcode,
     check_sku as check_sku,
     check_tag as check_tag,
+    in_variant as in_variant,
     with_check_digit as with_check_digit,
 )
 from .products import (

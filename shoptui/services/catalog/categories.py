@@ -35,10 +35,11 @@ class CategoryRead(BaseModel):
     product_count: int = 0  # products directly in this category
 
 
-def category_row(session: Session, category_id: int) -> Category:
+def category_row(session: Session, category_id: int, *, name: str | None = None) -> Category:
+    """The category row; NotFound naming the input field ``name`` (``category_id``, ``parent_id``) when there is none."""
     row = session.get(Category, category_id)
     if row is None:
-        raise NotFound(f"There is no category with id {category_id}. See 'shoptui category list'.")
+        raise NotFound(f"There is no category with id {category_id}. See 'shoptui category list'.", field=name)
     return row
 
 
@@ -119,15 +120,15 @@ def list_categories(*, session: Session) -> list[CategoryRead]:
 
 
 def _check_category_name(session: Session, name: str, parent_id: int | None, exclude: int | None = None) -> str:
-    cleaned = required_text(name, "category name", 100)
+    cleaned = required_text(name, "category name", 100, name="name")
     if ">" in cleaned or "/" == cleaned:
-        raise InvalidInput(f"The category name {cleaned!r} cannot contain '>' (it separates levels in full names).")
+        raise InvalidInput(f"The category name {cleaned!r} cannot contain '>' (it separates levels in full names).", field="name")
     query = select(Category.id).where(func.lower(col(Category.name)) == cleaned.lower())
     query = query.where(col(Category.parent_id).is_(None) if parent_id is None else col(Category.parent_id) == parent_id)
     if exclude is not None:
         query = query.where(Category.id != exclude)
     if session.execute(query).first() is not None:
-        raise Conflict(f"There is already a category {cleaned!r} at that level; pick another name.")
+        raise Conflict(f"There is already a category {cleaned!r} at that level; pick another name.", field="name")
     return cleaned
 
 
@@ -147,17 +148,17 @@ def _unique_slug(session: Session, wanted: str, exclude: int | None = None) -> s
 def create_category(*, session: Session, actor: Actor, name: str, parent_id: int | None = None,
                     slug: str | None = None, position: int | None = None) -> CategoryRead:
     """A new category at the top or under ``parent_id``; at the end of its siblings by default."""
-    parent = category_row(session, parent_id) if parent_id is not None else None
+    parent = category_row(session, parent_id, name="parent_id") if parent_id is not None else None
     cleaned = _check_category_name(session, name, parent_id)
     if slug is not None:
         wanted = slugify(slug)
         if session.execute(select(Category.id).where(Category.slug == wanted)).first() is not None:
-            raise Conflict(f"The slug {wanted!r} is already used by another category; pick another.")
+            raise Conflict(f"The slug {wanted!r} is already used by another category; pick another.", field="slug")
     else:
         wanted = _unique_slug(session, cleaned)
     siblings = _siblings(session, parent_id)
     if (parent.path.count("/") if parent else 1) > 30:
-        raise InvalidInput("Categories can nest at most 30 levels deep.")
+        raise InvalidInput("Categories can nest at most 30 levels deep.", field="parent_id")
     row = Category(name=cleaned, slug=wanted, parent_id=parent_id, position=len(siblings), path="/")
     session.add(row)
     session.flush()
@@ -180,7 +181,7 @@ def _siblings(session: Session, parent_id: int | None, exclude: int | None = Non
 
 def _place(session: Session, row: Category, siblings: list[Category], position: int) -> None:
     if position < 0:
-        raise InvalidInput(f"The position must be 0 or more, not {position}.")
+        raise InvalidInput(f"The position must be 0 or more, not {position}.", field="position")
     others = [s for s in siblings if s.id != row.id]
     others.insert(min(position, len(others)), row)
     for index, sibling in enumerate(others):
@@ -195,7 +196,7 @@ def rename_category(*, session: Session, actor: Actor, category_id: int, name: s
     if slug is not None:
         wanted = slugify(slug)
         if session.execute(select(Category.id).where(Category.slug == wanted, Category.id != row.id)).first():
-            raise Conflict(f"The slug {wanted!r} is already used by another category; pick another.")
+            raise Conflict(f"The slug {wanted!r} is already used by another category; pick another.", field="slug")
         row.slug = wanted
     row.updated_at = clock.now()
     session.flush()
@@ -209,10 +210,10 @@ def move_category(*, session: Session, actor: Actor, category_id: int, parent_id
                   position: int | None = None) -> CategoryRead:
     """Move a category (with everything under it) under another parent, or to the top with None."""
     row = category_row(session, category_id)
-    parent = category_row(session, parent_id) if parent_id is not None else None
+    parent = category_row(session, parent_id, name="parent_id") if parent_id is not None else None
     if parent is not None and parent.path.startswith(row.path):
         where = "itself" if parent.id == row.id else f"its own subcategory {parent.name!r}"
-        raise InvalidInput(f"The category {row.name!r} cannot move under {where}; pick a parent outside it.")
+        raise InvalidInput(f"The category {row.name!r} cannot move under {where}; pick a parent outside it.", field="parent_id")
     _check_category_name(session, row.name, parent_id, exclude=row.id)
     before = {"parent_id": row.parent_id, "position": row.position, "path": row.path}
     old_path = row.path
@@ -220,7 +221,7 @@ def move_category(*, session: Session, actor: Actor, category_id: int, parent_id
     depth_after = max((p.count("/") for p in session.exec(
         select(Category.path).where(col(Category.path).startswith(old_path)))), default=0) - old_path.count("/") + new_path.count("/")
     if depth_after > 32:
-        raise InvalidInput("Categories can nest at most 30 levels deep.")
+        raise InvalidInput("Categories can nest at most 30 levels deep.", field="parent_id")
     if row.parent_id != parent_id:
         old_siblings = _siblings(session, row.parent_id, exclude=row.id)
         for index, sibling in enumerate(old_siblings):

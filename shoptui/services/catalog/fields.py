@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
 from sqlmodel import Session
 
-from shoptui.errors import InvalidInput
+from shoptui.errors import InvalidInput, ShopError
 from shoptui.models.catalog import (
     MAX_OPTIONS,
     PRODUCT_STATUSES,
@@ -32,6 +33,18 @@ MAX_VARIANTS = 250
 
 
 MAX_MINOR = 10**13
+
+
+@contextmanager
+def in_variant(index: int) -> Iterator[None]:
+    """Inside it, a refusal naming a variant field (``price_minor``) names that variant of the product's list
+    (``variants.2.price_minor``: the index in ``ProductCreate.variants``, from 0). The one index-aware form."""
+    try:
+        yield
+    except ShopError as exc:
+        if exc.field is not None and not exc.field.startswith("variants."):
+            exc.field = f"variants.{index}.{exc.field}"
+        raise
 
 
 def clean_text(text_value: str | None) -> str:
@@ -53,10 +66,10 @@ def required_text(value: str | None, field: str, max_length: int, *, name: str |
     return cleaned
 
 
-def optional_text(value: str | None, field: str, max_length: int) -> str | None:
+def optional_text(value: str | None, field: str, max_length: int, *, name: str | None = None) -> str | None:
     """``required_text`` for a text that may be left empty (None then)."""
     cleaned = clean_text(value)
-    return required_text(cleaned, field, max_length) if cleaned else None
+    return required_text(cleaned, field, max_length, name=name) if cleaned else None
 
 
 def check_sku(sku: str | None) -> str:
@@ -65,11 +78,11 @@ def check_sku(sku: str | None) -> str:
     if 0 < len(cleaned) <= 64 and cleaned.isprintable() and " " not in cleaned and "\u3000" not in cleaned:
         return cleaned
     if not cleaned:
-        raise InvalidInput("Every variant needs a SKU; it cannot be empty.")
+        raise InvalidInput("Every variant needs a SKU; it cannot be empty.", field="sku")
     if len(cleaned) > 64:
-        raise InvalidInput(f"The SKU {cleaned[:30]!r}... is {len(cleaned)} characters long; at most 64 are allowed.")
+        raise InvalidInput(f"The SKU {cleaned[:30]!r}... is {len(cleaned)} characters long; at most 64 are allowed.", field="sku")
     if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in cleaned):
-        raise InvalidInput(f"The SKU {cleaned!r} contains spaces or control characters; use letters, digits and - _ . /")
+        raise InvalidInput(f"The SKU {cleaned!r} contains spaces or control characters; use letters, digits and - _ . /", field="sku")
     return cleaned
 
 
@@ -124,13 +137,14 @@ def check_barcode(barcode: str | None, pattern: str | None = None) -> str | None
     if not cleaned:
         return None
     if len(cleaned) > 32 or any(ch.isspace() for ch in cleaned):
-        raise InvalidInput(f"The barcode {cleaned[:40]!r} must be at most 32 characters without spaces.")
+        raise InvalidInput(f"The barcode {cleaned[:40]!r} must be at most 32 characters without spaces.", field="barcode")
     if cleaned.isascii() and cleaned.isdigit():
         shape = _GTIN_SHAPES.get(len(cleaned))
         if shape is None:
             raise InvalidInput(
                 f"The barcode {cleaned} has {len(cleaned)} digits, so it is not an EAN-8, UPC-E, UPC-A, EAN-13 "
-                "or GTIN-14 (8, 12, 13 or 14 digits with a check digit); check for a missing or extra digit."
+                "or GTIN-14 (8, 12, 13 or 14 digits with a check digit); check for a missing or extra digit.",
+                field="barcode",
             )
         expected = gtin_check_digit(cleaned[:-1])
         if int(cleaned[-1]) == expected:
@@ -141,13 +155,15 @@ def check_barcode(barcode: str | None, pattern: str | None = None) -> str | None
                 return cleaned
         raise InvalidInput(
             f"The barcode {cleaned} looks like an {shape} but its check digit is {cleaned[-1]}, "
-            f"not {expected}; check for a typo."
+            f"not {expected}; check for a typo.",
+            field="barcode",
         )
     wanted = pattern or DEFAULT_BARCODE_PATTERN
     if re.fullmatch(wanted, cleaned) is None:
         raise InvalidInput(
             f"The barcode {cleaned!r} is neither a product number (EAN-8/13, UPC-A/E, GTIN-14: digits only) nor "
-            f"an in-store code of the pattern {wanted} (setting barcode_pattern)."
+            f"an in-store code of the pattern {wanted} (setting barcode_pattern).",
+            field="barcode",
         )
     return cleaned
 
@@ -170,7 +186,7 @@ def check_weight(value: int | None) -> int | None:
     if value is None:
         return None
     if value < 0 or value > 10_000_000:
-        raise InvalidInput(f"The weight must be between 0 and 10,000,000 grams, not {value}.")
+        raise InvalidInput(f"The weight must be between 0 and 10,000,000 grams, not {value}.", field="weight_g")
     return value
 
 
@@ -178,7 +194,7 @@ def check_status(status: str | None) -> str:
     """A product status as stored (draft, active or archived); InvalidInput for any other word."""
     value = clean_text(status).lower()
     if value not in PRODUCT_STATUSES:
-        raise InvalidInput(f"The status {status!r} is not one of {', '.join(PRODUCT_STATUSES)}.")
+        raise InvalidInput(f"The status {status!r} is not one of {', '.join(PRODUCT_STATUSES)}.", field="status")
     return value
 
 
@@ -186,10 +202,10 @@ def check_tag(tag: str) -> str:
     """A tag as stored: trimmed, lower-case, 1-50 characters, no commas."""
     cleaned = " ".join(clean_text(tag).lower().split())
     if not cleaned:
-        raise InvalidInput("A tag cannot be empty.")
+        raise InvalidInput("A tag cannot be empty.", field="tags")
     if "," in cleaned or len(cleaned) > 50:
-        raise InvalidInput(f"The tag {cleaned[:50]!r} must be at most 50 characters and contain no comma.")
-    return check_text(cleaned, "tag", 50) or ""
+        raise InvalidInput(f"The tag {cleaned[:50]!r} must be at most 50 characters and contain no comma.", field="tags")
+    return check_text(cleaned, "tag", 50, name="tags") or ""
 
 
 def clean_description(value: str | None) -> str:
@@ -197,7 +213,7 @@ def clean_description(value: str | None) -> str:
     text = (value or "").strip("\n")
     bad = unsafe_characters(text, multiline=True)
     if bad:
-        check_text(text, "description", max(len(text), 1), multiline=True)
+        check_text(text, "description", max(len(text), 1), multiline=True, name="description")
     return text
 
 
@@ -207,7 +223,7 @@ def check_tags(tags: Iterable[str]) -> list[str]:
     for tag in tags:
         seen.setdefault(check_tag(tag), None)
     if len(seen) > MAX_TAGS:
-        raise InvalidInput(f"A product can have at most {MAX_TAGS} tags, not {len(seen)}.")
+        raise InvalidInput(f"A product can have at most {MAX_TAGS} tags, not {len(seen)}.", field="tags")
     return list(seen)
 
 
@@ -233,27 +249,27 @@ def check_image(location: str, *, base: Path | None = None) -> str:
     """An image location as stored: an http(s) URL, or the absolute path of a local image file."""
     cleaned = clean_text(location)
     if not cleaned:
-        raise InvalidInput("An image location cannot be empty.")
+        raise InvalidInput("An image location cannot be empty.", field="images")
     if len(cleaned) > 1000:
-        raise InvalidInput("An image location can be at most 1000 characters long.")
+        raise InvalidInput("An image location can be at most 1000 characters long.", field="images")
     if "://" in cleaned:
         parsed = urlparse(cleaned)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise InvalidInput(f"The image {cleaned!r} is not an http(s) URL or a local file.")
+            raise InvalidInput(f"The image {cleaned!r} is not an http(s) URL or a local file.", field="images")
         return cleaned
     path = Path(cleaned).expanduser()
     if not path.is_absolute():
         path = (base or Path.cwd()) / path
     path = path.resolve()
     if not path.is_file():
-        raise InvalidInput(f"The image file {path} does not exist.")
+        raise InvalidInput(f"The image file {path} does not exist.", field="images")
     try:
         with path.open("rb") as handle:
             head = handle.read(16)
     except OSError as exc:
-        raise InvalidInput(f"The image file {path} cannot be read ({exc.strerror}).") from exc
+        raise InvalidInput(f"The image file {path} cannot be read ({exc.strerror}).", field="images") from exc
     if image_kind(head) is None:
-        raise InvalidInput(f"The file {path} is not an image (PNG, JPEG, GIF or WebP by its content).")
+        raise InvalidInput(f"The file {path} is not an image (PNG, JPEG, GIF or WebP by its content).", field="images")
     return str(path)
 
 
@@ -264,18 +280,18 @@ def check_images(images: Iterable[str]) -> list[str]:
         if value not in checked:
             checked.append(value)
     if len(checked) > MAX_IMAGES:
-        raise InvalidInput(f"A product can have at most {MAX_IMAGES} images, not {len(checked)}.")
+        raise InvalidInput(f"A product can have at most {MAX_IMAGES} images, not {len(checked)}.", field="images")
     return checked
 
 
 def check_option_names(names: Sequence[str]) -> list[str]:
     """Option names as stored: each one line of at most 40 characters, at most MAX_OPTIONS, no repeats."""
-    cleaned = [required_text(n, "option name", 40) for n in names]
+    cleaned = [required_text(n, "option name", 40, name="option_names") for n in names]
     if len(cleaned) > MAX_OPTIONS:
-        raise InvalidInput(f"A product can have at most {MAX_OPTIONS} options, not {len(cleaned)}.")
+        raise InvalidInput(f"A product can have at most {MAX_OPTIONS} options, not {len(cleaned)}.", field="option_names")
     lowered = [n.lower() for n in cleaned]
     if len(set(lowered)) != len(lowered):
-        raise InvalidInput(f"The option names {', '.join(cleaned)} repeat a name; each option needs its own.")
+        raise InvalidInput(f"The option names {', '.join(cleaned)} repeat a name; each option needs its own.", field="option_names")
     return cleaned
 
 

@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any, Literal
 
@@ -62,6 +63,7 @@ from shoptui.services.catalog.fields import (
     check_weight,
     clean_description,
     clean_text,
+    in_variant,
     optional_text,
     required_text,
 )
@@ -476,36 +478,42 @@ def check_variant_input(data: VariantInput, option_count: int, pattern: str,
     cleaned_options: list[str | None] = []
     for index, value in enumerate(values):
         if index < option_count:
-            cleaned_options.append(required_text(value, f"value of option {index + 1} for SKU {data.sku}", 60))
+            cleaned_options.append(required_text(value, f"value of option {index + 1} for SKU {data.sku}", 60,
+                                                  name=f"option{index + 1}"))
         else:
             if clean_text(value):
                 raise InvalidInput(f"The SKU {data.sku} has a value for option {index + 1}, but the product has "
-                                   f"only {option_count} options.")
+                                   f"only {option_count} options.", field=f"option{index + 1}")
             cleaned_options.append(None)
     sku = check_sku(data.sku)
     return {
         "sku": sku,
         "barcode": kept_barcode if kept_barcode and data.barcode == kept_barcode else check_barcode(data.barcode, pattern),
         "option1": cleaned_options[0], "option2": cleaned_options[1], "option3": cleaned_options[2],
-        "price_minor": check_minor(data.price_minor, f"price of {sku}", required=True),
-        "compare_at_minor": check_minor(data.compare_at_minor, f"compare-at price of {sku}"),
-        "cost_minor": check_minor(data.cost_minor, f"cost of {sku}"),
+        "price_minor": check_minor(data.price_minor, f"price of {sku}", required=True, name="price_minor"),
+        "compare_at_minor": check_minor(data.compare_at_minor, f"compare-at price of {sku}", name="compare_at_minor"),
+        "cost_minor": check_minor(data.cost_minor, f"cost of {sku}", name="cost_minor"),
         "weight_g": check_weight(data.weight_g), "track_stock": bool(data.track_stock),
     }
 
 
-def check_codes_free(session: Session, rows: list[dict[str, Any]], exclude_ids: Sequence[int] = ()) -> None:
-    """Refuse SKUs and barcodes used twice in ``rows`` or already used by other variants."""
+def check_codes_free(session: Session, rows: list[dict[str, Any]], exclude_ids: Sequence[int] = (),
+                     *, indexed: bool = False) -> None:
+    """Refuse SKUs and barcodes used twice in ``rows`` or already used by other variants.
+
+    The refusal names ``sku`` or ``barcode``; with ``indexed``, of the row (``variants.2.sku``, see in_variant)."""
     seen_sku: set[str] = set()
     seen_barcode: set[str] = set()
-    for row in rows:
-        if row["sku"] in seen_sku:
-            raise Conflict(f"The SKU {row['sku']} is given twice; every variant needs its own SKU.")
-        seen_sku.add(row["sku"])
-        if row.get("barcode"):
-            if row["barcode"] in seen_barcode:
-                raise Conflict(f"The barcode {row['barcode']} is given twice; every variant needs its own barcode.")
-            seen_barcode.add(row["barcode"])
+    for index, row in enumerate(rows):
+        with in_variant(index) if indexed else nullcontext():
+            if row["sku"] in seen_sku:
+                raise Conflict(f"The SKU {row['sku']} is given twice; every variant needs its own SKU.", field="sku")
+            seen_sku.add(row["sku"])
+            if row.get("barcode"):
+                if row["barcode"] in seen_barcode:
+                    raise Conflict(f"The barcode {row['barcode']} is given twice; every variant needs its own barcode.",
+                                   field="barcode")
+                seen_barcode.add(row["barcode"])
     clauses = []
     if seen_sku:
         clauses.append(col(Variant.sku).in_(seen_sku))
@@ -519,23 +527,31 @@ def check_codes_free(session: Session, rows: list[dict[str, Any]], exclude_ids: 
         query = query.where(col(Variant.id).not_in(list(exclude_ids)))
     for hit in session.execute(query.limit(1)):
         if hit.sku in seen_sku:
-            raise Conflict(f"The SKU {hit.sku} is already used by {hit.title!r}. Pick another SKU.")
-        raise Conflict(f"The barcode {hit.barcode} is already used by {hit.sku} ({hit.title!r}). Check the barcode.")
+            index = next(i for i, row in enumerate(rows) if row["sku"] == hit.sku)
+            with in_variant(index) if indexed else nullcontext():
+                raise Conflict(f"The SKU {hit.sku} is already used by {hit.title!r}. Pick another SKU.", field="sku")
+        index = next(i for i, row in enumerate(rows) if row.get("barcode") == hit.barcode)
+        with in_variant(index) if indexed else nullcontext():
+            raise Conflict(f"The barcode {hit.barcode} is already used by {hit.sku} ({hit.title!r}). Check the barcode.",
+                           field="barcode")
 
 
-def check_combinations(rows: list[dict[str, Any]], option_count: int) -> None:
+def check_combinations(rows: list[dict[str, Any]], option_count: int, *, indexed: bool = False) -> None:
+    """One variant per combination of option values; the refusal names ``option1`` of the repeating row
+    (with ``indexed``, ``variants.2.option1``), or ``option_names`` when a product without options has several."""
     if option_count == 0:
         if len(rows) != 1:
             raise InvalidInput(f"A product without options has exactly one variant, not {len(rows)}; "
-                               "name the options (e.g. Size) to have several.")
+                               "name the options (e.g. Size) to have several.", field="option_names")
         return
     seen: dict[tuple[Any, ...], str] = {}
-    for row in rows:
+    for index, row in enumerate(rows):
         combo = tuple((row[f"option{i}"] or "").lower() for i in (1, 2, 3))
         if combo in seen:
             values = " / ".join(v for v in (row["option1"], row["option2"], row["option3"]) if v)
-            raise Conflict(f"The SKUs {seen[combo]} and {row['sku']} have the same options ({values}); "
-                           "each combination needs one variant.")
+            with in_variant(index) if indexed else nullcontext():
+                raise Conflict(f"The SKUs {seen[combo]} and {row['sku']} have the same options ({values}); "
+                               "each combination needs one variant.", field="option1")
         seen[combo] = row["sku"]
 
 
@@ -603,24 +619,27 @@ def tags_and_images(session: Session, product_id: int) -> tuple[list[str], list[
 
 def create_product(*, session: Session, actor: Actor, data: ProductCreate) -> ProductRead:
     """A new product with its variants, tags and images. Raises InvalidInput, Conflict, NotFound."""
-    title = required_text(data.title, "title", 200)
+    title = required_text(data.title, "title", 200, name="title")
     status = check_status(data.status)
     if data.category_id is not None:
-        category_row(session, data.category_id)
+        category_row(session, data.category_id, name="category_id")
     names = check_option_names(data.option_names)
     tags = check_tags(data.tags)
     images = check_images(data.images)
     if not data.variants:
-        raise InvalidInput(f"The product {title!r} needs at least one variant with a SKU.")
+        raise InvalidInput(f"The product {title!r} needs at least one variant with a SKU.", field="variants")
     if len(data.variants) > MAX_VARIANTS:
-        raise InvalidInput(f"A product can have at most {MAX_VARIANTS} variants, not {len(data.variants)}.")
+        raise InvalidInput(f"A product can have at most {MAX_VARIANTS} variants, not {len(data.variants)}.", field="variants")
     pattern = barcode_pattern(session)
-    rows = [check_variant_input(v, len(names), pattern) for v in data.variants]
-    check_combinations(rows, len(names))
-    check_codes_free(session, rows)
+    rows = []
+    for index, variant in enumerate(data.variants):
+        with in_variant(index):
+            rows.append(check_variant_input(variant, len(names), pattern))
+    check_combinations(rows, len(names), indexed=True)
+    check_codes_free(session, rows, indexed=True)
     now = clock.now()
     product = Product(title=title, description=clean_description(data.description), status=status,
-                      category_id=data.category_id, brand=optional_text(data.brand, "brand", 100),
+                      category_id=data.category_id, brand=optional_text(data.brand, "brand", 100, name="brand"),
                       option1_name=names[0] if len(names) > 0 else None, option2_name=names[1] if len(names) > 1 else None,
                       option3_name=names[2] if len(names) > 2 else None, created_at=now, updated_at=now)
     session.add(product)
@@ -642,7 +661,8 @@ def check_version(row: Product, expect_version: int | None) -> None:
     if expect_version is not None and row.version != expect_version:
         raise Conflict(
             f"The product {row.title!r} was changed by someone else since you opened it (it is now at version "
-            f"{row.version}, you had {expect_version}). Reload it and make your change again."
+            f"{row.version}, you had {expect_version}). Reload it and make your change again.",
+            field="expect_version",
         )
 
 
@@ -660,23 +680,23 @@ def update_product(*, session: Session, actor: Actor, product_id: int, patch: Pr
     before = product_snapshot(row, tags, images)
     fields = patch.model_fields_set
     if "title" in fields:
-        row.title = required_text(patch.title, "title", 200)
+        row.title = required_text(patch.title, "title", 200, name="title")
     if "description" in fields:
         row.description = clean_description(patch.description)
     if "status" in fields:
         row.status = check_status(patch.status)
     if "category_id" in fields:
         if patch.category_id is not None:
-            category_row(session, patch.category_id)
+            category_row(session, patch.category_id, name="category_id")
         row.category_id = patch.category_id
     if "brand" in fields:
-        row.brand = optional_text(patch.brand, "brand", 100)
+        row.brand = optional_text(patch.brand, "brand", 100, name="brand")
     if "option_names" in fields and patch.option_names is not None:
         names = check_option_names(patch.option_names)
         current = [n for n in (row.option1_name, row.option2_name, row.option3_name) if n]
         if len(names) != len(current):
             raise InvalidInput(f"The product has {len(current)} options; renaming keeps their number. Use "
-                               "'shoptui variant generate' to add options.")
+                               "'shoptui variant generate' to add options.", field="option_names")
         row.option1_name, row.option2_name, row.option3_name = (names + [None, None, None])[:3]
     new_tags = tags
     if "tags" in fields and patch.tags is not None:

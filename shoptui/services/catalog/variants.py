@@ -280,30 +280,30 @@ def generate_variants(*, session: Session, actor: Actor, product_id: int, option
     check_version(product, expect_version)
     names = check_option_names([o.name for o in options])
     if not names:
-        raise InvalidInput("Give at least one option with values, e.g. --option 'Size=S,M,L'.")
+        raise InvalidInput("Give at least one option with values, e.g. --option 'Size=S,M,L'.", field="options")
     value_lists: list[list[str]] = []
     for option, name in zip(options, names, strict=True):
         values: list[str] = []
         for value in option.values:
-            cleaned = required_text(value, f"value of {name}", 60)
+            cleaned = required_text(value, f"value of {name}", 60, name="options")
             if cleaned.lower() not in (v.lower() for v in values):
                 values.append(cleaned)
         if not values:
-            raise InvalidInput(f"The option {name} needs at least one value.")
+            raise InvalidInput(f"The option {name} needs at least one value.", field="options")
         value_lists.append(values)
     combos = list(itertools.product(*value_lists))
     if len(combos) > MAX_VARIANTS:
         raise InvalidInput(f"{' x '.join(str(len(v)) for v in value_lists)} = {len(combos)} combinations; "
-                           f"at most {MAX_VARIANTS} variants are allowed.")
+                           f"at most {MAX_VARIANTS} variants are allowed.", field="options")
     current = [n for n in (product.option1_name, product.option2_name, product.option3_name) if n]
     variants = list(session.exec(select(Variant).where(Variant.product_id == product_id)
                                  .order_by(col(Variant.position), col(Variant.id))))
     if current and [n.lower() for n in current] != [n.lower() for n in names[:len(current)]]:
         raise InvalidInput(f"The product's options are {', '.join(current)}; keep them in that order and add new "
-                           "ones after them.")
+                           "ones after them.", field="options")
     added_options = len(names) - len(current)
     if added_options < 0:
-        raise InvalidInput(f"The product has the options {', '.join(current)}; give values for all of them.")
+        raise InvalidInput(f"The product has the options {', '.join(current)}; give values for all of them.", field="options")
     # the stem is read before the loop below gives the variants values of the new options
     stem = sku_stem([(v.sku, [getattr(v, f"option{i + 1}") for i in range(len(current))]) for v in variants],
                     f"P{product_id}")

@@ -3,7 +3,7 @@
 What the operator typed is gathered into a plain :class:`ProductDraft` on the UI thread; a worker
 parses amounts (the store's currency), checks SKUs, barcodes and tags with the catalogue's own
 checks, then saves everything in one transaction through the catalogue service. A refusal is
-shown next to the field it is about (mapped from the service's sentence), and nothing is saved.
+shown next to the field it names (``exc.field``, see :func:`input_for`), and nothing is saved.
 Editing passes the version the form loaded: a product someone else changed meanwhile is refused
 with the service's sentence, and ctrl+r reloads it.
 """
@@ -76,38 +76,30 @@ def split_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def field_for(sentence: str, draft: ProductDraft) -> str | None:
-    """The form field a service sentence is about (``title``, ``v2-price``…), or None for the banner."""
-    low = sentence.lower()
-    rows = sorted((v for v in draft.variants if v.sku.strip()), key=lambda v: -len(v.sku.strip()))
-    for v in rows:
-        if re.search(rf"(?<![\w-]){re.escape(v.sku.strip())}(?![\w-])", sentence):
-            if "barcode" in low and v.barcode.strip() and v.barcode.strip() in sentence:
-                return f"v{v.index}-barcode"
-            for word, name in (("compare-at", "compare"), ("cost of", "cost"), ("price of", "price"),
-                               ("weight", "weight")):
-                if word in low:
-                    return f"v{v.index}-{name}"
-            if "value of option" in low or "same options" in low or "has a value for option" in low:
-                return "options"
-            return f"v{v.index}-sku"
-    for v in draft.variants:
-        if v.barcode.strip() and v.barcode.strip() in sentence:
-            return f"v{v.index}-barcode"
-    if draft.variants:
-        first = draft.variants[0].index
-        if "barcode" in low:
-            return f"v{first}-barcode"
-        if "weight" in low:
-            return f"v{first}-weight"
-        if "sku" in low:
-            return f"v{first}-sku"
-    for word, name in (("title", "title"), ("option", "options"), ("tag", "tags"), ("image", "images"),
-                       ("categor", "category"), ("status", "status"), ("brand", "brand"),
-                       ("description", "description")):
-        if word in low:
-            return name
-    return None
+# a refusal's ``field`` (a ProductCreate/ProductUpdate field) -> this form's field key
+PRODUCT_INPUTS = {"title": "title", "status": "status", "category_id": "category", "brand": "brand", "tags": "tags",
+                  "images": "images", "description": "description", "option_names": "options", "options": "options"}
+# a VariantInput field -> the suffix of its input in a variant row (``v3-price``); option values are typed as options
+VARIANT_INPUTS = {"sku": "sku", "barcode": "barcode", "price_minor": "price", "compare_at_minor": "compare",
+                  "cost_minor": "cost", "weight_g": "weight", "option1": "options", "option2": "options",
+                  "option3": "options"}
+
+
+def input_for(field: str | None, draft: ProductDraft) -> str | None:
+    """The form field a refusal's ``field`` names (``title``, ``v2-price``...), or None for the banner.
+
+    A variant's field comes as ``variants.<n>.<VariantInput field>`` (``variants.1.price_minor``): ``n`` is the
+    variant's place in ``draft.variants`` from 0, as in ``ProductCreate.variants`` (catalog.in_variant); the
+    form's row keeps its own ``index`` for input ids, so the place is mapped to that row."""
+    if field is None:
+        return None
+    match = re.fullmatch(r"variants\.(\d+)\.(\w+)", field)
+    if match is None:
+        return PRODUCT_INPUTS.get(field)
+    place, name = int(match[1]), VARIANT_INPUTS.get(match[2])
+    if name is None or place >= len(draft.variants):
+        return None
+    return name if name == "options" else f"v{draft.variants[place].index}-{name}"
 
 
 class FieldRow(Vertical):
@@ -404,7 +396,7 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
         message = f"{len(drafts)} variant rows"
         if kept:
             message += f"; {plural(len(kept), 'saved variant')} no longer offered {'is' if len(kept) == 1 else 'are'} kept (delete them with 'shoptui variant')"
-        self.app.notify(message + ". Fill in the prices, then ctrl+s.", markup=False)  # type: ignore[call-arg]
+        self.app.notify(message + ". Fill in the prices, then ctrl+s.", markup=False)
 
     def action_save(self) -> None:
         """Check and save (in a worker, one transaction)."""
@@ -446,14 +438,11 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
         try:
             with db.transaction(self.app.db_url) as session:  # type: ignore[attr-defined]
                 product = self._write(session, draft, variants)
-        except Conflict as exc:
-            if "since you opened it" in str(exc):
+        except ShopError as exc:
+            if isinstance(exc, Conflict) and exc.field == "expect_version":
                 self.post_message(self.Stale(str(exc)))
             else:
-                self.post_message(self.Refused({field_for(str(exc), draft): str(exc)}))
-            return
-        except ShopError as exc:
-            self.post_message(self.Refused({field_for(str(exc), draft): str(exc)}))
+                self.post_message(self.Refused({input_for(exc.field, draft): str(exc)}))
             return
         self.post_message(self.Saved(product.id, product.title, draft.product_id is None))
 
@@ -503,8 +492,8 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
                 errors.setdefault("tags", str(exc))
         if len(draft.options) > MAX_OPTIONS:
             errors["options"] = f"A product can have at most {MAX_OPTIONS} options."
-        for name, values in draft.options:
-            if not name or not values:
+        for option_name, option_values in draft.options:
+            if not option_name or not option_values:
                 errors.setdefault("options", "Every option needs a name and at least one value, e.g. Size: S, M, L.")
         return errors, parsed
 
@@ -544,15 +533,16 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
             result = catalog.generate_variants(session=session, actor=actor, product_id=product_id,
                                                options=[catalog.OptionInput(name=n, values=vals) for n, vals in draft.options])
             generated = {tuple(x.lower() for x in v.options): v.sku for v in result.product.variants}
-        for v, values in zip(draft.variants, parsed, strict=True):
+        for place, (v, values) in enumerate(zip(draft.variants, parsed, strict=True)):
             data = variant_input(v, values)
             key = tuple(x.lower() for x in v.options)
             target = v.original_sku or (generated.get(key) if adding_options else None)
-            if target is not None:
-                catalog.update_variant(session=session, actor=actor, sku=target,
-                                       patch=catalog.VariantUpdate(**data.model_dump()))
-            else:
-                catalog.add_variant(session=session, actor=actor, product_id=product_id, data=data)
+            with catalog.in_variant(place):  # a refusal names this row's field, as create_product's do
+                if target is not None:
+                    catalog.update_variant(session=session, actor=actor, sku=target,
+                                           patch=catalog.VariantUpdate(**data.model_dump()))
+                else:
+                    catalog.add_variant(session=session, actor=actor, product_id=product_id, data=data)
         return catalog.get_product(session=session, product_id=product_id)
 
     # ------------------------------------------------------------ outcome
@@ -600,7 +590,7 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
     def _refused(self, event: Refused) -> None:
         self.show_errors(event.errors)
         count = len(event.errors)
-        self.app.notify(f"Nothing was saved: {count} thing{'s' if count != 1 else ''} to fix (shown in red).",  # type: ignore[call-arg]
+        self.app.notify(f"Nothing was saved: {count} thing{'s' if count != 1 else ''} to fix (shown in red).",
                         severity="warning", markup=False)
 
     @on(Stale)
@@ -608,7 +598,7 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
         banner = self.query_one("#form-banner", Static)
         banner.update(plain(f"{event.sentence}\nctrl+r reloads it (your changes here are forgotten); esc leaves without saving."))
         banner.add_class("-shown")
-        self.app.notify(event.sentence, severity="warning", markup=False)  # type: ignore[call-arg]
+        self.app.notify(event.sentence, severity="warning", markup=False)
 
     @on(Saved)
     def _saved(self, event: Saved) -> None:
