@@ -12,11 +12,13 @@ drawn) lines ``<event> <unix time> <process CPU s>`` to TIMINGS and quits after 
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from rich.cells import cell_len
 from textual import on
 
 from shoptui.tui.app import ShopApp
@@ -63,6 +65,50 @@ class WatchedApp(ShopApp):
     def marks_of(self, mode: str, since: float) -> list[Mark]:
         """The marks of screen ``mode`` noted after ``since`` (perf_counter)."""
         return [m for m in self.marks if m.mode == mode and m.perf >= since]
+
+
+_SEQUENCE = re.compile(r"\x1b\[(\d+);(\d+)H|\x1b\[[0-9;:?<=>]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b.|\n|[^\x1b\n]+")
+
+
+class Terminal:
+    """What a terminal of ``width`` x ``height`` shows, fed the bytes the app's driver would write.
+
+    Knows only what a compositor update uses: cursor moves (``CSI row;col H``), text (wide characters
+    take two columns) and style sequences (ignored). ``rows`` is the text on screen, one string a row.
+    """
+
+    def __init__(self, width: int, height: int) -> None:
+        self.width, self.height = width, height
+        self._cells = [[" "] * width for _ in range(height)]
+        self._x = self._y = 0
+
+    def feed(self, data: str) -> None:
+        """Apply what the app wrote."""
+        cells = self._cells
+        for match in _SEQUENCE.finditer(data):
+            if match.group(1) is not None:
+                self._y, self._x = int(match.group(1)) - 1, int(match.group(2)) - 1
+                continue
+            text = match.group(0)
+            if text[0] == "\x1b":
+                continue
+            if text == "\n":
+                self._y, self._x = self._y + 1, 0
+                continue
+            if not 0 <= self._y < self.height:
+                continue
+            row = cells[self._y]
+            for ch in text:
+                width = cell_len(ch)
+                if 0 <= self._x < self.width:
+                    row[self._x] = ch
+                    if width == 2 and self._x + 1 < self.width:
+                        row[self._x + 1] = ""
+                self._x += width
+
+    @property
+    def rows(self) -> list[str]:
+        return ["".join(row) for row in self._cells]
 
 
 def main(argv: list[str]) -> int:

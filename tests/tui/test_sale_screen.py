@@ -561,3 +561,29 @@ async def test_a_members_receipt_shows_points_earned_and_the_new_balance(sale_ap
     assert member.points_balance == MEMBER_POINTS + earned
     assert f"Points earned {earned:,}" in text and f"Points balance {member.points_balance:,}" in text
     assert f"Points earned {earned:,} · balance {member.points_balance:,}" in title
+
+
+async def test_typing_in_the_scan_field_asks_for_no_layout_of_the_screen(sale_app: ShopApp) -> None:
+    """Input asks for a layout on every key; the scan field (one line, a fixed width) does not: a scanner
+    types a dozen keys, and each layout of the sale screen costs more than a frame."""
+    from textual.widget import Widget
+
+    async with sale_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_sale(pilot)
+        scan = screen.query_one("#sale-scan")
+        asked: list[str] = []
+        refresh = Widget.refresh
+
+        def noting(self: Widget, *regions: object, layout: bool = False, **kwargs: object) -> Widget:
+            if layout:
+                asked.append(type(self).__name__)
+            return refresh(self, *regions, layout=layout, **kwargs)  # type: ignore[arg-type]
+
+        Widget.refresh = noting  # type: ignore[method-assign]
+        try:
+            await pilot.press(*"ABC")
+            scan.value = ""
+        finally:
+            Widget.refresh = refresh  # type: ignore[method-assign]
+        assert asked == []
+        assert scan.value == "" and scan.has_focus

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import Input, Static
 
@@ -63,11 +64,28 @@ class ScanField(Input, inherit_bindings=False):
 
         action: str
 
+    _value_changing = False  # Input.__init__ sets reactives (and so refreshes) before ours runs
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(placeholder="scan a barcode or type a SKU, then enter", compact=True, tooltip=SCAN_HELP,
                          **kwargs)
         self.after_minus = False
         """The entry being typed began right after ``-`` on the empty field (someone typing ``-3``)."""
+
+    def _watch_value(self, value: str) -> None:
+        self._value_changing = True
+        try:
+            super()._watch_value(value)
+        finally:
+            self._value_changing = False
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Self:
+        """No layout of the screen for a new value: Input asks for one on every key (its virtual size follows the
+        text), but the field is one line the width of its place whatever it holds, and a layout of the sale
+        screen costs more than a frame (a scanner types a dozen keys and enter)."""
+        if self._value_changing:
+            layout = False
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key in LINE_KEYS and not self.value:
