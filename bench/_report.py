@@ -52,3 +52,15 @@ def wall_ms(argv: list[str], repeat: int = 7, env: dict[str, str] | None = None)
 
 
 PYTHON = sys.executable
+
+
+def cached_store(path: Path) -> bool:
+    """Whether a store built by an earlier run is there; one built before a newer migration is upgraded
+    first (as ``shoptui db upgrade`` would), so a cache never stops a benchmark with "schema out of date"."""
+    if not path.exists():
+        return False
+    from shoptui import db
+
+    db.upgrade(f"sqlite:///{path}", backup=False)
+    db.dispose_all()
+    return True

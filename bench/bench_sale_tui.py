@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from bench._report import DATA, figure, percentile
+from bench._report import DATA, cached_store, figure, percentile
 
 STORE = DATA / "sale-tui.db"
 SCANS = 60
@@ -46,7 +46,7 @@ def _store() -> str:
     from shoptui.services import members as members_api
 
     url = f"sqlite:///{STORE}"
-    if STORE.exists():
+    if cached_store(STORE):
         return url
     DATA.mkdir(exist_ok=True)
     db.upgrade(str(STORE), backup=False)

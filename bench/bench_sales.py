@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import time
 
-from bench._report import DATA, figure, percentile
+from bench._report import DATA, cached_store, figure, percentile
 
 SMALL = DATA / "sales-small.db"
 VARIANTS = 500
@@ -23,7 +23,7 @@ def _small_store() -> str:
     from shoptui.services import catalog
     from shoptui.services.inventory import restock
 
-    if SMALL.exists():
+    if cached_store(SMALL):
         return f"sqlite:///{SMALL}"
     url = f"sqlite:///{SMALL}"
     actor = Actor(name="bench", source="bench")
