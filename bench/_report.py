@@ -54,9 +54,15 @@ def wall_ms(argv: list[str], repeat: int = 7, env: dict[str, str] | None = None)
 PYTHON = sys.executable
 
 
-def cached_store(path: Path) -> bool:
-    """Whether a store built by an earlier run is there; one built before a newer migration is upgraded
-    first (as ``shoptui db upgrade`` would), so a cache never stops a benchmark with "schema out of date"."""
+def cached_store(path: Path, version: str | None = None) -> bool:
+    """Whether a store built by an earlier run can be reused. One built by another version of its builder
+    (``version``, kept beside it in ``NAME.version``) is deleted, to be built again; one built before a newer
+    migration is upgraded first (as ``shoptui db upgrade`` would), so a cache never stops a benchmark."""
+    marker = path.with_name(path.name + ".version")
+    if version is not None and path.exists() and (not marker.exists() or marker.read_text().strip() != version):
+        print(f"   ({path.name} was built by another version of its builder: building it again)")
+        for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"), marker):
+            stale.unlink(missing_ok=True)
     if not path.exists():
         return False
     from shoptui import db
@@ -64,3 +70,8 @@ def cached_store(path: Path) -> bool:
     db.upgrade(f"sqlite:///{path}", backup=False)
     db.dispose_all()
     return True
+
+
+def built(path: Path, version: str) -> None:
+    """Mark a store as built by this ``version`` of its builder (see ``cached_store``)."""
+    path.with_name(path.name + ".version").write_text(version)

@@ -23,8 +23,8 @@ import random
 import time
 from datetime import timedelta
 
-from bench._report import figure, percentile, time_calls
-from bench.bench_orders import NOW, ORDERS, STORE
+from bench._report import built, cached_store, figure, percentile, time_calls
+from bench.bench_orders import NOW, ORDERS, STORE, STORE_VERSION, _build
 
 PAGE = 48  # page_size(24)
 LIST_MS = 5
@@ -34,17 +34,10 @@ NEXT_PAGE_MS = 100
 
 
 def _store_url() -> str:
-    from shoptui import db
-
-    if not STORE.exists():
-        from bench.bench_orders import _build
-
+    if not cached_store(STORE, STORE_VERSION):
         _build()
-    url = f"sqlite:///{STORE}"
-    result = db.upgrade(url, backup=False)
-    if result.before != result.after:
-        print(f"   upgraded the store from {result.before} to {result.after}")
-    return url
+        built(STORE, STORE_VERSION)
+    return f"sqlite:///{STORE}"
 
 
 def _worker_figures(url: str) -> None:
