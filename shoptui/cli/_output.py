@@ -128,9 +128,12 @@ def change(
     cli = state(ctx)
     actor = cli.actor
     digest = shop.fingerprint(command, {**_arguments(ctx), "request": request}) if key is not None else None
-    with refusals(), db.transaction(cli.url) as session:
-        outcome = shop.run_once(session=session, key=key, command=command,
-                                       action=lambda: work(session, actor), fingerprint=digest)
+    def unit(session: Session) -> Outcome:
+        return shop.run_once(session=session, key=key, command=command, action=lambda: work(session, actor),
+                             fingerprint=digest)
+
+    with refusals():  # a deadlock or serialisation failure on the server runs the command again (bounded)
+        outcome = db.run_transaction(unit, cli.url)
     if as_json:
         emit_json(outcome.data)
     else:
