@@ -457,10 +457,20 @@ def run_transaction(work: Callable[[Session], T], url: str | None = None, *,
     """``work(session)`` in one :func:`transaction`, run again (at most ``attempts`` times in all, with a
     short growing pause) when the server aborts it as a serialisation failure or a deadlock. Each retry
     is logged; the last failure is refused with the Conflict sentence."""
+
+    def once() -> T:
+        with transaction(url) as session:
+            return work(session)
+
+    return retried(once, attempts=attempts)
+
+
+def retried(unit: Callable[[], T], *, attempts: int = RETRY_ATTEMPTS) -> T:
+    """``unit()``, which opens its own :func:`transaction`, run again when the server aborted that
+    transaction (see :func:`run_transaction`); for faces whose unit of work is a method (a form's save)."""
     for attempt in range(1, attempts + 1):
         try:
-            with transaction(url) as session:
-                return work(session)
+            return unit()
         except Conflict as exc:
             cause = exc.__cause__
             if cause is None or not is_retryable(cause) or attempt == attempts:

@@ -235,8 +235,10 @@ class FormDialog(ReportsWorkerErrors, ModalScreen[Any]):
     @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
     def submit(self, values: dict[str, Any]) -> None:
         """Save in a worker; a refusal comes back as a message (the transaction rolled back)."""
-        try:
-            result = self.save(values)
+        from shoptui import db
+
+        try:  # a deadlock or serialisation failure on the server saves again (bounded)
+            result = db.retried(lambda: self.save(values))
         except ShopError as exc:
             self.post_message(self.Refused(self.field_key(exc.field), str(exc)))
             return
