@@ -54,6 +54,7 @@ from shoptui.tui.text import shown
 from shoptui.tui.widgets.sidebar import sidebar_order
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
     from textual.notifications import SeverityLevel
 
     from shoptui.services.shop import NotificationRead, SearchHit
@@ -507,11 +508,12 @@ class ShopApp(App[None]):
         from shoptui import db
         from shoptui.services import shop
 
-        with db.transaction(self.db_url) as session:
+        def unit(session: Session) -> int:
             if ids is None:
-                changed = shop.mark_all_read(session=session, actor=self.actor)
-            else:
-                changed = shop.mark_read(session=session, actor=self.actor, ids=ids)
+                return shop.mark_all_read(session=session, actor=self.actor)
+            return shop.mark_read(session=session, actor=self.actor, ids=ids)
+
+        changed = db.run_transaction(unit, self.db_url)
         if ids is None:
             self.call_from_thread(self.announce, f"Marked {changed} notification{'s' if changed != 1 else ''} read.")
         self.call_from_thread(self.refresh_notifications)

@@ -66,9 +66,10 @@ class ProductActions:
         from shoptui.services import catalog
 
         shop = self._shop
-        with db.transaction(shop.db_url) as session:
-            product = catalog.archive_product(session=session, actor=shop.actor, product_id=product_id,
-                                              expect_version=version)
+        product = db.run_transaction(
+            lambda session: catalog.archive_product(session=session, actor=shop.actor, product_id=product_id,
+                                                    expect_version=version),
+            shop.db_url)
         cast(Any, self).post_message(self.Changed(f"Archived {product.title}."))
 
     @work(thread=True, group="products-write", exit_on_error=False)
@@ -79,9 +80,10 @@ class ProductActions:
 
         shop = self._shop
         try:
-            with db.transaction(shop.db_url) as session:
-                sentence = catalog.delete_product(session=session, actor=shop.actor, product_id=product_id,
-                                                  expect_version=version)
+            sentence = db.run_transaction(
+                lambda session: catalog.delete_product(session=session, actor=shop.actor, product_id=product_id,
+                                                       expect_version=version),
+                shop.db_url)
         except NotAllowed as exc:
             cast(Any, self).post_message(self.DeleteRefused(product_id, title, version, str(exc)))
             return

@@ -227,9 +227,10 @@ class BulkDialog(ReportsWorkerErrors, ModalScreen[bool]):
         from shoptui.services import catalog
 
         action = bulk_action(choice, self.money.digits)
-        with db.transaction(self.app.db_url) as session:  # type: ignore[attr-defined]
-            result = catalog.bulk_apply(session=session, actor=self.app.actor,  # type: ignore[attr-defined]
-                                        product_ids=self.product_ids, action=action)
+        result = db.run_transaction(
+            lambda session: catalog.bulk_apply(session=session, actor=self.app.actor,  # type: ignore[attr-defined]
+                                               product_ids=self.product_ids, action=action),
+            self.app.db_url)  # type: ignore[attr-defined]
         self.post_message(self.Applied(result))
 
     @on(Applied)

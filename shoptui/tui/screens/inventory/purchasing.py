@@ -32,6 +32,8 @@ from shoptui.tui.workers import ReportsWorkerErrors
 from shoptui.wording import plural
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from shoptui.services.inventory import PORead, POSummary, ReorderGroup, SupplierRead
     from shoptui.tui.app import ShopApp
 
@@ -405,8 +407,9 @@ class PurchasingScreen(ShopScreen):
         from shoptui import db
         from shoptui.services import inventory
 
-        with db.transaction(self.shop.db_url) as session:
-            created = inventory.create_suggested_pos(session=session, actor=self.shop.actor)
+        created = db.run_transaction(
+            lambda session: inventory.create_suggested_pos(session=session, actor=self.shop.actor),
+            self.shop.db_url)
         self.app.call_from_thread(self._drafts_made, [po.number for po in created])
 
     def _drafts_made(self, numbers: list[str]) -> None:
@@ -642,25 +645,27 @@ class PODetailScreen(ReportsWorkerErrors, Screen[None]):
         from shoptui.services import inventory
 
         actor = self.shop.actor
-        with db.transaction(self.shop.db_url) as session:
+
+        def unit(session: Session) -> tuple[Any, str]:
             if what == "order":
                 po = inventory.order_po(session=session, actor=actor, po_id=self.po_id)
-                text = f"{po.number} is ordered: its quantities are now incoming."
-            elif what == "email":
+                return po, f"{po.number} is ordered: its quantities are now incoming."
+            if what == "email":
                 to = inventory.email_po(session=session, actor=actor, po_id=self.po_id)
                 po = inventory.get_po(session=session, po_id=self.po_id)
-                text = f"{po.number} is queued as an email to {to} (see 'shoptui outbox list')."
-            elif what == "receive_all":
+                return po, f"{po.number} is queued as an email to {to} (see 'shoptui outbox list')."
+            if what == "receive_all":
                 po = inventory.receive_po(session=session, actor=actor, po_id=self.po_id)
-                text = f"Received everything due on {po.number} into {po.location}."
-            elif what == "receive":
+                return po, f"Received everything due on {po.number} into {po.location}."
+            if what == "receive":
                 po = inventory.receive_po(session=session, actor=actor, po_id=self.po_id, quantities=quantities,
                                            over=over)
                 units = sum((quantities or {}).values())
-                text = f"Booked {plural(units, 'scanned unit')} on {po.number}: it is now {po.status}."
-            else:
-                po = inventory.cancel_po(session=session, actor=actor, po_id=self.po_id)
-                text = f"{po.number} is cancelled."
+                return po, f"Booked {plural(units, 'scanned unit')} on {po.number}: it is now {po.status}."
+            po = inventory.cancel_po(session=session, actor=actor, po_id=self.po_id)
+            return po, f"{po.number} is cancelled."
+
+        po, text = db.run_transaction(unit, self.shop.db_url)
         self.app.call_from_thread(self._written, what, po, text)
 
     def _written(self, what: str, po: PORead, text: str) -> None:

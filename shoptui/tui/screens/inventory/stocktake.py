@@ -298,8 +298,9 @@ class StocktakeScreen(ShopScreen):
         from shoptui import db
         from shoptui.services import inventory
 
-        with db.transaction(self.shop.db_url) as session:
-            inventory.cancel(session=session, actor=self.shop.actor, stocktake_id=stocktake_id)
+        db.run_transaction(
+            lambda session: inventory.cancel(session=session, actor=self.shop.actor, stocktake_id=stocktake_id),
+            self.shop.db_url)
         self.app.call_from_thread(self.shop.announce, f"Stocktake {stocktake_id} was cancelled; nothing was booked.")
         self.app.call_from_thread(self.load)
 
@@ -485,9 +486,10 @@ class StocktakeScanScreen(ReportsWorkerErrors, Screen[None]):
 
         mode = {"unset": "set"}.get(kind, kind)
         try:
-            with db.transaction(self.shop.db_url) as session:
-                line = inventory.count(session=session, actor=self.shop.actor, stocktake_id=self.stocktake.id,
-                                        code=code, quantity=quantity, mode=mode)
+            line = db.run_transaction(
+                lambda session: inventory.count(session=session, actor=self.shop.actor, stocktake_id=self.stocktake.id,
+                                                 code=code, quantity=quantity, mode=mode),
+                self.shop.db_url)
         except NotFound as exc:
             self.post_message(self.Refused(code, str(exc), unknown="SKU or barcode" in str(exc)))
             return
@@ -763,9 +765,10 @@ class StocktakeReviewScreen(ReportsWorkerErrors, Screen[None]):
         from shoptui.services import inventory
 
         try:
-            with db.transaction(self.shop.db_url) as session:
-                report = inventory.post(session=session, actor=self.shop.actor, stocktake_id=self.stocktake_id,
-                                         uncounted=uncounted)
+            report = db.run_transaction(
+                lambda session: inventory.post(session=session, actor=self.shop.actor, stocktake_id=self.stocktake_id,
+                                                uncounted=uncounted),
+                self.shop.db_url)
         except ShopError as exc:
             self.app.call_from_thread(self._post_refused, str(exc))
             return

@@ -815,8 +815,9 @@ class MarketingScreen(ShopScreen):
         from shoptui import db
         from shoptui.services import marketing as marketing_api
 
-        with db.transaction(self.shop.db_url) as session:
-            promo = marketing_api.set_status(session=session, actor=self.shop.actor, ref=promotion_id, action=action)
+        promo = db.run_transaction(
+            lambda session: marketing_api.set_status(session=session, actor=self.shop.actor, ref=promotion_id, action=action),
+            self.shop.db_url)
         self.post_message(self.Changed(f"Promotion #{promo.id} {promo.name} is now {promo.status}.", TAB_PROMOTIONS,
                                        promo.id))
 
@@ -826,8 +827,9 @@ class MarketingScreen(ShopScreen):
         from shoptui import db
         from shoptui.services import marketing as marketing_api
 
-        with db.transaction(self.shop.db_url) as session:
-            coupon = marketing_api.set_coupon_status(session=session, actor=self.shop.actor, ref=coupon_id, status=status)
+        coupon = db.run_transaction(
+            lambda session: marketing_api.set_coupon_status(session=session, actor=self.shop.actor, ref=coupon_id, status=status),
+            self.shop.db_url)
         self.post_message(self.Changed(f"Coupon #{coupon.id} {coupon.name} is now {coupon.status}.", TAB_COUPONS,
                                        coupon.id))
 
@@ -872,8 +874,9 @@ class MarketingScreen(ShopScreen):
         from shoptui import db
         from shoptui.services import marketing as marketing_api
 
-        with db.transaction(self.shop.db_url) as session:
-            result = marketing_api.issue_coupon(session=session, actor=self.shop.actor, ref=coupon_id, segment=segment)
+        result = db.run_transaction(
+            lambda session: marketing_api.issue_coupon(session=session, actor=self.shop.actor, ref=coupon_id, segment=segment),
+            self.shop.db_url)
         held = f" ({plural(result.already_held, 'member')} already held one)" if result.already_held else ""
         self.post_message(self.Changed(f"Issued {plural(result.issued, 'code')} of coupon #{coupon_id}{held}. "
                                        "s sends them.", TAB_COUPONS, coupon_id))
@@ -903,9 +906,10 @@ class MarketingScreen(ShopScreen):
         from shoptui import db
         from shoptui.services import marketing as marketing_api
 
-        with db.transaction(self.shop.db_url) as session:
-            r = marketing_api.send_coupon(session=session, actor=self.shop.actor, ref=coupon_id, channel=channel,
-                                    resend=resend)
+        r = db.run_transaction(
+            lambda session: marketing_api.send_coupon(session=session, actor=self.shop.actor, ref=coupon_id, channel=channel,
+                                                resend=resend),
+            self.shop.db_url)
         self.post_message(self.Changed(
             f"Queued {r.queued:,} {'email' if channel == 'email' else 'SMS'} messages of coupon #{coupon_id} "
             f"({r.no_consent:,} without consent and {r.no_address:,} without an address skipped).", TAB_COUPONS,

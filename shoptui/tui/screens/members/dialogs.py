@@ -524,8 +524,9 @@ class MemberActions:
         from shoptui.services import members as members_api
 
         shop = self._shop
-        with db.transaction(shop.db_url) as session:
-            result = members_api.merge_members(session=session, actor=shop.actor, keep=keep, other=other)
+        result = db.run_transaction(
+            lambda session: members_api.merge_members(session=session, actor=shop.actor, keep=keep, other=other),
+            shop.db_url)
         text = (f"Merged #{result.merged_id} into #{result.kept.id} {result.kept.name}: "
                 f"{plural(result.orders, 'order')}, {plural(result.points, 'point')}, "
                 f"{self.meta.store.money(result.credit_minor)} store credit moved.")

@@ -217,8 +217,9 @@ class TiersScreen(ReportsWorkerErrors, ModalScreen[bool]):
         from shoptui.services import members as members_api
 
         try:
-            with db.transaction(self.shop.db_url) as session:
-                result = members_api.recalc_tiers(session=session, actor=self.shop.actor)
+            result = db.run_transaction(
+                lambda session: members_api.recalc_tiers(session=session, actor=self.shop.actor),
+                self.shop.db_url)
         finally:
             self.recalculating = False
         self.post_message(self.Recalculated(result))

@@ -104,8 +104,9 @@ class OrderActions:
         from shoptui import db
         from shoptui.services import orders
 
-        with db.transaction(self._shop.db_url) as session:
-            orders.deliver(session=session, actor=self._shop.actor, number=number)
+        db.run_transaction(
+            lambda session: orders.deliver(session=session, actor=self._shop.actor, number=number),
+            self._shop.db_url)
         self._shop.call_from_thread(self._done, Changed(f"{number} delivered and completed.", number))
 
     def start_cancel(self, order: OrderSummary) -> None:
@@ -130,8 +131,9 @@ class OrderActions:
         from shoptui import db
         from shoptui.services import orders
 
-        with db.transaction(self._shop.db_url) as session:
-            sent = orders.remind_order(session=session, actor=self._shop.actor, number=number)
+        sent = db.run_transaction(
+            lambda session: orders.remind_order(session=session, actor=self._shop.actor, number=number),
+            self._shop.db_url)
         self._shop.call_from_thread(self._done, Changed(f"Payment reminder for {number} queued by "
                                                         f"{' and '.join(sent)}.", number))
 

@@ -158,8 +158,9 @@ class BatchShipDialog(ReportsWorkerErrors, ModalScreen[Changed | None]):
         ship_rows = [orders_api.ShipRow(row=index + 1, number=number, carrier=carrier, tracking=tracking)
                      for index, (number, carrier, tracking) in enumerate(rows)]
         try:
-            with db.transaction(self.shop.db_url) as session:
-                results = orders_api.ship_many(session=session, actor=self.shop.actor, rows=ship_rows)
+            results = db.run_transaction(
+                lambda session: orders_api.ship_many(session=session, actor=self.shop.actor, rows=ship_rows),
+                self.shop.db_url)
         except orders_api.BatchRefused as exc:
             self.post_message(self.Refused(_by_row(exc.problems), f"{len(exc.problems)} of {len(rows)} orders cannot "
                                                                   "be shipped, so nothing was shipped."))

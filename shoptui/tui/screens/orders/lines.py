@@ -191,10 +191,12 @@ class EditLinesScreen(ReportsWorkerErrors, ModalScreen[bool]):
         from shoptui.services import orders
 
         try:
-            with db.transaction(self.shop.db_url) as session:
-                before = {line.sku: line.quantity for line in self.order.lines}
-                edit = orders.OrderEdit(lines=[change])
-                order = orders.edit_order(session=session, actor=self.shop.actor, number=self.order.number, edit=edit)
+            before = {line.sku: line.quantity for line in self.order.lines}
+            edit = orders.OrderEdit(lines=[change])
+            order = db.run_transaction(
+                lambda session: orders.edit_order(session=session, actor=self.shop.actor, number=self.order.number,
+                                                  edit=edit),
+                self.shop.db_url)
         except ShopError as refused:
             self.post_message(self.Refused(str(refused)))
             return
