@@ -436,8 +436,8 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
             self.post_message(self.Refused(errors))
             return
         try:
-            with db.transaction(self.app.db_url) as session:  # type: ignore[attr-defined]
-                product = self._write(session, draft, variants)
+            product = db.run_transaction(lambda session: self._write(session, draft, variants),
+                                         self.app.db_url)  # type: ignore[attr-defined]
         except ShopError as exc:
             if isinstance(exc, Conflict) and exc.field == "expect_version":
                 self.post_message(self.Stale(str(exc)))
