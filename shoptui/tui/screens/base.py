@@ -29,8 +29,9 @@ How a module adds a screen
                page = catalog.list_products(session=session, search=search, after=None, limit=100)
            self.post_message(self.PageLoaded(page))
 
-   Writes open one ``db.transaction(self.shop.db_url)`` per user action and pass
-   ``actor=self.shop.actor``. A worker that fails is reported for you (see
+   Writes run one ``db.run_transaction(work, self.shop.db_url)`` per user action (a form's ``save``
+   opens ``db.transaction`` and the form retries it) and pass ``actor=self.shop.actor``; a deadlock or
+   serialisation failure on the server runs the work again. A worker that fails is reported for you (see
    :class:`~shoptui.tui.workers.ReportsWorkerErrors`): a ``ShopError`` shows its sentence,
    anything else is logged and shown as "Something went wrong".
 
