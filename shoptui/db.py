@@ -685,14 +685,21 @@ def _alembic_config(url: str) -> Config:
     return config
 
 
-def _alembic_upgrade(engine: Engine, url: str) -> None:
+def _alembic_upgrade(engine: Engine, url: str, then: Callable[[Connection], object] | None = None) -> None:
+    """Migrate to head on one connection; ``then(conn)`` runs in the same transaction before the commit
+    (on PostgreSQL, DDL is transactional: a failure of either leaves the database as it was)."""
     from alembic import command
 
     config = _alembic_config(url)
     with engine.connect() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "head")
-        conn.commit()
+        if then is None:
+            command.upgrade(config, "head")
+            conn.commit()
+            return
+        with conn.begin():  # Alembic runs inside this transaction when it finds one open
+            command.upgrade(config, "head")
+            then(conn)
 
 
 @dataclass(frozen=True)
@@ -840,18 +847,50 @@ def restore_store(url: str | None, backup: Path) -> str:
         target.unlink(missing_ok=True)
         backup_store(f"sqlite:///{backup}", target)  # the copy is checked before it takes the name
         return str(target)
-    from shoptui.store import dump
+    from shoptui.store import dump, move
 
-    dump.verify(backup)
+    moving = move.is_sqlite_file(backup)
+    if not moving:
+        dump.verify(backup)
     with translated_errors(url):
         engine = get_engine(url, check_schema=False, create=False)
         with engine.connect() as conn:
             if inspect(conn).get_table_names():
                 raise StoreUnavailable(f"The database {_display(url)} is not empty; restore into a new, empty "
                                        "database so nothing is overwritten.")
-        dump.restore(url, backup)
+        if moving:
+            _move_into_server(engine, url, backup)
+        else:
+            dump.restore(url, backup)
     dispose_all()
     return _display(url)
+
+
+def _move_into_server(engine: Engine, url: str, path: Path) -> None:
+    """A SQLite store (or its backup) onto an empty PostgreSQL database: migrated to the same revision and
+    filled from the file in one transaction (shoptui/store/move.py)."""
+    from sqlmodel import SQLModel
+
+    from shoptui.models import load_all
+    from shoptui.store import move
+
+    source = move.open_source(path)
+    try:
+        revision = move.revision_of(source, path)
+        heads = schema_heads()
+        if revision not in heads:
+            if revision not in _known_revisions():
+                raise SchemaOutOfDate(f"{path} was written by a newer shoptui (revision {revision}); upgrade "
+                                      "shoptui to move it. Nothing was done.")
+            raise SchemaOutOfDate(f"{path} is at schema {revision}, but this shoptui needs "
+                                  f"{', '.join(sorted(heads))}. Bring it up to date first with "
+                                  f"'shoptui --db {path} db upgrade', then move it. Nothing was done.")
+        load_all()
+        tables = list(SQLModel.metadata.sorted_tables)
+        _alembic_upgrade(engine, url, then=lambda conn: move.copy_into(conn.connection.driver_connection, source,
+                                                                       tables))
+    finally:
+        source.close()
 
 
 def _verify_copy(copy: sqlite3.Connection, path: Path) -> None:

@@ -170,12 +170,15 @@ def db_backup(
 @db_app.command("restore")
 def db_restore(
     ctx: typer.Context,
-    backup: Path = typer.Argument(..., help="A file written by 'shoptui db backup'."),
+    backup: Path = typer.Argument(..., help="A file written by 'shoptui db backup', or an SQLite store file."),
 ) -> None:
     """Put a backup into a new store (--db: a new file, or a new, empty PostgreSQL database).
 
-    The backup is checked first; an existing store is never overwritten.
+    The backup is checked first; an existing store is never overwritten. An SQLite store (or its backup)
+    restored into PostgreSQL moves the shop onto the server: the schema is created, every row copied and
+    counted, the id sequences set, all in one transaction.
     Example: shoptui --db restored.db db restore shop.backup-20261207-101500.db
+    Example: shoptui --db postgresql://shop@db.lan/shop db restore ~/.local/share/shoptui/shop.db
     """
     from shoptui import db
 
