@@ -42,6 +42,9 @@ WORKER = textwrap.dedent("""
         if rule == "member email":
             return profiles.add_member(session=s, actor=actor, data=profiles.MemberCreate(
                 email="Fang@Example.com", name=f"M{worker}")).id
+        if rule == "member account":
+            return profiles.add_member(session=s, actor=actor, data=profiles.MemberCreate(
+                account="wechat:o6_bmjrPTlm6", name=f"M{worker}")).id
         if rule == "customer phone":
             return customers.add_customer(session=s, actor=actor, data=customers.CustomerCreate(
                 name=f"C{worker}", phone="13800138000")).id
@@ -106,6 +109,16 @@ def test_racing_members_with_one_email_make_one_member(store: str) -> None:
     winner = _one_wins(_race(store, "member email"), "The email fang@example.com already belongs to member #{id} ")
     with db.read_session(store) as s:
         assert s.exec(select(Customer.id).where(Customer.email == "fang@example.com")).all() == [winner]
+    _clean(store)
+
+
+def test_racing_members_with_one_account_make_one_member(store: str) -> None:
+    results = _race(store, "member account")
+    winner = _one_wins(results, "already belongs to member #{id}")
+    assert all("wechat account o6_bmjrPTlm6" in r["refused"] for r in results if "refused" in r), results
+    with db.read_session(store) as s:
+        assert s.exec(select(func.count()).select_from(Member)).one() == 1
+        assert s.exec(select(Member.customer_id)).all() == [winner]
     _clean(store)
 
 

@@ -514,6 +514,15 @@ def _refuse_member_contacts(session: Session, phone: str | None, email: str | No
             raise _duplicate(session, found, f"{what} {value}", what)
 
 
+def _refuse_linked_account(session: Session, account: tuple[str, str], field: str = "account") -> None:
+    """The Conflict naming the member a third-party account already belongs to (one account, one member)."""
+    linked = session.exec(select(MemberAccount).where(MemberAccount.provider == account[0],
+                                                      MemberAccount.external_id == account[1])).first()
+    if linked is not None:
+        raise Conflict(f"The {account[0]} account {account[1]} already belongs to member #{linked.customer_id}.",
+                       field=field)
+
+
 def _member_refusals(session: Session, phone: str | None, email: str | None) -> dict[str, Callable[[], None]]:
     """For ``unique.refused_as``: a phone or email another terminal saved meanwhile, worded as the check words it."""
 
@@ -559,11 +568,7 @@ def add_member(*, session: Session, actor: Actor, data: MemberCreate) -> MemberR
         raise InvalidInput("Register a member with a phone number, an email address or an account (provider:id).",
                            field="phone")
     if account is not None:
-        linked = session.exec(select(MemberAccount).where(MemberAccount.provider == account[0],
-                                                          MemberAccount.external_id == account[1])).first()
-        if linked is not None:
-            raise Conflict(f"The {account[0]} account {account[1]} already belongs to member #{linked.customer_id}.",
-                           field="account")
+        _refuse_linked_account(session, account)
     for what, value, finder in (("phone", phone, _holder_of_phone), ("email", email, _holder_of_email)):
         if value is None:
             continue
@@ -617,7 +622,12 @@ def add_member(*, session: Session, actor: Actor, data: MemberCreate) -> MemberR
     for tag in tags:
         session.add(MemberTag(customer_id=holder.id, tag=tag))
     if account is not None:
-        session.add(MemberAccount(customer_id=holder.id, provider=account[0], external_id=account[1], linked_at=now))
+        def account_taken() -> None:  # another terminal linked it meanwhile (PostgreSQL): the check's sentence
+            _refuse_linked_account(session, account)
+
+        with unique.refused_as(session, table_of(MemberAccount), {"uq_member_account": account_taken}):
+            session.add(MemberAccount(customer_id=holder.id, provider=account[0], external_id=account[1],
+                                      linked_at=now))
     session.add(MemberTierChange(customer_id=holder.id, from_code=None, to_code=tier, reason="joined", at=now))
     session.flush()
     shop.record(session=session, actor=actor, action="member.add", entity="member", entity_id=holder.id,
@@ -676,11 +686,7 @@ def update_member(*, session: Session, actor: Actor, ref: str | int, patch: Memb
         raise InvalidInput(f"A member can have at most {MAX_TAGS} tags, not {len(tags)}.", field="tags")
     account = parse_account(patch.add_account, name="add_account") if patch.add_account else None
     if account is not None:
-        linked = session.exec(select(MemberAccount).where(MemberAccount.provider == account[0],
-                                                          MemberAccount.external_id == account[1])).first()
-        if linked is not None:
-            raise Conflict(f"The {account[0]} account {account[1]} already belongs to member #{linked.customer_id}.",
-                           field="add_account")
+        _refuse_linked_account(session, account, "add_account")
     after = {**_snapshot(member, customer), "email_consent_at": member.email_consent_at,
              "sms_consent_at": member.sms_consent_at}
     before = {**before, "email_consent_at": email_at_before, "sms_consent_at": sms_at_before}
@@ -691,8 +697,12 @@ def update_member(*, session: Session, actor: Actor, ref: str | int, patch: Memb
         for tag in sorted(tags):
             session.add(MemberTag(customer_id=member.customer_id, tag=tag))
     if account is not None:
-        session.add(MemberAccount(customer_id=member.customer_id, provider=account[0], external_id=account[1],
-                                  linked_at=now))
+        def account_taken() -> None:  # another terminal linked it meanwhile (PostgreSQL): the check's sentence
+            _refuse_linked_account(session, account, "add_account")
+
+        with unique.refused_as(session, table_of(MemberAccount), {"uq_member_account": account_taken}):
+            session.add(MemberAccount(customer_id=member.customer_id, provider=account[0], external_id=account[1],
+                                      linked_at=now))
     member.updated_at = now
     customer.updated_at = now
     session.add(member)
