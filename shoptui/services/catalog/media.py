@@ -123,10 +123,11 @@ def use_local_images(*, session: Session, actor: Actor, images: Sequence[LocalIm
         before: dict[str, str] = {}
         after: dict[str, str] = {}
         for image in mine:
-            result = session.execute(update(ProductImage).where(
+            changed = session.exec(update(ProductImage).where(
                 col(ProductImage.product_id) == product_id, col(ProductImage.position) == image.position,
-                col(ProductImage.location) == image.url).values(location=image.path))
-            if result.rowcount:  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
+                col(ProductImage.location) == image.url).values(location=image.path)
+                .execution_options(synchronize_session=False)).rowcount
+            if changed:
                 before[str(image.position)] = image.url
                 after[str(image.position)] = image.path
         if after:
