@@ -4,7 +4,7 @@ import (shoptui's own columns), what they skipped, converted and dropped, and th
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlparse
@@ -74,7 +74,7 @@ def missing_columns(header: list[str], required: Iterable[str]) -> list[catalog.
             for name in required if name not in names]
 
 
-def count_dropped(rows: ForeignRows, header: list[str], table: list[tuple[int, list[str]]], used: set[str]) -> None:
+def count_dropped(rows: ForeignRows, header: list[str], table: Sequence[tuple[int, list[str]]], used: set[str]) -> None:
     """Count the filled cells of every column the reader does not use (``dropped``: column -> cells)."""
     for i, name in enumerate(header):
         if name.strip().lower() in used:

@@ -12,6 +12,8 @@ from sqlmodel import Session
 from shoptui.config import Actor
 from shoptui.errors import InvalidInput
 from shoptui.services import catalog, inventory
+from shoptui.services.catalog import ImportReport, KeptBarcode, ProductOutcome
+from shoptui.services.inventory import OpeningStockRead
 from shoptui.services.movein import shopify, woocommerce
 from shoptui.services.movein.common import HEADER, ForeignRows, Skipped
 
@@ -40,14 +42,14 @@ class ProductImportSummary(BaseModel):
     fmt: str
     dry_run: bool
     file_rows: int
-    catalog: catalog.ImportReport
-    products: list[catalog.ProductOutcome]  # each product of the file: created, updated or unchanged
+    catalog: ImportReport
+    products: list[ProductOutcome]  # each product of the file: created, updated or unchanged
     skipped: list[Skipped]
     converted: dict[str, int]
     dropped: dict[str, int]  # what the export had that shoptui does not keep: cells per column or kind
-    barcodes_kept: list[catalog.KeptBarcode]
+    barcodes_kept: list[KeptBarcode]
     remote_images: int
-    opening_stock: inventory.OpeningStockRead | None
+    opening_stock: OpeningStockRead | None
 
     @property
     def summary(self) -> str:
@@ -121,7 +123,7 @@ def import_products(*, session: Session, actor: Actor, content: bytes | str, fmt
             raise InvalidInput(f"{source}: {len(missing)} {'category does' if len(missing) == 1 else 'categories do'} "
                                f"not exist: {shown}. Create them first or import with --create-categories; nothing "
                                "was imported.", field="category")
-    kept: list[catalog.KeptBarcode] | None = None if opts.strict_barcodes else []
+    kept: list[KeptBarcode] | None = None if opts.strict_barcodes else []
     report, products = catalog.import_rows(session=session, actor=actor, header=HEADER, rows=read.rows, source=source,
                                            dry_run=opts.dry_run, create_categories=opts.create_categories,
                                            kept_barcodes=kept, progress=progress)
