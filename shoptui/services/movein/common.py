@@ -4,10 +4,10 @@ import (shoptui's own columns), what they skipped, converted and dropped, and th
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from urllib.parse import urlparse
+from operator import itemgetter
 
 from pydantic import BaseModel
 
@@ -66,6 +66,16 @@ class Cells:
         i = self.index.get(name)
         return cells[i].strip() if i is not None else ""
 
+    def picker(self, names: Sequence[str]) -> Callable[[list[str]], tuple[str, ...]]:
+        """``pick(cells)``: the cells of ``names`` at once, stripped ("" for a column the file lacks)."""
+        width = max(self.index.values(), default=-1) + 1
+        indexes = [self.index.get(name, width) for name in names]
+        take = itemgetter(*indexes)
+        strip = str.strip
+        if width in indexes:
+            return lambda cells: tuple(map(strip, take([*cells, ""])))
+        return lambda cells: tuple(map(strip, take(cells)))
+
 
 def missing_columns(header: list[str], required: Iterable[str]) -> list[catalog.ImportProblem]:
     """The required columns (lower-case names) the header lacks, each a problem on line 1."""
@@ -76,10 +86,11 @@ def missing_columns(header: list[str], required: Iterable[str]) -> list[catalog.
 
 def count_dropped(rows: ForeignRows, header: list[str], table: Sequence[tuple[int, list[str]]], used: set[str]) -> None:
     """Count the filled cells of every column the reader does not use (``dropped``: column -> cells)."""
+    lists = [cells for _, cells in table]
     for i, name in enumerate(header):
         if name.strip().lower() in used:
             continue
-        filled = sum(1 for _, cells in table if cells[i].strip())
+        filled = sum(1 for cell in filter(None, map(itemgetter(i), lists)) if cell.strip())
         if filled:
             rows.dropped[f"column {name.strip()}"] += filled
 
@@ -91,8 +102,8 @@ def image_urls(rows: ForeignRows, line: int, urls: Iterable[str]) -> str:
         url = raw.strip()
         if not url or url in kept:
             continue
-        parsed = urlparse(url)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 1000 or "|" in url or " " in url:
+        if not url.startswith(("http://", "https://")) or not url.split("/", 3)[2] or len(url) > 1000 or "|" in url \
+                or " " in url:
             rows.dropped["image locations that are not http(s) URLs"] += 1
             continue
         if len(kept) == MAX_IMAGES:

@@ -48,21 +48,32 @@ USED = {"handle", "title", "body (html)", "vendor", "product category", "type", 
 _TRUE = {"true", "yes", "1", "y"}
 
 
+# the cells of every row read at once (one C call per row), in this order
+_ROW = ("variant sku", "variant price", "option1 value", "option2 value", "option3 value", "variant compare at price",
+        "cost per item", "variant barcode", "variant grams", "variant inventory tracker", "variant inventory qty",
+        "variant image", "variant weight", "variant weight unit", "image src", "image position")
+
+
 def read_products(content: bytes | str, source: str) -> ForeignRows:
     """A Shopify product CSV as catalogue rows; refuses (ImportRefused, line-numbered) what cannot be read."""
     header, table = catalog.read_table(content, source, uncell=False,
                                        check_header=lambda h: missing_columns(h, REQUIRED))
     get = Cells(header)
+    pick = get.picker(_ROW)
     out = ForeignRows(file_rows=len(table))
     i_handle = get.index["handle"]
-    handles: dict[str, list[tuple[int, list[str]]]] = {}
+    handles: dict[str, list[tuple[int, list[str], tuple[str, ...]]]] = {}
     for line, cells in table:
         handle = cells[i_handle].strip()
         if not handle:
             if any(c.strip() for c in cells):
                 out.problem(line, "Handle", "the Handle is empty; every row names its product by its handle")
             continue
-        handles.setdefault(handle, []).append((line, cells))
+        found = handles.get(handle)
+        if found is None:
+            handles[handle] = [(line, cells, pick(cells))]
+        else:
+            found.append((line, cells, pick(cells)))
     has_weight = "variant weight" in get.index
     for handle, rows in handles.items():
         _product(out, get, handle, rows, has_weight)
@@ -72,8 +83,9 @@ def read_products(content: bytes | str, source: str) -> ForeignRows:
     return out
 
 
-def _product(out: ForeignRows, get: Cells, handle: str, rows: list[tuple[int, list[str]]], has_weight: bool) -> None:
-    first_line, first = rows[0]
+def _product(out: ForeignRows, get: Cells, handle: str, rows: list[tuple[int, list[str], tuple[str, ...]]],
+             has_weight: bool) -> None:
+    first_line, first, _ = rows[0]
     if get(first, "gift card").lower() in _TRUE:
         out.skipped.append(Skipped(line=first_line, ref=handle,
                                    reason="a gift card; shoptui sells store credit, not gift-card products"))
@@ -83,56 +95,62 @@ def _product(out: ForeignRows, get: Cells, handle: str, rows: list[tuple[int, li
         out.problem(first_line, "Title", f"the first row of {handle} has no Title (product fields are on a product's "
                                          "first row)")
         return
-    variants = [(line, cells) for line, cells in rows
-                if get(cells, "variant sku") or get(cells, "variant price") or get(cells, "option1 value")]
+    variants = [(line, cells) for line, _, cells in rows if cells[0] or cells[1] or cells[2]]
     if not variants:
         out.problem(first_line, "Variant Price", f"{handle} has no variant row (a row with Variant Price)")
         return
     names = [get(first, f"option{i} name") for i in (1, 2, 3)]
     default_title = names[0].lower() == "title" and not any(names[1:]) and all(
-        get(cells, "option1 value") in ("", "Default Title") for _, cells in variants)
+        cells[2] in ("", "Default Title") for _, cells in variants)
     if default_title:
         names = ["", "", ""]
         out.converted["'Title / Default Title' read as no options"] += 1
-    images: list[tuple[int, int, str]] = []
-    for order, (_, cells) in enumerate(rows):
-        src = get(cells, "image src")
-        if src:
-            position = get(cells, "image position")
-            images.append((int(position) if position.isdigit() else 10_000, order, src))
-    images.sort()
-    urls = [src for _, _, src in images] + [get(cells, "variant image") for _, cells in variants]
+    if len(rows) == 1:
+        urls = [rows[0][2][14], rows[0][2][11]]
+    else:
+        images = sorted((int(cells[15]) if cells[15].isdigit() else 10_000, order, cells[14])
+                        for order, (_, _, cells) in enumerate(rows) if cells[14])
+        urls = [src for _, _, src in images] + [cells[11] for _, cells in variants]
     product_sku = ""
+    quantities = out.quantities
+    append = out.rows.append
     for index, (line, cells) in enumerate(variants):
+        (sku, price, value1, value2, value3, compare_at, cost, barcode, grams, tracker, stock, _, weight, unit, _,
+         _) = cells
         row = blank_row()
-        values = [] if default_title else [get(cells, f"option{i} value") for i in (1, 2, 3)]
-        sku = get(cells, "variant sku")
+        values = [] if default_title else [value1, value2, value3]
         if not sku:
             sku = generated_sku(handle, values)
             out.converted["SKUs made from the handle (the variant had none)"] += 1
         if index == 0:
             product_sku = sku
             _product_fields(out, get, first_line, first, row, title, names, urls)
-        row[COLUMN["product_sku"]] = product_sku
-        row[COLUMN["sku"]] = sku
-        for i, value in enumerate(values, 1):
-            row[COLUMN[f"option{i}"]] = value
-        row[COLUMN["price"]] = get(cells, "variant price")
-        row[COLUMN["compare_at_price"]] = get(cells, "variant compare at price")
-        row[COLUMN["cost"]] = get(cells, "cost per item")
-        row[COLUMN["barcode"]] = get(cells, "variant barcode").lstrip("'")
-        grams = get(cells, "variant grams")
+        row[_SKU_KEY] = product_sku
+        row[_SKU] = sku
+        if values:
+            row[_OPTION1], row[_OPTION2], row[_OPTION3] = values
+        row[_PRICE] = price
+        row[_COMPARE_AT] = compare_at
+        row[_COST] = cost
+        row[_BARCODE] = barcode.lstrip("'")
         if grams:
-            row[COLUMN["weight_g"]] = grams if grams.isdigit() else weight_grams(out, line, "Variant Grams", grams, "g")
+            row[_WEIGHT] = grams if grams.isdigit() else weight_grams(out, line, "Variant Grams", grams, "g")
         elif has_weight:
-            row[COLUMN["weight_g"]] = weight_grams(out, line, "Variant Weight", get(cells, "variant weight"),
-                                                   get(cells, "variant weight unit") or "g")
-        tracked = bool(get(cells, "variant inventory tracker"))
-        row[COLUMN["track_stock"]] = "yes" if tracked else "no"
-        stock = quantity(out, line, "Variant Inventory Qty", get(cells, "variant inventory qty"))
-        if stock is not None and tracked:
-            out.quantities[sku] = stock
-        out.rows.append((line, row))
+            row[_WEIGHT] = weight_grams(out, line, "Variant Weight", weight, unit or "g")
+        row[_TRACK] = "yes" if tracker else "no"
+        if stock:
+            if tracker:
+                count = int(stock) if stock.isdigit() else quantity(out, line, "Variant Inventory Qty", stock)
+                if count is not None:
+                    quantities[sku] = count
+            elif not stock.lstrip("-").isdigit():
+                quantity(out, line, "Variant Inventory Qty", stock)
+        append((line, row))
+
+
+_SKU_KEY, _SKU, _OPTION1, _OPTION2, _OPTION3 = (COLUMN[n] for n in ("product_sku", "sku", "option1", "option2", "option3"))
+_PRICE, _COMPARE_AT, _COST, _BARCODE = (COLUMN[n] for n in ("price", "compare_at_price", "cost", "barcode"))
+_WEIGHT, _TRACK = COLUMN["weight_g"], COLUMN["track_stock"]
 
 
 def _product_fields(out: ForeignRows, get: Cells, line: int, first: list[str], row: list[str], title: str,
