@@ -16,6 +16,7 @@ from shoptui.services.catalog import ImportReport, KeptBarcode, ProductOutcome
 from shoptui.services.inventory import OpeningStockRead
 from shoptui.services.movein import shopify, woocommerce
 from shoptui.services.movein.common import HEADER, ForeignRows, Skipped
+from shoptui.store import tuning
 
 READERS: dict[str, Callable[[bytes | str, str], ForeignRows]] = {
     "shopify": shopify.read_products,
@@ -103,7 +104,13 @@ def import_products(*, session: Session, actor: Actor, content: bytes | str, fmt
     """Import a Shopify or WooCommerce product export, all or nothing (see ``shopify`` and ``woocommerce``
     for how each maps). Raises InvalidInput (unknown format, missing categories, unknown location) and
     ImportRefused (line-numbered problems of the file); writes nothing in a dry run."""
-    opts = options or ProductImportOptions()
+    with tuning.gc_paused():  # reading builds a few objects per cell, none of them in a cycle
+        return _import_products(session=session, actor=actor, content=content, fmt=fmt, source=source,
+                                opts=options or ProductImportOptions(), progress=progress)
+
+
+def _import_products(*, session: Session, actor: Actor, content: bytes | str, fmt: str, source: str,
+                     opts: ProductImportOptions, progress: Callable[[str], None] | None) -> ProductImportSummary:
     reader = READERS.get(fmt)
     if reader is None:
         raise InvalidInput(f"The format {fmt!r} is not one of {', '.join(FORMATS)}; export your products from one "
