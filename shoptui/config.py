@@ -276,6 +276,16 @@ def sqlite_path(url: str) -> Path | None:
     return Path(raw)
 
 
+def media_dir(url: str) -> Path:
+    """The store's media folder (downloaded product images): ``media/`` next to a SQLite store file, else
+    ``media/<database>`` in the user data folder (PostgreSQL, in-memory stores). Not created here."""
+    path = sqlite_path(url)
+    if path is not None:
+        return path.resolve().parent / "media"
+    name = re.sub(r"[^\w.-]+", "_", url.rsplit("/", 1)[-1].split("?", 1)[0]) or "store"
+    return data_dir() / "media" / name
+
+
 def prepare_sqlite_location(url: str, *, create_dir: bool) -> None:
     """Refuse early, with a clear sentence, when a SQLite store cannot live where asked."""
     path = sqlite_path(url)

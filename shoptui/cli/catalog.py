@@ -36,6 +36,8 @@ product_app = typer.Typer(help="Products: add, edit, show, list, search, archive
 variant_app = typer.Typer(help="Variants (SKUs): add, edit, list, generate from options, delete.", no_args_is_help=True)
 category_app = typer.Typer(help="The category tree: add, list, move, rename, reorder, delete.", no_args_is_help=True)
 demo_app = typer.Typer(help="The demo catalogue for trying shoptui out.", no_args_is_help=True)
+images_app = typer.Typer(help="Product images: download those kept as links.", no_args_is_help=True)
+product_app.add_typer(images_app, name="images")
 
 BARCODE_HELP = ("An EAN-8/13, UPC-A/E or GTIN-14 number (check digit verified), or an in-store code matching "
                 "the barcode_pattern setting (default: a capital letter, then capitals, digits or -).")
@@ -489,13 +491,26 @@ def product_import(
     ctx: typer.Context,
     file: Path = typer.Argument(..., help="A CSV (comma or tab, UTF-8 with or without BOM) or JSON export."),
     fmt: str | None = typer.Option(None, "--format", help="csv or json (default: from the content)."),
+    source_system: str | None = typer.Option(None, "--from", metavar="shopify|woocommerce",
+                                             help="The file is that system's product export, read as it is."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything and say what would change; write nothing."),
     create_categories: bool = typer.Option(False, "--create-categories", help="Create categories named in the file that do not exist."),
+    opening_stock: bool = typer.Option(False, "--opening-stock",
+                                       help="With --from: book the exported quantities as the opening balance."),
+    location: str | None = typer.Option(None, "--location", help="With --opening-stock: where (default location if not given)."),
+    strict_barcodes: bool = typer.Option(False, "--strict-barcodes",
+                                         help="With --from: refuse the file for a barcode with a wrong check digit "
+                                              "(by default it is kept as the shop's own code and listed)."),
+    as_json: bool = JSON_OPTION,
     key: str | None = KEY_OPTION,
 ) -> None:
-    """Import products keyed by SKU, all or nothing. Example: shoptui product import catalogue.csv --dry-run"""
+    """Import products keyed by SKU, all or nothing. Example: shoptui product import products_export.csv --from shopify --dry-run"""
     from shoptui.services import catalog
 
+    if source_system is None and (opening_stock or location or strict_barcodes):
+        raise typer.BadParameter("--opening-stock, --location and --strict-barcodes go with --from shopify|woocommerce.")
+    if source_system is not None and fmt is not None:
+        raise typer.BadParameter("--format is for shoptui's own files; --from already says what the file is.")
     try:
         content = file.read_bytes()
     except OSError as exc:
@@ -503,6 +518,15 @@ def product_import(
     progress = echo_err if len(content) > 1_000_000 else None
 
     def run(session: Session, actor: Actor) -> Outcome:
+        if source_system is not None:
+            from shoptui.services import movein
+
+            options = movein.ProductImportOptions(dry_run=dry_run, create_categories=create_categories,
+                                                  opening_stock=opening_stock, location=location,
+                                                  strict_barcodes=strict_barcodes)
+            summary = movein.import_products(session=session, actor=actor, content=content, fmt=source_system,
+                                             source=str(file), options=options, progress=progress)
+            return _outcome(summary.summary, summary.model_dump())
         report = catalog.import_catalog(session=session, actor=actor, content=content, source=str(file), fmt=fmt,
                                            dry_run=dry_run, create_categories=create_categories,
                                            base=file.resolve().parent, progress=progress)
@@ -513,9 +537,58 @@ def product_import(
 
         cli = state(ctx)
         with refusals(), db.read_session(cli.url) as session:
-            say(run(session, cli.actor).message)
+            result = run(session, cli.actor)
+        if as_json:
+            emit_json(result.data)
+        else:
+            say(result.message)
         return
-    change(ctx, "product import", run, key=key)
+    change(ctx, "product import", run, key=key, as_json=as_json)
+
+
+@images_app.command("fetch")
+def images_fetch(
+    ctx: typer.Context,
+    product: str | None = typer.Option(None, "--product", help="Only this product (id, SKU or barcode); default every product."),
+    timeout: float = typer.Option(20.0, "--timeout", min=0.1, max=600, help="Seconds to wait for each server."),
+    max_mb: float = typer.Option(10.0, "--max-mb", min=0.01, max=1000, help="The largest image fetched, in megabytes."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Download images kept as links into the store's media folder. Example: shoptui product images fetch"""
+    from shoptui import db
+    from shoptui.config import media_dir
+    from shoptui.errors import ShopError
+    from shoptui.services import catalog
+
+    cli = state(ctx)
+    with reading(ctx) as session:
+        product_id = catalog.resolve_product(session=session, ref=product) if product is not None else None
+        links = catalog.remote_images(session=session, product_id=product_id)
+    folder = media_dir(cli.url)
+    fetched: list[Any] = []
+    failures: list[dict[str, Any]] = []
+    for link in links:
+        try:
+            path = catalog.download_image(link.url, folder, timeout=timeout, max_bytes=int(max_mb * 1024 * 1024))
+        except ShopError as exc:
+            failures.append({"product_id": link.product_id, "position": link.position, "url": link.url, "reason": str(exc)})
+            if not as_json:
+                echo_err(f"failed: product {link.product_id} image {link.position + 1}: {link.url}: {exc}")
+            continue
+        fetched.append(catalog.LocalImage(product_id=link.product_id, position=link.position, url=link.url,
+                                          path=str(path)))
+    replaced = 0
+    if fetched:
+        with refusals(), db.transaction(cli.url) as session:
+            replaced = catalog.use_local_images(session=session, actor=cli.actor, images=fetched)
+    if as_json:
+        emit_json({"folder": str(folder), "links": len(links), "fetched": replaced, "failed": failures})
+    elif not links:
+        say("No images are kept as links; nothing to fetch.")
+    else:
+        say(f"Fetched {replaced} of {len(links)} images into {folder}" + (f"; {len(failures)} failed." if failures else "."))
+    if failures:
+        raise typer.Exit(1)
 
 
 # ---------------------------------------------------------------- variant

@@ -22,8 +22,16 @@ from .fields import (
     check_barcode as check_barcode,
     check_sku as check_sku,
     check_tag as check_tag,
+    storable_barcode as storable_barcode,
     in_variant as in_variant,
     with_check_digit as with_check_digit,
+)
+from .media import (
+    LocalImage as LocalImage,
+    RemoteImage as RemoteImage,
+    download_image as download_image,
+    remote_images as remote_images,
+    use_local_images as use_local_images,
 )
 from .products import (
     ProductCreate as ProductCreate,
@@ -42,7 +50,18 @@ from .products import (
     update_product as update_product,
 )
 from .search import search_products as search_products
-from .transfer import export_catalog as export_catalog, import_catalog as import_catalog, load_demo as load_demo
+from .transfer import (
+    ImportProblem as ImportProblem,
+    ImportRefused as ImportRefused,
+    ImportReport as ImportReport,
+    KeptBarcode as KeptBarcode,
+    ProductOutcome as ProductOutcome,
+    export_catalog as export_catalog,
+    import_catalog as import_catalog,
+    import_rows as import_rows,
+    load_demo as load_demo,
+    read_table as read_table,
+)
 from .variants import (
     OptionInput as OptionInput,
     add_variant as add_variant,

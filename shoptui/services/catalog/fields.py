@@ -168,6 +168,16 @@ def check_barcode(barcode: str | None, pattern: str | None = None) -> str | None
     return cleaned
 
 
+def storable_barcode(barcode: str | None) -> str | None:
+    """A barcode as ``check_barcode`` would store it, without its rules (check digit, pattern): trimmed,
+    digits as ASCII, at most 32 characters, no spaces; None when it cannot be stored even so.
+    For imports that keep another system's codes as they are (listed, not refused)."""
+    cleaned = folded(clean_text(barcode))
+    if not cleaned or len(cleaned) > 32 or any(ch.isspace() for ch in cleaned) or not cleaned.isprintable():
+        return None
+    return cleaned
+
+
 def check_minor(value: int | None, field: str, *, required: bool = False, name: str | None = None) -> int | None:
     if value is None:
         if required:

@@ -109,6 +109,24 @@ class ImportReport(BaseModel):
                 f"{self.variants_updated} updated{same_v}{cats}.")
 
 
+class KeptBarcode(BaseModel):
+    """A barcode an import kept although the catalogue would refuse it (a foreign export's own code)."""
+
+    line: int
+    sku: str
+    barcode: str
+    reason: str
+
+
+class ProductOutcome(BaseModel):
+    """What an import does (or would do) to one product of the file: created, updated or unchanged."""
+
+    line: int
+    sku: str  # the SKU of its first variant in the file
+    title: str
+    action: str
+
+
 # ---------------------------------------------------------------- reading files
 
 
@@ -132,35 +150,36 @@ class _Row(NamedTuple):
     cells: list[str]
 
 
-def read_csv_rows(content: str, source: str) -> tuple[list[str], list[_Row]]:
-    """Header and rows of a CSV (comma or tab), with line numbers; refuses broken quoting."""
+def read_table(content: bytes | str, source: str, *, uncell: bool = True,
+               check_header: Callable[[list[str]], list[ImportProblem]] | None = None) -> tuple[list[str], list[_Row]]:
+    """Header (cells stripped) and rows of any CSV (comma or tab), with line numbers; refuses broken quoting.
+
+    The one CSV reader of the imports: shoptui's own columns (``read_csv_rows``) and other systems'
+    exports (``movein``). ``uncell`` undoes the quote shoptui's exports put before formula-like cells;
+    ``check_header`` lists the header's problems (a missing column), refused before any row is read.
+    """
+    if isinstance(content, bytes):
+        content = _decode(content, source)
     first = content.split("\n", 1)[0]
     delimiter = _sniff_delimiter(first)
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
     problems: list[ImportProblem] = []
     try:
-        header = [h.strip().lower() for h in next(reader)]
+        header = [h.strip() for h in next(reader)]
     except StopIteration:
         raise ImportRefused(source, [ImportProblem(line=1, column=None, reason="the file is empty")]) from None
     except csv.Error as exc:
         raise ImportRefused(source, [ImportProblem(line=1, column=None, reason=f"broken CSV ({exc})")]) from None
-    unknown = [h for h in header if h not in COLUMNS]
-    for h in unknown:
-        problems.append(ImportProblem(line=1, column=h or "(empty)", reason=f"unknown column; known columns are {', '.join(COLUMNS)}"))
-    for h in REQUIRED:
-        if h not in header:
-            problems.append(ImportProblem(line=1, column=h, reason="required column is missing"))
-    duplicates = sorted({h for h in header if header.count(h) > 1})
-    for h in duplicates:
-        problems.append(ImportProblem(line=1, column=h, reason="column appears twice"))
-    if problems:
-        raise ImportRefused(source, problems)
+    if check_header is not None:
+        problems = check_header(header)
+        if problems:
+            raise ImportRefused(source, problems)
     rows: list[_Row] = []
     append = rows.append
     new_row = tuple.__new__  # a _Row without NamedTuple's Python-level constructor
     width = len(header)
     line = reader.line_num + 1
-    quoted = "'" in content  # a cell an export protected from spreadsheets ("'=..."); most files have none
+    quoted = uncell and "'" in content  # a cell an export protected from spreadsheets ("'=..."); most files have none
     try:
         for record in reader:
             if quoted:
@@ -177,6 +196,22 @@ def read_csv_rows(content: str, source: str) -> tuple[list[str], list[_Row]]:
     if problems:
         raise ImportRefused(source, problems)
     return header, rows
+
+
+def read_csv_rows(content: str, source: str) -> tuple[list[str], list[_Row]]:
+    """Header and rows of a CSV in shoptui's own columns, with line numbers; refuses broken quoting."""
+
+    def check_header(header: list[str]) -> list[ImportProblem]:
+        names = [h.lower() for h in header]
+        problems = [ImportProblem(line=1, column=h or "(empty)", reason=f"unknown column; known columns are {', '.join(COLUMNS)}")
+                    for h in names if h not in COLUMNS]
+        problems += [ImportProblem(line=1, column=h, reason="required column is missing") for h in REQUIRED if h not in names]
+        problems += [ImportProblem(line=1, column=h, reason="column appears twice")
+                     for h in sorted({h for h in names if names.count(h) > 1})]
+        return problems
+
+    header, rows = read_table(content, source, check_header=check_header)
+    return [h.lower() for h in header], rows
 
 
 def read_json_rows(content: str, source: str) -> tuple[list[str], list[_Row], list[str]]:
@@ -307,13 +342,16 @@ def _plain_gtin(raw: str) -> bool:
 
 
 def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, base: Path | None,
-                   create_categories: bool, extra_categories: list[str], progress: Progress | None) -> tuple[
+                   create_categories: bool, extra_categories: list[str], progress: Progress | None,
+                   kept_barcodes: list[KeptBarcode] | None = None) -> tuple[
                        list[_Group], dict[str, int | None], list[str], _Collector]:
     """Every row checked (all problems collected), rows grouped into products.
 
     The common shapes (ASCII SKUs, EAN/UPC barcodes, plain amounts, repeated tags and option
     names) take fast paths; anything else goes through the catalogue's own checks, so the
-    result and the messages are the same either way.
+    result and the messages are the same either way. With ``kept_barcodes`` (a list), a barcode
+    the catalogue would refuse (a wrong check digit, not a GTIN nor the in-store pattern) is kept as
+    the shop's own code when it can be stored, and listed there instead of refusing the row.
     """
     money = shop.currency(session=session)
     pattern = catalog_fields.barcode_pattern(session)
@@ -401,8 +439,12 @@ def _validate_rows(session: Session, header: list[str], rows: list[_Row], *, bas
                 try:
                     barcode = catalog_fields.check_barcode(barcode, pattern)
                 except InvalidInput as exc:
-                    add_error(line, "barcode", str(exc))
-                    barcode = None
+                    kept = catalog_fields.storable_barcode(barcode) if kept_barcodes is not None else None
+                    if kept is None or kept_barcodes is None:
+                        add_error(line, "barcode", str(exc))
+                    else:
+                        kept_barcodes.append(KeptBarcode(line=line, sku=sku, barcode=kept, reason=str(exc)))
+                    barcode = kept
             if barcode is not None:
                 if barcode in seen_barcode:
                     add_error(line, "barcode", f"the barcode {barcode} is also on line {seen_barcode[barcode]}")
@@ -645,9 +687,38 @@ def _import(*, session: Session, actor: Actor, content: bytes, source: str, fmt:
         raise InvalidInput(f"The format {fmt!r} is not csv or json.")
     if progress and len(rows) >= 20_000:
         progress(f"read {len(rows):,} rows from {source}")
+    return _import_rows(session=session, actor=actor, header=header, rows=rows, source=source, dry_run=dry_run,
+                        create_categories=create_categories, base=base, progress=progress,
+                        extra_categories=extra_categories)[0]
+
+
+def import_rows(*, session: Session, actor: Actor, header: Sequence[str], rows: list[tuple[int, list[str]]],
+                source: str, dry_run: bool = False, create_categories: bool = False,
+                kept_barcodes: list[KeptBarcode] | None = None, progress: Progress | None = None,
+                ) -> tuple[ImportReport, list[ProductOutcome]]:
+    """Import rows already read (line, cells in ``header`` order; ``header`` names catalogue ``COLUMNS``).
+
+    The validation, all-or-nothing refusal and bulk writer of ``import_catalog``, for readers of
+    other systems' exports (``movein``). Returns the report and what happens to each product.
+    ``kept_barcodes``: see ``_validate_rows``.
+    """
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown or any(h not in header for h in REQUIRED):
+        raise InvalidInput(f"import_rows needs catalogue columns, not {', '.join(unknown) or 'a header without sku/title/price'}.")
+    with tuning.gc_paused():
+        return _import_rows(session=session, actor=actor, header=list(header), rows=rows,  # type: ignore[arg-type]  # (line, cells) pairs are _Rows
+                            source=source, dry_run=dry_run, create_categories=create_categories, base=None,
+                            progress=progress, extra_categories=[], kept_barcodes=kept_barcodes, outcomes=True)
+
+
+def _import_rows(*, session: Session, actor: Actor, header: list[str], rows: list[_Row], source: str, dry_run: bool,
+                 create_categories: bool, base: Path | None, progress: Progress | None, extra_categories: list[str],
+                 kept_barcodes: list[KeptBarcode] | None = None, outcomes: bool = False,
+                 ) -> tuple[ImportReport, list[ProductOutcome]]:
     groups, wanted_categories, _, errors = _validate_rows(session, header, rows, base=base,
                                                           create_categories=create_categories,
-                                                          extra_categories=extra_categories, progress=progress)
+                                                          extra_categories=extra_categories, progress=progress,
+                                                          kept_barcodes=kept_barcodes)
     if errors.problems:
         raise ImportRefused(source, sorted(errors.problems, key=lambda p: p.line))
     existing, options = _check_against_store(session, groups, errors)
@@ -665,12 +736,16 @@ def _import(*, session: Session, actor: Actor, content: bytes, source: str, fmt:
         variants_unchanged=in_store - len(variant_changes),
         categories_created=_new_category_paths(session, wanted_categories), dry_run=dry_run,
     )
+    done = [ProductOutcome(line=g.line, sku=g.variants[0]["sku"], title=g.fields.get("title", ""),
+                           action="created" if g.product_id is None else
+                           "updated" if g.product_id in changed_products else "unchanged")
+            for g in groups] if outcomes else []
     if dry_run:
-        return report
+        return report, done
     with tuning.page_cache_for(session.connection(), len(rows), threshold=DEFER_INDEXES_FROM):
         _write(session, actor, groups, existing, wanted_categories, report, source, progress, variant_changes,
                changed_products)
-    return report
+    return report, done
 
 
 def _new_category_paths(session: Session, wanted: dict[str, int | None]) -> list[str]:

@@ -27,6 +27,10 @@ from .locations import (
     find_location as find_location,
     list_locations as list_locations,
 )
+from .opening import (
+    OpeningStockRead as OpeningStockRead,
+    book_opening_stock as book_opening_stock,
+)
 from .policies import set_levels as set_levels
 from .purchasing import (
     PORead as PORead,
