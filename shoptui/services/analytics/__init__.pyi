@@ -1,0 +1,29 @@
+"""Reports: what sold, when, where, to whom, and what it earned (see definitions.py for the rules)."""
+
+# The domain's API: faces and other domains import only these names (tests/test_domain_apis.py checks it).
+from .definitions import (
+    BREAKDOWNS as BREAKDOWNS,
+    COMPARES as COMPARES,
+    DEFINITIONS as DEFINITIONS,
+    TIME_BREAKDOWNS as TIME_BREAKDOWNS,
+)
+from .export import (
+    Column as Column,
+    Table as Table,
+    table_json as table_json,
+    write_csv as write_csv,
+    write_xlsx as write_xlsx,
+)
+from .sales import (
+    SalesFigures as SalesFigures,
+    SalesReport as SalesReport,
+    SalesRow as SalesRow,
+    UnpaidOrder as UnpaidOrder,
+    sales_report as sales_report,
+    sales_tables as sales_tables,
+)
+from .settings import (
+    SETTINGS as SETTINGS,
+    parse_sales_regions as parse_sales_regions,
+    region_of as region_of,
+)
