@@ -18,7 +18,7 @@ from sqlmodel import col
 
 from shoptui.errors import InvalidInput
 from shoptui.models.catalog import Variant
-from shoptui.models.orders import Order, OrderLine
+from shoptui.models.orders import Order, OrderLine, OrderRefund
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
@@ -110,8 +110,6 @@ def refund_counts() -> ColumnElement[bool]:
 def refunded_in(lower: datetime, upper: datetime) -> ColumnElement[bool]:
     """Refunds made from ``lower`` up to (not including) ``upper``, of orders that count (needs ``order_refund``
     joined on the refund line's batch and ``sales_order`` on its order)."""
-    from shoptui.models.orders import OrderRefund
-
     return and_(col(OrderRefund.at) >= lower, col(OrderRefund.at) < upper, refund_counts())
 
 

@@ -559,8 +559,8 @@ def members_table(report: CustomersReport, segment: str) -> Table:
         for c in people
     ]
     total = {
-        "customer_id": len(people),
-        "name": "total",
+        "customer_id": None,
+        "name": f"total: {len(people)} customers",
         "orders": sum(c.orders for c in people),
         "net_sales": sum(c.net_sales for c in people),
     }
