@@ -127,7 +127,7 @@ def test_stock_report_json_and_table(shop: Shop) -> None:
         (("report", "customers", "--segment", "Whales"), 1, "no customer segment 'Whales'"),
         (("report", "customers", "--members"), 2, "give --segment NAME too"),
         (("report", "stock", "--json", "--csv", "x.csv"), 2, "Give one of --json"),
-        (("report", "products", "--days", "abc"), 2, "abc"),
+        (("report", "products", "--days", "abc"), 2, "Invalid value for '--days'"),
     ],
 )
 def test_bad_input_is_one_line_and_changes_nothing(shop: Shop, args: tuple[str, ...], code: int, message: str) -> None:

@@ -139,7 +139,7 @@ def build(folder: Path, template: str) -> Shop:
                                discount=1000)
         numbers["o4"] = _order(session, local(2026, 11, 5), c, [("MUG-01", 3, 500)])
         with clock.frozen(local(2026, 11, 8)):
-            orders.refund(session=session, actor=CLERK, number=numbers["o2"], items=[("TEE-01", 1)])
+            orders.refund(session=session, actor=CLERK, number=numbers["o2"], items=[("TEE-01", 1)], reason="faulty")
         numbers["o5"] = _order(session, local(2026, 11, 10), None, [("TEE-01", 1, 0), ("CAP-01", 2, 0)])
         numbers["o6"] = _order(session, local(2026, 11, 12), d, [("TEE-01", 1, 0)], paid=False)
         with clock.frozen(local(2026, 11, 12, 11)):
@@ -150,7 +150,7 @@ def build(folder: Path, template: str) -> Shop:
         numbers["o9"] = _order(session, local(2026, 11, 30, 23, 50), d, [("TEE-01", 1, 0)])
         numbers["o10"] = _order(session, local(2026, 12, 1, 0, 5), a, [("TEE-01", 1, 0)])
         with clock.frozen(local(2026, 12, 2)):
-            orders.refund(session=session, actor=CLERK, number=numbers["o3"], items=[("MUG-01", 1)])
+            orders.refund(session=session, actor=CLERK, number=numbers["o3"], items=[("MUG-01", 1)], reason="chipped")
     db.dispose_all()
     return Shop(url=url, numbers=numbers, customers=people)
 

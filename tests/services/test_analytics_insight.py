@@ -55,7 +55,7 @@ class Raw:
 
 def read_raw(url: str) -> Raw:
     with db.read_session(url) as s:
-        return Raw(
+        raw = Raw(
             orders={o.id: o for o in s.exec(select(Order))},
             lines=list(s.exec(select(OrderLine))),
             refunds={r.id: r for r in s.exec(select(OrderRefund))},
@@ -66,6 +66,8 @@ def read_raw(url: str) -> Raw:
             moves=list(s.exec(select(StockMovement))),
             locations={loc.id: loc for loc in s.exec(select(StockLocation))},
         )
+        s.expunge_all()  # plain objects after the read session ends
+    return raw
 
 
 def day(at: datetime) -> date:
