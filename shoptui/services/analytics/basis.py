@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -116,6 +116,12 @@ def refunded_in(lower: datetime, upper: datetime) -> ColumnElement[bool]:
 def placed_in(lower: datetime, upper: datetime) -> ColumnElement[bool]:
     """Orders placed from ``lower`` up to (not including) ``upper``."""
     return and_(col(Order.created_at) >= lower, col(Order.created_at) < upper)
+
+
+def as_utc(value: datetime | str) -> datetime:
+    """A time read back through an aggregate (``max(created_at)``): aware UTC whatever the driver returned."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def unit_cost() -> ColumnElement[Any]:

@@ -13,7 +13,7 @@ import unicodedata
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
@@ -25,6 +25,7 @@ from shoptui.models.members import Member
 from shoptui.models.orders import Order, OrderRefund, OrderRefundLine
 from shoptui.services.analytics.basis import (
     Period,
+    as_utc,
     bucket,
     counted,
     month_starts,
@@ -149,12 +150,6 @@ class CustomersReport:
         return sorted((c for c in self.scored if c.segment == rule.name), key=lambda c: (-c.net_sales, c.customer_id))
 
 
-def _utc(value: Any) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def buyers(session: Session, period: Period) -> tuple[dict[int, Buyer], int, int]:
     """Per customer: orders placed in the period, their net sales less refunds for goods in it, last order.
     Also the guests' orders and net sales."""
@@ -178,7 +173,7 @@ def buyers(session: Session, period: Period) -> tuple[dict[int, Buyer], int, int
     refunded = {customer: int(amount or 0) for customer, amount in tuples(session.execute(refunds))}
     guests = found.pop(None, [0, 0, None])
     out = {
-        cid: Buyer(customer_id=cid, orders=o, net_sales=m - refunded.get(cid, 0), last_at=_utc(last))
+        cid: Buyer(customer_id=cid, orders=o, net_sales=m - refunded.get(cid, 0), last_at=as_utc(last))
         for cid, (o, m, last) in found.items()
         if cid is not None
     }
@@ -193,7 +188,7 @@ def first_orders(session: Session, upper: datetime) -> dict[int, datetime]:
         .where(col(Order.customer_id).is_not(None), col(Order.created_at) < upper, counted())
         .group_by(col(Order.customer_id))
     )
-    return {cid: _utc(first) for cid, first in tuples(session.execute(query))}
+    return {cid: as_utc(first) for cid, first in tuples(session.execute(query))}
 
 
 def score_buyers(period: Period, found: dict[int, Buyer]) -> list[tuple[Buyer, int, int, int, int, str]]:

@@ -28,6 +28,7 @@ from shoptui.models.inventory import StockLevel
 from shoptui.models.orders import Order, OrderLine, OrderRefund, OrderRefundLine
 from shoptui.services.analytics.basis import (
     Period,
+    as_utc,
     counted,
     line_cost,
     placed_in,
@@ -274,17 +275,8 @@ def _last_sold(session: Session, variant_ids: list[int], period: Period) -> dict
         )
         for vid, at in tuples(session.execute(query)):
             if at is not None:
-                out[vid] = _as_utc(at).astimezone(period.tz).date()
+                out[vid] = as_utc(at).astimezone(period.tz).date()
     return out
-
-
-def _as_utc(value: Any) -> Any:
-    """A time read through a bare aggregate (no column type): aware UTC either way."""
-    from datetime import UTC, datetime
-
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def products_report(
@@ -315,9 +307,9 @@ def products_report(
     info = _variants(session, sold_ids | {vid for vid, units in stock.items() if units > 0})
     if slow:
         info |= _variants(session, active_only=True)
-        for vid, variant in info.items():
+        for active_id, variant in info.items():
             if variant.active:
-                figures.setdefault((vid, ""), ProductFigures())
+                figures.setdefault((active_id, ""), ProductFigures())
 
     rows: list[ProductRow] = []
     for (vid, sku_key), figure in figures.items():
