@@ -62,8 +62,8 @@ def _build() -> None:
             ({"variant_id": n} for n in dead))
     # the ledger's sales: one movement per shipped line, on the order's day (levels are the builder's 10^6 less them)
     con.execute(
-        "INSERT INTO stock_movement (variant_id, location_id, kind, quantity, committed_change, actor, source, at,"
-        " ref_kind, ref_id) SELECT l.variant_id, ?, 'sale', -l.quantity, 0, 'bench', '', o.created_at, 'order',"
+        "INSERT INTO stock_movement (variant_id, location_id, kind, quantity, committed_change, note, actor, source, at,"
+        " ref_kind, ref_id) SELECT l.variant_id, ?, 'sale', -l.quantity, 0, '', 'bench', '', o.created_at, 'order',"
         " o.number FROM order_line l JOIN sales_order o ON o.id = l.order_id WHERE l.quantity_shipped > 0",
         (main,),
     )
