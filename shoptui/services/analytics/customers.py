@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, not_
 from sqlalchemy import select as sa_select
 from sqlmodel import col
 
@@ -182,13 +182,37 @@ def buyers(session: Session, period: Period) -> tuple[dict[int, Buyer], int, int
 
 
 def first_orders(session: Session, upper: datetime) -> dict[int, datetime]:
-    """Each customer's first order that counts, placed before ``upper``."""
-    query = (
-        sa_select(col(Order.customer_id), func.min(col(Order.created_at)))
-        .where(col(Order.customer_id).is_not(None), col(Order.created_at) < upper, counted())
-        .group_by(col(Order.customer_id))
+    """Each customer's first order that counts, placed before ``upper``.
+
+    The first order of any state comes from the (customer, created_at) index alone; only the customers whose
+    first order does not count (cancelled, or open and unpaid: few, found through the status index) are
+    looked up again, exactly."""
+    mine = and_(col(Order.customer_id).is_not(None), col(Order.created_at) < upper)
+    first = {
+        cid: as_utc(at)
+        for cid, at in tuples(
+            session.execute(
+                sa_select(col(Order.customer_id), func.min(col(Order.created_at)))
+                .where(mine)
+                .group_by(col(Order.customer_id))
+            )
+        )
+    }
+    skipped = sa_select(col(Order.customer_id), col(Order.created_at)).where(
+        col(Order.status).in_(("cancelled", "open")), mine, not_(counted())
     )
-    return {cid: as_utc(first) for cid, first in tuples(session.execute(query))}
+    suspects = sorted({cid for cid, at in tuples(session.execute(skipped)) if first.get(cid) == as_utc(at)})
+    for start in range(0, len(suspects), 900):
+        chunk = suspects[start : start + 900]
+        for cid in chunk:
+            del first[cid]
+        exact = (
+            sa_select(col(Order.customer_id), func.min(col(Order.created_at)))
+            .where(col(Order.customer_id).in_(chunk), col(Order.created_at) < upper, counted())
+            .group_by(col(Order.customer_id))
+        )
+        first.update({cid: as_utc(at) for cid, at in tuples(session.execute(exact))})
+    return first
 
 
 def score_buyers(period: Period, found: dict[int, Buyer]) -> list[tuple[Buyer, int, int, int, int, str]]:
