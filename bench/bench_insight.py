@@ -41,25 +41,48 @@ def _build() -> None:
     con.execute("PRAGMA journal_mode = OFF")
     con.execute("PRAGMA synchronous = OFF")
     stamp0 = _stamp(bench_orders.NOW - bench_orders.SPAN)
-    _insert(con, "category", {"id": 0, "name": "", "slug": "", "path": "/", "created_at": stamp0, "updated_at": stamp0},
-            ({"id": n, "name": f"Category {n}", "slug": f"category-{n}", "path": f"/{n}/"}
-             for n in range(1, CATEGORIES + 1)))
+    _insert(
+        con,
+        "category",
+        {"id": 0, "name": "", "slug": "", "path": "/", "created_at": stamp0, "updated_at": stamp0},
+        (
+            {"id": n, "name": f"Category {n}", "slug": f"category-{n}", "path": f"/{n}/"}
+            for n in range(1, CATEGORIES + 1)
+        ),
+    )
     con.execute(f"UPDATE product SET category_id = (id % {CATEGORIES}) + 1")
     con.execute("UPDATE variant SET cost_minor = price_minor * 2 / 5")
     first = bench_orders.VARIANTS + 1
     dead = range(first, first + DEAD_VARIANTS)
-    _insert(con, "product", {"id": 0, "title": "", "status": "active", "category_id": None, "variant_count": 1},
-            ({"id": n, "title": f"Dead product {n}", "category_id": n % CATEGORIES + 1} for n in dead))
-    _insert(con, "variant", {"id": 0, "product_id": 0, "sku": "", "price_minor": 0, "cost_minor": 0, "track_stock": 1},
-            ({"id": n, "product_id": n, "sku": f"D-{n:05d}", "price_minor": 2000, "cost_minor": 800} for n in dead))
+    _insert(
+        con,
+        "product",
+        {"id": 0, "title": "", "status": "active", "category_id": None, "variant_count": 1},
+        ({"id": n, "title": f"Dead product {n}", "category_id": n % CATEGORIES + 1} for n in dead),
+    )
+    _insert(
+        con,
+        "variant",
+        {"id": 0, "product_id": 0, "sku": "", "price_minor": 0, "cost_minor": 0, "track_stock": 1},
+        ({"id": n, "product_id": n, "sku": f"D-{n:05d}", "price_minor": 2000, "cost_minor": 800} for n in dead),
+    )
     main = con.execute("SELECT id FROM stock_location WHERE is_default = 1").fetchone()[0]
-    con.execute("INSERT INTO stock_location (code, name, is_default, created_at) VALUES ('BACK', 'Back room', 0, ?)",
-                (stamp0,))
+    con.execute(
+        "INSERT INTO stock_location (code, name, is_default, created_at) VALUES ('BACK', 'Back room', 0, ?)", (stamp0,)
+    )
     back = con.execute("SELECT id FROM stock_location WHERE code = 'BACK'").fetchone()[0]
-    _insert(con, "stock_movement", {"variant_id": 0, "location_id": back, "kind": "receive", "quantity": 50,
-                                    "actor": "bench", "at": stamp0}, ({"variant_id": n} for n in dead))
-    _insert(con, "stock_level", {"variant_id": 0, "location_id": back, "on_hand": 50, "updated_at": stamp0},
-            ({"variant_id": n} for n in dead))
+    _insert(
+        con,
+        "stock_movement",
+        {"variant_id": 0, "location_id": back, "kind": "receive", "quantity": 50, "actor": "bench", "at": stamp0},
+        ({"variant_id": n} for n in dead),
+    )
+    _insert(
+        con,
+        "stock_level",
+        {"variant_id": 0, "location_id": back, "on_hand": 50, "updated_at": stamp0},
+        ({"variant_id": n} for n in dead),
+    )
     # the ledger's sales: one movement per shipped line, on the order's day (levels are the builder's 10^6 less them)
     con.execute(
         "INSERT INTO stock_movement (variant_id, location_id, kind, quantity, committed_change, note, actor, source, at,"
@@ -75,11 +98,32 @@ def _build() -> None:
     )
     regions = ["上海", "江苏", "浙江", "广东", "北京", "四川", ""]
     members = [n for n in range(1, bench_orders.CUSTOMERS + 1) if rnd.random() < MEMBER_SHARE]
-    _insert(con, "member", {"customer_id": 0, "source": "phone", "gender": "", "birthday": None, "region": "",
-                            "tier_code": "normal", "tier_since": stamp0, "joined_at": stamp0, "updated_at": stamp0},
-            ({"customer_id": n, "gender": rnd.choice(("female", "male", "")), "region": rnd.choice(regions),
-              "birthday": None if rnd.random() < 0.2 else
-              (date(1950, 1, 1) + timedelta(days=rnd.randrange(0, 365 * 55))).isoformat()} for n in members))
+    _insert(
+        con,
+        "member",
+        {
+            "customer_id": 0,
+            "source": "phone",
+            "gender": "",
+            "birthday": None,
+            "region": "",
+            "tier_code": "normal",
+            "tier_since": stamp0,
+            "joined_at": stamp0,
+            "updated_at": stamp0,
+        },
+        (
+            {
+                "customer_id": n,
+                "gender": rnd.choice(("female", "male", "")),
+                "region": rnd.choice(regions),
+                "birthday": None
+                if rnd.random() < 0.2
+                else (date(1950, 1, 1) + timedelta(days=rnd.randrange(0, 365 * 55))).isoformat(),
+            }
+            for n in members
+        ),
+    )
     refunded = con.execute(
         "SELECT o.id, o.created_at, l.id, l.quantity, l.net_minor FROM sales_order o JOIN order_line l"
         " ON l.order_id = o.id AND l.position = 1 WHERE o.payment_status = 'paid' AND o.id % ? = 0",
@@ -88,10 +132,12 @@ def _build() -> None:
     refunds, refund_lines = [], []
     for refund_id, (order_id, created, line_id, quantity, net) in enumerate(refunded, start=1):
         at = created[:10] + " 23:00:00.000000"
-        refunds.append({"id": refund_id, "order_id": order_id, "batch": refund_id, "method": "card",
-                        "amount_minor": net, "at": at})
-        refund_lines.append({"order_id": order_id, "batch": refund_id, "line_id": line_id, "quantity": quantity,
-                             "amount_minor": net})
+        refunds.append(
+            {"id": refund_id, "order_id": order_id, "batch": refund_id, "method": "card", "amount_minor": net, "at": at}
+        )
+        refund_lines.append(
+            {"order_id": order_id, "batch": refund_id, "line_id": line_id, "quantity": quantity, "amount_minor": net}
+        )
     _insert(con, "order_refund", {"id": 0, "order_id": 0, "batch": 0, "method": "card", "amount_minor": 1}, refunds)
     _insert(con, "order_refund_line", {"order_id": 0, "batch": 0, "line_id": 0}, refund_lines)
     con.commit()
@@ -99,8 +145,10 @@ def _build() -> None:
     con.close()
     tmp.rename(STORE)
     STORE.with_suffix(".version").write_text(VERSION)
-    print(f"   built the insight store ({len(members):,} members, {len(refunds):,} refunds) in "
-          f"{time.perf_counter() - started:.0f} s -> {STORE}")
+    print(
+        f"   built the insight store ({len(members):,} members, {len(refunds):,} refunds) in "
+        f"{time.perf_counter() - started:.0f} s -> {STORE}"
+    )
 
 
 def run() -> None:
@@ -117,6 +165,7 @@ def run() -> None:
     month = (today - timedelta(days=29), today)
     year = (today - timedelta(days=364), today)
     with clock.frozen(NOW), db.read_session(url) as s:
+
         def best() -> object:
             return analytics.products_report(session=s, start=month[0], end=month[1], top=20)
 

@@ -39,11 +39,19 @@ def ok(shop: Shop, *args: str) -> str:
 def test_products_json_has_the_rows_and_total_shape(shop: Shop) -> None:
     doc = json.loads(ok(shop, "report", "products", *NOVEMBER, "--json"))
     assert (doc["report"], doc["from"], doc["to"], doc["currency"], doc["by"]) == (
-        "products", "2026-11-01", "2026-11-30", "CNY", "revenue",
+        "products",
+        "2026-11-01",
+        "2026-11-30",
+        "CNY",
+        "revenue",
     )
     tee = doc["rows"][0]
     assert (tee["key"], tee["sku"], tee["units"], tee["gross_sales"], tee["returns"]) == (
-        "TEE-01", "TEE-01", 5, "495.00", "99.00",
+        "TEE-01",
+        "TEE-01",
+        5,
+        "495.00",
+        "99.00",
     )
     assert doc["total"]["net_sales"] == "614.00" and doc["total"]["gross_margin"] == "382.00"
     assert sum(Decimal(r["net_sales"]) for r in doc["rows"]) == Decimal(doc["total"]["net_sales"])
@@ -108,8 +116,10 @@ def test_stock_report_json_and_table(shop: Shop) -> None:
     assert doc["report"] == "stock"
     assert doc["total"]["stock_value"] == "2118.00" and doc["total"]["turnover"] == "0.10"
     assert sum(Decimal(r["stock_value"]) for r in doc["rows"]) == Decimal("2118.00")
-    assert sum(Decimal(r["cogs"]) for r in doc["by_category"]["rows"]) == Decimal(doc["total"]["cogs"]) == Decimal(
-        "232.00"
+    assert (
+        sum(Decimal(r["cogs"]) for r in doc["by_category"]["rows"])
+        == Decimal(doc["total"]["cogs"])
+        == Decimal("232.00")
     )
     out = ok(shop, "report", "stock", *NOVEMBER)
     assert "Stock by location" in out and "Stock by category" in out and "Kitchen" in out

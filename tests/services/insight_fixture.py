@@ -112,8 +112,9 @@ def build(folder: Path, template: str) -> Shop:
         _product(session, "DEAD-01", 5000, 2000, kitchen, 7)
         _product(session, "OLD-01", 2000, 500, None, 3)
         for sku, moved in (("TEE-01", 10), ("MUG-01", 5)):
-            inventory.transfer(session=session, actor=CLERK, code=sku, quantity=moved, from_location="MAIN",
-                               to_location="BACK")
+            inventory.transfer(
+                session=session, actor=CLERK, code=sku, quantity=moved, from_location="MAIN", to_location="BACK"
+            )
         people = {}
         for key, phone, gender, birthday, region in (
             ("A", "13800000001", "female", date(1990, 5, 10), "上海"),
@@ -123,8 +124,9 @@ def build(folder: Path, template: str) -> Shop:
             member = members.add_member(
                 session=session,
                 actor=CLERK,
-                data=members.MemberCreate(name=f"Member {key}", phone=phone, gender=gender, birthday=birthday,
-                                          region=region),
+                data=members.MemberCreate(
+                    name=f"Member {key}", phone=phone, gender=gender, birthday=birthday, region=region
+                ),
             )
             people[key] = member.id
         people["D"] = members.add_customer(
@@ -135,8 +137,9 @@ def build(folder: Path, template: str) -> Shop:
         numbers["o1"] = _order(session, local(2026, 8, 15), a, [("OLD-01", 1, 0)])
         numbers["o0"] = _order(session, local(2026, 9, 20), b, [("TEE-01", 1, 0)])
         numbers["o2"] = _order(session, local(2026, 10, 31, 23, 30), b, [("TEE-01", 1, 0)])
-        numbers["o3"] = _order(session, local(2026, 11, 1, 0, 10), a, [("TEE-01", 2, 0), ("MUG-01", 1, 0)],
-                               discount=1000)
+        numbers["o3"] = _order(
+            session, local(2026, 11, 1, 0, 10), a, [("TEE-01", 2, 0), ("MUG-01", 1, 0)], discount=1000
+        )
         numbers["o4"] = _order(session, local(2026, 11, 5), c, [("MUG-01", 3, 500)])
         with clock.frozen(local(2026, 11, 8)):
             orders.refund(session=session, actor=CLERK, number=numbers["o2"], items=[("TEE-01", 1)], reason="faulty")
@@ -145,8 +148,7 @@ def build(folder: Path, template: str) -> Shop:
         with clock.frozen(local(2026, 11, 12, 11)):
             orders.cancel_order(session=session, actor=CLERK, number=numbers["o6"], notify=False)
         numbers["o7"] = _order(session, local(2026, 11, 15), b, [("CAP-01", 1, 0)], paid=False)
-        numbers["o8"] = _order(session, local(2026, 11, 20), a, [("MUG-01", 2, 0), ("TEE-01", 1, 0)],
-                               location="BACK")
+        numbers["o8"] = _order(session, local(2026, 11, 20), a, [("MUG-01", 2, 0), ("TEE-01", 1, 0)], location="BACK")
         numbers["o9"] = _order(session, local(2026, 11, 30, 23, 50), d, [("TEE-01", 1, 0)])
         numbers["o10"] = _order(session, local(2026, 12, 1, 0, 5), a, [("TEE-01", 1, 0)])
         with clock.frozen(local(2026, 12, 2)):

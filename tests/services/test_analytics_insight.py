@@ -119,7 +119,12 @@ def test_products_equal_the_independent_computation(shop: Shop) -> None:
     for sku, want in expected.items():
         f = got[sku]
         assert (f.units, f.orders, f.gross_sales, f.discounts, f.returns, f.cost, f.net_sales) == (
-            want["units"], want["orders"], want["gross_sales"], want["discounts"], want["returns"], want["cost"],
+            want["units"],
+            want["orders"],
+            want["gross_sales"],
+            want["discounts"],
+            want["returns"],
+            want["cost"],
             want["net_sales"],
         ), sku
     for name in ("units", "orders", "gross_sales", "discounts", "returns", "cost"):
@@ -165,8 +170,9 @@ def test_products_sorted_by_units_margin_slow_and_top(shop: Shop) -> None:
     assert [r.key for r in top.rows] == ["TEE-01", "(other)"]
     assert top.rows[1].figures.net_sales == top.total.net_sales - top.rows[0].figures.net_sales
     assert sum(r.figures.units for r in top.rows) == top.total.units == 13
-    assert [r.figures.gross_margin for r in margin.rows] == sorted((r.figures.gross_margin for r in margin.rows),
-                                                                    reverse=True)
+    assert [r.figures.gross_margin for r in margin.rows] == sorted(
+        (r.figures.gross_margin for r in margin.rows), reverse=True
+    )
 
 
 def test_a_closed_period_keeps_its_figures_when_refunds_come_later(shop: Shop) -> None:
@@ -275,7 +281,9 @@ def test_customers_by_hand(shop: Shop) -> None:
     ]
     assert [row.key for row in report.by_gender] == ["female", "male", "(unknown)"]
     assert [(row.key, row.net_sales) for row in report.by_region] == [
-        ("上海", a_net), ("江苏", 0), ("(unknown)", 3 * 3550 - 500),
+        ("上海", a_net),
+        ("江苏", 0),
+        ("(unknown)", 3 * 3550 - 500),
     ]
     with db.read_session(shop.url) as s:
         assert analytics.rfm_customers(session=s, segment="New", start=START, end=END) == [d]
