@@ -392,6 +392,10 @@ def coupon_issue(
     min_spent: str | None = typer.Option(None, "--min-spent", help="Segment: spent at least this much."),
     max_spent: str | None = typer.Option(None, "--max-spent", help="Segment: spent at most this much."),
     all_members: bool = typer.Option(False, "--all-members", help="Segment: every member."),
+    rfm: str | None = typer.Option(None, "--segment", metavar="NAME",
+                                   help="Segment: the members in an RFM segment of the last 365 days, like "
+                                   "Champions or 'At risk' (the segments and their rules: `shoptui report customers "
+                                   "--help`)."),
     key: str | None = KEY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -399,11 +403,12 @@ def coupon_issue(
     from shoptui.services import marketing as marketing_api
     from shoptui.services import shop
 
-    segmented = any([tiers, tag, region, bought_before, bought_after, min_spent, max_spent, all_members])
+    segmented = any([tiers, tag, region, bought_before, bought_after, min_spent, max_spent, all_members, rfm])
     if segmented and count is not None:
         raise fail("Give a segment or --count, not both.")
     if not segmented and count is None:
-        raise fail("Give a segment (--tier, --tag, --region, --bought-before/after, --min/max-spent, --all-members) "
+        raise fail("Give a segment (--tier, --tag, --region, --bought-before/after, --min/max-spent, --segment, "
+                   "--all-members) "
                    "or --count N.")
 
     def work(session: Session, actor: Any) -> shop.Outcome:
@@ -415,7 +420,7 @@ def coupon_issue(
                 last_purchase_before=_moment(bought_before, tz, "--bought-before"),
                 last_purchase_after=_moment(bought_after, tz, "--bought-after"),
                 min_spent_minor=_amount(money, min_spent, "--min-spent"),
-                max_spent_minor=_amount(money, max_spent, "--max-spent"))
+                max_spent_minor=_amount(money, max_spent, "--max-spent"), rfm=rfm)
         result = marketing_api.issue_coupon(session=session, actor=actor, ref=ref, segment=segment, count=count)
         held = f" ({result.already_held} members already held one)" if result.already_held else ""
         return outcome(f"Issued {plural(result.issued, 'code')} of coupon #{result.coupon_id}{held}.", result)

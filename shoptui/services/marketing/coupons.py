@@ -111,6 +111,7 @@ class Segment(BaseModel):
     last_purchase_after: datetime | None = None
     min_spent_minor: int | None = None
     max_spent_minor: int | None = None
+    rfm: str | None = None  # an RFM segment of the customers report (Champions, At risk ...), last 365 days
 
 
 class IssueResult(BaseModel):
@@ -330,7 +331,13 @@ def segment_members(session: Session, segment: Segment) -> list[int]:
     if (segment.min_spent_minor is not None and segment.max_spent_minor is not None
             and segment.min_spent_minor > segment.max_spent_minor):
         raise InvalidInput("The spend range is empty: the minimum is above the maximum.", field="min_spent_minor")
-    return list(session.exec(query).all())
+    members = list(session.exec(query).all())
+    if segment.rfm is not None:
+        from shoptui.services import analytics
+
+        scored = set(analytics.rfm_customers(session=session, segment=segment.rfm))
+        members = [cid for cid in members if cid in scored]
+    return members
 
 
 def issue_coupon(*, session: Session, actor: Actor, ref: int | str, segment: Segment | None = None,
