@@ -137,6 +137,39 @@ class Order(SQLModel, table=True):
     cost_minor: int = 0
 
 
+class SalesDay(SQLModel, table=True):
+    """The sales reports' rollup of orders in sales (not cancelled, not open and unpaid) per placed day, channel,
+    sales region, province and country. Kept in the order-writing transactions (services.orders.rollups) and
+    proven equal to the orders by ``db check``."""
+
+    __tablename__ = "sales_day"
+    placed_day: date = Field(primary_key=True)
+    channel: str = Field(primary_key=True, max_length=12)
+    sales_region: str = Field(primary_key=True, max_length=100)
+    ship_province: str = Field(primary_key=True, max_length=100)
+    ship_country: str = Field(primary_key=True, max_length=2)
+    orders: int = 0
+    units: int = 0
+    gross_minor: int = 0
+    net_minor: int = 0  # lines after every discount (subtotal + adjustments), before returns
+    cost_minor: int = 0
+    shipping_minor: int = 0
+    tax_minor: int = 0
+
+
+class SalesDayVariant(SQLModel, table=True):
+    """The same rollup per placed day and variant (0: a line without a variant), from the order lines."""
+
+    __tablename__ = "sales_day_variant"
+    placed_day: date = Field(primary_key=True)
+    variant_id: int = Field(primary_key=True)
+    orders: int = 0  # orders with a line of the variant that day
+    units: int = 0
+    gross_minor: int = 0
+    net_minor: int = 0
+    cost_minor: int = 0
+
+
 class OrderLine(SQLModel, table=True):
     """One variant on an order, with the title and SKU as sold and the amounts of the whole line."""
 

@@ -14,6 +14,7 @@ What happens to existing data:
 - ``sales_order.placed_day`` is the day ``created_at`` falls on in the store's time zone (the ``timezone``
   setting, Asia/Shanghai by default); ``gross_minor`` and ``cost_minor`` are summed from the order's lines.
 - source and UTM tags start empty.
+- the sales rollups ``sales_day`` and ``sales_day_variant`` are filled from the orders in sales.
 
 Revision ID: 0014_analytics
 Revises: 0013_az_collate
@@ -34,6 +35,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _CHUNK = 5000
+_DAY_FIGURES = ("orders", "units", "gross_minor", "net_minor", "cost_minor", "shipping_minor", "tax_minor")
+_VARIANT_FIGURES = ("orders", "units", "gross_minor", "net_minor", "cost_minor")
 
 
 def _zone() -> ZoneInfo:
@@ -98,9 +101,42 @@ def upgrade() -> None:
         last = rows[-1][0]
     op.create_index("ix_sales_order_placed", "sales_order", ["placed_day", "status", "payment_status"])
     op.create_index("ix_order_refund_line_order", "order_refund_line", ["order_id", "batch"])
+    # the sales rollups (services/orders/rollups.py), filled from the orders in sales
+    op.create_table(
+        "sales_day",
+        sa.Column("placed_day", sa.Date(), nullable=False),
+        sa.Column("channel", sa.String(length=12), nullable=False),
+        sa.Column("sales_region", sa.String(length=100), nullable=False),
+        sa.Column("ship_province", sa.String(length=100), nullable=False),
+        sa.Column("ship_country", sa.String(length=2), nullable=False),
+        *(sa.Column(name, sa.Integer(), nullable=False) for name in _DAY_FIGURES),
+        sa.PrimaryKeyConstraint("placed_day", "channel", "sales_region", "ship_province", "ship_country"),
+    )
+    op.create_table(
+        "sales_day_variant",
+        sa.Column("placed_day", sa.Date(), nullable=False),
+        sa.Column("variant_id", sa.Integer(), nullable=False),
+        *(sa.Column(name, sa.Integer(), nullable=False) for name in _VARIANT_FIGURES),
+        sa.PrimaryKeyConstraint("placed_day", "variant_id"),
+    )
+    in_sales = "o.status <> 'cancelled' AND NOT (o.status = 'open' AND o.payment_status = 'unpaid')"
+    bind.execute(sa.text(
+        "INSERT INTO sales_day (placed_day, channel, sales_region, ship_province, ship_country, orders, units, "
+        "gross_minor, net_minor, cost_minor, shipping_minor, tax_minor) "
+        "SELECT o.placed_day, o.channel, o.sales_region, o.ship_province, o.ship_country, count(*), "
+        "sum(o.item_count), sum(o.gross_minor), sum(o.subtotal_minor + o.adjustments_minor), sum(o.cost_minor), "
+        f"sum(o.shipping_minor), sum(o.tax_minor) FROM sales_order o WHERE {in_sales} AND o.placed_day IS NOT NULL "
+        "GROUP BY o.placed_day, o.channel, o.sales_region, o.ship_province, o.ship_country"))
+    bind.execute(sa.text(
+        "INSERT INTO sales_day_variant (placed_day, variant_id, orders, units, gross_minor, net_minor, cost_minor) "
+        "SELECT o.placed_day, coalesce(l.variant_id, 0), count(DISTINCT o.id), sum(l.quantity), sum(l.gross_minor), "
+        "sum(l.net_minor), sum(l.quantity * l.unit_cost_minor) FROM order_line l JOIN sales_order o ON o.id = l.order_id "
+        f"WHERE {in_sales} AND o.placed_day IS NOT NULL GROUP BY o.placed_day, coalesce(l.variant_id, 0)"))
 
 
 def downgrade() -> None:
+    op.drop_table("sales_day_variant")
+    op.drop_table("sales_day")
     op.drop_index("ix_order_refund_line_order", table_name="order_refund_line")
     op.drop_index("ix_sales_order_placed", table_name="sales_order")
     with op.batch_alter_table("order_line", schema=None) as batch_op:

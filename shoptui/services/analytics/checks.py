@@ -82,8 +82,9 @@ def _utc(moment: Any, clock: Any) -> Any:
 
 
 def refresh_placed_days(*, session: Session, actor: Any) -> int:
-    """Place every order again on the day it was created in the store's time zone (after the zone changed);
-    returns how many orders moved. One transaction (the caller's), audited."""
+    """Place every order again on the day it was created in the store's time zone (after the zone changed) and
+    rebuild the sales rollups from the orders; returns how many orders moved. One transaction (the caller's),
+    audited."""
     from shoptui import clock
     from shoptui.services import shop
 
@@ -107,11 +108,9 @@ def refresh_placed_days(*, session: Session, actor: Any) -> int:
             session.execute(update(o).where(o.c.id == bindparam("ident")).values(placed_day=bindparam("day")), changes)
             moved += len(changes)
         last = int(rows[-1][0])
-    shop.record(
-        session=session,
-        actor=actor,
-        action="report.refresh",
-        entity="order",
-        summary=f"{moved} orders placed again on their day in {tz.key}",
-    )
+    from shoptui.services.orders import rebuild_rollups
+
+    rebuild_rollups(session)  # the rollups are kept per placed day: computed again from the orders
+    shop.record(session=session, actor=actor, action="report.refresh", entity="order",
+                summary=f"{moved} orders placed again on their day in {tz.key}; sales rollups rebuilt")
     return moved

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, not_, select
+from sqlalchemy import func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from shoptui.errors import InvalidInput
@@ -21,7 +21,16 @@ from shoptui.models._types import table_of
 from shoptui.models.catalog import Category, Product, Variant
 from shoptui.models.customers import Customer
 from shoptui.models.members import Member
-from shoptui.models.orders import Order, OrderAdjustment, OrderLine, OrderPayment, OrderRefund, OrderRefundLine
+from shoptui.models.orders import (
+    Order,
+    OrderAdjustment,
+    OrderLine,
+    OrderPayment,
+    OrderRefund,
+    OrderRefundLine,
+    SalesDay,
+    SalesDayVariant,
+)
 from shoptui.services.analytics.definitions import BREAKDOWNS, COMPARES, TIME_BREAKDOWNS
 from shoptui.services.analytics.export import Column, Table
 
@@ -407,8 +416,11 @@ def _check(by: str, start: date, end: date, top: int | None, compare: str | None
 
 
 def _counted(o: Any) -> ColumnElement[bool]:
-    """Orders in sales: not cancelled, and not open with no payment yet."""
-    return and_(o.c.status != "cancelled", not_(and_(o.c.status == "open", o.c.payment_status == "unpaid")))
+    """Orders in sales: not cancelled, and not open with no payment yet (the rollups' own rule)."""
+    from shoptui.services.orders import in_sales_sql
+
+    result: ColumnElement[bool] = in_sales_sql(o)
+    return result
 
 
 def _from_lines(key: _Key) -> Any:
@@ -421,31 +433,52 @@ def _from_lines(key: _Key) -> Any:
     return source
 
 
+ROLLUP_COLUMNS = {"channel": ("channel",), "province": ("ship_province",), "country": ("ship_country",),
+                  "region": ("sales_region", "ship_province"), **{by: ("placed_day",) for by in TIME_BREAKDOWNS}}
+
+
 def _sales_groups(session: Session, by: str, key: _Key, start: date, end: date) -> dict[tuple[Any, ...], list[int]]:
-    """Key values -> [orders, units, gross, net before returns, cost] of the orders placed in the period."""
-    o, line = table_of(Order), table_of(OrderLine)
-    period = and_(o.c.placed_day >= start, o.c.placed_day <= end, _counted(o))
-    if by in LINE_BREAKDOWNS:
-        query = select(
-            *key.columns,
-            func.count(func.distinct(line.c.order_id)),
-            func.sum(line.c.quantity),
-            func.sum(line.c.gross_minor),
-            func.sum(line.c.net_minor),
-            func.sum(line.c.quantity * line.c.unit_cost_minor),
-        ).select_from(_from_lines(key))
+    """Key values -> [orders, units, gross, net before returns, cost] of the orders placed in the period: from
+    the day rollup (time, place, channel), the day x variant rollup (variant, product, category) or the
+    orders themselves (the rest)."""
+    o = table_of(Order)
+    if by in ROLLUP_COLUMNS:
+        d = table_of(SalesDay)
+        columns: tuple[Any, ...] = tuple(d.c[c] for c in ROLLUP_COLUMNS[by])
+        query = (select(*columns, *(func.sum(d.c[f]) for f in ("orders", "units", "gross_minor", "net_minor",
+                                                                 "cost_minor")))
+                 .where(d.c.placed_day >= start, d.c.placed_day <= end))
+    elif by in LINE_BREAKDOWNS:
+        dv, v, p = table_of(SalesDayVariant), table_of(Variant), table_of(Product)
+        source: Any = dv
+        if by == "variant":
+            columns = (dv.c.variant_id,)
+        else:
+            source = source.outerjoin(v, v.c.id == dv.c.variant_id)
+            if by == "product":
+                columns = (v.c.product_id,)
+            else:
+                source = source.outerjoin(p, p.c.id == v.c.product_id)
+                columns = (p.c.category_id,)
+        query = (select(*columns, *(func.sum(dv.c[f]) for f in ("orders", "units", "gross_minor", "net_minor",
+                                                                  "cost_minor")))
+                 .select_from(source).where(dv.c.placed_day >= start, dv.c.placed_day <= end))
     else:
-        query = select(
-            *key.columns,
-            func.count(),
-            func.sum(o.c.item_count),
-            func.sum(o.c.gross_minor),
-            func.sum(o.c.subtotal_minor + o.c.adjustments_minor),
-            func.sum(o.c.cost_minor),
-        )
-    rows = session.execute(query.where(period).group_by(*key.columns)).all()
-    n = len(key.columns)
-    return {tuple(r[:n]): [int(x or 0) for x in r[n:]] for r in rows}
+        columns = key.columns
+        query = (select(*columns, func.count(), func.sum(o.c.item_count), func.sum(o.c.gross_minor),
+                        func.sum(o.c.subtotal_minor + o.c.adjustments_minor), func.sum(o.c.cost_minor))
+                 .where(o.c.placed_day >= start, o.c.placed_day <= end, _counted(o)))
+    rows = session.execute(query.group_by(*columns)).all()
+    n = len(columns)
+    out: dict[tuple[Any, ...], list[int]] = {}
+    for r in rows:
+        values = tuple(r[:n])
+        if by == "variant" and values == (0,):
+            values = (None,)
+        figures = [int(x or 0) for x in r[n:]]
+        if any(figures):  # a rollup row whose orders all left sales again
+            out[values] = figures
+    return out
 
 
 def _return_groups(
@@ -494,30 +527,14 @@ def _return_groups(
 
 
 def _totals(session: Session, tz: ZoneInfo, start: date, end: date) -> SalesFigures:
-    o = table_of(Order)
-    row = session.execute(
-        select(
-            func.count(),
-            func.sum(o.c.item_count),
-            func.sum(o.c.gross_minor),
-            func.sum(o.c.subtotal_minor + o.c.adjustments_minor),
-            func.sum(o.c.cost_minor),
-            func.sum(o.c.shipping_minor),
-            func.sum(o.c.tax_minor),
-        ).where(o.c.placed_day >= start, o.c.placed_day <= end, _counted(o))
-    ).one()
+    d = table_of(SalesDay)
+    row = session.execute(select(*(func.sum(d.c[f]) for f in ("orders", "units", "gross_minor", "net_minor",
+                                                               "cost_minor", "shipping_minor", "tax_minor")))
+                          .where(d.c.placed_day >= start, d.c.placed_day <= end)).one()
     orders, units, gross, net, cost, shipping, tax = (int(x or 0) for x in row)
     returned = _return_groups(session, "total", _Key(()), tz, start, end).get((), [0, 0])
-    return SalesFigures(
-        orders=orders,
-        units=units,
-        gross_sales=gross,
-        discounts=gross - net,
-        returns=returned[0],
-        cost=cost - returned[1],
-        shipping=shipping,
-        tax=tax,
-    )
+    return SalesFigures(orders=orders, units=units, gross_sales=gross, discounts=gross - net, returns=returned[0],
+                        cost=cost - returned[1], shipping=shipping, tax=tax)
 
 
 def _regions_names(

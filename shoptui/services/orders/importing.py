@@ -1088,6 +1088,11 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
         flush()
     for key, delta in stats.items():
         machine.count(session, key, delta)
+    if plans:  # the sales rollups of the days the history covers
+        from shoptui.services.orders.rollups import rebuild_rollups
+
+        days = [plan["ordered"].astimezone(zone).date() for plan in (plans[0], plans[-1])]
+        rebuild_rollups(session, min(days), max(days))
     if spent:
         _update_customers(session, spent)
     if moves:
