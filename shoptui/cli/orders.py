@@ -212,7 +212,9 @@ def create_order(
                                          "stdin) with the fields lines (sku, quantity, unit_price, discount), customer, "
                                          "guest_name, guest_phone, guest_email, ship_to, channel, shipping, discount, "
                                          "adjustments (kind, label, amount, ref), payments (method, amount, "
-                                         "reference), coupons, points, note, external_ref and location; amounts as "
+                                         "reference), coupons, points, note, external_ref, location, sales_region, and where the "
+                                         "customer came from: source (a word like weibo), utm_source, utm_medium and "
+                                         "utm_campaign (a tagged link's UTM tags); amounts as "
                                          f"text like \"12.50\". Example: {ORDER_DOCUMENT_EXAMPLE}"),
     key: str | None = KEY_OPTION,
     as_json: bool = JSON_OPTION,
