@@ -404,8 +404,8 @@ def _check(by: str, start: date, end: date, top: int | None, compare: str | None
         raise InvalidInput(
             f"The period {start} .. {end} is longer than twenty years; give a shorter one.", field="start"
         )
-    if start.year < 2:
-        raise InvalidInput("The period must start after the year 1.", field="start")
+    if start.year < 1900 or end.year > 9000:
+        raise InvalidInput(f"The period {start} .. {end} must lie between the years 1900 and 9000.", field="start")
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
         raise InvalidInput(f"--top takes a whole number of 1 or more, not {top!r}.", field="top")
     if compare is not None and compare not in COMPARES:
@@ -423,16 +423,6 @@ def _counted(o: Any) -> ColumnElement[bool]:
     return result
 
 
-def _from_lines(key: _Key) -> Any:
-    o, line, v, p = table_of(Order), table_of(OrderLine), table_of(Variant), table_of(Product)
-    source = line.join(o, o.c.id == line.c.order_id)
-    if "variant" in key.joins:
-        source = source.outerjoin(v, v.c.id == line.c.variant_id)
-    if "product" in key.joins:
-        source = source.outerjoin(p, p.c.id == v.c.product_id)
-    return source
-
-
 ROLLUP_COLUMNS = {"channel": ("channel",), "province": ("ship_province",), "country": ("ship_country",),
                   "region": ("sales_region", "ship_province"), **{by: ("placed_day",) for by in TIME_BREAKDOWNS}}
 
@@ -447,7 +437,7 @@ def _sales_groups(session: Session, by: str, key: _Key, start: date, end: date) 
         columns: tuple[Any, ...] = tuple(d.c[c] for c in ROLLUP_COLUMNS[by])
         query = (select(*columns, *(func.sum(d.c[f]) for f in ("orders", "units", "gross_minor", "net_minor",
                                                                  "cost_minor")))
-                 .where(d.c.placed_day >= start, d.c.placed_day <= end))
+                 .where(d.c.placed_day >= start, d.c.placed_day <= end).group_by(*columns))
     elif by in LINE_BREAKDOWNS:
         dv, v, p = table_of(SalesDayVariant), table_of(Variant), table_of(Product)
         source: Any = dv
@@ -462,13 +452,13 @@ def _sales_groups(session: Session, by: str, key: _Key, start: date, end: date) 
                 columns = (p.c.category_id,)
         query = (select(*columns, *(func.sum(dv.c[f]) for f in ("orders", "units", "gross_minor", "net_minor",
                                                                   "cost_minor")))
-                 .select_from(source).where(dv.c.placed_day >= start, dv.c.placed_day <= end))
+                 .select_from(source).where(dv.c.placed_day >= start, dv.c.placed_day <= end).group_by(*columns))
     else:
         columns = key.columns
-        query = (select(*columns, func.count(), func.sum(o.c.item_count), func.sum(o.c.gross_minor),
-                        func.sum(o.c.subtotal_minor + o.c.adjustments_minor), func.sum(o.c.cost_minor))
-                 .where(o.c.placed_day >= start, o.c.placed_day <= end, _counted(o)))
-    rows = session.execute(query.group_by(*columns)).all()
+        query = _grouped(columns, (o.c.item_count, o.c.gross_minor, o.c.subtotal_minor + o.c.adjustments_minor,
+                                   o.c.cost_minor), o, (o.c.placed_day >= start, o.c.placed_day <= end, _counted(o)),
+                         count=True)
+    rows = session.execute(query).all()
     n = len(columns)
     out: dict[tuple[Any, ...], list[int]] = {}
     for r in rows:
@@ -479,6 +469,18 @@ def _sales_groups(session: Session, by: str, key: _Key, start: date, end: date) 
         if any(figures):  # a rollup row whose orders all left sales again
             out[values] = figures
     return out
+
+
+def _grouped(keys: Sequence[Any], values: Sequence[Any], source: Any, where: Sequence[Any], *,
+             count: bool = False) -> Any:
+    """``SELECT keys, [count(*),] sum(values) ... GROUP BY keys`` through a derived table, so a key that is a
+    correlated subquery (largest payment, promotion, tier) is computed once per row and grouped by name on
+    both engines."""
+    inner = (select(*(k.label(f"k{i}") for i, k in enumerate(keys)), *(v.label(f"v{i}") for i, v in enumerate(values)))
+             .select_from(source).where(*where).subquery())
+    outer = [inner.c[f"k{i}"] for i in range(len(keys))]
+    sums = [func.sum(inner.c[f"v{i}"]) for i in range(len(values))]
+    return select(*outer, *([func.count()] if count else []), *sums).group_by(*outer)
 
 
 def _return_groups(
@@ -504,14 +506,8 @@ def _return_groups(
         source = source.outerjoin(table_of(Variant), table_of(Variant).c.id == line.c.variant_id)
     if "product" in key.joins:
         source = source.outerjoin(table_of(Product), table_of(Product).c.id == table_of(Variant).c.product_id)
-    query = (
-        select(
-            *columns, func.sum(refund_line.c.amount_minor), func.sum(refund_line.c.quantity * line.c.unit_cost_minor)
-        )
-        .select_from(source)
-        .where(refund.c.at >= day_start(start, tz), refund.c.at < day_end(end, tz), o.c.status != "cancelled")
-        .group_by(*columns)
-    )
+    query = _grouped(columns, (refund_line.c.amount_minor, refund_line.c.quantity * line.c.unit_cost_minor), source,
+                     (refund.c.at >= day_start(start, tz), refund.c.at < day_end(end, tz), o.c.status != "cancelled"))
     out: dict[tuple[Any, ...], list[int]] = {}
     n = len(columns)
     for r in session.execute(query).all():

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, delete, func, insert, literal, not_, select, update
+from sqlalchemy import and_, delete, func, insert, literal_column, not_, select, update
 
 from shoptui.models._types import table_of
 from shoptui.models.orders import Order, OrderLine, SalesDay, SalesDayVariant
@@ -39,12 +39,16 @@ def in_sales_sql(o: Any) -> Any:
 
 
 def _add(session: Session, table: Any, keys: dict[str, Any], figures: dict[str, int]) -> None:
-    """Add ``figures`` to the row of ``keys`` (created when missing)."""
+    """Add ``figures`` to the row of ``keys``; a missing row is created at zero first (insert-or-ignore, so two
+    transactions creating the same day's row never collide) and the figures added to it."""
+    from shoptui.store.unique import insert_ignore
+
     where = [table.c[k] == v for k, v in keys.items()]
-    changed = session.execute(update(table).where(*where).values({k: table.c[k] + v for k, v in figures.items()})
-                              .execution_options(synchronize_session=False)).rowcount
-    if not changed:
-        session.execute(insert(table).values({**keys, **figures}))
+    statement = (update(table).where(*where).values({k: table.c[k] + v for k, v in figures.items()})
+                 .execution_options(synchronize_session=False))
+    if not session.execute(statement).rowcount:
+        insert_ignore(session, table, {**keys, **dict.fromkeys(figures, 0)})
+        session.execute(statement)
 
 
 def roll(session: Session, order: Order, lines: Iterable[OrderLine], sign: int) -> None:
@@ -102,7 +106,7 @@ def _variant_aggregate(first: date | None, last: date | None) -> Any:
         where.append(o.c.placed_day >= first)
     if last is not None:
         where.append(o.c.placed_day <= last)
-    variant = func.coalesce(line.c.variant_id, literal(0))
+    variant = func.coalesce(line.c.variant_id, literal_column("0"))  # inline: grouped by the same text
     return (select(o.c.placed_day, variant, func.count(func.distinct(o.c.id)), func.sum(line.c.quantity),
                    func.sum(line.c.gross_minor), func.sum(line.c.net_minor),
                    func.sum(line.c.quantity * line.c.unit_cost_minor))
