@@ -95,7 +95,9 @@ def upgrade() -> None:
         if not rows:
             break
         bind.execute(
-            sa.text("UPDATE sales_order SET placed_day = :day WHERE id = :id"),
+            sa.text("UPDATE sales_order SET placed_day = :day WHERE id = :id").bindparams(
+                sa.bindparam("day", type_=sa.Date())
+            ),
             [{"id": ident, "day": _moment(at).astimezone(zone).date()} for ident, at in rows],
         )
         last = rows[-1][0]
