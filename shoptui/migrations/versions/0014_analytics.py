@@ -57,20 +57,16 @@ def _moment(value: object) -> datetime:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("sales_order", schema=None) as batch_op:
-        batch_op.alter_column(
-            "ship_region", new_column_name="ship_province", existing_type=sa.String(length=100), existing_nullable=False
-        )
-        batch_op.add_column(sa.Column("sales_region", sa.String(length=100), server_default="", nullable=False))
-        batch_op.add_column(sa.Column("source", sa.String(length=40), server_default="", nullable=False))
-        batch_op.add_column(sa.Column("utm_source", sa.String(length=100), server_default="", nullable=False))
-        batch_op.add_column(sa.Column("utm_medium", sa.String(length=100), server_default="", nullable=False))
-        batch_op.add_column(sa.Column("utm_campaign", sa.String(length=100), server_default="", nullable=False))
-        batch_op.add_column(sa.Column("placed_day", sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column("gross_minor", sa.Integer(), server_default="0", nullable=False))
-        batch_op.add_column(sa.Column("cost_minor", sa.Integer(), server_default="0", nullable=False))
-    with op.batch_alter_table("order_line", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("unit_cost_minor", sa.Integer(), server_default="0", nullable=False))
+    # plain ALTER TABLE on both engines (SQLite 3.25+ renames, adds): a batch copy of sales_order would drop a
+    # table other tables' foreign keys point at
+    op.execute("ALTER TABLE sales_order RENAME COLUMN ship_region TO ship_province")
+    for name, length in (("sales_region", 100), ("source", 40), ("utm_source", 100), ("utm_medium", 100),
+                         ("utm_campaign", 100)):
+        op.add_column("sales_order", sa.Column(name, sa.String(length=length), server_default="", nullable=False))
+    op.add_column("sales_order", sa.Column("placed_day", sa.Date(), nullable=True))
+    op.add_column("sales_order", sa.Column("gross_minor", sa.Integer(), server_default="0", nullable=False))
+    op.add_column("sales_order", sa.Column("cost_minor", sa.Integer(), server_default="0", nullable=False))
+    op.add_column("order_line", sa.Column("unit_cost_minor", sa.Integer(), server_default="0", nullable=False))
     bind = op.get_bind()
     bind.execute(
         sa.text(
@@ -141,20 +137,8 @@ def downgrade() -> None:
     op.drop_table("sales_day")
     op.drop_index("ix_order_refund_line_order", table_name="order_refund_line")
     op.drop_index("ix_sales_order_placed", table_name="sales_order")
-    with op.batch_alter_table("order_line", schema=None) as batch_op:
-        batch_op.drop_column("unit_cost_minor")
-    with op.batch_alter_table("sales_order", schema=None) as batch_op:
-        for column in (
-            "cost_minor",
-            "gross_minor",
-            "placed_day",
-            "utm_campaign",
-            "utm_medium",
-            "utm_source",
-            "source",
-            "sales_region",
-        ):
-            batch_op.drop_column(column)
-        batch_op.alter_column(
-            "ship_province", new_column_name="ship_region", existing_type=sa.String(length=100), existing_nullable=False
-        )
+    op.execute("ALTER TABLE order_line DROP COLUMN unit_cost_minor")  # SQLite 3.35+ and PostgreSQL
+    for column in ("cost_minor", "gross_minor", "placed_day", "utm_campaign", "utm_medium", "utm_source", "source",
+                   "sales_region"):
+        op.execute(f"ALTER TABLE sales_order DROP COLUMN {column}")
+    op.execute("ALTER TABLE sales_order RENAME COLUMN ship_province TO ship_region")
