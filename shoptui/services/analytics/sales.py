@@ -33,12 +33,14 @@ from shoptui.models.orders import (
 )
 from shoptui.services.analytics.definitions import BREAKDOWNS, COMPARES, TIME_BREAKDOWNS
 from shoptui.services.analytics.export import Column, Table
+from shoptui.store.rows import tuples
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from sqlmodel import Session
 
+Names = dict[tuple[Any, ...], tuple[str, str, str | None, str | None]]  # group values -> key, label, sku, title
 NONE = "(none)"
 OTHER = "(other)"
 MAX_DAYS = 366 * 20  # a report spans at most twenty years
@@ -180,7 +182,7 @@ class _Key:
     columns: tuple[Any, ...]
     joins: tuple[str, ...] = ()
     name: (
-        Callable[[Session, list[tuple[Any, ...]]], dict[tuple[Any, ...], tuple[str, str, str | None, str | None]]]
+        Callable[[Session, list[tuple[Any, ...]]], Names]
         | None
     ) = None
 
@@ -247,10 +249,10 @@ def _text_name(values: tuple[Any, ...]) -> tuple[str, str, str | None, str | Non
 
 def _country_names(
     session: Session, groups: list[tuple[Any, ...]]
-) -> dict[tuple[Any, ...], tuple[str, str, str | None, str | None]]:
+) -> Names:
     import pycountry
 
-    out = {}
+    out: Names = {}
     for values in groups:
         code = str(values[0] or "")
         found = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
@@ -260,8 +262,8 @@ def _country_names(
 
 def _adjustment_names(
     session: Session, groups: list[tuple[Any, ...]]
-) -> dict[tuple[Any, ...], tuple[str, str, str | None, str | None]]:
-    out = {}
+) -> Names:
+    out: Names = {}
     for values in groups:
         ref, label = values
         key = (str(ref).partition(":")[2] or str(ref)) if ref else NONE
@@ -281,10 +283,10 @@ def _by_ids(session: Session, table: Any, columns: Sequence[Any], ids: Iterable[
 
 def _customer_names(
     session: Session, groups: list[tuple[Any, ...]]
-) -> dict[tuple[Any, ...], tuple[str, str, str | None, str | None]]:
+) -> Names:
     c = table_of(Customer)
     names = _by_ids(session, c, (c.c.name, c.c.phone), (g[0] for g in groups))
-    out = {}
+    out: Names = {}
     for values in groups:
         cid = values[0]
         if cid is None:
@@ -297,7 +299,7 @@ def _customer_names(
 
 def _variant_names(
     session: Session, groups: list[tuple[Any, ...]]
-) -> dict[tuple[Any, ...], tuple[str, str, str | None, str | None]]:
+) -> Names:
     from shoptui.services.orders import variant_title
 
     v, p = table_of(Variant), table_of(Product)
@@ -309,9 +311,9 @@ def _variant_names(
             .join_from(v, p, p.c.id == v.c.product_id)
             .where(v.c.id.in_(wanted[start : start + 5000]))
         )
-        for vid, sku, title, *options in session.execute(query).all():
+        for vid, sku, title, *options in tuples(session.execute(query)).all():
             found[int(vid)] = (str(sku), variant_title(str(title), tuple(options)))
-    out: dict[tuple[Any, ...], tuple[str, str, str | None, str | None]] = {}
+    out: Names = {}
     for values in groups:
         if values[0] is None:
             out[values] = (NONE, "(no variant)", None, None)
@@ -323,7 +325,7 @@ def _variant_names(
 
 def _product_names(
     session: Session, groups: list[tuple[Any, ...]]
-) -> dict[tuple[Any, ...], tuple[str, str, str | None, str | None]]:
+) -> Names:
     v, p = table_of(Variant), table_of(Product)
     titles = _by_ids(session, p, (p.c.title,), (g[0] for g in groups))
     wanted = sorted(titles)
@@ -334,9 +336,9 @@ def _product_names(
             .where(v.c.product_id.in_(wanted[start : start + 5000]))
             .order_by(v.c.product_id, v.c.position.desc(), v.c.id.desc())
         )
-        for pid, sku in session.execute(query).all():
+        for pid, sku in tuples(session.execute(query)).all():
             first_sku[int(pid)] = str(sku)  # the last written is the first variant (position, then id)
-    out: dict[tuple[Any, ...], tuple[str, str, str | None, str | None]] = {}
+    out: Names = {}
     for values in groups:
         if values[0] is None:
             out[values] = (NONE, "(no product)", None, None)
@@ -349,10 +351,10 @@ def _product_names(
 
 def _category_names(
     session: Session, groups: list[tuple[Any, ...]]
-) -> dict[tuple[Any, ...], tuple[str, str, str | None, str | None]]:
+) -> Names:
     c = table_of(Category)
     names = _by_ids(session, c, (c.c.name,), (g[0] for g in groups))
-    out: dict[tuple[Any, ...], tuple[str, str, str | None, str | None]] = {}
+    out: Names = {}
     for values in groups:
         if values[0] is None:
             out[values] = (NONE, "(uncategorised)", None, None)
@@ -535,12 +537,12 @@ def _totals(session: Session, tz: ZoneInfo, start: date, end: date) -> SalesFigu
 
 def _regions_names(
     session: Session, groups: list[tuple[Any, ...]]
-) -> dict[tuple[Any, ...], tuple[str, str, str | None, str | None]]:
+) -> Names:
     from shoptui.services import shop
     from shoptui.services.analytics.settings import parse_sales_regions, region_of
 
     regions = parse_sales_regions(str(shop.get(session=session, key="sales_regions") or ""))
-    out = {}
+    out: Names = {}
     for values in groups:
         region = str(values[0] or "") or region_of(regions, str(values[1] or ""))
         out[values] = (region or NONE, region or NONE, None, None)
@@ -552,7 +554,7 @@ def _rows(session: Session, by: str, key: _Key, tz: ZoneInfo, start: date, end: 
     returned = _return_groups(session, by, key, tz, start, end)
     groups = sorted(set(sold) | set(returned), key=repr)
     if by in TIME_BREAKDOWNS:
-        names = {g: (time_key(by, g[0]), time_key(by, g[0]), None, None) for g in groups}
+        names: Names = {g: (time_key(by, g[0]), time_key(by, g[0]), None, None) for g in groups}
     elif by == "region":
         names = _regions_names(session, groups)
     elif key.name is not None:
@@ -651,13 +653,13 @@ def _unpaid(session: Session, start: date, end: date) -> tuple[list[UnpaidOrder]
     """The open orders with no payment placed in the period: the newest few, how many, their total."""
     o = table_of(Order)
     where = (o.c.placed_day >= start, o.c.placed_day <= end, o.c.status == "open", o.c.payment_status == "unpaid")
-    count, amount = session.execute(select(func.count(), func.sum(o.c.total_minor)).where(*where)).one()
-    rows = session.execute(
+    count, amount = tuples(session.execute(select(func.count(), func.sum(o.c.total_minor)).where(*where))).one()
+    rows = tuples(session.execute(
         select(o.c.number, o.c.created_at, o.c.customer_name, o.c.total_minor)
         .where(*where)
         .order_by(o.c.created_at.desc(), o.c.id.desc())
         .limit(MAX_UNPAID_LISTED)
-    ).all()
+    )).all()
     listed = [
         UnpaidOrder(number=str(n), placed_at=at, customer=str(name or ""), total_minor=int(total))
         for n, at, name, total in rows

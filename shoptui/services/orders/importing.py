@@ -1106,8 +1106,8 @@ def _variant_costs(session: Session, ids: set[int]) -> dict[int, int]:
     wanted = sorted(ids)
     out: dict[int, int] = {}
     for start in range(0, len(wanted), CHUNK):
-        out.update((vid, cost or 0) for vid, cost in session.execute(
-            select(Variant.id, Variant.cost_minor).where(col(Variant.id).in_(wanted[start:start + CHUNK]))).all())
+        out.update((int(vid), int(cost or 0)) for vid, cost in tuples(session.execute(
+            select(Variant.id, Variant.cost_minor).where(col(Variant.id).in_(wanted[start:start + CHUNK])))).all())
     return out
 
 

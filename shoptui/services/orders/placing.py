@@ -266,8 +266,10 @@ def create_order_row(*, session: Session, actor: Actor, draft: OrderDraft) -> Or
                   location_id=location_id, stock_mode=draft.stock_mode, currency=cfg.currency.code,
                   shipping_minor=draft.shipping_minor, note=clean_text(draft.note, "note", 2000),
                   created_by=actor.name[:100], created_at=created_at, updated_at=created_at,
-                  placed_day=created_at.astimezone(cfg.tz).date(), **attribution_fields(draft),
+                  placed_day=created_at.astimezone(cfg.tz).date(),
                   **contact, **ship_fields(draft.ship_to, customer, session))
+    for name, value in attribution_fields(draft).items():
+        setattr(order, name, value)
     session.add(order)
     session.flush()
     assert order.id is not None

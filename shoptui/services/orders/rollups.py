@@ -46,7 +46,8 @@ def _add(session: Session, table: Any, keys: dict[str, Any], figures: dict[str, 
     where = [table.c[k] == v for k, v in keys.items()]
     statement = (update(table).where(*where).values({k: table.c[k] + v for k, v in figures.items()})
                  .execution_options(synchronize_session=False))
-    if not session.execute(statement).rowcount:
+    result: Any = session.execute(statement)
+    if not result.rowcount:
         insert_ignore(session, table, {**keys, **dict.fromkeys(figures, 0)})
         session.execute(statement)
 
