@@ -106,14 +106,15 @@ def _build() -> None:
         subtotal = sum(int(line["gross_minor"]) for line in order_lines)  # type: ignore[call-overload]
         adjusted = 0
         kind = rnd.random()
-        if subtotal > 2000 and kind < 0.15:  # a promotion or a coupon, carried by the first line
+        carrier = max(order_lines, key=lambda line: int(line["gross_minor"]))  # type: ignore[call-overload]
+        if int(carrier["gross_minor"]) > 2000 and kind < 0.15:  # type: ignore[call-overload]  # promotion, coupon
             label, ref = ((f"Promotion {n % 5 + 1}", f"promotion:{n % 5 + 1}") if kind < 0.10
                           else (f"Coupon SAVE{n % 3}", f"coupon:SAVE{n % 3}"))
             adjusted = -1000
             adjustments.append({"order_id": n, "kind": ref.partition(":")[0], "label": label, "amount_minor": -1000,
                                 "ref": ref})
-            order_lines[0]["adjustment_minor"] = -1000
-            order_lines[0]["net_minor"] = int(order_lines[0]["net_minor"]) - 1000  # type: ignore[call-overload]
+            carrier["adjustment_minor"] = -1000
+            carrier["net_minor"] = int(carrier["net_minor"]) - 1000  # type: ignore[call-overload]
         total = subtotal + adjusted
         at = _stamp(created)
         paid = total if state[1] == "paid" else 0
@@ -169,17 +170,11 @@ def _build() -> None:
 
 
 def _flush(con: sqlite3.Connection, *tables: list[dict[str, object]]) -> None:
-    orders, lines, payments, adjustments, refunds, refund_lines = tables
-    _insert(con, "sales_order", {"id": 0, "number": "", "customer_id": None, "paid_at": None}, orders)
-    _insert(con, "order_line", {"id": 0, "order_id": 0, "variant_id": None, "sku": "", "title": "", "quantity": 1,
-                                "unit_price_minor": 0}, lines)
-    _insert(con, "order_payment", {"order_id": 0, "method": "card", "amount_minor": 1}, payments)
-    _insert(con, "order_adjustment", {"order_id": 0, "kind": "", "label": "", "amount_minor": 0, "ref": None},
-            adjustments)
-    _insert(con, "order_refund", {"id": 0, "order_id": 0, "batch": 0, "method": "card", "amount_minor": 1}, refunds)
-    _insert(con, "order_refund_line", {"order_id": 0, "batch": 0, "line_id": 0, "quantity": 0, "amount_minor": 0},
-            refund_lines)
-    for rows in tables:
+    """Insert the rows gathered so far (each table's template names every key its rows carry)."""
+    for name, rows in zip(("sales_order", "order_line", "order_payment", "order_adjustment", "order_refund",
+                           "order_refund_line"), tables, strict=True):
+        if rows:
+            _insert(con, name, dict.fromkeys(rows[0]), rows)
         rows.clear()
 
 

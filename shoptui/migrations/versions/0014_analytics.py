@@ -58,15 +58,23 @@ def _moment(value: object) -> datetime:
 
 def upgrade() -> None:
     # plain ALTER TABLE on both engines (SQLite 3.25+ renames, adds): a batch copy of sales_order would drop a
-    # table other tables' foreign keys point at
-    op.execute("ALTER TABLE sales_order RENAME COLUMN ship_region TO ship_province")
-    for name, length in (("sales_region", 100), ("source", 40), ("utm_source", 100), ("utm_medium", 100),
-                         ("utm_campaign", 100)):
-        op.add_column("sales_order", sa.Column(name, sa.String(length=length), server_default="", nullable=False))
-    op.add_column("sales_order", sa.Column("placed_day", sa.Date(), nullable=True))
-    op.add_column("sales_order", sa.Column("gross_minor", sa.Integer(), server_default="0", nullable=False))
-    op.add_column("sales_order", sa.Column("cost_minor", sa.Integer(), server_default="0", nullable=False))
-    op.add_column("order_line", sa.Column("unit_cost_minor", sa.Integer(), server_default="0", nullable=False))
+    # table other tables' foreign keys point at. Each step is skipped when already done (a store stamped back
+    # to an older revision over a newer schema upgrades again without harm).
+    inspector = sa.inspect(op.get_bind())
+    have = {c["name"] for c in inspector.get_columns("sales_order")}
+    if "ship_region" in have and "ship_province" not in have:
+        op.execute("ALTER TABLE sales_order RENAME COLUMN ship_region TO ship_province")
+    wanted = [sa.Column(name, sa.String(length=length), server_default="", nullable=False)
+              for name, length in (("sales_region", 100), ("source", 40), ("utm_source", 100), ("utm_medium", 100),
+                                   ("utm_campaign", 100))]
+    wanted += [sa.Column("placed_day", sa.Date(), nullable=True),
+               sa.Column("gross_minor", sa.Integer(), server_default="0", nullable=False),
+               sa.Column("cost_minor", sa.Integer(), server_default="0", nullable=False)]
+    for column in wanted:
+        if column.name not in have:
+            op.add_column("sales_order", column)
+    if "unit_cost_minor" not in {c["name"] for c in inspector.get_columns("order_line")}:
+        op.add_column("order_line", sa.Column("unit_cost_minor", sa.Integer(), server_default="0", nullable=False))
     bind = op.get_bind()
     bind.execute(
         sa.text(
@@ -97,8 +105,15 @@ def upgrade() -> None:
             [{"id": ident, "day": _moment(at).astimezone(zone).date()} for ident, at in rows],
         )
         last = rows[-1][0]
-    op.create_index("ix_sales_order_placed", "sales_order", ["placed_day", "status", "payment_status"])
-    op.create_index("ix_order_refund_line_order", "order_refund_line", ["order_id", "batch"])
+    indexes = {ix["name"] for table in ("sales_order", "order_refund_line") for ix in inspector.get_indexes(table)}
+    if "ix_sales_order_placed" not in indexes:
+        op.create_index("ix_sales_order_placed", "sales_order", ["placed_day", "status", "payment_status"])
+    if "ix_order_refund_line_order" not in indexes:
+        op.create_index("ix_order_refund_line_order", "order_refund_line", ["order_id", "batch"])
+    tables = set(inspector.get_table_names())
+    if "sales_day" in tables:  # computed again below
+        op.drop_table("sales_day_variant")
+        op.drop_table("sales_day")
     # the sales rollups (services/orders/rollups.py), filled from the orders in sales
     op.create_table(
         "sales_day",
