@@ -438,7 +438,7 @@ def _sales_groups(session: Session, by: str, key: _Key, start: date, end: date) 
         d = table_of(SalesDay)
         columns: tuple[Any, ...] = tuple(d.c[c] for c in ROLLUP_COLUMNS[by])
         query = (select(*columns, *(func.sum(d.c[f]) for f in ("orders", "units", "gross_minor", "net_minor",
-                                                                 "cost_minor")))
+                                                                 "cost_minor", "shipping_minor", "tax_minor")))
                  .where(d.c.placed_day >= start, d.c.placed_day <= end).group_by(*columns))
     elif by in LINE_BREAKDOWNS:
         dv, v, p = table_of(SalesDayVariant), table_of(Variant), table_of(Product)
@@ -524,15 +524,23 @@ def _return_groups(
     return out
 
 
-def _totals(session: Session, tz: ZoneInfo, start: date, end: date) -> SalesFigures:
-    d = table_of(SalesDay)
-    row = session.execute(select(*(func.sum(d.c[f]) for f in ("orders", "units", "gross_minor", "net_minor",
-                                                               "cost_minor", "shipping_minor", "tax_minor")))
-                          .where(d.c.placed_day >= start, d.c.placed_day <= end)).one()
-    orders, units, gross, net, cost, shipping, tax = (int(x or 0) for x in row)
-    returned = _return_groups(session, "total", _Key(()), tz, start, end).get((), [0, 0])
-    return SalesFigures(orders=orders, units=units, gross_sales=gross, discounts=gross - net, returns=returned[0],
-                        cost=cost - returned[1], shipping=shipping, tax=tax)
+def _totals(session: Session, by: str, start: date, end: date, sold: dict[tuple[Any, ...], list[int]],
+            returned: dict[tuple[Any, ...], list[int]]) -> SalesFigures:
+    """The period's total: the sum of the day rollup's groups when the rows came from it (no second scan),
+    else one sum over it; the returns are the sum of the returned groups (every refund line is in one)."""
+    if by in ROLLUP_COLUMNS:
+        sums = [sum(values) for values in zip(*sold.values(), strict=True)] if sold else [0] * 7
+    else:
+        d = table_of(SalesDay)
+        sums = [int(x or 0) for x in tuples(session.execute(
+            select(*(func.sum(d.c[f]) for f in ("orders", "units", "gross_minor", "net_minor", "cost_minor",
+                                                "shipping_minor", "tax_minor")))
+            .where(d.c.placed_day >= start, d.c.placed_day <= end))).one()]
+    orders, units, gross, net, cost, shipping, tax = sums
+    refunded = sum(v[0] for v in returned.values())
+    refunded_cost = sum(v[1] for v in returned.values())
+    return SalesFigures(orders=orders, units=units, gross_sales=gross, discounts=gross - net, returns=refunded,
+                        cost=cost - refunded_cost, shipping=shipping, tax=tax)
 
 
 def _regions_names(
@@ -549,9 +557,8 @@ def _regions_names(
     return out
 
 
-def _rows(session: Session, by: str, key: _Key, tz: ZoneInfo, start: date, end: date) -> list[SalesRow]:
-    sold = _sales_groups(session, by, key, start, end)
-    returned = _return_groups(session, by, key, tz, start, end)
+def _rows(session: Session, by: str, key: _Key, sold: dict[tuple[Any, ...], list[int]],
+          returned: dict[tuple[Any, ...], list[int]]) -> list[SalesRow]:
     groups = sorted(set(sold) | set(returned), key=repr)
     if by in TIME_BREAKDOWNS:
         names: Names = {g: (time_key(by, g[0]), time_key(by, g[0]), None, None) for g in groups}
@@ -563,7 +570,7 @@ def _rows(session: Session, by: str, key: _Key, tz: ZoneInfo, start: date, end: 
         names = {g: _text_name(g) for g in groups}
     merged: dict[str, SalesRow] = {}
     for g in groups:
-        orders, units, gross, net, cost = sold.get(g, [0, 0, 0, 0, 0])
+        orders, units, gross, net, cost = sold.get(g, [0, 0, 0, 0, 0])[:5]
         refunded, refunded_cost = returned.get(g, [0, 0])
         figures = SalesFigures(
             orders=orders,
@@ -622,9 +629,11 @@ def sales_report(
     _check(by, start, end, top, compare)
     currency = shop.currency(session=session)
     key = _key_of(by)
-    rows = _sorted(by, _rows(session, by, key, tz, start, end), top)
-    total = _totals(session, tz, start, end)
-    unpaid, count, amount = _unpaid(session, start, end)
+    sold = _sales_groups(session, by, key, start, end)
+    returned = _return_groups(session, by, key, tz, start, end)
+    rows = _sorted(by, _rows(session, by, key, sold, returned), top)
+    total = _totals(session, by, start, end, sold, returned)
+    unpaid, count, amount = _unpaid(session, tz, start, end)
     comparison = None
     if compare is not None:
         before_start, before_end = compared_period(start, end, compare)
@@ -649,10 +658,14 @@ def sales_report(
     )
 
 
-def _unpaid(session: Session, start: date, end: date) -> tuple[list[UnpaidOrder], int, int]:
-    """The open orders with no payment placed in the period: the newest few, how many, their total."""
+def _unpaid(session: Session, tz: ZoneInfo, start: date, end: date) -> tuple[list[UnpaidOrder], int, int]:
+    """The open orders with no payment placed in the period: the newest few, how many, their total (found by
+    status and creation time, the status index: open orders are few)."""
+    from shoptui.services.shop import day_end, day_start
+
     o = table_of(Order)
-    where = (o.c.placed_day >= start, o.c.placed_day <= end, o.c.status == "open", o.c.payment_status == "unpaid")
+    where = (o.c.status == "open", o.c.created_at >= day_start(start, tz), o.c.created_at < day_end(end, tz),
+             o.c.payment_status == "unpaid")
     count, amount = tuples(session.execute(select(func.count(), func.sum(o.c.total_minor)).where(*where))).one()
     rows = tuples(session.execute(
         select(o.c.number, o.c.created_at, o.c.customer_name, o.c.total_minor)
