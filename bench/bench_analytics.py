@@ -30,9 +30,39 @@ STORE = DATA / f"analytics-1m-v{VERSION}.db"
 NOW = datetime(2026, 11, 20, 2, 30, tzinfo=UTC)  # 10:30 in Asia/Shanghai
 SPAN = timedelta(days=730)
 ZONE = ZoneInfo("Asia/Shanghai")
-PROVINCES = ["上海", "江苏", "浙江", "安徽", "福建", "江西", "山东", "广东", "广西", "海南", "北京", "天津", "河北",
-             "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "河南", "湖北", "湖南", "重庆", "四川", "贵州", "云南", "西藏",
-             "陕西", "甘肃", "青海", "宁夏", "新疆"]
+PROVINCES = [
+    "上海",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "广东",
+    "广西",
+    "海南",
+    "北京",
+    "天津",
+    "河北",
+    "山西",
+    "内蒙古",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "河南",
+    "湖北",
+    "湖南",
+    "重庆",
+    "四川",
+    "贵州",
+    "云南",
+    "西藏",
+    "陕西",
+    "甘肃",
+    "青海",
+    "宁夏",
+    "新疆",
+]
 CHANNELS = ["web", "counter", "phone", "chat", "marketplace"]
 SOURCES = ["", "", "weibo", "search", "direct", "wechat", "douyin"]
 STAFF = ["ann", "bo", "chen", "dai", "eve"]
@@ -54,21 +84,38 @@ def _build() -> None:
     con.execute("PRAGMA journal_mode = OFF")
     con.execute("PRAGMA synchronous = OFF")
     stamp0 = _stamp(NOW - SPAN)
-    _insert(con, "category", {"id": 0, "name": "", "slug": "", "path": "/", "created_at": stamp0, "updated_at": stamp0},
-            ({"id": n, "name": f"Category {n}", "slug": f"category-{n}", "path": f"/{n}/"}
-             for n in range(1, CATEGORIES + 1)))
+    _insert(
+        con,
+        "category",
+        {"id": 0, "name": "", "slug": "", "path": "/", "created_at": stamp0, "updated_at": stamp0},
+        (
+            {"id": n, "name": f"Category {n}", "slug": f"category-{n}", "path": f"/{n}/"}
+            for n in range(1, CATEGORIES + 1)
+        ),
+    )
     prices = [rnd.randrange(500, 50_000, 100) for _ in range(VARIANTS)]
     costs = [price * rnd.randrange(30, 70) // 100 for price in prices]
-    _insert(con, "product", {"id": 0, "title": "", "status": "active", "category_id": None, "variant_count": 1},
-            ({"id": n, "title": f"Bench product {n}", "category_id": n % CATEGORIES + 1}
-             for n in range(1, VARIANTS + 1)))
-    _insert(con, "variant", {"id": 0, "product_id": 0, "sku": "", "barcode": None, "price_minor": 0, "cost_minor": 0,
-                             "track_stock": 0},
-            ({"id": n, "product_id": n, "sku": f"B-{n:05d}", "price_minor": prices[n - 1], "cost_minor": costs[n - 1]}
-             for n in range(1, VARIANTS + 1)))
-    _insert(con, "customer", {"id": 0, "name": "", "phone": None, "email": None, "created_at": stamp0,
-                              "updated_at": stamp0},
-            ({"id": n, "name": f"Customer {n}", "phone": f"1390{n:07d}"} for n in range(1, CUSTOMERS + 1)))
+    _insert(
+        con,
+        "product",
+        {"id": 0, "title": "", "status": "active", "category_id": None, "variant_count": 1},
+        ({"id": n, "title": f"Bench product {n}", "category_id": n % CATEGORIES + 1} for n in range(1, VARIANTS + 1)),
+    )
+    _insert(
+        con,
+        "variant",
+        {"id": 0, "product_id": 0, "sku": "", "barcode": None, "price_minor": 0, "cost_minor": 0, "track_stock": 0},
+        (
+            {"id": n, "product_id": n, "sku": f"B-{n:05d}", "price_minor": prices[n - 1], "cost_minor": costs[n - 1]}
+            for n in range(1, VARIANTS + 1)
+        ),
+    )
+    _insert(
+        con,
+        "customer",
+        {"id": 0, "name": "", "phone": None, "email": None, "created_at": stamp0, "updated_at": stamp0},
+        ({"id": n, "name": f"Customer {n}", "phone": f"1390{n:07d}"} for n in range(1, CUSTOMERS + 1)),
+    )
     step = SPAN / ORDERS
     start = NOW - SPAN
     counts: dict[tuple[str, str, str], int] = {}
@@ -98,21 +145,37 @@ def _build() -> None:
             variant = rnd.randrange(1, VARIANTS + 1)
             quantity = 1 if rnd.random() < 0.8 else 2
             gross = prices[variant - 1] * quantity
-            order_lines.append({"id": line_id, "order_id": n, "position": position, "variant_id": variant,
-                                "sku": f"B-{variant:05d}", "title": f"Bench product {variant}", "quantity": quantity,
-                                "unit_price_minor": prices[variant - 1], "gross_minor": gross,
-                                "line_total_minor": gross, "adjustment_minor": 0, "net_minor": gross,
-                                "unit_cost_minor": costs[variant - 1]})
+            order_lines.append(
+                {
+                    "id": line_id,
+                    "order_id": n,
+                    "position": position,
+                    "variant_id": variant,
+                    "sku": f"B-{variant:05d}",
+                    "title": f"Bench product {variant}",
+                    "quantity": quantity,
+                    "unit_price_minor": prices[variant - 1],
+                    "gross_minor": gross,
+                    "line_total_minor": gross,
+                    "adjustment_minor": 0,
+                    "net_minor": gross,
+                    "unit_cost_minor": costs[variant - 1],
+                }
+            )
         subtotal = sum(int(line["gross_minor"]) for line in order_lines)  # type: ignore[call-overload]
         adjusted = 0
         kind = rnd.random()
         carrier = max(order_lines, key=lambda line: int(line["gross_minor"]))  # type: ignore[call-overload]
         if int(carrier["gross_minor"]) > 2000 and kind < 0.15:  # type: ignore[call-overload]  # promotion, coupon
-            label, ref = ((f"Promotion {n % 5 + 1}", f"promotion:{n % 5 + 1}") if kind < 0.10
-                          else (f"Coupon SAVE{n % 3}", f"coupon:SAVE{n % 3}"))
+            label, ref = (
+                (f"Promotion {n % 5 + 1}", f"promotion:{n % 5 + 1}")
+                if kind < 0.10
+                else (f"Coupon SAVE{n % 3}", f"coupon:SAVE{n % 3}")
+            )
             adjusted = -1000
-            adjustments.append({"order_id": n, "kind": ref.partition(":")[0], "label": label, "amount_minor": -1000,
-                                "ref": ref})
+            adjustments.append(
+                {"order_id": n, "kind": ref.partition(":")[0], "label": label, "amount_minor": -1000, "ref": ref}
+            )
             carrier["adjustment_minor"] = -1000
             carrier["net_minor"] = int(carrier["net_minor"]) - 1000  # type: ignore[call-overload]
         total = subtotal + adjusted
@@ -120,42 +183,82 @@ def _build() -> None:
         paid = total if state[1] == "paid" else 0
         placed = created.astimezone(ZONE).date().isoformat()
         province = PROVINCES[rnd.randrange(len(PROVINCES))]
-        orders.append({
-            "id": n, "number": f"SO-{n:07d}", "channel": CHANNELS[int(roll * 100) % len(CHANNELS)],
-            "customer_id": customer, "customer_name": f"Customer {customer}" if customer else "",
-            "status": state[0], "payment_status": state[1], "fulfilment_status": state[2], "currency": "CNY",
-            "subtotal_minor": subtotal, "adjustments_minor": adjusted, "total_minor": total,
-            "tax_minor": (total * 1300 + 5650) // 11300, "tax_rate_bp": 1300, "paid_minor": paid,
-            "item_count": sum(int(line["quantity"]) for line in order_lines),  # type: ignore[call-overload]
-            "created_at": at, "updated_at": at, "paid_at": at if paid else None, "stock_mode": "none", "version": 1,
-            "created_by": STAFF[n % len(STAFF)], "ship_country": "CN", "ship_province": province,
-            "ship_city": f"{province}市" if roll < 0.5 else f"{province} {n % 7}", "placed_day": placed,
-            "sales_region": "" if roll < 0.7 else ("华东" if province in PROVINCES[:7] else "其他"),
-            "source": SOURCES[n % len(SOURCES)],
-            "gross_minor": subtotal,
-            "cost_minor": sum(int(line["quantity"]) * int(line["unit_cost_minor"])  # type: ignore[call-overload]
-                              for line in order_lines)})
+        orders.append(
+            {
+                "id": n,
+                "number": f"SO-{n:07d}",
+                "channel": CHANNELS[int(roll * 100) % len(CHANNELS)],
+                "customer_id": customer,
+                "customer_name": f"Customer {customer}" if customer else "",
+                "status": state[0],
+                "payment_status": state[1],
+                "fulfilment_status": state[2],
+                "currency": "CNY",
+                "subtotal_minor": subtotal,
+                "adjustments_minor": adjusted,
+                "total_minor": total,
+                "tax_minor": (total * 1300 + 5650) // 11300,
+                "tax_rate_bp": 1300,
+                "paid_minor": paid,
+                "item_count": sum(int(line["quantity"]) for line in order_lines),  # type: ignore[call-overload]
+                "created_at": at,
+                "updated_at": at,
+                "paid_at": at if paid else None,
+                "stock_mode": "none",
+                "version": 1,
+                "created_by": STAFF[n % len(STAFF)],
+                "ship_country": "CN",
+                "ship_province": province,
+                "ship_city": f"{province}市" if roll < 0.5 else f"{province} {n % 7}",
+                "placed_day": placed,
+                "sales_region": "" if roll < 0.7 else ("华东" if province in PROVINCES[:7] else "其他"),
+                "source": SOURCES[n % len(SOURCES)],
+                "gross_minor": subtotal,
+                "cost_minor": sum(
+                    int(line["quantity"]) * int(line["unit_cost_minor"])  # type: ignore[call-overload]
+                    for line in order_lines
+                ),
+            }
+        )
         lines += order_lines
         if paid:
             if roll < 0.05 and paid > 100:
                 payments.append({"order_id": n, "method": "card", "amount_minor": paid // 2, "at": at})
                 payments.append({"order_id": n, "method": "mobile", "amount_minor": paid - paid // 2, "at": at})
             else:
-                payments.append({"order_id": n, "method": "card" if roll < 0.5 else "mobile", "amount_minor": paid,
-                                 "at": at})
+                payments.append(
+                    {"order_id": n, "method": "card" if roll < 0.5 else "mobile", "amount_minor": paid, "at": at}
+                )
             if rnd.random() < 0.01 and age > timedelta(days=10):  # a refund of the first line five days later
                 first = order_lines[0]
                 refund_id += 1
                 amount = int(first["net_minor"])  # type: ignore[call-overload]
-                refunds.append({"id": refund_id, "order_id": n, "batch": refund_id, "method": "card",
-                                "amount_minor": amount, "at": _stamp(created + timedelta(days=5))})
-                refund_lines.append({"order_id": n, "batch": refund_id, "line_id": first["id"],
-                                     "quantity": first["quantity"], "amount_minor": amount})
+                refunds.append(
+                    {
+                        "id": refund_id,
+                        "order_id": n,
+                        "batch": refund_id,
+                        "method": "card",
+                        "amount_minor": amount,
+                        "at": _stamp(created + timedelta(days=5)),
+                    }
+                )
+                refund_lines.append(
+                    {
+                        "order_id": n,
+                        "batch": refund_id,
+                        "line_id": first["id"],
+                        "quantity": first["quantity"],
+                        "amount_minor": amount,
+                    }
+                )
         if len(orders) >= 50_000:
             _flush(con, orders, lines, payments, adjustments, refunds, refund_lines)
     _flush(con, orders, lines, payments, adjustments, refunds, refund_lines)
-    con.executemany("INSERT INTO order_stat (status, payment_status, fulfilment_status, orders) VALUES (?, ?, ?, ?)",
-                    [(*key, value) for key, value in counts.items()])
+    con.executemany(
+        "INSERT INTO order_stat (status, payment_status, fulfilment_status, orders) VALUES (?, ?, ?, ?)",
+        [(*key, value) for key, value in counts.items()],
+    )
     con.execute("UPDATE order_sequence SET next_value = ? WHERE name = 'order'", (ORDERS + 1,))
     con.commit()
     con.close()
@@ -171,8 +274,11 @@ def _build() -> None:
 
 def _flush(con: sqlite3.Connection, *tables: list[dict[str, object]]) -> None:
     """Insert the rows gathered so far (each table's template names every key its rows carry)."""
-    for name, rows in zip(("sales_order", "order_line", "order_payment", "order_adjustment", "order_refund",
-                           "order_refund_line"), tables, strict=True):
+    for name, rows in zip(
+        ("sales_order", "order_line", "order_payment", "order_adjustment", "order_refund", "order_refund_line"),
+        tables,
+        strict=True,
+    ):
         if rows:
             _insert(con, name, dict.fromkeys(rows[0]), rows)
         rows.clear()
@@ -195,19 +301,23 @@ def run() -> None:
     month_end = today.replace(day=1) - timedelta(days=1)
     month_start = month_end.replace(day=1)
     with clock.frozen(NOW), db.read_session(url) as s:
-        first, median = _ms(lambda: analytics.sales_report(session=s, by="month", start=today - timedelta(days=729),
-                                                            end=today))
+        first, median = _ms(
+            lambda: analytics.sales_report(session=s, by="month", start=today - timedelta(days=729), end=today)
+        )
         figure("monthly sales over two years (median)", median, 200, note=f"first {first:.0f} ms")
-        first, median = _ms(lambda: analytics.sales_report(session=s, by="variant", start=month_start,
-                                                            end=month_end, top=10))
+        first, median = _ms(
+            lambda: analytics.sales_report(session=s, by="variant", start=month_start, end=month_end, top=10)
+        )
         figure(f"best sellers (variants) of {month_start:%Y-%m} (median)", median, 100, note=f"first {first:.0f} ms")
-        first, median = _ms(lambda: analytics.sales_report(session=s, by="product", start=month_start,
-                                                            end=month_end, top=10))
+        first, median = _ms(
+            lambda: analytics.sales_report(session=s, by="product", start=month_start, end=month_end, top=10)
+        )
         figure(f"best sellers (products) of {month_start:%Y-%m} (median)", median, 100, note=f"first {first:.0f} ms")
         year_start = today - timedelta(days=364)
         for by in analytics.BREAKDOWNS:
-            first, median = _ms(lambda b=by: analytics.sales_report(session=s, by=b, start=year_start, end=today),
-                                repeat=3)
+            first, median = _ms(
+                lambda b=by: analytics.sales_report(session=s, by=b, start=year_start, end=today), repeat=3
+            )
             figure(f"a year by {by} (median)", median, 500, note=f"first {first:.0f} ms")
 
 

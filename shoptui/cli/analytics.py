@@ -128,24 +128,45 @@ def _print(report: SalesReport) -> None:
 
     # eight columns fit 80 terminal columns; --json, --csv and --xlsx carry every figure
     compared = report.comparison is not None
-    columns = [report.by.capitalize(), "Orders", "Units", "Gross", "Discounts", "Returns", "Net sales",
-               "Margin %"]
+    columns = [report.by.capitalize(), "Orders", "Units", "Gross", "Discounts", "Returns", "Net sales", "Margin %"]
     if compared:
         columns = [report.by.capitalize(), "Orders", "Net sales", "Before", "Change", "Margin %"]
     rows = []
     for index, row in enumerate([*report.rows, None]):
         figures = report.total if row is None else row.figures
-        name = "Total" if row is None else (row.label if row.label == row.key or report.by == "customer"
-                                            else f"{row.key} {row.label}")
+        name = (
+            "Total"
+            if row is None
+            else (row.label if row.label == row.key or report.by == "customer" else f"{row.key} {row.label}")
+        )
         if compared and report.comparison is not None:
-            before = (report.comparison.total if row is None
-                      else getattr(report.compared_row(index, row), "figures", None))
+            before = (
+                report.comparison.total if row is None else getattr(report.compared_row(index, row), "figures", None)
+            )
             then = None if before is None else before.net_sales
-            rows.append([name, figures.orders, money(figures.net_sales), money(then),
-                         percent(change_bp(figures.net_sales, then)), percent(figures.margin_bp)])
+            rows.append(
+                [
+                    name,
+                    figures.orders,
+                    money(figures.net_sales),
+                    money(then),
+                    percent(change_bp(figures.net_sales, then)),
+                    percent(figures.margin_bp),
+                ]
+            )
             continue
-        rows.append([name, figures.orders, figures.units, money(figures.gross_sales), money(figures.discounts),
-                     money(figures.returns), money(figures.net_sales), percent(figures.margin_bp)])
+        rows.append(
+            [
+                name,
+                figures.orders,
+                figures.units,
+                money(figures.gross_sales),
+                money(figures.discounts),
+                money(figures.returns),
+                money(figures.net_sales),
+                percent(figures.margin_bp),
+            ]
+        )
     title = f"Sales by {report.by}, {report.start} to {report.end} ({report.currency})"
     if report.comparison is not None:
         title += f", compared with {report.comparison.start} to {report.comparison.end}"

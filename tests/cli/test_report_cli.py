@@ -28,16 +28,32 @@ def url(template_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     for found in store_copy(template_store, tmp_path_factory.mktemp("report_cli"), "shop.db"):
         with db.transaction(found) as s:
             with clock.frozen(datetime(2025, 12, 1, tzinfo=UTC)):
-                catalog.create_product(session=s, actor=CLERK, data=catalog.ProductCreate(
-                    title="Basic tee", status="active",
-                    variants=[catalog.VariantInput(sku="TEE-01", price_minor=9900, cost_minor=4000, track_stock=False)]))
-            for moment, qty, discount, paid in ((datetime(2026, 1, 5, 2, tzinfo=UTC), 2, 0, True),
-                                                (datetime(2026, 1, 20, 2, tzinfo=UTC), 1, 900, True),
-                                                (datetime(2026, 2, 3, 2, tzinfo=UTC), 1, 0, False)):
+                catalog.create_product(
+                    session=s,
+                    actor=CLERK,
+                    data=catalog.ProductCreate(
+                        title="Basic tee",
+                        status="active",
+                        variants=[
+                            catalog.VariantInput(sku="TEE-01", price_minor=9900, cost_minor=4000, track_stock=False)
+                        ],
+                    ),
+                )
+            for moment, qty, discount, paid in (
+                (datetime(2026, 1, 5, 2, tzinfo=UTC), 2, 0, True),
+                (datetime(2026, 1, 20, 2, tzinfo=UTC), 1, 900, True),
+                (datetime(2026, 2, 3, 2, tzinfo=UTC), 1, 0, False),
+            ):
                 with clock.frozen(moment):
-                    orders.create_order(session=s, actor=CLERK, draft=orders.OrderDraft(
-                        channel="web", lines=[orders.DraftLine(sku="TEE-01", quantity=qty, line_discount_minor=discount)],
-                        payments=[orders.DraftPayment(method="card")] if paid else []))
+                    orders.create_order(
+                        session=s,
+                        actor=CLERK,
+                        draft=orders.OrderDraft(
+                            channel="web",
+                            lines=[orders.DraftLine(sku="TEE-01", quantity=qty, line_discount_minor=discount)],
+                            payments=[orders.DraftPayment(method="card")] if paid else [],
+                        ),
+                    )
         yield found
 
 
@@ -50,27 +66,58 @@ def test_json_document(url: str) -> None:
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     assert {k: doc[k] for k in ("report", "by", "from", "to", "currency")} == {
-        "report": "sales", "by": "month", "from": "2026-01-01", "to": "2026-02-28", "currency": "CNY"}
+        "report": "sales",
+        "by": "month",
+        "from": "2026-01-01",
+        "to": "2026-02-28",
+        "currency": "CNY",
+    }
     assert [row["key"] for row in doc["rows"]] == ["2026-01"]
     row = doc["rows"][0]
-    assert {"key", "label", "orders", "units", "gross_sales", "discounts", "returns", "net_sales", "cost",
-            "gross_margin", "average_order_value"} <= set(row)
-    assert row == {**row, "orders": 2, "units": 3, "gross_sales": "297.00", "discounts": "9.00", "returns": "0.00",
-                   "net_sales": "288.00", "cost": "120.00", "gross_margin": "168.00", "average_order_value": "144.00",
-                   "margin_percent": "58.33"}
+    assert {
+        "key",
+        "label",
+        "orders",
+        "units",
+        "gross_sales",
+        "discounts",
+        "returns",
+        "net_sales",
+        "cost",
+        "gross_margin",
+        "average_order_value",
+    } <= set(row)
+    assert row == {
+        **row,
+        "orders": 2,
+        "units": 3,
+        "gross_sales": "297.00",
+        "discounts": "9.00",
+        "returns": "0.00",
+        "net_sales": "288.00",
+        "cost": "120.00",
+        "gross_margin": "168.00",
+        "average_order_value": "144.00",
+        "margin_percent": "58.33",
+    }
     assert doc["total"]["net_sales"] == "288.00"
     assert doc["unpaid"]["orders"] == 1 and doc["unpaid"]["total"] == "99.00"
 
 
 def test_json_compare_puts_the_change_beside_each_figure(url: str) -> None:
-    result = run(url, "sales", "--by", "channel", "--from", "2026-01-15", "--to", "2026-01-31", "--compare",
-                 "previous", "--json")
+    result = run(
+        url, "sales", "--by", "channel", "--from", "2026-01-15", "--to", "2026-01-31", "--compare", "previous", "--json"
+    )
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     assert (doc["compare"], doc["compared_from"], doc["compared_to"]) == ("previous", "2025-12-29", "2026-01-14")
     web = doc["rows"][0]
     assert (web["key"], web["net_sales"], web["net_sales_before"], web["net_sales_change"]) == (
-        "web", "90.00", "198.00", "-54.55")
+        "web",
+        "90.00",
+        "198.00",
+        "-54.55",
+    )
 
 
 def test_product_rows_carry_sku_and_title(url: str) -> None:
@@ -110,17 +157,20 @@ def test_table_and_help(url: str) -> None:
     assert "gross_sales" in words and "cancelled orders never count" in words and "unpaid" in words
 
 
-@pytest.mark.parametrize(("args", "code", "words"), [
-    (("--by", "nonsense"), 2, "--by takes one of"),
-    (("--from", "2026-03-01", "--to", "2026-02-01"), 1, "after it ends"),
-    (("--from", "2026-02-30"), 1, "not a date"),
-    (("--to", "yesterday"), 1, "not a date"),
-    (("--top", "0"), 1, "--top"),
-    (("--top", "-1"), 1, "--top"),
-    (("--top", "x"), 2, ""),
-    (("--compare", "decade"), 2, "--compare takes"),
-    (("--json", "--csv", "x.csv"), 2, "one of --json"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (("--by", "nonsense"), 2, "--by takes one of"),
+        (("--from", "2026-03-01", "--to", "2026-02-01"), 1, "after it ends"),
+        (("--from", "2026-02-30"), 1, "not a date"),
+        (("--to", "yesterday"), 1, "not a date"),
+        (("--top", "0"), 1, "--top"),
+        (("--top", "-1"), 1, "--top"),
+        (("--top", "x"), 2, ""),
+        (("--compare", "decade"), 2, "--compare takes"),
+        (("--json", "--csv", "x.csv"), 2, "one of --json"),
+    ],
+)
 def test_bad_input_is_one_line_and_changes_nothing(url: str, args: tuple[str, ...], code: int, words: str) -> None:
     before = store_digest(url)
     result = run(url, "sales", *args)

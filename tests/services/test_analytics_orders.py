@@ -31,10 +31,12 @@ date_format = "%Y-%m-%d %H:%M"
 timezone = "Asia/Shanghai"
 default_status = "completed"
 """
-FILE = ("Order,Date,Country,Region,Province,City,SKU,Qty,Price\n"
-        "H-1,2024-03-01 10:00,China,华东,浙江,杭州,TEE-01,2,99.00\n"
-        "H-2,2024-03-01 23:30,Germany,,Bayern,München,MUG-01,1,35.50\n"
-        "H-3,2024-03-02 00:30,CN,South,,,CAP-01,1,10\n")
+FILE = (
+    "Order,Date,Country,Region,Province,City,SKU,Qty,Price\n"
+    "H-1,2024-03-01 10:00,China,华东,浙江,杭州,TEE-01,2,99.00\n"
+    "H-2,2024-03-01 23:30,Germany,,Bayern,München,MUG-01,1,35.50\n"
+    "H-3,2024-03-02 00:30,CN,South,,,CAP-01,1,10\n"
+)
 
 
 def test_an_import_keeps_region_province_city_and_country_codes(session: Session) -> None:
@@ -46,9 +48,15 @@ def test_an_import_keeps_region_province_city_and_country_codes(session: Session
     import_orders(session=session, actor=CLERK, content=FILE.encode(), mapping=parse_mapping(MAPPING), source="h.csv")
     found = {o.external_ref: o for o in session.exec(select(Order).where(Order.channel == "imported"))}
     assert {ref: (o.ship_country, o.sales_region, o.ship_province, o.ship_city) for ref, o in found.items()} == {
-        "H-1": ("CN", "华东", "浙江", "杭州"), "H-2": ("DE", "", "Bayern", "München"), "H-3": ("CN", "South", "", "")}
+        "H-1": ("CN", "华东", "浙江", "杭州"),
+        "H-2": ("DE", "", "Bayern", "München"),
+        "H-3": ("CN", "South", "", ""),
+    }
     assert (found["H-1"].placed_day, found["H-2"].placed_day, found["H-3"].placed_day) == (
-        date(2024, 3, 1), date(2024, 3, 1), date(2024, 3, 2))
+        date(2024, 3, 1),
+        date(2024, 3, 1),
+        date(2024, 3, 2),
+    )
     assert (found["H-1"].gross_minor, found["H-1"].cost_minor) == (19800, 8000)
     line = session.exec(select(OrderLine).where(OrderLine.order_id == found["H-1"].id)).one()
     assert line.unit_cost_minor == 4000
@@ -108,8 +116,11 @@ def test_the_migration_keeps_the_province_and_fills_costs_days_and_rollups(store
         s.flush()
         address = members.AddressInput(recipient="A", country="CN", region="浙江", city="杭州", street="1 Road")
         with clock.frozen(datetime(2026, 1, 4, 17, tzinfo=UTC)):  # 5 January 01:00 in Shanghai
-            number = orders.create_order(session=s, actor=CLERK, draft=draft(
-                ("TEE-01", 2), ship_to=address, payments=[orders.DraftPayment(method="card")])).number
+            number = orders.create_order(
+                session=s,
+                actor=CLERK,
+                draft=draft(("TEE-01", 2), ship_to=address, payments=[orders.DraftPayment(method="card")]),
+            ).number
     _migrate(store, "0013_az_collate", down=True)
     engine = db.get_engine(store, check_schema=False)
     with engine.begin() as conn:

@@ -62,41 +62,100 @@ def _build(s: Session) -> None:
     shop.set_value(session=s, actor=CLERK, key="sales_regions", raw=json.dumps(REGIONS, ensure_ascii=False))
     clothes = catalog.create_category(session=s, actor=CLERK, name="Clothes").id
     kitchen = catalog.create_category(session=s, actor=CLERK, name="Kitchen").id
-    for sku, price, cost, category, title in (("TEE-01", 9900, 4000, clothes, "Basic tee"),
-                                              ("MUG-01", 3550, 1200, kitchen, "Mug"),
-                                              ("CAP-01", 1000, None, None, "Cap")):
-        catalog.create_product(session=s, actor=CLERK, data=catalog.ProductCreate(
-            title=title, status="active", category_id=category,
-            variants=[catalog.VariantInput(sku=sku, price_minor=price, cost_minor=cost, track_stock=False)]))
+    for sku, price, cost, category, title in (
+        ("TEE-01", 9900, 4000, clothes, "Basic tee"),
+        ("MUG-01", 3550, 1200, kitchen, "Mug"),
+        ("CAP-01", 1000, None, None, "Cap"),
+    ):
+        catalog.create_product(
+            session=s,
+            actor=CLERK,
+            data=catalog.ProductCreate(
+                title=title,
+                status="active",
+                category_id=category,
+                variants=[catalog.VariantInput(sku=sku, price_minor=price, cost_minor=cost, track_stock=False)],
+            ),
+        )
     alice = members.add_member(session=s, actor=CLERK, data=members.MemberCreate(name="Alice", phone="13800138000"))
     bob = members.add_customer(session=s, actor=CLERK, data=members.CustomerCreate(name="Bob", phone="13900139000"))
-    marketing.add_promotion(session=s, actor=CLERK, data=marketing.PromotionInput(
-        name="Spend 300 save 30", kind="spend_save", steps=[(30000, 3000)], starts_at=at("2025-12-01T00:00:00")))
-    marketing.add_coupon(session=s, actor=CLERK, data=marketing.CouponInput(
-        name="Ten off", kind="amount", amount_minor=1000, code="SAVE10", valid_from=at("2025-12-01T00:00:00")))
+    marketing.add_promotion(
+        session=s,
+        actor=CLERK,
+        data=marketing.PromotionInput(
+            name="Spend 300 save 30", kind="spend_save", steps=[(30000, 3000)], starts_at=at("2025-12-01T00:00:00")
+        ),
+    )
+    marketing.add_coupon(
+        session=s,
+        actor=CLERK,
+        data=marketing.CouponInput(
+            name="Ten off", kind="amount", amount_minor=1000, code="SAVE10", valid_from=at("2025-12-01T00:00:00")
+        ),
+    )
     shanghai = members.AddressInput(recipient="A", country="CN", region="上海", city="上海", street="1 Road")
     canton = members.AddressInput(recipient="B", country="CN", region="Guangdong", city="Shenzhen", street="2 Road")
     sichuan = members.AddressInput(recipient="C", country="CN", region="四川", city="成都", street="3 Road")
     paid = [orders.DraftPayment(method="mobile")]
     # a year before (for --compare year)
-    NUMBERS["year_before"] = _create(s, "2025-01-10T03:00:00", items=[("TEE-01", 1)], channel="web", payments=paid,
-                                     customer=str(alice.id), ship_to=shanghai)
+    NUMBERS["year_before"] = _create(
+        s,
+        "2025-01-10T03:00:00",
+        items=[("TEE-01", 1)],
+        channel="web",
+        payments=paid,
+        customer=str(alice.id),
+        ship_to=shanghai,
+    )
     # January: Alice on the web (the promotion applies: 2 x 99 + 35.50 = 233.50 < 300, so not), Bob by phone
-    NUMBERS["a1"] = _create(s, "2026-01-05T02:00:00", items=[("TEE-01", 2), ("MUG-01", 1)], channel="web",
-                            customer=str(alice.id), ship_to=shanghai, payments=paid, shipping_minor=1000)
-    NUMBERS["b1"] = _create(s, "2026-01-20T09:00:00", BOSS, items=[("CAP-01", 3)], channel="phone",
-                            customer=str(bob.id), ship_to=canton,
-                            adjustments=[orders.DraftAdjustment(kind="discount", label="regular", amount_minor=-500)],
-                            payments=[orders.DraftPayment(method="cash")])
+    NUMBERS["a1"] = _create(
+        s,
+        "2026-01-05T02:00:00",
+        items=[("TEE-01", 2), ("MUG-01", 1)],
+        channel="web",
+        customer=str(alice.id),
+        ship_to=shanghai,
+        payments=paid,
+        shipping_minor=1000,
+    )
+    NUMBERS["b1"] = _create(
+        s,
+        "2026-01-20T09:00:00",
+        BOSS,
+        items=[("CAP-01", 3)],
+        channel="phone",
+        customer=str(bob.id),
+        ship_to=canton,
+        adjustments=[orders.DraftAdjustment(kind="discount", label="regular", amount_minor=-500)],
+        payments=[orders.DraftPayment(method="cash")],
+    )
     # the last minute of 31 December in Shanghai is 15:59 UTC: January 1 starts at 16:00 UTC the day before
     NUMBERS["newyear"] = _create(s, "2025-12-31T16:30:00", items=[("MUG-01", 1)], channel="chat", payments=paid)
     # February: a guest with the coupon, a sales region of its own and a source; a big order gets the promotion
-    NUMBERS["g1"] = _create(s, "2026-02-10T04:00:00", items=[("TEE-01", 1)], channel="web", guest_name="Guest",
-                            coupon_codes=["SAVE10"], sales_region="West", ship_to=sichuan, source="weibo",
-                            utm_source="weibo", utm_medium="social", utm_campaign="spring",
-                            payments=[orders.DraftPayment(method="card")])
-    NUMBERS["big"] = _create(s, "2026-02-14T06:00:00", items=[("TEE-01", 3), ("CAP-01", 1)], channel="web",
-                             customer=str(alice.id), ship_to=shanghai, payments=paid)
+    NUMBERS["g1"] = _create(
+        s,
+        "2026-02-10T04:00:00",
+        items=[("TEE-01", 1)],
+        channel="web",
+        guest_name="Guest",
+        coupon_codes=["SAVE10"],
+        sales_region="West",
+        ship_to=sichuan,
+        source="weibo",
+        utm_source="weibo",
+        utm_medium="social",
+        utm_campaign="spring",
+        payments=[orders.DraftPayment(method="card")],
+    )
+    NUMBERS["big"] = _create(
+        s,
+        "2026-02-14T06:00:00",
+        items=[("TEE-01", 3), ("CAP-01", 1)],
+        channel="web",
+        customer=str(alice.id),
+        ship_to=shanghai,
+        payments=paid,
+    )
     NUMBERS["cancelled"] = _create(s, "2026-02-15T06:00:00", items=[("TEE-01", 1)], channel="web", payments=paid)
     with clock.frozen(at("2026-02-15T07:00:00")):
         orders.cancel_order(session=s, actor=CLERK, number=NUMBERS["cancelled"], reason="changed mind", notify=False)
@@ -106,15 +165,27 @@ def _build(s: Session) -> None:
     variant.cost_minor = 5000
     s.add(variant)
     s.flush()
-    NUMBERS["split"] = _create(s, "2026-03-10T05:00:00", items=[("TEE-01", 1), ("MUG-01", 2)], channel="web",
-                               customer=str(bob.id), ship_to=canton,
-                               payments=[orders.DraftPayment(method="card", amount_minor=5000),
-                                         orders.DraftPayment(method="mobile")])
+    NUMBERS["split"] = _create(
+        s,
+        "2026-03-10T05:00:00",
+        items=[("TEE-01", 1), ("MUG-01", 2)],
+        channel="web",
+        customer=str(bob.id),
+        ship_to=canton,
+        payments=[orders.DraftPayment(method="card", amount_minor=5000), orders.DraftPayment(method="mobile")],
+    )
     with clock.frozen(at("2026-03-12T05:00:00")):
         orders.refund(session=s, actor=CLERK, number=NUMBERS["split"], items=[("TEE-01", 1)], reason="too small")
     # 31 March 17:30 UTC is 1 April in Shanghai: an April sale
-    NUMBERS["april"] = _create(s, "2026-03-31T17:30:00", items=[("MUG-01", 4)], channel="web",
-                               customer=str(alice.id), ship_to=shanghai, payments=paid)
+    NUMBERS["april"] = _create(
+        s,
+        "2026-03-31T17:30:00",
+        items=[("MUG-01", 4)],
+        channel="web",
+        customer=str(alice.id),
+        ship_to=shanghai,
+        payments=paid,
+    )
     NUMBERS["march_late"] = _create(s, "2026-03-20T05:00:00", items=[("MUG-01", 2)], channel="chat", payments=paid)
     with clock.frozen(at("2026-05-02T05:00:00")):
         orders.refund(session=s, actor=CLERK, number=NUMBERS["march_late"], items=[("MUG-01", 1)], reason="broken")
@@ -137,8 +208,13 @@ def _week(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-TIME_KEYS = {"day": lambda d: d.isoformat(), "week": _week, "month": lambda d: f"{d.year}-{d.month:02d}",
-             "quarter": lambda d: f"{d.year}-Q{(d.month + 2) // 3}", "year": lambda d: str(d.year)}
+TIME_KEYS = {
+    "day": lambda d: d.isoformat(),
+    "week": _week,
+    "month": lambda d: f"{d.year}-{d.month:02d}",
+    "quarter": lambda d: f"{d.year}-Q{(d.month + 2) // 3}",
+    "year": lambda d: str(d.year),
+}
 
 
 def _region(order: Order) -> str:
@@ -161,8 +237,14 @@ def _order_key(by: str, s: Session, order: Order, pays: list[OrderPayment], adju
         raise AssertionError("time keys come from the day")
     if by == "region":
         return _region(order)
-    simple = {"province": order.ship_province, "city": order.ship_city, "country": order.ship_country,
-              "channel": order.channel, "staff": order.created_by, "source": order.source}
+    simple = {
+        "province": order.ship_province,
+        "city": order.ship_city,
+        "country": order.ship_country,
+        "channel": order.channel,
+        "staff": order.created_by,
+        "source": order.source,
+    }
     if by in simple:
         return simple[by] or "(none)"
     if by == "payment":
@@ -217,8 +299,12 @@ def expected(s: Session, by: str, start: date, end: date) -> tuple[dict[str, dic
                 key = _line_key(by, s, line)
             else:
                 key = _order_key(by, s, order, pays, adjusts)
-            for name, value in (("units", line.quantity), ("gross_sales", gross),
-                                ("discounts", gross - line.net_minor), ("cost", cost)):
+            for name, value in (
+                ("units", line.quantity),
+                ("gross_sales", gross),
+                ("discounts", gross - line.net_minor),
+                ("cost", cost),
+            ):
                 rows[key][name] += value
                 total[name] += value
             # by category, product or variant: for each variant in the row, the orders with a line of it
@@ -237,8 +323,13 @@ def expected(s: Session, by: str, start: date, end: date) -> tuple[dict[str, dic
         elif by in ("category", "product", "variant"):
             key = _line_key(by, s, line)
         else:
-            key = _order_key(by, s, order, list(s.exec(select(OrderPayment).where(OrderPayment.order_id == order.id))),
-                             list(s.exec(select(OrderAdjustment).where(OrderAdjustment.order_id == order.id))))
+            key = _order_key(
+                by,
+                s,
+                order,
+                list(s.exec(select(OrderPayment).where(OrderPayment.order_id == order.id))),
+                list(s.exec(select(OrderAdjustment).where(OrderAdjustment.order_id == order.id))),
+            )
         back_cost = refund_line.quantity * (line.unit_cost_minor or 0)
         for target in (rows[key], total):
             target["returns"] += refund_line.amount_minor
@@ -298,8 +389,11 @@ def test_a_refund_after_the_period_leaves_the_closed_period_alone(url: str) -> N
     with db.read_session(url) as s:
         march = analytics.sales_report(session=s, by="month", start=date(2026, 3, 1), end=date(2026, 3, 31))
         may = analytics.sales_report(session=s, by="month", start=date(2026, 5, 1), end=date(2026, 5, 31))
-        net = s.exec(select(OrderLine.net_minor).join(Order, Order.id == OrderLine.order_id)  # type: ignore[arg-type]
-                     .where(Order.number == NUMBERS["march_late"])).one()
+        net = s.exec(
+            select(OrderLine.net_minor)
+            .join(Order, Order.id == OrderLine.order_id)  # type: ignore[arg-type]
+            .where(Order.number == NUMBERS["march_late"])
+        ).one()
     # March keeps the sale whole: its only refund there is the tee of 12 March (99.00, cost 50.00)
     assert march.total.returns == 9900
     assert march.total.gross_sales == 9900 + 2 * 3550 + 2 * 3550  # split and march_late; the unpaid one is not in
@@ -347,12 +441,16 @@ def test_top_keeps_the_best_rows_and_the_rest_in_one(url: str) -> None:
 
 def test_compare_with_the_previous_period_and_the_year_before(url: str) -> None:
     with db.read_session(url) as s:
-        year = analytics.sales_report(session=s, by="month", start=date(2026, 1, 1), end=date(2026, 1, 31),
-                                      compare="year")
-        previous = analytics.sales_report(session=s, by="channel", start=date(2026, 2, 1), end=date(2026, 2, 28),
-                                          compare="previous")
+        year = analytics.sales_report(
+            session=s, by="month", start=date(2026, 1, 1), end=date(2026, 1, 31), compare="year"
+        )
+        previous = analytics.sales_report(
+            session=s, by="channel", start=date(2026, 2, 1), end=date(2026, 2, 28), compare="previous"
+        )
     assert year.comparison is not None and (year.comparison.start, year.comparison.end) == (
-        date(2025, 1, 1), date(2025, 1, 31))
+        date(2025, 1, 1),
+        date(2025, 1, 31),
+    )
     assert year.comparison.total.gross_sales == 9900 and year.comparison.rows[0].key == "2025-01"
     assert year.compared_row(0, year.rows[0]) == year.comparison.rows[0]
     assert previous.comparison is not None
@@ -361,15 +459,18 @@ def test_compare_with_the_previous_period_and_the_year_before(url: str) -> None:
     assert analytics.change_bp(1, 0) is None
 
 
-@pytest.mark.parametrize(("kwargs", "words"), [
-    ({"by": "nonsense"}, "breakdown"),
-    ({"by": "day", "start": date(2026, 3, 1), "end": date(2026, 2, 1)}, "after it ends"),
-    ({"by": "day", "top": 0}, "--top"),
-    ({"by": "day", "top": -1}, "--top"),
-    ({"by": "day", "compare": "decade"}, "--compare"),
-    ({"by": "day", "start": date(1990, 1, 1), "end": date(2026, 1, 1)}, "twenty years"),
-    ({"by": "day", "start": date(1, 1, 1), "end": date(1, 1, 2), "compare": "year"}, "1900"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"by": "nonsense"}, "breakdown"),
+        ({"by": "day", "start": date(2026, 3, 1), "end": date(2026, 2, 1)}, "after it ends"),
+        ({"by": "day", "top": 0}, "--top"),
+        ({"by": "day", "top": -1}, "--top"),
+        ({"by": "day", "compare": "decade"}, "--compare"),
+        ({"by": "day", "start": date(1990, 1, 1), "end": date(2026, 1, 1)}, "twenty years"),
+        ({"by": "day", "start": date(1, 1, 1), "end": date(1, 1, 2), "compare": "year"}, "1900"),
+    ],
+)
 def test_bad_requests_are_refused_in_one_sentence(url: str, kwargs: dict[str, Any], words: str) -> None:
     with db.read_session(url) as s, pytest.raises(InvalidInput, match=words) as caught:
         analytics.sales_report(session=s, **kwargs)
@@ -382,17 +483,33 @@ def test_orders_keep_region_province_source_and_utm(url: str) -> None:
         read = orders.get_order(session=s, number=NUMBERS["g1"])
         assert (order.sales_region, order.ship_province, order.ship_city) == ("West", "四川", "成都")
         assert (order.source, order.utm_source, order.utm_medium, order.utm_campaign) == (
-            "weibo", "weibo", "social", "spring")
+            "weibo",
+            "weibo",
+            "social",
+            "spring",
+        )
     assert (read.ship_province, read.source, read.utm_campaign) == ("四川", "weibo", "spring")
 
 
 def test_an_order_document_carries_its_utm_tags() -> None:
     currency = shop.Currency(code="CNY", digits=2)
-    draft = orders.draft_from_document({"lines": [{"sku": "TEE-01"}], "source": "weibo", "utm_source": "weibo",
-                                        "utm_medium": "social", "utm_campaign": "spring",
-                                        "sales_region": "华东"}, currency)
+    draft = orders.draft_from_document(
+        {
+            "lines": [{"sku": "TEE-01"}],
+            "source": "weibo",
+            "utm_source": "weibo",
+            "utm_medium": "social",
+            "utm_campaign": "spring",
+            "sales_region": "华东",
+        },
+        currency,
+    )
     assert (draft.source, draft.utm_medium, draft.utm_campaign, draft.sales_region) == (
-        "weibo", "social", "spring", "华东")
+        "weibo",
+        "social",
+        "spring",
+        "华东",
+    )
     with pytest.raises(InvalidInput, match="utm_source"):
         orders.draft_from_document({"lines": [{"sku": "TEE-01"}], "utm_source": 5}, currency)
 
@@ -401,8 +518,12 @@ def test_sales_regions_setting_is_checked() -> None:
     assert analytics.parse_sales_regions('{"华东": ["上海", "江苏"]}') == {"华东": ["上海", "江苏"]}
     assert analytics.region_of({"华东": ["上海"]}, " 上海 ") == "华东"
     assert analytics.region_of({"华东": ["上海"]}, "北京") == ""
-    for bad, words in (("[1]", "JSON object"), ("{", "not JSON"), ('{"A": ["x"], "B": ["X"]}', "two sales regions"),
-                       ('{"A": "x"}', "list of province")):
+    for bad, words in (
+        ("[1]", "JSON object"),
+        ("{", "not JSON"),
+        ('{"A": ["x"], "B": ["X"]}', "two sales regions"),
+        ('{"A": "x"}', "list of province"),
+    ):
         with pytest.raises(InvalidInput, match=words):
             analytics.parse_sales_regions(bad)
 

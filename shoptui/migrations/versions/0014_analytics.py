@@ -64,12 +64,21 @@ def upgrade() -> None:
     have = {c["name"] for c in inspector.get_columns("sales_order")}
     if "ship_region" in have and "ship_province" not in have:
         op.execute("ALTER TABLE sales_order RENAME COLUMN ship_region TO ship_province")
-    wanted = [sa.Column(name, sa.String(length=length), server_default="", nullable=False)
-              for name, length in (("sales_region", 100), ("source", 40), ("utm_source", 100), ("utm_medium", 100),
-                                   ("utm_campaign", 100))]
-    wanted += [sa.Column("placed_day", sa.Date(), nullable=True),
-               sa.Column("gross_minor", sa.Integer(), server_default="0", nullable=False),
-               sa.Column("cost_minor", sa.Integer(), server_default="0", nullable=False)]
+    wanted = [
+        sa.Column(name, sa.String(length=length), server_default="", nullable=False)
+        for name, length in (
+            ("sales_region", 100),
+            ("source", 40),
+            ("utm_source", 100),
+            ("utm_medium", 100),
+            ("utm_campaign", 100),
+        )
+    ]
+    wanted += [
+        sa.Column("placed_day", sa.Date(), nullable=True),
+        sa.Column("gross_minor", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("cost_minor", sa.Integer(), server_default="0", nullable=False),
+    ]
     for column in wanted:
         if column.name not in have:
             op.add_column("sales_order", column)
@@ -133,18 +142,24 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("placed_day", "variant_id"),
     )
     in_sales = "o.status <> 'cancelled' AND NOT (o.status = 'open' AND o.payment_status = 'unpaid')"
-    bind.execute(sa.text(
-        "INSERT INTO sales_day (placed_day, channel, sales_region, ship_province, ship_country, orders, units, "
-        "gross_minor, net_minor, cost_minor, shipping_minor, tax_minor) "
-        "SELECT o.placed_day, o.channel, o.sales_region, o.ship_province, o.ship_country, count(*), "
-        "sum(o.item_count), sum(o.gross_minor), sum(o.subtotal_minor + o.adjustments_minor), sum(o.cost_minor), "
-        f"sum(o.shipping_minor), sum(o.tax_minor) FROM sales_order o WHERE {in_sales} AND o.placed_day IS NOT NULL "
-        "GROUP BY o.placed_day, o.channel, o.sales_region, o.ship_province, o.ship_country"))
-    bind.execute(sa.text(
-        "INSERT INTO sales_day_variant (placed_day, variant_id, orders, units, gross_minor, net_minor, cost_minor) "
-        "SELECT o.placed_day, coalesce(l.variant_id, 0), count(DISTINCT o.id), sum(l.quantity), sum(l.gross_minor), "
-        "sum(l.net_minor), sum(l.quantity * l.unit_cost_minor) FROM order_line l JOIN sales_order o ON o.id = l.order_id "
-        f"WHERE {in_sales} AND o.placed_day IS NOT NULL GROUP BY o.placed_day, coalesce(l.variant_id, 0)"))
+    bind.execute(
+        sa.text(
+            "INSERT INTO sales_day (placed_day, channel, sales_region, ship_province, ship_country, orders, units, "
+            "gross_minor, net_minor, cost_minor, shipping_minor, tax_minor) "
+            "SELECT o.placed_day, o.channel, o.sales_region, o.ship_province, o.ship_country, count(*), "
+            "sum(o.item_count), sum(o.gross_minor), sum(o.subtotal_minor + o.adjustments_minor), sum(o.cost_minor), "
+            f"sum(o.shipping_minor), sum(o.tax_minor) FROM sales_order o WHERE {in_sales} AND o.placed_day IS NOT NULL "
+            "GROUP BY o.placed_day, o.channel, o.sales_region, o.ship_province, o.ship_country"
+        )
+    )
+    bind.execute(
+        sa.text(
+            "INSERT INTO sales_day_variant (placed_day, variant_id, orders, units, gross_minor, net_minor, cost_minor) "
+            "SELECT o.placed_day, coalesce(l.variant_id, 0), count(DISTINCT o.id), sum(l.quantity), sum(l.gross_minor), "
+            "sum(l.net_minor), sum(l.quantity * l.unit_cost_minor) FROM order_line l JOIN sales_order o ON o.id = l.order_id "
+            f"WHERE {in_sales} AND o.placed_day IS NOT NULL GROUP BY o.placed_day, coalesce(l.variant_id, 0)"
+        )
+    )
 
 
 def downgrade() -> None:
@@ -153,7 +168,15 @@ def downgrade() -> None:
     op.drop_index("ix_order_refund_line_order", table_name="order_refund_line")
     op.drop_index("ix_sales_order_placed", table_name="sales_order")
     op.execute("ALTER TABLE order_line DROP COLUMN unit_cost_minor")  # SQLite 3.35+ and PostgreSQL
-    for column in ("cost_minor", "gross_minor", "placed_day", "utm_campaign", "utm_medium", "utm_source", "source",
-                   "sales_region"):
+    for column in (
+        "cost_minor",
+        "gross_minor",
+        "placed_day",
+        "utm_campaign",
+        "utm_medium",
+        "utm_source",
+        "source",
+        "sales_region",
+    ):
         op.execute(f"ALTER TABLE sales_order DROP COLUMN {column}")
     op.execute("ALTER TABLE sales_order RENAME COLUMN ship_province TO ship_region")

@@ -111,6 +111,11 @@ def refresh_placed_days(*, session: Session, actor: Any) -> int:
     from shoptui.services.orders import rebuild_rollups
 
     rebuild_rollups(session)  # the rollups are kept per placed day: computed again from the orders
-    shop.record(session=session, actor=actor, action="report.refresh", entity="order",
-                summary=f"{moved} orders placed again on their day in {tz.key}; sales rollups rebuilt")
+    shop.record(
+        session=session,
+        actor=actor,
+        action="report.refresh",
+        entity="order",
+        summary=f"{moved} orders placed again on their day in {tz.key}; sales rollups rebuilt",
+    )
     return moved

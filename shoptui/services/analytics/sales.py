@@ -181,10 +181,7 @@ class _Key:
 
     columns: tuple[Any, ...]
     joins: tuple[str, ...] = ()
-    name: (
-        Callable[[Session, list[tuple[Any, ...]]], Names]
-        | None
-    ) = None
+    name: Callable[[Session, list[tuple[Any, ...]]], Names] | None = None
 
 
 def _largest(table: Any, value: Any, order_by: Any, *where: Any) -> Any:
@@ -247,9 +244,7 @@ def _text_name(values: tuple[Any, ...]) -> tuple[str, str, str | None, str | Non
     return text, text, None, None
 
 
-def _country_names(
-    session: Session, groups: list[tuple[Any, ...]]
-) -> Names:
+def _country_names(session: Session, groups: list[tuple[Any, ...]]) -> Names:
     import pycountry
 
     out: Names = {}
@@ -260,9 +255,7 @@ def _country_names(
     return out
 
 
-def _adjustment_names(
-    session: Session, groups: list[tuple[Any, ...]]
-) -> Names:
+def _adjustment_names(session: Session, groups: list[tuple[Any, ...]]) -> Names:
     out: Names = {}
     for values in groups:
         ref, label = values
@@ -281,9 +274,7 @@ def _by_ids(session: Session, table: Any, columns: Sequence[Any], ids: Iterable[
     return found
 
 
-def _customer_names(
-    session: Session, groups: list[tuple[Any, ...]]
-) -> Names:
+def _customer_names(session: Session, groups: list[tuple[Any, ...]]) -> Names:
     c = table_of(Customer)
     names = _by_ids(session, c, (c.c.name, c.c.phone), (g[0] for g in groups))
     out: Names = {}
@@ -297,9 +288,7 @@ def _customer_names(
     return out
 
 
-def _variant_names(
-    session: Session, groups: list[tuple[Any, ...]]
-) -> Names:
+def _variant_names(session: Session, groups: list[tuple[Any, ...]]) -> Names:
     from shoptui.services.orders import variant_title
 
     v, p = table_of(Variant), table_of(Product)
@@ -323,9 +312,7 @@ def _variant_names(
     return out
 
 
-def _product_names(
-    session: Session, groups: list[tuple[Any, ...]]
-) -> Names:
+def _product_names(session: Session, groups: list[tuple[Any, ...]]) -> Names:
     v, p = table_of(Variant), table_of(Product)
     titles = _by_ids(session, p, (p.c.title,), (g[0] for g in groups))
     wanted = sorted(titles)
@@ -349,9 +336,7 @@ def _product_names(
     return out
 
 
-def _category_names(
-    session: Session, groups: list[tuple[Any, ...]]
-) -> Names:
+def _category_names(session: Session, groups: list[tuple[Any, ...]]) -> Names:
     c = table_of(Category)
     names = _by_ids(session, c, (c.c.name,), (g[0] for g in groups))
     out: Names = {}
@@ -425,8 +410,13 @@ def _counted(o: Any) -> ColumnElement[bool]:
     return result
 
 
-ROLLUP_COLUMNS = {"channel": ("channel",), "province": ("ship_province",), "country": ("ship_country",),
-                  "region": ("sales_region", "ship_province"), **{by: ("placed_day",) for by in TIME_BREAKDOWNS}}
+ROLLUP_COLUMNS = {
+    "channel": ("channel",),
+    "province": ("ship_province",),
+    "country": ("ship_country",),
+    "region": ("sales_region", "ship_province"),
+    **{by: ("placed_day",) for by in TIME_BREAKDOWNS},
+}
 
 
 def _sales_groups(session: Session, by: str, key: _Key, start: date, end: date) -> dict[tuple[Any, ...], list[int]]:
@@ -437,9 +427,25 @@ def _sales_groups(session: Session, by: str, key: _Key, start: date, end: date) 
     if by in ROLLUP_COLUMNS:
         d = table_of(SalesDay)
         columns: tuple[Any, ...] = tuple(d.c[c] for c in ROLLUP_COLUMNS[by])
-        query = (select(*columns, *(func.sum(d.c[f]) for f in ("orders", "units", "gross_minor", "net_minor",
-                                                                 "cost_minor", "shipping_minor", "tax_minor")))
-                 .where(d.c.placed_day >= start, d.c.placed_day <= end).group_by(*columns))
+        query = (
+            select(
+                *columns,
+                *(
+                    func.sum(d.c[f])
+                    for f in (
+                        "orders",
+                        "units",
+                        "gross_minor",
+                        "net_minor",
+                        "cost_minor",
+                        "shipping_minor",
+                        "tax_minor",
+                    )
+                ),
+            )
+            .where(d.c.placed_day >= start, d.c.placed_day <= end)
+            .group_by(*columns)
+        )
     elif by in LINE_BREAKDOWNS:
         dv, v, p = table_of(SalesDayVariant), table_of(Variant), table_of(Product)
         source: Any = dv
@@ -452,14 +458,23 @@ def _sales_groups(session: Session, by: str, key: _Key, start: date, end: date) 
             else:
                 source = source.outerjoin(p, p.c.id == v.c.product_id)
                 columns = (p.c.category_id,)
-        query = (select(*columns, *(func.sum(dv.c[f]) for f in ("orders", "units", "gross_minor", "net_minor",
-                                                                  "cost_minor")))
-                 .select_from(source).where(dv.c.placed_day >= start, dv.c.placed_day <= end).group_by(*columns))
+        query = (
+            select(
+                *columns, *(func.sum(dv.c[f]) for f in ("orders", "units", "gross_minor", "net_minor", "cost_minor"))
+            )
+            .select_from(source)
+            .where(dv.c.placed_day >= start, dv.c.placed_day <= end)
+            .group_by(*columns)
+        )
     else:
         columns = key.columns
-        query = _grouped(columns, (o.c.item_count, o.c.gross_minor, o.c.subtotal_minor + o.c.adjustments_minor,
-                                   o.c.cost_minor), o, (o.c.placed_day >= start, o.c.placed_day <= end, _counted(o)),
-                         count=True)
+        query = _grouped(
+            columns,
+            (o.c.item_count, o.c.gross_minor, o.c.subtotal_minor + o.c.adjustments_minor, o.c.cost_minor),
+            o,
+            (o.c.placed_day >= start, o.c.placed_day <= end, _counted(o)),
+            count=True,
+        )
     rows = session.execute(query).all()
     n = len(columns)
     out: dict[tuple[Any, ...], list[int]] = {}
@@ -473,13 +488,18 @@ def _sales_groups(session: Session, by: str, key: _Key, start: date, end: date) 
     return out
 
 
-def _grouped(keys: Sequence[Any], values: Sequence[Any], source: Any, where: Sequence[Any], *,
-             count: bool = False) -> Any:
+def _grouped(
+    keys: Sequence[Any], values: Sequence[Any], source: Any, where: Sequence[Any], *, count: bool = False
+) -> Any:
     """``SELECT keys, [count(*),] sum(values) ... GROUP BY keys`` through a derived table, so a key that is a
     correlated subquery (largest payment, promotion, tier) is computed once per row and grouped by name on
     both engines."""
-    inner = (select(*(k.label(f"k{i}") for i, k in enumerate(keys)), *(v.label(f"v{i}") for i, v in enumerate(values)))
-             .select_from(source).where(*where).subquery())
+    inner = (
+        select(*(k.label(f"k{i}") for i, k in enumerate(keys)), *(v.label(f"v{i}") for i, v in enumerate(values)))
+        .select_from(source)
+        .where(*where)
+        .subquery()
+    )
     outer = [inner.c[f"k{i}"] for i in range(len(keys))]
     sums = [func.sum(inner.c[f"v{i}"]) for i in range(len(values))]
     return select(*outer, *([func.count()] if count else []), *sums).group_by(*outer)
@@ -508,8 +528,12 @@ def _return_groups(
         source = source.outerjoin(table_of(Variant), table_of(Variant).c.id == line.c.variant_id)
     if "product" in key.joins:
         source = source.outerjoin(table_of(Product), table_of(Product).c.id == table_of(Variant).c.product_id)
-    query = _grouped(columns, (refund_line.c.amount_minor, refund_line.c.quantity * line.c.unit_cost_minor), source,
-                     (refund.c.at >= day_start(start, tz), refund.c.at < day_end(end, tz), o.c.status != "cancelled"))
+    query = _grouped(
+        columns,
+        (refund_line.c.amount_minor, refund_line.c.quantity * line.c.unit_cost_minor),
+        source,
+        (refund.c.at >= day_start(start, tz), refund.c.at < day_end(end, tz), o.c.status != "cancelled"),
+    )
     out: dict[tuple[Any, ...], list[int]] = {}
     n = len(columns)
     for r in session.execute(query).all():
@@ -524,28 +548,57 @@ def _return_groups(
     return out
 
 
-def _totals(session: Session, by: str, start: date, end: date, sold: dict[tuple[Any, ...], list[int]],
-            returned: dict[tuple[Any, ...], list[int]]) -> SalesFigures:
+def _totals(
+    session: Session,
+    by: str,
+    start: date,
+    end: date,
+    sold: dict[tuple[Any, ...], list[int]],
+    returned: dict[tuple[Any, ...], list[int]],
+) -> SalesFigures:
     """The period's total: the sum of the day rollup's groups when the rows came from it (no second scan),
     else one sum over it; the returns are the sum of the returned groups (every refund line is in one)."""
     if by in ROLLUP_COLUMNS:
         sums = [sum(values) for values in zip(*sold.values(), strict=True)] if sold else [0] * 7
     else:
         d = table_of(SalesDay)
-        sums = [int(x or 0) for x in tuples(session.execute(
-            select(*(func.sum(d.c[f]) for f in ("orders", "units", "gross_minor", "net_minor", "cost_minor",
-                                                "shipping_minor", "tax_minor")))
-            .where(d.c.placed_day >= start, d.c.placed_day <= end))).one()]
+        sums = [
+            int(x or 0)
+            for x in tuples(
+                session.execute(
+                    select(
+                        *(
+                            func.sum(d.c[f])
+                            for f in (
+                                "orders",
+                                "units",
+                                "gross_minor",
+                                "net_minor",
+                                "cost_minor",
+                                "shipping_minor",
+                                "tax_minor",
+                            )
+                        )
+                    ).where(d.c.placed_day >= start, d.c.placed_day <= end)
+                )
+            ).one()
+        ]
     orders, units, gross, net, cost, shipping, tax = sums
     refunded = sum(v[0] for v in returned.values())
     refunded_cost = sum(v[1] for v in returned.values())
-    return SalesFigures(orders=orders, units=units, gross_sales=gross, discounts=gross - net, returns=refunded,
-                        cost=cost - refunded_cost, shipping=shipping, tax=tax)
+    return SalesFigures(
+        orders=orders,
+        units=units,
+        gross_sales=gross,
+        discounts=gross - net,
+        returns=refunded,
+        cost=cost - refunded_cost,
+        shipping=shipping,
+        tax=tax,
+    )
 
 
-def _regions_names(
-    session: Session, groups: list[tuple[Any, ...]]
-) -> Names:
+def _regions_names(session: Session, groups: list[tuple[Any, ...]]) -> Names:
     from shoptui.services import shop
     from shoptui.services.analytics.settings import parse_sales_regions, region_of
 
@@ -557,8 +610,13 @@ def _regions_names(
     return out
 
 
-def _rows(session: Session, by: str, key: _Key, sold: dict[tuple[Any, ...], list[int]],
-          returned: dict[tuple[Any, ...], list[int]]) -> list[SalesRow]:
+def _rows(
+    session: Session,
+    by: str,
+    key: _Key,
+    sold: dict[tuple[Any, ...], list[int]],
+    returned: dict[tuple[Any, ...], list[int]],
+) -> list[SalesRow]:
     groups = sorted(set(sold) | set(returned), key=repr)
     if by in TIME_BREAKDOWNS:
         names: Names = {g: (time_key(by, g[0]), time_key(by, g[0]), None, None) for g in groups}
@@ -664,15 +722,21 @@ def _unpaid(session: Session, tz: ZoneInfo, start: date, end: date) -> tuple[lis
     from shoptui.services.shop import day_end, day_start
 
     o = table_of(Order)
-    where = (o.c.status == "open", o.c.created_at >= day_start(start, tz), o.c.created_at < day_end(end, tz),
-             o.c.payment_status == "unpaid")
+    where = (
+        o.c.status == "open",
+        o.c.created_at >= day_start(start, tz),
+        o.c.created_at < day_end(end, tz),
+        o.c.payment_status == "unpaid",
+    )
     count, amount = tuples(session.execute(select(func.count(), func.sum(o.c.total_minor)).where(*where))).one()
-    rows = tuples(session.execute(
-        select(o.c.number, o.c.created_at, o.c.customer_name, o.c.total_minor)
-        .where(*where)
-        .order_by(o.c.created_at.desc(), o.c.id.desc())
-        .limit(MAX_UNPAID_LISTED)
-    )).all()
+    rows = tuples(
+        session.execute(
+            select(o.c.number, o.c.created_at, o.c.customer_name, o.c.total_minor)
+            .where(*where)
+            .order_by(o.c.created_at.desc(), o.c.id.desc())
+            .limit(MAX_UNPAID_LISTED)
+        )
+    ).all()
     listed = [
         UnpaidOrder(number=str(n), placed_at=at, customer=str(name or ""), total_minor=int(total))
         for n, at, name, total in rows

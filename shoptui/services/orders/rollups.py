@@ -44,8 +44,12 @@ def _add(session: Session, table: Any, keys: dict[str, Any], figures: dict[str, 
     from shoptui.store.unique import insert_ignore
 
     where = [table.c[k] == v for k, v in keys.items()]
-    statement = (update(table).where(*where).values({k: table.c[k] + v for k, v in figures.items()})
-                 .execution_options(synchronize_session=False))
+    statement = (
+        update(table)
+        .where(*where)
+        .values({k: table.c[k] + v for k, v in figures.items()})
+        .execution_options(synchronize_session=False)
+    )
     result: Any = session.execute(statement)
     if not result.rowcount:
         insert_ignore(session, table, {**keys, **dict.fromkeys(figures, 0)})
@@ -57,12 +61,26 @@ def roll(session: Session, order: Order, lines: Iterable[OrderLine], sign: int) 
     if order.placed_day is None:
         return
     day = order.placed_day
-    _add(session, table_of(SalesDay),
-         {"placed_day": day, "channel": order.channel, "sales_region": order.sales_region,
-          "ship_province": order.ship_province, "ship_country": order.ship_country},
-         {"orders": sign, "units": sign * order.item_count, "gross_minor": sign * order.gross_minor,
-          "net_minor": sign * (order.subtotal_minor + order.adjustments_minor), "cost_minor": sign * order.cost_minor,
-          "shipping_minor": sign * order.shipping_minor, "tax_minor": sign * order.tax_minor})
+    _add(
+        session,
+        table_of(SalesDay),
+        {
+            "placed_day": day,
+            "channel": order.channel,
+            "sales_region": order.sales_region,
+            "ship_province": order.ship_province,
+            "ship_country": order.ship_country,
+        },
+        {
+            "orders": sign,
+            "units": sign * order.item_count,
+            "gross_minor": sign * order.gross_minor,
+            "net_minor": sign * (order.subtotal_minor + order.adjustments_minor),
+            "cost_minor": sign * order.cost_minor,
+            "shipping_minor": sign * order.shipping_minor,
+            "tax_minor": sign * order.tax_minor,
+        },
+    )
     by_variant: dict[int, list[int]] = {}
     for line in lines:
         entry = by_variant.setdefault(line.variant_id or 0, [0, 0, 0, 0])
@@ -71,13 +89,23 @@ def roll(session: Session, order: Order, lines: Iterable[OrderLine], sign: int) 
         entry[2] += line.net_minor
         entry[3] += line.quantity * (line.unit_cost_minor or 0)
     for variant_id, (units, gross, net, cost) in sorted(by_variant.items()):
-        _add(session, table_of(SalesDayVariant), {"placed_day": day, "variant_id": variant_id},
-             {"orders": sign, "units": sign * units, "gross_minor": sign * gross, "net_minor": sign * net,
-              "cost_minor": sign * cost})
+        _add(
+            session,
+            table_of(SalesDayVariant),
+            {"placed_day": day, "variant_id": variant_id},
+            {
+                "orders": sign,
+                "units": sign * units,
+                "gross_minor": sign * gross,
+                "net_minor": sign * net,
+                "cost_minor": sign * cost,
+            },
+        )
 
 
-def on_status_change(session: Session, order: Order, lines: Iterable[OrderLine], before: tuple[str, str],
-                     after: tuple[str, str]) -> None:
+def on_status_change(
+    session: Session, order: Order, lines: Iterable[OrderLine], before: tuple[str, str], after: tuple[str, str]
+) -> None:
     """The status machine moved ``order``: it enters or leaves the rollups when it enters or leaves sales."""
     was, now = in_sales(*before), in_sales(*after)
     if was != now:
@@ -92,12 +120,20 @@ def _day_aggregate(first: date | None, last: date | None) -> Any:
     if last is not None:
         where.append(o.c.placed_day <= last)
     keys = [o.c[k] for k in DAY_KEYS]
-    return (select(*keys, func.count(), func.coalesce(func.sum(o.c.item_count), 0),
-                   func.coalesce(func.sum(o.c.gross_minor), 0),
-                   func.coalesce(func.sum(o.c.subtotal_minor + o.c.adjustments_minor), 0),
-                   func.coalesce(func.sum(o.c.cost_minor), 0), func.coalesce(func.sum(o.c.shipping_minor), 0),
-                   func.coalesce(func.sum(o.c.tax_minor), 0))
-            .where(*where).group_by(*keys))
+    return (
+        select(
+            *keys,
+            func.count(),
+            func.coalesce(func.sum(o.c.item_count), 0),
+            func.coalesce(func.sum(o.c.gross_minor), 0),
+            func.coalesce(func.sum(o.c.subtotal_minor + o.c.adjustments_minor), 0),
+            func.coalesce(func.sum(o.c.cost_minor), 0),
+            func.coalesce(func.sum(o.c.shipping_minor), 0),
+            func.coalesce(func.sum(o.c.tax_minor), 0),
+        )
+        .where(*where)
+        .group_by(*keys)
+    )
 
 
 def _variant_aggregate(first: date | None, last: date | None) -> Any:
@@ -108,17 +144,28 @@ def _variant_aggregate(first: date | None, last: date | None) -> Any:
     if last is not None:
         where.append(o.c.placed_day <= last)
     variant = func.coalesce(line.c.variant_id, literal_column("0"))  # inline: grouped by the same text
-    return (select(o.c.placed_day, variant, func.count(func.distinct(o.c.id)), func.sum(line.c.quantity),
-                   func.sum(line.c.gross_minor), func.sum(line.c.net_minor),
-                   func.sum(line.c.quantity * line.c.unit_cost_minor))
-            .select_from(line.join(o, o.c.id == line.c.order_id)).where(*where).group_by(o.c.placed_day, variant))
+    return (
+        select(
+            o.c.placed_day,
+            variant,
+            func.count(func.distinct(o.c.id)),
+            func.sum(line.c.quantity),
+            func.sum(line.c.gross_minor),
+            func.sum(line.c.net_minor),
+            func.sum(line.c.quantity * line.c.unit_cost_minor),
+        )
+        .select_from(line.join(o, o.c.id == line.c.order_id))
+        .where(*where)
+        .group_by(o.c.placed_day, variant)
+    )
 
 
 def rebuild_rollups(session: Session, first: date | None = None, last: date | None = None) -> None:
     """Compute the rollups again from the orders, for the days ``first`` .. ``last`` (all days when None)."""
-    for table, query, names in ((table_of(SalesDay), _day_aggregate(first, last), (*DAY_KEYS, *DAY_FIGURES)),
-                                (table_of(SalesDayVariant), _variant_aggregate(first, last),
-                                 ("placed_day", "variant_id", *VARIANT_FIGURES))):
+    for table, query, names in (
+        (table_of(SalesDay), _day_aggregate(first, last), (*DAY_KEYS, *DAY_FIGURES)),
+        (table_of(SalesDayVariant), _variant_aggregate(first, last), ("placed_day", "variant_id", *VARIANT_FIGURES)),
+    ):
         where = []
         if first is not None:
             where.append(table.c.placed_day >= first)
@@ -132,19 +179,25 @@ def check_rollups(*, session: Session) -> list[str]:
     """The rollups equal the orders in sales, day by day (``db check``)."""
     problems: list[str] = []
     for table, query, keys, figures in (
-            (table_of(SalesDay), _day_aggregate(None, None), DAY_KEYS, DAY_FIGURES),
-            (table_of(SalesDayVariant), _variant_aggregate(None, None), ("placed_day", "variant_id"),
-             VARIANT_FIGURES)):
-        want = {tuple(row[:len(keys)]): tuple(int(x or 0) for x in row[len(keys):])
-                for row in session.execute(query).all()}
-        have = {tuple(row[:len(keys)]): tuple(int(x or 0) for x in row[len(keys):])
-                for row in session.execute(select(*(table.c[k] for k in keys), *(table.c[f] for f in figures)))
-                if any(row[len(keys):])}
+        (table_of(SalesDay), _day_aggregate(None, None), DAY_KEYS, DAY_FIGURES),
+        (table_of(SalesDayVariant), _variant_aggregate(None, None), ("placed_day", "variant_id"), VARIANT_FIGURES),
+    ):
+        want = {
+            tuple(row[: len(keys)]): tuple(int(x or 0) for x in row[len(keys) :])
+            for row in session.execute(query).all()
+        }
+        have = {
+            tuple(row[: len(keys)]): tuple(int(x or 0) for x in row[len(keys) :])
+            for row in session.execute(select(*(table.c[k] for k in keys), *(table.c[f] for f in figures)))
+            if any(row[len(keys) :])
+        }
         for key in sorted(set(want) | set(have), key=repr):
             if want.get(key) != have.get(key):
-                problems.append(f"the sales rollup {table.name} {dict(zip(keys, map(str, key), strict=True))} holds "
-                                f"{have.get(key)} but the orders give {want.get(key)} ({', '.join(figures)}); "
-                                "`shoptui report refresh` rebuilds it")
+                problems.append(
+                    f"the sales rollup {table.name} {dict(zip(keys, map(str, key), strict=True))} holds "
+                    f"{have.get(key)} but the orders give {want.get(key)} ({', '.join(figures)}); "
+                    "`shoptui report refresh` rebuilds it"
+                )
                 if len(problems) >= 50:
                     return problems
     return problems
