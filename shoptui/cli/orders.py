@@ -133,7 +133,7 @@ def _show(order: OrderRead, money: Currency, tz: Any) -> None:
         ("customer", " · ".join(p for p in (order.customer_name, order.customer_phone or "", order.customer_email or "")
                                 if p) or "guest"),
         ("ship to", ", ".join(p for p in (order.ship_recipient, order.ship_street, order.ship_district, order.ship_city,
-                                          order.ship_region, order.ship_postal_code, order.ship_country) if p)),
+                                          order.ship_province, order.ship_postal_code, order.ship_country) if p)),
         ("status", _state_words(order)),
         ("subtotal", money.format(order.subtotal_minor)), ("adjustments", money.format(order.adjustments_minor)),
         ("shipping", money.format(order.shipping_minor)), ("total", f"{money.format(order.total_minor)} {money.code}"),
@@ -212,7 +212,9 @@ def create_order(
                                          "stdin) with the fields lines (sku, quantity, unit_price, discount), customer, "
                                          "guest_name, guest_phone, guest_email, ship_to, channel, shipping, discount, "
                                          "adjustments (kind, label, amount, ref), payments (method, amount, "
-                                         "reference), coupons, points, note, external_ref and location; amounts as "
+                                         "reference), coupons, points, note, external_ref, location, sales_region, and where the "
+                                         "customer came from: source (a word like weibo), utm_source, utm_medium and "
+                                         "utm_campaign (a tagged link's UTM tags); amounts as "
                                          f"text like \"12.50\". Example: {ORDER_DOCUMENT_EXAMPLE}"),
     key: str | None = KEY_OPTION,
     as_json: bool = JSON_OPTION,

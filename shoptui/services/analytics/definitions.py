@@ -50,7 +50,8 @@ Definitions (the same in every report):
 - Money is exact minor units (decimal strings in JSON). A breakdown's rows add up to its total
   exactly: every money figure and units, and orders in the breakdowns by order (time, place, channel,
   payment, customer, member-tier, promotion, coupon, source, staff). By category, product or variant a
-  line counts in its own row and "orders" counts the orders with a line in the row (an order in two rows
-  counts in both). By payment an order counts under its largest payment method, by promotion and coupon
+  line counts in its own row and "orders" counts, for each variant in the row, the orders with a line of
+  it (an order with two variants of one product counts twice in the product's row, and in two rows once
+  in each). By payment an order counts under its largest payment method, by promotion and coupon
   under its largest promotion or coupon discount; an order with none counts under "(none)".
 """

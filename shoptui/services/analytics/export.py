@@ -127,8 +127,8 @@ def _xlsx_value(value: Any, kind: Kind, digits: int) -> Any:
 def write_xlsx(path: Path | str, tables: Sequence[Table], digits: int) -> Path:
     """The tables into a spreadsheet, one sheet each: a bold header, numbers as numbers (money formatted
     with the currency's digits, percentages as percentages), the total row last and bold."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl import Workbook  # type: ignore[import-untyped]  # openpyxl ships no type hints
+    from openpyxl.styles import Font  # type: ignore[import-untyped]
 
     target = _writable(path, ".xlsx")
     book = Workbook()
@@ -167,7 +167,7 @@ def write_xlsx(path: Path | str, tables: Sequence[Table], digits: int) -> Path:
 
 
 def _letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
     return str(get_column_letter(index))
 

@@ -39,10 +39,17 @@ from .figures import (
 from .importing import import_orders as import_orders, parse_mapping as parse_mapping, read_mapping as read_mapping
 from .listing import OrderFilter as OrderFilter, list_orders as list_orders
 from .payments import pay as pay
+from .rollups import (
+    check_rollups as check_rollups,
+    in_sales as in_sales,
+    in_sales_sql as in_sales_sql,
+    rebuild_rollups as rebuild_rollups,
+)
 from .placing import (
     create_order as create_order,
     create_order_row as create_order_row,
     resolve_variants as resolve_variants,
+    variant_title as variant_title,
 )
 from .reading import (
     OrderRead as OrderRead,

@@ -128,4 +128,7 @@ def apply(session: Session, order: Order, lines: list[OrderLine], *, status: str
     if after_key != before:
         count(session, before, -1)
         count(session, after_key, 1)
+        from shoptui.services.orders.rollups import on_status_change  # the sales rollups follow it in and out of sales
+
+        on_status_change(session, order, lines, before[:2], after_key[:2])
     return changes

@@ -1,0 +1,203 @@
+"""The sales rollups the reports read (services/analytics): orders in sales per day x channel x region x
+province x country (``sales_day``) and per day x variant (``sales_day_variant``).
+
+An order is in sales when it is not cancelled and not open with no payment (the reports' definitions).
+Its figures enter the rollups the moment it becomes so and leave when it stops (the status machine,
+``status.apply``, calls :func:`roll` on every change of status, in the order's transaction). Only an
+unpaid order can be edited, so an order's figures never change while it is in the rollups. Imports and
+repairs rebuild the days they touched (:func:`rebuild`); ``db check`` proves the rollups equal the orders
+(:func:`check_rollups`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, delete, func, insert, literal_column, not_, select, update
+
+from shoptui.models._types import table_of
+from shoptui.models.orders import Order, OrderLine, SalesDay, SalesDayVariant
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+DAY_KEYS = ("placed_day", "channel", "sales_region", "ship_province", "ship_country")
+DAY_FIGURES = ("orders", "units", "gross_minor", "net_minor", "cost_minor", "shipping_minor", "tax_minor")
+VARIANT_FIGURES = ("orders", "units", "gross_minor", "net_minor", "cost_minor")
+
+
+def in_sales(status: str, payment_status: str) -> bool:
+    """Whether an order in these statuses counts in sales."""
+    return status != "cancelled" and not (status == "open" and payment_status == "unpaid")
+
+
+def in_sales_sql(o: Any) -> Any:
+    """The same rule as a SQL condition on the order table ``o``."""
+    return and_(o.c.status != "cancelled", not_(and_(o.c.status == "open", o.c.payment_status == "unpaid")))
+
+
+def _add(session: Session, table: Any, keys: dict[str, Any], figures: dict[str, int]) -> None:
+    """Add ``figures`` to the row of ``keys``; a missing row is created at zero first (insert-or-ignore, so two
+    transactions creating the same day's row never collide) and the figures added to it."""
+    from shoptui.store.unique import insert_ignore
+
+    where = [table.c[k] == v for k, v in keys.items()]
+    statement = (
+        update(table)
+        .where(*where)
+        .values({k: table.c[k] + v for k, v in figures.items()})
+        .execution_options(synchronize_session=False)
+    )
+    result: Any = session.execute(statement)
+    if not result.rowcount:
+        insert_ignore(session, table, {**keys, **dict.fromkeys(figures, 0)})
+        session.execute(statement)
+
+
+def roll(session: Session, order: Order, lines: Iterable[OrderLine], sign: int) -> None:
+    """Add (``sign`` 1) or take out (-1) one order's figures from the rollups."""
+    if order.placed_day is None:
+        return
+    day = order.placed_day
+    _add(
+        session,
+        table_of(SalesDay),
+        {
+            "placed_day": day,
+            "channel": order.channel,
+            "sales_region": order.sales_region,
+            "ship_province": order.ship_province,
+            "ship_country": order.ship_country,
+        },
+        {
+            "orders": sign,
+            "units": sign * order.item_count,
+            "gross_minor": sign * order.gross_minor,
+            "net_minor": sign * (order.subtotal_minor + order.adjustments_minor),
+            "cost_minor": sign * order.cost_minor,
+            "shipping_minor": sign * order.shipping_minor,
+            "tax_minor": sign * order.tax_minor,
+        },
+    )
+    by_variant: dict[int, list[int]] = {}
+    for line in lines:
+        entry = by_variant.setdefault(line.variant_id or 0, [0, 0, 0, 0])
+        entry[0] += line.quantity
+        entry[1] += line.gross_minor
+        entry[2] += line.net_minor
+        entry[3] += line.quantity * (line.unit_cost_minor or 0)
+    for variant_id, (units, gross, net, cost) in sorted(by_variant.items()):
+        _add(
+            session,
+            table_of(SalesDayVariant),
+            {"placed_day": day, "variant_id": variant_id},
+            {
+                "orders": sign,
+                "units": sign * units,
+                "gross_minor": sign * gross,
+                "net_minor": sign * net,
+                "cost_minor": sign * cost,
+            },
+        )
+
+
+def on_status_change(
+    session: Session, order: Order, lines: Iterable[OrderLine], before: tuple[str, str], after: tuple[str, str]
+) -> None:
+    """The status machine moved ``order``: it enters or leaves the rollups when it enters or leaves sales."""
+    was, now = in_sales(*before), in_sales(*after)
+    if was != now:
+        roll(session, order, lines, 1 if now else -1)
+
+
+def _day_aggregate(first: date | None, last: date | None) -> Any:
+    o = table_of(Order)
+    where = [in_sales_sql(o), o.c.placed_day.is_not(None)]
+    if first is not None:
+        where.append(o.c.placed_day >= first)
+    if last is not None:
+        where.append(o.c.placed_day <= last)
+    keys = [o.c[k] for k in DAY_KEYS]
+    return (
+        select(
+            *keys,
+            func.count(),
+            func.coalesce(func.sum(o.c.item_count), 0),
+            func.coalesce(func.sum(o.c.gross_minor), 0),
+            func.coalesce(func.sum(o.c.subtotal_minor + o.c.adjustments_minor), 0),
+            func.coalesce(func.sum(o.c.cost_minor), 0),
+            func.coalesce(func.sum(o.c.shipping_minor), 0),
+            func.coalesce(func.sum(o.c.tax_minor), 0),
+        )
+        .where(*where)
+        .group_by(*keys)
+    )
+
+
+def _variant_aggregate(first: date | None, last: date | None) -> Any:
+    o, line = table_of(Order), table_of(OrderLine)
+    where = [in_sales_sql(o), o.c.placed_day.is_not(None)]
+    if first is not None:
+        where.append(o.c.placed_day >= first)
+    if last is not None:
+        where.append(o.c.placed_day <= last)
+    variant = func.coalesce(line.c.variant_id, literal_column("0"))  # inline: grouped by the same text
+    return (
+        select(
+            o.c.placed_day,
+            variant,
+            func.count(func.distinct(o.c.id)),
+            func.sum(line.c.quantity),
+            func.sum(line.c.gross_minor),
+            func.sum(line.c.net_minor),
+            func.sum(line.c.quantity * line.c.unit_cost_minor),
+        )
+        .select_from(line.join(o, o.c.id == line.c.order_id))
+        .where(*where)
+        .group_by(o.c.placed_day, variant)
+    )
+
+
+def rebuild_rollups(session: Session, first: date | None = None, last: date | None = None) -> None:
+    """Compute the rollups again from the orders, for the days ``first`` .. ``last`` (all days when None)."""
+    for table, query, names in (
+        (table_of(SalesDay), _day_aggregate(first, last), (*DAY_KEYS, *DAY_FIGURES)),
+        (table_of(SalesDayVariant), _variant_aggregate(first, last), ("placed_day", "variant_id", *VARIANT_FIGURES)),
+    ):
+        where = []
+        if first is not None:
+            where.append(table.c.placed_day >= first)
+        if last is not None:
+            where.append(table.c.placed_day <= last)
+        session.execute(delete(table).where(*where))
+        session.execute(insert(table).from_select(list(names), query))
+
+
+def check_rollups(*, session: Session) -> list[str]:
+    """The rollups equal the orders in sales, day by day (``db check``)."""
+    problems: list[str] = []
+    for table, query, keys, figures in (
+        (table_of(SalesDay), _day_aggregate(None, None), DAY_KEYS, DAY_FIGURES),
+        (table_of(SalesDayVariant), _variant_aggregate(None, None), ("placed_day", "variant_id"), VARIANT_FIGURES),
+    ):
+        want = {
+            tuple(row[: len(keys)]): tuple(int(x or 0) for x in row[len(keys) :])
+            for row in session.execute(query).all()
+        }
+        have = {
+            tuple(row[: len(keys)]): tuple(int(x or 0) for x in row[len(keys) :])
+            for row in session.execute(select(*(table.c[k] for k in keys), *(table.c[f] for f in figures)))
+            if any(row[len(keys) :])
+        }
+        for key in sorted(set(want) | set(have), key=repr):
+            if want.get(key) != have.get(key):
+                problems.append(
+                    f"the sales rollup {table.name} {dict(zip(keys, map(str, key), strict=True))} holds "
+                    f"{have.get(key)} but the orders give {want.get(key)} ({', '.join(figures)}); "
+                    "`shoptui report refresh` rebuilds it"
+                )
+                if len(problems) >= 50:
+                    return problems
+    return problems
