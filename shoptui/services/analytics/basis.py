@@ -13,10 +13,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, literal, not_
+from sqlalchemy import and_, case, func, literal
 from sqlmodel import col
 
 from shoptui.errors import InvalidInput
+from shoptui.models._types import table_of
 from shoptui.models.catalog import Variant
 from shoptui.models.orders import Order, OrderLine, OrderRefund
 
@@ -96,10 +97,12 @@ def store_period(
 
 
 def counted() -> ColumnElement[bool]:
-    """The orders that are sales: not cancelled, and not open with no payment yet (those are listed apart)."""
-    return and_(
-        col(Order.status) != "cancelled", not_(and_(col(Order.status) == "open", col(Order.payment_status) == "unpaid"))
-    )
+    """The orders that are sales: not cancelled, and not open with no payment yet (those are listed apart).
+    The rule itself is the orders domain's (``orders.in_sales_sql``), shared with the sales report and rollups."""
+    from shoptui.services.orders import in_sales_sql
+
+    result: ColumnElement[bool] = in_sales_sql(table_of(Order))
+    return result
 
 
 def refund_counts() -> ColumnElement[bool]:
@@ -127,11 +130,10 @@ def as_utc(value: datetime | str) -> datetime:
 def unit_cost() -> ColumnElement[Any]:
     """The cost of one unit on an order line (needs ``variant`` outer-joined on the line's variant).
 
-    The ONE place that says what a sold unit cost. Until order lines keep their cost (the report branch adds
-    ``order_line.unit_cost_minor``, migration 0014) it is the variant's cost today, 0 when unknown; at that
-    merge this becomes ``coalesce(order_line.unit_cost_minor, variant.cost_minor, 0)``.
+    The ONE place that says what a sold unit cost: the cost kept on the line when it was sold
+    (``order_line.unit_cost_minor``), else the variant's cost today, else 0.
     """
-    return func.coalesce(col(Variant.cost_minor), literal(0))
+    return func.coalesce(col(OrderLine.unit_cost_minor), col(Variant.cost_minor), literal(0))
 
 
 def line_cost() -> ColumnElement[Any]:
