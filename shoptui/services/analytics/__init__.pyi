@@ -27,3 +27,29 @@ from .settings import (
     parse_sales_regions as parse_sales_regions,
     region_of as region_of,
 )
+from .logparse import (
+    IMPORT_RULES as IMPORT_RULES,
+    SOURCES as SOURCES,
+    TRAFFIC_BREAKDOWNS as TRAFFIC_BREAKDOWNS,
+)
+from .traffic import (
+    LogFileResult as LogFileResult,
+    SpendRead as SpendRead,
+    SpendReport as SpendReport,
+    SpendRow as SpendRow,
+    TrafficImport as TrafficImport,
+    TrafficReport as TrafficReport,
+    TrafficRow as TrafficRow,
+    ad_channel as ad_channel,
+    ad_spend_report as ad_spend_report,
+    client_hash as client_hash,
+    import_access_logs as import_access_logs,
+    order_source as order_source,
+    orders_by_channel as orders_by_channel,
+    orders_by_source as orders_by_source,
+    set_ad_spend as set_ad_spend,
+    spend_tables as spend_tables,
+    traffic_report as traffic_report,
+    traffic_tables as traffic_tables,
+)
+from .visitors import visitors_on as visitors_on
