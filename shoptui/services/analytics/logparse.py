@@ -149,7 +149,8 @@ _SOCIAL_DOMAINS = frozenset({
 })
 _EMAIL_DOMAINS = frozenset({"mail.google.com", "mail.qq.com", "exmail.qq.com", "mail.163.com", "mail.126.com",
                             "outlook.live.com", "outlook.office.com", "outlook.office365.com", "mail.yahoo.com",
-                            "mail.aliyun.com", "mail.sina.com.cn", "mail.yandex.ru", "mail.proton.me"})
+                            "mail.aliyun.com", "mail.sina.com.cn", "mail.yandex.ru", "mail.proton.me",
+                            "com.google.android.gm"})  # the Gmail app
 # utm_source names that say the kind without a medium (``--source weibo``)
 _SEARCH_NAMES = _SEARCH_BRANDS | {"360", "so", "shenma", "sm", "toutiao"}
 _SOCIAL_NAMES = frozenset({"weibo", "wechat", "weixin", "douyin", "xiaohongshu", "xhs", "redbook", "facebook", "fb",

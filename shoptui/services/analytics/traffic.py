@@ -120,9 +120,27 @@ def _read_head(handle: IO[bytes], path: Path) -> bytes:
         raise InvalidInput(f"{path} is not a readable gzip file ({exc}); give the log itself or a whole .gz file.") from None
 
 
-def _known_log(logs: list[TrafficLog], head: bytes) -> TrafficLog | None:
+@dataclass
+class _Known:
+    """A log read before: how it is known and how far it was read."""
+
+    id: int
+    path: str
+    head_hash: str
+    head_length: int
+    read_to: int
+    lines: int
+
+
+def _known_logs(session: Session) -> list[_Known]:
+    table = table_of(TrafficLog)
+    return [_Known(int(i), str(p), str(h), int(n), int(r), int(c)) for i, p, h, n, r, c in session.execute(
+        select(table.c.id, table.c.path, table.c.head_hash, table.c.head_length, table.c.read_to, table.c.lines))]
+
+
+def _known_log(logs: list[_Known], head: bytes) -> _Known | None:
     """The log already read whose first bytes this file starts with (its longest such head)."""
-    best: TrafficLog | None = None
+    best: _Known | None = None
     for log in logs:
         if log.head_length <= len(head) and (best is None or log.head_length > best.head_length) \
                 and hashlib.sha256(head[:log.head_length]).hexdigest() == log.head_hash:
@@ -133,17 +151,9 @@ def _known_log(logs: list[TrafficLog], head: bytes) -> TrafficLog | None:
 def _lines(handle: IO[bytes], path: Path, start: int, result: LogFileResult, *, gz: bool) -> Iterator[bytes]:
     """The whole lines of ``handle`` after byte ``start``; sets ``result.unfinished`` for a last line without
     its newline in a plain file (a line still being written: the next import reads it)."""
+    rest = b""
     try:
-        if gz:
-            left = start
-            while left:
-                got = len(handle.read(min(left, _CHUNK)))
-                if not got:
-                    break
-                left -= got
-        else:
-            handle.seek(start)
-        rest = b""
+        handle.seek(start)  # a gzip stream reads its way there
         while True:
             chunk = handle.read(_CHUNK)
             if not chunk:
@@ -245,7 +255,7 @@ def import_access_logs(*, session: Session, actor: Actor, paths: Sequence[Path |
     own = logparse.own_host(str(settings.get("site_url") or ""))
     result = TrafficImport(site_url_set=bool(own))
     visits = _Visits(ZoneInfo(str(settings["timezone"])), own, lambda since: _load_open_visits(session, since))
-    logs = list(session.scalars(select(TrafficLog)))
+    logs = _known_logs(session)
     bot_days: dict[date, int] = {}
     seen_paths: set[str] = set()
     with tuning.gc_paused():
@@ -273,7 +283,7 @@ def import_access_logs(*, session: Session, actor: Actor, paths: Sequence[Path |
                                    "is the first).")
             result.files.append(file_result)
             if head:
-                _remember_log(session, known, key, path, head, read, file_result.lines)
+                _remember_log(session, logs, known, key, path, head, read, file_result.lines)
         for client, visit in list(visits.open.items()):
             visits.close(client, visit)
         _write(session, visits, bot_days)
@@ -321,6 +331,7 @@ def _read_file(handle: IO[bytes], path: Path, start: int, line_base: int, file_r
                 day = day_of(seconds(stamp))
             except ValueError:
                 malformed += 1
+                file_result.first_bad = file_result.first_bad or line_base + lines
                 continue
             bots += 1
             bot_days[day] = bot_days.get(day, 0) + 1
@@ -336,6 +347,7 @@ def _read_file(handle: IO[bytes], path: Path, start: int, line_base: int, file_r
             now = seconds(stamp)
         except ValueError:
             malformed += 1
+            file_result.first_bad = file_result.first_bad or line_base + lines
             continue
         views += 1
         if first is None or now < first:
@@ -403,9 +415,10 @@ def _bot_test() -> Callable[[bytes], bool]:
     return logparse.bot_test()
 
 
-def _remember_log(session: Session, known: TrafficLog | None, key: str, path: Path, head: bytes, read_to: int,
-                  lines: int) -> None:
-    """Where this log now stops, conditionally: a concurrent import of the same log makes this one refused."""
+def _remember_log(session: Session, logs: list[_Known], known: _Known | None, key: str, path: Path, head: bytes,
+                  read_to: int, lines: int) -> None:
+    """Where this log now stops, conditionally: a concurrent import of the same log makes this one refused.
+    ``logs`` is kept in step, so the same log given twice in one import (under two names) is read once."""
     from shoptui import clock
 
     try:
@@ -414,20 +427,24 @@ def _remember_log(session: Session, known: TrafficLog | None, key: str, path: Pa
     except OSError:
         identity = ""
     table = table_of(TrafficLog)
-    values = {"path": key[:1000], "identity": identity, "read_to": read_to, "imported_at": clock.now()}
+    values: dict[str, Any] = {"path": key[:1000], "identity": identity, "read_to": read_to, "imported_at": clock.now()}
     if known is None:
         length = min(len(head), HEAD_BYTES)
         digest = hashlib.sha256(head[:length]).hexdigest()
-        session.execute(table.insert().values(head_hash=digest, head_length=length, lines=lines, **values))
+        ident = session.execute(table.insert().values(head_hash=digest, head_length=length, lines=lines, **values)
+                                .returning(table.c.id)).scalar_one()
+        logs.append(_Known(int(ident), key, digest, length, read_to, lines))
         return
     if read_to > known.read_to and known.head_length < HEAD_BYTES and len(head) > known.head_length:
         # a small log that grew: know it by its longer head from now on
-        length = min(len(head), HEAD_BYTES)
-        values.update(head_hash=hashlib.sha256(head[:length]).hexdigest(), head_length=length)
-    done = session.execute(update(table).where(table.c.id == known.id, table.c.read_to == known.read_to)
-                           .values(lines=table.c.lines + lines, **values))
-    if done.rowcount != 1:  # type: ignore[attr-defined]  # a DML result has rowcount
+        known.head_length = min(len(head), HEAD_BYTES)
+        known.head_hash = hashlib.sha256(head[:known.head_length]).hexdigest()
+        values.update(head_hash=known.head_hash, head_length=known.head_length)
+    done = session.connection().execute(update(table).where(table.c.id == known.id, table.c.read_to == known.read_to)
+                                        .values(lines=table.c.lines + lines, **values))
+    if done.rowcount != 1:
         raise Conflict(f"Another import read {path} at the same time; run this import again.")
+    known.read_to, known.lines, known.path = read_to, known.lines + lines, key
 
 
 def _write(session: Session, visits: _Visits, bot_days: dict[date, int]) -> None:
