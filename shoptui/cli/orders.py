@@ -133,7 +133,7 @@ def _show(order: OrderRead, money: Currency, tz: Any) -> None:
         ("customer", " · ".join(p for p in (order.customer_name, order.customer_phone or "", order.customer_email or "")
                                 if p) or "guest"),
         ("ship to", ", ".join(p for p in (order.ship_recipient, order.ship_street, order.ship_district, order.ship_city,
-                                          order.ship_region, order.ship_postal_code, order.ship_country) if p)),
+                                          order.ship_province, order.ship_postal_code, order.ship_country) if p)),
         ("status", _state_words(order)),
         ("subtotal", money.format(order.subtotal_minor)), ("adjustments", money.format(order.adjustments_minor)),
         ("shipping", money.format(order.shipping_minor)), ("total", f"{money.format(order.total_minor)} {money.code}"),

@@ -25,7 +25,7 @@ list tabs never count the whole table.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, false
@@ -73,6 +73,7 @@ class Order(SQLModel, table=True):
         Index("ix_sales_order_phone", "customer_phone"),
         Index("ix_sales_order_name", "customer_name"),
         Index("ix_sales_order_external", "external_ref", "channel"),
+        Index("ix_sales_order_placed", "placed_day", "status", "payment_status"),
     )
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=40)
@@ -86,11 +87,18 @@ class Order(SQLModel, table=True):
     ship_recipient: str = Field(default="", max_length=100)
     ship_phone: str = Field(default="", max_length=40)
     ship_country: str = Field(default="", max_length=2)
-    ship_region: str = Field(default="", max_length=100)
+    ship_province: str = Field(default="", max_length=100)  # state / province of the shipping address
     ship_city: str = Field(default="", max_length=100)
     ship_district: str = Field(default="", max_length=100)
     ship_street: str = Field(default="", max_length=300)
     ship_postal_code: str = Field(default="", max_length=20)
+    sales_region: str = Field(default="", max_length=100)  # the shop's sales region ("South", 华东), if the order names one
+    # where the customer came from: a source word set by hand or by the importer, and the UTM tags the order's
+    # document carried (``order create --json-file``), for traffic attribution
+    source: str = Field(default="", max_length=40)
+    utm_source: str = Field(default="", max_length=100)
+    utm_medium: str = Field(default="", max_length=100)
+    utm_campaign: str = Field(default="", max_length=100)
     location_id: int | None = Field(default=None, foreign_key="stock_location.id")  # None: the default location
     # reserve: committed when created, deducted when shipped; deferred: deducted when handed over
     # (a counter sale, in the same transaction); none: never moves stock (history imports)
@@ -122,6 +130,11 @@ class Order(SQLModel, table=True):
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     version: int = 1
+    # what the sales reports read without the lines (services/analytics; `db check` proves them): the store-local
+    # day the order was placed, its lines at list price and the cost of its units when sold
+    placed_day: date | None = None
+    gross_minor: int = 0
+    cost_minor: int = 0
 
 
 class OrderLine(SQLModel, table=True):
@@ -158,6 +171,8 @@ class OrderLine(SQLModel, table=True):
     refunded_minor: int = 0
     # a promotion's gift (added free by the offers; ``title`` is the plain product title)
     is_gift: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # the variant's cost per unit when the line was created (None until priced: orders.placing.store_prices)
+    unit_cost_minor: int | None = Field(default=None, sa_column_kwargs={"server_default": "0"}, nullable=False)
 
 
 class OrderAdjustment(SQLModel, table=True):
@@ -221,7 +236,7 @@ class OrderRefundLine(SQLModel, table=True):
     """How much of one refund batch went to one order line."""
 
     __tablename__ = "order_refund_line"
-    __table_args__ = (Index("ix_order_refund_line_line", "line_id"),)
+    __table_args__ = (Index("ix_order_refund_line_line", "line_id"), Index("ix_order_refund_line_order", "order_id", "batch"))
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="sales_order.id")
     batch: int

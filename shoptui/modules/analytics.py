@@ -7,4 +7,5 @@ MODULE = ModuleSpec(
     order=80,
     cli=(Command("report", "shoptui.cli.analytics:app", "Reports: sales, products, customers, stock, traffic."),),
     settings=("shoptui.services.analytics.settings:SETTINGS",),
+    checks=("shoptui.services.analytics.checks:check_sales_figures",),
 )

@@ -255,9 +255,9 @@ def test_missing_file_and_folder_are_refused(traffic_shop, store: str, tmp_path:
 
 
 def test_report_refuses_bad_options(traffic_shop) -> None:  # type: ignore[no-untyped-def]
-    assert "not 'week'" in refused(traffic_shop("report", "traffic", "--by", "week"))
+    assert "not 'week'" in refused(traffic_shop("report", "traffic", "--by", "week"), code=2)
     assert "after it ends" in refused(traffic_shop("report", "traffic", "--from", "2026-11-20", "--to", "2026-11-01"))
-    assert "not a date" in refused(traffic_shop("report", "traffic", "--from", "yesterday"))
+    assert "--from day 'yesterday' is not a date" in refused(traffic_shop("report", "traffic", "--from", "yesterday"))
 
 
 def test_import_help_states_the_rules(traffic_shop) -> None:  # type: ignore[no-untyped-def]

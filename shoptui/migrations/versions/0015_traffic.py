@@ -1,7 +1,7 @@
 """traffic: visits and bot hits read from access logs, how far each log was read, ad spend per channel and day
 
 Revision ID: 0015_traffic
-Revises: 0013_az_collate (0014_analytics once the report branch is merged: the lead re-chains it)
+Revises: 0014_analytics
 Create Date: 2026-12-07 19:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import shoptui.models._types
 
 revision: str = '0015_traffic'
-down_revision: str | None = '0013_az_collate'
+down_revision: str | None = '0014_analytics'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

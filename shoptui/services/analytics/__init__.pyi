@@ -1,6 +1,10 @@
 """Reports: what sold, when, where, to whom, and what it earned (see definitions.py for the rules)."""
 
 # The domain's API: faces and other domains import only these names (tests/test_domain_apis.py checks it).
+from .checks import (
+    check_sales_figures as check_sales_figures,
+    refresh_placed_days as refresh_placed_days,
+)
 from .definitions import (
     BREAKDOWNS as BREAKDOWNS,
     COMPARES as COMPARES,
@@ -19,8 +23,12 @@ from .sales import (
     SalesReport as SalesReport,
     SalesRow as SalesRow,
     UnpaidOrder as UnpaidOrder,
+    change_bp as change_bp,
+    compared_period as compared_period,
+    sales_document as sales_document,
     sales_report as sales_report,
     sales_tables as sales_tables,
+    time_key as time_key,
 )
 from .settings import (
     SETTINGS as SETTINGS,

@@ -43,6 +43,7 @@ from .placing import (
     create_order as create_order,
     create_order_row as create_order_row,
     resolve_variants as resolve_variants,
+    variant_title as variant_title,
 )
 from .reading import (
     OrderRead as OrderRead,

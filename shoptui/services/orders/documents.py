@@ -303,7 +303,7 @@ def receipt(order: OrderRead, shop: ShopInfo, *, width_mm: int | None = None, co
 def _address_lines(order: OrderRead) -> list[str]:
     """Who and where: without a separate recipient the parcel goes to the customer (name and phone)."""
     street = " ".join(s for s in (order.ship_street, order.ship_district) if s)
-    city = " ".join(c for c in (order.ship_city, order.ship_region, order.ship_postal_code, order.ship_country) if c)
+    city = " ".join(c for c in (order.ship_city, order.ship_province, order.ship_postal_code, order.ship_country) if c)
     if not (order.ship_recipient or order.ship_phone or street or city):
         return []
     recipient = order.ship_recipient or order.customer_name

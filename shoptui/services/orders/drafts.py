@@ -87,6 +87,13 @@ class OrderDraft(BaseModel):
     apply_offers: bool | None = None
     coupon_codes: list[str] = []
     points_to_use: int = 0
+    # what the reports read (services/analytics): the shop's sales region (empty: placed by the province through
+    # the sales_regions setting), where the customer came from (a word such as weibo, search, ads) and UTM tags
+    sales_region: str = ""
+    source: str = ""
+    utm_source: str = ""
+    utm_medium: str = ""
+    utm_campaign: str = ""
 
 
 def parse_item_spec(spec: str, currency: shop.Currency | None = None, *,
@@ -148,7 +155,8 @@ def draft_from_document(doc: Any, currency: shop.Currency) -> OrderDraft:
     if not isinstance(doc, dict):
         raise InvalidInput("The order document must be a JSON object with at least a 'lines' list.")
     known = {"channel", "customer", "guest_name", "guest_phone", "guest_email", "ship_to", "lines", "adjustments",
-             "shipping", "note", "external_ref", "location", "payments", "discount", "coupons", "points"}
+             "shipping", "note", "external_ref", "location", "payments", "discount", "coupons", "points",
+             *ATTRIBUTION}
     unknown = sorted(set(doc) - known)
     if unknown:
         raise InvalidInput(f"The order document has unknown fields: {', '.join(unknown)}. Known: {', '.join(sorted(known))}.")
@@ -233,10 +241,28 @@ def draft_from_document(doc: Any, currency: shop.Currency) -> OrderDraft:
             shipping_minor=0 if doc.get("shipping") is None else money(doc["shipping"], "shipping"),
             note=str(doc.get("note") or ""), external_ref=doc.get("external_ref"), location=doc.get("location"),
             payments=payments, coupon_codes=_document_coupons(doc), points_to_use=_document_points(doc),
+            **_document_attribution(doc),
         )
     except ValidationError as exc:
         found = invalid_from_validation(exc)
         raise InvalidInput(f"The order document is not valid: {found}.", field=found.field) from None
+
+
+ATTRIBUTION = ("sales_region", "source", "utm_source", "utm_medium", "utm_campaign")
+
+
+def _document_attribution(doc: dict[str, Any]) -> dict[str, str]:
+    """``"source"``, ``"utm_source"``, ``"utm_medium"``, ``"utm_campaign"`` and ``"sales_region"`` of an order
+    document (text; checked and trimmed when the order is created)."""
+    out: dict[str, str] = {}
+    for key in ATTRIBUTION:
+        value = doc.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise InvalidInput(f"The {key} of the order document must be text, not {value!r:.40}.", field=key)
+        out[key] = value
+    return out
 
 
 def _document_coupons(doc: dict[str, Any]) -> list[str]:

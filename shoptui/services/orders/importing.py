@@ -879,7 +879,8 @@ def _address_fields(plan: dict[str, Any]) -> dict[str, str]:
         country = country_code(f["country"]) if (f.get("country") or "").strip() else ""
     except InvalidInput:
         country = ""
-    return {"country": country, "region": f.get("region") or f.get("province") or "",
+    # the address's region is its state or province; a sales region ("South", 华东) is the order's own field
+    return {"country": country, "region": f.get("province") or "",
             "city": f.get("city") or "", "postal_code": f.get("postal_code") or ""}
 
 
@@ -954,16 +955,16 @@ def _next_numbers(session: Session, prefix: str, count: int) -> list[str]:
 
 ORDER_COLUMNS = (
     "id", "number", "channel", "external_ref", "customer_id", "customer_name", "customer_phone", "customer_email",
-    "ship_recipient", "ship_phone", "ship_country", "ship_region", "ship_city", "ship_district", "ship_street",
+    "ship_recipient", "ship_phone", "ship_country", "ship_province", "ship_city", "ship_district", "ship_street",
     "ship_postal_code", "location_id", "stock_mode", "status", "payment_status", "fulfilment_status", "currency",
     "subtotal_minor", "adjustments_minor", "shipping_minor", "total_minor", "tax_minor", "tax_rate_bp", "paid_minor",
     "refunded_minor", "shipping_refunded_minor", "item_count", "shipment_count", "note", "reminder_count",
     "last_reminded_at", "created_by", "created_at", "updated_at", "paid_at", "shipped_at", "delivered_at",
-    "completed_at", "cancelled_at", "version")
+    "completed_at", "cancelled_at", "version", "sales_region", "placed_day", "gross_minor", "cost_minor")
 LINE_COLUMNS = (
     "id", "order_id", "position", "variant_id", "sku", "title", "quantity", "unit_price_minor", "gross_minor",
     "line_discount_minor", "line_total_minor", "adjustment_minor", "net_minor", "tax_minor", "quantity_shipped",
-    "quantity_returned", "quantity_refunded", "refunded_minor")
+    "quantity_returned", "quantity_refunded", "refunded_minor", "unit_cost_minor")
 PAYMENT_COLUMNS = ("order_id", "method", "amount_minor", "tendered_minor", "change_minor", "refunded_minor", "reference",
                    "actor", "at")
 EVENT_COLUMNS = ("order_id", "at", "kind", "actor", "message", "data")
@@ -1001,6 +1002,8 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
     moves: list[tuple[str, int, int, str]] = []  # (kind, variant id, quantity, order number)
     who = actor.name[:100]
     stock_mode = "reserve" if affect_stock else "none"
+    zone = shop.timezone(session=session)
+    costs = _variant_costs(session, {vid for vid, _, _ in variants.values()})  # the cost when sold, per variant
     bind = bulk.time_binder(session.connection(), table_of(Order).c.created_at)
     known_times = bind.known
     written = 0
@@ -1043,15 +1046,19 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
             done_bound = shipped_bound if status == "completed" else None
             items = 0
             position = 0
+            gross = cost = 0
             for line, p in zip(group.lines, priced.lines, strict=True):
                 vid, title, track = variants[line.key]
                 quantity = line.quantity
                 items += quantity
                 position += 1
+                unit_cost = costs.get(vid, 0)
+                gross += p.gross_minor
+                cost += unit_cost * quantity
                 line_rows.append((
                     next(line_ids), order_id, position, vid, line.key, (line.product_name or title), quantity,
                     line.unit_price_minor, p.gross_minor, p.line_discount_minor, p.line_total_minor, 0, p.net_minor,
-                    p.tax_minor, quantity if shipped_flag else 0, 0, 0, 0,
+                    p.tax_minor, quantity if shipped_flag else 0, 0, 0, 0, unit_cost,
                 ))
                 if affect_stock and track and status != "cancelled":
                     moves.append(("sell" if shipped_flag else "reserve", vid, quantity, number))
@@ -1061,7 +1068,8 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
                 address["postal_code"], None, stock_mode, status, payment, fulfilment, currency, priced.subtotal_minor,
                 0, 0, priced.total_minor, priced.tax_minor, tax_rate_bp, paid, 0, 0, items,
                 0, "", 0, None, who, at, at, at if paid else None, shipped_bound, done_bound, done_bound,
-                at if status == "cancelled" else None, 1,
+                at if status == "cancelled" else None, 1, group.fields.get("region") or "",
+                ordered.astimezone(zone).date(), gross, cost,
             ))
             if paid:
                 payment_rows.append((order_id, method, paid, None, 0, 0, f"imported {group.ref}"[:200], who, at))
@@ -1086,6 +1094,16 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
         _move_stock(session, actor, moves)
     if progress and len(plans) >= FLUSH_ORDERS:
         progress(f"wrote {written:,} orders")
+
+
+def _variant_costs(session: Session, ids: set[int]) -> dict[int, int]:
+    """Each variant's cost per unit now (0 when it has none): what an imported line records as its cost when sold."""
+    wanted = sorted(ids)
+    out: dict[int, int] = {}
+    for start in range(0, len(wanted), CHUNK):
+        out.update((vid, cost or 0) for vid, cost in session.execute(
+            select(Variant.id, Variant.cost_minor).where(col(Variant.id).in_(wanted[start:start + CHUNK]))).all())
+    return out
 
 
 def _update_customers(session: Session, spent: dict[int, list[Any]]) -> None:

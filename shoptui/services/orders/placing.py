@@ -65,7 +65,8 @@ class _Sellable:
     status: str
 
 
-def _variant_title(title: str, options: tuple[str | None, ...]) -> str:
+def variant_title(title: str, options: tuple[str | None, ...]) -> str:
+    """A variant's name: its product's title and its chosen options (``Tee / Black / M``)."""
     chosen = [o for o in options if o]
     return f"{title} / {' / '.join(chosen)}" if chosen else title
 
@@ -89,7 +90,7 @@ def resolve_variants(session: Session, lines: list[DraftLine]) -> list[_Sellable
     by_id: dict[int, _Sellable] = {}
     if conditions:
         for row in tuples(session.execute(query.where(or_(*conditions)))):
-            sellable = _Sellable(id=row[0], sku=row[1], title=_variant_title(row[7], (row[4], row[5], row[6])),
+            sellable = _Sellable(id=row[0], sku=row[1], title=variant_title(row[7], (row[4], row[5], row[6])),
                                  price_minor=row[3], status=row[8])
             by_sku[row[1]] = sellable
             by_id[row[0]] = sellable
@@ -146,8 +147,34 @@ def price_adjustments(adjustments: list[DraftAdjustment]) -> list[pricing_api.Pr
     return out
 
 
+def attribution_fields(draft: OrderDraft) -> dict[str, str]:
+    """The order's sales region, source and UTM tags from the draft, trimmed and checked (the source lower case)."""
+    out = {key: clean_text(getattr(draft, key), key.replace("_", " "), 100, field=key)
+           for key in ("sales_region", "utm_source", "utm_medium", "utm_campaign")}
+    source = clean_text(draft.source, "source", 40, field="source").lower()
+    if source and not re.fullmatch(r"[\w.\-]+", source):
+        raise InvalidInput(f"The source {draft.source!r} must be one word, like weibo, search or ads.", field="source")
+    return {**out, "source": source}
+
+
+def fill_costs(session: Session, lines: list[OrderLine]) -> None:
+    """A new line records its variant's cost per unit now (the cost when sold; 0 when the variant has none)."""
+    wanted = {line.variant_id for line in lines if line.unit_cost_minor is None and line.variant_id is not None}
+    costs: dict[int, int] = {}
+    if wanted:
+        rows = session.exec(select(Variant.id, Variant.cost_minor).where(col(Variant.id).in_(sorted(wanted))))
+        costs = {int(ident): cost or 0 for ident, cost in rows if ident is not None}
+    for line in lines:
+        if line.unit_cost_minor is None:
+            line.unit_cost_minor = costs.get(line.variant_id or 0, 0)
+
+
 def store_prices(session: Session, order: Order, lines: list[OrderLine], priced: pricing_api.PricedOrder) -> None:
-    """Store every amount of the priced order (``orders.offers.price``, the one assembler) on its lines and row."""
+    """Store every amount of the priced order (``orders.offers.price``, the one assembler) on its lines and row,
+    with the figures the sales reports read (gross at list price, cost when sold)."""
+    fill_costs(session, lines)
+    order.gross_minor = sum(p.gross_minor for p in priced.lines)
+    order.cost_minor = sum((line.unit_cost_minor or 0) * line.quantity for line in lines)
     for line, p in zip(lines, priced.lines, strict=True):
         line.gross_minor, line.line_total_minor = p.gross_minor, p.line_total_minor
         line.adjustment_minor, line.net_minor, line.tax_minor = p.adjustment_minor, p.net_minor, p.tax_minor
@@ -188,7 +215,8 @@ def ship_fields(address: AddressInput | None, customer: Customer | None, session
 
     clean = clean_address(AddressInput(**address.model_dump(include=set(AddressInput.model_fields))),
                           store_region(session))
-    return {f"ship_{k}": v for k, v in clean.model_dump().items()}
+    # an address's region is its state or province
+    return {"ship_province" if k == "region" else f"ship_{k}": v for k, v in clean.model_dump().items()}
 
 
 def create_order(*, session: Session, actor: Actor, draft: OrderDraft) -> OrderRead:
@@ -238,6 +266,7 @@ def create_order_row(*, session: Session, actor: Actor, draft: OrderDraft) -> Or
                   location_id=location_id, stock_mode=draft.stock_mode, currency=cfg.currency.code,
                   shipping_minor=draft.shipping_minor, note=clean_text(draft.note, "note", 2000),
                   created_by=actor.name[:100], created_at=created_at, updated_at=created_at,
+                  placed_day=created_at.astimezone(cfg.tz).date(), **attribution_fields(draft),
                   **contact, **ship_fields(draft.ship_to, customer, session))
     session.add(order)
     session.flush()

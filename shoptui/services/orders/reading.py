@@ -174,7 +174,12 @@ class OrderRead(OrderSummary):
     ship_recipient: str
     ship_phone: str
     ship_country: str
-    ship_region: str
+    ship_province: str
+    sales_region: str
+    source: str
+    utm_source: str
+    utm_medium: str
+    utm_campaign: str
     ship_city: str
     ship_district: str
     ship_street: str

@@ -640,7 +640,7 @@ def exchange(*, session: Session, actor: Actor, number: str, back: list[tuple[st
         from shoptui.services.members import AddressInput
 
         draft.ship_to = AddressInput(recipient=order.ship_recipient, phone=order.ship_phone, country=order.ship_country,
-                                     region=order.ship_region, city=order.ship_city, district=order.ship_district,
+                                     region=order.ship_province, city=order.ship_city, district=order.ship_district,
                                      street=order.ship_street, postal_code=order.ship_postal_code)
     new_order = create_order(session=session, actor=actor, draft=draft)
     credit = min(value, new_order.total_minor)

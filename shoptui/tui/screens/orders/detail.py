@@ -62,7 +62,7 @@ def head_text(order: OrderRead, meta: OrdersMeta) -> Text:
                      if p)
     text.append(f"\n{who}")
     address = ", ".join(p for p in (order.ship_recipient, order.ship_phone, order.ship_street, order.ship_district,
-                                    order.ship_city, " ".join(x for x in (order.ship_region, order.ship_postal_code) if x),
+                                    order.ship_city, " ".join(x for x in (order.ship_province, order.ship_postal_code) if x),
                                     order.ship_country) if p)
     if address:
         text.append(f"\nShip to: {address}")
