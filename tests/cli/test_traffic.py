@@ -291,7 +291,7 @@ def test_spend_is_recorded_replaced_and_gives_return(traffic_shop, logs, store: 
 
 def test_spend_refuses_bad_input(traffic_shop, store: str) -> None:  # type: ignore[no-untyped-def]
     before = store_digest(store)
-    assert "-5" in refused(traffic_shop("traffic", "spend", "baidu", "2026-11-19", "-5"))
+    assert "cannot be negative" in refused(traffic_shop("traffic", "spend", "baidu", "2026-11-19", "--", "-5"))
     assert "after today" in refused(traffic_shop("traffic", "spend", "baidu", "2026-11-21", "5"))
     assert "not a date" in refused(traffic_shop("traffic", "spend", "baidu", "19/11/2026", "5"))
     assert "ad channel" in refused(traffic_shop("traffic", "spend", "  ", "2026-11-19", "5"))
@@ -319,3 +319,51 @@ def test_marketing_link_refuses_what_is_not_a_web_link(shop) -> None:  # type: i
     refused(shop("marketing", "link", "javascript:alert(1)", "--source", "weibo"))
     assert "--source" in refused(shop("marketing", "link", "https://shop.example.com", "--source", " "))
     refused(shop("marketing", "link", "https://shop.example.com"), code=2)
+
+
+def test_orders_conversion_revenue_and_return_on_spend(traffic_shop, logs, store: str) -> None:  # type: ignore[no-untyped-def]
+    from shoptui.services.orders.payments import pay
+    from shoptui.services.orders.placing import create_order
+    from tests.services.orders_helpers import CLERK, draft, seed
+
+    ok(traffic_shop("traffic", "import", *map(str, logs)))
+    with db.transaction(store) as s:  # placed today, 20 November
+        seed(s)
+        social = create_order(session=s, actor=CLERK, draft=draft(("TEE-01", 1), utm_source="weibo",
+                                                                    utm_medium="social"))  # 99.00
+        ads = create_order(session=s, actor=CLERK, draft=draft(("MUG-01", 2), utm_source="Baidu",
+                                                                 utm_medium="cpc"))  # 71.00
+        unpaid = create_order(session=s, actor=CLERK, draft=draft(("CAP-01", 1), utm_source="baidu", utm_medium="cpc"))
+        plain = create_order(session=s, actor=CLERK, draft=draft(("CAP-01", 1)))  # no source: not attributed
+        by_hand = create_order(session=s, actor=CLERK, draft=draft(("TEE-01", 1), source="email"))  # 99.00
+        for order in (social, ads, plain, by_hand):
+            pay(session=s, actor=CLERK, number=order.number, method="cash")
+    assert unpaid.number
+    db.dispose_all()
+    ok(traffic_shop("traffic", "spend", "baidu", "2026-11-19", "120.50"))
+    ok(traffic_shop("traffic", "spend", "weibo", "2026-11-18", "30"))
+
+    by_source = report(traffic_shop, "source")
+    rows = {r["key"]: r for r in by_source["rows"]}
+    # social: 1 order / 4 visits; ads: 1 / 1; email: 1 / 2; the rest 0
+    assert figures(rows["social"], "orders", "conversion_rate", "revenue") == \
+        {"orders": 1, "conversion_rate": "25.00", "revenue": "99.00"}
+    assert figures(rows["ads"], "orders", "conversion_rate", "revenue") == \
+        {"orders": 1, "conversion_rate": "100.00", "revenue": "71.00"}
+    assert figures(rows["email"], "orders", "conversion_rate", "revenue") == \
+        {"orders": 1, "conversion_rate": "50.00", "revenue": "99.00"}
+    assert figures(rows["direct"], "orders", "conversion_rate", "revenue") == \
+        {"orders": 0, "conversion_rate": "0.00", "revenue": "0.00"}
+    # 3 orders / 14 visits = 21.43 %
+    assert figures(by_source["total"], "orders", "conversion_rate", "revenue") == \
+        {"orders": 3, "conversion_rate": "21.43", "revenue": "269.00"}
+    assert "orders" not in report(traffic_shop, "day")["rows"][0]
+
+    spend = json.loads(ok(traffic_shop("traffic", "spend", "list", *PERIOD, "--json")).stdout)
+    channels = {r["channel"]: figures(r, "spend", "orders", "revenue", "roas") for r in spend["rows"]}
+    assert channels == {  # 71.00 / 120.50 = 58.92 %; 99.00 / 30.00 = 330 %
+        "baidu": {"spend": "120.50", "orders": 1, "revenue": "71.00", "roas": "58.92"},
+        "weibo": {"spend": "30.00", "orders": 1, "revenue": "99.00", "roas": "330.00"},
+    }
+    assert figures(spend["total"], "spend", "orders", "revenue", "roas") == \
+        {"spend": "150.50", "orders": 2, "revenue": "170.00", "roas": "112.96"}  # 170.00 / 150.50

@@ -22,6 +22,7 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from shoptui.config import Actor
@@ -431,8 +432,11 @@ def _remember_log(session: Session, logs: list[_Known], known: _Known | None, ke
     if known is None:
         length = min(len(head), HEAD_BYTES)
         digest = hashlib.sha256(head[:length]).hexdigest()
-        ident = session.execute(table.insert().values(head_hash=digest, head_length=length, lines=lines, **values)
-                                .returning(table.c.id)).scalar_one()
+        try:
+            ident = session.execute(table.insert().values(head_hash=digest, head_length=length, lines=lines, **values)
+                                    .returning(table.c.id)).scalar_one()
+        except IntegrityError:
+            raise Conflict(f"Another import read {path} at the same time; run this import again.") from None
         logs.append(_Known(int(ident), key, digest, length, read_to, lines))
         return
     if read_to > known.read_to and known.head_length < HEAD_BYTES and len(head) > known.head_length:
