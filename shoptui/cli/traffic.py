@@ -69,6 +69,23 @@ def import_logs(
             "`shoptui settings set site_url https://your-shop.example`.", err=True)
 
 
+@app.command("logs")
+def logs(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+    """The access logs imported so far: where each was last seen, how far it was read, when."""
+    from shoptui.cli._output import jsonable, shop_currency_and_zone, when
+    from shoptui.services import analytics
+
+    with reading(ctx) as session:
+        found = analytics.list_traffic_logs(session=session)
+        _, zone = shop_currency_and_zone(session)
+    if as_json:
+        emit_json(jsonable(found))
+        return
+    emit_table([(log.path, f"{log.lines:,}", f"{log.read_to:,}", when(log.imported_at, zone)) for log in found],
+               ("File", "Lines", "Bytes read", "Imported"), justify={"Lines": "right", "Bytes read": "right"},
+               empty="No access log imported yet: run `shoptui traffic import FILE...`.")
+
+
 @spend_app.command("add")
 def spend_add(
     ctx: typer.Context,

@@ -146,6 +146,8 @@ def test_import_in_two_parts_gives_the_hand_counted_figures(traffic_shop, logs) 
             second["visits_continued"]) == (3, 2, 1, 1, 1)  # V12 continued, V13 new
 
     _check_report(traffic_shop)
+    listed = json.loads(ok(traffic_shop("traffic", "logs", "--json")).stdout)
+    assert sorted((Path(log["path"]).name, log["lines"]) for log in listed) == [("access.log", 27), ("access.log.1.gz", 3)]
     third = json.loads(ok(traffic_shop("traffic", "import", str(current), str(old), "--json")).stdout)
     assert third["lines"] == 0 and third["visits_new"] == 0  # the same files again add nothing
     _check_report(traffic_shop)

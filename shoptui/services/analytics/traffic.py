@@ -475,6 +475,26 @@ def _write(session: Session, visits: _Visits, bot_days: dict[date, int]) -> None
 
 
 
+@dataclass(frozen=True)
+class TrafficLogRead:
+    """A log read before: its last path, how far it was read and when."""
+
+    path: str
+    identity: str
+    read_to: int
+    lines: int
+    imported_at: datetime
+
+
+def list_traffic_logs(*, session: Session) -> list[TrafficLogRead]:
+    """Every access log imported so far, the most recently imported first."""
+    table = table_of(TrafficLog)
+    return [TrafficLogRead(path=str(p), identity=str(i), read_to=int(r), lines=int(n), imported_at=at)
+            for p, i, r, n, at in session.execute(
+                select(table.c.path, table.c.identity, table.c.read_to, table.c.lines, table.c.imported_at)
+                .order_by(table.c.imported_at.desc(), table.c.id.desc()))]
+
+
 # ---------------------------------------------------------------- the traffic report
 
 _NONE = "(none)"
