@@ -277,7 +277,7 @@ def import_access_logs(*, session: Session, actor: Actor, paths: Sequence[Path |
             finally:
                 handle.close()
             if known is not None:
-                file_result.state = "rotated" if known.path != key else "grown" if read else "unchanged"
+                file_result.state = "rotated" if known.path != key else "grown" if read > known.read_to else "unchanged"
             if file_result.malformed and file_result.malformed == file_result.lines - file_result.blank:
                 raise InvalidInput(f"{path} is not an access log in the combined format: none of its "
                                    f"{file_result.malformed} new lines could be read (line {file_result.first_bad} "
@@ -464,7 +464,7 @@ def _write(session: Session, visits: _Visits, bot_days: dict[date, int]) -> None
     if bot_days:
         bot_table = table_of(TrafficBotDay)
         have = dict(session.execute(select(bot_table.c.day, bot_table.c.hits)
-                                    .where(bot_table.c.day.in_(list(bot_days)))).tuples().all())
+                                    .where(bot_table.c.day.in_(list(bot_days)))).all())
         fresh = [(day, hits) for day, hits in bot_days.items() if day not in have]
         if have:
             conn.execute(update(bot_table).where(bot_table.c.day == bindparam("b_day"))
