@@ -75,7 +75,7 @@ def is_static(path: bytes) -> bool:
 def bot_test() -> Callable[[bytes], bool]:
     """A test ``user agent bytes -> is a bot``: every ``crawler-user-agents`` pattern in one regex,
     compiled once, and each user agent's answer remembered (a log has few distinct agents)."""
-    from crawleruseragents import CRAWLER_PATTERNS
+    from crawleruseragents import CRAWLER_PATTERNS  # type: ignore[import-untyped]  # the package ships no types
 
     search = CRAWLER_PATTERNS.case_sensitive.search
     known: dict[bytes, bool] = {}

@@ -34,6 +34,7 @@ from shoptui.services.analytics import logparse
 from shoptui.services.analytics.export import Column, Table
 from shoptui.services.analytics.logparse import SOURCES, TRAFFIC_BREAKDOWNS, VISIT_GAP_SECONDS, Landing
 from shoptui.store import bulk, tuning
+from shoptui.store.rows import tuples
 
 HEAD_BYTES = 1024  # a log is known by the hash of its first kilobyte
 _CHUNK = 4 * 1024 * 1024
@@ -87,7 +88,7 @@ def _check_file(path: Path) -> None:
         raise InvalidInput(f"{path} is not a regular file; give an access log file.")
 
 
-def _open(path: Path) -> IO[bytes]:
+def _open(path: Path) -> _Stream:
     """The file's text as bytes: gunzipped when it starts with the gzip magic number, whatever its name."""
     try:
         raw = path.open("rb")
@@ -98,6 +99,9 @@ def _open(path: Path) -> IO[bytes]:
         return _Gunzipped(raw)
     raw.seek(0)
     return raw
+
+
+_Stream = IO[bytes] | gzip.GzipFile
 
 
 class _Gunzipped(gzip.GzipFile):
@@ -114,7 +118,7 @@ class _Gunzipped(gzip.GzipFile):
             self._raw.close()
 
 
-def _read_head(handle: IO[bytes], path: Path) -> bytes:
+def _read_head(handle: _Stream, path: Path) -> bytes:
     try:
         return handle.read(HEAD_BYTES)
     except (OSError, EOFError, zlib.error) as exc:
@@ -135,8 +139,8 @@ class _Known:
 
 def _known_logs(session: Session) -> list[_Known]:
     table = table_of(TrafficLog)
-    return [_Known(int(i), str(p), str(h), int(n), int(r), int(c)) for i, p, h, n, r, c in session.execute(
-        select(table.c.id, table.c.path, table.c.head_hash, table.c.head_length, table.c.read_to, table.c.lines))]
+    return [_Known(int(i), str(p), str(h), int(n), int(r), int(c)) for i, p, h, n, r, c in tuples(session.execute(
+        select(table.c.id, table.c.path, table.c.head_hash, table.c.head_length, table.c.read_to, table.c.lines)))]
 
 
 def _known_log(logs: list[_Known], head: bytes) -> _Known | None:
@@ -149,7 +153,7 @@ def _known_log(logs: list[_Known], head: bytes) -> _Known | None:
     return best
 
 
-def _lines(handle: IO[bytes], path: Path, start: int, result: LogFileResult, *, gz: bool) -> Iterator[bytes]:
+def _lines(handle: _Stream, path: Path, start: int, result: LogFileResult, *, gz: bool) -> Iterator[bytes]:
     """The whole lines of ``handle`` after byte ``start``; sets ``result.unfinished`` for a last line without
     its newline in a plain file (a line still being written: the next import reads it)."""
     rest = b""
@@ -236,9 +240,9 @@ def _load_open_visits(session: Session, since: int) -> dict[int, list[Any]]:
     their client continues them (the latest visit of each client)."""
     table = table_of(TrafficVisit)
     found: dict[int, list[Any]] = {}
-    for ident, client, start, last, views in session.execute(
+    for ident, client, start, last, views in tuples(session.execute(
             select(table.c.id, table.c.client, table.c.started_at, table.c.last_seen_at, table.c.page_views)
-            .where(table.c.last_seen_at >= datetime.fromtimestamp(since, UTC)).order_by(table.c.last_seen_at)):
+            .where(table.c.last_seen_at >= datetime.fromtimestamp(since, UTC)).order_by(table.c.last_seen_at))):
         found[int(client)] = [int(start.timestamp()), int(last.timestamp()), int(views), None, int(ident)]
     return found
 
@@ -294,7 +298,7 @@ def import_access_logs(*, session: Session, actor: Actor, paths: Sequence[Path |
     return result
 
 
-def _read_file(handle: IO[bytes], path: Path, start: int, line_base: int, file_result: LogFileResult,
+def _read_file(handle: _Stream, path: Path, start: int, line_base: int, file_result: LogFileResult,
                visits: _Visits, bot_days: dict[date, int], result: TrafficImport, *, gz: bool) -> int:
     """The hot loop: every new line of one file into ``visits`` and ``bot_days``; returns where reading stopped."""
     match_line = logparse.LINE.match
@@ -433,7 +437,7 @@ def _remember_log(session: Session, logs: list[_Known], known: _Known | None, ke
         length = min(len(head), HEAD_BYTES)
         digest = hashlib.sha256(head[:length]).hexdigest()
         try:
-            ident = session.execute(table.insert().values(head_hash=digest, head_length=length, lines=lines, **values)
+            ident: int = session.execute(table.insert().values(head_hash=digest, head_length=length, lines=lines, **values)
                                     .returning(table.c.id)).scalar_one()
         except IntegrityError:
             raise Conflict(f"Another import read {path} at the same time; run this import again.") from None
@@ -463,8 +467,8 @@ def _write(session: Session, visits: _Visits, bot_days: dict[date, int]) -> None
         bulk.insert_rows(conn, visit_table, _VISIT_NAMES, rows)
     if bot_days:
         bot_table = table_of(TrafficBotDay)
-        have = dict(session.execute(select(bot_table.c.day, bot_table.c.hits)
-                                    .where(bot_table.c.day.in_(list(bot_days)))).all())
+        have = dict(tuples(session.execute(select(bot_table.c.day, bot_table.c.hits)
+                                    .where(bot_table.c.day.in_(list(bot_days))))).all())
         fresh = [(day, hits) for day, hits in bot_days.items() if day not in have]
         if have:
             conn.execute(update(bot_table).where(bot_table.c.day == bindparam("b_day"))
@@ -490,9 +494,9 @@ def list_traffic_logs(*, session: Session) -> list[TrafficLogRead]:
     """Every access log imported so far, the most recently imported first."""
     table = table_of(TrafficLog)
     return [TrafficLogRead(path=str(p), identity=str(i), read_to=int(r), lines=int(n), imported_at=at)
-            for p, i, r, n, at in session.execute(
+            for p, i, r, n, at in tuples(session.execute(
                 select(table.c.path, table.c.identity, table.c.read_to, table.c.lines, table.c.imported_at)
-                .order_by(table.c.imported_at.desc(), table.c.id.desc()))]
+                .order_by(table.c.imported_at.desc(), table.c.id.desc())))]
 
 
 # ---------------------------------------------------------------- the traffic report
@@ -549,17 +553,17 @@ def traffic_report(*, session: Session, by: str, start: date | None = None, end:
               "landing-page": visit.c.landing_page}[by]
     within = visit.c.day.between(start, end)
     figures: dict[str, list[int]] = {}
-    for key, visits, views in session.execute(select(column, func.count(), func.sum(visit.c.page_views))
-                                              .where(within).group_by(column)):
+    for key, visits, views in tuples(session.execute(select(column, func.count(), func.sum(visit.c.page_views))
+                                              .where(within).group_by(column))):
         figures[_key(key)] = [int(visits), 0, int(views or 0)]
     distinct = select(column.label("k"), visit.c.day, visit.c.client).where(within).distinct().subquery()
-    for key, visitors in session.execute(select(distinct.c.k, func.count()).group_by(distinct.c.k)):
+    for key, visitors in tuples(session.execute(select(distinct.c.k, func.count()).group_by(distinct.c.k))):
         figures[_key(key)][1] = int(visitors)
     every = select(visit.c.day, visit.c.client).where(within).distinct().subquery()
     total_visitors = int(session.execute(select(func.count()).select_from(every)).scalar_one())
     bot = table_of(TrafficBotDay)
-    bots = {_key(day): int(hits) for day, hits in session.execute(
-        select(bot.c.day, bot.c.hits).where(bot.c.day.between(start, end)))}
+    bots = {_key(day): int(hits) for day, hits in tuples(session.execute(
+        select(bot.c.day, bot.c.hits).where(bot.c.day.between(start, end))))}
     currency = shop.currency(session=session)
     orders: dict[str, tuple[int, int]] | None = None
     if by == "day":
@@ -615,7 +619,7 @@ def traffic_tables(report: TrafficReport) -> list[Table]:
                   "revenue": row.revenue_minor}
         return {k: v for k, v in values.items() if k in keys}
 
-    notes = ("Visitors are distinct clients per day; a client seen on two days, or under two keys, counts in "
+    notes: tuple[str, ...] = ("Visitors are distinct clients per day; a client seen on two days, or under two keys, counts in "
              "each, so rows may add up to more than the total.",)
     if report.by != "day":
         notes += ("Bot hits have no source, host, campaign or landing page: only the total carries them.",)
@@ -644,10 +648,10 @@ def orders_by_source(*, session: Session, start: date, end: date) -> dict[str, t
                & ~((order.c.status == "open") & (order.c.payment_status == "unpaid"))
                & ((order.c.source != "") | (order.c.utm_source != "") | (order.c.utm_medium != "")))
     found: dict[str, tuple[int, int]] = {}
-    for source, utm_source, utm_medium, orders, revenue in session.execute(
+    for source, utm_source, utm_medium, orders, revenue in tuples(session.execute(
             select(order.c.source, order.c.utm_source, order.c.utm_medium, func.count(),
                    func.sum(order.c.subtotal_minor + order.c.adjustments_minor))
-            .where(counted).group_by(order.c.source, order.c.utm_source, order.c.utm_medium)):
+            .where(counted).group_by(order.c.source, order.c.utm_source, order.c.utm_medium))):
         kind = order_source(str(source), str(utm_source), str(utm_medium))
         if kind is not None:
             have = found.get(kind, (0, 0))
@@ -664,10 +668,10 @@ def orders_by_channel(*, session: Session, start: date, end: date) -> dict[str, 
     counted = (order.c.placed_day.between(start, end) & (order.c.status != "cancelled")
                & ~((order.c.status == "open") & (order.c.payment_status == "unpaid")) & (order.c.utm_source != ""))
     found: dict[str, tuple[int, int]] = {}
-    for channel, orders, revenue in session.execute(
+    for channel, orders, revenue in tuples(session.execute(
             select(func.lower(order.c.utm_source), func.count(),
                    func.sum(order.c.subtotal_minor + order.c.adjustments_minor))
-            .where(counted).group_by(func.lower(order.c.utm_source))):
+            .where(counted).group_by(func.lower(order.c.utm_source)))):
         have = found.get(str(channel), (0, 0))
         found[str(channel)] = (have[0] + int(orders), have[1] + int(revenue or 0))
     return found
@@ -757,14 +761,14 @@ def ad_spend_report(*, session: Session, start: date | None = None, end: date | 
     default the last 30 days). A channel's visits and orders are those tagged with utm_source = the channel."""
     start, end = _period(session, start, end)
     spend = table_of(AdSpend)
-    spent = {str(c): int(a) for c, a in session.execute(
+    spent = {str(c): int(a) for c, a in tuples(session.execute(
         select(spend.c.channel, func.sum(spend.c.amount_minor)).where(spend.c.day.between(start, end))
-        .group_by(spend.c.channel))}
+        .group_by(spend.c.channel)))}
     visit = table_of(TrafficVisit)
-    visits = {str(c): int(n) for c, n in session.execute(
+    visits = {str(c): int(n) for c, n in tuples(session.execute(
         select(visit.c.utm_source, func.count()).where(visit.c.day.between(start, end),
                                                        visit.c.utm_source.in_(list(spent)))
-        .group_by(visit.c.utm_source))} if spent else {}
+        .group_by(visit.c.utm_source)))} if spent else {}
     orders = orders_by_channel(session=session, start=start, end=end) if spent else {}
     rows = [_spend_row(channel, amount, visits.get(channel, 0), *orders.get(channel, (0, 0)))
             for channel, amount in spent.items()]

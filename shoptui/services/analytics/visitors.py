@@ -8,6 +8,7 @@ from sqlalchemy import Date, bindparam, text
 from sqlmodel import Session
 
 from shoptui.services.shop import Figure, local_today, store_values
+from shoptui.store.rows import tuples
 
 _VISITORS = text("SELECT count(*) FROM (SELECT DISTINCT client FROM traffic_visit WHERE day = :day) AS clients"
                  ).bindparams(bindparam("day", type_=Date))
@@ -18,7 +19,7 @@ _VISITS = text("SELECT count(*), coalesce(sum(page_views), 0) FROM traffic_visit
 def visitors_on(session: Session, day: object) -> tuple[int, int, int]:
     """(visitors, visits, page views) of one store-time day, from the imported access logs."""
     visitors = int(session.execute(_VISITORS, {"day": day}).scalar_one() or 0)
-    visits, views = session.execute(_VISITS, {"day": day}).one()
+    visits, views = tuples(session.execute(_VISITS, {"day": day})).one()
     return visitors, int(visits or 0), int(views or 0)
 
 
