@@ -69,7 +69,7 @@ def _make_log() -> None:
         block: list[str] = []
         while written + len(block) < LINES:
             t = start + (written + len(block)) * seconds // LINES
-            if rnd.random() < 0.08:
+            if rnd.random() < 0.45:  # about 8% of the lines
                 block.append(f'66.249.{rnd.randrange(256)}.{rnd.randrange(256)} - - [{stamp(t)}] "GET '
                              f'{rnd.choice(_PAGES)} HTTP/1.1" 200 5120 "-" "{rnd.choice(_BOTS)}"\n')
                 continue

@@ -27,7 +27,7 @@ class TrafficVisit(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("source in ('search','social','email','ads','referral','direct')", name="ck_traffic_visit_source"),
         CheckConstraint("page_views > 0", name="ck_traffic_visit_views"),
-        Index("ix_traffic_visit_day", "day", "source"),
+        Index("ix_traffic_visit_day", "day", "source", "client", "page_views"),  # covers by day, by source, visitors
         Index("ix_traffic_visit_seen", "last_seen_at"),
     )
     id: int | None = Field(default=None, primary_key=True)

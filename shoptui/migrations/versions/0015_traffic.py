@@ -38,7 +38,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('traffic_visit', schema=None) as batch_op:
-        batch_op.create_index('ix_traffic_visit_day', ['day', 'source'], unique=False)
+        batch_op.create_index('ix_traffic_visit_day', ['day', 'source', 'client', 'page_views'], unique=False)
         batch_op.create_index('ix_traffic_visit_seen', ['last_seen_at'], unique=False)
 
     op.create_table('traffic_bot_day',
