@@ -231,7 +231,7 @@ def test_visitors_card_counts_today(traffic_shop, logs, store: str) -> None:  # 
         cards = {f.key: f for f in shop.all_figures(session=session)}
     card = cards["traffic.visitors"]
     assert (card.title, card.value) == ("Visitors today", "3")  # 20 November: c2, c9, c10
-    assert card.detail == "3 visits, 4 page views · yesterday 8"
+    assert card.detail == "3 visits · yesterday 8"
 
 
 @pytest.mark.parametrize("content", [b"\x00\x01\x02\xff" * 300, b"not a log\nstill not a log\n",
