@@ -552,15 +552,24 @@ def traffic_report(*, session: Session, by: str, start: date | None = None, end:
     column = {"day": visit.c.day, "source": visit.c.source, "host": visit.c.host, "campaign": visit.c.campaign,
               "landing-page": visit.c.landing_page}[by]
     within = visit.c.day.between(start, end)
+    # one pass per day and key: visitors are distinct clients per day, so a key's visitors add up over its days
+    # (the covering day index streams this for by day and by source)
     figures: dict[str, list[int]] = {}
-    for key, visits, views in tuples(session.execute(select(column, func.count(), func.sum(visit.c.page_views))
-                                              .where(within).group_by(column))):
-        figures[_key(key)] = [int(visits), 0, int(views or 0)]
-    distinct = select(column.label("k"), visit.c.day, visit.c.client).where(within).distinct().subquery()
-    for key, visitors in tuples(session.execute(select(distinct.c.k, func.count()).group_by(distinct.c.k))):
-        figures[_key(key)][1] = int(visitors)
-    every = select(visit.c.day, visit.c.client).where(within).distinct().subquery()
-    total_visitors = int(session.execute(select(func.count()).select_from(every)).scalar_one())
+    daily: dict[date, int] = {}
+    grouping = (visit.c.day,) if by == "day" else (visit.c.day, column)
+    for day, key, visits, views, visitors in tuples(session.execute(
+            select(visit.c.day, column, func.count(), func.sum(visit.c.page_views), func.count(visit.c.client.distinct()))
+            .where(within).group_by(*grouping))):
+        row = figures.setdefault(_key(key), [0, 0, 0])
+        row[0] += int(visits)
+        row[1] += int(visitors)
+        row[2] += int(views or 0)
+        if by == "day":
+            daily[day] = int(visitors)
+    if by != "day":
+        daily = {day: int(n) for day, n in tuples(session.execute(
+            select(visit.c.day, func.count(visit.c.client.distinct())).where(within).group_by(visit.c.day)))}
+    total_visitors = sum(daily.values())
     bot = table_of(TrafficBotDay)
     bots = {_key(day): int(hits) for day, hits in tuples(session.execute(
         select(bot.c.day, bot.c.hits).where(bot.c.day.between(start, end))))}
