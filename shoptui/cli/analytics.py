@@ -446,3 +446,45 @@ def customers(
             f"Customers by {table.name}" if table.name != "new and returning" else "New and returning",
         )
     _print_table(tables[-1], report.digits, None, "Cohorts: share still ordering N months after the first order")
+
+
+# ---------------------------------------------------------------- report traffic (visits from access logs)
+
+
+@app.command("traffic")
+def traffic(
+    ctx: typer.Context,
+    by: str = typer.Option("day", "--by", metavar="day|source|host|campaign|landing-page", help="What each row is."),
+    start: str | None = FROM_OPTION,
+    end: str | None = TO_OPTION,
+    as_json: bool = JSON_OPTION,
+    csv_file: Path | None = CSV_OPTION,
+    xlsx_file: Path | None = XLSX_OPTION,
+) -> None:
+    """Visits, visitors, page views and bot hits from the imported access logs (`shoptui traffic import`); by
+    source also orders, conversion (orders / visits) and revenue.
+
+    Sources: search, social, email, ads, referral, direct (`shoptui traffic import --help` gives the rules).
+    Visitors are distinct clients per day. An order counts under its source word, else what its UTM tags say;
+    revenue is its goods after discounts; cancelled orders and open orders with no payment never count.
+    """
+    from shoptui.cli.traffic import print_report_table
+    from shoptui.services import analytics
+
+    by = by.strip().lower()
+    if by not in analytics.TRAFFIC_BREAKDOWNS:
+        raise fail(f"--by takes one of {', '.join(analytics.TRAFFIC_BREAKDOWNS)}, not {by!r}.", 2)
+    one_output(as_json, csv_file, xlsx_file)
+    with reading(ctx) as session:
+        first, last = days(start, end)
+        report = analytics.traffic_report(session=session, by=by, start=first, end=last)
+        tables = analytics.traffic_tables(report)
+        if as_json:
+            emit_json({"report": "traffic", "by": report.by, "from": report.start.isoformat(),
+                       "to": report.end.isoformat(), "currency": report.currency,
+                       **analytics.table_json(tables[0], report.digits)})
+            return
+        if write_tables(tables, report.digits, csv_file, xlsx_file):
+            return
+    print_report_table(tables[0], report.digits, f"Traffic by {report.by}, {report.start} to {report.end}",
+                       "No visits in this period: import access logs with `shoptui traffic import FILE...`.")

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 promo_app = typer.Typer(help="Promotions: add, edit, list, show, pause, resume, end.", no_args_is_help=True)
 coupon_app = typer.Typer(help="Coupons: add, issue, send, export, list, show, pause, end.", no_args_is_help=True)
 price_app = typer.Typer(help="Explain the price of a cart without selling anything.")
+marketing_app = typer.Typer(help="Marketing links: a shop address tagged with UTM tags for a post or an ad.",
+                            no_args_is_help=True)
 
 
 
@@ -630,3 +632,27 @@ def price(
     say(f"Total {money.format(priced.total_minor)} {money.code} (items {money.format(priced.undiscounted_minor)}"
                f", offers {money.minus(priced.discount_minor)}, points {money.minus(priced.points_minor)}, "
                f"shipping {money.format(priced.shipping_minor)}, tax included {money.format(priced.tax_minor)}).")
+
+
+# ---------------------------------------------------------------- marketing link
+
+
+@marketing_app.command("link")
+def marketing_link(
+    url: str = typer.Argument(..., help="The shop page to link to, like https://shop.example.com/spring."),
+    source: str = typer.Option(..., "--source", help="Where the link is posted: weibo, wechat, douyin, newsletter, "
+                               "baidu ... (utm_source)."),
+    medium: str = typer.Option("", "--medium", help="What kind of link: social, email, cpc ... (utm_medium; "
+                               "email counts as email, cpc/ppc/paid as ads)."),
+    campaign: str = typer.Option("", "--campaign", help="The campaign, like spring (utm_campaign)."),
+    term: str = typer.Option("", "--term", help="The paid keyword (utm_term)."),
+    content: str = typer.Option("", "--content", help="Which link or post, to tell two apart (utm_content)."),
+) -> None:
+    """Print URL with UTM tags for a post or an ad, so its visits (and orders that keep the tags) are attributed
+    to it in `shoptui report traffic --by source|campaign`. Existing query parameters are kept."""
+    from shoptui.cli._output import refusals
+    from shoptui.services import marketing
+
+    with refusals():
+        link = marketing.tagged_link(url, source=source, medium=medium, campaign=campaign, term=term, content=content)
+    typer.echo(link)

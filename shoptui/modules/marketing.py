@@ -10,6 +10,8 @@ MODULE = ModuleSpec(
         Command("coupon", "shoptui.cli.marketing:coupon_app",
                 "Coupons: add, issue, send, export, list, show, pause, end."),
         Command("price", "shoptui.cli.marketing:price_app", "Explain the price of a cart without selling anything."),
+        Command("marketing", "shoptui.cli.marketing:marketing_app",
+                "Marketing links: a shop address tagged with UTM tags for a post or an ad."),
     ),
     screens=(Screen("marketing", "Marketing", "f7", "shoptui.tui.screens.marketing.screen:MarketingScreen", order=60),),
     settings=("shoptui.services.marketing.settings:SETTINGS",),

@@ -46,6 +46,7 @@ def read_commands(ids: dict[str, str]) -> list[list[str]]:
         ["member", "gift", "list"], ["member", "event", "list"], ["tier", "list"],
         ["promo", "list"], ["promo", "show", ids["promo"]], ["coupon", "list"],
         ["coupon", "show", ids["coupon"]],
+        ["traffic", "spend", "list"], ["traffic", "logs"], ["report", "traffic", "--by", "landing-page"],
     ]
 
 

@@ -60,3 +60,31 @@ from .stock import (
     stock_report as stock_report,
     stock_tables as stock_tables,
 )
+from .logparse import (
+    IMPORT_RULES as IMPORT_RULES,
+    SOURCES as SOURCES,
+    TRAFFIC_BREAKDOWNS as TRAFFIC_BREAKDOWNS,
+)
+from .traffic import (
+    LogFileResult as LogFileResult,
+    SpendRead as SpendRead,
+    SpendReport as SpendReport,
+    SpendRow as SpendRow,
+    TrafficImport as TrafficImport,
+    TrafficLogRead as TrafficLogRead,
+    TrafficReport as TrafficReport,
+    TrafficRow as TrafficRow,
+    ad_channel as ad_channel,
+    ad_spend_report as ad_spend_report,
+    client_hash as client_hash,
+    import_access_logs as import_access_logs,
+    list_traffic_logs as list_traffic_logs,
+    order_source as order_source,
+    orders_by_channel as orders_by_channel,
+    orders_by_source as orders_by_source,
+    set_ad_spend as set_ad_spend,
+    spend_tables as spend_tables,
+    traffic_report as traffic_report,
+    traffic_tables as traffic_tables,
+)
+from .visitors import visitors_on as visitors_on

@@ -18,6 +18,7 @@ from .coupons import (
     send_coupon as send_coupon,
     set_coupon_status as set_coupon_status,
 )
+from .links import UTM_KEYS as UTM_KEYS, tagged_link as tagged_link
 from .promotions import (
     PromotionInput as PromotionInput,
     PromotionRead as PromotionRead,

@@ -163,6 +163,24 @@ def _pattern(raw: str) -> str:
     return value
 
 
+def _site_url(raw: str) -> str:
+    value = raw.strip()
+    if not value:
+        return ""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value if "//" in value else f"https://{value}")
+        host = parts.hostname
+    except ValueError:
+        host = None
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not host or "." not in host.strip("."):
+        raise InvalidInput(f"{value!r} is not the address of a web site; write it like https://shop.example.com.")
+    check_text(value, "value", 300, required=False, multiline=False, quote=False)
+    return value
+
+
 CORE_SETTINGS = [
     SettingDef("name", "The shop's name, shown in the top bar and on receipts.", "My Shop", text(100, required=True)),
     SettingDef("phone", "The shop's phone number.", "", text(40)),
@@ -175,6 +193,8 @@ CORE_SETTINGS = [
                "Asia/Shanghai", _timezone),
     SettingDef("barcode_pattern", "In-store barcodes that are not GS1 numbers must match this regular expression "
                "(EAN/UPC/GTIN numbers are checked by their check digit).", r"[A-Z][A-Z0-9-]{2,31}", _pattern),
+    SettingDef("site_url", "The shop's web site, like https://shop.example.com: visits referred by it (or its "
+               "subdomains; www. ignored) count as direct in the traffic report.", "", _site_url),
 ]
 
 
