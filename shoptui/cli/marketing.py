@@ -417,12 +417,17 @@ def coupon_issue(
         money, tz = shop_currency_and_zone(session)
         segment = None
         if segmented:
+            audience = None
+            if rfm is not None:
+                from shoptui.services import analytics
+
+                audience = analytics.rfm_customers(session=session, segment=rfm)
             segment = marketing_api.Segment(
                 tiers=tiers or [], tag=tag, region=region,
                 last_purchase_before=_moment(bought_before, tz, "--bought-before"),
                 last_purchase_after=_moment(bought_after, tz, "--bought-after"),
                 min_spent_minor=_amount(money, min_spent, "--min-spent"),
-                max_spent_minor=_amount(money, max_spent, "--max-spent"), rfm=rfm)
+                max_spent_minor=_amount(money, max_spent, "--max-spent"), customer_ids=audience)
         result = marketing_api.issue_coupon(session=session, actor=actor, ref=ref, segment=segment, count=count)
         held = f" ({result.already_held} members already held one)" if result.already_held else ""
         return outcome(f"Issued {plural(result.issued, 'code')} of coupon #{result.coupon_id}{held}.", result)

@@ -111,7 +111,9 @@ class Segment(BaseModel):
     last_purchase_after: datetime | None = None
     min_spent_minor: int | None = None
     max_spent_minor: int | None = None
-    rfm: str | None = None  # an RFM segment of the customers report (Champions, At risk ...), last 365 days
+    # only these customers: an audience worked out elsewhere, such as an RFM segment of the customers report
+    # (`coupon issue --segment Champions`: the face asks analytics.rfm_customers, so marketing needs no analytics)
+    customer_ids: list[int] | None = None
 
 
 class IssueResult(BaseModel):
@@ -332,11 +334,9 @@ def segment_members(session: Session, segment: Segment) -> list[int]:
             and segment.min_spent_minor > segment.max_spent_minor):
         raise InvalidInput("The spend range is empty: the minimum is above the maximum.", field="min_spent_minor")
     members = list(session.exec(query).all())
-    if segment.rfm is not None:
-        from shoptui.services import analytics
-
-        scored = set(analytics.rfm_customers(session=session, segment=segment.rfm))
-        members = [cid for cid in members if cid in scored]
+    if segment.customer_ids is not None:
+        audience = set(segment.customer_ids)
+        members = [cid for cid in members if cid in audience]
     return members
 
 
