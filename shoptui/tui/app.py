@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App, ScreenStackError
-from textual.binding import Binding, BindingsMap
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
@@ -106,7 +106,7 @@ class ShopApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
     NOTIFICATION_TIMEOUT = 6
 
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = [
         # F1 and ? are priority keys so they also work in every dialog (a modal screen hides the app's
         # other keys); ? gives way to a field that types it.
         Binding("f1", "help", "Keys", priority=True, id="help",
@@ -550,8 +550,10 @@ class ShopApp(App[None]):
 
 
 def _severity(severity: str) -> SeverityLevel:
-    if severity in ("warning", "error"):
-        return severity  # type: ignore[return-value]
+    if severity == "warning":
+        return "warning"
+    if severity == "error":
+        return "error"
     return "information"
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -45,7 +45,7 @@ METHODS: tuple[tuple[str, str, str], ...] = (
 class PaymentDialog(ReportsWorkerErrors, ModalScreen["SaleResult | None"]):
     """Tenders, the live plan with change due, and taking the payment."""
 
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f12,ctrl+s", "take", "Take payment", id="pay-take",
                 tooltip="Record the payment: the order is paid, handed over, stock out, receipt printed (enter too)."),
         Binding("f2", "exact_cash", "Exact cash", id="pay-exact-cash",
