@@ -228,7 +228,9 @@ class PaymentDialog(ReportsWorkerErrors, ModalScreen["SaleResult | None"]):
         self.taking = True
         self.add_class("-busy")
         self.query_one("#pay-keys", Static).update(plain("Taking the payment…"))
-        self.complete(self.basket, list(self.tenders))
+        # the worker starts once "Taking the payment…" is drawn: restyling and drawing the dialog meanwhile
+        # would take the GIL from complete_sale's thread (it ran 3x slower inside the TUI than alone)
+        self.call_after_refresh(self.complete, self.basket, list(self.tenders))
 
     @work(thread=True, exclusive=True, group="sale-complete", exit_on_error=False)
     def complete(self, basket: Basket, tenders: list[Tender]) -> None:
