@@ -25,6 +25,7 @@ opens a session. A worker that fails is reported once by :meth:`ShopApp.report_e
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -272,6 +273,7 @@ class ShopApp(App[None]):
         self._watch_stop.set()  # the thread lets go of its connection within half a second
         if self._watch_thread is not None:
             self._watch_thread.join(timeout=2)
+        gc.unfreeze()  # what the screens froze (ShopScreen's _freeze_long_lived) can be collected again
 
     def _watch_store(self) -> None:
         """Wait for other connections' commits; post what they changed (see the module's doc, step 4)."""
