@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import random
 import re
+import shutil
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -34,20 +35,32 @@ from typing import Any
 from bench._report import DATA, cached_store, figure, percentile
 
 STORE = DATA / "sale-tui.db"
+RUN_STORE = DATA / "sale-tui-run.db"
 SCANS = 60
 SIZE = (80, 24)
 TARGET_MS = 50
 
 
 def _store() -> str:
+    """A fresh copy of the cached store: each run sells, and the stock it sells would be gone in the next run."""
+    from shoptui import db
+
+    if not cached_store(STORE):
+        _build()
+        db.dispose_all()  # the last connection closed: the WAL is folded into the file copied below
+    for leftover in (RUN_STORE, RUN_STORE.with_name(RUN_STORE.name + "-wal"), RUN_STORE.with_name(RUN_STORE.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    shutil.copyfile(STORE, RUN_STORE)
+    return f"sqlite:///{RUN_STORE}"
+
+
+def _build() -> None:
     from shoptui import clock, db
     from shoptui.config import Actor
     from shoptui.services import catalog, inventory, marketing
     from shoptui.services import members as members_api
 
     url = f"sqlite:///{STORE}"
-    if cached_store(STORE):
-        return url
     DATA.mkdir(exist_ok=True)
     db.upgrade(str(STORE), backup=False)
     actor = Actor(name="bench", source="bench")
@@ -60,7 +73,6 @@ def _store() -> str:
             marketing.add_promotion(session=s, actor=actor, data=marketing.PromotionInput(
                 name=f"Every 100 off {n + 1}", kind="spend_save", starts_at=start, every_minor=10_000 + n * 1000,
                 every_off_minor=100 + n * 10, cap_minor=5000))
-    return url
 
 
 def _codes(url: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -63,6 +64,27 @@ def test_settings_show_loads_only_the_settings_table(tmp_path) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert '"currency"' in out.stdout
     assert set(out.stderr.split()) <= {"shoptui.models._types", "shoptui.models.store"}
+
+
+def test_settings_show_loads_no_postgresql_dialect_and_no_pydantic_plugins(tmp_path) -> None:
+    """On a SQLite store, `shoptui settings show` (the console script's way in) imports no PostgreSQL dialect
+    and does not scan the installed packages for pydantic plugins; the environment is as it was after."""
+    store = tmp_path / "shop.db"
+    subprocess.run([sys.executable, "-m", "shoptui", "--db", str(store), "db", "upgrade", "--quiet"], check=True)
+    code = (
+        "import os, sys\n"
+        f"sys.argv = ['shoptui', '--db', {str(store)!r}, 'settings', 'show', '--json']\n"
+        "from shoptui.cli.entry import run\n"
+        "try:\n    run()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "from pydantic.plugin import _loader\n"
+        "print(*[m for m in sys.modules if m.startswith('sqlalchemy.dialects.postgresql')],\n"
+        "      'plugins scanned' if _loader._plugins is not None else '',\n"
+        "      os.environ.get('PYDANTIC_DISABLE_PLUGINS', ''), file=sys.stderr)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert '"currency"' in out.stdout
+    assert out.stderr.split() == []
 
 
 def test_each_command_group_help_matches_its_registry_entry() -> None:

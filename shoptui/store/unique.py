@@ -21,7 +21,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Index, Table, UniqueConstraint
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -32,9 +31,17 @@ _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)")
 
 def insert_ignore(session: Session, table: Table, values: Mapping[str, Any]) -> bool:
     """Insert one row unless one with the same key exists; True when this call inserted it."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     key = next(iter(table.primary_key.columns))
-    statement = dialect.insert(table).values(dict(values)).on_conflict_do_nothing().returning(key)
+    # each dialect is imported where it is used: sqlalchemy.dialects.postgresql (with its asyncpg parts)
+    # would cost every command ~25 ms at start, on SQLite too
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = pg_insert(table).values(dict(values)).on_conflict_do_nothing().returning(key)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(table).values(dict(values)).on_conflict_do_nothing().returning(key)
     return session.execute(statement).first() is not None  # (rowcount is not reliable here through psycopg)
 
 

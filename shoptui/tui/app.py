@@ -25,6 +25,7 @@ opens a session. A worker that fails is reported once by :meth:`ShopApp.report_e
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -37,7 +38,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App, ScreenStackError
-from textual.binding import Binding, BindingsMap
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
@@ -107,7 +108,7 @@ class ShopApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
     NOTIFICATION_TIMEOUT = 6
 
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = [
         # F1 and ? are priority keys so they also work in every dialog (a modal screen hides the app's
         # other keys); ? gives way to a field that types it.
         Binding("f1", "help", "Keys", priority=True, id="help",
@@ -273,6 +274,7 @@ class ShopApp(App[None]):
         self._watch_stop.set()  # the thread lets go of its connection within half a second
         if self._watch_thread is not None:
             self._watch_thread.join(timeout=2)
+        gc.unfreeze()  # what the screens froze (ShopScreen's _freeze_long_lived) can be collected again
 
     def _watch_store(self) -> None:
         """Wait for other connections' commits; post what they changed (see the module's doc, step 4)."""
@@ -552,8 +554,10 @@ class ShopApp(App[None]):
 
 
 def _severity(severity: str) -> SeverityLevel:
-    if severity in ("warning", "error"):
-        return severity  # type: ignore[return-value]
+    if severity == "warning":
+        return "warning"
+    if severity == "error":
+        return "error"
     return "information"
 
 

@@ -587,3 +587,32 @@ async def test_typing_in_the_scan_field_asks_for_no_layout_of_the_screen(sale_ap
             Widget.refresh = refresh  # type: ignore[method-assign]
         assert asked == []
         assert scan.value == "" and scan.has_focus
+
+
+async def test_a_scan_draws_only_the_rows_it_changed(sale_app: ShopApp) -> None:
+    """The basket draws a row's line again only when its figures or its selection changed, and shows the new line."""
+    async with sale_app.run_test(size=(80, 24)) as pilot:
+        await open_sale(pilot)
+        for code in (TEE_S_WHITE, TEE_M_BLACK, TEE_M_WHITE):
+            await scan(pilot, code)
+        await settle(pilot)
+        table = pilot.app.screen.query_one("#sale-basket")
+        drawn: list[str] = []
+        strip = table._strip
+
+        def counted(cells, *args):  # type: ignore[no-untyped-def]
+            drawn.append(cells[2].plain.strip())  # the SKU column
+            return strip(cells, *args)
+
+        table._strip = counted
+        await scan(pilot, TEE_M_WHITE)  # the selected line: quantity 2
+        await settle(pilot)
+        assert drawn == [TEE_M_WHITE]
+        drawn.clear()
+        await scan(pilot, TEE_S_WHITE)  # the first line: quantity 2, and the selection moves to it
+        await settle(pilot)
+        assert sorted(drawn) == sorted([TEE_S_WHITE, TEE_M_WHITE])
+        first = table.render_line(1).text
+        assert first.startswith("▸") and TEE_S_WHITE in first and "158.00" in first
+        assert not table.render_line(3).text.startswith("▸")
+        assert basket_lines(pilot.app) == [(TEE_S_WHITE, 2), (TEE_M_BLACK, 1), (TEE_M_WHITE, 2)]

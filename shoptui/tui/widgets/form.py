@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -107,7 +107,7 @@ class FormDialog(ReportsWorkerErrors, ModalScreen[Any]):
     FormDialog Input, FormDialog Select { margin: 0 0 0 0; }
     """
 
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s,f12", "save", "Save", id="form-save", tooltip="Check and save (ctrl+s or F12)."),
         Binding("escape", "cancel", "Cancel", id="form-cancel", tooltip="Close without saving anything."),
     ]
@@ -181,14 +181,17 @@ class FormDialog(ReportsWorkerErrors, ModalScreen[Any]):
 
     def values(self) -> dict[str, Any]:
         """Every field's value as typed (Select: its value, or None when blank)."""
-        out: dict[str, Any] = {}
-        for key, row in self.rows.items():
-            widget = row.widget
-            if isinstance(widget, Input):
-                out[key] = widget.value
-            elif isinstance(widget, Select):
-                out[key] = None if widget.is_blank() else widget.value
-        return out
+        return {key: self.value(key) for key, row in self.rows.items() if isinstance(row.widget, Input | Select)}
+
+    def value(self, key: str) -> Any:
+        """One field's value as typed: an Input's text, a Select's value (None when blank or no such field)."""
+        row = self.rows.get(key)
+        widget = row.widget if row is not None else None
+        if isinstance(widget, Input):
+            return widget.value
+        if isinstance(widget, Select):
+            return None if widget.is_blank() else widget.value
+        return None
 
     def field_key(self, field: str | None) -> str | None:
         """The form field a refusal's ``field`` names (None: shown above the keys)."""

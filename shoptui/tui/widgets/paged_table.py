@@ -217,8 +217,9 @@ class PagedList:
 
     # ------------------------------------------------------------ loading
 
-    def load_page(self, filters: Any, after: str | None, limit: int, select: Any = None) -> None:
-        """Read one page for ``filters`` after the cursor ``after`` (the screen's worker)."""
+    def load_page(self, filters: Any, after: str | None, limit: int, select: Any = None) -> object:
+        """Read one page for ``filters`` after the cursor ``after`` (the screen's worker: a ``@work`` method,
+        so what it returns is the Worker)."""
         raise NotImplementedError
 
     def page_limit(self) -> int:

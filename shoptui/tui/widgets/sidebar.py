@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -68,8 +68,8 @@ class SidebarEntry(Horizontal):
 class Sidebar(VerticalScroll, can_focus=False):
     """Every screen the registered modules offer; the shell knows none of them by name."""
 
-    def __init__(self, active: str, **kwargs: object) -> None:
-        super().__init__(id="sidebar", **kwargs)  # type: ignore[arg-type]
+    def __init__(self, active: str, **kwargs: Any) -> None:
+        super().__init__(id="sidebar", **kwargs)
         self.active = active
 
     def compose(self) -> ComposeResult:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from textual.app import ComposeResult
@@ -35,8 +35,8 @@ class StoreName(Static):
 class Bell(Static):
     """The notification bell: unread count; a click (or ctrl+n) opens the notification centre."""
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__("Inbox", markup=False, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("Inbox", markup=False, **kwargs)
         self.tooltip = "Notifications (ctrl+n)"
 
     def on_mount(self) -> None:

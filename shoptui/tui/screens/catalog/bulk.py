@@ -4,7 +4,7 @@ apply it through the catalogue service in one transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -23,6 +23,7 @@ from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from shoptui.services.catalog import BulkResult, CategoryRead
+    from shoptui.tui.app import ShopApp
     from shoptui.tui.screens.catalog.table import MoneyFormat
 
 KINDS = (("Set status", "status"), ("Move to category", "category"), ("Add tag", "add_tag"),
@@ -96,6 +97,11 @@ class BulkDialog(ReportsWorkerErrors, ModalScreen[bool]):
         self.preview: BulkResult | None = None
         self.preview_for: BulkChoice | None = None
         self._timer: Timer | None = None
+
+    @property
+    def shop(self) -> ShopApp:
+        """The app, typed."""
+        return cast("ShopApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -171,7 +177,7 @@ class BulkDialog(ReportsWorkerErrors, ModalScreen[bool]):
 
         try:
             action = bulk_action(choice, self.money.digits)
-            with db.read_session(self.app.db_url) as session:  # type: ignore[attr-defined]
+            with db.read_session(self.shop.db_url) as session:
                 result = catalog.bulk_preview(session=session, product_ids=self.product_ids, action=action)
         except ShopError as exc:
             result, problem = None, str(exc)
@@ -228,15 +234,15 @@ class BulkDialog(ReportsWorkerErrors, ModalScreen[bool]):
 
         action = bulk_action(choice, self.money.digits)
         result = db.run_transaction(
-            lambda session: catalog.bulk_apply(session=session, actor=self.app.actor,  # type: ignore[attr-defined]
-                                               product_ids=self.product_ids, action=action),
-            self.app.db_url)  # type: ignore[attr-defined]
+            lambda session: catalog.bulk_apply(session=session, actor=self.shop.actor, product_ids=self.product_ids,
+                                               action=action),
+            self.shop.db_url)
         self.post_message(self.Applied(result))
 
     @on(Applied)
     def _applied(self, event: Applied) -> None:
         result = event.result
-        self.app.announce(f"Bulk change: {result.changed_products} product{'s' if result.changed_products != 1 else ''} "  # type: ignore[attr-defined]
+        self.shop.announce(f"Bulk change: {result.changed_products} product{'s' if result.changed_products != 1 else ''} "
                           f"changed ({len(result.changes)} line{'s' if len(result.changes) != 1 else ''}).")
         self.dismiss(True)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -32,6 +32,7 @@ from shoptui.wording import plural
 
 if TYPE_CHECKING:
     from shoptui.services.catalog import CategoryRead, ProductRead
+    from shoptui.tui.app import ShopApp
 
 MAX_OPTIONS = 3
 STATUSES = ("draft", "active", "archived")
@@ -220,6 +221,11 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
         self.loaded = False
         self._next_index = 0
 
+    @property
+    def shop(self) -> ShopApp:
+        """The app, typed."""
+        return cast("ShopApp", self.app)
+
     def compose(self) -> ComposeResult:
         with Vertical(id="form-box"):
             yield Static("", id="form-banner", markup=False)
@@ -272,7 +278,7 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
         from shoptui import db
         from shoptui.services import catalog, shop
 
-        with db.read_session(self.app.db_url) as session:  # type: ignore[attr-defined]
+        with db.read_session(self.shop.db_url) as session:
             digits = shop.currency(session=session).digits
             categories = catalog.list_categories(session=session)
             product = catalog.get_product(session=session, product_id=self.product_id) if self.product_id else None
@@ -353,7 +359,7 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
         return ProductDraft(
             product_id=self.product_id, version=self.version,
             title=self.query_one("#form-title", Input).value, status=str(status) if status is not Select.NULL else "draft",
-            category_id=None if category is Select.NULL else int(category),  # type: ignore[arg-type]
+            category_id=category if isinstance(category, int) else None,  # a category's id, or Select.NULL
             brand=self.query_one("#form-brand", Input).value, tags=self.query_one("#form-tags", Input).value,
             images=self.query_one("#form-images", Input).value,
             description=self.query_one("#form-description", TextArea).text,
@@ -436,8 +442,7 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
             self.post_message(self.Refused(errors))
             return
         try:
-            product = db.run_transaction(lambda session: self._write(session, draft, variants),
-                                         self.app.db_url)  # type: ignore[attr-defined]
+            product = db.run_transaction(lambda session: self._write(session, draft, variants), self.shop.db_url)
         except ShopError as exc:
             if isinstance(exc, Conflict) and exc.field == "expect_version":
                 self.post_message(self.Stale(str(exc)))
@@ -501,7 +506,7 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
         """Create, or update fields, options and variants, through the catalogue service."""
         from shoptui.services import catalog
 
-        actor = self.app.actor  # type: ignore[attr-defined]
+        actor = self.shop.actor
         names = [name for name, _ in draft.options]
 
         def variant_input(v: VariantDraft, values: dict[str, Any]) -> Any:
@@ -603,5 +608,5 @@ class ProductFormScreen(ReportsWorkerErrors, ModalScreen[int | None]):
     @on(Saved)
     def _saved(self, event: Saved) -> None:
         verb = "Added" if event.created else "Saved"
-        self.app.announce(f"{verb} {event.title}.")  # type: ignore[attr-defined]
+        self.shop.announce(f"{verb} {event.title}.")
         self.dismiss(event.product_id)

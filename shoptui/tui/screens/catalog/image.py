@@ -160,9 +160,9 @@ class CoverImage(Vertical):
         self.app.call_from_thread(self._show, drawn)
 
     def _show(self, drawn: Any) -> None:
-        for target in self.query(".cover-picture"):
-            target.update(drawn)  # type: ignore[attr-defined]
+        for target in self.query(".cover-picture").results(Static):
+            target.update(drawn)
 
     def _undrawable(self) -> None:
-        for target in self.query(".cover-picture"):
-            target.update(plain("This file cannot be drawn; open it to see it."))  # type: ignore[attr-defined]
+        for target in self.query(".cover-picture").results(Static):
+            target.update(plain("This file cannot be drawn; open it to see it."))

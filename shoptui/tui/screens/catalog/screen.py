@@ -329,7 +329,7 @@ class ProductsScreen(PagedList, ProductActions, ShopScreen):
     @on(Select.Changed, "#filter-category")
     def _category_chosen(self, event: Select.Changed) -> None:
         value = event.value
-        self.set_filters(replace(self.filters, category_id=None if value is Select.NULL else int(value)))  # type: ignore[arg-type]
+        self.set_filters(replace(self.filters, category_id=value if isinstance(value, int) else None))  # id or NULL
 
     @on(Select.Changed, "#filter-sort")
     def _sort_chosen(self, event: Select.Changed) -> None:

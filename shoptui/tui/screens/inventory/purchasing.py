@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
@@ -458,7 +458,7 @@ def _restore(table: DataTable[Any], key: str | None) -> None:
 class PODetailScreen(ReportsWorkerErrors, Screen[None]):
     """A purchase order: its lines, and what can be done with it now (by its status)."""
 
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="po-back", tooltip="Back to the purchase orders."),
         Binding("a", "add_line", "Add line", id="po-add-line", tooltip="Add a variant to this draft."),
         Binding("o", "order", "Ordered", id="po-order",

@@ -390,7 +390,7 @@ class InventoryScreen(PagedList, ShopScreen):
 
     @on(Select.Changed, "#filter-category")
     def _category_changed(self, event: Select.Changed) -> None:
-        value = None if event.select.is_blank() else int(event.value)  # type: ignore[arg-type]
+        value = event.value if isinstance(event.value, int) else None  # a category's id, or Select.NULL (blank)
         self._apply(replace(self.filters, category_id=value))
 
     @on(Input.Submitted, "#filter-search")

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
@@ -374,7 +374,7 @@ class StocktakeScanScreen(ReportsWorkerErrors, Screen[None]):
 
     AUTO_FOCUS = "#st-scan"
 
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+z", "undo", "Undo last", id="scan-undo", tooltip="Take back the last scan or count of this terminal."),
         Binding("ctrl+r", "review", "Review", id="scan-review",
                 tooltip="Variances by value, reasons, what was not counted; post from there."),
@@ -590,7 +590,7 @@ class StocktakeReviewScreen(ReportsWorkerErrors, Screen[None]):
 
     AUTO_FOCUS = "#rv-variances"
 
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="review-back", tooltip="Back (the count stays open until posted)."),
         Binding("enter", "reason", "Reason", id="review-reason",
                 tooltip="Give the reason for the highlighted variance or uncounted item (needed over the thresholds)."),

@@ -151,16 +151,16 @@ class PromotionForm(MarketingForm):
         return "New promotion"
 
     def visible_keys(self) -> set[str] | None:
-        kind = self.rows["kind"].widget.value if "kind" in self.rows else self._kind  # type: ignore[attr-defined]
+        kind = self.value("kind") if "kind" in self.rows else self._kind
         keys = PROMOTION_COMMON | PROMOTION_KIND_FIELDS.get(str(kind), set())
-        if "scope" in self.rows and self.rows["scope"].widget.value != "all":  # type: ignore[attr-defined]
+        if "scope" in self.rows and self.value("scope") != "all":
             keys.add("scope_refs")
         if self.original is not None:  # an edit changes the promotion itself; p and x pause and end it
             keys.discard("status")
         return keys
 
     def fallback_field(self, found: str) -> str | None:
-        kind = str(self.rows["kind"].widget.value)  # type: ignore[attr-defined]
+        kind = str(self.value("kind"))
         if kind == "spend_save" and found in ("amount", "percent", "min_spend"):
             return "steps"
         return None
@@ -333,8 +333,8 @@ class CouponForm(MarketingForm):
     def visible_keys(self) -> set[str] | None:
         keys = {"name", "kind", "min_spend", "scope", "valid_from", "valid_until", "valid_days", "per_member",
                 "total_limit", "combinable", "share_text", "code"}
-        keys |= {"amount"} if self.rows["kind"].widget.value == "amount" else {"percent", "cap"}  # type: ignore[attr-defined]
-        if self.rows["scope"].widget.value != "all":  # type: ignore[attr-defined]
+        keys |= {"amount"} if self.value("kind") == "amount" else {"percent", "cap"}
+        if self.value("scope") != "all":
             keys.add("scope_refs")
         return keys
 

@@ -4,6 +4,7 @@ cells cut with …, rows keyed by id. Narrow and wide layouts name different col
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import DataTable
@@ -31,8 +32,8 @@ def fit(columns: list[Col], width: int, *, least: int = 12) -> list[Col]:
 class MarketingTable(DataTable[Text]):
     """One row per promotion or coupon, keyed by id; the screen sets the columns for its width."""
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, cell_padding=0, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, cell_padding=0, **kwargs)
         self.columns_now: list[Col] = []
 
     def set_columns(self, columns: list[Col]) -> bool:

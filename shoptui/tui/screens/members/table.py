@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
@@ -56,8 +56,8 @@ HEADERS = (("name", "Name", False), ("phone", "Phone", False), ("email", "Email"
 class MembersTable(PagedTable[int, "MemberRead"]):
     """One row per member, keyed by id; the screen decides the widths (:func:`columns_for`) and the meta."""
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(parse_key=int, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(parse_key=int, **kwargs)
         self.columns_now = columns_for(72)
         self.meta = MembersMeta()
 

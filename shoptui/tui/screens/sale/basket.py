@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.table import Table
+from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Digits, Static
+from textual.geometry import Region, Size, Spacing
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Digits, Static
 
 from shoptui.tui.text import cell, plain
 from shoptui.wording import plural
@@ -41,21 +48,47 @@ class Explained:
     offer: bool = False
 
 
-class BasketTable(DataTable[Any]):
-    """The basket's lines, one row per SKU (the row key); the cursor is the selected line.
+class BasketTable(ScrollView, can_focus=False):
+    """The basket's lines under a header, one row per SKU (the row key); the cursor row is the selected line.
 
-    It never takes the keyboard focus: the scan field keeps it, and the screen moves the cursor.
+    A line-API widget, not a DataTable: a DataTable renders every cell of every row again after any change
+    (its caches are keyed on one update counter and on the cursor), which cost the sale screen most of a
+    frame per scan. Here each row's line is cached with what it was drawn from (its figures, stripe, whether
+    it is selected, the width), so a scan renders only the rows it changed and repaints only their lines.
+    It never takes the keyboard focus: the scan field keeps it, and the screen moves the cursor (a click
+    on a line selects it too).
     """
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"basket--header", "basket--even-row", "basket--odd-row", "basket--cursor"}
+
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, show_cursor=True, cell_padding=0, **kwargs)
-        self.can_focus = False
+        super().__init__(**kwargs)
         self._title_width = 0
         self._fixed: dict[str, int] = dict(FIXED)
+        self._keys: list[str] = []
+        """Row keys in order: a SKU, or ``gift:SKU``."""
         self._shown: list[tuple[Any, ...]] = []
+        """What each row shows: key, title, quantity, unit price, discount, line total."""
+        self._cells: dict[str, list[Text]] = {}
+        """Each row's cells after the mark column."""
+        self._lines: dict[str, tuple[tuple[int, bool, int], Strip]] = {}
+        """Each row's drawn line, with (stripe, selected, width) it was drawn for."""
+        self._header: tuple[int, Strip] | None = None
+        self._cursor = 0
         self._basket: Basket | None = None
         self._money: Money = str
-        self._marked: str | None = None
+
+    @property
+    def row_count(self) -> int:
+        """How many rows (basket lines and gifts)."""
+        return len(self._keys)
+
+    @property
+    def cursor_row(self) -> int:
+        """The index of the selected row (0 when empty)."""
+        return self._cursor
+
+    # ------------------------------------------------------------ columns
 
     def _widths(self) -> tuple[int, dict[str, int]]:
         """The title's width and the fixed columns' widths: on a narrow body the SKU gives up room first."""
@@ -67,104 +100,158 @@ class BasketTable(DataTable[Any]):
             room += give
         return max(MIN_TITLE_NARROW, room), fixed
 
-    def _columns(self) -> None:
-        width, fixed = self._widths()
-        if width == self._title_width and self.columns:
-            return
-        self._title_width = width
-        self._fixed = fixed
-        self.clear(columns=True)
-        self._marked = None
-        self.add_column(" " * MARK, key="mark", width=MARK)
-        self.add_column(cell("Item", width), key="title", width=width)
-        for label, w in fixed.items():
-            self.add_column(cell(label, w, right=label != "SKU"), key=label.lower(), width=w)
-        self._shown = []
+    def _table_width(self) -> int:
+        return MARK + self._title_width + sum(self._fixed.values())
+
+    def _row_cells(self, row: tuple[Any, ...]) -> list[Text]:
+        key, title, qty, unit, disc, total = row
+        fixed, money = self._fixed, self._money
+        style = "italic" if key.startswith(GIFT) else ""
+        return [cell(title, self._title_width, style=style), cell(key.removeprefix(GIFT), fixed["SKU"], style=style),
+                cell(str(qty), fixed["Qty"], right=True, style="bold"),
+                cell(money(unit), fixed["Unit"], right=True, style=style),
+                cell(f"-{money(disc)}" if disc else "", fixed["Disc"], right=True),
+                cell(money(total), fixed["Total"], right=True, style="italic" if style else "bold")]
+
+    # ------------------------------------------------------------ drawing the basket
 
     def on_resize(self) -> None:
         if self._basket is not None:
             self.show(self._basket, self._money, force=True)
 
+    def notify_style_update(self) -> None:
+        """A theme or pseudo-class change restyles the rows: every line is drawn again."""
+        super().notify_style_update()
+        self._lines.clear()
+        self._header = None
+
     def show(self, basket: Basket, money: Money, *, select: str | None = None, force: bool = False) -> None:
-        """Draw the basket (only what changed), then put the cursor on ``select`` (a SKU) if given."""
+        """Draw the basket (only the rows that changed), then put the cursor on ``select`` (a SKU) if given."""
         self._basket, self._money = basket, money
         keep = select or self.selected_key()
-        if force:
-            self._title_width = 0
-        self._columns()
+        width, fixed = self._widths()
+        if force or width != self._title_width or fixed != self._fixed:
+            self._title_width, self._fixed = width, fixed
+            self._shown, self._keys = [], []
+            self._cells.clear()
+            self._lines.clear()
+            self._header = None
+            self.refresh()
         rows = [(line.sku, line.title, line.quantity, line.unit_price_minor, line.line_discount_minor,
                  line.line_total_minor) for line in basket.lines]
         rows += [(f"{GIFT}{gift.sku}", f"(gift) {gift.title}", gift.quantity, 0, 0, 0) for gift in basket.gifts]
-        if rows == self._shown:
-            self._cursor_to(keep)
-            return
-        tw = self._title_width
-        if [r[0] for r in rows] == [r[0] for r in self._shown]:  # same lines: change the cells that differ
-            for old, new in zip(self._shown, rows, strict=True):
-                if old != new:
-                    self._update_row(new, money)
-            self._shown = rows
-            self._cursor_to(keep)
-            return
-        with self.app.batch_update():
-            self.clear()
-            self._marked = None
-            for key, title, qty, unit, disc, total in rows:
-                gift = key.startswith(GIFT)
-                style = "italic" if gift else ""
-                self.add_row(
-                    " " * MARK, cell(title, tw, style=style), cell(key.removeprefix(GIFT), self._fixed["SKU"], style=style),
-                    cell(str(qty), self._fixed["Qty"], right=True, style="bold"),
-                    cell(money(unit), self._fixed["Unit"], right=True, style=style),
-                    cell(f"-{money(disc)}" if disc else "", self._fixed["Disc"], right=True),
-                    cell(money(total), self._fixed["Total"], right=True, style="italic" if gift else "bold"), key=key)
-        self._shown = rows
+        if rows != self._shown:
+            before = dict(zip(self._keys, self._shown, strict=True))
+            places = {key: n for n, key in enumerate(self._keys)}
+            dirty = set(range(len(rows), len(self._keys)))  # rows gone from the end: drawn blank
+            for n, row in enumerate(rows):
+                key = row[0]
+                if before.get(key) != row:
+                    self._cells[key] = self._row_cells(row)
+                    self._lines.pop(key, None)
+                    dirty.add(n)
+                elif places.get(key) != n:
+                    dirty.add(n)
+            keys = [row[0] for row in rows]
+            for key in set(self._keys).difference(keys):
+                self._cells.pop(key, None)
+                self._lines.pop(key, None)
+            self._keys, self._shown = keys, rows
+            self._refresh_rows(dirty)
+        size = Size(self._table_width(), len(self._keys) + 1)  # the header and the rows
+        if self.virtual_size != size:
+            self.virtual_size = size
         self._cursor_to(keep)
 
-    def _update_row(self, row: tuple[Any, ...], money: Money) -> None:
-        key, _title, qty, unit, disc, total = row
-        gift = key.startswith(GIFT)
-        self.update_cell(key, "qty", cell(str(qty), self._fixed["Qty"], right=True, style="bold"))
-        self.update_cell(key, "unit", cell(money(unit), self._fixed["Unit"], right=True, style="italic" if gift else ""))
-        self.update_cell(key, "disc", cell(f"-{money(disc)}" if disc else "", self._fixed["Disc"], right=True))
-        self.update_cell(key, "total", cell(money(total), self._fixed["Total"], right=True, style="italic" if gift else "bold"))
+    def _refresh_rows(self, rows: set[int]) -> None:
+        """Repaint the lines of these rows (those on screen), nothing else."""
+        top, height = int(self.scroll_y), self.size.height
+        width = max(self.size.width, self.virtual_size.width)
+        for n in rows:
+            y = n + 1 - top
+            if 1 <= y < height:
+                self.refresh(Region(0, y, width, 1))
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.size.width
+        if not self._title_width:  # no basket drawn yet
+            return Strip.blank(width, self.rich_style)
+        if y == 0:
+            line = self._header_line()
+        else:
+            n = y - 1 + scroll_y
+            if n >= len(self._keys):
+                return Strip.blank(width, self.rich_style)
+            line = self._row_line(n)
+        return line.crop(scroll_x, scroll_x + width).adjust_cell_length(width, self.rich_style)
+
+    def _header_line(self) -> Strip:
+        width = self.size.width
+        if self._header is None or self._header[0] != width:
+            cells = [plain(" " * MARK), cell("Item", self._title_width)]
+            cells += [cell(label, w, right=label != "SKU") for label, w in self._fixed.items()]
+            style = self.get_component_styles("basket--header").rich_style
+            self._header = width, self._strip(cells, style, Style.null(), style)
+        return self._header[1]
+
+    def _row_line(self, n: int) -> Strip:
+        key = self._keys[n]
+        stamp = (n % 2, n == self._cursor, self.size.width)
+        drawn = self._lines.get(key)
+        if drawn is not None and drawn[0] == stamp:
+            return drawn[1]
+        stripe, selected, _ = stamp
+        style = self.get_component_styles("basket--odd-row" if stripe else "basket--even-row").rich_style
+        cursor = self.get_component_rich_style("basket--cursor") if selected else Style.null()
+        # as DataTable draws a row cursor: its colours over the stripe, its foreground over the cell's own
+        mark = plain("▸" + " " * (MARK - 1) if selected else " " * MARK, style="bold")
+        line = self._strip([mark, *self._cells[key]], style + cursor, Style.from_color(color=cursor.color), style + cursor)
+        self._lines[key] = stamp, line
+        return line
+
+    def _strip(self, cells: list[Text], pre: Style, post: Style, fill: Style) -> Strip:
+        """One line of cells, the rest of the width filled in ``fill``."""
+        console = self.app.console
+        drawn: list[Segment] = []
+        for text in cells:
+            if text.spans or not text.style:
+                drawn.extend(text.render(console))
+            else:  # Text.render leaves out the style of a Text without spans
+                drawn.append(Segment(text.plain, console.get_style(text.style)))
+        segments = list(Segment.apply_style(drawn, pre, post))
+        rest = self.size.width - self._table_width()
+        if rest > 0:
+            segments.append(Segment(" " * rest, fill))
+        return Strip(segments).simplify()
+
+    # ------------------------------------------------------------ the selection
 
     def _cursor_to(self, sku: str | None) -> None:
-        if not self.row_count:
+        if not self._keys:
+            self._cursor = 0
             return
-        index = self.row_count - 1
+        index = len(self._keys) - 1
         if sku is not None:
-            try:
-                index = self.get_row_index(sku)
-            except Exception:  # the line is gone: keep the cursor where it was, in range
-                index = min(self.cursor_row, self.row_count - 1)
-        self.move_cursor(row=index, animate=False, scroll=True)
-        self._mark()
+            index = self._keys.index(sku) if sku in self._keys else min(self._cursor, len(self._keys) - 1)
+        self._move(index)
 
-    def _mark(self) -> None:
-        """A ▸ before the selected line, so it shows without colour too (NO_COLOR)."""
-        selected = self.selected_key()
-        if selected == self._marked:
-            return
-        for sku, text in ((self._marked, " " * MARK), (selected, "▸" + " " * (MARK - 1))):
-            if sku is not None:
-                try:
-                    self.update_cell(sku, "mark", plain(text, style="bold"))
-                except Exception:  # the line is gone
-                    pass
-        self._marked = selected
+    def _move(self, index: int) -> None:
+        if index != self._cursor:
+            self._refresh_rows({self._cursor, index})
+            self._cursor = index
+        self.scroll_to_region(Region(0, index + 1, 1, 1), spacing=Spacing(top=1), animate=False, force=True,
+                              x_axis=False)
 
-    def on_data_table_row_highlighted(self) -> None:
-        self._mark()
+    def on_click(self, event: events.Click) -> None:
+        """A click on a line selects it."""
+        n = event.y - 1 + int(self.scroll_y)
+        if event.y >= 1 and 0 <= n < len(self._keys):
+            self._move(n)
 
     def selected_key(self) -> str | None:
         """The row key under the cursor: a SKU, or ``gift:SKU`` for a gift (None: empty basket)."""
-        if not self.row_count:
-            return None
-        try:
-            return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
-        except Exception:  # rows being rebuilt
-            return None
+        return self._keys[self._cursor] if self._cursor < len(self._keys) else None
 
     def selected_sku(self) -> str | None:
         """The SKU of the basket line under the cursor (None: empty basket, or a gift, which comes with its offer)."""
@@ -173,8 +260,8 @@ class BasketTable(DataTable[Any]):
 
     def step(self, delta: int) -> None:
         """Move the selection up (-1) or down (+1)."""
-        if self.row_count:
-            self.move_cursor(row=max(0, min(self.row_count - 1, self.cursor_row + delta)), animate=False)
+        if self._keys:
+            self._move(max(0, min(len(self._keys) - 1, self._cursor + delta)))
 
 
 class TotalsPanel(Vertical):

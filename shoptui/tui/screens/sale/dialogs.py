@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -61,7 +61,7 @@ class CustomerDialog(ReportsWorkerErrors, ModalScreen[Any]):
     under the field in the service's words. The dialog closes with the priced basket.
     """
 
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s,f12", "attach", "Attach", id="customer-attach",
                 tooltip="Put the customer (and the points) on the sale; enter does too."),
         Binding("f2", "all_points", "All points", id="customer-all-points",
@@ -233,7 +233,7 @@ class CouponDialog(FormDialog):
     DEFAULT_FIELD = "code"
     SAVE_LABEL = "apply · F3 take every code off"
 
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f3", "clear", "Remove codes", id="coupon-clear", tooltip="Take every coupon code off the sale."),
     ]
 
@@ -379,7 +379,7 @@ class ReceiptDialog(ReportsWorkerErrors, ModalScreen["NextScan | None"]):
     while it closes are handed to the app again, so they land in the scan field.
     """
 
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter,escape", "close", "Next customer", id="receipt-close",
                 tooltip="Close the receipt; the scan field is ready for the next customer."),
         Binding("f2", "print", "Print", id="receipt-print", tooltip="Send the receipt to the print command."),

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.message import Message
@@ -108,7 +108,7 @@ class Op:
     sku: str = ""
     amount: int = 0
     text: str = ""
-    basket: Any = None  # replace: the basket to put in place (a sale that was not completed)
+    basket: Basket | None = None  # replace: the basket to put in place (a sale that was not completed)
     ok: bool | None = None  # fresh: how to show ``text`` once the basket is empty (None: plain)
 
 
@@ -123,7 +123,9 @@ def apply_op(session: Session, basket: Basket | None, op: Op) -> Basket:
             return fresh
         basket = fresh
     if op.kind == "replace":
-        return op.basket  # type: ignore[no-any-return]
+        if op.basket is None:
+            raise InvalidInput("The sale screen got no basket to put in place.")
+        return op.basket
     if op.kind == "scan":
         code, quantity = sales_api.parse_scan(op.code)
         try:
@@ -200,7 +202,7 @@ class SaleScreen(ShopScreen):
     MODE = "sale"
     AUTO_FOCUS = "#sale-scan"
 
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f12,ctrl+s", "pay", "Pay", id="sale-pay",
                 tooltip="Take the payment: cash with change, card, mobile pay, split (F12 or ctrl+s; enter on an "
                 "empty scan field too)."),

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -163,7 +163,7 @@ class CloseShiftDialog(FormDialog):
 class ShiftReportDialog(ReportsWorkerErrors, ModalScreen[None]):
     """The report of a closed shift: sales by method, refunds, the cash difference; s saves it."""
 
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter,escape", "close", "Close", id="shift-report-close", tooltip="Back to the sale screen."),
         Binding("s", "save", "Save", id="shift-report-save", tooltip="Save the report as a text file."),
     ]
