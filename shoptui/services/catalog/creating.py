@@ -68,11 +68,17 @@ def create_products(*, session: Session, actor: Actor, items: Sequence[ProductCr
     variant_rows: list[dict[str, Any]] = []
     tag_rows: list[dict[str, Any]] = []
     image_rows: list[dict[str, Any]] = []
+    columns = [column.name for column in table_of(Product).columns]
+    snapshots: list[Product] = []
     for product_id, new in zip(ids, checked, strict=True):
         prices = [row["price_minor"] for row in new.variants]
-        product_rows.append({"id": product_id, **new.values, "variant_count": len(new.variants),
-                             "min_price_minor": min(prices), "max_price_minor": max(prices), "created_at": now,
-                             "updated_at": now})
+        # the row the ORM would insert for ``Product(...)`` (its defaults included), with the counters and
+        # price range ``refresh_products`` sets after a product is created one at a time
+        product = Product(id=product_id, **new.values, created_at=now, updated_at=now)
+        snapshots.append(product)
+        product_rows.append({name: getattr(product, name) for name in columns}
+                            | {"variant_count": len(new.variants), "min_price_minor": min(prices),
+                               "max_price_minor": max(prices)})
         variant_rows += [dict(row, product_id=product_id, position=i, created_at=now, updated_at=now)
                          for i, row in enumerate(new.variants)]
         tag_rows += [{"product_id": product_id, "tag": tag} for tag in new.tags]
@@ -88,8 +94,8 @@ def create_products(*, session: Session, actor: Actor, items: Sequence[ProductCr
         (product_id, new.values["title"], new.values["brand"], sorted(new.tags), [r["sku"] for r in new.variants],
          [r.get("barcode") for r in new.variants]) for product_id, new in zip(ids, checked, strict=True)))
     entries: list[tuple[str | int | None, str, dict[str, Any] | None, dict[str, Any] | None]] = []
-    for product_id, new in zip(ids, checked, strict=True):
-        summary, after = creation_audit(Product(id=product_id, **new.values), new)
+    for product_id, product, new in zip(ids, snapshots, checked, strict=True):
+        summary, after = creation_audit(product, new)
         entries.append((product_id, summary, None, after))
     shop.record_many(session=session, actor=actor, action="product.create", entity="product", entries=entries)
     return ids

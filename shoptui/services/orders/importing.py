@@ -26,9 +26,17 @@ one order (an empty cell means "as above"); unknown SKUs and customers are creat
 are rounded half up per line and counted; ``discount_rate`` is ``10%``, ``10`` or ``0.1`` (a
 number up to 1 is a fraction). Orders already imported (same order_ref and channel, the orders'
 external reference) are skipped, so importing a file twice creates nothing new. History moves
-no stock unless ``affect_stock``. Everything is checked before anything is written, rows are
+no stock unless ``affect_stock``. Every line is checked before anything is written, rows are
 written with bulk Core inserts, totals come from ``services.pricing.engine``, and any bad row refuses
-the whole file with line-numbered reasons.
+the whole file with line-numbered reasons (the first 50, and how many in all).
+
+Memory (issue 13: at most 300 MB for any file): the file is read twice, never held. The first pass
+checks every line and keeps per order only its first and last line, its times and a shared tuple
+of its other order-level cells (one per distinct combination); the second pass reads the lines
+again and prices and writes each order as its last line goes by, a block of orders per statement
+batch. It all happens in the caller's one transaction: a refusal found while writing (the pricing
+refusing a line) raises, and the caller's rollback leaves the store as it was. Unknown SKUs are
+created in one batch by ``catalog.create_products``.
 
 Speed (issue 6: 30,000 lines/s, ``python -m bench order_import``): cells that repeat (prices, rates,
 names, phones, times) are parsed once; plain numeric date formats skip ``strptime`` (same result);
@@ -639,14 +647,14 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
             if progress and rows % 50_000 == 0:
                 progress(f"read {rows:,} lines")
             try:
-                item = parse.line(row, line)
+                ref, sku, quantity, unit, discount, total, name, category = parse.line(row)
             except _Bad as exc:
                 bad(line, str(exc))
                 continue
             rounded += parse.was_rounded
-            if item.key not in first_seen:
-                first_seen[item.key] = item
-            ref = row[parse.p_ref].strip()
+            if sku not in first_seen:
+                first_seen[sku] = _make_line(sku, quantity, unit, discount, None, None, "", "", None, line, name,
+                                             category, total)
             cells = order_cells(row)
             k = index.get(ref)
             if k is None:
@@ -709,16 +717,20 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
     def complete_orders() -> Iterator[tuple[int, str, list[_Line]]]:
         """The fresh orders with their lines, each as its last line is read (second pass over the file)."""
         pending: dict[int, list[_Line]] = {}
+        make_line, read = _make_line, parse.line
         with file.rows() as (again, _):
             for row, line in parse.rows(again):
-                ref = row[parse.p_ref].strip()
+                try:
+                    ref, sku, quantity, unit, discount, total, name, category = read(row)
+                except _Bad:
+                    ref = ""  # a line the first pass took: the file changed
                 k = index.get(ref)
                 if k is None or first_line[k] > line or last_line[k] < line:
                     raise InvalidInput(f"{source} changed while it was being imported (line {line}); nothing was "
                                        "imported. Import it again.")
                 if not fresh[k]:
                     continue
-                item = parse.line(row, line)
+                item = make_line(sku, quantity, unit, discount, None, None, "", "", None, line, name, category, total)
                 if line == last_line[k]:
                     lines = pending.pop(k, None)
                     if lines is None:
@@ -866,7 +878,8 @@ class _LineParser:
                 continue
             yield row, reader.line_num
 
-    def line(self, row: list[str], line: int) -> _Line:
+    def line(self, row: list[str]) -> tuple[str, str, int, int, int, int, str, str]:
+        """(order_ref, sku, quantity, unit price, line discount, line total, product name, category) of a row."""
         ref = row[self.p_ref].strip()
         if not ref:
             raise _Bad("the order_ref is empty.")
@@ -928,7 +941,7 @@ class _LineParser:
                 category = self.category(row[self.p_cat])
         except InvalidInput as exc:
             raise _Bad(_lower_first(exc)) from None
-        return _make_line(sku, quantity, unit, discount, None, None, "", "", None, line, name, category, total)
+        return ref, sku, quantity, unit, discount, total, name, category
 
 
 MAX_UNIT = pricing_api.BP_ONE * 10**9
@@ -1154,7 +1167,7 @@ def _price(lines: list[_Line], tax_rate_bp: int) -> pricing_api.PricedOrder:
     return pricing_api.assemble(None, tuple(lines), tax_rate_bp=tax_rate_bp).order
 
 
-def _next_numbers(session: Session, prefix: str, count: int) -> list[int]:
+def _next_numbers(session: Session, prefix: str, count: int) -> array[int]:
     """``count`` order number values (``{prefix}{n:06d}``) from the order sequence, skipping numbers already taken."""
     value = session.execute(select(OrderSequence.next_value).where(OrderSequence.name == "order")).scalar()
     if value is None:
@@ -1171,12 +1184,14 @@ def _next_numbers(session: Session, prefix: str, count: int) -> list[int]:
         for same in by_width.values():  # numbers of one width sort as text: one range scan of the unique index
             taken.update(session.execute(select(Order.number).where(
                 col(Order.number) >= f"{prefix}{same[0]:06d}", col(Order.number) <= f"{prefix}{same[-1]:06d}")).scalars())
-        numbers.extend(n for n in range(value, value + want) if f"{prefix}{n:06d}" not in taken) if taken \
-            else numbers.extend(range(value, value + want))
+        if taken:
+            numbers.extend(n for n in range(value, value + want) if f"{prefix}{n:06d}" not in taken)
+        else:
+            numbers.extend(range(value, value + want))
         value += want
     session.execute(update(OrderSequence).where(col(OrderSequence.name) == "order").values(next_value=value)
                     .execution_options(synchronize_session=False))
-    return numbers  # type: ignore[return-value]  # an array of ints: a list's reads at an eighth of the memory
+    return numbers  # an array of ints: a list's reads at an eighth of the memory
 
 
 ORDER_COLUMNS = (
