@@ -201,6 +201,7 @@ def test_a_big_file_streams_with_few_lines_held(session: Session, big_file: Path
 
     monkeypatch.setattr(importing, "_make_line", counted)
     monkeypatch.setattr(importing, "FLUSH_ORDERS", 1_000)
+    monkeypatch.setattr(importing, "KEEP_LINES", 1_000)  # past it, the second pass reads the file again
     report = orders.import_orders(session=session, actor=CLERK, path=big_file, mapping=MAPPING, source=big_file.name,
                                   create_missing=True)
     assert (report.lines, report.orders_created, report.order_lines) == (51_000, 17_000, 51_000)
@@ -263,13 +264,34 @@ def test_rows_of_one_order_need_not_be_together(session: Session) -> None:
     assert (again.orders_created, again.orders_skipped, again.order_lines) == (1, 40, 3)
 
 
-def test_a_dry_run_of_a_file_prices_everything_and_writes_nothing(session: Session, big_file: Path) -> None:
+def test_a_file_that_changes_between_the_passes_is_refused(session: Session, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     seed(session)
-    dry = orders.import_orders(session=session, actor=CLERK, path=big_file, mapping=MAPPING, dry_run=True,
+    path = tmp_path / "moving.csv"
+    path.write_text(_history(30), encoding="utf-8")
+    monkeypatch.setattr(importing, "KEEP_LINES", 10)
+    opened = importing._File.rows
+
+    def rows(self: Any) -> Any:
+        if getattr(self, "opened", False):  # the second pass: someone saved another file meanwhile
+            path.write_text(_history(30).replace("H-000003", "H-777777"), encoding="utf-8")
+        self.opened = True
+        return opened(self)
+
+    monkeypatch.setattr(importing._File, "rows", rows)
+    with pytest.raises(InvalidInput, match="changed while it was being imported"):
+        orders.import_orders(session=session, actor=CLERK, path=path, mapping=MAPPING, create_missing=True)
+
+
+def test_a_dry_run_of_a_file_prices_everything_and_writes_nothing(session: Session, tmp_path: Path) -> None:
+    seed(session)
+    path = tmp_path / "history.csv"
+    path.write_text(_history(2_000), encoding="utf-8")
+    dry = orders.import_orders(session=session, actor=CLERK, path=path, mapping=MAPPING, dry_run=True,
                                create_missing=True)
     assert _count(session, Order) == 0 and _count(session, Customer) == 0
-    real = orders.import_orders(session=session, actor=CLERK, path=big_file, mapping=MAPPING, create_missing=True)
-    assert dry.total_minor == real.total_minor > 0 and dry.order_lines == real.order_lines == 51_000
+    real = orders.import_orders(session=session, actor=CLERK, path=path, mapping=MAPPING, create_missing=True)
+    assert dry.total_minor == real.total_minor > 0 and dry.order_lines == real.order_lines == 6_000
 
 
 def test_file_problems_are_one_line_each(session: Session, tmp_path: Path) -> None:

@@ -107,7 +107,8 @@ STATUSES: dict[str, tuple[str, str, str]] = {
     "canceled": ("cancelled", "unpaid", "unfulfilled"),
 }
 MAX_REPORTED = 50
-MEMO_LIMIT = 50_000  # distinct texts a memo keeps before it starts again (bounded memory for any file)
+MEMO_LIMIT = 200_000  # distinct texts a memo keeps before it starts again (bounded memory for any file)
+KEEP_LINES = 1_000_000  # lines the first pass keeps (as numbers, ~80 MB) so that the second need not read the file again
 IMPORT_CACHE_BYTES = 96 * 1024 * 1024  # SQLite page cache for the write: room for a block's pages, not the file's
 MAX_QUANTITY = 1_000_000
 CHUNK = 5_000  # values per IN (...) lookup: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters
@@ -642,6 +643,7 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
         first_seen: dict[str, _Line] = {}  # SKU -> its first line
         rows = rounded = 0
         prev_k, prev_cells = -1, ()
+        kept: _Kept | None = _Kept()
         for row, line in parse.rows(reader):
             rows += 1
             if progress and rows % 50_000 == 0:
@@ -658,13 +660,16 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
             cells = order_cells(row)
             k = index.get(ref)
             if k is None:
-                prev_k, prev_cells = orders.add(ref, line, cells), cells
-                continue
-            last_line[k] = line
-            line_count[k] += 1
-            if k != prev_k or cells != prev_cells:  # the same cells as the row before agree again: nothing to check
-                if orders.merge(k, ref, line, cells, bad):
-                    prev_k, prev_cells = k, cells
+                k = orders.add(ref, line, cells)
+                prev_k, prev_cells = k, cells
+            else:
+                last_line[k] = line
+                line_count[k] += 1
+                if k != prev_k or cells != prev_cells:  # the same cells as the row before agree again: nothing to check
+                    if orders.merge(k, ref, line, cells, bad):
+                        prev_k, prev_cells = k, cells
+            if kept is not None and not kept.add(k, line, sku, quantity, unit, discount, total, name, category):
+                kept = None  # a big file: the second pass reads it again
     if rows == 0:
         raise InvalidInput(f"{source} has a header but no order lines.")
     if progress and rows >= 50_000:
@@ -714,10 +719,17 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
     skipped = count - fresh_count
     total_lines = sum(n for n, new in zip(line_count, fresh, strict=True) if new)
 
-    def complete_orders() -> Iterator[tuple[int, str, list[_Line]]]:
-        """The fresh orders with their lines, each as its last line is read (second pass over the file)."""
-        pending: dict[int, list[_Line]] = {}
-        make_line, read = _make_line, parse.line
+    def fresh_lines() -> Iterator[tuple[int, _Line]]:
+        """The lines of the fresh orders in file order: kept by the first pass, or read again (a big file)."""
+        make_line = _make_line
+        if kept is not None:
+            texts = kept.texts
+            for k, line, sku, quantity, unit, discount, total, name, category in kept.rows():
+                if fresh[k]:
+                    yield k, make_line(texts[sku], quantity, unit, discount, None, None, "", "", None, line,
+                                       texts[name], texts[category], total)
+            return
+        read = parse.line
         with file.rows() as (again, _):
             for row, line in parse.rows(again):
                 try:
@@ -728,20 +740,25 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
                 if k is None or first_line[k] > line or last_line[k] < line:
                     raise InvalidInput(f"{source} changed while it was being imported (line {line}); nothing was "
                                        "imported. Import it again.")
-                if not fresh[k]:
-                    continue
-                item = make_line(sku, quantity, unit, discount, None, None, "", "", None, line, name, category, total)
-                if line == last_line[k]:
-                    lines = pending.pop(k, None)
-                    if lines is None:
-                        yield k, ref, [item]
-                    else:
-                        lines.append(item)
-                        yield k, ref, lines
-                elif k in pending:
-                    pending[k].append(item)
+                if fresh[k]:
+                    yield k, make_line(sku, quantity, unit, discount, None, None, "", "", None, line, name, category,
+                                       total)
+
+    def complete_orders() -> Iterator[tuple[int, str, list[_Line]]]:
+        """The fresh orders with their lines, each as its last line goes by (the second pass)."""
+        pending: dict[int, list[_Line]] = {}
+        for k, item in fresh_lines():
+            if item.line == last_line[k]:
+                lines = pending.pop(k, None)
+                if lines is None:
+                    yield k, refs[k], [item]
                 else:
-                    pending[k] = [item]
+                    lines.append(item)
+                    yield k, refs[k], lines
+            elif k in pending:
+                pending[k].append(item)
+            else:
+                pending[k] = [item]
 
     # SKUs of the orders to import (when some are skipped, their first lines are looked up again)
     if skipped and fresh_count:
@@ -844,6 +861,46 @@ def _micros(moment: datetime) -> int:
 
 def _moment(micros: int) -> datetime:
     return _EPOCH + timedelta(microseconds=micros)
+
+
+class _Kept:
+    """The first pass's lines as numbers (texts by number), up to ``KEEP_LINES`` of them, so that the
+    second pass of a file of up to that size needs no second read (about 80 bytes a line)."""
+
+    def __init__(self) -> None:
+        self.columns = [array("q") for _ in range(9)]  # k, line, sku, quantity, unit, discount, total, name, category
+        self.appends = [column.append for column in self.columns]
+        self.numbers: dict[str, int] = {"": 0}
+        self.texts: list[str] = [""]
+
+    def number(self, text: str) -> int:
+        found = self.numbers.get(text)
+        if found is None:
+            found = self.numbers[text] = len(self.texts)
+            self.texts.append(text)
+        return found
+
+    def add(self, k: int, line: int, sku: str, quantity: int, unit: int, discount: int, total: int, name: str,
+            category: str) -> bool:
+        """Keep a line; False (and nothing kept any more) past ``KEEP_LINES`` or for a total too big for 64 bits."""
+        if len(self.columns[0]) >= KEEP_LINES or total >= 2**63:
+            self.columns.clear()
+            return False
+        append, number = self.appends, self.number
+        append[0](k)
+        append[1](line)
+        append[2](number(sku))
+        append[3](quantity)
+        append[4](unit)
+        append[5](discount)
+        append[6](total)
+        append[7](number(name) if name else 0)
+        append[8](number(category) if category else 0)
+        return True
+
+    def rows(self) -> Iterator[tuple[int, ...]]:
+        """(k, line, sku, quantity, unit, discount, total, name, category) of each line kept, in file order."""
+        return zip(*self.columns, strict=True)
 
 
 class _LineParser:
