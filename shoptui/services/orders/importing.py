@@ -109,7 +109,7 @@ STATUSES: dict[str, tuple[str, str, str]] = {
 MAX_REPORTED = 50
 MEMO_LIMIT = 200_000  # distinct texts a memo keeps before it starts again (bounded memory for any file)
 KEEP_LINES = 1_000_000  # lines the first pass keeps (as numbers, ~80 MB) so that the second need not read the file again
-IMPORT_CACHE_BYTES = 96 * 1024 * 1024  # SQLite page cache for the write: room for a block's pages, not the file's
+IMPORT_CACHE_BYTES = 64 * 1024 * 1024  # SQLite page cache of the write at most (the store's own size): memory stays bounded
 MAX_QUANTITY = 1_000_000
 CHUNK = 5_000  # values per IN (...) lookup: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters
 Progress = Callable[[str], None]
@@ -670,6 +670,8 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
                         prev_k, prev_cells = k, cells
             if kept is not None and not kept.add(k, line, sku, quantity, unit, discount, total, name, category):
                 kept = None  # a big file: the second pass reads it again
+    if kept is not None:  # the second pass reads no cells: what the memos hold is free for the writes
+        parse.forget()
     if rows == 0:
         raise InvalidInput(f"{source} has a header but no order lines.")
     if progress and rows >= 50_000:
@@ -699,13 +701,15 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
                     f"not a date in the format {mapping.date_format or 'ISO 8601'}.")
                 continue
         plan = plans.of(orders.rest[k], orders.rest_names)
-        for field_names, message in plan["problems"]:
-            bad(orders.given_line(k, plan["given"], *field_names), message.replace(_REF, ref))
+        for field_names, message in plan.get("problems", ()):
+            bad(orders.given_line(k, plan["fields"], *field_names), message.replace(_REF, ref))
     orders.ordered_raw = orders.shipped_raw = []
     refuse_if_bad()
     info: list[dict[str, Any]] = [plans.known[rest] for rest in orders.rest]
+    every_plan = list(plans.known.values())
     orders.rest = []
     orders.shared.clear()
+    plans.known.clear()  # the cells' tuples are needed no more: each order has its plan
 
     # already imported (same reference and channel): skipped
     existing: set[tuple[str, str]] = set()
@@ -784,25 +788,29 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
 
     # customers: by reference, phone, email (once per distinct combination of customer cells)
     customers = _CustomerResolver(session)
-    customers.load(list(plans.known.values()))
+    customers.load(every_plan)
     new_customers: list[str] = []
     for k in range(count):
         if not fresh[k]:
             continue
         p = info[k]
-        if "found" not in p:
-            p["found"] = customers.find(p)
-        if p["found"] is None and (p["customer_ref"] or p["phone"] or p["email"]):
+        if "cid" not in p:
+            p["cid"] = customers.find(p)
+        if p["cid"] is None and (p["customer_ref"] or p["phone"] or p["email"]):
             key = customers.key(p)
             if key not in customers.pending:
                 customers.pending[key] = p
                 new_customers.append(p["customer_name"] or p["phone"] or p["email"] or p["customer_ref"] or "")
                 if not create_missing:
                     who = p["customer_ref"] or p["phone"] or p["email"]
-                    bad(orders.given_line(k, p["given"], "customer_ref", "customer_phone", "customer_email"),
+                    bad(orders.given_line(k, p["fields"], "customer_ref", "customer_phone", "customer_email"),
                         f"the customer {who!r} of order {refs[k]} is unknown "
                         "(import with --create-missing to create it).")
     refuse_if_bad()
+    pending = {id(p) for p in customers.pending.values()}
+    for p in every_plan:  # the cells as given are needed no more, but for the customers to create
+        if id(p) not in pending:
+            del p["fields"]
     report = OrderImportReport(
         source=source, lines=rows, orders_created=fresh_count, orders_skipped=skipped, order_lines=total_lines,
         total_minor=0, customers_created=new_customers, products_created=unknown_skus if create_missing else [],
@@ -822,7 +830,7 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
     if unknown_skus:
         _create_products(session, actor, unknown_skus, first_seen, variants, affect_stock)
     customer_ids = customers.create_pending(actor)
-    for p in plans.known.values():  # as found now (new customers included), else the one made for it
+    for p in every_plan:  # as found now (new customers included), else the one made for it
         found = customers.find(p)
         if found is None and (p["customer_ref"] or p["phone"] or p["email"]):
             found = customer_ids.get(customers.key(p))
@@ -922,6 +930,11 @@ class _LineParser:
         self.category = _Memo(lambda raw: _norm_text(raw, 100, "category"))
         self.was_rounded = False
 
+    def forget(self) -> None:
+        """Empty the memos (the cells they remember are not read again)."""
+        for memo in (self.parse_amount, self.rate_bp, self.product_name, self.category):
+            memo.known.clear()
+
     def rows(self, reader: Any) -> Iterator[tuple[list[str], int]]:
         """The rows that hold something, padded to the header's width, with their line numbers."""
         width, padding = self.width, self.padding
@@ -1013,6 +1026,7 @@ class _Plans:
 
         self.mapping = mapping
         self.known: dict[tuple[str, ...], dict[str, Any]] = {}
+        self.addresses: dict[tuple[str, ...], dict[str, str]] = {}
         region = store_region(session)
         self.phone_of = _Memo(lambda raw: optional_phone(raw, region, field="customer phone"))
         self.email_of = _Memo(lambda raw: optional_email(raw, field="customer email"))
@@ -1030,21 +1044,21 @@ class _Plans:
         return plan
 
     def _plan(self, f: dict[str, str]) -> dict[str, Any]:
-        """The plan of these cells; ``problems`` lists (fields whose line to name, sentence) for each order."""
+        """The plan of these cells (at most ten keys: a small dict, and there is one per customer and status);
+        ``problems``, only when there are some, lists (fields whose line to name, sentence) for each order."""
         mapping = self.mapping
-        given = dict(f)
         problems: list[tuple[tuple[str, ...], str]] = []
-        plan: dict[str, Any] = {"given": given, "problems": problems, "channel": "imported"}
+        plan: dict[str, Any] = {"fields": f, "channel": "imported"}
         word = f.get("status", "").lower() or mapping.default_status
         status = mapping.status_map.get(word, word)
         if status not in STATUSES:
-            problems.append((("status",), f"the status {f.get('status')!r} of order {_REF} is not one of "
-                             f"{', '.join(STATUSES)} (add it to [status_map])."))
+            plan["problems"] = [(("status",), f"the status {f.get('status')!r} of order {_REF} is not one of "
+                                 f"{', '.join(STATUSES)} (add it to [status_map]).")]
             return plan
         channel = f.get("channel", "").lower() or "imported"
         if channel not in CHANNELS:
-            problems.append((("channel",), f"the channel {f.get('channel')!r} of order {_REF} is not one of "
-                             f"{', '.join(CHANNELS)}."))
+            plan["problems"] = [(("channel",), f"the channel {f.get('channel')!r} of order {_REF} is not one of "
+                                 f"{', '.join(CHANNELS)}.")]
             return plan
         plan.update(status=status, channel=channel, triple=STATUSES[status])
         try:
@@ -1059,13 +1073,14 @@ class _Plans:
                 raw = f.get(key)
                 # an empty cell (or a column the file lacks) stays empty: no check to run, nothing to remember
                 f[key] = (norm.known.get(raw) or norm(raw)) if raw else ""
-            except InvalidInput as exc:
+            except InvalidInput as exc:  # (the cell stays as given: its line is the one named)
                 problems.append(((key,), f"order {_REF}: {_lower_first(exc)}"))
-                f[key] = ""
-        plan["fields"] = f
         plan["customer_ref"] = f["customer_ref"] or None
         plan["customer_name"] = f["customer_name"]
-        plan["address"] = _address_fields(plan)
+        address = _address_fields(plan)
+        plan["address"] = self.addresses.setdefault(tuple(address.values()), address)  # shared by its customer's plans
+        if problems:
+            plan["problems"] = problems
         return plan
 
 
@@ -1271,7 +1286,7 @@ TIME_COLUMNS = {  # columns whose values _write passes already bound (through bu
                       "completed_at", "cancelled_at"},
     table_of(OrderPayment): {"at"}, table_of(OrderEvent): {"at"}, table_of(OrderLine): set(),
 }
-FLUSH_ORDERS = 20_000
+FLUSH_ORDERS = 5_000
 # tables written many rows per statement (store.bulk): sales_order's three ``IN (...)`` CHECKs
 # set up a temporary table per executed statement, so one statement per row paid it per row
 # (100k orders: 3.4 -> 2.3 s CPU); payments and events halve too (0.35 -> 0.16 s each). Order
