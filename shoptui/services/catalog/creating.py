@@ -106,7 +106,8 @@ def _check_categories(session: Session, checked: list[NewProduct]) -> None:
     wanted = sorted({new.values["category_id"] for new in checked if new.values["category_id"] is not None})
     found: set[int] = set()
     for start in range(0, len(wanted), _PER_QUERY):
-        found.update(session.exec(select(col(Category.id)).where(col(Category.id).in_(wanted[start:start + _PER_QUERY]))))
+        found.update(session.execute(select(col(Category.id))
+                                     .where(col(Category.id).in_(wanted[start:start + _PER_QUERY]))).scalars())
     for index, new in enumerate(checked):
         category_id = new.values["category_id"]
         if category_id is not None and category_id not in found:

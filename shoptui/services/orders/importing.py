@@ -61,7 +61,7 @@ from functools import partial
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel
@@ -642,7 +642,7 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
         index, first_line, last_line, line_count = orders.index, orders.first_line, orders.last_line, orders.line_count
         first_seen: dict[str, _Line] = {}  # SKU -> its first line
         rows = rounded = 0
-        prev_k, prev_cells = -1, ()
+        prev_k, prev_cells = -1, cast(tuple[str, ...], ())
         kept: _Kept | None = _Kept()
         for row, line in parse.rows(reader):
             rows += 1
@@ -728,10 +728,10 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
         make_line = _make_line
         if kept is not None:
             texts = kept.texts
-            for k, line, sku, quantity, unit, discount, total, name, category in kept.rows():
+            for k, line, sku_no, quantity, unit, discount, total, name_no, category_no in kept.rows():
                 if fresh[k]:
-                    yield k, make_line(texts[sku], quantity, unit, discount, None, None, "", "", None, line,
-                                       texts[name], texts[category], total)
+                    yield k, make_line(texts[sku_no], quantity, unit, discount, None, None, "", "", None, line,
+                                       texts[name_no], texts[category_no], total)
             return
         read = parse.line
         with file.rows() as (again, _):
@@ -740,12 +740,12 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
                     ref, sku, quantity, unit, discount, total, name, category = read(row)
                 except _Bad:
                     ref = ""  # a line the first pass took: the file changed
-                k = index.get(ref)
-                if k is None or first_line[k] > line or last_line[k] < line:
+                order = index.get(ref)
+                if order is None or first_line[order] > line or last_line[order] < line:
                     raise InvalidInput(f"{source} changed while it was being imported (line {line}); nothing was "
                                        "imported. Import it again.")
-                if fresh[k]:
-                    yield k, make_line(sku, quantity, unit, discount, None, None, "", "", None, line, name, category,
+                if fresh[order]:
+                    yield order, make_line(sku, quantity, unit, discount, None, None, "", "", None, line, name, category,
                                        total)
 
     def complete_orders() -> Iterator[tuple[int, str, list[_Line]]]:
