@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
@@ -68,17 +69,17 @@ def create_products(*, session: Session, actor: Actor, items: Sequence[ProductCr
     variant_rows: list[dict[str, Any]] = []
     tag_rows: list[dict[str, Any]] = []
     image_rows: list[dict[str, Any]] = []
-    columns = [column.name for column in table_of(Product).columns]
-    snapshots: list[Product] = []
+    # the row the ORM inserts for ``Product(...)``: its defaults (one instance built to read them), the
+    # product's values, and the counters and price range ``refresh_products`` sets after ``create_product``
+    template = Product(title="", created_at=now, updated_at=now)
+    defaults = {column.name: getattr(template, column.name) for column in table_of(Product).columns}
+    snapshots: list[Any] = []
     for product_id, new in zip(ids, checked, strict=True):
         prices = [row["price_minor"] for row in new.variants]
-        # the row the ORM would insert for ``Product(...)`` (its defaults included), with the counters and
-        # price range ``refresh_products`` sets after a product is created one at a time
-        product = Product(id=product_id, **new.values, created_at=now, updated_at=now)
-        snapshots.append(product)
-        product_rows.append({name: getattr(product, name) for name in columns}
-                            | {"variant_count": len(new.variants), "min_price_minor": min(prices),
-                               "max_price_minor": max(prices)})
+        row = defaults | new.values | {"id": product_id, "variant_count": len(new.variants),
+                                       "min_price_minor": min(prices), "max_price_minor": max(prices)}
+        product_rows.append(row)
+        snapshots.append(SimpleNamespace(**row))  # what the audit snapshot reads, without an ORM object each
         variant_rows += [dict(row, product_id=product_id, position=i, created_at=now, updated_at=now)
                          for i, row in enumerate(new.variants)]
         tag_rows += [{"product_id": product_id, "tag": tag} for tag in new.tags]
@@ -95,7 +96,7 @@ def create_products(*, session: Session, actor: Actor, items: Sequence[ProductCr
          [r.get("barcode") for r in new.variants]) for product_id, new in zip(ids, checked, strict=True)))
     entries: list[tuple[str | int | None, str, dict[str, Any] | None, dict[str, Any] | None]] = []
     for product_id, product, new in zip(ids, snapshots, checked, strict=True):
-        summary, after = creation_audit(product, new)
+        summary, after = creation_audit(cast(Product, product), new)  # reads the product's fields only
         entries.append((product_id, summary, None, after))
     shop.record_many(session=session, actor=actor, action="product.create", entity="product", entries=entries)
     return ids
