@@ -103,12 +103,6 @@ def order_import(
     path = Path(file).expanduser()
     with refusals():
         plan = orders.read_mapping(Path(mapping).expanduser())
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise fail(f"There is no file {path}.") from None
-        except OSError as exc:
-            raise fail(f"{path} cannot be read ({exc.strerror}).") from None
 
         def progress(message: str) -> None:
             echo_err(message)
@@ -116,7 +110,7 @@ def order_import(
         unit = db.read_session(cli.url) if dry_run else db.transaction(cli.url)  # a dry run never writes
         with unit as session:
             report = orders.import_orders(
-                session=session, actor=cli.actor, content=data, source=path.name, mapping=plan, dry_run=dry_run,
+                session=session, actor=cli.actor, path=path, source=path.name, mapping=plan, dry_run=dry_run,
                 create_missing=create_missing, affect_stock=affect_stock, progress=progress)
     if as_json:
         emit_json(jsonable(report))

@@ -36,16 +36,18 @@ def gc_paused() -> Iterator[None]:
 
 
 @contextmanager
-def page_cache_for(conn: Any, rows: int, *, threshold: int = 20_000) -> Iterator[None]:
+def page_cache_for(conn: Any, rows: int, *, threshold: int = 20_000, limit: int = MAX_IMPORT_CACHE) -> Iterator[None]:
     """On SQLite, let the connection's page cache hold every page a write of ``rows`` rows touches
     (from ``threshold`` rows on), and put the usual size back afterwards.
 
     A transaction that outgrows the cache spills dirty pages into the WAL and writes many of them
     again when it changes them later (rebuilt indexes, the search index); with room for all of
-    them each page is written once, at commit. The cache grows only as pages are used. Other
-    engines manage their buffers themselves: nothing to do there.
+    them each page is written once, at commit. The cache grows only as pages are used, up to
+    ``limit`` bytes (an import that streams a file of any size keeps its memory bounded: past the
+    limit, pages spill as they would anyway). Other engines manage their buffers themselves:
+    nothing to do there.
     """
-    wanted = min(rows * CACHE_BYTES_PER_ROW, MAX_IMPORT_CACHE) // 1024
+    wanted = min(rows * CACHE_BYTES_PER_ROW, limit, MAX_IMPORT_CACHE) // 1024
     if conn.dialect.name != "sqlite" or rows < threshold:
         yield
         return

@@ -288,6 +288,7 @@ def test_a_big_import_builds_the_order_indexes_again_after_its_inserts(session: 
         else cache_sizes.append(sql) if sql.startswith("PRAGMA cache_size =") else None)
     monkeypatch.setattr(order_import, "DEFER_INDEXES_FROM", 2)
     monkeypatch.setattr(tuning, "CACHE_BYTES_PER_ROW", 10 * 1024 * 1024)  # a few rows that want a big cache
+    monkeypatch.setattr(order_import, "IMPORT_CACHE_BYTES", 256 * 1024 * 1024)  # more than the store's own 64 MiB
     report = _import(session, create_missing=True)
     session.connection().connection.driver_connection.set_trace_callback(None)
     assert report.orders_created == 3

@@ -18,6 +18,7 @@ from .categories import (
     reorder_category as reorder_category,
     resolve_category as resolve_category,
 )
+from .creating import create_products as create_products
 from .fields import (
     check_barcode as check_barcode,
     check_sku as check_sku,

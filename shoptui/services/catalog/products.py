@@ -13,6 +13,7 @@ import binascii
 import json
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -514,26 +515,35 @@ def check_codes_free(session: Session, rows: list[dict[str, Any]], exclude_ids: 
                     raise Conflict(f"The barcode {row['barcode']} is given twice; every variant needs its own barcode.",
                                    field="barcode")
                 seen_barcode.add(row["barcode"])
-    clauses = []
-    if seen_sku:
-        clauses.append(col(Variant.sku).in_(seen_sku))
-    if seen_barcode:
-        clauses.append(col(Variant.barcode).in_(seen_barcode))
-    if not clauses:
-        return
-    query = (sa_select(col(Variant.id), col(Variant.sku), col(Variant.barcode), col(Product.title))
-             .join(Product, col(Product.id) == col(Variant.product_id)).where(or_(*clauses)))
-    if exclude_ids:
-        query = query.where(col(Variant.id).not_in(list(exclude_ids)))
-    for hit in session.execute(query.limit(1)):
-        if hit.sku in seen_sku:
-            index = next(i for i, row in enumerate(rows) if row["sku"] == hit.sku)
-            with in_variant(index) if indexed else nullcontext():
-                raise Conflict(f"The SKU {hit.sku} is already used by {hit.title!r}. Pick another SKU.", field="sku")
-        index = next(i for i, row in enumerate(rows) if row.get("barcode") == hit.barcode)
+    skus, barcodes = sorted(seen_sku), sorted(seen_barcode)
+    for start in range(0, max(len(skus), len(barcodes)), _CODES_PER_QUERY):  # many new products: a few queries
+        clauses = []
+        if skus[start:start + _CODES_PER_QUERY]:
+            clauses.append(col(Variant.sku).in_(skus[start:start + _CODES_PER_QUERY]))
+        if barcodes[start:start + _CODES_PER_QUERY]:
+            clauses.append(col(Variant.barcode).in_(barcodes[start:start + _CODES_PER_QUERY]))
+        query = (sa_select(col(Variant.id), col(Variant.sku), col(Variant.barcode), col(Product.title))
+                 .join(Product, col(Product.id) == col(Variant.product_id)).where(or_(*clauses)))
+        if exclude_ids:
+            query = query.where(col(Variant.id).not_in(list(exclude_ids)))
+        hit = session.execute(query.limit(1)).first()
+        if hit is not None:
+            _refuse_used_code(rows, hit, seen_sku, indexed=indexed)
+
+
+_CODES_PER_QUERY = 5_000  # values per IN (...): well under SQLite's and PostgreSQL's limits of bound values
+
+
+def _refuse_used_code(rows: list[dict[str, Any]], hit: Any, seen_sku: set[str], *, indexed: bool) -> None:
+    """The Conflict naming a code of ``rows`` that another variant (``hit``) already has."""
+    if hit.sku in seen_sku:
+        index = next(i for i, row in enumerate(rows) if row["sku"] == hit.sku)
         with in_variant(index) if indexed else nullcontext():
-            raise Conflict(f"The barcode {hit.barcode} is already used by {hit.sku} ({hit.title!r}). Check the barcode.",
-                           field="barcode")
+            raise Conflict(f"The SKU {hit.sku} is already used by {hit.title!r}. Pick another SKU.", field="sku")
+    index = next(i for i, row in enumerate(rows) if row.get("barcode") == hit.barcode)
+    with in_variant(index) if indexed else nullcontext():
+        raise Conflict(f"The barcode {hit.barcode} is already used by {hit.sku} ({hit.title!r}). Check the barcode.",
+                       field="barcode")
 
 
 def check_combinations(rows: list[dict[str, Any]], option_count: int, *, indexed: bool = False) -> None:
@@ -617,12 +627,21 @@ def tags_and_images(session: Session, product_id: int) -> tuple[list[str], list[
     return tags, images
 
 
-def create_product(*, session: Session, actor: Actor, data: ProductCreate) -> ProductRead:
-    """A new product with its variants, tags and images. Raises InvalidInput, Conflict, NotFound."""
+@dataclass(frozen=True)
+class NewProduct:
+    """A ``ProductCreate`` checked (``check_new_product``): the product row's values, its tags, images and variant rows."""
+
+    values: dict[str, Any]  # the product row's own fields (title ... option3_name), without id and times
+    tags: list[str]
+    images: list[str]
+    variants: list[dict[str, Any]]  # as ``check_variant_input`` gives them, in order
+
+
+def check_new_product(data: ProductCreate, pattern: str) -> NewProduct:
+    """Every check of a new product that needs no query (``create_product``'s and ``create_products``'):
+    the category's existence and the codes' freedom are checked by the caller."""
     title = required_text(data.title, "title", 200, name="title")
     status = check_status(data.status)
-    if data.category_id is not None:
-        category_row(session, data.category_id, name="category_id")
     names = check_option_names(data.option_names)
     tags = check_tags(data.tags)
     images = check_images(data.images)
@@ -630,30 +649,45 @@ def create_product(*, session: Session, actor: Actor, data: ProductCreate) -> Pr
         raise InvalidInput(f"The product {title!r} needs at least one variant with a SKU.", field="variants")
     if len(data.variants) > MAX_VARIANTS:
         raise InvalidInput(f"A product can have at most {MAX_VARIANTS} variants, not {len(data.variants)}.", field="variants")
-    pattern = barcode_pattern(session)
     rows = []
     for index, variant in enumerate(data.variants):
         with in_variant(index):
             rows.append(check_variant_input(variant, len(names), pattern))
     check_combinations(rows, len(names), indexed=True)
+    values = {"title": title, "description": clean_description(data.description), "status": status,
+              "category_id": data.category_id, "brand": optional_text(data.brand, "brand", 100, name="brand"),
+              "option1_name": names[0] if len(names) > 0 else None, "option2_name": names[1] if len(names) > 1 else None,
+              "option3_name": names[2] if len(names) > 2 else None}
+    return NewProduct(values=values, tags=tags, images=images, variants=rows)
+
+
+def creation_audit(product: Product, new: NewProduct) -> tuple[str, dict[str, Any]]:
+    """The summary and ``after`` of a created product's audit line (one at a time or many at once)."""
+    after = product_snapshot(product, new.tags, new.images)
+    after["variants"] = [r["sku"] for r in new.variants]
+    return f"created product {product.title} ({', '.join(r['sku'] for r in new.variants[:5])})", after
+
+
+def create_product(*, session: Session, actor: Actor, data: ProductCreate) -> ProductRead:
+    """A new product with its variants, tags and images. Raises InvalidInput, Conflict, NotFound."""
+    new = check_new_product(data, barcode_pattern(session))
+    if data.category_id is not None:
+        category_row(session, data.category_id, name="category_id")
+    rows = new.variants
     check_codes_free(session, rows, indexed=True)
     now = clock.now()
-    product = Product(title=title, description=clean_description(data.description), status=status,
-                      category_id=data.category_id, brand=optional_text(data.brand, "brand", 100, name="brand"),
-                      option1_name=names[0] if len(names) > 0 else None, option2_name=names[1] if len(names) > 1 else None,
-                      option3_name=names[2] if len(names) > 2 else None, created_at=now, updated_at=now)
+    product = Product(**new.values, created_at=now, updated_at=now)
     session.add(product)
     session.flush()
     assert product.id is not None
     session.execute(insert(Variant), [dict(row, product_id=product.id, position=i, created_at=now, updated_at=now)
                                       for i, row in enumerate(rows)])
-    set_tags(session, product.id, tags)
-    set_images(session, product.id, images)
+    set_tags(session, product.id, new.tags)
+    set_images(session, product.id, new.images)
     refresh_products(session=session, product_ids=[product.id])
-    after = product_snapshot(product, tags, images)
-    after["variants"] = [r["sku"] for r in rows]
+    summary, after = creation_audit(product, new)
     shop.record(session=session, actor=actor, action="product.create", entity="product", entity_id=product.id,
-                 summary=f"created product {title} ({', '.join(r['sku'] for r in rows[:5])})", after=after)
+                 summary=summary, after=after)
     return get_product(session=session, product_id=product.id)
 
 

@@ -26,9 +26,17 @@ one order (an empty cell means "as above"); unknown SKUs and customers are creat
 are rounded half up per line and counted; ``discount_rate`` is ``10%``, ``10`` or ``0.1`` (a
 number up to 1 is a fraction). Orders already imported (same order_ref and channel, the orders'
 external reference) are skipped, so importing a file twice creates nothing new. History moves
-no stock unless ``affect_stock``. Everything is checked before anything is written, rows are
+no stock unless ``affect_stock``. Every line is checked before anything is written, rows are
 written with bulk Core inserts, totals come from ``services.pricing.engine``, and any bad row refuses
-the whole file with line-numbered reasons.
+the whole file with line-numbered reasons (the first 50, and how many in all).
+
+Memory (issue 13: at most 300 MB for any file): the file is read twice, never held. The first pass
+checks every line and keeps per order only its first and last line, its times and a shared tuple
+of its other order-level cells (one per distinct combination); the second pass reads the lines
+again and prices and writes each order as its last line goes by, a block of orders per statement
+batch. It all happens in the caller's one transaction: a refusal found while writing (the pricing
+refusing a line) raises, and the caller's rollback leaves the store as it was. Unknown SKUs are
+created in one batch by ``catalog.create_products``.
 
 Speed (issue 6: 30,000 lines/s, ``python -m bench order_import``): cells that repeat (prices, rates,
 names, phones, times) are parsed once; plain numeric date formats skip ``strptime`` (same result);
@@ -44,13 +52,16 @@ import io
 import re
 import tomllib
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from array import array
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel
@@ -96,6 +107,9 @@ STATUSES: dict[str, tuple[str, str, str]] = {
     "canceled": ("cancelled", "unpaid", "unfulfilled"),
 }
 MAX_REPORTED = 50
+MEMO_LIMIT = 200_000  # distinct texts a memo keeps before it starts again (bounded memory for any file)
+KEEP_LINES = 1_000_000  # lines the first pass keeps (as numbers, ~80 MB) so that the second need not read the file again
+IMPORT_CACHE_BYTES = 64 * 1024 * 1024  # SQLite page cache of the write at most (the store's own size): memory stays bounded
 MAX_QUANTITY = 1_000_000
 CHUNK = 5_000  # values per IN (...) lookup: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters
 Progress = Callable[[str], None]
@@ -271,23 +285,6 @@ def _new_line(line: int, sku: str, product_name: str, category: str, quantity: i
                       total_minor)
 
 
-@dataclass
-class _Group:
-    ref: str
-    first_line: int
-    fields: dict[str, str]
-    lines: list[_Line] = field(default_factory=list)
-    seen: dict[str, int] = field(default_factory=dict)  # field -> line it was first given on
-    last_raw: tuple[str, ...] | None = None  # the order-level cells of the last row that agreed
-
-
-def _decode(data: bytes, source: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{source} is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8 and try again.") from None
-
-
 def _delimiter(first_line: str) -> str:
     counts = {d: first_line.count(d) for d in (",", ";", "\t")}
     best = max(counts, key=lambda d: counts[d])
@@ -387,6 +384,8 @@ def _time_parser(fmt: str | None, tz: Any) -> Callable[[str], datetime]:
             return cache[raw]
         except KeyError:
             pass
+        if len(cache) >= MEMO_LIMIT:  # most orders have times of their own: remembered for their other rows only
+            cache.clear()
         found = regex.match(raw.strip()) if regex is not None else None
         if found is not None:
             got = found.groupdict()
@@ -432,6 +431,8 @@ class _Memo:
         try:
             return self.known[raw]
         except KeyError:
+            if len(self.known) >= MEMO_LIMIT:  # a file of ever new texts: memory stays bounded
+                self.known.clear()
             value = self.known[raw] = self.fn(raw)
             return value
 
@@ -444,17 +445,167 @@ def _norm_text(value: str, limit: int, what: str) -> str:
 # ---------------------------------------------------------------- the import
 
 
-def import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Mapping, source: str = "file",
-                  dry_run: bool = False, create_missing: bool = False, affect_stock: bool = False,
-                  progress: Progress | None = None) -> OrderImportReport:
-    """Import order history from CSV bytes; all or nothing. Raises OrderImportRefused listing bad lines."""
+def import_orders(*, session: Session, actor: Actor, mapping: Mapping, content: bytes | None = None,
+                  path: Path | None = None, source: str = "file", dry_run: bool = False, create_missing: bool = False,
+                  affect_stock: bool = False, progress: Progress | None = None) -> OrderImportReport:
+    """Import order history from CSV bytes or a CSV file; all or nothing. Raises OrderImportRefused listing bad lines.
+
+    A file (``path``) is read twice, a block at a time: a first pass checks every line and keeps a few
+    numbers per order, a second one prices and writes the orders as their last lines go by, so memory
+    does not grow with the number of lines (issue 13: 2,000,000 lines in under 300 MB).
+    """
+    if (content is None) == (path is None):
+        raise TypeError("import_orders needs the content or the path of the file, not both")
     with tuning.gc_paused():
-        return _import_orders(session=session, actor=actor, content=content, mapping=mapping, source=source,
-                              dry_run=dry_run, create_missing=create_missing, affect_stock=affect_stock,
-                              progress=progress)
+        return _import_orders(session=session, actor=actor, file=_File(content, path, source), mapping=mapping,
+                              source=source, dry_run=dry_run, create_missing=create_missing,
+                              affect_stock=affect_stock, progress=progress)
 
 
-def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Mapping, source: str, dry_run: bool,
+class _File:
+    """The CSV, opened afresh for each pass over it: bytes in memory or a file read a block at a time."""
+
+    def __init__(self, content: bytes | None, path: Path | None, source: str) -> None:
+        self.content, self.path, self.source = content, path, source
+
+    @contextmanager
+    def rows(self) -> Iterator[tuple[Any, list[str]]]:
+        """(csv reader positioned after the header, header); InvalidInput for text that is not UTF-8 CSV."""
+        if self.path is not None:
+            try:
+                binary: Any = self.path.open("rb")
+            except FileNotFoundError:
+                raise InvalidInput(f"There is no file {self.path}.") from None
+            except OSError as exc:
+                raise InvalidInput(f"{self.path} cannot be read ({exc.strerror}).") from None
+        else:
+            binary = io.BytesIO(self.content or b"")
+        text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+        try:
+            first = text.readline()
+            reader = csv.reader(chain((first,), text), delimiter=_delimiter(first))
+            try:
+                header = [unicodedata.normalize("NFC", h).strip() for h in next(reader)]
+            except StopIteration:
+                raise InvalidInput(f"{self.source} is empty; it needs a header row and at least one order line.") from None
+            except csv.Error as exc:
+                raise InvalidInput(f"{self.source} is not readable CSV ({exc}).") from None
+            try:
+                yield reader, header
+            except csv.Error as exc:
+                raise InvalidInput(f"{self.source} line {reader.line_num} is not readable CSV ({exc}).") from None
+        except UnicodeDecodeError as exc:  # the decoder's input ends where the file has been read to
+            at = binary.tell() - len(exc.object) + exc.start
+            raise InvalidInput(f"{self.source} is not UTF-8 text (byte {at}); save it as CSV UTF-8 and try again.") from None
+        finally:
+            text.close()
+
+
+class _Bad(Exception):
+    """A line the import refuses; ``str()`` is the reason (the line number is added by the caller)."""
+
+
+class _Orders:
+    """What the first pass keeps of each order of the file: a few numbers and shared tuples, never its lines.
+
+    ``k`` is an order's position in the file (by its first line). Order-level cells other than the two
+    times are kept as one tuple per distinct combination (orders of one customer share theirs).
+    """
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        self.index: dict[str, int] = {}  # order_ref -> k
+        self.first_line = array("q")
+        self.last_line = array("q")
+        self.line_count = array("q")
+        self.ordered_raw: list[str] = []
+        self.shipped_raw: list[str] = []
+        self.rest: list[tuple[str, ...]] = []  # the other order-level cells (stripped, "" when not given)
+        self.shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.seen: dict[tuple[int, str], int] = {}  # (k, field) -> line it was first given on, when not the first
+        i_ordered = names.index("ordered_at")
+        i_shipped = names.index("shipped_at") if "shipped_at" in names else None
+        self.rest_names = [n for n in names if n not in ("ordered_at", "shipped_at")]
+        rest_at = [i for i, n in enumerate(names) if n not in ("ordered_at", "shipped_at")]
+        self._rest_of = _picker(rest_at)
+        self._i_ordered, self._i_shipped = i_ordered, i_shipped
+
+    def __len__(self) -> int:
+        return len(self.first_line)
+
+    def add(self, ref: str, line: int, cells: tuple[str, ...]) -> int:
+        """A new order, first given on ``line`` with these order-level cells; returns its k."""
+        k = self.index[ref] = len(self.first_line)
+        values = [v.strip() for v in cells]
+        self.first_line.append(line)
+        self.last_line.append(line)
+        self.line_count.append(1)
+        self.ordered_raw.append(values[self._i_ordered])
+        self.shipped_raw.append("" if self._i_shipped is None else values[self._i_shipped])
+        rest = self._rest_of(values)
+        self.rest.append(self.shared.setdefault(rest, rest))
+        return k
+
+    def values(self, k: int) -> dict[str, str]:
+        """The order's order-level fields as given so far (stripped, "" when not given)."""
+        f = dict(zip(self.rest_names, self.rest[k], strict=True))
+        f["ordered_at"] = self.ordered_raw[k]
+        f["shipped_at"] = self.shipped_raw[k]
+        return f
+
+    def merge(self, k: int, ref: str, line: int, cells: tuple[str, ...], bad: Callable[[int, str], None]) -> bool:
+        """Another row of order k: an empty cell means "as above", a new value fills a gap, a different one
+        is reported. True when the row agrees."""
+        f = self.values(k)
+        agreed = True
+        changed = False
+        for name, value in zip(self.names, cells, strict=True):
+            value = value.strip()
+            if not value:
+                continue
+            before = f[name]
+            if not before:
+                f[name] = value
+                self.seen[k, name] = line
+                changed = True
+            elif before != value:
+                agreed = False
+                bad(line, f"order {ref} has {name} {value!r} here but {before!r} on line {self.seen_line(k, name)}; "
+                    "every row of one order must agree.")
+        if changed:
+            self.ordered_raw[k] = f["ordered_at"]
+            self.shipped_raw[k] = f["shipped_at"]
+            rest = tuple(f[n] for n in self.rest_names)
+            self.rest[k] = self.shared.setdefault(rest, rest)
+        return agreed
+
+    def seen_line(self, k: int, name: str) -> int:
+        """The line an order-level field was first given on (its first line when never given)."""
+        return self.seen.get((k, name), self.first_line[k])
+
+    def given_line(self, k: int, f: dict[str, str], *names: str) -> int:
+        """The line the first of ``names`` that the order gives was given on, else the order's first line."""
+        for name in names:
+            if f.get(name):
+                return self.seen_line(k, name)
+        return self.first_line[k]
+
+
+def _picker(indexes: list[int]) -> Callable[[Sequence[str]], tuple[str, ...]]:
+    """``row -> (row[i] for i in indexes)`` as a tuple, at C speed when there are several."""
+    if len(indexes) > 1:
+        return itemgetter(*indexes)
+    if indexes:
+        only = indexes[0]
+        return lambda row: (row[only],)
+    return lambda row: ()
+
+
+def _lower_first(exc: Exception) -> str:
+    return f"{str(exc)[:1].lower()}{str(exc)[1:]}"
+
+
+def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapping, source: str, dry_run: bool,
                    create_missing: bool, affect_stock: bool, progress: Progress | None) -> OrderImportReport:
     values = shop.get_all(session=session)
     digits = int(values["currency_digits"])
@@ -462,21 +613,6 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
     tax_rate_bp = int(values.get("tax_rate_bp", 0))
     prefix = values.get("order_number_prefix", "SO-")
     tz = ZoneInfo(mapping.timezone or values["timezone"])
-    text = _decode(content, source)
-    first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first_line))
-    try:
-        header = [unicodedata.normalize("NFC", h).strip() for h in next(reader)]
-    except StopIteration:
-        raise InvalidInput(f"{source} is empty; it needs a header row and at least one order line.") from None
-    except csv.Error as exc:
-        raise InvalidInput(f"{source} is not readable CSV ({exc}).") from None
-    positions: dict[str, int] = {}
-    for our, theirs in mapping.columns.items():
-        if theirs not in header:
-            raise InvalidInput(f"The mapping names the column {theirs!r} for {our}, but {source} has no such column. "
-                               f"Its columns are: {', '.join(header)}.")
-        positions[our] = header.index(theirs)
     problems: list[str] = []
     problem_count = 0
 
@@ -486,226 +622,157 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
         if len(problems) < MAX_REPORTED:
             problems.append(f"line {line}: {reason}")
 
-    amounts = _Amounts(digits)
-    parse_amount = _Memo(amounts.parse)
-    rate_bp = _Memo(_rate_bp)
-    product_name = _Memo(lambda raw: _norm_text(raw, 300, "product name"))
-    known_amount, known_name = parse_amount.known, product_name.known  # amounts are tuples: never falsy
-    known_rate = rate_bp.known
-    apply_bp, max_unit = pricing_api.apply_bp, pricing_api.BP_ONE * 10**9
-    groups: dict[str, _Group] = {}
-    rows = 0
-    rounded = 0
-    order_positions = [(f, positions[f]) for f in ORDER_FIELDS if f in positions]
-    order_names = [name for name, _ in order_positions]
-    order_cells: Callable[[list[str]], tuple[str, ...]] = (
-        itemgetter(*(index for _, index in order_positions)) if len(order_positions) > 1
-        else lambda row, index=order_positions[0][1]: (row[index],))  # type: ignore[misc]  # a default argument binds the index; mypy cannot type it
-    p_ref, p_sku, p_qty = positions["order_ref"], positions["sku"], positions["quantity"]
-    p_unit, p_total = positions.get("unit_price"), positions.get("line_total")
-    p_rate, p_name, p_cat = positions.get("discount_rate"), positions.get("product_name"), positions.get("category")
-    width = len(header)
-    padding = [""] * width
-    make_line = _make_line
-    try:
-        for row in reader:
-            if len(row) < width:
-                if not row or not "".join(row).strip():
-                    continue
-                row = row + padding[len(row):]
-            ref = row[p_ref].strip()
-            if not ref and not "".join(row).strip():
-                continue
-            line = reader.line_num
+    def refuse_if_bad() -> None:
+        if problems:
+            raise OrderImportRefused(source, problems, problem_count)
+
+    # ---- first pass: every line checked; per order its lines' span and its order-level cells
+    with file.rows() as (reader, header):
+        positions: dict[str, int] = {}
+        for our, theirs in mapping.columns.items():
+            if theirs not in header:
+                raise InvalidInput(f"The mapping names the column {theirs!r} for {our}, but {source} has no such "
+                                   f"column. Its columns are: {', '.join(header)}.")
+            positions[our] = header.index(theirs)
+        parse = _LineParser(positions, len(header), digits)
+        order_positions = [(f, positions[f]) for f in ORDER_FIELDS if f in positions]
+        order_names = [name for name, _ in order_positions]
+        order_cells = _picker([index for _, index in order_positions])
+        orders = _Orders(order_names)
+        index, first_line, last_line, line_count = orders.index, orders.first_line, orders.last_line, orders.line_count
+        first_seen: dict[str, _Line] = {}  # SKU -> its first line
+        rows = rounded = 0
+        prev_k, prev_cells = -1, cast(tuple[str, ...], ())
+        kept: _Kept | None = _Kept()
+        for row, line in parse.rows(reader):
             rows += 1
             if progress and rows % 50_000 == 0:
                 progress(f"read {rows:,} lines")
-            if not ref:
-                bad(line, "the order_ref is empty.")
-                continue
-            if len(ref) > 100:
-                bad(line, f"the order_ref {ref[:20]!r}... is longer than 100 characters.")
-                continue
-            sku = row[p_sku].strip()
-            if not sku:
-                bad(line, f"order {ref}: the sku is empty.")
-                continue
             try:
-                quantity = int(row[p_qty])  # int() ignores surrounding white space itself
-            except ValueError:
-                bad(line, f"the quantity {row[p_qty].strip()!r} is not a whole number.")
+                ref, sku, quantity, unit, discount, total, name, category = parse.line(row)
+            except _Bad as exc:
+                bad(line, str(exc))
                 continue
-            if quantity <= 0:
-                bad(line, f"the quantity {quantity} of {sku} must be more than zero.")
-                continue
-            if quantity > MAX_QUANTITY:
-                bad(line, f"the quantity {quantity} of {sku} is too large.")
-                continue
-            try:
-                was_rounded = False
-                if p_unit is not None and row[p_unit].strip():
-                    unit, r1 = known_amount.get(row[p_unit]) or parse_amount(row[p_unit])
-                    gross = unit * quantity
-                    if p_total is not None and row[p_total].strip():
-                        total, r2 = parse_amount(row[p_total])
-                        if total > gross:
-                            bad(line, f"the line_total of {sku} is more than quantity x unit_price.")
-                            continue
-                        discount = gross - total
-                    else:
-                        bp: int | None = 0
-                        if p_rate is not None and row[p_rate].strip():
-                            bp = known_rate.get(row[p_rate])
-                            if bp is None:
-                                bp = rate_bp(row[p_rate])
-                        discount = apply_bp(gross, bp) if bp else 0
-                        total, r2 = gross - discount, False
-                    was_rounded = r1 or r2
-                elif p_total is not None and row[p_total].strip():
-                    total, was_rounded = parse_amount(row[p_total])
-                    unit = -(-total // quantity)
-                    discount = unit * quantity - total
-                else:
-                    bad(line, f"{sku} has no unit_price or line_total.")
-                    continue
-            except ValueError as exc:
-                what = "discount_rate" if "rate" in str(exc) or "100%" in str(exc) else "amount"
-                reason = "is negative" if str(exc) == "negative" else "is not a number like 12.50" \
-                    if what == "amount" else "is not a rate like 10% (or 0.1), at most 100%"
-                if str(exc) == "comma":
-                    reason = "is not a number like 12.50 (a comma only separates thousands, as in 1,234.50)"
-                bad(line, f"the {what} of {sku} {reason}.")
-                continue
-            if unit >= max_unit:
-                bad(line, f"the price of {sku} is too large.")
-                continue
-            rounded += was_rounded
-            group = groups.get(ref)
-            if group is None:
-                group = _Group(ref=ref, first_line=line, fields={})
-                groups[ref] = group
+            rounded += parse.was_rounded
+            if sku not in first_seen:
+                first_seen[sku] = _make_line(sku, quantity, unit, discount, None, None, "", "", None, line, name,
+                                             category, total)
             cells = order_cells(row)
-            if cells != group.last_raw:  # the same cells as the row before agree again: nothing to check
-                agreed = True
-                for name, value in zip(order_names, cells, strict=True):
-                    value = value.strip()
-                    if not value:
-                        continue
-                    before = group.fields.get(name)
-                    if before is None:
-                        group.fields[name] = value
-                        group.seen[name] = line
-                    elif before != value:
-                        agreed = False
-                        bad(line, f"order {ref} has {name} {value!r} here but {before!r} on line {group.seen[name]}; "
-                            "every row of one order must agree.")
-                if agreed:
-                    group.last_raw = cells
-            if p_name is not None:
-                raw_name = row[p_name]
-                try:
-                    name = known_name.get(raw_name) or product_name(raw_name)
-                except InvalidInput as exc:
-                    bad(line, f"{str(exc)[:1].lower()}{str(exc)[1:]}")
-                    name = ""
+            k = index.get(ref)
+            if k is None:
+                k = orders.add(ref, line, cells)
+                prev_k, prev_cells = k, cells
             else:
-                name = ""
-            category_name = ""
-            if p_cat is not None and row[p_cat].strip():
-                try:
-                    category_name = _norm_text(row[p_cat], 100, "category")
-                except InvalidInput as exc:
-                    bad(line, f"{str(exc)[:1].lower()}{str(exc)[1:]}")
-            group.lines.append(make_line(sku, quantity, unit, discount, None, None, "", "", None, line, name,
-                                         category_name, total))  # _new_line, without a call between
-    except csv.Error as exc:
-        raise InvalidInput(f"{source} line {reader.line_num} is not readable CSV ({exc}).") from None
+                last_line[k] = line
+                line_count[k] += 1
+                if k != prev_k or cells != prev_cells:  # the same cells as the row before agree again: nothing to check
+                    if orders.merge(k, ref, line, cells, bad):
+                        prev_k, prev_cells = k, cells
+            if kept is not None and not kept.add(k, line, sku, quantity, unit, discount, total, name, category):
+                kept = None  # a big file: the second pass reads it again
+    if kept is not None:  # the second pass reads no cells: what the memos hold is free for the writes
+        parse.forget()
     if rows == 0:
         raise InvalidInput(f"{source} has a header but no order lines.")
     if progress and rows >= 50_000:
-        progress(f"read {rows:,} lines into {len(groups):,} orders")
+        progress(f"read {rows:,} lines into {len(orders):,} orders")
 
-    # order-level fields: dates, status, channel
-    plans: list[dict[str, Any]] = []
+    # ---- order-level fields: times per order, the rest once per distinct combination
+    count = len(orders)
     parse_time = _time_parser(mapping.date_format, tz)
-    for group in groups.values():
-        f = group.fields
+    ordered_us = array("q", bytes(8 * count))
+    shipped_us = array("q", bytes(8 * count))
+    plans = _Plans(session, mapping)
+    refs = list(index)
+    for k, ref in enumerate(refs):
         try:
-            ordered = parse_time(f.get("ordered_at", ""))
+            ordered_us[k] = _micros(parse_time(orders.ordered_raw[k]))
         except ValueError:
             fmt = mapping.date_format or "ISO 8601 (2024-03-01 or 2024-03-01 10:00)"
-            bad(group.seen.get("ordered_at", group.first_line),
-                f"the ordered_at {f.get('ordered_at', '')!r} of order {group.ref} is not a date in the format {fmt}.")
+            bad(orders.seen_line(k, "ordered_at"),
+                f"the ordered_at {orders.ordered_raw[k]!r} of order {ref} is not a date in the format {fmt}.")
             continue
-        shipped = None
-        if f.get("shipped_at"):
+        shipped_us[k] = NO_TIME
+        if orders.shipped_raw[k]:
             try:
-                shipped = parse_time(f["shipped_at"])
+                shipped_us[k] = _micros(parse_time(orders.shipped_raw[k]))
             except ValueError:
-                bad(group.seen["shipped_at"], f"the shipped_at {f['shipped_at']!r} of order {group.ref} is not a date "
-                    f"in the format {mapping.date_format or 'ISO 8601'}.")
+                bad(orders.seen_line(k, "shipped_at"), f"the shipped_at {orders.shipped_raw[k]!r} of order {ref} is "
+                    f"not a date in the format {mapping.date_format or 'ISO 8601'}.")
                 continue
-        word = f.get("status", "").strip().lower() or mapping.default_status
-        status = mapping.status_map.get(word, word)
-        if status not in STATUSES:
-            bad(group.seen.get("status", group.first_line),
-                f"the status {f.get('status')!r} of order {group.ref} is not one of {', '.join(STATUSES)} (add it to "
-                "[status_map]).")
-            continue
-        channel = f.get("channel", "").strip().lower() or "imported"
-        if channel not in CHANNELS:
-            bad(group.seen.get("channel", group.first_line),
-                f"the channel {f.get('channel')!r} of order {group.ref} is not one of {', '.join(CHANNELS)}.")
-            continue
-        plans.append({"group": group, "ordered": ordered, "shipped": shipped, "status": status, "channel": channel})
+        plan = plans.of(orders.rest[k], orders.rest_names)
+        for field_names, message in plan.get("problems", ()):
+            bad(orders.given_line(k, plan["fields"], *field_names), message.replace(_REF, ref))
+    orders.ordered_raw = orders.shipped_raw = []
+    refuse_if_bad()
+    info: list[dict[str, Any]] = [plans.known[rest] for rest in orders.rest]
+    every_plan = list(plans.known.values())
+    orders.rest = []
+    orders.shared.clear()
+    plans.known.clear()  # the cells' tuples are needed no more: each order has its plan
 
-    # customers
-    from shoptui.services.shop import optional_email, optional_phone
-
-    region = store_region(session)
-    phone_of = _Memo(lambda raw: optional_phone(raw, region, field="customer phone"))
-    email_of = _Memo(lambda raw: optional_email(raw, field="customer email"))
-    # names, cities and references repeat across orders: each distinct text is checked once
-    plain_texts = [(key, _Memo(partial(_norm_text, limit=limit, what=what)))
-                   for key, what, limit in (("customer_ref", "customer_ref", 100), ("customer_name", "customer name", 100),
-                                            ("region", "region", 100), ("province", "province", 100),
-                                            ("city", "city", 100), ("postal_code", "postal code", 20))]
-    for plan in plans:
-        f = plan["group"].fields
-        try:
-            phone, email = f.get("customer_phone"), f.get("customer_email")
-            plan["phone"] = None if phone is None else phone_of(phone)
-            plan["email"] = None if email is None else email_of(email)
-        except InvalidInput as exc:
-            bad(plan["group"].seen.get("customer_phone") or plan["group"].seen.get("customer_email")
-                or plan["group"].first_line, f"order {plan['group'].ref}: {str(exc)[:1].lower()}{str(exc)[1:]}")
-            plan["phone"] = plan["email"] = None
-        for key, norm in plain_texts:
-            try:
-                raw = f.get(key)
-                # an empty cell (or a column the file lacks) stays empty: no check to run, nothing to remember
-                f[key] = (norm.known.get(raw) or norm(raw)) if raw else ""
-            except InvalidInput as exc:
-                bad(plan["group"].seen.get(key, plan["group"].first_line),
-                    f"order {plan['group'].ref}: {str(exc)[:1].lower()}{str(exc)[1:]}")
-                f[key] = ""
-        plan["customer_ref"] = f["customer_ref"] or None
-        plan["customer_name"] = f["customer_name"]
-    if problems:
-        raise OrderImportRefused(source, problems, problem_count)
-
-    # already imported: skip
+    # already imported (same reference and channel): skipped
     existing: set[tuple[str, str]] = set()
-    refs = list(groups)
     for start in range(0, len(refs), CHUNK):
-        chunk = refs[start:start + CHUNK]
-        existing.update(session.execute(select(Order.external_ref, Order.channel)
-                                        .where(col(Order.external_ref).in_(chunk))).all())
-    fresh = [p for p in plans if (p["group"].ref, p["channel"]) not in existing]
-    skipped = len(plans) - len(fresh)
+        existing.update(tuples(session.execute(select(col(Order.external_ref), col(Order.channel))
+                                               .where(col(Order.external_ref).in_(refs[start:start + CHUNK])))))
+    fresh = bytearray(count)
+    for k, ref in enumerate(refs):
+        fresh[k] = (ref, info[k]["channel"]) not in existing
+    fresh_count = sum(fresh)
+    skipped = count - fresh_count
+    total_lines = sum(n for n, new in zip(line_count, fresh, strict=True) if new)
 
-    # SKUs
-    skus = sorted({line.key for p in fresh for line in p["group"].lines})
+    def fresh_lines() -> Iterator[tuple[int, _Line]]:
+        """The lines of the fresh orders in file order: kept by the first pass, or read again (a big file)."""
+        make_line = _make_line
+        if kept is not None:
+            texts = kept.texts
+            for k, line, sku_no, quantity, unit, discount, total, name_no, category_no in kept.rows():
+                if fresh[k]:
+                    yield k, make_line(texts[sku_no], quantity, unit, discount, None, None, "", "", None, line,
+                                       texts[name_no], texts[category_no], total)
+            return
+        read = parse.line
+        with file.rows() as (again, _):
+            for row, line in parse.rows(again):
+                try:
+                    ref, sku, quantity, unit, discount, total, name, category = read(row)
+                except _Bad:
+                    ref = ""  # a line the first pass took: the file changed
+                order = index.get(ref)
+                if order is None or first_line[order] > line or last_line[order] < line:
+                    raise InvalidInput(f"{source} changed while it was being imported (line {line}); nothing was "
+                                       "imported. Import it again.")
+                if fresh[order]:
+                    yield order, make_line(sku, quantity, unit, discount, None, None, "", "", None, line, name, category,
+                                       total)
+
+    def complete_orders() -> Iterator[tuple[int, str, list[_Line]]]:
+        """The fresh orders with their lines, each as its last line goes by (the second pass)."""
+        pending: dict[int, list[_Line]] = {}
+        for k, item in fresh_lines():
+            if item.line == last_line[k]:
+                lines = pending.pop(k, None)
+                if lines is None:
+                    yield k, refs[k], [item]
+                else:
+                    lines.append(item)
+                    yield k, refs[k], lines
+            elif k in pending:
+                pending[k].append(item)
+            else:
+                pending[k] = [item]
+
+    # SKUs of the orders to import (when some are skipped, their first lines are looked up again)
+    if skipped and fresh_count:
+        first_seen = {}
+        for _, _, lines in complete_orders():
+            for item in lines:
+                first_seen.setdefault(item.key, item)
+    elif not fresh_count:
+        first_seen = {}
+    skus = sorted(first_seen)
     variants: dict[str, tuple[int, str, bool]] = {}
     for start in range(0, len(skus), CHUNK):
         for vid, sku, title, track in tuples(session.execute(
@@ -714,71 +781,308 @@ def _import_orders(*, session: Session, actor: Actor, content: bytes, mapping: M
                 .where(col(Variant.sku).in_(skus[start:start + CHUNK])))):
             variants[sku] = (vid, title, bool(track))
     unknown_skus = [s for s in skus if s not in variants]
-    first_seen: dict[str, _Line] = {}
-    for p in fresh:
-        for line in p["group"].lines:
-            first_seen.setdefault(line.key, line)
     if unknown_skus and not create_missing:
         for sku in unknown_skus:
             bad(first_seen[sku].line, f"the SKU {sku!r} is not in the catalogue (import with --create-missing to "
                 "create it).")
 
-    # customers: by reference, phone, email
+    # customers: by reference, phone, email (once per distinct combination of customer cells)
     customers = _CustomerResolver(session)
-    customers.load(fresh)
+    customers.load(every_plan)
     new_customers: list[str] = []
-    for p in fresh:
-        found = customers.find(p)
-        if found is None and (p["customer_ref"] or p["phone"] or p["email"]):
+    for k in range(count):
+        if not fresh[k]:
+            continue
+        p = info[k]
+        if "cid" not in p:
+            p["cid"] = customers.find(p)
+        if p["cid"] is None and (p["customer_ref"] or p["phone"] or p["email"]):
             key = customers.key(p)
             if key not in customers.pending:
                 customers.pending[key] = p
                 new_customers.append(p["customer_name"] or p["phone"] or p["email"] or p["customer_ref"] or "")
                 if not create_missing:
                     who = p["customer_ref"] or p["phone"] or p["email"]
-                    bad(p["group"].seen.get("customer_ref") or p["group"].seen.get("customer_phone")
-                        or p["group"].seen.get("customer_email") or p["group"].first_line,
-                        f"the customer {who!r} of order {p['group'].ref} is unknown (import with --create-missing to "
-                        "create it).")
-    if problems:
-        raise OrderImportRefused(source, problems, problem_count)
-
-    # price every order (pure functions) before writing anything
-    total_lines = 0
-    total_minor = 0
-    for p in fresh:
-        group = p["group"]
-        try:
-            priced = _price(group.lines, tax_rate_bp)
-        except InvalidInput as exc:
-            bad(group.first_line, f"order {group.ref}: {exc}")
-            continue
-        p["priced"] = priced
-        total_lines += len(group.lines)
-        total_minor += priced.total_minor
-    if problems:
-        raise OrderImportRefused(source, problems, problem_count)
+                    bad(orders.given_line(k, p["fields"], "customer_ref", "customer_phone", "customer_email"),
+                        f"the customer {who!r} of order {refs[k]} is unknown "
+                        "(import with --create-missing to create it).")
+    refuse_if_bad()
+    pending = {id(p) for p in customers.pending.values()}
+    for p in every_plan:  # the cells as given are needed no more, but for the customers to create
+        if id(p) not in pending:
+            del p["fields"]
     report = OrderImportReport(
-        source=source, lines=rows, orders_created=len(fresh), orders_skipped=skipped, order_lines=total_lines,
-        total_minor=total_minor, customers_created=new_customers, products_created=unknown_skus if create_missing else [],
-        rounded_lines=rounded, stock_moved=affect_stock and bool(fresh), dry_run=dry_run)
-    if dry_run or not fresh:
+        source=source, lines=rows, orders_created=fresh_count, orders_skipped=skipped, order_lines=total_lines,
+        total_minor=0, customers_created=new_customers, products_created=unknown_skus if create_missing else [],
+        rounded_lines=rounded, stock_moved=affect_stock and bool(fresh_count), dry_run=dry_run)
+    if not fresh_count:
+        return report
+    if dry_run:  # every order priced (as the write would), nothing written
+        for k, ref, lines in complete_orders():
+            try:
+                report.total_minor += _price(lines, tax_rate_bp).total_minor
+            except InvalidInput as exc:
+                bad(first_line[k], f"order {ref}: {exc}")
+        refuse_if_bad()
         return report
 
-    # ---- writing
+    # ---- writing (second pass): products, customers, then the orders as the file gives them
     if unknown_skus:
         _create_products(session, actor, unknown_skus, first_seen, variants, affect_stock)
     customer_ids = customers.create_pending(actor)
-    with tuning.page_cache_for(session.connection(), total_lines + 3 * len(fresh), threshold=DEFER_INDEXES_FROM):
-        _write(session, actor, fresh, variants, customers, customer_ids, report, prefix=prefix,
-               currency=currency_code, tax_rate_bp=tax_rate_bp, method=mapping.payment_method,
-               affect_stock=affect_stock, progress=progress)
+    for p in every_plan:  # as found now (new customers included), else the one made for it
+        found = customers.find(p)
+        if found is None and (p["customer_ref"] or p["phone"] or p["email"]):
+            found = customer_ids.get(customers.key(p))
+        p["cid"] = found
+    # numbers and ids follow the orders' times (then their first lines), whatever order the file gives them in
+    by_time = sorted((k for k in range(count) if fresh[k]), key=lambda k: ordered_us[k] * 2**32 + first_line[k])
+    rank = array("q", bytes(8 * count))
+    for position, k in enumerate(by_time):
+        rank[k] = position
+    del by_time
+    spec = _WriteSpec(prefix=prefix, currency=currency_code, tax_rate_bp=tax_rate_bp, method=mapping.payment_method,
+                      affect_stock=affect_stock, ordered_us=ordered_us, shipped_us=shipped_us, rank=rank, info=info,
+                      first_line=first_line)
+    with tuning.page_cache_for(session.connection(), total_lines + 3 * fresh_count, threshold=DEFER_INDEXES_FROM,
+                               limit=IMPORT_CACHE_BYTES):
+        _write(session, actor, complete_orders(), fresh_count, total_lines, variants, report, spec, bad,
+               progress=progress)
+    refuse_if_bad()  # a line the pricing refused: raising rolls the whole transaction back
     shop.record(session=session, actor=actor, action="order.import", entity="order",
-                 summary=f"{plural(len(fresh), 'order')} imported from {source}"[:500],
-                 after={"orders": len(fresh), "lines": total_lines, "skipped": skipped, "rounded_lines": rounded,
+                 summary=f"{plural(fresh_count, 'order')} imported from {source}"[:500],
+                 after={"orders": fresh_count, "lines": total_lines, "skipped": skipped, "rounded_lines": rounded,
                         "first": report.first_number, "last": report.last_number})
     session.flush()
     return report
+
+
+_REF = "\x00ref\x00"  # where a plan's problem sentence names the order
+NO_TIME = -(2**63)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - _EPOCH) // _MICRO
+
+
+def _moment(micros: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=micros)
+
+
+class _Kept:
+    """The first pass's lines as numbers (texts by number), up to ``KEEP_LINES`` of them, so that the
+    second pass of a file of up to that size needs no second read (about 80 bytes a line)."""
+
+    def __init__(self) -> None:
+        self.columns = [array("q") for _ in range(9)]  # k, line, sku, quantity, unit, discount, total, name, category
+        self.appends = [column.append for column in self.columns]
+        self.numbers: dict[str, int] = {"": 0}
+        self.texts: list[str] = [""]
+
+    def number(self, text: str) -> int:
+        found = self.numbers.get(text)
+        if found is None:
+            found = self.numbers[text] = len(self.texts)
+            self.texts.append(text)
+        return found
+
+    def add(self, k: int, line: int, sku: str, quantity: int, unit: int, discount: int, total: int, name: str,
+            category: str) -> bool:
+        """Keep a line; False (and nothing kept any more) past ``KEEP_LINES`` or for a total too big for 64 bits."""
+        if len(self.columns[0]) >= KEEP_LINES or total >= 2**63:
+            self.columns.clear()
+            return False
+        append, number = self.appends, self.number
+        append[0](k)
+        append[1](line)
+        append[2](number(sku))
+        append[3](quantity)
+        append[4](unit)
+        append[5](discount)
+        append[6](total)
+        append[7](number(name) if name else 0)
+        append[8](number(category) if category else 0)
+        return True
+
+    def rows(self) -> Iterator[tuple[int, ...]]:
+        """(k, line, sku, quantity, unit, discount, total, name, category) of each line kept, in file order."""
+        return zip(*self.columns, strict=True)
+
+
+class _LineParser:
+    """One row of the file -> its ``_Line``, or ``_Bad`` naming what is wrong (the one place line rules live).
+
+    Both passes read lines through it; cells that repeat (prices, rates, names) are parsed once.
+    """
+
+    def __init__(self, positions: dict[str, int], width: int, digits: int) -> None:
+        self.width = width
+        self.padding = [""] * width
+        self.p_ref, self.p_sku, self.p_qty = positions["order_ref"], positions["sku"], positions["quantity"]
+        self.p_unit, self.p_total = positions.get("unit_price"), positions.get("line_total")
+        self.p_rate, self.p_name = positions.get("discount_rate"), positions.get("product_name")
+        self.p_cat = positions.get("category")
+        self.parse_amount = _Memo(_Amounts(digits).parse)
+        self.rate_bp = _Memo(_rate_bp)
+        self.product_name = _Memo(lambda raw: _norm_text(raw, 300, "product name"))
+        self.category = _Memo(lambda raw: _norm_text(raw, 100, "category"))
+        self.was_rounded = False
+
+    def forget(self) -> None:
+        """Empty the memos (the cells they remember are not read again)."""
+        for memo in (self.parse_amount, self.rate_bp, self.product_name, self.category):
+            memo.known.clear()
+
+    def rows(self, reader: Any) -> Iterator[tuple[list[str], int]]:
+        """The rows that hold something, padded to the header's width, with their line numbers."""
+        width, padding = self.width, self.padding
+        p_ref = self.p_ref
+        for row in reader:
+            if len(row) < width:
+                if not row or not "".join(row).strip():
+                    continue
+                row = row + padding[len(row):]
+            if not row[p_ref].strip() and not "".join(row).strip():
+                continue
+            yield row, reader.line_num
+
+    def line(self, row: list[str]) -> tuple[str, str, int, int, int, int, str, str]:
+        """(order_ref, sku, quantity, unit price, line discount, line total, product name, category) of a row."""
+        ref = row[self.p_ref].strip()
+        if not ref:
+            raise _Bad("the order_ref is empty.")
+        if len(ref) > 100:
+            raise _Bad(f"the order_ref {ref[:20]!r}... is longer than 100 characters.")
+        sku = row[self.p_sku].strip()
+        if not sku:
+            raise _Bad(f"order {ref}: the sku is empty.")
+        raw_qty = row[self.p_qty]
+        try:
+            quantity = int(raw_qty)  # int() ignores surrounding white space itself
+        except ValueError:
+            raise _Bad(f"the quantity {raw_qty.strip()!r} is not a whole number.") from None
+        if quantity <= 0:
+            raise _Bad(f"the quantity {quantity} of {sku} must be more than zero.")
+        if quantity > MAX_QUANTITY:
+            raise _Bad(f"the quantity {quantity} of {sku} is too large.")
+        p_unit, p_total = self.p_unit, self.p_total
+        try:
+            if p_unit is not None and row[p_unit].strip():
+                unit, r1 = self.parse_amount.known.get(row[p_unit]) or self.parse_amount(row[p_unit])
+                gross = unit * quantity
+                if p_total is not None and row[p_total].strip():
+                    total, r2 = self.parse_amount(row[p_total])
+                    if total > gross:
+                        raise _Bad(f"the line_total of {sku} is more than quantity x unit_price.")
+                    discount = gross - total
+                else:
+                    bp: int | None = 0
+                    p_rate = self.p_rate
+                    if p_rate is not None and row[p_rate].strip():
+                        bp = self.rate_bp.known.get(row[p_rate])
+                        if bp is None:
+                            bp = self.rate_bp(row[p_rate])
+                    discount = pricing_api.apply_bp(gross, bp) if bp else 0
+                    total, r2 = gross - discount, False
+                self.was_rounded = r1 or r2
+            elif p_total is not None and row[p_total].strip():
+                total, self.was_rounded = self.parse_amount(row[p_total])
+                unit = -(-total // quantity)
+                discount = unit * quantity - total
+            else:
+                raise _Bad(f"{sku} has no unit_price or line_total.")
+        except ValueError as exc:
+            what = "discount_rate" if "rate" in str(exc) or "100%" in str(exc) else "amount"
+            reason = "is negative" if str(exc) == "negative" else "is not a number like 12.50" \
+                if what == "amount" else "is not a rate like 10% (or 0.1), at most 100%"
+            if str(exc) == "comma":
+                reason = "is not a number like 12.50 (a comma only separates thousands, as in 1,234.50)"
+            raise _Bad(f"the {what} of {sku} {reason}.") from None
+        if unit >= MAX_UNIT:
+            raise _Bad(f"the price of {sku} is too large.")
+        name = category = ""
+        try:
+            if self.p_name is not None:
+                raw = row[self.p_name]
+                name = self.product_name.known.get(raw) or self.product_name(raw)
+            if self.p_cat is not None and row[self.p_cat].strip():
+                category = self.category(row[self.p_cat])
+        except InvalidInput as exc:
+            raise _Bad(_lower_first(exc)) from None
+        return ref, sku, quantity, unit, discount, total, name, category
+
+
+MAX_UNIT = pricing_api.BP_ONE * 10**9
+
+
+class _Plans:
+    """What an order's order-level cells other than its times mean (status, channel, customer, address), worked
+    out once per distinct combination of cells: the orders of one customer share theirs."""
+
+    def __init__(self, session: Session, mapping: Mapping) -> None:
+        from shoptui.services.shop import optional_email, optional_phone
+
+        self.mapping = mapping
+        self.known: dict[tuple[str, ...], dict[str, Any]] = {}
+        self.addresses: dict[tuple[str, ...], dict[str, str]] = {}
+        region = store_region(session)
+        self.phone_of = _Memo(lambda raw: optional_phone(raw, region, field="customer phone"))
+        self.email_of = _Memo(lambda raw: optional_email(raw, field="customer email"))
+        # names, cities and references repeat across orders: each distinct text is checked once
+        self.plain_texts = [(key, _Memo(partial(_norm_text, limit=limit, what=what)))
+                            for key, what, limit in (("customer_ref", "customer_ref", 100),
+                                                     ("customer_name", "customer name", 100),
+                                                     ("region", "region", 100), ("province", "province", 100),
+                                                     ("city", "city", 100), ("postal_code", "postal code", 20))]
+
+    def of(self, rest: tuple[str, ...], names: list[str]) -> dict[str, Any]:
+        plan = self.known.get(rest)
+        if plan is None:
+            plan = self.known[rest] = self._plan(dict(zip(names, rest, strict=True)))
+        return plan
+
+    def _plan(self, f: dict[str, str]) -> dict[str, Any]:
+        """The plan of these cells (at most ten keys: a small dict, and there is one per customer and status);
+        ``problems``, only when there are some, lists (fields whose line to name, sentence) for each order."""
+        mapping = self.mapping
+        problems: list[tuple[tuple[str, ...], str]] = []
+        plan: dict[str, Any] = {"fields": f, "channel": "imported"}
+        word = f.get("status", "").lower() or mapping.default_status
+        status = mapping.status_map.get(word, word)
+        if status not in STATUSES:
+            plan["problems"] = [(("status",), f"the status {f.get('status')!r} of order {_REF} is not one of "
+                                 f"{', '.join(STATUSES)} (add it to [status_map]).")]
+            return plan
+        channel = f.get("channel", "").lower() or "imported"
+        if channel not in CHANNELS:
+            plan["problems"] = [(("channel",), f"the channel {f.get('channel')!r} of order {_REF} is not one of "
+                                 f"{', '.join(CHANNELS)}.")]
+            return plan
+        plan.update(status=status, channel=channel, triple=STATUSES[status])
+        try:
+            phone, email = f.get("customer_phone"), f.get("customer_email")
+            plan["phone"] = self.phone_of(phone) if phone else None
+            plan["email"] = self.email_of(email) if email else None
+        except InvalidInput as exc:
+            problems.append((("customer_phone", "customer_email"), f"order {_REF}: {_lower_first(exc)}"))
+            plan["phone"] = plan["email"] = None
+        for key, norm in self.plain_texts:
+            try:
+                raw = f.get(key)
+                # an empty cell (or a column the file lacks) stays empty: no check to run, nothing to remember
+                f[key] = (norm.known.get(raw) or norm(raw)) if raw else ""
+            except InvalidInput as exc:  # (the cell stays as given: its line is the one named)
+                problems.append(((key,), f"order {_REF}: {_lower_first(exc)}"))
+        plan["customer_ref"] = f["customer_ref"] or None
+        plan["customer_name"] = f["customer_name"]
+        plan["sales_region"] = f["region"]  # the order's sales region ("South", 华东); the address keeps the province
+        address = _address_fields(plan)
+        plan["address"] = self.addresses.setdefault(tuple(address.values()), address)  # shared by its customer's plans
+        if problems:
+            plan["problems"] = problems
+        return plan
 
 
 class _CustomerResolver:
@@ -799,7 +1103,6 @@ class _CustomerResolver:
         if plan["phone"]:
             return f"phone:{plan['phone']}"
         return f"email:{plan['email']}"
-
     def load(self, plans: list[dict[str, Any]]) -> None:
         refs = sorted({p["customer_ref"] for p in plans if p["customer_ref"]})
         phones = sorted({p["phone"] for p in plans if p["phone"]})
@@ -849,7 +1152,7 @@ class _CustomerResolver:
         rows, refs, addresses = [], [], []
         for cid, (key, plan) in zip(new_ids, self.pending.items(), strict=True):
             ids[key] = cid
-            f = plan["group"].fields
+            f = plan["fields"]
             name = plan["customer_name"] or plan["phone"] or plan["email"] or plan["customer_ref"]
             rows.append({"id": cid, "name": name, "phone": plan["phone"], "email": plan["email"],
                          "note": "imported", "order_count": 0, "spent_minor": 0, "created_at": now, "updated_at": now})
@@ -874,7 +1177,7 @@ class _CustomerResolver:
 
 
 def _address_fields(plan: dict[str, Any]) -> dict[str, str]:
-    f = plan["group"].fields
+    f = plan["fields"]
     try:  # a code or a name (``CN``, ``China``); a country no one knows is left empty, as before
         country = country_code(f["country"]) if (f.get("country") or "").strip() else ""
     except InvalidInput:
@@ -891,11 +1194,13 @@ def _address_row(customer_id: int, plan: dict[str, Any], now: datetime) -> dict[
 
 def _create_products(session: Session, actor: Actor, skus: list[str], first_seen: dict[str, _Line],
                      variants: dict[str, tuple[int, str, bool]], track: bool) -> None:
-    """Unknown SKUs become draft products (one variant each) through the catalogue service."""
+    """Unknown SKUs become draft products (one variant each), all at once through the catalogue's
+    ``create_products``: the rows, search lines and audit lines of ``create_product``, written in bulk."""
     from shoptui.errors import NotFound
     from shoptui.services import catalog
 
     categories: dict[str, int] = {}
+    items = []
     for sku in skus:
         line = first_seen[sku]
         category_id = None
@@ -907,14 +1212,22 @@ def _create_products(session: Session, actor: Actor, skus: list[str], first_seen
                     categories[line.category] = catalog.create_category(session=session, actor=actor,
                                                                         name=line.category).id
             category_id = categories[line.category]
-        try:
-            product = catalog.create_product(session=session, actor=actor, data=catalog.ProductCreate(
-                title=line.product_name or sku, status="draft", category_id=category_id,
-                variants=[catalog.VariantInput(sku=sku, price_minor=line.unit_price_minor, track_stock=track)]))
-        except InvalidInput as exc:
-            raise OrderImportRefused("import", [f"line {line.line}: the SKU {sku!r} cannot be created: {exc}"]) from None
-        variant = product.variants[0]
-        variants[sku] = (variant.id, product.title, track)
+        items.append(catalog.ProductCreate(
+            title=line.product_name or sku, status="draft", category_id=category_id,
+            variants=[catalog.VariantInput(sku=sku, price_minor=line.unit_price_minor, track_stock=track)]))
+    try:
+        catalog.create_products(session=session, actor=actor, items=items)
+    except InvalidInput as exc:
+        item = (exc.field or "").split(".")
+        sku = skus[int(item[1])] if len(item) > 1 and item[0] == "items" and item[1].isdigit() else skus[0]
+        raise OrderImportRefused("import", [f"line {first_seen[sku].line}: the SKU {sku!r} cannot be created: "
+                                            f"{exc}"]) from None
+    for start in range(0, len(skus), CHUNK):
+        for vid, sku, title, tracked in tuples(session.execute(
+                select(col(Variant.id), col(Variant.sku), col(Product.title), col(Variant.track_stock))
+                .join(Product, col(Product.id) == col(Variant.product_id))
+                .where(col(Variant.sku).in_(skus[start:start + CHUNK])))):
+            variants[sku] = (vid, title, bool(tracked))
 
 
 def _price(lines: list[_Line], tax_rate_bp: int) -> pricing_api.PricedOrder:
@@ -928,29 +1241,31 @@ def _price(lines: list[_Line], tax_rate_bp: int) -> pricing_api.PricedOrder:
     return pricing_api.assemble(None, tuple(lines), tax_rate_bp=tax_rate_bp).order
 
 
-def _next_numbers(session: Session, prefix: str, count: int) -> list[str]:
-    """``count`` order numbers from the order sequence, skipping numbers already taken."""
+def _next_numbers(session: Session, prefix: str, count: int) -> array[int]:
+    """``count`` order number values (``{prefix}{n:06d}``) from the order sequence, skipping numbers already taken."""
     value = session.execute(select(OrderSequence.next_value).where(OrderSequence.name == "order")).scalar()
     if value is None:
         value = (session.execute(select(func.max(Order.id))).scalar() or 0) + 1
         session.add(OrderSequence(name="order", next_value=value))
         session.flush()
-    numbers: list[str] = []
+    numbers = array("q")
     while len(numbers) < count:
-        want = count - len(numbers)
-        block = [f"{prefix}{n:06d}" for n in range(value, value + want)]
+        want = min(count - len(numbers), 100_000)
         taken: set[str] = set()
-        by_width: dict[int, list[str]] = {}
-        for number in block:
-            by_width.setdefault(len(number), []).append(number)
+        by_width: dict[int, list[int]] = {}
+        for n in range(value, value + want):
+            by_width.setdefault(len(f"{n:06d}"), []).append(n)
         for same in by_width.values():  # numbers of one width sort as text: one range scan of the unique index
-            taken.update(session.execute(select(Order.number).where(col(Order.number) >= same[0],
-                                                                    col(Order.number) <= same[-1])).scalars())
-        numbers += [n for n in block if n not in taken]
+            taken.update(session.execute(select(Order.number).where(
+                col(Order.number) >= f"{prefix}{same[0]:06d}", col(Order.number) <= f"{prefix}{same[-1]:06d}")).scalars())
+        if taken:
+            numbers.extend(n for n in range(value, value + want) if f"{prefix}{n:06d}" not in taken)
+        else:
+            numbers.extend(range(value, value + want))
         value += want
     session.execute(update(OrderSequence).where(col(OrderSequence.name) == "order").values(next_value=value)
                     .execution_options(synchronize_session=False))
-    return numbers
+    return numbers  # an array of ints: a list's reads at an eighth of the memory
 
 
 ORDER_COLUMNS = (
@@ -973,7 +1288,8 @@ TIME_COLUMNS = {  # columns whose values _write passes already bound (through bu
                       "completed_at", "cancelled_at"},
     table_of(OrderPayment): {"at"}, table_of(OrderEvent): {"at"}, table_of(OrderLine): set(),
 }
-FLUSH_ORDERS = 20_000
+FLUSH_ORDERS = 5_000
+LINE_ID_BLOCK = 50_000  # order line ids taken at once
 # tables written many rows per statement (store.bulk): sales_order's three ``IN (...)`` CHECKs
 # set up a temporary table per executed statement, so one statement per row paid it per row
 # (100k orders: 3.4 -> 2.3 s CPU); payments and events halve too (0.35 -> 0.16 s each). Order
@@ -983,16 +1299,33 @@ DEFER_INDEXES_FROM = 20_000  # orders (or lines) from which an import builds the
 MULTI_ROW_TABLES = frozenset({"sales_order", "order_line", "order_payment", "order_event"})
 
 
-def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants: dict[str, tuple[int, str, bool]],
-           customers: _CustomerResolver, customer_ids: dict[str, int], report: OrderImportReport, *, prefix: str,
-           currency: str, tax_rate_bp: int, method: str, affect_stock: bool, progress: Progress | None) -> None:
-    plans.sort(key=lambda p: (p["ordered"], p["group"].first_line))
-    numbers = _next_numbers(session, prefix, len(plans))
-    report.first_number, report.last_number = numbers[0], numbers[-1]
-    lines_total = sum(len(plan["group"].lines) for plan in plans)
+@dataclass(frozen=True)
+class _WriteSpec:
+    """What the write pass needs besides the orders' lines: the store's terms and the first pass's per-order numbers."""
+
+    prefix: str
+    currency: str
+    tax_rate_bp: int
+    method: str
+    affect_stock: bool
+    ordered_us: array[int]
+    shipped_us: array[int]
+    rank: array[int]  # k -> position of the order by time: its number and id
+    info: list[dict[str, Any]]  # k -> its plan (status, channel, customer, address)
+    first_line: array[int]
+
+
+def _write(session: Session, actor: Actor, complete: Iterator[tuple[int, str, list[_Line]]], count: int, lines_total: int,
+           variants: dict[str, tuple[int, str, bool]], report: OrderImportReport, spec: _WriteSpec,
+           bad: Callable[[int, str], None], *, progress: Progress | None) -> None:
+    """Price and write the orders as the second pass completes them, a block of ``FLUSH_ORDERS`` at a time."""
+    numbers = _next_numbers(session, spec.prefix, count)
+    prefix = spec.prefix
+    report.first_number, report.last_number = f"{prefix}{numbers[0]:06d}", f"{prefix}{numbers[-1]:06d}"
     conn = session.connection()
-    order_ids = iter(id_pool.allocate(conn, table_of(Order), len(plans)))
-    line_ids = iter(id_pool.allocate(conn, table_of(OrderLine), lines_total))
+    order_ids = id_pool.allocate(conn, table_of(Order), count)
+    line_ids: Iterator[int] = iter(())
+    ids_left, lines_to_number = 0, lines_total
     order_rows: list[tuple[Any, ...]] = []
     line_rows: list[tuple[Any, ...]] = []
     payment_rows: list[tuple[Any, ...]] = []
@@ -1001,53 +1334,75 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
     spent: dict[int, list[Any]] = {}  # customer id -> [orders, spent, last order]
     moves: list[tuple[str, int, int, str]] = []  # (kind, variant id, quantity, order number)
     who = actor.name[:100]
-    stock_mode = "reserve" if affect_stock else "none"
+    stock_mode = "reserve" if spec.affect_stock else "none"
+    affect_stock, currency, tax_rate_bp, method = spec.affect_stock, spec.currency, spec.tax_rate_bp, spec.method
+    ordered_us, shipped_us, rank, info, first_line = spec.ordered_us, spec.shipped_us, spec.rank, spec.info, spec.first_line
     zone = shop.timezone(session=session)
     costs = _variant_costs(session, {vid for vid, _, _ in variants.values()})  # the cost when sold, per variant
-    bind = bulk.time_binder(session.connection(), table_of(Order).c.created_at)
+    bind = bulk.time_binder(conn, table_of(Order).c.created_at)
     known_times = bind.known
+    moment = _moment
     written = 0
+    failed = False
+    total_minor = 0
 
     def flush() -> None:
         for table, names, rows in ((table_of(Order), ORDER_COLUMNS, order_rows),
                                    (table_of(OrderLine), LINE_COLUMNS, line_rows),
                                    (table_of(OrderPayment), PAYMENT_COLUMNS, payment_rows),
                                    (table_of(OrderEvent), EVENT_COLUMNS, event_rows)):
-            bulk.insert_rows(session.connection(), table, names, rows, bound=TIME_COLUMNS[table],
+            bulk.insert_rows(conn, table, names, rows, bound=TIME_COLUMNS[table],
                              multi_row=table.name in MULTI_ROW_TABLES)
             rows.clear()
+        known_times.clear()  # times rarely repeat across blocks: the memo stays small
+        if moves:
+            _move_stock(session, actor, moves)
+            moves.clear()
 
-    work = [("sales_order", len(plans)), ("order_line", lines_total), ("order_payment", len(plans)),
-            ("order_event", len(plans))]
+    work = [("sales_order", count), ("order_line", lines_total), ("order_payment", count), ("order_event", count)]
     # many orders into few: their indexes are built once after the inserts (see bulk.indexes_deferred)
-    with bulk.indexes_deferred(session.connection(), work, threshold=DEFER_INDEXES_FROM):
-        for plan, number in zip(plans, numbers, strict=True):
-            group = plan["group"]
-            priced: pricing_api.PricedOrder = plan["priced"]
-            order_id = next(order_ids)
-            status, payment_status, fulfilment = STATUSES[plan["status"]]
-            ordered = plan["ordered"]
+    with bulk.indexes_deferred(conn, work, threshold=DEFER_INDEXES_FROM):
+        for k, ref, lines in complete:
+            try:
+                priced = _price(lines, tax_rate_bp)
+            except InvalidInput as exc:
+                bad(lines[0].line, f"order {ref}: {exc}")
+                failed = True
+                continue
+            total_minor += priced.total_minor
+            if failed:  # refused already: price the rest for the list of problems, write nothing more
+                continue
+            if ids_left < len(lines):  # line ids a block at a time (PostgreSQL hands out a list of them)
+                flush()  # every id taken so far is in the table before more are taken (SQLite: max + 1)
+                ids_left = min(max(LINE_ID_BLOCK, len(lines)), lines_to_number)
+                line_ids = iter(id_pool.allocate(conn, table_of(OrderLine), ids_left))
+            ids_left -= len(lines)
+            lines_to_number -= len(lines)
+            plan = info[k]
+            position_by_time = rank[k]
+            number = f"{prefix}{numbers[position_by_time]:06d}"
+            order_id = order_ids[position_by_time]
+            status, payment_status, fulfilment = plan["triple"]
+            ordered = moment(ordered_us[k])
             shipped_flag = fulfilment in ("shipped", "delivered")
-            shipped_at = (plan["shipped"] or ordered) if shipped_flag else None
             paid = priced.total_minor if payment_status == "paid" else 0
-            if payment_status == "paid" and priced.total_minor == 0:
-                paid = 0
-            cid = customers.find(plan)
-            if cid is None and (plan["customer_ref"] or plan["phone"] or plan["email"]):
-                cid = customer_ids.get(customers.key(plan))
-            address = _address_fields(plan)
+            cid = plan["cid"]
+            address = plan["address"]
             payment = machine.derive_payment(total_minor=priced.total_minor, paid_minor=paid, refunded_minor=0)
             if status == "cancelled":
                 payment = "unpaid" if paid == 0 else payment
             key = (status, payment, fulfilment)
             stats[key] = stats.get(key, 0) + 1
             at = known_times.get(ordered) or bind(ordered)
-            shipped_bound = None if shipped_at is None else known_times.get(shipped_at) or bind(shipped_at)
+            if shipped_flag:
+                shipped_bound = at if shipped_us[k] == NO_TIME else bind(moment(shipped_us[k]))
+            else:
+                shipped_bound = None
             done_bound = shipped_bound if status == "completed" else None
             items = 0
             position = 0
             gross = cost = 0
-            for line, p in zip(group.lines, priced.lines, strict=True):
+            for line, p in zip(lines, priced.lines, strict=True):
                 vid, title, track = variants[line.key]
                 quantity = line.quantity
                 items += quantity
@@ -1062,42 +1417,49 @@ def _write(session: Session, actor: Actor, plans: list[dict[str, Any]], variants
                 ))
                 if affect_stock and track and status != "cancelled":
                     moves.append(("sell" if shipped_flag else "reserve", vid, quantity, number))
+            customer_name, phone = plan["customer_name"], plan["phone"]
             order_rows.append((
-                order_id, number, plan["channel"], group.ref, cid, plan["customer_name"], plan["phone"], plan["email"],
-                plan["customer_name"], plan["phone"] or "", address["country"], address["region"], address["city"], "", "",
+                order_id, number, plan["channel"], ref, cid, customer_name, phone, plan["email"],
+                customer_name, phone or "", address["country"], address["region"], address["city"], "", "",
                 address["postal_code"], None, stock_mode, status, payment, fulfilment, currency, priced.subtotal_minor,
                 0, 0, priced.total_minor, priced.tax_minor, tax_rate_bp, paid, 0, 0, items,
                 0, "", 0, None, who, at, at, at if paid else None, shipped_bound, done_bound, done_bound,
-                at if status == "cancelled" else None, 1, group.fields.get("region") or "",
+                at if status == "cancelled" else None, 1, plan["sales_region"],
                 ordered.astimezone(zone).date(), gross, cost,
             ))
             if paid:
-                payment_rows.append((order_id, method, paid, None, 0, 0, f"imported {group.ref}"[:200], who, at))
+                payment_rows.append((order_id, method, paid, None, 0, 0, f"imported {ref}"[:200], who, at))
             event_rows.append((order_id, at, "imported", who,
-                               f"Imported from history ({group.ref}, {plan['status']}, line {group.first_line}).", None))
+                               f"Imported from history ({ref}, {plan['status']}, line {first_line[k]}).", None))
             if cid is not None and status != "cancelled":
-                entry = spent.setdefault(cid, [0, 0, None])
-                entry[0] += 1
-                entry[1] += paid
-                entry[2] = ordered if entry[2] is None or ordered > entry[2] else entry[2]
+                entry = spent.get(cid)
+                if entry is None:
+                    spent[cid] = [1, paid, ordered]
+                else:
+                    entry[0] += 1
+                    entry[1] += paid
+                    if ordered > entry[2]:
+                        entry[2] = ordered
             written += 1
             if len(order_rows) >= FLUSH_ORDERS:
                 flush()
                 if progress:
-                    progress(f"wrote {written:,} of {len(plans):,} orders")
+                    progress(f"wrote {written:,} of {count:,} orders")
+        if failed:
+            report.total_minor = total_minor
+            return
         flush()
+    report.total_minor = total_minor
     for key, delta in stats.items():
         machine.count(session, key, delta)
-    if plans:  # the sales rollups of the days the history covers
+    if written:  # the sales rollups of the days the history covers
         from shoptui.services.orders.rollups import rebuild_rollups
 
-        days = [plan["ordered"].astimezone(zone).date() for plan in (plans[0], plans[-1])]
+        days = [moment(us).astimezone(zone).date() for us in (min(ordered_us), max(ordered_us))]
         rebuild_rollups(session, min(days), max(days))
     if spent:
         _update_customers(session, spent)
-    if moves:
-        _move_stock(session, actor, moves)
-    if progress and len(plans) >= FLUSH_ORDERS:
+    if progress and count >= FLUSH_ORDERS:
         progress(f"wrote {written:,} orders")
 
 

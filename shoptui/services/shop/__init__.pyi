@@ -1,7 +1,7 @@
 """The shop as a whole: settings, the audit log, notifications, dashboard, global search, checks."""
 
 # The domain's API: faces and other domains import only these names (tests/test_domain_apis.py checks it).
-from .audit import AuditEntryRead as AuditEntryRead, list_entries as list_entries, record as record
+from .audit import AuditEntryRead as AuditEntryRead, list_entries as list_entries, record as record, record_many as record_many
 from .checks import run_checks as run_checks
 from .contacts import (
     check_email as check_email,
