@@ -25,7 +25,7 @@ from shoptui.tui.widgets.confirm import Confirm
 from shoptui.tui.widgets.form import Field, FormDialog
 from shoptui.tui.widgets.notification_centre import NotificationCentre
 from shoptui.tui.widgets.steady_footer import SteadyFooter
-from tests.tui.conftest import settle
+from tests.tui.conftest import settle, until
 
 REGISTERED_MODULES = modules.all_modules
 """The real registry (the TUI fixtures show the shell only the core module and a fake one)."""
@@ -196,8 +196,9 @@ async def test_no_screen_shows_a_clipped_key_at_80_columns(full_app: ShopApp) ->
         await settle(pilot)
         for entry in full_app.screen_entries:
             await full_app.action_go(entry.mode)
-            await settle(pilot, 2)
-            assert full_app.current_mode == entry.mode
+            # the footer's keys are laid out once the screen has been drawn (a frame later on a busy machine)
+            await until(pilot, lambda mode=entry.mode: full_app.current_mode == mode and all(
+                key.region.width for key in full_app.screen.query(FooterKey)))
             assert_footer_whole(full_app.screen, entry.mode)
 
 
