@@ -8,7 +8,8 @@ The mapping (TOML) names, for each of our fields, the CSV column that holds it::
     sku = "SKU"
     quantity = "Qty"
     unit_price = "Price"            # or line_total = "Amount"
-    customer_phone = "Phone"        # also: status, shipped_at, customer_ref, customer_name, customer_email,
+    customer_phone = "Phone"        # a list of columns joins their cells: status = ["Paid", "Shipped"]
+                                    # also: status, shipped_at, customer_ref, customer_name, customer_email,
                                     # country, region, province, city, postal_code, product_name, category,
                                     # discount_rate, channel
     [options]
@@ -114,6 +115,53 @@ class Mapping(BaseModel):
     default_status: str = "completed"
     payment_method: str = "bank_transfer"
     status_map: dict[str, str] = {}
+    combined: dict[str, list[str]] = {}  # a column made of several (see ``combined_columns``) -> its parts
+
+
+def combined_columns(columns: dict[str, Any], source: str) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """A field may name a list of columns, e.g. ``status = ["Financial Status", "Fulfillment Status"]`` or
+    ``customer_name = ["first_name", "last_name"]``: its cell is their non-empty cells joined by one space
+    (``"paid fulfilled"``, which ``[status_map]`` can then name). Returns the columns with each list replaced
+    by the name of the column ``add_combined`` makes, and that name -> its parts."""
+    plain: dict[str, Any] = {}
+    combined: dict[str, list[str]] = {}
+    for key, value in columns.items():
+        if not isinstance(value, list):
+            plain[key] = value
+            continue
+        parts = [str(v).strip() for v in value if isinstance(v, str) and v.strip()]
+        if len(parts) != len(value) or len(parts) < 2:
+            raise InvalidInput(f"In the mapping {source}, the list for {key} must name two or more CSV columns.")
+        name = " + ".join(parts)
+        plain[key], combined[name] = name, parts
+    return plain, combined
+
+
+def add_combined(content: bytes, combined: dict[str, list[str]], source: str) -> bytes:
+    """The CSV with one more column per combined column (``combined_columns``), row for row and line for line."""
+    if not combined:
+        return content
+    text = _decode(content, source)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    try:
+        header = [unicodedata.normalize("NFC", h).strip() for h in next(reader)]
+    except (StopIteration, csv.Error):
+        return content  # the import says what is wrong with it
+    missing = [c for parts in combined.values() for c in parts if c not in header]
+    if missing:
+        raise InvalidInput(f"The mapping names the column {missing[0]!r}, but {source} has no such column. Its "
+                           f"columns are: {', '.join(header)}.")
+    where = [[header.index(c) for c in parts] for parts in combined.values()]
+    writer.writerow([*header, *combined])
+    try:
+        for row in reader:
+            extra = [" ".join(row[i].strip() for i in indexes if i < len(row) and row[i].strip()) for indexes in where]
+            writer.writerow([*row, *([""] * (len(header) - len(row))), *extra] if "".join(row).strip() else row)
+    except csv.Error:
+        return content
+    return out.getvalue().encode("utf-8")
 
 
 def parse_mapping(text: str, source: str = "mapping") -> Mapping:
@@ -133,9 +181,10 @@ def parse_mapping(text: str, source: str = "mapping") -> Mapping:
     if unknown:
         raise InvalidInput(f"The mapping {source} names unknown fields: {', '.join(unknown)}. Known fields: "
                            f"{', '.join(FIELDS)}.")
+    columns, combined = combined_columns(columns, source)
     for key, value in columns.items():
         if not isinstance(value, str) or not value.strip():
-            raise InvalidInput(f"In the mapping {source}, {key} must name a CSV column (text).")
+            raise InvalidInput(f"In the mapping {source}, {key} must name a CSV column (text), or a list of columns.")
     missing = [f for f in REQUIRED if f not in columns]
     if missing:
         raise InvalidInput(f"The mapping {source} has no column for {', '.join(missing)}; these are required.")
@@ -172,7 +221,7 @@ def parse_mapping(text: str, source: str = "mapping") -> Mapping:
         raise InvalidInput(f"The date_format in {source} must be a strptime format like \"%d/%m/%Y %H:%M\".")
     return Mapping(columns={k: v.strip() for k, v in columns.items()}, date_format=date_format,
                    timezone=None if zone is None else str(zone), default_status=default_status,
-                   payment_method=method, status_map=status_map)
+                   payment_method=method, status_map=status_map, combined=combined)
 
 
 def read_mapping(path: Path) -> Mapping:
@@ -448,6 +497,7 @@ def import_orders(*, session: Session, actor: Actor, content: bytes, mapping: Ma
                   dry_run: bool = False, create_missing: bool = False, affect_stock: bool = False,
                   progress: Progress | None = None) -> OrderImportReport:
     """Import order history from CSV bytes; all or nothing. Raises OrderImportRefused listing bad lines."""
+    content = add_combined(content, mapping.combined, source)
     with tuning.gc_paused():
         return _import_orders(session=session, actor=actor, content=content, mapping=mapping, source=source,
                               dry_run=dry_run, create_missing=create_missing, affect_stock=affect_stock,
