@@ -220,6 +220,7 @@ def _first(values: dict[str, str], names: tuple[str, ...]) -> str:
 
 def _contact(reading: _Reading, line: int, kind: str, raw: str) -> str | None:
     """A phone in E.164 or an email lower-cased; None (dropped and listed) when it is not one."""
+    raw = raw.lstrip("'")  # Shopify writes phones as '+15035550142 so that spreadsheets keep them text
     if not raw:
         return None
     try:
@@ -443,6 +444,9 @@ def import_customers(*, session: Session, actor: Actor, content: bytes, fmt: str
     planned: list[tuple[_Row, Action, CustomerUpdate, list[str], str]] = []
     for row in rows:
         keys = [(k, v) for k, v in (("id", row.ref), ("email", row.email), ("phone", row.phone)) if v]
+        if not row.name:
+            items.append(CustomerImportItem(line=row.line, name="", action="skip", reason="no name, email or phone"))
+            continue
         if not keys:
             items.append(CustomerImportItem(line=row.line, name=row.name, action="skip",
                                             reason="no id, email or phone to recognise them by on a later import"))
@@ -453,8 +457,6 @@ def import_customers(*, session: Session, actor: Actor, content: bytes, fmt: str
                         "customer, so keep one of the two rows.")
             continue
         seen.update({key: row.line for key in keys})
-        if not row.name:
-            continue  # the name's problem is listed already
         customer = _existing(session, row, reading)
         row.customer = customer
         member = _member_state(session, customer) if as_members else ""
