@@ -209,7 +209,7 @@ _SHOPIFY_USED = {"Customer ID", "First Name", "Last Name", "Email", "Accepts Ema
                  *(c for names in _SHOPIFY_ADDRESS.values() for c in names)}
 _WOO_PARTS = ("first_name", "last_name", "company", "address_1", "address_2", "city", "state", "postcode", "country",
               "email", "phone")
-_WOO_USED = {"id", "email", "first_name", "last_name", "date_created", "orders_count", "total_spent", "username",
+_WOO_USED = {"id", "email", "first_name", "last_name", "date_created", "orders_count", "total_spent",
              *(f"{kind}_{part}" for kind in ("billing", "shipping") for part in _WOO_PARTS)}
 _REQUIRED = {"shopify": ("First Name", "Last Name", "Email"), "woocommerce": ("id", "email", "first_name", "last_name")}
 
@@ -235,13 +235,14 @@ def _contact(reading: _Reading, line: int, kind: str, raw: str) -> str | None:
     return value
 
 
-def _address(reading: _Reading, line: int, recipient: str, parts: dict[str, str]) -> AddressInput | None:
+def _address(reading: _Reading, line: int, recipient: str, parts: dict[str, str], phone: str | None) -> AddressInput | None:
+    """The default address from its parts (``phone`` already in E.164), or None when the export has none."""
     street = ", ".join(p for p in (parts.get("address1", ""), parts.get("address2", "")) if p)
     wanted = {"street": street, "city": parts.get("city", ""), "region": parts.get("region", ""),
               "country": parts.get("country", ""), "postal_code": parts.get("postal_code", "")}
     if not any(wanted.values()):
         return None
-    phone = _contact(reading, line, "phone", parts.get("phone", "")) or ""
+    phone = phone or ""
     try:
         clean = customers.clean_address(AddressInput(recipient=recipient, phone=phone, **wanted), reading.region)
     except InvalidInput as exc:
@@ -314,7 +315,8 @@ def _read_shopify(reading: _Reading, line: int, values: dict[str, str]) -> _Row:
     if values.get("Tax Exempt", "").lower() in _YES:
         reading.count("tax exempt")
     return _Row(line=line, ref=f"shopify:{ident}" if ident else None, name=name, email=email, phone=phone,
-                address=_address(reading, line, name, parts), tags=_tags(reading, line, values.get("Tags", "")),
+                address=_address(reading, line, name, parts, _contact(reading, line, "phone", parts["phone"])),
+                tags=_tags(reading, line, values.get("Tags", "")),
                 orders=_count(reading, line, values.get("Total Orders", ""), "Total Orders"),
                 spent_minor=_amount(reading, line, values.get("Total Spent", ""), "Total Spent"),
                 note=_text(reading, line, values.get("Note", ""), "note", 1000, multiline=True),
@@ -329,7 +331,7 @@ def _read_woocommerce(reading: _Reading, line: int, values: dict[str, str]) -> _
     kind = "shipping" if any(part("shipping", p) for p in ("address_1", "city", "postcode", "country")) else "billing"
     parts = {"company": part(kind, "company"), "address1": part(kind, "address_1"), "address2": part(kind, "address_2"),
              "city": part(kind, "city"), "region": part(kind, "state"), "country": part(kind, "country"),
-             "postal_code": part(kind, "postcode"), "phone": part(kind, "phone")}
+             "postal_code": part(kind, "postcode")}
     first = values.get("first_name", "") or part("billing", "first_name")
     last = values.get("last_name", "") or part("billing", "last_name")
     email_raw = values.get("email", "") or part("billing", "email")
@@ -344,9 +346,12 @@ def _read_woocommerce(reading: _Reading, line: int, values: dict[str, str]) -> _
         except ValueError:
             reading.bad(line, f"the date_created {values['date_created']!r} is not a date like 2024-03-01T10:00:00.")
     ident = values.get("id", "")
+    phone = _contact(reading, line, "phone", phone_raw)
+    address_phone = _contact(reading, line, "phone", part("shipping", "phone")) if kind == "shipping" else phone
     return _Row(line=line, ref=f"woocommerce:{ident}" if ident else None, name=name,
-                email=_contact(reading, line, "email", email_raw), phone=_contact(reading, line, "phone", phone_raw),
-                address=_address(reading, line, _text(reading, line, recipient, "recipient", 100), parts), tags=[],
+                email=_contact(reading, line, "email", email_raw), phone=phone,
+                address=_address(reading, line, _text(reading, line, recipient, "recipient", 100), parts, address_phone),
+                tags=[],
                 orders=_count(reading, line, values.get("orders_count", ""), "orders_count"),
                 spent_minor=_amount(reading, line, values.get("total_spent", ""), "total_spent"),
                 note="", email_ok=False, sms_ok=False, created_at=created)
