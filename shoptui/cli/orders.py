@@ -799,7 +799,11 @@ def customer_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The c
     emit_pairs([("customer", f"#{found.id} {found.name}"), ("phone", found.phone), ("email", found.email),
                 *([("other contacts", ", ".join(found.other_contacts))] if found.other_contacts else []),
                 ("note", found.note), ("orders", found.order_count), ("spent", money.format(found.spent_minor)),
-                ("last order", when(found.last_order_at, tz))]
+                ("last order", when(found.last_order_at, tz)),
+                *([("tags", ", ".join(found.tags))] if found.tags else []),
+                *([("before moving in", f"{plural(found.prior_order_count, 'order')}, "
+                   f"{money.format(found.prior_spent_minor)} spent")]
+                  if found.prior_order_count or found.prior_spent_minor else [])]
                + [("address", a.one_line() + (" (default)" if a.is_default else "")) for a in found.addresses])
     emit_table([(o.number, when(o.created_at, tz), _state_words(o), money.format(o.total_minor)) for o in recent.items],
                ["order", "created", "status", "total"], title="recent orders", empty="No orders yet.")

@@ -508,7 +508,7 @@ def _write(session: Session, actor: Actor, planned: list[tuple[_Row, Action, Cus
                       "prior_spent_minor": customer.prior_spent_minor}
             tags_text = ",".join(tags)
             after = {"tags": tags_text, "prior_order_count": row.orders, "prior_spent_minor": row.spent_minor}
-            if after != before or (row.ref is not None and not row.linked):
+            if action == "create" or after != before or (row.ref is not None and not row.linked):
                 customer.tags, customer.prior_order_count = tags_text, row.orders
                 customer.prior_spent_minor = row.spent_minor
                 if action == "create" and row.created_at is not None:

@@ -19,11 +19,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import Suggester
-from textual.widgets import Checkbox, DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import Checkbox, DataTable, Input, Label, Select, Static
 
 from shoptui.errors import ShopError
 from shoptui.tui.text import choices, plain
 from shoptui.tui.widgets.confirm import Confirm
+from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -173,7 +174,7 @@ class ImportScreen(ReportsWorkerErrors, Screen[None]):
             yield DataTable(id="import-plan", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="import-summary-box"):
                 yield Static("", id="import-summary", markup=False)
-        yield Footer()
+        yield SteadyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#import-path", Input).focus()
