@@ -45,8 +45,10 @@ def _run(store: str, content: bytes, fmt: str, **kwargs):  # type: ignore[no-unt
 def _customers(store: str) -> dict[str, tuple[Customer, list[CustomerAddress]]]:
     with db.read_session(store) as session:
         rows = session.exec(select(Customer).order_by(col(Customer.id))).all()
-        return {c.name: (c, list(session.exec(select(CustomerAddress).where(CustomerAddress.customer_id == c.id))))
-                for c in rows}
+        found = {c.name: (c, list(session.exec(select(CustomerAddress).where(CustomerAddress.customer_id == c.id))))
+                 for c in rows}
+        session.expunge_all()  # plain objects for the asserts, loaded as they are
+        return found
 
 
 def _address(found: list[CustomerAddress]) -> tuple[str, ...]:

@@ -23,10 +23,16 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('customer', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('tags', sa.String(length=400), server_default='', nullable=False))
-        batch_op.add_column(sa.Column('prior_order_count', sa.Integer(), server_default='0', nullable=False))
-        batch_op.add_column(sa.Column('prior_spent_minor', sa.Integer(), server_default='0', nullable=False))
+    # a store re-run from an older stamp (the data migrations' tests do that) may have the columns already
+    present = {column['name'] for column in sa.inspect(op.get_bind()).get_columns('customer')}
+    wanted = [sa.Column('tags', sa.String(length=400), server_default='', nullable=False),
+              sa.Column('prior_order_count', sa.Integer(), server_default='0', nullable=False),
+              sa.Column('prior_spent_minor', sa.Integer(), server_default='0', nullable=False)]
+    missing = [column for column in wanted if column.name not in present]
+    if missing:
+        with op.batch_alter_table('customer', schema=None) as batch_op:
+            for column in missing:
+                batch_op.add_column(column)
 
 
 def downgrade() -> None:

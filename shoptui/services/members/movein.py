@@ -172,7 +172,7 @@ def _rows(content: bytes, source: str) -> tuple[list[str], list[tuple[int, dict[
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"{source} is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8 and try "
                            "again.") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [unicodedata.normalize("NFC", h).strip() for h in next(reader)]
         rows = []
@@ -532,7 +532,7 @@ def _write(session: Session, actor: Actor, planned: list[tuple[_Row, Action, Cus
 def _report(reading: _Reading, fmt: str, header: list[str], used: set[str], rows: list[_Row],
             items: list[CustomerImportItem], as_members: bool, dry_run: bool) -> CustomerImportReport:
     actions = [item.action for item in items]
-    converted = []
+    converted: list[str] = []
     if reading.counts.get("phones"):
         converted.append(f"{plural(reading.counts['phones'], 'phone')} to E.164")
     if reading.counts.get("countries"):

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     pass
 
 # what a typed phone may hold besides digits: a leading +, spaces, dashes, dots, brackets, slashes
-_PHONE_TEXT = re.compile(r"\+?[0-9][0-9\s\-().\u00a0/]*")
+_PHONE_TEXT = re.compile(r"\+?[0-9(][0-9\s\-().\u00a0/]*")  # (212) 736-5000: the US way
 _SEPARATORS = re.compile(r"[\s\-().\u00a0/]")
 
 
