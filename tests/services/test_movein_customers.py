@@ -167,11 +167,11 @@ def test_woocommerce_export_every_field(us: str) -> None:
 
 
 def test_an_older_shopify_export_and_rows_that_cannot_be_recognised(us: str) -> None:
-    old = ("First Name,Last Name,Email,Company,Address1,Address2,City,Province,Province Code,Country,Country Code,Zip,"
-           "Phone,Accepts Marketing,Total Spent,Total Orders,Tags,Note,Tax Exempt\n"
-           "Ana,Silva,ana@example.pt,,Rua Augusta 1,,Lisboa,Lisboa,,Portugal,PT,1100-048,,yes,10.00,1,,,no\n"
-           "Walk,In,,,,,,,,,,,,no,0.00,0,,,no\n"
-           ",,,,,,,,,,,,,no,,,,,no\n").encode()
+    old = (b"First Name,Last Name,Email,Company,Address1,Address2,City,Province,Province Code,Country,Country Code,Zip,"
+           b"Phone,Accepts Marketing,Total Spent,Total Orders,Tags,Note,Tax Exempt\n"
+           b"Ana,Silva,ana@example.pt,,Rua Augusta 1,,Lisboa,Lisboa,,Portugal,PT,1100-048,,yes,10.00,1,,,no\n"
+           b"Walk,In,,,,,,,,,,,,no,0.00,0,,,no\n"
+           b",,,,,,,,,,,,,no,,,,,no\n")
     report = _run(us, old, "shopify", as_members=True)
     assert [(i.line, i.action, i.reason) for i in report.items] == [
         (2, "create", "new customer"),

@@ -220,7 +220,6 @@ def _first(values: dict[str, str], names: tuple[str, ...]) -> str:
 
 def _contact(reading: _Reading, line: int, kind: str, raw: str) -> str | None:
     """A phone in E.164 or an email lower-cased; None (dropped and listed) when it is not one."""
-    raw = raw.lstrip("'")  # Shopify writes phones as '+15035550142 so that spreadsheets keep them text
     if not raw:
         return None
     try:

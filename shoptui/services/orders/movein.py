@@ -29,7 +29,7 @@ from shoptui.services.orders.importing import (
     import_orders,
     parse_mapping,
 )
-from shoptui.services.shop import currency, uncell
+from shoptui.services.shop import currency
 from shoptui.wording import plural
 
 ORDER_FORMATS = ("shopify", "woocommerce")
@@ -107,23 +107,10 @@ def import_foreign_orders(*, session: Session, actor: Actor, content: bytes, fmt
                    for line, row in rows if at < len(row) and row[at].strip() and row[at].strip().upper() != money.code]
         if foreign:
             raise OrderImportRefused(source, foreign)
-    content = _without_spreadsheet_quotes(content, header, rows)
     report = import_orders(session=session, actor=actor, content=content, mapping=mapping, source=source,
                            dry_run=dry_run, create_missing=create_missing, affect_stock=affect_stock, progress=progress)
     return ForeignOrderImportReport(**report.model_dump(), format=fmt, converted=_converted(mapping, header, rows),
                                     dropped=_dropped(mapping, header))
-
-
-def _without_spreadsheet_quotes(content: bytes, header: list[str], rows: list[tuple[int, list[str]]]) -> bytes:
-    """The file with the quote Shopify puts before a phone (``'+15035550142``, so spreadsheets keep it text)
-    removed from every cell; the file itself when no cell has one. Row for row and line for line."""
-    if not any(c.startswith("'") and uncell(c) != c for _, row in rows for c in row):
-        return content
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows([uncell(c) for c in row] for _, row in rows)
-    return out.getvalue().encode("utf-8")
 
 
 def _converted(mapping: Mapping, header: list[str], rows: list[tuple[int, list[str]]]) -> list[str]:

@@ -53,7 +53,8 @@ def _e164(raw: str, region: str, field: str, name: str | None = None) -> str:
 def _parsed(raw: str, region: str, field: str, name: str | None = None) -> Any:
     import phonenumbers
 
-    value = unicodedata.normalize("NFKC", raw or "").strip()
+    # a leading ' is how spreadsheets (and Shopify's exports) keep '+15035550142 as text, not part of it
+    value = unicodedata.normalize("NFKC", raw or "").strip().removeprefix("'").strip()
     if not value:
         raise InvalidInput(f"Give a {field} number.", field=name)
     compact = _compact(value)
