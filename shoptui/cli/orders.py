@@ -26,6 +26,7 @@ from shoptui.cli._output import (
     say,
     shop_currency,
     shop_currency_and_zone,
+    state,
     when,
 )
 from shoptui.wording import plural
@@ -800,10 +801,50 @@ def customer_show(ctx: typer.Context, ref: str = typer.Argument(..., help="The c
     emit_pairs([("customer", f"#{found.id} {found.name}"), ("phone", found.phone), ("email", found.email),
                 *([("other contacts", ", ".join(found.other_contacts))] if found.other_contacts else []),
                 ("note", found.note), ("orders", found.order_count), ("spent", money.format(found.spent_minor)),
-                ("last order", when(found.last_order_at, tz))]
+                ("last order", when(found.last_order_at, tz)),
+                *([("tags", ", ".join(found.tags))] if found.tags else []),
+                *([("before moving in", f"{plural(found.prior_order_count, 'order')}, "
+                   f"{money.format(found.prior_spent_minor)} spent")]
+                  if found.prior_order_count or found.prior_spent_minor else [])]
                + [("address", a.one_line() + (" (default)" if a.is_default else "")) for a in found.addresses])
     emit_table([(o.number, when(o.created_at, tz), _state_words(o), money.format(o.total_minor)) for o in recent.items],
                ["order", "created", "status", "total"], title="recent orders", empty="No orders yet.")
+
+
+@customer_app.command("import")
+def customer_import(
+    ctx: typer.Context,
+    file: str = typer.Argument(..., metavar="FILE.csv", help="The customers export, as the other system wrote it."),
+    source_format: str = typer.Option(..., "--from", metavar="FORMAT", help="Which system wrote it: shopify or "
+                                      "woocommerce."),
+    as_members: bool = typer.Option(False, "--as-members", help="Also register them as members (with marketing "
+                                    "consent only where the export says it was given); existing members stay."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print what would be created, updated and skipped; write "
+                                 "nothing."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Import customers from a Shopify or WooCommerce export, all or nothing. Example: shoptui customer import customers_export.csv --from shopify --dry-run"""
+    from pathlib import Path
+
+    from shoptui import db
+    from shoptui.services import members, shop
+
+    cli = state(ctx)
+    path = Path(file).expanduser()
+    with refusals():
+        content = shop.read_import_file(path)
+        unit = db.read_session(cli.url) if dry_run else db.transaction(cli.url)  # a dry run never writes
+        with unit as session:
+            report = members.import_customers(session=session, actor=cli.actor, content=content, fmt=source_format,
+                                              source=path.name, as_members=as_members, dry_run=dry_run)
+    if as_json:
+        emit_json(report)
+        return
+    if dry_run:
+        emit_table([(i.line, i.name, i.action, i.reason, *([i.member] if as_members else [])) for i in report.items],
+                   ["line", "name", "action", "why", *(["member"] if as_members else [])],
+                   justify={"line": "right"}, empty="No customers in the file.")
+    say(report.summary)
 
 
 from shoptui.cli import orders_extra  # noqa: E402,F401  (receipt, slip, invoice and import on this group)

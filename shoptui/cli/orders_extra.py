@@ -81,10 +81,14 @@ def order_invoice(
 @app.command("import")
 def order_import(
     ctx: typer.Context,
-    file: str = typer.Argument(..., metavar="FILE.csv", help="The CSV of order lines (one row per line)."),
-    mapping: str = typer.Option(..., "--mapping", "-m", metavar="MAP.toml", help="The TOML file naming the CSV "
-                                "column of each field ([columns]) and the date format, time zone and default status "
-                                "([options])."),
+    file: str | None = typer.Argument(None, metavar="FILE.csv", help="The CSV of order lines (one row per line)."),
+    mapping: str | None = typer.Option(None, "--mapping", "-m", metavar="MAP.toml", help="The TOML file naming the "
+                                       "CSV column of each field ([columns]) and the date format, time zone and "
+                                       "default status ([options])."),
+    source_format: str | None = typer.Option(None, "--from", metavar="FORMAT", help="Read a shopify or woocommerce "
+                                             "orders export with the built-in mapping (no --mapping needed)."),
+    print_mapping: bool = typer.Option(False, "--print-mapping", help="With --from: print the built-in mapping as a "
+                                       "TOML file to start a custom one, and import nothing."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything and print the summary; write nothing."),
     create_missing: bool = typer.Option(False, "--create-missing", help="Create unknown SKUs (as products) and "
                                         "customers instead of refusing the import."),
@@ -92,28 +96,44 @@ def order_import(
                                       "lines leave stock, open ones are reserved); default: history only."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Import order history from a CSV, all or nothing. Example: shoptui order import old.csv --mapping map.toml --dry-run"""
+    """Import order history from a CSV, all or nothing. Example: shoptui order import orders_export.csv --from shopify --dry-run"""
     from pathlib import Path
 
     from shoptui import db
     from shoptui.cli._output import echo_err, jsonable
-    from shoptui.services import orders
+    from shoptui.services import orders, shop
 
+    if print_mapping:
+        if source_format is None:
+            raise fail("--print-mapping prints a built-in mapping: name it with --from shopify or --from "
+                       "woocommerce.", 2)
+        with refusals():
+            say(orders.builtin_mapping_text(source_format), nl=False)
+        return
+    if file is None:
+        raise fail("Name the CSV file to import.", 2)
+    if (mapping is None) == (source_format is None):
+        raise fail("Give --mapping MAP.toml or --from shopify|woocommerce (one of the two).", 2)
     cli = state(ctx)
     path = Path(file).expanduser()
     with refusals():
-        plan = orders.read_mapping(Path(mapping).expanduser())
+        plan = orders.read_mapping(Path(mapping).expanduser()) if mapping is not None else None
 
         def progress(message: str) -> None:
             echo_err(message)
 
         unit = db.read_session(cli.url) if dry_run else db.transaction(cli.url)  # a dry run never writes
         with unit as session:
-            report = orders.import_orders(
-                session=session, actor=cli.actor, path=path, source=path.name, mapping=plan, dry_run=dry_run,
-                create_missing=create_missing, affect_stock=affect_stock, progress=progress)
+            if plan is not None:  # a mapping file: the import streams the file itself
+                report = orders.import_orders(
+                    session=session, actor=cli.actor, path=path, source=path.name, mapping=plan, dry_run=dry_run,
+                    create_missing=create_missing, affect_stock=affect_stock, progress=progress)
+            else:  # a shop's own export (--from shopify|woocommerce), read through its built-in mapping
+                report = orders.import_foreign_orders(
+                    session=session, actor=cli.actor, content=shop.read_import_file(path), fmt=source_format or "",
+                    source=path.name, dry_run=dry_run, create_missing=create_missing, affect_stock=affect_stock,
+                    progress=progress)
     if as_json:
         emit_json(jsonable(report))
     else:
         say(report.summary)
-

@@ -41,6 +41,11 @@ class Customer(SQLModel, table=True):
     order_count: int = 0
     spent_minor: int = 0
     last_order_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # moving in: tags (comma-separated, lower-case) and what the previous system said they bought
+    # there; kept apart from order_count / spent_minor, which count this store's orders
+    tags: str = Field(default="", max_length=400, sa_column_kwargs={"server_default": ""})
+    prior_order_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    prior_spent_minor: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -19,6 +19,12 @@ from .customers import (
     update_customer as update_customer,
 )
 from .figures import dashboard_figures as dashboard_figures
+from .movein import (
+    CustomerImportItem as CustomerImportItem,
+    CustomerImportRefused as CustomerImportRefused,
+    CustomerImportReport as CustomerImportReport,
+    import_customers as import_customers,
+)
 from .points import (
     GiftRead as GiftRead,
     PointsMovementRead as PointsMovementRead,

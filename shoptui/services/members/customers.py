@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 from sqlalchemy import literal, or_
 from sqlmodel import Session, col, select
 
@@ -96,13 +96,26 @@ class CustomerRead(BaseModel):
     spent_minor: int
     last_order_at: datetime | None
     created_at: datetime
+    tags: list[str] = []  # lower-case; stored comma-separated
+    prior_order_count: int = 0  # orders in the shop's previous system (moving in)
+    prior_spent_minor: int = 0
     addresses: list[AddressRead] = []
     other_contacts: list[str] = []  # further phones and emails (e.g. kept by a merge)
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _split_tags(cls, value: object) -> object:
+        return split_tags(value) if isinstance(value, str) else value
 
     @property
     def default_address(self) -> AddressRead | None:
         """The default address, or the first one."""
         return next((a for a in self.addresses if a.is_default), self.addresses[0] if self.addresses else None)
+
+
+def split_tags(stored: str) -> list[str]:
+    """A customer's stored tags (``"vip,wholesale"``) as a list."""
+    return [t for t in stored.split(",") if t]
 
 
 # ---------------------------------------------------------------- checks

@@ -37,6 +37,12 @@ from .figures import (
     order_figures as order_figures,
 )
 from .importing import import_orders as import_orders, parse_mapping as parse_mapping, read_mapping as read_mapping
+from .movein import (
+    ORDER_FORMATS as ORDER_FORMATS,
+    ForeignOrderImportReport as ForeignOrderImportReport,
+    builtin_mapping_text as builtin_mapping_text,
+    import_foreign_orders as import_foreign_orders,
+)
 from .listing import OrderFilter as OrderFilter, list_orders as list_orders
 from .payments import pay as pay
 from .rollups import (

@@ -8,7 +8,8 @@ The mapping (TOML) names, for each of our fields, the CSV column that holds it::
     sku = "SKU"
     quantity = "Qty"
     unit_price = "Price"            # or line_total = "Amount"
-    customer_phone = "Phone"        # also: status, shipped_at, customer_ref, customer_name, customer_email,
+    customer_phone = "Phone"        # a list of columns joins their cells: status = ["Paid", "Shipped"]
+                                    # also: status, shipped_at, customer_ref, customer_name, customer_email,
                                     # country, region, province, city, postal_code, product_name, category,
                                     # discount_rate, channel
     [options]
@@ -128,6 +129,53 @@ class Mapping(BaseModel):
     default_status: str = "completed"
     payment_method: str = "bank_transfer"
     status_map: dict[str, str] = {}
+    combined: dict[str, list[str]] = {}  # a column made of several (see ``combined_columns``) -> its parts
+
+
+def combined_columns(columns: dict[str, Any], source: str) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """A field may name a list of columns, e.g. ``status = ["Financial Status", "Fulfillment Status"]`` or
+    ``customer_name = ["first_name", "last_name"]``: its cell is their non-empty cells joined by one space
+    (``"paid fulfilled"``, which ``[status_map]`` can then name). Returns the columns with each list replaced
+    by the name of the column ``add_combined`` makes, and that name -> its parts."""
+    plain: dict[str, Any] = {}
+    combined: dict[str, list[str]] = {}
+    for key, value in columns.items():
+        if not isinstance(value, list):
+            plain[key] = value
+            continue
+        parts = [str(v).strip() for v in value if isinstance(v, str) and v.strip()]
+        if len(parts) != len(value) or len(parts) < 2:
+            raise InvalidInput(f"In the mapping {source}, the list for {key} must name two or more CSV columns.")
+        name = " + ".join(parts)
+        plain[key], combined[name] = name, parts
+    return plain, combined
+
+
+def add_combined(content: bytes, combined: dict[str, list[str]], source: str) -> bytes:
+    """The CSV with one more column per combined column (``combined_columns``), row for row and line for line."""
+    if not combined:
+        return content
+    text = _decode(content, source)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    try:
+        header = [unicodedata.normalize("NFC", h).strip() for h in next(reader)]
+    except (StopIteration, csv.Error):
+        return content  # the import says what is wrong with it
+    missing = [c for parts in combined.values() for c in parts if c not in header]
+    if missing:
+        raise InvalidInput(f"The mapping names the column {missing[0]!r}, but {source} has no such column. Its "
+                           f"columns are: {', '.join(header)}.")
+    where = [[header.index(c) for c in parts] for parts in combined.values()]
+    writer.writerow([*header, *combined])
+    try:
+        for row in reader:
+            extra = [" ".join(row[i].strip() for i in indexes if i < len(row) and row[i].strip()) for indexes in where]
+            writer.writerow([*row, *([""] * (len(header) - len(row))), *extra] if "".join(row).strip() else row)
+    except csv.Error:
+        return content
+    return out.getvalue().encode("utf-8")
 
 
 def parse_mapping(text: str, source: str = "mapping") -> Mapping:
@@ -147,9 +195,10 @@ def parse_mapping(text: str, source: str = "mapping") -> Mapping:
     if unknown:
         raise InvalidInput(f"The mapping {source} names unknown fields: {', '.join(unknown)}. Known fields: "
                            f"{', '.join(FIELDS)}.")
+    columns, combined = combined_columns(columns, source)
     for key, value in columns.items():
         if not isinstance(value, str) or not value.strip():
-            raise InvalidInput(f"In the mapping {source}, {key} must name a CSV column (text).")
+            raise InvalidInput(f"In the mapping {source}, {key} must name a CSV column (text), or a list of columns.")
     missing = [f for f in REQUIRED if f not in columns]
     if missing:
         raise InvalidInput(f"The mapping {source} has no column for {', '.join(missing)}; these are required.")
@@ -186,7 +235,7 @@ def parse_mapping(text: str, source: str = "mapping") -> Mapping:
         raise InvalidInput(f"The date_format in {source} must be a strptime format like \"%d/%m/%Y %H:%M\".")
     return Mapping(columns={k: v.strip() for k, v in columns.items()}, date_format=date_format,
                    timezone=None if zone is None else str(zone), default_status=default_status,
-                   payment_method=method, status_map=status_map)
+                   payment_method=method, status_map=status_map, combined=combined)
 
 
 def read_mapping(path: Path) -> Mapping:
@@ -283,6 +332,13 @@ def _new_line(line: int, sku: str, product_name: str, category: str, quantity: i
     """The ``_Line`` of one row of the file."""
     return _make_line(sku, quantity, unit_minor, discount_minor, None, None, "", "", None, line, product_name, category,
                       total_minor)
+
+
+def _decode(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{source} is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8 and try again.") from None
 
 
 def _delimiter(first_line: str) -> str:
@@ -452,10 +508,15 @@ def import_orders(*, session: Session, actor: Actor, mapping: Mapping, content: 
 
     A file (``path``) is read twice, a block at a time: a first pass checks every line and keeps a few
     numbers per order, a second one prices and writes the orders as their last lines go by, so memory
-    does not grow with the number of lines (issue 13: 2,000,000 lines in under 300 MB).
+    does not grow with the number of lines (issue 13: 2,000,000 lines in under 300 MB). A mapping that joins
+    several columns into one field (``status = ["Financial Status", "Fulfillment Status"]``) reads the file
+    into memory to join them first.
     """
     if (content is None) == (path is None):
         raise TypeError("import_orders needs the content or the path of the file, not both")
+    if mapping.combined:
+        content = add_combined(_File(content, path, source).whole(), mapping.combined, source)
+        path = None
     with tuning.gc_paused():
         return _import_orders(session=session, actor=actor, file=_File(content, path, source), mapping=mapping,
                               source=source, dry_run=dry_run, create_missing=create_missing,
@@ -467,6 +528,17 @@ class _File:
 
     def __init__(self, content: bytes | None, path: Path | None, source: str) -> None:
         self.content, self.path, self.source = content, path, source
+
+    def whole(self) -> bytes:
+        """All of the file's bytes (for a mapping that rewrites it before the passes)."""
+        if self.path is None:
+            return self.content or b""
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            raise InvalidInput(f"There is no file {self.path}.") from None
+        except OSError as exc:
+            raise InvalidInput(f"{self.path} cannot be read ({exc.strerror}).") from None
 
     @contextmanager
     def rows(self) -> Iterator[tuple[Any, list[str]]]:

@@ -54,7 +54,7 @@ from .settings import (
     store_region as store_region,
     timezone as timezone,
 )
-from .spreadsheet import row as row, uncell as uncell
+from .spreadsheet import read_import_file as read_import_file, row as row, uncell as uncell
 from .timeutil import (
     day_end as day_end,
     day_start as day_start,

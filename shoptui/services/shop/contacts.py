@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     pass
 
 # what a typed phone may hold besides digits: a leading +, spaces, dashes, dots, brackets, slashes
-_PHONE_TEXT = re.compile(r"\+?[0-9][0-9\s\-().\u00a0/]*")
+_PHONE_TEXT = re.compile(r"\+?[0-9(][0-9\s\-().\u00a0/]*")  # (212) 736-5000: the US way
 _SEPARATORS = re.compile(r"[\s\-().\u00a0/]")
 
 
@@ -53,7 +53,8 @@ def _e164(raw: str, region: str, field: str, name: str | None = None) -> str:
 def _parsed(raw: str, region: str, field: str, name: str | None = None) -> Any:
     import phonenumbers
 
-    value = unicodedata.normalize("NFKC", raw or "").strip()
+    # a leading ' is how spreadsheets (and Shopify's exports) keep '+15035550142 as text, not part of it
+    value = unicodedata.normalize("NFKC", raw or "").strip().removeprefix("'").strip()
     if not value:
         raise InvalidInput(f"Give a {field} number.", field=name)
     compact = _compact(value)

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from pathlib import Path
+
+from shoptui.errors import InvalidInput
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[-+]?[0-9]+(?:\.[0-9]+)?")
@@ -40,3 +43,15 @@ def uncell(text: str) -> str:
     if text.startswith("'") and text.lstrip("'").startswith(TRIGGERS):
         return text[1:]
     return text
+
+
+def read_import_file(path: Path) -> bytes:
+    """The bytes of a file to import; InvalidInput (one sentence naming it) when it is missing or unreadable."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput(f"There is no file {path}.", field="path") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{path} is a folder; name the exported CSV file in it.", field="path") from None
+    except OSError as exc:
+        raise InvalidInput(f"{path} cannot be read ({exc.strerror}).", field="path") from None

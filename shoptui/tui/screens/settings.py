@@ -54,6 +54,8 @@ class SettingsScreen(ShopScreen):
         Binding("ctrl+s", "save", "Save", id="settings-save", tooltip="Check and save every changed setting."),
         Binding("ctrl+r", "revert", "Revert", id="settings-revert",
                 tooltip="Forget unsaved changes and read the settings again."),
+        Binding("ctrl+o", "open_import", "Import", id="settings-import",
+                tooltip="Import products, customers or orders from a file (Shopify, WooCommerce ...)."),
     ]
 
     @dataclass
@@ -170,6 +172,12 @@ class SettingsScreen(ShopScreen):
             self.shop.announce("Nothing to save: no setting was changed.")
             return
         self.save(changes)
+
+    def action_open_import(self) -> None:
+        """Settings -> Import: products, customers or orders from a file."""
+        from shoptui.tui.screens.importing import ImportScreen
+
+        self.app.push_screen(ImportScreen())
 
     def action_revert(self) -> None:
         """Forget the unsaved changes."""
