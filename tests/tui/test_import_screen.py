@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
 from shoptui import db
 from shoptui.models.customers import Customer
@@ -132,3 +132,35 @@ def test_import_screen_at_80x24(snap_compare, app: ShopApp) -> None:  # type: ig
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=dry_run)
+
+
+async def test_a_shopify_product_export_imports_from_the_screen(app: ShopApp, tui_store: str) -> None:
+    """Products from Shopify through the same screen: the dry run lists each product, then the import writes them."""
+    from shoptui.models.catalog import Product
+
+    def titles() -> list[str]:
+        with db.read_session(tui_store) as session:
+            return sorted(session.exec(select(Product.title)).all())
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_import(pilot)
+        screen.query_one("#import-kind", Select).value = "products"
+        await settle(pilot)
+        screen.query_one("#import-format", Select).value = "shopify"
+        await settle(pilot)
+        screen.query_one("#import-option", Checkbox).value = True  # create the categories the export names
+        screen.query_one("#import-path", Input).value = "shopify_product_template.csv"
+        before = titles()
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        table = screen.query_one("#import-plan", DataTable)
+        planned = [[str(v) for v in table.get_row_at(i)] for i in range(table.row_count)]
+        assert ["Ceramic Mug", "created"] in [row[1:3] for row in planned]
+        assert titles() == before  # a dry run writes nothing
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert _text(screen, "#import-summary").startswith("Imported")
+    created = [row[1] for row in planned if row[2] == "created"]
+    assert set(created) <= set(titles()) and "Ceramic Mug" in titles()

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 KINDS = ("products", "customers", "orders")
 # the formats each kind reads in this build (products from Shopify / WooCommerce come with the products import)
 FORMATS: dict[str, tuple[str, ...]] = {
-    "products": ("shoptui",),
+    "products": ("shoptui", "shopify", "woocommerce"),
     "customers": ("shopify", "woocommerce"),
     "orders": ("shopify", "woocommerce"),
 }
@@ -115,6 +115,16 @@ def run_import(request: ImportRequest, *, db_url: str, actor: Any, dry_run: bool
                     ("new products", ", ".join(found.products_created) or "none"),
                     *(("converted", c) for c in found.converted), *(("dropped", d) for d in found.dropped)]
             return ImportOutcome(("what", "how many"), rows, found.summary)
+        if request.fmt in ("shopify", "woocommerce"):
+            from shoptui.services import movein
+
+            moved = movein.import_products(session=session, actor=actor, content=content, fmt=request.fmt,
+                                           source=path.name, options=movein.ProductImportOptions(
+                                               dry_run=dry_run, create_categories=request.option))
+            return ImportOutcome(("line", "product", "action", "why"),
+                                 [(str(p.line), p.title, p.action, p.sku) for p in moved.products]
+                                 + [(str(k.line), k.ref, "skipped", k.reason) for k in moved.skipped],
+                                 moved.summary)
         from shoptui.services import catalog
 
         done = catalog.import_catalog(session=session, actor=actor, content=content, source=path.name,
