@@ -1,4 +1,5 @@
-"""The analytics screen: sales and traffic charts over a period (the reports are the analytics module's)."""
+"""The analytics screen: sales and traffic charts over a period, and the dashboard's 30-day sales sparkline
+(the reports themselves are the analytics module's)."""
 
 from shoptui.modules import ModuleSpec, Screen
 
@@ -7,4 +8,5 @@ MODULE = ModuleSpec(
     order=70,
     screens=(Screen("analytics", "Analytics", "ctrl+u", "shoptui.tui.screens.analytics.screen:AnalyticsScreen",
                     order=70, short="Charts"),),
+    extra={"dashboard_spark": "shoptui.tui.screens.analytics.data:dashboard_spark"},
 )

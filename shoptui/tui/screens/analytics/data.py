@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shoptui.tui.screens.analytics.periods import Period, keys_between, trend_grain
+from shoptui.tui.text import percent
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
     from shoptui.tui.store_view import StoreView
+    from shoptui.tui.widgets.spark import Spark
 
 CHARTS: tuple[tuple[str, str], ...] = (
     ("trend", "Sales trend"),
@@ -105,16 +107,19 @@ def traffic(session: Session, *, by: str, period: Period) -> Any:
 
 
 def export(session: Session, *, chart: str, breakdown: str, period: Period, path: Path) -> int:
-    """Write the chart's whole report to ``path`` (``.csv`` or ``.xlsx``) through the reports' export; its rows."""
+    """Write the chart's whole report to ``path`` (``.xlsx``: a spreadsheet, else CSV) through the reports'
+    export helpers; how many rows it has."""
     from shoptui.services import analytics
 
     by = report_by(chart, breakdown, period)
-    report = traffic(session, by=by, period=period) if chart == "traffic" else sales(session, by=by, period=period)
-    table = analytics.report_table(report)
-    if path.suffix.lower() == ".xlsx":
-        analytics.write_xlsx(path, [table])
+    if chart == "traffic":
+        report = traffic(session, by=by, period=period)
+        tables = analytics.traffic_tables(report)
     else:
-        analytics.write_csv(path, table)
+        report = sales(session, by=by, period=period)
+        tables = analytics.sales_tables(report)
+    write = analytics.write_xlsx if path.suffix.lower() == ".xlsx" else analytics.write_csv
+    write(path, tables, report.digits)
     return len(report.rows)
 
 
@@ -148,12 +153,12 @@ def _trend(session: Session, view: StoreView, *, by: str, period: Period, title:
     before = sales(session, by=by, period=period.previous)
     keys = keys_between(by, period.start, period.end)
     old_keys = keys_between(by, period.previous.start, period.previous.end)
-    net = {row.key: row.net_sales for row in now.rows}
-    old = {row.key: row.net_sales for row in before.rows}
+    net = {row.key: row.figures.net_sales for row in now.rows}
+    old = {row.key: row.figures.net_sales for row in before.rows}
     values = [net.get(key, 0) for key in keys]
     previous = [old.get(key, 0) for key in old_keys][: len(keys)]
     previous += [0] * (len(keys) - len(previous))
-    by_key = {row.key: row for row in now.rows}
+    by_key = {row.key: row.figures for row in now.rows}
     rows = [_sales_cells(view, key, by_key.get(key)) for key in keys]
     rows.append(_sales_cells(view, "Total", now.total))
     rows.append(_sales_cells(view, "Previous", before.total))
@@ -163,12 +168,12 @@ def _trend(session: Session, view: StoreView, *, by: str, period: Period, title:
 
 def _breakdown(session: Session, view: StoreView, *, chart: str, by: str, period: Period, title: str) -> ChartData:
     report = sales(session, by=by, period=period)
-    ranked = sorted(report.rows, key=lambda row: -row.net_sales)
-    rows = [_sales_cells(view, _label(row), row) for row in ranked]
+    ranked = sorted(report.rows, key=lambda row: -row.figures.net_sales)
+    rows = [_sales_cells(view, _label(row), row.figures) for row in ranked]
     rows.append(_sales_cells(view, "Total", report.total))
     top = ranked[:TOP]
     return ChartData(chart, title, "bar", period, labels=[_label(row) for row in top],
-                     values=[row.net_sales for row in top], columns=[BREAKDOWN_LABELS.get(by, by), *SALES_COLUMNS],
+                     values=[row.figures.net_sales for row in top], columns=[BREAKDOWN_LABELS.get(by, by), *SALES_COLUMNS],
                      rows=rows, breakdown=by)
 
 
@@ -183,14 +188,14 @@ def _traffic(session: Session, *, period: Period, title: str) -> ChartData:
 
 
 def _label(row: Any) -> str:
-    label = getattr(row, "label", "") or ""
-    return str(label or row.key or "(none)")
+    return str(row.label or row.key or "(none)")
 
 
 def _sales_cells(view: StoreView, label: str, row: Any) -> list[str]:
+    """A table row from a report's figures (``SalesFigures``; None: a day without sales)."""
     if row is None:
         return [label, "0", "0", *[view.money(0)] * 5, "–"]
-    margin = f"{row.gross_margin * 100 / row.net_sales:.1f}%" if row.net_sales else "–"
+    margin = "–" if row.margin_bp is None else percent(row.margin_bp)
     return [label, f"{row.orders:,}", f"{row.units:,}", view.money(row.gross_sales), view.money(row.discounts),
             view.money(row.returns), view.money(row.net_sales), view.money(row.gross_margin), margin]
 
@@ -206,5 +211,22 @@ def sparkline(session: Session, today: date) -> list[int]:
     """Net sales of each of the last :data:`SPARK_DAYS` store days, oldest first (today last)."""
     period = Period("30d", today - timedelta(days=SPARK_DAYS - 1), today)
     report = sales(session, by="day", period=period)
-    net = {row.key: row.net_sales for row in report.rows}
+    net = {row.key: row.figures.net_sales for row in report.rows}
     return [net.get(key, 0) for key in keys_between("day", period.start, period.end)]
+
+
+def dashboard_spark(session: Session) -> Spark:
+    """The dashboard's strip: net sales of each of the last 30 days, with the total and the best day."""
+    from shoptui.services import shop
+    from shoptui.tui.store_view import read_store_view
+    from shoptui.tui.widgets.spark import Spark
+
+    view = read_store_view(session)
+    today = shop.local_today(view.tz)
+    values = sparkline(session, today)
+    best = max(range(len(values)), key=lambda i: values[i])
+    best_day = today - timedelta(days=len(values) - 1 - best)
+    caption = (f"{view.money(sum(values))} {view.currency} in {SPARK_DAYS} days · today {view.money(values[-1])} · "
+               f"best day {best_day:%m-%d} ({view.money(values[best])})" if any(values)
+               else f"No sales in the last {SPARK_DAYS} days.")
+    return Spark("sales_30d", f"Net sales, last {SPARK_DAYS} days", values, caption, mode="analytics")
