@@ -94,8 +94,8 @@ def test_todays_cards_are_not_zero(demo_store: tuple[str, demo.DemoHistoryReport
 
 
 def test_the_access_log_is_combined_format_seeded_and_ends_now() -> None:
-    text = demo.access_log(now=FROZEN_AT, tz=SHANGHAI)
-    assert text == demo.access_log(now=FROZEN_AT, tz=SHANGHAI)  # the same day gives the same file
+    text = demo.demo_access_log(now=FROZEN_AT, tz=SHANGHAI)
+    assert text == demo.demo_access_log(now=FROZEN_AT, tz=SHANGHAI)  # the same day gives the same file
     lines = text.splitlines()
     assert len(lines) > 5_000
     parsed = [COMBINED.match(line) for line in lines]

@@ -375,7 +375,7 @@ BOTS = (
 ASSETS = ("/static/app.css", "/static/app.js", "/static/logo.svg", "/favicon.ico")
 
 
-def access_log(*, now: datetime, tz: ZoneInfo, days: int = ACCESS_LOG_DAYS) -> str:
+def demo_access_log(*, now: datetime, tz: ZoneInfo, days: int = ACCESS_LOG_DAYS) -> str:
     """An nginx ``combined`` access log of the demo shop's website over the last ``days`` days up to ``now``
     (seeded): visits from search, social, email, ads, referral and direct, with assets and bot hits."""
     rng = random.Random(SEED + 2)
@@ -426,5 +426,5 @@ def _line(ip: str, at: datetime, path: str, status: int, size: int, referrer: st
 def demo_files(*, session: Session) -> list[DemoFile]:
     """The files ``demo load`` writes for the user: the website's access log of the last 30 days."""
     tz = ZoneInfo(str(store_values(session, "timezone")["timezone"]))
-    return [DemoFile(ACCESS_LOG_NAME, access_log(now=clock.now(), tz=tz),
+    return [DemoFile(ACCESS_LOG_NAME, demo_access_log(now=clock.now(), tz=tz),
                      "the demo website's access log; import it with: shoptui traffic import {path}")]
