@@ -77,12 +77,16 @@ class Report:
 
 @dataclass(frozen=True)
 class TrafficRow:
+    """Like ``analytics.TrafficRow``."""
+
     key: str
-    label: str
     visits: int
     visitors: int
     page_views: int
-    bot_hits: int
+    bot_hits: int | None
+    orders: int | None = None
+    conversion_bp: int | None = None
+    revenue_minor: int | None = None
 
 
 @dataclass
@@ -133,17 +137,18 @@ def sales_report(*, session: Any, by: str, start: date, end: date, top: int | No
 def traffic_report(*, session: Any, by: str, start: date, end: date) -> Report:
     CALLS.traffic.append((by, start, end))
     days = (end - start).days + 1
-    rows = [TrafficRow(key, key, visits * days, visitors * days, visits * days * 3, 10 * days)
+    rows = [TrafficRow(key, visits * days, visitors * days, visits * days * 3, None, visits // 20 * days,
+                       (visits // 20) * 10_000 // visits, (visits // 20) * days * 15_000)
             for key, visits, visitors in SOURCES]
-    total = TrafficRow("total", "Total", *(sum(getattr(r, n) for r in rows) for n in ("visits", "visitors",
-                                                                                      "page_views", "bot_hits")))
+    total = TrafficRow("total", *(sum(getattr(r, n) for r in rows) for n in ("visits", "visitors", "page_views")),
+                       10 * days)
     return Report(by, start, end, list(rows), total)
 
 
 def _tables(report: Report) -> list[list[list[str]]]:
     out = [["key", "label"]]
     for row in report.rows:
-        out.append([row.key, row.label])
+        out.append([row.key, getattr(row, "label", row.key)])
     return [out]
 
 

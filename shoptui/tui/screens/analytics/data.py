@@ -55,7 +55,7 @@ TOP = 10
 SPARK_DAYS = 30
 """Days of the dashboard's sales sparkline (today included)."""
 SALES_COLUMNS = ("Orders", "Units", "Gross", "Discounts", "Returns", "Net sales", "Margin", "Margin %")
-TRAFFIC_COLUMNS = ("Visits", "Visitors", "Page views", "Bot hits")
+TRAFFIC_COLUMNS = ("Visits", "Visitors", "Page views", "Orders", "Conversion", "Revenue", "Bot hits")
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ def load_chart(session: Session, view: StoreView, *, chart: str, period: Period,
     if chart == "trend":
         return _trend(session, view, by=by, period=period, title=f"{title} by {by}, with the previous period")
     if chart == "traffic":
-        return _traffic(session, period=period, title=title)
+        return _traffic(session, view, period=period, title=title)
     return _breakdown(session, view, chart=chart, by=by, period=period, title=title)
 
 
@@ -177,18 +177,19 @@ def _breakdown(session: Session, view: StoreView, *, chart: str, by: str, period
                      rows=rows, breakdown=by)
 
 
-def _traffic(session: Session, *, period: Period, title: str) -> ChartData:
+def _traffic(session: Session, view: StoreView, *, period: Period, title: str) -> ChartData:
     report = traffic(session, by="source", period=period)
     ranked = sorted(report.rows, key=lambda row: -row.visits)
-    rows = [[_label(row), *_traffic_cells(row)] for row in ranked]
-    rows.append(["Total", *_traffic_cells(report.total)])
+    rows = [[_label(row), *_traffic_cells(view, row)] for row in ranked]
+    rows.append(["Total", *_traffic_cells(view, report.total)])
     return ChartData("traffic", f"{title} (visits)", "bar", period, labels=[_label(row) for row in ranked],
                      values=[row.visits for row in ranked], money=False, columns=["Source", *TRAFFIC_COLUMNS],
                      rows=rows, breakdown="source")
 
 
 def _label(row: Any) -> str:
-    return str(row.label or row.key or "(none)")
+    """What a row is called: its label (sales rows), else its key (traffic sources are their key words)."""
+    return str(getattr(row, "label", "") or row.key or "(none)")
 
 
 def _sales_cells(view: StoreView, label: str, row: Any) -> list[str]:
@@ -200,8 +201,16 @@ def _sales_cells(view: StoreView, label: str, row: Any) -> list[str]:
             view.money(row.returns), view.money(row.net_sales), view.money(row.gross_margin), margin]
 
 
-def _traffic_cells(row: Any) -> list[str]:
-    return [f"{row.visits:,}", f"{row.visitors:,}", f"{row.page_views:,}", f"{row.bot_hits:,}"]
+def _traffic_cells(view: StoreView, row: Any) -> list[str]:
+    """A traffic row's cells; what a breakdown does not have (bot hits by source, orders without a source) is –."""
+
+    def count(value: int | None) -> str:
+        return "–" if value is None else f"{value:,}"
+
+    conversion = "–" if row.conversion_bp is None else percent(row.conversion_bp)
+    revenue = "–" if row.revenue_minor is None else view.money(row.revenue_minor)
+    return [count(row.visits), count(row.visitors), count(row.page_views), count(row.orders), conversion, revenue,
+            count(row.bot_hits)]
 
 
 # ---------------------------------------------------------------- the dashboard's sparkline

@@ -1,7 +1,8 @@
 """The analytics screen (ctrl+u): the sales trend with the previous period, best sellers (or any breakdown),
 sales by region and traffic by source, drawn in the terminal with plotext.
 
-- ``p`` picks the period (today, 7 days, 30 days, this month, last month, this year, custom from/to) and
+- ``p`` picks the period (today, 7 days, 30 days, this month, last month, this year, custom from/to; ``c`` asks
+  for a custom one at once) and
   ``b`` the breakdown of the second chart (best sellers by default; categories, channels, provinces, ...).
 - ``1``-``4`` (or ``[`` / ``]``) pick the chart. Where the terminal is large (140x40 and more) the four show
   at once in a grid and the keys move between them; smaller, one chart fills the body.
@@ -52,6 +53,8 @@ class AnalyticsScreen(ShopScreen):
 
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
         Binding("p", "pick_period", "Period", id="analytics-period", tooltip="Pick the period the charts cover."),
+        Binding("c", "custom_period", "Custom", show=False, id="analytics-custom",
+                tooltip="Pick a custom period: its first and last day."),
         Binding("b", "pick_breakdown", "Breakdown", id="analytics-breakdown",
                 tooltip="Pick what the second chart breaks sales down by (best sellers, categories, channels...)."),
         Binding("t", "toggle_table", "Table", id="analytics-table",
@@ -190,10 +193,14 @@ class AnalyticsScreen(ShopScreen):
         if key == self.period_key and key != "custom":
             return
         if key == "custom":
-            self.app.push_screen(CustomPeriodForm(self.custom or self._period_days()), self._custom_chosen)
+            self.action_custom_period()
             return
         self.period_key = key
         self.load_all()
+
+    def action_custom_period(self) -> None:
+        """Ask for a custom period (from, to)."""
+        self.app.push_screen(CustomPeriodForm(self.custom or self._period_days()), self._custom_chosen)
 
     def _period_days(self) -> tuple[date, date] | None:
         return (self.period.start, self.period.end) if self.period else None
@@ -204,6 +211,8 @@ class AnalyticsScreen(ShopScreen):
                 self.query_one("#an-period", Select).value = self.period_key
             return
         self.period_key, self.custom = "custom", result
+        with self.prevent(Select.Changed):
+            self.query_one("#an-period", Select).value = "custom"
         self.load_all()
 
     @on(Select.Changed, "#an-breakdown")
@@ -240,8 +249,9 @@ class AnalyticsScreen(ShopScreen):
         self.action_show_chart(self.current + step)
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
-        if isinstance(event.widget, ChartPanel):
-            self.current = self.panels.index(event.widget)
+        panel = next((node for node in event.widget.ancestors_with_self if isinstance(node, ChartPanel)), None)
+        if panel is not None:
+            self.current = self.panels.index(panel)
 
     def current_panel(self) -> ChartPanel:
         """The chart shown or focused."""
