@@ -38,7 +38,7 @@ from shoptui.config import Actor
 from shoptui.models.catalog import Category, Product, Variant
 from shoptui.models.inventory import StockLevel
 from shoptui.money import format_money
-from shoptui.services import marketing, members
+from shoptui.services import marketing, members, shop
 from shoptui.services.orders import closing, payments, placing, returns
 from shoptui.services.orders.drafts import DraftLine, OrderDraft
 from shoptui.services.orders.importing import Mapping, import_orders
@@ -140,6 +140,9 @@ def load_demo_history(*, session: Session, actor: Actor) -> DemoHistoryReport:
     promotions, coupons = _offers(session, actor, items, today, tz)
     placed, returned = _live(session, actor, rng, items, people, today, now, tz)
     members.recalc_tiers(session=session, actor=actor)
+    if "site_url" in shop.definitions() and not store_values(session, "site_url")["site_url"]:
+        # the access log's own pages then count as the shop's (direct), as the traffic report's rules say
+        shop.set_value(session=session, actor=actor, key="site_url", raw=f"https://{SITE_HOST}")
     return DemoHistoryReport(members=len(people), orders_imported=imported, orders_placed=placed, returns=returned,
                              promotions=promotions, coupons=coupons)
 
