@@ -38,7 +38,7 @@ from shoptui.config import Actor
 from shoptui.models.catalog import Category, Product, Variant
 from shoptui.models.inventory import StockLevel
 from shoptui.money import format_money
-from shoptui.services import marketing, members, shop
+from shoptui.services import inventory, marketing, members, shop
 from shoptui.services.orders import closing, payments, placing, returns
 from shoptui.services.orders.drafts import DraftLine, OrderDraft
 from shoptui.services.orders.importing import Mapping, import_orders
@@ -224,7 +224,8 @@ def _history(session: Session, actor: Actor, rng: random.Random, items: list[_It
                 region, province, city, _ = rng.choices(PLACES, place_weights)[0]
             phone = name = ""
             if rng.random() < 0.45:  # a member's order: their phone, name and (mostly) their place
-                phone, name, home = people[min(len(people) - 1, int(rng.paretovariate(1.3)) - 1)]
+                regular = min(len(people) - 1, int(rng.paretovariate(1.3)) - 1)  # a few regulars buy often
+                phone, name, home = people[regular if rng.random() < 0.5 else rng.randrange(len(people))]
                 if channel != "counter":
                     region, province, city = home
             status = _history_status(offset, channel, rng)
@@ -334,13 +335,15 @@ def _live(session: Session, actor: Actor, rng: random.Random, items: list[_Item]
 
 
 def _stocked(session: Session, skus: set[str]) -> dict[str, int]:
-    """Units available (on hand less committed) of each SKU at every location together."""
+    """Units available (on hand less committed) of each SKU at the default location, where orders reserve."""
+    location = inventory.default_location(session)
     out: dict[str, int] = {}
     for sku, available in tuples(session.execute(
             sa_select(col(Variant.sku), col(StockLevel.on_hand) - col(StockLevel.committed))
-            .join(StockLevel, col(StockLevel.variant_id) == col(Variant.id)))):
+            .join(StockLevel, col(StockLevel.variant_id) == col(Variant.id))
+            .where(col(StockLevel.location_id) == location.id))):
         if sku in skus:
-            out[sku] = out.get(sku, 0) + int(available)
+            out[sku] = int(available)
     return out
 
 
