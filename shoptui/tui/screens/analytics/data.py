@@ -52,6 +52,8 @@ BREAKDOWNS: tuple[tuple[str, str], ...] = (
 BREAKDOWN_LABELS = dict(BREAKDOWNS)
 TOP = 10
 """Bars a breakdown chart shows (the table and the export have every row)."""
+TABLE_ROWS = 500
+"""Rows a breakdown's table shows (by customer a shop has thousands); the export writes them all."""
 SPARK_DAYS = 30
 """Days of the dashboard's sales sparkline (today included)."""
 SALES_COLUMNS = ("Orders", "Units", "Gross", "Discounts", "Returns", "Net sales", "Margin", "Margin %")
@@ -169,7 +171,9 @@ def _trend(session: Session, view: StoreView, *, by: str, period: Period, title:
 def _breakdown(session: Session, view: StoreView, *, chart: str, by: str, period: Period, title: str) -> ChartData:
     report = sales(session, by=by, period=period)
     ranked = sorted(report.rows, key=lambda row: -row.figures.net_sales)
-    rows = [_sales_cells(view, _label(row), row.figures) for row in ranked]
+    rows = [_sales_cells(view, _label(row), row.figures) for row in ranked[:TABLE_ROWS]]
+    if len(ranked) > TABLE_ROWS:
+        rows.append([f"… {len(ranked) - TABLE_ROWS:,} more (export has every row)", *[""] * len(SALES_COLUMNS)])
     rows.append(_sales_cells(view, "Total", report.total))
     top = ranked[:TOP]
     return ChartData(chart, title, "bar", period, labels=[_label(row) for row in top],
