@@ -5,8 +5,8 @@ the last 30 days with the previous 30 (two ``sales_report(by="day")`` calls) and
 other three charts follow in their own workers, and the time until all four are in is shown beside it. "Drawn"
 is the screen's ``ShopScreen.Loaded`` (posted after the refresh that paints the chart).
 
-The store: ``$BENCH_ANALYTICS_STORE`` (a SQLite file, e.g. the reports' 1M-order store), else
-``bench/.data/analytics-1m.db`` when the reports' benchmark built it, else the demo store built here once
+The store: ``$BENCH_ANALYTICS_STORE`` (a SQLite file), else the reports' 1M-order store when ``bench analytics``
+built it (``bench/.data/analytics-1m-v*.db``, the newest), else the demo store built here once
 (``shoptui demo load``: about 3,500 orders over a year: small, and the figure says so). It is brought to the
 current schema (no backup). Wall time is noisy while other work runs, so the process's CPU time is printed too.
 
@@ -24,7 +24,8 @@ from pathlib import Path
 from bench._report import DATA, figure, percentile
 
 FIRST_CHART_MS = 500
-BIG = DATA / "analytics-1m.db"
+BIG = "analytics-1m-v*.db"
+"""The reports' benchmark store (bench_analytics), versioned by its builder."""
 DEMO = DATA / "analytics-demo.db"
 NOW = datetime(2026, 11, 20, 2, 30, tzinfo=UTC)  # 10:30 in Asia/Shanghai
 RUNS = 3
@@ -36,7 +37,8 @@ def _store() -> tuple[str, str]:
     from shoptui.config import Actor
 
     chosen = os.environ.get("BENCH_ANALYTICS_STORE")
-    path = Path(chosen) if chosen else BIG if BIG.exists() else DEMO
+    built = sorted(DATA.glob(BIG), key=lambda p: p.stat().st_mtime)
+    path = Path(chosen) if chosen else built[-1] if built else DEMO
     if path == DEMO and not DEMO.exists():
         from shoptui import modules
         from shoptui.services import catalog
