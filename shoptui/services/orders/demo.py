@@ -307,7 +307,9 @@ def _live(session: Session, actor: Actor, rng: random.Random, items: list[_Item]
                 lines.append(DraftLine(sku=item.sku, quantity=quantity))
         if not lines:
             continue
-        coupon = ["WELCOME10"] if (offset + slot) % 5 == 0 else []
+        prices = {item.sku: item.price for item in pool}
+        spend = sum(prices[line.sku] * line.quantity for line in lines)
+        coupon = ["WELCOME10"] if (offset + slot) % 3 == 0 and spend >= 15_000 else []  # it needs 100 spent
         channel = ("web", "chat", "phone")[(offset + slot) % 3]
         with _at(at):
             order = placing.create_order(session=session, actor=actor, draft=OrderDraft(
