@@ -97,9 +97,10 @@ async def test_period_picker_reads_every_chart_again(analytics_app: ShopApp, ana
         assert year is not None and year.breakdown == "month" and year.labels == [f"2026-{m:02d}" for m in range(1, 12)]
         screen.query_one("#an-period", Select).value = "today"  # nothing sold yet today: a sentence, no empty axes
         await until(pilot, lambda: all(p.data and p.data.period.key == "today" for p in screen.panels))
-        trend_panel = _panel(screen, "trend")
-        assert trend_panel.mode == "note"
-        assert "No sales from 2026-11-20 to 2026-11-20" in str(trend_panel.query_one(".panel-note", Static).render())
+        assert _panel(screen, "trend").mode == "chart"  # today's zero beside yesterday's sales
+        best = _panel(screen, "breakdown")
+        assert best.mode == "note"
+        assert "No sales from 2026-11-20 to 2026-11-20" in str(best.query_one(".panel-note", Static).render())
 
 
 async def test_breakdown_picker_and_chart_keys(analytics_app: ShopApp) -> None:
@@ -141,6 +142,8 @@ async def test_product_titles_are_text_not_markup(analytics_app: ShopApp) -> Non
 
 
 async def test_export_writes_the_file_and_says_where(analytics_app: ShopApp, tmp_path: Path) -> None:
+    tmp_path = tmp_path / "exports"  # (the store's files are beside)
+    tmp_path.mkdir()
     async with analytics_app.run_test(size=(80, 24)) as pilot:
         screen = await _open(pilot)
         await pilot.press("2", "e")

@@ -70,7 +70,7 @@ class ChartPanel(Vertical, can_focus=True):
         self._fill_table(data)
         self._redraw()
 
-    def loading(self) -> None:
+    def show_loading(self) -> None:
         """Say the figures are being read (the old ones stay until the new ones come)."""
         if self.data is None:
             self._set_mode("note", "Loading…")

@@ -49,6 +49,8 @@ class AnalyticsScreen(ShopScreen):
     """Charts of sales and traffic over a period; each with its table and export."""
 
     MODE = "analytics"
+    AUTO_FOCUS = "#panel-trend"
+    """Focus starts on the first chart (the pickers are p and b), so t and e act on it at once."""
     LIVE = frozenset({"order", "refund", "return", "traffic"})
 
     BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
@@ -138,7 +140,7 @@ class AnalyticsScreen(ShopScreen):
         self.serial += 1
         order = [self.current, *(i for i in range(len(CHARTS)) if i != self.current)]
         for index in order:
-            self.panels[index].loading()
+            self.panels[index].show_loading()
             self._wanted[CHARTS[index][0]] = self.serial
             self.load_chart(CHARTS[index][0], self.serial, self.period_key, self.custom, self.breakdown)
         self._say("Reading the figures…")
@@ -221,7 +223,7 @@ class AnalyticsScreen(ShopScreen):
             return
         self.breakdown = str(event.value)
         self.action_show_chart(1)
-        self.panels[1].loading()
+        self.panels[1].show_loading()
         self.load_one("breakdown")
 
     def action_pick_period(self) -> None:
