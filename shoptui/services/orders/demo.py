@@ -23,6 +23,7 @@ the clock set to their moment.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -135,16 +136,26 @@ def load_demo_history(*, session: Session, actor: Actor) -> DemoHistoryReport:
     now = clock.now()
     today = now.astimezone(tz).date()
     rng = random.Random(SEED)
+    _settings(session, actor)
     people = _members(session, actor, rng, now)
     imported = _history(session, actor, rng, items, people, today, now, tz, digits)
     promotions, coupons = _offers(session, actor, items, today, tz)
     placed, returned = _live(session, actor, rng, items, people, today, now, tz)
     members.recalc_tiers(session=session, actor=actor)
-    if "site_url" in shop.definitions() and not store_values(session, "site_url")["site_url"]:
-        # the access log's own pages then count as the shop's (direct), as the traffic report's rules say
-        shop.set_value(session=session, actor=actor, key="site_url", raw=f"https://{SITE_HOST}")
     return DemoHistoryReport(members=len(people), orders_imported=imported, orders_placed=placed, returns=returned,
                              promotions=promotions, coupons=coupons)
+
+
+def _settings(session: Session, actor: Actor) -> None:
+    """Where the reports' settings are installed and still blank: the demo's sales regions (so orders placed with a
+    province only are reported under its region) and its web site (so the access log's own pages count as direct)."""
+    known = shop.definitions()
+    wanted = {"sales_regions": json.dumps({region: sorted({p for r, p, _, _ in PLACES if r == region})
+                                           for region in dict.fromkeys(r for r, _, _, _ in PLACES)}, ensure_ascii=False),
+              "site_url": f"https://{SITE_HOST}"}
+    for key, raw in wanted.items():
+        if key in known and not store_values(session, key)[key]:
+            shop.set_value(session=session, actor=actor, key=key, raw=raw)
 
 
 def _items(session: Session) -> list[_Item]:
