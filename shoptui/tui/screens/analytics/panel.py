@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from textual.app import ComposeResult
+from rich.cells import cell_len
+from rich.text import Text
+from textual.app import ComposeResult, RenderResult
 from textual.containers import Vertical
 from textual.events import Resize
 from textual.reactive import reactive
@@ -36,8 +38,39 @@ TICKS = 6
 
 
 def short(label: str, width: int = LABEL_WIDTH) -> str:
-    """A bar label cut to ``width`` characters with … (plotext counts characters, so wide ones count as one)."""
-    return label if len(label) <= width else label[: width - 1] + "…"
+    """A bar label cut to ``width`` terminal cells with … (Chinese characters take two)."""
+    if cell_len(label) <= width:
+        return label
+    out = ""
+    for char in label:
+        if cell_len(out + char) > width - 1:
+            break
+        out += char
+    return out + "…"
+
+
+class ChartPlot(PlotextPlot):
+    """A plotext chart that stays inside its frame with wide (Chinese) labels.
+
+    plotext lays a bar chart's labels out by characters, so a label of Chinese characters pushes its row
+    to the right by one cell a character. Such a row has that many spaces of padding on its left (the
+    labels are right-aligned), which are taken off; a row is never wrapped.
+    """
+
+    def render(self) -> RenderResult:
+        drawn = super().render()
+        if not isinstance(drawn, Text):
+            return drawn
+        width = self.size.width
+        rows = []
+        for row in drawn.split("\n", allow_blank=True):
+            excess = row.cell_len - width
+            if excess > 0:
+                lead = len(row.plain) - len(row.plain.lstrip(" "))
+                row = row[min(excess, lead):]
+            row.truncate(width)
+            rows.append(row)
+        return Text("\n", no_wrap=True, overflow="crop").join(rows)
 
 
 class ChartPanel(Vertical, can_focus=True):
@@ -56,7 +89,7 @@ class ChartPanel(Vertical, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield Static(plain("Loading…"), classes="panel-note", markup=False)
-        yield PlotextPlot(classes="panel-plot")
+        yield ChartPlot(classes="panel-plot")
         yield DataTable(classes="panel-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
@@ -143,8 +176,10 @@ class ChartPanel(Vertical, can_focus=True):
             ticks = xs[::step]
             plt.xticks(ticks, [_tick(data.labels[x - 1]) for x in ticks])
         else:
-            labels = [short(label) for label in data.labels]
-            plt.bar(labels, [v / scale for v in data.values], orientation="horizontal", width=1 / 2)
+            labels = [short(label) for label in reversed(data.labels)]  # plotext draws the first bar lowest
+            cells = max(cell_len(label) for label in labels)  # as many characters as cells: room to take off
+            labels = [" " * (cells - len(label)) + label for label in labels]
+            plt.bar(labels, [v / scale for v in reversed(data.values)], orientation="horizontal", width=1 / 2)
         widget.refresh()
 
     def _digits(self) -> int:
