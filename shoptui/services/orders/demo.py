@@ -310,17 +310,18 @@ def _live(session: Session, actor: Actor, rng: random.Random, items: list[_Item]
             if at.date() != day:
                 at = datetime.combine(day, time(0, 10 + slot), tzinfo=tz)
         phone, name, (region, province, city) = people[rng.randrange(len(people))]
-        lines = []
+        chosen: list[tuple[str, int]] = []
         for item in rng.sample(pool, k=1 + (rng.random() < 0.5)):
-            quantity = 1 + (item.price < 10_000 and rng.random() < 0.5)
+            quantity = 2 if item.price < 10_000 and rng.random() < 0.5 else 1
             if left[item.sku] >= quantity:
                 left[item.sku] -= quantity
-                lines.append(DraftLine(sku=item.sku, quantity=quantity))
-        if not lines:
+                chosen.append((item.sku, quantity))
+        if not chosen:
             continue
         prices = {item.sku: item.price for item in pool}
-        spend = sum(prices[line.sku] * line.quantity for line in lines)
+        spend = sum(prices[sku] * quantity for sku, quantity in chosen)
         coupon = ["WELCOME10"] if (offset + slot) % 3 == 0 and spend >= 15_000 else []  # it needs 100 spent
+        lines = [DraftLine(sku=sku, quantity=quantity) for sku, quantity in chosen]
         channel = ("web", "chat", "phone")[(offset + slot) % 3]
         with _at(at):
             order = placing.create_order(session=session, actor=actor, draft=OrderDraft(
@@ -334,7 +335,7 @@ def _live(session: Session, actor: Actor, rng: random.Random, items: list[_Item]
         if offset >= 2:
             with _at(at + timedelta(days=1, hours=2)):
                 closing.fulfil_all(session=session, actor=actor, number=order.number)
-            delivered.append((order.number, lines[0].sku, at))
+            delivered.append((order.number, chosen[0][0], at))
     for number, sku, at in delivered[3::11][:3]:  # three customers send something back
         with _at(at + timedelta(days=3)):
             asked = returns.request_return(session=session, actor=actor, number=number, items=[(sku, 1)],
