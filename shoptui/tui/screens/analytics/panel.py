@@ -174,7 +174,7 @@ class ChartPanel(Vertical, can_focus=True):
                 plt.plot(xs, [v / scale for v in data.previous], label="previous", marker="braille")
             step = max(1, -(-len(xs) // TICKS))
             ticks = xs[::step]
-            plt.xticks(ticks, [_tick(data.labels[x - 1]) for x in ticks])
+            plt.xticks([float(x) for x in ticks], [_tick(data.labels[x - 1]) for x in ticks])
         else:
             labels = [short(label) for label in reversed(data.labels)]  # plotext draws the first bar lowest
             cells = max(cell_len(label) for label in labels)  # as many characters as cells: room to take off
