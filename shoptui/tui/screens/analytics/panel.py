@@ -22,7 +22,7 @@ from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
-from shoptui.tui.text import plain
+from shoptui.tui.text import plain, shown
 
 if TYPE_CHECKING:
     from shoptui.tui.screens.analytics.data import ChartData
@@ -176,7 +176,8 @@ class ChartPanel(Vertical, can_focus=True):
             ticks = xs[::step]
             plt.xticks([float(x) for x in ticks], [_tick(data.labels[x - 1]) for x in ticks])
         else:
-            labels = [short(label) for label in reversed(data.labels)]  # plotext draws the first bar lowest
+            # plotext draws the first bar lowest; control characters (an ESC in a title) shown, never sent
+            labels = [short(shown(label)) for label in reversed(data.labels)]
             cells = max(cell_len(label) for label in labels)  # as many characters as cells: room to take off
             labels = [" " * (cells - len(label)) + label for label in labels]
             plt.bar(labels, [v / scale for v in reversed(data.values)], orientation="horizontal", width=1 / 2)
