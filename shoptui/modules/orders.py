@@ -23,5 +23,7 @@ MODULE = ModuleSpec(
         "shoptui.services.orders.checks:check_order_money",
         "shoptui.services.orders.checks:check_order_counters",
     ),
-    extra={"record_modes": {"order": "orders", "customer": "customers", "return": "returns"}},
+    extra={"record_modes": {"order": "orders", "customer": "customers", "return": "returns"},
+           "demo": "shoptui.services.orders.demo:load_demo_history",
+           "demo_files": "shoptui.services.orders.demo:demo_files"},
 )

@@ -32,8 +32,17 @@ def core_registry() -> Iterator[None]:
 
 
 @pytest.fixture
-def app(demo_template: str, tmp_path: Path) -> Iterator[ShopApp]:  # noqa: F811
-    """The app on a copy of the demo store with the demo stock booked (at the frozen time)."""
+def app(demo_template: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ShopApp]:  # noqa: F811
+    """The app on a copy of the demo store with the demo stock booked (at the frozen time).
+
+    The dashboard's 30-day sales strip reads the sales report; this store has no orders, so it is read as a
+    report without rows (what ``analytics.sales_report`` gives for it), whether or not the reports are installed.
+    """
+    from types import SimpleNamespace
+
+    from shoptui.tui.screens.analytics import data
+
+    monkeypatch.setattr(data, "sales", lambda session, **_: SimpleNamespace(rows=[]))
     for url in store_copy(demo_template, tmp_path, "demo.db"):
         with clock.frozen(FROZEN_AT), db.transaction(url) as session:
             demo.load_demo_stock(session=session, actor=CLERK)

@@ -8,6 +8,13 @@ from .checks import (
 )
 from .closing import cancel_order as cancel_order, fulfil_all as fulfil_all
 from .common import line_title as line_title, order_settings as order_settings
+from .demo import (
+    DemoFile as DemoFile,
+    DemoHistoryReport as DemoHistoryReport,
+    demo_access_log as demo_access_log,
+    demo_files as demo_files,
+    load_demo_history as load_demo_history,
+)
 from .documents import (
     chars_for as chars_for,
     print_command_approved as print_command_approved,

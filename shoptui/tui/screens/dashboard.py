@@ -1,4 +1,5 @@
-"""The dashboard: a grid of KPI cards from every module's dashboard figures (the registry)."""
+"""The dashboard: a grid of KPI cards from every module's dashboard figures (the registry), above them the
+strips of sparklines modules offer (``extra["dashboard_spark"]``: the 30-day sales of the analytics screen)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid
+from textual.containers import Grid, Vertical
 from textual.events import Resize
 from textual.message import Message
 from textual.widgets import Static
@@ -19,9 +20,11 @@ from shoptui.errors import ShopError
 from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.text import plain
 from shoptui.tui.widgets.kpi import KpiCard
+from shoptui.tui.widgets.spark import SparkStrip
 
 if TYPE_CHECKING:
     from shoptui.services.shop import Figure
+    from shoptui.tui.widgets.spark import Spark
 
 CARD_WIDTH = 30
 
@@ -51,6 +54,12 @@ class DashboardScreen(ShopScreen):
 
         figures: list[Figure]
 
+    @dataclass
+    class SparksLoaded(Message):
+        """Every module's sparkline strip was read."""
+
+        sparks: list[Spark]
+
     def __init__(self) -> None:
         super().__init__()
         self._cards: dict[str, KpiCard] = {}
@@ -58,21 +67,26 @@ class DashboardScreen(ShopScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("Loading figures…", id="dashboard-status", markup=False)
+        yield Vertical(id="sparks")
         yield CardGrid(id="cards")
 
     def on_mount(self) -> None:
         self.watch(self.shop, "store_problem", self._show_problem, init=False)
         self.shop.notifications_changed.subscribe(self, lambda _: self.load_figures())
         self.call_after_refresh(self.load_figures)  # paint first, then import and query
+        self.call_after_refresh(self.load_sparks)
 
     def on_screen_resume(self) -> None:
         if self._filled_once:
             self.load_figures()
+            self.load_sparks()
+
 
     def action_refresh(self) -> None:
         """Read the figures (and the store's name and notifications) again."""
         self.shop.reload_shell()
         self.load_figures()
+        self.load_sparks()
 
     @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False)
     def load_figures(self) -> None:
@@ -84,6 +98,30 @@ class DashboardScreen(ShopScreen):
             figures = shop.all_figures(session=session)
         if not get_current_worker().is_cancelled:
             self.post_message(self.FiguresLoaded(figures))
+
+    @work(thread=True, exclusive=True, group="dashboard-sparks", exit_on_error=False)
+    def load_sparks(self) -> None:
+        """Ask every module that offers a sparkline strip for it."""
+        from shoptui import db, modules
+
+        references = [spec.extra["dashboard_spark"] for spec in modules.all_modules() if spec.extra.get("dashboard_spark")]
+        if not references:
+            return
+        with db.read_session(self.shop.db_url) as session:
+            sparks = [modules.load(reference)(session) for reference in references]
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.SparksLoaded(sparks))
+
+    @on(SparksLoaded)
+    async def _show_sparks(self, event: SparksLoaded) -> None:
+        box = self.query_one("#sparks", Vertical)
+        strips = {strip.spark.key: strip for strip in box.query(SparkStrip)}
+        if list(strips) == [s.key for s in event.sparks]:
+            for spark in event.sparks:
+                strips[spark.key].show(spark)
+            return
+        await box.remove_children()
+        await box.mount_all(SparkStrip(spark, id=_card_id(f"spark-{spark.key}")) for spark in event.sparks)
 
     @on(FiguresLoaded)
     async def _show_figures(self, event: FiguresLoaded) -> None:
