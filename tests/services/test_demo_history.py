@@ -50,7 +50,8 @@ def test_db_check_passes_after_the_story(demo_store: tuple[str, demo.DemoHistory
 
 def test_a_year_of_orders_across_channels_regions_and_members(demo_store: tuple[str, demo.DemoHistoryReport]) -> None:
     url, report = demo_store
-    orders = rows(url, "SELECT created_at, channel, ship_region, ship_city, customer_id, status FROM sales_order")
+    orders = rows(url, "SELECT created_at, channel, ship_province, ship_city, customer_id, status, sales_region "
+                       "FROM sales_order")
     assert report.orders_imported + report.orders_placed == len(orders)
     assert 2_000 <= report.orders_imported <= 6_000
     assert report.members == demo.MEMBERS
@@ -62,6 +63,7 @@ def test_a_year_of_orders_across_channels_regions_and_members(demo_store: tuple[
     cities = {row[3] for row in orders}
     assert {"上海", "深圳", "杭州", "成都"} <= cities
     assert any("上海" in row[2] for row in orders) and any("广东" in row[2] for row in orders)
+    assert {"华东", "华南"} <= {row[6] for row in orders}  # the history keeps its sales regions apart from provinces
     members_ordering = {row[4] for row in orders if row[4] is not None}
     assert len(members_ordering) >= demo.MEMBERS * 3 // 4
     statuses = {row[5] for row in orders}

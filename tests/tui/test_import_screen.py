@@ -30,7 +30,7 @@ async def _open_import(pilot: Pilot) -> ImportScreen:  # type: ignore[type-arg]
     await settle(pilot)
     await pilot.press("f10")
     await settle(pilot)
-    await pilot.press("ctrl+o")
+    await pilot.press("ctrl+l")
     await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, ImportScreen)

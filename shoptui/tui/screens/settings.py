@@ -54,7 +54,7 @@ class SettingsScreen(ShopScreen):
         Binding("ctrl+s", "save", "Save", id="settings-save", tooltip="Check and save every changed setting."),
         Binding("ctrl+r", "revert", "Revert", id="settings-revert",
                 tooltip="Forget unsaved changes and read the settings again."),
-        Binding("ctrl+o", "open_import", "Import", id="settings-import",
+        Binding("ctrl+l", "open_import", "Import", id="settings-import",
                 tooltip="Import products, customers or orders from a file (Shopify, WooCommerce ...)."),
     ]
 
