@@ -78,8 +78,9 @@ async def test_every_mode_and_detail_shows_user_text_literally(hostile_url: str)
     url = hostile_url
     one = lambda sql: rows(url, sql)[0][0]  # noqa: E731
     product_id = one("select product_id from variant where sku = 'EVIL-1'")
-    number = one("select number from sales_order order by id limit 1")
-    member_id = one("select customer_id from member order by customer_id limit 1")
+    number = one("select number from sales_order where customer_name like 'Guest %' order by id limit 1")
+    member_id = one("select m.customer_id from member m join customer c on c.id = m.customer_id "
+                    "where c.name like '%evil.example%'")
     customer_id = one("select id from customer where name like 'Cust%'")
     po_id = one("select id from purchase_order order by id desc limit 1")
     app = ShopApp(db_url=url, poll_seconds=600)
