@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench._report import DATA, percentile
+from bench._report import DATA, percentile, record
 
 DATA_VERSION = "3"  # bump when the generated data changes
 WORDS_ZH = ["华为", "手机", "壳", "小米", "耳机", "蓝牙", "充电器", "数据线", "保温杯", "茶具", "紫砂", "龙井", "绿茶",
@@ -54,6 +54,8 @@ def figure2(name: str, wall: float, cpu: float, target: float, unit: str = "ms",
     def ok(value: float) -> bool:
         return value >= target if higher_is_better else value <= target
 
+    record(f"{name} (wall)", wall, target, unit, higher_is_better=higher_is_better)
+    record(f"{name} (CPU)", cpu, target, unit, higher_is_better=higher_is_better)
     sign = ">=" if higher_is_better else "<="
     verdict = "OK" if ok(cpu) else "MISS"
     wall_mark = "" if ok(wall) else " (wall miss)"
