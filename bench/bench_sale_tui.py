@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from bench._engine import store_url
 from bench._report import DATA, cached_store, figure, percentile
 
 STORE = DATA / "sale-tui.db"
@@ -47,7 +48,7 @@ def _store() -> str:
 
     url = f"sqlite:///{STORE}"
     if cached_store(STORE):
-        return url
+        return store_url(STORE)
     DATA.mkdir(exist_ok=True)
     db.upgrade(str(STORE), backup=False)
     actor = Actor(name="bench", source="bench")
@@ -60,7 +61,8 @@ def _store() -> str:
             marketing.add_promotion(session=s, actor=actor, data=marketing.PromotionInput(
                 name=f"Every 100 off {n + 1}", kind="spend_save", starts_at=start, every_minor=10_000 + n * 1000,
                 every_off_minor=100 + n * 10, cap_minor=5000))
-    return url
+    db.dispose_all()
+    return store_url(STORE)
 
 
 def _codes(url: str) -> list[str]:
