@@ -4,7 +4,8 @@ empty PostgreSQL database): the day a shop outgrows one machine.
 The server database is first migrated to the same schema revision, so it has every table, index and
 constraint a new PostgreSQL store has; then, in one transaction, the rows the migrations seeded are removed,
 every table of the models is filled from the file with ``COPY`` (parents before children), each id sequence
-is moved past the highest id, and the row counts of both sides are compared. Any failure rolls it all back:
+is moved past the highest id, the row counts of both sides are compared and the filled tables are analysed
+(the planner's statistics, as after any bulk load). Any failure rolls it all back:
 the server database is left as the migrations made it, and the file is only read.
 
 Tables of SQLite's own search index (FTS5 and its n-gram table) are not copied: PostgreSQL indexes the same
@@ -104,6 +105,9 @@ def copy_into(raw: Any, source: sqlite3.Connection, tables: list[Table],
             if there != counts[table.name]:
                 raise StoreUnavailable(f"{table.name} holds {there} rows on the server after the copy, not "
                                        f"{counts[table.name]}; nothing was moved.")
+        # the planner's statistics of the copied rows: without them the first queries on a moved store plan
+        # for empty tables (sequential scans, wrong joins) until autovacuum gets round to analysing them
+        cur.execute("ANALYZE " + ", ".join(f'"{t.name}"' for t in tables if counts[t.name]))
     return Moved(counts)
 
 
