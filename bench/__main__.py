@@ -48,7 +48,13 @@ def run_here(names: list[str]) -> int:
         for name in names:
             print(f"== {name} ({_engine.engine()})", flush=True)
             started = time.perf_counter()
+            _engine.used = False
+            kept = len(_report.RECORDED)
             importlib.import_module(f"bench.bench_{name}").run()
+            if not _engine.on_sqlite() and not _engine.used:
+                del _report.RECORDED[kept:]
+                print("   (this benchmark does not take its store from bench/_engine: what it measured is SQLite, "
+                      "so none of it counts for PostgreSQL)", flush=True)
             print(f"   ({time.perf_counter() - started:.1f} s)", flush=True)
     finally:
         if record:
@@ -97,6 +103,8 @@ def table(results: dict[str, dict[str, list[dict[str, object]] | None]]) -> list
             target = f"{sign} {float(any_['target']):g} {unit}"  # type: ignore[arg-type]
             if va is None or vb is None:
                 ratio, within = "-", ("SQLite only" if vb is None else "PostgreSQL only")
+                if vb is None and by_engine.get("postgresql") is None:
+                    within = "PostgreSQL run failed"
             else:
                 # how many times worse PostgreSQL is (below 1: better)
                 slower = (va / vb if vb else float("inf")) if higher else (vb / va if va else float("inf"))

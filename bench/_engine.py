@@ -59,6 +59,8 @@ def on_sqlite() -> bool:
 
 
 _cluster: Any = None
+used = False
+"""Whether this process's benchmark took a store from here (one that did not measures SQLite whatever the engine)."""
 
 
 def cluster() -> Any:
@@ -117,6 +119,8 @@ def move(path: Path, database: str) -> None:
     _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)', f'CREATE DATABASE "{database}"')
     url = cluster().url(database)
     size = path.stat().st_size
+    print(f"   (moving {path.name}, {size / 1e6:,.0f} MB, onto PostgreSQL with db restore: once per builder version; "
+          "a big store takes minutes)", flush=True)
     started = time.perf_counter()
     db.restore_store(url, path)
     elapsed = time.perf_counter() - started
@@ -131,6 +135,8 @@ def move(path: Path, database: str) -> None:
 def store_url(path: Path | str, version: str = "1") -> str:
     """The URL a benchmark measures for the SQLite store file ``path`` (built by ``version`` of its builder):
     the file on SQLite; on PostgreSQL a fresh copy of its template (moved once per builder version)."""
+    global used
+    used = True
     path = Path(path)
     if on_sqlite():
         return f"sqlite:///{path}"
@@ -154,6 +160,8 @@ def store_url(path: Path | str, version: str = "1") -> str:
 def empty_url(path: Path | str) -> str:
     """The URL of a new, empty store for a benchmark that builds it through the services every run
     (``db upgrade`` makes it): the file ``path`` removed on SQLite, an empty database on PostgreSQL."""
+    global used
+    used = True
     path = Path(path)
     from shoptui import db
 
