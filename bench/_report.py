@@ -10,16 +10,25 @@ from collections.abc import Callable
 from pathlib import Path
 
 DATA = Path(__file__).with_name(".data")
+RECORDED: list[dict[str, object]] = []
+"""Every figure printed by this process, for ``python -m bench compare`` (see ``--record``)."""
 
 
 def figure(name: str, value: float, target: float, unit: str = "ms", *, higher_is_better: bool = False,
            note: str = "") -> bool:
     """Print ``name: value unit (target <= X) OK|MISS``; returns whether the target is met."""
     ok = value >= target if higher_is_better else value <= target
+    record(name, value, target, unit, higher_is_better=higher_is_better)
     sign = ">=" if higher_is_better else "<="
     extra = f"  {note}" if note else ""
     print(f"   {name:<52} {value:>10.2f} {unit:<6} target {sign} {target:g} {unit:<6} {'OK' if ok else 'MISS'}{extra}")
     return ok
+
+
+def record(name: str, value: float, target: float, unit: str = "ms", *, higher_is_better: bool = False) -> None:
+    """Keep a figure for ``python -m bench compare`` (``figure`` does this for what it prints)."""
+    RECORDED.append({"name": name.strip(), "value": value, "target": target, "unit": unit,
+                     "higher_is_better": higher_is_better})
 
 
 def percentile(samples: list[float], p: float) -> float:

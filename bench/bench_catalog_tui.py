@@ -22,9 +22,10 @@ PRODUCTS = 100_000
 
 def _store() -> str:
     """The catalogue bench's 100k store (rebuilt when the schema or its data changed)."""
-    from bench.bench_catalog import big_store
+    from bench._engine import store_url
+    from bench.bench_catalog import big_store, schema_marker
 
-    return big_store()
+    return store_url(big_store(), schema_marker())
 
 
 async def _wait(pilot: object, done: object, timeout: float = 10.0) -> float:

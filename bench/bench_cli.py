@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 
+from bench._engine import empty_url
 from bench._report import DATA, PYTHON, figure, wall_ms
 
 
@@ -14,9 +15,7 @@ def run() -> None:
     helped = wall_ms([shoptui, "--help"])
     figure("shoptui --help (wall)", helped, bare * 1.5 + 100, note=f"python -c pass = {bare:.0f} ms")
 
-    store = DATA / "cli.db"
-    store.unlink(missing_ok=True)
-    env = dict(os.environ, SHOPTUI_DATABASE_URL=str(store))
+    env = dict(os.environ, SHOPTUI_DATABASE_URL=empty_url(DATA / "cli.db"))
     wall_ms([shoptui, "db", "upgrade", "--quiet"], repeat=1, env=env)
     sqlmodel = wall_ms([PYTHON, "-c", "import sqlmodel"])
     shown = wall_ms([shoptui, "settings", "show", "--json"], env=env)

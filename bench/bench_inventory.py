@@ -25,6 +25,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from bench._data import fill_row
+from bench._engine import store_url
 from bench._report import DATA, figure, percentile, time_calls
 
 VARIANTS = 300_000
@@ -116,9 +117,9 @@ def ensure_store() -> str:
         if STORE.exists():
             print(f"   (cached store is version {version!r}, this bench needs {STORE_VERSION!r}: rebuilding)")
         _build()
-    url = f"sqlite:///{STORE}"
-    db.upgrade(url, backup=False)  # migrations of other modules added since the store was built
-    return url
+    db.upgrade(f"sqlite:///{STORE}", backup=False)  # migrations of other modules added since the store was built
+    db.dispose_all()
+    return store_url(STORE, STORE_VERSION)
 
 
 def _per_call(fn, repeat: int) -> tuple[list[float], list[float]]:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from bench._data import insert as _insert
 from bench._data import stamp as _stamp
+from bench._engine import execute, store_url
 from bench._report import DATA, figure, percentile, time_calls
 
 MEMBERS = 1_000_000
@@ -81,16 +82,13 @@ def run() -> None:
 
     if not STORE.exists():
         _build()
-    url = f"sqlite:///{STORE}"
+    url = store_url(STORE)
     actor = Actor(name="bench", source="bench")
     clock.freeze(NOW)
     try:
-        con = sqlite3.connect(STORE)  # a fresh start: every member back at the entry tier
-        con.execute("UPDATE member SET tier_code = 'normal' WHERE tier_code <> 'normal'")
-        con.execute("DELETE FROM member_tier_change")
-        con.execute("DELETE FROM outbox_message WHERE template = 'member.tier_up'")
-        con.commit()
-        con.close()
+        execute(url, "UPDATE member SET tier_code = 'normal' WHERE tier_code <> 'normal'",  # a fresh start: every
+                "DELETE FROM member_tier_change",  # member back at the entry tier
+                "DELETE FROM outbox_message WHERE template = 'member.tier_up'")
         rnd = random.Random(3)
         with db.read_session(url) as session:
             members_api.find_member(session=session, phone=phone(1))  # warm the engine and settings

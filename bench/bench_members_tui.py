@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 
+from bench._engine import store_url
 from bench._report import figure, percentile, time_calls
 
 PAGE = 48  # two screens of rows at 80x24, as the screen asks
@@ -23,7 +24,7 @@ def run() -> None:
 
     if not STORE.exists():
         _build()
-    url = f"sqlite:///{STORE}"
+    url = store_url(STORE)
     clock.freeze(NOW)
     rnd = random.Random(5)
     try:
@@ -74,14 +75,13 @@ def _one(url: str, **filters: object) -> None:
 
 
 def _busiest(url: str) -> int:
-    import sqlite3
+    from sqlmodel import text
 
-    con = sqlite3.connect(url.removeprefix("sqlite:///"))
-    try:
-        return int(con.execute("SELECT customer_id FROM sales_order GROUP BY customer_id "
-                               "ORDER BY COUNT(*) DESC LIMIT 1").fetchone()[0])
-    finally:
-        con.close()
+    from shoptui import db
+
+    with db.read_session(url) as session:
+        return int(session.execute(text("SELECT customer_id FROM sales_order WHERE customer_id IS NOT NULL "
+                                        "GROUP BY customer_id ORDER BY COUNT(*) DESC LIMIT 1")).scalar_one())
 
 
 def _profile(url: str, member_id: int) -> None:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from bench._data import insert as _insert
 from bench._data import stamp as _stamp
+from bench._engine import explain, store_url
 from bench._report import DATA, built, cached_store, figure, percentile, time_calls
 
 ORDERS = 1_000_000
@@ -139,14 +140,14 @@ def run() -> None:
     if not cached_store(STORE, STORE_VERSION):
         _build()
         built(STORE, STORE_VERSION)
-    url = f"sqlite:///{STORE}"
+    url = store_url(STORE, STORE_VERSION)
     actor = Actor(name="bench", source="bench")
     with clock.frozen(NOW):
+        plan = explain(url, "SELECT id FROM sales_order WHERE status = 'open' AND (created_at, id) < (:at, :id) "
+                            "ORDER BY created_at DESC, id DESC LIMIT 51",
+                       {"at": "2026-01-01 00:00:00.000000", "id": 10**9})
+        print(f"   plan of a status page: {' / '.join(line.strip() for line in plan)}")
         with db.read_session(url) as s:
-            plan = " ".join(str(r[3]) for r in s.connection().exec_driver_sql(
-                "EXPLAIN QUERY PLAN SELECT id FROM sales_order WHERE status = 'open' AND (created_at, id) < (?, ?) "
-                "ORDER BY created_at DESC, id DESC LIMIT 51", ("2026-01-01 00:00:00.000000", 10**9)))
-            print(f"   plan of a status page: {plan}")
             for status in ("completed", "open", "unpaid", "shipped"):
                 first = time_calls(lambda st=status: orders_api.list_orders(
                     session=s, filters=orders_api.OrderFilter(status=st), limit=50), 30)

@@ -23,6 +23,7 @@ import random
 import time
 from datetime import timedelta
 
+from bench._engine import store_url
 from bench._report import built, cached_store, figure, percentile, time_calls
 from bench.bench_orders import NOW, ORDERS, STORE, STORE_VERSION, _build
 
@@ -37,7 +38,7 @@ def _store_url() -> str:
     if not cached_store(STORE, STORE_VERSION):
         _build()
         built(STORE, STORE_VERSION)
-    return f"sqlite:///{STORE}"
+    return store_url(STORE, STORE_VERSION)
 
 
 def _worker_figures(url: str) -> None:

@@ -12,6 +12,7 @@ import random
 import time
 from datetime import UTC, datetime, timedelta
 
+from bench._engine import empty_url
 from bench._report import DATA, figure, percentile, time_calls
 
 STORE = DATA / "pricing.db"
@@ -77,9 +78,7 @@ def run() -> None:
     from shoptui.services import pricing as pricing_api
 
     DATA.mkdir(exist_ok=True)
-    for suffix in ("", "-wal", "-shm", ".lock"):
-        STORE.with_name(STORE.name + suffix).unlink(missing_ok=True)
-    url = f"sqlite:///{STORE}"
+    url = empty_url(STORE)
     started = time.perf_counter()
     db.upgrade(url, backup=False)  # only db upgrade makes a store
     skus, customer_id, code = _build(url)

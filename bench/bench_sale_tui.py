@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from bench._engine import store_url
 from bench._report import DATA, cached_store, figure, percentile
 
 STORE = DATA / "sale-tui.db"
@@ -51,7 +52,7 @@ def _store() -> str:
     for leftover in (RUN_STORE, RUN_STORE.with_name(RUN_STORE.name + "-wal"), RUN_STORE.with_name(RUN_STORE.name + "-shm")):
         leftover.unlink(missing_ok=True)
     shutil.copyfile(STORE, RUN_STORE)
-    return f"sqlite:///{RUN_STORE}"
+    return store_url(RUN_STORE)  # on PostgreSQL: a fresh copy of the moved store, made per run too
 
 
 def _build() -> None:

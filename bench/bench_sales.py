@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import time
 
+from bench._engine import store_url
 from bench._report import DATA, cached_store, figure, percentile
 
 SMALL = DATA / "sales-small.db"
@@ -24,7 +25,7 @@ def _small_store() -> str:
     from shoptui.services.inventory import restock
 
     if cached_store(SMALL):
-        return f"sqlite:///{SMALL}"
+        return store_url(SMALL)
     url = f"sqlite:///{SMALL}"
     actor = Actor(name="bench", source="bench")
     db.upgrade(url, backup=False)  # only db upgrade makes a store
@@ -34,7 +35,8 @@ def _small_store() -> str:
                 title=f"Bench product {n}", status="active",
                 variants=[catalog.VariantInput(sku=f"B-{n:05d}", price_minor=500 + n * 7)]))
             restock(session=s, actor=actor, code=f"B-{n:05d}", quantity=100_000)
-    return url
+    db.dispose_all()
+    return store_url(SMALL)
 
 
 def run() -> None:

@@ -22,6 +22,7 @@ import termios
 import time
 from pathlib import Path
 
+from bench._engine import empty_url
 from bench._report import DATA, PYTHON, figure
 
 RUNS = 7
@@ -87,12 +88,9 @@ def _measure(label: str, argv: list[str], timings: Path) -> None:
 def run() -> None:
     from shoptui import db
 
-    store = DATA / "tui.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{store}{suffix}").unlink(missing_ok=True)
-    db.upgrade(str(store), backup=False)
+    url = empty_url(DATA / "tui.db")
+    db.upgrade(url, backup=False)
     db.dispose_all()
-    url = f"sqlite:///{store}"
     timings = DATA / "tui-timings.txt"
     bare = statistics.median(_wall([PYTHON, "-c", "pass"]) for _ in range(5))
     sqlmodel = statistics.median(_wall([PYTHON, "-c", "import sqlmodel"]) for _ in range(5))

@@ -891,6 +891,7 @@ def _move_into_server(engine: Engine, url: str, path: Path) -> None:
                                                                        tables))
     finally:
         source.close()
+    move.settle(engine)
 
 
 def _verify_copy(copy: sqlite3.Connection, path: Path) -> None:

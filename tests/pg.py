@@ -22,8 +22,13 @@ import tempfile
 from pathlib import Path
 
 SUPERUSER = "shoptui"
-_SETTINGS = {
+_BASE = {  # every cluster: Unix socket only, quiet log
     "listen_addresses": "''",
+    "log_min_messages": "fatal",
+    "logging_collector": "off",
+}
+_SETTINGS = {  # the tests' cluster: thrown away, so no durability
+    **_BASE,
     "fsync": "off",
     "synchronous_commit": "off",
     "full_page_writes": "off",
@@ -31,8 +36,6 @@ _SETTINGS = {
     "shared_buffers": "32MB",
     "max_wal_size": "1GB",
     "checkpoint_timeout": "30min",
-    "log_min_messages": "fatal",
-    "logging_collector": "off",
 }
 
 
@@ -53,11 +56,19 @@ def find_bin() -> Path:
 
 
 class Cluster:
-    """One running cluster: ``url(name)`` names a database in it; ``stop()`` ends and deletes it."""
+    """One running cluster: ``url(name)`` names a database in it; ``stop()`` ends and deletes it.
 
-    def __init__(self) -> None:
+    ``root`` keeps the cluster in that folder instead of a temporary one: it is made on first use, started
+    if it is not running (one already running there is joined and left running by ``stop()``), and
+    ``stop()`` stops it but keeps its databases for the next run (the benchmarks' cached templates).
+    ``settings`` replaces the throwaway, non-durable server settings (written to ``shoptui.conf``, which
+    ``postgresql.conf`` includes, at every start)."""
+
+    def __init__(self, root: Path | None = None, settings: dict[str, str] | None = None) -> None:
         self.bin = find_bin()
-        self.root = Path(tempfile.mkdtemp(prefix="shoptui-pg-"))
+        self.keep = root is not None
+        self.root = Path(root) if root is not None else Path(tempfile.mkdtemp(prefix="shoptui-pg-"))
+        self.root.mkdir(parents=True, exist_ok=True)
         self.data = self.root / "data"
         self.owner: str | None = None
         if os.geteuid() == 0:  # initdb refuses root: the cluster belongs to postgres (or nobody)
@@ -67,14 +78,30 @@ class Cluster:
         os.chmod(self.root, 0o700)
         self._started = False
         atexit.register(self.stop)  # a worker that dies without its session finaliser still cleans up
-        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", SUPERUSER, "--auth=trust",
-                  "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions")
-        with open(self.data / "postgresql.conf", "a", encoding="utf-8") as conf:
-            conf.write("".join(f"{key} = {value}\n" for key, value in _SETTINGS.items()))
-            conf.write(f"unix_socket_directories = '{self.root}'\n")
+        if not (self.data / "PG_VERSION").exists():
+            self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", SUPERUSER, "--auth=trust",
+                      "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions")
+            with open(self.data / "postgresql.conf", "a", encoding="utf-8") as conf:
+                conf.write("include_if_exists = 'shoptui.conf'\n")
+        elif self.running():
+            return
+        chosen = _SETTINGS if settings is None else {**_BASE, **settings}
+        conf_path = self.data / "shoptui.conf"
+        conf_path.write_text("".join(f"{key} = {value}\n" for key, value in chosen.items())
+                             + f"unix_socket_directories = '{self.root}'\n", encoding="utf-8")
+        if self.owner is not None:
+            entry = pwd.getpwnam(self.owner)
+            os.chown(conf_path, entry.pw_uid, entry.pw_gid)
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"),
-                  "-w", "-t", "60", "start")
+                  "-w", "-t", "120", "start")
         self._started = True
+
+    def running(self) -> bool:
+        """Whether a server is running on this cluster's data folder."""
+        argv: tuple[str, ...] = (str(self.bin / "pg_ctl"), "-D", str(self.data), "status")
+        if self.owner is not None:
+            argv = ("runuser", "-u", self.owner, "--", *argv)
+        return subprocess.run(argv, cwd=self.root, capture_output=True).returncode == 0
 
     def _run(self, *argv: str) -> None:
         if self.owner is not None:
@@ -102,7 +129,8 @@ class Cluster:
                 self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
             except RuntimeError:
                 pass
-        shutil.rmtree(self.root, ignore_errors=True)
+        if not self.keep:
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
 def _unprivileged_user() -> str:

@@ -4,7 +4,8 @@ empty PostgreSQL database): the day a shop outgrows one machine.
 The server database is first migrated to the same schema revision, so it has every table, index and
 constraint a new PostgreSQL store has; then, in one transaction, the rows the migrations seeded are removed,
 every table of the models is filled from the file with ``COPY`` (parents before children), each id sequence
-is moved past the highest id, and the row counts of both sides are compared. Any failure rolls it all back:
+is moved past the highest id, the row counts of both sides are compared and the filled tables are analysed
+(the planner's statistics, as after any bulk load); once committed the database is vacuumed (``settle``). Any failure rolls it all back:
 the server database is left as the migrations made it, and the file is only read.
 
 Tables of SQLite's own search index (FTS5 and its n-gram table) are not copied: PostgreSQL indexes the same
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import Column, Table
+from sqlalchemy import Column, Engine, Table
 
 from shoptui.errors import StoreUnavailable
 
@@ -104,7 +105,19 @@ def copy_into(raw: Any, source: sqlite3.Connection, tables: list[Table],
             if there != counts[table.name]:
                 raise StoreUnavailable(f"{table.name} holds {there} rows on the server after the copy, not "
                                        f"{counts[table.name]}; nothing was moved.")
+        # the planner's statistics of the copied rows: without them the first queries on a moved store plan
+        # for empty tables (sequential scans, wrong joins) until autovacuum gets round to analysing them
+        cur.execute("ANALYZE " + ", ".join(f'"{t.name}"' for t in tables if counts[t.name]))
     return Moved(counts)
+
+
+def settle(engine: Engine) -> None:
+    """After the move has committed: ``VACUUM`` the server database, so the copied rows are marked visible to
+    all (the visibility map) and index-only scans - the dashboard's counts - read the index alone from the
+    first query, instead of visiting every row's page until autovacuum gets round to it. VACUUM cannot run
+    inside a transaction, so it is its own step; the move is complete without it."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM")
 
 
 def _copy_table(cur: Any, source: sqlite3.Connection, table: Table) -> int:

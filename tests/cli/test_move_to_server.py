@@ -103,6 +103,19 @@ def _refused(target: str, path: Path, sentence: str) -> None:
     assert table_names(target) == []  # the server database is as empty as it was
 
 
+def test_the_moved_tables_have_planner_statistics_and_are_vacuumed(shop_file: Path, tmp_path: Path) -> None:
+    target = new_store_url(tmp_path, "analysed")
+    assert _cli("--db", target, "db", "restore", str(shop_file)).exit_code == 0
+    analysed = dict(rows(target, "SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables"))
+    vacuumed = dict(rows(target, "SELECT relname, last_vacuum IS NOT NULL FROM pg_stat_user_tables"))
+    filled = {name: count for name, count in ((t, rows(target, f'SELECT count(*) FROM "{t}"')[0][0])
+                                              for t in ("variant", "customer", "sales_order", "product"))}
+    assert all(filled.values()), filled
+    assert all(analysed[name] for name in filled), analysed
+    assert all(vacuumed[name] for name in filled), vacuumed  # index-only scans need no heap visit
+    assert not analysed["order_refund"]  # an empty table is left alone
+
+
 def test_a_file_at_an_older_schema_is_refused_with_the_way_forward(shop_file: Path, tmp_path: Path) -> None:
     old = tmp_path / "old.db"
     shutil.copy(shop_file, old)

@@ -217,6 +217,16 @@ def test_list_filters_search_and_keyset_pages(seeded: str) -> None:
         assert listing.list_orders(session=s, filters=listing.OrderFilter(has_tracking=True)).items == []
         hits = listing.search_orders(session=s, text=numbers[2])
         assert hits[0].exact and hits[0].key == numbers[2]
+        # a search matching more than SEARCH_NARROW orders takes the broad path (OR of the ranges): same orders
+        searches = ("Wang", "138001", "so-00000", "Li", "SO-", "zzz")
+        narrow = {t: [o.number for o in listing.list_orders(session=s, filters=listing.OrderFilter(search=t)).items]
+                  for t in searches}
+        assert narrow["SO-"] == numbers[::-1] and narrow["zzz"] == [] and len(narrow["Li"]) == 2
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(listing, "SEARCH_NARROW", 1)
+            broad = {t: [o.number for o in listing.list_orders(session=s, filters=listing.OrderFilter(search=t)).items]
+                     for t in searches}
+        assert broad == narrow
         for bad in (listing.OrderFilter(status="lost"), listing.OrderFilter(channel="fax"),
                     listing.OrderFilter(date_from=date(2026, 2, 1), date_to=date(2026, 1, 1))):
             with pytest.raises(InvalidInput):

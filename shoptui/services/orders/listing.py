@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import and_, or_, tuple_
+from sqlalchemy import and_, or_, tuple_, union_all
 from sqlmodel import Session, col, select
 
 from shoptui import clock
@@ -49,30 +49,43 @@ def _cursor(after: str) -> tuple[datetime, int]:
         raise InvalidInput(f"The cursor {after!r} is not one this list gave out.") from None
 
 
+SEARCH_NARROW = 1000
+"""A search matching at most this many orders is listed from their ids (see ``_search_condition``)."""
+
+
 def _search_condition(session: Session, text_value: str) -> Any:
+    """What a search matches: order number, tracking number, phone, name prefixes, a customer's email.
+
+    Each is an index range of its own. A narrow search (at most ``SEARCH_NARROW`` orders, the usual case: a
+    number, a phone) reads those ids first and the page is listed from them; a broad one (a prefix such as
+    "SO-") keeps the OR of the ranges, which the newest-first walk fills a page from quickly. (The OR alone
+    lets PostgreSQL walk the whole newest-first index testing every order when only one matches.)"""
     raw = unicodedata.normalize("NFKC", text_value).strip()
     if len(raw) > 200:
         raise InvalidInput("Search for at most 200 characters.")
     upper = raw.upper()
-    conditions: list[Any] = [and_(col(Order.number) >= upper, col(Order.number) < upper + "\U0010ffff")]
-    tracking_orders = select(Shipment.order_id).where(col(Shipment.tracking) >= upper,
-                                                      col(Shipment.tracking) < upper + "\U0010ffff")
-    conditions.append(col(Order.id).in_(tracking_orders))
+    ranges: list[Any] = [and_(col(Order.number) >= upper, col(Order.number) < upper + "\U0010ffff")]
+    tracking_orders = select(col(Shipment.order_id)).where(col(Shipment.tracking) >= upper,
+                                                           col(Shipment.tracking) < upper + "\U0010ffff")
     compact = re.sub(r"[\s\-().]", "", raw)
     if compact.lstrip("+").isdigit() and len(compact) >= 3:
         from shoptui.services.members import phone_variants
 
         for variant in phone_variants(session, compact):
-            conditions.append(and_(col(Order.customer_phone) >= variant, col(Order.customer_phone) < variant + "~"))
+            ranges.append(and_(col(Order.customer_phone) >= variant, col(Order.customer_phone) < variant + "~"))
     if not raw.isdigit():
-        conditions.append(and_(col(Order.customer_name) >= raw, col(Order.customer_name) < raw + "\U0010ffff"))
+        ranges.append(and_(col(Order.customer_name) >= raw, col(Order.customer_name) < raw + "\U0010ffff"))
         # index ranges only (name prefix, exact email): a search never scans the customers
         customer_ids = session.exec(select(Customer.id).where(or_(
             and_(col(Customer.name) >= raw, col(Customer.name) < raw + "\U0010ffff"),
             col(Customer.email) == raw.lower())).limit(200)).all()
         if customer_ids:
-            conditions.append(col(Order.customer_id).in_(customer_ids))
-    return or_(*conditions)
+            ranges.append(col(Order.customer_id).in_(customer_ids))
+    parts = union_all(*(select(col(Order.id)).where(r) for r in ranges), tracking_orders).subquery()
+    found = {row[0] for row in session.execute(select(parts.c[0]).limit(SEARCH_NARROW + 1))}
+    if len(found) <= SEARCH_NARROW:
+        return col(Order.id).in_(sorted(found))
+    return or_(*ranges, col(Order.id).in_(tracking_orders))
 
 
 _SUMMARY_COLUMNS = tuple(getattr(Order, name) for name in OrderSummary.model_fields)
