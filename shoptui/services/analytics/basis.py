@@ -161,6 +161,29 @@ def month_starts(first: date, last: date) -> list[date]:
     return months
 
 
+class Margins:
+    """Net sales, gross margin and its share, from a row's gross sales, discounts, returns and cost: the
+    definitions every report uses (definitions.py), written once. Mixed into each report's figures."""
+
+    gross_sales: int
+    discounts: int
+    returns: int
+    cost: int
+
+    @property
+    def net_sales(self) -> int:
+        return self.gross_sales - self.discounts - self.returns
+
+    @property
+    def gross_margin(self) -> int:
+        return self.net_sales - self.cost
+
+    @property
+    def margin_bp(self) -> int | None:
+        """gross_margin / net_sales in basis points, halves away from zero (None without net sales)."""
+        return share_bp(self.gross_margin, self.net_sales)
+
+
 def share_bp(part: int, whole: int) -> int | None:
     """``part / whole`` in basis points, rounded half up (None when ``whole`` is 0)."""
     from shoptui.services.pricing import round_half_up

@@ -27,13 +27,13 @@ from shoptui.models.catalog import Product, Variant
 from shoptui.models.inventory import StockLevel
 from shoptui.models.orders import Order, OrderLine, OrderRefund, OrderRefundLine
 from shoptui.services.analytics.basis import (
+    Margins,
     Period,
     as_utc,
     counted,
     line_cost,
     placed_in,
     refunded_in,
-    share_bp,
     store_period,
     unit_cost,
 )
@@ -51,8 +51,8 @@ Key = tuple[int | None, str]  # (variant id, SKU as sold when the variant is gon
 
 
 @dataclass(frozen=True)
-class ProductFigures:
-    """What one variant did in the period (money in minor units)."""
+class ProductFigures(Margins):
+    """What one variant did in the period (money in minor units); net sales and margin as every report has them."""
 
     units: int = 0
     orders: int = 0
@@ -61,18 +61,6 @@ class ProductFigures:
     returns: int = 0
     returned_units: int = 0
     cost: int = 0
-
-    @property
-    def net_sales(self) -> int:
-        return self.gross_sales - self.discounts - self.returns
-
-    @property
-    def gross_margin(self) -> int:
-        return self.net_sales - self.cost
-
-    @property
-    def margin_bp(self) -> int | None:
-        return share_bp(self.gross_margin, self.net_sales)
 
     def plus(self, other: ProductFigures) -> ProductFigures:
         return ProductFigures(*(getattr(self, n) + getattr(other, n) for n in _FIELDS))

@@ -31,6 +31,7 @@ from shoptui.models.orders import (
     SalesDay,
     SalesDayVariant,
 )
+from shoptui.services.analytics.basis import Margins
 from shoptui.services.analytics.definitions import BREAKDOWNS, COMPARES, TIME_BREAKDOWNS
 from shoptui.services.analytics.export import Column, Table
 from shoptui.store.rows import tuples
@@ -49,8 +50,8 @@ LINE_BREAKDOWNS = ("category", "product", "variant")
 
 
 @dataclass(frozen=True)
-class SalesFigures:
-    """The figures of one row (or the total); money in minor units."""
+class SalesFigures(Margins):
+    """The figures of one row (or the total); money in minor units; net sales and margin from ``Margins``."""
 
     orders: int = 0
     units: int = 0
@@ -60,24 +61,6 @@ class SalesFigures:
     cost: int = 0
     shipping: int = 0
     tax: int = 0
-
-    @property
-    def net_sales(self) -> int:
-        return self.gross_sales - self.discounts - self.returns
-
-    @property
-    def gross_margin(self) -> int:
-        return self.net_sales - self.cost
-
-    @property
-    def margin_bp(self) -> int | None:
-        """gross_margin / net_sales in basis points (None without net sales)."""
-        from shoptui.services.pricing import round_half_up
-
-        if self.net_sales == 0:
-            return None
-        sign = -1 if (self.gross_margin < 0) != (self.net_sales < 0) else 1
-        return sign * round_half_up(abs(self.gross_margin) * 10_000, abs(self.net_sales))
 
     @property
     def average_order_value(self) -> int | None:
