@@ -20,12 +20,12 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, st
     url = build(tmp_path_factory.mktemp("hostile"))
     one = lambda sql: str(rows(url, sql)[0][0])  # noqa: E731
     ids = {
-        "order": one("select number from sales_order order by id limit 1"),
+        "order": one("select number from sales_order where customer_name like 'Guest %' order by id limit 1"),
         "customer": one("select id from customer where name like 'Cust%'"),
         "supplier": one("select id from supplier where name like 'Sup%'"),
         "po": one("select id from purchase_order order by id desc limit 1"),
-        "promo": one("select id from promotion order by id limit 1"),
-        "coupon": one("select id from coupon order by id limit 1"),
+        "promo": one("select id from promotion where name like 'Promo %'"),
+        "coupon": one("select id from coupon where name like 'Coupon %'"),
     }
     return url, ids
 
