@@ -311,8 +311,11 @@ class Actor:
     """Who does something and from where: carried by every service call that writes."""
 
     name: str
-    source: str  # "tui", "cli", "script", "test"
-    address: str | None = None  # the SSH client address when over SSH
+    source: str  # "tui", "cli", "web", "script", "test"
+    address: str | None = None  # the SSH client's (or the browser's) address; None at the local console
+    staff_id: int | None = None  # the logged-in staff account; None for the system itself (tests, demo, migrations)
+    role: str = "owner"  # a staff actor's role as they logged in (the services re-read it from the store)
+    scope: str = ""  # "counter": switched in by PIN, so only the counter's permissions apply
 
     @classmethod
     def from_environment(cls, source: str) -> Actor:

@@ -31,7 +31,15 @@ class Conflict(ShopError):
 
 
 class NotAllowed(ShopError):
-    """A role or a store setting forbids it."""
+    """A role or a store setting forbids it. ``permission`` names the permission missing, when one is."""
+
+    def __init__(self, *args: object, field: str | None = None, permission: str | None = None) -> None:
+        super().__init__(*args, field=field)
+        self.permission = permission
+
+
+class NotLoggedIn(ShopError):
+    """No valid login: no session or token, an expired or revoked one, or one of another store."""
 
 
 class StoreUnavailable(ShopError):

@@ -11,15 +11,25 @@ from sqlmodel import Session
 
 from shoptui import clock, db
 from shoptui.config import Actor
-from tests.store_files import ENGINE, ON_POSTGRESQL, make_template, stop_cluster, store_copy, url_path
+from tests.store_files import (
+    ENGINE,
+    ON_POSTGRESQL,
+    make_template,
+    stop_cluster,
+    store_copy,
+    template_token,
+    url_path,
+)
 
 FROZEN_AT = datetime(2026, 11, 20, 2, 30, tzinfo=UTC)  # 10:30 in Asia/Shanghai
 CLERK = Actor(name="clerk", source="test")
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test reads the developer's real config or store."""
+def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
+                          owner_token: str) -> None:
+    """No test reads the developer's real config or store; every test runs as the logged-in owner of the
+    template store (and of every copy of it): SHOPTUI_TOKEN holds the owner's API token."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
@@ -29,6 +39,9 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
     monkeypatch.delenv("SHOPTUI_CONFIG", raising=False)
     monkeypatch.delenv("SSH_CONNECTION", raising=False)
     monkeypatch.delenv("SSH_CLIENT", raising=False)
+    monkeypatch.delenv("SHOPTUI_FACE", raising=False)
+    monkeypatch.delenv("SHOPTUI_CLIENT_ADDRESS", raising=False)
+    monkeypatch.setenv("SHOPTUI_TOKEN", owner_token)
     from shoptui import config
 
     config._read_config.cache_clear()
@@ -61,6 +74,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 def template_store(tmp_path_factory: pytest.TempPathFactory) -> str:
     """One store migrated to head per test run (per xdist worker); tests copy it. Its URL."""
     return make_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def owner_token(template_store: str) -> str:
+    """The template owner's API token (good on every copy of the template)."""
+    return template_token(template_store)
 
 
 @pytest.fixture

@@ -74,11 +74,39 @@ def database_name(url: str) -> str:
     return str(make_url(url).database)
 
 
+OWNER_NAME = "owner"
+OWNER_PASSWORD = "a-long-owner-passphrase"
+_TOKENS: dict[str, str] = {}
+
+
+def sign_in_owner(url: str) -> str:
+    """Give a migrated store its owner account (OWNER_NAME) when it has none, and return an API token of
+    that owner: what every test passes in SHOPTUI_TOKEN, so the whole suite runs as a logged-in owner."""
+    from shoptui.services import staff
+
+    with db.transaction(url) as session:
+        if not staff.has_accounts(session=session):
+            staff.init_owner(session=session, name=OWNER_NAME, password=OWNER_PASSWORD, source="test")
+        from shoptui.config import Actor
+
+        row = staff.show_staff(session=session, actor=Actor("test", "test"), name=OWNER_NAME)
+        token = staff.create_api_token(session=session, actor=Actor(OWNER_NAME, "test", staff_id=row.id),
+                                       name=OWNER_NAME, label="tests")
+    return token
+
+
 def make_template(folder: Path) -> str:
-    """A store migrated to head and sealed, to be copied by ``copy_store``."""
+    """A store migrated to head, with its owner and the owner's API token (``template_token``), sealed, to be
+    copied by ``copy_store``."""
     url = new_store_url(folder, "template.db")
     db.upgrade(url, backup=False)
+    _TOKENS[url] = sign_in_owner(url)
     return seal_template(url)
+
+
+def template_token(template: str) -> str:
+    """The owner's API token of a template store (and of every copy of it)."""
+    return _TOKENS[template]
 
 
 def seal_template(url: str) -> str:

@@ -32,23 +32,61 @@ KEY_OPTION = typer.Option(
 
 @dataclass
 class CliState:
-    """What the global options said: the store and how to talk."""
+    """What the global options said: the store and how to talk; and, once asked, who is logged in."""
 
     db: str | None = None
+    _actor: Actor | None = None
+
+    def __post_init__(self) -> None:
+        global _CURRENT
+        _CURRENT = self  # the command being run (one per process; each CliRunner invoke makes a new one)
 
     @property
-    def url(self) -> str:
-        """The resolved store URL."""
+    def store_url(self) -> str:
+        """The resolved store URL, without asking who is there: only for the commands open to anyone
+        (login, logout, staff init, db upgrade)."""
         from shoptui.config import resolve_database_url
 
         return resolve_database_url(self.db)
 
     @property
-    def actor(self) -> Actor:
-        """The OS user, via the CLI (and the SSH address when over SSH)."""
-        from shoptui.config import Actor
+    def url(self) -> str:
+        """The store URL for a command that reads or changes shop data: refused (exit 1, one line saying how
+        to log in) without a valid session or API token."""
+        url = self.store_url
+        if self._actor is None:
+            self._actor = self._sign_in(url)
+        return url
 
-        return Actor.from_environment("cli")
+    @property
+    def actor(self) -> Actor:
+        """The logged-in staff member, via the CLI (and the SSH address when over SSH)."""
+        if self._actor is None:
+            self._actor = self._sign_in(self.store_url)
+        return self._actor
+
+    def enrolling_actor(self) -> Actor:
+        """The logged-in staff member, also when they must still enrol in two-factor (for the enrolment)."""
+        if self._actor is None:
+            self._actor = self._sign_in(self.store_url, enrolling=True)
+        return self._actor
+
+    @staticmethod
+    def _sign_in(url: str, *, enrolling: bool = False) -> Actor:
+        from shoptui import signin
+
+        with refusals():
+            found = signin.current(url, face="cli")
+            assert found.actor is not None
+            if found.must_enrol and not enrolling:
+                from shoptui.errors import NotAllowed
+
+                raise NotAllowed("The owner requires two-factor for every account: enrol first with "
+                                 "`shoptui staff 2fa enrol`.")
+            return found.actor
+
+
+_CURRENT: CliState | None = None
 
 
 def state(ctx: typer.Context) -> CliState:
@@ -95,7 +133,19 @@ def refusals() -> Iterator[None]:
     try:
         yield
     except ShopError as exc:
+        _note_refusal(exc)
         raise fail(str(exc)) from None
+
+
+def _note_refusal(exc: Exception) -> None:
+    """A permission refusal is audited (and the owner told) apart from the refused work."""
+    from shoptui.errors import NotAllowed
+
+    cli = _CURRENT
+    if isinstance(exc, NotAllowed) and exc.permission and cli is not None and cli._actor is not None:
+        from shoptui import signin
+
+        signin.record_refusal(cli.store_url, cli._actor, exc)
 
 
 @contextmanager

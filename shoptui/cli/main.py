@@ -111,6 +111,34 @@ def main(
         raise typer.Exit(open_app(db))
 
 
+@app.command("login")
+def login(
+    ctx: typer.Context,
+    name: str | None = typer.Option(None, "--name", "-n", help="The account name (asked for when left out)."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input "
+                                        "(one line; a second line is the new password when one must be chosen)."),
+    code: str | None = typer.Option(None, "--code", help="The two-factor code (asked for when needed)."),
+) -> None:
+    """Log in to the store; the session is kept (readable by you only) until it expires or you log out.
+
+    Example: shoptui login --name mei
+    """
+    from shoptui.cli import staff
+
+    staff.login(ctx, name=name, password_stdin=password_stdin, code=code)
+
+
+@app.command("logout")
+def logout(ctx: typer.Context) -> None:
+    """End your login session on this store.
+
+    Example: shoptui logout
+    """
+    from shoptui.cli import staff
+
+    staff.logout(ctx)
+
+
 def _plain_help(typer_app: typer.Typer) -> None:
     """Every command group renders help the fast, plain way (see ``rich_markup_mode`` above)."""
     typer_app.rich_markup_mode = None

@@ -110,7 +110,7 @@ def db_upgrade(
     from shoptui import db
 
     with refusals():
-        result = db.upgrade(state(ctx).url, backup=not no_backup)
+        result = db.upgrade(state(ctx).store_url, backup=not no_backup)  # open to all: the schema, not shop data
     if result.before == result.after:
         if not quiet:
             say(f"The store is up to date (schema {result.after}).")
@@ -256,11 +256,15 @@ def audit_list(
     since: str | None = typer.Option(None, "--since", help="Only since: 2h, 7d, 2026-11-01 or an ISO time."),
     limit: int = typer.Option(50, "--limit", min=1, max=1000, help="How many entries (1-1000)."),
     after: str | None = typer.Option(None, "--after", help="Continue after this cursor (printed below a page)."),
+    kind: str | None = typer.Option(None, "--kind", help="Only this kind: security (logins, failures, lockouts, "
+                                    "token use, refusals, password changes)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Who changed what, newest first.
 
     Example: shoptui audit list --entity setting --since 7d --json
+
+    Example: shoptui audit list --kind security --since 1d
     """
     from shoptui.services import shop
 
@@ -268,7 +272,7 @@ def audit_list(
         tz = shop.timezone(session=session)
         moment = shop.parse_moment(since, tz) if since else None
         page = shop.list_entries(session=session, entity=entity, entity_id=entity_id, actor=actor, since=moment,
-                                  after=after, limit=limit)
+                                  after=after, limit=limit, kind=kind)
     if as_json:
         emit_json(page.items)
         return
@@ -299,7 +303,8 @@ def notification_list(
 
     with reading(ctx) as session:
         tz = shop.timezone(session=session)
-        items = shop.list_notifications(session=session, unread_only=unread, limit=limit)
+        items = shop.list_notifications(session=session, unread_only=unread, limit=limit,
+                                        role=state(ctx).actor.role)
     if as_json:
         emit_json(items)
         return

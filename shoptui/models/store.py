@@ -28,6 +28,7 @@ class AuditEntry(SQLModel, table=True):
         Index("ix_audit_entity", "entity", "entity_id", "id"),
         Index("ix_audit_at", "at"),
         Index("ix_audit_actor", "actor", "id"),
+        Index("ix_audit_action", "action", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -68,3 +69,4 @@ class Notification(SQLModel, table=True):
     link_id: str | None = Field(default=None, max_length=100)
     dedupe_key: str | None = Field(default=None, max_length=200, index=True)
     read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    audience: str = Field(default="", max_length=20)  # "" everyone; "owner": security notices for the owner only

@@ -1,7 +1,7 @@
 """The shop as a whole: settings, the audit log, notifications, dashboard, global search, checks."""
 
 # The domain's API: faces and other domains import only these names (tests/test_domain_apis.py checks it).
-from .audit import AuditEntryRead as AuditEntryRead, list_entries as list_entries, record as record, record_many as record_many
+from .audit import AUDIT_KINDS as AUDIT_KINDS, AuditEntryRead as AuditEntryRead, list_entries as list_entries, record as record, record_many as record_many
 from .checks import run_checks as run_checks
 from .contacts import (
     check_email as check_email,
@@ -29,6 +29,19 @@ from .notifications import (
     notify as notify,
 )
 from .paging import Page as Page, after_key as after_key, clamp_limit as clamp_limit
+from .permissions import (
+    COUNTER_PERMISSIONS as COUNTER_PERMISSIONS,
+    PERMISSIONS as PERMISSIONS,
+    ROLES as ROLES,
+    Grants as Grants,
+    Permission as Permission,
+    allowed as allowed,
+    grants as grants,
+    needed_for as needed_for,
+    require as require,
+    require_within as require_within,
+    role_grants as role_grants,
+)
 from .printing import print_argv as print_argv
 from .search import SearchHit as SearchHit, search_all as search_all
 from .setting_defs import (

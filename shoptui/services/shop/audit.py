@@ -14,6 +14,7 @@ from shoptui.errors import InvalidInput
 from shoptui.models._types import table_of
 from shoptui.models.store import AuditEntry
 from shoptui.services.shop.paging import Page, clamp_limit
+from shoptui.services.shop.permissions import check_action
 
 
 class AuditEntryRead(BaseModel):
@@ -55,6 +56,9 @@ def json_safe(value: Any) -> Any:
 
 _INSERT = insert(table_of(AuditEntry))
 
+# Kinds of audit lines, by the prefix of their action.
+AUDIT_KINDS = {"security": "security."}
+
 
 def record(
     *,
@@ -70,11 +74,13 @@ def record(
     """Append one audit line in the caller's transaction; before/after keep only changed fields.
 
     Written at once by a prebuilt INSERT (no ORM object per line: audit is on every hot path),
-    so lines keep the order in which they were recorded.
+    so lines keep the order in which they were recorded. The actor's role must allow the action
+    (permissions.check_action): every audited change is a checked change.
     """
     from shoptui import clock
 
     before, after = changed_fields(before, after)
+    check_action(session, actor, action, after)
     session.connection().execute(_INSERT, {
         "at": clock.now(), "actor": actor.name[:100], "source": actor.source[:20], "address": actor.address,
         "action": action, "entity": entity, "entity_id": None if entity_id is None else str(entity_id)[:100],
@@ -91,6 +97,7 @@ def record_many(*, session: Session, actor: Actor, action: str, entity: str,
 
     if not entries:
         return
+    check_action(session, actor, action, None)
     at = clock.now()
     rows = []
     for entity_id, summary, before, after in entries:
@@ -110,10 +117,18 @@ def list_entries(
     since: datetime | None = None,
     after: str | None = None,
     limit: int = 50,
+    kind: str | None = None,
 ) -> Page[AuditEntryRead]:
-    """Newest first, keyset-paged by id (``after`` is the cursor from the previous page)."""
+    """Newest first, keyset-paged by id (``after`` is the cursor from the previous page).
+
+    ``kind`` "security" keeps logins, failures, lockouts, token use, refusals and password changes.
+    """
     limit = clamp_limit(limit)
     query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit + 1)
+    if kind is not None:
+        if kind not in AUDIT_KINDS:
+            raise InvalidInput(f"There is no audit kind {kind!r}; the kinds are: {', '.join(AUDIT_KINDS)}.")
+        query = query.where(col(AuditEntry.action).startswith(AUDIT_KINDS[kind]))
     if entity:
         query = query.where(AuditEntry.entity == entity)
     if entity_id:

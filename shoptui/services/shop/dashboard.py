@@ -72,8 +72,10 @@ def count(session: Session, sql: str, **params: Any) -> int:
                                            for k, v in params.items()}).scalar_one() or 0)
 
 
-def unread_notifications(*, session: Session) -> int:
-    """How many notifications are unread (the bell's count and the Alerts card)."""
+def unread_notifications(*, session: Session, role: str | None = None) -> int:
+    """How many notifications are unread (the bell's count and the Alerts card); ``role`` as in list_notifications."""
+    if role is not None and role != "owner":
+        return count(session, "SELECT count(*) FROM notification WHERE read_at IS NULL AND audience = ''")
     return count(session, "SELECT count(*) FROM notification WHERE read_at IS NULL")
 
 

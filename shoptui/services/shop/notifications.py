@@ -39,8 +39,12 @@ def notify(
     link_kind: str | None = None,
     link_id: str | int | None = None,
     dedupe_key: str | None = None,
+    audience: str = "",
 ) -> NotificationRead | None:
-    """Add a notification in the caller's transaction; skipped while an unread one has the same key."""
+    """Add a notification in the caller's transaction; skipped while an unread one has the same key.
+
+    ``audience`` "owner": a security notice only owners see; "" for everyone.
+    """
     if severity not in SEVERITIES:
         raise InvalidInput(f"Severity {severity!r} is not one of {', '.join(SEVERITIES)}.")
     if dedupe_key is not None:
@@ -50,17 +54,24 @@ def notify(
         if existing is not None:
             return None
     row = Notification(severity=severity, title=title[:200], body=body[:2000], link_kind=link_kind,
-                       link_id=None if link_id is None else str(link_id), dedupe_key=dedupe_key)
+                       link_id=None if link_id is None else str(link_id), dedupe_key=dedupe_key,
+                       audience=audience)
     session.add(row)
     session.flush()
     return NotificationRead.model_validate(row, from_attributes=True)
 
 
 def list_notifications(
-    *, session: Session, unread_only: bool = False, after_id: int | None = None, limit: int = 50
+    *, session: Session, unread_only: bool = False, after_id: int | None = None, limit: int = 50,
+    role: str | None = None,
 ) -> list[NotificationRead]:
-    """Newest first; ``after_id`` gives only those newer than that id (for live refresh)."""
+    """Newest first; ``after_id`` gives only those newer than that id (for live refresh).
+
+    ``role``: the reader's role; owners' security notices are left out for any other role.
+    """
     query = select(Notification).order_by(col(Notification.id).desc()).limit(max(1, min(limit, 500)))
+    if role is not None and role != "owner":
+        query = query.where(Notification.audience == "")
     if unread_only:
         query = query.where(col(Notification.read_at).is_(None))
     if after_id is not None:

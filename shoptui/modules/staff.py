@@ -1,0 +1,11 @@
+"""Staff accounts and security: accounts and roles, logins and tokens, two-factor, allowed networks."""
+
+from shoptui.modules import Command, ModuleSpec
+
+MODULE = ModuleSpec(
+    name="staff",
+    order=96,
+    cli=(Command("staff", "shoptui.cli.staff:app",
+                 "Staff accounts, roles and permissions, API tokens, PINs and two-factor."),),
+    settings=("shoptui.services.staff.settings:SETTINGS",),
+)
