@@ -96,7 +96,7 @@ def login(
     password = secret("password", from_stdin=password_stdin)
     new_password: str | None = None
     while True:
-        def attempt(session: Session) -> LoginResult:
+        def attempt(session: Session, code: str | None = code, new_password: str | None = new_password) -> LoginResult:
             return staff.login(session=session, name=name or "", password=password, code=code,
                                new_password=new_password, source=signin.face_source("cli"),
                                address=signin.client_address())

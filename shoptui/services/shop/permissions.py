@@ -13,6 +13,7 @@ loader, migrations) and carries its role as given.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -233,21 +234,19 @@ def allowed(*, session: Session, actor: Actor, permission: str) -> bool:
         return False
 
 
-def require_within(*, session: Session, actor: Actor, permission: str, amount_minor: int, what: str) -> None:
+def require_within(*, session: Session, actor: Actor, permission: str, amount_minor: int, what: str,
+                   money: Callable[[int], str]) -> None:
     """Refuse unless the actor holds ``permission`` and ``amount_minor`` is within its limit for their role.
 
-    ``what`` is the amount as the operator reads it ("a refund of 250.00").
+    ``what`` is the amount as the operator reads it ("a refund of 250.00"); ``money`` formats the limit.
     """
     require(session=session, actor=actor, permission=permission)
     found = grants(session, actor)
     limit = None if found.role == "owner" else found.limits.get(permission)
     if limit is not None and amount_minor > limit:
-        from shoptui.services.shop.settings import currency
-
-        cur = currency(session=session)
         raise NotAllowed(f"Not allowed: {what} is above the {ROLES.get(found.role, found.role).lower()} role's limit "
-                         f"of {cur.format(limit)} for '{permission}'; a manager or the owner must do it, or the "
-                         "owner can raise the limit.")
+                         f"of {money(limit)} for '{permission}'; a manager or the owner must do it, or the "
+                         "owner can raise the limit.", permission=permission)
 
 
 def check_action(session: Session, actor: Actor, action: str, after: dict[str, Any] | None = None) -> None:
