@@ -115,3 +115,16 @@ def frozen_clock() -> Iterator[datetime]:
 def actor() -> Actor:
     """A clerk working from a test."""
     return CLERK
+
+
+@pytest.fixture
+def log_in(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """``log_in(url)``: give a store made by the test itself (not a template copy) its owner, and log in to it."""
+    from tests.store_files import sign_in_owner
+
+    def log_in(url: str) -> str:
+        token = sign_in_owner(url)
+        monkeypatch.setenv("SHOPTUI_TOKEN", token)
+        return token
+
+    return log_in

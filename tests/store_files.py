@@ -75,24 +75,26 @@ def database_name(url: str) -> str:
 
 
 OWNER_NAME = "owner"
-OWNER_PASSWORD = "a-long-owner-passphrase"
+OWNER_PASSWORD = "a-long-shopkeeper-passphrase"
 _TOKENS: dict[str, str] = {}
 
 
 def sign_in_owner(url: str) -> str:
-    """Give a migrated store its owner account (OWNER_NAME) when it has none, and return an API token of
-    that owner: what every test passes in SHOPTUI_TOKEN, so the whole suite runs as a logged-in owner."""
+    """Give a migrated store its owner account (OWNER_NAME) when it has none, and return a login session of
+    that owner that never expires: what every test passes in SHOPTUI_TOKEN, so the whole suite runs as a
+    logged-in owner. (A session, not an API token: a token's every use is audited, which would change the
+    store under every test that proves a refused command changed nothing.)"""
+    from shoptui.models.staff import StaffToken
     from shoptui.services import staff
 
     with db.transaction(url) as session:
         if not staff.has_accounts(session=session):
             staff.init_owner(session=session, name=OWNER_NAME, password=OWNER_PASSWORD, source="test")
-        from shoptui.config import Actor
-
-        row = staff.show_staff(session=session, actor=Actor("test", "test"), name=OWNER_NAME)
-        token = staff.create_api_token(session=session, actor=Actor(OWNER_NAME, "test", staff_id=row.id),
-                                       name=OWNER_NAME, label="tests")
-    return token
+        result = staff.login(session=session, name=OWNER_NAME, password=OWNER_PASSWORD, source="test")
+        assert result.token is not None, result.message
+        session.execute(text("UPDATE staff_token SET expires_at = NULL WHERE kind = 'session'"))
+        assert StaffToken  # the table the statement above names
+    return result.token
 
 
 def make_template(folder: Path) -> str:
@@ -101,6 +103,9 @@ def make_template(folder: Path) -> str:
     url = new_store_url(folder, "template.db")
     db.upgrade(url, backup=False)
     _TOKENS[url] = sign_in_owner(url)
+    with db.transaction(url) as session:  # the owner's making is not what tests count: a fresh log and bell
+        session.execute(text("DELETE FROM audit_entry"))
+        session.execute(text("DELETE FROM notification"))
     return seal_template(url)
 
 

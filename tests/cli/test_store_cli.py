@@ -110,7 +110,7 @@ def test_db_check_fails_with_a_list(shop, store: str, monkeypatch: pytest.Monkey
     assert "1 check failed" in result.stderr
 
 
-def test_out_of_date_store_says_to_upgrade(runner: CliRunner, tmp_path: Path) -> None:
+def test_out_of_date_store_says_to_upgrade(runner: CliRunner, tmp_path: Path, log_in) -> None:  # type: ignore[no-untyped-def]
     from tests.services.test_store import _store_at_first_revision
 
     url = _store_at_first_revision(tmp_path / "old.db")
@@ -119,6 +119,9 @@ def test_out_of_date_store_says_to_upgrade(runner: CliRunner, tmp_path: Path) ->
     upgraded = runner.invoke(app, ["--db", url, "db", "upgrade"])
     assert upgraded.exit_code == 0, upgraded.stderr
     assert "Upgraded the store from schema 0001_foundation" in upgraded.stdout and "Backup" in upgraded.stdout
+    refused = runner.invoke(app, ["--db", url, "settings", "show"])  # upgraded, but nobody is its owner yet
+    assert refused.exit_code == 1 and "no staff accounts yet" in refused.stderr
+    log_in(url)
     assert runner.invoke(app, ["--db", url, "settings", "show"]).exit_code == 0
 
 
