@@ -182,8 +182,12 @@ class ShopApp(App[None]):
         super().__init__(**kwargs)
         self.db_url = db_url
         """The store URL every worker opens (``None``: resolved by ``db`` from env and config)."""
-        self.actor = Actor.from_environment("tui")
-        """Who makes the changes of this session; passed to every service that writes."""
+        from shoptui import signin
+
+        self.actor = Actor(name="(not logged in)", source=signin.face_source("tui"), address=signin.client_address(),
+                           role="nobody")
+        """Who makes the changes of this session; passed to every service that writes. Nobody (refused every
+        change) until the login is checked (:meth:`load_shell`)."""
         self.poll_seconds = poll_seconds
         """At most one live refresh per this many seconds (SQLite's signal is looked at as often, up to 5 times a second)."""
         self.live_refreshes = 0
@@ -236,13 +240,17 @@ class ShopApp(App[None]):
     @work(thread=True, exclusive=True, group="shell", exit_on_error=False)
     def load_shell(self) -> None:
         """Open the store and read what the top bar shows."""
-        from shoptui import db
+        from shoptui import db, signin
+        from shoptui.config import resolve_database_url
         from shoptui.services import shop  # light: no table classes while the dashboard fills in
 
+        found = signin.current(self.db_url or resolve_database_url(None), face="tui")
+        assert found.actor is not None
+        self.actor = found.actor
         with db.read_session(self.db_url) as session:
             view = from_values(shop.store_values(session, *STORE_KEYS))
             latest = shop.latest_notification_id(session=session)
-            unread = shop.unread_notifications(session=session)
+            unread = shop.unread_notifications(session=session, role=self.actor.role)
         self.post_message(self.ShellLoaded(view, latest, unread))
 
     @on(ShellLoaded)
@@ -380,12 +388,12 @@ class ShopApp(App[None]):
 
         with db.read_session(self.db_url) as session:
             latest = shop.latest_notification_id(session=session)
-            unread = shop.unread_notifications(session=session)
+            unread = shop.unread_notifications(session=session, role=self.actor.role)
             new = []
             if seen is not None and latest > seen:
                 from shoptui.services import shop
 
-                new = shop.list_notifications(session=session, after_id=seen, limit=20)
+                new = shop.list_notifications(session=session, after_id=seen, limit=20, role=self.actor.role)
         if not get_current_worker().is_cancelled:
             self.post_message(self.NotificationsPolled(latest, unread, new))
 
