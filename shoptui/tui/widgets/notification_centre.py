@@ -79,7 +79,7 @@ class NotificationCentre(ReportsWorkerErrors, ModalScreen[None]):
         from shoptui.services import shop as shop_api
 
         with db.read_session(self.shop.db_url) as session:
-            items = shop_api.list_notifications(session=session, limit=100, role=self.app.actor.role)
+            items = shop_api.list_notifications(session=session, limit=100, role=self.shop.actor.role)
             zone = str(shop_api.get(session=session, key="timezone"))
         self.post_message(self.Loaded(items, zone))
 
