@@ -14,6 +14,8 @@ from shoptui.errors import NotAllowed, NotLoggedIn
 from shoptui.sessionfile import ENV_CLIENT_ADDRESS, ENV_FACE, token_for
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from shoptui.config import Actor
     from shoptui.services.staff import Authenticated
 
@@ -50,10 +52,14 @@ def authenticate(url: str, token: str, *, face: str) -> Authenticated:
     from shoptui import db
     from shoptui.services import staff
 
-    def check(session):  # type: ignore[no-untyped-def]
-        return staff.authenticate(session=session, token=token, source=face_source(face), address=client_address())
+    def check(session: Session, record: bool = True) -> Authenticated:
+        return staff.authenticate(session=session, token=token, source=face_source(face), address=client_address(),
+                                  record=record)
 
-    found: Authenticated = db.run_transaction(check, url)
+    with db.read_session(url) as session:  # a good login session needs reads only (no write lock taken)
+        found = check(session, record=False)
+    if found.needs_record:  # an API token's use, or a refusal, is written down
+        found = db.run_transaction(check, url)
     if found.actor is None:
         raise NotLoggedIn(found.message)
     return found
@@ -64,7 +70,20 @@ def current(url: str, *, face: str) -> Authenticated:
     token = token_for(url, face=face)
     if not token:
         raise NotLoggedIn(no_login_message(url))
-    return authenticate(url, token, face=face)
+    try:
+        return authenticate(url, token, face=face)
+    except NotLoggedIn:
+        if _no_accounts(url):  # a token of another store on a store nobody owns yet: say how to make the owner
+            raise NotLoggedIn(no_login_message(url)) from None
+        raise
+
+
+def _no_accounts(url: str) -> bool:
+    from shoptui import db
+    from shoptui.services import staff
+
+    with db.read_session(url) as session:
+        return not staff.has_accounts(session=session)
 
 
 def record_refusal(url: str, actor: Actor, error: NotAllowed) -> None:

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from shoptui import db
 from shoptui.cli.main import app
-from tests.store_files import execute, new_store_url, rows
+from tests.store_files import copy_store, execute, rows, template_token
 
 MARKUP = "[/] [bold red]x[/] [link=https://evil.example]click[/link]"
 # input refuses control characters (item 40); older rows or SQL can still hold them
@@ -40,14 +40,17 @@ TEXT_COLUMNS: dict[str, list[str]] = {
     "order_line": ["title"],
     "order_event": ["message"],
     "audit_entry": ["summary"],
+    "staff": ["full_name"],
+    "staff_token": ["label"],
     "notification": ["title", "body"],
 }
 
 
-def build(folder: Path) -> str:
-    """Make the hostile store (a file in ``folder``, or a PostgreSQL database); returns its URL."""
-    url = new_store_url(folder, "shop.db")
-    runner = CliRunner()
+def build(folder: Path, template: str) -> str:
+    """Make the hostile store (a file in ``folder``, or a PostgreSQL database) from a copy of ``template``
+    (so the suite's owner is logged in to it); returns its URL."""
+    url = copy_store(template, folder, "shop.db")
+    runner = CliRunner(env={"SHOPTUI_TOKEN": template_token(template)})  # (a module fixture: before the login)
 
     def run(*args: str, input: str | None = None) -> str:
         result = runner.invoke(app, ["--db", url, *args], input=input)
@@ -77,6 +80,9 @@ def build(folder: Path) -> str:
     run("shift", "open", "--float", "100", "--note", MARKUP)
     run("stocktake", "start", "--note", MARKUP)
     run("tier", "edit", _first_tier(url), "--name", "[/] [link=https://evil.example]T[/link]")
+    run("staff", "add", "mei", "--role", "clerk", "--full-name", f"Mei {MARKUP}", "--password-stdin",
+        input="a-first-clerk-passphrase\n")
+    run("staff", "token", "create", "mei", "--label", "[b]till[/b]")
     db.dispose_all()
     _seed_escapes(url)
     return url

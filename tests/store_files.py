@@ -94,7 +94,14 @@ def sign_in_owner(url: str) -> str:
         assert result.token is not None, result.message
         session.execute(text("UPDATE staff_token SET expires_at = NULL WHERE kind = 'session'"))
         assert StaffToken  # the table the statement above names
+    _TOKENS[url] = result.token
     return result.token
+
+
+def login_env(url: str) -> dict[str, str]:
+    """The environment that logs a CliRunner in to ``url``, a store given its owner by sign_in_owner (or a
+    copy of the template); empty for any other store (the suite's own SHOPTUI_TOKEN then applies)."""
+    return {"SHOPTUI_TOKEN": _TOKENS[url]} if url in _TOKENS else {}
 
 
 def make_template(folder: Path) -> str:
@@ -102,7 +109,7 @@ def make_template(folder: Path) -> str:
     copied by ``copy_store``."""
     url = new_store_url(folder, "template.db")
     db.upgrade(url, backup=False)
-    _TOKENS[url] = sign_in_owner(url)
+    sign_in_owner(url)
     with db.transaction(url) as session:  # the owner's making is not what tests count: a fresh log and bell
         session.execute(text("DELETE FROM audit_entry"))
         session.execute(text("DELETE FROM notification"))

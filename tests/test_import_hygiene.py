@@ -52,6 +52,17 @@ def test_cli_help_imports_no_module_command_file() -> None:
     assert out.stderr.split() == []
 
 
+def _logged_in(store) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """This process's environment with SHOPTUI_TOKEN logging in to the new store file ``store``."""
+    from shoptui import db
+    from shoptui.config import normalise_url
+    from tests.store_files import sign_in_owner
+
+    token = sign_in_owner(normalise_url(str(store)))
+    db.dispose_all()
+    return {**os.environ, "SHOPTUI_TOKEN": token}
+
+
 def test_settings_show_loads_only_the_settings_table(tmp_path) -> None:
     """Reading settings builds one table class, not the whole schema (each costs start-up time)."""
     store = tmp_path / "shop.db"
@@ -61,9 +72,11 @@ def test_settings_show_loads_only_the_settings_table(tmp_path) -> None:
         f"app(['--db', {str(store)!r}, 'settings', 'show', '--json'], standalone_mode=False)\n"
         "print(*sorted(m for m in sys.modules if m.startswith('shoptui.models.')), file=sys.stderr)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=_logged_in(store))
     assert '"currency"' in out.stdout
-    assert set(out.stderr.split()) <= {"shoptui.models._types", "shoptui.models.store"}
+    # the settings table, and the staff tables that say who is logged in
+    assert set(out.stderr.split()) <= {"shoptui.models._types", "shoptui.models.store", "shoptui.models.staff"}
 
 
 def test_settings_show_loads_no_postgresql_dialect_and_no_pydantic_plugins(tmp_path) -> None:
@@ -81,7 +94,7 @@ def test_settings_show_loads_no_postgresql_dialect_and_no_pydantic_plugins(tmp_p
         "      'plugins scanned' if _loader._plugins is not None else '',\n"
         "      os.environ.get('PYDANTIC_DISABLE_PLUGINS', ''), file=sys.stderr)"
     )
-    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    env = {k: v for k, v in _logged_in(store).items() if k != "PYDANTIC_DISABLE_PLUGINS"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert '"currency"' in out.stdout
     assert out.stderr.split() == []

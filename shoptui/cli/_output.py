@@ -53,7 +53,8 @@ class CliState:
     def url(self) -> str:
         """The store URL for a command that reads or changes shop data: refused (exit 1, one line saying how
         to log in) without a valid session or API token."""
-        url = self.store_url
+        with refusals():
+            url = self.store_url
         if self._actor is None:
             self._actor = self._sign_in(url)
         return url
@@ -62,13 +63,16 @@ class CliState:
     def actor(self) -> Actor:
         """The logged-in staff member, via the CLI (and the SSH address when over SSH)."""
         if self._actor is None:
-            self._actor = self._sign_in(self.store_url)
+            self.url  # noqa: B018 - signs in
+        assert self._actor is not None
         return self._actor
 
     def enrolling_actor(self) -> Actor:
         """The logged-in staff member, also when they must still enrol in two-factor (for the enrolment)."""
         if self._actor is None:
-            self._actor = self._sign_in(self.store_url, enrolling=True)
+            with refusals():
+                url = self.store_url
+            self._actor = self._sign_in(url, enrolling=True)
         return self._actor
 
     @staticmethod

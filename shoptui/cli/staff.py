@@ -116,7 +116,7 @@ def login(
         raise fail(result.message)
     assert result.token is not None and result.staff is not None
     sessionfile.write(url, result.token, name=result.staff.name, expires_at=result.expires_at)
-    until = f" until {result.expires_at:%Y-%m-%d %H:%M} UTC" if result.expires_at else ""
+    until = f" until {result.expires_text}" if result.expires_text else ""
     say(f"Logged in as {result.staff.name} ({result.staff.role}){until}.")
     for notice in result.notices:
         say(notice, err=True)
@@ -441,7 +441,7 @@ def token_create(
 def token_list(
     ctx: typer.Context,
     name: str | None = typer.Argument(None, help="The account (default: yours)."),
-    all_: bool = typer.Option(False, "--all", help="Also revoked and expired ones."),
+    revoked: bool = typer.Option(False, "--revoked", help="Also revoked and expired ones."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """API tokens and login sessions of an account, newest first.
@@ -452,7 +452,7 @@ def token_list(
     from shoptui.services import staff
 
     with reading(ctx) as session:
-        rows = staff.list_tokens(session=session, actor=state(ctx).actor, name=name, include_revoked=all_)
+        rows = staff.list_tokens(session=session, actor=state(ctx).actor, name=name, include_revoked=revoked)
     if as_json:
         emit_json(rows)
         return

@@ -55,12 +55,15 @@ class _DbInfo(TypedDict):
 def db_info(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Where the store is, its size, schema revision and row counts.
 
+    Open without a login, like `db upgrade`: it is what to look at when a store cannot be used (out of date,
+    written by a newer shoptui, unreachable), and it shows no shop data beyond row counts.
+
     Example: shoptui db info --json
     """
     from shoptui import db
     from shoptui.config import sqlite_path
 
-    url = state(ctx).url
+    url = state(ctx).store_url
     with refusals():
         engine = db.get_engine(url, check_schema=False, create=False)
         with db.translated_errors(url):
@@ -183,7 +186,7 @@ def db_restore(
     from shoptui import db
 
     with refusals():
-        where = db.restore_store(state(ctx).url, backup)
+        where = db.restore_store(state(ctx).store_url, backup)  # open: the target is new and empty, the backup holds its accounts
     say(f"Restored the store to {where} from {backup}")
 
 

@@ -95,10 +95,10 @@ def test_list_pages_filters_and_search(shop) -> None:  # type: ignore[no-untyped
 def test_archive_delete_and_history(shop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     ok(shop("product", "add", "--title", "A", "--sku", "A1", "--price", "1"))
     ok(shop("product", "add", "--title", "B", "--sku", "B1", "--price", "1"))
-    monkeypatch.setattr(products, "variants_with_history", lambda session, variant_ids: set(variant_ids))
-    refused(shop("product", "delete", "A1"), "has history")
-    assert "Archived" in ok(shop("product", "archive", "A1")).stdout
-    monkeypatch.undo()
+    with monkeypatch.context() as patched:  # (undo only this patch: the suite's login stays)
+        patched.setattr(products, "variants_with_history", lambda session, variant_ids: set(variant_ids))
+        refused(shop("product", "delete", "A1"), "has history")
+        assert "Archived" in ok(shop("product", "archive", "A1")).stdout
     assert "Deleted product B" in ok(shop("product", "delete", "B1")).stdout
     refused(shop("product", "delete", "B1"), "no product")
     assert product_count(shop) == 1

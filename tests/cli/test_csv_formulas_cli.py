@@ -12,13 +12,14 @@ from typer.testing import CliRunner
 
 from shoptui.cli.main import app
 from shoptui.services.shop import spreadsheet
+from tests.store_files import login_env, sign_in_owner
 
 FORMULA = "=cmd|' /C calc'!A0"
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def run(url: str, *args: str):  # type: ignore[no-untyped-def]
-    result = CliRunner().invoke(app, ["--db", url, *args])
+    result = CliRunner().invoke(app, ["--db", url, *args], env=login_env(url))
     assert result.exit_code == 0, (args, result.stdout, result.stderr)
     return result
 
@@ -26,6 +27,7 @@ def run(url: str, *args: str):  # type: ignore[no-untyped-def]
 def store(tmp_path: Path, name: str) -> str:
     url = f"sqlite:///{tmp_path / name}"
     run(url, "db", "upgrade")
+    sign_in_owner(url)
     return url
 
 

@@ -46,6 +46,10 @@ def test_gateway_credentials_are_masked_when_shown(shop) -> None:  # type: ignor
 
 
 def test_db_info_masks_a_database_urls_password(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shoptui.cli._output import CliState
+    from shoptui.config import Actor
+
+    monkeypatch.setattr(CliState, "_sign_in", staticmethod(lambda url, **kwargs: Actor("owner", "cli")))  # no server
     monkeypatch.setattr(db, "get_engine", lambda *args, **kwargs: object())
     monkeypatch.setattr(db, "current_revision", lambda engine: "0001_foundation")
     url = "postgresql+psycopg://shop:hunter2@db.example.com/shop"
@@ -91,11 +95,12 @@ def test_a_mistyped_or_empty_store_is_named_with_the_command_that_creates_one(ru
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"]  # no -wal, -shm, backup, nothing
 
 
-def test_db_upgrade_creates_a_private_new_store(runner: CliRunner, tmp_path: Path) -> None:
+def test_db_upgrade_creates_a_private_new_store(runner: CliRunner, tmp_path: Path, log_in) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "new.db"
     created = runner.invoke(app, ["--db", str(path), "db", "upgrade"])
     assert created.exit_code == 0 and "none (new store)" in created.stdout
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    log_in(f"sqlite:///{path}")
     assert runner.invoke(app, ["--db", str(path), "db", "check"]).exit_code == 0
     db.dispose_all()
 
@@ -151,7 +156,7 @@ def test_print_needs_a_checked_and_confirmed_command(shop, store: str, tmp_path:
     assert number in out.read_text()
 
 
-def test_on_a_fresh_machine_commands_name_db_upgrade(runner: CliRunner) -> None:
+def test_on_a_fresh_machine_commands_name_db_upgrade(runner: CliRunner, log_in) -> None:  # type: ignore[no-untyped-def]
     from shoptui.config import data_dir
 
     result = runner.invoke(app, ["settings", "show"])
@@ -161,5 +166,8 @@ def test_on_a_fresh_machine_commands_name_db_upgrade(runner: CliRunner) -> None:
     assert not data_dir().exists()
     assert runner.invoke(app, ["db", "upgrade", "--quiet"]).exit_code == 0
     assert stat.S_IMODE(data_dir().stat().st_mode) == 0o700
+    nobody = runner.invoke(app, ["settings", "show"])  # a new store has no owner yet: it says how to make one
+    assert nobody.exit_code == 1 and "create the owner with `shoptui staff init" in nobody.stderr
+    log_in(f"sqlite:///{data_dir() / 'shop.db'}")
     assert runner.invoke(app, ["settings", "show"]).exit_code == 0
     db.dispose_all()

@@ -11,18 +11,18 @@ import pytest
 from typer.testing import CliRunner
 
 from shoptui.cli.main import app
-from tests.store_files import drop_store, new_store_url, rows, seal_template, store_copy
+from tests.store_files import copy_store, drop_store, rows, seal_template, store_copy, template_token
 
 ESC = "Bob\x1b[31mRed"
 BIDI = "Bob\u202etxt.exe"
 
 
 @pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo_template(tmp_path_factory: pytest.TempPathFactory, template_store: str) -> Iterator[str]:
     """The demo store made once by the commands themselves (a year of history takes seconds to load)."""
     folder = tmp_path_factory.mktemp("demo")
-    url = new_store_url(folder, "template.db")
-    runner = CliRunner()
+    url = copy_store(template_store, folder, "template.db")
+    runner = CliRunner(env={"SHOPTUI_TOKEN": template_token(template_store)})  # (a module fixture: before the login)
     for args in (["db", "upgrade"], ["demo", "load", "--files-dir", str(folder)]):
         assert runner.invoke(app, ["--db", url, *args]).exit_code == 0
     yield seal_template(url)

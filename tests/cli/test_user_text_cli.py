@@ -16,8 +16,8 @@ from tests.store_files import rows
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, str]]:
-    url = build(tmp_path_factory.mktemp("hostile"))
+def hostile(tmp_path_factory: pytest.TempPathFactory, template_store: str) -> tuple[str, dict[str, str]]:
+    url = build(tmp_path_factory.mktemp("hostile"), template_store)
     one = lambda sql: str(rows(url, sql)[0][0])  # noqa: E731
     ids = {
         "order": one("select number from sales_order where customer_name like 'Guest %' order by id limit 1"),
@@ -47,6 +47,7 @@ def read_commands(ids: dict[str, str]) -> list[list[str]]:
         ["promo", "list"], ["promo", "show", ids["promo"]], ["coupon", "list"],
         ["coupon", "show", ids["coupon"]],
         ["traffic", "spend", "list"], ["traffic", "logs"], ["report", "traffic", "--by", "landing-page"],
+        ["staff", "list"], ["staff", "show", "mei"], ["staff", "token", "list", "mei"], ["staff", "role", "list"],
     ]
 
 

@@ -32,8 +32,8 @@ def core_registry() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def hostile_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return build(tmp_path_factory.mktemp("hostile-tui"))
+def hostile_url(tmp_path_factory: pytest.TempPathFactory, template_store: str) -> str:
+    return build(tmp_path_factory.mktemp("hostile-tui"), template_store)
 
 
 def drawn(app: ShopApp) -> str:

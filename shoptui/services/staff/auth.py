@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from shoptui import clock
+from shoptui import clock, wording
 from shoptui.config import Actor
 from shoptui.errors import InvalidInput, NotAllowed, NotFound
 from shoptui.models.staff import StaffMember, StaffToken
@@ -45,6 +45,7 @@ class LoginResult:
     message: str = ""
     token: str | None = None
     expires_at: datetime | None = None
+    expires_text: str = ""  # when the session ends, in the shop's time
     staff: StaffRead | None = None
     actor: Actor | None = None
     needs_code: bool = False
@@ -62,6 +63,7 @@ class Authenticated:
     staff: StaffRead | None = None
     must_enrol: bool = False
     kind: str = ""
+    needs_record: bool = False  # asked with record=False: ask again in a write transaction
 
 
 def store_id(session: Session) -> str:
@@ -210,7 +212,8 @@ def login(*, session: Session, name: str, password: str, source: str, address: s
               notify=f"{row.name} logged in via {source}{where}", severity="information")
     must_enrol = row.totp_secret is None and bool(shop.get(session=session, key="require_two_factor"))
     return LoginResult(True, "", token=token, expires_at=expires, staff=read_model(row), actor=actor,
-                       must_enrol=must_enrol, notices=notices)
+                       must_enrol=must_enrol, notices=notices,
+                       expires_text=wording.when(expires, shop.timezone(session=session)) if expires else "")
 
 
 def _failed(session: Session, key: str, stranger: Actor, row: StaffMember | None, summary: str, *,
@@ -260,47 +263,70 @@ def pin_switch(*, session: Session, name: str, pin: str, source: str, address: s
     return LoginResult(True, "", token=token, expires_at=expires, staff=read_model(row), actor=actor)
 
 
-def authenticate(*, session: Session, token: str, source: str, address: str | None = None) -> Authenticated:
+def authenticate(*, session: Session, token: str, source: str, address: str | None = None,
+                 record: bool = True) -> Authenticated:
     """Who holds ``token`` (a login session or an API token), checked on every use: expiry, revocation,
-    the account still active, the allowed networks, lockout of an address guessing tokens."""
+    the account still active, the allowed networks, lockout of an address guessing tokens.
+
+    ``record`` False: write nothing; when the answer needs something written (an API token's use, a
+    failure), it says so (``needs_record``) and the face asks again in a write transaction. A login
+    session that is fine is checked with reads alone.
+    """
     token = (token or "").strip()
     key = f"token:{address or 'local'}"
     stranger = Actor(name="(token)", source=source, address=address, role="nobody")
     until = lockout.locked_until(session, key)
     if until is not None:
+        if not record:
+            return Authenticated(None, needs_record=True)
         _security(session, stranger, "token_locked", f"token refused: {address or 'this console'} is locked")
         return Authenticated(None, f"Too many bad tokens from {address or 'this console'}: try again "
                                    f"{lockout.wait_text(until)}.")
     mine = store_id(session)[:8]
+    failed = None
+    found = None
     if not token.startswith(TOKEN_PREFIX) or token.count("_") < 2 or len(token) > 200:
-        return _token_failed(session, key, stranger, "That is not a shoptui token or session.")
-    if token[len(TOKEN_PREFIX):].split("_", 1)[0] != mine:
-        return _token_failed(session, key, stranger, "That token or session belongs to another store; log in to "
-                                                     "this one (`shoptui login`).")
-    found = session.exec(select(StaffToken, StaffMember).join(StaffMember, col(StaffMember.id) == StaffToken.staff_id)
-                         .where(StaffToken.digest == digest(token))).first()
-    if found is None:
-        return _token_failed(session, key, stranger, "That token or session is not known to this store (revoked and "
-                                                     "removed, or mistyped); log in again (`shoptui login`).")
+        failed = "That is not a shoptui token or session."
+    elif token[len(TOKEN_PREFIX):].split("_", 1)[0] != mine:
+        failed = "That token or session belongs to another store; log in to this one (`shoptui login`)."
+    else:
+        found = session.exec(select(StaffToken, StaffMember)
+                             .join(StaffMember, col(StaffMember.id) == StaffToken.staff_id)
+                             .where(StaffToken.digest == digest(token))).first()
+        if found is None:
+            failed = ("That token or session is not known to this store (revoked and removed, or mistyped); "
+                      "log in again (`shoptui login`).")
+        elif found[0].revoked_at is not None:
+            failed = f"That {_kind(found[0])} was revoked; log in again."
+    if failed is not None or found is None:
+        if not record:
+            return Authenticated(None, needs_record=True)
+        return _token_failed(session, key, stranger, failed or "", found[1].id if found else None)
     row, staff = found
     now = clock.now()
-    if row.revoked_at is not None:
-        return _token_failed(session, key, stranger, f"That {_kind(row)} was revoked; log in again.", staff.id)
+    refusal: tuple[str, str, str | None] | None = None  # (audit action, summary, owner notice)
     if row.expires_at is not None and row.expires_at <= now:
-        _security(session, stranger, "token_refused", f"expired {_kind(row)} of {staff.name}", staff_id=staff.id)
-        return Authenticated(None, f"Your {_kind(row)} expired at {row.expires_at:%Y-%m-%d %H:%M} UTC; "
-                                   "log in again (`shoptui login`).")
-    if not staff.active:
-        _security(session, stranger, "token_refused", f"{_kind(row)} of disabled account {staff.name}",
-                  staff_id=staff.id)
-        return Authenticated(None, f"The account {staff.name} is disabled; ask the owner.")
-    refusal = _networks_refusal(session, staff, address)
+        shown = wording.when(row.expires_at, shop.timezone(session=session))
+        refusal = ("token_refused", f"expired {_kind(row)} of {staff.name}",
+                   f"Your {_kind(row)} expired at {shown}; log in again (`shoptui login`).")
+    elif not staff.active:
+        refusal = ("token_refused", f"{_kind(row)} of disabled account {staff.name}",
+                   f"The account {staff.name} is disabled; ask the owner.")
+    else:
+        blocked = _networks_refusal(session, staff, address)
+        if blocked is not None:
+            refusal = ("network_refused", f"{_kind(row)} of {staff.name} used from {address}", blocked)
     if refusal is not None:
-        _security(session, stranger, "network_refused", f"{_kind(row)} of {staff.name} used from {address}",
-                  staff_id=staff.id, notify=f"{staff.name}'s {_kind(row)} used from {address}: refused")
-        return Authenticated(None, refusal)
+        if not record:
+            return Authenticated(None, needs_record=True)
+        action, summary, message = refusal
+        notice = f"{staff.name}'s {_kind(row)} used from {address}: refused" if action == "network_refused" else None
+        _security(session, stranger, action, summary, staff_id=staff.id, notify=notice)
+        return Authenticated(None, message or "")
     actor = _actor_of(staff, source, address, scope="counter" if row.label == "pin" else "")
     if row.kind == "api":
+        if not record:
+            return Authenticated(None, needs_record=True)
         row.last_used_at = now
         session.add(row)
         _security(session, actor, "token_use", f"API token …{row.hint} ({row.label}) of {staff.name} used",
