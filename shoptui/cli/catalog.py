@@ -576,7 +576,7 @@ def images_fetch(
                 echo_err(f"failed: product {link.product_id} image {link.position + 1}: {link.url}: {exc}")
             continue
         fetched.append(catalog.LocalImage(product_id=link.product_id, position=link.position, url=link.url,
-                                          path=str(path)))
+                                          path=path.name))  # kept by its name in the media folder
     replaced = 0
     if fetched:
         with refusals(), db.transaction(cli.url) as session:

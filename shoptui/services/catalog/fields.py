@@ -20,6 +20,7 @@ from shoptui.models.catalog import (
     MAX_OPTIONS,
     PRODUCT_STATUSES,
 )
+from shoptui.services import shop
 from shoptui.text import check_text, unsafe_characters
 from shoptui.typed import ascii_digits, folded
 
@@ -256,12 +257,15 @@ def image_kind(head: bytes) -> str | None:
 
 
 def check_image(location: str, *, base: Path | None = None) -> str:
-    """An image location as stored: an http(s) URL, or the absolute path of a local image file."""
+    """An image location as checked: an http(s) URL, a name in the store's media folder, or the absolute path
+    of a local image file (which the writer copies into the media folder: ``shop.keep_files``)."""
     cleaned = clean_text(location)
     if not cleaned:
         raise InvalidInput("An image location cannot be empty.", field="images")
     if len(cleaned) > 1000:
         raise InvalidInput("An image location can be at most 1000 characters long.", field="images")
+    if shop.is_media_name(cleaned):  # already in the store's media folder
+        return cleaned
     if "://" in cleaned:
         parsed = urlparse(cleaned)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
