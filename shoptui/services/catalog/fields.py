@@ -122,8 +122,6 @@ def upc_e_to_upc_a(code: str) -> str:
 
 def barcode_pattern(session: Session) -> str:
     """The store's pattern for in-store codes that are not GS1 numbers (setting ``barcode_pattern``)."""
-    from shoptui.services import shop
-
     return str(shop.get(session=session, key="barcode_pattern") or DEFAULT_BARCODE_PATTERN)
 
 
