@@ -22,7 +22,7 @@ from shoptui import __version__, backups, clock, db
 from shoptui.cli.main import app
 from shoptui.config import media_dir
 from tests.cli.conftest import store_digest
-from tests.cli.test_media_cli import picture
+from tests.cli.test_media_cli import _setting, picture
 from tests.conftest import FROZEN_AT
 from tests.store_files import ON_POSTGRESQL, drop_store, new_store_url, rows, table_names
 
@@ -68,9 +68,8 @@ def test_backup_into_a_folder_rotates_only_its_own_files(shop, store: str, tmp_p
     manifest = backups.read_manifest(paths[2])
     assert manifest is not None and manifest["store"] == label and manifest["shoptui_version"] == __version__
     assert manifest["schema_revision"] in db.schema_heads() and manifest["created_at"].startswith("2026-11-20T02:32")
-    name = rows(store, "SELECT value FROM store_setting WHERE key = 'logo'")[0][0]
     members = _members(paths[2])
-    logo_part = f"media/{json.loads(name) if isinstance(name, str) else name}"
+    logo_part = f"media/{_setting(store, 'logo')}"
     assert list(members)[0] == "manifest.json" and members[logo_part] == logo.read_bytes()
     assert set(manifest["parts"]) == set(members) - {"manifest.json"}
     assert ("database.dump" if ON_POSTGRESQL else "database.sqlite") in members

@@ -31,7 +31,10 @@ def _mode(path: Path) -> int:
 
 def _setting(store: str, key: str) -> object:
     found = rows(store, "SELECT value FROM store_setting WHERE key = :key", {"key": key})
-    return json.loads(found[0][0]) if found and isinstance(found[0][0], str) else (found[0][0] if found else None)
+    if not found:
+        return None
+    value = found[0][0]  # JSON text on SQLite, already decoded on PostgreSQL
+    return json.loads(value) if isinstance(value, str) and value.startswith('"') else value
 
 
 def test_logo_is_copied_into_media_and_cleared(shop, store: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
