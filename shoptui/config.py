@@ -282,7 +282,10 @@ def media_dir(url: str) -> Path:
     path = sqlite_path(url)
     if path is not None:
         return path.resolve().parent / "media"
-    name = re.sub(r"[^\w.-]+", "_", url.rsplit("/", 1)[-1].split("?", 1)[0]) or "store"
+    from urllib.parse import urlsplit
+
+    # the database's name: the URL's path, never its query (a socket folder in ?host=/run/... has slashes)
+    name = re.sub(r"[^\w.-]+", "_", urlsplit(url).path.rsplit("/", 1)[-1]) or "store"
     return data_dir() / "media" / name
 
 

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -185,8 +185,8 @@ def get_engine(url: str | None = None, *, check_schema: bool = True, create: boo
                 # mode=ro: no write is tried; immutable when not even the -shm can be made beside it
                 immutable = "&immutable=1" if not os.access(path.parent, os.W_OK) else ""
                 uri = f"file:{path}?mode=ro{immutable}"
-                engine = create_engine(
-                    "sqlite://", creator=lambda: sqlite3.connect(
+                engine = create_engine(  # the URL names the file (the media folder beside it); creator opens it
+                    f"sqlite:///{path}", creator=lambda: sqlite3.connect(
                         uri, uri=True, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
                 )
                 event.listen(engine, "connect", _on_sqlite_connect)
@@ -709,10 +709,12 @@ class UpgradeResult:
     before: str | None
     after: str | None
     backup: Path | None
+    applied: list[str] = field(default_factory=list)  # the migrations run, oldest first
 
 
 def upgrade(url: str | None = None, *, backup: bool = True) -> UpgradeResult:
-    """Bring the store to the current schema, writing a backup beside it first (SQLite)."""
+    """Bring the store to the current schema, writing a backup of it (database and media) first into the
+    default backup folder (``backups.default_folder``); nothing is backed up when nothing is to be done."""
     url = resolve_database_url(url)
     engine = get_engine(url, check_schema=False, create=True)
     with translated_errors(url):
@@ -725,11 +727,10 @@ def upgrade(url: str | None = None, *, backup: bool = True) -> UpgradeResult:
         if url in _read_only:
             raise StoreUnavailable(f"The store {_display(url)} is read-only, so it cannot be upgraded.")
         copy = None
-        if backup and before is not None and sqlite_path(url) is not None:
-            stamp = clock.now().strftime("%Y%m%d-%H%M%S")
-            path = sqlite_path(url)
-            assert path is not None
-            copy = backup_store(url, path.with_name(f"{path.stem}.before-{before}-{stamp}{path.suffix}"))
+        if backup and before is not None:  # the whole store (database and media) into the default backup folder
+            from shoptui import backups
+
+            copy = backups.write_backup(url, None).path
         if before is None:
             with engine.connect() as conn:
                 if [t for t in inspect(conn).get_table_names() if not t.startswith("sqlite_")]:
@@ -738,7 +739,29 @@ def upgrade(url: str | None = None, *, backup: bool = True) -> UpgradeResult:
                     )
         _alembic_upgrade(engine, url)
         _checked.add(url)
-        return UpgradeResult(before, current_revision(engine), copy)
+        after = current_revision(engine)
+        return UpgradeResult(before, after, copy, applied_between(before, after))
+
+
+def applied_between(before: str | None, after: str | None) -> list[str]:
+    """The revisions an upgrade from ``before`` to ``after`` applied, oldest first (read from the files)."""
+    parent: dict[str, str | None] = {}
+    for file in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        source = file.read_text(encoding="utf-8")
+        rev, down = _REV.search(source), _DOWN.search(source)
+        if rev:
+            parent[rev.group(1)] = down.group(1) if down else None
+    applied: list[str] = []
+    current = after
+    while current is not None and current != before and current in parent and len(applied) <= len(parent):
+        applied.append(current)
+        current = parent[current]
+    return applied[::-1]
+
+
+def known_revisions() -> set[str]:
+    """Every schema revision this shoptui ships (a store or backup at another was written by a newer one)."""
+    return _known_revisions()
 
 
 def _known_revisions() -> set[str]:

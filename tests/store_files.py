@@ -155,9 +155,21 @@ def drop_store(url: str) -> None:
 def store_copy(template: str, tmp_path: Path, name: str) -> Iterator[str]:
     """Yield the URL of a copy of ``template`` for one test (a fixture body: ``yield from``)."""
     url = copy_store(template, tmp_path, name)
+    _copy_media(template, url)
     yield url
     db.dispose_all()
     drop_store(url)
+
+
+def _copy_media(template: str, url: str) -> None:
+    """The template's media folder (the demo's pictures) goes with the copy: its rows name those files."""
+    import shutil
+
+    from shoptui.config import media_dir
+
+    source, target = media_dir(template), media_dir(url)
+    if source.is_dir() and source != target:
+        shutil.copytree(source, target, dirs_exist_ok=True)
 
 
 def url_path(url: str) -> Path | None:

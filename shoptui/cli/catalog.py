@@ -576,7 +576,7 @@ def images_fetch(
                 echo_err(f"failed: product {link.product_id} image {link.position + 1}: {link.url}: {exc}")
             continue
         fetched.append(catalog.LocalImage(product_id=link.product_id, position=link.position, url=link.url,
-                                          path=str(path)))
+                                          path=path.name))  # kept by its name in the media folder
     replaced = 0
     if fetched:
         with refusals(), db.transaction(cli.url) as session:
@@ -589,6 +589,22 @@ def images_fetch(
         say(f"Fetched {replaced} of {len(links)} images into {folder}" + (f"; {len(failures)} failed." if failures else "."))
     if failures:
         raise typer.Exit(1)
+
+
+def _write_private(folder: Path, name: str, text: str) -> Path:
+    """``folder / name`` written readable by the owner only (0600, a new folder 0700): the demo's sample files
+    land in shoptui's data folder with the store."""
+    import os
+
+    from shoptui.config import PRIVATE_FILE_MODE, private_dir, tighten
+
+    private_dir(folder)
+    path = folder / name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    tighten(path)  # a file an older shoptui left readable by others
+    return path
 
 
 # ---------------------------------------------------------------- variant
@@ -776,7 +792,5 @@ def demo_load(
         if getattr(part, "summary", ""):
             say(part.summary)
     for file in files:
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / file.name
-        path.write_text(file.text, encoding="utf-8")
+        path = _write_private(folder, file.name, file.text)
         say(f"Wrote {path}: {file.hint.format(path=path)}.")

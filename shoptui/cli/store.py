@@ -10,6 +10,7 @@ import typer
 from shoptui.cli._output import (
     JSON_OPTION,
     KEY_OPTION,
+    CliState,
     change,
     emit_json,
     emit_pairs,
@@ -104,23 +105,56 @@ def _size(size: int | None) -> str:
 def db_upgrade(
     ctx: typer.Context,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing when already up to date."),
-    no_backup: bool = typer.Option(False, "--no-backup", help="Skip the backup copy (not recommended)."),
+    no_backup: bool = typer.Option(False, "--no-backup", help="Skip the backup (not recommended)."),
 ) -> None:
-    """Bring the store to this shoptui's schema; a backup copy is written beside it first.
+    """Bring the store to this shoptui's schema: it is backed up first, and what changed is printed.
 
+    The backup (database and media) goes to the default backup folder: backups/ beside a store file.
     A new store is created at the current schema. Example: shoptui db upgrade
     """
-    from shoptui import db
+    from shoptui import __version__, changelog, db
 
+    cli = state(ctx)
     with refusals():
-        result = db.upgrade(state(ctx).store_url, backup=not no_backup)  # open to all: the schema, not shop data
+        result = db.upgrade(cli.store_url, backup=not no_backup)  # open to all: the schema, not shop data
     if result.before == result.after:
         if not quiet:
-            say(f"The store is up to date (schema {result.after}).")
+            say(f"The store is up to date (schema {result.after}); nothing was done and nothing backed up.")
         return
-    say(f"Upgraded the store from schema {result.before or 'none (new store)'} to {result.after}.")
     if result.backup:
-        say(f"Backup of the old store: {result.backup}")
+        say(f"Backed up the store first to {result.backup}")
+    say(f"Upgraded the store from schema {result.before or 'none (new store)'} to {result.after}"
+        + (f" ({plural(len(result.applied), 'migration')}: {', '.join(result.applied)})." if result.before else "."))
+    if result.before is not None:
+        _audit_store(cli, "store.upgrade", f"upgraded from schema {result.before} to {result.after}",
+                     {"schema": result.before}, {"schema": result.after, "version": __version__,
+                                                 "backup": str(result.backup) if result.backup else None})
+        entry = changelog.release(__version__)
+        if entry is not None and entry.changes:
+            say(f"What is new in shoptui {entry.version}" + (f" ({entry.date})" if entry.date else "") + ":")
+            for line in entry.changes:
+                say(f"  - {line}")
+
+
+def _audit_store(cli: CliState, action: str, summary: str, before: dict[str, object] | None,
+                 after: dict[str, object]) -> None:
+    """An audit entry about the store itself (upgraded, restored), written in its own transaction.
+
+    These commands are open without a login (the schema, a new store), so the entry names the logged-in
+    account when there is one, else the operating-system user who ran it."""
+    from shoptui import db, signin
+    from shoptui.config import Actor
+    from shoptui.errors import NotLoggedIn
+    from shoptui.services import shop
+
+    url = cli.store_url
+    try:
+        actor = signin.current(url, face="cli").actor or Actor.from_environment("cli")
+    except NotLoggedIn:
+        actor = Actor.from_environment("cli")
+    with refusals(), db.transaction(url) as session:
+        shop.record(session=session, actor=actor, action=action, entity="store", summary=summary,
+                    before=before, after=after)
 
 
 @db_app.command("check")
@@ -150,24 +184,24 @@ def db_check(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 @db_app.command("backup")
 def db_backup(
     ctx: typer.Context,
-    path: Path | None = typer.Argument(None, help="File or folder for the copy (default: beside the store)."),
+    path: Path | None = typer.Argument(None, help="A folder (or a new file's name) for the backup; default: "
+                                       "backups/ beside the store."),
+    keep: int | None = typer.Option(None, "--keep", min=1, max=100_000,
+                                    help="Keep only the newest N backups of this store in the folder."),
 ) -> None:
-    """Write a consistent copy of the store, safe while others are using it.
+    """Back up the store (database and media, with a checked manifest) into one file; safe while others work.
 
-    Example: shoptui db backup /mnt/usb/   (restore by pointing --db at the copy, or copying it back)
+    Cron-safe: written under a temporary name and renamed, one run at a time; --keep deletes only this
+    store's older backups that shoptui wrote there.
+    Example: shoptui db backup /mnt/usb/backups --keep 14   (restore with: shoptui --db new.db db restore FILE)
     """
-    from shoptui import clock, db
-    from shoptui.config import sqlite_path
+    from shoptui import backups
 
-    url = state(ctx).url
     with refusals():
-        db.get_engine(url, check_schema=False, create=False)
-        if path is None:
-            source = sqlite_path(url)
-            stamp = clock.now().strftime("%Y%m%d-%H%M%S")
-            path = source.with_name(f"{source.stem}.backup-{stamp}{source.suffix}") if source else Path(".")
-        written = db.backup_store(url, path)
-    say(f"Backed up the store to {written}")
+        written = backups.write_backup(state(ctx).url, path, keep=keep)
+    say(f"Backed up the store to {written.path}")
+    for old in written.removed:
+        say(f"Removed the older backup {old}")
 
 
 @db_app.command("restore")
@@ -177,17 +211,33 @@ def db_restore(
 ) -> None:
     """Put a backup into a new store (--db: a new file, or a new, empty PostgreSQL database).
 
-    The backup is checked first; an existing store is never overwritten. An SQLite store (or its backup)
-    restored into PostgreSQL moves the shop onto the server: the schema is created, every row copied and
-    counted, the id sequences set, all in one transaction.
-    Example: shoptui --db restored.db db restore shop.backup-20261207-101500.db
+    The backup is verified first (its manifest, every part's checksum, the database opens at a schema this
+    shoptui knows); a damaged or foreign file is refused and nothing changes. Its media are restored too.
+    An existing store is never overwritten. An SQLite store (or its backup) restored into PostgreSQL moves
+    the shop onto the server: the schema is created, every row copied and counted, all in one transaction.
+    Example: shoptui --db restored.db db restore backups/shop-20261207-101500.shoptui.tar.gz
     Example: shoptui --db postgresql://shop@db.lan/shop db restore ~/.local/share/shoptui/shop.db
     """
-    from shoptui import db
+    from shoptui import backups, db
 
+    cli = state(ctx)
     with refusals():
-        where = db.restore_store(state(ctx).store_url, backup)  # open: the target is new and empty, the backup holds its accounts
+        # open without a login: the target is new and empty, and the backup brings its own accounts
+        if backup.is_file() and backups.is_backup_archive(backup):
+            where, manifest = backups.restore_backup(cli.store_url, backup)
+        else:
+            where, manifest = db.restore_store(cli.store_url, backup), None
     say(f"Restored the store to {where} from {backup}")
+    try:
+        up_to_date = db.current_revision(db.get_engine(cli.store_url, check_schema=False)) in db.schema_heads()
+    except Exception:
+        up_to_date = False
+    if up_to_date:  # an older backup says to run db upgrade first; the upgrade is audited then
+        details: dict[str, object] = {"file": str(backup.expanduser().resolve())}
+        if manifest is not None:
+            details |= {"store": manifest.get("store"), "taken_at": manifest.get("created_at"),
+                        "schema": manifest.get("schema_revision")}
+        _audit_store(cli, "store.restore", f"restored from {backup.name}", None, details)
 
 
 # ---------------------------------------------------------------- settings

@@ -23,4 +23,5 @@ MODULE = ModuleSpec(
     ),
     settings=("shoptui.services.shop.setting_defs:CORE_SETTINGS", "shoptui.services.messaging.settings:SETTINGS"),
     dashboard=("shoptui.services.shop.dashboard:notification_figures",),
+    checks=("shoptui.services.shop.media:check_media",),
 )

@@ -133,6 +133,7 @@ class ShopApp(App[None]):
     ]
 
     store_name: reactive[str] = reactive("")
+    logo_path: reactive[str] = reactive("")  # the store's logo file, drawn in the top bar and on the dashboard
     """The store's name from its settings ("" until the store has been read)."""
     timezone_name: reactive[str] = reactive("")
     """The store's time zone ("" until the store has been read)."""
@@ -152,6 +153,7 @@ class ShopApp(App[None]):
         view: StoreView
         latest_id: int
         unread: int
+        logo: str = ""  # the logo's file in the media folder, "" when there is none (or it is missing)
 
     @dataclass
     class NotificationsPolled(Message):
@@ -251,13 +253,17 @@ class ShopApp(App[None]):
             view = from_values(shop.store_values(session, *STORE_KEYS))
             latest = shop.latest_notification_id(session=session)
             unread = shop.unread_notifications(session=session, role=self.actor.role)
-        self.post_message(self.ShellLoaded(view, latest, unread))
+            logo = str(shop.get(session=session, key="logo") or "")
+            logo_file = shop.media_path(shop.media_folder(session), logo) if logo else None
+        shown_logo = str(logo_file) if logo_file is not None and logo_file.is_file() else ""
+        self.post_message(self.ShellLoaded(view, latest, unread, shown_logo))
 
     @on(ShellLoaded)
     def _shell_loaded(self, event: ShellLoaded) -> None:
         self.store_problem = ""
         self.store_view = event.view
         self.store_name = event.view.name
+        self.logo_path = event.logo
         self.title = shown(event.view.name)  # also the terminal window's title: no escape codes in it
         self.timezone_name = event.view.timezone
         first = self.latest_notification_id is None

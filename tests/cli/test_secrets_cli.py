@@ -111,9 +111,13 @@ def test_backup_is_private_and_checked(shop, tmp_path: Path) -> None:  # type: i
     assert result.exit_code == 0, result.stderr
     copy = tmp_path / "copy.db"
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
-    con = sqlite3.connect(copy)
-    assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    con.close()
+    from shoptui import backups
+
+    with backups.verified(copy) as checked:  # one file: manifest, database and media, every part checked
+        assert stat.S_IMODE(checked.database.stat().st_mode) == 0o600
+        con = sqlite3.connect(checked.database)
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        con.close()
 
 
 def test_a_newer_store_is_refused_everywhere_and_upgrade_writes_no_backup(runner: CliRunner, store: str,

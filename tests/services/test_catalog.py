@@ -191,14 +191,27 @@ def test_a_stale_edit_names_expect_version_and_a_variant_edit_its_field(session:
 
 
 def test_images_must_be_real_images_or_urls(session: Session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from PIL import Image
+
+    from shoptui.services import shop
+
     png = tmp_path / "a.png"
-    png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(buffer, format="PNG")
+    png.write_bytes(buffer.getvalue())
     fake = tmp_path / "b.png"
     fake.write_text("not an image")
+    header_only = tmp_path / "c.png"
+    header_only.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)
     p = make(session, images=[str(png), "https://example.com/x.jpg"])
-    assert p.cover == str(png)
+    assert p.cover is not None and shop.is_media_name(p.cover)  # copied into the store's media folder
+    assert (shop.media_folder(session) / p.cover).read_bytes() == png.read_bytes()
     with pytest.raises(InvalidInput, match="is not an image"):
         make(session, sku="X2", images=[str(fake)])
+    with pytest.raises(InvalidInput, match="cannot be used as an image"):
+        make(session, sku="X5", images=[str(header_only)])
     with pytest.raises(InvalidInput, match="does not exist"):
         make(session, sku="X3", images=[str(tmp_path / "missing.png")])
     with pytest.raises(InvalidInput, match="not an http"):

@@ -93,9 +93,14 @@ def test_out_of_date_store_is_refused_until_upgraded(tmp_path: Path) -> None:
     assert result.before == "0001_foundation"
     assert result.after in db.schema_heads()
     assert result.backup is not None and result.backup.exists()
-    backup = sqlite3.connect(result.backup)
-    assert backup.execute("select version_num from alembic_version").fetchone() == ("0001_foundation",)
-    backup.close()
+    from shoptui import backups
+
+    with backups.verified(result.backup) as checked:  # the whole store, in the default backup folder
+        backup = sqlite3.connect(checked.database)
+        assert backup.execute("select version_num from alembic_version").fetchone() == ("0001_foundation",)
+        backup.close()
+    assert result.backup.parent == backups.default_folder(url)
+    assert result.applied[-1] == result.after and "0001_foundation" not in result.applied
     with db.read_session(url) as session:
         assert settings.get(session=session, key="currency") == "CNY"
 

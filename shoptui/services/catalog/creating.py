@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -59,7 +60,9 @@ def create_products(*, session: Session, actor: Actor, items: Sequence[ProductCr
     checked: list[NewProduct] = []
     for index, data in enumerate(items):
         with in_item(index):
-            checked.append(check_new_product(data, pattern))
+            new = check_new_product(data, pattern)
+            new = replace(new, images=shop.keep_files(session, new.images))  # local files copied into media
+            checked.append(new)
     _check_categories(session, checked)
     check_codes_free(session, [row for new in checked for row in new.variants])
     now = clock.now()

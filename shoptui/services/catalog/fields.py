@@ -20,6 +20,7 @@ from shoptui.models.catalog import (
     MAX_OPTIONS,
     PRODUCT_STATUSES,
 )
+from shoptui.services import shop
 from shoptui.text import check_text, unsafe_characters
 from shoptui.typed import ascii_digits, folded
 
@@ -121,8 +122,6 @@ def upc_e_to_upc_a(code: str) -> str:
 
 def barcode_pattern(session: Session) -> str:
     """The store's pattern for in-store codes that are not GS1 numbers (setting ``barcode_pattern``)."""
-    from shoptui.services import shop
-
     return str(shop.get(session=session, key="barcode_pattern") or DEFAULT_BARCODE_PATTERN)
 
 
@@ -256,12 +255,15 @@ def image_kind(head: bytes) -> str | None:
 
 
 def check_image(location: str, *, base: Path | None = None) -> str:
-    """An image location as stored: an http(s) URL, or the absolute path of a local image file."""
+    """An image location as checked: an http(s) URL, a name in the store's media folder, or the absolute path
+    of a local image file (which the writer copies into the media folder: ``shop.keep_files``)."""
     cleaned = clean_text(location)
     if not cleaned:
         raise InvalidInput("An image location cannot be empty.", field="images")
     if len(cleaned) > 1000:
         raise InvalidInput("An image location can be at most 1000 characters long.", field="images")
+    if shop.is_media_name(cleaned):  # already in the store's media folder
+        return cleaned
     if "://" in cleaned:
         parsed = urlparse(cleaned)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:

@@ -23,7 +23,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from shoptui import clock
-from shoptui.config import Actor
+from shoptui.config import Actor, private_dir
 from shoptui.errors import InvalidInput
 from shoptui.models.catalog import Product, ProductImage
 from shoptui.services import shop
@@ -45,7 +45,7 @@ class RemoteImage(BaseModel):
 
 
 class LocalImage(BaseModel):
-    """A downloaded image: the link it was and the file it is now."""
+    """A downloaded image: the link it was and its name in the media folder now."""
 
     product_id: int
     position: int
@@ -96,7 +96,7 @@ def download_image(url: str, folder: Path, *, timeout: float = DEFAULT_TIMEOUT_S
     found = image_kind(data[:16])
     if found is None:
         raise InvalidInput("the content is not a PNG, JPEG, GIF or WebP image")
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)  # the owner's only, as every file the store keeps
     target = folder / (hashlib.sha256(url.encode("utf-8")).hexdigest()[:32] + _SUFFIX[found])
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".fetch-")
     try:

@@ -13,7 +13,7 @@ import binascii
 import json
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -671,6 +671,7 @@ def creation_audit(product: Product, new: NewProduct) -> tuple[str, dict[str, An
 def create_product(*, session: Session, actor: Actor, data: ProductCreate) -> ProductRead:
     """A new product with its variants, tags and images. Raises InvalidInput, Conflict, NotFound."""
     new = check_new_product(data, barcode_pattern(session))
+    new = replace(new, images=shop.keep_files(session, new.images))  # local files copied into the media folder
     if data.category_id is not None:
         category_row(session, data.category_id, name="category_id")
     rows = new.variants
@@ -741,7 +742,7 @@ def update_product(*, session: Session, actor: Actor, product_id: int, patch: Pr
     new_tags = sorted(new_tags)
     new_images = images
     if "images" in fields and patch.images is not None:
-        new_images = check_images(patch.images)
+        new_images = shop.keep_files(session, check_images(patch.images))
     after = product_snapshot(row, new_tags, new_images)
     if after == before:
         return get_product(session=session, product_id=product_id)

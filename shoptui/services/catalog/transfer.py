@@ -711,6 +711,23 @@ def import_rows(*, session: Session, actor: Actor, header: Sequence[str], rows: 
                             progress=progress, extra_categories=[], kept_barcodes=kept_barcodes, outcomes=True)
 
 
+def _keep_image_files(session: Session, groups: list[_Group], *, source: str, dry_run: bool) -> None:
+    """Local image files named by the rows are copied into the media folder (a dry run only names them)."""
+    kept: dict[str, str] = {}
+    for group in groups:
+        images = group.fields.get("images")
+        if not images:
+            continue
+        for location in images:
+            if location not in kept:
+                try:
+                    kept[location] = shop.keep_files(session, [location], copy=not dry_run)[0]
+                except InvalidInput as exc:
+                    raise ImportRefused(source, [ImportProblem(line=group.line, column="images",
+                                                               reason=str(exc))]) from None
+        group.fields["images"] = list(dict.fromkeys(kept[location] for location in images))
+
+
 def _import_rows(*, session: Session, actor: Actor, header: list[str], rows: list[_Row], source: str, dry_run: bool,
                  create_categories: bool, base: Path | None, progress: Progress | None, extra_categories: list[str],
                  kept_barcodes: list[KeptBarcode] | None = None, outcomes: bool = False,
@@ -721,6 +738,7 @@ def _import_rows(*, session: Session, actor: Actor, header: list[str], rows: lis
                                                           kept_barcodes=kept_barcodes)
     if errors.problems:
         raise ImportRefused(source, sorted(errors.problems, key=lambda p: p.line))
+    _keep_image_files(session, groups, source=source, dry_run=dry_run)
     existing, options = _check_against_store(session, groups, errors)
     _check_groups(session, groups, existing, options, errors)
     if errors.problems:

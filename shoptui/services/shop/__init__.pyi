@@ -21,6 +21,16 @@ from .dashboard import (
     unread_notifications as unread_notifications,
 )
 from .idempotency import Outcome as Outcome, fingerprint as fingerprint, run_once as run_once
+from .media import (
+    MAX_IMAGE_BYTES as MAX_IMAGE_BYTES,
+    check_media as check_media,
+    is_media_name as is_media_name,
+    keep_files as keep_files,
+    media_folder as media_folder,
+    media_path as media_path,
+    read_image as read_image,
+    referenced_names as referenced_names,
+)
 from .notifications import (
     NotificationRead as NotificationRead,
     list_notifications as list_notifications,

@@ -181,8 +181,19 @@ def _site_url(raw: str) -> str:
     return value
 
 
+def _media_name(raw: str) -> str:
+    """A picture kept in the store's media folder (set from a file: ``settings set logo FILE``), or empty."""
+    value = raw.strip()
+    if value and not re.fullmatch(r"[0-9a-f]{32}\.(?:png|jpg|gif|webp)", value):
+        raise InvalidInput(f"{value!r} is not an image kept by the store; give an image file: "
+                           "shoptui settings set logo FILE (or '' to remove the logo).", field="logo")
+    return value
+
+
 CORE_SETTINGS = [
     SettingDef("name", "The shop's name, shown in the top bar and on receipts.", "My Shop", text(100, required=True)),
+    SettingDef("logo", "The shop's logo: an image file (PNG, JPEG, GIF or WebP, at most 5 MB) copied into the "
+               "store's media folder; shown in the top bar and on the dashboard. '' removes it.", "", _media_name),
     SettingDef("phone", "The shop's phone number.", "", text(40)),
     SettingDef("email", "The shop's email address, the sender of customer mail.", "", email_address),
     SettingDef("address", "The shop's address, printed on receipts and invoices.", "", text(300)),

@@ -17,7 +17,7 @@ from shoptui.config import Actor, mask_url, secret_env_name, secret_value, secre
 from shoptui.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from shoptui.models._types import table_of
 from shoptui.models.store import StoreSetting
-from shoptui.services.shop import audit
+from shoptui.services.shop import audit, media
 from shoptui.services.shop.setting_defs import SettingDef
 from shoptui.services.shop.setting_defs import definitions as definitions  # part of this service's API (faces, tests)
 from shoptui.store import unique
@@ -103,6 +103,8 @@ def set_value(*, session: Session, actor: Actor, key: str, raw: str) -> Any:
     definition = _definition(key)
     if definition.secret:
         return _clear_secret(session=session, actor=actor, key=key, raw=raw)
+    if key in media.FILE_SETTINGS:  # a file given for the logo is checked and copied into the media folder
+        raw = media.setting_file(session, raw)
     value = definition.parse(raw)
     # the row is locked while it changes (FOR UPDATE on PostgreSQL); a first set inserts it ON CONFLICT DO
     # NOTHING, so two terminals setting a new key at once take turns instead of one failing

@@ -66,6 +66,10 @@ class DashboardScreen(ShopScreen):
         self._filled_once = False
 
     def compose_body(self) -> ComposeResult:
+        from shoptui.tui.widgets.logo import StoreLogo
+
+        # the logo, larger than the top bar's, where the screen has room for it beside the 80x24 layout
+        yield StoreLogo(cells=12, rows=3, min_screen_width=100, id="dashboard-logo")
         yield Static("Loading figures…", id="dashboard-status", markup=False)
         yield Vertical(id="sparks")
         yield CardGrid(id="cards")

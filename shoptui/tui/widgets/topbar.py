@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from shoptui import clock
 from shoptui.tui.text import plain
+from shoptui.tui.widgets.logo import StoreLogo
 from shoptui.tui.widgets.search import SearchBox
 
 if TYPE_CHECKING:
@@ -77,9 +78,10 @@ class ShopClock(Static):
 
 
 class TopBar(Horizontal):
-    """Store name, search, bell and clock in one line at the top of every shop screen."""
+    """Store logo and name, search, bell and clock in one line at the top of every shop screen."""
 
     def compose(self) -> ComposeResult:
+        yield StoreLogo(id="store-logo")  # hidden until the store has a logo (and on narrow screens)
         yield StoreName("shoptui", id="store-name", markup=False)
         yield SearchBox(id="search")
         yield Bell(id="bell")

@@ -98,7 +98,9 @@ class ProductDetailScreen(ProductActions, ReportsWorkerErrors, ModalScreen[bool]
                 tracked = [v.id for v in product.variants if v.track_stock]
                 levels = levels_for(session, tracked)
                 stock = {vid: level.on_hand for vid, level in levels.items()}
-        facts = [image_facts(location) for location in product.images]
+            media = shop.media_folder(session)
+        # a media name is drawn from the store's media folder; links and older absolute paths as they are
+        facts = [image_facts(str(shop.media_path(media, location) or location)) for location in product.images]
         self.post_message(self.Loaded(product, stock, facts, MoneyFormat(currency.code, currency.digits), highlight))
 
     @property
