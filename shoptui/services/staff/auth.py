@@ -83,11 +83,14 @@ def _stranger(name: str, source: str, address: str | None) -> Actor:
 
 
 def _security(session: Session, actor: Actor, action: str, summary: str, *, staff_id: int | None = None,
-              notify: str | None = None, severity: str = "warning") -> None:
+              notify: str | None = None, severity: str = "warning", repeat_key: str | None = None) -> None:
+    """One security event: its audit line and, with ``notify``, the owner's notification. Events that repeat
+    (a cron job's token, guesses) name a ``repeat_key``: one unread notification stands for all of them."""
     shop.record(session=session, actor=actor, action=f"security.{action}", entity="staff", entity_id=staff_id,
                 summary=summary)
     if notify:
-        shop.notify(session=session, title=notify, body=summary, severity=severity, audience="owner")
+        shop.notify(session=session, title=notify, body=summary, severity=severity, audience="owner",
+                    dedupe_key=f"security:{repeat_key}"[:200] if repeat_key else None)
 
 
 def _actor_of(row: StaffMember, source: str, address: str | None, scope: str = "") -> Actor:
@@ -223,7 +226,8 @@ def _failed(session: Session, key: str, stranger: Actor, row: StaffMember | None
         row.failed_logins = failures
         row.locked_until = locked or row.locked_until
         session.add(row)
-    _security(session, stranger, "login_failed", summary, staff_id=row.id if row else None)
+    _security(session, stranger, "login_failed", summary, staff_id=row.id if row else None,
+              notify=f"Failed login for {stranger.name.rstrip('?')}", repeat_key=f"login_failed:{key}")
     if locked is not None:
         name = row.name if row else stranger.name.rstrip("?")
         _security(session, stranger, "lockout", f"{name!r} locked after {failures} failed logins",
@@ -321,7 +325,8 @@ def authenticate(*, session: Session, token: str, source: str, address: str | No
             return Authenticated(None, needs_record=True)
         action, summary, message = refusal
         notice = f"{staff.name}'s {_kind(row)} used from {address}: refused" if action == "network_refused" else None
-        _security(session, stranger, action, summary, staff_id=staff.id, notify=notice)
+        _security(session, stranger, action, summary, staff_id=staff.id,
+                  notify=notice or f"Refused: {summary}", repeat_key=f"{action}:{row.id}")
         return Authenticated(None, message or "")
     actor = _actor_of(staff, source, address, scope="counter" if row.label == "pin" else "")
     if row.kind == "api":
@@ -330,7 +335,8 @@ def authenticate(*, session: Session, token: str, source: str, address: str | No
         row.last_used_at = now
         session.add(row)
         _security(session, actor, "token_use", f"API token …{row.hint} ({row.label}) of {staff.name} used",
-                  staff_id=staff.id)
+                  staff_id=staff.id, notify=f"API token …{row.hint} of {staff.name} in use", severity="information",
+                  repeat_key=f"token_use:{row.id}")
     must_enrol = staff.totp_secret is None and bool(shop.get(session=session, key="require_two_factor"))
     return Authenticated(actor, staff=read_model(staff), must_enrol=must_enrol, kind=row.kind)
 
@@ -342,7 +348,8 @@ def _kind(row: StaffToken) -> str:
 def _token_failed(session: Session, key: str, stranger: Actor, message: str,
                   staff_id: int | None = None) -> Authenticated:
     failures, locked = lockout.fail(session, key)
-    _security(session, stranger, "token_refused", message, staff_id=staff_id)
+    _security(session, stranger, "token_refused", message, staff_id=staff_id,
+              notify=f"A token was refused ({stranger.address or 'this console'})", repeat_key=f"token_refused:{key}")
     if locked is not None:
         _security(session, stranger, "lockout", f"{stranger.address or 'this console'} locked after {failures} bad "
                   "tokens", notify=f"Tokens from {stranger.address or 'this console'} locked after {failures} tries")
