@@ -27,17 +27,24 @@ app = typer.Typer(help=HELP, invoke_without_command=True, subcommand_metavar="")
 def serve(
     ctx: typer.Context,
     host: str = typer.Option(
-        "127.0.0.1", "--host", metavar="ADDRESS",
+        "127.0.0.1",
+        "--host",
+        metavar="ADDRESS",
         help="The address to listen on: 127.0.0.1 for this machine only, 0.0.0.0 (or this machine's LAN address) "
-        "for tablets on the shop's network."),
+        "for tablets on the shop's network.",
+    ),
     port: int = typer.Option(8000, "--port", min=0, max=65535, help="The port to listen on (0: any free port)."),
     tls_cert: Path | None = typer.Option(
-        None, "--tls-cert", metavar="FILE", help="Serve HTTPS with this certificate (PEM; with --tls-key)."),
-    tls_key: Path | None = typer.Option(
-        None, "--tls-key", metavar="FILE", help="The private key of --tls-cert (PEM)."),
+        None, "--tls-cert", metavar="FILE", help="Serve HTTPS with this certificate (PEM; with --tls-key)."
+    ),
+    tls_key: Path | None = typer.Option(None, "--tls-key", metavar="FILE", help="The private key of --tls-cert (PEM)."),
     max_sessions: int = typer.Option(
-        8, "--max-sessions", min=1, max=500,
-        help="How many browsers may have the app open at once (each runs its own copy of the app)."),
+        8,
+        "--max-sessions",
+        min=1,
+        max=500,
+        help="How many browsers may have the app open at once (each runs its own copy of the app).",
+    ),
 ) -> None:
     """Serve the app to web browsers (see HELP)."""
     if (tls_cert is None) != (tls_key is None):
@@ -55,8 +62,11 @@ def serve(
     address = server.open_url(sockets, tls=context is not None)
     say(f"Serving the shop on {address} (open it in a browser; Ctrl+C stops).")
     if not server.is_loopback(sockets) and context is None:
-        say("warning: this serves on the network without TLS: passwords and everything on screen cross it in plain "
+        say(
+            "warning: this serves on the network without TLS: passwords and everything on screen cross it in plain "
             "text, readable by anyone on the same Wi-Fi. Fine on the shop's own closed network; otherwise give "
-            "--tls-cert and --tls-key, or put an HTTPS proxy in front.", err=True)
+            "--tls-cert and --tls-key, or put an HTTPS proxy in front.",
+            err=True,
+        )
     server.ShopServer(db_url=url, sockets=sockets, ssl_context=context, max_sessions=max_sessions).serve()
     say("Stopped; every browser's app was closed.")

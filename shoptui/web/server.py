@@ -75,7 +75,9 @@ def listen(host: str, port: int) -> list[socket.socket]:
     """
     host = host.strip()
     if not host:
-        raise InvalidInput("--host is empty; give an address such as 127.0.0.1 (this machine) or 0.0.0.0 (every network).")
+        raise InvalidInput(
+            "--host is empty; give an address such as 127.0.0.1 (this machine) or 0.0.0.0 (every network)."
+        )
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except (socket.gaierror, UnicodeError) as exc:
@@ -85,7 +87,7 @@ def listen(host: str, port: int) -> list[socket.socket]:
             "only or 0.0.0.0 for every network."
         ) from None
     sockets: list[socket.socket] = []
-    seen: set[tuple[int, str]] = set()
+    seen: set[tuple[int, object]] = set()
     try:
         for family, kind, proto, _, address in found:
             if (family, address[0]) in seen:
@@ -102,8 +104,11 @@ def listen(host: str, port: int) -> list[socket.socket]:
             except OSError as exc:
                 raise InvalidInput(
                     f"Cannot listen on {host} port {port}: {exc.strerror or exc}. "
-                    + ("Pick another --port (another program uses this one)." if exc.errno == errno.EADDRINUSE else
-                       "Pick another --host or --port.")
+                    + (
+                        "Pick another --port (another program uses this one)."
+                        if exc.errno == errno.EADDRINUSE
+                        else "Pick another --host or --port."
+                    )
                 ) from None
             sock.listen(128)
             sock.setblocking(False)
@@ -160,8 +165,9 @@ class ShopAppService(AppService):
         self.client_address = normalise_ip(client_address)
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
-        return app_environment(super()._build_environment(width, height), db_url=self.db_url,
-                               client_address=self.client_address)
+        return app_environment(
+            super()._build_environment(width, height), db_url=self.db_url, client_address=self.client_address
+        )
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> asyncio.subprocess.Process:
         self._process = process = await asyncio.create_subprocess_exec(
@@ -202,8 +208,15 @@ class ShopAppService(AppService):
 class ShopServer(Server):
     """textual-serve's server, serving shoptui to browsers on sockets bound beforehand (see module doc)."""
 
-    def __init__(self, *, db_url: str, sockets: Sequence[socket.socket], ssl_context: ssl.SSLContext | None = None,
-                 max_sessions: int = 8, title: str = "shoptui") -> None:
+    def __init__(
+        self,
+        *,
+        db_url: str,
+        sockets: Sequence[socket.socket],
+        ssl_context: ssl.SSLContext | None = None,
+        max_sessions: int = 8,
+        title: str = "shoptui",
+    ) -> None:
         host, port = sockets[0].getsockname()[:2]
         super().__init__(" ".join(app_command()), host=host, port=port, title=title)
         self.db_url = db_url
@@ -230,8 +243,13 @@ class ShopServer(Server):
         """Stop every browser's app (each is asked to quit, then killed) and close the browsers' sockets."""
         running = list(self.sessions.values())
         await asyncio.gather(*(service.stop() for service, _ in running), return_exceptions=True)
-        await asyncio.gather(*(websocket.close(code=WSCloseCode.GOING_AWAY, message=b"The shop's server stopped.")
-                               for _, websocket in running), return_exceptions=True)
+        await asyncio.gather(
+            *(
+                websocket.close(code=WSCloseCode.GOING_AWAY, message=b"The shop's server stopped.")
+                for _, websocket in running
+            ),
+            return_exceptions=True,
+        )
 
     def serve(self, debug: bool = False) -> None:
         """Serve until Ctrl+C or SIGTERM, then stop every browser's app."""
@@ -242,8 +260,16 @@ class ShopServer(Server):
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, self.request_exit)
         try:
-            web.run_app(self._make_app(), sock=self.sockets, ssl_context=self.ssl_context, handle_signals=False,
-                        loop=loop, print=None, access_log=None, shutdown_timeout=QUIT_GRACE + 1)
+            web.run_app(
+                self._make_app(),
+                sock=self.sockets,
+                ssl_context=self.ssl_context,
+                handle_signals=False,
+                loop=loop,
+                print=None,
+                access_log=None,
+                shutdown_timeout=QUIT_GRACE + 1,
+            )
         finally:
             for sock in self.sockets:
                 sock.close()
@@ -288,16 +314,24 @@ class ShopServer(Server):
             await self._refuse_on_screen(websocket, address)
             return websocket
         service = ShopAppService(
-            db_url=self.db_url, client_address=address, write_bytes=websocket.send_bytes,
-            write_str=websocket.send_str, close=websocket.close, download_manager=self.download_manager,
+            db_url=self.db_url,
+            client_address=address,
+            write_bytes=websocket.send_bytes,
+            write_str=websocket.send_str,
+            close=websocket.close,
+            download_manager=self.download_manager,
             debug=self.debug,
         )
         self.sessions[service.app_service_id] = (service, websocket)
         started = time.monotonic()
         try:
             await service.start(width, height)
-            log.info("browser session %s from %s started (app process %s)", service.app_service_id[:8],
-                     address or "an unknown address", service.pid)
+            log.info(
+                "browser session %s from %s started (app process %s)",
+                service.app_service_id[:8],
+                address or "an unknown address",
+                service.pid,
+            )
             await self._process_messages(websocket, service)
         except asyncio.CancelledError:
             await websocket.close()
@@ -306,16 +340,25 @@ class ShopServer(Server):
         finally:
             await service.stop()
             self.sessions.pop(service.app_service_id, None)
-            log.info("browser session %s from %s ended after %s", service.app_service_id[:8],
-                     address or "an unknown address", _duration(time.monotonic() - started))
+            log.info(
+                "browser session %s from %s ended after %s",
+                service.app_service_id[:8],
+                address or "an unknown address",
+                _duration(time.monotonic() - started),
+            )
         return websocket
 
     async def _refuse_on_screen(self, websocket: web.WebSocketResponse, address: str | None) -> None:
         """Tell a browser over the limit why, on its screen, and close when it leaves (or after a while)."""
-        log.warning("refused a browser from %s: %s apps are open, the most --max-sessions allows",
-                    address or "an unknown address", self.max_sessions)
-        text = (f"\r\n  The shop's server already runs {self.max_sessions} apps, the most it allows "
-                "(shoptui serve --max-sessions).\r\n  Close the app in another browser tab, then reload this page.\r\n")
+        log.warning(
+            "refused a browser from %s: %s apps are open, the most --max-sessions allows",
+            address or "an unknown address",
+            self.max_sessions,
+        )
+        text = (
+            f"\r\n  The shop's server already runs {self.max_sessions} apps, the most it allows "
+            "(shoptui serve --max-sessions).\r\n  Close the app in another browser tab, then reload this page.\r\n"
+        )
         await websocket.send_bytes(text.encode("utf-8"))
         try:
             async with asyncio.timeout(REFUSED_WAIT):
