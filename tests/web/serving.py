@@ -110,8 +110,11 @@ def serving(store: str, *args: str, env: Mapping[str, str] | None = None) -> Ite
     for reader in readers:
         reader.start()
     try:
-        served.wait_for(lambda: bool(_URL.search("".join(served.stdout))) or process.poll() is not None,
-                        "the server's URL", START_TIMEOUT)
+        served.wait_for(
+            lambda: bool(_URL.search("".join(served.stdout))) or process.poll() is not None,
+            "the server's URL",
+            START_TIMEOUT,
+        )
         match = _URL.search("".join(served.stdout))
         if match is None:
             raise AssertionError(f"shoptui serve did not start (exit {process.poll()}):\n{served.output()}")
