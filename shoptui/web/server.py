@@ -9,7 +9,8 @@ to xterm.js in the page. This module adapts it to a shop:
   address the allowed-networks rule checks). The store goes by ``SHOPTUI_DATABASE_URL``, never on the
   command line, where ``ps`` would show a PostgreSQL password. See ``app_environment``.
 - The process is started without a shell, in its own session (a Ctrl+C in the server's terminal reaches
-  the server only, which then closes every browser's app politely, and kills what does not stop).
+  the server only, which then closes every browser's app politely, and kills what does not stop); should
+  the server be killed outright, each app ends itself (web/app.py watches its parent).
 - A websocket from another site's page is refused (``Origin`` must be the page's own address), and a server
   on a loopback address answers only to loopback names (no DNS rebinding).
 - At most ``max_sessions`` apps run at once; the next browser is told so on its screen.
@@ -60,8 +61,9 @@ def app_environment(base: Mapping[str, str], *, db_url: str, client_address: str
 
 
 def app_command() -> list[str]:
-    """The command line of an app process: this Python running shoptui (no shell, no store in it)."""
-    return [sys.executable, "-m", "shoptui"]
+    """The command line of an app process: this Python running shoptui, watching this server (web/app.py).
+    No shell, and no store in it."""
+    return [sys.executable, "-m", "shoptui.web.app", str(os.getpid())]
 
 
 # ---------------------------------------------------------------- listening

@@ -305,3 +305,24 @@ async def _first_screen_bytes(websocket) -> bytes:  # type: ignore[no-untyped-de
                 return bytes(message.data)
             if message.type.name in ("CLOSE", "CLOSED", "ERROR"):
                 raise AssertionError(f"the server closed the websocket: {message}")
+
+
+async def test_a_server_killed_outright_leaves_no_app_running(store: str) -> None:
+    import aiohttp
+
+    with serving(store) as served:
+        async with aiohttp.ClientSession() as client:
+            browser = await client.ws_connect(f"ws://127.0.0.1:{served.port}/ws")
+            await _first_screen_bytes(browser)
+            (app_pid,) = served.app_processes()
+            served.process.kill()  # kill -9: the server cannot close anything
+            served.process.wait()
+            served.wait_for(lambda: not alive(app_pid), "the orphaned app to end itself", timeout=10)
+
+
+def test_the_app_launcher_is_not_for_hand_use() -> None:
+    from shoptui.web.app import main
+
+    for argv in ([], ["abc"], ["1", "2"]):
+        with pytest.raises(SystemExit, match="started by shoptui serve, not by hand"):
+            main(argv)
