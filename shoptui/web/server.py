@@ -191,17 +191,19 @@ class ShopAppService(AppService):
 
     async def stop(self) -> None:
         """Ask the app to quit; kill it (and anything it started) when it has not after ``QUIT_GRACE`` seconds."""
-        try:
-            await asyncio.wait_for(super().stop(), QUIT_GRACE)
-        except TimeoutError:
-            log.warning("the app process %s did not quit in %.0f s; killing it", self.pid, QUIT_GRACE)
         process = self._process
-        if process is not None and process.returncode is None:
+        quitting = asyncio.ensure_future(super().stop())  # sends "quit", then reads the app's output to its end
+        if process is not None:
             try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            await process.wait()
+                await asyncio.wait_for(process.wait(), QUIT_GRACE)
+            except TimeoutError:
+                log.warning("the app process %s did not quit in %.0f s; killing it", process.pid, QUIT_GRACE)
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+                await process.wait()
+        await quitting
 
 
 # ---------------------------------------------------------------- the server

@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from textual_serve.download_manager import DownloadManager
 from typer.testing import CliRunner
 
 from shoptui.cli.main import app
@@ -286,6 +287,7 @@ async def test_sessions_beyond_the_limit_are_told_why_and_a_closed_tab_frees_its
 
             await first.close()  # the tab is closed: its app quits, and its place is free again
             served.wait_for(lambda: not alive(app_pid), "the closed tab's app to quit")
+            served.wait_for(lambda: "ended after" in "".join(served.stderr), "the server to count the tab closed")
             third = await client.ws_connect(address)
             assert b"\x1b[" in await _first_screen_bytes(third)
             (still_open,) = served.app_processes()
@@ -326,3 +328,33 @@ def test_the_app_launcher_is_not_for_hand_use() -> None:
     for argv in ([], ["abc"], ["1", "2"]):
         with pytest.raises(SystemExit, match="started by shoptui serve, not by hand"):
             main(argv)
+
+
+async def test_an_app_that_does_not_quit_is_killed_after_the_grace(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import sys
+
+    from shoptui.web import server
+
+    hung = "import time; print('__GANGLION__', flush=True); time.sleep(60)"  # a Textual prelude, then deaf
+    monkeypatch.setattr(server, "app_command", lambda: [sys.executable, "-c", hung])
+    monkeypatch.setattr(server, "QUIT_GRACE", 0.5)
+
+    async def ignore(_: object) -> None:
+        return None
+
+    service = server.ShopAppService(
+        db_url="sqlite:////nowhere.db",
+        client_address="127.0.0.1",
+        write_bytes=ignore,
+        write_str=ignore,
+        close=lambda: ignore(None),
+        download_manager=DownloadManager(),
+    )
+    await service.start(80, 24)
+    assert service.pid is not None and alive(service.pid)
+    with caplog.at_level("WARNING", logger="shoptui.serve"):
+        await service.stop()
+    assert not alive(service.pid)
+    assert f"the app process {service.pid} did not quit in 0 s; killing it" in caplog.text
