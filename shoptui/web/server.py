@@ -98,8 +98,9 @@ def listen(host: str, port: int) -> list[socket.socket]:
             sock = socket.socket(family, kind, proto)
             sockets.append(sock)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            if family == socket.AF_INET6:
-                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            if family == socket.AF_INET6:  # IPv6 only beside an IPv4 socket of the same name; "::" alone takes both
+                both = any(other[0] == socket.AF_INET for other in found)
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1 if both else 0)
             chosen = sockets[0].getsockname()[1] if len(sockets) > 1 else port  # port 0: one free port for all
             try:
                 sock.bind((address[0], chosen, *address[2:]))
@@ -142,12 +143,28 @@ def tls_context(cert: Path, key: Path) -> ssl.SSLContext:
     return context
 
 
+def lan_address() -> str | None:
+    """This machine's address on its network (the one its default route leaves from), or ``None``.
+
+    Connecting a UDP socket sends nothing; it only asks the routing table which address would be used.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere real
+            address = str(probe.getsockname()[0])
+        except OSError:
+            return None
+    ip = ipaddress.ip_address(address)
+    return None if ip.is_loopback or ip.is_unspecified else address
+
+
 def open_url(sockets: Sequence[socket.socket], *, tls: bool) -> str:
-    """The address to open in a browser: this machine's name on a wildcard address, else the address itself."""
+    """The address to open in a browser: on a wildcard address, this machine's address on its network (a
+    tablet may not resolve the machine's name) or else its name; otherwise the address listened on."""
     address, port = sockets[0].getsockname()[:2]
     ip = ipaddress.ip_address(address)
     if ip.is_unspecified:
-        host = socket.gethostname() or "localhost"
+        host = lan_address() or socket.gethostname() or "localhost"
     elif isinstance(ip, ipaddress.IPv6Address):
         host = f"[{address}]"
     else:

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from shoptui.cli.main import app
 from shoptui.config import Actor
-from shoptui.web.server import WITHHELD, app_environment
+from shoptui.web.server import WITHHELD, app_environment, lan_address
 from tests.web.serving import alive, serving
 
 # ---------------------------------------------------------------- the web actor
@@ -234,7 +234,8 @@ def test_serving_on_the_network_without_tls_warns_plainly(store: str) -> None:
         assert warning.startswith(
             "warning: this serves on the network without TLS: passwords and everything on screen cross it in plain text"
         )
-        assert served.url == f"http://{socket.gethostname()}:{served.port}/"
+        # the address a tablet can type: this machine's on its network (its name when it has none)
+        assert served.url == f"http://{lan_address() or socket.gethostname()}:{served.port}/"
         # a tablet reaches it by the machine's LAN name or address, whatever the Host
         status, _, page = _get(served.port, headers={"Host": f"till-2.shop.lan:{served.port}"})
         assert status == 200 and f"ws://till-2.shop.lan:{served.port}/ws" in page
