@@ -8,6 +8,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -334,8 +335,6 @@ def test_the_app_launcher_is_not_for_hand_use() -> None:
 async def test_an_app_that_does_not_quit_is_killed_after_the_grace(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import sys
-
     from shoptui.web import server
 
     hung = "import time; print('__GANGLION__', flush=True); time.sleep(60)"  # a Textual prelude, then deaf
@@ -359,3 +358,13 @@ async def test_an_app_that_does_not_quit_is_killed_after_the_grace(
         await service.stop()
     assert not alive(service.pid)
     assert f"the app process {service.pid} did not quit in 0 s; killing it" in caplog.text
+
+
+def test_serve_help_loads_no_web_server() -> None:
+    code = (
+        "import sys\nfrom shoptui.cli.main import app\n"
+        "try:\n    app(['serve', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print(*[m for m in ('aiohttp', 'textual_serve', 'textual', 'sqlalchemy') if m in sys.modules], file=sys.stderr)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "--max-sessions" in out.stdout and out.stderr.strip() == ""
