@@ -246,6 +246,7 @@ class ShopServer(Server):
         self.max_sessions = max_sessions
         self.loopback_only = is_loopback(sockets)
         self.sessions: dict[str, tuple[ShopAppService, web.WebSocketResponse]] = {}
+        self.refused: set[web.WebSocketResponse] = set()  # browsers over the limit, reading why
 
     def initialize_logging(self) -> None:
         """One plain line per event on stderr (no Rich tracebacks with locals: they may hold customer data)."""
@@ -264,10 +265,11 @@ class ShopServer(Server):
         """Stop every browser's app (each is asked to quit, then killed) and close the browsers' sockets."""
         running = list(self.sessions.values())
         await asyncio.gather(*(service.stop() for service, _ in running), return_exceptions=True)
+        sockets = [websocket for _, websocket in running] + list(self.refused)
         await asyncio.gather(
             *(
                 websocket.close(code=WSCloseCode.GOING_AWAY, message=b"The shop's server stopped.")
-                for _, websocket in running
+                for websocket in sockets
             ),
             return_exceptions=True,
         )
@@ -381,12 +383,15 @@ class ShopServer(Server):
             "(shoptui serve --max-sessions).\r\n  Close the app in another browser tab, then reload this page.\r\n"
         )
         await websocket.send_bytes(text.encode("utf-8"))
+        self.refused.add(websocket)
         try:
             async with asyncio.timeout(REFUSED_WAIT):
                 async for _ in websocket:
                     pass
         except TimeoutError:
             pass
+        finally:
+            self.refused.discard(websocket)
         await websocket.close()
 
 

@@ -284,7 +284,6 @@ async def test_sessions_beyond_the_limit_are_told_why_and_a_closed_tab_frees_its
             second = await client.ws_connect(address)
             refused = (await _first_screen_bytes(second)).decode()
             assert "already runs 1 apps, the most it allows (shoptui serve --max-sessions)" in refused
-            await second.close()
             (app_pid,) = served.app_processes()
 
             await first.close()  # the tab is closed: its app quits, and its place is free again
@@ -293,12 +292,24 @@ async def test_sessions_beyond_the_limit_are_told_why_and_a_closed_tab_frees_its
             third = await client.ws_connect(address)
             assert b"\x1b[" in await _first_screen_bytes(third)
             (still_open,) = served.app_processes()
-            assert served.stop() == 0  # Ctrl+C with a browser connected
+            assert await asyncio.to_thread(served.stop) == 0  # Ctrl+C with a browser in, another refused
             assert not alive(still_open)
-            await third.close()
+            assert await _closing_code(second) == 1001  # the refused browser is told the server went away
+            assert await _closing_code(third) == 1000  # the app quit, so its browser's session ended
     log = "".join(served.stderr)
     assert "refused a browser from 127.0.0.1: 1 apps are open" in log
     assert log.count("started (app process") == 2 and log.count("ended after") == 2
+
+
+async def _closing_code(websocket) -> int:  # type: ignore[no-untyped-def]
+    """Read what is left until the server closes the websocket; the code its close frame gave."""
+    async with asyncio.timeout(10):
+        while True:
+            message = await websocket.receive()
+            if message.type.name == "CLOSE":
+                return int(message.data)
+            if message.type.name in ("CLOSED", "ERROR"):
+                raise AssertionError(f"the connection dropped without a close frame: {message}")
 
 
 async def _first_screen_bytes(websocket) -> bytes:  # type: ignore[no-untyped-def]
