@@ -48,6 +48,7 @@ WITHHELD = ("SHOPTUI_TOKEN", "SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY", "SSH_AUT
 QUIT_GRACE = 5.0  # seconds an app process is given to quit before it is killed
 REFUSED_WAIT = 300.0  # seconds a refused browser keeps its explanation on screen before it is closed
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
+MAX_COLUMNS, MAX_ROWS = 1000, 400  # a browser may ask for any terminal size; the app draws at most this
 
 
 def app_environment(base: Mapping[str, str], *, db_url: str, client_address: str | None) -> dict[str, str]:
@@ -201,6 +202,10 @@ class ShopAppService(AppService):
         self._stdin = process.stdin
         return process
 
+    async def set_terminal_size(self, width: int, height: int) -> None:
+        """Resize the app to the browser's terminal, within what a screen can show (a page may send anything)."""
+        await super().set_terminal_size(*terminal_size(width, height))
+
     @property
     def pid(self) -> int | None:
         """The app process's id, once started."""
@@ -329,8 +334,7 @@ class ShopServer(Server):
             log.warning("refused a browser from %s: %s", request.remote, why)
             raise web.HTTPForbidden(text=why)
         websocket = web.WebSocketResponse(heartbeat=15)
-        width = to_int(request.query.get("width", "80"), 80)
-        height = to_int(request.query.get("height", "24"), 24)
+        width, height = terminal_size(request.query.get("width", "80"), request.query.get("height", "24"))
         address = normalise_ip(request.remote)
         await websocket.prepare(request)
         if len(self.sessions) >= self.max_sessions:
@@ -393,6 +397,15 @@ class ShopServer(Server):
         finally:
             self.refused.discard(websocket)
         await websocket.close()
+
+
+def terminal_size(width: object, height: object) -> tuple[int, int]:
+    """A terminal size a browser asked for, as whole columns and rows between 1 and MAX_COLUMNS/MAX_ROWS
+    (80x24 for what is not a number)."""
+    return (
+        min(max(to_int(str(width), 80), 1), MAX_COLUMNS),
+        min(max(to_int(str(height), 24), 1), MAX_ROWS),
+    )
 
 
 def _is_loopback_name(host: str) -> bool:

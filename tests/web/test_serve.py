@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 
 from shoptui.cli.main import app
 from shoptui.config import Actor
-from shoptui.web.server import WITHHELD, app_environment, lan_address
-from tests.web.serving import alive, serving
+from shoptui.web.server import WITHHELD, app_environment, lan_address, terminal_size
+from tests.web.serving import alive, environment_of, serving
 
 # ---------------------------------------------------------------- the web actor
 
@@ -327,9 +327,11 @@ async def test_a_server_killed_outright_leaves_no_app_running(store: str) -> Non
 
     with serving(store) as served:
         async with aiohttp.ClientSession() as client:
-            browser = await client.ws_connect(f"ws://127.0.0.1:{served.port}/ws")
+            # a hostile page asks for a screen no app should try to draw
+            browser = await client.ws_connect(f"ws://127.0.0.1:{served.port}/ws?width=100000000&height=-5")
             await _first_screen_bytes(browser)
             (app_pid,) = served.app_processes()
+            assert (environment_of(app_pid)["COLUMNS"], environment_of(app_pid)["ROWS"]) == ("1000", "1")
             served.process.kill()  # kill -9: the server cannot close anything
             served.process.wait()
             served.wait_for(lambda: not alive(app_pid), "the orphaned app to end itself", timeout=10)
@@ -379,3 +381,46 @@ def test_serve_help_loads_no_web_server() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "--max-sessions" in out.stdout and out.stderr.strip() == ""
+
+
+@pytest.mark.parametrize(
+    ("asked", "given"),
+    [
+        (("120", "40"), (120, 40)),
+        (("0", "-3"), (1, 1)),
+        ((10**9, 10**9), (1000, 400)),
+        (("wide", None), (80, 24)),
+        (("12.5", "٣"), (80, 3)),
+        ((True, []), (80, 24)),
+    ],
+)
+def test_the_terminal_size_a_browser_asks_for_is_kept_within_a_screen(
+    asked: tuple[object, object], given: tuple[int, int]
+) -> None:
+    assert terminal_size(*asked) == given
+
+
+async def test_a_resize_from_the_browser_is_kept_within_a_screen() -> None:
+    from shoptui.web import server
+
+    sent: list[dict[str, object]] = []
+
+    async def record(data: dict[str, object]) -> bool:
+        sent.append(data)
+        return True
+
+    async def ignore(_: object = None) -> None:
+        return None
+
+    service = server.ShopAppService(
+        db_url="sqlite:////nowhere.db",
+        client_address=None,
+        write_bytes=ignore,
+        write_str=ignore,
+        close=ignore,
+        download_manager=DownloadManager(),
+    )
+    service.send_meta = record  # type: ignore[method-assign]
+    await service.set_terminal_size(10**6, 0)
+    await service.set_terminal_size(132, 43)
+    assert sent == [{"type": "resize", "width": 1000, "height": 1}, {"type": "resize", "width": 132, "height": 43}]
