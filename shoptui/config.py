@@ -22,6 +22,8 @@ ENV_DATABASE_URL = "SHOPTUI_DATABASE_URL"
 ENV_CONFIG_FILE = "SHOPTUI_CONFIG"
 ENV_SECRETS_FILE = "SHOPTUI_SECRETS_FILE"
 ENV_KEYMAP_FILE = "SHOPTUI_KEYMAP"
+ENV_FACE = "SHOPTUI_FACE"  # "web" in an app process that `shoptui serve` started for one browser
+ENV_CLIENT_ADDRESS = "SHOPTUI_CLIENT_ADDRESS"  # that browser's IP address, set by `shoptui serve`
 PRIVATE_FILE_MODE = 0o600  # store files, backups, the log, the writers' gate: the owner only
 PRIVATE_DIR_MODE = 0o700
 
@@ -322,13 +324,20 @@ class Actor:
 
     @classmethod
     def from_environment(cls, source: str) -> Actor:
-        """The OS user and, over SSH, the client address from ``SSH_CONNECTION``."""
+        """The OS user and, over SSH, the client address from ``SSH_CONNECTION``.
+
+        In an app process that ``shoptui serve`` started for a browser (``SHOPTUI_FACE=web``), the source
+        is ``"web"`` and the address is the browser's, from ``SHOPTUI_CLIENT_ADDRESS`` (``None`` when it is
+        missing or not an IP address): never the SSH session of whoever started the server.
+        """
         import getpass
 
         try:
             name = getpass.getuser()
         except (KeyError, OSError):
             name = f"uid{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+        if os.environ.get(ENV_FACE) == "web":
+            return cls(name=name, source="web", address=normalise_ip(os.environ.get(ENV_CLIENT_ADDRESS)))
         ssh = os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_CLIENT")
         address = ssh.split()[0] if ssh else None
         return cls(name=name, source=source, address=address)
@@ -337,3 +346,16 @@ class Actor:
         """``alice via cli`` or ``alice via tui from 10.0.0.5``."""
         where = f" from {self.address}" if self.address else ""
         return f"{self.name} via {self.source}{where}"
+
+
+def normalise_ip(value: str | None) -> str | None:
+    """``value`` as a normalised IP address (``::ffff:10.0.0.5`` is ``10.0.0.5``), or ``None`` when it is not one."""
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address((value or "").strip())
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)

@@ -24,8 +24,10 @@ HOW_TO_LOG_IN = "run `shoptui login` (or set SHOPTUI_TOKEN to an API token for s
 
 def client_address() -> str | None:
     """Where the person is: the browser's address (served app), the SSH client's, or None at the console."""
-    if os.environ.get(ENV_FACE) == "web":
-        return os.environ.get(ENV_CLIENT_ADDRESS) or "unknown"
+    if os.environ.get(ENV_FACE) == "web":  # never the SSH session of whoever started the server
+        from shoptui.config import normalise_ip
+
+        return normalise_ip(os.environ.get(ENV_CLIENT_ADDRESS)) or "unknown"  # unknown: outside every network
     ssh = os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_CLIENT")
     return ssh.split()[0] if ssh else None
 
