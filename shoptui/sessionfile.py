@@ -15,11 +15,11 @@ import stat
 from datetime import datetime
 from pathlib import Path
 
+from shoptui.config import ENV_CLIENT_ADDRESS, ENV_FACE
 from shoptui.errors import NotLoggedIn
 
 ENV_TOKEN = "SHOPTUI_TOKEN"
-ENV_FACE = "SHOPTUI_FACE"  # "web": the app served to a browser, which never reuses a login on this machine
-ENV_CLIENT_ADDRESS = "SHOPTUI_CLIENT_ADDRESS"  # the browser's address, set by `shoptui serve`
+__all__ = ["ENV_CLIENT_ADDRESS", "ENV_FACE", "ENV_TOKEN"]  # the web face never reuses a login on this machine
 
 
 def sessions_dir() -> Path:
