@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -84,3 +85,25 @@ def cached_store(path: Path, version: str | None = None) -> bool:
 def built(path: Path, version: str) -> None:
     """Mark a store as built by this ``version`` of its builder (see ``cached_store``)."""
     path.with_name(path.name + ".version").write_text(version)
+
+
+BENCH_OWNER = "bench"
+BENCH_PASSWORD = "a-long-timekeeper-passphrase"
+
+
+def log_in(url: str | None) -> str:
+    """Log in to a benchmark's store as its owner (made on first use), for the app and the commands a
+    benchmark runs: sets and returns SHOPTUI_TOKEN, a login session of the owner."""
+    from shoptui import db
+    from shoptui.config import resolve_database_url
+    from shoptui.services import staff
+
+    target = resolve_database_url(url)
+    with db.transaction(target) as session:
+        if not staff.has_accounts(session=session):
+            staff.init_owner(session=session, name=BENCH_OWNER, password=BENCH_PASSWORD, source="script")
+        result = staff.login(session=session, name=BENCH_OWNER, password=BENCH_PASSWORD, source="script")
+    if result.token is None:
+        raise SystemExit(f"bench: cannot log in to {target}: {result.message} (a store with other owners?)")
+    os.environ["SHOPTUI_TOKEN"] = result.token
+    return result.token

@@ -41,6 +41,9 @@ class WatchedApp(ShopApp):
 
     def __init__(self, *args: Any, timings: str | None = None, exit_after_figures: bool = False,
                  **kwargs: Any) -> None:
+        from bench._report import log_in
+
+        log_in(kwargs.get("db_url", args[0] if args else None))  # the app opens logged in, as after `shoptui login`
         super().__init__(*args, **kwargs)
         self.marks: list[Mark] = []
         self._timings = timings

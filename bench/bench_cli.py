@@ -6,7 +6,7 @@ import os
 import shutil
 
 from bench._engine import empty_url
-from bench._report import DATA, PYTHON, figure, wall_ms
+from bench._report import DATA, PYTHON, figure, log_in, wall_ms
 
 
 def run() -> None:
@@ -17,6 +17,7 @@ def run() -> None:
 
     env = dict(os.environ, SHOPTUI_DATABASE_URL=empty_url(DATA / "cli.db"))
     wall_ms([shoptui, "db", "upgrade", "--quiet"], repeat=1, env=env)
+    env["SHOPTUI_TOKEN"] = log_in(env["SHOPTUI_DATABASE_URL"])
     sqlmodel = wall_ms([PYTHON, "-c", "import sqlmodel"])
     shown = wall_ms([shoptui, "settings", "show", "--json"], env=env)
     figure("shoptui settings show --json (wall)", shown, sqlmodel * 1.3, note=f"import sqlmodel = {sqlmodel:.0f} ms")

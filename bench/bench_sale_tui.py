@@ -164,6 +164,9 @@ def _watched_app(url: str, services: list[float]) -> Any:
 
             return wait()
 
+    from bench._report import log_in
+
+    log_in(url)
     return WatchedSaleApp(db_url=url, poll_seconds=3600)
 
 
