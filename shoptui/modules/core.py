@@ -21,7 +21,9 @@ MODULE = ModuleSpec(
         Screen("audit", "Audit log", "f9", "shoptui.tui.screens.audit:AuditScreen", order=90, short="Audit"),
         Screen("settings", "Settings", "f10", "shoptui.tui.screens.settings:SettingsScreen", order=95),
     ),
-    settings=("shoptui.services.shop.setting_defs:CORE_SETTINGS", "shoptui.services.messaging.settings:SETTINGS"),
+    # the security settings belong to the shell: nobody gets in without them, whatever modules are installed
+    settings=("shoptui.services.shop.setting_defs:CORE_SETTINGS", "shoptui.services.messaging.settings:SETTINGS",
+              "shoptui.services.staff.settings:SETTINGS"),
     dashboard=("shoptui.services.shop.dashboard:notification_figures",),
     checks=("shoptui.services.shop.media:check_media",),
 )

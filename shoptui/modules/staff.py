@@ -7,5 +7,4 @@ MODULE = ModuleSpec(
     order=96,
     cli=(Command("staff", "shoptui.cli.staff:app",
                  "Staff accounts, roles and permissions, API tokens, PINs and two-factor."),),
-    settings=("shoptui.services.staff.settings:SETTINGS",),
 )
