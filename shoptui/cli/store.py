@@ -272,7 +272,7 @@ def audit_list(
         tz = shop.timezone(session=session)
         moment = shop.parse_moment(since, tz) if since else None
         page = shop.list_entries(session=session, entity=entity, entity_id=entity_id, actor=actor, since=moment,
-                                  after=after, limit=limit, kind=kind)
+                                  after=after, limit=limit, kind=kind, reader=state(ctx).actor)
     if as_json:
         emit_json(page.items)
         return

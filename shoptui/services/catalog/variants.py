@@ -338,6 +338,8 @@ def generate_variants(*, session: Session, actor: Actor, product_id: int, option
         offered = {tuple(v.lower() for v in combo) for combo in combos}
         stale = [v for key, v in existing.items() if key not in offered]
         used = variants_with_history(session=session, variant_ids=[id_of(v) for v in stale])
+        if any(variant.id not in used for variant in stale):  # pruning deletes variants: the delete permission
+            shop.require(session=session, actor=actor, permission="delete")
         for variant in stale:
             if variant.id in used:
                 kept.append(variant.sku)
