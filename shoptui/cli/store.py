@@ -17,6 +17,7 @@ from shoptui.cli._output import (
     fail,
     reading,
     refusals,
+    require_admin,
     say,
     state,
     when,
@@ -157,6 +158,7 @@ def db_backup(
     from shoptui.config import sqlite_path
 
     url = state(ctx).url
+    require_admin(ctx)  # a copy of everything: the owner's (or a granted) store.admin
     with refusals():
         db.get_engine(url, check_schema=False, create=False)
         if path is None:
