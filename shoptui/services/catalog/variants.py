@@ -203,6 +203,7 @@ def update_variant(*, session: Session, actor: Actor, sku: str, patch: VariantUp
 
 def delete_variant(*, session: Session, actor: Actor, sku: str, expect_version: int | None = None) -> str:
     """Delete a variant without history; never the last one of its product."""
+    shop.require(session=session, actor=actor, permission="delete")  # refused before anything is looked up
     row = _variant_by_sku(session, sku)
     product = product_row(session, row.product_id, for_update=True)
     check_version(product, expect_version)
