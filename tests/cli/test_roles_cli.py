@@ -71,8 +71,11 @@ def as_role(role_template: tuple[str, dict[str, str]], role_store: str, monkeypa
     """``as_role("clerk", "sale", ...)`` runs a command on the test's store logged in as that role."""
     runner = CliRunner()
 
+    import shoptui.cli.staff as cli_staff
+
     def run(role: str, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]
         monkeypatch.setenv("SHOPTUI_TOKEN", role_template[1][role])
+        cli_staff._stdin_lines = None  # each command reads its own standard input (one command a process outside tests)
         return runner.invoke(app, ["--db", role_store, *args], input=input)
 
     return run
