@@ -123,7 +123,9 @@ def test_deletes_imports_and_prices_need_their_own_permission(actions: dict[str,
 @pytest.fixture(scope="module")
 def defaults(template_store: str) -> Iterator[dict[str, frozenset[str]]]:
     with db.read_session(template_store) as session:
-        yield {role: role_grants(session, role)[0] for role in permissions.ROLES}
+        found = {role: role_grants(session, role)[0] for role in permissions.ROLES}
+    db.dispose_all()  # the template is copied by other tests: no connection left open on it (PostgreSQL)
+    yield found
 
 
 def _may(held: frozenset[str], action: str) -> bool:
