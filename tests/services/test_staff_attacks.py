@@ -296,3 +296,16 @@ def test_a_clerk_manages_no_account_but_their_own(url: str) -> None:
         with pytest.raises(NotAllowed, match="staff.manage|owner"), db.transaction(url) as session:
             work(session)
     assert rows(url, "SELECT role FROM staff WHERE name = 'carl'")[0][0] == "clerk"
+
+
+def test_no_one_grants_themselves_what_they_lack(url: str) -> None:
+    with db.transaction(url) as session:
+        staff.set_grant(session=session, actor=OWNER, role="manager", permission="staff.manage", granted=True)
+    carl = _authenticate(url, _login(url, "carl", PASSWORD).token or "").actor
+    assert carl is not None
+    for work in (lambda s: staff.set_grant(session=s, actor=carl, role="clerk", permission="staff.manage", granted=True),
+                 lambda s: staff.edit_staff(session=s, actor=carl, name="carl", role="manager")):
+        with pytest.raises(NotAllowed, match="staff.manage"), db.transaction(url) as session:
+            work(session)
+    assert rows(url, "SELECT role FROM staff WHERE name = 'carl'")[0][0] == "clerk"
+    assert rows(url, "SELECT count(*) FROM role_grant WHERE role = 'clerk'")[0][0] == 0
