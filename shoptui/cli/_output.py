@@ -152,6 +152,17 @@ def _note_refusal(exc: Exception) -> None:
         signin.record_refusal(cli.store_url, cli._actor, exc)
 
 
+def require_admin(ctx: typer.Context) -> None:
+    """The store.admin permission of the logged-in account, checked in a read session before a db operation
+    (backup, restore, move) that no audited service write stands behind."""
+    from shoptui import db
+    from shoptui.services import shop
+
+    cli = state(ctx)
+    with refusals(), db.read_session(cli.url) as session:
+        shop.require(session=session, actor=cli.actor, permission="store.admin")
+
+
 @contextmanager
 def reading(ctx: typer.Context) -> Iterator[Session]:
     """A read session on the store, with refusals handled."""

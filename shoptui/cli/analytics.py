@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from shoptui.cli._output import JSON_OPTION, change, emit_json, emit_table, fail, outcome, reading, say
+from shoptui.cli._output import JSON_OPTION, change, emit_json, emit_table, fail, outcome, reading, say, state
 
 # The definitions are written once (services/analytics/definitions.py, plain text: light to import).
 from shoptui.services.analytics import BREAKDOWNS, COMPARES, DEFINITIONS
@@ -100,6 +100,7 @@ def sales(
         first, last = days(start, end)
         report = analytics.sales_report(
             session=session,
+            actor=state(ctx).actor,
             by=by,
             start=first,
             end=last,
@@ -313,7 +314,7 @@ def products(
     with reading(ctx) as session:
         first, last = days(start, end)
         report = analytics.products_report(
-            session=session, start=first, end=last, days=period_days, top=top, slow=slow, sort=sort
+            session=session, actor=state(ctx).actor, start=first, end=last, days=period_days, top=top, slow=slow, sort=sort
         )
     tables = analytics.products_tables(report)
     meta = {
@@ -359,7 +360,7 @@ def stock(
     one_output(as_json, csv_file, xlsx_file)
     with reading(ctx) as session:
         first, last = days(start, end)
-        report = analytics.stock_report(session=session, start=first, end=last, days=period_days)
+        report = analytics.stock_report(session=session, actor=state(ctx).actor, start=first, end=last, days=period_days)
     tables = analytics.stock_tables(report)
     meta = {
         "from": report.start.isoformat(),
@@ -413,7 +414,7 @@ def customers(
         if segment is not None:
             segment = analytics.rule_named(segment).name
         first, last = days(start, end)
-        report = analytics.customers_report(session=session, start=first, end=last, days=period_days)
+        report = analytics.customers_report(session=session, actor=state(ctx).actor, start=first, end=last, days=period_days)
     meta = {
         "from": report.start.isoformat(),
         "to": report.end.isoformat(),
@@ -477,7 +478,7 @@ def traffic(
     one_output(as_json, csv_file, xlsx_file)
     with reading(ctx) as session:
         first, last = days(start, end)
-        report = analytics.traffic_report(session=session, by=by, start=first, end=last)
+        report = analytics.traffic_report(session=session, actor=state(ctx).actor, by=by, start=first, end=last)
         tables = analytics.traffic_tables(report)
         if as_json:
             emit_json({"report": "traffic", "by": report.by, "from": report.start.isoformat(),

@@ -75,7 +75,7 @@ def list_messages(
 
     with reading(ctx) as session:
         tz = shop.timezone(session=session)
-        page = messaging_api.list_messages(session=session, status=status and status.strip().lower(),
+        page = messaging_api.list_messages(session=session, actor=state(ctx).actor, status=status and status.strip().lower(),
                                        channel=channel and channel.strip().lower(), after=after, limit=limit)
     if as_json:
         emit_json(page.items)
@@ -120,7 +120,7 @@ def show_message(ctx: typer.Context, message_id: int = ID_ARGUMENT, as_json: boo
 
     with reading(ctx) as session:
         tz = shop.timezone(session=session)
-        message = messaging_api.get_message(session=session, message_id=message_id)
+        message = messaging_api.get_message(session=session, actor=state(ctx).actor, message_id=message_id)
     if as_json:
         emit_json(message)
         return

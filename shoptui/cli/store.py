@@ -18,6 +18,7 @@ from shoptui.cli._output import (
     fail,
     reading,
     refusals,
+    require_admin,
     say,
     state,
     when,
@@ -197,8 +198,10 @@ def db_backup(
     """
     from shoptui import backups
 
+    url = state(ctx).url
+    require_admin(ctx)  # a copy of everything: the owner's (or a granted) store.admin
     with refusals():
-        written = backups.write_backup(state(ctx).url, path, keep=keep)
+        written = backups.write_backup(url, path, keep=keep)
     say(f"Backed up the store to {written.path}")
     for old in written.removed:
         say(f"Removed the older backup {old}")
@@ -325,7 +328,7 @@ def audit_list(
         tz = shop.timezone(session=session)
         moment = shop.parse_moment(since, tz) if since else None
         page = shop.list_entries(session=session, entity=entity, entity_id=entity_id, actor=actor, since=moment,
-                                  after=after, limit=limit, kind=kind)
+                                  after=after, limit=limit, kind=kind, reader=state(ctx).actor)
     if as_json:
         emit_json(page.items)
         return

@@ -76,7 +76,7 @@ def logs(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     from shoptui.services import analytics
 
     with reading(ctx) as session:
-        found = analytics.list_traffic_logs(session=session)
+        found = analytics.list_traffic_logs(session=session, actor=state(ctx).actor)
         _, zone = shop_currency_and_zone(session)
     if as_json:
         emit_json(jsonable(found))
@@ -128,7 +128,7 @@ def spend_list(
     from shoptui.services import analytics, shop
 
     with reading(ctx) as session:
-        report = analytics.ad_spend_report(session=session, start=shop.parse_day(start, field="--from"),
+        report = analytics.ad_spend_report(session=session, actor=state(ctx).actor, start=shop.parse_day(start, field="--from"),
                                            end=shop.parse_day(end, field="--to"))
     tables = analytics.spend_tables(report)
     if as_json:

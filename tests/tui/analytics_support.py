@@ -111,7 +111,8 @@ def _fig(net: int, orders: int) -> Figures:
     return Figures(orders=orders, units=orders * 2, gross_sales=net + net // 10, discounts=net // 10, cost=net // 2)
 
 
-def sales_report(*, session: Any, by: str, start: date, end: date, top: int | None = None, compare: Any = None) -> Report:
+def sales_report(*, session: Any, by: str, start: date, end: date, top: int | None = None, compare: Any = None,
+                 actor: Any = None) -> Report:
     CALLS.sales.append((by, start, end))
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     active = [d for d in days if day_net(d)]
@@ -134,7 +135,7 @@ def sales_report(*, session: Any, by: str, start: date, end: date, top: int | No
     return Report(by, start, end, rows, _sum([r.figures for r in rows]))
 
 
-def traffic_report(*, session: Any, by: str, start: date, end: date) -> Report:
+def traffic_report(*, session: Any, by: str, start: date, end: date, actor: Any = None) -> Report:
     CALLS.traffic.append((by, start, end))
     days = (end - start).days + 1
     rows = [TrafficRow(key, visits * days, visitors * days, visits * days * 3, None, visits // 20 * days,

@@ -41,6 +41,8 @@ from shoptui.store.rows import tuples
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from shoptui.config import Actor
+
 DEFAULT_DAYS = 365
 AGE_BANDS: tuple[tuple[str, int, int], ...] = (
     ("under 18", 0, 17),
@@ -337,10 +339,14 @@ def _cohorts(session: Session, period: Period, first: dict[int, datetime]) -> li
 
 
 def customers_report(
-    *, session: Session, start: date | None = None, end: date | None = None, days: int | None = None
+    *, session: Session, actor: Actor | None = None, start: date | None = None, end: date | None = None, days: int | None = None
 ) -> CustomersReport:
     """The customers report for the days ``start`` .. ``end`` or the ``days`` days to ``end`` (default: the last
     365 days to today)."""
+    if actor is not None:  # a face reads for the logged-in account: the reports.view permission
+        from shoptui.services.shop import require
+
+        require(session=session, actor=actor, permission="reports.view")
     from shoptui.services.shop import currency as store_currency
 
     period = store_period(session, start=start, end=end, days=days, default_days=DEFAULT_DAYS)

@@ -43,6 +43,8 @@ from shoptui.store.rows import tuples
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from shoptui.config import Actor
+
 PRODUCT_SORTS = ("revenue", "units", "margin")
 DEFAULT_TOP = 20
 MAX_TOP = 100_000
@@ -270,6 +272,7 @@ def _last_sold(session: Session, variant_ids: list[int], period: Period) -> dict
 def products_report(
     *,
     session: Session,
+    actor: Actor | None = None,
     start: date | None = None,
     end: date | None = None,
     days: int | None = None,
@@ -280,6 +283,10 @@ def products_report(
     """Best sellers (or with ``slow`` the slowest) by ``sort`` (revenue, units or margin) for the days ``start`` ..
     ``end`` or the ``days`` days to ``end`` (default: the last 30 days to today), the ``top`` rows (the rest
     summed in one "(other)" row, so the rows add up to the total), and the dead stock of the period."""
+    if actor is not None:  # a face reads for the logged-in account: the reports.view permission
+        from shoptui.services.shop import require
+
+        require(session=session, actor=actor, permission="reports.view")
     from shoptui.services.shop import currency as store_currency
 
     wanted = (sort or "").strip().lower()

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
     from sqlmodel import Session
 
+    from shoptui.config import Actor
+
 Names = dict[tuple[Any, ...], tuple[str, str, str | None, str | None]]  # group values -> key, label, sku, title
 NONE = "(none)"
 OTHER = "(other)"
@@ -647,6 +649,7 @@ def _sorted(by: str, rows: list[SalesRow], top: int | None) -> list[SalesRow]:
 def sales_report(
     *,
     session: Session,
+    actor: Actor | None = None,
     by: str,
     start: date | None = None,
     end: date | None = None,
@@ -661,6 +664,10 @@ def sales_report(
     Raises InvalidInput for an unknown breakdown or comparison, a period that ends before it starts, a top
     below 1.
     """
+    if actor is not None:  # a face reads for the logged-in account: the reports.view permission
+        from shoptui.services.shop import require
+
+        require(session=session, actor=actor, permission="reports.view")
     from shoptui.services import shop
     from shoptui.services.shop import local_today
 

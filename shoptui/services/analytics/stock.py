@@ -34,6 +34,8 @@ from shoptui.store.rows import tuples
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from shoptui.config import Actor
+
 NONE_KEY = "(none)"
 
 
@@ -167,10 +169,14 @@ def _sold(session: Session, period: Period, default_location: int) -> tuple[dict
 
 
 def stock_report(
-    *, session: Session, start: date | None = None, end: date | None = None, days: int | None = None
+    *, session: Session, actor: Actor | None = None, start: date | None = None, end: date | None = None, days: int | None = None
 ) -> StockReport:
     """Stock value, turnover and days of cover by location and by category, for the days ``start`` .. ``end`` or
     the ``days`` days to ``end`` (default: the last 30 days to today)."""
+    if actor is not None:  # a face reads for the logged-in account: the reports.view permission
+        from shoptui.services.shop import require
+
+        require(session=session, actor=actor, permission="reports.view")
     from shoptui.services.catalog import category_paths
     from shoptui.services.shop import currency as store_currency
 

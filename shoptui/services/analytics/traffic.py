@@ -251,6 +251,7 @@ def import_access_logs(*, session: Session, actor: Actor, paths: Sequence[Path |
     """Read access logs (combined format, plain or gzip) from where the last import stopped into visits and
     bot hits (the rules: ``IMPORT_RULES``). Raises InvalidInput for a missing file, a folder, a broken gzip
     file or a file with no line in the combined format; Conflict when another import read the same log."""
+    shop.require(session=session, actor=actor, permission="data.import")  # refused before any work
     if not paths:
         raise InvalidInput("Give at least one access log file.")
     files = [Path(p) for p in paths]
@@ -490,8 +491,12 @@ class TrafficLogRead:
     imported_at: datetime
 
 
-def list_traffic_logs(*, session: Session) -> list[TrafficLogRead]:
+def list_traffic_logs(*, session: Session, actor: Actor | None = None) -> list[TrafficLogRead]:
     """Every access log imported so far, the most recently imported first."""
+    if actor is not None:  # a face reads for the logged-in account: the reports.view permission
+        from shoptui.services.shop import require
+
+        require(session=session, actor=actor, permission="reports.view")
     table = table_of(TrafficLog)
     return [TrafficLogRead(path=str(p), identity=str(i), read_to=int(r), lines=int(n), imported_at=at)
             for p, i, r, n, at in tuples(session.execute(
@@ -542,9 +547,13 @@ def _period(session: Session, start: date | None, end: date | None) -> tuple[dat
     return start, end
 
 
-def traffic_report(*, session: Session, by: str, start: date | None = None, end: date | None = None) -> TrafficReport:
+def traffic_report(*, session: Session, actor: Actor | None = None, by: str, start: date | None = None, end: date | None = None) -> TrafficReport:
     """Visits, visitors, page views and bot hits by day, source, host, campaign or landing page over the days
     ``start`` .. ``end`` (store time; default the last 30 days); by source also orders, conversion and revenue."""
+    if actor is not None:  # a face reads for the logged-in account: the reports.view permission
+        from shoptui.services.shop import require
+
+        require(session=session, actor=actor, permission="reports.view")
     if by not in TRAFFIC_BREAKDOWNS:
         raise InvalidInput(f"The traffic report is by {', '.join(TRAFFIC_BREAKDOWNS)}, not {by!r}.", field="by")
     start, end = _period(session, start, end)
@@ -765,9 +774,13 @@ def set_ad_spend(*, session: Session, actor: Actor, channel: str, day: date, amo
                      previous_minor=previous)
 
 
-def ad_spend_report(*, session: Session, start: date | None = None, end: date | None = None) -> SpendReport:
+def ad_spend_report(*, session: Session, actor: Actor | None = None, start: date | None = None, end: date | None = None) -> SpendReport:
     """Spend, visits, orders, revenue and return on ad spend per channel over ``start`` .. ``end`` (store time;
     default the last 30 days). A channel's visits and orders are those tagged with utm_source = the channel."""
+    if actor is not None:  # a face reads for the logged-in account: the reports.view permission
+        from shoptui.services.shop import require
+
+        require(session=session, actor=actor, permission="reports.view")
     start, end = _period(session, start, end)
     spend = table_of(AdSpend)
     spent = {str(c): int(a) for c, a in tuples(session.execute(

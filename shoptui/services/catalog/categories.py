@@ -262,6 +262,7 @@ def delete_category(*, session: Session, actor: Actor, category_id: int, move_to
 
     Returns a sentence saying what happened.
     """
+    shop.require(session=session, actor=actor, permission="delete")  # refused before anything is looked up
     row = category_row(session, category_id)
     children = _siblings(session, row.id)
     products = session.exec(select(func.count()).where(Product.category_id == row.id)).one()

@@ -773,6 +773,7 @@ def archive_product(*, session: Session, actor: Actor, product_id: int, expect_v
 
 def delete_product(*, session: Session, actor: Actor, product_id: int, expect_version: int | None = None) -> str:
     """Delete a product without history; one with history is refused (archive it instead)."""
+    shop.require(session=session, actor=actor, permission="delete")  # refused before anything is looked up
     row = product_row(session, product_id, for_update=True)
     check_version(row, expect_version)
     variant_ids = ids_of(session.exec(select(col(Variant.id)).where(Variant.product_id == product_id)))

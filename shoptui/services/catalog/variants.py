@@ -203,6 +203,7 @@ def update_variant(*, session: Session, actor: Actor, sku: str, patch: VariantUp
 
 def delete_variant(*, session: Session, actor: Actor, sku: str, expect_version: int | None = None) -> str:
     """Delete a variant without history; never the last one of its product."""
+    shop.require(session=session, actor=actor, permission="delete")  # refused before anything is looked up
     row = _variant_by_sku(session, sku)
     product = product_row(session, row.product_id, for_update=True)
     check_version(product, expect_version)
@@ -338,6 +339,8 @@ def generate_variants(*, session: Session, actor: Actor, product_id: int, option
         offered = {tuple(v.lower() for v in combo) for combo in combos}
         stale = [v for key, v in existing.items() if key not in offered]
         used = variants_with_history(session=session, variant_ids=[id_of(v) for v in stale])
+        if any(variant.id not in used for variant in stale):  # pruning deletes variants: the delete permission
+            shop.require(session=session, actor=actor, permission="delete")
         for variant in stale:
             if variant.id in used:
                 kept.append(variant.sku)

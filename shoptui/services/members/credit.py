@@ -106,6 +106,7 @@ def top_up(*, session: Session, actor: Actor, customer_id: int, amount_minor: in
 
 def adjust(*, session: Session, actor: Actor, customer_id: int, amount_minor: int, reason: str) -> CreditResult:
     """A manual correction, up or down, with a reason; never below zero."""
+    shop.require(session=session, actor=actor, permission="credit.adjust")  # refused before anything is looked up
     _amount(amount_minor, "adjustment")
     return book(session, actor, customer_id, kind="adjust", amount_minor=amount_minor,
                 reason=_reason(reason, required=True))

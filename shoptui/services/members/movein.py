@@ -430,6 +430,7 @@ def import_customers(*, session: Session, actor: Actor, content: bytes, fmt: str
     Raises CustomerImportRefused listing every bad line (nothing written), InvalidInput for a file that is
     not the format at all. ``dry_run`` plans and reports without writing.
     """
+    shop.require(session=session, actor=actor, permission="data.import")  # refused before any work
     fmt = _check_format(fmt)
     money = currency(session=session)
     reading = _Reading(source=source, region=store_region(session), digits=money.digits,

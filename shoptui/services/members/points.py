@@ -248,6 +248,7 @@ def redeem(*, session: Session, actor: Actor, customer_id: int, points: int, ref
 
 def adjust(*, session: Session, actor: Actor, customer_id: int, points: int, reason: str) -> PointsResult:
     """A manual change with a reason; a deduction never takes more than the member holds."""
+    shop.require(session=session, actor=actor, permission="credit.adjust")  # refused before anything is looked up
     _check_points(points, field="points")
     reason = (reason or "").strip()
     if not reason:

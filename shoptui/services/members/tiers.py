@@ -278,7 +278,7 @@ def recalculate(*, session: Session, actor: Actor, customer_id: int | None = Non
                          summary=f"tiers recalculated: {up} up, {down} down",
                          after={"up": up, "down": down})
         else:
-            shop.record(session=session, actor=actor, action="tier.recalculate", entity="member",
+            shop.record(session=session, actor=actor, action="member.tier.recalculate", entity="member",
                          entity_id=customer_id, summary=f"tier of member #{customer_id} recalculated ({reason})",
                          after={"up": up, "down": down})
     session.execute(text("DROP TABLE member_recalc"))

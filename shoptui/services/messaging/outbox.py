@@ -219,8 +219,10 @@ def queue_test(*, session: Session, actor: Actor, channel: str, recipient: str) 
 # ---------------------------------------------------------------- reading
 
 
-def get_message(*, session: Session, message_id: int) -> MessageRead:
+def get_message(*, session: Session, actor: Actor | None = None, message_id: int) -> MessageRead:
     """One message, or NotFound naming its id."""
+    if actor is not None:  # a face reads for the logged-in account: the outbox.manage permission
+        shop_api.require(session=session, actor=actor, permission="outbox.manage")
     return _read(_row(session, message_id))
 
 
@@ -234,12 +236,15 @@ def _row(session: Session, message_id: int) -> OutboxMessage:
 def list_messages(
     *,
     session: Session,
+    actor: Actor | None = None,
     status: str | None = None,
     channel: str | None = None,
     after: str | None = None,
     limit: int = 50,
 ) -> Page[MessageRead]:
     """Newest first, keyset-paged by id (``after`` is the cursor of the previous page)."""
+    if actor is not None:  # a face reads for the logged-in account: the outbox.manage permission
+        shop_api.require(session=session, actor=actor, permission="outbox.manage")
     limit = clamp_limit(limit)
     query = select(OutboxMessage).order_by(col(OutboxMessage.id).desc()).limit(limit + 1)
     if status is not None:

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from shoptui.config import Actor
 from shoptui.errors import InvalidInput
-from shoptui.services import catalog, inventory
+from shoptui.services import catalog, inventory, shop
 from shoptui.services.catalog import ImportReport, KeptBarcode, ProductOutcome
 from shoptui.services.inventory import OpeningStockRead
 from shoptui.services.movein import shopify, woocommerce
@@ -104,6 +104,7 @@ def import_products(*, session: Session, actor: Actor, content: bytes | str, fmt
     """Import a Shopify or WooCommerce product export, all or nothing (see ``shopify`` and ``woocommerce``
     for how each maps). Raises InvalidInput (unknown format, missing categories, unknown location) and
     ImportRefused (line-numbered problems of the file); writes nothing in a dry run."""
+    shop.require(session=session, actor=actor, permission="data.import")  # refused before any work
     with tuning.gc_paused():  # reading builds a few objects per cell, none of them in a cycle
         return _import_products(session=session, actor=actor, content=content, fmt=fmt, source=source,
                                 opts=options or ProductImportOptions(), progress=progress)

@@ -512,6 +512,7 @@ def import_orders(*, session: Session, actor: Actor, mapping: Mapping, content: 
     several columns into one field (``status = ["Financial Status", "Fulfillment Status"]``) reads the file
     into memory to join them first.
     """
+    shop.require(session=session, actor=actor, permission="data.import")  # refused before any work
     if (content is None) == (path is None):
         raise TypeError("import_orders needs the content or the path of the file, not both")
     if mapping.combined:

@@ -29,7 +29,7 @@ from shoptui.services.orders.importing import (
     import_orders,
     parse_mapping,
 )
-from shoptui.services.shop import currency
+from shoptui.services.shop import currency, require
 from shoptui.wording import plural
 
 ORDER_FORMATS = ("shopify", "woocommerce")
@@ -95,6 +95,7 @@ def import_foreign_orders(*, session: Session, actor: Actor, content: bytes, fmt
 
     Raises OrderImportRefused listing bad lines (orders in another currency among them); nothing is written then.
     """
+    require(session=session, actor=actor, permission="data.import")  # refused before any work
     fmt = _format(fmt)
     mapping = builtin_mapping(fmt)
     header, rows = _header_and_rows(content, source)

@@ -6,7 +6,7 @@ back to the original payments, newest first, or as store credit.
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from shoptui import clock
@@ -14,7 +14,7 @@ from shoptui.config import Actor
 from shoptui.errors import InvalidInput
 from shoptui.models.customers import Customer
 from shoptui.models.orders import Order, OrderLine, OrderPayment, OrderRefund, OrderRefundLine
-from shoptui.services import pricing
+from shoptui.services import pricing, shop
 from shoptui.services.orders.common import OrderSettings, add_event, touch
 
 REFUND_TARGETS = ("original", "store_credit")
@@ -56,6 +56,21 @@ def check_refund_lines(order: Order, lines: list[OrderLine], *, amount_minor: in
     return line_amounts
 
 
+def check_refund_limit(session: Session, actor: Actor, order: Order, amount_minor: int, cfg: OrderSettings) -> None:
+    """The refund permission, and the role's refund limit for money that leaves the shop (to the payments or as
+    store credit): this refund together with what the same account refunded on the order before, so a refund
+    split in parts is held to the limit as one."""
+    earlier = int(session.exec(select(func.coalesce(func.sum(OrderRefund.amount_minor), 0)).where(
+        OrderRefund.order_id == order.id, OrderRefund.actor == actor.name[:100],
+        col(OrderRefund.method) != "exchange")).one()) if order.id is not None else 0
+    money = cfg.currency.format
+    what = f"a refund of {money(amount_minor)} on order {order.number}"
+    if earlier:
+        what += f" ({money(earlier + amount_minor)} with the {money(earlier)} this account refunded on it before)"
+    shop.require_within(session=session, actor=actor, permission="refund", amount_minor=earlier + amount_minor,
+                        what=what, money=money)
+
+
 def refund_payments(session: Session, actor: Actor, order: Order, lines: list[OrderLine], *, amount_minor: int,
                     shipping_minor: int, line_amounts: dict[int, tuple[int, int]] | None, reason: str, to: str,
                     return_id: int | None, cfg: OrderSettings) -> int:
@@ -63,10 +78,15 @@ def refund_payments(session: Session, actor: Actor, order: Order, lines: list[Or
 
     ``line_amounts`` gives (units, amount) per line id; ``None`` spreads the goods part over the
     lines by what is still refundable on each. ``to`` is original, store_credit or exchange.
-    Returns the amount; the caller settles the statuses. Every cap is checked here.
+    Returns the amount; the caller settles the statuses. Every cap is checked here, and the actor's refund
+    permission and limit (``check_refund_limit``).
     """
     line_amounts = check_refund_lines(order, lines, amount_minor=amount_minor, shipping_minor=shipping_minor,
                                   line_amounts=line_amounts, cfg=cfg)
+    if to == "exchange":  # the goods' value moves to the new goods: the refund permission, no money leaves
+        shop.require(session=session, actor=actor, permission="refund")
+    else:
+        check_refund_limit(session, actor, order, amount_minor, cfg)
     by_id = {line.id: line for line in lines}
     now = clock.now()
     refunds: list[OrderRefund] = []

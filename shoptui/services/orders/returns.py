@@ -597,6 +597,7 @@ def exchange(*, session: Session, actor: Actor, number: str, back: list[tuple[st
     difference is taken with ``pay_method`` (or left due on the new order); when less, the rest
     is refunded to the original payments.
     """
+    shop.require(session=session, actor=actor, permission="refund")  # before any work (the limit: refund_payments)
     cfg = order_settings(session)
     reason = _reason(reason, required=True)
     if condition not in CONDITIONS:

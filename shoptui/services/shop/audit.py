@@ -14,7 +14,7 @@ from shoptui.errors import InvalidInput
 from shoptui.models._types import table_of
 from shoptui.models.store import AuditEntry
 from shoptui.services.shop.paging import Page, clamp_limit
-from shoptui.services.shop.permissions import check_action
+from shoptui.services.shop.permissions import check_action, require
 
 
 class AuditEntryRead(BaseModel):
@@ -97,14 +97,16 @@ def record_many(*, session: Session, actor: Actor, action: str, entity: str,
 
     if not entries:
         return
-    check_action(session, actor, action, None)
     at = clock.now()
     rows = []
+    changed: dict[str, Any] = {}  # every field any line changes: a price among them is a price change
     for entity_id, summary, before, after in entries:
         before, after = changed_fields(before, after)
+        changed.update(dict.fromkeys(after or ()))
         rows.append({"at": at, "actor": actor.name[:100], "source": actor.source[:20], "address": actor.address,
                      "action": action, "entity": entity, "entity_id": None if entity_id is None else str(entity_id)[:100],
                      "summary": summary[:500], "before": json_safe(before), "after": json_safe(after)})
+    check_action(session, actor, action, changed)
     session.connection().execute(_INSERT, rows)
 
 
@@ -118,11 +120,15 @@ def list_entries(
     after: str | None = None,
     limit: int = 50,
     kind: str | None = None,
+    reader: Actor | None = None,
 ) -> Page[AuditEntryRead]:
     """Newest first, keyset-paged by id (``after`` is the cursor from the previous page).
 
-    ``kind`` "security" keeps logins, failures, lockouts, token use, refusals and password changes.
+    ``kind`` "security" keeps logins, failures, lockouts, token use, refusals and password changes. ``actor``
+    keeps one operator's lines; ``reader`` is who reads (a face passes the logged-in account: audit.view).
     """
+    if reader is not None:
+        require(session=session, actor=reader, permission="audit.view")
     limit = clamp_limit(limit)
     query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit + 1)
     if kind is not None:

@@ -51,13 +51,14 @@ PERMISSIONS: dict[str, Permission] = {p.name: p for p in (
     Permission("prices.change", "Change selling prices, compare-at prices and costs.", ("manager",)),
     Permission("stock.manage", "Restock, adjust, transfer, count and receive stock; suppliers and purchase orders.",
                ("manager", "stock_keeper")),
-    Permission("members.manage", "Register and edit customers and members, adjust points and store credit.",
-               ("manager", "clerk")),
+    Permission("members.manage", "Register and edit customers and members.", ("manager", "clerk")),
+    Permission("credit.adjust", "Adjust members' points and store credit by hand (not through a sale or a refund).",
+               ("manager",)),
     Permission("marketing.manage", "Promotions, coupons, member tiers and events; ad spend.", ("manager",)),
     Permission("reports.view", "See sales, product, customer, stock and traffic reports.", ("manager",)),
     Permission("audit.view", "Read the audit log.", ("manager",)),
     Permission("outbox.manage", "Send, retry and cancel queued email and SMS.", ("manager",)),
-    Permission("data.import", "Import products, customers, orders, stocktakes and access logs from files.",
+    Permission("data.import", "Import products, customers, orders and access logs from files.",
                ("manager",)),
     Permission("delete", "Delete products, variants, categories and other records.", ("manager",)),
     Permission("settings.change", "Change the store's settings.", ()),
@@ -74,13 +75,16 @@ _ANY_LOGGED_IN: tuple[str, ...] = ()
 ACTIONS: dict[str, tuple[str, ...]] = {
     "security.*": _ANY_LOGGED_IN,  # logins, own password and two-factor changes: the auth service checks them
     "notification.*": _ANY_LOGGED_IN,
+    # catalogue: edits need catalog.edit, a price among the changed fields also prices.change (PRICE_FIELDS)
     "category.delete": ("delete",),
     "category.*": ("catalog.edit",),
     "product.delete": ("delete",),
     "variant.delete": ("delete",),
     "product.import": ("data.import",),
+    "product.bulk_price": ("prices.change",),  # its before/after are keyed by SKU, not by a price field
     "product.*": ("catalog.edit",),
-    "variant.*": ("catalog.edit",),
+    "variant.*": ("catalog.edit",),  # variant.generate that removes variants also needs delete (its service)
+    # marketing
     "coupon.*": ("marketing.manage",),
     "promotion.*": ("marketing.manage",),
     "tier.*": ("marketing.manage",),
@@ -89,16 +93,24 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "traffic.spend": ("marketing.manage",),
     "marketing.use": ("sell", "orders.manage"),
     "marketing.release": ("sell", "orders.manage", "refund"),
+    # customers and members
     "customer.import": ("data.import",),
     "customer.*": ("members.manage", "sell"),
     "member.add": ("members.manage", "sell"),
+    "member.tier.*": ("members.manage", "sell", "orders.manage", "refund"),  # one member's tier after a sale
     "member.points.earn": ("sell", "orders.manage"),
     "member.points.redeem": ("sell",),
     "member.points.reverse": ("refund", "orders.manage", "sell"),
     "member.points.restore": ("refund", "orders.manage", "sell"),
     "member.points.gift": ("members.manage", "sell"),
-    "member.credit.*": ("members.manage", "sell", "refund"),
+    "member.points.adjust": ("credit.adjust",),
+    "member.points.expire": ("members.manage",),
+    "member.credit.topup": ("members.manage", "sell"),  # money paid in at the counter
+    "member.credit.payment": ("sell", "orders.manage"),
+    "member.credit.refund": ("refund",),  # within the refund limit (orders/refunds.py)
+    "member.credit.adjust": ("credit.adjust",),
     "member.*": ("members.manage",),
+    # orders and the counter
     "order.create": ("sell",),
     "order.pay": ("sell", "orders.manage"),
     "order.refund": ("refund",),
@@ -107,16 +119,18 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "order.import": ("data.import",),
     "order.*": ("orders.manage",),
     "shift.*": ("sell",),
+    # stock
     "stock.sell": ("sell", "orders.manage", "stock.manage"),
     "stock.fulfil": ("sell", "orders.manage", "stock.manage"),
     "stock.reserve": ("sell", "orders.manage", "stock.manage"),
     "stock.release": ("sell", "orders.manage", "refund", "stock.manage"),
     "stock.return": ("refund", "stock.manage"),
     "stock.*": ("stock.manage",),
-    "stocktake.*": ("stock.manage",),
+    "stocktake.*": ("stock.manage",),  # counts from a scanner's file too: counting is the stock room's work
     "location.*": ("stock.manage",),
     "po.*": ("stock.manage",),
     "supplier.*": ("stock.manage",),
+    # messages, settings, reports, staff, the store
     "outbox.test": ("settings.change",),
     "outbox.*": ("outbox.manage",),
     "settings.*": ("settings.change",),
@@ -127,8 +141,13 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "store.*": ("store.admin",),
 }
 
-# Fields whose change is a change of price, whatever the action that changes them.
+# Fields whose change is a change of price, whatever the action that changes them (the names in the audit
+# ``after`` of product, variant and import changes; a bulk price change is its own action, product.bulk_price).
 PRICE_FIELDS = frozenset({"price_minor", "compare_at_minor", "cost_minor", "price", "compare_at", "cost"})
+
+# Actions whose price field follows from the stock received rather than from a decision about the price:
+# a restock at a unit cost moves the variant's cost to the moving average (as a purchase order's receipt does).
+DERIVED_PRICE_ACTIONS = frozenset({"stock.restock"})
 
 
 def needed_for(action: str) -> tuple[str, ...] | None:
@@ -264,6 +283,7 @@ def check_action(session: Session, actor: Actor, action: str, after: dict[str, A
         raise NotAllowed(f"Not allowed: only the owner may do '{action}'.", permission=action)
     if needs and not any(found.has(p) for p in needs):
         raise refusal(found.role, needs[0])
-    if after and PRICE_FIELDS.intersection(after) and not action.endswith(".create") and action != "created":
+    if (after and PRICE_FIELDS.intersection(after) and not action.endswith(".create")
+            and action not in DERIVED_PRICE_ACTIONS):
         if not found.has("prices.change"):
             raise refusal(found.role, "prices.change")

@@ -82,6 +82,13 @@ def _min_length(session: Session) -> int:
     return int(shop.get(session=session, key="password_min_length"))
 
 
+def _require_manage(session: Session, actor: Actor) -> None:
+    """staff.manage, asked before anything changes: the audit writer's own check comes after the change is
+    flushed, when a role or grant the actor gave themselves would already count (a clerk granting the clerk
+    role staff.manage, or making themselves manager where managers hold it)."""
+    shop.require(session=session, actor=actor, permission="staff.manage")
+
+
 def has_accounts(*, session: Session) -> bool:
     """True once the store has any staff account (the first run has none)."""
     return session.exec(select(StaffMember.id).limit(1)).first() is not None
@@ -163,6 +170,7 @@ def _owners_left(session: Session, without: int) -> int:
 def edit_staff(*, session: Session, actor: Actor, name: str, role: str | None = None, full_name: str | None = None,
                email: str | None = None, allowed_networks: str | None = None) -> StaffRead:
     """Change an account's role, name, email or allowed networks; the last owner stays an owner."""
+    _require_manage(session, actor)
     row = find(session, name)
     before = read_model(row).model_dump(include={"role", "full_name", "email", "allowed_networks"})
     if role is not None:
@@ -195,6 +203,7 @@ def edit_staff(*, session: Session, actor: Actor, name: str, role: str | None = 
 
 def set_active(*, session: Session, actor: Actor, name: str, active: bool) -> StaffRead:
     """Disable an account (its sessions and tokens stop at their next use) or enable it again."""
+    _require_manage(session, actor)
     row = find(session, name)
     if row.active == active:
         return read_model(row)
@@ -219,6 +228,7 @@ def set_active(*, session: Session, actor: Actor, name: str, active: bool) -> St
 
 def reset_password(*, session: Session, actor: Actor, name: str, password: str) -> StaffRead:
     """Give an account a new password (they must change it at their next login) and end its sessions."""
+    _require_manage(session, actor)
     row = find(session, name)
     check_password(password, name=row.name, min_length=_min_length(session))
     if row.role == "owner" and row.id != actor.staff_id and shop.grants(session, actor).role != "owner":
@@ -243,6 +253,7 @@ def reset_password(*, session: Session, actor: Actor, name: str, password: str) 
 
 def unlock(*, session: Session, actor: Actor, name: str) -> StaffRead:
     """Lift a lockout after failed logins."""
+    _require_manage(session, actor)
     from shoptui.services.staff.lockout import clear
 
     row = find(session, name)
@@ -290,6 +301,7 @@ def list_roles(*, session: Session) -> list[RoleRead]:
 def set_grant(*, session: Session, actor: Actor, role: str, permission: str, granted: bool,
               limit_minor: int | None = None) -> RoleRead:
     """Grant a permission to a role (with a money limit where it has one) or take it away."""
+    _require_manage(session, actor)
     role = check_role(role)
     if role == "owner":
         raise InvalidInput("The owner role always holds every permission.", field="role")

@@ -132,7 +132,7 @@ class AuditScreen(ShopScreen):
             zone = shop.timezone(session=session)
             since = shop.parse_moment(filters.since, zone) if filters.since else None
             page = shop.list_entries(session=session, entity=filters.entity or None, actor=filters.actor or None,
-                                      since=since, after=after, limit=PAGE_SIZE)
+                                      since=since, after=after, limit=PAGE_SIZE, reader=self.shop.actor)
         if not get_current_worker().is_cancelled:
             self.post_message(self.PageLoaded(filters, page.items, page.next_after, str(zone), after is not None))
 

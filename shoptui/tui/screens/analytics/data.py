@@ -20,6 +20,7 @@ from shoptui.tui.text import percent
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from shoptui.config import Actor
     from shoptui.tui.store_view import StoreView
     from shoptui.tui.widgets.spark import Spark
 
@@ -94,31 +95,33 @@ class ChartData:
 # ---------------------------------------------------------------- the reports (the one place that calls them)
 
 
-def sales(session: Session, *, by: str, period: Period, top: int | None = None) -> Any:
-    """``analytics.sales_report`` for ``period`` (the report behind ``shoptui report sales``)."""
+def sales(session: Session, *, by: str, period: Period, top: int | None = None, actor: Actor | None = None) -> Any:
+    """``analytics.sales_report`` for ``period`` (the report behind ``shoptui report sales``), read for ``actor``
+    (reports.view)."""
     from shoptui.services import analytics
 
-    return analytics.sales_report(session=session, by=by, start=period.start, end=period.end, top=top)
+    return analytics.sales_report(session=session, actor=actor, by=by, start=period.start, end=period.end, top=top)
 
 
-def traffic(session: Session, *, by: str, period: Period) -> Any:
+def traffic(session: Session, *, by: str, period: Period, actor: Actor | None = None) -> Any:
     """``analytics.traffic_report`` for ``period`` (the report behind ``shoptui report traffic``)."""
     from shoptui.services import analytics
 
-    return analytics.traffic_report(session=session, by=by, start=period.start, end=period.end)
+    return analytics.traffic_report(session=session, actor=actor, by=by, start=period.start, end=period.end)
 
 
-def export(session: Session, *, chart: str, breakdown: str, period: Period, path: Path) -> int:
+def export(session: Session, *, chart: str, breakdown: str, period: Period, path: Path,
+           actor: Actor | None = None) -> int:
     """Write the chart's whole report to ``path`` (``.xlsx``: a spreadsheet, else CSV) through the reports'
     export helpers; how many rows it has."""
     from shoptui.services import analytics
 
     by = report_by(chart, breakdown, period)
     if chart == "traffic":
-        report = traffic(session, by=by, period=period)
+        report = traffic(session, by=by, period=period, actor=actor)
         tables = analytics.traffic_tables(report)
     else:
-        report = sales(session, by=by, period=period)
+        report = sales(session, by=by, period=period, actor=actor)
         tables = analytics.sales_tables(report)
     write = analytics.write_xlsx if path.suffix.lower() == ".xlsx" else analytics.write_csv
     write(path, tables, report.digits)
@@ -139,20 +142,21 @@ def report_by(chart: str, breakdown: str, period: Period) -> str:
     return breakdown
 
 
-def load_chart(session: Session, view: StoreView, *, chart: str, period: Period, breakdown: str) -> ChartData:
-    """Read and shape one chart (in a worker)."""
+def load_chart(session: Session, view: StoreView, *, chart: str, period: Period, breakdown: str,
+               actor: Actor | None = None) -> ChartData:
+    """Read and shape one chart (in a worker) for ``actor`` (reports.view)."""
     by = report_by(chart, breakdown, period)
     title = CHART_TITLES[chart] if chart != "breakdown" else f"{BREAKDOWN_LABELS.get(by, by)} by net sales"
     if chart == "trend":
-        return _trend(session, view, by=by, period=period, title=f"{title} by {by}, with the previous period")
+        return _trend(session, view, actor=actor, by=by, period=period, title=f"{title} by {by}, with the previous period")
     if chart == "traffic":
-        return _traffic(session, view, period=period, title=title)
-    return _breakdown(session, view, chart=chart, by=by, period=period, title=title)
+        return _traffic(session, view, actor=actor, period=period, title=title)
+    return _breakdown(session, view, actor=actor, chart=chart, by=by, period=period, title=title)
 
 
-def _trend(session: Session, view: StoreView, *, by: str, period: Period, title: str) -> ChartData:
-    now = sales(session, by=by, period=period)
-    before = sales(session, by=by, period=period.previous)
+def _trend(session: Session, view: StoreView, *, actor: Actor | None, by: str, period: Period, title: str) -> ChartData:
+    now = sales(session, by=by, period=period, actor=actor)
+    before = sales(session, by=by, period=period.previous, actor=actor)
     keys = keys_between(by, period.start, period.end)
     old_keys = keys_between(by, period.previous.start, period.previous.end)
     net = {row.key: row.figures.net_sales for row in now.rows}
@@ -168,8 +172,8 @@ def _trend(session: Session, view: StoreView, *, by: str, period: Period, title:
                      columns=["Day" if by == "day" else by.capitalize(), *SALES_COLUMNS], rows=rows, breakdown=by)
 
 
-def _breakdown(session: Session, view: StoreView, *, chart: str, by: str, period: Period, title: str) -> ChartData:
-    report = sales(session, by=by, period=period)
+def _breakdown(session: Session, view: StoreView, *, actor: Actor | None, chart: str, by: str, period: Period, title: str) -> ChartData:
+    report = sales(session, by=by, period=period, actor=actor)
     ranked = sorted(report.rows, key=lambda row: -row.figures.net_sales)
     rows = [_sales_cells(view, _label(row), row.figures) for row in ranked[:TABLE_ROWS]]
     if len(ranked) > TABLE_ROWS:
@@ -181,8 +185,8 @@ def _breakdown(session: Session, view: StoreView, *, chart: str, by: str, period
                      rows=rows, breakdown=by)
 
 
-def _traffic(session: Session, view: StoreView, *, period: Period, title: str) -> ChartData:
-    report = traffic(session, by="source", period=period)
+def _traffic(session: Session, view: StoreView, *, actor: Actor | None, period: Period, title: str) -> ChartData:
+    report = traffic(session, by="source", period=period, actor=actor)
     ranked = sorted(report.rows, key=lambda row: -row.visits)
     rows = [[_label(row), *_traffic_cells(view, row)] for row in ranked]
     rows.append(["Total", *_traffic_cells(view, report.total)])

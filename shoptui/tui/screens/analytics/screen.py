@@ -164,7 +164,8 @@ class AnalyticsScreen(ShopScreen):
             view = current(self.app, session)
             start, end = custom if custom else (None, None)
             chosen = period(period_key, shop.local_today(view.tz), start, end)
-            figures = data.load_chart(session, view, chart=chart, period=chosen, breakdown=breakdown)
+            figures = data.load_chart(session, view, chart=chart, period=chosen, breakdown=breakdown,
+                                      actor=self.shop.actor)
         if not get_current_worker().is_cancelled:
             self.post_message(self.ChartLoaded(serial, figures))
 
@@ -361,7 +362,7 @@ class ExportForm(FormDialog):
         path = export_path(values["path"])
         with db.read_session(self.shop.db_url) as session:
             rows = data.export(session, chart=self.figures.chart, breakdown=self.figures.breakdown,
-                               period=self.figures.period, path=path)
+                               period=self.figures.period, path=path, actor=self.shop.actor)
         return Exported(path, rows)
 
 
