@@ -39,17 +39,20 @@ app.add_typer(twofa_app, name="2fa")
 
 STDIN_OPTION = typer.Option(False, "--password-stdin", help="Read the password from standard input (one line; "
                             "for scripts). Without it, it is asked for at the terminal.")
-_stdin_lines: list[str] | None = None
+_stdin: tuple[object, list[str]] | None = None  # (the command it was read for, its lines left)
 
 
 def _stdin_line(what: str) -> str:
-    """The next line of standard input (for --password-stdin), without its line ending."""
-    global _stdin_lines
-    if _stdin_lines is None:
-        _stdin_lines = sys.stdin.read().splitlines()
-    if not _stdin_lines:
+    """The next line of standard input (for --password-stdin), without its line ending; read once per command."""
+    global _stdin
+    from shoptui.cli import _output
+
+    if _stdin is None or _stdin[0] is not _output._CURRENT:
+        _stdin = (_output._CURRENT, sys.stdin.read().splitlines())
+    lines = _stdin[1]
+    if not lines:
         raise fail(f"Standard input holds no {what} (one per line).")
-    return _stdin_lines.pop(0)
+    return lines.pop(0)
 
 
 def secret(what: str, *, from_stdin: bool, confirm: bool = False) -> str:

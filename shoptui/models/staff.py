@@ -40,6 +40,7 @@ class StaffMember(SQLModel, table=True):
     pin_hash: str | None = Field(default=None, max_length=200)  # quick switching at the counter
     totp_secret: str | None = Field(default=None, max_length=64)  # base32; set once enrolment is confirmed
     totp_pending: str | None = Field(default=None, max_length=64)  # enrolment started, not yet confirmed
+    totp_last_step: int = 0  # the time step of the last code used: a code is never taken twice
     allowed_networks: str = Field(default="", max_length=1000)  # CIDR list, "" = the store's rule only
     failed_logins: int = 0
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

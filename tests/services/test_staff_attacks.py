@@ -202,6 +202,8 @@ def test_two_factor_codes_and_each_recovery_code_once(url: str) -> None:
     wrong = _login(url, "carl", PASSWORD, code="123456" if totp.at(clock.now()) != "123456" else "654321")
     assert not wrong.ok and wrong.needs_code and "wrong" in wrong.message
     assert _login(url, "carl", PASSWORD, code=totp.at(clock.now())).ok
+    replayed = _login(url, "carl", PASSWORD, code=totp.at(clock.now()))  # the same code again: seen, refused
+    assert not replayed.ok and replayed.needs_code and replayed.token is None
     mark = _last_id(url)
     assert _login(url, "carl", PASSWORD, code=codes[0]).ok
     assert "security.recovery_code_used" in _audit(url, mark)

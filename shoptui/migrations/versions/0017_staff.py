@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column('pin_hash', _text(200), nullable=True),
         sa.Column('totp_secret', _text(64), nullable=True),
         sa.Column('totp_pending', _text(64), nullable=True),
+        sa.Column('totp_last_step', sa.Integer(), server_default='0', nullable=False),
         sa.Column('allowed_networks', _text(1000), nullable=False),
         sa.Column('failed_logins', sa.Integer(), nullable=False),
         sa.Column('locked_until', _WHEN, nullable=True),
@@ -64,6 +65,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('name_key', name='uq_staff_name_key')
         )
+
+    elif 'totp_last_step' not in {c['name'] for c in inspector.get_columns('staff')}:  # made by an early 0017
+        with op.batch_alter_table('staff', schema=None) as batch_op:
+            batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), server_default='0', nullable=False))
 
     if 'staff_token' not in existing:
         op.create_table('staff_token',
