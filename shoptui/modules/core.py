@@ -18,7 +18,8 @@ MODULE = ModuleSpec(
     screens=(
         Screen("dashboard", "Dashboard", "ctrl+o", "shoptui.tui.screens.dashboard:DashboardScreen", order=0,
                short="Home"),
-        Screen("audit", "Audit log", "f9", "shoptui.tui.screens.audit:AuditScreen", order=90, short="Audit"),
+        Screen("audit", "Audit log", "f9", "shoptui.tui.screens.audit:AuditScreen", order=90, short="Audit",
+               permissions=("audit.view",)),
         Screen("settings", "Settings", "f10", "shoptui.tui.screens.settings:SettingsScreen", order=95),
     ),
     settings=("shoptui.services.shop.setting_defs:CORE_SETTINGS", "shoptui.services.messaging.settings:SETTINGS"),
