@@ -165,7 +165,7 @@ async def test_two_factor_asks_for_the_code(tui_store: str, no_token: None) -> N
         app = ShopApp(db_url=tui_store, poll_seconds=600)
         async with app.run_test(size=(100, 30)) as pilot:
             await _log_in(pilot, OWNER_NAME, OWNER_PASSWORD)
-            await until(pilot, lambda: app.screen.query_one("#login-code", Input).display)
+            await until(pilot, lambda: app.screen.shows("code"))
             assert not app.logged_in and "authenticator" in _message(pilot, "login")
             assert app.focused is app.screen.query_one("#login-code", Input)
             _type(pilot, "#login-code", "000000" if pyotp.TOTP(enrolment.secret).at(FROZEN_AT) != "000000" else "111111")
@@ -191,7 +191,7 @@ async def test_a_new_password_is_chosen_at_first_login(tui_store: str, clerk: st
     app = ShopApp(db_url=tui_store, poll_seconds=600)
     async with app.run_test(size=(100, 30)) as pilot:
         await _log_in(pilot, clerk, CLERK_PASSWORD)
-        await until(pilot, lambda: app.screen.query_one("#login-new-password", Input).display)
+        await until(pilot, lambda: app.screen.shows("new-password"))
         assert "choose a new one" in _message(pilot, "login")
         _type(pilot, "#login-new-password", "a-brand-new-clerk-pass")
         _type(pilot, "#login-new-password-again", "a-different-clerk-pass")
@@ -230,11 +230,11 @@ async def test_the_idle_lock_keeps_the_screen_and_unlocks_with_the_password(tui_
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, LockScreen))  # 0.3 s without a key: locked
         assert str(app.screen.query_one("#lock-name", Input).value) == OWNER_NAME
+        app.idle_seconds = 600  # from the unlock on: time to open a screen and type in it
         _type(pilot, "#lock-password", OWNER_PASSWORD)
         app.screen.query_one("#lock-password", Input).focus()
         await pilot.press("enter")
         await until(pilot, lambda: not app.locked)
-        app.idle_lock_after(600)  # time to open a screen and type in it
         await pilot.press("f10")
         await until(pilot, lambda: type(app.screen).__name__ == "SettingsScreen" and app.screen.query(Input))
         field = app.screen.query(Input).first()

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label, Static
@@ -88,9 +88,10 @@ class SignInScreen(Screen[None]):
             yield Static(plain(self.heading()), id="signin-title", markup=False)
             yield Static(plain(self.intro()), id="signin-intro", markup=False)
             for key, label, secret in self.FIELDS:
-                yield Label(plain(label), id=f"{self._field_id(key)}-label", classes="signin-label", markup=False)
-                yield Input(id=self._field_id(key), password=secret, max_length=200, disabled=self.checking,
-                            classes="signin-input")
+                with Horizontal(id=f"{self._field_id(key)}-row", classes="signin-row"):
+                    yield Label(plain(label), classes="signin-label", markup=False)
+                    yield Input(id=self._field_id(key), password=secret, max_length=200, disabled=self.checking,
+                                compact=True, classes="signin-input")
             yield Static(plain(self.first_message), id=self._field_id("message"), classes="signin-message", markup=False)
             yield Static(plain(self.keys_text()), id="signin-keys", markup=False)
 
@@ -125,8 +126,7 @@ class SignInScreen(Screen[None]):
         self._focus_first_empty()
 
     def _show_field(self, key: str, shown: bool) -> None:
-        self.query_one(f"#{self._field_id(key)}", Input).display = shown
-        self.query_one(f"#{self._field_id(key)}-label", Label).display = shown
+        self.query_one(f"#{self._field_id(key)}-row", Horizontal).display = shown
 
     def field(self, key: str) -> Input:
         return self.query_one(f"#{self._field_id(key)}", Input)
@@ -135,7 +135,11 @@ class SignInScreen(Screen[None]):
         return self.field(key).value
 
     def shown_keys(self) -> list[str]:
-        return [key for key, _l, _s in self.FIELDS if self.field(key).display]
+        return [key for key, _l, _s in self.FIELDS if self.shows(key)]
+
+    def shows(self, key: str) -> bool:
+        """Whether the input ``key`` is on screen now (a later step's are hidden until asked for)."""
+        return bool(self.query_one(f"#{self._field_id(key)}-row", Horizontal).display)
 
     def _focus_first_empty(self) -> None:
         for key in self.shown_keys():
@@ -235,7 +239,7 @@ class SignInScreen(Screen[None]):
             return
         self.busy = False
         if result.needs_code and self.has_field("code"):
-            first = not self.field("code").display
+            first = not self.shows("code")
             if first:
                 self.reveal("code")
             else:
@@ -243,7 +247,7 @@ class SignInScreen(Screen[None]):
                 self.field("code").focus()
             self.say(result.message, error=not first)
         elif result.must_change_password and self.has_field("new-password"):
-            first = not self.field("new-password").display
+            first = not self.shows("new-password")
             if first:
                 self.reveal("new-password", "new-password-again")
             self.say(result.message, error=not first)
@@ -288,7 +292,7 @@ class OwnerScreen(SignInScreen):
     PREFIX = "owner"
     TITLE_TEXT = "Create the owner account"
     FIELDS = (("name", "Account name", False), ("password", "Password", True),
-              ("password-again", "Password again", True))
+              ("password-again", "Again", True))
     FIRST = ("name", "password", "password-again")
 
     def intro(self) -> str:
@@ -324,8 +328,8 @@ class LoginScreen(SignInScreen):
     PREFIX = "login"
     TITLE_TEXT = "Log in"
     FIELDS = (("name", "Account name", False), ("password", "Password", True),
-              ("code", "Two-factor code (or a recovery code)", False),
-              ("new-password", "New password", True), ("new-password-again", "New password again", True))
+              ("code", "Code", False),
+              ("new-password", "New password", True), ("new-password-again", "Again", True))
     FIRST = ("name", "password")
 
     def ask(self, values: dict[str, str]) -> LoginResult:
@@ -337,9 +341,9 @@ class SwitchUser(SignInScreen):
 
     PREFIX = "switch"
     TITLE_TEXT = "Switch user"
-    FIELDS = (("name", "Account name", False), ("password", "Password, or PIN (4 to 8 digits)", True),
-              ("code", "Two-factor code (or a recovery code)", False),
-              ("new-password", "New password", True), ("new-password-again", "New password again", True))
+    FIELDS = (("name", "Account name", False), ("password", "Password/PIN", True),
+              ("code", "Code", False),
+              ("new-password", "New password", True), ("new-password-again", "Again", True))
     FIRST = ("name", "password")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "leave", "Cancel", id="switch-cancel", tooltip="Stay as you are."),
@@ -357,7 +361,7 @@ class SwitchUser(SignInScreen):
         return "Enter: next / switch · Esc: cancel"
 
     def is_pin(self) -> bool:
-        return bool(PIN.fullmatch(self.value("password"))) and not self.field("code").display
+        return bool(PIN.fullmatch(self.value("password"))) and not self.shows("code")
 
     def ask(self, values: dict[str, str]) -> LoginResult:
         name, secret = values["name"], values["password"]
