@@ -22,6 +22,8 @@ MODULE = ModuleSpec(
                permissions=("audit.view",)),
         Screen("settings", "Settings", "f10", "shoptui.tui.screens.settings:SettingsScreen", order=95),
     ),
-    settings=("shoptui.services.shop.setting_defs:CORE_SETTINGS", "shoptui.services.messaging.settings:SETTINGS"),
+    # the security settings are the shell's: every face signs in, whichever modules are installed
+    settings=("shoptui.services.shop.setting_defs:CORE_SETTINGS", "shoptui.services.messaging.settings:SETTINGS",
+              "shoptui.services.staff.settings:SETTINGS"),
     dashboard=("shoptui.services.shop.dashboard:notification_figures",),
 )

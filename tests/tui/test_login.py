@@ -3,7 +3,6 @@ the idle lock, switching user by PIN, and what a clerk sees greyed or left out."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,22 +21,6 @@ from tests.tui.conftest import settle, until
 
 SYSTEM = Actor(name="system", source="test")
 CLERK_PASSWORD = "counter-clerk-passphrase"
-
-
-@pytest.fixture(autouse=True)
-def core_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The core module, the staff module (its security settings) and the fake one of tests/tui/conftest.py."""
-    from shoptui import modules
-    from shoptui.modules import core
-    from shoptui.modules import staff as staff_module
-    from shoptui.services.shop import settings
-    from tests.tui import fakes
-
-    monkeypatch.setattr(modules, "all_modules", lambda: (core.MODULE, staff_module.MODULE, fakes.MODULE))
-    settings.definitions.cache_clear()
-    fakes.reset()
-    yield
-    settings.definitions.cache_clear()
 
 
 @pytest.fixture
