@@ -109,12 +109,17 @@ class SignInScreen(Screen[None]):
         for key, _label, _secret in self.FIELDS:
             self._show_field(key, key in self.FIRST)
         self.watch(self.shop, "store_problem", self._store_problem, init=False)
+        self.watch(self.shop, "store_name", self._store_named, init=False)
+        self.query_one("#signin-intro", Static).display = bool(self.intro())
         if not self.checking:
             self._focus_first_empty()
 
     def _store_problem(self, problem: str) -> None:
         if problem:
             self.say(problem, error=True)
+
+    def _store_named(self, _name: str) -> None:
+        self.query_one("#signin-title", Static).update(plain(self.heading()))
 
     def ready(self, message: str = "") -> None:
         """The app knows the store: take input (after the "opening the store" wait)."""
