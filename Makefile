@@ -23,11 +23,11 @@ $(DEV_STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m compileall -q shoptui
 	touch $@ $(STAMP)
 
+# a new store: the app asks for the owner account first, then loads the demo behind it
 run: $(STAMP)
 	@$(BIN)/python -m compileall -q shoptui
 	$(BIN)/shoptui db upgrade --quiet
-	$(BIN)/shoptui demo load --if-empty
-	$(BIN)/shoptui
+	$(BIN)/shoptui --demo-if-empty
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

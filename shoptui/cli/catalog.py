@@ -591,22 +591,6 @@ def images_fetch(
         raise typer.Exit(1)
 
 
-def _write_private(folder: Path, name: str, text: str) -> Path:
-    """``folder / name`` written readable by the owner only (0600, a new folder 0700): the demo's sample files
-    land in shoptui's data folder with the store."""
-    import os
-
-    from shoptui.config import PRIVATE_FILE_MODE, private_dir, tighten
-
-    private_dir(folder)
-    path = folder / name
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    tighten(path)  # a file an older shoptui left readable by others
-    return path
-
-
 # ---------------------------------------------------------------- variant
 
 
@@ -767,30 +751,14 @@ def demo_load(
 ) -> None:
     """Load the demo store into an empty one: the catalogue (64 products, English and Chinese), stock, and a year of
     orders, members, promotions and returns; writes an access log to import. Example: shoptui demo load"""
-    from shoptui import config, db, modules
+    from shoptui import config, demo
     from shoptui.errors import InvalidInput
-    from shoptui.services import catalog
 
     cli = state(ctx)
     folder = files_dir if files_dir is not None else config.data_dir()
     with refusals():
         if files_dir is not None and not files_dir.is_dir():
             raise InvalidInput(f"The folder {files_dir} does not exist; create it or leave --files-dir out.")
-        with db.transaction(cli.url) as session:
-            count = catalog.count_products(session=session)
-            if count and if_empty:
-                say(f"The store already has {count} products; the demo catalogue was not loaded.")
-                return
-            report = catalog.load_demo(session=session, actor=cli.actor)
-            added = [modules.load(spec.extra["demo"])(session=session, actor=cli.actor)  # stock, orders… in this transaction
-                     for spec in modules.all_modules() if spec.extra.get("demo")]
-            files = [file for spec in modules.all_modules() if spec.extra.get("demo_files")
-                     for file in modules.load(spec.extra["demo_files"])(session=session)]
-    say(f"Loaded the demo catalogue: {report.products_created} products, {report.variants_created} variants, "
-               f"{len(report.categories_created)} categories.")
-    for part in added:
-        if getattr(part, "summary", ""):
-            say(part.summary)
-    for file in files:
-        path = _write_private(folder, file.name, file.text)
-        say(f"Wrote {path}: {file.hint.format(path=path)}.")
+        done = demo.load(cli.url, cli.actor, if_empty=if_empty, folder=folder)
+    for line in done.lines():
+        say(line)

@@ -39,8 +39,11 @@ def run() -> None:
         sys.exit(1)
 
 
-def open_app(db: str | None) -> int:
-    """Open the TUI on the store (the only place the CLI touches textual); returns its exit code."""
+def open_app(db: str | None, *, demo_if_empty: bool = False) -> int:
+    """Open the TUI on the store (the only place the CLI touches textual); returns its exit code.
+
+    ``demo_if_empty``: on a store without accounts, load the demo behind the first run's owner account.
+    """
     from shoptui.config import resolve_database_url
     from shoptui.errors import ShopError
 
@@ -53,7 +56,7 @@ def open_app(db: str | None) -> int:
         return 1
     from shoptui.tui.app import ShopApp
 
-    shop = ShopApp(db_url=url)
+    shop = ShopApp(db_url=url, demo_if_empty=demo_if_empty)
     shop.run()
     return shop.return_code or 0
 

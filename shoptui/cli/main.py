@@ -91,6 +91,8 @@ def main(
         None, "--db", metavar="URL|PATH", help="The store: a SQLite file path or a database URL "
         "(default: $SHOPTUI_DATABASE_URL, then shoptui.toml, then the user data dir)."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+    demo_if_empty: bool = typer.Option(False, "--demo-if-empty", help="Open the app; on a store without accounts, "
+                                       "load the demo once the owner account is made (what `make run` does)."),
 ) -> None:
     """Run the shop from a terminal: the app with no command, or one command for scripts.
 
@@ -99,6 +101,8 @@ def main(
       shoptui                                  open the app
 
       shoptui --db ./shop.db settings show     one command on another store
+
+      shoptui --demo-if-empty                  open the app; a new store gets its owner, then the demo
     """
     if db is not None and not db.strip():  # an unset variable in a script, never "the default store"
         from shoptui.cli._output import fail
@@ -108,7 +112,11 @@ def main(
     if ctx.invoked_subcommand is None:
         from shoptui.cli.entry import open_app
 
-        raise typer.Exit(open_app(db))
+        raise typer.Exit(open_app(db, demo_if_empty=demo_if_empty))
+    if demo_if_empty:
+        from shoptui.cli._output import fail
+
+        raise fail("--demo-if-empty opens the app: give it without a command.", 2)
 
 
 @app.command("login")

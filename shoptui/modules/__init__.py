@@ -22,6 +22,10 @@ class Screen:
     ``short`` is the name the narrow sidebar shows (at 80 columns): one word of up to 9 letters
     ("Stock" for "Inventory"); it defaults to the label. The sidebar lists the entries by key
     (the home screen, then F-keys in order, then ctrl keys), so ``order`` only breaks ties.
+
+    ``permissions``: the screen is of use only to an account holding one of these (the sidebar, its key and
+    the command palette leave it out for the others); empty: every account uses some part of it (what it
+    may not do there is greyed by the screen's own ``PERMISSIONS`` map, see ``tui/screens/base.py``).
     """
 
     mode: str
@@ -30,6 +34,7 @@ class Screen:
     target: str  # "package.module:ClassName"
     order: int = 100
     short: str = ""
+    permissions: tuple[str, ...] = ()
 
     @property
     def short_label(self) -> str:

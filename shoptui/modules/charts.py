@@ -7,6 +7,6 @@ MODULE = ModuleSpec(
     name="charts",
     order=70,
     screens=(Screen("analytics", "Analytics", "ctrl+u", "shoptui.tui.screens.analytics.screen:AnalyticsScreen",
-                    order=70, short="Charts"),),
+                    order=70, short="Charts", permissions=("reports.view",)),),
     extra={"dashboard_spark": "shoptui.tui.screens.analytics.data:dashboard_spark"},
 )

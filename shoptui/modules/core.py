@@ -18,10 +18,11 @@ MODULE = ModuleSpec(
     screens=(
         Screen("dashboard", "Dashboard", "ctrl+o", "shoptui.tui.screens.dashboard:DashboardScreen", order=0,
                short="Home"),
-        Screen("audit", "Audit log", "f9", "shoptui.tui.screens.audit:AuditScreen", order=90, short="Audit"),
+        Screen("audit", "Audit log", "f9", "shoptui.tui.screens.audit:AuditScreen", order=90, short="Audit",
+               permissions=("audit.view",)),
         Screen("settings", "Settings", "f10", "shoptui.tui.screens.settings:SettingsScreen", order=95),
     ),
-    # the security settings belong to the shell: nobody gets in without them, whatever modules are installed
+    # the security settings are the shell's: every face signs in, whichever modules are installed
     settings=("shoptui.services.shop.setting_defs:CORE_SETTINGS", "shoptui.services.messaging.settings:SETTINGS",
               "shoptui.services.staff.settings:SETTINGS"),
     dashboard=("shoptui.services.shop.dashboard:notification_figures",),

@@ -11,5 +11,5 @@ MODULE = ModuleSpec(
                 "Till shifts: open with a cash float, close with counted cash, report."),
     ),
     settings=("shoptui.services.sales.settings:SETTINGS",),
-    screens=(Screen("sale", "Sale", "f5", "shoptui.tui.screens.sale.screen:SaleScreen", order=35),),
+    screens=(Screen("sale", "Sale", "f5", "shoptui.tui.screens.sale.screen:SaleScreen", order=35, permissions=("sell",)),),
 )

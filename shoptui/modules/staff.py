@@ -7,4 +7,5 @@ MODULE = ModuleSpec(
     order=96,
     cli=(Command("staff", "shoptui.cli.staff:app",
                  "Staff accounts, roles and permissions, API tokens, PINs and two-factor."),),
+    # its settings (security: passwords, lockout, idle lock ...) are listed by the core module: every face signs in
 )

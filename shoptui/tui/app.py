@@ -17,6 +17,29 @@ about half a second):
    ``poll_seconds``; an idle store costs no read and no redraw. A lost store shows "store
    unreachable, retrying" in the top bar until it is back; then every screen shown reloads.
 
+Signing in (``tui/screens/login.py``): the app acts as nobody (every change refused) until a login is
+checked. With a valid ``SHOPTUI_TOKEN`` or saved session the shell loads at once; without one the first-run
+owner screen (a store with no account) or the login screen comes before anything else (always the login
+for the web face, which never uses a token of this machine). After ``idle_lock_minutes`` (setting) without
+a key or mouse event the lock screen covers whatever is open, which stays as it was; F11 switches user
+(name and PIN: the counter's permissions only, or name and password).
+
+The account API every screen uses (the Staff screen too):
+
+- ``app.actor``: the ``Actor`` to pass to every service that writes (the logged-in account).
+- ``app.grants``: the permissions it holds (``frozenset`` of names from ``shop.PERMISSIONS``), read once
+  after each login or switch; ``app.may(permission)`` asks one; ``app.may_open(entry)`` whether a sidebar
+  entry (``modules.Screen.permissions``) is of use to it.
+- ``app.signed_in``: a ``Signal`` published with the actor after each login, unlock or switch (the
+  sidebar, the footers and the top bar refresh on it); ``app.account``: who is logged in, as the top bar
+  shows it ("mei · Clerk · PIN").
+- ``app.adopt_login(result, save=...)``: take a successful ``staff.login``/``pin_switch`` result as this
+  terminal's account (keeps or saves the session, revokes the one it replaces).
+- ``app.lock()``, ``action_switch_user()``: the lock screen and the switch dialog.
+- Screens declare ``PERMISSIONS = {"action": "permission"}`` (``screens/base.py``): the keys of actions the
+  account may not take are greyed. The services still refuse; a refusal (``NotAllowed``) is shown as an
+  error and written to the audit log (:meth:`report_error`, :meth:`note_refusal`).
+
 The services are only ever called inside ``@work(thread=True)`` workers; the UI thread never
 opens a session. A worker that fails is reported once by :meth:`ShopApp.report_error`: a
 ``ShopError`` shows its sentence, anything else is logged with its traceback and shown as
@@ -27,6 +50,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -36,7 +60,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ScreenStackError
 from textual.binding import Binding, BindingsMap, BindingType
 from textual.message import Message
@@ -47,7 +71,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from shoptui import clock, modules
 from shoptui.config import Actor
-from shoptui.errors import ShopError
+from shoptui.errors import NotAllowed, NotLoggedIn, ShopError
 from shoptui.tui import preferences
 from shoptui.tui.commands import ShopCommands
 from shoptui.tui.store_view import STORE_KEYS, StoreView, from_values
@@ -58,7 +82,9 @@ if TYPE_CHECKING:
     from sqlmodel import Session
     from textual.notifications import SeverityLevel
 
+    from shoptui.modules import Screen as ScreenEntry
     from shoptui.services.shop import NotificationRead, SearchHit
+    from shoptui.services.staff import LoginResult
 
 log = logging.getLogger("shoptui.tui")
 
@@ -120,6 +146,8 @@ class ShopApp(App[None]):
         Binding("ctrl+n", "notifications", "Inbox", id="notifications",
                 tooltip="Open the notification centre: newest first, mark read, open the record."),
         Binding("ctrl+t", "toggle_sidebar", "Sidebar", id="sidebar", tooltip="Make the sidebar of modules narrow (short names and keys) or wide."),
+        Binding("f11,ctrl+backslash", "switch_user", "User", id="switch-user",
+                tooltip="Switch user at this terminal: a name and PIN (counter only) or password (F11 or ctrl+\\)."),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit", tooltip="Leave shoptui."),
         Binding("escape", "hide_help", "Hide keys", show=False, id="hide-help", tooltip="Hide the list of keys."),
         # Tab moves the focus as the app reads the key, before the keys typed after it are routed: as
@@ -145,6 +173,8 @@ class ShopApp(App[None]):
     """The sentence of a ShopError that kept the store from opening ("" when it is open)."""
     store_unreachable: reactive[bool] = reactive(False)
     """True while the live-refresh connection to the store is lost (the top bar says so; retried)."""
+    account: reactive[str] = reactive("")
+    """Who is logged in as the top bar shows it: "mei · Clerk", "mei · Clerk · PIN" ("" before a login)."""
 
     @dataclass
     class ShellLoaded(Message):
@@ -154,6 +184,33 @@ class ShopApp(App[None]):
         latest_id: int
         unread: int
         logo: str = ""  # the logo's file in the media folder, "" when there is none (or it is missing)
+
+    @dataclass
+    class LoginNeeded(Message):
+        """No valid session or token: the first-run screen (``first_run``) or the login screen, with why."""
+
+        first_run: bool
+        message: str
+        store_name: str
+
+    @dataclass
+    class SignedIn(Message):
+        """An account was checked (a token at start-up, a login, an unlock, a switch): who, and what they may do."""
+
+        actor: Actor
+        grants: frozenset[str]
+        idle_minutes: int
+        notices: list[str] = field(default_factory=list)
+        must_enrol: bool = False
+        first_run: bool = False
+        reload: bool = False
+        """True after a login on a sign-in screen: the shell reads the store view and notifications again."""
+
+    @dataclass
+    class DemoLoaded(Message):
+        """The demo was loaded into the empty store behind the first run (``--demo-if-empty``): what it says."""
+
+        lines: list[str]
 
     @dataclass
     class NotificationsPolled(Message):
@@ -180,7 +237,8 @@ class ShopApp(App[None]):
     RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)
     """Pauses between attempts to reach a lost store (the last one repeats)."""
 
-    def __init__(self, db_url: str | None = None, *, poll_seconds: float = 0.25, **kwargs: Any) -> None:
+    def __init__(self, db_url: str | None = None, *, poll_seconds: float = 0.25, idle_seconds: float | None = None,
+                 demo_if_empty: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.db_url = db_url
         """The store URL every worker opens (``None``: resolved by ``db`` from env and config)."""
@@ -190,6 +248,22 @@ class ShopApp(App[None]):
                            role="nobody")
         """Who makes the changes of this session; passed to every service that writes. Nobody (refused every
         change) until the login is checked (:meth:`load_shell`)."""
+        self.grants: frozenset[str] = frozenset()
+        """The permissions ``actor`` holds (read after each login or switch; empty while nobody is logged in)."""
+        self.signed_in: Signal[Actor] = Signal(self, "signed-in")
+        """Published with the new actor after every login, unlock or switch of user."""
+        self.idle_seconds = idle_seconds
+        """The idle lock's delay in seconds; None: the store's ``idle_lock_minutes`` setting (0: never)."""
+        self.demo_if_empty = demo_if_empty
+        """Load the demo behind the first run's owner account (``shoptui --demo-if-empty``, ``make run``)."""
+        self._idle_limit = 0.0
+        self._idle_timer: Any = None
+        self.last_input = time.monotonic()
+        """When the operator last pressed a key or used the mouse (``time.monotonic``; the idle lock reads it)."""
+        self._token: str | None = None
+        self._token_origin = ""  # "env": SHOPTUI_TOKEN, "file": the saved session, "app": made by this app only
+        self._file_token: str | None = None
+        self._checked = False  # the actor's grants were read (load_shell), or a login was adopted
         self.poll_seconds = poll_seconds
         """At most one live refresh per this many seconds (SQLite's signal is looked at as often, up to 5 times a second)."""
         self.live_refreshes = 0
@@ -230,7 +304,29 @@ class ShopApp(App[None]):
         self.sidebar_collapsed = self.size.width < SIDEBAR_COLLAPSE_BELOW
         for problem in self.preference_problems:
             self.announce(problem, "warning")
+        if not self.logged_in and self._no_token_here():  # nothing to check: the login comes before the first paint
+            from shoptui.tui.screens.login import LoginScreen
+
+            self.push_screen(LoginScreen("Opening the store…", checking=True))
         self.call_after_refresh(self._after_first_paint)
+
+    def _no_token_here(self) -> bool:
+        """True when this face has no token to try at all (no store read: the environment and the session file)."""
+        from shoptui import sessionfile, signin
+
+        if signin.face_source("tui") == "web":
+            return True
+        if os.environ.get(sessionfile.ENV_TOKEN, "").strip():
+            return False
+        try:
+            return not sessionfile.path_for(self._url()).exists()
+        except ShopError:
+            return False
+
+    def _url(self) -> str:
+        from shoptui.config import resolve_database_url
+
+        return self.db_url or resolve_database_url(None)
 
     def _after_first_paint(self) -> None:
         self.load_shell()
@@ -239,24 +335,237 @@ class ShopApp(App[None]):
         """Read the store view and the notification state again (after settings change)."""
         self.load_shell()
 
+    @property
+    def token_origin(self) -> str:
+        """Where the session in use came from: "env" (SHOPTUI_TOKEN), "file" (saved), "app" (this app only)."""
+        return self._token_origin
+
+    @property
+    def logged_in(self) -> bool:
+        """True once an account is checked (a token at start-up, or a login)."""
+        return self.actor.role != "nobody"
+
     @work(thread=True, exclusive=True, group="shell", exit_on_error=False)
     def load_shell(self) -> None:
-        """Open the store and read what the top bar shows."""
-        from shoptui import db, signin
-        from shoptui.config import resolve_database_url
-        from shoptui.services import shop  # light: no table classes while the dashboard fills in
+        """Open the store, check who is logged in (else ask: LoginNeeded), and read what the top bar shows."""
+        from shoptui import db, sessionfile, signin
+        from shoptui.services import shop, staff  # light: no table classes while the dashboard fills in
 
-        found = signin.current(self.db_url or resolve_database_url(None), face="tui")
-        assert found.actor is not None
-        self.actor = found.actor
+        url = self._url()
+        actor = self.actor
+        if not self._checked and self.logged_in:  # an embedding (a test, a benchmark) gave the actor itself
+            self._checked = True
+            self.post_message(self._signed_in_message(actor))
+        elif not self.logged_in:
+            web = signin.face_source("tui") == "web"
+            explicit = "" if web else os.environ.get(sessionfile.ENV_TOKEN, "").strip()
+            try:
+                token = explicit or (None if web else sessionfile.read(url))
+                if not token:
+                    raise NotLoggedIn("")
+                found = signin.authenticate(url, token, face="tui")
+            except NotLoggedIn as exc:
+                with db.read_session(self.db_url) as session:
+                    first_run = not staff.has_accounts(session=session)
+                    name = str(shop.store_values(session, "name").get("name") or "")
+                self.post_message(self.LoginNeeded(first_run, "" if first_run else str(exc), name))
+                return
+            assert found.actor is not None
+            actor = found.actor
+            self._checked = True
+            self._token, self._token_origin = token, "env" if explicit else "file"
+            self._file_token = None if explicit else token
+            self.post_message(self._signed_in_message(actor, must_enrol=found.must_enrol))
         with db.read_session(self.db_url) as session:
             view = from_values(shop.store_values(session, *STORE_KEYS))
             latest = shop.latest_notification_id(session=session)
-            unread = shop.unread_notifications(session=session, role=self.actor.role)
+            unread = shop.unread_notifications(session=session, role=actor.role)
             logo = str(shop.get(session=session, key="logo") or "")
             logo_file = shop.media_path(shop.media_folder(session), logo) if logo else None
         shown_logo = str(logo_file) if logo_file is not None and logo_file.is_file() else ""
         self.post_message(self.ShellLoaded(view, latest, unread, shown_logo))
+
+    def _signed_in_message(self, actor: Actor, *, notices: list[str] | None = None, must_enrol: bool = False,
+                           first_run: bool = False, reload: bool = False) -> SignedIn:
+        """Runs in a worker: what ``actor`` may do and the idle lock's setting, read once."""
+        from shoptui import db
+        from shoptui.services import shop
+
+        with db.read_session(self.db_url) as session:
+            held = frozenset(name for name in shop.PERMISSIONS
+                             if shop.allowed(session=session, actor=actor, permission=name))
+            try:
+                idle = int(shop.get(session=session, key="idle_lock_minutes") or 0)
+            except ShopError:  # the staff module's settings are not installed: no idle lock
+                idle = 0
+        return self.SignedIn(actor, held, idle, list(notices or []), must_enrol, first_run, reload)
+
+    @on(LoginNeeded)
+    def _login_needed(self, event: LoginNeeded) -> None:
+        from shoptui.tui.screens.login import LoginScreen, OwnerScreen, SignInScreen
+
+        if event.store_name:
+            self.store_name = event.store_name
+            self.title = shown(event.store_name)
+        wanted = OwnerScreen if event.first_run else LoginScreen
+        top = self.screen
+        if isinstance(top, wanted):
+            top.ready(event.message)
+            return
+        screen = wanted(event.message)
+        if isinstance(top, SignInScreen) and not top.is_modal:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def adopt_login(self, result: LoginResult, *, save: bool) -> None:
+        """Take a successful login (or PIN switch) as this terminal's account: see :meth:`_adopt`."""
+        from shoptui.tui.screens.login import OwnerScreen
+
+        first_run = any(isinstance(screen, OwnerScreen) for screen in self.screen_stack)
+        self._adopt(result, save, first_run)
+
+    @work(thread=True, group="sign-in", exit_on_error=False)
+    def _adopt(self, result: LoginResult, save: bool, first_run: bool) -> None:
+        """Keep the new session (saved as this terminal's login unless web or a PIN switch), revoke the one it
+        replaces when this app made or saved it (never an API token given in SHOPTUI_TOKEN), read the grants."""
+        from shoptui import sessionfile, signin
+
+        assert result.token is not None and result.actor is not None and result.staff is not None
+        self._checked = True
+        url = self._url()
+        retire: list[str] = []
+        old, origin = self._token, self._token_origin
+        if old and origin == "app":
+            retire.append(old)
+        if save and signin.face_source("tui") != "web":
+            if self._file_token and self._file_token not in retire:
+                retire.append(self._file_token)
+            sessionfile.write(url, result.token, name=result.staff.name, expires_at=result.expires_at)
+            self._token, self._token_origin, self._file_token = result.token, "file", result.token
+        else:
+            self._token, self._token_origin = result.token, "app"
+        _retire(url, [token for token in retire if token != result.token], self.actor)
+        self.post_message(self._signed_in_message(result.actor, notices=result.notices, must_enrol=result.must_enrol,
+                                                  first_run=first_run, reload=True))
+
+    @on(SignedIn)
+    def _signed_in(self, event: SignedIn) -> None:
+        from shoptui.services.shop import ROLES  # already imported by the worker that posted this
+        from shoptui.tui.screens.login import SignInScreen
+
+        self.actor = event.actor
+        self.grants = event.grants
+        role = ROLES.get(event.actor.role, event.actor.role.replace("_", " ").capitalize())
+        self.account = " · ".join(part for part in (event.actor.name, role,
+                                                    "PIN" if event.actor.scope == "counter" else "") if part)
+        self.idle_lock_after(self.idle_seconds if self.idle_seconds is not None else event.idle_minutes * 60.0)
+        while isinstance(self.screen, SignInScreen) and len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.signed_in.publish(event.actor)
+        for notice in event.notices:
+            self.announce(notice, "warning")
+        if event.must_enrol:
+            self.announce("The owner requires two-factor for every account: enrol now (Staff → My account, or "
+                          "`shoptui staff 2fa enrol`).", "warning")
+        entry = next((e for e in self.screen_entries if e.mode == self.current_mode), None)
+        if entry is not None and not self.may_open(entry):
+            self.call_later(self.action_go, self.DEFAULT_MODE)
+        if event.reload:
+            self.load_shell()
+            if event.first_run and self.demo_if_empty:
+                self.announce("Loading the demo store behind your account…")
+                self.load_demo()
+
+    def may(self, permission: str) -> bool:
+        """True when the logged-in account holds ``permission`` (see ``shop.PERMISSIONS``)."""
+        return permission in self.grants
+
+    def may_open(self, entry: ScreenEntry) -> bool:
+        """True when a sidebar entry is of use to the account (it holds one of the entry's permissions)."""
+        return not entry.permissions or any(self.may(p) for p in entry.permissions)
+
+    @work(thread=True, group="demo", exit_on_error=False)
+    def load_demo(self) -> None:
+        """``shoptui demo load --if-empty`` behind the first run: the demo catalogue, stock, orders, members..."""
+        from shoptui import demo
+
+        lines = demo.load_if_empty(self.db_url, self.actor)
+        self.post_message(self.DemoLoaded(lines))
+
+    @on(DemoLoaded)
+    def _demo_loaded(self, event: DemoLoaded) -> None:
+        self.announce(event.lines[0] if event.lines else "The store already had products: no demo was loaded.")
+        self.post_message(self.StoreChanged(frozenset({self.ANY})))
+
+    # ------------------------------------------------------------ idle lock, switching user
+
+    def idle_lock_after(self, seconds: float) -> None:
+        """Lock the screen after ``seconds`` without a key or mouse event from now on (0: never)."""
+        self._idle_limit = max(0.0, seconds)
+        self.last_input = time.monotonic()
+        if self._idle_timer is not None:
+            self._idle_timer.stop()
+            self._idle_timer = None
+        if self._idle_limit > 0:
+            self._idle_timer = self.set_interval(max(0.02, min(self._idle_limit / 4, 5.0)), self._check_idle)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp,
+                              events.MouseMove, events.Paste)):
+            self.last_input = time.monotonic()
+        await super().on_event(event)
+
+    def _check_idle(self) -> None:
+        if self._idle_limit > 0 and time.monotonic() - self.last_input >= self._idle_limit:
+            self.lock()
+
+    @property
+    def locked(self) -> bool:
+        """True while a sign-in screen (the lock, the login) covers the shop."""
+        from shoptui.tui.screens.login import SignInScreen
+
+        try:
+            return any(isinstance(screen, SignInScreen) for screen in self.screen_stack)
+        except ScreenStackError:
+            return False
+
+    def lock(self) -> None:
+        """Cover whatever is open with the lock screen (it stays underneath as it is)."""
+        from shoptui.tui.screens.login import LockScreen
+
+        if not self.logged_in or self.locked:
+            return
+        self.push_screen(LockScreen(self.actor.name))
+
+    def idle_text(self) -> str:
+        """The idle lock's delay as the lock screen says it."""
+        seconds = self._idle_limit
+        if seconds >= 60:
+            minutes = round(seconds / 60)
+            return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return f"{seconds:g} seconds"
+
+    def action_switch_user(self) -> None:
+        """Open the switch-user dialog (name and PIN, or name and password)."""
+        from shoptui.tui.screens.login import SwitchUserDialog
+
+        if self.logged_in and not self.locked:
+            self.push_screen(SwitchUserDialog())
+
+    def action_lock(self) -> None:
+        """Lock the screen now (the command palette's "lock")."""
+        self.lock()
+
+    def note_refusal(self, error: NotAllowed) -> None:
+        """Write a refused permission to the audit log (and the owner's notifications), in a worker."""
+        self._record_refusal(error)
+
+    @work(thread=True, group="refusals", exit_on_error=False)
+    def _record_refusal(self, error: NotAllowed) -> None:
+        from shoptui import signin
+
+        signin.record_refusal(self._url(), self.actor, error)
 
     @on(ShellLoaded)
     def _shell_loaded(self, event: ShellLoaded) -> None:
@@ -285,6 +594,11 @@ class ShopApp(App[None]):
         self._watch_thread.start()
 
     def on_unmount(self) -> None:
+        if self._token and self._token_origin == "app":  # a session only this app knew (a PIN switch, the web)
+            ending = threading.Thread(target=_retire, args=(self._url(), [self._token], self.actor),
+                                      name="shoptui-logout", daemon=True)
+            ending.start()
+            ending.join(timeout=2)
         self._watch_stop.set()  # the thread lets go of its connection within half a second
         if self._watch_thread is not None:
             self._watch_thread.join(timeout=2)
@@ -436,6 +750,8 @@ class ShopApp(App[None]):
         """The one way failures reach the operator: a ShopError's sentence, else a logged traceback."""
         if error is None:
             return
+        if isinstance(error, NotAllowed):
+            self.note_refusal(error)
         if isinstance(error, ShopError):
             text = str(error)
         else:
@@ -463,6 +779,9 @@ class ShopApp(App[None]):
         entry = next((e for e in self.screen_entries if e.mode == mode), None)
         if entry is None:
             self.announce(f"There is no screen {mode!r}.", "warning")
+            return
+        if not self.may_open(entry):
+            self.announce(f"{entry.label} is not open to the {self.actor.role.replace('_', ' ')} role.", "warning")
             return
         try:
             modules.load(entry.target)  # import errors surface here, not half-way through a switch
@@ -543,7 +862,17 @@ class ShopApp(App[None]):
         if not self._sidebar_chosen:
             self.sidebar_collapsed = event.size.width < SIDEBAR_COLLAPSE_BELOW
 
+    OPEN_WHEN_LOCKED = frozenset({"quit", "help", "help_unless_typing", "hide_help", "focus_next", "focus_previous",
+                                  "help_quit", "show_help_panel", "hide_help_panel"})
+    """The app's actions a sign-in screen (login, lock) leaves working: nothing that shows the shop."""
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if (not self.logged_in or self.locked) and action not in self.OPEN_WHEN_LOCKED:
+            return False
+        if action == "go" and parameters:
+            entry = next((e for e in self.screen_entries if e.mode == parameters[0]), None)
+            if entry is not None and not self.may_open(entry):
+                return None
         if action == "hide_help":
             return bool(self.screen.query("HelpPanel"))
         if action == "help_unless_typing":
@@ -565,6 +894,19 @@ class ShopApp(App[None]):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
+
+
+def _retire(url: str, tokens: list[str], actor: Actor) -> None:
+    """End the sessions this app made and no longer uses (each in its own transaction); never fails the app."""
+    from shoptui import db
+    from shoptui.services import staff
+
+    for token in tokens:
+        try:
+            db.run_transaction(lambda session, token=token: staff.logout(session=session, token=token, actor=actor),
+                               url)
+        except Exception:  # the store is away: the session expires by itself
+            log.warning("could not end a replaced session", exc_info=True)
 
 
 def _severity(severity: str) -> SeverityLevel:

@@ -21,6 +21,10 @@ SHELL_ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("sidebar: show or hide", "Make the sidebar narrow (short names and keys), or wide again (ctrl+t).", "toggle_sidebar"),
     ("theme: switch dark and light", "Toggle between the dark and the light theme.", "toggle_dark"),
     ("help: keys of this screen", "Show every key of the screen beside it (F1 or ?).", "help"),
+    ("staff: switch user", "Another account at this terminal: name and PIN, or name and password (F11).",
+     "switch_user"),
+    ("staff: lock the screen", "Cover the screen until your password is typed (it locks by itself when idle).",
+     "lock"),
 )
 
 
@@ -34,6 +38,8 @@ class ShopCommands(Provider):
     def _commands(self) -> Iterator[Command]:
         app = cast("ShopApp", self.app)
         for entry in app.screen_entries:
+            if not app.may_open(entry):
+                continue
             key = app.get_key_display(_binding(entry.key))
             yield (f"{entry.label.lower()}: open", f"Go to {entry.label} ({key}).",
                    partial(app.run_action, f"go({entry.mode!r})"))

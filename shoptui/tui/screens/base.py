@@ -46,13 +46,23 @@ How a module adds a screen
 
 6. Call ``self.loaded()`` once a page of the screen's data is shown: it posts :class:`ShopScreen.Loaded`
    after the refresh that draws it, which bubbles up to the app (tests and benchmarks wait for it).
+
+7. Name the permission each of the screen's actions needs, in one place::
+
+       PERMISSIONS = {"new": "catalog.edit", "delete": "delete"}
+
+   A key whose action needs a permission the logged-in account lacks is greyed in the footer and does
+   nothing (``check_action`` answers None, before the screen's own ``check_action`` is asked); the list
+   is re-read after every login or switch of user (``app.signed_in``). The services refuse all the same;
+   this only spares the operator a refusal. A whole screen of no use to a role is left out of the
+   sidebar by its descriptor (``modules.Screen.permissions``).
 """
 
 from __future__ import annotations
 
 import gc
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -78,6 +88,9 @@ class ShopScreen(ReportsWorkerErrors, Screen[None]):
     """The audit entities (``audit_entry.entity``) this screen shows: when another terminal changes one,
     :meth:`store_changed` reloads the screen (its ``on_screen_resume`` path: the list's page, cursor
     kept). Empty: the screen is not refreshed live."""
+
+    PERMISSIONS: ClassVar[dict[str, str]] = {}
+    """Action name -> the permission it needs (``shop.PERMISSIONS``); see point 7 of the module's doc."""
 
     AUTO_FOCUS = "#body *"
     """Focus starts in the body (not in the search box, so ``/`` and ``?`` work as keys)."""
@@ -106,6 +119,30 @@ class ShopScreen(ReportsWorkerErrors, Screen[None]):
         width = self.app.size.width if width is None else width
         return max(40, width - (6 if self.shop.sidebar_collapsed else 24) - 2)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every screen's own ``check_action`` is asked only after the permission map (``PERMISSIONS``) allows."""
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("check_action")
+        if own is None or getattr(own, "_gated", False):
+            return
+
+        def check_action(self: ShopScreen, action: str, parameters: tuple[object, ...]) -> bool | None:
+            if not self.permitted(action):
+                return None
+            return cast("bool | None", own(self, action, parameters))
+
+        check_action._gated = True  # type: ignore[attr-defined]
+        check_action.__doc__ = own.__doc__
+        cls.check_action = check_action  # type: ignore[method-assign]
+
+    def permitted(self, action: str) -> bool:
+        """False when ``action`` needs a permission (``PERMISSIONS``) the logged-in account lacks."""
+        needed = self.PERMISSIONS.get(action)
+        return needed is None or self.shop.may(needed)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return True if self.permitted(action) else None
+
     def compose(self) -> ComposeResult:
         yield TopBar()
         with Horizontal(id="shell"):
@@ -119,6 +156,7 @@ class ShopScreen(ReportsWorkerErrors, Screen[None]):
         yield from ()
 
     def on_mount(self) -> None:  # Textual runs this as well as a subclass's own on_mount
+        self.shop.signed_in.subscribe(self, lambda _actor: self.refresh_bindings())
         self.call_after_refresh(_freeze_long_lived)
 
     def loaded(self, *, first: bool) -> None:

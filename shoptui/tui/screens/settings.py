@@ -50,6 +50,9 @@ class SettingsScreen(ShopScreen):
 
     MODE = "settings"
 
+    PERMISSIONS = {"save": "settings.change", "open_import": "data.import"}
+    """What each action needs (greyed for an account without it; see screens/base.py)."""
+
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="settings-save", tooltip="Check and save every changed setting."),
         Binding("ctrl+r", "revert", "Revert", id="settings-revert",

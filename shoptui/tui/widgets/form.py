@@ -23,7 +23,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
-from shoptui.errors import InvalidInput, ShopError
+from shoptui.errors import InvalidInput, NotAllowed, ShopError
 from shoptui.tui.text import plain
 from shoptui.tui.workers import ReportsWorkerErrors
 from shoptui.typed import number_text
@@ -243,6 +243,9 @@ class FormDialog(ReportsWorkerErrors, ModalScreen[Any]):
         try:  # a deadlock or serialisation failure on the server saves again (bounded)
             result = db.retried(lambda: self.save(values))
         except ShopError as exc:
+            note = getattr(self.app, "note_refusal", None)
+            if isinstance(exc, NotAllowed) and note is not None:  # shown in the form, and written to the audit log
+                self.app.call_from_thread(note, exc)
             self.post_message(self.Refused(self.field_key(exc.field), str(exc)))
             return
         finally:

@@ -80,6 +80,15 @@ class Sidebar(VerticalScroll, can_focus=False):
 
     def on_mount(self) -> None:
         self.watch(self.app, "sidebar_collapsed", self._collapse)
+        app = cast("ShopApp", self.app)
+        self._show_allowed()
+        app.signed_in.subscribe(self, lambda _actor: self._show_allowed())
+
+    def _show_allowed(self) -> None:
+        """Leave out the entries of no use to the logged-in account (``modules.Screen.permissions``)."""
+        app = cast("ShopApp", self.app)
+        for entry in self.query(SidebarEntry):
+            entry.display = app.may_open(entry.entry)
 
     def _collapse(self, collapsed: bool) -> None:
         self.set_class(collapsed, "-collapsed")

@@ -1,4 +1,4 @@
-"""The top bar: store name, global search box, notification bell and the store's clock."""
+"""The top bar: store name, global search box, who is logged in, notification bell and the store's clock."""
 
 from __future__ import annotations
 
@@ -52,6 +52,22 @@ class Bell(Static):
         cast("ShopApp", self.app).action_notifications()
 
 
+class Account(Static):
+    """Who is logged in: name, role, and "PIN" when switched in at the counter (the app's ``account``)."""
+
+    def on_mount(self) -> None:
+        self.tooltip = "Logged in as (F11: switch user)"
+        self.watch(self.app, "account", self._show)
+
+    def _show(self, account: str) -> None:
+        self.update(plain(account))
+        self.display = bool(account)
+
+    def on_click(self, event: Click) -> None:
+        event.stop()
+        cast("ShopApp", self.app).action_switch_user()
+
+
 class ShopClock(Static):
     """Day and time in the store's time zone, from ``shoptui.clock`` (frozen in tests)."""
 
@@ -84,5 +100,6 @@ class TopBar(Horizontal):
         yield StoreLogo(id="store-logo")  # hidden until the store has a logo (and on narrow screens)
         yield StoreName("shoptui", id="store-name", markup=False)
         yield SearchBox(id="search")
+        yield Account("", id="account", markup=False)
         yield Bell(id="bell")
         yield ShopClock(id="clock")

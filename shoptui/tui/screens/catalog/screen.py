@@ -92,6 +92,10 @@ class ProductsScreen(PagedList, ProductActions, ShopScreen):
     AUTO_FOCUS = "#products-table"
     PAGE_LEAST = PAGE_LEAST
 
+    PERMISSIONS = {"new": "catalog.edit", "edit": "catalog.edit", "bulk": "catalog.edit", "archive": "catalog.edit",
+                                               "delete": "delete"}
+    """What each action needs (greyed for an account without it; see screens/base.py)."""
+
     BINDINGS = [
         Binding("enter", "open", "Open", id="products-open", tooltip="Show the highlighted product: variants, images."),
         Binding("n", "new", "New", id="products-new", tooltip="Add a product (the form: fields, options, variants)."),

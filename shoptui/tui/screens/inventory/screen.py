@@ -100,6 +100,10 @@ class InventoryScreen(PagedList, ShopScreen):
     MODE = "inventory"
     AUTO_FOCUS = "#levels"
 
+    PERMISSIONS = {"restock": "stock.manage", "adjust": "stock.manage",
+                                               "transfer": "stock.manage", "levels": "stock.manage"}
+    """What each action needs (greyed for an account without it; see screens/base.py)."""
+
     BINDINGS = [
         Binding("r", "restock", "Restock", id="inventory-restock", tooltip="Goods in for the highlighted SKU."),
         Binding("a", "adjust", "Adjust", id="inventory-adjust",
