@@ -52,7 +52,7 @@ def serve(
     from shoptui import db
 
     with refusals():
-        url = state(ctx).url
+        url = state(ctx).store_url  # open: every browser signs in on its own app, like the app at a terminal
         db.get_engine(url)  # a missing or out-of-date store is said once, here, not in every browser
         db.dispose_all()  # the server itself holds no connection: each browser's app opens its own
         from shoptui.web import server

@@ -73,8 +73,10 @@ class SignInScreen(Screen[None]):
         super().__init__(classes="signin")
         self.first_message = message
         self.checking = checking
-        """True while the app is still finding out whether the store has accounts (inputs wait)."""
+        """True while the app is still finding out whether the store has accounts: typing goes on, and a
+        submit made meanwhile waits for it (keys typed at once are never lost)."""
         self.busy = False
+        self._submit_when_ready = False
 
     @property
     def shop(self) -> ShopApp:
@@ -90,8 +92,8 @@ class SignInScreen(Screen[None]):
             for key, label, secret in self.FIELDS:
                 with Horizontal(id=f"{self._field_id(key)}-row", classes="signin-row"):
                     yield Label(plain(label), classes="signin-label", markup=False)
-                    yield Input(id=self._field_id(key), password=secret, max_length=200, disabled=self.checking,
-                                compact=True, classes="signin-input")
+                    yield Input(id=self._field_id(key), password=secret, max_length=200, compact=True,
+                                classes="signin-input")
             yield Static(plain(self.first_message), id=self._field_id("message"), classes="signin-message", markup=False)
             yield Static(plain(self.keys_text()), id="signin-keys", markup=False)
 
@@ -111,8 +113,7 @@ class SignInScreen(Screen[None]):
         self.watch(self.shop, "store_problem", self._store_problem, init=False)
         self.watch(self.shop, "store_name", self._store_named, init=False)
         self.query_one("#signin-intro", Static).display = bool(self.intro())
-        if not self.checking:
-            self._focus_first_empty()
+        self._focus_first_empty()
 
     def _store_problem(self, problem: str) -> None:
         if problem:
@@ -124,11 +125,13 @@ class SignInScreen(Screen[None]):
     def ready(self, message: str = "") -> None:
         """The app knows the store: take input (after the "opening the store" wait)."""
         self.checking = False
-        for widget in self.query(Input):
-            widget.disabled = False
         if message:
             self.say(message)
-        self._focus_first_empty()
+        if self._submit_when_ready:
+            self._submit_when_ready = False
+            self.submit()
+        elif self.focused is None:
+            self._focus_first_empty()
 
     def _show_field(self, key: str, shown: bool) -> None:
         self.query_one(f"#{self._field_id(key)}-row", Horizontal).display = shown
@@ -181,7 +184,10 @@ class SignInScreen(Screen[None]):
 
     def submit(self) -> None:
         """Check what the face can (a field left empty, two new passwords that differ), then ask the store."""
-        if self.busy or self.checking:
+        if self.busy:
+            return
+        if self.checking:
+            self._submit_when_ready = True
             return
         for key in self.shown_keys():
             if not self.value(key).strip():
