@@ -28,8 +28,7 @@ def start(engine: str, args: list[str]) -> tuple[subprocess.Popen[bytes], Path]:
     log = LOGS / f"{engine}.log"
     env = {**os.environ, "SHOPTUI_TEST_ENGINE": engine}
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "pytest", *args], stdout=out, stderr=subprocess.STDOUT,
-                                env=env)
+        proc = subprocess.Popen([sys.executable, "-m", "pytest", *args], stdout=out, stderr=subprocess.STDOUT, env=env)
     return proc, log
 
 

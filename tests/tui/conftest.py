@@ -44,8 +44,14 @@ def css_parsed_once() -> Iterator[None]:
     parsed: dict[tuple[object, ...], object] = {}
     parse_rules = Stylesheet._parse_rules
 
-    def shared(self: Stylesheet, css: str, read_from: object, is_default_rules: bool = False,
-               tie_breaker: int = 0, scope: str = "") -> object:
+    def shared(
+        self: Stylesheet,
+        css: str,
+        read_from: object,
+        is_default_rules: bool = False,
+        tie_breaker: int = 0,
+        scope: str = "",
+    ) -> object:
         key = (css, read_from, is_default_rules, tie_breaker, scope, tuple(sorted(self._variables.items())))
         try:
             return parsed[key]
