@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
+import textual._wait
 from textual.css.stylesheet import Stylesheet
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled, WorkerFailed
@@ -61,6 +62,22 @@ def css_parsed_once() -> Iterator[None]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Stylesheet, "_parse_rules", shared)
+        yield
+
+
+IDLE_SLICE_S = 0.005  # Textual's is 1/50 s
+
+
+@pytest.fixture(autouse=True, scope="session")
+def idle_checked_every_5ms() -> Iterator[None]:
+    """Pilot waits for the app to go idle after every key (twice) and every pause: it sleeps in slices of
+    1/50 s until a slice passes with the process (all threads) using under 1/20 of it. Most slices find the
+    app idle at once, so each key cost at least 40 ms of nothing (the sale tests: ~3,700 slices, 75 s).
+    Slices of 5 ms keep the same test (under 1/20 of the slice busy: idle) and cost a quarter of that.
+    Tests that need a worker's result still wait for it (``settle``, ``until``), as they must under load."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(textual._wait, "SLEEP_GRANULARITY", IDLE_SLICE_S)
+        patch.setattr(textual._wait, "SLEEP_IDLE", IDLE_SLICE_S / 20)
         yield
 
 
