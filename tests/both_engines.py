@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -44,6 +45,24 @@ def main(args: list[str]) -> int:
     running = {engine: start(engine, args) for engine in ENGINES}
     print(f"testing on {' and '.join(ENGINES)} at once; logs in {LOGS}/", flush=True)
     codes: dict[str, int] = {}
+    try:
+        wait(running, codes, began)
+    finally:  # interrupted (Ctrl-C, a CI timeout): the runs stop too, and tear down their PostgreSQL clusters
+        for proc, _ in running.values():
+            proc.send_signal(signal.SIGINT)
+        for proc, _ in running.values():
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    print(f"\n===== both engines done in {(time.monotonic() - began) / 60:.1f} min =====")
+    for engine in ENGINES:
+        print(f"{engine:<10} exit {codes[engine]}: {summary(LOGS / f'{engine}.log')}")
+    return next((codes[engine] for engine in ENGINES if codes[engine] != 0), 0)
+
+
+def wait(running: dict[str, tuple[subprocess.Popen[bytes], Path]], codes: dict[str, int], began: float) -> None:
+    """Until every run has ended: print each log whole as its run ends, a heartbeat line meanwhile."""
     next_beat = began + HEARTBEAT_S
     while running:
         for engine, (proc, log) in list(running.items()):
@@ -60,10 +79,6 @@ def main(args: list[str]) -> int:
             print(f"... {(time.monotonic() - began) / 60:.0f} min: still running on {', '.join(running)}", flush=True)
             next_beat += HEARTBEAT_S
         time.sleep(0.5)
-    print(f"\n===== both engines done in {(time.monotonic() - began) / 60:.1f} min =====")
-    for engine in ENGINES:
-        print(f"{engine:<10} exit {codes[engine]}: {summary(LOGS / f'{engine}.log')}")
-    return next((codes[engine] for engine in ENGINES if codes[engine] != 0), 0)
 
 
 if __name__ == "__main__":
