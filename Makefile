@@ -34,11 +34,13 @@ lint: $(DEV_STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-# the whole suite on SQLite, then again on a throwaway PostgreSQL cluster the tests start themselves
-# (tests/pg.py: initdb + pg_ctl from the postgresql package, one cluster per xdist worker)
+# the whole suite on SQLite and, at the same time, on a throwaway PostgreSQL cluster the tests start
+# themselves (tests/pg.py: initdb + pg_ctl from the postgresql package, one cluster per xdist worker).
+# tests/both_engines.py keeps each engine's output in .test-logs/<engine>.log, prints it whole when that
+# run ends and both summary lines at the end, and fails when either fails. -n auto: one worker per core
+# for each engine (2 + 2 on a 2-core machine: the TUI tests wait on timers, PostgreSQL on its server).
 test: lint
-	$(BIN)/python -m pytest -n auto
-	SHOPTUI_TEST_ENGINE=postgresql $(BIN)/python -m pytest -n auto
+	$(BIN)/python -m tests.both_engines -n auto
 
 test-sqlite: $(DEV_STAMP)
 	$(BIN)/python -m pytest -n auto

@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from shoptui.cli.main import app
 from tests.store_files import rows
 
 
@@ -20,13 +22,19 @@ def _audit_count(store: str) -> int:
 
 
 @pytest.fixture
-def demo(shop) -> None:  # type: ignore[no-untyped-def]
-    assert shop("demo", "load").exit_code == 0
+def demo(demo_store: str):  # type: ignore[no-untyped-def]
+    """``demo("product", "list")`` runs ``shoptui --db DEMO product list`` on a copy of the demo store."""
+
+    def invoke(*args: str):  # type: ignore[no-untyped-def]
+        return CliRunner().invoke(app, ["--db", demo_store, *args])
+
+    return invoke
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
-def test_importing_an_export_into_the_same_store_changes_nothing(shop, demo, store: str, tmp_path: Path,  # type: ignore[no-untyped-def]
+def test_importing_an_export_into_the_same_store_changes_nothing(demo, demo_store: str, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                                   fmt: str) -> None:
+    shop, store = demo, demo_store
     file = tmp_path / f"export.{fmt}"
     assert shop("product", "export", "--format", fmt, "--output", str(file)).exit_code == 0
     before, audits = _versions(store), _audit_count(store)
@@ -40,7 +48,8 @@ def test_importing_an_export_into_the_same_store_changes_nothing(shop, demo, sto
     assert _audit_count(store) == audits + 1  # the import itself, and no per-product entry
 
 
-def test_one_changed_price_is_one_update(shop, demo, store: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_one_changed_price_is_one_update(demo, demo_store: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    shop, store = demo, demo_store
     file = tmp_path / "export.csv"
     assert shop("product", "export", "--output", str(file)).exit_code == 0
     with file.open(encoding="utf-8-sig", newline="") as handle:

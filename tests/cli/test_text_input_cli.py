@@ -4,36 +4,22 @@ and control or text-direction characters are refused in every name from every en
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from shoptui.cli.main import app
-from tests.store_files import copy_store, drop_store, rows, seal_template, store_copy, template_token
+from tests.store_files import rows
 
 ESC = "Bob\x1b[31mRed"
 BIDI = "Bob\u202etxt.exe"
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory, template_store: str) -> Iterator[str]:
-    """The demo store made once by the commands themselves (a year of history takes seconds to load)."""
-    folder = tmp_path_factory.mktemp("demo")
-    url = copy_store(template_store, folder, "template.db")
-    runner = CliRunner(env={"SHOPTUI_TOKEN": template_token(template_store)})  # (a module fixture: before the login)
-    for args in (["db", "upgrade"], ["demo", "load", "--files-dir", str(folder)]):
-        assert runner.invoke(app, ["--db", url, *args]).exit_code == 0
-    yield seal_template(url)
-    drop_store(url)
-
-
 @pytest.fixture
-def shop_db(demo_template: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """A copy of the demo store for one test; its URL twice (the second for the row counts)."""
-    for url in store_copy(demo_template, tmp_path, "shop.db"):
-        yield url, url
+def shop_db(demo_store: str) -> tuple[str, str]:
+    """A copy of the demo store for one test (tests/cli/conftest.py); its URL twice (the second for the row counts)."""
+    return demo_store, demo_store
 
 
 def run(url: str, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]
