@@ -93,6 +93,11 @@ class CliState:
 _CURRENT: CliState | None = None
 
 
+def current_command() -> CliState | None:
+    """The state of the command being run (None before the root callback made one)."""
+    return _CURRENT
+
+
 def state(ctx: typer.Context) -> CliState:
     """The CliState of the root command (set by the main callback)."""
     root = ctx.find_root()

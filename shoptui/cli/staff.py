@@ -45,10 +45,10 @@ _stdin: tuple[object, list[str]] | None = None  # (the command it was read for, 
 def _stdin_line(what: str) -> str:
     """The next line of standard input (for --password-stdin), without its line ending; read once per command."""
     global _stdin
-    from shoptui.cli import _output
+    from shoptui.cli._output import current_command
 
-    if _stdin is None or _stdin[0] is not _output._CURRENT:
-        _stdin = (_output._CURRENT, sys.stdin.read().splitlines())
+    if _stdin is None or _stdin[0] is not current_command():
+        _stdin = (current_command(), sys.stdin.read().splitlines())
     lines = _stdin[1]
     if not lines:
         raise fail(f"Standard input holds no {what} (one per line).")

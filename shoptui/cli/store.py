@@ -127,7 +127,7 @@ def db_upgrade(
     say(f"Upgraded the store from schema {result.before or 'none (new store)'} to {result.after}"
         + (f" ({plural(len(result.applied), 'migration')}: {', '.join(result.applied)})." if result.before else "."))
     if result.before is not None:
-        _audit_store(cli, "store.upgrade", f"upgraded from schema {result.before} to {result.after}",
+        _audit_store(cli, "upgrade", f"upgraded from schema {result.before} to {result.after}",
                      {"schema": result.before}, {"schema": result.after, "version": __version__,
                                                  "backup": str(result.backup) if result.backup else None})
         entry = changelog.release(__version__)
@@ -137,7 +137,7 @@ def db_upgrade(
                 say(f"  - {line}")
 
 
-def _audit_store(cli: CliState, action: str, summary: str, before: dict[str, object] | None,
+def _audit_store(cli: CliState, what: str, summary: str, before: dict[str, object] | None,
                  after: dict[str, object]) -> None:
     """An audit entry about the store itself (upgraded, restored), written in its own transaction.
 
@@ -154,7 +154,7 @@ def _audit_store(cli: CliState, action: str, summary: str, before: dict[str, obj
     except NotLoggedIn:
         actor = Actor.from_environment("cli")
     with refusals(), db.transaction(url) as session:
-        shop.record(session=session, actor=actor, action=action, entity="store", summary=summary,
+        shop.record(session=session, actor=actor, action=f"store.{what}", entity="store", summary=summary,
                     before=before, after=after)
 
 
@@ -240,7 +240,7 @@ def db_restore(
         if manifest is not None:
             details |= {"store": manifest.get("store"), "taken_at": manifest.get("created_at"),
                         "schema": manifest.get("schema_revision")}
-        _audit_store(cli, "store.restore", f"restored from {backup.name}", None, details)
+        _audit_store(cli, "restore", f"restored from {backup.name}", None, details)
 
 
 # ---------------------------------------------------------------- settings

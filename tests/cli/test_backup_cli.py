@@ -221,7 +221,7 @@ def test_a_backup_from_a_newer_shoptui_or_of_another_store_is_refused(shop, runn
     newer = _rewrite(tmp_path / "good.tar.gz", tmp_path / "newer.tar.gz", rewrite_database(
         "UPDATE alembic_version SET version_num = '9999_future'", {"schema_revision": "9999_future"}))
     other = _rewrite(tmp_path / "good.tar.gz", tmp_path / "other.tar.gz", rewrite_database(
-        "INSERT INTO store_setting (key, value, updated_at) VALUES ('store_id', '\"aaaa\"', '2026-01-01')",
+        "UPDATE store_setting SET value = '\"aaaa\"' WHERE key = 'store_id'",
         {"store_id": "bbbb"}))
     for path, sentence in ((newer, "which this shoptui does not know"), (other, "another store than its manifest")):
         result = runner.invoke(app, ["--db", str(tmp_path / "new.db"), "db", "restore", str(path)])
@@ -230,7 +230,7 @@ def test_a_backup_from_a_newer_shoptui_or_of_another_store_is_refused(shop, runn
 
 
 @pytest.mark.sqlite_only(reason="an old store file made at the first revision")
-def test_upgrade_backs_up_first_and_prints_the_changelog(runner: CliRunner, tmp_path: Path) -> None:
+def test_upgrade_backs_up_first_and_prints_the_changelog(runner: CliRunner, tmp_path: Path, log_in) -> None:  # type: ignore[no-untyped-def]
     from tests.services.test_store import _store_at_first_revision
 
     url = _store_at_first_revision(tmp_path / "old.db")
@@ -243,8 +243,10 @@ def test_upgrade_backs_up_first_and_prints_the_changelog(runner: CliRunner, tmp_
     (backup,) = (tmp_path / "backups").glob(f"*{backups.SUFFIX}")
     manifest = backups.read_manifest(backup)
     assert manifest is not None and manifest["schema_revision"] == "0001_foundation"
+    log_in(url)  # an upgraded old store has no owner yet: one is made to read its audit log
     audit = json.loads(runner.invoke(app, ["--db", url, "audit", "list", "--entity", "store", "--json"]).stdout)
     assert audit[0]["action"] == "store.upgrade" and audit[0]["before"]["schema"] == "0001_foundation"
+    assert audit[0]["actor"] not in ("", "owner")  # nobody was logged in: the operating-system user is named
     assert audit[0]["after"]["schema"] in db.schema_heads() and audit[0]["after"]["backup"] == str(backup)
     again = runner.invoke(app, ["--db", url, "db", "upgrade"])
     assert again.exit_code == 0 and "nothing was done and nothing backed up" in again.stdout

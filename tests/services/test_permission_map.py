@@ -33,10 +33,11 @@ PATTERNS: dict[str, tuple[str, ...]] = {
     "stocktake.{mode}": ("scan", "add", "set", "undo"),
     "promotion.{action}": ("pause", "resume", "activate", "end"),
     "member.credit.{kind}": ("topup", "adjust", "payment", "refund"),
+    "store.{what}": ("upgrade", "restore"),
 }
 
 # Patterns of ACTIONS kept for actions another part of the product writes (nothing in the source yet).
-RESERVED = {"store.*"}
+RESERVED: set[str] = set()
 
 
 def _calls() -> Iterator[tuple[Path, ast.Call, ast.expr]]:
