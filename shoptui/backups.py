@@ -240,9 +240,9 @@ def _write(url: str, engine: Any, target: Path, label: str) -> dict[str, Any]:
             for name, path in parts:
                 with path.open("rb") as handle:
                     tar.addfile(_info(name, manifest["parts"][name]["size"]), handle)
-        _fsync(partial)
+        db.fsync_path(partial)
         os.rename(partial, target)
-        _fsync(target.parent)
+        db.fsync_path(target.parent)
         return manifest
     finally:
         partial.unlink(missing_ok=True)
@@ -255,14 +255,6 @@ def _info(name: str, size: int) -> tarfile.TarInfo:
     info.mode = PRIVATE_FILE_MODE
     info.mtime = int(clock.now().timestamp())
     return info
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _sqlite_revision(path: Path) -> str | None:

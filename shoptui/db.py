@@ -802,9 +802,9 @@ def backup_store(url: str | None, destination: Path) -> Path:
                 dst.close()
         finally:
             src.close()
-        _fsync(partial)
+        fsync_path(partial)
         os.rename(partial, destination)
-        _fsync(destination.parent)
+        fsync_path(destination.parent)
     except sqlite3.DatabaseError as exc:
         partial.unlink(missing_ok=True)
         raise StoreUnavailable(f"The backup to {destination} failed: {exc}.") from exc
@@ -842,9 +842,9 @@ def _backup_server(url: str, destination: Path) -> Path:
         os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE_MODE))
         dump.dump(url, partial)
         dump.verify(partial)
-        _fsync(partial)
+        fsync_path(partial)
         os.rename(partial, destination)
-        _fsync(destination.parent)
+        fsync_path(destination.parent)
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise StoreUnavailable(f"The backup to {destination} failed: {exc.strerror}.") from exc
@@ -930,7 +930,8 @@ def _verify_copy(copy: sqlite3.Connection, path: Path) -> None:
         raise StoreUnavailable("The backup copy has no schema revision, so it is not a shoptui store; nothing was kept.")
 
 
-def _fsync(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush a file (or a folder's entries) to disk: a backup renamed into place survives a power cut."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -160,20 +160,33 @@ def _code_ok(session: Session, row: StaffMember, code: str) -> bool:
     return True
 
 
+def _attempt(session: Session, kind: str, name: str, source: str, address: str | None,
+             otherwise: str) -> tuple[str, str, Actor, LoginResult | None]:
+    """The start of a login or PIN attempt: the name as typed, its lockout key, who tries, and the refusal
+    when that key is locked now (recorded)."""
+    typed = (name or "").strip()
+    key = f"{kind}:{typed.lower()[:60]}"
+    stranger = _stranger(typed, source, address)
+    until = lockout.locked_until(session, key)
+    if until is None:
+        return typed, key, stranger, None
+    what = "logins" if kind == "login" else "wrong PINs"
+    _security(session, stranger, "login_locked", f"{'login' if kind == 'login' else 'PIN switch'} for {typed!r} "
+              "refused: locked")
+    return typed, key, stranger, LoginResult(False, f"Too many {'failed ' if kind == 'login' else ''}{what} for "
+                                                    f"{typed!r}: try again {lockout.wait_text(until)}, {otherwise}.")
+
+
 def login(*, session: Session, name: str, password: str, source: str, address: str | None = None,
           code: str | None = None, new_password: str | None = None, label: str = "") -> LoginResult:
     """Check a password (then a two-factor code) and open a login session; see LoginResult.
 
     Unknown names cost the same hash check as wrong passwords and are locked out the same way.
     """
-    typed = (name or "").strip()
-    key = f"login:{typed.lower()[:60]}"
-    stranger = _stranger(typed, source, address)
-    until = lockout.locked_until(session, key)
-    if until is not None:
-        _security(session, stranger, "login_locked", f"login for {typed!r} refused: locked")
-        return LoginResult(False, f"Too many failed logins for {typed!r}: try again {lockout.wait_text(until)}, "
-                                  "or ask the owner to unlock it (`shoptui staff unlock`).")
+    typed, key, stranger, locked = _attempt(session, "login", name, source, address,
+                                            "or ask the owner to unlock it (`shoptui staff unlock`)")
+    if locked is not None:
+        return locked
     row = session.exec(select(StaffMember).where(StaffMember.name_key == typed.lower())).first() if typed else None
     right = verify_secret(row.password_hash if row is not None else None, password or "")
     if row is None or not right:
@@ -247,14 +260,9 @@ def _failed(session: Session, key: str, stranger: Actor, row: StaffMember | None
 
 def pin_switch(*, session: Session, name: str, pin: str, source: str, address: str | None = None) -> LoginResult:
     """Switch to another account at the counter with its PIN: the session holds the counter's permissions only."""
-    typed = (name or "").strip()
-    key = f"pin:{typed.lower()[:60]}"
-    stranger = _stranger(typed, source, address)
-    until = lockout.locked_until(session, key)
-    if until is not None:
-        _security(session, stranger, "login_locked", f"PIN switch to {typed!r} refused: locked")
-        return LoginResult(False, f"Too many wrong PINs for {typed!r}: try again {lockout.wait_text(until)}, "
-                                  "or log in with the password.")
+    typed, key, stranger, locked = _attempt(session, "pin", name, source, address, "or log in with the password")
+    if locked is not None:
+        return locked
     row = session.exec(select(StaffMember).where(StaffMember.name_key == typed.lower())).first() if typed else None
     if row is None or not verify_secret(row.pin_hash, pin or "") or not row.active:
         failed = _failed(session, key, stranger, row, f"wrong PIN for {typed!r}")
