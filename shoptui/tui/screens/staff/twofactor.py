@@ -42,7 +42,6 @@ class EnrolDialog(StaffForm):
     """Scan (or type the secret), then enter the first code; saved, it closes with the ten recovery codes."""
 
     DEFAULT_CSS = """
-    EnrolDialog > Vertical { width: auto; min-width: 60; max-width: 100%; }
     EnrolDialog #enrol-qr { width: auto; height: auto; text-wrap: nowrap; }
     EnrolDialog #enrol-small { color: $warning; height: auto; display: none; }
     EnrolDialog.-small #enrol-qr { display: none; }
