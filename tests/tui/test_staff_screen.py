@@ -8,13 +8,21 @@ from typing import Any
 import pyotp
 import pytest
 from sqlmodel import select
-from textual.widgets import DataTable, Input, Static, TabbedContent
+from textual.widgets import DataTable, Input, Select, Static, TabbedContent
 
 from shoptui import clock, db
+from shoptui.config import Actor
+from shoptui.errors import NotAllowed
 from shoptui.models.staff import StaffMember
 from shoptui.services import shop, staff
-from shoptui.tui.screens.staff.dialogs import AddStaffDialog, ChangePasswordDialog, TokenDialog
-from shoptui.tui.screens.staff.screen import StaffScreen
+from shoptui.tui.screens.staff.dialogs import (
+    AddStaffDialog,
+    ChangePasswordDialog,
+    EditStaffDialog,
+    ResetPasswordDialog,
+    TokenDialog,
+)
+from shoptui.tui.screens.staff.screen import StaffScreen, run_change
 from shoptui.tui.screens.staff.tokens import TokensDialog, TokenShownDialog
 from shoptui.tui.screens.staff.twofactor import EnrolDialog, RecoveryCodesDialog, grouped, qr_fits
 from shoptui.tui.widgets.confirm import Confirm
@@ -55,7 +63,7 @@ def _field_error(dialog: Any, key: str) -> str:
     return str(row.query_one(".field-error", Static).render()) if row.has_class("-invalid") else ""
 
 
-async def test_owner_sees_every_account_and_adds_one(staff_store: str) -> None:
+async def test_owner_sees_every_account_and_adds_one(staff_store: str) -> None:  # noqa: F811
     app = staff_app(staff_store)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_staff(pilot)
@@ -90,13 +98,11 @@ async def test_owner_sees_every_account_and_adds_one(staff_store: str) -> None:
         assert "staff.add" in _audit_actions(staff_store)
 
 
-def shop_owner() -> Any:
-    from shoptui.config import Actor
-
+def shop_owner() -> Actor:
     return Actor(name="check", source="test")
 
 
-async def test_a_taken_name_is_marked_and_nothing_is_added(staff_store: str) -> None:
+async def test_a_taken_name_is_marked_and_nothing_is_added(staff_store: str) -> None:  # noqa: F811
     app = staff_app(staff_store)
     async with app.run_test(size=(120, 36)) as pilot:
         await open_staff(pilot)
@@ -114,7 +120,7 @@ async def test_a_taken_name_is_marked_and_nothing_is_added(staff_store: str) -> 
             assert len(session.exec(select(StaffMember)).all()) == 2
 
 
-async def test_disable_asks_then_stops_the_account(staff_store: str) -> None:
+async def test_disable_asks_then_stops_the_account(staff_store: str) -> None:  # noqa: F811
     app = staff_app(staff_store)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_staff(pilot)
@@ -141,7 +147,7 @@ async def test_disable_asks_then_stops_the_account(staff_store: str) -> None:
         assert account(staff_store, OWNER_NAME).active
 
 
-async def test_role_grant_toggles_and_limit(staff_store: str) -> None:
+async def test_role_grant_toggles_and_limit(staff_store: str) -> None:  # noqa: F811
     app = staff_app(staff_store)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_staff(pilot)
@@ -187,7 +193,7 @@ async def test_role_grant_toggles_and_limit(staff_store: str) -> None:
         assert screen.check_action("toggle_grant", ()) is None  # greyed: the owner holds everything
 
 
-async def test_api_token_is_shown_once(staff_store: str) -> None:
+async def test_api_token_is_shown_once(staff_store: str) -> None:  # noqa: F811
     app = staff_app(staff_store)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_staff(pilot)
@@ -228,7 +234,7 @@ async def test_api_token_is_shown_once(staff_store: str) -> None:
             assert staff.authenticate(session=session, token=token, source="test").actor is None
 
 
-async def test_change_password_refused_when_the_current_one_is_wrong(staff_store: str) -> None:
+async def test_change_password_refused_when_the_current_one_is_wrong(staff_store: str) -> None:  # noqa: F811
     app = staff_app(staff_store)
     async with app.run_test(size=(120, 36)) as pilot:
         await open_staff(pilot)
@@ -258,7 +264,7 @@ async def test_change_password_refused_when_the_current_one_is_wrong(staff_store
             assert staff.login(session=session, name=OWNER_NAME, password="a-brand-new-passphrase", source="test").ok
 
 
-async def test_two_factor_enrolment_with_a_code_from_the_app(staff_store: str) -> None:
+async def test_two_factor_enrolment_with_a_code_from_the_app(staff_store: str) -> None:  # noqa: F811
     app = staff_app(staff_store)
     with clock.frozen(FROZEN_AT):
         async with app.run_test(size=(160, 48)) as pilot:
@@ -299,7 +305,7 @@ async def test_two_factor_enrolment_with_a_code_from_the_app(staff_store: str) -
             assert "security.two_factor_on" in _audit_actions(staff_store)
 
 
-async def test_the_qr_code_gives_way_to_the_secret_on_a_small_terminal(staff_store: str) -> None:
+async def test_the_qr_code_gives_way_to_the_secret_on_a_small_terminal(staff_store: str) -> None:  # noqa: F811
     app = staff_app(staff_store)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_staff(pilot)
@@ -318,7 +324,7 @@ async def test_the_qr_code_gives_way_to_the_secret_on_a_small_terminal(staff_sto
         assert not account(staff_store, OWNER_NAME).two_factor
 
 
-async def test_a_clerk_sees_only_my_account(staff_store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_clerk_sees_only_my_account(staff_store: str, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     log_in_as(monkeypatch, staff_store, CLERK_NAME, CLERK_PASSWORD)
     app = staff_app(staff_store)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -351,3 +357,75 @@ async def test_a_clerk_sees_only_my_account(staff_store: str, monkeypatch: pytes
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, StaffScreen))
         assert account(staff_store, CLERK_NAME).has_pin
+
+
+async def test_edit_marks_a_bad_network_then_saves(staff_store: str) -> None:  # noqa: F811
+    app = staff_app(staff_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_staff(pilot)
+        await _highlight(pilot, screen, CLERK_NAME)
+        await pilot.press("enter")  # enter edits too
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, EditStaffDialog)
+        assert dialog.query_one("#full_name", Input).value == "Mei Chen"
+        dialog.query_one("#allowed_networks", Input).value = "192.168.1.0/24, the-shop"
+        dialog.query_one("#role", Select).value = "stock_keeper"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "'the-shop' is not a network" in _field_error(dialog, "allowed_networks")
+        assert account(staff_store, CLERK_NAME).role == "clerk"
+
+        dialog.query_one("#allowed_networks", Input).value = "192.168.1.0/24 10.0.0.5"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, StaffScreen)
+                    and rows_of(screen.accounts_table)[_row_named(screen, CLERK_NAME)][2] == "Stock keeper")
+        saved = account(staff_store, CLERK_NAME)
+        assert (saved.role, saved.allowed_networks) == ("stock_keeper", "192.168.1.0/24, 10.0.0.5/32")
+
+
+async def test_a_locked_account_is_unlocked_and_its_password_reset(staff_store: str) -> None:  # noqa: F811
+    with db.transaction(staff_store) as session:
+        for _ in range(5):
+            assert not staff.login(session=session, name=CLERK_NAME, password="guess", source="test").ok
+    app = staff_app(staff_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_staff(pilot)
+        row = _row_named(screen, CLERK_NAME)
+        assert rows_of(screen.accounts_table)[row][3] == "locked"
+        await _highlight(pilot, screen, CLERK_NAME)
+        assert "u unlocks" in str(screen.query_one("#staff-detail", Static).render())
+        await pilot.press("u")
+        await until(pilot, lambda: rows_of(screen.accounts_table)[row][3] == "active")
+        with db.transaction(staff_store) as session:
+            assert staff.login(session=session, name=CLERK_NAME, password=CLERK_PASSWORD, source="test").ok
+
+        await pilot.press("p")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ResetPasswordDialog)
+        dialog.query_one("#password", Input).value = "password"
+        dialog.query_one("#password2", Input).value = "password"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert _field_error(dialog, "password"), "the policy refuses a short, common password"
+        dialog.query_one("#password", Input).value = "a-new-passphrase-for-her"
+        dialog.query_one("#password2", Input).value = "a-new-passphrase-for-her"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, StaffScreen))
+        assert account(staff_store, CLERK_NAME).must_change_password
+        with db.transaction(staff_store) as session:
+            result = staff.login(session=session, name=CLERK_NAME, password="a-new-passphrase-for-her", source="test")
+        assert result.must_change_password
+
+
+def test_a_refused_change_is_audited_and_changes_nothing(staff_store: str) -> None:  # noqa: F811
+    with db.read_session(staff_store) as session:
+        mei = staff.show_staff(session=session, actor=shop_owner(), name=CLERK_NAME)
+    clerk = Actor(name=CLERK_NAME, source="tui", staff_id=mei.id, role="clerk")
+    with pytest.raises(NotAllowed, match="staff.manage"):
+        run_change(staff_store, clerk, lambda session: staff.set_grant(
+            session=session, actor=clerk, role="clerk", permission="prices.change", granted=True))
+    with db.read_session(staff_store) as session:
+        assert "prices.change" not in shop.role_grants(session, "clerk")[0]
+    assert _audit_actions(staff_store)[0] == "security.refused"

@@ -9,7 +9,8 @@ dialog closes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual.widgets import Input, Select
 
@@ -18,8 +19,12 @@ from shoptui.tui.text import choices
 from shoptui.tui.widgets.form import Field, FormDialog, whole_number
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from shoptui.config import Actor
     from shoptui.services.staff import RoleRead, StaffRead
+
+T = TypeVar("T")
 
 def _input(value: str, widget_id: str, placeholder: str, tooltip: str, *, secret: bool = False) -> Input:
     """A field; no length cap (a cap would cut a pasted password silently: the service refuses a long one)."""
@@ -49,7 +54,7 @@ class StaffForm(FormDialog):
         self.url = url
         self.actor = actor
 
-    def run(self, work: Any) -> Any:
+    def run(self, work: Callable[[Session], T]) -> T:
         """``work(session)`` in one transaction (a refused permission is audited, then shown)."""
         from shoptui.tui.screens.staff.screen import run_change
 

@@ -58,7 +58,8 @@ def run_change(url: str | None, actor: Actor, work: Callable[[Session], T]) -> T
     try:
         return db.run_transaction(work, url)
     except NotAllowed as refused:
-        signin.record_refusal(resolve_database_url(url), actor, refused)
+        if refused.permission:  # a permission the account lacks (as the CLI's refusals() records it)
+            signin.record_refusal(resolve_database_url(url), actor, refused)
         raise
 
 
@@ -722,7 +723,11 @@ class StaffScreen(ShopScreen):
 
         self.app.push_screen(Confirm("Make ten new recovery codes? The ones you have now stop working.",
                                      yes="Make new codes"),
-                             lambda yes: self.make_codes() if yes else None)
+                             self._codes_answered)
+
+    def _codes_answered(self, yes: bool | None) -> None:
+        if yes:
+            self.make_codes()
 
     @work(thread=True, exclusive=True, group="staff-codes", exit_on_error=False)
     def make_codes(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from textual import on, work
@@ -184,7 +185,11 @@ class TokensDialog(ReportsWorkerErrors, ModalScreen[bool]):
         self.app.push_screen(
             Confirm(f"Revoke the {what} …{token.hint} ({token.label}) of {self.account.name}? Whatever uses it is "
                     "refused from its next use.", yes="Revoke", danger=True),
-            lambda yes: self.revoke(token.id) if yes else None)
+            partial(self._answered, token.id))
+
+    def _answered(self, token_id: int, yes: bool | None) -> None:
+        if yes:
+            self.revoke(token_id)
 
     @work(thread=True, exclusive=True, group="tokens-revoke", exit_on_error=False)
     def revoke(self, token_id: int) -> None:
