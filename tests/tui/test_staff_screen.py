@@ -174,6 +174,10 @@ async def test_role_grant_toggles_and_limit(staff_store: str) -> None:  # noqa: 
         matrix.move_cursor(row=permissions.index("refund"), column=clerk_column)
         await settle(pilot)
         assert rows_of(matrix)[permissions.index("refund")][clerk_column] == "✓ ≤ 100.00"
+        await pilot.press("space")  # taken away, then granted again: with the role's default limit, not without one
+        await until(pilot, lambda: rows_of(matrix)[permissions.index("refund")][clerk_column] == "·")
+        await pilot.press("space")
+        await until(pilot, lambda: rows_of(matrix)[permissions.index("refund")][clerk_column] == "✓ ≤ 100.00")
         await pilot.press("l")
         await settle(pilot)
         limit = app.screen.query_one("#limit", Input)

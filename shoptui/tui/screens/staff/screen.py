@@ -72,8 +72,9 @@ class StaffData:
     roles: list[RoleRead]
     me: StaffRead | None
     labels: dict[str, str]
-    permissions: dict[str, tuple[str, bool]] = field(default_factory=dict)
-    """Each permission's description and whether it takes a money limit."""
+    permissions: dict[str, tuple[str, dict[str, int]]] = field(default_factory=dict)
+    """Each permission's description and its default money limits by role (a permission without any takes no
+    limit)."""
     min_length: int = 12
     """The password policy's minimum length (for the forms' hints)."""
 
@@ -232,7 +233,7 @@ class StaffScreen(ShopScreen):
             roles = staff.list_roles(session=session) if manage else []
             min_length = int(shop.get(session=session, key="password_min_length"))
         me = next((a for a in accounts if a.id == actor.staff_id), None)
-        permissions = {name: (p.help, bool(p.limits)) for name, p in shop.PERMISSIONS.items()}
+        permissions = {name: (p.help, dict(p.limits)) for name, p in shop.PERMISSIONS.items()}
         self.post_message(self.DataLoaded(StaffData(manage, accounts, roles, me, dict(shop.ROLES), permissions,
                                                     min_length)))
 
@@ -375,7 +376,8 @@ class StaffScreen(ShopScreen):
             detail.update(plain(""))
             return
         role, permission = found
-        description, limited = self.data.permissions.get(permission, ("", False))
+        description, limits = self.data.permissions.get(permission, ("", {}))
+        limited = bool(limits)
         held = permission in role.permissions
         state = f"{role.label}: {'may' if held else 'may not'} {permission}."
         keys = "The owner holds every permission." if role.role == "owner" else (
@@ -464,7 +466,7 @@ class StaffScreen(ShopScreen):
             if data is None or not data.may_manage or found is None or found[0].role == "owner":
                 return None
             if action == "limit":
-                return data.permissions.get(found[1], ("", False))[1] or None
+                return bool(data.permissions.get(found[1], ("", {}))[1]) or None
             return True
         if action in self.MY_ACTIONS:
             if tab != TAB_ME:
@@ -626,7 +628,6 @@ class StaffScreen(ShopScreen):
 
     def action_toggle_grant(self) -> None:
         """Grant the highlighted permission to the role, or take it away (a limited one gets its default limit)."""
-        from shoptui.services import shop
         from shoptui.services import staff as staff_api
 
         found = self.current_grant()
@@ -634,7 +635,7 @@ class StaffScreen(ShopScreen):
             return
         role, permission = found
         granted = permission not in role.permissions
-        limit = dict(shop.PERMISSIONS[permission].limits).get(role.role) if granted else None
+        limit = self.data.permissions.get(permission, ("", {}))[1].get(role.role) if granted else None
         money = self.shop.store_view.money
 
         def sentence(result: RoleRead) -> str:

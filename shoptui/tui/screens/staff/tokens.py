@@ -133,9 +133,9 @@ class TokensDialog(ReportsWorkerErrors, ModalScreen[bool]):
         view = self.shop.store_view
         table: DataTable[Any] = self.query_one("#tokens-list", DataTable)
         width = max(60, table.size.width or self.app.size.width - 4)
-        widths = {"kind": 9, "label": 0, "hint": 7, "created": 17, "used": 17, "expires": 17}
+        widths = {"kind": 10, "label": 0, "hint": 7, "created": 17, "used": 17, "expires": 17}
         if width < 90:
-            widths.update(created=0, used=12, expires=12)
+            widths.update(created=0, used=12, expires=14)
         widths["label"] = max(8, width - sum(widths.values()))
         titles = {"kind": "Kind", "label": "For", "hint": "Token", "created": "Created", "used": "Last used",
                   "expires": "Expires"}
