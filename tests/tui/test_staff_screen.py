@@ -433,3 +433,16 @@ def test_a_refused_change_is_audited_and_changes_nothing(staff_store: str) -> No
     with db.read_session(staff_store) as session:
         assert "prices.change" not in shop.role_grants(session, "clerk")[0]
     assert _audit_actions(staff_store)[0] == "security.refused"
+
+
+async def test_a_wide_terminal_shows_emails_and_what_each_permission_allows(staff_store: str) -> None:  # noqa: F811
+    app = staff_app(staff_store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_staff(pilot)
+        accounts = screen.accounts_table
+        assert [str(c.label).strip() for c in accounts.columns.values()][:3] == ["Name", "Full name", "Email"]
+        assert "mei@example.com" in rows_of(accounts)[0]
+        assert str(list(screen.roles_table.columns.values())[-1].label).strip() == "What it allows"
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert "Email" not in [str(c.label).strip() for c in accounts.columns.values()]

@@ -47,6 +47,8 @@ TAB_ROLES = "roles"
 TAB_ME = "me"
 MANAGE = "staff.manage"
 """The permission the Accounts and Roles tabs need."""
+WIDE_REST = 40
+"""Columns left over from which the accounts also show the email, and the matrix what each permission allows."""
 
 
 def run_change(url: str | None, actor: Actor, work: Callable[[Session], T]) -> T:
@@ -279,12 +281,16 @@ class StaffScreen(ShopScreen):
         view = self.shop.store_view
         table = self.accounts_table
         width = self._width()
-        widths = {"name": 14, "full_name": 0, "role": 13, "status": 9, "2fa": 5, "pin": 5, "last": 17}
+        widths = {"name": 14, "full_name": 0, "email": 0, "role": 13, "status": 9, "2fa": 5, "pin": 5, "last": 17}
         if width < 90:
             widths.update(name=12, role=12, last=12)
-        widths["full_name"] = max(6, width - sum(widths.values()) - 1)
-        titles = {"name": "Name", "full_name": "Full name", "role": "Role", "status": "State", "2fa": "2FA",
-                  "pin": "PIN", "last": "Last login"}
+        rest = max(6, width - sum(widths.values()) - 1)
+        if rest >= WIDE_REST:  # room for the email too
+            widths["email"] = rest // 2
+        widths["full_name"] = rest - widths["email"]
+        widths = {key: w for key, w in widths.items() if w}
+        titles = {"name": "Name", "full_name": "Full name", "email": "Email", "role": "Role", "status": "State",
+                  "2fa": "2FA", "pin": "PIN", "last": "Last login"}
         short = widths["last"] < 17
         keep = table.cursor_row
         with self.app.batch_update():
@@ -292,7 +298,8 @@ class StaffScreen(ShopScreen):
             for key, w in widths.items():
                 table.add_column(cell(titles[key], w), key=key, width=w)
             for a in data.accounts:
-                values = {"name": a.name, "full_name": a.full_name, "role": data.labels.get(a.role, a.role),
+                values = {"name": a.name, "full_name": a.full_name, "email": a.email,
+                          "role": data.labels.get(a.role, a.role),
                           "status": status_of(a), "2fa": "on" if a.two_factor else "–",
                           "pin": "set" if a.has_pin else "–",
                           "last": view.when(a.last_login_at, year=not short) if a.last_login_at else "never"}
@@ -309,15 +316,21 @@ class StaffScreen(ShopScreen):
         width = self._width()
         role_width = max(9, min(14, (width - 18) // max(1, len(data.roles))))
         first = max(14, min(18, width - role_width * len(data.roles) - 1))
+        help_width = width - first - role_width * len(data.roles) - 1
+        help_width = help_width if help_width >= WIDE_REST else 0  # room for what each permission allows
         keep = table.cursor_coordinate
         with self.app.batch_update():
             table.clear(columns=True)
             table.add_column(cell("Permission", first), key="permission", width=first)
             for role in data.roles:
                 table.add_column(cell(role.label, role_width), key=role.role, width=role_width)
-            for name in data.permissions:
-                table.add_row(cell(name, first), *(cell(grant_text(r, name, money), role_width) for r in data.roles),
-                              key=name)
+            if help_width:
+                table.add_column(cell("What it allows", help_width), key="help", width=help_width)
+            for name, (help_text, _) in data.permissions.items():
+                cells = [cell(name, first), *(cell(grant_text(r, name, money), role_width) for r in data.roles)]
+                if help_width:
+                    cells.append(cell(help_text, help_width))
+                table.add_row(*cells, key=name)
             if table.row_count:  # the first time on the first role after the owner's (the owner's is fixed)
                 column = keep.column if self._roles_filled else 2
                 table.move_cursor(row=min(keep.row, table.row_count - 1),
