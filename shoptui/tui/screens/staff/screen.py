@@ -344,8 +344,11 @@ class StaffScreen(ShopScreen):
             return
         me = data.me
         if me is None:
-            panel.update(plain("This session has no staff account (it acts for the system), so there is no password, "
-                               "PIN or two-factor to set here."))
+            panel.update(plain(
+                "Not logged in: log in (`shoptui login`, or start the app again) to see your account."
+                if self.shop.actor.staff_id is None and self.shop.actor.role == "nobody" else
+                "This session has no staff account (it acts for the system), so there is no password, PIN or "
+                "two-factor to set here."))
             return
         view = self.shop.store_view
         role = data.labels.get(me.role, me.role)
@@ -529,8 +532,10 @@ class StaffScreen(ShopScreen):
         self.load()
 
     def _is_owner(self) -> bool:
-        return self.data is not None and self.data.me is not None and self.data.me.role == "owner" or (
-            self.shop.actor.staff_id is None and self.shop.actor.role == "owner")
+        me = self.data.me if self.data is not None else None
+        if me is not None:
+            return me.role == "owner"
+        return self.shop.actor.staff_id is None and self.shop.actor.role == "owner"  # the system (tests, demo)
 
     def action_add(self) -> None:
         """Add an account."""
