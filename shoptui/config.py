@@ -23,6 +23,7 @@ ENV_CONFIG_FILE = "SHOPTUI_CONFIG"
 ENV_SECRETS_FILE = "SHOPTUI_SECRETS_FILE"
 ENV_KEYMAP_FILE = "SHOPTUI_KEYMAP"
 ENV_FACE = "SHOPTUI_FACE"  # "web" in an app process that `shoptui serve` started for one browser
+ENV_MEDIA_DIR = "SHOPTUI_MEDIA_DIR"  # where a server store's media live (default: the user data folder)
 ENV_CLIENT_ADDRESS = "SHOPTUI_CLIENT_ADDRESS"  # that browser's IP address, set by `shoptui serve`
 PRIVATE_FILE_MODE = 0o600  # store files, backups, the log, the writers' gate: the owner only
 PRIVATE_DIR_MODE = 0o700
@@ -279,16 +280,18 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def media_dir(url: str) -> Path:
-    """The store's media folder (downloaded product images): ``media/`` next to a SQLite store file, else
-    ``media/<database>`` in the user data folder (PostgreSQL, in-memory stores). Not created here."""
+    """The store's media folder (the logo, product images): ``media/`` next to a SQLite store file, else
+    ``<root>/<database>`` for a server store, the root being ``$SHOPTUI_MEDIA_DIR`` (a folder every till can
+    reach, such as a shared drive) or ``media`` in the user data folder. Not created here."""
     path = sqlite_path(url)
     if path is not None:
         return path.resolve().parent / "media"
+    root = os.environ.get(ENV_MEDIA_DIR, "").strip()
     from urllib.parse import urlsplit
 
     # the database's name: the URL's path, never its query (a socket folder in ?host=/run/... has slashes)
     name = re.sub(r"[^\w.-]+", "_", urlsplit(url).path.rsplit("/", 1)[-1]) or "store"
-    return data_dir() / "media" / name
+    return (Path(root).expanduser() if root else data_dir() / "media") / name
 
 
 def prepare_sqlite_location(url: str, *, create_dir: bool) -> None:

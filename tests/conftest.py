@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +49,11 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # a server store's media folder, one per test process for the whole run (not per test's HOME): a copy of a
+    # template database finds the template's pictures (tests/store_files.py _copy_media)
+    import tempfile
+
+    os.environ.setdefault("SHOPTUI_MEDIA_DIR", tempfile.mkdtemp(prefix="shoptui-media-"))
     config.addinivalue_line("markers", "sqlite_only(reason): the test is about SQLite (files, pragmas, backup); "
                             "skipped when the suite runs on PostgreSQL")
     config.addinivalue_line("markers", "postgresql_only(reason): the test is about PostgreSQL; skipped on SQLite")

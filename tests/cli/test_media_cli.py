@@ -160,3 +160,13 @@ def test_a_logo_value_that_is_no_media_name_is_refused_by_the_setting(store: str
 
     with pytest.raises(InvalidInput, match="not an image kept by the store"):
         definitions()["logo"].parse(value)
+
+
+def test_a_server_stores_media_folder_is_under_shoptui_media_dir(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from shoptui.config import data_dir, media_dir
+
+    monkeypatch.setenv("SHOPTUI_MEDIA_DIR", str(tmp_path / "shared"))
+    assert media_dir("postgresql+psycopg://shop@db/lucky?host=/run/pg") == tmp_path / "shared" / "lucky"
+    assert media_dir(f"sqlite:///{tmp_path / 'shop.db'}") == tmp_path / "media"  # a file's media sit beside it
+    monkeypatch.delenv("SHOPTUI_MEDIA_DIR")
+    assert media_dir("postgresql+psycopg://shop@db/lucky") == data_dir() / "media" / "lucky"
