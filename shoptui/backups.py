@@ -455,15 +455,32 @@ def restore_backup(url: str | None, path: Path) -> tuple[str, dict[str, Any]]:
             raise StoreUnavailable(f"{path} is a backup of a PostgreSQL store; restore it into a new, empty "
                                    "PostgreSQL database (--db postgresql://...). Nothing was restored.")
         where = db.restore_store(url, backup.database)
-        folder = media_dir(url)
-        if backup.media:
-            private_dir(folder)
-        for file in backup.media:
-            relative = file.relative_to(backup.database.parent / "media")
-            target = folder / relative
-            if target.is_file():
-                continue  # content-hashed names: the same name holds the same picture
-            private_dir(target.parent)
-            shutil.copyfile(file, target)
-            os.chmod(target, PRIVATE_FILE_MODE)
+        copy_media(backup.database.parent / "media", backup.media, url)
         return where, backup.manifest
+
+
+def copy_media(source: Path, files: list[Path], url: str) -> None:
+    """Put ``files`` (inside the folder ``source``) into the media folder of the store at ``url``, owner-only;
+    a file already there under the same (content-hashed) name is kept."""
+    folder = media_dir(url)
+    if files:
+        private_dir(folder)
+    for file in files:
+        target = folder / file.relative_to(source)
+        if target.is_file():
+            continue  # content-hashed names: the same name holds the same picture
+        private_dir(target.parent)
+        shutil.copyfile(file, target)
+        os.chmod(target, PRIVATE_FILE_MODE)
+
+
+def restore_store_file(url: str, path: Path) -> str:
+    """A store file (or a plain copy of one) into the new store of ``url`` (a move onto PostgreSQL too), with the
+    media folder beside it."""
+    from shoptui import db
+
+    where = db.restore_store(url, path)
+    source = path.expanduser().resolve().parent / "media"
+    if source.is_dir() and source != media_dir(url):
+        copy_media(source, sorted(p for p in source.rglob("*") if p.is_file() and not p.name.startswith(".")), url)
+    return where

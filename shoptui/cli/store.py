@@ -229,7 +229,7 @@ def db_restore(
         if backup.is_file() and backups.is_backup_archive(backup):
             where, manifest = backups.restore_backup(cli.store_url, backup)
         else:
-            where, manifest = db.restore_store(cli.store_url, backup), None
+            where, manifest = backups.restore_store_file(cli.store_url, backup), None
     say(f"Restored the store to {where} from {backup}")
     try:
         up_to_date = db.current_revision(db.get_engine(cli.store_url, check_schema=False)) in db.schema_heads()
