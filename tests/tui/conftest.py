@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 
 import pytest
 import textual._wait
@@ -134,3 +135,24 @@ async def until(pilot: Pilot, condition: Callable[[], object], seconds: float = 
         await settle(pilot, 1)
         await pilot.pause(0.02)
     await settle(pilot)
+
+
+@pytest.fixture
+def still_clock() -> Iterator[datetime]:
+    """Frozen for the whole snapshot run (the app runs in its own loop inside snap_compare)."""
+    from shoptui import clock
+    from tests.conftest import FROZEN_AT
+
+    clock.freeze(FROZEN_AT)
+    yield FROZEN_AT
+    clock.freeze(None)
+
+
+async def quiet(pilot: Pilot) -> None:
+    """Settle, and stop the cursors blinking: what a snapshot compares is then the same every time."""
+    from textual.widgets import Input
+
+    await settle(pilot)
+    for entry in pilot.app.screen.query(Input):
+        entry.cursor_blink = False
+    await pilot.pause()

@@ -5,19 +5,16 @@ Update with ``pytest tests/tui/test_login_snapshots.py --snapshot-update`` and l
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from shoptui import clock
 from shoptui.tui.app import ShopApp
 from shoptui.tui.screens.login import LoginScreen, OwnerScreen
-from tests.conftest import FROZEN_AT
 from tests.store_files import OWNER_NAME, execute
-from tests.tui.conftest import settle, until
+from tests.tui.conftest import quiet, until
 
 
 @pytest.fixture(autouse=True)
@@ -25,18 +22,6 @@ def no_token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SHOPTUI_TOKEN", raising=False)
 
 
-@pytest.fixture
-def still_clock() -> Iterator[datetime]:
-    clock.freeze(FROZEN_AT)
-    yield FROZEN_AT
-    clock.freeze(None)
-
-
-async def _quiet(pilot: Pilot) -> None:
-    await settle(pilot)
-    for entry in pilot.app.screen.query(Input):
-        entry.cursor_blink = False
-    await pilot.pause()
 
 
 def test_owner_screen_at_80x24(snap_compare, tui_store: str, still_clock: datetime) -> None:  # type: ignore[no-untyped-def]
@@ -46,7 +31,7 @@ def test_owner_screen_at_80x24(snap_compare, tui_store: str, still_clock: dateti
     async def first_run(pilot: Pilot) -> None:
         await until(pilot, lambda: isinstance(pilot.app.screen, OwnerScreen) and not pilot.app.screen.checking)
         pilot.app.screen.query_one("#owner-name", Input).value = "mei"
-        await _quiet(pilot)
+        await quiet(pilot)
 
     assert snap_compare(ShopApp(db_url=tui_store, poll_seconds=600), terminal_size=(80, 24), run_before=first_run)
 
@@ -60,6 +45,6 @@ def test_login_screen_at_80x24(snap_compare, tui_store: str, still_clock: dateti
         screen.query_one("#login-password", Input).focus()
         await pilot.press("enter")
         await until(pilot, lambda: not screen.busy)
-        await _quiet(pilot)
+        await quiet(pilot)
 
     assert snap_compare(ShopApp(db_url=tui_store, poll_seconds=600), terminal_size=(80, 24), run_before=wrong_password)

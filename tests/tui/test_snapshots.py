@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
 
 from shoptui import clock, db
 from shoptui.services.inventory import demo
@@ -19,7 +18,7 @@ from shoptui.services.shop import settings
 from shoptui.tui.app import ShopApp
 from tests.conftest import CLERK, FROZEN_AT
 from tests.store_files import store_copy
-from tests.tui.conftest import settle
+from tests.tui.conftest import quiet, settle
 from tests.tui.test_catalog_screen import demo_template  # noqa: F401  (fixture)
 
 
@@ -49,29 +48,16 @@ def app(demo_template: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         yield ShopApp(db_url=url, poll_seconds=600)
 
 
-@pytest.fixture
-def still_clock() -> Iterator[datetime]:
-    """Frozen for the whole snapshot run (the app runs in its own loop inside snap_compare)."""
-    clock.freeze(FROZEN_AT)
-    yield FROZEN_AT
-    clock.freeze(None)
-
-
-async def _quiet(pilot: Pilot) -> None:
-    await settle(pilot)
-    for entry in pilot.app.screen.query(Input):
-        entry.cursor_blink = False
-    await pilot.pause()
 
 
 def test_dashboard_at_80x24(snap_compare, app: ShopApp, still_clock: datetime) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(app, terminal_size=(80, 24), run_before=_quiet)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=quiet)
 
 
 def test_settings_at_80x24(snap_compare, app: ShopApp, still_clock: datetime) -> None:  # type: ignore[no-untyped-def]
     async def open_settings(pilot: Pilot) -> None:
         await settle(pilot)
         await pilot.press("f10")
-        await _quiet(pilot)
+        await quiet(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=open_settings)

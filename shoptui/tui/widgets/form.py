@@ -155,18 +155,30 @@ class FormDialog(ReportsWorkerErrors, ModalScreen[Any]):
         """The form's fields, in order."""
         return []
 
+    BOX_ID: str | None = None
+    """The id of the form's box, for a form with a layout of its own (None: the common one)."""
+
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(id=self.BOX_ID):
             yield Static(plain(self.title_text()), id="form-title", markup=False)
             if self.intro:
                 yield Static(plain(self.intro), id="form-intro", markup=False)
+            yield from self.before_fields()
             with VerticalScroll(id="form-fields"):
                 for item in self.fields():
                     row = FieldRow(item.key, item.label, item.widget, item.help)
                     self.rows[item.key] = row
                     yield row
             yield Static("", id="form-banner", markup=False)
-            yield Static(plain(f"ctrl+s {self.SAVE_LABEL} · esc cancel · f1 keys"), id="form-keys", markup=False)
+            yield Static(plain(self.keys_text()), id="form-keys", markup=False)
+
+    def before_fields(self) -> ComposeResult:
+        """What a form shows between its intro and its fields (nothing, unless a form says)."""
+        return iter(())
+
+    def keys_text(self) -> str:
+        """The form's key line, under the fields."""
+        return f"ctrl+s {self.SAVE_LABEL} · esc cancel · f1 keys"
 
     def on_mount(self) -> None:
         """The cursor starts in the first EMPTY field: a field prefilled from the screen (the highlighted SKU)

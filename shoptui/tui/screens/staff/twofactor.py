@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.events import Resize
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from shoptui.tui.screens.staff.dialogs import StaffForm
 from shoptui.tui.text import plain
-from shoptui.tui.widgets.form import Field, FieldRow
+from shoptui.tui.widgets.form import Field
 
 if TYPE_CHECKING:
     from shoptui.config import Actor
@@ -56,6 +56,8 @@ class EnrolDialog(StaffForm):
     def __init__(self, url: str | None, actor: Actor, enrolment: Enrolment) -> None:
         super().__init__(url, actor)
         self.enrolment = enrolment
+        self.intro = ("Scan the QR code with an authenticator app (or type the secret in it), then enter the 6 digits "
+                      "it shows.")
 
     def title_text(self) -> str:
         return f"Two-factor for {self.enrolment.name}"
@@ -64,24 +66,18 @@ class EnrolDialog(StaffForm):
         return [Field("code", "Code", Input("", id="code", compact=True, placeholder="6 digits from the app",
                                             tooltip="The code your authenticator app shows now."))]
 
-    def compose(self) -> ComposeResult:
+    BOX_ID = "enrol-box"
+
+    def before_fields(self) -> ComposeResult:
         lines = self.enrolment.qr.splitlines()
-        with Vertical(id="enrol-box"):
-            yield Static(plain(self.title_text()), id="form-title", markup=False)
-            yield Static(plain("Scan the QR code with an authenticator app (or type the secret in it), then enter "
-                               "the 6 digits it shows."), id="form-intro", markup=False)
-            yield Static(plain(self.enrolment.qr), id="enrol-qr", markup=False)
-            yield Static(plain(f"The QR code needs a terminal of at least {max(map(len, lines), default=0) + QR_MARGIN_COLUMNS}"
-                               f" x {len(lines) + QR_MARGIN_ROWS}: enlarge this one to scan it, or type the secret "
-                               "below in the app."), id="enrol-small", markup=False)
-            yield Static(plain(f"Secret: {grouped(self.enrolment.secret)}"), id="enrol-secret", markup=False)
-            with VerticalScroll(id="form-fields"):
-                for item in self.fields():
-                    row = FieldRow(item.key, item.label, item.widget, item.help)
-                    self.rows[item.key] = row
-                    yield row
-            yield Static("", id="form-banner", markup=False)
-            yield Static(plain(f"ctrl+s or enter {self.SAVE_LABEL} · esc cancel"), id="form-keys", markup=False)
+        yield Static(plain(self.enrolment.qr), id="enrol-qr", markup=False)
+        yield Static(plain(f"The QR code needs a terminal of at least {max(map(len, lines), default=0) + QR_MARGIN_COLUMNS}"
+                           f" x {len(lines) + QR_MARGIN_ROWS}: enlarge this one to scan it, or type the secret "
+                           "below in the app."), id="enrol-small", markup=False)
+        yield Static(plain(f"Secret: {grouped(self.enrolment.secret)}"), id="enrol-secret", markup=False)
+
+    def keys_text(self) -> str:
+        return f"ctrl+s or enter {self.SAVE_LABEL} · esc cancel"
 
     def on_mount(self) -> None:
         self._fit()
