@@ -13,6 +13,7 @@ import typer
 
 from shoptui.cli._output import (
     JSON_OPTION,
+    change,
     emit_json,
     emit_table,
     fail,
@@ -68,12 +69,6 @@ def _ask(what: str) -> str:
     if not sys.stdin.isatty():
         raise fail(f"No terminal to ask for the {what} at: give it as an option.")
     return str(typer.prompt(what[0].upper() + what[1:], err=True))
-
-
-def _change(ctx: typer.Context, command: str, work: Any, *, as_json: bool = False) -> Outcome:
-    from shoptui.cli._output import change
-
-    return change(ctx, command, work, as_json=as_json)
 
 
 # ---------------------------------------------------------------- login, logout (root commands)
@@ -229,7 +224,7 @@ def add(
                               full_name=full_name, email=email)
         return outcome(f"Added {row.name} as {row.role}; they choose a new password at their first login.", row)
 
-    _change(ctx, "staff.add", work, as_json=as_json)
+    change(ctx, "staff.add", work, as_json=as_json)
 
 
 @app.command("list")
@@ -310,7 +305,7 @@ def edit(
                                allowed_networks=networks)
         return outcome(f"Saved {row.name} ({row.role}).", row)
 
-    _change(ctx, "staff.edit", work)
+    change(ctx, "staff.edit", work)
 
 
 def _set_active(ctx: typer.Context, name: str, active: bool) -> None:
@@ -321,7 +316,7 @@ def _set_active(ctx: typer.Context, name: str, active: bool) -> None:
         word = "enabled" if active else "disabled; their sessions and tokens no longer work"
         return outcome(f"{row.name} is {word}.", row)
 
-    _change(ctx, "staff.enable" if active else "staff.disable", work)
+    change(ctx, "staff.enable" if active else "staff.disable", work)
 
 
 @app.command("disable")
@@ -357,7 +352,7 @@ def reset_password(ctx: typer.Context, name: str = typer.Argument(..., help="The
         row = staff.reset_password(session=session, actor=actor, name=name, password=password)
         return outcome(f"Reset the password of {row.name}; their open sessions were ended.", row)
 
-    _change(ctx, "staff.reset_password", work)
+    change(ctx, "staff.reset_password", work)
 
 
 @app.command("unlock")
@@ -372,7 +367,7 @@ def unlock(ctx: typer.Context, name: str = typer.Argument(..., help="The account
         row = staff.unlock(session=session, actor=actor, name=name)
         return outcome(f"{row.name} is unlocked.", row)
 
-    _change(ctx, "staff.unlock", work)
+    change(ctx, "staff.unlock", work)
 
 
 @app.command("password")
@@ -390,7 +385,7 @@ def password(ctx: typer.Context, password_stdin: bool = STDIN_OPTION) -> None:
         row = staff.change_password(session=session, actor=actor, current=current, new=new)
         return outcome(f"Changed the password of {row.name}.")
 
-    _change(ctx, "staff.password", work)
+    change(ctx, "staff.password", work)
 
 
 @app.command("pin")
@@ -412,7 +407,7 @@ def pin(
         row = staff.set_pin(session=session, actor=actor, name=name, pin=value)
         return outcome(f"{'Removed the PIN of' if value is None else 'Set the PIN of'} {row.name}.")
 
-    _change(ctx, "staff.pin", work)
+    change(ctx, "staff.pin", work)
 
 
 # ---------------------------------------------------------------- API tokens
@@ -481,7 +476,7 @@ def token_revoke(ctx: typer.Context, token_id: int = typer.Argument(..., help="T
         row = staff.revoke_token(session=session, actor=actor, token_id=token_id)
         return outcome(f"Revoked {row.kind} {row.id} (…{row.hint}) of {row.name}.", row)
 
-    _change(ctx, "staff.token_revoke", work)
+    change(ctx, "staff.token_revoke", work)
 
 
 # ---------------------------------------------------------------- roles
@@ -523,7 +518,7 @@ def _grant(ctx: typer.Context, role: str, permission: str, granted: bool, limit:
                                 limit_minor=limit_minor)
         return outcome(f"{permission} {'granted to' if granted else 'taken from'} {found.label.lower()}.", found)
 
-    _change(ctx, "staff.role", work)
+    change(ctx, "staff.role", work)
 
 
 @role_app.command("grant")
@@ -613,4 +608,4 @@ def twofa_off(ctx: typer.Context, name: str | None = typer.Argument(None, help="
         staff.turn_off(session=session, actor=actor, name=name)
         return outcome(f"Two-factor is off for {name or actor.name}.")
 
-    _change(ctx, "staff.2fa_off", work)
+    change(ctx, "staff.2fa_off", work)
