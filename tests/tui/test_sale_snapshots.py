@@ -10,6 +10,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from shoptui.tui.app import ShopApp
+from shoptui.tui.screens.sale.dialogs import CustomerDialog
+from shoptui.tui.screens.sale.payment import PaymentDialog
+from shoptui.tui.screens.sale.screen import SaleScreen
 from tests.tui.conftest import settle, until
 from tests.tui.sale_support import (  # noqa: F401  (fixtures)
     MEMBER_PHONE,
@@ -40,15 +43,20 @@ async def _two_lines(pilot: Pilot) -> None:
     await scan(pilot, TEE_S_WHITE_BARCODE)
     await scan(pilot, TEE_S_WHITE_BARCODE)
     await scan(pilot, TEE_M_BLACK)
+    sale = pilot.app.screen
+    assert isinstance(sale, SaleScreen)
     await pilot.press("ctrl+r")
-    await settle(pilot)
+    await until(pilot, lambda: isinstance(pilot.app.screen, CustomerDialog))
+    dialog = pilot.app.screen
+    assert isinstance(dialog, CustomerDialog)
     await type_text(pilot, MEMBER_PHONE)
     await pilot.press("enter")
-    await settle(pilot)
+    await until(pilot, lambda: dialog.found is not None)  # each step waits for its worker: CI machines are busy
     await pilot.press("enter")  # to the points
     await type_text(pilot, "200")
     await pilot.press("enter")
-    await settle(pilot)
+    await until(pilot, lambda: pilot.app.screen is sale and not sale.busy
+                and sale.basket is not None and sale.basket.points_to_use == 200)
 
 
 def test_basket_of_two_lines_at_80x24(snap_compare, sale_app: ShopApp) -> None:  # type: ignore[no-untyped-def]
@@ -63,8 +71,11 @@ def test_payment_dialog_at_80x24(snap_compare, sale_app: ShopApp) -> None:  # ty
     async def to_payment(pilot: Pilot) -> None:
         await _two_lines(pilot)
         await pilot.press("f12")
-        await settle(pilot)
+        await until(pilot, lambda: isinstance(pilot.app.screen, PaymentDialog))
         await type_text(pilot, "300")
+        dialog = pilot.app.screen
+        assert isinstance(dialog, PaymentDialog)
+        await until(pilot, lambda: dialog.query_one("#pay-cash", Input).value == "300" and dialog.plan is not None)
         await _quiet(pilot)
 
     assert snap_compare(sale_app, terminal_size=(80, 24), run_before=to_payment)
