@@ -86,3 +86,17 @@ class CustomerContact(SQLModel, table=True):
     value: str = Field(max_length=200)  # phone compact, email lower-cased, as on the customer row
     note: str = Field(default="", max_length=200)  # where it came from, e.g. "merged from #12"
     added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ContactClaim(SQLModel, table=True):
+    """Who holds each phone and email, primary (on ``customer``) or further (``customer_contact``): one row
+    per value, so the key makes a value one customer's across both tables, even for writers racing on a
+    server database. Kept by the store's own triggers (migration ``0020_contact_claims``) on every insert,
+    update and delete of either table, bulk paths included; no code writes it. ``refs`` counts how many
+    of the holder's rows carry the value; ``db check`` compares the table with the two it mirrors."""
+
+    __tablename__ = "contact_claim"
+    kind: str = Field(primary_key=True, max_length=10)  # one of CONTACT_KINDS
+    value: str = Field(primary_key=True, max_length=200)
+    customer_id: int
+    refs: int = Field(default=1)

@@ -18,6 +18,7 @@ MODULE = ModuleSpec(
         "shoptui.services.members.profiles:check_points_ledger",
         "shoptui.services.members.profiles:check_credit_ledger",
         "shoptui.services.members.profiles:check_member_contacts",
+        "shoptui.services.members.profiles:check_contact_claims",
     ),
     # orders call this for every timeline event of an order (see services.orders.common.add_event)
     extra={"order_events": "shoptui.services.members.profiles:on_order_event",

@@ -158,12 +158,25 @@ def further_contact_holders(session: Session, kind: str, values: list[str]) -> d
 
 def add_contact(session: Session, customer_id: int, kind: str, value: str, note: str = "") -> bool:
     """Keep a further phone or email for a customer (no-op if it is already theirs); True if added."""
-    owner = customer_by_contact(session, kind=kind, values=phone_variants(session, value) if kind == "phone" else [value])
+
+    def holder() -> Customer | None:
+        return customer_by_contact(session, kind=kind, values=phone_variants(session, value) if kind == "phone"
+                                   else [value])
+
+    def taken(owner: Customer | None) -> Conflict | None:
+        if owner is None or owner.id == customer_id:
+            return None
+        return Conflict(f"The {kind} {value} already belongs to customer #{owner.id} {owner.name}.")
+
+    owner = holder()
+    refusal = taken(owner)
+    if refusal is not None:
+        raise refusal
     if owner is not None:
-        if owner.id != customer_id:
-            raise Conflict(f"The {kind} {value} already belongs to customer #{owner.id} {owner.name}.")
-        return False
-    session.add(CustomerContact(customer_id=customer_id, kind=kind, value=value, note=note[:200]))
+        return False  # theirs already
+    # the claim's key decides a race with another terminal saving the same value (contact_claim, 0020)
+    with unique.refused_as(session, table_of(CustomerContact), {"uq_customer_contact": lambda: taken(holder())}):
+        session.add(CustomerContact(customer_id=customer_id, kind=kind, value=value, note=note[:200]))
     return True
 
 

@@ -38,7 +38,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import and_, case, delete, func, literal, or_, update
+from sqlalchemy import and_, case, delete, func, literal, or_, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -1097,3 +1097,28 @@ def check_member_contacts(*, session: Session) -> list[str]:
             .where(col(field).is_not(None)).group_by(field).having(func.count() > 1).limit(100)).all()
         problems += [f"{value} belongs to {count} members" for value, count in rows]
     return problems
+
+
+_HELD = ("SELECT kind, value, customer_id, count(*) AS refs FROM ("
+         " SELECT 'phone' AS kind, phone AS value, id AS customer_id FROM customer WHERE phone IS NOT NULL"
+         " UNION ALL SELECT 'email', email, id FROM customer WHERE email IS NOT NULL"
+         " UNION ALL SELECT kind, value, customer_id FROM customer_contact) held GROUP BY kind, value, customer_id")
+_SHARED = text(f"SELECT kind, value, count(*) FROM ({_HELD}) h GROUP BY kind, value HAVING count(*) > 1 "
+               "ORDER BY kind, value LIMIT 100")
+_UNCLAIMED = text(f"SELECT kind, value, customer_id, refs FROM ({_HELD}) h "
+                  "EXCEPT SELECT kind, value, customer_id, refs FROM contact_claim ORDER BY 1, 2 LIMIT 100")
+_STALE = text(f"SELECT kind, value, customer_id, refs FROM contact_claim "
+              f"EXCEPT SELECT kind, value, customer_id, refs FROM ({_HELD}) h ORDER BY 1, 2 LIMIT 100")
+
+
+def check_contact_claims(*, session: Session) -> list[str]:
+    """Each phone and email is claimed by the one customer holding it (row or further contact), as often as
+    it holds it: the claims the store's triggers keep equal a recount from the customers and their contacts."""
+    shared = session.execute(_SHARED).all()
+    problems = [f"the {kind} {value} is held by {count} customers" for kind, value, count in shared]
+    twice = {(kind, value) for kind, value, _ in shared}
+    problems += [f"the {kind} {value} of customer #{cid} is not claimed as held ({refs}x)"
+                 for kind, value, cid, refs in session.execute(_UNCLAIMED) if (kind, value) not in twice]
+    problems += [f"the {kind} {value} is claimed for customer #{cid} ({refs}x), which does not hold it so"
+                 for kind, value, cid, refs in session.execute(_STALE) if (kind, value) not in twice]
+    return problems[:100]
