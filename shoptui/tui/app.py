@@ -57,7 +57,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on, work
@@ -110,7 +110,7 @@ class Toast:
     severity: str
 
 
-def stylesheets() -> list[Path]:
+def stylesheets() -> list[str | PurePath]:
     """The shell's stylesheet, then one per domain folder of screens (a new domain's is picked up by its place)."""
     here = Path(__file__).parent
     return [here / "app.tcss", *sorted(here.glob("screens/*/*.tcss"))]
@@ -118,7 +118,7 @@ def stylesheets() -> list[Path]:
 
 def _load_screen(target: str) -> Screen[Any]:
     """A mode factory: import the screen class named by the registry and make one."""
-    screen_class = modules.load(target)
+    screen_class: type[Screen[Any]] = modules.load(target)  # the registry names Screen classes
     return screen_class()
 
 
@@ -898,15 +898,19 @@ class ShopApp(App[None]):
 
 def _retire(url: str, tokens: list[str], actor: Actor) -> None:
     """End the sessions this app made and no longer uses (each in its own transaction); never fails the app."""
+    for token in tokens:
+        try:
+            _end_session(url, token, actor)
+        except Exception:  # the store is away: the session expires by itself
+            log.warning("could not end a replaced session", exc_info=True)
+
+
+def _end_session(url: str, token: str, actor: Actor) -> None:
+    """Log one session out, in one transaction."""
     from shoptui import db
     from shoptui.services import staff
 
-    for token in tokens:
-        try:
-            db.run_transaction(lambda session, token=token: staff.logout(session=session, token=token, actor=actor),
-                               url)
-        except Exception:  # the store is away: the session expires by itself
-            log.warning("could not end a replaced session", exc_info=True)
+    db.run_transaction(lambda session: staff.logout(session=session, token=token, actor=actor), url)
 
 
 def _severity(severity: str) -> SeverityLevel:

@@ -35,12 +35,12 @@ def apply(app: App[Any]) -> list[str]:
             problem = _register(app, name, table)
             if problem:
                 problems.append(problem)
-        name = config.tui_theme()
-        if name is not None:
-            if name in app.available_themes:
-                app.theme = name
+        chosen = config.tui_theme()
+        if chosen is not None:
+            if chosen in app.available_themes:
+                app.theme = chosen
             else:
-                problems.append(f"The theme {name!r} in {config.config_file()} is unknown, so the default is used; "
+                problems.append(f"The theme {chosen!r} in {config.config_file()} is unknown, so the default is used; "
                                 "ctrl+p \"Change theme\" lists the themes.")
     except ShopError as exc:
         problems.append(str(exc))

@@ -29,12 +29,13 @@ import socket
 import ssl
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiohttp import WSCloseCode, web
 from textual_serve.app_service import AppService
+from textual_serve.download_manager import DownloadManager
 from textual_serve.server import Server, to_int
 
 from shoptui.config import ENV_CLIENT_ADDRESS, ENV_DATABASE_URL, ENV_FACE, normalise_ip
@@ -179,8 +180,28 @@ def open_url(sockets: Sequence[socket.socket], *, tls: bool) -> str:
 class ShopAppService(AppService):
     """textual-serve's app process for one browser, started as shoptui with a browser's environment."""
 
-    def __init__(self, *, db_url: str, client_address: str | None, **kwargs: object) -> None:
-        super().__init__(" ".join(app_command()), **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        *,
+        db_url: str,
+        client_address: str | None,
+        write_bytes: Callable[[bytes], Awaitable[None]],
+        write_str: Callable[[str], Awaitable[None]],
+        close: Callable[[], Awaitable[object]],
+        download_manager: DownloadManager,
+        debug: bool = False,
+    ) -> None:
+        async def close_remote() -> None:  # aiohttp's close answers whether it closed; textual-serve awaits None
+            await close()
+
+        super().__init__(
+            " ".join(app_command()),
+            write_bytes=write_bytes,
+            write_str=write_str,
+            close=close_remote,
+            download_manager=download_manager,
+            debug=debug,
+        )
         self.db_url = db_url
         self.client_address = normalise_ip(client_address)
 

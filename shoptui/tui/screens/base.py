@@ -61,8 +61,10 @@ How a module adds a screen
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, cast
+from weakref import WeakSet
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -76,6 +78,11 @@ from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
     from shoptui.tui.app import ShopApp
+
+
+_GATED: WeakSet[Callable[..., bool | None]] = WeakSet()
+"""The ``check_action`` wrappers :meth:`ShopScreen.__init_subclass__` made (a class that takes one over as its own
+is not wrapped twice)."""
 
 
 class ShopScreen(ReportsWorkerErrors, Screen[None]):
@@ -123,7 +130,7 @@ class ShopScreen(ReportsWorkerErrors, Screen[None]):
         """Every screen's own ``check_action`` is asked only after the permission map (``PERMISSIONS``) allows."""
         super().__init_subclass__(**kwargs)
         own = cls.__dict__.get("check_action")
-        if own is None or getattr(own, "_gated", False):
+        if own is None or own in _GATED:
             return
 
         def check_action(self: ShopScreen, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -131,8 +138,9 @@ class ShopScreen(ReportsWorkerErrors, Screen[None]):
                 return None
             return cast("bool | None", own(self, action, parameters))
 
-        check_action._gated = True  # type: ignore[attr-defined]
+        _GATED.add(check_action)
         check_action.__doc__ = own.__doc__
+        # replacing the class's own method by its gated wrapper is the point here; mypy refuses any method assignment
         cls.check_action = check_action  # type: ignore[method-assign]
 
     def permitted(self, action: str) -> bool:

@@ -7,9 +7,10 @@ refusal (with its line numbers) is shown in the form and nothing is written.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import on, work
@@ -28,6 +29,7 @@ from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
+    from shoptui.config import Actor
     from shoptui.tui.app import ShopApp
 
 KINDS = ("products", "customers", "orders")
@@ -57,7 +59,7 @@ class ImportOutcome:
     """A dry run or an import, as the screen shows it: table rows and one summary paragraph."""
 
     columns: tuple[str, ...]
-    rows: list[tuple[str, ...]]
+    rows: Sequence[tuple[str, ...]]
     summary: str
 
 
@@ -82,7 +84,7 @@ class PathSuggester(Suggester):
         return value + names[0][len(stem):]
 
 
-def run_import(request: ImportRequest, *, db_url: str, actor: Any, dry_run: bool) -> ImportOutcome:
+def run_import(request: ImportRequest, *, db_url: str | None, actor: Actor, dry_run: bool) -> ImportOutcome:
     """Read the file and run the kind's import service (in a read session for a dry run, else one transaction)."""
     from shoptui import db
     from shoptui.services import shop

@@ -29,6 +29,8 @@ from shoptui.errors import ShopError
 from shoptui.tui.text import plain
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from shoptui.services.staff import LoginResult
     from shoptui.tui.app import ShopApp
 
@@ -235,11 +237,11 @@ class SignInScreen(Screen[None]):
         code = values.get("code") or None
         new_password = values.get("new-password") or None
 
-        def unit(session):  # type: ignore[no-untyped-def]
+        def unit(session: Session) -> LoginResult:
             return staff.login(session=session, name=name, password=password, code=code, new_password=new_password,
                                source=signin.face_source("tui"), address=signin.client_address(), label="tui")
 
-        return cast("LoginResult", db.run_transaction(unit, self.shop.db_url))
+        return db.run_transaction(unit, self.shop.db_url)
 
     @on(Answered)
     def _answered(self, event: Answered) -> None:
@@ -321,13 +323,13 @@ class OwnerScreen(SignInScreen):
 
         name, password = values["name"], values["password"]
 
-        def unit(session):  # type: ignore[no-untyped-def]
+        def unit(session: Session) -> LoginResult:
             source, address = signin.face_source("tui"), signin.client_address()
             made = staff.init_owner(session=session, name=name, password=password, source=source, address=address)
             return staff.login(session=session, name=made.name, password=password, source=source, address=address,
                                label="tui")
 
-        return cast("LoginResult", db.run_transaction(unit, self.shop.db_url))
+        return db.run_transaction(unit, self.shop.db_url)
 
     def wrong(self) -> None:
         self.field("password").focus()
@@ -380,11 +382,11 @@ class SwitchUser(SignInScreen):
             from shoptui import db, signin
             from shoptui.services import staff
 
-            def unit(session):  # type: ignore[no-untyped-def]
+            def unit(session: Session) -> LoginResult:
                 return staff.pin_switch(session=session, name=name, pin=secret, source=signin.face_source("tui"),
                                         address=signin.client_address())
 
-            return cast("LoginResult", db.run_transaction(unit, self.shop.db_url))
+            return db.run_transaction(unit, self.shop.db_url)
         return self._login(name, values)
 
     def action_leave(self) -> None:
@@ -392,13 +394,13 @@ class SwitchUser(SignInScreen):
         self.dismiss(None)
 
 
-class SwitchUserDialog(SwitchUser, ModalScreen[None]):  # type: ignore[misc]
+class SwitchUserDialog(SwitchUser, ModalScreen[None]):
     """The switch-user dialog (F11), over the screen the operator is in."""
 
     PREFIX = "switch"
 
 
-class LockScreen(SwitchUser, ModalScreen[None]):  # type: ignore[misc]
+class LockScreen(SwitchUser, ModalScreen[None]):
     """The idle lock: over whatever was open (kept as it was), hiding it; the account's password unlocks it,
     another account's password or PIN switches to them. Escape does nothing; ctrl+q still quits."""
 

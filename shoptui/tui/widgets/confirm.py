@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual.app import App, ComposeResult
@@ -52,6 +53,16 @@ class Confirm(ReportsWorkerErrors, ModalScreen[bool]):
     def action_answer(self, yes: bool) -> None:
         """Close with the answer."""
         self.dismiss(yes)
+
+
+def if_yes(action: Callable[[], object]) -> Callable[[bool | None], None]:
+    """The ``push_screen`` callback of a Confirm: runs ``action`` on yes (what it returns, a worker, is dropped)."""
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            action()
+
+    return answered
 
 
 def ask_from_thread(app: App[Any], question: str, *, yes: str = "Yes", danger: bool = False) -> bool:

@@ -11,6 +11,7 @@ what ``save`` returned.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -43,6 +44,17 @@ def whole_number(text: str, what: str, *, signed: bool = False, field: str | Non
         shown = repr(text.strip()) if text.strip() else "empty"
         raise InvalidInput(f"The {what} is {shown}, not a whole number; type one like {example}.", field=field)
     return int(raw)
+
+
+def if_saved(action: Callable[[], object]) -> Callable[[object], None]:
+    """The ``push_screen`` callback of a FormDialog: runs ``action`` when the form saved, not when it was closed
+    (what ``action`` returns, a worker, is dropped)."""
+
+    def closed(result: object) -> None:
+        if result is not None:
+            action()
+
+    return closed
 
 
 class FieldRow(Vertical):
@@ -186,7 +198,7 @@ class FormDialog(ReportsWorkerErrors, ModalScreen[Any]):
         record (:meth:`edits_a_record`) starts on its first field."""
         usable = [row.widget for row in self.rows.values() if row.widget.focusable and not row.widget.disabled]
         empty = (w for w in usable if isinstance(w, Input) and not w.value)
-        first = None if self.edits_a_record() else next(empty, None)
+        first: Widget | None = None if self.edits_a_record() else next(empty, None)
         first = first or (usable[0] if usable else None)
         if first is not None:
             first.focus()

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal
 from textual.events import DescendantFocus, Resize
 from textual.message import Message
@@ -53,7 +53,7 @@ class AnalyticsScreen(ShopScreen):
     """Focus starts on the first chart (the pickers are p and b), so t and e act on it at once."""
     LIVE = frozenset({"order", "refund", "return", "traffic"})
 
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "pick_period", "Period", id="analytics-period", tooltip="Pick the period the charts cover."),
         Binding("c", "custom_period", "Custom", show=False, id="analytics-custom",
                 tooltip="Pick a custom period: its first and last day."),

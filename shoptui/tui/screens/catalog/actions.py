@@ -9,7 +9,7 @@ from textual import work
 from textual.message import Message
 
 from shoptui.errors import NotAllowed
-from shoptui.tui.widgets.confirm import Confirm
+from shoptui.tui.widgets.confirm import Confirm, if_yes
 
 if TYPE_CHECKING:
     from shoptui.tui.app import ShopApp
@@ -50,14 +50,14 @@ class ProductActions:
         self._shop.push_screen(
             Confirm(f"Archive {title}? It leaves the shop but keeps its history; edit it to bring it back.",
                           yes="Archive"),
-            lambda yes: self.archive_product(product_id, version) if yes else None)
+            if_yes(lambda: self.archive_product(product_id, version)))
 
     def ask_delete(self, product_id: int, title: str, version: int, variant_count: int) -> None:
         """Confirm, then delete (the service refuses when the product has history)."""
         self._shop.push_screen(
             Confirm(f"Delete {title} and its {variant_count} variant{'s' if variant_count != 1 else ''}? "
                           "This cannot be undone.", yes="Delete", danger=True),
-            lambda yes: self.delete_product(product_id, title, version) if yes else None)
+            if_yes(lambda: self.delete_product(product_id, title, version)))
 
     @work(thread=True, group="products-write", exit_on_error=False)
     def archive_product(self, product_id: int, version: int) -> None:
@@ -97,4 +97,4 @@ class ProductActions:
         sentence = event.sentence.split(" Archive it instead")[0]
         self._shop.push_screen(
             Confirm(f"{sentence}\n\nArchive {event.title} instead?", yes="Archive"),
-            lambda yes: self.archive_product(event.product_id, event.version) if yes else None)
+            if_yes(lambda: self.archive_product(event.product_id, event.version)))

@@ -175,6 +175,8 @@ class BulkDialog(ReportsWorkerErrors, ModalScreen[bool]):
         from shoptui import db
         from shoptui.services import catalog
 
+        result: BulkResult | None
+        problem: str | None
         try:
             action = bulk_action(choice, self.money.digits)
             with db.read_session(self.shop.db_url) as session:

@@ -141,8 +141,8 @@ class ProductsScreen(PagedList, ProductActions, ShopScreen):
         self._css_update_count = self.app._css_update_count
         self.filters = ProductFilters()
         self.selected: set[int] = set()
-        self.table = ProductTable(id="products-table", load_more=self._load_more,
-                                  is_selected=lambda product_id: product_id in self.selected)
+        self.table: ProductTable = ProductTable(id="products-table", load_more=self._load_more,
+                                                is_selected=lambda product_id: product_id in self.selected)
         self.categories: list[CategoryRead] = []
         self.money = MoneyFormat()
         self.show_stock = False

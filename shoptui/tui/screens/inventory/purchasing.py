@@ -26,6 +26,7 @@ from shoptui.errors import InvalidInput
 from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.inventory.common import StockMeta, read_meta
 from shoptui.tui.text import choices, plain
+from shoptui.tui.widgets.confirm import Confirm, if_yes
 from shoptui.tui.widgets.form import Field, FormDialog, whole_number
 from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
@@ -162,12 +163,6 @@ class POLineDialog(FormDialog):
         with db.transaction(self.shop.db_url) as session:
             return inventory.add_po_line(session=session, actor=self.shop.actor, po_id=self.po.id,
                                           code=values["sku"], quantity=quantity, unit_cost_minor=cost)
-
-
-def _confirm(question: str, *, yes: str, danger: bool = False) -> Any:
-    from shoptui.tui.widgets.confirm import Confirm
-
-    return Confirm(question, yes=yes, danger=danger)
 
 
 # ---------------------------------------------------------------- the purchasing screen
@@ -397,9 +392,9 @@ class PurchasingScreen(ShopScreen):
         """Confirm, then one draft PO per supplier from the suggestions."""
         lines = sum(len(g.lines) for g in self.groups if g.supplier_id)
         count = sum(1 for g in self.groups if g.supplier_id)
-        self.app.push_screen(_confirm(f"Create {plural(count, 'draft purchase order')} with {plural(lines, 'line')} "
+        self.app.push_screen(Confirm(f"Create {plural(count, 'draft purchase order')} with {plural(lines, 'line')} "
                                       "from the reorder suggestions?", yes="Create"),
-                             lambda yes: self.make_drafts() if yes else None)
+                             if_yes(self.make_drafts))
 
     @work(thread=True, exclusive=True, group="purchasing-write", exit_on_error=False)
     def make_drafts(self) -> None:
@@ -599,9 +594,9 @@ class PODetailScreen(ReportsWorkerErrors, Screen[None]):
     def action_back(self) -> None:
         """Back to the list (scans not booked are dropped, after asking)."""
         if self.scanned:
-            self.app.push_screen(_confirm(f"Drop {plural(sum(self.scanned.values()), 'scanned unit')} that were not "
+            self.app.push_screen(Confirm(f"Drop {plural(sum(self.scanned.values()), 'scanned unit')} that were not "
                                           "booked?", yes="Drop", danger=True),
-                                 lambda yes: self.dismiss() if yes else None)
+                                 if_yes(self.dismiss))
         else:
             self.dismiss()
 
@@ -627,16 +622,16 @@ class PODetailScreen(ReportsWorkerErrors, Screen[None]):
         if self.po is None:
             return
         due = sum(line.remaining for line in self.po.lines)
-        self.app.push_screen(_confirm(f"Receive all {plural(due, 'unit')} still due on {self.po.number} into "
+        self.app.push_screen(Confirm(f"Receive all {plural(due, 'unit')} still due on {self.po.number} into "
                                       f"{self.po.location}?", yes="Receive"),
-                             lambda yes: self.write("receive_all") if yes else None)
+                             if_yes(lambda: self.write("receive_all")))
 
     def action_cancel_po(self) -> None:
         """Confirm, then cancel."""
         if self.po is not None:
-            self.app.push_screen(_confirm(f"Cancel {self.po.number}? What is still due leaves incoming stock; "
+            self.app.push_screen(Confirm(f"Cancel {self.po.number}? What is still due leaves incoming stock; "
                                           "receipts stay.", yes="Cancel the PO", danger=True),
-                                 lambda yes: self.write("cancel") if yes else None)
+                                 if_yes(lambda: self.write("cancel")))
 
     @work(thread=True, exclusive=True, group="po-write", exit_on_error=False)
     def write(self, what: str, quantities: dict[str, int] | None = None, over: bool = False) -> None:

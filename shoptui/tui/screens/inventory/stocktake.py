@@ -37,8 +37,8 @@ from shoptui.errors import ShopError
 from shoptui.tui.screens.base import ShopScreen
 from shoptui.tui.screens.inventory.common import StockMeta, read_meta
 from shoptui.tui.text import choices, plain, signed
-from shoptui.tui.widgets.confirm import Confirm
-from shoptui.tui.widgets.form import Field, FormDialog
+from shoptui.tui.widgets.confirm import Confirm, if_yes
+from shoptui.tui.widgets.form import Field, FormDialog, if_saved
 from shoptui.tui.widgets.steady_footer import SteadyFooter
 from shoptui.tui.workers import ReportsWorkerErrors
 from shoptui.wording import plural
@@ -290,7 +290,7 @@ class StocktakeScreen(ShopScreen):
         if current is not None:
             self.app.push_screen(Confirm(f"Cancel stocktake {current.id}? Its counts are kept with it but nothing is "
                                          "booked.", yes="Cancel the count", danger=True),
-                                 lambda yes: self.cancel_count(current.id) if yes else None)
+                                 if_yes(lambda: self.cancel_count(current.id)))
 
     @work(thread=True, group="stocktake-write", exit_on_error=False)
     def cancel_count(self, stocktake_id: int) -> None:
@@ -737,7 +737,7 @@ class StocktakeReviewScreen(ReportsWorkerErrors, Screen[None]):
             line = self.lines.get(_key(self.query_one("#rv-variances", DataTable)) or "")
         if line is not None and self.review is not None:
             self.app.push_screen(ReasonDialog(self.stocktake_id, line, self.meta),
-                                 lambda saved: self.load() if saved is not None else None)
+                                 if_saved(self.load))
 
     @on(DataTable.RowSelected, "#rv-variances, #rv-uncounted")
     def _selected(self, event: DataTable.RowSelected) -> None:
@@ -756,7 +756,7 @@ class StocktakeReviewScreen(ReportsWorkerErrors, Screen[None]):
         self.app.push_screen(Confirm(f"Post stocktake {self.stocktake_id}? {plural(len(review.variances), 'variance')} "
                                      f"will be booked as stocktake movements.{extra} A stocktake posts only once.",
                                      yes="Post"),
-                             lambda yes: self.post(uncounted) if yes else None)
+                             if_yes(lambda: self.post(uncounted)))
 
     @work(thread=True, exclusive=True, group="review-post", exit_on_error=False)
     def post(self, uncounted: str | None) -> None:

@@ -766,7 +766,7 @@ class MarketingScreen(ShopScreen):
 
     def action_pause(self) -> None:
         """Pause or resume the highlighted promotion or coupon, after asking."""
-        from shoptui.tui.widgets.confirm import Confirm
+        from shoptui.tui.widgets.confirm import Confirm, if_yes
 
         if self.tab == TAB_PROMOTIONS:
             promo = self.current_promotion()
@@ -778,7 +778,7 @@ class MarketingScreen(ShopScreen):
                         f"{'Activate' if promo.status == 'draft' else 'Resume'} promotion #{promo.id} {promo.name}? "
                         f"It runs again inside its window ({self.meta.window(promo.starts_at, promo.ends_at, wide=True)}).")
             self.app.push_screen(Confirm(question, yes=move.capitalize()),
-                                 lambda yes: self.move_promotion(promo.id, move) if yes else None)
+                                 if_yes(lambda: self.move_promotion(promo.id, move)))
             return
         coupon = self.current_coupon()
         if coupon is None or coupon.status == "ended":
@@ -787,11 +787,11 @@ class MarketingScreen(ShopScreen):
         question = (f"Pause coupon #{coupon.id} {coupon.name}? Its codes stop working until it is resumed."
                     if target == "paused" else f"Resume coupon #{coupon.id} {coupon.name}? Its codes work again.")
         self.app.push_screen(Confirm(question, yes="Pause" if target == "paused" else "Resume"),
-                             lambda yes: self.move_coupon(coupon.id, target) if yes else None)
+                             if_yes(lambda: self.move_coupon(coupon.id, target)))
 
     def action_end(self) -> None:
         """End the highlighted promotion or coupon for good, after asking."""
-        from shoptui.tui.widgets.confirm import Confirm
+        from shoptui.tui.widgets.confirm import Confirm, if_yes
 
         if self.tab == TAB_PROMOTIONS:
             promo = self.current_promotion()
@@ -799,7 +799,7 @@ class MarketingScreen(ShopScreen):
                 return
             self.app.push_screen(Confirm(f"End promotion #{promo.id} {promo.name} for good? It cannot run "
                                                "again; its report stays.", yes="End", danger=True),
-                                 lambda yes: self.move_promotion(promo.id, "end") if yes else None)
+                                 if_yes(lambda: self.move_promotion(promo.id, "end")))
             return
         coupon = self.current_coupon()
         if coupon is None or coupon.status == "ended":
@@ -807,7 +807,7 @@ class MarketingScreen(ShopScreen):
         self.app.push_screen(Confirm(f"End coupon #{coupon.id} {coupon.name} for good? None of its "
                                            f"{plural(coupon.issued_count, 'code')} will work again.", yes="End",
                                            danger=True),
-                             lambda yes: self.move_coupon(coupon.id, "ended") if yes else None)
+                             if_yes(lambda: self.move_coupon(coupon.id, "ended")))
 
     @work(thread=True, group="marketing-write", exit_on_error=False)
     def move_promotion(self, promotion_id: int, action: str) -> None:
@@ -851,7 +851,7 @@ class MarketingScreen(ShopScreen):
     def action_issue(self) -> None:
         """Issue the highlighted coupon to a segment: the count first, then a question."""
         from shoptui.tui.screens.marketing.forms import IssueForm, issue_question
-        from shoptui.tui.widgets.confirm import Confirm
+        from shoptui.tui.widgets.confirm import Confirm, if_yes
 
         coupon = self.current_coupon()
         if coupon is None:
@@ -865,7 +865,7 @@ class MarketingScreen(ShopScreen):
                                    f"already holds a code of {coupon.name}; nothing to issue.", "warning")
                 return
             self.app.push_screen(Confirm(issue_question(preview), yes="Issue"),
-                                 lambda yes: self.issue(coupon.id, preview.segment) if yes else None)
+                                 if_yes(lambda: self.issue(coupon.id, preview.segment)))
         self.app.push_screen(IssueForm(self.meta, coupon), previewed)
 
     @work(thread=True, group="marketing-write", exit_on_error=False)
@@ -884,7 +884,7 @@ class MarketingScreen(ShopScreen):
     def action_send(self) -> None:
         """Send the issued codes: how many consented first, then a question."""
         from shoptui.tui.screens.marketing.forms import SendForm, send_question
-        from shoptui.tui.widgets.confirm import Confirm
+        from shoptui.tui.widgets.confirm import Confirm, if_yes
 
         coupon = self.current_coupon()
         if coupon is None:
@@ -897,7 +897,7 @@ class MarketingScreen(ShopScreen):
                 self.shop.announce(send_question(preview).replace("Queue 0", "Nothing to queue: 0"), "warning")
                 return
             self.app.push_screen(Confirm(send_question(preview), yes="Send"),
-                                 lambda yes: self.send(coupon.id, preview.channel, preview.resend) if yes else None)
+                                 if_yes(lambda: self.send(coupon.id, preview.channel, preview.resend)))
         self.app.push_screen(SendForm(self.meta, coupon), counted)
 
     @work(thread=True, group="marketing-write", exit_on_error=False)

@@ -510,11 +510,11 @@ class MemberActions:
 
     def ask_merge(self, member: MemberRead) -> None:
         """Name the duplicate, see what moves, confirm, merge."""
-        from shoptui.tui.widgets.confirm import Confirm
+        from shoptui.tui.widgets.confirm import Confirm, if_yes
 
         def previewed(preview: Any) -> None:
             self._shop.push_screen(Confirm(merge_question(preview, self.meta), yes="Merge", danger=True),
-                                   lambda yes: self.merge(member.id, preview.other_id) if yes else None)
+                                   if_yes(lambda: self.merge(member.id, preview.other_id)))
         self._push(MergeDialog(self.meta, member), previewed)
 
     @work(thread=True, group="members-write", exit_on_error=False)

@@ -120,7 +120,7 @@ class MembersScreen(PagedList, MemberActions, ShopScreen):
         super().__init__()
         self.meta = MembersMeta()
         self.filters = MemberFilters()
-        self.table = MembersTable(id="members-table", load_more=self._load_more)
+        self.table: MembersTable = MembersTable(id="members-table", load_more=self._load_more)
         self.problem = ""
         self._loaded_once = False
         self._search_timer: Timer | None = None

@@ -195,14 +195,14 @@ class TiersScreen(ReportsWorkerErrors, ModalScreen[bool]):
 
     def action_recalc(self) -> None:
         """Ask, then recalculate every member's tier."""
-        from shoptui.tui.widgets.confirm import Confirm
+        from shoptui.tui.widgets.confirm import Confirm, if_yes
 
         if self.recalculating:
             return
         self.app.push_screen(
             Confirm("Recalculate every member's tier now? Members who move up are told on the channels they "
                           "agreed to.", yes="Recalculate"),
-            lambda yes: self._start_recalc() if yes else None)
+            if_yes(self._start_recalc))
 
     def _start_recalc(self) -> None:
         self.recalculating = True
