@@ -404,72 +404,142 @@ ROLLUP_COLUMNS = {
 }
 
 
-def _sales_groups(session: Session, by: str, key: _Key, start: date, end: date) -> dict[tuple[Any, ...], list[int]]:
+DAY_FIGURES = ("orders", "units", "gross_minor", "net_minor", "cost_minor", "shipping_minor", "tax_minor")
+# breakdowns by a column of the order that an index orders within each day (models.orders, "ix_sales_order_day_*"):
+# grouped by day and key in index order, then by key (a few hundred rows per day), never a sort of a year's orders
+DAY_KEYED = {"staff": "created_by", "source": "source", "city": "ship_city"}
+# breakdowns where most orders have no key (no promotion, no coupon, no membership): the keyed orders are summed
+# through a join, and "(none)" is the period's total (the day rollup) less them
+COMPLEMENTED = ("promotion", "coupon", "member-tier")
+
+
+def _day_sums(session: Session, start: date, end: date) -> list[int]:
+    """The period's [orders, units, gross, net, cost, shipping, tax] from the day rollup."""
+    d = table_of(SalesDay)
+    query = select(*(func.sum(d.c[f]) for f in DAY_FIGURES)).where(d.c.placed_day >= start, d.c.placed_day <= end)
+    return [int(x or 0) for x in tuples(session.execute(query)).one()]
+
+
+def _order_figures(o: Any) -> tuple[Any, ...]:
+    """What a breakdown sums of each order: units, gross, net before returns, cost (the order count beside)."""
+    return (o.c.item_count, o.c.gross_minor, o.c.subtotal_minor + o.c.adjustments_minor, o.c.cost_minor)
+
+
+def _unindexed(column: Any) -> Any:
+    """``column`` as an expression no index serves (the same value on every engine): a filter on it is checked row
+    by row, so the planner reads the index that hands the rows over in group order instead of sorting them."""
+    return func.coalesce(column, column)
+
+
+def _order_query(by: str, key: _Key, start: date, end: date) -> tuple[Any, int]:
+    """The query of the breakdowns read from the orders, and how many key columns lead its rows."""
+    o = table_of(Order)
+    counted = (o.c.placed_day >= start, o.c.placed_day <= end, _counted(o))
+    figures = _order_figures(o)
+    if by in DAY_KEYED:  # by day and key in index order, then by key
+        column = o.c[DAY_KEYED[by]]
+        days = (
+            select(
+                column.label("k0"),
+                func.count().label("n"),
+                *(func.sum(v).label(f"v{i}") for i, v in enumerate(figures)),
+            )
+            .where(*counted)
+            .group_by(o.c.placed_day, column)
+            .subquery()
+        )
+        sums = (func.sum(days.c.n), *(func.sum(days.c[f"v{i}"]) for i in range(len(figures))))
+        return select(days.c.k0, *sums).group_by(days.c.k0), 1
+    if by == "customer":  # the customer index in customer order (the day checked row by row): no sort
+        where = (_unindexed(o.c.placed_day) >= start, o.c.placed_day <= end, _counted(o))
+        return select(o.c.customer_id, func.count(), *(func.sum(v) for v in figures)).where(*where).group_by(
+            o.c.customer_id
+        ), 1
+    if by == "member-tier":  # members' orders (by the customer index), grouped by tier
+        member = table_of(Member)
+        query = (
+            select(member.c.tier_code, func.count(), *(func.sum(v) for v in figures))
+            .select_from(member.join(o, o.c.customer_id == member.c.customer_id))
+            .where(*counted)
+            .group_by(member.c.tier_code)
+        )
+        return query, 1
+    if by in ("promotion", "coupon"):  # the order's largest adjustment of the kind (then the lowest id)
+        adj, other = table_of(OrderAdjustment), table_of(OrderAdjustment).alias("larger")
+        larger = (
+            select(other.c.id)
+            .where(
+                other.c.order_id == adj.c.order_id,
+                other.c.kind == by,
+                (other.c.amount_minor < adj.c.amount_minor)
+                | ((other.c.amount_minor == adj.c.amount_minor) & (other.c.id < adj.c.id)),
+            )
+            .exists()
+        )
+        query = (
+            select(adj.c.ref, adj.c.label, func.count(), *(func.sum(v) for v in figures))
+            .select_from(o.join(adj, adj.c.order_id == o.c.id))
+            .where(*counted, adj.c.kind == by, ~larger)
+            .group_by(adj.c.ref, adj.c.label)
+        )
+        return query, 2
+    return _grouped(key.columns, figures, o, counted, count=True), len(key.columns)
+
+
+def _sales_groups(
+    session: Session, by: str, key: _Key, start: date, end: date, day_sums: list[int]
+) -> dict[tuple[Any, ...], list[int]]:
     """Key values -> [orders, units, gross, net before returns, cost] of the orders placed in the period: from
     the day rollup (time, place, channel), the day x variant rollup (variant, product, category) or the
-    orders themselves (the rest)."""
-    o = table_of(Order)
+    orders themselves (the rest; ``day_sums`` is the period's total from the day rollup)."""
     if by in ROLLUP_COLUMNS:
         d = table_of(SalesDay)
         columns: tuple[Any, ...] = tuple(d.c[c] for c in ROLLUP_COLUMNS[by])
         query = (
-            select(
-                *columns,
-                *(
-                    func.sum(d.c[f])
-                    for f in (
-                        "orders",
-                        "units",
-                        "gross_minor",
-                        "net_minor",
-                        "cost_minor",
-                        "shipping_minor",
-                        "tax_minor",
-                    )
-                ),
-            )
+            select(*columns, *(func.sum(d.c[f]) for f in DAY_FIGURES))
             .where(d.c.placed_day >= start, d.c.placed_day <= end)
             .group_by(*columns)
         )
+        n = len(columns)
     elif by in LINE_BREAKDOWNS:
         dv, v, p = table_of(SalesDayVariant), table_of(Variant), table_of(Product)
-        source: Any = dv
+        names = ("orders", "units", "gross_minor", "net_minor", "cost_minor")
+        # per variant first (the variant index, day by day), then joined to the catalogue: 1 row per variant
+        per_variant = (
+            select(dv.c.variant_id, *(func.sum(dv.c[f]).label(f) for f in names))
+            .where(dv.c.placed_day >= start, dv.c.placed_day <= end)
+            .group_by(dv.c.variant_id)
+        )
         if by == "variant":
-            columns = (dv.c.variant_id,)
+            query = per_variant
         else:
-            source = source.outerjoin(v, v.c.id == dv.c.variant_id)
+            inner = per_variant.subquery()
+            source: Any = inner.outerjoin(v, v.c.id == inner.c.variant_id)
             if by == "product":
-                columns = (v.c.product_id,)
+                column = v.c.product_id
             else:
                 source = source.outerjoin(p, p.c.id == v.c.product_id)
-                columns = (p.c.category_id,)
-        query = (
-            select(
-                *columns, *(func.sum(dv.c[f]) for f in ("orders", "units", "gross_minor", "net_minor", "cost_minor"))
-            )
-            .select_from(source)
-            .where(dv.c.placed_day >= start, dv.c.placed_day <= end)
-            .group_by(*columns)
-        )
+                column = p.c.category_id
+            query = select(column, *(func.sum(inner.c[f]) for f in names)).select_from(source).group_by(column)
+        n = 1
     else:
-        columns = key.columns
-        query = _grouped(
-            columns,
-            (o.c.item_count, o.c.gross_minor, o.c.subtotal_minor + o.c.adjustments_minor, o.c.cost_minor),
-            o,
-            (o.c.placed_day >= start, o.c.placed_day <= end, _counted(o)),
-            count=True,
-        )
-    rows = session.execute(query).all()
-    n = len(columns)
+        query, n = _order_query(by, key, start, end)
     out: dict[tuple[Any, ...], list[int]] = {}
-    for r in rows:
+    for r in session.execute(query).all():
         values = tuple(r[:n])
         if by == "variant" and values == (0,):
             values = (None,)
         figures = [int(x or 0) for x in r[n:]]
         if any(figures):  # a rollup row whose orders all left sales again
             out[values] = figures
+    if by in COMPLEMENTED:  # the orders without a key: the total less the keyed ones
+        rest = list(day_sums[:5])
+        for figures in out.values():
+            rest = [a - b for a, b in zip(rest, figures, strict=True)]
+        none = (None,) * n
+        if any(rest):
+            before = out.get(none, [0] * 5)
+            out[none] = [a + b for a, b in zip(before, rest, strict=True)]
     return out
 
 
@@ -534,40 +604,17 @@ def _return_groups(
 
 
 def _totals(
-    session: Session,
     by: str,
-    start: date,
-    end: date,
+    day_sums: list[int],
     sold: dict[tuple[Any, ...], list[int]],
     returned: dict[tuple[Any, ...], list[int]],
 ) -> SalesFigures:
-    """The period's total: the sum of the day rollup's groups when the rows came from it (no second scan),
-    else one sum over it; the returns are the sum of the returned groups (every refund line is in one)."""
+    """The period's total: the day rollup's sums (``day_sums``; the sum of its groups when the rows came from it);
+    the returns are the sum of the returned groups (every refund line is in one)."""
     if by in ROLLUP_COLUMNS:
         sums = [sum(values) for values in zip(*sold.values(), strict=True)] if sold else [0] * 7
     else:
-        d = table_of(SalesDay)
-        sums = [
-            int(x or 0)
-            for x in tuples(
-                session.execute(
-                    select(
-                        *(
-                            func.sum(d.c[f])
-                            for f in (
-                                "orders",
-                                "units",
-                                "gross_minor",
-                                "net_minor",
-                                "cost_minor",
-                                "shipping_minor",
-                                "tax_minor",
-                            )
-                        )
-                    ).where(d.c.placed_day >= start, d.c.placed_day <= end)
-                )
-            ).one()
-        ]
+        sums = day_sums
     orders, units, gross, net, cost, shipping, tax = sums
     refunded = sum(v[0] for v in returned.values())
     refunded_cost = sum(v[1] for v in returned.values())
@@ -677,10 +724,11 @@ def sales_report(
     _check(by, start, end, top, compare)
     currency = shop.currency(session=session)
     key = _key_of(by)
-    sold = _sales_groups(session, by, key, start, end)
+    day_sums = [] if by in ROLLUP_COLUMNS else _day_sums(session, start, end)
+    sold = _sales_groups(session, by, key, start, end, day_sums)
     returned = _return_groups(session, by, key, tz, start, end)
     rows = _sorted(by, _rows(session, by, key, sold, returned), top)
-    total = _totals(session, by, start, end, sold, returned)
+    total = _totals(by, day_sums, sold, returned)
     unpaid, count, amount = _unpaid(session, tz, start, end)
     comparison = None
     if compare is not None:
