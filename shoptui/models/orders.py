@@ -28,7 +28,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, false
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from shoptui.models._types import UTCDateTime, utcnow
@@ -254,8 +254,9 @@ class OrderPayment(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("amount_minor > 0", name="ck_order_payment_amount"),
         CheckConstraint("refunded_minor >= 0 AND refunded_minor <= amount_minor", name="ck_order_payment_refunded"),
-        # an order's payments by amount, with the method: the sales report's "largest payment" from the index alone
-        Index("ix_order_payment_amount", "order_id", "amount_minor", "id", "method"),
+        # an order's payments largest first (then oldest), with the method: the sales report's "largest payment"
+        # is the first entry, read from the index alone without a sort per order
+        Index("ix_order_payment_amount", "order_id", text("amount_minor DESC"), "id", "method"),
         Index("ix_order_payment_at", "at", "method"),
     )
     id: int | None = Field(default=None, primary_key=True)

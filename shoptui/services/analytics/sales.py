@@ -249,26 +249,41 @@ def _adjustment_names(session: Session, groups: list[tuple[Any, ...]]) -> Names:
     return out
 
 
-def _by_ids(session: Session, table: Any, columns: Sequence[Any], ids: Iterable[Any]) -> dict[int, tuple[Any, ...]]:
+def _id_chunks(table: Any, ids: Iterable[Any]) -> Iterable[tuple[set[int], Any]]:
+    """The wanted ids in chunks of up to 5,000, each with a condition that finds them: the chunk's id range when it
+    is dense (many customers of a year), else the ids themselves."""
     wanted = sorted({int(i) for i in ids if i is not None})
-    found: dict[int, tuple[Any, ...]] = {}
     for start in range(0, len(wanted), 5000):
         chunk = wanted[start : start + 5000]
-        for row in session.execute(select(table.c.id, *columns).where(table.c.id.in_(chunk))).all():
-            found[int(row[0])] = tuple(row[1:])
+        if chunk[-1] - chunk[0] < 4 * len(chunk):
+            yield set(chunk), table.c.id.between(chunk[0], chunk[-1])
+        else:
+            yield set(chunk), table.c.id.in_(chunk)
+
+
+def _by_ids(session: Session, table: Any, columns: Sequence[Any], ids: Iterable[Any]) -> dict[int, tuple[Any, ...]]:
+    found: dict[int, tuple[Any, ...]] = {}
+    for chunk, where in _id_chunks(table, ids):
+        for row in session.execute(select(table.c.id, *columns).where(where)).all():
+            if row[0] in chunk:
+                found[int(row[0])] = tuple(row[1:])
     return found
 
 
-def _customer_names(session: Session, groups: list[tuple[Any, ...]]) -> Names:
+def _customer_names(
+    session: Session, groups: list[tuple[Any, ...]], known: dict[tuple[Any, ...], tuple[Any, ...]] | None = None
+) -> Names:
+    """Each customer's name (or phone); ``known`` (name, phone) by group where the sales query brought them."""
+    known = known or {}
     c = table_of(Customer)
-    names = _by_ids(session, c, (c.c.name, c.c.phone), (g[0] for g in groups))
+    names = _by_ids(session, c, (c.c.name, c.c.phone), (g[0] for g in groups if g not in known))
     out: Names = {}
     for values in groups:
         cid = values[0]
         if cid is None:
             out[values] = (NONE, "(guests)", None, None)
             continue
-        name, phone = names.get(int(cid), (f"customer {cid}", None))
+        name, phone = known.get(values) or names.get(int(cid), (f"customer {cid}", None))
         out[values] = (str(cid), str(name or phone or f"customer {cid}"), None, None)
     return out
 
@@ -450,11 +465,22 @@ def _order_query(by: str, key: _Key, start: date, end: date) -> tuple[Any, int]:
         )
         sums = (func.sum(days.c.n), *(func.sum(days.c[f"v{i}"]) for i in range(len(figures))))
         return select(days.c.k0, *sums).group_by(days.c.k0), 1
-    if by == "customer":  # the customer index in customer order (the day checked row by row): no sort
+    if by == "customer":  # the customer index in customer order (the day checked row by row): no sort; the
+        # customer's name and phone joined to each group, so naming 100,000 rows needs no second query
+        c = table_of(Customer)
         where = (_unindexed(o.c.placed_day) >= start, o.c.placed_day <= end, _counted(o))
-        return select(o.c.customer_id, func.count(), *(func.sum(v) for v in figures)).where(*where).group_by(
-            o.c.customer_id
-        ), 1
+        per = (
+            select(
+                o.c.customer_id.label("k0"),
+                func.count().label("n"),
+                *(func.sum(v).label(f"v{i}") for i, v in enumerate(figures)),
+            )
+            .where(*where)
+            .group_by(o.c.customer_id)
+            .subquery()
+        )
+        sums = (per.c.n, *(per.c[f"v{i}"] for i in range(len(figures))))
+        return select(per.c.k0, c.c.name, c.c.phone, *sums).select_from(per.outerjoin(c, c.c.id == per.c.k0)), 1
     if by == "member-tier":  # members' orders (by the customer index), grouped by tier
         member = table_of(Member)
         query = (
@@ -487,11 +513,18 @@ def _order_query(by: str, key: _Key, start: date, end: date) -> tuple[Any, int]:
 
 
 def _sales_groups(
-    session: Session, by: str, key: _Key, start: date, end: date, day_sums: list[int]
+    session: Session,
+    by: str,
+    key: _Key,
+    start: date,
+    end: date,
+    day_sums: list[int],
+    labels: dict[tuple[Any, ...], tuple[Any, ...]] | None = None,
 ) -> dict[tuple[Any, ...], list[int]]:
     """Key values -> [orders, units, gross, net before returns, cost] of the orders placed in the period: from
     the day rollup (time, place, channel), the day x variant rollup (variant, product, category) or the
-    orders themselves (the rest; ``day_sums`` is the period's total from the day rollup)."""
+    orders themselves (the rest; ``day_sums`` is the period's total from the day rollup). By customer, each
+    group's name and phone are put in ``labels``."""
     if by in ROLLUP_COLUMNS:
         d = table_of(SalesDay)
         columns: tuple[Any, ...] = tuple(d.c[c] for c in ROLLUP_COLUMNS[by])
@@ -525,11 +558,14 @@ def _sales_groups(
     else:
         query, n = _order_query(by, key, start, end)
     out: dict[tuple[Any, ...], list[int]] = {}
+    named = 2 if by == "customer" else 0  # label columns after the key
     for r in session.execute(query).all():
         values = tuple(r[:n])
         if by == "variant" and values == (0,):
             values = (None,)
-        figures = [int(x or 0) for x in r[n:]]
+        if named and labels is not None:
+            labels[values] = tuple(r[n : n + named])
+        figures = [int(x or 0) for x in r[n + named :]]
         if any(figures):  # a rollup row whose orders all left sales again
             out[values] = figures
     if by in COMPLEMENTED:  # the orders without a key: the total less the keyed ones
@@ -649,7 +685,9 @@ def _rows(
     sold: dict[tuple[Any, ...], list[int]],
     returned: dict[tuple[Any, ...], list[int]],
 ) -> list[SalesRow]:
-    groups = sorted(set(sold) | set(returned), key=repr)
+    """One row per row key: the groups' figures added up (groups that name the same key merge; the row takes the
+    names of the group that sorts last)."""
+    groups = list(dict.fromkeys([*sold, *returned]))
     if by in TIME_BREAKDOWNS:
         names: Names = {g: (time_key(by, g[0]), time_key(by, g[0]), None, None) for g in groups}
     elif by == "region":
@@ -658,28 +696,49 @@ def _rows(
         names = key.name(session, groups)
     else:
         names = {g: _text_name(g) for g in groups}
-    merged: dict[str, SalesRow] = {}
+    nothing_sold, nothing_returned = (0, 0, 0, 0, 0), (0, 0)
+    merged: dict[str, list[Any]] = {}  # row key -> [group, label, sku, title, 7 figures]
     for g in groups:
-        orders, units, gross, net, cost = sold.get(g, [0, 0, 0, 0, 0])[:5]
-        refunded, refunded_cost = returned.get(g, [0, 0])
-        figures = SalesFigures(
-            orders=orders,
-            units=units,
-            gross_sales=gross,
-            discounts=gross - net,
-            returns=refunded,
-            cost=cost - refunded_cost,
-        )
         row_key, label, sku, title = names[g]
-        before = merged.get(row_key)
-        merged[row_key] = SalesRow(
-            row_key, label, figures if before is None else before.figures.plus(figures), sku, title
-        )
-    return list(merged.values())
+        orders, units, gross, net, cost = sold.get(g, nothing_sold)[:5]
+        refunded, refunded_cost = returned.get(g, nothing_returned)
+        entry = merged.get(row_key)
+        if entry is None:
+            merged[row_key] = [g, label, sku, title, orders, units, gross, net, cost, refunded, refunded_cost]
+            continue
+        if repr(g) > repr(entry[0]):
+            entry[:4] = [g, label, sku, title]
+        for index, value in enumerate((orders, units, gross, net, cost, refunded, refunded_cost), start=4):
+            entry[index] += value
+    return [
+        _row(row_key, label, sku, title, orders, units, gross, net, cost, refunded, refunded_cost)
+        for row_key, (_, label, sku, title, orders, units, gross, net, cost, refunded, refunded_cost) in merged.items()
+    ]
+
+
+def _row(key: str, label: str, sku: str | None, title: str | None, *figures: int) -> SalesRow:
+    """A row from its groups' sums (orders, units, gross, net, cost, refunded, refunded cost): the frozen objects
+    filled directly, as their own __init__ would (a report by customer makes 100,000 of them)."""
+    orders, units, gross, net, cost, refunded, refunded_cost = figures
+    sums = object.__new__(SalesFigures)
+    sums.__dict__.update(
+        orders=orders,
+        units=units,
+        gross_sales=gross,
+        discounts=gross - net,
+        returns=refunded,
+        cost=cost - refunded_cost,
+        shipping=0,
+        tax=0,
+    )
+    row = object.__new__(SalesRow)
+    row.__dict__.update(key=key, label=label, figures=sums, sku=sku, title=title)
+    return row
 
 
 def _sorted(by: str, rows: list[SalesRow], top: int | None) -> list[SalesRow]:
-    by_net = sorted(rows, key=lambda r: (-r.figures.net_sales, r.key))
+    by_net = sorted(rows, key=lambda r: r.key)
+    by_net.sort(key=lambda r: -r.figures.net_sales)  # stable: equal net sales stay in key order
     if top is not None and len(rows) > top:
         kept, rest = by_net[:top], by_net[top:]
         other = SalesFigures()
@@ -725,7 +784,10 @@ def sales_report(
     currency = shop.currency(session=session)
     key = _key_of(by)
     day_sums = [] if by in ROLLUP_COLUMNS else _day_sums(session, start, end)
-    sold = _sales_groups(session, by, key, start, end, day_sums)
+    labels: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    sold = _sales_groups(session, by, key, start, end, day_sums, labels)
+    if labels:
+        key = replace(key, name=lambda s, groups: _customer_names(s, groups, labels))
     returned = _return_groups(session, by, key, tz, start, end)
     rows = _sorted(by, _rows(session, by, key, sold, returned), top)
     total = _totals(by, day_sums, sold, returned)
