@@ -22,43 +22,53 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0019_breakdown_indexes'
-down_revision: str | None = '0017_staff'
+revision: str = "0019_breakdown_indexes"
+down_revision: str | None = "0017_staff"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_FIGURES = ['status', 'payment_status', 'item_count', 'gross_minor', 'subtotal_minor', 'adjustments_minor', 'cost_minor']
+_FIGURES = [
+    "status",
+    "payment_status",
+    "item_count",
+    "gross_minor",
+    "subtotal_minor",
+    "adjustments_minor",
+    "cost_minor",
+]
 
 # table -> (new index, columns) ... and the indexes they replace
 _NEW: dict[str, list[tuple[str, list[Any]]]] = {
-    'sales_order': [
-        ('ix_sales_order_day_staff', ['placed_day', 'created_by', *_FIGURES]),
-        ('ix_sales_order_day_source', ['placed_day', 'source', *_FIGURES]),
-        ('ix_sales_order_day_city', ['placed_day', 'ship_city', *_FIGURES]),
-        ('ix_sales_order_customer_sales', ['customer_id', 'created_at', 'id', 'placed_day', *_FIGURES]),
+    "sales_order": [
+        ("ix_sales_order_day_staff", ["placed_day", "created_by", *_FIGURES]),
+        ("ix_sales_order_day_source", ["placed_day", "source", *_FIGURES]),
+        ("ix_sales_order_day_city", ["placed_day", "ship_city", *_FIGURES]),
+        ("ix_sales_order_customer_sales", ["customer_id", "created_at", "id", "placed_day", *_FIGURES]),
     ],
-    'order_payment': [('ix_order_payment_amount', ['order_id', sa.text('amount_minor DESC'), 'id', 'method'])],
-    'order_adjustment': [('ix_order_adjustment_kind', ['order_id', 'kind', 'amount_minor', 'id', 'ref', 'label'])],
-    'sales_day_variant': [
-        ('ix_sales_day_variant_variant',
-         ['variant_id', 'placed_day', 'orders', 'units', 'gross_minor', 'net_minor', 'cost_minor']),
+    "order_payment": [("ix_order_payment_amount", ["order_id", sa.text("amount_minor DESC"), "id", "method"])],
+    "order_adjustment": [("ix_order_adjustment_kind", ["order_id", "kind", "amount_minor", "id", "ref", "label"])],
+    "sales_day_variant": [
+        (
+            "ix_sales_day_variant_variant",
+            ["variant_id", "placed_day", "orders", "units", "gross_minor", "net_minor", "cost_minor"],
+        ),
     ],
 }
 _OLD: dict[str, list[tuple[str, list[Any]]]] = {
-    'sales_order': [
-        ('ix_sales_order_placed', ['placed_day', 'status', 'payment_status']),
-        ('ix_sales_order_customer', ['customer_id', 'created_at', 'id']),
+    "sales_order": [
+        ("ix_sales_order_placed", ["placed_day", "status", "payment_status"]),
+        ("ix_sales_order_customer", ["customer_id", "created_at", "id"]),
     ],
-    'order_payment': [('ix_order_payment_order', ['order_id', 'id'])],
-    'order_adjustment': [('ix_order_adjustment_order', ['order_id', 'id'])],
-    'sales_day_variant': [],
+    "order_payment": [("ix_order_payment_order", ["order_id", "id"])],
+    "order_adjustment": [("ix_order_adjustment_order", ["order_id", "id"])],
+    "sales_day_variant": [],
 }
 
 
 def _swap(add: dict[str, list[tuple[str, list[Any]]]], drop: dict[str, list[tuple[str, list[Any]]]]) -> None:
     inspector = sa.inspect(op.get_bind())
     for table in add:
-        have = {i['name'] for i in inspector.get_indexes(table)}
+        have = {i["name"] for i in inspector.get_indexes(table)}
         for name, columns in add[table]:  # the new ones first: no moment without an index for the old prefix
             if name not in have:
                 op.create_index(name, table, columns)

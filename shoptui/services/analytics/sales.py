@@ -479,8 +479,8 @@ def _order_query(by: str, key: _Key, start: date, end: date) -> tuple[Any, int]:
             .group_by(o.c.customer_id)
             .subquery()
         )
-        sums = (per.c.n, *(per.c[f"v{i}"] for i in range(len(figures))))
-        return select(per.c.k0, c.c.name, c.c.phone, *sums).select_from(per.outerjoin(c, c.c.id == per.c.k0)), 1
+        totals: list[Any] = [per.c.n, *(per.c[f"v{i}"] for i in range(len(figures)))]
+        return select(per.c.k0, c.c.name, c.c.phone, *totals).select_from(per.outerjoin(c, c.c.id == per.c.k0)), 1
     if by == "member-tier":  # members' orders (by the customer index), grouped by tier
         member = table_of(Member)
         query = (
