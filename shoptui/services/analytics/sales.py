@@ -34,6 +34,7 @@ from shoptui.models.orders import (
 from shoptui.services.analytics.basis import Margins
 from shoptui.services.analytics.definitions import BREAKDOWNS, COMPARES, TIME_BREAKDOWNS
 from shoptui.services.analytics.export import Column, Table
+from shoptui.store import tuning
 from shoptui.store.rows import tuples
 
 if TYPE_CHECKING:
@@ -697,37 +698,25 @@ def _rows(
     else:
         names = {g: _text_name(g) for g in groups}
     nothing_sold, nothing_returned = (0, 0, 0, 0, 0), (0, 0)
-    merged: dict[str, list[Any]] = {}  # row key -> [group, label, sku, title, 7 figures]
+    merged: dict[str, list[Any]] = {}  # row key -> [group, names, sold, returned]
     for g in groups:
-        row_key, label, sku, title = names[g]
-        orders, units, gross, net, cost = sold.get(g, nothing_sold)[:5]
-        refunded, refunded_cost = returned.get(g, nothing_returned)
-        entry = merged.get(row_key)
+        named = names[g]
+        entry = merged.get(named[0])
         if entry is None:
-            merged[row_key] = [g, label, sku, title, orders, units, gross, net, cost, refunded, refunded_cost]
+            merged[named[0]] = [g, named, sold.get(g, nothing_sold), returned.get(g, nothing_returned)]
             continue
-        if repr(g) > repr(entry[0]):
-            entry[:4] = [g, label, sku, title]
-        for index, value in enumerate((orders, units, gross, net, cost, refunded, refunded_cost), start=4):
-            entry[index] += value
-    return [
-        _row(row_key, label, sku, title, orders, units, gross, net, cost, refunded, refunded_cost)
-        for row_key, (_, label, sku, title, orders, units, gross, net, cost, refunded, refunded_cost) in merged.items()
-    ]
-
-
-def _row(key: str, label: str, sku: str | None, title: str | None, *figures: int) -> SalesRow:
-    """A row from its groups' sums: orders, units, gross, net before returns, cost, refunded, refunded cost."""
-    orders, units, gross, net, cost, refunded, refunded_cost = figures
-    sums = SalesFigures(
-        orders=orders,
-        units=units,
-        gross_sales=gross,
-        discounts=gross - net,
-        returns=refunded,
-        cost=cost - refunded_cost,
-    )
-    return SalesRow(key, label, sums, sku, title)
+        if repr(g) > repr(entry[0]):  # a rare merge (two groups, one key): added up, the later group names it
+            entry[:2] = [g, named]
+        entry[2] = [a + b for a, b in zip(entry[2][:5], sold.get(g, nothing_sold)[:5], strict=True)]
+        entry[3] = [a + b for a, b in zip(entry[3], returned.get(g, nothing_returned), strict=True)]
+    rows = []
+    for _, (row_key, label, sku, title), (orders, units, gross, net, cost, *_), (
+        refunded,
+        refunded_cost,
+    ) in merged.values():
+        figures = SalesFigures(orders, units, gross, gross - net, refunded, cost - refunded_cost)
+        rows.append(SalesRow(row_key, label, figures, sku, title))
+    return rows
 
 
 def _sorted(by: str, rows: list[SalesRow], top: int | None) -> list[SalesRow]:
@@ -779,11 +768,14 @@ def sales_report(
     key = _key_of(by)
     day_sums = [] if by in ROLLUP_COLUMNS else _day_sums(session, start, end)
     labels: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-    sold = _sales_groups(session, by, key, start, end, day_sums, labels)
-    if labels:
-        key = replace(key, name=lambda s, groups: _customer_names(s, groups, labels))
-    returned = _return_groups(session, by, key, tz, start, end)
-    rows = _sorted(by, _rows(session, by, key, sold, returned), top)
+    # a report by customer builds a few objects per row for 100,000 rows, none in a cycle: without the collector
+    # walking them again and again (a third of its time)
+    with tuning.gc_paused():
+        sold = _sales_groups(session, by, key, start, end, day_sums, labels)
+        if labels:
+            key = replace(key, name=lambda s, groups: _customer_names(s, groups, labels))
+        returned = _return_groups(session, by, key, tz, start, end)
+        rows = _sorted(by, _rows(session, by, key, sold, returned), top)
     total = _totals(by, day_sums, sold, returned)
     unpaid, count, amount = _unpaid(session, tz, start, end)
     comparison = None
