@@ -4,6 +4,14 @@ The rules are in definitions.py (``shoptui report --help``). Every figure comes 
 orders (their ``gross_minor``, ``cost_minor`` and ``placed_day``, kept with the lines in each order-writing
 transaction and proven by ``db check``) or over their lines, and over the refund lines of the period; no
 amount is ever rounded except the average order value and the margin percentage.
+
+How a year of a million orders stays fast (issue 15; the indexes are models.orders', migration 0019): time, place
+and channel read the day rollup; variant, product and category the day x variant rollup, summed per variant
+first; staff, source and city group day by day along an index that orders each day's orders by the key;
+customer reads the customer index in customer order; member tier walks the members in tier order; promotion,
+coupon and member tier sum only the keyed orders and give "(none)" the rest of the day rollup's total; the
+largest payment is the first entry of the payments index. SQLite groups by sorting, so every path above is
+chosen to hand rows over in group order or to sort few of them.
 """
 
 from __future__ import annotations
