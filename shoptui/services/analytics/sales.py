@@ -477,14 +477,14 @@ def _order_query(by: str, key: _Key, start: date, end: date) -> tuple[Any, int]:
     if by == "customer":  # the customer index in customer order (the day checked row by row): no sort; the
         # customer's name and phone joined to each group, so naming 100,000 rows needs no second query
         c = table_of(Customer)
-        where = (_unindexed(o.c.placed_day) >= start, o.c.placed_day <= end, _counted(o))
+        day = _unindexed(o.c.placed_day)
         per = (
             select(
                 o.c.customer_id.label("k0"),
                 func.count().label("n"),
                 *(func.sum(v).label(f"v{i}") for i, v in enumerate(figures)),
             )
-            .where(*where)
+            .where(day >= start, day <= end, _counted(o))
             .group_by(o.c.customer_id)
             .subquery()
         )
