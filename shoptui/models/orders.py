@@ -28,7 +28,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, false
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from shoptui.models._types import UTCDateTime, utcnow
@@ -47,6 +47,19 @@ class OrderSequence(SQLModel, table=True):
     __tablename__ = "order_sequence"
     name: str = Field(primary_key=True, max_length=40)
     next_value: int = 1
+
+
+# what the sales report reads of an order in sales (whether it counts, and the figures it sums): the tail of the
+# covering indexes that answer a breakdown from the index alone
+SALES_FIGURES = (
+    "status",
+    "payment_status",
+    "item_count",
+    "gross_minor",
+    "subtotal_minor",
+    "adjustments_minor",
+    "cost_minor",
+)
 
 
 class Order(SQLModel, table=True):
@@ -69,11 +82,16 @@ class Order(SQLModel, table=True):
         Index("ix_sales_order_payment", "payment_status", "created_at", "id"),
         Index("ix_sales_order_fulfilment", "fulfilment_status", "created_at", "id"),
         Index("ix_sales_order_channel", "channel", "created_at", "id"),
-        Index("ix_sales_order_customer", "customer_id", "created_at", "id"),
+        # a customer's orders newest first; the rest makes it cover the sales report by customer and member tier
+        Index("ix_sales_order_customer_sales", "customer_id", "created_at", "id", "placed_day", *SALES_FIGURES),
         Index("ix_sales_order_phone", "customer_phone"),
         Index("ix_sales_order_name", "customer_name"),
         Index("ix_sales_order_external", "external_ref", "channel"),
-        Index("ix_sales_order_placed", "placed_day", "status", "payment_status"),
+        # the sales report by staff, source and city: a day's orders in key order, with what the report sums, so a
+        # year is read from the index alone and grouped day by day without sorting (services/analytics/sales.py)
+        Index("ix_sales_order_day_staff", "placed_day", "created_by", *SALES_FIGURES),
+        Index("ix_sales_order_day_source", "placed_day", "source", *SALES_FIGURES),
+        Index("ix_sales_order_day_city", "placed_day", "ship_city", *SALES_FIGURES),
     )
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=40)
@@ -161,6 +179,13 @@ class SalesDayVariant(SQLModel, table=True):
     """The same rollup per placed day and variant (0: a line without a variant), from the order lines."""
 
     __tablename__ = "sales_day_variant"
+    # a period by variant read variant by variant (a skip-scan over the days), without a sort of every day's rows
+    __table_args__ = (
+        Index(
+            "ix_sales_day_variant_variant", "variant_id", "placed_day", "orders", "units", "gross_minor", "net_minor",
+            "cost_minor",
+        ),
+    )
     placed_day: date = Field(primary_key=True)
     variant_id: int = Field(primary_key=True)
     orders: int = 0  # orders with a line of the variant that day
@@ -212,7 +237,8 @@ class OrderAdjustment(SQLModel, table=True):
     """An order-level change of the total: a discount (negative), surcharge, cash rounding, coupon ..."""
 
     __tablename__ = "order_adjustment"
-    __table_args__ = (Index("ix_order_adjustment_order", "order_id", "id"),)
+    # an order's adjustments of a kind, largest discount first, with what the sales report keys them by
+    __table_args__ = (Index("ix_order_adjustment_kind", "order_id", "kind", "amount_minor", "id", "ref", "label"),)
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="sales_order.id")
     kind: str = Field(max_length=20)  # discount, surcharge, rounding, promotion, coupon, points, member
@@ -228,7 +254,9 @@ class OrderPayment(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("amount_minor > 0", name="ck_order_payment_amount"),
         CheckConstraint("refunded_minor >= 0 AND refunded_minor <= amount_minor", name="ck_order_payment_refunded"),
-        Index("ix_order_payment_order", "order_id", "id"),
+        # an order's payments largest first (then oldest), with the method: the sales report's "largest payment"
+        # is the first entry, read from the index alone without a sort per order
+        Index("ix_order_payment_amount", "order_id", text("amount_minor DESC"), "id", "method"),
         Index("ix_order_payment_at", "at", "method"),
     )
     id: int | None = Field(default=None, primary_key=True)

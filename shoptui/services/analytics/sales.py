@@ -4,6 +4,14 @@ The rules are in definitions.py (``shoptui report --help``). Every figure comes 
 orders (their ``gross_minor``, ``cost_minor`` and ``placed_day``, kept with the lines in each order-writing
 transaction and proven by ``db check``) or over their lines, and over the refund lines of the period; no
 amount is ever rounded except the average order value and the margin percentage.
+
+How a year of a million orders stays fast (issue 15; the indexes are models.orders', migration 0019): time, place
+and channel read the day rollup; variant, product and category the day x variant rollup, summed per variant
+first; staff, source and city group day by day along an index that orders each day's orders by the key;
+customer reads the customer index in customer order; member tier walks the members in tier order; promotion,
+coupon and member tier sum only the keyed orders and give "(none)" the rest of the day rollup's total; the
+largest payment is the first entry of the payments index. SQLite groups by sorting, so every path above is
+chosen to hand rows over in group order or to sort few of them.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from shoptui.models.orders import (
 from shoptui.services.analytics.basis import Margins
 from shoptui.services.analytics.definitions import BREAKDOWNS, COMPARES, TIME_BREAKDOWNS
 from shoptui.services.analytics.export import Column, Table
+from shoptui.store import tuning
 from shoptui.store.rows import tuples
 
 if TYPE_CHECKING:
@@ -249,26 +258,41 @@ def _adjustment_names(session: Session, groups: list[tuple[Any, ...]]) -> Names:
     return out
 
 
-def _by_ids(session: Session, table: Any, columns: Sequence[Any], ids: Iterable[Any]) -> dict[int, tuple[Any, ...]]:
+def _id_chunks(table: Any, ids: Iterable[Any]) -> Iterable[tuple[set[int], Any]]:
+    """The wanted ids in chunks of up to 5,000, each with a condition that finds them: the chunk's id range when it
+    is dense (many customers of a year), else the ids themselves."""
     wanted = sorted({int(i) for i in ids if i is not None})
-    found: dict[int, tuple[Any, ...]] = {}
     for start in range(0, len(wanted), 5000):
         chunk = wanted[start : start + 5000]
-        for row in session.execute(select(table.c.id, *columns).where(table.c.id.in_(chunk))).all():
-            found[int(row[0])] = tuple(row[1:])
+        if chunk[-1] - chunk[0] < 4 * len(chunk):
+            yield set(chunk), table.c.id.between(chunk[0], chunk[-1])
+        else:
+            yield set(chunk), table.c.id.in_(chunk)
+
+
+def _by_ids(session: Session, table: Any, columns: Sequence[Any], ids: Iterable[Any]) -> dict[int, tuple[Any, ...]]:
+    found: dict[int, tuple[Any, ...]] = {}
+    for chunk, where in _id_chunks(table, ids):
+        for row in session.execute(select(table.c.id, *columns).where(where)).all():
+            if row[0] in chunk:
+                found[int(row[0])] = tuple(row[1:])
     return found
 
 
-def _customer_names(session: Session, groups: list[tuple[Any, ...]]) -> Names:
+def _customer_names(
+    session: Session, groups: list[tuple[Any, ...]], known: dict[tuple[Any, ...], tuple[Any, ...]] | None = None
+) -> Names:
+    """Each customer's name (or phone); ``known`` (name, phone) by group where the sales query brought them."""
+    known = known or {}
     c = table_of(Customer)
-    names = _by_ids(session, c, (c.c.name, c.c.phone), (g[0] for g in groups))
+    names = _by_ids(session, c, (c.c.name, c.c.phone), (g[0] for g in groups if g not in known))
     out: Names = {}
     for values in groups:
         cid = values[0]
         if cid is None:
             out[values] = (NONE, "(guests)", None, None)
             continue
-        name, phone = names.get(int(cid), (f"customer {cid}", None))
+        name, phone = known.get(values) or names.get(int(cid), (f"customer {cid}", None))
         out[values] = (str(cid), str(name or phone or f"customer {cid}"), None, None)
     return out
 
@@ -404,72 +428,165 @@ ROLLUP_COLUMNS = {
 }
 
 
-def _sales_groups(session: Session, by: str, key: _Key, start: date, end: date) -> dict[tuple[Any, ...], list[int]]:
+DAY_FIGURES = ("orders", "units", "gross_minor", "net_minor", "cost_minor", "shipping_minor", "tax_minor")
+# breakdowns by a column of the order that an index orders within each day (models.orders, "ix_sales_order_day_*"):
+# grouped by day and key in index order, then by key (a few hundred rows per day), never a sort of a year's orders
+DAY_KEYED = {"staff": "created_by", "source": "source", "city": "ship_city"}
+# breakdowns where most orders have no key (no promotion, no coupon, no membership): the keyed orders are summed
+# through a join, and "(none)" is the period's total (the day rollup) less them
+COMPLEMENTED = ("promotion", "coupon", "member-tier")
+
+
+def _day_sums(session: Session, start: date, end: date) -> list[int]:
+    """The period's [orders, units, gross, net, cost, shipping, tax] from the day rollup."""
+    d = table_of(SalesDay)
+    query = select(*(func.sum(d.c[f]) for f in DAY_FIGURES)).where(d.c.placed_day >= start, d.c.placed_day <= end)
+    return [int(x or 0) for x in tuples(session.execute(query)).one()]
+
+
+def _order_figures(o: Any) -> tuple[Any, ...]:
+    """What a breakdown sums of each order: units, gross, net before returns, cost (the order count beside)."""
+    return (o.c.item_count, o.c.gross_minor, o.c.subtotal_minor + o.c.adjustments_minor, o.c.cost_minor)
+
+
+def _unindexed(column: Any) -> Any:
+    """``column`` as an expression no index serves (the same value on every engine): a filter on it is checked row
+    by row, so the planner reads the index that hands the rows over in group order instead of sorting them."""
+    return func.coalesce(column, column)
+
+
+def _order_query(by: str, key: _Key, start: date, end: date) -> tuple[Any, int]:
+    """The query of the breakdowns read from the orders, and how many key columns lead its rows."""
+    o = table_of(Order)
+    counted = (o.c.placed_day >= start, o.c.placed_day <= end, _counted(o))
+    figures = _order_figures(o)
+    if by in DAY_KEYED:  # by day and key in index order, then by key
+        column = o.c[DAY_KEYED[by]]
+        days = (
+            select(
+                column.label("k0"),
+                func.count().label("n"),
+                *(func.sum(v).label(f"v{i}") for i, v in enumerate(figures)),
+            )
+            .where(*counted)
+            .group_by(o.c.placed_day, column)
+            .subquery()
+        )
+        sums = (func.sum(days.c.n), *(func.sum(days.c[f"v{i}"]) for i in range(len(figures))))
+        return select(days.c.k0, *sums).group_by(days.c.k0), 1
+    if by == "customer":  # the customer index in customer order (the day checked row by row): no sort; the
+        # customer's name and phone joined to each group, so naming 100,000 rows needs no second query
+        c = table_of(Customer)
+        day = _unindexed(o.c.placed_day)
+        per = (
+            select(
+                o.c.customer_id.label("k0"),
+                func.count().label("n"),
+                *(func.sum(v).label(f"v{i}") for i, v in enumerate(figures)),
+            )
+            .where(day >= start, day <= end, _counted(o))
+            .group_by(o.c.customer_id)
+            .subquery()
+        )
+        totals: list[Any] = [per.c.n, *(per.c[f"v{i}"] for i in range(len(figures)))]
+        return select(per.c.k0, c.c.name, c.c.phone, *totals).select_from(per.outerjoin(c, c.c.id == per.c.k0)), 1
+    if by == "member-tier":  # members in tier order (their index), each one's orders by the customer index: the
+        # groups come in order, no sort; few members cost little (the day checked row by row, not read by day)
+        member = table_of(Member)
+        day = _unindexed(o.c.placed_day)
+        query = (
+            select(member.c.tier_code, func.count(), *(func.sum(v) for v in figures))
+            .select_from(member.join(o, o.c.customer_id == member.c.customer_id))
+            .where(day >= start, day <= end, _counted(o))
+            .group_by(member.c.tier_code)
+        )
+        return query, 1
+    if by in ("promotion", "coupon"):  # the order's largest adjustment of the kind (then the lowest id)
+        adj, other = table_of(OrderAdjustment), table_of(OrderAdjustment).alias("larger")
+        larger = (
+            select(other.c.id)
+            .where(
+                other.c.order_id == adj.c.order_id,
+                other.c.kind == by,
+                (other.c.amount_minor < adj.c.amount_minor)
+                | ((other.c.amount_minor == adj.c.amount_minor) & (other.c.id < adj.c.id)),
+            )
+            .exists()
+        )
+        query = (
+            select(adj.c.ref, adj.c.label, func.count(), *(func.sum(v) for v in figures))
+            .select_from(o.join(adj, adj.c.order_id == o.c.id))
+            .where(*counted, adj.c.kind == by, ~larger)
+            .group_by(adj.c.ref, adj.c.label)
+        )
+        return query, 2
+    return _grouped(key.columns, figures, o, counted, count=True), len(key.columns)
+
+
+def _sales_groups(
+    session: Session,
+    by: str,
+    key: _Key,
+    start: date,
+    end: date,
+    day_sums: list[int],
+    labels: dict[tuple[Any, ...], tuple[Any, ...]] | None = None,
+) -> dict[tuple[Any, ...], list[int]]:
     """Key values -> [orders, units, gross, net before returns, cost] of the orders placed in the period: from
     the day rollup (time, place, channel), the day x variant rollup (variant, product, category) or the
-    orders themselves (the rest)."""
-    o = table_of(Order)
+    orders themselves (the rest; ``day_sums`` is the period's total from the day rollup). By customer, each
+    group's name and phone are put in ``labels``."""
     if by in ROLLUP_COLUMNS:
         d = table_of(SalesDay)
         columns: tuple[Any, ...] = tuple(d.c[c] for c in ROLLUP_COLUMNS[by])
         query = (
-            select(
-                *columns,
-                *(
-                    func.sum(d.c[f])
-                    for f in (
-                        "orders",
-                        "units",
-                        "gross_minor",
-                        "net_minor",
-                        "cost_minor",
-                        "shipping_minor",
-                        "tax_minor",
-                    )
-                ),
-            )
+            select(*columns, *(func.sum(d.c[f]) for f in DAY_FIGURES))
             .where(d.c.placed_day >= start, d.c.placed_day <= end)
             .group_by(*columns)
         )
+        n = len(columns)
     elif by in LINE_BREAKDOWNS:
         dv, v, p = table_of(SalesDayVariant), table_of(Variant), table_of(Product)
-        source: Any = dv
+        names = ("orders", "units", "gross_minor", "net_minor", "cost_minor")
+        # per variant first (the variant index, day by day), then joined to the catalogue: 1 row per variant
+        per_variant = (
+            select(dv.c.variant_id, *(func.sum(dv.c[f]).label(f) for f in names))
+            .where(dv.c.placed_day >= start, dv.c.placed_day <= end)
+            .group_by(dv.c.variant_id)
+        )
         if by == "variant":
-            columns = (dv.c.variant_id,)
+            query = per_variant
         else:
-            source = source.outerjoin(v, v.c.id == dv.c.variant_id)
+            inner = per_variant.subquery()
+            source: Any = inner.outerjoin(v, v.c.id == inner.c.variant_id)
             if by == "product":
-                columns = (v.c.product_id,)
+                column = v.c.product_id
             else:
                 source = source.outerjoin(p, p.c.id == v.c.product_id)
-                columns = (p.c.category_id,)
-        query = (
-            select(
-                *columns, *(func.sum(dv.c[f]) for f in ("orders", "units", "gross_minor", "net_minor", "cost_minor"))
-            )
-            .select_from(source)
-            .where(dv.c.placed_day >= start, dv.c.placed_day <= end)
-            .group_by(*columns)
-        )
+                column = p.c.category_id
+            query = select(column, *(func.sum(inner.c[f]) for f in names)).select_from(source).group_by(column)
+        n = 1
     else:
-        columns = key.columns
-        query = _grouped(
-            columns,
-            (o.c.item_count, o.c.gross_minor, o.c.subtotal_minor + o.c.adjustments_minor, o.c.cost_minor),
-            o,
-            (o.c.placed_day >= start, o.c.placed_day <= end, _counted(o)),
-            count=True,
-        )
-    rows = session.execute(query).all()
-    n = len(columns)
+        query, n = _order_query(by, key, start, end)
     out: dict[tuple[Any, ...], list[int]] = {}
-    for r in rows:
+    named = 2 if by == "customer" else 0  # label columns after the key
+    for r in session.execute(query).all():
         values = tuple(r[:n])
         if by == "variant" and values == (0,):
             values = (None,)
-        figures = [int(x or 0) for x in r[n:]]
+        if named and labels is not None:
+            labels[values] = tuple(r[n : n + named])
+        figures = [int(x or 0) for x in r[n + named :]]
         if any(figures):  # a rollup row whose orders all left sales again
             out[values] = figures
+    if by in COMPLEMENTED:  # the orders without a key: the total less the keyed ones
+        rest = list(day_sums[:5])
+        for figures in out.values():
+            rest = [a - b for a, b in zip(rest, figures, strict=True)]
+        none = (None,) * n
+        if any(rest):
+            before = out.get(none, [0] * 5)
+            out[none] = [a + b for a, b in zip(before, rest, strict=True)]
     return out
 
 
@@ -534,40 +651,17 @@ def _return_groups(
 
 
 def _totals(
-    session: Session,
     by: str,
-    start: date,
-    end: date,
+    day_sums: list[int],
     sold: dict[tuple[Any, ...], list[int]],
     returned: dict[tuple[Any, ...], list[int]],
 ) -> SalesFigures:
-    """The period's total: the sum of the day rollup's groups when the rows came from it (no second scan),
-    else one sum over it; the returns are the sum of the returned groups (every refund line is in one)."""
+    """The period's total: the day rollup's sums (``day_sums``; the sum of its groups when the rows came from it);
+    the returns are the sum of the returned groups (every refund line is in one)."""
     if by in ROLLUP_COLUMNS:
         sums = [sum(values) for values in zip(*sold.values(), strict=True)] if sold else [0] * 7
     else:
-        d = table_of(SalesDay)
-        sums = [
-            int(x or 0)
-            for x in tuples(
-                session.execute(
-                    select(
-                        *(
-                            func.sum(d.c[f])
-                            for f in (
-                                "orders",
-                                "units",
-                                "gross_minor",
-                                "net_minor",
-                                "cost_minor",
-                                "shipping_minor",
-                                "tax_minor",
-                            )
-                        )
-                    ).where(d.c.placed_day >= start, d.c.placed_day <= end)
-                )
-            ).one()
-        ]
+        sums = day_sums
     orders, units, gross, net, cost, shipping, tax = sums
     refunded = sum(v[0] for v in returned.values())
     refunded_cost = sum(v[1] for v in returned.values())
@@ -602,7 +696,9 @@ def _rows(
     sold: dict[tuple[Any, ...], list[int]],
     returned: dict[tuple[Any, ...], list[int]],
 ) -> list[SalesRow]:
-    groups = sorted(set(sold) | set(returned), key=repr)
+    """One row per row key: the groups' figures added up (groups that name the same key merge; the row takes the
+    names of the group that sorts last)."""
+    groups = list(dict.fromkeys([*sold, *returned]))
     if by in TIME_BREAKDOWNS:
         names: Names = {g: (time_key(by, g[0]), time_key(by, g[0]), None, None) for g in groups}
     elif by == "region":
@@ -611,28 +707,31 @@ def _rows(
         names = key.name(session, groups)
     else:
         names = {g: _text_name(g) for g in groups}
-    merged: dict[str, SalesRow] = {}
+    nothing_sold, nothing_returned = (0, 0, 0, 0, 0), (0, 0)
+    merged: dict[str, list[Any]] = {}  # row key -> [group, names, sold, returned]
     for g in groups:
-        orders, units, gross, net, cost = sold.get(g, [0, 0, 0, 0, 0])[:5]
-        refunded, refunded_cost = returned.get(g, [0, 0])
-        figures = SalesFigures(
-            orders=orders,
-            units=units,
-            gross_sales=gross,
-            discounts=gross - net,
-            returns=refunded,
-            cost=cost - refunded_cost,
-        )
-        row_key, label, sku, title = names[g]
-        before = merged.get(row_key)
-        merged[row_key] = SalesRow(
-            row_key, label, figures if before is None else before.figures.plus(figures), sku, title
-        )
-    return list(merged.values())
+        named = names[g]
+        entry = merged.get(named[0])
+        if entry is None:
+            merged[named[0]] = [g, named, sold.get(g, nothing_sold), returned.get(g, nothing_returned)]
+            continue
+        if repr(g) > repr(entry[0]):  # a rare merge (two groups, one key): added up, the later group names it
+            entry[:2] = [g, named]
+        entry[2] = [a + b for a, b in zip(entry[2][:5], sold.get(g, nothing_sold)[:5], strict=True)]
+        entry[3] = [a + b for a, b in zip(entry[3], returned.get(g, nothing_returned), strict=True)]
+    rows = []
+    for _, (row_key, label, sku, title), (orders, units, gross, net, cost, *_), (
+        refunded,
+        refunded_cost,
+    ) in merged.values():
+        figures = SalesFigures(orders, units, gross, gross - net, refunded, cost - refunded_cost)
+        rows.append(SalesRow(row_key, label, figures, sku, title))
+    return rows
 
 
 def _sorted(by: str, rows: list[SalesRow], top: int | None) -> list[SalesRow]:
-    by_net = sorted(rows, key=lambda r: (-r.figures.net_sales, r.key))
+    by_net = sorted(rows, key=lambda r: r.key)
+    by_net.sort(key=lambda r: -r.figures.net_sales)  # stable: equal net sales stay in key order
     if top is not None and len(rows) > top:
         kept, rest = by_net[:top], by_net[top:]
         other = SalesFigures()
@@ -677,10 +776,17 @@ def sales_report(
     _check(by, start, end, top, compare)
     currency = shop.currency(session=session)
     key = _key_of(by)
-    sold = _sales_groups(session, by, key, start, end)
-    returned = _return_groups(session, by, key, tz, start, end)
-    rows = _sorted(by, _rows(session, by, key, sold, returned), top)
-    total = _totals(session, by, start, end, sold, returned)
+    day_sums = [] if by in ROLLUP_COLUMNS else _day_sums(session, start, end)
+    labels: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    # a report by customer builds a few objects per row for 100,000 rows, none in a cycle: without the collector
+    # walking them again and again (a third of its time)
+    with tuning.gc_paused():
+        sold = _sales_groups(session, by, key, start, end, day_sums, labels)
+        if labels:
+            key = replace(key, name=lambda s, groups: _customer_names(s, groups, labels))
+        returned = _return_groups(session, by, key, tz, start, end)
+        rows = _sorted(by, _rows(session, by, key, sold, returned), top)
+    total = _totals(by, day_sums, sold, returned)
     unpaid, count, amount = _unpaid(session, tz, start, end)
     comparison = None
     if compare is not None:
