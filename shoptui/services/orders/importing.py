@@ -783,6 +783,9 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
     orders.rest = []
     orders.shared.clear()
     plans.known.clear()  # the cells' tuples are needed no more: each order has its plan
+    del plans, parse_time  # and their memos (a time per order) are free for what follows
+    if kept is not None:  # the second pass reads no file: the references are looked up no more
+        index.clear()
 
     # already imported (same reference and channel): skipped
     existing: set[tuple[str, str]] = set()
@@ -876,14 +879,11 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
                 new_customers.append(p["customer_name"] or p["phone"] or p["email"] or p["customer_ref"] or "")
                 if not create_missing:
                     who = p["customer_ref"] or p["phone"] or p["email"]
-                    bad(orders.given_line(k, p["fields"], "customer_ref", "customer_phone", "customer_email"),
+                    given = {"customer_ref": p["customer_ref"], "customer_phone": p["phone"], "customer_email": p["email"]}
+                    bad(orders.given_line(k, given, "customer_ref", "customer_phone", "customer_email"),
                         f"the customer {who!r} of order {refs[k]} is unknown "
                         "(import with --create-missing to create it).")
     refuse_if_bad()
-    pending = {id(p) for p in customers.pending.values()}
-    for p in every_plan:  # the cells as given are needed no more, but for the customers to create
-        if id(p) not in pending:
-            del p["fields"]
     report = OrderImportReport(
         source=source, lines=rows, orders_created=fresh_count, orders_skipped=skipped, order_lines=total_lines,
         total_minor=0, customers_created=new_customers, products_created=unknown_skus if create_missing else [],
@@ -946,13 +946,15 @@ def _moment(micros: int) -> datetime:
 
 class _Kept:
     """The first pass's lines as numbers (texts by number), up to ``KEEP_LINES`` of them, so that the
-    second pass of a file of up to that size needs no second read (about 80 bytes a line)."""
+    second pass of a file of up to that size needs no second read (72 bytes a line, in one array)."""
+
+    WIDTH = 9  # k, line, sku, quantity, unit, discount, total, name, category
 
     def __init__(self) -> None:
-        self.columns = [array("q") for _ in range(9)]  # k, line, sku, quantity, unit, discount, total, name, category
-        self.appends = [column.append for column in self.columns]
+        self.values = array("q")
         self.numbers: dict[str, int] = {"": 0}
         self.texts: list[str] = [""]
+        self.limit = KEEP_LINES * self.WIDTH
 
     def number(self, text: str) -> int:
         found = self.numbers.get(text)
@@ -964,24 +966,22 @@ class _Kept:
     def add(self, k: int, line: int, sku: str, quantity: int, unit: int, discount: int, total: int, name: str,
             category: str) -> bool:
         """Keep a line; False (and nothing kept any more) past ``KEEP_LINES`` or for a total too big for 64 bits."""
-        if len(self.columns[0]) >= KEEP_LINES or total >= 2**63:
-            self.columns.clear()
+        values = self.values
+        if len(values) >= self.limit or total >= 2**63:
+            del values[:]
+            self.numbers.clear()
+            self.texts.clear()
             return False
-        append, number = self.appends, self.number
-        append[0](k)
-        append[1](line)
-        append[2](number(sku))
-        append[3](quantity)
-        append[4](unit)
-        append[5](discount)
-        append[6](total)
-        append[7](number(name) if name else 0)
-        append[8](number(category) if category else 0)
+        numbers = self.numbers
+        values.extend((k, line, numbers.get(sku) or self.number(sku), quantity, unit, discount, total,
+                       (numbers.get(name) or self.number(name)) if name else 0,
+                       (numbers.get(category) or self.number(category)) if category else 0))
         return True
 
     def rows(self) -> Iterator[tuple[int, ...]]:
         """(k, line, sku, quantity, unit, discount, total, name, category) of each line kept, in file order."""
-        return zip(*self.columns, strict=True)
+        values = iter(self.values)
+        return zip(*([values] * self.WIDTH), strict=True)
 
 
 class _LineParser:
@@ -1121,19 +1121,21 @@ class _Plans:
         ``problems``, only when there are some, lists (fields whose line to name, sentence) for each order."""
         mapping = self.mapping
         problems: list[tuple[tuple[str, ...], str]] = []
-        plan: dict[str, Any] = {"fields": f, "channel": "imported"}
+        plan: dict[str, Any] = {"channel": "imported"}  # the cells (``fields``) are kept only with problems
         word = f.get("status", "").lower() or mapping.default_status
         status = mapping.status_map.get(word, word)
         if status not in STATUSES:
+            plan["fields"] = f
             plan["problems"] = [(("status",), f"the status {f.get('status')!r} of order {_REF} is not one of "
                                  f"{', '.join(STATUSES)} (add it to [status_map]).")]
             return plan
         channel = f.get("channel", "").lower() or "imported"
         if channel not in CHANNELS:
+            plan["fields"] = f
             plan["problems"] = [(("channel",), f"the channel {f.get('channel')!r} of order {_REF} is not one of "
                                  f"{', '.join(CHANNELS)}.")]
             return plan
-        plan.update(status=status, channel=channel, triple=STATUSES[status])
+        plan.update(status=status, channel=channel)
         try:
             phone, email = f.get("customer_phone"), f.get("customer_email")
             plan["phone"] = self.phone_of(phone) if phone else None
@@ -1151,11 +1153,12 @@ class _Plans:
         plan["customer_ref"] = f["customer_ref"] or None
         plan["customer_name"] = f["customer_name"]
         plan["sales_region"] = f["region"]  # the order's sales region ("South", 华东); the address keeps the province
-        address = _address_fields(plan)
+        address = _address_fields(f)
         plan["address"] = self.addresses.setdefault(tuple(address.values()), address)  # shared by its customer's plans
+        plan["has_address"] = any(f.get(k) for k in ("country", "region", "province", "city", "postal_code"))
         if problems:
-            plan["problems"] = problems
-        return plan
+            plan["fields"], plan["problems"] = f, problems
+        return plan  # ten keys with its customer's id: a dict of 272 bytes (one more key and it is 464)
 
 
 class _CustomerResolver:
@@ -1225,13 +1228,12 @@ class _CustomerResolver:
         rows, refs, addresses = [], [], []
         for cid, (key, plan) in zip(new_ids, self.pending.items(), strict=True):
             ids[key] = cid
-            f = plan["fields"]
             name = plan["customer_name"] or plan["phone"] or plan["email"] or plan["customer_ref"]
             rows.append({"id": cid, "name": name, "phone": plan["phone"], "email": plan["email"],
                          "note": "imported", "order_count": 0, "spent_minor": 0, "created_at": now, "updated_at": now})
             if plan["customer_ref"]:
                 refs.append({"ref": plan["customer_ref"], "customer_id": cid})
-            if any(f.get(k) for k in ("country", "region", "province", "city", "postal_code")):
+            if plan["has_address"]:
                 addresses.append(_address_row(cid, plan, now))
         bulk.insert_dicts(conn, table_of(Customer), rows)
         bulk.insert_dicts(conn, table_of(CustomerImportRef), refs)
@@ -1249,8 +1251,8 @@ class _CustomerResolver:
         return ids
 
 
-def _address_fields(plan: dict[str, Any]) -> dict[str, str]:
-    f = plan["fields"]
+def _address_fields(f: dict[str, str]) -> dict[str, str]:
+    """The address an order's (checked) cells give: the order's ship-to, and a new customer's address."""
     try:  # a code or a name (``CN``, ``China``); a country no one knows is left empty, as before
         country = country_code(f["country"]) if (f.get("country") or "").strip() else ""
     except InvalidInput:
@@ -1262,7 +1264,7 @@ def _address_fields(plan: dict[str, Any]) -> dict[str, str]:
 
 def _address_row(customer_id: int, plan: dict[str, Any], now: datetime) -> dict[str, Any]:
     return {"customer_id": customer_id, "recipient": plan["customer_name"], "phone": plan["phone"] or "",
-            "district": "", "street": "", "is_default": True, "created_at": now, **_address_fields(plan)}
+            "district": "", "street": "", "is_default": True, "created_at": now, **plan["address"]}
 
 
 def _create_products(session: Session, actor: Actor, skus: list[str], first_seen: dict[str, _Line],
@@ -1455,7 +1457,7 @@ def _write(session: Session, actor: Actor, complete: Iterator[tuple[int, str, li
             position_by_time = rank[k]
             number = f"{prefix}{numbers[position_by_time]:06d}"
             order_id = order_ids[position_by_time]
-            status, payment_status, fulfilment = plan["triple"]
+            status, payment_status, fulfilment = STATUSES[plan["status"]]
             ordered = moment(ordered_us[k])
             shipped_flag = fulfilment in ("shipped", "delivered")
             paid = priced.total_minor if payment_status == "paid" else 0
