@@ -109,7 +109,7 @@ STATUSES: dict[str, tuple[str, str, str]] = {
 }
 MAX_REPORTED = 50
 MEMO_LIMIT = 200_000  # distinct texts a memo keeps before it starts again (bounded memory for any file)
-KEEP_LINES = 1_000_000  # lines the first pass keeps (as numbers, ~80 MB) so that the second need not read the file again
+KEEP_LINES = 400_000  # lines the first pass keeps (as numbers, 29 MB) so that the second need not read the file again
 IMPORT_CACHE_BYTES = 64 * 1024 * 1024  # SQLite page cache of the write at most (the store's own size): memory stays bounded
 MAX_QUANTITY = 1_000_000
 CHUNK = 5_000  # values per IN (...) lookup: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters
@@ -909,11 +909,13 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
             found = customer_ids.get(customers.key(p))
         p["cid"] = found
     # numbers and ids follow the orders' times (then their first lines), whatever order the file gives them in
-    by_time = sorted((k for k in range(count) if fresh[k]), key=lambda k: ordered_us[k] * 2**32 + first_line[k])
+    # (a stable sort by time alone: k follows the first lines, so equal times keep the order of their first lines)
     rank = array("q", bytes(8 * count))
-    for position, k in enumerate(by_time):
-        rank[k] = position
-    del by_time
+    position = 0
+    for k in sorted(range(count), key=ordered_us.__getitem__):
+        if fresh[k]:
+            rank[k] = position
+            position += 1
     spec = _WriteSpec(prefix=prefix, currency=currency_code, tax_rate_bp=tax_rate_bp, method=mapping.payment_method,
                       affect_stock=affect_stock, ordered_us=ordered_us, shipped_us=shipped_us, rank=rank, info=info,
                       first_line=first_line)
