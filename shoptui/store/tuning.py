@@ -62,27 +62,3 @@ def page_cache_for(conn: Any, rows: int, *, threshold: int = 20_000, limit: int 
     finally:  # a size only: never worth hiding why the import failed
         with suppress(DBAPIError):
             conn.exec_driver_sql(f"PRAGMA cache_size = {before}")
-
-
-@contextmanager
-def sorts_on_disk(conn: Any, rows: int, *, threshold: int = 20_000) -> Iterator[None]:
-    """On SQLite, let the sorts of a write of ``rows`` rows (from ``threshold`` on) spill to temporary
-    files instead of memory, and put the usual setting back afterwards.
-
-    The store keeps temporary data in memory (``temp_store = MEMORY``, fast for the small sorts of
-    everyday queries). Building an index over millions of new rows (``bulk.indexes_deferred``) sorts
-    them: the sorter works in the page cache and spills what does not fit, which there means more
-    memory (about 100 MB for 2,000,000 order lines), so an import's memory would grow with its file.
-    On disk the spill costs a few sequential writes and reads. Other engines sort within their own
-    work memory: nothing to do there.
-    """
-    if conn.dialect.name != "sqlite" or rows < threshold:
-        yield
-        return
-    before = int(conn.exec_driver_sql("PRAGMA temp_store").scalar())
-    conn.exec_driver_sql("PRAGMA temp_store = FILE")
-    try:
-        yield
-    finally:  # a setting only: never worth hiding why the import failed
-        with suppress(DBAPIError):
-            conn.exec_driver_sql(f"PRAGMA temp_store = {before}")

@@ -919,9 +919,8 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
     spec = _WriteSpec(prefix=prefix, currency=currency_code, tax_rate_bp=tax_rate_bp, method=mapping.payment_method,
                       affect_stock=affect_stock, ordered_us=ordered_us, shipped_us=shipped_us, rank=rank, info=info,
                       first_line=first_line)
-    conn, written_rows = session.connection(), total_lines + 3 * fresh_count
-    with tuning.page_cache_for(conn, written_rows, threshold=DEFER_INDEXES_FROM, limit=IMPORT_CACHE_BYTES), \
-            tuning.sorts_on_disk(conn, written_rows, threshold=DEFER_INDEXES_FROM):
+    with tuning.page_cache_for(session.connection(), total_lines + 3 * fresh_count, threshold=DEFER_INDEXES_FROM,
+                               limit=IMPORT_CACHE_BYTES):
         _write(session, actor, complete_orders(), fresh_count, total_lines, variants, report, spec, bad,
                progress=progress)
     refuse_if_bad()  # a line the pricing refused: raising rolls the whole transaction back
