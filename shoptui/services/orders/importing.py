@@ -37,7 +37,10 @@ of its other order-level cells (one per distinct combination); the second pass r
 again and prices and writes each order as its last line goes by, a block of orders per statement
 batch. It all happens in the caller's one transaction: a refusal found while writing (the pricing
 refusing a line) raises, and the caller's rollback leaves the store as it was. Unknown SKUs are
-created in one batch by ``catalog.create_products``.
+created in one batch by ``catalog.create_products``. What stays per order is a few numbers, its
+reference and its raw time (about 500 B); a plan (per customer and status) keeps its cells only when they
+have problems; SQLite's page cache, which also bounds the sorter that builds the indexes again, is
+held at ``IMPORT_CACHE_BYTES``. Not bounded yet: the per-order state still grows with the file.
 
 Speed (issue 6: 30,000 lines/s, ``python -m bench order_import``): cells that repeat (prices, rates,
 names, phones, times) are parsed once; plain numeric date formats skip ``strptime`` (same result);
@@ -109,8 +112,8 @@ STATUSES: dict[str, tuple[str, str, str]] = {
 }
 MAX_REPORTED = 50
 MEMO_LIMIT = 200_000  # distinct texts a memo keeps before it starts again (bounded memory for any file)
-KEEP_LINES = 1_000_000  # lines the first pass keeps (as numbers, ~80 MB) so that the second need not read the file again
-IMPORT_CACHE_BYTES = 64 * 1024 * 1024  # SQLite page cache of the write at most (the store's own size): memory stays bounded
+KEEP_LINES = 400_000  # lines the first pass keeps (as numbers, 29 MB) so that the second need not read the file again
+IMPORT_CACHE_BYTES = 16 * 1024 * 1024  # SQLite page cache (and index sorter) of a big write: memory stays bounded
 MAX_QUANTITY = 1_000_000
 CHUNK = 5_000  # values per IN (...) lookup: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters
 Progress = Callable[[str], None]
@@ -783,6 +786,9 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
     orders.rest = []
     orders.shared.clear()
     plans.known.clear()  # the cells' tuples are needed no more: each order has its plan
+    del plans, parse_time  # and their memos (a time per order) are free for what follows
+    if kept is not None:  # the second pass reads no file: the references are looked up no more
+        index.clear()
 
     # already imported (same reference and channel): skipped
     existing: set[tuple[str, str]] = set()
@@ -876,14 +882,11 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
                 new_customers.append(p["customer_name"] or p["phone"] or p["email"] or p["customer_ref"] or "")
                 if not create_missing:
                     who = p["customer_ref"] or p["phone"] or p["email"]
-                    bad(orders.given_line(k, p["fields"], "customer_ref", "customer_phone", "customer_email"),
+                    given = {"customer_ref": p["customer_ref"], "customer_phone": p["phone"], "customer_email": p["email"]}
+                    bad(orders.given_line(k, given, "customer_ref", "customer_phone", "customer_email"),
                         f"the customer {who!r} of order {refs[k]} is unknown "
                         "(import with --create-missing to create it).")
     refuse_if_bad()
-    pending = {id(p) for p in customers.pending.values()}
-    for p in every_plan:  # the cells as given are needed no more, but for the customers to create
-        if id(p) not in pending:
-            del p["fields"]
     report = OrderImportReport(
         source=source, lines=rows, orders_created=fresh_count, orders_skipped=skipped, order_lines=total_lines,
         total_minor=0, customers_created=new_customers, products_created=unknown_skus if create_missing else [],
@@ -909,16 +912,18 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
             found = customer_ids.get(customers.key(p))
         p["cid"] = found
     # numbers and ids follow the orders' times (then their first lines), whatever order the file gives them in
-    by_time = sorted((k for k in range(count) if fresh[k]), key=lambda k: ordered_us[k] * 2**32 + first_line[k])
+    # (a stable sort by time alone: k follows the first lines, so equal times keep the order of their first lines)
     rank = array("q", bytes(8 * count))
-    for position, k in enumerate(by_time):
-        rank[k] = position
-    del by_time
+    position = 0
+    for k in sorted(range(count), key=ordered_us.__getitem__):
+        if fresh[k]:
+            rank[k] = position
+            position += 1
     spec = _WriteSpec(prefix=prefix, currency=currency_code, tax_rate_bp=tax_rate_bp, method=mapping.payment_method,
                       affect_stock=affect_stock, ordered_us=ordered_us, shipped_us=shipped_us, rank=rank, info=info,
                       first_line=first_line)
-    with tuning.page_cache_for(session.connection(), total_lines + 3 * fresh_count, threshold=DEFER_INDEXES_FROM,
-                               limit=IMPORT_CACHE_BYTES):
+    with tuning.page_cache_of(session.connection(), IMPORT_CACHE_BYTES, total_lines + 3 * fresh_count,
+                              threshold=DEFER_INDEXES_FROM):
         _write(session, actor, complete_orders(), fresh_count, total_lines, variants, report, spec, bad,
                progress=progress)
     refuse_if_bad()  # a line the pricing refused: raising rolls the whole transaction back
@@ -946,13 +951,15 @@ def _moment(micros: int) -> datetime:
 
 class _Kept:
     """The first pass's lines as numbers (texts by number), up to ``KEEP_LINES`` of them, so that the
-    second pass of a file of up to that size needs no second read (about 80 bytes a line)."""
+    second pass of a file of up to that size needs no second read (72 bytes a line, in one array)."""
+
+    WIDTH = 9  # k, line, sku, quantity, unit, discount, total, name, category
 
     def __init__(self) -> None:
-        self.columns = [array("q") for _ in range(9)]  # k, line, sku, quantity, unit, discount, total, name, category
-        self.appends = [column.append for column in self.columns]
+        self.values = array("q")
         self.numbers: dict[str, int] = {"": 0}
         self.texts: list[str] = [""]
+        self.limit = KEEP_LINES * self.WIDTH
 
     def number(self, text: str) -> int:
         found = self.numbers.get(text)
@@ -964,24 +971,22 @@ class _Kept:
     def add(self, k: int, line: int, sku: str, quantity: int, unit: int, discount: int, total: int, name: str,
             category: str) -> bool:
         """Keep a line; False (and nothing kept any more) past ``KEEP_LINES`` or for a total too big for 64 bits."""
-        if len(self.columns[0]) >= KEEP_LINES or total >= 2**63:
-            self.columns.clear()
+        values = self.values
+        if len(values) >= self.limit or total >= 2**63:
+            del values[:]
+            self.numbers.clear()
+            self.texts.clear()
             return False
-        append, number = self.appends, self.number
-        append[0](k)
-        append[1](line)
-        append[2](number(sku))
-        append[3](quantity)
-        append[4](unit)
-        append[5](discount)
-        append[6](total)
-        append[7](number(name) if name else 0)
-        append[8](number(category) if category else 0)
+        numbers = self.numbers
+        values.extend((k, line, numbers.get(sku) or self.number(sku), quantity, unit, discount, total,
+                       (numbers.get(name) or self.number(name)) if name else 0,
+                       (numbers.get(category) or self.number(category)) if category else 0))
         return True
 
     def rows(self) -> Iterator[tuple[int, ...]]:
         """(k, line, sku, quantity, unit, discount, total, name, category) of each line kept, in file order."""
-        return zip(*self.columns, strict=True)
+        values = iter(self.values)
+        return zip(*([values] * self.WIDTH), strict=True)
 
 
 class _LineParser:
@@ -1121,19 +1126,21 @@ class _Plans:
         ``problems``, only when there are some, lists (fields whose line to name, sentence) for each order."""
         mapping = self.mapping
         problems: list[tuple[tuple[str, ...], str]] = []
-        plan: dict[str, Any] = {"fields": f, "channel": "imported"}
+        plan: dict[str, Any] = {"channel": "imported"}  # the cells (``fields``) are kept only with problems
         word = f.get("status", "").lower() or mapping.default_status
         status = mapping.status_map.get(word, word)
         if status not in STATUSES:
+            plan["fields"] = f
             plan["problems"] = [(("status",), f"the status {f.get('status')!r} of order {_REF} is not one of "
                                  f"{', '.join(STATUSES)} (add it to [status_map]).")]
             return plan
         channel = f.get("channel", "").lower() or "imported"
         if channel not in CHANNELS:
+            plan["fields"] = f
             plan["problems"] = [(("channel",), f"the channel {f.get('channel')!r} of order {_REF} is not one of "
                                  f"{', '.join(CHANNELS)}.")]
             return plan
-        plan.update(status=status, channel=channel, triple=STATUSES[status])
+        plan.update(status=status, channel=channel)
         try:
             phone, email = f.get("customer_phone"), f.get("customer_email")
             plan["phone"] = self.phone_of(phone) if phone else None
@@ -1151,11 +1158,12 @@ class _Plans:
         plan["customer_ref"] = f["customer_ref"] or None
         plan["customer_name"] = f["customer_name"]
         plan["sales_region"] = f["region"]  # the order's sales region ("South", 华东); the address keeps the province
-        address = _address_fields(plan)
+        address = _address_fields(f)
         plan["address"] = self.addresses.setdefault(tuple(address.values()), address)  # shared by its customer's plans
+        plan["has_address"] = any(f.get(k) for k in ("country", "region", "province", "city", "postal_code"))
         if problems:
-            plan["problems"] = problems
-        return plan
+            plan["fields"], plan["problems"] = f, problems
+        return plan  # ten keys with its customer's id: a dict of 272 bytes (one more key and it is 464)
 
 
 class _CustomerResolver:
@@ -1225,13 +1233,12 @@ class _CustomerResolver:
         rows, refs, addresses = [], [], []
         for cid, (key, plan) in zip(new_ids, self.pending.items(), strict=True):
             ids[key] = cid
-            f = plan["fields"]
             name = plan["customer_name"] or plan["phone"] or plan["email"] or plan["customer_ref"]
             rows.append({"id": cid, "name": name, "phone": plan["phone"], "email": plan["email"],
                          "note": "imported", "order_count": 0, "spent_minor": 0, "created_at": now, "updated_at": now})
             if plan["customer_ref"]:
                 refs.append({"ref": plan["customer_ref"], "customer_id": cid})
-            if any(f.get(k) for k in ("country", "region", "province", "city", "postal_code")):
+            if plan["has_address"]:
                 addresses.append(_address_row(cid, plan, now))
         bulk.insert_dicts(conn, table_of(Customer), rows)
         bulk.insert_dicts(conn, table_of(CustomerImportRef), refs)
@@ -1249,8 +1256,8 @@ class _CustomerResolver:
         return ids
 
 
-def _address_fields(plan: dict[str, Any]) -> dict[str, str]:
-    f = plan["fields"]
+def _address_fields(f: dict[str, str]) -> dict[str, str]:
+    """The address an order's (checked) cells give: the order's ship-to, and a new customer's address."""
     try:  # a code or a name (``CN``, ``China``); a country no one knows is left empty, as before
         country = country_code(f["country"]) if (f.get("country") or "").strip() else ""
     except InvalidInput:
@@ -1262,7 +1269,7 @@ def _address_fields(plan: dict[str, Any]) -> dict[str, str]:
 
 def _address_row(customer_id: int, plan: dict[str, Any], now: datetime) -> dict[str, Any]:
     return {"customer_id": customer_id, "recipient": plan["customer_name"], "phone": plan["phone"] or "",
-            "district": "", "street": "", "is_default": True, "created_at": now, **_address_fields(plan)}
+            "district": "", "street": "", "is_default": True, "created_at": now, **plan["address"]}
 
 
 def _create_products(session: Session, actor: Actor, skus: list[str], first_seen: dict[str, _Line],
@@ -1365,9 +1372,9 @@ FLUSH_ORDERS = 5_000
 LINE_ID_BLOCK = 50_000  # order line ids taken at once
 # tables written many rows per statement (store.bulk): sales_order's three ``IN (...)`` CHECKs
 # set up a temporary table per executed statement, so one statement per row paid it per row
-# (100k orders: 3.4 -> 2.3 s CPU); payments and events halve too (0.35 -> 0.16 s each). Order
-# lines measured no faster while the page cache spilled; with it grown for the import
-# (tuning.page_cache_for) 300k lines take 0.7 s CPU instead of 0.85-0.9 s.
+# (100k orders: 3.4 -> 2.3 s CPU); payments and events halve too (0.35 -> 0.16 s each). With the
+# indexes built after the inserts, the inserts touch only each table's right-hand pages: a page cache
+# of IMPORT_CACHE_BYTES (tuning.page_cache_of) writes as fast as the store's 64 MiB, in 50 MB less.
 DEFER_INDEXES_FROM = 20_000  # orders (or lines) from which an import builds the order tables' indexes afterwards
 MULTI_ROW_TABLES = frozenset({"sales_order", "order_line", "order_payment", "order_event"})
 
@@ -1455,7 +1462,7 @@ def _write(session: Session, actor: Actor, complete: Iterator[tuple[int, str, li
             position_by_time = rank[k]
             number = f"{prefix}{numbers[position_by_time]:06d}"
             order_id = order_ids[position_by_time]
-            status, payment_status, fulfilment = plan["triple"]
+            status, payment_status, fulfilment = STATUSES[plan["status"]]
             ordered = moment(ordered_us[k])
             shipped_flag = fulfilment in ("shipped", "delivered")
             paid = priced.total_minor if payment_status == "paid" else 0
