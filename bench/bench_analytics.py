@@ -294,9 +294,12 @@ def run() -> None:
     from shoptui import clock, db
     from shoptui.services import analytics
 
-    if not STORE.exists():
+    from bench._engine import store_url
+    from bench._report import cached_store
+
+    if not cached_store(STORE):  # a store built before a newer migration is upgraded first
         _build()
-    url = f"sqlite:///{STORE}"
+    url = store_url(STORE, str(VERSION))  # the file on SQLite; a copy of its template on PostgreSQL
     today = NOW.astimezone(ZONE).date()
     month_end = today.replace(day=1) - timedelta(days=1)
     month_start = month_end.replace(day=1)

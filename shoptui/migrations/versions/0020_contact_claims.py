@@ -1,7 +1,7 @@
 """contact claims: a phone or email is one customer's across the customer row and its further contacts
 
 Revision ID: 0020_contact_claims
-Revises: 0017_staff
+Revises: 0019_breakdown_indexes
 Create Date: 2026-12-08 01:10:00
 
 A customer's primary phone and email are unique on ``customer`` and its further ones (kept by a
@@ -22,7 +22,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0020_contact_claims'
-down_revision: str | None = '0017_staff'
+down_revision: str | None = '0019_breakdown_indexes'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
