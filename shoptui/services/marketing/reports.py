@@ -38,13 +38,13 @@ def record_usage(*, session: Session, actor: Actor, order_id: int, order_number:
     now = clock.now()
     if priced.promotions:
         ids = sorted({applied.promotion_id for applied in priced.promotions})
-        taken = session.execute(
+        counted: Any = session.execute(
             update(Promotion).where(col(Promotion.id).in_(ids),
                                     (col(Promotion.usage_limit).is_(None))
                                     | (col(Promotion.used_count) < col(Promotion.usage_limit)))
-            .values(used_count=col(Promotion.used_count) + 1).execution_options(synchronize_session=False)).rowcount
-        if taken != len(ids):  # one reached its limit meanwhile: the caller's transaction is rolled back
-            full = set(session.execute(select(col(Promotion.id)).where(
+            .values(used_count=col(Promotion.used_count) + 1).execution_options(synchronize_session=False))
+        if counted.rowcount != len(ids):  # one reached its limit meanwhile: the caller's transaction is rolled back
+            full: set[int] = set(session.execute(select(col(Promotion.id)).where(
                 col(Promotion.id).in_(ids), col(Promotion.usage_limit).is_not(None),
                 col(Promotion.used_count) >= col(Promotion.usage_limit))).scalars())
             name = next((p.name for p in priced.promotions if p.promotion_id in full), priced.promotions[0].name)

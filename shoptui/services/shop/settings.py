@@ -42,11 +42,11 @@ def _stored(session: Session) -> dict[str, Any]:
     Kept in ``session.info`` (one session is one transaction); a change made through this module in the
     same transaction drops it (:func:`forget`), so a setting set and then read in one transaction is seen.
     """
-    cached = session.info.get(_CACHE)
+    cached: dict[str, Any] | None = session.info.get(_CACHE)
     if cached is None:
         cached = session.info[_CACHE] = {str(row[0]): row[1] for row in session.execute(
             select(col(StoreSetting.key), col(StoreSetting.value)))}
-    return cached  # type: ignore[no-any-return]  # session.info holds Any
+    return cached
 
 
 def forget(session: Session) -> None:
