@@ -147,3 +147,35 @@ def test_settings_are_read_once_per_transaction_and_a_change_is_seen_at_once(sho
         settings.set_value(session=s, actor=CLERK, key="receipt_footer", raw="")
     with db.transaction(shop) as s:
         assert settings.get(session=s, key="receipt_footer") == ""
+
+
+def test_sell_many_books_and_audits_each_line_as_sell_does_and_refuses_by_sku(shop: str) -> None:
+    from sqlmodel import col, select
+
+    from shoptui.errors import Conflict
+    from shoptui.models.inventory import StockMovement
+    from shoptui.models.store import AuditEntry
+    from shoptui.services import inventory
+    from shoptui.services.catalog import find_variant
+
+    with db.transaction(shop) as s:
+        one, two = find_variant(session=s, code="ITEM-08"), find_variant(session=s, code="ITEM-09")
+        start = s.exec(select(AuditEntry.id).order_by(col(AuditEntry.id).desc())).first() or 0
+        levels = inventory.sell_many(session=s, actor=CLERK, items=[(one.id, 2), (two.id, 1), (one.id, 1)],
+                                     ref_kind="order", ref_id="T-1")
+        assert [lv.on_hand if lv else None for lv in levels] == [9_998, 9_999, 9_997]
+        moves = s.exec(select(StockMovement.variant_id, StockMovement.quantity)
+                       .where(StockMovement.ref_id == "T-1").order_by(col(StockMovement.id))).all()
+        assert [tuple(m) for m in moves] == [(one.id, -2), (two.id, -1), (one.id, -1)]
+        audits = s.exec(select(AuditEntry).where(col(AuditEntry.id) > start).order_by(col(AuditEntry.id))).all()
+        assert [(a.action, a.summary, a.before, a.after) for a in audits] == [
+            ("stock.sell", "sell 2 x ITEM-08 at MAIN for order T-1", {"on_hand": 10_000}, {"on_hand": 9_998}),
+            ("stock.sell", "sell 1 x ITEM-09 at MAIN for order T-1", {"on_hand": 10_000}, {"on_hand": 9_999}),
+            ("stock.sell", "sell 1 x ITEM-08 at MAIN for order T-1", {"on_hand": 9_998}, {"on_hand": 9_997}),
+        ]
+    with pytest.raises(Conflict, match="Only 9999 of ITEM-09 available"):
+        with db.transaction(shop) as s:
+            inventory.sell_many(session=s, actor=CLERK, items=[(one.id, 1), (two.id, 10_000)], ref_kind="order",
+                                ref_id="T-2")
+    with db.read_session(shop) as s:
+        assert s.exec(select(StockMovement.id).where(StockMovement.ref_id == "T-2")).all() == []
