@@ -616,3 +616,47 @@ async def test_a_scan_draws_only_the_rows_it_changed(sale_app: ShopApp) -> None:
         assert first.startswith("▸") and TEE_S_WHITE in first and "158.00" in first
         assert not table.render_line(3).text.startswith("▸")
         assert basket_lines(pilot.app) == [(TEE_S_WHITE, 2), (TEE_M_BLACK, 1), (TEE_M_WHITE, 2)]
+
+
+async def test_a_new_line_asks_for_no_layout_while_the_rows_fit_and_scrolls_once_they_do_not(sale_app: ShopApp,
+                                                                                           sale_store: str) -> None:
+    """A layout of the sale screen cost more than the rest of drawing a scan: a line more in the basket
+    changes what scrolls, so it asks for one only when the scroll bar comes or goes."""
+    from sqlmodel import col, select
+    from textual.widget import Widget
+
+    from shoptui.models.catalog import Variant
+    from shoptui.models.inventory import StockLevel
+
+    with db.read_session(sale_store) as s:
+        codes = list(s.exec(select(Variant.sku).join(StockLevel, col(StockLevel.variant_id) == Variant.id)
+                            .where(StockLevel.on_hand > 0).order_by(Variant.sku).limit(24)))
+    async with sale_app.run_test(size=(80, 24)) as pilot:
+        await open_sale(pilot)
+        table = pilot.app.screen.query_one("#sale-basket")
+        await scan(pilot, codes[0])
+        asked: list[str] = []
+        refresh = Widget.refresh
+
+        def noting(self: Widget, *regions: object, layout: bool = False, **kwargs: object) -> Widget:
+            if layout and self is table:
+                asked.append(type(self).__name__)
+            return refresh(self, *regions, layout=layout, **kwargs)  # type: ignore[arg-type]
+
+        Widget.refresh = noting  # type: ignore[method-assign]
+        try:
+            await scan(pilot, codes[1])
+            assert asked == [] and not table.show_vertical_scrollbar
+            n = 2
+            while not table.show_vertical_scrollbar and n < len(codes):  # until the rows overflow the table
+                assert asked == [], f"line {n} asked for a layout while the rows still fit"
+                await scan(pilot, codes[n])
+                n += 1
+        finally:
+            Widget.refresh = refresh  # type: ignore[method-assign]
+        await settle(pilot)
+        assert table.show_vertical_scrollbar and asked  # the layout of the line that brought the scroll bar
+        lines = basket_lines(pilot.app)
+        assert table.virtual_size.height == len(lines) + 1 > table.size.height  # the header and every line
+        last = table.render_line(table.size.height - 1).text
+        assert last.startswith("▸") and lines[-1][0][:6] in last  # scrolled to the new, selected line

@@ -12,6 +12,7 @@ from .ledger import (
     reserve as reserve,
     restock_return as restock_return,
     sell as sell,
+    sell_many as sell_many,
 )
 from .levels import level_of as level_of, levels_for as levels_for
 from .listing import (

@@ -148,8 +148,12 @@ def book(
     ref_kind: str | None = None,
     ref_id: str | int | None = None,
     at: datetime | None = None,
+    movements: list[dict[str, Any]] | None = None,
 ) -> LevelRead:
     """Book one movement: change the level conditionally, append the movement, evaluate the low-stock alert.
+
+    ``movements``: the ledger row is appended there instead of written, for a caller that books several and
+    writes their rows in one driver call (``_NEW_MOVE.executemany``, :func:`sell_many`) in the same transaction.
 
     The ledger's one writer (with :func:`book_many` its bulk form). Refuses (Conflict/InvalidInput
     naming the SKU and what there is) a change the level cannot take; the caller writes the audit.
@@ -178,9 +182,13 @@ def book(
                            "released or shipped.", field="quantity")
         raise InvalidInput(f"Only {on_hand} of {variant.sku} on hand{where}, so {-quantity} cannot be removed. "
                            "Count the shelf and record a stocktake instead.", field="quantity")
-    _NEW_MOVE.execute(session, _movement_row(actor, variant.id, location.id, kind=kind, quantity=quantity,
-                                             committed_change=committed_change, unit_cost_minor=unit_cost_minor,
-                                             reason=reason, note=note, ref_kind=ref_kind, ref_id=ref_id, at=now))
+    row = _movement_row(actor, variant.id, location.id, kind=kind, quantity=quantity, committed_change=committed_change,
+                        unit_cost_minor=unit_cost_minor, reason=reason, note=note, ref_kind=ref_kind, ref_id=ref_id,
+                        at=now)
+    if movements is None:
+        _NEW_MOVE.execute(session, row)
+    else:
+        movements.append(row)
     on_hand, committed, incoming, alerted, alerted_out, reorder_point = after  # flags: 0/1 on SQLite
     available = on_hand - committed
     # the same rule as evaluate_alerts (alert_step): once on falling to the point, once more on running out
@@ -271,9 +279,43 @@ def _order_move(
                  committed_change=committed_change, need_available=need_available)
     before, after = _levels(level, quantity, committed_change)
     shop.record(session=session, actor=actor, entity="variant", action=f"stock.{action}", entity_id=variant.id,
-                 summary=f"{action} {amount} x {variant.sku} at {location.code}"
-                 + (f" for {ref_kind} {ref_id}" if ref_kind else ""), before=before, after=after)
+                 summary=_move_summary(action, amount, variant, location, ref_kind, ref_id), before=before, after=after)
     return level
+
+
+def _move_summary(action: str, amount: int, variant: VariantRef, location: LocationRead, ref_kind: str | None,
+                  ref_id: str | int | None) -> str:
+    """The audit summary of an order's stock movement."""
+    return f"{action} {amount} x {variant.sku} at {location.code}" + (f" for {ref_kind} {ref_id}" if ref_kind else "")
+
+
+def sell_many(*, session: Session, actor: Actor, items: Sequence[tuple[int, int]], location_id: int | None = None,
+              ref_kind: str | None, ref_id: str | int | None) -> list[LevelRead | None]:
+    """:func:`sell` of several (variant id, quantity) of one order at once: a counter sale's hand-over.
+
+    The same as one ``sell`` each, in order - the conditional level change and its refusal (Conflict naming
+    the SKU), the alerts, the ledger row and the audit line - but the ledger rows go in by one driver call and
+    the audit lines by one statement, so a sale of many lines is not two round trips more per line.
+    """
+    location = find_location(session, location_id)
+    rows: list[dict[str, Any]] = []
+    audits: list[tuple[str | int | None, str, dict[str, Any] | None, dict[str, Any] | None]] = []
+    levels: list[LevelRead | None] = []
+    for variant_id, amount in items:
+        positive_quantity(amount)
+        variant = variant_by_id(session, variant_id)
+        if not variant.track_stock:
+            levels.append(None)
+            continue
+        level = book(session, actor, variant, location, kind="sale", ref_kind=ref_kind, ref_id=ref_id,
+                     unit_cost_minor=variant.cost_minor, quantity=-amount, need_available=amount, movements=rows)
+        before, after = _levels(level, -amount)
+        audits.append((variant.id, _move_summary("sell", amount, variant, location, ref_kind, ref_id), before, after))
+        levels.append(level)
+    if rows:
+        _NEW_MOVE.executemany(session, rows)
+    shop.record_many(session=session, actor=actor, action="stock.sell", entity="variant", entries=audits)
+    return levels
 
 
 def reserve(*, session: Session, actor: Actor, variant_id: int, quantity: int, location_id: int | None = None,

@@ -12,7 +12,7 @@ from shoptui.config import Actor
 from shoptui.errors import Conflict
 from shoptui.models.customers import Customer
 from shoptui.services import shop
-from shoptui.services.inventory import fulfil, release, sell
+from shoptui.services.inventory import fulfil, release, sell_many
 from shoptui.services.orders import status as machine
 from shoptui.services.orders.common import add_event, order_settings, touch
 from shoptui.services.orders.drafts import clean_text
@@ -36,14 +36,16 @@ def fulfil_all(*, session: Session, actor: Actor, number: str, complete: bool = 
     lines = order_lines(session, order.id or 0)
     now = clock.now()
     handed = []
+    selling = [(line.variant_id or 0, line.quantity - line.quantity_shipped) for line in lines
+               if line.quantity > line.quantity_shipped] if order.stock_mode == "deferred" else []
+    if selling:  # every line from stock at once: one ledger write and one audit statement for them all
+        sell_many(session=session, actor=actor, items=selling, location_id=order.location_id, ref_kind="order",
+                  ref_id=order.number)
     for line in lines:
         left = line.quantity - line.quantity_shipped
         if left <= 0:
             continue
-        if order.stock_mode == "deferred":
-            sell(session=session, actor=actor, variant_id=line.variant_id or 0, quantity=left,
-                           location_id=order.location_id, ref_kind="order", ref_id=order.number)
-        elif order.stock_mode == "reserve":
+        if order.stock_mode == "reserve":
             fulfil(session=session, actor=actor, variant_id=line.variant_id or 0, quantity=left,
                              location_id=order.location_id, ref_kind="order", ref_id=order.number)
         line.quantity_shipped = line.quantity

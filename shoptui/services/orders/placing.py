@@ -15,13 +15,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput, NotFound
+from shoptui.models._types import table_of
 from shoptui.models.catalog import Product, Variant
 from shoptui.models.customers import Customer
 from shoptui.models.orders import (
@@ -292,9 +293,10 @@ def create_order_row(*, session: Session, actor: Actor, draft: OrderDraft) -> Or
     lines += orders_offers.gift_lines(order.id, priced, len(lines))
     store_prices(session, order, lines, priced.order)
     session.add_all(lines)
-    for adj in priced.adjustments:
-        session.add(OrderAdjustment(order_id=order.id, kind=adj.kind, label=adj.label, amount_minor=adj.amount_minor,
-                                    ref=adj.ref))
+    if priced.adjustments:  # one INSERT of many rows (the ORM would send one per adjustment: one per offer)
+        session.execute(insert(table_of(OrderAdjustment)), [
+            {"order_id": order.id, "kind": adj.kind, "label": adj.label, "amount_minor": adj.amount_minor,
+             "ref": adj.ref} for adj in priced.adjustments])
     if order.stock_mode == "reserve":
         for stored in lines:
             reserve(session=session, actor=actor, variant_id=stored.variant_id or 0, quantity=stored.quantity,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from shoptui import clock
 from shoptui.config import Actor, mask_url, secret_env_name, secret_value, secrets_file
@@ -32,20 +32,43 @@ def _definition(key: str) -> SettingDef:
     return definition
 
 
+_CACHE = "shoptui.settings"
+"""``session.info`` key of the settings as this transaction read them (see :func:`get_all`)."""
+
+
+def _stored(session: Session) -> dict[str, Any]:
+    """The stored settings, read once per transaction (a counter sale asks for them from five places).
+
+    Kept in ``session.info`` (one session is one transaction); a change made through this module in the
+    same transaction drops it (:func:`forget`), so a setting set and then read in one transaction is seen.
+    """
+    cached: dict[str, Any] | None = session.info.get(_CACHE)
+    if cached is None:
+        cached = session.info[_CACHE] = {str(row[0]): row[1] for row in session.execute(
+            select(col(StoreSetting.key), col(StoreSetting.value)))}
+    return cached
+
+
+def forget(session: Session) -> None:
+    """Drop the settings this transaction read: the next read goes to the store (after a setting changed)."""
+    session.info.pop(_CACHE, None)
+
+
 def get_all(*, session: Session) -> dict[str, Any]:
     """Every setting's value (stored or default), by key; a secret's is always its empty default.
 
     Secrets (SMTP password, SMS gateway headers) are read with ``secret`` where they are used.
     """
-    stored = {row.key: row.value for row in session.exec(select(StoreSetting))}
+    stored = _stored(session)
     return {key: d.default if d.secret else stored.get(key, d.default) for key, d in definitions().items()}
 
 
 def get(*, session: Session, key: str) -> Any:
     """One setting's value (stored or default); a secret's is always its empty default."""
     definition = _definition(key)
-    row = session.get(StoreSetting, key)
-    return definition.default if row is None or definition.secret else row.value
+    if definition.secret:
+        return definition.default
+    return _stored(session).get(key, definition.default)
 
 
 def secret_hint(key: str) -> str:
@@ -121,6 +144,7 @@ def set_value(*, session: Session, actor: Actor, key: str, raw: str) -> Any:
         row.value = value
         row.updated_at = clock.now()
         session.add(row)
+    forget(session)  # read again from here on
     audit.record(session=session, actor=actor, action="settings.set", entity="setting", entity_id=key,
                  summary=f"{key} set", before={"value": shown(key, before)}, after={"value": shown(key, value)})
     session.flush()
@@ -134,6 +158,7 @@ def _clear_secret(*, session: Session, actor: Actor, key: str, raw: str) -> Any:
     row = session.get(StoreSetting, key)
     if row is not None:
         session.delete(row)
+        forget(session)
         audit.record(session=session, actor=actor, action="settings.set", entity="setting", entity_id=key,
                      summary=f"{key} removed from the store", before={"value": "set"}, after={"value": "not set"})
         session.flush()

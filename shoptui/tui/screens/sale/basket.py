@@ -158,10 +158,26 @@ class BasketTable(ScrollView, can_focus=False):
                 self._lines.pop(key, None)
             self._keys, self._shown = keys, rows
             self._refresh_rows(dirty)
-        size = Size(self._table_width(), len(self._keys) + 1)  # the header and the rows
-        if self.virtual_size != size:
-            self.virtual_size = size
+        self._grow_to(Size(self._table_width(), len(self._keys) + 1))  # the header and the rows
         self._cursor_to(keep)
+
+    def _grow_to(self, size: Size) -> None:
+        """Make the scrollable size ``size``. A line more or less changes only what scrolls, not the screen's
+        layout: while the scroll bars stay as they are (the rows still fit, or still overflow), the size is set
+        without the layout of the whole screen that setting ``virtual_size`` asks for (that layout cost more than
+        the rest of drawing a scan); else it is set as usual."""
+        before = self.virtual_size
+        if before == size:
+            return
+        height = self.container_size.height
+        if not self.is_mounted or not height or before.width != size.width or (
+                (before.height > height) != (size.height > height)):
+            self.virtual_size = size
+            return
+        self.set_reactive(BasketTable.virtual_size, size)
+        if size.height > height:  # the bar is shown: its thumb follows the new length
+            self.vertical_scrollbar.window_virtual_size = size.height
+        self.refresh()
 
     def _refresh_rows(self, rows: set[int]) -> None:
         """Repaint the lines of these rows (those on screen), nothing else."""
@@ -298,10 +314,24 @@ class TotalsPanel(Vertical):
         for offer in offers or []:
             row(f"  {offer.label}", money(offer.amount_minor), "bold" if offer.offer else "")
         row(f"  incl. {tax_label}", money(basket.tax_minor))
-        self.query_one("#totals-lines", Static).update(grid, layout=len(figures) != self.plain.count("\n"))
+        lines = self.query_one("#totals-lines", Static)
+        lines.update(grid, layout=_rows_shown(lines, len(figures)) != _rows_shown(lines, self.plain.count("\n")))
         self.plain = "\n".join(figures + [f"TOTAL {currency} {money(basket.total_minor)}"])
         label = f"TOTAL {currency}".strip()
         if label != self._label:
             self._label = label
             self.query_one("#totals-label", Static).update(plain(label))
         self.query_one("#totals-digits", Digits).update(money(basket.total_minor))
+
+
+def _rows_shown(widget: Static, rows: int) -> int | None:
+    """How many rows ``widget`` takes for content of ``rows`` lines: its height as its styles bound it (min and
+    max height in cells); None when its height does not follow its content (a fraction of the panel, or a
+    fixed height). A new content needs a layout of the screen only when this changes."""
+    styles = widget.styles
+    if styles.height is not None and not styles.height.is_auto:
+        return None
+    low = styles.min_height.cells if styles.min_height is not None else None
+    high = styles.max_height.cells if styles.max_height is not None else None
+    return max(low or 0, min(rows, high if high is not None else rows))
+
