@@ -291,11 +291,10 @@ def _ms(fn: object, repeat: int = 5) -> tuple[float, float]:
 
 
 def run() -> None:
-    from shoptui import clock, db
-    from shoptui.services import analytics
-
     from bench._engine import store_url
     from bench._report import cached_store
+    from shoptui import clock, db
+    from shoptui.services import analytics
 
     if not cached_store(STORE):  # a store built before a newer migration is upgraded first
         _build()
