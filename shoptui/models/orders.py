@@ -170,6 +170,22 @@ class SalesDayVariant(SQLModel, table=True):
     cost_minor: int = 0
 
 
+class SalesCustomerMonth(SQLModel, table=True):
+    """The customers report's rollup of orders in sales per store-local month (its first day) and customer (0: the
+    guests' orders): how many, their net (lines after discounts, before returns), and the first and last placed
+    day among them. Kept with ``sales_day`` (services.orders.rollups) and proven equal to the orders by ``db check``.
+    No foreign key on purpose: a member merge folds the merged customer's rows into the kept one's."""
+
+    __tablename__ = "sales_customer_month"
+    __table_args__ = (Index("ix_sales_customer_month_customer", "customer_id", "month"),)
+    month: date = Field(primary_key=True)
+    customer_id: int = Field(primary_key=True)
+    orders: int = 0
+    net_minor: int = 0
+    first_day: date | None = None
+    last_day: date | None = None
+
+
 class OrderLine(SQLModel, table=True):
     """One variant on an order, with the title and SKU as sold and the amounts of the whole line."""
 

@@ -10,26 +10,24 @@ RFM scores and segments: see rfm.py (the rules are stated in ``shoptui report cu
 from __future__ import annotations
 
 import unicodedata
-from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, not_
+from sqlalchemy import func, literal, literal_column
 from sqlalchemy import select as sa_select
 from sqlmodel import col
 
+from shoptui.models._types import table_of
 from shoptui.models.customers import Customer
 from shoptui.models.members import Member
-from shoptui.models.orders import Order, OrderRefund, OrderRefundLine
+from shoptui.models.orders import Order, OrderRefund, OrderRefundLine, SalesCustomerMonth
 from shoptui.services.analytics.basis import (
     Period,
-    as_utc,
-    bucket,
     counted,
     month_starts,
-    placed_in,
+    next_month,
     refunded_in,
     share_bp,
     store_period,
@@ -63,7 +61,7 @@ class Buyer:
     customer_id: int
     orders: int
     net_sales: int
-    last_at: datetime
+    last_day: date
 
 
 @dataclass(frozen=True)
@@ -152,18 +150,62 @@ class CustomersReport:
         return sorted((c for c in self.scored if c.segment == rule.name), key=lambda c: (-c.net_sales, c.customer_id))
 
 
+def _spans(period: Period) -> tuple[date, date, list[tuple[date, date]]]:
+    """The whole months ``lo`` <= month < ``hi`` inside the period (read from the month x customer rollup) and the
+    days around them (first, last; read from the orders through the placed-day index)."""
+    lo = period.start if period.start.day == 1 else next_month(period.start)
+    last_month = period.end.replace(day=1)
+    hi = next_month(last_month) if next_month(last_month) - timedelta(days=1) == period.end else last_month
+    if lo >= hi:
+        return lo, lo, [(period.start, period.end)]
+    edges = []
+    if period.start < lo:
+        edges.append((period.start, lo - timedelta(days=1)))
+    if hi <= period.end:
+        edges.append((hi, period.end))
+    return lo, hi, edges
+
+
 def buyers(session: Session, period: Period) -> tuple[dict[int, Buyer], int, int]:
-    """Per customer: orders placed in the period, their net sales less refunds for goods in it, last order.
-    Also the guests' orders and net sales."""
-    net = col(Order.subtotal_minor) + col(Order.adjustments_minor)  # = the lines' net (models/orders.py)
-    placed = (
-        sa_select(col(Order.customer_id), func.count(), func.sum(net), func.max(col(Order.created_at)))
-        .where(placed_in(period.lower, period.upper), counted())
-        .group_by(col(Order.customer_id))
-    )
-    found: dict[int | None, list[Any]] = {}
-    for customer, orders, money, last in tuples(session.execute(placed)):
-        found[customer] = [int(orders), int(money or 0), last]
+    """Per customer: orders placed in the period, their net sales less refunds for goods in it, last order day.
+    Also the guests' orders and net sales. Whole months come from the month x customer rollup (orders.rollups,
+    proven by ``db check``), the days around them from the orders."""
+    scm, o = table_of(SalesCustomerMonth), table_of(Order)
+    found: dict[int, list[Any]] = {}  # customer (0: guests) -> [orders, net, last day]
+
+    def take(rows: Any) -> None:
+        for customer, orders, money, last in tuples(rows):
+            day = as_day(last)
+            have = found.get(int(customer))
+            if have is None:
+                found[int(customer)] = [int(orders), int(money or 0), day]
+            else:
+                have[0] += int(orders)
+                have[1] += int(money or 0)
+                have[2] = max(have[2], day)
+
+    lo, hi, edges = _spans(period)
+    if lo < hi:
+        take(
+            session.execute(
+                sa_select(
+                    scm.c.customer_id, func.sum(scm.c.orders), func.sum(scm.c.net_minor), func.max(scm.c.last_day)
+                )
+                .where(scm.c.month >= lo, scm.c.month < hi)
+                .group_by(scm.c.customer_id)
+            )
+        )
+    who = func.coalesce(o.c.customer_id, literal_column("0"))
+    for first, last in edges:
+        take(
+            session.execute(
+                sa_select(
+                    who, func.count(), func.sum(o.c.subtotal_minor + o.c.adjustments_minor), func.max(o.c.placed_day)
+                )
+                .where(o.c.placed_day >= first, o.c.placed_day <= last, counted())
+                .group_by(who)
+            )
+        )
     refunds = (
         sa_select(col(Order.customer_id), func.sum(col(OrderRefundLine.amount_minor)))
         .select_from(OrderRefundLine)
@@ -173,54 +215,49 @@ def buyers(session: Session, period: Period) -> tuple[dict[int, Buyer], int, int
         .group_by(col(Order.customer_id))
     )
     refunded = {customer: int(amount or 0) for customer, amount in tuples(session.execute(refunds))}
-    guests = found.pop(None, [0, 0, None])
+    guests = found.pop(0, [0, 0, None])
     out = {
-        cid: Buyer(customer_id=cid, orders=o, net_sales=m - refunded.get(cid, 0), last_at=as_utc(last))
-        for cid, (o, m, last) in found.items()
-        if cid is not None
+        cid: Buyer(customer_id=cid, orders=n, net_sales=m - refunded.get(cid, 0), last_day=last)
+        for cid, (n, m, last) in found.items()
     }
     # a customer refunded in the period who bought nothing in it is not a buyer of the period (no order placed)
     return out, int(guests[0]), int(guests[1]) - refunded.get(None, 0)
 
 
-def first_orders(session: Session, upper: datetime) -> dict[int, datetime]:
-    """Each customer's first order that counts, placed before ``upper``.
+def as_day(value: Any) -> date:
+    """A day read back through an aggregate (``max(placed_day)``): a date whatever the driver returned."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
-    The first order of any state comes from the (customer, created_at) index alone; only the customers whose
-    first order does not count (cancelled, or open and unpaid: few, found through the status index) are
-    looked up again, exactly."""
-    mine = and_(col(Order.customer_id).is_not(None), col(Order.created_at) < upper)
-    first = {
-        cid: as_utc(at)
-        for cid, at in tuples(
-            session.execute(
-                sa_select(col(Order.customer_id), func.min(col(Order.created_at)))
-                .where(mine)
-                .group_by(col(Order.customer_id))
-            )
-        )
-    }
-    skipped = sa_select(col(Order.customer_id), col(Order.created_at)).where(
-        col(Order.status).in_(("cancelled", "open")), mine, not_(counted())
+
+def first_days(session: Session, period: Period) -> tuple[dict[int, date], set[int]]:
+    """For every customer who bought in the months the period touches: the day of their first order that counts,
+    when it falls in those months and not after the period (else absent); and the customers who bought before
+    them. From the month x customer rollup: one row per customer and month, the older months found by index."""
+    scm = table_of(SalesCustomerMonth)
+    earlier = scm.alias("earlier")
+    first_month, last_month = period.start.replace(day=1), period.end.replace(day=1)
+    before = (
+        sa_select(literal(1)).where(earlier.c.customer_id == scm.c.customer_id, earlier.c.month < first_month).exists()
     )
-    suspects = sorted({cid for cid, at in tuples(session.execute(skipped)) if first.get(cid) == as_utc(at)})
-    for start in range(0, len(suspects), 900):
-        chunk = suspects[start : start + 900]
-        for cid in chunk:
-            del first[cid]
-        exact = (
-            sa_select(col(Order.customer_id), func.min(col(Order.created_at)))
-            .where(col(Order.customer_id).in_(chunk), col(Order.created_at) < upper, counted())
-            .group_by(col(Order.customer_id))
-        )
-        first.update({cid: as_utc(at) for cid, at in tuples(session.execute(exact))})
-    return first
+    query = (
+        sa_select(scm.c.customer_id, func.min(scm.c.first_day), before)
+        .where(scm.c.month >= first_month, scm.c.month <= last_month, scm.c.customer_id != 0)
+        .group_by(scm.c.customer_id)
+    )
+    first: dict[int, date] = {}
+    old: set[int] = set()
+    for customer, day, bought_before in tuples(session.execute(query)):
+        if bought_before:
+            old.add(int(customer))
+        elif (on := as_day(day)) <= period.end:
+            first[int(customer)] = on
+    return first, old
 
 
 def score_buyers(period: Period, found: dict[int, Buyer]) -> list[tuple[Buyer, int, int, int, int, str]]:
     """(buyer, recency days, R, F, M, segment) for every buyer, by customer id."""
     ordered = sorted(found.values(), key=lambda b: b.customer_id)
-    recency = [(period.end - b.last_at.astimezone(period.tz).date()).days for b in ordered]
+    recency = [(period.end - b.last_day).days for b in ordered]
     rs = quintile_scores(recency, higher_is_better=False) if ordered else []
     fs = quintile_scores([b.orders for b in ordered]) if ordered else []
     ms = quintile_scores([b.net_sales for b in ordered]) if ordered else []
@@ -302,44 +339,46 @@ def _profiles(session: Session, period: Period, found: dict[int, Buyer]) -> tupl
     return by_age, by_gender, by_region
 
 
-def _cohorts(session: Session, period: Period, first: dict[int, datetime]) -> list[CohortRow]:
-    """Cohorts by the month (store time) of each customer's first order, from the first month of the period."""
-    from shoptui.services.shop import day_start
-
+def _cohorts(session: Session, period: Period, first: dict[int, date]) -> list[CohortRow]:
+    """Cohorts by the month (store time) of each customer's first order, from the first month of the period. A
+    customer is active in a month when they have a row of it in the month x customer rollup (the period's last
+    month only up to the period's last day: the row's first placed day tells)."""
+    scm = table_of(SalesCustomerMonth)
     months = month_starts(period.start, period.end)
-    bounds = [day_start(m, period.tz) for m in months]
-    cohort_of = {cid: bisect_right(bounds, at) - 1 for cid, at in first.items() if at >= bounds[0]}
-    span = bucket(col(Order.created_at), bounds)
-    query = (
-        sa_select(col(Order.customer_id), span)
-        .where(
-            col(Order.customer_id).is_not(None),
-            col(Order.created_at) >= bounds[0],
-            col(Order.created_at) < period.upper,
-            counted(),
-        )
-        .group_by(col(Order.customer_id), span)
-    )
+    index = {month: i for i, month in enumerate(months)}
+    cohort_of = {cid: index[day.replace(day=1)] for cid, day in first.items()}
     active: dict[tuple[int, int], int] = defaultdict(int)  # (cohort, months after) -> customers who ordered
-    for cid, month in tuples(session.execute(query)):
-        cohort = cohort_of.get(cid)
-        if cohort is not None and int(month) >= cohort:
-            active[(cohort, int(month) - cohort)] += 1
+    ids = sorted(cohort_of)
+    for i in range(0, len(ids), 900):
+        query = sa_select(scm.c.customer_id, scm.c.month, scm.c.first_day).where(
+            scm.c.customer_id.in_(ids[i : i + 900]), scm.c.month >= months[0], scm.c.month <= months[-1]
+        )
+        for cid, month, first_day in tuples(session.execute(query)):
+            if as_day(first_day) > period.end:
+                continue  # bought that month only after the period
+            cohort, at = cohort_of[int(cid)], index[as_day(month)]
+            if at >= cohort:
+                active[(cohort, at - cohort)] += 1
     sizes: dict[int, int] = defaultdict(int)
     for cohort in cohort_of.values():
         sizes[cohort] += 1
     return [
         CohortRow(
             month=month.strftime("%Y-%m"),
-            customers=sizes.get(index, 0),
-            active=[active.get((index, offset), 0) for offset in range(len(months) - index)],
+            customers=sizes.get(i, 0),
+            active=[active.get((i, offset), 0) for offset in range(len(months) - i)],
         )
-        for index, month in enumerate(months)
+        for i, month in enumerate(months)
     ]
 
 
 def customers_report(
-    *, session: Session, actor: Actor | None = None, start: date | None = None, end: date | None = None, days: int | None = None
+    *,
+    session: Session,
+    actor: Actor | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    days: int | None = None,
 ) -> CustomersReport:
     """The customers report for the days ``start`` .. ``end`` or the ``days`` days to ``end`` (default: the last
     365 days to today)."""
@@ -352,10 +391,13 @@ def customers_report(
     period = store_period(session, start=start, end=end, days=days, default_days=DEFAULT_DAYS)
     money = store_currency(session=session)
     found, guest_orders, guest_net = buyers(session, period)
-    first = first_orders(session, period.upper)
+    first, old = first_days(session, period)
 
-    new = [b for b in found.values() if first.get(b.customer_id, period.lower) >= period.lower]
-    returning = [b for b in found.values() if first.get(b.customer_id, period.lower) < period.lower]
+    def is_new(b: Buyer) -> bool:
+        return b.customer_id not in old and first.get(b.customer_id, period.start) >= period.start
+
+    new = [b for b in found.values() if is_new(b)]
+    returning = [b for b in found.values() if not is_new(b)]
     new_returning = [
         Breakdown(
             key="new",
@@ -398,7 +440,7 @@ def customers_report(
             customer_id=b.customer_id,
             name=names.get(b.customer_id, ""),
             member=b.customer_id in member_ids,
-            last_order=b.last_at.astimezone(period.tz).date(),
+            last_order=b.last_day,
             recency_days=days_ago,
             orders=b.orders,
             net_sales=b.net_sales,

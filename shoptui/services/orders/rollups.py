@@ -1,5 +1,6 @@
 """The sales rollups the reports read (services/analytics): orders in sales per day x channel x region x
-province x country (``sales_day``) and per day x variant (``sales_day_variant``).
+province x country (``sales_day``), per day x variant (``sales_day_variant``) and per month x customer
+(``sales_customer_month``: orders, net, first and last placed day; the guests' orders under customer 0).
 
 An order is in sales when it is not cancelled and not open with no payment (the reports' definitions).
 Its figures enter the rollups the moment it becomes so and leave when it stops (the status machine,
@@ -11,14 +12,14 @@ repairs rebuild the days they touched (:func:`rebuild`); ``db check`` proves the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, delete, func, insert, literal_column, not_, select, update
+from sqlalchemy import Date, and_, case, delete, func, insert, literal, literal_column, not_, or_, select, update
 
 from shoptui.models._types import table_of
-from shoptui.models.orders import Order, OrderLine, SalesDay, SalesDayVariant
+from shoptui.models.orders import Order, OrderLine, SalesCustomerMonth, SalesDay, SalesDayVariant
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 DAY_KEYS = ("placed_day", "channel", "sales_region", "ship_province", "ship_country")
 DAY_FIGURES = ("orders", "units", "gross_minor", "net_minor", "cost_minor", "shipping_minor", "tax_minor")
 VARIANT_FIGURES = ("orders", "units", "gross_minor", "net_minor", "cost_minor")
+CUSTOMER_KEYS = ("month", "customer_id")
+CUSTOMER_FIGURES = ("orders", "net_minor", "first_day", "last_day")
 
 
 def in_sales(status: str, payment_status: str) -> bool:
@@ -38,16 +41,37 @@ def in_sales_sql(o: Any) -> Any:
     return and_(o.c.status != "cancelled", not_(and_(o.c.status == "open", o.c.payment_status == "unpaid")))
 
 
-def _add(session: Session, table: Any, keys: dict[str, Any], figures: dict[str, int]) -> None:
-    """Add ``figures`` to the row of ``keys``; a missing row is created at zero first (insert-or-ignore, so two
-    transactions creating the same day's row never collide) and the figures added to it."""
+def month_of(day: date) -> date:
+    """The first day of ``day``'s month (the key of a month rollup)."""
+    return day.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    """The first day of the month after the one ``month`` starts."""
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def months(first: date, last: date) -> Iterator[date]:
+    """The first days of the months from ``first``'s to ``last``'s, both included."""
+    month = month_of(first)
+    while month <= last:
+        yield month
+        month = next_month(month)
+
+
+def _add(
+    session: Session, table: Any, keys: dict[str, Any], figures: dict[str, int], also: dict[str, Any] | None = None
+) -> None:
+    """Add ``figures`` to the row of ``keys`` (and set the columns of ``also`` to their expressions); a missing row
+    is created at zero first (insert-or-ignore, so two transactions creating the same day's row never collide) and
+    the figures added to it."""
     from shoptui.store.unique import insert_ignore
 
     where = [table.c[k] == v for k, v in keys.items()]
     statement = (
         update(table)
         .where(*where)
-        .values({k: table.c[k] + v for k, v in figures.items()})
+        .values({**{k: table.c[k] + v for k, v in figures.items()}, **(also or {})})
         .execution_options(synchronize_session=False)
     )
     result: Any = session.execute(statement)
@@ -81,6 +105,7 @@ def roll(session: Session, order: Order, lines: Iterable[OrderLine], sign: int) 
             "tax_minor": sign * order.tax_minor,
         },
     )
+    _roll_customer(session, order, sign)
     by_variant: dict[int, list[int]] = {}
     for line in lines:
         entry = by_variant.setdefault(line.variant_id or 0, [0, 0, 0, 0])
@@ -101,6 +126,39 @@ def roll(session: Session, order: Order, lines: Iterable[OrderLine], sign: int) 
                 "cost_minor": sign * cost,
             },
         )
+
+
+def _roll_customer(session: Session, order: Order, sign: int) -> None:
+    """The order's month x customer row: its count and net move by ``sign``; its first and last placed day take
+    the order's day in (sign 1) or are found again among the month's other orders in sales (sign -1)."""
+    assert order.placed_day is not None
+    table = table_of(SalesCustomerMonth)
+    day, month = order.placed_day, month_of(order.placed_day)
+    keys = {"month": month, "customer_id": order.customer_id or 0}
+    figures = {"orders": sign, "net_minor": sign * (order.subtotal_minor + order.adjustments_minor)}
+    if sign > 0:
+        on = literal(day, Date)
+        first, last = table.c.first_day, table.c.last_day
+        _add(
+            session,
+            table,
+            keys,
+            figures,
+            {
+                "first_day": case((or_(first.is_(None), first > on), on), else_=first),
+                "last_day": case((or_(last.is_(None), last < on), on), else_=last),
+            },
+        )
+        return
+    o = table_of(Order)
+    mine = o.c.customer_id.is_(None) if order.customer_id is None else o.c.customer_id == order.customer_id
+    others = select(func.min(o.c.placed_day), func.max(o.c.placed_day)).where(
+        mine, o.c.placed_day >= month, o.c.placed_day < next_month(month), o.c.id != order.id, in_sales_sql(o)
+    )
+    first_day, last_day = session.execute(others).one()
+    _add(session, table, keys, figures, {"first_day": first_day, "last_day": last_day})
+    # a row holds at least one order: the reports read "has a row" as "bought that month"
+    session.execute(delete(table).where(*(table.c[k] == v for k, v in keys.items()), table.c.orders <= 0))
 
 
 def on_status_change(
@@ -160,8 +218,49 @@ def _variant_aggregate(first: date | None, last: date | None) -> Any:
     )
 
 
+def _customer_aggregate(month: date) -> Any:
+    """The month x customer rollup's rows of one month, from the orders."""
+    o = table_of(Order)
+    who = func.coalesce(o.c.customer_id, literal_column("0"))  # inline: grouped by the same text
+    return (
+        select(
+            literal(month, Date),
+            who,
+            func.count(),
+            func.coalesce(func.sum(o.c.subtotal_minor + o.c.adjustments_minor), 0),
+            func.min(o.c.placed_day),
+            func.max(o.c.placed_day),
+        )
+        .where(in_sales_sql(o), o.c.placed_day >= month, o.c.placed_day < next_month(month))
+        .group_by(who)
+    )
+
+
+def _placed_span(session: Session) -> tuple[date | None, date | None]:
+    o = table_of(Order)
+    first, last = session.execute(select(func.min(o.c.placed_day), func.max(o.c.placed_day))).one()
+    return first, last
+
+
+def rebuild_customer_months(session: Session, first: date | None = None, last: date | None = None) -> None:
+    """Compute the month x customer rollup again for the whole months that hold ``first`` .. ``last`` (all when
+    None), one month at a time (each month read through the placed-day index)."""
+    table = table_of(SalesCustomerMonth)
+    if first is None or last is None:
+        session.execute(delete(table))
+        first, last = _placed_span(session)
+        if first is None or last is None:
+            return
+    else:
+        session.execute(delete(table).where(table.c.month >= month_of(first), table.c.month <= month_of(last)))
+    for month in months(first, last):
+        session.execute(insert(table).from_select([*CUSTOMER_KEYS, *CUSTOMER_FIGURES], _customer_aggregate(month)))
+
+
 def rebuild_rollups(session: Session, first: date | None = None, last: date | None = None) -> None:
-    """Compute the rollups again from the orders, for the days ``first`` .. ``last`` (all days when None)."""
+    """Compute the rollups again from the orders, for the days ``first`` .. ``last`` (all days when None; the month
+    x customer rollup for the whole months that hold them)."""
+    rebuild_customer_months(session, first, last)
     for table, query, names in (
         (table_of(SalesDay), _day_aggregate(first, last), (*DAY_KEYS, *DAY_FIGURES)),
         (table_of(SalesDayVariant), _variant_aggregate(first, last), ("placed_day", "variant_id", *VARIANT_FIGURES)),
@@ -200,4 +299,44 @@ def check_rollups(*, session: Session) -> list[str]:
                 )
                 if len(problems) >= 50:
                     return problems
+    return problems + _check_customer_months(session, 50 - len(problems))
+
+
+def _check_customer_months(session: Session, room: int) -> list[str]:
+    """The month x customer rollup equals the orders in sales, month by month."""
+    table = table_of(SalesCustomerMonth)
+    problems: list[str] = []
+    have: dict[tuple[date, int], tuple[Any, ...]] = {}
+    for month, customer, *figures in session.execute(
+        select(*(table.c[name] for name in (*CUSTOMER_KEYS, *CUSTOMER_FIGURES)))
+    ):
+        have[(_as_date(month), int(customer))] = _customer_figures(figures)
+    first, last = _placed_span(session)
+    want: dict[tuple[date, int], tuple[Any, ...]] = {}
+    if first is not None and last is not None:
+        for month in months(first, last):
+            for _, customer, *figures in session.execute(_customer_aggregate(month)):
+                want[(month, int(customer))] = _customer_figures(figures)
+    for key in sorted(set(want) | set(have)):
+        if want.get(key) != have.get(key):
+            problems.append(
+                f"the sales rollup {table.name} (month {key[0]:%Y-%m}, customer {key[1]}) holds {have.get(key)} but "
+                f"the orders give {want.get(key)} ({', '.join(CUSTOMER_FIGURES)}); `shoptui report refresh` rebuilds it"
+            )
+            if len(problems) >= room:
+                break
     return problems
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _customer_figures(figures: list[Any]) -> tuple[Any, ...]:
+    orders, net, first_day, last_day = figures
+    return (
+        int(orders or 0),
+        int(net or 0),
+        None if first_day is None else _as_date(first_day),
+        None if last_day is None else _as_date(last_day),
+    )
