@@ -39,6 +39,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Date, and_, case, delete, func, literal, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -756,9 +757,11 @@ def _merge_sales_months(session: Session, gone: int, kept: int) -> None:
     ``gone`` folds into ``kept``'s (counts added, first and last placed day widened). The table has no foreign
     key, so the generic move above leaves it to this."""
     table = table_of(SalesCustomerMonth)
-    rows = session.execute(
-        select(table.c.month, table.c.orders, table.c.net_minor, table.c.first_day, table.c.last_day).where(
-            table.c.customer_id == gone
+    rows = tuples(
+        session.execute(
+            sa_select(table.c.month, table.c.orders, table.c.net_minor, table.c.first_day, table.c.last_day).where(
+                table.c.customer_id == gone
+            )
         )
     ).all()
     session.execute(delete(table).where(table.c.customer_id == gone))

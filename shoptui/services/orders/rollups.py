@@ -20,6 +20,7 @@ from sqlalchemy import Date, and_, case, delete, func, insert, literal, literal_
 
 from shoptui.models._types import table_of
 from shoptui.models.orders import Order, OrderLine, SalesCustomerMonth, SalesDay, SalesDayVariant
+from shoptui.store.rows import tuples
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -238,8 +239,8 @@ def _customer_aggregate(month: date) -> Any:
 
 def _placed_span(session: Session) -> tuple[date | None, date | None]:
     o = table_of(Order)
-    first, last = session.execute(select(func.min(o.c.placed_day), func.max(o.c.placed_day))).one()
-    return first, last
+    first, last = tuple(session.execute(select(func.min(o.c.placed_day), func.max(o.c.placed_day))).one())
+    return (None if first is None else _as_date(first)), (None if last is None else _as_date(last))
 
 
 def rebuild_customer_months(session: Session, first: date | None = None, last: date | None = None) -> None:
@@ -307,15 +308,15 @@ def _check_customer_months(session: Session, room: int) -> list[str]:
     table = table_of(SalesCustomerMonth)
     problems: list[str] = []
     have: dict[tuple[date, int], tuple[Any, ...]] = {}
-    for month, customer, *figures in session.execute(
-        select(*(table.c[name] for name in (*CUSTOMER_KEYS, *CUSTOMER_FIGURES)))
+    for month, customer, *figures in tuples(
+        session.execute(select(*(table.c[name] for name in (*CUSTOMER_KEYS, *CUSTOMER_FIGURES))))
     ):
         have[(_as_date(month), int(customer))] = _customer_figures(figures)
     first, last = _placed_span(session)
     want: dict[tuple[date, int], tuple[Any, ...]] = {}
     if first is not None and last is not None:
         for month in months(first, last):
-            for _, customer, *figures in session.execute(_customer_aggregate(month)):
+            for _, customer, *figures in tuples(session.execute(_customer_aggregate(month))):
                 want[(month, int(customer))] = _customer_figures(figures)
     for key in sorted(set(want) | set(have)):
         if want.get(key) != have.get(key):
