@@ -158,16 +158,40 @@ class SalesDay(SQLModel, table=True):
 
 
 class SalesDayVariant(SQLModel, table=True):
-    """The same rollup per placed day and variant (0: a line without a variant), from the order lines."""
+    """The same rollup per placed day, variant (0: a line without a variant) and the order's stock location (0: the
+    order names none, so the default location), from the order lines. ``cost_minor`` is the units at the cost kept
+    on the line; ``nocost_units`` the units whose line kept no cost (the reports price them at the variant's cost
+    today, analytics.basis.unit_cost)."""
 
     __tablename__ = "sales_day_variant"
+    # the last day a variant sold (the products report's dead stock)
+    __table_args__ = (Index("ix_sales_day_variant_variant", "variant_id", "placed_day"),)
     placed_day: date = Field(primary_key=True)
     variant_id: int = Field(primary_key=True)
+    location_id: int = Field(default=0, primary_key=True)
     orders: int = 0  # orders with a line of the variant that day
     units: int = 0
     gross_minor: int = 0
     net_minor: int = 0
     cost_minor: int = 0
+    nocost_units: int = 0
+
+
+class SalesVariantMonth(SQLModel, table=True):
+    """``sales_day_variant`` summed per store-local month (its first day), variant and location: what the products
+    and stock reports read for the whole months of a period (the days at its edges come from the day rollup). Kept
+    with it (services.orders.rollups) and proven equal to the orders by ``db check``."""
+
+    __tablename__ = "sales_variant_month"
+    month: date = Field(primary_key=True)
+    variant_id: int = Field(primary_key=True)
+    location_id: int = Field(primary_key=True)
+    orders: int = 0
+    units: int = 0
+    gross_minor: int = 0
+    net_minor: int = 0
+    cost_minor: int = 0
+    nocost_units: int = 0
 
 
 class SalesCustomerMonth(SQLModel, table=True):

@@ -16,15 +16,16 @@ these helpers turn what the index says into what the domain says:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Index, Table, UniqueConstraint
+from sqlalchemy import Index, Table, UniqueConstraint, bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from shoptui.errors import Conflict
+from shoptui.store.prepared import Prepared
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)")
 
@@ -43,6 +44,40 @@ def insert_ignore(session: Session, table: Table, values: Mapping[str, Any]) -> 
 
         statement = sqlite_insert(table).values(dict(values)).on_conflict_do_nothing().returning(key)
     return session.execute(statement).first() is not None  # (rowcount is not reliable here through psycopg)
+
+
+_ADDING: dict[tuple[str, str, tuple[str, ...]], Prepared] = {}
+
+
+def add_to_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]], figures: Sequence[str]) -> None:
+    """Add each row's ``figures`` to the row of ``table`` with its primary key, creating that row when there is none
+    yet: ``INSERT ... ON CONFLICT (key) DO UPDATE SET f = f + excluded.f`` (both engines), all ``rows`` in one driver
+    call. Two transactions adding to the same key both count (the second waits for the first on PostgreSQL). The
+    rollups' writer (sales per day and variant, stock moved per day)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    keys = [column.name for column in table.primary_key.columns]
+    entry = (dialect, table.name, tuple(figures))
+    statement = _ADDING.get(entry)
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        names = [*keys, *figures]
+        # bind names differ from the column names (SQLAlchemy keeps those for its own VALUES binds)
+        insert = dialect_insert(table).values({name: bindparam(f"a_{name}", type_=table.c[name].type) for name in names})
+        statement = _ADDING[entry] = Prepared(
+            insert.on_conflict_do_update(
+                index_elements=keys, set_={name: table.c[name] + insert.excluded[name] for name in figures}
+            )
+        )
+    params = [{f"a_{name}": row[name] for name in (*keys, *figures)} for row in rows]
+    if len(params) == 1:
+        statement.run(session, params[0]).close()
+    else:
+        statement.executemany(session, params)
 
 
 def violated(exc: IntegrityError, table: Table) -> str | None:

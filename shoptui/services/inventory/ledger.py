@@ -26,7 +26,7 @@ change, or ``None`` for a variant that does not track stock (nothing is booked f
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, insert, update
@@ -37,13 +37,14 @@ from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput
 from shoptui.models._types import table_of
-from shoptui.models.inventory import StockLevel, StockMovement, StockPolicy
+from shoptui.models.inventory import StockLevel, StockMoveDay, StockMovement, StockMoveMonth, StockPolicy
 from shoptui.services import shop
 from shoptui.services.inventory.alerts import alert_step, evaluate_alerts, send_alerts
 from shoptui.services.inventory.levels import LevelRead
 from shoptui.services.inventory.locations import LocationRead, find_location
 from shoptui.services.inventory.variants import VariantRef, variant_by_id
 from shoptui.store.prepared import Prepared
+from shoptui.store.unique import add_to_rows
 from shoptui.text import check_text
 
 MAX_QUANTITY = 1_000_000
@@ -52,6 +53,8 @@ MAX_QUANTITY = 1_000_000
 _LEVEL = table_of(StockLevel)
 _MOVE = table_of(StockMovement)
 _POLICY = table_of(StockPolicy)
+_MOVE_DAY = table_of(StockMoveDay)
+_MOVE_MONTH = table_of(StockMoveMonth)
 
 _NEW_LEVEL = Prepared(insert(_LEVEL).values(
     variant_id=bindparam("vid"), location_id=bindparam("lid"), on_hand=0, committed=0, incoming=0, alerted=False,
@@ -181,6 +184,7 @@ def book(
     _NEW_MOVE.execute(session, _movement_row(actor, variant.id, location.id, kind=kind, quantity=quantity,
                                              committed_change=committed_change, unit_cost_minor=unit_cost_minor,
                                              reason=reason, note=note, ref_kind=ref_kind, ref_id=ref_id, at=now))
+    _roll_moves(session, location.id, now, {variant.id: quantity})
     on_hand, committed, incoming, alerted, alerted_out, reorder_point = after  # flags: 0/1 on SQLite
     available = on_hand - committed
     # the same rule as evaluate_alerts (alert_step): once on falling to the point, once more on running out
@@ -192,6 +196,17 @@ def book(
     return LevelRead(variant_id=variant.id, location_id=location.id, on_hand=on_hand, committed=committed,
                      available=available, incoming=incoming)
 
+
+
+def _roll_moves(session: Session, location_id: int, at: datetime, moved: dict[int, int]) -> None:
+    """The ledger's rollups (``stock_move_day`` / ``stock_move_month``, the stock report's stock on a past day) take
+    the on-hand change of the movements just booked at ``at``, per variant: in the same transaction, by the same
+    writer, so they always equal the ledger (``db check`` proves it; inventory.rollups reads them)."""
+    day = at.astimezone(UTC).date()
+    rows = [{"day": day, "month": day.replace(day=1), "variant_id": vid, "location_id": location_id, "quantity": q}
+            for vid, q in sorted(moved.items()) if q]
+    add_to_rows(session, _MOVE_DAY, rows, ("quantity",))
+    add_to_rows(session, _MOVE_MONTH, rows, ("quantity",))
 
 
 def _movement_row(actor: Actor, variant_id: int, location_id: int, *, kind: str, quantity: int,
@@ -246,6 +261,10 @@ def book_many(session: Session, actor: Actor, location_id: int, moves: Sequence[
     _NEW_MOVE.executemany(session, (_movement_row(actor, m.variant_id, location_id, kind=kind, quantity=m.quantity,
                                                   unit_cost_minor=m.unit_cost_minor, reason=reason, note=m.note,
                                                   ref_kind=ref_kind, ref_id=ref_id, at=now) for m in moves))
+    moved: dict[int, int] = {}
+    for m in moves:
+        moved[m.variant_id] = moved.get(m.variant_id, 0) + m.quantity
+    _roll_moves(session, location_id, now, moved)
     evaluate_alerts(session=session, location_id=location_id, variant_ids=ids)
     return len(moves)
 

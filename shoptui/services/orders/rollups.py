@@ -1,5 +1,7 @@
 """The sales rollups the reports read (services/analytics): orders in sales per day x channel x region x
-province x country (``sales_day``), per day x variant (``sales_day_variant``) and per month x customer
+province x country (``sales_day``), per day x variant x stock location (``sales_day_variant``, with the units whose
+line kept no cost) and the same per month (``sales_variant_month``: the products and stock reports read whole
+months there and only the edge days per day, :func:`variant_sales`), and per month x customer
 (``sales_customer_month``: orders, net, first and last placed day; the guests' orders under customer 0).
 
 An order is in sales when it is not cancelled and not open with no payment (the reports' definitions).
@@ -16,18 +18,34 @@ from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Date, and_, case, delete, func, insert, literal, literal_column, not_, or_, select, update
+from sqlalchemy import (
+    Date,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    union_all,
+    update,
+)
 
 from shoptui.models._types import table_of
-from shoptui.models.orders import Order, OrderLine, SalesCustomerMonth, SalesDay, SalesDayVariant
+from shoptui.models.orders import Order, OrderLine, SalesCustomerMonth, SalesDay, SalesDayVariant, SalesVariantMonth
 from shoptui.store.rows import tuples
+from shoptui.store.unique import add_to_rows
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
 DAY_KEYS = ("placed_day", "channel", "sales_region", "ship_province", "ship_country")
 DAY_FIGURES = ("orders", "units", "gross_minor", "net_minor", "cost_minor", "shipping_minor", "tax_minor")
-VARIANT_FIGURES = ("orders", "units", "gross_minor", "net_minor", "cost_minor")
+VARIANT_KEYS = ("placed_day", "variant_id", "location_id")
+VARIANT_FIGURES = ("orders", "units", "gross_minor", "net_minor", "cost_minor", "nocost_units")
 CUSTOMER_KEYS = ("month", "customer_id")
 CUSTOMER_FIGURES = ("orders", "net_minor", "first_day", "last_day")
 
@@ -107,26 +125,30 @@ def roll(session: Session, order: Order, lines: Iterable[OrderLine], sign: int) 
         },
     )
     _roll_customer(session, order, sign)
+    location = order.location_id or 0
     by_variant: dict[int, list[int]] = {}
     for line in lines:
-        entry = by_variant.setdefault(line.variant_id or 0, [0, 0, 0, 0])
+        entry = by_variant.setdefault(line.variant_id or 0, [0, 0, 0, 0, 0])
         entry[0] += line.quantity
         entry[1] += line.gross_minor
         entry[2] += line.net_minor
-        entry[3] += line.quantity * (line.unit_cost_minor or 0)
-    for variant_id, (units, gross, net, cost) in sorted(by_variant.items()):
-        _add(
-            session,
-            table_of(SalesDayVariant),
-            {"placed_day": day, "variant_id": variant_id},
-            {
-                "orders": sign,
-                "units": sign * units,
-                "gross_minor": sign * gross,
-                "net_minor": sign * net,
-                "cost_minor": sign * cost,
-            },
-        )
+        if line.unit_cost_minor is None:
+            entry[4] += line.quantity
+        else:
+            entry[3] += line.quantity * line.unit_cost_minor
+    rows = [
+        {
+            "placed_day": day,
+            "month": month_of(day),
+            "variant_id": variant_id,
+            "location_id": location,
+            "orders": sign,
+            **{name: sign * value for name, value in zip(VARIANT_FIGURES[1:], figures, strict=True)},
+        }
+        for variant_id, figures in sorted(by_variant.items())
+    ]
+    add_to_rows(session, table_of(SalesDayVariant), rows, VARIANT_FIGURES)
+    add_to_rows(session, table_of(SalesVariantMonth), rows, VARIANT_FIGURES)
 
 
 def _roll_customer(session: Session, order: Order, sign: int) -> None:
@@ -160,6 +182,64 @@ def _roll_customer(session: Session, order: Order, sign: int) -> None:
     _add(session, table, keys, figures, {"first_day": first_day, "last_day": last_day})
     # a row holds at least one order: the reports read "has a row" as "bought that month"
     session.execute(delete(table).where(*(table.c[k] == v for k, v in keys.items()), table.c.orders <= 0))
+
+
+VariantSales = dict[tuple[int, int], tuple[int, ...]]
+
+
+def variant_sales(session: Session, start: date, end: date, variant_ids: Iterable[int] | None = None) -> VariantSales:
+    """(variant id (0: lines without one), location id (0: the order names none)) -> the ``VARIANT_FIGURES`` of the
+    orders in sales placed on the days ``start`` .. ``end``: the whole months from the month x variant rollup, the
+    days at the edges from the day x variant rollup, summed in one query (``variant_ids``: only those)."""
+    day, month = table_of(SalesDayVariant), table_of(SalesVariantMonth)
+    following = end + timedelta(days=1)
+    first_full = month_of(start) if start.day == 1 else next_month(start)
+    after_full = month_of(following)
+    parts: list[Any] = []
+
+    def part(table: Any, *where: Any) -> None:
+        if variant_ids is not None:
+            where = (*where, table.c.variant_id.in_(sorted(set(variant_ids))))
+        parts.append(
+            select(table.c.variant_id, table.c.location_id, *(table.c[f] for f in VARIANT_FIGURES)).where(*where)
+        )
+
+    if first_full < after_full:
+        part(month, month.c.month >= first_full, month.c.month < after_full)
+        if start < first_full:
+            part(day, day.c.placed_day >= start, day.c.placed_day < first_full)
+        if after_full < following:
+            part(day, day.c.placed_day >= after_full, day.c.placed_day <= end)
+    else:
+        part(day, day.c.placed_day >= start, day.c.placed_day <= end)
+    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    query = select(rows.c.variant_id, rows.c.location_id, *(func.sum(rows.c[f]) for f in VARIANT_FIGURES)).group_by(
+        rows.c.variant_id, rows.c.location_id
+    )
+    out: VariantSales = {}
+    for variant, location, *figures in tuples(session.execute(query)):
+        numbers = tuple(int(x or 0) for x in figures)
+        if any(numbers):  # a row whose orders all left sales again
+            out[(int(variant), int(location))] = numbers
+    return out
+
+
+def last_sold_days(session: Session, variant_ids: Iterable[int], end: date) -> dict[int, date]:
+    """The last placed day on or before ``end`` each variant sold (in an order in sales), from the day x variant
+    rollup through its (variant, day) index."""
+    day = table_of(SalesDayVariant)
+    ids = sorted(set(variant_ids))
+    out: dict[int, date] = {}
+    for i in range(0, len(ids), 900):
+        query = (
+            select(day.c.variant_id, func.max(day.c.placed_day))
+            .where(day.c.variant_id.in_(ids[i : i + 900]), day.c.placed_day <= end, day.c.orders > 0)
+            .group_by(day.c.variant_id)
+        )
+        for variant, last in tuples(session.execute(query)):
+            if last is not None:
+                out[int(variant)] = _as_date(last)
+    return out
 
 
 def on_status_change(
@@ -203,20 +283,57 @@ def _variant_aggregate(first: date | None, last: date | None) -> Any:
     if last is not None:
         where.append(o.c.placed_day <= last)
     variant = func.coalesce(line.c.variant_id, literal_column("0"))  # inline: grouped by the same text
+    location = func.coalesce(o.c.location_id, literal_column("0"))
     return (
         select(
             o.c.placed_day,
             variant,
+            location,
             func.count(func.distinct(o.c.id)),
             func.sum(line.c.quantity),
             func.sum(line.c.gross_minor),
             func.sum(line.c.net_minor),
-            func.sum(line.c.quantity * line.c.unit_cost_minor),
+            func.coalesce(func.sum(line.c.quantity * line.c.unit_cost_minor), 0),
+            func.sum(case((line.c.unit_cost_minor.is_(None), line.c.quantity), else_=literal_column("0"))),
         )
         .select_from(line.join(o, o.c.id == line.c.order_id))
         .where(*where)
-        .group_by(o.c.placed_day, variant)
+        .group_by(o.c.placed_day, variant, location)
     )
+
+
+def _variant_month_aggregate(month: date) -> Any:
+    """The month x variant rollup's rows of one month: the day x variant rollup's days of that month summed."""
+    day = table_of(SalesDayVariant)
+    return (
+        select(
+            literal(month, Date),
+            day.c.variant_id,
+            day.c.location_id,
+            *(func.sum(day.c[name]) for name in VARIANT_FIGURES),
+        )
+        .where(day.c.placed_day >= month, day.c.placed_day < next_month(month))
+        .group_by(day.c.variant_id, day.c.location_id)
+    )
+
+
+def rebuild_variant_months(session: Session, first: date | None = None, last: date | None = None) -> None:
+    """Compute the month x variant rollup again from the day x variant rollup, for the whole months that hold
+    ``first`` .. ``last`` (all when None)."""
+    table = table_of(SalesVariantMonth)
+    if first is None or last is None:
+        session.execute(delete(table))
+        first, last = _placed_span(session)
+        if first is None or last is None:
+            return
+    else:
+        session.execute(delete(table).where(table.c.month >= month_of(first), table.c.month <= month_of(last)))
+    for month in months(first, last):
+        session.execute(
+            insert(table).from_select(
+                ["month", "variant_id", "location_id", *VARIANT_FIGURES], _variant_month_aggregate(month)
+            )
+        )
 
 
 def _customer_aggregate(month: date) -> Any:
@@ -264,7 +381,7 @@ def rebuild_rollups(session: Session, first: date | None = None, last: date | No
     rebuild_customer_months(session, first, last)
     for table, query, names in (
         (table_of(SalesDay), _day_aggregate(first, last), (*DAY_KEYS, *DAY_FIGURES)),
-        (table_of(SalesDayVariant), _variant_aggregate(first, last), ("placed_day", "variant_id", *VARIANT_FIGURES)),
+        (table_of(SalesDayVariant), _variant_aggregate(first, last), (*VARIANT_KEYS, *VARIANT_FIGURES)),
     ):
         where = []
         if first is not None:
@@ -273,6 +390,7 @@ def rebuild_rollups(session: Session, first: date | None = None, last: date | No
             where.append(table.c.placed_day <= last)
         session.execute(delete(table).where(*where))
         session.execute(insert(table).from_select(list(names), query))
+    rebuild_variant_months(session, first, last)  # from the day x variant rows just computed
 
 
 def check_rollups(*, session: Session) -> list[str]:
@@ -280,7 +398,7 @@ def check_rollups(*, session: Session) -> list[str]:
     problems: list[str] = []
     for table, query, keys, figures in (
         (table_of(SalesDay), _day_aggregate(None, None), DAY_KEYS, DAY_FIGURES),
-        (table_of(SalesDayVariant), _variant_aggregate(None, None), ("placed_day", "variant_id"), VARIANT_FIGURES),
+        (table_of(SalesDayVariant), _variant_aggregate(None, None), VARIANT_KEYS, VARIANT_FIGURES),
     ):
         want = {
             tuple(row[: len(keys)]): tuple(int(x or 0) for x in row[len(keys) :])
@@ -300,7 +418,42 @@ def check_rollups(*, session: Session) -> list[str]:
                 )
                 if len(problems) >= 50:
                     return problems
+    problems += _check_variant_months(session, 50 - len(problems))
     return problems + _check_customer_months(session, 50 - len(problems))
+
+
+def _check_variant_months(session: Session, room: int) -> list[str]:
+    """The month x variant rollup equals the day x variant rollup summed per month (that one is proven from the
+    orders above)."""
+    table = table_of(SalesVariantMonth)
+    problems: list[str] = []
+    if room <= 0:
+        return problems
+    have: dict[tuple[date, int, int], tuple[int, ...]] = {}
+    for month, variant, location, *figures in tuples(
+        session.execute(
+            select(table.c.month, table.c.variant_id, table.c.location_id, *(table.c[f] for f in VARIANT_FIGURES))
+        )
+    ):
+        if any(figures):
+            have[(_as_date(month), int(variant), int(location))] = tuple(int(x or 0) for x in figures)
+    want: dict[tuple[date, int, int], tuple[int, ...]] = {}
+    first, last = _placed_span(session)
+    if first is not None and last is not None:
+        for month in months(first, last):
+            for _, variant, location, *figures in tuples(session.execute(_variant_month_aggregate(month))):
+                if any(figures):
+                    want[(month, int(variant), int(location))] = tuple(int(x or 0) for x in figures)
+    for key in sorted(set(want) | set(have)):
+        if want.get(key) != have.get(key):
+            problems.append(
+                f"the sales rollup {table.name} (month {key[0]:%Y-%m}, variant {key[1]}, location {key[2]}) holds "
+                f"{have.get(key)} but the orders give {want.get(key)} ({', '.join(VARIANT_FIGURES)}); "
+                "`shoptui report refresh` rebuilds it"
+            )
+            if len(problems) >= room:
+                break
+    return problems
 
 
 def _check_customer_months(session: Session, room: int) -> list[str]:
