@@ -187,35 +187,66 @@ def _roll_customer(session: Session, order: Order, sign: int) -> None:
 VariantSales = dict[tuple[int, int], tuple[int, ...]]
 
 
-def variant_sales(session: Session, start: date, end: date, variant_ids: Iterable[int] | None = None) -> VariantSales:
-    """(variant id (0: lines without one), location id (0: the order names none)) -> the ``VARIANT_FIGURES`` of the
-    orders in sales placed on the days ``start`` .. ``end``: the whole months from the month x variant rollup, the
-    days at the edges from the day x variant rollup, summed in one query (``variant_ids``: only those)."""
-    day, month = table_of(SalesDayVariant), table_of(SalesVariantMonth)
+def _edge_spans(start: date, end: date) -> tuple[list[tuple[date, date]], list[tuple[date, date, int]]]:
+    """How to read the days ``start`` .. ``end`` from a month rollup and a day rollup with the fewest day rows: the
+    months to read whole ([first, following) pairs) and the day spans to add (sign 1) or take out again (-1). A
+    month the period covers in part is read as its days in the period, or as the whole month less its days outside
+    the period, whichever has fewer days (the days after today have no rows: a period ending today costs nothing
+    at its end)."""
+    wholes: list[tuple[date, date]] = []
+    days: list[tuple[date, date, int]] = []
     following = end + timedelta(days=1)
-    first_full = month_of(start) if start.day == 1 else next_month(start)
-    after_full = month_of(following)
-    parts: list[Any] = []
-
-    def part(table: Any, *where: Any) -> None:
-        if variant_ids is not None:
-            where = (*where, table.c.variant_id.in_(sorted(set(variant_ids))))
-        parts.append(
-            select(table.c.variant_id, table.c.location_id, *(table.c[f] for f in VARIANT_FIGURES)).where(*where)
-        )
-
-    if first_full < after_full:
-        part(month, month.c.month >= first_full, month.c.month < after_full)
-        if start < first_full:
-            part(day, day.c.placed_day >= start, day.c.placed_day < first_full)
-        if after_full < following:
-            part(day, day.c.placed_day >= after_full, day.c.placed_day <= end)
+    first_month, last_month = month_of(start), month_of(end)
+    if first_month == last_month:
+        inside = (following - start).days
+        outside = (start - first_month).days + (next_month(first_month) - following).days
+        if inside <= outside:
+            return wholes, [(start, following, 1)]
+        wholes.append((first_month, next_month(first_month)))
+        days += [(first_month, start, -1), (following, next_month(first_month), -1)]
+        return wholes, [span for span in days if span[0] < span[1]]
+    month = first_month
+    if start > first_month:  # the first month in part
+        month = next_month(first_month)
+        if (month - start).days <= (start - first_month).days:
+            days.append((start, month, 1))
+        else:
+            wholes.append((first_month, month))
+            days.append((first_month, start, -1))
+    if month <= last_month:
+        wholes.append((month, last_month))  # the whole months up to the last one
+    if following < next_month(last_month):  # the last month in part
+        if (following - last_month).days <= (next_month(last_month) - following).days:
+            days.append((last_month, following, 1))
+        else:
+            wholes.append((last_month, next_month(last_month)))
+            days.append((following, next_month(last_month), -1))
     else:
-        part(day, day.c.placed_day >= start, day.c.placed_day <= end)
+        wholes.append((last_month, next_month(last_month)))
+    return [span for span in wholes if span[0] < span[1]], days
+
+
+def variant_sales(session: Session, start: date, end: date) -> VariantSales:
+    """(variant id (0: lines without one), location id (0: the order names none)) -> the ``VARIANT_FIGURES`` of the
+    orders in sales placed on the days ``start`` .. ``end``: whole months from the month x variant rollup and the
+    days at the edges from the day x variant rollup (:func:`_edge_spans`), summed in one query."""
+    day, month = table_of(SalesDayVariant), table_of(SalesVariantMonth)
+    wholes, spans = _edge_spans(start, end)
+    parts: list[Any] = [
+        select(month.c.variant_id, month.c.location_id, *(month.c[f] for f in VARIANT_FIGURES)).where(
+            month.c.month >= first, month.c.month < following
+        )
+        for first, following in wholes
+    ]
+    parts += [
+        select(
+            day.c.variant_id, day.c.location_id, *((day.c[f] if sign > 0 else -day.c[f]) for f in VARIANT_FIGURES)
+        ).where(day.c.placed_day >= first, day.c.placed_day < following)
+        for first, following, sign in spans
+    ]
     rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    query = select(rows.c.variant_id, rows.c.location_id, *(func.sum(rows.c[f]) for f in VARIANT_FIGURES)).group_by(
-        rows.c.variant_id, rows.c.location_id
-    )
+    names = list(rows.c)[2:]
+    query = select(rows.c[0], rows.c[1], *(func.sum(c) for c in names)).group_by(rows.c[0], rows.c[1])
     out: VariantSales = {}
     for variant, location, *figures in tuples(session.execute(query)):
         numbers = tuple(int(x or 0) for x in figures)
