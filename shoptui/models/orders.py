@@ -201,13 +201,29 @@ class SalesCustomerMonth(SQLModel, table=True):
     No foreign key on purpose: a member merge folds the merged customer's rows into the kept one's."""
 
     __tablename__ = "sales_customer_month"
-    __table_args__ = (Index("ix_sales_customer_month_customer", "customer_id", "month"),)
+    __table_args__ = (
+        Index("ix_sales_customer_month_customer", "customer_id", "month"),
+        # covers the customers report's read of a period's months (no table lookups)
+        Index("ix_sales_customer_month_cover", "month", "customer_id", "orders", "net_minor", "last_day"),
+    )
     month: date = Field(primary_key=True)
     customer_id: int = Field(primary_key=True)
     orders: int = 0
     net_minor: int = 0
     first_day: date | None = None
     last_day: date | None = None
+
+
+class SalesCustomerFirst(SQLModel, table=True):
+    """Per customer (guests not): the first placed day among their orders in sales, ever; the least first day of
+    their ``sales_customer_month`` rows, kept with them (services.orders.rollups, members merge) and proven by ``db
+    check``. The customers report tells new from returning customers and finds its cohorts through the day index
+    instead of reading every customer's history."""
+
+    __tablename__ = "sales_customer_first"
+    __table_args__ = (Index("ix_sales_customer_first_day", "first_day", "customer_id"),)
+    customer_id: int = Field(primary_key=True)
+    first_day: date | None = None
 
 
 class OrderLine(SQLModel, table=True):

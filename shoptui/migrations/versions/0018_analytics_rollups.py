@@ -41,7 +41,13 @@ def _day(value: object) -> date:
 
 
 _VARIANT_FIGURES = ("orders", "units", "gross_minor", "net_minor", "cost_minor")
-_NEW_TABLES = ("sales_customer_month", "sales_variant_month", "stock_move_day", "stock_move_month")
+_NEW_TABLES = (
+    "sales_customer_first",
+    "sales_customer_month",
+    "sales_variant_month",
+    "stock_move_day",
+    "stock_move_month",
+)
 
 
 def _months(bind: sa.Connection) -> list[tuple[date, date]]:
@@ -171,6 +177,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("month", "customer_id"),
     )
     op.create_index("ix_sales_customer_month_customer", "sales_customer_month", ["customer_id", "month"])
+    op.create_index(
+        "ix_sales_customer_month_cover",
+        "sales_customer_month",
+        ["month", "customer_id", "orders", "net_minor", "last_day"],
+    )
+    op.create_table(
+        "sales_customer_first",
+        sa.Column("customer_id", sa.Integer(), nullable=False),
+        sa.Column("first_day", sa.Date(), nullable=True),
+        sa.PrimaryKeyConstraint("customer_id"),
+    )
+    op.create_index("ix_sales_customer_first_day", "sales_customer_first", ["first_day", "customer_id"])
+    _customer_months(bind)
+    bind.execute(
+        sa.text(
+            "INSERT INTO sales_customer_first (customer_id, first_day) SELECT customer_id, min(first_day) "
+            "FROM sales_customer_month WHERE customer_id <> 0 GROUP BY customer_id"
+        )
+    )
+
+
+def _customer_months(bind: sa.Connection) -> None:
     first, last = bind.execute(sa.text("SELECT min(placed_day), max(placed_day) FROM sales_order")).one()
     if first is None or last is None:
         return

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, literal, literal_column
+from sqlalchemy import Date, bindparam, func, literal, literal_column
 from sqlalchemy import select as sa_select
 from sqlmodel import col
 
@@ -33,7 +35,9 @@ from shoptui.services.analytics.basis import (
     store_period,
 )
 from shoptui.services.analytics.export import Column, Table
-from shoptui.services.analytics.rfm import RFM_RULES, quintile_scores, rule_named, segment_of
+from shoptui.services.analytics.products import refund_of_line
+from shoptui.services.analytics.rfm import RFM_RULES, SEGMENT_OF, quintile_scores, rule_named, segment_of
+from shoptui.store.prepared import Prepared
 from shoptui.store.rows import tuples
 
 if TYPE_CHECKING:
@@ -137,7 +141,37 @@ class CustomersReport:
     by_region: list[Breakdown]
     segments: list[SegmentRow]
     cohorts: list[CohortRow]
-    scored: list[ScoredCustomer] = field(default_factory=list)
+    scores: Scores | None = None  # every buyer's RFM, as columns
+    names: Mapping[int, str] = field(default_factory=dict)  # empty when built without names
+    member_ids: frozenset[int] = frozenset()
+
+    @cached_property
+    def scored(self) -> list[ScoredCustomer]:
+        """Every buyer of the period with their RFM figures, scores and segment, by customer id (built when asked:
+        ~100k objects a year at size)."""
+        return self._scored(None)
+
+    def _scored(self, segment: str | None) -> list[ScoredCustomer]:
+        s = self.scores
+        if s is None:
+            return []
+        return [
+            ScoredCustomer(
+                customer_id=s.ids[i],
+                name=self.names.get(s.ids[i], ""),
+                member=s.ids[i] in self.member_ids,
+                last_order=s.last[i],
+                recency_days=s.recency[i],
+                orders=s.orders[i],
+                net_sales=s.net[i],
+                r=s.r[i],
+                f=s.f[i],
+                m=s.m[i],
+                segment=s.segment[i],
+            )
+            for i in range(len(s.ids))
+            if segment is None or s.segment[i] == segment
+        ]
 
     @property
     def repeat_rate_bp(self) -> int | None:
@@ -147,15 +181,32 @@ class CustomersReport:
     def members_of(self, name: str) -> list[ScoredCustomer]:
         """The customers of one segment, the most net sales first."""
         rule = rule_named(name)
-        return sorted((c for c in self.scored if c.segment == rule.name), key=lambda c: (-c.net_sales, c.customer_id))
+        return sorted(self._scored(rule.name), key=lambda c: (-c.net_sales, c.customer_id))
 
 
-def _spans(period: Period) -> tuple[date, date, list[tuple[date, date]]]:
-    """The whole months ``lo`` <= month < ``hi`` inside the period (read from the month x customer rollup) and the
-    days around them (first, last; read from the orders through the placed-day index)."""
-    lo = period.start if period.start.day == 1 else next_month(period.start)
-    last_month = period.end.replace(day=1)
-    hi = next_month(last_month) if next_month(last_month) - timedelta(days=1) == period.end else last_month
+def _quiet(session: Session, first: date, last: date) -> bool:
+    """Whether no order in sales was placed on the days ``first`` .. ``last`` (the day rollup says)."""
+    from shoptui.models.orders import SalesDay
+
+    if first > last:
+        return True
+    d = table_of(SalesDay)
+    busy = sa_select(literal(1)).where(d.c.placed_day >= first, d.c.placed_day <= last, d.c.orders > 0).limit(1)
+    return session.execute(busy).first() is None
+
+
+def _spans(session: Session, period: Period) -> tuple[date, date, list[tuple[date, date]]]:
+    """The months ``lo`` <= month < ``hi`` read whole from the month x customer rollup and the days around them
+    (first, last; read from the orders through the placed-day index). A month the period covers in part is read
+    whole when its days outside the period hold no sales (the current month of a period ending today)."""
+    first_month, last_month = period.start.replace(day=1), period.end.replace(day=1)
+    lo = first_month
+    if period.start > first_month and not _quiet(session, first_month, period.start - timedelta(days=1)):
+        lo = next_month(first_month)
+    month_end = next_month(last_month) - timedelta(days=1)
+    hi = next_month(last_month)
+    if period.end < month_end and not _quiet(session, period.end + timedelta(days=1), month_end):
+        hi = last_month
     if lo >= hi:
         return lo, lo, [(period.start, period.end)]
     edges = []
@@ -169,59 +220,80 @@ def _spans(period: Period) -> tuple[date, date, list[tuple[date, date]]]:
 def buyers(session: Session, period: Period) -> tuple[dict[int, Buyer], int, int]:
     """Per customer: orders placed in the period, their net sales less refunds for goods in it, last order day.
     Also the guests' orders and net sales. Whole months come from the month x customer rollup (orders.rollups,
-    proven by ``db check``), the days around them from the orders."""
-    scm, o = table_of(SalesCustomerMonth), table_of(Order)
-    found: dict[int, list[Any]] = {}  # customer (0: guests) -> [orders, net, last day]
+    proven by ``db check``; read through its covering index), the days around them from the orders."""
+    found, guests = _bought(session, period)
+    return (
+        {cid: Buyer(customer_id=cid, orders=n, net_sales=m, last_day=last) for cid, (n, m, last) in found.items()},
+        guests[0],
+        guests[1],
+    )
 
-    def take(rows: Any) -> None:
-        for customer, orders, money, last in tuples(rows):
-            day = as_day(last)
-            have = found.get(int(customer))
+
+def _bought(session: Session, period: Period) -> tuple[dict[int, list[Any]], tuple[int, int]]:
+    """customer -> [orders, net sales less refunds, last order day] (plain lists: a year holds ~100k buyers at
+    size), and the guests' (orders, net sales)."""
+    o = table_of(Order)
+    found: dict[int, list[Any]] = {}  # customer (0: guests) -> [orders, net, last day]
+    lo, hi, edges = _spans(session, period)
+    if lo < hi:  # ~100k rows a year at size: the driver's own rows (store.prepared), days converted once each
+        cursor = _MONTHS_BOUGHT.run(session, {"lo": lo, "hi": hi})
+        try:
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        day_of = _DayCache()
+        found = {customer: [orders, money or 0, day_of[last]] for customer, orders, money, last in rows}
+    who = func.coalesce(o.c.customer_id, literal_column("0"))
+    for first, last in edges:
+        rows = session.execute(
+            sa_select(who, func.count(), func.sum(o.c.subtotal_minor + o.c.adjustments_minor), func.max(o.c.placed_day))
+            .where(o.c.placed_day >= first, o.c.placed_day <= last, counted())
+            .group_by(who)
+        )
+        for customer, orders, money, day in tuples(rows):
+            have = found.get(customer)
             if have is None:
-                found[int(customer)] = [int(orders), int(money or 0), day]
+                found[customer] = [int(orders), int(money or 0), as_day(day)]
             else:
                 have[0] += int(orders)
                 have[1] += int(money or 0)
-                have[2] = max(have[2], day)
-
-    lo, hi, edges = _spans(period)
-    if lo < hi:
-        take(
-            session.execute(
-                sa_select(
-                    scm.c.customer_id, func.sum(scm.c.orders), func.sum(scm.c.net_minor), func.max(scm.c.last_day)
-                )
-                .where(scm.c.month >= lo, scm.c.month < hi)
-                .group_by(scm.c.customer_id)
-            )
-        )
-    who = func.coalesce(o.c.customer_id, literal_column("0"))
-    for first, last in edges:
-        take(
-            session.execute(
-                sa_select(
-                    who, func.count(), func.sum(o.c.subtotal_minor + o.c.adjustments_minor), func.max(o.c.placed_day)
-                )
-                .where(o.c.placed_day >= first, o.c.placed_day <= last, counted())
-                .group_by(who)
-            )
-        )
+                have[2] = max(have[2], as_day(day))
     refunds = (
         sa_select(col(Order.customer_id), func.sum(col(OrderRefundLine.amount_minor)))
         .select_from(OrderRefundLine)
-        .join(OrderRefund, col(OrderRefund.id) == col(OrderRefundLine.batch))
+        .join(OrderRefund, refund_of_line())
         .join(Order, col(Order.id) == col(OrderRefundLine.order_id))
         .where(refunded_in(period.lower, period.upper))
         .group_by(col(Order.customer_id))
     )
-    refunded = {customer: int(amount or 0) for customer, amount in tuples(session.execute(refunds))}
-    guests = found.pop(0, [0, 0, None])
-    out = {
-        cid: Buyer(customer_id=cid, orders=n, net_sales=m - refunded.get(cid, 0), last_day=last)
-        for cid, (n, m, last) in found.items()
-    }
     # a customer refunded in the period who bought nothing in it is not a buyer of the period (no order placed)
-    return out, int(guests[0]), int(guests[1]) - refunded.get(None, 0)
+    for customer, amount in tuples(session.execute(refunds)):
+        have = found.get(customer or 0)
+        if have is not None:
+            have[1] -= int(amount or 0)
+    guests = found.pop(0, [0, 0, None])
+    return found, (int(guests[0]), int(guests[1] or 0))
+
+
+def _months_bought() -> Prepared:
+    scm = table_of(SalesCustomerMonth)
+    return Prepared(
+        sa_select(scm.c.customer_id, func.sum(scm.c.orders), func.sum(scm.c.net_minor), func.max(scm.c.last_day))
+        .where(scm.c.month >= bindparam("lo", type_=Date()), scm.c.month < bindparam("hi", type_=Date()))
+        .group_by(scm.c.customer_id)
+    )
+
+
+_MONTHS_BOUGHT = _months_bought()
+_NAMES = Prepared(sa_select(col(Customer.id), col(Customer.name)))
+
+
+class _DayCache(dict[Any, date]):
+    """A day as the driver returned it (a date, or ISO text on SQLite) -> the date; each distinct value parsed once."""
+
+    def __missing__(self, value: Any) -> date:
+        day = self[value] = as_day(value)
+        return day
 
 
 def as_day(value: Any) -> date:
@@ -229,29 +301,17 @@ def as_day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-def first_days(session: Session, period: Period) -> tuple[dict[int, date], set[int]]:
-    """For every customer who bought in the months the period touches: the day of their first order that counts,
-    when it falls in those months and not after the period (else absent); and the customers who bought before
-    them. From the month x customer rollup: one row per customer and month, the older months found by index."""
-    scm = table_of(SalesCustomerMonth)
-    earlier = scm.alias("earlier")
-    first_month, last_month = period.start.replace(day=1), period.end.replace(day=1)
-    before = (
-        sa_select(literal(1)).where(earlier.c.customer_id == scm.c.customer_id, earlier.c.month < first_month).exists()
+def first_days(session: Session, period: Period) -> dict[int, date]:
+    """The customers whose first order that counts (ever) was placed in the months the period touches, up to its
+    last day, with that day (the cohorts' members; a buyer of the period is new when theirs is in the period). From
+    ``sales_customer_first`` through its day index: a year's new customers, not everyone's history."""
+    from shoptui.models.orders import SalesCustomerFirst
+
+    table = table_of(SalesCustomerFirst)
+    query = sa_select(table.c.customer_id, table.c.first_day).where(
+        table.c.first_day >= period.start.replace(day=1), table.c.first_day <= period.end
     )
-    query = (
-        sa_select(scm.c.customer_id, func.min(scm.c.first_day), before)
-        .where(scm.c.month >= first_month, scm.c.month <= last_month, scm.c.customer_id != 0)
-        .group_by(scm.c.customer_id)
-    )
-    first: dict[int, date] = {}
-    old: set[int] = set()
-    for customer, day, bought_before in tuples(session.execute(query)):
-        if bought_before:
-            old.add(int(customer))
-        elif (on := as_day(day)) <= period.end:
-            first[int(customer)] = on
-    return first, old
+    return {int(customer): as_day(day) for customer, day in tuples(session.execute(query))}
 
 
 def score_buyers(period: Period, found: dict[int, Buyer]) -> list[tuple[Buyer, int, int, int, int, str]]:
@@ -266,6 +326,38 @@ def score_buyers(period: Period, found: dict[int, Buyer]) -> list[tuple[Buyer, i
     ]
 
 
+def _scores(period: Period, found: dict[int, list[Any]]) -> Scores:
+    """Every buyer's RFM figures, scores and segment as columns (customer ids ascending): the same rules as
+    :func:`score_buyers`, without an object per buyer."""
+    ids = sorted(found)
+    rows = [found[cid] for cid in ids]
+    end = period.end
+    recency = [(end - row[2]).days for row in rows]
+    orders = [row[0] for row in rows]
+    money = [row[1] for row in rows]
+    rs = quintile_scores(recency, higher_is_better=False) if ids else []
+    fs = quintile_scores(orders) if ids else []
+    ms = quintile_scores(money) if ids else []
+    table = SEGMENT_OF
+    segments = [table[r, f, m] for r, f, m in zip(rs, fs, ms, strict=True)]
+    return Scores(ids, [row[2] for row in rows], recency, orders, money, rs, fs, ms, segments)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """The scored buyers as columns (index i is one customer)."""
+
+    ids: list[int]
+    last: list[date]
+    recency: list[int]
+    orders: list[int]
+    net: list[int]
+    r: list[int]
+    f: list[int]
+    m: list[int]
+    segment: list[str]
+
+
 def rfm_customers(
     *, session: Session, segment: str, start: date | None = None, end: date | None = None, days: int | None = None
 ) -> list[int]:
@@ -273,8 +365,9 @@ def rfm_customers(
     lowest id first. The coupon audience ``coupon issue --segment NAME`` reads this."""
     rule = rule_named(segment)
     period = store_period(session, start=start, end=end, days=days, default_days=DEFAULT_DAYS)
-    found, _, _ = buyers(session, period)
-    return [b.customer_id for b, *_, name in score_buyers(period, found) if name == rule.name]
+    found, _ = _bought(session, period)
+    scores = _scores(period, found)
+    return [cid for cid, name in zip(scores.ids, scores.segment, strict=True) if name == rule.name]
 
 
 def _age(birthday: date, on: date) -> int:
@@ -292,7 +385,7 @@ def age_band(birthday: date | None, on: date) -> str:
     return UNKNOWN
 
 
-def _profiles(session: Session, period: Period, found: dict[int, Buyer]) -> tuple[list[Breakdown], ...]:
+def _profiles(session: Session, period: Period, found: dict[int, list[Any]]) -> tuple[list[Breakdown], ...]:
     """Members by age band, gender and region, with what those who bought in the period bought."""
     members = tuples(
         session.execute(
@@ -314,8 +407,8 @@ def _profiles(session: Session, period: Period, found: dict[int, Buyer]) -> tupl
             figures[0] += 1
             if bought is not None:
                 figures[1] += 1
-                figures[2] += bought.orders
-                figures[3] += bought.net_sales
+                figures[2] += bought[0]
+                figures[3] += bought[1]
     order = [label for label, _, _ in AGE_BANDS] + [UNKNOWN]
     by_age = [
         Breakdown(key=k, label=k, members=g[0], customers=g[1], orders=g[2], net_sales=g[3])
@@ -379,9 +472,11 @@ def customers_report(
     start: date | None = None,
     end: date | None = None,
     days: int | None = None,
+    with_names: bool = True,
 ) -> CustomersReport:
     """The customers report for the days ``start`` .. ``end`` or the ``days`` days to ``end`` (default: the last
-    365 days to today)."""
+    365 days to today). ``with_names=False`` leaves the scored customers' names out (one read of every customer
+    less: the segment table needs none, only a list of a segment's customers does)."""
     if actor is not None:  # a face reads for the logged-in account: the reports.view permission
         from shoptui.services.shop import require
 
@@ -390,80 +485,69 @@ def customers_report(
 
     period = store_period(session, start=start, end=end, days=days, default_days=DEFAULT_DAYS)
     money = store_currency(session=session)
-    found, guest_orders, guest_net = buyers(session, period)
-    first, old = first_days(session, period)
-
-    def is_new(b: Buyer) -> bool:
-        return b.customer_id not in old and first.get(b.customer_id, period.start) >= period.start
-
-    new = [b for b in found.values() if is_new(b)]
-    returning = [b for b in found.values() if not is_new(b)]
+    found, (guest_orders, guest_net) = _bought(session, period)
+    first = first_days(session, period)
+    start_day = period.start
+    split = [[0, 0, 0], [0, 0, 0]]  # new, returning: customers, orders, net sales
+    repeat = 0
+    for cid, (orders, net, _) in found.items():
+        day = first.get(cid)
+        figures = split[0 if day is not None and day >= start_day else 1]
+        figures[0] += 1
+        figures[1] += orders
+        figures[2] += net
+        if orders >= 2:
+            repeat += 1
     new_returning = [
         Breakdown(
             key="new",
             label="first order in the period",
-            customers=len(new),
-            orders=sum(b.orders for b in new),
-            net_sales=sum(b.net_sales for b in new),
+            customers=split[0][0],
+            orders=split[0][1],
+            net_sales=split[0][2],
         ),
         Breakdown(
             key="returning",
             label="ordered before the period",
-            customers=len(returning),
-            orders=sum(b.orders for b in returning),
-            net_sales=sum(b.net_sales for b in returning),
+            customers=split[1][0],
+            orders=split[1][1],
+            net_sales=split[1][2],
         ),
         Breakdown(key="guest", label="orders with no customer", orders=guest_orders, net_sales=guest_net),
     ]
     by_age, by_gender, by_region = _profiles(session, period, found)
-
-    scored_rows = score_buyers(period, found)
-    ids = [b.customer_id for b, *_ in scored_rows]
+    scores = _scores(period, found)
+    member_ids = {
+        int(cid)
+        for cid in session.execute(
+            sa_select(col(Member.customer_id)).where(col(Member.merged_into).is_(None))
+        ).scalars()
+    }
     names: dict[int, str] = {}
-    member_ids: set[int] = set()
-    for i in range(0, len(ids), 900):
-        chunk = ids[i : i + 900]
-        names |= dict(
-            tuples(
-                session.execute(sa_select(col(Customer.id), col(Customer.name)).where(col(Customer.id).in_(chunk)))
-            ).all()
+    if with_names:
+        cursor = _NAMES.run(session)
+        try:
+            names = dict(cursor.fetchall())
+        finally:
+            cursor.close()
+    per_segment: dict[str, list[int]] = {rule.name: [0, 0, 0, 0] for rule in RFM_RULES}
+    for cid, orders, net, name in zip(scores.ids, scores.orders, scores.net, scores.segment, strict=True):
+        figures = per_segment[name]
+        figures[0] += 1
+        figures[1] += cid in member_ids
+        figures[2] += orders
+        figures[3] += net
+    segments = [
+        SegmentRow(
+            key=rule.name,
+            rule=rule.rule_text(),
+            customers=per_segment[rule.name][0],
+            members=per_segment[rule.name][1],
+            orders=per_segment[rule.name][2],
+            net_sales=per_segment[rule.name][3],
         )
-        member_ids |= set(
-            session.execute(
-                sa_select(col(Member.customer_id)).where(
-                    col(Member.customer_id).in_(chunk), col(Member.merged_into).is_(None)
-                )
-            ).scalars()
-        )
-    scored = [
-        ScoredCustomer(
-            customer_id=b.customer_id,
-            name=names.get(b.customer_id, ""),
-            member=b.customer_id in member_ids,
-            last_order=b.last_day,
-            recency_days=days_ago,
-            orders=b.orders,
-            net_sales=b.net_sales,
-            r=r,
-            f=f,
-            m=m,
-            segment=name,
-        )
-        for b, days_ago, r, f, m, name in scored_rows
+        for rule in RFM_RULES
     ]
-    segments = []
-    for rule in RFM_RULES:
-        inside = [c for c in scored if c.segment == rule.name]
-        segments.append(
-            SegmentRow(
-                key=rule.name,
-                rule=rule.rule_text(),
-                customers=len(inside),
-                members=sum(1 for c in inside if c.member),
-                orders=sum(c.orders for c in inside),
-                net_sales=sum(c.net_sales for c in inside),
-            )
-        )
     return CustomersReport(
         start=period.start,
         end=period.end,
@@ -471,7 +555,7 @@ def customers_report(
         currency=money.code,
         digits=money.digits,
         customers=len(found),
-        repeat_customers=sum(1 for b in found.values() if b.orders >= 2),
+        repeat_customers=repeat,
         guest_orders=guest_orders,
         guest_net_sales=guest_net,
         new_returning=new_returning,
@@ -480,7 +564,9 @@ def customers_report(
         by_region=by_region,
         segments=segments,
         cohorts=_cohorts(session, period, first),
-        scored=scored,
+        scores=scores,
+        names=names,
+        member_ids=frozenset(member_ids),
     )
 
 

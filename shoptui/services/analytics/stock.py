@@ -28,7 +28,7 @@ from shoptui.models.inventory import StockLevel, StockLocation
 from shoptui.models.orders import Order, OrderLine, OrderRefund, OrderRefundLine
 from shoptui.services.analytics.basis import Period, refunded_in, store_period, unit_cost
 from shoptui.services.analytics.export import Column, Table
-from shoptui.services.analytics.products import days_of_cover, rolled_sales
+from shoptui.services.analytics.products import days_of_cover, refund_of_line, rolled_sales
 from shoptui.store.rows import tuples
 
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ def _sold(session: Session, period: Period, default_location: int) -> tuple[dict
     back = (
         sa_select(variant, location, func.sum(col(OrderRefundLine.quantity) * unit_cost()))
         .select_from(OrderRefundLine)
-        .join(OrderRefund, col(OrderRefund.id) == col(OrderRefundLine.batch))
+        .join(OrderRefund, refund_of_line())
         .join(OrderLine, col(OrderLine.id) == col(OrderRefundLine.line_id))
         .join(Order, col(Order.id) == col(OrderRefundLine.order_id))
         .outerjoin(Variant, col(Variant.id) == col(OrderLine.variant_id))

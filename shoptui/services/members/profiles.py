@@ -59,7 +59,7 @@ from shoptui.models.members import (
     MemberTierChange,
     PointsMovement,
 )
-from shoptui.models.orders import Order, SalesCustomerMonth
+from shoptui.models.orders import Order, SalesCustomerFirst, SalesCustomerMonth
 from shoptui.services import pricing, shop
 from shoptui.services.members import credit as members_credit
 from shoptui.services.members import customers
@@ -782,6 +782,18 @@ def _merge_sales_months(session: Session, gone: int, kept: int) -> None:
             )
             .execution_options(synchronize_session=False)
         )
+    # and the kept customer's first placed day ever is the least of both (sales_customer_first)
+    first_of = table_of(SalesCustomerFirst)
+    session.execute(delete(first_of).where(first_of.c.customer_id == gone))
+    unique.insert_ignore(session, first_of, {"customer_id": kept})
+    least = select(func.min(table.c.first_day)).where(table.c.customer_id == kept, table.c.orders > 0)
+    session.execute(
+        update(first_of)
+        .where(first_of.c.customer_id == kept)
+        .values(first_day=least.scalar_subquery())
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(delete(first_of).where(first_of.c.customer_id == kept, first_of.c.first_day.is_(None)))
 
 
 def _references_to_customer() -> list[tuple[Any, Any]]:

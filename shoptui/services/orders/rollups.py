@@ -35,7 +35,15 @@ from sqlalchemy import (
 )
 
 from shoptui.models._types import table_of
-from shoptui.models.orders import Order, OrderLine, SalesCustomerMonth, SalesDay, SalesDayVariant, SalesVariantMonth
+from shoptui.models.orders import (
+    Order,
+    OrderLine,
+    SalesCustomerFirst,
+    SalesCustomerMonth,
+    SalesDay,
+    SalesDayVariant,
+    SalesVariantMonth,
+)
 from shoptui.store.rows import tuples
 from shoptui.store.unique import add_to_rows
 
@@ -172,6 +180,15 @@ def _roll_customer(session: Session, order: Order, sign: int) -> None:
                 "last_day": case((or_(last.is_(None), last < on), on), else_=last),
             },
         )
+        if order.customer_id:
+            before = table_of(SalesCustomerFirst).c.first_day
+            _add(
+                session,
+                table_of(SalesCustomerFirst),
+                {"customer_id": order.customer_id},
+                {},
+                {"first_day": case((or_(before.is_(None), before > on), on), else_=before)},
+            )
         return
     o = table_of(Order)
     mine = o.c.customer_id.is_(None) if order.customer_id is None else o.c.customer_id == order.customer_id
@@ -182,6 +199,24 @@ def _roll_customer(session: Session, order: Order, sign: int) -> None:
     _add(session, table, keys, figures, {"first_day": first_day, "last_day": last_day})
     # a row holds at least one order: the reports read "has a row" as "bought that month"
     session.execute(delete(table).where(*(table.c[k] == v for k, v in keys.items()), table.c.orders <= 0))
+    if order.customer_id:
+        find_first_days(session, [order.customer_id])
+
+
+def find_first_days(session: Session, customer_ids: Iterable[int]) -> None:
+    """Set the first placed day of each customer (``sales_customer_first``) again from their month rows, and drop
+    the row of a customer who has none left. Updates in place (no delete and insert), so two transactions at it on
+    PostgreSQL wait for each other instead of colliding; the row must exist (an order of theirs entered it)."""
+    first, scm = table_of(SalesCustomerFirst), table_of(SalesCustomerMonth)
+    for customer in sorted({c for c in customer_ids if c}):
+        least = select(func.min(scm.c.first_day)).where(scm.c.customer_id == customer, scm.c.orders > 0)
+        session.execute(
+            update(first)
+            .where(first.c.customer_id == customer)
+            .values(first_day=least.scalar_subquery())
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(delete(first).where(first.c.customer_id == customer, first.c.first_day.is_(None)))
 
 
 VariantSales = dict[tuple[int, int], tuple[int, ...]]
@@ -395,15 +430,51 @@ def rebuild_customer_months(session: Session, first: date | None = None, last: d
     """Compute the month x customer rollup again for the whole months that hold ``first`` .. ``last`` (all when
     None), one month at a time (each month read through the placed-day index)."""
     table = table_of(SalesCustomerMonth)
+    touched: set[int] | None = None  # the customers whose first placed day may move (None: everyone's)
     if first is None or last is None:
         session.execute(delete(table))
         first, last = _placed_span(session)
         if first is None or last is None:
+            _rebuild_first_days(session, None)
             return
     else:
-        session.execute(delete(table).where(table.c.month >= month_of(first), table.c.month <= month_of(last)))
+        span = (table.c.month >= month_of(first), table.c.month <= month_of(last))
+        touched = set(session.execute(select(table.c.customer_id).where(*span).distinct()).scalars())
+        session.execute(delete(table).where(*span))
+        o = table_of(Order)
+        touched |= set(
+            session.execute(
+                select(o.c.customer_id)
+                .where(o.c.placed_day >= month_of(first), o.c.placed_day < next_month(month_of(last)))
+                .distinct()
+            ).scalars()
+        )
     for month in months(first, last):
         session.execute(insert(table).from_select([*CUSTOMER_KEYS, *CUSTOMER_FIGURES], _customer_aggregate(month)))
+    _rebuild_first_days(session, touched)
+
+
+def _first_days_of(customers: Any) -> Any:
+    """(customer, least first day of their month rows) for the customers ``customers`` selects (None: all)."""
+    scm = table_of(SalesCustomerMonth)
+    where = [scm.c.customer_id != 0]
+    if customers is not None:
+        where.append(scm.c.customer_id.in_(customers))
+    return select(scm.c.customer_id, func.min(scm.c.first_day)).where(*where).group_by(scm.c.customer_id)
+
+
+def _rebuild_first_days(session: Session, customers: set[int] | None) -> None:
+    """Compute the first placed days again from the month rows: of the customers given, or of everyone (None)."""
+    table = table_of(SalesCustomerFirst)
+    if customers is None:
+        session.execute(delete(table))
+        session.execute(insert(table).from_select(["customer_id", "first_day"], _first_days_of(None)))
+        return
+    ids = sorted(c for c in customers if c)
+    for i in range(0, len(ids), 900):
+        chunk = ids[i : i + 900]
+        session.execute(delete(table).where(table.c.customer_id.in_(chunk)))
+        session.execute(insert(table).from_select(["customer_id", "first_day"], _first_days_of(chunk)))
 
 
 def rebuild_rollups(session: Session, first: date | None = None, last: date | None = None) -> None:
@@ -450,7 +521,8 @@ def check_rollups(*, session: Session) -> list[str]:
                 if len(problems) >= 50:
                     return problems
     problems += _check_variant_months(session, 50 - len(problems))
-    return problems + _check_customer_months(session, 50 - len(problems))
+    problems += _check_customer_months(session, 50 - len(problems))
+    return problems + _check_first_days(session, 50 - len(problems))
 
 
 def _check_variant_months(session: Session, room: int) -> list[str]:
@@ -481,6 +553,28 @@ def _check_variant_months(session: Session, room: int) -> list[str]:
                 f"the sales rollup {table.name} (month {key[0]:%Y-%m}, variant {key[1]}, location {key[2]}) holds "
                 f"{have.get(key)} but the orders give {want.get(key)} ({', '.join(VARIANT_FIGURES)}); "
                 "`shoptui report refresh` rebuilds it"
+            )
+            if len(problems) >= room:
+                break
+    return problems
+
+
+def _check_first_days(session: Session, room: int) -> list[str]:
+    """The first placed day per customer equals the least first day of their month rows (proven above)."""
+    table = table_of(SalesCustomerFirst)
+    problems: list[str] = []
+    if room <= 0:
+        return problems
+    have = {
+        int(c): None if d is None else _as_date(d)
+        for c, d in tuples(session.execute(select(table.c.customer_id, table.c.first_day)))
+    }
+    want = {int(c): None if d is None else _as_date(d) for c, d in tuples(session.execute(_first_days_of(None)))}
+    for customer in sorted(set(have) | set(want)):
+        if have.get(customer) != want.get(customer):
+            problems.append(
+                f"the sales rollup {table.name} (customer {customer}) holds first day {have.get(customer)} but the "
+                f"orders give {want.get(customer)}; `shoptui report refresh` rebuilds it"
             )
             if len(problems) >= room:
                 break
