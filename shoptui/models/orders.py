@@ -160,8 +160,7 @@ class SalesDay(SQLModel, table=True):
 class SalesDayVariant(SQLModel, table=True):
     """The same rollup per placed day, variant (0: a line without a variant) and the order's stock location (0: the
     order names none, so the default location), from the order lines. ``cost_minor`` is the units at the cost kept
-    on the line; ``nocost_units`` the units whose line kept no cost (the reports price them at the variant's cost
-    today, analytics.basis.unit_cost)."""
+    on each line (always kept: 0 when the variant had none), which is what analytics.basis.unit_cost gives."""
 
     __tablename__ = "sales_day_variant"
     # the last day a variant sold (the products report's dead stock)
@@ -174,7 +173,6 @@ class SalesDayVariant(SQLModel, table=True):
     gross_minor: int = 0
     net_minor: int = 0
     cost_minor: int = 0
-    nocost_units: int = 0
 
 
 class SalesVariantMonth(SQLModel, table=True):
@@ -191,7 +189,6 @@ class SalesVariantMonth(SQLModel, table=True):
     gross_minor: int = 0
     net_minor: int = 0
     cost_minor: int = 0
-    nocost_units: int = 0
 
 
 class SalesCustomerMonth(SQLModel, table=True):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
 from shoptui import clock
@@ -107,9 +107,22 @@ def test_a_member_merge_folds_the_month_rows(session: Session) -> None:
     assert report.customers == 1 and [b.orders for b in report.new_returning] == [3, 0, 0]
 
 
+def analytics_tables_filled(s: Session) -> bool:
+    from shoptui.models.inventory import StockMoveDay, StockMoveMonth
+    from shoptui.models.orders import SalesCustomerFirst, SalesDayVariant, SalesVariantMonth
+
+    return all(
+        s.execute(select(func.count()).select_from(table_of(model))).scalar()
+        for model in (SalesCustomerFirst, SalesDayVariant, SalesVariantMonth, StockMoveDay, StockMoveMonth)
+    )
+
+
 def test_the_migration_fills_the_month_rollup_again(store: str) -> None:
-    """0018 on a store rewound to 0017 computes the table from the orders (and again after a second rewind)."""
+    """0018 on a store rewound to 0017 computes the tables from the orders and the ledger (and again after a second
+    rewind): the month x customer rollup, the first days, the day and month x variant x location rollups, the
+    ledger's day and month rollups."""
     from shoptui import db
+    from shoptui.services import inventory
     from tests.services.test_data_migrations import _migrate
 
     with db.transaction(store) as s:
@@ -125,4 +138,222 @@ def test_the_migration_fills_the_month_rollup_again(store: str) -> None:
                 (date(2026, 7, 1), ana): (1, 19800, date(2026, 7, 1), date(2026, 7, 1)),
                 (date(2026, 8, 1), 0): (1, 3550, date(2026, 8, 1), date(2026, 8, 1)),
             }
-            assert orders.check_rollups(session=s) == []
+            assert orders.check_rollups(session=s) == []  # the variant months and first days too
+            assert analytics_tables_filled(s)
+            assert inventory.check_move_rollups(session=s) == []  # seed's restocks
+
+
+# ---------------------------------------------------------------- sales per variant, location and month
+
+
+def _line_sales(session: Session, start: date, end: date) -> dict[tuple[int, int], tuple[int, ...]]:
+    """orders.variant_sales computed here from the order lines one by one (the independent computation)."""
+    from shoptui.models.orders import Order, OrderLine
+
+    orders_of: dict[tuple[int, int], set[int]] = {}
+    sums: dict[tuple[int, int], list[int]] = {}
+    for line, order in session.execute(select(OrderLine, Order).join(Order, Order.id == OrderLine.order_id)).all():
+        if order.placed_day is None or not orders.in_sales(order.status, order.payment_status):
+            continue
+        if not start <= order.placed_day <= end:
+            continue
+        key = (line.variant_id or 0, order.location_id or 0)
+        orders_of.setdefault(key, set()).add(order.id)
+        row = sums.setdefault(key, [0, 0, 0, 0])
+        row[0] += line.quantity
+        row[1] += line.gross_minor
+        row[2] += line.net_minor
+        row[3] += line.quantity * line.unit_cost_minor
+    return {key: (len(orders_of[key]), *row) for key, row in sums.items()}
+
+
+def _unpaid(session: Session, when: datetime, *items: tuple[str, int], location: str | None = None) -> str:
+    with clock.frozen(when):
+        return orders.create_order(session=session, actor=CLERK, draft=draft(*items, location=location)).number
+
+
+def test_the_variant_rollups_keep_the_location_and_any_period_equals_the_lines(session: Session) -> None:
+    """Day and month x variant x location rows follow orders in and out of sales; a line without a variant counts
+    under 0; any period, its partial months read as days or as the month less its other days, equals the lines;
+    the products report keeps the cost of the sale when the variant's cost changes later."""
+    from shoptui.models.catalog import Variant
+    from shoptui.models.orders import OrderLine
+    from shoptui.services import inventory
+
+    seed(session)
+    inventory.add_location(session=session, actor=CLERK, code="BACK", name="Back room")
+    for sku in ("MUG-01", "CAP-01"):
+        inventory.restock(session=session, actor=CLERK, code=sku, quantity=2, location="BACK")
+    when = [datetime(2026, m, d, 2, tzinfo=UTC) for m, d in ((1, 3), (1, 30), (2, 1), (2, 14), (3, 31), (4, 2))]
+    _paid(session, when[0], None, ("TEE-01", 1), ("MUG-01", 2))
+    _paid(session, when[1], None, ("TEE-01", 2))
+    back = _unpaid(session, when[2], ("MUG-01", 1), ("CAP-01", 1), location="BACK")
+    bare = _unpaid(session, when[3], ("TEE-01", 1), ("CAP-01", 1))
+    _paid(session, when[4], None, ("MUG-01", 1))
+    cancelled = _paid(session, when[5], None, ("TEE-01", 1))
+    ol = table_of(OrderLine)
+    order_id = orders.get_order(session=session, number=bare).id
+    # an imported line whose variant the store does not have: counted under 0 (the reports name it by its SKU)
+    session.execute(update(ol).where(ol.c.order_id == order_id, ol.c.sku == "CAP-01").values(variant_id=None))
+    session.expire_all()
+    with clock.frozen(when[5]):
+        orders.pay(session=session, actor=CLERK, number=back, method="card")
+        orders.pay(session=session, actor=CLERK, number=bare, method="card")
+        orders.cancel_order(session=session, actor=CLERK, number=cancelled, reason="test", notify=False)
+    assert orders.check_rollups(session=session) == []
+    got = orders.variant_sales(session, date(2026, 2, 14), date(2026, 2, 14))
+    assert got[(0, 0)] == (1, 1, 1000, 1000, 0)
+    back_id = next(loc.id for loc in inventory.list_locations(session=session) if loc.code == "BACK")
+    assert {lid for _, lid in orders.variant_sales(session, date(2026, 2, 1), date(2026, 2, 1))} == {back_id}
+    days = [
+        date(2025, 12, 31),
+        date(2026, 1, 1),
+        date(2026, 1, 3),
+        date(2026, 1, 20),
+        date(2026, 1, 31),
+        date(2026, 2, 1),
+        date(2026, 2, 14),
+        date(2026, 2, 28),
+        date(2026, 3, 31),
+        date(2026, 4, 2),
+        date(2026, 4, 30),
+        date(2026, 6, 1),
+    ]
+    for i, start in enumerate(days):
+        for end in days[i:]:
+            assert orders.variant_sales(session, start, end) == _line_sales(session, start, end), (start, end)
+    report = analytics.products_report(session=session, start=date(2026, 1, 1), end=date(2026, 4, 30), top=None)
+    rows = {r.sku: r.figures for r in report.rows}
+    assert rows["CAP-01"].units == 1 and rows["TEE-01"].units == 4  # the bare CAP line is apart, the cancel out
+    v = table_of(Variant)
+    session.execute(update(v).where(v.c.sku == "TEE-01").values(cost_minor=1))
+    again = analytics.products_report(session=session, start=date(2026, 1, 1), end=date(2026, 4, 30), top=None)
+    assert {r.sku: r.figures for r in again.rows} == rows  # the cost when sold, not today's
+
+
+def test_db_check_sees_broken_variant_and_first_day_rows(session: Session) -> None:
+    from shoptui.models.orders import SalesCustomerFirst, SalesDayVariant, SalesVariantMonth
+
+    seed(session)
+    ana = _member(session, "13900000006", "Ana")
+    _paid(session, datetime(2026, 3, 3, 2, tzinfo=UTC), ana, ("TEE-01", 1))
+    _paid(session, datetime(2026, 4, 3, 2, tzinfo=UTC), ana, ("MUG-01", 1))
+    assert orders.check_rollups(session=session) == []
+    svm, sdv, first = table_of(SalesVariantMonth), table_of(SalesDayVariant), table_of(SalesCustomerFirst)
+    assert session.execute(select(first.c.first_day).where(first.c.customer_id == ana)).scalar() == date(2026, 3, 3)
+    session.execute(update(svm).where(svm.c.month == date(2026, 4, 1)).values(units=svm.c.units + 1))
+    session.execute(update(sdv).where(sdv.c.placed_day == date(2026, 3, 3)).values(cost_minor=sdv.c.cost_minor + 2))
+    session.execute(update(first).values(first_day=date(2026, 4, 3)))
+    problems = orders.check_rollups(session=session)
+    assert any("sales_variant_month" in p and "2026-04" in p for p in problems)
+    assert any("sales_day_variant" in p and "2026-03-03" in p for p in problems)
+    assert any("sales_customer_first" in p and f"customer {ana}" in p for p in problems)
+    assert len(problems) == 4  # the month row of March disagrees with its broken day too
+    orders.rebuild_rollups(session, date(2026, 3, 3), date(2026, 4, 3))
+    assert orders.check_rollups(session=session) == []
+
+
+def test_the_first_day_follows_cancels_and_merges(session: Session) -> None:
+    from shoptui.models.orders import SalesCustomerFirst
+
+    seed(session)
+    ana = _member(session, "13900000007", "Ana")
+    bea = _member(session, "13900000008", "Bea")
+    first = table_of(SalesCustomerFirst)
+
+    def firsts() -> dict[int, date]:
+        return dict(session.execute(select(first.c.customer_id, first.c.first_day)).all())
+
+    early = _paid(session, datetime(2026, 2, 2, 2, tzinfo=UTC), ana, ("TEE-01", 1))
+    _paid(session, datetime(2026, 3, 9, 2, tzinfo=UTC), ana, ("MUG-01", 1))
+    only = _paid(session, datetime(2026, 1, 9, 2, tzinfo=UTC), bea, ("CAP-01", 1))
+    assert firsts() == {ana: date(2026, 2, 2), bea: date(2026, 1, 9)}
+    with clock.frozen(datetime(2026, 3, 10, 2, tzinfo=UTC)):
+        orders.cancel_order(session=session, actor=CLERK, number=early, reason="test", notify=False)
+    assert firsts() == {ana: date(2026, 3, 9), bea: date(2026, 1, 9)}
+    members.merge_members(session=session, actor=CLERK, keep=ana, other=bea)
+    assert firsts() == {ana: date(2026, 1, 9)}
+    assert orders.check_rollups(session=session) == []
+    with clock.frozen(datetime(2026, 3, 10, 3, tzinfo=UTC)):
+        orders.cancel_order(session=session, actor=CLERK, number=only, reason="test", notify=False)
+    assert firsts() == {ana: date(2026, 3, 9)}
+    assert orders.check_rollups(session=session) == []
+
+
+# ---------------------------------------------------------------- the ledger's rollups
+
+
+def test_the_ledger_rollups_give_stock_moved_since_any_moment(session: Session) -> None:
+    """stock_move_day / stock_move_month follow every movement booked (one and many at once, at several locations
+    and UTC days across months); moved_since equals the movements summed one by one, for moments on and off UTC
+    midnight; db check sees a broken row of each; report refresh mends them."""
+    from shoptui.models.inventory import StockMoveDay, StockMovement, StockMoveMonth
+    from shoptui.services import inventory
+    from shoptui.services.inventory.changes import adjust, restock, transfer
+    from shoptui.services.inventory.ledger import Movement, book_many
+
+    seed(session)
+    back = inventory.add_location(session=session, actor=CLERK, code="BACK", name="Back room")
+    mug, cap = (inventory.find_variant(session, sku).id for sku in ("MUG-01", "CAP-01"))
+    steps = [
+        (
+            datetime(2026, 1, 31, 23, 30, tzinfo=UTC),
+            lambda: restock(session=session, actor=CLERK, code="TEE-01", quantity=7),
+        ),
+        (
+            datetime(2026, 2, 1, 0, 0, tzinfo=UTC),
+            lambda: adjust(session=session, actor=CLERK, code="TEE-01", quantity=-2, reason="damaged"),
+        ),
+        (
+            datetime(2026, 2, 1, 15, 59, tzinfo=UTC),
+            lambda: transfer(
+                session=session, actor=CLERK, code="MUG-01", quantity=3, from_location="MAIN", to_location="BACK"
+            ),
+        ),
+        (
+            datetime(2026, 2, 1, 16, 1, tzinfo=UTC),
+            lambda: book_many(
+                session, CLERK, back.id, [Movement(mug, 4), Movement(cap, 3), Movement(mug, -2)], kind="stocktake"
+            ),
+        ),
+        (
+            datetime(2026, 3, 15, 8, 0, tzinfo=UTC),
+            lambda: restock(session=session, actor=CLERK, code="CAP-01", quantity=5, location="BACK"),
+        ),
+        (
+            datetime(2026, 4, 1, 0, 0, tzinfo=UTC),
+            lambda: adjust(session=session, actor=CLERK, code="CAP-01", quantity=-1, reason="lost", location="BACK"),
+        ),
+    ]
+    for when, step in steps:
+        with clock.frozen(when):
+            step()
+    moves = list(session.execute(select(StockMovement)).scalars())
+    assert len({m.at.date() for m in moves}) >= 5
+
+    def brute(moment: datetime) -> dict[tuple[int, int], int]:
+        out: dict[tuple[int, int], int] = {}
+        for m in moves:
+            if m.at >= moment:
+                out[(m.variant_id, m.location_id)] = out.get((m.variant_id, m.location_id), 0) + m.quantity
+        return {k: v for k, v in out.items() if v}
+
+    moments = [
+        datetime(2025, 12, 1, tzinfo=UTC),
+        *(when for when, _ in steps),
+        *(when.replace(hour=0, minute=0) for when, _ in steps),
+        datetime(2026, 2, 1, 16, 0, tzinfo=UTC),
+        datetime(2026, 1, 31, 16, 0, tzinfo=UTC),
+        datetime(2026, 5, 1, tzinfo=UTC),
+    ]
+    for moment in moments:
+        assert inventory.moved_since(session, moment) == brute(moment), moment
+    assert inventory.check_move_rollups(session=session) == []
+    day, month = table_of(StockMoveDay), table_of(StockMoveMonth)
+    session.execute(update(day).where(day.c.day == date(2026, 3, 15)).values(quantity=day.c.quantity + 1))
+    session.execute(delete(month).where(month.c.month == date(2026, 1, 1)))
+    problems = inventory.check_move_rollups(session=session)
+    assert len(problems) == 2 and "stock_move_day (day 2026-03-15" in problems[0] and "holds 6" in problems[0]
+    assert "stock_move_month (month 2026-01" in problems[1] and "holds 0 but the ledger moved" in problems[1]
+    analytics.refresh_placed_days(session=session, actor=CLERK)
+    assert inventory.check_move_rollups(session=session) == []

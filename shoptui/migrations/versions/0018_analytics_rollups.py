@@ -1,9 +1,9 @@
 """analytics rollups: sales per month x customer and per day/month x variant x location, stock moved per day/month
 
-- ``sales_customer_month`` (the customers report): see below.
-- ``sales_day_variant`` gains the order's stock location (``location_id``, 0: none named; part of the key) and
-  ``nocost_units`` (units whose line kept no cost), and an index (variant, day) for the last day a variant sold;
-  ``sales_variant_month`` sums it per store-local month (the products and stock reports). Both computed afresh
+- ``sales_customer_month`` (the customers report): see below; ``sales_customer_first``: each customer's first
+  placed day in sales (the least first day of their month rows), and a covering index of the month rollup.
+- ``sales_day_variant`` gains the order's stock location (``location_id``, 0: none named; part of the key) and an
+  index (variant, day) for the last day a variant sold; ``sales_variant_month`` sums it per store-local month (the products and stock reports). Both computed afresh
   from the orders (the old day rollup is dropped; the downgrade computes the old shape again).
 - ``stock_move_day`` / ``stock_move_month``: the ledger's ``sum(quantity)`` per UTC day / month, variant and
   location (the stock report's stock on a past day), computed from the movements one UTC day at a time through
@@ -70,7 +70,7 @@ def _day_variant(bind: sa.Connection, *, located: bool) -> None:
     if "sales_day_variant" in set(sa.inspect(bind).get_table_names()):
         op.drop_table("sales_day_variant")
     keys = ["placed_day", "variant_id", *(["location_id"] if located else [])]
-    figures = [*_VARIANT_FIGURES, *(["nocost_units"] if located else [])]
+    figures = list(_VARIANT_FIGURES)
     op.create_table(
         "sales_day_variant",
         sa.Column("placed_day", sa.Date(), nullable=False),
@@ -82,12 +82,11 @@ def _day_variant(bind: sa.Connection, *, located: bool) -> None:
         op.create_index("ix_sales_day_variant_variant", "sales_day_variant", ["variant_id", "placed_day"])
     where = "o.status <> 'cancelled' AND NOT (o.status = 'open' AND o.payment_status = 'unpaid')"
     location = ["coalesce(o.location_id, 0)"] if located else []
-    nocost = ["sum(CASE WHEN l.unit_cost_minor IS NULL THEN l.quantity ELSE 0 END)"] if located else []
     fill = sa.text(
         f"INSERT INTO sales_day_variant ({', '.join(keys + figures)}) "
         f"SELECT o.placed_day, coalesce(l.variant_id, 0), {''.join(c + ', ' for c in location)}count(DISTINCT o.id), "
         "sum(l.quantity), sum(l.gross_minor), sum(l.net_minor), coalesce(sum(l.quantity * l.unit_cost_minor), 0)"
-        f"{''.join(', ' + c for c in nocost)} FROM order_line l JOIN sales_order o ON o.id = l.order_id "
+        " FROM order_line l JOIN sales_order o ON o.id = l.order_id "
         f"WHERE {where} AND o.placed_day >= :month AND o.placed_day < :following "
         f"GROUP BY o.placed_day, coalesce(l.variant_id, 0){''.join(', ' + c for c in location)}"
     ).bindparams(sa.bindparam("month", type_=sa.Date()), sa.bindparam("following", type_=sa.Date()))
@@ -101,10 +100,10 @@ def _variant_months(bind: sa.Connection) -> None:
         sa.Column("month", sa.Date(), nullable=False),
         sa.Column("variant_id", sa.Integer(), nullable=False),
         sa.Column("location_id", sa.Integer(), nullable=False),
-        *(sa.Column(name, sa.Integer(), nullable=False) for name in (*_VARIANT_FIGURES, "nocost_units")),
+        *(sa.Column(name, sa.Integer(), nullable=False) for name in _VARIANT_FIGURES),
         sa.PrimaryKeyConstraint("month", "variant_id", "location_id"),
     )
-    figures = (*_VARIANT_FIGURES, "nocost_units")
+    figures = _VARIANT_FIGURES
     fill = sa.text(
         f"INSERT INTO sales_variant_month (month, variant_id, location_id, {', '.join(figures)}) "
         f"SELECT :month, variant_id, location_id, {', '.join(f'sum({f})' for f in figures)} FROM sales_day_variant "

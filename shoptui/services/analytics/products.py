@@ -164,25 +164,17 @@ class Sold:
     units: int
     gross: int
     net: int
-    cost: int  # every unit at :func:`basis.unit_cost`: the cost kept on the line, else the variant's cost today
+    cost: int  # every unit at :func:`basis.unit_cost` (the cost kept on its line)
 
 
 def rolled_sales(session: Session, period: Period) -> dict[tuple[int, int], Sold]:
     """(variant id (0: lines without a variant), stock location id (0: the order names none)) -> what sold in the
-    period, from the sales rollups (orders.variant_sales: whole months and edge days); the units whose line kept no
-    cost are priced at the variant's cost today, as :func:`basis.unit_cost` prices them on the lines."""
+    period, from the sales rollups (orders.variant_sales: whole months and edge days). Their cost is the units at the
+    cost kept on each line, which is :func:`basis.unit_cost` exactly: every line keeps one (the column is NOT NULL,
+    0 when the variant had no cost), so its fallback to the variant's cost today never applies to a line."""
     from shoptui.services.orders import variant_sales
 
-    rolled = variant_sales(session, period.start, period.end)
-    uncosted = sorted({vid for (vid, _), figures in rolled.items() if figures[5] and vid})
-    today: dict[int, int] = {}
-    for i in range(0, len(uncosted), 900):
-        query = sa_select(col(Variant.id), col(Variant.cost_minor)).where(col(Variant.id).in_(uncosted[i : i + 900]))
-        today.update((vid, int(cost or 0)) for vid, cost in tuples(session.execute(query)))
-    return {
-        cell: Sold(orders, units, gross, net, cost + nocost * today.get(cell[0], 0))
-        for cell, (orders, units, gross, net, cost, nocost) in rolled.items()
-    }
+    return {cell: Sold(*figures) for cell, figures in variant_sales(session, period.start, period.end).items()}
 
 
 def sales_by_variant(session: Session, period: Period) -> tuple[dict[Key, ProductFigures], dict[Key, tuple[str, str]]]:

@@ -1,6 +1,5 @@
 """The sales rollups the reports read (services/analytics): orders in sales per day x channel x region x
-province x country (``sales_day``), per day x variant x stock location (``sales_day_variant``, with the units whose
-line kept no cost) and the same per month (``sales_variant_month``: the products and stock reports read whole
+province x country (``sales_day``), per day x variant x stock location (``sales_day_variant``) and the same per month (``sales_variant_month``: the products and stock reports read whole
 months there and only the edge days per day, :func:`variant_sales`), and per month x customer
 (``sales_customer_month``: orders, net, first and last placed day; the guests' orders under customer 0).
 
@@ -53,7 +52,7 @@ if TYPE_CHECKING:
 DAY_KEYS = ("placed_day", "channel", "sales_region", "ship_province", "ship_country")
 DAY_FIGURES = ("orders", "units", "gross_minor", "net_minor", "cost_minor", "shipping_minor", "tax_minor")
 VARIANT_KEYS = ("placed_day", "variant_id", "location_id")
-VARIANT_FIGURES = ("orders", "units", "gross_minor", "net_minor", "cost_minor", "nocost_units")
+VARIANT_FIGURES = ("orders", "units", "gross_minor", "net_minor", "cost_minor")
 CUSTOMER_KEYS = ("month", "customer_id")
 CUSTOMER_FIGURES = ("orders", "net_minor", "first_day", "last_day")
 
@@ -136,14 +135,11 @@ def roll(session: Session, order: Order, lines: Iterable[OrderLine], sign: int) 
     location = order.location_id or 0
     by_variant: dict[int, list[int]] = {}
     for line in lines:
-        entry = by_variant.setdefault(line.variant_id or 0, [0, 0, 0, 0, 0])
+        entry = by_variant.setdefault(line.variant_id or 0, [0, 0, 0, 0])
         entry[0] += line.quantity
         entry[1] += line.gross_minor
         entry[2] += line.net_minor
-        if line.unit_cost_minor is None:
-            entry[4] += line.quantity
-        else:
-            entry[3] += line.quantity * line.unit_cost_minor
+        entry[3] += line.quantity * (line.unit_cost_minor or 0)  # kept on every line (NOT NULL; 0: no cost then)
     rows = [
         {
             "placed_day": day,
@@ -360,7 +356,6 @@ def _variant_aggregate(first: date | None, last: date | None) -> Any:
             func.sum(line.c.gross_minor),
             func.sum(line.c.net_minor),
             func.coalesce(func.sum(line.c.quantity * line.c.unit_cost_minor), 0),
-            func.sum(case((line.c.unit_cost_minor.is_(None), line.c.quantity), else_=literal_column("0"))),
         )
         .select_from(line.join(o, o.c.id == line.c.order_id))
         .where(*where)
