@@ -99,25 +99,16 @@ class StockMovement(SQLModel, table=True):
     ref_id: str | None = Field(default=None, max_length=100)
 
 
-class StockMoveDay(SQLModel, table=True):
-    """The ledger's change of on hand summed per UTC day, variant and location (``sum(quantity)`` of the movements
-    booked that day): the stock report's stock on a past day without reading every movement since. Written by the
-    ledger's one writer (services.inventory.ledger) with each movement; proven equal to the ledger by ``db check``.
-    UTC days, so a change of the store's time zone leaves it right (a report cuts its local day from the raw
-    movements of the one UTC day it falls in)."""
+class StockMoveRollup(SQLModel, table=True):
+    """The ledger's change of on hand summed per UTC day and per UTC month (``span`` 'day' or 'month', ``day`` the
+    first day of the span), variant and location: the stock report's stock on a past day without reading every
+    movement since. Written by the ledger's one writer (services.inventory.ledger) with each movement, the day and
+    the month row in one statement; proven equal to the ledger by ``db check``. UTC spans, so a change of the
+    store's time zone leaves it right (a report cuts a local midnight from the raw movements of one UTC day)."""
 
-    __tablename__ = "stock_move_day"
+    __tablename__ = "stock_move_rollup"
+    span: str = Field(primary_key=True, max_length=5)
     day: date = Field(primary_key=True)
-    variant_id: int = Field(primary_key=True)
-    location_id: int = Field(primary_key=True)
-    quantity: int = 0
-
-
-class StockMoveMonth(SQLModel, table=True):
-    """``stock_move_day`` summed per UTC month (its first day), variant and location."""
-
-    __tablename__ = "stock_move_month"
-    month: date = Field(primary_key=True)
     variant_id: int = Field(primary_key=True)
     location_id: int = Field(primary_key=True)
     quantity: int = 0

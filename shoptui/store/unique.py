@@ -46,38 +46,42 @@ def insert_ignore(session: Session, table: Table, values: Mapping[str, Any]) -> 
     return session.execute(statement).first() is not None  # (rowcount is not reliable here through psycopg)
 
 
-_ADDING: dict[tuple[str, str, tuple[str, ...]], Prepared] = {}
+_ADDING: dict[tuple[str, str, tuple[str, ...], int], Prepared] = {}
+_TOGETHER = 4  # up to this many rows go in one statement (a multi-row VALUES); more run the one-row form per row
 
 
 def add_to_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]], figures: Sequence[str]) -> None:
     """Add each row's ``figures`` to the row of ``table`` with its primary key, creating that row when there is none
-    yet: ``INSERT ... ON CONFLICT (key) DO UPDATE SET f = f + excluded.f`` (both engines), all ``rows`` in one driver
-    call. Two transactions adding to the same key both count (the second waits for the first on PostgreSQL). The
-    rollups' writer (sales per day and variant, stock moved per day)."""
+    yet: ``INSERT ... ON CONFLICT (key) DO UPDATE SET f = f + excluded.f`` (both engines). Up to four rows go in one
+    statement (their keys must differ), more in one driver call. Two transactions adding to the same key both count
+    (the second waits for the first on PostgreSQL). The rollups' writer (sales per day and variant, stock moved per
+    day and month)."""
     if not rows:
         return
     dialect = session.get_bind().dialect.name
     keys = [column.name for column in table.primary_key.columns]
-    entry = (dialect, table.name, tuple(figures))
+    names = [*keys, *figures]
+    together = len(rows) if len(rows) <= _TOGETHER else 1
+    entry = (dialect, table.name, tuple(figures), together)
     statement = _ADDING.get(entry)
     if statement is None:
         if dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as dialect_insert
         else:
             from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        names = [*keys, *figures]
         # bind names differ from the column names (SQLAlchemy keeps those for its own VALUES binds)
-        insert = dialect_insert(table).values({name: bindparam(f"a_{name}", type_=table.c[name].type) for name in names})
+        insert = dialect_insert(table).values(
+            [{name: bindparam(f"a{n}_{name}", type_=table.c[name].type) for name in names} for n in range(together)]
+        )
         statement = _ADDING[entry] = Prepared(
             insert.on_conflict_do_update(
                 index_elements=keys, set_={name: table.c[name] + insert.excluded[name] for name in figures}
             )
         )
-    params = [{f"a_{name}": row[name] for name in (*keys, *figures)} for row in rows]
-    if len(params) == 1:
-        statement.run(session, params[0]).close()
+    if together == len(rows):
+        statement.run(session, {f"a{n}_{name}": row[name] for n, row in enumerate(rows) for name in names}).close()
     else:
-        statement.executemany(session, params)
+        statement.executemany(session, ({f"a0_{name}": row[name] for name in names} for row in rows))
 
 
 def violated(exc: IntegrityError, table: Table) -> str | None:

@@ -108,12 +108,12 @@ def test_a_member_merge_folds_the_month_rows(session: Session) -> None:
 
 
 def analytics_tables_filled(s: Session) -> bool:
-    from shoptui.models.inventory import StockMoveDay, StockMoveMonth
+    from shoptui.models.inventory import StockMoveRollup
     from shoptui.models.orders import SalesCustomerFirst, SalesDayVariant, SalesVariantMonth
 
     return all(
         s.execute(select(func.count()).select_from(table_of(model))).scalar()
-        for model in (SalesCustomerFirst, SalesDayVariant, SalesVariantMonth, StockMoveDay, StockMoveMonth)
+        for model in (SalesCustomerFirst, SalesDayVariant, SalesVariantMonth, StockMoveRollup)
     )
 
 
@@ -284,10 +284,10 @@ def test_the_first_day_follows_cancels_and_merges(session: Session) -> None:
 
 
 def test_the_ledger_rollups_give_stock_moved_since_any_moment(session: Session) -> None:
-    """stock_move_day / stock_move_month follow every movement booked (one and many at once, at several locations
+    """stock_move_rollup's day and month rows follow every movement booked (one and many at once, at several locations
     and UTC days across months); moved_since equals the movements summed one by one, for moments on and off UTC
     midnight; db check sees a broken row of each; report refresh mends them."""
-    from shoptui.models.inventory import StockMoveDay, StockMovement, StockMoveMonth
+    from shoptui.models.inventory import StockMovement, StockMoveRollup
     from shoptui.services import inventory
     from shoptui.services.inventory.changes import adjust, restock, transfer
     from shoptui.services.inventory.ledger import Movement, book_many
@@ -349,11 +349,13 @@ def test_the_ledger_rollups_give_stock_moved_since_any_moment(session: Session) 
     for moment in moments:
         assert inventory.moved_since(session, moment) == brute(moment), moment
     assert inventory.check_move_rollups(session=session) == []
-    day, month = table_of(StockMoveDay), table_of(StockMoveMonth)
-    session.execute(update(day).where(day.c.day == date(2026, 3, 15)).values(quantity=day.c.quantity + 1))
-    session.execute(delete(month).where(month.c.month == date(2026, 1, 1)))
+    sums = table_of(StockMoveRollup)
+    session.execute(
+        update(sums).where(sums.c.span == "day", sums.c.day == date(2026, 3, 15)).values(quantity=sums.c.quantity + 1)
+    )
+    session.execute(delete(sums).where(sums.c.span == "month", sums.c.day == date(2026, 1, 1)))
     problems = inventory.check_move_rollups(session=session)
-    assert len(problems) == 2 and "stock_move_day (day 2026-03-15" in problems[0] and "holds 6" in problems[0]
-    assert "stock_move_month (month 2026-01" in problems[1] and "holds 0 but the ledger moved" in problems[1]
+    assert len(problems) == 2 and "stock_move_rollup (day 2026-03-15" in problems[0] and "holds 6" in problems[0]
+    assert "stock_move_rollup (month 2026-01" in problems[1] and "holds 0 but the ledger moved" in problems[1]
     analytics.refresh_placed_days(session=session, actor=CLERK)
     assert inventory.check_move_rollups(session=session) == []

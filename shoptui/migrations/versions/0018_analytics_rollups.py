@@ -5,7 +5,7 @@
 - ``sales_day_variant`` gains the order's stock location (``location_id``, 0: none named; part of the key) and an
   index (variant, day) for the last day a variant sold; ``sales_variant_month`` sums it per store-local month (the products and stock reports). Both computed afresh
   from the orders (the old day rollup is dropped; the downgrade computes the old shape again).
-- ``stock_move_day`` / ``stock_move_month``: the ledger's ``sum(quantity)`` per UTC day / month, variant and
+- ``stock_move_rollup``: the ledger's ``sum(quantity)`` per UTC day and per UTC month (``span``), variant and
   location (the stock report's stock on a past day), computed from the movements one UTC day at a time through
   the (kind, at) index.
 
@@ -45,8 +45,7 @@ _NEW_TABLES = (
     "sales_customer_first",
     "sales_customer_month",
     "sales_variant_month",
-    "stock_move_day",
-    "stock_move_month",
+    "stock_move_rollup",
 )
 
 
@@ -114,29 +113,29 @@ def _variant_months(bind: sa.Connection) -> None:
 
 
 def _stock_moves(bind: sa.Connection) -> None:
-    for name, key in (("stock_move_day", "day"), ("stock_move_month", "month")):
-        op.create_table(
-            name,
-            sa.Column(key, sa.Date(), nullable=False),
-            sa.Column("variant_id", sa.Integer(), nullable=False),
-            sa.Column("location_id", sa.Integer(), nullable=False),
-            sa.Column("quantity", sa.Integer(), nullable=False),
-            sa.PrimaryKeyConstraint(key, "variant_id", "location_id"),
-        )
+    op.create_table(
+        "stock_move_rollup",
+        sa.Column("span", sa.String(length=5), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("variant_id", sa.Integer(), nullable=False),
+        sa.Column("location_id", sa.Integer(), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("span", "day", "variant_id", "location_id"),
+    )
     kinds = [row[0] for row in bind.execute(sa.text("SELECT DISTINCT kind FROM stock_movement"))]
     first, last = bind.execute(sa.text("SELECT min(at), max(at) FROM stock_movement")).one()
     if not kinds or first is None or last is None:
         return
     moment = sa.bindparam("lo", type_=UTCDateTime()), sa.bindparam("hi", type_=UTCDateTime())
     fill_day = sa.text(
-        "INSERT INTO stock_move_day (day, variant_id, location_id, quantity) "
-        "SELECT :day, variant_id, location_id, sum(quantity) FROM stock_movement "
+        "INSERT INTO stock_move_rollup (span, day, variant_id, location_id, quantity) "
+        "SELECT 'day', :day, variant_id, location_id, sum(quantity) FROM stock_movement "
         "WHERE kind IN :kinds AND at >= :lo AND at < :hi GROUP BY variant_id, location_id"
     ).bindparams(sa.bindparam("day", type_=sa.Date()), sa.bindparam("kinds", expanding=True), *moment)
     fill_month = sa.text(
-        "INSERT INTO stock_move_month (month, variant_id, location_id, quantity) "
-        "SELECT :month, variant_id, location_id, sum(quantity) FROM stock_move_day "
-        "WHERE day >= :month AND day < :following GROUP BY variant_id, location_id"
+        "INSERT INTO stock_move_rollup (span, day, variant_id, location_id, quantity) "
+        "SELECT 'month', :month, variant_id, location_id, sum(quantity) FROM stock_move_rollup "
+        "WHERE span = 'day' AND day >= :month AND day < :following GROUP BY variant_id, location_id"
     ).bindparams(sa.bindparam("month", type_=sa.Date()), sa.bindparam("following", type_=sa.Date()))
     day, end = _moment(first).date(), _moment(last).date()
     while day <= end:

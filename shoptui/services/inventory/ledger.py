@@ -37,7 +37,7 @@ from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput
 from shoptui.models._types import table_of
-from shoptui.models.inventory import StockLevel, StockMoveDay, StockMovement, StockMoveMonth, StockPolicy
+from shoptui.models.inventory import StockLevel, StockMovement, StockMoveRollup, StockPolicy
 from shoptui.services import shop
 from shoptui.services.inventory.alerts import alert_step, evaluate_alerts, send_alerts
 from shoptui.services.inventory.levels import LevelRead
@@ -53,8 +53,7 @@ MAX_QUANTITY = 1_000_000
 _LEVEL = table_of(StockLevel)
 _MOVE = table_of(StockMovement)
 _POLICY = table_of(StockPolicy)
-_MOVE_DAY = table_of(StockMoveDay)
-_MOVE_MONTH = table_of(StockMoveMonth)
+_MOVE_SUMS = table_of(StockMoveRollup)
 
 _NEW_LEVEL = Prepared(insert(_LEVEL).values(
     variant_id=bindparam("vid"), location_id=bindparam("lid"), on_hand=0, committed=0, incoming=0, alerted=False,
@@ -199,14 +198,17 @@ def book(
 
 
 def _roll_moves(session: Session, location_id: int, at: datetime, moved: dict[int, int]) -> None:
-    """The ledger's rollups (``stock_move_day`` / ``stock_move_month``, the stock report's stock on a past day) take
-    the on-hand change of the movements just booked at ``at``, per variant: in the same transaction, by the same
-    writer, so they always equal the ledger (``db check`` proves it; inventory.rollups reads them)."""
+    """The ledger's rollup (``stock_move_rollup``, the stock report's stock on a past day) takes the on-hand change of
+    the movements just booked at ``at``, per variant, into its UTC day and month rows: in the same transaction, by
+    the same writer, so it always equals the ledger (``db check`` proves it; inventory.rollups reads it). One
+    statement per variant (its day and month row together)."""
     day = at.astimezone(UTC).date()
-    rows = [{"day": day, "month": day.replace(day=1), "variant_id": vid, "location_id": location_id, "quantity": q}
-            for vid, q in sorted(moved.items()) if q]
-    add_to_rows(session, _MOVE_DAY, rows, ("quantity",))
-    add_to_rows(session, _MOVE_MONTH, rows, ("quantity",))
+    for vid, q in sorted(moved.items()):
+        if q:
+            add_to_rows(session, _MOVE_SUMS, [
+                {"span": "day", "day": day, "variant_id": vid, "location_id": location_id, "quantity": q},
+                {"span": "month", "day": day.replace(day=1), "variant_id": vid, "location_id": location_id,
+                 "quantity": q}], ("quantity",))
 
 
 def _movement_row(actor: Actor, variant_id: int, location_id: int, *, kind: str, quantity: int,

@@ -1,6 +1,6 @@
-"""The ledger's rollups: the on-hand change (``sum(quantity)``) per UTC day (``stock_move_day``) and per UTC month
-(``stock_move_month``), variant and location. The ledger's one writer (ledger.book / book_many) adds each movement
-in its own transaction; ``db check`` proves them equal to the movements (:func:`check_move_rollups`).
+"""The ledger's rollup (``stock_move_rollup``): the on-hand change (``sum(quantity)``) per UTC day and per UTC month
+(``span``), variant and location. The ledger's one writer (ledger.book / book_many) adds each movement in its own
+transaction; ``db check`` proves it equal to the movements (:func:`check_move_rollups`).
 
 :func:`moved_since` gives the change of on hand since a moment without reading the movements since: the whole
 months from the month rollup, the days of the first month from the day rollup, and only the movements of the one
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Date, case, delete, func, insert, literal, select, union_all
 
 from shoptui.models._types import table_of
-from shoptui.models.inventory import MOVEMENT_KINDS, StockMoveDay, StockMovement, StockMoveMonth
+from shoptui.models.inventory import MOVEMENT_KINDS, StockMovement, StockMoveRollup
 from shoptui.store.rows import tuples
 
 if TYPE_CHECKING:
@@ -37,14 +37,16 @@ def _next_month(month: date) -> date:
 def moved_since(session: Session, moment: datetime) -> dict[Cell, int]:
     """Per variant and location: the change of on hand of the movements booked at or after ``moment`` (cells that
     moved by 0 left out)."""
-    move, days, months = table_of(StockMovement), table_of(StockMoveDay), table_of(StockMoveMonth)
+    move, sums = table_of(StockMovement), table_of(StockMoveRollup)
     moment = moment.astimezone(UTC)
     first_day = moment.date() if moment == _midnight(moment.date()) else moment.date() + timedelta(days=1)
     first_month = first_day if first_day.day == 1 else _next_month(first_day)
     parts: list[Any] = [
-        select(months.c.variant_id, months.c.location_id, months.c.quantity).where(months.c.month >= first_month),
-        select(days.c.variant_id, days.c.location_id, days.c.quantity).where(
-            days.c.day >= first_day, days.c.day < first_month
+        select(sums.c.variant_id, sums.c.location_id, sums.c.quantity).where(
+            sums.c.span == "month", sums.c.day >= first_month
+        ),
+        select(sums.c.variant_id, sums.c.location_id, sums.c.quantity).where(
+            sums.c.span == "day", sums.c.day >= first_day, sums.c.day < first_month
         ),
     ]
     if moment < _midnight(first_day):  # the rest of the moment's own UTC day, from the ledger
@@ -102,66 +104,69 @@ def _day_sums(month: date) -> Any:
 
 
 def rebuild_move_rollups(session: Session) -> None:
-    """Compute both rollups again from the ledger, one UTC month at a time."""
-    days, months = table_of(StockMoveDay), table_of(StockMoveMonth)
-    session.execute(delete(days))
-    session.execute(delete(months))
+    """Compute the rollup again from the ledger, one UTC month at a time."""
+    sums = table_of(StockMoveRollup)
+    session.execute(delete(sums))
     span = _span(session)
     if span is None:
         return
     for month in _months(*span):
         rows = [
-            {"day": month + timedelta(days=int(n)), "variant_id": v, "location_id": loc, "quantity": int(q)}
+            {
+                "span": "day",
+                "day": month + timedelta(days=int(n)),
+                "variant_id": v,
+                "location_id": loc,
+                "quantity": int(q),
+            }
             for n, v, loc, q in tuples(session.execute(_day_sums(month)))
         ]
         for i in range(0, len(rows), 5000):
-            session.execute(insert(days), rows[i : i + 5000])
+            session.execute(insert(sums), rows[i : i + 5000])
         session.execute(
-            insert(months).from_select(
-                ["month", "variant_id", "location_id", "quantity"],
-                select(literal(month, Date), days.c.variant_id, days.c.location_id, func.sum(days.c.quantity))
-                .where(days.c.day >= month, days.c.day < _next_month(month))
-                .group_by(days.c.variant_id, days.c.location_id),
+            insert(sums).from_select(
+                ["span", "day", "variant_id", "location_id", "quantity"],
+                select(
+                    literal("month"),
+                    literal(month, Date),
+                    sums.c.variant_id,
+                    sums.c.location_id,
+                    func.sum(sums.c.quantity),
+                )
+                .where(sums.c.span == "day", sums.c.day >= month, sums.c.day < _next_month(month))
+                .group_by(sums.c.variant_id, sums.c.location_id),
             )
         )
 
 
 def check_move_rollups(*, session: Session) -> list[str]:
-    """``db check``: the day rollup equals the ledger's movements day by day, the month rollup its days summed."""
-    days, months = table_of(StockMoveDay), table_of(StockMoveMonth)
-    have_days: dict[tuple[date, int, int], int] = {}
-    for day, v, loc, q in tuples(
-        session.execute(select(days.c.day, days.c.variant_id, days.c.location_id, days.c.quantity))
+    """``db check``: the day rows equal the ledger's movements day by day, the month rows their days summed."""
+    sums = table_of(StockMoveRollup)
+    have: dict[str, dict[tuple[date, int, int], int]] = {"day": {}, "month": {}}
+    for span, day, v, loc, q in tuples(
+        session.execute(select(sums.c.span, sums.c.day, sums.c.variant_id, sums.c.location_id, sums.c.quantity))
     ):
         if q:
-            have_days[(_as_date(day), int(v), int(loc))] = int(q)
-    have_months: dict[tuple[date, int, int], int] = {}
-    for month, v, loc, q in tuples(
-        session.execute(select(months.c.month, months.c.variant_id, months.c.location_id, months.c.quantity))
-    ):
-        if q:
-            have_months[(_as_date(month), int(v), int(loc))] = int(q)
-    want_days: dict[tuple[date, int, int], int] = {}
-    want_months: dict[tuple[date, int, int], int] = {}
+            have.setdefault(str(span), {})[(_as_date(day), int(v), int(loc))] = int(q)
+    want: dict[str, dict[tuple[date, int, int], int]] = {"day": {}, "month": {}}
     span = _span(session)
     for month in _months(*span) if span else ():
         for n, v, loc, q in tuples(session.execute(_day_sums(month))):
             if q:
-                want_days[(month + timedelta(days=int(n)), int(v), int(loc))] = int(q)
+                want["day"][(month + timedelta(days=int(n)), int(v), int(loc))] = int(q)
                 key = (month, int(v), int(loc))
-                want_months[key] = want_months.get(key, 0) + int(q)
-    want_months = {key: q for key, q in want_months.items() if q}
+                want["month"][key] = want["month"].get(key, 0) + int(q)
+    want["month"] = {key: q for key, q in want["month"].items() if q}
     problems: list[str] = []
-    for table, have, want, unit in (
-        (days.name, have_days, want_days, "day"),
-        (months.name, have_months, want_months, "month"),
-    ):
-        for key in sorted(set(have) | set(want)):
-            if have.get(key, 0) != want.get(key, 0):
+    for unit in sorted(set(have) | set(want)):
+        mine, theirs = have.get(unit, {}), want.get(unit, {})
+        for key in sorted(set(mine) | set(theirs)):
+            if mine.get(key, 0) != theirs.get(key, 0):
                 when = key[0].isoformat() if unit == "day" else f"{key[0]:%Y-%m}"
                 problems.append(
-                    f"the stock rollup {table} ({unit} {when} UTC, variant {key[1]}, location {key[2]}) holds "
-                    f"{have.get(key, 0)} but the ledger moved {want.get(key, 0)}; `shoptui report refresh` rebuilds it"
+                    f"the stock rollup {sums.name} ({unit} {when} UTC, variant {key[1]}, location {key[2]}) holds "
+                    f"{mine.get(key, 0)} but the ledger moved {theirs.get(key, 0)}; `shoptui report refresh` "
+                    "rebuilds it"
                 )
                 if len(problems) >= 50:
                     return problems
