@@ -65,6 +65,7 @@ def add_to_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     entry = (dialect, table.name, tuple(figures), together)
     statement = _ADDING.get(entry)
     if statement is None:
+        dialect_insert: Any
         if dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as dialect_insert
         else:

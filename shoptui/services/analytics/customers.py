@@ -517,12 +517,8 @@ def customers_report(
     ]
     by_age, by_gender, by_region = _profiles(session, period, found)
     scores = _scores(period, found)
-    member_ids = {
-        int(cid)
-        for cid in session.execute(
-            sa_select(col(Member.customer_id)).where(col(Member.merged_into).is_(None))
-        ).scalars()
-    }
+    members_now = sa_select(col(Member.customer_id)).where(col(Member.merged_into).is_(None))
+    member_ids: set[int] = {int(cid) for (cid,) in tuples(session.execute(members_now))}
     names: dict[int, str] = {}
     if with_names:
         cursor = _NAMES.run(session)

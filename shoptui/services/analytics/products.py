@@ -195,7 +195,7 @@ def sales_by_variant(session: Session, period: Period) -> tuple[dict[Key, Produc
             discounts=sold.gross - sold.net,
             cost=sold.cost,
         )
-        k = (variant_id, "")
+        k: Key = (variant_id, "")
         figures[k] = figures[k].plus(figure) if k in figures else figure
     key = _line_key()
     if without_variant:  # rare (lines imported without a variant): read those lines, through the variant index
