@@ -359,3 +359,23 @@ def test_the_ledger_rollups_give_stock_moved_since_any_moment(session: Session) 
     assert "stock_move_rollup (month 2026-01" in problems[1] and "holds 0 but the ledger moved" in problems[1]
     analytics.refresh_placed_days(session=session, actor=CLERK)
     assert inventory.check_move_rollups(session=session) == []
+
+
+def test_guest_refunds_count_in_a_period_without_guest_orders(session: Session) -> None:
+    """The customers report reads whole months from the rollup; money refunded to a guest in a later month still
+    lowers that month's guest net sales, and a customer refunded without an order in the period is no buyer."""
+    seed(session)
+    ana = _member(session, "13900000009", "Ana")
+    guest = _paid(session, datetime(2026, 3, 3, 2, tzinfo=UTC), None, ("MUG-01", 2))
+    hers = _paid(session, datetime(2026, 3, 4, 2, tzinfo=UTC), ana, ("TEE-01", 2))
+    with clock.frozen(datetime(2026, 4, 10, 2, tzinfo=UTC)):  # one unit each: the orders stay in sales
+        orders.refund(session=session, actor=CLERK, number=guest, items=[("MUG-01", 1)], reason="chipped")
+        orders.refund(session=session, actor=CLERK, number=hers, items=[("TEE-01", 1)], reason="too small")
+    april = analytics.customers_report(session=session, start=date(2026, 4, 1), end=date(2026, 4, 30))
+    assert (april.customers, april.guest_orders, april.guest_net_sales) == (0, 0, -3550)
+    march = analytics.customers_report(session=session, start=date(2026, 3, 1), end=date(2026, 3, 31))
+    assert (march.customers, march.guest_orders, march.guest_net_sales) == (1, 1, 7100)
+    assert [(c.customer_id, c.orders, c.net_sales) for c in march.scored] == [(ana, 1, 19800)]
+    spring = analytics.customers_report(session=session, start=date(2026, 3, 4), end=date(2026, 4, 30))
+    assert (spring.customers, spring.guest_orders, spring.guest_net_sales) == (1, 0, -3550)  # 3 March: an edge day
+    assert [(c.customer_id, c.orders, c.net_sales) for c in spring.scored] == [(ana, 1, 9900)]

@@ -266,12 +266,13 @@ def _bought(session: Session, period: Period) -> tuple[dict[int, list[Any]], tup
         .where(refunded_in(period.lower, period.upper))
         .group_by(col(Order.customer_id))
     )
-    # a customer refunded in the period who bought nothing in it is not a buyer of the period (no order placed)
+    guests = found.pop(0, [0, 0, None])
+    # a customer refunded in the period who bought nothing in it is not a buyer of the period (no order placed); the
+    # guests' refunds count against the guests' net sales all the same
     for customer, amount in tuples(session.execute(refunds)):
-        have = found.get(customer or 0)
+        have = guests if customer is None else found.get(customer)
         if have is not None:
             have[1] -= int(amount or 0)
-    guests = found.pop(0, [0, 0, None])
     return found, (int(guests[0]), int(guests[1] or 0))
 
 
