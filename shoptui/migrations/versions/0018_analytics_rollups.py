@@ -2,8 +2,9 @@
 
 - ``sales_customer_month`` (the customers report): see below; ``sales_customer_first``: each customer's first
   placed day in sales (the least first day of their month rows), and a covering index of the month rollup.
-- ``sales_day_variant`` gains the order's stock location (``location_id``, 0: none named; part of the key) and an
-  index (variant, day) for the last day a variant sold; ``sales_variant_month`` sums it per store-local month (the products and stock reports). Both computed afresh
+- ``sales_day_variant`` gains the order's stock location (``location_id``, 0: none named; part of the key), with the
+  covering (variant, day, figures) index 0019_breakdown_indexes makes (also the last day a variant sold);
+  ``sales_variant_month`` sums it per store-local month (the products and stock reports). Both computed afresh
   from the orders (the old day rollup is dropped; the downgrade computes the old shape again).
 - ``stock_move_rollup``: the ledger's ``sum(quantity)`` per UTC day and per UTC month (``span``), variant and
   location (the stock report's stock on a past day), computed from the movements one UTC day at a time through
@@ -41,6 +42,7 @@ def _day(value: object) -> date:
 
 
 _VARIANT_FIGURES = ("orders", "units", "gross_minor", "net_minor", "cost_minor")
+_VARIANT_INDEX = "ix_sales_day_variant_variant"
 _NEW_TABLES = (
     "sales_customer_first",
     "sales_customer_month",
@@ -65,8 +67,12 @@ def _months(bind: sa.Connection) -> list[tuple[date, date]]:
 
 def _day_variant(bind: sa.Connection, *, located: bool) -> None:
     """(Re)create ``sales_day_variant`` in its new shape (``located``) or its 0014 shape, filled from the orders one
-    month at a time."""
-    if "sales_day_variant" in set(sa.inspect(bind).get_table_names()):
+    month at a time. Its covering (variant, day, figures) index (the one 0019_breakdown_indexes makes, whichever of
+    the two runs first) is made with the new shape, and with the old one only when the table had it."""
+    inspector = sa.inspect(bind)
+    had_index = False
+    if "sales_day_variant" in set(inspector.get_table_names()):
+        had_index = _VARIANT_INDEX in {ix["name"] for ix in inspector.get_indexes("sales_day_variant")}
         op.drop_table("sales_day_variant")
     keys = ["placed_day", "variant_id", *(["location_id"] if located else [])]
     figures = list(_VARIANT_FIGURES)
@@ -77,8 +83,8 @@ def _day_variant(bind: sa.Connection, *, located: bool) -> None:
         *(sa.Column(name, sa.Integer(), nullable=False) for name in figures),
         sa.PrimaryKeyConstraint(*keys),
     )
-    if located:
-        op.create_index("ix_sales_day_variant_variant", "sales_day_variant", ["variant_id", "placed_day"])
+    if located or had_index:
+        op.create_index(_VARIANT_INDEX, "sales_day_variant", ["variant_id", "placed_day", *_VARIANT_FIGURES])
     where = "o.status <> 'cancelled' AND NOT (o.status = 'open' AND o.payment_status = 'unpaid')"
     location = ["coalesce(o.location_id, 0)"] if located else []
     fill = sa.text(
