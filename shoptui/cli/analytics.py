@@ -414,7 +414,8 @@ def customers(
         if segment is not None:
             segment = analytics.rule_named(segment).name
         first, last = days(start, end)
-        report = analytics.customers_report(session=session, actor=state(ctx).actor, start=first, end=last, days=period_days)
+        report = analytics.customers_report(session=session, actor=state(ctx).actor, start=first, end=last, days=period_days,
+                                            with_names=members)  # names only for a segment's list
     meta = {
         "from": report.start.isoformat(),
         "to": report.end.isoformat(),

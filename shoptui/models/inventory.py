@@ -9,7 +9,7 @@ for every variant and location (``shoptui db check`` proves it).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
@@ -97,6 +97,21 @@ class StockMovement(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     ref_kind: str | None = Field(default=None, max_length=20)  # po, order, stocktake, transfer
     ref_id: str | None = Field(default=None, max_length=100)
+
+
+class StockMoveRollup(SQLModel, table=True):
+    """The ledger's change of on hand summed per UTC day and per UTC month (``span`` 'day' or 'month', ``day`` the
+    first day of the span), variant and location: the stock report's stock on a past day without reading every
+    movement since. Written by the ledger's one writer (services.inventory.ledger) with each movement, the day and
+    the month row in one statement; proven equal to the ledger by ``db check``. UTC spans, so a change of the
+    store's time zone leaves it right (a report cuts a local midnight from the raw movements of one UTC day)."""
+
+    __tablename__ = "stock_move_rollup"
+    span: str = Field(primary_key=True, max_length=5)
+    day: date = Field(primary_key=True)
+    variant_id: int = Field(primary_key=True)
+    location_id: int = Field(primary_key=True)
+    quantity: int = 0
 
 
 class StockPolicy(SQLModel, table=True):

@@ -176,10 +176,13 @@ class SalesDay(SQLModel, table=True):
 
 
 class SalesDayVariant(SQLModel, table=True):
-    """The same rollup per placed day and variant (0: a line without a variant), from the order lines."""
+    """The same rollup per placed day, variant (0: a line without a variant) and the order's stock location (0: the
+    order names none, so the default location), from the order lines. ``cost_minor`` is the units at the cost kept
+    on each line (always kept: 0 when the variant had none), which is what analytics.basis.unit_cost gives."""
 
     __tablename__ = "sales_day_variant"
-    # a period by variant read variant by variant (a skip-scan over the days), without a sort of every day's rows
+    # a period by variant read variant by variant (a skip-scan over the days), without a sort of every day's rows;
+    # the last day a variant sold (the products report's dead stock). The same index as migration 0019 makes.
     __table_args__ = (
         Index(
             "ix_sales_day_variant_variant", "variant_id", "placed_day", "orders", "units", "gross_minor", "net_minor",
@@ -188,11 +191,60 @@ class SalesDayVariant(SQLModel, table=True):
     )
     placed_day: date = Field(primary_key=True)
     variant_id: int = Field(primary_key=True)
+    location_id: int = Field(default=0, primary_key=True)
     orders: int = 0  # orders with a line of the variant that day
     units: int = 0
     gross_minor: int = 0
     net_minor: int = 0
     cost_minor: int = 0
+
+
+class SalesVariantMonth(SQLModel, table=True):
+    """``sales_day_variant`` summed per store-local month (its first day), variant and location: what the products
+    and stock reports read for the whole months of a period (the days at its edges come from the day rollup). Kept
+    with it (services.orders.rollups) and proven equal to the orders by ``db check``."""
+
+    __tablename__ = "sales_variant_month"
+    month: date = Field(primary_key=True)
+    variant_id: int = Field(primary_key=True)
+    location_id: int = Field(primary_key=True)
+    orders: int = 0
+    units: int = 0
+    gross_minor: int = 0
+    net_minor: int = 0
+    cost_minor: int = 0
+
+
+class SalesCustomerMonth(SQLModel, table=True):
+    """The customers report's rollup of orders in sales per store-local month (its first day) and customer (0: the
+    guests' orders): how many, their net (lines after discounts, before returns), and the first and last placed
+    day among them. Kept with ``sales_day`` (services.orders.rollups) and proven equal to the orders by ``db check``.
+    No foreign key on purpose: a member merge folds the merged customer's rows into the kept one's."""
+
+    __tablename__ = "sales_customer_month"
+    __table_args__ = (
+        Index("ix_sales_customer_month_customer", "customer_id", "month"),
+        # covers the customers report's read of a period's months (no table lookups)
+        Index("ix_sales_customer_month_cover", "month", "customer_id", "orders", "net_minor", "last_day"),
+    )
+    month: date = Field(primary_key=True)
+    customer_id: int = Field(primary_key=True)
+    orders: int = 0
+    net_minor: int = 0
+    first_day: date | None = None
+    last_day: date | None = None
+
+
+class SalesCustomerFirst(SQLModel, table=True):
+    """Per customer (guests not): the first placed day among their orders in sales, ever; the least first day of
+    their ``sales_customer_month`` rows, kept with them (services.orders.rollups, members merge) and proven by ``db
+    check``. The customers report tells new from returning customers and finds its cohorts through the day index
+    instead of reading every customer's history."""
+
+    __tablename__ = "sales_customer_first"
+    __table_args__ = (Index("ix_sales_customer_first_day", "first_day", "customer_id"),)
+    customer_id: int = Field(primary_key=True)
+    first_day: date | None = None
 
 
 class OrderLine(SQLModel, table=True):

@@ -26,7 +26,8 @@ MODULE = ModuleSpec(
     ),
     settings=("shoptui.services.inventory.settings:SETTINGS",),
     dashboard=("shoptui.services.inventory.figures:dashboard_figures",),
-    checks=("shoptui.services.inventory.checks:check_stock_ledger", "shoptui.services.inventory.checks:check_incoming"),
+    checks=("shoptui.services.inventory.checks:check_stock_ledger", "shoptui.services.inventory.checks:check_incoming",
+            "shoptui.services.inventory.rollups:check_move_rollups"),
     extra={
         # `shoptui demo load` calls this after the demo catalogue, in the same transaction
         "demo": "shoptui.services.inventory.demo:load_demo_stock",

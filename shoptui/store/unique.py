@@ -16,15 +16,16 @@ these helpers turn what the index says into what the domain says:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Index, Table, UniqueConstraint
+from sqlalchemy import Index, Table, UniqueConstraint, bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from shoptui.errors import Conflict
+from shoptui.store.prepared import Prepared
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)")
 
@@ -43,6 +44,45 @@ def insert_ignore(session: Session, table: Table, values: Mapping[str, Any]) -> 
 
         statement = sqlite_insert(table).values(dict(values)).on_conflict_do_nothing().returning(key)
     return session.execute(statement).first() is not None  # (rowcount is not reliable here through psycopg)
+
+
+_ADDING: dict[tuple[str, str, tuple[str, ...], int], Prepared] = {}
+_TOGETHER = 4  # up to this many rows go in one statement (a multi-row VALUES); more run the one-row form per row
+
+
+def add_to_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]], figures: Sequence[str]) -> None:
+    """Add each row's ``figures`` to the row of ``table`` with its primary key, creating that row when there is none
+    yet: ``INSERT ... ON CONFLICT (key) DO UPDATE SET f = f + excluded.f`` (both engines). Up to four rows go in one
+    statement (their keys must differ), more in one driver call. Two transactions adding to the same key both count
+    (the second waits for the first on PostgreSQL). The rollups' writer (sales per day and variant, stock moved per
+    day and month)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    keys = [column.name for column in table.primary_key.columns]
+    names = [*keys, *figures]
+    together = len(rows) if len(rows) <= _TOGETHER else 1
+    entry = (dialect, table.name, tuple(figures), together)
+    statement = _ADDING.get(entry)
+    if statement is None:
+        dialect_insert: Any
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        # bind names differ from the column names (SQLAlchemy keeps those for its own VALUES binds)
+        insert = dialect_insert(table).values(
+            [{name: bindparam(f"a{n}_{name}", type_=table.c[name].type) for name in names} for n in range(together)]
+        )
+        statement = _ADDING[entry] = Prepared(
+            insert.on_conflict_do_update(
+                index_elements=keys, set_={name: table.c[name] + insert.excluded[name] for name in figures}
+            )
+        )
+    if together == len(rows):
+        statement.run(session, {f"a{n}_{name}": row[name] for n, row in enumerate(rows) for name in names}).close()
+    else:
+        statement.executemany(session, ({f"a0_{name}": row[name] for name in names} for row in rows))
 
 
 def violated(exc: IntegrityError, table: Table) -> str | None:

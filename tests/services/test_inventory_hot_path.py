@@ -109,14 +109,16 @@ def test_find_variant_is_the_catalogue_lookup(session: Session) -> None:
 
 
 @pytest.mark.sqlite_only(reason="the statements of the prepared SQLite fast path")
-def test_a_sale_is_four_statements_and_audited_in_order(session: Session) -> None:
+def test_a_sale_is_five_statements_and_audited_in_order(session: Session) -> None:
     vid = make_variant(session, "TEE-01", cost=250)
     restock(session=session, actor=CLERK, code="TEE-01", quantity=5)
     with statements(session) as seen:
         level = sell(session=session, actor=CLERK, variant_id=vid, quantity=2, ref_kind="order", ref_id=9)
     assert level is not None and (level.on_hand, level.available) == (3, 3)
-    # the variant, the conditional level update (with alert flag and reorder point), the movement, the audit line
-    assert len(seen) == 4, seen
+    # the variant, the conditional level update (with alert flag and reorder point), the movement, its day and month
+    # rows of the ledger's rollup (one statement: the stock report's stock on a past day), the audit line
+    assert len(seen) == 5, seen
+    assert sum("stock_move_rollup" in s for s in seen) == 1, seen
     move = session.exec(select(StockMovement).order_by(col(StockMovement.id).desc())).first()
     assert move is not None and (move.kind, move.quantity, move.unit_cost_minor, move.ref_id) == ("sale", -2, 250, "9")
     entries = session.exec(select(AuditEntry.action, AuditEntry.summary, AuditEntry.entity_id)

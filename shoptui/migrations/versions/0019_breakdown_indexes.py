@@ -2,7 +2,7 @@
 reads a year from covering indexes (issue 15)
 
 Revision ID: 0019_breakdown_indexes
-Revises: 0017_staff
+Revises: 0018_analytics_rollups
 Create Date: 2026-12-08 01:00:00
 
 - ``sales_order``: ``(placed_day, staff | source | city, status, payment_status, figures)`` replace
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019_breakdown_indexes"
-down_revision: str | None = "0017_staff"
+down_revision: str | None = "0018_analytics_rollups"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -151,6 +151,11 @@ def bucket(column: Any, bounds: Sequence[datetime]) -> ColumnElement[Any]:
     return case(*whens, else_=literal(len(bounds) - 1))
 
 
+def next_month(day: date) -> date:
+    """The first day of the month after ``day``'s."""
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
 def month_starts(first: date, last: date) -> list[date]:
     """The first days of the months from ``first``'s month to ``last``'s month, both included."""
     months: list[date] = []

@@ -111,11 +111,14 @@ def refresh_placed_days(*, session: Session, actor: Any) -> int:
     from shoptui.services.orders import rebuild_rollups
 
     rebuild_rollups(session)  # the rollups are kept per placed day: computed again from the orders
+    from shoptui.services.inventory import rebuild_move_rollups
+
+    rebuild_move_rollups(session)  # the ledger's per-UTC-day rollups: a repair is one command for both
     shop.record(
         session=session,
         actor=actor,
         action="report.refresh",
         entity="order",
-        summary=f"{moved} orders placed again on their day in {tz.key}; sales rollups rebuilt",
+        summary=f"{moved} orders placed again on their day in {tz.key}; sales and stock rollups rebuilt",
     )
     return moved

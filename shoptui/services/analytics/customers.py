@@ -10,32 +10,34 @@ RFM scores and segments: see rfm.py (the rules are stated in ``shoptui report cu
 from __future__ import annotations
 
 import unicodedata
-from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, not_
+from sqlalchemy import Date, bindparam, func, literal, literal_column
 from sqlalchemy import select as sa_select
 from sqlmodel import col
 
+from shoptui.models._types import table_of
 from shoptui.models.customers import Customer
 from shoptui.models.members import Member
-from shoptui.models.orders import Order, OrderRefund, OrderRefundLine
+from shoptui.models.orders import Order, OrderRefund, OrderRefundLine, SalesCustomerMonth
 from shoptui.services.analytics.basis import (
     Period,
-    as_utc,
-    bucket,
     counted,
     month_starts,
-    placed_in,
+    next_month,
     refunded_in,
     share_bp,
     store_period,
 )
 from shoptui.services.analytics.export import Column, Table
-from shoptui.services.analytics.rfm import RFM_RULES, quintile_scores, rule_named, segment_of
+from shoptui.services.analytics.products import refund_of_line
+from shoptui.services.analytics.rfm import RFM_RULES, SEGMENT_OF, quintile_scores, rule_named, segment_of
+from shoptui.store.prepared import Prepared
 from shoptui.store.rows import tuples
 
 if TYPE_CHECKING:
@@ -63,7 +65,7 @@ class Buyer:
     customer_id: int
     orders: int
     net_sales: int
-    last_at: datetime
+    last_day: date
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,37 @@ class CustomersReport:
     by_region: list[Breakdown]
     segments: list[SegmentRow]
     cohorts: list[CohortRow]
-    scored: list[ScoredCustomer] = field(default_factory=list)
+    scores: Scores | None = None  # every buyer's RFM, as columns
+    names: Mapping[int, str] = field(default_factory=dict)  # empty when built without names
+    member_ids: frozenset[int] = frozenset()
+
+    @cached_property
+    def scored(self) -> list[ScoredCustomer]:
+        """Every buyer of the period with their RFM figures, scores and segment, by customer id (built when asked:
+        ~100k objects a year at size)."""
+        return self._scored(None)
+
+    def _scored(self, segment: str | None) -> list[ScoredCustomer]:
+        s = self.scores
+        if s is None:
+            return []
+        return [
+            ScoredCustomer(
+                customer_id=s.ids[i],
+                name=self.names.get(s.ids[i], ""),
+                member=s.ids[i] in self.member_ids,
+                last_order=s.last[i],
+                recency_days=s.recency[i],
+                orders=s.orders[i],
+                net_sales=s.net[i],
+                r=s.r[i],
+                f=s.f[i],
+                m=s.m[i],
+                segment=s.segment[i],
+            )
+            for i in range(len(s.ids))
+            if segment is None or s.segment[i] == segment
+        ]
 
     @property
     def repeat_rate_bp(self) -> int | None:
@@ -149,84 +181,182 @@ class CustomersReport:
     def members_of(self, name: str) -> list[ScoredCustomer]:
         """The customers of one segment, the most net sales first."""
         rule = rule_named(name)
-        return sorted((c for c in self.scored if c.segment == rule.name), key=lambda c: (-c.net_sales, c.customer_id))
+        return sorted(self._scored(rule.name), key=lambda c: (-c.net_sales, c.customer_id))
+
+
+def _quiet(session: Session, first: date, last: date) -> bool:
+    """Whether no order in sales was placed on the days ``first`` .. ``last`` (the day rollup says)."""
+    from shoptui.models.orders import SalesDay
+
+    if first > last:
+        return True
+    d = table_of(SalesDay)
+    busy = sa_select(literal(1)).where(d.c.placed_day >= first, d.c.placed_day <= last, d.c.orders > 0).limit(1)
+    return session.execute(busy).first() is None
+
+
+def _spans(session: Session, period: Period) -> tuple[date, date, list[tuple[date, date]]]:
+    """The months ``lo`` <= month < ``hi`` read whole from the month x customer rollup and the days around them
+    (first, last; read from the orders through the placed-day index). A month the period covers in part is read
+    whole when its days outside the period hold no sales (the current month of a period ending today)."""
+    first_month, last_month = period.start.replace(day=1), period.end.replace(day=1)
+    lo = first_month
+    if period.start > first_month and not _quiet(session, first_month, period.start - timedelta(days=1)):
+        lo = next_month(first_month)
+    month_end = next_month(last_month) - timedelta(days=1)
+    hi = next_month(last_month)
+    if period.end < month_end and not _quiet(session, period.end + timedelta(days=1), month_end):
+        hi = last_month
+    if lo >= hi:
+        return lo, lo, [(period.start, period.end)]
+    edges = []
+    if period.start < lo:
+        edges.append((period.start, lo - timedelta(days=1)))
+    if hi <= period.end:
+        edges.append((hi, period.end))
+    return lo, hi, edges
 
 
 def buyers(session: Session, period: Period) -> tuple[dict[int, Buyer], int, int]:
-    """Per customer: orders placed in the period, their net sales less refunds for goods in it, last order.
-    Also the guests' orders and net sales."""
-    net = col(Order.subtotal_minor) + col(Order.adjustments_minor)  # = the lines' net (models/orders.py)
-    placed = (
-        sa_select(col(Order.customer_id), func.count(), func.sum(net), func.max(col(Order.created_at)))
-        .where(placed_in(period.lower, period.upper), counted())
-        .group_by(col(Order.customer_id))
+    """Per customer: orders placed in the period, their net sales less refunds for goods in it, last order day.
+    Also the guests' orders and net sales. Whole months come from the month x customer rollup (orders.rollups,
+    proven by ``db check``; read through its covering index), the days around them from the orders."""
+    found, guests = _bought(session, period)
+    return (
+        {cid: Buyer(customer_id=cid, orders=n, net_sales=m, last_day=last) for cid, (n, m, last) in found.items()},
+        guests[0],
+        guests[1],
     )
-    found: dict[int | None, list[Any]] = {}
-    for customer, orders, money, last in tuples(session.execute(placed)):
-        found[customer] = [int(orders), int(money or 0), last]
+
+
+def _bought(session: Session, period: Period) -> tuple[dict[int, list[Any]], tuple[int, int]]:
+    """customer -> [orders, net sales less refunds, last order day] (plain lists: a year holds ~100k buyers at
+    size), and the guests' (orders, net sales)."""
+    o = table_of(Order)
+    found: dict[int, list[Any]] = {}  # customer (0: guests) -> [orders, net, last day]
+    lo, hi, edges = _spans(session, period)
+    if lo < hi:  # ~100k rows a year at size: the driver's own rows (store.prepared), days converted once each
+        cursor = _MONTHS_BOUGHT.run(session, {"lo": lo, "hi": hi})
+        try:
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        day_of = _DayCache()
+        found = {customer: [orders, money or 0, day_of[last]] for customer, orders, money, last in rows}
+    who = func.coalesce(o.c.customer_id, literal_column("0"))
+    for first, last in edges:
+        rows = session.execute(
+            sa_select(who, func.count(), func.sum(o.c.subtotal_minor + o.c.adjustments_minor), func.max(o.c.placed_day))
+            .where(o.c.placed_day >= first, o.c.placed_day <= last, counted())
+            .group_by(who)
+        )
+        for customer, orders, money, day in tuples(rows):
+            have = found.get(customer)
+            if have is None:
+                found[customer] = [int(orders), int(money or 0), as_day(day)]
+            else:
+                have[0] += int(orders)
+                have[1] += int(money or 0)
+                have[2] = max(have[2], as_day(day))
     refunds = (
         sa_select(col(Order.customer_id), func.sum(col(OrderRefundLine.amount_minor)))
         .select_from(OrderRefundLine)
-        .join(OrderRefund, col(OrderRefund.id) == col(OrderRefundLine.batch))
+        .join(OrderRefund, refund_of_line())
         .join(Order, col(Order.id) == col(OrderRefundLine.order_id))
         .where(refunded_in(period.lower, period.upper))
         .group_by(col(Order.customer_id))
     )
-    refunded = {customer: int(amount or 0) for customer, amount in tuples(session.execute(refunds))}
-    guests = found.pop(None, [0, 0, None])
-    out = {
-        cid: Buyer(customer_id=cid, orders=o, net_sales=m - refunded.get(cid, 0), last_at=as_utc(last))
-        for cid, (o, m, last) in found.items()
-        if cid is not None
-    }
-    # a customer refunded in the period who bought nothing in it is not a buyer of the period (no order placed)
-    return out, int(guests[0]), int(guests[1]) - refunded.get(None, 0)
+    guests = found.pop(0, [0, 0, None])
+    # a customer refunded in the period who bought nothing in it is not a buyer of the period (no order placed); the
+    # guests' refunds count against the guests' net sales all the same
+    for customer, amount in tuples(session.execute(refunds)):
+        have = guests if customer is None else found.get(customer)
+        if have is not None:
+            have[1] -= int(amount or 0)
+    return found, (int(guests[0]), int(guests[1] or 0))
 
 
-def first_orders(session: Session, upper: datetime) -> dict[int, datetime]:
-    """Each customer's first order that counts, placed before ``upper``.
-
-    The first order of any state comes from the (customer, created_at) index alone; only the customers whose
-    first order does not count (cancelled, or open and unpaid: few, found through the status index) are
-    looked up again, exactly."""
-    mine = and_(col(Order.customer_id).is_not(None), col(Order.created_at) < upper)
-    first = {
-        cid: as_utc(at)
-        for cid, at in tuples(
-            session.execute(
-                sa_select(col(Order.customer_id), func.min(col(Order.created_at)))
-                .where(mine)
-                .group_by(col(Order.customer_id))
-            )
-        )
-    }
-    skipped = sa_select(col(Order.customer_id), col(Order.created_at)).where(
-        col(Order.status).in_(("cancelled", "open")), mine, not_(counted())
+def _months_bought() -> Prepared:
+    scm = table_of(SalesCustomerMonth)
+    return Prepared(
+        sa_select(scm.c.customer_id, func.sum(scm.c.orders), func.sum(scm.c.net_minor), func.max(scm.c.last_day))
+        .where(scm.c.month >= bindparam("lo", type_=Date()), scm.c.month < bindparam("hi", type_=Date()))
+        .group_by(scm.c.customer_id)
     )
-    suspects = sorted({cid for cid, at in tuples(session.execute(skipped)) if first.get(cid) == as_utc(at)})
-    for start in range(0, len(suspects), 900):
-        chunk = suspects[start : start + 900]
-        for cid in chunk:
-            del first[cid]
-        exact = (
-            sa_select(col(Order.customer_id), func.min(col(Order.created_at)))
-            .where(col(Order.customer_id).in_(chunk), col(Order.created_at) < upper, counted())
-            .group_by(col(Order.customer_id))
-        )
-        first.update({cid: as_utc(at) for cid, at in tuples(session.execute(exact))})
-    return first
+
+
+_MONTHS_BOUGHT = _months_bought()
+_NAMES = Prepared(sa_select(col(Customer.id), col(Customer.name)))
+
+
+class _DayCache(dict[Any, date]):
+    """A day as the driver returned it (a date, or ISO text on SQLite) -> the date; each distinct value parsed once."""
+
+    def __missing__(self, value: Any) -> date:
+        day = self[value] = as_day(value)
+        return day
+
+
+def as_day(value: Any) -> date:
+    """A day read back through an aggregate (``max(placed_day)``): a date whatever the driver returned."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def first_days(session: Session, period: Period) -> dict[int, date]:
+    """The customers whose first order that counts (ever) was placed in the months the period touches, up to its
+    last day, with that day (the cohorts' members; a buyer of the period is new when theirs is in the period). From
+    ``sales_customer_first`` through its day index: a year's new customers, not everyone's history."""
+    from shoptui.models.orders import SalesCustomerFirst
+
+    table = table_of(SalesCustomerFirst)
+    query = sa_select(table.c.customer_id, table.c.first_day).where(
+        table.c.first_day >= period.start.replace(day=1), table.c.first_day <= period.end
+    )
+    return {int(customer): as_day(day) for customer, day in tuples(session.execute(query))}
 
 
 def score_buyers(period: Period, found: dict[int, Buyer]) -> list[tuple[Buyer, int, int, int, int, str]]:
     """(buyer, recency days, R, F, M, segment) for every buyer, by customer id."""
     ordered = sorted(found.values(), key=lambda b: b.customer_id)
-    recency = [(period.end - b.last_at.astimezone(period.tz).date()).days for b in ordered]
+    recency = [(period.end - b.last_day).days for b in ordered]
     rs = quintile_scores(recency, higher_is_better=False) if ordered else []
     fs = quintile_scores([b.orders for b in ordered]) if ordered else []
     ms = quintile_scores([b.net_sales for b in ordered]) if ordered else []
     return [
         (b, days, r, f, m, segment_of(r, f, m)) for b, days, r, f, m in zip(ordered, recency, rs, fs, ms, strict=True)
     ]
+
+
+def _scores(period: Period, found: dict[int, list[Any]]) -> Scores:
+    """Every buyer's RFM figures, scores and segment as columns (customer ids ascending): the same rules as
+    :func:`score_buyers`, without an object per buyer."""
+    ids = sorted(found)
+    rows = [found[cid] for cid in ids]
+    end = period.end
+    recency = [(end - row[2]).days for row in rows]
+    orders = [row[0] for row in rows]
+    money = [row[1] for row in rows]
+    rs = quintile_scores(recency, higher_is_better=False) if ids else []
+    fs = quintile_scores(orders) if ids else []
+    ms = quintile_scores(money) if ids else []
+    table = SEGMENT_OF
+    segments = [table[r, f, m] for r, f, m in zip(rs, fs, ms, strict=True)]
+    return Scores(ids, [row[2] for row in rows], recency, orders, money, rs, fs, ms, segments)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """The scored buyers as columns (index i is one customer)."""
+
+    ids: list[int]
+    last: list[date]
+    recency: list[int]
+    orders: list[int]
+    net: list[int]
+    r: list[int]
+    f: list[int]
+    m: list[int]
+    segment: list[str]
 
 
 def rfm_customers(
@@ -236,8 +366,9 @@ def rfm_customers(
     lowest id first. The coupon audience ``coupon issue --segment NAME`` reads this."""
     rule = rule_named(segment)
     period = store_period(session, start=start, end=end, days=days, default_days=DEFAULT_DAYS)
-    found, _, _ = buyers(session, period)
-    return [b.customer_id for b, *_, name in score_buyers(period, found) if name == rule.name]
+    found, _ = _bought(session, period)
+    scores = _scores(period, found)
+    return [cid for cid, name in zip(scores.ids, scores.segment, strict=True) if name == rule.name]
 
 
 def _age(birthday: date, on: date) -> int:
@@ -255,7 +386,7 @@ def age_band(birthday: date | None, on: date) -> str:
     return UNKNOWN
 
 
-def _profiles(session: Session, period: Period, found: dict[int, Buyer]) -> tuple[list[Breakdown], ...]:
+def _profiles(session: Session, period: Period, found: dict[int, list[Any]]) -> tuple[list[Breakdown], ...]:
     """Members by age band, gender and region, with what those who bought in the period bought."""
     members = tuples(
         session.execute(
@@ -277,8 +408,8 @@ def _profiles(session: Session, period: Period, found: dict[int, Buyer]) -> tupl
             figures[0] += 1
             if bought is not None:
                 figures[1] += 1
-                figures[2] += bought.orders
-                figures[3] += bought.net_sales
+                figures[2] += bought[0]
+                figures[3] += bought[1]
     order = [label for label, _, _ in AGE_BANDS] + [UNKNOWN]
     by_age = [
         Breakdown(key=k, label=k, members=g[0], customers=g[1], orders=g[2], net_sales=g[3])
@@ -302,47 +433,51 @@ def _profiles(session: Session, period: Period, found: dict[int, Buyer]) -> tupl
     return by_age, by_gender, by_region
 
 
-def _cohorts(session: Session, period: Period, first: dict[int, datetime]) -> list[CohortRow]:
-    """Cohorts by the month (store time) of each customer's first order, from the first month of the period."""
-    from shoptui.services.shop import day_start
-
+def _cohorts(session: Session, period: Period, first: dict[int, date]) -> list[CohortRow]:
+    """Cohorts by the month (store time) of each customer's first order, from the first month of the period. A
+    customer is active in a month when they have a row of it in the month x customer rollup (the period's last
+    month only up to the period's last day: the row's first placed day tells)."""
+    scm = table_of(SalesCustomerMonth)
     months = month_starts(period.start, period.end)
-    bounds = [day_start(m, period.tz) for m in months]
-    cohort_of = {cid: bisect_right(bounds, at) - 1 for cid, at in first.items() if at >= bounds[0]}
-    span = bucket(col(Order.created_at), bounds)
-    query = (
-        sa_select(col(Order.customer_id), span)
-        .where(
-            col(Order.customer_id).is_not(None),
-            col(Order.created_at) >= bounds[0],
-            col(Order.created_at) < period.upper,
-            counted(),
-        )
-        .group_by(col(Order.customer_id), span)
-    )
+    index = {month: i for i, month in enumerate(months)}
+    cohort_of = {cid: index[day.replace(day=1)] for cid, day in first.items()}
     active: dict[tuple[int, int], int] = defaultdict(int)  # (cohort, months after) -> customers who ordered
-    for cid, month in tuples(session.execute(query)):
-        cohort = cohort_of.get(cid)
-        if cohort is not None and int(month) >= cohort:
-            active[(cohort, int(month) - cohort)] += 1
+    ids = sorted(cohort_of)
+    for i in range(0, len(ids), 900):
+        query = sa_select(scm.c.customer_id, scm.c.month, scm.c.first_day).where(
+            scm.c.customer_id.in_(ids[i : i + 900]), scm.c.month >= months[0], scm.c.month <= months[-1]
+        )
+        for cid, month, first_day in tuples(session.execute(query)):
+            if as_day(first_day) > period.end:
+                continue  # bought that month only after the period
+            cohort, at = cohort_of[int(cid)], index[as_day(month)]
+            if at >= cohort:
+                active[(cohort, at - cohort)] += 1
     sizes: dict[int, int] = defaultdict(int)
     for cohort in cohort_of.values():
         sizes[cohort] += 1
     return [
         CohortRow(
             month=month.strftime("%Y-%m"),
-            customers=sizes.get(index, 0),
-            active=[active.get((index, offset), 0) for offset in range(len(months) - index)],
+            customers=sizes.get(i, 0),
+            active=[active.get((i, offset), 0) for offset in range(len(months) - i)],
         )
-        for index, month in enumerate(months)
+        for i, month in enumerate(months)
     ]
 
 
 def customers_report(
-    *, session: Session, actor: Actor | None = None, start: date | None = None, end: date | None = None, days: int | None = None
+    *,
+    session: Session,
+    actor: Actor | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    days: int | None = None,
+    with_names: bool = True,
 ) -> CustomersReport:
     """The customers report for the days ``start`` .. ``end`` or the ``days`` days to ``end`` (default: the last
-    365 days to today)."""
+    365 days to today). ``with_names=False`` leaves the scored customers' names out (one read of every customer
+    less: the segment table needs none, only a list of a segment's customers does)."""
     if actor is not None:  # a face reads for the logged-in account: the reports.view permission
         from shoptui.services.shop import require
 
@@ -351,77 +486,65 @@ def customers_report(
 
     period = store_period(session, start=start, end=end, days=days, default_days=DEFAULT_DAYS)
     money = store_currency(session=session)
-    found, guest_orders, guest_net = buyers(session, period)
-    first = first_orders(session, period.upper)
-
-    new = [b for b in found.values() if first.get(b.customer_id, period.lower) >= period.lower]
-    returning = [b for b in found.values() if first.get(b.customer_id, period.lower) < period.lower]
+    found, (guest_orders, guest_net) = _bought(session, period)
+    first = first_days(session, period)
+    start_day = period.start
+    split = [[0, 0, 0], [0, 0, 0]]  # new, returning: customers, orders, net sales
+    repeat = 0
+    for cid, (orders, net, _) in found.items():
+        day = first.get(cid)
+        figures = split[0 if day is not None and day >= start_day else 1]
+        figures[0] += 1
+        figures[1] += orders
+        figures[2] += net
+        if orders >= 2:
+            repeat += 1
     new_returning = [
         Breakdown(
             key="new",
             label="first order in the period",
-            customers=len(new),
-            orders=sum(b.orders for b in new),
-            net_sales=sum(b.net_sales for b in new),
+            customers=split[0][0],
+            orders=split[0][1],
+            net_sales=split[0][2],
         ),
         Breakdown(
             key="returning",
             label="ordered before the period",
-            customers=len(returning),
-            orders=sum(b.orders for b in returning),
-            net_sales=sum(b.net_sales for b in returning),
+            customers=split[1][0],
+            orders=split[1][1],
+            net_sales=split[1][2],
         ),
         Breakdown(key="guest", label="orders with no customer", orders=guest_orders, net_sales=guest_net),
     ]
     by_age, by_gender, by_region = _profiles(session, period, found)
-
-    scored_rows = score_buyers(period, found)
-    ids = [b.customer_id for b, *_ in scored_rows]
+    scores = _scores(period, found)
+    members_now = sa_select(col(Member.customer_id)).where(col(Member.merged_into).is_(None))
+    member_ids: set[int] = {int(cid) for (cid,) in tuples(session.execute(members_now))}
     names: dict[int, str] = {}
-    member_ids: set[int] = set()
-    for i in range(0, len(ids), 900):
-        chunk = ids[i : i + 900]
-        names |= dict(
-            tuples(
-                session.execute(sa_select(col(Customer.id), col(Customer.name)).where(col(Customer.id).in_(chunk)))
-            ).all()
+    if with_names:
+        cursor = _NAMES.run(session)
+        try:
+            names = dict(cursor.fetchall())
+        finally:
+            cursor.close()
+    per_segment: dict[str, list[int]] = {rule.name: [0, 0, 0, 0] for rule in RFM_RULES}
+    for cid, orders, net, name in zip(scores.ids, scores.orders, scores.net, scores.segment, strict=True):
+        figures = per_segment[name]
+        figures[0] += 1
+        figures[1] += cid in member_ids
+        figures[2] += orders
+        figures[3] += net
+    segments = [
+        SegmentRow(
+            key=rule.name,
+            rule=rule.rule_text(),
+            customers=per_segment[rule.name][0],
+            members=per_segment[rule.name][1],
+            orders=per_segment[rule.name][2],
+            net_sales=per_segment[rule.name][3],
         )
-        member_ids |= set(
-            session.execute(
-                sa_select(col(Member.customer_id)).where(
-                    col(Member.customer_id).in_(chunk), col(Member.merged_into).is_(None)
-                )
-            ).scalars()
-        )
-    scored = [
-        ScoredCustomer(
-            customer_id=b.customer_id,
-            name=names.get(b.customer_id, ""),
-            member=b.customer_id in member_ids,
-            last_order=b.last_at.astimezone(period.tz).date(),
-            recency_days=days_ago,
-            orders=b.orders,
-            net_sales=b.net_sales,
-            r=r,
-            f=f,
-            m=m,
-            segment=name,
-        )
-        for b, days_ago, r, f, m, name in scored_rows
+        for rule in RFM_RULES
     ]
-    segments = []
-    for rule in RFM_RULES:
-        inside = [c for c in scored if c.segment == rule.name]
-        segments.append(
-            SegmentRow(
-                key=rule.name,
-                rule=rule.rule_text(),
-                customers=len(inside),
-                members=sum(1 for c in inside if c.member),
-                orders=sum(c.orders for c in inside),
-                net_sales=sum(c.net_sales for c in inside),
-            )
-        )
     return CustomersReport(
         start=period.start,
         end=period.end,
@@ -429,7 +552,7 @@ def customers_report(
         currency=money.code,
         digits=money.digits,
         customers=len(found),
-        repeat_customers=sum(1 for b in found.values() if b.orders >= 2),
+        repeat_customers=repeat,
         guest_orders=guest_orders,
         guest_net_sales=guest_net,
         new_returning=new_returning,
@@ -438,7 +561,9 @@ def customers_report(
         by_region=by_region,
         segments=segments,
         cohorts=_cohorts(session, period, first),
-        scored=scored,
+        scores=scores,
+        names=names,
+        member_ids=frozenset(member_ids),
     )
 
 

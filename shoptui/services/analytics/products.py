@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import case, func, literal
+from sqlalchemy import and_, case, func, literal
 from sqlalchemy import select as sa_select
 from sqlmodel import col
 
@@ -29,9 +29,7 @@ from shoptui.models.orders import Order, OrderLine, OrderRefund, OrderRefundLine
 from shoptui.services.analytics.basis import (
     Margins,
     Period,
-    as_utc,
     counted,
-    line_cost,
     placed_in,
     refunded_in,
     store_period,
@@ -144,44 +142,89 @@ def variant_title(title: str, options: tuple[str | None, ...]) -> str:
     return f"{title} / {' / '.join(chosen)}" if chosen else title
 
 
+def refund_of_line() -> Any:
+    """The join of a refund line to its refund batch's first row (``order_refund``), on its order too: the same
+    rows as on the batch alone, and the planner can start from the refunds of a period (their time index) and
+    reach their lines through the (order, batch) index instead of reading every refund line."""
+    return and_(
+        col(OrderRefund.id) == col(OrderRefundLine.batch), col(OrderRefund.order_id) == col(OrderRefundLine.order_id)
+    )
+
+
 def _line_key() -> Any:
     """'' for a line of a variant the store has; the SKU as sold for a line whose variant is gone."""
     return case((col(OrderLine.variant_id).is_(None), col(OrderLine.sku)), else_=literal(""))
 
 
+@dataclass(frozen=True)
+class Sold:
+    """What sold of one variant at one stock location in a period (money in minor units)."""
+
+    orders: int
+    units: int
+    gross: int
+    net: int
+    cost: int  # every unit at :func:`basis.unit_cost` (the cost kept on its line)
+
+
+def rolled_sales(session: Session, period: Period) -> dict[tuple[int, int], Sold]:
+    """(variant id (0: lines without a variant), stock location id (0: the order names none)) -> what sold in the
+    period, from the sales rollups (orders.variant_sales: whole months and edge days). Their cost is the units at the
+    cost kept on each line, which is :func:`basis.unit_cost` exactly: every line keeps one (the column is NOT NULL,
+    0 when the variant had no cost), so its fallback to the variant's cost today never applies to a line."""
+    from shoptui.services.orders import variant_sales
+
+    return {cell: Sold(*figures) for cell, figures in variant_sales(session, period.start, period.end).items()}
+
+
 def sales_by_variant(session: Session, period: Period) -> tuple[dict[Key, ProductFigures], dict[Key, tuple[str, str]]]:
-    """Figures per variant for the period (two grouped queries: lines placed, refunds made) and the titles as sold."""
-    key = _line_key()
-    sold = (
-        sa_select(
-            col(OrderLine.variant_id),
-            key,
-            func.max(col(OrderLine.sku)),
-            func.max(col(OrderLine.title)),
-            func.sum(col(OrderLine.quantity)),
-            func.count(func.distinct(col(OrderLine.order_id))),
-            func.sum(col(OrderLine.gross_minor)),
-            func.sum(col(OrderLine.net_minor)),
-            func.sum(line_cost()),
-        )
-        .select_from(OrderLine)
-        .join(Order, col(Order.id) == col(OrderLine.order_id))
-        .outerjoin(Variant, col(Variant.id) == col(OrderLine.variant_id))
-        .where(placed_in(period.lower, period.upper), counted())
-        .group_by(col(OrderLine.variant_id), key)
-    )
+    """Figures per variant for the period and the titles as sold of the lines without a variant: the variants'
+    sales from the rollups (:func:`rolled_sales`), the lines without a variant (grouped by the SKU as sold) and
+    the refunds made in the period from the orders."""
     figures: dict[Key, ProductFigures] = {}
     titles: dict[Key, tuple[str, str]] = {}
-    for variant_id, sku_key, sku, title, units, orders, gross, net, cost in tuples(session.execute(sold)):
-        k = (variant_id, sku_key or "")
-        titles[k] = (sku, title)
-        figures[k] = ProductFigures(
-            units=int(units or 0),
-            orders=int(orders or 0),
-            gross_sales=int(gross or 0),
-            discounts=int(gross or 0) - int(net or 0),
-            cost=int(cost or 0),
+    without_variant = False
+    for (variant_id, _), sold in rolled_sales(session, period).items():
+        if not variant_id:
+            without_variant = True
+            continue
+        figure = ProductFigures(
+            units=sold.units,
+            orders=sold.orders,
+            gross_sales=sold.gross,
+            discounts=sold.gross - sold.net,
+            cost=sold.cost,
         )
+        k: Key = (variant_id, "")
+        figures[k] = figures[k].plus(figure) if k in figures else figure
+    key = _line_key()
+    if without_variant:  # rare (lines imported without a variant): read those lines, through the variant index
+        sold_lines = (
+            sa_select(
+                key,
+                func.max(col(OrderLine.sku)),
+                func.max(col(OrderLine.title)),
+                func.sum(col(OrderLine.quantity)),
+                func.count(func.distinct(col(OrderLine.order_id))),
+                func.sum(col(OrderLine.gross_minor)),
+                func.sum(col(OrderLine.net_minor)),
+                func.sum(col(OrderLine.quantity) * func.coalesce(col(OrderLine.unit_cost_minor), literal(0))),
+            )
+            .select_from(OrderLine)
+            .join(Order, col(Order.id) == col(OrderLine.order_id))
+            .where(col(OrderLine.variant_id).is_(None), placed_in(period.lower, period.upper), counted())
+            .group_by(key)
+        )
+        for sku_key, sku, title, units, orders, gross, net, cost in tuples(session.execute(sold_lines)):
+            k = (None, sku_key or "")
+            titles[k] = (sku, title)
+            figures[k] = ProductFigures(
+                units=int(units or 0),
+                orders=int(orders or 0),
+                gross_sales=int(gross or 0),
+                discounts=int(gross or 0) - int(net or 0),
+                cost=int(cost or 0),
+            )
     refunded = (
         sa_select(
             col(OrderLine.variant_id),
@@ -193,7 +236,7 @@ def sales_by_variant(session: Session, period: Period) -> tuple[dict[Key, Produc
             func.sum(col(OrderRefundLine.quantity) * unit_cost()),
         )
         .select_from(OrderRefundLine)
-        .join(OrderRefund, col(OrderRefund.id) == col(OrderRefundLine.batch))
+        .join(OrderRefund, refund_of_line())
         .join(OrderLine, col(OrderLine.id) == col(OrderRefundLine.line_id))
         .join(Order, col(Order.id) == col(OrderRefundLine.order_id))
         .outerjoin(Variant, col(Variant.id) == col(OrderLine.variant_id))
@@ -251,22 +294,25 @@ def _variants(session: Session, ids: set[int] | None = None, *, active_only: boo
     return out
 
 
-def _last_sold(session: Session, variant_ids: list[int], period: Period) -> dict[int, date]:
-    """The last day (store time) each variant sold before the period ended."""
-    out: dict[int, date] = {}
+def _titles_as_sold(session: Session, variant_ids: list[int]) -> dict[Key, tuple[str, str]]:
+    """The SKU and title the order lines of each variant carry (for variants the catalogue no longer has)."""
+    out: dict[Key, tuple[str, str]] = {}
     for i in range(0, len(variant_ids), 900):
-        chunk = variant_ids[i : i + 900]
         query = (
-            sa_select(col(OrderLine.variant_id), func.max(col(Order.created_at)))
-            .select_from(OrderLine)
-            .join(Order, col(Order.id) == col(OrderLine.order_id))
-            .where(col(OrderLine.variant_id).in_(chunk), col(Order.created_at) < period.upper, counted())
+            sa_select(col(OrderLine.variant_id), func.max(col(OrderLine.sku)), func.max(col(OrderLine.title)))
+            .where(col(OrderLine.variant_id).in_(variant_ids[i : i + 900]))
             .group_by(col(OrderLine.variant_id))
         )
-        for vid, at in tuples(session.execute(query)):
-            if at is not None:
-                out[vid] = as_utc(at).astimezone(period.tz).date()
+        for vid, sku, title in tuples(session.execute(query)):
+            out[(vid, "")] = (sku, title)
     return out
+
+
+def _last_sold(session: Session, variant_ids: list[int], period: Period) -> dict[int, date]:
+    """The last day (store time) each variant sold before the period ended (the day x variant rollup)."""
+    from shoptui.services.orders import last_sold_days
+
+    return last_sold_days(session, variant_ids, period.end)
 
 
 def products_report(
@@ -300,6 +346,8 @@ def products_report(
     stock = _on_hand(session)
     sold_ids = {vid for vid, _ in figures if vid is not None}
     info = _variants(session, sold_ids | {vid for vid, units in stock.items() if units > 0})
+    gone = sorted(vid for vid in sold_ids if vid not in info and (vid, "") not in sold_titles)
+    sold_titles |= _titles_as_sold(session, gone)  # a variant no longer in the catalogue: named as its lines name it
     if slow:
         info |= _variants(session, active_only=True)
         for active_id, variant in info.items():

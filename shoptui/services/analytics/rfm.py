@@ -10,9 +10,10 @@ first rule of :data:`RFM_RULES` whose score ranges hold names the customer's seg
 from __future__ import annotations
 
 import unicodedata
-from bisect import bisect_left
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from shoptui.errors import NotFound
 
@@ -79,13 +80,12 @@ def rfm_help() -> str:
 def quintile_scores(values: Sequence[int], *, higher_is_better: bool = True) -> list[int]:
     """A score of 1 to 5 per value: 1 + floor(5 x k / n), k = how many values are strictly worse."""
     n = len(values)
-    ordered = sorted(values if higher_is_better else [-v for v in values])
-    out = []
-    for value in values:
-        key = value if higher_is_better else -value
-        worse = bisect_left(ordered, key)
-        out.append(1 + (5 * worse) // n)
-    return out
+    keys = values if higher_is_better else [-v for v in values]
+    counts = Counter(keys)
+    ordered = sorted(counts)
+    # how many values lie strictly below each (accumulate yields one more total than there are values)
+    below = dict(zip(ordered, accumulate(map(counts.__getitem__, ordered), initial=0), strict=False))
+    return [1 + (5 * below[key]) // n for key in keys]
 
 
 def rule_named(name: str) -> RfmRule:
@@ -109,3 +109,9 @@ def segment_of(r: int, f: int, m: int) -> str:
         if rule.holds(r, f, m):
             return rule.name
     return RFM_RULES[-1].name  # not reached: the rules cover every score (tests check it)
+
+
+# every (R, F, M) to its segment: a lookup per customer instead of the rules in turn
+SEGMENT_OF: dict[tuple[int, int, int], str] = {
+    (r, f, m): segment_of(r, f, m) for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)
+}

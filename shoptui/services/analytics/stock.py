@@ -19,16 +19,16 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import case, func, literal
+from sqlalchemy import func, literal
 from sqlalchemy import select as sa_select
 from sqlmodel import col
 
 from shoptui.models.catalog import Product, Variant
-from shoptui.models.inventory import MOVEMENT_KINDS, StockLevel, StockLocation, StockMovement
+from shoptui.models.inventory import StockLevel, StockLocation
 from shoptui.models.orders import Order, OrderLine, OrderRefund, OrderRefundLine
-from shoptui.services.analytics.basis import Period, counted, line_cost, placed_in, refunded_in, store_period, unit_cost
+from shoptui.services.analytics.basis import Period, refunded_in, store_period, unit_cost
 from shoptui.services.analytics.export import Column, Table
-from shoptui.services.analytics.products import days_of_cover
+from shoptui.services.analytics.products import days_of_cover, refund_of_line, rolled_sales
 from shoptui.store.rows import tuples
 
 if TYPE_CHECKING:
@@ -114,49 +114,28 @@ def _levels(session: Session) -> dict[Cell, int]:
 
 
 def _moved_since(session: Session, period: Period) -> tuple[dict[Cell, int], dict[Cell, int]]:
-    """Per variant and location: the ledger's change of on hand since the period began, and since it ended.
+    """Per variant and location: the ledger's change of on hand since the period began, and since it ended (the
+    ledger's month and day rollups, inventory.moved_since)."""
+    from shoptui.services.inventory import moved_since
 
-    ``kind IN (every kind)`` lets the (kind, at) index serve the time range on every engine."""
-    since_end = func.sum(case((col(StockMovement.at) >= period.upper, col(StockMovement.quantity)), else_=literal(0)))
-    query = (
-        sa_select(
-            col(StockMovement.variant_id),
-            col(StockMovement.location_id),
-            func.sum(col(StockMovement.quantity)),
-            since_end,
-        )
-        .where(col(StockMovement.kind).in_(MOVEMENT_KINDS), col(StockMovement.at) >= period.lower)
-        .group_by(col(StockMovement.variant_id), col(StockMovement.location_id))
-    )
-    from_start: dict[Cell, int] = {}
-    from_end: dict[Cell, int] = {}
-    for vid, lid, moved, moved_after in tuples(session.execute(query)):
-        from_start[(vid, lid)] = int(moved or 0)
-        from_end[(vid, lid)] = int(moved_after or 0)
-    return from_start, from_end
+    return moved_since(session, period.lower), moved_since(session, period.upper)
 
 
 def _sold(session: Session, period: Period, default_location: int) -> tuple[dict[Cell, int], dict[Cell, int]]:
-    """Per variant and location: the cost of goods sold in the period and the units sold."""
-    location = func.coalesce(col(Order.location_id), literal(default_location))
-    variant = func.coalesce(col(OrderLine.variant_id), literal(0))
-    sold = (
-        sa_select(variant, location, func.sum(col(OrderLine.quantity)), func.sum(line_cost()))
-        .select_from(OrderLine)
-        .join(Order, col(Order.id) == col(OrderLine.order_id))
-        .outerjoin(Variant, col(Variant.id) == col(OrderLine.variant_id))
-        .where(placed_in(period.lower, period.upper), counted())
-        .group_by(variant, location)
-    )
+    """Per variant and location: the cost of goods sold in the period and the units sold (sales from the rollups,
+    products.rolled_sales; the refunds of the period from the orders)."""
     cogs: dict[Cell, int] = defaultdict(int)
     units: dict[Cell, int] = defaultdict(int)
-    for vid, lid, qty, cost in tuples(session.execute(sold)):
-        cogs[(vid, lid)] += int(cost or 0)
-        units[(vid, lid)] += int(qty or 0)
+    for (vid, lid), sold in rolled_sales(session, period).items():
+        cell = (vid, lid or default_location)
+        cogs[cell] += sold.cost
+        units[cell] += sold.units
+    location = func.coalesce(col(Order.location_id), literal(default_location))
+    variant = func.coalesce(col(OrderLine.variant_id), literal(0))
     back = (
         sa_select(variant, location, func.sum(col(OrderRefundLine.quantity) * unit_cost()))
         .select_from(OrderRefundLine)
-        .join(OrderRefund, col(OrderRefund.id) == col(OrderRefundLine.batch))
+        .join(OrderRefund, refund_of_line())
         .join(OrderLine, col(OrderLine.id) == col(OrderRefundLine.line_id))
         .join(Order, col(Order.id) == col(OrderRefundLine.order_id))
         .outerjoin(Variant, col(Variant.id) == col(OrderLine.variant_id))

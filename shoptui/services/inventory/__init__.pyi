@@ -71,3 +71,8 @@ from .stocktake import (
 )
 from .suppliers import SupplierRead as SupplierRead
 from .variants import find_variant as find_variant, variant_by_id as variant_by_id
+from .rollups import (
+    check_move_rollups as check_move_rollups,
+    moved_since as moved_since,
+    rebuild_move_rollups as rebuild_move_rollups,
+)

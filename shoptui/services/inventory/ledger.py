@@ -26,7 +26,7 @@ change, or ``None`` for a variant that does not track stock (nothing is booked f
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, insert, update
@@ -37,13 +37,14 @@ from shoptui import clock
 from shoptui.config import Actor
 from shoptui.errors import Conflict, InvalidInput
 from shoptui.models._types import table_of
-from shoptui.models.inventory import StockLevel, StockMovement, StockPolicy
+from shoptui.models.inventory import StockLevel, StockMovement, StockMoveRollup, StockPolicy
 from shoptui.services import shop
 from shoptui.services.inventory.alerts import alert_step, evaluate_alerts, send_alerts
 from shoptui.services.inventory.levels import LevelRead
 from shoptui.services.inventory.locations import LocationRead, find_location
 from shoptui.services.inventory.variants import VariantRef, variant_by_id
 from shoptui.store.prepared import Prepared
+from shoptui.store.unique import add_to_rows
 from shoptui.text import check_text
 
 MAX_QUANTITY = 1_000_000
@@ -52,6 +53,7 @@ MAX_QUANTITY = 1_000_000
 _LEVEL = table_of(StockLevel)
 _MOVE = table_of(StockMovement)
 _POLICY = table_of(StockPolicy)
+_MOVE_SUMS = table_of(StockMoveRollup)
 
 _NEW_LEVEL = Prepared(insert(_LEVEL).values(
     variant_id=bindparam("vid"), location_id=bindparam("lid"), on_hand=0, committed=0, incoming=0, alerted=False,
@@ -187,8 +189,9 @@ def book(
                         at=now)
     if movements is None:
         _NEW_MOVE.execute(session, row)
+        _roll_moves(session, location.id, now, {variant.id: quantity})
     else:
-        movements.append(row)
+        movements.append(row)  # the caller writes the rows and rolls them up together (sell_many)
     on_hand, committed, incoming, alerted, alerted_out, reorder_point = after  # flags: 0/1 on SQLite
     available = on_hand - committed
     # the same rule as evaluate_alerts (alert_step): once on falling to the point, once more on running out
@@ -200,6 +203,17 @@ def book(
     return LevelRead(variant_id=variant.id, location_id=location.id, on_hand=on_hand, committed=committed,
                      available=available, incoming=incoming)
 
+
+
+def _roll_moves(session: Session, location_id: int, at: datetime, moved: dict[int, int]) -> None:
+    """The ledger's rollup (``stock_move_rollup``, the stock report's stock on a past day) takes the on-hand change of
+    the movements just booked at ``at``, per variant, into its UTC day and month rows: in the same transaction, by
+    the same writer, so it always equals the ledger (``db check`` proves it; inventory.rollups reads it). One
+    statement (or one driver call) for every variant's day and month rows together."""
+    day = at.astimezone(UTC).date()
+    rows = [{"span": span, "day": first, "variant_id": vid, "location_id": location_id, "quantity": q}
+            for vid, q in sorted(moved.items()) if q for span, first in (("day", day), ("month", day.replace(day=1)))]
+    add_to_rows(session, _MOVE_SUMS, rows, ("quantity",))  # all of them in one statement or driver call
 
 
 def _movement_row(actor: Actor, variant_id: int, location_id: int, *, kind: str, quantity: int,
@@ -254,6 +268,10 @@ def book_many(session: Session, actor: Actor, location_id: int, moves: Sequence[
     _NEW_MOVE.executemany(session, (_movement_row(actor, m.variant_id, location_id, kind=kind, quantity=m.quantity,
                                                   unit_cost_minor=m.unit_cost_minor, reason=reason, note=m.note,
                                                   ref_kind=ref_kind, ref_id=ref_id, at=now) for m in moves))
+    moved: dict[int, int] = {}
+    for m in moves:
+        moved[m.variant_id] = moved.get(m.variant_id, 0) + m.quantity
+    _roll_moves(session, location_id, now, moved)
     evaluate_alerts(session=session, location_id=location_id, variant_ids=ids)
     return len(moves)
 
@@ -314,6 +332,12 @@ def sell_many(*, session: Session, actor: Actor, items: Sequence[tuple[int, int]
         levels.append(level)
     if rows:
         _NEW_MOVE.executemany(session, rows)
+        by_day: dict[date, tuple[datetime, dict[int, int]]] = {}
+        for row in rows:  # (the lines' moments are a few microseconds apart: midnight may fall between them)
+            at, moved = by_day.setdefault(row["m_at"].astimezone(UTC).date(), (row["m_at"], {}))
+            moved[row["m_variant_id"]] = moved.get(row["m_variant_id"], 0) + row["m_quantity"]
+        for at, moved in by_day.values():
+            _roll_moves(session, location.id, at, moved)
     shop.record_many(session=session, actor=actor, action="stock.sell", entity="variant", entries=audits)
     return levels
 

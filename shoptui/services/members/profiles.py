@@ -38,7 +38,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import and_, case, delete, func, literal, or_, text, update
+from sqlalchemy import Date, and_, case, delete, func, literal, or_, text, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -58,7 +59,7 @@ from shoptui.models.members import (
     MemberTierChange,
     PointsMovement,
 )
-from shoptui.models.orders import Order
+from shoptui.models.orders import Order, SalesCustomerFirst, SalesCustomerMonth
 from shoptui.services import pricing, shop
 from shoptui.services.members import credit as members_credit
 from shoptui.services.members import customers
@@ -751,6 +752,50 @@ def can_message(*, session: Session, customer_id: int | None, channel: str, purp
 # ---------------------------------------------------------------- merging
 
 
+def _merge_sales_months(session: Session, gone: int, kept: int) -> None:
+    """The reports' month x customer rollup (orders.rollups) follows the orders the merge moved: each month row of
+    ``gone`` folds into ``kept``'s (counts added, first and last placed day widened). The table has no foreign
+    key, so the generic move above leaves it to this."""
+    table = table_of(SalesCustomerMonth)
+    rows = tuples(
+        session.execute(
+            sa_select(table.c.month, table.c.orders, table.c.net_minor, table.c.first_day, table.c.last_day).where(
+                table.c.customer_id == gone
+            )
+        )
+    ).all()
+    session.execute(delete(table).where(table.c.customer_id == gone))
+    first, last = table.c.first_day, table.c.last_day
+    for month, orders, net, first_day, last_day in rows:
+        if first_day is None or last_day is None:
+            continue  # an emptied row: nothing to carry
+        unique.insert_ignore(session, table, {"month": month, "customer_id": kept, "orders": 0, "net_minor": 0})
+        low, high = literal(first_day, Date), literal(last_day, Date)
+        session.execute(
+            update(table)
+            .where(table.c.month == month, table.c.customer_id == kept)
+            .values(
+                orders=table.c.orders + orders,
+                net_minor=table.c.net_minor + net,
+                first_day=case((or_(first.is_(None), first > low), low), else_=first),
+                last_day=case((or_(last.is_(None), last < high), high), else_=last),
+            )
+            .execution_options(synchronize_session=False)
+        )
+    # and the kept customer's first placed day ever is the least of both (sales_customer_first)
+    first_of = table_of(SalesCustomerFirst)
+    session.execute(delete(first_of).where(first_of.c.customer_id == gone))
+    unique.insert_ignore(session, first_of, {"customer_id": kept})
+    least = select(func.min(table.c.first_day)).where(table.c.customer_id == kept, table.c.orders > 0)
+    session.execute(
+        update(first_of)
+        .where(first_of.c.customer_id == kept)
+        .values(first_day=least.scalar_subquery())
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(delete(first_of).where(first_of.c.customer_id == kept, first_of.c.first_day.is_(None)))
+
+
 def _references_to_customer() -> list[tuple[Any, Any]]:
     """Every (table, column) holding a customer id, except the member row's own key."""
     from shoptui.models import load_all
@@ -807,6 +852,7 @@ def merge_members(*, session: Session, actor: Actor, keep: str | int, other: str
     except IntegrityError as exc:
         raise Conflict(f"Member #{gone_id} cannot be merged into #{kept.customer_id}: both hold a record that may "
                        f"exist only once per member ({str(exc.orig).splitlines()[0]}).") from exc
+    _merge_sales_months(session, gone_id, kept.customer_id)
     now = clock.now()
     session.execute(update(Member).where(col(Member.customer_id) == kept.customer_id).values(
         points_balance=col(Member.points_balance) + points,

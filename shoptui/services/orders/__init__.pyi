@@ -56,7 +56,9 @@ from .rollups import (
     check_rollups as check_rollups,
     in_sales as in_sales,
     in_sales_sql as in_sales_sql,
+    last_sold_days as last_sold_days,
     rebuild_rollups as rebuild_rollups,
+    variant_sales as variant_sales,
 )
 from .placing import (
     create_order as create_order,
