@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input
 
 from shoptui.tui.app import ShopApp
@@ -14,7 +15,9 @@ def _prompts(results: SearchResults) -> list[str]:
     return [str(option.prompt) for option in results.options]
 
 
-async def test_slash_focuses_search_and_hits_are_grouped_by_kind(app: ShopApp) -> None:
+async def test_slash_focuses_search_and_hits_are_grouped_by_kind(app: ShopApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a pause longer than a loaded machine may take between two keys of the test, so one search is certain
+    monkeypatch.setattr("shoptui.tui.widgets.search.DEBOUNCE_SECONDS", 1.0)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("slash")
