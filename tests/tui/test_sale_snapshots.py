@@ -30,7 +30,8 @@ from tests.tui.sale_support import (  # noqa: F401  (fixtures)
 
 async def _quiet(pilot: Pilot) -> None:
     await settle(pilot)
-    await until(pilot, lambda: not pilot.app.screen.query(".-flash"))  # the scan flash has faded
+    # the scan flash has faded, on the sale screen under a dialog too (it shows through the dialog's backdrop)
+    await until(pilot, lambda: not any(screen.query(".-flash") for screen in pilot.app.screen_stack))
     pilot.app.clear_notifications()
     for screen in pilot.app.screen_stack:
         for entry in screen.query(Input):
