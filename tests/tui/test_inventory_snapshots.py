@@ -23,7 +23,7 @@ from tests.tui.inventory_support import (  # noqa: F401  (fixtures)
 
 async def _quiet(pilot: Pilot) -> None:
     await settle(pilot)
-    await until(pilot, lambda: not pilot.app.screen.query(".-flash"))  # the scan flash has faded
+    await until(pilot, lambda: not any(s.query(".-flash") for s in pilot.app.screen_stack))  # every scan flash faded
     pilot.app.clear_notifications()
     for entry in pilot.app.screen.query(Input):
         entry.cursor_blink = False
