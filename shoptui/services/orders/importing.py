@@ -65,7 +65,7 @@ from functools import partial
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel
@@ -117,6 +117,7 @@ IMPORT_CACHE_BYTES = 16 * 1024 * 1024  # SQLite page cache (and index sorter) of
 MAX_QUANTITY = 1_000_000
 CHUNK = 5_000  # values per IN (...) lookup: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters
 Progress = Callable[[str], None]
+_T_co = TypeVar("_T_co", covariant=True)
 _NUMBER = re.compile(r"^(?P<whole>[0-9]{1,13})(?:\.(?P<frac>[0-9]{0,12}))?$")
 
 
@@ -761,24 +762,10 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
     plans = _Plans(session, mapping)
     refs = list(index)
     for k, ref in enumerate(refs):
-        try:
-            ordered_us[k] = _micros(parse_time(orders.ordered_raw[k]))
-        except ValueError:
-            fmt = mapping.date_format or "ISO 8601 (2024-03-01 or 2024-03-01 10:00)"
-            bad(orders.seen_line(k, "ordered_at"),
-                f"the ordered_at {orders.ordered_raw[k]!r} of order {ref} is not a date in the format {fmt}.")
-            continue
-        shipped_us[k] = NO_TIME
-        if orders.shipped_raw[k]:
-            try:
-                shipped_us[k] = _micros(parse_time(orders.shipped_raw[k]))
-            except ValueError:
-                bad(orders.seen_line(k, "shipped_at"), f"the shipped_at {orders.shipped_raw[k]!r} of order {ref} is "
-                    f"not a date in the format {mapping.date_format or 'ISO 8601'}.")
-                continue
-        plan = plans.of(orders.rest[k], orders.rest_names)
-        for field_names, message in plan.get("problems", ()):
-            bad(orders.given_line(k, plan["fields"], *field_names), message.replace(_REF, ref))
+        terms = _order_terms(ref, orders.ordered_raw[k], orders.shipped_raw[k], orders.rest[k], orders.rest_names,
+                             first_line[k], partial(orders.seen_line, k), plans, parse_time, mapping, bad)
+        if terms is not None:
+            ordered_us[k], shipped_us[k], _ = terms
     orders.ordered_raw = orders.shipped_raw = []
     refuse_if_bad()
     info: list[dict[str, Any]] = [plans.known[rest] for rest in orders.rest]
@@ -852,13 +839,7 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
     elif not fresh_count:
         first_seen = {}
     skus = sorted(first_seen)
-    variants: dict[str, tuple[int, str, bool]] = {}
-    for start in range(0, len(skus), CHUNK):
-        for vid, sku, title, track in tuples(session.execute(
-                select(col(Variant.id), col(Variant.sku), col(Product.title), col(Variant.track_stock))
-                .join(Product, col(Product.id) == col(Variant.product_id))
-                .where(col(Variant.sku).in_(skus[start:start + CHUNK])))):
-            variants[sku] = (vid, title, bool(track))
+    variants = _variants_of(session, skus)
     unknown_skus = [s for s in skus if s not in variants]
     if unknown_skus and not create_missing:
         for sku in unknown_skus:
@@ -921,7 +902,7 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
             position += 1
     spec = _WriteSpec(prefix=prefix, currency=currency_code, tax_rate_bp=tax_rate_bp, method=mapping.payment_method,
                       affect_stock=affect_stock, ordered_us=ordered_us, shipped_us=shipped_us, rank=rank, info=info,
-                      first_line=first_line)
+                      first_line=first_line, span_us=(min(ordered_us), max(ordered_us)))
     with tuning.page_cache_of(session.connection(), IMPORT_CACHE_BYTES, total_lines + 3 * fresh_count,
                               threshold=DEFER_INDEXES_FROM):
         _write(session, actor, complete_orders(), fresh_count, total_lines, variants, report, spec, bad,
@@ -939,6 +920,32 @@ _REF = "\x00ref\x00"  # where a plan's problem sentence names the order
 NO_TIME = -(2**63)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
+
+
+def _order_terms(ref: str, ordered_raw: str, shipped_raw: str, rest: tuple[str, ...], rest_names: list[str],
+                 first: int, seen_line: Callable[[str], int], plans: _Plans, parse_time: Callable[[str], datetime],
+                 mapping: Mapping, bad: Callable[[int, str], None]) -> tuple[int, int, dict[str, Any]] | None:
+    """An order's times (µs, ``NO_TIME`` when not shipped) and plan from its order-level cells, or None when
+    its times are wrong; each problem goes to ``bad`` with the line the cell was given on (``seen_line``)."""
+    try:
+        ordered = _micros(parse_time(ordered_raw))
+    except ValueError:
+        fmt = mapping.date_format or "ISO 8601 (2024-03-01 or 2024-03-01 10:00)"
+        bad(seen_line("ordered_at"), f"the ordered_at {ordered_raw!r} of order {ref} is not a date in the format {fmt}.")
+        return None
+    shipped = NO_TIME
+    if shipped_raw:
+        try:
+            shipped = _micros(parse_time(shipped_raw))
+        except ValueError:
+            bad(seen_line("shipped_at"), f"the shipped_at {shipped_raw!r} of order {ref} is "
+                f"not a date in the format {mapping.date_format or 'ISO 8601'}.")
+            return None
+    plan = plans.of(rest, rest_names)
+    for field_names, message in plan.get("problems", ()):
+        given = next((name for name in field_names if plan["fields"].get(name)), None)
+        bad(first if given is None else seen_line(given), message.replace(_REF, ref))
+    return ordered, shipped, plan
 
 
 def _micros(moment: datetime) -> int:
@@ -1080,6 +1087,8 @@ class _LineParser:
             raise _Bad(f"the {what} of {sku} {reason}.") from None
         if unit >= MAX_UNIT:
             raise _Bad(f"the price of {sku} is too large.")
+        if unit * quantity >= MAX_AMOUNT:
+            raise _Bad(f"the amount of {sku} is too large.")
         name = category = ""
         try:
             if self.p_name is not None:
@@ -1093,6 +1102,7 @@ class _LineParser:
 
 
 MAX_UNIT = pricing_api.BP_ONE * 10**9
+MAX_AMOUNT = 2**63  # a line's gross must fit the store's 64-bit integers
 
 
 class _Plans:
@@ -1302,12 +1312,19 @@ def _create_products(session: Session, actor: Actor, skus: list[str], first_seen
         sku = skus[int(item[1])] if len(item) > 1 and item[0] == "items" and item[1].isdigit() else skus[0]
         raise OrderImportRefused("import", [f"line {first_seen[sku].line}: the SKU {sku!r} cannot be created: "
                                             f"{exc}"]) from None
+    variants.update(_variants_of(session, skus))
+
+
+def _variants_of(session: Session, skus: list[str]) -> dict[str, tuple[int, str, bool]]:
+    """SKU -> (variant id, product title, tracks stock) of those of ``skus`` the catalogue has."""
+    variants: dict[str, tuple[int, str, bool]] = {}
     for start in range(0, len(skus), CHUNK):
-        for vid, sku, title, tracked in tuples(session.execute(
+        for vid, sku, title, track in tuples(session.execute(
                 select(col(Variant.id), col(Variant.sku), col(Product.title), col(Variant.track_stock))
                 .join(Product, col(Product.id) == col(Variant.product_id))
                 .where(col(Variant.sku).in_(skus[start:start + CHUNK])))):
-            variants[sku] = (vid, title, bool(tracked))
+            variants[sku] = (vid, title, bool(track))
+    return variants
 
 
 def _price(lines: list[_Line], tax_rate_bp: int) -> pricing_api.PricedOrder:
@@ -1379,6 +1396,12 @@ DEFER_INDEXES_FROM = 20_000  # orders (or lines) from which an import builds the
 MULTI_ROW_TABLES = frozenset({"sales_order", "order_line", "order_payment", "order_event"})
 
 
+class _Indexed(Protocol[_T_co]):
+    """What the write reads per order k: an array or list by k, or (an import at scale) the current order's only."""
+
+    def __getitem__(self, k: int, /) -> _T_co: ...
+
+
 @dataclass(frozen=True)
 class _WriteSpec:
     """What the write pass needs besides the orders' lines: the store's terms and the first pass's per-order numbers."""
@@ -1388,11 +1411,12 @@ class _WriteSpec:
     tax_rate_bp: int
     method: str
     affect_stock: bool
-    ordered_us: array[int]
-    shipped_us: array[int]
-    rank: array[int]  # k -> position of the order by time: its number and id
-    info: list[dict[str, Any]]  # k -> its plan (status, channel, customer, address)
-    first_line: array[int]
+    ordered_us: _Indexed[int]
+    shipped_us: _Indexed[int]
+    rank: _Indexed[int]  # k -> position of the order by time: its number and id
+    info: _Indexed[dict[str, Any]]  # k -> its plan (status, channel, customer, address)
+    first_line: _Indexed[int]
+    span_us: tuple[int, int]  # the earliest and latest order times of the file: the days whose rollups are rebuilt
 
 
 def _write(session: Session, actor: Actor, complete: Iterator[tuple[int, str, list[_Line]]], count: int, lines_total: int,
@@ -1535,7 +1559,7 @@ def _write(session: Session, actor: Actor, complete: Iterator[tuple[int, str, li
     if written:  # the sales rollups of the days the history covers
         from shoptui.services.orders.rollups import rebuild_rollups
 
-        days = [moment(us).astimezone(zone).date() for us in (min(ordered_us), max(ordered_us))]
+        days = [moment(us).astimezone(zone).date() for us in spec.span_us]
         rebuild_rollups(session, min(days), max(days))
     if spent:
         _update_customers(session, spent)
