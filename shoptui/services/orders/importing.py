@@ -539,7 +539,7 @@ def import_orders(*, session: Session, actor: Actor, mapping: Mapping, content: 
 
 
 class _File:
-    """The CSV, opened afresh for each pass over it: bytes in memory or a file read a block at a time."""
+    """The CSV, read once (after a count of its line breaks): bytes in memory or a file read a block at a time."""
 
     def __init__(self, content: bytes | None, path: Path | None, source: str) -> None:
         self.content, self.path, self.source = content, path, source
