@@ -39,7 +39,7 @@ from shoptui.config import (
     tighten,
 )
 from shoptui.errors import Conflict, InvalidInput, SchemaOutOfDate, ShopError, StoreUnavailable
-from shoptui.store import changes, stamps
+from shoptui.store import changes, scratch, stamps
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -197,6 +197,7 @@ def get_engine(url: str | None = None, *, check_schema: bool = True, create: boo
                 )
                 event.listen(engine, "connect", _on_sqlite_connect)
                 event.listen(engine, "begin", _on_begin)
+                event.listen(engine, "checkin", scratch.restore_on_checkin)  # temporary storage back in memory
             else:
                 try:
                     engine = create_engine(url, **pool_options(url))
@@ -693,13 +694,16 @@ def _alembic_upgrade(engine: Engine, url: str, then: Callable[[Connection], obje
     config = _alembic_config(url)
     with engine.connect() as conn:
         config.attributes["connection"] = conn
-        if then is None:
-            command.upgrade(config, "head")
-            conn.commit()
-            return
-        with conn.begin():  # Alembic runs inside this transaction when it finds one open
-            command.upgrade(config, "head")
-            then(conn)
+        try:
+            if then is None:
+                command.upgrade(config, "head")
+                conn.commit()
+                return
+            with conn.begin():  # Alembic runs inside this transaction when it finds one open
+                command.upgrade(config, "head")
+                then(conn)
+        finally:  # not pooled: the migrations opened SQLite's temporary schema, which then stays open for good and
+            conn.invalidate()  # pins temp_store (store.scratch moves it to files for a big import's scratch tables)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Imports at scale (issue 13): unknown SKUs created in bulk exactly as one at a time, and a file
-streamed in two passes (bounded memory, still all or nothing)."""
+streamed once (bounded memory, still all or nothing; see also test_order_import_at_scale.py)."""
 
 from __future__ import annotations
 
@@ -201,7 +201,7 @@ def test_a_big_file_streams_with_few_lines_held(session: Session, big_file: Path
 
     monkeypatch.setattr(importing, "_make_line", counted)
     monkeypatch.setattr(importing, "FLUSH_ORDERS", 1_000)
-    monkeypatch.setattr(importing, "KEEP_LINES", 1_000)  # past it, the second pass reads the file again
+    monkeypatch.setattr(importing, "KEEP_LINES", 1_000)  # past it, lines and orders go to scratch tables
     report = orders.import_orders(session=session, actor=CLERK, path=big_file, mapping=MAPPING, source=big_file.name,
                                   create_missing=True)
     assert (report.lines, report.orders_created, report.order_lines) == (51_000, 17_000, 51_000)
@@ -262,25 +262,6 @@ def test_rows_of_one_order_need_not_be_together(session: Session) -> None:
     again = orders.import_orders(session=session, actor=CLERK, content=_history(41, scattered=True).encode(),
                                  mapping=MAPPING, create_missing=True)
     assert (again.orders_created, again.orders_skipped, again.order_lines) == (1, 40, 3)
-
-
-def test_a_file_that_changes_between_the_passes_is_refused(session: Session, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    seed(session)
-    path = tmp_path / "moving.csv"
-    path.write_text(_history(30), encoding="utf-8")
-    monkeypatch.setattr(importing, "KEEP_LINES", 10)
-    opened = importing._File.rows
-
-    def rows(self: Any) -> Any:
-        if getattr(self, "opened", False):  # the second pass: someone saved another file meanwhile
-            path.write_text(_history(30).replace("H-000003", "H-777777"), encoding="utf-8")
-        self.opened = True
-        return opened(self)
-
-    monkeypatch.setattr(importing._File, "rows", rows)
-    with pytest.raises(InvalidInput, match="changed while it was being imported"):
-        orders.import_orders(session=session, actor=CLERK, path=path, mapping=MAPPING, create_missing=True)
 
 
 def test_a_dry_run_of_a_file_prices_everything_and_writes_nothing(session: Session, tmp_path: Path) -> None:

@@ -31,16 +31,19 @@ no stock unless ``affect_stock``. Every line is checked before anything is writt
 written with bulk Core inserts, totals come from ``services.pricing.engine``, and any bad row refuses
 the whole file with line-numbered reasons (the first 50, and how many in all).
 
-Memory (issue 13: at most 300 MB for any file): the file is read twice, never held. The first pass
-checks every line and keeps per order only its first and last line, its times and a shared tuple
-of its other order-level cells (one per distinct combination); the second pass reads the lines
-again and prices and writes each order as its last line goes by, a block of orders per statement
-batch. It all happens in the caller's one transaction: a refusal found while writing (the pricing
-refusing a line) raises, and the caller's rollback leaves the store as it was. Unknown SKUs are
-created in one batch by ``catalog.create_products``. What stays per order is a few numbers, its
-reference and its raw time (about 500 B); a plan (per customer and status) keeps its cells only when they
-have problems; SQLite's page cache, which also bounds the sorter that builds the indexes again, is
-held at ``IMPORT_CACHE_BYTES``. Not bounded yet: the per-order state still grows with the file.
+Memory (issue 13: at most 300 MB for any file): the file is read once, never held. A file of up to
+``KEEP_LINES`` lines is checked line by line into a few numbers per line and per order (``_Kept``,
+``_Orders``), then priced and written from them, each order as its last line goes by, a block of orders
+per statement batch. A bigger file goes line by line into a scratch table of the transaction
+(``store.scratch``): each order's span and whether its rows agree come from ``GROUP BY`` its reference
+(only orders whose rows disagree are replayed in Python, for the same sentences), its times and plan go
+to a second scratch table, numbers follow ``ROW_NUMBER()`` by time, and the write reads the lines back
+by their order's last line, so what Python holds is a plan per customer and status and a block of rows;
+it then lists the 50 problems of the lowest lines. It all happens in the caller's one transaction: a
+refusal found while writing (the pricing refusing a line) raises, and the caller's rollback leaves the
+store as it was. Unknown SKUs are created in one batch by ``catalog.create_products``. A plan (per
+customer and status) keeps its cells only when they have problems; SQLite's page cache, which also
+bounds the sorters that group, number and build the indexes again, is held at ``IMPORT_CACHE_BYTES``.
 
 Speed (issue 6: 30,000 lines/s, ``python -m bench order_import``): cells that repeat (prices, rates,
 names, phones, times) are parsed once; plain numeric date formats skip ``strptime`` (same result);
@@ -52,6 +55,7 @@ audit entry sums the import up; cyclic GC is paused while the rows are built.
 from __future__ import annotations
 
 import csv
+import heapq
 import io
 import re
 import tomllib
@@ -65,11 +69,12 @@ from functools import partial
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel
-from sqlalchemy import func, update
+from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, exists, func, or_, update
+from sqlalchemy import select as sql_select  # Core queries of any width (sqlmodel's select types up to four)
 from sqlmodel import Session, col, select
 
 from shoptui import clock
@@ -85,7 +90,7 @@ from shoptui.services import shop
 from shoptui.services.members import further_contact_holders
 from shoptui.services.orders import status as machine
 from shoptui.services.shop import country_code, store_region
-from shoptui.store import bulk, tuning
+from shoptui.store import bulk, scratch, tuning
 from shoptui.store import ids as id_pool
 from shoptui.store.rows import tuples
 from shoptui.text import check_text
@@ -112,11 +117,13 @@ STATUSES: dict[str, tuple[str, str, str]] = {
 }
 MAX_REPORTED = 50
 MEMO_LIMIT = 200_000  # distinct texts a memo keeps before it starts again (bounded memory for any file)
-KEEP_LINES = 400_000  # lines the first pass keeps (as numbers, 29 MB) so that the second need not read the file again
+KEEP_LINES = 400_000  # a file of up to this many lines is kept in memory (as numbers, 29 MB); a bigger one in scratch tables
 IMPORT_CACHE_BYTES = 16 * 1024 * 1024  # SQLite page cache (and index sorter) of a big write: memory stays bounded
+SCALE_CACHE_BYTES = 8 * 1024 * 1024  # the same for an import at scale, whose sorts (group, number, write) also use it
 MAX_QUANTITY = 1_000_000
 CHUNK = 5_000  # values per IN (...) lookup: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters
 Progress = Callable[[str], None]
+_T_co = TypeVar("_T_co", covariant=True)
 _NUMBER = re.compile(r"^(?P<whole>[0-9]{1,13})(?:\.(?P<frac>[0-9]{0,12}))?$")
 
 
@@ -433,7 +440,7 @@ def _format_regex(fmt: str) -> re.Pattern[str] | None:
     return re.compile("".join(parts) + r"\Z", re.IGNORECASE)
 
 
-def _time_parser(fmt: str | None, tz: Any) -> Callable[[str], datetime]:
+def _time_parser(fmt: str | None, tz: Any, limit: int = MEMO_LIMIT) -> Callable[[str], datetime]:
     """Text -> aware UTC datetime as ``_parse_time`` does, with a fast path for plain numeric formats."""
     regex = _format_regex(fmt) if fmt else None
     cache: dict[str, datetime] = {}
@@ -443,7 +450,7 @@ def _time_parser(fmt: str | None, tz: Any) -> Callable[[str], datetime]:
             return cache[raw]
         except KeyError:
             pass
-        if len(cache) >= MEMO_LIMIT:  # most orders have times of their own: remembered for their other rows only
+        if len(cache) >= limit:  # most orders have times of their own: remembered for their other rows only
             cache.clear()
         found = regex.match(raw.strip()) if regex is not None else None
         if found is not None:
@@ -509,9 +516,11 @@ def import_orders(*, session: Session, actor: Actor, mapping: Mapping, content: 
                   affect_stock: bool = False, progress: Progress | None = None) -> OrderImportReport:
     """Import order history from CSV bytes or a CSV file; all or nothing. Raises OrderImportRefused listing bad lines.
 
-    A file (``path``) is read twice, a block at a time: a first pass checks every line and keeps a few
-    numbers per order, a second one prices and writes the orders as their last lines go by, so memory
-    does not grow with the number of lines (issue 13: 2,000,000 lines in under 300 MB). A mapping that joins
+    The file is read once, a block at a time. Up to ``KEEP_LINES`` lines, a first pass checks every line and
+    keeps it as numbers, and a second prices and writes the orders as their last lines go by
+    (``_import_orders``); a bigger file keeps its lines and orders in scratch tables of the transaction
+    instead (``_import_at_scale``), so memory does not grow with the file (issue 13: 2,000,000 lines in
+    under 300 MB). Both give the same orders, numbers, ids and sentences. A mapping that joins
     several columns into one field (``status = ["Financial Status", "Fulfillment Status"]``) reads the file
     into memory to join them first.
     """
@@ -521,14 +530,16 @@ def import_orders(*, session: Session, actor: Actor, mapping: Mapping, content: 
     if mapping.combined:
         content = add_combined(_File(content, path, source).whole(), mapping.combined, source)
         path = None
+    file = _File(content, path, source)
+    # a file of up to KEEP_LINES lines is kept in memory between the passes; a bigger one in scratch tables
+    run = _import_at_scale if file.more_lines_than(KEEP_LINES) else _import_orders
     with tuning.gc_paused():
-        return _import_orders(session=session, actor=actor, file=_File(content, path, source), mapping=mapping,
-                              source=source, dry_run=dry_run, create_missing=create_missing,
-                              affect_stock=affect_stock, progress=progress)
+        return run(session=session, actor=actor, file=file, mapping=mapping, source=source, dry_run=dry_run,
+                   create_missing=create_missing, affect_stock=affect_stock, progress=progress)
 
 
 class _File:
-    """The CSV, opened afresh for each pass over it: bytes in memory or a file read a block at a time."""
+    """The CSV, read once (after a count of its line breaks): bytes in memory or a file read a block at a time."""
 
     def __init__(self, content: bytes | None, path: Path | None, source: str) -> None:
         self.content, self.path, self.source = content, path, source
@@ -543,6 +554,22 @@ class _File:
             raise InvalidInput(f"There is no file {self.path}.") from None
         except OSError as exc:
             raise InvalidInput(f"{self.path} cannot be read ({exc.strerror}).") from None
+
+    def more_lines_than(self, limit: int) -> bool:
+        """True when the file holds more than ``limit`` line breaks (so more than ``limit`` rows at most);
+        False too when it cannot be read (the import says why)."""
+        if self.path is None:
+            return (self.content or b"").count(b"\n") > limit
+        breaks = 0
+        try:
+            with self.path.open("rb") as binary:
+                while block := binary.read(1 << 20):
+                    breaks += block.count(b"\n")
+                    if breaks > limit:
+                        return True
+        except OSError:
+            return False
+        return False
 
     @contextmanager
     def rows(self) -> Iterator[tuple[Any, list[str]]]:
@@ -683,6 +710,7 @@ def _lower_first(exc: Exception) -> str:
 
 def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapping, source: str, dry_run: bool,
                    create_missing: bool, affect_stock: bool, progress: Progress | None) -> OrderImportReport:
+    """The import of a file of up to ``KEEP_LINES`` lines, held in memory between its two passes (the fastest)."""
     values = shop.get_all(session=session)
     digits = int(values["currency_digits"])
     currency_code = values["currency"]
@@ -704,12 +732,7 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
 
     # ---- first pass: every line checked; per order its lines' span and its order-level cells
     with file.rows() as (reader, header):
-        positions: dict[str, int] = {}
-        for our, theirs in mapping.columns.items():
-            if theirs not in header:
-                raise InvalidInput(f"The mapping names the column {theirs!r} for {our}, but {source} has no such "
-                                   f"column. Its columns are: {', '.join(header)}.")
-            positions[our] = header.index(theirs)
+        positions = _positions(mapping, header, source)
         parse = _LineParser(positions, len(header), digits)
         order_positions = [(f, positions[f]) for f in ORDER_FIELDS if f in positions]
         order_names = [name for name, _ in order_positions]
@@ -719,7 +742,7 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
         first_seen: dict[str, _Line] = {}  # SKU -> its first line
         rows = rounded = 0
         prev_k, prev_cells = -1, cast(tuple[str, ...], ())
-        kept: _Kept | None = _Kept()
+        kept = _Kept()
         for row, line in parse.rows(reader):
             rows += 1
             if progress and rows % 50_000 == 0:
@@ -744,10 +767,8 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
                 if k != prev_k or cells != prev_cells:  # the same cells as the row before agree again: nothing to check
                     if orders.merge(k, ref, line, cells, bad):
                         prev_k, prev_cells = k, cells
-            if kept is not None and not kept.add(k, line, sku, quantity, unit, discount, total, name, category):
-                kept = None  # a big file: the second pass reads it again
-    if kept is not None:  # the second pass reads no cells: what the memos hold is free for the writes
-        parse.forget()
+            kept.add(k, line, sku, quantity, unit, discount, total, name, category)
+    parse.forget()  # the second pass reads no cells: what the memos hold is free for the writes
     if rows == 0:
         raise InvalidInput(f"{source} has a header but no order lines.")
     if progress and rows >= 50_000:
@@ -761,24 +782,10 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
     plans = _Plans(session, mapping)
     refs = list(index)
     for k, ref in enumerate(refs):
-        try:
-            ordered_us[k] = _micros(parse_time(orders.ordered_raw[k]))
-        except ValueError:
-            fmt = mapping.date_format or "ISO 8601 (2024-03-01 or 2024-03-01 10:00)"
-            bad(orders.seen_line(k, "ordered_at"),
-                f"the ordered_at {orders.ordered_raw[k]!r} of order {ref} is not a date in the format {fmt}.")
-            continue
-        shipped_us[k] = NO_TIME
-        if orders.shipped_raw[k]:
-            try:
-                shipped_us[k] = _micros(parse_time(orders.shipped_raw[k]))
-            except ValueError:
-                bad(orders.seen_line(k, "shipped_at"), f"the shipped_at {orders.shipped_raw[k]!r} of order {ref} is "
-                    f"not a date in the format {mapping.date_format or 'ISO 8601'}.")
-                continue
-        plan = plans.of(orders.rest[k], orders.rest_names)
-        for field_names, message in plan.get("problems", ()):
-            bad(orders.given_line(k, plan["fields"], *field_names), message.replace(_REF, ref))
+        terms = _order_terms(ref, orders.ordered_raw[k], orders.shipped_raw[k], orders.rest[k], orders.rest_names,
+                             first_line[k], partial(orders.seen_line, k), plans, parse_time, mapping, bad)
+        if terms is not None:
+            ordered_us[k], shipped_us[k], _ = terms
     orders.ordered_raw = orders.shipped_raw = []
     refuse_if_bad()
     info: list[dict[str, Any]] = [plans.known[rest] for rest in orders.rest]
@@ -787,8 +794,7 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
     orders.shared.clear()
     plans.known.clear()  # the cells' tuples are needed no more: each order has its plan
     del plans, parse_time  # and their memos (a time per order) are free for what follows
-    if kept is not None:  # the second pass reads no file: the references are looked up no more
-        index.clear()
+    index.clear()  # the second pass reads no file: the references are looked up no more
 
     # already imported (same reference and channel): skipped
     existing: set[tuple[str, str]] = set()
@@ -803,29 +809,13 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
     total_lines = sum(n for n, new in zip(line_count, fresh, strict=True) if new)
 
     def fresh_lines() -> Iterator[tuple[int, _Line]]:
-        """The lines of the fresh orders in file order: kept by the first pass, or read again (a big file)."""
+        """The lines of the fresh orders in file order, as the first pass kept them."""
         make_line = _make_line
-        if kept is not None:
-            texts = kept.texts
-            for k, line, sku_no, quantity, unit, discount, total, name_no, category_no in kept.rows():
-                if fresh[k]:
-                    yield k, make_line(texts[sku_no], quantity, unit, discount, None, None, "", "", None, line,
-                                       texts[name_no], texts[category_no], total)
-            return
-        read = parse.line
-        with file.rows() as (again, _):
-            for row, line in parse.rows(again):
-                try:
-                    ref, sku, quantity, unit, discount, total, name, category = read(row)
-                except _Bad:
-                    ref = ""  # a line the first pass took: the file changed
-                order = index.get(ref)
-                if order is None or first_line[order] > line or last_line[order] < line:
-                    raise InvalidInput(f"{source} changed while it was being imported (line {line}); nothing was "
-                                       "imported. Import it again.")
-                if fresh[order]:
-                    yield order, make_line(sku, quantity, unit, discount, None, None, "", "", None, line, name, category,
-                                       total)
+        texts = kept.texts
+        for k, line, sku_no, quantity, unit, discount, total, name_no, category_no in kept.rows():
+            if fresh[k]:
+                yield k, make_line(texts[sku_no], quantity, unit, discount, None, None, "", "", None, line,
+                                   texts[name_no], texts[category_no], total)
 
     def complete_orders() -> Iterator[tuple[int, str, list[_Line]]]:
         """The fresh orders with their lines, each as its last line goes by (the second pass)."""
@@ -852,13 +842,7 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
     elif not fresh_count:
         first_seen = {}
     skus = sorted(first_seen)
-    variants: dict[str, tuple[int, str, bool]] = {}
-    for start in range(0, len(skus), CHUNK):
-        for vid, sku, title, track in tuples(session.execute(
-                select(col(Variant.id), col(Variant.sku), col(Product.title), col(Variant.track_stock))
-                .join(Product, col(Product.id) == col(Variant.product_id))
-                .where(col(Variant.sku).in_(skus[start:start + CHUNK])))):
-            variants[sku] = (vid, title, bool(track))
+    variants = _variants_of(session, skus)
     unknown_skus = [s for s in skus if s not in variants]
     if unknown_skus and not create_missing:
         for sku in unknown_skus:
@@ -921,12 +905,322 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
             position += 1
     spec = _WriteSpec(prefix=prefix, currency=currency_code, tax_rate_bp=tax_rate_bp, method=mapping.payment_method,
                       affect_stock=affect_stock, ordered_us=ordered_us, shipped_us=shipped_us, rank=rank, info=info,
-                      first_line=first_line)
+                      first_line=first_line, span_us=(min(ordered_us), max(ordered_us)))
     with tuning.page_cache_of(session.connection(), IMPORT_CACHE_BYTES, total_lines + 3 * fresh_count,
                               threshold=DEFER_INDEXES_FROM):
         _write(session, actor, complete_orders(), fresh_count, total_lines, variants, report, spec, bad,
                progress=progress)
     refuse_if_bad()  # a line the pricing refused: raising rolls the whole transaction back
+    shop.record(session=session, actor=actor, action="order.import", entity="order",
+                 summary=f"{plural(fresh_count, 'order')} imported from {source}"[:500],
+                 after={"orders": fresh_count, "lines": total_lines, "skipped": skipped, "rounded_lines": rounded,
+                        "first": report.first_number, "last": report.last_number})
+    session.flush()
+    return report
+
+
+def _positions(mapping: Mapping, header: list[str], source: str) -> dict[str, int]:
+    """Our field -> the index of its column in the file's header; InvalidInput for a column the file lacks."""
+    positions: dict[str, int] = {}
+    for our, theirs in mapping.columns.items():
+        if theirs not in header:
+            raise InvalidInput(f"The mapping names the column {theirs!r} for {our}, but {source} has no such "
+                               f"column. Its columns are: {', '.join(header)}.")
+        positions[our] = header.index(theirs)
+    return positions
+
+
+class _LowestProblems:
+    """The problems of an import at scale: how many, and the ``MAX_REPORTED`` of the lowest lines, listed by line."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._heap: list[tuple[int, int, str]] = []  # (-line, -count, text): the highest line (last found) on top
+
+    def __call__(self, line: int, reason: str) -> None:
+        self.count += 1
+        item = (-line, -self.count, f"line {line}: {reason}")
+        if len(self._heap) < MAX_REPORTED:
+            heapq.heappush(self._heap, item)
+        elif item > self._heap[0]:
+            heapq.heapreplace(self._heap, item)
+
+    def past(self, line: int) -> bool:
+        """True when a problem on ``line`` or after it would be counted but not listed."""
+        return len(self._heap) >= MAX_REPORTED and line >= -self._heap[0][0]
+
+    def refuse_if_any(self, source: str) -> None:
+        if self.count:
+            raise OrderImportRefused(source, [text for _, _, text in sorted(self._heap, reverse=True)], self.count)
+
+
+SCRATCH_ROWS = 5_000  # rows per batch written to the scratch tables
+
+
+def _scratch_tables(order_names: list[str]) -> tuple[Table, Table]:
+    """The import's scratch tables: each checked line with its order-level cells (stripped), and each order."""
+    meta = MetaData()
+    lines = Table("order_import_line", meta, Column("line", Integer, primary_key=True, autoincrement=False),
+                  Column("ref", String, nullable=False), Column("sku", String, nullable=False),
+                  Column("quantity", BigInteger, nullable=False), Column("unit", BigInteger, nullable=False),
+                  Column("discount", BigInteger, nullable=False), Column("name", String, nullable=False),
+                  Column("category", String, nullable=False),
+                  *(Column(f"c_{name}", String, nullable=False) for name in order_names), prefixes=["TEMPORARY"])
+    orders = Table("order_import_order", meta, Column("ref", String, primary_key=True),
+                   Column("first_line", Integer, nullable=False), Column("last_line", Integer, nullable=False),
+                   Column("n", Integer, nullable=False), Column("ordered_us", BigInteger, nullable=False),
+                   Column("shipped_us", BigInteger, nullable=False), Column("plan", Integer, nullable=False),
+                   Column("channel", String, nullable=False), Column("fresh", Integer, nullable=False),
+                   prefixes=["TEMPORARY"])
+    return lines, orders
+
+
+def _import_at_scale(*, session: Session, actor: Actor, file: _File, mapping: Mapping, source: str, dry_run: bool,
+                     create_missing: bool, affect_stock: bool, progress: Progress | None) -> OrderImportReport:
+    """``_import_orders`` for a file of more than ``KEEP_LINES`` lines, in memory that does not grow with it.
+
+    The file is read once. Each checked line goes, with its order-level cells, to a scratch table of
+    the caller's transaction (``store.scratch``); each order's span of lines and whether its rows agree
+    come from ``GROUP BY`` its reference, and only orders whose rows disagree are replayed row by row in
+    Python (the same sentences as ``_Orders.merge``). The orders' times and plans go to a second scratch
+    table; their numbers follow ``ROW_NUMBER() OVER (ORDER BY time, first line)``, and the write reads
+    the lines back ``ORDER BY`` their order's last line, then line: the same orders, numbers and ids,
+    in the same order, as ``_import_orders``. Problems: the count, and the ``MAX_REPORTED`` lowest lines.
+    """
+    values = shop.get_all(session=session)
+    digits = int(values["currency_digits"])
+    currency_code = values["currency"]
+    tax_rate_bp = int(values.get("tax_rate_bp", 0))
+    prefix = values.get("order_number_prefix", "SO-")
+    tz = ZoneInfo(mapping.timezone or values["timezone"])
+    bad = _LowestProblems()
+    conn = session.connection()
+    with file.rows() as (reader, header):
+        positions = _positions(mapping, header, source)
+        order_names = [f for f in ORDER_FIELDS if f in positions]
+        lines_t, orders_t = _scratch_tables(order_names)
+        with scratch.scratch_tables(conn, (lines_t, orders_t)), \
+                tuning.page_cache_of(conn, SCALE_CACHE_BYTES, KEEP_LINES, threshold=0):
+            return _import_at_scale_in(
+                session=session, actor=actor, conn=conn, reader=reader, parse=_LineParser(positions, len(header), digits),
+                order_cells=_picker([positions[f] for f in order_names]), order_names=order_names, lines_t=lines_t,
+                orders_t=orders_t, mapping=mapping, source=source, dry_run=dry_run, create_missing=create_missing,
+                affect_stock=affect_stock, progress=progress, bad=bad, tz=tz, currency_code=currency_code,
+                tax_rate_bp=tax_rate_bp, prefix=prefix)
+
+
+def _import_at_scale_in(*, session: Session, actor: Actor, conn: Any, reader: Any, parse: _LineParser,
+                        order_cells: Callable[[Sequence[str]], tuple[str, ...]], order_names: list[str], lines_t: Table,
+                        orders_t: Table, mapping: Mapping, source: str, dry_run: bool, create_missing: bool,
+                        affect_stock: bool, progress: Progress | None, bad: _LowestProblems, tz: ZoneInfo,
+                        currency_code: str, tax_rate_bp: int, prefix: str) -> OrderImportReport:
+    """The import at scale, its scratch tables made (see ``_import_at_scale``)."""
+    lc, oc = lines_t.c, orders_t.c
+    # ---- the only pass over the file: every line checked, and written to the scratch table
+    line_names = [c.name for c in lines_t.columns]
+    batch: list[tuple[Any, ...]] = []
+    first_seen: dict[str, _Line] = {}  # SKU -> its first line
+    rows = rounded = 0
+    strip = str.strip
+    for row, line in parse.rows(reader):
+        rows += 1
+        if progress and rows % 50_000 == 0:
+            progress(f"read {rows:,} lines")
+        try:
+            ref, sku, quantity, unit, discount, total, name, category = parse.line(row)
+        except _Bad as exc:
+            bad(line, str(exc))
+            continue
+        rounded += parse.was_rounded
+        if sku not in first_seen:
+            first_seen[sku] = _make_line(sku, quantity, unit, discount, None, None, "", "", None, line, name,
+                                         category, total)
+        batch.append((line, ref, sku, quantity, unit, discount, name, category, *map(strip, order_cells(row))))
+        if len(batch) >= SCRATCH_ROWS:
+            bulk.insert_rows(conn, lines_t, line_names, batch)
+            batch.clear()
+    bulk.insert_rows(conn, lines_t, line_names, batch)
+    batch.clear()
+    parse.forget()
+    if rows == 0:
+        raise InvalidInput(f"{source} has a header but no order lines.")
+
+    # ---- each order: its span, its order-level cells (replayed row by row when its rows disagree), times, plan
+    cells = [lc[f"c_{name}"] for name in order_names]
+    disagree = or_(*(func.coalesce(func.min(func.nullif(c, "")), "") != func.max(c) for c in cells))
+    by_order = (sql_select(lc.ref, func.min(lc.line), func.max(lc.line), func.count(), disagree,
+                       *(func.max(c) for c in cells))
+                .group_by(lc.ref).order_by(func.min(lc.line)).execution_options(stream_results=True, yield_per=CHUNK))
+    i_ordered = order_names.index("ordered_at")
+    i_shipped = order_names.index("shipped_at") if "shipped_at" in order_names else None
+    rest_names = [n for n in order_names if n not in ("ordered_at", "shipped_at")]
+    rest_of = _picker([i for i, n in enumerate(order_names) if n not in ("ordered_at", "shipped_at")])
+    parse_time = _time_parser(mapping.date_format, tz, limit=CHUNK)  # each order's time is parsed once here
+    plans = _Plans(session, mapping)
+    plan_list: list[dict[str, Any]] = []
+    plan_numbers: dict[int, int] = {}  # id(plan) -> its place in plan_list
+
+    def first_given(ref: str, first: int, last: int, name: str) -> int:
+        """The line of order ``ref`` that first gives ``name`` (its first line when none does, or when that
+        line could not be among the problems listed)."""
+        if name not in order_names or bad.past(first):
+            return first
+        found = conn.execute(sql_select(func.min(lc.line)).where(lc.line.between(first, last), lc.ref == ref,
+                                                             lc[f"c_{name}"] != "")).scalar()
+        return first if found is None else int(found)
+
+    order_names_t = [c.name for c in orders_t.columns]
+    count = 0
+    for ref, first, last, n, disagrees, *merged in conn.execute(by_order):
+        count += 1
+        if disagrees:  # the rows of this order again, as the in-memory import merges them, with its sentences
+            replay = _Orders(order_names)
+            for line, *given in conn.execute(sql_select(lc.line, *cells).where(lc.line.between(first, last), lc.ref == ref)
+                                             .order_by(lc.line)):
+                if line == first:
+                    replay.add(ref, line, tuple(given))
+                else:
+                    replay.merge(0, ref, line, tuple(given), bad)
+            ordered_raw, shipped_raw, rest = replay.ordered_raw[0], replay.shipped_raw[0], replay.rest[0]
+            seen: Callable[[str], int] = partial(replay.seen_line, 0)
+        else:
+            ordered_raw = merged[i_ordered]
+            shipped_raw = "" if i_shipped is None else merged[i_shipped]
+            rest = rest_of(merged)
+            seen = partial(first_given, ref, first, last)
+        terms = _order_terms(ref, ordered_raw, shipped_raw, rest, rest_names, first, seen, plans, parse_time, mapping,
+                             bad)
+        if terms is None:
+            continue
+        ordered, shipped, plan = terms
+        number = plan_numbers.get(id(plan))
+        if number is None:
+            number = plan_numbers[id(plan)] = len(plan_list)
+            plan_list.append(plan)
+        batch.append((ref, first, last, n, ordered, shipped, number, plan["channel"], 1))
+        if len(batch) >= SCRATCH_ROWS:
+            bulk.insert_rows(conn, orders_t, order_names_t, batch)
+            batch.clear()
+    bulk.insert_rows(conn, orders_t, order_names_t, batch)
+    batch.clear()
+    if progress:
+        progress(f"read {rows:,} lines into {count:,} orders")
+    plans.known.clear()  # each order has its plan's number
+    plan_numbers.clear()
+    del plans, parse_time
+    bad.refuse_if_any(source)
+
+    # already imported (same reference and channel): skipped
+    order_t = table_of(Order)
+    conn.execute(update(orders_t).where(exists().where(order_t.c.external_ref == oc.ref,
+                                                       order_t.c.channel == oc.channel)).values(fresh=0))
+    fresh_count, total_lines, earliest, latest = (int(v or 0) for v in conn.execute(sql_select(
+        func.sum(oc.fresh), func.sum(oc.n * oc.fresh), func.min(oc.ordered_us), func.max(oc.ordered_us))).one())
+    skipped = count - fresh_count
+
+    # SKUs of the orders to import (when some are skipped, their first lines are looked up again)
+    if skipped and fresh_count:
+        firsts = [line for (line,) in conn.execute(sql_select(func.min(lc.line)).join_from(lines_t, orders_t, oc.ref == lc.ref)
+                                                   .where(oc.fresh == 1).group_by(lc.sku))]
+        first_seen = {}
+        for start in range(0, len(firsts), CHUNK):
+            for line, sku, quantity, unit, discount, name, category in conn.execute(sql_select(
+                    lc.line, lc.sku, lc.quantity, lc.unit, lc.discount, lc.name, lc.category)
+                    .where(lc.line.in_(firsts[start:start + CHUNK]))):
+                first_seen[sku] = _make_line(sku, quantity, unit, discount, None, None, "", "", None, line, name,
+                                             category, unit * quantity - discount)
+    elif not fresh_count:
+        first_seen = {}
+    skus = sorted(first_seen)
+    variants = _variants_of(session, skus)
+    unknown_skus = [s for s in skus if s not in variants]
+    if unknown_skus and not create_missing:
+        for sku in unknown_skus:
+            bad(first_seen[sku].line, f"the SKU {sku!r} is not in the catalogue (import with --create-missing to "
+                "create it).")
+
+    # customers: by reference, phone, email (once per plan, in the order of the orders that first have it)
+    customers = _CustomerResolver(session)
+    customers.load(plan_list)
+    new_customers: list[str] = []
+    by_plan = (sql_select(oc.plan, func.min(oc.first_line)).where(oc.fresh == 1).group_by(oc.plan)
+               .order_by(func.min(oc.first_line)).execution_options(stream_results=True, yield_per=CHUNK))
+    for number, first in conn.execute(by_plan):
+        p = plan_list[number]
+        if "cid" not in p:
+            p["cid"] = customers.find(p)
+        if p["cid"] is None and (p["customer_ref"] or p["phone"] or p["email"]):
+            key = customers.key(p)
+            if key not in customers.pending:
+                customers.pending[key] = p
+                new_customers.append(p["customer_name"] or p["phone"] or p["email"] or p["customer_ref"] or "")
+                if not create_missing:
+                    who = p["customer_ref"] or p["phone"] or p["email"]
+                    ref, last = conn.execute(sql_select(oc.ref, oc.last_line).where(oc.first_line == first)).one()
+                    given = next(name for name, value in (("customer_ref", p["customer_ref"]),
+                                                          ("customer_phone", p["phone"]),
+                                                          ("customer_email", p["email"])) if value)
+                    bad(first_given(ref, first, last, given), f"the customer {who!r} of order {ref} is unknown "
+                        "(import with --create-missing to create it).")
+    bad.refuse_if_any(source)
+    report = OrderImportReport(
+        source=source, lines=rows, orders_created=fresh_count, orders_skipped=skipped, order_lines=total_lines,
+        total_minor=0, customers_created=new_customers, products_created=unknown_skus if create_missing else [],
+        rounded_lines=rounded, stock_moved=affect_stock and bool(fresh_count), dry_run=dry_run)
+    if not fresh_count:
+        return report
+
+    # the orders with their lines, each complete when its last line goes by (ranked by time, then first line)
+    ranked = sql_select(oc.ref, oc.first_line, oc.last_line, oc.ordered_us, oc.shipped_us, oc.plan,
+                    (func.row_number().over(order_by=(oc.ordered_us, oc.first_line)) - 1).label("rank")
+                    ).where(oc.fresh == 1).subquery()
+    by_last_line = (sql_select(ranked.c.rank, ranked.c.first_line, ranked.c.last_line, ranked.c.ordered_us,
+                           ranked.c.shipped_us, ranked.c.plan, lc.ref, lc.line, lc.sku, lc.quantity, lc.unit,
+                           lc.discount, lc.name, lc.category)
+                    .join_from(lines_t, ranked, ranked.c.ref == lc.ref).order_by(ranked.c.last_line, lc.line)
+                    .execution_options(stream_results=True, yield_per=CHUNK))
+    rank: dict[int, int] = {}  # the current order's (k = 0) numbers, as _write reads them
+    ordered_us: dict[int, int] = {}
+    shipped_us: dict[int, int] = {}
+    info: dict[int, dict[str, Any]] = {}
+    first_line: dict[int, int] = {}
+
+    def complete_orders() -> Iterator[tuple[int, str, list[_Line]]]:
+        make_line = _make_line
+        lines: list[_Line] = []
+        for (position, first, last, ordered, shipped, number, ref, line, sku, quantity, unit, discount, name,
+             category) in conn.execute(by_last_line):
+            lines.append(make_line(sku, quantity, unit, discount, None, None, "", "", None, line, name, category,
+                                   unit * quantity - discount))
+            if line == last:
+                rank[0], ordered_us[0], shipped_us[0], info[0], first_line[0] = (position, ordered, shipped,
+                                                                                 plan_list[number], first)
+                yield 0, ref, lines
+                lines = []
+
+    if dry_run:  # every order priced (as the write would), nothing written
+        for _, ref, lines in complete_orders():
+            try:
+                report.total_minor += _price(lines, tax_rate_bp).total_minor
+            except InvalidInput as exc:
+                bad(first_line[0], f"order {ref}: {exc}")
+        bad.refuse_if_any(source)
+        return report
+
+    # ---- writing: products, customers, then the orders as they complete
+    if unknown_skus:
+        _create_products(session, actor, unknown_skus, first_seen, variants, affect_stock)
+    customer_ids = customers.create_pending(actor)
+    for p in plan_list:  # as found now (new customers included), else the one made for it
+        found = customers.find(p)
+        if found is None and (p["customer_ref"] or p["phone"] or p["email"]):
+            found = customer_ids.get(customers.key(p))
+        p["cid"] = found
+    spec = _WriteSpec(prefix=prefix, currency=currency_code, tax_rate_bp=tax_rate_bp, method=mapping.payment_method,
+                      affect_stock=affect_stock, ordered_us=ordered_us, shipped_us=shipped_us, rank=rank, info=info,
+                      first_line=first_line, span_us=(earliest, latest))
+    _write(session, actor, complete_orders(), fresh_count, total_lines, variants, report, spec, bad, progress=progress)
+    bad.refuse_if_any(source)  # a line the pricing refused: raising rolls the whole transaction back
     shop.record(session=session, actor=actor, action="order.import", entity="order",
                  summary=f"{plural(fresh_count, 'order')} imported from {source}"[:500],
                  after={"orders": fresh_count, "lines": total_lines, "skipped": skipped, "rounded_lines": rounded,
@@ -941,6 +1235,32 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
 
 
+def _order_terms(ref: str, ordered_raw: str, shipped_raw: str, rest: tuple[str, ...], rest_names: list[str],
+                 first: int, seen_line: Callable[[str], int], plans: _Plans, parse_time: Callable[[str], datetime],
+                 mapping: Mapping, bad: Callable[[int, str], None]) -> tuple[int, int, dict[str, Any]] | None:
+    """An order's times (µs, ``NO_TIME`` when not shipped) and plan from its order-level cells, or None when
+    its times are wrong; each problem goes to ``bad`` with the line the cell was given on (``seen_line``)."""
+    try:
+        ordered = _micros(parse_time(ordered_raw))
+    except ValueError:
+        fmt = mapping.date_format or "ISO 8601 (2024-03-01 or 2024-03-01 10:00)"
+        bad(seen_line("ordered_at"), f"the ordered_at {ordered_raw!r} of order {ref} is not a date in the format {fmt}.")
+        return None
+    shipped = NO_TIME
+    if shipped_raw:
+        try:
+            shipped = _micros(parse_time(shipped_raw))
+        except ValueError:
+            bad(seen_line("shipped_at"), f"the shipped_at {shipped_raw!r} of order {ref} is "
+                f"not a date in the format {mapping.date_format or 'ISO 8601'}.")
+            return None
+    plan = plans.of(rest, rest_names)
+    for field_names, message in plan.get("problems", ()):
+        given = next((name for name in field_names if plan["fields"].get(name)), None)
+        bad(first if given is None else seen_line(given), message.replace(_REF, ref))
+    return ordered, shipped, plan
+
+
 def _micros(moment: datetime) -> int:
     return (moment - _EPOCH) // _MICRO
 
@@ -950,8 +1270,8 @@ def _moment(micros: int) -> datetime:
 
 
 class _Kept:
-    """The first pass's lines as numbers (texts by number), up to ``KEEP_LINES`` of them, so that the
-    second pass of a file of up to that size needs no second read (72 bytes a line, in one array)."""
+    """The first pass's lines as numbers (texts by number) in a file of up to ``KEEP_LINES`` lines, so that
+    the second pass needs no second read (72 bytes a line, in one array)."""
 
     WIDTH = 9  # k, line, sku, quantity, unit, discount, total, name, category
 
@@ -959,7 +1279,6 @@ class _Kept:
         self.values = array("q")
         self.numbers: dict[str, int] = {"": 0}
         self.texts: list[str] = [""]
-        self.limit = KEEP_LINES * self.WIDTH
 
     def number(self, text: str) -> int:
         found = self.numbers.get(text)
@@ -969,19 +1288,12 @@ class _Kept:
         return found
 
     def add(self, k: int, line: int, sku: str, quantity: int, unit: int, discount: int, total: int, name: str,
-            category: str) -> bool:
-        """Keep a line; False (and nothing kept any more) past ``KEEP_LINES`` or for a total too big for 64 bits."""
-        values = self.values
-        if len(values) >= self.limit or total >= 2**63:
-            del values[:]
-            self.numbers.clear()
-            self.texts.clear()
-            return False
+            category: str) -> None:
+        """Keep a line (a file of at most ``KEEP_LINES`` lines; its totals fit 64 bits, the parser refuses more)."""
         numbers = self.numbers
-        values.extend((k, line, numbers.get(sku) or self.number(sku), quantity, unit, discount, total,
-                       (numbers.get(name) or self.number(name)) if name else 0,
-                       (numbers.get(category) or self.number(category)) if category else 0))
-        return True
+        self.values.extend((k, line, numbers.get(sku) or self.number(sku), quantity, unit, discount, total,
+                            (numbers.get(name) or self.number(name)) if name else 0,
+                            (numbers.get(category) or self.number(category)) if category else 0))
 
     def rows(self) -> Iterator[tuple[int, ...]]:
         """(k, line, sku, quantity, unit, discount, total, name, category) of each line kept, in file order."""
@@ -992,7 +1304,7 @@ class _Kept:
 class _LineParser:
     """One row of the file -> its ``_Line``, or ``_Bad`` naming what is wrong (the one place line rules live).
 
-    Both passes read lines through it; cells that repeat (prices, rates, names) are parsed once.
+    Every import reads lines through it; cells that repeat (prices, rates, names) are parsed once.
     """
 
     def __init__(self, positions: dict[str, int], width: int, digits: int) -> None:
@@ -1080,6 +1392,8 @@ class _LineParser:
             raise _Bad(f"the {what} of {sku} {reason}.") from None
         if unit >= MAX_UNIT:
             raise _Bad(f"the price of {sku} is too large.")
+        if unit * quantity >= MAX_AMOUNT:
+            raise _Bad(f"the amount of {sku} is too large.")
         name = category = ""
         try:
             if self.p_name is not None:
@@ -1093,6 +1407,7 @@ class _LineParser:
 
 
 MAX_UNIT = pricing_api.BP_ONE * 10**9
+MAX_AMOUNT = 2**63  # a line's gross must fit the store's 64-bit integers
 
 
 class _Plans:
@@ -1104,6 +1419,7 @@ class _Plans:
 
         self.mapping = mapping
         self.known: dict[tuple[str, ...], dict[str, Any]] = {}
+        self.texts: dict[str, str] = {}
         self.addresses: dict[tuple[str, ...], dict[str, str]] = {}
         region = store_region(session)
         self.phone_of = _Memo(lambda raw: optional_phone(raw, region, field="customer phone"))
@@ -1117,7 +1433,9 @@ class _Plans:
 
     def of(self, rest: tuple[str, ...], names: list[str]) -> dict[str, Any]:
         plan = self.known.get(rest)
-        if plan is None:
+        if plan is None:  # kept for the orders to come: cells that repeat (statuses, cities) kept once
+            texts = self.texts
+            rest = tuple([texts.setdefault(value, value) for value in rest])
             plan = self.known[rest] = self._plan(dict(zip(names, rest, strict=True)))
         return plan
 
@@ -1230,7 +1548,17 @@ class _CustomerResolver:
         conn = self.session.connection()
         new_ids = id_pool.allocate(conn, table_of(Customer), len(self.pending))
         ids: dict[str, int] = {}
-        rows, refs, addresses = [], [], []
+        rows: list[dict[str, Any]] = []
+        refs: list[dict[str, Any]] = []
+        addresses: list[dict[str, Any]] = []
+
+        def insert() -> None:  # a block at a time: the rows of 50,000 customers took 40 MB at once
+            bulk.insert_dicts(conn, table_of(Customer), rows)
+            bulk.insert_dicts(conn, table_of(CustomerImportRef), refs)
+            bulk.insert_dicts(conn, table_of(CustomerAddress), addresses)
+            for block in (rows, refs, addresses):
+                block.clear()
+
         for cid, (key, plan) in zip(new_ids, self.pending.items(), strict=True):
             ids[key] = cid
             name = plan["customer_name"] or plan["phone"] or plan["email"] or plan["customer_ref"]
@@ -1240,11 +1568,11 @@ class _CustomerResolver:
                 refs.append({"ref": plan["customer_ref"], "customer_id": cid})
             if plan["has_address"]:
                 addresses.append(_address_row(cid, plan, now))
-        bulk.insert_dicts(conn, table_of(Customer), rows)
-        bulk.insert_dicts(conn, table_of(CustomerImportRef), refs)
-        bulk.insert_dicts(conn, table_of(CustomerAddress), addresses)
+            if len(rows) >= CHUNK:
+                insert()
+        insert()
         shop.record(session=self.session, actor=actor, action="customer.import", entity="customer",
-                     summary=f"{len(rows)} customers created by an order import")
+                     summary=f"{len(ids)} customers created by an order import")
         for key, cid in ids.items():
             plan = self.pending[key]
             if plan["customer_ref"]:
@@ -1302,12 +1630,19 @@ def _create_products(session: Session, actor: Actor, skus: list[str], first_seen
         sku = skus[int(item[1])] if len(item) > 1 and item[0] == "items" and item[1].isdigit() else skus[0]
         raise OrderImportRefused("import", [f"line {first_seen[sku].line}: the SKU {sku!r} cannot be created: "
                                             f"{exc}"]) from None
+    variants.update(_variants_of(session, skus))
+
+
+def _variants_of(session: Session, skus: list[str]) -> dict[str, tuple[int, str, bool]]:
+    """SKU -> (variant id, product title, tracks stock) of those of ``skus`` the catalogue has."""
+    variants: dict[str, tuple[int, str, bool]] = {}
     for start in range(0, len(skus), CHUNK):
-        for vid, sku, title, tracked in tuples(session.execute(
+        for vid, sku, title, track in tuples(session.execute(
                 select(col(Variant.id), col(Variant.sku), col(Product.title), col(Variant.track_stock))
                 .join(Product, col(Product.id) == col(Variant.product_id))
                 .where(col(Variant.sku).in_(skus[start:start + CHUNK])))):
-            variants[sku] = (vid, title, bool(tracked))
+            variants[sku] = (vid, title, bool(track))
+    return variants
 
 
 def _price(lines: list[_Line], tax_rate_bp: int) -> pricing_api.PricedOrder:
@@ -1379,6 +1714,12 @@ DEFER_INDEXES_FROM = 20_000  # orders (or lines) from which an import builds the
 MULTI_ROW_TABLES = frozenset({"sales_order", "order_line", "order_payment", "order_event"})
 
 
+class _Indexed(Protocol[_T_co]):
+    """What the write reads per order k: an array or list by k, or (an import at scale) the current order's only."""
+
+    def __getitem__(self, k: int, /) -> _T_co: ...
+
+
 @dataclass(frozen=True)
 class _WriteSpec:
     """What the write pass needs besides the orders' lines: the store's terms and the first pass's per-order numbers."""
@@ -1388,11 +1729,12 @@ class _WriteSpec:
     tax_rate_bp: int
     method: str
     affect_stock: bool
-    ordered_us: array[int]
-    shipped_us: array[int]
-    rank: array[int]  # k -> position of the order by time: its number and id
-    info: list[dict[str, Any]]  # k -> its plan (status, channel, customer, address)
-    first_line: array[int]
+    ordered_us: _Indexed[int]
+    shipped_us: _Indexed[int]
+    rank: _Indexed[int]  # k -> position of the order by time: its number and id
+    info: _Indexed[dict[str, Any]]  # k -> its plan (status, channel, customer, address)
+    first_line: _Indexed[int]
+    span_us: tuple[int, int]  # the earliest and latest order times of the file: the days whose rollups are rebuilt
 
 
 def _write(session: Session, actor: Actor, complete: Iterator[tuple[int, str, list[_Line]]], count: int, lines_total: int,
@@ -1535,7 +1877,7 @@ def _write(session: Session, actor: Actor, complete: Iterator[tuple[int, str, li
     if written:  # the sales rollups of the days the history covers
         from shoptui.services.orders.rollups import rebuild_rollups
 
-        days = [moment(us).astimezone(zone).date() for us in (min(ordered_us), max(ordered_us))]
+        days = [moment(us).astimezone(zone).date() for us in spec.span_us]
         rebuild_rollups(session, min(days), max(days))
     if spent:
         _update_customers(session, spent)
