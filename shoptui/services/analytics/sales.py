@@ -20,7 +20,6 @@ from shoptui.errors import InvalidInput
 from shoptui.models._types import table_of
 from shoptui.models.catalog import Category, Product, Variant
 from shoptui.models.customers import Customer
-from shoptui.models.members import Member
 from shoptui.models.orders import (
     Order,
     OrderAdjustment,
@@ -185,7 +184,7 @@ def _largest(table: Any, value: Any, order_by: Any, *where: Any) -> Any:
 def _key_of(by: str) -> _Key:
     o, line = table_of(Order), table_of(OrderLine)
     v, p = table_of(Variant), table_of(Product)
-    pay, adj, member = table_of(OrderPayment), table_of(OrderAdjustment), table_of(Member)
+    pay, adj = table_of(OrderPayment), table_of(OrderAdjustment)
     if by in TIME_BREAKDOWNS:
         return _Key((o.c.placed_day,))
     simple = {
@@ -195,6 +194,7 @@ def _key_of(by: str) -> _Key:
         "channel": o.c.channel,
         "staff": o.c.created_by,
         "source": o.c.source,
+        "member-tier": o.c.member_tier,  # the tier the customer had when the order was placed ('' for guests)
     }
     if by in simple:
         return _Key((simple[by],), name=_country_names if by == "country" else None)
@@ -212,9 +212,6 @@ def _key_of(by: str) -> _Key:
         )
     if by == "customer":
         return _Key((o.c.customer_id,), name=_customer_names)
-    if by == "member-tier":
-        tier = select(member.c.tier_code).where(member.c.customer_id == o.c.customer_id).correlate(o).scalar_subquery()
-        return _Key((tier,))
     if by == "variant":
         return _Key((line.c.variant_id,), name=_variant_names)
     if by == "product":

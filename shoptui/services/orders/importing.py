@@ -79,7 +79,7 @@ from shoptui.models.orders import CHANNELS, Order, OrderEvent, OrderLine, OrderP
 from shoptui.models.sales import CustomerImportRef
 from shoptui.services import pricing as pricing_api
 from shoptui.services import shop
-from shoptui.services.members import further_contact_holders
+from shoptui.services.members import further_contact_holders, member_tiers_of
 from shoptui.services.orders import status as machine
 from shoptui.services.shop import country_code, store_region
 from shoptui.store import bulk, tuning
@@ -908,6 +908,7 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
         if found is None and (p["customer_ref"] or p["phone"] or p["email"]):
             found = customer_ids.get(customers.key(p))
         p["cid"] = found
+    tiers = member_tiers_of(session, {p["cid"] for p in every_plan if p["cid"] is not None})  # kept on each order
     # numbers and ids follow the orders' times (then their first lines), whatever order the file gives them in
     by_time = sorted((k for k in range(count) if fresh[k]), key=lambda k: ordered_us[k] * 2**32 + first_line[k])
     rank = array("q", bytes(8 * count))
@@ -916,7 +917,7 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
     del by_time
     spec = _WriteSpec(prefix=prefix, currency=currency_code, tax_rate_bp=tax_rate_bp, method=mapping.payment_method,
                       affect_stock=affect_stock, ordered_us=ordered_us, shipped_us=shipped_us, rank=rank, info=info,
-                      first_line=first_line)
+                      first_line=first_line, tiers=tiers)
     with tuning.page_cache_for(session.connection(), total_lines + 3 * fresh_count, threshold=DEFER_INDEXES_FROM,
                                limit=IMPORT_CACHE_BYTES):
         _write(session, actor, complete_orders(), fresh_count, total_lines, variants, report, spec, bad,
@@ -1348,7 +1349,7 @@ ORDER_COLUMNS = (
     "subtotal_minor", "adjustments_minor", "shipping_minor", "total_minor", "tax_minor", "tax_rate_bp", "paid_minor",
     "refunded_minor", "shipping_refunded_minor", "item_count", "shipment_count", "note", "reminder_count",
     "last_reminded_at", "created_by", "created_at", "updated_at", "paid_at", "shipped_at", "delivered_at",
-    "completed_at", "cancelled_at", "version", "sales_region", "placed_day", "gross_minor", "cost_minor")
+    "completed_at", "cancelled_at", "version", "sales_region", "placed_day", "gross_minor", "cost_minor", "member_tier")
 LINE_COLUMNS = (
     "id", "order_id", "position", "variant_id", "sku", "title", "quantity", "unit_price_minor", "gross_minor",
     "line_discount_minor", "line_total_minor", "adjustment_minor", "net_minor", "tax_minor", "quantity_shipped",
@@ -1386,6 +1387,7 @@ class _WriteSpec:
     rank: array[int]  # k -> position of the order by time: its number and id
     info: list[dict[str, Any]]  # k -> its plan (status, channel, customer, address)
     first_line: array[int]
+    tiers: dict[int, str]  # customer id -> member tier code now (members only): the orders' member_tier
 
 
 def _write(session: Session, actor: Actor, complete: Iterator[tuple[int, str, list[_Line]]], count: int, lines_total: int,
@@ -1410,6 +1412,7 @@ def _write(session: Session, actor: Actor, complete: Iterator[tuple[int, str, li
     stock_mode = "reserve" if spec.affect_stock else "none"
     affect_stock, currency, tax_rate_bp, method = spec.affect_stock, spec.currency, spec.tax_rate_bp, spec.method
     ordered_us, shipped_us, rank, info, first_line = spec.ordered_us, spec.shipped_us, spec.rank, spec.info, spec.first_line
+    tiers = spec.tiers
     zone = shop.timezone(session=session)
     costs = _variant_costs(session, {vid for vid, _, _ in variants.values()})  # the cost when sold, per variant
     bind = bulk.time_binder(conn, table_of(Order).c.created_at)
@@ -1498,7 +1501,7 @@ def _write(session: Session, actor: Actor, complete: Iterator[tuple[int, str, li
                 0, 0, priced.total_minor, priced.tax_minor, tax_rate_bp, paid, 0, 0, items,
                 0, "", 0, None, who, at, at, at if paid else None, shipped_bound, done_bound, done_bound,
                 at if status == "cancelled" else None, 1, plan["sales_region"],
-                ordered.astimezone(zone).date(), gross, cost,
+                ordered.astimezone(zone).date(), gross, cost, tiers.get(cid, "") if cid is not None else "",
             ))
             if paid:
                 payment_rows.append((order_id, method, paid, None, 0, 0, f"imported {ref}"[:200], who, at))
