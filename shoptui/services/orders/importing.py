@@ -81,6 +81,7 @@ from shoptui.services import pricing as pricing_api
 from shoptui.services import shop
 from shoptui.services.members import further_contact_holders, member_tiers_of
 from shoptui.services.orders import status as machine
+from shoptui.services.orders.drafts import source_word
 from shoptui.services.shop import country_code, store_region
 from shoptui.store import bulk, tuning
 from shoptui.store import ids as id_pool
@@ -89,11 +90,14 @@ from shoptui.text import check_text
 from shoptui.typed import number_text
 from shoptui.wording import plural
 
+ATTRIBUTION_FIELDS = ("source", "utm_source", "utm_medium", "utm_campaign")
+"""Where a web order came from (a source word, UTM tags), kept on the order for ``report traffic``."""
 FIELDS = ("order_ref", "ordered_at", "shipped_at", "status", "customer_ref", "customer_name", "customer_email",
           "customer_phone", "country", "region", "province", "city", "postal_code", "sku", "product_name",
-          "category", "quantity", "unit_price", "line_total", "discount_rate", "channel")
+          "category", "quantity", "unit_price", "line_total", "discount_rate", "channel", *ATTRIBUTION_FIELDS)
 ORDER_FIELDS = ("ordered_at", "shipped_at", "status", "customer_ref", "customer_name", "customer_email",
-                "customer_phone", "country", "region", "province", "city", "postal_code", "channel")
+                "customer_phone", "country", "region", "province", "city", "postal_code", "channel",
+                *ATTRIBUTION_FIELDS)
 REQUIRED = ("order_ref", "ordered_at", "sku", "quantity")
 OPTIONS = ("date_format", "timezone", "default_status", "payment_method")
 # imported status -> (status, payment status, fulfilment status)
@@ -1109,7 +1113,11 @@ class _Plans:
                             for key, what, limit in (("customer_ref", "customer_ref", 100),
                                                      ("customer_name", "customer name", 100),
                                                      ("region", "region", 100), ("province", "province", 100),
-                                                     ("city", "city", 100), ("postal_code", "postal code", 20))]
+                                                     ("city", "city", 100), ("postal_code", "postal code", 20),
+                                                     ("utm_source", "utm_source", 100),
+                                                     ("utm_medium", "utm_medium", 100),
+                                                     ("utm_campaign", "utm_campaign", 100))]
+        self.source_of = _Memo(source_word)
 
     def of(self, rest: tuple[str, ...], names: list[str]) -> dict[str, Any]:
         plan = self.known.get(rest)
@@ -1149,6 +1157,13 @@ class _Plans:
                 f[key] = (norm.known.get(raw) or norm(raw)) if raw else ""
             except InvalidInput as exc:  # (the cell stays as given: its line is the one named)
                 problems.append(((key,), f"order {_REF}: {_lower_first(exc)}"))
+        try:
+            raw = f.get("source")
+            source = self.source_of(raw) if raw else ""
+        except InvalidInput as exc:
+            problems.append((("source",), f"order {_REF}: {_lower_first(exc)}"))
+            source = ""
+        plan["attribution"] = (source, f["utm_source"], f["utm_medium"], f["utm_campaign"])
         plan["customer_ref"] = f["customer_ref"] or None
         plan["customer_name"] = f["customer_name"]
         plan["sales_region"] = f["region"]  # the order's sales region ("South", 华东); the address keeps the province
@@ -1349,7 +1364,7 @@ ORDER_COLUMNS = (
     "subtotal_minor", "adjustments_minor", "shipping_minor", "total_minor", "tax_minor", "tax_rate_bp", "paid_minor",
     "refunded_minor", "shipping_refunded_minor", "item_count", "shipment_count", "note", "reminder_count",
     "last_reminded_at", "created_by", "created_at", "updated_at", "paid_at", "shipped_at", "delivered_at",
-    "completed_at", "cancelled_at", "version", "sales_region", "placed_day", "gross_minor", "cost_minor", "member_tier")
+    "completed_at", "cancelled_at", "version", "sales_region", "placed_day", "gross_minor", "cost_minor", "member_tier", *ATTRIBUTION_FIELDS)
 LINE_COLUMNS = (
     "id", "order_id", "position", "variant_id", "sku", "title", "quantity", "unit_price_minor", "gross_minor",
     "line_discount_minor", "line_total_minor", "adjustment_minor", "net_minor", "tax_minor", "quantity_shipped",
@@ -1502,6 +1517,7 @@ def _write(session: Session, actor: Actor, complete: Iterator[tuple[int, str, li
                 0, "", 0, None, who, at, at, at if paid else None, shipped_bound, done_bound, done_bound,
                 at if status == "cancelled" else None, 1, plan["sales_region"],
                 ordered.astimezone(zone).date(), gross, cost, tiers.get(cid, "") if cid is not None else "",
+                *plan["attribution"],
             ))
             if paid:
                 payment_rows.append((order_id, method, paid, None, 0, 0, f"imported {ref}"[:200], who, at))

@@ -54,6 +54,7 @@ from shoptui.services.orders.drafts import (
     check_money,
     check_quantity,
     clean_text,
+    source_word,
 )
 from shoptui.services.orders.payments import pay
 from shoptui.services.orders.reading import OrderRead, read_order
@@ -158,10 +159,7 @@ def attribution_fields(draft: OrderDraft) -> dict[str, str]:
     """The order's sales region, source and UTM tags from the draft, trimmed and checked (the source lower case)."""
     out = {key: clean_text(getattr(draft, key), key.replace("_", " "), 100, field=key)
            for key in ("sales_region", "utm_source", "utm_medium", "utm_campaign")}
-    source = clean_text(draft.source, "source", 40, field="source").lower()
-    if source and not re.fullmatch(r"[\w.\-]+", source):
-        raise InvalidInput(f"The source {draft.source!r} must be one word, like weibo, search or ads.", field="source")
-    return {**out, "source": source}
+    return {**out, "source": source_word(draft.source)}
 
 
 def fill_costs(session: Session, lines: list[OrderLine]) -> None:
