@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from textual.color import Color
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
 from textual_plotext import PlotextPlot
@@ -305,3 +306,22 @@ async def test_the_other_charts_are_read_when_the_first_cannot_be(analytics_app:
         screen = await open_screen(pilot, "ctrl+u", AnalyticsScreen, rounds=5)
         await until(pilot, lambda: all(p.data is not None for p in screen.panels[1:]))
         assert _panel(screen, "trend").data is None and _panel(screen, "trend").mode == "note"
+
+
+async def test_a_theme_changed_while_the_screen_was_away_is_drawn_when_it_comes_back(analytics_app: ShopApp) -> None:
+    # a first visit skips Textual's whole-app CSS refresh and its restyle on resume (the widgets were just styled
+    # from the current stylesheet); a theme changed while the screen was away still reaches it
+    async with analytics_app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot)
+        trend = _panel(screen, "trend")
+        before = trend.styles.border_top[1]
+        await analytics_app.action_go("dashboard")
+        await settle(pilot)
+        analytics_app.theme = "nord"  # another accent (the focused chart's frame) and primary
+        await settle(pilot)
+        await analytics_app.action_go("analytics")
+        await until(pilot, lambda: analytics_app.screen is screen)
+        await settle(pilot)
+        after = trend.styles.border_top[1]
+        wanted = "accent" if trend.has_focus_within or trend.has_focus else "primary-darken-2"
+        assert after != before and after == Color.parse(analytics_app.get_css_variables()[wanted])

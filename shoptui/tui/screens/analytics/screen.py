@@ -25,7 +25,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal
-from textual.events import DescendantFocus, Resize
+from textual.events import DescendantFocus, Resize, ScreenResume, ScreenSuspend
 from textual.message import Message
 from textual.widgets import Input, Select, Static
 from textual.worker import get_current_worker
@@ -103,6 +103,8 @@ class AnalyticsScreen(ShopScreen):
         """The newest request of each chart (an answer to an older one is dropped)."""
         self._rest: tuple[int, list[str]] = (0, [])
         """The request whose other charts wait for its first one, and those charts."""
+        self._was_suspended = False
+        """True once another screen was shown over this one (its styles may be behind the app's since)."""
         # A new screen is styled as its widgets mount, from the app's stylesheet (this screen's .tcss is in
         # ShopApp.CSS_PATH, parsed at start). Textual would also re-parse every stylesheet and restyle every
         # widget of the app, twice, on the first visit because the screen's count is behind the app's:
@@ -222,6 +224,17 @@ class AnalyticsScreen(ShopScreen):
         if panel.display:
             self.loaded(first=self._first)
             self._first = False
+
+    @on(ScreenSuspend)
+    def _suspended(self) -> None:
+        self._was_suspended = True
+
+    @on(ScreenResume)
+    def _styled_already(self, event: ScreenResume) -> None:
+        """A screen never suspended was styled as its widgets mounted, from the stylesheet as it is: Textual's
+        restyle of every widget on resume (twice on a first visit) is skipped then (runs before its handler)."""
+        if not self._was_suspended:
+            event.refresh_styles = False
 
     def on_screen_resume(self) -> None:
         if not self._first:
