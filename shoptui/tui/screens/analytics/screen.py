@@ -105,11 +105,6 @@ class AnalyticsScreen(ShopScreen):
         """The request whose other charts wait for its first one, and those charts."""
         self._was_suspended = False
         """True once another screen was shown over this one (its styles may be behind the app's since)."""
-        # A new screen is styled as its widgets mount, from the app's stylesheet (this screen's .tcss is in
-        # ShopApp.CSS_PATH, parsed at start). Textual would also re-parse every stylesheet and restyle every
-        # widget of the app, twice, on the first visit because the screen's count is behind the app's:
-        # a third of the first chart's CPU on a big store. Later changes (a theme) still refresh it.
-        self._css_update_count = getattr(self.app, "_css_update_count", -1)
 
     # ------------------------------------------------------------ layout
 
