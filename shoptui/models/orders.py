@@ -117,6 +117,9 @@ class Order(SQLModel, table=True):
     utm_source: str = Field(default="", max_length=100)
     utm_medium: str = Field(default="", max_length=100)
     utm_campaign: str = Field(default="", max_length=100)
+    # the member tier code the customer had when the order was placed ('' for guests and non-members): what
+    # ``report sales --by member-tier`` groups by, so a sale stays under the tier of its day
+    member_tier: str = Field(default="", max_length=20)
     location_id: int | None = Field(default=None, foreign_key="stock_location.id")  # None: the default location
     # reserve: committed when created, deducted when shipped; deferred: deducted when handed over
     # (a counter sale, in the same transaction); none: never moves stock (history imports)

@@ -3,6 +3,8 @@ access log is written where it says. A bad ``--files-dir`` is refused before any
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from pathlib import Path
 
 from shoptui import clock
@@ -28,3 +30,18 @@ def test_demo_load_tells_the_story_and_writes_the_access_log(shop, store: str, t
 
     check = shop("db", "check")
     assert check.exit_code == 0, check.stdout + check.stderr
+
+    # the demo's web orders carry the sources of the log's visits: the traffic report shows their orders
+    with clock.frozen(FROZEN_AT):
+        imported = shop("traffic", "import", str(log))
+        report = shop("report", "traffic", "--by", "source", "--json")
+    assert imported.exit_code == 0 and report.exit_code == 0, imported.stderr + report.stderr
+    by_source = {row["key"]: row for row in json.loads(report.stdout)["rows"]}
+    assert set(by_source) == {"search", "social", "direct", "referral", "email", "ads"}
+    for key, row in by_source.items():
+        assert row["visits"] > 0 and row["orders"] > 0 and Decimal(row["revenue"]) > 0, key
+        assert 0.3 < Decimal(row["conversion_rate"]) < 15, key  # percent: a believable web shop
+    web = rows(store, "SELECT count(*), sum(CASE WHEN source <> '' THEN 1 ELSE 0 END) FROM sales_order "
+                      "WHERE channel = 'web'")[0]
+    assert web[0] > 500 and web[1] == web[0]  # every web order says where it came from
+    assert rows(store, "SELECT count(*) FROM sales_order WHERE channel <> 'web' AND source <> ''")[0][0] == 0

@@ -42,6 +42,11 @@ def _build(s: Session) -> None:
         ),
     )
     gold = members.add_member(session=s, actor=CLERK, data=members.MemberCreate(name="Gold", phone="13700137000"))
+    member = s.get(Member, gold.id)
+    assert member is not None
+    member.tier_code = "gold"  # another tier than the default one, when the orders are placed (kept on each order)
+    s.add(member)
+    s.flush()
     plain = members.add_member(session=s, actor=CLERK, data=members.MemberCreate(name="Plain", phone="13600136000"))
     other = members.add_customer(
         session=s, actor=CLERK, data=members.CustomerCreate(name="Not a member", phone="13500135000")
@@ -105,11 +110,6 @@ def _build(s: Session) -> None:
     )
     with clock.frozen(at("2026-04-06T04:00:00")):
         orders.cancel_order(session=s, actor=CLERK, number=cancelled, reason="test")
-    member = s.get(Member, gold.id)
-    assert member is not None
-    member.tier_code = "gold"  # another tier than the default one (after the orders, which may move tiers)
-    s.add(member)
-    s.flush()
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from shoptui import clock, db
 from shoptui.config import Actor
 from shoptui.errors import InvalidInput
 from shoptui.models.catalog import Product, Variant
-from shoptui.models.members import Member
+from shoptui.models.members import Member, MemberTierChange
 from shoptui.models.orders import Order, OrderAdjustment, OrderLine, OrderPayment, OrderRefund, OrderRefundLine
 from shoptui.services import analytics, catalog, marketing, members, orders, shop
 from tests.store_files import store_copy
@@ -254,9 +254,15 @@ def _order_key(by: str, s: Session, order: Order, pays: list[OrderPayment], adju
         return ref.partition(":")[2] if ref != "(none)" else ref
     if by == "customer":
         return str(order.customer_id) if order.customer_id is not None else "(none)"
-    if by == "member-tier":
+    if by == "member-tier":  # the tier when placed: before the first change of the member's tier from then on
         member = s.exec(select(Member).where(Member.customer_id == order.customer_id)).first()
-        return member.tier_code if member is not None else "(none)"
+        if member is None:
+            return "(none)"
+        changes = s.exec(select(MemberTierChange).where(MemberTierChange.customer_id == member.customer_id,
+                                                         MemberTierChange.at >= order.created_at)
+                         .order_by(MemberTierChange.id)).first()
+        tier = member.tier_code if changes is None else changes.from_code
+        return tier or "(none)"
     raise AssertionError(by)
 
 

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from textual.color import Color
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
 from textual_plotext import PlotextPlot
@@ -269,3 +270,58 @@ async def test_dashboard_shows_thirty_days_of_sales(analytics_app: ShopApp) -> N
         assert spark.values == expected
         assert spark.caption.startswith(f"{format_money(sum(expected))} CNY in 30 days")
         assert str(strip.border_title) == "Net sales, last 30 days"
+
+
+async def test_the_chart_shown_is_read_alone_and_the_others_after_it_is_drawn(
+        analytics_app: ShopApp, analytics_registry: Calls, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    asked_before: dict[str, tuple[list[tuple[str, date, date]], int]] = {}
+    show = ChartPanel.show
+
+    def noting(panel: ChartPanel, data: object) -> None:
+        asked_before[panel.chart] = (list(analytics_registry.sales), len(analytics_registry.traffic))
+        show(panel, data)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ChartPanel, "show", noting)
+    async with analytics_app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot)
+        sales, traffic = asked_before["trend"]
+        # this period and the one before, after the dashboard's 30 days: no breakdown, region or traffic read beside
+        assert traffic == 0 and {by for by, _, _ in sales} == {"day"}
+        assert sales[-2:] == [("day", date(2026, 10, 22), date(2026, 11, 20)), ("day", date(2026, 9, 22), date(2026, 10, 21))]
+        assert set(asked_before) == {"trend", "breakdown", "regions", "traffic"}
+        assert all(p.data is not None for p in screen.panels)
+
+
+async def test_the_other_charts_are_read_when_the_first_cannot_be(analytics_app: ShopApp,
+                                                                 analytics_registry: Calls,  # noqa: F811
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from shoptui.errors import StoreUnavailable
+    from shoptui.tui.screens.analytics import data
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise StoreUnavailable("The store is away.")
+
+    monkeypatch.setattr(data, "_trend", broken)
+    async with analytics_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_screen(pilot, "ctrl+u", AnalyticsScreen, rounds=5)
+        await until(pilot, lambda: all(p.data is not None for p in screen.panels[1:]))
+        assert _panel(screen, "trend").data is None and _panel(screen, "trend").mode == "note"
+
+
+async def test_a_theme_changed_while_the_screen_was_away_is_drawn_when_it_comes_back(analytics_app: ShopApp) -> None:
+    # a first visit skips Textual's whole-app CSS refresh and its restyle on resume (the widgets were just styled
+    # from the current stylesheet); a theme changed while the screen was away still reaches it
+    async with analytics_app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot)
+        trend = _panel(screen, "trend")
+        before = trend.styles.border_top[1]
+        await analytics_app.action_go("dashboard")
+        await settle(pilot)
+        analytics_app.theme = "nord"  # another accent (the focused chart's frame) and primary
+        await settle(pilot)
+        await analytics_app.action_go("analytics")
+        await until(pilot, lambda: analytics_app.screen is screen)
+        await settle(pilot)
+        after = trend.styles.border_top[1]
+        wanted = "accent" if trend.has_focus_within or trend.has_focus else "primary-darken-2"
+        assert after != before and after == Color.parse(analytics_app.get_css_variables()[wanted])

@@ -53,5 +53,6 @@ Definitions (the same in every report):
   line counts in its own row and "orders" counts, for each variant in the row, the orders with a line of
   it (an order with two variants of one product counts twice in the product's row, and in two rows once
   in each). By payment an order counts under its largest payment method, by promotion and coupon
-  under its largest promotion or coupon discount; an order with none counts under "(none)".
+  under its largest promotion or coupon discount; an order with none counts under "(none)". By member-tier
+  an order counts under the tier its customer had when it was placed (guests and non-members: "(none)").
 """

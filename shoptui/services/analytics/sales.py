@@ -28,7 +28,6 @@ from shoptui.errors import InvalidInput
 from shoptui.models._types import table_of
 from shoptui.models.catalog import Category, Product, Variant
 from shoptui.models.customers import Customer
-from shoptui.models.members import Member
 from shoptui.models.orders import (
     Order,
     OrderAdjustment,
@@ -194,7 +193,7 @@ def _largest(table: Any, value: Any, order_by: Any, *where: Any) -> Any:
 def _key_of(by: str) -> _Key:
     o, line = table_of(Order), table_of(OrderLine)
     v, p = table_of(Variant), table_of(Product)
-    pay, adj, member = table_of(OrderPayment), table_of(OrderAdjustment), table_of(Member)
+    pay, adj = table_of(OrderPayment), table_of(OrderAdjustment)
     if by in TIME_BREAKDOWNS:
         return _Key((o.c.placed_day,))
     simple = {
@@ -204,6 +203,7 @@ def _key_of(by: str) -> _Key:
         "channel": o.c.channel,
         "staff": o.c.created_by,
         "source": o.c.source,
+        "member-tier": o.c.member_tier,  # the tier the customer had when the order was placed ('' for guests)
     }
     if by in simple:
         return _Key((simple[by],), name=_country_names if by == "country" else None)
@@ -221,9 +221,6 @@ def _key_of(by: str) -> _Key:
         )
     if by == "customer":
         return _Key((o.c.customer_id,), name=_customer_names)
-    if by == "member-tier":
-        tier = select(member.c.tier_code).where(member.c.customer_id == o.c.customer_id).correlate(o).scalar_subquery()
-        return _Key((tier,))
     if by == "variant":
         return _Key((line.c.variant_id,), name=_variant_names)
     if by == "product":
@@ -490,15 +487,12 @@ def _order_query(by: str, key: _Key, start: date, end: date) -> tuple[Any, int]:
         )
         totals: list[Any] = [per.c.n, *(per.c[f"v{i}"] for i in range(len(figures)))]
         return select(per.c.k0, c.c.name, c.c.phone, *totals).select_from(per.outerjoin(c, c.c.id == per.c.k0)), 1
-    if by == "member-tier":  # members in tier order (their index), each one's orders by the customer index: the
-        # groups come in order, no sort; few members cost little (the day checked row by row, not read by day)
-        member = table_of(Member)
-        day = _unindexed(o.c.placed_day)
+    if by == "member-tier":  # the tier kept on each order when it was placed; the orders of no member ('') are
+        # the rest of the day rollup (COMPLEMENTED), so only members' orders are grouped
         query = (
-            select(member.c.tier_code, func.count(), *(func.sum(v) for v in figures))
-            .select_from(member.join(o, o.c.customer_id == member.c.customer_id))
-            .where(day >= start, day <= end, _counted(o))
-            .group_by(member.c.tier_code)
+            select(o.c.member_tier, func.count(), *(func.sum(v) for v in figures))
+            .where(*counted, o.c.member_tier != "")
+            .group_by(o.c.member_tier)
         )
         return query, 1
     if by in ("promotion", "coupon"):  # the order's largest adjustment of the kind (then the lowest id)

@@ -64,6 +64,7 @@ from .tiers import (
     add_tier as add_tier,
     edit_tier as edit_tier,
     list_tiers as list_tiers,
+    member_tiers_of as member_tiers_of,
     tier_history as tier_history,
 )
 from .views import (

@@ -13,6 +13,7 @@ on the channels they agreed to.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -100,6 +101,23 @@ def tier_row(session: Session, code: str) -> MemberTier:
         codes = ", ".join(t.code for t in list_tiers(session=session))
         raise NotFound(f"There is no tier {code!r}; the tiers are {codes}.")
     return row
+
+
+def member_tiers_of(session: Session, customer_ids: Iterable[int]) -> dict[int, str]:
+    """The tier code each of these customers has now, for those who are members (others are left out): what an
+    order placed now keeps as ``member_tier`` (an order placed, at the counter, or imported)."""
+    from shoptui.models.members import Member
+
+    wanted = sorted(set(customer_ids))
+    found: dict[int, str] = {}
+    for start in range(0, len(wanted), _IDS_AT_ONCE):
+        found.update((int(cid), str(code)) for cid, code in tuples(session.execute(
+            select(col(Member.customer_id), col(Member.tier_code))
+            .where(col(Member.customer_id).in_(wanted[start:start + _IDS_AT_ONCE])))))
+    return found
+
+
+_IDS_AT_ONCE = 5_000
 
 
 def entry_tier(session: Session) -> str:

@@ -10,10 +10,14 @@ where it says. Everything goes through the real services, so every ledger and in
   bulk path of ``shoptui order import``, one file per way of paying): channels (web, marketplace, counter,
   phone, chat), sales regions with provinces and cities (华东 上海, 华南 广东 深圳 ...), members and guests,
   some lines at a manual discount, a few cancelled, the last days still paid, shipped or unpaid. Sales
-  grow over the year, weekends are busier, 618 and 双11 stand out. History moves no stock;
+  grow over the year, weekends are busier, 618 and 双11 stand out. History moves no stock. Web orders
+  keep where their customer came from (a source word and UTM tags, the import's ``source``/``utm_*``
+  columns) in the access log's mix (:data:`SOURCES`: search, social with Weibo and WeChat, direct,
+  referral, email, ads), so ``report traffic --by source`` shows orders, conversion and revenue;
 - **the last four weeks, placed live**: two promotions (满200减20 and 15% off tea) and a coupon code
   (WELCOME10) that the one offers assembler applies, orders paid and handed over through the order
-  services (stock moves through the ledger), three returns received and refunded, and today's orders
+  services (stock moves through the ledger; web orders with their source), three returns received and
+  refunded, and today's orders
   (some to ship, one unpaid), so no dashboard card is all zero.
 
 It is deterministic: one seeded generator, times counted back from today in the store's zone (the
@@ -29,6 +33,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select as sa_select
@@ -206,7 +211,10 @@ def _history(session: Session, actor: Actor, rng: random.Random, items: list[_It
              digits: int) -> int:
     """Import a year of orders (one file per way of paying); how many."""
     header = ("order_ref", "ordered_at", "status", "customer_phone", "customer_name", "country", "region",
-              "province", "city", "sku", "quantity", "unit_price", "discount_rate", "channel")
+              "province", "city", "sku", "quantity", "unit_price", "discount_rate", "channel", "source", "utm_source",
+              "utm_medium", "utm_campaign")
+    sources = random.Random(SEED + 3)  # its own generator: the orders' other draws stay as they were
+    source_weights = [source.orders for source in SOURCES]
     files: dict[str, list[str]] = {}
     channels = list(CHANNEL_MIX)
     channel_weights = [CHANNEL_MIX[c][0] for c in channels]
@@ -239,6 +247,8 @@ def _history(session: Session, actor: Actor, rng: random.Random, items: list[_It
                 phone, name, home = people[regular if rng.random() < 0.5 else rng.randrange(len(people))]
                 if channel != "counter":
                     region, province, city = home
+            came = sources.choices(SOURCES, source_weights)[0].order_fields() if channel == "web" else {}
+            attribution = tuple(came.get(key, "") for key in header[-4:])
             status = _history_status(offset, channel, rng)
             lines = 1 + (rng.random() < 0.35) + (rng.random() < 0.12)
             chosen = {item.sku: item for item in rng.choices(items, item_weights, k=lines)}
@@ -246,7 +256,8 @@ def _history(session: Session, actor: Actor, rng: random.Random, items: list[_It
                 quantity = 1 + (rng.random() < 0.2) + (rng.random() < 0.05)
                 discount = "10%" if rng.random() < 0.12 else ""
                 row = (f"DEMO-{number:06d}", at.strftime("%Y-%m-%dT%H:%M"), status, phone, name, "CN", region,
-                       province, city, item.sku, str(quantity), format_money(item.price, digits), discount, channel)
+                       province, city, item.sku, str(quantity), format_money(item.price, digits), discount, channel,
+                       *attribution)
                 files.setdefault(method, []).append(",".join(row))
     mapping = Mapping(columns={field: field for field in header}, timezone=tz.key)
     imported = 0
@@ -298,6 +309,7 @@ def _live(session: Session, actor: Actor, rng: random.Random, items: list[_Item]
     if not pool:
         return 0, 0
     left = {item.sku: stocked[item.sku] - 6 for item in pool}
+    sources = random.Random(SEED + 4)  # the web orders' sources (the other draws stay as they were)
     placed = returned = 0
     delivered: list[tuple[str, str, datetime]] = []
     plan: list[tuple[int, int]] = [(offset, slot) for offset in range(LIVE_DAYS, 0, -1) for slot in range(2)]
@@ -323,11 +335,12 @@ def _live(session: Session, actor: Actor, rng: random.Random, items: list[_Item]
         coupon = ["WELCOME10"] if (offset + slot) % 3 == 0 and spend >= 15_000 else []  # it needs 100 spent
         lines = [DraftLine(sku=sku, quantity=quantity) for sku, quantity in chosen]
         channel = ("web", "chat", "phone")[(offset + slot) % 3]
+        came = sources.choices(SOURCES, [source.orders for source in SOURCES])[0].order_fields() if channel == "web" else {}
         with _at(at):
             order = placing.create_order(session=session, actor=actor, draft=OrderDraft(
                 channel=channel, customer=phone, lines=lines, apply_offers=True, coupon_codes=coupon,
                 ship_to=members.AddressInput(recipient=name, phone=phone, country="CN", region=province, city=city),
-                external_ref=f"DEMO-LIVE-{offset:02d}-{slot}"))
+                external_ref=f"DEMO-LIVE-{offset:02d}-{slot}", **came))
             placed += 1
             if offset == 0 and slot == 3:
                 continue  # today's last order waits for its payment
@@ -364,19 +377,41 @@ def _stocked(session: Session, skus: set[str]) -> dict[str, int]:
 # ---------------------------------------------------------------- the access log
 
 
-SOURCES: tuple[tuple[str, str, int], ...] = (
-    # (referrer or "" for none, landing query, weight)
-    ("", "", 30),
-    ("https://www.baidu.com/s?wd=%E9%BE%99%E4%BA%95%E8%8C%B6", "", 16),
-    ("https://www.google.com/", "", 9),
-    ("https://cn.bing.com/search?q=gaiwan", "", 4),
-    ("https://weibo.com/", "?utm_source=weibo&utm_medium=social&utm_campaign=spring", 10),
-    ("https://www.xiaohongshu.com/", "", 7),
-    ("", "?utm_source=newsletter&utm_medium=email&utm_campaign=december", 6),
-    ("https://www.baidu.com/", "?utm_source=baidu&utm_medium=cpc&utm_campaign=tea", 8),
-    ("https://blog.teafriends.example/best-teapots", "", 5),
-    (f"https://{SITE_HOST}/", "", 5),
+@dataclass(frozen=True)
+class Source:
+    """Where the demo website's visitors come from, and the web orders they place.
+
+    ``visits`` weighs the access log's visits, ``orders`` the web orders (ads and email convert better than
+    a search, a blog's readers worse); ``word`` is the traffic report's source of such a visit (its rules:
+    UTM tags first, else the referrer's host) and the order keeps it with the landing page's UTM tags."""
+
+    referrer: str  # "" for none
+    query: str  # the landing page's query ("?utm_source=..."), "" for none
+    visits: int
+    orders: int
+    word: str  # search, social, direct, referral, email or ads
+
+    def order_fields(self) -> dict[str, str]:
+        """The attribution a web order from this source keeps: its source word and UTM tags."""
+        tags = dict(parse_qsl(self.query.lstrip("?")))
+        return {"source": self.word, "utm_source": tags.get("utm_source", ""),
+                "utm_medium": tags.get("utm_medium", ""), "utm_campaign": tags.get("utm_campaign", "")}
+
+
+SOURCES: tuple[Source, ...] = (
+    Source("", "", 30, 34, "direct"),
+    Source("https://www.baidu.com/s?wd=%E9%BE%99%E4%BA%95%E8%8C%B6", "", 16, 14, "search"),
+    Source("https://www.google.com/", "", 9, 6, "search"),
+    Source("https://cn.bing.com/search?q=gaiwan", "", 4, 3, "search"),
+    Source("https://weibo.com/", "?utm_source=weibo&utm_medium=social&utm_campaign=spring", 10, 8, "social"),
+    Source("", "?utm_source=wechat&utm_medium=social&utm_campaign=spring", 8, 9, "social"),  # WeChat sends no referrer
+    Source("https://www.xiaohongshu.com/", "", 7, 5, "social"),
+    Source("", "?utm_source=newsletter&utm_medium=email&utm_campaign=december", 6, 9, "email"),
+    Source("https://www.baidu.com/", "?utm_source=baidu&utm_medium=cpc&utm_campaign=tea", 8, 11, "ads"),
+    Source("https://blog.teafriends.example/best-teapots", "", 5, 3, "referral"),
+    Source(f"https://{SITE_HOST}/", "", 5, 2, "direct"),  # the shop's own pages: direct
 )
+"""The demo's traffic mix (visits and web orders), one table for the access log and the orders."""
 PAGES = ("/", "/products", "/products/longjing-tea", "/products/gaiwan-set", "/products/enamel-mug",
          "/category/tea", "/category/teaware", "/cart", "/checkout", "/about")
 AGENTS = (
@@ -401,7 +436,7 @@ def demo_access_log(*, now: datetime, tz: ZoneInfo, days: int = ACCESS_LOG_DAYS)
     rng = random.Random(SEED + 2)
     today = now.astimezone(tz).date()
     lines: list[str] = []
-    weights = [s[2] for s in SOURCES]
+    weights = [s.visits for s in SOURCES]
     for offset in range(days - 1, -1, -1):
         day = today - timedelta(days=offset)
         visits = round((140 + 3 * (days - offset)) * (1.3 if day.weekday() >= 5 else 1.0) * rng.uniform(0.85, 1.15))
@@ -412,7 +447,8 @@ def demo_access_log(*, now: datetime, tz: ZoneInfo, days: int = ACCESS_LOG_DAYS)
                 continue
             ip = f"{rng.choice((36, 58, 101, 113, 117, 180, 223))}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
             agent = rng.choice(AGENTS)
-            referrer, query, _ = rng.choices(SOURCES, weights)[0]
+            chosen = rng.choices(SOURCES, weights)[0]
+            referrer, query = chosen.referrer, chosen.query
             path = rng.choice(PAGES[:6])
             pages = 1 + int(rng.expovariate(0.7))
             for page in range(min(pages, 6)):

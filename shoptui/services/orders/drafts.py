@@ -146,6 +146,14 @@ def clean_text(value: str | None, what: str, limit: int, *, field: str | None = 
     return check_text(cleaned, what, limit, required=False, multiline=what == "note", name=field) or ""
 
 
+def source_word(value: str | None) -> str:
+    """An order's source as stored: one word, lower case (weibo, search, ads), at most 40 characters; '' for none."""
+    source = clean_text(value, "source", 40, field="source").lower()
+    if source and not re.fullmatch(r"[\w.\-]+", source):
+        raise InvalidInput(f"The source {value!r} must be one word, like weibo, search or ads.", field="source")
+    return source
+
+
 def draft_from_document(doc: Any, currency: shop.Currency) -> OrderDraft:
     """An OrderDraft from a JSON document with decimal amounts (``order create --json-file``).
 

@@ -87,8 +87,9 @@ from shoptui.models.orders import CHANNELS, Order, OrderEvent, OrderLine, OrderP
 from shoptui.models.sales import CustomerImportRef
 from shoptui.services import pricing as pricing_api
 from shoptui.services import shop
-from shoptui.services.members import further_contact_holders
+from shoptui.services.members import further_contact_holders, member_tiers_of
 from shoptui.services.orders import status as machine
+from shoptui.services.orders.drafts import source_word
 from shoptui.services.shop import country_code, store_region
 from shoptui.store import bulk, scratch, tuning
 from shoptui.store import ids as id_pool
@@ -97,11 +98,14 @@ from shoptui.text import check_text
 from shoptui.typed import number_text
 from shoptui.wording import plural
 
+ATTRIBUTION_FIELDS = ("source", "utm_source", "utm_medium", "utm_campaign")
+"""Where a web order came from (a source word, UTM tags), kept on the order for ``report traffic``."""
 FIELDS = ("order_ref", "ordered_at", "shipped_at", "status", "customer_ref", "customer_name", "customer_email",
           "customer_phone", "country", "region", "province", "city", "postal_code", "sku", "product_name",
-          "category", "quantity", "unit_price", "line_total", "discount_rate", "channel")
+          "category", "quantity", "unit_price", "line_total", "discount_rate", "channel", *ATTRIBUTION_FIELDS)
 ORDER_FIELDS = ("ordered_at", "shipped_at", "status", "customer_ref", "customer_name", "customer_email",
-                "customer_phone", "country", "region", "province", "city", "postal_code", "channel")
+                "customer_phone", "country", "region", "province", "city", "postal_code", "channel",
+                *ATTRIBUTION_FIELDS)
 REQUIRED = ("order_ref", "ordered_at", "sku", "quantity")
 OPTIONS = ("date_format", "timezone", "default_status", "payment_method")
 # imported status -> (status, payment status, fulfilment status)
@@ -895,6 +899,7 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
         if found is None and (p["customer_ref"] or p["phone"] or p["email"]):
             found = customer_ids.get(customers.key(p))
         p["cid"] = found
+    tiers = member_tiers_of(session, {p["cid"] for p in every_plan if p["cid"] is not None})  # kept on each order
     # numbers and ids follow the orders' times (then their first lines), whatever order the file gives them in
     # (a stable sort by time alone: k follows the first lines, so equal times keep the order of their first lines)
     rank = array("q", bytes(8 * count))
@@ -905,7 +910,7 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
             position += 1
     spec = _WriteSpec(prefix=prefix, currency=currency_code, tax_rate_bp=tax_rate_bp, method=mapping.payment_method,
                       affect_stock=affect_stock, ordered_us=ordered_us, shipped_us=shipped_us, rank=rank, info=info,
-                      first_line=first_line, span_us=(min(ordered_us), max(ordered_us)))
+                      first_line=first_line, span_us=(min(ordered_us), max(ordered_us)), tiers=tiers)
     with tuning.page_cache_of(session.connection(), IMPORT_CACHE_BYTES, total_lines + 3 * fresh_count,
                               threshold=DEFER_INDEXES_FROM):
         _write(session, actor, complete_orders(), fresh_count, total_lines, variants, report, spec, bad,
@@ -1216,9 +1221,10 @@ def _import_at_scale_in(*, session: Session, actor: Actor, conn: Any, reader: An
         if found is None and (p["customer_ref"] or p["phone"] or p["email"]):
             found = customer_ids.get(customers.key(p))
         p["cid"] = found
+    tiers = member_tiers_of(session, {p["cid"] for p in plan_list if p["cid"] is not None})  # kept on each order
     spec = _WriteSpec(prefix=prefix, currency=currency_code, tax_rate_bp=tax_rate_bp, method=mapping.payment_method,
                       affect_stock=affect_stock, ordered_us=ordered_us, shipped_us=shipped_us, rank=rank, info=info,
-                      first_line=first_line, span_us=(earliest, latest))
+                      first_line=first_line, span_us=(earliest, latest), tiers=tiers)
     _write(session, actor, complete_orders(), fresh_count, total_lines, variants, report, spec, bad, progress=progress)
     bad.refuse_if_any(source)  # a line the pricing refused: raising rolls the whole transaction back
     shop.record(session=session, actor=actor, action="order.import", entity="order",
@@ -1429,7 +1435,11 @@ class _Plans:
                             for key, what, limit in (("customer_ref", "customer_ref", 100),
                                                      ("customer_name", "customer name", 100),
                                                      ("region", "region", 100), ("province", "province", 100),
-                                                     ("city", "city", 100), ("postal_code", "postal code", 20))]
+                                                     ("city", "city", 100), ("postal_code", "postal code", 20),
+                                                     ("utm_source", "utm_source", 100),
+                                                     ("utm_medium", "utm_medium", 100),
+                                                     ("utm_campaign", "utm_campaign", 100))]
+        self.source_of = _Memo(source_word)
 
     def of(self, rest: tuple[str, ...], names: list[str]) -> dict[str, Any]:
         plan = self.known.get(rest)
@@ -1473,6 +1483,13 @@ class _Plans:
                 f[key] = (norm.known.get(raw) or norm(raw)) if raw else ""
             except InvalidInput as exc:  # (the cell stays as given: its line is the one named)
                 problems.append(((key,), f"order {_REF}: {_lower_first(exc)}"))
+        try:
+            raw = f.get("source")
+            source = self.source_of(raw) if raw else ""
+        except InvalidInput as exc:
+            problems.append((("source",), f"order {_REF}: {_lower_first(exc)}"))
+            source = ""
+        plan["attribution"] = (source, f["utm_source"], f["utm_medium"], f["utm_campaign"])
         plan["customer_ref"] = f["customer_ref"] or None
         plan["customer_name"] = f["customer_name"]
         plan["sales_region"] = f["region"]  # the order's sales region ("South", 华东); the address keeps the province
@@ -1690,7 +1707,7 @@ ORDER_COLUMNS = (
     "subtotal_minor", "adjustments_minor", "shipping_minor", "total_minor", "tax_minor", "tax_rate_bp", "paid_minor",
     "refunded_minor", "shipping_refunded_minor", "item_count", "shipment_count", "note", "reminder_count",
     "last_reminded_at", "created_by", "created_at", "updated_at", "paid_at", "shipped_at", "delivered_at",
-    "completed_at", "cancelled_at", "version", "sales_region", "placed_day", "gross_minor", "cost_minor")
+    "completed_at", "cancelled_at", "version", "sales_region", "placed_day", "gross_minor", "cost_minor", "member_tier", *ATTRIBUTION_FIELDS)
 LINE_COLUMNS = (
     "id", "order_id", "position", "variant_id", "sku", "title", "quantity", "unit_price_minor", "gross_minor",
     "line_discount_minor", "line_total_minor", "adjustment_minor", "net_minor", "tax_minor", "quantity_shipped",
@@ -1735,6 +1752,7 @@ class _WriteSpec:
     info: _Indexed[dict[str, Any]]  # k -> its plan (status, channel, customer, address)
     first_line: _Indexed[int]
     span_us: tuple[int, int]  # the earliest and latest order times of the file: the days whose rollups are rebuilt
+    tiers: dict[int, str]  # customer id -> member tier code now (members only): the orders' member_tier
 
 
 def _write(session: Session, actor: Actor, complete: Iterator[tuple[int, str, list[_Line]]], count: int, lines_total: int,
@@ -1759,6 +1777,7 @@ def _write(session: Session, actor: Actor, complete: Iterator[tuple[int, str, li
     stock_mode = "reserve" if spec.affect_stock else "none"
     affect_stock, currency, tax_rate_bp, method = spec.affect_stock, spec.currency, spec.tax_rate_bp, spec.method
     ordered_us, shipped_us, rank, info, first_line = spec.ordered_us, spec.shipped_us, spec.rank, spec.info, spec.first_line
+    tiers = spec.tiers
     zone = shop.timezone(session=session)
     costs = _variant_costs(session, {vid for vid, _, _ in variants.values()})  # the cost when sold, per variant
     bind = bulk.time_binder(conn, table_of(Order).c.created_at)
@@ -1847,7 +1866,8 @@ def _write(session: Session, actor: Actor, complete: Iterator[tuple[int, str, li
                 0, 0, priced.total_minor, priced.tax_minor, tax_rate_bp, paid, 0, 0, items,
                 0, "", 0, None, who, at, at, at if paid else None, shipped_bound, done_bound, done_bound,
                 at if status == "cancelled" else None, 1, plan["sales_region"],
-                ordered.astimezone(zone).date(), gross, cost,
+                ordered.astimezone(zone).date(), gross, cost, tiers.get(cid, "") if cid is not None else "",
+                *plan["attribution"],
             ))
             if paid:
                 payment_rows.append((order_id, method, paid, None, 0, 0, f"imported {ref}"[:200], who, at))

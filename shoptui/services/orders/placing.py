@@ -35,7 +35,14 @@ from shoptui.models.orders import (
 from shoptui.services import pricing as pricing_api
 from shoptui.services import shop
 from shoptui.services.inventory import find_location, reserve
-from shoptui.services.members import AddressInput, CustomerCreate, clean_address, find_customer_row, find_or_add
+from shoptui.services.members import (
+    AddressInput,
+    CustomerCreate,
+    clean_address,
+    find_customer_row,
+    find_or_add,
+    member_tiers_of,
+)
 from shoptui.services.orders import status as machine
 from shoptui.services.orders.common import add_event, order_settings
 from shoptui.services.orders.drafts import (
@@ -48,6 +55,7 @@ from shoptui.services.orders.drafts import (
     check_money,
     check_quantity,
     clean_text,
+    source_word,
 )
 from shoptui.services.orders.payments import pay
 from shoptui.services.orders.reading import OrderRead, read_order
@@ -152,10 +160,7 @@ def attribution_fields(draft: OrderDraft) -> dict[str, str]:
     """The order's sales region, source and UTM tags from the draft, trimmed and checked (the source lower case)."""
     out = {key: clean_text(getattr(draft, key), key.replace("_", " "), 100, field=key)
            for key in ("sales_region", "utm_source", "utm_medium", "utm_campaign")}
-    source = clean_text(draft.source, "source", 40, field="source").lower()
-    if source and not re.fullmatch(r"[\w.\-]+", source):
-        raise InvalidInput(f"The source {draft.source!r} must be one word, like weibo, search or ads.", field="source")
-    return {**out, "source": source}
+    return {**out, "source": source_word(draft.source)}
 
 
 def fill_costs(session: Session, lines: list[OrderLine]) -> None:
@@ -220,6 +225,13 @@ def ship_fields(address: AddressInput | None, customer: Customer | None, session
     return {"ship_province" if k == "region" else f"ship_{k}": v for k, v in clean.model_dump().items()}
 
 
+def _tier_now(session: Session, customer: Customer | None) -> str:
+    """The member tier the order keeps: its customer's tier as it is placed ('' for guests and non-members)."""
+    if customer is None or customer.id is None:
+        return ""
+    return member_tiers_of(session, (customer.id,)).get(customer.id, "")
+
+
 def create_order(*, session: Session, actor: Actor, draft: OrderDraft) -> OrderRead:
     """A new order: lines priced, stock reserved (or deferred), numbered, on the timeline, audited.
 
@@ -267,7 +279,7 @@ def create_order_row(*, session: Session, actor: Actor, draft: OrderDraft) -> Or
                   location_id=location_id, stock_mode=draft.stock_mode, currency=cfg.currency.code,
                   shipping_minor=draft.shipping_minor, note=clean_text(draft.note, "note", 2000),
                   created_by=actor.name[:100], created_at=created_at, updated_at=created_at,
-                  placed_day=created_at.astimezone(cfg.tz).date(),
+                  placed_day=created_at.astimezone(cfg.tz).date(), member_tier=_tier_now(session, customer),
                   **contact, **ship_fields(draft.ship_to, customer, session))
     for name, value in attribution_fields(draft).items():
         setattr(order, name, value)

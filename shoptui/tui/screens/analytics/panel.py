@@ -86,6 +86,8 @@ class ChartPanel(Vertical, can_focus=True):
         self.border_title = title
         self.mode = "note"
         """What is shown now: ``chart``, ``table`` or ``note`` (loading, nothing in the period)."""
+        self._filled: ChartData | None = None
+        """The figures the table holds (a DataTable of hundreds of rows costs its layout even when hidden)."""
 
     def compose(self) -> ComposeResult:
         yield Static(plain("Loading…"), classes="panel-note", markup=False)
@@ -100,7 +102,6 @@ class ChartPanel(Vertical, can_focus=True):
         """Show new figures."""
         self.data = data
         self.border_title = plain(data.title)
-        self._fill_table(data)
         self._redraw()
 
     def show_loading(self) -> None:
@@ -150,6 +151,9 @@ class ChartPanel(Vertical, can_focus=True):
         note_widget.display = mode == "note"
         if mode == "note":
             note_widget.update(plain(note))
+        if mode == "table" and self.data is not None and self._filled is not self.data:
+            self._fill_table(self.data)
+            self._filled = self.data
         self.query_one(PlotextPlot).display = mode == "chart"
         self.query_one(DataTable).display = mode == "table"
 

@@ -25,7 +25,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal
-from textual.events import DescendantFocus, Resize
+from textual.events import DescendantFocus, Resize, ScreenResume, ScreenSuspend
 from textual.message import Message
 from textual.widgets import Input, Select, Static
 from textual.worker import get_current_worker
@@ -82,6 +82,12 @@ class AnalyticsScreen(ShopScreen):
         serial: int
         data: ChartData
 
+    @dataclass
+    class FirstRead(Message):
+        """The chart shown first was read (or its read failed): the others may be read now."""
+
+        serial: int
+
     def __init__(self) -> None:
         super().__init__()
         self.period_key = "30d"
@@ -95,6 +101,10 @@ class AnalyticsScreen(ShopScreen):
         self._first = True
         self._wanted: dict[str, int] = {}
         """The newest request of each chart (an answer to an older one is dropped)."""
+        self._rest: tuple[int, list[str]] = (0, [])
+        """The request whose other charts wait for its first one, and those charts."""
+        self._was_suspended = False
+        """True once another screen was shown over this one (its styles may be behind the app's since)."""
 
     # ------------------------------------------------------------ layout
 
@@ -105,9 +115,12 @@ class AnalyticsScreen(ShopScreen):
             yield Select([(label, key) for key, label in BREAKDOWNS], value=self.breakdown, allow_blank=False,
                          id="an-breakdown", compact=True, tooltip="What the second chart breaks sales down by (b).")
             yield Static("", id="an-status", markup=False)
-        with Grid(id="an-charts"):
-            for key, title in CHARTS:
-                yield ChartPanel(key, title)
+        single = self._single_at(self.app.size.width, self.app.size.height)
+        with Grid(id="an-charts", classes="-single" if single else ""):  # laid out once, not restyled at mount
+            for index, (key, title) in enumerate(CHARTS):
+                panel = ChartPanel(key, title)
+                panel.display = not single or index == self.current
+                yield panel
 
     @property
     def panels(self) -> list[ChartPanel]:
@@ -115,9 +128,7 @@ class AnalyticsScreen(ShopScreen):
         return list(self.query(ChartPanel))
 
     def on_mount(self) -> None:
-        self._layout(self.app.size.width, self.app.size.height)
-        self.panels[self.current].focus()
-        self.load_all()
+        self.load_all()  # the layout is composed for the app's size; AUTO_FOCUS focuses the first chart
 
     def on_resize(self, event: Resize) -> None:
         self._layout(self.app.size.width, self.app.size.height)
@@ -127,23 +138,47 @@ class AnalyticsScreen(ShopScreen):
         """True when one chart fills the body (the terminal is too small for the grid of four)."""
         return self.query_one("#an-charts", Grid).has_class("-single")
 
+    @staticmethod
+    def _single_at(width: int, height: int) -> bool:
+        return width < GRID_WIDTH or height < GRID_HEIGHT
+
     def _layout(self, width: int, height: int) -> None:
-        single = width < GRID_WIDTH or height < GRID_HEIGHT
-        self.query_one("#an-charts", Grid).set_class(single, "-single")
+        single = self._single_at(width, height)
+        grid = self.query_one("#an-charts", Grid)
+        if grid.has_class("-single") != single:  # a class change restyles every chart
+            grid.set_class(single, "-single")
         for index, panel in enumerate(self.panels):
             panel.display = not single or index == self.current
 
     # ------------------------------------------------------------ loading
 
     def load_all(self) -> None:
-        """Read every chart again, the one shown first."""
+        """Read every chart again: the one shown first and alone, the others once it is drawn.
+
+        On a big store the reports' reads and the drawing share one interpreter: four readers at once
+        slowed the shown chart (and the screen's own first layout) to the pace of all four, so the others
+        wait for :class:`FirstRead` and the refresh that paints the first."""
         self.serial += 1
-        order = [self.current, *(i for i in range(len(CHARTS)) if i != self.current)]
-        for index in order:
-            self.panels[index].show_loading()
+        for index, panel in enumerate(self.panels):
+            panel.show_loading()
             self._wanted[CHARTS[index][0]] = self.serial
-            self.load_chart(CHARTS[index][0], self.serial, self.period_key, self.custom, self.breakdown)
+        self._rest = (self.serial, [CHARTS[i][0] for i in range(len(CHARTS)) if i != self.current])
+        self.load_chart(CHARTS[self.current][0], self.serial, self.period_key, self.custom, self.breakdown,
+                        first=True)
         self._say("Reading the figures…")
+
+    @on(FirstRead)
+    def _first_read(self, event: FirstRead) -> None:
+        self.call_after_refresh(self._load_rest, event.serial)
+
+    def _load_rest(self, serial: int) -> None:
+        """Read the charts not shown first (once that one is drawn, or its read failed)."""
+        wanted, charts = self._rest
+        if wanted != serial:
+            return  # a newer request is on its way and reads them itself
+        self._rest = (0, [])
+        for chart in charts:
+            self.load_chart(chart, serial, self.period_key, self.custom, self.breakdown)
 
     def load_one(self, chart: str) -> None:
         """Read one chart again (the breakdown changed)."""
@@ -153,21 +188,25 @@ class AnalyticsScreen(ShopScreen):
 
     @work(thread=True, exit_on_error=False, group="analytics")
     def load_chart(self, chart: str, serial: int, period_key: str, custom: tuple[date, date] | None,
-                   breakdown: str) -> None:
-        """Read one chart's report (in a worker)."""
+                   breakdown: str, *, first: bool = False) -> None:
+        """Read one chart's report (in a worker); ``first``: the others follow once it is drawn."""
         from shoptui import db
         from shoptui.services import shop
         from shoptui.tui.screens.analytics import data
         from shoptui.tui.store_view import current
 
-        with db.read_session(self.shop.db_url) as session:
-            view = current(self.app, session)
-            start, end = custom if custom else (None, None)
-            chosen = period(period_key, shop.local_today(view.tz), start, end)
-            figures = data.load_chart(session, view, chart=chart, period=chosen, breakdown=breakdown,
-                                      actor=self.shop.actor)
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.ChartLoaded(serial, figures))
+        try:
+            with db.read_session(self.shop.db_url) as session:
+                view = current(self.app, session)
+                start, end = custom if custom else (None, None)
+                chosen = period(period_key, shop.local_today(view.tz), start, end)
+                figures = data.load_chart(session, view, chart=chart, period=chosen, breakdown=breakdown,
+                                          actor=self.shop.actor)
+            if not get_current_worker().is_cancelled:
+                self.post_message(self.ChartLoaded(serial, figures))
+        finally:
+            if first:  # after the chart (or the error the app shows): the others are read either way
+                self.post_message(self.FirstRead(serial))
 
     @on(ChartLoaded)
     def _chart_loaded(self, event: ChartLoaded) -> None:
@@ -180,6 +219,17 @@ class AnalyticsScreen(ShopScreen):
         if panel.display:
             self.loaded(first=self._first)
             self._first = False
+
+    @on(ScreenSuspend)
+    def _suspended(self) -> None:
+        self._was_suspended = True
+
+    @on(ScreenResume)
+    def _styled_already(self, event: ScreenResume) -> None:
+        """A screen never suspended was styled as its widgets mounted, from the stylesheet as it is: Textual's
+        restyle of every widget on resume (twice on a first visit) is skipped then (runs before its handler)."""
+        if not self._was_suspended:
+            event.refresh_styles = False
 
     def on_screen_resume(self) -> None:
         if not self._first:
