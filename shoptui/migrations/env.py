@@ -74,8 +74,11 @@ def run_migrations_online() -> None:
         raise RuntimeError("Alembic has no store to migrate: run it through 'shoptui db upgrade', "
                            "or set sqlalchemy.url in the Alembic config.")
     engine = create_engine(url)
-    with engine.begin() as conn:
-        _run(conn)
+    try:
+        with engine.begin() as conn:
+            _run(conn)
+    finally:
+        engine.dispose()  # its pooled connection closed now, not whenever the collector finds it
 
 
 if context.is_offline_mode():
