@@ -845,13 +845,7 @@ def _import_orders(*, session: Session, actor: Actor, file: _File, mapping: Mapp
                 first_seen.setdefault(item.key, item)
     elif not fresh_count:
         first_seen = {}
-    skus = sorted(first_seen)
-    variants = _variants_of(session, skus)
-    unknown_skus = [s for s in skus if s not in variants]
-    if unknown_skus and not create_missing:
-        for sku in unknown_skus:
-            bad(first_seen[sku].line, f"the SKU {sku!r} is not in the catalogue (import with --create-missing to "
-                "create it).")
+    variants, unknown_skus = _known_skus(session, first_seen, create_missing, bad)
 
     # customers: by reference, phone, email (once per distinct combination of customer cells)
     customers = _CustomerResolver(session)
@@ -1136,13 +1130,7 @@ def _import_at_scale_in(*, session: Session, actor: Actor, conn: Any, reader: An
                                              category, unit * quantity - discount)
     elif not fresh_count:
         first_seen = {}
-    skus = sorted(first_seen)
-    variants = _variants_of(session, skus)
-    unknown_skus = [s for s in skus if s not in variants]
-    if unknown_skus and not create_missing:
-        for sku in unknown_skus:
-            bad(first_seen[sku].line, f"the SKU {sku!r} is not in the catalogue (import with --create-missing to "
-                "create it).")
+    variants, unknown_skus = _known_skus(session, first_seen, create_missing, bad)
 
     # customers: by reference, phone, email (once per plan, in the order of the orders that first have it)
     customers = _CustomerResolver(session)
@@ -1648,6 +1636,20 @@ def _create_products(session: Session, actor: Actor, skus: list[str], first_seen
         raise OrderImportRefused("import", [f"line {first_seen[sku].line}: the SKU {sku!r} cannot be created: "
                                             f"{exc}"]) from None
     variants.update(_variants_of(session, skus))
+
+
+def _known_skus(session: Session, first_seen: dict[str, _Line], create_missing: bool,
+                bad: Callable[[int, str], None]) -> tuple[dict[str, tuple[int, str, bool]], list[str]]:
+    """The catalogue's variants of the SKUs first seen in the file, and the unknown SKUs (each refused at its first
+    line unless they are to be created): the same for both paths of the import."""
+    skus = sorted(first_seen)
+    variants = _variants_of(session, skus)
+    unknown_skus = [s for s in skus if s not in variants]
+    if unknown_skus and not create_missing:
+        for sku in unknown_skus:
+            bad(first_seen[sku].line, f"the SKU {sku!r} is not in the catalogue (import with --create-missing to "
+                "create it).")
+    return variants, unknown_skus
 
 
 def _variants_of(session: Session, skus: list[str]) -> dict[str, tuple[int, str, bool]]:
