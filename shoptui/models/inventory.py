@@ -14,6 +14,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
+# the tables this module's foreign keys name are registered with it (tests/test_model_foreign_keys.py)
+from shoptui.models import catalog as _catalog  # noqa: F401
 from shoptui.models._types import UTCDateTime, utcnow
 
 MOVEMENT_KINDS = (

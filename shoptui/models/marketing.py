@@ -16,6 +16,10 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+# the tables this module's foreign keys name are registered with it (tests/test_model_foreign_keys.py)
+from shoptui.models import catalog as _catalog  # noqa: F401
+from shoptui.models import customers as _customers  # noqa: F401
+from shoptui.models import orders as _orders  # noqa: F401
 from shoptui.models._types import UTCDateTime, utcnow
 
 PROMOTION_KINDS = ("spend_save", "discount", "bxgy", "gift")

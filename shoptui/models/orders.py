@@ -31,6 +31,12 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
+# the tables this module's foreign keys name (customer, variant, stock_location) are registered with it, so a
+# flush that sorts the tables never meets a key to a table no command happened to import
+# (tests/test_model_foreign_keys.py)
+from shoptui.models import catalog as _catalog  # noqa: F401
+from shoptui.models import customers as _customers  # noqa: F401
+from shoptui.models import inventory as _inventory  # noqa: F401
 from shoptui.models._types import UTCDateTime, utcnow
 
 ORDER_STATUSES = ("open", "completed", "cancelled")

@@ -13,6 +13,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index, text
 from sqlmodel import Field, SQLModel
 
+# the tables this module's foreign keys name are registered with it (tests/test_model_foreign_keys.py)
+from shoptui.models import customers as _customers  # noqa: F401
 from shoptui.models._types import UTCDateTime, utcnow
 
 
